@@ -304,6 +304,15 @@ impl fmt::Display for CaseNumber {
     }
 }
 
+/// The form under which a case is stored: the canonical 案号 when the text parses as one, otherwise the
+/// trimmed text (procuratorate and police file numbers).
+pub fn normalize(text: &str) -> String {
+    match CaseNumber::parse(text) {
+        Ok(n) => n.to_string(),
+        Err(_) => text.trim().to_string(),
+    }
+}
+
 impl std::str::FromStr for CaseNumber {
     type Err = CaseNumberError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -1,0 +1,629 @@
+//! The single write path for procedural events (API, bulk import, UI).
+//!
+//! **Atomicity: per record, committed in chunks.** Each record is validated by the domain against
+//! the case's current state and is either applied whole (event row + case projection) or rejected
+//! with its line, field and reason; a rejected record changes nothing. Records are written in chunks
+//! of [`CHUNK`] in one transaction each, so a crash loses at most the uncommitted chunk, and
+//! re-importing the same file fills it in: ingest is idempotent by `(source, source_event_id)`.
+//! A database failure aborts the current chunk whole (nothing of it is written) and is returned as
+//! an error naming the chunk's first line; earlier chunks stay committed.
+
+use crate::case::{EVENT_COLUMNS, event_from_row};
+use crate::org::Directory;
+use crate::{Result, Store, StoreError, audited, parse_ts, placeholders, ts};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row, Transaction};
+use std::collections::{HashMap, HashSet};
+use tianping_domain::case_number::{self, CaseNumber};
+use tianping_domain::event::Filing;
+use tianping_domain::history::{Recorded, check_correction, fold};
+use tianping_domain::org::CaseLocation;
+use tianping_domain::{AgencyKind, CaseKind, CaseState, EventBody, EventRecord, EventRejection, OrgScope, Procedure, Role};
+
+/// Records per transaction.
+pub const CHUNK: usize = 2000;
+
+/// A record with the line it came from (1-based; the index in a JSON batch).
+#[derive(Debug, Clone)]
+pub struct Numbered {
+    pub line: u64,
+    pub record: EventRecord,
+}
+
+/// Who writes: a user within their scope, or the system (CLI import), which may write anywhere.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub scope: Option<(Role, OrgScope)>,
+}
+
+impl Actor {
+    pub fn system(name: impl Into<String>) -> Actor {
+        Actor { name: name.into(), scope: None }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejection {
+    pub line: u64,
+    pub source_event_id: String,
+    pub case_number: String,
+    pub code: &'static str,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct IngestReport {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<Rejection>,
+}
+
+impl IngestReport {
+    pub fn merge(&mut self, o: IngestReport) {
+        self.accepted += o.accepted;
+        self.duplicates += o.duplicates;
+        self.rejected.extend(o.rejected);
+    }
+}
+
+struct Work {
+    id: Option<i64>,
+    case_number: String,
+    org_id: String,
+    agency_kind: AgencyKind,
+    region_path: String,
+    year: Option<i64>,
+    state: CaseState,
+    dirty: bool,
+}
+
+struct Pending {
+    case_number: String,
+    source: String,
+    source_event_id: String,
+    kind: &'static str,
+    occurred_at: String,
+    corrects: Option<String>,
+    body: String,
+}
+
+enum Val {
+    S(String),
+    OS(Option<String>),
+    I(i64),
+    OI(Option<i64>),
+}
+
+fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments>, vals: Vec<Val>) -> Query<'q, Any, AnyArguments> {
+    for v in vals {
+        q = match v {
+            Val::S(s) => q.bind(s),
+            Val::OS(s) => q.bind(s),
+            Val::I(i) => q.bind(i),
+            Val::OI(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+fn snake<T: Serialize>(t: &T) -> String {
+    match serde_json::to_value(t) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// "原告王五、被告李四" and its masked form "原告王某、被告李某".
+pub fn titles(state: &CaseState) -> (String, String) {
+    if state.parties.is_empty() {
+        return (state.cause.clone(), state.cause.clone());
+    }
+    let more = if state.parties.len() > 4 { "等" } else { "" };
+    let full = state.parties.iter().take(4).map(|p| format!("{}{}", p.role, p.name)).collect::<Vec<_>>().join("、");
+    let masked = state
+        .parties
+        .iter()
+        .take(4)
+        .map(|p| {
+            let r = p.redacted();
+            format!("{}{}", r.role, r.name)
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    (format!("{full}{more}"), format!("{masked}{more}"))
+}
+
+/// The procedure a case opens with: from its 类型代字, or investigation for agency files.
+fn opening(type_code: Option<&str>) -> Procedure {
+    type_code.and_then(tianping_domain::case_type::lookup).map_or(Procedure::Investigation, |t| t.procedure)
+}
+
+struct Resolved {
+    case_number: String,
+    org_id: String,
+    agency_kind: AgencyKind,
+    region_path: String,
+    kind: CaseKind,
+    type_code: Option<String>,
+    year: Option<i64>,
+}
+
+fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Result<Resolved, EventRejection> {
+    match CaseNumber::parse(text) {
+        Ok(n) => {
+            let Some(t) = n.case_type() else {
+                return Err(EventRejection::new(
+                    "type_code_unknown",
+                    "case_number",
+                    format!("类型代字“{}”不在《人民法院案件类型及其代字标准》中，无法确定案件类型", n.type_code),
+                ));
+            };
+            let Some(org) = dir.court(&n.court_code) else {
+                return Err(EventRejection::new(
+                    "court_unknown",
+                    "case_number",
+                    format!("法院代字“{}”不在本系统的法院代字表中", n.court_code),
+                ));
+            };
+            if let Some(id) = &f.org_id
+                && id != &org.id
+            {
+                return Err(EventRejection::new("org_mismatch", "org_id", format!("案号属于“{}”，与 org_id “{id}”不符", org.name)));
+            }
+            if let Some(k) = f.case_kind
+                && k != t.kind
+            {
+                return Err(EventRejection::new(
+                    "kind_mismatch",
+                    "case_kind",
+                    format!("类型代字“{}”为{}案件，与声明的“{}”不符", t.code, t.kind.zh(), k.zh()),
+                ));
+            }
+            Ok(Resolved {
+                case_number: n.to_string(),
+                org_id: org.id.clone(),
+                agency_kind: org.kind,
+                region_path: org.region_path.clone(),
+                kind: t.kind,
+                type_code: Some(t.code.clone()),
+                year: Some(i64::from(n.year)),
+            })
+        }
+        Err(e) => {
+            let agency_kind = match f.case_kind {
+                Some(CaseKind::Prosecution) => AgencyKind::Procuratorate,
+                Some(CaseKind::Police) => AgencyKind::Police,
+                _ => return Err(EventRejection::new("case_number_invalid", "case_number", e.to_string())),
+            };
+            let Some(org_id) = &f.org_id else {
+                return Err(EventRejection::new("field_missing", "org_id", "检察、公安案件须注明办案单位 org_id"));
+            };
+            let Some(org) = dir.get(org_id) else {
+                return Err(EventRejection::new("org_unknown", "org_id", format!("单位“{org_id}”不存在")));
+            };
+            if org.kind != agency_kind {
+                return Err(EventRejection::new(
+                    "org_mismatch",
+                    "org_id",
+                    format!("“{}”是{}，不能办理{}案件", org.name, org.kind.zh(), f.case_kind.map_or("", |k| k.zh())),
+                ));
+            }
+            let number = text.trim();
+            if number.is_empty() || number.chars().count() > 64 {
+                return Err(EventRejection::new("case_number_invalid", "case_number", "案件编号须为 1–64 个字符"));
+            }
+            Ok(Resolved {
+                case_number: number.to_string(),
+                org_id: org.id.clone(),
+                agency_kind,
+                region_path: org.region_path.clone(),
+                kind: f.case_kind.unwrap_or(CaseKind::Police),
+                type_code: None,
+                year: None,
+            })
+        }
+    }
+}
+
+fn check_write(actor: &Actor, kind: AgencyKind, path: &str) -> bool {
+    match &actor.scope {
+        None => true,
+        Some((role, scope)) => scope.can_write(*role, &CaseLocation { agency_kind: kind, region_path: path }),
+    }
+}
+
+struct Chunk<'a> {
+    tx: Transaction<'static, Any>,
+    dir: &'a Directory,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+    cases: HashMap<String, Work>,
+    pending: Vec<Pending>,
+}
+
+const CASE_LOAD: &str = "SELECT id, case_number, org_id, agency_kind, region_path, year, state FROM cases";
+
+impl Chunk<'_> {
+    async fn load_cases(&mut self, numbers: &[String]) -> Result<()> {
+        let wanted: Vec<&String> = numbers.iter().filter(|n| !self.cases.contains_key(*n)).collect();
+        for part in wanted.chunks(500) {
+            let sql = format!("{CASE_LOAD} WHERE case_number IN ({})", placeholders(1, part.len()));
+            let mut q = sqlx::query(audited(sql.clone()));
+            for n in part {
+                q = q.bind(n.as_str());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                let kind: String = r.try_get("agency_kind")?;
+                let state: String = r.try_get("state")?;
+                let w = Work {
+                    id: Some(r.try_get("id")?),
+                    case_number: r.try_get("case_number")?,
+                    org_id: r.try_get("org_id")?,
+                    agency_kind: AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind:?}")))?,
+                    region_path: r.try_get("region_path")?,
+                    year: r.try_get("year")?,
+                    state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?,
+                    dirty: false,
+                };
+                self.cases.insert(w.case_number.clone(), w);
+            }
+        }
+        Ok(())
+    }
+
+    fn push_event(&mut self, case_number: String, rec: &EventRecord, at: DateTime<Utc>) -> Result<()> {
+        self.pending.push(Pending {
+            case_number,
+            source: rec.source.clone(),
+            source_event_id: rec.source_event_id.clone(),
+            kind: rec.body.kind(),
+            occurred_at: ts(at),
+            corrects: rec.corrects.clone(),
+            body: serde_json::to_string(&rec.body).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        });
+        Ok(())
+    }
+
+    /// Applies one record to the in-memory state; the caller buffers nothing on refusal.
+    async fn apply(&mut self, rec: &EventRecord) -> Result<std::result::Result<(), EventRejection>> {
+        let at = rec.occurred_at.with_timezone(&Utc);
+        if rec.source.trim().is_empty() || rec.source_event_id.trim().is_empty() {
+            return Ok(Err(EventRejection::new("field_empty", "source_event_id", "来源系统及其事件编号不能为空")));
+        }
+        let number = case_number::normalize(&rec.case_number);
+        if let Some(target) = &rec.corrects {
+            return self.correct(rec, number, target, at).await;
+        }
+        if let EventBody::Filed(f) = &rec.body {
+            let r = match resolve_filing(&rec.case_number, f, self.dir) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            if self.cases.contains_key(&r.case_number) {
+                return Ok(Err(EventRejection::new("case_exists", "case_number", "该案号已立案")));
+            }
+            if !check_write(self.actor, r.agency_kind, &r.region_path) {
+                return Ok(Err(EventRejection::new("out_of_scope", "case_number", "无权为本单位范围以外的单位立案")));
+            }
+            let procedure = opening(r.type_code.as_deref());
+            let state = match CaseState::open(f, r.kind, procedure, r.type_code.clone(), at, self.now) {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(e)),
+            };
+            self.push_event(r.case_number.clone(), rec, at)?;
+            self.cases.insert(
+                r.case_number.clone(),
+                Work {
+                    id: None,
+                    case_number: r.case_number,
+                    org_id: r.org_id,
+                    agency_kind: r.agency_kind,
+                    region_path: r.region_path,
+                    year: r.year,
+                    state,
+                    dirty: true,
+                },
+            );
+            return Ok(Ok(()));
+        }
+        let now = self.now;
+        let actor = self.actor;
+        let Some(w) = self.cases.get_mut(&number) else {
+            return Ok(Err(not_found(&rec.case_number)));
+        };
+        if !check_write(actor, w.agency_kind, &w.region_path) {
+            return Ok(Err(not_found(&rec.case_number)));
+        }
+        if let Err(e) = w.state.apply(&rec.body, at, now) {
+            return Ok(Err(e));
+        }
+        w.dirty = true;
+        self.push_event(number, rec, at)?;
+        Ok(Ok(()))
+    }
+
+    async fn correct(
+        &mut self,
+        rec: &EventRecord,
+        number: String,
+        target: &str,
+        at: DateTime<Utc>,
+    ) -> Result<std::result::Result<(), EventRejection>> {
+        self.flush().await?;
+        let Some(w) = self.cases.get(&number) else {
+            return Ok(Err(not_found(&rec.case_number)));
+        };
+        if !check_write(self.actor, w.agency_kind, &w.region_path) {
+            return Ok(Err(not_found(&rec.case_number)));
+        }
+        let Some(id) = w.id else {
+            return Err(StoreError::Corrupt("flushed case without id".into()));
+        };
+        let rows = sqlx::query(audited(format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id")))
+            .bind(id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut history = Vec::with_capacity(rows.len() + 1);
+        for r in &rows {
+            let e = event_from_row(r)?;
+            history.push(Recorded {
+                source: e.source,
+                source_event_id: e.source_event_id,
+                occurred_at: parse_ts(&e.occurred_at)?,
+                corrects: e.corrects,
+                body: serde_json::from_str(&e.body).map_err(|x| StoreError::Corrupt(format!("event {}: {x}", e.id)))?,
+            });
+        }
+        let Some(t) = history.iter().position(|e| e.source == rec.source && e.source_event_id == target) else {
+            return Ok(Err(EventRejection::new(
+                "correction_target_unknown",
+                "corrects",
+                format!("本案没有来源“{}”编号为“{target}”的事件", rec.source),
+            )));
+        };
+        if let Err(e) = check_correction(&history[t].body, &rec.body) {
+            return Ok(Err(e));
+        }
+        history.push(Recorded {
+            source: rec.source.clone(),
+            source_event_id: rec.source_event_id.clone(),
+            occurred_at: at,
+            corrects: rec.corrects.clone(),
+            body: rec.body.clone(),
+        });
+        let kind = w.state.kind;
+        let type_code = w.state.type_code.clone();
+        let procedure = opening(type_code.as_deref());
+        let now = self.now;
+        let folded = fold(&history, |f, at| CaseState::open(f, kind, procedure, type_code.clone(), at, now), now);
+        let state = match folded {
+            Ok(s) => s,
+            Err((i, e)) if i + 1 == history.len() => return Ok(Err(e)),
+            Err((i, e)) => {
+                return Ok(Err(EventRejection::new(
+                    "correction_breaks_history",
+                    "corrects",
+                    format!("更正后，本案第 {} 个事件“{}”不再成立：{}", i + 1, history[i].body.zh(), e),
+                )));
+            }
+        };
+        if let Some(w) = self.cases.get_mut(&number) {
+            w.state = state;
+            w.dirty = true;
+        }
+        self.push_event(number, rec, at)?;
+        Ok(Ok(()))
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        // New cases, inserted with their state after this chunk's events.
+        let new: Vec<String> = self.cases.values().filter(|w| w.id.is_none()).map(|w| w.case_number.clone()).collect();
+        for part in new.chunks(100) {
+            let mut rows = vec![];
+            let mut vals = vec![];
+            for n in part {
+                let Some(w) = self.cases.get(n) else { continue };
+                rows.push(format!("({})", placeholders(vals.len() + 1, 21)));
+                vals.extend(case_values(w)?);
+            }
+            let sql = format!(
+                "INSERT INTO cases (case_number, org_id, agency_kind, region_path, kind, procedure, stage, type_code, year, \
+                 title, title_masked, cause, confidentiality, status, judge, filed_at, closed_at, disposition, last_event_at, \
+                 event_count, state) VALUES {}",
+                rows.join(", ")
+            );
+            bind_all(sqlx::query(audited(sql.clone())), vals).execute(&mut *self.tx).await?;
+            let sql = format!("SELECT id, case_number FROM cases WHERE case_number IN ({})", placeholders(1, part.len()));
+            let mut q = sqlx::query(audited(sql.clone()));
+            for n in part {
+                q = q.bind(n.as_str());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                let n: String = r.try_get(1)?;
+                if let Some(w) = self.cases.get_mut(&n) {
+                    w.id = Some(r.try_get(0)?);
+                    w.dirty = false;
+                }
+            }
+        }
+        // Existing cases whose state changed.
+        let dirty: Vec<String> = self.cases.values().filter(|w| w.dirty).map(|w| w.case_number.clone()).collect();
+        for n in dirty {
+            let Some(w) = self.cases.get_mut(&n) else { continue };
+            let (title, masked) = titles(&w.state);
+            let s = &w.state;
+            let vals = vec![
+                Val::S(s.procedure.as_str().into()),
+                Val::S(s.procedure.stage().as_str().into()),
+                Val::S(title),
+                Val::S(masked),
+                Val::S(s.cause.clone()),
+                Val::S(s.confidentiality.as_str().into()),
+                Val::S(s.status.as_str().into()),
+                Val::OS(s.judge.clone()),
+                Val::OS(s.closed_at.map(ts)),
+                Val::OS(s.disposition.as_ref().map(snake)),
+                Val::S(ts(s.last_event_at)),
+                Val::I(i64::from(s.event_count)),
+                Val::S(serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?),
+                Val::OI(w.id),
+            ];
+            bind_all(
+                sqlx::query(
+                    "UPDATE cases SET procedure = $1, stage = $2, title = $3, title_masked = $4, cause = $5, confidentiality = $6, \
+                     status = $7, judge = $8, closed_at = $9, disposition = $10, last_event_at = $11, event_count = $12, state = $13 \
+                     WHERE id = $14",
+                ),
+                vals,
+            )
+            .execute(&mut *self.tx)
+            .await?;
+            w.dirty = false;
+        }
+        // Events.
+        let pending = std::mem::take(&mut self.pending);
+        let recorded_at = ts(self.now);
+        for part in pending.chunks(400) {
+            let mut rows = vec![];
+            let mut vals = vec![];
+            for p in part {
+                let id = self.cases.get(&p.case_number).and_then(|w| w.id).ok_or_else(|| {
+                    StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
+                })?;
+                rows.push(format!("({})", placeholders(vals.len() + 1, 9)));
+                vals.extend([
+                    Val::I(id),
+                    Val::S(p.source.clone()),
+                    Val::S(p.source_event_id.clone()),
+                    Val::S(p.kind.to_string()),
+                    Val::S(p.occurred_at.clone()),
+                    Val::S(recorded_at.clone()),
+                    Val::S(self.actor.name.clone()),
+                    Val::OS(p.corrects.clone()),
+                    Val::S(p.body.clone()),
+                ]);
+            }
+            let sql = format!(
+                "INSERT INTO events (case_id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body) VALUES {}",
+                rows.join(", ")
+            );
+            bind_all(sqlx::query(audited(sql.clone())), vals).execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+}
+
+fn case_values(w: &Work) -> Result<Vec<Val>> {
+    let s = &w.state;
+    let (title, masked) = titles(s);
+    Ok(vec![
+        Val::S(w.case_number.clone()),
+        Val::S(w.org_id.clone()),
+        Val::S(w.agency_kind.as_str().into()),
+        Val::S(w.region_path.clone()),
+        Val::S(s.kind.as_str().into()),
+        Val::S(s.procedure.as_str().into()),
+        Val::S(s.procedure.stage().as_str().into()),
+        Val::OS(s.type_code.clone()),
+        Val::OI(w.year),
+        Val::S(title),
+        Val::S(masked),
+        Val::S(s.cause.clone()),
+        Val::S(s.confidentiality.as_str().into()),
+        Val::S(s.status.as_str().into()),
+        Val::OS(s.judge.clone()),
+        Val::S(ts(s.filed_at)),
+        Val::OS(s.closed_at.map(ts)),
+        Val::OS(s.disposition.as_ref().map(snake)),
+        Val::S(ts(s.last_event_at)),
+        Val::I(i64::from(s.event_count)),
+        Val::S(serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?),
+    ])
+}
+
+fn not_found(number: &str) -> EventRejection {
+    EventRejection::new("case_not_found", "case_number", format!("案件“{}”不存在或尚未立案", number.trim()))
+}
+
+impl Store {
+    /// Ingests records in order. See the module documentation for the atomicity contract.
+    pub async fn ingest(&self, records: &[Numbered], actor: &Actor, now: DateTime<Utc>) -> Result<IngestReport> {
+        let mut report = IngestReport::default();
+        for chunk in records.chunks(CHUNK) {
+            report.merge(self.ingest_chunk(chunk, actor, now).await?);
+        }
+        Ok(report)
+    }
+
+    async fn ingest_chunk(&self, chunk: &[Numbered], actor: &Actor, now: DateTime<Utc>) -> Result<IngestReport> {
+        let dir = self.org_directory().await?;
+        let mut report = IngestReport::default();
+        let tx = self.pool.begin().await?;
+        let mut c = Chunk {
+            tx,
+            dir: &dir,
+            actor,
+            now,
+            cases: HashMap::new(),
+            pending: vec![],
+        };
+        // Idempotency: which (source, id) pairs are already stored.
+        let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+        for n in chunk {
+            by_source.entry(n.record.source.as_str()).or_default().push(n.record.source_event_id.as_str());
+        }
+        let mut existing: HashSet<(String, String)> = HashSet::new();
+        for (source, ids) in &by_source {
+            for part in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT source_event_id FROM events WHERE source = $1 AND source_event_id IN ({})",
+                    placeholders(2, part.len())
+                );
+                let mut q = sqlx::query(audited(sql.clone())).bind(*source);
+                for id in part {
+                    q = q.bind(*id);
+                }
+                for r in q.fetch_all(&mut *c.tx).await? {
+                    existing.insert(((*source).to_string(), r.try_get(0)?));
+                }
+            }
+        }
+        let numbers: Vec<String> = chunk
+            .iter()
+            .map(|n| case_number::normalize(&n.record.case_number))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        c.load_cases(&numbers).await?;
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        for n in chunk {
+            let key = (n.record.source.clone(), n.record.source_event_id.clone());
+            if existing.contains(&key) || seen.contains(&key) {
+                report.duplicates += 1;
+                continue;
+            }
+            match c.apply(&n.record).await? {
+                Ok(()) => {
+                    seen.insert(key);
+                    report.accepted += 1;
+                }
+                Err(e) => report.rejected.push(Rejection {
+                    line: n.line,
+                    source_event_id: n.record.source_event_id.clone(),
+                    case_number: n.record.case_number.clone(),
+                    code: e.code,
+                    field: e.field,
+                    reason: e.reason,
+                }),
+            }
+        }
+        c.flush().await?;
+        c.tx.commit().await?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,124 @@
+//! Organisations: the tree of agencies, and a cached directory for resolving 法院代字 and scopes.
+
+use crate::{Result, Store, StoreError};
+use crate::audited;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tianping_domain::{AgencyKind, Level, OrgScope};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Org {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub kind: AgencyKind,
+    pub level: Level,
+    pub region_code: String,
+    pub region_path: String,
+    pub court_code: Option<String>,
+}
+
+impl Org {
+    pub fn scope(&self) -> OrgScope {
+        OrgScope { kind: self.kind, region_path: self.region_path.clone() }
+    }
+
+    pub(crate) fn from_row(r: &AnyRow) -> Result<Org> {
+        let kind: String = r.try_get("kind")?;
+        let level: String = r.try_get("level")?;
+        Ok(Org {
+            id: r.try_get("id")?,
+            parent_id: r.try_get("parent_id")?,
+            name: r.try_get("name")?,
+            kind: AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("org kind {kind:?}")))?,
+            level: Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("org level {level:?}")))?,
+            region_code: r.try_get("region_code")?,
+            region_path: r.try_get("region_path")?,
+            court_code: r.try_get("court_code")?,
+        })
+    }
+}
+
+/// All organisations in memory: a few thousand at most, even for a province.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub by_id: HashMap<String, Org>,
+    pub by_court_code: HashMap<String, String>,
+}
+
+impl Directory {
+    pub fn get(&self, id: &str) -> Option<&Org> {
+        self.by_id.get(id)
+    }
+    pub fn court(&self, code: &str) -> Option<&Org> {
+        self.by_court_code.get(code).and_then(|id| self.by_id.get(id))
+    }
+}
+
+const ORG_COLUMNS: &str = "id, parent_id, name, kind, level, region_code, region_path, court_code";
+
+impl Store {
+    pub async fn insert_org(&self, o: &Org) -> Result<()> {
+        if !o.region_path.starts_with('/') || !o.region_path.ends_with('/') {
+            return Err(StoreError::Invalid(format!("region_path {:?} must start and end with '/'", o.region_path)));
+        }
+        sqlx::query(
+            "INSERT INTO orgs (id, parent_id, name, kind, level, region_code, region_path, court_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&o.id)
+        .bind(&o.parent_id)
+        .bind(&o.name)
+        .bind(o.kind.as_str())
+        .bind(o.level.as_str())
+        .bind(&o.region_code)
+        .bind(&o.region_path)
+        .bind(&o.court_code)
+        .execute(&self.pool)
+        .await?;
+        self.invalidate_orgs();
+        Ok(())
+    }
+
+    pub async fn org(&self, id: &str) -> Result<Option<Org>> {
+        Ok(self.org_directory().await?.get(id).cloned())
+    }
+
+    /// Organisations in a region subtree, ordered by path then name.
+    pub async fn orgs_in(&self, region_prefix: &str) -> Result<Vec<Org>> {
+        let dir = self.org_directory().await?;
+        let mut v: Vec<Org> = dir.by_id.values().filter(|o| o.region_path.starts_with(region_prefix)).cloned().collect();
+        v.sort_by(|a, b| (a.region_path.len(), &a.region_path, &a.name).cmp(&(b.region_path.len(), &b.region_path, &b.name)));
+        Ok(v)
+    }
+
+    fn invalidate_orgs(&self) {
+        if let Ok(mut g) = self.orgs.write() {
+            *g = None;
+        }
+    }
+
+    /// The cached organisation directory (reloaded after any org insert through this handle).
+    pub async fn org_directory(&self) -> Result<Arc<Directory>> {
+        if let Ok(g) = self.orgs.read()
+            && let Some(d) = g.as_ref()
+        {
+            return Ok(d.clone());
+        }
+        let rows = sqlx::query(audited(format!("SELECT {ORG_COLUMNS} FROM orgs"))).fetch_all(&self.pool).await?;
+        let mut dir = Directory::default();
+        for r in &rows {
+            let o = Org::from_row(r)?;
+            if let Some(c) = &o.court_code {
+                dir.by_court_code.insert(c.clone(), o.id.clone());
+            }
+            dir.by_id.insert(o.id.clone(), o);
+        }
+        let dir = Arc::new(dir);
+        if let Ok(mut g) = self.orgs.write() {
+            *g = Some(dir.clone());
+        }
+        Ok(dir)
+    }
+}

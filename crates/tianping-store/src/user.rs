@@ -1,0 +1,198 @@
+//! Users, login state and sessions. Password hashing and token generation live in the server; the
+//! store keeps hashes only (session tokens are stored as their SHA-256).
+
+use crate::org::Org;
+use crate::{Result, Store, StoreError, ts};
+use chrono::{DateTime, Utc};
+use crate::audited;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tianping_domain::{Clearance, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: String,
+    pub role: Role,
+    pub clearance: Clearance,
+    pub email: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub org_id: String,
+    pub role: Role,
+    pub clearance: Clearance,
+    pub email: Option<String>,
+    pub password_hash: String,
+}
+
+/// A live session with its user and organisation.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub org: Org,
+    pub csrf_token: String,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until";
+
+fn user_from_row(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get("role")?;
+    let clearance: String = r.try_get("clearance")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        org_id: r.try_get("org_id")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        clearance: Clearance::parse_list(&clearance).map_err(StoreError::Corrupt)?,
+        email: r.try_get("email")?,
+        password_hash: r.try_get("password_hash")?,
+        failed_logins: r.try_get("failed_logins")?,
+        locked_until: r.try_get("locked_until")?,
+    })
+}
+
+impl Store {
+    /// Adds a user. The role must fit the organisation's kind.
+    pub async fn insert_user(&self, u: &NewUser, now: DateTime<Utc>) -> Result<i64> {
+        let org = self
+            .org(&u.org_id)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("organisation {:?} does not exist", u.org_id)))?;
+        if !u.role.fits_agency(org.kind) {
+            return Err(StoreError::Invalid(format!(
+                "role {} does not fit organisation {} ({})",
+                u.role.as_str(),
+                org.id,
+                org.kind.as_str()
+            )));
+        }
+        if u.username.trim().is_empty() {
+            return Err(StoreError::Invalid("username is empty".into()));
+        }
+        let row = sqlx::query(
+            "INSERT INTO users (username, display_name, org_id, role, clearance, email, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(u.username.trim())
+        .bind(&u.display_name)
+        .bind(&u.org_id)
+        .bind(u.role.as_str())
+        .bind(u.clearance.to_list())
+        .bind(&u.email)
+        .bind(&u.password_hash)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique") => {
+                StoreError::Invalid(format!("username {:?} is taken", u.username))
+            }
+            _ => StoreError::Db(e),
+        })?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let r = sqlx::query(audited(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1")))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn users_in(&self, region_prefix: &str) -> Result<Vec<(User, String)>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS}, o.name AS org_name FROM users u JOIN orgs o ON o.id = u.org_id \
+             WHERE o.region_path >= $1 AND o.region_path < $2 ORDER BY o.region_path, u.username"
+        )))
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((user_from_row(r)?, r.try_get("org_name")?))).collect()
+    }
+
+    /// Records a failed login; returns the new failure count.
+    pub async fn record_login_failure(&self, user_id: i64, locked_until: Option<DateTime<Utc>>) -> Result<i64> {
+        let r = sqlx::query(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(user_id)
+        .bind(locked_until.map(ts))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    pub async fn reset_login_failures(&self, user_id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(ts(now))
+            .bind(ts(expires))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The live session for a token hash, if it has not expired.
+    pub async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        let r = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        )))
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        let user = user_from_row(&r)?;
+        let org = self
+            .org(&user.org_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("user {} has no organisation", user.id)))?;
+        Ok(Some(Session { user, org, csrf_token: r.try_get("csrf_token")? }))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts(now)).execute(&self.pool).await?.rows_affected())
+    }
+}
