@@ -392,7 +392,7 @@ impl EventBody {
                     s.push_str(&format!("；刑期 {m} 个月"));
                 }
                 if let Some(a) = amount_yuan {
-                    s.push_str(&format!("；金额 {a} 元"));
+                    s.push_str(&format!("；金额 {} 元", yuan(*a)));
                 }
                 s
             }
@@ -404,7 +404,7 @@ impl EventBody {
                 format!("查控渠道：{channel}；{}", if *found { "发现可供执行财产" } else { "未发现可供执行财产" })
             }
             EventBody::ExecutionTerminated { unpaid_amount_yuan, .. } => unpaid_amount_yuan
-                .map(|a| format!("未履行金额 {a} 元；终本核查清单 7 项齐备"))
+                .map(|a| format!("未履行金额 {} 元；终本核查清单 7 项齐备", yuan(a)))
                 .unwrap_or_else(|| "终本核查清单 7 项齐备".into()),
             EventBody::Summoned { extended_to_24h } => {
                 if *extended_to_24h { "延长至 24 小时".into() } else { "12 小时".into() }
@@ -412,6 +412,19 @@ impl EventBody {
             _ => String::new(),
         }
     }
+}
+
+/// Formats an amount of yuan with thousands separators: 1234567 → "1,234,567".
+pub fn yuan(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if amount < 0 { format!("-{out}") } else { out }
 }
 
 fn unit_zh(u: PeriodUnit) -> &'static str {

@@ -1,1 +1,163 @@
+//! Tianping's web server: the JSON API under `/api/v1` and the server-rendered Chinese UI. Every
+//! handler checks the role and the organisation subtree; every case projection is redacted by the
+//! viewer's clearance.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod view;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Router, extract::Request};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tianping_store::Store;
+use tianping_store::user::Session;
+
+use crate::error::ApiError;
+
+/// The injected clock: nothing in the server calls `Utc::now()` directly.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock fixed at one instant (tests, reproducible demos).
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub policy: auth::Policy,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// The logged-in user of a request, from the session cookie.
+pub struct CurrentUser(pub Session);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        let session = state.store.session(&auth::token_hash(token), state.now()).await?.ok_or_else(ApiError::unauthenticated)?;
+        Ok(CurrentUser(session))
+    }
+}
+
+/// For pages: the logged-in user, or a redirect to the login page.
+pub struct PageUser(pub Session);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(CurrentUser(s)) => Ok(PageUser(s)),
+            Err(e) if e.code == "unauthenticated" => {
+                Err((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response())
+            }
+            Err(e) => Err(pages::error_page(e.status, &e.message)),
+        }
+    }
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+async fn healthz(State(st): State<AppState>) -> Response {
+    match st.store.ping().await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {e}")).into_response(),
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    match st.store.counts().await {
+        Ok((cases, events)) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            format!(
+                "# HELP tianping_cases Cases in the registry.\n# TYPE tianping_cases gauge\ntianping_cases {cases}\n\
+                 # HELP tianping_events Procedural events stored.\n# TYPE tianping_events gauge\ntianping_events {events}\n\
+                 # HELP tianping_build_info Build information.\n# TYPE tianping_build_info gauge\n\
+                 tianping_build_info{{version=\"{}\",backend=\"{}\"}} 1\n",
+                env!("CARGO_PKG_VERSION"),
+                st.store.backend().as_str()
+            ),
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/assets/app.css", get(pages::stylesheet))
+        .route("/", get(pages::root))
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/home", get(pages::home))
+        .route("/cases", get(pages::case_list))
+        .route("/cases/{id}", get(pages::case_page))
+        .route("/admin/users", get(pages::user_list))
+        .nest("/api/v1", api::routes())
+        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -211,3 +211,12 @@ fn event_records_round_trip_as_json() {
     let unknown = serde_json::from_str::<EventRecord>(r#"{"source_event_id":"e1","case_number":"x","occurred_at":"2025-03-01T09:00:00+08:00","kind":"teleported"}"#);
     assert!(unknown.is_err());
 }
+
+#[test]
+fn amounts_have_separators() {
+    assert_eq!(yuan(0), "0");
+    assert_eq!(yuan(999), "999");
+    assert_eq!(yuan(1000), "1,000");
+    assert_eq!(yuan(1234567), "1,234,567");
+    assert_eq!(yuan(-25000), "-25,000");
+}

@@ -1,0 +1,157 @@
+//! Passwords (argon2id), session tokens, CSRF tokens and login lockout.
+//!
+//! Session tokens are 32 random bytes, sent as an HttpOnly, SameSite=Strict cookie and stored only
+//! as their SHA-256. Each session carries a CSRF token that every state-changing request must echo
+//! (form field `csrf` or header `X-CSRF-Token`).
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use tianping_store::Store;
+use tianping_store::user::User;
+
+pub const SESSION_COOKIE: &str = "tp_session";
+pub const LOGIN_CSRF_COOKIE: &str = "tp_login_csrf";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("randomness unavailable: {0}")]
+    Random(String),
+}
+
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AuthError::Random(e.to_string()))?;
+    Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hash(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// 32 random bytes as lowercase hex.
+pub fn random_token() -> Result<String, AuthError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AuthError::Random(e.to_string()))?;
+    Ok(hex(&b))
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Login policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub session_hours: i64,
+    pub lockout_after: i64,
+    pub lockout_minutes: i64,
+    pub cookie_secure: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { session_hours: 8, lockout_after: 5, lockout_minutes: 15, cookie_secure: false }
+    }
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Ok { token: String, csrf: String, user: User },
+    BadCredentials,
+    Locked { until: DateTime<Utc> },
+}
+
+/// Checks a password, applies the lockout policy, and opens a session on success. An unknown user
+/// and a wrong password look the same to the caller.
+pub async fn login(
+    store: &Store,
+    policy: &Policy,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, crate::error::ApiError> {
+    let Some(user) = store.user_by_username(username.trim()).await? else {
+        // Spend comparable time on unknown users.
+        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8bYlP6gq0fW0gk7Z7d9rA");
+        return Ok(LoginOutcome::BadCredentials);
+    };
+    if let Some(until) = user.locked_until.as_deref().and_then(|s| tianping_store::parse_ts(s).ok())
+        && until > now
+    {
+        return Ok(LoginOutcome::Locked { until });
+    }
+    if !verify_password(password, &user.password_hash) {
+        let lock = if user.failed_logins + 1 >= policy.lockout_after {
+            Some(now + Duration::minutes(policy.lockout_minutes))
+        } else {
+            None
+        };
+        store.record_login_failure(user.id, lock).await?;
+        tracing::warn!(username = %user.username, failures = user.failed_logins + 1, locked = lock.is_some(), "login failed");
+        return Ok(match lock {
+            Some(until) => LoginOutcome::Locked { until },
+            None => LoginOutcome::BadCredentials,
+        });
+    }
+    store.reset_login_failures(user.id).await?;
+    let token = random_token().map_err(crate::error::ApiError::internal)?;
+    let csrf = random_token().map_err(crate::error::ApiError::internal)?;
+    store
+        .create_session(&token_hash(&token), user.id, &csrf, now, now + Duration::hours(policy.session_hours))
+        .await?;
+    tracing::info!(username = %user.username, "login");
+    Ok(LoginOutcome::Ok { token, csrf, user })
+}
+
+/// The `Set-Cookie` value for a session token (empty token and max-age 0 to clear it).
+pub fn session_cookie(token: &str, policy: &Policy, max_age_secs: i64) -> String {
+    let secure = if policy.cookie_secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+}
+
+/// Reads one cookie from a `Cookie` header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').map(str::trim).find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let h = hash_password("正确的密码-1").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("正确的密码-1", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn cookies_and_tokens() {
+        assert_eq!(cookie("a=1; tp_session=abc; b=2", SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie("tp_session_x=1", SESSION_COOKIE), None);
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert_eq!(random_token().map(|t| t.len()).ok(), Some(64));
+    }
+}

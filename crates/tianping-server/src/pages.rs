@@ -1,0 +1,380 @@
+//! Server-rendered pages in Simplified Chinese. Forms carry the session's CSRF token (the login
+//! form a double-submit token); no page needs JavaScript.
+
+use crate::api::{CaseQuery, build_filter, read_scope, readable_case};
+use crate::error::ApiError;
+use crate::view::{CaseDetail, CaseView};
+use crate::{AppState, PageUser, auth};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use tianping_domain::Role;
+use tianping_store::user::Session;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What every logged-in page shows in its header.
+pub struct Layout {
+    pub user_name: String,
+    pub role_zh: &'static str,
+    pub org_name: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    fn new(s: &Session, active: &str) -> Layout {
+        let mut nav = vec![];
+        if s.user.role.reads_cases() {
+            nav.push(NavItem { href: "/cases", label: "案件", active: active == "/cases" });
+        }
+        if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+            nav.push(NavItem { href: "/admin/users", label: "用户", active: active == "/admin/users" });
+        }
+        nav.push(NavItem { href: "/home", label: "我的账户", active: active == "/home" });
+        Layout {
+            user_name: s.user.display_name.clone(),
+            role_zh: s.user.role.zh(),
+            org_name: s.org.name.clone(),
+            csrf: s.csrf_token.clone(),
+            nav,
+        }
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut r = render(&ErrorPage { status: status.as_u16(), message });
+    *r.status_mut() = status;
+    r
+}
+
+fn api_error_page(e: ApiError) -> Response {
+    error_page(e.status, &e.message)
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/app.css"),
+    )
+        .into_response()
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+pub async fn root(PageUser(s): PageUser) -> Response {
+    redirect(if s.user.role.reads_cases() { "/cases" } else { "/home" })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+fn login_page(error: Option<String>, username: String) -> Response {
+    let csrf = match auth::random_token() {
+        Ok(t) => t,
+        Err(e) => return api_error_page(ApiError::internal(e)),
+    };
+    let cookie = format!("{}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600", auth::LOGIN_CSRF_COOKIE);
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let mut r = render(&LoginPage { csrf, error, username });
+    *r.status_mut() = status;
+    if let Ok(v) = cookie.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub async fn login_form() -> Response {
+    login_page(None, String::new())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let expected = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| auth::cookie(c, auth::LOGIN_CSRF_COOKIE))
+        .unwrap_or("");
+    if expected.is_empty() || !auth::same_token(expected, &f.csrf) {
+        return login_page(Some("页面已过期，请重新登录".into()), f.username);
+    }
+    if f.username.trim().is_empty() || f.password.is_empty() {
+        return login_page(Some("请输入用户名和密码".into()), f.username);
+    }
+    match auth::login(&st.store, &st.policy, &f.username, &f.password, st.now()).await {
+        Ok(auth::LoginOutcome::Ok { token, .. }) => {
+            let mut r = redirect("/");
+            if let Ok(v) = auth::session_cookie(&token, &st.policy, st.policy.session_hours * 3600).parse() {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Ok(auth::LoginOutcome::BadCredentials) => login_page(Some("用户名或密码错误".into()), f.username),
+        Ok(auth::LoginOutcome::Locked { until }) => login_page(
+            Some(format!(
+                "登录失败次数过多，账户已锁定至 {}，请稍后再试或联系安全管理员",
+                until.with_timezone(&crate::view::beijing()).format("%Y-%m-%d %H:%M")
+            )),
+            f.username,
+        ),
+        Err(e) => api_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Form(f): Form<CsrfForm>) -> Response {
+    if !auth::same_token(&f.csrf, &s.csrf_token) {
+        return error_page(StatusCode::FORBIDDEN, "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+    }
+    if let Some(t) = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+        && let Err(e) = st.store.delete_session(&auth::token_hash(t)).await
+    {
+        return api_error_page(e.into());
+    }
+    let mut r = redirect("/login");
+    if let Ok(v) = auth::session_cookie("", &st.policy, 0).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    username: String,
+    org_kind_zh: &'static str,
+    scope_zh: String,
+    clearance_zh: String,
+    capabilities: Vec<&'static str>,
+}
+
+pub async fn home(PageUser(s): PageUser) -> Response {
+    let scope_zh = if !s.user.role.reads_cases() {
+        "本角色不直接查阅案件".to_string()
+    } else if s.org.kind.supervises_all_kinds() {
+        format!("{}辖区内所有法院、检察院、公安机关的案件", s.org.name)
+    } else {
+        format!("{}及其下级{}的案件", s.org.name, s.org.kind.zh())
+    };
+    let clearance_zh = if s.user.clearance.0.is_empty() {
+        "无（涉密、涉未成年人等案件将脱敏显示）".to_string()
+    } else {
+        s.user.clearance.0.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
+    };
+    let mut capabilities = vec![];
+    if s.user.role.reads_cases() {
+        capabilities.push("查阅权限范围内的案件及其程序事件时间线");
+    }
+    if s.user.role.records_events() {
+        capabilities.push("通过接口或批量导入记录程序事件");
+    }
+    if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+        capabilities.push("查看本单位及下级单位的用户");
+    }
+    if capabilities.is_empty() {
+        capabilities.push("本角色的专属功能（人民监督员抽选、代表履职、台账核验等）将在后续版本提供");
+    }
+    render(&HomePage {
+        layout: Layout::new(&s, "/home"),
+        username: s.user.username.clone(),
+        org_kind_zh: s.org.kind.zh(),
+        scope_zh,
+        clearance_zh,
+        capabilities,
+    })
+}
+
+pub struct TypeGroup {
+    pub class: String,
+    pub types: Vec<(String, String)>,
+}
+
+fn type_groups() -> Vec<TypeGroup> {
+    let mut groups: Vec<TypeGroup> = vec![];
+    for t in tianping_domain::case_type::all() {
+        match groups.last_mut() {
+            Some(g) if g.class == t.class => g.types.push((t.code.clone(), t.name.clone())),
+            _ => groups.push(TypeGroup { class: t.class.clone(), types: vec![(t.code.clone(), t.name.clone())] }),
+        }
+    }
+    groups
+}
+
+/// Percent-encodes a query-string value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    layout: Layout,
+    q: CaseQuery,
+    type_groups: Vec<TypeGroup>,
+    judges: Vec<String>,
+    errors: Vec<String>,
+    cases: Vec<CaseView>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+impl CasesPage {
+    fn val<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+    fn sel(&self, v: &Option<String>, option: &str) -> bool {
+        v.as_deref() == Some(option)
+    }
+}
+
+pub async fn case_list(State(st): State<AppState>, PageUser(s): PageUser, Query(q): Query<CaseQuery>) -> Response {
+    let Some(scope) = read_scope(&s) else {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权查看案件");
+    };
+    let (f, errs) = build_filter(scope.clone(), &q);
+    let (rows, total) = match st.store.list_cases(&f).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e.into()),
+    };
+    let judges = st.store.judges_in(&scope, 500).await.unwrap_or_default();
+    let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page)).unwrap_or(u32::MAX).max(1);
+    let base: Vec<String> = [
+        ("case_number", &q.case_number),
+        ("type_code", &q.type_code),
+        ("status", &q.status),
+        ("judge", &q.judge),
+        ("filed_from", &q.filed_from),
+        ("filed_to", &q.filed_to),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|x| !x.is_empty()).map(|x| format!("{k}={}", enc(x))))
+    .collect();
+    let href = |p: u32| {
+        let mut parts = base.clone();
+        parts.push(format!("page={p}"));
+        format!("/cases?{}", parts.join("&"))
+    };
+    let cases = rows.iter().map(|r| CaseView::new(r, &s.user.clearance)).collect();
+    render(&CasesPage {
+        layout: Layout::new(&s, "/cases"),
+        type_groups: type_groups(),
+        judges,
+        errors: errs.into_iter().map(|(_, m)| format!("{m}，已忽略该条件")).collect(),
+        cases,
+        total,
+        page: f.page,
+        pages,
+        prev_href: (f.page > 1).then(|| href(f.page - 1)),
+        next_href: (f.page < pages).then(|| href(f.page + 1)),
+        q,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    d: CaseDetail,
+}
+
+pub async fn case_page(State(st): State<AppState>, PageUser(s): PageUser, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "案件不存在");
+    };
+    match readable_case(&st, &s, id).await {
+        Ok(d) => render(&CasePage { layout: Layout::new(&s, "/cases"), d }),
+        Err(e) => api_error_page(e),
+    }
+}
+
+pub struct UserLine {
+    pub username: String,
+    pub display_name: String,
+    pub role_zh: &'static str,
+    pub org_name: String,
+    pub locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<UserLine>,
+}
+
+pub async fn user_list(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    if !matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权查看用户");
+    }
+    let now = st.now();
+    match st.store.users_in(&s.org.region_path).await {
+        Ok(users) => render(&UsersPage {
+            layout: Layout::new(&s, "/admin/users"),
+            users: users
+                .into_iter()
+                .map(|(u, org_name)| UserLine {
+                    locked: u.locked_until.as_deref().and_then(|t| tianping_store::parse_ts(t).ok()).is_some_and(|t| t > now),
+                    username: u.username,
+                    display_name: u.display_name,
+                    role_zh: u.role.zh(),
+                    org_name,
+                })
+                .collect(),
+        }),
+        Err(e) => api_error_page(e.into()),
+    }
+}

@@ -1,0 +1,233 @@
+//! Projections of cases and events for one viewer. Redaction happens here, once, for every page and
+//! API response: parties are masked and personal details withheld unless the viewer is cleared for
+//! the case's confidentiality level.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use tianping_domain::case::{REDACTED, Visibility, visibility};
+use tianping_domain::event::CaseState;
+use tianping_domain::history::{Recorded, superseded_by};
+use tianping_domain::{CaseKind, Clearance, EventBody, Party, Procedure, Stage};
+use tianping_store::case::{CaseRow, EventRow};
+
+/// China Standard Time; no daylight saving since 1991.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
+}
+
+/// A stored UTC instant shown in Beijing time.
+pub fn local(ts: &str) -> String {
+    DateTime::parse_from_rfc3339(ts)
+        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| ts.to_string())
+}
+
+pub fn local_date(ts: &str) -> String {
+    local(ts).chars().take(10).collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub id: i64,
+    pub case_number: String,
+    pub court: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub procedure: String,
+    pub procedure_zh: String,
+    pub stage: String,
+    pub stage_zh: String,
+    pub type_code: Option<String>,
+    pub type_name: Option<String>,
+    pub title: String,
+    pub cause: String,
+    pub judge: Option<String>,
+    pub confidentiality: String,
+    pub confidentiality_zh: String,
+    pub redacted: bool,
+    pub status: String,
+    pub status_zh: String,
+    pub filed_at: String,
+    pub closed_at: Option<String>,
+    pub disposition_zh: Option<String>,
+    pub event_count: i64,
+}
+
+fn kind_zh(k: &str) -> String {
+    CaseKind::parse(k).map_or(k, |k| k.zh()).to_string()
+}
+
+fn procedure_zh(p: &str) -> String {
+    let all = [
+        Procedure::FirstInstance,
+        Procedure::SecondInstance,
+        Procedure::RetrialReview,
+        Procedure::Retrial,
+        Procedure::Review,
+        Procedure::Special,
+        Procedure::Jurisdiction,
+        Procedure::Supervision,
+        Procedure::Execution,
+        Procedure::Investigation,
+        Procedure::ProsecutionReview,
+        Procedure::Other,
+    ];
+    all.into_iter().find(|x| x.as_str() == p).map_or(p, |x| x.zh()).to_string()
+}
+
+fn stage_zh(s: &str) -> String {
+    let all = [Stage::Investigation, Stage::ProsecutionReview, Stage::Trial, Stage::Review, Stage::Execution, Stage::Other];
+    all.into_iter().find(|x| x.as_str() == s).map_or(s, |x| x.zh()).to_string()
+}
+
+fn disposition_zh(d: &str) -> String {
+    serde_json::from_value::<tianping_domain::event::Disposition>(serde_json::Value::String(d.to_string()))
+        .map(|d| d.zh().to_string())
+        .unwrap_or_else(|_| d.to_string())
+}
+
+impl CaseView {
+    pub fn new(r: &CaseRow, clearance: &Clearance) -> CaseView {
+        let vis = visibility(r.confidentiality, clearance);
+        let (title, cause, judge) = match vis {
+            Visibility::Full => (r.title.clone(), r.cause.clone(), r.judge.clone()),
+            Visibility::MaskParties => (r.title_masked.clone(), r.cause.clone(), r.judge.clone()),
+            Visibility::Withhold => (REDACTED.to_string(), REDACTED.to_string(), r.judge.as_ref().map(|_| REDACTED.to_string())),
+        };
+        CaseView {
+            id: r.id,
+            case_number: r.case_number.clone(),
+            court: r.org_name.clone(),
+            kind: r.kind.clone(),
+            kind_zh: kind_zh(&r.kind),
+            procedure: r.procedure.clone(),
+            procedure_zh: procedure_zh(&r.procedure),
+            stage: r.stage.clone(),
+            stage_zh: stage_zh(&r.stage),
+            type_code: r.type_code.clone(),
+            type_name: r.type_code.as_deref().and_then(tianping_domain::case_type::lookup).map(|t| t.name.clone()),
+            title,
+            cause,
+            judge,
+            confidentiality: r.confidentiality.as_str().to_string(),
+            confidentiality_zh: r.confidentiality.zh().to_string(),
+            redacted: vis != Visibility::Full,
+            status: r.status.as_str().to_string(),
+            status_zh: r.status.zh().to_string(),
+            filed_at: local(&r.filed_at),
+            closed_at: r.closed_at.as_deref().map(local),
+            disposition_zh: r.disposition.as_deref().map(disposition_zh),
+            event_count: r.event_count,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub id: i64,
+    pub source: String,
+    pub source_event_id: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub occurred_at: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    pub detail: String,
+    pub corrects: Option<String>,
+    pub superseded: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    pub parties: Vec<Party>,
+    pub charges: Vec<String>,
+    pub panel: Vec<String>,
+    pub division: Option<String>,
+    pub summary_procedure: bool,
+    pub claim_amount_yuan: Option<i64>,
+    pub origin_case_number: Option<String>,
+    pub events: Vec<EventView>,
+}
+
+impl CaseDetail {
+    pub fn new(row: &CaseRow, state_json: &str, events: &[EventRow], clearance: &Clearance) -> CaseDetail {
+        let vis = visibility(row.confidentiality, clearance);
+        let state: Option<CaseState> = serde_json::from_str(state_json).ok();
+        let bodies: Vec<Option<EventBody>> = events.iter().map(|e| serde_json::from_str(&e.body).ok()).collect();
+        let recorded: Vec<Recorded> = events
+            .iter()
+            .zip(&bodies)
+            .filter_map(|(e, b)| {
+                Some(Recorded {
+                    source: e.source.clone(),
+                    source_event_id: e.source_event_id.clone(),
+                    occurred_at: DateTime::parse_from_rfc3339(&e.occurred_at).ok()?.to_utc(),
+                    corrects: e.corrects.clone(),
+                    body: b.clone()?,
+                })
+            })
+            .collect();
+        let sup = if recorded.len() == events.len() { superseded_by(&recorded) } else { vec![None; events.len()] };
+        let mut views: Vec<EventView> = events
+            .iter()
+            .zip(&bodies)
+            .zip(&sup)
+            .map(|((e, b), s)| {
+                let personal = matches!(b, Some(EventBody::Filed(_)) | Some(EventBody::Appealed { .. }));
+                let detail = match (vis, b) {
+                    (Visibility::Withhold, _) => REDACTED.to_string(),
+                    (Visibility::MaskParties, Some(_)) if personal => REDACTED.to_string(),
+                    (_, Some(b)) => b.detail_zh(),
+                    (_, None) => String::new(),
+                };
+                EventView {
+                    id: e.id,
+                    source: e.source.clone(),
+                    source_event_id: e.source_event_id.clone(),
+                    kind: e.kind.clone(),
+                    kind_zh: tianping_domain::event::kind_zh(&e.kind).to_string(),
+                    occurred_at: local(&e.occurred_at),
+                    recorded_at: local(&e.recorded_at),
+                    recorded_by: e.recorded_by.clone(),
+                    detail,
+                    corrects: e.corrects.clone(),
+                    superseded: s.is_some(),
+                }
+            })
+            .collect();
+        views.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then(a.id.cmp(&b.id)));
+        let (parties, charges, panel, division, summary, claim, origin) = match (&state, vis) {
+            (Some(s), Visibility::Full) => (
+                s.parties.clone(),
+                s.charges.clone(),
+                s.panel.clone(),
+                s.division.clone(),
+                s.summary_procedure,
+                s.claim_amount_yuan,
+                s.origin_case_number.clone(),
+            ),
+            (Some(s), Visibility::MaskParties) => (
+                s.parties.iter().map(Party::redacted).collect(),
+                s.charges.clone(),
+                s.panel.clone(),
+                s.division.clone(),
+                s.summary_procedure,
+                s.claim_amount_yuan,
+                s.origin_case_number.clone(),
+            ),
+            _ => (vec![], vec![], vec![], None, false, None, None),
+        };
+        CaseDetail {
+            case: CaseView::new(row, clearance),
+            parties,
+            charges,
+            panel,
+            division,
+            summary_procedure: summary,
+            claim_amount_yuan: claim,
+            origin_case_number: origin,
+            events: views,
+        }
+    }
+}

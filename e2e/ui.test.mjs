@@ -1,0 +1,116 @@
+// Browser test in real headless Chromium: start the demo, log in as a court judge, filter the case
+// list, open a case and read its timeline, check that a court user cannot open another court's case,
+// and save screenshots to e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.env.TIANPING_BIN ?? join(here, '..', 'target', 'debug', 'tianping');
+const artifacts = join(here, 'artifacts');
+const port = 20000 + Math.floor(Math.random() * 20000);
+const base = `http://127.0.0.1:${port}`;
+const password = 'e2e-password-1';
+let server, browser, dataDir;
+
+async function waitHealthy(ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    if (server.exitCode !== null) throw new Error(`demo exited with ${server.exitCode}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('demo did not become healthy in time');
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'tianping-e2e-'));
+  server = spawn(bin, ['demo', '--cases', '1500', '--seed', '7', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--password', password], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, TIANPING_LOG: 'warn' },
+  });
+  await waitHealthy(120_000);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 300));
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function login(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(/\/cases/), page.click('button[type=submit]')]);
+}
+
+test('a judge logs in, filters the case list, opens a case and reads its timeline', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await page.goto(`${base}/cases`);
+  assert.match(page.url(), /\/login$/, 'anonymous users are sent to the login page');
+  await page.screenshot({ path: join(artifacts, '01-login.png') });
+
+  await login(page, 'judge');
+  const summary = await page.textContent('#summary');
+  const total = Number(summary.match(/共\s*(\d+)\s*件/)[1]);
+  assert.ok(total > 10, `the judge's court has cases (${summary})`);
+  const courts = await page.$$eval('table.cases tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
+  assert.ok(courts.every((n) => n.includes('浙0102')), 'only 上城 court cases are listed');
+  await page.screenshot({ path: join(artifacts, '02-cases.png'), fullPage: false });
+
+  await page.selectOption('#type_code', '民初');
+  await page.selectOption('#status', 'closed');
+  await Promise.all([page.waitForURL(/type_code=/), page.click('#search')]);
+  const filtered = Number((await page.textContent('#summary')).match(/共\s*(\d+)\s*件/)[1]);
+  assert.ok(filtered > 0 && filtered < total, `filter narrows the list (${filtered} of ${total})`);
+  const statuses = await page.$$eval('table.cases tbody tr td:last-child', (tds) => tds.map((t) => t.textContent.trim()));
+  assert.ok(statuses.every((s) => s === '已结'), 'every listed case is closed');
+  const numbers = await page.$$eval('table.cases tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
+  assert.ok(numbers.every((n) => n.includes('民初')), 'every listed case is a 民初 case');
+  await page.screenshot({ path: join(artifacts, '03-filtered.png') });
+
+  const first = numbers[0];
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('table.cases tbody tr:first-child td:first-child a')]);
+  assert.equal((await page.textContent('#case-number')).trim(), first);
+  const steps = await page.$$eval('#timeline li strong', (s) => s.map((x) => x.textContent));
+  assert.equal(steps[0], '立案', 'the timeline starts with the filing');
+  assert.ok(steps.includes('结案'), 'a closed case shows its closing');
+  await page.screenshot({ path: join(artifacts, '04-case.png'), fullPage: true });
+  await page.close();
+});
+
+test('a court user cannot open another court\'s case by URL', async () => {
+  const office = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await login(office, 'caseoffice');
+  // The 杭州 case office sees every 杭州 court; find a 西湖 (浙0106) case.
+  await office.goto(`${base}/cases?case_number=`);
+  const res = await office.request.get(`${base}/api/v1/cases?per_page=200`);
+  const items = (await res.json()).items;
+  const other = items.find((c) => !c.case_number.includes('浙0102'));
+  assert.ok(other, 'the city case office sees cases of other courts');
+  await office.close();
+
+  const judge = await browser.newPage();
+  await login(judge, 'judge');
+  const resp = await judge.goto(`${base}/cases/${other.id}`);
+  assert.equal(resp.status(), 404, 'a 上城 judge gets 404 for a case of another court');
+  assert.match(await judge.textContent('body'), /不存在或不在您的权限范围内/);
+  await judge.screenshot({ path: join(artifacts, '05-out-of-scope.png') });
+  await judge.close();
+});
