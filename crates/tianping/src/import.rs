@@ -158,3 +158,59 @@ mod tests {
         assert_eq!(csv_record(&rows[2]).err().as_deref(), Some("column occurred_at is empty"));
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use chrono::TimeZone;
+    use tianping_store::testing::{TestDb, load_fixture_orgs};
+
+    const GOOD_AND_BAD: &str = r#"{"source":"f","source_event_id":"1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}
+{"source":"f","source_event_id":"2","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"assigned","judge":"张法官"}
+this is not json
+
+{"source":"f","source_event_id":"3","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"excluded_period_ended","period":"appraisal"}
+{"source":"f","source_event_id":"4","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"hearing_held","extra_field":1}
+{"source":"f","source_event_id":"5","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"hearing_held"}
+"#;
+
+    #[tokio::test]
+    async fn a_file_with_bad_lines_keeps_the_good_ones_on_both_stores() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("date");
+        let dir = std::env::temp_dir().join(format!("tp_import_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let jsonl = dir.join("events.jsonl");
+        std::fs::write(&jsonl, GOOD_AND_BAD).expect("write");
+        let csv = dir.join("events.csv");
+        std::fs::write(
+            &csv,
+            "source,source_event_id,case_number,kind,occurred_at,corrects,payload\n\
+             c,1,（2026）浙0106民初1号,filed,2026-03-02T09:00:00+08:00,,\"{\"\"cause\"\":\"\"劳动争议\"\"}\"\n\
+             c,2,（2026）浙0106民初1号,hearing_held,not-a-date,,\n\
+             c,3,（2026）浙0106民初1号,hearing_held,2026-03-09T09:00:00+08:00,,\n",
+        )
+        .expect("write");
+        for db in TestDb::all().await.expect("dbs") {
+            load_fixture_orgs(&db.store).await.expect("orgs");
+            let r = import_file(&db.store, &jsonl, Format::Jsonl, now, true).await.expect("import");
+            let lines: Vec<(u64, &str)> = r.rejected.iter().map(|x| (x.line, x.code)).collect();
+            assert_eq!(lines, vec![(3, "malformed"), (5, "excluded_period_not_open"), (6, "malformed")], "[{}]", db.label);
+            assert_eq!(r.accepted, 3, "[{}]", db.label);
+            assert_eq!(db.store.counts().await.expect("counts"), (1, 3), "[{}] good lines kept, nothing half-written", db.label);
+            // Re-running the same file adds nothing.
+            let again = import_file(&db.store, &jsonl, Format::Jsonl, now, true).await.expect("import");
+            assert_eq!((again.accepted, again.duplicates), (0, 3), "[{}]", db.label);
+            let r = import_file(&db.store, &csv, Format::Csv, now, true).await.expect("csv import");
+            assert_eq!((r.accepted, r.rejected.iter().map(|x| (x.line, x.code)).collect::<Vec<_>>()), (2, vec![(3, "malformed")]), "[{}]", db.label);
+            assert_eq!(db.store.counts().await.expect("counts"), (2, 5), "[{}]", db.label);
+            db.cleanup().await.expect("cleanup");
+        }
+        let bad_header = dir.join("bad.csv");
+        std::fs::write(&bad_header, "a,b,c\n1,2,3\n").expect("write");
+        let db = TestDb::sqlite().await.expect("db");
+        let e = import_file(&db.store, &bad_header, Format::Csv, now, true).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("line 1") && e.contains("header"), "{e}");
+        db.cleanup().await.expect("cleanup");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
