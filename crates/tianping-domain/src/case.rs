@@ -54,12 +54,19 @@ impl Clearance {
     pub fn parse_list(s: &str) -> Result<Clearance, String> {
         let mut v = vec![];
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            v.push(Confidentiality::parse(part).ok_or_else(|| format!("unknown confidentiality level {part:?}"))?);
+            v.push(
+                Confidentiality::parse(part)
+                    .ok_or_else(|| format!("unknown confidentiality level {part:?}"))?,
+            );
         }
         Ok(Clearance(v))
     }
     pub fn to_list(&self) -> String {
-        self.0.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
     pub fn allows(&self, level: Confidentiality) -> bool {
         level == Confidentiality::Public || self.0.contains(&level)
@@ -96,7 +103,10 @@ impl Party {
             },
             PartyKind::Legal => "某单位".into(),
         };
-        Party { name, ..self.clone() }
+        Party {
+            name,
+            ..self.clone()
+        }
     }
 }
 
@@ -119,7 +129,9 @@ impl CaseStatus {
         }
     }
     pub fn parse(s: &str) -> Option<CaseStatus> {
-        [CaseStatus::Open, CaseStatus::Suspended, CaseStatus::Closed].into_iter().find(|c| c.as_str() == s)
+        [CaseStatus::Open, CaseStatus::Suspended, CaseStatus::Closed]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
     pub fn zh(self) -> &'static str {
         match self {
@@ -159,13 +171,27 @@ mod tests {
 
     #[test]
     fn redaction() {
-        let p = Party { name: "张小明".into(), role: "被告人".into(), kind: PartyKind::Natural, minor: true };
+        let p = Party {
+            name: "张小明".into(),
+            role: "被告人".into(),
+            kind: PartyKind::Natural,
+            minor: true,
+        };
         assert_eq!(p.redacted().name, "张某");
         let c = Clearance::parse_list("minors").expect("valid");
         assert_eq!(visibility(Confidentiality::Minors, &c), Visibility::Full);
-        assert_eq!(visibility(Confidentiality::Minors, &Clearance::default()), Visibility::MaskParties);
-        assert_eq!(visibility(Confidentiality::StateSecret, &c), Visibility::Withhold);
-        assert_eq!(visibility(Confidentiality::Public, &Clearance::default()), Visibility::Full);
+        assert_eq!(
+            visibility(Confidentiality::Minors, &Clearance::default()),
+            Visibility::MaskParties
+        );
+        assert_eq!(
+            visibility(Confidentiality::StateSecret, &c),
+            Visibility::Withhold
+        );
+        assert_eq!(
+            visibility(Confidentiality::Public, &Clearance::default()),
+            Visibility::Full
+        );
         assert!(Clearance::parse_list("minors,bogus").is_err());
     }
 }

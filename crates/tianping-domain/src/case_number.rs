@@ -81,7 +81,11 @@ impl CaseNumber {
         }
         let mut i = 0;
         if !matches!(chars[0], '（' | '(' | '〔' | '[') {
-            return Err(err(Part::Year, 0, format!("应以“（”开头，实为“{}”", chars[0])));
+            return Err(err(
+                Part::Year,
+                0,
+                format!("应以“（”开头，实为“{}”", chars[0]),
+            ));
         }
         i += 1;
         while i < chars.len() && chars[i] == ' ' {
@@ -93,13 +97,21 @@ impl CaseNumber {
         }
         let year_txt: String = chars[year_start..i].iter().collect();
         if year_txt.len() != 4 {
-            return Err(err(Part::Year, year_start, format!("应为四位阿拉伯数字年份，实为“{year_txt}”")));
+            return Err(err(
+                Part::Year,
+                year_start,
+                format!("应为四位阿拉伯数字年份，实为“{year_txt}”"),
+            ));
         }
         let year: u16 = year_txt
             .parse()
             .map_err(|_| err(Part::Year, year_start, format!("“{year_txt}”不是年份")))?;
         if !(1949..=2099).contains(&year) {
-            return Err(err(Part::Year, year_start, format!("年份 {year} 超出 1949–2099")));
+            return Err(err(
+                Part::Year,
+                year_start,
+                format!("年份 {year} 超出 1949–2099"),
+            ));
         }
         while i < chars.len() && chars[i] == ' ' {
             i += 1;
@@ -111,7 +123,11 @@ impl CaseNumber {
         let body: String = chars[i..].iter().collect();
         let body_start = i;
         if !body.ends_with('号') {
-            return Err(err(Part::Suffix, chars.len().saturating_sub(1), "应以“号”结尾".into()));
+            return Err(err(
+                Part::Suffix,
+                chars.len().saturating_sub(1),
+                "应以“号”结尾".into(),
+            ));
         }
         if body.contains("字第") {
             return Self::parse_legacy(input, year, &chars[body_start..], body_start);
@@ -127,7 +143,9 @@ impl CaseNumber {
                 return Err(err(
                     Part::Court,
                     i,
-                    format!("“{c}”不是高级法院代字（应为省级简称，如 京、沪、粤，或 最高法、兵、军）"),
+                    format!(
+                        "“{c}”不是高级法院代字（应为省级简称，如 京、沪、粤，或 最高法、兵、军）"
+                    ),
                 ));
             }
             i += 1;
@@ -140,7 +158,9 @@ impl CaseNumber {
                 return Err(err(
                     Part::Court,
                     digits_start,
-                    format!("法院代字的数字部分应为 2 位（中级法院）或 4 位（基层法院），实为 {n} 位"),
+                    format!(
+                        "法院代字的数字部分应为 2 位（中级法院）或 4 位（基层法院），实为 {n} 位"
+                    ),
                 ));
             }
             chars[court_start..i].iter().collect()
@@ -165,10 +185,18 @@ impl CaseNumber {
         }
         let type_code: String = chars[type_start..i].iter().collect();
         if type_code.is_empty() {
-            return Err(err(Part::TypeCode, type_start, "缺少类型代字（如 民初、刑终、执）".into()));
+            return Err(err(
+                Part::TypeCode,
+                type_start,
+                "缺少类型代字（如 民初、刑终、执）".into(),
+            ));
         }
         if type_code.chars().count() > 4 {
-            return Err(err(Part::TypeCode, type_start, format!("类型代字“{type_code}”超过 4 个汉字")));
+            return Err(err(
+                Part::TypeCode,
+                type_start,
+                format!("类型代字“{type_code}”超过 4 个汉字"),
+            ));
         }
         // 案件编号
         let seq_start = i;
@@ -177,13 +205,25 @@ impl CaseNumber {
         }
         let seq_txt: String = chars[seq_start..i].iter().collect();
         if seq_txt.is_empty() {
-            return Err(err(Part::Sequence, seq_start, "缺少案件编号（阿拉伯数字）".into()));
+            return Err(err(
+                Part::Sequence,
+                seq_start,
+                "缺少案件编号（阿拉伯数字）".into(),
+            ));
         }
         if seq_txt.starts_with('0') {
-            return Err(err(Part::Sequence, seq_start, format!("案件编号“{seq_txt}”不应以 0 开头")));
+            return Err(err(
+                Part::Sequence,
+                seq_start,
+                format!("案件编号“{seq_txt}”不应以 0 开头"),
+            ));
         }
         if seq_txt.len() > 8 {
-            return Err(err(Part::Sequence, seq_start, format!("案件编号“{seq_txt}”超过 8 位")));
+            return Err(err(
+                Part::Sequence,
+                seq_start,
+                format!("案件编号“{seq_txt}”超过 8 位"),
+            ));
         }
         let sequence: u32 = seq_txt
             .parse()
@@ -228,15 +268,27 @@ impl CaseNumber {
         let prefix: String = text[..k].to_string();
         let prefix_len = prefix.chars().count();
         if prefix.is_empty() || !prefix.chars().all(is_han) {
-            return Err(err(Part::Court, 0, "旧式案号“字第”前应为法院简称和类型，如“朝民初”".into()));
+            return Err(err(
+                Part::Court,
+                0,
+                "旧式案号“字第”前应为法院简称和类型，如“朝民初”".into(),
+            ));
         }
         let digits: String = text[k + "字第".len()..].trim_end_matches('号').to_string();
         let seq_pos = prefix_len + 2;
         if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(err(Part::Sequence, seq_pos, format!("“字第”后应为数字编号，实为“{digits}”")));
+            return Err(err(
+                Part::Sequence,
+                seq_pos,
+                format!("“字第”后应为数字编号，实为“{digits}”"),
+            ));
         }
         if digits.starts_with('0') || digits.len() > 6 {
-            return Err(err(Part::Sequence, seq_pos, format!("案件编号“{digits}”无效")));
+            return Err(err(
+                Part::Sequence,
+                seq_pos,
+                format!("案件编号“{digits}”无效"),
+            ));
         }
         let sequence: u32 = digits
             .parse()
@@ -282,7 +334,11 @@ impl CaseNumber {
         if self.court_code == "最高法" {
             return "最高法";
         }
-        let end = self.court_code.char_indices().nth(1).map_or(self.court_code.len(), |(i, _)| i);
+        let end = self
+            .court_code
+            .char_indices()
+            .nth(1)
+            .map_or(self.court_code.len(), |(i, _)| i);
         &self.court_code[..end]
     }
 }
@@ -290,7 +346,11 @@ impl CaseNumber {
 impl fmt::Display for CaseNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.legacy {
-            return write!(f, "（{}）{}{}字第{}号", self.year, self.court_code, self.type_code, self.sequence);
+            return write!(
+                f,
+                "（{}）{}{}字第{}号",
+                self.year, self.court_code, self.type_code, self.sequence
+            );
         }
         write!(
             f,
@@ -335,7 +395,15 @@ mod tests {
     fn parses_the_rules_samples() {
         // RULES.md §10.4 sample list.
         let c = ok("（2020）京0105民初12345号");
-        assert_eq!((c.year, c.court_code.as_str(), c.type_code.as_str(), c.sequence), (2020, "京0105", "民初", 12345));
+        assert_eq!(
+            (
+                c.year,
+                c.court_code.as_str(),
+                c.type_code.as_str(),
+                c.sequence
+            ),
+            (2020, "京0105", "民初", 12345)
+        );
         let c = ok("(2019)最高法知民终1号");
         assert_eq!(c.court_code, "最高法");
         assert_eq!(c.special_code.as_deref(), Some("知"));
@@ -346,20 +414,34 @@ mod tests {
         assert_eq!(ok("（2020）粤0192民初1号").court_code, "粤0192");
         assert_eq!(ok("（2020）京民终1号").court_code, "京");
         let c = ok("（2022）京01执恢3号");
-        assert_eq!((c.court_code.as_str(), c.type_code.as_str()), ("京01", "执恢"));
+        assert_eq!(
+            (c.court_code.as_str(), c.type_code.as_str()),
+            ("京01", "执恢")
+        );
         assert_eq!(ok("（2017）最高法刑核32145678号").sequence, 32145678);
         assert_eq!(ok("（2023）浙0192司救民2号").type_code, "司救民");
         assert_eq!(ok("（2019）黔01民辖终7号").type_code, "民辖终");
         assert_eq!(ok("（2018）兵08民终12号").court_code, "兵08");
         let c = ok("（2014）朝民初字第12345号");
         assert!(c.legacy);
-        assert_eq!((c.court_code.as_str(), c.type_code.as_str(), c.sequence), ("朝", "民初", 12345));
+        assert_eq!(
+            (c.court_code.as_str(), c.type_code.as_str(), c.sequence),
+            ("朝", "民初", 12345)
+        );
     }
 
     #[test]
     fn classifies_by_type_code() {
-        let t = ok("（2024）浙0102民初7号").case_type().map(|t| (t.kind, t.procedure));
-        assert_eq!(t, Some((crate::case_type::CaseKind::Civil, crate::case_type::Procedure::FirstInstance)));
+        let t = ok("（2024）浙0102民初7号")
+            .case_type()
+            .map(|t| (t.kind, t.procedure));
+        assert_eq!(
+            t,
+            Some((
+                crate::case_type::CaseKind::Civil,
+                crate::case_type::Procedure::FirstInstance
+            ))
+        );
         assert!(ok("（2024）浙0102执9号").case_type().is_some());
         // Unknown but well-formed code: parses, no type.
         assert!(ok("（2024）浙0102诉前调确9号").case_type().is_none());
@@ -394,7 +476,10 @@ mod tests {
 
     #[test]
     fn half_width_is_normalised() {
-        assert_eq!(ok("(2020)京0105民初1号").to_string(), "（2020）京0105民初1号");
+        assert_eq!(
+            ok("(2020)京0105民初1号").to_string(),
+            "（2020）京0105民初1号"
+        );
     }
 }
 

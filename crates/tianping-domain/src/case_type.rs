@@ -76,7 +76,10 @@ impl CaseKind {
     }
     /// Whether custody events (summons, detention, arrest …) can occur in this kind of case.
     pub fn has_custody(self) -> bool {
-        matches!(self, CaseKind::Criminal | CaseKind::Prosecution | CaseKind::Police)
+        matches!(
+            self,
+            CaseKind::Criminal | CaseKind::Prosecution | CaseKind::Police
+        )
     }
 }
 
@@ -217,7 +220,12 @@ fn table() -> &'static Table {
             status: "U".into(),
             types: vec![],
         });
-        let by_code = parsed.types.iter().enumerate().map(|(i, t)| (t.code.clone(), i)).collect();
+        let by_code = parsed
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.code.clone(), i))
+            .collect();
         Table {
             source: parsed.source,
             status: parsed.status,
@@ -236,7 +244,9 @@ pub fn lookup(code: &str) -> Option<&'static CaseType> {
 /// The longest known type code that `text` starts with.
 pub fn longest_prefix(text: &str) -> Option<&'static CaseType> {
     let chars: Vec<char> = text.chars().take(4).collect();
-    (1..=chars.len()).rev().find_map(|n| lookup(&chars[..n].iter().collect::<String>()))
+    (1..=chars.len())
+        .rev()
+        .find_map(|n| lookup(&chars[..n].iter().collect::<String>()))
 }
 
 /// Every known type, in table order.
@@ -261,7 +271,10 @@ pub fn check_table() -> Result<usize, String> {
             return Err(format!("rules/case-types.toml: duplicate code {}", t.code));
         }
         if t.code.chars().count() > 4 || t.code.is_empty() {
-            return Err(format!("rules/case-types.toml: code {:?} must be 1–4 characters", t.code));
+            return Err(format!(
+                "rules/case-types.toml: code {:?} must be 1–4 characters",
+                t.code
+            ));
         }
     }
     Ok(parsed.types.len())
@@ -286,8 +299,17 @@ mod tests {
         assert_eq!(kind("刑初"), Some(CaseKind::Criminal));
         assert_eq!(kind("行赔初"), Some(CaseKind::StateCompensation));
         assert_eq!(kind("执恢"), Some(CaseKind::Execution));
-        assert_eq!(lookup("民终").map(|t| t.procedure.stage()), Some(Stage::Trial));
-        assert_eq!(lookup("民申").map(|t| t.procedure.stage()), Some(Stage::Review));
-        assert_eq!(longest_prefix("民辖终7号").map(|t| t.code.as_str()), Some("民辖终"));
+        assert_eq!(
+            lookup("民终").map(|t| t.procedure.stage()),
+            Some(Stage::Trial)
+        );
+        assert_eq!(
+            lookup("民申").map(|t| t.procedure.stage()),
+            Some(Stage::Review)
+        );
+        assert_eq!(
+            longest_prefix("民辖终7号").map(|t| t.code.as_str()),
+            Some("民辖终")
+        );
     }
 }

@@ -137,23 +137,46 @@ pub struct ZhongbenChecklist {
 impl ZhongbenChecklist {
     fn first_missing(&self) -> Option<(&'static str, &'static str)> {
         let items = [
-            (self.property_report_done, "checklist.property_report_done", "T1 未完成责令报告财产及核实"),
-            (self.consumption_restricted, "checklist.consumption_restricted", "T2 未发出限制消费令"),
-            (self.assets_investigated, "checklist.assets_investigated", "T3 财产调查措施未穷尽"),
+            (
+                self.property_report_done,
+                "checklist.property_report_done",
+                "T1 未完成责令报告财产及核实",
+            ),
+            (
+                self.consumption_restricted,
+                "checklist.consumption_restricted",
+                "T2 未发出限制消费令",
+            ),
+            (
+                self.assets_investigated,
+                "checklist.assets_investigated",
+                "T3 财产调查措施未穷尽",
+            ),
             (
                 self.whereabouts_and_obstruction_handled,
                 "checklist.whereabouts_and_obstruction_handled",
                 "T5 下落不明未查找或妨害执行未处理",
             ),
-            (self.applicant_interviewed, "checklist.applicant_interviewed", "T6 未告知并听取申请执行人意见"),
+            (
+                self.applicant_interviewed,
+                "checklist.applicant_interviewed",
+                "T6 未告知并听取申请执行人意见",
+            ),
             (
                 self.applicant_confirmed_or_president_approved,
                 "checklist.applicant_confirmed_or_president_approved",
                 "T7 无申请执行人签字确认或合议庭审查、院长批准",
             ),
-            (self.ruling_served, "checklist.ruling_served", "T8 终本裁定未作出并送达"),
+            (
+                self.ruling_served,
+                "checklist.ruling_served",
+                "T8 终本裁定未作出并送达",
+            ),
         ];
-        items.into_iter().find(|(ok, _, _)| !ok).map(|(_, f, r)| (f, r))
+        items
+            .into_iter()
+            .find(|(ok, _, _)| !ok)
+            .map(|(_, f, r)| (f, r))
     }
 }
 
@@ -330,8 +353,12 @@ impl EventBody {
             EventBody::ArrestRefused { .. } => "arrest_refused",
             EventBody::Released { .. } => "released",
             EventBody::ProsecutionReviewStarted => "prosecution_review_started",
-            EventBody::ReturnedForSupplementaryInvestigation { .. } => "returned_for_supplementary_investigation",
-            EventBody::ResubmittedAfterSupplementaryInvestigation => "resubmitted_after_supplementary_investigation",
+            EventBody::ReturnedForSupplementaryInvestigation { .. } => {
+                "returned_for_supplementary_investigation"
+            }
+            EventBody::ResubmittedAfterSupplementaryInvestigation => {
+                "resubmitted_after_supplementary_investigation"
+            }
             EventBody::Indicted => "indicted",
             EventBody::NotProsecuted { .. } => "not_prosecuted",
             EventBody::Retraction { .. } => "retraction",
@@ -347,7 +374,11 @@ impl EventBody {
     pub fn detail_zh(&self) -> String {
         match self {
             EventBody::Filed(f) => format!("案由：{}", f.cause),
-            EventBody::Assigned { judge, panel, division } => {
+            EventBody::Assigned {
+                judge,
+                panel,
+                division,
+            } => {
                 let mut s = format!("承办人：{judge}");
                 if !panel.is_empty() {
                     s.push_str(&format!("；合议庭：{}", panel.join("、")));
@@ -357,17 +388,30 @@ impl EventBody {
                 }
                 s
             }
-            EventBody::HearingScheduled { hearing_at } => format!("开庭时间：{}", hearing_at.format("%Y-%m-%d %H:%M")),
-            EventBody::Adjourned { reason } | EventBody::Released { reason } | EventBody::NotProsecuted { reason } => {
+            EventBody::HearingScheduled { hearing_at } => {
+                format!("开庭时间：{}", hearing_at.format("%Y-%m-%d %H:%M"))
+            }
+            EventBody::Adjourned { reason }
+            | EventBody::Released { reason }
+            | EventBody::NotProsecuted { reason } => {
                 format!("原因：{reason}")
             }
-            EventBody::ReturnedForSupplementaryInvestigation { reason } | EventBody::Retraction { reason } => {
+            EventBody::ReturnedForSupplementaryInvestigation { reason }
+            | EventBody::Retraction { reason } => {
                 format!("原因：{reason}")
             }
             EventBody::Suspended { reason, approver } => {
-                format!("原因：{reason}；批准人：{}（{}）", approver.name, approver.role.zh())
+                format!(
+                    "原因：{reason}；批准人：{}（{}）",
+                    approver.name,
+                    approver.role.zh()
+                )
             }
-            EventBody::ExcludedPeriodStarted { period, reason, approver } => {
+            EventBody::ExcludedPeriodStarted {
+                period,
+                reason,
+                approver,
+            } => {
                 let mut s = format!("{}；原因：{reason}", period.zh());
                 if let Some(a) = approver {
                     s.push_str(&format!("；批准人：{}（{}）", a.name, a.role.zh()));
@@ -375,18 +419,44 @@ impl EventBody {
                 s
             }
             EventBody::ExcludedPeriodEnded { period } => period.zh().to_string(),
-            EventBody::ExtensionRequested { amount, unit, reason } => {
+            EventBody::ExtensionRequested {
+                amount,
+                unit,
+                reason,
+            } => {
                 format!("申请延长 {amount} {}；理由：{reason}", unit_zh(*unit))
             }
-            EventBody::ExtensionApproved { approver, amount, unit } => {
-                format!("批准延长 {amount} {}；批准人：{}（{}）", unit_zh(*unit), approver.name, approver.role.zh())
+            EventBody::ExtensionApproved {
+                approver,
+                amount,
+                unit,
+            } => {
+                format!(
+                    "批准延长 {amount} {}；批准人：{}（{}）",
+                    unit_zh(*unit),
+                    approver.name,
+                    approver.role.zh()
+                )
             }
-            EventBody::ExtensionRefused { approver, reason } | EventBody::ArrestRefused { approver, reason } => {
-                format!("决定人：{}（{}）；理由：{reason}", approver.name, approver.role.zh())
+            EventBody::ExtensionRefused { approver, reason }
+            | EventBody::ArrestRefused { approver, reason } => {
+                format!(
+                    "决定人：{}（{}）；理由：{reason}",
+                    approver.name,
+                    approver.role.zh()
+                )
             }
-            EventBody::ArrestApproved { approver } => format!("批准人：{}（{}）", approver.name, approver.role.zh()),
-            EventBody::ProcedureConverted { from, to } => format!("{} → {}", procedure_zh(from), procedure_zh(to)),
-            EventBody::Closed { disposition, sentence_months, amount_yuan } => {
+            EventBody::ArrestApproved { approver } => {
+                format!("批准人：{}（{}）", approver.name, approver.role.zh())
+            }
+            EventBody::ProcedureConverted { from, to } => {
+                format!("{} → {}", procedure_zh(from), procedure_zh(to))
+            }
+            EventBody::Closed {
+                disposition,
+                sentence_months,
+                amount_yuan,
+            } => {
                 let mut s = format!("结案方式：{}", disposition.zh());
                 if let Some(m) = sentence_months {
                     s.push_str(&format!("；刑期 {m} 个月"));
@@ -397,17 +467,32 @@ impl EventBody {
                 s
             }
             EventBody::Appealed { by } => format!("上诉人：{by}"),
-            EventBody::Remanded { new_case_number } | EventBody::RetrialOrdered { new_case_number } => {
-                new_case_number.as_ref().map(|n| format!("新案号：{n}")).unwrap_or_default()
-            }
+            EventBody::Remanded { new_case_number }
+            | EventBody::RetrialOrdered { new_case_number } => new_case_number
+                .as_ref()
+                .map(|n| format!("新案号：{n}"))
+                .unwrap_or_default(),
             EventBody::PropertySearched { channel, found } => {
-                format!("查控渠道：{channel}；{}", if *found { "发现可供执行财产" } else { "未发现可供执行财产" })
+                format!(
+                    "查控渠道：{channel}；{}",
+                    if *found {
+                        "发现可供执行财产"
+                    } else {
+                        "未发现可供执行财产"
+                    }
+                )
             }
-            EventBody::ExecutionTerminated { unpaid_amount_yuan, .. } => unpaid_amount_yuan
+            EventBody::ExecutionTerminated {
+                unpaid_amount_yuan, ..
+            } => unpaid_amount_yuan
                 .map(|a| format!("未履行金额 {} 元；终本核查清单 7 项齐备", yuan(a)))
                 .unwrap_or_else(|| "终本核查清单 7 项齐备".into()),
             EventBody::Summoned { extended_to_24h } => {
-                if *extended_to_24h { "延长至 24 小时".into() } else { "12 小时".into() }
+                if *extended_to_24h {
+                    "延长至 24 小时".into()
+                } else {
+                    "12 小时".into()
+                }
             }
             _ => String::new(),
         }
@@ -419,7 +504,7 @@ pub fn yuan(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -483,8 +568,9 @@ pub fn kind_zh(kind: &str) -> &'static str {
     }
 }
 
-/// An event as received from a source system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An event as received from a source system. Deserialising refuses fields that the event's kind
+/// does not define (a misspelt optional field would otherwise be lost silently).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRecord {
     /// The sending system, e.g. `zj-court-cms`. Idempotency is per (source, source_event_id).
     #[serde(default = "default_source")]
@@ -503,6 +589,61 @@ pub fn default_source() -> String {
     "manual".into()
 }
 
+impl<'de> Deserialize<'de> for EventRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        use serde_json::Value;
+        let mut map = serde_json::Map::<String, Value>::deserialize(d)?;
+        let mut text = |key: &str, required: bool| -> Result<Option<String>, D::Error> {
+            match map.remove(key) {
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(Value::Null) | None if !required => Ok(None),
+                None | Some(Value::Null) => Err(D::Error::missing_field_owned(key)),
+                Some(other) => Err(D::Error::custom(format!(
+                    "field `{key}` must be a string, got {other}"
+                ))),
+            }
+        };
+        let source = text("source", false)?.unwrap_or_else(default_source);
+        let source_event_id = text("source_event_id", true)?.unwrap_or_default();
+        let case_number = text("case_number", true)?.unwrap_or_default();
+        let occurred = text("occurred_at", true)?.unwrap_or_default();
+        let corrects = text("corrects", false)?;
+        let occurred_at = DateTime::parse_from_rfc3339(&occurred).map_err(|e| {
+            D::Error::custom(format!("field `occurred_at` must be an RFC 3339 time with offset such as 2026-03-05T09:00:00+08:00, got {occurred:?}: {e}"))
+        })?;
+        let keys: Vec<String> = map.keys().cloned().collect();
+        let body: EventBody =
+            serde_json::from_value(Value::Object(map)).map_err(D::Error::custom)?;
+        if let Ok(Value::Object(known)) = serde_json::to_value(&body) {
+            if let Some(k) = keys.iter().find(|k| !known.contains_key(*k)) {
+                return Err(D::Error::custom(format!(
+                    "unknown field `{k}` for event kind `{}`",
+                    body.kind()
+                )));
+            }
+        }
+        Ok(EventRecord {
+            source,
+            source_event_id,
+            case_number,
+            occurred_at,
+            corrects,
+            body,
+        })
+    }
+}
+
+trait MissingOwned {
+    fn missing_field_owned(key: &str) -> Self;
+}
+
+impl<E: serde::de::Error> MissingOwned for E {
+    fn missing_field_owned(key: &str) -> Self {
+        E::custom(format!("missing field `{key}`"))
+    }
+}
+
 /// Why an event was refused: a stable code, the field, and a reason in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("字段 {field}：{reason}")]
@@ -514,7 +655,11 @@ pub struct EventRejection {
 
 impl EventRejection {
     pub fn new(code: &'static str, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        EventRejection { code, field: field.into(), reason: reason.into() }
+        EventRejection {
+            code,
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -572,13 +717,20 @@ const FUTURE_SKEW_MINUTES: i64 = 10;
 
 fn need_approver(a: &Approver, field: &str) -> Result<(), EventRejection> {
     if a.name.trim().is_empty() {
-        return Err(EventRejection::new("approver_missing", format!("{field}.name"), "批准人姓名不能为空"));
+        return Err(EventRejection::new(
+            "approver_missing",
+            format!("{field}.name"),
+            "批准人姓名不能为空",
+        ));
     }
     if !a.role.approves() {
         return Err(EventRejection::new(
             "approver_role_invalid",
             format!("{field}.role"),
-            format!("“{}”无审批权限，须由庭长或院长（部门负责人、检察长、公安机关负责人）批准", a.role.zh()),
+            format!(
+                "“{}”无审批权限，须由庭长或院长（部门负责人、检察长、公安机关负责人）批准",
+                a.role.zh()
+            ),
         ));
     }
     Ok(())
@@ -605,7 +757,11 @@ impl CaseState {
     ) -> Result<CaseState, EventRejection> {
         non_empty(&filing.cause, "cause")?;
         if occurred_at > now + chrono::Duration::minutes(FUTURE_SKEW_MINUTES) {
-            return Err(EventRejection::new("date_in_future", "occurred_at", "立案时间晚于当前时间"));
+            return Err(EventRejection::new(
+                "date_in_future",
+                "occurred_at",
+                "立案时间晚于当前时间",
+            ));
         }
         for (i, p) in filing.parties.iter().enumerate() {
             non_empty(&p.name, &format!("parties[{i}].name"))?;
@@ -662,7 +818,12 @@ impl CaseState {
     }
 
     /// Validates `body` against the current state and applies it. On refusal the state is unchanged.
-    pub fn apply(&mut self, body: &EventBody, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EventRejection> {
+    pub fn apply(
+        &mut self,
+        body: &EventBody,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EventRejection> {
         let mut next = self.clone();
         next.apply_inner(body, at, now)?;
         next.event_count += 1;
@@ -673,38 +834,70 @@ impl CaseState {
         Ok(())
     }
 
-    fn apply_inner(&mut self, body: &EventBody, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EventRejection> {
+    fn apply_inner(
+        &mut self,
+        body: &EventBody,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EventRejection> {
         use EventBody as E;
         if at > now + chrono::Duration::minutes(FUTURE_SKEW_MINUTES) {
-            return Err(EventRejection::new("date_in_future", "occurred_at", "事件时间晚于当前时间"));
+            return Err(EventRejection::new(
+                "date_in_future",
+                "occurred_at",
+                "事件时间晚于当前时间",
+            ));
         }
         if at < self.filed_at {
             return Err(EventRejection::new(
                 "date_before_filing",
                 "occurred_at",
-                format!("事件时间早于立案时间 {}", self.filed_at.format("%Y-%m-%d %H:%M UTC")),
+                format!(
+                    "事件时间早于立案时间 {}",
+                    self.filed_at.format("%Y-%m-%d %H:%M UTC")
+                ),
             ));
         }
         let closed_ok = matches!(
             body,
-            E::Appealed { .. } | E::Remanded { .. } | E::RetrialOrdered { .. } | E::ExecutionRestored | E::Released { .. }
+            E::Appealed { .. }
+                | E::Remanded { .. }
+                | E::RetrialOrdered { .. }
+                | E::ExecutionRestored
+                | E::Released { .. }
         );
         if self.status == CaseStatus::Closed && !closed_ok {
-            return Err(EventRejection::new("case_closed", "kind", format!("案件已结，不能再记录“{}”", body.zh())));
+            return Err(EventRejection::new(
+                "case_closed",
+                "kind",
+                format!("案件已结，不能再记录“{}”", body.zh()),
+            ));
         }
         let court_only = matches!(
             body,
-            E::HearingScheduled { .. } | E::HearingHeld | E::Adjourned { .. } | E::Appealed { .. } | E::Remanded { .. }
+            E::HearingScheduled { .. }
+                | E::HearingHeld
+                | E::Adjourned { .. }
+                | E::Appealed { .. }
+                | E::Remanded { .. }
         );
         if court_only && matches!(self.kind, CaseKind::Prosecution | CaseKind::Police) {
-            return Err(EventRejection::new("kind_mismatch", "kind", format!("“{}”只适用于法院案件", body.zh())));
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于法院案件", body.zh()),
+            ));
         }
         let execution_only = matches!(
             body,
             E::PropertySearched { .. } | E::ExecutionTerminated { .. } | E::ExecutionRestored
         );
         if execution_only && self.kind != CaseKind::Execution {
-            return Err(EventRejection::new("kind_mismatch", "kind", format!("“{}”只适用于执行案件", body.zh())));
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于执行案件", body.zh()),
+            ));
         }
         let custody_event = matches!(
             body,
@@ -721,13 +914,25 @@ impl CaseState {
                 | E::NotProsecuted { .. }
         );
         if custody_event && !self.kind.has_custody() {
-            return Err(EventRejection::new("kind_mismatch", "kind", format!("“{}”只适用于刑事、检察、公安案件", body.zh())));
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于刑事、检察、公安案件", body.zh()),
+            ));
         }
         match body {
             E::Filed(_) => {
-                return Err(EventRejection::new("case_exists", "kind", "案件已立案，不能重复立案"));
+                return Err(EventRejection::new(
+                    "case_exists",
+                    "kind",
+                    "案件已立案，不能重复立案",
+                ));
             }
-            E::Assigned { judge, panel, division } => {
+            E::Assigned {
+                judge,
+                panel,
+                division,
+            } => {
                 non_empty(judge, "judge")?;
                 self.judge = Some(judge.trim().to_string());
                 self.panel = panel.clone();
@@ -735,7 +940,11 @@ impl CaseState {
             }
             E::HearingScheduled { hearing_at } => {
                 if hearing_at.with_timezone(&Utc) < at {
-                    return Err(EventRejection::new("date_order", "hearing_at", "开庭时间早于排期时间"));
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "hearing_at",
+                        "开庭时间早于排期时间",
+                    ));
                 }
             }
             E::HearingHeld => {}
@@ -744,22 +953,38 @@ impl CaseState {
                 non_empty(reason, "reason")?;
                 need_approver(approver, "approver")?;
                 if self.status == CaseStatus::Suspended {
-                    return Err(EventRejection::new("already_suspended", "kind", "案件已中止"));
+                    return Err(EventRejection::new(
+                        "already_suspended",
+                        "kind",
+                        "案件已中止",
+                    ));
                 }
                 self.status = CaseStatus::Suspended;
                 self.suspended_at = Some(at);
             }
             E::Resumed => {
                 let Some(since) = self.suspended_at else {
-                    return Err(EventRejection::new("not_suspended", "kind", "案件未中止，不能恢复"));
+                    return Err(EventRejection::new(
+                        "not_suspended",
+                        "kind",
+                        "案件未中止，不能恢复",
+                    ));
                 };
                 if at < since {
-                    return Err(EventRejection::new("date_order", "occurred_at", "恢复时间早于中止时间"));
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "恢复时间早于中止时间",
+                    ));
                 }
                 self.status = CaseStatus::Open;
                 self.suspended_at = None;
             }
-            E::ExcludedPeriodStarted { period, reason, approver } => {
+            E::ExcludedPeriodStarted {
+                period,
+                reason,
+                approver,
+            } => {
                 non_empty(reason, "reason")?;
                 if let Some(a) = approver {
                     need_approver(a, "approver")?;
@@ -782,24 +1007,42 @@ impl CaseState {
                     ));
                 };
                 if at < self.open_excluded[pos].1 {
-                    return Err(EventRejection::new("date_order", "occurred_at", "结束时间早于开始时间"));
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "结束时间早于开始时间",
+                    ));
                 }
                 self.open_excluded.remove(pos);
             }
             E::ExtensionRequested { amount, reason, .. } => {
                 non_empty(reason, "reason")?;
                 if *amount == 0 {
-                    return Err(EventRejection::new("amount_invalid", "amount", "延长期限必须大于 0"));
+                    return Err(EventRejection::new(
+                        "amount_invalid",
+                        "amount",
+                        "延长期限必须大于 0",
+                    ));
                 }
                 if self.pending_extension.is_some() {
-                    return Err(EventRejection::new("extension_pending", "kind", "已有待审批的延长申请"));
+                    return Err(EventRejection::new(
+                        "extension_pending",
+                        "kind",
+                        "已有待审批的延长申请",
+                    ));
                 }
                 self.pending_extension = Some(at);
             }
-            E::ExtensionApproved { approver, amount, .. } => {
+            E::ExtensionApproved {
+                approver, amount, ..
+            } => {
                 need_approver(approver, "approver")?;
                 if *amount == 0 {
-                    return Err(EventRejection::new("amount_invalid", "amount", "延长期限必须大于 0"));
+                    return Err(EventRejection::new(
+                        "amount_invalid",
+                        "amount",
+                        "延长期限必须大于 0",
+                    ));
                 }
                 self.decide_extension(at)?;
                 self.extensions_approved += 1;
@@ -813,23 +1056,41 @@ impl CaseState {
                 non_empty(from, "from")?;
                 non_empty(to, "to")?;
                 if from == to {
-                    return Err(EventRejection::new("procedure_unchanged", "to", "转换前后程序相同"));
+                    return Err(EventRejection::new(
+                        "procedure_unchanged",
+                        "to",
+                        "转换前后程序相同",
+                    ));
                 }
-                let current = if self.summary_procedure { "summary" } else { "ordinary" };
-                if from == "summary" || from == "ordinary" {
-                    if from != current {
-                        return Err(EventRejection::new(
-                            "procedure_mismatch",
-                            "from",
-                            format!("案件当前为{}，不是{}", procedure_zh(current), procedure_zh(from)),
-                        ));
-                    }
+                let current = if self.summary_procedure {
+                    "summary"
+                } else {
+                    "ordinary"
+                };
+                if (from == "summary" || from == "ordinary") && from != current {
+                    return Err(EventRejection::new(
+                        "procedure_mismatch",
+                        "from",
+                        format!(
+                            "案件当前为{}，不是{}",
+                            procedure_zh(current),
+                            procedure_zh(from)
+                        ),
+                    ));
                 }
                 self.summary_procedure = to == "summary";
             }
-            E::Closed { disposition, sentence_months, amount_yuan } => {
+            E::Closed {
+                disposition,
+                sentence_months,
+                amount_yuan,
+            } => {
                 if self.status == CaseStatus::Suspended {
-                    return Err(EventRejection::new("case_suspended", "kind", "案件处于中止状态，须先恢复再结案"));
+                    return Err(EventRejection::new(
+                        "case_suspended",
+                        "kind",
+                        "案件处于中止状态，须先恢复再结案",
+                    ));
                 }
                 if let Some((k, _)) = self.open_excluded.first() {
                     return Err(EventRejection::new(
@@ -845,21 +1106,40 @@ impl CaseState {
             E::Appealed { by } => {
                 non_empty(by, "by")?;
                 if self.status != CaseStatus::Closed {
-                    return Err(EventRejection::new("not_closed", "kind", "案件尚未结案，不能上诉"));
+                    return Err(EventRejection::new(
+                        "not_closed",
+                        "kind",
+                        "案件尚未结案，不能上诉",
+                    ));
                 }
-                if !matches!(self.procedure, Procedure::FirstInstance | Procedure::Jurisdiction | Procedure::Special) {
-                    return Err(EventRejection::new("not_appealable", "kind", "只有一审裁判可以上诉"));
+                if !matches!(
+                    self.procedure,
+                    Procedure::FirstInstance | Procedure::Jurisdiction | Procedure::Special
+                ) {
+                    return Err(EventRejection::new(
+                        "not_appealable",
+                        "kind",
+                        "只有一审裁判可以上诉",
+                    ));
                 }
                 if let Some(closed) = self.closed_at
                     && at < closed
                 {
-                    return Err(EventRejection::new("date_order", "occurred_at", "上诉时间早于结案时间"));
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "上诉时间早于结案时间",
+                    ));
                 }
                 self.appealed = true;
             }
             E::Remanded { .. } | E::RetrialOrdered { .. } => {
                 if self.status != CaseStatus::Closed {
-                    return Err(EventRejection::new("not_closed", "kind", format!("案件尚未结案，不能“{}”", body.zh())));
+                    return Err(EventRejection::new(
+                        "not_closed",
+                        "kind",
+                        format!("案件尚未结案，不能“{}”", body.zh()),
+                    ));
                 }
             }
             E::PropertySearched { channel, .. } => non_empty(channel, "channel")?,
@@ -867,7 +1147,10 @@ impl CaseState {
                 if let Some((field, reason)) = checklist.first_missing() {
                     return Err(EventRejection::new("zhongben_incomplete", field, reason));
                 }
-                let three_months = self.filed_at.checked_add_months(Months::new(3)).unwrap_or(self.filed_at);
+                let three_months = self
+                    .filed_at
+                    .checked_add_months(Months::new(3))
+                    .unwrap_or(self.filed_at);
                 if at < three_months {
                     return Err(EventRejection::new(
                         "zhongben_too_early",
@@ -887,7 +1170,11 @@ impl CaseState {
             }
             E::ExecutionRestored => {
                 if !self.zhongben || self.status != CaseStatus::Closed {
-                    return Err(EventRejection::new("not_terminated", "kind", "只有终结本次执行的案件可以恢复执行"));
+                    return Err(EventRejection::new(
+                        "not_terminated",
+                        "kind",
+                        "只有终结本次执行的案件可以恢复执行",
+                    ));
                 }
                 self.status = CaseStatus::Open;
                 self.zhongben = false;
@@ -896,13 +1183,21 @@ impl CaseState {
             }
             E::Summoned { .. } => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
-                    return Err(EventRejection::new("custody_state", "kind", "已被羁押，不能再传唤"));
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "已被羁押，不能再传唤",
+                    ));
                 }
                 self.custody = Custody::Summoned;
             }
             E::Detained => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
-                    return Err(EventRejection::new("custody_state", "kind", "已被羁押，不能重复拘留"));
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "已被羁押，不能重复拘留",
+                    ));
                 }
                 self.custody = Custody::Detained;
             }
@@ -911,7 +1206,11 @@ impl CaseState {
                     return Err(EventRejection::new("custody_state", "kind", "已被逮捕"));
                 }
                 if self.pending_arrest_request.is_some() {
-                    return Err(EventRejection::new("arrest_request_pending", "kind", "已有待决定的提请批捕"));
+                    return Err(EventRejection::new(
+                        "arrest_request_pending",
+                        "kind",
+                        "已有待决定的提请批捕",
+                    ));
                 }
                 self.pending_arrest_request = Some(at);
             }
@@ -927,14 +1226,25 @@ impl CaseState {
             }
             E::Released { reason } => {
                 non_empty(reason, "reason")?;
-                if !matches!(self.custody, Custody::Summoned | Custody::Detained | Custody::Arrested) {
-                    return Err(EventRejection::new("custody_state", "kind", "未处于传唤或羁押状态，无需释放"));
+                if !matches!(
+                    self.custody,
+                    Custody::Summoned | Custody::Detained | Custody::Arrested
+                ) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "未处于传唤或羁押状态，无需释放",
+                    ));
                 }
                 self.custody = Custody::Released;
             }
             E::ProsecutionReviewStarted => {
                 if self.in_prosecution_review {
-                    return Err(EventRejection::new("review_started", "kind", "已在审查起诉阶段"));
+                    return Err(EventRejection::new(
+                        "review_started",
+                        "kind",
+                        "已在审查起诉阶段",
+                    ));
                 }
                 self.in_prosecution_review = true;
                 self.procedure = Procedure::ProsecutionReview;
@@ -942,10 +1252,18 @@ impl CaseState {
             E::ReturnedForSupplementaryInvestigation { reason } => {
                 non_empty(reason, "reason")?;
                 if self.in_supplementary {
-                    return Err(EventRejection::new("supplementary_open", "kind", "补充侦查尚未重新移送"));
+                    return Err(EventRejection::new(
+                        "supplementary_open",
+                        "kind",
+                        "补充侦查尚未重新移送",
+                    ));
                 }
                 if self.kind != CaseKind::Criminal && !self.in_prosecution_review {
-                    return Err(EventRejection::new("not_in_review", "kind", "未处于审查起诉阶段"));
+                    return Err(EventRejection::new(
+                        "not_in_review",
+                        "kind",
+                        "未处于审查起诉阶段",
+                    ));
                 }
                 // CrimPL 2018 art. 175 (review) and art. 204–205 (trial): at most two rounds. [V]
                 if self.supplementary_rounds >= 2 {
@@ -960,22 +1278,42 @@ impl CaseState {
             }
             E::ResubmittedAfterSupplementaryInvestigation => {
                 if !self.in_supplementary {
-                    return Err(EventRejection::new("supplementary_not_open", "kind", "没有进行中的补充侦查"));
+                    return Err(EventRejection::new(
+                        "supplementary_not_open",
+                        "kind",
+                        "没有进行中的补充侦查",
+                    ));
                 }
                 self.in_supplementary = false;
             }
             E::Indicted | E::NotProsecuted { .. } => {
                 if !self.in_prosecution_review {
-                    return Err(EventRejection::new("not_in_review", "kind", "未处于审查起诉阶段"));
+                    return Err(EventRejection::new(
+                        "not_in_review",
+                        "kind",
+                        "未处于审查起诉阶段",
+                    ));
                 }
                 if self.in_supplementary {
-                    return Err(EventRejection::new("supplementary_open", "kind", "补充侦查尚未重新移送"));
+                    return Err(EventRejection::new(
+                        "supplementary_open",
+                        "kind",
+                        "补充侦查尚未重新移送",
+                    ));
                 }
-                let d = if matches!(body, E::Indicted) { Disposition::Indictment } else { Disposition::NonProsecution };
+                let d = if matches!(body, E::Indicted) {
+                    Disposition::Indictment
+                } else {
+                    Disposition::NonProsecution
+                };
                 self.close(at, d);
             }
             E::Retraction { .. } => {
-                return Err(EventRejection::new("retraction_without_target", "corrects", "撤回记录须指明被撤回的事件"));
+                return Err(EventRejection::new(
+                    "retraction_without_target",
+                    "corrects",
+                    "撤回记录须指明被撤回的事件",
+                ));
             }
         }
         Ok(())
@@ -983,10 +1321,18 @@ impl CaseState {
 
     fn decide_extension(&mut self, at: DateTime<Utc>) -> Result<(), EventRejection> {
         let Some(req) = self.pending_extension else {
-            return Err(EventRejection::new("no_extension_request", "kind", "没有待审批的延长申请"));
+            return Err(EventRejection::new(
+                "no_extension_request",
+                "kind",
+                "没有待审批的延长申请",
+            ));
         };
         if at < req {
-            return Err(EventRejection::new("date_order", "occurred_at", "审批时间早于申请时间"));
+            return Err(EventRejection::new(
+                "date_order",
+                "occurred_at",
+                "审批时间早于申请时间",
+            ));
         }
         self.pending_extension = None;
         Ok(())
@@ -994,10 +1340,18 @@ impl CaseState {
 
     fn decide_arrest(&mut self, at: DateTime<Utc>) -> Result<(), EventRejection> {
         let Some(req) = self.pending_arrest_request else {
-            return Err(EventRejection::new("no_arrest_request", "kind", "没有待决定的提请批捕"));
+            return Err(EventRejection::new(
+                "no_arrest_request",
+                "kind",
+                "没有待决定的提请批捕",
+            ));
         };
         if at < req {
-            return Err(EventRejection::new("date_order", "occurred_at", "决定时间早于提请时间"));
+            return Err(EventRejection::new(
+                "date_order",
+                "occurred_at",
+                "决定时间早于提请时间",
+            ));
         }
         self.pending_arrest_request = None;
         Ok(())

@@ -55,7 +55,11 @@ pub fn check_correction(target: &EventBody, correction: &EventBody) -> Result<()
         _ => Err(EventRejection::new(
             "correction_kind_mismatch",
             "kind",
-            format!("更正记录的类型“{}”须与被更正事件“{}”相同", correction.zh(), target.zh()),
+            format!(
+                "更正记录的类型“{}”须与被更正事件“{}”相同",
+                correction.zh(),
+                target.zh()
+            ),
         )),
     }
 }
@@ -68,19 +72,13 @@ pub fn fold(
     now: DateTime<Utc>,
 ) -> Result<CaseState, (usize, EventRejection)> {
     let by = superseded_by(events);
-    let is_correction: Vec<bool> = {
-        let mut v = vec![false; events.len()];
-        for (i, b) in by.iter().enumerate() {
-            if let Some(c) = b {
-                v[*c] = true;
-                let _ = i;
-            }
-        }
-        v
-    };
+    let mut is_correction = vec![false; events.len()];
+    for c in by.iter().flatten() {
+        is_correction[*c] = true;
+    }
     let mut state: Option<CaseState> = None;
-    for i in 0..events.len() {
-        if is_correction[i] {
+    for (i, corr) in is_correction.iter().enumerate() {
+        if *corr {
             continue;
         }
         let mut cur = i;
@@ -92,12 +90,24 @@ pub fn fold(
             continue;
         }
         match (&mut state, &e.body) {
-            (None, EventBody::Filed(f)) => state = Some(open(f, e.occurred_at).map_err(|r| (cur, r))?),
+            (None, EventBody::Filed(f)) => {
+                state = Some(open(f, e.occurred_at).map_err(|r| (cur, r))?)
+            }
             (None, _) => {
-                return Err((cur, EventRejection::new("case_not_filed", "case_number", "案件尚未立案，首个事件须为立案")));
+                return Err((
+                    cur,
+                    EventRejection::new(
+                        "case_not_filed",
+                        "case_number",
+                        "案件尚未立案，首个事件须为立案",
+                    ),
+                ));
             }
             (Some(s), body) => s.apply(body, e.occurred_at, now).map_err(|r| (cur, r))?,
         }
     }
-    state.ok_or((0, EventRejection::new("case_not_filed", "case_number", "案件没有有效的立案记录")))
+    state.ok_or((
+        0,
+        EventRejection::new("case_not_filed", "case_number", "案件没有有效的立案记录"),
+    ))
 }

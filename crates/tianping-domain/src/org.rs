@@ -53,11 +53,17 @@ impl AgencyKind {
     }
     /// Supervisory bodies see the cases of every agency in their region's subtree.
     pub fn supervises_all_kinds(self) -> bool {
-        matches!(self, AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee)
+        matches!(
+            self,
+            AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee
+        )
     }
     /// Agencies that hold case files.
     pub fn handles_cases(self) -> bool {
-        matches!(self, AgencyKind::Court | AgencyKind::Procuratorate | AgencyKind::Police)
+        matches!(
+            self,
+            AgencyKind::Court | AgencyKind::Procuratorate | AgencyKind::Police
+        )
     }
 }
 
@@ -78,7 +84,9 @@ impl Level {
         }
     }
     pub fn parse(s: &str) -> Option<Level> {
-        [Level::Province, Level::City, Level::County].into_iter().find(|l| l.as_str() == s)
+        [Level::Province, Level::City, Level::County]
+            .into_iter()
+            .find(|l| l.as_str() == s)
     }
 }
 
@@ -153,7 +161,9 @@ impl Role {
     /// Which agency kinds a user of this role may belong to.
     pub fn fits_agency(self, kind: AgencyKind) -> bool {
         match self {
-            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice => kind.handles_cases(),
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice => {
+                kind.handles_cases()
+            }
             Role::PlcSupervisor => kind == AgencyKind::PoliticalLegalCommittee,
             Role::PcSupervisor | Role::Deputy => kind == AgencyKind::PeoplesCongress,
             Role::JusticeAdmin | Role::PeopleSupervisor => kind == AgencyKind::JusticeBureau,
@@ -175,7 +185,10 @@ impl Role {
     }
     /// Whether the role may record procedural events on cases in scope.
     pub fn records_events(self) -> bool {
-        matches!(self, Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice)
+        matches!(
+            self,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
     }
     /// Whether the role may approve extensions, suspensions and excluded periods.
     pub fn approves(self) -> bool {
@@ -209,11 +222,20 @@ impl OrgScope {
     /// Whether a user of `role` in this organisation may record events on a case at `loc`:
     /// only staff of the agency kind that holds the case, within their subtree.
     pub fn can_write(&self, role: Role, loc: &CaseLocation<'_>) -> bool {
-        role.records_events() && self.kind == loc.agency_kind && loc.region_path.starts_with(&self.region_path)
+        role.records_events()
+            && self.kind == loc.agency_kind
+            && loc.region_path.starts_with(&self.region_path)
     }
     /// The filter a case query needs: the region prefix, and the agency kind unless all kinds.
     pub fn case_filter(&self) -> (&str, Option<AgencyKind>) {
-        (&self.region_path, if self.kind.supervises_all_kinds() { None } else { Some(self.kind) })
+        (
+            &self.region_path,
+            if self.kind.supervises_all_kinds() {
+                None
+            } else {
+                Some(self.kind)
+            },
+        )
     }
 }
 
@@ -222,13 +244,22 @@ mod tests {
     use super::*;
 
     fn scope(kind: AgencyKind, path: &str) -> OrgScope {
-        OrgScope { kind, region_path: path.into() }
+        OrgScope {
+            kind,
+            region_path: path.into(),
+        }
     }
 
     #[test]
     fn subtree_and_kind() {
-        let county_case = CaseLocation { agency_kind: AgencyKind::Court, region_path: "/33/3301/330102/" };
-        let other_county = CaseLocation { agency_kind: AgencyKind::Court, region_path: "/33/3301/330105/" };
+        let county_case = CaseLocation {
+            agency_kind: AgencyKind::Court,
+            region_path: "/33/3301/330102/",
+        };
+        let other_county = CaseLocation {
+            agency_kind: AgencyKind::Court,
+            region_path: "/33/3301/330105/",
+        };
         let high = scope(AgencyKind::Court, "/33/");
         let county = scope(AgencyKind::Court, "/33/3301/330102/");
         let proc = scope(AgencyKind::Procuratorate, "/33/");
@@ -241,7 +272,10 @@ mod tests {
         assert!(!plc.can_write(Role::PlcSupervisor, &county_case));
         assert!(!high.can_read(Role::Sysadmin, &county_case));
         // A prefix that is not a path boundary must not match: /33/3301/ vs /33/33010/.
-        let tricky = CaseLocation { agency_kind: AgencyKind::Court, region_path: "/33/33010/" };
+        let tricky = CaseLocation {
+            agency_kind: AgencyKind::Court,
+            region_path: "/33/33010/",
+        };
         assert!(!scope(AgencyKind::Court, "/33/3301/").can_read(Role::Judge, &tricky));
     }
 }

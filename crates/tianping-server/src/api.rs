@@ -37,13 +37,22 @@ pub fn read_scope(s: &Session) -> Option<ScopeFilter> {
     }
     let scope = s.org.scope();
     let (prefix, kind) = scope.case_filter();
-    Some(ScopeFilter { region_prefix: prefix.to_string(), agency_kind: kind })
+    Some(ScopeFilter {
+        region_prefix: prefix.to_string(),
+        agency_kind: kind,
+    })
 }
 
 pub fn can_read(s: &Session, row: &CaseRow) -> bool {
     let kind = AgencyKind::parse(&row.agency_kind);
     kind.is_some_and(|k| {
-        s.org.scope().can_read(s.user.role, &CaseLocation { agency_kind: k, region_path: &row.region_path })
+        s.org.scope().can_read(
+            s.user.role,
+            &CaseLocation {
+                agency_kind: k,
+                region_path: &row.region_path,
+            },
+        )
     })
 }
 
@@ -62,19 +71,32 @@ pub struct CaseQuery {
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    v.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// Parses a local (Beijing) date into the stored UTC instant of its midnight.
 fn local_midnight(d: NaiveDate) -> Option<String> {
     let dt = d.and_hms_opt(0, 0, 0)?;
-    beijing().from_local_datetime(&dt).single().map(|t| tianping_store::ts(t.to_utc()))
+    beijing()
+        .from_local_datetime(&dt)
+        .single()
+        .map(|t| tianping_store::ts(t.to_utc()))
 }
 
 /// Builds the store filter; returns each invalid field with a Chinese message.
-pub fn build_filter(scope: ScopeFilter, q: &CaseQuery) -> (CaseFilter, Vec<(&'static str, String)>) {
+pub fn build_filter(
+    scope: ScopeFilter,
+    q: &CaseQuery,
+) -> (CaseFilter, Vec<(&'static str, String)>) {
     let mut errs = vec![];
-    let mut f = CaseFilter { scope: Some(scope), page: 1, per_page: 20, ..Default::default() };
+    let mut f = CaseFilter {
+        scope: Some(scope),
+        page: 1,
+        per_page: 20,
+        ..Default::default()
+    };
     if let Some(t) = nonempty(&q.type_code) {
         if tianping_domain::case_type::lookup(&t).is_some() {
             f.type_code = Some(t);
@@ -92,11 +114,17 @@ pub fn build_filter(scope: ScopeFilter, q: &CaseQuery) -> (CaseFilter, Vec<(&'st
     if let Some(s) = nonempty(&q.status) {
         match CaseStatus::parse(&s) {
             Some(st) => f.status = Some(st),
-            None => errs.push(("status", format!("未知的状态“{s}”（应为 open、suspended 或 closed）"))),
+            None => errs.push((
+                "status",
+                format!("未知的状态“{s}”（应为 open、suspended 或 closed）"),
+            )),
         }
     }
     f.judge = nonempty(&q.judge);
-    let date = |field: &'static str, v: &Option<String>, errs: &mut Vec<(&'static str, String)>| -> Option<NaiveDate> {
+    let date = |field: &'static str,
+                v: &Option<String>,
+                errs: &mut Vec<(&'static str, String)>|
+     -> Option<NaiveDate> {
         let s = nonempty(v)?;
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
             Ok(d) => Some(d),
@@ -118,11 +146,24 @@ pub fn build_filter(scope: ScopeFilter, q: &CaseQuery) -> (CaseFilter, Vec<(&'st
     if let Some(n) = nonempty(&q.case_number) {
         f.case_number = Some(tianping_domain::case_number::normalize(&n));
     }
-    for (field, v, target) in [("page", &q.page, &mut f.page), ("per_page", &q.per_page, &mut f.per_page)] {
+    for (field, v, target) in [
+        ("page", &q.page, &mut f.page),
+        ("per_page", &q.per_page, &mut f.per_page),
+    ] {
         if let Some(s) = nonempty(v) {
             match s.parse::<u32>() {
                 Ok(n) if n >= 1 && (field == "page" || n <= 200) => *target = n,
-                _ => errs.push((field, format!("“{s}”不是有效的{}", if field == "page" { "页码" } else { "每页条数（1–200）" }))),
+                _ => errs.push((
+                    field,
+                    format!(
+                        "“{s}”不是有效的{}",
+                        if field == "page" {
+                            "页码"
+                        } else {
+                            "每页条数（1–200）"
+                        }
+                    ),
+                )),
             }
         }
     }
@@ -130,8 +171,15 @@ pub fn build_filter(scope: ScopeFilter, q: &CaseQuery) -> (CaseFilter, Vec<(&'st
 }
 
 fn check_csrf(headers: &HeaderMap, s: &Session) -> Result<(), ApiError> {
-    let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if auth::same_token(given, &s.csrf_token) { Ok(()) } else { Err(ApiError::csrf()) }
+    let given = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth::same_token(given, &s.csrf_token) {
+        Ok(())
+    } else {
+        Err(ApiError::csrf())
+    }
 }
 
 fn user_json(s: &Session) -> serde_json::Value {
@@ -152,36 +200,57 @@ struct LoginBody {
 }
 
 async fn create_session(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let b: LoginBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}")))?;
+    let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
+    })?;
     match auth::login(&st.store, &st.policy, &b.username, &b.password, st.now()).await? {
-        auth::LoginOutcome::Ok { token, csrf, user } => {
+        auth::LoginOutcome::Ok { token, csrf } => {
             let s = st
                 .store
                 .session(&auth::token_hash(&token), st.now())
                 .await?
                 .ok_or_else(|| ApiError::internal("session vanished"))?;
             let cookie = auth::session_cookie(&token, &st.policy, st.policy.session_hours * 3600);
-            let _ = user;
-            Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "csrf_token": csrf, "user": user_json(&s) }))).into_response())
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Json(json!({ "csrf_token": csrf, "user": user_json(&s) })),
+            )
+                .into_response())
         }
-        auth::LoginOutcome::BadCredentials => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "用户名或密码错误"))
-        }
+        auth::LoginOutcome::BadCredentials => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "用户名或密码错误",
+        )),
         auth::LoginOutcome::Locked { until } => Err(ApiError::new(
             StatusCode::LOCKED,
             "account_locked",
-            format!("登录失败次数过多，账户锁定至 {}", until.with_timezone(&beijing()).format("%Y-%m-%d %H:%M")),
+            format!(
+                "登录失败次数过多，账户锁定至 {}",
+                until.with_timezone(&beijing()).format("%Y-%m-%d %H:%M")
+            ),
         )),
     }
 }
 
-async fn delete_session(State(st): State<AppState>, headers: HeaderMap, CurrentUser(s): CurrentUser) -> Result<Response, ApiError> {
+async fn delete_session(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+) -> Result<Response, ApiError> {
     check_csrf(&headers, &s)?;
-    if let Some(t) = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| auth::cookie(c, auth::SESSION_COOKIE)) {
+    if let Some(t) = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+    {
         st.store.delete_session(&auth::token_hash(t)).await?;
     }
-    Ok(([(header::SET_COOKIE, auth::session_cookie("", &st.policy, 0))], StatusCode::NO_CONTENT).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie("", &st.policy, 0))],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 async fn me(CurrentUser(s): CurrentUser) -> Json<serde_json::Value> {
@@ -196,11 +265,17 @@ async fn list_cases(
     let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看案件"))?;
     let (f, errs) = build_filter(scope, &q);
     if let Some((field, msg)) = errs.first() {
-        return Err(ApiError::bad_request("invalid_query", msg.clone()).with_details(json!({ "field": field })));
+        return Err(ApiError::bad_request("invalid_query", msg.clone())
+            .with_details(json!({ "field": field })));
     }
     let (rows, total) = st.store.list_cases(&f).await?;
-    let items: Vec<CaseView> = rows.iter().map(|r| CaseView::new(r, &s.user.clearance)).collect();
-    Ok(Json(json!({ "total": total, "page": f.page, "per_page": f.per_page, "items": items })))
+    let items: Vec<CaseView> = rows
+        .iter()
+        .map(|r| CaseView::new(r, &s.user.clearance))
+        .collect();
+    Ok(Json(
+        json!({ "total": total, "page": f.page, "per_page": f.per_page, "items": items }),
+    ))
 }
 
 /// Loads a case the session may read, or 404 (never revealing cases outside the scope).
@@ -219,8 +294,14 @@ pub async fn readable_case(st: &AppState, s: &Session, id: i64) -> Result<CaseDe
     Ok(CaseDetail::new(&row, &state, &events, &s.user.clearance))
 }
 
-async fn get_case(State(st): State<AppState>, CurrentUser(s): CurrentUser, Path(id): Path<String>) -> Result<Json<CaseDetail>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+async fn get_case(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
     Ok(Json(readable_case(&st, &s, id).await?))
 }
 
@@ -228,12 +309,19 @@ fn writer(s: &Session) -> Result<Actor, ApiError> {
     if !s.user.role.records_events() {
         return Err(ApiError::forbidden("记录程序事件"));
     }
-    Ok(Actor { name: format!("user:{}", s.user.username), scope: Some((s.user.role, s.org.scope())) })
+    Ok(Actor {
+        name: format!("user:{}", s.user.username),
+        scope: Some((s.user.role, s.org.scope())),
+    })
 }
 
 fn malformed(e: &serde_json::Error) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "event_malformed", format!("事件 JSON 无效：{e}"))
-        .with_details(json!({ "line": e.line(), "column": e.column() }))
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "event_malformed",
+        format!("事件 JSON 无效：{e}"),
+    )
+    .with_details(json!({ "line": e.line(), "column": e.column() }))
 }
 
 async fn post_event(
@@ -245,7 +333,17 @@ async fn post_event(
     check_csrf(&headers, &s)?;
     let actor = writer(&s)?;
     let rec: EventRecord = serde_json::from_slice(&body).map_err(|e| malformed(&e))?;
-    let report = st.store.ingest(&[Numbered { line: 1, record: rec }], &actor, st.now()).await?;
+    let report = st
+        .store
+        .ingest(
+            &[Numbered {
+                line: 1,
+                record: rec,
+            }],
+            &actor,
+            st.now(),
+        )
+        .await?;
     if let Some(r) = report.rejected.first() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "event_rejected", format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason))
             .with_details(json!({ "source_event_id": r.source_event_id, "reason_code": r.code, "field": r.field, "reason": r.reason })));
@@ -279,7 +377,9 @@ async fn post_batch(
         rejected.push(json!({ "index": r.line - 1, "source_event_id": r.source_event_id, "code": r.code, "field": r.field, "reason": r.reason }));
     }
     rejected.sort_by_key(|v| v["index"].as_u64());
-    Ok(Json(json!({ "accepted": report.accepted, "duplicates": report.duplicates, "rejected": rejected })))
+    Ok(Json(
+        json!({ "accepted": report.accepted, "duplicates": report.duplicates, "rejected": rejected }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -287,7 +387,9 @@ struct ParseQuery {
     q: String,
 }
 
-async fn parse_case_number(Query(p): Query<ParseQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn parse_case_number(
+    Query(p): Query<ParseQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     match CaseNumber::parse(&p.q) {
         Ok(n) => {
             let t = n.case_type();
@@ -298,7 +400,11 @@ async fn parse_case_number(Query(p): Query<ParseQuery>) -> Result<Json<serde_jso
                 "warnings": if t.is_none() { vec!["type_code_unknown"] } else { vec![] },
             })))
         }
-        Err(e) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "case_number_invalid", e.to_string())
-            .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case_number_invalid",
+            e.to_string(),
+        )
+        .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
     }
 }

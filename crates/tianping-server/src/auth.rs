@@ -4,12 +4,11 @@
 //! as their SHA-256. Each session carries a CSRF token that every state-changing request must echo
 //! (form field `csrf` or header `X-CSRF-Token`).
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use tianping_store::Store;
-use tianping_store::user::User;
 
 pub const SESSION_COOKIE: &str = "tp_session";
 pub const LOGIN_CSRF_COOKIE: &str = "tp_login_csrf";
@@ -33,7 +32,9 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
+        Ok(h) => Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -55,7 +56,11 @@ pub fn token_hash(token: &str) -> String {
 
 /// Constant-time comparison of two tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Login policy.
@@ -69,13 +74,18 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { session_hours: 8, lockout_after: 5, lockout_minutes: 15, cookie_secure: false }
+        Policy {
+            session_hours: 8,
+            lockout_after: 5,
+            lockout_minutes: 15,
+            cookie_secure: false,
+        }
     }
 }
 
 #[derive(Debug)]
 pub enum LoginOutcome {
-    Ok { token: String, csrf: String, user: User },
+    Ok { token: String, csrf: String },
     BadCredentials,
     Locked { until: DateTime<Utc> },
 }
@@ -91,10 +101,16 @@ pub async fn login(
 ) -> Result<LoginOutcome, crate::error::ApiError> {
     let Some(user) = store.user_by_username(username.trim()).await? else {
         // Spend comparable time on unknown users.
-        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8bYlP6gq0fW0gk7Z7d9rA");
+        let _ = verify_password(
+            password,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8bYlP6gq0fW0gk7Z7d9rA",
+        );
         return Ok(LoginOutcome::BadCredentials);
     };
-    if let Some(until) = user.locked_until.as_deref().and_then(|s| tianping_store::parse_ts(s).ok())
+    if let Some(until) = user
+        .locked_until
+        .as_deref()
+        .and_then(|s| tianping_store::parse_ts(s).ok())
         && until > now
     {
         return Ok(LoginOutcome::Locked { until });
@@ -116,21 +132,32 @@ pub async fn login(
     let token = random_token().map_err(crate::error::ApiError::internal)?;
     let csrf = random_token().map_err(crate::error::ApiError::internal)?;
     store
-        .create_session(&token_hash(&token), user.id, &csrf, now, now + Duration::hours(policy.session_hours))
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            &csrf,
+            now,
+            now + Duration::hours(policy.session_hours),
+        )
         .await?;
     tracing::info!(username = %user.username, "login");
-    Ok(LoginOutcome::Ok { token, csrf, user })
+    Ok(LoginOutcome::Ok { token, csrf })
 }
 
 /// The `Set-Cookie` value for a session token (empty token and max-age 0 to clear it).
 pub fn session_cookie(token: &str, policy: &Policy, max_age_secs: i64) -> String {
     let secure = if policy.cookie_secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// Reads one cookie from a `Cookie` header.
 pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').map(str::trim).find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+    header
+        .split(';')
+        .map(str::trim)
+        .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
 #[cfg(test)]
@@ -148,7 +175,10 @@ mod tests {
 
     #[test]
     fn cookies_and_tokens() {
-        assert_eq!(cookie("a=1; tp_session=abc; b=2", SESSION_COOKIE), Some("abc"));
+        assert_eq!(
+            cookie("a=1; tp_session=abc; b=2", SESSION_COOKIE),
+            Some("abc")
+        );
         assert_eq!(cookie("tp_session_x=1", SESSION_COOKIE), None);
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abc", "abd"));

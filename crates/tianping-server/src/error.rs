@@ -16,7 +16,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), details: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
     pub fn with_details(mut self, d: Value) -> ApiError {
         self.details = Some(d);
@@ -26,20 +31,36 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")
     }
     pub fn forbidden(what: &str) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("当前角色无权{what}"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("当前角色无权{what}"),
+        )
     }
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what}不存在或不在您的权限范围内"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what}不存在或不在您的权限范围内"),
+        )
     }
     pub fn csrf() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "csrf_token_invalid", "请求缺少有效的 CSRF 令牌（X-CSRF-Token）")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_invalid",
+            "请求缺少有效的 CSRF 令牌（X-CSRF-Token）",
+        )
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
     pub fn internal(e: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %e, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，已记录日志")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，已记录日志",
+        )
     }
 }
 

@@ -63,7 +63,10 @@ pub struct CurrentUser(pub Session);
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::COOKIE)
@@ -71,7 +74,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthenticated)?;
-        let session = state.store.session(&auth::token_hash(token), state.now()).await?.ok_or_else(ApiError::unauthenticated)?;
+        let session = state
+            .store
+            .session(&auth::token_hash(token), state.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         Ok(CurrentUser(session))
     }
 }
@@ -82,7 +89,10 @@ pub struct PageUser(pub Session);
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(CurrentUser(s)) => Ok(PageUser(s)),
             Err(e) if e.code == "unauthenticated" => {
@@ -97,7 +107,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "content-security-policy",
@@ -112,7 +125,11 @@ async fn security_headers(req: Request, next: Next) -> Response {
 async fn healthz(State(st): State<AppState>) -> Response {
     match st.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unavailable: {e}"),
+        )
+            .into_response(),
     }
 }
 
@@ -159,5 +176,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

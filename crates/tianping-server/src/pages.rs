@@ -33,12 +33,24 @@ impl Layout {
     fn new(s: &Session, active: &str) -> Layout {
         let mut nav = vec![];
         if s.user.role.reads_cases() {
-            nav.push(NavItem { href: "/cases", label: "案件", active: active == "/cases" });
+            nav.push(NavItem {
+                href: "/cases",
+                label: "案件",
+                active: active == "/cases",
+            });
         }
         if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
-            nav.push(NavItem { href: "/admin/users", label: "用户", active: active == "/admin/users" });
+            nav.push(NavItem {
+                href: "/admin/users",
+                label: "用户",
+                active: active == "/admin/users",
+            });
         }
-        nav.push(NavItem { href: "/home", label: "我的账户", active: active == "/home" });
+        nav.push(NavItem {
+            href: "/home",
+            label: "我的账户",
+            active: active == "/home",
+        });
         Layout {
             user_name: s.user.display_name.clone(),
             role_zh: s.user.role.zh(),
@@ -67,7 +79,10 @@ struct ErrorPage<'a> {
 }
 
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let mut r = render(&ErrorPage { status: status.as_u16(), message });
+    let mut r = render(&ErrorPage {
+        status: status.as_u16(),
+        message,
+    });
     *r.status_mut() = status;
     r
 }
@@ -78,7 +93,10 @@ fn api_error_page(e: ApiError) -> Response {
 
 pub async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../assets/app.css"),
     )
         .into_response()
@@ -89,7 +107,11 @@ fn redirect(to: &str) -> Response {
 }
 
 pub async fn root(PageUser(s): PageUser) -> Response {
-    redirect(if s.user.role.reads_cases() { "/cases" } else { "/home" })
+    redirect(if s.user.role.reads_cases() {
+        "/cases"
+    } else {
+        "/home"
+    })
 }
 
 #[derive(Template)]
@@ -105,9 +127,20 @@ fn login_page(error: Option<String>, username: String) -> Response {
         Ok(t) => t,
         Err(e) => return api_error_page(ApiError::internal(e)),
     };
-    let cookie = format!("{}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600", auth::LOGIN_CSRF_COOKIE);
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
-    let mut r = render(&LoginPage { csrf, error, username });
+    let cookie = format!(
+        "{}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600",
+        auth::LOGIN_CSRF_COOKIE
+    );
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut r = render(&LoginPage {
+        csrf,
+        error,
+        username,
+    });
     *r.status_mut() = status;
     if let Ok(v) = cookie.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -129,7 +162,11 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn login_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let expected = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -144,16 +181,22 @@ pub async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f
     match auth::login(&st.store, &st.policy, &f.username, &f.password, st.now()).await {
         Ok(auth::LoginOutcome::Ok { token, .. }) => {
             let mut r = redirect("/");
-            if let Ok(v) = auth::session_cookie(&token, &st.policy, st.policy.session_hours * 3600).parse() {
+            if let Ok(v) =
+                auth::session_cookie(&token, &st.policy, st.policy.session_hours * 3600).parse()
+            {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r
         }
-        Ok(auth::LoginOutcome::BadCredentials) => login_page(Some("用户名或密码错误".into()), f.username),
+        Ok(auth::LoginOutcome::BadCredentials) => {
+            login_page(Some("用户名或密码错误".into()), f.username)
+        }
         Ok(auth::LoginOutcome::Locked { until }) => login_page(
             Some(format!(
                 "登录失败次数过多，账户已锁定至 {}，请稍后再试或联系安全管理员",
-                until.with_timezone(&crate::view::beijing()).format("%Y-%m-%d %H:%M")
+                until
+                    .with_timezone(&crate::view::beijing())
+                    .format("%Y-%m-%d %H:%M")
             )),
             f.username,
         ),
@@ -167,11 +210,22 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(st): State<AppState>, headers: HeaderMap, PageUser(s): PageUser, Form(f): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    PageUser(s): PageUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if !auth::same_token(&f.csrf, &s.csrf_token) {
-        return error_page(StatusCode::FORBIDDEN, "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
+        );
     }
-    if let Some(t) = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+    if let Some(t) = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
         && let Err(e) = st.store.delete_session(&auth::token_hash(t)).await
     {
         return api_error_page(e.into());
@@ -205,7 +259,13 @@ pub async fn home(PageUser(s): PageUser) -> Response {
     let clearance_zh = if s.user.clearance.0.is_empty() {
         "无（涉密、涉未成年人等案件将脱敏显示）".to_string()
     } else {
-        s.user.clearance.0.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
+        s.user
+            .clearance
+            .0
+            .iter()
+            .map(|c| c.zh())
+            .collect::<Vec<_>>()
+            .join("、")
     };
     let mut capabilities = vec![];
     if s.user.role.reads_cases() {
@@ -218,7 +278,8 @@ pub async fn home(PageUser(s): PageUser) -> Response {
         capabilities.push("查看本单位及下级单位的用户");
     }
     if capabilities.is_empty() {
-        capabilities.push("本角色的专属功能（人民监督员抽选、代表履职、台账核验等）将在后续版本提供");
+        capabilities
+            .push("本角色的专属功能（人民监督员抽选、代表履职、台账核验等）将在后续版本提供");
     }
     render(&HomePage {
         layout: Layout::new(&s, "/home"),
@@ -240,7 +301,10 @@ fn type_groups() -> Vec<TypeGroup> {
     for t in tianping_domain::case_type::all() {
         match groups.last_mut() {
             Some(g) if g.class == t.class => g.types.push((t.code.clone(), t.name.clone())),
-            _ => groups.push(TypeGroup { class: t.class.clone(), types: vec![(t.code.clone(), t.name.clone())] }),
+            _ => groups.push(TypeGroup {
+                class: t.class.clone(),
+                types: vec![(t.code.clone(), t.name.clone())],
+            }),
         }
     }
     groups
@@ -250,7 +314,9 @@ fn type_groups() -> Vec<TypeGroup> {
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -281,7 +347,11 @@ impl CasesPage {
     }
 }
 
-pub async fn case_list(State(st): State<AppState>, PageUser(s): PageUser, Query(q): Query<CaseQuery>) -> Response {
+pub async fn case_list(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<CaseQuery>,
+) -> Response {
     let Some(scope) = read_scope(&s) else {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看案件");
     };
@@ -291,7 +361,9 @@ pub async fn case_list(State(st): State<AppState>, PageUser(s): PageUser, Query(
         Err(e) => return api_error_page(e.into()),
     };
     let judges = st.store.judges_in(&scope, 500).await.unwrap_or_default();
-    let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page)).unwrap_or(u32::MAX).max(1);
+    let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page))
+        .unwrap_or(u32::MAX)
+        .max(1);
     let base: Vec<String> = [
         ("case_number", &q.case_number),
         ("type_code", &q.type_code),
@@ -301,19 +373,29 @@ pub async fn case_list(State(st): State<AppState>, PageUser(s): PageUser, Query(
         ("filed_to", &q.filed_to),
     ]
     .iter()
-    .filter_map(|(k, v)| v.as_deref().filter(|x| !x.is_empty()).map(|x| format!("{k}={}", enc(x))))
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .filter(|x| !x.is_empty())
+            .map(|x| format!("{k}={}", enc(x)))
+    })
     .collect();
     let href = |p: u32| {
         let mut parts = base.clone();
         parts.push(format!("page={p}"));
         format!("/cases?{}", parts.join("&"))
     };
-    let cases = rows.iter().map(|r| CaseView::new(r, &s.user.clearance)).collect();
+    let cases = rows
+        .iter()
+        .map(|r| CaseView::new(r, &s.user.clearance))
+        .collect();
     render(&CasesPage {
         layout: Layout::new(&s, "/cases"),
         type_groups: type_groups(),
         judges,
-        errors: errs.into_iter().map(|(_, m)| format!("{m}，已忽略该条件")).collect(),
+        errors: errs
+            .into_iter()
+            .map(|(_, m)| format!("{m}，已忽略该条件"))
+            .collect(),
         cases,
         total,
         page: f.page,
@@ -331,12 +413,19 @@ struct CasePage {
     d: CaseDetail,
 }
 
-pub async fn case_page(State(st): State<AppState>, PageUser(s): PageUser, Path(id): Path<String>) -> Response {
+pub async fn case_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
     };
     match readable_case(&st, &s, id).await {
-        Ok(d) => render(&CasePage { layout: Layout::new(&s, "/cases"), d }),
+        Ok(d) => render(&CasePage {
+            layout: Layout::new(&s, "/cases"),
+            d,
+        }),
         Err(e) => api_error_page(e),
     }
 }
@@ -367,7 +456,11 @@ pub async fn user_list(State(st): State<AppState>, PageUser(s): PageUser) -> Res
             users: users
                 .into_iter()
                 .map(|(u, org_name)| UserLine {
-                    locked: u.locked_until.as_deref().and_then(|t| tianping_store::parse_ts(t).ok()).is_some_and(|t| t > now),
+                    locked: u
+                        .locked_until
+                        .as_deref()
+                        .and_then(|t| tianping_store::parse_ts(t).ok())
+                        .is_some_and(|t| t > now),
                     username: u.username,
                     display_name: u.display_name,
                     role_zh: u.role.zh(),

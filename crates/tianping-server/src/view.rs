@@ -12,13 +12,18 @@ use tianping_store::case::{CaseRow, EventRow};
 
 /// China Standard Time; no daylight saving since 1991.
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"))
 }
 
 /// A stored UTC instant shown in Beijing time.
 pub fn local(ts: &str) -> String {
     DateTime::parse_from_rfc3339(ts)
-        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| ts.to_string())
 }
 
@@ -72,18 +77,33 @@ fn procedure_zh(p: &str) -> String {
         Procedure::ProsecutionReview,
         Procedure::Other,
     ];
-    all.into_iter().find(|x| x.as_str() == p).map_or(p, |x| x.zh()).to_string()
+    all.into_iter()
+        .find(|x| x.as_str() == p)
+        .map_or(p, |x| x.zh())
+        .to_string()
 }
 
 fn stage_zh(s: &str) -> String {
-    let all = [Stage::Investigation, Stage::ProsecutionReview, Stage::Trial, Stage::Review, Stage::Execution, Stage::Other];
-    all.into_iter().find(|x| x.as_str() == s).map_or(s, |x| x.zh()).to_string()
+    let all = [
+        Stage::Investigation,
+        Stage::ProsecutionReview,
+        Stage::Trial,
+        Stage::Review,
+        Stage::Execution,
+        Stage::Other,
+    ];
+    all.into_iter()
+        .find(|x| x.as_str() == s)
+        .map_or(s, |x| x.zh())
+        .to_string()
 }
 
 fn disposition_zh(d: &str) -> String {
-    serde_json::from_value::<tianping_domain::event::Disposition>(serde_json::Value::String(d.to_string()))
-        .map(|d| d.zh().to_string())
-        .unwrap_or_else(|_| d.to_string())
+    serde_json::from_value::<tianping_domain::event::Disposition>(serde_json::Value::String(
+        d.to_string(),
+    ))
+    .map(|d| d.zh().to_string())
+    .unwrap_or_else(|_| d.to_string())
 }
 
 impl CaseView {
@@ -92,7 +112,11 @@ impl CaseView {
         let (title, cause, judge) = match vis {
             Visibility::Full => (r.title.clone(), r.cause.clone(), r.judge.clone()),
             Visibility::MaskParties => (r.title_masked.clone(), r.cause.clone(), r.judge.clone()),
-            Visibility::Withhold => (REDACTED.to_string(), REDACTED.to_string(), r.judge.as_ref().map(|_| REDACTED.to_string())),
+            Visibility::Withhold => (
+                REDACTED.to_string(),
+                REDACTED.to_string(),
+                r.judge.as_ref().map(|_| REDACTED.to_string()),
+            ),
         };
         CaseView {
             id: r.id,
@@ -105,7 +129,11 @@ impl CaseView {
             stage: r.stage.clone(),
             stage_zh: stage_zh(&r.stage),
             type_code: r.type_code.clone(),
-            type_name: r.type_code.as_deref().and_then(tianping_domain::case_type::lookup).map(|t| t.name.clone()),
+            type_name: r
+                .type_code
+                .as_deref()
+                .and_then(tianping_domain::case_type::lookup)
+                .map(|t| t.name.clone()),
             title,
             cause,
             judge,
@@ -151,10 +179,18 @@ pub struct CaseDetail {
 }
 
 impl CaseDetail {
-    pub fn new(row: &CaseRow, state_json: &str, events: &[EventRow], clearance: &Clearance) -> CaseDetail {
+    pub fn new(
+        row: &CaseRow,
+        state_json: &str,
+        events: &[EventRow],
+        clearance: &Clearance,
+    ) -> CaseDetail {
         let vis = visibility(row.confidentiality, clearance);
         let state: Option<CaseState> = serde_json::from_str(state_json).ok();
-        let bodies: Vec<Option<EventBody>> = events.iter().map(|e| serde_json::from_str(&e.body).ok()).collect();
+        let bodies: Vec<Option<EventBody>> = events
+            .iter()
+            .map(|e| serde_json::from_str(&e.body).ok())
+            .collect();
         let recorded: Vec<Recorded> = events
             .iter()
             .zip(&bodies)
@@ -168,13 +204,20 @@ impl CaseDetail {
                 })
             })
             .collect();
-        let sup = if recorded.len() == events.len() { superseded_by(&recorded) } else { vec![None; events.len()] };
+        let sup = if recorded.len() == events.len() {
+            superseded_by(&recorded)
+        } else {
+            vec![None; events.len()]
+        };
         let mut views: Vec<EventView> = events
             .iter()
             .zip(&bodies)
             .zip(&sup)
             .map(|((e, b), s)| {
-                let personal = matches!(b, Some(EventBody::Filed(_)) | Some(EventBody::Appealed { .. }));
+                let personal = matches!(
+                    b,
+                    Some(EventBody::Filed(_)) | Some(EventBody::Appealed { .. })
+                );
                 let detail = match (vis, b) {
                     (Visibility::Withhold, _) => REDACTED.to_string(),
                     (Visibility::MaskParties, Some(_)) if personal => REDACTED.to_string(),

@@ -1,7 +1,7 @@
 //! Case projections: lists with filters inside a scope, one case, its events.
 
-use crate::{Result, Store, StoreError};
 use crate::audited;
+use crate::{Result, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tianping_domain::{AgencyKind, CaseStatus, Confidentiality};
@@ -101,7 +101,8 @@ fn case_from_row(r: &AnyRow) -> Result<CaseRow> {
         cause: r.try_get("cause")?,
         confidentiality: Confidentiality::parse(&conf)
             .ok_or_else(|| StoreError::Corrupt(format!("confidentiality {conf:?}")))?,
-        status: CaseStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        status: CaseStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
         judge: r.try_get("judge")?,
         filed_at: r.try_get("filed_at")?,
         closed_at: r.try_get("closed_at")?,
@@ -148,7 +149,11 @@ impl Store {
                 &mut conds,
             );
             if let Some(k) = s.agency_kind {
-                push("c.agency_kind = ?", vec![k.as_str().to_string()], &mut conds);
+                push(
+                    "c.agency_kind = ?",
+                    vec![k.as_str().to_string()],
+                    &mut conds,
+                );
             }
         }
         if let Some(v) = &f.org_id {
@@ -175,7 +180,11 @@ impl Store {
         if let Some(v) = &f.case_number {
             push("c.case_number = ?", vec![v.clone()], &mut conds);
         }
-        let where_sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        let where_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
         let per_page = f.per_page.clamp(1, 200);
         let offset = u64::from(f.page.max(1) - 1) * u64::from(per_page);
         let sql = format!(
@@ -193,7 +202,10 @@ impl Store {
             cq = cq.bind(a);
         }
         let total: i64 = cq.fetch_one(&self.pool).await?.try_get(0)?;
-        Ok((rows.iter().map(case_from_row).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter().map(case_from_row).collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// One case with its folded state (JSON).
@@ -209,16 +221,21 @@ impl Store {
     }
 
     pub async fn case_id_by_number(&self, case_number: &str) -> Result<Option<i64>> {
-        let r = sqlx::query("SELECT id FROM cases WHERE case_number = $1").bind(case_number).fetch_optional(&self.pool).await?;
+        let r = sqlx::query("SELECT id FROM cases WHERE case_number = $1")
+            .bind(case_number)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// A case's events in recorded order.
     pub async fn events_of_case(&self, case_id: i64) -> Result<Vec<EventRow>> {
-        let rows = sqlx::query(audited(format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id")))
-            .bind(case_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(audited(format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id"
+        )))
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(event_from_row).collect()
     }
 
@@ -229,7 +246,9 @@ impl Store {
             sql.push_str(" AND agency_kind = $3");
         }
         sql.push_str(&format!(" ORDER BY judge LIMIT {limit}"));
-        let mut q = sqlx::query(audited(sql.clone())).bind(&scope.region_prefix).bind(prefix_end(&scope.region_prefix));
+        let mut q = sqlx::query(audited(sql.clone()))
+            .bind(&scope.region_prefix)
+            .bind(prefix_end(&scope.region_prefix));
         if let Some(k) = scope.agency_kind {
             q = q.bind(k.as_str());
         }
@@ -239,8 +258,14 @@ impl Store {
 
     /// Counts of cases and events (for health and bench output).
     pub async fn counts(&self) -> Result<(i64, i64)> {
-        let c: i64 = sqlx::query("SELECT COUNT(*) FROM cases").fetch_one(&self.pool).await?.try_get(0)?;
-        let e: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&self.pool).await?.try_get(0)?;
+        let c: i64 = sqlx::query("SELECT COUNT(*) FROM cases")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let e: i64 = sqlx::query("SELECT COUNT(*) FROM events")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
         Ok((c, e))
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::case::{EVENT_COLUMNS, event_from_row};
 use crate::org::Directory;
-use crate::{Result, Store, StoreError, audited, parse_ts, placeholders, ts};
+use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, parse_ts, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyArguments;
@@ -21,10 +21,13 @@ use tianping_domain::case_number::{self, CaseNumber};
 use tianping_domain::event::Filing;
 use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::org::CaseLocation;
-use tianping_domain::{AgencyKind, CaseKind, CaseState, EventBody, EventRecord, EventRejection, OrgScope, Procedure, Role};
+use tianping_domain::{
+    AgencyKind, CaseKind, CaseState, EventBody, EventRecord, EventRejection, OrgScope, Procedure,
+    Role,
+};
 
 /// Records per transaction.
-pub const CHUNK: usize = 2000;
+pub const CHUNK: usize = 10_000;
 
 /// A record with the line it came from (1-based; the index in a JSON batch).
 #[derive(Debug, Clone)]
@@ -42,7 +45,10 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(name: impl Into<String>) -> Actor {
-        Actor { name: name.into(), scope: None }
+        Actor {
+            name: name.into(),
+            scope: None,
+        }
     }
 }
 
@@ -92,6 +98,7 @@ struct Pending {
     body: String,
 }
 
+#[derive(Clone)]
 enum Val {
     S(String),
     OS(Option<String>),
@@ -99,7 +106,37 @@ enum Val {
     OI(Option<i64>),
 }
 
-fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments>, vals: Vec<Val>) -> Query<'q, Any, AnyArguments> {
+impl Val {
+    /// Appends the value as JSON (strings escaped per RFC 8259).
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Val::S(s) | Val::OS(Some(s)) => json_string(s, out),
+            Val::I(i) | Val::OI(Some(i)) => out.push_str(&i.to_string()),
+            Val::OS(None) | Val::OI(None) => out.push_str("null"),
+        }
+    }
+}
+
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments>,
+    vals: Vec<Val>,
+) -> Query<'q, Any, AnyArguments> {
     for v in vals {
         q = match v {
             Val::S(s) => q.bind(s),
@@ -124,7 +161,13 @@ pub fn titles(state: &CaseState) -> (String, String) {
         return (state.cause.clone(), state.cause.clone());
     }
     let more = if state.parties.len() > 4 { "等" } else { "" };
-    let full = state.parties.iter().take(4).map(|p| format!("{}{}", p.role, p.name)).collect::<Vec<_>>().join("、");
+    let full = state
+        .parties
+        .iter()
+        .take(4)
+        .map(|p| format!("{}{}", p.role, p.name))
+        .collect::<Vec<_>>()
+        .join("、");
     let masked = state
         .parties
         .iter()
@@ -140,7 +183,9 @@ pub fn titles(state: &CaseState) -> (String, String) {
 
 /// The procedure a case opens with: from its 类型代字, or investigation for agency files.
 fn opening(type_code: Option<&str>) -> Procedure {
-    type_code.and_then(tianping_domain::case_type::lookup).map_or(Procedure::Investigation, |t| t.procedure)
+    type_code
+        .and_then(tianping_domain::case_type::lookup)
+        .map_or(Procedure::Investigation, |t| t.procedure)
 }
 
 struct Resolved {
@@ -153,14 +198,21 @@ struct Resolved {
     year: Option<i64>,
 }
 
-fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Result<Resolved, EventRejection> {
+fn resolve_filing(
+    text: &str,
+    f: &Filing,
+    dir: &Directory,
+) -> std::result::Result<Resolved, EventRejection> {
     match CaseNumber::parse(text) {
         Ok(n) => {
             let Some(t) = n.case_type() else {
                 return Err(EventRejection::new(
                     "type_code_unknown",
                     "case_number",
-                    format!("类型代字“{}”不在《人民法院案件类型及其代字标准》中，无法确定案件类型", n.type_code),
+                    format!(
+                        "类型代字“{}”不在《人民法院案件类型及其代字标准》中，无法确定案件类型",
+                        n.type_code
+                    ),
                 ));
             };
             let Some(org) = dir.court(&n.court_code) else {
@@ -173,7 +225,11 @@ fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Resul
             if let Some(id) = &f.org_id
                 && id != &org.id
             {
-                return Err(EventRejection::new("org_mismatch", "org_id", format!("案号属于“{}”，与 org_id “{id}”不符", org.name)));
+                return Err(EventRejection::new(
+                    "org_mismatch",
+                    "org_id",
+                    format!("案号属于“{}”，与 org_id “{id}”不符", org.name),
+                ));
             }
             if let Some(k) = f.case_kind
                 && k != t.kind
@@ -181,7 +237,12 @@ fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Resul
                 return Err(EventRejection::new(
                     "kind_mismatch",
                     "case_kind",
-                    format!("类型代字“{}”为{}案件，与声明的“{}”不符", t.code, t.kind.zh(), k.zh()),
+                    format!(
+                        "类型代字“{}”为{}案件，与声明的“{}”不符",
+                        t.code,
+                        t.kind.zh(),
+                        k.zh()
+                    ),
                 ));
             }
             Ok(Resolved {
@@ -198,24 +259,47 @@ fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Resul
             let agency_kind = match f.case_kind {
                 Some(CaseKind::Prosecution) => AgencyKind::Procuratorate,
                 Some(CaseKind::Police) => AgencyKind::Police,
-                _ => return Err(EventRejection::new("case_number_invalid", "case_number", e.to_string())),
+                _ => {
+                    return Err(EventRejection::new(
+                        "case_number_invalid",
+                        "case_number",
+                        e.to_string(),
+                    ));
+                }
             };
             let Some(org_id) = &f.org_id else {
-                return Err(EventRejection::new("field_missing", "org_id", "检察、公安案件须注明办案单位 org_id"));
+                return Err(EventRejection::new(
+                    "field_missing",
+                    "org_id",
+                    "检察、公安案件须注明办案单位 org_id",
+                ));
             };
             let Some(org) = dir.get(org_id) else {
-                return Err(EventRejection::new("org_unknown", "org_id", format!("单位“{org_id}”不存在")));
+                return Err(EventRejection::new(
+                    "org_unknown",
+                    "org_id",
+                    format!("单位“{org_id}”不存在"),
+                ));
             };
             if org.kind != agency_kind {
                 return Err(EventRejection::new(
                     "org_mismatch",
                     "org_id",
-                    format!("“{}”是{}，不能办理{}案件", org.name, org.kind.zh(), f.case_kind.map_or("", |k| k.zh())),
+                    format!(
+                        "“{}”是{}，不能办理{}案件",
+                        org.name,
+                        org.kind.zh(),
+                        f.case_kind.map_or("", |k| k.zh())
+                    ),
                 ));
             }
             let number = text.trim();
             if number.is_empty() || number.chars().count() > 64 {
-                return Err(EventRejection::new("case_number_invalid", "case_number", "案件编号须为 1–64 个字符"));
+                return Err(EventRejection::new(
+                    "case_number_invalid",
+                    "case_number",
+                    "案件编号须为 1–64 个字符",
+                ));
             }
             Ok(Resolved {
                 case_number: number.to_string(),
@@ -233,7 +317,13 @@ fn resolve_filing(text: &str, f: &Filing, dir: &Directory) -> std::result::Resul
 fn check_write(actor: &Actor, kind: AgencyKind, path: &str) -> bool {
     match &actor.scope {
         None => true,
-        Some((role, scope)) => scope.can_write(*role, &CaseLocation { agency_kind: kind, region_path: path }),
+        Some((role, scope)) => scope.can_write(
+            *role,
+            &CaseLocation {
+                agency_kind: kind,
+                region_path: path,
+            },
+        ),
     }
 }
 
@@ -244,15 +334,23 @@ struct Chunk<'a> {
     now: DateTime<Utc>,
     cases: HashMap<String, Work>,
     pending: Vec<Pending>,
+    backend: Backend,
 }
 
-const CASE_LOAD: &str = "SELECT id, case_number, org_id, agency_kind, region_path, year, state FROM cases";
+const CASE_LOAD: &str =
+    "SELECT id, case_number, org_id, agency_kind, region_path, year, state FROM cases";
 
 impl Chunk<'_> {
     async fn load_cases(&mut self, numbers: &[String]) -> Result<()> {
-        let wanted: Vec<&String> = numbers.iter().filter(|n| !self.cases.contains_key(*n)).collect();
+        let wanted: Vec<&String> = numbers
+            .iter()
+            .filter(|n| !self.cases.contains_key(*n))
+            .collect();
         for part in wanted.chunks(500) {
-            let sql = format!("{CASE_LOAD} WHERE case_number IN ({})", placeholders(1, part.len()));
+            let sql = format!(
+                "{CASE_LOAD} WHERE case_number IN ({})",
+                bulk_placeholders(self.backend, 1, part.len())
+            );
             let mut q = sqlx::query(audited(sql.clone()));
             for n in part {
                 q = q.bind(n.as_str());
@@ -264,10 +362,12 @@ impl Chunk<'_> {
                     id: Some(r.try_get("id")?),
                     case_number: r.try_get("case_number")?,
                     org_id: r.try_get("org_id")?,
-                    agency_kind: AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind:?}")))?,
+                    agency_kind: AgencyKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind:?}")))?,
                     region_path: r.try_get("region_path")?,
                     year: r.try_get("year")?,
-                    state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?,
+                    state: serde_json::from_str(&state)
+                        .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?,
                     dirty: false,
                 };
                 self.cases.insert(w.case_number.clone(), w);
@@ -276,7 +376,12 @@ impl Chunk<'_> {
         Ok(())
     }
 
-    fn push_event(&mut self, case_number: String, rec: &EventRecord, at: DateTime<Utc>) -> Result<()> {
+    fn push_event(
+        &mut self,
+        case_number: String,
+        rec: &EventRecord,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.pending.push(Pending {
             case_number,
             source: rec.source.clone(),
@@ -284,16 +389,24 @@ impl Chunk<'_> {
             kind: rec.body.kind(),
             occurred_at: ts(at),
             corrects: rec.corrects.clone(),
-            body: serde_json::to_string(&rec.body).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            body: serde_json::to_string(&rec.body)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?,
         });
         Ok(())
     }
 
     /// Applies one record to the in-memory state; the caller buffers nothing on refusal.
-    async fn apply(&mut self, rec: &EventRecord) -> Result<std::result::Result<(), EventRejection>> {
+    async fn apply(
+        &mut self,
+        rec: &EventRecord,
+    ) -> Result<std::result::Result<(), EventRejection>> {
         let at = rec.occurred_at.with_timezone(&Utc);
         if rec.source.trim().is_empty() || rec.source_event_id.trim().is_empty() {
-            return Ok(Err(EventRejection::new("field_empty", "source_event_id", "来源系统及其事件编号不能为空")));
+            return Ok(Err(EventRejection::new(
+                "field_empty",
+                "source_event_id",
+                "来源系统及其事件编号不能为空",
+            )));
         }
         let number = case_number::normalize(&rec.case_number);
         if let Some(target) = &rec.corrects {
@@ -305,16 +418,25 @@ impl Chunk<'_> {
                 Err(e) => return Ok(Err(e)),
             };
             if self.cases.contains_key(&r.case_number) {
-                return Ok(Err(EventRejection::new("case_exists", "case_number", "该案号已立案")));
+                return Ok(Err(EventRejection::new(
+                    "case_exists",
+                    "case_number",
+                    "该案号已立案",
+                )));
             }
             if !check_write(self.actor, r.agency_kind, &r.region_path) {
-                return Ok(Err(EventRejection::new("out_of_scope", "case_number", "无权为本单位范围以外的单位立案")));
+                return Ok(Err(EventRejection::new(
+                    "out_of_scope",
+                    "case_number",
+                    "无权为本单位范围以外的单位立案",
+                )));
             }
             let procedure = opening(r.type_code.as_deref());
-            let state = match CaseState::open(f, r.kind, procedure, r.type_code.clone(), at, self.now) {
-                Ok(s) => s,
-                Err(e) => return Ok(Err(e)),
-            };
+            let state =
+                match CaseState::open(f, r.kind, procedure, r.type_code.clone(), at, self.now) {
+                    Ok(s) => s,
+                    Err(e) => return Ok(Err(e)),
+                };
             self.push_event(r.case_number.clone(), rec, at)?;
             self.cases.insert(
                 r.case_number.clone(),
@@ -364,10 +486,12 @@ impl Chunk<'_> {
         let Some(id) = w.id else {
             return Err(StoreError::Corrupt("flushed case without id".into()));
         };
-        let rows = sqlx::query(audited(format!("SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id")))
-            .bind(id)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(audited(format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?;
         let mut history = Vec::with_capacity(rows.len() + 1);
         for r in &rows {
             let e = event_from_row(r)?;
@@ -376,10 +500,14 @@ impl Chunk<'_> {
                 source_event_id: e.source_event_id,
                 occurred_at: parse_ts(&e.occurred_at)?,
                 corrects: e.corrects,
-                body: serde_json::from_str(&e.body).map_err(|x| StoreError::Corrupt(format!("event {}: {x}", e.id)))?,
+                body: serde_json::from_str(&e.body)
+                    .map_err(|x| StoreError::Corrupt(format!("event {}: {x}", e.id)))?,
             });
         }
-        let Some(t) = history.iter().position(|e| e.source == rec.source && e.source_event_id == target) else {
+        let Some(t) = history
+            .iter()
+            .position(|e| e.source == rec.source && e.source_event_id == target)
+        else {
             return Ok(Err(EventRejection::new(
                 "correction_target_unknown",
                 "corrects",
@@ -400,7 +528,11 @@ impl Chunk<'_> {
         let type_code = w.state.type_code.clone();
         let procedure = opening(type_code.as_deref());
         let now = self.now;
-        let folded = fold(&history, |f, at| CaseState::open(f, kind, procedure, type_code.clone(), at, now), now);
+        let folded = fold(
+            &history,
+            |f, at| CaseState::open(f, kind, procedure, type_code.clone(), at, now),
+            now,
+        );
         let state = match folded {
             Ok(s) => s,
             Err((i, e)) if i + 1 == history.len() => return Ok(Err(e)),
@@ -408,7 +540,12 @@ impl Chunk<'_> {
                 return Ok(Err(EventRejection::new(
                     "correction_breaks_history",
                     "corrects",
-                    format!("更正后，本案第 {} 个事件“{}”不再成立：{}", i + 1, history[i].body.zh(), e),
+                    format!(
+                        "更正后，本案第 {} 个事件“{}”不再成立：{}",
+                        i + 1,
+                        history[i].body.zh(),
+                        e
+                    ),
                 )));
             }
         };
@@ -420,30 +557,103 @@ impl Chunk<'_> {
         Ok(Ok(()))
     }
 
+    /// Inserts rows in as few statements as the backend allows, in order: multi-row `VALUES` with
+    /// positional parameters on SQLite; one JSON parameter expanded by `json_to_recordset` on
+    /// PostgreSQL (far cheaper than thousands of bind parameters). Returns the `RETURNING` rows.
+    async fn bulk_insert(
+        &mut self,
+        table: &str,
+        cols: &[(&str, &str)],
+        rows: Vec<Vec<Val>>,
+        returning: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>> {
+        let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        let ret = if returning.is_empty() {
+            String::new()
+        } else {
+            format!(" RETURNING {returning}")
+        };
+        let mut out = vec![];
+        match self.backend {
+            Backend::Sqlite => {
+                let per = (30_000 / cols.len()).max(1);
+                for part in rows.chunks(per) {
+                    let one = format!("({})", bulk_placeholders(self.backend, 1, cols.len()));
+                    let sql = format!(
+                        "INSERT INTO {table} ({names}) VALUES {}{ret}",
+                        vec![one; part.len()].join(", ")
+                    );
+                    let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
+                    out.extend(
+                        bind_all(sqlx::query(audited(sql)), vals)
+                            .fetch_all(&mut *self.tx)
+                            .await?,
+                    );
+                }
+            }
+            Backend::Postgres => {
+                let defs = cols
+                    .iter()
+                    .map(|(n, t)| format!("{n} {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
+                     WITH ORDINALITY AS x({names}, ord) ORDER BY ord{ret}"
+                );
+                // The connection plans every statement for its parameters (lookups must never keep
+                // a plan made while a table was empty), but a custom plan would fold this
+                // multi-megabyte JSON parameter into the plan and parse it twice: plan generically
+                // for the bulk insert only.
+                sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+                    .execute(&mut *self.tx)
+                    .await?;
+                for part in rows.chunks(5_000) {
+                    let mut json = String::with_capacity(part.len() * 256);
+                    json.push('[');
+                    for (i, r) in part.iter().enumerate() {
+                        if i > 0 {
+                            json.push(',');
+                        }
+                        json.push('{');
+                        for (j, ((name, _), v)) in cols.iter().zip(r).enumerate() {
+                            if j > 0 {
+                                json.push(',');
+                            }
+                            json.push('"');
+                            json.push_str(name);
+                            json.push_str("\":");
+                            v.write_json(&mut json);
+                        }
+                        json.push('}');
+                    }
+                    json.push(']');
+                    out.extend(
+                        sqlx::query(audited(sql.clone()))
+                            .bind(json)
+                            .fetch_all(&mut *self.tx)
+                            .await?,
+                    );
+                }
+                sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        Ok(out)
+    }
+
     async fn flush(&mut self) -> Result<()> {
         // New cases, inserted with their state after this chunk's events.
-        let new: Vec<String> = self.cases.values().filter(|w| w.id.is_none()).map(|w| w.case_number.clone()).collect();
-        for part in new.chunks(100) {
-            let mut rows = vec![];
-            let mut vals = vec![];
-            for n in part {
-                let Some(w) = self.cases.get(n) else { continue };
-                rows.push(format!("({})", placeholders(vals.len() + 1, 21)));
-                vals.extend(case_values(w)?);
-            }
-            let sql = format!(
-                "INSERT INTO cases (case_number, org_id, agency_kind, region_path, kind, procedure, stage, type_code, year, \
-                 title, title_masked, cause, confidentiality, status, judge, filed_at, closed_at, disposition, last_event_at, \
-                 event_count, state) VALUES {}",
-                rows.join(", ")
-            );
-            bind_all(sqlx::query(audited(sql.clone())), vals).execute(&mut *self.tx).await?;
-            let sql = format!("SELECT id, case_number FROM cases WHERE case_number IN ({})", placeholders(1, part.len()));
-            let mut q = sqlx::query(audited(sql.clone()));
-            for n in part {
-                q = q.bind(n.as_str());
-            }
-            for r in q.fetch_all(&mut *self.tx).await? {
+        let mut new_rows = vec![];
+        for w in self.cases.values().filter(|w| w.id.is_none()) {
+            new_rows.push(case_values(w)?);
+        }
+        if !new_rows.is_empty() {
+            for r in self
+                .bulk_insert("cases", CASE_INSERT_COLUMNS, new_rows, "id, case_number")
+                .await?
+            {
                 let n: String = r.try_get(1)?;
                 if let Some(w) = self.cases.get_mut(&n) {
                     w.id = Some(r.try_get(0)?);
@@ -452,9 +662,16 @@ impl Chunk<'_> {
             }
         }
         // Existing cases whose state changed.
-        let dirty: Vec<String> = self.cases.values().filter(|w| w.dirty).map(|w| w.case_number.clone()).collect();
+        let dirty: Vec<String> = self
+            .cases
+            .values()
+            .filter(|w| w.dirty)
+            .map(|w| w.case_number.clone())
+            .collect();
         for n in dirty {
-            let Some(w) = self.cases.get_mut(&n) else { continue };
+            let Some(w) = self.cases.get_mut(&n) else {
+                continue;
+            };
             let (title, masked) = titles(&w.state);
             let s = &w.state;
             let vals = vec![
@@ -485,38 +702,74 @@ impl Chunk<'_> {
             .await?;
             w.dirty = false;
         }
-        // Events.
+        // Events, in recorded order.
         let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
         let recorded_at = ts(self.now);
-        for part in pending.chunks(400) {
-            let mut rows = vec![];
-            let mut vals = vec![];
-            for p in part {
-                let id = self.cases.get(&p.case_number).and_then(|w| w.id).ok_or_else(|| {
+        let mut rows = Vec::with_capacity(pending.len());
+        for p in pending {
+            let id = self
+                .cases
+                .get(&p.case_number)
+                .and_then(|w| w.id)
+                .ok_or_else(|| {
                     StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
                 })?;
-                rows.push(format!("({})", placeholders(vals.len() + 1, 9)));
-                vals.extend([
-                    Val::I(id),
-                    Val::S(p.source.clone()),
-                    Val::S(p.source_event_id.clone()),
-                    Val::S(p.kind.to_string()),
-                    Val::S(p.occurred_at.clone()),
-                    Val::S(recorded_at.clone()),
-                    Val::S(self.actor.name.clone()),
-                    Val::OS(p.corrects.clone()),
-                    Val::S(p.body.clone()),
-                ]);
-            }
-            let sql = format!(
-                "INSERT INTO events (case_id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body) VALUES {}",
-                rows.join(", ")
-            );
-            bind_all(sqlx::query(audited(sql.clone())), vals).execute(&mut *self.tx).await?;
+            rows.push(vec![
+                Val::I(id),
+                Val::S(p.source),
+                Val::S(p.source_event_id),
+                Val::S(p.kind.to_string()),
+                Val::S(p.occurred_at),
+                Val::S(recorded_at.clone()),
+                Val::S(self.actor.name.clone()),
+                Val::OS(p.corrects),
+                Val::S(p.body),
+            ]);
         }
+        self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
+            .await?;
         Ok(())
     }
 }
+
+const CASE_INSERT_COLUMNS: &[(&str, &str)] = &[
+    ("case_number", "text"),
+    ("org_id", "text"),
+    ("agency_kind", "text"),
+    ("region_path", "text"),
+    ("kind", "text"),
+    ("procedure", "text"),
+    ("stage", "text"),
+    ("type_code", "text"),
+    ("year", "bigint"),
+    ("title", "text"),
+    ("title_masked", "text"),
+    ("cause", "text"),
+    ("confidentiality", "text"),
+    ("status", "text"),
+    ("judge", "text"),
+    ("filed_at", "text"),
+    ("closed_at", "text"),
+    ("disposition", "text"),
+    ("last_event_at", "text"),
+    ("event_count", "bigint"),
+    ("state", "text"),
+];
+
+const EVENT_INSERT_COLUMNS: &[(&str, &str)] = &[
+    ("case_id", "bigint"),
+    ("source", "text"),
+    ("source_event_id", "text"),
+    ("kind", "text"),
+    ("occurred_at", "text"),
+    ("recorded_at", "text"),
+    ("recorded_by", "text"),
+    ("corrects", "text"),
+    ("body", "text"),
+];
 
 fn case_values(w: &Work) -> Result<Vec<Val>> {
     let s = &w.state;
@@ -547,12 +800,21 @@ fn case_values(w: &Work) -> Result<Vec<Val>> {
 }
 
 fn not_found(number: &str) -> EventRejection {
-    EventRejection::new("case_not_found", "case_number", format!("案件“{}”不存在或尚未立案", number.trim()))
+    EventRejection::new(
+        "case_not_found",
+        "case_number",
+        format!("案件“{}”不存在或尚未立案", number.trim()),
+    )
 }
 
 impl Store {
     /// Ingests records in order. See the module documentation for the atomicity contract.
-    pub async fn ingest(&self, records: &[Numbered], actor: &Actor, now: DateTime<Utc>) -> Result<IngestReport> {
+    pub async fn ingest(
+        &self,
+        records: &[Numbered],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
         for chunk in records.chunks(CHUNK) {
             report.merge(self.ingest_chunk(chunk, actor, now).await?);
@@ -560,7 +822,12 @@ impl Store {
         Ok(report)
     }
 
-    async fn ingest_chunk(&self, chunk: &[Numbered], actor: &Actor, now: DateTime<Utc>) -> Result<IngestReport> {
+    async fn ingest_chunk(
+        &self,
+        chunk: &[Numbered],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<IngestReport> {
         let dir = self.org_directory().await?;
         let mut report = IngestReport::default();
         let tx = self.pool.begin().await?;
@@ -571,28 +838,8 @@ impl Store {
             now,
             cases: HashMap::new(),
             pending: vec![],
+            backend: self.backend,
         };
-        // Idempotency: which (source, id) pairs are already stored.
-        let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
-        for n in chunk {
-            by_source.entry(n.record.source.as_str()).or_default().push(n.record.source_event_id.as_str());
-        }
-        let mut existing: HashSet<(String, String)> = HashSet::new();
-        for (source, ids) in &by_source {
-            for part in ids.chunks(500) {
-                let sql = format!(
-                    "SELECT source_event_id FROM events WHERE source = $1 AND source_event_id IN ({})",
-                    placeholders(2, part.len())
-                );
-                let mut q = sqlx::query(audited(sql.clone())).bind(*source);
-                for id in part {
-                    q = q.bind(*id);
-                }
-                for r in q.fetch_all(&mut *c.tx).await? {
-                    existing.insert(((*source).to_string(), r.try_get(0)?));
-                }
-            }
-        }
         let numbers: Vec<String> = chunk
             .iter()
             .map(|n| case_number::normalize(&n.record.case_number))
@@ -600,6 +847,23 @@ impl Store {
             .into_iter()
             .collect();
         c.load_cases(&numbers).await?;
+        // Idempotency: an event can only be stored already if its case is. Collect the stored
+        // (source, id) pairs of the cases this chunk touches (index on events.case_id).
+        let mut existing: HashSet<(String, String)> = HashSet::new();
+        let known: Vec<i64> = c.cases.values().filter_map(|w| w.id).collect();
+        for part in known.chunks(500) {
+            let sql = format!(
+                "SELECT source, source_event_id FROM events WHERE case_id IN ({})",
+                bulk_placeholders(c.backend, 1, part.len())
+            );
+            let mut q = sqlx::query(audited(sql));
+            for id in part {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut *c.tx).await? {
+                existing.insert((r.try_get(0)?, r.try_get(1)?));
+            }
+        }
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for n in chunk {
             let key = (n.record.source.clone(), n.record.source_event_id.clone());
@@ -625,5 +889,35 @@ impl Store {
         c.flush().await?;
         c.tx.commit().await?;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn json_strings_round_trip(s in "\\PC*|[\"\\\\\n\r\t\u{0}-\u{1f}中文]*") {
+            let mut out = String::new();
+            json_string(&s, &mut out);
+            prop_assert_eq!(serde_json::from_str::<String>(&out).ok(), Some(s));
+        }
+    }
+
+    #[test]
+    fn values_write_json() {
+        let mut out = String::new();
+        for v in [
+            Val::S("a\"b".into()),
+            Val::OS(None),
+            Val::I(-3),
+            Val::OI(Some(7)),
+        ] {
+            v.write_json(&mut out);
+            out.push(' ');
+        }
+        assert_eq!(out, "\"a\\\"b\" null -3 7 ");
     }
 }

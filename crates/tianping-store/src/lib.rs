@@ -91,7 +91,9 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         let url = match backend {
-            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => format!("{url}?mode=rwc"),
+            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => {
+                format!("{url}?mode=rwc")
+            }
             _ => url.to_string(),
         };
         let opts = AnyConnectOptions::from_str(&url)?;
@@ -111,9 +113,26 @@ impl Store {
                     .connect_with(opts)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect_with(opts).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Tables grow fast during bulk ingest; a generic plan made while a table
+                            // was empty would keep scanning it. Plan each execution.
+                            conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?
+            }
         };
-        Ok(Store { pool, backend, orgs: Arc::new(RwLock::new(None)) })
+        Ok(Store {
+            pool,
+            backend,
+            orgs: Arc::new(RwLock::new(None)),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -148,12 +167,14 @@ impl Store {
             };
             let mut tx = self.pool.begin().await?;
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO tianping_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(m.version)
-                .bind(m.name)
-                .bind(ts(Utc::now()))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO tianping_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(ts(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             applied.push(format!("{:04}_{}", m.version, m.name));
         }
@@ -173,7 +194,12 @@ pub fn redact_url(url: &str) -> String {
         if let Some(at) = rest.find('@') {
             let userinfo = &rest[..at];
             if let Some(colon) = userinfo.find(':') {
-                return format!("{}://{}:***@{}", &url[..scheme_end], &userinfo[..colon], &rest[at + 1..]);
+                return format!(
+                    "{}://{}:***@{}",
+                    &url[..scheme_end],
+                    &userinfo[..colon],
+                    &rest[at + 1..]
+                );
             }
         }
     }
@@ -182,18 +208,19 @@ pub fn redact_url(url: &str) -> String {
 
 /// `$start, $start+1, …` placeholders for `n` values.
 pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(placeholders(3, 2), "$3, $4");
+/// Placeholders for bulk statements: positional `?` on SQLite (numbered `$N` names cost SQLite a
+/// linear search each when it prepares a statement with thousands of them), `$N` on PostgreSQL.
+/// Only for statements whose placeholders are all in one run from `start`.
+pub(crate) fn bulk_placeholders(backend: Backend, start: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => placeholders(start, n),
     }
 }
 
@@ -208,5 +235,20 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(placeholders(3, 2), "$3, $4");
     }
 }

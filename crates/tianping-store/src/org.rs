@@ -1,7 +1,7 @@
 //! Organisations: the tree of agencies, and a cached directory for resolving 法院代字 and scopes.
 
-use crate::{Result, Store, StoreError};
 use crate::audited;
+use crate::{Result, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -22,7 +22,10 @@ pub struct Org {
 
 impl Org {
     pub fn scope(&self) -> OrgScope {
-        OrgScope { kind: self.kind, region_path: self.region_path.clone() }
+        OrgScope {
+            kind: self.kind,
+            region_path: self.region_path.clone(),
+        }
     }
 
     pub(crate) fn from_row(r: &AnyRow) -> Result<Org> {
@@ -32,8 +35,10 @@ impl Org {
             id: r.try_get("id")?,
             parent_id: r.try_get("parent_id")?,
             name: r.try_get("name")?,
-            kind: AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("org kind {kind:?}")))?,
-            level: Level::parse(&level).ok_or_else(|| StoreError::Corrupt(format!("org level {level:?}")))?,
+            kind: AgencyKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("org kind {kind:?}")))?,
+            level: Level::parse(&level)
+                .ok_or_else(|| StoreError::Corrupt(format!("org level {level:?}")))?,
             region_code: r.try_get("region_code")?,
             region_path: r.try_get("region_path")?,
             court_code: r.try_get("court_code")?,
@@ -53,7 +58,9 @@ impl Directory {
         self.by_id.get(id)
     }
     pub fn court(&self, code: &str) -> Option<&Org> {
-        self.by_court_code.get(code).and_then(|id| self.by_id.get(id))
+        self.by_court_code
+            .get(code)
+            .and_then(|id| self.by_id.get(id))
     }
 }
 
@@ -62,7 +69,10 @@ const ORG_COLUMNS: &str = "id, parent_id, name, kind, level, region_code, region
 impl Store {
     pub async fn insert_org(&self, o: &Org) -> Result<()> {
         if !o.region_path.starts_with('/') || !o.region_path.ends_with('/') {
-            return Err(StoreError::Invalid(format!("region_path {:?} must start and end with '/'", o.region_path)));
+            return Err(StoreError::Invalid(format!(
+                "region_path {:?} must start and end with '/'",
+                o.region_path
+            )));
         }
         sqlx::query(
             "INSERT INTO orgs (id, parent_id, name, kind, level, region_code, region_path, court_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -88,8 +98,19 @@ impl Store {
     /// Organisations in a region subtree, ordered by path then name.
     pub async fn orgs_in(&self, region_prefix: &str) -> Result<Vec<Org>> {
         let dir = self.org_directory().await?;
-        let mut v: Vec<Org> = dir.by_id.values().filter(|o| o.region_path.starts_with(region_prefix)).cloned().collect();
-        v.sort_by(|a, b| (a.region_path.len(), &a.region_path, &a.name).cmp(&(b.region_path.len(), &b.region_path, &b.name)));
+        let mut v: Vec<Org> = dir
+            .by_id
+            .values()
+            .filter(|o| o.region_path.starts_with(region_prefix))
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| {
+            (a.region_path.len(), &a.region_path, &a.name).cmp(&(
+                b.region_path.len(),
+                &b.region_path,
+                &b.name,
+            ))
+        });
         Ok(v)
     }
 
@@ -106,7 +127,9 @@ impl Store {
         {
             return Ok(d.clone());
         }
-        let rows = sqlx::query(audited(format!("SELECT {ORG_COLUMNS} FROM orgs"))).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(audited(format!("SELECT {ORG_COLUMNS} FROM orgs")))
+            .fetch_all(&self.pool)
+            .await?;
         let mut dir = Directory::default();
         for r in &rows {
             let o = Org::from_row(r)?;

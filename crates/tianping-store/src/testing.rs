@@ -17,7 +17,11 @@ fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A database that exists for one test.
@@ -36,9 +40,14 @@ impl TestDb {
     pub async fn sqlite() -> Result<TestDb> {
         let dir = std::env::temp_dir().join(unique("tianping_test"));
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let store = Store::connect(&format!("sqlite://{}", dir.join("tianping.db").display())).await?;
+        let store =
+            Store::connect(&format!("sqlite://{}", dir.join("tianping.db").display())).await?;
         store.migrate().await?;
-        Ok(TestDb { store, label: "sqlite", cleanup: Cleanup::File(dir) })
+        Ok(TestDb {
+            store,
+            label: "sqlite",
+            cleanup: Cleanup::File(dir),
+        })
     }
 
     /// `None` (after printing a loud notice) when `TIANPING_TEST_POSTGRES_URL` is not set.
@@ -52,13 +61,22 @@ impl TestDb {
         };
         sqlx::any::install_default_drivers();
         let name = unique("tianping_test");
-        let admin = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await?;
-        admin.execute(crate::audited(format!("CREATE DATABASE {name}"))).await?;
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_url)
+            .await?;
+        admin
+            .execute(crate::audited(format!("CREATE DATABASE {name}")))
+            .await?;
         admin.close().await;
         let url = replace_db(&admin_url, &name);
         let store = Store::connect(&url).await?;
         store.migrate().await?;
-        Ok(Some(TestDb { store, label: "postgres", cleanup: Cleanup::Postgres { admin_url, name } }))
+        Ok(Some(TestDb {
+            store,
+            label: "postgres",
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }))
     }
 
     /// Both backends that are available: SQLite always, PostgreSQL when configured.
@@ -77,8 +95,15 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, name } => {
-                let admin = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await?;
-                admin.execute(crate::audited(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await?;
+                let admin = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin_url)
+                    .await?;
+                admin
+                    .execute(crate::audited(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await?;
                 admin.close().await;
             }
         }
@@ -99,8 +124,21 @@ pub fn replace_db(url: &str, db: &str) -> String {
     }
 }
 
-fn org(id: &str, parent: Option<&str>, name: &str, kind: AgencyKind, level: Level, path: &str, court: Option<&str>) -> Org {
-    let region_code = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+fn org(
+    id: &str,
+    parent: Option<&str>,
+    name: &str,
+    kind: AgencyKind,
+    level: Level,
+    path: &str,
+    court: Option<&str>,
+) -> Org {
+    let region_code = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
     Org {
         id: id.into(),
         parent_id: parent.map(Into::into),
@@ -118,14 +156,78 @@ fn org(id: &str, parent: Option<&str>, name: &str, kind: AgencyKind, level: Leve
 pub fn fixture_orgs() -> Vec<Org> {
     use AgencyKind::*;
     vec![
-        org("zj-court", None, "浙江省高级人民法院", Court, Level::Province, "/33/", Some("浙")),
-        org("hz-court", Some("zj-court"), "杭州市中级人民法院", Court, Level::City, "/33/3301/", Some("浙01")),
-        org("sc-court", Some("hz-court"), "杭州市上城区人民法院", Court, Level::County, "/33/3301/330102/", Some("浙0102")),
-        org("xh-court", Some("hz-court"), "杭州市西湖区人民法院", Court, Level::County, "/33/3301/330106/", Some("浙0106")),
-        org("sc-proc", None, "杭州市上城区人民检察院", Procuratorate, Level::County, "/33/3301/330102/", None),
-        org("sc-police", None, "杭州市公安局上城区分局", Police, Level::County, "/33/3301/330102/", None),
-        org("hz-plc", None, "中共杭州市委政法委员会", PoliticalLegalCommittee, Level::City, "/33/3301/", None),
-        org("hz-pc", None, "杭州市人大常委会", PeoplesCongress, Level::City, "/33/3301/", None),
+        org(
+            "zj-court",
+            None,
+            "浙江省高级人民法院",
+            Court,
+            Level::Province,
+            "/33/",
+            Some("浙"),
+        ),
+        org(
+            "hz-court",
+            Some("zj-court"),
+            "杭州市中级人民法院",
+            Court,
+            Level::City,
+            "/33/3301/",
+            Some("浙01"),
+        ),
+        org(
+            "sc-court",
+            Some("hz-court"),
+            "杭州市上城区人民法院",
+            Court,
+            Level::County,
+            "/33/3301/330102/",
+            Some("浙0102"),
+        ),
+        org(
+            "xh-court",
+            Some("hz-court"),
+            "杭州市西湖区人民法院",
+            Court,
+            Level::County,
+            "/33/3301/330106/",
+            Some("浙0106"),
+        ),
+        org(
+            "sc-proc",
+            None,
+            "杭州市上城区人民检察院",
+            Procuratorate,
+            Level::County,
+            "/33/3301/330102/",
+            None,
+        ),
+        org(
+            "sc-police",
+            None,
+            "杭州市公安局上城区分局",
+            Police,
+            Level::County,
+            "/33/3301/330102/",
+            None,
+        ),
+        org(
+            "hz-plc",
+            None,
+            "中共杭州市委政法委员会",
+            PoliticalLegalCommittee,
+            Level::City,
+            "/33/3301/",
+            None,
+        ),
+        org(
+            "hz-pc",
+            None,
+            "杭州市人大常委会",
+            PeoplesCongress,
+            Level::City,
+            "/33/3301/",
+            None,
+        ),
     ]
 }
 
@@ -140,7 +242,13 @@ pub async fn load_fixture_orgs(store: &Store) -> Result<()> {
 mod tests {
     #[test]
     fn db_name_is_replaced() {
-        assert_eq!(super::replace_db("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(super::replace_db("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_db("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_db("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

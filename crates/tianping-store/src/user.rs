@@ -1,10 +1,10 @@
 //! Users, login state and sessions. Password hashing and token generation live in the server; the
 //! store keeps hashes only (session tokens are stored as their SHA-256).
 
+use crate::audited;
 use crate::org::Org;
 use crate::{Result, Store, StoreError, ts};
 use chrono::{DateTime, Utc};
-use crate::audited;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tianping_domain::{Clearance, Role};
@@ -43,8 +43,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until";
 
 fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -66,10 +65,9 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
 impl Store {
     /// Adds a user. The role must fit the organisation's kind.
     pub async fn insert_user(&self, u: &NewUser, now: DateTime<Utc>) -> Result<i64> {
-        let org = self
-            .org(&u.org_id)
-            .await?
-            .ok_or_else(|| StoreError::Invalid(format!("organisation {:?} does not exist", u.org_id)))?;
+        let org = self.org(&u.org_id).await?.ok_or_else(|| {
+            StoreError::Invalid(format!("organisation {:?} does not exist", u.org_id))
+        })?;
         if !u.role.fits_agency(org.kind) {
             return Err(StoreError::Invalid(format!(
                 "role {} does not fit organisation {} ({})",
@@ -105,10 +103,12 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-        let r = sqlx::query(audited(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1")))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(user_from_row).transpose()
     }
 
@@ -121,11 +121,17 @@ impl Store {
         .bind(crate::case::prefix_end(region_prefix))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((user_from_row(r)?, r.try_get("org_name")?))).collect()
+        rows.iter()
+            .map(|r| Ok((user_from_row(r)?, r.try_get("org_name")?)))
+            .collect()
     }
 
     /// Records a failed login; returns the new failure count.
-    pub async fn record_login_failure(&self, user_id: i64, locked_until: Option<DateTime<Utc>>) -> Result<i64> {
+    pub async fn record_login_failure(
+        &self,
+        user_id: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<i64> {
         let r = sqlx::query(
             "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE id = $1 RETURNING failed_logins",
         )
@@ -145,7 +151,11 @@ impl Store {
     }
 
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&self.pool).await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -184,15 +194,26 @@ impl Store {
             .org(&user.org_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("user {} has no organisation", user.id)))?;
-        Ok(Some(Session { user, org, csrf_token: r.try_get("csrf_token")? }))
+        Ok(Some(Session {
+            user,
+            org,
+            csrf_token: r.try_get("csrf_token")?,
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts(now)).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

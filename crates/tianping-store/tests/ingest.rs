@@ -6,7 +6,9 @@ use tianping_store::testing::{TestDb, load_fixture_orgs};
 use tianping_store::{Actor, Numbered};
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("date")
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date")
 }
 
 fn records(jsonl: &str) -> Vec<Numbered> {
@@ -16,7 +18,8 @@ fn records(jsonl: &str) -> Vec<Numbered> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| Numbered {
             line: i as u64 + 1,
-            record: serde_json::from_str::<EventRecord>(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1)),
+            record: serde_json::from_str::<EventRecord>(l)
+                .unwrap_or_else(|e| panic!("line {}: {e}", i + 1)),
         })
         .collect()
 }
@@ -37,8 +40,15 @@ async fn ingest_story_on_both_stores() {
     for db in TestDb::all().await.expect("databases") {
         let s = &db.store;
         load_fixture_orgs(s).await.expect("orgs");
-        let report = s.ingest(&records(STORY), &Actor::system("test"), now()).await.expect("ingest");
-        let codes: Vec<(u64, &str, String)> = report.rejected.iter().map(|r| (r.line, r.code, r.field.clone())).collect();
+        let report = s
+            .ingest(&records(STORY), &Actor::system("test"), now())
+            .await
+            .expect("ingest");
+        let codes: Vec<(u64, &str, String)> = report
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.code, r.field.clone()))
+            .collect();
         assert_eq!(
             codes,
             vec![
@@ -51,25 +61,57 @@ async fn ingest_story_on_both_stores() {
             "[{}]",
             db.label
         );
-        assert!(report.rejected[2].reason.contains("案件编号"), "[{}] names the part: {}", db.label, report.rejected[2].reason);
+        assert!(
+            report.rejected[2].reason.contains("案件编号"),
+            "[{}] names the part: {}",
+            db.label,
+            report.rejected[2].reason
+        );
         assert_eq!(report.accepted, 4, "[{}]", db.label);
         let (cases, events) = s.counts().await.expect("counts");
-        assert_eq!((cases, events), (1, 4), "[{}] only good lines are stored", db.label);
-        let id = s.case_id_by_number("（2026）浙0102民初1号").await.expect("q").expect("case exists");
+        assert_eq!(
+            (cases, events),
+            (1, 4),
+            "[{}] only good lines are stored",
+            db.label
+        );
+        let id = s
+            .case_id_by_number("（2026）浙0102民初1号")
+            .await
+            .expect("q")
+            .expect("case exists");
         let (row, _) = s.case_by_id(id).await.expect("q").expect("row");
-        assert_eq!(row.judge.as_deref(), Some("刘法官"), "[{}] correction applied", db.label);
+        assert_eq!(
+            row.judge.as_deref(),
+            Some("刘法官"),
+            "[{}] correction applied",
+            db.label
+        );
         assert_eq!(row.status, CaseStatus::Suspended);
-        assert_eq!(row.event_count, 3, "[{}] the corrected event is replaced, not added", db.label);
+        assert_eq!(
+            row.event_count, 3,
+            "[{}] the corrected event is replaced, not added",
+            db.label
+        );
 
         // Idempotent: the same file again changes nothing.
-        let again = s.ingest(&records(STORY), &Actor::system("test"), now()).await.expect("ingest");
+        let again = s
+            .ingest(&records(STORY), &Actor::system("test"), now())
+            .await
+            .expect("ingest");
         assert_eq!((again.accepted, again.duplicates), (0, 4), "[{}]", db.label);
         assert_eq!(s.counts().await.expect("counts"), (1, 4));
 
         // A 西湖 judge cannot write to a 上城 case, and is told only that it does not exist.
         let xihu = Actor {
             name: "user:xh".into(),
-            scope: Some((Role::Judge, OrgScope { kind: tianping_domain::AgencyKind::Court, region_path: "/33/3301/330106/".into() })),
+            scope: Some((
+                Role::Judge,
+                OrgScope {
+                    kind: tianping_domain::AgencyKind::Court,
+                    region_path: "/33/3301/330106/".into(),
+                },
+            )),
         };
         let r = s
             .ingest(
@@ -79,10 +121,17 @@ async fn ingest_story_on_both_stores() {
             )
             .await
             .expect("ingest");
-        assert_eq!(r.rejected.first().map(|r| r.code), Some("case_not_found"), "[{}]", db.label);
+        assert_eq!(
+            r.rejected.first().map(|r| r.code),
+            Some("case_not_found"),
+            "[{}]",
+            db.label
+        );
 
         // Events are append-only at the database level too.
-        let upd = sqlx::query("UPDATE events SET kind = 'closed'").execute(s.pool()).await;
+        let upd = sqlx::query("UPDATE events SET kind = 'closed'")
+            .execute(s.pool())
+            .await;
         assert!(upd.is_err(), "[{}] events must be append-only", db.label);
         db.cleanup().await.expect("cleanup");
     }

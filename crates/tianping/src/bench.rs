@@ -32,8 +32,18 @@ pub enum BenchCmd {
 
 pub async fn run(cmd: BenchCmd) -> Result<()> {
     match cmd {
-        BenchCmd::Import { quick, events, postgres_url, seed } => {
-            import(events.unwrap_or(if quick { 50_000 } else { 1_000_000 }), postgres_url, seed).await
+        BenchCmd::Import {
+            quick,
+            events,
+            postgres_url,
+            seed,
+        } => {
+            import(
+                events.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
+                postgres_url,
+                seed,
+            )
+            .await
         }
     }
 }
@@ -41,13 +51,25 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn scratch_dir() -> Result<PathBuf> {
-    let d = std::env::temp_dir().join(format!("tianping_bench_{}_{}", std::process::id(), Utc::now().timestamp_millis()));
+    let d = std::env::temp_dir().join(format!(
+        "tianping_bench_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    ));
     std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
     Ok(d)
 }
@@ -69,7 +91,12 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
     for chunk in records.chunks(20_000) {
         let r = store.ingest(chunk, &actor, now).await?;
         if let Some(x) = r.rejected.first() {
-            bail!("generated event refused at {}: {} {}", x.line, x.code, x.reason);
+            bail!(
+                "generated event refused at {}: {} {}",
+                x.line,
+                x.code,
+                x.reason
+            );
         }
         accepted += r.accepted;
     }
@@ -81,16 +108,28 @@ const CASE_COLS: &str = "id, case_number, org_id, agency_kind, region_path, kind
 const EVENT_COLS: &str = "id, case_id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body";
 
 /// Dumps the ingested rows as CSV (the raw anchor loads exactly these rows).
-async fn export_csv(store: &Store, table: &str, cols: &str, ints: &[&str], path: &Path) -> Result<()> {
+async fn export_csv(
+    store: &Store,
+    table: &str,
+    cols: &str,
+    ints: &[&str],
+    path: &Path,
+) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     let names: Vec<&str> = cols.split(',').map(str::trim).collect();
     w.write_record(&names)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {cols} FROM {table} ORDER BY id"))).fetch_all(store.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols} FROM {table} ORDER BY id"
+    )))
+    .fetch_all(store.pool())
+    .await?;
     for r in rows {
         let mut rec: Vec<String> = Vec::with_capacity(names.len());
         for n in &names {
             let v = if ints.contains(n) {
-                r.try_get::<Option<i64>, _>(*n)?.map(|i| i.to_string()).unwrap_or_default()
+                r.try_get::<Option<i64>, _>(*n)?
+                    .map(|i| i.to_string())
+                    .unwrap_or_default()
             } else {
                 r.try_get::<Option<String>, _>(*n)?.unwrap_or_default()
             };
@@ -105,7 +144,12 @@ async fn export_csv(store: &Store, table: &str, cols: &str, ints: &[&str], path:
 fn run_timed(mut cmd: Command, stdin: &str) -> Result<f64> {
     use std::io::Write;
     let started = Instant::now();
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().context("starting the anchor")?;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting the anchor")?;
     if let Some(mut i) = child.stdin.take() {
         i.write_all(stdin.as_bytes())?;
     }
@@ -122,23 +166,56 @@ async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Res
     let province = demo::province(seed);
     let mut events = demo::generate(&province, n_events / 5 + 10, seed, now);
     while events.len() < n_events {
-        events = demo::generate(&province, events.len().max(1) * 2 / 5 + n_events / 5, seed, now);
+        events = demo::generate(
+            &province,
+            events.len().max(1) * 2 / 5 + n_events / 5,
+            seed,
+            now,
+        );
     }
     events.truncate(n_events);
-    let records: Vec<Numbered> = events.into_iter().enumerate().map(|(i, record)| Numbered { line: i as u64 + 1, record }).collect();
+    let records: Vec<Numbered> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| Numbered {
+            line: i as u64 + 1,
+            record,
+        })
+        .collect();
     let dir = scratch_dir()?;
-    println!("bench import: {} generated events (seed {seed}), scratch {}", records.len(), dir.display());
+    println!(
+        "bench import: {} generated events (seed {seed}), scratch {}",
+        records.len(),
+        dir.display()
+    );
 
     // SQLite: ours, then the raw load of the same rows.
     let ours_db = dir.join("ours.db");
     let store = fresh(&format!("sqlite://{}", ours_db.display()), &province).await?;
     let (t_sqlite, accepted) = timed_ingest(&store, &records).await?;
     let (n_cases, n_events_stored) = store.counts().await?;
-    export_csv(&store, "cases", CASE_COLS, &["id", "year", "event_count"], &dir.join("cases.csv")).await?;
-    export_csv(&store, "events", EVENT_COLS, &["id", "case_id"], &dir.join("events.csv")).await?;
+    export_csv(
+        &store,
+        "cases",
+        CASE_COLS,
+        &["id", "year", "event_count"],
+        &dir.join("cases.csv"),
+    )
+    .await?;
+    export_csv(
+        &store,
+        "events",
+        EVENT_COLS,
+        &["id", "case_id"],
+        &dir.join("events.csv"),
+    )
+    .await?;
     store.close().await;
     let raw_db = dir.join("raw.db");
-    fresh(&format!("sqlite://{}", raw_db.display()), &province).await?.close().await;
+    fresh(&format!("sqlite://{}", raw_db.display()), &province)
+        .await?
+        .close()
+        .await;
     let script = format!(
         "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nPRAGMA foreign_keys=ON;\nBEGIN;\n.import --csv --skip 1 {} cases\n.import --csv --skip 1 {} events\nCOMMIT;\n",
         dir.join("cases.csv").display(),
@@ -146,21 +223,32 @@ async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Res
     );
     let mut sqlite3 = Command::new("sqlite3");
     sqlite3.arg(&raw_db);
-    let t_sqlite_raw = run_timed(sqlite3, &script).context("sqlite3 .import (install the sqlite3 command-line tool)")?;
+    let t_sqlite_raw = run_timed(sqlite3, &script)
+        .context("sqlite3 .import (install the sqlite3 command-line tool)")?;
     let sqlite_rate = accepted as f64 / t_sqlite;
     let sqlite_raw_rate = n_events_stored as f64 / t_sqlite_raw;
 
     // PostgreSQL: ours, then COPY of the same rows.
     let mut pg = None;
     match &postgres_url {
-        None => println!("!!!!! SKIPPED PostgreSQL half: pass --postgres-url or set TIANPING_TEST_POSTGRES_URL !!!!!"),
+        None => println!(
+            "!!!!! SKIPPED PostgreSQL half: pass --postgres-url or set TIANPING_TEST_POSTGRES_URL !!!!!"
+        ),
         Some(admin_url) => {
             sqlx::any::install_default_drivers();
-            let admin = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(admin_url).await?;
+            let admin = sqlx::any::AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(admin_url)
+                .await?;
             let tag = format!("{}_{}", std::process::id(), now.timestamp());
-            let (ours_name, raw_name) = (format!("tianping_bench_ours_{tag}"), format!("tianping_bench_raw_{tag}"));
+            let (ours_name, raw_name) = (
+                format!("tianping_bench_ours_{tag}"),
+                format!("tianping_bench_raw_{tag}"),
+            );
             for n in [&ours_name, &raw_name] {
-                admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}"))).await?;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}")))
+                    .await?;
             }
             let ours_url = tianping_store::testing::replace_db(admin_url, &ours_name);
             let raw_url = tianping_store::testing::replace_db(admin_url, &raw_name);
@@ -181,7 +269,11 @@ async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Res
             }
             .await;
             for n in [&ours_name, &raw_name] {
-                admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))).await?;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {n} WITH (FORCE)"
+                    )))
+                    .await?;
             }
             admin.close().await;
             pg = Some(result?);
@@ -190,14 +282,34 @@ async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Res
     let _ = std::fs::remove_dir_all(&dir);
     let rss = peak_rss_mb();
     println!("\n{n_cases} cases, {n_events_stored} events per store\n");
-    println!("{:<10} {:>16} {:>22} {:>8}", "store", "ingest events/s", "raw load events/s", "ratio");
-    println!("{:<10} {:>16.0} {:>22.0} {:>8.3}", "sqlite", sqlite_rate, sqlite_raw_rate, sqlite_rate / sqlite_raw_rate);
+    println!(
+        "{:<10} {:>16} {:>22} {:>8}",
+        "store", "ingest events/s", "raw load events/s", "ratio"
+    );
+    println!(
+        "{:<10} {:>16.0} {:>22.0} {:>8.3}",
+        "sqlite",
+        sqlite_rate,
+        sqlite_raw_rate,
+        sqlite_rate / sqlite_raw_rate
+    );
     match pg {
-        Some((ours, raw)) => println!("{:<10} {:>16.0} {:>22.0} {:>8.3}", "postgres", ours, raw, ours / raw),
-        None => println!("{:<10} {:>16} {:>22} {:>8}", "postgres", "skipped", "skipped", "-"),
+        Some((ours, raw)) => println!(
+            "{:<10} {:>16.0} {:>22.0} {:>8.3}",
+            "postgres",
+            ours,
+            raw,
+            ours / raw
+        ),
+        None => println!(
+            "{:<10} {:>16} {:>22} {:>8}",
+            "postgres", "skipped", "skipped", "-"
+        ),
     }
     println!("peak RSS {rss:.0} MB (includes the generated events held in memory)\n");
-    let (pg_rate, pg_ratio) = pg.map_or(("na".to_string(), "na".to_string()), |(o, r)| (format!("{o:.0}"), format!("{:.3}", o / r)));
+    let (pg_rate, pg_ratio) = pg.map_or(("na".to_string(), "na".to_string()), |(o, r)| {
+        (format!("{o:.0}"), format!("{:.3}", o / r))
+    });
     println!(
         "RESULT import sqlite_events_per_s={sqlite_rate:.0} sqlite_ratio={:.3} pg_events_per_s={pg_rate} pg_ratio={pg_ratio} peak_rss_mb={rss:.0}",
         sqlite_rate / sqlite_raw_rate

@@ -57,17 +57,21 @@ impl Config {
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let mut c = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading config file {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading config file {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("config file {}", p.display()))?
             }
             None if Path::new("tianping.toml").exists() => {
-                let text = std::fs::read_to_string("tianping.toml").context("reading tianping.toml")?;
+                let text =
+                    std::fs::read_to_string("tianping.toml").context("reading tianping.toml")?;
                 toml::from_str(&text).context("config file tianping.toml")?
             }
             None => Config::default(),
         };
         let int = |name: &str, v: String| -> Result<i64> {
-            v.trim().parse().with_context(|| format!("environment variable {name}={v:?} is not an integer"))
+            v.trim()
+                .parse()
+                .with_context(|| format!("environment variable {name}={v:?} is not an integer"))
         };
         if let Some(v) = env("TIANPING_DATABASE_URL") {
             c.database_url = v;
@@ -91,7 +95,9 @@ impl Config {
             c.cookie_secure = match v.trim() {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" | "" => false,
-                other => bail!("environment variable TIANPING_COOKIE_SECURE={other:?} must be true or false"),
+                other => bail!(
+                    "environment variable TIANPING_COOKIE_SECURE={other:?} must be true or false"
+                ),
             };
         }
         c.validate()?;
@@ -100,13 +106,22 @@ impl Config {
 
     pub fn validate(&self) -> Result<()> {
         if self.session_hours < 1 || self.session_hours > 24 * 30 {
-            bail!("session_hours must be between 1 and 720, got {}", self.session_hours);
+            bail!(
+                "session_hours must be between 1 and 720, got {}",
+                self.session_hours
+            );
         }
         if self.lockout_after < 1 {
-            bail!("lockout_after must be at least 1, got {}", self.lockout_after);
+            bail!(
+                "lockout_after must be at least 1, got {}",
+                self.lockout_after
+            );
         }
         if self.lockout_minutes < 1 {
-            bail!("lockout_minutes must be at least 1, got {}", self.lockout_minutes);
+            bail!(
+                "lockout_minutes must be at least 1, got {}",
+                self.lockout_minutes
+            );
         }
         Ok(())
     }
@@ -141,10 +156,20 @@ mod tests {
         assert_eq!(c.lockout_after, 7, "environment overrides the file");
         let shown = c.to_string();
         assert!(!shown.contains("hunter2"), "{shown}");
-        let bad = Config::load(Some(&f), |k| (k == "TIANPING_SESSION_HOURS").then(|| "eight".to_string()));
-        assert!(bad.err().map(|e| e.to_string()).unwrap_or_default().contains("TIANPING_SESSION_HOURS"));
+        let bad = Config::load(Some(&f), |k| {
+            (k == "TIANPING_SESSION_HOURS").then(|| "eight".to_string())
+        });
+        assert!(
+            bad.err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+                .contains("TIANPING_SESSION_HOURS")
+        );
         std::fs::write(&f, "lisen = \"x\"\n").expect("write");
-        assert!(Config::load(Some(&f), |_| None).is_err(), "unknown keys are refused");
+        assert!(
+            Config::load(Some(&f), |_| None).is_err(),
+            "unknown keys are refused"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use tianping_domain::event::{
     Approver, Disposition, EventBody, ExcludedKind, Filing, PeriodUnit, ZhongbenChecklist,
 };
-use tianping_domain::{AgencyKind, CaseKind, Clearance, Confidentiality, EventRecord, Level, Party, PartyKind, Role};
+use tianping_domain::{
+    AgencyKind, CaseKind, Clearance, Confidentiality, EventRecord, Level, Party, PartyKind, Role,
+};
 use tianping_store::org::Org;
 
 /// SplitMix64: small, fast, and reproducible across platforms.
@@ -51,10 +53,41 @@ impl Rng {
     }
 }
 
-const CITIES: &[(&str, &str, &[(&str, &str)])] = &[
-    ("3301", "杭州市", &[("330102", "上城区"), ("330105", "拱墅区"), ("330106", "西湖区"), ("330108", "滨江区"), ("330109", "萧山区")]),
-    ("3302", "宁波市", &[("330203", "海曙区"), ("330205", "江北区"), ("330212", "鄞州区")]),
-    ("3303", "温州市", &[("330302", "鹿城区"), ("330303", "龙湾区"), ("330304", "瓯海区")]),
+/// (division code, name)
+type County = (&'static str, &'static str);
+/// (division code, name, counties)
+type City = (&'static str, &'static str, &'static [County]);
+
+const CITIES: &[City] = &[
+    (
+        "3301",
+        "杭州市",
+        &[
+            ("330102", "上城区"),
+            ("330105", "拱墅区"),
+            ("330106", "西湖区"),
+            ("330108", "滨江区"),
+            ("330109", "萧山区"),
+        ],
+    ),
+    (
+        "3302",
+        "宁波市",
+        &[
+            ("330203", "海曙区"),
+            ("330205", "江北区"),
+            ("330212", "鄞州区"),
+        ],
+    ),
+    (
+        "3303",
+        "温州市",
+        &[
+            ("330302", "鹿城区"),
+            ("330303", "龙湾区"),
+            ("330304", "瓯海区"),
+        ],
+    ),
 ];
 
 fn kind_prefix(k: AgencyKind) -> &'static str {
@@ -91,7 +124,9 @@ fn org_name(kind: AgencyKind, level: Level, city: &str, county: &str) -> String 
         (Level::County, AgencyKind::Police) => format!("{city}公安局{county}分局"),
         (Level::County, AgencyKind::JusticeBureau) => format!("{city}{county}司法局"),
         (Level::County, AgencyKind::PeoplesCongress) => format!("{city}{county}人大常委会"),
-        (Level::County, AgencyKind::PoliticalLegalCommittee) => format!("中共{city}{county}委政法委员会"),
+        (Level::County, AgencyKind::PoliticalLegalCommittee) => {
+            format!("中共{city}{county}委政法委员会")
+        }
     }
 }
 
@@ -105,12 +140,28 @@ pub struct Province {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余", "于", "杜", "叶", "程", "魏", "苏", "吕", "丁", "沈", "任",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余", "于", "杜", "叶", "程", "魏", "苏", "吕", "丁",
+    "沈", "任",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "文博", "雨涵", "子轩", "欣怡", "浩然", "梓涵", "建国", "玉兰", "春梅", "国庆", "丹", "鹏", "婷", "辉",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "文博", "雨涵", "子轩",
+    "欣怡", "浩然", "梓涵", "建国", "玉兰", "春梅", "国庆", "丹", "鹏", "婷", "辉",
 ];
-const FIRMS: &[&str] = &["西湖科技", "钱塘贸易", "之江建设", "甬港物流", "瓯江制造", "天目山农业", "运河文化", "东海水产", "江南置业", "新安电子"];
+const FIRMS: &[&str] = &[
+    "西湖科技",
+    "钱塘贸易",
+    "之江建设",
+    "甬港物流",
+    "瓯江制造",
+    "天目山农业",
+    "运河文化",
+    "东海水产",
+    "江南置业",
+    "新安电子",
+];
 const FIRM_SUFFIX: &[&str] = &["有限公司", "股份有限公司", "有限责任公司"];
 const CIVIL_CAUSES: &[(&str, u32)] = &[
     ("民间借贷纠纷", 18),
@@ -142,23 +193,42 @@ const CHARGES: &[(&str, u32)] = &[
     ("非法吸收公众存款罪", 3),
     ("抢劫罪", 2),
 ];
-const ADMIN_DEFENDANTS: &[&str] = &["市场监督管理局", "自然资源和规划局", "人力资源和社会保障局", "公安局", "住房和城乡建设局", "生态环境局"];
+const ADMIN_DEFENDANTS: &[&str] = &[
+    "市场监督管理局",
+    "自然资源和规划局",
+    "人力资源和社会保障局",
+    "公安局",
+    "住房和城乡建设局",
+    "生态环境局",
+];
 
 fn person(rng: &mut Rng) -> String {
     format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))
 }
 
 fn firm(rng: &mut Rng, city: &str) -> String {
-    format!("{}{}{}", city.trim_end_matches('市'), rng.pick(FIRMS), rng.pick(FIRM_SUFFIX))
+    format!(
+        "{}{}{}",
+        city.trim_end_matches('市'),
+        rng.pick(FIRMS),
+        rng.pick(FIRM_SUFFIX)
+    )
 }
 
 pub fn province(seed: u64) -> Province {
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_0A6);
+    let mut rng = Rng::new(seed ^ 0x0005_EED0_F0A6);
     let mut orgs = vec![];
     let mut judges = HashMap::new();
     let mut basic = vec![];
     let mut intermediate = vec![];
-    let mut add = |kind: AgencyKind, level: Level, region: &str, path: &str, parent: Option<String>, city: &str, county: &str, court_code: Option<String>| {
+    let mut add = |kind: AgencyKind,
+                   level: Level,
+                   region: &str,
+                   path: &str,
+                   parent: Option<String>,
+                   city: &str,
+                   county: &str,
+                   court_code: Option<String>| {
         orgs.push(Org {
             id: org_id(kind, region),
             parent_id: parent,
@@ -171,18 +241,45 @@ pub fn province(seed: u64) -> Province {
         });
     };
     for k in AgencyKind::ALL {
-        add(k, Level::Province, "33", "/33/", None, "", "", (k == AgencyKind::Court).then(|| "浙".to_string()));
+        add(
+            k,
+            Level::Province,
+            "33",
+            "/33/",
+            None,
+            "",
+            "",
+            (k == AgencyKind::Court).then(|| "浙".to_string()),
+        );
     }
     for (ci, (city_code, city, counties)) in CITIES.iter().enumerate() {
         let cpath = format!("/33/{city_code}/");
         for k in AgencyKind::ALL {
-            add(k, Level::City, city_code, &cpath, Some(org_id(k, "33")), city, "", (k == AgencyKind::Court).then(|| format!("浙{:02}", ci + 1)));
+            add(
+                k,
+                Level::City,
+                city_code,
+                &cpath,
+                Some(org_id(k, "33")),
+                city,
+                "",
+                (k == AgencyKind::Court).then(|| format!("浙{:02}", ci + 1)),
+            );
         }
         intermediate.push(org_id(AgencyKind::Court, city_code));
         for (code, county) in counties.iter() {
             let path = format!("{cpath}{code}/");
             for k in AgencyKind::ALL {
-                add(k, Level::County, code, &path, Some(org_id(k, city_code)), city, county, (k == AgencyKind::Court).then(|| format!("浙{}", &code[2..])));
+                add(
+                    k,
+                    Level::County,
+                    code,
+                    &path,
+                    Some(org_id(k, city_code)),
+                    city,
+                    county,
+                    (k == AgencyKind::Court).then(|| format!("浙{}", &code[2..])),
+                );
             }
             basic.push(org_id(AgencyKind::Court, code));
         }
@@ -217,7 +314,13 @@ pub fn province(seed: u64) -> Province {
             judges.insert(o.id.clone(), names);
         }
     }
-    Province { orgs, judges, basic_courts: basic, intermediate_courts: intermediate, high_court: high }
+    Province {
+        orgs,
+        judges,
+        basic_courts: basic,
+        intermediate_courts: intermediate,
+        high_court: high,
+    }
 }
 
 /// One demo login per role.
@@ -231,8 +334,17 @@ pub struct DemoUser {
 
 pub fn users(p: &Province) -> Vec<DemoUser> {
     let sc = org_id(AgencyKind::Court, "330102");
-    let judge = p.judges.get(&sc).and_then(|j| j.first()).cloned().unwrap_or_else(|| "承办法官".into());
-    let cleared = Clearance(vec![Confidentiality::Minors, Confidentiality::Privacy, Confidentiality::TradeSecret]);
+    let judge = p
+        .judges
+        .get(&sc)
+        .and_then(|j| j.first())
+        .cloned()
+        .unwrap_or_else(|| "承办法官".into());
+    let cleared = Clearance(vec![
+        Confidentiality::Minors,
+        Confidentiality::Privacy,
+        Confidentiality::TradeSecret,
+    ]);
     let u = |username, name: &str, org: String, role, clearance: Clearance| DemoUser {
         username,
         display_name: name.to_string(),
@@ -241,20 +353,104 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
         clearance,
     };
     vec![
-        u("judge", &judge, sc.clone(), Role::Judge, Clearance::default()),
-        u("chief", "钱庭长", sc.clone(), Role::DivisionChief, Clearance::default()),
-        u("president", "孙院长", sc.clone(), Role::President, cleared.clone()),
-        u("caseoffice", "周主任", org_id(AgencyKind::Court, "3301"), Role::CaseOffice, cleared.clone()),
-        u("prosecutor", "吴检察官", org_id(AgencyKind::Procuratorate, "330102"), Role::Judge, Clearance::default()),
-        u("police", "郑警官", org_id(AgencyKind::Police, "330102"), Role::Judge, Clearance::default()),
-        u("plc", "冯书记", org_id(AgencyKind::PoliticalLegalCommittee, "3301"), Role::PlcSupervisor, Clearance::default()),
-        u("npc", "陈主任", org_id(AgencyKind::PeoplesCongress, "33"), Role::PcSupervisor, Clearance::default()),
-        u("deputy", "褚代表", org_id(AgencyKind::PeoplesCongress, "3301"), Role::Deputy, Clearance::default()),
-        u("justice", "卫科长", org_id(AgencyKind::JusticeBureau, "330102"), Role::JusticeAdmin, Clearance::default()),
-        u("supervisor", "蒋监督员", org_id(AgencyKind::JusticeBureau, "330102"), Role::PeopleSupervisor, Clearance::default()),
-        u("sysadmin", "沈工程师", p.high_court.clone(), Role::Sysadmin, Clearance::default()),
-        u("secadmin", "韩保密员", p.high_court.clone(), Role::Secadmin, Clearance::default()),
-        u("auditor", "杨审计员", p.high_court.clone(), Role::Auditor, Clearance::default()),
+        u(
+            "judge",
+            &judge,
+            sc.clone(),
+            Role::Judge,
+            Clearance::default(),
+        ),
+        u(
+            "chief",
+            "钱庭长",
+            sc.clone(),
+            Role::DivisionChief,
+            Clearance::default(),
+        ),
+        u(
+            "president",
+            "孙院长",
+            sc.clone(),
+            Role::President,
+            cleared.clone(),
+        ),
+        u(
+            "caseoffice",
+            "周主任",
+            org_id(AgencyKind::Court, "3301"),
+            Role::CaseOffice,
+            cleared.clone(),
+        ),
+        u(
+            "prosecutor",
+            "吴检察官",
+            org_id(AgencyKind::Procuratorate, "330102"),
+            Role::Judge,
+            Clearance::default(),
+        ),
+        u(
+            "police",
+            "郑警官",
+            org_id(AgencyKind::Police, "330102"),
+            Role::Judge,
+            Clearance::default(),
+        ),
+        u(
+            "plc",
+            "冯书记",
+            org_id(AgencyKind::PoliticalLegalCommittee, "3301"),
+            Role::PlcSupervisor,
+            Clearance::default(),
+        ),
+        u(
+            "npc",
+            "陈主任",
+            org_id(AgencyKind::PeoplesCongress, "33"),
+            Role::PcSupervisor,
+            Clearance::default(),
+        ),
+        u(
+            "deputy",
+            "褚代表",
+            org_id(AgencyKind::PeoplesCongress, "3301"),
+            Role::Deputy,
+            Clearance::default(),
+        ),
+        u(
+            "justice",
+            "卫科长",
+            org_id(AgencyKind::JusticeBureau, "330102"),
+            Role::JusticeAdmin,
+            Clearance::default(),
+        ),
+        u(
+            "supervisor",
+            "蒋监督员",
+            org_id(AgencyKind::JusticeBureau, "330102"),
+            Role::PeopleSupervisor,
+            Clearance::default(),
+        ),
+        u(
+            "sysadmin",
+            "沈工程师",
+            p.high_court.clone(),
+            Role::Sysadmin,
+            Clearance::default(),
+        ),
+        u(
+            "secadmin",
+            "韩保密员",
+            p.high_court.clone(),
+            Role::Secadmin,
+            Clearance::default(),
+        ),
+        u(
+            "auditor",
+            "杨审计员",
+            p.high_court.clone(),
+            Role::Auditor,
+            Clearance::default(),
+        ),
     ]
 }
 
@@ -272,7 +468,10 @@ struct Gen<'a> {
 }
 
 fn president(name: &str) -> Approver {
-    Approver { name: name.to_string(), role: Role::President }
+    Approver {
+        name: name.to_string(),
+        role: Role::President,
+    }
 }
 
 impl Gen<'_> {
@@ -280,14 +479,20 @@ impl Gen<'_> {
         let n = self.seq.entry((court.to_string(), code, year)).or_insert(0);
         *n += 1;
         let n = *n;
-        format!("（{year}）{}{code}{n}号", self.court_code.get(court).map_or("浙", String::as_str))
+        format!(
+            "（{year}）{}{code}{n}号",
+            self.court_code.get(court).map_or("浙", String::as_str)
+        )
     }
 
     /// An office-hours instant on `day`.
     fn at(&mut self, day: NaiveDate) -> DateTime<FixedOffset> {
         let minutes = self.rng.range(8 * 60 + 30, 17 * 60);
         let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
-        self.bj.from_local_datetime(&naive).single().unwrap_or_else(|| self.bj.from_utc_datetime(&naive))
+        self.bj
+            .from_local_datetime(&naive)
+            .single()
+            .unwrap_or_else(|| self.bj.from_utc_datetime(&naive))
     }
 
     /// Emits an event if it lies in the past; returns whether it did. Times within a case never go
@@ -317,7 +522,11 @@ impl Gen<'_> {
 
     fn judge_of(&mut self, court: &str) -> String {
         let js = self.p.judges.get(court).cloned().unwrap_or_default();
-        if js.is_empty() { "承办法官".into() } else { self.rng.pick(&js).clone() }
+        if js.is_empty() {
+            "承办法官".into()
+        } else {
+            self.rng.pick(&js).clone()
+        }
     }
 
     fn panel(&mut self, court: &str, judge: &str) -> Vec<String> {
@@ -356,13 +565,27 @@ impl Gen<'_> {
     }
 
     fn natural(&mut self, role: &str) -> Party {
-        Party { name: person(&mut self.rng), role: role.into(), kind: PartyKind::Natural, minor: false }
+        Party {
+            name: person(&mut self.rng),
+            role: role.into(),
+            kind: PartyKind::Natural,
+            minor: false,
+        }
     }
 
     fn legal_or_natural(&mut self, role: &str, court: &str, p_legal: f64) -> Party {
         if self.rng.chance(p_legal) {
-            let city = self.city_of.get(court).cloned().unwrap_or_else(|| "杭州市".into());
-            Party { name: firm(&mut self.rng, &city), role: role.into(), kind: PartyKind::Legal, minor: false }
+            let city = self
+                .city_of
+                .get(court)
+                .cloned()
+                .unwrap_or_else(|| "杭州市".into());
+            Party {
+                name: firm(&mut self.rng, &city),
+                role: role.into(),
+                kind: PartyKind::Legal,
+                minor: false,
+            }
         } else {
             self.natural(role)
         }
@@ -371,11 +594,32 @@ impl Gen<'_> {
     /// Assignment, hearings, adjournments, suspensions, excluded periods, extensions; returns the
     /// closing day (if reached) after applying the case's own delays.
     #[allow(clippy::too_many_arguments)]
-    fn trial_course(&mut self, n: &str, court: &str, filed: NaiveDate, base_days: i64, panel: bool, kind_excluded: ExcludedKind, allow_extension: bool) -> (NaiveDate, bool) {
+    fn trial_course(
+        &mut self,
+        n: &str,
+        court: &str,
+        filed: NaiveDate,
+        base_days: i64,
+        panel: bool,
+        kind_excluded: ExcludedKind,
+        allow_extension: bool,
+    ) -> (NaiveDate, bool) {
         let judge = self.judge_of(court);
-        let pnl = if panel { self.panel(court, &judge) } else { vec![] };
+        let pnl = if panel {
+            self.panel(court, &judge)
+        } else {
+            vec![]
+        };
         let mut day = filed + Duration::days(self.rng.range(1, 3));
-        if !self.emit(n, day, EventBody::Assigned { judge: judge.clone(), panel: pnl, division: None }) {
+        if !self.emit(
+            n,
+            day,
+            EventBody::Assigned {
+                judge: judge.clone(),
+                panel: pnl,
+                division: None,
+            },
+        ) {
             return (day, false);
         }
         let mut extra = 0;
@@ -386,7 +630,13 @@ impl Gen<'_> {
         }
         day = hearing;
         if self.rng.chance(0.15) {
-            if !self.emit(n, day, EventBody::Adjourned { reason: "当事人申请延期举证".into() }) {
+            if !self.emit(
+                n,
+                day,
+                EventBody::Adjourned {
+                    reason: "当事人申请延期举证".into(),
+                },
+            ) {
                 return (day, false);
             }
             day += Duration::days(self.rng.range(10, 30));
@@ -396,9 +646,22 @@ impl Gen<'_> {
             return (day, false);
         }
         if self.rng.chance(0.05) {
-            let president_name = self.p.judges.get(court).and_then(|j| j.last()).cloned().unwrap_or_default();
+            let president_name = self
+                .p
+                .judges
+                .get(court)
+                .and_then(|j| j.last())
+                .cloned()
+                .unwrap_or_default();
             day += Duration::days(2);
-            if !self.emit(n, day, EventBody::Suspended { reason: "本案须以另一案的审理结果为依据".into(), approver: president(&president_name) }) {
+            if !self.emit(
+                n,
+                day,
+                EventBody::Suspended {
+                    reason: "本案须以另一案的审理结果为依据".into(),
+                    approver: president(&president_name),
+                },
+            ) {
                 return (day, false);
             }
             let len = self.rng.range(30, 120);
@@ -410,25 +673,62 @@ impl Gen<'_> {
         }
         if self.rng.chance(0.08) {
             day += Duration::days(1);
-            if !self.emit(n, day, EventBody::ExcludedPeriodStarted { period: kind_excluded, reason: "委托鉴定机构鉴定".into(), approver: None }) {
+            if !self.emit(
+                n,
+                day,
+                EventBody::ExcludedPeriodStarted {
+                    period: kind_excluded,
+                    reason: "委托鉴定机构鉴定".into(),
+                    approver: None,
+                },
+            ) {
                 return (day, false);
             }
             let len = self.rng.range(25, 100);
             day += Duration::days(len);
             extra += len;
-            if !self.emit(n, day, EventBody::ExcludedPeriodEnded { period: kind_excluded }) {
+            if !self.emit(
+                n,
+                day,
+                EventBody::ExcludedPeriodEnded {
+                    period: kind_excluded,
+                },
+            ) {
                 return (day, false);
             }
         }
         let long = self.rng.chance(0.03);
         let mut total = base_days + extra + if long { self.rng.range(300, 800) } else { 0 };
         if allow_extension && (long || self.rng.chance(0.05)) {
-            let president_name = self.p.judges.get(court).and_then(|j| j.last()).cloned().unwrap_or_default();
-            let req = (filed + Duration::days(base_days.saturating_sub(20).max(1))).max(day + Duration::days(1));
-            if !self.emit(n, req, EventBody::ExtensionRequested { amount: 6, unit: PeriodUnit::Month, reason: "案情复杂，需要延长审理期限".into() }) {
+            let president_name = self
+                .p
+                .judges
+                .get(court)
+                .and_then(|j| j.last())
+                .cloned()
+                .unwrap_or_default();
+            let req = (filed + Duration::days(base_days.saturating_sub(20).max(1)))
+                .max(day + Duration::days(1));
+            if !self.emit(
+                n,
+                req,
+                EventBody::ExtensionRequested {
+                    amount: 6,
+                    unit: PeriodUnit::Month,
+                    reason: "案情复杂，需要延长审理期限".into(),
+                },
+            ) {
                 return (req, false);
             }
-            if !self.emit(n, req + Duration::days(3), EventBody::ExtensionApproved { approver: president(&president_name), amount: 6, unit: PeriodUnit::Month }) {
+            if !self.emit(
+                n,
+                req + Duration::days(3),
+                EventBody::ExtensionApproved {
+                    approver: president(&president_name),
+                    amount: 6,
+                    unit: PeriodUnit::Month,
+                },
+            ) {
                 return (req, false);
             }
             day = req + Duration::days(3);
@@ -441,7 +741,10 @@ impl Gen<'_> {
     fn civil_first(&mut self, court: &str, filed: NaiveDate, origin: Option<String>) {
         let n = self.number(court, "民初", filed.year());
         let cause = (*self.rng.weighted(CIVIL_CAUSES)).to_string();
-        let mut parties = vec![self.legal_or_natural("原告", court, 0.3), self.legal_or_natural("被告", court, 0.25)];
+        let mut parties = vec![
+            self.legal_or_natural("原告", court, 0.3),
+            self.legal_or_natural("被告", court, 0.25),
+        ];
         if (cause == "离婚纠纷" || cause == "健康权纠纷") && self.rng.chance(0.2) {
             let mut child = self.natural("第三人");
             child.minor = true;
@@ -456,14 +759,38 @@ impl Gen<'_> {
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
         }
-        let base = if summary { self.rng.range(25, 85) } else { self.rng.range(60, 170) };
-        let (mut close, ok) = self.trial_course(&n, court, filed, base, !summary, ExcludedKind::Appraisal, !summary);
+        let base = if summary {
+            self.rng.range(25, 85)
+        } else {
+            self.rng.range(60, 170)
+        };
+        let (mut close, ok) = self.trial_course(
+            &n,
+            court,
+            filed,
+            base,
+            !summary,
+            ExcludedKind::Appraisal,
+            !summary,
+        );
         if !ok {
             return;
         }
         if summary && self.rng.chance(0.12) {
-            let d = close - Duration::days(self.rng.range(5, 20).min((close - filed).num_days().max(2) - 1));
-            if !self.emit(&n, d.max(filed + Duration::days(1)), EventBody::ProcedureConverted { from: "summary".into(), to: "ordinary".into() }) {
+            let d = close
+                - Duration::days(
+                    self.rng
+                        .range(5, 20)
+                        .min((close - filed).num_days().max(2) - 1),
+                );
+            if !self.emit(
+                &n,
+                d.max(filed + Duration::days(1)),
+                EventBody::ProcedureConverted {
+                    from: "summary".into(),
+                    to: "ordinary".into(),
+                },
+            ) {
                 return;
             }
             close += Duration::days(self.rng.range(20, 90));
@@ -475,21 +802,52 @@ impl Gen<'_> {
             (Disposition::Dismissal, 5),
         ]);
         // Awards lie between 20% and 100% of the claim.
-        let amount = if d == Disposition::Judgment { Some(claim * self.rng.range(20, 100) / 100) } else { None };
-        if !self.emit(&n, close, EventBody::Closed { disposition: d, sentence_months: None, amount_yuan: amount }) {
+        let amount = if d == Disposition::Judgment {
+            Some(claim * self.rng.range(20, 100) / 100)
+        } else {
+            None
+        };
+        if !self.emit(
+            &n,
+            close,
+            EventBody::Closed {
+                disposition: d,
+                sentence_months: None,
+                amount_yuan: amount,
+            },
+        ) {
             return;
         }
         if d == Disposition::Judgment && self.rng.chance(0.15) {
             let ad = close + Duration::days(self.rng.range(5, 14));
-            if self.emit(&n, ad, EventBody::Appealed { by: "一方当事人".into() }) {
-                let inter = self.p.orgs.iter().find(|o| o.id == court).and_then(|o| o.parent_id.clone()).unwrap_or_default();
+            if self.emit(
+                &n,
+                ad,
+                EventBody::Appealed {
+                    by: "一方当事人".into(),
+                },
+            ) {
+                let inter = self
+                    .p
+                    .orgs
+                    .iter()
+                    .find(|o| o.id == court)
+                    .and_then(|o| o.parent_id.clone())
+                    .unwrap_or_default();
                 let filed2 = ad + Duration::days(self.rng.range(20, 45));
                 self.second_instance(&inter, "民终", filed2, n.clone(), court.to_string());
             }
         }
     }
 
-    fn second_instance(&mut self, court: &str, code: &'static str, filed: NaiveDate, origin: String, origin_court: String) {
+    fn second_instance(
+        &mut self,
+        court: &str,
+        code: &'static str,
+        filed: NaiveDate,
+        origin: String,
+        origin_court: String,
+    ) {
         // Appeals from the high court go to the SPC, outside the province.
         if !self.court_code.contains_key(court) {
             return;
@@ -499,15 +857,33 @@ impl Gen<'_> {
         let parties = if criminal {
             vec![self.natural("上诉人（原审被告人）")]
         } else {
-            vec![self.natural("上诉人"), self.legal_or_natural("被上诉人", court, 0.3)]
+            vec![
+                self.natural("上诉人"),
+                self.legal_or_natural("被上诉人", court, 0.3),
+            ]
         };
-        let mut f = self.filing(if criminal { "刑事上诉" } else { "二审上诉" }, parties);
+        let mut f = self.filing(
+            if criminal {
+                "刑事上诉"
+            } else {
+                "二审上诉"
+            },
+            parties,
+        );
         f.origin_case_number = Some(origin.clone());
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
         }
         let base = self.rng.range(30, 85);
-        let (close, ok) = self.trial_course(&n, court, filed, base, true, ExcludedKind::PublicNotice, !criminal);
+        let (close, ok) = self.trial_course(
+            &n,
+            court,
+            filed,
+            base,
+            true,
+            ExcludedKind::PublicNotice,
+            !criminal,
+        );
         if !ok {
             return;
         }
@@ -518,17 +894,34 @@ impl Gen<'_> {
             (Disposition::Mediation, 5),
             (Disposition::Withdrawal, 4),
         ]);
-        if !self.emit(&n, close, EventBody::Closed { disposition: d, sentence_months: None, amount_yuan: None }) {
+        if !self.emit(
+            &n,
+            close,
+            EventBody::Closed {
+                disposition: d,
+                sentence_months: None,
+                amount_yuan: None,
+            },
+        ) {
             return;
         }
         if d == Disposition::RemandedForRetrial && !criminal {
             let retrial = close + Duration::days(self.rng.range(7, 20));
             let new_no = self.number(&origin_court, "民初", retrial.year());
             // The next 民初 number is taken by the retrial itself, filed under that number.
-            if let Some(s) = self.seq.get_mut(&(origin_court.clone(), "民初", retrial.year())) {
+            if let Some(s) = self
+                .seq
+                .get_mut(&(origin_court.clone(), "民初", retrial.year()))
+            {
                 *s -= 1;
             }
-            if self.emit(&origin, retrial, EventBody::Remanded { new_case_number: Some(new_no) }) {
+            if self.emit(
+                &origin,
+                retrial,
+                EventBody::Remanded {
+                    new_case_number: Some(new_no),
+                },
+            ) {
                 self.civil_first(&origin_court, retrial, Some(origin));
             }
         }
@@ -536,7 +929,10 @@ impl Gen<'_> {
 
     fn execution(&mut self, court: &str, filed: NaiveDate) {
         let n = self.number(court, "执", filed.year());
-        let parties = vec![self.legal_or_natural("申请执行人", court, 0.4), self.legal_or_natural("被执行人", court, 0.3)];
+        let parties = vec![
+            self.legal_or_natural("申请执行人", court, 0.4),
+            self.legal_or_natural("被执行人", court, 0.3),
+        ];
         let cause = *self.rng.weighted(CIVIL_CAUSES);
         let mut f = self.filing(cause, parties);
         f.claim_amount_yuan = Some(self.rng.range(5, 600) * 1000);
@@ -545,22 +941,50 @@ impl Gen<'_> {
         }
         let judge = self.judge_of(court);
         let mut day = filed + Duration::days(self.rng.range(1, 3));
-        if !self.emit(&n, day, EventBody::Assigned { judge, panel: vec![], division: Some("执行局".into()) }) {
+        if !self.emit(
+            &n,
+            day,
+            EventBody::Assigned {
+                judge,
+                panel: vec![],
+                division: Some("执行局".into()),
+            },
+        ) {
             return;
         }
         let found = self.rng.chance(0.45);
         for i in 0..self.rng.range(1, 3) {
             day += Duration::days(self.rng.range(5, 30));
-            let channel = if i == 0 { "网络执行查控系统" } else { "现场调查" };
-            if !self.emit(&n, day, EventBody::PropertySearched { channel: channel.into(), found }) {
+            let channel = if i == 0 {
+                "网络执行查控系统"
+            } else {
+                "现场调查"
+            };
+            if !self.emit(
+                &n,
+                day,
+                EventBody::PropertySearched {
+                    channel: channel.into(),
+                    found,
+                },
+            ) {
                 return;
             }
         }
         if found {
             let close = day + Duration::days(self.rng.range(20, 150));
-            self.emit(&n, close, EventBody::Closed { disposition: Disposition::ExecutionCompleted, sentence_months: None, amount_yuan: None });
+            self.emit(
+                &n,
+                close,
+                EventBody::Closed {
+                    disposition: Disposition::ExecutionCompleted,
+                    sentence_months: None,
+                    amount_yuan: None,
+                },
+            );
         } else if self.rng.chance(0.8) {
-            let close = (filed + Duration::days(self.rng.range(95, 200))).max(day + Duration::days(1));
+            let close =
+                (filed + Duration::days(self.rng.range(95, 200))).max(day + Duration::days(1));
             let full = ZhongbenChecklist {
                 property_report_done: true,
                 consumption_restricted: true,
@@ -571,7 +995,15 @@ impl Gen<'_> {
                 ruling_served: true,
             };
             let unpaid = Some(self.rng.range(5, 600) * 1000);
-            if self.emit(&n, close, EventBody::ExecutionTerminated { checklist: full, unpaid_amount_yuan: unpaid }) && self.rng.chance(0.06) {
+            if self.emit(
+                &n,
+                close,
+                EventBody::ExecutionTerminated {
+                    checklist: full,
+                    unpaid_amount_yuan: unpaid,
+                },
+            ) && self.rng.chance(0.06)
+            {
                 let d = close + Duration::days(self.rng.range(60, 300));
                 self.emit(&n, d, EventBody::ExecutionRestored);
             }
@@ -590,28 +1022,65 @@ impl Gen<'_> {
         }
         let base = self.rng.range(20, 55);
         let panel = self.rng.chance(0.4);
-        let (mut close, ok) = self.trial_course(&n, court, filed, base, panel, ExcludedKind::PsychiatricAppraisal, false);
+        let (mut close, ok) = self.trial_course(
+            &n,
+            court,
+            filed,
+            base,
+            panel,
+            ExcludedKind::PsychiatricAppraisal,
+            false,
+        );
         if !ok {
             return;
         }
         if self.rng.chance(0.03) {
             let d = close - Duration::days(1).min(close - filed);
-            if !self.emit(&n, d, EventBody::ReturnedForSupplementaryInvestigation { reason: "检察院建议补充侦查".into() }) {
+            if !self.emit(
+                &n,
+                d,
+                EventBody::ReturnedForSupplementaryInvestigation {
+                    reason: "检察院建议补充侦查".into(),
+                },
+            ) {
                 return;
             }
             close = d + Duration::days(self.rng.range(20, 30));
-            if !self.emit(&n, close, EventBody::ResubmittedAfterSupplementaryInvestigation) {
+            if !self.emit(
+                &n,
+                close,
+                EventBody::ResubmittedAfterSupplementaryInvestigation,
+            ) {
                 return;
             }
             close += Duration::days(self.rng.range(15, 40));
         }
         let months = u32::try_from(self.rng.range(2, 60)).unwrap_or(6);
-        if self.emit(&n, close, EventBody::Closed { disposition: Disposition::Judgment, sentence_months: Some(months), amount_yuan: None })
-            && self.rng.chance(0.1)
+        if self.emit(
+            &n,
+            close,
+            EventBody::Closed {
+                disposition: Disposition::Judgment,
+                sentence_months: Some(months),
+                amount_yuan: None,
+            },
+        ) && self.rng.chance(0.1)
         {
             let ad = close + Duration::days(self.rng.range(3, 9));
-            if self.emit(&n, ad, EventBody::Appealed { by: "被告人".into() }) {
-                let inter = self.p.orgs.iter().find(|o| o.id == court).and_then(|o| o.parent_id.clone()).unwrap_or_default();
+            if self.emit(
+                &n,
+                ad,
+                EventBody::Appealed {
+                    by: "被告人".into(),
+                },
+            ) {
+                let inter = self
+                    .p
+                    .orgs
+                    .iter()
+                    .find(|o| o.id == court)
+                    .and_then(|o| o.parent_id.clone())
+                    .unwrap_or_default();
                 let filed2 = ad + Duration::days(self.rng.range(10, 30));
                 self.second_instance(&inter, "刑终", filed2, n.clone(), court.to_string());
             }
@@ -622,16 +1091,37 @@ impl Gen<'_> {
         let n = self.number(court, "行初", filed.year());
         let city = self.city_of.get(court).cloned().unwrap_or_default();
         let def = format!("{city}{}", self.rng.pick(ADMIN_DEFENDANTS));
-        let parties = vec![self.natural("原告"), Party { name: def, role: "被告".into(), kind: PartyKind::Legal, minor: false }];
+        let parties = vec![
+            self.natural("原告"),
+            Party {
+                name: def,
+                role: "被告".into(),
+                kind: PartyKind::Legal,
+                minor: false,
+            },
+        ];
         let f = self.filing("行政处罚", parties);
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
         }
         let base = self.rng.range(60, 170);
-        let (close, ok) = self.trial_course(&n, court, filed, base, true, ExcludedKind::Appraisal, true);
+        let (close, ok) =
+            self.trial_course(&n, court, filed, base, true, ExcludedKind::Appraisal, true);
         if ok {
-            let d = *self.rng.weighted(&[(Disposition::Judgment, 60), (Disposition::Withdrawal, 30), (Disposition::Dismissal, 10)]);
-            self.emit(&n, close, EventBody::Closed { disposition: d, sentence_months: None, amount_yuan: None });
+            let d = *self.rng.weighted(&[
+                (Disposition::Judgment, 60),
+                (Disposition::Withdrawal, 30),
+                (Disposition::Dismissal, 10),
+            ]);
+            self.emit(
+                &n,
+                close,
+                EventBody::Closed {
+                    disposition: d,
+                    sentence_months: None,
+                    amount_yuan: None,
+                },
+            );
         }
     }
 
@@ -657,7 +1147,13 @@ impl Gen<'_> {
             return;
         }
         let mut day = filed;
-        if !self.emit(&pn, day, EventBody::Summoned { extended_to_24h: false }) {
+        if !self.emit(
+            &pn,
+            day,
+            EventBody::Summoned {
+                extended_to_24h: false,
+            },
+        ) {
             return;
         }
         day += Duration::days(1);
@@ -671,8 +1167,21 @@ impl Gen<'_> {
         day += Duration::days(self.rng.range(3, 7));
         let approver = president("检察长");
         if self.rng.chance(0.12) {
-            if self.emit(&pn, day, EventBody::ArrestRefused { approver, reason: "不构成犯罪或证据不足".into() }) {
-                self.emit(&pn, day, EventBody::Released { reason: "不批准逮捕".into() });
+            if self.emit(
+                &pn,
+                day,
+                EventBody::ArrestRefused {
+                    approver,
+                    reason: "不构成犯罪或证据不足".into(),
+                },
+            ) {
+                self.emit(
+                    &pn,
+                    day,
+                    EventBody::Released {
+                        reason: "不批准逮捕".into(),
+                    },
+                );
             }
             return;
         }
@@ -680,13 +1189,24 @@ impl Gen<'_> {
             return;
         }
         day += Duration::days(self.rng.range(40, 85));
-        if !self.emit(&pn, day, EventBody::Closed { disposition: Disposition::Transfer, sentence_months: None, amount_yuan: None }) {
+        if !self.emit(
+            &pn,
+            day,
+            EventBody::Closed {
+                disposition: Disposition::Transfer,
+                sentence_months: None,
+                amount_yuan: None,
+            },
+        ) {
             return;
         }
         // The procuratorate's review file.
         let review_year = day.year();
         let s2 = {
-            let s = self.seq.entry((proc_.clone(), "检", review_year)).or_insert(0);
+            let s = self
+                .seq
+                .entry((proc_.clone(), "检", review_year))
+                .or_insert(0);
             *s += 1;
             *s
         };
@@ -695,16 +1215,28 @@ impl Gen<'_> {
         g.case_kind = Some(CaseKind::Prosecution);
         g.org_id = Some(proc_);
         day += Duration::days(1);
-        if !self.emit(&qn, day, EventBody::Filed(g)) || !self.emit(&qn, day, EventBody::ProsecutionReviewStarted) {
+        if !self.emit(&qn, day, EventBody::Filed(g))
+            || !self.emit(&qn, day, EventBody::ProsecutionReviewStarted)
+        {
             return;
         }
         if self.rng.chance(0.15) {
             day += Duration::days(self.rng.range(15, 28));
-            if !self.emit(&qn, day, EventBody::ReturnedForSupplementaryInvestigation { reason: "部分事实不清、证据不足".into() }) {
+            if !self.emit(
+                &qn,
+                day,
+                EventBody::ReturnedForSupplementaryInvestigation {
+                    reason: "部分事实不清、证据不足".into(),
+                },
+            ) {
                 return;
             }
             day += Duration::days(self.rng.range(20, 30));
-            if !self.emit(&qn, day, EventBody::ResubmittedAfterSupplementaryInvestigation) {
+            if !self.emit(
+                &qn,
+                day,
+                EventBody::ResubmittedAfterSupplementaryInvestigation,
+            ) {
                 return;
             }
         }
@@ -712,7 +1244,13 @@ impl Gen<'_> {
         if self.rng.chance(0.9) {
             self.emit(&qn, day, EventBody::Indicted);
         } else {
-            self.emit(&qn, day, EventBody::NotProsecuted { reason: "犯罪情节轻微".into() });
+            self.emit(
+                &qn,
+                day,
+                EventBody::NotProsecuted {
+                    reason: "犯罪情节轻微".into(),
+                },
+            );
         }
     }
 }
@@ -728,7 +1266,11 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
         out: Vec::with_capacity(cases * 8),
         seq: HashMap::new(),
         next_id: 0,
-        court_code: p.orgs.iter().filter_map(|o| o.court_code.clone().map(|c| (o.id.clone(), c))).collect(),
+        court_code: p
+            .orgs
+            .iter()
+            .filter_map(|o| o.court_code.clone().map(|c| (o.id.clone(), c)))
+            .collect(),
         city_of: HashMap::new(),
         last_at: HashMap::new(),
         bj,
@@ -742,14 +1284,21 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
     }
     let today = now.with_timezone(&bj).date_naive();
     let span = 3 * 365;
-    let counties: Vec<String> = CITIES.iter().flat_map(|(_, _, cs)| cs.iter().map(|(c, _)| c.to_string())).collect();
+    let counties: Vec<String> = CITIES
+        .iter()
+        .flat_map(|(_, _, cs)| cs.iter().map(|(c, _)| c.to_string()))
+        .collect();
     for _ in 0..cases {
         let filed = today - Duration::days(g.rng.range(1, span));
-        let level = *g.rng.weighted(&[(Level::County, 86), (Level::City, 12), (Level::Province, 2)]);
+        let level =
+            *g.rng
+                .weighted(&[(Level::County, 86), (Level::City, 12), (Level::Province, 2)]);
         match level {
             Level::County => {
                 let court = g.rng.pick(&p.basic_courts).clone();
-                let what = *g.rng.weighted(&[(0u8, 52), (1, 27), (2, 8), (3, 3), (4, 5)]);
+                let what = *g
+                    .rng
+                    .weighted(&[(0u8, 52), (1, 27), (2, 8), (3, 3), (4, 5)]);
                 match what {
                     0 => g.civil_first(&court, filed, None),
                     1 => g.execution(&court, filed),
@@ -784,7 +1333,10 @@ mod tests {
 
     #[test]
     fn deterministic_and_valid() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).single().expect("date");
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
+            .single()
+            .expect("date");
         let p = province(7);
         let a = generate(&p, 300, 7, now);
         let b = generate(&p, 300, 7, now);
@@ -792,10 +1344,24 @@ mod tests {
         assert!(a.len() > 1500, "about 6+ events a case, got {}", a.len());
         assert!(a.iter().all(|e| e.occurred_at.with_timezone(&Utc) <= now));
         let kinds: std::collections::HashSet<&str> = a.iter().map(|e| e.body.kind()).collect();
-        for k in ["filed", "assigned", "hearing_held", "closed", "property_searched", "detained", "arrest_approved", "indicted"] {
+        for k in [
+            "filed",
+            "assigned",
+            "hearing_held",
+            "closed",
+            "property_searched",
+            "detained",
+            "arrest_approved",
+            "indicted",
+        ] {
             assert!(kinds.contains(k), "missing {k}");
         }
         assert_eq!(users(&p).len(), 14);
-        assert!(Role::ALL.iter().all(|r| users(&p).iter().any(|u| u.role == *r)), "one login per role");
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| users(&p).iter().any(|u| u.role == *r)),
+            "one login per role"
+        );
     }
 }

@@ -24,21 +24,40 @@ pub enum Format {
 
 impl Format {
     pub fn from_path(p: &Path) -> Result<Format> {
-        match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("jsonl") | Some("ndjson") | Some("json") => Ok(Format::Jsonl),
             Some("csv") => Ok(Format::Csv),
-            _ => bail!("cannot tell the format of {} from its extension: use .jsonl or .csv, or pass --format", p.display()),
+            _ => bail!(
+                "cannot tell the format of {} from its extension: use .jsonl or .csv, or pass --format",
+                p.display()
+            ),
         }
     }
 }
 
 fn malformed(line: u64, reason: String) -> Rejection {
-    Rejection { line, source_event_id: String::new(), case_number: String::new(), code: "malformed", field: String::new(), reason }
+    Rejection {
+        line,
+        source_event_id: String::new(),
+        case_number: String::new(),
+        code: "malformed",
+        field: String::new(),
+        reason,
+    }
 }
 
 /// Turns one CSV record into an event record.
 pub fn csv_record(rec: &csv::StringRecord) -> std::result::Result<EventRecord, String> {
-    let get = |i: usize, name: &str| rec.get(i).map(str::trim).ok_or_else(|| format!("missing column {name}"));
+    let get = |i: usize, name: &str| {
+        rec.get(i)
+            .map(str::trim)
+            .ok_or_else(|| format!("missing column {name}"))
+    };
     let mut obj = match get(6, "payload")? {
         "" => serde_json::Map::new(),
         p => match serde_json::from_str::<serde_json::Value>(p) {
@@ -47,7 +66,13 @@ pub fn csv_record(rec: &csv::StringRecord) -> std::result::Result<EventRecord, S
             Err(e) => return Err(format!("column payload: {e}")),
         },
     };
-    for (i, name) in [(0, "source"), (1, "source_event_id"), (2, "case_number"), (3, "kind"), (4, "occurred_at")] {
+    for (i, name) in [
+        (0, "source"),
+        (1, "source_event_id"),
+        (2, "case_number"),
+        (3, "kind"),
+        (4, "occurred_at"),
+    ] {
         let v = get(i, name)?;
         if v.is_empty() && name != "source" {
             return Err(format!("column {name} is empty"));
@@ -65,16 +90,31 @@ pub fn csv_record(rec: &csv::StringRecord) -> std::result::Result<EventRecord, S
 }
 
 /// Imports a file; returns the merged report.
-pub async fn import_file(store: &Store, path: &Path, format: Format, now: DateTime<Utc>, quiet: bool) -> Result<IngestReport> {
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    format: Format,
+    now: DateTime<Utc>,
+    quiet: bool,
+) -> Result<IngestReport> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(size) };
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(size)
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reader = bar.wrap_read(file);
-    let actor = Actor::system(format!("import:{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    let actor = Actor::system(format!(
+        "import:{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
     let mut report = IngestReport::default();
     let mut batch: Vec<Numbered> = Vec::with_capacity(BATCH);
     let flush = async |batch: &mut Vec<Numbered>, report: &mut IngestReport| -> Result<()> {
@@ -82,7 +122,10 @@ pub async fn import_file(store: &Store, path: &Path, format: Format, now: DateTi
             return Ok(());
         }
         let first = batch.first().map_or(0, |n| n.line);
-        let r = store.ingest(batch, &actor, now).await.with_context(|| format!("writing the batch starting at line {first}"))?;
+        let r = store
+            .ingest(batch, &actor, now)
+            .await
+            .with_context(|| format!("writing the batch starting at line {first}"))?;
         report.merge(r);
         batch.clear();
         Ok(())
@@ -97,21 +140,42 @@ pub async fn import_file(store: &Store, path: &Path, format: Format, now: DateTi
                 }
                 match serde_json::from_str::<EventRecord>(&line) {
                     Ok(record) => batch.push(Numbered { line: n, record }),
-                    Err(e) => report.rejected.push(malformed(n, format!("JSON 无效：{e}"))),
+                    Err(e) => report
+                        .rejected
+                        .push(malformed(n, format!("JSON 无效：{e}"))),
                 }
                 if batch.len() >= BATCH {
                     flush(&mut batch, &mut report).await?;
-                    bar.set_message(format!("accepted {} rejected {}", report.accepted, report.rejected.len()));
+                    bar.set_message(format!(
+                        "accepted {} rejected {}",
+                        report.accepted,
+                        report.rejected.len()
+                    ));
                 }
             }
         }
         Format::Csv => {
-            let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(Box::new(reader) as Box<dyn Read>);
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(Box::new(reader) as Box<dyn Read>);
             let headers = rdr.headers().context("reading the CSV header")?.clone();
-            let expected = ["source", "source_event_id", "case_number", "kind", "occurred_at", "corrects", "payload"];
+            let expected = [
+                "source",
+                "source_event_id",
+                "case_number",
+                "kind",
+                "occurred_at",
+                "corrects",
+                "payload",
+            ];
             let got: Vec<&str> = headers.iter().map(str::trim).collect();
             if got != expected {
-                bail!("line 1: CSV header must be {}, got {}", expected.join(","), got.join(","));
+                bail!(
+                    "line 1: CSV header must be {}, got {}",
+                    expected.join(","),
+                    got.join(",")
+                );
             }
             for rec in rdr.records() {
                 match rec {
@@ -129,7 +193,11 @@ pub async fn import_file(store: &Store, path: &Path, format: Format, now: DateTi
                 }
                 if batch.len() >= BATCH {
                     flush(&mut batch, &mut report).await?;
-                    bar.set_message(format!("accepted {} rejected {}", report.accepted, report.rejected.len()));
+                    bar.set_message(format!(
+                        "accepted {} rejected {}",
+                        report.accepted,
+                        report.rejected.len()
+                    ));
                 }
             }
         }
@@ -155,7 +223,10 @@ mod tests {
         let rows: Vec<_> = rdr.records().map(|r| r.expect("row")).collect();
         assert_eq!(csv_record(&rows[0]).map(|r| r.body.kind()), Ok("suspended"));
         assert_eq!(csv_record(&rows[1]).map(|r| r.body.kind()), Ok("resumed"));
-        assert_eq!(csv_record(&rows[2]).err().as_deref(), Some("column occurred_at is empty"));
+        assert_eq!(
+            csv_record(&rows[2]).err().as_deref(),
+            Some("column occurred_at is empty")
+        );
     }
 }
 
@@ -176,7 +247,10 @@ this is not json
 
     #[tokio::test]
     async fn a_file_with_bad_lines_keeps_the_good_ones_on_both_stores() {
-        let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("date");
+        let now = Utc
+            .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+            .single()
+            .expect("date");
         let dir = std::env::temp_dir().join(format!("tp_import_{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let jsonl = dir.join("events.jsonl");
@@ -192,23 +266,63 @@ this is not json
         .expect("write");
         for db in TestDb::all().await.expect("dbs") {
             load_fixture_orgs(&db.store).await.expect("orgs");
-            let r = import_file(&db.store, &jsonl, Format::Jsonl, now, true).await.expect("import");
+            let r = import_file(&db.store, &jsonl, Format::Jsonl, now, true)
+                .await
+                .expect("import");
             let lines: Vec<(u64, &str)> = r.rejected.iter().map(|x| (x.line, x.code)).collect();
-            assert_eq!(lines, vec![(3, "malformed"), (5, "excluded_period_not_open"), (6, "malformed")], "[{}]", db.label);
+            assert_eq!(
+                lines,
+                vec![
+                    (3, "malformed"),
+                    (5, "excluded_period_not_open"),
+                    (6, "malformed")
+                ],
+                "[{}]",
+                db.label
+            );
             assert_eq!(r.accepted, 3, "[{}]", db.label);
-            assert_eq!(db.store.counts().await.expect("counts"), (1, 3), "[{}] good lines kept, nothing half-written", db.label);
+            assert_eq!(
+                db.store.counts().await.expect("counts"),
+                (1, 3),
+                "[{}] good lines kept, nothing half-written",
+                db.label
+            );
             // Re-running the same file adds nothing.
-            let again = import_file(&db.store, &jsonl, Format::Jsonl, now, true).await.expect("import");
+            let again = import_file(&db.store, &jsonl, Format::Jsonl, now, true)
+                .await
+                .expect("import");
             assert_eq!((again.accepted, again.duplicates), (0, 3), "[{}]", db.label);
-            let r = import_file(&db.store, &csv, Format::Csv, now, true).await.expect("csv import");
-            assert_eq!((r.accepted, r.rejected.iter().map(|x| (x.line, x.code)).collect::<Vec<_>>()), (2, vec![(3, "malformed")]), "[{}]", db.label);
-            assert_eq!(db.store.counts().await.expect("counts"), (2, 5), "[{}]", db.label);
+            let r = import_file(&db.store, &csv, Format::Csv, now, true)
+                .await
+                .expect("csv import");
+            assert_eq!(
+                (
+                    r.accepted,
+                    r.rejected
+                        .iter()
+                        .map(|x| (x.line, x.code))
+                        .collect::<Vec<_>>()
+                ),
+                (2, vec![(3, "malformed")]),
+                "[{}]",
+                db.label
+            );
+            assert_eq!(
+                db.store.counts().await.expect("counts"),
+                (2, 5),
+                "[{}]",
+                db.label
+            );
             db.cleanup().await.expect("cleanup");
         }
         let bad_header = dir.join("bad.csv");
         std::fs::write(&bad_header, "a,b,c\n1,2,3\n").expect("write");
         let db = TestDb::sqlite().await.expect("db");
-        let e = import_file(&db.store, &bad_header, Format::Csv, now, true).await.err().map(|e| e.to_string()).unwrap_or_default();
+        let e = import_file(&db.store, &bad_header, Format::Csv, now, true)
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("line 1") && e.contains("header"), "{e}");
         db.cleanup().await.expect("cleanup");
         let _ = std::fs::remove_dir_all(dir);

@@ -18,7 +18,11 @@ use tianping_store::Store;
 use tianping_store::user::NewUser;
 
 #[derive(Parser)]
-#[command(name = "tianping", version, about = "天平 Tianping — judicial supervision platform")]
+#[command(
+    name = "tianping",
+    version,
+    about = "天平 Tianping — judicial supervision platform"
+)]
 struct Cli {
     /// TOML configuration file (default: ./tianping.toml if present).
     #[arg(long, global = true)]
@@ -119,10 +123,17 @@ enum RulesCmd {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
-fn load_config(cli_config: Option<&PathBuf>, database_url: Option<String>, listen: Option<String>) -> Result<Config> {
+fn load_config(
+    cli_config: Option<&PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+) -> Result<Config> {
     let mut c = Config::load(cli_config.map(PathBuf::as_path), |k| std::env::var(k).ok())?;
     if let Some(u) = database_url {
         c.database_url = u;
@@ -134,7 +145,9 @@ fn load_config(cli_config: Option<&PathBuf>, database_url: Option<String>, liste
 }
 
 async fn open_store(url: &str) -> Result<Store> {
-    let store = Store::connect(url).await.with_context(|| format!("connecting to {}", tianping_store::redact_url(url)))?;
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("connecting to {}", tianping_store::redact_url(url)))?;
     let applied = store.migrate().await.context("applying migrations")?;
     for m in applied {
         tracing::info!(migration = %m, "applied migration");
@@ -143,9 +156,18 @@ async fn open_store(url: &str) -> Result<Store> {
 }
 
 async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
-    let state = AppState { store, clock: Arc::new(SystemClock), policy: cfg.policy() };
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("listening on {}", cfg.listen))?;
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| cfg.listen.clone());
+    let state = AppState {
+        store,
+        clock: Arc::new(SystemClock),
+        policy: cfg.policy(),
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| cfg.listen.clone());
     tracing::info!(%addr, "serving");
     ready(&addr);
     tianping_server::serve(listener, state, async {
@@ -172,22 +194,34 @@ async fn main() {
 async fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Serve { database_url, listen } => {
+        Cmd::Serve {
+            database_url,
+            listen,
+        } => {
             let cfg = load_config(cli.config.as_ref(), database_url, listen)?;
             init_tracing(&cfg.log);
             tracing::info!(config = %cfg, "starting");
             let store = open_store(&cfg.database_url).await?;
             serve(store, &cfg, |_| {}).await
         }
-        Cmd::Demo { listen, data, cases, seed, password } => {
+        Cmd::Demo {
+            listen,
+            data,
+            cases,
+            seed,
+            password,
+        } => {
             let mut cfg = load_config(cli.config.as_ref(), None, Some(listen))?;
             init_tracing(&cfg.log);
-            std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("creating {}", data.display()))?;
             let db = data.join("tianping.db");
             for suffix in ["", "-wal", "-shm"] {
                 let p = PathBuf::from(format!("{}{suffix}", db.display()));
                 if p.exists() {
-                    std::fs::remove_file(&p).with_context(|| format!("removing the previous demo database {}", p.display()))?;
+                    std::fs::remove_file(&p).with_context(|| {
+                        format!("removing the previous demo database {}", p.display())
+                    })?;
                 }
             }
             cfg.database_url = format!("sqlite://{}", db.display());
@@ -218,37 +252,72 @@ async fn run() -> Result<()> {
                         now,
                     )
                     .await?;
-                let org = province.orgs.iter().find(|o| o.id == u.org_id).map_or("", |o| o.name.as_str());
+                let org = province
+                    .orgs
+                    .iter()
+                    .find(|o| o.id == u.org_id)
+                    .map_or("", |o| o.name.as_str());
                 logins.push((u.role, u.username, pw, org.to_string()));
             }
             eprintln!("generating {cases} cases (seed {seed}) …");
             let events = demo::generate(&province, cases, seed, now);
-            let numbered: Vec<tianping_store::Numbered> =
-                events.into_iter().enumerate().map(|(i, record)| tianping_store::Numbered { line: i as u64 + 1, record }).collect();
+            let numbered: Vec<tianping_store::Numbered> = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| tianping_store::Numbered {
+                    line: i as u64 + 1,
+                    record,
+                })
+                .collect();
             let bar = indicatif::ProgressBar::new(numbered.len() as u64);
             let started = std::time::Instant::now();
             let mut total = tianping_store::IngestReport::default();
             for chunk in numbered.chunks(20_000) {
-                total.merge(store.ingest(chunk, &tianping_store::Actor::system("demo"), now).await?);
+                total.merge(
+                    store
+                        .ingest(chunk, &tianping_store::Actor::system("demo"), now)
+                        .await?,
+                );
                 bar.inc(chunk.len() as u64);
             }
             bar.finish_and_clear();
             if let Some(r) = total.rejected.first() {
-                bail!("the demo generator produced an invalid event (line {}, case {}: {} {}): {}", r.line, r.case_number, r.code, r.field, r.reason);
+                bail!(
+                    "the demo generator produced an invalid event (line {}, case {}: {} {}): {}",
+                    r.line,
+                    r.case_number,
+                    r.code,
+                    r.field,
+                    r.reason
+                );
             }
             let (c, e) = store.counts().await?;
-            eprintln!("loaded {c} cases and {e} events in {:.1} s", started.elapsed().as_secs_f64());
+            eprintln!(
+                "loaded {c} cases and {e} events in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             serve(store, &cfg, |addr| {
                 println!("\n天平 Tianping demo is ready: http://{addr}/\n");
                 println!("{:<18} {:<12} {:<16} 单位", "role", "username", "password");
                 for (role, user, pw, org) in &logins {
-                    println!("{:<18} {:<12} {:<16} {}（{}）", role.as_str(), user, pw, org, role.zh());
+                    println!(
+                        "{:<18} {:<12} {:<16} {}（{}）",
+                        role.as_str(),
+                        user,
+                        pw,
+                        org,
+                        role.zh()
+                    );
                 }
                 println!();
             })
             .await
         }
-        Cmd::Import { file, database_url, format } => {
+        Cmd::Import {
+            file,
+            database_url,
+            format,
+        } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
             let fmt = match format.as_deref() {
@@ -266,8 +335,16 @@ async fn run() -> Result<()> {
                     file.display(),
                     r.line,
                     r.code,
-                    if r.field.is_empty() { String::new() } else { format!("[{}] ", r.field) },
-                    if r.source_event_id.is_empty() { String::new() } else { format!("(event {}) ", r.source_event_id) },
+                    if r.field.is_empty() {
+                        String::new()
+                    } else {
+                        format!("[{}] ", r.field)
+                    },
+                    if r.source_event_id.is_empty() {
+                        String::new()
+                    } else {
+                        format!("(event {}) ", r.source_event_id)
+                    },
                     r.reason
                 );
             }
@@ -296,13 +373,28 @@ async fn run() -> Result<()> {
             }
             Ok(())
         }
-        Cmd::User { cmd: UserCmd::Add { database_url, username, name, org, role, clearance, email, password_stdin } } => {
+        Cmd::User {
+            cmd:
+                UserCmd::Add {
+                    database_url,
+                    username,
+                    name,
+                    org,
+                    role,
+                    clearance,
+                    email,
+                    password_stdin,
+                },
+        } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
-            let clearance = Clearance::parse_list(&clearance).map_err(|e| anyhow::anyhow!("--clearance: {e}"))?;
+            let clearance = Clearance::parse_list(&clearance)
+                .map_err(|e| anyhow::anyhow!("--clearance: {e}"))?;
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).context("reading the password from stdin")?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("reading the password from stdin")?;
                 let s = s.trim_end_matches(['\n', '\r']).to_string();
                 if s.chars().count() < 10 {
                     bail!("the password must have at least 10 characters");
@@ -314,7 +406,18 @@ async fn run() -> Result<()> {
             let store = open_store(&cfg.database_url).await?;
             let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let id = store
-                .insert_user(&NewUser { username: username.clone(), display_name: name, org_id: org, role, clearance, email, password_hash: hash }, Utc::now())
+                .insert_user(
+                    &NewUser {
+                        username: username.clone(),
+                        display_name: name,
+                        org_id: org,
+                        role,
+                        clearance,
+                        email,
+                        password_hash: hash,
+                    },
+                    Utc::now(),
+                )
                 .await?;
             println!("added user {username} (id {id})");
             if generated {
@@ -322,7 +425,9 @@ async fn run() -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Rules { cmd: RulesCmd::Check } => {
+        Cmd::Rules {
+            cmd: RulesCmd::Check,
+        } => {
             let n = tianping_domain::case_type::check_table().map_err(|e| anyhow::anyhow!(e))?;
             let (source, status) = tianping_domain::case_type::source();
             println!("rules/case-types.toml: {n} type codes, source {source} [{status}]");
