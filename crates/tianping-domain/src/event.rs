@@ -615,13 +615,13 @@ impl<'de> Deserialize<'de> for EventRecord {
         let keys: Vec<String> = map.keys().cloned().collect();
         let body: EventBody =
             serde_json::from_value(Value::Object(map)).map_err(D::Error::custom)?;
-        if let Ok(Value::Object(known)) = serde_json::to_value(&body) {
-            if let Some(k) = keys.iter().find(|k| !known.contains_key(*k)) {
-                return Err(D::Error::custom(format!(
-                    "unknown field `{k}` for event kind `{}`",
-                    body.kind()
-                )));
-            }
+        if let Ok(Value::Object(known)) = serde_json::to_value(&body)
+            && let Some(k) = keys.iter().find(|k| !known.contains_key(*k))
+        {
+            return Err(D::Error::custom(format!(
+                "unknown field `{k}` for event kind `{}`",
+                body.kind()
+            )));
         }
         Ok(EventRecord {
             source,
