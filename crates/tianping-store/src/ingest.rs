@@ -67,6 +67,21 @@ pub struct IngestReport {
     pub accepted: u64,
     pub duplicates: u64,
     pub rejected: Vec<Rejection>,
+    /// Where the time went (for benchmarks and logs).
+    #[serde(skip)]
+    pub timings: IngestTimings,
+}
+
+/// Wall time per phase of ingest, summed over chunks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IngestTimings {
+    /// Loading the touched cases and their stored event ids.
+    pub lookup: std::time::Duration,
+    /// Domain validation and state folding.
+    pub apply: std::time::Duration,
+    /// Writing cases and events.
+    pub write: std::time::Duration,
+    pub commit: std::time::Duration,
 }
 
 impl IngestReport {
@@ -74,6 +89,10 @@ impl IngestReport {
         self.accepted += o.accepted;
         self.duplicates += o.duplicates;
         self.rejected.extend(o.rejected);
+        self.timings.lookup += o.timings.lookup;
+        self.timings.apply += o.timings.apply;
+        self.timings.write += o.timings.write;
+        self.timings.commit += o.timings.commit;
     }
 }
 
@@ -846,6 +865,7 @@ impl Store {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        let t = std::time::Instant::now();
         c.load_cases(&numbers).await?;
         // Idempotency: an event can only be stored already if its case is. Collect the stored
         // (source, id) pairs of the cases this chunk touches (index on events.case_id).
@@ -864,6 +884,8 @@ impl Store {
                 existing.insert((r.try_get(0)?, r.try_get(1)?));
             }
         }
+        report.timings.lookup += t.elapsed();
+        let t = std::time::Instant::now();
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for n in chunk {
             let key = (n.record.source.clone(), n.record.source_event_id.clone());
@@ -886,8 +908,13 @@ impl Store {
                 }),
             }
         }
+        report.timings.apply += t.elapsed();
+        let t = std::time::Instant::now();
         c.flush().await?;
+        report.timings.write += t.elapsed();
+        let t = std::time::Instant::now();
         c.tx.commit().await?;
+        report.timings.commit += t.elapsed();
         Ok(report)
     }
 }

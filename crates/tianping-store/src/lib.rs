@@ -45,6 +45,12 @@ impl Backend {
     }
 }
 
+/// Per-connection SQLite settings: WAL with NORMAL sync (durable at checkpoints, no fsync per
+/// commit), foreign keys on, a 64 MiB page cache, 256 MiB of memory-mapped I/O, and checkpoints every
+/// ~40 MB of WAL rather than every 4 MB.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; \
+    PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;";
+
 /// A handle on the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -103,10 +109,7 @@ impl Store {
                     .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
-                            )
-                            .await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })
@@ -120,7 +123,8 @@ impl Store {
                         Box::pin(async move {
                             // Tables grow fast during bulk ingest; a generic plan made while a table
                             // was empty would keep scanning it. Plan each execution.
-                            conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                            conn.execute("SET plan_cache_mode = force_custom_plan")
+                                .await?;
                             Ok(())
                         })
                     })

@@ -87,7 +87,7 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
     let now = Utc::now();
     let actor = Actor::system("bench");
     let started = Instant::now();
-    let mut accepted = 0;
+    let mut total = tianping_store::IngestReport::default();
     for chunk in records.chunks(20_000) {
         let r = store.ingest(chunk, &actor, now).await?;
         if let Some(x) = r.rejected.first() {
@@ -98,9 +98,20 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
                 x.reason
             );
         }
-        accepted += r.accepted;
+        total.merge(r);
     }
-    Ok((started.elapsed().as_secs_f64(), accepted))
+    let secs = started.elapsed().as_secs_f64();
+    let t = total.timings;
+    println!(
+        "  {:<9} {:.1} s: lookup {:.1} s, validate {:.1} s, write {:.1} s, commit {:.1} s",
+        store.backend().as_str(),
+        secs,
+        t.lookup.as_secs_f64(),
+        t.apply.as_secs_f64(),
+        t.write.as_secs_f64(),
+        t.commit.as_secs_f64()
+    );
+    Ok((secs, total.accepted))
 }
 
 const CASE_COLS: &str = "id, case_number, org_id, agency_kind, region_path, kind, procedure, stage, type_code, year, title, \
@@ -217,7 +228,8 @@ async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Res
         .close()
         .await;
     let script = format!(
-        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nPRAGMA foreign_keys=ON;\nBEGIN;\n.import --csv --skip 1 {} cases\n.import --csv --skip 1 {} events\nCOMMIT;\n",
+        "{}\nBEGIN;\n.import --csv --skip 1 {} cases\n.import --csv --skip 1 {} events\nCOMMIT;\n",
+        tianping_store::SQLITE_PRAGMAS.replace("; ", ";\n"),
         dir.join("cases.csv").display(),
         dir.join("events.csv").display()
     );

@@ -1,5 +1,10 @@
 //! The `tianping` binary: serve, demo, import, migrate, user add, rules check, bench.
 
+/// mimalloc: glibc's allocator spent a fifth of bulk-ingest time consolidating free lists, growing
+/// with the heap (see docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod config;
 mod demo;
