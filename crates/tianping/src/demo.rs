@@ -835,7 +835,14 @@ impl Gen<'_> {
                     .and_then(|o| o.parent_id.clone())
                     .unwrap_or_default();
                 let filed2 = ad + Duration::days(self.rng.range(20, 45));
-                self.second_instance(&inter, "民终", filed2, n.clone(), court.to_string());
+                self.second_instance(
+                    &inter,
+                    "民终",
+                    filed2,
+                    n.clone(),
+                    court.to_string(),
+                    cause.clone(),
+                );
             }
         }
     }
@@ -847,6 +854,7 @@ impl Gen<'_> {
         filed: NaiveDate,
         origin: String,
         origin_court: String,
+        cause: String,
     ) {
         // Appeals from the high court go to the SPC, outside the province.
         if !self.court_code.contains_key(court) {
@@ -862,14 +870,7 @@ impl Gen<'_> {
                 self.legal_or_natural("被上诉人", court, 0.3),
             ]
         };
-        let mut f = self.filing(
-            if criminal {
-                "刑事上诉"
-            } else {
-                "二审上诉"
-            },
-            parties,
-        );
+        let mut f = self.filing(&cause, parties);
         f.origin_case_number = Some(origin.clone());
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
@@ -1016,7 +1017,7 @@ impl Gen<'_> {
         let mut accused = self.natural("被告人");
         accused.minor = self.rng.chance(0.05);
         let mut f = self.filing(&charge, vec![accused]);
-        f.charges = vec![charge];
+        f.charges = vec![charge.clone()];
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
         }
@@ -1082,7 +1083,14 @@ impl Gen<'_> {
                     .and_then(|o| o.parent_id.clone())
                     .unwrap_or_default();
                 let filed2 = ad + Duration::days(self.rng.range(10, 30));
-                self.second_instance(&inter, "刑终", filed2, n.clone(), court.to_string());
+                self.second_instance(
+                    &inter,
+                    "刑终",
+                    filed2,
+                    n.clone(),
+                    court.to_string(),
+                    charge.clone(),
+                );
             }
         }
     }
