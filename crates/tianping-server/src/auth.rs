@@ -129,6 +129,11 @@ pub async fn login(
         });
     }
     store.reset_login_failures(user.id).await?;
+    // Housekeeping on the (rare) login path keeps the sessions table bounded without a worker.
+    let purged = store.delete_expired_sessions(now).await?;
+    if purged > 0 {
+        tracing::debug!(purged, "expired sessions deleted");
+    }
     let token = random_token().map_err(crate::error::ApiError::internal)?;
     let csrf = random_token().map_err(crate::error::ApiError::internal)?;
     store

@@ -1,0 +1,140 @@
+//! The binary's subcommands end to end, as an operator runs them: migrate, rules check, user add,
+//! import (exit status 2 and `FILE:LINE` diagnostics on bad lines; idempotent re-import).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn tianping() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tianping"));
+    c.env_remove("TIANPING_DATABASE_URL")
+        .env("TIANPING_LOG", "warn");
+    c
+}
+
+fn run(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn operator_commands() {
+    let dir = std::env::temp_dir().join(format!("tp_cli_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+
+    let (code, out, _) = run(tianping().args(["migrate", "--database-url", &url]));
+    assert_eq!(code, 0);
+    assert!(out.contains("applied 0001_registry"), "{out}");
+    let (_, out, _) = run(tianping().args(["migrate", "--database-url", &url]));
+    assert!(out.contains("up to date"));
+
+    let (code, out, _) = run(tianping().args(["rules", "check"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("type codes") && out.contains("[S]"), "{out}");
+
+    // No organisation yet: user add fails with a clear message and a non-zero status.
+    let (code, _, err) = run(tianping().args([
+        "user",
+        "add",
+        "--database-url",
+        &url,
+        "--username",
+        "u1",
+        "--name",
+        "甲",
+        "--org",
+        "court-x",
+        "--role",
+        "judge",
+    ]));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("court-x") && err.contains("does not exist"),
+        "{err}"
+    );
+    let (code, _, err) = run(tianping().args([
+        "user",
+        "add",
+        "--database-url",
+        &url,
+        "--username",
+        "u1",
+        "--name",
+        "甲",
+        "--org",
+        "court-x",
+        "--role",
+        "emperor",
+    ]));
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown role"), "{err}");
+
+    // Import needs the court in the directory: without it every filing names the unknown court.
+    let file = dir.join("e.jsonl");
+    let mut f = std::fs::File::create(&file).expect("file");
+    writeln!(f, r#"{{"source":"s","source_event_id":"1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}}"#).expect("w");
+    writeln!(f, "{{not json").expect("w");
+    drop(f);
+    let (code, out, err) = run(tianping()
+        .args(["import", "--database-url", &url])
+        .arg(&file));
+    assert_eq!(code, 2, "rejected lines give status 2: {out} {err}");
+    assert!(
+        err.contains("e.jsonl:1: court_unknown") && err.contains("e.jsonl:2: malformed"),
+        "{err}"
+    );
+    assert!(
+        out.contains("0 accepted") && out.contains("2 rejected"),
+        "{out}"
+    );
+
+    // Unknown file format and a password from stdin that is too short.
+    let (code, _, err) = run(tianping().args(["import", "--database-url", &url, "x.txt"]));
+    assert_ne!(code, 0);
+    assert!(err.contains(".jsonl or .csv"), "{err}");
+    let mut child = tianping()
+        .args([
+            "user",
+            "add",
+            "--database-url",
+            &url,
+            "--username",
+            "u2",
+            "--name",
+            "乙",
+            "--org",
+            "o",
+            "--role",
+            "judge",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"short\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
+
+    // Secrets are not printed: a bad PostgreSQL URL's password never reaches the output.
+    let (code, out, err) = run(tianping().args([
+        "migrate",
+        "--database-url",
+        "postgres://u:s3cret-pw@127.0.0.1:1/db",
+    ]));
+    assert_ne!(code, 0);
+    assert!(
+        !out.contains("s3cret-pw") && !err.contains("s3cret-pw"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
