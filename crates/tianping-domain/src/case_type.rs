@@ -101,6 +101,23 @@ pub enum Procedure {
 }
 
 impl Procedure {
+    pub const ALL: [Procedure; 12] = [
+        Procedure::FirstInstance,
+        Procedure::SecondInstance,
+        Procedure::RetrialReview,
+        Procedure::Retrial,
+        Procedure::Review,
+        Procedure::Special,
+        Procedure::Jurisdiction,
+        Procedure::Supervision,
+        Procedure::Execution,
+        Procedure::Investigation,
+        Procedure::ProsecutionReview,
+        Procedure::Other,
+    ];
+    pub fn parse(s: &str) -> Option<Procedure> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Procedure::FirstInstance => "first_instance",
@@ -162,6 +179,17 @@ pub enum Stage {
 }
 
 impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Investigation,
+        Stage::ProsecutionReview,
+        Stage::Trial,
+        Stage::Review,
+        Stage::Execution,
+        Stage::Other,
+    ];
+    pub fn parse(s: &str) -> Option<Stage> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Investigation => "investigation",

@@ -63,39 +63,11 @@ fn kind_zh(k: &str) -> String {
 }
 
 fn procedure_zh(p: &str) -> String {
-    let all = [
-        Procedure::FirstInstance,
-        Procedure::SecondInstance,
-        Procedure::RetrialReview,
-        Procedure::Retrial,
-        Procedure::Review,
-        Procedure::Special,
-        Procedure::Jurisdiction,
-        Procedure::Supervision,
-        Procedure::Execution,
-        Procedure::Investigation,
-        Procedure::ProsecutionReview,
-        Procedure::Other,
-    ];
-    all.into_iter()
-        .find(|x| x.as_str() == p)
-        .map_or(p, |x| x.zh())
-        .to_string()
+    Procedure::parse(p).map_or(p, |x| x.zh()).to_string()
 }
 
 fn stage_zh(s: &str) -> String {
-    let all = [
-        Stage::Investigation,
-        Stage::ProsecutionReview,
-        Stage::Trial,
-        Stage::Review,
-        Stage::Execution,
-        Stage::Other,
-    ];
-    all.into_iter()
-        .find(|x| x.as_str() == s)
-        .map_or(s, |x| x.zh())
-        .to_string()
+    Stage::parse(s).map_or(s, |x| x.zh()).to_string()
 }
 
 fn disposition_zh(d: &str) -> String {

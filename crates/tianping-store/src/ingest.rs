@@ -670,7 +670,7 @@ impl Chunk<'_> {
         }
         if !new_rows.is_empty() {
             for r in self
-                .bulk_insert("cases", CASE_INSERT_COLUMNS, new_rows, "id, case_number")
+                .bulk_insert("cases", &case_insert_columns(), new_rows, "id, case_number")
                 .await?
             {
                 let n: String = r.try_get(1)?;
@@ -687,39 +687,28 @@ impl Chunk<'_> {
             .filter(|w| w.dirty)
             .map(|w| w.case_number.clone())
             .collect();
-        for n in dirty {
-            let Some(w) = self.cases.get_mut(&n) else {
-                continue;
-            };
-            let (title, masked) = titles(&w.state);
-            let s = &w.state;
-            let vals = vec![
-                Val::S(s.procedure.as_str().into()),
-                Val::S(s.procedure.stage().as_str().into()),
-                Val::S(title),
-                Val::S(masked),
-                Val::S(s.cause.clone()),
-                Val::S(s.confidentiality.as_str().into()),
-                Val::S(s.status.as_str().into()),
-                Val::OS(s.judge.clone()),
-                Val::OS(s.closed_at.map(ts)),
-                Val::OS(s.disposition.as_ref().map(snake)),
-                Val::S(ts(s.last_event_at)),
-                Val::I(i64::from(s.event_count)),
-                Val::S(serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?),
-                Val::OI(w.id),
-            ];
-            bind_all(
-                sqlx::query(
-                    "UPDATE cases SET procedure = $1, stage = $2, title = $3, title_masked = $4, cause = $5, confidentiality = $6, \
-                     status = $7, judge = $8, closed_at = $9, disposition = $10, last_event_at = $11, event_count = $12, state = $13 \
-                     WHERE id = $14",
-                ),
-                vals,
-            )
-            .execute(&mut *self.tx)
-            .await?;
-            w.dirty = false;
+        if !dirty.is_empty() {
+            let sets = PROJECTION_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+                .collect::<Vec<_>>();
+            let sql = format!(
+                "UPDATE cases SET {} WHERE id = ${}",
+                sets.join(", "),
+                PROJECTION_COLUMNS.len() + 1
+            );
+            for n in dirty {
+                let Some(w) = self.cases.get_mut(&n) else {
+                    continue;
+                };
+                let mut vals = projection_values(&w.state)?;
+                vals.push(Val::OI(w.id));
+                bind_all(sqlx::query(audited(sql.clone())), vals)
+                    .execute(&mut *self.tx)
+                    .await?;
+                w.dirty = false;
+            }
         }
         // Events, in recorded order.
         let pending = std::mem::take(&mut self.pending);
@@ -754,29 +743,42 @@ impl Chunk<'_> {
     }
 }
 
-const CASE_INSERT_COLUMNS: &[(&str, &str)] = &[
-    ("case_number", "text"),
-    ("org_id", "text"),
-    ("agency_kind", "text"),
-    ("region_path", "text"),
-    ("kind", "text"),
+/// Case columns that events change (updated in place), with their PostgreSQL types.
+const PROJECTION_COLUMNS: &[(&str, &str)] = &[
     ("procedure", "text"),
     ("stage", "text"),
-    ("type_code", "text"),
-    ("year", "bigint"),
     ("title", "text"),
     ("title_masked", "text"),
     ("cause", "text"),
     ("confidentiality", "text"),
     ("status", "text"),
     ("judge", "text"),
-    ("filed_at", "text"),
     ("closed_at", "text"),
     ("disposition", "text"),
     ("last_event_at", "text"),
     ("event_count", "bigint"),
     ("state", "text"),
 ];
+
+/// Identity columns of a case row, fixed at filing; a new row is these followed by the projection.
+const IDENTITY_COLUMNS: &[(&str, &str)] = &[
+    ("case_number", "text"),
+    ("org_id", "text"),
+    ("agency_kind", "text"),
+    ("region_path", "text"),
+    ("kind", "text"),
+    ("type_code", "text"),
+    ("year", "bigint"),
+    ("filed_at", "text"),
+];
+
+fn case_insert_columns() -> Vec<(&'static str, &'static str)> {
+    IDENTITY_COLUMNS
+        .iter()
+        .chain(PROJECTION_COLUMNS)
+        .copied()
+        .collect()
+}
 
 const EVENT_INSERT_COLUMNS: &[(&str, &str)] = &[
     ("case_id", "bigint"),
@@ -790,32 +792,41 @@ const EVENT_INSERT_COLUMNS: &[(&str, &str)] = &[
     ("body", "text"),
 ];
 
-fn case_values(w: &Work) -> Result<Vec<Val>> {
-    let s = &w.state;
+/// The columns of a case row that its events change, in `PROJECTION_COLUMNS` order.
+fn projection_values(s: &CaseState) -> Result<Vec<Val>> {
     let (title, masked) = titles(s);
     Ok(vec![
-        Val::S(w.case_number.clone()),
-        Val::S(w.org_id.clone()),
-        Val::S(w.agency_kind.as_str().into()),
-        Val::S(w.region_path.clone()),
-        Val::S(s.kind.as_str().into()),
         Val::S(s.procedure.as_str().into()),
         Val::S(s.procedure.stage().as_str().into()),
-        Val::OS(s.type_code.clone()),
-        Val::OI(w.year),
         Val::S(title),
         Val::S(masked),
         Val::S(s.cause.clone()),
         Val::S(s.confidentiality.as_str().into()),
         Val::S(s.status.as_str().into()),
         Val::OS(s.judge.clone()),
-        Val::S(ts(s.filed_at)),
         Val::OS(s.closed_at.map(ts)),
         Val::OS(s.disposition.as_ref().map(snake)),
         Val::S(ts(s.last_event_at)),
         Val::I(i64::from(s.event_count)),
         Val::S(serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?),
     ])
+}
+
+/// A new case row: identity columns, then the projection (`CASE_INSERT_COLUMNS` order).
+fn case_values(w: &Work) -> Result<Vec<Val>> {
+    let s = &w.state;
+    let mut v = vec![
+        Val::S(w.case_number.clone()),
+        Val::S(w.org_id.clone()),
+        Val::S(w.agency_kind.as_str().into()),
+        Val::S(w.region_path.clone()),
+        Val::S(s.kind.as_str().into()),
+        Val::OS(s.type_code.clone()),
+        Val::OI(w.year),
+        Val::S(ts(s.filed_at)),
+    ];
+    v.extend(projection_values(s)?);
+    Ok(v)
 }
 
 fn not_found(number: &str) -> EventRejection {
