@@ -60,6 +60,15 @@ enum Cmd {
         /// One password for every demo login (default: a random one per login, printed).
         #[arg(long, env = "TIANPING_DEMO_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Load the province into this database instead of DIR/tianping.db (e.g. an empty
+        /// PostgreSQL database). It must be empty: the demo never deletes anything there.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        cmd: OrgCmd,
     },
     /// Import procedural events from a JSONL or CSV file (idempotent by source event id).
     Import {
@@ -116,6 +125,39 @@ enum UserCmd {
         email: Option<String>,
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Add an organisation to the tree.
+    Add {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Stable id, e.g. court-330102.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// court, procuratorate, police, justice_bureau, peoples_congress, political_legal_committee.
+        #[arg(long)]
+        kind: String,
+        /// province, city or county.
+        #[arg(long)]
+        level: String,
+        /// Region path of administrative division codes, e.g. /33/3301/330102/.
+        #[arg(long)]
+        region_path: String,
+        #[arg(long)]
+        parent: Option<String>,
+        /// 法院代字 for courts, e.g. 浙0102.
+        #[arg(long)]
+        court_code: Option<String>,
+    },
+    /// List organisations (id, kind, level, region path, name).
+    List {
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -215,22 +257,33 @@ async fn run() -> Result<()> {
             cases,
             seed,
             password,
+            database_url,
         } => {
             let mut cfg = load_config(cli.config.as_ref(), None, Some(listen))?;
             init_tracing(&cfg.log);
-            std::fs::create_dir_all(&data)
-                .with_context(|| format!("creating {}", data.display()))?;
-            let db = data.join("tianping.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let p = PathBuf::from(format!("{}{suffix}", db.display()));
-                if p.exists() {
-                    std::fs::remove_file(&p).with_context(|| {
-                        format!("removing the previous demo database {}", p.display())
-                    })?;
+            if let Some(url) = database_url {
+                cfg.database_url = url;
+            } else {
+                std::fs::create_dir_all(&data)
+                    .with_context(|| format!("creating {}", data.display()))?;
+                let db = data.join("tianping.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", db.display()));
+                    if p.exists() {
+                        std::fs::remove_file(&p).with_context(|| {
+                            format!("removing the previous demo database {}", p.display())
+                        })?;
+                    }
                 }
+                cfg.database_url = format!("sqlite://{}", db.display());
             }
-            cfg.database_url = format!("sqlite://{}", db.display());
             let store = open_store(&cfg.database_url).await?;
+            if !store.org_directory().await?.by_id.is_empty() {
+                bail!(
+                    "{} already holds organisations: the demo loads only into an empty database",
+                    tianping_store::redact_url(&cfg.database_url)
+                );
+            }
             let now = Utc::now();
             let province = demo::province(seed);
             for o in &province.orgs {
@@ -427,6 +480,78 @@ async fn run() -> Result<()> {
             println!("added user {username} (id {id})");
             if generated {
                 println!("password: {password}");
+            }
+            Ok(())
+        }
+        Cmd::Org {
+            cmd:
+                OrgCmd::Add {
+                    database_url,
+                    id,
+                    name,
+                    kind,
+                    level,
+                    region_path,
+                    parent,
+                    court_code,
+                },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let kind = tianping_domain::AgencyKind::parse(&kind)
+                .with_context(|| format!("unknown --kind {kind:?}"))?;
+            let level = tianping_domain::Level::parse(&level)
+                .with_context(|| format!("unknown --level {level:?}"))?;
+            if kind == tianping_domain::AgencyKind::Court && court_code.is_none() {
+                bail!("a court needs its 法院代字: --court-code");
+            }
+            if let Some(c) = &court_code {
+                // A court code must be what a 案号 carries: check it with the parser.
+                tianping_domain::CaseNumber::parse(&format!("（2026）{c}民初1号")).map_err(
+                    |e| anyhow::anyhow!("--court-code {c:?} is not a valid 法院代字: {}", e.reason),
+                )?;
+            }
+            let store = open_store(&cfg.database_url).await?;
+            if let Some(p) = &parent
+                && store.org(p).await?.is_none()
+            {
+                bail!("parent organisation {p:?} does not exist");
+            }
+            let region_code = region_path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            store
+                .insert_org(&tianping_store::org::Org {
+                    id: id.clone(),
+                    parent_id: parent,
+                    name,
+                    kind,
+                    level,
+                    region_code,
+                    region_path,
+                    court_code,
+                })
+                .await?;
+            println!("added organisation {id}");
+            Ok(())
+        }
+        Cmd::Org {
+            cmd: OrgCmd::List { database_url },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg.database_url).await?;
+            for o in store.orgs_in("/").await? {
+                println!(
+                    "{:<20} {:<26} {:<9} {:<22} {:<8} {}",
+                    o.id,
+                    o.kind.as_str(),
+                    o.level.as_str(),
+                    o.region_path,
+                    o.court_code.as_deref().unwrap_or("-"),
+                    o.name
+                );
             }
             Ok(())
         }

@@ -125,6 +125,104 @@ fn operator_commands() {
     let out = child.wait_with_output().expect("wait");
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
 
+    // With the court in the tree, users and events go in; a re-import adds nothing.
+    let (code, _, err) = run(tianping().args([
+        "org",
+        "add",
+        "--database-url",
+        &url,
+        "--id",
+        "court-330102",
+        "--name",
+        "杭州市上城区人民法院",
+        "--kind",
+        "court",
+        "--level",
+        "county",
+        "--region-path",
+        "/33/3301/330102/",
+        "--court-code",
+        "浙01X2",
+    ]));
+    assert_ne!(code, 0);
+    assert!(err.contains("法院代字"), "{err}");
+    let (code, out, err) = run(tianping().args([
+        "org",
+        "add",
+        "--database-url",
+        &url,
+        "--id",
+        "court-330102",
+        "--name",
+        "杭州市上城区人民法院",
+        "--kind",
+        "court",
+        "--level",
+        "county",
+        "--region-path",
+        "/33/3301/330102/",
+        "--court-code",
+        "浙0102",
+    ]));
+    assert_eq!(code, 0, "{out} {err}");
+    let (_, out, _) = run(tianping().args(["org", "list", "--database-url", &url]));
+    assert!(
+        out.contains("court-330102") && out.contains("浙0102"),
+        "{out}"
+    );
+    let (code, out, err) = run(tianping().args([
+        "user",
+        "add",
+        "--database-url",
+        &url,
+        "--username",
+        "u1",
+        "--name",
+        "甲",
+        "--org",
+        "court-330102",
+        "--role",
+        "judge",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added user u1") && out.contains("password: Tp-"),
+        "{out}"
+    );
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        std::fs::read_to_string(&file)
+            .expect("read")
+            .lines()
+            .next()
+            .expect("line"),
+    )
+    .expect("write");
+    let (code, out, _) = run(tianping()
+        .args(["import", "--database-url", &url])
+        .arg(&good));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 accepted"), "{out}");
+    let (code, out, _) = run(tianping()
+        .args(["import", "--database-url", &url])
+        .arg(&good));
+    assert_eq!(code, 0);
+    assert!(out.contains("0 accepted, 1 duplicates"), "{out}");
+
+    // The demo never loads into (or wipes) a database that already holds data.
+    let (code, _, err) = run(tianping().args([
+        "demo",
+        "--cases",
+        "10",
+        "--database-url",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    assert_ne!(code, 0);
+    assert!(err.contains("only into an empty database"), "{err}");
+
     // Secrets are not printed: a bad PostgreSQL URL's password never reaches the output.
     let (code, out, err) = run(tianping().args([
         "migrate",
