@@ -415,9 +415,11 @@ impl Chunk<'_> {
     }
 
     /// Applies one record to the in-memory state; the caller buffers nothing on refusal.
+    /// `number` is the record's case number in stored form (`case_number::normalize`).
     async fn apply(
         &mut self,
         rec: &EventRecord,
+        number: String,
     ) -> Result<std::result::Result<(), EventRejection>> {
         let at = rec.occurred_at.with_timezone(&Utc);
         if rec.source.trim().is_empty() || rec.source_event_id.trim().is_empty() {
@@ -427,7 +429,6 @@ impl Chunk<'_> {
                 "来源系统及其事件编号不能为空",
             )));
         }
-        let number = case_number::normalize(&rec.case_number);
         if let Some(target) = &rec.corrects {
             return self.correct(rec, number, target, at).await;
         }
@@ -870,9 +871,14 @@ impl Store {
             pending: vec![],
             backend: self.backend,
         };
-        let numbers: Vec<String> = chunk
+        // Each record's case number in stored form, parsed once per record.
+        let normalized: Vec<String> = chunk
             .iter()
             .map(|n| case_number::normalize(&n.record.case_number))
+            .collect();
+        let numbers: Vec<String> = normalized
+            .iter()
+            .cloned()
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -898,13 +904,13 @@ impl Store {
         report.timings.lookup += t.elapsed();
         let t = std::time::Instant::now();
         let mut seen: HashSet<(String, String)> = HashSet::new();
-        for n in chunk {
+        for (n, number) in chunk.iter().zip(normalized) {
             let key = (n.record.source.clone(), n.record.source_event_id.clone());
             if existing.contains(&key) || seen.contains(&key) {
                 report.duplicates += 1;
                 continue;
             }
-            match c.apply(&n.record).await? {
+            match c.apply(&n.record, number).await? {
                 Ok(()) => {
                     seen.insert(key);
                     report.accepted += 1;
