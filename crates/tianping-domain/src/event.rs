@@ -5,6 +5,7 @@
 //! `retraction` withdraws the named event. Every refusal names the field and the reason.
 
 use crate::case::{CaseStatus, Confidentiality, Party};
+use crate::clock::{ExtensionGrant, Pause, Restart, Round, Timeline};
 use crate::case_type::{CaseKind, Procedure};
 use crate::org::Role;
 use chrono::{DateTime, FixedOffset, Months, Utc};
@@ -39,6 +40,8 @@ pub enum ExcludedKind {
     AuctionSale,
     ExecutionCoordination,
     MutualLegalAssistance,
+    /// 中止诉讼/审理/执行: recorded by `suspended` / `resumed`, never by `excluded_period_started`.
+    Suspension,
 }
 
 impl ExcludedKind {
@@ -61,6 +64,7 @@ impl ExcludedKind {
             ExcludedKind::AuctionSale => "拍卖变卖期间",
             ExcludedKind::ExecutionCoordination => "执行争议协调期间",
             ExcludedKind::MutualLegalAssistance => "刑事司法协助期间",
+            ExcludedKind::Suspension => "中止期间",
         }
     }
 }
@@ -181,7 +185,7 @@ impl ZhongbenChecklist {
 }
 
 /// What a filing carries: the case's descriptive facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Filing {
     /// Required for procuratorate and police case numbers; court kinds follow from the 类型代字.
     #[serde(default)]
@@ -201,6 +205,18 @@ pub struct Filing {
     /// 简易程序 at filing.
     #[serde(default)]
     pub summary_procedure: bool,
+    /// 速裁程序 (criminal) at filing.
+    #[serde(default)]
+    pub fast_track: bool,
+    /// 小额诉讼 (civil) at filing.
+    #[serde(default)]
+    pub small_claims: bool,
+    /// The defendant is held (criminal court cases): no holiday roll-over (CrimPL 2018 art. 105).
+    #[serde(default)]
+    pub in_custody: bool,
+    /// 涉外 / 涉港澳台: civil limits do not apply (CPL 2023 art. 287).
+    #[serde(default)]
+    pub foreign_related: bool,
     #[serde(default)]
     pub claim_amount_yuan: Option<i64>,
     /// The case this one continues (原审案号 for 终/再/执).
@@ -686,6 +702,14 @@ pub struct CaseState {
     pub confidentiality: Confidentiality,
     pub has_minor: bool,
     pub summary_procedure: bool,
+    #[serde(default)]
+    pub fast_track: bool,
+    #[serde(default)]
+    pub small_claims: bool,
+    #[serde(default)]
+    pub in_custody: bool,
+    #[serde(default)]
+    pub foreign_related: bool,
     pub claim_amount_yuan: Option<i64>,
     pub origin_case_number: Option<String>,
     pub judge: Option<String>,
@@ -710,6 +734,9 @@ pub struct CaseState {
     pub zhongben: bool,
     pub last_event_at: DateTime<Utc>,
     pub event_count: u32,
+    /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
+    #[serde(default)]
+    pub timeline: Timeline,
 }
 
 /// How far in the future an event may claim to have happened (clock skew between systems).
@@ -790,6 +817,10 @@ impl CaseState {
             confidentiality,
             has_minor,
             summary_procedure: filing.summary_procedure,
+            fast_track: filing.fast_track,
+            small_claims: filing.small_claims,
+            in_custody: filing.in_custody,
+            foreign_related: filing.foreign_related,
             claim_amount_yuan: filing.claim_amount_yuan,
             origin_case_number: filing.origin_case_number.clone(),
             judge: None,
@@ -814,6 +845,7 @@ impl CaseState {
             zhongben: false,
             last_event_at: occurred_at,
             event_count: 1,
+            timeline: Timeline::default(),
         })
     }
 
@@ -961,6 +993,13 @@ impl CaseState {
                 }
                 self.status = CaseStatus::Suspended;
                 self.suspended_at = Some(at);
+                self.timeline.pauses.push(Pause {
+                    kind: ExcludedKind::Suspension,
+                    start: at,
+                    end: None,
+                    approver: Some(approver.clone()),
+                    reason: reason.clone(),
+                });
             }
             E::Resumed => {
                 let Some(since) = self.suspended_at else {
@@ -979,6 +1018,7 @@ impl CaseState {
                 }
                 self.status = CaseStatus::Open;
                 self.suspended_at = None;
+                self.end_pause(ExcludedKind::Suspension, at);
             }
             E::ExcludedPeriodStarted {
                 period,
@@ -989,6 +1029,13 @@ impl CaseState {
                 if let Some(a) = approver {
                     need_approver(a, "approver")?;
                 }
+                if *period == ExcludedKind::Suspension {
+                    return Err(EventRejection::new(
+                        "use_suspended",
+                        "period",
+                        "中止须以“中止”事件记录（需批准人），不能作为扣除期间记录",
+                    ));
+                }
                 if self.open_excluded.iter().any(|(k, _)| k == period) {
                     return Err(EventRejection::new(
                         "excluded_period_open",
@@ -997,6 +1044,13 @@ impl CaseState {
                     ));
                 }
                 self.open_excluded.push((*period, at));
+                self.timeline.pauses.push(Pause {
+                    kind: *period,
+                    start: at,
+                    end: None,
+                    approver: approver.clone(),
+                    reason: reason.clone(),
+                });
             }
             E::ExcludedPeriodEnded { period } => {
                 let Some(pos) = self.open_excluded.iter().position(|(k, _)| k == period) else {
@@ -1014,6 +1068,7 @@ impl CaseState {
                     ));
                 }
                 self.open_excluded.remove(pos);
+                self.end_pause(*period, at);
             }
             E::ExtensionRequested { amount, reason, .. } => {
                 non_empty(reason, "reason")?;
@@ -1034,7 +1089,9 @@ impl CaseState {
                 self.pending_extension = Some(at);
             }
             E::ExtensionApproved {
-                approver, amount, ..
+                approver,
+                amount,
+                unit,
             } => {
                 need_approver(approver, "approver")?;
                 if *amount == 0 {
@@ -1044,13 +1101,22 @@ impl CaseState {
                         "延长期限必须大于 0",
                     ));
                 }
+                let requested_at = self.pending_extension;
                 self.decide_extension(at)?;
                 self.extensions_approved += 1;
+                self.timeline.extensions.push(ExtensionGrant {
+                    requested_at,
+                    decided_at: at,
+                    approver: approver.clone(),
+                    amount: *amount,
+                    unit: *unit,
+                });
             }
             E::ExtensionRefused { approver, reason } => {
                 need_approver(approver, "approver")?;
                 non_empty(reason, "reason")?;
                 self.decide_extension(at)?;
+                self.timeline.refused_extensions.push(at);
             }
             E::ProcedureConverted { from, to } => {
                 non_empty(from, "from")?;
@@ -1062,12 +1128,17 @@ impl CaseState {
                         "转换前后程序相同",
                     ));
                 }
-                let current = if self.summary_procedure {
+                let current = if self.fast_track {
+                    "fast_track"
+                } else if self.small_claims {
+                    "small_claims"
+                } else if self.summary_procedure {
                     "summary"
                 } else {
                     "ordinary"
                 };
-                if (from == "summary" || from == "ordinary") && from != current {
+                let known = ["summary", "ordinary", "fast_track", "small_claims"];
+                if known.contains(&from.as_str()) && from != current {
                     return Err(EventRejection::new(
                         "procedure_mismatch",
                         "from",
@@ -1079,6 +1150,16 @@ impl CaseState {
                     ));
                 }
                 self.summary_procedure = to == "summary";
+                self.fast_track = to == "fast_track";
+                self.small_claims = to == "small_claims";
+                if self.kind == CaseKind::Criminal {
+                    // 刑诉解释 2021 arts. 368, 376: a new limit from the conversion decision.
+                    self.timeline.restarts.push(Restart {
+                        id: "criminal_procedure_conversion".into(),
+                        at,
+                        note: format!("程序转换（{}→{}）决定", procedure_zh(from), procedure_zh(to)),
+                    });
+                }
             }
             E::Closed {
                 disposition,
@@ -1181,7 +1262,7 @@ impl CaseState {
                 self.closed_at = None;
                 self.disposition = None;
             }
-            E::Summoned { .. } => {
+            E::Summoned { extended_to_24h } => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
                     return Err(EventRejection::new(
                         "custody_state",
@@ -1190,6 +1271,8 @@ impl CaseState {
                     ));
                 }
                 self.custody = Custody::Summoned;
+                self.timeline.summoned_at = Some(at);
+                self.timeline.summons_24h = *extended_to_24h;
             }
             E::Detained => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
@@ -1200,6 +1283,7 @@ impl CaseState {
                     ));
                 }
                 self.custody = Custody::Detained;
+                self.timeline.detained_at = Some(at);
             }
             E::ArrestRequested => {
                 if self.custody == Custody::Arrested {
@@ -1213,16 +1297,20 @@ impl CaseState {
                     ));
                 }
                 self.pending_arrest_request = Some(at);
+                self.timeline.arrest_requested_at = Some(at);
             }
             E::ArrestApproved { approver } => {
                 need_approver(approver, "approver")?;
                 self.decide_arrest(at)?;
                 self.custody = Custody::Arrested;
+                self.timeline.arrest_decided_at = Some(at);
+                self.timeline.arrested_at = Some(at);
             }
             E::ArrestRefused { approver, reason } => {
                 need_approver(approver, "approver")?;
                 non_empty(reason, "reason")?;
                 self.decide_arrest(at)?;
+                self.timeline.arrest_decided_at = Some(at);
             }
             E::Released { reason } => {
                 non_empty(reason, "reason")?;
@@ -1237,6 +1325,8 @@ impl CaseState {
                     ));
                 }
                 self.custody = Custody::Released;
+                self.in_custody = false;
+                self.timeline.released_at = Some(at);
             }
             E::ProsecutionReviewStarted => {
                 if self.in_prosecution_review {
@@ -1248,6 +1338,7 @@ impl CaseState {
                 }
                 self.in_prosecution_review = true;
                 self.procedure = Procedure::ProsecutionReview;
+                self.timeline.review_started_at = Some(at);
             }
             E::ReturnedForSupplementaryInvestigation { reason } => {
                 non_empty(reason, "reason")?;
@@ -1275,6 +1366,10 @@ impl CaseState {
                 }
                 self.supplementary_rounds += 1;
                 self.in_supplementary = true;
+                self.timeline.supplementary.push(Round {
+                    start: at,
+                    end: None,
+                });
             }
             E::ResubmittedAfterSupplementaryInvestigation => {
                 if !self.in_supplementary {
@@ -1285,6 +1380,22 @@ impl CaseState {
                     ));
                 }
                 self.in_supplementary = false;
+                if let Some(r) = self.timeline.supplementary.last_mut() {
+                    r.end = Some(at);
+                }
+                let (id, note) = if self.kind == CaseKind::Criminal {
+                    ("supplementary_investigation_returned_to_court", "补充侦查完毕移送法院")
+                } else {
+                    (
+                        "supplementary_investigation_returned_to_procuratorate",
+                        "补充侦查完毕重新移送审查起诉",
+                    )
+                };
+                self.timeline.restarts.push(Restart {
+                    id: id.into(),
+                    at,
+                    note: note.into(),
+                });
             }
             E::Indicted | E::NotProsecuted { .. } => {
                 if !self.in_prosecution_review {
@@ -1355,6 +1466,18 @@ impl CaseState {
         }
         self.pending_arrest_request = None;
         Ok(())
+    }
+
+    fn end_pause(&mut self, kind: ExcludedKind, at: DateTime<Utc>) {
+        if let Some(p) = self
+            .timeline
+            .pauses
+            .iter_mut()
+            .rev()
+            .find(|p| p.kind == kind && p.end.is_none())
+        {
+            p.end = Some(at);
+        }
     }
 
     fn close(&mut self, at: DateTime<Utc>, d: Disposition) {

@@ -559,6 +559,10 @@ impl Gen<'_> {
             parties,
             confidentiality: conf,
             summary_procedure: false,
+            fast_track: false,
+            small_claims: false,
+            in_custody: false,
+            foreign_related: false,
             claim_amount_yuan: None,
             origin_case_number: None,
         }

@@ -29,6 +29,10 @@ fn filing() -> Filing {
         }],
         confidentiality: None,
         summary_procedure: true,
+        fast_track: false,
+        small_claims: false,
+        in_custody: false,
+        foreign_related: false,
         claim_amount_yuan: Some(50_000),
         origin_case_number: None,
     }
