@@ -118,7 +118,7 @@ struct Pending {
 }
 
 #[derive(Clone)]
-enum Val {
+pub(crate) enum Val {
     S(String),
     OS(Option<String>),
     I(i64),
@@ -152,7 +152,7 @@ fn json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn bind_all<'q>(
+pub(crate) fn bind_all<'q>(
     mut q: Query<'q, Any, AnyArguments>,
     vals: Vec<Val>,
 ) -> Query<'q, Any, AnyArguments> {
@@ -354,6 +354,9 @@ struct Chunk<'a> {
     cases: HashMap<String, Work>,
     pending: Vec<Pending>,
     backend: Backend,
+    clockwork: &'a crate::clocks::Clockwork,
+    /// Cases created in this chunk (their rows are inserted at flush).
+    created: HashSet<String>,
 }
 
 const CASE_LOAD: &str =
@@ -458,6 +461,7 @@ impl Chunk<'_> {
                     Err(e) => return Ok(Err(e)),
                 };
             self.push_event(r.case_number.clone(), rec, at)?;
+            self.created.insert(r.case_number.clone());
             self.cases.insert(
                 r.case_number.clone(),
                 Work {
@@ -587,80 +591,7 @@ impl Chunk<'_> {
         rows: Vec<Vec<Val>>,
         returning: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>> {
-        let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-        let ret = if returning.is_empty() {
-            String::new()
-        } else {
-            format!(" RETURNING {returning}")
-        };
-        let mut out = vec![];
-        match self.backend {
-            Backend::Sqlite => {
-                let per = (30_000 / cols.len()).max(1);
-                for part in rows.chunks(per) {
-                    let one = format!("({})", bulk_placeholders(self.backend, 1, cols.len()));
-                    let sql = format!(
-                        "INSERT INTO {table} ({names}) VALUES {}{ret}",
-                        vec![one; part.len()].join(", ")
-                    );
-                    let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
-                    out.extend(
-                        bind_all(sqlx::query(audited(sql)), vals)
-                            .fetch_all(&mut *self.tx)
-                            .await?,
-                    );
-                }
-            }
-            Backend::Postgres => {
-                let defs = cols
-                    .iter()
-                    .map(|(n, t)| format!("{n} {t}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
-                     WITH ORDINALITY AS x({names}, ord) ORDER BY ord{ret}"
-                );
-                // The connection plans every statement for its parameters (lookups must never keep
-                // a plan made while a table was empty), but a custom plan would fold this
-                // multi-megabyte JSON parameter into the plan and parse it twice: plan generically
-                // for the bulk insert only.
-                sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-                    .execute(&mut *self.tx)
-                    .await?;
-                for part in rows.chunks(5_000) {
-                    let mut json = String::with_capacity(part.len() * 256);
-                    json.push('[');
-                    for (i, r) in part.iter().enumerate() {
-                        if i > 0 {
-                            json.push(',');
-                        }
-                        json.push('{');
-                        for (j, ((name, _), v)) in cols.iter().zip(r).enumerate() {
-                            if j > 0 {
-                                json.push(',');
-                            }
-                            json.push('"');
-                            json.push_str(name);
-                            json.push_str("\":");
-                            v.write_json(&mut json);
-                        }
-                        json.push('}');
-                    }
-                    json.push(']');
-                    out.extend(
-                        sqlx::query(audited(sql.clone()))
-                            .bind(json)
-                            .fetch_all(&mut *self.tx)
-                            .await?,
-                    );
-                }
-                sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
-        }
-        Ok(out)
+        bulk_insert(&mut self.tx, self.backend, table, cols, rows, returning).await
     }
 
     async fn flush(&mut self) -> Result<()> {
@@ -681,6 +612,14 @@ impl Chunk<'_> {
                 }
             }
         }
+        // Cases whose state changed in this chunk: their clocks are re-computed below.
+        let mut touched: Vec<String> = self
+            .cases
+            .values()
+            .filter(|w| w.dirty)
+            .map(|w| w.case_number.clone())
+            .collect();
+        touched.extend(self.created.drain());
         // Existing cases whose state changed.
         let dirty: Vec<String> = self
             .cases
@@ -710,6 +649,30 @@ impl Chunk<'_> {
                     .await?;
                 w.dirty = false;
             }
+        }
+        // Their clocks, in the same transaction (clock rows are a projection of the events).
+        if !touched.is_empty() {
+            let cw = self.clockwork;
+            let mut ids = Vec::with_capacity(touched.len());
+            let mut rows = vec![];
+            for n in &touched {
+                let Some(w) = self.cases.get(n) else {
+                    continue;
+                };
+                let Some(id) = w.id else {
+                    continue;
+                };
+                ids.push(id);
+                let owner = crate::clocks::Owner {
+                    id,
+                    region_path: &w.region_path,
+                    org_id: &w.org_id,
+                };
+                for c in cw.compute(&w.state, self.now) {
+                    rows.push(crate::clocks::clock_row(&owner, &c, self.now, &cw.policy)?);
+                }
+            }
+            crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows).await?;
         }
         // Events, in recorded order.
         let pending = std::mem::take(&mut self.pending);
@@ -860,6 +823,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<IngestReport> {
         let dir = self.org_directory().await?;
+        let clockwork = self.clockwork();
         let mut report = IngestReport::default();
         let tx = self.pool.begin().await?;
         let mut c = Chunk {
@@ -870,6 +834,8 @@ impl Store {
             cases: HashMap::new(),
             pending: vec![],
             backend: self.backend,
+            clockwork: &clockwork,
+            created: HashSet::new(),
         };
         // Each record's case number in stored form, parsed once per record.
         let normalized: Vec<String> = chunk
@@ -934,6 +900,91 @@ impl Store {
         report.timings.commit += t.elapsed();
         Ok(report)
     }
+}
+
+/// Inserts rows in bulk: multi-row VALUES on SQLite, one JSON parameter on PostgreSQL.
+pub(crate) async fn bulk_insert(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+    rows: Vec<Vec<Val>>,
+    returning: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let ret = if returning.is_empty() {
+        String::new()
+    } else {
+        format!(" RETURNING {returning}")
+    };
+    let mut out = vec![];
+    match backend {
+        Backend::Sqlite => {
+            let per = (30_000 / cols.len()).max(1);
+            for part in rows.chunks(per) {
+                let one = format!("({})", bulk_placeholders(backend, 1, cols.len()));
+                let sql = format!(
+                    "INSERT INTO {table} ({names}) VALUES {}{ret}",
+                    vec![one; part.len()].join(", ")
+                );
+                let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
+                out.extend(
+                    bind_all(sqlx::query(audited(sql)), vals)
+                        .fetch_all(&mut *conn)
+                        .await?,
+                );
+            }
+        }
+        Backend::Postgres => {
+            let defs = cols
+                .iter()
+                .map(|(n, t)| format!("{n} {t}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
+                 WITH ORDINALITY AS x({names}, ord) ORDER BY ord{ret}"
+            );
+            // The connection plans every statement for its parameters (lookups must never keep
+            // a plan made while a table was empty), but a custom plan would fold this
+            // multi-megabyte JSON parameter into the plan and parse it twice: plan generically
+            // for the bulk insert only.
+            sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+                .execute(&mut *conn)
+                .await?;
+            for part in rows.chunks(5_000) {
+                let mut json = String::with_capacity(part.len() * 256);
+                json.push('[');
+                for (i, r) in part.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    json.push('{');
+                    for (j, ((name, _), v)) in cols.iter().zip(r).enumerate() {
+                        if j > 0 {
+                            json.push(',');
+                        }
+                        json.push('"');
+                        json.push_str(name);
+                        json.push_str("\":");
+                        v.write_json(&mut json);
+                    }
+                    json.push('}');
+                }
+                json.push(']');
+                out.extend(
+                    sqlx::query(audited(sql.clone()))
+                        .bind(json)
+                        .fetch_all(&mut *conn)
+                        .await?,
+                );
+            }
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! second precision, so they sort), TEXT JSON, BIGINT ids and flags. Two migration directories.
 
 pub mod case;
+pub mod clocks;
 pub mod ingest;
 pub mod org;
 pub mod testing;
@@ -60,6 +61,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     orgs: Arc<RwLock<Option<Arc<org::Directory>>>>,
+    clockwork: Arc<RwLock<Arc<clocks::Clockwork>>>,
 }
 
 struct Migration {
@@ -69,12 +71,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "clocks",
+        sqlite: include_str!("../migrations/sqlite/0002_clocks.sql"),
+        postgres: include_str!("../migrations/postgres/0002_clocks.sql"),
+    },
+];
 
 /// Formats an instant the way every table stores it.
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -141,6 +151,7 @@ impl Store {
             pool,
             backend,
             orgs: Arc::new(RwLock::new(None)),
+            clockwork: Arc::new(RwLock::new(Arc::new(clocks::Clockwork::shipped()))),
         })
     }
 

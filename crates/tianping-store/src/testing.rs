@@ -28,6 +28,8 @@ fn unique(prefix: &str) -> String {
 pub struct TestDb {
     pub store: Store,
     pub label: &'static str,
+    /// The database URL, to open a second connection pool (a second process's view).
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -40,11 +42,12 @@ impl TestDb {
     pub async fn sqlite() -> Result<TestDb> {
         let dir = std::env::temp_dir().join(unique("tianping_test"));
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let store =
-            Store::connect(&format!("sqlite://{}", dir.join("tianping.db").display())).await?;
+        let url = format!("sqlite://{}", dir.join("tianping.db").display());
+        let store = Store::connect(&url).await?;
         store.migrate().await?;
         Ok(TestDb {
             store,
+            url,
             label: "sqlite",
             cleanup: Cleanup::File(dir),
         })
@@ -74,6 +77,7 @@ impl TestDb {
         store.migrate().await?;
         Ok(Some(TestDb {
             store,
+            url,
             label: "postgres",
             cleanup: Cleanup::Postgres { admin_url, name },
         }))
