@@ -107,7 +107,8 @@ pub fn is_weekend(d: NaiveDate) -> bool {
 impl Calendar {
     /// Parses a calendar file in the format of `rules/calendar/cn-holidays.toml`.
     pub fn parse(text: &str) -> Result<Calendar, CalendarError> {
-        let dto: FileDto = toml::from_str(text).map_err(|e| CalendarError::Syntax(e.to_string()))?;
+        let dto: FileDto =
+            toml::from_str(text).map_err(|e| CalendarError::Syntax(e.to_string()))?;
         let mut cal = Calendar {
             source: dto.source,
             years: BTreeMap::new(),
@@ -121,7 +122,8 @@ impl Calendar {
     /// Parses one or more `[[year]]` tables (a new year's arrangement) and merges them in,
     /// replacing years already present. Returns the years imported.
     pub fn import(&mut self, text: &str) -> Result<Vec<i32>, CalendarError> {
-        let dto: FileDto = toml::from_str(text).map_err(|e| CalendarError::Syntax(e.to_string()))?;
+        let dto: FileDto =
+            toml::from_str(text).map_err(|e| CalendarError::Syntax(e.to_string()))?;
         let mut staged = self.clone();
         let mut years = vec![];
         for y in dto.year {
@@ -330,8 +332,10 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("2028-01-05"), "{err}");
         assert_eq!(c, before, "a refused import changes nothing");
-        let err = Calendar::parse("[[year]]\nyear = 2030\nrest = [ { date = 2031-01-01, holiday = \"元旦\" } ]\n")
-            .unwrap_err();
+        let err = Calendar::parse(
+            "[[year]]\nyear = 2030\nrest = [ { date = 2031-01-01, holiday = \"元旦\" } ]\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("outside its year"), "{err}");
     }
 

@@ -400,9 +400,9 @@ impl Engine<'_> {
             };
             out.push(self.day_clock(ClockKey::InvestigationCustody, rule, s, span, now));
         }
-        let review_start = t.review_started_at.or(
-            (s.procedure == crate::case_type::Procedure::ProsecutionReview).then_some(s.filed_at),
-        );
+        let review_start = t.review_started_at.or((s.procedure
+            == crate::case_type::Procedure::ProsecutionReview)
+            .then_some(s.filed_at));
         if let (Some(at), Some(rule)) = (review_start, choose(ClockKey::ProsecutionReview)) {
             let mut span = Span {
                 start: at,
@@ -456,7 +456,10 @@ impl Engine<'_> {
     }
 
     fn no_rule(&self, s: &CaseState, filed: DateTime<Utc>) -> Clock {
-        let code = s.type_code.clone().unwrap_or_else(|| "（无类型代字）".into());
+        let code = s
+            .type_code
+            .clone()
+            .unwrap_or_else(|| "（无类型代字）".into());
         Clock {
             key: ClockKey::Trial,
             rule: None,
@@ -541,7 +544,7 @@ impl Engine<'_> {
     ) -> Clock {
         let mut c = self.head(key, rule, start);
         c.custody = true;
-        let base = rule.base.map_or(0, |p| hours(p));
+        let base = rule.base.map_or(0, hours);
         let mut total = base;
         c.why.push(why(
             "起算",
@@ -592,7 +595,9 @@ impl Engine<'_> {
         c.custody = key.is_custody() || (rule.custody_release_on_expiry && custody_now);
         let start_date = local_date(span.start);
         let until = span.stop.unwrap_or(now);
-        c.gross_days = (local_date(until) - local_date(s.filed_at)).num_days().max(0);
+        c.gross_days = (local_date(until) - local_date(s.filed_at))
+            .num_days()
+            .max(0);
         if rule.no_limit {
             c.status = ClockStatus::NoLimit;
             c.why.push(why(
@@ -608,11 +613,7 @@ impl Engine<'_> {
             c.findings.push("规则缺少法定期限".into());
             return c;
         };
-        let mut start_text = format!(
-            "{} {}，自次日起算",
-            span.start_label,
-            fmt_day(start_date)
-        );
+        let mut start_text = format!("{} {}，自次日起算", span.start_label, fmt_day(start_date));
         if let Some(ev) = &rule.start_event
             && key == ClockKey::Trial
             && !matches!(ev.as_str(), "filing" | "acceptance")
@@ -826,7 +827,10 @@ impl Engine<'_> {
                         fmt_day(nominal - Duration::days(apply)),
                         step.by.zh(),
                         step.decide_before_days
-                            .map(|d| format!("，并于 {} 前作出决定", fmt_day(nominal - Duration::days(d as i64))))
+                            .map(|d| format!(
+                                "，并于 {} 前作出决定",
+                                fmt_day(nominal - Duration::days(d as i64))
+                            ))
                             .unwrap_or_default()
                     ),
                     step.note.as_deref().or(Some(rule.citation.as_str())),
@@ -899,7 +903,10 @@ impl Engine<'_> {
                 format!("{reason}，届满日 {}", fmt_day(nominal)),
                 Some("刑事诉讼法第一百零五条第四款"),
             ));
-            if !self.calendar.covers(nominal.format("%Y").to_string().parse().unwrap_or(0)) {
+            if !self
+                .calendar
+                .covers(nominal.format("%Y").to_string().parse().unwrap_or(0))
+            {
                 // No roll-over, so no rest day is consulted: the date is not provisional.
             }
             nominal
@@ -951,7 +958,11 @@ impl Engine<'_> {
             let from = p.start.max(start);
             let (a, b) = (local_date(from), local_date(end));
             let label = p.kind.zh();
-            let open = if p.end.is_none() { "（尚未结束，计至今日）" } else { "" };
+            let open = if p.end.is_none() {
+                "（尚未结束，计至今日）"
+            } else {
+                ""
+            };
             if !rule.excluded.contains(&p.kind) {
                 c.why.push(why(
                     "不予扣除",
@@ -1105,7 +1116,8 @@ fn hours(p: Period) -> u32 {
 }
 
 fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
-    d.checked_add_signed(Duration::days(n)).unwrap_or(NaiveDate::MAX)
+    d.checked_add_signed(Duration::days(n))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Sets the status from the stop instant (or `now`) against the deadline.
@@ -1256,7 +1268,10 @@ pub fn assess(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Vec<Alert> {
         }
         return out;
     }
-    if !matches!(c.status, ClockStatus::Running | ClockStatus::Overdue | ClockStatus::Paused) {
+    if !matches!(
+        c.status,
+        ClockStatus::Running | ClockStatus::Overdue | ClockStatus::Paused
+    ) {
         return out;
     }
     let (Some(deadline), Some(nominal)) = (c.deadline, c.nominal_due) else {
@@ -1301,11 +1316,7 @@ pub fn assess(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Vec<Alert> {
         });
     }
     if left > 0
-        && let Some(n) = p
-            .days_before
-            .iter()
-            .filter(|n| left <= **n as i64)
-            .min()
+        && let Some(n) = p.days_before.iter().filter(|n| left <= **n as i64).min()
     {
         out.push(Alert {
             category: Category::Nearing,

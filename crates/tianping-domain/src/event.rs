@@ -5,8 +5,8 @@
 //! `retraction` withdraws the named event. Every refusal names the field and the reason.
 
 use crate::case::{CaseStatus, Confidentiality, Party};
-use crate::clock::{ExtensionGrant, Pause, Restart, Round, Timeline};
 use crate::case_type::{CaseKind, Procedure};
+use crate::clock::{ExtensionGrant, Pause, Restart, Round, Timeline};
 use crate::org::Role;
 use chrono::{DateTime, FixedOffset, Months, Utc};
 use serde::{Deserialize, Serialize};
@@ -1157,7 +1157,11 @@ impl CaseState {
                     self.timeline.restarts.push(Restart {
                         id: "criminal_procedure_conversion".into(),
                         at,
-                        note: format!("程序转换（{}→{}）决定", procedure_zh(from), procedure_zh(to)),
+                        note: format!(
+                            "程序转换（{}→{}）决定",
+                            procedure_zh(from),
+                            procedure_zh(to)
+                        ),
                     });
                 }
             }
@@ -1384,7 +1388,10 @@ impl CaseState {
                     r.end = Some(at);
                 }
                 let (id, note) = if self.kind == CaseKind::Criminal {
-                    ("supplementary_investigation_returned_to_court", "补充侦查完毕移送法院")
+                    (
+                        "supplementary_investigation_returned_to_court",
+                        "补充侦查完毕移送法院",
+                    )
                 } else {
                     (
                         "supplementary_investigation_returned_to_procuratorate",

@@ -59,7 +59,9 @@ pub enum Reckoning {
 impl Reckoning {
     pub fn zh(self) -> &'static str {
         match self {
-            Reckoning::Civil => "民事/行政月份计算（对应日，无对应日则为月末；民事诉讼法第八十五条）",
+            Reckoning::Civil => {
+                "民事/行政月份计算（对应日，无对应日则为月末；民事诉讼法第八十五条）"
+            }
             Reckoning::Criminal => {
                 "刑事月份计算（自本月某日至下月同日；月末起算则至月末；刑诉解释第二百零二条）"
             }
@@ -118,7 +120,11 @@ mod tests {
     fn worked_examples_of_rules_section_3() {
         // §3.1: SPC example, 二审立案 2014-05-28 + 3 months → 2014-08-28.
         assert_eq!(
-            end_date(d("2014-05-28"), Period::new(3, Unit::Month), Reckoning::Civil),
+            end_date(
+                d("2014-05-28"),
+                Period::new(3, Unit::Month),
+                Reckoning::Civil
+            ),
             d("2014-08-28")
         );
         // §3.1: start 2024-02-29 + 1 month: criminal 2024-03-31, civil 2024-03-29.
@@ -126,7 +132,10 @@ mod tests {
             add_months(d("2024-02-29"), 1, Reckoning::Criminal),
             d("2024-03-31")
         );
-        assert_eq!(add_months(d("2024-02-29"), 1, Reckoning::Civil), d("2024-03-29"));
+        assert_eq!(
+            add_months(d("2024-02-29"), 1, Reckoning::Civil),
+            d("2024-03-29")
+        );
         // §3.5: 受理 2024-07-31 + 2 months → 2024-09-30 (last day of the month).
         assert_eq!(
             add_months(d("2024-07-31"), 2, Reckoning::Criminal),
@@ -138,22 +147,36 @@ mod tests {
             d("2024-10-31")
         );
         // Civil: a missing day falls back to the month's last day.
-        assert_eq!(add_months(d("2023-08-31"), 6, Reckoning::Civil), d("2024-02-29"));
+        assert_eq!(
+            add_months(d("2023-08-31"), 6, Reckoning::Civil),
+            d("2024-02-29")
+        );
         // A criminal start on 2024-04-30 (last day) + 1 month → 2024-05-31; civil → 2024-05-30.
         assert_eq!(
             add_months(d("2024-04-30"), 1, Reckoning::Criminal),
             d("2024-05-31")
         );
-        assert_eq!(add_months(d("2024-04-30"), 1, Reckoning::Civil), d("2024-05-30"));
+        assert_eq!(
+            add_months(d("2024-04-30"), 1, Reckoning::Civil),
+            d("2024-05-30")
+        );
         // §3.5: 拘留 2025-05-01, 3 days → 2025-05-04; 7 days → 05-08; 30 days → 05-31.
         for (n, want) in [(3, "2025-05-04"), (7, "2025-05-08"), (30, "2025-05-31")] {
             assert_eq!(
-                end_date(d("2025-05-01"), Period::new(n, Unit::Day), Reckoning::Criminal),
+                end_date(
+                    d("2025-05-01"),
+                    Period::new(n, Unit::Day),
+                    Reckoning::Criminal
+                ),
                 d(want)
             );
         }
         assert_eq!(
-            end_date(d("2024-02-29"), Period::new(1, Unit::Year), Reckoning::Civil),
+            end_date(
+                d("2024-02-29"),
+                Period::new(1, Unit::Year),
+                Reckoning::Civil
+            ),
             d("2025-02-28")
         );
     }

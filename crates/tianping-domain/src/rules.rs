@@ -54,7 +54,9 @@ pub enum Rollover {
 }
 
 /// The clocks a case can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockKey {
     Trial,
@@ -455,11 +457,20 @@ fn period(p: &Option<PeriodDto>) -> Option<Period> {
     p.as_ref().map(|p| Period::new(p.amount, p.unit))
 }
 
-fn date(rule: &str, name: &'static str, v: &Option<String>) -> Result<Option<NaiveDate>, RuleError> {
+fn date(
+    rule: &str,
+    name: &'static str,
+    v: &Option<String>,
+) -> Result<Option<NaiveDate>, RuleError> {
     v.as_deref()
         .map(|s| {
-            s.parse::<NaiveDate>()
-                .map_err(|_| field(rule, name, format!("`{s}` is not a date such as 2026-01-01")))
+            s.parse::<NaiveDate>().map_err(|_| {
+                field(
+                    rule,
+                    name,
+                    format!("`{s}` is not a date such as 2026-01-01"),
+                )
+            })
         })
         .transpose()
 }
@@ -479,8 +490,9 @@ impl RuleSet {
         let dto: FileDto = toml::from_str(text).map_err(|e| RuleError::Syntax(e.to_string()))?;
         let mut excluded_kinds = BTreeMap::new();
         for k in dto.excluded_kind {
-            let kind = excluded_kind(&k.id)
-                .ok_or_else(|| field(&k.id, "id", "unknown excluded-period kind (RULES.md §2.1)"))?;
+            let kind = excluded_kind(&k.id).ok_or_else(|| {
+                field(&k.id, "id", "unknown excluded-period kind (RULES.md §2.1)")
+            })?;
             excluded_kinds.insert(
                 k.id.clone(),
                 ExcludedKindDef {
@@ -515,7 +527,11 @@ impl RuleSet {
                 return Err(field(id, "version", "must be ≥ 1"));
             }
             if !seen.insert((r.id.clone(), version)) {
-                return Err(field(id, "id", format!("id and version {version} appear twice")));
+                return Err(field(
+                    id,
+                    "id",
+                    format!("id and version {version} appear twice"),
+                ));
             }
             if r.name_zh.trim().is_empty() {
                 return Err(field(id, "name_zh", "must not be empty"));
@@ -547,7 +563,11 @@ impl RuleSet {
                     return Err(field(id, "inherits", format!("names no rule: `{target}`")));
                 };
                 if parent.inherits.is_some() {
-                    return Err(field(id, "inherits", "inherits from a rule that itself inherits"));
+                    return Err(field(
+                        id,
+                        "inherits",
+                        "inherits from a rule that itself inherits",
+                    ));
                 }
                 inherits_from = Some(target.to_string());
                 if base.is_none() {
@@ -640,13 +660,25 @@ impl RuleSet {
                 }
             }
             if r.clock == Some(ClockKey::LongPending) {
-                return Err(field(id, "clock", "long_pending is driven by [[long_pending]] tiers"));
+                return Err(field(
+                    id,
+                    "clock",
+                    "long_pending is driven by [[long_pending]] tiers",
+                ));
             }
             if r.clock == Some(ClockKey::Trial) && r.type_codes.is_empty() {
-                return Err(field(id, "type_codes", "a trial clock rule needs its 类型代字"));
+                return Err(field(
+                    id,
+                    "type_codes",
+                    "a trial clock rule needs its 类型代字",
+                ));
             }
             if r.clock.is_some() && r.clock != Some(ClockKey::Trial) && r.case_kinds.is_empty() {
-                return Err(field(id, "case_kinds", "a non-trial clock rule needs case_kinds"));
+                return Err(field(
+                    id,
+                    "case_kinds",
+                    "a non-trial clock rule needs case_kinds",
+                ));
             }
             let effective_from = date(id, "effective_from", &r.effective_from)?;
             let effective_to = date(id, "effective_to", &r.effective_to)?;
@@ -709,7 +741,10 @@ impl RuleSet {
                     return Err(field(
                         &a.id,
                         "effective_from",
-                        format!("versions {} and {} are in force on the same days", a.version, b.version),
+                        format!(
+                            "versions {} and {} are in force on the same days",
+                            a.version, b.version
+                        ),
                     ));
                 }
             }
@@ -800,10 +835,13 @@ mod tests {
         }
         let none = |_: Flag| false;
         let on: NaiveDate = "2025-06-01".parse().unwrap();
-        for code in ["民初", "民终", "刑初", "刑终", "行初", "行终", "执", "执恢", "执异", "执复"] {
+        for code in [
+            "民初", "民终", "刑初", "刑终", "行初", "行终", "执", "执恢", "执异", "执复",
+        ] {
             let kind = case_type::lookup(code).unwrap().kind;
             assert!(
-                rs.choose(ClockKey::Trial, kind, Some(code), &none, on).is_some(),
+                rs.choose(ClockKey::Trial, kind, Some(code), &none, on)
+                    .is_some(),
                 "no default rule for {code}"
             );
         }
@@ -829,11 +867,18 @@ mod tests {
             1,
         );
         let err = RuleSet::parse(&bad).unwrap_err().to_string();
-        assert!(err.contains("civ.first.ordinary") && err.contains("public_notise"), "{err}");
+        assert!(
+            err.contains("civ.first.ordinary") && err.contains("public_notise"),
+            "{err}"
+        );
         let bad = LIMITS_TOML.replacen("type_codes = [\"民初\"]", "type_codes = [\"民X\"]", 1);
         let err = RuleSet::parse(&bad).unwrap_err().to_string();
         assert!(err.contains("type_codes") && err.contains("民X"), "{err}");
-        let bad = LIMITS_TOML.replacen("holiday_rollover = \"yes\"", "holiday_rollover = \"maybe\"", 1);
+        let bad = LIMITS_TOML.replacen(
+            "holiday_rollover = \"yes\"",
+            "holiday_rollover = \"maybe\"",
+            1,
+        );
         assert!(RuleSet::parse(&bad).is_err());
         let bad = format!("{LIMITS_TOML}\n[[rule]]\nid = \"x\"\nname_zh = \"x\"\nfoo = 1\n");
         let err = RuleSet::parse(&bad).unwrap_err().to_string();
@@ -843,7 +888,9 @@ mod tests {
     #[test]
     fn versions_select_by_date_and_may_not_overlap() {
         let extra = "\n[[rule]]\nid = \"civ.first.ordinary\"\nversion = 2\nname_zh = \"民事一审普通程序审限\"\nclock = \"trial\"\ncase_kind = \"civil\"\nprocedure = \"p\"\nstage = \"trial\"\ntype_codes = [\"民初\"]\nstart_event = \"filing\"\nbase = { amount = 5, unit = \"month\" }\nextensions = []\nexcluded_period_kinds = []\nrestart_events = []\nholiday_rollover = \"yes\"\ncitation = \"test\"\nverified = false\neffective_from = \"2030-01-01\"\n";
-        let err = RuleSet::parse(&format!("{LIMITS_TOML}{extra}")).unwrap_err().to_string();
+        let err = RuleSet::parse(&format!("{LIMITS_TOML}{extra}"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("in force on the same days"), "{err}");
         let v1_end = LIMITS_TOML.replacen(
             "id = \"civ.first.ordinary\"\n",
@@ -853,9 +900,15 @@ mod tests {
         let rs = RuleSet::parse(&format!("{v1_end}{extra}")).unwrap();
         let none = |_: Flag| false;
         let pick = |d: &str| {
-            rs.choose(ClockKey::Trial, CaseKind::Civil, Some("民初"), &none, d.parse().unwrap())
-                .unwrap()
-                .tag()
+            rs.choose(
+                ClockKey::Trial,
+                CaseKind::Civil,
+                Some("民初"),
+                &none,
+                d.parse().unwrap(),
+            )
+            .unwrap()
+            .tag()
         };
         assert_eq!(pick("2029-12-31"), "civ.first.ordinary@1");
         assert_eq!(pick("2030-01-01"), "civ.first.ordinary@2");

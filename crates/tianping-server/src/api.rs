@@ -28,6 +28,14 @@ pub fn routes() -> Router<AppState> {
         .route("/events", post(post_event))
         .route("/events/batch", post(post_batch))
         .route("/case-numbers/parse", get(parse_case_number))
+        .route("/cases/{id}/clocks", get(crate::clocks::api_case_clocks))
+        .route("/cases/{id}/letters", post(crate::clocks::api_issue_letter))
+        .route("/warnings", get(crate::clocks::api_board))
+        .route("/warnings/{id}/ack", post(crate::clocks::api_ack))
+        .route("/clock-changes", get(crate::clocks::api_changes))
+        .route("/clocks/self-check", get(crate::clocks::api_self_check))
+        .route("/rules", get(crate::clocks::api_rules))
+        .route("/me/notifications", post(crate::clocks::api_prefs))
 }
 
 /// Where the session's user may read cases, or `None` if their role reads no cases.
@@ -170,7 +178,7 @@ pub fn build_filter(
     (f, errs)
 }
 
-fn check_csrf(headers: &HeaderMap, s: &Session) -> Result<(), ApiError> {
+pub fn check_csrf(headers: &HeaderMap, s: &Session) -> Result<(), ApiError> {
     let given = headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())

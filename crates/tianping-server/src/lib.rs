@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clocks;
 pub mod error;
 pub mod pages;
 pub mod view;
@@ -164,6 +165,15 @@ pub fn router(state: AppState) -> Router {
         .route("/cases", get(pages::case_list))
         .route("/cases/{id}", get(pages::case_page))
         .route("/admin/users", get(pages::user_list))
+        .route("/warnings", get(clocks::board_page))
+        .route("/warnings/export.xlsx", get(clocks::board_export))
+        .route("/warnings/{id}/ack", post(clocks::ack_submit))
+        .route("/cases/{id}/letters", post(clocks::letter_submit))
+        .route("/letters/{id}", get(clocks::letter_page))
+        .route("/clock-changes", get(clocks::changes_page))
+        .route("/clock-changes/ack", post(clocks::changes_ack))
+        .route("/mailbox", get(clocks::mailbox_page))
+        .route("/mailbox/preferences", post(clocks::prefs_submit))
         .nest("/api/v1", api::routes())
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))

@@ -30,13 +30,23 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(s: &Session, active: &str) -> Layout {
+    pub fn new(s: &Session, active: &str) -> Layout {
         let mut nav = vec![];
         if s.user.role.reads_cases() {
             nav.push(NavItem {
                 href: "/cases",
                 label: "案件",
                 active: active == "/cases",
+            });
+            nav.push(NavItem {
+                href: "/warnings",
+                label: "期限预警",
+                active: active == "/warnings",
+            });
+            nav.push(NavItem {
+                href: "/clock-changes",
+                label: "期限变动",
+                active: active == "/clock-changes",
             });
         }
         if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
@@ -46,6 +56,11 @@ impl Layout {
                 active: active == "/admin/users",
             });
         }
+        nav.push(NavItem {
+            href: "/mailbox",
+            label: "提醒邮件",
+            active: active == "/mailbox",
+        });
         nav.push(NavItem {
             href: "/home",
             label: "我的账户",
@@ -61,7 +76,7 @@ impl Layout {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -102,7 +117,7 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-fn redirect(to: &str) -> Response {
+pub fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
@@ -270,7 +285,13 @@ pub async fn home(PageUser(s): PageUser) -> Response {
     let mut capabilities = vec![];
     if s.user.role.reads_cases() {
         capabilities.push("查阅权限范围内的案件及其程序事件时间线");
+        capabilities.push("查看每件案件的法定期限（审限、羁押期限、办案期限）及其计算依据");
+        capabilities.push("查看期限预警看板，确认预警，导出 Excel");
     }
+    if matches!(s.user.role, Role::CaseOffice | Role::President) {
+        capabilities.push("对预警案件制发提示函、督办函、警示函；确认规则变更引起的期限变动");
+    }
+    capabilities.push("设置提醒邮箱和提醒频率，查看系统发送的提醒邮件");
     if s.user.role.records_events() {
         capabilities.push("通过接口或批量导入记录程序事件");
     }
@@ -411,6 +432,9 @@ pub async fn case_list(
 struct CasePage {
     layout: Layout,
     d: CaseDetail,
+    clocks: Vec<crate::clocks::ClockView>,
+    letters: Vec<tianping_store::clocks::Letter>,
+    can_letter: bool,
 }
 
 pub async fn case_page(
@@ -421,13 +445,26 @@ pub async fn case_page(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
     };
-    match readable_case(&st, &s, id).await {
-        Ok(d) => render(&CasePage {
-            layout: Layout::new(&s, "/cases"),
-            d,
-        }),
-        Err(e) => api_error_page(e),
-    }
+    let d = match readable_case(&st, &s, id).await {
+        Ok(d) => d,
+        Err(e) => return api_error_page(e),
+    };
+    let clocks = match crate::clocks::case_clocks(&st, id).await {
+        Ok(c) => c,
+        Err(e) => return api_error_page(e),
+    };
+    let letters = match st.store.letters_of_case(id).await {
+        Ok(l) => l,
+        Err(e) => return api_error_page(e.into()),
+    };
+    render(&CasePage {
+        layout: Layout::new(&s, "/cases"),
+        d,
+        clocks,
+        letters,
+        can_letter: matches!(s.user.role, Role::CaseOffice | Role::President)
+            && s.org.kind == tianping_domain::AgencyKind::Court,
+    })
 }
 
 pub struct UserLine {

@@ -20,8 +20,7 @@ use std::collections::HashMap;
 use tianping_domain::calendar::Calendar;
 use tianping_domain::case::Confidentiality;
 use tianping_domain::clock::{
-    Category, Clock, Engine, WarnPolicy, assess, local_date, local_midnight,
-    next_fire,
+    Category, Clock, Engine, WarnPolicy, assess, local_date, local_midnight, next_fire,
 };
 use tianping_domain::rules::{ClockKey, RuleSet};
 use tianping_domain::{CaseState, Role};
@@ -108,8 +107,15 @@ pub(crate) struct Owner<'a> {
     pub org_id: &'a str,
 }
 
-pub(crate) fn clock_row(o: &Owner, c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Result<Vec<Val>> {
-    let category = assess(c, now, p).first().map(|a| a.category.as_str().to_string());
+pub(crate) fn clock_row(
+    o: &Owner,
+    c: &Clock,
+    now: DateTime<Utc>,
+    p: &WarnPolicy,
+) -> Result<Vec<Val>> {
+    let category = assess(c, now, p)
+        .first()
+        .map(|a| a.category.as_str().to_string());
     Ok(vec![
         Val::I(o.id),
         Val::S(c.key.as_str().into()),
@@ -158,9 +164,13 @@ pub struct BoardRow {
     pub case_id: i64,
     pub case_number: String,
     pub title: String,
+    pub title_masked: String,
     pub confidentiality: Confidentiality,
     pub judge: Option<String>,
     pub org_id: String,
+    pub org_name: String,
+    pub agency_kind: String,
+    pub region_path: String,
     pub category: Category,
     pub clock: Clock,
     pub warning_id: Option<i64>,
@@ -344,11 +354,12 @@ impl Store {
         };
         let n = binds.len();
         let sql = format!(
-            "SELECT c.case_id, k.case_number, k.title_masked, k.confidentiality, k.judge, k.org_id, c.category, c.detail, \
+            "SELECT c.case_id, k.case_number, k.title, k.confidentiality, k.judge, k.org_id, c.category, c.detail, \
              (SELECT w.id FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
              (SELECT w.level FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
-             (SELECT w.acknowledged_at FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1) \
-             FROM clocks c JOIN cases k ON k.id = c.case_id WHERE {cond} ORDER BY {order} LIMIT ${} OFFSET ${}",
+             (SELECT w.acknowledged_at FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
+             k.title_masked, o.name, k.agency_kind, k.region_path \
+             FROM clocks c JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = k.org_id WHERE {cond} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
@@ -381,6 +392,10 @@ impl Store {
                 warning_id: r.try_get(8)?,
                 level: r.try_get::<Option<i64>, _>(9)?.unwrap_or(0),
                 acknowledged: r.try_get::<Option<String>, _>(10)?.is_some(),
+                title_masked: r.try_get(11)?,
+                org_name: r.try_get(12)?,
+                agency_kind: r.try_get(13)?,
+                region_path: r.try_get(14)?,
             });
         }
         Ok(out)
@@ -517,7 +532,11 @@ impl Store {
             let ctx = MailContext {
                 case_id,
                 number: &number,
-                title: if secret { "（案件标题已脱敏）" } else { &title },
+                title: if secret {
+                    "（案件标题已脱敏）"
+                } else {
+                    &title
+                },
                 clock: &clock,
                 category: alert.category,
                 level: 0,
@@ -643,11 +662,16 @@ impl Store {
             let conf: String = r.try_get(7)?;
             let title: String = r.try_get(6)?;
             let number: String = r.try_get(5)?;
-            let secret = Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
+            let secret =
+                Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
             let ctx = MailContext {
                 case_id: r.try_get(4)?,
                 number: &number,
-                title: if secret { "（案件标题已脱敏）" } else { &title },
+                title: if secret {
+                    "（案件标题已脱敏）"
+                } else {
+                    &title
+                },
                 clock: &clock,
                 category: Category::parse(&cat).unwrap_or(Category::Nearing),
                 level,
@@ -663,7 +687,12 @@ impl Store {
     }
 
     /// Acknowledges a warning (stops its escalation). Returns false if it does not exist.
-    pub async fn acknowledge(&self, warning_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn acknowledge(
+        &self,
+        warning_id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE warnings SET acknowledged_at = $1, acknowledged_by = $2, escalate_at = NULL WHERE id = $3 AND acknowledged_at IS NULL",
         )
@@ -745,7 +774,11 @@ impl Store {
                     "{}. {} {}｜{}｜{}｜届满日 {}｜/cases/{}\n",
                     i + 1,
                     number,
-                    if secret { "（已脱敏）" } else { title.as_str() },
+                    if secret {
+                        "（已脱敏）"
+                    } else {
+                        title.as_str()
+                    },
                     ClockKey::parse(&key).map_or("期限", |k| k.zh()),
                     Category::parse(&cat).map_or("预警", |c| c.zh()),
                     due.unwrap_or_else(|| "—".into()),
@@ -810,11 +843,13 @@ impl Store {
         let mut out = vec![];
         for r in rows {
             let m = mail_row(&r)?;
-            sqlx::query("UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2")
-                .bind(ts(now + Duration::minutes(10)))
-                .bind(m.id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2",
+            )
+            .bind(ts(now + Duration::minutes(10)))
+            .bind(m.id)
+            .execute(&mut *tx)
+            .await?;
             out.push(m);
         }
         tx.commit().await?;
@@ -831,7 +866,13 @@ impl Store {
     }
 
     /// Records a failed attempt; retries back off exponentially (1, 2, 4 … minutes, at most 6 h).
-    pub async fn mail_failed(&self, id: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn mail_failed(
+        &self,
+        id: i64,
+        attempts: i64,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let wait = Duration::minutes((1i64 << attempts.clamp(0, 9)).min(360));
         sqlx::query("UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3")
             .bind(error)
@@ -899,7 +940,11 @@ impl Store {
         let Some((_, _, mark)) = LETTER_KINDS.iter().find(|k| k.0 == kind) else {
             return Err(StoreError::Invalid(format!("unknown letter kind {kind:?}")));
         };
-        let year: i64 = local_date(now).format("%Y").to_string().parse().unwrap_or(0);
+        let year: i64 = local_date(now)
+            .format("%Y")
+            .to_string()
+            .parse()
+            .unwrap_or(0);
         let mut tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -1055,7 +1100,10 @@ impl Store {
                         q = q.bind(*id);
                     }
                     for r in q.fetch_all(&mut *tx).await? {
-                        old.insert((r.try_get(0)?, r.try_get(1)?), (r.try_get(2)?, r.try_get(3)?));
+                        old.insert(
+                            (r.try_get(0)?, r.try_get(1)?),
+                            (r.try_get(2)?, r.try_get(3)?),
+                        );
                     }
                 }
             }
@@ -1110,7 +1158,10 @@ impl Store {
 
     /// If the rules or calendar changed since the clocks were last computed, re-computes every open
     /// clock and records the moved due dates. Returns the report when it did.
-    pub async fn apply_clockwork_change(&self, now: DateTime<Utc>) -> Result<Option<RecomputeReport>> {
+    pub async fn apply_clockwork_change(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RecomputeReport>> {
         let cw = self.clockwork();
         let fp = cw.fingerprint();
         let stored = self.engine_state("clockwork_fingerprint").await?;
@@ -1162,7 +1213,12 @@ impl Store {
     }
 
     /// Acknowledges the moved due dates within a region prefix. Returns how many.
-    pub async fn acknowledge_changes(&self, region_prefix: &str, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
+    pub async fn acknowledge_changes(
+        &self,
+        region_prefix: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
         Ok(sqlx::query(
             "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4",
         )
@@ -1185,7 +1241,13 @@ impl Store {
             .collect()
     }
 
-    pub async fn store_calendar_year(&self, year: i32, toml: &str, by: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn store_calendar_year(
+        &self,
+        year: i32,
+        toml: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO calendar_years (year, toml, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (year) DO UPDATE SET toml = excluded.toml, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
@@ -1328,11 +1390,13 @@ async fn recipients(
             .await?
         }
         _ => {
-            sqlx::query("SELECT id, email, digest_cadence FROM users WHERE org_id = $1 AND role = $2")
-                .bind(org)
-                .bind(role.as_str())
-                .fetch_all(&mut **tx)
-                .await?
+            sqlx::query(
+                "SELECT id, email, digest_cadence FROM users WHERE org_id = $1 AND role = $2",
+            )
+            .bind(org)
+            .bind(role.as_str())
+            .fetch_all(&mut **tx)
+            .await?
         }
     };
     rows.iter()
@@ -1395,7 +1459,9 @@ impl MailContext<'_> {
             c.status.zh()
         );
         if c.custody {
-            body.push_str("注意：当事人在押，期限届满须依法释放或变更强制措施（刑事诉讼法第九十八条）。\n");
+            body.push_str(
+                "注意：当事人在押，期限届满须依法释放或变更强制措施（刑事诉讼法第九十八条）。\n",
+            );
         }
         body.push_str("\n计算依据：\n");
         for w in &c.why {

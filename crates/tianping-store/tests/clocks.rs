@@ -1,6 +1,8 @@
 //! Clock rows on both stores: computed at ingest, fired by the poller exactly once (also with two
 //! workers on one database), warnings, escalation, digests, the outbox, letters, rule changes.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, Utc};
 use tianping_domain::clock::Category;
 use tianping_domain::{Clearance, EventRecord, Role};
@@ -76,7 +78,11 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         load_fixture_orgs(s).await.unwrap();
         let (judge, _chief) = users(s).await;
         let r = s
-            .ingest(&records(CASES), &Actor::system("t"), bj("2025-08-02T10:00:00"))
+            .ingest(
+                &records(CASES),
+                &Actor::system("t"),
+                bj("2025-08-02T10:00:00"),
+            )
             .await
             .unwrap();
         assert!(r.rejected.is_empty(), "{:?}", r.rejected);
@@ -100,7 +106,11 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         let p = s.poll(now, 1000).await.unwrap();
         assert!(p.warnings >= 1, "{p:?}");
         let again = s.poll(now, 1000).await.unwrap();
-        assert_eq!(again.warnings, 0, "{}: polling twice adds nothing", db.label);
+        assert_eq!(
+            again.warnings, 0,
+            "{}: polling twice adds nothing",
+            db.label
+        );
         let board = s.board(&scope()).await.unwrap();
         let civil = board.iter().find(|b| b.case_id == case.id).unwrap();
         assert_eq!(civil.category, Category::Nearing);
@@ -119,19 +129,44 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         assert!(digests >= 2, "judge and chief: {digests}");
         assert_eq!(s.build_digests(bj("2025-08-12T09:30:00")).await.unwrap(), 0);
         let mails = s.mails(Some("judge@court.test"), 10).await.unwrap();
-        let digest = mails.iter().find(|m| m.subject.contains("期限提醒")).unwrap();
-        assert!(digest.body.contains("（2025）浙0102民初1号"), "{}", digest.body);
+        let digest = mails
+            .iter()
+            .find(|m| m.subject.contains("期限提醒"))
+            .unwrap();
+        assert!(
+            digest.body.contains("（2025）浙0102民初1号"),
+            "{}",
+            digest.body
+        );
 
         // Acknowledge and issue a 督办函: numbered per court and year, recorded on the case.
         let wid = civil.warning_id.unwrap();
         assert!(s.acknowledge(wid, judge, later).await.unwrap());
         assert!(!s.acknowledge(wid, judge, later).await.unwrap());
         let l1 = s
-            .issue_letter("supervision", case.id, Some(wid), "sc-court", "浙0102", judge, "请于届满前审结。", later)
+            .issue_letter(
+                "supervision",
+                case.id,
+                Some(wid),
+                "sc-court",
+                "浙0102",
+                judge,
+                "请于届满前审结。",
+                later,
+            )
             .await
             .unwrap();
         let l2 = s
-            .issue_letter("supervision", case.id, None, "sc-court", "浙0102", judge, "再次督办。", later)
+            .issue_letter(
+                "supervision",
+                case.id,
+                None,
+                "sc-court",
+                "浙0102",
+                judge,
+                "再次督办。",
+                later,
+            )
             .await
             .unwrap();
         assert_eq!(l1.number, "（2025）浙0102审管督字第1号");
@@ -143,7 +178,10 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         assert!(p.mails >= 1, "{p:?}");
         let urgent = s.mails(Some("judge@court.test"), 10).await.unwrap();
         assert!(
-            urgent.iter().any(|m| m.subject.contains("羁押期限将届满") && m.body.contains("刑事诉讼法第九十八条")),
+            urgent
+                .iter()
+                .any(|m| m.subject.contains("羁押期限将届满")
+                    && m.body.contains("刑事诉讼法第九十八条")),
             "{:?}",
             urgent.iter().map(|m| &m.subject).collect::<Vec<_>>()
         );
@@ -156,11 +194,20 @@ async fn clocks_warnings_escalation_digests_and_letters() {
             })
             .await
             .unwrap();
-        assert!(b.iter().any(|r| r.case_number.contains("刑初1号")), "{}", db.label);
+        assert!(
+            b.iter().any(|r| r.case_number.contains("刑初1号")),
+            "{}",
+            db.label
+        );
 
         // Self-check: nothing should be left unfired up to now.
         let now = bj("2025-10-02T00:30:00");
-        assert!(s.self_check(now, Duration::minutes(5)).await.unwrap().is_empty());
+        assert!(
+            s.self_check(now, Duration::minutes(5))
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // A rule change: civil first instance becomes 5 months → every open civil clock moves,
         // and the case office sees from what to what.
@@ -176,9 +223,16 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         let rep = s.apply_clockwork_change(now).await.unwrap().unwrap();
         assert!(rep.moved >= 1, "{rep:?}");
         let changes = s.clock_changes("/", 100).await.unwrap();
-        let ch = changes.iter().find(|c| c.case_id == case.id && c.clock_key == "trial").unwrap();
+        let ch = changes
+            .iter()
+            .find(|c| c.case_id == case.id && c.clock_key == "trial")
+            .unwrap();
         assert_eq!(ch.old_due.as_deref(), Some("2025-09-03"));
-        assert_eq!(ch.new_due.as_deref(), Some("2025-10-09"), "7 months → 10-03 in Golden Week → 10-09");
+        assert_eq!(
+            ch.new_due.as_deref(),
+            Some("2025-10-09"),
+            "7 months → 10-03 in Golden Week → 10-09"
+        );
         assert_eq!(ch.new_rule.as_deref(), Some("civ.first.ordinary@2"));
         assert!(s.acknowledge_changes("/", judge, now).await.unwrap() >= 1);
         db.cleanup().await.unwrap();
@@ -201,7 +255,11 @@ async fn two_workers_fire_each_clock_exactly_once() {
             ));
         }
         let r = s
-            .ingest(&records(&jsonl), &Actor::system("t"), bj("2025-08-02T10:00:00"))
+            .ingest(
+                &records(&jsonl),
+                &Actor::system("t"),
+                bj("2025-08-02T10:00:00"),
+            )
             .await
             .unwrap();
         assert_eq!(r.accepted, 600);
@@ -226,7 +284,10 @@ async fn two_workers_fire_each_clock_exactly_once() {
         assert_eq!(a.warnings + b.warnings, 900, "{}", db.label);
         assert_eq!(a.mails + b.mails, 300, "{}", db.label);
         if db.label == "postgres" {
-            assert!(a.fired > 0 && b.fired > 0, "both workers took a share: {a:?} {b:?}");
+            assert!(
+                a.fired > 0 && b.fired > 0,
+                "both workers took a share: {a:?} {b:?}"
+            );
         }
         let mails = s.mails(None, 10_000).await.unwrap();
         let mut keys: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();

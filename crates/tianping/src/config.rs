@@ -20,6 +20,23 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub cookie_secure: bool,
+    /// A directory holding `limits.toml` and `calendar/cn-holidays.toml` to use instead of the
+    /// tables built into the binary (a rule change is applied at start, with a diff of moved dates).
+    pub rules_dir: Option<String>,
+    /// Run the clock poller, digests and mail sender inside `serve` (turn off when dedicated
+    /// `tianping worker` processes do it).
+    pub worker: bool,
+    /// Seconds between poller passes.
+    pub poll_seconds: i64,
+    /// SMTP relay for notifications; empty: mails stay in the outbox (shown on the mailbox page).
+    pub smtp_host: String,
+    pub smtp_port: i64,
+    /// The From address of notification mails.
+    pub mail_from: String,
+    /// Local (Beijing) hour at which daily and weekly digests are built.
+    pub digest_hour: i64,
+    /// Days before a due date at which a "nearing" warning is raised.
+    pub warn_days: Vec<u32>,
 }
 
 impl Default for Config {
@@ -32,6 +49,14 @@ impl Default for Config {
             lockout_after: 5,
             lockout_minutes: 15,
             cookie_secure: false,
+            rules_dir: None,
+            worker: true,
+            poll_seconds: 30,
+            smtp_host: String::new(),
+            smtp_port: 25,
+            mail_from: "天平期限提醒 <tianping@localhost>".into(),
+            digest_hour: 8,
+            warn_days: vec![30, 15, 10, 5, 3, 1],
         }
     }
 }
@@ -40,14 +65,25 @@ impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={}",
+            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} digest_hour={} warn_days={:?}",
             tianping_store::redact_url(&self.database_url),
             self.listen,
             self.log,
             self.session_hours,
             self.lockout_after,
             self.lockout_minutes,
-            self.cookie_secure
+            self.cookie_secure,
+            self.rules_dir.as_deref().unwrap_or("(built in)"),
+            self.worker,
+            self.poll_seconds,
+            if self.smtp_host.is_empty() {
+                "(none)"
+            } else {
+                &self.smtp_host
+            },
+            self.smtp_port,
+            self.digest_hour,
+            self.warn_days
         )
     }
 }
@@ -100,6 +136,34 @@ impl Config {
                 ),
             };
         }
+        let flag = |name: &str, v: String| -> Result<bool> {
+            match v.trim() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" | "" => Ok(false),
+                other => bail!("environment variable {name}={other:?} must be true or false"),
+            }
+        };
+        if let Some(v) = env("TIANPING_RULES_DIR") {
+            c.rules_dir = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = env("TIANPING_WORKER") {
+            c.worker = flag("TIANPING_WORKER", v)?;
+        }
+        if let Some(v) = env("TIANPING_POLL_SECONDS") {
+            c.poll_seconds = int("TIANPING_POLL_SECONDS", v)?;
+        }
+        if let Some(v) = env("TIANPING_SMTP_HOST") {
+            c.smtp_host = v;
+        }
+        if let Some(v) = env("TIANPING_SMTP_PORT") {
+            c.smtp_port = int("TIANPING_SMTP_PORT", v)?;
+        }
+        if let Some(v) = env("TIANPING_MAIL_FROM") {
+            c.mail_from = v;
+        }
+        if let Some(v) = env("TIANPING_DIGEST_HOUR") {
+            c.digest_hour = int("TIANPING_DIGEST_HOUR", v)?;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -115,6 +179,30 @@ impl Config {
             bail!(
                 "lockout_after must be at least 1, got {}",
                 self.lockout_after
+            );
+        }
+        if self.poll_seconds < 1 || self.poll_seconds > 3600 {
+            bail!(
+                "poll_seconds must be between 1 and 3600, got {}",
+                self.poll_seconds
+            );
+        }
+        if !(1..=65535).contains(&self.smtp_port) {
+            bail!(
+                "smtp_port must be between 1 and 65535, got {}",
+                self.smtp_port
+            );
+        }
+        if !(0..=23).contains(&self.digest_hour) {
+            bail!(
+                "digest_hour must be between 0 and 23, got {}",
+                self.digest_hour
+            );
+        }
+        if self.warn_days.is_empty() || self.warn_days.iter().any(|d| *d == 0 || *d > 365) {
+            bail!(
+                "warn_days must list days between 1 and 365, got {:?}",
+                self.warn_days
             );
         }
         if self.lockout_minutes < 1 {

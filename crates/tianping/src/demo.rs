@@ -1022,6 +1022,8 @@ impl Gen<'_> {
         accused.minor = self.rng.chance(0.05);
         let mut f = self.filing(&charge, vec![accused]);
         f.charges = vec![charge.clone()];
+        // Most defendants in public prosecutions are held (no holiday roll-over for their limit).
+        f.in_custody = self.rng.chance(0.7);
         if !self.emit(&n, filed, EventBody::Filed(f)) {
             return;
         }

@@ -1,4 +1,5 @@
-//! The `tianping` binary: serve, demo, import, migrate, user add, rules check, bench.
+//! The `tianping` binary: serve, worker, demo, import, migrate, org, user, rules, calendar, clocks,
+//! bench.
 
 /// mimalloc: glibc's allocator spent a fifth of bulk-ingest time consolidating free lists, growing
 /// with the heap (see docs/BENCHMARKS.md).
@@ -9,6 +10,7 @@ mod bench;
 mod config;
 mod demo;
 mod import;
+mod worker;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
@@ -44,6 +46,28 @@ enum Cmd {
         database_url: Option<String>,
         #[arg(long)]
         listen: Option<String>,
+    },
+    /// Run the clock worker alone (poller, escalation, digests, mail): scale out by running
+    /// several against one PostgreSQL database.
+    Worker {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// One tick, then exit (cron-style; also how tests drive it).
+        #[arg(long)]
+        once: bool,
+        /// Act as if it were this instant (RFC 3339), e.g. to replay a day; default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// The holiday calendar: import a newly published year.
+    Calendar {
+        #[command(subcommand)]
+        cmd: CalendarCmd,
+    },
+    /// Statutory clocks: self-check and full re-computation.
+    Clocks {
+        #[command(subcommand)]
+        cmd: ClocksCmd,
     },
     /// Create a synthetic province in a fresh SQLite file, print one login per role, and serve it.
     Demo {
@@ -163,8 +187,39 @@ enum OrgCmd {
 
 #[derive(Subcommand)]
 enum RulesCmd {
-    /// Validate the rule tables.
+    /// Validate the rule tables (case types, limits, calendar) — the built-in ones, or those of
+    /// `rules_dir` when configured.
     Check,
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Import one or more years (`[[year]]` tables as in rules/calendar/cn-holidays.toml) into the
+    /// database; open clocks are re-computed and moved due dates recorded for the case office.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// List the calendar's years and which are provisional.
+    Show {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClocksCmd {
+    /// List clocks that should have fired and did not (exit status 3 if any).
+    SelfCheck {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Re-compute the clocks of every open case.
+    Recompute {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 fn init_tracing(filter: &str) {
@@ -203,9 +258,21 @@ async fn open_store(url: &str) -> Result<Store> {
 }
 
 async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
+    worker::install_clockwork(&store, cfg, Utc::now()).await?;
+    let clock: Arc<dyn tianping_server::Clock> = Arc::new(SystemClock);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = cfg.worker.then(|| {
+        let (store, cfg, clock) = (store.clone(), cfg.clone(), clock.clone());
+        tokio::spawn(async move {
+            worker::run(store, cfg, clock, async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    });
     let state = AppState {
         store,
-        clock: Arc::new(SystemClock),
+        clock,
         policy: cfg.policy(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -222,7 +289,22 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
     })
     .await
     .context("server")?;
+    let _ = stop_tx.send(());
+    if let Some(t) = worker_task {
+        t.await.context("worker task")??;
+    }
     Ok(())
+}
+
+fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<Utc>> {
+    match now {
+        None => Ok(Utc::now()),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .with_context(|| {
+                format!("--now {s:?} is not an RFC 3339 time such as 2026-03-05T09:00:00+08:00")
+            }),
+    }
 }
 
 fn random_password() -> Result<String> {
@@ -304,7 +386,7 @@ async fn run() -> Result<()> {
                             org_id: u.org_id.clone(),
                             role: u.role,
                             clearance: u.clearance.clone(),
-                            email: None,
+                            email: Some(format!("{}@demo.tianping.test", u.username)),
                             password_hash: hash,
                         },
                         now,
@@ -353,6 +435,23 @@ async fn run() -> Result<()> {
             eprintln!(
                 "loaded {c} cases and {e} events in {:.1} s",
                 started.elapsed().as_secs_f64()
+            );
+            // This morning's work: warnings for every clock due by now, and the digests (the demo
+            // has no SMTP relay unless configured: the mailbox page shows what would be sent).
+            worker::install_clockwork(&store, &cfg, now).await?;
+            let t = worker::tick(&store, None, now).await?;
+            let digests = store
+                .build_digests(
+                    tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(now))
+                        + chrono::Duration::hours(cfg.digest_hour + 24),
+                )
+                .await?;
+            eprintln!(
+                "clocks: {} due handled, {} warnings, {} urgent mails, {} digests (see /mailbox)",
+                t.poll.fired,
+                t.poll.warnings,
+                t.poll.mails,
+                t.poll.digests + digests
             );
             serve(store, &cfg, |addr| {
                 println!("\n天平 Tianping demo is ready: http://{addr}/\n");
@@ -558,12 +657,243 @@ async fn run() -> Result<()> {
         Cmd::Rules {
             cmd: RulesCmd::Check,
         } => {
+            let cfg = load_config(cli.config.as_ref(), None, None)?;
             let n = tianping_domain::case_type::check_table().map_err(|e| anyhow::anyhow!(e))?;
             let (source, status) = tianping_domain::case_type::source();
             println!("rules/case-types.toml: {n} type codes, source {source} [{status}]");
+            let (limits, calendar) = match &cfg.rules_dir {
+                Some(d) => {
+                    let d = std::path::Path::new(d);
+                    let l = d.join("limits.toml");
+                    let c = d.join("calendar/cn-holidays.toml");
+                    (
+                        (
+                            l.display().to_string(),
+                            std::fs::read_to_string(&l)
+                                .with_context(|| format!("reading {}", l.display()))?,
+                        ),
+                        (
+                            c.display().to_string(),
+                            std::fs::read_to_string(&c)
+                                .with_context(|| format!("reading {}", c.display()))?,
+                        ),
+                    )
+                }
+                None => (
+                    (
+                        "rules/limits.toml (built in)".to_string(),
+                        tianping_domain::rules::LIMITS_TOML.to_string(),
+                    ),
+                    (
+                        "rules/calendar/cn-holidays.toml (built in)".to_string(),
+                        tianping_domain::rules::CALENDAR_TOML.to_string(),
+                    ),
+                ),
+            };
+            let rs = tianping_domain::rules::RuleSet::parse(&limits.1)
+                .with_context(|| limits.0.clone())?;
+            let count = |m| rs.rules.iter().filter(|r| r.marker == m).count();
+            let driving = rs.rules.iter().filter(|r| r.clock.is_some()).count();
+            println!(
+                "{}: {} rules ({} [V], {} [S], {} [U]); {} drive clocks, {} are reference data; {} excluded-period kinds, {} restart events, {} long-pending tiers; fingerprint {}",
+                limits.0,
+                rs.rules.len(),
+                count(tianping_domain::rules::Marker::V),
+                count(tianping_domain::rules::Marker::S),
+                count(tianping_domain::rules::Marker::U),
+                driving,
+                rs.rules.len() - driving,
+                rs.excluded_kinds.len(),
+                rs.restart_events.len(),
+                rs.long_pending.len(),
+                rs.fingerprint
+            );
+            let cal = tianping_domain::calendar::Calendar::parse(&calendar.1)
+                .with_context(|| calendar.0.clone())?;
+            let years: Vec<i32> = cal.years().map(|(y, _)| y).collect();
+            let (first, last) = (
+                years.first().copied().unwrap_or(0),
+                years.last().copied().unwrap_or(0),
+            );
+            let gaps: Vec<String> = (first..=last)
+                .filter(|y| !cal.covers(*y))
+                .map(|y| y.to_string())
+                .collect();
+            println!(
+                "{}: years {first}–{last}{}; later years are provisional (weekends only) until imported with `tianping calendar import`",
+                calendar.0,
+                if gaps.is_empty() {
+                    String::new()
+                } else {
+                    format!(", missing {}", gaps.join(", "))
+                }
+            );
             println!("ok");
+            Ok(())
+        }
+        Cmd::Worker {
+            database_url,
+            once,
+            now,
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            init_tracing(&cfg.log);
+            let store = open_store(&cfg.database_url).await?;
+            let fixed = now.is_some();
+            let now = parse_now(now.as_deref())?;
+            worker::install_clockwork(&store, &cfg, now).await?;
+            if once {
+                let mailer = worker::Mailer::from_config(&cfg)?;
+                let t = worker::tick(&store, mailer.as_ref(), now).await?;
+                println!(
+                    "fired {} clocks, {} warnings, {} notifications, {} escalated, {} digests, {} mails sent, {} failed, {} errors",
+                    t.poll.fired,
+                    t.poll.warnings,
+                    t.poll.notifications,
+                    t.poll.escalated,
+                    t.poll.digests,
+                    t.sent,
+                    t.failed,
+                    t.poll.errors
+                );
+                return Ok(());
+            }
+            let clock: Arc<dyn tianping_server::Clock> = if fixed {
+                Arc::new(tianping_server::FixedClock(now))
+            } else {
+                Arc::new(SystemClock)
+            };
+            worker::run(store, cfg, clock, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+        }
+        Cmd::Calendar {
+            cmd: CalendarCmd::Import { file, database_url },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            init_tracing(&cfg.log);
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let store = open_store(&cfg.database_url).await?;
+            let mut cw = worker::load_clockwork(&store, &cfg).await?;
+            let years = cw
+                .calendar
+                .import(&text)
+                .with_context(|| format!("{}", file.display()))?;
+            if years.is_empty() {
+                bail!("{}: no [[year]] table", file.display());
+            }
+            let now = Utc::now();
+            for y in &years {
+                // Store each year on its own, so that a later import of one year replaces only it.
+                store
+                    .store_calendar_year(*y, &year_table(&text, *y)?, "cli", now)
+                    .await?;
+            }
+            worker::install_clockwork(&store, &cfg, now).await?;
+            println!(
+                "imported calendar year(s) {}; open clocks re-computed (moved due dates are listed on the 期限变动 page)",
+                years
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+        Cmd::Calendar {
+            cmd: CalendarCmd::Show { database_url },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg.database_url).await?;
+            let cw = worker::load_clockwork(&store, &cfg).await?;
+            let imported: Vec<i64> = store
+                .imported_calendar_years()
+                .await?
+                .into_iter()
+                .map(|(y, _)| y)
+                .collect();
+            for (y, a) in cw.calendar.years() {
+                println!(
+                    "{y}: {} rest days off weekdays/holidays, {} make-up working days{}",
+                    a.rest.len(),
+                    a.work.len(),
+                    if imported.contains(&(y as i64)) {
+                        " (imported)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if let Some(last) = cw.calendar.last_year() {
+                println!("{} and later: provisional (weekends only)", last + 1);
+            }
+            Ok(())
+        }
+        Cmd::Clocks {
+            cmd: ClocksCmd::SelfCheck { database_url },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg.database_url).await?;
+            let missed = store
+                .self_check(
+                    Utc::now(),
+                    chrono::Duration::seconds(cfg.poll_seconds * 3 + 60),
+                )
+                .await?;
+            for m in &missed {
+                println!(
+                    "MISSED {} {} due to fire at {}{}",
+                    m.case_number,
+                    m.clock_key,
+                    m.next_fire_at,
+                    m.error
+                        .as_deref()
+                        .map(|e| format!(" (error: {e})"))
+                        .unwrap_or_default()
+                );
+            }
+            println!("{} clock(s) should have fired and did not", missed.len());
+            if !missed.is_empty() {
+                std::process::exit(3);
+            }
+            Ok(())
+        }
+        Cmd::Clocks {
+            cmd: ClocksCmd::Recompute { database_url },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            init_tracing(&cfg.log);
+            let store = open_store(&cfg.database_url).await?;
+            let cw = worker::load_clockwork(&store, &cfg).await?;
+            store.set_clockwork(cw);
+            let started = std::time::Instant::now();
+            let r = store.recompute_open(Utc::now(), None).await?;
+            println!(
+                "re-computed {} clocks of {} open cases in {:.1} s",
+                r.clocks,
+                r.cases,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
     }
+}
+
+/// The `[[year]]` table of `year` from a calendar file, as its own document.
+fn year_table(text: &str, year: i32) -> Result<String> {
+    let v: toml::Value = toml::from_str(text)?;
+    let years = v
+        .get("year")
+        .and_then(|y| y.as_array())
+        .context("no [[year]] tables")?;
+    let one = years
+        .iter()
+        .find(|y| y.get("year").and_then(|n| n.as_integer()) == Some(year as i64))
+        .with_context(|| format!("no [[year]] table for {year}"))?;
+    let mut doc = toml::map::Map::new();
+    doc.insert("year".into(), toml::Value::Array(vec![one.clone()]));
+    Ok(toml::to_string(&toml::Value::Table(doc))?)
 }

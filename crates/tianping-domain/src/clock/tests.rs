@@ -26,7 +26,9 @@ fn at(s: &str) -> DateTime<Utc> {
     } else {
         format!("{s}:00+08:00")
     };
-    DateTime::parse_from_rfc3339(&full).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(&full)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn reck_of(case_kind: &str) -> Reckoning {
@@ -42,46 +44,161 @@ fn reck_of(case_kind: &str) -> Reckoning {
 const EVERY_RULE: &[(&str, bool, &str, &str)] = &[
     // §1.1 civil. 6 months → 09-03 (Wed); 3 months → 06-03 (Tue); 2 months → 05-03 (Sat, in the
     // May Day break 05-01..05 of 2025) → 05-06; 30 days → 04-02; 15 days → 03-18.
-    ("civ.first.ordinary", false, "2025-09-03", "§1.1 C1, CPL art. 152"),
-    ("civ.first.summary", false, "2025-06-03", "§1.1 C2, CPL art. 164"),
-    ("civ.first.small_claims", false, "2025-05-06", "§1.1 C3; 05-03 is a May Day rest day"),
+    (
+        "civ.first.ordinary",
+        false,
+        "2025-09-03",
+        "§1.1 C1, CPL art. 152",
+    ),
+    (
+        "civ.first.summary",
+        false,
+        "2025-06-03",
+        "§1.1 C2, CPL art. 164",
+    ),
+    (
+        "civ.first.small_claims",
+        false,
+        "2025-05-06",
+        "§1.1 C3; 05-03 is a May Day rest day",
+    ),
     ("civ.appeal.judgment", false, "2025-06-03", "§1.1 C4"),
     ("civ.appeal.ruling", false, "2025-04-02", "§1.1 C5"),
     ("civ.special", false, "2025-04-02", "§1.1 C6"),
-    ("civ.special.voter_qualification", false, "none", "§1.1 C6a: before election day"),
+    (
+        "civ.special.voter_qualification",
+        false,
+        "none",
+        "§1.1 C6a: before election day",
+    ),
     ("civ.payment_order", false, "2025-03-18", "§1.1 C7"),
-    ("civ.public_summons.notice_min", false, "2025-05-02", "§1.1 C8: 60 days, a minimum, no roll-over"),
+    (
+        "civ.public_summons.notice_min",
+        false,
+        "2025-05-02",
+        "§1.1 C8: 60 days, a minimum, no roll-over",
+    ),
     ("civ.retrial_review", false, "2025-06-03", "§1.1 C9"),
     ("civ.retrial", false, "2025-09-03", "§1.1 C10, as C1"),
-    ("civ.protest_retrial_ruling", false, "2025-04-02", "§1.1 C11"),
-    ("civ.procuratorate_review_of_application", false, "2025-06-03", "§1.1 C12"),
+    (
+        "civ.protest_retrial_ruling",
+        false,
+        "2025-04-02",
+        "§1.1 C11",
+    ),
+    (
+        "civ.procuratorate_review_of_application",
+        false,
+        "2025-06-03",
+        "§1.1 C12",
+    ),
     ("civ.foreign", false, "none", "§1.1 C13: not bound"),
-    ("civ.maritime.collision_first", false, "2026-03-03", "§1.1 C14: 1 year"),
-    ("civ.sanction_review", false, "2025-03-10", "§1.1 C15: 5 days → Sat 03-08 → Mon 03-10"),
+    (
+        "civ.maritime.collision_first",
+        false,
+        "2026-03-03",
+        "§1.1 C14: 1 year",
+    ),
+    (
+        "civ.sanction_review",
+        false,
+        "2025-03-10",
+        "§1.1 C15: 5 days → Sat 03-08 → Mon 03-10",
+    ),
     // §1.2 criminal (criminal month reckoning; in custody: no roll-over, §3.2).
-    ("crim.first.public.ordinary", true, "2025-05-03", "§1.2 K1; in custody, Sat not rolled"),
-    ("crim.first.private.custody", true, "2025-05-03", "§1.2 K2, as K1"),
-    ("crim.first.private.no_custody", false, "2025-09-03", "§1.2 K3: 6 months"),
-    ("crim.first.summary", true, "2025-03-23", "§1.2 K4: 20 days, Sun, in custody"),
-    ("crim.first.fast_track", true, "2025-03-13", "§1.2 K4a: 10 days"),
-    ("crim.appeal", false, "2025-05-06", "§1.2 K5: not in custody, 05-03 rolls to 05-06"),
+    (
+        "crim.first.public.ordinary",
+        true,
+        "2025-05-03",
+        "§1.2 K1; in custody, Sat not rolled",
+    ),
+    (
+        "crim.first.private.custody",
+        true,
+        "2025-05-03",
+        "§1.2 K2, as K1",
+    ),
+    (
+        "crim.first.private.no_custody",
+        false,
+        "2025-09-03",
+        "§1.2 K3: 6 months",
+    ),
+    (
+        "crim.first.summary",
+        true,
+        "2025-03-23",
+        "§1.2 K4: 20 days, Sun, in custody",
+    ),
+    (
+        "crim.first.fast_track",
+        true,
+        "2025-03-13",
+        "§1.2 K4a: 10 days",
+    ),
+    (
+        "crim.appeal",
+        false,
+        "2025-05-06",
+        "§1.2 K5: not in custody, 05-03 rolls to 05-06",
+    ),
     ("crim.retrial", true, "2025-06-03", "§1.2 K8: 3 months"),
-    ("crim.protest_retrial_decision", false, "2025-04-03", "§1.2 K8a: 1 month"),
+    (
+        "crim.protest_retrial_decision",
+        false,
+        "2025-04-03",
+        "§1.2 K8a: 1 month",
+    ),
     ("crim.petition_review", false, "2025-06-03", "§1.2 K9"),
     ("crim.death_review", true, "none", "§1.2 K10: no limit"),
-    ("crim.below_minimum_review", true, "2025-05-03", "§1.2 K11: as K5"),
-    ("crim.confiscation", false, "2025-05-06", "§1.2 K12: as K1, roll-over yes"),
-    ("crim.commutation.death_reprieve", true, "2025-04-03", "§1.2 K13"),
-    ("crim.commutation.life_or_fixed_term", true, "2025-04-03", "§1.2 K13"),
-    ("crim.commutation.control_detention", false, "2025-04-03", "§1.2 K13"),
+    (
+        "crim.below_minimum_review",
+        true,
+        "2025-05-03",
+        "§1.2 K11: as K5",
+    ),
+    (
+        "crim.confiscation",
+        false,
+        "2025-05-06",
+        "§1.2 K12: as K1, roll-over yes",
+    ),
+    (
+        "crim.commutation.death_reprieve",
+        true,
+        "2025-04-03",
+        "§1.2 K13",
+    ),
+    (
+        "crim.commutation.life_or_fixed_term",
+        true,
+        "2025-04-03",
+        "§1.2 K13",
+    ),
+    (
+        "crim.commutation.control_detention",
+        false,
+        "2025-04-03",
+        "§1.2 K13",
+    ),
     ("crim.fine_execution", false, "2025-06-03", "§1.2 K15"),
     // §1.3 administrative. 45 days from 03-03 → 04-17 (Thu).
     ("adm.first.ordinary", false, "2025-09-03", "§1.3 A1"),
     ("adm.first.summary", false, "2025-04-17", "§1.3 A2: 45 days"),
     ("adm.appeal", false, "2025-06-03", "§1.3 A3"),
     ("adm.retrial_review", false, "2025-09-03", "§1.3 A4"),
-    ("adm.procuratorate_recommendation_review", false, "2025-06-03", "§1.3 A6"),
-    ("adm.non_litigation_enforcement_review", false, "2025-03-10", "§1.3 A8: 7 days"),
+    (
+        "adm.procuratorate_recommendation_review",
+        false,
+        "2025-06-03",
+        "§1.3 A6",
+    ),
+    (
+        "adm.non_litigation_enforcement_review",
+        false,
+        "2025-03-10",
+        "§1.3 A8: 7 days",
+    ),
     // §1.4 execution.
     ("exe.enforcement", false, "2025-09-03", "§1.4 E1"),
     ("exe.non_litigation", false, "2025-06-03", "§1.4 E2"),
@@ -89,41 +206,181 @@ const EVERY_RULE: &[(&str, bool, &str, &str)] = &[
     ("exe.delegated", false, "2025-04-02", "§1.4 E4: 30 days"),
     ("exe.objection", false, "2025-03-18", "§1.4 E5: 15 days"),
     ("exe.reconsideration", false, "2025-04-02", "§1.4 E6"),
-    ("exe.final_stop.min_age", false, "2025-06-03", "§1.4 E7 (a minimum, n/a roll-over)"),
-    ("exe.final_stop.periodic_search", false, "2025-09-03", "§11.2: every 6 months"),
+    (
+        "exe.final_stop.min_age",
+        false,
+        "2025-06-03",
+        "§1.4 E7 (a minimum, n/a roll-over)",
+    ),
+    (
+        "exe.final_stop.periodic_search",
+        false,
+        "2025-09-03",
+        "§11.2: every 6 months",
+    ),
     // §1.5 state compensation.
-    ("comp.obligor_decision", false, "2025-05-06", "§1.5 S1: 2 months, 05-03 rolls"),
+    (
+        "comp.obligor_decision",
+        false,
+        "2025-05-06",
+        "§1.5 S1: 2 months, 05-03 rolls",
+    ),
     ("comp.reconsideration", false, "2025-05-06", "§1.5 S2"),
     ("comp.committee", false, "2025-06-03", "§1.5 S3"),
-    ("comp.supervision_reexamination", false, "2025-05-06", "§1.5 S4"),
+    (
+        "comp.supervision_reexamination",
+        false,
+        "2025-05-06",
+        "§1.5 S4",
+    ),
     // §7 police, procuratorate, 监察. Hour rules from 10:00 (see `hour_start`).
-    ("pol.summons_duration", true, "T2025-03-03T22:00", "§7.1 P1: 12 h"),
-    ("pol.detention.to_custody_facility", true, "T2025-03-04T10:00", "§7.1 P2: 24 h"),
-    ("pol.detention.notify_family", true, "T2025-03-04T10:00", "§7.1 P3"),
-    ("pol.detention.first_interrogation", true, "T2025-03-04T10:00", "§7.1 P4"),
+    (
+        "pol.summons_duration",
+        true,
+        "T2025-03-03T22:00",
+        "§7.1 P1: 12 h",
+    ),
+    (
+        "pol.detention.to_custody_facility",
+        true,
+        "T2025-03-04T10:00",
+        "§7.1 P2: 24 h",
+    ),
+    (
+        "pol.detention.notify_family",
+        true,
+        "T2025-03-04T10:00",
+        "§7.1 P3",
+    ),
+    (
+        "pol.detention.first_interrogation",
+        true,
+        "T2025-03-04T10:00",
+        "§7.1 P4",
+    ),
     ("pol.arrest_request", true, "2025-03-06", "§7.1 P5: 3 days"),
-    ("proc.arrest_decision.detained", true, "2025-03-10", "§7.1 P6: 7 days"),
-    ("proc.arrest_decision.not_detained", false, "2025-03-18", "§7.1 P6: 15 days"),
-    ("proc.self_investigated.arrest_decision", true, "2025-03-17", "§7.1 P8: 14 days"),
-    ("proc.supervision_case.coercive_measure_decision", true, "2025-03-13", "§7.1 P9: 10 days"),
-    ("pol.arrest.post_steps", true, "T2025-03-04T10:00", "§7.1 P10"),
-    ("inv.custody", true, "2025-05-03", "§7.2: 2 months, Sat, no roll-over"),
-    ("pros.review_for_prosecution", true, "2025-04-03", "§7.3: 1 month"),
-    ("pros.review_for_prosecution.fast_track", true, "2025-03-13", "§7.3: 10 days"),
-    ("pros.supplementary_investigation", true, "2025-04-03", "§7.3: 1 month per round"),
-    ("court.supplementary_investigation_during_trial", true, "2025-04-03", "§2.2: 1 month"),
+    (
+        "proc.arrest_decision.detained",
+        true,
+        "2025-03-10",
+        "§7.1 P6: 7 days",
+    ),
+    (
+        "proc.arrest_decision.not_detained",
+        false,
+        "2025-03-18",
+        "§7.1 P6: 15 days",
+    ),
+    (
+        "proc.self_investigated.arrest_decision",
+        true,
+        "2025-03-17",
+        "§7.1 P8: 14 days",
+    ),
+    (
+        "proc.supervision_case.coercive_measure_decision",
+        true,
+        "2025-03-13",
+        "§7.1 P9: 10 days",
+    ),
+    (
+        "pol.arrest.post_steps",
+        true,
+        "T2025-03-04T10:00",
+        "§7.1 P10",
+    ),
+    (
+        "inv.custody",
+        true,
+        "2025-05-03",
+        "§7.2: 2 months, Sat, no roll-over",
+    ),
+    (
+        "pros.review_for_prosecution",
+        true,
+        "2025-04-03",
+        "§7.3: 1 month",
+    ),
+    (
+        "pros.review_for_prosecution.fast_track",
+        true,
+        "2025-03-13",
+        "§7.3: 10 days",
+    ),
+    (
+        "pros.supplementary_investigation",
+        true,
+        "2025-04-03",
+        "§7.3: 1 month per round",
+    ),
+    (
+        "court.supplementary_investigation_during_trial",
+        true,
+        "2025-04-03",
+        "§2.2: 1 month",
+    ),
     ("coercive.bail", false, "2026-03-03", "§7.1 P11: 12 months"),
-    ("coercive.residential_surveillance", false, "2025-09-03", "§7.1 P12: 6 months"),
-    ("coercive.change_application", false, "2025-03-06", "§7.1 P13: 3 days, no roll-over"),
-    ("linkage.police_review_of_transfer", false, "2025-03-06", "§7.4: 3 days"),
-    ("linkage.filing_supervision", false, "2025-03-10", "§7.4: 7 days"),
-    ("adm_police.questioning", false, "T2025-03-03T18:00", "§7.5: 8 h"),
-    ("adm_police.case_handling", false, "2025-04-02", "§7.5: 30 days"),
-    ("adm_police.continued_questioning", true, "T2025-03-04T10:00", "§7.5: 24 h"),
-    ("sup.compelled_appearance", true, "T2025-03-03T22:00", "§7.6: 12 h"),
-    ("sup.custodial_protection", true, "2025-03-10", "§7.6: 7 days"),
+    (
+        "coercive.residential_surveillance",
+        false,
+        "2025-09-03",
+        "§7.1 P12: 6 months",
+    ),
+    (
+        "coercive.change_application",
+        false,
+        "2025-03-06",
+        "§7.1 P13: 3 days, no roll-over",
+    ),
+    (
+        "linkage.police_review_of_transfer",
+        false,
+        "2025-03-06",
+        "§7.4: 3 days",
+    ),
+    (
+        "linkage.filing_supervision",
+        false,
+        "2025-03-10",
+        "§7.4: 7 days",
+    ),
+    (
+        "adm_police.questioning",
+        false,
+        "T2025-03-03T18:00",
+        "§7.5: 8 h",
+    ),
+    (
+        "adm_police.case_handling",
+        false,
+        "2025-04-02",
+        "§7.5: 30 days",
+    ),
+    (
+        "adm_police.continued_questioning",
+        true,
+        "T2025-03-04T10:00",
+        "§7.5: 24 h",
+    ),
+    (
+        "sup.compelled_appearance",
+        true,
+        "T2025-03-03T22:00",
+        "§7.6: 12 h",
+    ),
+    (
+        "sup.custodial_protection",
+        true,
+        "2025-03-10",
+        "§7.6: 7 days",
+    ),
     ("sup.retention", true, "2025-06-03", "§7.6: 3 months"),
-    ("sup.order_to_await_investigation", false, "2026-03-03", "§7.6: 12 months"),
+    (
+        "sup.order_to_await_investigation",
+        false,
+        "2026-03-03",
+        "§7.6: 12 months",
+    ),
 ];
 
 #[test]
@@ -132,7 +389,10 @@ fn every_rule_has_a_hand_worked_limit() {
     let c = cal();
     let ids: std::collections::BTreeSet<&str> = rs.rules.iter().map(|r| r.id.as_str()).collect();
     let tested: std::collections::BTreeSet<&str> = EVERY_RULE.iter().map(|t| t.0).collect();
-    assert_eq!(ids, tested, "every rule in rules/limits.toml needs a row here");
+    assert_eq!(
+        ids, tested,
+        "every rule in rules/limits.toml needs a row here"
+    );
     let start = d("2025-03-03");
     let hour_start = at("2025-03-03T10:00");
     for (id, custody, want, source) in EVERY_RULE {
@@ -151,7 +411,11 @@ fn every_rule_has_a_hand_worked_limit() {
                     Rollover::NoIfInCustody => !custody,
                     _ => false,
                 };
-                let due = if roll { c.roll_forward(nominal).to } else { nominal };
+                let due = if roll {
+                    c.roll_forward(nominal).to
+                } else {
+                    nominal
+                };
                 due.to_string()
             }
         };
@@ -244,7 +508,11 @@ fn civil_ordinary_mid_autumn_2024_with_make_up_saturday() {
     assert_eq!(c.status, ClockStatus::Running);
     assert!(!c.provisional);
     let roll = c.why.iter().find(|w| w.step == "节假日顺延").unwrap();
-    assert!(roll.text.contains("2024 年国务院节假日安排"), "{}", roll.text);
+    assert!(
+        roll.text.contains("2024 年国务院节假日安排"),
+        "{}",
+        roll.text
+    );
     assert!(roll.text.contains("中秋"), "{}", roll.text);
 }
 
@@ -255,7 +523,10 @@ fn civil_summary_saturday_rolls_to_monday() {
     f.summary_procedure = true;
     let c = open("民初", f, "2024-08-31").clock(ClockKey::Trial, "2024-09-01");
     assert_eq!(c.rule.as_deref(), Some("civ.first.summary@1"));
-    assert_eq!((c.nominal_due, c.due), (Some(d("2024-11-30")), Some(d("2024-12-02"))));
+    assert_eq!(
+        (c.nominal_due, c.due),
+        (Some(d("2024-11-30")), Some(d("2024-12-02")))
+    );
 }
 
 #[test]
@@ -263,7 +534,10 @@ fn a_limit_ending_in_the_spring_festival_week_and_on_a_make_up_saturday() {
     // 2026 Spring Festival: rest 02-15..02-23; 02-14 (Sat) and 02-28 (Sat) were working days.
     // 立案 2025-08-16 + 6 months = 2026-02-16 (rest) → first working day 2026-02-24.
     let c = open("民初", filing("租赁合同纠纷"), "2025-08-16").clock(ClockKey::Trial, "2025-09-01");
-    assert_eq!((c.nominal_due, c.due), (Some(d("2026-02-16")), Some(d("2026-02-24"))));
+    assert_eq!(
+        (c.nominal_due, c.due),
+        (Some(d("2026-02-16")), Some(d("2026-02-24")))
+    );
     // 立案 2025-08-14 + 6 months = 2026-02-14, a Saturday that was a 调休 working day: no roll-over.
     let c = open("民初", filing("租赁合同纠纷"), "2025-08-14").clock(ClockKey::Trial, "2025-09-01");
     assert_eq!(c.due, Some(d("2026-02-14")));
@@ -339,23 +613,37 @@ fn summary_to_ordinary_civil_continues_criminal_restarts() {
 #[test]
 fn two_rounds_of_supplementary_investigation_restart_the_review_limit() {
     // CrimPL art. 175: each round ≤ 1 month; review restarts on re-transfer.
-    let case = agency(CaseKind::Prosecution, Procedure::ProsecutionReview, "2025-03-03")
-        .ev(
-            "2025-03-20",
-            EventBody::ReturnedForSupplementaryInvestigation { reason: "证据不足".into() },
-        );
+    let case = agency(
+        CaseKind::Prosecution,
+        Procedure::ProsecutionReview,
+        "2025-03-03",
+    )
+    .ev(
+        "2025-03-20",
+        EventBody::ReturnedForSupplementaryInvestigation {
+            reason: "证据不足".into(),
+        },
+    );
     let review = case.clock(ClockKey::ProsecutionReview, "2025-03-25");
     assert_eq!(review.status, ClockStatus::Awaiting);
     let sup = case.clock(ClockKey::SupplementaryInvestigation, "2025-03-25");
     // 1 month from 03-20 = 04-20 (Sun); nobody is held → first working day 04-21.
     assert_eq!(sup.due, Some(d("2025-04-21")));
     let case = case
-        .ev("2025-04-10", EventBody::ResubmittedAfterSupplementaryInvestigation)
+        .ev(
+            "2025-04-10",
+            EventBody::ResubmittedAfterSupplementaryInvestigation,
+        )
         .ev(
             "2025-04-20",
-            EventBody::ReturnedForSupplementaryInvestigation { reason: "仍需补证".into() },
+            EventBody::ReturnedForSupplementaryInvestigation {
+                reason: "仍需补证".into(),
+            },
         )
-        .ev("2025-05-15", EventBody::ResubmittedAfterSupplementaryInvestigation);
+        .ev(
+            "2025-05-15",
+            EventBody::ResubmittedAfterSupplementaryInvestigation,
+        );
     let review = case.clock(ClockKey::ProsecutionReview, "2025-05-16");
     // Restarted 2025-05-15 + 1 month = 06-15 (Sun); not in custody → Mon 06-16.
     assert_eq!(review.started_at, at("2025-05-15"));
@@ -377,15 +665,14 @@ fn a_year_with_no_calendar_is_provisional() {
 #[test]
 fn excluded_periods_merge_and_only_applicable_kinds_count() {
     // Appraisal 04-01..04-21 (20 days) → 2025-09-03 + 20 = 09-23 (Tue).
-    let base = open("民初", filing("医疗损害责任纠纷"), "2025-03-03")
-        .ev(
-            "2025-04-01",
-            EventBody::ExcludedPeriodStarted {
-                period: ExcludedKind::Appraisal,
-                reason: "司法鉴定".into(),
-                approver: None,
-            },
-        );
+    let base = open("民初", filing("医疗损害责任纠纷"), "2025-03-03").ev(
+        "2025-04-01",
+        EventBody::ExcludedPeriodStarted {
+            period: ExcludedKind::Appraisal,
+            reason: "司法鉴定".into(),
+            approver: None,
+        },
+    );
     let paused = base.clock(ClockKey::Trial, "2025-04-10");
     assert_eq!(paused.status, ClockStatus::Paused);
     let c = base.ev(
@@ -415,7 +702,10 @@ fn excluded_periods_merge_and_only_applicable_kinds_count() {
         );
     let two = c.clock(ClockKey::Trial, "2025-05-01");
     assert_eq!(two.excluded_days, 29);
-    assert_eq!((two.nominal_due, two.due), (Some(d("2025-10-02")), Some(d("2025-10-09"))));
+    assert_eq!(
+        (two.nominal_due, two.due),
+        (Some(d("2025-10-02")), Some(d("2025-10-09")))
+    );
     // Psychiatric appraisal is not an excluded kind for civil cases: listed, not deducted.
     let c = c
         .ev(
@@ -478,7 +768,11 @@ fn extensions_apply_in_order_and_are_validated() {
         .clock(ClockKey::Trial, "2025-09-06");
     assert_eq!(c.due, Some(d("2025-09-03")));
     assert_eq!(c.status, ClockStatus::Overdue);
-    assert!(c.findings.iter().any(|f| f.contains("延长无效")), "{:?}", c.findings);
+    assert!(
+        c.findings.iter().any(|f| f.contains("延长无效")),
+        "{:?}",
+        c.findings
+    );
     // A division chief cannot approve: not counted.
     let c = filed()
         .ev(
@@ -522,15 +816,28 @@ fn summary_extension_is_capped_at_four_months() {
         )
         .clock(ClockKey::Trial, "2025-05-21");
     assert_eq!(c.due, Some(d("2025-07-03")));
-    assert!(c.findings.iter().any(|f| f.contains("按 1个月 计")), "{:?}", c.findings);
+    assert!(
+        c.findings.iter().any(|f| f.contains("按 1个月 计")),
+        "{:?}",
+        c.findings
+    );
 }
 
 #[test]
 fn police_custody_timeline_hours_and_days() {
     // RULES.md §3.5: 拘留 2025-05-01 10:00 → 提请批捕 within 3 days → 05-04; +4 days → 05-08;
     // the May Day break is irrelevant (custody).
-    let case = agency(CaseKind::Police, Procedure::Investigation, "2025-05-01T08:00")
-        .ev("2025-05-01T08:00", EventBody::Summoned { extended_to_24h: false });
+    let case = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    )
+    .ev(
+        "2025-05-01T08:00",
+        EventBody::Summoned {
+            extended_to_24h: false,
+        },
+    );
     let s = case.clock(ClockKey::Summons, "2025-05-01T09:00");
     assert_eq!(s.deadline, Some(at("2025-05-01T20:00")));
     let case = case.ev("2025-05-01T10:00", EventBody::Detained);
@@ -556,12 +863,21 @@ fn police_custody_timeline_hours_and_days() {
                 unit: PeriodUnit::Day,
             },
         );
-    assert_eq!(case.clock(ClockKey::ArrestRequest, "2025-05-04").due, Some(d("2025-05-08")));
-    let case = case
-        .ev("2025-05-07", EventBody::ArrestRequested)
-        .ev("2025-05-12", EventBody::ArrestApproved { approver: president("钱检察长") });
+    assert_eq!(
+        case.clock(ClockKey::ArrestRequest, "2025-05-04").due,
+        Some(d("2025-05-08"))
+    );
+    let case = case.ev("2025-05-07", EventBody::ArrestRequested).ev(
+        "2025-05-12",
+        EventBody::ArrestApproved {
+            approver: president("钱检察长"),
+        },
+    );
     let ad = case.clock(ClockKey::ArrestDecision, "2025-05-12T12:00");
-    assert_eq!((ad.due, ad.status), (Some(d("2025-05-14")), ClockStatus::Met));
+    assert_eq!(
+        (ad.due, ad.status),
+        (Some(d("2025-05-14")), ClockStatus::Met)
+    );
     // Investigation custody: 2 months from 05-12 → 07-12 (Sat, no roll-over).
     let ic = case.clock(ClockKey::InvestigationCustody, "2025-05-13");
     assert_eq!(ic.due, Some(d("2025-07-12")));
@@ -569,8 +885,17 @@ fn police_custody_timeline_hours_and_days() {
 
 #[test]
 fn summons_extended_to_24_hours() {
-    let case = agency(CaseKind::Police, Procedure::Investigation, "2025-05-01T08:00")
-        .ev("2025-05-01T10:00", EventBody::Summoned { extended_to_24h: true });
+    let case = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    )
+    .ev(
+        "2025-05-01T10:00",
+        EventBody::Summoned {
+            extended_to_24h: true,
+        },
+    );
     let s = case.clock(ClockKey::Summons, "2025-05-01T11:00");
     assert_eq!(s.deadline, Some(at("2025-05-02T10:00")));
     let a = assess(&s, at("2025-05-02T07:00"), &WarnPolicy::default());
@@ -598,7 +923,10 @@ fn long_pending_tiers() {
     assert_eq!(c.due, Some(d("2026-03-01")), "next tier: 18 months");
     let a = assess(&c, at("2025-09-15"), &WarnPolicy::default());
     assert_eq!(a[0].threshold, "long_pending:12");
-    assert_eq!(next_fire(&c, at("2025-09-15"), &WarnPolicy::default()), Some(local_midnight(d("2026-03-02"))));
+    assert_eq!(
+        next_fire(&c, at("2025-09-15"), &WarnPolicy::default()),
+        Some(local_midnight(d("2026-03-02")))
+    );
 }
 
 #[test]
@@ -611,14 +939,26 @@ fn warnings_and_next_fire() {
     assert!(a.iter().any(|x| x.threshold == "nearing:30"), "{a:?}");
     // The extension window (apply by 08-19) closes within 5 days on 08-14.
     let a = assess(&c, at("2025-08-15"), &p);
-    assert!(a.iter().any(|x| x.category == Category::ExtensionWindow), "{a:?}");
+    assert!(
+        a.iter().any(|x| x.category == Category::ExtensionWindow),
+        "{a:?}"
+    );
     // Next change after 08-10 09:00: the extension-window opening (08-14 00:00).
-    assert_eq!(next_fire(&c, at("2025-08-10"), &p), Some(local_midnight(d("2025-08-14"))));
+    assert_eq!(
+        next_fire(&c, at("2025-08-10"), &p),
+        Some(local_midnight(d("2025-08-14")))
+    );
     let c = case.clock(ClockKey::Trial, "2025-09-03");
-    assert_eq!(assess(&c, at("2025-09-03"), &p)[0].category, Category::DueToday);
+    assert_eq!(
+        assess(&c, at("2025-09-03"), &p)[0].category,
+        Category::DueToday
+    );
     let c = case.clock(ClockKey::Trial, "2025-09-04");
     assert_eq!(c.status, ClockStatus::Overdue);
-    assert_eq!(assess(&c, at("2025-09-04"), &p)[0].category, Category::Overdue);
+    assert_eq!(
+        assess(&c, at("2025-09-04"), &p)[0].category,
+        Category::Overdue
+    );
     assert_eq!(next_fire(&c, at("2025-09-04"), &p), None);
 }
 

@@ -1,0 +1,179 @@
+//! The clock worker: poller passes, escalation, morning digests and the SMTP sender. Runs inside
+//! `serve` or as dedicated `tianping worker` processes; any number of workers may share one
+//! PostgreSQL database (due rows and mails are claimed with `FOR UPDATE SKIP LOCKED`).
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
+use tianping_server::Clock;
+use tianping_store::Store;
+use tianping_store::clocks::{Clockwork, PollReport};
+
+/// Delivers outbox mail over SMTP.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Mailer {
+    /// `None` when no SMTP host is configured: mail stays in the outbox (the mailbox page shows it).
+    pub fn from_config(cfg: &Config) -> Result<Option<Mailer>> {
+        if cfg.smtp_host.trim().is_empty() {
+            return Ok(None);
+        }
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.smtp_host.trim())
+                .port(cfg.smtp_port as u16)
+                .timeout(Some(std::time::Duration::from_secs(15)))
+                .build();
+        let from = cfg
+            .mail_from
+            .parse()
+            .with_context(|| format!("mail_from {:?} is not a mail address", cfg.mail_from))?;
+        Ok(Some(Mailer { transport, from }))
+    }
+
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<()> {
+        let to: lettre::message::Mailbox = to
+            .parse()
+            .with_context(|| format!("recipient {to:?} is not a mail address"))?;
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .context("building the message")?;
+        self.transport.send(msg).await.context("SMTP")?;
+        Ok(())
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Default)]
+pub struct Tick {
+    pub poll: PollReport,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// One worker tick at `now`: all due clocks, escalations, digests, then the outbox.
+pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) -> Result<Tick> {
+    let mut t = Tick::default();
+    loop {
+        let p = store.poll(now, 500).await.context("polling clocks")?;
+        let more = p.fired == 500 || p.escalated == 500;
+        t.poll.merge(&p);
+        if !more {
+            break;
+        }
+    }
+    t.poll.digests += store.build_digests(now).await.context("building digests")?;
+    if let Some(m) = mailer {
+        loop {
+            let batch = store.claim_mail(now, 50).await.context("claiming mail")?;
+            if batch.is_empty() {
+                break;
+            }
+            for mail in batch {
+                match m.send(&mail.recipient, &mail.subject, &mail.body).await {
+                    Ok(()) => {
+                        store.mail_sent(mail.id, now).await?;
+                        t.sent += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(mail = mail.id, error = %format!("{e:#}"), "mail not delivered; will retry");
+                        store
+                            .mail_failed(mail.id, mail.attempts + 1, &format!("{e:#}"), now)
+                            .await?;
+                        t.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// The clockwork for a configuration: built-in or `rules_dir` tables, the database's imported
+/// calendar years, and the configured warning days and digest hour.
+pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
+    let mut cw = Clockwork::shipped();
+    if let Some(dir) = &cfg.rules_dir {
+        let dir = std::path::Path::new(dir);
+        let limits = dir.join("limits.toml");
+        let text = std::fs::read_to_string(&limits)
+            .with_context(|| format!("reading {}", limits.display()))?;
+        cw.rules = tianping_domain::rules::RuleSet::parse(&text)
+            .with_context(|| format!("{}", limits.display()))?;
+        let cal = dir.join("calendar/cn-holidays.toml");
+        if cal.exists() {
+            let text = std::fs::read_to_string(&cal)
+                .with_context(|| format!("reading {}", cal.display()))?;
+            cw.calendar = tianping_domain::calendar::Calendar::parse(&text)
+                .with_context(|| format!("{}", cal.display()))?;
+        }
+    }
+    cw.policy.days_before = cfg.warn_days.clone();
+    cw.digest_hour = cfg.digest_hour as u32;
+    Ok(store.load_clockwork(cw).await?)
+}
+
+/// Installs the clockwork and, if rules or calendar changed since the clocks were computed,
+/// re-computes every open clock and records the moved due dates.
+pub async fn install_clockwork(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<()> {
+    let cw = load_clockwork(store, cfg).await?;
+    store.set_clockwork(cw);
+    if let Some(r) = store
+        .apply_clockwork_change(now)
+        .await
+        .context("re-computing clocks after a rule or calendar change")?
+    {
+        tracing::info!(
+            cases = r.cases,
+            clocks = r.clocks,
+            moved = r.moved,
+            "rules or calendar changed: clocks re-computed"
+        );
+    }
+    Ok(())
+}
+
+/// Runs ticks every `poll_seconds` until `stop` resolves.
+pub async fn run(
+    store: Store,
+    cfg: Config,
+    clock: Arc<dyn Clock>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let mailer = Mailer::from_config(&cfg)?;
+    let every = std::time::Duration::from_secs(cfg.poll_seconds as u64);
+    tokio::pin!(stop);
+    loop {
+        match tick(&store, mailer.as_ref(), clock.now()).await {
+            Ok(t) if t.poll.fired + t.poll.escalated + t.poll.digests + t.sent + t.failed > 0 => {
+                tracing::info!(
+                    fired = t.poll.fired,
+                    warnings = t.poll.warnings,
+                    escalated = t.poll.escalated,
+                    digests = t.poll.digests,
+                    sent = t.sent,
+                    failed = t.failed,
+                    errors = t.poll.errors,
+                    "worker tick"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "worker tick failed; retrying next tick")
+            }
+        }
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
