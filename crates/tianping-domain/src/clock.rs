@@ -526,8 +526,10 @@ impl Engine<'_> {
         if let Some(p) = &rule.inherits_from {
             text.push_str(&format!("；期限沿用规则 {p}"));
         }
-        if let Some(u) = &rule.unverified_parts {
-            text.push_str(&format!("；待核实：{u}"));
+        if rule.unverified_parts.is_some() {
+            // The research notes are kept in the rule file (and the rules API); users see that
+            // part of the rule awaits verification against the official text.
+            text.push_str("；本规则部分内容尚待核对官方文本");
         }
         c.why.push(why("规则", text, Some(&rule.citation)));
         c
@@ -560,7 +562,7 @@ impl Engine<'_> {
             c.why.push(why(
                 "延长",
                 format!("案情特别重大、复杂，延长 {add} 小时（{}）", step.by.zh()),
-                step.condition.as_deref(),
+                Some(rule.citation.as_str()),
             ));
         }
         if let Some(cap) = rule.hard_cap {
@@ -688,7 +690,7 @@ impl Engine<'_> {
                         fmt_day(local_date(g.decided_at)),
                         step.by.zh()
                     ),
-                    step.note.as_deref(),
+                    Some(rule.citation.as_str()),
                 ));
                 continue;
             }
@@ -772,7 +774,7 @@ impl Engine<'_> {
                     step.by.zh(),
                     level_note
                 ),
-                step.note.as_deref().or(Some(rule.citation.as_str())),
+                Some(rule.citation.as_str()),
             ));
             end = new_end;
             used += 1;
@@ -833,7 +835,7 @@ impl Engine<'_> {
                             ))
                             .unwrap_or_default()
                     ),
-                    step.note.as_deref().or(Some(rule.citation.as_str())),
+                    Some(rule.citation.as_str()),
                 ));
             }
         }

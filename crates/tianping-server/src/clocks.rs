@@ -72,13 +72,21 @@ impl ClockView {
             (true, Some(n)) => format!("超期 {} 日", -n),
             _ => c.status.zh().into(),
         };
-        let severity = match (c.status, days_left) {
-            (tianping_domain::clock::ClockStatus::Overdue, _)
-            | (tianping_domain::clock::ClockStatus::Late, _)
-            | (tianping_domain::clock::ClockStatus::NoRule, _) => "danger",
-            (_, Some(n)) if n <= 5 => "danger",
-            (_, Some(n)) if n <= 30 => "warn",
-            _ => "ok",
+        let severity = if c.key == ClockKey::LongPending {
+            match c.tier_months {
+                Some(m) if m >= 36 => "danger",
+                Some(_) => "warn",
+                None => "ok",
+            }
+        } else {
+            match (c.status, days_left) {
+                (tianping_domain::clock::ClockStatus::Overdue, _)
+                | (tianping_domain::clock::ClockStatus::Late, _)
+                | (tianping_domain::clock::ClockStatus::NoRule, _) => "danger",
+                (_, Some(n)) if n <= 5 => "danger",
+                (_, Some(n)) if n <= 30 => "warn",
+                _ => "ok",
+            }
         };
         ClockView {
             key: c.key.as_str().into(),

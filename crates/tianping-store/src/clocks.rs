@@ -107,15 +107,23 @@ pub(crate) struct Owner<'a> {
     pub org_id: &'a str,
 }
 
+/// A clock row. `fresh`: the clock was (re)computed from an event or a rule change, so a clock
+/// already in a warning state is due for the poller at once (which records its warnings); the
+/// poller itself passes `false` and schedules the next change.
 pub(crate) fn clock_row(
     o: &Owner,
     c: &Clock,
     now: DateTime<Utc>,
     p: &WarnPolicy,
+    fresh: bool,
 ) -> Result<Vec<Val>> {
-    let category = assess(c, now, p)
-        .first()
-        .map(|a| a.category.as_str().to_string());
+    let alerts = assess(c, now, p);
+    let category = alerts.first().map(|a| a.category.as_str().to_string());
+    let fire = if fresh && !alerts.is_empty() {
+        Some(now)
+    } else {
+        next_fire(c, now, p)
+    };
     Ok(vec![
         Val::I(o.id),
         Val::S(c.key.as_str().into()),
@@ -126,7 +134,7 @@ pub(crate) fn clock_row(
         Val::I(c.custody as i64),
         Val::I(c.provisional as i64),
         Val::OS(category),
-        Val::OS(next_fire(c, now, p).map(ts)),
+        Val::OS(fire.map(ts)),
         Val::S(o.region_path.into()),
         Val::S(o.org_id.into()),
         Val::S(serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?),
@@ -484,7 +492,7 @@ impl Store {
             region_path: &region,
             org_id: &org,
         };
-        let vals = clock_row(&owner, &clock, now, &cw.policy)?;
+        let vals = clock_row(&owner, &clock, now, &cw.policy, false)?;
         let sets = CLOCK_COLUMNS[2..]
             .iter()
             .enumerate()
@@ -1144,7 +1152,7 @@ impl Store {
                             report.moved += 1;
                         }
                     }
-                    out_rows.push(clock_row(&owner, &c, now, &cw.policy)?);
+                    out_rows.push(clock_row(&owner, &c, now, &cw.policy, true)?);
                     report.clocks += 1;
                 }
                 report.cases += 1;

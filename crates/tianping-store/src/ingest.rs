@@ -669,7 +669,9 @@ impl Chunk<'_> {
                     org_id: &w.org_id,
                 };
                 for c in cw.compute(&w.state, self.now) {
-                    rows.push(crate::clocks::clock_row(&owner, &c, self.now, &cw.policy)?);
+                    rows.push(crate::clocks::clock_row(
+                        &owner, &c, self.now, &cw.policy, true,
+                    )?);
                 }
             }
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows).await?;

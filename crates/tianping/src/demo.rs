@@ -1170,15 +1170,40 @@ impl Gen<'_> {
         ) {
             return;
         }
-        day += Duration::days(1);
+        // Detained at the end of the summons (within its 12 hours, CrimPL art. 119).
         if !self.emit(&pn, day, EventBody::Detained) {
             return;
         }
-        day += Duration::days(self.rng.range(2, 7));
+        // 提请批捕 within 3 days; roving or gang cases get the 4-day extension first (art. 91).
+        if self.rng.chance(0.2) {
+            let ask = day + Duration::days(1);
+            if !self.emit(
+                &pn,
+                ask,
+                EventBody::ExtensionRequested {
+                    amount: 4,
+                    unit: PeriodUnit::Day,
+                    reason: "流窜作案、结伙作案，需延长提请批准逮捕时间".into(),
+                },
+            ) || !self.emit(
+                &pn,
+                ask,
+                EventBody::ExtensionApproved {
+                    approver: president("公安局长"),
+                    amount: 4,
+                    unit: PeriodUnit::Day,
+                },
+            ) {
+                return;
+            }
+            day += Duration::days(self.rng.range(4, 7));
+        } else {
+            day += Duration::days(self.rng.range(1, 3));
+        }
         if !self.emit(&pn, day, EventBody::ArrestRequested) {
             return;
         }
-        day += Duration::days(self.rng.range(3, 7));
+        day += Duration::days(self.rng.range(2, 7));
         let approver = president("检察长");
         if self.rng.chance(0.12) {
             if self.emit(
@@ -1202,7 +1227,32 @@ impl Gen<'_> {
         if !self.emit(&pn, day, EventBody::ArrestApproved { approver }) {
             return;
         }
-        day += Duration::days(self.rng.range(40, 85));
+        let arrested = day;
+        let gap = self.rng.range(40, 85);
+        // Complex cases: the higher procuratorate extends custody by a month (CrimPL art. 156).
+        if gap > 55 {
+            let ask = arrested + Duration::days(45);
+            if !self.emit(
+                &pn,
+                ask,
+                EventBody::ExtensionRequested {
+                    amount: 1,
+                    unit: PeriodUnit::Month,
+                    reason: "案情复杂、期限届满不能终结".into(),
+                },
+            ) || !self.emit(
+                &pn,
+                ask + Duration::days(3),
+                EventBody::ExtensionApproved {
+                    approver: president("上一级人民检察院检察长"),
+                    amount: 1,
+                    unit: PeriodUnit::Month,
+                },
+            ) {
+                return;
+            }
+        }
+        day += Duration::days(gap);
         if !self.emit(
             &pn,
             day,

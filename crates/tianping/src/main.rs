@@ -399,6 +399,63 @@ async fn run() -> Result<()> {
                     .map_or("", |o| o.name.as_str());
                 logins.push((u.role, u.username, pw, org.to_string()));
             }
+            // Every judge, chief, president and case office of the province has an account (so
+            // warnings reach a person and the morning digests exist); only the logins printed
+            // below can sign in — the others carry no password.
+            let mut staff = 0;
+            for o in province
+                .orgs
+                .iter()
+                .filter(|o| o.kind == tianping_domain::AgencyKind::Court)
+            {
+                let judges = province.judges.get(&o.id).cloned().unwrap_or_default();
+                let mut people: Vec<(String, String, Role)> = judges
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (format!("{}-j{}", o.id, i + 1), n.clone(), Role::Judge))
+                    .collect();
+                people.push((
+                    format!("{}-chief", o.id),
+                    format!("{}庭长", o.name.chars().take(2).collect::<String>()),
+                    Role::DivisionChief,
+                ));
+                people.push((
+                    format!("{}-president", o.id),
+                    format!("{}院长", o.name.chars().take(2).collect::<String>()),
+                    Role::President,
+                ));
+                people.push((
+                    format!("{}-office", o.id),
+                    format!("{}审管办", o.name.chars().take(2).collect::<String>()),
+                    Role::CaseOffice,
+                ));
+                for (username, name, role) in people {
+                    let taken = demo::users(&province).into_iter().any(|u| {
+                        u.org_id == o.id
+                            && u.role == role
+                            && (role != Role::Judge || u.display_name == name)
+                    });
+                    if taken {
+                        continue;
+                    }
+                    store
+                        .insert_user(
+                            &NewUser {
+                                email: Some(format!("{username}@demo.tianping.test")),
+                                username,
+                                display_name: name,
+                                org_id: o.id.clone(),
+                                role,
+                                clearance: Clearance::default(),
+                                password_hash: "!login-disabled".into(),
+                            },
+                            now,
+                        )
+                        .await?;
+                    staff += 1;
+                }
+            }
+            eprintln!("{staff} court staff accounts (no login) receive the clock warnings");
             eprintln!("generating {cases} cases (seed {seed}) …");
             let events = demo::generate(&province, cases, seed, now);
             let numbered: Vec<tianping_store::Numbered> = events
