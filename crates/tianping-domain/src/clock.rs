@@ -272,6 +272,9 @@ fn approver_fits(by: ApproverBody, role: Role) -> bool {
 pub struct Engine<'a> {
     pub rules: &'a RuleSet,
     pub calendar: &'a Calendar,
+    /// Write the "why" lines. Off for bulk and incremental re-computation (the stored row needs
+    /// only dates and status); on when a person reads the clock or a mail quotes it.
+    pub explain: bool,
 }
 
 /// Where a clock starts and stops, and what it is called in the explanation.
@@ -515,6 +518,9 @@ impl Engine<'_> {
             why: vec![],
             findings: vec![],
         };
+        if !self.explain {
+            return c;
+        }
         let mut text = format!(
             "{}（规则 {}，第 {} 版，{} {}）",
             rule.name_zh,
@@ -531,7 +537,9 @@ impl Engine<'_> {
             // part of the rule awaits verification against the official text.
             text.push_str("；本规则部分内容尚待核对官方文本");
         }
-        c.why.push(why("规则", text, Some(&rule.citation)));
+        if self.explain {
+            c.why.push(why("规则", text, Some(&rule.citation)));
+        }
         c
     }
 
@@ -548,22 +556,28 @@ impl Engine<'_> {
         c.custody = true;
         let base = rule.base.map_or(0, hours);
         let mut total = base;
-        c.why.push(why(
-            "起算",
-            format!("{} 到案，按小时连续计算，不适用节假日顺延", fmt_time(start)),
-            Some("刑事诉讼法第一百零五条；RULES.md §3.2"),
-        ));
-        c.why.push(why("法定期限", format!("{base} 小时"), None));
+        if self.explain {
+            c.why.push(why(
+                "起算",
+                format!("{} 到案，按小时连续计算，不适用节假日顺延", fmt_time(start)),
+                Some("刑事诉讼法第一百零五条；RULES.md §3.2"),
+            ));
+        }
+        if self.explain {
+            c.why.push(why("法定期限", format!("{base} 小时"), None));
+        }
         if s.timeline.summons_24h
             && let Some(step) = rule.extensions.first()
         {
             let add = step.amount.map_or(0, hours);
             total += add;
-            c.why.push(why(
-                "延长",
-                format!("案情特别重大、复杂，延长 {add} 小时（{}）", step.by.zh()),
-                Some(rule.citation.as_str()),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "延长",
+                    format!("案情特别重大、复杂，延长 {add} 小时（{}）", step.by.zh()),
+                    Some(rule.citation.as_str()),
+                ));
+            }
         }
         if let Some(cap) = rule.hard_cap {
             total = total.min(hours(cap));
@@ -572,12 +586,14 @@ impl Engine<'_> {
         c.deadline = Some(deadline);
         c.due = Some(local_date(deadline));
         c.nominal_due = c.due;
-        c.why.push(why(
-            "届满",
-            format!("{}（共 {total} 小时）", fmt_time(deadline)),
-            None,
-        ));
-        finish(&mut c, stop, "释放、拘留或逮捕", now);
+        if self.explain {
+            c.why.push(why(
+                "届满",
+                format!("{}（共 {total} 小时）", fmt_time(deadline)),
+                None,
+            ));
+        }
+        finish(&mut c, stop, "释放、拘留或逮捕", now, self.explain);
         c.gross_days = (local_date(stop.unwrap_or(now)) - local_date(start)).num_days();
         c.net_days = c.gross_days;
         c
@@ -602,11 +618,13 @@ impl Engine<'_> {
             .max(0);
         if rule.no_limit {
             c.status = ClockStatus::NoLimit;
-            c.why.push(why(
-                "期限",
-                "法律未规定期限，不计算届满日期",
-                Some(&rule.citation),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "期限",
+                    "法律未规定期限，不计算届满日期",
+                    Some(&rule.citation),
+                ));
+            }
             c.net_days = c.gross_days;
             return c;
         }
@@ -615,8 +633,12 @@ impl Engine<'_> {
             c.findings.push("规则缺少法定期限".into());
             return c;
         };
-        let mut start_text = format!("{} {}，自次日起算", span.start_label, fmt_day(start_date));
+        let mut start_text = String::new();
+        if self.explain {
+            start_text = format!("{} {}，自次日起算", span.start_label, fmt_day(start_date));
+        }
         if let Some(ev) = &rule.start_event
+            && self.explain
             && key == ClockKey::Trial
             && !matches!(ev.as_str(), "filing" | "acceptance")
             && span.start_label.starts_with("立案")
@@ -625,17 +647,21 @@ impl Engine<'_> {
                 "（本规则自“{ev}”起算；事件中未单独记录该日期，以立案受理日期计）"
             ));
         }
-        c.why.push(why(
-            "起算",
-            start_text,
-            Some("民事诉讼法第八十五条、刑事诉讼法第一百零五条；审限规定第八条"),
-        ));
+        if self.explain {
+            c.why.push(why(
+                "起算",
+                start_text,
+                Some("民事诉讼法第八十五条、刑事诉讼法第一百零五条；审限规定第八条"),
+            ));
+        }
         let mut end = end_date(start_date, base, reck);
-        c.why.push(why(
-            "法定期限",
-            format!("{} → {}", base.zh(), fmt_day(end)),
-            Some(reck.zh()),
-        ));
+        if self.explain {
+            c.why.push(why(
+                "法定期限",
+                format!("{} → {}", base.zh(), fmt_day(end)),
+                Some(reck.zh()),
+            ));
+        }
 
         // Extensions decided within the clock's span, in order, matched to the rule's chain.
         let mut grants: Vec<&ExtensionGrant> = s
@@ -662,16 +688,18 @@ impl Engine<'_> {
             let Some(step) = rule.extensions.get(step_idx) else {
                 c.findings
                     .push(format!("{label}超出规则允许的延长次数或层级，未计入"));
-                c.why.push(why(
-                    &label,
-                    format!(
-                        "{} 批准延长 {}{}：超出本规则的延长次数或层级，未计入",
-                        g.approver.name,
-                        g.amount,
-                        unit_zh(g.unit)
-                    ),
-                    None,
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        &label,
+                        format!(
+                            "{} 批准延长 {}{}：超出本规则的延长次数或层级，未计入",
+                            g.approver.name,
+                            g.amount,
+                            unit_zh(g.unit)
+                        ),
+                        None,
+                    ));
+                }
                 continue;
             };
             if !approver_fits(step.by, g.approver.role) {
@@ -681,17 +709,19 @@ impl Engine<'_> {
                     g.approver.role.zh(),
                     step.by.zh()
                 ));
-                c.why.push(why(
-                    &label,
-                    format!(
-                        "{}（{}）于 {} 批准：批准人身份不符（应由{}批准），未计入",
-                        g.approver.name,
-                        g.approver.role.zh(),
-                        fmt_day(local_date(g.decided_at)),
-                        step.by.zh()
-                    ),
-                    Some(rule.citation.as_str()),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        &label,
+                        format!(
+                            "{}（{}）于 {} 批准：批准人身份不符（应由{}批准），未计入",
+                            g.approver.name,
+                            g.approver.role.zh(),
+                            fmt_day(local_date(g.decided_at)),
+                            step.by.zh()
+                        ),
+                        Some(rule.citation.as_str()),
+                    ));
+                }
                 continue;
             }
             let current_expiry = add_days(end, pauses);
@@ -701,15 +731,17 @@ impl Engine<'_> {
                     "{label}于期限届满（{}）后才批准，延长无效",
                     fmt_day(current_expiry)
                 ));
-                c.why.push(why(
-                    &label,
-                    format!(
-                        "{} 批准，晚于届满日 {}：延长无效，未计入",
-                        fmt_day(decided),
-                        fmt_day(current_expiry)
-                    ),
-                    Some("审限规定2000 第十四条第二款（院长批准须在审限届满前）"),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        &label,
+                        format!(
+                            "{} 批准，晚于届满日 {}：延长无效，未计入",
+                            fmt_day(decided),
+                            fmt_day(current_expiry)
+                        ),
+                        Some("审限规定2000 第十四条第二款（院长批准须在审限届满前）"),
+                    ));
+                }
                 continue;
             }
             if let (Some(days), Some(req)) = (step.apply_before_days, g.requested_at) {
@@ -762,45 +794,51 @@ impl Engine<'_> {
             } else {
                 "；批准机关层级以事件记载为准，系统仅核验批准人职务"
             };
-            c.why.push(why(
-                &label,
-                format!(
-                    "{}（{}）于 {} 批准延长 {}，自前一届满日起算 → {}（{}{}）",
-                    g.approver.name,
-                    g.approver.role.zh(),
-                    fmt_day(decided),
-                    granted.zh(),
-                    fmt_day(new_end),
-                    step.by.zh(),
-                    level_note
-                ),
-                Some(rule.citation.as_str()),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    &label,
+                    format!(
+                        "{}（{}）于 {} 批准延长 {}，自前一届满日起算 → {}（{}{}）",
+                        g.approver.name,
+                        g.approver.role.zh(),
+                        fmt_day(decided),
+                        granted.zh(),
+                        fmt_day(new_end),
+                        step.by.zh(),
+                        level_note
+                    ),
+                    Some(rule.citation.as_str()),
+                ));
+            }
             end = new_end;
             used += 1;
         }
         if let Some(cap) = rule.hard_cap {
             let cap_end = end_date(start_date, cap, reck);
             if end > cap_end {
-                c.why.push(why(
-                    "最长期限",
-                    format!("本规则最长 {}，以 {} 为限", cap.zh(), fmt_day(cap_end)),
-                    Some(&rule.citation),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        "最长期限",
+                        format!("本规则最长 {}，以 {} 为限", cap.zh(), fmt_day(cap_end)),
+                        Some(&rule.citation),
+                    ));
+                }
                 end = cap_end;
             }
         }
         let nominal = add_days(end, pauses);
         c.excluded_days = pauses;
         if pauses > 0 {
-            c.why.push(why(
-                "扣除合计",
-                format!(
-                    "不计入期限的期间合计 {pauses} 日（重叠部分不重复扣除）→ {}",
-                    fmt_day(nominal)
-                ),
-                Some("RULES.md §3.6"),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "扣除合计",
+                    format!(
+                        "不计入期限的期间合计 {pauses} 日（重叠部分不重复扣除）→ {}",
+                        fmt_day(nominal)
+                    ),
+                    Some("RULES.md §3.6"),
+                ));
+            }
         }
         // Next extension window: the first step still available.
         let mut probe = step_idx;
@@ -822,21 +860,23 @@ impl Engine<'_> {
                 .decide_before_days
                 .map(|d| nominal - Duration::days(d as i64));
             if apply > 0 {
-                c.why.push(why(
-                    "延长申请",
-                    format!(
-                        "如需延长，应于 {} 前向{}申请{}",
-                        fmt_day(nominal - Duration::days(apply)),
-                        step.by.zh(),
-                        step.decide_before_days
-                            .map(|d| format!(
-                                "，并于 {} 前作出决定",
-                                fmt_day(nominal - Duration::days(d as i64))
-                            ))
-                            .unwrap_or_default()
-                    ),
-                    Some(rule.citation.as_str()),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        "延长申请",
+                        format!(
+                            "如需延长，应于 {} 前向{}申请{}",
+                            fmt_day(nominal - Duration::days(apply)),
+                            step.by.zh(),
+                            step.decide_before_days
+                                .map(|d| format!(
+                                    "，并于 {} 前作出决定",
+                                    fmt_day(nominal - Duration::days(d as i64))
+                                ))
+                                .unwrap_or_default()
+                        ),
+                        Some(rule.citation.as_str()),
+                    ));
+                }
             }
         }
         // Holiday roll-over (RULES.md §3.2): warnings use the nominal date.
@@ -851,7 +891,9 @@ impl Engine<'_> {
             if !r.provisional_years.is_empty() {
                 c.provisional = true;
             }
-            let cal_note = if r.provisional_years.is_empty() {
+            let cal_note = if !self.explain {
+                String::new()
+            } else if r.provisional_years.is_empty() {
                 format!("依 {} 年国务院节假日安排", nominal.format("%Y"))
             } else {
                 format!(
@@ -864,12 +906,14 @@ impl Engine<'_> {
                 )
             };
             if r.skipped.is_empty() {
-                c.why.push(why(
-                    "节假日",
-                    format!("{} 为工作日，无需顺延（{cal_note}）", fmt_day(nominal)),
-                    Some("民事诉讼法第八十五条第三款；刑事诉讼法第一百零五条第四款"),
-                ));
-            } else {
+                if self.explain {
+                    c.why.push(why(
+                        "节假日",
+                        format!("{} 为工作日，无需顺延（{cal_note}）", fmt_day(nominal)),
+                        Some("民事诉讼法第八十五条第三款；刑事诉讼法第一百零五条第四款"),
+                    ));
+                }
+            } else if self.explain {
                 let names: Vec<String> = r
                     .skipped
                     .iter()
@@ -880,16 +924,18 @@ impl Engine<'_> {
                             .unwrap_or_else(|| format!("{}（周末）", d.format("%m-%d")))
                     })
                     .collect();
-                c.why.push(why(
-                    "节假日顺延",
-                    format!(
-                        "{} 为休息日，顺延至节假日后第一个工作日 {}；跳过 {}（{cal_note}）",
-                        fmt_day(nominal),
-                        fmt_day(r.to),
-                        names.join("、")
-                    ),
-                    Some("民事诉讼法第八十五条第三款；刑事诉讼法第一百零五条第四款"),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        "节假日顺延",
+                        format!(
+                            "{} 为休息日，顺延至节假日后第一个工作日 {}；跳过 {}（{cal_note}）",
+                            fmt_day(nominal),
+                            fmt_day(r.to),
+                            names.join("、")
+                        ),
+                        Some("民事诉讼法第八十五条第三款；刑事诉讼法第一百零五条第四款"),
+                    ));
+                }
             }
             r.to
         } else {
@@ -900,11 +946,13 @@ impl Engine<'_> {
                 Rollover::No => "本期限不适用节假日顺延",
                 _ => "本期限不适用节假日顺延",
             };
-            c.why.push(why(
-                "节假日",
-                format!("{reason}，届满日 {}", fmt_day(nominal)),
-                Some("刑事诉讼法第一百零五条第四款"),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "节假日",
+                    format!("{reason}，届满日 {}", fmt_day(nominal)),
+                    Some("刑事诉讼法第一百零五条第四款"),
+                ));
+            }
             if !self
                 .calendar
                 .covers(nominal.format("%Y").to_string().parse().unwrap_or(0))
@@ -920,12 +968,14 @@ impl Engine<'_> {
             && span.stop.is_none()
         {
             c.status = ClockStatus::Awaiting;
-            c.why.push(why("状态", a, None));
+            if self.explain {
+                c.why.push(why("状态", a, None));
+            }
             c.apply_by = None;
             c.decide_by = None;
             return c;
         }
-        finish(&mut c, span.stop, &span.stop_label, now);
+        finish(&mut c, span.stop, &span.stop_label, now, self.explain);
         if c.status == ClockStatus::Running
             && s.timeline
                 .pauses
@@ -933,11 +983,13 @@ impl Engine<'_> {
                 .any(|p| p.end.is_none() && rule.excluded.contains(&p.kind))
         {
             c.status = ClockStatus::Paused;
-            c.why.push(why(
-                "状态",
-                "不计入期限的期间尚未结束：届满日随之后移（按当前日期计算）",
-                None,
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "状态",
+                    "不计入期限的期间尚未结束：届满日随之后移（按当前日期计算）",
+                    None,
+                ));
+            }
         }
         c
     }
@@ -966,15 +1018,17 @@ impl Engine<'_> {
                 ""
             };
             if !rule.excluded.contains(&p.kind) {
-                c.why.push(why(
-                    "不予扣除",
-                    format!(
-                        "{label} {}–{}：本规则不扣除此类期间，照常计算",
-                        fmt_day(a),
-                        fmt_day(b)
-                    ),
-                    Some(&rule.citation),
-                ));
+                if self.explain {
+                    c.why.push(why(
+                        "不予扣除",
+                        format!(
+                            "{label} {}–{}：本规则不扣除此类期间，照常计算",
+                            fmt_day(a),
+                            fmt_day(b)
+                        ),
+                        Some(&rule.citation),
+                    ));
+                }
                 continue;
             }
             let mut days = (b - a).num_days().max(0);
@@ -992,15 +1046,17 @@ impl Engine<'_> {
                 .as_ref()
                 .map(|a| format!("，{}（{}）批准", a.name, a.role.zh()))
                 .unwrap_or_default();
-            c.why.push(why(
-                "扣除",
-                format!(
-                    "{label} {}–{}{open}：{days} 日{capped}{approver}",
-                    fmt_day(a),
-                    fmt_day(b)
-                ),
-                self.rules.excluded_citation(p.kind),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "扣除",
+                    format!(
+                        "{label} {}–{}{open}：{days} 日{capped}{approver}",
+                        fmt_day(a),
+                        fmt_day(b)
+                    ),
+                    self.rules.excluded_citation(p.kind),
+                ));
+            }
             ranges.push((a, a + Duration::days(days)));
         }
         ranges.sort();
@@ -1067,22 +1123,28 @@ impl Engine<'_> {
             provisional: false,
             custody: false,
             tier_months: reached.map(|t| t.months),
-            why: vec![why(
-                "起算",
-                format!(
-                    "立案 {}，按自然日计算（中止、扣除期间一并计入）",
-                    fmt_day(filed)
-                ),
-                Some("RULES.md §4"),
-            )],
+            why: if self.explain {
+                vec![why(
+                    "起算",
+                    format!(
+                        "立案 {}，按自然日计算（中止、扣除期间一并计入）",
+                        fmt_day(filed)
+                    ),
+                    Some("RULES.md §4"),
+                )]
+            } else {
+                vec![]
+            },
             findings: vec![],
         };
         if let Some(t) = reached {
-            c.why.push(why(
-                "已达档次",
-                format!("{}（{} {}）", t.name_zh, t.marker.label(), t.marker.zh()),
-                Some(&t.citation),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "已达档次",
+                    format!("{}（{} {}）", t.name_zh, t.marker.label(), t.marker.zh()),
+                    Some(&t.citation),
+                ));
+            }
             c.findings.push(t.name_zh.clone());
             c.citation = t.citation.clone();
         }
@@ -1090,11 +1152,13 @@ impl Engine<'_> {
             c.due = Some(at);
             c.nominal_due = Some(at);
             c.deadline = Some(local_midnight(at + Duration::days(1)));
-            c.why.push(why(
-                "下一档次",
-                format!("{} 起为“{}”", fmt_day(at + Duration::days(1)), t.name_zh),
-                Some(&t.citation),
-            ));
+            if self.explain {
+                c.why.push(why(
+                    "下一档次",
+                    format!("{} 起为“{}”", fmt_day(at + Duration::days(1)), t.name_zh),
+                    Some(&t.citation),
+                ));
+            }
         }
         if s.status != CaseStatus::Closed || reached.is_some() {
             out.push(c);
@@ -1123,7 +1187,13 @@ fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
 }
 
 /// Sets the status from the stop instant (or `now`) against the deadline.
-fn finish(c: &mut Clock, stop: Option<DateTime<Utc>>, stop_label: &str, now: DateTime<Utc>) {
+fn finish(
+    c: &mut Clock,
+    stop: Option<DateTime<Utc>>,
+    stop_label: &str,
+    now: DateTime<Utc>,
+    explain: bool,
+) {
     let Some(deadline) = c.deadline else {
         return;
     };
@@ -1135,20 +1205,22 @@ fn finish(c: &mut Clock, stop: Option<DateTime<Utc>>, stop_label: &str, now: Dat
             } else {
                 ClockStatus::Late
             };
-            c.why.push(why(
-                "结束",
-                format!(
-                    "{} {}：{}",
-                    stop_label,
-                    fmt_time(at),
-                    if at < deadline {
-                        "在期限内"
-                    } else {
-                        "超过期限"
-                    }
-                ),
-                None,
-            ));
+            if explain {
+                c.why.push(why(
+                    "结束",
+                    format!(
+                        "{} {}：{}",
+                        stop_label,
+                        fmt_time(at),
+                        if at < deadline {
+                            "在期限内"
+                        } else {
+                            "超过期限"
+                        }
+                    ),
+                    None,
+                ));
+            }
         }
         None => {
             c.status = if now >= deadline {

@@ -130,13 +130,20 @@ impl ClockView {
     }
 }
 
-/// The clocks of a case the session may read.
+/// The clocks of a case (the caller has checked the session may read it), computed now from the
+/// case's state with their full explanation.
 pub async fn case_clocks(st: &AppState, id: i64) -> Result<Vec<ClockView>, ApiError> {
-    let today = bj_date(st.now());
+    let now = st.now();
+    let today = bj_date(now);
+    let Some((_, state)) = st.store.case_by_id(id).await? else {
+        return Err(ApiError::not_found("案件"));
+    };
+    let state: tianping_domain::CaseState = serde_json::from_str(&state)
+        .map_err(|e| ApiError::internal(format!("case {id} state: {e}")))?;
     Ok(st
         .store
-        .clocks_of_case(id)
-        .await?
+        .clockwork()
+        .explain(&state, now)
         .iter()
         .map(|c| ClockView::new(c, today))
         .collect())

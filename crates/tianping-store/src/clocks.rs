@@ -69,10 +69,23 @@ impl Clockwork {
         }
     }
 
+    /// The clocks of a case without their "why" lines (ingest, re-computation, the poller's
+    /// scheduling).
     pub fn compute(&self, state: &CaseState, now: DateTime<Utc>) -> Vec<Clock> {
         Engine {
             rules: &self.rules,
             calendar: &self.calendar,
+            explain: false,
+        }
+        .clocks(state, now)
+    }
+
+    /// The clocks of a case with their explanation (pages, API, mail).
+    pub fn explain(&self, state: &CaseState, now: DateTime<Utc>) -> Vec<Clock> {
+        Engine {
+            rules: &self.rules,
+            calendar: &self.calendar,
+            explain: true,
         }
         .clocks(state, now)
     }
@@ -476,7 +489,7 @@ impl Store {
         let state: CaseState = serde_json::from_str(&state)
             .map_err(|e| StoreError::Corrupt(format!("case {number} state: {e}")))?;
         let Some(clock) = cw
-            .compute(&state, now)
+            .explain(&state, now)
             .into_iter()
             .find(|c| c.key.as_str() == key)
         else {
@@ -661,7 +674,7 @@ impl Store {
             let state: CaseState = serde_json::from_str(&state)
                 .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
             let Some(clock) = cw
-                .compute(&state, now)
+                .explain(&state, now)
                 .into_iter()
                 .find(|c| c.key.as_str() == key)
             else {

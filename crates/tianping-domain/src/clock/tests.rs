@@ -476,11 +476,29 @@ impl Case {
     fn clocks_at(&self, now: &str) -> Vec<Clock> {
         let rs = rules();
         let c = cal();
-        Engine {
+        let full = Engine {
             rules: &rs,
             calendar: &c,
+            explain: true,
         }
-        .clocks(&self.state, at(now))
+        .clocks(&self.state, at(now));
+        // Without the explanation every date, status and finding is the same.
+        let lean = Engine {
+            rules: &rs,
+            calendar: &c,
+            explain: false,
+        }
+        .clocks(&self.state, at(now));
+        let strip = |v: &[Clock]| {
+            v.iter()
+                .map(|c| Clock {
+                    why: vec![],
+                    ..c.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&full), strip(&lean));
+        full
     }
     fn clock(&self, key: ClockKey, now: &str) -> Clock {
         self.clocks_at(now)
