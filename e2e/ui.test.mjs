@@ -114,3 +114,106 @@ test('a court user cannot open another court\'s case by URL', async () => {
   await judge.screenshot({ path: join(artifacts, '05-out-of-scope.png') });
   await judge.close();
 });
+
+async function loginAny(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(/\/(cases|home)/), page.click('button[type=submit]')]);
+}
+
+async function csrfOf(page) {
+  return page.$eval('input[name=csrf]', (i) => i.value);
+}
+
+test('the case office works the warnings board: why panel, 督办函, Excel export', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'caseoffice');
+  await page.goto(`${base}/warnings`);
+  const tabs = await page.$$eval('#category-tabs a[data-category]', (as) => as.map((a) => [a.dataset.category, Number(a.querySelector('b').textContent)]));
+  const counts = Object.fromEntries(tabs);
+  assert.ok(counts.overdue > 0 && counts.nearing > 0, `the province has overdue and nearing cases: ${JSON.stringify(counts)}`);
+  await page.screenshot({ path: join(artifacts, '06-warnings.png') });
+
+  await Promise.all([page.waitForURL(/category=overdue/), page.click('#category-tabs a[data-category=overdue]')]);
+  const cats = await page.$$eval('#board tbody td .cat', (s) => s.map((x) => x.textContent.trim()));
+  assert.ok(cats.length > 0 && cats.every((c) => c === '已超期'), 'the overdue tab lists only overdue clocks');
+  const left = await page.$$eval('#board tbody td .left', (s) => s.map((x) => x.textContent.trim()));
+  assert.ok(left.every((t) => t.startsWith('超期')), `every row says how long overdue: ${left.slice(0, 3)}`);
+
+  const xlsx = await page.request.get(`${base}/warnings/export.xlsx?category=overdue`);
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
+  const bytes = await xlsx.body();
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an .xlsx (zip) workbook');
+
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('#board tbody tr:first-child td:first-child a')]);
+  const clock = page.locator('#clocks section.clock').first();
+  await clock.locator('details.why summary').click();
+  const steps = await clock.locator('details.why li b').allTextContents();
+  assert.ok(steps.includes('规则') && steps.includes('起算') && steps.includes('法定期限'), `why panel: ${steps}`);
+  assert.match(await clock.textContent(), /已超期/);
+  await page.screenshot({ path: join(artifacts, '07-case-clocks.png'), fullPage: true });
+
+  await page.selectOption('#letter-kind', 'supervision');
+  await page.fill('#letter-form textarea', '请立即核查超期原因并于五日内报告。');
+  await Promise.all([page.waitForURL(/\/letters\/\d+$/), page.click('#issue-letter')]);
+  const number = (await page.textContent('#letter-number')).trim();
+  assert.match(number, /^（\d{4}）浙01审管督字第\d+号$/);
+  assert.match(await page.textContent('#letter'), /请立即核查超期原因/);
+  await page.screenshot({ path: join(artifacts, '08-letter.png'), fullPage: true });
+  await page.goBack();
+  await page.reload();
+  assert.match(await page.textContent('#letters + ul'), new RegExp(number.replace(/[()（）]/g, '.')));
+  await page.close();
+});
+
+test('nobody crosses the line: a judge cannot acknowledge another court\'s warning or issue letters', async () => {
+  const office = await browser.newPage();
+  await login(office, 'caseoffice');
+  const board = await (await office.request.get(`${base}/api/v1/warnings`)).json();
+  const foreign = board.items.find((i) => !i.case_number.includes('浙0102') && i.warning_id);
+  assert.ok(foreign, 'the city case office sees warnings of other courts');
+  await office.close();
+
+  const judge = await browser.newPage();
+  await login(judge, 'judge');
+  await judge.goto(`${base}/warnings`);
+  const csrf = await csrfOf(judge);
+  const rows = await judge.$$eval('#board tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
+  assert.ok(rows.every((n) => n.includes('浙0102')), 'the judge\'s board holds only his court\'s cases');
+  const ack = await judge.request.post(`${base}/api/v1/warnings/${foreign.warning_id}/ack`, { headers: { 'X-CSRF-Token': csrf } });
+  assert.equal(ack.status(), 404);
+  const letter = await judge.request.post(`${base}/api/v1/cases/${foreign.case_id}/letters`, {
+    headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+    data: JSON.stringify({ kind: 'warning' }),
+  });
+  assert.equal(letter.status(), 403);
+  assert.equal((await letter.json()).error.code, 'forbidden');
+  const noCsrf = await judge.request.post(`${base}/api/v1/warnings/${foreign.warning_id}/ack`);
+  assert.equal(noCsrf.status(), 403);
+
+  // Preferences: a bad address is refused in Chinese, a good one saved.
+  await judge.goto(`${base}/mailbox`);
+  await judge.fill('#email', 'not-an-address');
+  await judge.selectOption('#cadence', 'weekly');
+  await judge.click('.prefs button[type=submit]');
+  assert.match(await judge.textContent('#prefs-error'), /格式不正确/);
+  await judge.fill('#email', 'judge@court.example.cn');
+  await Promise.all([judge.waitForURL(/saved=1/), judge.click('.prefs button[type=submit]')]);
+  assert.equal(await judge.inputValue('#email'), 'judge@court.example.cn');
+  assert.equal(await judge.inputValue('#cadence'), 'weekly');
+  await judge.close();
+});
+
+test('the demo\'s morning mail exists: the system outbox holds warnings and digests', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await loginAny(admin, 'sysadmin');
+  await admin.goto(`${base}/mailbox`);
+  const subjects = await admin.$$eval('#mails .subject', (s) => s.map((x) => x.textContent));
+  assert.ok(subjects.some((s) => s.includes('期限提醒')), 'daily digests');
+  assert.ok(subjects.some((s) => s.startsWith('【已超期】') || s.startsWith('【羁押期限将届满】') || s.startsWith('【今日届满】')), 'urgent warnings');
+  await admin.click('#mails details:first-child summary');
+  await admin.screenshot({ path: join(artifacts, '09-mailbox.png') });
+  await admin.close();
+});

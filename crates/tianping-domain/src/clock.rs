@@ -179,33 +179,56 @@ pub struct Why {
 pub struct Clock {
     pub key: ClockKey,
     /// `id@version` of the rule, or `None` for "no rule".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     pub name_zh: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub citation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<Marker>,
     pub status: ClockStatus,
+    #[serde(with = "crate::utc_seconds_serde")]
     pub started_at: DateTime<Utc>,
     /// The limit before the holiday roll-over; warnings count against it (RULES.md §3.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nominal_due: Option<NaiveDate>,
     /// The last day of the limit after the roll-over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
     /// The instant after which the clock is overdue (hour clocks: exact; day clocks: 24:00 of `due`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::utc_seconds_serde::option"
+    )]
     pub deadline: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::utc_seconds_serde::option"
+    )]
     pub stopped_at: Option<DateTime<Utc>>,
     pub gross_days: i64,
     pub excluded_days: i64,
     pub net_days: i64,
     /// The last day to apply for the next extension, and for it to be decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_by: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decide_by: Option<NaiveDate>,
     /// A date of it depends on a year with no published holiday arrangement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub provisional: bool,
     /// A person is held: expiry means release (CrimPL 2018 art. 98).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub custody: bool,
     /// The long-pending tier reached, in months (long_pending clocks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<Why>,
     /// Irregularities found on the way (late application, invalid extension …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
 }
 
@@ -499,7 +522,11 @@ impl Engine<'_> {
             key,
             rule: Some(rule.tag()),
             name_zh: rule.name_zh.clone(),
-            citation: rule.citation.clone(),
+            citation: if self.explain {
+                rule.citation.clone()
+            } else {
+                String::new()
+            },
             marker: Some(rule.marker),
             status: ClockStatus::Running,
             started_at: start,
@@ -828,17 +855,15 @@ impl Engine<'_> {
         }
         let nominal = add_days(end, pauses);
         c.excluded_days = pauses;
-        if pauses > 0 {
-            if self.explain {
-                c.why.push(why(
-                    "扣除合计",
-                    format!(
-                        "不计入期限的期间合计 {pauses} 日（重叠部分不重复扣除）→ {}",
-                        fmt_day(nominal)
-                    ),
-                    Some("RULES.md §3.6"),
-                ));
-            }
+        if pauses > 0 && self.explain {
+            c.why.push(why(
+                "扣除合计",
+                format!(
+                    "不计入期限的期间合计 {pauses} 日（重叠部分不重复扣除）→ {}",
+                    fmt_day(nominal)
+                ),
+                Some("RULES.md §3.6"),
+            ));
         }
         // Next extension window: the first step still available.
         let mut probe = step_idx;
@@ -859,24 +884,22 @@ impl Engine<'_> {
             c.decide_by = step
                 .decide_before_days
                 .map(|d| nominal - Duration::days(d as i64));
-            if apply > 0 {
-                if self.explain {
-                    c.why.push(why(
-                        "延长申请",
-                        format!(
-                            "如需延长，应于 {} 前向{}申请{}",
-                            fmt_day(nominal - Duration::days(apply)),
-                            step.by.zh(),
-                            step.decide_before_days
-                                .map(|d| format!(
-                                    "，并于 {} 前作出决定",
-                                    fmt_day(nominal - Duration::days(d as i64))
-                                ))
-                                .unwrap_or_default()
-                        ),
-                        Some(rule.citation.as_str()),
-                    ));
-                }
+            if apply > 0 && self.explain {
+                c.why.push(why(
+                    "延长申请",
+                    format!(
+                        "如需延长，应于 {} 前向{}申请{}",
+                        fmt_day(nominal - Duration::days(apply)),
+                        step.by.zh(),
+                        step.decide_before_days
+                            .map(|d| format!(
+                                "，并于 {} 前作出决定",
+                                fmt_day(nominal - Duration::days(d as i64))
+                            ))
+                            .unwrap_or_default()
+                    ),
+                    Some(rule.citation.as_str()),
+                ));
             }
         }
         // Holiday roll-over (RULES.md §3.2): warnings use the nominal date.

@@ -293,7 +293,7 @@ pub async fn api_board(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let q = board_query(&s, &p)?;
     let today = bj_date(st.now());
-    let rows = st.store.board(&q).await?;
+    let rows = st.store.board(&q, st.now()).await?;
     let counts: Vec<serde_json::Value> = st
         .store
         .board_counts(&q)
@@ -395,15 +395,16 @@ pub async fn board_page(
         }
     };
     let today = bj_date(st.now());
-    let (rows, counts) = match tokio::try_join!(st.store.board(&q), st.store.board_counts(&q)) {
-        Ok(x) => x,
-        Err(e) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &ApiError::from(e).message,
-            );
-        }
-    };
+    let (rows, counts) =
+        match tokio::try_join!(st.store.board(&q, st.now()), st.store.board_counts(&q)) {
+            Ok(x) => x,
+            Err(e) => {
+                return error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &ApiError::from(e).message,
+                );
+            }
+        };
     let total: i64 = counts
         .iter()
         .filter(|(c, _)| q.category.is_none_or(|x| x == *c))
@@ -464,7 +465,7 @@ pub async fn board_export(
     q.limit = 100_000;
     q.offset = 0;
     let today = bj_date(st.now());
-    let rows = match st.store.board(&q).await {
+    let rows = match st.store.board(&q, st.now()).await {
         Ok(r) => r,
         Err(e) => {
             return error_page(
@@ -678,21 +679,27 @@ async fn issue(
                 .with_details(json!({ "field": "body" })),
         );
     }
-    let clocks = st.store.clocks_of_case(case_id).await?;
+    let clocks = st.store.clocks_of_case(case_id, st.now()).await?;
     let today = bj_date(st.now());
     let mut text = String::new();
     if !body.is_empty() {
         text.push_str(body);
         text.push_str("\n\n");
     }
+    let cw = st.store.clockwork();
     for c in clocks
         .iter()
         .filter(|c| c.status.is_open() && c.key != ClockKey::LongPending)
     {
         let v = ClockView::new(c, today);
+        let citation = c
+            .rule
+            .as_deref()
+            .and_then(|t| cw.rules.rule(t))
+            .map_or("", |r| r.citation.as_str());
         text.push_str(&format!(
             "{}：届满日 {}（{}），适用规则 {}；依据：{}\n",
-            v.name, v.due, v.left_zh, v.rule, v.citation
+            v.name, v.due, v.left_zh, v.rule, citation
         ));
     }
     let code = s

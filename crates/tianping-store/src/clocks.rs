@@ -11,7 +11,7 @@
 //!   go into each person's digest at the cadence they chose. Mail leaves through the outbox.
 
 use crate::case::prefix_end;
-use crate::ingest::{Val, bind_all, bulk_insert};
+use crate::ingest::{Val, bind_all};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -109,9 +109,69 @@ pub(crate) const CLOCK_COLUMNS: &[(&str, &str)] = &[
     ("next_fire_at", "text"),
     ("region_path", "text"),
     ("org_id", "text"),
-    ("detail", "text"),
+    ("sig", "bigint"),
     ("computed_at", "text"),
 ];
+
+const CHANGE_COLUMNS: &[(&str, &str)] = &[
+    ("case_id", "bigint"),
+    ("clock_key", "text"),
+    ("old_due", "text"),
+    ("new_due", "text"),
+    ("old_rule", "text"),
+    ("new_rule", "text"),
+    ("reason", "text"),
+    ("region_path", "text"),
+    ("changed_at", "text"),
+];
+
+/// What tells two versions of a clock row apart (everything but the fire time and the stamp).
+fn row_signature(
+    rule: Option<String>,
+    status: String,
+    due: Option<String>,
+    deadline: Option<String>,
+    custody: i64,
+    provisional: i64,
+    category: Option<String>,
+) -> String {
+    format!(
+        "{}|{status}|{}|{}|{custody}|{provisional}|{}",
+        rule.unwrap_or_default(),
+        due.unwrap_or_default(),
+        deadline.unwrap_or_default(),
+        category.unwrap_or_default()
+    )
+}
+
+fn fnv64(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn signature_of(row: &[Val]) -> String {
+    let s = |v: &Val| match v {
+        Val::S(s) | Val::OS(Some(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let i = |v: &Val| match v {
+        Val::I(i) | Val::OI(Some(i)) => *i,
+        _ => 0,
+    };
+    row_signature(
+        s(&row[2]),
+        s(&row[3]).unwrap_or_default(),
+        s(&row[4]),
+        s(&row[5]),
+        i(&row[6]),
+        i(&row[7]),
+        s(&row[8]),
+    )
+}
 
 /// A case's identity as the clock rows need it.
 pub(crate) struct Owner<'a> {
@@ -129,6 +189,7 @@ pub(crate) fn clock_row(
     now: DateTime<Utc>,
     p: &WarnPolicy,
     fresh: bool,
+    stamp: &str,
 ) -> Result<Vec<Val>> {
     let alerts = assess(c, now, p);
     let category = alerts.first().map(|a| a.category.as_str().to_string());
@@ -150,33 +211,67 @@ pub(crate) fn clock_row(
         Val::OS(fire.map(ts)),
         Val::S(o.region_path.into()),
         Val::S(o.org_id.into()),
-        Val::S(serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        Val::S(ts(now)),
+        Val::I(0),
+        Val::S(stamp.to_string()),
     ])
+    .map(|mut row| {
+        // A digest of everything but the fire time and the stamp: re-computation skips rows
+        // whose digest did not change.
+        row[12] = Val::I(i64::from_ne_bytes(fnv64(&signature_of(&row)).to_ne_bytes()));
+        row
+    })
 }
 
-/// Replaces the clock rows of the given cases.
+/// Writes the clock rows of the given cases: an upsert of every row, then the removal of rows
+/// of these cases that this write did not touch (a clock that no longer applies). `rows` carry
+/// `computed_at` = `stamp`, which is unique per write (see [`stamp`]).
 pub(crate) async fn replace_clocks(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     ids: &[i64],
     rows: Vec<Vec<Val>>,
+    stamp: &str,
 ) -> Result<()> {
+    upsert_clocks(conn, backend, rows).await?;
     for part in ids.chunks(500) {
         let sql = format!(
-            "DELETE FROM clocks WHERE case_id IN ({})",
-            bulk_placeholders(backend, 1, part.len())
+            "DELETE FROM clocks WHERE case_id IN ({}) AND computed_at <> ${}",
+            bulk_placeholders(backend, 1, part.len()),
+            part.len() + 1
         );
         let mut q = sqlx::query(audited(sql));
         for id in part {
             q = q.bind(*id);
         }
-        q.execute(&mut *conn).await?;
-    }
-    if !rows.is_empty() {
-        bulk_insert(conn, backend, "clocks", CLOCK_COLUMNS, rows, "").await?;
+        q.bind(stamp).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Inserts or updates clock rows by (case, clock).
+pub(crate) async fn upsert_clocks(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sets = CLOCK_COLUMNS[2..]
+        .iter()
+        .map(|(c, _)| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let conflict = format!(" ON CONFLICT (case_id, clock_key) DO UPDATE SET {sets}, error = NULL");
+    crate::ingest::bulk_write(conn, backend, "clocks", CLOCK_COLUMNS, rows, &conflict, "").await?;
+    Ok(())
+}
+
+/// A `computed_at` stamp unique to one write of clock rows.
+pub(crate) fn stamp(now: DateTime<Utc>) -> String {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}#{n}", ts(now))
 }
 
 /// A row of the warnings board.
@@ -269,6 +364,8 @@ pub struct ClockChange {
 pub struct RecomputeReport {
     pub cases: usize,
     pub clocks: usize,
+    /// Rows written (changed, or all with `force`).
+    pub written: usize,
     pub moved: usize,
 }
 
@@ -327,21 +424,19 @@ impl Store {
         *g = std::sync::Arc::new(cw);
     }
 
-    /// The stored clocks of one case.
-    pub async fn clocks_of_case(&self, case_id: i64) -> Result<Vec<Clock>> {
-        let rows = sqlx::query("SELECT detail FROM clocks WHERE case_id = $1 ORDER BY clock_key")
+    /// The clocks of one case, computed now from its state (without the explanation).
+    pub async fn clocks_of_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<Vec<Clock>> {
+        let Some(r) = sqlx::query("SELECT state FROM cases WHERE id = $1")
             .bind(case_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out = vec![];
-        for r in rows {
-            let d: String = r.try_get(0)?;
-            out.push(
-                serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?,
-            );
-        }
-        out.sort_by_key(|c: &Clock| c.key);
-        Ok(out)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(vec![]);
+        };
+        let state: String = r.try_get(0)?;
+        let state: CaseState = serde_json::from_str(&state)
+            .map_err(|e| StoreError::Corrupt(format!("case {case_id} state: {e}")))?;
+        Ok(self.clockwork().compute(&state, now))
     }
 
     /// Counts of the board's categories within a region prefix.
@@ -366,7 +461,10 @@ impl Store {
     }
 
     /// The warnings board: open clocks with a warning category, in the reader's scope.
-    pub async fn board(&self, q: &BoardQuery) -> Result<Vec<BoardRow>> {
+    /// Rows carry their clock computed at `now` from the case's state (the row's category is the
+    /// poller's; the dates are current).
+    pub async fn board(&self, q: &BoardQuery, now: DateTime<Utc>) -> Result<Vec<BoardRow>> {
+        let cw = self.clockwork();
         let (cond, binds) = board_where(q, true);
         let order = if q.sort == "case" {
             "k.case_number"
@@ -375,11 +473,11 @@ impl Store {
         };
         let n = binds.len();
         let sql = format!(
-            "SELECT c.case_id, k.case_number, k.title, k.confidentiality, k.judge, k.org_id, c.category, c.detail, \
+            "SELECT c.case_id, k.case_number, k.title, k.confidentiality, k.judge, k.org_id, c.category, k.state, \
              (SELECT w.id FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
              (SELECT w.level FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
              (SELECT w.acknowledged_at FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
-             k.title_masked, o.name, k.agency_kind, k.region_path \
+             k.title_masked, o.name, k.agency_kind, k.region_path, c.clock_key \
              FROM clocks c JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = k.org_id WHERE {cond} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
@@ -395,7 +493,17 @@ impl Store {
             .await?;
         let mut out = vec![];
         for r in rows {
-            let detail: String = r.try_get(7)?;
+            let state: String = r.try_get(7)?;
+            let state: CaseState = serde_json::from_str(&state)
+                .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+            let key: String = r.try_get(15)?;
+            let Some(clock) = cw
+                .compute(&state, now)
+                .into_iter()
+                .find(|c| c.key.as_str() == key)
+            else {
+                continue;
+            };
             let cat: String = r.try_get(6)?;
             let conf: String = r.try_get(3)?;
             out.push(BoardRow {
@@ -408,8 +516,7 @@ impl Store {
                 org_id: r.try_get(5)?,
                 category: Category::parse(&cat)
                     .ok_or_else(|| StoreError::Corrupt(format!("category {cat}")))?,
-                clock: serde_json::from_str(&detail)
-                    .map_err(|e| StoreError::Corrupt(format!("clock: {e}")))?,
+                clock,
                 warning_id: r.try_get(8)?,
                 level: r.try_get::<Option<i64>, _>(9)?.unwrap_or(0),
                 acknowledged: r.try_get::<Option<String>, _>(10)?.is_some(),
@@ -505,7 +612,7 @@ impl Store {
             region_path: &region,
             org_id: &org,
         };
-        let vals = clock_row(&owner, &clock, now, &cw.policy, false)?;
+        let vals = clock_row(&owner, &clock, now, &cw.policy, false, &stamp(now))?;
         let sets = CLOCK_COLUMNS[2..]
             .iter()
             .enumerate()
@@ -1084,12 +1191,15 @@ impl Store {
         Ok(())
     }
 
-    /// Re-computes the clocks of every open case from its stored state. With `record_moves`, each
-    /// due date that moved is recorded with `reason` for the case office to acknowledge.
+    /// Re-computes the clocks of every open case from its stored state. Rows whose content did
+    /// not change are left alone (unless `force`); clocks that no longer apply are removed. With
+    /// `record_moves`, each due date (or rule) that moved is recorded with that reason for the case
+    /// office to acknowledge.
     pub async fn recompute_open(
         &self,
         now: DateTime<Utc>,
         record_moves: Option<&str>,
+        force: bool,
     ) -> Result<RecomputeReport> {
         let cw = self.clockwork();
         let mut report = RecomputeReport::default();
@@ -1105,30 +1215,32 @@ impl Store {
                 break;
             }
             let mut tx = self.pool.begin().await?;
-            let mut old: HashMap<(i64, String), (Option<String>, Option<String>)> = HashMap::new();
+            // The stored rows of these cases by (case, clock): (due, rule, digest).
+            type Old = (Option<String>, Option<String>, i64);
+            let mut old: HashMap<(i64, String), Old> = HashMap::new();
             let ids: Vec<i64> = rows
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<std::result::Result<_, _>>()?;
-            if record_moves.is_some() {
-                for part in ids.chunks(500) {
-                    let sql = format!(
-                        "SELECT case_id, clock_key, due_date, rule FROM clocks WHERE case_id IN ({})",
-                        bulk_placeholders(self.backend, 1, part.len())
-                    );
-                    let mut q = sqlx::query(audited(sql));
-                    for id in part {
-                        q = q.bind(*id);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        old.insert(
-                            (r.try_get(0)?, r.try_get(1)?),
-                            (r.try_get(2)?, r.try_get(3)?),
-                        );
-                    }
-                }
+            // The batch's ids are ascending: one range read of the primary key.
+            let (lo, hi) = (ids[0], ids[ids.len() - 1]);
+            for r in sqlx::query(
+                "SELECT case_id, clock_key, due_date, rule, sig FROM clocks WHERE case_id >= $1 AND case_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                old.insert(
+                    (r.try_get(0)?, r.try_get(1)?),
+                    (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+                );
             }
             let mut out_rows = vec![];
+            let mut moves = vec![];
+            let changed_at = ts(now);
+            let pass = stamp(now);
             for r in &rows {
                 let id: i64 = r.try_get(0)?;
                 let region: String = r.try_get(1)?;
@@ -1142,36 +1254,57 @@ impl Store {
                     org_id: &org,
                 };
                 for c in cw.compute(&state, now) {
-                    if let Some(reason) = record_moves {
+                    let prev = old.remove(&(id, c.key.as_str().to_string()));
+                    if let (Some(reason), Some((old_due, old_rule, _))) = (record_moves, &prev) {
                         let new_due = c.due.map(|d| d.to_string());
-                        let prev = old.get(&(id, c.key.as_str().to_string()));
-                        let (old_due, old_rule) = prev.cloned().unwrap_or((None, None));
-                        if prev.is_some() && (old_due != new_due || old_rule != c.rule) {
-                            sqlx::query(
-                                "INSERT INTO clock_changes (case_id, clock_key, old_due, new_due, old_rule, new_rule, reason, region_path, changed_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(id)
-                            .bind(c.key.as_str())
-                            .bind(old_due)
-                            .bind(new_due)
-                            .bind(old_rule)
-                            .bind(c.rule.clone())
-                            .bind(reason)
-                            .bind(&region)
-                            .bind(ts(now))
-                            .execute(&mut *tx)
-                            .await?;
+                        if *old_due != new_due || *old_rule != c.rule {
+                            moves.push(vec![
+                                Val::I(id),
+                                Val::S(c.key.as_str().into()),
+                                Val::OS(old_due.clone()),
+                                Val::OS(new_due),
+                                Val::OS(old_rule.clone()),
+                                Val::OS(c.rule.clone()),
+                                Val::S(reason.into()),
+                                Val::S(region.clone()),
+                                Val::S(changed_at.clone()),
+                            ]);
                             report.moved += 1;
                         }
                     }
-                    out_rows.push(clock_row(&owner, &c, now, &cw.policy, true)?);
+                    let row = clock_row(&owner, &c, now, &cw.policy, true, &pass)?;
                     report.clocks += 1;
+                    let unchanged = prev
+                        .as_ref()
+                        .is_some_and(|(_, _, sig)| matches!(row[12], Val::I(n) if n == *sig));
+                    if force || !unchanged {
+                        out_rows.push(row);
+                        report.written += 1;
+                    }
                 }
                 report.cases += 1;
                 after = id;
             }
-            replace_clocks(&mut tx, self.backend, &ids, out_rows).await?;
+            upsert_clocks(&mut tx, self.backend, out_rows).await?;
+            if !moves.is_empty() {
+                crate::ingest::bulk_insert(
+                    &mut tx,
+                    self.backend,
+                    "clock_changes",
+                    CHANGE_COLUMNS,
+                    moves,
+                    "",
+                )
+                .await?;
+            }
+            // Clocks of these cases that no longer apply (e.g. their rule was withdrawn).
+            for (case_id, key) in old.into_keys() {
+                sqlx::query("DELETE FROM clocks WHERE case_id = $1 AND clock_key = $2")
+                    .bind(case_id)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         }
         Ok(report)
@@ -1195,7 +1328,7 @@ impl Store {
                 cw.rules.fingerprint,
                 cw.calendar.fingerprint()
             );
-            Some(self.recompute_open(now, Some(&reason)).await?)
+            Some(self.recompute_open(now, Some(&reason), false).await?)
         } else {
             None
         };

@@ -79,8 +79,10 @@ pub struct IngestTimings {
     pub lookup: std::time::Duration,
     /// Domain validation and state folding.
     pub apply: std::time::Duration,
-    /// Writing cases and events.
+    /// Writing cases and events (including the clock rows).
     pub write: std::time::Duration,
+    /// Of `write`: re-computing and replacing the touched cases' clock rows.
+    pub clocks: std::time::Duration,
     pub commit: std::time::Duration,
 }
 
@@ -92,6 +94,7 @@ impl IngestReport {
         self.timings.lookup += o.timings.lookup;
         self.timings.apply += o.timings.apply;
         self.timings.write += o.timings.write;
+        self.timings.clocks += o.timings.clocks;
         self.timings.commit += o.timings.commit;
     }
 }
@@ -355,6 +358,7 @@ struct Chunk<'a> {
     pending: Vec<Pending>,
     backend: Backend,
     clockwork: &'a crate::clocks::Clockwork,
+    clock_time: std::time::Duration,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
 }
@@ -651,10 +655,12 @@ impl Chunk<'_> {
             }
         }
         // Their clocks, in the same transaction (clock rows are a projection of the events).
+        let clocks_started = std::time::Instant::now();
         if !touched.is_empty() {
             let cw = self.clockwork;
             let mut ids = Vec::with_capacity(touched.len());
             let mut rows = vec![];
+            let stamp = crate::clocks::stamp(self.now);
             for n in &touched {
                 let Some(w) = self.cases.get(n) else {
                     continue;
@@ -670,12 +676,13 @@ impl Chunk<'_> {
                 };
                 for c in cw.compute(&w.state, self.now) {
                     rows.push(crate::clocks::clock_row(
-                        &owner, &c, self.now, &cw.policy, true,
+                        &owner, &c, self.now, &cw.policy, true, &stamp,
                     )?);
                 }
             }
-            crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows).await?;
+            crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
         }
+        self.clock_time += clocks_started.elapsed();
         // Events, in recorded order.
         let pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
@@ -837,6 +844,7 @@ impl Store {
             pending: vec![],
             backend: self.backend,
             clockwork: &clockwork,
+            clock_time: std::time::Duration::ZERO,
             created: HashSet::new(),
         };
         // Each record's case number in stored form, parsed once per record.
@@ -897,6 +905,7 @@ impl Store {
         let t = std::time::Instant::now();
         c.flush().await?;
         report.timings.write += t.elapsed();
+        report.timings.clocks += c.clock_time;
         let t = std::time::Instant::now();
         c.tx.commit().await?;
         report.timings.commit += t.elapsed();
@@ -913,6 +922,19 @@ pub(crate) async fn bulk_insert(
     rows: Vec<Vec<Val>>,
     returning: &str,
 ) -> Result<Vec<sqlx::any::AnyRow>> {
+    bulk_write(conn, backend, table, cols, rows, "", returning).await
+}
+
+/// [`bulk_insert`] with a clause after the rows (e.g. `ON CONFLICT … DO UPDATE …`).
+pub(crate) async fn bulk_write(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+    rows: Vec<Vec<Val>>,
+    conflict: &str,
+    returning: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
     let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
     let ret = if returning.is_empty() {
         String::new()
@@ -926,7 +948,7 @@ pub(crate) async fn bulk_insert(
             for part in rows.chunks(per) {
                 let one = format!("({})", bulk_placeholders(backend, 1, cols.len()));
                 let sql = format!(
-                    "INSERT INTO {table} ({names}) VALUES {}{ret}",
+                    "INSERT INTO {table} ({names}) VALUES {}{conflict}{ret}",
                     vec![one; part.len()].join(", ")
                 );
                 let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
@@ -945,7 +967,7 @@ pub(crate) async fn bulk_insert(
                 .join(", ");
             let sql = format!(
                 "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
-                 WITH ORDINALITY AS x({names}, ord) ORDER BY ord{ret}"
+                 WITH ORDINALITY AS x({names}, ord) ORDER BY ord{conflict}{ret}"
             );
             // The connection plans every statement for its parameters (lookups must never keep
             // a plan made while a table was empty), but a custom plan would fold this

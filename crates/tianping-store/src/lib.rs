@@ -88,7 +88,7 @@ const MIGRATIONS: &[Migration] = &[
 
 /// Formats an instant the way every table stores it.
 pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    tianping_domain::utc_seconds(t)
 }
 
 /// Parses a stored instant.

@@ -97,7 +97,10 @@ async fn clocks_warnings_escalation_digests_and_letters() {
             .into_iter()
             .find(|c| c.case_number.contains("民初1号"))
             .unwrap();
-        let clocks = s.clocks_of_case(case.id).await.unwrap();
+        let clocks = s
+            .clocks_of_case(case.id, bj("2025-08-02T10:00:00"))
+            .await
+            .unwrap();
         let trial = clocks.iter().find(|c| c.key.as_str() == "trial").unwrap();
         assert_eq!(trial.due.unwrap().to_string(), "2025-09-03", "{}", db.label);
 
@@ -111,7 +114,7 @@ async fn clocks_warnings_escalation_digests_and_letters() {
             "{}: polling twice adds nothing",
             db.label
         );
-        let board = s.board(&scope()).await.unwrap();
+        let board = s.board(&scope(), now).await.unwrap();
         let civil = board.iter().find(|b| b.case_id == case.id).unwrap();
         assert_eq!(civil.category, Category::Nearing);
         assert!(!civil.acknowledged);
@@ -120,7 +123,7 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         let later = now + Duration::hours(25);
         let p = s.poll(later, 1000).await.unwrap();
         assert!(p.escalated >= 1, "{p:?}");
-        let board = s.board(&scope()).await.unwrap();
+        let board = s.board(&scope(), now).await.unwrap();
         let civil = board.iter().find(|b| b.case_id == case.id).unwrap();
         assert_eq!(civil.level, 1);
 
@@ -188,10 +191,13 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         // Overdue after 2025-10-01 24:00 (no roll-over in custody).
         s.poll(bj("2025-10-02T00:30:00"), 1000).await.unwrap();
         let b = s
-            .board(&BoardQuery {
-                category: Some(Category::Overdue),
-                ..scope()
-            })
+            .board(
+                &BoardQuery {
+                    category: Some(Category::Overdue),
+                    ..scope()
+                },
+                bj("2025-10-02T00:30:00"),
+            )
             .await
             .unwrap();
         assert!(

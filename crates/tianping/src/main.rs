@@ -215,10 +215,13 @@ enum ClocksCmd {
         #[arg(long)]
         database_url: Option<String>,
     },
-    /// Re-compute the clocks of every open case.
+    /// Re-compute the clocks of every open case (rows that did not change are left alone).
     Recompute {
         #[arg(long)]
         database_url: Option<String>,
+        /// Rewrite every row, changed or not.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -803,7 +806,7 @@ async fn run() -> Result<()> {
                 let mailer = worker::Mailer::from_config(&cfg)?;
                 let t = worker::tick(&store, mailer.as_ref(), now).await?;
                 println!(
-                    "fired {} clocks, {} warnings, {} notifications, {} escalated, {} digests, {} mails sent, {} failed, {} errors",
+                    "fired={} warnings={} notifications={} escalated={} digests={} sent={} failed={} errors={}",
                     t.poll.fired,
                     t.poll.warnings,
                     t.poll.notifications,
@@ -918,7 +921,11 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Cmd::Clocks {
-            cmd: ClocksCmd::Recompute { database_url },
+            cmd:
+                ClocksCmd::Recompute {
+                    database_url,
+                    force,
+                },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
@@ -926,12 +933,13 @@ async fn run() -> Result<()> {
             let cw = worker::load_clockwork(&store, &cfg).await?;
             store.set_clockwork(cw);
             let started = std::time::Instant::now();
-            let r = store.recompute_open(Utc::now(), None).await?;
+            let r = store.recompute_open(Utc::now(), None, force).await?;
             println!(
-                "re-computed {} clocks of {} open cases in {:.1} s",
+                "re-computed {} clocks of {} open cases in {:.1} s; {} rows written",
                 r.clocks,
                 r.cases,
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                r.written
             );
             Ok(())
         }

@@ -482,7 +482,7 @@ impl Case {
             explain: true,
         }
         .clocks(&self.state, at(now));
-        // Without the explanation every date, status and finding is the same.
+        // Without the explanation (why lines, citation) every date, status and finding is the same.
         let lean = Engine {
             rules: &rs,
             calendar: &c,
@@ -493,6 +493,7 @@ impl Case {
             v.iter()
                 .map(|c| Clock {
                     why: vec![],
+                    citation: String::new(),
                     ..c.clone()
                 })
                 .collect::<Vec<_>>()

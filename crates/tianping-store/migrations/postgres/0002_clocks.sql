@@ -13,7 +13,7 @@ CREATE TABLE clocks (
     next_fire_at TEXT,
     region_path TEXT NOT NULL,
     org_id TEXT NOT NULL,
-    detail TEXT NOT NULL,
+    sig BIGINT NOT NULL DEFAULT 0,
     computed_at TEXT NOT NULL,
     error TEXT,
     PRIMARY KEY (case_id, clock_key)

@@ -13,11 +13,11 @@ CREATE TABLE clocks (
     next_fire_at TEXT,
     region_path TEXT NOT NULL,
     org_id TEXT NOT NULL,
-    detail TEXT NOT NULL,
+    sig BIGINT NOT NULL DEFAULT 0,
     computed_at TEXT NOT NULL,
     error TEXT,
     PRIMARY KEY (case_id, clock_key)
-);
+) WITHOUT ROWID;
 CREATE INDEX clocks_fire ON clocks(next_fire_at) WHERE next_fire_at IS NOT NULL;
 CREATE INDEX clocks_board ON clocks(region_path, category) WHERE category IS NOT NULL;
 
