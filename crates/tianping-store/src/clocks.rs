@@ -873,7 +873,7 @@ impl Store {
                 continue;
             }
             let items = sqlx::query(
-                "SELECT n.id, w.category, w.due_date, w.clock_key, k.case_number, k.title_masked, k.confidentiality, k.id \
+                "SELECT n.id, w.category, w.due_date, w.clock_key, k.case_number, k.title_masked, k.confidentiality, k.id, w.threshold \
                  FROM notifications n JOIN warnings w ON w.id = n.warning_id JOIN cases k ON k.id = w.case_id \
                  WHERE n.user_id = $1 AND n.digested_at IS NULL ORDER BY w.due_date, k.case_number",
             )
@@ -896,10 +896,16 @@ impl Store {
                 let title: String = it.try_get(5)?;
                 let conf: String = it.try_get(6)?;
                 let id: i64 = it.try_get(7)?;
+                let threshold: String = it.try_get(8)?;
+                // A long-pending warning has no due date: it names the tier reached.
+                let when = match threshold.strip_prefix("long_pending:") {
+                    Some(m) => format!("已超 {m} 个月未结"),
+                    None => format!("届满日 {}", due.unwrap_or_else(|| "—".into())),
+                };
                 let secret =
                     Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
                 body.push_str(&format!(
-                    "{}. {} {}｜{}｜{}｜届满日 {}｜/cases/{}\n",
+                    "{}. {} {}｜{}｜{}｜{}｜/cases/{}\n",
                     i + 1,
                     number,
                     if secret {
@@ -909,7 +915,7 @@ impl Store {
                     },
                     ClockKey::parse(&key).map_or("期限", |k| k.zh()),
                     Category::parse(&cat).map_or("预警", |c| c.zh()),
-                    due.unwrap_or_else(|| "—".into()),
+                    when,
                     id
                 ));
             }
