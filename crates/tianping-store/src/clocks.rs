@@ -27,6 +27,7 @@ use tianping_domain::{CaseState, Role};
 
 /// One rung of the escalation ladder: who is told, and how long after the previous rung.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rung {
     pub role: Role,
     pub after_hours: u32,

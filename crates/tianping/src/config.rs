@@ -37,6 +37,9 @@ pub struct Config {
     pub digest_hour: i64,
     /// Days before a due date at which a "nearing" warning is raised.
     pub warn_days: Vec<u32>,
+    /// The escalation ladder: who is told first, and how many hours after the previous rung an
+    /// unacknowledged warning climbs to the next (`[[escalation]] role = "…" after_hours = N`).
+    pub escalation: Vec<tianping_store::clocks::Rung>,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             mail_from: "天平期限提醒 <tianping@localhost>".into(),
             digest_hour: 8,
             warn_days: vec![30, 15, 10, 5, 3, 1],
+            escalation: tianping_store::clocks::default_ladder(),
         }
     }
 }
@@ -205,6 +209,12 @@ impl Config {
                 self.warn_days
             );
         }
+        if self.escalation.is_empty() {
+            bail!("escalation must name at least one rung");
+        }
+        if self.escalation.iter().skip(1).any(|r| r.after_hours == 0) {
+            bail!("escalation: every rung after the first needs after_hours ≥ 1");
+        }
         if self.lockout_minutes < 1 {
             bail!(
                 "lockout_minutes must be at least 1, got {}",
@@ -252,6 +262,19 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
                 .contains("TIANPING_SESSION_HOURS")
+        );
+        std::fs::write(
+            &f,
+            "[[escalation]]\nrole = \"judge\"\nafter_hours = 0\n[[escalation]]\nrole = \"president\"\nafter_hours = 12\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&f), |_| None).expect("ladder");
+        assert_eq!(c.escalation.len(), 2);
+        assert_eq!(c.escalation[1].role, tianping_domain::Role::President);
+        std::fs::write(&f, "[[escalation]]\nrole = \"emperor\"\nafter_hours = 1\n").expect("write");
+        assert!(
+            Config::load(Some(&f), |_| None).is_err(),
+            "unknown roles are refused"
         );
         std::fs::write(&f, "lisen = \"x\"\n").expect("write");
         assert!(

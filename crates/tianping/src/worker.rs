@@ -118,6 +118,7 @@ pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
         }
     }
     cw.policy.days_before = cfg.warn_days.clone();
+    cw.ladder = cfg.escalation.clone();
     cw.digest_hour = cfg.digest_hour as u32;
     Ok(store.load_clockwork(cw).await?)
 }

@@ -673,6 +673,45 @@ fn two_rounds_of_supplementary_investigation_restart_the_review_limit() {
 }
 
 #[test]
+fn a_remanded_case_starts_a_new_full_limit() {
+    // CrimPL 2018 art. 241: after 发回重审 the first-instance court restarts the full limit from
+    // receipt of the remanded case. Tianping records the retrial under its new 刑初 number, filed
+    // on receipt: the original case is closed (remanded) and its clock stopped in time; the new
+    // one counts two months from receipt 2025-06-10 → 2025-08-10 (Sun, held: no roll-over).
+    let original = open("刑初", filing("诈骗罪"), "2025-01-06")
+        .ev(
+            "2025-02-20",
+            EventBody::Closed {
+                disposition: crate::event::Disposition::Judgment,
+                sentence_months: Some(36),
+                amount_yuan: None,
+            },
+        )
+        .ev(
+            "2025-02-25",
+            EventBody::Appealed {
+                by: "被告人".into(),
+            },
+        )
+        .ev(
+            "2025-06-05",
+            EventBody::Remanded {
+                new_case_number: Some("（2025）浙0102刑初88号".into()),
+            },
+        );
+    assert_eq!(
+        original.clock(ClockKey::Trial, "2025-06-10").status,
+        ClockStatus::Met
+    );
+    let mut f = filing("诈骗罪");
+    f.in_custody = true;
+    f.origin_case_number = Some("（2025）浙0102刑初1号".into());
+    let retrial = open("刑初", f, "2025-06-10").clock(ClockKey::Trial, "2025-06-11");
+    assert_eq!(retrial.started_at, at("2025-06-10"));
+    assert_eq!(retrial.due, Some(d("2025-08-10")));
+}
+
+#[test]
 fn a_year_with_no_calendar_is_provisional() {
     // 立案 2026-07-03 + 6 months = 2027-01-03 (Sun). 2027 is unpublished: weekends only → 01-04.
     let c = open("民初", filing("合同纠纷"), "2026-07-03").clock(ClockKey::Trial, "2026-11-22");
