@@ -761,6 +761,23 @@ impl Store {
         let mut done = 0;
         for r in rows {
             let id: i64 = r.try_get(0)?;
+            let key: String = r.try_get(3)?;
+            let state: String = r.try_get(8)?;
+            let state: CaseState = serde_json::from_str(&state)
+                .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+            let clock = cw
+                .explain(&state, now)
+                .into_iter()
+                .find(|c| c.key.as_str() == key);
+            // A clock that has since stopped (case closed, limit met) or no longer warns needs
+            // nobody's attention: its warning stops climbing.
+            let Some(clock) = clock.filter(|c| !assess(c, now, &cw.policy).is_empty()) else {
+                sqlx::query("UPDATE warnings SET escalate_at = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                continue;
+            };
             let level = r.try_get::<i64, _>(1)? + 1;
             let next = cw
                 .ladder
@@ -777,17 +794,6 @@ impl Store {
                 continue;
             };
             let cat: String = r.try_get(2)?;
-            let key: String = r.try_get(3)?;
-            let state: String = r.try_get(8)?;
-            let state: CaseState = serde_json::from_str(&state)
-                .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
-            let Some(clock) = cw
-                .explain(&state, now)
-                .into_iter()
-                .find(|c| c.key.as_str() == key)
-            else {
-                continue;
-            };
             let conf: String = r.try_get(7)?;
             let title: String = r.try_get(6)?;
             let number: String = r.try_get(5)?;

@@ -241,6 +241,26 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         );
         assert_eq!(ch.new_rule.as_deref(), Some("civ.first.ordinary@2"));
         assert!(s.acknowledge_changes("/", judge, now).await.unwrap() >= 1);
+
+        // The custody case is judged: its open warnings stop climbing the ladder.
+        let closing = r#"{"source":"t","source_event_id":"5","case_number":"（2025）浙0102刑初1号","occurred_at":"2025-10-02T08:00:00+08:00","kind":"closed","disposition":"judgment"}"#;
+        let r = s
+            .ingest(
+                &records(closing),
+                &Actor::system("t"),
+                bj("2025-10-02T08:00:00"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 1, "{:?}", r.rejected);
+        let p = s.poll(bj("2025-10-06T09:00:00"), 1000).await.unwrap();
+        assert_eq!(p.escalated, 0, "{}: {p:?}", db.label);
+        assert!(
+            s.self_check(bj("2025-10-06T09:00:00"), Duration::minutes(5))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         db.cleanup().await.unwrap();
     }
 }
