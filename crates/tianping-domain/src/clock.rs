@@ -233,6 +233,33 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// A clock with nothing computed yet: running, no dates, no explanation.
+    fn blank(key: ClockKey, name_zh: &str, started_at: DateTime<Utc>) -> Clock {
+        Clock {
+            key,
+            rule: None,
+            name_zh: name_zh.into(),
+            citation: String::new(),
+            marker: None,
+            status: ClockStatus::Running,
+            started_at,
+            nominal_due: None,
+            due: None,
+            deadline: None,
+            stopped_at: None,
+            gross_days: 0,
+            excluded_days: 0,
+            net_days: 0,
+            apply_by: None,
+            decide_by: None,
+            provisional: false,
+            custody: false,
+            tier_months: None,
+            why: vec![],
+            findings: vec![],
+        }
+    }
+
     /// Whole days from `today` to the due date (negative when past).
     pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
         self.due.map(|d| (d - today).num_days())
@@ -486,65 +513,26 @@ impl Engine<'_> {
             .type_code
             .clone()
             .unwrap_or_else(|| "（无类型代字）".into());
-        Clock {
-            key: ClockKey::Trial,
-            rule: None,
-            name_zh: "无适用期限规则".into(),
-            citation: String::new(),
-            marker: None,
-            status: ClockStatus::NoRule,
-            started_at: filed,
-            nominal_due: None,
-            due: None,
-            deadline: None,
-            stopped_at: None,
-            gross_days: 0,
-            excluded_days: 0,
-            net_days: 0,
-            apply_by: None,
-            decide_by: None,
-            provisional: false,
-            custody: false,
-            tier_months: None,
-            why: vec![why(
-                "规则",
-                format!(
-                    "类型代字“{code}”在 rules/limits.toml 中没有适用的期限规则。请审管办人工核定期限，或补充规则。"
-                ),
-                None,
-            )],
-            findings: vec!["无适用规则".into()],
-        }
+        let mut c = Clock::blank(ClockKey::Trial, "无适用期限规则", filed);
+        c.status = ClockStatus::NoRule;
+        c.why.push(why(
+            "规则",
+            format!(
+                "类型代字“{code}”在 rules/limits.toml 中没有适用的期限规则。请审管办人工核定期限，或补充规则。"
+            ),
+            None,
+        ));
+        c.findings.push("无适用规则".into());
+        c
     }
 
     fn head(&self, key: ClockKey, rule: &Rule, start: DateTime<Utc>) -> Clock {
-        let mut c = Clock {
-            key,
-            rule: Some(rule.tag()),
-            name_zh: rule.name_zh.clone(),
-            citation: if self.explain {
-                rule.citation.clone()
-            } else {
-                String::new()
-            },
-            marker: Some(rule.marker),
-            status: ClockStatus::Running,
-            started_at: start,
-            nominal_due: None,
-            due: None,
-            deadline: None,
-            stopped_at: None,
-            gross_days: 0,
-            excluded_days: 0,
-            net_days: 0,
-            apply_by: None,
-            decide_by: None,
-            provisional: false,
-            custody: false,
-            tier_months: None,
-            why: vec![],
-            findings: vec![],
-        };
+        let mut c = Clock::blank(key, &rule.name_zh, start);
+        c.rule = Some(rule.tag());
+        c.marker = Some(rule.marker);
+        if self.explain {
+            c.citation = rule.citation.clone();
+        }
         if !self.explain {
             return c;
         }
@@ -1122,44 +1110,25 @@ impl Engine<'_> {
                 next = Some((t, at));
             }
         }
-        let mut c = Clock {
-            key: ClockKey::LongPending,
-            rule: None,
-            name_zh: "长期未结".into(),
-            citation: String::new(),
-            marker: Some(Marker::S),
-            status: if s.status == CaseStatus::Closed {
-                ClockStatus::Met
-            } else {
-                ClockStatus::Running
-            },
-            started_at: s.filed_at,
-            nominal_due: None,
-            due: None,
-            deadline: None,
-            stopped_at: s.closed_at,
-            gross_days: (today - filed).num_days().max(0),
-            excluded_days: 0,
-            net_days: (today - filed).num_days().max(0),
-            apply_by: None,
-            decide_by: None,
-            provisional: false,
-            custody: false,
-            tier_months: reached.map(|t| t.months),
-            why: if self.explain {
-                vec![why(
-                    "起算",
-                    format!(
-                        "立案 {}，按自然日计算（中止、扣除期间一并计入）",
-                        fmt_day(filed)
-                    ),
-                    Some("RULES.md §4"),
-                )]
-            } else {
-                vec![]
-            },
-            findings: vec![],
-        };
+        let mut c = Clock::blank(ClockKey::LongPending, "长期未结", s.filed_at);
+        c.marker = Some(Marker::S);
+        if s.status == CaseStatus::Closed {
+            c.status = ClockStatus::Met;
+        }
+        c.stopped_at = s.closed_at;
+        c.gross_days = (today - filed).num_days().max(0);
+        c.net_days = c.gross_days;
+        c.tier_months = reached.map(|t| t.months);
+        if self.explain {
+            c.why.push(why(
+                "起算",
+                format!(
+                    "立案 {}，按自然日计算（中止、扣除期间一并计入）",
+                    fmt_day(filed)
+                ),
+                Some("RULES.md §4"),
+            ));
+        }
         if let Some(t) = reached {
             if self.explain {
                 c.why.push(why(

@@ -4,7 +4,7 @@
 
 use crate::api::{can_read, read_scope};
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, render};
+use crate::pages::{Layout, enc, error_page, render};
 use crate::view::{local, local_date};
 use crate::{AppState, CurrentUser, PageUser, auth};
 use askama::Template;
@@ -334,17 +334,6 @@ impl BoardPage {
     }
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn query_string(p: &BoardParams) -> String {
     let mut parts = vec![];
     for (k, v) in [
@@ -604,6 +593,16 @@ pub struct AckForm {
     back: String,
 }
 
+/// The page a form post gets when its CSRF token is missing or wrong.
+fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
+    (!auth::same_token(given, &s.csrf_token)).then(|| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
+        )
+    })
+}
+
 fn safe_back(b: &str) -> &str {
     if b.starts_with('/') && !b.starts_with("//") {
         b
@@ -618,11 +617,8 @@ pub async fn ack_submit(
     Path(id): Path<String>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    if !auth::same_token(&f.csrf, &s.csrf_token) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
-        );
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
     }
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "预警不存在");
@@ -759,11 +755,8 @@ pub async fn letter_submit(
     Path(id): Path<String>,
     Form(f): Form<LetterForm>,
 ) -> Response {
-    if !auth::same_token(&f.csrf, &s.csrf_token) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
-        );
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
     }
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
@@ -882,11 +875,8 @@ pub async fn changes_ack(
     PageUser(s): PageUser,
     Form(f): Form<AckForm>,
 ) -> Response {
-    if !auth::same_token(&f.csrf, &s.csrf_token) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
-        );
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
     }
     if !may_ack_changes(&s) {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权确认期限变动");
@@ -1026,11 +1016,8 @@ pub async fn prefs_submit(
     PageUser(s): PageUser,
     Form(f): Form<PrefsForm>,
 ) -> Response {
-    if !auth::same_token(&f.csrf, &s.csrf_token) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
-        );
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
     }
     match save_prefs(&st, &s, &f.email, &f.cadence).await {
         Ok(()) => crate::pages::redirect("/mailbox?saved=1"),

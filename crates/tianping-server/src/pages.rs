@@ -332,7 +332,7 @@ fn type_groups() -> Vec<TypeGroup> {
 }
 
 /// Percent-encodes a query-string value.
-fn enc(s: &str) -> String {
+pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
