@@ -218,3 +218,22 @@ test('the demo\'s morning mail exists: the system outbox holds warnings and dige
   await admin.screenshot({ path: join(artifacts, '09-mailbox.png') });
   await admin.close();
 });
+
+test('the system administrator imports a newly published year; bad input changes nothing', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await loginAny(admin, 'sysadmin');
+  await admin.goto(`${base}/admin/calendar`);
+  const years = await admin.$$eval('#calendar-years tbody tr td:first-child', (t) => t.map((x) => x.textContent));
+  assert.equal(years[0], '2026', 'the built-in calendar ends with 2026');
+  // A make-up working day that is a weekday: refused, naming the year and the date.
+  await admin.fill('#calendar-form textarea', '[[year]]\nyear = 2027\nrest = []\nwork = [ { date = 2027-01-05, for = "元旦" } ]\n');
+  await admin.click('#calendar-form button[type=submit]');
+  assert.match(await admin.textContent('#calendar-error'), /2027 年：日期 2027-01-05 列为调休上班日，但不是星期六或星期日/);
+  assert.equal((await admin.$$eval('#calendar-years tbody tr', (r) => r.length)), years.length, 'nothing imported');
+  await admin.fill('#calendar-form textarea', '[[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = "元旦" } ]\nwork = []\n');
+  await admin.click('#calendar-form button[type=submit]');
+  assert.match(await admin.textContent('#calendar-done'), /已导入 2027 年节假日安排；重新计算 \d+ 件未结案件/);
+  assert.equal(await admin.$eval('#calendar-years tbody tr:first-child td', (t) => t.textContent), '2027');
+  await admin.screenshot({ path: join(artifacts, '10-calendar.png') });
+  await admin.close();
+});

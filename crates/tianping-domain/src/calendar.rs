@@ -40,6 +40,34 @@ pub enum CalendarError {
     DuplicateYear(i32),
 }
 
+impl CalendarError {
+    /// The refusal in Chinese, naming the year and date.
+    pub fn zh(&self) -> String {
+        match self {
+            CalendarError::Syntax(m) => format!("日历格式错误：{m}"),
+            CalendarError::Date {
+                year,
+                date,
+                problem,
+            } => {
+                let p = match *problem {
+                    "must be a plain date such as 2026-10-01" => "应为日期，如 2026-10-01",
+                    "does not exist" => "不存在",
+                    "lies outside its year" => "不在所属年份内",
+                    "is listed twice as a rest day" => "作为休息日重复列出",
+                    "is a make-up working day but not a Saturday or Sunday" => {
+                        "列为调休上班日，但不是星期六或星期日"
+                    }
+                    "is listed both as a rest day and as a working day" => "同时列为休息日和上班日",
+                    other => other,
+                };
+                format!("{year} 年：日期 {date} {p}")
+            }
+            CalendarError::DuplicateYear(y) => format!("{y} 年重复出现"),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDto {
@@ -173,7 +201,7 @@ impl Calendar {
     }
 
     /// The published years, ascending.
-    pub fn years(&self) -> impl Iterator<Item = (i32, &YearArrangement)> {
+    pub fn years(&self) -> impl DoubleEndedIterator<Item = (i32, &YearArrangement)> {
         self.years.iter().map(|(y, a)| (*y, a))
     }
 

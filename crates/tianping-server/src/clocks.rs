@@ -208,9 +208,28 @@ pub struct BoardLine {
     pub clock: ClockView,
 }
 
-const LEVEL_ZH: [&str; 5] = ["承办人", "庭长", "院长", "审管办", "政法委"];
+/// Who a warning has reached on the escalation ladder.
+fn level_zh(ladder: &[tianping_store::clocks::Rung], level: i64) -> String {
+    let who = |r: &tianping_store::clocks::Rung| match r.role {
+        Role::Judge => "承办人",
+        Role::CaseOffice => "审管办",
+        Role::PlcSupervisor => "政法委",
+        Role::PcSupervisor => "人大",
+        other => other.zh(),
+    };
+    match (level, ladder.get(level.max(0) as usize)) {
+        (0, Some(r)) => format!("已提醒{}", who(r)),
+        (_, Some(r)) => format!("已督促至{}", who(r)),
+        _ => "已督促至最高一级".into(),
+    }
+}
 
-fn line(r: &BoardRow, s: &Session, today: NaiveDate) -> BoardLine {
+fn line(
+    r: &BoardRow,
+    s: &Session,
+    today: NaiveDate,
+    ladder: &[tianping_store::clocks::Rung],
+) -> BoardLine {
     let vis = visibility(r.confidentiality, &s.user.clearance);
     let (title, judge) = match vis {
         Visibility::Full => (r.title.clone(), r.judge.clone().unwrap_or_default()),
@@ -227,13 +246,7 @@ fn line(r: &BoardRow, s: &Session, today: NaiveDate) -> BoardLine {
         category_zh: r.category.zh(),
         warning_id: r.warning_id,
         level: r.level,
-        level_zh: format!(
-            "已督促至{}",
-            LEVEL_ZH
-                .get(r.level as usize)
-                .copied()
-                .unwrap_or("监督机关")
-        ),
+        level_zh: level_zh(ladder, r.level),
         acknowledged: r.acknowledged,
         clock: ClockView::new(&r.clock, today),
     }
@@ -301,7 +314,10 @@ pub async fn api_board(
         .into_iter()
         .map(|(c, n)| json!({ "category": c.as_str(), "label": c.zh(), "count": n }))
         .collect();
-    let items: Vec<BoardLine> = rows.iter().map(|r| line(r, &s, today)).collect();
+    let items: Vec<BoardLine> = rows
+        .iter()
+        .map(|r| line(r, &s, today, &st.store.clockwork().ladder))
+        .collect();
     Ok(Json(json!({ "counts": counts, "items": items })))
 }
 
@@ -427,7 +443,10 @@ pub async fn board_page(
         ),
         prev_href: (page > 1).then(|| format!("/warnings{}", href(page - 1))),
         next_href: (page * PER_PAGE < total).then(|| format!("/warnings{}", href(page + 1))),
-        lines: rows.iter().map(|r| line(r, &s, today)).collect(),
+        lines: rows
+            .iter()
+            .map(|r| line(r, &s, today, &st.store.clockwork().ladder))
+            .collect(),
         counts: all_counts,
         total,
         p,
@@ -463,7 +482,10 @@ pub async fn board_export(
             );
         }
     };
-    let lines: Vec<BoardLine> = rows.iter().map(|r| line(r, &s, today)).collect();
+    let lines: Vec<BoardLine> = rows
+        .iter()
+        .map(|r| line(r, &s, today, &st.store.clockwork().ladder))
+        .collect();
     match workbook(&lines, today) {
         Ok(bytes) => (
             [
@@ -1104,4 +1126,143 @@ pub async fn api_rules(
         "rules": cw.rules.rules,
         "long_pending": cw.rules.long_pending,
     }))
+}
+
+// ---- the holiday calendar (system administrators) -------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    layout: Layout,
+    years: Vec<(i32, usize, usize)>,
+    last_year: i32,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+fn calendar_page_for(
+    st: &AppState,
+    s: &Session,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+) -> Response {
+    let cw = st.store.clockwork();
+    render(&CalendarPage {
+        layout: Layout::new(s, "/admin/calendar"),
+        years: cw
+            .calendar
+            .years()
+            .map(|(y, a)| (y, a.rest.len(), a.work.len()))
+            .rev()
+            .collect(),
+        last_year: cw.calendar.last_year().unwrap_or(0),
+        text,
+        error,
+        done,
+    })
+}
+
+pub async fn calendar_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    if s.user.role != Role::Sysadmin {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
+    }
+    calendar_page_for(&st, &s, String::new(), None, None)
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    toml: String,
+}
+
+/// Imports one or more years of the State Council arrangement; open clocks are re-computed at
+/// once and the moved due dates listed for the case offices.
+pub async fn calendar_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<CalendarForm>,
+) -> Response {
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    if s.user.role != Role::Sysadmin {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
+    }
+    let mut cw = (*st.store.clockwork()).clone();
+    let years = match cw.calendar.import(&f.toml) {
+        Ok(y) if y.is_empty() => {
+            return calendar_page_for(
+                &st,
+                &s,
+                f.toml,
+                Some("没有找到 [[year]] 年度表".into()),
+                None,
+            );
+        }
+        Ok(y) => y,
+        Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e.zh()), None),
+    };
+    let now = st.now();
+    for y in &years {
+        // Each year is stored on its own, so that a later import replaces only that year.
+        let one = match year_table(&f.toml, *y) {
+            Ok(t) => t,
+            Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e), None),
+        };
+        if let Err(e) = st
+            .store
+            .store_calendar_year(*y, &one, &format!("user:{}", s.user.username), now)
+            .await
+        {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    }
+    st.store.set_clockwork(cw);
+    let report = match st.store.apply_clockwork_change(now).await {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    };
+    tracing::info!(user = %s.user.username, ?years, moved = report.moved, "calendar years imported");
+    let names: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    calendar_page_for(
+        &st,
+        &s,
+        String::new(),
+        None,
+        Some(format!(
+            "已导入 {} 年节假日安排；重新计算 {} 件未结案件的 {} 项期限，其中 {} 项届满日发生变化（见“期限变动”）。",
+            names.join("、"),
+            report.cases,
+            report.clocks,
+            report.moved
+        )),
+    )
+}
+
+/// The `[[year]]` table of `year` from a calendar document, as its own document.
+pub fn year_table(text: &str, year: i32) -> Result<String, String> {
+    let v: toml::Value = toml::from_str(text).map_err(|e| format!("日历格式错误：{e}"))?;
+    let one = v
+        .get("year")
+        .and_then(|y| y.as_array())
+        .and_then(|ys| {
+            ys.iter()
+                .find(|y| y.get("year").and_then(|n| n.as_integer()) == Some(year as i64))
+        })
+        .ok_or_else(|| format!("没有 {year} 年的 [[year]] 表"))?;
+    let mut doc = toml::map::Map::new();
+    doc.insert("year".into(), toml::Value::Array(vec![one.clone()]));
+    toml::to_string(&toml::Value::Table(doc)).map_err(|e| e.to_string())
 }

@@ -165,6 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/cases", get(pages::case_list))
         .route("/cases/{id}", get(pages::case_page))
         .route("/admin/users", get(pages::user_list))
+        .route(
+            "/admin/calendar",
+            get(clocks::calendar_page).post(clocks::calendar_submit),
+        )
         .route("/warnings", get(clocks::board_page))
         .route("/warnings/export.xlsx", get(clocks::board_export))
         .route("/warnings/{id}/ack", post(clocks::ack_submit))

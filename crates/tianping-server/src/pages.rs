@@ -56,6 +56,13 @@ impl Layout {
                 active: active == "/admin/users",
             });
         }
+        if s.user.role == Role::Sysadmin {
+            nav.push(NavItem {
+                href: "/admin/calendar",
+                label: "节假日",
+                active: active == "/admin/calendar",
+            });
+        }
         nav.push(NavItem {
             href: "/mailbox",
             label: "提醒邮件",

@@ -848,7 +848,13 @@ async fn run() -> Result<()> {
             for y in &years {
                 // Store each year on its own, so that a later import of one year replaces only it.
                 store
-                    .store_calendar_year(*y, &year_table(&text, *y)?, "cli", now)
+                    .store_calendar_year(
+                        *y,
+                        &tianping_server::clocks::year_table(&text, *y)
+                            .map_err(|e| anyhow::anyhow!(e))?,
+                        "cli",
+                        now,
+                    )
                     .await?;
             }
             worker::install_clockwork(&store, &cfg, now).await?;
@@ -945,20 +951,4 @@ async fn run() -> Result<()> {
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
     }
-}
-
-/// The `[[year]]` table of `year` from a calendar file, as its own document.
-fn year_table(text: &str, year: i32) -> Result<String> {
-    let v: toml::Value = toml::from_str(text)?;
-    let years = v
-        .get("year")
-        .and_then(|y| y.as_array())
-        .context("no [[year]] tables")?;
-    let one = years
-        .iter()
-        .find(|y| y.get("year").and_then(|n| n.as_integer()) == Some(year as i64))
-        .with_context(|| format!("no [[year]] table for {year}"))?;
-    let mut doc = toml::map::Map::new();
-    doc.insert("year".into(), toml::Value::Array(vec![one.clone()]));
-    Ok(toml::to_string(&toml::Value::Table(doc))?)
 }
