@@ -1324,7 +1324,8 @@ impl Store {
     }
 
     /// If the rules or calendar changed since the clocks were last computed, re-computes every open
-    /// clock and records the moved due dates. Returns the report when it did.
+    /// clock and records the moved due dates; on the first start with clocks, builds every open
+    /// case's rows. Returns the report when it re-computed.
     pub async fn apply_clockwork_change(
         &self,
         now: DateTime<Utc>,
@@ -1343,7 +1344,9 @@ impl Store {
             );
             Some(self.recompute_open(now, Some(&reason), false).await?)
         } else {
-            None
+            // First start with clocks (a new database, or one upgraded from before clocks
+            // existed): build the rows of every open case; nothing "moved".
+            Some(self.recompute_open(now, None, false).await?)
         };
         self.set_engine_state("clockwork_fingerprint", &fp).await?;
         Ok(report)

@@ -97,6 +97,24 @@ async fn clocks_warnings_escalation_digests_and_letters() {
             .into_iter()
             .find(|c| c.case_number.contains("民初1号"))
             .unwrap();
+        // A database from before clocks existed: its cases have no clock rows until the first start
+        // with clocks builds them.
+        sqlx::query("DELETE FROM clocks")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let rebuilt = s
+            .apply_clockwork_change(bj("2025-08-02T10:00:00"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((rebuilt.cases, rebuilt.moved), (2, 0), "{}", db.label);
+        assert!(
+            s.apply_clockwork_change(bj("2025-08-02T10:00:00"))
+                .await
+                .unwrap()
+                .is_none()
+        );
         let clocks = s
             .clocks_of_case(case.id, bj("2025-08-02T10:00:00"))
             .await
