@@ -114,7 +114,11 @@ impl ClockView {
             excluded_days: c.excluded_days,
             custody: c.custody,
             provisional: c.provisional,
-            apply_by: day(c.apply_by),
+            apply_by: if c.status.is_open() {
+                day(c.apply_by)
+            } else {
+                String::new()
+            },
             findings: c.findings.clone(),
             why: c
                 .why
