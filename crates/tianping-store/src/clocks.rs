@@ -412,6 +412,15 @@ struct Recipient {
 const RETRY_AFTER_ERROR_MIN: i64 = 60;
 
 impl Store {
+    /// A transaction that will write: on SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so two processes never deadlock upgrading a read lock.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn clockwork(&self) -> std::sync::Arc<Clockwork> {
         self.clockwork
             .read()
@@ -534,10 +543,7 @@ impl Store {
     pub async fn poll(&self, now: DateTime<Utc>, limit: i64) -> Result<PollReport> {
         let cw = self.clockwork();
         let mut report = PollReport::default();
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.write_tx().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE OF c SKIP LOCKED",
             Backend::Sqlite => "",
@@ -632,7 +638,6 @@ impl Store {
         bind_all(sqlx::query(audited(sql)), upd)
             .execute(&mut **tx)
             .await?;
-        let secret = Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
         for alert in assess(&clock, now, &cw.policy) {
             let escalate_at = cw
                 .ladder
@@ -661,11 +666,7 @@ impl Store {
             let ctx = MailContext {
                 case_id,
                 number: &number,
-                title: if secret {
-                    "（案件标题已脱敏）"
-                } else {
-                    &title
-                },
+                title: mail_title(&conf, &title),
                 clock: &clock,
                 category: alert.category,
                 level: 0,
@@ -740,10 +741,7 @@ impl Store {
     /// Moves unacknowledged warnings whose time has come one rung up the ladder.
     pub async fn escalate(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
         let cw = self.clockwork();
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.write_tx().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE OF w SKIP LOCKED",
             Backend::Sqlite => "",
@@ -797,16 +795,10 @@ impl Store {
             let conf: String = r.try_get(7)?;
             let title: String = r.try_get(6)?;
             let number: String = r.try_get(5)?;
-            let secret =
-                Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
             let ctx = MailContext {
                 case_id: r.try_get(4)?,
                 number: &number,
-                title: if secret {
-                    "（案件标题已脱敏）"
-                } else {
-                    &title
-                },
+                title: mail_title(&conf, &title),
                 clock: &clock,
                 category: Category::parse(&cat).unwrap_or(Category::Nearing),
                 level,
@@ -859,10 +851,7 @@ impl Store {
             return Ok(0);
         }
         let monday = today.format("%u").to_string() == "1";
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.write_tx().await?;
         let rows = sqlx::query(
             "SELECT DISTINCT u.id, u.email, u.display_name, u.digest_cadence FROM notifications n JOIN users u ON u.id = n.user_id \
              WHERE n.digested_at IS NULL AND u.email IS NOT NULL AND (u.last_digest_at IS NULL OR u.last_digest_at < $1)",
@@ -909,17 +898,11 @@ impl Store {
                     Some(m) => format!("已超 {m} 个月未结"),
                     None => format!("届满日 {}", due.unwrap_or_else(|| "—".into())),
                 };
-                let secret =
-                    Confidentiality::parse(&conf).is_some_and(|c| c != Confidentiality::Public);
                 body.push_str(&format!(
                     "{}. {} {}｜{}｜{}｜{}｜/cases/{}\n",
                     i + 1,
                     number,
-                    if secret {
-                        "（已脱敏）"
-                    } else {
-                        title.as_str()
-                    },
+                    mail_title(&conf, &title),
                     ClockKey::parse(&key).map_or("期限", |k| k.zh()),
                     Category::parse(&cat).map_or("预警", |c| c.zh()),
                     when,
@@ -964,10 +947,7 @@ impl Store {
     /// Claims up to `limit` mails due for sending (SKIP LOCKED on PostgreSQL); each claimed mail's
     /// next attempt is pushed back so that a crashed sender's mail is retried, not lost.
     pub async fn claim_mail(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.write_tx().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -1086,10 +1066,7 @@ impl Store {
             .to_string()
             .parse()
             .unwrap_or(0);
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.write_tx().await?;
         if self.backend == Backend::Postgres {
             // Serialise numbering per organisation (the unique index is the backstop).
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
@@ -1141,21 +1118,17 @@ impl Store {
     }
 
     pub async fn letter(&self, id: i64) -> Result<Option<Letter>> {
-        let r = sqlx::query(
-            "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name, l.issued_at, l.body \
-             FROM letters l JOIN cases k ON k.id = l.case_id JOIN users u ON u.id = l.issued_by WHERE l.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let r = sqlx::query(audited(format!("{LETTER_SELECT} WHERE l.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         r.map(|r| letter_row(&r)).transpose()
     }
 
     pub async fn letters_of_case(&self, case_id: i64) -> Result<Vec<Letter>> {
-        let rows = sqlx::query(
-            "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name, l.issued_at, l.body \
-             FROM letters l JOIN cases k ON k.id = l.case_id JOIN users u ON u.id = l.issued_by WHERE l.case_id = $1 ORDER BY l.id",
-        )
+        let rows = sqlx::query(audited(format!(
+            "{LETTER_SELECT} WHERE l.case_id = $1 ORDER BY l.id"
+        )))
         .bind(case_id)
         .fetch_all(&self.pool)
         .await?;
@@ -1484,6 +1457,9 @@ fn mail_row(r: &sqlx::any::AnyRow) -> Result<Mail> {
     })
 }
 
+const LETTER_SELECT: &str = "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name, l.issued_at, l.body \
+     FROM letters l JOIN cases k ON k.id = l.case_id JOIN users u ON u.id = l.issued_by";
+
 fn letter_row(r: &sqlx::any::AnyRow) -> Result<Letter> {
     Ok(Letter {
         id: r.try_get(0)?,
@@ -1578,6 +1554,15 @@ async fn recipients(
             })
         })
         .collect()
+}
+
+/// A case's title as mail may carry it: any confidential case's title is withheld.
+fn mail_title<'a>(confidentiality: &str, title: &'a str) -> &'a str {
+    if Confidentiality::parse(confidentiality).is_some_and(|c| c != Confidentiality::Public) {
+        "（案件标题已脱敏）"
+    } else {
+        title
+    }
 }
 
 struct MailContext<'a> {
