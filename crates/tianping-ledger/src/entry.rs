@@ -1,0 +1,295 @@
+//! What a Tianping leaf says.
+//!
+//! A leaf's data is one line of text:
+//!
+//! ```text
+//! tianping-ledger/1 <index> <command> <entity>/<ref> <at> <alg>:<hex>
+//! tianping-ledger/1 41 event_recorded events/77 2026-11-22T08:00:00Z sha256:9f…
+//! ```
+//!
+//! - `index` — the leaf's own position, so a reordered log names the first leaf out of place;
+//! - `command` — what happened ([`Command`]); `entity/ref` — the row it wrote (table and key);
+//! - `alg:hex` — the digest of the row's recorded columns after the command, as a canonical
+//!   JSON array of strings and nulls. `sha256` for public records; `salted-sha256` (SHA-256 of a
+//!   16-byte random salt followed by the canonical form) for confidential ones, so the log never
+//!   holds even an unsalted hash of a minors' or state-secret record. The salt stays in the store.
+
+use crate::hash::{Hash, sha256};
+
+pub const FORMAT: &str = "tianping-ledger/1";
+
+/// Why a leaf's data could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("leaf data is malformed: {0}")]
+    Malformed(String),
+    #[error("unknown command {0:?}")]
+    UnknownCommand(String),
+    #[error("a record key may not contain spaces: {0:?}")]
+    BadReference(String),
+}
+
+macro_rules! commands {
+    ($($variant:ident => $name:literal, $entity:literal, $zh:literal;)*) => {
+        /// Every kind of write that enters the ledger. Each writes one row of one table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command { $($variant,)* }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Command::$variant => $name,)* }
+            }
+
+            /// The table whose row the command writes.
+            pub fn entity(self) -> &'static str {
+                match self { $(Command::$variant => $entity,)* }
+            }
+
+            /// The name shown to the auditor.
+            pub fn zh(self) -> &'static str {
+                match self { $(Command::$variant => $zh,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<Command> {
+                match s { $($name => Some(Command::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+commands! {
+    EventRecorded => "event_recorded", "events", "程序事件入库";
+    OrgAdded => "org_added", "orgs", "新增机构";
+    UserAdded => "user_added", "users", "新增用户";
+    UserPasswordChanged => "user_password_changed", "users", "修改密码";
+    UserPreferencesChanged => "user_preferences_changed", "users", "修改提醒设置";
+    WarningRaised => "warning_raised", "warnings", "生成预警";
+    WarningEscalated => "warning_escalated", "warnings", "预警升级";
+    WarningAcknowledged => "warning_acknowledged", "warnings", "预警签收";
+    LetterIssued => "letter_issued", "letters", "制发函件";
+    ClockDueMoved => "clock_due_moved", "clock_changes", "期限变动";
+    ClockChangeAcknowledged => "clock_change_acknowledged", "clock_changes", "期限变动确认";
+    CalendarImported => "calendar_imported", "calendar_years", "导入节假日";
+    EngineStateSet => "engine_state_set", "engine_state", "规则版本切换";
+}
+
+/// How a record's digest was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlg {
+    Sha256,
+    SaltedSha256,
+}
+
+impl DigestAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestAlg::Sha256 => "sha256",
+            DigestAlg::SaltedSha256 => "salted-sha256",
+        }
+    }
+}
+
+/// The digest of a record's recorded columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    pub alg: DigestAlg,
+    pub hash: Hash,
+}
+
+/// The canonical form of a record: its columns as a JSON array of strings and nulls.
+pub fn canonical(fields: &[Option<String>]) -> String {
+    let mut s =
+        String::with_capacity(fields.iter().flatten().map(|f| f.len() + 3).sum::<usize>() + 2);
+    s.push('[');
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        match f {
+            None => s.push_str("null"),
+            Some(v) => {
+                s.push('"');
+                for c in v.chars() {
+                    match c {
+                        '"' => s.push_str("\\\""),
+                        '\\' => s.push_str("\\\\"),
+                        '\n' => s.push_str("\\n"),
+                        '\r' => s.push_str("\\r"),
+                        '\t' => s.push_str("\\t"),
+                        c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => s.push(c),
+                    }
+                }
+                s.push('"');
+            }
+        }
+    }
+    s.push(']');
+    s
+}
+
+impl Digest {
+    /// The digest of a record's columns; salted when a salt is given.
+    pub fn of(fields: &[Option<String>], salt: Option<&[u8; 16]>) -> Digest {
+        let c = canonical(fields);
+        match salt {
+            None => Digest {
+                alg: DigestAlg::Sha256,
+                hash: sha256(&[c.as_bytes()]),
+            },
+            Some(s) => Digest {
+                alg: DigestAlg::SaltedSha256,
+                hash: sha256(&[s, c.as_bytes()]),
+            },
+        }
+    }
+}
+
+/// One leaf of the Tianping log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub index: u64,
+    pub command: Command,
+    pub reference: String,
+    /// When the write happened (UTC RFC 3339, as stored).
+    pub at: String,
+    pub digest: Digest,
+}
+
+impl Entry {
+    pub fn new(
+        index: u64,
+        command: Command,
+        reference: impl Into<String>,
+        at: impl Into<String>,
+        digest: Digest,
+    ) -> Result<Entry, EntryError> {
+        let reference = reference.into();
+        let at = at.into();
+        if reference.is_empty() || reference.chars().any(char::is_whitespace) {
+            return Err(EntryError::BadReference(reference));
+        }
+        if at.is_empty() || at.chars().any(char::is_whitespace) {
+            return Err(EntryError::Malformed(format!("time {at:?}")));
+        }
+        Ok(Entry {
+            index,
+            command,
+            reference,
+            at,
+            digest,
+        })
+    }
+
+    pub fn entity(&self) -> &'static str {
+        self.command.entity()
+    }
+
+    /// The leaf data (what is hashed into the tree).
+    pub fn data(&self) -> String {
+        format!(
+            "{FORMAT} {} {} {}/{} {} {}:{}",
+            self.index,
+            self.command.as_str(),
+            self.command.entity(),
+            self.reference,
+            self.at,
+            self.digest.alg.as_str(),
+            self.digest.hash.to_hex()
+        )
+    }
+
+    pub fn leaf_hash(&self) -> Hash {
+        crate::hash::leaf_hash(self.data().as_bytes())
+    }
+
+    pub fn parse(data: &str) -> Result<Entry, EntryError> {
+        let bad = || EntryError::Malformed(data.chars().take(200).collect());
+        let mut parts = data.split(' ');
+        if parts.next() != Some(FORMAT) {
+            return Err(bad());
+        }
+        let index: u64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let cmd = parts.next().ok_or_else(bad)?;
+        let command = Command::parse(cmd).ok_or_else(|| EntryError::UnknownCommand(cmd.into()))?;
+        let (entity, reference) = parts
+            .next()
+            .and_then(|p| p.split_once('/'))
+            .ok_or_else(bad)?;
+        if entity != command.entity() {
+            return Err(bad());
+        }
+        let at = parts.next().ok_or_else(bad)?;
+        let (alg, hex) = parts
+            .next()
+            .and_then(|p| p.split_once(':'))
+            .ok_or_else(bad)?;
+        let alg = match alg {
+            "sha256" => DigestAlg::Sha256,
+            "salted-sha256" => DigestAlg::SaltedSha256,
+            _ => return Err(bad()),
+        };
+        let hash = Hash::from_hex(hex).ok_or_else(bad)?;
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        let e = Entry::new(index, command, reference, at, Digest { alg, hash })?;
+        // The text must be exactly what this entry writes (one spelling per leaf).
+        if e.data() != data {
+            return Err(bad());
+        }
+        Ok(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_refuse_variants() {
+        let d = Digest::of(&[Some("1".into()), None, Some("诉\"讼\n".into())], None);
+        let e = Entry::new(41, Command::EventRecorded, "77", "2026-11-22T08:00:00Z", d).unwrap();
+        let data = e.data();
+        assert!(data.starts_with(
+            "tianping-ledger/1 41 event_recorded events/77 2026-11-22T08:00:00Z sha256:"
+        ));
+        assert_eq!(Entry::parse(&data).unwrap(), e);
+        assert!(Entry::parse(&data.replace("events/", "users/")).is_err());
+        assert!(Entry::parse(&data.replace(" 41 ", " 041 ")).is_err());
+        assert!(Entry::parse(&format!("{data} x")).is_err());
+        assert!(matches!(
+            Entry::parse(&data.replace("event_recorded", "event_erased")),
+            Err(EntryError::UnknownCommand(_))
+        ));
+        assert!(Entry::new(1, Command::OrgAdded, "a b", "t", d).is_err());
+    }
+
+    #[test]
+    fn salted_digests_differ_from_plain_and_by_salt() {
+        let f = [Some("张三".to_string())];
+        let plain = Digest::of(&f, None);
+        let a = Digest::of(&f, Some(&[1; 16]));
+        let b = Digest::of(&f, Some(&[2; 16]));
+        assert_eq!(a.alg, DigestAlg::SaltedSha256);
+        assert_ne!(plain.hash, a.hash);
+        assert_ne!(a.hash, b.hash);
+        assert_eq!(canonical(&f), "[\"张三\"]");
+        assert_eq!(
+            canonical(&[None, Some("\u{1}".into())]),
+            "[null,\"\\u0001\"]"
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_unique_name_and_parses_back() {
+        let mut names = std::collections::HashSet::new();
+        for c in Command::ALL {
+            assert!(names.insert(c.as_str()));
+            assert_eq!(Command::parse(c.as_str()), Some(*c));
+            assert!(!c.zh().is_empty());
+        }
+    }
+}

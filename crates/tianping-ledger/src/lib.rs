@@ -1,0 +1,26 @@
+//! The tamper-evident ledger: an RFC 6962 / RFC 9162 Merkle log over every write of Tianping.
+//!
+//! Pure code, no IO. The store keeps the leaves and the hashes of every *perfect* subtree
+//! (`NodeAddr`: level and index), appends through a [`Frontier`] (the right edge of the tree),
+//! and asks this crate which stored nodes a proof needs ([`inclusion_plan`], [`consistency_plan`])
+//! so that one indexed query serves a proof at any tree size.
+//!
+//! - [`hash`] — leaf and node hashing with the 0x00 / 0x01 domain separation of RFC 6962 §2.1.
+//! - [`proof`] — proof plans and the RFC 9162 §2.1.3.2 / §2.1.4.2 verification algorithms.
+//! - [`note`] — checkpoints in the C2SP `tlog-checkpoint` form, signed as C2SP signed notes
+//!   (Ed25519).
+//! - [`entry`] — what a Tianping leaf says: its index, the command, the record and its digest
+//!   (salted for confidential records).
+
+pub mod entry;
+pub mod hash;
+pub mod note;
+pub mod proof;
+
+pub use entry::{Command, Digest, DigestAlg, Entry, EntryError};
+pub use hash::{Hash, empty_root, leaf_hash, node_hash};
+pub use note::{Checkpoint, LogKey, NoteError, VerifierKey};
+pub use proof::{
+    Frontier, NodeAddr, ProofError, consistency_plan, fold_range, inclusion_plan, root_of,
+    verify_consistency, verify_inclusion,
+};
