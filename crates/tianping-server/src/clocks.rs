@@ -1032,7 +1032,12 @@ async fn save_prefs(
         .with_details(json!({ "field": "cadence" })));
     }
     st.store
-        .set_notification_preferences(s.user.id, (!email.is_empty()).then_some(email), cadence)
+        .set_notification_preferences(
+            s.user.id,
+            (!email.is_empty()).then_some(email),
+            cadence,
+            st.now(),
+        )
         .await?;
     Ok(())
 }

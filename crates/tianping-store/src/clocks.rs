@@ -12,6 +12,7 @@
 
 use crate::case::prefix_end;
 use crate::ingest::{Val, bind_all};
+use crate::ledger;
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -24,6 +25,7 @@ use tianping_domain::clock::{
 };
 use tianping_domain::rules::{ClockKey, RuleSet};
 use tianping_domain::{CaseState, Role};
+use tianping_ledger::Command;
 
 /// One rung of the escalation ladder: who is told, and how long after the previous rung.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -414,7 +416,7 @@ const RETRY_AFTER_ERROR_MIN: i64 = 60;
 impl Store {
     /// A transaction that will write: on SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so two processes never deadlock upgrading a read lock.
-    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -663,6 +665,14 @@ impl Store {
             };
             report.warnings += 1;
             let warning_id: i64 = w.try_get(0)?;
+            ledger::record(
+                tx,
+                self.backend,
+                Command::WarningRaised,
+                &[warning_id.into()],
+                now,
+            )
+            .await?;
             let ctx = MailContext {
                 case_id,
                 number: &number,
@@ -787,6 +797,14 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            ledger::record(
+                &mut tx,
+                self.backend,
+                Command::WarningEscalated,
+                &[id.into()],
+                now,
+            )
+            .await?;
             done += 1;
             let Some(rung) = cw.ladder.get(level as usize) else {
                 continue;
@@ -820,15 +838,28 @@ impl Store {
         user_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
         let r = sqlx::query(
             "UPDATE warnings SET acknowledged_at = $1, acknowledged_by = $2, escalate_at = NULL WHERE id = $3 AND acknowledged_at IS NULL",
         )
         .bind(ts(now))
         .bind(user_id)
         .bind(warning_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() == 1)
+        let done = r.rows_affected() == 1;
+        if done {
+            ledger::record(
+                &mut tx,
+                self.backend,
+                Command::WarningAcknowledged,
+                &[warning_id.into()],
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// The case and region of a warning (for scope checks).
@@ -1023,16 +1054,29 @@ impl Store {
         user_id: i64,
         email: Option<&str>,
         cadence: &str,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if !["immediately", "daily", "weekly"].contains(&cadence) {
             return Err(StoreError::Invalid(format!("unknown cadence {cadence:?}")));
         }
-        sqlx::query("UPDATE users SET email = $1, digest_cadence = $2 WHERE id = $3")
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query("UPDATE users SET email = $1, digest_cadence = $2 WHERE id = $3")
             .bind(email)
             .bind(cadence)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if r.rows_affected() == 1 {
+            ledger::record(
+                &mut tx,
+                self.backend,
+                Command::UserPreferencesChanged,
+                &[user_id.into()],
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1101,15 +1145,34 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+        ledger::record(
+            &mut tx,
+            self.backend,
+            Command::LetterIssued,
+            &[id.into()],
+            now,
+        )
+        .await?;
         if let Some(w) = warning_id {
-            sqlx::query(
-                "UPDATE warnings SET acknowledged_at = COALESCE(acknowledged_at, $1), acknowledged_by = COALESCE(acknowledged_by, $2), escalate_at = NULL WHERE id = $3",
+            // Issuing a letter on a warning acknowledges it (if nobody had).
+            let r = sqlx::query(
+                "UPDATE warnings SET acknowledged_at = $1, acknowledged_by = $2, escalate_at = NULL WHERE id = $3 AND acknowledged_at IS NULL",
             )
             .bind(ts(now))
             .bind(issued_by)
             .bind(w)
             .execute(&mut *tx)
             .await?;
+            if r.rows_affected() == 1 {
+                ledger::record(
+                    &mut tx,
+                    self.backend,
+                    Command::WarningAcknowledged,
+                    &[w.into()],
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         self.letter(id)
@@ -1166,14 +1229,24 @@ impl Store {
             .transpose()?)
     }
 
-    pub async fn set_engine_state(&self, key: &str, value: &str) -> Result<()> {
+    pub async fn set_engine_state(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO engine_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        ledger::record(
+            &mut tx,
+            self.backend,
+            Command::EngineStateSet,
+            &[key.into()],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1273,15 +1346,19 @@ impl Store {
             }
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
             if !moves.is_empty() {
-                crate::ingest::bulk_insert(
+                let ids = crate::ingest::bulk_insert(
                     &mut tx,
                     self.backend,
                     "clock_changes",
                     CHANGE_COLUMNS,
                     moves,
-                    "",
+                    "id",
                 )
-                .await?;
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0).map(ledger::Key::Int))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+                ledger::record(&mut tx, self.backend, Command::ClockDueMoved, &ids, now).await?;
             }
             // Clocks of these cases that no longer apply (e.g. their rule was withdrawn).
             for (case_id, key) in old.into_keys() {
@@ -1321,7 +1398,8 @@ impl Store {
             // existed): build the rows of every open case; nothing "moved".
             Some(self.recompute_open(now, None, false).await?)
         };
-        self.set_engine_state("clockwork_fingerprint", &fp).await?;
+        self.set_engine_state("clockwork_fingerprint", &fp, now)
+            .await?;
         Ok(report)
     }
 
@@ -1362,16 +1440,31 @@ impl Store {
         user_id: i64,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4",
+        let mut tx = self.write_tx().await?;
+        let ids = sqlx::query(
+            "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4 RETURNING id",
         )
         .bind(ts(now))
         .bind(user_id)
         .bind(region_prefix)
         .bind(prefix_end(region_prefix))
-        .execute(&self.pool)
+        .fetch_all(&mut *tx)
         .await?
-        .rows_affected())
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0).map(ledger::Key::Int))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+        for part in ids.chunks(10_000) {
+            ledger::record(
+                &mut tx,
+                self.backend,
+                Command::ClockChangeAcknowledged,
+                part,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
     }
 
     /// Calendar years imported after the shipped file (they replace the shipped year).
@@ -1391,6 +1484,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, toml, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (year) DO UPDATE SET toml = excluded.toml, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
@@ -1399,8 +1493,17 @@ impl Store {
         .bind(toml)
         .bind(ts(now))
         .bind(by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        ledger::record(
+            &mut tx,
+            self.backend,
+            Command::CalendarImported,
+            &[i64::from(year).into()],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -710,8 +710,21 @@ impl Chunk<'_> {
                 Val::S(p.body),
             ]);
         }
-        self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
-            .await?;
+        let ids = self
+            .bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "id")
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).map(crate::ledger::Key::Int))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        // Their leaves, in the same transaction: one per event.
+        crate::ledger::record(
+            &mut self.tx,
+            self.backend,
+            tianping_ledger::Command::EventRecorded,
+            &ids,
+            self.now,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 pub mod case;
 pub mod clocks;
 pub mod ingest;
+pub mod ledger;
 pub mod org;
 pub mod testing;
 pub mod user;
@@ -83,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "clocks",
         sqlite: include_str!("../migrations/sqlite/0002_clocks.sql"),
         postgres: include_str!("../migrations/postgres/0002_clocks.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0003_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0003_ledger.sql"),
     },
 ];
 
@@ -197,6 +204,10 @@ impl Store {
             .await?;
             tx.commit().await?;
             applied.push(format!("{:04}_{}", m.version, m.name));
+            if m.name == "ledger" {
+                // A database that predates the ledger: its existing rows become the first leaves.
+                self.adopt_existing_rows(Utc::now()).await?;
+            }
         }
         Ok(applied)
     }

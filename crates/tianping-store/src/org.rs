@@ -2,6 +2,7 @@
 
 use crate::audited;
 use crate::{Result, Store, StoreError};
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -67,13 +68,14 @@ impl Directory {
 const ORG_COLUMNS: &str = "id, parent_id, name, kind, level, region_code, region_path, court_code";
 
 impl Store {
-    pub async fn insert_org(&self, o: &Org) -> Result<()> {
+    pub async fn insert_org(&self, o: &Org, now: DateTime<Utc>) -> Result<()> {
         if !o.region_path.starts_with('/') || !o.region_path.ends_with('/') {
             return Err(StoreError::Invalid(format!(
                 "region_path {:?} must start and end with '/'",
                 o.region_path
             )));
         }
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO orgs (id, parent_id, name, kind, level, region_code, region_path, court_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -85,8 +87,17 @@ impl Store {
         .bind(&o.region_code)
         .bind(&o.region_path)
         .bind(&o.court_code)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        crate::ledger::record(
+            &mut tx,
+            self.backend,
+            tianping_ledger::Command::OrgAdded,
+            &[o.id.as_str().into()],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         self.invalidate_orgs();
         Ok(())
     }

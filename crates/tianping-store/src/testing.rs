@@ -235,9 +235,14 @@ pub fn fixture_orgs() -> Vec<Org> {
     ]
 }
 
+/// When the fixture organisations are recorded as added (a fixed instant: tests are repeatable).
+pub fn fixture_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default()
+}
+
 pub async fn load_fixture_orgs(store: &Store) -> Result<()> {
     for o in fixture_orgs() {
-        store.insert_org(&o).await?;
+        store.insert_org(&o, fixture_time()).await?;
     }
     Ok(())
 }

@@ -79,6 +79,7 @@ impl Store {
         if u.username.trim().is_empty() {
             return Err(StoreError::Invalid("username is empty".into()));
         }
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO users (username, display_name, org_id, role, clearance, email, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -91,7 +92,7 @@ impl Store {
         .bind(&u.email)
         .bind(&u.password_hash)
         .bind(ts(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique") => {
@@ -99,7 +100,17 @@ impl Store {
             }
             _ => StoreError::Db(e),
         })?;
-        Ok(row.try_get(0)?)
+        let id: i64 = row.try_get(0)?;
+        crate::ledger::record(
+            &mut tx,
+            self.backend,
+            tianping_ledger::Command::UserAdded,
+            &[id.into()],
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
@@ -150,12 +161,29 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+    pub async fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)
             .bind(hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if r.rows_affected() == 1 {
+            crate::ledger::record(
+                &mut tx,
+                self.backend,
+                tianping_ledger::Command::UserPasswordChanged,
+                &[user_id.into()],
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -99,7 +99,7 @@ async fn fresh(url: &str, province: &demo::Province) -> Result<Store> {
     let s = Store::connect(url).await?;
     s.migrate().await?;
     for o in &province.orgs {
-        s.insert_org(o).await?;
+        s.insert_org(o, chrono::Utc::now()).await?;
     }
     Ok(s)
 }

@@ -372,7 +372,7 @@ async fn run() -> Result<()> {
             let now = Utc::now();
             let province = demo::province(seed);
             for o in &province.orgs {
-                store.insert_org(o).await?;
+                store.insert_org(o, now).await?;
             }
             let mut logins = vec![];
             for u in demo::users(&province) {
@@ -682,16 +682,19 @@ async fn run() -> Result<()> {
                 .unwrap_or("")
                 .to_string();
             store
-                .insert_org(&tianping_store::org::Org {
-                    id: id.clone(),
-                    parent_id: parent,
-                    name,
-                    kind,
-                    level,
-                    region_code,
-                    region_path,
-                    court_code,
-                })
+                .insert_org(
+                    &tianping_store::org::Org {
+                        id: id.clone(),
+                        parent_id: parent,
+                        name,
+                        kind,
+                        level,
+                        region_code,
+                        region_path,
+                        court_code,
+                    },
+                    Utc::now(),
+                )
                 .await?;
             println!("added organisation {id}");
             Ok(())

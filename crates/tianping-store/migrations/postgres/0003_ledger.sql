@@ -1,0 +1,39 @@
+-- The tamper-evident ledger (RFC 6962 Merkle log) (PostgreSQL). See the SQLite file for notes.
+CREATE TABLE ledger_leaves (
+    idx BIGINT PRIMARY KEY,
+    entity TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    data TEXT NOT NULL,
+    salt TEXT
+);
+CREATE INDEX ledger_leaves_record ON ledger_leaves(entity, ref, idx);
+
+CREATE TABLE ledger_nodes (
+    id BIGINT PRIMARY KEY,
+    hash TEXT NOT NULL
+);
+
+CREATE TABLE ledger_head (
+    id BIGINT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    frontier TEXT NOT NULL,
+    root TEXT NOT NULL
+);
+INSERT INTO ledger_head (id, size, frontier, root)
+VALUES (1, 0, '0', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+
+CREATE TABLE ledger_checkpoints (
+    id BIGSERIAL PRIMARY KEY,
+    size BIGINT NOT NULL,
+    root TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE FUNCTION ledger_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the ledger is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER ledger_leaves_no_change BEFORE UPDATE OR DELETE ON ledger_leaves
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only();

@@ -1,0 +1,42 @@
+-- The tamper-evident ledger (RFC 6962 Merkle log) (SQLite).
+-- Leaves in order; `entity`/`ref` repeat what the leaf data names (for lookups); `salt` (hex)
+-- is kept only here, never exported, for leaves of confidential records.
+CREATE TABLE ledger_leaves (
+    idx INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    data TEXT NOT NULL,
+    salt TEXT
+);
+CREATE INDEX ledger_leaves_record ON ledger_leaves(entity, ref, idx);
+
+-- Hashes of every perfect subtree: id = level * 2^40 + index.
+CREATE TABLE ledger_nodes (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL
+);
+
+-- The head: size, right edge and root. One row; every append locks it first.
+CREATE TABLE ledger_head (
+    id BIGINT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    frontier TEXT NOT NULL,
+    root TEXT NOT NULL
+);
+INSERT INTO ledger_head (id, size, frontier, root)
+VALUES (1, 0, '0', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+
+-- Signed checkpoints (C2SP signed notes).
+CREATE TABLE ledger_checkpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    size BIGINT NOT NULL,
+    root TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- The ledger is append-only too.
+CREATE TRIGGER ledger_leaves_no_update BEFORE UPDATE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_leaves_no_delete BEFORE DELETE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;

@@ -1,0 +1,1154 @@
+//! The ledger in the store: every ledgered write appends a leaf **in the same transaction** as
+//! the row it writes, through [`record`]. A leaf names the command and the row and carries the
+//! digest of the row's recorded columns after the write (see `tianping_ledger::entry`).
+//!
+//! - Appends lock the single `ledger_head` row first (`UPDATE … SET size = size`, which takes the
+//!   write lock on SQLite and the row lock on PostgreSQL), so leaves get gap-free indices in
+//!   commit order, and write the leaf, the perfect subtrees it completes and the new head.
+//! - Proofs read the O(log n) stored subtrees a proof needs in one indexed query.
+//! - [`Store::verify_ledger`] recomputes the whole tree from the leaves, compares every stored
+//!   subtree, the head and every signed checkpoint, then every ledgered row against the latest
+//!   leaf that names it, and reports each mismatch with the leaf and the record.
+
+use crate::ingest::{Val, bulk_insert};
+use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use tianping_ledger::{
+    Checkpoint, Command, Digest, DigestAlg, Entry, Frontier, Hash, LogKey, NodeAddr, VerifierKey,
+    consistency_plan, fold_range, inclusion_plan, leaf_hash,
+};
+
+/// How a ledgered table's rows are read for their digest.
+pub struct Entity {
+    pub table: &'static str,
+    /// The key column and whether it is an integer.
+    pub key: &'static str,
+    pub int_key: bool,
+    /// The recorded columns, in digest order (operational columns such as login counters or
+    /// the next escalation time are not recorded).
+    pub columns: &'static [&'static str],
+    /// When a row is confidential (its leaf then carries a salted digest).
+    pub confidential: Confidential,
+    /// The command that creates a row (used when an existing database first gets a ledger).
+    pub created_by: Command,
+}
+
+#[derive(Clone, Copy)]
+pub enum Confidential {
+    Never,
+    Always,
+    /// The row belongs to a case (`case_id`) whose confidentiality is not public.
+    ByCase,
+}
+
+pub const ENTITIES: &[Entity] = &[
+    Entity {
+        table: "events",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "case_id",
+            "source",
+            "source_event_id",
+            "kind",
+            "occurred_at",
+            "recorded_at",
+            "recorded_by",
+            "corrects",
+            "body",
+        ],
+        confidential: Confidential::ByCase,
+        created_by: Command::EventRecorded,
+    },
+    Entity {
+        table: "orgs",
+        key: "id",
+        int_key: false,
+        columns: &[
+            "parent_id",
+            "name",
+            "kind",
+            "level",
+            "region_code",
+            "region_path",
+            "court_code",
+        ],
+        confidential: Confidential::Never,
+        created_by: Command::OrgAdded,
+    },
+    Entity {
+        table: "users",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "username",
+            "display_name",
+            "org_id",
+            "role",
+            "clearance",
+            "email",
+            "password_hash",
+            "digest_cadence",
+            "created_at",
+        ],
+        confidential: Confidential::Always,
+        created_by: Command::UserAdded,
+    },
+    Entity {
+        table: "warnings",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "case_id",
+            "clock_key",
+            "category",
+            "threshold",
+            "due_date",
+            "region_path",
+            "org_id",
+            "created_at",
+            "level",
+            "acknowledged_at",
+            "acknowledged_by",
+        ],
+        confidential: Confidential::Never,
+        created_by: Command::WarningRaised,
+    },
+    Entity {
+        table: "letters",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "number",
+            "kind",
+            "case_id",
+            "warning_id",
+            "org_id",
+            "year",
+            "seq",
+            "issued_by",
+            "issued_at",
+            "body",
+        ],
+        confidential: Confidential::ByCase,
+        created_by: Command::LetterIssued,
+    },
+    Entity {
+        table: "clock_changes",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "case_id",
+            "clock_key",
+            "old_due",
+            "new_due",
+            "old_rule",
+            "new_rule",
+            "reason",
+            "region_path",
+            "changed_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ],
+        confidential: Confidential::Never,
+        created_by: Command::ClockDueMoved,
+    },
+    Entity {
+        table: "calendar_years",
+        key: "year",
+        int_key: true,
+        columns: &["toml", "imported_at", "imported_by"],
+        confidential: Confidential::Never,
+        created_by: Command::CalendarImported,
+    },
+    Entity {
+        table: "engine_state",
+        key: "key",
+        int_key: false,
+        columns: &["value"],
+        confidential: Confidential::Never,
+        created_by: Command::EngineStateSet,
+    },
+];
+
+pub fn entity(table: &str) -> Option<&'static Entity> {
+    ENTITIES.iter().find(|e| e.table == table)
+}
+
+fn entity_of(command: Command) -> Result<&'static Entity> {
+    entity(command.entity()).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "command {} has no ledgered table",
+            command.as_str()
+        ))
+    })
+}
+
+/// A row key: integer or text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    Int(i64),
+    Text(String),
+}
+
+impl Key {
+    fn as_ref_string(&self) -> String {
+        match self {
+            Key::Int(i) => i.to_string(),
+            Key::Text(s) => s.clone(),
+        }
+    }
+}
+
+impl From<i64> for Key {
+    fn from(i: i64) -> Key {
+        Key::Int(i)
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Key {
+        Key::Text(s.to_string())
+    }
+}
+
+/// The SELECT list reading a row's key, its recorded columns as text, and its confidentiality.
+fn select_list(e: &Entity) -> String {
+    let mut cols = vec![format!("CAST({} AS TEXT)", e.key)];
+    for c in e.columns {
+        cols.push(format!("CAST({c} AS TEXT)"));
+    }
+    cols.push(match e.confidential {
+        Confidential::Never => "CAST(0 AS BIGINT)".into(),
+        Confidential::Always => "CAST(1 AS BIGINT)".into(),
+        Confidential::ByCase => format!(
+            "CASE WHEN (SELECT confidentiality FROM cases c WHERE c.id = {}.case_id) = 'public' THEN CAST(0 AS BIGINT) ELSE CAST(1 AS BIGINT) END",
+            e.table
+        ),
+    });
+    cols.join(", ")
+}
+
+/// One read row: key text, recorded columns, confidential.
+type ReadRow = (String, Vec<Option<String>>, bool);
+
+fn read_row(e: &Entity, r: &sqlx::any::AnyRow) -> Result<ReadRow> {
+    let key: String = r.try_get(0)?;
+    let mut fields = Vec::with_capacity(e.columns.len());
+    for i in 0..e.columns.len() {
+        fields.push(r.try_get::<Option<String>, _>(i + 1)?);
+    }
+    let conf: i64 = r.try_get(e.columns.len() + 1)?;
+    Ok((key, fields, conf != 0))
+}
+
+async fn read_rows(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    e: &Entity,
+    keys: &[Key],
+) -> Result<Vec<ReadRow>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for part in keys.chunks(1000) {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} IN ({})",
+            select_list(e),
+            e.table,
+            e.key,
+            bulk_placeholders(backend, 1, part.len())
+        );
+        let mut q = sqlx::query(audited(sql));
+        for k in part {
+            q = match k {
+                Key::Int(i) => q.bind(*i),
+                Key::Text(s) => q.bind(s.clone()),
+            };
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push(read_row(e, &r)?);
+        }
+    }
+    Ok(out)
+}
+
+fn random_salt() -> Result<[u8; 16]> {
+    let mut s = [0u8; 16];
+    getrandom::fill(&mut s).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
+    Ok(s)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex16(s: &str) -> Option<[u8; 16]> {
+    if s.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Records `command` for the rows with `keys`, reading them back inside the transaction.
+/// Rows that do not exist are an error: a command records what it wrote.
+pub(crate) async fn record(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    command: Command,
+    keys: &[Key],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if keys.is_empty() || !ledger_enabled() {
+        return Ok(());
+    }
+    let e = entity_of(command)?;
+    let mut rows = read_rows(conn, backend, e, keys).await?;
+    if rows.len() != keys.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{}: {} of {} rows to record were not found",
+            e.table,
+            keys.len() - rows.len(),
+            keys.len()
+        )));
+    }
+    // Leaves in key order (insertion order for the append-only tables).
+    let order: HashMap<String, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_ref_string(), i))
+        .collect();
+    rows.sort_by_key(|r| order.get(&r.0).copied().unwrap_or(usize::MAX));
+    append(
+        conn,
+        backend,
+        now,
+        rows.into_iter()
+            .map(|(key, fields, conf)| (command, key, fields, conf))
+            .collect(),
+    )
+    .await
+}
+
+static LEDGER_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+fn ledger_enabled() -> bool {
+    LEDGER_ON.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Turns leaf writing off for this process — **only** for `tianping bench ledger`, which
+/// measures ingest with and without the ledger in one run. Nothing else calls it; a database
+/// written without leaves fails `ledger verify` on every such row.
+#[doc(hidden)]
+pub fn disable_for_benchmark(off: bool) {
+    LEDGER_ON.store(!off, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Appends leaves: locks the head, writes leaves, completed subtrees and the new head.
+async fn append(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    now: DateTime<Utc>,
+    items: Vec<(Command, String, Vec<Option<String>>, bool)>,
+) -> Result<()> {
+    sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    let head = sqlx::query("SELECT frontier FROM ledger_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut frontier = Frontier::decode(&head.try_get::<String, _>(0)?)
+        .map_err(|e| StoreError::Corrupt(format!("ledger head: {e}")))?;
+    let at = ts(now);
+    let mut leaves = Vec::with_capacity(items.len());
+    let mut nodes = Vec::with_capacity(items.len() * 2);
+    for (command, key, fields, confidential) in items {
+        let salt = if confidential {
+            Some(random_salt()?)
+        } else {
+            None
+        };
+        let digest = Digest::of(&fields, salt.as_ref());
+        let entry = Entry::new(frontier.size(), command, key.clone(), at.clone(), digest)
+            .map_err(|e| StoreError::Invalid(format!("ledger entry: {e}")))?;
+        let data = entry.data();
+        let h = leaf_hash(data.as_bytes());
+        let idx = frontier.size() as i64;
+        frontier.append(h, |a, h| {
+            nodes.push(vec![Val::I(a.key()), Val::S(h.to_hex())])
+        });
+        leaves.push(vec![
+            Val::I(idx),
+            Val::S(command.entity().to_string()),
+            Val::S(key),
+            Val::S(data),
+            Val::OS(salt.map(|s| hex(&s))),
+        ]);
+    }
+    bulk_insert(conn, backend, "ledger_leaves", LEAF_COLUMNS, leaves, "").await?;
+    bulk_insert(conn, backend, "ledger_nodes", NODE_COLUMNS, nodes, "").await?;
+    sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2, root = $3 WHERE id = 1")
+        .bind(frontier.size() as i64)
+        .bind(frontier.encode())
+        .bind(frontier.root().to_hex())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+const LEAF_COLUMNS: &[(&str, &str)] = &[
+    ("idx", "bigint"),
+    ("entity", "text"),
+    ("ref", "text"),
+    ("data", "text"),
+    ("salt", "text"),
+];
+const NODE_COLUMNS: &[(&str, &str)] = &[("id", "bigint"), ("hash", "text")];
+
+/// The log's current size and root.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Head {
+    pub size: u64,
+    pub root: String,
+}
+
+/// A stored leaf.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeafRow {
+    pub index: u64,
+    pub entity: String,
+    pub reference: String,
+    pub data: String,
+    pub leaf_hash: String,
+    /// The command's Chinese name (when the data parses).
+    pub command_zh: String,
+    pub at: String,
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckpointRow {
+    pub id: i64,
+    pub size: u64,
+    pub root: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+/// One thing `verify` found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// Stable code: `leaf_missing`, `leaf_malformed`, `leaf_out_of_place`, `leaf_columns`,
+    /// `node_mismatch`, `head_mismatch`, `checkpoint_signature`, `checkpoint_mismatch`,
+    /// `checkpoint_beyond_log`, `witness_*`, `record_not_in_log`, `record_differs`,
+    /// `record_missing`.
+    pub code: &'static str,
+    pub leaf: Option<u64>,
+    /// `table/key` of the record concerned.
+    pub record: Option<String>,
+    pub detail: String,
+}
+
+/// What `verify` checked and found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VerifyReport {
+    pub size: u64,
+    pub root: String,
+    pub leaves_checked: u64,
+    pub nodes_checked: u64,
+    pub checkpoints_checked: u64,
+    pub records_checked: u64,
+    pub findings: Vec<Finding>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The first mismatch, in log order (findings naming a leaf first, by leaf index).
+    pub fn first(&self) -> Option<&Finding> {
+        self.findings.first()
+    }
+
+    fn sort(&mut self) {
+        self.findings.sort_by_key(|f| (f.leaf.is_none(), f.leaf));
+    }
+}
+
+fn finding(
+    code: &'static str,
+    leaf: Option<u64>,
+    record: Option<String>,
+    detail: String,
+) -> Finding {
+    Finding {
+        code,
+        leaf,
+        record,
+        detail,
+    }
+}
+
+/// A proof: the hashes with the sizes and roots it relates.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    pub leaf_data: String,
+    pub leaf_hash: String,
+    pub root: String,
+    pub proof: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsistencyProof {
+    pub first: u64,
+    pub first_root: String,
+    pub second: u64,
+    pub second_root: String,
+    pub proof: Vec<String>,
+}
+
+/// What to check in [`Store::verify_ledger`].
+pub struct VerifyOptions<'a> {
+    /// The log's public key; without it checkpoint signatures are not checked.
+    pub key: Option<&'a VerifierKey>,
+    pub origin: &'a str,
+    /// Compare every ledgered row with its latest leaf (off for a log-only check).
+    pub records: bool,
+    /// Checkpoints kept elsewhere (signed notes) to check against the live log.
+    pub witnesses: &'a [String],
+}
+
+const PAGE: i64 = 20_000;
+
+impl Store {
+    pub async fn ledger_head(&self) -> Result<Head> {
+        let r = sqlx::query("SELECT size, root FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Head {
+            size: r.try_get::<i64, _>(0)? as u64,
+            root: r.try_get(1)?,
+        })
+    }
+
+    /// The root of the tree at an earlier `size` (from stored subtrees).
+    pub async fn ledger_root_at(&self, size: u64) -> Result<Hash> {
+        let addrs = Frontier::addresses(size);
+        let nodes = self.ledger_nodes(&addrs).await?;
+        Ok(fold_range(
+            &addrs.iter().map(|a| nodes[a]).collect::<Vec<_>>(),
+        ))
+    }
+
+    async fn ledger_nodes(&self, addrs: &[NodeAddr]) -> Result<HashMap<NodeAddr, Hash>> {
+        let mut out = HashMap::with_capacity(addrs.len());
+        let mut keys: Vec<i64> = addrs.iter().map(|a| a.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for part in keys.chunks(500) {
+            let sql = format!(
+                "SELECT id, hash FROM ledger_nodes WHERE id IN ({})",
+                bulk_placeholders(self.backend, 1, part.len())
+            );
+            let mut q = sqlx::query(audited(sql));
+            for k in part {
+                q = q.bind(*k);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: i64 = r.try_get(0)?;
+                let h: String = r.try_get(1)?;
+                let h = Hash::from_hex(&h)
+                    .ok_or_else(|| StoreError::Corrupt(format!("ledger node {id}: {h:?}")))?;
+                out.insert(NodeAddr::from_key(id), h);
+            }
+        }
+        if let Some(a) = addrs.iter().find(|a| !out.contains_key(a)) {
+            return Err(StoreError::Corrupt(format!(
+                "ledger node level {} index {} is missing",
+                a.level, a.index
+            )));
+        }
+        Ok(out)
+    }
+
+    async fn realise(&self, plan: Vec<Vec<NodeAddr>>) -> Result<Vec<Hash>> {
+        let all: Vec<NodeAddr> = plan.iter().flatten().copied().collect();
+        let nodes = self.ledger_nodes(&all).await?;
+        Ok(plan
+            .iter()
+            .map(|el| fold_range(&el.iter().map(|a| nodes[a]).collect::<Vec<_>>()))
+            .collect())
+    }
+
+    pub async fn ledger_leaf(&self, index: u64) -> Result<Option<LeafRow>> {
+        let r = sqlx::query("SELECT idx, entity, ref, data FROM ledger_leaves WHERE idx = $1")
+            .bind(index as i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| leaf_row(&r)).transpose()
+    }
+
+    /// The leaves that name a record, oldest first.
+    pub async fn ledger_leaves_of(&self, table: &str, reference: &str) -> Result<Vec<LeafRow>> {
+        sqlx::query(
+            "SELECT idx, entity, ref, data FROM ledger_leaves WHERE entity = $1 AND ref = $2 ORDER BY idx",
+        )
+        .bind(table)
+        .bind(reference)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(leaf_row)
+        .collect()
+    }
+
+    /// The latest leaves (newest first).
+    pub async fn ledger_recent(&self, limit: i64) -> Result<Vec<LeafRow>> {
+        sqlx::query("SELECT idx, entity, ref, data FROM ledger_leaves ORDER BY idx DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(leaf_row)
+            .collect()
+    }
+
+    /// An inclusion proof of leaf `index` in the tree of `size` (default: the current size).
+    pub async fn inclusion_proof(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let head = self.ledger_head().await?;
+        let size = size.unwrap_or(head.size);
+        if size > head.size {
+            return Err(StoreError::Invalid(format!(
+                "tree size {size} is beyond the log's size {}",
+                head.size
+            )));
+        }
+        let plan = inclusion_plan(index, size).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let leaf = self
+            .ledger_leaf(index)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("leaf {index} is missing")))?;
+        let proof = self.realise(plan).await?;
+        let root = self.ledger_root_at(size).await?;
+        Ok(InclusionProof {
+            index,
+            size,
+            leaf_hash: leaf.leaf_hash,
+            leaf_data: leaf.data,
+            root: root.to_hex(),
+            proof: proof.iter().map(Hash::to_hex).collect(),
+        })
+    }
+
+    /// A consistency proof that the tree of `second` extends the tree of `first`.
+    pub async fn consistency_proof(&self, first: u64, second: u64) -> Result<ConsistencyProof> {
+        let head = self.ledger_head().await?;
+        if second > head.size {
+            return Err(StoreError::Invalid(format!(
+                "tree size {second} is beyond the log's size {}",
+                head.size
+            )));
+        }
+        let plan =
+            consistency_plan(first, second).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let proof = self.realise(plan).await?;
+        Ok(ConsistencyProof {
+            first,
+            first_root: self.ledger_root_at(first).await?.to_hex(),
+            second,
+            second_root: self.ledger_root_at(second).await?.to_hex(),
+            proof: proof.iter().map(Hash::to_hex).collect(),
+        })
+    }
+
+    /// Signs the current head and stores the checkpoint. Returns it.
+    pub async fn checkpoint(
+        &self,
+        key: &LogKey,
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CheckpointRow> {
+        let head = self.ledger_head().await?;
+        let root = Hash::from_hex(&head.root)
+            .ok_or_else(|| StoreError::Corrupt(format!("ledger head root {:?}", head.root)))?;
+        let note = key.sign(&Checkpoint {
+            origin: origin.to_string(),
+            size: head.size,
+            root,
+        });
+        let r = sqlx::query(
+            "INSERT INTO ledger_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(head.size as i64)
+        .bind(&head.root)
+        .bind(&note)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(CheckpointRow {
+            id: r.try_get(0)?,
+            size: head.size,
+            root: head.root,
+            note,
+            created_at: ts(now),
+        })
+    }
+
+    /// Stored checkpoints, newest first.
+    pub async fn checkpoints(&self, limit: i64) -> Result<Vec<CheckpointRow>> {
+        let rows = sqlx::query(
+            "SELECT id, size, root, note, created_at FROM ledger_checkpoints ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CheckpointRow {
+                    id: r.try_get(0)?,
+                    size: r.try_get::<i64, _>(1)? as u64,
+                    root: r.try_get(2)?,
+                    note: r.try_get(3)?,
+                    created_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Gives a database that predates the ledger its leaves: every existing ledgered row is
+    /// recorded once with the command that creates it. Does nothing if the log has leaves or
+    /// there is nothing to record. Returns the number of leaves written.
+    pub async fn adopt_existing_rows(&self, now: DateTime<Utc>) -> Result<u64> {
+        if self.ledger_head().await?.size > 0 {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut n = 0u64;
+        for e in ENTITIES {
+            let sql = format!("SELECT {} FROM {} ORDER BY {}", e.key, e.table, e.key);
+            let keys: Vec<Key> = sqlx::query(audited(sql))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(if e.int_key {
+                        Key::Int(r.try_get(0)?)
+                    } else {
+                        Key::Text(r.try_get(0)?)
+                    })
+                })
+                .collect::<Result<_>>()?;
+            for part in keys.chunks(10_000) {
+                record(&mut tx, self.backend, e.created_by, part, now).await?;
+            }
+            n += keys.len() as u64;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Streams leaves in order from `after` (exclusive), a page at a time.
+    pub async fn ledger_page(
+        &self,
+        from: u64,
+        limit: i64,
+    ) -> Result<Vec<(u64, String, String, String, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT idx, entity, ref, data, salt FROM ledger_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
+        )
+        .bind(from as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>(0)? as u64,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Checks the whole store against the log. See the module documentation.
+    pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
+        let mut rep = VerifyReport::default();
+        let head = self.ledger_head().await?;
+        let checkpoints = self.checkpoints(i64::MAX).await?;
+        // Sizes at which a root must be remembered (checkpoints and witnesses).
+        let mut wanted: BTreeMap<u64, Option<Hash>> = BTreeMap::new();
+        let mut witness_cps = vec![];
+        for w in opts.witnesses {
+            match opts.key.map(|k| k.open_for(opts.origin, w)) {
+                Some(Ok(cp)) => {
+                    wanted.insert(cp.size, None);
+                    witness_cps.push(cp);
+                }
+                Some(Err(e)) => rep.findings.push(finding(
+                    "witness_signature",
+                    None,
+                    None,
+                    format!("the witness checkpoint does not open with the log key: {e}"),
+                )),
+                None => rep.findings.push(finding(
+                    "witness_signature",
+                    None,
+                    None,
+                    "no log key to check the witness with".into(),
+                )),
+            }
+        }
+        for c in &checkpoints {
+            wanted.insert(c.size, None);
+        }
+        wanted.insert(0, None);
+        // Latest leaf per record: (leaf index, digest, salt).
+        let mut latest: HashMap<(String, String), (u64, Digest, Option<String>)> = HashMap::new();
+        let mut frontier = Frontier::default();
+        if let Some(slot) = wanted.get_mut(&0) {
+            *slot = Some(frontier.root());
+        }
+        let mut expected = 0u64;
+        loop {
+            let page = self.ledger_page(expected, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            let start = expected;
+            let mut computed: Vec<(NodeAddr, Hash)> = Vec::with_capacity(page.len() * 2);
+            for (idx, entity, reference, data, salt) in page {
+                if idx != expected {
+                    rep.findings.push(finding(
+                        "leaf_missing",
+                        Some(expected),
+                        None,
+                        format!("leaves {expected}…{} are missing", idx - 1),
+                    ));
+                    // Nothing after a gap can be placed; stop the tree walk here.
+                    expected = u64::MAX;
+                    break;
+                }
+                let h = leaf_hash(data.as_bytes());
+                frontier.append(h, |a, h| computed.push((a, h)));
+                rep.leaves_checked += 1;
+                expected += 1;
+                if let Some(slot) = wanted.get_mut(&frontier.size()) {
+                    *slot = Some(frontier.root());
+                }
+                match Entry::parse(&data) {
+                    Err(e) => rep.findings.push(finding(
+                        "leaf_malformed",
+                        Some(idx),
+                        Some(format!("{entity}/{reference}")),
+                        e.to_string(),
+                    )),
+                    Ok(en) => {
+                        let record = format!("{}/{}", en.entity(), en.reference);
+                        if en.index != idx {
+                            rep.findings.push(finding(
+                                "leaf_out_of_place",
+                                Some(idx),
+                                Some(record.clone()),
+                                format!(
+                                    "leaf {idx} says it is leaf {}: the log was reordered",
+                                    en.index
+                                ),
+                            ));
+                        }
+                        if en.entity() != entity || en.reference != reference {
+                            rep.findings.push(finding(
+                                "leaf_columns",
+                                Some(idx),
+                                Some(record.clone()),
+                                format!("the leaf row is filed under {entity}/{reference}"),
+                            ));
+                        }
+                        latest.insert(
+                            (en.entity().to_string(), en.reference.clone()),
+                            (idx, en.digest, salt),
+                        );
+                    }
+                }
+            }
+            self.compare_nodes(start, expected.min(frontier.size()), &computed, &mut rep)
+                .await?;
+            if expected == u64::MAX {
+                break;
+            }
+        }
+        rep.size = frontier.size();
+        rep.root = frontier.root().to_hex();
+        if head.size != frontier.size() || head.root != rep.root {
+            rep.findings.push(finding(
+                "head_mismatch",
+                Some(frontier.size().min(head.size)),
+                None,
+                format!(
+                    "the head says size {} root {}, the leaves give size {} root {}",
+                    head.size, head.root, rep.size, rep.root
+                ),
+            ));
+        }
+        for c in checkpoints.iter().rev() {
+            rep.checkpoints_checked += 1;
+            self.check_checkpoint(c, opts, &wanted, rep.size, &mut rep);
+        }
+        for cp in &witness_cps {
+            match wanted.get(&cp.size).copied().flatten() {
+                None => rep.findings.push(finding(
+                    "witness_beyond_log",
+                    Some(rep.size),
+                    None,
+                    format!(
+                        "a witness holds a checkpoint of size {}, but the log has only {} leaves: it was truncated",
+                        cp.size, rep.size
+                    ),
+                )),
+                Some(root) if root != cp.root => rep.findings.push(finding(
+                    "witness_mismatch",
+                    Some(cp.size.saturating_sub(1)),
+                    None,
+                    format!(
+                        "the witness's checkpoint of size {} has root {}, the log gives {}: history before leaf {} was rewritten",
+                        cp.size, cp.root, root, cp.size
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+        if opts.records {
+            self.compare_records(&mut latest, &mut rep).await?;
+        }
+        rep.sort();
+        Ok(rep)
+    }
+
+    fn check_checkpoint(
+        &self,
+        c: &CheckpointRow,
+        opts: &VerifyOptions<'_>,
+        roots: &BTreeMap<u64, Option<Hash>>,
+        size: u64,
+        rep: &mut VerifyReport,
+    ) {
+        let label = format!("checkpoint #{} (size {})", c.id, c.size);
+        let body = match opts.key {
+            Some(k) => match k.open_for(opts.origin, &c.note) {
+                Ok(cp) => Some(cp),
+                Err(e) => {
+                    rep.findings.push(finding(
+                        "checkpoint_signature",
+                        None,
+                        None,
+                        format!("{label}: {e}"),
+                    ));
+                    None
+                }
+            },
+            None => Checkpoint::parse_body(c.note.split("\n\n").next().unwrap_or("")).ok(),
+        };
+        if let Some(cp) = &body
+            && (cp.size != c.size || cp.root.to_hex() != c.root)
+        {
+            rep.findings.push(finding(
+                "checkpoint_signature",
+                None,
+                None,
+                format!("{label}: the stored size/root differ from the signed note"),
+            ));
+        }
+        let signed_root = body
+            .as_ref()
+            .map(|b| b.root.to_hex())
+            .unwrap_or(c.root.clone());
+        match roots.get(&c.size).copied().flatten() {
+            None => rep.findings.push(finding(
+                "checkpoint_beyond_log",
+                Some(size),
+                None,
+                format!("{label} is beyond the log's {size} leaves: the log was truncated"),
+            )),
+            Some(root) if root.to_hex() != signed_root => rep.findings.push(finding(
+                "checkpoint_mismatch",
+                Some(c.size.saturating_sub(1)),
+                None,
+                format!("{label}: signed root {signed_root}, the leaves give {root}"),
+            )),
+            Some(_) => {}
+        }
+    }
+
+    /// Compares stored subtrees completed by leaves `[a, b)` with the computed ones.
+    async fn compare_nodes(
+        &self,
+        a: u64,
+        b: u64,
+        computed: &[(NodeAddr, Hash)],
+        rep: &mut VerifyReport,
+    ) -> Result<()> {
+        if b <= a {
+            return Ok(());
+        }
+        let mut clauses = vec![];
+        let mut binds = vec![];
+        for level in 0u8..=40 {
+            // Nodes whose last leaf lies in [a, b): index + 1 in [ceil((a+1)/2^l), floor(b/2^l)].
+            let step = 1u64 << level;
+            if step > b {
+                break;
+            }
+            let lo = (a + 1).div_ceil(step) - 1;
+            let hi = b / step;
+            if hi <= lo {
+                continue;
+            }
+            let n = binds.len();
+            clauses.push(match self.backend {
+                Backend::Sqlite => "(id >= ? AND id < ?)".to_string(),
+                Backend::Postgres => format!("(id >= ${} AND id < ${})", n + 1, n + 2),
+            });
+            binds.push(NodeAddr::new(level, lo).key());
+            binds.push(NodeAddr::new(level, hi).key());
+        }
+        let sql = format!(
+            "SELECT id, hash FROM ledger_nodes WHERE {}",
+            clauses.join(" OR ")
+        );
+        let mut q = sqlx::query(audited(sql));
+        for v in binds {
+            q = q.bind(v);
+        }
+        let mut stored: HashMap<i64, String> = HashMap::with_capacity(computed.len());
+        for r in q.fetch_all(&self.pool).await? {
+            stored.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+        for (addr, h) in computed {
+            rep.nodes_checked += 1;
+            match stored.get(&addr.key()) {
+                Some(s) if Hash::from_hex(s) == Some(*h) => {}
+                other => rep.findings.push(finding(
+                    "node_mismatch",
+                    // A leaf hash names its leaf; a higher subtree only follows from its leaves.
+                    (addr.level == 0).then_some(addr.index),
+                    None,
+                    format!(
+                        "stored subtree (level {}, index {}) is {}, the leaves give {}",
+                        addr.level,
+                        addr.index,
+                        other.map_or("missing", |s| s.as_str()),
+                        h
+                    ),
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    async fn compare_records(
+        &self,
+        latest: &mut HashMap<(String, String), (u64, Digest, Option<String>)>,
+        rep: &mut VerifyReport,
+    ) -> Result<()> {
+        for e in ENTITIES {
+            let mut after: Option<Key> = None;
+            loop {
+                let (cond, order) = (
+                    after
+                        .as_ref()
+                        .map_or(String::new(), |_| format!(" WHERE {} > $1", e.key)),
+                    e.key,
+                );
+                let sql = format!(
+                    "SELECT {} FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
+                    select_list(e),
+                    e.table
+                );
+                let mut q = sqlx::query(audited(sql));
+                if let Some(k) = &after {
+                    q = match k {
+                        Key::Int(i) => q.bind(*i),
+                        Key::Text(s) => q.bind(s.clone()),
+                    };
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    let (key, fields, _) = read_row(e, r)?;
+                    rep.records_checked += 1;
+                    let record = format!("{}/{}", e.table, key);
+                    match latest.remove(&(e.table.to_string(), key.clone())) {
+                        None => rep.findings.push(finding(
+                            "record_not_in_log",
+                            None,
+                            Some(record),
+                            "no leaf names this record: it was written around the ledger".into(),
+                        )),
+                        Some((idx, digest, salt)) => {
+                            let salt = match digest.alg {
+                                DigestAlg::Sha256 => None,
+                                DigestAlg::SaltedSha256 => salt.as_deref().and_then(unhex16),
+                            };
+                            let now = Digest::of(&fields, salt.as_ref());
+                            if now != digest {
+                                rep.findings.push(finding(
+                                    "record_differs",
+                                    Some(idx),
+                                    Some(record),
+                                    format!("the record no longer matches leaf {idx}: it was changed after it was logged"),
+                                ));
+                            }
+                        }
+                    }
+                    after = Some(if e.int_key {
+                        Key::Int(
+                            key.parse()
+                                .map_err(|_| StoreError::Corrupt(format!("key {key}")))?,
+                        )
+                    } else {
+                        Key::Text(key)
+                    });
+                }
+            }
+        }
+        for ((table, key), (idx, _, _)) in latest.drain() {
+            rep.findings.push(finding(
+                "record_missing",
+                Some(idx),
+                Some(format!("{table}/{key}")),
+                format!(
+                    "leaf {idx} names this record, which is no longer in the store: it was deleted"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn leaf_row(r: &sqlx::any::AnyRow) -> Result<LeafRow> {
+    let data: String = r.try_get(3)?;
+    let parsed = Entry::parse(&data).ok();
+    Ok(LeafRow {
+        index: r.try_get::<i64, _>(0)? as u64,
+        entity: r.try_get(1)?,
+        reference: r.try_get(2)?,
+        leaf_hash: leaf_hash(data.as_bytes()).to_hex(),
+        command_zh: parsed
+            .as_ref()
+            .map_or("（无法解析）", |e| e.command.zh())
+            .to_string(),
+        at: parsed.map(|e| e.at).unwrap_or_default(),
+        data,
+    })
+}

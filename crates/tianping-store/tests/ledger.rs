@@ -1,0 +1,589 @@
+//! The ledger on both stores: every command type writes a leaf in its own transaction; proofs
+//! verify; and each kind of tampering done directly in the database — a changed row, a deleted
+//! row, reordered leaves, a truncated log, a replaced checkpoint, a rewritten history — is found
+//! by `verify_ledger`, which names the leaf and the record.
+
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Utc};
+use tianping_domain::{Clearance, EventRecord, Role};
+use tianping_ledger::{
+    Command, Entry, Frontier, Hash, LogKey, VerifierKey, leaf_hash, verify_consistency,
+    verify_inclusion,
+};
+use tianping_store::clocks::{BoardQuery, Clockwork};
+use tianping_store::ledger::{VerifyOptions, VerifyReport};
+use tianping_store::testing::{TestDb, load_fixture_orgs};
+use tianping_store::user::NewUser;
+use tianping_store::{Actor, Backend, Numbered, Store};
+
+const ORIGIN: &str = "tianping.test/ledger";
+
+fn bj(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn key() -> LogKey {
+    LogKey::from_seed(ORIGIN, [42; 32]).unwrap()
+}
+
+fn records(jsonl: &str) -> Vec<Numbered> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| Numbered {
+            line: i as u64 + 1,
+            record: serde_json::from_str::<EventRecord>(l).unwrap(),
+        })
+        .collect()
+}
+
+/// A public civil case and a minors' criminal case (confidential: its events are salted).
+const CASES: &str = r#"{"source":"t","source_event_id":"1","case_number":"（2025）浙0102民初1号","occurred_at":"2025-03-03T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷","parties":[{"name":"甲公司","role":"原告"},{"name":"乙公司","role":"被告"}]}
+{"source":"t","source_event_id":"2","case_number":"（2025）浙0102民初1号","occurred_at":"2025-03-04T09:00:00+08:00","kind":"assigned","judge":"张法官"}
+{"source":"t","source_event_id":"3","case_number":"（2025）浙0102刑初1号","occurred_at":"2025-08-01T09:00:00+08:00","kind":"filed","cause":"盗窃罪","in_custody":true,"confidentiality":"minors","parties":[{"name":"赵某","role":"被告人"}]}
+{"source":"t","source_event_id":"4","case_number":"（2025）浙0102刑初1号","occurred_at":"2025-08-02T09:00:00+08:00","kind":"assigned","judge":"张法官"}
+"#;
+
+async fn user(s: &Store, name: &str, role: Role) -> i64 {
+    s.insert_user(
+        &NewUser {
+            username: name.into(),
+            display_name: name.into(),
+            org_id: "sc-court".into(),
+            role,
+            clearance: Clearance::default(),
+            email: Some(format!("{name}@court.test")),
+            password_hash: "x".into(),
+        },
+        bj("2025-01-01T00:00:00"),
+    )
+    .await
+    .unwrap()
+}
+
+async fn count(s: &Store, c: Command) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ledger_leaves WHERE data LIKE $1")
+        .bind(format!("tianping-ledger/1 % {} %", c.as_str()))
+        .fetch_one(s.pool())
+        .await
+        .unwrap()
+}
+
+async fn verify(s: &Store, witnesses: &[String]) -> VerifyReport {
+    let v = key().verifier();
+    s.verify_ledger(&VerifyOptions {
+        key: Some(&v),
+        origin: ORIGIN,
+        records: true,
+        witnesses,
+    })
+    .await
+    .unwrap()
+}
+
+/// Orgs, two users, the two cases.
+async fn seeded(db: &TestDb) -> i64 {
+    let s = &db.store;
+    load_fixture_orgs(s).await.unwrap();
+    let judge = user(s, "judge", Role::Judge).await;
+    user(s, "chief", Role::DivisionChief).await;
+    let r = s
+        .ingest(
+            &records(CASES),
+            &Actor::system("test"),
+            bj("2025-08-02T10:00:00"),
+        )
+        .await
+        .unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    judge
+}
+
+#[tokio::test]
+async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        let mut judge = 0;
+        let mut warning = 0;
+        // Every command type, in an order that makes each possible; the match is exhaustive, so
+        // a new command type does not compile without its case here.
+        let order = [
+            Command::OrgAdded,
+            Command::UserAdded,
+            Command::EventRecorded,
+            Command::UserPasswordChanged,
+            Command::UserPreferencesChanged,
+            Command::WarningRaised,
+            Command::WarningEscalated,
+            Command::WarningAcknowledged,
+            Command::LetterIssued,
+            Command::EngineStateSet,
+            Command::ClockDueMoved,
+            Command::ClockChangeAcknowledged,
+            Command::CalendarImported,
+        ];
+        let mut all = Command::ALL.to_vec();
+        all.sort();
+        let mut listed = order.to_vec();
+        listed.sort();
+        assert_eq!(all, listed, "the test lists every command type once");
+        for c in &order {
+            let before = count(s, *c).await;
+            match c {
+                Command::OrgAdded => load_fixture_orgs(s).await.unwrap(),
+                Command::UserAdded => {
+                    judge = user(s, "judge", Role::Judge).await;
+                    user(s, "chief", Role::DivisionChief).await;
+                }
+                Command::EventRecorded => {
+                    let r = s
+                        .ingest(
+                            &records(CASES),
+                            &Actor::system("t"),
+                            bj("2025-08-02T10:00:00"),
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(r.accepted, 4);
+                }
+                Command::UserPasswordChanged => s
+                    .set_password_hash(judge, "y", bj("2025-08-03T10:00:00"))
+                    .await
+                    .unwrap(),
+                Command::UserPreferencesChanged => s
+                    .set_notification_preferences(
+                        judge,
+                        Some("z@court.test"),
+                        "daily",
+                        bj("2025-08-03T10:00:00"),
+                    )
+                    .await
+                    .unwrap(),
+                Command::WarningRaised => {
+                    s.poll(bj("2025-08-10T09:00:00"), 1000).await.unwrap();
+                    let board = s
+                        .board(
+                            &BoardQuery {
+                                region_prefix: "/".into(),
+                                limit: 100,
+                                ..Default::default()
+                            },
+                            bj("2025-08-10T09:00:00"),
+                        )
+                        .await
+                        .unwrap();
+                    warning = board.iter().find_map(|b| b.warning_id).unwrap();
+                }
+                Command::WarningEscalated => {
+                    let p = s.poll(bj("2025-08-11T10:00:00"), 1000).await.unwrap();
+                    assert!(p.escalated >= 1);
+                }
+                Command::WarningAcknowledged => {
+                    assert!(
+                        s.acknowledge(warning, judge, bj("2025-08-11T11:00:00"))
+                            .await
+                            .unwrap()
+                    )
+                }
+                Command::LetterIssued => {
+                    let case: i64 = sqlx::query_scalar("SELECT MIN(id) FROM cases")
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                    s.issue_letter(
+                        "reminder",
+                        case,
+                        None,
+                        "sc-court",
+                        "浙0102",
+                        judge,
+                        "请注意审限。",
+                        bj("2025-08-11T11:00:00"),
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::EngineStateSet => {
+                    s.apply_clockwork_change(bj("2025-08-11T12:00:00"))
+                        .await
+                        .unwrap();
+                }
+                Command::ClockDueMoved => {
+                    let mut cw = Clockwork::shipped();
+                    let text = tianping_domain::rules::LIMITS_TOML.replacen(
+                        "base = { amount = 6, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+                        "version = 2\nbase = { amount = 7, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+                        1,
+                    );
+                    cw.rules = tianping_domain::rules::RuleSet::parse(&text).unwrap();
+                    s.set_clockwork(cw);
+                    let rep = s
+                        .apply_clockwork_change(bj("2025-08-12T09:00:00"))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert!(rep.moved >= 1);
+                }
+                Command::ClockChangeAcknowledged => {
+                    assert!(
+                        s.acknowledge_changes("/", judge, bj("2025-08-12T10:00:00"))
+                            .await
+                            .unwrap()
+                            >= 1
+                    );
+                }
+                Command::CalendarImported => {
+                    s.store_calendar_year(
+                        2027,
+                        "# test year\n",
+                        "user:sys",
+                        bj("2025-08-12T11:00:00"),
+                    )
+                    .await
+                    .unwrap();
+                }
+            }
+            let after = count(s, *c).await;
+            assert!(after > before, "{}: {} wrote no leaf", db.label, c.as_str());
+        }
+        s.checkpoint(&key(), ORIGIN, bj("2025-08-12T12:00:00"))
+            .await
+            .unwrap();
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{}: {:?}", db.label, rep.findings);
+        assert!(
+            rep.records_checked >= 10 && rep.checkpoints_checked == 1,
+            "{rep:?}"
+        );
+
+        // Confidential records (users; the minors' case's events) are logged only as salted
+        // hashes; public events as plain SHA-256 of their columns.
+        let minors = s.ledger_leaves_of("events", "3").await.unwrap();
+        assert!(
+            minors[0].data.contains(" salted-sha256:"),
+            "{}",
+            minors[0].data
+        );
+        let public = s.ledger_leaves_of("events", "1").await.unwrap();
+        assert!(public[0].data.contains(" sha256:"), "{}", public[0].data);
+        for l in s
+            .ledger_leaves_of("users", &judge.to_string())
+            .await
+            .unwrap()
+        {
+            assert!(l.data.contains(" salted-sha256:"));
+            assert!(!l.data.contains("judge"));
+        }
+
+        // Every leaf's inclusion proof verifies against the head, and the head extends every
+        // earlier size.
+        let head = s.ledger_head().await.unwrap();
+        let root = Hash::from_hex(&head.root).unwrap();
+        for i in 0..head.size {
+            let p = s.inclusion_proof(i, None).await.unwrap();
+            let hashes: Vec<Hash> = p.proof.iter().map(|h| Hash::from_hex(h).unwrap()).collect();
+            verify_inclusion(
+                i,
+                head.size,
+                &leaf_hash(p.leaf_data.as_bytes()),
+                &hashes,
+                &root,
+            )
+            .unwrap();
+            let older = s.inclusion_proof(i, Some(i + 1)).await.unwrap();
+            assert_eq!(older.size, i + 1);
+        }
+        for first in 0..=head.size {
+            let c = s.consistency_proof(first, head.size).await.unwrap();
+            let hashes: Vec<Hash> = c.proof.iter().map(|h| Hash::from_hex(h).unwrap()).collect();
+            verify_consistency(
+                first,
+                &Hash::from_hex(&c.first_root).unwrap(),
+                head.size,
+                &root,
+                &hashes,
+            )
+            .unwrap();
+        }
+        assert!(s.inclusion_proof(head.size, None).await.is_err());
+        assert!(s.consistency_proof(1, head.size + 1).await.is_err());
+        db.cleanup().await.unwrap();
+    }
+}
+
+async fn exec(s: &Store, sql: &str) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(s.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// What an attacker with database access does first: switch off the append-only triggers.
+async fn drop_triggers(s: &Store) {
+    match s.backend() {
+        Backend::Sqlite => {
+            for t in [
+                "events_no_update",
+                "events_no_delete",
+                "ledger_leaves_no_update",
+                "ledger_leaves_no_delete",
+            ] {
+                exec(s, &format!("DROP TRIGGER {t}")).await;
+            }
+        }
+        Backend::Postgres => {
+            exec(s, "DROP TRIGGER events_no_update_delete ON events").await;
+            exec(s, "DROP TRIGGER ledger_leaves_no_change ON ledger_leaves").await;
+        }
+    }
+}
+
+async fn leaf_of(s: &Store, table: &str, r: &str) -> u64 {
+    s.ledger_leaves_of(table, r).await.unwrap()[0].index
+}
+
+/// Rebuilds nodes and head from the leaves as they now are (a careful attacker covering tracks).
+async fn rebuild_tree(s: &Store) {
+    let page = s.ledger_page(0, i64::MAX).await.unwrap();
+    let mut f = Frontier::default();
+    let mut nodes = vec![];
+    for (_, _, _, data, _) in &page {
+        f.append(leaf_hash(data.as_bytes()), |a, h| nodes.push((a.key(), h)));
+    }
+    exec(s, "DELETE FROM ledger_nodes").await;
+    for (k, h) in nodes {
+        sqlx::query("INSERT INTO ledger_nodes (id, hash) VALUES ($1, $2)")
+            .bind(k)
+            .bind(h.to_hex())
+            .execute(s.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2, root = $3 WHERE id = 1")
+        .bind(f.size() as i64)
+        .bind(f.encode())
+        .bind(f.root().to_hex())
+        .execute(s.pool())
+        .await
+        .unwrap();
+}
+
+fn codes(r: &VerifyReport) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test]
+async fn tampering_of_each_kind_is_found_and_named() {
+    for kind in [
+        "change_row",
+        "delete_row",
+        "reorder",
+        "truncate",
+        "replace_checkpoint",
+        "rewrite_history",
+    ] {
+        for db in TestDb::all().await.unwrap() {
+            let s = &db.store;
+            seeded(&db).await;
+            let cp = s
+                .checkpoint(&key(), ORIGIN, bj("2025-08-02T11:00:00"))
+                .await
+                .unwrap();
+            let clean = verify(s, std::slice::from_ref(&cp.note)).await;
+            assert!(clean.ok(), "{} {kind}: {:?}", db.label, clean.findings);
+            drop_triggers(s).await;
+            let label = format!("{} {kind}", db.label);
+            let event2: i64 =
+                sqlx::query_scalar("SELECT id FROM events WHERE source_event_id = '2'")
+                    .fetch_one(s.pool())
+                    .await
+                    .unwrap();
+            let leaf2 = leaf_of(s, "events", &event2.to_string()).await;
+            let mut witnesses = vec![];
+            match kind {
+                "change_row" => {
+                    exec(
+                        s,
+                        &format!("UPDATE events SET body = REPLACE(body, '张法官', '王法官') WHERE id = {event2}"),
+                    )
+                    .await;
+                }
+                "delete_row" => {
+                    exec(s, &format!("DELETE FROM events WHERE id = {event2}")).await;
+                }
+                "reorder" => {
+                    // Swap two leaves' data.
+                    let a = s.ledger_leaf(leaf2).await.unwrap().unwrap().data;
+                    let b = s.ledger_leaf(leaf2 + 1).await.unwrap().unwrap().data;
+                    for (i, d) in [(leaf2, &b), (leaf2 + 1, &a)] {
+                        sqlx::query("UPDATE ledger_leaves SET data = $1 WHERE idx = $2")
+                            .bind(d)
+                            .bind(i as i64)
+                            .execute(s.pool())
+                            .await
+                            .unwrap();
+                    }
+                }
+                "truncate" => {
+                    // Drop every leaf from event 2 on and make the tree consistent again.
+                    exec(
+                        s,
+                        &format!("DELETE FROM ledger_leaves WHERE idx >= {leaf2}"),
+                    )
+                    .await;
+                    rebuild_tree(s).await;
+                }
+                "replace_checkpoint" => {
+                    // A forged checkpoint signed by another key, over a forged root.
+                    let forged = LogKey::from_seed(ORIGIN, [7; 32]).unwrap().sign(
+                        &tianping_ledger::Checkpoint {
+                            origin: ORIGIN.into(),
+                            size: cp.size,
+                            root: leaf_hash(b"forged"),
+                        },
+                    );
+                    sqlx::query("UPDATE ledger_checkpoints SET note = $1")
+                        .bind(forged)
+                        .execute(s.pool())
+                        .await
+                        .unwrap();
+                }
+                "rewrite_history" => {
+                    // Change an event, its leaf (with a correct digest of the new content), rebuild
+                    // the tree and drop the checkpoints: only a witness's copy can tell.
+                    exec(
+                        s,
+                        &format!("UPDATE events SET body = REPLACE(body, '张法官', '王法官') WHERE id = {event2}"),
+                    )
+                    .await;
+                    let row: Vec<Option<String>> = {
+                        let r = sqlx::query(
+                            "SELECT CAST(case_id AS TEXT), source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body FROM events WHERE id = $1",
+                        )
+                        .bind(event2)
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                        use sqlx::Row;
+                        (0..9)
+                            .map(|i| r.try_get::<Option<String>, _>(i).unwrap())
+                            .collect()
+                    };
+                    let old =
+                        Entry::parse(&s.ledger_leaf(leaf2).await.unwrap().unwrap().data).unwrap();
+                    let new = Entry::new(
+                        old.index,
+                        old.command,
+                        old.reference.clone(),
+                        old.at.clone(),
+                        tianping_ledger::Digest::of(&row, None),
+                    )
+                    .unwrap();
+                    sqlx::query("UPDATE ledger_leaves SET data = $1 WHERE idx = $2")
+                        .bind(new.data())
+                        .bind(leaf2 as i64)
+                        .execute(s.pool())
+                        .await
+                        .unwrap();
+                    rebuild_tree(s).await;
+                    exec(s, "DELETE FROM ledger_checkpoints").await;
+                    witnesses.push(cp.note.clone());
+                }
+                _ => unreachable!(),
+            }
+            let rep = verify(s, &witnesses).await;
+            assert!(!rep.ok(), "{label}: tampering went unnoticed");
+            let first = rep.first().unwrap();
+            let record = format!("events/{event2}");
+            match kind {
+                "change_row" => {
+                    assert_eq!(first.code, "record_differs", "{label}: {:?}", rep.findings);
+                    assert_eq!(first.leaf, Some(leaf2));
+                    assert_eq!(first.record.as_deref(), Some(record.as_str()));
+                }
+                "delete_row" => {
+                    assert_eq!(first.code, "record_missing", "{label}: {:?}", rep.findings);
+                    assert_eq!(first.record.as_deref(), Some(record.as_str()));
+                }
+                "reorder" => {
+                    assert_eq!(
+                        first.code, "leaf_out_of_place",
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                    assert_eq!(first.leaf, Some(leaf2));
+                }
+                "truncate" => {
+                    assert!(codes(&rep).contains(&"checkpoint_beyond_log"), "{label}");
+                    assert!(
+                        rep.findings.iter().any(|f| f.code == "record_not_in_log"
+                            && f.record.as_deref() == Some(record.as_str())),
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                }
+                "replace_checkpoint" => {
+                    assert_eq!(codes(&rep), vec!["checkpoint_signature"], "{label}");
+                }
+                "rewrite_history" => {
+                    assert_eq!(
+                        codes(&rep),
+                        vec!["witness_mismatch"],
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                }
+                _ => unreachable!(),
+            }
+            db.cleanup().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_before_the_ledger_adopts_its_rows_and_verifies() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        seeded(&db).await;
+        // Simulate a database written before the ledger existed: no leaves at all.
+        drop_triggers(s).await;
+        exec(s, "DELETE FROM ledger_leaves").await;
+        exec(s, "DELETE FROM ledger_nodes").await;
+        rebuild_tree(s).await;
+        assert!(!verify(s, &[]).await.ok());
+        let n = s
+            .adopt_existing_rows(bj("2025-08-03T00:00:00"))
+            .await
+            .unwrap();
+        assert_eq!(n, s.ledger_head().await.unwrap().size);
+        assert!(n > 6, "{n}");
+        assert_eq!(
+            s.adopt_existing_rows(bj("2025-08-03T00:00:00"))
+                .await
+                .unwrap(),
+            0
+        );
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{}: {:?}", db.label, rep.findings);
+        // A checkpoint's key is checked: the wrong verifier key refuses it.
+        s.checkpoint(&key(), ORIGIN, bj("2025-08-03T00:00:00"))
+            .await
+            .unwrap();
+        let other: VerifierKey = LogKey::from_seed(ORIGIN, [9; 32]).unwrap().verifier();
+        let rep = s
+            .verify_ledger(&VerifyOptions {
+                key: Some(&other),
+                origin: ORIGIN,
+                records: false,
+                witnesses: &[],
+            })
+            .await
+            .unwrap();
+        assert_eq!(codes(&rep), vec!["checkpoint_signature"]);
+        db.cleanup().await.unwrap();
+    }
+}
