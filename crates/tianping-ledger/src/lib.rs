@@ -11,12 +11,15 @@
 //!   (Ed25519).
 //! - [`entry`] — what a Tianping leaf says: its index, the command, the record and its digest
 //!   (salted for confidential records).
+//! - [`bundle`] — the exported bundle (header, checkpoints, leaves) and its offline verifier.
 
+pub mod bundle;
 pub mod entry;
 pub mod hash;
 pub mod note;
 pub mod proof;
 
+pub use bundle::{BundleReport, Finding, verify_bundle};
 pub use entry::{Command, Digest, DigestAlg, Entry, EntryError};
 pub use hash::{Hash, empty_root, leaf_hash, node_hash};
 pub use note::{Checkpoint, LogKey, NoteError, VerifierKey};

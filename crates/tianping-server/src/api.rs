@@ -36,6 +36,17 @@ pub fn routes() -> Router<AppState> {
         .route("/clocks/self-check", get(crate::clocks::api_self_check))
         .route("/rules", get(crate::clocks::api_rules))
         .route("/me/notifications", post(crate::clocks::api_prefs))
+        .route("/ledger", get(crate::ledger::api_summary))
+        .route(
+            "/ledger/leaves/{index}/proof",
+            get(crate::ledger::api_inclusion),
+        )
+        .route(
+            "/ledger/records/{table}/{key}",
+            get(crate::ledger::api_record),
+        )
+        .route("/ledger/consistency", get(crate::ledger::api_consistency))
+        .route("/ledger/witness", post(crate::ledger::api_witness))
 }
 
 /// Where the session's user may read cases, or `None` if their role reads no cases.

@@ -620,7 +620,7 @@ pub struct AckForm {
 }
 
 /// The page a form post gets when its CSRF token is missing or wrong.
-fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
+pub(crate) fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
     (!auth::same_token(given, &s.csrf_token)).then(|| {
         error_page(
             StatusCode::FORBIDDEN,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod clocks;
 pub mod error;
+pub mod ledger;
 pub mod pages;
 pub mod view;
 
@@ -50,6 +51,8 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub policy: auth::Policy,
+    /// The ledger's origin and public key (checkpoints are signed by the worker, not here).
+    pub ledger: ledger::LedgerIdentity,
 }
 
 impl AppState {
@@ -170,6 +173,11 @@ pub fn router(state: AppState) -> Router {
             get(clocks::calendar_page).post(clocks::calendar_submit),
         )
         .route("/warnings", get(clocks::board_page))
+        .route("/ledger", get(ledger::ledger_page))
+        .route("/ledger/witness", post(ledger::witness_submit))
+        .route("/ledger/find", get(ledger::find))
+        .route("/ledger/leaves/{index}", get(ledger::leaf_page))
+        .route("/ledger/checkpoints/{id}", get(ledger::checkpoint_download))
         .route("/warnings/export.xlsx", get(clocks::board_export))
         .route("/warnings/{id}/ack", post(clocks::ack_submit))
         .route("/cases/{id}/letters", post(clocks::letter_submit))

@@ -63,6 +63,13 @@ impl Layout {
                 active: active == "/admin/calendar",
             });
         }
+        if s.user.role == Role::Auditor {
+            nav.push(NavItem {
+                href: "/ledger",
+                label: "防篡改账本",
+                active: active == "/ledger",
+            });
+        }
         nav.push(NavItem {
             href: "/mailbox",
             label: "提醒邮件",

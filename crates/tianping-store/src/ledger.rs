@@ -439,19 +439,7 @@ pub struct CheckpointRow {
     pub created_at: String,
 }
 
-/// One thing `verify` found wrong.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    /// Stable code: `leaf_missing`, `leaf_malformed`, `leaf_out_of_place`, `leaf_columns`,
-    /// `node_mismatch`, `head_mismatch`, `checkpoint_signature`, `checkpoint_mismatch`,
-    /// `checkpoint_beyond_log`, `witness_*`, `record_not_in_log`, `record_differs`,
-    /// `record_missing`.
-    pub code: &'static str,
-    pub leaf: Option<u64>,
-    /// `table/key` of the record concerned.
-    pub record: Option<String>,
-    pub detail: String,
-}
+pub use tianping_ledger::Finding;
 
 /// What `verify` checked and found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -476,7 +464,7 @@ impl VerifyReport {
     }
 
     fn sort(&mut self) {
-        self.findings.sort_by_key(|f| (f.leaf.is_none(), f.leaf));
+        tianping_ledger::bundle::sort_findings(&mut self.findings);
     }
 }
 
@@ -486,12 +474,7 @@ fn finding(
     record: Option<String>,
     detail: String,
 ) -> Finding {
-    Finding {
-        code,
-        leaf,
-        record,
-        detail,
-    }
+    Finding::new(code, leaf, record, detail)
 }
 
 /// A proof: the hashes with the sizes and roots it relates.

@@ -40,6 +40,13 @@ pub struct Config {
     /// The escalation ladder: who is told first, and how many hours after the previous rung an
     /// unacknowledged warning climbs to the next (`[[escalation]] role = "…" after_hours = N`).
     pub escalation: Vec<tianping_store::clocks::Rung>,
+    /// The ledger's Ed25519 signing key (`PRIVATE+KEY+…`, created with mode 0600 on first use).
+    /// Keep it apart from the database: whoever holds both can forge checkpoints.
+    pub ledger_key: String,
+    /// The ledger's name in its checkpoints (C2SP origin line), e.g. `court.zj.gov.cn/tianping`.
+    pub ledger_origin: String,
+    /// Hours between the checkpoints the worker signs (0: only `tianping ledger checkpoint`).
+    pub checkpoint_hours: i64,
 }
 
 impl Default for Config {
@@ -61,6 +68,9 @@ impl Default for Config {
             digest_hour: 8,
             warn_days: vec![30, 15, 10, 5, 3, 1],
             escalation: tianping_store::clocks::default_ladder(),
+            ledger_key: "tianping-ledger.key".into(),
+            ledger_origin: "tianping.local/ledger".into(),
+            checkpoint_hours: 24,
         }
     }
 }
@@ -168,6 +178,15 @@ impl Config {
         if let Some(v) = env("TIANPING_DIGEST_HOUR") {
             c.digest_hour = int("TIANPING_DIGEST_HOUR", v)?;
         }
+        if let Some(v) = env("TIANPING_LEDGER_KEY") {
+            c.ledger_key = v;
+        }
+        if let Some(v) = env("TIANPING_LEDGER_ORIGIN") {
+            c.ledger_origin = v;
+        }
+        if let Some(v) = env("TIANPING_CHECKPOINT_HOURS") {
+            c.checkpoint_hours = int("TIANPING_CHECKPOINT_HOURS", v)?;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -211,6 +230,23 @@ impl Config {
         }
         if self.escalation.is_empty() {
             bail!("escalation must name at least one rung");
+        }
+        if self.ledger_origin.is_empty()
+            || self
+                .ledger_origin
+                .chars()
+                .any(|c| c.is_whitespace() || c == '+')
+        {
+            bail!(
+                "ledger_origin must be a name without spaces or '+', got {:?}",
+                self.ledger_origin
+            );
+        }
+        if !(0..=24 * 366).contains(&self.checkpoint_hours) {
+            bail!(
+                "checkpoint_hours must be between 0 and 8784, got {}",
+                self.checkpoint_hours
+            );
         }
         if self.escalation.iter().skip(1).any(|r| r.after_hours == 0) {
             bail!("escalation: every rung after the first needs after_hours ≥ 1");

@@ -10,6 +10,7 @@ mod bench;
 mod config;
 mod demo;
 mod import;
+mod ledger;
 mod worker;
 
 use anyhow::{Context, Result, bail};
@@ -68,6 +69,11 @@ enum Cmd {
     Clocks {
         #[command(subcommand)]
         cmd: ClocksCmd,
+    },
+    /// The tamper-evident ledger: signing key, checkpoints, bundle export, verification.
+    Ledger {
+        #[command(subcommand)]
+        cmd: LedgerCmd,
     },
     /// Create a synthetic province in a fresh SQLite file, print one login per role, and serve it.
     Demo {
@@ -225,6 +231,46 @@ enum ClocksCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum LedgerCmd {
+    /// Print the log's verifier (public) key, for the bodies that keep checkpoints as witnesses.
+    Key,
+    /// Sign a checkpoint of the current log and store it; print the signed note (or write it to
+    /// --out, for a supervising body to keep).
+    Checkpoint {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export the log as a bundle (header, signed checkpoints, every leaf) for offline checks.
+    Export {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the whole store against the log (exit status 4 on any mismatch, naming the first);
+    /// with --bundle, check an exported bundle offline, without a database.
+    Verify {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// An exported bundle to verify instead of the database.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// The verifier key you trust (text or a file holding it); default: the configured
+        /// signing key's (for the store) or the bundle's own.
+        #[arg(long)]
+        key: Option<String>,
+        /// A checkpoint kept elsewhere (signed note file); the log must extend it. Repeatable.
+        #[arg(long)]
+        witness: Vec<PathBuf>,
+        /// Check the log and checkpoints only, not every record against its leaf.
+        #[arg(long)]
+        log_only: bool,
+    },
+}
+
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
@@ -262,6 +308,8 @@ async fn open_store(url: &str) -> Result<Store> {
 
 async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
     worker::install_clockwork(&store, cfg, Utc::now()).await?;
+    // The key is created here (before the worker starts) if this is the first start.
+    let verifier = ledger::load_or_create_key(cfg)?.verifier();
     let clock: Arc<dyn tianping_server::Clock> = Arc::new(SystemClock);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let worker_task = cfg.worker.then(|| {
@@ -277,6 +325,10 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
         store,
         clock,
         policy: cfg.policy(),
+        ledger: tianping_server::ledger::LedgerIdentity {
+            origin: cfg.ledger_origin.clone(),
+            verifier,
+        },
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -346,6 +398,10 @@ async fn run() -> Result<()> {
         } => {
             let mut cfg = load_config(cli.config.as_ref(), None, Some(listen))?;
             init_tracing(&cfg.log);
+            if cfg.ledger_key == Config::default().ledger_key {
+                // The demo's signing key lives with its data (kept across runs).
+                cfg.ledger_key = data.join("ledger.key").display().to_string();
+            }
             if let Some(url) = database_url {
                 cfg.database_url = url;
             } else {
@@ -506,6 +562,14 @@ async fn run() -> Result<()> {
                         + chrono::Duration::hours(cfg.digest_hour + 24),
                 )
                 .await?;
+            let key = ledger::load_or_create_key(&cfg)?;
+            let cp = store.checkpoint(&key, &cfg.ledger_origin, now).await?;
+            eprintln!(
+                "ledger: {} leaves, checkpoint #{} signed (verifier key {})",
+                cp.size,
+                cp.id,
+                key.verifier().to_text()
+            );
             eprintln!(
                 "clocks: {} due handled, {} warnings, {} urgent mails, {} digests (see /mailbox)",
                 t.poll.fired,
@@ -950,6 +1014,70 @@ async fn run() -> Result<()> {
                 started.elapsed().as_secs_f64(),
                 r.written
             );
+            Ok(())
+        }
+        Cmd::Ledger {
+            cmd: LedgerCmd::Key,
+        } => {
+            let cfg = load_config(cli.config.as_ref(), None, None)?;
+            println!("{}", ledger::load_or_create_key(&cfg)?.verifier().to_text());
+            Ok(())
+        }
+        Cmd::Ledger {
+            cmd: LedgerCmd::Checkpoint { database_url, out },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let key = ledger::load_or_create_key(&cfg)?;
+            let store = open_store(&cfg.database_url).await?;
+            let c = store
+                .checkpoint(&key, &cfg.ledger_origin, Utc::now())
+                .await?;
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, &c.note)
+                        .with_context(|| format!("writing {}", p.display()))?;
+                    println!("checkpoint of {} leaves written to {}", c.size, p.display());
+                }
+                None => print!("{}", c.note),
+            }
+            Ok(())
+        }
+        Cmd::Ledger {
+            cmd: LedgerCmd::Export { database_url, out },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg.database_url).await?;
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            let n = ledger::export(&store, &cfg, &mut w).await?;
+            std::io::Write::flush(&mut w)?;
+            println!("exported {n} leaves to {}", out.display());
+            Ok(())
+        }
+        Cmd::Ledger {
+            cmd:
+                LedgerCmd::Verify {
+                    database_url,
+                    bundle,
+                    key,
+                    witness,
+                    log_only,
+                },
+        } => {
+            let ok = match bundle {
+                Some(b) => ledger::verify_bundle_file(&b, key.as_deref(), &witness)?,
+                None => {
+                    let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+                    let store = open_store(&cfg.database_url).await?;
+                    ledger::verify_store(&store, &cfg, key.as_deref(), &witness, log_only)
+                        .await?
+                        .ok()
+                }
+            };
+            if !ok {
+                std::process::exit(4);
+            }
             Ok(())
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,

@@ -152,6 +152,17 @@ pub async fn run(
 ) -> Result<()> {
     let mailer = Mailer::from_config(&cfg)?;
     let every = std::time::Duration::from_secs(cfg.poll_seconds as u64);
+    let key = if cfg.checkpoint_hours > 0 {
+        match crate::ledger::load_or_create_key(&cfg) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "no ledger key: checkpoints will not be signed");
+                None
+            }
+        }
+    } else {
+        None
+    };
     tokio::pin!(stop);
     loop {
         match tick(&store, mailer.as_ref(), clock.now()).await {
@@ -171,6 +182,11 @@ pub async fn run(
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "worker tick failed; retrying next tick")
             }
+        }
+        if let Some(k) = &key
+            && let Err(e) = crate::ledger::maybe_checkpoint(&store, k, &cfg, clock.now()).await
+        {
+            tracing::error!(error = %format!("{e:#}"), "signing a ledger checkpoint failed");
         }
         tokio::select! {
             _ = &mut stop => return Ok(()),
