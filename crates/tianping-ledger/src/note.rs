@@ -148,8 +148,9 @@ impl LogKey {
         let rest = text
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| malformed("private key", "does not start with PRIVATE+KEY+"))?;
-        let mut parts = rest.rsplitn(3, '+');
-        let (Some(b64), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        // Split from the left: the name and id hold no '+', the base64 key may.
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(malformed("private key", "expected name+id+key"));
         };
         let raw = B64
@@ -204,8 +205,8 @@ impl VerifierKey {
     }
 
     pub fn parse(text: &str) -> Result<VerifierKey, NoteError> {
-        let mut parts = text.trim().rsplitn(3, '+');
-        let (Some(b64), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        let mut parts = text.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(malformed("verifier key", "expected name+id+key"));
         };
         check_name(name)?;
@@ -314,6 +315,28 @@ mod tests {
             Err(NoteError::WrongOrigin { .. })
         ));
         assert!(v.open("garbage").is_err());
+    }
+
+    #[test]
+    fn keys_whose_base64_holds_a_plus_round_trip() {
+        let mut plus = 0;
+        for seed in 0..64u8 {
+            let k = key(seed);
+            if k.private_text().rsplit('+').count() > 5
+                || k.verifier().to_text().matches('+').count() > 2
+            {
+                plus += 1;
+            }
+            assert_eq!(
+                LogKey::parse_private(&k.private_text()).unwrap().verifier(),
+                k.verifier()
+            );
+            assert_eq!(
+                VerifierKey::parse(&k.verifier().to_text()).unwrap(),
+                k.verifier()
+            );
+        }
+        assert!(plus > 0, "some of 64 keys have a '+' in their base64");
     }
 
     #[test]

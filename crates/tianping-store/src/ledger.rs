@@ -1045,11 +1045,13 @@ impl Store {
         for e in ENTITIES {
             let mut after: Option<Key> = None;
             loop {
+                // Qualified: PostgreSQL would resolve a bare name to the text-cast output column
+                // of the same name and order the keys as text.
                 let (cond, order) = (
-                    after
-                        .as_ref()
-                        .map_or(String::new(), |_| format!(" WHERE {} > $1", e.key)),
-                    e.key,
+                    after.as_ref().map_or(String::new(), |_| {
+                        format!(" WHERE {}.{} > $1", e.table, e.key)
+                    }),
+                    format!("{}.{}", e.table, e.key),
                 );
                 let sql = format!(
                     "SELECT {} FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
