@@ -86,6 +86,7 @@ fn start(url: &str, key: &str, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
+    let mut child = child;
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(30) {
         if matches!(http(port, "GET", "/healthz", &[], ""), Ok((200, _, _))) {
@@ -93,6 +94,8 @@ fn start(url: &str, key: &str, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start on port {port}");
 }
 
@@ -217,8 +220,7 @@ fn load_then_kill(
         batches > 0,
         "round {round}: nothing was written before the kill"
     );
-    let acked = acked.lock().expect("lock").clone();
-    acked
+    acked.lock().expect("lock").clone()
 }
 
 fn crash_rounds(url: &str, dir: &std::path::Path, label: &str) {
