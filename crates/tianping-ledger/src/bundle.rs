@@ -253,7 +253,7 @@ mod tests {
                     Command::EventRecorded,
                     (i + 1).to_string(),
                     "2026-11-22T00:00:00Z",
-                    Digest::of(&[Some(i.to_string())], None),
+                    Digest::of(&[Some(i.to_string().as_str())], None),
                 )
                 .unwrap()
                 .data()

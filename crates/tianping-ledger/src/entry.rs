@@ -14,7 +14,7 @@
 //!   16-byte random salt followed by the canonical form) for confidential ones, so the log never
 //!   holds even an unsalted hash of a minors' or state-secret record. The salt stays in the store.
 
-use crate::hash::{Hash, sha256};
+use crate::hash::Hash;
 
 pub const FORMAT: &str = "tianping-ledger/1";
 
@@ -98,51 +98,69 @@ pub struct Digest {
     pub hash: Hash,
 }
 
-/// The canonical form of a record: its columns as a JSON array of strings and nulls.
-pub fn canonical(fields: &[Option<String>]) -> String {
-    let mut s =
-        String::with_capacity(fields.iter().flatten().map(|f| f.len() + 3).sum::<usize>() + 2);
-    s.push('[');
+/// Writes the canonical form of a record — its columns as a JSON array of strings and nulls —
+/// to `out` in pieces (unescaped runs are passed through as they are).
+fn write_canonical(fields: &[Option<&str>], out: &mut impl FnMut(&[u8])) {
+    out(b"[");
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
-            s.push(',');
+            out(b",");
         }
-        match f {
-            None => s.push_str("null"),
-            Some(v) => {
-                s.push('"');
-                for c in v.chars() {
-                    match c {
-                        '"' => s.push_str("\\\""),
-                        '\\' => s.push_str("\\\\"),
-                        '\n' => s.push_str("\\n"),
-                        '\r' => s.push_str("\\r"),
-                        '\t' => s.push_str("\\t"),
-                        c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
-                        c => s.push(c),
-                    }
-                }
-                s.push('"');
+        let Some(v) = f else {
+            out(b"null");
+            continue;
+        };
+        out(b"\"");
+        let bytes = v.as_bytes();
+        let mut start = 0;
+        for (k, &b) in bytes.iter().enumerate() {
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0..=0x1f => b"",
+                _ => continue,
+            };
+            out(&bytes[start..k]);
+            if esc.is_empty() {
+                out(format!("\\u{:04x}", b).as_bytes());
+            } else {
+                out(esc);
             }
+            start = k + 1;
         }
+        out(&bytes[start..]);
+        out(b"\"");
     }
-    s.push(']');
-    s
+    out(b"]");
+}
+
+/// The canonical form of a record: its columns as a JSON array of strings and nulls.
+pub fn canonical(fields: &[Option<&str>]) -> String {
+    let mut v = Vec::with_capacity(fields.iter().flatten().map(|f| f.len() + 3).sum::<usize>() + 2);
+    write_canonical(fields, &mut |b| v.extend_from_slice(b));
+    // Only ASCII is inserted between whole UTF-8 runs of the input.
+    String::from_utf8(v).unwrap_or_default()
 }
 
 impl Digest {
     /// The digest of a record's columns; salted when a salt is given.
-    pub fn of(fields: &[Option<String>], salt: Option<&[u8; 16]>) -> Digest {
-        let c = canonical(fields);
-        match salt {
-            None => Digest {
-                alg: DigestAlg::Sha256,
-                hash: sha256(&[c.as_bytes()]),
+    pub fn of(fields: &[Option<&str>], salt: Option<&[u8; 16]>) -> Digest {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        if let Some(s) = salt {
+            h.update(s);
+        }
+        write_canonical(fields, &mut |b| h.update(b));
+        Digest {
+            alg: if salt.is_some() {
+                DigestAlg::SaltedSha256
+            } else {
+                DigestAlg::Sha256
             },
-            Some(s) => Digest {
-                alg: DigestAlg::SaltedSha256,
-                hash: sha256(&[s, c.as_bytes()]),
-            },
+            hash: Hash(h.finalize().into()),
         }
     }
 }
@@ -250,7 +268,7 @@ mod tests {
 
     #[test]
     fn entries_round_trip_and_refuse_variants() {
-        let d = Digest::of(&[Some("1".into()), None, Some("诉\"讼\n".into())], None);
+        let d = Digest::of(&[Some("1"), None, Some("诉\"讼\n")], None);
         let e = Entry::new(41, Command::EventRecorded, "77", "2026-11-22T08:00:00Z", d).unwrap();
         let data = e.data();
         assert!(data.starts_with(
@@ -269,7 +287,7 @@ mod tests {
 
     #[test]
     fn salted_digests_differ_from_plain_and_by_salt() {
-        let f = [Some("张三".to_string())];
+        let f = [Some("张三")];
         let plain = Digest::of(&f, None);
         let a = Digest::of(&f, Some(&[1; 16]));
         let b = Digest::of(&f, Some(&[2; 16]));
@@ -278,9 +296,28 @@ mod tests {
         assert_ne!(a.hash, b.hash);
         assert_eq!(canonical(&f), "[\"张三\"]");
         assert_eq!(
-            canonical(&[None, Some("\u{1}".into())]),
+            canonical(&[None, Some("\u{1}")]),
             "[null,\"\\u0001\"]"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_streamed_digest_is_the_hash_of_the_canonical_text(
+            fields in proptest::collection::vec(proptest::option::of("\\PC*|[\"\\\\\n\r\t\u{0}-\u{1f}诉讼]*"), 0..6),
+            salt in proptest::option::of(proptest::array::uniform16(0u8..)),
+        ) {
+            let f: Vec<Option<&str>> = fields.iter().map(|x| x.as_deref()).collect();
+            let c = canonical(&f);
+            let want = match &salt {
+                None => crate::hash::sha256(&[c.as_bytes()]),
+                Some(s) => crate::hash::sha256(&[s, c.as_bytes()]),
+            };
+            proptest::prop_assert_eq!(Digest::of(&f, salt.as_ref()).hash, want);
+            // The canonical text is JSON: an array of the same strings.
+            let back: Vec<Option<String>> = serde_json::from_str(&c).unwrap();
+            proptest::prop_assert_eq!(back, fields);
+        }
     }
 
     #[test]

@@ -22,7 +22,8 @@ use tianping_domain::event::Filing;
 use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::org::CaseLocation;
 use tianping_domain::{
-    AgencyKind, CaseKind, CaseState, EventBody, EventRecord, EventRejection, OrgScope, Procedure,
+    AgencyKind, CaseKind, CaseState, Confidentiality, EventBody, EventRecord, EventRejection,
+    OrgScope, Procedure,
     Role,
 };
 
@@ -83,6 +84,8 @@ pub struct IngestTimings {
     pub write: std::time::Duration,
     /// Of `write`: re-computing and replacing the touched cases' clock rows.
     pub clocks: std::time::Duration,
+    /// Of `write`: the ledger (digests of the written rows, leaves, subtrees, head).
+    pub ledger: std::time::Duration,
     pub commit: std::time::Duration,
 }
 
@@ -96,6 +99,7 @@ impl IngestReport {
         self.timings.write += o.timings.write;
         self.timings.clocks += o.timings.clocks;
         self.timings.commit += o.timings.commit;
+        self.timings.ledger += o.timings.ledger;
     }
 }
 
@@ -359,6 +363,7 @@ struct Chunk<'a> {
     backend: Backend,
     clockwork: &'a crate::clocks::Clockwork,
     clock_time: std::time::Duration,
+    ledger_time: std::time::Duration,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
 }
@@ -598,6 +603,32 @@ impl Chunk<'_> {
         bulk_insert(&mut self.tx, self.backend, table, cols, rows, returning).await
     }
 
+    /// `n` fresh, ascending event ids.
+    async fn event_ids(&mut self, n: usize) -> Result<Vec<i64>> {
+        match self.backend {
+            Backend::Sqlite => {
+                let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events")
+                    .fetch_one(&mut *self.tx)
+                    .await?
+                    .try_get(0)?;
+                Ok((1..=n as i64).map(|i| max + i).collect())
+            }
+            Backend::Postgres => {
+                let mut ids = sqlx::query(
+                    "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(n as i64)
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+                ids.sort_unstable();
+                Ok(ids)
+            }
+        }
+    }
+
     async fn flush(&mut self) -> Result<()> {
         // New cases, inserted with their state after this chunk's events.
         let mut new_rows = vec![];
@@ -689,16 +720,44 @@ impl Chunk<'_> {
             return Ok(());
         }
         let recorded_at = ts(self.now);
+        // Event ids are taken before the insert (SQLite: this transaction holds the write lock;
+        // PostgreSQL: from the identity sequence), so each leaf is built from the values written
+        // without reading the rows back.
+        let ids = self.event_ids(pending.len()).await?;
+        let logging = crate::ledger::enabled();
         let mut rows = Vec::with_capacity(pending.len());
-        for p in pending {
-            let id = self
-                .cases
-                .get(&p.case_number)
-                .and_then(|w| w.id)
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
-                })?;
+        let mut leaves = Vec::with_capacity(if logging { pending.len() } else { 0 });
+        for (p, event_id) in pending.into_iter().zip(ids) {
+            let w = self.cases.get(&p.case_number).ok_or_else(|| {
+                StoreError::Corrupt(format!("event {} has no case", p.source_event_id))
+            })?;
+            let id = w.id.ok_or_else(|| {
+                StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
+            })?;
+            if logging {
+                let t = std::time::Instant::now();
+                // The ledger's `events` columns, in its order.
+                let case_id = id.to_string();
+                leaves.push(crate::ledger::new_leaf(
+                    tianping_ledger::Command::EventRecorded,
+                    event_id.to_string(),
+                    &[
+                        Some(case_id.as_str()),
+                        Some(p.source.as_str()),
+                        Some(p.source_event_id.as_str()),
+                        Some(p.kind),
+                        Some(p.occurred_at.as_str()),
+                        Some(recorded_at.as_str()),
+                        Some(self.actor.name.as_str()),
+                        p.corrects.as_deref(),
+                        Some(p.body.as_str()),
+                    ],
+                    w.state.confidentiality != Confidentiality::Public,
+                )?);
+                self.ledger_time += t.elapsed();
+            }
             rows.push(vec![
+                Val::I(event_id),
                 Val::I(id),
                 Val::S(p.source),
                 Val::S(p.source_event_id),
@@ -710,21 +769,12 @@ impl Chunk<'_> {
                 Val::S(p.body),
             ]);
         }
-        let ids = self
-            .bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "id")
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0).map(crate::ledger::Key::Int))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        // Their leaves, in the same transaction: one per event.
-        crate::ledger::record(
-            &mut self.tx,
-            self.backend,
-            tianping_ledger::Command::EventRecorded,
-            &ids,
-            self.now,
-        )
-        .await?;
+        self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
+            .await?;
+        // Their leaves, in the same transaction: one per event, in id order.
+        let t = std::time::Instant::now();
+        crate::ledger::append_written(&mut self.tx, self.backend, self.now, leaves).await?;
+        self.ledger_time += t.elapsed();
         Ok(())
     }
 }
@@ -767,6 +817,7 @@ fn case_insert_columns() -> Vec<(&'static str, &'static str)> {
 }
 
 const EVENT_INSERT_COLUMNS: &[(&str, &str)] = &[
+    ("id", "bigint"),
     ("case_id", "bigint"),
     ("source", "text"),
     ("source_event_id", "text"),
@@ -858,6 +909,7 @@ impl Store {
             backend: self.backend,
             clockwork: &clockwork,
             clock_time: std::time::Duration::ZERO,
+            ledger_time: std::time::Duration::ZERO,
             created: HashSet::new(),
         };
         // Each record's case number in stored form, parsed once per record.
@@ -919,6 +971,7 @@ impl Store {
         c.flush().await?;
         report.timings.write += t.elapsed();
         report.timings.clocks += c.clock_time;
+        report.timings.ledger += c.ledger_time;
         let t = std::time::Instant::now();
         c.tx.commit().await?;
         report.timings.commit += t.elapsed();

@@ -480,7 +480,10 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         old.command,
                         old.reference.clone(),
                         old.at.clone(),
-                        tianping_ledger::Digest::of(&row, None),
+                        tianping_ledger::Digest::of(
+                            &row.iter().map(|f| f.as_deref()).collect::<Vec<_>>(),
+                            None,
+                        ),
                     )
                     .unwrap();
                     sqlx::query("UPDATE ledger_leaves SET data = $1 WHERE idx = $2")
