@@ -149,11 +149,19 @@ impl Digest {
     /// The digest of a record's columns; salted when a salt is given.
     pub fn of(fields: &[Option<&str>], salt: Option<&[u8; 16]>) -> Digest {
         use sha2::Digest as _;
+        thread_local! {
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let mut h = sha2::Sha256::new();
         if let Some(s) = salt {
             h.update(s);
         }
-        write_canonical(fields, &mut |b| h.update(b));
+        // Assembled in a reused buffer and hashed once (many small updates cost more).
+        BUF.with_borrow_mut(|buf| {
+            buf.clear();
+            write_canonical(fields, &mut |b| buf.extend_from_slice(b));
+            h.update(&buf[..]);
+        });
         Digest {
             alg: if salt.is_some() {
                 DigestAlg::SaltedSha256
@@ -207,16 +215,23 @@ impl Entry {
 
     /// The leaf data (what is hashed into the tree).
     pub fn data(&self) -> String {
-        format!(
-            "{FORMAT} {} {} {}/{} {} {}:{}",
-            self.index,
-            self.command.as_str(),
-            self.command.entity(),
-            self.reference,
-            self.at,
-            self.digest.alg.as_str(),
-            self.digest.hash.to_hex()
-        )
+        let mut s = String::with_capacity(160);
+        s.push_str(FORMAT);
+        s.push(' ');
+        s.push_str(&self.index.to_string());
+        s.push(' ');
+        s.push_str(self.command.as_str());
+        s.push(' ');
+        s.push_str(self.command.entity());
+        s.push('/');
+        s.push_str(&self.reference);
+        s.push(' ');
+        s.push_str(&self.at);
+        s.push(' ');
+        s.push_str(self.digest.alg.as_str());
+        s.push(':');
+        s.push_str(&self.digest.hash.to_hex());
+        s
     }
 
     pub fn leaf_hash(&self) -> Hash {

@@ -10,12 +10,13 @@ pub struct Hash(pub [u8; 32]);
 
 impl Hash {
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(64);
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut s = Vec::with_capacity(64);
         for b in self.0 {
-            s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-            s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+            s.push(DIGITS[usize::from(b >> 4)]);
+            s.push(DIGITS[usize::from(b & 15)]);
         }
-        s
+        String::from_utf8(s).unwrap_or_default()
     }
 
     /// Parses 64 hex digits (either case); `None` for anything else.

@@ -724,9 +724,16 @@ impl Chunk<'_> {
         // PostgreSQL: from the identity sequence), so each leaf is built from the values written
         // without reading the rows back.
         let ids = self.event_ids(pending.len()).await?;
-        let logging = crate::ledger::enabled();
+        // The ledger's head is locked from here to the commit; each event row carries the index of
+        // its leaf.
+        let t = std::time::Instant::now();
+        let mut log = if crate::ledger::enabled() {
+            Some(crate::ledger::Appender::open(&mut self.tx, self.now).await?)
+        } else {
+            None
+        };
+        self.ledger_time += t.elapsed();
         let mut rows = Vec::with_capacity(pending.len());
-        let mut leaves = Vec::with_capacity(if logging { pending.len() } else { 0 });
         for (p, event_id) in pending.into_iter().zip(ids) {
             let w = self.cases.get(&p.case_number).ok_or_else(|| {
                 StoreError::Corrupt(format!("event {} has no case", p.source_event_id))
@@ -734,11 +741,12 @@ impl Chunk<'_> {
             let id = w.id.ok_or_else(|| {
                 StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
             })?;
-            if logging {
+            let mut leaf = None;
+            if let Some(log) = log.as_mut() {
                 let t = std::time::Instant::now();
                 // The ledger's `events` columns, in its order.
                 let case_id = id.to_string();
-                leaves.push(crate::ledger::new_leaf(
+                let l = crate::ledger::new_leaf(
                     tianping_ledger::Command::EventRecorded,
                     event_id.to_string(),
                     &[
@@ -753,7 +761,8 @@ impl Chunk<'_> {
                         Some(p.body.as_str()),
                     ],
                     w.state.confidentiality != Confidentiality::Public,
-                )?);
+                )?;
+                leaf = Some(log.push(l, false)? as i64);
                 self.ledger_time += t.elapsed();
             }
             rows.push(vec![
@@ -767,14 +776,17 @@ impl Chunk<'_> {
                 Val::S(self.actor.name.clone()),
                 Val::OS(p.corrects),
                 Val::S(p.body),
+                Val::OI(leaf),
             ]);
         }
         self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
             .await?;
         // Their leaves, in the same transaction: one per event, in id order.
-        let t = std::time::Instant::now();
-        crate::ledger::append_written(&mut self.tx, self.backend, self.now, leaves).await?;
-        self.ledger_time += t.elapsed();
+        if let Some(log) = log {
+            let t = std::time::Instant::now();
+            log.close(&mut self.tx, self.backend).await?;
+            self.ledger_time += t.elapsed();
+        }
         Ok(())
     }
 }
@@ -827,6 +839,7 @@ const EVENT_INSERT_COLUMNS: &[(&str, &str)] = &[
     ("recorded_by", "text"),
     ("corrects", "text"),
     ("body", "text"),
+    ("leaf", "bigint"),
 ];
 
 /// The columns of a case row that its events change, in `PROJECTION_COLUMNS` order.

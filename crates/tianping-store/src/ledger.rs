@@ -33,6 +33,8 @@ pub struct Entity {
     pub confidential: Confidential,
     /// The command that creates a row (used when an existing database first gets a ledger).
     pub created_by: Command,
+    /// A column of the row holding the index of its leaf (events: written with the row).
+    pub pointer: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -61,6 +63,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::ByCase,
         created_by: Command::EventRecorded,
+        pointer: Some("leaf"),
     },
     Entity {
         table: "orgs",
@@ -77,6 +80,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::Never,
         created_by: Command::OrgAdded,
+        pointer: None,
     },
     Entity {
         table: "users",
@@ -95,6 +99,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::Always,
         created_by: Command::UserAdded,
+        pointer: None,
     },
     Entity {
         table: "warnings",
@@ -115,6 +120,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::Never,
         created_by: Command::WarningRaised,
+        pointer: None,
     },
     Entity {
         table: "letters",
@@ -134,6 +140,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::ByCase,
         created_by: Command::LetterIssued,
+        pointer: None,
     },
     Entity {
         table: "clock_changes",
@@ -154,6 +161,7 @@ pub const ENTITIES: &[Entity] = &[
         ],
         confidential: Confidential::Never,
         created_by: Command::ClockDueMoved,
+        pointer: None,
     },
     Entity {
         table: "calendar_years",
@@ -162,6 +170,7 @@ pub const ENTITIES: &[Entity] = &[
         columns: &["toml", "imported_at", "imported_by"],
         confidential: Confidential::Never,
         created_by: Command::CalendarImported,
+        pointer: None,
     },
     Entity {
         table: "engine_state",
@@ -170,6 +179,7 @@ pub const ENTITIES: &[Entity] = &[
         columns: &["value"],
         confidential: Confidential::Never,
         created_by: Command::EngineStateSet,
+        pointer: None,
     },
 ];
 
@@ -273,9 +283,25 @@ async fn read_rows(
     Ok(out)
 }
 
+/// Salts for confidential records: SHA-256 of a per-process secret key (from the operating
+/// system) and a counter, cut to 16 bytes — unpredictable without the key, and one system call
+/// per process instead of one per record.
 fn random_salt() -> Result<[u8; 16]> {
+    static SALTS: std::sync::Mutex<Option<([u8; 32], u64)>> = std::sync::Mutex::new(None);
+    let mut g = SALTS.lock().unwrap_or_else(|p| p.into_inner());
+    if g.is_none() {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key)
+            .map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
+        *g = Some((key, 0));
+    }
+    let Some((key, counter)) = g.as_mut() else {
+        return Err(StoreError::Invalid("no salt key".into()));
+    };
+    *counter += 1;
+    let h = tianping_ledger::hash::sha256(&[key, &counter.to_le_bytes()]);
     let mut s = [0u8; 16];
-    getrandom::fill(&mut s).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
+    s.copy_from_slice(&h.0[..16]);
     Ok(s)
 }
 
@@ -362,20 +388,6 @@ pub(crate) fn new_leaf(
     })
 }
 
-/// Appends the leaves of rows just written whose recorded columns the caller already holds
-/// (ingest: the events it inserted, in id order), instead of reading them back.
-pub(crate) async fn append_written(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    now: DateTime<Utc>,
-    leaves: Vec<NewLeaf>,
-) -> Result<()> {
-    if leaves.is_empty() || !ledger_enabled() {
-        return Ok(());
-    }
-    append(conn, backend, now, leaves).await
-}
-
 pub(crate) fn enabled() -> bool {
     ledger_enabled()
 }
@@ -434,60 +446,91 @@ async fn append(
     now: DateTime<Utc>,
     items: Vec<NewLeaf>,
 ) -> Result<()> {
-    sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
-        .execute(&mut *conn)
-        .await?;
-    let head = sqlx::query("SELECT frontier FROM ledger_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut frontier = Frontier::decode(&head.try_get::<String, _>(0)?)
-        .map_err(|e| StoreError::Corrupt(format!("ledger head: {e}")))?;
-    let at = ts(now);
-    let mut leaves = Vec::with_capacity(items.len());
-    let mut nodes = Vec::with_capacity(items.len() / 8 + 8);
-    for NewLeaf {
-        command,
-        reference: key,
-        digest,
-        salt,
-    } in items
-    {
-        let entry = Entry::new(frontier.size(), command, key.clone(), at.clone(), digest)
+    let mut log = Appender::open(conn, now).await?;
+    for l in items {
+        log.push(l, true)?;
+    }
+    log.close(conn, backend).await
+}
+
+/// An append in progress: the head is locked from `open` until the transaction ends.
+pub(crate) struct Appender {
+    frontier: Frontier,
+    at: String,
+    leaves: Vec<Vec<Val>>,
+    nodes: Vec<Vec<Val>>,
+    refs: Vec<Vec<Val>>,
+}
+
+impl Appender {
+    /// Locks the head (`UPDATE … SET size = size` takes the write lock on SQLite and the row
+    /// lock on PostgreSQL) and reads the right edge of the tree.
+    pub(crate) async fn open(conn: &mut sqlx::AnyConnection, now: DateTime<Utc>) -> Result<Appender> {
+        sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
+            .execute(&mut *conn)
+            .await?;
+        let head = sqlx::query("SELECT frontier FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        let frontier = Frontier::decode(&head.try_get::<String, _>(0)?)
+            .map_err(|e| StoreError::Corrupt(format!("ledger head: {e}")))?;
+        Ok(Appender {
+            frontier,
+            at: ts(now),
+            leaves: vec![],
+            nodes: vec![],
+            refs: vec![],
+        })
+    }
+
+    /// Adds a leaf. `index_ref`: file it in `ledger_refs` (every leaf but a new event's, whose
+    /// row carries its leaf index).
+    pub(crate) fn push(&mut self, l: NewLeaf, index_ref: bool) -> Result<u64> {
+        let idx = self.frontier.size();
+        let entry = Entry::new(idx, l.command, l.reference, self.at.clone(), l.digest)
             .map_err(|e| StoreError::Invalid(format!("ledger entry: {e}")))?;
         let data = entry.data();
-        let h = leaf_hash(data.as_bytes());
-        let idx = frontier.size() as i64;
-        frontier.append(h, |a, h| {
+        let nodes = &mut self.nodes;
+        self.frontier.append(leaf_hash(data.as_bytes()), |a, h| {
             if a.level >= MIN_STORED_LEVEL {
                 nodes.push(vec![Val::I(a.key()), Val::S(h.to_hex())]);
             }
         });
-        leaves.push(vec![
-            Val::I(idx),
-            Val::S(command.entity().to_string()),
-            Val::S(key),
+        if index_ref {
+            self.refs.push(vec![
+                Val::S(l.command.entity().to_string()),
+                Val::S(entry.reference),
+                Val::I(idx as i64),
+            ]);
+        }
+        self.leaves.push(vec![
+            Val::I(idx as i64),
             Val::S(data),
-            Val::OS(salt.map(|s| hex(&s))),
+            Val::OS(l.salt.map(|s| hex(&s))),
         ]);
+        Ok(idx)
     }
-    bulk_insert(conn, backend, "ledger_leaves", LEAF_COLUMNS, leaves, "").await?;
-    bulk_insert(conn, backend, "ledger_nodes", NODE_COLUMNS, nodes, "").await?;
-    sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2, root = $3 WHERE id = 1")
-        .bind(frontier.size() as i64)
-        .bind(frontier.encode())
-        .bind(frontier.root().to_hex())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+
+    /// Writes the leaves, completed subtrees, record references and the new head.
+    pub(crate) async fn close(self, conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<()> {
+        if self.leaves.is_empty() {
+            return Ok(());
+        }
+        bulk_insert(conn, backend, "ledger_leaves", LEAF_COLUMNS, self.leaves, "").await?;
+        bulk_insert(conn, backend, "ledger_nodes", NODE_COLUMNS, self.nodes, "").await?;
+        bulk_insert(conn, backend, "ledger_refs", REF_COLUMNS, self.refs, "").await?;
+        sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2, root = $3 WHERE id = 1")
+            .bind(self.frontier.size() as i64)
+            .bind(self.frontier.encode())
+            .bind(self.frontier.root().to_hex())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
 }
 
-const LEAF_COLUMNS: &[(&str, &str)] = &[
-    ("idx", "bigint"),
-    ("entity", "text"),
-    ("ref", "text"),
-    ("data", "text"),
-    ("salt", "text"),
-];
+const LEAF_COLUMNS: &[(&str, &str)] = &[("idx", "bigint"), ("data", "text"), ("salt", "text")];
+const REF_COLUMNS: &[(&str, &str)] = &[("entity", "text"), ("ref", "text"), ("idx", "bigint")];
 const NODE_COLUMNS: &[(&str, &str)] = &[("id", "bigint"), ("hash", "text")];
 
 /// The log's current size and root.
@@ -690,7 +733,7 @@ impl Store {
     }
 
     pub async fn ledger_leaf(&self, index: u64) -> Result<Option<LeafRow>> {
-        let r = sqlx::query("SELECT idx, entity, ref, data FROM ledger_leaves WHERE idx = $1")
+        let r = sqlx::query("SELECT idx, data FROM ledger_leaves WHERE idx = $1")
             .bind(index as i64)
             .fetch_optional(&self.pool)
             .await?;
@@ -699,8 +742,9 @@ impl Store {
 
     /// The leaves that name a record, oldest first.
     pub async fn ledger_leaves_of(&self, table: &str, reference: &str) -> Result<Vec<LeafRow>> {
-        sqlx::query(
-            "SELECT idx, entity, ref, data FROM ledger_leaves WHERE entity = $1 AND ref = $2 ORDER BY idx",
+        let mut out: Vec<LeafRow> = sqlx::query(
+            "SELECT l.idx, l.data FROM ledger_refs r JOIN ledger_leaves l ON l.idx = r.idx \
+             WHERE r.entity = $1 AND r.ref = $2 ORDER BY l.idx",
         )
         .bind(table)
         .bind(reference)
@@ -708,12 +752,31 @@ impl Store {
         .await?
         .iter()
         .map(leaf_row)
-        .collect()
+        .collect::<Result<_>>()?;
+        // A new event's row carries its leaf.
+        if table == "events"
+            && let Ok(id) = reference.parse::<i64>()
+        {
+            for r in sqlx::query(
+                "SELECT l.idx, l.data FROM events e JOIN ledger_leaves l ON l.idx = e.leaf WHERE e.id = $1",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            {
+                out.push(leaf_row(&r)?);
+            }
+        }
+        // Only leaves that really name the record (a wrong pointer is not followed).
+        out.retain(|l| l.entity == table && l.reference == reference);
+        out.sort_by_key(|l| l.index);
+        out.dedup_by_key(|l| l.index);
+        Ok(out)
     }
 
     /// The latest leaves (newest first).
     pub async fn ledger_recent(&self, limit: i64) -> Result<Vec<LeafRow>> {
-        sqlx::query("SELECT idx, entity, ref, data FROM ledger_leaves ORDER BY idx DESC LIMIT $1")
+        sqlx::query("SELECT idx, data FROM ledger_leaves ORDER BY idx DESC LIMIT $1")
             .bind(limit)
             .fetch_all(&self.pool)
             .await?
@@ -861,24 +924,16 @@ impl Store {
         &self,
         from: u64,
         limit: i64,
-    ) -> Result<Vec<(u64, String, String, String, Option<String>)>> {
+    ) -> Result<Vec<(u64, String, Option<String>)>> {
         let rows = sqlx::query(
-            "SELECT idx, entity, ref, data, salt FROM ledger_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
+            "SELECT idx, data, salt FROM ledger_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
         )
         .bind(from as i64)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<i64, _>(0)? as u64,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                ))
-            })
+            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
 
@@ -928,7 +983,7 @@ impl Store {
             }
             let start = expected;
             let mut computed: Vec<(NodeAddr, Hash)> = Vec::with_capacity(page.len() * 2);
-            for (idx, entity, reference, data, salt) in page {
+            for (idx, data, salt) in page {
                 if idx != expected {
                     rep.findings.push(finding(
                         "leaf_missing",
@@ -951,7 +1006,7 @@ impl Store {
                     Err(e) => rep.findings.push(finding(
                         "leaf_malformed",
                         Some(idx),
-                        Some(format!("{entity}/{reference}")),
+                        None,
                         e.to_string(),
                     )),
                     Ok(en) => {
@@ -965,14 +1020,6 @@ impl Store {
                                     "leaf {idx} says it is leaf {}: the log was reordered",
                                     en.index
                                 ),
-                            ));
-                        }
-                        if en.entity() != entity || en.reference != reference {
-                            rep.findings.push(finding(
-                                "leaf_columns",
-                                Some(idx),
-                                Some(record.clone()),
-                                format!("the leaf row is filed under {entity}/{reference}"),
                             ));
                         }
                         if opts.records {
@@ -1178,8 +1225,9 @@ impl Store {
                     format!("{}.{}", e.table, e.key),
                 );
                 let sql = format!(
-                    "SELECT {} FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
+                    "SELECT {}, CAST({} AS BIGINT) FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
                     select_list(e),
+                    e.pointer.unwrap_or("NULL"),
                     e.table
                 );
                 let mut q = sqlx::query(audited(sql));
@@ -1195,6 +1243,7 @@ impl Store {
                 }
                 for r in &rows {
                     let (key, fields, _) = read_row(e, r)?;
+                    let pointer: Option<i64> = r.try_get(e.columns.len() + 2)?;
                     rep.records_checked += 1;
                     let record = format!("{}/{}", e.table, key);
                     match latest.remove(&(e.table.to_string(), key.clone())) {
@@ -1205,6 +1254,16 @@ impl Store {
                             "no leaf names this record: it was written around the ledger".into(),
                         )),
                         Some((idx, digest, salt)) => {
+                            if let Some(p) = pointer
+                                && p as u64 != idx
+                            {
+                                rep.findings.push(finding(
+                                    "record_leaf_pointer",
+                                    Some(idx),
+                                    Some(record.clone()),
+                                    format!("the record points to leaf {p}, its leaf is {idx}"),
+                                ));
+                            }
                             let salt = match digest.alg {
                                 DigestAlg::Sha256 => None,
                                 DigestAlg::SaltedSha256 => salt.as_deref().and_then(unhex16),
@@ -1248,12 +1307,14 @@ impl Store {
 }
 
 fn leaf_row(r: &sqlx::any::AnyRow) -> Result<LeafRow> {
-    let data: String = r.try_get(3)?;
+    let data: String = r.try_get(1)?;
     let parsed = Entry::parse(&data).ok();
     Ok(LeafRow {
         index: r.try_get::<i64, _>(0)? as u64,
-        entity: r.try_get(1)?,
-        reference: r.try_get(2)?,
+        entity: parsed.as_ref().map_or("?", |e| e.entity()).to_string(),
+        reference: parsed
+            .as_ref()
+            .map_or_else(String::new, |e| e.reference.clone()),
         leaf_hash: leaf_hash(data.as_bytes()).to_hex(),
         command_zh: parsed
             .as_ref()

@@ -103,7 +103,7 @@ pub async fn export(store: &Store, cfg: &Config, out: &mut impl Write) -> Result
         if page.is_empty() {
             break;
         }
-        for (idx, _, _, data, _) in page {
+        for (idx, data, _) in page {
             if idx >= head.size {
                 break;
             }

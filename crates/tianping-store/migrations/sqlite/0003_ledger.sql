@@ -1,14 +1,21 @@
 -- The tamper-evident ledger (RFC 6962 Merkle log) (SQLite).
--- Leaves in order; `entity`/`ref` repeat what the leaf data names (for lookups); `salt` (hex)
--- is kept only here, never exported, for leaves of confidential records.
+-- Leaves in order; `salt` (hex) is kept only here, never exported, for leaves of confidential
+-- records.
 CREATE TABLE ledger_leaves (
     idx INTEGER PRIMARY KEY,
-    entity TEXT NOT NULL,
-    ref TEXT NOT NULL,
     data TEXT NOT NULL,
     salt TEXT
 );
-CREATE INDEX ledger_leaves_record ON ledger_leaves(entity, ref, idx);
+
+-- Which leaves name a record. A new event's row carries its leaf instead (events.leaf), which is
+-- far cheaper on the hot path than an index entry per event.
+CREATE TABLE ledger_refs (
+    entity TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    idx BIGINT NOT NULL,
+    PRIMARY KEY (entity, ref, idx)
+) WITHOUT ROWID;
+ALTER TABLE events ADD COLUMN leaf BIGINT;
 
 -- Hashes of every perfect subtree: id = level * 2^40 + index.
 CREATE TABLE ledger_nodes (
