@@ -310,10 +310,7 @@ mod tests {
         assert_ne!(plain.hash, a.hash);
         assert_ne!(a.hash, b.hash);
         assert_eq!(canonical(&f), "[\"张三\"]");
-        assert_eq!(
-            canonical(&[None, Some("\u{1}")]),
-            "[null,\"\\u0001\"]"
-        );
+        assert_eq!(canonical(&[None, Some("\u{1}")]), "[null,\"\\u0001\"]");
     }
 
     proptest::proptest! {

@@ -23,8 +23,7 @@ use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::org::CaseLocation;
 use tianping_domain::{
     AgencyKind, CaseKind, CaseState, Confidentiality, EventBody, EventRecord, EventRejection,
-    OrgScope, Procedure,
-    Role,
+    OrgScope, Procedure, Role,
 };
 
 /// Records per transaction.
@@ -725,45 +724,42 @@ impl Chunk<'_> {
         // without reading the rows back.
         let ids = self.event_ids(pending.len()).await?;
         // The ledger's head is locked from here to the commit; each event row carries the index of
-        // its leaf.
+        // its leaf (the leaves take consecutive indices from the head).
         let t = std::time::Instant::now();
-        let mut log = if crate::ledger::enabled() {
+        let log = if crate::ledger::enabled() {
             Some(crate::ledger::Appender::open(&mut self.tx, self.now).await?)
         } else {
             None
         };
         self.ledger_time += t.elapsed();
+        let first_leaf = log.as_ref().map(|l| l.size());
         let mut rows = Vec::with_capacity(pending.len());
-        for (p, event_id) in pending.into_iter().zip(ids) {
+        // What each leaf records: the ledger's `events` columns, in its order.
+        let mut logged: Vec<(String, [Option<String>; 9], bool)> =
+            Vec::with_capacity(if log.is_some() { pending.len() } else { 0 });
+        for (k, (p, event_id)) in pending.into_iter().zip(ids).enumerate() {
             let w = self.cases.get(&p.case_number).ok_or_else(|| {
                 StoreError::Corrupt(format!("event {} has no case", p.source_event_id))
             })?;
             let id = w.id.ok_or_else(|| {
                 StoreError::Corrupt(format!("event {} has no case row", p.source_event_id))
             })?;
-            let mut leaf = None;
-            if let Some(log) = log.as_mut() {
-                let t = std::time::Instant::now();
-                // The ledger's `events` columns, in its order.
-                let case_id = id.to_string();
-                let l = crate::ledger::new_leaf(
-                    tianping_ledger::Command::EventRecorded,
+            if log.is_some() {
+                logged.push((
                     event_id.to_string(),
-                    &[
-                        Some(case_id.as_str()),
-                        Some(p.source.as_str()),
-                        Some(p.source_event_id.as_str()),
-                        Some(p.kind),
-                        Some(p.occurred_at.as_str()),
-                        Some(recorded_at.as_str()),
-                        Some(self.actor.name.as_str()),
-                        p.corrects.as_deref(),
-                        Some(p.body.as_str()),
+                    [
+                        Some(id.to_string()),
+                        Some(p.source.clone()),
+                        Some(p.source_event_id.clone()),
+                        Some(p.kind.to_string()),
+                        Some(p.occurred_at.clone()),
+                        Some(recorded_at.clone()),
+                        Some(self.actor.name.clone()),
+                        p.corrects.clone(),
+                        Some(p.body.clone()),
                     ],
                     w.state.confidentiality != Confidentiality::Public,
-                )?;
-                leaf = Some(log.push(l, false)? as i64);
-                self.ledger_time += t.elapsed();
+                ));
             }
             rows.push(vec![
                 Val::I(event_id),
@@ -776,14 +772,33 @@ impl Chunk<'_> {
                 Val::S(self.actor.name.clone()),
                 Val::OS(p.corrects),
                 Val::S(p.body),
-                Val::OI(leaf),
+                Val::OI(first_leaf.map(|f| (f + k as u64) as i64)),
             ]);
         }
+        // The leaves' digests and hashes are computed on another core while the events are
+        // written; both are in this transaction, committed together.
+        let job = log.map(|mut log| {
+            tokio::task::spawn_blocking(move || -> Result<crate::ledger::Appender> {
+                for (event_id, fields, confidential) in logged {
+                    let f: Vec<Option<&str>> = fields.iter().map(|x| x.as_deref()).collect();
+                    let l = crate::ledger::new_leaf(
+                        tianping_ledger::Command::EventRecorded,
+                        event_id,
+                        &f,
+                        confidential,
+                    )?;
+                    log.push(l, false)?;
+                }
+                Ok(log)
+            })
+        });
         self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
             .await?;
-        // Their leaves, in the same transaction: one per event, in id order.
-        if let Some(log) = log {
+        if let Some(job) = job {
             let t = std::time::Instant::now();
+            let log = job
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("ledger task failed: {e}")))??;
             log.close(&mut self.tx, self.backend).await?;
             self.ledger_time += t.elapsed();
         }

@@ -396,7 +396,6 @@ pub(crate) fn enabled() -> bool {
 /// the leaves when a proof needs them (one range read), which saves ~15 of every 16 node rows.
 pub const MIN_STORED_LEVEL: u8 = 4;
 
-
 /// Appends `n` synthetic leaves (no records behind them) in transactions of `batch` — **only**
 /// for `tianping bench ledger`, which needs a log of millions of leaves to time proofs and
 /// verification. A store holding them fails `ledger verify` with records.
@@ -453,19 +452,33 @@ async fn append(
     log.close(conn, backend).await
 }
 
+/// Leaves per tile (one row of `ledger_tiles`); equal to the smallest stored subtree, so the
+/// small subtrees a proof rehashes lie in one tile.
+pub const TILE: u64 = 1 << MIN_STORED_LEVEL;
+
 /// An append in progress: the head is locked from `open` until the transaction ends.
 pub(crate) struct Appender {
     frontier: Frontier,
     at: String,
-    leaves: Vec<Vec<Val>>,
+    /// The tile being filled: its number, lines and salts (the stored part first).
+    tile: u64,
+    lines: Vec<String>,
+    salts: Vec<String>,
+    /// The width of the stored copy of `tile` when opened (0: none).
+    stored_width: u64,
+    tiles: Vec<Vec<Val>>,
     nodes: Vec<Vec<Val>>,
     refs: Vec<Vec<Val>>,
+    pushed: usize,
 }
 
 impl Appender {
     /// Locks the head (`UPDATE … SET size = size` takes the write lock on SQLite and the row
-    /// lock on PostgreSQL) and reads the right edge of the tree.
-    pub(crate) async fn open(conn: &mut sqlx::AnyConnection, now: DateTime<Utc>) -> Result<Appender> {
+    /// lock on PostgreSQL), reads the right edge of the tree and the tile being filled.
+    pub(crate) async fn open(
+        conn: &mut sqlx::AnyConnection,
+        now: DateTime<Utc>,
+    ) -> Result<Appender> {
         sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
             .execute(&mut *conn)
             .await?;
@@ -474,13 +487,45 @@ impl Appender {
             .await?;
         let frontier = Frontier::decode(&head.try_get::<String, _>(0)?)
             .map_err(|e| StoreError::Corrupt(format!("ledger head: {e}")))?;
+        let tile = frontier.size() / TILE;
+        let (mut lines, mut salts, mut stored_width) = (vec![], vec![], 0);
+        if frontier.size() % TILE != 0 {
+            let r = sqlx::query(
+                "SELECT width, data, salts FROM ledger_tiles WHERE tile = $1 ORDER BY width DESC LIMIT 1",
+            )
+            .bind(tile as i64)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("ledger tile {tile} is missing")))?;
+            stored_width = r.try_get::<i64, _>(0)? as u64;
+            let (l, s) = split_tile(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?);
+            lines = l;
+            salts = s;
+            if lines.len() as u64 != frontier.size() % TILE {
+                return Err(StoreError::Corrupt(format!(
+                    "ledger tile {tile} holds {} leaves, the head expects {}",
+                    lines.len(),
+                    frontier.size() % TILE
+                )));
+            }
+        }
         Ok(Appender {
             frontier,
             at: ts(now),
-            leaves: vec![],
+            tile,
+            lines,
+            salts,
+            stored_width,
+            tiles: vec![],
             nodes: vec![],
             refs: vec![],
+            pushed: 0,
         })
+    }
+
+    /// The log's size so far (the index the next leaf gets).
+    pub(crate) fn size(&self) -> u64 {
+        self.frontier.size()
     }
 
     /// Adds a leaf. `index_ref`: file it in `ledger_refs` (every leaf but a new event's, whose
@@ -503,20 +548,51 @@ impl Appender {
                 Val::I(idx as i64),
             ]);
         }
-        self.leaves.push(vec![
-            Val::I(idx as i64),
-            Val::S(data),
-            Val::OS(l.salt.map(|s| hex(&s))),
-        ]);
+        self.lines.push(data);
+        self.salts
+            .push(l.salt.map_or_else(String::new, |s| hex(&s)));
+        self.pushed += 1;
+        if self.lines.len() as u64 == TILE {
+            self.flush_tile();
+        }
         Ok(idx)
     }
 
-    /// Writes the leaves, completed subtrees, record references and the new head.
-    pub(crate) async fn close(self, conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<()> {
-        if self.leaves.is_empty() {
+    fn flush_tile(&mut self) {
+        let width = self.lines.len() as i64;
+        self.tiles.push(vec![
+            Val::I(self.tile as i64),
+            Val::I(width),
+            Val::S(self.lines.join("\n")),
+            Val::S(self.salts.join(",")),
+        ]);
+        self.lines.clear();
+        self.salts.clear();
+        self.tile += 1;
+    }
+
+    /// Writes the tiles, completed subtrees, record references and the new head.
+    pub(crate) async fn close(
+        mut self,
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+    ) -> Result<()> {
+        if self.pushed == 0 {
             return Ok(());
         }
-        bulk_insert(conn, backend, "ledger_leaves", LEAF_COLUMNS, self.leaves, "").await?;
+        let first_tile = self.frontier.size().saturating_sub(self.pushed as u64) / TILE;
+        if !self.lines.is_empty() {
+            self.flush_tile();
+        }
+        if self.stored_width > 0 {
+            // The narrower copy of the tile this append continued.
+            sqlx::query("DELETE FROM ledger_tiles WHERE tile = $1 AND width < $2")
+                .bind(first_tile as i64)
+                .bind(TILE as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+        bulk_insert(conn, backend, "ledger_tiles", TILE_COLUMNS, self.tiles, "").await?;
         bulk_insert(conn, backend, "ledger_nodes", NODE_COLUMNS, self.nodes, "").await?;
         bulk_insert(conn, backend, "ledger_refs", REF_COLUMNS, self.refs, "").await?;
         sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2, root = $3 WHERE id = 1")
@@ -529,7 +605,24 @@ impl Appender {
     }
 }
 
-const LEAF_COLUMNS: &[(&str, &str)] = &[("idx", "bigint"), ("data", "text"), ("salt", "text")];
+/// A tile's lines and salts.
+fn split_tile(data: &str, salts: &str) -> (Vec<String>, Vec<String>) {
+    let lines: Vec<String> = if data.is_empty() {
+        vec![]
+    } else {
+        data.split('\n').map(str::to_string).collect()
+    };
+    let mut s: Vec<String> = salts.split(',').map(str::to_string).collect();
+    s.resize(lines.len(), String::new());
+    (lines, s)
+}
+
+const TILE_COLUMNS: &[(&str, &str)] = &[
+    ("tile", "bigint"),
+    ("width", "bigint"),
+    ("data", "text"),
+    ("salts", "text"),
+];
 const REF_COLUMNS: &[(&str, &str)] = &[("entity", "text"), ("ref", "text"), ("idx", "bigint")];
 const NODE_COLUMNS: &[(&str, &str)] = &[("id", "bigint"), ("hash", "text")];
 
@@ -665,27 +758,17 @@ impl Store {
         blocks.sort_unstable();
         blocks.dedup();
         let mut leaf_hashes: HashMap<u64, Hash> = HashMap::new();
-        for b in blocks {
-            let lo = b << MIN_STORED_LEVEL;
-            for r in sqlx::query(
-                "SELECT idx, data FROM ledger_leaves WHERE idx >= $1 AND idx < $2",
-            )
-            .bind(lo as i64)
-            .bind((lo + (1 << MIN_STORED_LEVEL)) as i64)
-            .fetch_all(&self.pool)
-            .await?
-            {
-                let data: String = r.try_get(1)?;
-                leaf_hashes.insert(r.try_get::<i64, _>(0)? as u64, leaf_hash(data.as_bytes()));
-            }
+        for (idx, (data, _)) in self.tiles(&blocks).await? {
+            leaf_hashes.insert(idx, leaf_hash(data.as_bytes()));
         }
         for a in addrs.iter().filter(|a| a.level < MIN_STORED_LEVEL) {
             let (first, n) = a.span();
             let hs = (first..first + n)
                 .map(|i| {
-                    leaf_hashes.get(&i).copied().ok_or_else(|| {
-                        StoreError::Corrupt(format!("ledger leaf {i} is missing"))
-                    })
+                    leaf_hashes
+                        .get(&i)
+                        .copied()
+                        .ok_or_else(|| StoreError::Corrupt(format!("ledger leaf {i} is missing")))
                 })
                 .collect::<Result<Vec<_>>>()?;
             out.insert(*a, tianping_ledger::root_of(&hs));
@@ -732,41 +815,80 @@ impl Store {
             .collect())
     }
 
+    /// The leaves of the given tiles (the widest stored copy of each): index → (data, salt).
+    async fn tiles(&self, tiles: &[u64]) -> Result<BTreeMap<u64, (String, Option<String>)>> {
+        let mut out = BTreeMap::new();
+        for part in tiles.chunks(500) {
+            let sql = format!(
+                "SELECT tile, width, data, salts FROM ledger_tiles WHERE tile IN ({}) ORDER BY tile, width DESC",
+                bulk_placeholders(self.backend, 1, part.len())
+            );
+            let mut q = sqlx::query(audited(sql));
+            for t in part {
+                q = q.bind(*t as i64);
+            }
+            let mut seen = None;
+            for r in q.fetch_all(&self.pool).await? {
+                let tile = r.try_get::<i64, _>(0)? as u64;
+                if seen == Some(tile) {
+                    continue;
+                }
+                seen = Some(tile);
+                let (lines, salts) =
+                    split_tile(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?);
+                for (k, (l, s)) in lines.into_iter().zip(salts).enumerate() {
+                    out.insert(
+                        tile * TILE + k as u64,
+                        (l, Some(s).filter(|s| !s.is_empty())),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn leaves_at(&self, idxs: &[u64]) -> Result<Vec<LeafRow>> {
+        let mut tiles: Vec<u64> = idxs.iter().map(|i| i / TILE).collect();
+        tiles.sort_unstable();
+        tiles.dedup();
+        let all = self.tiles(&tiles).await?;
+        let mut out = vec![];
+        for i in idxs {
+            if let Some((data, _)) = all.get(i) {
+                out.push(leaf_row(*i, data.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn ledger_leaf(&self, index: u64) -> Result<Option<LeafRow>> {
-        let r = sqlx::query("SELECT idx, data FROM ledger_leaves WHERE idx = $1")
-            .bind(index as i64)
-            .fetch_optional(&self.pool)
-            .await?;
-        r.map(|r| leaf_row(&r)).transpose()
+        Ok(self.leaves_at(&[index]).await?.pop())
     }
 
     /// The leaves that name a record, oldest first.
     pub async fn ledger_leaves_of(&self, table: &str, reference: &str) -> Result<Vec<LeafRow>> {
-        let mut out: Vec<LeafRow> = sqlx::query(
-            "SELECT l.idx, l.data FROM ledger_refs r JOIN ledger_leaves l ON l.idx = r.idx \
-             WHERE r.entity = $1 AND r.ref = $2 ORDER BY l.idx",
-        )
-        .bind(table)
-        .bind(reference)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(leaf_row)
-        .collect::<Result<_>>()?;
+        let mut idxs: Vec<u64> =
+            sqlx::query("SELECT idx FROM ledger_refs WHERE entity = $1 AND ref = $2 ORDER BY idx")
+                .bind(table)
+                .bind(reference)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0).map(|i| i as u64))
+                .collect::<std::result::Result<_, _>>()?;
         // A new event's row carries its leaf.
         if table == "events"
             && let Ok(id) = reference.parse::<i64>()
         {
-            for r in sqlx::query(
-                "SELECT l.idx, l.data FROM events e JOIN ledger_leaves l ON l.idx = e.leaf WHERE e.id = $1",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
+            for r in sqlx::query("SELECT leaf FROM events WHERE id = $1 AND leaf IS NOT NULL")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
             {
-                out.push(leaf_row(&r)?);
+                idxs.push(r.try_get::<i64, _>(0)? as u64);
             }
         }
+        let mut out = self.leaves_at(&idxs).await?;
         // Only leaves that really name the record (a wrong pointer is not followed).
         out.retain(|l| l.entity == table && l.reference == reference);
         out.sort_by_key(|l| l.index);
@@ -776,13 +898,11 @@ impl Store {
 
     /// The latest leaves (newest first).
     pub async fn ledger_recent(&self, limit: i64) -> Result<Vec<LeafRow>> {
-        sqlx::query("SELECT idx, data FROM ledger_leaves ORDER BY idx DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(leaf_row)
-            .collect()
+        let size = self.ledger_head().await?.size;
+        let idxs: Vec<u64> = (size.saturating_sub(limit.max(0) as u64)..size)
+            .rev()
+            .collect();
+        self.leaves_at(&idxs).await
     }
 
     /// An inclusion proof of leaf `index` in the tree of `size` (default: the current size).
@@ -926,15 +1046,30 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(u64, String, Option<String>)>> {
         let rows = sqlx::query(
-            "SELECT idx, data, salt FROM ledger_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
+            "SELECT tile, width, data, salts FROM ledger_tiles WHERE tile >= $1 ORDER BY tile, width DESC LIMIT $2",
         )
-        .bind(from as i64)
-        .bind(limit)
+        .bind((from / TILE) as i64)
+        .bind(limit / TILE as i64 + 2)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        let mut out = Vec::with_capacity(limit.clamp(0, 65_536) as usize);
+        let mut seen = None;
+        for r in rows {
+            let tile = r.try_get::<i64, _>(0)? as u64;
+            if seen == Some(tile) {
+                continue;
+            }
+            seen = Some(tile);
+            let (lines, salts) =
+                split_tile(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?);
+            for (k, (l, s)) in lines.into_iter().zip(salts).enumerate() {
+                let idx = tile * TILE + k as u64;
+                if idx >= from && (out.len() as i64) < limit {
+                    out.push((idx, l, Some(s).filter(|s| !s.is_empty())));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Checks the whole store against the log. See the module documentation.
@@ -1003,12 +1138,10 @@ impl Store {
                     *slot = Some(frontier.root());
                 }
                 match Entry::parse(&data) {
-                    Err(e) => rep.findings.push(finding(
-                        "leaf_malformed",
-                        Some(idx),
-                        None,
-                        e.to_string(),
-                    )),
+                    Err(e) => {
+                        rep.findings
+                            .push(finding("leaf_malformed", Some(idx), None, e.to_string()))
+                    }
                     Ok(en) => {
                         let record = format!("{}/{}", en.entity(), en.reference);
                         if en.index != idx {
@@ -1306,11 +1439,10 @@ impl Store {
     }
 }
 
-fn leaf_row(r: &sqlx::any::AnyRow) -> Result<LeafRow> {
-    let data: String = r.try_get(1)?;
+fn leaf_row(index: u64, data: String) -> LeafRow {
     let parsed = Entry::parse(&data).ok();
-    Ok(LeafRow {
-        index: r.try_get::<i64, _>(0)? as u64,
+    LeafRow {
+        index,
         entity: parsed.as_ref().map_or("?", |e| e.entity()).to_string(),
         reference: parsed
             .as_ref()
@@ -1322,5 +1454,5 @@ fn leaf_row(r: &sqlx::any::AnyRow) -> Result<LeafRow> {
             .to_string(),
         at: parsed.map(|e| e.at).unwrap_or_default(),
         data,
-    })
+    }
 }

@@ -65,12 +65,38 @@ async fn user(s: &Store, name: &str, role: Role) -> i64 {
     .unwrap()
 }
 
-async fn count(s: &Store, c: Command) -> i64 {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ledger_leaves WHERE data LIKE $1")
-        .bind(format!("tianping-ledger/1 % {} %", c.as_str()))
-        .fetch_one(s.pool())
+async fn count(s: &Store, c: Command) -> usize {
+    let needle = format!(" {} ", c.as_str());
+    leaves(s)
         .await
-        .unwrap()
+        .iter()
+        .filter(|(_, d, _)| d.contains(&needle))
+        .count()
+}
+
+/// Every stored leaf: (index, data, salt).
+async fn leaves(s: &Store) -> Vec<(u64, String, Option<String>)> {
+    s.ledger_page(0, i64::MAX / 2).await.unwrap()
+}
+
+/// Replaces the stored leaves (tiles of 16) with these, as an attacker with database access would.
+async fn write_leaves(s: &Store, all: &[(u64, String, Option<String>)]) {
+    exec(s, "DELETE FROM ledger_tiles").await;
+    for (t, chunk) in all.chunks(16).enumerate() {
+        let data: Vec<&str> = chunk.iter().map(|(_, d, _)| d.as_str()).collect();
+        let salts: Vec<&str> = chunk
+            .iter()
+            .map(|(_, _, x)| x.as_deref().unwrap_or(""))
+            .collect();
+        sqlx::query("INSERT INTO ledger_tiles (tile, width, data, salts) VALUES ($1, $2, $3, $4)")
+            .bind(t as i64)
+            .bind(chunk.len() as i64)
+            .bind(data.join("\n"))
+            .bind(salts.join(","))
+            .execute(s.pool())
+            .await
+            .unwrap();
+    }
 }
 
 async fn verify(s: &Store, witnesses: &[String]) -> VerifyReport {
@@ -329,15 +355,15 @@ async fn drop_triggers(s: &Store) {
             for t in [
                 "events_no_update",
                 "events_no_delete",
-                "ledger_leaves_no_update",
-                "ledger_leaves_no_delete",
+                "ledger_tiles_no_update",
+                "ledger_tiles_no_delete",
             ] {
                 exec(s, &format!("DROP TRIGGER {t}")).await;
             }
         }
         Backend::Postgres => {
             exec(s, "DROP TRIGGER events_no_update_delete ON events").await;
-            exec(s, "DROP TRIGGER ledger_leaves_no_change ON ledger_leaves").await;
+            exec(s, "DROP TRIGGER ledger_tiles_no_change ON ledger_tiles").await;
         }
     }
 }
@@ -416,25 +442,16 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     exec(s, &format!("DELETE FROM events WHERE id = {event2}")).await;
                 }
                 "reorder" => {
-                    // Swap two leaves' data.
-                    let a = s.ledger_leaf(leaf2).await.unwrap().unwrap().data;
-                    let b = s.ledger_leaf(leaf2 + 1).await.unwrap().unwrap().data;
-                    for (i, d) in [(leaf2, &b), (leaf2 + 1, &a)] {
-                        sqlx::query("UPDATE ledger_leaves SET data = $1 WHERE idx = $2")
-                            .bind(d)
-                            .bind(i as i64)
-                            .execute(s.pool())
-                            .await
-                            .unwrap();
-                    }
+                    // Swap two leaves.
+                    let mut all = leaves(s).await;
+                    all.swap(leaf2 as usize, leaf2 as usize + 1);
+                    write_leaves(s, &all).await;
                 }
                 "truncate" => {
                     // Drop every leaf from event 2 on and make the tree consistent again.
-                    exec(
-                        s,
-                        &format!("DELETE FROM ledger_leaves WHERE idx >= {leaf2}"),
-                    )
-                    .await;
+                    let mut all = leaves(s).await;
+                    all.truncate(leaf2 as usize);
+                    write_leaves(s, &all).await;
                     rebuild_tree(s).await;
                 }
                 "replace_checkpoint" => {
@@ -486,12 +503,9 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         ),
                     )
                     .unwrap();
-                    sqlx::query("UPDATE ledger_leaves SET data = $1 WHERE idx = $2")
-                        .bind(new.data())
-                        .bind(leaf2 as i64)
-                        .execute(s.pool())
-                        .await
-                        .unwrap();
+                    let mut all = leaves(s).await;
+                    all[leaf2 as usize].1 = new.data();
+                    write_leaves(s, &all).await;
                     rebuild_tree(s).await;
                     exec(s, "DELETE FROM ledger_checkpoints").await;
                     witnesses.push(cp.note.clone());
@@ -554,7 +568,7 @@ async fn a_database_from_before_the_ledger_adopts_its_rows_and_verifies() {
         seeded(&db).await;
         // Simulate a database written before the ledger existed: no leaves at all.
         drop_triggers(s).await;
-        exec(s, "DELETE FROM ledger_leaves").await;
+        exec(s, "DELETE FROM ledger_tiles").await;
         exec(s, "DELETE FROM ledger_nodes").await;
         exec(s, "DELETE FROM ledger_refs").await;
         exec(s, "UPDATE events SET leaf = NULL").await;

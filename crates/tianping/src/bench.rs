@@ -838,7 +838,12 @@ async fn ingest_once(
     for chunk in records.chunks(20_000) {
         let r = store.ingest(chunk, &actor, now).await?;
         if let Some(x) = r.rejected.first() {
-            bail!("generated event refused at {}: {} {}", x.line, x.code, x.reason);
+            bail!(
+                "generated event refused at {}: {} {}",
+                x.line,
+                x.code,
+                x.reason
+            );
         }
         total.merge(r);
     }
@@ -859,7 +864,10 @@ async fn ingest_once(
     store.close().await;
     tianping_store::ledger::disable_for_benchmark(false);
     if with_ledger && leaves < records.len() as u64 {
-        bail!("the ledger holds {leaves} leaves for {} events", records.len());
+        bail!(
+            "the ledger holds {leaves} leaves for {} events",
+            records.len()
+        );
     }
     Ok(secs)
 }
@@ -877,12 +885,20 @@ async fn ledger_overhead(
         off = off.min(t);
         let t2 = ingest_once(&urls(run * 2 + 1), province, records, true).await?;
         on = on.min(t2);
-        println!("  {label} run {}: without ledger {t:.2} s, with ledger {t2:.2} s", run + 1);
+        println!(
+            "  {label} run {}: without ledger {t:.2} s, with ledger {t2:.2} s",
+            run + 1
+        );
     }
     Ok((off, on))
 }
 
-async fn ledger(n_events: usize, n_leaves: u64, postgres_url: Option<String>, seed: u64) -> Result<()> {
+async fn ledger(
+    n_events: usize,
+    n_leaves: u64,
+    postgres_url: Option<String>,
+    seed: u64,
+) -> Result<()> {
     let dir = scratch_dir()?;
     let (province, records) = generated(n_events, seed);
     println!(

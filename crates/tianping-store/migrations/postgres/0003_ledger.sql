@@ -1,8 +1,13 @@
 -- The tamper-evident ledger (RFC 6962 Merkle log) (PostgreSQL). See the SQLite file for notes.
-CREATE TABLE ledger_leaves (
-    idx BIGINT PRIMARY KEY,
+-- Leaves in tiles of 16: tile t holds leaves 16t … 16t+15, one leaf's data per line, and their
+-- salts (hex, or empty; comma-separated). A tile not yet full is written again, wider, by each
+-- append, and its narrower copies are deleted; a full tile (width 16) never changes.
+CREATE TABLE ledger_tiles (
+    tile BIGINT NOT NULL,
+    width BIGINT NOT NULL,
     data TEXT NOT NULL,
-    salt TEXT
+    salts TEXT NOT NULL,
+    PRIMARY KEY (tile, width)
 );
 
 -- Which leaves name a record. A new event's row carries its leaf instead (events.leaf), which is
@@ -39,8 +44,11 @@ CREATE TABLE ledger_checkpoints (
 
 CREATE FUNCTION ledger_append_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'DELETE' AND OLD.width < 16 THEN
+        RETURN OLD;
+    END IF;
     RAISE EXCEPTION 'the ledger is append-only';
 END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER ledger_leaves_no_change BEFORE UPDATE OR DELETE ON ledger_leaves
+CREATE TRIGGER ledger_tiles_no_change BEFORE UPDATE OR DELETE ON ledger_tiles
 FOR EACH ROW EXECUTE FUNCTION ledger_append_only();

@@ -1,11 +1,15 @@
 -- The tamper-evident ledger (RFC 6962 Merkle log) (SQLite).
--- Leaves in order; `salt` (hex) is kept only here, never exported, for leaves of confidential
--- records.
-CREATE TABLE ledger_leaves (
-    idx INTEGER PRIMARY KEY,
+-- Salts of confidential records' leaves are kept only here, never exported.
+-- Leaves in tiles of 16: tile t holds leaves 16t … 16t+15, one leaf's data per line, and their
+-- salts (hex, or empty; comma-separated). A tile not yet full is written again, wider, by each
+-- append, and its narrower copies are deleted; a full tile (width 16) never changes.
+CREATE TABLE ledger_tiles (
+    tile BIGINT NOT NULL,
+    width BIGINT NOT NULL,
     data TEXT NOT NULL,
-    salt TEXT
-);
+    salts TEXT NOT NULL,
+    PRIMARY KEY (tile, width)
+) WITHOUT ROWID;
 
 -- Which leaves name a record. A new event's row carries its leaf instead (events.leaf), which is
 -- far cheaper on the hot path than an index entry per event.
@@ -42,8 +46,8 @@ CREATE TABLE ledger_checkpoints (
     created_at TEXT NOT NULL
 );
 
--- The ledger is append-only too.
-CREATE TRIGGER ledger_leaves_no_update BEFORE UPDATE ON ledger_leaves
+-- The ledger is append-only: full tiles never change; only narrower copies of a tile are deleted.
+CREATE TRIGGER ledger_tiles_no_update BEFORE UPDATE ON ledger_tiles
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-CREATE TRIGGER ledger_leaves_no_delete BEFORE DELETE ON ledger_leaves
+CREATE TRIGGER ledger_tiles_no_delete BEFORE DELETE ON ledger_tiles WHEN OLD.width >= 16
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
