@@ -9,7 +9,7 @@ CREATE TABLE ledger_tiles (
     data TEXT NOT NULL,
     salts TEXT NOT NULL,
     PRIMARY KEY (tile, width)
-) WITHOUT ROWID;
+);
 
 -- Which leaves name a record. A new event's row carries its leaf instead (events.leaf), which is
 -- far cheaper on the hot path than an index entry per event.
