@@ -49,6 +49,18 @@ pub fn load_or_create_key(cfg: &Config) -> Result<LogKey> {
     Ok(key)
 }
 
+/// Loads the ledger's signing key; unlike [`load_or_create_key`], a missing key is an error (a
+/// verifier must never mint a new key and then report every checkpoint as forged).
+pub fn load_key(cfg: &Config) -> Result<LogKey> {
+    if !Path::new(&cfg.ledger_key).exists() {
+        bail!(
+            "no ledger key at {}: set ledger_key (TIANPING_LEDGER_KEY) to the log's key file, or pass --key with its verifier key",
+            cfg.ledger_key
+        );
+    }
+    load_or_create_key(cfg)
+}
+
 /// Signs a checkpoint if the last one is older than `checkpoint_hours` and the log grew.
 pub async fn maybe_checkpoint(
     store: &Store,
@@ -77,7 +89,7 @@ pub async fn maybe_checkpoint(
 
 /// Writes the bundle: header, checkpoints (oldest first), every leaf in order.
 pub async fn export(store: &Store, cfg: &Config, out: &mut impl Write) -> Result<u64> {
-    let key = load_or_create_key(cfg)?;
+    let key = load_key(cfg)?;
     // The head is read first: leaves appended meanwhile are left out, so the header is exact.
     let head = store.ledger_head().await?;
     let root = store.ledger_root_at(head.size).await?;
@@ -138,7 +150,7 @@ fn trusted_key(text: Option<&str>, cfg: &Config) -> Result<VerifierKey> {
             };
             VerifierKey::parse(t.trim()).context("--key")?
         }
-        None => load_or_create_key(cfg)?.verifier(),
+        None => load_key(cfg)?.verifier(),
     })
 }
 
