@@ -72,6 +72,16 @@ fn checkpoints_bundles_and_verification_from_the_command_line() {
         .args(["ledger", "checkpoint", "--database-url", &url, "--out"])
         .arg(&cp));
     assert!(out.contains("checkpoint of 41 leaves"), "{out}");
+    // A verifier without the key refuses to run rather than minting a new one.
+    let (code, _, err) = run(tianping(&dir)
+        .args(["ledger", "verify", "--database-url", &url])
+        .env("TIANPING_LEDGER_KEY", dir.join("missing.key")));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("no ledger key at") && err.contains("missing.key"),
+        "{err}"
+    );
+    assert!(!dir.join("missing.key").exists());
     let out = ok(tianping(&dir)
         .args(["ledger", "verify", "--database-url", &url, "--witness"])
         .arg(&cp));
