@@ -633,6 +633,25 @@ async fn insert_tiles(
     Ok(())
 }
 
+/// The leaves of `(tile, width, data, salts)` rows ordered by tile, widest first: the widest copy
+/// of each tile, as (index, data, salt).
+fn tile_leaves(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(u64, String, Option<String>)>> {
+    let mut out = Vec::with_capacity(rows.len() * TILE as usize);
+    let mut seen = None;
+    for r in rows {
+        let tile = r.try_get::<i64, _>(0)? as u64;
+        if seen == Some(tile) {
+            continue;
+        }
+        seen = Some(tile);
+        let (lines, salts) = split_tile(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?);
+        for (k, (l, s)) in lines.into_iter().zip(salts).enumerate() {
+            out.push((tile * TILE + k as u64, l, Some(s).filter(|s| !s.is_empty())));
+        }
+    }
+    Ok(out)
+}
+
 /// A tile's lines and salts.
 fn split_tile(data: &str, salts: &str) -> (Vec<String>, Vec<String>) {
     let lines: Vec<String> = if data.is_empty() {
@@ -849,21 +868,8 @@ impl Store {
             for t in part {
                 q = q.bind(*t as i64);
             }
-            let mut seen = None;
-            for r in q.fetch_all(&self.pool).await? {
-                let tile = r.try_get::<i64, _>(0)? as u64;
-                if seen == Some(tile) {
-                    continue;
-                }
-                seen = Some(tile);
-                let (lines, salts) =
-                    split_tile(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?);
-                for (k, (l, s)) in lines.into_iter().zip(salts).enumerate() {
-                    out.insert(
-                        tile * TILE + k as u64,
-                        (l, Some(s).filter(|s| !s.is_empty())),
-                    );
-                }
+            for (idx, l, s) in tile_leaves(&q.fetch_all(&self.pool).await?)? {
+                out.insert(idx, (l, s));
             }
         }
         Ok(out)
@@ -1074,24 +1080,11 @@ impl Store {
         .bind(limit / TILE as i64 + 2)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(limit.clamp(0, 65_536) as usize);
-        let mut seen = None;
-        for r in rows {
-            let tile = r.try_get::<i64, _>(0)? as u64;
-            if seen == Some(tile) {
-                continue;
-            }
-            seen = Some(tile);
-            let (lines, salts) =
-                split_tile(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?);
-            for (k, (l, s)) in lines.into_iter().zip(salts).enumerate() {
-                let idx = tile * TILE + k as u64;
-                if idx >= from && (out.len() as i64) < limit {
-                    out.push((idx, l, Some(s).filter(|s| !s.is_empty())));
-                }
-            }
-        }
-        Ok(out)
+        Ok(tile_leaves(&rows)?
+            .into_iter()
+            .filter(|(idx, _, _)| *idx >= from)
+            .take(limit.max(0) as usize)
+            .collect())
     }
 
     /// Checks the whole store against the log. See the module documentation.

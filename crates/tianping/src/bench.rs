@@ -90,7 +90,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             ledger(
                 events.unwrap_or(if quick { 20_000 } else { 200_000 }),
                 leaves.unwrap_or(if quick { 200_000 } else { 10_000_000 }),
-                postgres_url,
+                postgres_url.filter(|u| !u.is_empty()),
                 seed,
             )
             .await
@@ -160,12 +160,14 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
     let secs = started.elapsed().as_secs_f64();
     let t = total.timings;
     println!(
-        "  {:<9} {:.1} s: lookup {:.1} s, validate {:.1} s, write {:.1} s, commit {:.1} s",
+        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}) + commit {:.2}",
         store.backend().as_str(),
         secs,
         t.lookup.as_secs_f64(),
         t.apply.as_secs_f64(),
         t.write.as_secs_f64(),
+        t.clocks.as_secs_f64(),
+        t.ledger.as_secs_f64(),
         t.commit.as_secs_f64()
     );
     Ok((secs, total.accepted))
@@ -831,35 +833,8 @@ async fn ingest_once(
 ) -> Result<f64> {
     tianping_store::ledger::disable_for_benchmark(!with_ledger);
     let store = fresh(url, province).await?;
-    let started = Instant::now();
-    let now = Utc::now();
-    let actor = Actor::system("bench");
-    let mut total = tianping_store::IngestReport::default();
-    for chunk in records.chunks(20_000) {
-        let r = store.ingest(chunk, &actor, now).await?;
-        if let Some(x) = r.rejected.first() {
-            bail!(
-                "generated event refused at {}: {} {}",
-                x.line,
-                x.code,
-                x.reason
-            );
-        }
-        total.merge(r);
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let t = &total.timings;
-    println!(
-        "    {} ledger {}: {secs:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}) + commit {:.2}",
-        store.backend().as_str(),
-        if with_ledger { "on " } else { "off" },
-        t.lookup.as_secs_f64(),
-        t.apply.as_secs_f64(),
-        t.write.as_secs_f64(),
-        t.clocks.as_secs_f64(),
-        t.ledger.as_secs_f64(),
-        t.commit.as_secs_f64()
-    );
+    print!("  ledger {} ", if with_ledger { "on " } else { "off" });
+    let (secs, _) = timed_ingest(&store, records).await?;
     let leaves = store.ledger_head().await?.size;
     store.close().await;
     tianping_store::ledger::disable_for_benchmark(false);

@@ -5,30 +5,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{add_court, ok, tianping};
+
 const PASSWORD: &str = "crash-test-password-1";
-
-fn tianping() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tianping"));
-    c.env_remove("TIANPING_DATABASE_URL")
-        .env("TIANPING_LOG", "warn");
-    c
-}
-
-fn ok(c: &mut Command) -> String {
-    let out = c.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{:?}: {}{}",
-        c,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A minimal HTTP/1.1 exchange (one request per connection).
 fn http(
@@ -124,24 +108,7 @@ fn login(port: u16) -> (String, String) {
 
 fn setup(url: &str) {
     ok(tianping().args(["migrate", "--database-url", url]));
-    ok(tianping().args([
-        "org",
-        "add",
-        "--database-url",
-        url,
-        "--id",
-        "court-330102",
-        "--name",
-        "杭州市上城区人民法院",
-        "--kind",
-        "court",
-        "--level",
-        "county",
-        "--region-path",
-        "/33/3301/330102/",
-        "--court-code",
-        "浙0102",
-    ]));
+    add_court(&mut tianping(), url);
     let mut child = tianping()
         .args([
             "user",

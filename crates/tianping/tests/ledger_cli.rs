@@ -5,21 +5,13 @@
 use std::io::Write;
 use std::process::Command;
 
-fn tianping(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tianping"));
-    c.env_remove("TIANPING_DATABASE_URL")
-        .env("TIANPING_LOG", "warn")
-        .env("TIANPING_LEDGER_KEY", dir.join("ledger.key"));
-    c
-}
+mod common;
+use common::{add_court, ok, run};
 
-fn run(c: &mut Command) -> (i32, String, String) {
-    let out = c.output().expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn tianping(dir: &std::path::Path) -> Command {
+    let mut c = common::tianping();
+    c.env("TIANPING_LEDGER_KEY", dir.join("ledger.key"));
+    c
 }
 
 #[test]
@@ -28,30 +20,8 @@ fn checkpoints_bundles_and_verification_from_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}", dir.join("t.db").display());
-    let ok = |c: &mut Command| {
-        let (code, out, err) = run(c);
-        assert_eq!(code, 0, "{out}{err}");
-        out
-    };
     ok(tianping(&dir).args(["migrate", "--database-url", &url]));
-    ok(tianping(&dir).args([
-        "org",
-        "add",
-        "--database-url",
-        &url,
-        "--id",
-        "court-330102",
-        "--name",
-        "杭州市上城区人民法院",
-        "--kind",
-        "court",
-        "--level",
-        "county",
-        "--region-path",
-        "/33/3301/330102/",
-        "--court-code",
-        "浙0102",
-    ]));
+    add_court(&mut tianping(&dir), &url);
     let file = dir.join("e.jsonl");
     let mut f = std::fs::File::create(&file).expect("file");
     for i in 1..=40 {

@@ -9,24 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn tianping() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tianping"));
-    c.env_remove("TIANPING_DATABASE_URL")
-        .env_remove("TIANPING_SMTP_HOST")
-        .env("TIANPING_LOG", "warn");
-    c
-}
-
-fn ok(c: &mut Command) -> String {
-    let out = c.output().expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+mod common;
+use common::{add_court, ok, tianping};
 
 /// A real SMTP server process writing each message into a Maildir.
 struct Sink {
@@ -119,24 +103,7 @@ fn setup(url: &str, dir: &Path, n: usize) -> chrono::NaiveDate {
         .expect("date");
     let assigned = accepted + chrono::Duration::days(1);
     ok(tianping().args(["migrate", "--database-url", url]));
-    ok(tianping().args([
-        "org",
-        "add",
-        "--database-url",
-        url,
-        "--id",
-        "court-330102",
-        "--name",
-        "杭州市上城区人民法院",
-        "--kind",
-        "court",
-        "--level",
-        "county",
-        "--region-path",
-        "/33/3301/330102/",
-        "--court-code",
-        "浙0102",
-    ]));
+    add_court(&mut tianping(), url);
     let mut c = tianping();
     c.args([
         "user",
