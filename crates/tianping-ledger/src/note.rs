@@ -180,11 +180,15 @@ impl LogKey {
 
     /// Signs a checkpoint; returns the whole signed note.
     pub fn sign(&self, cp: &Checkpoint) -> String {
-        let body = cp.body();
-        let sig = self.key.sign(body.as_bytes()).to_bytes();
+        self.sign_text(&cp.body())
+    }
+
+    /// Signs any note text (which must end with a newline); returns the signed note.
+    pub fn sign_text(&self, text: &str) -> String {
+        let sig = self.key.sign(text.as_bytes()).to_bytes();
         let mut blob = key_id(&self.name, &self.key.verifying_key().to_bytes()).to_vec();
         blob.extend_from_slice(&sig);
-        format!("{body}\n{DASH}{} {}\n", self.name, B64.encode(blob))
+        format!("{text}\n{DASH}{} {}\n", self.name, B64.encode(blob))
     }
 }
 
@@ -235,6 +239,11 @@ impl VerifierKey {
     /// Checks a signed note and returns its checkpoint. The note must carry a valid signature
     /// by this key; signatures by other keys (other witnesses) are ignored.
     pub fn open(&self, note: &str) -> Result<Checkpoint, NoteError> {
+        Checkpoint::parse_body(&self.open_text(note)?)
+    }
+
+    /// Checks a signed note of any text and returns the text.
+    pub fn open_text(&self, note: &str) -> Result<String, NoteError> {
         let (body, sigs) = note
             .rsplit_once("\n\n")
             .map(|(b, s)| (format!("{b}\n"), s))
@@ -266,7 +275,7 @@ impl VerifierKey {
         if !found {
             return Err(NoteError::NotSignedByKey(self.to_text()));
         }
-        Checkpoint::parse_body(&body)
+        Ok(body)
     }
 
     /// [`VerifierKey::open`], and the checkpoint must be for `origin`.
