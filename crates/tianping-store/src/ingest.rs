@@ -926,7 +926,9 @@ impl Store {
         let dir = self.org_directory().await?;
         let clockwork = self.clockwork();
         let mut report = IngestReport::default();
-        let tx = self.pool.begin().await?;
+        // On SQLite the chunk takes the write lock at once: it will write, and a deferred
+        // transaction that read first could not upgrade if another writer committed meanwhile.
+        let tx = self.write_tx().await?;
         let mut c = Chunk {
             tx,
             dir: &dir,

@@ -172,8 +172,10 @@ fn load_then_kill(
                         assert_eq!(v["accepted"], 10, "{b}");
                         acked.lock().expect("lock").extend(ids.into_iter().map(|x| x.0));
                     }
+                    // Refused while the server was up: concurrent writers must not fail.
+                    Ok((status, _, b)) => panic!("writer {t}: status {status}: {b}"),
                     // The server died mid-request: this batch was never acknowledged.
-                    _ => return k,
+                    Err(_) => return k,
                 }
             }
             unreachable!()
