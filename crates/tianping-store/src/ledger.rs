@@ -1039,10 +1039,14 @@ impl Store {
     /// recorded once with the command that creates it. Does nothing if the log has leaves or
     /// there is nothing to record. Returns the number of leaves written.
     pub async fn adopt_existing_rows(&self, now: DateTime<Utc>) -> Result<u64> {
-        if self.ledger_head().await?.size > 0 {
+        let mut tx = self.write_tx().await?;
+        let size: i64 = sqlx::query("SELECT size FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if size > 0 {
             return Ok(0);
         }
-        let mut tx = self.pool.begin().await?;
         let mut n = 0u64;
         for e in ENTITIES {
             let sql = format!("SELECT {} FROM {} ORDER BY {}", e.key, e.table, e.key);
@@ -1067,7 +1071,7 @@ impl Store {
         Ok(n)
     }
 
-    /// Streams leaves in order from `after` (exclusive), a page at a time.
+    /// Up to `limit` leaves in order from index `from` (inclusive): (index, data, salt).
     pub async fn ledger_page(
         &self,
         from: u64,
