@@ -21,6 +21,16 @@ fn log_key() -> tianping_ledger::LogKey {
     tianping_ledger::LogKey::from_seed(ORIGIN, [5; 32]).expect("key")
 }
 
+/// The application over a store, at a fixed instant.
+fn app(s: &Store, now: chrono::DateTime<Utc>) -> Router {
+    router(AppState {
+        store: s.clone(),
+        clock: Arc::new(FixedClock(now)),
+        policy: auth::Policy::default(),
+        ledger: identity(),
+    })
+}
+
 fn identity() -> tianping_server::ledger::LedgerIdentity {
     tianping_server::ledger::LedgerIdentity {
         origin: ORIGIN.into(),
@@ -210,12 +220,7 @@ async fn story(db: &TestDb) {
         .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
         .single()
         .expect("date");
-    let app = router(AppState {
-        store: s.clone(),
-        clock: Arc::new(FixedClock(now)),
-        policy: auth::Policy::default(),
-        ledger: identity(),
-    });
+    let app = app(s, now);
 
     // Anonymous visitors get nothing.
     let anon = Client::anonymous(&app);
@@ -620,12 +625,7 @@ async fn ledger_story(db: &TestDb) {
         .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
         .single()
         .expect("date");
-    let app = router(AppState {
-        store: s.clone(),
-        clock: Arc::new(FixedClock(now)),
-        policy: auth::Policy::default(),
-        ledger: identity(),
-    });
+    let app = app(s, now);
     let judge = Client::as_user(&app, "sc_judge").await;
     let filing = ev(
         "L1",

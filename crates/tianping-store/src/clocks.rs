@@ -665,14 +665,7 @@ impl Store {
             };
             report.warnings += 1;
             let warning_id: i64 = w.try_get(0)?;
-            ledger::record(
-                tx,
-                self.backend,
-                Command::WarningRaised,
-                &[warning_id.into()],
-                now,
-            )
-            .await?;
+            ledger::record_one(tx, self.backend, Command::WarningRaised, warning_id, now).await?;
             let ctx = MailContext {
                 case_id,
                 number: &number,
@@ -797,14 +790,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            ledger::record(
-                &mut tx,
-                self.backend,
-                Command::WarningEscalated,
-                &[id.into()],
-                now,
-            )
-            .await?;
+            ledger::record_one(&mut tx, self.backend, Command::WarningEscalated, id, now).await?;
             done += 1;
             let Some(rung) = cw.ladder.get(level as usize) else {
                 continue;
@@ -839,6 +825,21 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
+        let done = self
+            .acknowledge_in(&mut tx, warning_id, user_id, now)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Acknowledges a warning nobody has acknowledged yet, and logs it, inside `tx`.
+    async fn acknowledge_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        warning_id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE warnings SET acknowledged_at = $1, acknowledged_by = $2, escalate_at = NULL WHERE id = $3 AND acknowledged_at IS NULL",
         )
@@ -849,16 +850,15 @@ impl Store {
         .await?;
         let done = r.rows_affected() == 1;
         if done {
-            ledger::record(
-                &mut tx,
+            ledger::record_one(
+                tx,
                 self.backend,
                 Command::WarningAcknowledged,
-                &[warning_id.into()],
+                warning_id,
                 now,
             )
             .await?;
         }
-        tx.commit().await?;
         Ok(done)
     }
 
@@ -1067,11 +1067,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            ledger::record(
+            ledger::record_one(
                 &mut tx,
                 self.backend,
                 Command::UserPreferencesChanged,
-                &[user_id.into()],
+                user_id,
                 now,
             )
             .await?;
@@ -1145,34 +1145,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record(
-            &mut tx,
-            self.backend,
-            Command::LetterIssued,
-            &[id.into()],
-            now,
-        )
-        .await?;
+        ledger::record_one(&mut tx, self.backend, Command::LetterIssued, id, now).await?;
         if let Some(w) = warning_id {
             // Issuing a letter on a warning acknowledges it (if nobody had).
-            let r = sqlx::query(
-                "UPDATE warnings SET acknowledged_at = $1, acknowledged_by = $2, escalate_at = NULL WHERE id = $3 AND acknowledged_at IS NULL",
-            )
-            .bind(ts(now))
-            .bind(issued_by)
-            .bind(w)
-            .execute(&mut *tx)
-            .await?;
-            if r.rows_affected() == 1 {
-                ledger::record(
-                    &mut tx,
-                    self.backend,
-                    Command::WarningAcknowledged,
-                    &[w.into()],
-                    now,
-                )
-                .await?;
-            }
+            self.acknowledge_in(&mut tx, w, issued_by, now).await?;
         }
         tx.commit().await?;
         self.letter(id)
@@ -1238,14 +1214,7 @@ impl Store {
         .bind(value)
         .execute(&mut *tx)
         .await?;
-        ledger::record(
-            &mut tx,
-            self.backend,
-            Command::EngineStateSet,
-            &[key.into()],
-            now,
-        )
-        .await?;
+        ledger::record_one(&mut tx, self.backend, Command::EngineStateSet, key, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1495,11 +1464,11 @@ impl Store {
         .bind(by)
         .execute(&mut *tx)
         .await?;
-        ledger::record(
+        ledger::record_one(
             &mut tx,
             self.backend,
             Command::CalendarImported,
-            &[i64::from(year).into()],
+            i64::from(year),
             now,
         )
         .await?;

@@ -424,6 +424,17 @@ pub async fn append_synthetic_for_benchmark(store: &Store, n: u64, batch: usize)
     Ok(())
 }
 
+/// [`record`] for the one row a command wrote.
+pub(crate) async fn record_one(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    command: Command,
+    key: impl Into<Key>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    record(conn, backend, command, &[key.into()], now).await
+}
+
 static LEDGER_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 fn ledger_enabled() -> bool {

@@ -89,11 +89,11 @@ impl Store {
         .bind(&o.court_code)
         .execute(&mut *tx)
         .await?;
-        crate::ledger::record(
+        crate::ledger::record_one(
             &mut tx,
             self.backend,
             tianping_ledger::Command::OrgAdded,
-            &[o.id.as_str().into()],
+            o.id.as_str(),
             now,
         )
         .await?;

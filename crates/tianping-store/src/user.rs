@@ -101,11 +101,11 @@ impl Store {
             _ => StoreError::Db(e),
         })?;
         let id: i64 = row.try_get(0)?;
-        crate::ledger::record(
+        crate::ledger::record_one(
             &mut tx,
             self.backend,
             tianping_ledger::Command::UserAdded,
-            &[id.into()],
+            id,
             now,
         )
         .await?;
@@ -174,11 +174,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            crate::ledger::record(
+            crate::ledger::record_one(
                 &mut tx,
                 self.backend,
                 tianping_ledger::Command::UserPasswordChanged,
-                &[user_id.into()],
+                user_id,
                 now,
             )
             .await?;
