@@ -295,6 +295,13 @@ pub enum EventBody {
         #[serde(default)]
         new_case_number: Option<String>,
     },
+    /// A unit or person reports illegal adjudication conduct by a judge on the case (四类案件
+    /// category 4, RULES.md §5.1).
+    ComplaintReceived {
+        /// Whom the complaint is about (the judge's name or role).
+        against: String,
+        summary: String,
+    },
     // --- execution --------------------------------------------------------------------------
     PropertySearched {
         channel: String,
@@ -359,6 +366,7 @@ impl EventBody {
             EventBody::Appealed { .. } => "appealed",
             EventBody::Remanded { .. } => "remanded",
             EventBody::RetrialOrdered { .. } => "retrial_ordered",
+            EventBody::ComplaintReceived { .. } => "complaint_received",
             EventBody::PropertySearched { .. } => "property_searched",
             EventBody::ExecutionTerminated { .. } => "execution_terminated",
             EventBody::ExecutionRestored => "execution_restored",
@@ -406,6 +414,9 @@ impl EventBody {
             }
             EventBody::HearingScheduled { hearing_at } => {
                 format!("开庭时间：{}", hearing_at.format("%Y-%m-%d %H:%M"))
+            }
+            EventBody::ComplaintReceived { against, summary } => {
+                format!("反映对象：{against}；内容：{summary}")
             }
             EventBody::Adjourned { reason }
             | EventBody::Released { reason }
@@ -565,6 +576,7 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "appealed" => "上诉",
         "remanded" => "发回重审",
         "retrial_ordered" => "决定再审",
+        "complaint_received" => "收到反映法官违法审判的投诉",
         "property_searched" => "财产查控",
         "execution_terminated" => "终结本次执行",
         "execution_restored" => "恢复执行",
@@ -734,6 +746,9 @@ pub struct CaseState {
     pub zhongben: bool,
     pub last_event_at: DateTime<Utc>,
     pub event_count: u32,
+    /// Complaints received about the judge's conduct on this case (`complaint_received`).
+    #[serde(default)]
+    pub complaints: u32,
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,
@@ -845,6 +860,7 @@ impl CaseState {
             zhongben: false,
             last_event_at: occurred_at,
             event_count: 1,
+            complaints: 0,
             timeline: Timeline::default(),
         })
     }
@@ -980,6 +996,11 @@ impl CaseState {
                 }
             }
             E::HearingHeld => {}
+            E::ComplaintReceived { against, summary } => {
+                non_empty(against, "against")?;
+                non_empty(summary, "summary")?;
+                self.complaints += 1;
+            }
             E::Adjourned { reason } => non_empty(reason, "reason")?,
             E::Suspended { reason, approver } => {
                 non_empty(reason, "reason")?;

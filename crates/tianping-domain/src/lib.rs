@@ -7,10 +7,12 @@ pub mod case_number;
 pub mod case_type;
 pub mod clock;
 pub mod event;
+pub mod flag;
 pub mod history;
 pub mod org;
 pub mod period;
 pub mod rules;
+pub mod supervision;
 
 pub use case::{CaseStatus, Clearance, Confidentiality, Party, PartyKind};
 pub use case_number::{CaseNumber, CaseNumberError};
