@@ -73,6 +73,24 @@ commands! {
     ClockChangeAcknowledged => "clock_change_acknowledged", "clock_changes", "期限变动确认";
     CalendarImported => "calendar_imported", "calendar_years", "导入节假日";
     EngineStateSet => "engine_state_set", "engine_state", "规则版本切换";
+    FlagRaised => "flag_raised", "case_flags", "标注四类案件";
+    FlagCleared => "flag_cleared", "case_flags", "取消四类案件标注";
+    SupervisionActRecorded => "supervision_act_recorded", "supervision_acts", "记录院庭长监督措施";
+    SupervisionActAnswered => "supervision_act_answered", "supervision_acts", "合议庭答复监督措施";
+    InterferenceRecorded => "interference_recorded", "interference_records", "记录过问干预";
+    ZeroReportSubmitted => "zero_report_submitted", "zero_reports", "提交零报告";
+    ItemOpened => "item_opened", "supervision_items", "新立督办事项";
+    ItemUpdated => "item_updated", "supervision_items", "督办事项流转";
+    ItemStepRecorded => "item_step_recorded", "supervision_steps", "督办流转记录";
+    EvidenceAdded => "evidence_added", "evidence", "上传整改材料";
+    ReferralSent => "referral_sent", "referrals", "双向移送";
+    ReferralUpdated => "referral_updated", "referrals", "移送办理";
+    ProjectCreated => "project_created", "projects", "新建联合监督项目";
+    ProjectUpdated => "project_updated", "projects", "联合监督项目变更";
+    ProjectMemberAdded => "project_member_added", "project_members", "联合监督成员";
+    ProjectTaskAdded => "project_task_added", "project_tasks", "联合监督任务";
+    ProjectTaskDone => "project_task_done", "project_tasks", "完成联合监督任务";
+    ProjectReportFiled => "project_report_filed", "project_reports", "联合监督报告";
 }
 
 /// How a record's digest was made.

@@ -1546,7 +1546,7 @@ fn letter_row(r: &sqlx::any::AnyRow) -> Result<Letter> {
     })
 }
 
-async fn enqueue(
+pub(crate) async fn enqueue(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     key: &str,
     user: Option<i64>,

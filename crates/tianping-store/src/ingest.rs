@@ -85,6 +85,8 @@ pub struct IngestTimings {
     pub clocks: std::time::Duration,
     /// Of `write`: the ledger (digests of the written rows, leaves, subtrees, head).
     pub ledger: std::time::Duration,
+    /// Of `write`: evaluating the 四类案件 flag rules and raising new flags.
+    pub flags: std::time::Duration,
     pub commit: std::time::Duration,
 }
 
@@ -99,6 +101,7 @@ impl IngestReport {
         self.timings.clocks += o.timings.clocks;
         self.timings.commit += o.timings.commit;
         self.timings.ledger += o.timings.ledger;
+        self.timings.flags += o.timings.flags;
     }
 }
 
@@ -363,6 +366,8 @@ struct Chunk<'a> {
     clockwork: &'a crate::clocks::Clockwork,
     clock_time: std::time::Duration,
     ledger_time: std::time::Duration,
+    flag_time: std::time::Duration,
+    flags: &'a tianping_domain::flag::FlagRules,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
 }
@@ -713,6 +718,50 @@ impl Chunk<'_> {
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
         }
         self.clock_time += clocks_started.elapsed();
+        self.write_events().await?;
+        self.raise_flags(&touched).await
+    }
+
+    /// Evaluates the 四类案件 flag rules on the touched cases and raises the new flags (after the
+    /// events, so the flags' leaves follow the leaves of the events that caused them).
+    async fn raise_flags(&mut self, touched: &[String]) -> Result<()> {
+        if self.flags.rules.is_empty() || touched.is_empty() {
+            return Ok(());
+        }
+        let t = std::time::Instant::now();
+        let dir = self.dir;
+        let mut hits = vec![];
+        for n in touched {
+            let Some(w) = self.cases.get(n) else {
+                continue;
+            };
+            let Some(id) = w.id else {
+                continue;
+            };
+            let in_org = |org: &str| {
+                dir.get(org).is_some_and(|o| {
+                    o.kind == w.agency_kind && w.region_path.starts_with(&o.region_path)
+                })
+            };
+            for h in self.flags.evaluate(&w.state, &in_org) {
+                hits.push((id, h));
+            }
+        }
+        crate::supervision::raise_flags(
+            &mut self.tx,
+            self.backend,
+            hits,
+            self.flags,
+            &self.actor.name,
+            self.now,
+        )
+        .await?;
+        self.flag_time += t.elapsed();
+        Ok(())
+    }
+
+    /// Writes the buffered events and their leaves.
+    async fn write_events(&mut self) -> Result<()> {
         // Events, in recorded order.
         let pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
@@ -925,6 +974,7 @@ impl Store {
     ) -> Result<IngestReport> {
         let dir = self.org_directory().await?;
         let clockwork = self.clockwork();
+        let supervision = self.supervision();
         let mut report = IngestReport::default();
         // On SQLite the chunk takes the write lock at once: it will write, and a deferred
         // transaction that read first could not upgrade if another writer committed meanwhile.
@@ -940,6 +990,8 @@ impl Store {
             clockwork: &clockwork,
             clock_time: std::time::Duration::ZERO,
             ledger_time: std::time::Duration::ZERO,
+            flag_time: std::time::Duration::ZERO,
+            flags: &supervision.flags,
             created: HashSet::new(),
         };
         // Each record's case number in stored form, parsed once per record.
@@ -1002,6 +1054,7 @@ impl Store {
         report.timings.write += t.elapsed();
         report.timings.clocks += c.clock_time;
         report.timings.ledger += c.ledger_time;
+        report.timings.flags += c.flag_time;
         let t = std::time::Instant::now();
         c.tx.commit().await?;
         report.timings.commit += t.elapsed();

@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod ingest;
 pub mod ledger;
 pub mod org;
+pub mod supervision;
 pub mod testing;
 pub mod user;
 
@@ -63,6 +64,7 @@ pub struct Store {
     backend: Backend,
     orgs: Arc<RwLock<Option<Arc<org::Directory>>>>,
     clockwork: Arc<RwLock<Arc<clocks::Clockwork>>>,
+    supervision: Arc<RwLock<Arc<supervision::SupervisionConfig>>>,
 }
 
 struct Migration {
@@ -90,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         sqlite: include_str!("../migrations/sqlite/0003_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0003_ledger.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "supervision",
+        sqlite: include_str!("../migrations/sqlite/0004_supervision.sql"),
+        postgres: include_str!("../migrations/postgres/0004_supervision.sql"),
     },
 ];
 
@@ -159,6 +167,9 @@ impl Store {
             backend,
             orgs: Arc::new(RwLock::new(None)),
             clockwork: Arc::new(RwLock::new(Arc::new(clocks::Clockwork::shipped()))),
+            supervision: Arc::new(RwLock::new(Arc::new(
+                supervision::SupervisionConfig::shipped(),
+            ))),
         })
     }
 
@@ -204,10 +215,11 @@ impl Store {
             .await?;
             tx.commit().await?;
             applied.push(format!("{:04}_{}", m.version, m.name));
-            if m.name == "ledger" {
-                // A database that predates the ledger: its existing rows become the first leaves.
-                self.adopt_existing_rows(Utc::now()).await?;
-            }
+        }
+        // A database that predates the ledger: its existing rows become the first leaves, once
+        // every table the ledger records exists.
+        if applied.iter().any(|a| a.ends_with("_ledger")) {
+            self.adopt_existing_rows(Utc::now()).await?;
         }
         Ok(applied)
     }

@@ -6,6 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Utc};
+use tianping_domain::supervision::{
+    InterferenceChannel, InterferenceOutcome, InterferenceSource, ItemAction, ItemSource,
+    ProjectAction, ReferralAction,
+};
 use tianping_domain::{Clearance, EventRecord, Role};
 use tianping_ledger::{
     Command, Entry, Frontier, Hash, LogKey, VerifierKey, leaf_hash, verify_consistency,
@@ -13,8 +17,10 @@ use tianping_ledger::{
 };
 use tianping_store::clocks::{BoardQuery, Clockwork};
 use tianping_store::ledger::{VerifyOptions, VerifyReport};
+use tianping_store::org::Org;
+use tianping_store::supervision::{NewInterference, NewItem, NewReferral};
 use tianping_store::testing::{TestDb, load_fixture_orgs};
-use tianping_store::user::NewUser;
+use tianping_store::user::{NewUser, User};
 use tianping_store::{Actor, Backend, Numbered, Store};
 
 const ORIGIN: &str = "tianping.test/ledger";
@@ -64,6 +70,32 @@ async fn user(s: &Store, name: &str, role: Role) -> i64 {
     .await
     .unwrap()
 }
+
+async fn user_in(s: &Store, name: &str, org: &str, role: Role) {
+    s.insert_user(
+        &NewUser {
+            username: name.into(),
+            display_name: name.into(),
+            org_id: org.into(),
+            role,
+            clearance: Clearance::default(),
+            email: None,
+            password_hash: "x".into(),
+        },
+        bj("2025-01-01T00:00:00"),
+    )
+    .await
+    .unwrap();
+}
+
+async fn who(s: &Store, name: &str) -> (User, Org) {
+    let u = s.user_by_username(name).await.unwrap().unwrap();
+    let o = s.org(&u.org_id).await.unwrap().unwrap();
+    (u, o)
+}
+
+/// A complaint about the judge of the civil case: raises a 四类案件 flag (category 4).
+const COMPLAINT: &str = r#"{"source":"t","source_event_id":"9","case_number":"（2025）浙0102民初1号","occurred_at":"2025-08-05T09:00:00+08:00","kind":"complaint_received","against":"张法官","summary":"反映违法审判"}"#;
 
 async fn count(s: &Store, c: Command) -> usize {
     let needle = format!(" {} ", c.as_str());
@@ -151,7 +183,31 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::ClockDueMoved,
             Command::ClockChangeAcknowledged,
             Command::CalendarImported,
+            Command::FlagRaised,
+            Command::FlagCleared,
+            Command::SupervisionActRecorded,
+            Command::SupervisionActAnswered,
+            Command::InterferenceRecorded,
+            Command::ZeroReportSubmitted,
+            Command::ItemOpened,
+            Command::ItemStepRecorded,
+            Command::ItemUpdated,
+            Command::EvidenceAdded,
+            Command::ReferralSent,
+            Command::ReferralUpdated,
+            Command::ProjectCreated,
+            Command::ProjectMemberAdded,
+            Command::ProjectTaskAdded,
+            Command::ProjectUpdated,
+            Command::ProjectTaskDone,
+            Command::ProjectReportFiled,
         ];
+        let mut flag = 0;
+        let mut act = 0;
+        let mut item = 0;
+        let mut referral = 0;
+        let mut project = 0;
+        let t = bj("2025-08-13T09:00:00");
         let mut all = Command::ALL.to_vec();
         all.sort();
         let mut listed = order.to_vec();
@@ -270,6 +326,181 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         bj("2025-08-12T11:00:00"),
                     )
                     .await
+                    .unwrap();
+                }
+                Command::FlagRaised => {
+                    let r = s
+                        .ingest(&records(COMPLAINT), &Actor::system("t"), t)
+                        .await
+                        .unwrap();
+                    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+                    flag = s.case_flags(1).await.unwrap()[0].id;
+                }
+                Command::FlagCleared => {
+                    let chief = who(s, "chief").await;
+                    s.clear_flag(flag, "经核实不属实", &chief.0, t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::SupervisionActRecorded => {
+                    let (u, o) = who(s, "chief").await;
+                    act = s
+                        .record_act(1, "read_file", "调阅卷宗", &u, &o, t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::SupervisionActAnswered => {
+                    let (u, _) = who(s, "judge").await;
+                    s.answer_act(act, "已提交卷宗", &u, t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::InterferenceRecorded => {
+                    let (u, o) = who(s, "judge").await;
+                    s.record_interference(
+                        &NewInterference {
+                            case_id: Some(1),
+                            source: InterferenceSource::Contact,
+                            person_name: "某律师".into(),
+                            person_unit: "某律所".into(),
+                            person_position: "律师".into(),
+                            channel: InterferenceChannel::InPerson,
+                            occurred_at: t,
+                            content: "私下约见".into(),
+                            materials: String::new(),
+                            outcome: InterferenceOutcome::Refused,
+                            response: "拒绝".into(),
+                        },
+                        &u,
+                        &o,
+                        t,
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+                Command::ZeroReportSubmitted => {
+                    let (u, o) = who(s, "chief").await;
+                    s.submit_zero_report(&u, &o, "2025-Q3", (t, t + chrono::Duration::days(1)), t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::ItemOpened => {
+                    user_in(s, "pc", "hz-pc", Role::PcSupervisor).await;
+                    user_in(s, "pc2", "hz-pc", Role::PcSupervisor).await;
+                    user_in(s, "plc", "hz-plc", Role::PlcSupervisor).await;
+                    let (u, o) = who(s, "pc").await;
+                    item = s
+                        .open_item(
+                            &NewItem {
+                                source: ItemSource::DeputySuggestion,
+                                source_ref: None,
+                                case_id: Some(1),
+                                title: "代表建议：加快审理".into(),
+                                description: String::new(),
+                                responsible_org_id: None,
+                                rectify_due_at: None,
+                                referral_id: None,
+                                project_id: None,
+                            },
+                            &u,
+                            &o,
+                            t,
+                        )
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::ItemStepRecorded | Command::ItemUpdated | Command::EvidenceAdded => {
+                    let (action, name) = match c {
+                        Command::ItemStepRecorded => (Some(ItemAction::Assign), "pc"),
+                        Command::ItemUpdated => (Some(ItemAction::Accept), "judge"),
+                        _ => (None, "judge"),
+                    };
+                    let (u, o) = who(s, name).await;
+                    match action {
+                        Some(a) => {
+                            s.advance_item(item, a, "", Some("sc-court"), None, &u, &o, t)
+                                .await
+                                .unwrap()
+                                .unwrap();
+                        }
+                        None => {
+                            s.add_evidence(item, "a.txt", "text/plain", b"ok", &u, &o, t)
+                                .await
+                                .unwrap()
+                                .unwrap();
+                        }
+                    }
+                }
+                Command::ReferralSent => {
+                    let (u, o) = who(s, "plc").await;
+                    referral = s
+                        .send_referral(
+                            &NewReferral {
+                                to_org_id: "hz-pc".into(),
+                                subject: "移送事项".into(),
+                                content: "内容".into(),
+                                case_id: None,
+                                responsible_org_id: None,
+                            },
+                            &u,
+                            &o,
+                            t,
+                        )
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::ReferralUpdated => {
+                    let (u, o) = who(s, "pc").await;
+                    s.act_on_referral(referral, ReferralAction::Acknowledge, "", &u, &o, t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::ProjectCreated => {
+                    let (u, o) = who(s, "pc").await;
+                    project = s
+                        .create_project("联合监督", "方案", &u, &o, t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                }
+                Command::ProjectMemberAdded
+                | Command::ProjectTaskAdded
+                | Command::ProjectUpdated
+                | Command::ProjectTaskDone
+                | Command::ProjectReportFiled => {
+                    let (a, text, task) = match c {
+                        Command::ProjectMemberAdded => (ProjectAction::AddMember, "", None),
+                        Command::ProjectTaskAdded => (ProjectAction::AddTask, "阅卷", None),
+                        Command::ProjectUpdated => (ProjectAction::Start, "", None),
+                        Command::ProjectTaskDone => {
+                            let d = s.project(project).await.unwrap().unwrap();
+                            (ProjectAction::CompleteTask, "完成", Some(d.tasks[0].id))
+                        }
+                        _ => (ProjectAction::ProgressReport, "进展", None),
+                    };
+                    let (u, o) = who(s, "pc").await;
+                    s.act_on_project(
+                        project,
+                        a,
+                        text,
+                        Some("hz-plc"),
+                        Some(t + chrono::Duration::days(9)),
+                        task,
+                        &[],
+                        &u,
+                        &o,
+                        t,
+                    )
+                    .await
+                    .unwrap()
                     .unwrap();
                 }
             }
