@@ -47,6 +47,58 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ledger/consistency", get(crate::ledger::api_consistency))
         .route("/ledger/witness", post(crate::ledger::api_witness))
+        .route(
+            "/cases/{id}/flags",
+            get(crate::supervision::api_case_flags).post(crate::supervision::api_add_flag),
+        )
+        .route(
+            "/flags/{id}/clear",
+            post(crate::supervision::api_clear_flag),
+        )
+        .route("/cases/{id}/acts", post(crate::supervision::api_add_act))
+        .route(
+            "/acts/{id}/answer",
+            post(crate::supervision::api_answer_act),
+        )
+        .route(
+            "/interference",
+            get(crate::supervision::api_interference)
+                .post(crate::supervision::api_record_interference),
+        )
+        .route(
+            "/interference/zero-report",
+            post(crate::supervision::api_zero_report),
+        )
+        .route(
+            "/supervision/items",
+            get(crate::supervision::api_items).post(crate::supervision::api_open_item),
+        )
+        .route("/supervision/items/{id}", get(crate::supervision::api_item))
+        .route(
+            "/supervision/items/{id}/actions",
+            post(crate::supervision::api_item_action),
+        )
+        .route(
+            "/supervision/items/{id}/evidence",
+            post(crate::supervision::api_evidence),
+        )
+        .route(
+            "/referrals",
+            get(crate::supervision::api_referrals).post(crate::supervision::api_send_referral),
+        )
+        .route(
+            "/referrals/{id}/actions",
+            post(crate::supervision::api_referral_action),
+        )
+        .route(
+            "/projects",
+            get(crate::supervision::api_projects).post(crate::supervision::api_create_project),
+        )
+        .route("/projects/{id}", get(crate::supervision::api_project))
+        .route(
+            "/projects/{id}/actions",
+            post(crate::supervision::api_project_action),
+        )
 }
 
 /// Where the session's user may read cases, or `None` if their role reads no cases.
@@ -334,7 +386,7 @@ fn writer(s: &Session) -> Result<Actor, ApiError> {
     })
 }
 
-fn malformed(e: &serde_json::Error) -> ApiError {
+pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "event_malformed",

@@ -153,13 +153,13 @@ pub async fn case_clocks(st: &AppState, id: i64) -> Result<Vec<ClockView>, ApiEr
         .collect())
 }
 
-fn parse_id(id: &str, what: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(id: &str, what: &str) -> Result<i64, ApiError> {
     id.parse()
         .map_err(|_| ApiError::bad_request("invalid_id", format!("{what}编号“{id}”不是整数")))
 }
 
 /// Checks that the session may read case `id`; 404 otherwise (never revealing it exists).
-async fn readable(
+pub(crate) async fn readable(
     st: &AppState,
     s: &Session,
     id: i64,

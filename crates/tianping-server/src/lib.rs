@@ -8,6 +8,7 @@ pub mod clocks;
 pub mod error;
 pub mod ledger;
 pub mod pages;
+pub mod supervision;
 pub mod view;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -184,6 +185,51 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}", get(clocks::letter_page))
         .route("/clock-changes", get(clocks::changes_page))
         .route("/clock-changes/ack", post(clocks::changes_ack))
+        .route("/cases/{id}/flags", post(supervision::flag_submit))
+        .route("/flags/{id}/clear", post(supervision::flag_clear_submit))
+        .route("/cases/{id}/acts", post(supervision::act_submit))
+        .route("/acts/{id}/answer", post(supervision::answer_submit))
+        .route(
+            "/interference",
+            get(supervision::interference_page).post(supervision::interference_submit),
+        )
+        .route("/interference/zero", post(supervision::zero_submit))
+        .route(
+            "/supervision",
+            get(supervision::ledger_page).post(supervision::item_submit),
+        )
+        .route("/supervision/export.xlsx", get(supervision::ledger_export))
+        .route("/supervision/{id}", get(supervision::item_page))
+        .route(
+            "/supervision/{id}/actions",
+            post(supervision::action_submit),
+        )
+        .route(
+            "/supervision/{id}/evidence",
+            post(supervision::evidence_submit),
+        )
+        .route(
+            "/supervision/{id}/evidence/{eid}",
+            get(supervision::evidence_download),
+        )
+        .route(
+            "/referrals",
+            get(supervision::referrals_page).post(supervision::referral_submit),
+        )
+        .route("/referrals/{id}", get(supervision::referral_page))
+        .route(
+            "/referrals/{id}/actions",
+            post(supervision::referral_action_submit),
+        )
+        .route(
+            "/projects",
+            get(supervision::projects_page).post(supervision::project_submit),
+        )
+        .route("/projects/{id}", get(supervision::project_page))
+        .route(
+            "/projects/{id}/actions",
+            post(supervision::project_action_submit),
+        )
         .route("/mailbox", get(clocks::mailbox_page))
         .route("/mailbox/preferences", post(clocks::prefs_submit))
         .nest("/api/v1", api::routes())

@@ -49,6 +49,38 @@ impl Layout {
                 active: active == "/clock-changes",
             });
         }
+        if tianping_store::supervision::supervises(s.user.role)
+            || tianping_store::supervision::rectifies(s.user.role)
+        {
+            nav.push(NavItem {
+                href: "/supervision",
+                label: "督办事项",
+                active: active == "/supervision",
+            });
+        }
+        if matches!(s.user.role, Role::PlcSupervisor | Role::PcSupervisor) {
+            nav.push(NavItem {
+                href: "/referrals",
+                label: "双向移送",
+                active: active == "/referrals",
+            });
+        }
+        if tianping_store::supervision::supervises(s.user.role)
+            || tianping_store::supervision::rectifies(s.user.role)
+        {
+            nav.push(NavItem {
+                href: "/projects",
+                label: "联合监督",
+                active: active == "/projects",
+            });
+        }
+        if s.user.role.records_events() || matches!(s.user.role, Role::PlcSupervisor) {
+            nav.push(NavItem {
+                href: "/interference",
+                label: "过问记录",
+                active: active == "/interference",
+            });
+        }
         if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
             nav.push(NavItem {
                 href: "/admin/users",
@@ -449,6 +481,7 @@ struct CasePage {
     clocks: Vec<crate::clocks::ClockView>,
     letters: Vec<tianping_store::clocks::Letter>,
     can_letter: bool,
+    sup: crate::supervision::CaseSupervision,
 }
 
 pub async fn case_page(
@@ -471,8 +504,17 @@ pub async fn case_page(
         Ok(l) => l,
         Err(e) => return api_error_page(e.into()),
     };
+    let row = match crate::clocks::readable(&st, &s, id).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(e),
+    };
+    let sup = match crate::supervision::case_supervision(&st, &s, &row).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
     render(&CasePage {
         layout: Layout::new(&s, "/cases"),
+        sup,
         d,
         clocks,
         letters,

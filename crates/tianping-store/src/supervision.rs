@@ -816,6 +816,7 @@ pub struct ItemRow {
     pub project_id: Option<i64>,
     pub escalation_level: i64,
     pub evidence_count: i64,
+    pub case_number: Option<String>,
 }
 
 impl ItemRow {
@@ -833,8 +834,8 @@ impl ItemRow {
 }
 
 const ITEM_SELECT: &str = "SELECT i.id, i.number, i.org_id, o.name AS org_name, i.region_path, i.opened_by, u.display_name AS opened_by_name, i.opened_at, i.source, i.source_ref, i.case_id, i.title, i.description, i.responsible_org_id, r.name AS responsible_org_name, i.responsible_path, i.state, i.stage_started_at, i.stage_due_at, i.rectify_due_at, i.rectifier_id, i.verifier_id, i.closed_at, i.revisit_due_at, i.revisited_at, i.referral_id, i.project_id, i.escalation_level, \
-     (SELECT COUNT(*) FROM evidence e WHERE e.item_id = i.id) AS evidence_count \
-     FROM supervision_items i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.opened_by LEFT JOIN orgs r ON r.id = i.responsible_org_id";
+     (SELECT COUNT(*) FROM evidence e WHERE e.item_id = i.id) AS evidence_count, c.case_number \
+     FROM supervision_items i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.opened_by LEFT JOIN orgs r ON r.id = i.responsible_org_id LEFT JOIN cases c ON c.id = i.case_id";
 
 fn item_row(r: &AnyRow) -> Result<ItemRow> {
     Ok(ItemRow {
@@ -867,6 +868,7 @@ fn item_row(r: &AnyRow) -> Result<ItemRow> {
         project_id: r.try_get("project_id")?,
         escalation_level: r.try_get("escalation_level")?,
         evidence_count: r.try_get("evidence_count")?,
+        case_number: r.try_get("case_number")?,
     })
 }
 
