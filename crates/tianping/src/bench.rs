@@ -63,6 +63,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
+    /// with them off (fresh SQLite databases, best of two alternating runs each).
+    Flags {
+        /// 50,000 events instead of 1,000,000.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        events: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 pub async fn run(cmd: BenchCmd) -> Result<()> {
@@ -91,6 +102,17 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
                 events.unwrap_or(if quick { 20_000 } else { 200_000 }),
                 leaves.unwrap_or(if quick { 200_000 } else { 10_000_000 }),
                 postgres_url.filter(|u| !u.is_empty()),
+                seed,
+            )
+            .await
+        }
+        BenchCmd::Flags {
+            quick,
+            events,
+            seed,
+        } => {
+            flags(
+                events.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
                 seed,
             )
             .await
@@ -160,7 +182,7 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
     let secs = started.elapsed().as_secs_f64();
     let t = total.timings;
     println!(
-        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}) + commit {:.2}",
+        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}, flags {:.2}) + commit {:.2}",
         store.backend().as_str(),
         secs,
         t.lookup.as_secs_f64(),
@@ -168,6 +190,7 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
         t.write.as_secs_f64(),
         t.clocks.as_secs_f64(),
         t.ledger.as_secs_f64(),
+        t.flags.as_secs_f64(),
         t.commit.as_secs_f64()
     );
     Ok((secs, total.accepted))
@@ -1040,6 +1063,82 @@ async fn ledger(
         p95 / l95.max(1e-9),
         head.size,
         vt / scan.max(1e-9)
+    );
+    Ok(())
+}
+
+/// Ingest into a fresh SQLite database with the flag rules on or off: (seconds, flags raised).
+async fn flags_once(
+    url: &str,
+    province: &demo::Province,
+    records: &[Numbered],
+    on: bool,
+) -> Result<(f64, i64)> {
+    let store = fresh(url, province).await?;
+    let mut cfg = (*store.supervision()).clone();
+    if !on {
+        cfg.flags = cfg.flags.without_rules();
+    }
+    store.set_supervision(cfg);
+    print!("  flags {} ", if on { "on " } else { "off" });
+    let (secs, _) = timed_ingest(&store, records).await?;
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM case_flags")
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    store.close().await;
+    if on == (n == 0) {
+        bail!(
+            "flag rules {}: {n} flags raised",
+            if on { "on" } else { "off" }
+        );
+    }
+    Ok((secs, n))
+}
+
+async fn flags(n_events: usize, seed: u64) -> Result<()> {
+    let dir = scratch_dir()?;
+    let (province, records) = generated(n_events, seed);
+    println!(
+        "bench flags: {} generated events (seed {seed}), scratch {}",
+        records.len(),
+        dir.display()
+    );
+    let (mut off, mut on, mut raised) = (f64::MAX, f64::MAX, 0);
+    for run in 0..2 {
+        let (t, _) = flags_once(
+            &format!("sqlite://{}", dir.join(format!("off{run}.db")).display()),
+            &province,
+            &records,
+            false,
+        )
+        .await?;
+        off = off.min(t);
+        let (t2, n) = flags_once(
+            &format!("sqlite://{}", dir.join(format!("on{run}.db")).display()),
+            &province,
+            &records,
+            true,
+        )
+        .await?;
+        on = on.min(t2);
+        raised = n;
+        println!("  run {}: rules off {t:.2} s, rules on {t2:.2} s", run + 1);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let n = records.len() as f64;
+    let overhead = on / off - 1.0;
+    println!(
+        "  rules off {:>9.0} events/s   rules on {:>9.0} events/s   overhead {:+.1} %   flags raised {raised}",
+        n / off,
+        n / on,
+        overhead * 100.0
+    );
+    println!(
+        "RESULT flags overhead={overhead:.3} events={} flags_raised={raised} events_per_s_on={:.0} events_per_s_off={:.0}",
+        records.len(),
+        n / on,
+        n / off
     );
     Ok(())
 }

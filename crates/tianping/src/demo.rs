@@ -632,6 +632,19 @@ impl Gen<'_> {
         if !self.emit(n, day, EventBody::HearingScheduled { hearing_at }) {
             return (day, false);
         }
+        // Now and then a party complains about the judge (四类案件 category 4).
+        if self.rng.chance(0.01)
+            && !self.emit(
+                n,
+                day,
+                EventBody::ComplaintReceived {
+                    against: judge.clone(),
+                    summary: "当事人来信反映承办法官庭前私下会见对方代理人".into(),
+                },
+            )
+        {
+            return (day, false);
+        }
         day = hearing;
         if self.rng.chance(0.15) {
             if !self.emit(
@@ -756,7 +769,12 @@ impl Gen<'_> {
         }
         let mut f = self.filing(&cause, parties);
         f.summary_procedure = origin.is_none() && self.rng.chance(0.65);
-        let claim = self.rng.range(3, 800) * 1000;
+        // A few claims are very large (a 四类案件 threshold in rules/flag-rules.toml).
+        let claim = if self.rng.chance(0.003) {
+            self.rng.range(100, 900) * 1_000_000
+        } else {
+            self.rng.range(3, 800) * 1000
+        };
         f.claim_amount_yuan = Some(claim);
         f.origin_case_number = origin;
         let summary = f.summary_procedure;

@@ -58,6 +58,8 @@ pub struct Tick {
     pub poll: PollReport,
     pub sent: usize,
     pub failed: usize,
+    /// Supervision items whose stage ran past its deadline (escalated once per stage).
+    pub items_escalated: usize,
 }
 
 /// One worker tick at `now`: all due clocks, escalations, digests, then the outbox.
@@ -72,6 +74,10 @@ pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) ->
         }
     }
     t.poll.digests += store.build_digests(now).await.context("building digests")?;
+    t.items_escalated = store
+        .escalate_overdue_items(now)
+        .await
+        .context("escalating overdue supervision items")?;
     if let Some(m) = mailer {
         loop {
             let batch = store.claim_mail(now, 50).await.context("claiming mail")?;
@@ -166,7 +172,15 @@ pub async fn run(
     tokio::pin!(stop);
     loop {
         match tick(&store, mailer.as_ref(), clock.now()).await {
-            Ok(t) if t.poll.fired + t.poll.escalated + t.poll.digests + t.sent + t.failed > 0 => {
+            Ok(t)
+                if t.poll.fired
+                    + t.poll.escalated
+                    + t.poll.digests
+                    + t.sent
+                    + t.failed
+                    + t.items_escalated
+                    > 0 =>
+            {
                 tracing::info!(
                     fired = t.poll.fired,
                     warnings = t.poll.warnings,
@@ -175,6 +189,7 @@ pub async fn run(
                     sent = t.sent,
                     failed = t.failed,
                     errors = t.poll.errors,
+                    items_escalated = t.items_escalated,
                     "worker tick"
                 );
             }
