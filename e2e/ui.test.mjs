@@ -1,11 +1,13 @@
 // Browser test in real headless Chromium: start the demo, log in as a court judge, filter the case
 // list, open a case and read its timeline, check that a court user cannot open another court's case,
-// check the warnings board, mail, calendar import and the auditor's ledger, and save screenshots
-// to e2e/artifacts/.
+// check the warnings board, mail, calendar import and the auditor's ledger, run a referral from the
+// 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
+// forbidden 院庭长 act refused, and save screenshots to e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,7 +135,8 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   await page.goto(`${base}/warnings`);
   const tabs = await page.$$eval('#category-tabs a[data-category]', (as) => as.map((a) => [a.dataset.category, Number(a.querySelector('b').textContent)]));
   const counts = Object.fromEntries(tabs);
-  assert.ok(counts.overdue > 0 && counts.nearing > 0, `the province has overdue and nearing cases: ${JSON.stringify(counts)}`);
+  assert.ok(counts.overdue > 0 && Object.values(counts).filter((n) => n > 0).length >= 2,
+    `the city has overdue cases and warnings of other kinds: ${JSON.stringify(counts)}`);
   await page.screenshot({ path: join(artifacts, '06-warnings.png') });
 
   await Promise.all([page.waitForURL(/category=overdue/), page.click('#category-tabs a[data-category=overdue]')]);
@@ -283,5 +286,134 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
   await page.fill('#ledger-witness textarea', forged);
   await page.click('#ledger-witness button[type=submit]');
   assert.match(await page.textContent('#witness-result'), /签名校验未通过/);
+  await page.close();
+});
+
+// The text of the shared strings of an .xlsx (a zip): enough to check what a sheet contains.
+function xlsxStrings(buf) {
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd -= 1;
+  assert.ok(eocd >= 0, 'a zip archive');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  let text = '';
+  for (let i = 0; i < count; i += 1) {
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nameLen).toString();
+    if (name.startsWith('xl/sharedStrings') || name.startsWith('xl/worksheets/')) {
+      const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+      const data = buf.subarray(start, start + size);
+      text += (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+    }
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return text;
+}
+
+test('a 政法委 user refers a problem to the 人大; it is accepted, rectified, verified, closed (销号) and in the exported 台账', async () => {
+  const subject = `上城法院执行款发放迟延问题 ${Date.now() % 100000}`;
+  const plc = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(plc, 'plc');
+  await Promise.all([plc.waitForURL(/\/referrals$/), plc.click('nav a[href="/referrals"]')]);
+  await plc.selectOption('#referral-to', 'pc-3301');
+  await plc.selectOption('#referral-responsible', 'court-330102');
+  await plc.fill('#referral-subject', subject);
+  await plc.fill('#referral-content', '群众来信反映执行款到账后三个月仍未发放给申请执行人。');
+  await Promise.all([plc.waitForURL(/\/referrals\/\d+$/), plc.click('#referral-send')]);
+  const referralUrl = plc.url();
+  assert.match(await plc.textContent('#referral-state'), /已移送待签收/);
+  await plc.screenshot({ path: join(artifacts, '14-referral-sent.png'), fullPage: true });
+
+  // The 杭州 人大 signs for it and accepts it: a supervision item assigned to the 上城 court.
+  const npc = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(npc, 'npc_hz');
+  await npc.goto(`${base}/referrals`);
+  assert.match(await npc.textContent('#referrals'), new RegExp(subject), 'the referral arrives in the 人大\'s list');
+  await npc.goto(referralUrl);
+  await Promise.all([npc.waitForLoadState('load'), npc.click('#rdo-acknowledge')]);
+  assert.match(await npc.textContent('#referral-state'), /已签收待决定/);
+  await Promise.all([npc.waitForLoadState('load'), npc.click('#rdo-accept')]);
+  assert.match(await npc.textContent('#referral-state'), /已受理办理中/);
+  await Promise.all([npc.waitForURL(/\/supervision\/\d+$/), npc.click('#referral-item')]);
+  const itemUrl = npc.url();
+  assert.match(await npc.textContent('#item-state'), /已交办/);
+  assert.match(await npc.textContent('#item-responsible'), /上城区人民法院/);
+
+  // The court's judge takes it up, uploads evidence and submits; cannot verify their own work.
+  const judge = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  await judge.goto(itemUrl);
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#do-accept')]);
+  assert.match(await judge.textContent('#item-state'), /整改中/);
+  await judge.setInputFiles('#evidence-file', { name: '执行款发放凭证.txt', mimeType: 'text/plain', buffer: Buffer.from('2026年11月已发放执行款 120,000 元。') });
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#evidence-upload')]);
+  assert.match(await judge.textContent('#evidence-list'), /执行款发放凭证\.txt/);
+  await judge.fill('#note-submit', '执行款已全部发放，附发放凭证。');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#do-submit')]);
+  assert.match(await judge.textContent('#item-state'), /待核验/);
+  assert.equal(await judge.locator('#do-verify').count(), 0, 'the rectifier has no verify button');
+  const refused = await judge.request.post(`${base}/api/v1/supervision/items/${itemUrl.split('/').pop()}/actions`, {
+    headers: { 'x-csrf-token': await judge.inputValue('input[name=csrf]') },
+    data: { action: 'verify' },
+  });
+  assert.equal(refused.status(), 403, 'verifying one\'s own rectification is refused');
+  assert.equal((await refused.json()).error.code, 'not_opener_side');
+  await judge.screenshot({ path: join(artifacts, '15-item-submitted.png'), fullPage: true });
+
+  // The 人大 verifies and closes it (销号).
+  await npc.goto(itemUrl);
+  await Promise.all([npc.waitForLoadState('load'), npc.click('#do-verify')]);
+  assert.match(await npc.textContent('#item-state'), /已核验/);
+  await Promise.all([npc.waitForLoadState('load'), npc.click('#do-close')]);
+  assert.match(await npc.textContent('#item-state'), /已销号/);
+  const steps = await npc.$$eval('#steps li strong', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(steps, ['立项', '交办', '签收并开始整改', '提交整改情况', '核验通过', '销号']);
+  await npc.screenshot({ path: join(artifacts, '16-item-closed.png'), fullPage: true });
+
+  // The result goes back to the 政法委, which accepts it without re-checking.
+  await npc.goto(referralUrl);
+  await npc.fill('#rnote-share_result', '已督促整改并销号，执行款已发放。');
+  await Promise.all([npc.waitForLoadState('load'), npc.click('#rdo-share_result')]);
+  await plc.goto(referralUrl);
+  await Promise.all([plc.waitForLoadState('load'), plc.click('#rdo-accept_result')]);
+  assert.match(await plc.textContent('#referral-state'), /结果已采信/);
+
+  // The 人大's 整改台账 lists it as closed, and the Excel export contains it.
+  await npc.goto(`${base}/supervision`);
+  const row = npc.locator('#items tbody tr', { hasText: subject });
+  assert.match(await row.textContent(), /已销号/);
+  await npc.screenshot({ path: join(artifacts, '17-rectification-ledger.png'), fullPage: true });
+  const [download] = await Promise.all([npc.waitForEvent('download'), npc.click('#export-ledger')]);
+  const file = join(dataDir, 'ledger.xlsx');
+  await download.saveAs(file);
+  const text = xlsxStrings(readFileSync(file));
+  assert.ok(text.includes(subject), 'the exported 台账 holds the item');
+  assert.ok(text.includes('已销号') && text.includes('整改台账'), 'with its state and title');
+  for (const p of [plc, npc, judge]) await p.close();
+});
+
+test('四类案件 on the case page: a manual flag with its reason, a president\'s act refused when it would change the panel\'s decision', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'president');
+  await page.goto(`${base}/cases`);
+  const href = await page.getAttribute('table.cases tbody tr:first-child td:first-child a', 'href');
+  await page.goto(`${base}${href}`);
+  await page.selectOption('#flag-situation', '1.fact_or_law_dispute');
+  await page.fill('#flag-reason', '对法律适用存在较大争议');
+  await Promise.all([page.waitForLoadState('load'), page.click('#flag-submit')]);
+  assert.match(await page.textContent('#flags'), /对事实认定或者法律适用存在较大争议/);
+  await page.selectOption('#act-kind', 'change_decision');
+  await page.fill('#act-content', '改判驳回诉讼请求');
+  await Promise.all([page.waitForLoadState('load'), page.click('#act-submit')]);
+  assert.match(await page.textContent('body'), /院庭长不得直接改变合议庭/);
+  await page.goto(`${base}${href}`);
+  assert.match(await page.textContent('#act-list'), /系统已拒绝并记录/);
+  assert.match(await page.textContent('#interference-mark'), /过问干预记录 \d+ 条/);
+  await page.screenshot({ path: join(artifacts, '18-case-supervision.png'), fullPage: true });
   await page.close();
 });

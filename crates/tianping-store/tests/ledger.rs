@@ -203,6 +203,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::ProjectReportFiled,
         ];
         let mut flag = 0;
+        let mut civil = 0;
         let mut act = 0;
         let mut item = 0;
         let mut referral = 0;
@@ -334,7 +335,12 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .await
                         .unwrap();
                     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-                    flag = s.case_flags(1).await.unwrap()[0].id;
+                    civil = s
+                        .case_id_by_number("（2025）浙0102民初1号")
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    flag = s.case_flags(civil).await.unwrap()[0].id;
                 }
                 Command::FlagCleared => {
                     let chief = who(s, "chief").await;
@@ -346,7 +352,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                 Command::SupervisionActRecorded => {
                     let (u, o) = who(s, "chief").await;
                     act = s
-                        .record_act(1, "read_file", "调阅卷宗", &u, &o, t)
+                        .record_act(civil, "read_file", "调阅卷宗", &u, &o, t)
                         .await
                         .unwrap()
                         .unwrap();
@@ -362,7 +368,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let (u, o) = who(s, "judge").await;
                     s.record_interference(
                         &NewInterference {
-                            case_id: Some(1),
+                            case_id: Some(civil),
                             source: InterferenceSource::Contact,
                             person_name: "某律师".into(),
                             person_unit: "某律所".into(),
@@ -399,7 +405,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             &NewItem {
                                 source: ItemSource::DeputySuggestion,
                                 source_ref: None,
-                                case_id: Some(1),
+                                case_id: Some(civil),
                                 title: "代表建议：加快审理".into(),
                                 description: String::new(),
                                 responsible_org_id: None,

@@ -410,6 +410,13 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             Clearance::default(),
         ),
         u(
+            "npc_hz",
+            "蒋委员",
+            org_id(AgencyKind::PeoplesCongress, "3301"),
+            Role::PcSupervisor,
+            Clearance::default(),
+        ),
+        u(
             "deputy",
             "褚代表",
             org_id(AgencyKind::PeoplesCongress, "3301"),
@@ -1438,7 +1445,7 @@ mod tests {
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }
-        assert_eq!(users(&p).len(), 14);
+        assert_eq!(users(&p).len(), 15);
         assert!(
             Role::ALL
                 .iter()
@@ -1446,4 +1453,99 @@ mod tests {
             "one login per role"
         );
     }
+}
+
+/// Supervision work already under way in the demo: an item the city court's case office opened
+/// from an overdue clock and assigned to the 上城 court, a record of a leading cadre asking about a
+/// case, and a joint supervision project of the provincial 人大 with the 杭州 政法委.
+pub async fn seed_supervision(
+    store: &tianping_store::Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use tianping_domain::supervision::{
+        InterferenceChannel, InterferenceOutcome, InterferenceSource, ProjectAction,
+    };
+    use tianping_store::supervision::{NewInterference, NewItem};
+    let who = |name: &'static str| async move {
+        let u = store
+            .user_by_username(name)
+            .await?
+            .with_context(|| format!("demo user {name}"))?;
+        let o = store
+            .org(&u.org_id)
+            .await?
+            .with_context(|| format!("org of {name}"))?;
+        anyhow::Ok((u, o))
+    };
+    let sc = org_id(AgencyKind::Court, "330102");
+    let case: Option<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.case_number FROM clocks k JOIN cases c ON c.id = k.case_id WHERE k.org_id = $1 AND k.status = 'overdue' ORDER BY c.id LIMIT 1",
+    )
+    .bind(&sc)
+    .fetch_optional(store.pool())
+    .await?;
+    let (u, o) = who("caseoffice").await?;
+    let _ = store
+        .open_item(
+            &NewItem {
+                source: tianping_domain::supervision::ItemSource::OverdueClock,
+                source_ref: case.as_ref().map(|c| format!("{} 审限超期", c.1)),
+                case_id: case.as_ref().map(|c| c.0),
+                title: "上城法院超审限未结案件清理".into(),
+                description: "审限已届满仍未结案，请查明原因、依法办结并报送结案情况。".into(),
+                responsible_org_id: Some(sc.clone()),
+                rectify_due_at: None,
+                referral_id: None,
+                project_id: None,
+            },
+            &u,
+            &o,
+            now,
+        )
+        .await?;
+    if let Some((id, _)) = &case {
+        let (j, jo) = who("judge").await?;
+        let _ = store
+            .record_interference(
+                &NewInterference {
+                    case_id: Some(*id),
+                    source: InterferenceSource::Leader,
+                    person_name: "王某".into(),
+                    person_unit: "某区某局".into(),
+                    person_position: "副局长".into(),
+                    channel: InterferenceChannel::Phone,
+                    occurred_at: now - chrono::Duration::days(3),
+                    content: "来电询问案件进展，请求“关照”一方当事人".into(),
+                    materials: String::new(),
+                    outcome: InterferenceOutcome::Refused,
+                    response: "当场拒绝，告知通过诉讼服务中心依法反映".into(),
+                },
+                &j,
+                &jo,
+                now,
+            )
+            .await?;
+    }
+    let (n, no) = who("npc").await?;
+    if let Ok(pid) = store
+        .create_project(
+            "执行积案联合监督",
+            "省人大常委会牵头，会同杭州市委政法委，对上城法院终本案件开展阅卷、走访和座谈。",
+            &n,
+            &no,
+            now,
+        )
+        .await?
+    {
+        for org in [org_id(AgencyKind::PoliticalLegalCommittee, "3301"), sc] {
+            let _ = store
+                .act_on_project(pid, ProjectAction::AddMember, "", Some(&org), None, None, &[], &n, &no, now)
+                .await?;
+        }
+        let _ = store
+            .act_on_project(pid, ProjectAction::Start, "", None, None, None, &[], &n, &no, now)
+            .await?;
+    }
+    Ok(())
 }

@@ -556,6 +556,9 @@ async fn run() -> Result<()> {
             // has no SMTP relay unless configured: the mailbox page shows what would be sent).
             worker::install_clockwork(&store, &cfg, now).await?;
             let t = worker::tick(&store, None, now).await?;
+            demo::seed_supervision(&store, now)
+                .await
+                .context("seeding the demo's supervision work")?;
             let digests = store
                 .build_digests(
                     tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(now))
