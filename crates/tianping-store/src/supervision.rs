@@ -941,12 +941,23 @@ pub fn can_read_item(item: &ItemRow, user: &User, org: &Org, dir: &crate::org::D
                 .is_some_and(|p| p.starts_with(&org.region_path)))
 }
 
+/// The next number of the year (`督〔2026〕7号`). On PostgreSQL the table is locked against other
+/// writers until the commit, so two concurrent creators cannot take the same number (SQLite's
+/// write transaction already serialises them).
 async fn next_number(
     tx: &mut sqlx::AnyConnection,
+    backend: Backend,
     table: &str,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
+    if backend == Backend::Postgres {
+        sqlx::query(crate::audited(format!(
+            "LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
     let year = tianping_domain::utc_seconds(now)[..4].to_string();
     let like = format!("{prefix}〔{year}〕%");
     let n: i64 = sqlx::query(crate::audited(format!(
@@ -1015,7 +1026,7 @@ impl Store {
         {
             return Ok(Err(refusal("due_in_past", "整改期限须晚于今天")));
         }
-        let number = next_number(tx, "supervision_items", "督", now).await?;
+        let number = next_number(tx, self.backend, "supervision_items", "督", now).await?;
         let state = if responsible.is_some() {
             ItemState::Assigned
         } else {
@@ -1421,7 +1432,8 @@ impl Store {
 
     /// Escalates items whose stage is overdue and not yet escalated: a step by the system and a
     /// mail to the responsible unit's (or, for the opener's stages, the opening body's)
-    /// supervisors. Idempotent per item, stage and level.
+    /// supervisors; and referrals not signed for by their deadline (a mail to the receiving
+    /// body). Idempotent per item and stage, and per referral. Returns how many were escalated.
     pub async fn escalate_overdue_items(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write_tx().await?;
         let due = sqlx::query(crate::audited(format!(
@@ -1481,7 +1493,7 @@ impl Store {
                 crate::clocks::enqueue(
                     &mut tx,
                     &format!(
-                        "item:{}:{}:{}",
+                        "item:{}:{}:{}:{uid}",
                         item.id,
                         state.as_str(),
                         item.stage_started_at
@@ -1498,8 +1510,50 @@ impl Store {
                 .await?;
             }
         }
+        // Referrals nobody signed for in time: the receiving body's supervisors are told.
+        let late = sqlx::query(
+            "SELECT r.id, r.number, r.subject, r.to_org_id, f.name FROM referrals r JOIN orgs f ON f.id = r.from_org_id WHERE r.state = 'sent' AND r.ack_due_at < $1 AND r.escalation_level = 0",
+        )
+        .bind(ts(now))
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &late {
+            let (id, number, subject, to, from): (i64, String, String, String, String) = (
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            );
+            sqlx::query("UPDATE referrals SET escalation_level = 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let users = sqlx::query(
+                "SELECT id, email FROM users WHERE org_id = $1 AND role IN ('plc_supervisor', 'pc_supervisor') AND email IS NOT NULL",
+            )
+            .bind(&to)
+            .fetch_all(&mut *tx)
+            .await?;
+            for u in users {
+                let uid: i64 = u.try_get(0)?;
+                let email: String = u.try_get(1)?;
+                crate::clocks::enqueue(
+                    &mut tx,
+                    &format!("referral:{id}:ack:{uid}"),
+                    Some(uid),
+                    &email,
+                    &format!("【移送逾期未签收】{number} {subject}"),
+                    &format!(
+                        "{from}移送的“{subject}”（{number}）已超过签收期限，请登录天平系统签收并决定是否受理。\n"
+                    ),
+                    now,
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
-        Ok(due.len())
+        Ok(due.len() + late.len())
     }
 }
 
@@ -1622,7 +1676,7 @@ impl Store {
         }
         let d = self.supervision().rules.deadlines;
         let mut tx = self.write_tx().await?;
-        let number = next_number(&mut tx, "referrals", "移", now).await?;
+        let number = next_number(&mut tx, self.backend, "referrals", "移", now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO referrals (number, from_org_id, to_org_id, sent_by, sent_at, subject, content, case_id, responsible_org_id, state, ack_due_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sent', $10) RETURNING id",

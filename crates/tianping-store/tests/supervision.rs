@@ -600,6 +600,42 @@ async fn an_overdue_stage_escalates_once() {
             .await
             .unwrap();
         assert_eq!(mails, 1, "the responsible unit's president is told");
+        // Every supervisor of that unit gets the mail (one each, not one for all).
+        let co2 = who(s, "co_sc", "sc-court", Role::CaseOffice).await;
+        let item2 = s
+            .open_item(
+                &NewItem {
+                    source: ItemSource::Evaluation,
+                    source_ref: None,
+                    case_id: None,
+                    title: "评查发现文书错误".into(),
+                    description: String::new(),
+                    responsible_org_id: Some("sc-court".into()),
+                    rectify_due_at: None,
+                    referral_id: None,
+                    project_id: None,
+                },
+                &co.user,
+                &co.org,
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(6))
+                .await
+                .unwrap(),
+            1
+        );
+        let told: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM outbox WHERE dedupe_key LIKE $1 ORDER BY user_id",
+        )
+        .bind(format!("item:{item2}:%"))
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+        assert_eq!(told, vec![pres.user.id, co2.user.id]);
         verified(s).await;
         db.cleanup().await.unwrap();
     }
@@ -712,6 +748,44 @@ async fn a_referral_runs_from_the_plc_to_the_congress_and_back() {
             Ok(ReferralState::ResultAccepted)
         );
         assert_eq!(s.referrals_of("hz-plc").await.unwrap().len(), 1);
+        // A second referral nobody signs for: after its 5-day deadline the congress is told, once.
+        let late = s
+            .send_referral(&n, &plc.user, &plc.org, now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.referral(late)
+                .await
+                .unwrap()
+                .unwrap()
+                .number
+                .ends_with("2号")
+        );
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(4))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(6))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(7))
+                .await
+                .unwrap(),
+            0
+        );
+        let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE $1")
+            .bind(format!("referral:{late}:ack:%"))
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(mails, 2, "both congress supervisors");
         verified(s).await;
         db.cleanup().await.unwrap();
     }

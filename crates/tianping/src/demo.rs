@@ -1540,11 +1540,33 @@ pub async fn seed_supervision(
     {
         for org in [org_id(AgencyKind::PoliticalLegalCommittee, "3301"), sc] {
             let _ = store
-                .act_on_project(pid, ProjectAction::AddMember, "", Some(&org), None, None, &[], &n, &no, now)
+                .act_on_project(
+                    pid,
+                    ProjectAction::AddMember,
+                    "",
+                    Some(&org),
+                    None,
+                    None,
+                    &[],
+                    &n,
+                    &no,
+                    now,
+                )
                 .await?;
         }
         let _ = store
-            .act_on_project(pid, ProjectAction::Start, "", None, None, None, &[], &n, &no, now)
+            .act_on_project(
+                pid,
+                ProjectAction::Start,
+                "",
+                None,
+                None,
+                None,
+                &[],
+                &n,
+                &no,
+                now,
+            )
             .await?;
     }
     Ok(())
