@@ -1416,45 +1416,6 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
     g.out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deterministic_and_valid() {
-        let now = Utc
-            .with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
-            .single()
-            .expect("date");
-        let p = province(7);
-        let a = generate(&p, 300, 7, now);
-        let b = generate(&p, 300, 7, now);
-        assert_eq!(a, b, "same seed, same province");
-        assert!(a.len() > 1500, "about 6+ events a case, got {}", a.len());
-        assert!(a.iter().all(|e| e.occurred_at.with_timezone(&Utc) <= now));
-        let kinds: std::collections::HashSet<&str> = a.iter().map(|e| e.body.kind()).collect();
-        for k in [
-            "filed",
-            "assigned",
-            "hearing_held",
-            "closed",
-            "property_searched",
-            "detained",
-            "arrest_approved",
-            "indicted",
-        ] {
-            assert!(kinds.contains(k), "missing {k}");
-        }
-        assert_eq!(users(&p).len(), 15);
-        assert!(
-            Role::ALL
-                .iter()
-                .all(|r| users(&p).iter().any(|u| u.role == *r)),
-            "one login per role"
-        );
-    }
-}
-
 /// Supervision work already under way in the demo: an item the city court's case office opened
 /// from an overdue clock and assigned to the 上城 court, a record of a leading cadre asking about a
 /// case, and a joint supervision project of the provincial 人大 with the 杭州 政法委.
@@ -1570,4 +1531,43 @@ pub async fn seed_supervision(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_valid() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 2, 0, 0)
+            .single()
+            .expect("date");
+        let p = province(7);
+        let a = generate(&p, 300, 7, now);
+        let b = generate(&p, 300, 7, now);
+        assert_eq!(a, b, "same seed, same province");
+        assert!(a.len() > 1500, "about 6+ events a case, got {}", a.len());
+        assert!(a.iter().all(|e| e.occurred_at.with_timezone(&Utc) <= now));
+        let kinds: std::collections::HashSet<&str> = a.iter().map(|e| e.body.kind()).collect();
+        for k in [
+            "filed",
+            "assigned",
+            "hearing_held",
+            "closed",
+            "property_searched",
+            "detained",
+            "arrest_approved",
+            "indicted",
+        ] {
+            assert!(kinds.contains(k), "missing {k}");
+        }
+        assert_eq!(users(&p).len(), 15);
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| users(&p).iter().any(|u| u.role == *r)),
+            "one login per role"
+        );
+    }
 }
