@@ -858,6 +858,21 @@ async fn run() -> Result<()> {
                     format!(", missing {}", gaps.join(", "))
                 }
             );
+            let sup = worker::load_supervision(&cfg)?;
+            let marker = |m| sup.flags.rules.iter().filter(|r| r.marker == m).count();
+            println!(
+                "flag rules {}: {} situations in {} categories, {} detection rules ({} [S], {} [U]); supervision rules {}: {} 院庭长 acts ({} forbidden), stage deadlines {}",
+                sup.flags.version,
+                sup.flags.situations.len(),
+                sup.flags.categories.len(),
+                sup.flags.rules.len(),
+                marker(tianping_domain::rules::Marker::S),
+                marker(tianping_domain::rules::Marker::U),
+                sup.rules.version,
+                sup.rules.acts.len(),
+                sup.rules.acts.iter().filter(|a| !a.permitted).count(),
+                sup.rules.deadlines_marker.label()
+            );
             println!("ok");
             Ok(())
         }

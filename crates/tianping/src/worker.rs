@@ -129,11 +129,37 @@ pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
     Ok(store.load_clockwork(cw).await?)
 }
 
+/// The 四类案件 flag rules and the supervision rules: built in, or `flag-rules.toml` and
+/// `supervision.toml` from `rules_dir` where present (a court's own triggers on top of the
+/// national baseline, its own stage deadlines).
+pub fn load_supervision(cfg: &Config) -> Result<tianping_store::supervision::SupervisionConfig> {
+    let mut c = tianping_store::supervision::SupervisionConfig::shipped();
+    if let Some(dir) = &cfg.rules_dir {
+        let dir = std::path::Path::new(dir);
+        let flags = dir.join("flag-rules.toml");
+        if flags.exists() {
+            let text = std::fs::read_to_string(&flags)
+                .with_context(|| format!("reading {}", flags.display()))?;
+            c.flags = tianping_domain::flag::FlagRules::parse(&text)
+                .with_context(|| format!("{}", flags.display()))?;
+        }
+        let sup = dir.join("supervision.toml");
+        if sup.exists() {
+            let text = std::fs::read_to_string(&sup)
+                .with_context(|| format!("reading {}", sup.display()))?;
+            c.rules = tianping_domain::supervision::SupervisionRules::parse(&text)
+                .with_context(|| format!("{}", sup.display()))?;
+        }
+    }
+    Ok(c)
+}
+
 /// Installs the clockwork and, if rules or calendar changed since the clocks were computed,
 /// re-computes every open clock and records the moved due dates.
 pub async fn install_clockwork(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<()> {
     let cw = load_clockwork(store, cfg).await?;
     store.set_clockwork(cw);
+    store.set_supervision(load_supervision(cfg)?);
     if let Some(r) = store
         .apply_clockwork_change(now)
         .await
