@@ -1118,10 +1118,18 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
     if !supervises(s.user.role) {
         return Err(ApiError::forbidden("立督办事项"));
     }
-    let source = ItemSource::parse(i.source.trim()).ok_or_else(|| {
-        ApiError::bad_request("invalid_source", format!("来源“{}”无效", i.source))
+    let source = ItemSource::parse(i.source.trim())
+        .filter(|s| !matches!(s, ItemSource::Referral | ItemSource::JointSupervision))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_source",
+                format!(
+                    "来源“{}”无效（移送和联合监督的事项由受理移送、提交总结报告时自动生成）",
+                    i.source
+                ),
+            )
             .with_details(json!({ "field": "source" }))
-    })?;
+        })?;
     let mut case_id = i.case_id;
     if let Some(n) = i.case_number.as_deref().filter(|n| !n.trim().is_empty()) {
         let norm = tianping_domain::case_number::normalize(n);
@@ -1329,6 +1337,7 @@ pub async fn ledger_page(
         can_open: supervises(s.user.role),
         sources: ItemSource::ALL
             .iter()
+            .filter(|x| !matches!(x, ItemSource::Referral | ItemSource::JointSupervision))
             .map(|x| (x.as_str(), x.zh()))
             .collect(),
         units,

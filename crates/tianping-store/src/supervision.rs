@@ -941,23 +941,19 @@ pub fn can_read_item(item: &ItemRow, user: &User, org: &Org, dir: &crate::org::D
                 .is_some_and(|p| p.starts_with(&org.region_path)))
 }
 
-/// The next number of the year (`督〔2026〕7号`). On PostgreSQL the table is locked against other
-/// writers until the commit, so two concurrent creators cannot take the same number (SQLite's
-/// write transaction already serialises them).
+/// The next number of the year (`督〔2026〕7号`). The ledger's head row is locked first — every
+/// ledgered write takes it before committing, so creators are serialised and two cannot count the
+/// same number — and taking it *first* keeps one lock order (head, then rows) with the other
+/// writers, so there is no deadlock. (SQLite's write transaction serialises them anyway.)
 async fn next_number(
     tx: &mut sqlx::AnyConnection,
-    backend: Backend,
     table: &str,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    if backend == Backend::Postgres {
-        sqlx::query(crate::audited(format!(
-            "LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
-        )))
+    sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    }
     let year = tianping_domain::utc_seconds(now)[..4].to_string();
     let like = format!("{prefix}〔{year}〕%");
     let n: i64 = sqlx::query(crate::audited(format!(
@@ -1026,7 +1022,7 @@ impl Store {
         {
             return Ok(Err(refusal("due_in_past", "整改期限须晚于今天")));
         }
-        let number = next_number(tx, self.backend, "supervision_items", "督", now).await?;
+        let number = next_number(tx, "supervision_items", "督", now).await?;
         let state = if responsible.is_some() {
             ItemState::Assigned
         } else {
@@ -1676,7 +1672,7 @@ impl Store {
         }
         let d = self.supervision().rules.deadlines;
         let mut tx = self.write_tx().await?;
-        let number = next_number(&mut tx, self.backend, "referrals", "移", now).await?;
+        let number = next_number(&mut tx, "referrals", "移", now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO referrals (number, from_org_id, to_org_id, sent_by, sent_at, subject, content, case_id, responsible_org_id, state, ack_due_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sent', $10) RETURNING id",

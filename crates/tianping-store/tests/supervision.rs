@@ -977,3 +977,48 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
         db.cleanup().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn concurrent_openers_get_distinct_consecutive_numbers() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        load_fixture_orgs(s).await.unwrap();
+        let co = who(s, "co", "hz-court", Role::CaseOffice).await;
+        let now = bj("2025-04-01T09:00:00");
+        let mut jobs = vec![];
+        for k in 0..8 {
+            let (s, u, o) = (s.clone(), co.user.clone(), co.org.clone());
+            jobs.push(tokio::spawn(async move {
+                s.open_item(
+                    &NewItem {
+                        source: ItemSource::Inspection,
+                        source_ref: None,
+                        case_id: None,
+                        title: format!("检查发现问题 {k}"),
+                        description: String::new(),
+                        responsible_org_id: Some("sc-court".into()),
+                        rectify_due_at: None,
+                        referral_id: None,
+                        project_id: None,
+                    },
+                    &u,
+                    &o,
+                    now,
+                )
+                .await
+            }));
+        }
+        for j in jobs {
+            j.await.unwrap().unwrap().unwrap();
+        }
+        let mut numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM supervision_items")
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
+        numbers.sort();
+        let want: Vec<String> = (1..=8).map(|n| format!("督〔2025〕{n}号")).collect();
+        assert_eq!(numbers, want, "{}", db.label);
+        verified(s).await;
+        db.cleanup().await.unwrap();
+    }
+}
