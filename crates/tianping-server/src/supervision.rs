@@ -154,6 +154,30 @@ fn sees_interference(s: &Session) -> bool {
     )
 }
 
+/// A form post about one record: checks the CSRF token and the path id (`what` names the record
+/// in the 404 page), runs `op`, and redirects to the page it names — or shows its refusal.
+async fn form_post<Fut>(
+    s: &Session,
+    csrf: &str,
+    id: &str,
+    what: &str,
+    op: impl FnOnce(i64) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<String, ApiError>>,
+{
+    if let Some(r) = csrf_refused(csrf, s) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, &format!("{what}不存在"));
+    };
+    match op(id).await {
+        Ok(to) => redirect(&to),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
 // --- flags and acts on a case -----------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
@@ -491,20 +515,16 @@ pub async fn flag_submit(
     Path(id): Path<String>,
     Form(f): Form<FlagForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "案件不存在");
-    };
+    let (st, s, f) = (&st, &s, &f);
     let input = FlagInput {
-        situation: f.situation,
-        reason: f.reason,
+        situation: f.situation.clone(),
+        reason: f.reason.clone(),
     };
-    match add_flag(&st, &s, id, &input).await {
-        Ok(_) => redirect(&format!("/cases/{id}#supervision")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    form_post(s, &f.csrf, &id, "案件", |id| async move {
+        add_flag(st, s, id, &input).await?;
+        Ok(format!("/cases/{id}#supervision"))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -521,16 +541,12 @@ pub async fn flag_clear_submit(
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "标注不存在");
-    };
-    match clear_flag(&st, &s, id, &f.note).await {
-        Ok(case) => redirect(&format!("/cases/{case}#supervision")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    let (st, s, f) = (&st, &s, &f);
+    form_post(s, &f.csrf, &id, "标注", |id| async move {
+        let case = clear_flag(st, s, id, &f.note).await?;
+        Ok(format!("/cases/{case}#supervision"))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -549,20 +565,16 @@ pub async fn act_submit(
     Path(id): Path<String>,
     Form(f): Form<ActForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "案件不存在");
-    };
+    let (st, s, f) = (&st, &s, &f);
     let input = ActInput {
-        act: f.act,
-        content: f.content,
+        act: f.act.clone(),
+        content: f.content.clone(),
     };
-    match add_act(&st, &s, id, &input).await {
-        Ok(_) => redirect(&format!("/cases/{id}#supervision")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    form_post(s, &f.csrf, &id, "案件", |id| async move {
+        add_act(st, s, id, &input).await?;
+        Ok(format!("/cases/{id}#supervision"))
+    })
+    .await
 }
 
 pub async fn answer_submit(
@@ -571,16 +583,12 @@ pub async fn answer_submit(
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "监督措施不存在");
-    };
-    match answer_act(&st, &s, id, &f.note).await {
-        Ok(case) => redirect(&format!("/cases/{case}#supervision")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    let (st, s, f) = (&st, &s, &f);
+    form_post(s, &f.csrf, &id, "监督措施", |id| async move {
+        let case = answer_act(st, s, id, &f.note).await?;
+        Ok(format!("/cases/{case}#supervision"))
+    })
+    .await
 }
 
 pub async fn api_case_flags(
@@ -1545,22 +1553,18 @@ pub async fn action_submit(
     Path(id): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "督办事项不存在");
-    };
+    let (st, s, f) = (&st, &s, &f);
     let input = ActionInput {
-        action: f.action,
-        note: f.note,
-        responsible_org_id: Some(f.responsible_org_id),
-        due: Some(f.due),
+        action: f.action.clone(),
+        note: f.note.clone(),
+        responsible_org_id: Some(f.responsible_org_id.clone()),
+        due: Some(f.due.clone()),
     };
-    match advance(&st, &s, id, &input).await {
-        Ok(_) => redirect(&format!("/supervision/{id}")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    form_post(s, &f.csrf, &id, "督办事项", |id| async move {
+        advance(st, s, id, &input).await?;
+        Ok(format!("/supervision/{id}"))
+    })
+    .await
 }
 
 /// Evidence upload from the item page (multipart: csrf, file).
@@ -2082,16 +2086,12 @@ pub async fn referral_action_submit(
     Path(id): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if let Some(r) = csrf_refused(&f.csrf, &s) {
-        return r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "移送事项不存在");
-    };
-    match act_on_referral(&st, &s, id, &f.action, &f.note).await {
-        Ok(_) => redirect(&format!("/referrals/{id}")),
-        Err(e) => error_page(e.status, &e.message),
-    }
+    let (st, s, f) = (&st, &s, &f);
+    form_post(s, &f.csrf, &id, "移送事项", |id| async move {
+        act_on_referral(st, s, id, &f.action, &f.note).await?;
+        Ok(format!("/referrals/{id}"))
+    })
+    .await
 }
 
 pub async fn api_referrals(
