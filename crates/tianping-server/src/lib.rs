@@ -195,6 +195,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/interference/zero", post(supervision::zero_submit))
         .route(
+            "/interference/export.xlsx",
+            get(supervision::interference_export),
+        )
+        .route(
             "/supervision",
             get(supervision::ledger_page).post(supervision::item_submit),
         )

@@ -1657,9 +1657,159 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
         Err(e) => return error_page(e.status, &e.message),
     };
     let now = st.now();
-    let lines: Vec<ItemLine> = items.iter().map(|i| item_line(i, now)).collect();
     let today = now.with_timezone(&bj()).date_naive();
-    match ledger_workbook(&lines, &s.org.name, today) {
+    let rows = items
+        .iter()
+        .map(|i| {
+            let l = item_line(i, now);
+            vec![
+                l.number,
+                l.source_zh.to_string(),
+                l.title,
+                l.case_number,
+                l.org_name,
+                l.responsible,
+                l.state_zh.to_string(),
+                l.stage_due,
+                if l.overdue {
+                    "超期".into()
+                } else {
+                    String::new()
+                },
+                l.rectify_due,
+                l.opened_at,
+                l.closed_at,
+                l.revisit,
+                l.evidence.to_string(),
+            ]
+        })
+        .collect::<Vec<_>>();
+    xlsx_download(
+        Sheet {
+            name: "整改台账",
+            title: format!("{} 整改台账（{today} 导出）", s.org.name),
+            headers: &[
+                ("编号", 16),
+                ("来源", 10),
+                ("问题", 36),
+                ("案号", 24),
+                ("督办单位", 24),
+                ("责任单位", 24),
+                ("状态", 10),
+                ("本阶段期限", 12),
+                ("是否超期", 8),
+                ("整改期限", 12),
+                ("立项日期", 12),
+                ("销号日期", 12),
+                ("回访", 22),
+                ("整改材料（件）", 10),
+            ],
+            rows,
+        },
+        &format!("rectification-{today}.xlsx"),
+        &format!("整改台账-{today}.xlsx"),
+    )
+}
+
+/// The quarter's interference records as an Excel workbook (for the 政法委 and the higher court).
+pub async fn interference_export(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<QuarterQuery>,
+) -> Response {
+    if !sees_interference(&s) {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权导出过问干预记录");
+    }
+    let quarter = if q.quarter.trim().is_empty() {
+        current_quarter(st.now())
+    } else {
+        q.quarter.trim().to_string()
+    };
+    let (report, records) = match interference_data(&st, &s, &quarter).await {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let rows = records
+        .iter()
+        .map(|r| {
+            let v = interference_view(r);
+            vec![
+                v.occurred_at,
+                v.unit,
+                v.source_zh.to_string(),
+                v.person,
+                v.channel_zh.to_string(),
+                v.case_number,
+                v.content,
+                r.materials.clone(),
+                v.outcome_zh.to_string(),
+                v.response,
+                if v.by_system {
+                    format!("{}（系统）", v.recorded_by)
+                } else {
+                    v.recorded_by
+                },
+            ]
+        })
+        .collect();
+    xlsx_download(
+        Sheet {
+            name: "过问干预记录",
+            title: format!(
+                "{} {quarter} 过问干预记录（共 {} 条，零报告 {} 份）",
+                s.org.name,
+                report.total,
+                report.zero_reports.len()
+            ),
+            headers: &[
+                ("时间", 16),
+                ("记录单位", 24),
+                ("类别", 28),
+                ("过问人", 30),
+                ("方式", 10),
+                ("案号", 24),
+                ("过问内容", 36),
+                ("转递材料", 16),
+                ("处理结果", 14),
+                ("处理情况", 30),
+                ("记录人", 12),
+            ],
+            rows,
+        },
+        &format!("interference-{quarter}.xlsx"),
+        &format!("过问干预记录-{quarter}.xlsx"),
+    )
+}
+
+/// One worksheet: a title row, a header row (with column widths) and text rows.
+struct Sheet<'a> {
+    name: &'a str,
+    title: String,
+    headers: &'a [(&'a str, u16)],
+    rows: Vec<Vec<String>>,
+}
+
+fn workbook(sheet: &Sheet<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet.name)?;
+    let bold = Format::new().set_bold();
+    ws.write_string_with_format(0, 0, &sheet.title, &bold)?;
+    for (c, (h, w)) in sheet.headers.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &bold)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 2, c as u16, v)?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+fn xlsx_download(sheet: Sheet<'_>, ascii_name: &str, zh_name: &str) -> Response {
+    match workbook(&sheet) {
         Ok(bytes) => (
             [
                 (
@@ -1669,8 +1819,8 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
                 (
                     header::CONTENT_DISPOSITION,
                     format!(
-                        "attachment; filename=\"rectification-{today}.xlsx\"; filename*=UTF-8''{}",
-                        enc(&format!("整改台账-{today}.xlsx"))
+                        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                        enc(zh_name)
                     ),
                 ),
             ],
@@ -1682,67 +1832,6 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
             error_page(StatusCode::INTERNAL_SERVER_ERROR, "导出失败，已记录日志")
         }
     }
-}
-
-fn ledger_workbook(
-    lines: &[ItemLine],
-    body: &str,
-    today: NaiveDate,
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("整改台账")?;
-    let bold = Format::new().set_bold();
-    ws.write_string_with_format(0, 0, format!("{body} 整改台账（{today} 导出）"), &bold)?;
-    let headers = [
-        "编号",
-        "来源",
-        "问题",
-        "案号",
-        "督办单位",
-        "责任单位",
-        "状态",
-        "本阶段期限",
-        "是否超期",
-        "整改期限",
-        "立项日期",
-        "销号日期",
-        "回访",
-        "整改材料（件）",
-    ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, *h, &bold)?;
-    }
-    for (r, l) in lines.iter().enumerate() {
-        let r = r as u32 + 2;
-        let cells = [
-            l.number.as_str(),
-            l.source_zh,
-            l.title.as_str(),
-            l.case_number.as_str(),
-            l.org_name.as_str(),
-            l.responsible.as_str(),
-            l.state_zh,
-            l.stage_due.as_str(),
-            if l.overdue { "超期" } else { "" },
-            l.rectify_due.as_str(),
-            l.opened_at.as_str(),
-            l.closed_at.as_str(),
-            l.revisit.as_str(),
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_string(r, c as u16, *v)?;
-        }
-        ws.write_number(r, 13, l.evidence as f64)?;
-    }
-    for (c, w) in [16, 10, 36, 24, 24, 24, 10, 12, 8, 12, 12, 12, 22, 10]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    wb.save_to_buffer()
 }
 
 pub async fn api_items(

@@ -950,6 +950,16 @@ async fn supervision_story(db: &TestDb) {
             .json()["report"]["total"],
         0
     );
+    let x = pres.get("/interference/export.xlsx?quarter=2026-Q2").await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.body.starts_with("PK"), "an xlsx is a zip");
+    assert_eq!(
+        judge
+            .get("/interference/export.xlsx?quarter=2026-Q2")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // A judge cannot open items; a court cannot send referrals.
     let item = json!({"source": "inspection", "title": "x"});
     assert_eq!(

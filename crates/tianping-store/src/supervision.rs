@@ -1433,7 +1433,7 @@ impl Store {
     pub async fn escalate_overdue_items(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write_tx().await?;
         let due = sqlx::query(crate::audited(format!(
-            "{ITEM_SELECT} WHERE i.state <> 'closed' AND i.stage_due_at IS NOT NULL AND i.stage_due_at < $1 AND i.escalation_level = 0"
+            "{ITEM_SELECT} WHERE i.escalation_level = 0 AND ((i.state <> 'closed' AND i.stage_due_at IS NOT NULL AND i.stage_due_at < $1) OR (i.state = 'closed' AND i.revisited_at IS NULL AND i.revisit_due_at < $1))"
         )))
         .bind(ts(now))
         .fetch_all(&mut *tx)
@@ -1455,16 +1455,23 @@ impl Store {
             } else {
                 item.org_id.clone()
             };
-            let note = format!(
-                "“{}”阶段已超过期限 {}，已向{}负责人督促",
-                state.zh(),
-                item.stage_due_at.as_deref().unwrap_or(""),
-                if with_unit {
-                    "责任单位"
-                } else {
-                    "督办单位"
-                }
-            );
+            let note = if state == ItemState::Closed {
+                format!(
+                    "销号后应于 {} 前回访，尚未回访，已向督办单位负责人督促",
+                    item.revisit_due_at.as_deref().unwrap_or("")
+                )
+            } else {
+                format!(
+                    "“{}”阶段已超过期限 {}，已向{}负责人督促",
+                    state.zh(),
+                    item.stage_due_at.as_deref().unwrap_or(""),
+                    if with_unit {
+                        "责任单位"
+                    } else {
+                        "督办单位"
+                    }
+                )
+            };
             insert_step(
                 &mut tx,
                 self.backend,

@@ -181,6 +181,37 @@ async fn flags_are_raised_by_ingest_once_and_a_cleared_flag_stays_cleared() {
             "unknown_situation"
         );
 
+        // Every situation of RULES.md §5.1 in the rule file can be flagged by hand, with its
+        // category, and only once while active.
+        let cfg = s.supervision();
+        for sit in &cfg.flags.situations {
+            let id = match s
+                .flag_case(mass, &sit.code, "人工识别", &pres.user, now)
+                .await
+                .unwrap()
+            {
+                Ok(id) => id,
+                Err(e) => {
+                    assert_eq!(e.code, "already_flagged", "{}", sit.code);
+                    continue;
+                }
+            };
+            let row = s
+                .case_flags(mass)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|f| f.id == id)
+                .unwrap();
+            assert_eq!(row.category, i64::from(sit.category), "{}", sit.code);
+            assert_eq!(row.source, "manual");
+        }
+        assert_eq!(
+            s.case_flags(mass).await.unwrap().len(),
+            cfg.flags.situations.len() + 1,
+            "every situation once, plus the cleared rule flag"
+        );
+
         // With the rules off, nothing is flagged automatically.
         let mut cfg = (*s.supervision()).clone();
         cfg.flags = cfg.flags.without_rules();
@@ -513,6 +544,25 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
         );
         let it = s.item(item).await.unwrap().unwrap();
         assert!(it.closed_at.is_some() && it.revisit_due_at.is_some());
+        // The revisit is due 90 days after closing; past that, the opener's side is reminded once.
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(89))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(91))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.escalate_overdue_items(now + Duration::days(92))
+                .await
+                .unwrap(),
+            0
+        );
         assert_eq!(
             adv(ItemAction::Revisit, &co2, "回访：案件均已归档", now).await,
             Ok(ItemState::Closed)
@@ -523,7 +573,7 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             actions,
             [
                 "open", "assign", "accept", "submit", "return", "submit", "verify", "close",
-                "revisit"
+                "escalate", "revisit"
             ]
         );
         verified(s).await;
