@@ -417,3 +417,19 @@ test('四类案件 on the case page: a manual flag with its reason, a president\
   await page.screenshot({ path: join(artifacts, '18-case-supervision.png'), fullPage: true });
   await page.close();
 });
+
+test('the case office opens a supervision item straight from an overdue warning', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'caseoffice');
+  await page.goto(`${base}/warnings?category=overdue`);
+  const number = (await page.textContent('#board tbody tr:first-child td:first-child a')).trim();
+  await Promise.all([page.waitForURL(/\/supervision\?/), page.click('#board tbody tr:first-child a:text("立督办")')]);
+  assert.equal(await page.inputValue('#item-source'), 'overdue_clock');
+  assert.equal(await page.inputValue('#item-case'), number);
+  assert.match(await page.inputValue('#item-title'), /已超期/);
+  await page.selectOption('#item-responsible', { index: 1 });
+  await Promise.all([page.waitForURL(/\/supervision\/\d+$/), page.click('#item-open')]);
+  assert.match(await page.textContent('#item-state'), /已交办/);
+  assert.match(await page.textContent('body'), new RegExp(number.replace(/[()（）]/g, '.')));
+  await page.close();
+});

@@ -339,6 +339,8 @@ struct BoardPage {
     error: Option<String>,
     clock_keys: Vec<(&'static str, &'static str)>,
     can_letter: bool,
+    /// Supervisors may open a supervision item from a warning.
+    can_supervise: bool,
 }
 
 impl BoardPage {
@@ -400,6 +402,7 @@ pub async fn board_page(
                 error: Some(e.message),
                 clock_keys: clock_keys(),
                 can_letter: false,
+                can_supervise: false,
             });
         }
     };
@@ -457,6 +460,7 @@ pub async fn board_page(
         error: None,
         clock_keys: clock_keys(),
         can_letter: may_issue_letters(&s),
+        can_supervise: tianping_store::supervision::supervises(s.user.role),
     })
 }
 

@@ -1275,6 +1275,7 @@ struct LedgerPage {
     units: Vec<(String, String)>,
     case_number: String,
     title: String,
+    source: String,
     overdue: usize,
 }
 
@@ -1282,6 +1283,9 @@ struct LedgerPage {
 pub struct LedgerQuery {
     #[serde(default)]
     state: String,
+    /// Prefills the new-item form (from a warning or a case page).
+    #[serde(default)]
+    source: String,
     #[serde(default)]
     case_number: String,
     #[serde(default)]
@@ -1351,6 +1355,7 @@ pub async fn ledger_page(
         units,
         case_number: q.case_number,
         title: q.title,
+        source: q.source,
         overdue,
     })
 }
