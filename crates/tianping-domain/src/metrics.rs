@@ -1,0 +1,716 @@
+//! Quality metrics (RULES.md §4, §9.2, §11.4) with versioned definitions as data
+//! (`rules/metrics.toml`).
+//!
+//! The split: *counters* — which case counts towards what in a period (新收, 结案, 旧存, 未结, 超审限
+//! 结案, 上诉, 改判 …) — are the counting algorithm and live here as [`Counter`]; *metrics* are
+//! data: a ratio of sums of counters with a scale, a version and an effective date, and the citation
+//! that says which 口径 was chosen. Every metric therefore drills down exactly: the cases behind a
+//! number are the cases for which its counters are non-zero ([`Counter::contributes`]).
+
+use crate::case_type::{CaseKind, Procedure};
+use crate::event::{CaseState, Disposition};
+use crate::rules::{Marker, RuleError};
+use chrono::{Months, NaiveDate};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The metric definitions shipped with Tianping.
+pub const METRICS_TOML: &str = include_str!("../../../rules/metrics.toml");
+
+/// A statistics period: both dates inclusive, Beijing calendar days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// How the case's own limit (审限 / 办案期限) ended, for 审限内结案率.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitOutcome {
+    /// No statutory limit applies (or no rule): not in the denominator.
+    None,
+    /// Still open.
+    Open,
+    /// Closed within the limit (extended, net of excluded periods).
+    Met,
+    /// Closed after it.
+    Late,
+}
+
+/// What the counters need to know about one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub kind: CaseKind,
+    pub procedure: Procedure,
+    pub filed: NaiveDate,
+    pub closed: Option<NaiveDate>,
+    pub disposition: Option<Disposition>,
+    pub small_claims: bool,
+    pub appealed: bool,
+    pub limit: LimitOutcome,
+    /// 诉讼标的额 / 申请执行标的额.
+    pub claim_amount_yuan: Option<i64>,
+    /// The amount the closing event records (for execution: the amount paid out).
+    pub amount_yuan: Option<i64>,
+}
+
+impl CaseFacts {
+    /// The facts of a folded case; `limit` comes from its main clock.
+    pub fn of(s: &CaseState, limit: LimitOutcome) -> CaseFacts {
+        CaseFacts {
+            kind: s.kind,
+            procedure: s.procedure,
+            filed: crate::clock::local_date(s.filed_at),
+            closed: s.closed_at.map(crate::clock::local_date),
+            disposition: s.disposition,
+            small_claims: s.small_claims,
+            appealed: s.appealed,
+            limit,
+            claim_amount_yuan: s.claim_amount_yuan,
+            amount_yuan: s.amount_yuan,
+        }
+    }
+
+    fn closed_in(&self, p: &Period) -> bool {
+        self.closed.is_some_and(|c| c >= p.from && c <= p.to)
+    }
+
+    fn pending_on(&self, day: NaiveDate) -> bool {
+        self.filed <= day && self.closed.is_none_or(|c| c > day)
+    }
+}
+
+macro_rules! counters {
+    ($($v:ident => $s:literal, $zh:literal;)*) => {
+        /// What a case can count towards in a period.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Counter { $($v,)* }
+        impl Counter {
+            pub const ALL: &'static [Counter] = &[$(Counter::$v,)*];
+            pub fn as_str(self) -> &'static str { match self { $(Counter::$v => $s,)* } }
+            pub fn zh(self) -> &'static str { match self { $(Counter::$v => $zh,)* } }
+            pub fn parse(s: &str) -> Option<Counter> { match s { $($s => Some(Counter::$v),)* _ => None } }
+        }
+    };
+}
+
+counters! {
+    Received => "received", "新收";
+    Closed => "closed", "结案";
+    PendingAtStart => "pending_at_start", "旧存";
+    PendingAtEnd => "pending_at_end", "未结";
+    ClosedWithLimit => "closed_with_limit", "有法定期限的结案";
+    ClosedLate => "closed_late", "超审限结案";
+    ClosedDays => "closed_days", "结案审理天数合计";
+    FirstInstanceClosed => "first_instance_closed", "一审结案";
+    AppealableClosed => "appealable_closed", "可上诉的一审结案";
+    Appealed => "appealed", "上诉";
+    SecondInstanceClosed => "second_instance_closed", "二审结案";
+    SecondInstanceAmended => "second_instance_amended", "二审改判";
+    SecondInstanceRemanded => "second_instance_remanded", "二审发回重审";
+    CivilFirstInstanceClosed => "civil_first_instance_closed", "民事一审结案";
+    CivilFirstInstanceMediatedOrWithdrawn => "civil_first_instance_mediated_or_withdrawn", "民事一审调解、撤诉结案";
+    ExecutionClosed => "execution_closed", "执行实施类结案";
+    ZhongbenClosed => "zhongben_closed", "终结本次执行";
+    ExecutionAppliedYuan => "execution_applied_yuan", "申请执行标的额（元）";
+    ExecutionPaidYuan => "execution_paid_yuan", "执行到位金额（元）";
+    PendingOver12Months => "pending_over_12_months", "超12个月未结";
+    PendingOver18Months => "pending_over_18_months", "超18个月未结";
+    PendingOver36Months => "pending_over_36_months", "超36个月未结";
+}
+
+fn is_trial_kind(k: CaseKind) -> bool {
+    matches!(
+        k,
+        CaseKind::Civil | CaseKind::Criminal | CaseKind::Administrative
+    )
+}
+
+impl Counter {
+    /// How much a case adds to this counter in `p`: 1 or 0 for counts, an amount for sums.
+    pub fn value(self, f: &CaseFacts, p: &Period) -> i64 {
+        use Counter as C;
+        let closed = f.closed_in(p);
+        let first = f.procedure == Procedure::FirstInstance && is_trial_kind(f.kind);
+        let second = f.procedure == Procedure::SecondInstance && is_trial_kind(f.kind);
+        let execution = f.kind == CaseKind::Execution;
+        let appealable = closed
+            && first
+            && !f.small_claims
+            && !matches!(
+                f.disposition,
+                Some(Disposition::Mediation | Disposition::Withdrawal)
+            );
+        let over = |months: u32| {
+            f.pending_on(p.to)
+                && f.filed
+                    .checked_add_months(Months::new(months))
+                    .is_some_and(|d| d < p.to)
+        };
+        let yes = |b: bool| i64::from(b);
+        match self {
+            C::Received => yes(f.filed >= p.from && f.filed <= p.to),
+            C::Closed => yes(closed),
+            C::PendingAtStart => yes(f.filed < p.from && f.closed.is_none_or(|c| c >= p.from)),
+            C::PendingAtEnd => yes(f.pending_on(p.to)),
+            C::ClosedWithLimit => {
+                yes(closed && matches!(f.limit, LimitOutcome::Met | LimitOutcome::Late))
+            }
+            C::ClosedLate => yes(closed && f.limit == LimitOutcome::Late),
+            C::ClosedDays => match f.closed {
+                Some(c) if closed => (c - f.filed).num_days(),
+                _ => 0,
+            },
+            C::FirstInstanceClosed => yes(closed && first),
+            C::AppealableClosed => yes(appealable),
+            C::Appealed => yes(appealable && f.appealed),
+            C::SecondInstanceClosed => yes(closed && second),
+            C::SecondInstanceAmended => {
+                yes(closed && second && f.disposition == Some(Disposition::Amended))
+            }
+            C::SecondInstanceRemanded => {
+                yes(closed && second && f.disposition == Some(Disposition::RemandedForRetrial))
+            }
+            C::CivilFirstInstanceClosed => yes(closed && first && f.kind == CaseKind::Civil),
+            C::CivilFirstInstanceMediatedOrWithdrawn => yes(closed
+                && first
+                && f.kind == CaseKind::Civil
+                && matches!(
+                    f.disposition,
+                    Some(Disposition::Mediation | Disposition::Withdrawal)
+                )),
+            C::ExecutionClosed => yes(closed && execution),
+            C::ZhongbenClosed => yes(closed
+                && execution
+                && f.disposition == Some(Disposition::ExecutionTerminatedThisRound)),
+            C::ExecutionAppliedYuan if closed && execution => f.claim_amount_yuan.unwrap_or(0),
+            C::ExecutionPaidYuan if closed && execution => f.amount_yuan.unwrap_or(0),
+            C::ExecutionAppliedYuan | C::ExecutionPaidYuan => 0,
+            C::PendingOver12Months => yes(over(12)),
+            C::PendingOver18Months => yes(over(18)),
+            C::PendingOver36Months => yes(over(36)),
+        }
+    }
+
+    /// Whether the case is behind this counter's number (the drill-down list).
+    pub fn contributes(self, f: &CaseFacts, p: &Period) -> bool {
+        self.value(f, p) != 0
+    }
+}
+
+/// Sums of counters over a set of cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals(pub BTreeMap<Counter, i64>);
+
+impl Totals {
+    pub fn add(&mut self, f: &CaseFacts, p: &Period) {
+        for c in Counter::ALL {
+            let v = c.value(f, p);
+            if v != 0 {
+                *self.0.entry(*c).or_default() += v;
+            }
+        }
+    }
+    pub fn get(&self, c: Counter) -> i64 {
+        self.0.get(&c).copied().unwrap_or(0)
+    }
+    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseFacts>, p: &Period) -> Totals {
+        let mut t = Totals::default();
+        for f in cases {
+            t.add(f, p);
+        }
+        t
+    }
+}
+
+/// A term of a numerator or denominator: a counter, added or subtracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub counter: Counter,
+    pub negative: bool,
+}
+
+/// One version of a metric's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDef {
+    pub id: String,
+    pub zh: String,
+    pub version: u32,
+    pub effective_from: NaiveDate,
+    pub numerator: Vec<Term>,
+    pub denominator: Vec<Term>,
+    pub scale: f64,
+    pub unit: String,
+    pub citation: String,
+    pub marker: Marker,
+}
+
+fn sum(terms: &[Term], t: &Totals) -> i64 {
+    terms
+        .iter()
+        .map(|x| {
+            let v = t.get(x.counter);
+            if x.negative { -v } else { v }
+        })
+        .sum()
+}
+
+impl MetricDef {
+    /// The value for these totals; `None` when the denominator is zero (shown as "—", never 0).
+    pub fn compute(&self, t: &Totals) -> Option<f64> {
+        let n = sum(&self.numerator, t) as f64;
+        if self.denominator.is_empty() {
+            return Some(n * self.scale);
+        }
+        let d = sum(&self.denominator, t);
+        (d != 0).then(|| n / d as f64 * self.scale)
+    }
+
+    /// The formula in words, e.g. "（有法定期限的结案 − 超审限结案） ÷ 有法定期限的结案 × 100".
+    pub fn formula_zh(&self) -> String {
+        let side = |terms: &[Term]| {
+            let mut s = String::new();
+            for (i, t) in terms.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(if t.negative { " − " } else { " + " });
+                } else if t.negative {
+                    s.push('−');
+                }
+                s.push_str(t.counter.zh());
+            }
+            if terms.len() > 1 {
+                format!("（{s}）")
+            } else {
+                s
+            }
+        };
+        let mut out = side(&self.numerator);
+        if !self.denominator.is_empty() {
+            out = format!("{out} ÷ {}", side(&self.denominator));
+        }
+        if self.scale != 1.0 {
+            out = format!("{out} × {}", self.scale);
+        }
+        out
+    }
+
+    /// The counters whose cases are behind the number.
+    pub fn counters(&self) -> impl Iterator<Item = Counter> + '_ {
+        self.numerator
+            .iter()
+            .chain(&self.denominator)
+            .map(|t| t.counter)
+    }
+}
+
+/// Every version of every metric.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricSet {
+    pub version: String,
+    pub metrics: Vec<MetricDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    version: String,
+    metric: Vec<RawMetric>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    id: String,
+    zh: String,
+    version: u32,
+    effective_from: String,
+    numerator: Vec<String>,
+    denominator: Vec<String>,
+    scale: f64,
+    unit: String,
+    citation: String,
+    marker: Marker,
+}
+
+impl MetricSet {
+    pub fn builtin() -> Result<MetricSet, RuleError> {
+        MetricSet::parse(METRICS_TOML)
+    }
+
+    /// Parses and checks the definitions; every refusal names the metric (and version) and field.
+    pub fn parse(text: &str) -> Result<MetricSet, RuleError> {
+        let raw: RawSet = toml::from_str(text).map_err(|e| RuleError::Syntax(e.to_string()))?;
+        let mut metrics: Vec<MetricDef> = vec![];
+        for m in raw.metric {
+            let name = format!("{} v{}", m.id, m.version);
+            let field = |field: &'static str, problem: String| RuleError::Field {
+                rule: name.clone(),
+                field,
+                problem,
+            };
+            if m.id.trim().is_empty() {
+                return Err(field("id", "must not be empty".into()));
+            }
+            if metrics
+                .iter()
+                .any(|x| x.id == m.id && x.version == m.version)
+            {
+                return Err(field("version", "defined twice".into()));
+            }
+            let effective_from =
+                NaiveDate::parse_from_str(&m.effective_from, "%Y-%m-%d").map_err(|_| {
+                    field(
+                        "effective_from",
+                        format!("`{}` is not a date (YYYY-MM-DD)", m.effective_from),
+                    )
+                })?;
+            let terms = |list: &[String], f: &'static str| -> Result<Vec<Term>, RuleError> {
+                list.iter()
+                    .map(|s| {
+                        let (negative, name) = match s.strip_prefix('-') {
+                            Some(rest) => (true, rest),
+                            None => (false, s.as_str()),
+                        };
+                        Counter::parse(name.trim())
+                            .map(|counter| Term { counter, negative })
+                            .ok_or_else(|| field(f, format!("unknown counter `{s}`")))
+                    })
+                    .collect()
+            };
+            let numerator = terms(&m.numerator, "numerator")?;
+            if numerator.is_empty() {
+                return Err(field("numerator", "must name at least one counter".into()));
+            }
+            let denominator = terms(&m.denominator, "denominator")?;
+            if !(m.scale.is_finite() && m.scale > 0.0) {
+                return Err(field("scale", format!("{} must be positive", m.scale)));
+            }
+            if m.citation.trim().is_empty() {
+                return Err(field("citation", "must not be empty".into()));
+            }
+            metrics.push(MetricDef {
+                id: m.id,
+                zh: m.zh,
+                version: m.version,
+                effective_from,
+                numerator,
+                denominator,
+                scale: m.scale,
+                unit: m.unit,
+                citation: m.citation,
+                marker: m.marker,
+            });
+        }
+        for m in &metrics {
+            let mut dates: Vec<(NaiveDate, u32)> = metrics
+                .iter()
+                .filter(|x| x.id == m.id)
+                .map(|x| (x.effective_from, x.version))
+                .collect();
+            dates.sort();
+            if dates
+                .windows(2)
+                .any(|w| w[0].1 >= w[1].1 || w[0].0 == w[1].0)
+            {
+                return Err(RuleError::Field {
+                    rule: m.id.clone(),
+                    field: "version",
+                    problem: "later versions must take effect later, with higher numbers".into(),
+                });
+            }
+        }
+        Ok(MetricSet {
+            version: raw.version,
+            metrics,
+        })
+    }
+
+    /// The ids in file order, each once.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![];
+        for m in &self.metrics {
+            if !out.contains(&m.id.as_str()) {
+                out.push(&m.id);
+            }
+        }
+        out
+    }
+
+    /// The version of `id` in force on `day` (the end of the period a report covers).
+    pub fn in_force(&self, id: &str, day: NaiveDate) -> Option<&MetricDef> {
+        self.metrics
+            .iter()
+            .filter(|m| m.id == id && m.effective_from <= day)
+            .max_by_key(|m| m.version)
+    }
+
+    /// A given version (a stored report re-computed under the version it used).
+    pub fn version_of(&self, id: &str, version: u32) -> Option<&MetricDef> {
+        self.metrics
+            .iter()
+            .find(|m| m.id == id && m.version == version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    const Q: Period = Period {
+        from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+    };
+
+    fn case(kind: CaseKind, procedure: Procedure, filed: &str, closed: Option<&str>) -> CaseFacts {
+        CaseFacts {
+            kind,
+            procedure,
+            filed: d(filed),
+            closed: closed.map(d),
+            disposition: closed.map(|_| Disposition::Judgment),
+            small_claims: false,
+            appealed: false,
+            limit: if closed.is_some() {
+                LimitOutcome::Met
+            } else {
+                LimitOutcome::Open
+            },
+            claim_amount_yuan: None,
+            amount_yuan: None,
+        }
+    }
+
+    /// A hand-built court: the numbers in the comments are worked out by hand.
+    fn fixture() -> Vec<CaseFacts> {
+        use CaseKind::*;
+        use Procedure::*;
+        let mut v = vec![];
+        // 1. Old civil case, pending since 2024-11-10 (> 12 and > 18 months by 2026-03-31? 16.7
+        //    months: over 12, not over 18), still pending.
+        v.push(case(Civil, FirstInstance, "2024-11-10", None));
+        // 2. Old civil case filed 2025-12-01, closed in Q by mediation on 2026-01-20 (50 days).
+        let mut c = case(Civil, FirstInstance, "2025-12-01", Some("2026-01-20"));
+        c.disposition = Some(Disposition::Mediation);
+        v.push(c);
+        // 3. New civil case filed 2026-01-05, judgment 2026-03-06 (60 days), appealed.
+        let mut c = case(Civil, FirstInstance, "2026-01-05", Some("2026-03-06"));
+        c.appealed = true;
+        v.push(c);
+        // 4. New civil case filed 2026-02-01, closed 2026-03-31 late (58 days), not appealed.
+        let mut c = case(Civil, FirstInstance, "2026-02-01", Some("2026-03-31"));
+        c.limit = LimitOutcome::Late;
+        v.push(c);
+        // 5. New small-claims case filed 2026-02-10, closed 2026-02-20 (10 days): not appealable.
+        let mut c = case(Civil, FirstInstance, "2026-02-10", Some("2026-02-20"));
+        c.small_claims = true;
+        v.push(c);
+        // 6. New criminal case filed 2026-03-01, pending.
+        v.push(case(Criminal, FirstInstance, "2026-03-01", None));
+        // 7. Second instance filed 2025-12-20, amended 2026-02-15 (57 days).
+        let mut c = case(Civil, SecondInstance, "2025-12-20", Some("2026-02-15"));
+        c.disposition = Some(Disposition::Amended);
+        v.push(c);
+        // 8. Second instance filed 2026-01-10, remanded 2026-03-10 (59 days).
+        let mut c = case(Civil, SecondInstance, "2026-01-10", Some("2026-03-10"));
+        c.disposition = Some(Disposition::RemandedForRetrial);
+        v.push(c);
+        // 9. Execution filed 2025-10-01, 终本 2026-01-31 (122 days): applied 100,000, paid 20,000.
+        let mut c = case(
+            CaseKind::Execution,
+            Procedure::Execution,
+            "2025-10-01",
+            Some("2026-01-31"),
+        );
+        c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
+        c.claim_amount_yuan = Some(100_000);
+        c.amount_yuan = Some(20_000);
+        v.push(c);
+        // 10. Execution filed 2026-01-15, completed 2026-03-15 (59 days): applied 50,000, paid 50,000.
+        let mut c = case(
+            CaseKind::Execution,
+            Procedure::Execution,
+            "2026-01-15",
+            Some("2026-03-15"),
+        );
+        c.disposition = Some(Disposition::ExecutionCompleted);
+        c.claim_amount_yuan = Some(50_000);
+        c.amount_yuan = Some(50_000);
+        v.push(c);
+        // 11. Closed before Q (2025-12-31): counts for nothing in Q.
+        v.push(case(Civil, FirstInstance, "2025-09-01", Some("2025-12-31")));
+        // 12. Filed after Q: counts for nothing in Q.
+        v.push(case(Civil, FirstInstance, "2026-04-01", None));
+        // 13. Very old administrative case filed 2022-12-01, pending (> 36 months).
+        v.push(case(Administrative, FirstInstance, "2022-12-01", None));
+        v
+    }
+
+    fn totals() -> Totals {
+        Totals::of(&fixture(), &Q)
+    }
+
+    fn value(id: &str) -> Option<f64> {
+        let set = MetricSet::builtin().expect("shipped metrics parse");
+        set.in_force(id, Q.to).expect(id).compute(&totals())
+    }
+
+    fn close(a: Option<f64>, b: f64) {
+        let a = a.expect("a value");
+        assert!((a - b).abs() < 1e-9, "{a} ≠ {b}");
+    }
+
+    #[test]
+    fn counters_by_hand() {
+        let t = totals();
+        use Counter as C;
+        // New: 3, 4, 5, 6, 8, 10 = 6. Closed in Q: 2, 3, 4, 5, 7, 8, 9, 10 = 8.
+        assert_eq!(t.get(C::Received), 6);
+        assert_eq!(t.get(C::Closed), 8);
+        // Pending at the start: 1, 2, 7, 9, 13 = 5. At the end: 1, 6, 13 = 3.
+        assert_eq!(t.get(C::PendingAtStart), 5);
+        assert_eq!(t.get(C::PendingAtEnd), 3);
+        // 50 + 60 + 58 + 10 + 57 + 59 + 122 + 59 = 475 days.
+        assert_eq!(t.get(C::ClosedDays), 475);
+        assert_eq!(t.get(C::ClosedWithLimit), 8);
+        assert_eq!(t.get(C::ClosedLate), 1);
+        // First instance closed: 2, 3, 4, 5 = 4; appealable: 3, 4 = 2 (2 mediated, 5 small claims).
+        assert_eq!(t.get(C::FirstInstanceClosed), 4);
+        assert_eq!(t.get(C::AppealableClosed), 2);
+        assert_eq!(t.get(C::Appealed), 1);
+        assert_eq!(t.get(C::SecondInstanceClosed), 2);
+        assert_eq!(t.get(C::SecondInstanceAmended), 1);
+        assert_eq!(t.get(C::SecondInstanceRemanded), 1);
+        assert_eq!(t.get(C::CivilFirstInstanceClosed), 4);
+        assert_eq!(t.get(C::CivilFirstInstanceMediatedOrWithdrawn), 1);
+        assert_eq!(t.get(C::ExecutionClosed), 2);
+        assert_eq!(t.get(C::ZhongbenClosed), 1);
+        assert_eq!(t.get(C::ExecutionAppliedYuan), 150_000);
+        assert_eq!(t.get(C::ExecutionPaidYuan), 70_000);
+        // Pending on 2026-03-31: 1 (filed 2024-11-10: 16+ months), 6 (1 month), 13 (40 months).
+        assert_eq!(t.get(C::PendingOver12Months), 2);
+        assert_eq!(t.get(C::PendingOver18Months), 1);
+        assert_eq!(t.get(C::PendingOver36Months), 1);
+    }
+
+    #[test]
+    fn every_metric_by_hand() {
+        close(value("closure_to_intake"), 8.0 / 6.0);
+        close(value("closure_rate"), 8.0 / 11.0 * 100.0);
+        close(value("closed_within_limit"), 7.0 / 8.0 * 100.0);
+        close(value("average_days"), 475.0 / 8.0);
+        close(value("pending_over_12_months_ratio"), 2.0 / 3.0 * 100.0);
+        close(value("appeal_rate"), 50.0);
+        close(value("acceptance_rate"), 75.0);
+        close(value("second_instance_amended_rate"), 50.0);
+        close(value("second_instance_remanded_rate"), 50.0);
+        close(value("mediation_withdrawal_rate"), 25.0);
+        close(value("execution_paid_rate"), 70_000.0 / 150_000.0 * 100.0);
+        close(value("zhongben_rate"), 50.0);
+        close(value("received"), 6.0);
+        close(value("closed"), 8.0);
+        close(value("pending"), 3.0);
+        let set = MetricSet::builtin().expect("parse");
+        assert_eq!(set.ids().len(), 15, "a test for every shipped metric above");
+    }
+
+    #[test]
+    fn an_empty_denominator_is_no_value_not_zero() {
+        let set = MetricSet::builtin().expect("parse");
+        let m = set.in_force("appeal_rate", Q.to).expect("metric");
+        assert_eq!(m.compute(&Totals::default()), None);
+        let count = set.in_force("received", Q.to).expect("metric");
+        assert_eq!(count.compute(&Totals::default()), Some(0.0));
+    }
+
+    #[test]
+    fn the_drill_down_has_exactly_the_cases_behind_each_count() {
+        let cases = fixture();
+        let t = totals();
+        for c in Counter::ALL {
+            let behind = cases.iter().filter(|f| c.contributes(f, &Q)).count() as i64;
+            let sum: i64 = cases.iter().map(|f| c.value(f, &Q)).sum();
+            assert_eq!(sum, t.get(*c), "{}", c.as_str());
+            if !matches!(
+                c,
+                Counter::ClosedDays | Counter::ExecutionAppliedYuan | Counter::ExecutionPaidYuan
+            ) {
+                assert_eq!(behind, t.get(*c), "{}", c.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn versions_take_effect_on_their_date_and_old_reports_keep_theirs() {
+        let text = METRICS_TOML.to_string()
+            + "\n[[metric]]\nid = \"closure_to_intake\"\nzh = \"结收比\"\nversion = 2\neffective_from = \"2026-07-01\"\nnumerator = [\"closed\"]\ndenominator = [\"pending_at_start\", \"received\"]\nscale = 1\nunit = \"\"\ncitation = \"以受理为分母\"\nmarker = \"U\"\n";
+        let set = MetricSet::parse(&text).expect("parse");
+        assert_eq!(
+            set.in_force("closure_to_intake", d("2026-06-30"))
+                .expect("v1")
+                .version,
+            1
+        );
+        let v2 = set
+            .in_force("closure_to_intake", d("2026-07-01"))
+            .expect("v2");
+        assert_eq!(v2.version, 2);
+        close(v2.compute(&totals()), 8.0 / 11.0);
+        close(
+            set.version_of("closure_to_intake", 1)
+                .expect("v1")
+                .compute(&totals()),
+            8.0 / 6.0,
+        );
+        assert_eq!(
+            set.ids()
+                .iter()
+                .filter(|i| **i == "closure_to_intake")
+                .count(),
+            1
+        );
+        assert!(set.in_force("closure_to_intake", d("2023-12-31")).is_none());
+    }
+
+    #[test]
+    fn formulas_read_in_words() {
+        let set = MetricSet::builtin().expect("parse");
+        assert_eq!(
+            set.in_force("closed_within_limit", Q.to)
+                .expect("m")
+                .formula_zh(),
+            "（有法定期限的结案 − 超审限结案） ÷ 有法定期限的结案 × 100"
+        );
+        assert_eq!(
+            set.in_force("closure_to_intake", Q.to)
+                .expect("m")
+                .formula_zh(),
+            "结案 ÷ 新收"
+        );
+    }
+
+    #[test]
+    fn bad_definitions_name_the_metric_and_field() {
+        let base = "version = \"v\"\n[[metric]]\nid = \"m\"\nzh = \"m\"\nversion = 1\neffective_from = \"2024-01-01\"\nnumerator = [\"closed\"]\ndenominator = [\"received\"]\nscale = 1\nunit = \"\"\ncitation = \"c\"\nmarker = \"S\"\n";
+        assert!(MetricSet::parse(base).is_ok());
+        for (from, to, want) in [
+            (
+                "[\"closed\"]",
+                "[\"clsoed\"]",
+                "rule `m v1`, field `numerator`: unknown counter `clsoed`",
+            ),
+            ("\"2024-01-01\"", "\"2024-13-01\"", "field `effective_from`"),
+            ("scale = 1", "scale = 0", "field `scale`"),
+            ("citation = \"c\"", "citation = \"\"", "field `citation`"),
+        ] {
+            let e = MetricSet::parse(&base.replacen(from, to, 1)).expect_err(to);
+            let msg = e.to_string();
+            assert!(msg.contains(want), "{msg} / {want}");
+        }
+        let twice = format!("{base}{}", &base[base.find("[[metric]]").unwrap_or(0)..]);
+        assert!(MetricSet::parse(&twice).is_err(), "same version twice");
+    }
+}
