@@ -433,3 +433,30 @@ test('the case office opens a supervision item straight from an overdue warning'
   assert.match(await page.textContent('body'), new RegExp(number.replace(/[()（）]/g, '.')));
   await page.close();
 });
+
+test('the case office reads the quality dashboard, changes scope and period, and drills into a number', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'caseoffice');
+  await Promise.all([page.waitForURL(/\/quality/), page.click('nav a[href="/quality"]')]);
+  assert.ok(await page.locator('#tiles section.tile').count() >= 12, 'a tile per metric');
+  assert.match(await page.textContent('section[data-metric=closure_to_intake] details'), /结案 ÷ 新收/);
+  await page.selectOption('#metrics-org', 'court-330102');
+  await page.fill('#metrics-from', '2025-01-01');
+  await page.fill('#metrics-to', '2025-12-31');
+  await Promise.all([page.waitForURL(/org=court-330102/), page.click('#metrics-apply')]);
+  assert.match(await page.textContent('h1'), /上城区人民法院/);
+  const link = page.locator('section[data-metric=received] .parts a').first();
+  const shown = Number(await link.locator('b').textContent());
+  assert.ok(shown > 0, 'the court received cases in 2025');
+  // The chart has labelled axes.
+  const labels = await page.$$eval('#pendency-chart text.axis-label', (t) => t.map((x) => x.textContent));
+  assert.deepEqual(labels, ['案件数（件）', '已审理时长（自立案日起）']);
+  await page.screenshot({ path: join(artifacts, '19-quality-dashboard.png'), fullPage: true });
+  await Promise.all([page.waitForURL(/\/quality\/cases/), link.click()]);
+  assert.match(await page.textContent('#drill-title'), new RegExp(`新收：${shown} 件`));
+  assert.equal(await page.locator('#drill-cases tbody tr').count(), shown, 'the list has exactly that many cases');
+  const numbers = await page.$$eval('#drill-cases tbody td:first-child a', (as) => as.map((a) => a.textContent));
+  assert.ok(numbers.every((n) => n.includes('浙0102')), 'only 上城 cases');
+  await page.screenshot({ path: join(artifacts, '20-quality-drilldown.png') });
+  await page.close();
+});

@@ -184,7 +184,15 @@ impl Counter {
                 && execution
                 && f.disposition == Some(Disposition::ExecutionTerminatedThisRound)),
             C::ExecutionAppliedYuan if closed && execution => f.claim_amount_yuan.unwrap_or(0),
-            C::ExecutionPaidYuan if closed && execution => f.amount_yuan.unwrap_or(0),
+            // 执行完毕 without a recorded amount means the whole applied amount was paid.
+            C::ExecutionPaidYuan if closed && execution => {
+                f.amount_yuan
+                    .unwrap_or(if f.disposition == Some(Disposition::ExecutionCompleted) {
+                        f.claim_amount_yuan.unwrap_or(0)
+                    } else {
+                        0
+                    })
+            }
             C::ExecutionAppliedYuan | C::ExecutionPaidYuan => 0,
             C::PendingOver12Months => yes(over(12)),
             C::PendingOver18Months => yes(over(18)),
@@ -615,6 +623,23 @@ mod tests {
         close(value("pending"), 3.0);
         let set = MetricSet::builtin().expect("parse");
         assert_eq!(set.ids().len(), 15, "a test for every shipped metric above");
+    }
+
+    #[test]
+    fn a_completed_execution_without_an_amount_paid_the_applied_amount() {
+        let mut c = case(
+            CaseKind::Execution,
+            Procedure::Execution,
+            "2026-01-15",
+            Some("2026-03-15"),
+        );
+        c.disposition = Some(Disposition::ExecutionCompleted);
+        c.claim_amount_yuan = Some(8_000);
+        assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 8_000);
+        c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
+        assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 0);
+        c.amount_yuan = Some(300);
+        assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 300);
     }
 
     #[test]

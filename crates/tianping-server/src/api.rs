@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ledger/consistency", get(crate::ledger::api_consistency))
         .route("/ledger/witness", post(crate::ledger::api_witness))
+        .route("/metrics", get(crate::metrics::api_metrics))
+        .route("/metrics/cases", get(crate::metrics::api_metric_cases))
         .route(
             "/cases/{id}/flags",
             get(crate::supervision::api_case_flags).post(crate::supervision::api_add_flag),

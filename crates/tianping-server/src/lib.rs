@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clocks;
 pub mod error;
 pub mod ledger;
+pub mod metrics;
 pub mod pages;
 pub mod supervision;
 pub mod view;
@@ -234,6 +235,8 @@ pub fn router(state: AppState) -> Router {
             "/projects/{id}/actions",
             post(supervision::project_action_submit),
         )
+        .route("/quality", get(metrics::dashboard))
+        .route("/quality/cases", get(metrics::cases_page))
         .route("/mailbox", get(clocks::mailbox_page))
         .route("/mailbox/preferences", post(clocks::prefs_submit))
         .nest("/api/v1", api::routes())

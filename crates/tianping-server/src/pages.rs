@@ -48,6 +48,11 @@ impl Layout {
                 label: "期限变动",
                 active: active == "/clock-changes",
             });
+            nav.push(NavItem {
+                href: "/quality",
+                label: "质效指标",
+                active: active == "/quality",
+            });
         }
         if tianping_store::supervision::supervises(s.user.role)
             || tianping_store::supervision::rectifies(s.user.role)

@@ -6,6 +6,7 @@ pub mod case;
 pub mod clocks;
 pub mod ingest;
 pub mod ledger;
+pub mod metrics;
 pub mod org;
 pub mod supervision;
 pub mod testing;

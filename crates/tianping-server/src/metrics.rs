@@ -1,0 +1,491 @@
+//! The quality-metrics dashboard: for an organisation subtree in the reader's scope, a period and a
+//! case kind, every metric of `rules/metrics.toml` in the version in force at the end of the period,
+//! with its definition and the same period a year earlier; the pendency of open cases by age; and
+//! behind every number the list of its cases (`/quality/cases`), counted by the same code.
+
+use crate::api::read_scope;
+use crate::error::ApiError;
+use crate::pages::{Layout, error_page, render};
+use crate::{AppState, CurrentUser, PageUser};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+use tianping_domain::case_type::CaseKind;
+use tianping_domain::metrics::{Counter, MetricSet, Period, Totals};
+use tianping_store::metrics::{MetricCase, MetricScope};
+use tianping_store::user::Session;
+
+/// Dashboard parameters as they arrive from the query string.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct MetricsQuery {
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub kind: String,
+    /// Drill-down: a counter, or a pendency bucket (0–4).
+    #[serde(default)]
+    pub counter: String,
+    #[serde(default)]
+    pub bucket: String,
+}
+
+/// The resolved request: scope, period, kind.
+struct Resolved {
+    scope: MetricScope,
+    org_name: String,
+    org_id: String,
+    period: Period,
+    kind: Option<CaseKind>,
+}
+
+fn date(s: &str, field: &'static str) -> Result<Option<NaiveDate>, ApiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            ApiError::bad_request("invalid_date", format!("日期“{s}”格式应为 YYYY-MM-DD"))
+                .with_details(json!({ "field": field }))
+        })
+}
+
+async fn resolve(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Resolved, ApiError> {
+    let scope = read_scope(s).ok_or_else(|| ApiError::forbidden("查看质效指标"))?;
+    let today = tianping_domain::clock::local_date(st.now());
+    let to = date(&q.to, "to")?.unwrap_or(today);
+    let from = date(&q.from, "from")?
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to {
+        return Err(
+            ApiError::bad_request("invalid_period", "统计起始日期晚于截止日期")
+                .with_details(json!({ "field": "from" })),
+        );
+    }
+    let kind = match q.kind.trim() {
+        "" => None,
+        k => Some(CaseKind::parse(k).ok_or_else(|| {
+            ApiError::bad_request("invalid_kind", format!("案件类别“{k}”无效"))
+                .with_details(json!({ "field": "kind" }))
+        })?),
+    };
+    let (org_id, org_name, region_prefix) = match q.org.trim() {
+        "" => (s.org.id.clone(), s.org.name.clone(), None),
+        id => {
+            let dir = st.store.org_directory().await?;
+            let o = dir
+                .get(id)
+                .filter(|o| o.region_path.starts_with(&scope.region_prefix))
+                .ok_or_else(|| ApiError::not_found("单位"))?;
+            (o.id.clone(), o.name.clone(), Some(o.region_path.clone()))
+        }
+    };
+    Ok(Resolved {
+        scope: MetricScope {
+            scope,
+            region_prefix,
+            kind,
+        },
+        org_name,
+        org_id,
+        period: Period { from, to },
+        kind,
+    })
+}
+
+fn year_before(p: &Period) -> Period {
+    let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+    Period {
+        from: back(p.from),
+        to: back(p.to),
+    }
+}
+
+async fn cases_of(st: &AppState, r: &Resolved) -> Result<Vec<MetricCase>, ApiError> {
+    let end = tianping_domain::clock::local_midnight(r.period.to) + chrono::Duration::days(1);
+    Ok(st
+        .store
+        .metric_cases(&r.scope, &tianping_store::ts(end), st.now())
+        .await?)
+}
+
+/// Age buckets of pending cases at the end of the period, in months (national data grids).
+const BUCKETS: [(&str, u32, Option<u32>); 5] = [
+    ("6个月以内", 0, Some(6)),
+    ("6–12个月", 6, Some(12)),
+    ("12–18个月", 12, Some(18)),
+    ("18–36个月", 18, Some(36)),
+    ("36个月以上", 36, None),
+];
+
+fn bucket_of(c: &MetricCase, day: NaiveDate) -> Option<usize> {
+    let f = &c.facts;
+    if !(f.filed <= day && f.closed.is_none_or(|x| x > day)) {
+        return None;
+    }
+    let after = |m: u32| {
+        f.filed
+            .checked_add_months(Months::new(m))
+            .is_some_and(|d| d < day)
+    };
+    BUCKETS
+        .iter()
+        .position(|(_, lo, hi)| (*lo == 0 || after(*lo)) && hi.is_none_or(|h| !after(h)))
+}
+
+pub struct Tile {
+    pub id: String,
+    pub zh: String,
+    pub value: String,
+    pub unit: String,
+    pub previous: String,
+    pub change: String,
+    pub formula: String,
+    pub version: u32,
+    pub effective_from: String,
+    pub citation: String,
+    pub marker: &'static str,
+    /// The counters behind the number, with their values and drill-down links.
+    pub parts: Vec<(String, i64, String)>,
+}
+
+fn fmt(v: Option<f64>, unit: &str) -> String {
+    match v {
+        None => "—".into(),
+        Some(x) if unit == "件" => format!("{x:.0}"),
+        Some(x) => format!("{x:.2}"),
+    }
+}
+
+pub struct Bar {
+    pub label: &'static str,
+    pub count: usize,
+    pub href: String,
+    pub x: usize,
+    pub y: usize,
+    pub height: usize,
+    pub label_x: usize,
+}
+
+#[derive(Template)]
+#[template(path = "metrics.html")]
+struct DashboardPage {
+    layout: Layout,
+    q: MetricsQuery,
+    org_name: String,
+    orgs: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    from: String,
+    to: String,
+    prev_from: String,
+    prev_to: String,
+    set_version: String,
+    tiles: Vec<Tile>,
+    bars: Vec<Bar>,
+    max_count: usize,
+    pending_total: usize,
+}
+
+fn query_string(r: &Resolved, extra: &str) -> String {
+    let mut s = format!(
+        "org={}&from={}&to={}",
+        crate::pages::enc(&r.org_id),
+        r.period.from,
+        r.period.to
+    );
+    if let Some(k) = r.kind {
+        s.push_str(&format!("&kind={}", k.as_str()));
+    }
+    if !extra.is_empty() {
+        s.push('&');
+        s.push_str(extra);
+    }
+    s
+}
+
+fn tiles(set: &MetricSet, r: &Resolved, now: &Totals, before: &Totals) -> Vec<Tile> {
+    let mut out = vec![];
+    for id in set.ids() {
+        let Some(def) = set.in_force(id, r.period.to) else {
+            continue;
+        };
+        let v = def.compute(now);
+        let p = def.compute(before);
+        let change = match (v, p) {
+            (Some(a), Some(b)) if def.unit == "%" => format!("{:+.2} 个百分点", a - b),
+            (Some(a), Some(b)) if b != 0.0 => format!("{:+.1} %", (a / b - 1.0) * 100.0),
+            _ => "—".into(),
+        };
+        let mut parts: Vec<(String, i64, String)> = vec![];
+        for c in def.counters() {
+            if parts.iter().any(|(z, _, _)| z == c.zh()) {
+                continue;
+            }
+            parts.push((
+                c.zh().to_string(),
+                now.get(c),
+                format!(
+                    "/quality/cases?{}",
+                    query_string(r, &format!("counter={}", c.as_str()))
+                ),
+            ));
+        }
+        out.push(Tile {
+            id: def.id.clone(),
+            zh: def.zh.clone(),
+            value: fmt(v, &def.unit),
+            unit: def.unit.clone(),
+            previous: fmt(p, &def.unit),
+            change,
+            formula: def.formula_zh(),
+            version: def.version,
+            effective_from: def.effective_from.to_string(),
+            citation: def.citation.clone(),
+            marker: def.marker.label(),
+            parts,
+        });
+    }
+    out
+}
+
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    [
+        CaseKind::Criminal,
+        CaseKind::Civil,
+        CaseKind::Administrative,
+        CaseKind::Execution,
+        CaseKind::StateCompensation,
+        CaseKind::Prosecution,
+        CaseKind::Police,
+    ]
+    .into_iter()
+    .map(|k| (k.as_str(), k.zh()))
+    .collect()
+}
+
+pub async fn dashboard(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<MetricsQuery>,
+) -> Response {
+    let r = match resolve(&st, &s, &q).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let (cases, set) = match (cases_of(&st, &r).await, MetricSet::builtin()) {
+        (Ok(c), Ok(set)) => (c, set),
+        (Err(e), _) => return error_page(e.status, &e.message),
+        (_, Err(e)) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let prev = year_before(&r.period);
+    let now_t = Totals::of(cases.iter().map(|c| &c.facts), &r.period);
+    let prev_t = Totals::of(cases.iter().map(|c| &c.facts), &prev);
+    let mut counts = [0usize; 5];
+    for c in &cases {
+        if let Some(b) = bucket_of(c, r.period.to) {
+            counts[b] += 1;
+        }
+    }
+    let max_count = counts.iter().copied().max().unwrap_or(0).max(1);
+    let bars = BUCKETS
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _, _))| {
+            let height = counts[i] * 160 / max_count;
+            Bar {
+                label,
+                count: counts[i],
+                href: format!(
+                    "/quality/cases?{}",
+                    query_string(&r, &format!("bucket={i}"))
+                ),
+                x: 70 + i * 110,
+                y: 190 - height,
+                height,
+                label_x: 70 + i * 110 + 35,
+            }
+        })
+        .collect();
+    let orgs = st
+        .store
+        .orgs_in(&read_scope(&s).map(|x| x.region_prefix).unwrap_or_default())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| s.org.kind.supervises_all_kinds() || o.kind == s.org.kind)
+        .map(|o| (o.id, o.name))
+        .collect();
+    render(&DashboardPage {
+        layout: Layout::new(&s, "/quality"),
+        org_name: r.org_name.clone(),
+        orgs,
+        kinds: kinds(),
+        from: r.period.from.to_string(),
+        to: r.period.to.to_string(),
+        prev_from: prev.from.to_string(),
+        prev_to: prev.to.to_string(),
+        set_version: set.version.clone(),
+        tiles: tiles(&set, &r, &now_t, &prev_t),
+        bars,
+        max_count,
+        pending_total: counts.iter().sum(),
+        q,
+    })
+}
+
+pub struct CaseLine {
+    pub id: i64,
+    pub case_number: String,
+    pub court: String,
+    pub kind_zh: &'static str,
+    pub filed: String,
+    pub closed: String,
+    pub value: i64,
+}
+
+#[derive(Template)]
+#[template(path = "metric_cases.html")]
+struct CasesPage {
+    layout: Layout,
+    title: String,
+    org_name: String,
+    from: String,
+    to: String,
+    back: String,
+    lines: Vec<CaseLine>,
+    total: i64,
+    sum: bool,
+}
+
+/// The cases behind one number: a counter or a pendency bucket.
+async fn behind(
+    st: &AppState,
+    s: &Session,
+    q: &MetricsQuery,
+) -> Result<(Resolved, String, Vec<CaseLine>, i64, bool), ApiError> {
+    let r = resolve(st, s, q).await?;
+    let cases = cases_of(st, &r).await?;
+    let line = |c: &MetricCase, value: i64| CaseLine {
+        id: c.id,
+        case_number: c.case_number.clone(),
+        court: c.org_name.clone(),
+        kind_zh: c.facts.kind.zh(),
+        filed: c.facts.filed.to_string(),
+        closed: c.facts.closed.map(|d| d.to_string()).unwrap_or_default(),
+        value,
+    };
+    if let Some(counter) = Counter::parse(q.counter.trim()) {
+        let sum = matches!(
+            counter,
+            Counter::ClosedDays | Counter::ExecutionAppliedYuan | Counter::ExecutionPaidYuan
+        );
+        let lines: Vec<CaseLine> = cases
+            .iter()
+            .filter(|c| counter.contributes(&c.facts, &r.period))
+            .map(|c| line(c, counter.value(&c.facts, &r.period)))
+            .collect();
+        let total = if sum {
+            lines.iter().map(|l| l.value).sum()
+        } else {
+            lines.len() as i64
+        };
+        return Ok((r, counter.zh().to_string(), lines, total, sum));
+    }
+    if let Ok(b) = q.bucket.trim().parse::<usize>()
+        && b < BUCKETS.len()
+    {
+        let lines: Vec<CaseLine> = cases
+            .iter()
+            .filter(|c| bucket_of(c, r.period.to) == Some(b))
+            .map(|c| line(c, 1))
+            .collect();
+        let total = lines.len() as i64;
+        return Ok((
+            r,
+            format!("未结案件 · 已审理{}", BUCKETS[b].0),
+            lines,
+            total,
+            false,
+        ));
+    }
+    Err(ApiError::bad_request(
+        "invalid_counter",
+        format!("“{}”不是可下钻的指标分项", q.counter),
+    )
+    .with_details(json!({ "field": "counter" })))
+}
+
+pub async fn cases_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<MetricsQuery>,
+) -> Response {
+    match behind(&st, &s, &q).await {
+        Ok((r, title, lines, total, sum)) => render(&CasesPage {
+            layout: Layout::new(&s, "/quality"),
+            back: format!("/quality?{}", query_string(&r, "")),
+            org_name: r.org_name.clone(),
+            from: r.period.from.to_string(),
+            to: r.period.to.to_string(),
+            title,
+            lines,
+            total,
+            sum,
+        }),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+/// `GET /api/v1/metrics?org=&from=&to=&kind=`: every metric with its definition and value.
+pub async fn api_metrics(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let r = resolve(&st, &s, &q).await?;
+    let cases = cases_of(&st, &r).await?;
+    let set = MetricSet::builtin().map_err(ApiError::internal)?;
+    let t = Totals::of(cases.iter().map(|c| &c.facts), &r.period);
+    let metrics: Vec<serde_json::Value> = set
+        .ids()
+        .into_iter()
+        .filter_map(|id| set.in_force(id, r.period.to))
+        .map(|d| {
+            json!({
+                "id": d.id, "zh": d.zh, "version": d.version,
+                "effective_from": d.effective_from.to_string(), "formula": d.formula_zh(),
+                "citation": d.citation, "marker": d.marker.label(), "unit": d.unit,
+                "value": d.compute(&t),
+                "counters": d.counters().map(|c| json!({"counter": c.as_str(), "value": t.get(c)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "org": r.org_id, "from": r.period.from.to_string(), "to": r.period.to.to_string(),
+        "kind": r.kind.map(|k| k.as_str()), "definitions": set.version, "metrics": metrics,
+    })))
+}
+
+/// `GET /api/v1/metrics/cases?counter=…` (or `bucket=`): the case ids behind a number.
+pub async fn api_metric_cases(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, title, lines, total, _) = behind(&st, &s, &q).await?;
+    Ok(Json(json!({
+        "title": title,
+        "total": total,
+        "cases": lines.iter().map(|l| json!({"id": l.id, "case_number": l.case_number, "value": l.value})).collect::<Vec<_>>(),
+    })))
+}
