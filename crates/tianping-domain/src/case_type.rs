@@ -25,6 +25,11 @@ pub enum CaseKind {
 }
 
 impl CaseKind {
+    /// Police and procuratorate files (not court proceedings).
+    pub fn is_agency(self) -> bool {
+        matches!(self, CaseKind::Prosecution | CaseKind::Police)
+    }
+
     pub const ALL: [CaseKind; 12] = [
         CaseKind::Criminal,
         CaseKind::Civil,

@@ -52,6 +52,11 @@ pub struct CaseFacts {
     pub claim_amount_yuan: Option<i64>,
     /// The amount the closing event records (for execution: the amount paid out).
     pub amount_yuan: Option<i64>,
+    /// The case continues another (原审案号: appeal, retrial, execution of a judgment …): it is a
+    /// further 件 of an existing 案.
+    pub has_origin: bool,
+    /// Procuratorate files: 退回补充侦查 rounds and approved extensions (extra 件, RULES.md §9.3).
+    pub extra_procedures: u32,
 }
 
 impl CaseFacts {
@@ -68,6 +73,8 @@ impl CaseFacts {
             limit,
             claim_amount_yuan: s.claim_amount_yuan,
             amount_yuan: s.amount_yuan,
+            has_origin: s.origin_case_number.is_some(),
+            extra_procedures: u32::from(s.supplementary_rounds) + s.extensions_approved,
         }
     }
 
@@ -117,6 +124,10 @@ counters! {
     PendingOver12Months => "pending_over_12_months", "超12个月未结";
     PendingOver18Months => "pending_over_18_months", "超18个月未结";
     PendingOver36Months => "pending_over_36_months", "超36个月未结";
+    CourtReceived => "court_received", "法院新收（件）";
+    ReceivedNewDisputes => "received_new_disputes", "法院新收中的新纠纷（案，无原审案号）";
+    ProsecutionReceived => "prosecution_received", "检察机关受理审查起诉";
+    ProsecutionExtraProcedures => "prosecution_extra_procedures", "退回补充侦查、延长审查起诉期限次数";
 }
 
 fn is_trial_kind(k: CaseKind) -> bool {
@@ -197,7 +208,31 @@ impl Counter {
             C::PendingOver12Months => yes(over(12)),
             C::PendingOver18Months => yes(over(18)),
             C::PendingOver36Months => yes(over(36)),
+            C::CourtReceived => yes(f.filed >= p.from && f.filed <= p.to && !f.kind.is_agency()),
+            C::ReceivedNewDisputes => {
+                yes(f.filed >= p.from && f.filed <= p.to && !f.has_origin && !f.kind.is_agency())
+            }
+            C::ProsecutionReceived => {
+                yes(f.kind == CaseKind::Prosecution && f.filed >= p.from && f.filed <= p.to)
+            }
+            C::ProsecutionExtraProcedures
+                if f.kind == CaseKind::Prosecution && f.filed >= p.from && f.filed <= p.to =>
+            {
+                i64::from(f.extra_procedures)
+            }
+            C::ProsecutionExtraProcedures => 0,
         }
+    }
+
+    /// Whether the counter adds amounts (days, yuan, procedures) rather than counting cases.
+    pub fn is_sum(self) -> bool {
+        matches!(
+            self,
+            Counter::ClosedDays
+                | Counter::ExecutionAppliedYuan
+                | Counter::ExecutionPaidYuan
+                | Counter::ProsecutionExtraProcedures
+        )
     }
 
     /// Whether the case is behind this counter's number (the drill-down list).
@@ -489,6 +524,8 @@ mod tests {
             },
             claim_amount_yuan: None,
             amount_yuan: None,
+            has_origin: false,
+            extra_procedures: 0,
         }
     }
 
@@ -622,7 +659,14 @@ mod tests {
         close(value("closed"), 8.0);
         close(value("pending"), 3.0);
         let set = MetricSet::builtin().expect("parse");
-        assert_eq!(set.ids().len(), 15, "a test for every shipped metric above");
+        close(value("pending_over_12_months"), 2.0);
+        close(value("pending_over_18_months"), 1.0);
+        close(value("pending_over_36_months"), 1.0);
+        // No new disputes without an origin in Q other than 3, 4, 5, 6, 8, 10 (none has an origin
+        // in the fixture): 件 6 / 案 6.
+        close(value("court_case_to_proceeding"), 1.0);
+        assert_eq!(value("procuratorate_case_to_proceeding"), None);
+        assert_eq!(set.ids().len(), 20, "a test for every shipped metric above");
     }
 
     #[test]
@@ -643,6 +687,50 @@ mod tests {
     }
 
     #[test]
+    fn case_to_proceeding_ratios_by_hand() {
+        use CaseKind::*;
+        use Procedure::*;
+        // Court: three disputes filed in Q (two first instances, one execution of an old
+        // judgment), plus an appeal and a remanded retrial of them: 件 5, 案 2 → 2.5.
+        let mut v = vec![
+            case(Civil, FirstInstance, "2026-01-05", None),
+            case(Civil, FirstInstance, "2026-01-06", None),
+        ];
+        for (kind, proc_) in [
+            (Civil, SecondInstance),
+            (Civil, FirstInstance),
+            (CaseKind::Execution, Procedure::Execution),
+        ] {
+            let mut c = case(kind, proc_, "2026-02-01", None);
+            c.has_origin = true;
+            v.push(c);
+        }
+        // Procuratorate: two files, one returned twice for supplementary investigation and
+        // extended once: 件 (2 + 3) / 案 2 = 2.5.
+        let mut a = case(Prosecution, ProsecutionReview, "2026-01-10", None);
+        a.extra_procedures = 3;
+        v.push(a);
+        v.push(case(Prosecution, ProsecutionReview, "2026-03-10", None));
+        let t = Totals::of(&v, &Q);
+        assert_eq!(t.get(Counter::ReceivedNewDisputes), 2);
+        let set = MetricSet::builtin().expect("parse");
+        let court = set
+            .in_force("court_case_to_proceeding", Q.to)
+            .expect("metric");
+        assert_eq!(
+            t.get(Counter::CourtReceived),
+            5,
+            "the procuratorate's files are not court 件"
+        );
+        close(court.compute(&t), 2.5);
+        let proc_ = set
+            .in_force("procuratorate_case_to_proceeding", Q.to)
+            .expect("metric");
+        close(proc_.compute(&t), 2.5);
+        assert_eq!(t.get(Counter::ProsecutionExtraProcedures), 3);
+    }
+
+    #[test]
     fn an_empty_denominator_is_no_value_not_zero() {
         let set = MetricSet::builtin().expect("parse");
         let m = set.in_force("appeal_rate", Q.to).expect("metric");
@@ -659,10 +747,7 @@ mod tests {
             let behind = cases.iter().filter(|f| c.contributes(f, &Q)).count() as i64;
             let sum: i64 = cases.iter().map(|f| c.value(f, &Q)).sum();
             assert_eq!(sum, t.get(*c), "{}", c.as_str());
-            if !matches!(
-                c,
-                Counter::ClosedDays | Counter::ExecutionAppliedYuan | Counter::ExecutionPaidYuan
-            ) {
+            if !c.is_sum() {
                 assert_eq!(behind, t.get(*c), "{}", c.as_str());
             }
         }

@@ -385,10 +385,7 @@ async fn behind(
         value,
     };
     if let Some(counter) = Counter::parse(q.counter.trim()) {
-        let sum = matches!(
-            counter,
-            Counter::ClosedDays | Counter::ExecutionAppliedYuan | Counter::ExecutionPaidYuan
-        );
+        let sum = counter.is_sum();
         let lines: Vec<CaseLine> = cases
             .iter()
             .filter(|c| counter.contributes(&c.facts, &r.period))
