@@ -458,5 +458,10 @@ test('the case office reads the quality dashboard, changes scope and period, and
   const numbers = await page.$$eval('#drill-cases tbody td:first-child a', (as) => as.map((a) => a.textContent));
   assert.ok(numbers.every((n) => n.includes('浙0102')), 'only 上城 cases');
   await page.screenshot({ path: join(artifacts, '20-quality-drilldown.png') });
+  await page.goBack();
+  await Promise.all([page.waitForURL(/\/quality\/report/), page.click('#metrics-report')]);
+  assert.match(await page.textContent('#report-title'), /上城区人民法院[\s\S]*审判执行质效与监督工作报告/);
+  assert.ok(await page.locator('#report-metrics tbody tr').count() >= 12);
+  await page.screenshot({ path: join(artifacts, '21-quarterly-report.png'), fullPage: true });
   await page.close();
 });

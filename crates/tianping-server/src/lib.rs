@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod clocks;
 pub mod error;
+pub mod export;
 pub mod ledger;
 pub mod metrics;
 pub mod pages;
@@ -237,6 +238,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/quality", get(metrics::dashboard))
         .route("/quality/cases", get(metrics::cases_page))
+        .route("/quality/export.xlsx", get(metrics::export))
+        .route("/quality/report", get(metrics::report))
         .route("/mailbox", get(clocks::mailbox_page))
         .route("/mailbox/preferences", post(clocks::prefs_submit))
         .nest("/api/v1", api::routes())

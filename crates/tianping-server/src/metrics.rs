@@ -10,7 +10,6 @@ use crate::{AppState, CurrentUser, PageUser};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
@@ -194,6 +193,8 @@ struct DashboardPage {
     bars: Vec<Bar>,
     max_count: usize,
     pending_total: usize,
+    export_query: String,
+    report_query: String,
 }
 
 fn query_string(r: &Resolved, extra: &str) -> String {
@@ -273,20 +274,21 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     .collect()
 }
 
-pub async fn dashboard(
-    State(st): State<AppState>,
-    PageUser(s): PageUser,
-    Query(q): Query<MetricsQuery>,
-) -> Response {
-    let r = match resolve(&st, &s, &q).await {
-        Ok(r) => r,
-        Err(e) => return error_page(e.status, &e.message),
-    };
-    let (cases, set) = match (cases_of(&st, &r).await, MetricSet::builtin()) {
-        (Ok(c), Ok(set)) => (c, set),
-        (Err(e), _) => return error_page(e.status, &e.message),
-        (_, Err(e)) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    };
+/// Everything a dashboard, its export and the quarterly report show.
+struct Computed {
+    r: Resolved,
+    prev: Period,
+    set_version: String,
+    tiles: Vec<Tile>,
+    bars: Vec<Bar>,
+    max_count: usize,
+    pending_total: usize,
+}
+
+async fn compute(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Computed, ApiError> {
+    let r = resolve(st, s, q).await?;
+    let cases = cases_of(st, &r).await?;
+    let set = MetricSet::builtin().map_err(ApiError::internal)?;
     let prev = year_before(&r.period);
     let now_t = Totals::of(cases.iter().map(|c| &c.facts), &r.period);
     let prev_t = Totals::of(cases.iter().map(|c| &c.facts), &prev);
@@ -316,6 +318,26 @@ pub async fn dashboard(
             }
         })
         .collect();
+    Ok(Computed {
+        tiles: tiles(&set, &r, &now_t, &prev_t),
+        set_version: set.version.clone(),
+        prev,
+        bars,
+        max_count,
+        pending_total: counts.iter().sum(),
+        r,
+    })
+}
+
+pub async fn dashboard(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<MetricsQuery>,
+) -> Response {
+    let c = match compute(&st, &s, &q).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e.status, &e.message),
+    };
     let orgs = st
         .store
         .orgs_in(&read_scope(&s).map(|x| x.region_prefix).unwrap_or_default())
@@ -327,19 +349,222 @@ pub async fn dashboard(
         .collect();
     render(&DashboardPage {
         layout: Layout::new(&s, "/quality"),
-        org_name: r.org_name.clone(),
+        org_name: c.r.org_name.clone(),
         orgs,
         kinds: kinds(),
-        from: r.period.from.to_string(),
-        to: r.period.to.to_string(),
-        prev_from: prev.from.to_string(),
-        prev_to: prev.to.to_string(),
-        set_version: set.version.clone(),
-        tiles: tiles(&set, &r, &now_t, &prev_t),
-        bars,
-        max_count,
-        pending_total: counts.iter().sum(),
+        from: c.r.period.from.to_string(),
+        to: c.r.period.to.to_string(),
+        prev_from: c.prev.from.to_string(),
+        prev_to: c.prev.to.to_string(),
+        set_version: c.set_version,
+        export_query: query_string(&c.r, ""),
+        report_query: format!(
+            "org={}&quarter={}",
+            crate::pages::enc(&c.r.org_id),
+            quarter_of(c.r.period.to)
+        ),
+        tiles: c.tiles,
+        bars: c.bars,
+        max_count: c.max_count,
+        pending_total: c.pending_total,
         q,
+    })
+}
+
+fn quarter_of(d: NaiveDate) -> String {
+    format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1)
+}
+
+/// The dashboard as Excel: every metric with its definition, then the pendency buckets.
+pub async fn export(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<MetricsQuery>,
+) -> Response {
+    let c = match compute(&st, &s, &q).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let mut rows: Vec<Vec<String>> = c
+        .tiles
+        .iter()
+        .map(|t| {
+            vec![
+                t.zh.clone(),
+                t.value.clone(),
+                t.unit.clone(),
+                t.previous.clone(),
+                t.change.clone(),
+                t.parts
+                    .iter()
+                    .map(|(zh, n, _)| format!("{zh} {n}"))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                format!("v{}（{} 起）", t.version, t.effective_from),
+                t.formula.clone(),
+                format!("{} {}", t.citation, t.marker),
+            ]
+        })
+        .collect();
+    rows.push(vec![]);
+    for b in &c.bars {
+        rows.push(vec![
+            format!("未结 · 已审理{}", b.label),
+            b.count.to_string(),
+            "件".into(),
+        ]);
+    }
+    let name = format!("{}-{}", c.r.period.from, c.r.period.to);
+    crate::export::xlsx_download(
+        crate::export::Sheet {
+            name: "质效指标",
+            title: format!(
+                "{} 质效指标（{} 至 {}，同比 {} 至 {}；口径 {}）",
+                c.r.org_name, c.r.period.from, c.r.period.to, c.prev.from, c.prev.to, c.set_version
+            ),
+            headers: &[
+                ("指标", 20),
+                ("数值", 10),
+                ("单位", 8),
+                ("去年同期", 10),
+                ("同比", 16),
+                ("构成", 40),
+                ("口径版本", 20),
+                ("公式", 40),
+                ("依据", 60),
+            ],
+            rows,
+        },
+        &format!("quality-{name}.xlsx"),
+        &format!("质效指标-{name}.xlsx"),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    quarter: String,
+}
+
+pub struct ItemSummary {
+    pub number: String,
+    pub title: String,
+    pub source_zh: &'static str,
+    pub responsible: String,
+    pub state_zh: &'static str,
+    pub opened: String,
+    pub closed: String,
+}
+
+#[derive(Template)]
+#[template(path = "quality_report.html")]
+struct ReportPage {
+    org_name: String,
+    quarter: String,
+    from: String,
+    to: String,
+    prev_from: String,
+    prev_to: String,
+    set_version: String,
+    tiles: Vec<Tile>,
+    bars: Vec<Bar>,
+    max_count: usize,
+    pending_total: usize,
+    items: Vec<ItemSummary>,
+    opened: usize,
+    closed: usize,
+    generated: String,
+    by: String,
+}
+
+/// The quarterly report for the 人大 and 政法委: printable HTML with the quarter's metrics, the
+/// pendency chart and the supervision items opened or closed in the quarter.
+pub async fn report(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(rq): Query<ReportQuery>,
+) -> Response {
+    let quarter = if rq.quarter.trim().is_empty() {
+        quarter_of(tianping_domain::clock::local_date(st.now()))
+    } else {
+        rq.quarter.trim().to_string()
+    };
+    let (from, to) = match crate::supervision::quarter_range(&quarter) {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let (from_d, to_d) = (
+        tianping_domain::clock::local_date(from),
+        tianping_domain::clock::local_date(to) - chrono::Duration::days(1),
+    );
+    let q = MetricsQuery {
+        org: rq.org.clone(),
+        from: from_d.to_string(),
+        to: to_d.to_string(),
+        ..Default::default()
+    };
+    let c = match compute(&st, &s, &q).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let region =
+        c.r.scope
+            .region_prefix
+            .clone()
+            .unwrap_or_else(|| c.r.scope.scope.region_prefix.clone());
+    let (f, t) = (tianping_store::ts(from), tianping_store::ts(to));
+    let dir = match st.store.org_directory().await {
+        Ok(d) => d,
+        Err(e) => return error_page(ApiError::from(e).status, "读取单位失败"),
+    };
+    let in_q = |x: &Option<String>| {
+        x.as_deref()
+            .is_some_and(|x| x >= f.as_str() && x < t.as_str())
+    };
+    let items: Vec<ItemSummary> = st
+        .store
+        .items_in(&region)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| in_q(&Some(i.opened_at.clone())) || in_q(&i.closed_at))
+        .filter(|i| tianping_store::supervision::can_read_item(i, &s.user, &s.org, &dir))
+        .map(|i| ItemSummary {
+            number: i.number.clone(),
+            title: i.title.clone(),
+            source_zh: tianping_domain::supervision::ItemSource::parse(&i.source)
+                .map_or("—", |x| x.zh()),
+            responsible: i.responsible_org_name.clone().unwrap_or_default(),
+            state_zh: i.state().zh(),
+            opened: crate::view::local(&i.opened_at),
+            closed: i
+                .closed_at
+                .as_deref()
+                .map(crate::view::local)
+                .unwrap_or_default(),
+        })
+        .collect();
+    let opened = items.iter().filter(|i| !i.opened.is_empty()).count();
+    let closed = items.iter().filter(|i| !i.closed.is_empty()).count();
+    render(&ReportPage {
+        org_name: c.r.org_name.clone(),
+        quarter,
+        from: c.r.period.from.to_string(),
+        to: c.r.period.to.to_string(),
+        prev_from: c.prev.from.to_string(),
+        prev_to: c.prev.to.to_string(),
+        set_version: c.set_version,
+        tiles: c.tiles,
+        bars: c.bars,
+        max_count: c.max_count,
+        pending_total: c.pending_total,
+        opened,
+        closed,
+        items,
+        generated: crate::view::local(&tianping_store::ts(st.now())),
+        by: format!("{}（{}）", s.user.display_name, s.org.name),
     })
 }
 

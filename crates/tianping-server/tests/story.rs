@@ -1271,6 +1271,22 @@ async fn metrics_story(db: &TestDb) {
         ))
         .await;
     assert!(drill.body.contains("新收：4 件"), "{}", drill.body);
+    let x = co
+        .get(&format!("/quality/export.xlsx?org=hz-court&{q1}"))
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.body.starts_with("PK"), "an xlsx is a zip");
+    let report = co.get("/quality/report?org=hz-court&quarter=2026-Q1").await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(
+        report.body.contains("2026-Q1 审判执行质效与监督工作报告") && report.body.contains("0.75"),
+        "{}",
+        report.body
+    );
+    assert_eq!(
+        co.get("/quality/report?quarter=2026-Q9").await.status,
+        StatusCode::BAD_REQUEST
+    );
     let xh = Client::as_user(&app, "xh").await;
     assert_eq!(
         xh.get(&format!("/api/v1/metrics?org=hz-court&{q1}"))
