@@ -82,6 +82,19 @@ fn json_body<T: serde::de::DeserializeOwned>(b: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(b).map_err(|e| bad_json(&e))
 }
 
+/// A JSON post about one record: the CSRF header, the path id (`what` names the record in the
+/// error), and the parsed body.
+fn json_post<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    s: &Session,
+    id: &str,
+    what: &str,
+    body: &Bytes,
+) -> Result<(i64, T), ApiError> {
+    check_csrf(headers, s)?;
+    Ok((parse_id(id, what)?, json_body(body)?))
+}
+
 fn bj() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("UTC offset"))
 }
@@ -614,9 +627,7 @@ pub async fn api_add_flag(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "案件")?;
-    let f: FlagInput = json_body(&body)?;
+    let (id, f): (i64, FlagInput) = json_post(&headers, &s, &id, "案件", &body)?;
     let flag = add_flag(&st, &s, id, &f).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": flag }))).into_response())
 }
@@ -634,9 +645,7 @@ pub async fn api_clear_flag(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "标注")?;
-    let r: ReasonInput = json_body(&body)?;
+    let (id, r): (i64, ReasonInput) = json_post(&headers, &s, &id, "标注", &body)?;
     clear_flag(&st, &s, id, &r.reason).await?;
     Ok(Json(json!({ "cleared": true })))
 }
@@ -648,9 +657,7 @@ pub async fn api_add_act(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "案件")?;
-    let a: ActInput = json_body(&body)?;
+    let (id, a): (i64, ActInput) = json_post(&headers, &s, &id, "案件", &body)?;
     let act = add_act(&st, &s, id, &a).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": act }))).into_response())
 }
@@ -668,9 +675,7 @@ pub async fn api_answer_act(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "监督措施")?;
-    let a: AnswerInput = json_body(&body)?;
+    let (id, a): (i64, AnswerInput) = json_post(&headers, &s, &id, "监督措施", &body)?;
     answer_act(&st, &s, id, &a.answer).await?;
     Ok(Json(json!({ "answered": true })))
 }
@@ -1828,9 +1833,7 @@ pub async fn api_item_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "督办事项")?;
-    let a: ActionInput = json_body(&body)?;
+    let (id, a): (i64, ActionInput) = json_post(&headers, &s, &id, "督办事项", &body)?;
     let state = advance(&st, &s, id, &a).await?;
     Ok(Json(json!({ "state": state.as_str() })))
 }
@@ -2167,9 +2170,7 @@ pub async fn api_referral_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "移送事项")?;
-    let a: ActionInput = json_body(&body)?;
+    let (id, a): (i64, ActionInput) = json_post(&headers, &s, &id, "移送事项", &body)?;
     let state = act_on_referral(&st, &s, id, &a.action, &a.note).await?;
     Ok(Json(json!({ "state": state.as_str() })))
 }
@@ -2486,9 +2487,7 @@ pub async fn api_project_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let id = parse_id(&id, "联合监督项目")?;
-    let a: ProjectActionInput = json_body(&body)?;
+    let (id, a): (i64, ProjectActionInput) = json_post(&headers, &s, &id, "联合监督项目", &body)?;
     let state = act_on_project(&st, &s, id, &a).await?;
     Ok(Json(json!({ "state": state.as_str() })))
 }
