@@ -195,6 +195,8 @@ struct DashboardPage {
     pending_total: usize,
     export_query: String,
     report_query: String,
+    /// The organisation shown (the user's own when none was chosen).
+    selected_org: String,
 }
 
 fn query_string(r: &Resolved, extra: &str) -> String {
@@ -363,6 +365,7 @@ pub async fn dashboard(
             crate::pages::enc(&c.r.org_id),
             quarter_of(c.r.period.to)
         ),
+        selected_org: c.r.org_id.clone(),
         tiles: c.tiles,
         bars: c.bars,
         max_count: c.max_count,
