@@ -98,6 +98,49 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    pub const ALL: [Disposition; 15] = [
+        Disposition::Judgment,
+        Disposition::Mediation,
+        Disposition::Withdrawal,
+        Disposition::Dismissal,
+        Disposition::Transfer,
+        Disposition::Termination,
+        Disposition::Upheld,
+        Disposition::Amended,
+        Disposition::RemandedForRetrial,
+        Disposition::ExecutionCompleted,
+        Disposition::ExecutionTerminatedThisRound,
+        Disposition::Indictment,
+        Disposition::NonProsecution,
+        Disposition::CaseDropped,
+        Disposition::Other,
+    ];
+
+    /// The stored name (the same as the serialized one).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Judgment => "judgment",
+            Disposition::Mediation => "mediation",
+            Disposition::Withdrawal => "withdrawal",
+            Disposition::Dismissal => "dismissal",
+            Disposition::Transfer => "transfer",
+            Disposition::Termination => "termination",
+            Disposition::Upheld => "upheld",
+            Disposition::Amended => "amended",
+            Disposition::RemandedForRetrial => "remanded_for_retrial",
+            Disposition::ExecutionCompleted => "execution_completed",
+            Disposition::ExecutionTerminatedThisRound => "execution_terminated_this_round",
+            Disposition::Indictment => "indictment",
+            Disposition::NonProsecution => "non_prosecution",
+            Disposition::CaseDropped => "case_dropped",
+            Disposition::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Disposition> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Disposition::Judgment => "判决",

@@ -121,6 +121,7 @@ counters! {
     ZhongbenClosed => "zhongben_closed", "终结本次执行";
     ExecutionAppliedYuan => "execution_applied_yuan", "申请执行标的额（元）";
     ExecutionPaidYuan => "execution_paid_yuan", "执行到位金额（元）";
+    PendingOver6Months => "pending_over_6_months", "超6个月未结";
     PendingOver12Months => "pending_over_12_months", "超12个月未结";
     PendingOver18Months => "pending_over_18_months", "超18个月未结";
     PendingOver36Months => "pending_over_36_months", "超36个月未结";
@@ -205,6 +206,7 @@ impl Counter {
                     })
             }
             C::ExecutionAppliedYuan | C::ExecutionPaidYuan => 0,
+            C::PendingOver6Months => yes(over(6)),
             C::PendingOver12Months => yes(over(12)),
             C::PendingOver18Months => yes(over(18)),
             C::PendingOver36Months => yes(over(36)),
@@ -241,6 +243,181 @@ impl Counter {
     }
 }
 
+/// The ages (months) from which a pending case counts as long-pending.
+pub const PENDING_TIERS: [u32; 4] = [6, 12, 18, 36];
+
+/// One column of the pre-aggregated totals. A case puts a value on a day into a column, and the
+/// totals of any period follow from running sums of the columns (see [`Totals::from_cumulative`]):
+///
+/// - a **flow** counter (新收, 结案, 上诉 …) counts a case on a day of the period — on the day it
+///   was filed or closed — so its value is the sum of the days of the period;
+/// - a **stock** (未结, 超 N 个月未结) holds over an interval of days, stored as +1 on its first
+///   day and −1 on the day after its last, so its value on a day is the running sum up to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Flow(Counter),
+    /// Pending: from the day of filing up to the day before closing.
+    Pending,
+    /// Pending and older than so many months.
+    PendingOver(u32),
+}
+
+impl Column {
+    /// The stored column name.
+    pub fn name(self) -> String {
+        match self {
+            Column::Flow(c) => c.as_str().to_string(),
+            Column::Pending => "stock_pending".into(),
+            Column::PendingOver(m) => format!("stock_over_{m}"),
+        }
+    }
+}
+
+impl Counter {
+    /// Whether the counter adds up over the days of a period (rather than holding on its last or
+    /// first day).
+    pub fn is_flow(self) -> bool {
+        !matches!(
+            self,
+            Counter::PendingAtStart
+                | Counter::PendingAtEnd
+                | Counter::PendingOver6Months
+                | Counter::PendingOver12Months
+                | Counter::PendingOver18Months
+                | Counter::PendingOver36Months
+        )
+    }
+
+    fn tier(self) -> Option<u32> {
+        match self {
+            Counter::PendingOver6Months => Some(6),
+            Counter::PendingOver12Months => Some(12),
+            Counter::PendingOver18Months => Some(18),
+            Counter::PendingOver36Months => Some(36),
+            _ => None,
+        }
+    }
+}
+
+static COLUMNS: std::sync::LazyLock<Vec<Column>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<Column> = Counter::ALL
+        .iter()
+        .filter(|c| c.is_flow())
+        .map(|c| Column::Flow(*c))
+        .collect();
+    v.push(Column::Pending);
+    v.extend(PENDING_TIERS.iter().map(|m| Column::PendingOver(*m)));
+    v
+});
+
+/// Every column, in stored order.
+pub fn columns() -> &'static [Column] {
+    &COLUMNS
+}
+
+fn column_index(c: Column) -> usize {
+    COLUMNS.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+/// A value a case puts into a column on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contribution {
+    pub day: NaiveDate,
+    /// Index into [`columns`].
+    pub column: usize,
+    pub value: i64,
+}
+
+impl CaseFacts {
+    /// Everything the case puts into the pre-aggregated totals. Flows are the counters' own
+    /// values on one-day periods (the days of filing and closing), so the two ways of counting
+    /// cannot drift apart; the property test checks every counter over random periods.
+    pub fn contributions(&self) -> Vec<Contribution> {
+        let mut out = vec![];
+        let mut days = vec![self.filed];
+        if let Some(c) = self.closed
+            && c != self.filed
+        {
+            days.push(c);
+        }
+        for day in days {
+            let p = Period { from: day, to: day };
+            for (i, col) in COLUMNS.iter().enumerate() {
+                if let Column::Flow(c) = col {
+                    let value = c.value(self, &p);
+                    if value != 0 {
+                        out.push(Contribution {
+                            day,
+                            column: i,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+        // Stocks: +1 from the first day, −1 from the closing day (the interval is empty when the
+        // case closed before it began).
+        let mut interval = |column: Column, start: Option<NaiveDate>| {
+            let Some(start) = start else { return };
+            if self.closed.is_some_and(|c| c <= start) {
+                return;
+            }
+            let column = column_index(column);
+            out.push(Contribution {
+                day: start,
+                column,
+                value: 1,
+            });
+            if let Some(end) = self.closed {
+                out.push(Contribution {
+                    day: end,
+                    column,
+                    value: -1,
+                });
+            }
+        };
+        interval(Column::Pending, Some(self.filed));
+        for m in PENDING_TIERS {
+            let start = self
+                .filed
+                .checked_add_months(Months::new(m))
+                .and_then(|d| d.succ_opt());
+            interval(Column::PendingOver(m), start);
+        }
+        out
+    }
+}
+
+/// Running sums of every column over all days up to and including one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cumulative(pub Vec<i64>);
+
+impl Default for Cumulative {
+    fn default() -> Self {
+        Cumulative(vec![0; COLUMNS.len()])
+    }
+}
+
+impl Cumulative {
+    /// The running sums on `day` of a set of contributions (a reference implementation: the store
+    /// keeps them pre-aggregated by month and day).
+    pub fn on<'a>(day: NaiveDate, cs: impl IntoIterator<Item = &'a Contribution>) -> Cumulative {
+        let mut c = Cumulative::default();
+        for x in cs {
+            if x.day <= day
+                && let Some(v) = c.0.get_mut(x.column)
+            {
+                *v += x.value;
+            }
+        }
+        c
+    }
+
+    fn get(&self, c: Column) -> i64 {
+        self.0.get(column_index(c)).copied().unwrap_or(0)
+    }
+}
+
 /// Sums of counters over a set of cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals(pub BTreeMap<Counter, i64>);
@@ -257,6 +434,25 @@ impl Totals {
     pub fn get(&self, c: Counter) -> i64 {
         self.0.get(&c).copied().unwrap_or(0)
     }
+    /// The totals of a period from the running sums on the day before it starts and on its last
+    /// day: a flow is their difference, 旧存 the stock on the day before, the others the stock on
+    /// the last day.
+    pub fn from_cumulative(before: &Cumulative, end: &Cumulative) -> Totals {
+        let mut t = Totals::default();
+        for c in Counter::ALL {
+            let v = match (*c, c.tier()) {
+                (Counter::PendingAtStart, _) => before.get(Column::Pending),
+                (Counter::PendingAtEnd, _) => end.get(Column::Pending),
+                (_, Some(m)) => end.get(Column::PendingOver(m)),
+                (c, None) => end.get(Column::Flow(c)) - before.get(Column::Flow(c)),
+            };
+            if v != 0 {
+                t.0.insert(*c, v);
+            }
+        }
+        t
+    }
+
     pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseFacts>, p: &Period) -> Totals {
         let mut t = Totals::default();
         for f in cases {
@@ -783,6 +979,81 @@ mod tests {
             1
         );
         assert!(set.in_force("closure_to_intake", d("2023-12-31")).is_none());
+    }
+
+    #[test]
+    fn the_fixture_pre_aggregated_gives_the_same_totals() {
+        let cases = fixture();
+        let all: Vec<Contribution> = cases.iter().flat_map(|f| f.contributions()).collect();
+        let before = Cumulative::on(Q.from.pred_opt().expect("day"), &all);
+        let end = Cumulative::on(Q.to, &all);
+        assert_eq!(Totals::from_cumulative(&before, &end), totals());
+        // Case 13 (filed 2022-12-01) is over 36 months from 2025-12-02 on: +1 that day.
+        let over36 = column_index(Column::PendingOver(36));
+        assert!(
+            all.iter()
+                .any(|c| c.column == over36 && c.day == d("2025-12-02") && c.value == 1)
+        );
+    }
+
+    #[test]
+    fn disposition_names_round_trip_as_serialized() {
+        for d in Disposition::ALL {
+            let json = serde_json::to_string(&d).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", d.as_str()));
+            assert_eq!(Disposition::parse(d.as_str()), Some(d));
+        }
+    }
+
+    mod pre_aggregation {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn day(n: i64) -> NaiveDate {
+            NaiveDate::from_ymd_opt(2020, 1, 31).expect("date") + chrono::Duration::days(n)
+        }
+
+        prop_compose! {
+            fn facts()(kind in 0usize..7, proc_ in 0usize..12, filed in 0i64..2000,
+                       closed in proptest::option::of(-5i64..1500), disp in proptest::option::of(0usize..15),
+                       small in any::<bool>(), appealed in any::<bool>(), limit in 0usize..4,
+                       claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
+                       origin in any::<bool>(), extra in 0u32..4) -> CaseFacts {
+                let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
+                             CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
+                CaseFacts {
+                    kind: kinds[kind],
+                    procedure: Procedure::ALL[proc_],
+                    filed: day(filed),
+                    closed: closed.map(|c| day(filed + c)),
+                    disposition: disp.map(|d| Disposition::ALL[d]),
+                    small_claims: small,
+                    appealed,
+                    limit: [LimitOutcome::None, LimitOutcome::Open, LimitOutcome::Met, LimitOutcome::Late][limit],
+                    claim_amount_yuan: claim,
+                    amount_yuan: amount,
+                    has_origin: origin,
+                    extra_procedures: extra,
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+            /// For every counter and any period, running sums of the contributions give what the
+            /// counting algorithm gives case by case.
+            #[test]
+            fn running_sums_equal_counting_case_by_case(
+                cases in proptest::collection::vec(facts(), 1..40),
+                from in -40i64..3600, len in 0i64..800,
+            ) {
+                let p = Period { from: day(from), to: day(from + len) };
+                let all: Vec<Contribution> = cases.iter().flat_map(|f| f.contributions()).collect();
+                let before = Cumulative::on(p.from.pred_opt().expect("day"), &all);
+                let end = Cumulative::on(p.to, &all);
+                prop_assert_eq!(Totals::from_cumulative(&before, &end), Totals::of(&cases, &p));
+            }
+        }
     }
 
     #[test]
