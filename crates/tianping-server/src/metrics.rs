@@ -78,6 +78,7 @@ async fn resolve(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Resolve
                 .with_details(json!({ "field": "kind" }))
         })?),
     };
+    let mut scope = scope;
     let (org_id, org_name, region_prefix) = match q.org.trim() {
         "" => (s.org.id.clone(), s.org.name.clone(), None),
         id => {
@@ -85,7 +86,13 @@ async fn resolve(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Resolve
             let o = dir
                 .get(id)
                 .filter(|o| o.region_path.starts_with(&scope.region_prefix))
+                .filter(|o| scope.agency_kind.is_none_or(|k| k == o.kind))
                 .ok_or_else(|| ApiError::not_found("单位"))?;
+            // A court's (or procuratorate's …) numbers are its own kind's cases in its subtree;
+            // a 人大 or 政法委 chosen shows every agency of its region.
+            if !o.kind.supervises_all_kinds() {
+                scope.agency_kind = Some(o.kind);
+            }
             (o.id.clone(), o.name.clone(), Some(o.region_path.clone()))
         }
     };
@@ -111,11 +118,28 @@ fn year_before(p: &Period) -> Period {
 }
 
 async fn cases_of(st: &AppState, r: &Resolved) -> Result<Vec<MetricCase>, ApiError> {
-    let end = tianping_domain::clock::local_midnight(r.period.to) + chrono::Duration::days(1);
-    Ok(st
-        .store
-        .metric_cases(&r.scope, &tianping_store::ts(end), st.now())
-        .await?)
+    Ok(st.store.metric_cases(&r.scope, r.period.to).await?)
+}
+
+fn day_before(d: NaiveDate) -> NaiveDate {
+    d.pred_opt().unwrap_or(d)
+}
+
+/// The totals of each period from the pre-aggregated running sums (two days per period).
+async fn totals_of(
+    st: &AppState,
+    r: &Resolved,
+    periods: &[Period],
+) -> Result<Vec<Totals>, ApiError> {
+    let days: Vec<NaiveDate> = periods
+        .iter()
+        .flat_map(|p| [day_before(p.from), p.to])
+        .collect();
+    let cum = st.store.metric_cumulative(&r.scope, &days).await?;
+    Ok(cum
+        .chunks(2)
+        .map(|w| Totals::from_cumulative(&w[0], &w[1]))
+        .collect())
 }
 
 /// Age buckets of pending cases at the end of the period, in months (national data grids).
@@ -126,6 +150,26 @@ const BUCKETS: [(&str, u32, Option<u32>); 5] = [
     ("18–36个月", 18, Some(36)),
     ("36个月以上", 36, None),
 ];
+
+/// The count of each age bucket from the stocks on the last day: 未结 minus 超6个月, …
+fn bucket_counts(t: &Totals) -> [usize; 5] {
+    use Counter as C;
+    let n = |c: C| usize::try_from(t.get(c)).unwrap_or(0);
+    let tiers = [
+        n(C::PendingAtEnd),
+        n(C::PendingOver6Months),
+        n(C::PendingOver12Months),
+        n(C::PendingOver18Months),
+        n(C::PendingOver36Months),
+    ];
+    [
+        tiers[0].saturating_sub(tiers[1]),
+        tiers[1].saturating_sub(tiers[2]),
+        tiers[2].saturating_sub(tiers[3]),
+        tiers[3].saturating_sub(tiers[4]),
+        tiers[4],
+    ]
+}
 
 fn bucket_of(c: &MetricCase, day: NaiveDate) -> Option<usize> {
     let f = &c.facts;
@@ -289,17 +333,11 @@ struct Computed {
 
 async fn compute(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Computed, ApiError> {
     let r = resolve(st, s, q).await?;
-    let cases = cases_of(st, &r).await?;
     let set = MetricSet::builtin().map_err(ApiError::internal)?;
     let prev = year_before(&r.period);
-    let now_t = Totals::of(cases.iter().map(|c| &c.facts), &r.period);
-    let prev_t = Totals::of(cases.iter().map(|c| &c.facts), &prev);
-    let mut counts = [0usize; 5];
-    for c in &cases {
-        if let Some(b) = bucket_of(c, r.period.to) {
-            counts[b] += 1;
-        }
-    }
+    let t = totals_of(st, &r, &[r.period, prev]).await?;
+    let (now_t, prev_t) = (&t[0], &t[1]);
+    let counts = bucket_counts(now_t);
     let max_count = counts.iter().copied().max().unwrap_or(0).max(1);
     let bars = BUCKETS
         .iter()
@@ -321,7 +359,7 @@ async fn compute(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Compute
         })
         .collect();
     Ok(Computed {
-        tiles: tiles(&set, &r, &now_t, &prev_t),
+        tiles: tiles(&set, &r, now_t, prev_t),
         set_version: set.version.clone(),
         prev,
         bars,
@@ -678,9 +716,8 @@ pub async fn api_metrics(
     Query(q): Query<MetricsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let r = resolve(&st, &s, &q).await?;
-    let cases = cases_of(&st, &r).await?;
     let set = MetricSet::builtin().map_err(ApiError::internal)?;
-    let t = Totals::of(cases.iter().map(|c| &c.facts), &r.period);
+    let t = totals_of(&st, &r, &[r.period]).await?.remove(0);
     let metrics: Vec<serde_json::Value> = set
         .ids()
         .into_iter()

@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use tianping_domain::case_number::{self, CaseNumber};
 use tianping_domain::event::Filing;
 use tianping_domain::history::{Recorded, check_correction, fold};
+use tianping_domain::metrics::CaseFacts;
 use tianping_domain::org::CaseLocation;
 use tianping_domain::{
     AgencyKind, CaseKind, CaseState, Confidentiality, EventBody, EventRecord, EventRejection,
@@ -87,6 +88,8 @@ pub struct IngestTimings {
     pub ledger: std::time::Duration,
     /// Of `write`: evaluating the 四类案件 flag rules and raising new flags.
     pub flags: std::time::Duration,
+    /// Of `write`: the pre-aggregated metrics (facts and totals of the touched cases).
+    pub metrics: std::time::Duration,
     pub commit: std::time::Duration,
 }
 
@@ -102,6 +105,7 @@ impl IngestReport {
         self.timings.commit += o.timings.commit;
         self.timings.ledger += o.timings.ledger;
         self.timings.flags += o.timings.flags;
+        self.timings.metrics += o.timings.metrics;
     }
 }
 
@@ -367,6 +371,7 @@ struct Chunk<'a> {
     clock_time: std::time::Duration,
     ledger_time: std::time::Duration,
     flag_time: std::time::Duration,
+    metric_time: std::time::Duration,
     flags: &'a tianping_domain::flag::FlagRules,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
@@ -691,6 +696,7 @@ impl Chunk<'_> {
         }
         // Their clocks, in the same transaction (clock rows are a projection of the events).
         let clocks_started = std::time::Instant::now();
+        let mut facts = vec![];
         if !touched.is_empty() {
             let cw = self.clockwork;
             let mut ids = Vec::with_capacity(touched.len());
@@ -709,16 +715,29 @@ impl Chunk<'_> {
                     region_path: &w.region_path,
                     org_id: &w.org_id,
                 };
-                for c in cw.compute(&w.state, self.now) {
+                let clocks = cw.compute(&w.state, self.now);
+                for c in &clocks {
                     rows.push(crate::clocks::clock_row(
-                        &owner, &c, self.now, &cw.policy, true, &stamp,
+                        &owner, c, self.now, &cw.policy, true, &stamp,
                     )?);
                 }
+                facts.push(crate::metrics::FactsRow {
+                    case_id: id,
+                    org_id: w.org_id.clone(),
+                    region_path: w.region_path.clone(),
+                    agency_kind: w.agency_kind.as_str().to_string(),
+                    facts: CaseFacts::of(&w.state, crate::metrics::limit_outcome(&clocks)),
+                });
             }
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
         }
         self.clock_time += clocks_started.elapsed();
         self.write_events().await?;
+        // The pre-aggregated metrics (after the events: the ledger's head lock already orders
+        // concurrent writers).
+        let t = std::time::Instant::now();
+        crate::metrics::update_facts(&mut self.tx, self.backend, facts).await?;
+        self.metric_time += t.elapsed();
         self.raise_flags(&touched).await
     }
 
@@ -991,6 +1010,7 @@ impl Store {
             clock_time: std::time::Duration::ZERO,
             ledger_time: std::time::Duration::ZERO,
             flag_time: std::time::Duration::ZERO,
+            metric_time: std::time::Duration::ZERO,
             flags: &supervision.flags,
             created: HashSet::new(),
         };
@@ -1055,6 +1075,7 @@ impl Store {
         report.timings.clocks += c.clock_time;
         report.timings.ledger += c.ledger_time;
         report.timings.flags += c.flag_time;
+        report.timings.metrics += c.metric_time;
         let t = std::time::Instant::now();
         c.tx.commit().await?;
         report.timings.commit += t.elapsed();

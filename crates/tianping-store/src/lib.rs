@@ -100,6 +100,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_supervision.sql"),
         postgres: include_str!("../migrations/postgres/0004_supervision.sql"),
     },
+    Migration {
+        version: 5,
+        name: "metrics",
+        sqlite: include_str!("../migrations/sqlite/0005_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0005_metrics.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.
@@ -221,6 +227,10 @@ impl Store {
         // every table the ledger records exists.
         if applied.iter().any(|a| a.ends_with("_ledger")) {
             self.adopt_existing_rows(Utc::now()).await?;
+        }
+        // A database that predates the pre-aggregated metrics: fold every case into them once.
+        if applied.iter().any(|a| a.ends_with("_metrics")) {
+            self.rebuild_metrics(Utc::now()).await?;
         }
         Ok(applied)
     }

@@ -1,17 +1,30 @@
-//! Quality metrics from the store: the facts of every case in a scope (from its folded state and
-//! its trial clock), from which `tianping_domain::metrics` counts and computes.
+//! Quality metrics from the store, pre-aggregated by ingest.
 //!
-//! This first version reads the cases of the scope on every request — exact, and the same code path
-//! for the numbers and for the case lists behind them, but linear in the cases of the scope. A
-//! province-scale dashboard needs pre-aggregated counters maintained by ingest (issue #6).
+//! Ingest keeps two projections in the transaction that records the events (migration 0005):
+//!
+//! - `metric_facts`: each case's [`CaseFacts`] as last added to the totals. The drill-down lists
+//!   read it, so the cases behind a number are counted from the same facts as the number.
+//! - `metric_totals`: the sum of every case's per-day contributions
+//!   ([`CaseFacts::contributions`]) per region node × agency kind × case kind, by day and by
+//!   month. When a case's facts change, its old contributions are subtracted and the new ones
+//!   added. A dashboard needs the running sums on two days per period (the day before it starts,
+//!   its last day), each the months before that day's month plus the days of its month: a few
+//!   hundred rows whatever the number of cases.
+//!
+//! A 审限 outcome is fixed when the facts are written (the clocks computed in the same
+//! transaction): a later change of the rules does not rewrite closed quarters.
 
 use crate::case::{ScopeFilter, prefix_end};
-use crate::{Result, Store, StoreError, audited};
-use chrono::{DateTime, Utc};
+use crate::ingest::{Val, bulk_write};
+use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::Row;
+use std::collections::HashMap;
 use tianping_domain::CaseState;
-use tianping_domain::case_type::CaseKind;
-use tianping_domain::metrics::{CaseFacts, LimitOutcome};
+use tianping_domain::case_type::{CaseKind, Procedure};
+use tianping_domain::clock::Clock;
+use tianping_domain::event::Disposition;
+use tianping_domain::metrics::{CaseFacts, Cumulative, LimitOutcome, columns};
 use tianping_domain::rules::ClockKey;
 
 /// One case as the metrics see it.
@@ -33,16 +46,25 @@ pub struct MetricScope {
     pub kind: Option<CaseKind>,
 }
 
-/// How the case's 审限 / 办案期限 ended, recomputed from its state (the stored clock rows keep open
-/// clocks only): police and procuratorate files count by their review limits, courts by 审限.
-fn limit_outcome(cw: &crate::clocks::Clockwork, s: &CaseState, now: DateTime<Utc>) -> LimitOutcome {
+impl MetricScope {
+    /// The region node the numbers are for: the chosen organisation's, if inside the scope.
+    fn node(&self) -> &str {
+        self.region_prefix
+            .as_deref()
+            .filter(|p| p.starts_with(&self.scope.region_prefix))
+            .unwrap_or(&self.scope.region_prefix)
+    }
+}
+
+/// How the case's 审限 / 办案期限 ended, from its computed clocks: police and procuratorate files
+/// count by their review limits, courts by 审限.
+pub fn limit_outcome(clocks: &[Clock]) -> LimitOutcome {
     use tianping_domain::clock::ClockStatus as S;
     let main = [
         ClockKey::Trial,
         ClockKey::ProsecutionReview,
         ClockKey::InvestigationCustody,
     ];
-    let clocks = cw.compute(s, now);
     let Some(c) = main
         .iter()
         .find_map(|k| clocks.iter().find(|c| c.key == *k))
@@ -57,38 +79,438 @@ fn limit_outcome(cw: &crate::clocks::Clockwork, s: &CaseState, now: DateTime<Utc
     }
 }
 
+/// A case's facts with where it is, as `metric_facts` keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsRow {
+    pub case_id: i64,
+    pub org_id: String,
+    pub region_path: String,
+    pub agency_kind: String,
+    pub facts: CaseFacts,
+}
+
+fn limit_str(l: LimitOutcome) -> &'static str {
+    match l {
+        LimitOutcome::None => "none",
+        LimitOutcome::Open => "open",
+        LimitOutcome::Met => "met",
+        LimitOutcome::Late => "late",
+    }
+}
+
+fn limit_parse(s: &str) -> Option<LimitOutcome> {
+    Some(match s {
+        "none" => LimitOutcome::None,
+        "open" => LimitOutcome::Open,
+        "met" => LimitOutcome::Met,
+        "late" => LimitOutcome::Late,
+        _ => return None,
+    })
+}
+
+const FACT_COLUMNS: [(&str, &str); 16] = [
+    ("case_id", "BIGINT"),
+    ("org_id", "TEXT"),
+    ("region_path", "TEXT"),
+    ("agency_kind", "TEXT"),
+    ("kind", "TEXT"),
+    ("procedure", "TEXT"),
+    ("filed", "TEXT"),
+    ("closed", "TEXT"),
+    ("disposition", "TEXT"),
+    ("small_claims", "BIGINT"),
+    ("appealed", "BIGINT"),
+    ("limit_outcome", "TEXT"),
+    ("claim_amount_yuan", "BIGINT"),
+    ("amount_yuan", "BIGINT"),
+    ("has_origin", "BIGINT"),
+    ("extra_procedures", "BIGINT"),
+];
+
+fn day_str(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("metric date {s:?}")))
+}
+
+fn fact_values(r: &FactsRow) -> Vec<Val> {
+    let f = &r.facts;
+    vec![
+        Val::I(r.case_id),
+        Val::S(r.org_id.clone()),
+        Val::S(r.region_path.clone()),
+        Val::S(r.agency_kind.clone()),
+        Val::S(f.kind.as_str().into()),
+        Val::S(f.procedure.as_str().into()),
+        Val::S(day_str(f.filed)),
+        Val::OS(f.closed.map(day_str)),
+        Val::OS(f.disposition.map(|d| d.as_str().into())),
+        Val::I(i64::from(f.small_claims)),
+        Val::I(i64::from(f.appealed)),
+        Val::S(limit_str(f.limit).into()),
+        Val::OI(f.claim_amount_yuan),
+        Val::OI(f.amount_yuan),
+        Val::I(i64::from(f.has_origin)),
+        Val::I(i64::from(f.extra_procedures)),
+    ]
+}
+
+/// Reads a `metric_facts` row selected as `FACT_COLUMNS` from column `at` on.
+fn facts_of(r: &sqlx::any::AnyRow, at: usize) -> Result<FactsRow> {
+    let bad = |what: &str, v: &str| StoreError::Corrupt(format!("metric facts {what} {v:?}"));
+    let text = |i: usize| -> Result<String> { Ok(r.try_get::<String, _>(at + i)?) };
+    let opt_text = |i: usize| -> Result<Option<String>> { Ok(r.try_get(at + i)?) };
+    let int = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(at + i)?) };
+    let kind = text(4)?;
+    let procedure = text(5)?;
+    let limit = text(11)?;
+    let disposition = match opt_text(8)? {
+        None => None,
+        Some(d) => Some(Disposition::parse(&d).ok_or_else(|| bad("disposition", &d))?),
+    };
+    Ok(FactsRow {
+        case_id: int(0)?,
+        org_id: text(1)?,
+        region_path: text(2)?,
+        agency_kind: text(3)?,
+        facts: CaseFacts {
+            kind: CaseKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
+            procedure: Procedure::parse(&procedure).ok_or_else(|| bad("procedure", &procedure))?,
+            filed: parse_day(&text(6)?)?,
+            closed: opt_text(7)?.as_deref().map(parse_day).transpose()?,
+            disposition,
+            small_claims: int(9)? != 0,
+            appealed: int(10)? != 0,
+            limit: limit_parse(&limit).ok_or_else(|| bad("limit outcome", &limit))?,
+            claim_amount_yuan: r.try_get(at + 12)?,
+            amount_yuan: r.try_get(at + 13)?,
+            has_origin: int(14)? != 0,
+            extra_procedures: u32::try_from(int(15)?).unwrap_or(0),
+        },
+    })
+}
+
+fn fact_select(alias: &str) -> String {
+    FACT_COLUMNS
+        .iter()
+        .map(|(n, _)| format!("{alias}.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every region node of a path: each '/'-terminated prefix ("/", "/33/", "/33/3301/" …).
+fn nodes(region_path: &str) -> impl Iterator<Item = &str> {
+    region_path
+        .char_indices()
+        .filter(|(_, c)| *c == '/')
+        .map(move |(i, _)| &region_path[..=i])
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+type TotalsKey = (String, String, &'static str, &'static str, NaiveDate);
+
+/// Contributions to be added to `metric_totals`, merged by row.
+#[derive(Default)]
+pub struct TotalsDelta {
+    rows: HashMap<TotalsKey, Vec<i64>>,
+}
+
+impl TotalsDelta {
+    /// Adds (`sign` 1) or removes (`sign` −1) a case's contributions.
+    pub fn add(&mut self, r: &FactsRow, sign: i64) {
+        let width = columns().len();
+        for c in r.facts.contributions() {
+            for node in nodes(&r.region_path) {
+                for (grain, bucket) in [("d", c.day), ("m", month_start(c.day))] {
+                    let v = self
+                        .rows
+                        .entry((
+                            node.to_string(),
+                            r.agency_kind.clone(),
+                            r.facts.kind.as_str(),
+                            grain,
+                            bucket,
+                        ))
+                        .or_insert_with(|| vec![0; width]);
+                    if let Some(x) = v.get_mut(c.column) {
+                        *x += sign * c.value;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds the delta to the stored totals (rows in key order, so concurrent writers on
+    /// PostgreSQL lock them in the same order).
+    pub(crate) async fn write(
+        self,
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+    ) -> Result<()> {
+        let mut rows: Vec<(TotalsKey, Vec<i64>)> = self
+            .rows
+            .into_iter()
+            .filter(|(_, v)| v.iter().any(|x| *x != 0))
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let names: Vec<String> = columns().iter().map(|c| c.name()).collect();
+        let mut cols: Vec<(&str, &str)> = vec![
+            ("node", "TEXT"),
+            ("agency_kind", "TEXT"),
+            ("kind", "TEXT"),
+            ("grain", "TEXT"),
+            ("bucket", "TEXT"),
+        ];
+        cols.extend(names.iter().map(|n| (n.as_str(), "BIGINT")));
+        let conflict = format!(
+            " ON CONFLICT (node, agency_kind, kind, grain, bucket) DO UPDATE SET {}",
+            names
+                .iter()
+                .map(|n| format!("{n} = metric_totals.{n} + excluded.{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let values = rows
+            .into_iter()
+            .map(|((node, agency, kind, grain, bucket), v)| {
+                let mut row = vec![
+                    Val::S(node),
+                    Val::S(agency),
+                    Val::S(kind.into()),
+                    Val::S(grain.into()),
+                    Val::S(day_str(bucket)),
+                ];
+                row.extend(v.into_iter().map(Val::I));
+                row
+            })
+            .collect();
+        bulk_write(conn, backend, "metric_totals", &cols, values, &conflict, "").await?;
+        Ok(())
+    }
+}
+
+/// Brings `metric_facts` and `metric_totals` up to date for these cases' new facts: a case whose
+/// facts did not change costs one lookup.
+pub(crate) async fn update_facts(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    new: Vec<FactsRow>,
+) -> Result<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut old: HashMap<i64, FactsRow> = HashMap::new();
+    let ids: Vec<i64> = new.iter().map(|r| r.case_id).collect();
+    for part in ids.chunks(500) {
+        let sql = format!(
+            "SELECT {} FROM metric_facts f WHERE f.case_id IN ({})",
+            fact_select("f"),
+            bulk_placeholders(backend, 1, part.len())
+        );
+        let mut q = sqlx::query(audited(sql));
+        for id in part {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let f = facts_of(&r, 0)?;
+            old.insert(f.case_id, f);
+        }
+    }
+    let mut delta = TotalsDelta::default();
+    let mut changed = vec![];
+    for r in new {
+        match old.get(&r.case_id) {
+            Some(o) if *o == r => continue,
+            Some(o) => delta.add(o, -1),
+            None => {}
+        }
+        delta.add(&r, 1);
+        changed.push(fact_values(&r));
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let conflict = format!(
+        " ON CONFLICT (case_id) DO UPDATE SET {}",
+        FACT_COLUMNS[1..]
+            .iter()
+            .map(|(n, _)| format!("{n} = excluded.{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    bulk_write(
+        conn,
+        backend,
+        "metric_facts",
+        &FACT_COLUMNS,
+        changed,
+        &conflict,
+        "",
+    )
+    .await?;
+    delta.write(conn, backend).await
+}
+
 impl Store {
-    /// The facts of every case in the scope filed on or before `filed_by` (a `ts` instant).
+    /// Recomputes `metric_facts` and `metric_totals` from every case's state (at migration, for a
+    /// database that predates them; and on demand). Returns the number of cases folded.
+    pub async fn rebuild_metrics(&self, now: DateTime<Utc>) -> Result<u64> {
+        let cw = self.clockwork();
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM metric_totals")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM metric_facts")
+            .execute(&mut *tx)
+            .await?;
+        let mut last = 0i64;
+        let mut n = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, org_id, region_path, agency_kind, state FROM cases WHERE id > $1 ORDER BY id LIMIT 2000",
+            )
+            .bind(last)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut batch = vec![];
+            for r in &rows {
+                last = r.try_get(0)?;
+                let state: String = r.try_get(4)?;
+                let s: CaseState = serde_json::from_str(&state)
+                    .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+                batch.push(FactsRow {
+                    case_id: last,
+                    org_id: r.try_get(1)?,
+                    region_path: r.try_get(2)?,
+                    agency_kind: r.try_get(3)?,
+                    facts: CaseFacts::of(&s, limit_outcome(&cw.compute(&s, now))),
+                });
+            }
+            n += batch.len() as u64;
+            update_facts(&mut *tx, self.backend, batch).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The running sums of every metric column on each of `days` for the scope (see the module
+    /// documentation): one query over the months and the days of the months concerned.
+    pub async fn metric_cumulative(
+        &self,
+        m: &MetricScope,
+        days: &[NaiveDate],
+    ) -> Result<Vec<Cumulative>> {
+        let width = columns().len();
+        if days.is_empty() {
+            return Ok(vec![]);
+        }
+        let sums = columns()
+            .iter()
+            .map(|c| format!("CAST(SUM({}) AS BIGINT)", c.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut binds: Vec<String> = vec![m.node().to_string()];
+        let mut sql = format!("SELECT grain, bucket, {sums} FROM metric_totals WHERE node = $1");
+        if let Some(k) = m.scope.agency_kind {
+            binds.push(k.as_str().into());
+            sql.push_str(&format!(" AND agency_kind = ${}", binds.len()));
+        }
+        if let Some(k) = m.kind {
+            binds.push(k.as_str().into());
+            sql.push_str(&format!(" AND kind = ${}", binds.len()));
+        }
+        let latest = days.iter().copied().max().unwrap_or_default();
+        binds.push(day_str(month_start(latest)));
+        sql.push_str(&format!(
+            " AND ((grain = 'm' AND bucket < ${})",
+            binds.len()
+        ));
+        for d in days {
+            binds.push(day_str(month_start(*d)));
+            binds.push(day_str(*d));
+            sql.push_str(&format!(
+                " OR (grain = 'd' AND bucket >= ${} AND bucket <= ${})",
+                binds.len() - 1,
+                binds.len()
+            ));
+        }
+        sql.push_str(") GROUP BY grain, bucket");
+        let mut q = sqlx::query(audited(sql));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = vec![Cumulative::default(); days.len()];
+        for r in rows {
+            let grain: String = r.try_get(0)?;
+            let bucket = parse_day(&r.try_get::<String, _>(1)?)?;
+            let mut v = Vec::with_capacity(width);
+            for i in 0..width {
+                v.push(r.try_get::<Option<i64>, _>(2 + i)?.unwrap_or(0));
+            }
+            for (d, cum) in days.iter().zip(out.iter_mut()) {
+                let counts = if grain == "m" {
+                    bucket < month_start(*d)
+                } else {
+                    bucket >= month_start(*d) && bucket <= *d
+                };
+                if counts {
+                    for (x, y) in cum.0.iter_mut().zip(&v) {
+                        *x += y;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The facts of every case in the scope filed on or before `filed_by` (the drill-down).
     pub async fn metric_cases(
         &self,
         m: &MetricScope,
-        filed_by: &str,
-        now: DateTime<Utc>,
+        filed_by: NaiveDate,
     ) -> Result<Vec<MetricCase>> {
-        let cw = self.clockwork();
-        let prefix = m
-            .region_prefix
-            .as_deref()
-            .filter(|p| p.starts_with(&m.scope.region_prefix))
-            .unwrap_or(&m.scope.region_prefix);
-        let mut sql = String::from(
-            "SELECT c.id, c.case_number, c.org_id, o.name, c.state FROM cases c JOIN orgs o ON o.id = c.org_id \
-             WHERE c.region_path >= $1 AND c.region_path < $2 AND c.filed_at <= $3",
+        let prefix = m.node();
+        let mut sql = format!(
+            "SELECT c.case_number, o.name, {} FROM metric_facts f JOIN cases c ON c.id = f.case_id \
+             JOIN orgs o ON o.id = f.org_id \
+             WHERE f.region_path >= $1 AND f.region_path < $2 AND f.filed <= $3",
+            fact_select("f")
         );
         let mut n = 3;
         if m.scope.agency_kind.is_some() {
             n += 1;
-            sql.push_str(&format!(" AND c.agency_kind = ${n}"));
+            sql.push_str(&format!(" AND f.agency_kind = ${n}"));
         }
         if m.kind.is_some() {
             n += 1;
-            sql.push_str(&format!(" AND c.kind = ${n}"));
+            sql.push_str(&format!(" AND f.kind = ${n}"));
         }
-        sql.push_str(" ORDER BY c.id");
+        sql.push_str(" ORDER BY f.case_id");
         let mut q = sqlx::query(audited(sql))
             .bind(prefix)
             .bind(prefix_end(prefix))
-            .bind(filed_by);
+            .bind(day_str(filed_by));
         if let Some(k) = m.scope.agency_kind {
             q = q.bind(k.as_str());
         }
@@ -98,17 +520,28 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let state: String = r.try_get(4)?;
-            let s: CaseState = serde_json::from_str(&state)
-                .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+            let f = facts_of(&r, 2)?;
             out.push(MetricCase {
-                id: r.try_get(0)?,
-                case_number: r.try_get(1)?,
-                org_id: r.try_get(2)?,
-                org_name: r.try_get(3)?,
-                facts: CaseFacts::of(&s, limit_outcome(&cw, &s, now)),
+                id: f.case_id,
+                case_number: r.try_get(0)?,
+                org_id: f.org_id,
+                org_name: r.try_get(1)?,
+                facts: f.facts,
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_has_a_node_per_level() {
+        assert_eq!(
+            nodes("/33/3301/330102/").collect::<Vec<_>>(),
+            ["/", "/33/", "/33/3301/", "/33/3301/330102/"]
+        );
     }
 }

@@ -1,0 +1,65 @@
+-- Quality metrics, pre-aggregated (sqlite). Both tables are projections of the events, maintained by
+-- ingest in the transaction that records them (not ledgered, like the clock rows).
+--
+-- metric_facts: what the counters need to know about each case (tianping_domain::metrics::CaseFacts),
+-- as last added to the totals; the drill-down lists read it, so a number and its case list come
+-- from the same facts.
+CREATE TABLE metric_facts (
+    case_id BIGINT PRIMARY KEY REFERENCES cases(id),
+    org_id TEXT NOT NULL,
+    region_path TEXT NOT NULL,
+    agency_kind TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    procedure TEXT NOT NULL,
+    filed TEXT NOT NULL,
+    closed TEXT,
+    disposition TEXT,
+    small_claims BIGINT NOT NULL,
+    appealed BIGINT NOT NULL,
+    limit_outcome TEXT NOT NULL,
+    claim_amount_yuan BIGINT,
+    amount_yuan BIGINT,
+    has_origin BIGINT NOT NULL,
+    extra_procedures BIGINT NOT NULL
+);
+CREATE INDEX metric_facts_region ON metric_facts(region_path, filed);
+
+-- metric_totals: the sum of every case's per-day contributions (CaseFacts::contributions) for each
+-- region node (every '/'-terminated prefix of the case's region path, so a subtree is one node),
+-- agency kind and case kind, at two grains: 'd' (bucket = the day) and 'm' (bucket = the first day
+-- of the month). A running sum up to a day is the months before its month plus the days of its
+-- month up to it. One column per tianping_domain::metrics::columns(), in that order.
+CREATE TABLE metric_totals (
+    node TEXT NOT NULL,
+    agency_kind TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    grain TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    received BIGINT NOT NULL DEFAULT 0,
+    closed BIGINT NOT NULL DEFAULT 0,
+    closed_with_limit BIGINT NOT NULL DEFAULT 0,
+    closed_late BIGINT NOT NULL DEFAULT 0,
+    closed_days BIGINT NOT NULL DEFAULT 0,
+    first_instance_closed BIGINT NOT NULL DEFAULT 0,
+    appealable_closed BIGINT NOT NULL DEFAULT 0,
+    appealed BIGINT NOT NULL DEFAULT 0,
+    second_instance_closed BIGINT NOT NULL DEFAULT 0,
+    second_instance_amended BIGINT NOT NULL DEFAULT 0,
+    second_instance_remanded BIGINT NOT NULL DEFAULT 0,
+    civil_first_instance_closed BIGINT NOT NULL DEFAULT 0,
+    civil_first_instance_mediated_or_withdrawn BIGINT NOT NULL DEFAULT 0,
+    execution_closed BIGINT NOT NULL DEFAULT 0,
+    zhongben_closed BIGINT NOT NULL DEFAULT 0,
+    execution_applied_yuan BIGINT NOT NULL DEFAULT 0,
+    execution_paid_yuan BIGINT NOT NULL DEFAULT 0,
+    court_received BIGINT NOT NULL DEFAULT 0,
+    received_new_disputes BIGINT NOT NULL DEFAULT 0,
+    prosecution_received BIGINT NOT NULL DEFAULT 0,
+    prosecution_extra_procedures BIGINT NOT NULL DEFAULT 0,
+    stock_pending BIGINT NOT NULL DEFAULT 0,
+    stock_over_6 BIGINT NOT NULL DEFAULT 0,
+    stock_over_12 BIGINT NOT NULL DEFAULT 0,
+    stock_over_18 BIGINT NOT NULL DEFAULT 0,
+    stock_over_36 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (node, agency_kind, kind, grain, bucket)
+);

@@ -1,0 +1,177 @@
+//! The pre-aggregated metrics on both stores: ingest keeps `metric_totals` equal to counting the
+//! cases' facts one by one — as a case is filed, closed, appealed, corrected and retracted, one
+//! event per transaction — for every region node, agency and case kind and many periods; and a
+//! rebuild from the cases' states gives the same totals and facts.
+
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use tianping_domain::case_type::CaseKind;
+use tianping_domain::metrics::{Counter, Period, Totals};
+use tianping_domain::{AgencyKind, EventRecord};
+use tianping_store::case::ScopeFilter;
+use tianping_store::metrics::MetricScope;
+use tianping_store::testing::{TestDb, load_fixture_orgs};
+use tianping_store::{Actor, Numbered, Store};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const EVENTS: &str = r#"{"source":"t","source_event_id":"1","case_number":"（2024）浙0102民初1号","occurred_at":"2024-10-08T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷","parties":[{"name":"甲","role":"原告"}]}
+{"source":"t","source_event_id":"2","case_number":"（2025）浙0102民初3号","occurred_at":"2025-12-30T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷","parties":[{"name":"乙","role":"原告"}]}
+{"source":"t","source_event_id":"3","case_number":"（2026）浙0106民初1号","occurred_at":"2026-01-10T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"丙","role":"原告"}]}
+{"source":"t","source_event_id":"4","case_number":"（2025）浙0102民初3号","occurred_at":"2026-02-27T15:00:00+08:00","kind":"closed","disposition":"judgment"}
+{"source":"t","source_event_id":"5","case_number":"（2026）浙0102刑初2号","occurred_at":"2026-02-03T09:00:00+08:00","kind":"filed","cause":"盗窃罪","parties":[{"name":"丁某","role":"被告人"}]}
+{"source":"t","source_event_id":"6","case_number":"（2025）浙0102民初3号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"appealed","by":"被告"}
+{"source":"t","source_event_id":"7","case_number":"（2026）浙01民终4号","occurred_at":"2026-03-20T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷","parties":[{"name":"乙","role":"上诉人"}],"origin_case_number":"（2025）浙0102民初3号"}
+{"source":"t","source_event_id":"8","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-31T16:00:00+08:00","kind":"closed","disposition":"mediation"}
+{"source":"t","source_event_id":"9","case_number":"（2026）浙0106民初1号","occurred_at":"2026-04-02T16:00:00+08:00","corrects":"8","kind":"closed","disposition":"withdrawal"}
+{"source":"t","source_event_id":"10","case_number":"（2026）浙01民终4号","occurred_at":"2026-05-06T09:00:00+08:00","kind":"closed","disposition":"remanded_for_retrial"}
+{"source":"t","source_event_id":"11","case_number":"（2025）浙0102民初3号","occurred_at":"2026-05-08T09:00:00+08:00","corrects":"6","kind":"retraction","reason":"上诉状系误录"}
+{"source":"t","source_event_id":"12","case_number":"（2026）浙0102刑初2号","occurred_at":"2026-05-20T09:00:00+08:00","kind":"closed","disposition":"judgment"}
+"#;
+
+fn scopes() -> Vec<MetricScope> {
+    let mut v = vec![];
+    for prefix in [
+        "/",
+        "/33/",
+        "/33/3301/",
+        "/33/3301/330102/",
+        "/33/3301/330106/",
+    ] {
+        for agency in [
+            None,
+            Some(AgencyKind::Court),
+            Some(AgencyKind::Procuratorate),
+        ] {
+            for kind in [None, Some(CaseKind::Civil), Some(CaseKind::Criminal)] {
+                v.push(MetricScope {
+                    scope: ScopeFilter {
+                        region_prefix: prefix.into(),
+                        agency_kind: agency,
+                    },
+                    region_prefix: None,
+                    kind,
+                });
+            }
+        }
+    }
+    v
+}
+
+fn periods() -> Vec<Period> {
+    let mut v = vec![];
+    let start = d("2024-09-01");
+    for i in 0..40 {
+        let from = start + Duration::days(i * 23);
+        for len in [0, 13, 31, 90, 400] {
+            v.push(Period {
+                from,
+                to: from + Duration::days(len),
+            });
+        }
+    }
+    v
+}
+
+/// Every scope × period: the totals from the running sums equal counting the facts one by one.
+async fn assert_totals_match(s: &Store, label: &str, step: &str) -> Vec<Totals> {
+    let mut all = vec![];
+    let ps = periods();
+    for m in scopes() {
+        let facts: Vec<_> = s
+            .metric_cases(&m, d("2030-12-31"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.facts)
+            .collect();
+        let days: Vec<NaiveDate> = ps
+            .iter()
+            .flat_map(|p| [p.from.pred_opt().unwrap(), p.to])
+            .collect();
+        let cum = s.metric_cumulative(&m, &days).await.unwrap();
+        for (p, w) in ps.iter().zip(cum.chunks(2)) {
+            let got = Totals::from_cumulative(&w[0], &w[1]);
+            let want = Totals::of(&facts, p);
+            assert_eq!(
+                got, want,
+                "{label} after {step}: {:?} {:?} {:?} {p:?}",
+                m.scope.region_prefix, m.scope.agency_kind, m.kind
+            );
+            all.push(got);
+        }
+    }
+    all
+}
+
+fn bj(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_agrees() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        load_fixture_orgs(s).await.unwrap();
+        for (i, line) in EVENTS.lines().enumerate() {
+            let rec: EventRecord = serde_json::from_str(line).unwrap();
+            let now = rec.occurred_at.with_timezone(&Utc) + Duration::hours(1);
+            let r = s
+                .ingest(
+                    &[Numbered {
+                        line: i as u64 + 1,
+                        record: rec,
+                    }],
+                    &Actor::system("t"),
+                    now,
+                )
+                .await
+                .unwrap();
+            assert!(r.rejected.is_empty(), "{}: {:?}", db.label, r.rejected);
+            assert_totals_match(s, db.label, &format!("event {}", i + 1)).await;
+        }
+        // Hand-checked: Q1 2026 at 上城 (courts, civil): closed 1 (民初3号 on 02-27), its appeal
+        // was retracted, so nothing appealed; 西湖's mediation moved into April by the correction.
+        let court_civil = |prefix: &str| MetricScope {
+            scope: ScopeFilter {
+                region_prefix: prefix.into(),
+                agency_kind: Some(AgencyKind::Court),
+            },
+            region_prefix: None,
+            kind: Some(CaseKind::Civil),
+        };
+        let q1 = [d("2025-12-31"), d("2026-03-31")];
+        let cum = s
+            .metric_cumulative(&court_civil("/33/3301/"), &q1)
+            .await
+            .unwrap();
+        let t = Totals::from_cumulative(&cum[0], &cum[1]);
+        assert_eq!(t.get(Counter::Closed), 1, "{}", db.label);
+        assert_eq!(t.get(Counter::Appealed), 0);
+        assert_eq!(t.get(Counter::AppealableClosed), 1);
+        // Pending at the end of Q1: 民初1号 (2024), 西湖 民初1号, 民终4号.
+        assert_eq!(t.get(Counter::PendingAtEnd), 3);
+        // 民初1号 filed 2024-10-08 is over 12 (not 18) months on 2026-03-31.
+        assert_eq!(t.get(Counter::PendingOver12Months), 1);
+        assert_eq!(t.get(Counter::PendingOver18Months), 0);
+        assert_eq!(t.get(Counter::Received), 2, "西湖 民初1号 and 民终4号");
+
+        let before = assert_totals_match(s, db.label, "all events").await;
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_facts")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 5);
+        // A rebuild from the states (at a later time) gives the same totals.
+        let n = s.rebuild_metrics(bj("2026-06-01T00:00:00")).await.unwrap();
+        assert_eq!(n, 5);
+        let after = assert_totals_match(s, db.label, "rebuild").await;
+        assert_eq!(before, after, "{}", db.label);
+        db.cleanup().await.unwrap();
+    }
+}
