@@ -214,44 +214,64 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 }
 
 type TotalsKey = (String, String, &'static str, &'static str, NaiveDate);
+type GroupKey = (String, String, &'static str);
 
-/// Contributions to be added to `metric_totals`, merged by row.
+/// Contributions to be added to `metric_totals`: merged by region path, agency, kind and day, and
+/// expanded to every node and both grains when written.
 #[derive(Default)]
 pub struct TotalsDelta {
-    rows: HashMap<TotalsKey, Vec<i64>>,
+    groups: HashMap<GroupKey, HashMap<NaiveDate, Vec<i64>>>,
 }
 
 impl TotalsDelta {
     /// Adds (`sign` 1) or removes (`sign` −1) a case's contributions.
     pub fn add(&mut self, r: &FactsRow, sign: i64) {
         let width = columns().len();
+        let key = (
+            r.region_path.clone(),
+            r.agency_kind.clone(),
+            r.facts.kind.as_str(),
+        );
+        let days = self.groups.entry(key).or_default();
         for c in r.facts.contributions() {
-            for node in nodes(&r.region_path) {
-                for (grain, bucket) in [("d", c.day), ("m", month_start(c.day))] {
-                    let v = self
-                        .rows
-                        .entry((
-                            node.to_string(),
-                            r.agency_kind.clone(),
-                            r.facts.kind.as_str(),
-                            grain,
-                            bucket,
-                        ))
-                        .or_insert_with(|| vec![0; width]);
-                    if let Some(x) = v.get_mut(c.column) {
-                        *x += sign * c.value;
-                    }
-                }
+            let v = days.entry(c.day).or_insert_with(|| vec![0; width]);
+            if let Some(x) = v.get_mut(c.column) {
+                *x += sign * c.value;
             }
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
+    /// The rows to add, by node, agency, kind, grain and bucket, in key order.
+    fn rows(self) -> Vec<(TotalsKey, Vec<i64>)> {
+        let width = columns().len();
+        let mut rows: HashMap<TotalsKey, Vec<i64>> = HashMap::new();
+        for ((path, agency, kind), days) in self.groups {
+            for (day, v) in days {
+                if v.iter().all(|x| *x == 0) {
+                    continue;
+                }
+                for node in nodes(&path) {
+                    for (grain, bucket) in [("d", day), ("m", month_start(day))] {
+                        let acc = rows
+                            .entry((node.to_string(), agency.clone(), kind, grain, bucket))
+                            .or_insert_with(|| vec![0; width]);
+                        for (a, b) in acc.iter_mut().zip(&v) {
+                            *a += b;
+                        }
+                    }
+                }
+            }
+        }
+        let mut rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(_, v)| v.iter().any(|x| *x != 0))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.groups.is_empty()
     }
 
     /// Adds the delta to the stored totals (rows in key order, so concurrent writers on
@@ -261,15 +281,10 @@ impl TotalsDelta {
         conn: &mut sqlx::AnyConnection,
         backend: Backend,
     ) -> Result<()> {
-        let mut rows: Vec<(TotalsKey, Vec<i64>)> = self
-            .rows
-            .into_iter()
-            .filter(|(_, v)| v.iter().any(|x| *x != 0))
-            .collect();
+        let rows = self.rows();
         if rows.is_empty() {
             return Ok(());
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
         let names: Vec<String> = columns().iter().map(|c| c.name()).collect();
         let mut cols: Vec<(&str, &str)> = vec![
             ("node", "TEXT"),
@@ -411,6 +426,15 @@ impl Store {
         }
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Adds contributions to the stored totals in one transaction (bulk loads; ingest writes its
+    /// own in the events' transaction).
+    pub async fn add_metric_totals(&self, delta: TotalsDelta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        delta.write(&mut tx, self.backend).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The running sums of every metric column on each of `days` for the scope (see the module

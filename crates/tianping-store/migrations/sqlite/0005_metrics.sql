@@ -28,7 +28,8 @@ CREATE INDEX metric_facts_region ON metric_facts(region_path, filed);
 -- region node (every '/'-terminated prefix of the case's region path, so a subtree is one node),
 -- agency kind and case kind, at two grains: 'd' (bucket = the day) and 'm' (bucket = the first day
 -- of the month). A running sum up to a day is the months before its month plus the days of its
--- month up to it. One column per tianping_domain::metrics::columns(), in that order.
+-- month up to it (the key leads with node, grain and bucket: each running sum is a few index
+-- ranges). One column per tianping_domain::metrics::columns(), in that order.
 CREATE TABLE metric_totals (
     node TEXT NOT NULL,
     agency_kind TEXT NOT NULL,
@@ -61,5 +62,5 @@ CREATE TABLE metric_totals (
     stock_over_12 BIGINT NOT NULL DEFAULT 0,
     stock_over_18 BIGINT NOT NULL DEFAULT 0,
     stock_over_36 BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (node, agency_kind, kind, grain, bucket)
+    PRIMARY KEY (node, grain, bucket, agency_kind, kind)
 );
