@@ -792,9 +792,22 @@ pub struct CaseState {
     /// Complaints received about the judge's conduct on this case (`complaint_received`).
     #[serde(default)]
     pub complaints: u32,
+    /// The case's spells in the 终本 database (RULES.md §11.4): from 终结本次执行 to 恢复执行.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zhongben_spells: Vec<ZhongbenSpell>,
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,
+}
+
+/// One stay of a case in the 终本 database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZhongbenSpell {
+    #[serde(with = "crate::utc_seconds_serde")]
+    pub from: DateTime<Utc>,
+    /// When execution was restored (恢复执行); `None` while the case is in the database.
+    #[serde(default, with = "crate::utc_seconds_serde::option")]
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// How far in the future an event may claim to have happened (clock skew between systems).
@@ -904,6 +917,7 @@ impl CaseState {
             last_event_at: occurred_at,
             event_count: 1,
             complaints: 0,
+            zhongben_spells: vec![],
             timeline: Timeline::default(),
         })
     }
@@ -1315,6 +1329,8 @@ impl CaseState {
                     ));
                 }
                 self.zhongben = true;
+                self.zhongben_spells
+                    .push(ZhongbenSpell { from: at, to: None });
                 self.close(at, Disposition::ExecutionTerminatedThisRound);
             }
             E::ExecutionRestored => {
@@ -1327,6 +1343,9 @@ impl CaseState {
                 }
                 self.status = CaseStatus::Open;
                 self.zhongben = false;
+                if let Some(spell) = self.zhongben_spells.last_mut() {
+                    spell.to = Some(at);
+                }
                 self.closed_at = None;
                 self.disposition = None;
             }

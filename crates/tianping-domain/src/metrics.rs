@@ -57,6 +57,9 @@ pub struct CaseFacts {
     pub has_origin: bool,
     /// Procuratorate files: 退回补充侦查 rounds and approved extensions (extra 件, RULES.md §9.3).
     pub extra_procedures: u32,
+    /// Spells in the 终本 database (RULES.md §11.4): the day of 终结本次执行 and, once restored
+    /// (恢复执行), the day it left.
+    pub zhongben: Vec<(NaiveDate, Option<NaiveDate>)>,
 }
 
 impl CaseFacts {
@@ -75,7 +78,32 @@ impl CaseFacts {
             amount_yuan: s.amount_yuan,
             has_origin: s.origin_case_number.is_some(),
             extra_procedures: u32::from(s.supplementary_rounds) + s.extensions_approved,
+            zhongben: if s.zhongben_spells.is_empty() {
+                // A state stored before spells were recorded: its current 终本, if any.
+                match s.closed_at {
+                    Some(c) if s.zhongben => vec![(crate::clock::local_date(c), None)],
+                    _ => vec![],
+                }
+            } else {
+                s.zhongben_spells
+                    .iter()
+                    .map(|x| {
+                        (
+                            crate::clock::local_date(x.from),
+                            x.to.map(crate::clock::local_date),
+                        )
+                    })
+                    .collect()
+            },
         }
+    }
+
+    /// The number of 终本 spells that hold on `day`.
+    fn in_zhongben_on(&self, day: NaiveDate) -> i64 {
+        self.zhongben
+            .iter()
+            .filter(|(from, to)| *from <= day && to.is_none_or(|t| t > day))
+            .count() as i64
     }
 
     fn closed_in(&self, p: &Period) -> bool {
@@ -129,6 +157,10 @@ counters! {
     ReceivedNewDisputes => "received_new_disputes", "法院新收中的新纠纷（案，无原审案号）";
     ProsecutionReceived => "prosecution_received", "检察机关受理审查起诉";
     ProsecutionExtraProcedures => "prosecution_extra_procedures", "退回补充侦查、延长审查起诉期限次数";
+    ZhongbenStockAtStart => "zhongben_stock_at_start", "终本库存量（期初）";
+    ZhongbenEntered => "zhongben_entered", "终本入库";
+    ZhongbenLeft => "zhongben_left", "终本出库（恢复执行）";
+    ZhongbenStockAtEnd => "zhongben_stock_at_end", "终本库存量（期末）";
 }
 
 fn is_trial_kind(k: CaseKind) -> bool {
@@ -223,6 +255,18 @@ impl Counter {
                 i64::from(f.extra_procedures)
             }
             C::ProsecutionExtraProcedures => 0,
+            C::ZhongbenStockAtStart => p.from.pred_opt().map_or(0, |d| f.in_zhongben_on(d)),
+            C::ZhongbenStockAtEnd => f.in_zhongben_on(p.to),
+            C::ZhongbenEntered => f
+                .zhongben
+                .iter()
+                .filter(|(from, _)| *from >= p.from && *from <= p.to)
+                .count() as i64,
+            C::ZhongbenLeft => f
+                .zhongben
+                .iter()
+                .filter(|(_, to)| to.is_some_and(|t| t >= p.from && t <= p.to))
+                .count() as i64,
         }
     }
 
@@ -234,6 +278,8 @@ impl Counter {
                 | Counter::ExecutionAppliedYuan
                 | Counter::ExecutionPaidYuan
                 | Counter::ProsecutionExtraProcedures
+                | Counter::ZhongbenEntered
+                | Counter::ZhongbenLeft
         )
     }
 
@@ -260,6 +306,8 @@ pub enum Column {
     Pending,
     /// Pending and older than so many months.
     PendingOver(u32),
+    /// In the 终本 database.
+    Zhongben,
 }
 
 impl Column {
@@ -269,6 +317,7 @@ impl Column {
             Column::Flow(c) => c.as_str().to_string(),
             Column::Pending => "stock_pending".into(),
             Column::PendingOver(m) => format!("stock_over_{m}"),
+            Column::Zhongben => "stock_zhongben".into(),
         }
     }
 }
@@ -285,6 +334,8 @@ impl Counter {
                 | Counter::PendingOver12Months
                 | Counter::PendingOver18Months
                 | Counter::PendingOver36Months
+                | Counter::ZhongbenStockAtStart
+                | Counter::ZhongbenStockAtEnd
         )
     }
 
@@ -307,6 +358,7 @@ static COLUMNS: std::sync::LazyLock<Vec<Column>> = std::sync::LazyLock::new(|| {
         .collect();
     v.push(Column::Pending);
     v.extend(PENDING_TIERS.iter().map(|m| Column::PendingOver(*m)));
+    v.push(Column::Zhongben);
     v
 });
 
@@ -334,12 +386,15 @@ impl CaseFacts {
     /// cannot drift apart; the property test checks every counter over random periods.
     pub fn contributions(&self) -> Vec<Contribution> {
         let mut out = vec![];
+        // Flows happen on the days of filing, closing and entering or leaving 终本.
         let mut days = vec![self.filed];
-        if let Some(c) = self.closed
-            && c != self.filed
-        {
-            days.push(c);
+        days.extend(self.closed);
+        for (from, to) in &self.zhongben {
+            days.push(*from);
+            days.extend(*to);
         }
+        days.sort_unstable();
+        days.dedup();
         for day in days {
             let p = Period { from: day, to: day };
             for (i, col) in COLUMNS.iter().enumerate() {
@@ -357,9 +412,9 @@ impl CaseFacts {
         }
         // Stocks: +1 from the first day, −1 from the closing day (the interval is empty when the
         // case closed before it began).
-        let mut interval = |column: Column, start: Option<NaiveDate>| {
+        let mut interval = |column: Column, start: Option<NaiveDate>, end: Option<NaiveDate>| {
             let Some(start) = start else { return };
-            if self.closed.is_some_and(|c| c <= start) {
+            if end.is_some_and(|c| c <= start) {
                 return;
             }
             let column = column_index(column);
@@ -368,7 +423,7 @@ impl CaseFacts {
                 column,
                 value: 1,
             });
-            if let Some(end) = self.closed {
+            if let Some(end) = end {
                 out.push(Contribution {
                     day: end,
                     column,
@@ -376,13 +431,16 @@ impl CaseFacts {
                 });
             }
         };
-        interval(Column::Pending, Some(self.filed));
+        interval(Column::Pending, Some(self.filed), self.closed);
         for m in PENDING_TIERS {
             let start = self
                 .filed
                 .checked_add_months(Months::new(m))
                 .and_then(|d| d.succ_opt());
-            interval(Column::PendingOver(m), start);
+            interval(Column::PendingOver(m), start, self.closed);
+        }
+        for (from, to) in &self.zhongben {
+            interval(Column::Zhongben, Some(*from), *to);
         }
         out
     }
@@ -443,6 +501,8 @@ impl Totals {
             let v = match (*c, c.tier()) {
                 (Counter::PendingAtStart, _) => before.get(Column::Pending),
                 (Counter::PendingAtEnd, _) => end.get(Column::Pending),
+                (Counter::ZhongbenStockAtStart, _) => before.get(Column::Zhongben),
+                (Counter::ZhongbenStockAtEnd, _) => end.get(Column::Zhongben),
                 (_, Some(m)) => end.get(Column::PendingOver(m)),
                 (c, None) => end.get(Column::Flow(c)) - before.get(Column::Flow(c)),
             };
@@ -722,6 +782,7 @@ mod tests {
             amount_yuan: None,
             has_origin: false,
             extra_procedures: 0,
+            zhongben: vec![],
         }
     }
 
@@ -769,6 +830,7 @@ mod tests {
         c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
         c.claim_amount_yuan = Some(100_000);
         c.amount_yuan = Some(20_000);
+        c.zhongben = vec![(d("2026-01-31"), None)];
         v.push(c);
         // 10. Execution filed 2026-01-15, completed 2026-03-15 (59 days): applied 50,000, paid 50,000.
         let mut c = case(
@@ -787,6 +849,17 @@ mod tests {
         v.push(case(Civil, FirstInstance, "2026-04-01", None));
         // 13. Very old administrative case filed 2022-12-01, pending (> 36 months).
         v.push(case(Administrative, FirstInstance, "2022-12-01", None));
+        // 14. Execution filed 2024-03-01, 终本 2024-09-30, restored 2026-02-10 (pending again):
+        //     in the 终本 database at the start of Q, out in Q. It is pending on 2026-03-31 and
+        //     over 18 (not 36) months old.
+        let mut c = case(
+            CaseKind::Execution,
+            Procedure::Execution,
+            "2024-03-01",
+            None,
+        );
+        c.zhongben = vec![(d("2024-09-30"), Some(d("2026-02-10")))];
+        v.push(c);
         v
     }
 
@@ -811,9 +884,9 @@ mod tests {
         // New: 3, 4, 5, 6, 8, 10 = 6. Closed in Q: 2, 3, 4, 5, 7, 8, 9, 10 = 8.
         assert_eq!(t.get(C::Received), 6);
         assert_eq!(t.get(C::Closed), 8);
-        // Pending at the start: 1, 2, 7, 9, 13 = 5. At the end: 1, 6, 13 = 3.
-        assert_eq!(t.get(C::PendingAtStart), 5);
-        assert_eq!(t.get(C::PendingAtEnd), 3);
+        // Pending at the start: 1, 2, 7, 9, 13, 14 = 6. At the end: 1, 6, 13, 14 = 4.
+        assert_eq!(t.get(C::PendingAtStart), 6);
+        assert_eq!(t.get(C::PendingAtEnd), 4);
         // 50 + 60 + 58 + 10 + 57 + 59 + 122 + 59 = 475 days.
         assert_eq!(t.get(C::ClosedDays), 475);
         assert_eq!(t.get(C::ClosedWithLimit), 8);
@@ -831,19 +904,26 @@ mod tests {
         assert_eq!(t.get(C::ZhongbenClosed), 1);
         assert_eq!(t.get(C::ExecutionAppliedYuan), 150_000);
         assert_eq!(t.get(C::ExecutionPaidYuan), 70_000);
-        // Pending on 2026-03-31: 1 (filed 2024-11-10: 16+ months), 6 (1 month), 13 (40 months).
-        assert_eq!(t.get(C::PendingOver12Months), 2);
-        assert_eq!(t.get(C::PendingOver18Months), 1);
+        // Pending on 2026-03-31: 1 (filed 2024-11-10: 16+ months), 6 (1 month), 13 (40 months),
+        // 14 (filed 2024-03-01: 25 months).
+        assert_eq!(t.get(C::PendingOver6Months), 3);
+        assert_eq!(t.get(C::PendingOver12Months), 3);
+        assert_eq!(t.get(C::PendingOver18Months), 2);
         assert_eq!(t.get(C::PendingOver36Months), 1);
+        // 终本 database: 14 in at the start and out on 02-10; 9 in on 01-31 and still in.
+        assert_eq!(t.get(C::ZhongbenStockAtStart), 1);
+        assert_eq!(t.get(C::ZhongbenEntered), 1);
+        assert_eq!(t.get(C::ZhongbenLeft), 1);
+        assert_eq!(t.get(C::ZhongbenStockAtEnd), 1);
     }
 
     #[test]
     fn every_metric_by_hand() {
         close(value("closure_to_intake"), 8.0 / 6.0);
-        close(value("closure_rate"), 8.0 / 11.0 * 100.0);
+        close(value("closure_rate"), 8.0 / 12.0 * 100.0);
         close(value("closed_within_limit"), 7.0 / 8.0 * 100.0);
         close(value("average_days"), 475.0 / 8.0);
-        close(value("pending_over_12_months_ratio"), 2.0 / 3.0 * 100.0);
+        close(value("pending_over_12_months_ratio"), 3.0 / 4.0 * 100.0);
         close(value("appeal_rate"), 50.0);
         close(value("acceptance_rate"), 75.0);
         close(value("second_instance_amended_rate"), 50.0);
@@ -853,16 +933,19 @@ mod tests {
         close(value("zhongben_rate"), 50.0);
         close(value("received"), 6.0);
         close(value("closed"), 8.0);
-        close(value("pending"), 3.0);
+        close(value("pending"), 4.0);
         let set = MetricSet::builtin().expect("parse");
-        close(value("pending_over_12_months"), 2.0);
-        close(value("pending_over_18_months"), 1.0);
+        close(value("pending_over_12_months"), 3.0);
+        close(value("pending_over_18_months"), 2.0);
         close(value("pending_over_36_months"), 1.0);
         // No new disputes without an origin in Q other than 3, 4, 5, 6, 8, 10 (none has an origin
         // in the fixture): 件 6 / 案 6.
         close(value("court_case_to_proceeding"), 1.0);
         assert_eq!(value("procuratorate_case_to_proceeding"), None);
-        assert_eq!(set.ids().len(), 20, "a test for every shipped metric above");
+        // 终本库: out 1 / (at the start 1 + in 1) = 50 %; 1 in the database at the end.
+        close(value("zhongben_clearance_rate"), 50.0);
+        close(value("zhongben_stock"), 1.0);
+        assert_eq!(set.ids().len(), 22, "a test for every shipped metric above");
     }
 
     #[test]
@@ -964,7 +1047,7 @@ mod tests {
             .in_force("closure_to_intake", d("2026-07-01"))
             .expect("v2");
         assert_eq!(v2.version, 2);
-        close(v2.compute(&totals()), 8.0 / 11.0);
+        close(v2.compute(&totals()), 8.0 / 12.0);
         close(
             set.version_of("closure_to_intake", 1)
                 .expect("v1")
@@ -1018,7 +1101,8 @@ mod tests {
                        closed in proptest::option::of(-5i64..1500), disp in proptest::option::of(0usize..15),
                        small in any::<bool>(), appealed in any::<bool>(), limit in 0usize..4,
                        claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
-                       origin in any::<bool>(), extra in 0u32..4) -> CaseFacts {
+                       origin in any::<bool>(), extra in 0u32..4,
+                       spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3)) -> CaseFacts {
                 let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
                              CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
                 CaseFacts {
@@ -1034,6 +1118,20 @@ mod tests {
                     amount_yuan: amount,
                     has_origin: origin,
                     extra_procedures: extra,
+                    // Consecutive spells, each after the previous one left.
+                    zhongben: {
+                        let mut at = filed;
+                        let mut v = vec![];
+                        for (gap, stay) in spells {
+                            let from = at + gap;
+                            v.push((day(from), stay.map(|s| day(from + s))));
+                            match stay {
+                                Some(s) => at = from + s,
+                                None => break,
+                            }
+                        }
+                        v
+                    },
                 }
             }
         }

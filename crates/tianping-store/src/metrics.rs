@@ -108,7 +108,7 @@ fn limit_parse(s: &str) -> Option<LimitOutcome> {
     })
 }
 
-const FACT_COLUMNS: [(&str, &str); 16] = [
+const FACT_COLUMNS: [(&str, &str); 17] = [
     ("case_id", "BIGINT"),
     ("org_id", "TEXT"),
     ("region_path", "TEXT"),
@@ -125,6 +125,7 @@ const FACT_COLUMNS: [(&str, &str); 16] = [
     ("amount_yuan", "BIGINT"),
     ("has_origin", "BIGINT"),
     ("extra_procedures", "BIGINT"),
+    ("zhongben", "TEXT"),
 ];
 
 fn day_str(d: NaiveDate) -> String {
@@ -155,7 +156,32 @@ fn fact_values(r: &FactsRow) -> Vec<Val> {
         Val::OI(f.amount_yuan),
         Val::I(i64::from(f.has_origin)),
         Val::I(i64::from(f.extra_procedures)),
+        Val::S(spells_str(&f.zhongben)),
     ]
+}
+
+/// 终本 spells as stored: "2024-09-30/2026-02-10;2026-05-01/".
+pub fn spells_str(spells: &[(NaiveDate, Option<NaiveDate>)]) -> String {
+    spells
+        .iter()
+        .map(|(from, to)| format!("{}/{}", day_str(*from), to.map(day_str).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn parse_spells(s: &str) -> Result<Vec<(NaiveDate, Option<NaiveDate>)>> {
+    s.split(';')
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            let (from, to) = x
+                .split_once('/')
+                .ok_or_else(|| StoreError::Corrupt(format!("终本 spell {x:?}")))?;
+            Ok((
+                parse_day(from)?,
+                (!to.is_empty()).then(|| parse_day(to)).transpose()?,
+            ))
+        })
+        .collect()
 }
 
 /// Reads a `metric_facts` row selected as `FACT_COLUMNS` from column `at` on.
@@ -189,6 +215,7 @@ fn facts_of(r: &sqlx::any::AnyRow, at: usize) -> Result<FactsRow> {
             amount_yuan: r.try_get(at + 13)?,
             has_origin: int(14)? != 0,
             extra_procedures: u32::try_from(int(15)?).unwrap_or(0),
+            zhongben: parse_spells(&text(16)?)?,
         },
     })
 }

@@ -30,6 +30,10 @@ const EVENTS: &str = r#"{"source":"t","source_event_id":"1","case_number":"（20
 {"source":"t","source_event_id":"10","case_number":"（2026）浙01民终4号","occurred_at":"2026-05-06T09:00:00+08:00","kind":"closed","disposition":"remanded_for_retrial"}
 {"source":"t","source_event_id":"11","case_number":"（2025）浙0102民初3号","occurred_at":"2026-05-08T09:00:00+08:00","corrects":"6","kind":"retraction","reason":"上诉状系误录"}
 {"source":"t","source_event_id":"12","case_number":"（2026）浙0102刑初2号","occurred_at":"2026-05-20T09:00:00+08:00","kind":"closed","disposition":"judgment"}
+{"source":"t","source_event_id":"13","case_number":"（2025）浙0102执100号","occurred_at":"2025-06-02T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"戊","role":"申请执行人"}],"claim_amount_yuan":50000}
+{"source":"t","source_event_id":"14","case_number":"（2025）浙0102执100号","occurred_at":"2025-10-09T09:00:00+08:00","kind":"execution_terminated","checklist":{"property_report_done":true,"consumption_restricted":true,"assets_investigated":true,"whereabouts_and_obstruction_handled":true,"applicant_interviewed":true,"applicant_confirmed_or_president_approved":true,"ruling_served":true}}
+{"source":"t","source_event_id":"15","case_number":"（2025）浙0102执100号","occurred_at":"2026-02-11T09:00:00+08:00","kind":"execution_restored"}
+{"source":"t","source_event_id":"16","case_number":"（2025）浙0102执100号","occurred_at":"2026-05-25T09:00:00+08:00","kind":"execution_terminated","checklist":{"property_report_done":true,"consumption_restricted":true,"assets_investigated":true,"whereabouts_and_obstruction_handled":true,"applicant_interviewed":true,"applicant_confirmed_or_president_approved":true,"ruling_served":true}}
 "#;
 
 fn scopes() -> Vec<MetricScope> {
@@ -160,16 +164,33 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
         assert_eq!(t.get(Counter::PendingOver12Months), 1);
         assert_eq!(t.get(Counter::PendingOver18Months), 0);
         assert_eq!(t.get(Counter::Received), 2, "西湖 民初1号 and 民终4号");
+        // The 终本 database at 上城 (execution): in on 2025-10-09, out on 2026-02-11 (restored), in
+        // again on 2026-05-25.
+        let execution = MetricScope {
+            kind: Some(CaseKind::Execution),
+            ..court_civil("/33/3301/330102/")
+        };
+        let days = [d("2025-12-31"), d("2026-03-31"), d("2026-06-30")];
+        let cum = s.metric_cumulative(&execution, &days).await.unwrap();
+        let q1 = Totals::from_cumulative(&cum[0], &cum[1]);
+        assert_eq!(q1.get(Counter::ZhongbenStockAtStart), 1, "{}", db.label);
+        assert_eq!(q1.get(Counter::ZhongbenLeft), 1);
+        assert_eq!(q1.get(Counter::ZhongbenStockAtEnd), 0);
+        assert_eq!(q1.get(Counter::PendingAtEnd), 1, "restored: pending again");
+        let q2 = Totals::from_cumulative(&cum[1], &cum[2]);
+        assert_eq!(q2.get(Counter::ZhongbenEntered), 1);
+        assert_eq!(q2.get(Counter::ZhongbenStockAtEnd), 1);
+        assert_eq!(q2.get(Counter::ZhongbenClosed), 1);
 
         let before = assert_totals_match(s, db.label, "all events").await;
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_facts")
             .fetch_one(s.pool())
             .await
             .unwrap();
-        assert_eq!(rows, 5);
+        assert_eq!(rows, 6);
         // A rebuild from the states (at a later time) gives the same totals.
         let n = s.rebuild_metrics(bj("2026-06-01T00:00:00")).await.unwrap();
-        assert_eq!(n, 5);
+        assert_eq!(n, 6);
         let after = assert_totals_match(s, db.label, "rebuild").await;
         assert_eq!(before, after, "{}", db.label);
         db.cleanup().await.unwrap();

@@ -20,7 +20,9 @@ CREATE TABLE metric_facts (
     claim_amount_yuan BIGINT,
     amount_yuan BIGINT,
     has_origin BIGINT NOT NULL,
-    extra_procedures BIGINT NOT NULL
+    extra_procedures BIGINT NOT NULL,
+    -- 终本 spells: 'from/to' days, ';'-separated (an open spell has an empty 'to').
+    zhongben TEXT NOT NULL
 );
 CREATE INDEX metric_facts_region ON metric_facts(region_path, filed);
 
@@ -57,10 +59,13 @@ CREATE TABLE metric_totals (
     received_new_disputes BIGINT NOT NULL DEFAULT 0,
     prosecution_received BIGINT NOT NULL DEFAULT 0,
     prosecution_extra_procedures BIGINT NOT NULL DEFAULT 0,
+    zhongben_entered BIGINT NOT NULL DEFAULT 0,
+    zhongben_left BIGINT NOT NULL DEFAULT 0,
     stock_pending BIGINT NOT NULL DEFAULT 0,
     stock_over_6 BIGINT NOT NULL DEFAULT 0,
     stock_over_12 BIGINT NOT NULL DEFAULT 0,
     stock_over_18 BIGINT NOT NULL DEFAULT 0,
     stock_over_36 BIGINT NOT NULL DEFAULT 0,
+    stock_zhongben BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (node, grain, bucket, agency_kind, kind)
 );

@@ -83,8 +83,8 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
         90..=97 => 200 + rng.below(500),
         _ => 400 + rng.below(1500),
     } as i64;
-    let closed = Some(filed + Duration::days(days)).filter(|c| *c <= today());
-    let disposition = closed.map(|_| match (kind, procedure) {
+    let mut closed = Some(filed + Duration::days(days)).filter(|c| *c <= today());
+    let mut disposition = closed.map(|_| match (kind, procedure) {
         (CaseKind::Execution, _) => match rng.below(10) {
             0..=4 => Disposition::ExecutionCompleted,
             5..=8 => Disposition::ExecutionTerminatedThisRound,
@@ -110,6 +110,22 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
         },
         _ => Disposition::Judgment,
     });
+    // A third of the 终本 cases are restored (恢复执行) later and then pending or completed.
+    let mut zhongben = vec![];
+    if let (Some(c), Some(Disposition::ExecutionTerminatedThisRound)) = (closed, disposition) {
+        let restored = c + Duration::days(30 + rng.below(700) as i64);
+        if rng.chance(0.33) && restored <= today() {
+            zhongben.push((c, Some(restored)));
+            let done = restored + Duration::days(20 + rng.below(200) as i64);
+            (closed, disposition) = if done <= today() {
+                (Some(done), Some(Disposition::ExecutionCompleted))
+            } else {
+                (None, None)
+            };
+        } else {
+            zhongben.push((c, None));
+        }
+    }
     let claim = (kind == CaseKind::Execution || kind == CaseKind::Civil)
         .then(|| 1_000 + rng.below(2_000_000) as i64);
     let amount = match disposition {
@@ -141,6 +157,7 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
         } else {
             0
         },
+        zhongben,
     }
 }
 
@@ -149,7 +166,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
     let opt = |v: Option<String>| v.unwrap_or_default();
     writeln!(
         out,
-        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.region_path,
         r.agency_kind,
         f.kind.as_str(),
@@ -168,7 +185,9 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
         opt(f.claim_amount_yuan.map(|v| v.to_string())),
         opt(f.amount_yuan.map(|v| v.to_string())),
         f.has_origin,
-        f.extra_procedures
+        f.extra_procedures,
+        opt(f.zhongben.first().map(|z| z.0.to_string())),
+        opt(f.zhongben.first().and_then(|z| z.1).map(|d| d.to_string())),
     )
 }
 
@@ -177,7 +196,7 @@ const ANCHOR_TABLE: &str = "CREATE UNLOGGED TABLE anchor_facts (
     kind TEXT NOT NULL, procedure TEXT NOT NULL, filed DATE NOT NULL, closed DATE,
     disposition TEXT, small_claims BOOLEAN NOT NULL, appealed BOOLEAN NOT NULL,
     limit_outcome TEXT NOT NULL, claim_amount_yuan BIGINT, amount_yuan BIGINT,
-    has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL)";
+    has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE)";
 
 /// The SQL of every counter for one period, as `SUM(…)` expressions in `Counter::ALL` order
 /// (RULES.md §9.2 as `tianping_domain::metrics::Counter::value` counts it, written out in SQL).
@@ -253,6 +272,15 @@ fn anchor_sums(p: &Period) -> Vec<String> {
                 C::ProsecutionExtraProcedures => {
                     sum(format!("{filed} AND kind = 'prosecution'"), "extra_procedures")
                 }
+                // The generator gives a case at most one 终本 spell (zb_from, zb_to).
+                C::ZhongbenStockAtStart => count(format!(
+                    "(zb_from < {f} AND (zb_to IS NULL OR zb_to >= {f}))"
+                )),
+                C::ZhongbenStockAtEnd => count(format!(
+                    "(zb_from <= {t} AND (zb_to IS NULL OR zb_to > {t}))"
+                )),
+                C::ZhongbenEntered => count(format!("(zb_from BETWEEN {f} AND {t})")),
+                C::ZhongbenLeft => count(format!("(zb_to BETWEEN {f} AND {t})")),
             }
         })
         .map(|s| format!("CAST({s} AS BIGINT)"))
