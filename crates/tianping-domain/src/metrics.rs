@@ -631,9 +631,17 @@ struct RawMetric {
     marker: Marker,
 }
 
+static SHIPPED: std::sync::LazyLock<Result<MetricSet, RuleError>> =
+    std::sync::LazyLock::new(|| MetricSet::parse(METRICS_TOML));
+
 impl MetricSet {
     pub fn builtin() -> Result<MetricSet, RuleError> {
         MetricSet::parse(METRICS_TOML)
+    }
+
+    /// The shipped definitions, parsed once.
+    pub fn shipped() -> Result<&'static MetricSet, RuleError> {
+        SHIPPED.as_ref().map_err(Clone::clone)
     }
 
     /// Parses and checks the definitions; every refusal names the metric (and version) and field.

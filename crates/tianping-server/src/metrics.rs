@@ -333,7 +333,7 @@ struct Computed {
 
 async fn compute(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Computed, ApiError> {
     let r = resolve(st, s, q).await?;
-    let set = MetricSet::builtin().map_err(ApiError::internal)?;
+    let set = MetricSet::shipped().map_err(ApiError::internal)?;
     let prev = year_before(&r.period);
     let t = totals_of(st, &r, &[r.period, prev]).await?;
     let (now_t, prev_t) = (&t[0], &t[1]);
@@ -716,7 +716,7 @@ pub async fn api_metrics(
     Query(q): Query<MetricsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let r = resolve(&st, &s, &q).await?;
-    let set = MetricSet::builtin().map_err(ApiError::internal)?;
+    let set = MetricSet::shipped().map_err(ApiError::internal)?;
     let t = totals_of(&st, &r, &[r.period]).await?.remove(0);
     let metrics: Vec<serde_json::Value> = set
         .ids()

@@ -26,12 +26,12 @@ CREATE TABLE metric_facts (
 );
 CREATE INDEX metric_facts_region ON metric_facts(region_path, filed);
 
--- metric_totals: the sum of every case's per-day contributions (CaseFacts::contributions) for each
--- region node (every '/'-terminated prefix of the case's region path, so a subtree is one node),
--- agency kind and case kind, at two grains: 'd' (bucket = the day) and 'm' (bucket = the first day
--- of the month). A running sum up to a day is the months before its month plus the days of its
--- month up to it (the key leads with node, grain and bucket: each running sum is a few index
--- ranges). One column per tianping_domain::metrics::columns(), in that order.
+-- metric_totals: the sum of every case's per-day contributions (CaseFacts::contributions) per
+-- agency kind and case kind: by month ('m', bucket = the first day of the month) at every region
+-- node (each '/'-terminated prefix of the case's region path, so a subtree is one node), and by
+-- day ('d', bucket = the day) at the case's own node only. A running sum up to a day is the node's
+-- months up to that day's month plus, unless the day ends its month, the days of its month so far
+-- across the subtree (the second index). One column per tianping_domain::metrics::columns().
 CREATE TABLE metric_totals (
     node TEXT NOT NULL,
     agency_kind TEXT NOT NULL,
@@ -69,3 +69,4 @@ CREATE TABLE metric_totals (
     stock_zhongben BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (node, grain, bucket, agency_kind, kind)
 );
+CREATE INDEX metric_totals_days ON metric_totals (grain, bucket, node);

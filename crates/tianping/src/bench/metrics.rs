@@ -337,7 +337,7 @@ async fn ours(store: &Store, m: &MetricScope, periods: &[Period; 2]) -> Result<[
         Totals::from_cumulative(&cum[0], &cum[1]),
         Totals::from_cumulative(&cum[2], &cum[3]),
     ];
-    let set = MetricSet::builtin()?;
+    let set = MetricSet::shipped()?;
     for id in set.ids() {
         if let Some(def) = set.in_force(id, periods[0].to) {
             std::hint::black_box(def.compute(&t[0]));
