@@ -289,6 +289,27 @@ impl Counter {
     }
 }
 
+/// A date condition every case behind a counter meets (see [`Counter::candidates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Candidates {
+    FiledIn(Period),
+    ClosedIn(Period),
+    /// Filed on or before the day and not closed by it.
+    PendingOn(NaiveDate),
+    All,
+}
+
+impl Candidates {
+    pub fn admits(self, f: &CaseFacts) -> bool {
+        match self {
+            Candidates::FiledIn(p) => f.filed >= p.from && f.filed <= p.to,
+            Candidates::ClosedIn(p) => f.closed_in(&p),
+            Candidates::PendingOn(d) => f.pending_on(d),
+            Candidates::All => true,
+        }
+    }
+}
+
 /// The ages (months) from which a pending case counts as long-pending.
 pub const PENDING_TIERS: [u32; 4] = [6, 12, 18, 36];
 
@@ -337,6 +358,33 @@ impl Counter {
                 | Counter::ZhongbenStockAtStart
                 | Counter::ZhongbenStockAtEnd
         )
+    }
+
+    /// Which cases can be behind this counter in a period: a necessary condition on dates that a
+    /// store can check with an index before the exact test ([`Counter::contributes`]).
+    pub fn candidates(self, p: &Period) -> Candidates {
+        use Counter as C;
+        match self {
+            C::Received
+            | C::CourtReceived
+            | C::ReceivedNewDisputes
+            | C::ProsecutionReceived
+            | C::ProsecutionExtraProcedures => Candidates::FiledIn(*p),
+            C::PendingAtStart => match p.from.pred_opt() {
+                Some(d) => Candidates::PendingOn(d),
+                None => Candidates::All,
+            },
+            C::PendingAtEnd
+            | C::PendingOver6Months
+            | C::PendingOver12Months
+            | C::PendingOver18Months
+            | C::PendingOver36Months => Candidates::PendingOn(p.to),
+            C::ZhongbenStockAtStart
+            | C::ZhongbenStockAtEnd
+            | C::ZhongbenEntered
+            | C::ZhongbenLeft => Candidates::All,
+            _ => Candidates::ClosedIn(*p),
+        }
     }
 
     fn tier(self) -> Option<u32> {
@@ -1148,6 +1196,18 @@ mod tests {
             #![proptest_config(ProptestConfig::with_cases(200))]
             /// For every counter and any period, running sums of the contributions give what the
             /// counting algorithm gives case by case.
+            #[test]
+            fn every_case_behind_a_counter_is_a_candidate(
+                f in facts(), from in -40i64..3600, len in 0i64..800,
+            ) {
+                let p = Period { from: day(from), to: day(from + len) };
+                for c in Counter::ALL {
+                    if c.contributes(&f, &p) {
+                        prop_assert!(c.candidates(&p).admits(&f), "{} {:?}", c.as_str(), f);
+                    }
+                }
+            }
+
             #[test]
             fn running_sums_equal_counting_case_by_case(
                 cases in proptest::collection::vec(facts(), 1..40),

@@ -238,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/quality", get(metrics::dashboard))
         .route("/quality/cases", get(metrics::cases_page))
+        .route("/quality/cases.xlsx", get(metrics::cases_export))
         .route("/quality/export.xlsx", get(metrics::export))
         .route("/quality/report", get(metrics::report))
         .route("/mailbox", get(clocks::mailbox_page))

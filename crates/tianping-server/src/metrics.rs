@@ -5,7 +5,7 @@
 
 use crate::api::read_scope;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, render};
+use crate::pages::{Layout, enc, error_page, render};
 use crate::{AppState, CurrentUser, PageUser};
 use askama::Template;
 use axum::Json;
@@ -15,7 +15,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 use tianping_domain::case_type::CaseKind;
-use tianping_domain::metrics::{Counter, MetricSet, Period, Totals};
+use tianping_domain::metrics::{Candidates, Counter, MetricSet, Period, Totals};
 use tianping_store::metrics::{MetricCase, MetricScope};
 use tianping_store::user::Session;
 
@@ -117,8 +117,12 @@ fn year_before(p: &Period) -> Period {
     }
 }
 
-async fn cases_of(st: &AppState, r: &Resolved) -> Result<Vec<MetricCase>, ApiError> {
-    Ok(st.store.metric_cases(&r.scope, r.period.to).await?)
+async fn cases_of(
+    st: &AppState,
+    r: &Resolved,
+    which: Candidates,
+) -> Result<Vec<MetricCase>, ApiError> {
+    Ok(st.store.metric_cases(&r.scope, which).await?)
 }
 
 fn day_before(d: NaiveDate) -> NaiveDate {
@@ -629,6 +633,9 @@ struct CasesPage {
     to: String,
     back: String,
     lines: Vec<CaseLine>,
+    /// Cases behind the number (the page shows at most [`PAGE_LINES`]).
+    count: usize,
+    export: String,
     total: i64,
     sum: bool,
 }
@@ -640,7 +647,6 @@ async fn behind(
     q: &MetricsQuery,
 ) -> Result<(Resolved, String, Vec<CaseLine>, i64, bool), ApiError> {
     let r = resolve(st, s, q).await?;
-    let cases = cases_of(st, &r).await?;
     let line = |c: &MetricCase, value: i64| CaseLine {
         id: c.id,
         case_number: c.case_number.clone(),
@@ -652,6 +658,7 @@ async fn behind(
     };
     if let Some(counter) = Counter::parse(q.counter.trim()) {
         let sum = counter.is_sum();
+        let cases = cases_of(st, &r, counter.candidates(&r.period)).await?;
         let lines: Vec<CaseLine> = cases
             .iter()
             .filter(|c| counter.contributes(&c.facts, &r.period))
@@ -667,6 +674,7 @@ async fn behind(
     if let Ok(b) = q.bucket.trim().parse::<usize>()
         && b < BUCKETS.len()
     {
+        let cases = cases_of(st, &r, Candidates::PendingOn(r.period.to)).await?;
         let lines: Vec<CaseLine> = cases
             .iter()
             .filter(|c| bucket_of(c, r.period.to) == Some(b))
@@ -694,17 +702,91 @@ pub async fn cases_page(
     Query(q): Query<MetricsQuery>,
 ) -> Response {
     match behind(&st, &s, &q).await {
-        Ok((r, title, lines, total, sum)) => render(&CasesPage {
-            layout: Layout::new(&s, "/quality"),
-            back: format!("/quality?{}", query_string(&r, "")),
-            org_name: r.org_name.clone(),
-            from: r.period.from.to_string(),
-            to: r.period.to.to_string(),
-            title,
-            lines,
-            total,
-            sum,
-        }),
+        Ok((r, title, mut lines, total, sum)) => {
+            let count = lines.len();
+            lines.truncate(PAGE_LINES);
+            let extra = if q.bucket.trim().is_empty() {
+                format!("counter={}", enc(q.counter.trim()))
+            } else {
+                format!("bucket={}", enc(q.bucket.trim()))
+            };
+            render(&CasesPage {
+                layout: Layout::new(&s, "/quality"),
+                back: format!("/quality?{}", query_string(&r, "")),
+                export: format!("/quality/cases.xlsx?{}", query_string(&r, &extra)),
+                org_name: r.org_name.clone(),
+                from: r.period.from.to_string(),
+                to: r.period.to.to_string(),
+                title,
+                lines,
+                count,
+                total,
+                sum,
+            })
+        }
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+/// The page lists this many cases; the Excel download has them all.
+const PAGE_LINES: usize = 2_000;
+
+/// The cases behind a number as Excel (every one of them).
+pub async fn cases_export(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<MetricsQuery>,
+) -> Response {
+    match behind(&st, &s, &q).await {
+        Ok((r, title, lines, total, sum)) => {
+            let mut headers: Vec<(&str, u16)> = vec![
+                ("案号", 28),
+                ("承办单位", 24),
+                ("类别", 10),
+                ("立案日期", 12),
+                ("结案日期", 12),
+            ];
+            if sum {
+                headers.push(("计入数值", 14));
+            }
+            let rows = lines
+                .into_iter()
+                .map(|l| {
+                    let mut row = vec![
+                        l.case_number,
+                        l.court,
+                        l.kind_zh.to_string(),
+                        l.filed,
+                        l.closed,
+                    ];
+                    if sum {
+                        row.push(l.value.to_string());
+                    }
+                    row
+                })
+                .collect();
+            crate::export::xlsx_download(
+                crate::export::Sheet {
+                    name: "案件清单",
+                    title: format!(
+                        "{}　{}：{}（{} 至 {}）",
+                        r.org_name,
+                        title,
+                        if sum {
+                            format!("合计 {total}")
+                        } else {
+                            format!("{total} 件")
+                        },
+                        r.period.from,
+                        r.period.to
+                    ),
+                    headers: &headers,
+                    rows,
+                },
+                "tianping-metric-cases.xlsx",
+                "指标案件清单.xlsx",
+            )
+        }
         Err(e) => error_page(e.status, &e.message),
     }
 }

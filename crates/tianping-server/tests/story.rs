@@ -1271,6 +1271,29 @@ async fn metrics_story(db: &TestDb) {
         ))
         .await;
     assert!(drill.body.contains("新收：4 件"), "{}", drill.body);
+    assert!(
+        drill.body.contains("/quality/cases.xlsx?org=hz-court&#38;from=2026-01-01&#38;to=2026-03-31&#38;counter=received"),
+        "the list exports: {}",
+        drill.body
+    );
+    let dx = co
+        .get(&format!(
+            "/quality/cases.xlsx?org=hz-court&{q1}&counter=received"
+        ))
+        .await;
+    assert_eq!(dx.status, StatusCode::OK);
+    assert!(dx.body.starts_with("PK"), "an xlsx is a zip");
+    assert_eq!(
+        Client::as_user(&app, "xh")
+            .await
+            .get(&format!(
+                "/quality/cases.xlsx?org=hz-court&{q1}&counter=received"
+            ))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a county judge cannot export the city's cases"
+    );
     let x = co
         .get(&format!("/quality/export.xlsx?org=hz-court&{q1}"))
         .await;

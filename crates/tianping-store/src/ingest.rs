@@ -1083,6 +1083,21 @@ impl Store {
     }
 }
 
+/// PostgreSQL: plans the transaction's next statements generically (`true`) or back to custom
+/// plans, the connection's setting (`false`). Statements carrying one large JSON parameter need the
+/// generic plan: a custom plan folds the parameter into the plan and parses it twice.
+pub(crate) async fn plan_generically(conn: &mut sqlx::AnyConnection, on: bool) -> Result<()> {
+    let mode = if on {
+        "force_generic_plan"
+    } else {
+        "force_custom_plan"
+    };
+    sqlx::query(audited(format!("SET LOCAL plan_cache_mode = {mode}")))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Inserts rows in bulk: multi-row VALUES on SQLite, one JSON parameter on PostgreSQL.
 pub(crate) async fn bulk_insert(
     conn: &mut sqlx::AnyConnection,
@@ -1143,9 +1158,7 @@ pub(crate) async fn bulk_write(
             // a plan made while a table was empty), but a custom plan would fold this
             // multi-megabyte JSON parameter into the plan and parse it twice: plan generically
             // for the bulk insert only.
-            sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-                .execute(&mut *conn)
-                .await?;
+            plan_generically(conn, true).await?;
             for part in rows.chunks(5_000) {
                 let mut json = String::with_capacity(part.len() * 256);
                 json.push('[');
@@ -1173,9 +1186,7 @@ pub(crate) async fn bulk_write(
                         .await?,
                 );
             }
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                .execute(&mut *conn)
-                .await?;
+            plan_generically(conn, false).await?;
         }
     }
     Ok(out)

@@ -17,7 +17,7 @@
 //! transaction): a later change of the rules does not rewrite closed quarters.
 
 use crate::case::{ScopeFilter, prefix_end};
-use crate::ingest::{Val, bulk_write};
+use crate::ingest::{Val, bulk_write, plan_generically};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::Row;
@@ -26,7 +26,7 @@ use tianping_domain::CaseState;
 use tianping_domain::case_type::{CaseKind, Procedure};
 use tianping_domain::clock::Clock;
 use tianping_domain::event::Disposition;
-use tianping_domain::metrics::{CaseFacts, Cumulative, LimitOutcome, columns};
+use tianping_domain::metrics::{Candidates, CaseFacts, Cumulative, LimitOutcome, columns};
 use tianping_domain::rules::ClockKey;
 
 /// One case as the metrics see it.
@@ -364,11 +364,7 @@ impl TotalsDelta {
             let sql = format!(
                 "INSERT INTO metric_totals ({all}) SELECT {select} FROM json_to_recordset($1::json) AS x({defs}){conflict}"
             );
-            // Planned generically, as the generic bulk insert does: a custom plan would fold the
-            // JSON parameter into the plan and parse it twice.
-            sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-                .execute(&mut *conn)
-                .await?;
+            plan_generically(conn, true).await?;
             for part in rows.chunks(5_000) {
                 let mut json = String::with_capacity(part.len() * 160);
                 json.push('[');
@@ -397,9 +393,7 @@ impl TotalsDelta {
                     .execute(&mut *conn)
                     .await?;
             }
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                .execute(&mut *conn)
-                .await?;
+            plan_generically(conn, false).await?;
             return Ok(());
         }
         let values = rows
@@ -613,20 +607,30 @@ impl Store {
         Ok(out)
     }
 
-    /// The facts of every case in the scope filed on or before `filed_by` (the drill-down).
+    /// The facts of the cases in the scope that meet `which` (the drill-down: the caller applies
+    /// the exact test).
     pub async fn metric_cases(
         &self,
         m: &MetricScope,
-        filed_by: NaiveDate,
+        which: Candidates,
     ) -> Result<Vec<MetricCase>> {
         let prefix = m.node();
+        let (cond, days) = match which {
+            Candidates::FiledIn(p) => ("f.filed >= $3 AND f.filed <= $4", [p.from, p.to]),
+            Candidates::ClosedIn(p) => ("f.closed >= $3 AND f.closed <= $4", [p.from, p.to]),
+            Candidates::PendingOn(d) => (
+                "f.filed <= $3 AND (f.closed IS NULL OR f.closed > $4)",
+                [d, d],
+            ),
+            Candidates::All => ("$3 <= $4", [NaiveDate::MIN, NaiveDate::MIN]),
+        };
         let mut sql = format!(
             "SELECT c.case_number, o.name, {} FROM metric_facts f JOIN cases c ON c.id = f.case_id \
              JOIN orgs o ON o.id = f.org_id \
-             WHERE f.region_path >= $1 AND f.region_path < $2 AND f.filed <= $3",
+             WHERE f.region_path >= $1 AND f.region_path < $2 AND {cond}",
             fact_select("f")
         );
-        let mut n = 3;
+        let mut n = 4;
         if m.scope.agency_kind.is_some() {
             n += 1;
             sql.push_str(&format!(" AND f.agency_kind = ${n}"));
@@ -639,7 +643,8 @@ impl Store {
         let mut q = sqlx::query(audited(sql))
             .bind(prefix)
             .bind(prefix_end(prefix))
-            .bind(day_str(filed_by));
+            .bind(day_str(days[0]))
+            .bind(day_str(days[1]));
         if let Some(k) = m.scope.agency_kind {
             q = q.bind(k.as_str());
         }

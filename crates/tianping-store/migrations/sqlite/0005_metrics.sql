@@ -25,6 +25,7 @@ CREATE TABLE metric_facts (
     zhongben TEXT NOT NULL
 );
 CREATE INDEX metric_facts_region ON metric_facts(region_path, filed);
+CREATE INDEX metric_facts_closed ON metric_facts(region_path, closed);
 
 -- metric_totals: the sum of every case's per-day contributions (CaseFacts::contributions) for each
 -- region node (every '/'-terminated prefix of the case's region path, so a subtree is one node),
