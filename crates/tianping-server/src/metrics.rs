@@ -363,7 +363,7 @@ async fn compute(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Compute
         })
         .collect();
     Ok(Computed {
-        tiles: tiles(&set, &r, now_t, prev_t),
+        tiles: tiles(set, &r, now_t, prev_t),
         set_version: set.version.clone(),
         prev,
         bars,

@@ -516,7 +516,7 @@ impl Store {
                 });
             }
             n += batch.len() as u64;
-            update_facts(&mut *tx, self.backend, batch).await?;
+            update_facts(&mut tx, self.backend, batch).await?;
         }
         tx.commit().await?;
         Ok(n)

@@ -411,7 +411,7 @@ pub async fn run(
         1 << 20,
         std::fs::File::create(&csv_path).context("creating the facts CSV")?,
     );
-    let mut rng = Mix(seed ^ 0x6d65_7472_6963_73);
+    let mut rng = Mix(seed ^ 0x006d_6574_7269_6373);
     let mut delta = TotalsDelta::default();
     for id in 1..=n as i64 {
         let mut pick = rng.below(total_weight);
