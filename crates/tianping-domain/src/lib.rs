@@ -9,6 +9,7 @@ pub mod clock;
 pub mod event;
 pub mod flag;
 pub mod history;
+pub mod judgment;
 pub mod metrics;
 pub mod org;
 pub mod period;

@@ -1,0 +1,606 @@
+//! Reading a Chinese criminal judgment (裁判文书, RULES.md §12): its sections, the charges it
+//! convicts of, the statutes it cites (《…》第X条第Y款第Z项, Chinese numerals, 之一) and the
+//! sentences it imposes. Pure text processing, for similar-case retrieval (issue #5): the
+//! structured fields a retrieval report shows and a deviation warning compares.
+
+use serde::{Deserialize, Serialize};
+
+/// The three parts of a judgment that retrieval treats differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections<'a> {
+    /// What the court found (经审理查明 …), or everything before the reasoning.
+    pub fact: &'a str,
+    /// The court's analysis (本院认为 …).
+    pub reasoning: &'a str,
+    /// The operative part (判决如下 / 裁定如下 …).
+    pub judgment: &'a str,
+}
+
+fn find_any(text: &str, markers: &[&str], from: usize) -> Option<(usize, usize)> {
+    markers
+        .iter()
+        .filter_map(|m| text[from..].find(m).map(|i| (from + i, m.len())))
+        .min()
+}
+
+/// Splits a judgment by the markers of the standard structure (RULES.md §12): the reasoning
+/// starts at 本院认为, the operative part after 判决如下 / 裁定如下, the facts at 经审理查明 (or the
+/// start). A marker that is missing leaves its section empty.
+pub fn sections(text: &str) -> Sections<'_> {
+    let fact_start =
+        find_any(text, &["经审理查明", "本院查明", "经审理认定"], 0).map_or(0, |(i, _)| i);
+    let reasoning = find_any(text, &["本院认为"], fact_start);
+    let operative = find_any(
+        text,
+        &["判决如下", "裁定如下", "决定如下"],
+        reasoning.map_or(fact_start, |(i, _)| i),
+    );
+    let fact_end = reasoning
+        .map(|(i, _)| i)
+        .or(operative.map(|(i, _)| i))
+        .unwrap_or(text.len());
+    let reasoning_text = match reasoning {
+        Some((i, _)) => &text[i..operative.map_or(text.len(), |(j, _)| j)],
+        None => "",
+    };
+    // The operative part ends where the appended statutes begin (附相关法律条文 …).
+    let judgment_text = match operative {
+        Some((i, n)) => {
+            let rest = &text[i + n..];
+            let end = find_any(
+                rest,
+                &[
+                    "附相关法律",
+                    "附：相关法律",
+                    "附本判决适用",
+                    "附：本判决适用",
+                    "附录",
+                ],
+                0,
+            )
+            .map_or(rest.len(), |(j, _)| j);
+            rest[..end].trim_start_matches(['：', ':', ' '])
+        }
+        None => "",
+    };
+    Sections {
+        fact: &text[fact_start..fact_end],
+        reasoning: reasoning_text,
+        judgment: judgment_text,
+    }
+}
+
+fn cn_digit(c: char) -> Option<u64> {
+    Some(match c {
+        '零' | '〇' | '0' | '０' => 0,
+        '一' | '壹' | '1' | '１' => 1,
+        '二' | '两' | '贰' | '2' | '２' => 2,
+        '三' | '叁' | '3' | '３' => 3,
+        '四' | '肆' | '4' | '４' => 4,
+        '五' | '伍' | '5' | '５' => 5,
+        '六' | '陆' | '6' | '６' => 6,
+        '七' | '柒' | '7' | '７' => 7,
+        '八' | '捌' | '8' | '８' => 8,
+        '九' | '玖' | '9' | '９' => 9,
+        _ => return None,
+    })
+}
+
+fn cn_unit(c: char) -> Option<u64> {
+    Some(match c {
+        '十' | '拾' => 10,
+        '百' | '佰' => 100,
+        // 仠 is a frequent misprint of 仟 in published judgments.
+        '千' | '仟' | '仠' => 1_000,
+        '万' => 10_000,
+        '亿' => 100_000_000,
+        _ => return None,
+    })
+}
+
+/// Whether `c` can be part of a number as judgments write them.
+pub fn is_number_char(c: char) -> bool {
+    cn_digit(c).is_some() || cn_unit(c).is_some() || matches!(c, '.' | ',' | '，' | '．')
+}
+
+/// A number as judgments write it: 一百六十三, 十四, 五十七万九千, 二〇一六, 3,000, 456万, 1.5万.
+/// `None` for an empty or malformed string.
+pub fn cn_number(s: &str) -> Option<u64> {
+    let s: String = s.chars().filter(|c| !matches!(c, ',' | '，')).collect();
+    if s.is_empty() {
+        return None;
+    }
+    // Arabic digits, optionally a decimal part and a trailing 万 / 亿.
+    let arabic_end = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '．'))
+        .map_or(s.len(), |(i, _)| i);
+    if arabic_end > 0 {
+        let head = s[..arabic_end].replace('．', ".");
+        let rest = &s[arabic_end..];
+        let unit = match rest {
+            "" => 1.0,
+            "万" => 10_000.0,
+            "亿" => 100_000_000.0,
+            "千" => 1_000.0,
+            _ => return None,
+        };
+        let v: f64 = head.parse().ok()?;
+        return Some((v * unit).round() as u64);
+    }
+    // Chinese digits only (二〇一六): read digit by digit.
+    if s.chars().all(|c| cn_digit(c).is_some()) {
+        return s
+            .chars()
+            .try_fold(0u64, |acc, c| Some(acc * 10 + cn_digit(c)?));
+    }
+    let (mut total, mut section, mut num) = (0u64, 0u64, 0u64);
+    for c in s.chars() {
+        if let Some(d) = cn_digit(c) {
+            num = d;
+        } else if let Some(u) = cn_unit(c) {
+            match u {
+                10 | 100 | 1_000 => {
+                    section += if num == 0 { 1 } else { num } * u;
+                    num = 0;
+                }
+                10_000 => {
+                    total += (section + num) * 10_000;
+                    section = 0;
+                    num = 0;
+                }
+                _ => {
+                    total = (total + section + num) * u;
+                    section = 0;
+                    num = 0;
+                }
+            }
+        } else {
+            return None;
+        }
+    }
+    Some(total + section + num)
+}
+
+/// One statute cited: 《中华人民共和国刑法》第一百三十三条之一第一款第（二）项.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ArticleRef {
+    /// The law's title without 《》, e.g. 中华人民共和国刑法.
+    pub law: String,
+    pub article: u32,
+    /// 之一, 之二 …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suffix: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<u32>,
+}
+
+impl ArticleRef {
+    /// 刑法第二百六十四条 style label (the law's short name, Arabic numerals).
+    pub fn label(&self) -> String {
+        let law = self.law.trim_start_matches("中华人民共和国");
+        let mut s = format!("《{law}》第{}条", self.article);
+        if let Some(x) = self.suffix {
+            s.push_str(&format!("之{}", cn_small(x)));
+        }
+        if let Some(p) = self.paragraph {
+            s.push_str(&format!("第{p}款"));
+        }
+        if let Some(i) = self.item {
+            s.push_str(&format!("第{i}项"));
+        }
+        s
+    }
+}
+
+fn cn_small(n: u32) -> &'static str {
+    ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+        .get(n as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
+/// Reads a run of number characters at the start of `s`; returns the value and the bytes read.
+fn number_at(s: &str) -> Option<(u64, usize)> {
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !(cn_digit(*c).is_some() || cn_unit(*c).is_some()))
+        .map_or(s.len(), |(i, _)| i);
+    if end == 0 {
+        return None;
+    }
+    Some((cn_number(&s[..end])?, end))
+}
+
+/// Reads `第N<unit>` at the start of `s` (`unit` 条, 款 or 项; 项 may be written （N）).
+fn ordinal_at(s: &str, unit: char) -> Option<(u32, usize)> {
+    let rest = s.strip_prefix('第')?;
+    let (open, rest) = match rest.strip_prefix(['（', '(']) {
+        Some(r) => (rest.len() - r.len(), r),
+        None => (0, rest),
+    };
+    let (n, used) = number_at(rest)?;
+    let mut rest = &rest[used..];
+    let mut close = 0;
+    if open > 0 {
+        let r = rest.strip_prefix(['）', ')'])?;
+        close = rest.len() - r.len();
+        rest = r;
+    }
+    let r = rest.strip_prefix(unit)?;
+    let total = s.len() - r.len();
+    let _ = close;
+    Some((u32::try_from(n).ok()?, total))
+}
+
+/// Every statute the text cites, in order of first mention, each once. An article without a
+/// title belongs to the last 《law》 named before it (第六十七条第三款、第五十二条 …); an article
+/// before any title, or after 本 / 该 (本法第…), is not read.
+pub fn cited_articles(text: &str) -> Vec<ArticleRef> {
+    let mut out: Vec<ArticleRef> = vec![];
+    let mut law: Option<String> = None;
+    // The article just read: 第三百四十七条第一款、第四款 cites its fourth paragraph too.
+    let mut last: Option<ArticleRef> = None;
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if let Some(r) = rest.strip_prefix('《')
+            && let Some(end) = r.find('》')
+        {
+            let title = &r[..end];
+            // A law, regulation or interpretation; not a document title with nested 《》.
+            law = (!title.contains('《') && title.chars().count() <= 60).then(|| title.to_string());
+            i += '《'.len_utf8() + end + '》'.len_utf8();
+            continue;
+        }
+        // 本法第…条 inside a quoted statute refers to itself, not to a citation.
+        let self_reference = ["本法", "该法", "本条", "本解释"]
+            .iter()
+            .any(|p| text[..i].ends_with(p));
+        if rest.starts_with('第')
+            && !self_reference
+            && let Some(l) = &law
+            && let Some((article, used)) = ordinal_at(rest, '条')
+        {
+            let mut j = i + used;
+            let mut suffix = None;
+            if let Some(r) = text[j..].strip_prefix('之')
+                && let Some(c) = r.chars().next()
+                && let Some(d) = cn_digit(c)
+            {
+                suffix = Some(d as u32);
+                j += '之'.len_utf8() + c.len_utf8();
+            }
+            let mut paragraph = None;
+            if let Some((p, used)) = ordinal_at(&text[j..], '款') {
+                paragraph = Some(p);
+                j += used;
+            }
+            let mut item = None;
+            if let Some((p, used)) = ordinal_at(&text[j..], '项') {
+                item = Some(p);
+                j += used;
+            }
+            let a = ArticleRef {
+                law: l.clone(),
+                article,
+                suffix,
+                paragraph,
+                item,
+            };
+            if !out.contains(&a) {
+                out.push(a.clone());
+            }
+            last = Some(a);
+            i = j;
+            continue;
+        }
+        if rest.starts_with('第')
+            && let Some(prev) = &last
+            && let Some((p, used)) = ordinal_at(rest, '款')
+        {
+            let mut j = i + used;
+            let mut item = None;
+            if let Some((n, used)) = ordinal_at(&text[j..], '项') {
+                item = Some(n);
+                j += used;
+            }
+            let a = ArticleRef {
+                paragraph: Some(p),
+                item,
+                ..prev.clone()
+            };
+            if !out.contains(&a) {
+                out.push(a);
+            }
+            i = j;
+            continue;
+        }
+        if !rest.starts_with(['、', '，', '和', '及', ' ']) {
+            last = None;
+        }
+        // A sentence end closes the law's scope only at a full stop.
+        if rest.starts_with('。') {
+            law = None;
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The charges a text convicts of: every 犯…罪 (including 犯A罪、B罪), in order, each once.
+/// Read on the operative part (`Sections::judgment`) it gives the judgment's charges.
+pub fn charges(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    let mut push = |c: &str| {
+        let c = c.trim_start_matches(['了', '有']);
+        if c.chars().count() >= 3 && !out.iter().any(|x| x == c) {
+            out.push(c.to_string());
+        }
+    };
+    for (i, _) in text.match_indices('犯') {
+        let rest = &text[i + '犯'.len_utf8()..];
+        // 犯罪 (a crime) is not a charge; 犯有…罪 is.
+        if rest.starts_with('罪') {
+            continue;
+        }
+        let mut chars = rest.char_indices().peekable();
+        let mut start = 0;
+        while let Some((j, c)) = chars.next() {
+            if c == '罪' {
+                push(&rest[start..j + c.len_utf8()]);
+                // 犯A罪、B罪: another charge follows after 、 or 和.
+                match chars.peek() {
+                    Some((k, '、' | '和')) => {
+                        let k = *k;
+                        chars.next();
+                        start = k + '、'.len_utf8();
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
+            if !is_han(c) || j - start > 60 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The principal penalty of a sentence (刑法 §33–§35).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Penalty {
+    /// 有期徒刑, in months.
+    FixedTerm {
+        months: u32,
+    },
+    /// 拘役, in months.
+    Detention {
+        months: u32,
+    },
+    /// 管制, in months.
+    Control {
+        months: u32,
+    },
+    Life,
+    /// 死刑; `reprieve`: 缓期二年执行.
+    Death {
+        reprieve: bool,
+    },
+    /// 免予刑事处罚.
+    Exempt,
+    /// Only a fine (单处罚金) or no principal penalty named.
+    None,
+}
+
+impl Penalty {
+    /// The term in months, for comparing outcomes (`None` for life, death, exemption).
+    pub fn months(self) -> Option<u32> {
+        match self {
+            Penalty::FixedTerm { months }
+            | Penalty::Detention { months }
+            | Penalty::Control { months } => Some(months),
+            _ => None,
+        }
+    }
+}
+
+/// One sentence in the operative part: a defendant, a charge and what was imposed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sentence {
+    pub defendant: Option<String>,
+    pub charge: Option<String>,
+    pub penalty: Penalty,
+    /// 缓刑 (probation), in months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probation_months: Option<u32>,
+    /// 罚金, in yuan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_yuan: Option<u64>,
+    /// The total after 数罪并罚 (决定执行 …) rather than the sentence for one charge.
+    pub combined: bool,
+}
+
+/// Reads `X年Y个月` (either part optional, 零 between them allowed) at the start of `s`.
+fn duration_at(s: &str) -> Option<(u32, usize)> {
+    let mut months = 0u64;
+    let mut used = 0;
+    let mut any = false;
+    if let Some((n, u)) = number_at(s)
+        && s[u..].starts_with('年')
+    {
+        months += n * 12;
+        used = u + '年'.len_utf8();
+        any = true;
+    }
+    let rest = s[used..].strip_prefix('零').unwrap_or(&s[used..]);
+    let skipped = s.len() - used - rest.len();
+    if let Some((n, u)) = number_at(rest)
+        && rest[u..].starts_with("个月")
+    {
+        months += n;
+        used += skipped + u + "个月".len();
+        any = true;
+    }
+    any.then(|| (u32::try_from(months).unwrap_or(u32::MAX), used))
+}
+
+fn penalty_in(clause: &str) -> Penalty {
+    let after = |word: &str| clause.find(word).map(|i| &clause[i + word.len()..]);
+    if let Some(r) = after("死刑") {
+        return Penalty::Death {
+            reprieve: r.starts_with("，缓期") || r.starts_with("缓期"),
+        };
+    }
+    if clause.contains("无期徒刑") {
+        return Penalty::Life;
+    }
+    for (word, make) in [
+        (
+            "有期徒刑",
+            (|m| Penalty::FixedTerm { months: m }) as fn(u32) -> Penalty,
+        ),
+        ("拘役", |m| Penalty::Detention { months: m }),
+        ("管制", |m| Penalty::Control { months: m }),
+    ] {
+        if let Some(r) = after(word)
+            && let Some((m, _)) = duration_at(r)
+        {
+            return make(m);
+        }
+    }
+    if clause.contains("免予刑事处罚") {
+        return Penalty::Exempt;
+    }
+    Penalty::None
+}
+
+fn fine_in(clause: &str) -> Option<u64> {
+    let i = clause.find("罚金")?;
+    let r = &clause[i + "罚金".len()..];
+    let r = r.trim_start_matches("人民币");
+    let end = r
+        .char_indices()
+        .find(|(_, c)| !is_number_char(*c))
+        .map_or(r.len(), |(i, _)| i);
+    if !r[end..].starts_with('元') {
+        return None;
+    }
+    cn_number(r[..end].trim_end_matches(['，', ',']))
+}
+
+fn probation_in(clause: &str) -> Option<u32> {
+    let i = clause.find("缓刑")?;
+    duration_at(&clause[i + "缓刑".len()..]).map(|(m, _)| m)
+}
+
+/// The person a clause sentences: the name after 被告人 / 上诉人 / 原审被告人, up to 犯 or a comma.
+fn defendant_in(clause: &str) -> Option<String> {
+    for role in ["原审被告人", "被告人", "上诉人", "被告单位"] {
+        if let Some(i) = clause.find(role) {
+            let r = &clause[i + role.len()..];
+            let end = r
+                .char_indices()
+                .find(|(_, c)| matches!(c, '犯' | '，' | ',' | '、' | '（' | '(' | '：'))
+                .map_or(r.len(), |(i, _)| i);
+            let name = r[..end].trim();
+            if !name.is_empty() && name.chars().count() <= 12 {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// The sentences of an operative part, clause by clause: each clause naming a principal penalty,
+/// a fine or 免予刑事处罚 gives one sentence, with the defendant and charge it names (or the
+/// last ones named before it: 决定执行 …).
+pub fn sentences(judgment: &str) -> Vec<Sentence> {
+    let mut out = vec![];
+    let (mut defendant, mut charge): (Option<String>, Option<String>) = (None, None);
+    for clause in judgment.split(['。', '；', ';']) {
+        // Drop what the term is counted from (（刑期从…）) and when the fine is due.
+        let clause = ["（刑期", "(刑期", "（罚金", "（缓刑考验期"]
+            .iter()
+            .filter_map(|m| clause.find(m))
+            .min()
+            .map_or(clause, |i| &clause[..i]);
+        if let Some(d) = defendant_in(clause) {
+            defendant = Some(d);
+            charge = None;
+        }
+        if let Some(c) = charges(clause).into_iter().next() {
+            charge = Some(c);
+        }
+        if !clause.contains("判处")
+            && !clause.contains("决定执行")
+            && !clause.contains("免予刑事处罚")
+        {
+            continue;
+        }
+        let penalty = penalty_in(clause);
+        let fine_yuan = fine_in(clause);
+        if penalty == Penalty::None && fine_yuan.is_none() {
+            continue;
+        }
+        let combined = clause.contains("决定执行");
+        out.push(Sentence {
+            defendant: defendant.clone(),
+            // The total after 数罪并罚 is for no single charge.
+            charge: if combined { None } else { charge.clone() },
+            penalty,
+            probation_months: probation_in(clause),
+            fine_yuan,
+            combined,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_judgments_write_them() {
+        for (s, v) in [
+            ("一百六十三", 163),
+            ("十四", 14),
+            ("十", 10),
+            ("二百六十四", 264),
+            ("一百三十三", 133),
+            ("五十七万九千", 579_000),
+            ("二〇一六", 2016),
+            ("3,000", 3000),
+            ("456万", 4_560_000),
+            ("1.5万", 15_000),
+            ("一亿二千万", 120_000_000),
+            ("两千", 2000),
+            ("一千零五", 1005),
+        ] {
+            assert_eq!(cn_number(s), Some(v), "{s}");
+        }
+        assert_eq!(cn_number(""), None);
+        assert_eq!(cn_number("三个"), None);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_at("三年六个月，"), Some((42, "三年六个月".len())));
+        assert_eq!(
+            duration_at("一年零六个月"),
+            Some((18, "一年零六个月".len()))
+        );
+        assert_eq!(duration_at("八个月"), Some((8, "八个月".len())));
+        assert_eq!(duration_at("十四年"), Some((168, "十四年".len())));
+        assert_eq!(duration_at("人民币"), None);
+    }
+}
