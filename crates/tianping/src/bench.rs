@@ -12,6 +12,7 @@ use std::time::Instant;
 use tianping_store::{Actor, Numbered, Store};
 
 mod metrics;
+mod similar;
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
@@ -84,6 +85,16 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Similar-case retrieval on a folder in the schema of LeCaRD (`queries.jsonl`,
+    /// `candidates.jsonl[.gz]`, `qrels.tsv`): ranks every query's own pool, prints every metric of
+    /// its `eval.py` beside the random floor and the BM25 reference run, and the ranking latency.
+    Similar {
+        #[arg(long)]
+        lecard: PathBuf,
+        /// Write the run in TREC format (for `eval.py`).
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+    },
     /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
     /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
     /// ratio), and the share of the flag stage measured inside the ingest.
@@ -155,6 +166,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             )
             .await
         }
+        BenchCmd::Similar { lecard, run_out } => similar::run(&lecard, run_out.as_deref()),
         BenchCmd::Clocks { quick, cases, seed } => {
             clocks(
                 cases.unwrap_or(if quick { 50_000 } else { 1_000_000 }),

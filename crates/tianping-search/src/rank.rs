@@ -1,0 +1,175 @@
+//! Ranking a pool of prior judgments for a query case.
+
+use crate::Tokenizer;
+use crate::bm25;
+use crate::tokenize::bigrams;
+use std::collections::BTreeSet;
+
+/// A prior judgment, prepared for ranking.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: String,
+    /// Words of the facts (经审理查明 …).
+    pub fact_words: Vec<String>,
+    /// Character bigrams of the whole judgment.
+    pub text_bigrams: Vec<String>,
+    /// 罪名: those recorded for the judgment and those its operative part convicts of.
+    pub charges: BTreeSet<String>,
+}
+
+impl Doc {
+    pub fn new(
+        t: &Tokenizer,
+        id: &str,
+        fact: &str,
+        text: &str,
+        charges: impl IntoIterator<Item = String>,
+    ) -> Doc {
+        let mut set: BTreeSet<String> = charges.into_iter().collect();
+        let judgment = tianping_domain::judgment::sections(text).judgment;
+        set.extend(tianping_domain::judgment::charges(judgment));
+        Doc {
+            id: id.to_string(),
+            fact_words: t.words(if fact.trim().is_empty() { text } else { fact }),
+            text_bigrams: bigrams(text),
+            charges: set,
+        }
+    }
+}
+
+/// The case looked for: its facts and its charges.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub words: Vec<String>,
+    pub bigrams: Vec<String>,
+    pub charges: BTreeSet<String>,
+}
+
+impl Query {
+    pub fn new(t: &Tokenizer, facts: &str, charges: impl IntoIterator<Item = String>) -> Query {
+        Query {
+            words: t.words(facts),
+            bigrams: bigrams(facts),
+            charges: charges.into_iter().collect(),
+        }
+    }
+}
+
+/// How much of a result's score came from what: the "why" of a ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    /// BM25 of the facts, relative to the best in the pool (0–1).
+    pub facts: f64,
+    /// BM25 of character bigrams over the whole judgment, relative to the best (0–1).
+    pub text: f64,
+    /// Jaccard overlap of the charges (0–1).
+    pub charges: f64,
+    /// The charges in common.
+    pub shared_charges: Vec<String>,
+}
+
+/// The weights of the three parts. Facts count fully; the whole text and the charges each count
+/// half: the same charge is what makes a prior case comparable at all (刑法 §§ by 罪名), and the
+/// full text adds the court's reasoning and sentencing circumstances the facts leave out.
+pub const TEXT_WEIGHT: f64 = 0.5;
+pub const CHARGE_WEIGHT: f64 = 0.5;
+
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub id: String,
+    pub score: f64,
+    pub why: Why,
+}
+
+fn relative(v: Vec<f64>) -> Vec<f64> {
+    let max = v.iter().copied().fold(0.0, f64::max);
+    if max <= 0.0 {
+        return vec![0.0; v.len()];
+    }
+    v.into_iter().map(|x| x / max).collect()
+}
+
+/// Ranks the pool, best first (ties by id, so a re-run gives the same list).
+pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
+    let facts = relative(bm25::scores(
+        &pool
+            .iter()
+            .map(|d| d.fact_words.as_slice())
+            .collect::<Vec<_>>(),
+        &q.words,
+        bm25::DEFAULT,
+    ));
+    let text = relative(bm25::scores(
+        &pool
+            .iter()
+            .map(|d| d.text_bigrams.as_slice())
+            .collect::<Vec<_>>(),
+        &q.bigrams,
+        bm25::DEFAULT,
+    ));
+    let mut out: Vec<Ranked> = pool
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let shared: Vec<String> = q.charges.intersection(&d.charges).cloned().collect();
+            let union = q.charges.union(&d.charges).count();
+            let charges = if union == 0 {
+                0.0
+            } else {
+                shared.len() as f64 / union as f64
+            };
+            let why = Why {
+                facts: facts[i],
+                text: text[i],
+                charges,
+                shared_charges: shared,
+            };
+            Ranked {
+                id: d.id.clone(),
+                score: why.facts + TEXT_WEIGHT * why.text + CHARGE_WEIGHT * why.charges,
+                why,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_charge_and_similar_facts_rank_first_with_their_reasons_and_reruns_agree() {
+        let t = Tokenizer::new();
+        let docs = [
+            Doc::new(
+                &t,
+                "a",
+                "被告人驾驶机动车，经检测血液中乙醇含量为160mg/100ml。",
+                "被告人驾驶机动车，经检测血液中乙醇含量为160mg/100ml。本院认为其行为构成危险驾驶罪。判决如下：被告人犯危险驾驶罪，判处拘役二个月。",
+                vec![],
+            ),
+            Doc::new(
+                &t,
+                "b",
+                "被告人入户盗窃手机一部，价值二千元。",
+                "被告人入户盗窃手机一部，价值二千元。本院认为其行为构成盗窃罪。判决如下：被告人犯盗窃罪，判处有期徒刑八个月。",
+                vec!["盗窃罪".to_string()],
+            ),
+        ];
+        let pool: Vec<&Doc> = docs.iter().collect();
+        let q = Query::new(
+            &t,
+            "某晚被告人醉酒驾驶机动车被查获，血液乙醇含量为180mg/100ml。",
+            vec!["危险驾驶罪".to_string()],
+        );
+        let r = rank(&q, &pool);
+        assert_eq!(r[0].id, "a");
+        assert_eq!(r[0].why.shared_charges, vec!["危险驾驶罪".to_string()]);
+        assert!((r[0].why.charges - 1.0).abs() < 1e-12);
+        assert_eq!(r[1].why.charges, 0.0);
+        let again: Vec<String> = rank(&q, &pool).into_iter().map(|x| x.id).collect();
+        assert_eq!(again, vec!["a", "b"]);
+    }
+}
