@@ -565,9 +565,83 @@ pub fn sentences(judgment: &str) -> Vec<Sentence> {
     out
 }
 
+/// The court that wrote the judgment: the heading's first words up to 人民法院 (or 法院).
+pub fn court_of(text: &str) -> Option<String> {
+    let head: String = text.trim_start().chars().take(60).collect();
+    let end = head
+        .find("人民法院")
+        .map(|i| i + "人民法院".len())
+        .or_else(|| head.find("法院").map(|i| i + "法院".len()))?;
+    let court = head[..end].trim();
+    (!court.is_empty()).then(|| court.to_string())
+}
+
+/// The 案号 in the heading: the first （YYYY）…号.
+pub fn case_number_in(text: &str) -> Option<String> {
+    let head: String = text.chars().take(200).collect();
+    let start = head.find(['（', '('])?;
+    let rest = &head[start..];
+    let end = rest.find('号')? + '号'.len_utf8();
+    let n = &rest[..end];
+    (n.chars().count() <= 40 && n.chars().filter(char::is_ascii_digit).count() >= 4)
+        .then(|| n.to_string())
+}
+
+/// The date the judgment was signed (二〇一七年九月十三日, near its end), as (year, month, day).
+pub fn decided_on(text: &str) -> Option<(i32, u32, u32)> {
+    // The last such date in the text: the signature block follows the operative part.
+    let mut found = None;
+    for (i, _) in text.match_indices('年') {
+        let before: Vec<(usize, char)> = text[..i].char_indices().rev().take(4).collect();
+        // Signatures write the year in Chinese numerals (二〇一七); Arabic dates in the text are
+        // facts or terms (至2029年12月7日止), not the signature.
+        if before.len() < 4
+            || !before
+                .iter()
+                .all(|(_, c)| cn_digit(*c).is_some() && !c.is_ascii_digit())
+        {
+            continue;
+        }
+        let year_start = before[3].0;
+        let Some(y) = cn_number(&text[year_start..i]) else {
+            continue;
+        };
+        let rest = &text[i + '年'.len_utf8()..];
+        let Some(m_end) = rest.find('月') else {
+            continue;
+        };
+        let Some(d_end) = rest[m_end..].find('日').map(|x| x + m_end) else {
+            continue;
+        };
+        let (Some(m), Some(d)) = (
+            cn_number(&rest[..m_end]),
+            cn_number(&rest[m_end + '月'.len_utf8()..d_end]),
+        ) else {
+            continue;
+        };
+        if (1990..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) {
+            found = Some((y as i32, m as u32, d as u32));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heading_and_signature() {
+        let t = "深圳市罗湖区人民法院 刑事判决书 （2017）粤0303刑初1778号 公诉机关……审判员裴斐 二〇一七年九月十三日 本件与原件核对无异议";
+        assert_eq!(court_of(t).as_deref(), Some("深圳市罗湖区人民法院"));
+        assert_eq!(
+            case_number_in(t).as_deref(),
+            Some("（2017）粤0303刑初1778号")
+        );
+        assert_eq!(decided_on(t), Some((2017, 9, 13)));
+        assert_eq!(decided_on("没有日期"), None);
+        assert_eq!(decided_on("即自2015年5月7日起至2019年5月6日止。"), None);
+    }
 
     #[test]
     fn numbers_as_judgments_write_them() {

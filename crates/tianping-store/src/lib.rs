@@ -5,6 +5,7 @@
 pub mod case;
 pub mod clocks;
 pub mod ingest;
+pub mod judgments;
 pub mod ledger;
 pub mod metrics;
 pub mod org;
@@ -105,6 +106,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "metrics",
         sqlite: include_str!("../migrations/sqlite/0005_metrics.sql"),
         postgres: include_str!("../migrations/postgres/0005_metrics.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "judgments",
+        sqlite: include_str!("../migrations/sqlite/0006_judgments.sql"),
+        postgres: include_str!("../migrations/postgres/0006_judgments.sql"),
     },
 ];
 

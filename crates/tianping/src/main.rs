@@ -10,6 +10,7 @@ mod bench;
 mod config;
 mod demo;
 mod import;
+mod judgments;
 mod ledger;
 mod worker;
 
@@ -108,6 +109,16 @@ enum Cmd {
         /// jsonl or csv (default: from the file extension).
         #[arg(long)]
         format: Option<String>,
+    },
+    /// Import prior judgments for similar-case retrieval: JSONL in the schema of LeCaRD's
+    /// candidates (`.gz` accepted), idempotent by (source, id).
+    ImportJudgments {
+        file: PathBuf,
+        /// Where the judgments come from (part of their identity).
+        #[arg(long, default_value = "lecard")]
+        source: String,
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -559,6 +570,11 @@ async fn run() -> Result<()> {
             demo::seed_supervision(&store, now)
                 .await
                 .context("seeding the demo's supervision work")?;
+            let (j, _) = judgments::import_demo_slice(&store, now).await?;
+            eprintln!(
+                "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",
+                j.inserted
+            );
             let digests = store
                 .build_digests(
                     tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(now))
@@ -596,6 +612,44 @@ async fn run() -> Result<()> {
                 println!();
             })
             .await
+        }
+        Cmd::ImportJudgments {
+            file,
+            source,
+            database_url,
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            init_tracing(&cfg.log);
+            let store = open_store(&cfg.database_url).await?;
+            let started = std::time::Instant::now();
+            let (r, refused) =
+                judgments::import_file(&store, &file, &source, Utc::now(), false).await?;
+            for x in &refused {
+                eprintln!(
+                    "{}:{}: {}{}",
+                    file.display(),
+                    x.line,
+                    if x.field.is_empty() {
+                        String::new()
+                    } else {
+                        format!("[{}] ", x.field)
+                    },
+                    x.reason
+                );
+            }
+            println!(
+                "imported {}: {} judgments stored, {} already there, {} lines refused in {:.1} s",
+                file.display(),
+                r.inserted,
+                r.duplicates,
+                refused.len(),
+                started.elapsed().as_secs_f64()
+            );
+            store.close().await;
+            if !refused.is_empty() {
+                std::process::exit(2);
+            }
+            Ok(())
         }
         Cmd::Import {
             file,

@@ -1,0 +1,201 @@
+//! Prior judgments for similar-case retrieval: stored with their sections and what was read from
+//! them (migration 0006).
+
+use crate::ingest::{Val, bulk_write};
+use crate::{Result, Store, StoreError, ts};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use tianping_domain::judgment::{
+    self, ArticleRef, Sentence, case_number_in, cited_articles, court_of, decided_on, sections,
+};
+
+/// A judgment to import. Sections and charges may come with it (LeCaRD has them); whatever is
+/// missing is read from the text.
+#[derive(Debug, Clone, Default)]
+pub struct NewJudgment {
+    pub source_id: String,
+    pub title: String,
+    pub text: String,
+    pub fact: Option<String>,
+    pub reasoning: Option<String>,
+    pub judgment: Option<String>,
+    pub charges: Vec<String>,
+}
+
+/// A stored judgment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgment {
+    pub id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub title: String,
+    pub court: Option<String>,
+    pub case_number: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub text: String,
+    pub fact: String,
+    pub reasoning: String,
+    pub judgment: String,
+    pub charges: Vec<String>,
+    pub articles: Vec<ArticleRef>,
+    pub sentences: Vec<Sentence>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JudgmentImport {
+    pub inserted: u64,
+    pub duplicates: u64,
+}
+
+const COLUMNS: [(&str, &str); 14] = [
+    ("source", "TEXT"),
+    ("source_id", "TEXT"),
+    ("title", "TEXT"),
+    ("court", "TEXT"),
+    ("case_number", "TEXT"),
+    ("decided_on", "TEXT"),
+    ("text", "TEXT"),
+    ("fact", "TEXT"),
+    ("reasoning", "TEXT"),
+    ("judgment", "TEXT"),
+    ("charges", "TEXT"),
+    ("articles", "TEXT"),
+    ("sentences", "TEXT"),
+    ("imported_at", "TEXT"),
+];
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// The row of a new judgment: sections, charges, statutes, sentences, court, 案号 and date read
+/// from the text where the import did not bring them.
+fn row(source: &str, j: &NewJudgment, now: DateTime<Utc>) -> Result<Vec<Val>> {
+    let s = sections(&j.text);
+    let pick = |given: &Option<String>, read: &str| {
+        given
+            .as_deref()
+            .filter(|x| !x.trim().is_empty())
+            .unwrap_or(read)
+            .to_string()
+    };
+    let fact = pick(&j.fact, s.fact);
+    let reasoning = pick(&j.reasoning, s.reasoning);
+    let operative = pick(&j.judgment, s.judgment);
+    let mut charges = j.charges.clone();
+    for c in judgment::charges(&operative) {
+        if !charges.contains(&c) {
+            charges.push(c);
+        }
+    }
+    let mut articles = cited_articles(&reasoning);
+    for a in cited_articles(&operative) {
+        if !articles.contains(&a) {
+            articles.push(a);
+        }
+    }
+    let date = decided_on(&j.text).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+    Ok(vec![
+        Val::S(source.to_string()),
+        Val::S(j.source_id.clone()),
+        Val::S(j.title.clone()),
+        Val::OS(court_of(&j.text)),
+        Val::OS(case_number_in(&j.text)),
+        Val::OS(date.map(|d| d.to_string())),
+        Val::S(j.text.clone()),
+        Val::S(fact),
+        Val::S(reasoning),
+        Val::S(operative.clone()),
+        Val::S(json(&charges)?),
+        Val::S(json(&articles)?),
+        Val::S(json(&judgment::sentences(&operative))?),
+        Val::S(ts(now)),
+    ])
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Judgment> {
+    let parse = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
+    let bad =
+        |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("judgment {what}: {e}"));
+    Ok(Judgment {
+        id: r.try_get("id")?,
+        source: parse("source")?,
+        source_id: parse("source_id")?,
+        title: parse("title")?,
+        court: r.try_get("court")?,
+        case_number: r.try_get("case_number")?,
+        decided_on: r
+            .try_get::<Option<String>, _>("decided_on")?
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        text: parse("text")?,
+        fact: parse("fact")?,
+        reasoning: parse("reasoning")?,
+        judgment: parse("judgment")?,
+        charges: serde_json::from_str(&parse("charges")?).map_err(|e| bad("charges", e))?,
+        articles: serde_json::from_str(&parse("articles")?).map_err(|e| bad("articles", e))?,
+        sentences: serde_json::from_str(&parse("sentences")?).map_err(|e| bad("sentences", e))?,
+    })
+}
+
+impl Store {
+    /// Stores judgments from `source`; one already stored (same source and id) is left as it is.
+    pub async fn import_judgments(
+        &self,
+        source: &str,
+        batch: &[NewJudgment],
+        now: DateTime<Utc>,
+    ) -> Result<JudgmentImport> {
+        if batch.is_empty() {
+            return Ok(JudgmentImport::default());
+        }
+        let rows = batch
+            .iter()
+            .map(|j| row(source, j, now))
+            .collect::<Result<Vec<_>>>()?;
+        let mut tx = self.write_tx().await?;
+        let inserted = bulk_write(
+            &mut tx,
+            self.backend,
+            "judgments",
+            &COLUMNS,
+            rows,
+            " ON CONFLICT (source, source_id) DO NOTHING",
+            "id",
+        )
+        .await?
+        .len() as u64;
+        tx.commit().await?;
+        Ok(JudgmentImport {
+            inserted,
+            duplicates: batch.len() as u64 - inserted,
+        })
+    }
+
+    pub async fn judgment(&self, id: i64) -> Result<Option<Judgment>> {
+        let r = sqlx::query("SELECT * FROM judgments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn judgment_by_source(
+        &self,
+        source: &str,
+        source_id: &str,
+    ) -> Result<Option<Judgment>> {
+        let r = sqlx::query("SELECT * FROM judgments WHERE source = $1 AND source_id = $2")
+            .bind(source)
+            .bind(source_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn judgment_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM judgments")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
