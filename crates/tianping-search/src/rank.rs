@@ -89,6 +89,43 @@ fn relative(v: Vec<f64>) -> Vec<f64> {
     v.into_iter().map(|x| x / max).collect()
 }
 
+/// The acts a selective charge names, each with the object: 走私、贩卖、运输、制造毒品罪 →
+/// 走私毒品罪, 贩卖毒品罪, 运输毒品罪, 制造毒品罪 (the object is the last part without its act,
+/// acts being as long as the first).
+pub fn selective_variants(charge: &str) -> Vec<String> {
+    let parts: Vec<&str> = charge.split('、').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return vec![];
+    };
+    if parts.len() < 2 {
+        return vec![];
+    }
+    let act_len = first.chars().count();
+    let object: String = last.chars().skip(act_len).collect();
+    if object.chars().count() < 2 {
+        return vec![];
+    }
+    parts[..parts.len() - 1]
+        .iter()
+        .map(|a| format!("{a}{object}"))
+        .chain([last.to_string()])
+        .collect()
+}
+
+/// Each charge under its selective name when it is one of that charge's acts.
+fn canonical(charges: &BTreeSet<String>, selective: &[String]) -> BTreeSet<String> {
+    charges
+        .iter()
+        .map(|c| {
+            selective
+                .iter()
+                .find(|s| selective_variants(s).iter().any(|v| v == c))
+                .cloned()
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect()
+}
+
 /// Ranks the pool, best first (ties by id, so a re-run gives the same list).
 pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
     let facts = relative(bm25::scores(
@@ -107,12 +144,25 @@ pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
         &q.bigrams,
         bm25::DEFAULT,
     ));
+    // 选择性罪名 (走私、贩卖、运输、制造毒品罪) are one charge whichever of their acts a judgment
+    // names (贩卖毒品罪): compare charges under their selective name.
+    let selective: Vec<String> = q
+        .charges
+        .iter()
+        .chain(pool.iter().flat_map(|d| d.charges.iter()))
+        .filter(|c| c.contains('、'))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let qc = canonical(&q.charges, &selective);
     let mut out: Vec<Ranked> = pool
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let shared: Vec<String> = q.charges.intersection(&d.charges).cloned().collect();
-            let union = q.charges.union(&d.charges).count();
+            let dc = canonical(&d.charges, &selective);
+            let shared: Vec<String> = qc.intersection(&dc).cloned().collect();
+            let union = qc.union(&dc).count();
             let charges = if union == 0 {
                 0.0
             } else {
@@ -138,6 +188,25 @@ pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_selective_charge_names_each_act() {
+        assert_eq!(
+            selective_variants("走私、贩卖、运输、制造毒品罪"),
+            ["走私毒品罪", "贩卖毒品罪", "运输毒品罪", "制造毒品罪"]
+        );
+        assert_eq!(
+            selective_variants("掩饰、隐瞒犯罪所得罪"),
+            ["掩饰犯罪所得罪", "隐瞒犯罪所得罪"]
+        );
+        assert!(selective_variants("盗窃罪").is_empty());
+        let selective = vec!["走私、贩卖、运输、制造毒品罪".to_string()];
+        let got = canonical(&BTreeSet::from(["贩卖毒品罪".to_string()]), &selective);
+        assert_eq!(
+            got,
+            BTreeSet::from(["走私、贩卖、运输、制造毒品罪".to_string()])
+        );
+    }
 
     #[test]
     fn same_charge_and_similar_facts_rank_first_with_their_reasons_and_reruns_agree() {

@@ -75,7 +75,7 @@ const REFERENCES: [(&str, [f64; 9]); 2] = [
 fn row(name: &str, v: [f64; 9]) {
     print!("{name:<28}");
     for x in v {
-        print!(" {x:>8.3}");
+        print!(" {x:>8.4}");
     }
     println!();
 }
@@ -187,7 +187,7 @@ pub fn run(dir: &Path, run_out: Option<&Path>) -> Result<()> {
         s.queries
     );
     println!(
-        "RESULT similar map={:.3} p5={:.3} ndcgh30={:.3} p95_ms={p95:.2} docs_per_s={docs_per_s:.0}",
+        "RESULT similar map={:.4} p5={:.4} ndcgh30={:.4} p95_ms={p95:.2} docs_per_s={docs_per_s:.0}",
         s.map, s.p5, s.ndcgh30
     );
     Ok(())
