@@ -90,13 +90,11 @@ pub fn csv_record(rec: &csv::StringRecord) -> std::result::Result<EventRecord, S
 }
 
 /// Imports a file; returns the merged report.
-pub async fn import_file(
-    store: &Store,
+/// Opens a file for import behind a progress bar over its bytes (hidden when `quiet`).
+pub fn progress_reader(
     path: &Path,
-    format: Format,
-    now: DateTime<Utc>,
     quiet: bool,
-) -> Result<IngestReport> {
+) -> Result<(ProgressBar, indicatif::ProgressBarIter<std::fs::File>)> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = if quiet {
@@ -111,6 +109,17 @@ pub async fn import_file(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reader = bar.wrap_read(file);
+    Ok((bar, reader))
+}
+
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    format: Format,
+    now: DateTime<Utc>,
+    quiet: bool,
+) -> Result<IngestReport> {
+    let (bar, reader) = progress_reader(path, quiet)?;
     let actor = Actor::system(format!(
         "import:{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")

@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -101,20 +101,7 @@ pub async fn import_file(
     now: DateTime<Utc>,
     quiet: bool,
 ) -> Result<(JudgmentImport, Vec<Refused>)> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(size)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let raw = bar.wrap_read(file);
+    let (bar, raw) = crate::import::progress_reader(path, quiet)?;
     let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
         Box::new(flate2::read::GzDecoder::new(raw))
     } else {
