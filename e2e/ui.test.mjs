@@ -465,3 +465,21 @@ test('the case office reads the quality dashboard, changes scope and period, and
   await page.screenshot({ path: join(artifacts, '21-quarterly-report.png'), fullPage: true });
   await page.close();
 });
+
+test('a judge opens the judgment library, filters by charge and reads what was taken from a judgment', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'judge');
+  await Promise.all([page.waitForURL(/\/judgments/), page.click('nav a[href="/judgments"]')]);
+  assert.match(await page.textContent('main, body'), /共 451 篇/);
+  await page.fill('#judgments-charge', '危险驾驶罪');
+  await Promise.all([page.waitForURL(/charge=/), page.click('#judgments-apply')]);
+  const rows = await page.locator('#judgments tbody tr').count();
+  assert.ok(rows > 0 && rows <= 50, `some 危险驾驶 judgments on the first page (${rows})`);
+  const charges = await page.$$eval('#judgments tbody td:last-child', (t) => t.map((x) => x.textContent));
+  assert.ok(charges.every((c) => c.includes('危险驾驶罪')), 'only that charge');
+  await Promise.all([page.waitForURL(/\/judgments\/\d+$/), page.locator('#judgments tbody a').first().click()]);
+  assert.match(await page.textContent('#judgment-articles'), /《刑法》第133条之一/);
+  assert.match(await page.textContent('#judgment-sentences'), /拘役/);
+  await page.screenshot({ path: join(artifacts, '22-judgment.png'), fullPage: false });
+  await page.close();
+});

@@ -401,7 +401,29 @@ pub enum Penalty {
     None,
 }
 
+fn months_zh(m: u32) -> String {
+    match (m / 12, m % 12) {
+        (0, r) => format!("{r}个月"),
+        (y, 0) => format!("{y}年"),
+        (y, r) => format!("{y}年{r}个月"),
+    }
+}
+
 impl Penalty {
+    /// As a judgment writes it, with Arabic numerals: 有期徒刑3年6个月, 死刑，缓期二年执行.
+    pub fn zh(self) -> String {
+        match self {
+            Penalty::FixedTerm { months } => format!("有期徒刑{}", months_zh(months)),
+            Penalty::Detention { months } => format!("拘役{}", months_zh(months)),
+            Penalty::Control { months } => format!("管制{}", months_zh(months)),
+            Penalty::Life => "无期徒刑".into(),
+            Penalty::Death { reprieve: true } => "死刑，缓期二年执行".into(),
+            Penalty::Death { reprieve: false } => "死刑".into(),
+            Penalty::Exempt => "免予刑事处罚".into(),
+            Penalty::None => "—".into(),
+        }
+    }
+
     /// The term in months, for comparing outcomes (`None` for life, death, exemption).
     pub fn months(self) -> Option<u32> {
         match self {
@@ -664,6 +686,14 @@ mod tests {
         }
         assert_eq!(cn_number(""), None);
         assert_eq!(cn_number("三个"), None);
+    }
+
+    #[test]
+    fn penalties_in_words() {
+        assert_eq!(Penalty::FixedTerm { months: 42 }.zh(), "有期徒刑3年6个月");
+        assert_eq!(Penalty::Detention { months: 1 }.zh(), "拘役1个月");
+        assert_eq!(Penalty::FixedTerm { months: 96 }.zh(), "有期徒刑8年");
+        assert_eq!(Penalty::Death { reprieve: true }.zh(), "死刑，缓期二年执行");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clocks;
 pub mod error;
 pub mod export;
+pub mod judgments;
 pub mod ledger;
 pub mod metrics;
 pub mod pages;
@@ -239,6 +240,8 @@ pub fn router(state: AppState) -> Router {
         .route("/quality", get(metrics::dashboard))
         .route("/quality/cases", get(metrics::cases_page))
         .route("/quality/cases.xlsx", get(metrics::cases_export))
+        .route("/judgments", get(judgments::list))
+        .route("/judgments/{id}", get(judgments::detail))
         .route("/quality/export.xlsx", get(metrics::export))
         .route("/quality/report", get(metrics::report))
         .route("/mailbox", get(clocks::mailbox_page))

@@ -53,6 +53,11 @@ impl Layout {
                 label: "质效指标",
                 active: active == "/quality",
             });
+            nav.push(NavItem {
+                href: "/judgments",
+                label: "裁判文书库",
+                active: active == "/judgments",
+            });
         }
         if tianping_store::supervision::supervises(s.user.role)
             || tianping_store::supervision::rectifies(s.user.role)

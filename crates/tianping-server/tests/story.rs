@@ -1340,3 +1340,78 @@ async fn metrics_are_worked_out_by_hand_and_drill_down_exactly_on_both_stores() 
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// The library of prior judgments: a judge lists them, filters by charge and opens one with what
+/// was read from it; a sysadmin may not; an unknown id is 404.
+#[tokio::test]
+async fn the_judgment_library_lists_filters_and_shows_what_was_read_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        let s = &db.store;
+        load_fixture_orgs(s).await.expect("orgs");
+        add_user(s, "j", "sc-court", Role::Judge, Clearance::default()).await;
+        add_user(s, "admin", "zj-court", Role::Sysadmin, Clearance::default()).await;
+        let now = Utc
+            .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let batch = [
+            (
+                "3696",
+                include_str!("../../tianping-domain/tests/lecard/3696.txt"),
+            ),
+            (
+                "7536",
+                include_str!("../../tianping-domain/tests/lecard/7536.txt"),
+            ),
+        ]
+        .map(|(id, text)| tianping_store::judgments::NewJudgment {
+            source_id: id.into(),
+            title: format!("文书 {id}"),
+            text: text.into(),
+            ..Default::default()
+        });
+        s.import_judgments("lecard", &batch, now)
+            .await
+            .expect("import");
+        let app = app(s, now);
+        let j = Client::as_user(&app, "j").await;
+        let list = j.get("/judgments").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", db.label);
+        assert!(list.body.contains("共 2 篇") && list.body.contains("裁判文书库"));
+        let drunk = j.get("/judgments?charge=危险驾驶罪").await;
+        assert!(drunk.body.contains("共 1 篇") && drunk.body.contains("文书 3696"));
+        assert!(!drunk.body.contains("文书 7536"));
+        let id = s
+            .judgment_by_source("lecard", "3696")
+            .await
+            .expect("read")
+            .expect("stored")
+            .id;
+        let page = j.get(&format!("/judgments/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for want in [
+            "拘役1个月",
+            "6个月",
+            "10000 元",
+            "《刑法》第133条之一",
+            "深圳市罗湖区人民法院",
+        ] {
+            assert!(page.body.contains(want), "{want}: {}", page.body);
+        }
+        let other = s
+            .judgment_by_source("lecard", "7536")
+            .await
+            .expect("read")
+            .expect("stored")
+            .id;
+        let page = j.get(&format!("/judgments/{other}")).await;
+        assert!(page.body.contains("有期徒刑8年") && page.body.contains("数罪并罚，决定执行"));
+        assert_eq!(
+            j.get("/judgments/999999").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let admin = Client::as_user(&app, "admin").await;
+        assert_eq!(admin.get("/judgments").await.status, StatusCode::FORBIDDEN);
+        db.cleanup().await.expect("cleanup");
+    }
+}

@@ -198,4 +198,66 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+
+    /// A page of judgments, newest decision first, optionally only those convicting of `charge`.
+    pub async fn judgments_page(
+        &self,
+        charge: Option<&str>,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<JudgmentRow>, i64)> {
+        // Charges are stored as a JSON array of strings: match the quoted name.
+        let pattern = charge.map(|c| format!("%{}%", json(&c.to_string()).unwrap_or_default()));
+        let filter = if pattern.is_some() {
+            " WHERE charges LIKE $1"
+        } else {
+            ""
+        };
+        let count_sql = format!("SELECT COUNT(*) FROM judgments{filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(crate::audited(count_sql));
+        if let Some(p) = &pattern {
+            count = count.bind(p.clone());
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let n = if pattern.is_some() { 2 } else { 1 };
+        let sql = format!(
+            "SELECT id, title, court, case_number, decided_on, charges FROM judgments{filter} \
+             ORDER BY decided_on DESC, id LIMIT ${n} OFFSET ${}",
+            n + 1
+        );
+        let mut q = sqlx::query(crate::audited(sql));
+        if let Some(p) = &pattern {
+            q = q.bind(p.clone());
+        }
+        let rows = q
+            .bind(i64::from(per_page))
+            .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = vec![];
+        for r in rows {
+            let charges: String = r.try_get(5)?;
+            out.push(JudgmentRow {
+                id: r.try_get(0)?,
+                title: r.try_get(1)?,
+                court: r.try_get(2)?,
+                case_number: r.try_get(3)?,
+                decided_on: r.try_get(4)?,
+                charges: serde_json::from_str(&charges)
+                    .map_err(|e| StoreError::Corrupt(format!("judgment charges: {e}")))?,
+            });
+        }
+        Ok((out, total))
+    }
+}
+
+/// A judgment in a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgmentRow {
+    pub id: i64,
+    pub title: String,
+    pub court: Option<String>,
+    pub case_number: Option<String>,
+    pub decided_on: Option<String>,
+    pub charges: Vec<String>,
 }
