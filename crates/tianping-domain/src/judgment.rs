@@ -598,6 +598,63 @@ pub fn court_of(text: &str) -> Option<String> {
     (!court.is_empty()).then(|| court.to_string())
 }
 
+/// The level of a court (法院层级), from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CourtLevel {
+    /// 基层人民法院 (and the 专门法院 of the same rank, which the name does not distinguish).
+    Basic,
+    Intermediate,
+    High,
+    Supreme,
+}
+
+impl CourtLevel {
+    pub const ALL: [CourtLevel; 4] = [
+        CourtLevel::Basic,
+        CourtLevel::Intermediate,
+        CourtLevel::High,
+        CourtLevel::Supreme,
+    ];
+
+    /// 最高人民法院 / …高级人民法院 / …中级人民法院 / any other …法院.
+    pub fn of(court: &str) -> Option<CourtLevel> {
+        if court.contains("最高人民法院") {
+            Some(CourtLevel::Supreme)
+        } else if court.contains("高级人民法院") {
+            Some(CourtLevel::High)
+        } else if court.contains("中级人民法院") {
+            Some(CourtLevel::Intermediate)
+        } else if court.ends_with("法院") {
+            Some(CourtLevel::Basic)
+        } else {
+            None
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            CourtLevel::Basic => "基层法院",
+            CourtLevel::Intermediate => "中级法院",
+            CourtLevel::High => "高级法院",
+            CourtLevel::Supreme => "最高法院",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CourtLevel::Basic => "basic",
+            CourtLevel::Intermediate => "intermediate",
+            CourtLevel::High => "high",
+            CourtLevel::Supreme => "supreme",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<CourtLevel> {
+        CourtLevel::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
 /// The 案号 in the heading: the first （YYYY）…号.
 pub fn case_number_in(text: &str) -> Option<String> {
     let head: String = text.chars().take(200).collect();

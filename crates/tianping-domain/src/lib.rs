@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod org;
 pub mod period;
 pub mod rules;
+pub mod similar;
 pub mod supervision;
 
 pub use case::{CaseStatus, Clearance, Confidentiality, Party, PartyKind};

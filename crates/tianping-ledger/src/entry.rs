@@ -91,6 +91,7 @@ commands! {
     ProjectTaskAdded => "project_task_added", "project_tasks", "联合监督任务";
     ProjectTaskDone => "project_task_done", "project_tasks", "完成联合监督任务";
     ProjectReportFiled => "project_report_filed", "project_reports", "联合监督报告";
+    RetrievalReportSaved => "retrieval_report_saved", "retrieval_reports", "保存类案检索报告";
 }
 
 /// How a record's digest was made.

@@ -1,67 +1,96 @@
-//! Okapi BM25 over one pool of documents.
+//! Okapi BM25 over one pool of documents, from counts of the query's terms.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Params {
     pub k1: f64,
     pub b: f64,
-    /// A term in more than half the documents has a negative IDF; it is floored at
-    /// `epsilon` × the mean IDF.
-    pub epsilon: f64,
 }
 
-/// The settings of the LeCaRD reference run (gensim 3 / `rank_bm25.BM25Okapi`).
-pub const DEFAULT: Params = Params {
-    k1: 1.5,
-    b: 0.75,
-    epsilon: 0.25,
-};
+/// k1 and b of the LeCaRD reference run (`rank_bm25.BM25Okapi`).
+pub const DEFAULT: Params = Params { k1: 1.5, b: 0.75 };
 
-/// The BM25 score of every document for the query (each query token counts, repeats included).
-pub fn scores(docs: &[&[String]], query: &[String], p: Params) -> Vec<f64> {
-    let n = docs.len();
+/// A fast hasher without a random seed (the multiply-rotate scheme of rustc's FxHasher): term
+/// counting is the hot loop of a ranking, and a fixed seed makes every run alike.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        for b in chunks.remainder() {
+            self.add(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// IDF as Lucene and tantivy compute it (never negative): ln(1 + (N − df + ½) / (df + ½)).
+pub fn collection_idf(docs: u64, doc_freq: u64) -> f64 {
+    let (n, df) = (docs as f64, doc_freq as f64);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// BM25 from counts already made: `tf[d][k]` is how often query term `k` occurs in document `d`,
+/// `lens[d]` the document's length, `repeats[k]` how often the query says term `k` (each
+/// repeat counts). IDF is [`collection_idf`] over these documents (the pool), so only the
+/// query's terms need counting — which is what lets the index read the counts from its postings.
+pub fn from_counts(tf: &[&[u32]], lens: &[u32], repeats: &[f64], p: Params) -> Vec<f64> {
+    let n = tf.len();
     if n == 0 {
         return vec![];
     }
-    let avgdl = docs.iter().map(|d| d.len()).sum::<usize>() as f64 / n as f64;
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    let tfs: Vec<HashMap<&str, usize>> = docs
-        .iter()
-        .map(|d| {
-            let mut tf: HashMap<&str, usize> = HashMap::new();
-            for w in d.iter() {
-                *tf.entry(w.as_str()).or_default() += 1;
-            }
-            for w in tf.keys() {
-                *df.entry(w).or_default() += 1;
-            }
-            tf
-        })
-        .collect();
-    let mut idf: HashMap<&str, f64> = df
-        .iter()
-        .map(|(w, f)| {
-            let f = *f as f64;
-            (*w, ((n as f64 - f + 0.5) / (f + 0.5)).ln())
-        })
-        .collect();
-    let mean = idf.values().sum::<f64>() / idf.len().max(1) as f64;
-    for v in idf.values_mut() {
-        if *v < 0.0 {
-            *v = p.epsilon * mean;
-        }
-    }
-    tfs.iter()
-        .zip(docs)
-        .map(|(tf, d)| {
-            let dl = d.len() as f64;
-            query
+    let m = repeats.len();
+    let idf: Vec<f64> = (0..m)
+        .map(|k| {
+            let df = tf
                 .iter()
-                .map(|q| {
-                    let f = tf.get(q.as_str()).copied().unwrap_or(0) as f64;
-                    let i = idf.get(q.as_str()).copied().unwrap_or(0.0);
-                    i * f * (p.k1 + 1.0) / (f + p.k1 * (1.0 - p.b + p.b * dl / avgdl.max(1e-9)))
+                .filter(|d| d.get(k).is_some_and(|&f| f > 0))
+                .count();
+            collection_idf(n as u64, df as u64)
+        })
+        .collect();
+    let avgdl = lens.iter().map(|&l| f64::from(l)).sum::<f64>() / n as f64;
+    tf.iter()
+        .zip(lens)
+        .map(|(d, &dl)| {
+            let norm = p.k1 * (1.0 - p.b + p.b * f64::from(dl) / avgdl.max(1e-9));
+            d.iter()
+                .zip(repeats)
+                .zip(&idf)
+                .filter(|((f, _), _)| **f > 0)
+                .map(|((&f, r), i)| {
+                    let f = f64::from(f);
+                    r * i * f * (p.k1 + 1.0) / (f + norm)
                 })
                 .sum()
         })
@@ -72,28 +101,18 @@ pub fn scores(docs: &[&[String]], query: &[String], p: Params) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    fn doc(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_string).collect()
-    }
-
     #[test]
-    fn the_matching_document_scores_highest_and_absent_terms_score_zero() {
-        let docs = [
-            doc("盗窃 手机 价值"),
-            doc("驾驶 乙醇 含量"),
-            doc("盗窃 电缆 多次"),
-        ];
-        let refs: Vec<&[String]> = docs.iter().map(Vec::as_slice).collect();
-        let s = scores(&refs, &doc("盗窃 手机"), DEFAULT);
-        assert!(s[0] > s[2] && s[2] > s[1], "{s:?}");
+    fn bm25_from_counts_by_hand() {
+        // Query 盗窃 ×2, 手机 ×1. Documents: "盗窃 手机 价值" (3), "驾驶 乙醇 含量" (3),
+        // "盗窃 电缆 多次" (3).
+        let tf: [&[u32]; 3] = [&[1, 1], &[0, 0], &[1, 0]];
+        let s = from_counts(&tf, &[3, 3, 3], &[2.0, 1.0], DEFAULT);
         assert_eq!(s[1], 0.0);
-        // By hand: N = 3, df(手机) = 1 → idf = ln(2.5 / 1.5); doc 0 has dl = avgdl = 3, f = 1:
-        // 1 · 2.5 / (1 + 1.5) = 1, so 手机 adds ln(5/3).
-        let idf_phone = (2.5f64 / 1.5).ln();
-        let s0_phone = s[0] - s[2];
-        assert!(
-            (s0_phone - idf_phone).abs() < 1e-9,
-            "{s0_phone} {idf_phone}"
-        );
+        // dl = avgdl, f = 1: each occurrence adds idf · 2.5 / 2.5 = idf.
+        let theft = collection_idf(3, 2);
+        let phone = collection_idf(3, 1);
+        assert!((s[0] - (2.0 * theft + phone)).abs() < 1e-12, "{s:?}");
+        assert!((s[2] - 2.0 * theft).abs() < 1e-12, "{s:?}");
+        assert!((collection_idf(3, 1) - (1.0f64 + 2.5 / 1.5).ln()).abs() < 1e-12);
     }
 }

@@ -7,11 +7,14 @@
 //!   ε × mean IDF, as the LeCaRD reference run computes it).
 //! - [`rank`]: the ranking — lexical similarity of the facts, of the whole text, and the overlap
 //!   of the charges (罪名), each with its share of the score kept for the "why".
+//! - [`index`]: the tantivy index of the library and the two-stage search over it (candidates by
+//!   BM25 and charge, then [`rank`] over that pool).
 //! - [`eval`]: the LeCaRD metrics (NDCG@k, P@k, MAP on judged candidates; NDCGh@k on the whole
 //!   ranking), as the dataset's `eval.py` defines them.
 
 pub mod bm25;
 pub mod eval;
+pub mod index;
 pub mod rank;
 pub mod tokenize;
 

@@ -2,7 +2,7 @@
 
 use crate::Tokenizer;
 use crate::bm25;
-use crate::tokenize::bigrams;
+use crate::tokenize::bigram_codes;
 use std::collections::BTreeSet;
 
 /// A prior judgment, prepared for ranking.
@@ -11,8 +11,8 @@ pub struct Doc {
     pub id: String,
     /// Words of the facts (经审理查明 …).
     pub fact_words: Vec<String>,
-    /// Character bigrams of the whole judgment.
-    pub text_bigrams: Vec<String>,
+    /// Character bigrams of the whole judgment ([`bigram_codes`]).
+    pub text_bigrams: Vec<u64>,
     /// 罪名: those recorded for the judgment and those its operative part convicts of.
     pub charges: BTreeSet<String>,
 }
@@ -25,14 +25,30 @@ impl Doc {
         text: &str,
         charges: impl IntoIterator<Item = String>,
     ) -> Doc {
-        let mut set: BTreeSet<String> = charges.into_iter().collect();
+        let fact_words = t.words(if fact.trim().is_empty() { text } else { fact });
+        Doc::prepared(id, fact_words, text, Doc::charges_of(text, charges))
+    }
+
+    /// The charges to compare: those given and those the operative part convicts of.
+    pub fn charges_of(text: &str, given: impl IntoIterator<Item = String>) -> BTreeSet<String> {
+        let mut set: BTreeSet<String> = given.into_iter().collect();
         let judgment = tianping_domain::judgment::sections(text).judgment;
         set.extend(tianping_domain::judgment::charges(judgment));
+        set
+    }
+
+    /// From words already cut (as the index stores them).
+    pub fn prepared(
+        id: &str,
+        fact_words: Vec<String>,
+        text: &str,
+        charges: BTreeSet<String>,
+    ) -> Doc {
         Doc {
             id: id.to_string(),
-            fact_words: t.words(if fact.trim().is_empty() { text } else { fact }),
-            text_bigrams: bigrams(text),
-            charges: set,
+            fact_words,
+            text_bigrams: bigram_codes(text),
+            charges,
         }
     }
 }
@@ -41,7 +57,7 @@ impl Doc {
 #[derive(Debug, Clone)]
 pub struct Query {
     pub words: Vec<String>,
-    pub bigrams: Vec<String>,
+    pub bigrams: Vec<u64>,
     pub charges: BTreeSet<String>,
 }
 
@@ -49,7 +65,7 @@ impl Query {
     pub fn new(t: &Tokenizer, facts: &str, charges: impl IntoIterator<Item = String>) -> Query {
         Query {
             words: t.words(facts),
-            bigrams: bigrams(facts),
+            bigrams: bigram_codes(facts),
             charges: charges.into_iter().collect(),
         }
     }
@@ -60,7 +76,8 @@ impl Query {
 pub struct Why {
     /// BM25 of the facts, relative to the best in the pool (0–1).
     pub facts: f64,
-    /// BM25 of character bigrams over the whole judgment, relative to the best (0–1).
+    /// BM25 of character bigrams over the whole judgment (IDF over the pool, Lucene's form),
+    /// relative to the best (0–1).
     pub text: f64,
     /// Jaccard overlap of the charges (0–1).
     pub charges: f64,
@@ -113,7 +130,7 @@ pub fn selective_variants(charge: &str) -> Vec<String> {
 }
 
 /// Each charge under its selective name when it is one of that charge's acts.
-fn canonical(charges: &BTreeSet<String>, selective: &[String]) -> BTreeSet<String> {
+pub fn canonical(charges: &BTreeSet<String>, selective: &[String]) -> BTreeSet<String> {
     charges
         .iter()
         .map(|c| {
@@ -126,22 +143,112 @@ fn canonical(charges: &BTreeSet<String>, selective: &[String]) -> BTreeSet<Strin
         .collect()
 }
 
+/// The query's distinct terms in order of first occurrence, each with how often the query says it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slots<T> {
+    pub terms: Vec<T>,
+    pub repeats: Vec<f64>,
+}
+
+fn slots<T: Clone + std::hash::Hash + Eq>(tokens: &[T]) -> Slots<T> {
+    let mut at: bm25::FxMap<&T, usize> = bm25::FxMap::default();
+    let mut s = Slots {
+        terms: vec![],
+        repeats: vec![],
+    };
+    for t in tokens {
+        let k = *at.entry(t).or_insert_with(|| {
+            s.terms.push(t.clone());
+            s.repeats.push(0.0);
+            s.terms.len() - 1
+        });
+        s.repeats[k] += 1.0;
+    }
+    s
+}
+
+impl Query {
+    pub fn word_slots(&self) -> Slots<String> {
+        slots(&self.words)
+    }
+    pub fn bigram_slots(&self) -> Slots<u64> {
+        slots(&self.bigrams)
+    }
+}
+
+/// What the ranking needs of one judgment for one query: how often each of the query's words
+/// occurs in its facts and each of the query's bigrams in its text, the lengths, the charges.
+/// Counted from a [`Doc`] ([`features`]) or read from the index's postings — the same numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    pub id: String,
+    /// Per word slot of the query.
+    pub fact_tf: Vec<u32>,
+    pub fact_len: u32,
+    /// Per bigram slot of the query.
+    pub text_tf: Vec<u32>,
+    pub text_len: u32,
+    pub charges: BTreeSet<String>,
+}
+
+fn count<T: std::hash::Hash + Eq>(s: &Slots<T>, tokens: &[T]) -> Vec<u32> {
+    let at: bm25::FxMap<&T, usize> = s.terms.iter().enumerate().map(|(i, t)| (t, i)).collect();
+    let mut tf = vec![0u32; s.terms.len()];
+    for t in tokens {
+        if let Some(&k) = at.get(t) {
+            tf[k] += 1;
+        }
+    }
+    tf
+}
+
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The features of a prepared judgment for the query.
+pub fn features(words: &Slots<String>, bigrams: &Slots<u64>, d: &Doc) -> Features {
+    Features {
+        id: d.id.clone(),
+        fact_tf: count(words, &d.fact_words),
+        fact_len: len32(d.fact_words.len()),
+        text_tf: count(bigrams, &d.text_bigrams),
+        text_len: len32(d.text_bigrams.len()),
+        charges: d.charges.clone(),
+    }
+}
+
 /// Ranks the pool, best first (ties by id, so a re-run gives the same list).
 pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
-    let facts = relative(bm25::scores(
+    let (w, b) = (q.word_slots(), q.bigram_slots());
+    let f: Vec<Features> = pool.iter().map(|d| features(&w, &b, d)).collect();
+    rank_features(q, &w, &b, &f)
+}
+
+/// Ranks a pool given by its features: BM25 (IDF over the pool) of the facts' words and of the
+/// text's bigrams, each relative to the best in the pool, plus the charges' overlap.
+pub fn rank_features(
+    q: &Query,
+    words: &Slots<String>,
+    bigrams: &Slots<u64>,
+    pool: &[Features],
+) -> Vec<Ranked> {
+    let facts = relative(bm25::from_counts(
         &pool
             .iter()
-            .map(|d| d.fact_words.as_slice())
+            .map(|f| f.fact_tf.as_slice())
             .collect::<Vec<_>>(),
-        &q.words,
+        &pool.iter().map(|f| f.fact_len).collect::<Vec<_>>(),
+        &words.repeats,
         bm25::DEFAULT,
     ));
-    let text = relative(bm25::scores(
+    let text = relative(bm25::from_counts(
         &pool
             .iter()
-            .map(|d| d.text_bigrams.as_slice())
+            .map(|f| f.text_tf.as_slice())
             .collect::<Vec<_>>(),
-        &q.bigrams,
+        &pool.iter().map(|f| f.text_len).collect::<Vec<_>>(),
+        &bigrams.repeats,
         bm25::DEFAULT,
     ));
     // 选择性罪名 (走私、贩卖、运输、制造毒品罪) are one charge whichever of their acts a judgment

@@ -11,7 +11,7 @@ impl Default for Tokenizer {
     }
 }
 
-fn is_han(c: char) -> bool {
+pub(crate) fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
@@ -40,6 +40,20 @@ impl Tokenizer {
     }
 }
 
+/// Overlapping pairs of Chinese characters as numbers (the two code points side by side): what
+/// the ranking counts, without a string per pair.
+pub fn bigram_codes(text: &str) -> Vec<u64> {
+    let mut out = Vec::with_capacity(text.len() / 3);
+    let mut prev: Option<char> = None;
+    for c in text.chars().filter(|c| is_han(*c)) {
+        if let Some(p) = prev {
+            out.push((u64::from(p) << 32) | u64::from(c));
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 /// Overlapping pairs of Chinese characters, other characters dropped.
 pub fn bigrams(text: &str) -> Vec<String> {
     let han: Vec<char> = text.chars().filter(|c| is_han(*c)).collect();
@@ -58,5 +72,8 @@ mod tests {
         assert!(w.contains(&"乙醇".to_string()), "{w:?}");
         assert!(!w.iter().any(|x| x == "，" || x == "的"), "{w:?}");
         assert_eq!(bigrams("故意伤害罪"), ["故意", "意伤", "伤害", "害罪"]);
+        let codes = bigram_codes("故意，伤害");
+        assert_eq!(codes.len(), 3, "punctuation is dropped, as in bigrams()");
+        assert_eq!(codes[1], (u64::from('意') << 32) | u64::from('伤'));
     }
 }

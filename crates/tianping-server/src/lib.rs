@@ -11,6 +11,7 @@ pub mod judgments;
 pub mod ledger;
 pub mod metrics;
 pub mod pages;
+pub mod similar;
 pub mod supervision;
 pub mod view;
 
@@ -57,6 +58,8 @@ pub struct AppState {
     pub policy: auth::Policy,
     /// The ledger's origin and public key (checkpoints are signed by the worker, not here).
     pub ledger: ledger::LedgerIdentity,
+    /// The library of prior judgments for similar-case retrieval (index opened on first use).
+    pub library: Arc<similar::Library>,
 }
 
 impl AppState {
@@ -189,6 +192,12 @@ pub fn router(state: AppState) -> Router {
         .route("/clock-changes", get(clocks::changes_page))
         .route("/clock-changes/ack", post(clocks::changes_ack))
         .route("/cases/{id}/flags", post(supervision::flag_submit))
+        .route("/cases/{id}/similar", get(similar::page))
+        .route("/cases/{id}/similar/reports", post(similar::save_submit))
+        .route(
+            "/cases/{id}/similar/reports/{rid}",
+            get(similar::report_page),
+        )
         .route("/flags/{id}/clear", post(supervision::flag_clear_submit))
         .route("/cases/{id}/acts", post(supervision::act_submit))
         .route("/acts/{id}/answer", post(supervision::answer_submit))

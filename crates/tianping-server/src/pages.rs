@@ -492,6 +492,7 @@ struct CasePage {
     letters: Vec<tianping_store::clocks::Letter>,
     can_letter: bool,
     sup: crate::supervision::CaseSupervision,
+    similar: crate::similar::CaseRetrieval,
 }
 
 pub async fn case_page(
@@ -522,9 +523,14 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return api_error_page(e),
     };
+    let similar = match crate::similar::case_retrieval(&st, &s, &d, &row).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
     render(&CasePage {
         layout: Layout::new(&s, "/cases"),
         sup,
+        similar,
         d,
         clocks,
         letters,

@@ -28,6 +28,7 @@ fn app(s: &Store, now: chrono::DateTime<Utc>) -> Router {
         clock: Arc::new(FixedClock(now)),
         policy: auth::Policy::default(),
         ledger: identity(),
+        library: Arc::new(tianping_server::similar::Library::in_memory()),
     })
 }
 
@@ -1412,6 +1413,409 @@ async fn the_judgment_library_lists_filters_and_shows_what_was_read_on_both_stor
         );
         let admin = Client::as_user(&app, "admin").await;
         assert_eq!(admin.get("/judgments").await.status, StatusCode::FORBIDDEN);
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Percent-encodes a form body.
+fn form(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A short judgment of 危险驾驶 as a basic court writes it, with a term of `months` of 拘役.
+fn drunk_driving(n: u32, months: &str, alcohol: u32) -> tianping_store::judgments::NewJudgment {
+    let text = format!(
+        "浙江省杭州市上城区人民法院 刑事判决书 （2019）浙0102刑初{n}号 公诉机关杭州市上城区人民检察院。被告人王{n}，男。\
+         经审理查明：2019年3月{n}日晚，被告人王{n}饮酒后驾驶小型轿车行驶，被民警查获，经鉴定其血液中乙醇含量为{alcohol}mg/100ml。\
+         本院认为，被告人王{n}在道路上醉酒驾驶机动车，其行为已构成危险驾驶罪。依照《中华人民共和国刑法》第一百三十三条之一之规定，判决如下：\
+         被告人王{n}犯危险驾驶罪，判处拘役{months}，并处罚金人民币三千元。 审判员 李某 二〇一九年五月{n}日"
+    );
+    tianping_store::judgments::NewJudgment {
+        source_id: format!("dd{n}"),
+        title: format!("王{n}危险驾驶一审刑事判决书"),
+        text,
+        ..Default::default()
+    }
+}
+
+async fn similar_story(db: &TestDb) {
+    let (s, label) = (&db.store, &db.label);
+    load_fixture_orgs(s).await.expect("orgs");
+    add_user(s, "j", "sc-court", Role::Judge, Clearance::default()).await;
+    add_user(s, "xh", "xh-court", Role::Judge, Clearance::default()).await;
+    add_user(
+        s,
+        "plc",
+        "hz-plc",
+        Role::PlcSupervisor,
+        Clearance::default(),
+    )
+    .await;
+    add_user(s, "admin", "zj-court", Role::Sysadmin, Clearance::default()).await;
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    // Two real judgments (LeCaRD) and five short ones of 危险驾驶 with terms of 1–5 months.
+    let mut batch: Vec<_> = [
+        (
+            "3696",
+            include_str!("../../tianping-domain/tests/lecard/3696.txt"),
+        ),
+        (
+            "7536",
+            include_str!("../../tianping-domain/tests/lecard/7536.txt"),
+        ),
+    ]
+    .map(|(id, text)| tianping_store::judgments::NewJudgment {
+        source_id: id.into(),
+        title: format!("文书 {id}"),
+        text: text.into(),
+        ..Default::default()
+    })
+    .into_iter()
+    .collect();
+    for (n, m, a) in [
+        (1, "一个月", 95),
+        (2, "二个月", 130),
+        (3, "三个月", 160),
+        (4, "四个月", 190),
+        (5, "五个月", 240),
+    ] {
+        batch.push(drunk_driving(n, m, a));
+    }
+    s.import_judgments("lecard", &batch, now)
+        .await
+        .expect("import");
+    let app = app(s, now);
+    let j = Client::as_user(&app, "j").await;
+    let filing = ev(
+        "D1",
+        "（2026）浙0102刑初7号",
+        "2026-05-01T09:00:00+08:00",
+        "filed",
+        json!({"cause": "危险驾驶罪", "charges": ["危险驾驶罪"], "parties": [{"name": "赵某", "role": "被告人"}]}),
+    );
+    let r = j.post_json("/api/v1/events", &filing).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
+    let case_id = s
+        .case_id_by_number("（2026）浙0102刑初7号")
+        .await
+        .expect("lookup")
+        .expect("case");
+
+    // The case's own query (cause and charges): the 危险驾驶 judgments first, with their reasons.
+    let page = j.get(&format!("/cases/{case_id}/similar")).await;
+    assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+    assert!(
+        page.body.contains("同罪名：危险驾驶罪") && page.body.contains("拘役"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"similar-save\""),
+        "a judge of the court may report"
+    );
+    let q = "醉酒驾驶机动车，血液中乙醇含量为200mg/100ml";
+    let r = j
+        .get(&format!(
+            "/api/v1/cases/{case_id}/similar?facts={}&charges={}",
+            form(&[("x", q)]).trim_start_matches("x="),
+            form(&[("x", "危险驾驶罪")]).trim_start_matches("x=")
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+    let v = r.json();
+    let results = v["results"].as_array().expect("results").clone();
+    assert!(results.len() >= 6, "{v}");
+    for x in &results[..6] {
+        assert_eq!(x["shared_charges"], json!(["危险驾驶罪"]), "{v}");
+    }
+    assert!(
+        results[0]["outcome"]
+            .as_str()
+            .expect("outcome")
+            .contains("拘役")
+    );
+    assert_eq!(
+        results.last().expect("last")["shared_charges"],
+        json!([]),
+        "the other charge last"
+    );
+    let snapshot = v["snapshot"]["last_judgment_id"]
+        .as_u64()
+        .expect("snapshot");
+    assert_eq!(snapshot, s.max_judgment_id().await.expect("max") as u64);
+    // Bad input is named.
+    let r = j
+        .get(&format!("/api/v1/cases/{case_id}/similar?year_from=abc"))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::BAD_REQUEST, "invalid_year".into())
+    );
+    let page = j
+        .get(&format!(
+            "/cases/{case_id}/similar?year_from=2020&year_to=2019"
+        ))
+        .await;
+    assert!(
+        page.body.contains("起始年份 2020 晚于截止年份 2019"),
+        "{}",
+        page.body
+    );
+    let page = j
+        .get(&format!("/cases/{case_id}/similar?level=intermediate"))
+        .await;
+    assert!(
+        page.body.contains("没有找到相似案件"),
+        "no intermediate court judgments"
+    );
+
+    // A 四类案件 flag of a mandatory situation leaves a retrieval task on the case.
+    let r = j
+        .post_json(
+            &format!("/api/v1/cases/{case_id}/flags"),
+            &json!({"situation": "1.first_case", "reason": "新类型案件"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        case_page.body.contains("本案应当进行类案检索"),
+        "{}",
+        case_page.body
+    );
+    assert!(case_page.body.contains("具有首案效应的新类型案件"));
+
+    // The report: annotations need a reason; the saved report names query, snapshot and ranking.
+    let first = results[0]["judgment_id"].as_i64().expect("id").to_string();
+    let second = results[1]["judgment_id"].as_i64().expect("id").to_string();
+    let (a1, n1, a2, n2) = (
+        format!("a_{first}"),
+        format!("n_{first}"),
+        format!("a_{second}"),
+        format!("n_{second}"),
+    );
+    let snap = snapshot.to_string();
+    let base = |note2: &'static str| {
+        vec![
+            ("csrf", j.csrf.clone()),
+            ("facts", q.to_string()),
+            ("charges", "危险驾驶罪".to_string()),
+            ("snapshot", snap.clone()),
+            (a1.as_str(), "refer".to_string()),
+            (n1.as_str(), "情节、酒精含量相近".to_string()),
+            (a2.as_str(), "not_refer".to_string()),
+            (n2.as_str(), note2.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect::<Vec<(String, String)>>()
+    };
+    let body = |f: &[(String, String)]| {
+        form(
+            &f.iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let uri = format!("/cases/{case_id}/similar/reports");
+    let r = j
+        .send(
+            "POST",
+            &uri,
+            Some(body(&base(""))),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{label}: {}", r.body);
+    assert!(
+        r.body.contains("第 2 条结果") && r.body.contains("请写明理由"),
+        "{}",
+        r.body
+    );
+    let xh = Client::as_user(&app, "xh").await;
+    let mut forged = base("酒精含量差异大");
+    forged[0].1 = xh.csrf.clone();
+    let r = xh
+        .send(
+            "POST",
+            &uri,
+            Some(body(&forged)),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "another county's judge cannot report on the case"
+    );
+    let plc = Client::as_user(&app, "plc").await;
+    assert!(
+        !plc.get(&format!("/cases/{case_id}/similar"))
+            .await
+            .body
+            .contains("id=\"similar-save\"")
+    );
+    forged[0].1 = plc.csrf.clone();
+    let r = plc
+        .send(
+            "POST",
+            &uri,
+            Some(body(&forged)),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "{label}: a 政法委 reader cannot write the court's report"
+    );
+    let r = j
+        .send(
+            "POST",
+            &uri,
+            Some(body(&base("酒精含量差异大"))),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}: {}", r.body);
+    let to = r
+        .headers
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("location")
+        .to_string();
+    let report_id: i64 = to
+        .rsplit('/')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("report id");
+    let stored = s.report(report_id).await.expect("read").expect("stored");
+    assert_eq!(stored.body.case_id, case_id);
+    assert_eq!(stored.body.snapshot_last_id as u64, snapshot);
+    assert_eq!(
+        stored.body.results[0].annotation,
+        tianping_store::retrieval::Annotation::Refer
+    );
+    assert_eq!(stored.body.results[1].note, "酒精含量差异大");
+    let ids: Vec<i64> = stored.body.results.iter().map(|x| x.judgment_id).collect();
+    let api_ids: Vec<i64> = results
+        .iter()
+        .map(|x| x["judgment_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, api_ids, "the report keeps the list the judge saw");
+
+    // A newer judgment closer to the query does not change what the report re-runs to.
+    s.import_judgments("lecard", &[drunk_driving(9, "二个月", 200)], now)
+        .await
+        .expect("import");
+    let live = j
+        .get(&format!(
+            "/api/v1/cases/{case_id}/similar?facts={}",
+            form(&[("x", q)]).trim_start_matches("x=")
+        ))
+        .await;
+    assert_ne!(
+        live.json()["snapshot"]["last_judgment_id"].as_u64(),
+        Some(snapshot),
+        "the index followed the new row"
+    );
+    let again = tianping_server::similar::rerun(
+        &AppState {
+            store: s.clone(),
+            clock: Arc::new(FixedClock(now)),
+            policy: auth::Policy::default(),
+            ledger: identity(),
+            library: Arc::new(tianping_server::similar::Library::in_memory()),
+        },
+        &stored,
+    )
+    .await
+    .expect("rerun");
+    assert!(
+        again.same && again.ids == ids,
+        "{label}: re-run {:?} vs stored {ids:?}",
+        again.ids
+    );
+    let page = j.get(&to).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for want in [
+        "类案检索报告",
+        "结果与本报告一致",
+        "参照",
+        "不参照：酒精含量差异大",
+        "（2026）浙0102刑初7号",
+        "similar-2",
+    ] {
+        assert!(page.body.contains(want), "{want}: {}", page.body);
+    }
+    let print = j.get(&format!("{to}?print=1")).await;
+    assert!(print.body.contains("class=\"report print\""));
+    assert_eq!(xh.get(&to).await.status, StatusCode::NOT_FOUND);
+    let admin = Client::as_user(&app, "admin").await;
+    assert_eq!(admin.get(&to).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.get(&format!("/cases/{case_id}/similar")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        !case_page.body.contains("本案应当进行类案检索") && case_page.body.contains("已有检索报告")
+    );
+    assert!(
+        case_page
+            .body
+            .contains(&format!("类案检索报告 #{report_id}"))
+    );
+
+    // Deviation: 12 months of 拘役 against similar judgments of 1–5 months.
+    let closed = ev(
+        "D2",
+        "（2026）浙0102刑初7号",
+        "2026-05-20T09:00:00+08:00",
+        "closed",
+        json!({"disposition": "judgment", "sentence_months": 12}),
+    );
+    let r = j.post_json("/api/v1/events", &closed).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        case_page.body.contains("量刑偏离提示") && case_page.body.contains("高于"),
+        "{}",
+        case_page.body
+    );
+    assert!(
+        case_page.body.contains("1个月 至 5个月"),
+        "{}",
+        case_page.body
+    );
+}
+
+#[tokio::test]
+async fn similar_cases_are_retrieved_reported_and_rerun_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        similar_story(&db).await;
         db.cleanup().await.expect("cleanup");
     }
 }

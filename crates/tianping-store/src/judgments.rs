@@ -193,6 +193,44 @@ impl Store {
         r.as_ref().map(from_row).transpose()
     }
 
+    /// Judgments with an id above `after`, oldest first, at most `limit` (what an index that holds
+    /// everything up to `after` has yet to take in).
+    pub async fn judgments_after(&self, after: i64, limit: i64) -> Result<Vec<Judgment>> {
+        let rows = sqlx::query("SELECT * FROM judgments WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The newest judgment id (0: none).
+    pub async fn max_judgment_id(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM judgments")
+                .fetch_one(&self.pool)
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
+    /// Several judgments by id (those that exist), in no particular order.
+    pub async fn judgments_by_ids(&self, ids: &[i64]) -> Result<Vec<Judgment>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM judgments WHERE id IN ({})", marks.join(", "));
+            let mut q = sqlx::query(crate::audited(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn judgment_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM judgments")
             .fetch_one(&self.pool)

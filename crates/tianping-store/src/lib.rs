@@ -9,6 +9,7 @@ pub mod judgments;
 pub mod ledger;
 pub mod metrics;
 pub mod org;
+pub mod retrieval;
 pub mod supervision;
 pub mod testing;
 pub mod user;
@@ -112,6 +113,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "judgments",
         sqlite: include_str!("../migrations/sqlite/0006_judgments.sql"),
         postgres: include_str!("../migrations/postgres/0006_judgments.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "retrieval",
+        sqlite: include_str!("../migrations/sqlite/0007_retrieval.sql"),
+        postgres: include_str!("../migrations/postgres/0007_retrieval.sql"),
     },
 ];
 

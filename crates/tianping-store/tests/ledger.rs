@@ -201,6 +201,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::ProjectUpdated,
             Command::ProjectTaskDone,
             Command::ProjectReportFiled,
+            Command::RetrievalReportSaved,
         ];
         let mut flag = 0;
         let mut civil = 0;
@@ -508,6 +509,27 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     .await
                     .unwrap()
                     .unwrap();
+                }
+                Command::RetrievalReportSaved => {
+                    let case: i64 = sqlx::query_scalar("SELECT MIN(id) FROM cases")
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                    let (u, _) = who(s, "judge").await;
+                    let report = tianping_store::retrieval::NewReport {
+                        case_id: case,
+                        query_facts: "醉酒驾驶".into(),
+                        query_charges: vec!["危险驾驶罪".into()],
+                        filters: Default::default(),
+                        snapshot_last_id: 0,
+                        snapshot_count: 0,
+                        ranking_version: "test".into(),
+                        results: vec![],
+                    };
+                    let id = s.save_report(&report, &u, t).await.unwrap();
+                    let back = s.report(id).await.unwrap().unwrap();
+                    assert_eq!(back.body, report);
+                    assert_eq!(s.reports_of_case(case).await.unwrap().len(), 1);
                 }
             }
             let after = count(s, *c).await;

@@ -94,6 +94,12 @@ pub enum BenchCmd {
         /// Write the run in TREC format (for `eval.py`).
         #[arg(long)]
         run_out: Option<PathBuf>,
+        /// Judgments in the synthesized library the search latency is measured on (0: none).
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+        /// Where to build that library's index (default: a new folder in the temp dir; removed after).
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
     },
     /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
     /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
@@ -166,7 +172,12 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             )
             .await
         }
-        BenchCmd::Similar { lecard, run_out } => similar::run(&lecard, run_out.as_deref()),
+        BenchCmd::Similar {
+            lecard,
+            run_out,
+            scale,
+            index_dir,
+        } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
         BenchCmd::Clocks { quick, cases, seed } => {
             clocks(
                 cases.unwrap_or(if quick { 50_000 } else { 1_000_000 }),

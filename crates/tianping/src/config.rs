@@ -23,6 +23,9 @@ pub struct Config {
     /// A directory holding `limits.toml` and `calendar/cn-holidays.toml` to use instead of the
     /// tables built into the binary (a rule change is applied at start, with a diff of moved dates).
     pub rules_dir: Option<String>,
+    /// A directory for the similar-case index (kept across restarts); unset: the index is kept in
+    /// memory and built from the stored judgments on the first search.
+    pub index_dir: Option<String>,
     /// Run the clock poller, digests and mail sender inside `serve` (turn off when dedicated
     /// `tianping worker` processes do it).
     pub worker: bool,
@@ -60,6 +63,7 @@ impl Default for Config {
             lockout_minutes: 15,
             cookie_secure: false,
             rules_dir: None,
+            index_dir: None,
             worker: true,
             poll_seconds: 30,
             smtp_host: String::new(),
@@ -157,6 +161,9 @@ impl Config {
                 other => bail!("environment variable {name}={other:?} must be true or false"),
             }
         };
+        if let Some(v) = env("TIANPING_INDEX_DIR") {
+            c.index_dir = Some(v).filter(|v| !v.is_empty());
+        }
         if let Some(v) = env("TIANPING_RULES_DIR") {
             c.rules_dir = Some(v).filter(|v| !v.is_empty());
         }

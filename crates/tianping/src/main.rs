@@ -340,6 +340,10 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
             origin: cfg.ledger_origin.clone(),
             verifier,
         },
+        library: Arc::new(match &cfg.index_dir {
+            Some(d) => tianping_server::similar::Library::in_dir(d.into()),
+            None => tianping_server::similar::Library::in_memory(),
+        }),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

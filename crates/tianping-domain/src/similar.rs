@@ -1,0 +1,247 @@
+//! 类案检索 rules: when a retrieval report is mandatory on a case (triggers, as data) and when a
+//! decided term lies outside the range of the closest similar judgments (deviation warning).
+
+use crate::judgment::{Penalty, Sentence};
+use crate::rules::{Marker, RuleError};
+use serde::Deserialize;
+
+/// The retrieval rules shipped with Tianping.
+pub const SIMILAR_TOML: &str = include_str!("../../../rules/similar.toml");
+
+/// A situation in which a retrieval report is mandatory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub code: String,
+    pub zh: String,
+    /// 四类案件 situation codes whose active flag fires the trigger; `*`: any.
+    pub situations: Vec<String>,
+    pub citation: String,
+    pub marker: Marker,
+}
+
+/// When a decided term is compared with similar judgments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationRule {
+    /// How many of the closest judgments with a comparable term make the range.
+    pub compare: usize,
+    /// No warning with fewer comparable judgments than this.
+    pub min_peers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarRules {
+    pub version: String,
+    #[serde(rename = "trigger", default)]
+    pub triggers: Vec<Trigger>,
+    pub deviation: DeviationRule,
+}
+
+fn field(rule: &str, field: &'static str, problem: &str) -> RuleError {
+    RuleError::Field {
+        rule: rule.to_string(),
+        field,
+        problem: problem.to_string(),
+    }
+}
+
+impl SimilarRules {
+    pub fn shipped() -> SimilarRules {
+        #[allow(clippy::expect_used)]
+        SimilarRules::parse(SIMILAR_TOML).expect("rules/similar.toml is checked by its test")
+    }
+
+    /// Parses and checks a rules file; a refusal names the trigger and the field.
+    pub fn parse(text: &str) -> Result<SimilarRules, RuleError> {
+        let r: SimilarRules = toml::from_str(text).map_err(|e| RuleError::Syntax(e.to_string()))?;
+        if r.version.trim().is_empty() {
+            return Err(field("(file)", "version", "must not be empty"));
+        }
+        for (i, t) in r.triggers.iter().enumerate() {
+            let name = if t.code.trim().is_empty() {
+                format!("trigger #{}", i + 1)
+            } else {
+                t.code.clone()
+            };
+            if t.code.trim().is_empty() {
+                return Err(field(&name, "code", "must not be empty"));
+            }
+            if r.triggers[..i].iter().any(|o| o.code == t.code) {
+                return Err(field(&name, "code", "defined twice"));
+            }
+            if t.situations.is_empty() {
+                return Err(field(&name, "situations", "must name a situation or \"*\""));
+            }
+            if t.citation.trim().is_empty() {
+                return Err(field(&name, "citation", "must not be empty"));
+            }
+        }
+        if r.deviation.compare == 0 || r.deviation.min_peers == 0 {
+            return Err(field(
+                "deviation",
+                "compare",
+                "compare and min_peers must be ≥ 1",
+            ));
+        }
+        if r.deviation.min_peers > r.deviation.compare {
+            return Err(field("deviation", "min_peers", "must not exceed compare"));
+        }
+        Ok(r)
+    }
+
+    /// The triggers fired by a case's active 四类案件 situations.
+    pub fn due<'a>(&'a self, situations: &[&str]) -> Vec<&'a Trigger> {
+        self.triggers
+            .iter()
+            .filter(|t| {
+                t.situations.iter().any(|s| {
+                    (s == "*" && !situations.is_empty()) || situations.contains(&s.as_str())
+                })
+            })
+            .collect()
+    }
+}
+
+/// The custodial term (有期徒刑 or 拘役, months) a judgment imposed for `charge`: the sentence
+/// naming that charge, else the only sentence of a judgment convicting of that charge alone.
+pub fn term_for(sentences: &[Sentence], charges: &[String], charge: &str) -> Option<u32> {
+    let months = |s: &Sentence| match s.penalty {
+        Penalty::FixedTerm { months } | Penalty::Detention { months } => Some(months),
+        _ => None,
+    };
+    if let Some(s) = sentences
+        .iter()
+        .find(|s| !s.combined && s.charge.as_deref() == Some(charge))
+    {
+        return months(s);
+    }
+    let single: Vec<&Sentence> = sentences.iter().filter(|s| !s.combined).collect();
+    if charges.len() == 1 && charges[0] == charge && single.len() == 1 {
+        return months(single[0]);
+    }
+    None
+}
+
+/// A decided term outside the range of the closest similar judgments' terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deviation {
+    pub charge: String,
+    pub decided_months: u32,
+    pub low: u32,
+    pub high: u32,
+    /// The judgments compared (id, months), closest first.
+    pub peers: Vec<(i64, u32)>,
+    pub above: bool,
+}
+
+impl DeviationRule {
+    /// `peers`: judgments' terms for `charge`, closest first (those without one already left out).
+    pub fn check(
+        &self,
+        charge: &str,
+        decided_months: u32,
+        peers: &[(i64, u32)],
+    ) -> Option<Deviation> {
+        let peers: Vec<(i64, u32)> = peers.iter().take(self.compare).copied().collect();
+        if peers.len() < self.min_peers {
+            return None;
+        }
+        let low = peers.iter().map(|p| p.1).min()?;
+        let high = peers.iter().map(|p| p.1).max()?;
+        (decided_months < low || decided_months > high).then(|| Deviation {
+            charge: charge.to_string(),
+            decided_months,
+            low,
+            high,
+            peers,
+            above: decided_months > high,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_rules_parse_and_fire_on_their_situations() {
+        let r = SimilarRules::shipped();
+        assert!(r.triggers.iter().all(|t| t.marker == Marker::U));
+        assert!(r.due(&[]).is_empty());
+        let codes: Vec<&str> = r
+            .due(&["1.first_case"])
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect();
+        assert_eq!(codes, ["four_kinds", "new_type"]);
+        let codes: Vec<&str> = r
+            .due(&["2.many_parties"])
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect();
+        assert_eq!(codes, ["four_kinds"]);
+    }
+
+    #[test]
+    fn a_bad_rules_file_names_the_trigger_and_field() {
+        let bad = SIMILAR_TOML.replace("situations = [\"1.first_case\"]", "situations = []");
+        let e = SimilarRules::parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("new_type") && e.contains("situations"), "{e}");
+        let bad = SIMILAR_TOML.replace("min_peers = 5", "min_peers = 50");
+        let e = SimilarRules::parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("min_peers"), "{e}");
+    }
+
+    fn s(charge: Option<&str>, penalty: Penalty, combined: bool) -> Sentence {
+        Sentence {
+            defendant: None,
+            charge: charge.map(str::to_string),
+            penalty,
+            probation_months: None,
+            fine_yuan: None,
+            combined,
+        }
+    }
+
+    #[test]
+    fn the_term_for_a_charge_and_the_deviation_range() {
+        let theft = "盗窃罪".to_string();
+        let two = [
+            s(Some("盗窃罪"), Penalty::FixedTerm { months: 8 }, false),
+            s(Some("诈骗罪"), Penalty::FixedTerm { months: 30 }, false),
+            s(None, Penalty::FixedTerm { months: 36 }, true),
+        ];
+        assert_eq!(
+            term_for(&two, &[theft.clone(), "诈骗罪".into()], "盗窃罪"),
+            Some(8)
+        );
+        let one = [s(None, Penalty::Detention { months: 3 }, false)];
+        assert_eq!(
+            term_for(&one, std::slice::from_ref(&theft), "盗窃罪"),
+            Some(3)
+        );
+        assert_eq!(term_for(&one, &["诈骗罪".into()], "盗窃罪"), None);
+        let fine_only = [s(Some("盗窃罪"), Penalty::None, false)];
+        assert_eq!(
+            term_for(&fine_only, std::slice::from_ref(&theft), "盗窃罪"),
+            None
+        );
+
+        let rule = DeviationRule {
+            compare: 4,
+            min_peers: 3,
+        };
+        let peers = [(1, 6), (2, 8), (3, 10), (4, 12), (5, 60)];
+        // The fifth is beyond `compare`: the range is 6–12 months.
+        let d = rule.check("盗窃罪", 24, &peers).unwrap();
+        assert_eq!((d.low, d.high, d.above, d.peers.len()), (6, 12, true, 4));
+        assert!(rule.check("盗窃罪", 12, &peers).is_none());
+        assert!(!rule.check("盗窃罪", 3, &peers).unwrap().above);
+        assert!(
+            rule.check("盗窃罪", 24, &peers[..2]).is_none(),
+            "too few peers"
+        );
+    }
+}

@@ -1,0 +1,918 @@
+//! 类案检索 on a case: similar prior judgments ranked with their reasons and outcomes, the
+//! retrieval report (stored, printable, re-runnable), mandatory-retrieval tasks and the deviation
+//! warning.
+//!
+//! The library's index ([`Library`]) is opened on first use and follows the store: before every
+//! search it takes in the judgments imported since it last looked (their ids are increasing), and
+//! it is rebuilt when it holds judgments the store does not (a database replaced under it).
+
+use crate::api::{can_read, readable_case};
+use crate::error::ApiError;
+use crate::pages::{Layout, error_page, render};
+use crate::{AppState, PageUser};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tianping_domain::AgencyKind;
+use tianping_domain::event::EventBody;
+use tianping_domain::judgment::{CourtLevel, Penalty};
+use tianping_domain::org::Role;
+use tianping_domain::similar::{Deviation, SimilarRules, Trigger, term_for};
+use tianping_search::Tokenizer;
+use tianping_search::index::{
+    Filters, Hit, Judgment as IndexJudgment, RANKING_VERSION, SimilarIndex,
+};
+use tianping_search::rank::Query as SearchQuery;
+use tianping_store::Store;
+use tianping_store::judgments::Judgment;
+use tianping_store::retrieval::{Annotation, NewReport, Report, ReportFilters, ReportResult};
+use tianping_store::user::Session;
+
+/// Results shown and kept in a report.
+pub const RESULTS: usize = 20;
+const CATCH_UP_BATCH: i64 = 500;
+
+struct Loaded {
+    index: SimilarIndex,
+    tokenizer: Tokenizer,
+}
+
+/// The searchable library of prior judgments.
+pub struct Library {
+    dir: Option<PathBuf>,
+    loaded: tokio::sync::OnceCell<Arc<Loaded>>,
+    catch_up: tokio::sync::Mutex<()>,
+    rules: SimilarRules,
+}
+
+impl Library {
+    /// An index kept in memory, built from the store on first use.
+    pub fn in_memory() -> Library {
+        Library::new(None)
+    }
+
+    /// An index kept in `dir` across restarts.
+    pub fn in_dir(dir: PathBuf) -> Library {
+        Library::new(Some(dir))
+    }
+
+    fn new(dir: Option<PathBuf>) -> Library {
+        Library {
+            dir,
+            loaded: tokio::sync::OnceCell::new(),
+            catch_up: tokio::sync::Mutex::new(()),
+            rules: SimilarRules::shipped(),
+        }
+    }
+
+    pub fn rules(&self) -> &SimilarRules {
+        &self.rules
+    }
+
+    async fn loaded(&self) -> Result<Arc<Loaded>, ApiError> {
+        let dir = self.dir.clone();
+        self.loaded
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let index = match &dir {
+                        Some(d) => SimilarIndex::open_or_create(d, 50_000_000, 1),
+                        None => SimilarIndex::in_ram(50_000_000, 1),
+                    }
+                    .map_err(ApiError::internal)?;
+                    Ok::<_, ApiError>(Arc::new(Loaded {
+                        index,
+                        tokenizer: Tokenizer::new(),
+                    }))
+                })
+                .await
+                .map_err(ApiError::internal)?
+            })
+            .await
+            .cloned()
+    }
+
+    /// The index, holding every judgment of the store.
+    async fn current(&self, store: &Store) -> Result<Arc<Loaded>, ApiError> {
+        let l = self.loaded().await?;
+        let _guard = self.catch_up.lock().await;
+        let newest = store.max_judgment_id().await?;
+        let mut last =
+            i64::try_from(l.index.last_id().map_err(ApiError::internal)?).unwrap_or(i64::MAX);
+        if last > newest {
+            tracing::warn!(
+                index = last,
+                store = newest,
+                "search index ahead of the store: rebuilding"
+            );
+            l.index.clear().map_err(ApiError::internal)?;
+            last = 0;
+        }
+        while last < newest {
+            let batch = store.judgments_after(last, CATCH_UP_BATCH).await?;
+            let Some(end) = batch.last().map(|j| j.id) else {
+                break;
+            };
+            let l2 = l.clone();
+            tokio::task::spawn_blocking(move || {
+                let docs: Vec<_> = batch
+                    .iter()
+                    .map(|j| {
+                        l2.index.document(
+                            &l2.tokenizer,
+                            &IndexJudgment {
+                                id: j.id as u64,
+                                fact: &j.fact,
+                                text: &j.text,
+                                charges: &j.charges,
+                                court: j.court.as_deref(),
+                                year: j.decided_on.map(|d| chrono::Datelike::year(&d)),
+                            },
+                        )
+                    })
+                    .collect();
+                l2.index.add(docs)?;
+                l2.index.commit(end as u64)
+            })
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+            tracing::info!(up_to = end, "search index took in new judgments");
+            last = end;
+        }
+        Ok(l)
+    }
+
+    /// Searches; returns the hits and the snapshot (newest id, judgments held) they were found in.
+    async fn search(
+        &self,
+        store: &Store,
+        facts: &str,
+        charges: &[String],
+        filters: &Filters,
+    ) -> Result<(Vec<Hit>, u64, u64), ApiError> {
+        let l = self.current(store).await?;
+        let (facts, charges, filters) = (facts.to_string(), charges.to_vec(), filters.clone());
+        tokio::task::spawn_blocking(move || {
+            let q = SearchQuery::new(&l.tokenizer, &facts, charges);
+            let snapshot = match filters.max_id {
+                Some(m) => m,
+                None => l.index.last_id()?,
+            };
+            let f = Filters {
+                max_id: Some(snapshot),
+                ..filters
+            };
+            let hits = l.index.search(&q, &f, RESULTS)?;
+            Ok::<_, tianping_search::index::IndexError>((hits, snapshot, l.index.len()))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+    }
+}
+
+// --- the query a user sends --------------------------------------------------------------------
+
+/// A retrieval as it arrives from the form or the API.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct RetrievalInput {
+    #[serde(default)]
+    pub facts: Option<String>,
+    /// Charges of the case, separated by 、 or commas.
+    #[serde(default)]
+    pub charges: Option<String>,
+    #[serde(default)]
+    pub charge: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub year_from: String,
+    #[serde(default)]
+    pub year_to: String,
+}
+
+fn split_charges(s: &str) -> Vec<String> {
+    s.split(['、', ',', '，', ';', '；', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn year(field: &'static str, v: &str) -> Result<Option<i32>, ApiError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<i32>() {
+        Ok(y) if (1949..=2100).contains(&y) => Ok(Some(y)),
+        _ => Err(ApiError::bad_request(
+            "invalid_year",
+            format!("{field}“{v}”不是有效年份（1949–2100）"),
+        )),
+    }
+}
+
+impl RetrievalInput {
+    fn filters(&self) -> Result<(ReportFilters, Filters), ApiError> {
+        let level = match self.level.trim() {
+            "" => None,
+            l => Some(CourtLevel::from_code(l).ok_or_else(|| {
+                ApiError::bad_request("invalid_level", format!("法院层级“{l}”无效"))
+            })?),
+        };
+        let year_from = year("起始年份", &self.year_from)?;
+        let year_to = year("截止年份", &self.year_to)?;
+        if let (Some(a), Some(b)) = (year_from, year_to)
+            && a > b
+        {
+            return Err(ApiError::bad_request(
+                "invalid_year",
+                format!("起始年份 {a} 晚于截止年份 {b}"),
+            ));
+        }
+        let charge = Some(self.charge.trim().to_string()).filter(|c| !c.is_empty());
+        Ok((
+            ReportFilters {
+                charge: charge.clone(),
+                level: level.map(|l| l.code().to_string()),
+                year_from,
+                year_to,
+            },
+            Filters {
+                charge,
+                level,
+                year_from,
+                year_to,
+                max_id: None,
+            },
+        ))
+    }
+}
+
+fn filters_of(f: &ReportFilters, snapshot: i64) -> Filters {
+    Filters {
+        charge: f.charge.clone(),
+        level: f.level.as_deref().and_then(CourtLevel::from_code),
+        year_from: f.year_from,
+        year_to: f.year_to,
+        max_id: Some(snapshot.max(0) as u64),
+    }
+}
+
+// --- results with outcomes ---------------------------------------------------------------------
+
+/// A result as shown and as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultView {
+    pub rank: u32,
+    pub judgment_id: i64,
+    pub score: f64,
+    pub facts: f64,
+    pub text: f64,
+    pub charges: f64,
+    pub shared_charges: Vec<String>,
+    pub title: String,
+    pub court: Option<String>,
+    pub case_number: Option<String>,
+    pub decided_on: Option<String>,
+    pub outcome: String,
+    /// Why, in words.
+    pub why: String,
+}
+
+fn months(m: u32) -> String {
+    match (m / 12, m % 12) {
+        (0, r) => format!("{r}个月"),
+        (y, 0) => format!("{y}年"),
+        (y, r) => format!("{y}年{r}个月"),
+    }
+}
+
+/// The sentences of a judgment in a line: each defendant's principal penalty, probation and fine.
+pub fn outcome(j: &Judgment) -> String {
+    let combined: Vec<_> = j.sentences.iter().filter(|s| s.combined).collect();
+    let shown: Vec<_> = if combined.is_empty() {
+        j.sentences.iter().collect()
+    } else {
+        combined
+    };
+    let parts: Vec<String> = shown
+        .iter()
+        .map(|s| {
+            let mut p = String::new();
+            if let Some(d) = &s.defendant {
+                p.push_str(d);
+                p.push('：');
+            }
+            if s.combined {
+                p.push_str("决定执行");
+            } else if let Some(c) = &s.charge {
+                p.push_str(c);
+                p.push('，');
+            }
+            p.push_str(&match s.penalty {
+                Penalty::None => "未判处主刑".to_string(),
+                other => other.zh(),
+            });
+            if let Some(m) = s.probation_months {
+                p.push_str(&format!("，缓刑{}", months(m)));
+            }
+            if let Some(f) = s.fine_yuan {
+                p.push_str(&format!("，罚金{f}元"));
+            }
+            p
+        })
+        .collect();
+    if parts.is_empty() {
+        "未读出刑罚".to_string()
+    } else {
+        parts.join("；")
+    }
+}
+
+fn why_zh(h: &Hit) -> String {
+    let mut parts = vec![];
+    if !h.why.shared_charges.is_empty() {
+        parts.push(format!("同罪名：{}", h.why.shared_charges.join("、")));
+    }
+    parts.push(format!("事实相似 {:.0}%", h.why.facts * 100.0));
+    parts.push(format!("全文相似 {:.0}%", h.why.text * 100.0));
+    parts.join("；")
+}
+
+async fn views(st: &AppState, hits: &[Hit]) -> Result<Vec<ResultView>, ApiError> {
+    let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+    let by_id: HashMap<i64, Judgment> = st
+        .store
+        .judgments_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    Ok(hits
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let j = by_id.get(&(h.id as i64))?;
+            Some(ResultView {
+                rank: i as u32 + 1,
+                judgment_id: j.id,
+                score: h.score,
+                facts: h.why.facts,
+                text: h.why.text,
+                charges: h.why.charges,
+                shared_charges: h.why.shared_charges.clone(),
+                title: j.title.clone(),
+                court: j.court.clone(),
+                case_number: j.case_number.clone(),
+                decided_on: j.decided_on.map(|d| d.to_string()),
+                outcome: outcome(j),
+                why: why_zh(h),
+            })
+        })
+        .collect())
+}
+
+// --- who may do what ---------------------------------------------------------------------------
+
+/// Writing a report: the court's own judges, case office and heads.
+fn may_report(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
+    matches!(
+        s.user.role,
+        Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+    ) && s.org.kind == AgencyKind::Court
+        && row.agency_kind == "court"
+        && can_read(s, row)
+}
+
+async fn case_row(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+) -> Result<tianping_store::case::CaseRow, ApiError> {
+    crate::clocks::readable(st, s, id).await
+}
+
+// --- the retrieval page ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "similar.html")]
+struct SimilarPage {
+    layout: Layout,
+    case_id: i64,
+    case_number: String,
+    facts: String,
+    charges: String,
+    charge: String,
+    level: String,
+    year_from: String,
+    year_to: String,
+    levels: Vec<(&'static str, &'static str)>,
+    results: Vec<ResultView>,
+    snapshot: u64,
+    held: u64,
+    ranking: &'static str,
+    can_report: bool,
+    error: String,
+}
+
+fn parse_case_id(id: &str) -> Result<i64, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("案件"))
+}
+
+/// The query a case asks by default: its cause and charges (as the reader may see them).
+async fn defaults(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+) -> Result<(crate::view::CaseDetail, String, String), ApiError> {
+    let d = readable_case(st, s, id).await?;
+    let facts = d.case.cause.clone();
+    let charges = d.charges.join("、");
+    Ok((d, facts, charges))
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<RetrievalInput>,
+) -> Response {
+    match page_inner(&st, &s, &id, q).await {
+        Ok(r) => r,
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+async fn page_inner(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    q: RetrievalInput,
+) -> Result<Response, ApiError> {
+    let id = parse_case_id(id)?;
+    let (d, default_facts, default_charges) = defaults(st, s, id).await?;
+    let row = case_row(st, s, id).await?;
+    let facts = q.facts.clone().unwrap_or(default_facts);
+    let charges = q.charges.clone().unwrap_or(default_charges);
+    let mut page = SimilarPage {
+        layout: Layout::new(s, "/cases"),
+        case_id: id,
+        case_number: d.case.case_number.clone(),
+        facts: facts.clone(),
+        charges: charges.clone(),
+        charge: q.charge.clone(),
+        level: q.level.clone(),
+        year_from: q.year_from.clone(),
+        year_to: q.year_to.clone(),
+        levels: CourtLevel::ALL.iter().map(|l| (l.code(), l.zh())).collect(),
+        results: vec![],
+        snapshot: 0,
+        held: 0,
+        ranking: RANKING_VERSION,
+        can_report: may_report(s, &row),
+        error: String::new(),
+    };
+    match q.filters() {
+        Ok((_, filters)) => {
+            let (hits, snapshot, held) = st
+                .library
+                .search(&st.store, &facts, &split_charges(&charges), &filters)
+                .await?;
+            page.results = views(st, &hits).await?;
+            page.snapshot = snapshot;
+            page.held = held;
+        }
+        Err(e) => page.error = e.message,
+    }
+    Ok(render(&page))
+}
+
+/// `GET /api/v1/cases/{id}/similar`: the same search as JSON.
+pub async fn api_search(
+    State(st): State<AppState>,
+    crate::CurrentUser(s): crate::CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RetrievalInput>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+    let (_, default_facts, default_charges) = defaults(&st, &s, id).await?;
+    let facts = q.facts.clone().unwrap_or(default_facts);
+    let charges = split_charges(&q.charges.clone().unwrap_or(default_charges));
+    let (_, filters) = q.filters()?;
+    let (hits, snapshot, held) = st
+        .library
+        .search(&st.store, &facts, &charges, &filters)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "case_id": id,
+        "query": { "facts": facts, "charges": charges },
+        "snapshot": { "last_judgment_id": snapshot, "judgments": held },
+        "ranking_version": RANKING_VERSION,
+        "results": views(&st, &hits).await?,
+    })))
+}
+
+// --- saving a report ---------------------------------------------------------------------------
+
+async fn save(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    form: &[(String, String)],
+) -> Result<i64, ApiError> {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if crate::clocks::csrf_refused(&get("csrf"), s).is_some() {
+        return Err(ApiError::csrf());
+    }
+    let row = case_row(st, s, id).await?;
+    if !may_report(s, &row) {
+        return Err(ApiError::forbidden("制作类案检索报告"));
+    }
+    let input = RetrievalInput {
+        facts: Some(get("facts")),
+        charges: Some(get("charges")),
+        charge: get("charge"),
+        level: get("level"),
+        year_from: get("year_from"),
+        year_to: get("year_to"),
+    };
+    let facts = input.facts.clone().unwrap_or_default();
+    let charges = split_charges(&input.charges.clone().unwrap_or_default());
+    if facts.trim().is_empty() && charges.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_query",
+            "检索内容为空：请填写案情或罪名",
+        ));
+    }
+    let (report_filters, _) = input.filters()?;
+    let snapshot: i64 = get("snapshot").trim().parse().map_err(|_| {
+        ApiError::bad_request("invalid_snapshot", "缺少检索快照编号，请重新检索后再保存")
+    })?;
+    let filters = filters_of(&report_filters, snapshot);
+    let (hits, snapshot, held) = st
+        .library
+        .search(&st.store, &facts, &charges, &filters)
+        .await?;
+    let views = views(st, &hits).await?;
+    let mut results = vec![];
+    for v in views {
+        let a = get(&format!("a_{}", v.judgment_id));
+        let annotation = Annotation::from_code(if a.is_empty() { "unmarked" } else { &a })
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_annotation",
+                    format!("第 {} 条结果的标注“{a}”无效", v.rank),
+                )
+            })?;
+        let note = get(&format!("n_{}", v.judgment_id)).trim().to_string();
+        if annotation != Annotation::Unmarked && note.is_empty() {
+            return Err(ApiError::bad_request(
+                "note_required",
+                format!(
+                    "第 {} 条结果（{}）标注为“{}”，请写明理由",
+                    v.rank,
+                    v.title,
+                    annotation.zh()
+                ),
+            ));
+        }
+        results.push(ReportResult {
+            rank: v.rank,
+            judgment_id: v.judgment_id,
+            score: v.score,
+            facts: v.facts,
+            text: v.text,
+            charges: v.charges,
+            shared_charges: v.shared_charges,
+            title: v.title,
+            court: v.court,
+            case_number: v.case_number,
+            decided_on: v.decided_on,
+            outcome: v.outcome,
+            annotation,
+            note,
+        });
+    }
+    let report = NewReport {
+        case_id: id,
+        query_facts: facts,
+        query_charges: charges,
+        filters: report_filters,
+        snapshot_last_id: snapshot as i64,
+        snapshot_count: held as i64,
+        ranking_version: RANKING_VERSION.to_string(),
+        results,
+    };
+    Ok(st.store.save_report(&report, &s.user, st.now()).await?)
+}
+
+pub async fn save_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "案件不存在");
+    };
+    match save(&st, &s, id, &form).await {
+        Ok(rid) => Redirect::to(&format!("/cases/{id}/similar/reports/{rid}")).into_response(),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+// --- a stored report ---------------------------------------------------------------------------
+
+/// What re-running a stored report gives.
+pub struct Rerun {
+    pub same: bool,
+    pub ids: Vec<i64>,
+}
+
+/// Re-runs a report's query against its snapshot.
+pub async fn rerun(st: &AppState, r: &Report) -> Result<Rerun, ApiError> {
+    let b = &r.body;
+    let (hits, _, _) = st
+        .library
+        .search(
+            &st.store,
+            &b.query_facts,
+            &b.query_charges,
+            &filters_of(&b.filters, b.snapshot_last_id),
+        )
+        .await?;
+    let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+    let stored: Vec<i64> = b.results.iter().map(|x| x.judgment_id).collect();
+    Ok(Rerun {
+        same: ids == stored && b.ranking_version == RANKING_VERSION,
+        ids,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "similar_report.html")]
+struct ReportPage {
+    layout: Layout,
+    print: bool,
+    case_id: i64,
+    case_number: String,
+    court: String,
+    r: Report,
+    filters_zh: String,
+    rerun_same: bool,
+    rerun_ids: String,
+    refer: usize,
+    not_refer: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub print: Option<String>,
+}
+
+fn filters_zh(f: &ReportFilters) -> String {
+    let mut v = vec![];
+    if let Some(c) = &f.charge {
+        v.push(format!("罪名：{c}"));
+    }
+    if let Some(l) = f.level.as_deref().and_then(CourtLevel::from_code) {
+        v.push(format!("法院层级：{}", l.zh()));
+    }
+    match (f.year_from, f.year_to) {
+        (Some(a), Some(b)) => v.push(format!("裁判年份：{a}–{b}")),
+        (Some(a), None) => v.push(format!("裁判年份：{a} 年起")),
+        (None, Some(b)) => v.push(format!("裁判年份：至 {b} 年")),
+        (None, None) => {}
+    }
+    if v.is_empty() {
+        "无".to_string()
+    } else {
+        v.join("；")
+    }
+}
+
+async fn load_report(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    rid: &str,
+) -> Result<(crate::view::CaseDetail, Report), ApiError> {
+    let id = parse_case_id(id)?;
+    let rid: i64 = rid.parse().map_err(|_| ApiError::not_found("检索报告"))?;
+    let d = readable_case(st, s, id).await?;
+    let r = st
+        .store
+        .report(rid)
+        .await?
+        .filter(|r| r.body.case_id == id)
+        .ok_or_else(|| ApiError::not_found("检索报告"))?;
+    Ok((d, r))
+}
+
+pub async fn report_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path((id, rid)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let out = async {
+        let (d, r) = load_report(&st, &s, &id, &rid).await?;
+        let again = rerun(&st, &r).await?;
+        Ok::<_, ApiError>(render(&ReportPage {
+            layout: Layout::new(&s, "/cases"),
+            print: q.print.is_some(),
+            case_id: d.case.id,
+            case_number: d.case.case_number.clone(),
+            court: d.case.court.clone(),
+            filters_zh: filters_zh(&r.body.filters),
+            rerun_same: again.same,
+            rerun_ids: again
+                .ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
+            refer: r
+                .body
+                .results
+                .iter()
+                .filter(|x| x.annotation == Annotation::Refer)
+                .count(),
+            not_refer: r
+                .body
+                .results
+                .iter()
+                .filter(|x| x.annotation == Annotation::NotRefer)
+                .count(),
+            r,
+        }))
+    }
+    .await;
+    out.unwrap_or_else(|e| error_page(e.status, &e.message))
+}
+
+// --- on the case page: reports, mandatory retrieval, deviation -----------------------------------
+
+pub struct ReportLine {
+    pub id: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub results: usize,
+    pub refer: usize,
+}
+
+/// The 类案检索 section of a case page.
+pub struct CaseRetrieval {
+    pub reports: Vec<ReportLine>,
+    /// Triggers that make a report mandatory (empty: none).
+    pub due: Vec<Trigger>,
+    pub pending: bool,
+    pub deviation: Option<DeviationView>,
+    pub can_report: bool,
+}
+
+pub struct DeviationView {
+    pub charge: String,
+    pub decided: String,
+    pub low: String,
+    pub high: String,
+    pub above: bool,
+    pub peers: Vec<(i64, String)>,
+}
+
+fn decided_term(events: &[tianping_store::case::EventRow]) -> Option<u32> {
+    events
+        .iter()
+        .filter(|e| e.kind == "closed")
+        .filter_map(|e| serde_json::from_str::<EventBody>(&e.body).ok())
+        .filter_map(|b| match b {
+            EventBody::Closed {
+                sentence_months, ..
+            } => Some(sentence_months),
+            _ => None,
+        })
+        .next_back()
+        .flatten()
+}
+
+/// Compares a decided term with the closest similar judgments sharing one of the case's charges.
+pub async fn deviation(
+    st: &AppState,
+    cause: &str,
+    charges: &[String],
+    decided: u32,
+) -> Result<Option<Deviation>, ApiError> {
+    let rule = st.library.rules().deviation;
+    for charge in charges {
+        let filters = Filters {
+            charge: Some(charge.clone()),
+            ..Filters::default()
+        };
+        let (hits, _, _) = st
+            .library
+            .search(&st.store, cause, std::slice::from_ref(charge), &filters)
+            .await?;
+        let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+        let by_id: HashMap<i64, Judgment> = st
+            .store
+            .judgments_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|j| (j.id, j))
+            .collect();
+        let peers: Vec<(i64, u32)> = ids
+            .iter()
+            .filter_map(|id| {
+                let j = by_id.get(id)?;
+                term_for(&j.sentences, &j.charges, charge).map(|m| (*id, m))
+            })
+            .collect();
+        if let Some(d) = rule.check(charge, decided, &peers) {
+            return Ok(Some(d));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn case_retrieval(
+    st: &AppState,
+    s: &Session,
+    d: &crate::view::CaseDetail,
+    row: &tianping_store::case::CaseRow,
+) -> Result<CaseRetrieval, ApiError> {
+    let id = d.case.id;
+    let reports: Vec<ReportLine> = st
+        .store
+        .reports_of_case(id)
+        .await?
+        .into_iter()
+        .map(|r| ReportLine {
+            id: r.id,
+            created_by: r.created_by,
+            created_at: crate::view::local(&r.created_at),
+            results: r.body.results.len(),
+            refer: r
+                .body
+                .results
+                .iter()
+                .filter(|x| x.annotation == Annotation::Refer)
+                .count(),
+        })
+        .collect();
+    let flags = st.store.case_flags(id).await?;
+    let active: Vec<&str> = flags
+        .iter()
+        .filter(|f| f.cleared_at.is_none())
+        .map(|f| f.situation.as_str())
+        .collect();
+    let due: Vec<Trigger> = st
+        .library
+        .rules()
+        .due(&active)
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut dev = None;
+    // Only a reader who sees the charges (no redaction) gets the comparison.
+    if !d.case.redacted
+        && row.agency_kind == "court"
+        && !d.charges.is_empty()
+        && let Some(decided) = decided_term(&st.store.events_of_case(id).await?)
+        && st.store.judgment_count().await? > 0
+        && let Some(x) = deviation(st, &d.case.cause, &d.charges, decided).await?
+    {
+        dev = Some(DeviationView {
+            charge: x.charge,
+            decided: months(x.decided_months),
+            low: months(x.low),
+            high: months(x.high),
+            above: x.above,
+            peers: x.peers.iter().map(|(i, m)| (*i, months(*m))).collect(),
+        });
+    }
+    Ok(CaseRetrieval {
+        pending: !due.is_empty() && reports.is_empty(),
+        reports,
+        due,
+        deviation: dev,
+        can_report: may_report(s, row),
+    })
+}
