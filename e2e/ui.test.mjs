@@ -483,3 +483,41 @@ test('a judge opens the judgment library, filters by charge and reads what was t
   await page.screenshot({ path: join(artifacts, '22-judgment.png'), fullPage: false });
   await page.close();
 });
+
+test('a judge retrieves similar cases for a criminal case, annotates two, saves the 类案检索报告 and prints it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'judge');
+  await page.goto(`${base}/cases?type_code=${encodeURIComponent('刑初')}&status=closed`);
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('table.cases tbody tr:first-child td:first-child a')]);
+  const caseUrl = page.url();
+  // The first search waits until the index has taken in the demo's judgments (built in the
+  // background at start-up), which a debug build on a busy machine can take a minute to do.
+  await Promise.all([page.waitForURL(/\/similar/, { timeout: 180_000 }), page.click('#similar-open', { timeout: 180_000 })]);
+  const charges = await page.inputValue('#similar-charges');
+  assert.ok(charges.length > 0, 'the query starts from the case\'s charges');
+  await page.fill('#similar-facts', '被告人饮酒后驾驶机动车在道路上行驶，被民警查获，经鉴定血液中乙醇含量超过80mg/100ml');
+  await Promise.all([page.waitForLoadState('load'), page.click('#similar-run')]);
+  const results = page.locator('#similar-results li.similar-result');
+  assert.ok(await results.count() >= 2, 'similar judgments are listed');
+  assert.match(await results.first().locator('.why').textContent(), /事实相似/);
+  assert.match(await results.first().locator('.outcome').textContent(), /裁判结果/);
+  await page.screenshot({ path: join(artifacts, '23-similar.png'), fullPage: false });
+  await results.nth(0).locator('input[value=refer]').check();
+  await results.nth(0).locator('input.note').fill('案情和情节相近，可参照');
+  await results.nth(1).locator('input[value=not_refer]').check();
+  await results.nth(1).locator('input.note').fill('罪名不同，不参照');
+  await Promise.all([page.waitForURL(/\/similar\/reports\/\d+$/), page.click('#similar-save')]);
+  assert.match(await page.textContent('#report-rerun'), /结果与本报告一致/);
+  const annotations = await page.$$eval('#report-results td.annotation', (t) => t.map((x) => x.textContent));
+  assert.match(annotations[0], /^参照：案情和情节相近/);
+  assert.match(annotations[1], /^不参照：罪名不同/);
+  await Promise.all([page.waitForURL(/print=1/), page.click('#report-print')]);
+  assert.ok(await page.locator('article.report.print').isVisible(), 'the print view renders the report');
+  assert.ok(!(await page.locator('header.topbar').isVisible()), 'without the navigation');
+  assert.match(await page.textContent('article.report'), /排序方法/);
+  await page.screenshot({ path: join(artifacts, '24-similar-report-print.png'), fullPage: true });
+  await page.goto(caseUrl);
+  assert.match(await page.textContent('#similar-reports'), /类案检索报告 #\d+/);
+  await page.screenshot({ path: join(artifacts, '25-case-similar.png'), fullPage: true });
+  await page.close();
+});

@@ -36,6 +36,8 @@ use tianping_store::user::Session;
 
 /// Results shown and kept in a report.
 pub const RESULTS: usize = 20;
+/// Results shown on the case page.
+const TOP_ON_CASE: usize = 3;
 const CATCH_UP_BATCH: i64 = 500;
 
 struct Loaded {
@@ -48,6 +50,8 @@ pub struct Library {
     dir: Option<PathBuf>,
     loaded: tokio::sync::OnceCell<Arc<Loaded>>,
     catch_up: tokio::sync::Mutex<()>,
+    /// Set once the index has taken in the store's judgments at least once.
+    ready: std::sync::atomic::AtomicBool,
     rules: SimilarRules,
 }
 
@@ -67,12 +71,28 @@ impl Library {
             dir,
             loaded: tokio::sync::OnceCell::new(),
             catch_up: tokio::sync::Mutex::new(()),
+            ready: std::sync::atomic::AtomicBool::new(false),
             rules: SimilarRules::shipped(),
         }
     }
 
     pub fn rules(&self) -> &SimilarRules {
         &self.rules
+    }
+
+    /// Has the index taken in the stored judgments (so a search does not wait for the first build)?
+    pub fn is_loaded(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Opens the index and takes in the stored judgments, in the background (at start-up).
+    pub fn warm(self: Arc<Self>, store: Store) {
+        tokio::spawn(async move {
+            match self.current(&store).await {
+                Ok(l) => tracing::info!(judgments = l.index.len(), "similar-case index ready"),
+                Err(e) => tracing::warn!(error = %e.message, "similar-case index not ready"),
+            }
+        });
     }
 
     async fn loaded(&self) -> Result<Arc<Loaded>, ApiError> {
@@ -145,6 +165,7 @@ impl Library {
             tracing::info!(up_to = end, "search index took in new judgments");
             last = end;
         }
+        self.ready.store(true, std::sync::atomic::Ordering::Release);
         Ok(l)
     }
 
@@ -675,6 +696,7 @@ struct ReportPage {
     case_number: String,
     court: String,
     r: Report,
+    created_local: String,
     filters_zh: String,
     rerun_same: bool,
     rerun_ids: String,
@@ -743,6 +765,7 @@ pub async fn report_page(
             case_number: d.case.case_number.clone(),
             court: d.case.court.clone(),
             filters_zh: filters_zh(&r.body.filters),
+            created_local: crate::view::local(&r.created_at),
             rerun_same: again.same,
             rerun_ids: again
                 .ids
@@ -781,6 +804,9 @@ pub struct ReportLine {
 
 /// The 类案检索 section of a case page.
 pub struct CaseRetrieval {
+    /// The closest few judgments for the case's own query (empty while the index is being built).
+    pub top: Vec<ResultView>,
+    pub index_ready: bool,
     pub reports: Vec<ReportLine>,
     /// Triggers that make a report mandatory (empty: none).
     pub due: Vec<Trigger>,
@@ -890,9 +916,35 @@ pub async fn case_retrieval(
         .into_iter()
         .cloned()
         .collect();
+    let index_ready = st.library.is_loaded();
+    let mut top = vec![];
+    if index_ready && (!d.case.cause.trim().is_empty() || !d.charges.is_empty()) {
+        // Judgments for the case's own charge first; any judgment when none shares it.
+        let mut hits = vec![];
+        if let Some(charge) = d.charges.first() {
+            let same_charge = Filters {
+                charge: Some(charge.clone()),
+                ..Filters::default()
+            };
+            hits = st
+                .library
+                .search(&st.store, &d.case.cause, &d.charges, &same_charge)
+                .await?
+                .0;
+        }
+        if hits.is_empty() {
+            hits = st
+                .library
+                .search(&st.store, &d.case.cause, &d.charges, &Filters::default())
+                .await?
+                .0;
+        }
+        top = views(st, &hits[..hits.len().min(TOP_ON_CASE)]).await?;
+    }
     let mut dev = None;
     // Only a reader who sees the charges (no redaction) gets the comparison.
-    if !d.case.redacted
+    if index_ready
+        && !d.case.redacted
         && row.agency_kind == "court"
         && !d.charges.is_empty()
         && let Some(decided) = decided_term(&st.store.events_of_case(id).await?)
@@ -909,6 +961,8 @@ pub async fn case_retrieval(
         });
     }
     Ok(CaseRetrieval {
+        top,
+        index_ready,
         pending: !due.is_empty() && reports.is_empty(),
         reports,
         due,

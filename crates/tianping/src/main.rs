@@ -345,6 +345,7 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
             None => tianping_server::similar::Library::in_memory(),
         }),
     };
+    state.library.clone().warm(state.store.clone());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
