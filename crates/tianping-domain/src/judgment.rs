@@ -401,7 +401,8 @@ pub enum Penalty {
     None,
 }
 
-fn months_zh(m: u32) -> String {
+/// A term in months as people write it: 8个月, 3年, 2年6个月.
+pub fn months_zh(m: u32) -> String {
     match (m / 12, m % 12) {
         (0, r) => format!("{r}个月"),
         (y, 0) => format!("{y}年"),

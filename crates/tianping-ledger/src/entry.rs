@@ -92,6 +92,8 @@ commands! {
     ProjectTaskDone => "project_task_done", "project_tasks", "完成联合监督任务";
     ProjectReportFiled => "project_report_filed", "project_reports", "联合监督报告";
     RetrievalReportSaved => "retrieval_report_saved", "retrieval_reports", "保存类案检索报告";
+    DeviationWarned => "deviation_warned", "deviation_warnings", "量刑偏离预警";
+    DeviationAcknowledged => "deviation_acknowledged", "deviation_warnings", "签收量刑偏离预警";
 }
 
 /// How a record's digest was made.

@@ -30,6 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/case-numbers/parse", get(parse_case_number))
         .route("/cases/{id}/clocks", get(crate::clocks::api_case_clocks))
         .route("/cases/{id}/similar", get(crate::similar::api_search))
+        .route("/deviation-warnings", get(crate::similar::api_deviations))
+        .route(
+            "/deviation-warnings/{id}/ack",
+            post(crate::similar::api_acknowledge),
+        )
         .route("/cases/{id}/letters", post(crate::clocks::api_issue_letter))
         .route("/warnings", get(crate::clocks::api_board))
         .route("/warnings/{id}/ack", post(crate::clocks::api_ack))

@@ -341,6 +341,8 @@ struct BoardPage {
     can_letter: bool,
     /// Supervisors may open a supervision item from a warning.
     can_supervise: bool,
+    /// Open 量刑偏离预警 of the cases in scope.
+    deviations: Vec<crate::similar::OpenDeviation>,
 }
 
 impl BoardPage {
@@ -403,6 +405,7 @@ pub async fn board_page(
                 clock_keys: clock_keys(),
                 can_letter: false,
                 can_supervise: false,
+                deviations: vec![],
             });
         }
     };
@@ -417,6 +420,10 @@ pub async fn board_page(
                 );
             }
         };
+    let deviations = match crate::similar::open_deviations(&st, &s).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e.status, &e.message),
+    };
     let total: i64 = counts
         .iter()
         .filter(|(c, _)| q.category.is_none_or(|x| x == *c))
@@ -461,6 +468,7 @@ pub async fn board_page(
         clock_keys: clock_keys(),
         can_letter: may_issue_letters(&s),
         can_supervise: tianping_store::supervision::supervises(s.user.role),
+        deviations,
     })
 }
 

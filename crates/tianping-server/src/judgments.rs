@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use tianping_domain::judgment::months_zh as months;
 use tianping_store::judgments::{Judgment, JudgmentRow};
 
 const PER_PAGE: u32 = 50;
@@ -50,14 +51,6 @@ struct DetailPage {
     j: Judgment,
     articles: Vec<String>,
     sentences: Vec<SentenceLine>,
-}
-
-fn months(m: u32) -> String {
-    match (m / 12, m % 12) {
-        (0, r) => format!("{r}个月"),
-        (y, 0) => format!("{y}年"),
-        (y, r) => format!("{y}年{r}个月"),
-    }
 }
 
 pub async fn list(

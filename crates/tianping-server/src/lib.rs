@@ -193,6 +193,10 @@ pub fn router(state: AppState) -> Router {
         .route("/clock-changes/ack", post(clocks::changes_ack))
         .route("/cases/{id}/flags", post(supervision::flag_submit))
         .route("/cases/{id}/similar", get(similar::page))
+        .route(
+            "/deviation-warnings/{id}/ack",
+            post(similar::acknowledge_submit),
+        )
         .route("/cases/{id}/similar/reports", post(similar::save_submit))
         .route(
             "/cases/{id}/similar/reports/{rid}",

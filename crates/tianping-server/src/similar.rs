@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tianping_domain::AgencyKind;
 use tianping_domain::event::EventBody;
-use tianping_domain::judgment::{CourtLevel, Penalty};
+use tianping_domain::judgment::{CourtLevel, Penalty, months_zh as months};
 use tianping_domain::org::Role;
 use tianping_domain::similar::{Deviation, SimilarRules, Trigger, term_for};
 use tianping_search::Tokenizer;
@@ -31,7 +31,9 @@ use tianping_search::index::{
 use tianping_search::rank::Query as SearchQuery;
 use tianping_store::Store;
 use tianping_store::judgments::Judgment;
-use tianping_store::retrieval::{Annotation, NewReport, Report, ReportFilters, ReportResult};
+use tianping_store::retrieval::{
+    Annotation, NewDeviation, NewReport, Report, ReportFilters, ReportResult,
+};
 use tianping_store::user::Session;
 
 /// Results shown and kept in a report.
@@ -308,14 +310,6 @@ pub struct ResultView {
     pub outcome: String,
     /// Why, in words.
     pub why: String,
-}
-
-fn months(m: u32) -> String {
-    match (m / 12, m % 12) {
-        (0, r) => format!("{r}个月"),
-        (y, 0) => format!("{y}年"),
-        (y, r) => format!("{y}年{r}个月"),
-    }
 }
 
 /// The sentences of a judgment in a line: each defendant's principal penalty, probation and fine.
@@ -812,7 +806,19 @@ pub struct CaseRetrieval {
     pub due: Vec<Trigger>,
     pub pending: bool,
     pub deviation: Option<DeviationView>,
+    /// Deviation warnings raised on the case (shown to readers who see its charges).
+    pub warnings: Vec<WarningLine>,
+    pub can_acknowledge: bool,
     pub can_report: bool,
+}
+
+/// A raised deviation warning on the case page.
+pub struct WarningLine {
+    pub id: i64,
+    pub text: String,
+    pub raised_at: String,
+    /// "张三 2026-05-20 10:00" once acknowledged.
+    pub acknowledged: Option<String>,
 }
 
 pub struct DeviationView {
@@ -960,6 +966,27 @@ pub async fn case_retrieval(
             peers: x.peers.iter().map(|(i, m)| (*i, months(*m))).collect(),
         });
     }
+    let warnings = if d.case.redacted {
+        vec![]
+    } else {
+        st.store
+            .deviations_of_case(id)
+            .await?
+            .into_iter()
+            .map(|w| WarningLine {
+                id: w.id,
+                text: w.body.text(),
+                raised_at: crate::view::local(&w.created_at),
+                acknowledged: w.acknowledged_at.as_ref().map(|at| {
+                    format!(
+                        "{} {}",
+                        w.acknowledged_by.clone().unwrap_or_default(),
+                        crate::view::local(at)
+                    )
+                }),
+            })
+            .collect()
+    };
     Ok(CaseRetrieval {
         top,
         index_ready,
@@ -967,6 +994,204 @@ pub async fn case_retrieval(
         reports,
         due,
         deviation: dev,
+        can_acknowledge: may_acknowledge(s, row),
+        warnings,
         can_report: may_report(s, row),
     })
+}
+
+// --- deviation warnings: the sweep and 签收 -------------------------------------------------------
+
+/// Closing events read per batch by the sweep.
+const SWEEP_BATCH: i64 = 200;
+
+/// What one deviation sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Closing events with a custodial term compared.
+    pub checked: usize,
+    pub raised: usize,
+    pub mails: usize,
+}
+
+/// Compares every court case closed with a custodial term since the last sweep against its
+/// closest similar judgments, and raises a deviation warning — stored, ledgered and mailed to the
+/// court's case office — for each term outside their range. A closing event is compared once;
+/// while the library is empty the cursor stays, so those cases are compared once judgments come.
+pub async fn sweep_deviations(st: &AppState) -> Result<SweepReport, ApiError> {
+    let mut rep = SweepReport::default();
+    if st.store.judgment_count().await? == 0 {
+        return Ok(rep);
+    }
+    loop {
+        let (terms, cursor) = st.store.closed_terms_after_cursor(SWEEP_BATCH).await?;
+        let Some(cursor) = cursor else {
+            break;
+        };
+        for t in &terms {
+            rep.checked += 1;
+            let Some(d) = deviation(st, &t.cause, &t.charges, t.decided_months).await? else {
+                continue;
+            };
+            let new = NewDeviation {
+                case_id: t.case_id,
+                event_id: t.event_id,
+                charge: d.charge,
+                decided_months: d.decided_months,
+                low: d.low,
+                high: d.high,
+                above: d.above,
+                peers: d.peers,
+            };
+            if let Some((_, mails)) = st.store.raise_deviation(&new, st.now()).await? {
+                rep.raised += 1;
+                rep.mails += mails;
+            }
+        }
+        st.store.set_deviation_cursor(cursor).await?;
+    }
+    Ok(rep)
+}
+
+/// The case office and the president of the case's own court acknowledge (签收) its warnings.
+fn may_acknowledge(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
+    matches!(s.user.role, Role::CaseOffice | Role::President)
+        && s.org.kind == AgencyKind::Court
+        && s.org.id == row.org_id
+        && can_read(s, row)
+}
+
+async fn acknowledge(st: &AppState, s: &Session, id: i64) -> Result<(i64, bool), ApiError> {
+    let Some(w) = st.store.deviation(id).await? else {
+        return Err(ApiError::not_found("量刑偏离预警"));
+    };
+    let row = case_row(st, s, w.body.case_id).await?;
+    if !may_acknowledge(s, &row) {
+        return Err(ApiError::forbidden("签收量刑偏离预警"));
+    }
+    let changed = st
+        .store
+        .acknowledge_deviation(id, &s.user, st.now())
+        .await?;
+    Ok((w.body.case_id, changed))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn acknowledge_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = crate::clocks::csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "量刑偏离预警不存在");
+    };
+    match acknowledge(&st, &s, id).await {
+        Ok((case_id, _)) => Redirect::to(&format!("/cases/{case_id}#similar")).into_response(),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+pub async fn api_acknowledge(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    crate::CurrentUser(s): crate::CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    crate::api::check_csrf(&headers, &s)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("预警编号“{id}”不是整数")))?;
+    let (case_id, changed) = acknowledge(&st, &s, id).await?;
+    Ok(Json(
+        serde_json::json!({ "id": id, "case_id": case_id, "acknowledged": true, "changed": changed }),
+    ))
+}
+
+/// An open deviation warning as a reader may see it.
+pub struct OpenDeviation {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    pub raised_at: String,
+    /// None when the reader sees the case redacted (then only its number is shown).
+    pub detail: Option<NewDeviation>,
+}
+
+impl OpenDeviation {
+    pub fn text(&self) -> String {
+        self.detail
+            .as_ref()
+            .map_or_else(|| "（涉密案件，详情不予显示）".into(), NewDeviation::text)
+    }
+
+    pub fn raised_local(&self) -> String {
+        crate::view::local(&self.raised_at)
+    }
+}
+
+/// Open (unacknowledged) deviation warnings of the cases the reader may see, newest first.
+pub async fn open_deviations(st: &AppState, s: &Session) -> Result<Vec<OpenDeviation>, ApiError> {
+    if !s.user.role.reads_cases() {
+        return Err(ApiError::forbidden("查看量刑偏离预警"));
+    }
+    let mut out = vec![];
+    for w in st.store.open_deviations(&s.org.region_path, 500).await? {
+        let Some((row, state)) = st.store.case_by_id(w.body.case_id).await? else {
+            continue;
+        };
+        if !can_read(s, &row) {
+            continue;
+        }
+        let d = crate::view::CaseDetail::new(&row, &state, &[], &s.user.clearance);
+        out.push(OpenDeviation {
+            id: w.id,
+            case_id: w.body.case_id,
+            case_number: d.case.case_number,
+            raised_at: w.created_at,
+            detail: (!d.case.redacted).then_some(w.body),
+        });
+    }
+    Ok(out)
+}
+
+pub async fn api_deviations(
+    State(st): State<AppState>,
+    crate::CurrentUser(s): crate::CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let out: Vec<serde_json::Value> = open_deviations(&st, &s)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let mut v = serde_json::json!({
+                "id": w.id,
+                "case_id": w.case_id,
+                "case_number": w.case_number,
+                "raised_at": w.raised_at,
+                "redacted": w.detail.is_none(),
+            });
+            if let Some(d) = &w.detail {
+                v["charge"] = d.charge.clone().into();
+                v["decided_months"] = d.decided_months.into();
+                v["range_months"] = serde_json::json!([d.low, d.high]);
+                v["above"] = d.above.into();
+                v["peers"] = d
+                    .peers
+                    .iter()
+                    .map(|(j, m)| serde_json::json!({ "judgment_id": j, "months": m }))
+                    .collect();
+                v["text"] = d.text().into();
+            }
+            v
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "warnings": out })))
 }

@@ -1789,6 +1789,19 @@ async fn similar_story(db: &TestDb) {
             .contains(&format!("类案检索报告 #{report_id}"))
     );
 
+    // The deviation sweep's first run starts from now (nothing decided yet here).
+    let st = AppState {
+        store: s.clone(),
+        clock: Arc::new(FixedClock(now)),
+        policy: auth::Policy::default(),
+        ledger: identity(),
+        library: Arc::new(tianping_server::similar::Library::in_memory()),
+    };
+    let rep = tianping_server::similar::sweep_deviations(&st)
+        .await
+        .expect("sweep");
+    assert_eq!((rep.checked, rep.raised), (0, 0), "{label}");
+
     // Deviation: 12 months of 拘役 against similar judgments of 1–5 months.
     let closed = ev(
         "D2",
@@ -1807,6 +1820,100 @@ async fn similar_story(db: &TestDb) {
     );
     assert!(
         case_page.body.contains("1个月 至 5个月"),
+        "{}",
+        case_page.body
+    );
+
+    // The sweep raises the warning once and mails it to the court's case office.
+    add_user(
+        s,
+        "office",
+        "sc-court",
+        Role::CaseOffice,
+        Clearance::default(),
+    )
+    .await;
+    add_user(s, "xo", "xh-court", Role::CaseOffice, Clearance::default()).await;
+    let office = s.user_by_username("office").await.expect("u").expect("u");
+    s.set_notification_preferences(office.id, Some("office@court.test"), "daily", now)
+        .await
+        .expect("prefs");
+    let rep = tianping_server::similar::sweep_deviations(&st)
+        .await
+        .expect("sweep");
+    assert_eq!((rep.checked, rep.raised, rep.mails), (1, 1, 1), "{label}");
+    let rep = tianping_server::similar::sweep_deviations(&st)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        (rep.checked, rep.raised),
+        (0, 0),
+        "{label}: once per closing"
+    );
+    let mail = s.mails(Some("office@court.test"), 10).await.expect("mails");
+    assert_eq!(mail.len(), 1, "{label}");
+    assert_eq!(mail[0].subject, "【量刑偏离预警】（2026）浙0102刑初7号");
+    assert!(
+        mail[0].body.contains("危险驾驶罪判处 1年，高于")
+            && mail[0].body.contains("1个月 至 5个月"),
+        "{}",
+        mail[0].body
+    );
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        case_page.body.contains("id=\"deviation-warnings\"")
+            && case_page.body.contains("待审管办签收")
+            && !case_page.body.contains("deviation-ack-"),
+        "{}",
+        case_page.body
+    );
+    let office_c = Client::as_user(&app, "office").await;
+    let open = office_c.get("/api/v1/deviation-warnings").await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.body);
+    let w = &open.json()["warnings"][0];
+    assert_eq!(w["charge"], "危险驾驶罪");
+    assert_eq!(w["decided_months"], 12);
+    assert_eq!(w["range_months"], json!([1, 5]));
+    let wid = w["id"].as_i64().expect("id");
+    let board = office_c.get("/warnings").await;
+    assert!(
+        board.body.contains("量刑偏离预警（未签收 1）"),
+        "{}",
+        board.body
+    );
+    // Only the court's own case office (or president) acknowledges; others cannot cross over.
+    let ack = format!("/api/v1/deviation-warnings/{wid}/ack");
+    assert_eq!(
+        j.post_json(&ack, &json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let xo = Client::as_user(&app, "xo").await;
+    assert_eq!(
+        xo.post_json(&ack, &json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        xo.get("/api/v1/deviation-warnings").await.json()["warnings"],
+        json!([])
+    );
+    assert_eq!(
+        admin.post_json(&ack, &json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = office_c.post_json(&ack, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], true);
+    assert_eq!(
+        office_c.post_json(&ack, &json!({})).await.json()["changed"],
+        false
+    );
+    assert_eq!(
+        office_c.get("/api/v1/deviation-warnings").await.json()["warnings"],
+        json!([])
+    );
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        case_page.body.contains("已签收（office-name"),
         "{}",
         case_page.body
     );

@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_retrieval.sql"),
         postgres: include_str!("../migrations/postgres/0007_retrieval.sql"),
     },
+    Migration {
+        version: 8,
+        name: "deviation",
+        sqlite: include_str!("../migrations/sqlite/0008_deviation.sql"),
+        postgres: include_str!("../migrations/postgres/0008_deviation.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -2,10 +2,11 @@
 
 use crate::ledger;
 use crate::user::User;
-use crate::{Result, Store, StoreError, ts};
+use crate::{Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use tianping_domain::judgment::months_zh;
 use tianping_ledger::Command;
 
 /// What the judge decided about a result.
@@ -185,5 +186,330 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter().map(from_row).collect()
+    }
+}
+
+// --- 量刑偏离预警: deviation warnings (migration 0008) -------------------------------------------
+
+/// A closing event of a court case that decided a custodial term: what the deviation sweep checks.
+#[derive(Debug, Clone)]
+pub struct ClosedTerm {
+    pub event_id: i64,
+    pub case_id: i64,
+    pub decided_months: u32,
+    pub cause: String,
+    pub charges: Vec<String>,
+}
+
+/// A deviation found by comparing a closed case with its closest similar judgments.
+#[derive(Debug, Clone)]
+pub struct NewDeviation {
+    pub case_id: i64,
+    pub event_id: i64,
+    pub charge: String,
+    pub decided_months: u32,
+    pub low: u32,
+    pub high: u32,
+    pub above: bool,
+    /// The judgments compared (id, months), closest first.
+    pub peers: Vec<(i64, u32)>,
+}
+
+/// A stored deviation warning.
+#[derive(Debug, Clone)]
+pub struct DeviationWarning {
+    pub id: i64,
+    pub created_at: String,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+    pub number: String,
+    pub body: NewDeviation,
+}
+
+impl NewDeviation {
+    /// The comparison in words: 危险驾驶罪判处 1年，高于最相似的 5 件同罪名已决案件的刑期范围（1个月 至 5个月）.
+    pub fn text(&self) -> String {
+        format!(
+            "{}判处 {}，{}最相似的 {} 件同罪名已决案件的刑期范围（{} 至 {}）",
+            self.charge,
+            months_zh(self.decided_months),
+            if self.above { "高于" } else { "低于" },
+            self.peers.len(),
+            months_zh(self.low),
+            months_zh(self.high)
+        )
+    }
+}
+
+const SWEEP_ROW: i64 = 1;
+
+fn deviation_from_row(r: &sqlx::any::AnyRow) -> Result<DeviationWarning> {
+    let peers: String = r.try_get("peers")?;
+    let m = |c: &str| -> Result<u32> {
+        let v: i64 = r.try_get(c)?;
+        u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("deviation_warnings.{c} {v}")))
+    };
+    Ok(DeviationWarning {
+        id: r.try_get("id")?,
+        created_at: r.try_get("created_at")?,
+        acknowledged_at: r.try_get("acknowledged_at")?,
+        acknowledged_by: r.try_get("acknowledged_by")?,
+        number: r.try_get("case_number")?,
+        body: NewDeviation {
+            case_id: r.try_get("case_id")?,
+            event_id: r.try_get("event_id")?,
+            charge: r.try_get("charge")?,
+            decided_months: m("decided_months")?,
+            low: m("low_months")?,
+            high: m("high_months")?,
+            above: r.try_get::<i64, _>("above")? != 0,
+            peers: parse(&peers, "peers")?,
+        },
+    })
+}
+
+const DEVIATION_SELECT: &str = "SELECT d.id, d.case_id, d.event_id, d.charge, d.decided_months, d.low_months, \
+     d.high_months, d.above, d.peers, d.created_at, d.acknowledged_at, d.acknowledged_by, k.case_number \
+     FROM deviation_warnings d JOIN cases k ON k.id = d.case_id";
+
+impl Store {
+    /// Closing events of court cases after the sweep's cursor that decided a custodial term,
+    /// oldest first, reading at most `limit` closing events; with the event id the cursor may move
+    /// to once they are checked (None: nothing new). Without a cursor yet: none, and the newest
+    /// event id (the first sweep starts from now).
+    pub async fn closed_terms_after_cursor(
+        &self,
+        limit: i64,
+    ) -> Result<(Vec<ClosedTerm>, Option<i64>)> {
+        let cursor: Option<i64> =
+            sqlx::query_scalar("SELECT last_event_id FROM deviation_sweep WHERE id = $1")
+                .bind(SWEEP_ROW)
+                .fetch_optional(&self.pool)
+                .await?;
+        let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        // The first sweep starts from now: cases decided before it (an imported history, an
+        // upgraded database) show their deviation on the case page but raise no warning.
+        let Some(cursor) = cursor else {
+            return Ok((vec![], Some(newest)));
+        };
+        if newest <= cursor {
+            return Ok((vec![], None));
+        }
+        let rows = sqlx::query(
+            "SELECT e.id, e.case_id, e.body, k.cause, k.state FROM events e JOIN cases k ON k.id = e.case_id \
+             WHERE e.id > $1 AND e.id <= $2 AND e.kind = 'closed' AND k.agency_kind = 'court' ORDER BY e.id LIMIT $3",
+        )
+        .bind(cursor)
+        .bind(newest)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let full = rows.len() as i64 >= limit;
+        let mut out = vec![];
+        let mut last = newest;
+        for r in &rows {
+            let event_id: i64 = r.try_get(0)?;
+            last = event_id;
+            let body: String = r.try_get(2)?;
+            let body: tianping_domain::EventBody = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("event {event_id} body: {e}")))?;
+            let tianping_domain::EventBody::Closed {
+                sentence_months: Some(decided_months),
+                ..
+            } = body
+            else {
+                continue;
+            };
+            let state: String = r.try_get(4)?;
+            let state: tianping_domain::CaseState = serde_json::from_str(&state)
+                .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+            out.push(ClosedTerm {
+                event_id,
+                case_id: r.try_get(1)?,
+                decided_months,
+                cause: r.try_get(3)?,
+                charges: state.charges,
+            });
+        }
+        Ok((out, Some(if full { last } else { newest })))
+    }
+
+    /// Moves the sweep's cursor (operational, not ledgered: the warnings it raises are).
+    pub async fn set_deviation_cursor(&self, last_event_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO deviation_sweep (id, last_event_id) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET last_event_id = excluded.last_event_id",
+        )
+        .bind(SWEEP_ROW)
+        .bind(last_event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a deviation warning (once per closing event) with its ledger leaf, and mails it to
+    /// the case office of the case's court (a confidential case's mail names only its number).
+    /// Returns the warning's id and the mails queued, or None when it was raised before.
+    pub async fn raise_deviation(
+        &self,
+        d: &NewDeviation,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(i64, usize)>> {
+        let mut tx = self.write_tx().await?;
+        let Some(case) = sqlx::query(
+            "SELECT region_path, org_id, case_number, title_masked, confidentiality FROM cases WHERE id = $1",
+        )
+        .bind(d.case_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(StoreError::Corrupt(format!("case {} not found", d.case_id)));
+        };
+        let region: String = case.try_get(0)?;
+        let org: String = case.try_get(1)?;
+        let number: String = case.try_get(2)?;
+        let title: String = case.try_get(3)?;
+        let conf: String = case.try_get(4)?;
+        let inserted = sqlx::query(
+            "INSERT INTO deviation_warnings (case_id, event_id, charge, decided_months, low_months, high_months, \
+             above, peers, region_path, org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (case_id, event_id) DO NOTHING RETURNING id",
+        )
+        .bind(d.case_id)
+        .bind(d.event_id)
+        .bind(&d.charge)
+        .bind(i64::from(d.decided_months))
+        .bind(i64::from(d.low))
+        .bind(i64::from(d.high))
+        .bind(i64::from(d.above))
+        .bind(json(&d.peers)?)
+        .bind(&region)
+        .bind(&org)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = inserted else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get(0)?;
+        ledger::record_one(&mut tx, self.backend, Command::DeviationWarned, id, now).await?;
+        let office = sqlx::query(
+            "SELECT id, email FROM users WHERE org_id = $1 AND role = $2 AND email IS NOT NULL AND email <> ''",
+        )
+        .bind(&org)
+        .bind(tianping_domain::Role::CaseOffice.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        let public = tianping_domain::case::Confidentiality::parse(&conf)
+            .is_some_and(|c| c == tianping_domain::case::Confidentiality::Public);
+        let subject = format!("【量刑偏离预警】{number}");
+        let body = if public {
+            let peers: Vec<String> = d
+                .peers
+                .iter()
+                .map(|(j, m)| format!("#{j}（{}）", months_zh(*m)))
+                .collect();
+            format!(
+                "{number} {title}\n本案{}。\n比对文书：{}\n请登录天平查看并签收：/cases/{}#similar\n",
+                d.text(),
+                peers.join("、"),
+                d.case_id
+            )
+        } else {
+            format!(
+                "{number}（涉密案件，详情不在邮件中列出）\n本案判处的刑期超出最相似已决案件的刑期范围。\n请登录天平查看并签收：/cases/{}#similar\n",
+                d.case_id
+            )
+        };
+        let mut mails = 0;
+        for u in &office {
+            let uid: i64 = u.try_get(0)?;
+            let email: String = u.try_get(1)?;
+            crate::clocks::enqueue(
+                &mut tx,
+                &format!("deviation:{id}:{uid}"),
+                Some(uid),
+                &email,
+                &subject,
+                &body,
+                now,
+            )
+            .await?;
+            mails += 1;
+        }
+        tx.commit().await?;
+        Ok(Some((id, mails)))
+    }
+
+    /// The case's deviation warnings, newest first.
+    pub async fn deviations_of_case(&self, case_id: i64) -> Result<Vec<DeviationWarning>> {
+        let rows = sqlx::query(audited(format!(
+            "{DEVIATION_SELECT} WHERE d.case_id = $1 ORDER BY d.id DESC"
+        )))
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(deviation_from_row).collect()
+    }
+
+    pub async fn deviation(&self, id: i64) -> Result<Option<DeviationWarning>> {
+        let r = sqlx::query(audited(format!("{DEVIATION_SELECT} WHERE d.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(deviation_from_row).transpose()
+    }
+
+    /// Unacknowledged deviation warnings of the organisations under `region_prefix`, newest first.
+    pub async fn open_deviations(
+        &self,
+        region_prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<DeviationWarning>> {
+        let rows = sqlx::query(audited(format!(
+            "{DEVIATION_SELECT} WHERE d.acknowledged_at IS NULL AND d.region_path >= $1 AND d.region_path < $2 \
+             ORDER BY d.id DESC LIMIT $3"
+        )))
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(deviation_from_row).collect()
+    }
+
+    /// 签收: records who acknowledged the warning (false if it already was).
+    pub async fn acknowledge_deviation(
+        &self,
+        id: i64,
+        by: &User,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = sqlx::query(
+            "UPDATE deviation_warnings SET acknowledged_at = $1, acknowledged_by = $2 \
+             WHERE id = $3 AND acknowledged_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(&by.display_name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        ledger::record_one(
+            &mut tx,
+            self.backend,
+            Command::DeviationAcknowledged,
+            id,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -202,6 +202,8 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::ProjectTaskDone,
             Command::ProjectReportFiled,
             Command::RetrievalReportSaved,
+            Command::DeviationWarned,
+            Command::DeviationAcknowledged,
         ];
         let mut flag = 0;
         let mut civil = 0;
@@ -209,6 +211,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
         let mut item = 0;
         let mut referral = 0;
         let mut project = 0;
+        let mut deviation = 0;
         let t = bj("2025-08-13T09:00:00");
         let mut all = Command::ALL.to_vec();
         all.sort();
@@ -530,6 +533,31 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let back = s.report(id).await.unwrap().unwrap();
                     assert_eq!(back.body, report);
                     assert_eq!(s.reports_of_case(case).await.unwrap().len(), 1);
+                }
+                Command::DeviationWarned => {
+                    let (case, event): (i64, i64) =
+                        sqlx::query_as("SELECT case_id, id FROM events ORDER BY id LIMIT 1")
+                            .fetch_one(s.pool())
+                            .await
+                            .unwrap();
+                    let d = tianping_store::retrieval::NewDeviation {
+                        case_id: case,
+                        event_id: event,
+                        charge: "危险驾驶罪".into(),
+                        decided_months: 12,
+                        low: 1,
+                        high: 5,
+                        above: true,
+                        peers: vec![(1, 1), (2, 5)],
+                    };
+                    let (id, _) = s.raise_deviation(&d, t).await.unwrap().unwrap();
+                    assert!(s.raise_deviation(&d, t).await.unwrap().is_none());
+                    deviation = id;
+                }
+                Command::DeviationAcknowledged => {
+                    let (u, _) = who(s, "chief").await;
+                    assert!(s.acknowledge_deviation(deviation, &u, t).await.unwrap());
+                    assert!(!s.acknowledge_deviation(deviation, &u, t).await.unwrap());
                 }
             }
             let after = count(s, *c).await;

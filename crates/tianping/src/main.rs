@@ -317,6 +317,9 @@ async fn open_store(url: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// Seconds between two deviation sweeps (each compares only the cases closed since the last).
+const DEVIATION_SWEEP_SECS: u64 = 20;
+
 async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
     worker::install_clockwork(&store, cfg, Utc::now()).await?;
     // The key is created here (before the worker starts) if this is the first start.
@@ -346,6 +349,27 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
         }),
     };
     state.library.clone().warm(state.store.clone());
+    // The deviation sweep (量刑偏离预警) needs the library, so it runs here beside the index.
+    let sweeper = cfg.worker.then(|| {
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if st.library.is_loaded() {
+                    match tianping_server::similar::sweep_deviations(&st).await {
+                        Ok(r) if r.raised > 0 => tracing::info!(
+                            checked = r.checked,
+                            raised = r.raised,
+                            mails = r.mails,
+                            "deviation warnings raised"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e.message, "deviation sweep failed"),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(DEVIATION_SWEEP_SECS)).await;
+            }
+        })
+    });
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
@@ -361,6 +385,9 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
     .await
     .context("server")?;
     let _ = stop_tx.send(());
+    if let Some(t) = sweeper {
+        t.abort();
+    }
     if let Some(t) = worker_task {
         t.await.context("worker task")??;
     }
