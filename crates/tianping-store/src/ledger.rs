@@ -8,7 +8,8 @@
 //! - Proofs read the O(log n) stored subtrees a proof needs in one indexed query.
 //! - [`Store::verify_ledger`] recomputes the whole tree from the leaves, compares every stored
 //!   subtree, the head and every signed checkpoint, then every ledgered row against the latest
-//!   leaf that names it, and reports each mismatch with the leaf and the record.
+//!   leaf that names it, and reports each mismatch with the leaf and the record. It reads one
+//!   snapshot (a read-only repeatable-read transaction), so it can run beside live writers.
 
 use crate::ingest::{Val, bulk_insert};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
@@ -1055,13 +1056,7 @@ const PAGE: i64 = 20_000;
 
 impl Store {
     pub async fn ledger_head(&self) -> Result<Head> {
-        let r = sqlx::query("SELECT size, root FROM ledger_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Head {
-            size: r.try_get::<i64, _>(0)? as u64,
-            root: r.try_get(1)?,
-        })
+        head_in(&mut *self.pool.acquire().await?).await
     }
 
     /// The root of the tree at an earlier `size` (from stored subtrees).
@@ -1301,23 +1296,7 @@ impl Store {
 
     /// Stored checkpoints, newest first.
     pub async fn checkpoints(&self, limit: i64) -> Result<Vec<CheckpointRow>> {
-        let rows = sqlx::query(
-            "SELECT id, size, root, note, created_at FROM ledger_checkpoints ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CheckpointRow {
-                    id: r.try_get(0)?,
-                    size: r.try_get::<i64, _>(1)? as u64,
-                    root: r.try_get(2)?,
-                    note: r.try_get(3)?,
-                    created_at: r.try_get(4)?,
-                })
-            })
-            .collect()
+        checkpoints_in(&mut *self.pool.acquire().await?, limit).await
     }
 
     /// Gives a database that predates the ledger its leaves: every existing ledgered row is
@@ -1362,25 +1341,23 @@ impl Store {
         from: u64,
         limit: i64,
     ) -> Result<Vec<(u64, String, Option<String>)>> {
-        let rows = sqlx::query(
-            "SELECT tile, width, data, salts FROM ledger_tiles WHERE tile >= $1 ORDER BY tile, width DESC LIMIT $2",
-        )
-        .bind((from / TILE) as i64)
-        .bind(limit / TILE as i64 + 2)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(tile_leaves(&rows)?
-            .into_iter()
-            .filter(|(idx, _, _)| *idx >= from)
-            .take(limit.max(0) as usize)
-            .collect())
+        page_in(&mut *self.pool.acquire().await?, from, limit).await
     }
 
     /// Checks the whole store against the log. See the module documentation.
     pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
         let mut rep = VerifyReport::default();
-        let head = self.ledger_head().await?;
-        let checkpoints = self.checkpoints(i64::MAX).await?;
+        // One snapshot for the whole check: a write that commits while it runs is neither a
+        // leaf nor a record to it (read separately, its rows would look written around the
+        // ledger). SQLite's deferred transaction takes its snapshot at the first read.
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let head = head_in(&mut tx).await?;
+        let checkpoints = checkpoints_in(&mut tx, i64::MAX).await?;
         // Sizes at which a root must be remembered (checkpoints and witnesses).
         let mut wanted: BTreeMap<u64, Option<Hash>> = BTreeMap::new();
         let mut witness_cps = vec![];
@@ -1416,7 +1393,7 @@ impl Store {
         }
         let mut expected = 0u64;
         loop {
-            let page = self.ledger_page(expected, PAGE).await?;
+            let page = page_in(&mut tx, expected, PAGE).await?;
             if page.is_empty() {
                 break;
             }
@@ -1468,8 +1445,14 @@ impl Store {
                     }
                 }
             }
-            self.compare_nodes(start, expected.min(frontier.size()), &computed, &mut rep)
-                .await?;
+            self.compare_nodes(
+                &mut tx,
+                start,
+                expected.min(frontier.size()),
+                &computed,
+                &mut rep,
+            )
+            .await?;
             if expected == u64::MAX {
                 break;
             }
@@ -1515,8 +1498,9 @@ impl Store {
             }
         }
         if opts.records {
-            self.compare_records(&mut latest, &mut rep).await?;
+            self.compare_records(&mut tx, &mut latest, &mut rep).await?;
         }
+        tx.rollback().await?;
         rep.sort();
         Ok(rep)
     }
@@ -1579,6 +1563,7 @@ impl Store {
     /// Compares stored subtrees completed by leaves `[a, b)` with the computed ones.
     async fn compare_nodes(
         &self,
+        conn: &mut sqlx::AnyConnection,
         a: u64,
         b: u64,
         computed: &[(NodeAddr, Hash)],
@@ -1620,7 +1605,7 @@ impl Store {
             q = q.bind(v);
         }
         let mut stored: HashMap<i64, String> = HashMap::with_capacity(computed.len());
-        for r in q.fetch_all(&self.pool).await? {
+        for r in q.fetch_all(&mut *conn).await? {
             stored.insert(r.try_get(0)?, r.try_get(1)?);
         }
         for (addr, h) in computed.iter().filter(|(a, _)| a.level >= MIN_STORED_LEVEL) {
@@ -1647,6 +1632,7 @@ impl Store {
 
     async fn compare_records(
         &self,
+        conn: &mut sqlx::AnyConnection,
         latest: &mut HashMap<(String, String), (u64, Digest, Option<String>)>,
         rep: &mut VerifyReport,
     ) -> Result<()> {
@@ -1674,7 +1660,7 @@ impl Store {
                         Key::Text(s) => q.bind(s.clone()),
                     };
                 }
-                let rows = q.fetch_all(&self.pool).await?;
+                let rows = q.fetch_all(&mut *conn).await?;
                 if rows.is_empty() {
                     break;
                 }
@@ -1741,6 +1727,55 @@ impl Store {
         }
         Ok(())
     }
+}
+
+async fn head_in(conn: &mut sqlx::AnyConnection) -> Result<Head> {
+    let r = sqlx::query("SELECT size, root FROM ledger_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Head {
+        size: r.try_get::<i64, _>(0)? as u64,
+        root: r.try_get(1)?,
+    })
+}
+
+async fn checkpoints_in(conn: &mut sqlx::AnyConnection, limit: i64) -> Result<Vec<CheckpointRow>> {
+    let rows = sqlx::query(
+        "SELECT id, size, root, note, created_at FROM ledger_checkpoints ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CheckpointRow {
+                id: r.try_get(0)?,
+                size: r.try_get::<i64, _>(1)? as u64,
+                root: r.try_get(2)?,
+                note: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+async fn page_in(
+    conn: &mut sqlx::AnyConnection,
+    from: u64,
+    limit: i64,
+) -> Result<Vec<(u64, String, Option<String>)>> {
+    let rows = sqlx::query(
+        "SELECT tile, width, data, salts FROM ledger_tiles WHERE tile >= $1 ORDER BY tile, width DESC LIMIT $2",
+    )
+    .bind((from / TILE) as i64)
+    .bind(limit / TILE as i64 + 2)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(tile_leaves(&rows)?
+        .into_iter()
+        .filter(|(idx, _, _)| *idx >= from)
+        .take(limit.max(0) as usize)
+        .collect())
 }
 
 fn leaf_row(index: u64, data: String) -> LeafRow {

@@ -893,3 +893,51 @@ async fn a_database_from_before_the_ledger_adopts_its_rows_and_verifies() {
         db.cleanup().await.unwrap();
     }
 }
+
+/// `verify_ledger` on a live store: writers commit events (and their leaves) while it reads. It
+/// reads one snapshot, so a write that commits between its reading of the leaves and its reading
+/// of the records is neither a leaf nor a record to it — never "written around the ledger".
+#[tokio::test]
+async fn verify_while_writes_commit_reads_one_snapshot() {
+    for db in TestDb::all().await.unwrap() {
+        seeded(&db).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (s, stop) = (db.store.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0usize;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let batch: String = (0..10)
+                        .map(|i| {
+                            let k = n * 10 + i + 100;
+                            format!(
+                                r#"{{"source":"live","source_event_id":"{k}","case_number":"（2025）浙0102民初{k}号","occurred_at":"2025-03-03T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}}"#
+                            ) + "\n"
+                        })
+                        .collect();
+                    let r = s
+                        .ingest(
+                            &records(&batch),
+                            &Actor::system("test"),
+                            bj("2025-08-02T10:00:00"),
+                        )
+                        .await
+                        .unwrap();
+                    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+                    n += 1;
+                }
+                n
+            })
+        };
+        for round in 0..12 {
+            let rep = verify(&db.store, &[]).await;
+            assert!(rep.ok(), "{} verify {round}: {:?}", db.label, rep.findings);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let batches = writer.await.unwrap();
+        assert!(batches > 0, "{}: the writer wrote nothing", db.label);
+        let rep = verify(&db.store, &[]).await;
+        assert!(rep.ok(), "{}: {:?}", db.label, rep.findings);
+        db.cleanup().await.unwrap();
+    }
+}
