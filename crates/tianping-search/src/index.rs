@@ -39,9 +39,12 @@ use tianping_domain::judgment::CourtLevel;
 /// Candidates ranked in stage 2 (LeCaRD's pools hold 100).
 pub const POOL: usize = 100;
 
+/// Query words the pool is chosen by: the most selective (held by the fewest judgments).
+pub const POOL_WORDS: usize = 32;
+
 /// Names how results are ordered; a stored retrieval report carries it, and it changes whenever
 /// the ordering does.
-pub const RANKING_VERSION: &str = "similar-2：事实词语 BM25 + 0.5 × 全文二字词 BM25 + 0.5 × 罪名重合度（候选池 100 篇，按事实词语与罪名 BM25 选出）";
+pub const RANKING_VERSION: &str = "similar-3：事实词语 BM25 + 0.5 × 全文二字词 BM25 + 0.5 × 罪名重合度（候选池 100 篇，按事实中最具区分度的 32 个词语与罪名 BM25 选出）";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -79,6 +82,14 @@ pub struct Filters {
     pub year_to: Option<i32>,
     /// Only judgments indexed up to this id: a report's snapshot.
     pub max_id: Option<u64>,
+}
+
+/// Where one search spent its time: choosing the pool (stage 1) and ranking it from the
+/// postings (stage 2). The benchmark prints them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SearchTiming {
+    pub pool: std::time::Duration,
+    pub rank: std::time::Duration,
 }
 
 /// A ranked judgment.
@@ -428,14 +439,66 @@ impl SimilarIndex {
         ))
     }
 
+    /// Segments searched (each costs a term lookup per query term).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    /// Merges every segment into one — after a bulk load, so that a search looks each query
+    /// term up once instead of once per segment. Merges the writer started on its own are waited
+    /// for (a merge asked for segments already being merged is refused, then asked again). The
+    /// writer stays free while the merge runs: documents can be added and committed meanwhile
+    /// (those then stay in segments of their own), and searches read the old segments until the
+    /// merged one replaces them.
+    pub fn merge_all(&self) -> Result<()> {
+        for _ in 0..600 {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            let pending = self
+                .writer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .merge(&ids);
+            if pending.wait().is_err() {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// The judgments most similar to the query, best first, at most `limit`.
     pub fn search(&self, q: &Query, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+        self.search_timed(q, filters, limit).map(|(hits, _)| hits)
+    }
+
+    /// [`SimilarIndex::search`], with the time each stage took.
+    pub fn search_timed(
+        &self,
+        q: &Query,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<(Vec<Hit>, SearchTiming)> {
+        let started = std::time::Instant::now();
         let searcher = self.reader.searcher();
         let words = q.word_slots();
         let bigrams = q.bigram_slots();
         let mut clauses = self.filter_clauses(filters);
         let filtered = !clauses.is_empty();
+        // The pool is chosen by the query's most selective words: a statement of facts names a
+        // hundred words or more, and the common ones decide little but cost most (theirs are the
+        // longest postings). The pool is then ranked on all of them.
+        let mut selective: Vec<(u64, &String)> = vec![];
         for w in &words.terms {
+            let df = searcher.doc_freq(&Term::from_field_text(self.f.facts, w))?;
+            if df > 0 {
+                selective.push((df, w));
+            }
+        }
+        selective.sort();
+        for (_, w) in selective.into_iter().take(POOL_WORDS) {
             clauses.push((
                 Occur::Should,
                 Box::new(TermQuery::new(
@@ -456,12 +519,13 @@ impl SimilarIndex {
             ));
         }
         if words.terms.is_empty() && charge_terms.is_empty() && !filtered {
-            return Ok(vec![]);
+            return Ok((vec![], SearchTiming::default()));
         }
         let top = searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(POOL).order_by_score(),
         )?;
+        let pooled = std::time::Instant::now();
         let empty = |id: u64| Features {
             id: id.to_string(),
             fact_tf: vec![0; words.terms.len()],
@@ -535,7 +599,7 @@ impl SimilarIndex {
                 .total_cmp(&a.score)
                 .then_with(|| num(&a.id).cmp(&num(&b.id)))
         });
-        Ok(ranked
+        let hits = ranked
             .into_iter()
             .take(limit)
             .map(|r| Hit {
@@ -543,7 +607,12 @@ impl SimilarIndex {
                 score: r.score,
                 why: r.why,
             })
-            .collect())
+            .collect();
+        let timing = SearchTiming {
+            pool: pooled - started,
+            rank: pooled.elapsed(),
+        };
+        Ok((hits, timing))
     }
 }
 
@@ -712,5 +781,35 @@ mod tests {
                 assert_eq!(h.why, w.why);
             }
         }
+    }
+
+    #[test]
+    fn merging_the_segments_changes_no_result() {
+        let t = Tokenizer::new();
+        let ix = SimilarIndex::in_ram(15_000_000, 1).unwrap();
+        let theft = vec!["盗窃罪".to_string()];
+        let facts = [
+            "被告人入户盗窃手机一部，价值二千元。",
+            "被告人在商场盗窃钱包一个，内有现金五百元。",
+            "被告人盗窃电动车三辆，价值五千元，案发后退赃。",
+            "被告人扒窃公交车乘客手机一部。",
+            "被告人多次盗窃超市商品，价值一千元。",
+            "被告人盗窃工地钢筋二吨，价值八千元。",
+        ];
+        // One commit per judgment: a segment each.
+        for (i, f) in facts.iter().enumerate() {
+            let id = i as u64 + 1;
+            ix.add([ix.document(&t, &judgment(id, f, &theft))]).unwrap();
+            ix.commit(id).unwrap();
+        }
+        assert!(ix.segments() > 1, "{} segment(s)", ix.segments());
+        let q = Query::new(&t, "被告人盗窃手机一部，价值三千元", theft.clone());
+        let before = ix.search(&q, &Filters::default(), 10).unwrap();
+        assert_eq!(before.len(), facts.len());
+        ix.merge_all().unwrap();
+        assert_eq!(ix.segments(), 1);
+        assert_eq!(ix.search(&q, &Filters::default(), 10).unwrap(), before);
+        assert_eq!(ix.len(), facts.len() as u64);
+        assert_eq!(ix.last_id().unwrap(), facts.len() as u64);
     }
 }

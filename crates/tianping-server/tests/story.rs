@@ -1766,7 +1766,7 @@ async fn similar_story(db: &TestDb) {
         "参照",
         "不参照：酒精含量差异大",
         "（2026）浙0102刑初7号",
-        "similar-2",
+        "similar-3",
     ] {
         assert!(page.body.contains(want), "{want}: {}", page.body);
     }
@@ -1838,6 +1838,9 @@ async fn similar_story(db: &TestDb) {
     s.set_notification_preferences(office.id, Some("office@court.test"), "daily", now)
         .await
         .expect("prefs");
+    // Starting the sweep again (as the demo does after loading) keeps its cursor: the closing
+    // recorded since is still swept.
+    s.start_deviation_sweep().await.expect("start");
     let rep = tianping_server::similar::sweep_deviations(&st)
         .await
         .expect("sweep");
@@ -1916,6 +1919,24 @@ async fn similar_story(db: &TestDb) {
         case_page.body.contains("已签收（office-name"),
         "{}",
         case_page.body
+    );
+
+    // A report ranked by an earlier version of the ranking says so on re-running (it cannot be
+    // repeated), and keeps its own list. (Written into the row directly, as an older release would
+    // have stored it.)
+    sqlx::query("UPDATE retrieval_reports SET ranking_version = $1 WHERE id = $2")
+        .bind("similar-2：旧版")
+        .bind(report_id)
+        .execute(s.pool())
+        .await
+        .expect("older report");
+    let page = j.get(&to).await;
+    assert!(
+        page.body.contains("本报告按排序版本“similar-2：旧版”生成")
+            && page.body.contains("无法按原版本重新检索")
+            && page.body.contains("（2026）浙0102刑初7号"),
+        "{}",
+        page.body
     );
 }
 

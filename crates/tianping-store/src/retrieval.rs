@@ -336,6 +336,20 @@ impl Store {
         Ok((out, Some(if full { last } else { newest })))
     }
 
+    /// Starts the sweep after every event stored so far, unless it has started already: a
+    /// history loaded before (the demo's, a migration's) raises no warnings, and whatever is
+    /// decided from now on is swept, even before the server's first sweep has run.
+    pub async fn start_deviation_sweep(&self) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO deviation_sweep (id, last_event_id) \
+             SELECT $1, COALESCE(MAX(id), 0) FROM events WHERE true ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(SWEEP_ROW)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Moves the sweep's cursor (operational, not ledgered: the warnings it raises are).
     pub async fn set_deviation_cursor(&self, last_event_id: i64) -> Result<()> {
         sqlx::query(

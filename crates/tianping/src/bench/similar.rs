@@ -239,26 +239,52 @@ struct LibraryFigures {
     docs_per_s: f64,
 }
 
-/// Latencies of searches; each query is run `rounds` times.
+/// Latencies of searches (each query run `rounds` times), whole and by stage.
+struct Latency {
+    p50: f64,
+    p95: f64,
+    found: usize,
+    pool: (f64, f64),
+    rank: (f64, f64),
+}
+
+impl Latency {
+    fn stages(&self) -> String {
+        format!(
+            "stage 1 (pool) p50 {:.2} / p95 {:.2} ms, stage 2 (ranking from postings) p50 {:.2} / p95 {:.2} ms",
+            self.pool.0, self.pool.1, self.rank.0, self.rank.1
+        )
+    }
+}
+
 fn time_searches(
     ix: &SimilarIndex,
     tokenizer: &Tokenizer,
     queries: &[(String, Vec<String>)],
     rounds: usize,
-) -> Result<(f64, f64, usize)> {
-    let mut times = vec![];
+) -> Result<Latency> {
+    let (mut times, mut pool, mut rank) = (vec![], vec![], vec![]);
     let mut found = 0;
     for _ in 0..rounds {
         for (text, charges) in queries {
             let t = Instant::now();
             let q = Query::new(tokenizer, text, charges.clone());
-            let hits = ix.search(&q, &Filters::default(), 30)?;
+            let (hits, stages) = ix.search_timed(&q, &Filters::default(), 30)?;
             times.push(t.elapsed().as_secs_f64() * 1e3);
+            pool.push(stages.pool.as_secs_f64() * 1e3);
+            rank.push(stages.rank.as_secs_f64() * 1e3);
             found += hits.len();
         }
     }
-    let p50 = percentile(&mut times.clone(), 0.5);
-    Ok((p50, percentile(&mut times, 0.95), found))
+    let both = |v: &mut Vec<f64>| (percentile(&mut v.clone(), 0.5), percentile(v, 0.95));
+    let (p50, p95) = both(&mut times);
+    Ok(Latency {
+        p50,
+        p95,
+        found,
+        pool: both(&mut pool),
+        rank: both(&mut rank),
+    })
 }
 
 /// The product's path: every dev candidate indexed as `serve` indexes the library (jieba words,
@@ -291,7 +317,8 @@ fn library(
     ix.commit(raw.len() as u64)?;
     let secs = t.elapsed().as_secs_f64();
     let docs_per_s = raw.len() as f64 / secs;
-    let (p50, p95, found) = time_searches(&ix, tokenizer, queries, 3)?;
+    let dev = time_searches(&ix, tokenizer, queries, 3)?;
+    let (p50, p95, found) = (dev.p50, dev.p95, dev.found);
     // How many of each query's grade-3 candidates the library-wide search finds, in its pool of
     // 100 (stage 1) and in its top 30.
     let (mut total, mut in_pool, mut in_top) = (0usize, 0usize, 0usize);
@@ -313,8 +340,10 @@ fn library(
         raw.len()
     );
     println!(
-        "  search (query cut, pool of 100 by tantivy, ranking from postings, top 30; {} searches, {found} results): p50 {p50:.2} ms, p95 {p95:.2} ms",
-        queries.len() * 3
+        "  search (query cut, pool of 100 by tantivy, ranking from postings, top 30; {} searches, {found} results): p50 {p50:.2} ms, p95 {p95:.2} ms; {} segment(s); {}",
+        queries.len() * 3,
+        ix.segments(),
+        dev.stages()
     );
     println!(
         "  of the queries' {total} most relevant candidates (grade 3), searching all {} judgments finds {in_pool} ({:.1} %) in the pool of {POOL} and {in_top} ({:.1} %) in the top 30",
@@ -393,7 +422,13 @@ fn library(
         .filter_map(|e| e.ok()?.metadata().ok())
         .map(|m| m.len())
         .sum();
-    let (p50_big, p95_big, found) = time_searches(&big, tokenizer, queries, 3)?;
+    let built = time_searches(&big, tokenizer, queries, 3)?;
+    let segments = big.segments();
+    let t = Instant::now();
+    big.merge_all()?;
+    let merge_secs = t.elapsed().as_secs_f64();
+    let merged = time_searches(&big, tokenizer, queries, 3)?;
+    let (p50_big, p95_big, found) = (merged.p50, merged.p95, merged.found);
 
     // Anchor: BM25 of the facts by scanning every judgment (no index), for three queries.
     let mut scan_ms = vec![];
@@ -448,8 +483,17 @@ fn library(
         size as f64 / 1e9
     );
     println!(
-        "  search ({} searches, {found} results): p50 {p50_big:.2} ms, p95 {p95_big:.2} ms",
-        queries.len() * 3
+        "  search as built ({segments} segments; {} searches): p50 {:.2} ms, p95 {:.2} ms; {}",
+        queries.len() * 3,
+        built.p50,
+        built.p95,
+        built.stages()
+    );
+    println!(
+        "  merged into {} segment(s) in {merge_secs:.0} s; search ({} searches, {found} results): p50 {p50_big:.2} ms, p95 {p95_big:.2} ms; {}",
+        big.segments(),
+        queries.len() * 3,
+        merged.stages()
     );
     println!(
         "  anchor: scanning every judgment's facts with BM25 (no index), median of 3 queries: {scan:.0} ms → the index is {:.0}× faster at p95",
