@@ -2,7 +2,8 @@
 // list, open a case and read its timeline, check that a court user cannot open another court's case,
 // check the warnings board, mail, calendar import and the auditor's ledger, run a referral from the
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
-// forbidden 院庭长 act refused, and save screenshots to e2e/artifacts/.
+// forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
+// 类案检索报告, sign for a 量刑偏离预警, and save screenshots to e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -520,4 +521,61 @@ test('a judge retrieves similar cases for a criminal case, annotates two, saves 
   assert.match(await page.textContent('#similar-reports'), /类案检索报告 #\d+/);
   await page.screenshot({ path: join(artifacts, '25-case-similar.png'), fullPage: true });
   await page.close();
+});
+
+test('a sentence outside its similar cases raises a 量刑偏离预警; the president signs for it on the case page', async () => {
+  const judge = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  const csrf = await csrfOf(judge);
+  const number = '（2026）浙0102刑初9901号';
+  const record = (body) => judge.request.post(`${base}/api/v1/events`, {
+    headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+    data: JSON.stringify({ source: 'e2e-cms', case_number: number, ...body }),
+  });
+  // 危险驾驶 is punished by 拘役 of at most six months: a year lies above every similar judgment.
+  let r = await record({ source_event_id: 'dev-1', occurred_at: '2026-10-09T09:00:00+08:00', kind: 'filed',
+    cause: '危险驾驶罪', charges: ['危险驾驶罪'], parties: [{ name: '赵某', role: '被告人' }] });
+  assert.equal(r.status(), 201, await r.text());
+  r = await record({ source_event_id: 'dev-2', occurred_at: '2026-11-20T09:00:00+08:00', kind: 'closed',
+    disposition: 'judgment', sentence_months: 12 });
+  assert.equal(r.status(), 201, await r.text());
+
+  const president = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  await login(president, 'president');
+  // The server sweeps the newly decided cases every 20 seconds.
+  let warning;
+  for (let i = 0; i < 90 && !warning; i++) {
+    const open = await (await president.request.get(`${base}/api/v1/deviation-warnings`)).json();
+    warning = open.warnings.find((w) => w.case_number === number);
+    if (!warning) await new Promise((res) => setTimeout(res, 1000));
+  }
+  assert.ok(warning, 'the sweep raised a warning for the case');
+  assert.equal(warning.charge, '危险驾驶罪');
+  assert.equal(warning.decided_months, 12);
+  assert.equal(warning.above, true);
+  assert.ok(warning.range_months[1] <= 6, `the similar judgments' range ${warning.range_months}`);
+
+  await president.goto(`${base}/warnings`);
+  assert.match(await president.textContent('#deviations'), /量刑偏离预警（未签收 \d+）/);
+  const row = president.locator('#deviation-board tbody tr', { hasText: number });
+  assert.match(await row.textContent(), /危险驾驶罪判处 1年，高于/);
+  await president.screenshot({ path: join(artifacts, '26-deviation-board.png'), fullPage: true });
+
+  // The judge sees the warning on the case page but cannot sign for it.
+  await judge.goto(`${base}/cases/${warning.case_id}`);
+  assert.match(await judge.textContent('#deviation-warnings'), /待审管办签收/);
+  assert.equal(await judge.locator(`#deviation-ack-${warning.id}`).count(), 0);
+  const forbidden = await judge.request.post(`${base}/api/v1/deviation-warnings/${warning.id}/ack`, { headers: { 'X-CSRF-Token': csrf } });
+  assert.equal(forbidden.status(), 403);
+
+  await Promise.all([president.waitForURL(/\/cases\/\d+/), row.locator('a').click()]);
+  assert.match(await president.textContent('#deviation-warnings'), /量刑偏离/);
+  await president.locator('#deviation-warnings').scrollIntoViewIfNeeded();
+  await president.screenshot({ path: join(artifacts, '27-deviation-case.png'), fullPage: false });
+  await Promise.all([president.waitForURL(/#similar$/), president.click(`#deviation-ack-${warning.id}`)]);
+  assert.match(await president.textContent('#deviation-warnings'), /已签收（孙院长/);
+  const after = await (await president.request.get(`${base}/api/v1/deviation-warnings`)).json();
+  assert.ok(!after.warnings.some((w) => w.id === warning.id), 'a signed warning leaves the open list');
+  await president.close();
+  await judge.close();
 });

@@ -607,6 +607,8 @@ async fn run() -> Result<()> {
                 "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",
                 j.inserted
             );
+            // Closings recorded from here on (by a user trying the demo) raise 量刑偏离预警.
+            store.start_deviation_sweep().await?;
             let digests = store
                 .build_digests(
                     tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(now))
