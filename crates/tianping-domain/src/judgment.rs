@@ -588,14 +588,25 @@ pub fn sentences(judgment: &str) -> Vec<Sentence> {
     out
 }
 
-/// The court that wrote the judgment: the heading's first words up to 人民法院 (or 法院).
+/// The court that wrote the judgment: the heading's first words up to 人民法院 (or 法院). Some
+/// published texts put the document's title first (`张某盗窃罪一审刑事判决书 某某区人民法院 …`):
+/// the title is skipped, as is any other word (a page label) a space separates from the name.
 pub fn court_of(text: &str) -> Option<String> {
-    let head: String = text.trim_start().chars().take(60).collect();
+    let head: String = text.trim_start().chars().take(80).collect();
     let end = head
         .find("人民法院")
         .map(|i| i + "人民法院".len())
         .or_else(|| head.find("法院").map(|i| i + "法院".len()))?;
-    let court = head[..end].trim();
+    let mut court = &head[..end];
+    if let Some(title_end) = ["判决书", "裁定书", "调解书", "决定书"]
+        .iter()
+        .filter_map(|t| court.rfind(t).map(|i| i + t.len()))
+        .max()
+    {
+        court = &court[title_end..];
+    }
+    // A court's name holds no space; what a space separates from it is not part of it.
+    let court = court.split_whitespace().last()?;
     (!court.is_empty()).then(|| court.to_string())
 }
 
@@ -719,6 +730,28 @@ mod tests {
             Some("（2017）粤0303刑初1778号")
         );
         assert_eq!(decided_on(t), Some((2017, 9, 13)));
+        // Real headings (LeCaRD) that open with the document's title.
+        for (t, court) in [
+            (
+                "魏俊利危险驾驶罪一审刑事判决书 呼和浩特市新城区人民法院 刑事判决书 （2016）内0102刑初341号",
+                "呼和浩特市新城区人民法院",
+            ),
+            (
+                "李席席犯故意杀人罪、故意伤害罪一审刑事判决书 山东省济宁市中级人民法院 刑事判决书",
+                "山东省济宁市中级人民法院",
+            ),
+            (
+                "（2016）179李某盗窃罪一审刑事判决书 大连市甘井子区人民法院 刑事判决书",
+                "大连市甘井子区人民法院",
+            ),
+        ] {
+            assert_eq!(court_of(t).as_deref(), Some(court), "{t}");
+        }
+        assert_eq!(
+            court_of("文书内容 上海市闵行区人民法院 刑事判决书").as_deref(),
+            Some("上海市闵行区人民法院")
+        );
+        assert_eq!(court_of("刑事判决书 （2016）内0102刑初341号"), None);
         assert_eq!(decided_on("没有日期"), None);
         assert_eq!(decided_on("即自2015年5月7日起至2019年5月6日止。"), None);
     }
