@@ -500,7 +500,10 @@ test('a judge retrieves similar cases for a criminal case, annotates two, saves 
   await Promise.all([page.waitForLoadState('load'), page.click('#similar-run')]);
   const results = page.locator('#similar-results li.similar-result');
   assert.ok(await results.count() >= 2, 'similar judgments are listed');
-  assert.match(await results.first().locator('.why').textContent(), /事实相似/);
+  const why = await results.first().locator('.why').textContent();
+  assert.match(why, /事实相似/);
+  assert.match(why, /共同事实：[^；]*乙醇/, `the shared facts are named: ${why}`);
+  assert.match(why, /基层法院（与本案同级）/, `the court level is compared: ${why}`);
   assert.match(await results.first().locator('.outcome').textContent(), /裁判结果/);
   await page.screenshot({ path: join(artifacts, '23-similar.png'), fullPage: false });
   await results.nth(0).locator('input[value=refer]').check();

@@ -83,6 +83,34 @@ pub struct Why {
     pub charges: f64,
     /// The charges in common.
     pub shared_charges: Vec<String>,
+    /// The query's words (two characters or more) that the judgment's facts also say, the most
+    /// distinctive in the pool first (at most [`SHARED_WORDS`]): the shared facts, in words.
+    pub shared_words: Vec<String>,
+}
+
+/// How many shared words a result names.
+pub const SHARED_WORDS: usize = 8;
+
+/// The query's words the judgment's facts also hold, by IDF over the pool (rarest first), then
+/// by how often the judgment says them, then in the query's order.
+fn shared_words(words: &Slots<String>, tf: &[u32], idf: &[f64]) -> Vec<String> {
+    let mut shared: Vec<(usize, u32)> = tf
+        .iter()
+        .enumerate()
+        .filter(|&(k, &f)| f > 0 && words.terms[k].chars().count() >= 2)
+        .map(|(k, &f)| (k, f))
+        .collect();
+    shared.sort_by(|a, b| {
+        idf[b.0]
+            .total_cmp(&idf[a.0])
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    shared
+        .into_iter()
+        .take(SHARED_WORDS)
+        .map(|(k, _)| words.terms[k].clone())
+        .collect()
 }
 
 /// The weights of the three parts. Facts count fully; the whole text and the charges each count
@@ -263,6 +291,15 @@ pub fn rank_features(
         .into_iter()
         .collect();
     let qc = canonical(&q.charges, &selective);
+    let word_idf: Vec<f64> = (0..words.terms.len())
+        .map(|k| {
+            let df = pool
+                .iter()
+                .filter(|f| f.fact_tf.get(k).is_some_and(|&t| t > 0))
+                .count();
+            bm25::collection_idf(pool.len() as u64, df as u64)
+        })
+        .collect();
     let mut out: Vec<Ranked> = pool
         .iter()
         .enumerate()
@@ -280,6 +317,7 @@ pub fn rank_features(
                 text: text[i],
                 charges,
                 shared_charges: shared,
+                shared_words: shared_words(words, &d.fact_tf, &word_idf),
             };
             Ranked {
                 id: d.id.clone(),
@@ -345,6 +383,16 @@ mod tests {
         assert_eq!(r[0].why.shared_charges, vec!["危险驾驶罪".to_string()]);
         assert!((r[0].why.charges - 1.0).abs() < 1e-12);
         assert_eq!(r[1].why.charges, 0.0);
+        // The facts both say, rarest in the pool first; single characters are not named.
+        assert!(
+            ["驾驶", "机动车", "血液", "乙醇", "含量"]
+                .iter()
+                .all(|w| r[0].why.shared_words.contains(&w.to_string())),
+            "{:?}",
+            r[0].why.shared_words
+        );
+        assert!(r[0].why.shared_words.iter().all(|w| w.chars().count() >= 2));
+        assert!(!r[1].why.shared_words.contains(&"乙醇".to_string()));
         let again: Vec<String> = rank(&q, &pool).into_iter().map(|x| x.id).collect();
         assert_eq!(again, vec!["a", "b"]);
     }

@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tianping_domain::AgencyKind;
 use tianping_domain::event::EventBody;
-use tianping_domain::judgment::{CourtLevel, Penalty, months_zh as months};
+use tianping_domain::judgment::{
+    ArticleRef, CourtLevel, Penalty, cited_articles, months_zh as months,
+};
 use tianping_domain::org::Role;
 use tianping_domain::similar::{Deviation, SimilarRules, Trigger, term_for};
 use tianping_search::Tokenizer;
@@ -324,13 +326,53 @@ pub struct ResultView {
     pub text: f64,
     pub charges: f64,
     pub shared_charges: Vec<String>,
+    /// The query's words its facts also say, the most distinctive first.
+    pub shared_words: Vec<String>,
+    /// The statutes the query cites that it cites too (《刑法》第133条之一 …).
+    pub shared_articles: Vec<String>,
     pub title: String,
     pub court: Option<String>,
+    /// The court's level (`basic`, `intermediate`, `high`, `supreme`), read from its name.
+    pub level: Option<&'static str>,
+    /// Its court is of the same level as the case's.
+    pub same_level: bool,
     pub case_number: Option<String>,
     pub decided_on: Option<String>,
     pub outcome: String,
     /// Why, in words.
     pub why: String,
+}
+
+/// What the results are compared with besides the ranking: the statutes the query cites and the
+/// level of the case's court.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    articles: Vec<ArticleRef>,
+    level: Option<CourtLevel>,
+}
+
+impl Asked {
+    pub fn new(facts: &str, case_court: &str) -> Asked {
+        Asked {
+            articles: cited_articles(facts),
+            level: CourtLevel::of(case_court),
+        }
+    }
+}
+
+/// The same statute: the law and the article (with its 之一), whichever 款 or 项.
+fn same_article(a: &ArticleRef, b: &ArticleRef) -> bool {
+    let law = |x: &ArticleRef| x.law.trim_start_matches("中华人民共和国").to_string();
+    law(a) == law(b) && a.article == b.article && a.suffix == b.suffix
+}
+
+fn article_base(a: &ArticleRef) -> String {
+    ArticleRef {
+        paragraph: None,
+        item: None,
+        ..a.clone()
+    }
+    .label()
 }
 
 /// The sentences of a judgment in a line: each defendant's principal penalty, probation and fine.
@@ -375,17 +417,41 @@ pub fn outcome(j: &Judgment) -> String {
     }
 }
 
-fn why_zh(h: &Hit) -> String {
+/// Why a result ranked, in a line: 同罪名, the shared facts, the shared statutes, its court's level
+/// (and whether it is the case's), its year, then the parts of the score.
+fn why_zh(v: &ResultView, level: Option<CourtLevel>) -> String {
     let mut parts = vec![];
-    if !h.why.shared_charges.is_empty() {
-        parts.push(format!("同罪名：{}", h.why.shared_charges.join("、")));
+    if !v.shared_charges.is_empty() {
+        parts.push(format!("同罪名：{}", v.shared_charges.join("、")));
     }
-    parts.push(format!("事实相似 {:.0}%", h.why.facts * 100.0));
-    parts.push(format!("全文相似 {:.0}%", h.why.text * 100.0));
+    if !v.shared_words.is_empty() {
+        parts.push(format!("共同事实：{}", v.shared_words.join("、")));
+    }
+    if !v.shared_articles.is_empty() {
+        parts.push(format!("同援引法条：{}", v.shared_articles.join("、")));
+    }
+    let mut court = String::new();
+    if let Some(l) = level {
+        court.push_str(l.zh());
+        if v.same_level {
+            court.push_str("（与本案同级）");
+        }
+    }
+    if let Some(y) = v.decided_on.as_deref().and_then(|d| d.get(..4)) {
+        if !court.is_empty() {
+            court.push('，');
+        }
+        court.push_str(&format!("{y}年裁判"));
+    }
+    if !court.is_empty() {
+        parts.push(court);
+    }
+    parts.push(format!("事实相似 {:.0}%", v.facts * 100.0));
+    parts.push(format!("全文相似 {:.0}%", v.text * 100.0));
     parts.join("；")
 }
 
-async fn views(st: &AppState, hits: &[Hit]) -> Result<Vec<ResultView>, ApiError> {
+async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultView>, ApiError> {
     let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
     let by_id: HashMap<i64, Judgment> = st
         .store
@@ -399,7 +465,17 @@ async fn views(st: &AppState, hits: &[Hit]) -> Result<Vec<ResultView>, ApiError>
         .enumerate()
         .filter_map(|(i, h)| {
             let j = by_id.get(&(h.id as i64))?;
-            Some(ResultView {
+            let mut shared_articles: Vec<String> = vec![];
+            for a in &j.articles {
+                if asked.articles.iter().any(|q| same_article(q, a)) {
+                    let label = article_base(a);
+                    if !shared_articles.contains(&label) {
+                        shared_articles.push(label);
+                    }
+                }
+            }
+            let level = j.court.as_deref().and_then(CourtLevel::of);
+            let mut v = ResultView {
                 rank: i as u32 + 1,
                 judgment_id: j.id,
                 score: h.score,
@@ -407,13 +483,19 @@ async fn views(st: &AppState, hits: &[Hit]) -> Result<Vec<ResultView>, ApiError>
                 text: h.why.text,
                 charges: h.why.charges,
                 shared_charges: h.why.shared_charges.clone(),
+                shared_words: h.why.shared_words.clone(),
+                shared_articles,
                 title: j.title.clone(),
                 court: j.court.clone(),
+                level: level.map(CourtLevel::code),
+                same_level: level.is_some() && level == asked.level,
                 case_number: j.case_number.clone(),
                 decided_on: j.decided_on.map(|d| d.to_string()),
                 outcome: outcome(j),
-                why: why_zh(h),
-            })
+                why: String::new(),
+            };
+            v.why = why_zh(&v, level);
+            Some(v)
         })
         .collect())
 }
@@ -524,7 +606,7 @@ async fn page_inner(
                 .library
                 .search(&st.store, &facts, &split_charges(&charges), &filters)
                 .await?;
-            page.results = views(st, &hits).await?;
+            page.results = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
             page.snapshot = snapshot;
             page.held = held;
         }
@@ -543,7 +625,7 @@ pub async fn api_search(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
-    let (_, default_facts, default_charges) = defaults(&st, &s, id).await?;
+    let (d, default_facts, default_charges) = defaults(&st, &s, id).await?;
     let facts = q.facts.clone().unwrap_or(default_facts);
     let charges = split_charges(&q.charges.clone().unwrap_or(default_charges));
     let (_, filters) = q.filters()?;
@@ -556,7 +638,7 @@ pub async fn api_search(
         "query": { "facts": facts, "charges": charges },
         "snapshot": { "last_judgment_id": snapshot, "judgments": held },
         "ranking_version": RANKING_VERSION,
-        "results": views(&st, &hits).await?,
+        "results": views(&st, &hits, &Asked::new(&facts, &d.case.court)).await?,
     })))
 }
 
@@ -606,7 +688,7 @@ async fn save(
         .library
         .search(&st.store, &facts, &charges, &filters)
         .await?;
-    let views = views(st, &hits).await?;
+    let views = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
     let mut results = vec![];
     for v in views {
         let a = get(&format!("a_{}", v.judgment_id));
@@ -637,6 +719,8 @@ async fn save(
             text: v.text,
             charges: v.charges,
             shared_charges: v.shared_charges,
+            shared_words: v.shared_words,
+            shared_articles: v.shared_articles,
             title: v.title,
             court: v.court,
             case_number: v.case_number,
@@ -971,7 +1055,8 @@ pub async fn case_retrieval(
                 .await?
                 .0;
         }
-        top = views(st, &hits[..hits.len().min(TOP_ON_CASE)]).await?;
+        let asked = Asked::new(&d.case.cause, &row.org_name);
+        top = views(st, &hits[..hits.len().min(TOP_ON_CASE)], &asked).await?;
     }
     let mut dev = None;
     // Only a reader who sees the charges (no redaction) gets the comparison.

@@ -1531,7 +1531,7 @@ async fn similar_story(db: &TestDb) {
         page.body.contains("id=\"similar-save\""),
         "a judge of the court may report"
     );
-    let q = "醉酒驾驶机动车，血液中乙醇含量为200mg/100ml";
+    let q = "醉酒驾驶机动车，血液中乙醇含量为200mg/100ml，拟依照《中华人民共和国刑法》第一百三十三条之一第一款第（二）项";
     let r = j
         .get(&format!(
             "/api/v1/cases/{case_id}/similar?facts={}&charges={}",
@@ -1557,6 +1557,34 @@ async fn similar_story(db: &TestDb) {
         json!([]),
         "the other charge last"
     );
+    // Why each ranked: the shared facts in words, the same statute (whichever 款), the court's
+    // level beside the case's, the year.
+    let top = &results[0];
+    let words: Vec<&str> = top["shared_words"]
+        .as_array()
+        .expect("shared_words")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(words.contains(&"乙醇"), "{top}");
+    assert_eq!(
+        top["shared_articles"],
+        json!(["《刑法》第133条之一"]),
+        "{top}"
+    );
+    assert_eq!(top["level"], json!("basic"), "{top}");
+    assert_eq!(top["same_level"], json!(true), "{top}");
+    let why = top["why"].as_str().expect("why");
+    for part in [
+        "同罪名：危险驾驶罪",
+        "共同事实：",
+        "同援引法条：《刑法》第133条之一",
+        "基层法院（与本案同级），",
+    ] {
+        assert!(why.contains(part), "{label}: {why}");
+    }
+    let year = &top["decided_on"].as_str().expect("decided_on")[..4];
+    assert!(why.contains(&format!("{year}年裁判")), "{label}: {why}");
     let snapshot = v["snapshot"]["last_judgment_id"]
         .as_u64()
         .expect("snapshot");
@@ -1725,6 +1753,21 @@ async fn similar_story(db: &TestDb) {
         .map(|x| x["judgment_id"].as_i64().expect("id"))
         .collect();
     assert_eq!(ids, api_ids, "the report keeps the list the judge saw");
+    assert_eq!(
+        stored.body.results[0].shared_articles,
+        vec!["《刑法》第133条之一".to_string()]
+    );
+    assert!(
+        stored.body.results[0]
+            .shared_words
+            .contains(&"乙醇".to_string())
+    );
+    let printed = j.get(&format!("{to}?print=1")).await;
+    assert!(
+        printed.body.contains("共同事实：") && printed.body.contains("同援引法条："),
+        "{}",
+        printed.body
+    );
 
     // A newer judgment closer to the query does not change what the report re-runs to.
     s.import_judgments("lecard", &[drunk_driving(9, "二个月", 200)], now)

@@ -74,6 +74,12 @@ pub struct ReportResult {
     pub text: f64,
     pub charges: f64,
     pub shared_charges: Vec<String>,
+    /// The query's words its facts also say (reports saved before they were kept have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_words: Vec<String>,
+    /// The statutes the query cites that it cites too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_articles: Vec<String>,
     pub title: String,
     pub court: Option<String>,
     pub case_number: Option<String>,
