@@ -83,33 +83,31 @@ pub struct Why {
     pub charges: f64,
     /// The charges in common.
     pub shared_charges: Vec<String>,
-    /// The query's words (two characters or more) that the judgment's facts also say, the most
-    /// distinctive in the pool first (at most [`SHARED_WORDS`]): the shared facts, in words.
+    /// The query's words (two characters or more) that the judgment's facts also say, the rarest
+    /// in the pool first (at most [`SHARED_WORDS`]): the shared facts, in words.
     pub shared_words: Vec<String>,
 }
 
 /// How many shared words a result names.
 pub const SHARED_WORDS: usize = 8;
 
-/// The query's words the judgment's facts also hold, by IDF over the pool (rarest first), then
-/// by how often the judgment says them, then in the query's order.
-fn shared_words(words: &Slots<String>, tf: &[u32], idf: &[f64]) -> Vec<String> {
-    let mut shared: Vec<(usize, u32)> = tf
-        .iter()
-        .enumerate()
-        .filter(|&(k, &f)| f > 0 && words.terms[k].chars().count() >= 2)
-        .map(|(k, &f)| (k, f))
+/// The order in which a result names the words it shares: the query's words of two characters
+/// or more, by IDF over the pool (rarest first), then in the query's order. Made once per query.
+fn shared_word_order(words: &Slots<String>, idf: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..words.terms.len())
+        .filter(|&k| words.terms[k].chars().count() >= 2)
         .collect();
-    shared.sort_by(|a, b| {
-        idf[b.0]
-            .total_cmp(&idf[a.0])
-            .then_with(|| b.1.cmp(&a.1))
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    shared
-        .into_iter()
+    order.sort_by(|&a, &b| idf[b].total_cmp(&idf[a]).then_with(|| a.cmp(&b)));
+    order
+}
+
+/// The first [`SHARED_WORDS`] words of `order` the judgment's facts hold.
+fn shared_words(words: &Slots<String>, order: &[usize], tf: &[u32]) -> Vec<String> {
+    order
+        .iter()
+        .filter(|&&k| tf.get(k).is_some_and(|&f| f > 0))
         .take(SHARED_WORDS)
-        .map(|(k, _)| words.terms[k].clone())
+        .map(|&k| words.terms[k].clone())
         .collect()
 }
 
@@ -300,6 +298,7 @@ pub fn rank_features(
             bm25::collection_idf(pool.len() as u64, df as u64)
         })
         .collect();
+    let order = shared_word_order(words, &word_idf);
     let mut out: Vec<Ranked> = pool
         .iter()
         .enumerate()
@@ -317,7 +316,7 @@ pub fn rank_features(
                 text: text[i],
                 charges,
                 shared_charges: shared,
-                shared_words: shared_words(words, &d.fact_tf, &word_idf),
+                shared_words: shared_words(words, &order, &d.fact_tf),
             };
             Ranked {
                 id: d.id.clone(),
