@@ -65,20 +65,29 @@ pub fn collection_idf(docs: u64, doc_freq: u64) -> f64 {
 /// repeat counts). IDF is [`collection_idf`] over these documents (the pool), so only the
 /// query's terms need counting — which is what lets the index read the counts from its postings.
 pub fn from_counts(tf: &[&[u32]], lens: &[u32], repeats: &[f64], p: Params) -> Vec<f64> {
-    let n = tf.len();
-    if n == 0 {
-        return vec![];
-    }
-    let m = repeats.len();
-    let idf: Vec<f64> = (0..m)
+    with_idf(tf, lens, repeats, &pool_idf(tf, repeats.len()), p)
+}
+
+/// [`collection_idf`] of each of the query's `terms` over the pool whose counts are `tf`.
+pub fn pool_idf(tf: &[&[u32]], terms: usize) -> Vec<f64> {
+    let n = tf.len() as u64;
+    (0..terms)
         .map(|k| {
             let df = tf
                 .iter()
                 .filter(|d| d.get(k).is_some_and(|&f| f > 0))
                 .count();
-            collection_idf(n as u64, df as u64)
+            collection_idf(n, df as u64)
         })
-        .collect();
+        .collect()
+}
+
+/// [`from_counts`] with the IDF of each query term already made ([`pool_idf`]).
+pub fn with_idf(tf: &[&[u32]], lens: &[u32], repeats: &[f64], idf: &[f64], p: Params) -> Vec<f64> {
+    let n = tf.len();
+    if n == 0 {
+        return vec![];
+    }
     let avgdl = lens.iter().map(|&l| f64::from(l)).sum::<f64>() / n as f64;
     tf.iter()
         .zip(lens)
@@ -86,7 +95,7 @@ pub fn from_counts(tf: &[&[u32]], lens: &[u32], repeats: &[f64], p: Params) -> V
             let norm = p.k1 * (1.0 - p.b + p.b * f64::from(dl) / avgdl.max(1e-9));
             d.iter()
                 .zip(repeats)
-                .zip(&idf)
+                .zip(idf)
                 .filter(|((f, _), _)| **f > 0)
                 .map(|((&f, r), i)| {
                     let f = f64::from(f);

@@ -259,13 +259,14 @@ pub fn rank_features(
     bigrams: &Slots<u64>,
     pool: &[Features],
 ) -> Vec<Ranked> {
-    let facts = relative(bm25::from_counts(
-        &pool
-            .iter()
-            .map(|f| f.fact_tf.as_slice())
-            .collect::<Vec<_>>(),
+    let fact_tf: Vec<&[u32]> = pool.iter().map(|f| f.fact_tf.as_slice()).collect();
+    // The words' IDF over the pool: for BM25, and to name the rarest shared words first.
+    let word_idf = bm25::pool_idf(&fact_tf, words.terms.len());
+    let facts = relative(bm25::with_idf(
+        &fact_tf,
         &pool.iter().map(|f| f.fact_len).collect::<Vec<_>>(),
         &words.repeats,
+        &word_idf,
         bm25::DEFAULT,
     ));
     let text = relative(bm25::from_counts(
@@ -289,15 +290,6 @@ pub fn rank_features(
         .into_iter()
         .collect();
     let qc = canonical(&q.charges, &selective);
-    let word_idf: Vec<f64> = (0..words.terms.len())
-        .map(|k| {
-            let df = pool
-                .iter()
-                .filter(|f| f.fact_tf.get(k).is_some_and(|&t| t > 0))
-                .count();
-            bm25::collection_idf(pool.len() as u64, df as u64)
-        })
-        .collect();
     let order = shared_word_order(words, &word_idf);
     let mut out: Vec<Ranked> = pool
         .iter()

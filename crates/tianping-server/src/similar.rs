@@ -362,7 +362,9 @@ impl Asked {
 
 /// The same statute: the law and the article (with its 之一), whichever 款 or 项.
 fn same_article(a: &ArticleRef, b: &ArticleRef) -> bool {
-    let law = |x: &ArticleRef| x.law.trim_start_matches("中华人民共和国").to_string();
+    fn law(x: &ArticleRef) -> &str {
+        x.law.trim_start_matches("中华人民共和国")
+    }
     law(a) == law(b) && a.article == b.article && a.suffix == b.suffix
 }
 
