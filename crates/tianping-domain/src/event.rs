@@ -390,6 +390,19 @@ pub enum EventBody {
 }
 
 impl EventBody {
+    /// The approval or refusal this event carries, if any (whose decision it records).
+    pub fn approver(&self) -> Option<&Approver> {
+        match self {
+            EventBody::Suspended { approver, .. }
+            | EventBody::ExtensionApproved { approver, .. }
+            | EventBody::ExtensionRefused { approver, .. }
+            | EventBody::ArrestApproved { approver }
+            | EventBody::ArrestRefused { approver, .. } => Some(approver),
+            EventBody::ExcludedPeriodStarted { approver, .. } => approver.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::Filed(_) => "filed",
@@ -840,6 +853,36 @@ fn non_empty(v: &str, field: &str) -> Result<(), EventRejection> {
     } else {
         Ok(())
     }
+}
+
+/// The earliest year an event may claim: Tianping records the People's Republic's cases.
+pub const EARLIEST_YEAR: i32 = 1949;
+
+/// Bounds a filing's date (finding M6): not before [`EARLIEST_YEAR`], and within a year of the
+/// 案号's year (the 收案年度) when the number has one. The future is bounded by [`CaseState::open`].
+pub fn check_filing_date(
+    occurred_at: DateTime<Utc>,
+    case_year: Option<i64>,
+) -> Result<(), EventRejection> {
+    use chrono::Datelike;
+    let y = occurred_at.year();
+    if y < EARLIEST_YEAR {
+        return Err(EventRejection::new(
+            "date_out_of_range",
+            "occurred_at",
+            format!("立案时间 {y} 年早于 {EARLIEST_YEAR} 年，不是有效日期"),
+        ));
+    }
+    if let Some(cy) = case_year
+        && (i64::from(y) < cy - 1 || i64::from(y) > cy + 1)
+    {
+        return Err(EventRejection::new(
+            "date_case_year_mismatch",
+            "occurred_at",
+            format!("立案时间在 {y} 年，与案号年度（{cy}）不符"),
+        ));
+    }
+    Ok(())
 }
 
 impl CaseState {

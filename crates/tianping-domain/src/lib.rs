@@ -1,6 +1,7 @@
 //! Tianping's pure domain core: case numbers (案号), case types, organisations and roles, cases and
 //! their procedural events. No IO, no async, no database types; time is always passed in.
 
+pub mod access;
 pub mod calendar;
 pub mod case;
 pub mod case_number;

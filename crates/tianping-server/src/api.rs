@@ -384,14 +384,20 @@ async fn get_case(
     Ok(Json(readable_case(&st, &s, id).await?))
 }
 
+/// The session's user as the domain's acting person.
+pub fn person(s: &Session) -> tianping_domain::access::Person {
+    tianping_domain::access::Person {
+        username: s.user.username.clone(),
+        display_name: s.user.display_name.clone(),
+        role: s.user.role,
+    }
+}
+
 fn writer(s: &Session) -> Result<Actor, ApiError> {
     if !s.user.role.records_events() {
         return Err(ApiError::forbidden("记录程序事件"));
     }
-    Ok(Actor {
-        name: format!("user:{}", s.user.username),
-        scope: Some((s.user.role, s.org.scope())),
-    })
+    Ok(Actor::person(person(s), s.org.scope()))
 }
 
 pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
@@ -424,7 +430,14 @@ async fn post_event(
         )
         .await?;
     if let Some(r) = report.rejected.first() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "event_rejected", format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason))
+        // Recording someone else's approval is a matter of rights (403), a conflicting id a
+        // conflict (409); everything else is an invalid record (422).
+        let status = match r.code {
+            "approval_not_own" => StatusCode::FORBIDDEN,
+            "source_event_id_conflict" => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return Err(ApiError::new(status, "event_rejected", format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason))
             .with_details(json!({ "source_event_id": r.source_event_id, "reason_code": r.code, "field": r.field, "reason": r.reason })));
     }
     if report.duplicates > 0 {

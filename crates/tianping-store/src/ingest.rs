@@ -17,8 +17,10 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
+use tianping_domain::access::{self, Person};
 use tianping_domain::case_number::{self, CaseNumber};
 use tianping_domain::event::Filing;
+use tianping_domain::event::check_filing_date;
 use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::metrics::CaseFacts;
 use tianping_domain::org::CaseLocation;
@@ -42,6 +44,9 @@ pub struct Numbered {
 pub struct Actor {
     pub name: String,
     pub scope: Option<(Role, OrgScope)>,
+    /// Set when a person writes (UI or API session): what they record is checked by
+    /// [`access::may_record`] — an approval they record must be their own.
+    pub person: Option<Person>,
 }
 
 impl Actor {
@@ -49,6 +54,16 @@ impl Actor {
         Actor {
             name: name.into(),
             scope: None,
+            person: None,
+        }
+    }
+
+    /// A person acting in their organisation's scope; recorded as `user:<username>`.
+    pub fn person(p: Person, scope: OrgScope) -> Actor {
+        Actor {
+            name: format!("user:{}", p.username),
+            scope: Some((p.role, scope)),
+            person: Some(p),
         }
     }
 }
@@ -377,6 +392,36 @@ struct Chunk<'a> {
     created: HashSet<String>,
 }
 
+/// What an already used `(source, source_event_id)` was used for: enough to tell a re-sent
+/// record (a duplicate) from a different record under the same id (a conflict).
+struct Seen {
+    case_number: String,
+    occurred_at: String,
+    corrects: Option<String>,
+    body: Option<EventBody>,
+}
+
+impl Seen {
+    fn of(rec: &EventRecord, number: &str) -> Seen {
+        Seen {
+            case_number: number.to_string(),
+            occurred_at: ts(rec.occurred_at.with_timezone(&Utc)),
+            corrects: rec.corrects.clone(),
+            body: Some(rec.body.clone()),
+        }
+    }
+
+    fn same_as(&self, rec: &EventRecord, number: &str) -> bool {
+        self.case_number == number
+            && self.occurred_at == ts(rec.occurred_at.with_timezone(&Utc))
+            && self.corrects == rec.corrects
+            && self.body.as_ref() == Some(&rec.body)
+    }
+}
+
+/// Longest `source` or `source_event_id` accepted (the low finding: a 1 MB event id).
+const MAX_ID_CHARS: usize = 128;
+
 const CASE_LOAD: &str =
     "SELECT id, case_number, org_id, agency_kind, region_path, year, state FROM cases";
 
@@ -416,6 +461,86 @@ impl Chunk<'_> {
         Ok(())
     }
 
+    /// The stored events under the chunk's `(source, source_event_id)` keys, on any case.
+    async fn stored_keys(&mut self, chunk: &[Numbered]) -> Result<HashMap<(String, String), Seen>> {
+        let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+        for n in chunk {
+            let r = &n.record;
+            if r.source.chars().count() <= MAX_ID_CHARS
+                && r.source_event_id.chars().count() <= MAX_ID_CHARS
+            {
+                by_source
+                    .entry(r.source.as_str())
+                    .or_default()
+                    .push(r.source_event_id.as_str());
+            }
+        }
+        let mut out = HashMap::new();
+        for (source, ids) in by_source {
+            for part in ids.chunks(500) {
+                let first = match self.backend {
+                    Backend::Sqlite => "?",
+                    Backend::Postgres => "$1",
+                };
+                let sql = format!(
+                    "SELECT e.source_event_id, c.case_number, e.occurred_at, e.corrects, e.body \
+                     FROM events e JOIN cases c ON c.id = e.case_id \
+                     WHERE e.source = {first} AND e.source_event_id IN ({})",
+                    bulk_placeholders(self.backend, 2, part.len())
+                );
+                let mut q = sqlx::query(audited(sql)).bind(source);
+                for id in part {
+                    q = q.bind(*id);
+                }
+                for r in q.fetch_all(&mut *self.tx).await? {
+                    let body: String = r.try_get(4)?;
+                    out.insert(
+                        (source.to_string(), r.try_get::<String, _>(0)?),
+                        Seen {
+                            case_number: r.try_get(1)?,
+                            occurred_at: r.try_get(2)?,
+                            corrects: r.try_get(3)?,
+                            body: serde_json::from_str(&body).ok(),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A record whose `(source, source_event_id)` was used before: the same record again is a
+    /// duplicate (`Ok(true)`), anything else a conflict (finding H4). The answer is the same
+    /// whether the earlier use is in the writer's scope or not, and a duplicate on a case the
+    /// writer may not write is "not found", as any record on such a case is.
+    fn repeat(
+        &self,
+        prev: &Seen,
+        rec: &EventRecord,
+        number: &str,
+    ) -> std::result::Result<bool, EventRejection> {
+        if prev.same_as(rec, number) {
+            if let Some(w) = self.cases.get(number)
+                && !check_write(self.actor, w.agency_kind, &w.region_path)
+            {
+                // What the record would have got without the earlier use.
+                return Err(match rec.body {
+                    EventBody::Filed(_) => out_of_scope_filing(),
+                    _ => not_found(&rec.case_number),
+                });
+            }
+            return Ok(true);
+        }
+        Err(EventRejection::new(
+            "source_event_id_conflict",
+            "source_event_id",
+            format!(
+                "来源“{}”的事件编号“{}”已用于另一条内容不同的事件；同一编号只能对应同一事件",
+                rec.source, rec.source_event_id
+            ),
+        ))
+    }
+
     fn push_event(
         &mut self,
         case_number: String,
@@ -450,6 +575,23 @@ impl Chunk<'_> {
                 "来源系统及其事件编号不能为空",
             )));
         }
+        for (field, v) in [
+            ("source", &rec.source),
+            ("source_event_id", &rec.source_event_id),
+        ] {
+            if v.chars().count() > MAX_ID_CHARS {
+                return Ok(Err(EventRejection::new(
+                    "field_too_long",
+                    field,
+                    format!("不能超过 {MAX_ID_CHARS} 个字符"),
+                )));
+            }
+        }
+        if let Some(p) = &self.actor.person
+            && let Err(e) = access::may_record(p, &rec.body)
+        {
+            return Ok(Err(e));
+        }
         if let Some(target) = &rec.corrects {
             return self.correct(rec, number, target, at).await;
         }
@@ -458,6 +600,11 @@ impl Chunk<'_> {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
+            // Scope before existence: a filing outside the writer's scope gets the same answer
+            // whether or not the number is taken there.
+            if !check_write(self.actor, r.agency_kind, &r.region_path) {
+                return Ok(Err(out_of_scope_filing()));
+            }
             if self.cases.contains_key(&r.case_number) {
                 return Ok(Err(EventRejection::new(
                     "case_exists",
@@ -465,12 +612,8 @@ impl Chunk<'_> {
                     "该案号已立案",
                 )));
             }
-            if !check_write(self.actor, r.agency_kind, &r.region_path) {
-                return Ok(Err(EventRejection::new(
-                    "out_of_scope",
-                    "case_number",
-                    "无权为本单位范围以外的单位立案",
-                )));
+            if let Err(e) = check_filing_date(at, r.year) {
+                return Ok(Err(e));
             }
             let procedure = opening(r.type_code.as_deref());
             let state =
@@ -524,6 +667,11 @@ impl Chunk<'_> {
         };
         if !check_write(self.actor, w.agency_kind, &w.region_path) {
             return Ok(Err(not_found(&rec.case_number)));
+        }
+        if matches!(rec.body, EventBody::Filed(_))
+            && let Err(e) = check_filing_date(at, w.year)
+        {
+            return Ok(Err(e));
         }
         let Some(id) = w.id else {
             return Err(StoreError::Corrupt("flushed case without id".into()));
@@ -962,6 +1110,14 @@ fn case_values(w: &Work) -> Result<Vec<Val>> {
     Ok(v)
 }
 
+fn out_of_scope_filing() -> EventRejection {
+    EventRejection::new(
+        "out_of_scope",
+        "case_number",
+        "无权为本单位范围以外的单位立案",
+    )
+}
+
 fn not_found(number: &str) -> EventRejection {
     EventRejection::new(
         "case_not_found",
@@ -1027,37 +1183,29 @@ impl Store {
             .collect();
         let t = std::time::Instant::now();
         c.load_cases(&numbers).await?;
-        // Idempotency: an event can only be stored already if its case is. Collect the stored
-        // (source, id) pairs of the cases this chunk touches (index on events.case_id).
-        let mut existing: HashSet<(String, String)> = HashSet::new();
-        let known: Vec<i64> = c.cases.values().filter_map(|w| w.id).collect();
-        for part in known.chunks(500) {
-            let sql = format!(
-                "SELECT source, source_event_id FROM events WHERE case_id IN ({})",
-                bulk_placeholders(c.backend, 1, part.len())
-            );
-            let mut q = sqlx::query(audited(sql));
-            for id in part {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&mut *c.tx).await? {
-                existing.insert((r.try_get(0)?, r.try_get(1)?));
-            }
-        }
+        // Idempotency: the stored events with the chunk's (source, id) keys, on whatever case
+        // (unique index on (source, source_event_id)).
+        let existing = c.stored_keys(chunk).await?;
         report.timings.lookup += t.elapsed();
         let t = std::time::Instant::now();
-        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut seen: HashMap<(String, String), Seen> = HashMap::new();
         for (n, number) in chunk.iter().zip(normalized) {
             let key = (n.record.source.clone(), n.record.source_event_id.clone());
-            if existing.contains(&key) || seen.contains(&key) {
-                report.duplicates += 1;
-                continue;
-            }
-            match c.apply(&n.record, number).await? {
-                Ok(()) => {
-                    seen.insert(key);
-                    report.accepted += 1;
+            let earlier = existing.get(&key).or_else(|| seen.get(&key));
+            let outcome = match earlier {
+                Some(prev) => c.repeat(prev, &n.record, &number),
+                None => {
+                    let seen_as = Seen::of(&n.record, &number);
+                    let r = c.apply(&n.record, number).await?;
+                    if r.is_ok() {
+                        seen.insert(key, seen_as);
+                    }
+                    r.map(|()| false)
                 }
+            };
+            match outcome {
+                Ok(true) => report.duplicates += 1,
+                Ok(false) => report.accepted += 1,
                 Err(e) => report.rejected.push(Rejection {
                     line: n.line,
                     source_event_id: n.record.source_event_id.clone(),

@@ -112,6 +112,7 @@ async fn ingest_story_on_both_stores() {
                     region_path: "/33/3301/330106/".into(),
                 },
             )),
+            person: None,
         };
         let r = s
             .ingest(
@@ -133,6 +134,196 @@ async fn ingest_story_on_both_stores() {
             .execute(s.pool())
             .await;
         assert!(upd.is_err(), "[{}] events must be append-only", db.label);
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+fn codes(r: &tianping_store::IngestReport) -> Vec<(u64, &'static str, String)> {
+    r.rejected
+        .iter()
+        .map(|r| (r.line, r.code, r.field.clone()))
+        .collect()
+}
+
+/// Security finding H4: an event id already used on another case aborted the whole chunk with a
+/// database error (losing its valid records) and told the caller the id existed elsewhere.
+#[tokio::test]
+async fn h4_a_used_event_id_refuses_its_record_alone_and_keeps_the_chunk() {
+    for db in TestDb::all().await.expect("databases") {
+        let s = &db.store;
+        let label = db.label;
+        load_fixture_orgs(s).await.expect("orgs");
+        let first = r#"{"source":"sc","source_event_id":"a1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"a2","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"assigned","judge":"张法官"}"#;
+        let r = s
+            .ingest(&records(first), &Actor::system("t"), now())
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 2, "[{label}]");
+        // A second file: a filing of another case, then an event reusing "a2" on that other
+        // case, then the same "a2" again with other content on the first case, then "a1" re-sent
+        // unchanged (a duplicate), then a valid event; and inside the file "b9" used twice with
+        // different content.
+        let second = r#"{"source":"sc","source_event_id":"b1","case_number":"（2026）浙0102民初2号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}
+{"source":"sc","source_event_id":"a2","case_number":"（2026）浙0102民初2号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"assigned","judge":"李法官"}
+{"source":"sc","source_event_id":"a2","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"assigned","judge":"王法官"}
+{"source":"sc","source_event_id":"a1","case_number":"(2026)浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"b9","case_number":"（2026）浙0102民初2号","occurred_at":"2026-03-06T09:00:00+08:00","kind":"assigned","judge":"赵法官"}
+{"source":"sc","source_event_id":"b9","case_number":"（2026）浙0102民初2号","occurred_at":"2026-03-06T09:00:00+08:00","kind":"assigned","judge":"钱法官"}
+{"source":"sc","source_event_id":"b9","case_number":"（2026）浙0102民初2号","occurred_at":"2026-03-06T09:00:00+08:00","kind":"assigned","judge":"赵法官"}"#;
+        let r = s
+            .ingest(&records(second), &Actor::system("t"), now())
+            .await
+            .expect("a used id must not abort the chunk");
+        assert_eq!(
+            codes(&r),
+            vec![
+                (2, "source_event_id_conflict", "source_event_id".into()),
+                (3, "source_event_id_conflict", "source_event_id".into()),
+                (6, "source_event_id_conflict", "source_event_id".into()),
+            ],
+            "[{label}]"
+        );
+        assert_eq!((r.accepted, r.duplicates), (2, 2), "[{label}]");
+        assert_eq!(s.counts().await.expect("counts"), (2, 4), "[{label}]");
+
+        // A writer of another court gets the same conflict for an id used on a case it cannot
+        // see as for one used in its own court: nothing says where the id is used.
+        let xihu = Actor {
+            name: "user:xh".into(),
+            scope: Some((
+                Role::Judge,
+                OrgScope {
+                    kind: tianping_domain::AgencyKind::Court,
+                    region_path: "/33/3301/330106/".into(),
+                },
+            )),
+            person: None,
+        };
+        let third = r#"{"source":"sc","source_event_id":"x1","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}
+{"source":"sc","source_event_id":"a2","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"assigned","judge":"李法官"}
+{"source":"sc","source_event_id":"a1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}"#;
+        let r = s
+            .ingest(&records(third), &xihu, now())
+            .await
+            .expect("ingest");
+        assert_eq!(
+            codes(&r),
+            vec![
+                (2, "source_event_id_conflict", "source_event_id".into()),
+                (3, "out_of_scope", "case_number".into()),
+            ],
+            "[{label}]"
+        );
+        assert_eq!(r.accepted, 1, "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Security finding M6: a filing dated 0001-01-01 became a case 739,770 days overdue.
+#[tokio::test]
+async fn m6_impossible_dates_are_refused() {
+    for db in TestDb::all().await.expect("databases") {
+        let s = &db.store;
+        let label = db.label;
+        load_fixture_orgs(s).await.expect("orgs");
+        let lines = r#"{"source":"sc","source_event_id":"d1","case_number":"（2026）浙0102民初1号","occurred_at":"0001-01-01T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"d2","case_number":"（2026）浙0102民初2号","occurred_at":"1948-12-31T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"d3","case_number":"（2026）浙0102民初3号","occurred_at":"2019-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"d4","case_number":"（2026）浙0102民初4号","occurred_at":"2026-07-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"d5","case_number":"（2026）浙0102民初5号","occurred_at":"2025-12-30T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}"#;
+        let r = s
+            .ingest(&records(lines), &Actor::system("t"), now())
+            .await
+            .expect("ingest");
+        assert_eq!(
+            codes(&r),
+            vec![
+                (1, "date_out_of_range", "occurred_at".into()),
+                (2, "date_out_of_range", "occurred_at".into()),
+                (3, "date_case_year_mismatch", "occurred_at".into()),
+                (4, "date_in_future", "occurred_at".into()),
+            ],
+            "[{label}]"
+        );
+        assert_eq!(
+            r.accepted, 1,
+            "[{label}] a filing late in the year before is fine"
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Security finding H1: a person recorded someone else's approval and moved their own deadline.
+#[tokio::test]
+async fn h1_a_person_records_only_their_own_approval() {
+    use tianping_domain::access::Person;
+    for db in TestDb::all().await.expect("databases") {
+        let s = &db.store;
+        let label = db.label;
+        load_fixture_orgs(s).await.expect("orgs");
+        let scope = OrgScope {
+            kind: tianping_domain::AgencyKind::Court,
+            region_path: "/33/3301/330102/".into(),
+        };
+        let judge = Actor::person(
+            Person {
+                username: "sc_judge".into(),
+                display_name: "张法官".into(),
+                role: Role::Judge,
+            },
+            scope.clone(),
+        );
+        let president = Actor::person(
+            Person {
+                username: "sc_president".into(),
+                display_name: "孙院长".into(),
+                role: Role::President,
+            },
+            scope,
+        );
+        let filing = r#"{"source":"sc","source_event_id":"p1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
+{"source":"sc","source_event_id":"p2","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"extension_requested","amount":6,"unit":"month","reason":"案情复杂"}"#;
+        let r = s
+            .ingest(&records(filing), &judge, now())
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 2, "[{label}] {:?}", r.rejected);
+        let forged = r#"{"source":"sc","source_event_id":"p3","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"extension_approved","amount":6,"unit":"month","approver":{"name":"孙院长","role":"president"}}"#;
+        let r = s
+            .ingest(&records(forged), &judge, now())
+            .await
+            .expect("ingest");
+        assert_eq!(
+            codes(&r),
+            vec![(1, "approval_not_own", "approver".into())],
+            "[{label}]"
+        );
+        // The president approving as themselves is accepted, and recorded as the president.
+        let r = s
+            .ingest(&records(forged), &president, now())
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 1, "[{label}] {:?}", r.rejected);
+        let id = s
+            .case_id_by_number("（2026）浙0102民初1号")
+            .await
+            .expect("case")
+            .expect("exists");
+        let events = s.events_of_case(id).await.expect("events");
+        let who: Vec<(&str, &str)> = events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.recorded_by.as_str()))
+            .collect();
+        assert_eq!(
+            who,
+            vec![
+                ("filed", "user:sc_judge"),
+                ("extension_requested", "user:sc_judge"),
+                ("extension_approved", "user:sc_president"),
+            ],
+            "[{label}]"
+        );
         db.cleanup().await.expect("cleanup");
     }
 }

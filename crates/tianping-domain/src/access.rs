@@ -1,0 +1,191 @@
+//! Who may do what, decided from plain facts (the acting person, their organisation's kind, the
+//! case's agency kind). Pages, the API and the store ask these predicates instead of writing their
+//! own role checks, so one rule has one home and one table test.
+
+use crate::event::{EventBody, EventRejection};
+use crate::org::{AgencyKind, Role};
+
+/// A person acting through the UI or the API: as opposed to an agency's system or the operator's
+/// CLI, a person only ever acts as themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Whether a person may record `body`. An event that carries an approval (or refusal) records
+/// someone's decision: a person may only record their own (security finding H1). Someone else's
+/// approval reaches Tianping only from the agency's own system (import by the operator), never
+/// from a person's session.
+pub fn may_record(person: &Person, body: &EventBody) -> Result<(), EventRejection> {
+    let Some(a) = body.approver() else {
+        return Ok(());
+    };
+    if !person.role.approves() {
+        return Err(EventRejection::new(
+            "approval_not_own",
+            "approver",
+            format!(
+                "“{}”无审批权限，不能记录审批决定；请提交申请，由庭长或院长本人在天平中审批",
+                person.role.zh()
+            ),
+        ));
+    }
+    if a.role != person.role || a.name.trim() != person.display_name.trim() {
+        return Err(EventRejection::new(
+            "approval_not_own",
+            "approver",
+            format!(
+                "只能以本人身份审批：当前登录用户为“{}（{}）”，事件所载批准人为“{}（{}）”",
+                person.display_name,
+                person.role.zh(),
+                a.name,
+                a.role.zh()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an organisation of kind `org` sees records that belong to an agency of kind `record`
+/// (cases, interference records, moved due dates): its own kind, or every kind for the bodies
+/// that supervise all agencies (人大, 政法委). Region scope is checked separately.
+pub fn sees_agency(org: AgencyKind, record: AgencyKind) -> bool {
+    org.supervises_all_kinds() || org == record
+}
+
+/// Whether a user may acknowledge (签收) a clock warning on a case of `case_kind`. Acknowledging
+/// silences escalation, so only the case's own chain — staff of the agency that holds the case —
+/// may do it; supervisors (人大, 政法委) watch and never silence (finding M5).
+pub fn may_acknowledge_warning(role: Role, org: AgencyKind, case_kind: AgencyKind) -> bool {
+    matches!(
+        role,
+        Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+    ) && org == case_kind
+}
+
+/// Whether a user may acknowledge the moved due dates (期限变动) of their own agency's cases.
+pub fn may_acknowledge_changes(role: Role, org: AgencyKind) -> bool {
+    matches!(role, Role::CaseOffice | Role::President) && org.handles_cases()
+}
+
+/// The path a form may send the browser back to: a path on this site only. Anything a browser
+/// could read as another host (`//x`, `/\x`, a scheme, control characters) falls back to
+/// `fallback` (the open-redirect finding).
+pub fn safe_back<'a>(back: &'a str, fallback: &'a str) -> &'a str {
+    let ok = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok { back } else { fallback }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Approver, PeriodUnit};
+
+    fn person(name: &str, role: Role) -> Person {
+        Person {
+            username: "u".into(),
+            display_name: name.into(),
+            role,
+        }
+    }
+
+    fn approval(name: &str, role: Role) -> EventBody {
+        EventBody::ExtensionApproved {
+            approver: Approver {
+                name: name.into(),
+                role,
+            },
+            amount: 6,
+            unit: PeriodUnit::Month,
+        }
+    }
+
+    #[test]
+    fn a_person_approves_only_as_themselves() {
+        use Role::*;
+        // (who acts, whose approval the event carries, allowed)
+        let table = [
+            (("张法官", Judge), ("孙院长", President), false),
+            (("张法官", Judge), ("张法官", Judge), false),
+            (("孙院长", President), ("孙院长", President), true),
+            (("孙院长", President), (" 孙院长 ", President), true),
+            (("孙院长", President), ("钱院长", President), false),
+            (("孙院长", President), ("孙院长", DivisionChief), false),
+            (("李庭长", DivisionChief), ("李庭长", DivisionChief), true),
+            (("审管办", CaseOffice), ("孙院长", President), false),
+        ];
+        for ((who, role), (name, arole), ok) in table {
+            let r = may_record(&person(who, role), &approval(name, arole));
+            assert_eq!(r.is_ok(), ok, "{who} recording {name}'s approval");
+            if let Err(e) = r {
+                assert_eq!((e.code, e.field.as_str()), ("approval_not_own", "approver"));
+            }
+        }
+        // Events without an approval are not this predicate's business.
+        assert!(may_record(&person("张法官", Judge), &EventBody::HearingHeld).is_ok());
+        let suspended = EventBody::Suspended {
+            reason: "x".into(),
+            approver: Approver {
+                name: "孙院长".into(),
+                role: President,
+            },
+        };
+        assert!(may_record(&person("张法官", Judge), &suspended).is_err());
+    }
+
+    #[test]
+    fn only_the_case_chain_acknowledges_warnings() {
+        use AgencyKind::*;
+        use Role::*;
+        assert!(may_acknowledge_warning(Judge, Court, Court));
+        assert!(may_acknowledge_warning(
+            CaseOffice,
+            Procuratorate,
+            Procuratorate
+        ));
+        assert!(!may_acknowledge_warning(CaseOffice, Procuratorate, Court));
+        assert!(!may_acknowledge_warning(
+            PcSupervisor,
+            PeoplesCongress,
+            Court
+        ));
+        assert!(!may_acknowledge_warning(
+            PlcSupervisor,
+            PoliticalLegalCommittee,
+            Court
+        ));
+        assert!(!may_acknowledge_warning(Sysadmin, Court, Court));
+    }
+
+    #[test]
+    fn agencies_see_their_own_kind_and_supervisors_all() {
+        use AgencyKind::*;
+        assert!(sees_agency(Court, Court));
+        assert!(!sees_agency(Procuratorate, Court));
+        assert!(!sees_agency(Police, Procuratorate));
+        assert!(sees_agency(PeoplesCongress, Court));
+        assert!(sees_agency(PoliticalLegalCommittee, Police));
+    }
+
+    #[test]
+    fn back_links_stay_on_this_site() {
+        for (b, ok) in [
+            ("/warnings?page=2", true),
+            ("/cases/7", true),
+            ("//evil.example/", false),
+            ("/\\evil.example/", false),
+            ("/\\/evil.example/", false),
+            ("https://evil.example/", false),
+            ("/x\ny", false),
+            ("/ /evil", false),
+            ("", false),
+        ] {
+            assert_eq!(safe_back(b, "/f") == b, ok, "{b:?}");
+        }
+    }
+}
