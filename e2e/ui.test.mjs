@@ -205,21 +205,28 @@ test('nobody crosses the line: a judge cannot acknowledge another court\'s warni
   await judge.selectOption('#cadence', 'weekly');
   await judge.click('.prefs button[type=submit]');
   assert.match(await judge.textContent('#prefs-error'), /格式不正确/);
+  // A new address waits for confirmation from the link mailed to it (mail belongs to the user,
+  // not to an address: typing someone else's address shows nothing of theirs).
+  const before = await judge.inputValue('#email');
   await judge.fill('#email', 'judge@court.example.cn');
-  await Promise.all([judge.waitForURL(/saved=1/), judge.click('.prefs button[type=submit]')]);
-  assert.equal(await judge.inputValue('#email'), 'judge@court.example.cn');
+  await Promise.all([judge.waitForURL(/saved=pending/), judge.click('.prefs button[type=submit]')]);
+  assert.equal(await judge.inputValue('#email'), before);
+  assert.match(await judge.textContent('#email-pending'), /judge@court\.example\.cn/);
+  assert.match(await judge.textContent('#prefs-saved'), /确认链接已发送/);
   assert.equal(await judge.inputValue('#cadence'), 'weekly');
   await judge.close();
 });
 
-test('the demo\'s morning mail exists: the system outbox holds warnings and digests', async () => {
+test('the demo\'s morning mail exists: the system outbox holds warnings and digests, without their content', async () => {
   const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await loginAny(admin, 'sysadmin');
   await admin.goto(`${base}/mailbox`);
-  const subjects = await admin.$$eval('#mails .subject', (s) => s.map((x) => x.textContent));
-  assert.ok(subjects.some((s) => s.includes('期限提醒')), 'daily digests');
-  assert.ok(subjects.some((s) => s.startsWith('【已超期】') || s.startsWith('【羁押期限将届满】') || s.startsWith('【今日届满】')), 'urgent warnings');
-  await admin.click('#mails details:first-child summary');
+  const kinds = await admin.$$eval('#deliveries .kind', (s) => s.map((x) => x.textContent));
+  assert.ok(kinds.includes('期限汇总提醒'), 'daily digests');
+  assert.ok(kinds.includes('期限预警'), 'urgent warnings');
+  // 三员分立: the system administrator sees deliveries, never a subject, body or case number.
+  assert.equal(await admin.$('#mails'), null);
+  assert.doesNotMatch(await admin.textContent('main'), /案号|（20\d\d）/);
   await admin.screenshot({ path: join(artifacts, '09-mailbox.png') });
   await admin.close();
 });

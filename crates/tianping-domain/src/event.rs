@@ -403,6 +403,28 @@ impl EventBody {
         }
     }
 
+    /// Whether the event carries words written about the case (reasons, summaries, parties, who
+    /// appealed): on a minors' or privacy case these may name a party, so a reader without the
+    /// clearance sees the event without them (finding M3).
+    pub fn free_text(&self) -> bool {
+        matches!(
+            self,
+            EventBody::Filed(_)
+                | EventBody::Adjourned { .. }
+                | EventBody::Suspended { .. }
+                | EventBody::ExcludedPeriodStarted { .. }
+                | EventBody::ExtensionRequested { .. }
+                | EventBody::ExtensionRefused { .. }
+                | EventBody::Appealed { .. }
+                | EventBody::ComplaintReceived { .. }
+                | EventBody::ArrestRefused { .. }
+                | EventBody::Released { .. }
+                | EventBody::ReturnedForSupplementaryInvestigation { .. }
+                | EventBody::NotProsecuted { .. }
+                | EventBody::Retraction { .. }
+        )
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::Filed(_) => "filed",

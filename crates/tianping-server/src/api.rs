@@ -41,7 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/clock-changes", get(crate::clocks::api_changes))
         .route("/clocks/self-check", get(crate::clocks::api_self_check))
         .route("/rules", get(crate::clocks::api_rules))
-        .route("/me/notifications", post(crate::clocks::api_prefs))
         .route("/ledger", get(crate::ledger::api_summary))
         .route(
             "/ledger/leaves/{index}/proof",

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tianping_domain::access::may_acknowledge_warning;
 use tianping_domain::case::{REDACTED, Visibility, visibility};
 use tianping_domain::clock::{Category, Clock, local_date as bj_date};
 use tianping_domain::rules::ClockKey;
@@ -209,6 +210,8 @@ pub struct BoardLine {
     pub level: i64,
     pub level_zh: String,
     pub acknowledged: bool,
+    /// The reader may acknowledge it (the case's own chain only).
+    pub can_ack: bool,
     pub clock: ClockView,
 }
 
@@ -252,6 +255,8 @@ fn line(
         level: r.level,
         level_zh: level_zh(ladder, r.level),
         acknowledged: r.acknowledged,
+        can_ack: AgencyKind::parse(&r.agency_kind)
+            .is_some_and(|k| may_acknowledge_warning(s.user.role, s.org.kind, k)),
         clock: ClockView::new(&r.clock, today),
     }
 }
@@ -602,9 +607,14 @@ async fn ack(st: &AppState, s: &Session, warning_id: i64) -> Result<bool, ApiErr
         .warning_case(warning_id)
         .await?
         .ok_or_else(|| ApiError::not_found("预警"))?;
-    readable(st, s, case)
+    let row = readable(st, s, case)
         .await
         .map_err(|_| ApiError::not_found("预警"))?;
+    let kind = AgencyKind::parse(&row.agency_kind);
+    if !kind.is_some_and(|k| may_acknowledge_warning(s.user.role, s.org.kind, k)) {
+        // Supervisors watch; only the case's own chain silences escalation (finding M5).
+        return Err(ApiError::forbidden("确认预警（仅办案机关本身可确认）"));
+    }
     Ok(st
         .store
         .acknowledge(warning_id, s.user.id, st.now())
@@ -641,13 +651,6 @@ pub(crate) fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
     })
 }
 
-fn safe_back(b: &str) -> &str {
-    if b.starts_with('/') && !b.starts_with("//") {
-        b
-    } else {
-        "/warnings"
-    }
-}
 
 pub async fn ack_submit(
     State(st): State<AppState>,
@@ -662,7 +665,7 @@ pub async fn ack_submit(
         return error_page(StatusCode::NOT_FOUND, "预警不存在");
     };
     match ack(&st, &s, id).await {
-        Ok(_) => crate::pages::redirect(safe_back(&f.back)),
+        Ok(_) => crate::pages::redirect(tianping_domain::access::safe_back(&f.back, "/warnings")),
         Err(e) => error_page(e.status, &e.message),
     }
 }
@@ -877,14 +880,14 @@ struct ChangesPage {
 }
 
 fn may_ack_changes(s: &Session) -> bool {
-    matches!(s.user.role, Role::CaseOffice | Role::President)
+    tianping_domain::access::may_acknowledge_changes(s.user.role, s.org.kind)
 }
 
 pub async fn changes_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
     let Some(scope) = read_scope(&s) else {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看期限变动");
     };
-    match st.store.clock_changes(&scope.region_prefix, 500).await {
+    match st.store.clock_changes(&scope.region_prefix, scope.agency_kind, 500).await {
         Ok(changes) => render(&ChangesPage {
             layout: Layout::new(&s, "/clock-changes"),
             pending: changes.iter().filter(|c| !c.acknowledged).count(),
@@ -904,7 +907,7 @@ pub async fn api_changes(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看期限变动"))?;
     Ok(Json(
-        json!({ "items": st.store.clock_changes(&scope.region_prefix, 500).await? }),
+        json!({ "items": st.store.clock_changes(&scope.region_prefix, scope.agency_kind, 500).await? }),
     ))
 }
 
@@ -924,7 +927,7 @@ pub async fn changes_ack(
     };
     match st
         .store
-        .acknowledge_changes(&scope.region_prefix, s.user.id, st.now())
+        .acknowledge_changes(&scope.region_prefix, s.org.kind, s.user.id, st.now())
         .await
     {
         Ok(_) => crate::pages::redirect("/clock-changes"),
@@ -933,177 +936,6 @@ pub async fn changes_ack(
             &ApiError::from(e).message,
         ),
     }
-}
-
-// ---- mailbox and preferences -------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "mailbox.html")]
-struct MailboxPage {
-    layout: Layout,
-    email: String,
-    cadence: String,
-    mails: Vec<tianping_store::clocks::Mail>,
-    all: bool,
-    saved: bool,
-    error: Option<String>,
-}
-
-impl MailboxPage {
-    fn when(&self, t: &str) -> String {
-        local(t)
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub struct MailboxParams {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
-pub async fn mailbox_page(
-    State(st): State<AppState>,
-    PageUser(s): PageUser,
-    Query(p): Query<MailboxParams>,
-) -> Response {
-    let (email, cadence) = match st.store.notification_preferences(s.user.id).await {
-        Ok(x) => x,
-        Err(e) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &ApiError::from(e).message,
-            );
-        }
-    };
-    // The system administrator sees the whole outbox (what the server sent or will send).
-    let all = s.user.role == Role::Sysadmin;
-    let mails = match (all, email.as_deref()) {
-        (true, _) => st.store.mails(None, 200).await,
-        (false, Some(e)) => st.store.mails(Some(e), 200).await,
-        (false, None) => Ok(vec![]),
-    };
-    match mails {
-        Ok(mails) => render(&MailboxPage {
-            layout: Layout::new(&s, "/mailbox"),
-            email: email.unwrap_or_default(),
-            cadence,
-            mails,
-            all,
-            saved: p.saved.is_some(),
-            error: None,
-        }),
-        Err(e) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &ApiError::from(e).message,
-        ),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PrefsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    cadence: String,
-}
-
-fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e
-            .chars()
-            .any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
-        && e.len() <= 254
-}
-
-async fn save_prefs(
-    st: &AppState,
-    s: &Session,
-    email: &str,
-    cadence: &str,
-) -> Result<(), ApiError> {
-    let email = email.trim();
-    if !email.is_empty() && !valid_email(email) {
-        return Err(
-            ApiError::bad_request("invalid_email", format!("邮箱地址“{email}”格式不正确"))
-                .with_details(json!({ "field": "email" })),
-        );
-    }
-    if !["immediately", "daily", "weekly"].contains(&cadence) {
-        return Err(ApiError::bad_request(
-            "invalid_cadence",
-            format!("提醒频率“{cadence}”无效，应为 immediately、daily 或 weekly"),
-        )
-        .with_details(json!({ "field": "cadence" })));
-    }
-    st.store
-        .set_notification_preferences(
-            s.user.id,
-            (!email.is_empty()).then_some(email),
-            cadence,
-            st.now(),
-        )
-        .await?;
-    Ok(())
-}
-
-pub async fn prefs_submit(
-    State(st): State<AppState>,
-    PageUser(s): PageUser,
-    Form(f): Form<PrefsForm>,
-) -> Response {
-    if let Some(refused) = csrf_refused(&f.csrf, &s) {
-        return refused;
-    }
-    match save_prefs(&st, &s, &f.email, &f.cadence).await {
-        Ok(()) => crate::pages::redirect("/mailbox?saved=1"),
-        Err(e) => {
-            let mails = vec![];
-            render(&MailboxPage {
-                layout: Layout::new(&s, "/mailbox"),
-                email: f.email,
-                cadence: f.cadence,
-                mails,
-                all: false,
-                saved: false,
-                error: Some(e.message),
-            })
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PrefsInput {
-    #[serde(default)]
-    email: String,
-    cadence: String,
-}
-
-pub async fn api_prefs(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    CurrentUser(s): CurrentUser,
-    body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    crate::api::check_csrf(&headers, &s)?;
-    let p: PrefsInput = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "preferences_malformed",
-            format!("JSON 无效：{e}"),
-        )
-    })?;
-    save_prefs(&st, &s, &p.email, &p.cadence).await?;
-    Ok(Json(
-        json!({ "email": p.email.trim(), "cadence": p.cadence }),
-    ))
 }
 
 /// Clocks that should have fired and did not (case office, presidents, system administrators).
@@ -1122,9 +954,18 @@ pub async fn api_self_check(
         .self_check(st.now(), chrono::Duration::minutes(10))
         .await?;
     let scope = s.org.region_path.clone();
+    if s.user.role == Role::Sysadmin {
+        // 三员分立: the system administrator sees that the poller missed something and what
+        // failed, never which case (finding M4).
+        let missed: Vec<serde_json::Value> = missed
+            .iter()
+            .map(|m| json!({ "clock_key": m.clock_key, "next_fire_at": m.next_fire_at, "error": m.error }))
+            .collect();
+        return Ok(Json(json!({ "scope": scope, "missed": missed })));
+    }
     let mut visible = vec![];
     for m in missed {
-        if s.user.role == Role::Sysadmin || readable(&st, &s, m.case_id).await.is_ok() {
+        if readable(&st, &s, m.case_id).await.is_ok() {
             visible.push(m);
         }
     }

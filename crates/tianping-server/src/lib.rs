@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod judgments;
 pub mod ledger;
+pub mod mailbox;
 pub mod metrics;
 pub mod pages;
 pub mod similar;
@@ -257,9 +258,8 @@ pub fn router(state: AppState) -> Router {
         .route("/judgments/{id}", get(judgments::detail))
         .route("/quality/export.xlsx", get(metrics::export))
         .route("/quality/report", get(metrics::report))
-        .route("/mailbox", get(clocks::mailbox_page))
-        .route("/mailbox/preferences", post(clocks::prefs_submit))
-        .nest("/api/v1", api::routes())
+        .merge(mailbox::router())
+        .nest("/api/v1", api::routes().merge(mailbox::api_router()))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tianping_domain::AgencyKind;
+use tianping_domain::case::{REDACTED, Visibility, visibility};
+use tianping_domain::{AgencyKind, Confidentiality};
 use tianping_domain::event::EventBody;
 use tianping_domain::judgment::{
     ArticleRef, CourtLevel, Penalty, cited_articles, months_zh as months,
@@ -793,6 +794,10 @@ pub async fn rerun(st: &AppState, r: &Report) -> Result<Rerun, ApiError> {
 struct ReportPage {
     layout: Layout,
     print: bool,
+    /// The reader's clearance does not cover the case: the query and notes are withheld.
+    redacted: bool,
+    /// …and it is a state secret: the results too.
+    withheld: bool,
     case_id: i64,
     case_number: String,
     court: String,
@@ -853,6 +858,26 @@ async fn load_report(
     Ok((d, r))
 }
 
+/// A report as a reader without the case's clearance may see it (finding H2): the facts the judge
+/// searched with, the words they share with each result and the judge's notes are the case's
+/// facts; for a state secret the charges and the results (whose titles name the charges) too.
+pub fn redact_report(r: &mut Report, vis: Visibility) {
+    if vis == Visibility::Full {
+        return;
+    }
+    r.body.query_facts = REDACTED.to_string();
+    for x in &mut r.body.results {
+        x.shared_words.clear();
+        if !x.note.is_empty() {
+            x.note = REDACTED.to_string();
+        }
+    }
+    if vis == Visibility::Withhold {
+        r.body.query_charges.clear();
+        r.body.results.clear();
+    }
+}
+
 pub async fn report_page(
     State(st): State<AppState>,
     PageUser(s): PageUser,
@@ -860,11 +885,21 @@ pub async fn report_page(
     Query(q): Query<ReportQuery>,
 ) -> Response {
     let out = async {
-        let (d, r) = load_report(&st, &s, &id, &rid).await?;
-        let again = rerun(&st, &r).await?;
+        let (d, mut r) = load_report(&st, &s, &id, &rid).await?;
+        let mut again = rerun(&st, &r).await?;
+        // Re-run on the stored query, then show the reader only what their clearance allows.
+        let level = Confidentiality::parse(&d.case.confidentiality)
+            .unwrap_or(Confidentiality::StateSecret);
+        let vis = visibility(level, &s.user.clearance);
+        redact_report(&mut r, vis);
+        if vis == Visibility::Withhold {
+            again.ids.clear();
+        }
         Ok::<_, ApiError>(render(&ReportPage {
             layout: Layout::new(&s, "/cases"),
             print: q.print.is_some(),
+            redacted: vis != Visibility::Full,
+            withheld: vis == Visibility::Withhold,
             case_id: d.case.id,
             case_number: d.case.case_number.clone(),
             court: d.case.court.clone(),

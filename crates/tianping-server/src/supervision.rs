@@ -871,13 +871,15 @@ async fn interference_data(
     quarter: &str,
 ) -> Result<(InterferenceReport, Vec<InterferenceRow>), ApiError> {
     let (from, to) = quarter_range(quarter)?;
+    // Region and agency kind: a procuratorate does not read a court's records (finding M1).
+    let kind = (!s.org.kind.supervises_all_kinds()).then_some(s.org.kind);
     let report = st
         .store
-        .interference_report(&s.org.region_path, from, to, quarter)
+        .interference_report(&s.org.region_path, kind, from, to, quarter)
         .await?;
     let records = if sees_interference(s) {
         st.store
-            .interference_records(&s.org.region_path, from, to)
+            .interference_records(&s.org.region_path, kind, from, to)
             .await?
     } else {
         vec![]

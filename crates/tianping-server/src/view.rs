@@ -186,10 +186,7 @@ impl CaseDetail {
             .zip(&bodies)
             .zip(&sup)
             .map(|((e, b), s)| {
-                let personal = matches!(
-                    b,
-                    Some(EventBody::Filed(_)) | Some(EventBody::Appealed { .. })
-                );
+                let personal = b.as_ref().is_none_or(EventBody::free_text);
                 let detail = match (vis, b) {
                     (Visibility::Withhold, _) => REDACTED.to_string(),
                     (Visibility::MaskParties, Some(_)) if personal => REDACTED.to_string(),

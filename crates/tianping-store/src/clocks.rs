@@ -1035,19 +1035,6 @@ impl Store {
         Ok(())
     }
 
-    /// The most recent mails (the demo's "mailbox"), newest first; optionally one recipient's.
-    pub async fn mails(&self, recipient: Option<&str>, limit: i64) -> Result<Vec<Mail>> {
-        let rows = sqlx::query(
-            "SELECT id, recipient, subject, body, attempts, created_at, sent_at, last_error FROM outbox \
-             WHERE ($1 IS NULL OR recipient = $1) ORDER BY id DESC LIMIT $2",
-        )
-        .bind(recipient)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(mail_row).collect()
-    }
-
     /// Sets a user's e-mail and digest cadence (`immediately` | `daily` | `weekly`).
     pub async fn set_notification_preferences(
         &self,
@@ -1373,14 +1360,23 @@ impl Store {
     }
 
     /// Due dates moved by rule or calendar changes, in scope, newest first.
-    pub async fn clock_changes(&self, region_prefix: &str, limit: i64) -> Result<Vec<ClockChange>> {
+    /// Moved due dates of the cases under a region prefix, of one agency kind when given
+    /// (finding M2: a procuratorate does not see a court's).
+    pub async fn clock_changes(
+        &self,
+        region_prefix: &str,
+        agency_kind: Option<tianping_domain::AgencyKind>,
+        limit: i64,
+    ) -> Result<Vec<ClockChange>> {
         let rows = sqlx::query(
             "SELECT g.id, g.case_id, k.case_number, g.clock_key, g.old_due, g.new_due, g.old_rule, g.new_rule, g.reason, g.changed_at, g.acknowledged_at \
-             FROM clock_changes g JOIN cases k ON k.id = g.case_id WHERE g.region_path >= $1 AND g.region_path < $2 ORDER BY g.id DESC LIMIT $3",
+             FROM clock_changes g JOIN cases k ON k.id = g.case_id WHERE g.region_path >= $1 AND g.region_path < $2 \
+             AND ($4 IS NULL OR k.agency_kind = $4) ORDER BY g.id DESC LIMIT $3",
         )
         .bind(region_prefix)
         .bind(prefix_end(region_prefix))
         .bind(limit)
+        .bind(agency_kind.map(|k| k.as_str()))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1402,21 +1398,25 @@ impl Store {
             .collect()
     }
 
-    /// Acknowledges the moved due dates within a region prefix. Returns how many.
+    /// Acknowledges the moved due dates of one agency kind's cases within a region prefix.
+    /// Returns how many.
     pub async fn acknowledge_changes(
         &self,
         region_prefix: &str,
+        agency_kind: tianping_domain::AgencyKind,
         user_id: i64,
         now: DateTime<Utc>,
     ) -> Result<u64> {
         let mut tx = self.write_tx().await?;
         let ids = sqlx::query(
-            "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4 RETURNING id",
+            "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4 \
+             AND case_id IN (SELECT id FROM cases WHERE agency_kind = $5) RETURNING id",
         )
         .bind(ts(now))
         .bind(user_id)
         .bind(region_prefix)
         .bind(prefix_end(region_prefix))
+        .bind(agency_kind.as_str())
         .fetch_all(&mut *tx)
         .await?
         .iter()
@@ -1516,7 +1516,7 @@ fn board_where(q: &BoardQuery, with_category: bool) -> (String, Vec<String>) {
     (cond.join(" AND "), binds)
 }
 
-fn mail_row(r: &sqlx::any::AnyRow) -> Result<Mail> {
+pub(crate) fn mail_row(r: &sqlx::any::AnyRow) -> Result<Mail> {
     Ok(Mail {
         id: r.try_get(0)?,
         recipient: r.try_get(1)?,

@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod ingest;
 pub mod judgments;
 pub mod ledger;
+pub mod mailbox;
 pub mod metrics;
 pub mod org;
 pub mod retrieval;
@@ -125,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "deviation",
         sqlite: include_str!("../migrations/sqlite/0008_deviation.sql"),
         postgres: include_str!("../migrations/postgres/0008_deviation.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "security",
+        sqlite: include_str!("../migrations/sqlite/0009_security.sql"),
+        postgres: include_str!("../migrations/postgres/0009_security.sql"),
     },
 ];
 

@@ -635,20 +635,25 @@ impl Store {
     }
 
     /// Records in a region subtree whose request happened in [from, to).
+    /// Interference records under a region prefix, of the units of one agency kind when given
+    /// (finding M1: a procuratorate does not read a court's records).
     pub async fn interference_records(
         &self,
         region_prefix: &str,
+        agency_kind: Option<AgencyKind>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<InterferenceRow>> {
         sqlx::query(crate::audited(format!(
-            "{} WHERE r.region_path >= $1 AND r.region_path < $2 AND r.occurred_at >= $3 AND r.occurred_at < $4 ORDER BY r.occurred_at, r.id",
+            "{} WHERE r.region_path >= $1 AND r.region_path < $2 AND r.occurred_at >= $3 AND r.occurred_at < $4 \
+             AND ($5 IS NULL OR o.kind = $5) ORDER BY r.occurred_at, r.id",
             Self::interference_select()
         )))
         .bind(region_prefix)
         .bind(crate::case::prefix_end(region_prefix))
         .bind(ts(from))
         .bind(ts(to))
+        .bind(agency_kind.map(AgencyKind::as_str))
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -675,11 +680,14 @@ impl Store {
     pub async fn interference_report(
         &self,
         region_prefix: &str,
+        agency_kind: Option<AgencyKind>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         period: &str,
     ) -> Result<InterferenceReport> {
-        let rows = self.interference_records(region_prefix, from, to).await?;
+        let rows = self
+            .interference_records(region_prefix, agency_kind, from, to)
+            .await?;
         let mut rep = InterferenceReport {
             total: rows.len() as i64,
             ..Default::default()
@@ -701,11 +709,12 @@ impl Store {
         rep.by_unit.sort();
         for r in sqlx::query(
             "SELECT o.name, u.display_name, z.submitted_at FROM zero_reports z JOIN orgs o ON o.id = z.org_id JOIN users u ON u.id = z.user_id \
-             WHERE z.period = $1 AND z.region_path >= $2 AND z.region_path < $3 ORDER BY o.name, u.display_name",
+             WHERE z.period = $1 AND z.region_path >= $2 AND z.region_path < $3 AND ($4 IS NULL OR o.kind = $4) ORDER BY o.name, u.display_name",
         )
         .bind(period)
         .bind(region_prefix)
         .bind(crate::case::prefix_end(region_prefix))
+        .bind(agency_kind.map(AgencyKind::as_str))
         .fetch_all(&self.pool)
         .await?
         {

@@ -370,7 +370,7 @@ async fn interference_records_roll_up_and_zero_reports_are_checked() {
             "already_reported"
         );
         let rep = s
-            .interference_report("/33/3301/", q.0, q.1, "2025-Q1")
+            .interference_report("/33/3301/", None, q.0, q.1, "2025-Q1")
             .await
             .unwrap();
         assert_eq!(rep.total, 2);
@@ -383,7 +383,7 @@ async fn interference_records_roll_up_and_zero_reports_are_checked() {
         assert_eq!(rep.zero_reports.len(), 1);
         // Another county sees none of them.
         let xh = s
-            .interference_report("/33/3301/330106/", q.0, q.1, "2025-Q1")
+            .interference_report("/33/3301/330106/", None, q.0, q.1, "2025-Q1")
             .await
             .unwrap();
         assert_eq!(xh.total, 0);

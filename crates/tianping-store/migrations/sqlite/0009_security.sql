@@ -1,0 +1,31 @@
+-- Security (issue 19). A changed notification address takes effect only once confirmed from a
+-- link sent to it (finding H3): until then the old address stays and the new one waits here.
+ALTER TABLE users ADD COLUMN email_pending TEXT;
+ALTER TABLE users ADD COLUMN email_token_hash TEXT;
+ALTER TABLE users ADD COLUMN email_token_expires TEXT;
+
+-- Agency systems that send events carrying other people's approvals (finding H1): machine
+-- credentials, one per system, scoped to an organisation's subtree, listed and revoked by the
+-- security administrator. Only the SHA-256 of the token is stored. Ledgered.
+CREATE TABLE system_clients (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    org_id TEXT NOT NULL REFERENCES orgs(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_by TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+
+-- Failed logins per (username, client address): the lockout no longer lets anyone lock any
+-- account, nor tells which usernames exist.
+CREATE TABLE login_failures (
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    failures BIGINT NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    last_at TEXT NOT NULL,
+    PRIMARY KEY (username, client)
+);
