@@ -651,7 +651,6 @@ pub(crate) fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
     })
 }
 
-
 pub async fn ack_submit(
     State(st): State<AppState>,
     PageUser(s): PageUser,
@@ -887,7 +886,11 @@ pub async fn changes_page(State(st): State<AppState>, PageUser(s): PageUser) -> 
     let Some(scope) = read_scope(&s) else {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看期限变动");
     };
-    match st.store.clock_changes(&scope.region_prefix, scope.agency_kind, 500).await {
+    match st
+        .store
+        .clock_changes(&scope.region_prefix, scope.agency_kind, 500)
+        .await
+    {
         Ok(changes) => render(&ChangesPage {
             layout: Layout::new(&s, "/clock-changes"),
             pending: changes.iter().filter(|c| !c.acknowledged).count(),

@@ -88,12 +88,14 @@ pub async fn mailbox_page(
 ) -> Response {
     match load(&st, &s).await {
         Ok(mut page) => {
-            page.saved = p.saved.map(|v| match v.as_str() {
-                "pending" => "已保存。新邮箱需确认：确认链接已发送至该邮箱，打开链接后生效。",
-                "confirmed" => "新邮箱已确认，今后的提醒发送至该邮箱。",
-                _ => "已保存。",
-            }
-            .to_string());
+            page.saved = p.saved.map(|v| {
+                match v.as_str() {
+                    "pending" => "已保存。新邮箱需确认：确认链接已发送至该邮箱，打开链接后生效。",
+                    "confirmed" => "新邮箱已确认，今后的提醒发送至该邮箱。",
+                    _ => "已保存。",
+                }
+                .to_string()
+            });
             render(&page)
         }
         Err(e) => error_page(e.status, &e.message),

@@ -20,13 +20,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tianping_domain::case::{REDACTED, Visibility, visibility};
-use tianping_domain::{AgencyKind, Confidentiality};
 use tianping_domain::event::EventBody;
 use tianping_domain::judgment::{
     ArticleRef, CourtLevel, Penalty, cited_articles, months_zh as months,
 };
 use tianping_domain::org::Role;
 use tianping_domain::similar::{Deviation, SimilarRules, Trigger, term_for};
+use tianping_domain::{AgencyKind, Confidentiality};
 use tianping_search::Tokenizer;
 use tianping_search::index::{
     Filters, Hit, Judgment as IndexJudgment, RANKING_VERSION, SimilarIndex,
@@ -888,8 +888,8 @@ pub async fn report_page(
         let (d, mut r) = load_report(&st, &s, &id, &rid).await?;
         let mut again = rerun(&st, &r).await?;
         // Re-run on the stored query, then show the reader only what their clearance allows.
-        let level = Confidentiality::parse(&d.case.confidentiality)
-            .unwrap_or(Confidentiality::StateSecret);
+        let level =
+            Confidentiality::parse(&d.case.confidentiality).unwrap_or(Confidentiality::StateSecret);
         let vis = visibility(level, &s.user.clearance);
         redact_report(&mut r, vis);
         if vis == Visibility::Withhold {

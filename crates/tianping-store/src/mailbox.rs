@@ -100,12 +100,10 @@ impl Store {
     }
 
     pub async fn preferences(&self, user_id: i64) -> Result<Preferences> {
-        let r = sqlx::query(
-            "SELECT email, digest_cadence, email_pending FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let r = sqlx::query("SELECT email, digest_cadence, email_pending FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(Preferences {
             email: r.try_get(0)?,
             cadence: r.try_get(1)?,

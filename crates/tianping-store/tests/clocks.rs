@@ -258,7 +258,12 @@ async fn clocks_warnings_escalation_digests_and_letters() {
             "7 months → 10-03 in Golden Week → 10-09"
         );
         assert_eq!(ch.new_rule.as_deref(), Some("civ.first.ordinary@2"));
-        assert!(s.acknowledge_changes("/", tianping_domain::AgencyKind::Court, judge, now).await.unwrap() >= 1);
+        assert!(
+            s.acknowledge_changes("/", tianping_domain::AgencyKind::Court, judge, now)
+                .await
+                .unwrap()
+                >= 1
+        );
 
         // The custody case is judged: its open warnings stop climbing the ladder.
         let closing = r#"{"source":"t","source_event_id":"5","case_number":"（2025）浙0102刑初1号","occurred_at":"2025-10-02T08:00:00+08:00","kind":"closed","disposition":"judgment"}"#;

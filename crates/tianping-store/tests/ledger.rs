@@ -317,9 +317,14 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                 }
                 Command::ClockChangeAcknowledged => {
                     assert!(
-                        s.acknowledge_changes("/", tianping_domain::AgencyKind::Court, judge, bj("2025-08-12T10:00:00"))
-                            .await
-                            .unwrap()
+                        s.acknowledge_changes(
+                            "/",
+                            tianping_domain::AgencyKind::Court,
+                            judge,
+                            bj("2025-08-12T10:00:00")
+                        )
+                        .await
+                        .unwrap()
                             >= 1
                     );
                 }

@@ -1,0 +1,697 @@
+//! The findings of the outside security probe (issue 19), one test each, named after the finding,
+//! over HTTP on both stores. Each failed before its fix.
+
+mod common;
+
+use common::*;
+use tianping_domain::supervision::{InterferenceChannel, InterferenceOutcome, InterferenceSource};
+use tianping_store::retrieval::{Annotation, NewReport, ReportFilters, ReportResult};
+use tianping_store::supervision::NewInterference;
+use tianping_store::{Actor, Numbered};
+
+const MINOR: &str = "李小明";
+const MINOR_REASON: &str = "被告人李小明（未成年）住院";
+const SECRET_FACTS: &str = "被告人为境外刺探国家秘密";
+const CIVIL: &str = "（2025）浙0102民初7号";
+const MINORS_CASE: &str = "（2026）浙0102刑初1号";
+const SECRET_CASE: &str = "（2026）浙0102刑初2号";
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date")
+}
+
+fn records(v: &[Value]) -> Vec<Numbered> {
+    v.iter()
+        .enumerate()
+        .map(|(i, r)| Numbered {
+            line: i as u64 + 1,
+            record: serde_json::from_value(r.clone()).expect("record"),
+        })
+        .collect()
+}
+
+/// The fixture province with its users and three cases of 上城: an overdue public civil case of
+/// judge `sc_judge`, a minors' criminal case and a state-secret criminal case.
+async fn world(db: &TestDb) -> Router {
+    let s = &db.store;
+    load_fixture_orgs(s).await.expect("orgs");
+    for (u, org, role, clearance) in [
+        ("sc_judge", "sc-court", Role::Judge, Clearance::default()),
+        (
+            "sc_president",
+            "sc-court",
+            Role::President,
+            Clearance(vec![Confidentiality::Minors]),
+        ),
+        (
+            "sc_office",
+            "sc-court",
+            Role::CaseOffice,
+            Clearance::default(),
+        ),
+        ("xh_judge", "xh-court", Role::Judge, Clearance::default()),
+        (
+            "proc_office",
+            "sc-proc",
+            Role::CaseOffice,
+            Clearance::default(),
+        ),
+        ("hz_pc", "hz-pc", Role::PcSupervisor, Clearance::default()),
+        (
+            "hz_plc",
+            "hz-plc",
+            Role::PlcSupervisor,
+            Clearance::default(),
+        ),
+        ("admin", "zj-court", Role::Sysadmin, Clearance::default()),
+    ] {
+        add_user(s, u, org, role, clearance).await;
+    }
+    let events = [
+        ev(
+            "c1",
+            CIVIL,
+            "2025-06-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "买卖合同纠纷", "parties": [{"name": "甲公司", "role": "原告", "kind": "legal"}, {"name": "乙公司", "role": "被告", "kind": "legal"}]}),
+        ),
+        ev(
+            "c2",
+            CIVIL,
+            "2025-06-03T09:00:00+08:00",
+            "assigned",
+            json!({"judge": "sc_judge-name"}),
+        ),
+        ev(
+            "m1",
+            MINORS_CASE,
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "盗窃", "charges": ["盗窃罪"], "in_custody": false, "parties": [{"name": MINOR, "role": "被告人", "minor": true}]}),
+        ),
+        ev(
+            "m2",
+            MINORS_CASE,
+            "2026-03-05T09:00:00+08:00",
+            "adjourned",
+            json!({"reason": MINOR_REASON}),
+        ),
+        ev(
+            "s1",
+            SECRET_CASE,
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "为境外刺探、非法提供国家秘密", "charges": ["为境外刺探、非法提供国家秘密罪"], "confidentiality": "state_secret", "parties": [{"name": "赵某", "role": "被告人"}]}),
+        ),
+    ];
+    let r = s
+        .ingest(&records(&events), &Actor::system("sc-cms"), now())
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    app(s, now())
+}
+
+async fn case_id(db: &TestDb, number: &str) -> i64 {
+    db.store
+        .case_id_by_number(number)
+        .await
+        .expect("case")
+        .expect("exists")
+}
+
+/// H1: a judge recorded the president's approval of their own extension.
+#[tokio::test]
+async fn h1_a_person_cannot_record_someone_elses_approval() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let judge = Client::as_user(&app, "sc_judge").await;
+        let r = judge
+            .post_json(
+                "/api/v1/events",
+                &ev(
+                    "x1",
+                    CIVIL,
+                    "2026-05-01T09:00:00+08:00",
+                    "extension_requested",
+                    json!({"amount": 6, "unit": "month", "reason": "案情复杂"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        let forged = ev(
+            "x2",
+            CIVIL,
+            "2026-05-02T09:00:00+08:00",
+            "extension_approved",
+            json!({"amount": 6, "unit": "month", "approver": {"name": "sc_president-name", "role": "president"}}),
+        );
+        let r = judge.post_json("/api/v1/events", &forged).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        assert_eq!(
+            r.json()["error"]["details"]["reason_code"],
+            "approval_not_own",
+            "[{label}]"
+        );
+        // In a batch the forged record alone is refused.
+        let suspended = ev(
+            "x3",
+            CIVIL,
+            "2026-05-02T10:00:00+08:00",
+            "suspended",
+            json!({"reason": "等待另案", "approver": {"name": "sc_president-name", "role": "president"}}),
+        );
+        let hearing = ev(
+            "x4",
+            CIVIL,
+            "2026-05-03T09:00:00+08:00",
+            "hearing_held",
+            json!({}),
+        );
+        let r = judge
+            .post_json("/api/v1/events/batch", &json!([suspended, hearing]))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert_eq!(r.json()["accepted"], 1, "[{label}] {}", r.body);
+        assert_eq!(r.json()["rejected"][0]["code"], "approval_not_own");
+        // The president approves as themselves; both people are on record.
+        let president = Client::as_user(&app, "sc_president").await;
+        let r = president.post_json("/api/v1/events", &forged).await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        let id = case_id(&db, CIVIL).await;
+        let events = db.store.events_of_case(id).await.expect("events");
+        let by = |kind: &str| {
+            events
+                .iter()
+                .find(|e| e.kind == kind)
+                .map(|e| e.recorded_by.clone())
+        };
+        assert_eq!(by("extension_requested").as_deref(), Some("user:sc_judge"));
+        assert_eq!(
+            by("extension_approved").as_deref(),
+            Some("user:sc_president")
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+fn result(id: i64, title: &str, note: &str) -> ReportResult {
+    ReportResult {
+        rank: 1,
+        judgment_id: id,
+        score: 1.0,
+        facts: 0.5,
+        text: 0.5,
+        charges: 1.0,
+        shared_charges: vec![],
+        shared_words: vec!["刺探".into(), "未成年".into()],
+        shared_articles: vec![],
+        title: title.into(),
+        court: None,
+        case_number: None,
+        decided_on: None,
+        outcome: "有期徒刑三年".into(),
+        annotation: Annotation::Refer,
+        note: note.into(),
+    }
+}
+
+/// H2: the 类案检索报告 page showed a confidential case's facts and charges to every reader.
+#[tokio::test]
+async fn h2_retrieval_reports_are_redacted_by_clearance() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        let president = s
+            .user_by_username("sc_president")
+            .await
+            .expect("user")
+            .expect("exists");
+        let mut ids = vec![];
+        for (number, facts, title) in [
+            (
+                MINORS_CASE,
+                format!("{MINOR}盗窃同学手机"),
+                "张某盗窃罪一审刑事判决书",
+            ),
+            (
+                SECRET_CASE,
+                SECRET_FACTS.to_string(),
+                "钱某为境外刺探国家秘密罪一审刑事判决书",
+            ),
+        ] {
+            let case = case_id(&db, number).await;
+            let rid = s
+                .save_report(
+                    &NewReport {
+                        case_id: case,
+                        query_facts: facts.clone(),
+                        query_charges: vec!["为境外刺探、非法提供国家秘密罪".into()],
+                        filters: ReportFilters::default(),
+                        snapshot_last_id: 0,
+                        snapshot_count: 0,
+                        ranking_version: "similar-3".into(),
+                        results: vec![result(1, title, &format!("与{MINOR}情节相近"))],
+                    },
+                    &president,
+                    now(),
+                )
+                .await
+                .expect("report");
+            ids.push((case, rid));
+        }
+        let office = Client::as_user(&app, "sc_office").await;
+        let (minors, secret) = (ids[0], ids[1]);
+        let r = office
+            .get(&format!("/cases/{}/similar/reports/{}", minors.0, minors.1))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}]");
+        assert!(!r.body.contains(MINOR), "[{label}] minor's name shown");
+        assert!(!r.body.contains("未成年</"), "[{label}] shared words shown");
+        assert!(r.body.contains("report-redacted"), "[{label}]");
+        let r = office
+            .get(&format!(
+                "/cases/{}/similar/reports/{}?print=1",
+                secret.0, secret.1
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}]");
+        for hidden in [SECRET_FACTS, "刺探", "钱某"] {
+            assert!(!r.body.contains(hidden), "[{label}] {hidden} shown");
+        }
+        // The president, cleared for minors' cases, sees the minors' report whole.
+        let p = Client::as_user(&app, "sc_president").await;
+        let r = p
+            .get(&format!("/cases/{}/similar/reports/{}", minors.0, minors.1))
+            .await;
+        assert!(r.body.contains(MINOR), "[{label}] cleared reader");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// H3: anyone could read anyone's mail by setting their own address to the other's.
+#[tokio::test]
+async fn h3_mail_belongs_to_the_user_not_to_the_address() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        let victim = s
+            .user_by_username("sc_judge")
+            .await
+            .expect("user")
+            .expect("exists");
+        s.set_notification_preferences(victim.id, Some("judge@court.test"), "daily", now())
+            .await
+            .expect("prefs");
+        s.poll(now(), 1000).await.expect("poll");
+        let victims_mail = s.mails_to_user(victim.id, 10).await.expect("mails");
+        assert!(
+            victims_mail.iter().any(|m| m.subject.contains(CIVIL)),
+            "[{label}] the overdue case mails its judge"
+        );
+
+        // The attacker types the victim's address: it waits for confirmation, and the
+        // attacker's mailbox shows nothing of the victim's.
+        let attacker = Client::as_user(&app, "xh_judge").await;
+        let r = attacker
+            .post_json(
+                "/api/v1/me/notifications",
+                &json!({"email": "judge@court.test", "cadence": "daily"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert_eq!(r.json()["email"], Value::Null, "[{label}]");
+        assert_eq!(r.json()["email_pending"], "judge@court.test");
+        let r = attacker.get("/mailbox").await;
+        assert!(!r.body.contains(CIVIL), "[{label}] victim's mail shown");
+        // The victim still reads their own.
+        let v = Client::as_user(&app, "sc_judge").await;
+        assert!(v.get("/mailbox").await.body.contains(CIVIL), "[{label}]");
+
+        // Confirmation: only with the token mailed to the address, only by the asking user.
+        let xh = s
+            .user_by_username("xh_judge")
+            .await
+            .expect("user")
+            .expect("exists");
+        let confirm = s
+            .mails(Some("judge@court.test"), 10)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .find(|m| m.subject.contains("请确认提醒邮箱"))
+            .expect("confirmation mail");
+        assert!(
+            s.mails_to_user(xh.id, 10)
+                .await
+                .expect("mails")
+                .iter()
+                .all(|m| m.id != confirm.id),
+            "[{label}] the confirmation mail is in nobody's mailbox"
+        );
+        let token = confirm
+            .body
+            .split("token=")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .expect("token")
+            .to_string();
+        let post = |c: &Client, token: &str| {
+            let body = form(&[("csrf", &c.csrf), ("token", token)]);
+            let c = Client {
+                app: c.app.clone(),
+                cookie: c.cookie.clone(),
+                csrf: c.csrf.clone(),
+            };
+            async move {
+                c.send(
+                    "POST",
+                    "/mailbox/confirm",
+                    Some(body),
+                    false,
+                    "application/x-www-form-urlencoded",
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            post(&v, &token).await.status,
+            StatusCode::BAD_REQUEST,
+            "[{label}] another user's token"
+        );
+        assert_eq!(
+            post(&attacker, "wrong").await.status,
+            StatusCode::BAD_REQUEST,
+            "[{label}]"
+        );
+        assert_eq!(
+            post(&attacker, &token).await.status,
+            StatusCode::SEE_OTHER,
+            "[{label}]"
+        );
+        let prefs = s.preferences(xh.id).await.expect("prefs");
+        assert_eq!(prefs.email.as_deref(), Some("judge@court.test"));
+        // Even with the address confirmed, the victim's mail stays the victim's.
+        assert!(!attacker.get("/mailbox").await.body.contains(CIVIL));
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// H4: an event id used on another case turned a call and a whole batch into a 500.
+#[tokio::test]
+async fn h4_a_used_event_id_is_a_conflict_for_its_record_alone() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let judge = Client::as_user(&app, "sc_judge").await;
+        // "m2" is the minors' case's adjournment; here it names another record.
+        let reused = ev(
+            "m2",
+            CIVIL,
+            "2026-05-05T09:00:00+08:00",
+            "hearing_held",
+            json!({}),
+        );
+        let r = judge.post_json("/api/v1/events", &reused).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "[{label}] {}", r.body);
+        assert_eq!(
+            r.json()["error"]["details"]["reason_code"],
+            "source_event_id_conflict"
+        );
+        let fine = ev(
+            "h9",
+            CIVIL,
+            "2026-05-06T09:00:00+08:00",
+            "hearing_held",
+            json!({}),
+        );
+        let r = judge
+            .post_json("/api/v1/events/batch", &json!([reused, fine]))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let v = r.json();
+        assert_eq!(v["accepted"], 1, "[{label}] {v}");
+        assert_eq!(v["rejected"][0]["index"], 0);
+        assert_eq!(v["rejected"][0]["code"], "source_event_id_conflict");
+        // Re-sending an accepted record unchanged is still a duplicate.
+        let r = judge.post_json("/api/v1/events", &fine).await;
+        assert_eq!(r.json()["status"], "duplicate", "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M1: a procuratorate read and exported a court's 三个规定 records.
+#[tokio::test]
+async fn m1_interference_records_stay_with_their_agency_kind() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        let office = s
+            .user_by_username("sc_office")
+            .await
+            .expect("user")
+            .expect("exists");
+        let org = s.org("sc-court").await.expect("org").expect("exists");
+        s.record_interference(
+            &NewInterference {
+                case_id: Some(case_id(&db, CIVIL).await),
+                source: InterferenceSource::Leader,
+                person_name: "钱干预".into(),
+                person_unit: "某区某局".into(),
+                person_position: "副局长".into(),
+                channel: InterferenceChannel::Phone,
+                occurred_at: Utc
+                    .with_ymd_and_hms(2026, 5, 6, 2, 0, 0)
+                    .single()
+                    .expect("date"),
+                content: "询问案件进展并请求关照".into(),
+                materials: String::new(),
+                outcome: InterferenceOutcome::Refused,
+                response: "当场拒绝".into(),
+            },
+            &office,
+            &org,
+            now(),
+        )
+        .await
+        .expect("store")
+        .expect("recorded");
+        let proc = Client::as_user(&app, "proc_office").await;
+        let r = proc.get("/interference?quarter=2026-Q2").await;
+        assert!(!r.body.contains("钱干预"), "[{label}] page");
+        let r = proc.get("/interference/export.xlsx?quarter=2026-Q2").await;
+        assert!(!r.xlsx_text().contains("钱干预"), "[{label}] export");
+        let r = proc.get("/api/v1/interference?quarter=2026-Q2").await;
+        assert!(!r.body.contains("钱干预"), "[{label}] api");
+        // The court's own office and the 政法委 still see it.
+        let court = Client::as_user(&app, "sc_office").await;
+        let r = court.get("/api/v1/interference?quarter=2026-Q2").await;
+        assert!(r.body.contains("钱干预"), "[{label}] {}", r.body);
+        let plc = Client::as_user(&app, "hz_plc").await;
+        let r = plc.get("/api/v1/interference?quarter=2026-Q2").await;
+        assert!(r.body.contains("钱干预"), "[{label}] {}", r.body);
+        let r = plc.get("/interference/export.xlsx?quarter=2026-Q2").await;
+        assert!(r.xlsx_text().contains("钱干预"), "[{label}] export");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M2: a procuratorate saw and acknowledged a court's moved due dates.
+#[tokio::test]
+async fn m2_moved_due_dates_stay_with_their_agency_kind() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        s.apply_clockwork_change(now()).await.expect("baseline");
+        let mut cw = tianping_store::clocks::Clockwork::shipped();
+        let text = tianping_domain::rules::LIMITS_TOML.replacen(
+            "base = { amount = 6, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+            "version = 2\nbase = { amount = 7, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+            1,
+        );
+        cw.rules = tianping_domain::rules::RuleSet::parse(&text).expect("rules");
+        s.set_clockwork(cw);
+        let rep = s
+            .apply_clockwork_change(now())
+            .await
+            .expect("recompute")
+            .expect("changed");
+        assert!(rep.moved >= 1, "[{label}] {rep:?}");
+        let proc = Client::as_user(&app, "proc_office").await;
+        let r = proc.get("/api/v1/clock-changes").await;
+        assert_eq!(r.json()["items"], json!([]), "[{label}] {}", r.body);
+        assert!(!proc.get("/clock-changes").await.body.contains(CIVIL));
+        let r = proc
+            .send(
+                "POST",
+                "/clock-changes/ack",
+                Some(form(&[("csrf", &proc.csrf)])),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}]");
+        let court = Client::as_user(&app, "sc_office").await;
+        let items = court.get("/api/v1/clock-changes").await.json()["items"].clone();
+        let items = items.as_array().cloned().unwrap_or_default();
+        assert!(!items.is_empty(), "[{label}]");
+        assert!(
+            items.iter().all(|c| c["acknowledged"] == false),
+            "[{label}] the procuratorate acknowledged a court's changes"
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M3: free-text reasons named a minor to readers without the clearance.
+#[tokio::test]
+async fn m3_free_text_is_hidden_on_minors_cases() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let id = case_id(&db, MINORS_CASE).await;
+        let office = Client::as_user(&app, "sc_office").await;
+        for uri in [format!("/api/v1/cases/{id}"), format!("/cases/{id}")] {
+            let r = office.get(&uri).await;
+            assert_eq!(r.status, StatusCode::OK, "[{label}] {uri}");
+            assert!(!r.body.contains(MINOR), "[{label}] {uri}");
+            assert!(!r.body.contains("住院"), "[{label}] {uri}");
+        }
+        let p = Client::as_user(&app, "sc_president").await;
+        assert!(p.get(&format!("/cases/{id}")).await.body.contains("住院"));
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M4: the system administrator read case data through the outbox and the self-check.
+#[tokio::test]
+async fn m4_the_system_administrator_sees_no_case_content() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        let judge = s
+            .user_by_username("sc_judge")
+            .await
+            .expect("user")
+            .expect("exists");
+        s.set_notification_preferences(judge.id, Some("judge@court.test"), "daily", now())
+            .await
+            .expect("prefs");
+        s.poll(now(), 1000).await.expect("poll");
+        let admin = Client::as_user(&app, "admin").await;
+        let r = admin.get("/mailbox").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("期限预警"), "[{label}] deliveries listed");
+        assert!(
+            !r.body.contains(CIVIL),
+            "[{label}] a case number in the outbox"
+        );
+        let r = admin.get("/api/v1/clocks/self-check").await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert!(!r.body.contains("case_number"), "[{label}] {}", r.body);
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M5: 人大 users acknowledged (silenced) court warnings.
+#[tokio::test]
+async fn m5_supervisors_cannot_silence_warnings() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        db.store.poll(now(), 1000).await.expect("poll");
+        let pc = Client::as_user(&app, "hz_pc").await;
+        let board = pc.get("/api/v1/warnings").await.json();
+        let w = board["items"]
+            .as_array()
+            .and_then(|a| a.iter().find_map(|l| l["warning_id"].as_i64()))
+            .unwrap_or_else(|| panic!("[{label}] a warning on the board: {board}"));
+        let r = pc
+            .post_json(&format!("/api/v1/warnings/{w}/ack"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let plc = Client::as_user(&app, "hz_plc").await;
+        let r = plc
+            .post_json(&format!("/api/v1/warnings/{w}/ack"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let office = Client::as_user(&app, "sc_office").await;
+        let r = office
+            .post_json(&format!("/api/v1/warnings/{w}/ack"), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M6: a filing dated 0001-01-01 became a case 739,770 days overdue.
+#[tokio::test]
+async fn m6_impossible_dates_are_refused_over_http() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let judge = Client::as_user(&app, "sc_judge").await;
+        let r = judge
+            .post_json(
+                "/api/v1/events",
+                &ev(
+                    "d1",
+                    "（2026）浙0102民初99号",
+                    "0001-01-01T09:00:00+08:00",
+                    "filed",
+                    json!({"cause": "民间借贷纠纷"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+        assert_eq!(
+            r.json()["error"]["details"]["reason_code"],
+            "date_out_of_range"
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Low: the back link of a form was an open redirect (`back=/\evil.example/`).
+#[tokio::test]
+async fn low_back_links_do_not_leave_the_site() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        db.store.poll(now(), 1000).await.expect("poll");
+        let office = Client::as_user(&app, "sc_office").await;
+        let board = office.get("/api/v1/warnings").await.json();
+        let w = board["items"]
+            .as_array()
+            .and_then(|a| a.iter().find_map(|l| l["warning_id"].as_i64()))
+            .expect("a warning");
+        let r = office
+            .send(
+                "POST",
+                &format!("/warnings/{w}/ack"),
+                Some(form(&[
+                    ("csrf", &office.csrf),
+                    ("back", "/\\evil.example/"),
+                ])),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(
+            r.headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("/warnings"),
+            "[{label}]"
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
