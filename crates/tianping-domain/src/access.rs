@@ -70,6 +70,13 @@ pub fn may_acknowledge_changes(role: Role, org: AgencyKind) -> bool {
     matches!(role, Role::CaseOffice | Role::President) && org.handles_cases()
 }
 
+/// Whether a user may add, list and revoke agencies' system clients (machine credentials):
+/// the security administrator alone (三员分立: the system administrator manages accounts, the
+/// security administrator grants rights).
+pub fn may_manage_system_clients(role: Role) -> bool {
+    role == Role::Secadmin
+}
+
 /// The path a form may send the browser back to: a path on this site only. Anything a browser
 /// could read as another host (`//x`, `/\x`, a scheme, control characters) falls back to
 /// `fallback` (the open-redirect finding).

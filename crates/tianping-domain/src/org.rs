@@ -222,9 +222,13 @@ impl OrgScope {
     /// Whether a user of `role` in this organisation may record events on a case at `loc`:
     /// only staff of the agency kind that holds the case, within their subtree.
     pub fn can_write(&self, role: Role, loc: &CaseLocation<'_>) -> bool {
-        role.records_events()
-            && self.kind == loc.agency_kind
-            && loc.region_path.starts_with(&self.region_path)
+        role.records_events() && self.covers_for_writing(loc)
+    }
+    /// Whether a case at `loc` is one this organisation's writers may write: of its agency kind,
+    /// within its subtree. The role is checked separately (people by [`Role::records_events`];
+    /// an agency's system client has no role).
+    pub fn covers_for_writing(&self, loc: &CaseLocation<'_>) -> bool {
+        self.kind == loc.agency_kind && loc.region_path.starts_with(&self.region_path)
     }
     /// The filter a case query needs: the region prefix, and the agency kind unless all kinds.
     pub fn case_filter(&self) -> (&str, Option<AgencyKind>) {

@@ -94,6 +94,8 @@ commands! {
     RetrievalReportSaved => "retrieval_report_saved", "retrieval_reports", "保存类案检索报告";
     DeviationWarned => "deviation_warned", "deviation_warnings", "量刑偏离预警";
     DeviationAcknowledged => "deviation_acknowledged", "deviation_warnings", "签收量刑偏离预警";
+    SystemClientAdded => "system_client_added", "system_clients", "新增业务系统接入";
+    SystemClientRevoked => "system_client_revoked", "system_clients", "吊销业务系统接入";
 }
 
 /// How a record's digest was made.

@@ -408,14 +408,54 @@ pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
     .with_details(json!({ "line": e.line(), "column": e.column() }))
 }
 
+/// Who posts events: a person (session cookie and CSRF token), or an agency's system client
+/// (`Authorization: Bearer tps_…`: machine credentials the security administrator issued, in its
+/// organisation's scope, recorded as `system:<name>`). Only a system client may carry approvals
+/// its agency's people recorded in their own system.
+pub struct EventWriter(pub Actor);
+
+/// The bearer token of a request, if it sends one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+impl axum::extract::FromRequestParts<AppState> for EventWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer(&parts.headers) {
+            let found = st
+                .store
+                .system_client_by_token(&auth::token_hash(token), st.now())
+                .await?;
+            let Some((client, org)) = found else {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "system_token_invalid",
+                    "业务系统接入凭据无效或已被吊销",
+                ));
+            };
+            tracing::info!(system = %client.name, org = %org.id, "system client call");
+            return Ok(EventWriter(Actor::agency_system(&client.name, org.scope())));
+        }
+        let CurrentUser(s) = CurrentUser::from_request_parts(parts, st).await?;
+        check_csrf(&parts.headers, &s)?;
+        Ok(EventWriter(writer(&s)?))
+    }
+}
+
 async fn post_event(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    CurrentUser(s): CurrentUser,
+    EventWriter(actor): EventWriter,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_csrf(&headers, &s)?;
-    let actor = writer(&s)?;
     let rec: EventRecord = serde_json::from_slice(&body).map_err(|e| malformed(&e))?;
     let report = st
         .store
@@ -447,12 +487,9 @@ async fn post_event(
 
 async fn post_batch(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    CurrentUser(s): CurrentUser,
+    EventWriter(actor): EventWriter,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    check_csrf(&headers, &s)?;
-    let actor = writer(&s)?;
     let values: Vec<serde_json::Value> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("invalid_json", format!("请求体应为事件数组：{e}")))?;
     let mut rejected = vec![];

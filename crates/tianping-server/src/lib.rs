@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod pages;
 pub mod similar;
 pub mod supervision;
+pub mod system_clients;
 pub mod view;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -259,7 +260,13 @@ pub fn router(state: AppState) -> Router {
         .route("/quality/export.xlsx", get(metrics::export))
         .route("/quality/report", get(metrics::report))
         .merge(mailbox::router())
-        .nest("/api/v1", api::routes().merge(mailbox::api_router()))
+        .merge(system_clients::router())
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(mailbox::api_router())
+                .merge(system_clients::api_router()),
+        )
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

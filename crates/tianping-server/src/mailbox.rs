@@ -163,7 +163,7 @@ async fn save_prefs(
     if email.is_empty() || current.email.as_deref() == Some(email) {
         return Ok(Saved::Done);
     }
-    let token = auth::random_token().map_err(|e| ApiError::internal(&e.to_string()))?;
+    let token = auth::random_token().map_err(ApiError::internal)?;
     let subject = "【天平】请确认提醒邮箱";
     let body = format!(
         "{}（{}）在天平中将提醒邮箱设为本邮箱。\n\

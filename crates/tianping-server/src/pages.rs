@@ -98,6 +98,13 @@ impl Layout {
                 active: active == "/admin/users",
             });
         }
+        if tianping_domain::access::may_manage_system_clients(s.user.role) {
+            nav.push(NavItem {
+                href: "/admin/systems",
+                label: "系统接入",
+                active: active == "/admin/systems",
+            });
+        }
         if s.user.role == Role::Sysadmin {
             nav.push(NavItem {
                 href: "/admin/calendar",
@@ -353,6 +360,9 @@ pub async fn home(PageUser(s): PageUser) -> Response {
     }
     if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
         capabilities.push("查看本单位及下级单位的用户");
+    }
+    if tianping_domain::access::may_manage_system_clients(s.user.role) {
+        capabilities.push("为法院、检察院、公安机关的办案系统签发、吊销接入凭据");
     }
     if capabilities.is_empty() {
         capabilities

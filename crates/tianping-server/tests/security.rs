@@ -695,3 +695,140 @@ async fn low_back_links_do_not_leave_the_site() {
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// Posts JSON with a bearer token and no cookie or CSRF token (an agency's system).
+async fn post_as_system(app: &Router, token: &str, uri: &str, v: &Value) -> Resp {
+    let req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(v.to_string()))
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
+        .await
+        .expect("body");
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+/// H1, the other half: someone else's approval arrives only from the agency's own system, with
+/// machine credentials the security administrator issued, scoped and revocable.
+#[tokio::test]
+async fn h1_approvals_of_others_come_only_from_an_agency_system() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        add_user(
+            &db.store,
+            "secadmin",
+            "zj-court",
+            Role::Secadmin,
+            Clearance::default(),
+        )
+        .await;
+        let issue = json!({"name": "上城法院审判管理系统", "org_id": "sc-court"});
+        // Only the security administrator issues credentials.
+        for who in ["admin", "sc_president"] {
+            let c = Client::as_user(&app, who).await;
+            let r = c.post_json("/api/v1/admin/system-clients", &issue).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {who}");
+            assert_eq!(c.get("/admin/systems").await.status, StatusCode::FORBIDDEN);
+        }
+        let sec = Client::as_user(&app, "secadmin").await;
+        let r = sec.post_json("/api/v1/admin/system-clients", &issue).await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        let token = r.json()["token"].as_str().expect("token").to_string();
+        let id = r.json()["id"].as_i64().expect("id");
+        assert!(token.starts_with("tps_"));
+        let r = sec.post_json("/api/v1/admin/system-clients", &issue).await;
+        assert_eq!(r.code(), "name_taken", "[{label}]");
+
+        // The system records the president's approval, attributed to the system.
+        let approval = ev(
+            "sys1",
+            CIVIL,
+            "2026-05-02T09:00:00+08:00",
+            "extension_approved",
+            json!({"amount": 6, "unit": "month", "approver": {"name": "孙院长", "role": "president"}}),
+        );
+        let request = ev(
+            "sys0",
+            CIVIL,
+            "2026-05-01T09:00:00+08:00",
+            "extension_requested",
+            json!({"amount": 6, "unit": "month", "reason": "案情复杂"}),
+        );
+        let r = post_as_system(
+            &app,
+            &token,
+            "/api/v1/events/batch",
+            &json!([request, approval]),
+        )
+        .await;
+        assert_eq!(r.json()["accepted"], 2, "[{label}] {}", r.body);
+        let events = db
+            .store
+            .events_of_case(case_id(&db, CIVIL).await)
+            .await
+            .expect("events");
+        assert_eq!(
+            events.last().map(|e| e.recorded_by.as_str()),
+            Some("system:上城法院审判管理系统"),
+            "[{label}]"
+        );
+        // Its scope is its court: a 西湖 filing is refused.
+        let r = post_as_system(
+            &app,
+            &token,
+            "/api/v1/events",
+            &ev(
+                "sys2",
+                "（2026）浙0106民初5号",
+                "2026-05-02T09:00:00+08:00",
+                "filed",
+                json!({"cause": "买卖合同纠纷"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.json()["error"]["details"]["reason_code"],
+            "out_of_scope",
+            "[{label}] {}",
+            r.body
+        );
+        // Listed with its last use; revoked, it is refused.
+        let list = sec.get("/api/v1/admin/system-clients").await.json();
+        assert!(
+            list["items"][0]["last_used_at"].is_string(),
+            "[{label}] {list}"
+        );
+        let r = sec
+            .post_json(
+                &format!("/api/v1/admin/system-clients/{id}/revoke"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let r = post_as_system(&app, &token, "/api/v1/events", &approval).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNAUTHORIZED, "system_token_invalid".to_string()),
+            "[{label}]"
+        );
+        let r = post_as_system(&app, "tps_forged", "/api/v1/events/batch", &json!([])).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        // The page shows it revoked, and never the token again.
+        let page = sec.get("/admin/systems").await;
+        assert!(page.body.contains("已吊销"), "[{label}]");
+        assert!(!page.body.contains(&token), "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}

@@ -26,7 +26,7 @@ use tianping_domain::metrics::CaseFacts;
 use tianping_domain::org::CaseLocation;
 use tianping_domain::{
     AgencyKind, CaseKind, CaseState, Confidentiality, EventBody, EventRecord, EventRejection,
-    OrgScope, Procedure, Role,
+    OrgScope, Procedure,
 };
 
 /// Records per transaction.
@@ -39,17 +39,21 @@ pub struct Numbered {
     pub record: EventRecord,
 }
 
-/// Who writes: a user within their scope, or the system (CLI import), which may write anywhere.
+/// Who writes, recorded as the events' `recorded_by`: a person within their organisation's scope,
+/// an agency's system client within its organisation's scope, or the operator (CLI import, demo),
+/// who may write anywhere.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub name: String,
-    pub scope: Option<(Role, OrgScope)>,
+    /// Where the actor may write (`None`: anywhere).
+    pub scope: Option<OrgScope>,
     /// Set when a person writes (UI or API session): what they record is checked by
     /// [`access::may_record`] — an approval they record must be their own.
     pub person: Option<Person>,
 }
 
 impl Actor {
+    /// The operator (CLI import, demo): anywhere, recorded under `name`.
     pub fn system(name: impl Into<String>) -> Actor {
         Actor {
             name: name.into(),
@@ -58,12 +62,23 @@ impl Actor {
         }
     }
 
-    /// A person acting in their organisation's scope; recorded as `user:<username>`.
+    /// A person acting in their organisation's scope; recorded as `user:<username>`. The caller
+    /// has checked that their role records events.
     pub fn person(p: Person, scope: OrgScope) -> Actor {
         Actor {
             name: format!("user:{}", p.username),
-            scope: Some((p.role, scope)),
+            scope: Some(scope),
             person: Some(p),
+        }
+    }
+
+    /// An agency's system client (machine credentials), in its organisation's scope; recorded as
+    /// `system:<name>`. It carries the approvals its agency's own system recorded.
+    pub fn agency_system(name: &str, scope: OrgScope) -> Actor {
+        Actor {
+            name: format!("system:{name}"),
+            scope: Some(scope),
+            person: None,
         }
     }
 }
@@ -364,13 +379,10 @@ fn resolve_filing(
 fn check_write(actor: &Actor, kind: AgencyKind, path: &str) -> bool {
     match &actor.scope {
         None => true,
-        Some((role, scope)) => scope.can_write(
-            *role,
-            &CaseLocation {
-                agency_kind: kind,
-                region_path: path,
-            },
-        ),
+        Some(scope) => scope.covers_for_writing(&CaseLocation {
+            agency_kind: kind,
+            region_path: path,
+        }),
     }
 }
 

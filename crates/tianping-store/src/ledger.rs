@@ -203,6 +203,23 @@ pub const ENTITIES: &[Entity] = &[
         pointer: None,
     },
     Entity {
+        table: "system_clients",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "name",
+            "org_id",
+            "token_hash",
+            "created_by",
+            "created_at",
+            "revoked_by",
+            "revoked_at",
+        ],
+        confidential: Confidential::Always,
+        created_by: Command::SystemClientAdded,
+        pointer: None,
+    },
+    Entity {
         table: "deviation_warnings",
         key: "id",
         int_key: true,

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod org;
 pub mod retrieval;
 pub mod supervision;
+pub mod system_client;
 pub mod testing;
 pub mod user;
 

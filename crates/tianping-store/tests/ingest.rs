@@ -105,13 +105,10 @@ async fn ingest_story_on_both_stores() {
         // A 西湖 judge cannot write to a 上城 case, and is told only that it does not exist.
         let xihu = Actor {
             name: "user:xh".into(),
-            scope: Some((
-                Role::Judge,
-                OrgScope {
-                    kind: tianping_domain::AgencyKind::Court,
-                    region_path: "/33/3301/330106/".into(),
-                },
-            )),
+            scope: Some(OrgScope {
+                kind: tianping_domain::AgencyKind::Court,
+                region_path: "/33/3301/330106/".into(),
+            }),
             person: None,
         };
         let r = s
@@ -191,13 +188,10 @@ async fn h4_a_used_event_id_refuses_its_record_alone_and_keeps_the_chunk() {
         // see as for one used in its own court: nothing says where the id is used.
         let xihu = Actor {
             name: "user:xh".into(),
-            scope: Some((
-                Role::Judge,
-                OrgScope {
-                    kind: tianping_domain::AgencyKind::Court,
-                    region_path: "/33/3301/330106/".into(),
-                },
-            )),
+            scope: Some(OrgScope {
+                kind: tianping_domain::AgencyKind::Court,
+                region_path: "/33/3301/330106/".into(),
+            }),
             person: None,
         };
         let third = r#"{"source":"sc","source_event_id":"x1","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}

@@ -204,7 +204,10 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::RetrievalReportSaved,
             Command::DeviationWarned,
             Command::DeviationAcknowledged,
+            Command::SystemClientAdded,
+            Command::SystemClientRevoked,
         ];
+        let mut system_client = 0;
         let mut flag = 0;
         let mut civil = 0;
         let mut act = 0;
@@ -563,6 +566,32 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let (u, _) = who(s, "chief").await;
                     assert!(s.acknowledge_deviation(deviation, &u, t).await.unwrap());
                     assert!(!s.acknowledge_deviation(deviation, &u, t).await.unwrap());
+                }
+                Command::SystemClientAdded => {
+                    system_client = s
+                        .add_system_client("上城法院审判系统", "sc-court", "h", "secadmin", t)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert!(
+                        s.add_system_client("上城法院审判系统", "sc-court", "h2", "secadmin", t)
+                            .await
+                            .unwrap()
+                            .is_none(),
+                        "names are unique"
+                    );
+                }
+                Command::SystemClientRevoked => {
+                    assert!(
+                        s.revoke_system_client(system_client, "secadmin", t)
+                            .await
+                            .unwrap()
+                    );
+                    assert!(
+                        !s.revoke_system_client(system_client, "secadmin", t)
+                            .await
+                            .unwrap()
+                    );
                 }
             }
             let after = count(s, *c).await;
