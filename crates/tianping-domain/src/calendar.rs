@@ -38,7 +38,17 @@ pub enum CalendarError {
     },
     #[error("calendar year {0} appears twice")]
     DuplicateYear(i32),
+    #[error("calendar year {0} is outside {FIRST_YEAR}–{LAST_YEAR}")]
+    YearOutOfRange(i64),
+    #[error(
+        "calendar year {0} names no rest day: a published arrangement always names its holidays"
+    )]
+    EmptyYear(i32),
 }
+
+/// The years a calendar may hold (finding M7: years −5, 0 and 99999 were stored).
+pub const FIRST_YEAR: i64 = 1990;
+pub const LAST_YEAR: i64 = 2100;
 
 impl CalendarError {
     /// The refusal in Chinese, naming the year and date.
@@ -64,6 +74,12 @@ impl CalendarError {
                 format!("{year} 年：日期 {date} {p}")
             }
             CalendarError::DuplicateYear(y) => format!("{y} 年重复出现"),
+            CalendarError::YearOutOfRange(y) => {
+                format!("年份 {y} 不在 {FIRST_YEAR}–{LAST_YEAR} 年范围内")
+            }
+            CalendarError::EmptyYear(y) => {
+                format!("{y} 年没有任何放假日；国务院发布的安排总列明节假日，请核对后再导入")
+            }
         }
     }
 }
@@ -89,7 +105,7 @@ struct FileDto {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct YearDto {
-    year: i32,
+    year: i64,
     #[serde(default)]
     rest: Vec<RestDto>,
     #[serde(default)]
@@ -128,6 +144,14 @@ fn to_date(year: i32, d: &toml::value::Datetime) -> Result<NaiveDate, CalendarEr
     Ok(nd)
 }
 
+fn checked_year(y: i64) -> Result<i32, CalendarError> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&y) {
+        Ok(y as i32)
+    } else {
+        Err(CalendarError::YearOutOfRange(y))
+    }
+}
+
 pub fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
@@ -155,8 +179,12 @@ impl Calendar {
         let mut staged = self.clone();
         let mut years = vec![];
         for y in dto.year {
-            years.push(y.year);
-            staged.years.remove(&y.year);
+            let year = checked_year(y.year)?;
+            if years.contains(&year) {
+                return Err(CalendarError::DuplicateYear(year));
+            }
+            years.push(year);
+            staged.years.remove(&year);
             staged.add_year(y)?;
         }
         *self = staged;
@@ -164,40 +192,45 @@ impl Calendar {
     }
 
     fn add_year(&mut self, y: YearDto) -> Result<(), CalendarError> {
-        if self.years.contains_key(&y.year) {
-            return Err(CalendarError::DuplicateYear(y.year));
+        let year = checked_year(y.year)?;
+        if self.years.contains_key(&year) {
+            return Err(CalendarError::DuplicateYear(year));
         }
+        if y.rest.is_empty() {
+            return Err(CalendarError::EmptyYear(year));
+        }
+        let at = |date: NaiveDate, problem| CalendarError::Date {
+            year,
+            date: date.to_string(),
+            problem,
+        };
         let mut arr = YearArrangement::default();
         for r in &y.rest {
-            let d = to_date(y.year, &r.date)?;
+            let d = to_date(year, &r.date)?;
             if arr.rest.insert(d, r.holiday.clone()).is_some() {
-                return Err(CalendarError::Date {
-                    year: y.year,
-                    date: d.to_string(),
-                    problem: "is listed twice as a rest day",
-                });
+                return Err(at(d, "is listed twice as a rest day"));
             }
         }
         for w in &y.work {
-            let d = to_date(y.year, &w.date)?;
+            let d = to_date(year, &w.date)?;
             if !is_weekend(d) {
-                return Err(CalendarError::Date {
-                    year: y.year,
-                    date: d.to_string(),
-                    problem: "is a make-up working day but not a Saturday or Sunday",
-                });
+                return Err(at(
+                    d,
+                    "is a make-up working day but not a Saturday or Sunday",
+                ));
             }
             if arr.rest.contains_key(&d) {
-                return Err(CalendarError::Date {
-                    year: y.year,
-                    date: d.to_string(),
-                    problem: "is listed both as a rest day and as a working day",
-                });
+                return Err(at(d, "is listed both as a rest day and as a working day"));
             }
             arr.work.insert(d, w.for_holiday.clone());
         }
-        self.years.insert(y.year, arr);
+        self.years.insert(year, arr);
         Ok(())
+    }
+
+    /// One year's published arrangement.
+    pub fn year(&self, year: i32) -> Option<&YearArrangement> {
+        self.years.get(&year)
     }
 
     /// The published years, ascending.
@@ -381,5 +414,29 @@ mod tests {
                 proptest::prop_assert!(c.is_rest_day(*s));
             }
         }
+    }
+
+    /// Finding M7: years -5, 0 and 99999 were stored, and an empty year replaced a published one.
+    #[test]
+    fn m7_years_out_of_range_and_empty_years_are_refused() {
+        let mut cal = Calendar::parse(crate::rules::CALENDAR_TOML).expect("shipped");
+        let before = cal.clone();
+        for y in [-5i64, 0, 1989, 2101, 99999] {
+            let text = format!("[[year]]\nyear = {y}\nrest = []\n");
+            assert_eq!(
+                cal.import(&text),
+                Err(CalendarError::YearOutOfRange(y)),
+                "{y}"
+            );
+        }
+        assert_eq!(
+            cal.import("[[year]]\nyear = 2025\n"),
+            Err(CalendarError::EmptyYear(2025))
+        );
+        let twice = "[[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = \"元旦\" } ]\n\
+                     [[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = \"元旦\" } ]\n";
+        assert_eq!(cal.import(twice), Err(CalendarError::DuplicateYear(2027)));
+        assert_eq!(cal, before, "a refused import changes nothing");
+        assert!(CalendarError::YearOutOfRange(99999).zh().contains("99999"));
     }
 }

@@ -277,11 +277,66 @@ struct LoginBody {
     password: String,
 }
 
-async fn create_session(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+/// Whether a request's `Origin`, if it sends one, is this server (login CSRF: a page elsewhere
+/// must not log a browser in under the attacker's account).
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+async fn create_session(
+    State(st): State<AppState>,
+    crate::ClientAddr(client): crate::ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // A JSON login needs a JSON content type (which a foreign page cannot send without a CORS
+    // preflight this server never grants) and, when the browser names one, this origin.
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json_type {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type_json_required",
+            "登录请求须为 application/json",
+        ));
+    }
+    if !same_origin(&headers) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin_login",
+            "不接受来自其他网站的登录请求",
+        ));
+    }
     let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
     })?;
-    match auth::login(&st.store, &st.policy, &b.username, &b.password, st.now()).await? {
+    match auth::login(
+        &st.store,
+        &st.policy,
+        &b.username,
+        &b.password,
+        &client,
+        st.now(),
+    )
+    .await?
+    {
         auth::LoginOutcome::Ok { token, csrf } => {
             let s = st
                 .store
@@ -295,18 +350,10 @@ async fn create_session(State(st): State<AppState>, body: Bytes) -> Result<Respo
             )
                 .into_response())
         }
-        auth::LoginOutcome::BadCredentials => Err(ApiError::new(
+        auth::LoginOutcome::Refused => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
-            "用户名或密码错误",
-        )),
-        auth::LoginOutcome::Locked { until } => Err(ApiError::new(
-            StatusCode::LOCKED,
-            "account_locked",
-            format!(
-                "登录失败次数过多，账户锁定至 {}",
-                until.with_timezone(&beijing()).format("%Y-%m-%d %H:%M")
-            ),
+            auth::refused_zh(&st.policy),
         )),
     }
 }

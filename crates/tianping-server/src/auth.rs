@@ -85,50 +85,52 @@ impl Default for Policy {
 
 #[derive(Debug)]
 pub enum LoginOutcome {
-    Ok { token: String, csrf: String },
-    BadCredentials,
-    Locked { until: DateTime<Utc> },
+    Ok {
+        token: String,
+        csrf: String,
+    },
+    /// Wrong username or password, or too many failures from this client for this username: the
+    /// caller cannot tell which (a lock does not reveal that the username exists).
+    Refused,
 }
 
-/// Checks a password, applies the lockout policy, and opens a session on success. An unknown user
-/// and a wrong password look the same to the caller.
+/// Checks a password, applies the lockout policy, and opens a session on success. Failures are
+/// counted per (username, client address), for existing and unknown usernames alike, so the lock
+/// neither tells which usernames exist nor lets anyone lock an account out for everybody else.
 pub async fn login(
     store: &Store,
     policy: &Policy,
     username: &str,
     password: &str,
+    client: &str,
     now: DateTime<Utc>,
 ) -> Result<LoginOutcome, crate::error::ApiError> {
-    let Some(user) = store.user_by_username(username.trim()).await? else {
-        // Spend comparable time on unknown users.
-        let _ = verify_password(
-            password,
-            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8bYlP6gq0fW0gk7Z7d9rA",
-        );
-        return Ok(LoginOutcome::BadCredentials);
+    let name = username.trim();
+    let window = Duration::minutes(policy.lockout_minutes);
+    if store.login_lock(name, client, now).await?.is_some() {
+        tracing::warn!(username = %name, client, "login refused: locked for this client");
+        return Ok(LoginOutcome::Refused);
+    }
+    let user = store.user_by_username(name).await?;
+    let ok = match &user {
+        Some(u) => verify_password(password, &u.password_hash),
+        None => {
+            // Spend comparable time on unknown users.
+            let _ = verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W8bYlP6gq0fW0gk7Z7d9rA",
+            );
+            false
+        }
     };
-    if let Some(until) = user
-        .locked_until
-        .as_deref()
-        .and_then(|s| tianping_store::parse_ts(s).ok())
-        && until > now
-    {
-        return Ok(LoginOutcome::Locked { until });
-    }
-    if !verify_password(password, &user.password_hash) {
-        let lock = if user.failed_logins + 1 >= policy.lockout_after {
-            Some(now + Duration::minutes(policy.lockout_minutes))
-        } else {
-            None
-        };
-        store.record_login_failure(user.id, lock).await?;
-        tracing::warn!(username = %user.username, failures = user.failed_logins + 1, locked = lock.is_some(), "login failed");
-        return Ok(match lock {
-            Some(until) => LoginOutcome::Locked { until },
-            None => LoginOutcome::BadCredentials,
-        });
-    }
-    store.reset_login_failures(user.id).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        let lock = store
+            .record_failed_login(name, client, policy.lockout_after, window, now)
+            .await?;
+        tracing::warn!(username = %name, client, locked = lock.is_some(), "login failed");
+        return Ok(LoginOutcome::Refused);
+    };
+    store.clear_failed_logins(name, client).await?;
     // Housekeeping on the (rare) login path keeps the sessions table bounded without a worker.
     let purged = store.delete_expired_sessions(now).await?;
     if purged > 0 {
@@ -145,8 +147,16 @@ pub async fn login(
             now + Duration::hours(policy.session_hours),
         )
         .await?;
-    tracing::info!(username = %user.username, "login");
+    tracing::info!(username = %user.username, client, "login");
     Ok(LoginOutcome::Ok { token, csrf })
+}
+
+/// What a refused login is told, whatever the reason.
+pub fn refused_zh(policy: &Policy) -> String {
+    format!(
+        "用户名或密码错误。连续失败 {} 次后，本机须等待 {} 分钟才能再次登录该账户。",
+        policy.lockout_after, policy.lockout_minutes
+    )
 }
 
 /// The `Set-Cookie` value for a session token (empty token and max-age 0 to clear it).

@@ -1004,6 +1004,38 @@ struct CalendarPage {
     text: String,
     error: Option<String>,
     done: Option<String>,
+    /// A change to published years waits for the administrator's confirmation.
+    confirm: Option<Replacing>,
+}
+
+impl CalendarPage {
+    fn clock_name(&self, key: &str) -> &'static str {
+        ClockKey::parse(key).map_or("期限", ClockKey::zh)
+    }
+}
+
+/// What replacing published calendar years would do (finding M7).
+pub struct Replacing {
+    /// Year, rest days and make-up working days before and after.
+    pub years: Vec<(i32, usize, usize, usize, usize)>,
+    /// The first moved clocks, and how many move in all.
+    pub moved: Vec<tianping_store::clocks::MovedPreview>,
+    pub total: usize,
+}
+
+/// The published years an import would change, with their day counts before and after.
+pub fn replaced_years(
+    old: &tianping_domain::calendar::Calendar,
+    new: &tianping_domain::calendar::Calendar,
+    years: &[i32],
+) -> Vec<(i32, usize, usize, usize, usize)> {
+    years
+        .iter()
+        .filter_map(|y| {
+            let (a, b) = (old.year(*y)?, new.year(*y)?);
+            (a != b).then(|| (*y, a.rest.len(), b.rest.len(), a.work.len(), b.work.len()))
+        })
+        .collect()
 }
 
 fn calendar_page_for(
@@ -1013,8 +1045,18 @@ fn calendar_page_for(
     error: Option<String>,
     done: Option<String>,
 ) -> Response {
+    render(&calendar_page_data(st, s, text, error, done))
+}
+
+fn calendar_page_data(
+    st: &AppState,
+    s: &Session,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+) -> CalendarPage {
     let cw = st.store.clockwork();
-    render(&CalendarPage {
+    CalendarPage {
         layout: Layout::new(s, "/admin/calendar"),
         years: cw
             .calendar
@@ -1026,7 +1068,8 @@ fn calendar_page_for(
         text,
         error,
         done,
-    })
+        confirm: None,
+    }
 }
 
 pub async fn calendar_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
@@ -1042,6 +1085,9 @@ pub struct CalendarForm {
     csrf: String,
     #[serde(default)]
     toml: String,
+    /// `1` when the administrator confirmed replacing published years.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Imports one or more years of the State Council arrangement; open clocks are re-computed at
@@ -1072,6 +1118,22 @@ pub async fn calendar_submit(
         Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e.zh()), None),
     };
     let now = st.now();
+    // A published year is replaced only when confirmed, after seeing which due dates move.
+    let replacing = replaced_years(&st.store.clockwork().calendar, &cw.calendar, &years);
+    if !replacing.is_empty() && f.confirm != "1" {
+        let moved = match st.store.preview_clockwork(&cw, now).await {
+            Ok(m) => m,
+            Err(e) => return error_page(ApiError::from(e).status, "无法预览期限变动"),
+        };
+        let total = moved.len();
+        let mut page = calendar_page_data(&st, &s, f.toml, None, None);
+        page.confirm = Some(Replacing {
+            years: replacing,
+            moved: moved.into_iter().take(200).collect(),
+            total,
+        });
+        return render(&page);
+    }
     for y in &years {
         // Each year is stored on its own, so that a later import replaces only that year.
         let one = match year_table(&f.toml, *y) {

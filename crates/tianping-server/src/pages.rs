@@ -242,6 +242,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(st): State<AppState>,
+    crate::ClientAddr(client): crate::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -250,13 +251,25 @@ pub async fn login_submit(
         .and_then(|v| v.to_str().ok())
         .and_then(|c| auth::cookie(c, auth::LOGIN_CSRF_COOKIE))
         .unwrap_or("");
-    if expected.is_empty() || !auth::same_token(expected, &f.csrf) {
+    if expected.is_empty()
+        || !auth::same_token(expected, &f.csrf)
+        || !crate::api::same_origin(&headers)
+    {
         return login_page(Some("页面已过期，请重新登录".into()), f.username);
     }
     if f.username.trim().is_empty() || f.password.is_empty() {
         return login_page(Some("请输入用户名和密码".into()), f.username);
     }
-    match auth::login(&st.store, &st.policy, &f.username, &f.password, st.now()).await {
+    match auth::login(
+        &st.store,
+        &st.policy,
+        &f.username,
+        &f.password,
+        &client,
+        st.now(),
+    )
+    .await
+    {
         Ok(auth::LoginOutcome::Ok { token, .. }) => {
             let mut r = redirect("/");
             if let Ok(v) =
@@ -266,18 +279,9 @@ pub async fn login_submit(
             }
             r
         }
-        Ok(auth::LoginOutcome::BadCredentials) => {
-            login_page(Some("用户名或密码错误".into()), f.username)
+        Ok(auth::LoginOutcome::Refused) => {
+            login_page(Some(auth::refused_zh(&st.policy)), f.username)
         }
-        Ok(auth::LoginOutcome::Locked { until }) => login_page(
-            Some(format!(
-                "登录失败次数过多，账户已锁定至 {}，请稍后再试或联系安全管理员",
-                until
-                    .with_timezone(&crate::view::beijing())
-                    .format("%Y-%m-%d %H:%M")
-            )),
-            f.username,
-        ),
         Err(e) => api_error_page(e),
     }
 }
@@ -569,17 +573,17 @@ pub async fn user_list(State(st): State<AppState>, PageUser(s): PageUser) -> Res
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看用户");
     }
     let now = st.now();
+    let locked = match st.store.locked_usernames(now).await {
+        Ok(l) => l,
+        Err(e) => return api_error_page(e.into()),
+    };
     match st.store.users_in(&s.org.region_path).await {
         Ok(users) => render(&UsersPage {
             layout: Layout::new(&s, "/admin/users"),
             users: users
                 .into_iter()
                 .map(|(u, org_name)| UserLine {
-                    locked: u
-                        .locked_until
-                        .as_deref()
-                        .and_then(|t| tianping_store::parse_ts(t).ok())
-                        .is_some_and(|t| t > now),
+                    locked: locked.contains(&u.username),
                     username: u.username,
                     display_name: u.display_name,
                     role_zh: u.role.zh(),

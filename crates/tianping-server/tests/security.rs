@@ -832,3 +832,170 @@ async fn h1_approvals_of_others_come_only_from_an_agency_system() {
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// Logs in over the JSON API from a given client address.
+async fn login_from(app: &Router, username: &str, password: &str, ip: &str) -> Resp {
+    let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(addr))
+        .body(Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+/// Low: the lockout answered 423 for existing usernames (401 for others) and let anyone lock any
+/// account for everybody.
+#[tokio::test]
+async fn low_the_lockout_reveals_no_username_and_locks_only_that_client() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        for name in ["sc_judge", "no_such_user"] {
+            for i in 1..=6 {
+                let r = login_from(&app, name, "wrong", "192.0.2.66").await;
+                assert_eq!(
+                    (r.status, r.code()),
+                    (StatusCode::UNAUTHORIZED, "invalid_credentials".to_string()),
+                    "[{label}] {name} attempt {i}"
+                );
+            }
+        }
+        // The attacker's address is locked for that username, even with the right password…
+        let r = login_from(&app, "sc_judge", PW, "192.0.2.66").await;
+        assert_eq!(r.code(), "invalid_credentials", "[{label}]");
+        // …the judge's own machine is not.
+        let r = login_from(&app, "sc_judge", PW, "198.51.100.7").await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        // The administrators see the lock.
+        let admin = Client::as_user(&app, "admin").await;
+        assert!(admin.get("/admin/users").await.body.contains("已锁定"));
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Low: login CSRF — a `text/plain` JSON body from a foreign page set the session cookie.
+#[tokio::test]
+async fn low_a_foreign_page_cannot_log_a_browser_in() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let anon = Client::anonymous(&app);
+        let body = json!({"username": "sc_judge", "password": PW}).to_string();
+        let r = anon
+            .send(
+                "POST",
+                "/api/v1/session",
+                Some(body.clone()),
+                false,
+                "text/plain",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "[{label}]");
+        assert!(r.headers.get(header::SET_COOKIE).is_none());
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "tianping.court.test")
+            .header(header::ORIGIN, "https://evil.example")
+            .body(Body::from(body.clone()))
+            .expect("request");
+        let res = app.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "[{label}]");
+        assert!(res.headers().get(header::SET_COOKIE).is_none());
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "tianping.court.test")
+            .header(header::ORIGIN, "https://tianping.court.test")
+            .body(Body::from(body))
+            .expect("request");
+        let res = app.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::OK, "[{label}] same origin");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// M7: a published year was silently replaced (here by one with a single holiday), moving due
+/// dates; it now waits for confirmation after showing the clocks that would move.
+#[tokio::test]
+async fn m7_replacing_a_published_year_needs_confirmation() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        db.store
+            .apply_clockwork_change(now())
+            .await
+            .expect("clocks");
+        let admin = Client::as_user(&app, "admin").await;
+        // 2026 with 元旦 only: the minors' case's 审限 ending in the 劳动节 holiday moves.
+        let toml = "[[year]]\nyear = 2026\nrest = [ { date = 2026-01-01, holiday = \"元旦\" } ]\n";
+        let post =
+            |confirm: &str| form(&[("csrf", &admin.csrf), ("toml", toml), ("confirm", confirm)]);
+        let r = admin
+            .send(
+                "POST",
+                "/admin/calendar",
+                Some(post("")),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert!(r.body.contains("calendar-confirm"), "[{label}] {}", r.body);
+        assert!(
+            r.body.contains("calendar-moved") && r.body.contains(MINORS_CASE),
+            "[{label}] the moved clocks are listed: {}",
+            r.body
+        );
+        let before = db.store.imported_calendar_years().await.expect("years");
+        assert!(
+            before.is_empty(),
+            "[{label}] nothing stored before confirming"
+        );
+        let r = admin
+            .send(
+                "POST",
+                "/admin/calendar",
+                Some(post("1")),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert!(r.body.contains("calendar-done"), "[{label}] {}", r.body);
+        let after = db.store.imported_calendar_years().await.expect("years");
+        assert_eq!(after.len(), 1, "[{label}]");
+        // Out-of-range years are refused with the year named.
+        let r = admin
+            .send(
+                "POST",
+                "/admin/calendar",
+                Some(form(&[
+                    ("csrf", &admin.csrf),
+                    ("toml", "[[year]]\nyear = 99999\nrest = []\n"),
+                ])),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert!(r.body.contains("99999"), "[{label}]");
+        assert!(r.body.contains("calendar-error"), "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}

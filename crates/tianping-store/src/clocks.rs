@@ -346,6 +346,16 @@ pub struct Missed {
     pub error: Option<String>,
 }
 
+/// A due date a rule or calendar change would move (not yet written).
+#[derive(Debug, Clone, Serialize)]
+pub struct MovedPreview {
+    pub case_id: i64,
+    pub case_number: String,
+    pub clock_key: String,
+    pub old_due: Option<String>,
+    pub new_due: Option<String>,
+}
+
 /// A due date moved by a rule or calendar change.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClockChange {
@@ -1327,6 +1337,64 @@ impl Store {
             tx.commit().await?;
         }
         Ok(report)
+    }
+
+    /// The due dates of open clocks that `cw` would move, without writing anything: what the
+    /// administrator confirms before a published calendar year is replaced (finding M7).
+    pub async fn preview_clockwork(
+        &self,
+        cw: &Clockwork,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MovedPreview>> {
+        let mut out = vec![];
+        let mut after: i64 = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, case_number, state FROM cases WHERE status <> 'closed' AND id > $1 ORDER BY id LIMIT 5000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                break;
+            };
+            let (lo, hi): (i64, i64) = (first.try_get(0)?, last.try_get(0)?);
+            let mut old: HashMap<(i64, String), Option<String>> = HashMap::new();
+            for r in sqlx::query(
+                "SELECT case_id, clock_key, due_date FROM clocks WHERE case_id >= $1 AND case_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?
+            {
+                old.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
+            }
+            for r in &rows {
+                let id: i64 = r.try_get(0)?;
+                let number: String = r.try_get(1)?;
+                let state: String = r.try_get(2)?;
+                let state: CaseState = serde_json::from_str(&state)
+                    .map_err(|e| StoreError::Corrupt(format!("case {id} state: {e}")))?;
+                for c in cw.compute(&state, now) {
+                    let key = c.key.as_str().to_string();
+                    let new_due = c.due.map(|d| d.to_string());
+                    if let Some(old_due) = old.get(&(id, key.clone()))
+                        && *old_due != new_due
+                    {
+                        out.push(MovedPreview {
+                            case_id: id,
+                            case_number: number.clone(),
+                            clock_key: key,
+                            old_due: old_due.clone(),
+                            new_due,
+                        });
+                    }
+                }
+                after = id;
+            }
+        }
+        Ok(out)
     }
 
     /// If the rules or calendar changed since the clocks were last computed, re-computes every open

@@ -137,6 +137,93 @@ impl Store {
             .collect()
     }
 
+    /// Until when logins of `username` from `client` are refused, if they are.
+    pub async fn login_lock(
+        &self,
+        username: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let r = sqlx::query(
+            "SELECT locked_until FROM login_failures WHERE username = $1 AND client = $2 AND locked_until > $3",
+        )
+        .bind(username)
+        .bind(client)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        match r {
+            Some(r) => Ok(crate::parse_ts(&r.try_get::<String, _>(0)?).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// Counts a failed login of `username` (existing or not) from `client`; failures older than
+    /// `window` start the count again. Locks that pair, and only that pair, for `window` once
+    /// `after` failures are reached; returns the lock's end.
+    pub async fn record_failed_login(
+        &self,
+        username: &str,
+        client: &str,
+        after: i64,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let mut tx = self.write_tx().await?;
+        let prev = sqlx::query(
+            "SELECT failures, last_at FROM login_failures WHERE username = $1 AND client = $2",
+        )
+        .bind(username)
+        .bind(client)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let failures = match prev {
+            Some(r) => {
+                let last: String = r.try_get(1)?;
+                let n: i64 = r.try_get(0)?;
+                if last.as_str() < ts(now - window).as_str() || n >= after {
+                    1
+                } else {
+                    n + 1
+                }
+            }
+            None => 1,
+        };
+        let lock = (failures >= after).then(|| now + window);
+        sqlx::query(
+            "INSERT INTO login_failures (username, client, failures, locked_until, last_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (username, client) DO UPDATE SET failures = $3, locked_until = $4, last_at = $5",
+        )
+        .bind(username)
+        .bind(client)
+        .bind(failures)
+        .bind(lock.map(ts))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(lock)
+    }
+
+    pub async fn clear_failed_logins(&self, username: &str, client: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
+            .bind(username)
+            .bind(client)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Usernames with a login lock in force (from any client), for the administrators' list.
+    pub async fn locked_usernames(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT username FROM login_failures WHERE locked_until > $1")
+                .bind(ts(now))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
     /// Records a failed login; returns the new failure count.
     pub async fn record_login_failure(
         &self,

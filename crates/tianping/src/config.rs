@@ -18,8 +18,10 @@ pub struct Config {
     pub session_hours: i64,
     pub lockout_after: i64,
     pub lockout_minutes: i64,
-    /// Mark the session cookie `Secure` (set when served over HTTPS).
-    pub cookie_secure: bool,
+    /// Mark the session cookie `Secure`. Unset: `Secure` unless the server listens on a loopback
+    /// address only (plain HTTP on this machine, e.g. the demo); set `false` only behind a
+    /// proxy that is itself reached over HTTPS on the same host.
+    pub cookie_secure: Option<bool>,
     /// A directory holding `limits.toml` and `calendar/cn-holidays.toml` to use instead of the
     /// tables built into the binary (a rule change is applied at start, with a diff of moved dates).
     pub rules_dir: Option<String>,
@@ -61,7 +63,7 @@ impl Default for Config {
             session_hours: 8,
             lockout_after: 5,
             lockout_minutes: 15,
-            cookie_secure: false,
+            cookie_secure: None,
             rules_dir: None,
             index_dir: None,
             worker: true,
@@ -90,7 +92,7 @@ impl std::fmt::Display for Config {
             self.session_hours,
             self.lockout_after,
             self.lockout_minutes,
-            self.cookie_secure,
+            self.cookie_secure(),
             self.rules_dir.as_deref().unwrap_or("(built in)"),
             self.worker,
             self.poll_seconds,
@@ -147,8 +149,9 @@ impl Config {
         }
         if let Some(v) = env("TIANPING_COOKIE_SECURE") {
             c.cookie_secure = match v.trim() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" | "" => false,
+                "1" | "true" | "yes" => Some(true),
+                "0" | "false" | "no" => Some(false),
+                "" => None,
                 other => bail!(
                     "environment variable TIANPING_COOKIE_SECURE={other:?} must be true or false"
                 ),
@@ -272,8 +275,23 @@ impl Config {
             session_hours: self.session_hours,
             lockout_after: self.lockout_after,
             lockout_minutes: self.lockout_minutes,
-            cookie_secure: self.cookie_secure,
+            cookie_secure: self.cookie_secure(),
         }
+    }
+
+    /// Whether the session cookie is `Secure`: as configured, else unless listening on loopback.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure.unwrap_or_else(|| {
+            let host = self
+                .listen
+                .rsplit_once(':')
+                .map_or(self.listen.as_str(), |(h, _)| h)
+                .trim_matches(|c| c == '[' || c == ']');
+            !(host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback()))
+        })
     }
 }
 
@@ -325,5 +343,21 @@ mod tests {
             "unknown keys are refused"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_session_cookie_is_secure_unless_on_loopback() {
+        let at = |listen: &str, set: Option<bool>| Config {
+            listen: listen.into(),
+            cookie_secure: set,
+            ..Config::default()
+        };
+        assert!(!at("127.0.0.1:8080", None).cookie_secure());
+        assert!(!at("[::1]:8080", None).cookie_secure());
+        assert!(!at("localhost:8080", None).cookie_secure());
+        assert!(at("0.0.0.0:8080", None).cookie_secure());
+        assert!(at("10.1.2.3:443", None).cookie_secure());
+        assert!(!at("0.0.0.0:8080", Some(false)).cookie_secure());
+        assert!(at("127.0.0.1:8080", Some(true)).cookie_secure());
     }
 }

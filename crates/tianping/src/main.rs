@@ -217,6 +217,10 @@ enum CalendarCmd {
         file: PathBuf,
         #[arg(long)]
         database_url: Option<String>,
+        /// Replace years already published (without it, the import refuses and lists the due
+        /// dates the replacement would move).
+        #[arg(long)]
+        replace: bool,
     },
     /// List the calendar's years and which are provisional.
     Show {
@@ -1002,7 +1006,12 @@ async fn run() -> Result<()> {
             .await
         }
         Cmd::Calendar {
-            cmd: CalendarCmd::Import { file, database_url },
+            cmd:
+                CalendarCmd::Import {
+                    file,
+                    database_url,
+                    replace,
+                },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
@@ -1010,6 +1019,7 @@ async fn run() -> Result<()> {
                 .with_context(|| format!("reading {}", file.display()))?;
             let store = open_store(&cfg.database_url).await?;
             let mut cw = worker::load_clockwork(&store, &cfg).await?;
+            let published = cw.calendar.clone();
             let years = cw
                 .calendar
                 .import(&text)
@@ -1018,6 +1028,32 @@ async fn run() -> Result<()> {
                 bail!("{}: no [[year]] table", file.display());
             }
             let now = Utc::now();
+            let replacing =
+                tianping_server::clocks::replaced_years(&published, &cw.calendar, &years);
+            if !replacing.is_empty() && !replace {
+                let moved = store.preview_clockwork(&cw, now).await?;
+                let mut msg = String::new();
+                for (y, r0, r1, w0, w1) in &replacing {
+                    msg.push_str(&format!(
+                        "  {y}: rest days {r0} -> {r1}, make-up working days {w0} -> {w1}\n"
+                    ));
+                }
+                for m in moved.iter().take(20) {
+                    msg.push_str(&format!(
+                        "  {} {}: {} -> {}\n",
+                        m.case_number,
+                        m.clock_key,
+                        m.old_due.as_deref().unwrap_or("-"),
+                        m.new_due.as_deref().unwrap_or("-")
+                    ));
+                }
+                bail!(
+                    "{}: replaces published year(s); {} open clock(s) would move. Nothing imported; \
+                     run again with --replace to replace them.\n{msg}",
+                    file.display(),
+                    moved.len()
+                );
+            }
             for y in &years {
                 // Store each year on its own, so that a later import of one year replaces only it.
                 store

@@ -236,3 +236,55 @@ fn operator_commands() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Finding M7: `calendar import` stored years −5, 0 and 99999 and silently replaced a published
+/// year with an empty one (moving due dates).
+#[test]
+fn m7_calendar_import_refuses_bad_years_and_replaces_only_with_replace() {
+    let dir = std::env::temp_dir().join(format!("tp_cli_cal_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let (code, _, _) = run(tianping().args(["migrate", "--database-url", &url]));
+    assert_eq!(code, 0);
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    };
+    for (name, text, says) in [
+        ("neg.toml", "[[year]]\nyear = -5\nrest = []\n", "-5"),
+        ("huge.toml", "[[year]]\nyear = 99999\nrest = []\n", "99999"),
+        ("empty.toml", "[[year]]\nyear = 2025\n", "no rest day"),
+    ] {
+        let f = write(name, text);
+        let (code, _, err) =
+            run(tianping().args(["calendar", "import", &f, "--database-url", &url]));
+        assert_ne!(code, 0, "{name}");
+        assert!(err.contains(says), "{name}: {err}");
+    }
+    // A changed 2025 (one holiday only) needs --replace.
+    let one = write(
+        "one.toml",
+        "[[year]]\nyear = 2025\nrest = [ { date = 2025-01-01, holiday = \"元旦\" } ]\n",
+    );
+    let (code, _, err) = run(tianping().args(["calendar", "import", &one, "--database-url", &url]));
+    assert_ne!(code, 0);
+    assert!(err.contains("--replace") && err.contains("2025"), "{err}");
+    let (_, out, _) = run(tianping().args(["calendar", "show", "--database-url", &url]));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("2025:") && !l.contains("(imported)")),
+        "nothing imported: {out}"
+    );
+    let (code, out, err) = run(tianping().args([
+        "calendar",
+        "import",
+        &one,
+        "--replace",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2025"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
