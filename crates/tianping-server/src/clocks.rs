@@ -1033,7 +1033,7 @@ pub fn replaced_years(
         .iter()
         .filter_map(|y| {
             let (a, b) = (old.year(*y)?, new.year(*y)?);
-            (a != b).then(|| (*y, a.rest.len(), b.rest.len(), a.work.len(), b.work.len()))
+            (a != b).then_some((*y, a.rest.len(), b.rest.len(), a.work.len(), b.work.len()))
         })
         .collect()
 }
