@@ -877,6 +877,83 @@ fn non_empty(v: &str, field: &str) -> Result<(), EventRejection> {
     }
 }
 
+/// The longest text a field may hold, in characters, by field name (others: [`MAX_TEXT`]).
+const TEXT_LIMITS: &[(&str, usize)] = &[
+    ("cause", 200),
+    ("name", 100),
+    ("role", 50),
+    ("judge", 50),
+    ("division", 100),
+    ("by", 100),
+    ("against", 100),
+    ("channel", 100),
+    ("from", 50),
+    ("to", 50),
+    ("new_case_number", 64),
+    ("origin_case_number", 64),
+];
+/// The longest free text (reasons, summaries) an event may carry.
+pub const MAX_TEXT: usize = 2000;
+/// The most items a list may hold, by field name (others: [`MAX_ITEMS`]).
+const ITEM_LIMITS: &[(&str, usize)] = &[("parties", 200), ("panel", 20), ("charges", 30)];
+pub const MAX_ITEMS: usize = 50;
+
+/// Bounds every text and list of an event (the low finding: a 50 MB cause, a 10 MB reason,
+/// 100,000 parties): refused with the field named, e.g. `parties[3].name`.
+pub fn check_sizes(body: &EventBody) -> Result<(), EventRejection> {
+    fn walk(v: &serde_json::Value, field: &str, path: &str) -> Result<(), EventRejection> {
+        use serde_json::Value;
+        match v {
+            Value::String(t) => {
+                let max = TEXT_LIMITS
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map_or(MAX_TEXT, |(_, n)| *n);
+                let n = t.chars().count();
+                if n > max {
+                    return Err(EventRejection::new(
+                        "field_too_long",
+                        path,
+                        format!("不能超过 {max} 个字符（现为 {n} 个）"),
+                    ));
+                }
+            }
+            Value::Array(items) => {
+                let max = ITEM_LIMITS
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map_or(MAX_ITEMS, |(_, n)| *n);
+                if items.len() > max {
+                    return Err(EventRejection::new(
+                        "too_many_items",
+                        path,
+                        format!("不能超过 {max} 项（现为 {} 项）", items.len()),
+                    ));
+                }
+                for (i, x) in items.iter().enumerate() {
+                    walk(x, field, &format!("{path}[{i}]"))?;
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(x, k, &p)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    match serde_json::to_value(body) {
+        Ok(v) => walk(&v, "", ""),
+        Err(_) => Ok(()),
+    }
+}
+
 /// The earliest year an event may claim: Tianping records the People's Republic's cases.
 pub const EARLIEST_YEAR: i32 = 1949;
 

@@ -2215,7 +2215,18 @@ fn project_action(s: &str) -> Option<ProjectAction> {
     })
 }
 
+/// Joint projects are read by the members' supervising and rectifying staff only (the 三员 of a
+/// member organisation read none: the low finding).
+fn reads_projects(s: &Session) -> Result<(), ApiError> {
+    if supervises(s.user.role) || rectifies(s.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("查看联合监督项目"))
+    }
+}
+
 async fn project_for(st: &AppState, s: &Session, id: i64) -> Result<ProjectDetail, ApiError> {
+    reads_projects(s)?;
     match st.store.project(id).await? {
         Some(p) if p.members.iter().any(|m| m.org_id == s.org.id) => Ok(p),
         _ => Err(ApiError::not_found("联合监督项目")),
@@ -2448,6 +2459,7 @@ pub async fn api_projects(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    reads_projects(&s)?;
     Ok(Json(
         json!({ "items": st.store.projects_of(&s.org.id).await? }),
     ))

@@ -999,3 +999,48 @@ async fn m7_replacing_a_published_year_needs_confirmation() {
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// Low: the 三员 of a member organisation read its joint supervision projects.
+#[tokio::test]
+async fn low_administrators_do_not_read_joint_projects() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        for (u, role) in [
+            ("pc_sys", Role::Sysadmin),
+            ("pc_sec", Role::Secadmin),
+            ("pc_audit", Role::Auditor),
+        ] {
+            add_user(&db.store, u, "hz-pc", role, Clearance::default()).await;
+        }
+        let pc = Client::as_user(&app, "hz_pc").await;
+        let r = pc
+            .post_json(
+                "/api/v1/projects",
+                &json!({"title": "执行积案联合监督", "plan": "人大与政法委联合督查终本案件"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        assert!(
+            pc.get("/api/v1/projects")
+                .await
+                .body
+                .contains("执行积案联合监督")
+        );
+        for u in ["pc_sys", "pc_sec", "pc_audit"] {
+            let c = Client::as_user(&app, u).await;
+            for uri in [
+                "/api/v1/projects".to_string(),
+                format!("/api/v1/projects/{id}"),
+                "/projects".to_string(),
+                format!("/projects/{id}"),
+            ] {
+                let r = c.get(&uri).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {u} {uri}");
+                assert!(!r.body.contains("执行积案联合监督"), "[{label}] {u} {uri}");
+            }
+        }
+        db.cleanup().await.expect("cleanup");
+    }
+}

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use tianping_domain::access::{self, Person};
 use tianping_domain::case_number::{self, CaseNumber};
 use tianping_domain::event::Filing;
-use tianping_domain::event::check_filing_date;
+use tianping_domain::event::{check_filing_date, check_sizes};
 use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::metrics::CaseFacts;
 use tianping_domain::org::CaseLocation;
@@ -598,6 +598,9 @@ impl Chunk<'_> {
                     format!("不能超过 {MAX_ID_CHARS} 个字符"),
                 )));
             }
+        }
+        if let Err(e) = check_sizes(&rec.body) {
+            return Ok(Err(e));
         }
         if let Some(p) = &self.actor.person
             && let Err(e) = access::may_record(p, &rec.body)

@@ -141,9 +141,15 @@ pub async fn import_file(
     };
     match format {
         Format::Jsonl => {
-            for (i, line) in BufReader::new(reader).lines().enumerate() {
-                let n = i as u64 + 1;
-                let line = line.with_context(|| format!("reading line {n}"))?;
+            for line in crate::lines::lines(BufReader::new(reader)) {
+                let (n, line) = line.context("reading the file")?;
+                let line = match line {
+                    Ok(l) => l,
+                    Err(e) => {
+                        report.rejected.push(malformed(n, e));
+                        continue;
+                    }
+                };
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -164,6 +170,11 @@ pub async fn import_file(
             }
         }
         Format::Csv => {
+            // A UTF-8 byte-order mark before the header is skipped.
+            let mut reader = BufReader::new(reader);
+            if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+                reader.consume(3);
+            }
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .flexible(true)
@@ -335,5 +346,49 @@ this is not json
         assert!(e.contains("line 1") && e.contains("header"), "{e}");
         db.cleanup().await.expect("cleanup");
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The low finding: a UTF-8 BOM failed line 1 with an unhelpful message, and one invalid
+    /// UTF-8 line aborted the whole file.
+    #[tokio::test]
+    async fn a_bom_and_an_invalid_utf8_line_lose_nothing_else() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let dir = std::env::temp_dir().join(format!("tp_import_bom_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let jsonl = dir.join("bom.jsonl");
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        let lines = GOOD_AND_BAD.lines().take(2).collect::<Vec<_>>();
+        bytes.extend_from_slice(lines[0].as_bytes());
+        bytes.extend_from_slice(b"\r\n{\"source\":\"f\",\"x\":\"\xFF\xFE\"}\r\n");
+        bytes.extend_from_slice(lines[1].as_bytes());
+        bytes.push(b'\n');
+        std::fs::write(&jsonl, bytes).expect("write");
+        let csv = dir.join("bom.csv");
+        let mut c = b"\xEF\xBB\xBF".to_vec();
+        c.extend_from_slice(
+            "source,source_event_id,case_number,kind,occurred_at,corrects,payload\n\
+             c,1,（2026）浙0106民初1号,filed,2026-03-02T09:00:00+08:00,,\"{\"\"cause\"\":\"\"劳动争议\"\"}\"\n"
+                .as_bytes(),
+        );
+        std::fs::write(&csv, c).expect("write");
+        for db in TestDb::all().await.expect("dbs") {
+            load_fixture_orgs(&db.store).await.expect("orgs");
+            let r = import_file(&db.store, &jsonl, Format::Jsonl, now, true)
+                .await
+                .expect("one bad line does not abort the file");
+            assert_eq!(r.accepted, 2, "[{}] {:?}", db.label, r.rejected);
+            assert_eq!(r.rejected.len(), 1, "[{}]", db.label);
+            assert_eq!(r.rejected[0].line, 2);
+            assert!(r.rejected[0].reason.contains("UTF-8"), "{:?}", r.rejected);
+            let r = import_file(&db.store, &csv, Format::Csv, now, true)
+                .await
+                .expect("a BOM before the CSV header is fine");
+            assert_eq!(r.accepted, 1, "[{}] {:?}", db.label, r.rejected);
+            db.cleanup().await.expect("cleanup");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

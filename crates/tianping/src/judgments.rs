@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 use tianping_store::Store;
 use tianping_store::judgments::{JudgmentImport, NewJudgment};
@@ -120,9 +120,19 @@ async fn import_reader(
     let mut total = JudgmentImport::default();
     let mut refused = vec![];
     let mut batch = Vec::with_capacity(BATCH);
-    for (i, line) in BufReader::new(reader).lines().enumerate() {
-        let n = i as u64 + 1;
-        let line = line.with_context(|| format!("reading line {n}"))?;
+    for line in crate::lines::lines(BufReader::new(reader)) {
+        let (n, line) = line.context("reading the file")?;
+        let line = match line {
+            Ok(l) => l,
+            Err(reason) => {
+                refused.push(Refused {
+                    line: n,
+                    field: "line",
+                    reason,
+                });
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }

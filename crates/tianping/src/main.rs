@@ -12,6 +12,7 @@ mod demo;
 mod import;
 mod judgments;
 mod ledger;
+mod lines;
 mod worker;
 
 use anyhow::{Context, Result, bail};

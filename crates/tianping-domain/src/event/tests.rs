@@ -615,3 +615,45 @@ fn amounts_have_separators() {
     assert_eq!(yuan(1234567), "1,234,567");
     assert_eq!(yuan(-25000), "-25,000");
 }
+
+/// The low finding: a 50 MB cause, a 10 MB reason and 100,000 parties were accepted.
+#[test]
+fn sizes_are_bounded_with_the_field_named() {
+    use crate::event::check_sizes;
+    let body = |json: serde_json::Value| -> EventBody {
+        serde_json::from_value(json).expect("event body")
+    };
+    let long = "很".repeat(2001);
+    let cases = [
+        (
+            body(serde_json::json!({"kind": "adjourned", "reason": long})),
+            ("field_too_long", "reason"),
+        ),
+        (
+            body(serde_json::json!({"kind": "filed", "cause": "纠".repeat(201)})),
+            ("field_too_long", "cause"),
+        ),
+        (
+            body(
+                serde_json::json!({"kind": "filed", "cause": "x", "parties": [
+                {"name": "甲", "role": "原告"}, {"name": "乙".repeat(101), "role": "被告"}]}),
+            ),
+            ("field_too_long", "parties[1].name"),
+        ),
+        (
+            body(serde_json::json!({"kind": "filed", "cause": "x",
+                "parties": vec![serde_json::json!({"name": "甲", "role": "原告"}); 201]})),
+            ("too_many_items", "parties"),
+        ),
+    ];
+    for (b, (code, field)) in cases {
+        let e = check_sizes(&b).expect_err(field);
+        assert_eq!((e.code, e.field.as_str()), (code, field));
+    }
+    assert!(
+        check_sizes(&body(
+            serde_json::json!({"kind": "adjourned", "reason": "很".repeat(2000)})
+        ))
+        .is_ok()
+    );
+}
