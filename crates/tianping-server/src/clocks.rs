@@ -840,9 +840,13 @@ pub async fn letter_page(
             );
         }
     };
-    if readable(&st, &s, l.case_id).await.is_err() {
-        return error_page(StatusCode::NOT_FOUND, "文书不存在或不在您的权限范围内");
-    }
+    let row = match readable(&st, &s, l.case_id).await {
+        Ok(r) => r,
+        Err(_) => return error_page(StatusCode::NOT_FOUND, "文书不存在或不在您的权限范围内"),
+    };
+    // The issuer's own words may name a party: a reader without the case's clearance sees the
+    // clock lines the system wrote, not those words.
+    let full = visibility(row.confidentiality, &s.user.clearance) == Visibility::Full;
     let issuer_org = st
         .store
         .org_directory()
@@ -856,12 +860,22 @@ pub async fn letter_page(
             .find(|k| k.0 == l.kind)
             .map_or("函", |k| k.1),
         issued_date: local_date(&l.issued_at),
-        paragraphs: l
-            .body
-            .lines()
-            .map(str::to_string)
-            .filter(|x| !x.trim().is_empty())
-            .collect(),
+        paragraphs: {
+            let mut withheld = false;
+            let mut v = vec![];
+            for x in l.body.lines().filter(|x| !x.trim().is_empty()) {
+                if full || x.contains("：届满日 ") {
+                    v.push(x.to_string());
+                } else if !withheld {
+                    withheld = true;
+                    v.push(format!(
+                        "（本案为“{}”案件，函件中的说明文字仅对有相应权限的人员显示。）",
+                        row.confidentiality.zh()
+                    ));
+                }
+            }
+            v
+        },
         issuer_org,
         l,
     })

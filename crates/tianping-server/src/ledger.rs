@@ -229,7 +229,9 @@ async fn record_leaves(st: &AppState, table: &str, key: &str) -> Result<Vec<Leaf
 
 #[derive(Deserialize)]
 pub struct ConsistencyQuery {
-    pub first: u64,
+    /// Required; optional here so that a caller who may not read the ledger is told so first.
+    #[serde(default)]
+    pub first: Option<u64>,
     pub second: Option<u64>,
 }
 
@@ -241,19 +243,25 @@ pub async fn api_consistency(
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<Value>, ApiError> {
     auditor_only(&s)?;
+    let Some(first) = q.first else {
+        return Err(
+            ApiError::bad_request("invalid_query", "缺少参数 first（较早的树规模）")
+                .with_details(json!({ "field": "first" })),
+        );
+    };
     let head = st.store.ledger_head().await?;
     let second = q.second.unwrap_or(head.size);
-    if q.first > second || second > head.size {
+    if first > second || second > head.size {
         return Err(ApiError::bad_request(
             "size_out_of_range",
             format!(
                 "树规模须满足 first ≤ second ≤ {}，收到 first={} second={second}",
-                head.size, q.first
+                head.size, first
             ),
         )
         .with_details(json!({ "field": "first" })));
     }
-    let p = st.store.consistency_proof(q.first, second).await?;
+    let p = st.store.consistency_proof(first, second).await?;
     Ok(Json(json!({
         "first": p.first, "first_root": p.first_root,
         "second": p.second, "second_root": p.second_root,

@@ -1,6 +1,6 @@
 //! Shared by the server's integration suites: the application over a store at a fixed instant,
 //! a client with a session cookie and CSRF token, users, events and form bodies.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use axum::Router;
 pub use axum::body::Body;

@@ -1,0 +1,766 @@
+//! The role × route × confidentiality matrix (issue 19). The routes come from the router's own
+//! source: every `.route("…", …)` the server registers is found and must have an entry in
+//! [`POLICY`], so a new route without one fails this test. Then, for every route and every role of
+//! the province (inside and outside the case's scope), on a public, a minors' and a state-secret
+//! case: the expected status, never a server error, and none of the planted protected strings (a
+//! minor's name, a reason naming them, a state secret's facts and party) in the body — pages, API,
+//! Excel (opened) and printable reports alike. Every state-changing route refuses a request
+//! without the session's CSRF token.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+use tianping_domain::AgencyKind;
+use tianping_store::org::Org;
+use tianping_store::retrieval::{Annotation, NewReport, ReportFilters, ReportResult};
+use tianping_store::{Actor, Numbered};
+
+const MINOR: &str = "李小明";
+const MINOR_REASON: &str = "李小明住院治疗";
+const SECRET_FACT: &str = "刺探军事设施坐标";
+const SECRET_PARTY: &str = "赵秘密";
+const PROTECTED: &[&str] = &[MINOR, MINOR_REASON, SECRET_FACT, SECRET_PARTY];
+
+const PUBLIC_CASE: &str = "（2025）浙0102民初7号";
+const MINORS_CASE: &str = "（2026）浙0102刑初1号";
+const SECRET_CASE: &str = "（2026）浙0102刑初2号";
+const OTHER_COURT_CASE: &str = "（2026）浙0106民初3号";
+
+/// What a route is, for the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// Anyone, without logging in.
+    Open,
+    /// Any logged-in user.
+    Anyone,
+    /// Reads one case by `{id}`: readers of cases in scope get it; others 403/404.
+    Case,
+    /// Only these roles (others 403 or 404).
+    Only(&'static [Role]),
+    /// Decided by the handler from role, organisation and record (checked for the invariants:
+    /// no server error, no protected string, no entry without logging in).
+    Scoped,
+    /// A state change: refused without the session's CSRF token.
+    Write,
+    /// Logging in and out (their own CSRF defences are tested in security.rs).
+    Session,
+    /// Posting events: a session with its CSRF token, or an agency system's bearer token.
+    Events,
+}
+
+use Policy::*;
+
+const SYS: &[Role] = &[Role::Sysadmin];
+const SEC: &[Role] = &[Role::Secadmin];
+const ADMINS: &[Role] = &[Role::Sysadmin, Role::Secadmin];
+const AUDITOR: &[Role] = &[Role::Auditor];
+
+/// Every route the server registers, by method and path, and what it is.
+const POLICY: &[(&str, &str, Policy)] = &[
+    ("GET", "/healthz", Open),
+    ("GET", "/metrics", Open),
+    ("GET", "/assets/app.css", Open),
+    ("GET", "/", Open),
+    ("GET", "/login", Open),
+    ("POST", "/login", Session),
+    ("POST", "/logout", Write),
+    ("GET", "/home", Anyone),
+    ("GET", "/cases", Scoped),
+    ("GET", "/cases/{id}", Case),
+    ("GET", "/admin/users", Only(ADMINS)),
+    ("GET", "/admin/calendar", Only(SYS)),
+    ("POST", "/admin/calendar", Write),
+    ("GET", "/admin/systems", Only(SEC)),
+    ("POST", "/admin/systems", Write),
+    ("POST", "/admin/systems/{id}/revoke", Write),
+    ("GET", "/warnings", Scoped),
+    ("GET", "/warnings/export.xlsx", Scoped),
+    ("POST", "/warnings/{id}/ack", Write),
+    ("GET", "/ledger", Only(AUDITOR)),
+    ("POST", "/ledger/witness", Write),
+    ("GET", "/ledger/find", Only(AUDITOR)),
+    ("GET", "/ledger/leaves/{index}", Only(AUDITOR)),
+    ("GET", "/ledger/checkpoints/{id}", Only(AUDITOR)),
+    ("POST", "/cases/{id}/letters", Write),
+    ("GET", "/letters/{id}", Scoped),
+    ("GET", "/clock-changes", Scoped),
+    ("POST", "/clock-changes/ack", Write),
+    ("POST", "/cases/{id}/flags", Write),
+    ("GET", "/cases/{id}/similar", Case),
+    ("POST", "/cases/{id}/similar/reports", Write),
+    ("GET", "/cases/{id}/similar/reports/{rid}", Case),
+    ("POST", "/deviation-warnings/{id}/ack", Write),
+    ("POST", "/flags/{id}/clear", Write),
+    ("POST", "/cases/{id}/acts", Write),
+    ("POST", "/acts/{id}/answer", Write),
+    ("GET", "/interference", Scoped),
+    ("POST", "/interference", Write),
+    ("POST", "/interference/zero", Write),
+    ("GET", "/interference/export.xlsx", Scoped),
+    ("GET", "/supervision", Scoped),
+    ("POST", "/supervision", Write),
+    ("GET", "/supervision/export.xlsx", Scoped),
+    ("GET", "/supervision/{id}", Scoped),
+    ("POST", "/supervision/{id}/actions", Write),
+    ("POST", "/supervision/{id}/evidence", Write),
+    ("GET", "/supervision/{id}/evidence/{eid}", Scoped),
+    ("GET", "/referrals", Scoped),
+    ("POST", "/referrals", Write),
+    ("GET", "/referrals/{id}", Scoped),
+    ("POST", "/referrals/{id}/actions", Write),
+    ("GET", "/projects", Scoped),
+    ("POST", "/projects", Write),
+    ("GET", "/projects/{id}", Scoped),
+    ("POST", "/projects/{id}/actions", Write),
+    ("GET", "/quality", Scoped),
+    ("GET", "/quality/cases", Scoped),
+    ("GET", "/quality/cases.xlsx", Scoped),
+    ("GET", "/quality/export.xlsx", Scoped),
+    ("GET", "/quality/report", Scoped),
+    ("GET", "/judgments", Scoped),
+    ("GET", "/judgments/{id}", Scoped),
+    ("GET", "/mailbox", Anyone),
+    ("POST", "/mailbox/preferences", Write),
+    ("GET", "/mailbox/confirm", Anyone),
+    ("POST", "/mailbox/confirm", Write),
+    // the JSON API
+    ("POST", "/api/v1/session", Session),
+    ("DELETE", "/api/v1/session", Write),
+    ("GET", "/api/v1/me", Anyone),
+    ("GET", "/api/v1/cases", Scoped),
+    ("GET", "/api/v1/cases/{id}", Case),
+    ("POST", "/api/v1/events", Events),
+    ("POST", "/api/v1/events/batch", Events),
+    ("GET", "/api/v1/case-numbers/parse", Open),
+    ("GET", "/api/v1/cases/{id}/clocks", Case),
+    ("GET", "/api/v1/cases/{id}/similar", Case),
+    ("GET", "/api/v1/deviation-warnings", Scoped),
+    ("POST", "/api/v1/deviation-warnings/{id}/ack", Write),
+    ("POST", "/api/v1/cases/{id}/letters", Write),
+    ("GET", "/api/v1/warnings", Scoped),
+    ("POST", "/api/v1/warnings/{id}/ack", Write),
+    ("GET", "/api/v1/clock-changes", Scoped),
+    ("GET", "/api/v1/clocks/self-check", Scoped),
+    ("GET", "/api/v1/rules", Anyone),
+    ("POST", "/api/v1/me/notifications", Write),
+    ("GET", "/api/v1/ledger", Only(AUDITOR)),
+    ("GET", "/api/v1/ledger/leaves/{index}/proof", Only(AUDITOR)),
+    ("GET", "/api/v1/ledger/records/{table}/{key}", Only(AUDITOR)),
+    ("GET", "/api/v1/ledger/consistency", Only(AUDITOR)),
+    ("POST", "/api/v1/ledger/witness", Write),
+    ("GET", "/api/v1/metrics", Scoped),
+    ("GET", "/api/v1/metrics/cases", Scoped),
+    ("GET", "/api/v1/cases/{id}/flags", Case),
+    ("POST", "/api/v1/cases/{id}/flags", Write),
+    ("POST", "/api/v1/flags/{id}/clear", Write),
+    ("POST", "/api/v1/cases/{id}/acts", Write),
+    ("POST", "/api/v1/acts/{id}/answer", Write),
+    ("GET", "/api/v1/interference", Scoped),
+    ("POST", "/api/v1/interference", Write),
+    ("POST", "/api/v1/interference/zero-report", Write),
+    ("GET", "/api/v1/supervision/items", Scoped),
+    ("POST", "/api/v1/supervision/items", Write),
+    ("GET", "/api/v1/supervision/items/{id}", Scoped),
+    ("POST", "/api/v1/supervision/items/{id}/actions", Write),
+    ("POST", "/api/v1/supervision/items/{id}/evidence", Write),
+    ("GET", "/api/v1/referrals", Scoped),
+    ("POST", "/api/v1/referrals", Write),
+    ("POST", "/api/v1/referrals/{id}/actions", Write),
+    ("GET", "/api/v1/projects", Scoped),
+    ("POST", "/api/v1/projects", Write),
+    ("GET", "/api/v1/projects/{id}", Scoped),
+    ("POST", "/api/v1/projects/{id}/actions", Write),
+    ("GET", "/api/v1/admin/system-clients", Only(SEC)),
+    ("POST", "/api/v1/admin/system-clients", Write),
+    ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
+];
+
+/// The routes the server's source registers: `(method, path)`, with `/api/v1` before the routes of
+/// `api::routes` and of each module's `api_router`.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = BTreeSet::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("src")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("source");
+        let mut prefix = "";
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(".route(") {
+            // The function the call is in: the last `fn NAME(` before it.
+            let before = &rest[..i];
+            if let Some(fi) = before.rfind("fn ") {
+                let name: String = before[fi + 3..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    prefix = if name == "routes" || name == "api_router" {
+                        "/api/v1"
+                    } else {
+                        ""
+                    };
+                }
+            }
+            let call = &rest[i + ".route(".len()..];
+            // The call's text up to its closing parenthesis.
+            let mut depth = 1;
+            let mut end = call.len();
+            for (j, c) in call.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = j;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let args = &call[..end];
+            let path = args
+                .split('"')
+                .nth(1)
+                .expect("a route's path is a string literal");
+            for (token, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("delete(", "DELETE"),
+                ("put(", "PUT"),
+                ("patch(", "PATCH"),
+            ] {
+                if args.contains(token) {
+                    out.insert((method.to_string(), format!("{prefix}{path}")));
+                }
+            }
+            rest = &call[end..];
+        }
+    }
+    out
+}
+
+#[test]
+fn every_registered_route_has_an_entry_in_the_matrix() {
+    let registered = registered_routes();
+    assert!(
+        registered.len() > 90,
+        "the scan found {} routes",
+        registered.len()
+    );
+    let listed: BTreeSet<(String, String)> = POLICY
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the matrix (add them to POLICY): {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "matrix entries for routes that no longer exist: {stale:?}"
+    );
+}
+
+fn records(v: &[Value]) -> Vec<Numbered> {
+    v.iter()
+        .enumerate()
+        .map(|(i, r)| Numbered {
+            line: i as u64 + 1,
+            record: serde_json::from_value(r.clone()).expect("record"),
+        })
+        .collect()
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date")
+}
+
+/// Which of the matrix's court cases a user reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// 上城's own staff: 上城's cases, not 西湖's.
+    Home,
+    /// 西湖's staff: 西湖's case only.
+    OtherCourt,
+    /// The intermediate court and the city's 政法委 and 人大: all four.
+    Above,
+    /// A procuratorate or police unit: no court case.
+    OtherKind,
+    /// Roles that read no case files.
+    NoCases,
+}
+
+/// The users of the matrix: every role, none cleared for confidential cases.
+const USERS: &[(&str, &str, Role, Reach)] = &[
+    ("m_judge", "sc-court", Role::Judge, Reach::Home),
+    ("m_chief", "sc-court", Role::DivisionChief, Reach::Home),
+    ("m_president", "sc-court", Role::President, Reach::Home),
+    ("m_office", "sc-court", Role::CaseOffice, Reach::Home),
+    ("m_xh_judge", "xh-court", Role::Judge, Reach::OtherCourt),
+    ("m_hz_office", "hz-court", Role::CaseOffice, Reach::Above),
+    ("m_proc", "sc-proc", Role::CaseOffice, Reach::OtherKind),
+    ("m_police", "sc-police", Role::Judge, Reach::OtherKind),
+    ("m_plc", "hz-plc", Role::PlcSupervisor, Reach::Above),
+    ("m_pc", "hz-pc", Role::PcSupervisor, Reach::Above),
+    ("m_deputy", "hz-pc", Role::Deputy, Reach::NoCases),
+    (
+        "m_justice",
+        "hz-justice",
+        Role::JusticeAdmin,
+        Reach::NoCases,
+    ),
+    (
+        "m_lay",
+        "hz-justice",
+        Role::PeopleSupervisor,
+        Reach::NoCases,
+    ),
+    ("m_sys", "zj-court", Role::Sysadmin, Reach::NoCases),
+    ("m_sec", "zj-court", Role::Secadmin, Reach::NoCases),
+    ("m_audit", "zj-court", Role::Auditor, Reach::NoCases),
+];
+
+struct World {
+    app: Router,
+    /// Case ids: public, minors', state secret (上城), and another court's (西湖).
+    cases: [i64; 4],
+    reports: Vec<(i64, i64)>,
+    warning: i64,
+    letter: i64,
+}
+
+async fn world(db: &TestDb) -> World {
+    let s = &db.store;
+    load_fixture_orgs(s).await.expect("orgs");
+    s.insert_org(
+        &Org {
+            id: "hz-justice".into(),
+            parent_id: None,
+            name: "杭州市司法局".into(),
+            kind: AgencyKind::JusticeBureau,
+            level: tianping_domain::Level::City,
+            region_code: "3301".into(),
+            region_path: "/33/3301/".into(),
+            court_code: None,
+        },
+        now(),
+    )
+    .await
+    .expect("org");
+    for (u, org, role, _) in USERS {
+        add_user(s, u, org, *role, Clearance::default()).await;
+    }
+    let events = [
+        ev(
+            "p1",
+            PUBLIC_CASE,
+            "2025-06-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "买卖合同纠纷", "parties": [{"name": "甲公司", "role": "原告", "kind": "legal"}]}),
+        ),
+        ev(
+            "p2",
+            PUBLIC_CASE,
+            "2025-06-03T09:00:00+08:00",
+            "assigned",
+            json!({"judge": "m_judge-name"}),
+        ),
+        ev(
+            "m1",
+            MINORS_CASE,
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "盗窃", "charges": ["盗窃罪"], "parties": [{"name": MINOR, "role": "被告人", "minor": true}]}),
+        ),
+        ev(
+            "m2",
+            MINORS_CASE,
+            "2026-03-05T09:00:00+08:00",
+            "adjourned",
+            json!({"reason": MINOR_REASON}),
+        ),
+        ev(
+            "m3",
+            MINORS_CASE,
+            "2026-03-06T09:00:00+08:00",
+            "complaint_received",
+            json!({"against": "承办法官", "summary": format!("{MINOR}的家属反映")}),
+        ),
+        ev(
+            "s1",
+            SECRET_CASE,
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": SECRET_FACT, "charges": ["为境外刺探、非法提供国家秘密罪"], "confidentiality": "state_secret", "parties": [{"name": SECRET_PARTY, "role": "被告人"}]}),
+        ),
+        ev(
+            "o1",
+            OTHER_COURT_CASE,
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "劳动争议"}),
+        ),
+    ];
+    let r = s
+        .ingest(&records(&events), &Actor::system("cms"), now())
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    s.poll(now(), 1000).await.expect("poll");
+    let id = |n: &str| {
+        let n = n.to_string();
+        async move {
+            s.case_id_by_number(&n)
+                .await
+                .expect("case")
+                .expect("exists")
+        }
+    };
+    let cases = [
+        id(PUBLIC_CASE).await,
+        id(MINORS_CASE).await,
+        id(SECRET_CASE).await,
+        id(OTHER_COURT_CASE).await,
+    ];
+    let president = s
+        .user_by_username("m_president")
+        .await
+        .expect("user")
+        .expect("exists");
+    let mut reports = vec![];
+    // The minors' report: its facts, shared words and note name the minor (the results are
+    // public judgments). The state secret's: its results' titles name the secret party too.
+    for (case, facts, title) in [
+        (cases[1], MINOR_REASON, "张某盗窃案判决书".to_string()),
+        (cases[2], SECRET_FACT, format!("{SECRET_PARTY}案判决书")),
+    ] {
+        let rid = s
+            .save_report(
+                &NewReport {
+                    case_id: case,
+                    query_facts: facts.into(),
+                    query_charges: vec!["盗窃罪".into()],
+                    filters: ReportFilters::default(),
+                    snapshot_last_id: 0,
+                    snapshot_count: 0,
+                    ranking_version: "similar-3".into(),
+                    results: vec![ReportResult {
+                        rank: 1,
+                        judgment_id: 1,
+                        score: 1.0,
+                        facts: 1.0,
+                        text: 1.0,
+                        charges: 1.0,
+                        shared_charges: vec![],
+                        shared_words: vec![MINOR.into()],
+                        shared_articles: vec![],
+                        title,
+                        court: None,
+                        case_number: None,
+                        decided_on: None,
+                        outcome: "有期徒刑三年".into(),
+                        annotation: Annotation::Refer,
+                        note: MINOR.into(),
+                    }],
+                },
+                &president,
+                now(),
+            )
+            .await
+            .expect("report");
+        reports.push((case, rid));
+    }
+    let board = s
+        .board(
+            &tianping_store::clocks::BoardQuery {
+                region_prefix: "/".into(),
+                limit: 100,
+                ..Default::default()
+            },
+            now(),
+        )
+        .await
+        .expect("board");
+    let warning = board
+        .iter()
+        .find_map(|l| l.warning_id)
+        .expect("the overdue public case has a warning");
+    // A 督办函 on the minors' case whose words name the minor.
+    let letter = s
+        .issue_letter(
+            "supervision",
+            cases[1],
+            None,
+            "sc-court",
+            "浙0102",
+            president.id,
+            &format!("{MINOR}案久拖未决，请说明理由。\n\n审理期限：届满日 2026-05-06（已超期），适用规则 x；依据：y"),
+            now(),
+        )
+        .await
+        .expect("letter");
+    World {
+        app: app(s, now()),
+        cases,
+        reports,
+        warning,
+        letter: letter.id,
+    }
+}
+
+/// The concrete URIs a route is requested at in the matrix.
+fn uris(path: &str, w: &World) -> Vec<String> {
+    let mut out = vec![];
+    if path.contains("{rid}") {
+        for (case, rid) in &w.reports {
+            let u = path
+                .replace("{id}", &case.to_string())
+                .replace("{rid}", &rid.to_string());
+            out.push(format!("{u}?print=1"));
+            out.push(u);
+        }
+        return out;
+    }
+    let path = path
+        .replace("{index}", "0")
+        .replace("{table}", "events")
+        .replace("{key}", "1")
+        .replace("{eid}", "1");
+    if path.starts_with("/cases/{id}") || path.starts_with("/api/v1/cases/{id}") {
+        for c in w.cases {
+            out.push(path.replace("{id}", &c.to_string()));
+        }
+    } else if path.contains("warnings/{id}") {
+        out.push(path.replace("{id}", &w.warning.to_string()));
+    } else if path == "/letters/{id}" {
+        out.push(path.replace("{id}", &w.letter.to_string()));
+    } else {
+        out.push(path.replace("{id}", "1"));
+    }
+    // Lists and exports with the query strings people use.
+    if path == "/interference"
+        || path == "/interference/export.xlsx"
+        || path == "/api/v1/interference"
+    {
+        out = out
+            .into_iter()
+            .map(|u| format!("{u}?quarter=2026-Q1"))
+            .collect();
+    }
+    if path == "/api/v1/case-numbers/parse" {
+        out = vec![format!(
+            "{path}?q=%EF%BC%882026%EF%BC%89%E6%B5%990102%E6%B0%91%E5%88%9D1%E5%8F%B7"
+        )];
+    }
+    out
+}
+
+fn user(username: &str) -> (Role, Reach) {
+    USERS
+        .iter()
+        .find(|(u, _, _, _)| *u == username)
+        .map(|(_, _, r, reach)| (*r, *reach))
+        .expect("user")
+}
+
+/// The text a person would see in a response: the body, or the workbook's text for Excel.
+fn seen(r: &Resp) -> String {
+    let xlsx = r
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("spreadsheetml"));
+    if xlsx { r.xlsx_text() } else { r.body.clone() }
+}
+
+async fn matrix(db: &TestDb) {
+    let w = world(db).await;
+    let label = db.label;
+    let anon = Client::anonymous(&w.app);
+    let mut clients = vec![];
+    for (u, _, _, _) in USERS {
+        clients.push((*u, Client::as_user(&w.app, u).await));
+    }
+    let mut checked = 0usize;
+    for (method, path, policy) in POLICY {
+        for uri in uris(path, &w) {
+            if *method == "GET" {
+                // Without logging in: only the open routes answer.
+                let r = anon.get(&uri).await;
+                if *policy == Open {
+                    assert!(
+                        r.status.is_success() || r.status.is_redirection(),
+                        "[{label}] anonymous GET {uri}: {}",
+                        r.status
+                    );
+                } else {
+                    let refused = r.status == StatusCode::UNAUTHORIZED
+                        || (r.status == StatusCode::SEE_OTHER
+                            && r.headers
+                                .get(header::LOCATION)
+                                .and_then(|v| v.to_str().ok())
+                                == Some("/login"));
+                    assert!(refused, "[{label}] anonymous GET {uri}: {}", r.status);
+                }
+                for (u, c) in &clients {
+                    let (role, reach) = user(u);
+                    let r = c.get(&uri).await;
+                    checked += 1;
+                    assert!(
+                        !r.status.is_server_error(),
+                        "[{label}] {u} GET {uri}: {} {}",
+                        r.status,
+                        r.body
+                    );
+                    let text = seen(&r);
+                    for p in PROTECTED {
+                        assert!(
+                            !text.contains(p),
+                            "[{label}] {u} ({role:?}) GET {uri} shows the protected “{p}”"
+                        );
+                    }
+                    match policy {
+                        Open | Anyone => assert!(
+                            r.status.is_success() || r.status.is_redirection(),
+                            "[{label}] {u} GET {uri}: {}",
+                            r.status
+                        ),
+                        Only(roles) => {
+                            if roles.contains(&role) {
+                                // Allowed (a missing parameter or record aside).
+                                assert!(
+                                    r.status != StatusCode::FORBIDDEN,
+                                    "[{label}] {u} GET {uri}: {}",
+                                    r.status
+                                );
+                            } else {
+                                assert!(
+                                    matches!(
+                                        r.status,
+                                        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                                    ),
+                                    "[{label}] {u} ({role:?}) GET {uri}: {}",
+                                    r.status
+                                );
+                            }
+                        }
+                        Case => {
+                            let other = uri.contains(&format!("/{}/", w.cases[3]))
+                                || uri.ends_with(&format!("/{}", w.cases[3]));
+                            let reached = match reach {
+                                Reach::Home => !other,
+                                Reach::OtherCourt => other,
+                                Reach::Above => true,
+                                Reach::OtherKind | Reach::NoCases => false,
+                            };
+                            if reached {
+                                assert!(
+                                    r.status.is_success(),
+                                    "[{label}] {u} GET {uri}: {} {}",
+                                    r.status,
+                                    r.body
+                                );
+                            } else {
+                                // Outside the scope: as if the case did not exist (403 for a
+                                // role that reads no cases at all).
+                                assert!(
+                                    matches!(
+                                        r.status,
+                                        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                                    ),
+                                    "[{label}] {u} ({role:?}) GET {uri}: {}",
+                                    r.status
+                                );
+                                for n in [PUBLIC_CASE, OTHER_COURT_CASE] {
+                                    assert!(!r.body.contains(n), "[{label}] {u} GET {uri}");
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                // Every state change needs the session's CSRF token (or, for events, an
+                // agency system's bearer token).
+                let expect_refusal = matches!(policy, Write | Events);
+                for (u, c) in &clients {
+                    let r = c
+                        .send(method, &uri, Some("{}".into()), false, "application/json")
+                        .await;
+                    checked += 1;
+                    assert!(
+                        !r.status.is_server_error(),
+                        "[{label}] {u} {method} {uri} without CSRF: {} {}",
+                        r.status,
+                        r.body
+                    );
+                    if expect_refusal {
+                        assert!(
+                            matches!(
+                                r.status,
+                                StatusCode::FORBIDDEN
+                                    | StatusCode::NOT_FOUND
+                                    | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                                    | StatusCode::UNPROCESSABLE_ENTITY
+                                    | StatusCode::BAD_REQUEST
+                            ) && !r.status.is_success(),
+                            "[{label}] {u} {method} {uri} without CSRF: {} {}",
+                            r.status,
+                            r.body
+                        );
+                        for p in PROTECTED {
+                            assert!(!r.body.contains(p), "[{label}] {u} {method} {uri}");
+                        }
+                    }
+                }
+                let r = anon
+                    .send(method, &uri, Some("{}".into()), false, "application/json")
+                    .await;
+                if expect_refusal {
+                    assert!(
+                        matches!(
+                            r.status,
+                            StatusCode::UNAUTHORIZED
+                                | StatusCode::SEE_OTHER
+                                | StatusCode::FORBIDDEN
+                                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                                | StatusCode::UNPROCESSABLE_ENTITY
+                        ),
+                        "[{label}] anonymous {method} {uri}: {}",
+                        r.status
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 1500, "[{label}] only {checked} requests checked");
+    // The mail the matrix's poll produced names no protected string either.
+    for m in db.store.mails(None, 1000).await.expect("outbox") {
+        for p in PROTECTED {
+            assert!(
+                !m.body.contains(p) && !m.subject.contains(p),
+                "[{label}] mail {}",
+                m.subject
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn role_route_confidentiality_matrix_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        matrix(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}
