@@ -231,6 +231,37 @@ test('the demo\'s morning mail exists: the system outbox holds warnings and dige
   await admin.close();
 });
 
+test('the security administrator connects an agency system: its token shows once and stops working when revoked', async () => {
+  const sec = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(sec, 'secadmin');
+  await sec.goto(`${base}/admin/systems`);
+  const seeded = await sec.$$eval('#systems tbody tr', (r) => r.length);
+  assert.ok(seeded >= 4, 'the demo has connected systems');
+  assert.match(await sec.textContent('#systems'), /已吊销/);
+  await sec.fill('#system-name', '西湖区人民法院审判管理系统');
+  await sec.selectOption('#system-org', { label: '杭州市西湖区人民法院' });
+  await Promise.all([sec.waitForLoadState('load'), sec.click('#system-form button[type=submit]')]);
+  const token = (await sec.textContent('#issued-token pre')).trim();
+  assert.match(token, /^tps_/);
+  await sec.screenshot({ path: join(artifacts, '28-systems-issued.png'), fullPage: true });
+  // The agency's system posts with the token alone (no cookie, no CSRF token).
+  const post = () => fetch(`${base}/api/v1/events/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '[]',
+  });
+  assert.equal((await post()).status, 200);
+  await sec.goto(`${base}/admin/systems`);
+  assert.equal(await sec.$('#issued-token'), null, 'the token is shown only once');
+  const row = sec.locator('#systems tbody tr', { hasText: '西湖区人民法院审判管理系统' });
+  assert.doesNotMatch(await row.textContent(), /从未调用/);
+  await Promise.all([sec.waitForURL(/\/admin\/systems$/), row.locator('button').click()]);
+  assert.match(await sec.locator('#systems tbody tr', { hasText: '西湖区人民法院审判管理系统' }).textContent(), /已吊销/);
+  assert.equal((await post()).status, 401);
+  await sec.screenshot({ path: join(artifacts, '29-systems-revoked.png'), fullPage: true });
+  await sec.close();
+});
+
 test('the system administrator imports a newly published year; bad input changes nothing', async () => {
   const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await loginAny(admin, 'sysadmin');

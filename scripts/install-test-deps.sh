@@ -16,3 +16,12 @@ fi
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
 fi
+# cargo-fuzz (from crates.io) for the fuzzing smoke run; it drives the nightly toolchain installed
+# beside stable on these machines.
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    echo "the nightly Rust toolchain is missing: scripts/fuzz needs it (rustup toolchain install nightly)" >&2
+    exit 1
+  fi
+  cargo install cargo-fuzz --locked --quiet
+fi

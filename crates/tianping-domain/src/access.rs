@@ -48,6 +48,37 @@ pub fn may_record(person: &Person, body: &EventBody) -> Result<(), EventRejectio
     Ok(())
 }
 
+/// The reader of a case, as need-to-know needs them.
+pub struct Reader<'a> {
+    pub display_name: &'a str,
+    pub role: Role,
+    pub org_id: &'a str,
+}
+
+/// Who holds a case: its court (or agency) and the people assigned to it.
+pub struct Assignment<'a> {
+    pub org_id: &'a str,
+    /// The 承办人, by name as the agency's system records it.
+    pub judge: Option<&'a str>,
+    /// The panel (合议庭), by name.
+    pub panel: &'a [String],
+}
+
+/// Need-to-know: the people assigned to a case (承办人, the panel) and the president of its own
+/// organisation, who supervises it, read it whole whatever their clearance; everyone else reads
+/// it by clearance. People are matched by name within the case's own organisation, as the
+/// agencies' systems record them.
+pub fn needs_to_know(r: &Reader<'_>, a: &Assignment<'_>) -> bool {
+    if r.org_id != a.org_id {
+        return false;
+    }
+    let name = r.display_name.trim();
+    let assigned = matches!(r.role, Role::Judge | Role::DivisionChief | Role::President)
+        && !name.is_empty()
+        && (a.judge.is_some_and(|j| j.trim() == name) || a.panel.iter().any(|p| p.trim() == name));
+    assigned || r.role == Role::President
+}
+
 /// Whether an organisation of kind `org` sees records that belong to an agency of kind `record`
 /// (cases, interference records, moved due dates): its own kind, or every kind for the bodies
 /// that supervise all agencies (人大, 政法委). Region scope is checked separately.
@@ -75,6 +106,11 @@ pub fn may_acknowledge_changes(role: Role, org: AgencyKind) -> bool {
 /// security administrator grants rights).
 pub fn may_manage_system_clients(role: Role) -> bool {
     role == Role::Secadmin
+}
+
+/// Whether a user reads the audit trails (the ledger, confidential reads): the security auditor.
+pub fn may_audit(role: Role) -> bool {
+    role == Role::Auditor
 }
 
 /// The path a form may send the browser back to: a path on this site only. Anything a browser
@@ -143,6 +179,36 @@ mod tests {
             },
         };
         assert!(may_record(&person("张法官", Judge), &suspended).is_err());
+    }
+
+    #[test]
+    fn the_assigned_and_their_president_need_to_know() {
+        use Role::*;
+        let panel = vec!["王法官".to_string()];
+        let case = Assignment {
+            org_id: "sc-court",
+            judge: Some("张法官"),
+            panel: &panel,
+        };
+        let r = |name, role, org| Reader {
+            display_name: name,
+            role,
+            org_id: org,
+        };
+        assert!(needs_to_know(&r("张法官", Judge, "sc-court"), &case));
+        assert!(needs_to_know(&r("王法官", Judge, "sc-court"), &case));
+        assert!(needs_to_know(&r("孙院长", President, "sc-court"), &case));
+        assert!(!needs_to_know(&r("李法官", Judge, "sc-court"), &case));
+        assert!(!needs_to_know(&r("审管办", CaseOffice, "sc-court"), &case));
+        assert!(!needs_to_know(&r("张法官", Judge, "xh-court"), &case));
+        assert!(!needs_to_know(&r("钱院长", President, "hz-court"), &case));
+        assert!(!needs_to_know(
+            &r("", Judge, "sc-court"),
+            &Assignment {
+                judge: Some(""),
+                ..case
+            }
+        ));
     }
 
     #[test]

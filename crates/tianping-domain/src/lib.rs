@@ -17,6 +17,7 @@ pub mod period;
 pub mod rules;
 pub mod similar;
 pub mod supervision;
+pub mod text;
 
 pub use case::{CaseStatus, Clearance, Confidentiality, Party, PartyKind};
 pub use case_number::{CaseNumber, CaseNumberError};

@@ -396,15 +396,22 @@ async fn list_cases(
     let (rows, total) = st.store.list_cases(&f).await?;
     let items: Vec<CaseView> = rows
         .iter()
-        .map(|r| CaseView::new(r, &s.user.clearance))
+        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
         .collect();
     Ok(Json(
         json!({ "total": total, "page": f.page, "per_page": f.per_page, "items": items }),
     ))
 }
 
-/// Loads a case the session may read, or 404 (never revealing cases outside the scope).
-pub async fn readable_case(st: &AppState, s: &Session, id: i64) -> Result<CaseDetail, ApiError> {
+/// Loads a case the session may read, or 404 (never revealing cases outside the scope), redacted
+/// for the reader — whole for the people assigned to it and its president (need-to-know). A
+/// confidential case read whole is logged for the auditor with `via` (the page or API).
+pub async fn readable_case(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    via: &str,
+) -> Result<CaseDetail, ApiError> {
     if !s.user.role.reads_cases() {
         return Err(ApiError::forbidden("查看案件"));
     }
@@ -416,7 +423,22 @@ pub async fn readable_case(st: &AppState, s: &Session, id: i64) -> Result<CaseDe
         return Err(ApiError::not_found("案件"));
     }
     let events = st.store.events_of_case(id).await?;
-    Ok(CaseDetail::new(&row, &state, &events, &s.user.clearance))
+    let panel = serde_json::from_str::<tianping_domain::CaseState>(&state)
+        .map(|c| c.panel)
+        .unwrap_or_default();
+    let clearance = crate::view::clearance_for(s, &row.org_id, row.judge.as_deref(), &panel);
+    let level = row.confidentiality;
+    if level != tianping_domain::Confidentiality::Public && clearance.allows(level) {
+        let basis = if s.user.clearance.allows(level) {
+            "clearance"
+        } else {
+            "assignment"
+        };
+        st.store
+            .log_confidential_read(s.user.id, id, level.as_str(), basis, via, st.now())
+            .await?;
+    }
+    Ok(CaseDetail::new(&row, &state, &events, &clearance))
 }
 
 async fn get_case(
@@ -427,7 +449,7 @@ async fn get_case(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
-    Ok(Json(readable_case(&st, &s, id).await?))
+    Ok(Json(readable_case(&st, &s, id, "api").await?))
 }
 
 /// The session's user as the domain's acting person.

@@ -237,7 +237,10 @@ fn line(
     today: NaiveDate,
     ladder: &[tianping_store::clocks::Rung],
 ) -> BoardLine {
-    let vis = visibility(r.confidentiality, &s.user.clearance);
+    let vis = visibility(
+        r.confidentiality,
+        &crate::view::clearance_for(s, &r.org_id, r.judge.as_deref(), &[]),
+    );
     let (title, judge) = match vis {
         Visibility::Full => (r.title.clone(), r.judge.clone().unwrap_or_default()),
         Visibility::MaskParties => (r.title_masked.clone(), r.judge.clone().unwrap_or_default()),
@@ -846,7 +849,10 @@ pub async fn letter_page(
     };
     // The issuer's own words may name a party: a reader without the case's clearance sees the
     // clock lines the system wrote, not those words.
-    let full = visibility(row.confidentiality, &s.user.clearance) == Visibility::Full;
+    let full = visibility(
+        row.confidentiality,
+        &crate::view::clearance_for_row(&s, &row),
+    ) == Visibility::Full;
     let issuer_org = st
         .store
         .org_directory()

@@ -3,6 +3,7 @@
 //! viewer's clearance.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod clocks;
 pub mod error;
@@ -280,11 +281,13 @@ pub fn router(state: AppState) -> Router {
         .route("/quality/report", get(metrics::report))
         .merge(mailbox::router())
         .merge(system_clients::router())
+        .merge(audit::router())
         .nest(
             "/api/v1",
             api::routes()
                 .merge(mailbox::api_router())
-                .merge(system_clients::api_router()),
+                .merge(system_clients::api_router())
+                .merge(audit::api_router()),
         )
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))

@@ -119,6 +119,13 @@ impl Layout {
                 active: active == "/ledger",
             });
         }
+        if tianping_domain::access::may_audit(s.user.role) {
+            nav.push(NavItem {
+                href: "/audit/reads",
+                label: "涉密查阅记录",
+                active: active == "/audit/reads",
+            });
+        }
         nav.push(NavItem {
             href: "/mailbox",
             label: "提醒邮件",
@@ -477,7 +484,7 @@ pub async fn case_list(
     };
     let cases = rows
         .iter()
-        .map(|r| CaseView::new(r, &s.user.clearance))
+        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
         .collect();
     render(&CasesPage {
         layout: Layout::new(&s, "/cases"),
@@ -517,7 +524,7 @@ pub async fn case_page(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
     };
-    let d = match readable_case(&st, &s, id).await {
+    let d = match readable_case(&st, &s, id, "case_page").await {
         Ok(d) => d,
         Err(e) => return api_error_page(e),
     };

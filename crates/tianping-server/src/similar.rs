@@ -556,7 +556,7 @@ async fn defaults(
     s: &Session,
     id: i64,
 ) -> Result<(crate::view::CaseDetail, String, String), ApiError> {
-    let d = readable_case(st, s, id).await?;
+    let d = readable_case(st, s, id, "similar").await?;
     let facts = d.case.cause.clone();
     let charges = d.charges.join("、");
     Ok((d, facts, charges))
@@ -848,7 +848,7 @@ async fn load_report(
 ) -> Result<(crate::view::CaseDetail, Report), ApiError> {
     let id = parse_case_id(id)?;
     let rid: i64 = rid.parse().map_err(|_| ApiError::not_found("检索报告"))?;
-    let d = readable_case(st, s, id).await?;
+    let d = readable_case(st, s, id, "similar_report").await?;
     let r = st
         .store
         .report(rid)
@@ -890,7 +890,12 @@ pub async fn report_page(
         // Re-run on the stored query, then show the reader only what their clearance allows.
         let level =
             Confidentiality::parse(&d.case.confidentiality).unwrap_or(Confidentiality::StateSecret);
-        let vis = visibility(level, &s.user.clearance);
+        // As the case page: whole for the people who need to know, else by clearance.
+        let vis = if d.case.redacted {
+            visibility(level, &s.user.clearance)
+        } else {
+            Visibility::Full
+        };
         redact_report(&mut r, vis);
         if vis == Visibility::Withhold {
             again.ids.clear();
@@ -1299,7 +1304,12 @@ pub async fn open_deviations(st: &AppState, s: &Session) -> Result<Vec<OpenDevia
         if !can_read(s, &row) {
             continue;
         }
-        let d = crate::view::CaseDetail::new(&row, &state, &[], &s.user.clearance);
+        let d = crate::view::CaseDetail::new(
+            &row,
+            &state,
+            &[],
+            &crate::view::clearance_for_row(s, &row),
+        );
         out.push(OpenDeviation {
             id: w.id,
             case_id: w.body.case_id,

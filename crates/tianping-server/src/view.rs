@@ -78,6 +78,36 @@ fn disposition_zh(d: &str) -> String {
     .unwrap_or_else(|_| d.to_string())
 }
 
+/// The clearance a session reads one case with: its own, or every level when need-to-know
+/// applies (the 承办人 and panel of the case, and its court's president).
+pub fn clearance_for(
+    s: &tianping_store::user::Session,
+    org_id: &str,
+    judge: Option<&str>,
+    panel: &[String],
+) -> Clearance {
+    let reader = tianping_domain::access::Reader {
+        display_name: &s.user.display_name,
+        role: s.user.role,
+        org_id: &s.org.id,
+    };
+    let case = tianping_domain::access::Assignment {
+        org_id,
+        judge,
+        panel,
+    };
+    if tianping_domain::access::needs_to_know(&reader, &case) {
+        Clearance::all()
+    } else {
+        s.user.clearance.clone()
+    }
+}
+
+/// [`clearance_for`] a case list row (its 承办人; the panel is not on the row).
+pub fn clearance_for_row(s: &tianping_store::user::Session, r: &CaseRow) -> Clearance {
+    clearance_for(s, &r.org_id, r.judge.as_deref(), &[])
+}
+
 impl CaseView {
     pub fn new(r: &CaseRow, clearance: &Clearance) -> CaseView {
         let vis = visibility(r.confidentiality, clearance);

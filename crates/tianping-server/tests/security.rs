@@ -1044,3 +1044,91 @@ async fn low_administrators_do_not_read_joint_projects() {
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// Need-to-know: clearance was per user, so the judge assigned to a minors' case saw their own
+/// case redacted. The 承办人 and panel and the court's president read it whole; others by
+/// clearance; every whole read of a confidential case is logged for the auditor.
+#[tokio::test]
+async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_auditor_sees_it() {
+    for db in TestDb::all().await.expect("databases") {
+        let app = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        add_user(
+            s,
+            "sc_judge2",
+            "sc-court",
+            Role::Judge,
+            Clearance::default(),
+        )
+        .await;
+        add_user(
+            s,
+            "auditor",
+            "zj-court",
+            Role::Auditor,
+            Clearance::default(),
+        )
+        .await;
+        let r = s
+            .ingest(
+                &records(&[ev(
+                    "m9",
+                    MINORS_CASE,
+                    "2026-03-04T09:00:00+08:00",
+                    "assigned",
+                    json!({"judge": "sc_judge-name", "panel": ["sc_judge2-name"]}),
+                )]),
+                &Actor::system("sc-cms"),
+                now(),
+            )
+            .await
+            .expect("assign");
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+        let id = case_id(&db, MINORS_CASE).await;
+        for (u, whole) in [
+            ("sc_judge", true),
+            ("sc_judge2", true),
+            ("sc_office", false),
+            ("xh_judge", false),
+        ] {
+            let c = Client::as_user(&app, u).await;
+            let r = c.get(&format!("/cases/{id}")).await;
+            if r.status == StatusCode::OK {
+                assert_eq!(r.body.contains(MINOR), whole, "[{label}] {u}");
+            } else {
+                assert!(!whole, "[{label}] {u}: {}", r.status);
+            }
+            let r = c.get(&format!("/api/v1/cases/{id}")).await;
+            assert_eq!(r.body.contains(MINOR), whole, "[{label}] {u} api");
+            // The list shows the name to the assigned too.
+            let list = c.get("/api/v1/cases?per_page=50").await;
+            assert_eq!(
+                list.body.contains(MINOR),
+                whole && u == "sc_judge",
+                "[{label}] {u} list"
+            );
+        }
+        let auditor = Client::as_user(&app, "auditor").await;
+        let r = auditor.get("/api/v1/audit/confidential-reads").await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}]");
+        let items = r.json()["items"].as_array().cloned().unwrap_or_default();
+        assert!(
+            items.iter().any(|x| x["username"] == "sc_judge"
+                && x["basis"] == "assignment"
+                && x["via"] == "case_page"),
+            "[{label}] {items:?}"
+        );
+        assert!(
+            items.iter().all(|x| x["username"] != "sc_office"),
+            "[{label}]"
+        );
+        assert!(auditor.get("/audit/reads").await.body.contains(MINORS_CASE));
+        let office = Client::as_user(&app, "sc_office").await;
+        assert_eq!(
+            office.get("/api/v1/audit/confidential-reads").await.status,
+            StatusCode::FORBIDDEN
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}

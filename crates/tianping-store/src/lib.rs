@@ -2,6 +2,7 @@
 //! PostgreSQL, through sqlx's `Any` driver. Portable types only: TEXT timestamps (RFC 3339, UTC,
 //! second precision, so they sort), TEXT JSON, BIGINT ids and flags. Two migration directories.
 
+pub mod audit;
 pub mod case;
 pub mod clocks;
 pub mod ingest;

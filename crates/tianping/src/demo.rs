@@ -1416,6 +1416,65 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
     g.out
 }
 
+/// Agencies' case systems already connected (业务系统接入), so the security administrator's page
+/// has real entries: 杭州's intermediate court, the 上城 court, procuratorate and police; one old
+/// system revoked. Their tokens are random and never shown (a real agency gets its token when the
+/// security administrator issues it).
+pub async fn seed_system_clients(
+    store: &tianping_store::Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let systems = [
+        (
+            "杭州市中级人民法院审判管理系统",
+            org_id(AgencyKind::Court, "3301"),
+            false,
+        ),
+        (
+            "上城区人民法院审判管理系统",
+            org_id(AgencyKind::Court, "330102"),
+            false,
+        ),
+        (
+            "上城区人民检察院检察业务应用系统",
+            org_id(AgencyKind::Procuratorate, "330102"),
+            false,
+        ),
+        (
+            "杭州市公安局上城区分局执法办案系统",
+            org_id(AgencyKind::Police, "330102"),
+            false,
+        ),
+        (
+            "上城区人民法院旧审判系统（已停用）",
+            org_id(AgencyKind::Court, "330102"),
+            true,
+        ),
+    ];
+    for (i, (name, org, revoked)) in systems.into_iter().enumerate() {
+        let token = tianping_server::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let at = now - Duration::days(90 - 10 * i as i64);
+        let Some(id) = store
+            .add_system_client(
+                name,
+                &org,
+                &tianping_server::auth::token_hash(&token),
+                "secadmin",
+                at,
+            )
+            .await?
+        else {
+            continue;
+        };
+        if revoked {
+            store
+                .revoke_system_client(id, "secadmin", now - Duration::days(7))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Supervision work already under way in the demo: an item the city court's case office opened
 /// from an overdue clock and assigned to the 上城 court, a record of a leading cadre asking about a
 /// case, and a joint supervision project of the provincial 人大 with the 杭州 政法委.

@@ -18,20 +18,15 @@ pub fn lines<R: BufRead>(mut reader: R) -> impl Iterator<Item = std::io::Result<
             Ok(0) => None,
             Ok(_) => {
                 n += 1;
-                let mut bytes: &[u8] = &buf;
-                if n == 1 {
-                    bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                }
-                bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-                bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
                 Some(Ok((
                     n,
-                    std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
-                        format!(
-                            "第 {n} 行不是有效的 UTF-8 文本（第 {} 个字节起）；请以 UTF-8 编码保存文件",
-                            e.valid_up_to() + 1
-                        )
-                    }),
+                    tianping_domain::text::line_text(&buf, n == 1)
+                        .map(str::to_string)
+                        .map_err(|at| {
+                            format!(
+                                "第 {n} 行不是有效的 UTF-8 文本（第 {at} 个字节起）；请以 UTF-8 编码保存文件"
+                            )
+                        }),
                 )))
             }
             Err(e) => Some(Err(e)),

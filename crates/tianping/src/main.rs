@@ -607,6 +607,9 @@ async fn run() -> Result<()> {
             demo::seed_supervision(&store, now)
                 .await
                 .context("seeding the demo's supervision work")?;
+            demo::seed_system_clients(&store, now)
+                .await
+                .context("seeding the demo's connected agency systems")?;
             let (j, _) = judgments::import_demo_slice(&store, now).await?;
             eprintln!(
                 "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",

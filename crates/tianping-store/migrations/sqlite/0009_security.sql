@@ -29,3 +29,16 @@ CREATE TABLE login_failures (
     last_at TEXT NOT NULL,
     PRIMARY KEY (username, client)
 );
+
+-- Every read of a confidential case in full (by clearance, or by need-to-know as 承办人, panel
+-- member or the court's president), for the auditor.
+CREATE TABLE confidential_reads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    confidentiality TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    via TEXT NOT NULL,
+    read_at TEXT NOT NULL
+);
+CREATE INDEX confidential_reads_at ON confidential_reads (read_at);

@@ -1,0 +1,75 @@
+//! The auditor's trail of confidential reads: each time a person reads a confidential case in
+//! full — by clearance, or by need-to-know as one of the people assigned to it or its president.
+
+use crate::{Result, Store, ts};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfidentialRead {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub confidentiality: String,
+    /// `clearance` or `assignment`.
+    pub basis: String,
+    /// Which page or API read it.
+    pub via: String,
+    pub read_at: String,
+}
+
+impl Store {
+    pub async fn log_confidential_read(
+        &self,
+        user_id: i64,
+        case_id: i64,
+        confidentiality: &str,
+        basis: &str,
+        via: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO confidential_reads (user_id, case_id, confidentiality, basis, via, read_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user_id)
+        .bind(case_id)
+        .bind(confidentiality)
+        .bind(basis)
+        .bind(via)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest confidential reads.
+    pub async fn confidential_reads(&self, limit: i64) -> Result<Vec<ConfidentialRead>> {
+        let rows = sqlx::query(
+            "SELECT r.id, u.username, u.display_name, r.case_id, c.case_number, r.confidentiality, r.basis, r.via, r.read_at \
+             FROM confidential_reads r JOIN users u ON u.id = r.user_id JOIN cases c ON c.id = r.case_id \
+             ORDER BY r.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConfidentialRead {
+                    id: r.try_get(0)?,
+                    username: r.try_get(1)?,
+                    display_name: r.try_get(2)?,
+                    case_id: r.try_get(3)?,
+                    case_number: r.try_get(4)?,
+                    confidentiality: r.try_get(5)?,
+                    basis: r.try_get(6)?,
+                    via: r.try_get(7)?,
+                    read_at: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+}
