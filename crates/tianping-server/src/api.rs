@@ -324,6 +324,7 @@ async fn create_session(
             "不接受来自其他网站的登录请求",
         ));
     }
+    crate::login_rate(&st, &client)?;
     let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
     })?;

@@ -70,6 +70,15 @@ pub struct Policy {
     pub lockout_after: i64,
     pub lockout_minutes: i64,
     pub cookie_secure: bool,
+    /// The rate limits and this process's buckets (shared by the clones of the policy).
+    pub limiter: std::sync::Arc<crate::rate::Limiter>,
+}
+
+impl Policy {
+    pub fn with_limits(mut self, limits: crate::rate::RateLimits) -> Policy {
+        self.limiter = std::sync::Arc::new(crate::rate::Limiter::new(limits));
+        self
+    }
 }
 
 impl Default for Policy {
@@ -79,6 +88,9 @@ impl Default for Policy {
             lockout_after: 5,
             lockout_minutes: 15,
             cookie_secure: false,
+            limiter: std::sync::Arc::new(crate::rate::Limiter::new(
+                crate::rate::RateLimits::default(),
+            )),
         }
     }
 }

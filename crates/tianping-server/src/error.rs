@@ -51,6 +51,15 @@ impl ApiError {
             "请求缺少有效的 CSRF 令牌（X-CSRF-Token）",
         )
     }
+    /// 429: over a rate limit; the client may try again after `retry_after` seconds.
+    pub fn rate_limited(retry_after: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("请求过于频繁，请 {retry_after} 秒后再试"),
+        )
+        .with_details(json!({ "retry_after_seconds": retry_after }))
+    }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
@@ -75,10 +84,21 @@ impl From<tianping_store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry = self
+            .details
+            .as_ref()
+            .and_then(|d| d.get("retry_after_seconds"))
+            .and_then(Value::as_u64);
         let mut body = json!({ "error": { "code": self.code, "message": self.message } });
         if let Some(d) = self.details {
             body["error"]["details"] = d;
         }
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let (StatusCode::TOO_MANY_REQUESTS, Some(secs)) = (self.status, retry)
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
     }
 }

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
 pub mod pages;
+pub mod rate;
 pub mod similar;
 pub mod supervision;
 pub mod system_clients;
@@ -93,6 +94,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             .session(&auth::token_hash(token), state.now())
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
+        let limiter = &state.policy.limiter;
+        limiter
+            .take(
+                &format!("user:{}", session.user.id),
+                limiter.limits.per_user,
+                state.now(),
+            )
+            .map_err(ApiError::rate_limited)?;
         Ok(CurrentUser(session))
     }
 }
@@ -134,6 +143,37 @@ impl FromRequestParts<AppState> for PageUser {
             Err(e) => Err(pages::error_page(e.status, &e.message)),
         }
     }
+}
+
+/// The API's limit per client address.
+async fn api_rate(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let addr = client_addr(&parts);
+    let limiter = &st.policy.limiter;
+    if let Err(secs) = limiter.take(
+        &format!("api:{addr}"),
+        limiter.limits.api_per_addr,
+        st.now(),
+    ) {
+        tracing::warn!(client = %addr, "API rate limit");
+        return ApiError::rate_limited(secs).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Login attempts per client address (pages and API).
+pub(crate) fn login_rate(st: &AppState, addr: &str) -> Result<(), ApiError> {
+    let limiter = &st.policy.limiter;
+    limiter
+        .take(
+            &format!("login:{addr}"),
+            limiter.limits.login_per_addr,
+            st.now(),
+        )
+        .map_err(|secs| {
+            tracing::warn!(client = %addr, "login rate limit");
+            ApiError::rate_limited(secs)
+        })
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -287,7 +327,8 @@ pub fn router(state: AppState) -> Router {
             api::routes()
                 .merge(mailbox::api_router())
                 .merge(system_clients::api_router())
-                .merge(audit::api_router()),
+                .merge(audit::api_router())
+                .layer(middleware::from_fn_with_state(state.clone(), api_rate)),
         )
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))

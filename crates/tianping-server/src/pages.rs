@@ -267,6 +267,11 @@ pub async fn login_submit(
     if f.username.trim().is_empty() || f.password.is_empty() {
         return login_page(Some("请输入用户名和密码".into()), f.username);
     }
+    if let Err(e) = crate::login_rate(&st, &client) {
+        let mut r = login_page(Some(e.message), f.username);
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return r;
+    }
     match auth::login(
         &st.store,
         &st.policy,

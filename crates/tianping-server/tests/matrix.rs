@@ -512,8 +512,17 @@ async fn world(db: &TestDb) -> World {
         )
         .await
         .expect("letter");
+    // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
+    // are tested in security.rs).
+    let unlimited = tianping_server::auth::Policy::default().with_limits(
+        tianping_server::rate::RateLimits {
+            login_per_addr: 0,
+            api_per_addr: 0,
+            per_user: 0,
+        },
+    );
     World {
-        app: app(s, now()),
+        app: app_with(s, now(), unlimited),
         cases,
         reports,
         warning,

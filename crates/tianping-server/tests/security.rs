@@ -1132,3 +1132,60 @@ async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_au
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// Rate limits: logins per client address, the API per client address, every request per user;
+/// over the limit, 429 with Retry-After (the clock is fixed here, so buckets do not refill).
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    for db in TestDb::all().await.expect("databases") {
+        world(&db).await;
+        let label = db.label;
+        let policy = tianping_server::auth::Policy::default().with_limits(
+            tianping_server::rate::RateLimits {
+                login_per_addr: 3,
+                api_per_addr: 8,
+                per_user: 5,
+            },
+        );
+        let app = app_with(&db.store, now(), policy);
+        for i in 1..=3 {
+            let r = login_from(&app, "nobody", "x", "203.0.113.9").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{label}] attempt {i}");
+        }
+        let r = login_from(&app, "sc_judge", PW, "203.0.113.9").await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "[{label}]");
+        assert_eq!(r.code(), "rate_limited");
+        assert!(r.headers.get(header::RETRY_AFTER).is_some(), "[{label}]");
+        // Another address logs in; its user is then limited per user.
+        let r = login_from(&app, "sc_judge", PW, "203.0.113.10").await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let cookie = r
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .expect("cookie")
+            .to_string();
+        let judge = Client {
+            app: app.clone(),
+            cookie: Some(cookie),
+            csrf: String::new(),
+        };
+        let statuses: Vec<u16> = {
+            let mut v = vec![];
+            for _ in 0..6 {
+                v.push(judge.get("/api/v1/me").await.status.as_u16());
+            }
+            v
+        };
+        assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429], "[{label}]");
+        // The API per address: anonymous calls from "unknown" run out too.
+        let anon = Client::anonymous(&app);
+        let mut last = StatusCode::OK;
+        for _ in 0..10 {
+            last = anon.get("/api/v1/case-numbers/parse?q=x").await.status;
+        }
+        assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}

@@ -22,6 +22,12 @@ pub struct Config {
     /// address only (plain HTTP on this machine, e.g. the demo); set `false` only behind a
     /// proxy that is itself reached over HTTPS on the same host.
     pub cookie_secure: Option<bool>,
+    /// Login attempts per minute per client address (0: no limit).
+    pub rate_login_per_minute: u32,
+    /// API requests per minute per client address (0: no limit).
+    pub rate_api_per_minute: u32,
+    /// Requests per minute per logged-in user, pages and API (0: no limit).
+    pub rate_user_per_minute: u32,
     /// A directory holding `limits.toml` and `calendar/cn-holidays.toml` to use instead of the
     /// tables built into the binary (a rule change is applied at start, with a diff of moved dates).
     pub rules_dir: Option<String>,
@@ -64,6 +70,9 @@ impl Default for Config {
             lockout_after: 5,
             lockout_minutes: 15,
             cookie_secure: None,
+            rate_login_per_minute: 30,
+            rate_api_per_minute: 1200,
+            rate_user_per_minute: 600,
             rules_dir: None,
             index_dir: None,
             worker: true,
@@ -276,7 +285,13 @@ impl Config {
             lockout_after: self.lockout_after,
             lockout_minutes: self.lockout_minutes,
             cookie_secure: self.cookie_secure(),
+            ..tianping_server::auth::Policy::default()
         }
+        .with_limits(tianping_server::rate::RateLimits {
+            login_per_addr: self.rate_login_per_minute,
+            api_per_addr: self.rate_api_per_minute,
+            per_user: self.rate_user_per_minute,
+        })
     }
 
     /// Whether the session cookie is `Secure`: as configured, else unless listening on loopback.

@@ -24,10 +24,15 @@ pub fn log_key() -> tianping_ledger::LogKey {
 
 /// The application over a store, at a fixed instant.
 pub fn app(s: &Store, now: chrono::DateTime<Utc>) -> Router {
+    app_with(s, now, auth::Policy::default())
+}
+
+/// The same with a given login policy (lockout, rate limits).
+pub fn app_with(s: &Store, now: chrono::DateTime<Utc>, policy: auth::Policy) -> Router {
     router(AppState {
         store: s.clone(),
         clock: Arc::new(FixedClock(now)),
-        policy: auth::Policy::default(),
+        policy,
         ledger: identity(),
         library: Arc::new(tianping_server::similar::Library::in_memory()),
     })
