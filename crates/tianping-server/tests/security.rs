@@ -1138,7 +1138,7 @@ async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_au
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     for db in TestDb::all().await.expect("databases") {
-        world(&db).await;
+        let _default_limits_app = world(&db).await;
         let label = db.label;
         let policy = tianping_server::auth::Policy::default().with_limits(
             tianping_server::rate::RateLimits {
