@@ -113,6 +113,12 @@ pub fn may_audit(role: Role) -> bool {
     role == Role::Auditor
 }
 
+/// Whether a user may reset someone's second factor: the security administrator, never for their
+/// own account (nobody acts on their own account's rights).
+pub fn may_reset_second_factor(role: Role, own_account: bool) -> bool {
+    role == Role::Secadmin && !own_account
+}
+
 /// The path a form may send the browser back to: a path on this site only. Anything a browser
 /// could read as another host (`//x`, `/\x`, a scheme, control characters) falls back to
 /// `fallback` (the open-redirect finding).

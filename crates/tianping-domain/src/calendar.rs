@@ -196,9 +196,6 @@ impl Calendar {
         if self.years.contains_key(&year) {
             return Err(CalendarError::DuplicateYear(year));
         }
-        if y.rest.is_empty() {
-            return Err(CalendarError::EmptyYear(year));
-        }
         let at = |date: NaiveDate, problem| CalendarError::Date {
             year,
             date: date.to_string(),
@@ -223,6 +220,10 @@ impl Calendar {
                 return Err(at(d, "is listed both as a rest day and as a working day"));
             }
             arr.work.insert(d, w.for_holiday.clone());
+        }
+        // Checked last, so that a wrong date is named first.
+        if arr.rest.is_empty() {
+            return Err(CalendarError::EmptyYear(year));
         }
         self.years.insert(year, arr);
         Ok(())

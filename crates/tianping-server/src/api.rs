@@ -22,6 +22,7 @@ use tianping_store::{Actor, Numbered};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/session", post(create_session).delete(delete_session))
+        .route("/session/totp", post(complete_session))
         .route("/me", get(me))
         .route("/cases", get(list_cases))
         .route("/cases/{id}", get(get_case))
@@ -328,7 +329,7 @@ async fn create_session(
     let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
     })?;
-    match auth::login(
+    let outcome = auth::login(
         &st.store,
         &st.policy,
         &b.username,
@@ -336,8 +337,17 @@ async fn create_session(
         &client,
         st.now(),
     )
-    .await?
-    {
+    .await?;
+    session_response(&st, outcome).await
+}
+
+/// The answer to a login step: the session (cookie and CSRF token), the second factor awaited,
+/// or the one refusal.
+async fn session_response(
+    st: &AppState,
+    outcome: auth::LoginOutcome,
+) -> Result<Response, ApiError> {
+    match outcome {
         auth::LoginOutcome::Ok { token, csrf } => {
             let s = st
                 .store
@@ -351,12 +361,58 @@ async fn create_session(
             )
                 .into_response())
         }
+        auth::LoginOutcome::SecondFactor { challenge } => Ok(Json(json!({
+            "second_factor_required": true,
+            "challenge": challenge,
+            "expires_in_seconds": auth::CHALLENGE_MINUTES * 60,
+        }))
+        .into_response()),
         auth::LoginOutcome::Refused => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             auth::refused_zh(&st.policy),
         )),
     }
+}
+
+#[derive(Deserialize)]
+struct SecondFactorBody {
+    challenge: String,
+    code: String,
+}
+
+/// `POST /api/v1/session/totp`: the second step of a login, with the challenge and the code of
+/// the user's authenticator app (or a recovery code).
+async fn complete_session(
+    State(st): State<AppState>,
+    crate::ClientAddr(client): crate::ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin_login",
+            "不接受来自其他网站的登录请求",
+        ));
+    }
+    crate::login_rate(&st, &client)?;
+    let b: SecondFactorBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("请求体应为 {{challenge, code}}：{e}"),
+        )
+    })?;
+    let outcome = auth::second_factor(
+        &st.store,
+        &st.policy,
+        &b.challenge,
+        &b.code,
+        &client,
+        st.now(),
+    )
+    .await?;
+    session_response(&st, outcome).await
 }
 
 async fn delete_session(

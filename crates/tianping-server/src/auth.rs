@@ -66,6 +66,9 @@ pub fn same_token(a: &str, b: &str) -> bool {
 /// Login policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// Roles that must have a TOTP second factor: until they enrol, they reach only the page
+    /// that enrols them.
+    pub totp_required: Vec<tianping_domain::Role>,
     pub session_hours: i64,
     pub lockout_after: i64,
     pub lockout_minutes: i64,
@@ -84,6 +87,11 @@ impl Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
+            totp_required: vec![
+                tianping_domain::Role::Sysadmin,
+                tianping_domain::Role::Secadmin,
+                tianping_domain::Role::Auditor,
+            ],
             session_hours: 8,
             lockout_after: 5,
             lockout_minutes: 15,
@@ -100,6 +108,11 @@ pub enum LoginOutcome {
     Ok {
         token: String,
         csrf: String,
+    },
+    /// The password was right; the user's TOTP code (or a recovery code) is awaited with this
+    /// challenge, from the same client, within [`CHALLENGE_MINUTES`].
+    SecondFactor {
+        challenge: String,
     },
     /// Wrong username or password, or too many failures from this client for this username: the
     /// caller cannot tell which (a lock does not reveal that the username exists).
@@ -142,6 +155,102 @@ pub async fn login(
         tracing::warn!(username = %name, client, locked = lock.is_some(), "login failed");
         return Ok(LoginOutcome::Refused);
     };
+    if user.totp_secret.is_some() {
+        let challenge = random_token().map_err(crate::error::ApiError::internal)?;
+        store
+            .create_login_challenge(
+                &token_hash(&challenge),
+                user.id,
+                client,
+                now + Duration::minutes(CHALLENGE_MINUTES),
+            )
+            .await?;
+        return Ok(LoginOutcome::SecondFactor { challenge });
+    }
+    open_session(store, policy, &user, client, now).await
+}
+
+/// How long a password-checked login waits for its second factor.
+pub const CHALLENGE_MINUTES: i64 = 5;
+
+/// Completes a login with the TOTP code of the user's app, or one of their recovery codes. A wrong
+/// code counts as a failed login (and the lockout applies).
+pub async fn second_factor(
+    store: &Store,
+    policy: &Policy,
+    challenge: &str,
+    code: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, crate::error::ApiError> {
+    let hash = token_hash(challenge.trim());
+    let Some(user) = store.login_challenge(&hash, client, now).await? else {
+        return Ok(LoginOutcome::Refused);
+    };
+    let window = Duration::minutes(policy.lockout_minutes);
+    if store
+        .login_lock(&user.username, client, now)
+        .await?
+        .is_some()
+    {
+        store.delete_login_challenge(&hash).await?;
+        return Ok(LoginOutcome::Refused);
+    }
+    let secret = user
+        .totp_secret
+        .as_deref()
+        .and_then(tianping_domain::totp::from_base32)
+        .unwrap_or_default();
+    let code = code.trim();
+    let by_app = match tianping_domain::totp::verify(
+        &secret,
+        code,
+        now.timestamp(),
+        store.totp_last_step(user.id).await?,
+    ) {
+        Some(step) => store.use_totp_step(user.id, step).await?,
+        None => false,
+    };
+    let ok = by_app
+        || (code.len() > 6
+            && store
+                .use_recovery_code(user.id, &recovery_hash(code), now)
+                .await?);
+    if !ok {
+        let lock = store
+            .record_failed_login(&user.username, client, policy.lockout_after, window, now)
+            .await?;
+        if lock.is_some() {
+            store.delete_login_challenge(&hash).await?;
+        }
+        tracing::warn!(username = %user.username, client, "second factor failed");
+        return Ok(LoginOutcome::Refused);
+    }
+    store.delete_login_challenge(&hash).await?;
+    if !by_app {
+        tracing::warn!(username = %user.username, "login with a recovery code");
+    }
+    open_session(store, policy, &user, client, now).await
+}
+
+/// The hash a recovery code is kept as (spaces, dashes and case ignored).
+pub fn recovery_hash(code: &str) -> String {
+    let norm: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    token_hash(&norm)
+}
+
+async fn open_session(
+    store: &Store,
+    policy: &Policy,
+    user: &tianping_store::user::User,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, crate::error::ApiError> {
+    let name = user.username.as_str();
     store.clear_failed_logins(name, client).await?;
     // Housekeeping on the (rare) login path keeps the sessions table bounded without a worker.
     let purged = store.delete_expired_sessions(now).await?;

@@ -2,6 +2,7 @@
 //! handler checks the role and the organisation subtree; every case projection is redacted by the
 //! viewer's clearance.
 
+pub mod account;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -102,6 +103,22 @@ impl FromRequestParts<AppState> for CurrentUser {
                 state.now(),
             )
             .map_err(ApiError::rate_limited)?;
+        // A role that must have a second factor reaches only enrolment until it has one.
+        // (Inside `/api/v1` the router sees the path without its prefix: read the original.)
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.path().to_string());
+        if state.policy.totp_required.contains(&session.user.role)
+            && session.user.totp_secret.is_none()
+            && !account::ENROLMENT_PATHS.iter().any(|p| path.starts_with(p))
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "本角色须先设置双因素认证（动态验证码），请在“账户安全”中完成设置",
+            ));
+        }
         Ok(CurrentUser(session))
     }
 }
@@ -140,6 +157,11 @@ impl FromRequestParts<AppState> for PageUser {
             Err(e) if e.code == "unauthenticated" => {
                 Err((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response())
             }
+            Err(e) if e.code == "second_factor_required" => Err((
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/account/security")],
+            )
+                .into_response()),
             Err(e) => Err(pages::error_page(e.status, &e.message)),
         }
     }
@@ -322,12 +344,14 @@ pub fn router(state: AppState) -> Router {
         .merge(mailbox::router())
         .merge(system_clients::router())
         .merge(audit::router())
+        .merge(account::router())
         .nest(
             "/api/v1",
             api::routes()
                 .merge(mailbox::api_router())
                 .merge(system_clients::api_router())
                 .merge(audit::api_router())
+                .merge(account::api_router())
                 .layer(middleware::from_fn_with_state(state.clone(), api_rate)),
         )
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))

@@ -132,6 +132,11 @@ impl Layout {
             active: active == "/mailbox",
         });
         nav.push(NavItem {
+            href: "/account/security",
+            label: "账户安全",
+            active: active == "/account/security",
+        });
+        nav.push(NavItem {
             href: "/home",
             label: "我的账户",
             active: active == "/home",
@@ -205,9 +210,16 @@ struct LoginPage {
     csrf: String,
     error: Option<String>,
     username: String,
+    /// The second step: the challenge of a login whose password was right.
+    challenge: Option<String>,
+    hint: String,
 }
 
 fn login_page(error: Option<String>, username: String) -> Response {
+    login_step(error, username, None)
+}
+
+fn login_step(error: Option<String>, username: String, challenge: Option<String>) -> Response {
     let csrf = match auth::random_token() {
         Ok(t) => t,
         Err(e) => return api_error_page(ApiError::internal(e)),
@@ -221,10 +233,16 @@ fn login_page(error: Option<String>, username: String) -> Response {
     } else {
         StatusCode::OK
     };
+    let policy = auth::Policy::default();
     let mut r = render(&LoginPage {
         csrf,
         error,
         username,
+        challenge,
+        hint: format!(
+            "同一终端连续 {} 次登录失败，须等待 {} 分钟才能再次登录该账户。",
+            policy.lockout_after, policy.lockout_minutes
+        ),
     });
     *r.status_mut() = status;
     if let Ok(v) = cookie.parse() {
@@ -245,6 +263,11 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     csrf: String,
+    /// The second step: the challenge and the code of the authenticator app.
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
 }
 
 pub async fn login_submit(
@@ -264,7 +287,8 @@ pub async fn login_submit(
     {
         return login_page(Some("页面已过期，请重新登录".into()), f.username);
     }
-    if f.username.trim().is_empty() || f.password.is_empty() {
+    let second = !f.challenge.trim().is_empty();
+    if !second && (f.username.trim().is_empty() || f.password.is_empty()) {
         return login_page(Some("请输入用户名和密码".into()), f.username);
     }
     if let Err(e) = crate::login_rate(&st, &client) {
@@ -272,16 +296,31 @@ pub async fn login_submit(
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return r;
     }
-    match auth::login(
-        &st.store,
-        &st.policy,
-        &f.username,
-        &f.password,
-        &client,
-        st.now(),
-    )
-    .await
-    {
+    let outcome = if second {
+        auth::second_factor(
+            &st.store,
+            &st.policy,
+            &f.challenge,
+            &f.code,
+            &client,
+            st.now(),
+        )
+        .await
+    } else {
+        auth::login(
+            &st.store,
+            &st.policy,
+            &f.username,
+            &f.password,
+            &client,
+            st.now(),
+        )
+        .await
+    };
+    match outcome {
+        Ok(auth::LoginOutcome::SecondFactor { challenge }) => {
+            login_step(None, f.username, Some(challenge))
+        }
         Ok(auth::LoginOutcome::Ok { token, .. }) => {
             let mut r = redirect("/");
             if let Ok(v) =
@@ -571,6 +610,10 @@ pub struct UserLine {
     pub role_zh: &'static str,
     pub org_name: String,
     pub locked: bool,
+    /// Has a second factor.
+    pub totp: bool,
+    /// The reader may reset it (the security administrator, for someone else).
+    pub can_reset: bool,
 }
 
 #[derive(Template)]
@@ -596,6 +639,12 @@ pub async fn user_list(State(st): State<AppState>, PageUser(s): PageUser) -> Res
                 .into_iter()
                 .map(|(u, org_name)| UserLine {
                     locked: locked.contains(&u.username),
+                    totp: u.totp_secret.is_some(),
+                    can_reset: u.totp_secret.is_some()
+                        && tianping_domain::access::may_reset_second_factor(
+                            s.user.role,
+                            u.id == s.user.id,
+                        ),
                     username: u.username,
                     display_name: u.display_name,
                     role_zh: u.role.zh(),

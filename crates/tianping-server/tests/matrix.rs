@@ -123,6 +123,13 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/judgments", Scoped),
     ("GET", "/judgments/{id}", Scoped),
     ("GET", "/mailbox", Anyone),
+    ("GET", "/account/security", Anyone),
+    ("POST", "/account/security/totp", Write),
+    ("POST", "/admin/users/{username}/totp-reset", Write),
+    ("POST", "/api/v1/session/totp", Session),
+    ("POST", "/api/v1/me/totp/enrol", Write),
+    ("POST", "/api/v1/me/totp/confirm", Write),
+    ("POST", "/api/v1/admin/users/{username}/totp-reset", Write),
     ("POST", "/mailbox/preferences", Write),
     ("GET", "/mailbox/confirm", Anyone),
     ("POST", "/mailbox/confirm", Write),
@@ -514,13 +521,15 @@ async fn world(db: &TestDb) -> World {
         .expect("letter");
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
-    let unlimited = tianping_server::auth::Policy::default().with_limits(
-        tianping_server::rate::RateLimits {
-            login_per_addr: 0,
-            api_per_addr: 0,
-            per_user: 0,
-        },
-    );
+    let unlimited = tianping_server::auth::Policy {
+        totp_required: vec![],
+        ..tianping_server::auth::Policy::default()
+    }
+    .with_limits(tianping_server::rate::RateLimits {
+        login_per_addr: 0,
+        api_per_addr: 0,
+        per_user: 0,
+    });
     World {
         app: app_with(s, now(), unlimited),
         cases,
@@ -547,7 +556,8 @@ fn uris(path: &str, w: &World) -> Vec<String> {
         .replace("{index}", "0")
         .replace("{table}", "events")
         .replace("{key}", "1")
-        .replace("{eid}", "1");
+        .replace("{eid}", "1")
+        .replace("{username}", "m_judge");
     if path.starts_with("/cases/{id}") || path.starts_with("/api/v1/cases/{id}") {
         for c in w.cases {
             out.push(path.replace("{id}", &c.to_string()));

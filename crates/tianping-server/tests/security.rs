@@ -1140,13 +1140,15 @@ async fn rate_limits_answer_429_with_retry_after() {
     for db in TestDb::all().await.expect("databases") {
         let _default_limits_app = world(&db).await;
         let label = db.label;
-        let policy = tianping_server::auth::Policy::default().with_limits(
-            tianping_server::rate::RateLimits {
-                login_per_addr: 3,
-                api_per_addr: 8,
-                per_user: 5,
-            },
-        );
+        let policy = tianping_server::auth::Policy {
+            totp_required: vec![],
+            ..tianping_server::auth::Policy::default()
+        }
+        .with_limits(tianping_server::rate::RateLimits {
+            login_per_addr: 3,
+            api_per_addr: 8,
+            per_user: 5,
+        });
         let app = app_with(&db.store, now(), policy);
         for i in 1..=3 {
             let r = login_from(&app, "nobody", "x", "203.0.113.9").await;
@@ -1186,6 +1188,241 @@ async fn rate_limits_answer_429_with_retry_after() {
             last = anon.get("/api/v1/case-numbers/parse?q=x").await.status;
         }
         assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// Logs in over the JSON API at a given app (instant); returns the client, or the response when
+/// a second factor is asked for.
+async fn password_step(app: &Router, username: &str) -> Resp {
+    let anon = Client::anonymous(app);
+    anon.send(
+        "POST",
+        "/api/v1/session",
+        Some(json!({"username": username, "password": PW}).to_string()),
+        false,
+        "application/json",
+    )
+    .await
+}
+
+fn client_of(app: &Router, r: &Resp) -> Client {
+    Client {
+        app: app.clone(),
+        cookie: r
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string),
+        csrf: r.json()["csrf_token"].as_str().unwrap_or("").to_string(),
+    }
+}
+
+async fn enrol(c: &Client, at: chrono::DateTime<Utc>) -> (String, Vec<String>) {
+    let r = c.post_json("/api/v1/me/totp/enrol", &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let secret = r.json()["secret"].as_str().expect("secret").to_string();
+    assert!(
+        r.json()["otpauth_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("otpauth://totp/"))
+    );
+    let key = tianping_domain::totp::from_base32(&secret).expect("base32");
+    let code = tianping_domain::totp::code_at(&key, at.timestamp());
+    let r = c
+        .post_json("/api/v1/me/totp/confirm", &json!({"code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let codes: Vec<String> = r.json()["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    (secret, codes)
+}
+
+/// TOTP second factor (RFC 6238): required of the 三员, who reach only enrolment until they have
+/// it; a login then needs the app's code (once) or a recovery code (once); the security
+/// administrator resets someone else's, never their own.
+#[tokio::test]
+async fn totp_is_required_of_the_three_administrators_and_works_once_per_code() {
+    for db in TestDb::all().await.expect("databases") {
+        let _ = world(&db).await;
+        let label = db.label;
+        add_user(
+            &db.store,
+            "sec",
+            "zj-court",
+            Role::Secadmin,
+            Clearance::default(),
+        )
+        .await;
+        let t0 = now();
+        let later = |secs: i64| {
+            app_with(
+                &db.store,
+                t0 + chrono::Duration::seconds(secs),
+                tianping_server::auth::Policy::default(),
+            )
+        };
+        let app0 = later(0);
+        // A judge is not required to: a password suffices.
+        let r = password_step(&app0, "sc_judge").await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert!(r.json()["csrf_token"].is_string(), "[{label}]");
+        // The system administrator logs in with the password but reaches only enrolment.
+        let r = password_step(&app0, "admin").await;
+        let admin = client_of(&app0, &r);
+        let me = admin.get("/api/v1/me").await;
+        assert_eq!(
+            (me.status, me.code()),
+            (StatusCode::FORBIDDEN, "second_factor_required".to_string()),
+            "[{label}]"
+        );
+        let page = admin.get("/mailbox").await;
+        assert_eq!(
+            page.headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("/account/security"),
+            "[{label}]"
+        );
+        assert!(
+            admin
+                .get("/account/security")
+                .await
+                .body
+                .contains("totp-secret")
+        );
+        let (secret, recovery) = enrol(&admin, t0).await;
+        assert_eq!(recovery.len(), 10, "[{label}]");
+        assert_eq!(
+            admin.get("/api/v1/me").await.status,
+            StatusCode::OK,
+            "[{label}]"
+        );
+        // The next login asks for the code; a wrong one and a replayed one are refused.
+        let app1 = later(60);
+        let key = tianping_domain::totp::from_base32(&secret).expect("key");
+        let r = password_step(&app1, "admin").await;
+        assert_eq!(
+            r.json()["second_factor_required"],
+            true,
+            "[{label}] {}",
+            r.body
+        );
+        assert!(
+            r.headers.get(header::SET_COOKIE).is_none(),
+            "[{label}] no session yet"
+        );
+        let challenge = r.json()["challenge"]
+            .as_str()
+            .expect("challenge")
+            .to_string();
+        let second = |app: &Router, code: &str| {
+            let anon = Client::anonymous(app);
+            let body = json!({"challenge": challenge, "code": code}).to_string();
+            async move {
+                anon.send(
+                    "POST",
+                    "/api/v1/session/totp",
+                    Some(body),
+                    false,
+                    "application/json",
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            second(&app1, "000000").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let code =
+            tianping_domain::totp::code_at(&key, (t0 + chrono::Duration::seconds(60)).timestamp());
+        let r = second(&app1, &code).await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert!(r.json()["csrf_token"].is_string());
+        let r = password_step(&app1, "admin").await;
+        let challenge2 = r.json()["challenge"]
+            .as_str()
+            .expect("challenge")
+            .to_string();
+        let anon = Client::anonymous(&app1);
+        let replay = anon
+            .send(
+                "POST",
+                "/api/v1/session/totp",
+                Some(json!({"challenge": challenge2, "code": code}).to_string()),
+                false,
+                "application/json",
+            )
+            .await;
+        assert_eq!(
+            replay.status,
+            StatusCode::UNAUTHORIZED,
+            "[{label}] a code works once"
+        );
+        // A recovery code works once.
+        let rc = json!({"challenge": challenge2, "code": recovery[0]}).to_string();
+        let r = anon
+            .send(
+                "POST",
+                "/api/v1/session/totp",
+                Some(rc.clone()),
+                false,
+                "application/json",
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "[{label}] recovery code {}",
+            r.body
+        );
+        let r = password_step(&app1, "admin").await;
+        let challenge3 = r.json()["challenge"]
+            .as_str()
+            .expect("challenge")
+            .to_string();
+        let r = anon
+            .send(
+                "POST",
+                "/api/v1/session/totp",
+                Some(json!({"challenge": challenge3, "code": recovery[0]}).to_string()),
+                false,
+                "application/json",
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "[{label}] used recovery code"
+        );
+        // The security administrator (enrolled) resets the system administrator's, not their own.
+        let r = password_step(&app1, "sec").await;
+        let sec = client_of(&app1, &r);
+        let _ = enrol(&sec, t0 + chrono::Duration::seconds(60)).await;
+        let r = sec
+            .post_json("/api/v1/admin/users/sec/totp-reset", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] own account");
+        let r = sec
+            .post_json("/api/v1/admin/users/admin/totp-reset", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let r = password_step(&app1, "admin").await;
+        assert!(
+            r.json()["csrf_token"].is_string(),
+            "[{label}] enrols again: {}",
+            r.body
+        );
+        let judge = Client::as_user(&app1, "sc_judge").await;
+        let r = judge
+            .post_json("/api/v1/admin/users/admin/totp-reset", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
         db.cleanup().await.expect("cleanup");
     }
 }

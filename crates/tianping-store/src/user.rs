@@ -22,6 +22,9 @@ pub struct User {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<String>,
+    /// The enrolled TOTP secret (base32), if the user has a second factor.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,7 +46,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until, u.totp_secret";
 
 fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -59,6 +62,7 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         password_hash: r.try_get("password_hash")?,
         failed_logins: r.try_get("failed_logins")?,
         locked_until: r.try_get("locked_until")?,
+        totp_secret: r.try_get("totp_secret")?,
     })
 }
 
@@ -135,6 +139,183 @@ impl Store {
         rows.iter()
             .map(|r| Ok((user_from_row(r)?, r.try_get("org_name")?)))
             .collect()
+    }
+
+    // ---- the TOTP second factor ----------------------------------------------------------------
+
+    /// The secret waiting for its first code (enrolment begun), if any.
+    pub async fn totp_pending(&self, user_id: i64) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT totp_pending FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    pub async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2 AND totp_secret IS NULL")
+            .bind(secret)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Enrols the pending secret once its first code (of `step`) was right, with the recovery
+    /// codes' hashes. `false` if nothing was pending.
+    pub async fn enable_totp(
+        &self,
+        user_id: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
+             WHERE id = $2 AND totp_pending = $3 AND totp_secret IS NULL",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(secret)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM totp_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for h in recovery_hashes {
+            sqlx::query("INSERT INTO totp_recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records that a code of `step` was used; `false` if that step (or a later one) already was.
+    pub async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn totp_last_step(&self, user_id: i64) -> Result<Option<i64>> {
+        let r = sqlx::query("SELECT totp_last_step FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Uses a recovery code (each works once); `false` if unknown or used.
+    pub async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE totp_recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) FROM totp_recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Removes a user's second factor (the security administrator's reset): they enrol again at
+    /// their next login.
+    pub async fn reset_totp(&self, user_id: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM totp_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// A login whose password was right, waiting for its second factor.
+    pub async fn create_login_challenge(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        client: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_challenges (token_hash, user_id, client, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(client)
+        .bind(ts(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user of an unexpired challenge from `client` (it stays until used or expired).
+    pub async fn login_challenge(
+        &self,
+        token_hash: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>> {
+        sqlx::query("DELETE FROM login_challenges WHERE expires_at <= $1")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        let r = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS} FROM login_challenges c JOIN users u ON u.id = c.user_id \
+             WHERE c.token_hash = $1 AND c.client = $2"
+        )))
+        .bind(token_hash)
+        .bind(client)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn delete_login_challenge(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Until when logins of `username` from `client` are refused, if they are.

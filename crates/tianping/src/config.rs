@@ -22,6 +22,9 @@ pub struct Config {
     /// address only (plain HTTP on this machine, e.g. the demo); set `false` only behind a
     /// proxy that is itself reached over HTTPS on the same host.
     pub cookie_secure: Option<bool>,
+    /// Roles that must log in with a TOTP second factor (role ids). The 三员 always should;
+    /// supervisory roles (`plc_supervisor`, `pc_supervisor`, `president`) may be added.
+    pub totp_required_roles: Vec<String>,
     /// Login attempts per minute per client address (0: no limit).
     pub rate_login_per_minute: u32,
     /// API requests per minute per client address (0: no limit).
@@ -70,6 +73,7 @@ impl Default for Config {
             lockout_after: 5,
             lockout_minutes: 15,
             cookie_secure: None,
+            totp_required_roles: vec!["sysadmin".into(), "secadmin".into(), "auditor".into()],
             rate_login_per_minute: 30,
             rate_api_per_minute: 1200,
             rate_user_per_minute: 600,
@@ -206,11 +210,23 @@ impl Config {
         if let Some(v) = env("TIANPING_CHECKPOINT_HOURS") {
             c.checkpoint_hours = int("TIANPING_CHECKPOINT_HOURS", v)?;
         }
+        if let Some(v) = env("TIANPING_TOTP_REQUIRED_ROLES") {
+            c.totp_required_roles = v
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
+        }
         c.validate()?;
         Ok(c)
     }
 
     pub fn validate(&self) -> Result<()> {
+        for r in &self.totp_required_roles {
+            if tianping_domain::Role::parse(r).is_none() {
+                bail!("totp_required_roles: unknown role {r:?}");
+            }
+        }
         if self.session_hours < 1 || self.session_hours > 24 * 30 {
             bail!(
                 "session_hours must be between 1 and 720, got {}",
@@ -285,6 +301,11 @@ impl Config {
             lockout_after: self.lockout_after,
             lockout_minutes: self.lockout_minutes,
             cookie_secure: self.cookie_secure(),
+            totp_required: self
+                .totp_required_roles
+                .iter()
+                .filter_map(|r| tianping_domain::Role::parse(r))
+                .collect(),
             ..tianping_server::auth::Policy::default()
         }
         .with_limits(tianping_server::rate::RateLimits {

@@ -42,3 +42,22 @@ CREATE TABLE confidential_reads (
     read_at TEXT NOT NULL
 );
 CREATE INDEX confidential_reads_at ON confidential_reads (read_at);
+
+-- The TOTP second factor: the enrolled secret (base32), one waiting for its first code, and the
+-- last step used (a code works once). Recovery codes are kept as SHA-256. A login whose password
+-- was right and whose second factor is awaited is a challenge (token hash, short-lived).
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_pending TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+CREATE TABLE totp_recovery_codes (
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL,
+    used_at TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE login_challenges (
+    token_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    client TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);

@@ -1,0 +1,269 @@
+//! Account security: the TOTP second factor. A user enrols an authenticator app (the secret as
+//! text and as an `otpauth://` link), confirms with its first code and receives ten recovery
+//! codes, shown once. Roles in `Policy::totp_required` (the 三员 by default) reach only this page
+//! until they have enrolled. The security administrator resets another user's second factor (never
+//! their own: nobody acts on their own account's rights).
+
+use crate::api::check_csrf;
+use crate::auth;
+use crate::clocks::csrf_refused;
+use crate::error::ApiError;
+use crate::pages::{Layout, error_page, redirect, render};
+use crate::{AppState, CurrentUser, PageUser};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tianping_domain::access::may_reset_second_factor;
+use tianping_domain::totp;
+use tianping_store::user::Session;
+
+/// What a user who must enrol may still reach.
+pub const ENROLMENT_PATHS: &[&str] = &[
+    "/account/security",
+    "/logout",
+    "/api/v1/session",
+    "/api/v1/me/totp",
+];
+
+/// How many recovery codes a user gets.
+const RECOVERY_CODES: usize = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/security", get(page))
+        .route("/account/security/totp", post(confirm_submit))
+        .route("/admin/users/{username}/totp-reset", post(reset_submit))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/me/totp/enrol", post(api_enrol))
+        .route("/me/totp/confirm", post(api_confirm))
+        .route("/admin/users/{username}/totp-reset", post(api_reset))
+}
+
+const ISSUER: &str = "天平";
+
+/// The secret waiting for its first code, made now if none waits.
+async fn pending_secret(st: &AppState, s: &Session) -> Result<String, ApiError> {
+    if let Some(p) = st.store.totp_pending(s.user.id).await? {
+        return Ok(p);
+    }
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    let secret = totp::base32(&bytes);
+    st.store.set_totp_pending(s.user.id, &secret).await?;
+    Ok(secret)
+}
+
+/// Confirms enrolment with the app's first code; returns the recovery codes (shown once).
+async fn confirm(st: &AppState, s: &Session, code: &str) -> Result<Vec<String>, ApiError> {
+    if s.user.totp_secret.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "second_factor_enrolled",
+            "已设置双因素认证；如需更换，请由安全管理员重置",
+        ));
+    }
+    let Some(secret) = st.store.totp_pending(s.user.id).await? else {
+        return Err(ApiError::bad_request(
+            "no_pending_secret",
+            "请先打开“账户安全”页面获取密钥",
+        ));
+    };
+    let key = totp::from_base32(&secret).unwrap_or_default();
+    let Some(step) = totp::verify(&key, code, st.now().timestamp(), None) else {
+        return Err(ApiError::bad_request(
+            "code_invalid",
+            "动态验证码不正确，请核对手机时间后重试",
+        )
+        .with_details(json!({ "field": "code" })));
+    };
+    let mut codes = vec![];
+    for _ in 0..RECOVERY_CODES {
+        let mut b = [0u8; 5];
+        getrandom::fill(&mut b).map_err(ApiError::internal)?;
+        let c = totp::base32(&b).to_ascii_lowercase();
+        codes.push(format!("{}-{}", &c[..4], &c[4..]));
+    }
+    let hashes: Vec<String> = codes.iter().map(|c| auth::recovery_hash(c)).collect();
+    if !st
+        .store
+        .enable_totp(s.user.id, &secret, step, &hashes)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "second_factor_enrolled",
+            "设置已完成或密钥已更换，请刷新页面",
+        ));
+    }
+    tracing::info!(user = %s.user.username, "second factor enrolled");
+    Ok(codes)
+}
+
+#[derive(Template)]
+#[template(path = "account_security.html")]
+struct SecurityPage {
+    layout: Layout,
+    enrolled: bool,
+    required: bool,
+    secret: String,
+    uri: String,
+    recovery: Vec<String>,
+    codes_left: i64,
+    error: Option<String>,
+}
+
+async fn load(st: &AppState, s: &Session) -> Result<SecurityPage, ApiError> {
+    let enrolled = s.user.totp_secret.is_some();
+    let (secret, uri) = if enrolled {
+        (String::new(), String::new())
+    } else {
+        let secret = pending_secret(st, s).await?;
+        let uri = totp::otpauth_uri(ISSUER, &s.user.username, &secret);
+        (secret, uri)
+    };
+    Ok(SecurityPage {
+        layout: Layout::new(s, "/account/security"),
+        enrolled,
+        required: st.policy.totp_required.contains(&s.user.role),
+        secret,
+        uri,
+        recovery: vec![],
+        codes_left: st.store.recovery_codes_left(s.user.id).await?,
+        error: None,
+    })
+}
+
+pub async fn page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    match load(&st, &s).await {
+        Ok(p) => render(&p),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn confirm_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    let result = confirm(&st, &s, &f.code).await;
+    match load(&st, &s).await {
+        Ok(mut p) => {
+            match result {
+                Ok(codes) => {
+                    p.enrolled = true;
+                    p.secret.clear();
+                    p.uri.clear();
+                    p.codes_left = codes.len() as i64;
+                    p.recovery = codes;
+                }
+                Err(e) => p.error = Some(e.message),
+            }
+            render(&p)
+        }
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+/// Resets `username`'s second factor: the security administrator, for someone else.
+async fn reset(st: &AppState, s: &Session, username: &str) -> Result<(), ApiError> {
+    let Some(target) = st.store.user_by_username(username.trim()).await? else {
+        return Err(ApiError::not_found("用户"));
+    };
+    if !may_reset_second_factor(s.user.role, s.user.id == target.id) {
+        return Err(ApiError::forbidden(
+            "重置双因素认证（仅安全管理员，且不能重置本人的）",
+        ));
+    }
+    st.store.reset_totp(target.id).await?;
+    tracing::warn!(by = %s.user.username, user = %target.username, "second factor reset");
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn reset_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    match reset(&st, &s, &username).await {
+        Ok(()) => redirect("/admin/users"),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+pub async fn api_enrol(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_csrf(&headers, &s)?;
+    if s.user.totp_secret.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "second_factor_enrolled",
+            "已设置双因素认证；如需更换，请由安全管理员重置",
+        ));
+    }
+    let secret = pending_secret(&st, &s).await?;
+    Ok(Json(json!({
+        "secret": secret,
+        "otpauth_uri": totp::otpauth_uri(ISSUER, &s.user.username, &secret),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct CodeInput {
+    code: String,
+}
+
+pub async fn api_confirm(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_csrf(&headers, &s)?;
+    let i: CodeInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("JSON 无效：{e}")))?;
+    let codes = confirm(&st, &s, &i.code).await?;
+    Ok(Json(json!({ "enrolled": true, "recovery_codes": codes })))
+}
+
+pub async fn api_reset(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    Path(username): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_csrf(&headers, &s)?;
+    reset(&st, &s, &username).await?;
+    Ok(Json(json!({ "reset": true })))
+}
