@@ -45,6 +45,16 @@ pub struct Config {
     /// SMTP relay for notifications; empty: mails stay in the outbox (shown on the mailbox page).
     pub smtp_host: String,
     pub smtp_port: i64,
+    /// `starttls` (upgrade the connection, required), `tls` (TLS from the first byte, e.g. port
+    /// 465) or `none` (plain, for a relay on this machine only).
+    pub smtp_security: String,
+    /// Login at the relay (AUTH PLAIN/LOGIN, only over TLS); empty: no login.
+    pub smtp_username: String,
+    /// Never printed.
+    pub smtp_password: String,
+    /// A PEM file of the certificate authority that signed the relay's certificate, trusted
+    /// beside the built-in public roots (courts' relays often use their own CA).
+    pub smtp_ca_file: Option<String>,
     /// The From address of notification mails.
     pub mail_from: String,
     /// Local (Beijing) hour at which daily and weekly digests are built.
@@ -83,6 +93,10 @@ impl Default for Config {
             poll_seconds: 30,
             smtp_host: String::new(),
             smtp_port: 25,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_ca_file: None,
             mail_from: "天平期限提醒 <tianping@localhost>".into(),
             digest_hour: 8,
             warn_days: vec![30, 15, 10, 5, 3, 1],
@@ -98,7 +112,7 @@ impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} digest_hour={} warn_days={:?}",
+            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} digest_hour={} warn_days={:?}",
             tianping_store::redact_url(&self.database_url),
             self.listen,
             self.log,
@@ -115,6 +129,12 @@ impl std::fmt::Display for Config {
                 &self.smtp_host
             },
             self.smtp_port,
+            self.smtp_security,
+            if self.smtp_username.is_empty() {
+                "(none)"
+            } else {
+                "(set)"
+            },
             self.digest_hour,
             self.warn_days
         )
@@ -195,6 +215,18 @@ impl Config {
         if let Some(v) = env("TIANPING_SMTP_PORT") {
             c.smtp_port = int("TIANPING_SMTP_PORT", v)?;
         }
+        if let Some(v) = env("TIANPING_SMTP_SECURITY") {
+            c.smtp_security = v;
+        }
+        if let Some(v) = env("TIANPING_SMTP_USERNAME") {
+            c.smtp_username = v;
+        }
+        if let Some(v) = env("TIANPING_SMTP_PASSWORD") {
+            c.smtp_password = v;
+        }
+        if let Some(v) = env("TIANPING_SMTP_CA_FILE") {
+            c.smtp_ca_file = Some(v).filter(|v| !v.trim().is_empty());
+        }
         if let Some(v) = env("TIANPING_MAIL_FROM") {
             c.mail_from = v;
         }
@@ -244,6 +276,15 @@ impl Config {
                 "poll_seconds must be between 1 and 3600, got {}",
                 self.poll_seconds
             );
+        }
+        if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
+            bail!(
+                "smtp_security must be starttls, tls or none, got {:?}",
+                self.smtp_security
+            );
+        }
+        if !self.smtp_username.is_empty() && self.smtp_security == "none" {
+            bail!("smtp_username is set but smtp_security is none: a login is sent only over TLS");
         }
         if !(1..=65535).contains(&self.smtp_port) {
             bail!(

@@ -24,11 +24,38 @@ impl Mailer {
         if cfg.smtp_host.trim().is_empty() {
             return Ok(None);
         }
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.smtp_host.trim())
-                .port(cfg.smtp_port as u16)
-                .timeout(Some(std::time::Duration::from_secs(15)))
-                .build();
+        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let host = cfg.smtp_host.trim();
+        let tls = || -> Result<TlsParameters> {
+            let mut b = TlsParameters::builder(host.to_string());
+            if let Some(f) = &cfg.smtp_ca_file {
+                let pem = std::fs::read(f).with_context(|| format!("reading smtp_ca_file {f}"))?;
+                b = b.add_root_certificate(
+                    Certificate::from_pem(&pem)
+                        .with_context(|| format!("smtp_ca_file {f} is not a PEM certificate"))?,
+                );
+            }
+            b.build_rustls()
+                .context("TLS parameters for the SMTP relay")
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(cfg.smtp_port as u16)
+            .timeout(Some(std::time::Duration::from_secs(15)));
+        builder = match cfg.smtp_security.as_str() {
+            "starttls" => builder.tls(Tls::Required(tls()?)),
+            "tls" => builder.tls(Tls::Wrapper(tls()?)),
+            _ => builder.tls(Tls::None),
+        };
+        if !cfg.smtp_username.is_empty() {
+            builder = builder
+                .credentials(Credentials::new(
+                    cfg.smtp_username.clone(),
+                    cfg.smtp_password.clone(),
+                ))
+                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+        }
+        let transport = builder.build();
         let from = cfg
             .mail_from
             .parse()

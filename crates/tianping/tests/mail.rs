@@ -28,14 +28,37 @@ impl Sink {
                 .expect("addr")
                 .port()
         });
-        let mut child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir);
+        Sink::spawn(cmd, port, maildir)
+    }
+
+    /// A relay that requires STARTTLS and a login (`smtp_tls_relay.py`), with the certificate
+    /// and key given, on a free port.
+    fn tls_relay(maildir: &Path, cert: &Path, key: &Path, user: &str, password: &str) -> Sink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut cmd = Command::new("python3");
+        cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_tls_relay.py"))
+            .arg(port.to_string())
             .arg(maildir)
+            .arg(cert)
+            .arg(key)
+            .args([user, password]);
+        Sink::spawn(cmd, port, maildir)
+    }
+
+    fn spawn(mut cmd: Command, port: u16, maildir: &Path) -> Sink {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 -m aiosmtpd (run scripts/install-test-deps.sh)");
+            .expect("python3 with aiosmtpd (run scripts/install-test-deps.sh)");
         for _ in 0..100 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Sink {
@@ -139,7 +162,9 @@ fn worker(url: &str, port: u16, now: &str) -> Command {
     let mut c = tianping();
     c.args(["worker", "--once", "--database-url", url, "--now", now])
         .env("TIANPING_SMTP_HOST", "127.0.0.1")
-        .env("TIANPING_SMTP_PORT", port.to_string());
+        .env("TIANPING_SMTP_PORT", port.to_string())
+        // The plain sink runs on this machine; the STARTTLS relay has its own test below.
+        .env("TIANPING_SMTP_SECURITY", "none");
     c
 }
 
@@ -291,4 +316,139 @@ async fn two_worker_processes_on_one_postgres_send_every_mail_once() {
     drop(sink);
     let _ = std::fs::remove_dir_all(&dir);
     db.cleanup().await.expect("cleanup");
+}
+
+/// A CA, and a certificate it signs for 127.0.0.1 (the relay's), made with the openssl command.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Tianping test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "relay.key",
+        "-out",
+        "relay.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "relay.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "relay.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("relay.pem"),
+        dir.join("relay.key"),
+    )
+}
+
+/// Courts' relays require STARTTLS and a login: mail goes through with both, and is refused (kept
+/// in the outbox for retry) with a wrong password or without TLS.
+#[test]
+fn mail_reaches_a_relay_that_requires_starttls_and_a_login() {
+    let dir = std::env::temp_dir().join(format!("tp_mail_tls_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    setup(&url, &dir, 1);
+    let (ca, cert, key) = certificates(&dir);
+    let relay = Sink::tls_relay(
+        &dir.join("maildir"),
+        &cert,
+        &key,
+        "tianping",
+        "relay-secret",
+    );
+    let t0 = test_now();
+    let run = |security: &str, password: &str, at: chrono::DateTime<chrono::FixedOffset>| {
+        let mut c = tianping();
+        c.args([
+            "worker",
+            "--once",
+            "--database-url",
+            &url,
+            "--now",
+            &rfc(at),
+        ])
+        .env("TIANPING_SMTP_HOST", "127.0.0.1")
+        .env("TIANPING_SMTP_PORT", relay.port.to_string())
+        .env("TIANPING_SMTP_SECURITY", security)
+        .env("TIANPING_SMTP_USERNAME", "tianping")
+        .env("TIANPING_SMTP_PASSWORD", password)
+        .env("TIANPING_SMTP_CA_FILE", &ca);
+        c
+    };
+    // A wrong password: refused by the relay, the mail waits.
+    let out = ok(&mut run("starttls", "wrong", t0));
+    assert_eq!(count(&out, "sent"), 0, "{out}");
+    assert!(count(&out, "failed") >= 1, "{out}");
+    assert!(
+        !out.contains("relay-secret") && !out.contains("wrong"),
+        "no password printed: {out}"
+    );
+    // STARTTLS with the right login: delivered after the backoff.
+    let out = ok(&mut run(
+        "starttls",
+        "relay-secret",
+        t0 + chrono::Duration::minutes(30),
+    ));
+    assert!(count(&out, "sent") >= 1, "{out}");
+    let got = relay.messages();
+    assert!(
+        !got.is_empty() && got[0].0.contains("zhang@court.test"),
+        "{got:?}"
+    );
+    // A login is never sent without TLS: the configuration is refused outright.
+    let mut c = run("none", "relay-secret", t0 + chrono::Duration::hours(2));
+    let out = c.output().expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("only over TLS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(relay);
+    let _ = std::fs::remove_dir_all(&dir);
 }
