@@ -295,6 +295,19 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
+/// A login step from another site is refused (login CSRF).
+fn login_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    if same_origin(headers) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin_login",
+            "不接受来自其他网站的登录请求",
+        ))
+    }
+}
+
 async fn create_session(
     State(st): State<AppState>,
     crate::ClientAddr(client): crate::ClientAddr,
@@ -318,13 +331,7 @@ async fn create_session(
             "登录请求须为 application/json",
         ));
     }
-    if !same_origin(&headers) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin_login",
-            "不接受来自其他网站的登录请求",
-        ));
-    }
+    login_origin(&headers)?;
     crate::login_rate(&st, &client)?;
     let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
@@ -389,13 +396,7 @@ async fn complete_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin_login",
-            "不接受来自其他网站的登录请求",
-        ));
-    }
+    login_origin(&headers)?;
     crate::login_rate(&st, &client)?;
     let b: SecondFactorBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(

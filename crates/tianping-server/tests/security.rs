@@ -705,18 +705,7 @@ async fn post_as_system(app: &Router, token: &str, uri: &str, v: &Value) -> Resp
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(v.to_string()))
         .expect("request");
-    let res = app.clone().oneshot(req).await.expect("response");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-        .await
-        .expect("body");
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    request(app, req).await
 }
 
 /// H1, the other half: someone else's approval arrives only from the agency's own system, with
@@ -845,18 +834,7 @@ async fn login_from(app: &Router, username: &str, password: &str, ip: &str) -> R
             json!({"username": username, "password": password}).to_string(),
         ))
         .expect("request");
-    let res = app.clone().oneshot(req).await.expect("response");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    request(app, req).await
 }
 
 /// Low: the lockout answered 423 for existing usernames (401 for others) and let anyone lock any

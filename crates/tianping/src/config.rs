@@ -242,6 +242,21 @@ impl Config {
         if let Some(v) = env("TIANPING_CHECKPOINT_HOURS") {
             c.checkpoint_hours = int("TIANPING_CHECKPOINT_HOURS", v)?;
         }
+        for (name, slot) in [
+            (
+                "TIANPING_RATE_LOGIN_PER_MINUTE",
+                &mut c.rate_login_per_minute,
+            ),
+            ("TIANPING_RATE_API_PER_MINUTE", &mut c.rate_api_per_minute),
+            ("TIANPING_RATE_USER_PER_MINUTE", &mut c.rate_user_per_minute),
+        ] {
+            if let Some(v) = env(name) {
+                *slot = v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("environment variable {name}={v:?} is not a count"))?;
+            }
+        }
         if let Some(v) = env("TIANPING_TOTP_REQUIRED_ROLES") {
             c.totp_required_roles = v
                 .split(',')

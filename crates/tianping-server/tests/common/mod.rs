@@ -124,18 +124,7 @@ impl Client {
         let req = b
             .body(body.map_or_else(Body::empty, Body::from))
             .expect("request");
-        let res = self.app.clone().oneshot(req).await.expect("response");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-            .await
-            .expect("body");
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes: bytes.to_vec(),
-        }
+        request(&self.app, req).await
     }
 
     pub async fn get(&self, uri: &str) -> Resp {
@@ -227,4 +216,20 @@ pub fn form(fields: &[(&str, &str)]) -> String {
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Sends any request (other headers, connection info) to the application.
+pub async fn request(app: &Router, req: Request<Body>) -> Resp {
+    let res = app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
+        .await
+        .expect("body");
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
 }
