@@ -96,6 +96,7 @@ commands! {
     DeviationAcknowledged => "deviation_acknowledged", "deviation_warnings", "签收量刑偏离预警";
     SystemClientAdded => "system_client_added", "system_clients", "新增业务系统接入";
     SystemClientRevoked => "system_client_revoked", "system_clients", "吊销业务系统接入";
+    AdminActionRecorded => "admin_action_recorded", "admin_actions", "记录管理操作";
 }
 
 /// How a record's digest was made.

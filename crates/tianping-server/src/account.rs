@@ -193,7 +193,9 @@ async fn reset(st: &AppState, s: &Session, username: &str) -> Result<(), ApiErro
             "重置双因素认证（仅安全管理员，且不能重置本人的）",
         ));
     }
-    st.store.reset_totp(target.id).await?;
+    st.store
+        .reset_totp(target.id, &s.user.username, st.now())
+        .await?;
     tracing::warn!(by = %s.user.username, user = %target.username, "second factor reset");
     Ok(())
 }

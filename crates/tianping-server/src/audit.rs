@@ -1,6 +1,7 @@
-//! The auditor's trail of confidential reads (三员: the auditor reads, changes nothing): who read
-//! which confidential case in full, on what basis (clearance, or need-to-know by assignment), from
-//! which page or API, and when.
+//! The auditor's trails (三员: the auditor reads, changes nothing): who read which confidential
+//! case in full, on what basis (clearance, or need-to-know by assignment), from which page or API,
+//! and when; and what the administrators did (credentials issued and revoked, second factors
+//! reset, calendar years imported).
 
 use crate::error::ApiError;
 use crate::pages::{Layout, error_page, render};
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tianping_domain::Confidentiality;
 use tianping_domain::access::may_audit;
-use tianping_store::audit::ConfidentialRead;
+use tianping_store::audit::{AdminAction, ConfidentialRead};
 use tianping_store::user::Session;
 
 pub fn router() -> Router<AppState> {
@@ -22,7 +23,9 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/audit/confidential-reads", get(api_reads))
+    Router::new()
+        .route("/audit/confidential-reads", get(api_reads))
+        .route("/audit/admin-actions", get(api_admin_actions))
 }
 
 fn check(s: &Session) -> Result<(), ApiError> {
@@ -38,6 +41,7 @@ fn check(s: &Session) -> Result<(), ApiError> {
 struct ReadsPage {
     layout: Layout,
     reads: Vec<ConfidentialRead>,
+    actions: Vec<AdminAction>,
 }
 
 impl ReadsPage {
@@ -69,10 +73,18 @@ pub async fn page(State(st): State<AppState>, PageUser(s): PageUser) -> Response
     if let Err(e) = check(&s) {
         return error_page(e.status, &e.message);
     }
-    match st.store.confidential_reads(500).await {
-        Ok(reads) => render(&ReadsPage {
+    let loaded = async {
+        Ok::<_, tianping_store::StoreError>((
+            st.store.confidential_reads(500).await?,
+            st.store.admin_actions(500).await?,
+        ))
+    }
+    .await;
+    match loaded {
+        Ok((reads, actions)) => render(&ReadsPage {
             layout: Layout::new(&s, "/audit/reads"),
             reads,
+            actions,
         }),
         Err(e) => {
             let e = ApiError::from(e);
@@ -88,5 +100,15 @@ pub async fn api_reads(
     check(&s)?;
     Ok(Json(
         json!({ "items": st.store.confidential_reads(1000).await? }),
+    ))
+}
+
+pub async fn api_admin_actions(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check(&s)?;
+    Ok(Json(
+        json!({ "items": st.store.admin_actions(1000).await? }),
     ))
 }

@@ -122,7 +122,7 @@ impl Layout {
         if tianping_domain::access::may_audit(s.user.role) {
             nav.push(NavItem {
                 href: "/audit/reads",
-                label: "涉密查阅记录",
+                label: "审计记录",
                 active: active == "/audit/reads",
             });
         }

@@ -74,6 +74,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/admin/systems", Only(SEC)),
     ("GET", "/audit/reads", Only(AUDITOR)),
     ("GET", "/api/v1/audit/confidential-reads", Only(AUDITOR)),
+    ("GET", "/api/v1/audit/admin-actions", Only(AUDITOR)),
     ("POST", "/admin/systems", Write),
     ("POST", "/admin/systems/{id}/revoke", Write),
     ("GET", "/warnings", Scoped),

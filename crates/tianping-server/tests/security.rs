@@ -1401,6 +1401,28 @@ async fn totp_is_required_of_the_three_administrators_and_works_once_per_code() 
             .post_json("/api/v1/admin/users/admin/totp-reset", &json!({}))
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
+        // The auditor reads who reset whose second factor.
+        add_user(
+            &db.store,
+            "aud",
+            "zj-court",
+            Role::Auditor,
+            Clearance::default(),
+        )
+        .await;
+        let app2 = later(120);
+        let r = password_step(&app2, "aud").await;
+        let aud = client_of(&app2, &r);
+        let _ = enrol(&aud, t0 + chrono::Duration::seconds(120)).await;
+        let acts = aud.get("/api/v1/audit/admin-actions").await.json();
+        assert!(
+            acts["items"].as_array().is_some_and(|a| a
+                .iter()
+                .any(|x| x["action"] == "second_factor_reset"
+                    && x["actor"] == "user:sec"
+                    && x["target"] == "admin")),
+            "[{label}] {acts}"
+        );
         db.cleanup().await.expect("cleanup");
     }
 }

@@ -73,3 +73,83 @@ impl Store {
             .collect()
     }
 }
+
+/// One thing an administrator did.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminAction {
+    pub id: i64,
+    /// `user:<username>` or `cli`.
+    pub actor: String,
+    /// `system_client_added`, `system_client_revoked`, `second_factor_reset`, `calendar_imported`.
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub at: String,
+}
+
+impl AdminAction {
+    pub fn action_zh(&self) -> &'static str {
+        match self.action.as_str() {
+            "system_client_added" => "签发业务系统接入凭据",
+            "system_client_revoked" => "吊销业务系统接入凭据",
+            "second_factor_reset" => "重置双因素认证",
+            "calendar_imported" => "导入节假日安排",
+            _ => "管理操作",
+        }
+    }
+}
+
+/// Records an administrator's act in the transaction that does it, with its ledger leaf.
+pub(crate) async fn record_admin_action(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO admin_actions (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .bind(ts(now))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    crate::ledger::record_one(
+        tx,
+        backend,
+        tianping_ledger::Command::AdminActionRecorded,
+        id,
+        now,
+    )
+    .await
+}
+
+impl Store {
+    /// The newest administrators' acts.
+    pub async fn admin_actions(&self, limit: i64) -> Result<Vec<AdminAction>> {
+        let rows = sqlx::query(
+            "SELECT id, actor, action, target, detail, at FROM admin_actions ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AdminAction {
+                    id: r.try_get(0)?,
+                    actor: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    target: r.try_get(3)?,
+                    detail: r.try_get(4)?,
+                    at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1540,6 +1540,16 @@ impl Store {
             now,
         )
         .await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            by,
+            "calendar_imported",
+            &year.to_string(),
+            "",
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -203,6 +203,15 @@ pub const ENTITIES: &[Entity] = &[
         pointer: None,
     },
     Entity {
+        table: "admin_actions",
+        key: "id",
+        int_key: true,
+        columns: &["actor", "action", "target", "detail", "at"],
+        confidential: Confidential::Never,
+        created_by: Command::AdminActionRecorded,
+        pointer: None,
+    },
+    Entity {
         table: "system_clients",
         key: "id",
         int_key: true,

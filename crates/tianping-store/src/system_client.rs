@@ -79,6 +79,16 @@ impl Store {
         .await?
         .try_get(0)?;
         ledger::record_one(&mut tx, self.backend, Command::SystemClientAdded, id, now).await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            &format!("user:{by}"),
+            "system_client_added",
+            name,
+            org_id,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -103,6 +113,16 @@ impl Store {
             return Ok(false);
         }
         ledger::record_one(&mut tx, self.backend, Command::SystemClientRevoked, id, now).await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            &format!("user:{by}"),
+            "system_client_revoked",
+            &id.to_string(),
+            "",
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -248,8 +248,17 @@ impl Store {
 
     /// Removes a user's second factor (the security administrator's reset): they enrol again at
     /// their next login.
-    pub async fn reset_totp(&self, user_id: i64) -> Result<bool> {
+    pub async fn reset_totp(&self, user_id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.write_tx().await?;
+        let target: Option<String> = sqlx::query("SELECT username FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let Some(target) = target else {
+            return Ok(false);
+        };
         let r = sqlx::query(
             "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1",
         )
@@ -264,6 +273,16 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            &format!("user:{by}"),
+            "second_factor_reset",
+            &target,
+            "",
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }

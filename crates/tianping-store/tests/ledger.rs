@@ -206,6 +206,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::DeviationAcknowledged,
             Command::SystemClientAdded,
             Command::SystemClientRevoked,
+            Command::AdminActionRecorded,
         ];
         let mut system_client = 0;
         let mut flag = 0;
@@ -580,6 +581,13 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             .is_none(),
                         "names are unique"
                     );
+                }
+                Command::AdminActionRecorded => {
+                    // Every administrator's act is one: here, a second factor reset.
+                    assert!(s.reset_totp(judge, "secadmin", t).await.unwrap());
+                    let acts = s.admin_actions(10).await.unwrap();
+                    assert_eq!(acts[0].action, "second_factor_reset");
+                    assert_eq!(acts[0].actor, "user:secadmin");
                 }
                 Command::SystemClientRevoked => {
                     assert!(

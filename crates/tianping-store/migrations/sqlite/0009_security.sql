@@ -61,3 +61,14 @@ CREATE TABLE login_challenges (
     client TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+
+-- What the administrators did (三员: the auditor reads it): machine credentials issued and
+-- revoked, second factors reset, calendar years imported — who, what, to whom, when. Ledgered.
+CREATE TABLE admin_actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    at TEXT NOT NULL
+);
