@@ -170,6 +170,7 @@ async function loginAny(page, username) {
     // First login of a role that must have a second factor: enrol, as the person would.
     assert.ok(await page.$('#totp-required'), 'the page says why');
     totpSecrets[username] = (await page.textContent('#totp-secret')).trim();
+    await page.screenshot({ path: join(artifacts, `30-account-security-${username}.png`) });
     await page.fill('#totp-confirm-code', await nextCode(username));
     await Promise.all([page.waitForLoadState('load'), page.click('#totp-form button[type=submit]')]);
     assert.equal((await page.$$('#recovery-codes li')).length, 10, 'ten recovery codes, shown once');
@@ -344,6 +345,10 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
   }
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   await loginAny(page, 'auditor');
+  // The administrators' acts and the confidential reads (审计记录).
+  await page.goto(`${base}/audit/reads`);
+  assert.match(await page.textContent('#admin-actions'), /签发业务系统接入凭据/);
+  await page.screenshot({ path: join(artifacts, '31-audit.png'), fullPage: false });
   await page.goto(`${base}/home`);
   await Promise.all([page.waitForURL(/\/ledger$/), page.click('nav a[href="/ledger"]')]);
   const size = Number(await page.textContent('#ledger-size'));

@@ -417,7 +417,11 @@ pub async fn home(PageUser(s): PageUser) -> Response {
         capabilities.push("查看本单位及下级单位的用户");
     }
     if tianping_domain::access::may_manage_system_clients(s.user.role) {
-        capabilities.push("为法院、检察院、公安机关的办案系统签发、吊销接入凭据");
+        capabilities
+            .push("为法院、检察院、公安机关的办案系统签发、吊销接入凭据；重置他人的双因素认证");
+    }
+    if tianping_domain::access::may_audit(s.user.role) {
+        capabilities.push("核验防篡改账本；查阅涉密案件查阅记录和管理操作记录");
     }
     if capabilities.is_empty() {
         capabilities

@@ -79,13 +79,18 @@ impl Store {
         .await?
         .try_get(0)?;
         ledger::record_one(&mut tx, self.backend, Command::SystemClientAdded, id, now).await?;
+        let org_name: String = sqlx::query("SELECT name FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         crate::audit::record_admin_action(
             &mut tx,
             self.backend,
             &format!("user:{by}"),
             "system_client_added",
             name,
-            org_id,
+            &org_name,
             now,
         )
         .await?;
@@ -113,12 +118,17 @@ impl Store {
             return Ok(false);
         }
         ledger::record_one(&mut tx, self.backend, Command::SystemClientRevoked, id, now).await?;
+        let name: String = sqlx::query("SELECT name FROM system_clients WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         crate::audit::record_admin_action(
             &mut tx,
             self.backend,
             &format!("user:{by}"),
             "system_client_revoked",
-            &id.to_string(),
+            &name,
             "",
             now,
         )
