@@ -489,21 +489,33 @@ impl Chunk<'_> {
         }
         let mut out = HashMap::new();
         for (source, ids) in by_source {
-            for part in ids.chunks(500) {
-                let first = match self.backend {
-                    Backend::Sqlite => "?",
-                    Backend::Postgres => "$1",
+            for part in ids.chunks(2000) {
+                // PostgreSQL: the ids as one JSON array joined to the unique index — a long IN
+                // list is planned as a scan of every event of the source while the table has no
+                // statistics yet (bulk import), 130 ms a query at 1M events. SQLite: an IN list.
+                let q = match self.backend {
+                    Backend::Postgres => sqlx::query(
+                        "SELECT e.source_event_id, c.case_number, e.occurred_at, e.corrects, e.body \
+                         FROM json_array_elements_text($2::json) AS k(id) \
+                         JOIN events e ON e.source = $1 AND e.source_event_id = k.id \
+                         JOIN cases c ON c.id = e.case_id",
+                    )
+                    .bind(source)
+                    .bind(serde_json::to_string(part).map_err(|e| StoreError::Invalid(e.to_string()))?),
+                    Backend::Sqlite => {
+                        let sql = format!(
+                            "SELECT e.source_event_id, c.case_number, e.occurred_at, e.corrects, e.body \
+                             FROM events e JOIN cases c ON c.id = e.case_id \
+                             WHERE e.source = ? AND e.source_event_id IN ({})",
+                            bulk_placeholders(self.backend, 2, part.len())
+                        );
+                        let mut q = sqlx::query(audited(sql)).bind(source);
+                        for id in part {
+                            q = q.bind(*id);
+                        }
+                        q
+                    }
                 };
-                let sql = format!(
-                    "SELECT e.source_event_id, c.case_number, e.occurred_at, e.corrects, e.body \
-                     FROM events e JOIN cases c ON c.id = e.case_id \
-                     WHERE e.source = {first} AND e.source_event_id IN ({})",
-                    bulk_placeholders(self.backend, 2, part.len())
-                );
-                let mut q = sqlx::query(audited(sql)).bind(source);
-                for id in part {
-                    q = q.bind(*id);
-                }
                 for r in q.fetch_all(&mut *self.tx).await? {
                     let body: String = r.try_get(4)?;
                     out.insert(
