@@ -1045,46 +1045,6 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a user's e-mail and digest cadence (`immediately` | `daily` | `weekly`).
-    pub async fn set_notification_preferences(
-        &self,
-        user_id: i64,
-        email: Option<&str>,
-        cadence: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        if !["immediately", "daily", "weekly"].contains(&cadence) {
-            return Err(StoreError::Invalid(format!("unknown cadence {cadence:?}")));
-        }
-        let mut tx = self.write_tx().await?;
-        let r = sqlx::query("UPDATE users SET email = $1, digest_cadence = $2 WHERE id = $3")
-            .bind(email)
-            .bind(cadence)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() == 1 {
-            ledger::record_one(
-                &mut tx,
-                self.backend,
-                Command::UserPreferencesChanged,
-                user_id,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn notification_preferences(&self, user_id: i64) -> Result<(Option<String>, String)> {
-        let r = sqlx::query("SELECT email, digest_cadence FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((r.try_get(0)?, r.try_get(1)?))
-    }
-
     /// Issues a numbered reminder letter for a case and records it. The number is
     /// `（YEAR）ORG-CODE审管{提|督|警}字第N号`, sequential per organisation, kind and year.
     #[allow(clippy::too_many_arguments)]

@@ -111,6 +111,40 @@ impl Store {
         })
     }
 
+    /// Sets a user's e-mail and digest cadence (`immediately` | `daily` | `weekly`) directly, without
+    /// confirmation: for the operator's tools and tests. People change their address through
+    /// [`Store::request_email_change`].
+    pub async fn set_notification_preferences(
+        &self,
+        user_id: i64,
+        email: Option<&str>,
+        cadence: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !["immediately", "daily", "weekly"].contains(&cadence) {
+            return Err(StoreError::Invalid(format!("unknown cadence {cadence:?}")));
+        }
+        let mut tx = self.write_tx().await?;
+        let r = sqlx::query("UPDATE users SET email = $1, digest_cadence = $2 WHERE id = $3")
+            .bind(email)
+            .bind(cadence)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 1 {
+            ledger::record_one(
+                &mut tx,
+                self.backend,
+                Command::UserPreferencesChanged,
+                user_id,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sets the digest cadence, and removes the address when `clear_email` (no confirmation is
     /// needed to stop mail).
     pub async fn set_cadence(
