@@ -315,6 +315,63 @@ test('the security administrator connects an agency system: its token shows once
   await sec.close();
 });
 
+test('三员分立: the system administrator opens an account, the security administrator grants it, then it logs in', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(admin, 'sysadmin');
+  await admin.goto(`${base}/admin/users`);
+  // A bad username is refused next to its field, keeping what was typed.
+  await admin.fill('#open-username', 'Bad Name');
+  await admin.fill('#open-name', '郑书记员');
+  await admin.selectOption('#open-org', { label: '杭州市西湖区人民法院' });
+  await admin.selectOption('#open-role', 'judge');
+  await admin.fill('#open-password', 'Clerk-pass-2026');
+  await Promise.all([admin.waitForLoadState('load'), admin.click('#open-form button[type=submit]')]);
+  assert.match(await admin.textContent('#open-form'), /用户名须为/);
+  assert.equal(await admin.inputValue('#open-name'), '郑书记员');
+  await admin.fill('#open-username', 'zheng_clerk');
+  await admin.fill('#open-password', 'Clerk-pass-2026');
+  await Promise.all([admin.waitForLoadState('load'), admin.click('#open-form button[type=submit]')]);
+  assert.match(await admin.textContent('#users-notice'), /须经安全管理员授予角色/);
+  const row = admin.locator('#users tbody tr[data-username=zheng_clerk]');
+  assert.match(await row.textContent(), /待授权/);
+  assert.equal(await row.locator('details.grant').count(), 0, 'the system administrator grants nothing');
+  await admin.screenshot({ path: join(artifacts, '33-users-opened.png'), fullPage: false });
+  await admin.close();
+  // Not granted yet: the right password learns only that.
+  const clerk = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await clerk.goto(`${base}/login`);
+  await clerk.fill('#username', 'zheng_clerk');
+  await clerk.fill('#password', 'Clerk-pass-2026');
+  await Promise.all([clerk.waitForLoadState('load'), clerk.click('button[type=submit]')]);
+  assert.match(await clerk.textContent('[role=alert]'), /尚未经安全管理员授予角色/);
+  const sec = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(sec, 'secadmin');
+  await sec.goto(`${base}/home`);
+  assert.match(await sec.textContent('#todo'), /新开设的账号等待您授予角色和密级/, 'the grant is on the home page');
+  await sec.goto(`${base}/admin/users`);
+  assert.equal(await sec.$('#open-form'), null, 'the security administrator opens no account');
+  const srow = sec.locator('#users tbody tr[data-username=zheng_clerk]');
+  await srow.locator('select[name=role]').selectOption('judge');
+  await srow.locator('input[name=minors]').check();
+  await sec.screenshot({ path: join(artifacts, '34-users-grant.png'), fullPage: false });
+  await Promise.all([sec.waitForLoadState('load'), srow.locator('.grant-form button[type=submit]').click()]);
+  assert.match(await sec.textContent('#users-notice'), /已为“zheng_clerk”授予角色和密级/);
+  assert.match(await sec.locator('#users tbody tr[data-username=zheng_clerk]').textContent(), /涉未成年人/);
+  await sec.close();
+  await clerk.fill('#username', 'zheng_clerk');
+  await clerk.fill('#password', 'Clerk-pass-2026');
+  await Promise.all([clerk.waitForURL(/\/(cases|home)/), clerk.click('button[type=submit]')]);
+  await clerk.close();
+  // The auditor sees both acts.
+  const aud = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(aud, 'auditor');
+  await aud.goto(`${base}/audit/reads`);
+  const acts = await aud.textContent('#admin-actions');
+  assert.match(acts, /开设账号/);
+  assert.match(acts, /授予角色和密级/);
+  await aud.close();
+});
+
 test('the system administrator imports a newly published year; bad input changes nothing', async () => {
   const admin = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await loginAny(admin, 'sysadmin');

@@ -119,6 +119,43 @@ pub fn may_reset_second_factor(role: Role, own_account: bool) -> bool {
     role == Role::Secadmin && !own_account
 }
 
+/// What an administrator does to accounts and organisations (三员分立).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAct {
+    /// Open an account (username, name, unit, the role its unit asks for): it works only once
+    /// the security administrator has granted the role.
+    Open,
+    /// Disable or re-enable an account.
+    Disable,
+    /// Grant (or change) an account's role and clearances.
+    Grant,
+    /// Add an organisation to the directory.
+    AddOrg,
+}
+
+/// Why an administrator may not do `act` (`None`: they may). 三员分立: the system administrator
+/// opens and disables accounts and adds organisations but grants nothing; the security
+/// administrator grants roles and clearances but opens no account; the auditor changes nothing;
+/// and nobody acts on their own account.
+pub fn may_administer(role: Role, act: AccountAct, own_account: bool) -> Option<&'static str> {
+    let allowed = match act {
+        AccountAct::Open | AccountAct::Disable | AccountAct::AddOrg => role == Role::Sysadmin,
+        AccountAct::Grant => role == Role::Secadmin,
+    };
+    if !allowed {
+        return Some(match act {
+            AccountAct::Open => "开设账号（仅系统管理员）",
+            AccountAct::Disable => "停用或启用账号（仅系统管理员）",
+            AccountAct::AddOrg => "新增机构（仅系统管理员）",
+            AccountAct::Grant => "授予角色和密级（仅安全管理员）",
+        });
+    }
+    if own_account {
+        return Some("对本人账号的权限操作（须由其他管理员办理）");
+    }
+    None
+}
+
 /// The path a form may send the browser back to: a path on this site only. Anything a browser
 /// could read as another host (`//x`, `/\x`, a scheme, control characters) falls back to
 /// `fallback` (the open-redirect finding).
@@ -148,6 +185,7 @@ mod tests {
             approver: Approver {
                 name: name.into(),
                 role,
+                org: None,
             },
             amount: 6,
             unit: PeriodUnit::Month,
@@ -182,9 +220,41 @@ mod tests {
             approver: Approver {
                 name: "孙院长".into(),
                 role: President,
+                org: None,
             },
         };
         assert!(may_record(&person("张法官", Judge), &suspended).is_err());
+    }
+
+    #[test]
+    fn three_administrators_each_do_only_their_part() {
+        use AccountAct::*;
+        use Role::*;
+        // (who, act, on their own account, allowed)
+        let table = [
+            (Sysadmin, Open, false, true),
+            (Sysadmin, Disable, false, true),
+            (Sysadmin, Disable, true, false),
+            (Sysadmin, AddOrg, false, true),
+            (Sysadmin, Grant, false, false),
+            (Secadmin, Grant, false, true),
+            (Secadmin, Grant, true, false),
+            (Secadmin, Open, false, false),
+            (Secadmin, Disable, false, false),
+            (Secadmin, AddOrg, false, false),
+            (Auditor, Open, false, false),
+            (Auditor, Grant, false, false),
+            (Auditor, Disable, false, false),
+            (President, Grant, false, false),
+            (CaseOffice, Open, false, false),
+        ];
+        for (role, act, own, ok) in table {
+            assert_eq!(
+                may_administer(role, act, own).is_none(),
+                ok,
+                "{role:?} {act:?} own={own}"
+            );
+        }
     }
 
     #[test]

@@ -68,6 +68,13 @@ impl Clearance {
             .collect::<Vec<_>>()
             .join(",")
     }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The levels in Chinese, e.g. "涉未成年人、涉国家秘密".
+    pub fn zh(&self) -> String {
+        self.0.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
+    }
     /// Every level: what need-to-know grants for one case.
     pub fn all() -> Clearance {
         Clearance(vec![

@@ -14,7 +14,7 @@ use crate::calendar::Calendar;
 use crate::case::CaseStatus;
 use crate::case_type::CaseKind;
 use crate::event::{Approver, CaseState, Custody, ExcludedKind, PeriodUnit};
-use crate::org::Role;
+use crate::org::{AgencyKind, Level, OrgRef, Role};
 use crate::period::{Period, Reckoning, Unit, end_date};
 use crate::rules::{ApproverBody, ClockKey, Flag, Marker, Rollover, Rule, RuleSet};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
@@ -308,13 +308,78 @@ fn flag(s: &CaseState, f: Flag) -> bool {
     }
 }
 
-/// Does the approver's office fit the body the rule names? The event records the approver's role,
-/// not their organisation, so a superior body's level is not checked (said in the why panel).
+/// Does the approver's office fit the body the rule names? (Their organisation: [`body_fits`].)
 fn approver_fits(by: ApproverBody, role: Role) -> bool {
     match by {
         ApproverBody::Statutory => role.approves(),
         ApproverBody::CountyPoliceHead => matches!(role, Role::President | Role::DivisionChief),
         _ => role == Role::President,
+    }
+}
+
+/// What checking an approving organisation against a rule's body found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyCheck {
+    /// The approving organisation is the body the rule names (its name).
+    Fits(String),
+    /// It is not (its name).
+    Mismatch(String),
+    /// Not checked, and why (said in the why panel).
+    Unchecked(&'static str),
+}
+
+/// Does the approving organisation fit the body a rule names, for a case held by `venue`?
+/// 本院 is the case's own organisation; 上一级 is one level above it whose region contains the
+/// case's; 高级人民法院 and 省级人民检察院 are the province-level court or procuratorate whose
+/// region contains it; a police organ approves for cases in its region. The national bodies (最高
+/// 人民法院, 全国人大常委会, 国家监察委员会) and the supervision commissions are not in the directory.
+pub fn body_fits(by: ApproverBody, unit: Option<&OrgRef>, venue: Option<&OrgRef>) -> BodyCheck {
+    use ApproverBody as B;
+    match by {
+        B::Statutory => return BodyCheck::Unchecked("法定情形，无需审批机关"),
+        B::Spc | B::Npcsc | B::Nsc | B::HigherSupervisionCommission => {
+            return BodyCheck::Unchecked("批准机关不在本系统机构目录中，层级以事件记载为准");
+        }
+        _ => {}
+    }
+    let Some(u) = unit else {
+        return BodyCheck::Unchecked("事件未记录批准机关，层级未核对，系统仅核验批准人职务");
+    };
+    let Some(v) = venue else {
+        return BodyCheck::Unchecked("案件未记录承办机关，层级未核对，系统仅核验批准人职务");
+    };
+    let (Some((uk, ul)), Some((vk, vl))) = (u.resolved(), v.resolved()) else {
+        return BodyCheck::Unchecked("批准机关未能在机构目录中核对，系统仅核验批准人职务");
+    };
+    let contains = !u.region_path.is_empty() && v.region_path.starts_with(&u.region_path);
+    let one_up = contains && vl.above() == Some(ul);
+    let fits = match by {
+        B::CourtPresident | B::CourtPresidentOrVice => u.id == v.id,
+        B::SuperiorCourt => uk == AgencyKind::Court && one_up,
+        B::HighCourt => uk == AgencyKind::Court && ul == Level::Province && contains,
+        // 层报高级人民法院备案: the court itself decides and files with the high court.
+        B::HighCourtFiling => {
+            u.id == v.id || (uk == AgencyKind::Court && ul == Level::Province && contains)
+        }
+        B::HigherProcuratorate => uk == AgencyKind::Procuratorate && one_up,
+        B::ProvincialProcuratorate => {
+            uk == AgencyKind::Procuratorate && ul == Level::Province && contains
+        }
+        // 县级以上公安机关负责人: the organ that handles the case or one above it (a
+        // procuratorate's own investigation: the procuratorate).
+        B::CountyPoliceHead => (uk == AgencyKind::Police || uk == vk) && contains,
+        B::SuperiorPolice => uk == AgencyKind::Police && one_up,
+        B::Statutory | B::Spc | B::Npcsc | B::Nsc | B::HigherSupervisionCommission => true,
+    };
+    let name = if u.name.is_empty() {
+        u.id.clone()
+    } else {
+        u.name.clone()
+    };
+    if fits {
+        BodyCheck::Fits(name)
+    } else {
+        BodyCheck::Mismatch(name)
     }
 }
 
@@ -739,6 +804,27 @@ impl Engine<'_> {
                 }
                 continue;
             }
+            let body = body_fits(step.by, g.approver.org.as_ref(), s.venue.as_ref());
+            if let BodyCheck::Mismatch(org) = &body {
+                c.findings.push(format!(
+                    "{label}批准机关“{org}”不符：应由{}批准，未计入",
+                    step.by.zh()
+                ));
+                if self.explain {
+                    c.why.push(why(
+                        &label,
+                        format!(
+                            "{}（{}，{org}）于 {} 批准：批准机关不符（应由{}批准），未计入",
+                            g.approver.name,
+                            g.approver.role.zh(),
+                            fmt_day(local_date(g.decided_at)),
+                            step.by.zh()
+                        ),
+                        Some(rule.citation.as_str()),
+                    ));
+                }
+                continue;
+            }
             let current_expiry = add_days(end, pauses);
             let decided = local_date(g.decided_at);
             if decided > current_expiry {
@@ -799,15 +885,19 @@ impl Engine<'_> {
                     ));
                 }
             }
-            let level_note = if matches!(
-                step.by,
-                ApproverBody::CourtPresident
-                    | ApproverBody::CourtPresidentOrVice
-                    | ApproverBody::Statutory
-            ) {
-                ""
-            } else {
-                "；批准机关层级以事件记载为准，系统仅核验批准人职务"
+            let level_note = match &body {
+                BodyCheck::Fits(name) => format!("；批准机关{name}，层级核对相符"),
+                BodyCheck::Unchecked(why)
+                    if !matches!(
+                        step.by,
+                        ApproverBody::CourtPresident
+                            | ApproverBody::CourtPresidentOrVice
+                            | ApproverBody::Statutory
+                    ) =>
+                {
+                    format!("；{why}")
+                }
+                _ => String::new(),
             };
             if self.explain {
                 c.why.push(why(

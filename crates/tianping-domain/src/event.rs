@@ -7,15 +7,21 @@
 use crate::case::{CaseStatus, Confidentiality, Party};
 use crate::case_type::{CaseKind, Procedure};
 use crate::clock::{ExtensionGrant, Pause, Restart, Round, Timeline};
-use crate::org::Role;
+use crate::org::{OrgRef, Role};
 use chrono::{DateTime, FixedOffset, Months, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Who approved or refused something, and in what role. Approver roles are validated.
+/// Who approved or refused something, in what role, and for which organisation. Approver roles
+/// are validated; the organisation is resolved by ingest (a person approves for their own
+/// organisation; an agency's system names it by id) and checked by the clock engine against the
+/// body a rule names (上一级法院, 省级人民检察院…). Events recorded before organisations were
+/// recorded carry none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approver {
     pub name: String,
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgRef>,
 }
 
 /// Kinds of excluded periods (RULES.md §2.1). Which kinds a case kind may exclude is the clock
@@ -399,6 +405,19 @@ impl EventBody {
             | EventBody::ArrestApproved { approver }
             | EventBody::ArrestRefused { approver, .. } => Some(approver),
             EventBody::ExcludedPeriodStarted { approver, .. } => approver.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// [`EventBody::approver`], to resolve its organisation.
+    pub fn approver_mut(&mut self) -> Option<&mut Approver> {
+        match self {
+            EventBody::Suspended { approver, .. }
+            | EventBody::ExtensionApproved { approver, .. }
+            | EventBody::ExtensionRefused { approver, .. }
+            | EventBody::ArrestApproved { approver }
+            | EventBody::ArrestRefused { approver, .. } => Some(approver),
+            EventBody::ExcludedPeriodStarted { approver, .. } => approver.as_mut(),
             _ => None,
         }
     }
@@ -833,6 +852,10 @@ pub struct CaseState {
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,
+    /// The organisation that holds the case (set by ingest from the directory), against which
+    /// an approving body's level is checked. `None` on states folded without a directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<OrgRef>,
 }
 
 /// One stay of a case in the 终本 database.
@@ -1061,6 +1084,7 @@ impl CaseState {
             complaints: 0,
             zhongben_spells: vec![],
             timeline: Timeline::default(),
+            venue: None,
         })
     }
 

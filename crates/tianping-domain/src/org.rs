@@ -90,6 +90,53 @@ impl Level {
     }
 }
 
+impl Level {
+    /// The level directly above (`None` above the province: the national bodies, which the
+    /// directory does not hold).
+    pub fn above(self) -> Option<Level> {
+        match self {
+            Level::Province => None,
+            Level::City => Some(Level::Province),
+            Level::County => Some(Level::City),
+        }
+    }
+}
+
+/// An organisation as a case or an approval records it: enough to check an approving body's kind
+/// and level against a rule without the directory. `kind` and `level` are `None` only while the
+/// reference is unresolved (an approval as a system client sends it, naming only the `id`); ingest
+/// resolves every reference from the directory before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRef {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<AgencyKind>,
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Region path, e.g. `/33/3301/`.
+    #[serde(default)]
+    pub region_path: String,
+}
+
+impl OrgRef {
+    /// A reference by id alone (unresolved).
+    pub fn id(id: impl Into<String>) -> OrgRef {
+        OrgRef {
+            id: id.into(),
+            name: String::new(),
+            kind: None,
+            level: None,
+            region_path: String::new(),
+        }
+    }
+    /// Kind and level, when resolved.
+    pub fn resolved(&self) -> Option<(AgencyKind, Level)> {
+        Some((self.kind?, self.level?))
+    }
+}
+
 /// The roles of DESIGN.md §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -65,6 +65,7 @@ commands! {
     UserAdded => "user_added", "users", "新增用户";
     UserPasswordChanged => "user_password_changed", "users", "修改密码";
     UserPreferencesChanged => "user_preferences_changed", "users", "修改提醒设置";
+    UserRoleGranted => "user_role_granted", "users", "授予角色和密级";
     WarningRaised => "warning_raised", "warnings", "生成预警";
     WarningEscalated => "warning_escalated", "warnings", "预警升级";
     WarningAcknowledged => "warning_acknowledged", "warnings", "预警签收";

@@ -374,6 +374,11 @@ async fn session_response(
             "expires_in_seconds": auth::CHALLENGE_MINUTES * 60,
         }))
         .into_response()),
+        auth::LoginOutcome::Inactive(why) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_inactive",
+            why,
+        )),
         auth::LoginOutcome::Refused => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -523,7 +528,7 @@ fn writer(s: &Session) -> Result<Actor, ApiError> {
     if !s.user.role.records_events() {
         return Err(ApiError::forbidden("记录程序事件"));
     }
-    Ok(Actor::person(person(s), s.org.scope()))
+    Ok(Actor::person(person(s), &s.org))
 }
 
 pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {

@@ -117,6 +117,10 @@ pub enum LoginOutcome {
     /// Wrong username or password, or too many failures from this client for this username: the
     /// caller cannot tell which (a lock does not reveal that the username exists).
     Refused,
+    /// The password was right but the account cannot be used yet or any more (awaiting the
+    /// security administrator's grant, or disabled): why, in Chinese. Only someone who knows the
+    /// password learns this.
+    Inactive(&'static str),
 }
 
 /// Checks a password, applies the lockout policy, and opens a session on success. Failures are
@@ -155,6 +159,11 @@ pub async fn login(
         tracing::warn!(username = %name, client, locked = lock.is_some(), "login failed");
         return Ok(LoginOutcome::Refused);
     };
+    if let Some(why) = user.inactive() {
+        store.clear_failed_logins(name, client).await?;
+        tracing::warn!(username = %name, client, why, "login refused: account inactive");
+        return Ok(LoginOutcome::Inactive(why));
+    }
     if user.totp_secret.is_some() {
         let challenge = random_token().map_err(crate::error::ApiError::internal)?;
         store
@@ -227,6 +236,9 @@ pub async fn second_factor(
         return Ok(LoginOutcome::Refused);
     }
     store.delete_login_challenge(&hash).await?;
+    if let Some(why) = user.inactive() {
+        return Ok(LoginOutcome::Inactive(why));
+    }
     if !by_app {
         tracing::warn!(username = %user.username, "login with a recovery code");
     }

@@ -3,6 +3,7 @@
 //! viewer's clearance.
 
 pub mod account;
+pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -258,7 +259,6 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(pages::home))
         .route("/cases", get(pages::case_list))
         .route("/cases/{id}", get(pages::case_page))
-        .route("/admin/users", get(pages::user_list))
         .route(
             "/admin/calendar",
             get(clocks::calendar_page).post(clocks::calendar_submit),
@@ -345,6 +345,7 @@ pub fn router(state: AppState) -> Router {
         .merge(system_clients::router())
         .merge(audit::router())
         .merge(account::router())
+        .merge(accounts::router())
         .nest(
             "/api/v1",
             api::routes()
@@ -352,6 +353,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(system_clients::api_router())
                 .merge(audit::api_router())
                 .merge(account::api_router())
+                .merge(accounts::api_router())
                 .layer(middleware::from_fn_with_state(state.clone(), api_rate)),
         )
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))

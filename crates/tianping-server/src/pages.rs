@@ -98,6 +98,13 @@ impl Layout {
                 active: active == "/admin/users",
             });
         }
+        if s.user.role == Role::Sysadmin {
+            nav.push(NavItem {
+                href: "/admin/orgs",
+                label: "机构",
+                active: active == "/admin/orgs",
+            });
+        }
         if tianping_domain::access::may_manage_system_clients(s.user.role) {
             nav.push(NavItem {
                 href: "/admin/systems",
@@ -333,6 +340,7 @@ pub async fn login_submit(
         Ok(auth::LoginOutcome::Refused) => {
             login_page(Some(auth::refused_zh(&st.policy)), f.username)
         }
+        Ok(auth::LoginOutcome::Inactive(why)) => login_page(Some(why.to_string()), f.username),
         Err(e) => api_error_page(e),
     }
 }
@@ -379,9 +387,11 @@ struct HomePage {
     scope_zh: String,
     clearance_zh: String,
     capabilities: Vec<&'static str>,
+    /// Open work (text, where to do it).
+    todo: Vec<(String, &'static str)>,
 }
 
-pub async fn home(PageUser(s): PageUser) -> Response {
+pub async fn home(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
     let scope_zh = if !s.user.role.reads_cases() {
         "本角色不直接查阅案件".to_string()
     } else if s.org.kind.supervises_all_kinds() {
@@ -413,8 +423,40 @@ pub async fn home(PageUser(s): PageUser) -> Response {
     if s.user.role.records_events() {
         capabilities.push("通过接口或批量导入记录程序事件");
     }
+    if s.user.role == Role::Sysadmin {
+        capabilities.push(
+            "开设、停用和启用本单位及下级单位的账号；新增机构（授予角色和密级由安全管理员办理）",
+        );
+    }
+    if s.user.role == Role::Secadmin {
+        capabilities.push("为新开设的账号授予角色和密级，变更已有账号的授权（不能为本人办理）");
+    }
+    // The administrators' open work: accounts waiting for a grant, disabled accounts.
+    let mut todo: Vec<(String, &'static str)> = vec![];
     if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
-        capabilities.push("查看本单位及下级单位的用户");
+        match st.store.users_in(&s.org.region_path).await {
+            Ok(users) => {
+                let pending = users
+                    .iter()
+                    .filter(|(u, _)| !u.granted && !u.disabled)
+                    .count();
+                let disabled = users.iter().filter(|(u, _)| u.disabled).count();
+                if pending > 0 {
+                    todo.push((
+                        if s.user.role == Role::Secadmin {
+                            format!("{pending} 个新开设的账号等待您授予角色和密级")
+                        } else {
+                            format!("{pending} 个您开设的账号等待安全管理员授权")
+                        },
+                        "/admin/users",
+                    ));
+                }
+                if disabled > 0 {
+                    todo.push((format!("{disabled} 个账号已停用"), "/admin/users"));
+                }
+            }
+            Err(e) => return api_error_page(e.into()),
+        }
     }
     if tianping_domain::access::may_manage_system_clients(s.user.role) {
         capabilities
@@ -434,6 +476,7 @@ pub async fn home(PageUser(s): PageUser) -> Response {
         scope_zh,
         clearance_zh,
         capabilities,
+        todo,
     })
 }
 
@@ -606,56 +649,4 @@ pub async fn case_page(
         can_letter: matches!(s.user.role, Role::CaseOffice | Role::President)
             && s.org.kind == tianping_domain::AgencyKind::Court,
     })
-}
-
-pub struct UserLine {
-    pub username: String,
-    pub display_name: String,
-    pub role_zh: &'static str,
-    pub org_name: String,
-    pub locked: bool,
-    /// Has a second factor.
-    pub totp: bool,
-    /// The reader may reset it (the security administrator, for someone else).
-    pub can_reset: bool,
-}
-
-#[derive(Template)]
-#[template(path = "users.html")]
-struct UsersPage {
-    layout: Layout,
-    users: Vec<UserLine>,
-}
-
-pub async fn user_list(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
-    if !matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
-        return error_page(StatusCode::FORBIDDEN, "当前角色无权查看用户");
-    }
-    let now = st.now();
-    let locked = match st.store.locked_usernames(now).await {
-        Ok(l) => l,
-        Err(e) => return api_error_page(e.into()),
-    };
-    match st.store.users_in(&s.org.region_path).await {
-        Ok(users) => render(&UsersPage {
-            layout: Layout::new(&s, "/admin/users"),
-            users: users
-                .into_iter()
-                .map(|(u, org_name)| UserLine {
-                    locked: locked.contains(&u.username),
-                    totp: u.totp_secret.is_some(),
-                    can_reset: u.totp_secret.is_some()
-                        && tianping_domain::access::may_reset_second_factor(
-                            s.user.role,
-                            u.id == s.user.id,
-                        ),
-                    username: u.username,
-                    display_name: u.display_name,
-                    role_zh: u.role.zh(),
-                    org_name,
-                })
-                .collect(),
-        }),
-        Err(e) => api_error_page(e.into()),
-    }
 }

@@ -1426,3 +1426,228 @@ async fn totp_is_required_of_the_three_administrators_and_works_once_per_code() 
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// 三员分立 in full: the system administrator opens and disables accounts and adds organisations
+/// but grants nothing; the security administrator grants roles and clearances (an opened account
+/// cannot log in before) but opens no account; the auditor reads every act and changes nothing;
+/// nobody acts on their own account.
+#[tokio::test]
+async fn three_administrators_split_accounts_roles_and_audit() {
+    for db in TestDb::all().await.expect("databases") {
+        let _ = world(&db).await;
+        let label = db.label;
+        let s = &db.store;
+        add_user(s, "sec", "zj-court", Role::Secadmin, Clearance::default()).await;
+        add_user(s, "aud", "zj-court", Role::Auditor, Clearance::default()).await;
+        let app = app(s, now());
+        let admin = Client::as_user(&app, "admin").await;
+        let sec = Client::as_user(&app, "sec").await;
+        let aud = Client::as_user(&app, "aud").await;
+        let new_pw = "Strong-pass-2026";
+        let opening = json!({
+            "username": "qian_judge", "display_name": "钱法官", "org_id": "sc-court",
+            "role": "judge", "email": "qian@court.test", "password": new_pw
+        });
+        // Only the system administrator opens accounts.
+        for c in [&sec, &aud] {
+            let r = c.post_json("/api/v1/admin/users", &opening).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        }
+        // Bad input names its field.
+        for (patch, code, field) in [
+            (json!({"username": "X"}), "invalid_username", "username"),
+            (
+                json!({"role": "pc_supervisor"}),
+                "role_does_not_fit",
+                "role",
+            ),
+            (json!({"org_id": "nowhere"}), "invalid_org", "org_id"),
+            (
+                json!({"password": "short"}),
+                "password_too_short",
+                "password",
+            ),
+            (
+                json!({"username": "sc_judge"}),
+                "username_taken",
+                "username",
+            ),
+        ] {
+            let mut body = opening.clone();
+            for (k, v) in patch.as_object().expect("object") {
+                body[k] = v.clone();
+            }
+            let r = admin.post_json("/api/v1/admin/users", &body).await;
+            assert_eq!(
+                (r.code(), r.json()["error"]["details"]["field"].as_str()),
+                (code.to_string(), Some(field)),
+                "[{label}] {}",
+                r.body
+            );
+        }
+        let r = admin.post_json("/api/v1/admin/users", &opening).await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        // Opened, not granted: the right password gets only "not yet granted".
+        let (_, r) = Client::login(&app, "qian_judge", new_pw).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::FORBIDDEN, "account_inactive".to_string()),
+            "[{label}] {}",
+            r.body
+        );
+        let (_, r) = Client::login(&app, "qian_judge", "wrong-password-1").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        let page = sec.get("/admin/users").await;
+        assert!(
+            page.body.contains("待授权") && page.body.contains("/admin/users/qian_judge/grant"),
+            "[{label}]"
+        );
+        assert!(
+            !page.body.contains("open-form"),
+            "[{label}] sec sees no opening form"
+        );
+        // Only the security administrator grants, never to themselves, and only a fitting role.
+        let grant = json!({"role": "judge", "clearance": ["minors"]});
+        let r = admin
+            .post_json("/api/v1/admin/users/qian_judge/grant", &grant)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let r = aud
+            .post_json("/api/v1/admin/users/qian_judge/grant", &grant)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let r = sec
+            .post_json(
+                "/api/v1/admin/users/sec/grant",
+                &json!({"role": "secadmin", "clearance": ["state_secret"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let r = sec
+            .post_json(
+                "/api/v1/admin/users/qian_judge/grant",
+                &json!({"role": "deputy"}),
+            )
+            .await;
+        assert_eq!(r.code(), "role_does_not_fit", "[{label}] {}", r.body);
+        let r = sec
+            .post_json("/api/v1/admin/users/qian_judge/grant", &grant)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let (qian, r) = Client::login(&app, "qian_judge", new_pw).await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let me = qian.get("/api/v1/me").await.json();
+        assert_eq!(
+            (&me["role"], &me["clearance"]),
+            (&json!("judge"), &json!(["minors"])),
+            "[{label}] {me}"
+        );
+        // The system administrator disables the account: its session ends, its login stops.
+        let r = admin
+            .post_json("/api/v1/admin/users/admin/disable", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] not their own");
+        let r = sec
+            .post_json("/api/v1/admin/users/qian_judge/disable", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let r = admin
+            .post_json("/api/v1/admin/users/qian_judge/disable", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert_eq!(
+            qian.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED,
+            "[{label}]"
+        );
+        let (_, r) = Client::login(&app, "qian_judge", new_pw).await;
+        assert_eq!(r.code(), "account_inactive", "[{label}] {}", r.body);
+        let r = admin
+            .post_json("/api/v1/admin/users/qian_judge/enable", &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        let (_, r) = Client::login(&app, "qian_judge", new_pw).await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        // The system administrator adds an organisation; its 法院代字 then files cases.
+        let lp = json!({
+            "id": "lp-court", "name": "杭州市临平区人民法院", "parent_id": "hz-court",
+            "kind": "court", "level": "county", "region_code": "330113", "court_code": "浙0113"
+        });
+        let r = sec.post_json("/api/v1/admin/orgs", &lp).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}] {}", r.body);
+        let mut bad = lp.clone();
+        bad["region_code"] = json!("320101");
+        let r = admin.post_json("/api/v1/admin/orgs", &bad).await;
+        assert_eq!(r.code(), "invalid_region_code", "[{label}] {}", r.body);
+        let r = admin.post_json("/api/v1/admin/orgs", &lp).await;
+        assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+        assert_eq!(r.json()["region_path"], "/33/3301/330113/", "[{label}]");
+        let mut again = lp.clone();
+        again["id"] = json!("lp-court-2");
+        let r = admin.post_json("/api/v1/admin/orgs", &again).await;
+        assert_eq!(r.code(), "court_code_taken", "[{label}] {}", r.body);
+        let filing = ev(
+            "lp1",
+            "（2026）浙0113民初1号",
+            "2026-03-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "买卖合同纠纷"}),
+        );
+        let r = s
+            .ingest(
+                &[Numbered {
+                    line: 1,
+                    record: serde_json::from_value(filing).expect("record"),
+                }],
+                &Actor::system("cli"),
+                now(),
+            )
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 1, "[{label}] {:?}", r.rejected);
+        // A form error is shown in Chinese next to its field.
+        let r = admin
+            .send(
+                "POST",
+                "/admin/users",
+                Some(form(&[
+                    ("csrf", &admin.csrf),
+                    ("username", "Bad Name"),
+                    ("display_name", "孙某"),
+                    ("org_id", "sc-court"),
+                    ("role", "judge"),
+                    ("password", new_pw),
+                ])),
+                false,
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+        assert!(r.body.contains("用户名须为"), "[{label}]");
+        assert!(
+            r.body.contains("孙某"),
+            "[{label}] the form keeps what was typed"
+        );
+        // The auditor reads every act, with who did it.
+        let acts = aud.get("/api/v1/audit/admin-actions").await.json();
+        for (action, actor, target) in [
+            ("account_opened", "user:admin", "qian_judge"),
+            ("role_granted", "user:sec", "qian_judge"),
+            ("account_disabled", "user:admin", "qian_judge"),
+            ("account_enabled", "user:admin", "qian_judge"),
+            ("org_added", "user:admin", "lp-court"),
+        ] {
+            assert!(
+                acts["items"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["action"] == action
+                        && x["actor"] == actor
+                        && x["target"] == target)),
+                "[{label}] {action}: {acts}"
+            );
+        }
+        let page = aud.get("/audit/reads").await;
+        assert!(page.body.contains("授予角色和密级"), "[{label}]");
+        db.cleanup().await.expect("cleanup");
+    }
+}

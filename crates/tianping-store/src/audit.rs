@@ -80,7 +80,8 @@ pub struct AdminAction {
     pub id: i64,
     /// `user:<username>` or `cli`.
     pub actor: String,
-    /// `system_client_added`, `system_client_revoked`, `second_factor_reset`, `calendar_imported`.
+    /// `system_client_added`, `system_client_revoked`, `second_factor_reset`, `calendar_imported`,
+    /// `account_opened`, `role_granted`, `account_disabled`, `account_enabled`, `org_added`.
     pub action: String,
     pub target: String,
     pub detail: String,
@@ -94,6 +95,11 @@ impl AdminAction {
             "system_client_revoked" => "吊销业务系统接入凭据",
             "second_factor_reset" => "重置双因素认证",
             "calendar_imported" => "导入节假日安排",
+            "account_opened" => "开设账号",
+            "role_granted" => "授予角色和密级",
+            "account_disabled" => "停用账号",
+            "account_enabled" => "启用账号",
+            "org_added" => "新增机构",
             _ => "管理操作",
         }
     }

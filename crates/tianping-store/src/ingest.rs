@@ -9,13 +9,14 @@
 //! an error naming the chunk's first line; earlier chunks stay committed.
 
 use crate::case::{EVENT_COLUMNS, event_from_row};
-use crate::org::Directory;
+use crate::org::{Directory, Org};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, parse_ts, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use tianping_domain::access::{self, Person};
 use tianping_domain::case_number::{self, CaseNumber};
@@ -48,8 +49,10 @@ pub struct Actor {
     /// Where the actor may write (`None`: anywhere).
     pub scope: Option<OrgScope>,
     /// Set when a person writes (UI or API session): what they record is checked by
-    /// [`access::may_record`] — an approval they record must be their own.
+    /// [`access::may_record`] — an approval they record must be their own, and is recorded as
+    /// given for `person_org` (their organisation).
     pub person: Option<Person>,
+    pub person_org: Option<String>,
 }
 
 impl Actor {
@@ -59,26 +62,30 @@ impl Actor {
             name: name.into(),
             scope: None,
             person: None,
+            person_org: None,
         }
     }
 
     /// A person acting in their organisation's scope; recorded as `user:<username>`. The caller
     /// has checked that their role records events.
-    pub fn person(p: Person, scope: OrgScope) -> Actor {
+    pub fn person(p: Person, org: &Org) -> Actor {
         Actor {
             name: format!("user:{}", p.username),
-            scope: Some(scope),
+            scope: Some(org.scope()),
             person: Some(p),
+            person_org: Some(org.id.clone()),
         }
     }
 
     /// An agency's system client (machine credentials), in its organisation's scope; recorded as
-    /// `system:<name>`. It carries the approvals its agency's own system recorded.
+    /// `system:<name>`. It carries the approvals its agency's own system recorded, naming the
+    /// approving organisation by id.
     pub fn agency_system(name: &str, scope: OrgScope) -> Actor {
         Actor {
             name: format!("system:{name}"),
             scope: Some(scope),
             person: None,
+            person_org: None,
         }
     }
 }
@@ -431,6 +438,46 @@ impl Seen {
     }
 }
 
+/// Resolves the organisation of the approval a record carries, from the directory, so the clock
+/// engine can check it against the body a rule names: a person approves for their own
+/// organisation (naming another is refused); an agency's system or the operator names it by id,
+/// which must be in the directory. A record without an approval, or a system's approval without
+/// an organisation (checked by role only, said in the why panel), is unchanged.
+fn resolve_approver<'r>(
+    rec: &'r EventRecord,
+    actor: &Actor,
+    dir: &Directory,
+) -> std::result::Result<Cow<'r, EventRecord>, EventRejection> {
+    let Some(a) = rec.body.approver() else {
+        return Ok(Cow::Borrowed(rec));
+    };
+    let id = match (&actor.person_org, &a.org) {
+        (Some(own), Some(named)) if named.id != *own => {
+            return Err(EventRejection::new(
+                "approval_not_own",
+                "approver.org",
+                "只能以本人所在单位的名义审批：所载批准机关不是当前登录用户所在单位",
+            ));
+        }
+        (Some(own), _) => own.as_str(),
+        (None, Some(named)) => named.id.as_str(),
+        (None, None) => return Ok(Cow::Borrowed(rec)),
+    };
+    let Some(org) = dir.get(id) else {
+        let shown: String = id.chars().take(MAX_ID_CHARS).collect();
+        return Err(EventRejection::new(
+            "approver_org_unknown",
+            "approver.org",
+            format!("批准机关“{shown}”不在本系统的机构目录中"),
+        ));
+    };
+    let mut r = rec.clone();
+    if let Some(a) = r.body.approver_mut() {
+        a.org = Some(org.to_ref());
+    }
+    Ok(Cow::Owned(r))
+}
+
 /// Longest `source` or `source_event_id` accepted (the low finding: a 1 MB event id).
 const MAX_ID_CHARS: usize = 128;
 
@@ -467,6 +514,11 @@ impl Chunk<'_> {
                         .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?,
                     dirty: false,
                 };
+                let mut w = w;
+                // Cases stored before the venue was recorded get it on their next write.
+                if w.state.venue.is_none() {
+                    w.state.venue = self.dir.get(&w.org_id).map(Org::to_ref);
+                }
                 self.cases.insert(w.case_number.clone(), w);
             }
         }
@@ -643,11 +695,12 @@ impl Chunk<'_> {
                 return Ok(Err(e));
             }
             let procedure = opening(r.type_code.as_deref());
-            let state =
+            let mut state =
                 match CaseState::open(f, r.kind, procedure, r.type_code.clone(), at, self.now) {
                     Ok(s) => s,
                     Err(e) => return Ok(Err(e)),
                 };
+            state.venue = self.dir.get(&r.org_id).map(Org::to_ref);
             self.push_event(r.case_number.clone(), rec, at)?;
             self.created.insert(r.case_number.clone());
             self.cases.insert(
@@ -750,7 +803,7 @@ impl Chunk<'_> {
             |f, at| CaseState::open(f, kind, procedure, type_code.clone(), at, now),
             now,
         );
-        let state = match folded {
+        let mut state = match folded {
             Ok(s) => s,
             Err((i, e)) if i + 1 == history.len() => return Ok(Err(e)),
             Err((i, e)) => {
@@ -767,6 +820,7 @@ impl Chunk<'_> {
             }
         };
         if let Some(w) = self.cases.get_mut(&number) {
+            state.venue = w.state.venue.take();
             w.state = state;
             w.dirty = true;
         }
@@ -1219,16 +1273,19 @@ impl Store {
         for (n, number) in chunk.iter().zip(normalized) {
             let key = (n.record.source.clone(), n.record.source_event_id.clone());
             let earlier = existing.get(&key).or_else(|| seen.get(&key));
-            let outcome = match earlier {
-                Some(prev) => c.repeat(prev, &n.record, &number),
-                None => {
-                    let seen_as = Seen::of(&n.record, &number);
-                    let r = c.apply(&n.record, number).await?;
-                    if r.is_ok() {
-                        seen.insert(key, seen_as);
+            let outcome = match resolve_approver(&n.record, c.actor, c.dir) {
+                Err(e) => Err(e),
+                Ok(rec) => match earlier {
+                    Some(prev) => c.repeat(prev, &rec, &number),
+                    None => {
+                        let seen_as = Seen::of(&rec, &number);
+                        let r = c.apply(&rec, number).await?;
+                        if r.is_ok() {
+                            seen.insert(key, seen_as);
+                        }
+                        r.map(|()| false)
                     }
-                    r.map(|()| false)
-                }
+                },
             };
             match outcome {
                 Ok(true) => report.duplicates += 1,

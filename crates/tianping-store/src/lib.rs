@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_security.sql"),
         postgres: include_str!("../migrations/postgres/0009_security.sql"),
     },
+    Migration {
+        version: 10,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0010_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0010_accounts.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

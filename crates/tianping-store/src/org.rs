@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use std::sync::Arc;
+use tianping_domain::org::OrgRef;
 use tianping_domain::{AgencyKind, Level, OrgScope};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +23,16 @@ pub struct Org {
 }
 
 impl Org {
+    /// The organisation as a case or an approval records it.
+    pub fn to_ref(&self) -> OrgRef {
+        OrgRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: Some(self.kind),
+            level: Some(self.level),
+            region_path: self.region_path.clone(),
+        }
+    }
     pub fn scope(&self) -> OrgScope {
         OrgScope {
             kind: self.kind,
@@ -68,7 +79,17 @@ impl Directory {
 const ORG_COLUMNS: &str = "id, parent_id, name, kind, level, region_code, region_path, court_code";
 
 impl Store {
+    /// Adds an organisation (the operator's CLI, the demo, tests).
     pub async fn insert_org(&self, o: &Org, now: DateTime<Utc>) -> Result<()> {
+        self.add_org_by(o, None, now).await
+    }
+
+    /// The system administrator adds an organisation to the directory; recorded for the auditor.
+    pub async fn add_org(&self, o: &Org, by: &str, now: DateTime<Utc>) -> Result<()> {
+        self.add_org_by(o, Some(by), now).await
+    }
+
+    async fn add_org_by(&self, o: &Org, by: Option<&str>, now: DateTime<Utc>) -> Result<()> {
         if !o.region_path.starts_with('/') || !o.region_path.ends_with('/') {
             return Err(StoreError::Invalid(format!(
                 "region_path {:?} must start and end with '/'",
@@ -97,6 +118,18 @@ impl Store {
             now,
         )
         .await?;
+        if let Some(by) = by {
+            crate::audit::record_admin_action(
+                &mut tx,
+                self.backend,
+                &format!("user:{by}"),
+                "org_added",
+                &o.id,
+                &o.name,
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.invalidate_orgs();
         Ok(())

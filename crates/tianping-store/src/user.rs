@@ -25,6 +25,24 @@ pub struct User {
     /// The enrolled TOTP secret (base32), if the user has a second factor.
     #[serde(skip)]
     pub totp_secret: Option<String>,
+    /// The security administrator has granted the role (三员分立): until then the account opened
+    /// by the system administrator cannot log in.
+    pub granted: bool,
+    /// Disabled by the system administrator: cannot log in, has no session.
+    pub disabled: bool,
+}
+
+impl User {
+    /// Why the account cannot be used (`None`: it can).
+    pub fn inactive(&self) -> Option<&'static str> {
+        if self.disabled {
+            Some("该账号已停用，请联系系统管理员")
+        } else if !self.granted {
+            Some("该账号尚未经安全管理员授予角色，暂不能登录")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -46,7 +64,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until, u.totp_secret";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until, u.totp_secret, u.granted_at, u.disabled_at";
 
 fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -63,12 +81,32 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         failed_logins: r.try_get("failed_logins")?,
         locked_until: r.try_get("locked_until")?,
         totp_secret: r.try_get("totp_secret")?,
+        granted: r.try_get::<Option<String>, _>("granted_at")?.is_some(),
+        disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
     })
 }
 
 impl Store {
-    /// Adds a user. The role must fit the organisation's kind.
+    /// Adds a user with their role granted: the operator's CLI (`tianping user add`, the first
+    /// administrators) and the demo. The role must fit the organisation's kind.
     pub async fn insert_user(&self, u: &NewUser, now: DateTime<Utc>) -> Result<i64> {
+        self.add_user(u, "cli", true, now).await
+    }
+
+    /// The system administrator opens an account with the role its unit asked for; it cannot log
+    /// in until the security administrator grants the role ([`Store::grant_role`]). Recorded for
+    /// the auditor.
+    pub async fn open_account(&self, u: &NewUser, by: &str, now: DateTime<Utc>) -> Result<i64> {
+        self.add_user(u, &format!("user:{by}"), false, now).await
+    }
+
+    async fn add_user(
+        &self,
+        u: &NewUser,
+        by: &str,
+        granted: bool,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let org = self.org(&u.org_id).await?.ok_or_else(|| {
             StoreError::Invalid(format!("organisation {:?} does not exist", u.org_id))
         })?;
@@ -85,8 +123,8 @@ impl Store {
         }
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
-            "INSERT INTO users (username, display_name, org_id, role, clearance, email, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO users (username, display_name, org_id, role, clearance, email, password_hash, created_at, created_by, granted_by, granted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(u.username.trim())
         .bind(&u.display_name)
@@ -96,6 +134,9 @@ impl Store {
         .bind(&u.email)
         .bind(&u.password_hash)
         .bind(ts(now))
+        .bind(by)
+        .bind(granted.then_some(by))
+        .bind(granted.then(|| ts(now)))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -113,8 +154,152 @@ impl Store {
             now,
         )
         .await?;
+        if !granted {
+            crate::audit::record_admin_action(
+                &mut tx,
+                self.backend,
+                by,
+                "account_opened",
+                u.username.trim(),
+                &format!(
+                    "{}，{}，申请角色：{}",
+                    u.display_name,
+                    org.name,
+                    u.role.zh()
+                ),
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The security administrator grants (or changes) a user's role and clearances: the account
+    /// works from now on; the user's sessions end (their rights changed). The role must fit the
+    /// organisation's kind. Ledgered and recorded for the auditor.
+    pub async fn grant_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        clearance: &Clearance,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Err(StoreError::Invalid(format!(
+                "user {user_id} does not exist"
+            )));
+        };
+        let org = self
+            .org(&user.org_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("user {} has no organisation", user.id)))?;
+        if !role.fits_agency(org.kind) {
+            return Err(StoreError::Invalid(format!(
+                "role {} does not fit organisation {} ({})",
+                role.as_str(),
+                org.id,
+                org.kind.as_str()
+            )));
+        }
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE users SET role = $1, clearance = $2, granted_by = $3, granted_at = $4 WHERE id = $5",
+        )
+        .bind(role.as_str())
+        .bind(clearance.to_list())
+        .bind(format!("user:{by}"))
+        .bind(ts(now))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::ledger::record_one(
+            &mut tx,
+            self.backend,
+            tianping_ledger::Command::UserRoleGranted,
+            user_id,
+            now,
+        )
+        .await?;
+        let clearance_zh = if clearance.is_empty() {
+            "无".to_string()
+        } else {
+            clearance.zh()
+        };
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            &format!("user:{by}"),
+            "role_granted",
+            &user.username,
+            &format!("角色：{}；密级：{clearance_zh}", role.zh()),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The system administrator disables (or re-enables) an account; disabling ends its
+    /// sessions. Returns whether anything changed. Recorded for the auditor.
+    pub async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Err(StoreError::Invalid(format!(
+                "user {user_id} does not exist"
+            )));
+        };
+        if user.disabled == disabled {
+            return Ok(false);
+        }
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled.then(|| ts(now)))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        crate::audit::record_admin_action(
+            &mut tx,
+            self.backend,
+            &format!("user:{by}"),
+            if disabled {
+                "account_disabled"
+            } else {
+                "account_enabled"
+            },
+            &user.username,
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let r = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
@@ -497,7 +682,8 @@ impl Store {
     pub async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let r = sqlx::query(audited(format!(
             "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
+             WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             AND u.granted_at IS NOT NULL AND u.disabled_at IS NULL"
         )))
         .bind(token_hash)
         .bind(ts(now))

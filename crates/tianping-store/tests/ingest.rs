@@ -110,6 +110,7 @@ async fn ingest_story_on_both_stores() {
                 region_path: "/33/3301/330106/".into(),
             }),
             person: None,
+            person_org: None,
         };
         let r = s
             .ingest(
@@ -193,6 +194,7 @@ async fn h4_a_used_event_id_refuses_its_record_alone_and_keeps_the_chunk() {
                 region_path: "/33/3301/330106/".into(),
             }),
             person: None,
+            person_org: None,
         };
         let third = r#"{"source":"sc","source_event_id":"x1","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-04T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}
 {"source":"sc","source_event_id":"a2","case_number":"（2026）浙0106民初1号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"assigned","judge":"李法官"}
@@ -256,17 +258,17 @@ async fn h1_a_person_records_only_their_own_approval() {
         let s = &db.store;
         let label = db.label;
         load_fixture_orgs(s).await.expect("orgs");
-        let scope = OrgScope {
-            kind: tianping_domain::AgencyKind::Court,
-            region_path: "/33/3301/330102/".into(),
-        };
+        let sc_court = tianping_store::testing::fixture_orgs()
+            .into_iter()
+            .find(|o| o.id == "sc-court")
+            .expect("sc-court");
         let judge = Actor::person(
             Person {
                 username: "sc_judge".into(),
                 display_name: "张法官".into(),
                 role: Role::Judge,
             },
-            scope.clone(),
+            &sc_court,
         );
         let president = Actor::person(
             Person {
@@ -274,7 +276,7 @@ async fn h1_a_person_records_only_their_own_approval() {
                 display_name: "孙院长".into(),
                 role: Role::President,
             },
-            scope,
+            &sc_court,
         );
         let filing = r#"{"source":"sc","source_event_id":"p1","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-02T09:00:00+08:00","kind":"filed","cause":"民间借贷纠纷"}
 {"source":"sc","source_event_id":"p2","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"extension_requested","amount":6,"unit":"month","reason":"案情复杂"}"#;
@@ -317,6 +319,134 @@ async fn h1_a_person_records_only_their_own_approval() {
                 ("extension_approved", "user:sc_president"),
             ],
             "[{label}]"
+        );
+        // ...for the president's own court, resolved from the directory with its level.
+        let approval: tianping_domain::EventBody =
+            serde_json::from_str(&events[2].body).expect("body");
+        let unit = approval
+            .approver()
+            .and_then(|a| a.org.clone())
+            .expect("approving organisation recorded");
+        assert_eq!(
+            (unit.id.as_str(), unit.kind, unit.level),
+            (
+                "sc-court",
+                Some(tianping_domain::AgencyKind::Court),
+                Some(tianping_domain::Level::County)
+            ),
+            "[{label}]"
+        );
+        // A person cannot approve in another organisation's name.
+        let other = r#"{"source":"sc","source_event_id":"p4","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-05T09:00:00+08:00","kind":"extension_requested","amount":3,"unit":"month","reason":"x"}
+{"source":"sc","source_event_id":"p5","case_number":"（2026）浙0102民初1号","occurred_at":"2026-03-05T10:00:00+08:00","kind":"extension_approved","amount":3,"unit":"month","approver":{"name":"孙院长","role":"president","org":{"id":"hz-court"}}}"#;
+        let r = s
+            .ingest(&records(other), &president, now())
+            .await
+            .expect("ingest");
+        assert_eq!(
+            codes(&r),
+            vec![(2, "approval_not_own", "approver.org".into())],
+            "[{label}]"
+        );
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+/// H1: the approving organisation's level is checked against the rule (上一级法院): the basic
+/// court's own president cannot grant the extension the superior court must grant; an agency's
+/// system names the approving organisation, which must be in the directory.
+#[tokio::test]
+async fn h1_approver_level_is_checked_against_the_rule() {
+    for db in TestDb::all().await.expect("databases") {
+        let s = &db.store;
+        let label = db.label;
+        load_fixture_orgs(s).await.expect("orgs");
+        let operator = Actor::system("court-system");
+        let later = Utc
+            .with_ymd_and_hms(2027, 2, 20, 0, 0, 0)
+            .single()
+            .expect("date");
+        let n = "（2026）浙0102民初7号";
+        let line = |id: &str, at: &str, rest: &str| {
+            format!(
+                r#"{{"source":"sc","source_event_id":"{id}","case_number":"{n}","occurred_at":"{at}T09:00:00+08:00",{rest}}}"#
+            )
+        };
+        let req = r#""kind":"extension_requested","amount":6,"unit":"month","reason":"案情复杂""#;
+        let approve = |org: &str, amount: u32| {
+            format!(
+                r#""kind":"extension_approved","amount":{amount},"unit":"month","approver":{{"name":"孙院长","role":"president","org":{{"id":"{org}"}}}}"#
+            )
+        };
+        let text = [
+            line(
+                "a1",
+                "2026-03-02",
+                r#""kind":"filed","cause":"建设工程施工合同纠纷""#,
+            ),
+            line("a2", "2026-08-10", req),
+            line("a3", "2026-08-20", &approve("sc-court", 6)),
+            line("a4", "2027-02-01", req),
+            // The superior court's step, granted by the basic court itself.
+            line("a5", "2027-02-05", &approve("sc-court", 3)),
+            // An organisation the directory does not hold.
+            line("a6", "2027-02-06", &approve("nowhere-court", 3)),
+        ]
+        .join("\n");
+        let r = s
+            .ingest(&records(&text), &operator, later)
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 5, "[{label}] {:?}", r.rejected);
+        assert_eq!(
+            codes(&r),
+            vec![(6, "approver_org_unknown", "approver.org".into())],
+            "[{label}]"
+        );
+        let id = s.case_id_by_number(n).await.expect("case").expect("exists");
+        let trial = |clocks: Vec<tianping_domain::clock::Clock>| {
+            clocks
+                .into_iter()
+                .find(|c| c.key == tianping_domain::rules::ClockKey::Trial)
+                .expect("trial clock")
+        };
+        let c = trial(s.clocks_of_case(id, later).await.expect("clocks"));
+        // 2026-03-02 + 6 months (本院院长 +6) = 2027-03-02; the basic court's +3 is not counted.
+        assert_eq!(
+            c.due.map(|d| d.to_string()).as_deref(),
+            Some("2027-03-02"),
+            "[{label}] {:?}",
+            c.findings
+        );
+        assert!(
+            c.findings
+                .iter()
+                .any(|f| f.contains("杭州市上城区人民法院") && f.contains("上级人民法院")),
+            "[{label}] {:?}",
+            c.findings
+        );
+        // The intermediate court grants it: counted.
+        let r = s
+            .ingest(
+                &records(
+                    &[
+                        line("a7", "2027-02-07", req),
+                        line("a8", "2027-02-10", &approve("hz-court", 3)),
+                    ]
+                    .join("\n"),
+                ),
+                &operator,
+                later,
+            )
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 2, "[{label}] {:?}", r.rejected);
+        let c = trial(s.clocks_of_case(id, later).await.expect("clocks"));
+        assert_eq!(
+            c.due.map(|d| d.to_string()).as_deref(),
+            Some("2027-06-02"),
+            "[{label}] {:?}",
+            c.findings
         );
         db.cleanup().await.expect("cleanup");
     }

@@ -175,6 +175,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::EventRecorded,
             Command::UserPasswordChanged,
             Command::UserPreferencesChanged,
+            Command::UserRoleGranted,
             Command::WarningRaised,
             Command::WarningEscalated,
             Command::WarningAcknowledged,
@@ -251,6 +252,16 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         Some("z@court.test"),
                         "daily",
                         bj("2025-08-03T10:00:00"),
+                    )
+                    .await
+                    .unwrap(),
+                Command::UserRoleGranted => s
+                    .grant_role(
+                        judge,
+                        Role::Judge,
+                        &Clearance(vec![tianping_domain::Confidentiality::Minors]),
+                        "secadmin",
+                        bj("2025-08-03T11:00:00"),
                     )
                     .await
                     .unwrap(),

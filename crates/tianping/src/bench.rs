@@ -596,6 +596,7 @@ fn open_cases(
                         approver: Approver {
                             name: "院长".into(),
                             role: tianping_domain::Role::President,
+                            org: None,
                         },
                         amount: 6,
                         unit: PeriodUnit::Month,

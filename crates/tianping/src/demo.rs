@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use tianping_domain::event::{
     Approver, Disposition, EventBody, ExcludedKind, Filing, PeriodUnit, ZhongbenChecklist,
 };
+use tianping_domain::org::OrgRef;
 use tianping_domain::{
     AgencyKind, CaseKind, Clearance, Confidentiality, EventRecord, Level, Party, PartyKind, Role,
 };
@@ -474,10 +475,12 @@ struct Gen<'a> {
     bj: FixedOffset,
 }
 
-fn president(name: &str) -> Approver {
+/// A president's (院长, 检察长, 局长) decision for `org` (resolved from the directory on import).
+fn president(name: &str, org: &str) -> Approver {
     Approver {
         name: name.to_string(),
         role: Role::President,
+        org: Some(OrgRef::id(org)),
     }
 }
 
@@ -683,7 +686,7 @@ impl Gen<'_> {
                 day,
                 EventBody::Suspended {
                     reason: "本案须以另一案的审理结果为依据".into(),
-                    approver: president(&president_name),
+                    approver: president(&president_name, court),
                 },
             ) {
                 return (day, false);
@@ -748,7 +751,7 @@ impl Gen<'_> {
                 n,
                 req + Duration::days(3),
                 EventBody::ExtensionApproved {
-                    approver: president(&president_name),
+                    approver: president(&president_name, court),
                     amount: 6,
                     unit: PeriodUnit::Month,
                 },
@@ -1180,7 +1183,7 @@ impl Gen<'_> {
         suspect.minor = self.rng.chance(0.04);
         let mut f = self.filing(&charge, vec![suspect]);
         f.case_kind = Some(CaseKind::Police);
-        f.org_id = Some(police);
+        f.org_id = Some(police.clone());
         f.charges = vec![charge.clone()];
         if !self.emit(&pn, filed, EventBody::Filed(f.clone())) {
             return;
@@ -1214,7 +1217,7 @@ impl Gen<'_> {
                 &pn,
                 ask,
                 EventBody::ExtensionApproved {
-                    approver: president("公安局长"),
+                    approver: president("公安局长", &police),
                     amount: 4,
                     unit: PeriodUnit::Day,
                 },
@@ -1229,7 +1232,7 @@ impl Gen<'_> {
             return;
         }
         day += Duration::days(self.rng.range(2, 7));
-        let approver = president("检察长");
+        let approver = president("检察长", &proc_);
         if self.rng.chance(0.12) {
             if self.emit(
                 &pn,
@@ -1269,7 +1272,7 @@ impl Gen<'_> {
                 &pn,
                 ask + Duration::days(3),
                 EventBody::ExtensionApproved {
-                    approver: president("上一级人民检察院检察长"),
+                    approver: president("检察长", &org_id(AgencyKind::Procuratorate, &county[..4])),
                     amount: 1,
                     unit: PeriodUnit::Month,
                 },
@@ -1420,6 +1423,48 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
 /// has real entries: 杭州's intermediate court, the 上城 court, procuratorate and police; one old
 /// system revoked. Their tokens are random and never shown (a real agency gets its token when the
 /// security administrator issues it).
+/// Accounts the system administrator opened this week that wait for the security administrator's
+/// grant (三员分立): the security administrator's morning work. `password_hash` is the demo
+/// password's hash; the accounts cannot log in until granted.
+pub async fn seed_pending_accounts(
+    store: &tianping_store::Store,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let pending = [
+        (
+            "xh_newjudge",
+            "邱思远",
+            org_id(AgencyKind::Court, "330106"),
+            Role::Judge,
+        ),
+        (
+            "gs_newoffice",
+            "方静怡",
+            org_id(AgencyKind::Procuratorate, "330105"),
+            Role::CaseOffice,
+        ),
+    ];
+    for (i, (username, name, org, role)) in pending.into_iter().enumerate() {
+        store
+            .open_account(
+                &tianping_store::user::NewUser {
+                    username: username.into(),
+                    display_name: name.into(),
+                    org_id: org,
+                    role,
+                    clearance: Clearance::default(),
+                    email: Some(format!("{username}@demo.tianping.test")),
+                    password_hash: password_hash.into(),
+                },
+                "sysadmin",
+                now - Duration::hours(20 - i as i64),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn seed_system_clients(
     store: &tianping_store::Store,
     now: DateTime<Utc>,

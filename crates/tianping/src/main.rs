@@ -610,6 +610,17 @@ async fn run() -> Result<()> {
             demo::seed_system_clients(&store, now)
                 .await
                 .context("seeding the demo's connected agency systems")?;
+            let pending_pw = match &password {
+                Some(p) => p.clone(),
+                None => random_password()?,
+            };
+            demo::seed_pending_accounts(
+                &store,
+                &auth::hash_password(&pending_pw).map_err(|e| anyhow::anyhow!("{e}"))?,
+                now,
+            )
+            .await
+            .context("seeding the demo's accounts awaiting a grant")?;
             let (j, _) = judgments::import_demo_slice(&store, now).await?;
             eprintln!(
                 "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",

@@ -513,6 +513,7 @@ fn president(name: &str) -> Approver {
     Approver {
         name: name.into(),
         role: Role::President,
+        org: None,
     }
 }
 
@@ -839,6 +840,7 @@ fn extensions_apply_in_order_and_are_validated() {
                 approver: Approver {
                     name: "李庭长".into(),
                     role: Role::DivisionChief,
+                    org: None,
                 },
                 amount: 6,
                 unit: PeriodUnit::Month,
@@ -1081,4 +1083,166 @@ proptest! {
         let m = open("民初", filing("合同纠纷"), &filed.to_string()).clock(ClockKey::Trial, &filed.to_string());
         prop_assert!(!cal().is_rest_day(m.due.unwrap()) || m.provisional);
     }
+}
+
+fn unit(id: &str, kind: AgencyKind, level: Level, path: &str) -> OrgRef {
+    OrgRef {
+        id: id.into(),
+        name: format!("{id}名"),
+        kind: Some(kind),
+        level: Some(level),
+        region_path: path.into(),
+    }
+}
+
+#[test]
+fn the_approving_body_is_checked_against_the_rule() {
+    use crate::rules::ApproverBody as B;
+    use AgencyKind::{Court, Police, Procuratorate};
+    use Level::{City, County, Province};
+    let basic = unit("sc-court", Court, County, "/33/3301/330102/");
+    let other_basic = unit("xh-court", Court, County, "/33/3301/330106/");
+    let hz = unit("hz-court", Court, City, "/33/3301/");
+    let nb = unit("nb-court", Court, City, "/33/3302/");
+    let high = unit("zj-court", Court, Province, "/33/");
+    let sc_proc = unit("sc-proc", Procuratorate, County, "/33/3301/330102/");
+    let hz_proc = unit("hz-proc", Procuratorate, City, "/33/3301/");
+    let zj_proc = unit("zj-proc", Procuratorate, Province, "/33/");
+    let sc_police = unit("sc-police", Police, County, "/33/3301/330102/");
+    let hz_police = unit("hz-police", Police, City, "/33/3301/");
+    let fits =
+        |by, u: &OrgRef, v: &OrgRef| matches!(body_fits(by, Some(u), Some(v)), BodyCheck::Fits(_));
+    // (body, approving organisation, case's organisation, fits)
+    let table = [
+        (B::CourtPresident, &basic, &basic, true),
+        (B::CourtPresident, &other_basic, &basic, false),
+        (B::CourtPresident, &hz, &basic, false),
+        (B::CourtPresidentOrVice, &basic, &basic, true),
+        (B::SuperiorCourt, &hz, &basic, true),
+        (B::SuperiorCourt, &basic, &basic, false),
+        (B::SuperiorCourt, &nb, &basic, false),
+        (B::SuperiorCourt, &high, &basic, false),
+        (B::SuperiorCourt, &high, &hz, true),
+        (B::SuperiorCourt, &hz_proc, &basic, false),
+        (B::HighCourt, &high, &basic, true),
+        (B::HighCourt, &hz, &basic, false),
+        (B::HighCourtFiling, &basic, &basic, true),
+        (B::HighCourtFiling, &high, &basic, true),
+        (B::HighCourtFiling, &hz, &basic, false),
+        (B::HigherProcuratorate, &hz_proc, &sc_police, true),
+        (B::HigherProcuratorate, &sc_proc, &sc_police, false),
+        (B::HigherProcuratorate, &zj_proc, &sc_police, false),
+        (B::HigherProcuratorate, &hz, &sc_police, false),
+        (B::ProvincialProcuratorate, &zj_proc, &sc_police, true),
+        (B::ProvincialProcuratorate, &hz_proc, &sc_police, false),
+        (B::CountyPoliceHead, &sc_police, &sc_police, true),
+        (B::CountyPoliceHead, &hz_police, &sc_police, true),
+        (B::CountyPoliceHead, &sc_proc, &sc_police, false),
+        (B::CountyPoliceHead, &sc_proc, &sc_proc, true),
+        (B::SuperiorPolice, &hz_police, &sc_police, true),
+        (B::SuperiorPolice, &sc_police, &sc_police, false),
+    ];
+    for (by, u, v, ok) in table {
+        assert_eq!(
+            fits(by, u, v),
+            ok,
+            "{by:?}: {} for a case of {}",
+            u.id,
+            v.id
+        );
+    }
+    // Not checkable: said, never refused.
+    for by in [
+        B::Spc,
+        B::Npcsc,
+        B::Nsc,
+        B::HigherSupervisionCommission,
+        B::Statutory,
+    ] {
+        assert!(matches!(
+            body_fits(by, Some(&hz), Some(&basic)),
+            BodyCheck::Unchecked(_)
+        ));
+    }
+    assert!(matches!(
+        body_fits(B::SuperiorCourt, None, Some(&basic)),
+        BodyCheck::Unchecked(_)
+    ));
+    assert!(matches!(
+        body_fits(B::SuperiorCourt, Some(&hz), None),
+        BodyCheck::Unchecked(_)
+    ));
+    let unresolved = OrgRef::id("hz-court");
+    assert!(matches!(
+        body_fits(B::SuperiorCourt, Some(&unresolved), Some(&basic)),
+        BodyCheck::Unchecked(_)
+    ));
+}
+
+#[test]
+fn a_basic_courts_president_cannot_grant_the_superior_courts_extension() {
+    // 民初 filed 2025-03-03 (due 09-03); 本院院长 +6 months (→ 2026-03-03); the next 3 months
+    // belong to the superior court (民事诉讼法第一百五十二条).
+    let basic = unit(
+        "sc-court",
+        AgencyKind::Court,
+        Level::County,
+        "/33/3301/330102/",
+    );
+    let hz = unit("hz-court", AgencyKind::Court, Level::City, "/33/3301/");
+    let approver = |name: &str, org: &OrgRef| Approver {
+        name: name.into(),
+        role: Role::President,
+        org: Some(org.clone()),
+    };
+    let with_second = |second: Approver| {
+        let mut c = open("民初", filing("建设工程施工合同纠纷"), "2025-03-03");
+        c.state.venue = Some(basic.clone());
+        let request = || EventBody::ExtensionRequested {
+            amount: 6,
+            unit: PeriodUnit::Month,
+            reason: "案情复杂".into(),
+        };
+        c.ev("2025-08-10", request())
+            .ev(
+                "2025-08-20",
+                EventBody::ExtensionApproved {
+                    approver: approver("王院长", &basic),
+                    amount: 6,
+                    unit: PeriodUnit::Month,
+                },
+            )
+            .ev("2026-02-05", request())
+            .ev(
+                "2026-02-10",
+                EventBody::ExtensionApproved {
+                    approver: second,
+                    amount: 3,
+                    unit: PeriodUnit::Month,
+                },
+            )
+            .clock(ClockKey::Trial, "2026-02-11")
+    };
+    // The basic court's own president grants the second extension too: not counted.
+    let c = with_second(approver("王院长", &basic));
+    assert_eq!(c.due, Some(d("2026-03-03")), "{:?}", c.findings);
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.contains("批准机关") && f.contains("上级人民法院")),
+        "{:?}",
+        c.findings
+    );
+    let line = c.why.iter().find(|w| w.step == "第2次延长").expect("why");
+    assert!(line.text.contains("批准机关不符"), "{}", line.text);
+    // The intermediate court's president: counted, and the why panel says the body was checked.
+    let c = with_second(approver("陈院长", &hz));
+    assert_eq!(c.due, Some(d("2026-06-03")), "{:?}", c.findings);
+    let line = c.why.iter().find(|w| w.step == "第2次延长").expect("why");
+    assert!(line.text.contains("层级核对相符"), "{}", line.text);
+    // An approval without its organisation (recorded before they were): counted by role, and said.
+    let c = with_second(president("陈院长"));
+    assert_eq!(c.due, Some(d("2026-06-03")));
+    let line = c.why.iter().find(|w| w.step == "第2次延长").expect("why");
+    assert!(line.text.contains("层级未核对"), "{}", line.text);
 }

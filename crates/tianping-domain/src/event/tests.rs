@@ -54,6 +54,7 @@ fn president() -> Approver {
     Approver {
         name: "李院长".into(),
         role: Role::President,
+        org: None,
     }
 }
 
@@ -156,6 +157,7 @@ fn refusals_name_field_and_reason() {
                 approver: Approver {
                     name: "赵".into(),
                     role: Role::Judge,
+                    org: None,
                 },
             },
             t(2, 9),
@@ -308,6 +310,7 @@ fn custody_and_supplementary_investigation_limits() {
             approver: Approver {
                 name: "检察长".into(),
                 role: Role::President,
+                org: None,
             },
         },
         t(8, 9),
