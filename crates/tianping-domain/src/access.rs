@@ -62,9 +62,11 @@ pub struct Assignment<'a> {
     pub judge: Option<&'a str>,
     /// The panel (合议庭), by name.
     pub panel: &'a [String],
+    /// The 书记员, by name.
+    pub clerk: Option<&'a str>,
 }
 
-/// Need-to-know: the people assigned to a case (承办人, the panel) and the president of its own
+/// Need-to-know: the people assigned to a case (承办人, the panel, the 书记员) and the president of its own
 /// organisation, who supervises it, read it whole whatever their clearance; everyone else reads
 /// it by clearance. People are matched by name within the case's own organisation, as the
 /// agencies' systems record them.
@@ -73,9 +75,14 @@ pub fn needs_to_know(r: &Reader<'_>, a: &Assignment<'_>) -> bool {
         return false;
     }
     let name = r.display_name.trim();
-    let assigned = matches!(r.role, Role::Judge | Role::DivisionChief | Role::President)
-        && !name.is_empty()
-        && (a.judge.is_some_and(|j| j.trim() == name) || a.panel.iter().any(|p| p.trim() == name));
+    let named = |n: &str| n.trim() == name;
+    let assigned = matches!(
+        r.role,
+        Role::Judge | Role::Clerk | Role::DivisionChief | Role::President
+    ) && !name.is_empty()
+        && (a.judge.is_some_and(named)
+            || a.panel.iter().any(|p| named(p))
+            || a.clerk.is_some_and(named));
     assigned || r.role == Role::President
 }
 
@@ -265,6 +272,7 @@ mod tests {
             org_id: "sc-court",
             judge: Some("张法官"),
             panel: &panel,
+            clerk: Some("冯书记员"),
         };
         let r = |name, role, org| Reader {
             display_name: name,
@@ -275,6 +283,14 @@ mod tests {
         assert!(needs_to_know(&r("王法官", Judge, "sc-court"), &case));
         assert!(needs_to_know(&r("孙院长", President, "sc-court"), &case));
         assert!(!needs_to_know(&r("李法官", Judge, "sc-court"), &case));
+        assert!(needs_to_know(&r("冯书记员", Clerk, "sc-court"), &case));
+        assert!(!needs_to_know(&r("陈书记员", Clerk, "sc-court"), &case));
+        assert!(!needs_to_know(&r("冯书记员", Clerk, "xh-court"), &case));
+        // A case office user who happens to share the clerk's name is not the clerk.
+        assert!(!needs_to_know(
+            &r("冯书记员", CaseOffice, "sc-court"),
+            &case
+        ));
         assert!(!needs_to_know(&r("审管办", CaseOffice, "sc-court"), &case));
         assert!(!needs_to_know(&r("张法官", Judge, "xh-court"), &case));
         assert!(!needs_to_know(&r("钱院长", President, "hz-court"), &case));

@@ -285,6 +285,9 @@ pub enum EventBody {
         panel: Vec<String>,
         #[serde(default)]
         division: Option<String>,
+        /// 书记员, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clerk: Option<String>,
     },
     HearingScheduled {
         hearing_at: DateTime<FixedOffset>,
@@ -499,10 +502,14 @@ impl EventBody {
                 judge,
                 panel,
                 division,
+                clerk,
             } => {
                 let mut s = format!("承办人：{judge}");
                 if !panel.is_empty() {
                     s.push_str(&format!("；合议庭：{}", panel.join("、")));
+                }
+                if let Some(c) = clerk {
+                    s.push_str(&format!("；书记员：{c}"));
                 }
                 if let Some(d) = division {
                     s.push_str(&format!("；部门：{d}"));
@@ -824,6 +831,9 @@ pub struct CaseState {
     pub judge: Option<String>,
     pub panel: Vec<String>,
     pub division: Option<String>,
+    /// 书记员 (need-to-know, as the 承办人 and panel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerk: Option<String>,
     pub status: CaseStatus,
     pub filed_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -906,6 +916,8 @@ const TEXT_LIMITS: &[(&str, usize)] = &[
     ("name", 100),
     ("role", 50),
     ("judge", 50),
+    ("clerk", 50),
+    ("id", 128),
     ("division", 100),
     ("by", 100),
     ("against", 100),
@@ -1062,6 +1074,7 @@ impl CaseState {
             judge: None,
             panel: vec![],
             division: None,
+            clerk: None,
             status: CaseStatus::Open,
             filed_at: occurred_at,
             closed_at: None,
@@ -1203,11 +1216,17 @@ impl CaseState {
                 judge,
                 panel,
                 division,
+                clerk,
             } => {
                 non_empty(judge, "judge")?;
                 self.judge = Some(judge.trim().to_string());
                 self.panel = panel.clone();
                 self.division = division.clone();
+                self.clerk = clerk
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string);
             }
             E::HearingScheduled { hearing_at } => {
                 if hearing_at.with_timezone(&Utc) < at {

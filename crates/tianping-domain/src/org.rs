@@ -142,6 +142,9 @@ impl OrgRef {
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Judge,
+    /// 书记员: records events and reads the cases of their unit; sees a confidential case whole
+    /// when named its clerk.
+    Clerk,
     DivisionChief,
     President,
     CaseOffice,
@@ -156,8 +159,9 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::Judge,
+        Role::Clerk,
         Role::DivisionChief,
         Role::President,
         Role::CaseOffice,
@@ -173,6 +177,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Judge => "judge",
+            Role::Clerk => "clerk",
             Role::DivisionChief => "division_chief",
             Role::President => "president",
             Role::CaseOffice => "case_office",
@@ -192,6 +197,7 @@ impl Role {
     pub fn zh(self) -> &'static str {
         match self {
             Role::Judge => "承办人",
+            Role::Clerk => "书记员",
             Role::DivisionChief => "庭长",
             Role::President => "院长",
             Role::CaseOffice => "审管办",
@@ -208,9 +214,11 @@ impl Role {
     /// Which agency kinds a user of this role may belong to.
     pub fn fits_agency(self, kind: AgencyKind) -> bool {
         match self {
-            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice => {
-                kind.handles_cases()
-            }
+            Role::Judge
+            | Role::Clerk
+            | Role::DivisionChief
+            | Role::President
+            | Role::CaseOffice => kind.handles_cases(),
             Role::PlcSupervisor => kind == AgencyKind::PoliticalLegalCommittee,
             Role::PcSupervisor | Role::Deputy => kind == AgencyKind::PeoplesCongress,
             Role::JusticeAdmin | Role::PeopleSupervisor => kind == AgencyKind::JusticeBureau,
@@ -223,6 +231,7 @@ impl Role {
         matches!(
             self,
             Role::Judge
+                | Role::Clerk
                 | Role::DivisionChief
                 | Role::President
                 | Role::CaseOffice
@@ -234,7 +243,7 @@ impl Role {
     pub fn records_events(self) -> bool {
         matches!(
             self,
-            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+            Role::Judge | Role::Clerk | Role::DivisionChief | Role::President | Role::CaseOffice
         )
     }
     /// Whether the role may approve extensions, suspensions and excluded periods.

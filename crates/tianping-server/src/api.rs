@@ -486,10 +486,16 @@ pub async fn readable_case(
         return Err(ApiError::not_found("案件"));
     }
     let events = st.store.events_of_case(id).await?;
-    let panel = serde_json::from_str::<tianping_domain::CaseState>(&state)
-        .map(|c| c.panel)
+    let (panel, clerk) = serde_json::from_str::<tianping_domain::CaseState>(&state)
+        .map(|c| (c.panel, c.clerk))
         .unwrap_or_default();
-    let clearance = crate::view::clearance_for(s, &row.org_id, row.judge.as_deref(), &panel);
+    let clearance = crate::view::clearance_for(
+        s,
+        &row.org_id,
+        row.judge.as_deref(),
+        &panel,
+        clerk.as_deref(),
+    );
     let level = row.confidentiality;
     if level != tianping_domain::Confidentiality::Public && clearance.allows(level) {
         let basis = if s.user.clearance.allows(level) {

@@ -239,7 +239,7 @@ fn line(
 ) -> BoardLine {
     let vis = visibility(
         r.confidentiality,
-        &crate::view::clearance_for(s, &r.org_id, r.judge.as_deref(), &[]),
+        &crate::view::clearance_for(s, &r.org_id, r.judge.as_deref(), &[], None),
     );
     let (title, judge) = match vis {
         Visibility::Full => (r.title.clone(), r.judge.clone().unwrap_or_default()),

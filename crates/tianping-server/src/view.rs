@@ -79,12 +79,13 @@ fn disposition_zh(d: &str) -> String {
 }
 
 /// The clearance a session reads one case with: its own, or every level when need-to-know
-/// applies (the 承办人 and panel of the case, and its court's president).
+/// applies (the 承办人, panel and 书记员 of the case, and its court's president).
 pub fn clearance_for(
     s: &tianping_store::user::Session,
     org_id: &str,
     judge: Option<&str>,
     panel: &[String],
+    clerk: Option<&str>,
 ) -> Clearance {
     let reader = tianping_domain::access::Reader {
         display_name: &s.user.display_name,
@@ -95,6 +96,7 @@ pub fn clearance_for(
         org_id,
         judge,
         panel,
+        clerk,
     };
     if tianping_domain::access::needs_to_know(&reader, &case) {
         Clearance::all()
@@ -103,9 +105,9 @@ pub fn clearance_for(
     }
 }
 
-/// [`clearance_for`] a case list row (its 承办人; the panel is not on the row).
+/// [`clearance_for`] a case list row (its 承办人; the panel and clerk are not on the row).
 pub fn clearance_for_row(s: &tianping_store::user::Session, r: &CaseRow) -> Clearance {
-    clearance_for(s, &r.org_id, r.judge.as_deref(), &[])
+    clearance_for(s, &r.org_id, r.judge.as_deref(), &[], None)
 }
 
 impl CaseView {

@@ -327,6 +327,7 @@ enum Reach {
 /// The users of the matrix: every role, none cleared for confidential cases.
 const USERS: &[(&str, &str, Role, Reach)] = &[
     ("m_judge", "sc-court", Role::Judge, Reach::Home),
+    ("m_clerk", "sc-court", Role::Clerk, Reach::Home),
     ("m_chief", "sc-court", Role::DivisionChief, Reach::Home),
     ("m_president", "sc-court", Role::President, Reach::Home),
     ("m_office", "sc-court", Role::CaseOffice, Reach::Home),

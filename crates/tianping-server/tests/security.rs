@@ -1048,6 +1048,15 @@ async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_au
             Clearance::default(),
         )
         .await;
+        add_user(s, "sc_clerk", "sc-court", Role::Clerk, Clearance::default()).await;
+        add_user(
+            s,
+            "sc_clerk2",
+            "sc-court",
+            Role::Clerk,
+            Clearance::default(),
+        )
+        .await;
         let r = s
             .ingest(
                 &records(&[ev(
@@ -1055,7 +1064,7 @@ async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_au
                     MINORS_CASE,
                     "2026-03-04T09:00:00+08:00",
                     "assigned",
-                    json!({"judge": "sc_judge-name", "panel": ["sc_judge2-name"]}),
+                    json!({"judge": "sc_judge-name", "panel": ["sc_judge2-name"], "clerk": "sc_clerk-name"}),
                 )]),
                 &Actor::system("sc-cms"),
                 now(),
@@ -1067,6 +1076,8 @@ async fn need_to_know_the_assigned_read_their_confidential_case_whole_and_the_au
         for (u, whole) in [
             ("sc_judge", true),
             ("sc_judge2", true),
+            ("sc_clerk", true),
+            ("sc_clerk2", false),
             ("sc_office", false),
             ("xh_judge", false),
         ] {

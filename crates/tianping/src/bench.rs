@@ -557,6 +557,7 @@ fn open_cases(
                     judge: "张法官".into(),
                     panel: vec![],
                     division: None,
+                    clerk: None,
                 },
             );
         }

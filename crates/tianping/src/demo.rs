@@ -131,6 +131,13 @@ fn org_name(kind: AgencyKind, level: Level, city: &str, county: &str) -> String 
     }
 }
 
+/// The 书记员 the demo records on a court's trial assignments: 上城's, who has a login (`clerk`).
+const SC_CLERK: &str = "冯晓燕";
+
+fn clerk_of(court: &str) -> Option<String> {
+    (court == org_id(AgencyKind::Court, "330102")).then(|| SC_CLERK.to_string())
+}
+
 /// The province's organisations and each court's judges.
 pub struct Province {
     pub orgs: Vec<Org>,
@@ -359,6 +366,13 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             &judge,
             sc.clone(),
             Role::Judge,
+            Clearance::default(),
+        ),
+        u(
+            "clerk",
+            SC_CLERK,
+            sc.clone(),
+            Role::Clerk,
             Clearance::default(),
         ),
         u(
@@ -632,6 +646,7 @@ impl Gen<'_> {
                 judge: judge.clone(),
                 panel: pnl,
                 division: None,
+                clerk: clerk_of(court),
             },
         ) {
             return (day, false);
@@ -981,6 +996,7 @@ impl Gen<'_> {
                 judge,
                 panel: vec![],
                 division: Some("执行局".into()),
+                clerk: None,
             },
         ) {
             return;
@@ -1666,7 +1682,7 @@ mod tests {
         ] {
             assert!(kinds.contains(k), "missing {k}");
         }
-        assert_eq!(users(&p).len(), 15);
+        assert_eq!(users(&p).len(), 16);
         assert!(
             Role::ALL
                 .iter()

@@ -66,6 +66,7 @@ fn a_civil_case_runs_its_course() {
             judge: "张法官".into(),
             panel: vec![],
             division: Some("民一庭".into()),
+            clerk: None,
         },
         t(2, 9),
         now(),
@@ -205,6 +206,7 @@ fn refusals_name_field_and_reason() {
                 judge: " ".into(),
                 panel: vec![],
                 division: None,
+                clerk: None,
             },
             t(2, 9),
             "field_empty",
@@ -480,6 +482,7 @@ fn corrections_replace_and_retractions_remove() {
                 judge: "张".into(),
                 panel: vec![],
                 division: None,
+                clerk: None,
             },
         ),
         rec(
@@ -499,6 +502,7 @@ fn corrections_replace_and_retractions_remove() {
                 judge: "李".into(),
                 panel: vec![],
                 division: None,
+                clerk: None,
             },
         ),
         rec(
