@@ -1171,7 +1171,7 @@ pub async fn calendar_submit(
             );
         }
     }
-    st.store.set_clockwork(cw);
+    // Storing a year moved the database's generation: the store put the new calendar in force.
     let report = match st.store.apply_clockwork_change(now).await {
         Ok(r) => r.unwrap_or_default(),
         Err(e) => {

@@ -94,8 +94,16 @@ impl Clockwork {
     }
 
     /// The fingerprint of what the clocks depend on.
+    /// What the stored clocks were computed from. The leading version moves when the way clocks
+    /// are computed from the same tables changes, so that every store re-computes once: version 2
+    /// re-computes clocks that `tianping import` computed with the built-in calendar and rules
+    /// instead of those in force (issue 20).
     pub fn fingerprint(&self) -> String {
-        format!("{}:{}", self.rules.fingerprint, self.calendar.fingerprint())
+        format!(
+            "2:{}:{}",
+            self.rules.fingerprint,
+            self.calendar.fingerprint()
+        )
     }
 }
 
@@ -431,19 +439,6 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
-    }
-
-    pub fn clockwork(&self) -> std::sync::Arc<Clockwork> {
-        self.clockwork
-            .read()
-            .map(|g| g.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
-    }
-
-    /// Replaces the rules/calendar/policy in use (after `rules apply` or a calendar import).
-    pub fn set_clockwork(&self, cw: Clockwork) {
-        let mut g = self.clockwork.write().unwrap_or_else(|p| p.into_inner());
-        *g = std::sync::Arc::new(cw);
     }
 
     /// The clocks of one case, computed now from its state (without the explanation).
@@ -1186,6 +1181,7 @@ impl Store {
         record_moves: Option<&str>,
         force: bool,
     ) -> Result<RecomputeReport> {
+        self.refresh().await?;
         let cw = self.clockwork();
         let mut report = RecomputeReport::default();
         let mut after: i64 = 0;
@@ -1364,6 +1360,7 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<RecomputeReport>> {
+        self.refresh().await?;
         let cw = self.clockwork();
         let fp = cw.fingerprint();
         let stored = self.engine_state("clockwork_fingerprint").await?;
@@ -1500,6 +1497,7 @@ impl Store {
             now,
         )
         .await?;
+        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
         crate::audit::record_admin_action(
             &mut tx,
             self.backend,
@@ -1511,6 +1509,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.refresh().await?;
         Ok(())
     }
 

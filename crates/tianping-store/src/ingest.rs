@@ -1228,13 +1228,35 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<IngestReport> {
-        let dir = self.org_directory().await?;
-        let clockwork = self.clockwork();
-        let supervision = self.supervision();
+        // The rules in force as of the database's generation, held for the transaction: a chunk
+        // never commits clocks computed from an older snapshot (module in_force).
+        let mut attempts = 0;
+        let (rules, tx) = loop {
+            self.refresh().await?;
+            let rules = self.in_force();
+            // On SQLite the chunk takes the write lock at once: it will write, and a deferred
+            // transaction that read first could not upgrade if another writer committed meanwhile.
+            let mut tx = self.write_tx().await?;
+            let held = crate::in_force::hold_generation(&mut tx, self.backend).await?;
+            if rules.generation == Some(held) {
+                break (rules, tx);
+            }
+            tx.rollback().await?;
+            attempts += 1;
+            if attempts == 5 {
+                return Err(StoreError::Invalid(
+                    "the rules in force changed five times while an import chunk waited; try again"
+                        .into(),
+                ));
+            }
+        };
+        let dir = match &rules.orgs {
+            Some(d) => d.clone(),
+            None => self.org_directory().await?,
+        };
+        let clockwork = rules.clockwork.clone();
+        let supervision = rules.supervision.clone();
         let mut report = IngestReport::default();
-        // On SQLite the chunk takes the write lock at once: it will write, and a deferred
-        // transaction that read first could not upgrade if another writer committed meanwhile.
-        let tx = self.write_tx().await?;
         let mut c = Chunk {
             tx,
             dir: &dir,

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod case;
 pub mod clocks;
+pub mod in_force;
 pub mod ingest;
 pub mod judgments;
 pub mod ledger;
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 pub use ingest::{Actor, IngestReport, Numbered, Rejection};
 
@@ -68,9 +69,7 @@ const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    orgs: Arc<RwLock<Option<Arc<org::Directory>>>>,
-    clockwork: Arc<RwLock<Arc<clocks::Clockwork>>>,
-    supervision: Arc<RwLock<Arc<supervision::SupervisionConfig>>>,
+    in_force: Arc<in_force::Holder>,
 }
 
 struct Migration {
@@ -207,11 +206,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
-            orgs: Arc::new(RwLock::new(None)),
-            clockwork: Arc::new(RwLock::new(Arc::new(clocks::Clockwork::shipped()))),
-            supervision: Arc::new(RwLock::new(Arc::new(
-                supervision::SupervisionConfig::shipped(),
-            ))),
+            in_force: Store::new_in_force(),
         })
     }
 

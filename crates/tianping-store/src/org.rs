@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
-use std::sync::Arc;
 use tianping_domain::org::OrgRef;
 use tianping_domain::{AgencyKind, Level, OrgScope};
 
@@ -118,6 +117,7 @@ impl Store {
             now,
         )
         .await?;
+        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
         if let Some(by) = by {
             crate::audit::record_admin_action(
                 &mut tx,
@@ -131,7 +131,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.invalidate_orgs();
+        self.refresh().await?;
         Ok(())
     }
 
@@ -158,19 +158,8 @@ impl Store {
         Ok(v)
     }
 
-    fn invalidate_orgs(&self) {
-        if let Ok(mut g) = self.orgs.write() {
-            *g = None;
-        }
-    }
-
-    /// The cached organisation directory (reloaded after any org insert through this handle).
-    pub async fn org_directory(&self) -> Result<Arc<Directory>> {
-        if let Ok(g) = self.orgs.read()
-            && let Some(d) = g.as_ref()
-        {
-            return Ok(d.clone());
-        }
+    /// The organisation directory as stored now.
+    pub(crate) async fn read_directory(&self) -> Result<Directory> {
         let rows = sqlx::query(audited(format!("SELECT {ORG_COLUMNS} FROM orgs")))
             .fetch_all(&self.pool)
             .await?;
@@ -181,10 +170,6 @@ impl Store {
                 dir.by_court_code.insert(c.clone(), o.id.clone());
             }
             dir.by_id.insert(o.id.clone(), o);
-        }
-        let dir = Arc::new(dir);
-        if let Ok(mut g) = self.orgs.write() {
-            *g = Some(dir.clone());
         }
         Ok(dir)
     }

@@ -15,7 +15,6 @@ use sha2::{Digest as _, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashSet;
-use std::sync::Arc;
 use tianping_domain::flag::{FlagHit, FlagRules};
 use tianping_domain::supervision::{
     InterferenceChannel, InterferenceOutcome, InterferenceSource, ItemAction, ItemActor, ItemFacts,
@@ -85,21 +84,6 @@ pub fn rectifies(role: Role) -> bool {
 /// `org` is `target` or above it in the tree, and of the same kind.
 fn at_or_above(org: &Org, target_path: &str, target_kind: AgencyKind) -> bool {
     org.kind == target_kind && target_path.starts_with(&org.region_path)
-}
-
-impl Store {
-    pub fn supervision(&self) -> Arc<SupervisionConfig> {
-        self.supervision
-            .read()
-            .map(|g| g.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
-    }
-
-    /// Replaces the flag and supervision rules (a configured `rules_dir`, or the flag benchmark).
-    pub fn set_supervision(&self, c: SupervisionConfig) {
-        let mut g = self.supervision.write().unwrap_or_else(|p| p.into_inner());
-        *g = Arc::new(c);
-    }
 }
 
 // --- flags -----------------------------------------------------------------------------------------

@@ -347,3 +347,94 @@ async fn two_workers_fire_each_clock_exactly_once() {
         db.cleanup().await.unwrap();
     }
 }
+
+/// The stored due date and provisional flag of a case's trial clock.
+async fn stored_trial(s: &Store, number: &str) -> (String, bool) {
+    use sqlx::Row;
+    let r = sqlx::query(
+        "SELECT c.due_date, c.provisional FROM clocks c JOIN cases k ON k.id = c.case_id \
+         WHERE k.case_number = $1 AND c.clock_key = 'trial'",
+    )
+    .bind(number)
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
+    (r.try_get(0).unwrap(), r.try_get::<i64, _>(1).unwrap() != 0)
+}
+
+/// Issue 20: the rules in force are one snapshot per database generation. Two handles (as two
+/// processes would have): what one stores — an organisation, a calendar year — the other puts in
+/// force at its next refresh, and before any ingest, so its clocks are computed from the database's
+/// calendar; the generation moves are ledgered like any write.
+#[tokio::test]
+async fn two_processes_share_the_rules_in_force() {
+    for db in TestDb::all().await.unwrap() {
+        let a = &db.store;
+        load_fixture_orgs(a).await.unwrap();
+        let b = Store::connect(&db.url).await.unwrap();
+        assert!(
+            b.refresh().await.unwrap(),
+            "the first look reads the database"
+        );
+        assert!(!b.refresh().await.unwrap(), "nothing moved since");
+        let before = b.in_force().generation;
+        // An organisation added through A: B keeps its snapshot until it refreshes.
+        let mut bj_court = tianping_store::testing::fixture_orgs()
+            .into_iter()
+            .find(|o| o.id == "xh-court")
+            .unwrap();
+        bj_court.id = "bj-court".into();
+        bj_court.name = "杭州市滨江区人民法院".into();
+        bj_court.region_path = "/33/3301/330108/".into();
+        bj_court.region_code = "330108".into();
+        bj_court.court_code = Some("浙0108".into());
+        a.add_org(&bj_court, "sysadmin", bj("2026-09-01T09:00:00"))
+            .await
+            .unwrap();
+        assert!(a.org_directory().await.unwrap().get("bj-court").is_some());
+        assert!(b.org_directory().await.unwrap().get("bj-court").is_none());
+        assert!(b.refresh().await.unwrap(), "{}", db.label);
+        assert!(b.org_directory().await.unwrap().get("bj-court").is_some());
+        assert_ne!(b.in_force().generation, before);
+        // A 2027 calendar stored through A; B imports a civil case filed 2026-08-31 without being
+        // told: six months is Sunday 2027-02-28, and 03-01 and 03-02 are holidays of that year.
+        a.store_calendar_year(
+            2027,
+            "[[year]]\nyear = 2027\nrest = [\n  { date = 2027-03-01, holiday = \"测试假日\" },\n  { date = 2027-03-02, holiday = \"测试假日\" },\n]\n",
+            "cli",
+            bj("2026-09-01T10:00:00"),
+        )
+        .await
+        .unwrap();
+        let filed = r#"{"source":"t","source_event_id":"cal1","case_number":"（2026）浙0108民初1号","occurred_at":"2026-08-31T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}"#;
+        let r = b
+            .ingest(
+                &records(filed),
+                &Actor::system("t"),
+                bj("2026-09-01T11:00:00"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 1, "{}: {:?}", db.label, r.rejected);
+        assert_eq!(
+            stored_trial(&b, "（2026）浙0108民初1号").await,
+            ("2027-03-03".to_string(), false),
+            "{}",
+            db.label
+        );
+        assert_eq!(b.clockwork().calendar.last_year(), Some(2027));
+        // Every generation move has its ledger leaf.
+        let rep = a
+            .verify_ledger(&tianping_store::ledger::VerifyOptions {
+                key: None,
+                origin: "test",
+                records: true,
+                witnesses: &[],
+            })
+            .await
+            .unwrap();
+        assert!(rep.ok(), "{}: {:?}", db.label, rep.findings);
+        b.close().await;
+        db.cleanup().await.unwrap();
+    }
+}

@@ -311,7 +311,10 @@ fn load_config(
     Ok(c)
 }
 
-async fn open_store(url: &str) -> Result<Store> {
+/// Connects, migrates and puts the configuration's rules in force (with the database's calendar
+/// years and organisations): every command computes clocks from the same rules as `serve`.
+async fn open_store(cfg: &Config) -> Result<Store> {
+    let url = &cfg.database_url;
     let store = Store::connect(url)
         .await
         .with_context(|| format!("connecting to {}", tianping_store::redact_url(url)))?;
@@ -319,6 +322,7 @@ async fn open_store(url: &str) -> Result<Store> {
     for m in applied {
         tracing::info!(migration = %m, "applied migration");
     }
+    worker::configure(&store, cfg).await?;
     Ok(store)
 }
 
@@ -326,7 +330,7 @@ async fn open_store(url: &str) -> Result<Store> {
 const DEVIATION_SWEEP_SECS: u64 = 20;
 
 async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
-    worker::install_clockwork(&store, cfg, Utc::now()).await?;
+    worker::apply_rules_in_force(&store, Utc::now()).await?;
     // The key is created here (before the worker starts) if this is the first start.
     let verifier = ledger::load_or_create_key(cfg)?.verifier();
     let clock: Arc<dyn tianping_server::Clock> = Arc::new(SystemClock);
@@ -354,6 +358,26 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
         }),
     };
     state.library.clone().warm(state.store.clone());
+    // The rules in force follow the database within one poll, worker or not: a calendar year or an
+    // organisation stored by another process (`tianping org add`, a second server).
+    let refresher = {
+        let store = state.store.clone();
+        let every = std::time::Duration::from_secs(cfg.poll_seconds.max(1) as u64);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match store.refresh().await {
+                    Ok(true) => tracing::info!(
+                        "the calendar or the organisation directory changed: now in force"
+                    ),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading the rules in force failed; retrying next poll")
+                    }
+                }
+            }
+        })
+    };
     // The deviation sweep (量刑偏离预警) needs the library, so it runs here beside the index.
     let sweeper = cfg.worker.then(|| {
         let st = state.clone();
@@ -390,6 +414,7 @@ async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<(
     .await
     .context("server")?;
     let _ = stop_tx.send(());
+    refresher.abort();
     if let Some(t) = sweeper {
         t.abort();
     }
@@ -433,7 +458,7 @@ async fn run() -> Result<()> {
             let cfg = load_config(cli.config.as_ref(), database_url, listen)?;
             init_tracing(&cfg.log);
             tracing::info!(config = %cfg, "starting");
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             serve(store, &cfg, |_| {}).await
         }
         Cmd::Demo {
@@ -466,7 +491,7 @@ async fn run() -> Result<()> {
                 }
                 cfg.database_url = format!("sqlite://{}", db.display());
             }
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             if !store.org_directory().await?.by_id.is_empty() {
                 bail!(
                     "{} already holds organisations: the demo loads only into an empty database",
@@ -602,7 +627,7 @@ async fn run() -> Result<()> {
             );
             // This morning's work: warnings for every clock due by now, and the digests (the demo
             // has no SMTP relay unless configured: the mailbox page shows what would be sent).
-            worker::install_clockwork(&store, &cfg, now).await?;
+            worker::apply_rules_in_force(&store, now).await?;
             let t = worker::tick(&store, None, now).await?;
             demo::seed_supervision(&store, now)
                 .await
@@ -673,7 +698,7 @@ async fn run() -> Result<()> {
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let started = std::time::Instant::now();
             let (r, refused) =
                 judgments::import_file(&store, &file, &source, Utc::now(), false).await?;
@@ -717,7 +742,7 @@ async fn run() -> Result<()> {
                 Some(other) => bail!("--format must be jsonl or csv, got {other:?}"),
                 None => import::Format::from_path(&file)?,
             };
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let started = std::time::Instant::now();
             let report = import::import_file(&store, &file, fmt, Utc::now(), false).await?;
             for r in &report.rejected {
@@ -794,7 +819,7 @@ async fn run() -> Result<()> {
             } else {
                 (random_password()?, true)
             };
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let id = store
                 .insert_user(
@@ -843,7 +868,7 @@ async fn run() -> Result<()> {
                     |e| anyhow::anyhow!("--court-code {c:?} is not a valid 法院代字: {}", e.reason),
                 )?;
             }
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             if let Some(p) = &parent
                 && store.org(p).await?.is_none()
             {
@@ -877,7 +902,7 @@ async fn run() -> Result<()> {
             cmd: OrgCmd::List { database_url },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             for o in store.orgs_in("/").await? {
                 println!(
                     "{:<20} {:<26} {:<9} {:<22} {:<8} {}",
@@ -990,10 +1015,10 @@ async fn run() -> Result<()> {
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let fixed = now.is_some();
             let now = parse_now(now.as_deref())?;
-            worker::install_clockwork(&store, &cfg, now).await?;
+            worker::apply_rules_in_force(&store, now).await?;
             if once {
                 let mailer = worker::Mailer::from_config(&cfg)?;
                 let t = worker::tick(&store, mailer.as_ref(), now).await?;
@@ -1032,7 +1057,7 @@ async fn run() -> Result<()> {
             init_tracing(&cfg.log);
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let mut cw = worker::load_clockwork(&store, &cfg).await?;
             let published = cw.calendar.clone();
             let years = cw
@@ -1081,7 +1106,7 @@ async fn run() -> Result<()> {
                     )
                     .await?;
             }
-            worker::install_clockwork(&store, &cfg, now).await?;
+            worker::apply_rules_in_force(&store, now).await?;
             println!(
                 "imported calendar year(s) {}; open clocks re-computed (moved due dates are listed on the 期限变动 page)",
                 years
@@ -1096,7 +1121,7 @@ async fn run() -> Result<()> {
             cmd: CalendarCmd::Show { database_url },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let cw = worker::load_clockwork(&store, &cfg).await?;
             let imported: Vec<i64> = store
                 .imported_calendar_years()
@@ -1125,7 +1150,7 @@ async fn run() -> Result<()> {
             cmd: ClocksCmd::SelfCheck { database_url },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let missed = store
                 .self_check(
                     Utc::now(),
@@ -1159,9 +1184,7 @@ async fn run() -> Result<()> {
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             init_tracing(&cfg.log);
-            let store = open_store(&cfg.database_url).await?;
-            let cw = worker::load_clockwork(&store, &cfg).await?;
-            store.set_clockwork(cw);
+            let store = open_store(&cfg).await?;
             let started = std::time::Instant::now();
             let r = store.recompute_open(Utc::now(), None, force).await?;
             println!(
@@ -1185,7 +1208,7 @@ async fn run() -> Result<()> {
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             let key = ledger::load_or_create_key(&cfg)?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let c = store
                 .checkpoint(&key, &cfg.ledger_origin, Utc::now())
                 .await?;
@@ -1203,7 +1226,7 @@ async fn run() -> Result<()> {
             cmd: LedgerCmd::Export { database_url, out },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
-            let store = open_store(&cfg.database_url).await?;
+            let store = open_store(&cfg).await?;
             let f = std::fs::File::create(&out)
                 .with_context(|| format!("creating {}", out.display()))?;
             let mut w = std::io::BufWriter::new(f);
@@ -1226,7 +1249,7 @@ async fn run() -> Result<()> {
                 Some(b) => ledger::verify_bundle_file(&b, key.as_deref(), &witness)?,
                 None => {
                     let cfg = load_config(cli.config.as_ref(), database_url, None)?;
-                    let store = open_store(&cfg.database_url).await?;
+                    let store = open_store(&cfg).await?;
                     ledger::verify_store(&store, &cfg, key.as_deref(), &witness, log_only)
                         .await?
                         .ok()

@@ -92,6 +92,14 @@ pub struct Tick {
 /// One worker tick at `now`: all due clocks, escalations, digests, then the outbox.
 pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) -> Result<Tick> {
     let mut t = Tick::default();
+    // A calendar year or an organisation another process stored since the last tick.
+    if store
+        .refresh()
+        .await
+        .context("reading the rules in force")?
+    {
+        tracing::info!("the calendar or the organisation directory changed: now in force");
+    }
     loop {
         let p = store.poll(now, 500).await.context("polling clocks")?;
         let more = p.fired == 500 || p.escalated == 500;
@@ -131,9 +139,9 @@ pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) ->
     Ok(t)
 }
 
-/// The clockwork for a configuration: built-in or `rules_dir` tables, the database's imported
-/// calendar years, and the configured warning days and digest hour.
-pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
+/// The configured clockwork: built-in or `rules_dir` tables and calendar, and the configured
+/// warning days, ladder and digest hour (without the database's imported calendar years).
+pub fn configured_clockwork(cfg: &Config) -> Result<Clockwork> {
     let mut cw = Clockwork::shipped();
     if let Some(dir) = &cfg.rules_dir {
         let dir = std::path::Path::new(dir);
@@ -153,7 +161,26 @@ pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
     cw.policy.days_before = cfg.warn_days.clone();
     cw.ladder = cfg.escalation.clone();
     cw.digest_hour = cfg.digest_hour as u32;
-    Ok(store.load_clockwork(cw).await?)
+    Ok(cw)
+}
+
+/// The clockwork in force for a configuration: the configured one with the database's imported
+/// calendar years applied.
+pub async fn load_clockwork(store: &Store, cfg: &Config) -> Result<Clockwork> {
+    Ok(store.load_clockwork(configured_clockwork(cfg)?).await?)
+}
+
+/// Configures a store with a configuration's rules (clock tables, flag and supervision rules)
+/// and reads the rest of the rules in force from the database (module `tianping_store::in_force`).
+/// Every command that opens a store does this, through `open_store`.
+pub async fn configure(store: &Store, cfg: &Config) -> Result<()> {
+    store.set_clockwork(configured_clockwork(cfg)?);
+    store.set_supervision(load_supervision(cfg)?);
+    store
+        .refresh()
+        .await
+        .context("reading the calendar and organisations in force")?;
+    Ok(())
 }
 
 /// The 四类案件 flag rules and the supervision rules: built in, or `flag-rules.toml` and
@@ -181,12 +208,9 @@ pub fn load_supervision(cfg: &Config) -> Result<tianping_store::supervision::Sup
     Ok(c)
 }
 
-/// Installs the clockwork and, if rules or calendar changed since the clocks were computed,
-/// re-computes every open clock and records the moved due dates.
-pub async fn install_clockwork(store: &Store, cfg: &Config, now: DateTime<Utc>) -> Result<()> {
-    let cw = load_clockwork(store, cfg).await?;
-    store.set_clockwork(cw);
-    store.set_supervision(load_supervision(cfg)?);
+/// If the rules in force (set by `open_store`) differ from those the stored clocks were computed
+/// with, re-computes every open clock and records the moved due dates.
+pub async fn apply_rules_in_force(store: &Store, now: DateTime<Utc>) -> Result<()> {
     if let Some(r) = store
         .apply_clockwork_change(now)
         .await
