@@ -1195,7 +1195,9 @@ impl Store {
             if rows.is_empty() {
                 break;
             }
-            let mut tx = self.pool.begin().await?;
+            // A write transaction (SQLite: the write lock at once), so that it cannot fail to upgrade
+            // from reading when an ingest chunk commits meanwhile.
+            let mut tx = self.write_tx().await?;
             // The stored rows of these cases by (case, clock): (due, rule, digest).
             type Old = (Option<String>, Option<String>, i64);
             let mut old: HashMap<(i64, String), Old> = HashMap::new();
@@ -1479,6 +1481,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        // First, before any ledger write: a move waits for running ingest chunks (module in_force).
+        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, toml, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (year) DO UPDATE SET toml = excluded.toml, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
@@ -1497,7 +1501,6 @@ impl Store {
             now,
         )
         .await?;
-        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
         crate::audit::record_admin_action(
             &mut tx,
             self.backend,

@@ -96,7 +96,10 @@ async fn read_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
 }
 
 /// Moves the generation inside a write transaction (with its ledger leaf): the transaction
-/// changes something every snapshot reads from the database.
+/// changes something every snapshot reads from the database. Call it first in the transaction,
+/// before any other ledger write: on PostgreSQL it waits for the ingest chunks holding the
+/// generation, which append ledger leaves themselves — a transaction that held the ledger's head
+/// while waiting here would deadlock with them.
 pub(crate) async fn move_generation(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,

@@ -423,6 +423,47 @@ async fn two_processes_share_the_rules_in_force() {
             db.label
         );
         assert_eq!(b.clockwork().calendar.last_year(), Some(2027));
+        // While B imports 2,500 such cases (three chunks), A replaces 2027 (03-01 to 03-03 now)
+        // and re-computes the open clocks, as `calendar import` does: no deadlock between the
+        // generation's lock and the ledger's, and every clock ends on the new calendar whichever
+        // chunk committed first.
+        let mut many = String::new();
+        for i in 2..=2501 {
+            many.push_str(&format!(
+                "{{\"source\":\"t\",\"source_event_id\":\"cal{i}\",\"case_number\":\"（2026）浙0108民初{i}号\",\"occurred_at\":\"2026-08-31T09:00:00+08:00\",\"kind\":\"filed\",\"cause\":\"买卖合同纠纷\"}}\n"
+            ));
+        }
+        let many = records(&many);
+        let replace = async {
+            a.store_calendar_year(
+                2027,
+                "[[year]]\nyear = 2027\nrest = [\n  { date = 2027-03-01, holiday = \"测试假日\" },\n  { date = 2027-03-02, holiday = \"测试假日\" },\n  { date = 2027-03-03, holiday = \"测试假日\" },\n]\n",
+                "cli",
+                bj("2026-09-01T12:00:00"),
+            )
+            .await
+            .unwrap();
+            a.apply_clockwork_change(bj("2026-09-01T12:00:00"))
+                .await
+                .unwrap();
+        };
+        let system = Actor::system("t");
+        let (r, ()) = tokio::join!(b.ingest(&many, &system, bj("2026-09-01T12:00:00")), replace);
+        assert_eq!(r.unwrap().accepted, 2500, "{}", db.label);
+        {
+            use sqlx::Row;
+            let rows = sqlx::query(
+                "SELECT c.due_date, COUNT(*) FROM clocks c WHERE c.clock_key = 'trial' GROUP BY c.due_date",
+            )
+            .fetch_all(a.pool())
+            .await
+            .unwrap();
+            let dues: Vec<(String, i64)> = rows
+                .iter()
+                .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+                .collect();
+            assert_eq!(dues, vec![("2027-03-04".to_string(), 2501)], "{}", db.label);
+        }
         // Every generation move has its ledger leaf.
         let rep = a
             .verify_ledger(&tianping_store::ledger::VerifyOptions {
