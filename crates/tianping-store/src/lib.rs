@@ -140,6 +140,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0010_accounts.sql"),
     },
+    Migration {
+        version: 11,
+        name: "schema_parity",
+        sqlite: include_str!("../migrations/sqlite/0011_schema_parity.sql"),
+        postgres: include_str!("../migrations/postgres/0011_schema_parity.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.
