@@ -13,10 +13,12 @@
 use crate::calendar::Calendar;
 use crate::case::CaseStatus;
 use crate::case_type::CaseKind;
-use crate::event::{Approver, CaseState, Custody, ExcludedKind, PeriodUnit};
+use crate::event::{CaseState, Custody};
 use crate::org::{AgencyKind, Level, OrgRef, Role};
 use crate::period::{Period, Reckoning, Unit, end_date};
 use crate::rules::{ApproverBody, ClockKey, Flag, Marker, Rollover, Rule, RuleSet};
+use crate::timeline::PeriodUnit;
+pub use crate::timeline::{ExtensionGrant, Pause, Restart, Round, Timeline};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -39,74 +41,6 @@ pub fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
 }
 
 // ---- the timeline: clock-relevant facts recorded by the fold ------------------------------------
-
-/// An excluded period or a suspension, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pause {
-    pub kind: ExcludedKind,
-    pub start: DateTime<Utc>,
-    pub end: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub approver: Option<Approver>,
-    #[serde(default)]
-    pub reason: String,
-}
-
-/// An approved extension, with the request it answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtensionGrant {
-    pub requested_at: Option<DateTime<Utc>>,
-    pub decided_at: DateTime<Utc>,
-    pub approver: Approver,
-    pub amount: u32,
-    pub unit: PeriodUnit,
-}
-
-/// An event after which some limits start again (RULES.md §2.2), by restart id of limits.toml.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Restart {
-    pub id: String,
-    pub at: DateTime<Utc>,
-    pub note: String,
-}
-
-/// A round of supplementary investigation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Round {
-    pub start: DateTime<Utc>,
-    pub end: Option<DateTime<Utc>>,
-}
-
-/// The facts the clocks need, accumulated by [`CaseState::apply`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Timeline {
-    #[serde(default)]
-    pub pauses: Vec<Pause>,
-    #[serde(default)]
-    pub extensions: Vec<ExtensionGrant>,
-    #[serde(default)]
-    pub refused_extensions: Vec<DateTime<Utc>>,
-    #[serde(default)]
-    pub restarts: Vec<Restart>,
-    #[serde(default)]
-    pub summoned_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub summons_24h: bool,
-    #[serde(default)]
-    pub detained_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub arrest_requested_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub arrest_decided_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub arrested_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub released_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub review_started_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub supplementary: Vec<Round>,
-}
 
 // ---- clocks ----------------------------------------------------------------------------------
 

@@ -6,81 +6,11 @@
 
 use crate::case::{CaseStatus, Confidentiality, Party};
 use crate::case_type::{CaseKind, Procedure};
-use crate::clock::{ExtensionGrant, Pause, Restart, Round, Timeline};
-use crate::org::{OrgRef, Role};
+use crate::org::OrgRef;
+pub use crate::timeline::{Approver, ExcludedKind, PeriodUnit};
+use crate::timeline::{ExtensionGrant, Pause, Restart, Round, Timeline};
 use chrono::{DateTime, FixedOffset, Months, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Who approved or refused something, in what role, and for which organisation. Approver roles
-/// are validated; the organisation is resolved by ingest (a person approves for their own
-/// organisation; an agency's system names it by id) and checked by the clock engine against the
-/// body a rule names (上一级法院, 省级人民检察院…). Events recorded before organisations were
-/// recorded carry none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Approver {
-    pub name: String,
-    pub role: Role,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub org: Option<OrgRef>,
-}
-
-/// Kinds of excluded periods (RULES.md §2.1). Which kinds a case kind may exclude is the clock
-/// engine's business; the registry records them all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExcludedKind {
-    PublicNotice,
-    Appraisal,
-    PsychiatricAppraisal,
-    JurisdictionDispute,
-    PartySettlement,
-    ExtendedMediation,
-    AuditValuation,
-    CivilDisputePending,
-    DefencePreparation,
-    NewEvidencePostponement,
-    ProsecutorFileReview,
-    CoerciveMeasureDecision,
-    ExecutionStaySettlement,
-    ExecutionStaySuperior,
-    AuctionSale,
-    ExecutionCoordination,
-    MutualLegalAssistance,
-    /// 中止诉讼/审理/执行: recorded by `suspended` / `resumed`, never by `excluded_period_started`.
-    Suspension,
-}
-
-impl ExcludedKind {
-    pub fn zh(self) -> &'static str {
-        match self {
-            ExcludedKind::PublicNotice => "公告期间",
-            ExcludedKind::Appraisal => "鉴定期间",
-            ExcludedKind::PsychiatricAppraisal => "精神病鉴定期间",
-            ExcludedKind::JurisdictionDispute => "管辖权异议期间",
-            ExcludedKind::PartySettlement => "当事人和解期间",
-            ExcludedKind::ExtendedMediation => "延长调解期间",
-            ExcludedKind::AuditValuation => "审计评估期间",
-            ExcludedKind::CivilDisputePending => "相关民事争议处理期间",
-            ExcludedKind::DefencePreparation => "辩护准备期间",
-            ExcludedKind::NewEvidencePostponement => "补充证据延期审理期间",
-            ExcludedKind::ProsecutorFileReview => "检察院阅卷期间",
-            ExcludedKind::CoerciveMeasureDecision => "决定强制措施期间",
-            ExcludedKind::ExecutionStaySettlement => "执行和解暂缓执行期间",
-            ExcludedKind::ExecutionStaySuperior => "上级法院通知暂缓执行期间",
-            ExcludedKind::AuctionSale => "拍卖变卖期间",
-            ExcludedKind::ExecutionCoordination => "执行争议协调期间",
-            ExcludedKind::MutualLegalAssistance => "刑事司法协助期间",
-            ExcludedKind::Suspension => "中止期间",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodUnit {
-    Day,
-    Month,
-}
 
 /// How a case was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod similar;
 pub mod supervision;
 pub mod text;
+pub mod timeline;
 pub mod totp;
 
 pub use case::{CaseStatus, Clearance, Confidentiality, Party, PartyKind};

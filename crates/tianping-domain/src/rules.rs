@@ -5,8 +5,8 @@
 //! set with a new fingerprint, after which open clocks are recomputed and their moves reported.
 
 use crate::case_type::{self, CaseKind};
-use crate::event::ExcludedKind;
 use crate::period::{Period, Unit};
+use crate::timeline::ExcludedKind;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};

@@ -4,12 +4,13 @@
 //! until they have enrolled. The security administrator resets another user's second factor (never
 //! their own: nobody acts on their own account's rights).
 
-use crate::api::check_csrf;
+use crate::AppState;
 use crate::auth;
-use crate::clocks::csrf_refused;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, redirect, render};
-use crate::{AppState, CurrentUser, PageUser};
+use crate::http::extract::check_csrf;
+use crate::http::extract::csrf_refused;
+use crate::http::page::{Layout, api_error_page, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,23 +19,17 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tianping_domain::Role;
 use tianping_domain::access::may_reset_second_factor;
 use tianping_domain::totp;
 use tianping_store::user::Session;
-
-/// What a user who must enrol may still reach.
-pub const ENROLMENT_PATHS: &[&str] = &[
-    "/account/security",
-    "/logout",
-    "/api/v1/session",
-    "/api/v1/me/totp",
-];
 
 /// How many recovery codes a user gets.
 const RECOVERY_CODES: usize = 10;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/home", get(home))
         .route("/account/security", get(page))
         .route("/account/security/totp", post(confirm_submit))
         .route("/admin/users/{username}/totp-reset", post(reset_submit))
@@ -268,4 +263,106 @@ pub async fn api_reset(
     check_csrf(&headers, &s)?;
     reset(&st, &s, &username).await?;
     Ok(Json(json!({ "reset": true })))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    username: String,
+    org_kind_zh: &'static str,
+    scope_zh: String,
+    clearance_zh: String,
+    capabilities: Vec<&'static str>,
+    /// Open work (text, where to do it).
+    todo: Vec<(String, &'static str)>,
+}
+
+pub async fn home(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    let scope_zh = if !s.user.role.reads_cases() {
+        "本角色不直接查阅案件".to_string()
+    } else if s.org.kind.supervises_all_kinds() {
+        format!("{}辖区内所有法院、检察院、公安机关的案件", s.org.name)
+    } else {
+        format!("{}及其下级{}的案件", s.org.name, s.org.kind.zh())
+    };
+    let clearance_zh = if s.user.clearance.0.is_empty() {
+        "无（涉密、涉未成年人等案件将脱敏显示）".to_string()
+    } else {
+        s.user
+            .clearance
+            .0
+            .iter()
+            .map(|c| c.zh())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let mut capabilities = vec![];
+    if s.user.role.reads_cases() {
+        capabilities.push("查阅权限范围内的案件及其程序事件时间线");
+        capabilities.push("查看每件案件的法定期限（审限、羁押期限、办案期限）及其计算依据");
+        capabilities.push("查看期限预警看板，确认预警，导出 Excel");
+    }
+    if matches!(s.user.role, Role::CaseOffice | Role::President) {
+        capabilities.push("对预警案件制发提示函、督办函、警示函；确认规则变更引起的期限变动");
+    }
+    capabilities.push("设置提醒邮箱和提醒频率，查看系统发送的提醒邮件");
+    if s.user.role.records_events() {
+        capabilities.push("通过接口或批量导入记录程序事件");
+    }
+    if s.user.role == Role::Sysadmin {
+        capabilities.push(
+            "开设、停用和启用本单位及下级单位的账号；新增机构（授予角色和密级由安全管理员办理）",
+        );
+    }
+    if s.user.role == Role::Secadmin {
+        capabilities.push("为新开设的账号授予角色和密级，变更已有账号的授权（不能为本人办理）");
+    }
+    // The administrators' open work: accounts waiting for a grant, disabled accounts.
+    let mut todo: Vec<(String, &'static str)> = vec![];
+    if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+        match st.store.users_in(&s.org.region_path).await {
+            Ok(users) => {
+                let pending = users
+                    .iter()
+                    .filter(|(u, _)| !u.granted && !u.disabled)
+                    .count();
+                let disabled = users.iter().filter(|(u, _)| u.disabled).count();
+                if pending > 0 {
+                    todo.push((
+                        if s.user.role == Role::Secadmin {
+                            format!("{pending} 个新开设的账号等待您授予角色和密级")
+                        } else {
+                            format!("{pending} 个您开设的账号等待安全管理员授权")
+                        },
+                        "/admin/users",
+                    ));
+                }
+                if disabled > 0 {
+                    todo.push((format!("{disabled} 个账号已停用"), "/admin/users"));
+                }
+            }
+            Err(e) => return api_error_page(e.into()),
+        }
+    }
+    if tianping_domain::access::may_manage_system_clients(s.user.role) {
+        capabilities
+            .push("为法院、检察院、公安机关的办案系统签发、吊销接入凭据；重置他人的双因素认证");
+    }
+    if tianping_domain::access::may_audit(s.user.role) {
+        capabilities.push("核验防篡改账本；查阅涉密案件查阅记录和管理操作记录");
+    }
+    if capabilities.is_empty() {
+        capabilities
+            .push("本角色的专属功能（人民监督员抽选、代表履职、台账核验等）将在后续版本提供");
+    }
+    render(&HomePage {
+        layout: Layout::new(&s, "/home"),
+        username: s.user.username.clone(),
+        org_kind_zh: s.org.kind.zh(),
+        scope_zh,
+        clearance_zh,
+        capabilities,
+        todo,
+    })
 }

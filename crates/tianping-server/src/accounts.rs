@@ -5,12 +5,13 @@
 //! changes nothing. Nobody acts on their own account. Who may do what is decided by
 //! [`tianping_domain::access::may_administer`].
 
-use crate::api::check_csrf;
+use crate::AppState;
 use crate::auth;
-use crate::clocks::csrf_refused;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, redirect, render};
-use crate::{AppState, CurrentUser, PageUser};
+use crate::http::extract::check_csrf;
+use crate::http::extract::csrf_refused;
+use crate::http::page::{Layout, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -3,10 +3,11 @@
 //! and when; and what the administrators did (credentials issued and revoked, second factors
 //! reset, calendar years imported).
 
+use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, render};
+use crate::http::page::{Layout, error_page, render};
+use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
-use crate::{AppState, CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;

@@ -1,6 +1,6 @@
 //! Excel downloads: one worksheet with a title row, a header row and text rows.
 
-use crate::pages::{enc, error_page};
+use crate::http::page::{enc, error_page};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

@@ -2,15 +2,24 @@
 //! and each judgment with what was read from it — charges, cited statutes, sentences — beside its
 //! text. Published judgments; anyone who reads cases may read them.
 
-use crate::pages::{Layout, enc, error_page, render};
-use crate::{AppState, PageUser};
+use crate::AppState;
+use crate::http::PageUser;
+use crate::http::page::{Layout, enc, error_page, render};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
 use serde::Deserialize;
 use tianping_domain::judgment::months_zh as months;
 use tianping_store::judgments::{Judgment, JudgmentRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/judgments", get(list))
+        .route("/judgments/{id}", get(detail))
+}
 
 const PER_PAGE: u32 = 50;
 

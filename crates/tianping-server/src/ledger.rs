@@ -5,20 +5,41 @@
 //! Every proof shown is verified here with the same code an outside verifier uses
 //! (`tianping_ledger::verify_inclusion` / `verify_consistency`), and the page says so.
 
+use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, render};
-use crate::{AppState, CurrentUser, PageUser};
+use crate::http::page::{Layout, error_page, render};
+use crate::http::{CurrentUser, PageUser};
 use askama::Template;
 use axum::Json;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tianping_domain::Role;
 use tianping_ledger::{Hash, VerifierKey, leaf_hash, verify_consistency, verify_inclusion};
 use tianping_store::ledger::{CheckpointRow, ConsistencyProof, InclusionProof, LeafRow};
 use tianping_store::user::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ledger", get(ledger_page))
+        .route("/ledger/witness", post(witness_submit))
+        .route("/ledger/find", get(find))
+        .route("/ledger/leaves/{index}", get(leaf_page))
+        .route("/ledger/checkpoints/{id}", get(checkpoint_download))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/ledger", get(api_summary))
+        .route("/ledger/leaves/{index}/proof", get(api_inclusion))
+        .route("/ledger/records/{table}/{key}", get(api_record))
+        .route("/ledger/consistency", get(api_consistency))
+        .route("/ledger/witness", post(api_witness))
+}
 
 /// The ledger's public identity, as the server shows it.
 #[derive(Clone)]
@@ -339,7 +360,7 @@ pub async fn api_witness(
     body: String,
 ) -> Result<Json<WitnessCheck>, ApiError> {
     auditor_only(&s)?;
-    crate::api::check_csrf(&headers, &s)?;
+    crate::http::extract::check_csrf(&headers, &s)?;
     Ok(Json(check_witness(&st, &body).await?))
 }
 
@@ -403,7 +424,7 @@ pub async fn witness_submit(
     PageUser(s): PageUser,
     Form(f): Form<WitnessForm>,
 ) -> Response {
-    if let Some(r) = crate::clocks::csrf_refused(&f.csrf, &s) {
+    if let Some(r) = crate::http::extract::csrf_refused(&f.csrf, &s) {
         return r;
     }
     if auditor_only(&s).is_err() {
@@ -499,7 +520,7 @@ pub async fn find(
     }
     if !q.index.trim().is_empty() {
         return match q.index.trim().parse::<u64>() {
-            Ok(i) => crate::pages::redirect(&format!("/ledger/leaves/{i}")),
+            Ok(i) => crate::http::page::redirect(&format!("/ledger/leaves/{i}")),
             Err(_) => error_page(
                 StatusCode::BAD_REQUEST,
                 &format!("叶子序号“{}”不是非负整数", q.index.trim()),
@@ -508,7 +529,7 @@ pub async fn find(
     }
     match record_leaves(&st, q.table.trim(), &q.key).await {
         Ok(leaves) => match leaves.last() {
-            Some(l) => crate::pages::redirect(&format!("/ledger/leaves/{}", l.index)),
+            Some(l) => crate::http::page::redirect(&format!("/ledger/leaves/{}", l.index)),
             None => error_page(
                 StatusCode::NOT_FOUND,
                 &format!("账本中没有记录 {}/{}", q.table.trim(), q.key.trim()),

@@ -2,13 +2,14 @@
 //! id, finding H3); a new address takes effect only once confirmed from the link mailed to it;
 //! the system administrator sees the outbox's deliveries without subjects or bodies (finding M4).
 
-use crate::api::check_csrf;
+use crate::AppState;
 use crate::auth;
-use crate::clocks::csrf_refused;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, redirect, render};
+use crate::http::extract::check_csrf;
+use crate::http::extract::csrf_refused;
+use crate::http::page::{Layout, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
-use crate::{AppState, CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -3,14 +3,17 @@
 //! with its definition and the same period a year earlier; the pendency of open cases by age; and
 //! behind every number the list of its cases (`/quality/cases`), counted by the same code.
 
-use crate::api::read_scope;
+use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::{Layout, enc, error_page, render};
-use crate::{AppState, CurrentUser, PageUser};
+use crate::http::access::read_scope;
+use crate::http::page::{Layout, enc, error_page, render};
+use crate::http::{CurrentUser, PageUser};
 use askama::Template;
 use axum::Json;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use axum::routing::get;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,6 +21,21 @@ use tianping_domain::case_type::CaseKind;
 use tianping_domain::metrics::{Candidates, Counter, MetricSet, Period, Totals};
 use tianping_store::metrics::{MetricCase, MetricScope};
 use tianping_store::user::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/quality", get(dashboard))
+        .route("/quality/cases", get(cases_page))
+        .route("/quality/cases.xlsx", get(cases_export))
+        .route("/quality/export.xlsx", get(export))
+        .route("/quality/report", get(report))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/metrics", get(api_metrics))
+        .route("/metrics/cases", get(api_metric_cases))
+}
 
 /// Dashboard parameters as they arrive from the query string.
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -250,7 +268,7 @@ struct DashboardPage {
 fn query_string(r: &Resolved, extra: &str) -> String {
     let mut s = format!(
         "org={}&from={}&to={}",
-        crate::pages::enc(&r.org_id),
+        crate::http::page::enc(&r.org_id),
         r.period.from,
         r.period.to
     );
@@ -404,7 +422,7 @@ pub async fn dashboard(
         export_query: query_string(&c.r, ""),
         report_query: format!(
             "org={}&quarter={}",
-            crate::pages::enc(&c.r.org_id),
+            crate::http::page::enc(&c.r.org_id),
             quarter_of(c.r.period.to)
         ),
         selected_org: c.r.org_id.clone(),
@@ -536,7 +554,7 @@ pub async fn report(
     } else {
         rq.quarter.trim().to_string()
     };
-    let (from, to) = match crate::supervision::quarter_range(&quarter) {
+    let (from, to) = match crate::view::quarter_range(&quarter) {
         Ok(x) => x,
         Err(e) => return error_page(e.status, &e.message),
     };

@@ -3,13 +3,14 @@
 //! them. The token is shown once, when issued; only its SHA-256 is kept. Events a client sends are
 //! recorded as `system:<name>` (see `api::EventWriter`).
 
-use crate::api::check_csrf;
+use crate::AppState;
 use crate::auth;
-use crate::clocks::csrf_refused;
 use crate::error::ApiError;
-use crate::pages::{Layout, error_page, redirect, render};
+use crate::http::extract::check_csrf;
+use crate::http::extract::csrf_refused;
+use crate::http::page::{Layout, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
-use crate::{AppState, CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -2,8 +2,10 @@
 //! API response: parties are masked and personal details withheld unless the viewer is cleared for
 //! the case's confidentiality level.
 
-use chrono::{DateTime, FixedOffset};
+use crate::error::ApiError;
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde::Serialize;
+use serde_json::json;
 use tianping_domain::case::{REDACTED, Visibility, visibility};
 use tianping_domain::event::CaseState;
 use tianping_domain::history::{Recorded, superseded_by};
@@ -273,5 +275,47 @@ impl CaseDetail {
             origin_case_number: origin,
             events: views,
         }
+    }
+}
+
+/// "2026-Q4" → [start, end) in Beijing time.
+pub fn quarter_range(q: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let bad = || {
+        ApiError::bad_request("invalid_quarter", format!("季度“{q}”格式应为 2026-Q4"))
+            .with_details(json!({ "field": "quarter" }))
+    };
+    let (y, n) = q.trim().split_once("-Q").ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    if !(1..=4).contains(&n) || !(2000..=2100).contains(&y) {
+        return Err(bad());
+    }
+    let start = |y: i32, m: u32| {
+        beijing()
+            .with_ymd_and_hms(y, m, 1, 0, 0, 0)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let from = start(y, (n - 1) * 3 + 1).ok_or_else(bad)?;
+    let to = if n == 4 {
+        start(y + 1, 1)
+    } else {
+        start(y, n * 3 + 1)
+    }
+    .ok_or_else(bad)?;
+    Ok((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_are_beijing_time() {
+        let (a, b) = quarter_range("2026-Q4").expect("q4");
+        assert_eq!(tianping_store::ts(a), "2026-09-30T16:00:00Z");
+        assert_eq!(tianping_store::ts(b), "2026-12-31T16:00:00Z");
+        assert!(quarter_range("2026-Q5").is_err());
+        assert!(quarter_range("x").is_err());
     }
 }

@@ -200,15 +200,25 @@ const POLICY: &[(&str, &str, Policy)] = &[
 ];
 
 /// The routes the server's source registers: `(method, path)`, with `/api/v1` before the routes of
-/// `api::routes` and of each module's `api_router`.
+/// each capability's `api_router`.
 fn registered_routes() -> BTreeSet<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeSet::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("src")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .collect();
+    // Every source file, capability directories included.
+    let mut files = vec![];
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        for p in std::fs::read_dir(&d)
+            .expect("src")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+        {
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
     files.sort();
     for f in files {
         let text = std::fs::read_to_string(&f).expect("source");
@@ -223,11 +233,7 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
                 if !name.is_empty() {
-                    prefix = if name == "routes" || name == "api_router" {
-                        "/api/v1"
-                    } else {
-                        ""
-                    };
+                    prefix = if name == "api_router" { "/api/v1" } else { "" };
                 }
             }
             let call = &rest[i + ".route(".len()..];

@@ -11,7 +11,7 @@
 //!   go into each person's digest at the cadence they chose. Mail leaves through the outbox.
 
 use crate::case::prefix_end;
-use crate::ingest::{Val, bind_all};
+use crate::db::{Val, bind_all};
 use crate::ledger;
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -274,7 +274,7 @@ pub(crate) async fn upsert_clocks(
         .collect::<Vec<_>>()
         .join(", ");
     let conflict = format!(" ON CONFLICT (case_id, clock_key) DO UPDATE SET {sets}, error = NULL");
-    crate::ingest::bulk_write(conn, backend, "clocks", CLOCK_COLUMNS, rows, &conflict, "").await?;
+    crate::db::bulk_write(conn, backend, "clocks", CLOCK_COLUMNS, rows, &conflict, "").await?;
     Ok(())
 }
 
@@ -1270,7 +1270,7 @@ impl Store {
             }
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
             if !moves.is_empty() {
-                let ids = crate::ingest::bulk_insert(
+                let ids = crate::db::bulk_insert(
                     &mut tx,
                     self.backend,
                     "clock_changes",
@@ -1482,7 +1482,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         // First, before any ledger write: a move waits for running ingest chunks (module in_force).
-        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
+        crate::generation::move_generation(&mut tx, self.backend, now).await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, toml, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (year) DO UPDATE SET toml = excluded.toml, imported_at = excluded.imported_at, imported_by = excluded.imported_by",

@@ -1,7 +1,7 @@
 //! Prior judgments for similar-case retrieval: stored with their sections and what was read from
 //! them (migration 0006).
 
-use crate::ingest::{Val, bulk_write};
+use crate::db::{Val, bulk_write};
 use crate::{Result, Store, StoreError, ts};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;

@@ -11,7 +11,7 @@
 //!   leaf that names it, and reports each mismatch with the leaf and the record. It reads one
 //!   snapshot (a read-only repeatable-read transaction), so it can run beside live writers.
 
-use crate::ingest::{Val, bulk_insert};
+use crate::db::{Val, bulk_insert};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -935,7 +935,7 @@ async fn insert_tiles(
             "INSERT INTO ledger_tiles (tile, width, data, salts) VALUES {}",
             rows.join(", ")
         );
-        crate::ingest::bind_all(
+        crate::db::bind_all(
             sqlx::query(audited(sql)),
             part.iter().flat_map(|r| r.iter().cloned()).collect(),
         )

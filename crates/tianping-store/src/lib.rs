@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod case;
 pub mod clocks;
+pub mod db;
+pub mod generation;
 pub mod in_force;
 pub mod ingest;
 pub mod judgments;

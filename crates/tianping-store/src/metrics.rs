@@ -17,7 +17,7 @@
 //! transaction): a later change of the rules does not rewrite closed quarters.
 
 use crate::case::{ScopeFilter, prefix_end};
-use crate::ingest::{Val, bulk_write, plan_generically};
+use crate::db::{Val, bulk_write, plan_generically};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::Row;

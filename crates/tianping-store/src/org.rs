@@ -97,7 +97,7 @@ impl Store {
         }
         let mut tx = self.write_tx().await?;
         // First, before any ledger write: a move waits for running ingest chunks (module in_force).
-        crate::in_force::move_generation(&mut tx, self.backend, now).await?;
+        crate::generation::move_generation(&mut tx, self.backend, now).await?;
         sqlx::query(
             "INSERT INTO orgs (id, parent_id, name, kind, level, region_code, region_path, court_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )

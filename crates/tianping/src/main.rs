@@ -1069,7 +1069,7 @@ async fn run() -> Result<()> {
             }
             let now = Utc::now();
             let replacing =
-                tianping_server::clocks::replaced_years(&published, &cw.calendar, &years);
+                tianping_server::clocks::calendar::replaced_years(&published, &cw.calendar, &years);
             if !replacing.is_empty() && !replace {
                 let moved = store.preview_clockwork(&cw, now).await?;
                 let mut msg = String::new();
@@ -1099,7 +1099,7 @@ async fn run() -> Result<()> {
                 store
                     .store_calendar_year(
                         *y,
-                        &tianping_server::clocks::year_table(&text, *y)
+                        &tianping_server::clocks::calendar::year_table(&text, *y)
                             .map_err(|e| anyhow::anyhow!(e))?,
                         "cli",
                         now,

@@ -6,6 +6,7 @@ use crate::calendar::Calendar;
 use crate::case_type::{self, Procedure};
 use crate::event::{EventBody, Filing};
 use crate::rules::RuleSet;
+use crate::timeline::{Approver, ExcludedKind};
 
 fn rules() -> RuleSet {
     RuleSet::shipped().unwrap()

@@ -1,6 +1,7 @@
 use super::*;
 use crate::case::PartyKind;
 use crate::history::{Recorded, check_correction, fold};
+use crate::org::Role;
 use chrono::TimeZone;
 
 fn t(d: u32, h: u32) -> DateTime<Utc> {

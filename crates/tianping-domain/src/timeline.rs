@@ -1,0 +1,147 @@
+//! The clock-relevant facts a case's events record: excluded periods and suspensions, extensions
+//! with their approvers, restarts, custody instants and rounds of supplementary investigation.
+//! The event fold ([`crate::event`]) writes them; the clock engine ([`crate::clock`]) and the rule
+//! sets ([`crate::rules`]) read them. Neither of those is imported here.
+
+use crate::org::{OrgRef, Role};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who approved or refused something, in what role, and for which organisation. Approver roles
+/// are validated; the organisation is resolved by ingest (a person approves for their own
+/// organisation; an agency's system names it by id) and checked by the clock engine against the
+/// body a rule names (上一级法院, 省级人民检察院…). Events recorded before organisations were
+/// recorded carry none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approver {
+    pub name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgRef>,
+}
+
+/// Kinds of excluded periods (RULES.md §2.1). Which kinds a case kind may exclude is the clock
+/// engine's business; the registry records them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExcludedKind {
+    PublicNotice,
+    Appraisal,
+    PsychiatricAppraisal,
+    JurisdictionDispute,
+    PartySettlement,
+    ExtendedMediation,
+    AuditValuation,
+    CivilDisputePending,
+    DefencePreparation,
+    NewEvidencePostponement,
+    ProsecutorFileReview,
+    CoerciveMeasureDecision,
+    ExecutionStaySettlement,
+    ExecutionStaySuperior,
+    AuctionSale,
+    ExecutionCoordination,
+    MutualLegalAssistance,
+    /// 中止诉讼/审理/执行: recorded by `suspended` / `resumed`, never by `excluded_period_started`.
+    Suspension,
+}
+
+impl ExcludedKind {
+    pub fn zh(self) -> &'static str {
+        match self {
+            ExcludedKind::PublicNotice => "公告期间",
+            ExcludedKind::Appraisal => "鉴定期间",
+            ExcludedKind::PsychiatricAppraisal => "精神病鉴定期间",
+            ExcludedKind::JurisdictionDispute => "管辖权异议期间",
+            ExcludedKind::PartySettlement => "当事人和解期间",
+            ExcludedKind::ExtendedMediation => "延长调解期间",
+            ExcludedKind::AuditValuation => "审计评估期间",
+            ExcludedKind::CivilDisputePending => "相关民事争议处理期间",
+            ExcludedKind::DefencePreparation => "辩护准备期间",
+            ExcludedKind::NewEvidencePostponement => "补充证据延期审理期间",
+            ExcludedKind::ProsecutorFileReview => "检察院阅卷期间",
+            ExcludedKind::CoerciveMeasureDecision => "决定强制措施期间",
+            ExcludedKind::ExecutionStaySettlement => "执行和解暂缓执行期间",
+            ExcludedKind::ExecutionStaySuperior => "上级法院通知暂缓执行期间",
+            ExcludedKind::AuctionSale => "拍卖变卖期间",
+            ExcludedKind::ExecutionCoordination => "执行争议协调期间",
+            ExcludedKind::MutualLegalAssistance => "刑事司法协助期间",
+            ExcludedKind::Suspension => "中止期间",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodUnit {
+    Day,
+    Month,
+}
+
+/// An excluded period or a suspension, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub kind: ExcludedKind,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub approver: Option<Approver>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An approved extension, with the request it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionGrant {
+    pub requested_at: Option<DateTime<Utc>>,
+    pub decided_at: DateTime<Utc>,
+    pub approver: Approver,
+    pub amount: u32,
+    pub unit: PeriodUnit,
+}
+
+/// An event after which some limits start again (RULES.md §2.2), by restart id of limits.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restart {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// A round of supplementary investigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// The facts the clocks need, accumulated by [`CaseState::apply`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Timeline {
+    #[serde(default)]
+    pub pauses: Vec<Pause>,
+    #[serde(default)]
+    pub extensions: Vec<ExtensionGrant>,
+    #[serde(default)]
+    pub refused_extensions: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    pub restarts: Vec<Restart>,
+    #[serde(default)]
+    pub summoned_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub summons_24h: bool,
+    #[serde(default)]
+    pub detained_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub arrest_requested_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub arrest_decided_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub arrested_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub released_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub review_started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub supplementary: Vec<Round>,
+}

@@ -1,0 +1,481 @@
+//! The case registry: the case list with its filters, the case page (timeline, clocks, supervision
+//! and similar cases of one case), the case API, and recording procedural events — by people with
+//! a session or by an agency's system client with a bearer credential.
+
+use crate::error::ApiError;
+use crate::http::access::{person, read_scope, readable_case};
+use crate::http::extract::{check_csrf, malformed};
+use crate::http::page::{Layout, api_error_page, enc, error_page, render};
+use crate::http::{CurrentUser, PageUser};
+use crate::view::{CaseDetail, CaseView, beijing};
+use crate::{AppState, auth};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{NaiveDate, TimeZone};
+use serde::Deserialize;
+use serde_json::json;
+use tianping_domain::{CaseNumber, CaseStatus, EventRecord, Role};
+use tianping_store::case::{CaseFilter, ScopeFilter};
+use tianping_store::user::Session;
+use tianping_store::{Actor, Numbered};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(case_list))
+        .route("/cases/{id}", get(case_page))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list_cases))
+        .route("/cases/{id}", get(get_case))
+        .route("/events", post(post_event))
+        .route("/events/batch", post(post_batch))
+        .route("/case-numbers/parse", get(parse_case_number))
+}
+
+pub struct TypeGroup {
+    pub class: String,
+    pub types: Vec<(String, String)>,
+}
+
+fn type_groups() -> Vec<TypeGroup> {
+    let mut groups: Vec<TypeGroup> = vec![];
+    for t in tianping_domain::case_type::all() {
+        match groups.last_mut() {
+            Some(g) if g.class == t.class => g.types.push((t.code.clone(), t.name.clone())),
+            _ => groups.push(TypeGroup {
+                class: t.class.clone(),
+                types: vec![(t.code.clone(), t.name.clone())],
+            }),
+        }
+    }
+    groups
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    layout: Layout,
+    q: CaseQuery,
+    type_groups: Vec<TypeGroup>,
+    judges: Vec<String>,
+    errors: Vec<String>,
+    cases: Vec<CaseView>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+impl CasesPage {
+    fn val<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+    fn sel(&self, v: &Option<String>, option: &str) -> bool {
+        v.as_deref() == Some(option)
+    }
+}
+
+pub async fn case_list(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let Some(scope) = read_scope(&s) else {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权查看案件");
+    };
+    let (f, errs) = build_filter(scope.clone(), &q);
+    let (rows, total) = match st.store.list_cases(&f).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e.into()),
+    };
+    let judges = st.store.judges_in(&scope, 500).await.unwrap_or_default();
+    let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let base: Vec<String> = [
+        ("case_number", &q.case_number),
+        ("type_code", &q.type_code),
+        ("status", &q.status),
+        ("judge", &q.judge),
+        ("filed_from", &q.filed_from),
+        ("filed_to", &q.filed_to),
+    ]
+    .iter()
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .filter(|x| !x.is_empty())
+            .map(|x| format!("{k}={}", enc(x)))
+    })
+    .collect();
+    let href = |p: u32| {
+        let mut parts = base.clone();
+        parts.push(format!("page={p}"));
+        format!("/cases?{}", parts.join("&"))
+    };
+    let cases = rows
+        .iter()
+        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
+        .collect();
+    render(&CasesPage {
+        layout: Layout::new(&s, "/cases"),
+        type_groups: type_groups(),
+        judges,
+        errors: errs
+            .into_iter()
+            .map(|(_, m)| format!("{m}，已忽略该条件"))
+            .collect(),
+        cases,
+        total,
+        page: f.page,
+        pages,
+        prev_href: (f.page > 1).then(|| href(f.page - 1)),
+        next_href: (f.page < pages).then(|| href(f.page + 1)),
+        q,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    d: CaseDetail,
+    clocks: Vec<crate::clocks::ClockView>,
+    letters: Vec<tianping_store::clocks::Letter>,
+    can_letter: bool,
+    sup: crate::supervision::CaseSupervision,
+    similar: crate::similar::CaseRetrieval,
+}
+
+pub async fn case_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "案件不存在");
+    };
+    let d = match readable_case(&st, &s, id, "case_page").await {
+        Ok(d) => d,
+        Err(e) => return api_error_page(e),
+    };
+    let clocks = match crate::clocks::case_clocks(&st, id).await {
+        Ok(c) => c,
+        Err(e) => return api_error_page(e),
+    };
+    let letters = match st.store.letters_of_case(id).await {
+        Ok(l) => l,
+        Err(e) => return api_error_page(e.into()),
+    };
+    let row = match crate::http::access::readable(&st, &s, id).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(e),
+    };
+    let sup = match crate::supervision::case_supervision(&st, &s, &row).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
+    let similar = match crate::similar::case_retrieval(&st, &s, &d, &row).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
+    render(&CasePage {
+        layout: Layout::new(&s, "/cases"),
+        sup,
+        similar,
+        d,
+        clocks,
+        letters,
+        can_letter: matches!(s.user.role, Role::CaseOffice | Role::President)
+            && s.org.kind == tianping_domain::AgencyKind::Court,
+    })
+}
+
+/// Case-list filters as they arrive from a query string or form.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct CaseQuery {
+    pub type_code: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub judge: Option<String>,
+    pub filed_from: Option<String>,
+    pub filed_to: Option<String>,
+    pub case_number: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Parses a local (Beijing) date into the stored UTC instant of its midnight.
+fn local_midnight(d: NaiveDate) -> Option<String> {
+    let dt = d.and_hms_opt(0, 0, 0)?;
+    beijing()
+        .from_local_datetime(&dt)
+        .single()
+        .map(|t| tianping_store::ts(t.to_utc()))
+}
+
+/// Builds the store filter; returns each invalid field with a Chinese message.
+pub fn build_filter(
+    scope: ScopeFilter,
+    q: &CaseQuery,
+) -> (CaseFilter, Vec<(&'static str, String)>) {
+    let mut errs = vec![];
+    let mut f = CaseFilter {
+        scope: Some(scope),
+        page: 1,
+        per_page: 20,
+        ..Default::default()
+    };
+    if let Some(t) = nonempty(&q.type_code) {
+        if tianping_domain::case_type::lookup(&t).is_some() {
+            f.type_code = Some(t);
+        } else {
+            errs.push(("type_code", format!("未知的类型代字“{t}”")));
+        }
+    }
+    if let Some(k) = nonempty(&q.kind) {
+        if tianping_domain::CaseKind::parse(&k).is_some() {
+            f.kind = Some(k);
+        } else {
+            errs.push(("kind", format!("未知的案件类别“{k}”")));
+        }
+    }
+    if let Some(s) = nonempty(&q.status) {
+        match CaseStatus::parse(&s) {
+            Some(st) => f.status = Some(st),
+            None => errs.push((
+                "status",
+                format!("未知的状态“{s}”（应为 open、suspended 或 closed）"),
+            )),
+        }
+    }
+    f.judge = nonempty(&q.judge);
+    let date = |field: &'static str,
+                v: &Option<String>,
+                errs: &mut Vec<(&'static str, String)>|
+     -> Option<NaiveDate> {
+        let s = nonempty(v)?;
+        match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errs.push((field, format!("日期“{s}”格式应为 YYYY-MM-DD")));
+                None
+            }
+        }
+    };
+    let from = date("filed_from", &q.filed_from, &mut errs);
+    let to = date("filed_to", &q.filed_to, &mut errs);
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        errs.push(("filed_to", "结束日期早于开始日期".into()));
+    }
+    f.filed_from = from.and_then(local_midnight);
+    f.filed_before = to.and_then(|d| d.succ_opt()).and_then(local_midnight);
+    if let Some(n) = nonempty(&q.case_number) {
+        f.case_number = Some(tianping_domain::case_number::normalize(&n));
+    }
+    for (field, v, target) in [
+        ("page", &q.page, &mut f.page),
+        ("per_page", &q.per_page, &mut f.per_page),
+    ] {
+        if let Some(s) = nonempty(v) {
+            match s.parse::<u32>() {
+                Ok(n) if n >= 1 && (field == "page" || n <= 200) => *target = n,
+                _ => errs.push((
+                    field,
+                    format!(
+                        "“{s}”不是有效的{}",
+                        if field == "page" {
+                            "页码"
+                        } else {
+                            "每页条数（1–200）"
+                        }
+                    ),
+                )),
+            }
+        }
+    }
+    (f, errs)
+}
+
+async fn list_cases(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Query(q): Query<CaseQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看案件"))?;
+    let (f, errs) = build_filter(scope, &q);
+    if let Some((field, msg)) = errs.first() {
+        return Err(ApiError::bad_request("invalid_query", msg.clone())
+            .with_details(json!({ "field": field })));
+    }
+    let (rows, total) = st.store.list_cases(&f).await?;
+    let items: Vec<CaseView> = rows
+        .iter()
+        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
+        .collect();
+    Ok(Json(
+        json!({ "total": total, "page": f.page, "per_page": f.per_page, "items": items }),
+    ))
+}
+
+async fn get_case(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+    Ok(Json(readable_case(&st, &s, id, "api").await?))
+}
+
+fn writer(s: &Session) -> Result<Actor, ApiError> {
+    if !s.user.role.records_events() {
+        return Err(ApiError::forbidden("记录程序事件"));
+    }
+    Ok(Actor::person(person(s), &s.org))
+}
+
+/// Who posts events: a person (session cookie and CSRF token), or an agency's system client
+/// (`Authorization: Bearer tps_…`: machine credentials the security administrator issued, in its
+/// organisation's scope, recorded as `system:<name>`). Only a system client may carry approvals
+/// its agency's people recorded in their own system.
+pub struct EventWriter(pub Actor);
+
+/// The bearer token of a request, if it sends one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+impl axum::extract::FromRequestParts<AppState> for EventWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer(&parts.headers) {
+            let found = st
+                .store
+                .system_client_by_token(&auth::token_hash(token), st.now())
+                .await?;
+            let Some((client, org)) = found else {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "system_token_invalid",
+                    "业务系统接入凭据无效或已被吊销",
+                ));
+            };
+            tracing::info!(system = %client.name, org = %org.id, "system client call");
+            return Ok(EventWriter(Actor::agency_system(&client.name, org.scope())));
+        }
+        let CurrentUser(s) = CurrentUser::from_request_parts(parts, st).await?;
+        check_csrf(&parts.headers, &s)?;
+        Ok(EventWriter(writer(&s)?))
+    }
+}
+
+async fn post_event(
+    State(st): State<AppState>,
+    EventWriter(actor): EventWriter,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let rec: EventRecord = serde_json::from_slice(&body).map_err(|e| malformed(&e))?;
+    let report = st
+        .store
+        .ingest(
+            &[Numbered {
+                line: 1,
+                record: rec,
+            }],
+            &actor,
+            st.now(),
+        )
+        .await?;
+    if let Some(r) = report.rejected.first() {
+        // Recording someone else's approval is a matter of rights (403), a conflicting id a
+        // conflict (409); everything else is an invalid record (422).
+        let status = match r.code {
+            "approval_not_own" => StatusCode::FORBIDDEN,
+            "source_event_id_conflict" => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return Err(ApiError::new(status, "event_rejected", format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason))
+            .with_details(json!({ "source_event_id": r.source_event_id, "reason_code": r.code, "field": r.field, "reason": r.reason })));
+    }
+    if report.duplicates > 0 {
+        return Ok((StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response());
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "status": "accepted" }))).into_response())
+}
+
+async fn post_batch(
+    State(st): State<AppState>,
+    EventWriter(actor): EventWriter,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let values: Vec<serde_json::Value> = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("请求体应为事件数组：{e}")))?;
+    let mut rejected = vec![];
+    let mut good = vec![];
+    for (i, v) in values.into_iter().enumerate() {
+        match serde_json::from_value::<EventRecord>(v) {
+            Ok(r) => good.push(Numbered { line: i as u64 + 1, record: r }),
+            Err(e) => rejected.push(json!({ "index": i, "code": "event_malformed", "field": null, "reason": e.to_string() })),
+        }
+    }
+    let report = st.store.ingest(&good, &actor, st.now()).await?;
+    for r in &report.rejected {
+        rejected.push(json!({ "index": r.line - 1, "source_event_id": r.source_event_id, "code": r.code, "field": r.field, "reason": r.reason }));
+    }
+    rejected.sort_by_key(|v| v["index"].as_u64());
+    Ok(Json(
+        json!({ "accepted": report.accepted, "duplicates": report.duplicates, "rejected": rejected }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ParseQuery {
+    q: String,
+}
+
+async fn parse_case_number(
+    Query(p): Query<ParseQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    match CaseNumber::parse(&p.q) {
+        Ok(n) => {
+            let t = n.case_type();
+            Ok(Json(json!({
+                "canonical": n.to_string(),
+                "parsed": n,
+                "type": t.map(|t| json!({ "code": t.code, "name": t.name, "kind": t.kind, "procedure": t.procedure, "stage": t.procedure.stage() })),
+                "warnings": if t.is_none() { vec!["type_code_unknown"] } else { vec![] },
+            })))
+        }
+        Err(e) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case_number_invalid",
+            e.to_string(),
+        )
+        .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
+    }
+}

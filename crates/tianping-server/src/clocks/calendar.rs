@@ -1,0 +1,216 @@
+//! The holiday calendar: the years in force, and a system administrator's import of a year
+//! (the generation of the rules in force moves with it).
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::PageUser;
+use crate::http::extract::csrf_refused;
+use crate::http::page::{Layout, error_page, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use tianping_domain::Role;
+use tianping_domain::rules::ClockKey;
+use tianping_store::user::Session;
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    layout: Layout,
+    years: Vec<(i32, usize, usize)>,
+    last_year: i32,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+    /// A change to published years waits for the administrator's confirmation.
+    confirm: Option<Replacing>,
+}
+
+impl CalendarPage {
+    fn clock_name(&self, key: &str) -> &'static str {
+        ClockKey::parse(key).map_or("期限", ClockKey::zh)
+    }
+}
+
+/// What replacing published calendar years would do (finding M7).
+pub struct Replacing {
+    /// Year, rest days and make-up working days before and after.
+    pub years: Vec<(i32, usize, usize, usize, usize)>,
+    /// The first moved clocks, and how many move in all.
+    pub moved: Vec<tianping_store::clocks::MovedPreview>,
+    pub total: usize,
+}
+
+/// The published years an import would change, with their day counts before and after.
+pub fn replaced_years(
+    old: &tianping_domain::calendar::Calendar,
+    new: &tianping_domain::calendar::Calendar,
+    years: &[i32],
+) -> Vec<(i32, usize, usize, usize, usize)> {
+    years
+        .iter()
+        .filter_map(|y| {
+            let (a, b) = (old.year(*y)?, new.year(*y)?);
+            (a != b).then_some((*y, a.rest.len(), b.rest.len(), a.work.len(), b.work.len()))
+        })
+        .collect()
+}
+
+fn calendar_page_for(
+    st: &AppState,
+    s: &Session,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+) -> Response {
+    render(&calendar_page_data(st, s, text, error, done))
+}
+
+fn calendar_page_data(
+    st: &AppState,
+    s: &Session,
+    text: String,
+    error: Option<String>,
+    done: Option<String>,
+) -> CalendarPage {
+    let cw = st.store.clockwork();
+    CalendarPage {
+        layout: Layout::new(s, "/admin/calendar"),
+        years: cw
+            .calendar
+            .years()
+            .map(|(y, a)| (y, a.rest.len(), a.work.len()))
+            .rev()
+            .collect(),
+        last_year: cw.calendar.last_year().unwrap_or(0),
+        text,
+        error,
+        done,
+        confirm: None,
+    }
+}
+
+pub async fn calendar_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    if s.user.role != Role::Sysadmin {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
+    }
+    calendar_page_for(&st, &s, String::new(), None, None)
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    toml: String,
+    /// `1` when the administrator confirmed replacing published years.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Imports one or more years of the State Council arrangement; open clocks are re-computed at
+/// once and the moved due dates listed for the case offices.
+pub async fn calendar_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<CalendarForm>,
+) -> Response {
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    if s.user.role != Role::Sysadmin {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
+    }
+    let mut cw = (*st.store.clockwork()).clone();
+    let years = match cw.calendar.import(&f.toml) {
+        Ok(y) if y.is_empty() => {
+            return calendar_page_for(
+                &st,
+                &s,
+                f.toml,
+                Some("没有找到 [[year]] 年度表".into()),
+                None,
+            );
+        }
+        Ok(y) => y,
+        Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e.zh()), None),
+    };
+    let now = st.now();
+    // A published year is replaced only when confirmed, after seeing which due dates move.
+    let replacing = replaced_years(&st.store.clockwork().calendar, &cw.calendar, &years);
+    if !replacing.is_empty() && f.confirm != "1" {
+        let moved = match st.store.preview_clockwork(&cw, now).await {
+            Ok(m) => m,
+            Err(e) => return error_page(ApiError::from(e).status, "无法预览期限变动"),
+        };
+        let total = moved.len();
+        let mut page = calendar_page_data(&st, &s, f.toml, None, None);
+        page.confirm = Some(Replacing {
+            years: replacing,
+            moved: moved.into_iter().take(200).collect(),
+            total,
+        });
+        return render(&page);
+    }
+    for y in &years {
+        // Each year is stored on its own, so that a later import replaces only that year.
+        let one = match year_table(&f.toml, *y) {
+            Ok(t) => t,
+            Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e), None),
+        };
+        if let Err(e) = st
+            .store
+            .store_calendar_year(*y, &one, &format!("user:{}", s.user.username), now)
+            .await
+        {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    }
+    // Storing a year moved the database's generation: the store put the new calendar in force.
+    let report = match st.store.apply_clockwork_change(now).await {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    };
+    tracing::info!(user = %s.user.username, ?years, moved = report.moved, "calendar years imported");
+    let names: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    calendar_page_for(
+        &st,
+        &s,
+        String::new(),
+        None,
+        Some(format!(
+            "已导入 {} 年节假日安排；重新计算 {} 件未结案件的 {} 项期限，其中 {} 项届满日发生变化（见“期限变动”）。",
+            names.join("、"),
+            report.cases,
+            report.clocks,
+            report.moved
+        )),
+    )
+}
+
+/// The `[[year]]` table of `year` from a calendar document, as its own document.
+pub fn year_table(text: &str, year: i32) -> Result<String, String> {
+    let v: toml::Value = toml::from_str(text).map_err(|e| format!("日历格式错误：{e}"))?;
+    let one = v
+        .get("year")
+        .and_then(|y| y.as_array())
+        .and_then(|ys| {
+            ys.iter()
+                .find(|y| y.get("year").and_then(|n| n.as_integer()) == Some(year as i64))
+        })
+        .ok_or_else(|| format!("没有 {year} 年的 [[year]] 表"))?;
+    let mut doc = toml::map::Map::new();
+    doc.insert("year".into(), toml::Value::Array(vec![one.clone()]));
+    toml::to_string(&toml::Value::Table(doc)).map_err(|e| e.to_string())
+}

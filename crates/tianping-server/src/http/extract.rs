@@ -1,0 +1,168 @@
+//! Request extractors and checks every capability shares: who is asking (a session for the API,
+//! a session or a redirect to the login page for pages, the client address) and the CSRF and
+//! origin checks of state-changing requests.
+
+use crate::error::ApiError;
+use crate::http::page::error_page;
+use crate::{AppState, auth};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tianping_store::user::Session;
+
+/// What a user who must enrol may still reach.
+pub const ENROLMENT_PATHS: &[&str] = &[
+    "/account/security",
+    "/logout",
+    "/api/v1/session",
+    "/api/v1/me/totp",
+];
+
+/// The logged-in user of a request, from the session cookie.
+pub struct CurrentUser(pub Session);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| auth::cookie(c, auth::SESSION_COOKIE))
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        let session = state
+            .store
+            .session(&auth::token_hash(token), state.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        let limiter = &state.policy.limiter;
+        limiter
+            .take(
+                &format!("user:{}", session.user.id),
+                limiter.limits.per_user,
+                state.now(),
+            )
+            .map_err(ApiError::rate_limited)?;
+        // A role that must have a second factor reaches only enrolment until it has one.
+        // (Inside `/api/v1` the router sees the path without its prefix: read the original.)
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.path().to_string());
+        if state.policy.totp_required.contains(&session.user.role)
+            && session.user.totp_secret.is_none()
+            && !ENROLMENT_PATHS.iter().any(|p| path.starts_with(p))
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "本角色须先设置双因素认证（动态验证码），请在“账户安全”中完成设置",
+            ));
+        }
+        Ok(CurrentUser(session))
+    }
+}
+
+/// The address a request came from (for login throttling and rate limits): the peer of the TCP
+/// connection, or `unknown` when the server runs without connection info (tests).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts)))
+    }
+}
+
+pub(crate) fn client_addr(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// For pages: the logged-in user, or a redirect to the login page.
+pub struct PageUser(pub Session);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(CurrentUser(s)) => Ok(PageUser(s)),
+            Err(e) if e.code == "unauthenticated" => {
+                Err((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response())
+            }
+            Err(e) if e.code == "second_factor_required" => Err((
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/account/security")],
+            )
+                .into_response()),
+            Err(e) => Err(error_page(e.status, &e.message)),
+        }
+    }
+}
+
+pub fn check_csrf(headers: &HeaderMap, s: &Session) -> Result<(), ApiError> {
+    let given = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth::same_token(given, &s.csrf_token) {
+        Ok(())
+    } else {
+        Err(ApiError::csrf())
+    }
+}
+
+/// Whether a request's `Origin`, if it sends one, is this server (login CSRF: a page elsewhere
+/// must not log a browser in under the attacker's account).
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "event_malformed",
+        format!("事件 JSON 无效：{e}"),
+    )
+    .with_details(json!({ "line": e.line(), "column": e.column() }))
+}
+
+pub(crate) fn parse_id(id: &str, what: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("{what}编号“{id}”不是整数")))
+}
+
+/// The page a form post gets when its CSRF token is missing or wrong.
+pub(crate) fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
+    (!auth::same_token(given, &s.csrf_token)).then(|| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
+        )
+    })
+}

@@ -1,0 +1,211 @@
+//! The frame of every server-rendered page: the header and navigation a role sees, rendering, the
+//! error page, redirects and the stylesheet. Pages are in Simplified Chinese; forms carry the
+//! session's CSRF token; no page needs JavaScript.
+
+use crate::error::ApiError;
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use tianping_domain::Role;
+use tianping_store::user::Session;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What every logged-in page shows in its header.
+pub struct Layout {
+    pub user_name: String,
+    pub role_zh: &'static str,
+    pub org_name: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    pub fn new(s: &Session, active: &str) -> Layout {
+        let mut nav = vec![];
+        if s.user.role.reads_cases() {
+            nav.push(NavItem {
+                href: "/cases",
+                label: "案件",
+                active: active == "/cases",
+            });
+            nav.push(NavItem {
+                href: "/warnings",
+                label: "期限预警",
+                active: active == "/warnings",
+            });
+            nav.push(NavItem {
+                href: "/clock-changes",
+                label: "期限变动",
+                active: active == "/clock-changes",
+            });
+            nav.push(NavItem {
+                href: "/quality",
+                label: "质效指标",
+                active: active == "/quality",
+            });
+            nav.push(NavItem {
+                href: "/judgments",
+                label: "裁判文书库",
+                active: active == "/judgments",
+            });
+        }
+        if tianping_store::supervision::supervises(s.user.role)
+            || tianping_store::supervision::rectifies(s.user.role)
+        {
+            nav.push(NavItem {
+                href: "/supervision",
+                label: "督办事项",
+                active: active == "/supervision",
+            });
+        }
+        if matches!(s.user.role, Role::PlcSupervisor | Role::PcSupervisor) {
+            nav.push(NavItem {
+                href: "/referrals",
+                label: "双向移送",
+                active: active == "/referrals",
+            });
+        }
+        if tianping_store::supervision::supervises(s.user.role)
+            || tianping_store::supervision::rectifies(s.user.role)
+        {
+            nav.push(NavItem {
+                href: "/projects",
+                label: "联合监督",
+                active: active == "/projects",
+            });
+        }
+        if s.user.role.records_events() || matches!(s.user.role, Role::PlcSupervisor) {
+            nav.push(NavItem {
+                href: "/interference",
+                label: "过问记录",
+                active: active == "/interference",
+            });
+        }
+        if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+            nav.push(NavItem {
+                href: "/admin/users",
+                label: "用户",
+                active: active == "/admin/users",
+            });
+        }
+        if s.user.role == Role::Sysadmin {
+            nav.push(NavItem {
+                href: "/admin/orgs",
+                label: "机构",
+                active: active == "/admin/orgs",
+            });
+        }
+        if tianping_domain::access::may_manage_system_clients(s.user.role) {
+            nav.push(NavItem {
+                href: "/admin/systems",
+                label: "系统接入",
+                active: active == "/admin/systems",
+            });
+        }
+        if s.user.role == Role::Sysadmin {
+            nav.push(NavItem {
+                href: "/admin/calendar",
+                label: "节假日",
+                active: active == "/admin/calendar",
+            });
+        }
+        if s.user.role == Role::Auditor {
+            nav.push(NavItem {
+                href: "/ledger",
+                label: "防篡改账本",
+                active: active == "/ledger",
+            });
+        }
+        if tianping_domain::access::may_audit(s.user.role) {
+            nav.push(NavItem {
+                href: "/audit/reads",
+                label: "审计记录",
+                active: active == "/audit/reads",
+            });
+        }
+        nav.push(NavItem {
+            href: "/mailbox",
+            label: "提醒邮件",
+            active: active == "/mailbox",
+        });
+        nav.push(NavItem {
+            href: "/account/security",
+            label: "账户安全",
+            active: active == "/account/security",
+        });
+        nav.push(NavItem {
+            href: "/home",
+            label: "我的账户",
+            active: active == "/home",
+        });
+        Layout {
+            user_name: s.user.display_name.clone(),
+            role_zh: s.user.role.zh(),
+            org_name: s.org.name.clone(),
+            csrf: s.csrf_token.clone(),
+            nav,
+        }
+    }
+}
+
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut r = render(&ErrorPage {
+        status: status.as_u16(),
+        message,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+pub fn api_error_page(e: ApiError) -> Response {
+    error_page(e.status, &e.message)
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+pub fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// Percent-encodes a query-string value.
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

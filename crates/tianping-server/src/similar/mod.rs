@@ -1,0 +1,546 @@
+//! 类案检索 on a case: similar prior judgments ranked with their reasons and outcomes, the
+//! retrieval report (stored, printable, re-runnable), mandatory-retrieval tasks and the deviation
+//! warning.
+//!
+//! The library's index ([`Library`]) is opened on first use and follows the store: before every
+//! search it takes in the judgments imported since it last looked (their ids are increasing), and
+//! it is rebuilt when it holds judgments the store does not (a database replaced under it).
+
+pub mod deviation;
+pub mod reports;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::access::can_read;
+use axum::Router;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tianping_domain::AgencyKind;
+use tianping_domain::judgment::{
+    ArticleRef, CourtLevel, Penalty, cited_articles, months_zh as months,
+};
+use tianping_domain::org::Role;
+use tianping_domain::similar::SimilarRules;
+use tianping_search::Tokenizer;
+use tianping_search::index::{Filters, Hit, Judgment as IndexJudgment, SimilarIndex};
+use tianping_search::rank::Query as SearchQuery;
+use tianping_store::Store;
+use tianping_store::judgments::Judgment;
+use tianping_store::retrieval::ReportFilters;
+use tianping_store::user::Session;
+
+pub use deviation::{
+    CaseRetrieval, OpenDeviation, SweepReport, case_retrieval, open_deviations, sweep_deviations,
+};
+pub use reports::{Rerun, rerun};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/similar", get(reports::page))
+        .route(
+            "/deviation-warnings/{id}/ack",
+            post(deviation::acknowledge_submit),
+        )
+        .route("/cases/{id}/similar/reports", post(reports::save_submit))
+        .route(
+            "/cases/{id}/similar/reports/{rid}",
+            get(reports::report_page),
+        )
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/similar", get(reports::api_search))
+        .route("/deviation-warnings", get(deviation::api_deviations))
+        .route(
+            "/deviation-warnings/{id}/ack",
+            post(deviation::api_acknowledge),
+        )
+}
+
+/// Results shown and kept in a report.
+pub const RESULTS: usize = 20;
+/// Results shown on the case page.
+const TOP_ON_CASE: usize = 3;
+const CATCH_UP_BATCH: i64 = 500;
+/// A catch-up that took in at least this many judgments (a bulk import, the first build) is
+/// followed by a merge of the index into one segment, in the background: a search then looks each
+/// of its terms up once, not once per segment (at 1M judgments the p95 of a search fell from 56
+/// to 39 ms, at 200,000 from 28 to 13 ms; see docs/BENCHMARKS.md).
+const MERGE_AFTER: usize = 10_000;
+
+struct Loaded {
+    index: SimilarIndex,
+    tokenizer: Tokenizer,
+}
+
+/// The searchable library of prior judgments.
+pub struct Library {
+    dir: Option<PathBuf>,
+    loaded: tokio::sync::OnceCell<Arc<Loaded>>,
+    catch_up: tokio::sync::Mutex<()>,
+    /// Set once the index has taken in the store's judgments at least once.
+    ready: std::sync::atomic::AtomicBool,
+    rules: SimilarRules,
+}
+
+impl Library {
+    /// An index kept in memory, built from the store on first use.
+    pub fn in_memory() -> Library {
+        Library::new(None)
+    }
+
+    /// An index kept in `dir` across restarts.
+    pub fn in_dir(dir: PathBuf) -> Library {
+        Library::new(Some(dir))
+    }
+
+    fn new(dir: Option<PathBuf>) -> Library {
+        Library {
+            dir,
+            loaded: tokio::sync::OnceCell::new(),
+            catch_up: tokio::sync::Mutex::new(()),
+            ready: std::sync::atomic::AtomicBool::new(false),
+            rules: SimilarRules::shipped(),
+        }
+    }
+
+    pub fn rules(&self) -> &SimilarRules {
+        &self.rules
+    }
+
+    /// Has the index taken in the stored judgments (so a search does not wait for the first build)?
+    pub fn is_loaded(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Opens the index and takes in the stored judgments, in the background (at start-up).
+    pub fn warm(self: Arc<Self>, store: Store) {
+        tokio::spawn(async move {
+            match self.current(&store).await {
+                Ok(l) => tracing::info!(judgments = l.index.len(), "similar-case index ready"),
+                Err(e) => tracing::warn!(error = %e.message, "similar-case index not ready"),
+            }
+        });
+    }
+
+    async fn loaded(&self) -> Result<Arc<Loaded>, ApiError> {
+        let dir = self.dir.clone();
+        self.loaded
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let index = match &dir {
+                        Some(d) => SimilarIndex::open_or_create(d, 50_000_000, 1),
+                        None => SimilarIndex::in_ram(50_000_000, 1),
+                    }
+                    .map_err(ApiError::internal)?;
+                    Ok::<_, ApiError>(Arc::new(Loaded {
+                        index,
+                        tokenizer: Tokenizer::new(),
+                    }))
+                })
+                .await
+                .map_err(ApiError::internal)?
+            })
+            .await
+            .cloned()
+    }
+
+    /// The index, holding every judgment of the store.
+    async fn current(&self, store: &Store) -> Result<Arc<Loaded>, ApiError> {
+        let l = self.loaded().await?;
+        let _guard = self.catch_up.lock().await;
+        let newest = store.max_judgment_id().await?;
+        let mut last =
+            i64::try_from(l.index.last_id().map_err(ApiError::internal)?).unwrap_or(i64::MAX);
+        if last > newest {
+            tracing::warn!(
+                index = last,
+                store = newest,
+                "search index ahead of the store: rebuilding"
+            );
+            l.index.clear().map_err(ApiError::internal)?;
+            last = 0;
+        }
+        let mut took_in = 0usize;
+        while last < newest {
+            let batch = store.judgments_after(last, CATCH_UP_BATCH).await?;
+            took_in += batch.len();
+            let Some(end) = batch.last().map(|j| j.id) else {
+                break;
+            };
+            let l2 = l.clone();
+            tokio::task::spawn_blocking(move || {
+                let docs: Vec<_> = batch
+                    .iter()
+                    .map(|j| {
+                        l2.index.document(
+                            &l2.tokenizer,
+                            &IndexJudgment {
+                                id: j.id as u64,
+                                fact: &j.fact,
+                                text: &j.text,
+                                charges: &j.charges,
+                                court: j.court.as_deref(),
+                                year: j.decided_on.map(|d| chrono::Datelike::year(&d)),
+                            },
+                        )
+                    })
+                    .collect();
+                l2.index.add(docs)?;
+                l2.index.commit(end as u64)
+            })
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+            tracing::info!(up_to = end, "search index took in new judgments");
+            last = end;
+        }
+        if took_in >= MERGE_AFTER {
+            let l2 = l.clone();
+            tokio::task::spawn_blocking(move || {
+                let t = std::time::Instant::now();
+                match l2.index.merge_all() {
+                    Ok(()) => tracing::info!(
+                        segments = l2.index.segments(),
+                        seconds = t.elapsed().as_secs_f64(),
+                        "search index merged after a bulk catch-up"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "search index merge failed"),
+                }
+            });
+        }
+        self.ready.store(true, std::sync::atomic::Ordering::Release);
+        Ok(l)
+    }
+
+    /// Searches; returns the hits and the snapshot (newest id, judgments held) they were found in.
+    async fn search(
+        &self,
+        store: &Store,
+        facts: &str,
+        charges: &[String],
+        filters: &Filters,
+    ) -> Result<(Vec<Hit>, u64, u64), ApiError> {
+        let l = self.current(store).await?;
+        let (facts, charges, filters) = (facts.to_string(), charges.to_vec(), filters.clone());
+        tokio::task::spawn_blocking(move || {
+            let q = SearchQuery::new(&l.tokenizer, &facts, charges);
+            let snapshot = match filters.max_id {
+                Some(m) => m,
+                None => l.index.last_id()?,
+            };
+            let f = Filters {
+                max_id: Some(snapshot),
+                ..filters
+            };
+            let hits = l.index.search(&q, &f, RESULTS)?;
+            Ok::<_, tianping_search::index::IndexError>((hits, snapshot, l.index.len()))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+    }
+}
+
+// --- the query a user sends --------------------------------------------------------------------
+
+/// A retrieval as it arrives from the form or the API.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct RetrievalInput {
+    #[serde(default)]
+    pub facts: Option<String>,
+    /// Charges of the case, separated by 、 or commas.
+    #[serde(default)]
+    pub charges: Option<String>,
+    #[serde(default)]
+    pub charge: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub year_from: String,
+    #[serde(default)]
+    pub year_to: String,
+}
+
+fn split_charges(s: &str) -> Vec<String> {
+    s.split(['、', ',', '，', ';', '；', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn year(field: &'static str, v: &str) -> Result<Option<i32>, ApiError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<i32>() {
+        Ok(y) if (1949..=2100).contains(&y) => Ok(Some(y)),
+        _ => Err(ApiError::bad_request(
+            "invalid_year",
+            format!("{field}“{v}”不是有效年份（1949–2100）"),
+        )),
+    }
+}
+
+impl RetrievalInput {
+    fn filters(&self) -> Result<(ReportFilters, Filters), ApiError> {
+        let level = match self.level.trim() {
+            "" => None,
+            l => Some(CourtLevel::from_code(l).ok_or_else(|| {
+                ApiError::bad_request("invalid_level", format!("法院层级“{l}”无效"))
+            })?),
+        };
+        let year_from = year("起始年份", &self.year_from)?;
+        let year_to = year("截止年份", &self.year_to)?;
+        if let (Some(a), Some(b)) = (year_from, year_to)
+            && a > b
+        {
+            return Err(ApiError::bad_request(
+                "invalid_year",
+                format!("起始年份 {a} 晚于截止年份 {b}"),
+            ));
+        }
+        let charge = Some(self.charge.trim().to_string()).filter(|c| !c.is_empty());
+        Ok((
+            ReportFilters {
+                charge: charge.clone(),
+                level: level.map(|l| l.code().to_string()),
+                year_from,
+                year_to,
+            },
+            Filters {
+                charge,
+                level,
+                year_from,
+                year_to,
+                max_id: None,
+            },
+        ))
+    }
+}
+
+fn filters_of(f: &ReportFilters, snapshot: i64) -> Filters {
+    Filters {
+        charge: f.charge.clone(),
+        level: f.level.as_deref().and_then(CourtLevel::from_code),
+        year_from: f.year_from,
+        year_to: f.year_to,
+        max_id: Some(snapshot.max(0) as u64),
+    }
+}
+
+// --- results with outcomes ---------------------------------------------------------------------
+
+/// A result as shown and as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultView {
+    pub rank: u32,
+    pub judgment_id: i64,
+    pub score: f64,
+    pub facts: f64,
+    pub text: f64,
+    pub charges: f64,
+    pub shared_charges: Vec<String>,
+    /// The query's words its facts also say, the most distinctive first.
+    pub shared_words: Vec<String>,
+    /// The statutes the query cites that it cites too (《刑法》第133条之一 …).
+    pub shared_articles: Vec<String>,
+    pub title: String,
+    pub court: Option<String>,
+    /// The court's level (`basic`, `intermediate`, `high`, `supreme`), read from its name.
+    pub level: Option<&'static str>,
+    /// Its court is of the same level as the case's.
+    pub same_level: bool,
+    pub case_number: Option<String>,
+    pub decided_on: Option<String>,
+    pub outcome: String,
+    /// Why, in words.
+    pub why: String,
+}
+
+/// What the results are compared with besides the ranking: the statutes the query cites and the
+/// level of the case's court.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    articles: Vec<ArticleRef>,
+    level: Option<CourtLevel>,
+}
+
+impl Asked {
+    pub fn new(facts: &str, case_court: &str) -> Asked {
+        Asked {
+            articles: cited_articles(facts),
+            level: CourtLevel::of(case_court),
+        }
+    }
+}
+
+/// The same statute: the law and the article (with its 之一), whichever 款 or 项.
+fn same_article(a: &ArticleRef, b: &ArticleRef) -> bool {
+    fn law(x: &ArticleRef) -> &str {
+        x.law.trim_start_matches("中华人民共和国")
+    }
+    law(a) == law(b) && a.article == b.article && a.suffix == b.suffix
+}
+
+fn article_base(a: &ArticleRef) -> String {
+    ArticleRef {
+        paragraph: None,
+        item: None,
+        ..a.clone()
+    }
+    .label()
+}
+
+/// The sentences of a judgment in a line: each defendant's principal penalty, probation and fine.
+pub fn outcome(j: &Judgment) -> String {
+    let combined: Vec<_> = j.sentences.iter().filter(|s| s.combined).collect();
+    let shown: Vec<_> = if combined.is_empty() {
+        j.sentences.iter().collect()
+    } else {
+        combined
+    };
+    let parts: Vec<String> = shown
+        .iter()
+        .map(|s| {
+            let mut p = String::new();
+            if let Some(d) = &s.defendant {
+                p.push_str(d);
+                p.push('：');
+            }
+            if s.combined {
+                p.push_str("决定执行");
+            } else if let Some(c) = &s.charge {
+                p.push_str(c);
+                p.push('，');
+            }
+            p.push_str(&match s.penalty {
+                Penalty::None => "未判处主刑".to_string(),
+                other => other.zh(),
+            });
+            if let Some(m) = s.probation_months {
+                p.push_str(&format!("，缓刑{}", months(m)));
+            }
+            if let Some(f) = s.fine_yuan {
+                p.push_str(&format!("，罚金{f}元"));
+            }
+            p
+        })
+        .collect();
+    if parts.is_empty() {
+        "未读出刑罚".to_string()
+    } else {
+        parts.join("；")
+    }
+}
+
+/// Why a result ranked, in a line: 同罪名, the shared facts, the shared statutes, its court's level
+/// (and whether it is the case's), its year, then the parts of the score.
+fn why_zh(v: &ResultView, level: Option<CourtLevel>) -> String {
+    let mut parts = vec![];
+    if !v.shared_charges.is_empty() {
+        parts.push(format!("同罪名：{}", v.shared_charges.join("、")));
+    }
+    if !v.shared_words.is_empty() {
+        parts.push(format!("共同事实：{}", v.shared_words.join("、")));
+    }
+    if !v.shared_articles.is_empty() {
+        parts.push(format!("同援引法条：{}", v.shared_articles.join("、")));
+    }
+    let mut court = String::new();
+    if let Some(l) = level {
+        court.push_str(l.zh());
+        if v.same_level {
+            court.push_str("（与本案同级）");
+        }
+    }
+    if let Some(y) = v.decided_on.as_deref().and_then(|d| d.get(..4)) {
+        if !court.is_empty() {
+            court.push('，');
+        }
+        court.push_str(&format!("{y}年裁判"));
+    }
+    if !court.is_empty() {
+        parts.push(court);
+    }
+    parts.push(format!("事实相似 {:.0}%", v.facts * 100.0));
+    parts.push(format!("全文相似 {:.0}%", v.text * 100.0));
+    parts.join("；")
+}
+
+async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultView>, ApiError> {
+    let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+    let by_id: HashMap<i64, Judgment> = st
+        .store
+        .judgments_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    Ok(hits
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let j = by_id.get(&(h.id as i64))?;
+            let mut shared_articles: Vec<String> = vec![];
+            for a in &j.articles {
+                if asked.articles.iter().any(|q| same_article(q, a)) {
+                    let label = article_base(a);
+                    if !shared_articles.contains(&label) {
+                        shared_articles.push(label);
+                    }
+                }
+            }
+            let level = j.court.as_deref().and_then(CourtLevel::of);
+            let mut v = ResultView {
+                rank: i as u32 + 1,
+                judgment_id: j.id,
+                score: h.score,
+                facts: h.why.facts,
+                text: h.why.text,
+                charges: h.why.charges,
+                shared_charges: h.why.shared_charges.clone(),
+                shared_words: h.why.shared_words.clone(),
+                shared_articles,
+                title: j.title.clone(),
+                court: j.court.clone(),
+                level: level.map(CourtLevel::code),
+                same_level: level.is_some() && level == asked.level,
+                case_number: j.case_number.clone(),
+                decided_on: j.decided_on.map(|d| d.to_string()),
+                outcome: outcome(j),
+                why: String::new(),
+            };
+            v.why = why_zh(&v, level);
+            Some(v)
+        })
+        .collect())
+}
+
+// --- who may do what ---------------------------------------------------------------------------
+
+/// Writing a report: the court's own judges, case office and heads.
+fn may_report(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
+    matches!(
+        s.user.role,
+        Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+    ) && s.org.kind == AgencyKind::Court
+        && row.agency_kind == "court"
+        && can_read(s, row)
+}
+
+async fn case_row(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+) -> Result<tianping_store::case::CaseRow, ApiError> {
+    crate::http::access::readable(st, s, id).await
+}

@@ -1,0 +1,437 @@
+//! The retrieval page of a case, saving a retrieval report and reading or re-running a stored one.
+
+use super::{
+    Asked, ResultView, RetrievalInput, case_row, filters_of, may_report, split_charges, views,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::PageUser;
+use crate::http::access::readable_case;
+use crate::http::page::{Layout, error_page, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use tianping_domain::Confidentiality;
+use tianping_domain::case::{REDACTED, Visibility, visibility};
+use tianping_domain::judgment::CourtLevel;
+use tianping_search::index::RANKING_VERSION;
+use tianping_store::retrieval::{Annotation, NewReport, Report, ReportFilters, ReportResult};
+use tianping_store::user::Session;
+
+// --- the retrieval page ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "similar.html")]
+struct SimilarPage {
+    layout: Layout,
+    case_id: i64,
+    case_number: String,
+    facts: String,
+    charges: String,
+    charge: String,
+    level: String,
+    year_from: String,
+    year_to: String,
+    levels: Vec<(&'static str, &'static str)>,
+    results: Vec<ResultView>,
+    snapshot: u64,
+    held: u64,
+    ranking: &'static str,
+    can_report: bool,
+    error: String,
+}
+
+fn parse_case_id(id: &str) -> Result<i64, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("案件"))
+}
+
+/// The query a case asks by default: its cause and charges (as the reader may see them).
+async fn defaults(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+) -> Result<(crate::view::CaseDetail, String, String), ApiError> {
+    let d = readable_case(st, s, id, "similar").await?;
+    let facts = d.case.cause.clone();
+    let charges = d.charges.join("、");
+    Ok((d, facts, charges))
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<RetrievalInput>,
+) -> Response {
+    match page_inner(&st, &s, &id, q).await {
+        Ok(r) => r,
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+async fn page_inner(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    q: RetrievalInput,
+) -> Result<Response, ApiError> {
+    let id = parse_case_id(id)?;
+    let (d, default_facts, default_charges) = defaults(st, s, id).await?;
+    let row = case_row(st, s, id).await?;
+    let facts = q.facts.clone().unwrap_or(default_facts);
+    let charges = q.charges.clone().unwrap_or(default_charges);
+    let mut page = SimilarPage {
+        layout: Layout::new(s, "/cases"),
+        case_id: id,
+        case_number: d.case.case_number.clone(),
+        facts: facts.clone(),
+        charges: charges.clone(),
+        charge: q.charge.clone(),
+        level: q.level.clone(),
+        year_from: q.year_from.clone(),
+        year_to: q.year_to.clone(),
+        levels: CourtLevel::ALL.iter().map(|l| (l.code(), l.zh())).collect(),
+        results: vec![],
+        snapshot: 0,
+        held: 0,
+        ranking: RANKING_VERSION,
+        can_report: may_report(s, &row),
+        error: String::new(),
+    };
+    match q.filters() {
+        Ok((_, filters)) => {
+            let (hits, snapshot, held) = st
+                .library
+                .search(&st.store, &facts, &split_charges(&charges), &filters)
+                .await?;
+            page.results = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
+            page.snapshot = snapshot;
+            page.held = held;
+        }
+        Err(e) => page.error = e.message,
+    }
+    Ok(render(&page))
+}
+
+/// `GET /api/v1/cases/{id}/similar`: the same search as JSON.
+pub async fn api_search(
+    State(st): State<AppState>,
+    crate::http::CurrentUser(s): crate::http::CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RetrievalInput>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+    let (d, default_facts, default_charges) = defaults(&st, &s, id).await?;
+    let facts = q.facts.clone().unwrap_or(default_facts);
+    let charges = split_charges(&q.charges.clone().unwrap_or(default_charges));
+    let (_, filters) = q.filters()?;
+    let (hits, snapshot, held) = st
+        .library
+        .search(&st.store, &facts, &charges, &filters)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "case_id": id,
+        "query": { "facts": facts, "charges": charges },
+        "snapshot": { "last_judgment_id": snapshot, "judgments": held },
+        "ranking_version": RANKING_VERSION,
+        "results": views(&st, &hits, &Asked::new(&facts, &d.case.court)).await?,
+    })))
+}
+
+// --- saving a report ---------------------------------------------------------------------------
+
+async fn save(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    form: &[(String, String)],
+) -> Result<i64, ApiError> {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if crate::http::extract::csrf_refused(&get("csrf"), s).is_some() {
+        return Err(ApiError::csrf());
+    }
+    let row = case_row(st, s, id).await?;
+    if !may_report(s, &row) {
+        return Err(ApiError::forbidden("制作类案检索报告"));
+    }
+    let input = RetrievalInput {
+        facts: Some(get("facts")),
+        charges: Some(get("charges")),
+        charge: get("charge"),
+        level: get("level"),
+        year_from: get("year_from"),
+        year_to: get("year_to"),
+    };
+    let facts = input.facts.clone().unwrap_or_default();
+    let charges = split_charges(&input.charges.clone().unwrap_or_default());
+    if facts.trim().is_empty() && charges.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_query",
+            "检索内容为空：请填写案情或罪名",
+        ));
+    }
+    let (report_filters, _) = input.filters()?;
+    let snapshot: i64 = get("snapshot").trim().parse().map_err(|_| {
+        ApiError::bad_request("invalid_snapshot", "缺少检索快照编号，请重新检索后再保存")
+    })?;
+    let filters = filters_of(&report_filters, snapshot);
+    let (hits, snapshot, held) = st
+        .library
+        .search(&st.store, &facts, &charges, &filters)
+        .await?;
+    let views = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
+    let mut results = vec![];
+    for v in views {
+        let a = get(&format!("a_{}", v.judgment_id));
+        let annotation = Annotation::from_code(if a.is_empty() { "unmarked" } else { &a })
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_annotation",
+                    format!("第 {} 条结果的标注“{a}”无效", v.rank),
+                )
+            })?;
+        let note = get(&format!("n_{}", v.judgment_id)).trim().to_string();
+        if annotation != Annotation::Unmarked && note.is_empty() {
+            return Err(ApiError::bad_request(
+                "note_required",
+                format!(
+                    "第 {} 条结果（{}）标注为“{}”，请写明理由",
+                    v.rank,
+                    v.title,
+                    annotation.zh()
+                ),
+            ));
+        }
+        results.push(ReportResult {
+            rank: v.rank,
+            judgment_id: v.judgment_id,
+            score: v.score,
+            facts: v.facts,
+            text: v.text,
+            charges: v.charges,
+            shared_charges: v.shared_charges,
+            shared_words: v.shared_words,
+            shared_articles: v.shared_articles,
+            title: v.title,
+            court: v.court,
+            case_number: v.case_number,
+            decided_on: v.decided_on,
+            outcome: v.outcome,
+            annotation,
+            note,
+        });
+    }
+    let report = NewReport {
+        case_id: id,
+        query_facts: facts,
+        query_charges: charges,
+        filters: report_filters,
+        snapshot_last_id: snapshot as i64,
+        snapshot_count: held as i64,
+        ranking_version: RANKING_VERSION.to_string(),
+        results,
+    };
+    Ok(st.store.save_report(&report, &s.user, st.now()).await?)
+}
+
+pub async fn save_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "案件不存在");
+    };
+    match save(&st, &s, id, &form).await {
+        Ok(rid) => Redirect::to(&format!("/cases/{id}/similar/reports/{rid}")).into_response(),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+// --- a stored report ---------------------------------------------------------------------------
+
+/// What re-running a stored report gives.
+pub struct Rerun {
+    pub same: bool,
+    pub ids: Vec<i64>,
+}
+
+/// Re-runs a report's query against its snapshot.
+pub async fn rerun(st: &AppState, r: &Report) -> Result<Rerun, ApiError> {
+    let b = &r.body;
+    let (hits, _, _) = st
+        .library
+        .search(
+            &st.store,
+            &b.query_facts,
+            &b.query_charges,
+            &filters_of(&b.filters, b.snapshot_last_id),
+        )
+        .await?;
+    let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+    let stored: Vec<i64> = b.results.iter().map(|x| x.judgment_id).collect();
+    Ok(Rerun {
+        same: ids == stored && b.ranking_version == RANKING_VERSION,
+        ids,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "similar_report.html")]
+struct ReportPage {
+    layout: Layout,
+    print: bool,
+    /// The reader's clearance does not cover the case: the query and notes are withheld.
+    redacted: bool,
+    /// …and it is a state secret: the results too.
+    withheld: bool,
+    case_id: i64,
+    case_number: String,
+    court: String,
+    r: Report,
+    created_local: String,
+    filters_zh: String,
+    rerun_same: bool,
+    /// The report was ranked by an earlier version of the ranking, which a re-run cannot repeat.
+    ranking_changed: bool,
+    ranking_now: &'static str,
+    rerun_ids: String,
+    refer: usize,
+    not_refer: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub print: Option<String>,
+}
+
+fn filters_zh(f: &ReportFilters) -> String {
+    let mut v = vec![];
+    if let Some(c) = &f.charge {
+        v.push(format!("罪名：{c}"));
+    }
+    if let Some(l) = f.level.as_deref().and_then(CourtLevel::from_code) {
+        v.push(format!("法院层级：{}", l.zh()));
+    }
+    match (f.year_from, f.year_to) {
+        (Some(a), Some(b)) => v.push(format!("裁判年份：{a}–{b}")),
+        (Some(a), None) => v.push(format!("裁判年份：{a} 年起")),
+        (None, Some(b)) => v.push(format!("裁判年份：至 {b} 年")),
+        (None, None) => {}
+    }
+    if v.is_empty() {
+        "无".to_string()
+    } else {
+        v.join("；")
+    }
+}
+
+async fn load_report(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    rid: &str,
+) -> Result<(crate::view::CaseDetail, Report), ApiError> {
+    let id = parse_case_id(id)?;
+    let rid: i64 = rid.parse().map_err(|_| ApiError::not_found("检索报告"))?;
+    let d = readable_case(st, s, id, "similar_report").await?;
+    let r = st
+        .store
+        .report(rid)
+        .await?
+        .filter(|r| r.body.case_id == id)
+        .ok_or_else(|| ApiError::not_found("检索报告"))?;
+    Ok((d, r))
+}
+
+/// A report as a reader without the case's clearance may see it (finding H2): the facts the judge
+/// searched with, the words they share with each result and the judge's notes are the case's
+/// facts; for a state secret the charges and the results (whose titles name the charges) too.
+pub fn redact_report(r: &mut Report, vis: Visibility) {
+    if vis == Visibility::Full {
+        return;
+    }
+    r.body.query_facts = REDACTED.to_string();
+    for x in &mut r.body.results {
+        x.shared_words.clear();
+        if !x.note.is_empty() {
+            x.note = REDACTED.to_string();
+        }
+    }
+    if vis == Visibility::Withhold {
+        r.body.query_charges.clear();
+        r.body.results.clear();
+    }
+}
+
+pub async fn report_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path((id, rid)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let out = async {
+        let (d, mut r) = load_report(&st, &s, &id, &rid).await?;
+        let mut again = rerun(&st, &r).await?;
+        // Re-run on the stored query, then show the reader only what their clearance allows.
+        let level =
+            Confidentiality::parse(&d.case.confidentiality).unwrap_or(Confidentiality::StateSecret);
+        // As the case page: whole for the people who need to know, else by clearance.
+        let vis = if d.case.redacted {
+            visibility(level, &s.user.clearance)
+        } else {
+            Visibility::Full
+        };
+        redact_report(&mut r, vis);
+        if vis == Visibility::Withhold {
+            again.ids.clear();
+        }
+        Ok::<_, ApiError>(render(&ReportPage {
+            layout: Layout::new(&s, "/cases"),
+            print: q.print.is_some(),
+            redacted: vis != Visibility::Full,
+            withheld: vis == Visibility::Withhold,
+            case_id: d.case.id,
+            case_number: d.case.case_number.clone(),
+            court: d.case.court.clone(),
+            filters_zh: filters_zh(&r.body.filters),
+            created_local: crate::view::local(&r.created_at),
+            rerun_same: again.same,
+            ranking_changed: r.body.ranking_version != RANKING_VERSION,
+            ranking_now: RANKING_VERSION,
+            rerun_ids: again
+                .ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
+            refer: r
+                .body
+                .results
+                .iter()
+                .filter(|x| x.annotation == Annotation::Refer)
+                .count(),
+            not_refer: r
+                .body
+                .results
+                .iter()
+                .filter(|x| x.annotation == Annotation::NotRefer)
+                .count(),
+            r,
+        }))
+    }
+    .await;
+    out.unwrap_or_else(|e| error_page(e.status, &e.message))
+}

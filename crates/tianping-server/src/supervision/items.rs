@@ -1,0 +1,793 @@
+//! Supervision items (整改台账): opening an item on a unit below, its actions through the closed
+//! loop, evidence upload and download, one page per item, and the Excel export.
+
+use super::{bj, decided, due_date, form_post, json_body, json_post};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::export::{Sheet, xlsx_download};
+use crate::http::access::readable;
+use crate::http::extract::{check_csrf, csrf_refused, parse_id};
+use crate::http::page::{Layout, enc, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
+use crate::view::local;
+use askama::Template;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, extract::FromRequest};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use tianping_domain::AgencyKind;
+use tianping_domain::supervision::{ItemAction, ItemSource, ItemState};
+use tianping_store::org::Org;
+use tianping_store::supervision::{
+    EvidenceRow, ItemRow, NewItem, StepRow, can_read_item, item_actor, rectifies, supervises,
+};
+use tianping_store::user::Session;
+
+// --- supervision items ----------------------------------------------------------------------------
+
+pub struct ItemLine {
+    pub id: i64,
+    pub number: String,
+    pub source_zh: &'static str,
+    pub title: String,
+    pub case_number: String,
+    pub case_id: Option<i64>,
+    pub org_name: String,
+    pub responsible: String,
+    pub state: String,
+    pub state_zh: &'static str,
+    pub stage_due: String,
+    pub overdue: bool,
+    pub rectify_due: String,
+    pub opened_at: String,
+    pub closed_at: String,
+    pub revisit: String,
+    pub evidence: i64,
+}
+
+pub(super) fn day_of(t: &Option<String>) -> String {
+    t.as_deref()
+        .map(|x| local(x)[..10].to_string())
+        .unwrap_or_default()
+}
+
+pub fn item_line(i: &ItemRow, now: DateTime<Utc>) -> ItemLine {
+    ItemLine {
+        id: i.id,
+        number: i.number.clone(),
+        source_zh: ItemSource::parse(&i.source).map_or("—", |x| x.zh()),
+        title: i.title.clone(),
+        case_number: i.case_number.clone().unwrap_or_default(),
+        case_id: i.case_id,
+        org_name: i.org_name.clone(),
+        responsible: i.responsible_org_name.clone().unwrap_or_default(),
+        state: i.state.clone(),
+        state_zh: i.state().zh(),
+        stage_due: day_of(&i.stage_due_at),
+        overdue: i.overdue(now),
+        rectify_due: day_of(&i.rectify_due_at),
+        opened_at: day_of(&Some(i.opened_at.clone())),
+        closed_at: day_of(&i.closed_at),
+        revisit: match (&i.revisited_at, &i.revisit_due_at) {
+            (Some(t), _) => format!("已回访 {}", day_of(&Some(t.clone()))),
+            (None, Some(d)) => format!("应于 {} 前回访", day_of(&Some(d.clone()))),
+            _ => String::new(),
+        },
+        evidence: i.evidence_count,
+    }
+}
+
+/// Items the session may see, newest first.
+async fn visible_items(st: &AppState, s: &Session) -> Result<Vec<ItemRow>, ApiError> {
+    if !(supervises(s.user.role) || rectifies(s.user.role)) {
+        return Err(ApiError::forbidden("查看督办事项"));
+    }
+    let dir = st.store.org_directory().await?;
+    // Supervising bodies see the items of the agencies below them; others their own subtree.
+    let all = st.store.items_in(&s.org.region_path).await?;
+    Ok(all
+        .into_iter()
+        .filter(|i| can_read_item(i, &s.user, &s.org, &dir))
+        .collect())
+}
+
+async fn item_for(st: &AppState, s: &Session, id: i64) -> Result<ItemRow, ApiError> {
+    let dir = st.store.org_directory().await?;
+    match st.store.item(id).await? {
+        Some(i) if can_read_item(&i, &s.user, &s.org, &dir) => Ok(i),
+        _ => Err(ApiError::not_found("督办事项")),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ItemInput {
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub source_ref: Option<String>,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    #[serde(default)]
+    pub case_id: Option<i64>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub responsible_org_id: Option<String>,
+    /// YYYY-MM-DD (Beijing).
+    #[serde(default)]
+    pub rectify_due: Option<String>,
+}
+
+async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, ApiError> {
+    if !supervises(s.user.role) {
+        return Err(ApiError::forbidden("立督办事项"));
+    }
+    let source = ItemSource::parse(i.source.trim())
+        .filter(|s| !matches!(s, ItemSource::Referral | ItemSource::JointSupervision))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_source",
+                format!(
+                    "来源“{}”无效（移送和联合监督的事项由受理移送、提交总结报告时自动生成）",
+                    i.source
+                ),
+            )
+            .with_details(json!({ "field": "source" }))
+        })?;
+    let mut case_id = i.case_id;
+    if let Some(n) = i.case_number.as_deref().filter(|n| !n.trim().is_empty()) {
+        let norm = tianping_domain::case_number::normalize(n);
+        case_id = Some(st.store.case_id_by_number(&norm).await?.ok_or_else(|| {
+            ApiError::bad_request("case_not_found", format!("案件“{}”不存在", n.trim()))
+                .with_details(json!({ "field": "case_number" }))
+        })?);
+    }
+    if let Some(c) = case_id {
+        readable(st, s, c).await?;
+    }
+    let responsible = i
+        .responsible_org_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(String::from);
+    if let Some(r) = &responsible {
+        check_below(st, s, r).await?;
+    }
+    let n = NewItem {
+        source,
+        source_ref: i.source_ref.clone().filter(|x| !x.trim().is_empty()),
+        case_id,
+        title: i.title.clone(),
+        description: i.description.clone(),
+        responsible_org_id: responsible,
+        rectify_due_at: due_date(i.rectify_due.as_deref().unwrap_or(""), "rectify_due")?,
+        referral_id: None,
+        project_id: None,
+    };
+    decided(st.store.open_item(&n, &s.user, &s.org, st.now()).await?)
+}
+
+/// A unit may be made responsible only by a body above it (or a supervising body whose region
+/// covers it).
+pub(super) async fn check_below(st: &AppState, s: &Session, org_id: &str) -> Result<Org, ApiError> {
+    let dir = st.store.org_directory().await?;
+    let o = dir.get(org_id).cloned().ok_or_else(|| {
+        ApiError::bad_request("unknown_org", format!("单位“{org_id}”不存在"))
+            .with_details(json!({ "field": "responsible_org_id" }))
+    })?;
+    let same_kind_below = o.kind == s.org.kind && o.region_path.starts_with(&s.org.region_path);
+    let supervised =
+        s.org.kind.supervises_all_kinds() && o.region_path.starts_with(&s.org.region_path);
+    if same_kind_below || supervised {
+        Ok(o)
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "out_of_scope",
+            format!("“{}”不在本单位的督办范围内", o.name),
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ActionInput {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub responsible_org_id: Option<String>,
+    #[serde(default)]
+    pub due: Option<String>,
+}
+
+async fn advance(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    a: &ActionInput,
+) -> Result<ItemState, ApiError> {
+    let item = item_for(st, s, id).await?;
+    let action = ItemAction::parse(a.action.trim()).ok_or_else(|| {
+        ApiError::bad_request("invalid_action", format!("操作“{}”无效", a.action))
+            .with_details(json!({ "field": "action" }))
+    })?;
+    let assign_to = a
+        .responsible_org_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|x| !x.is_empty());
+    if action == ItemAction::Assign
+        && let Some(r) = assign_to
+    {
+        // Only the opening body decides whom to assign; it must be inside its reach.
+        let dir = st.store.org_directory().await?;
+        if item_actor(&item, &s.user, &s.org, &dir).opener_side {
+            check_below(st, s, r).await?;
+        }
+    }
+    decided(
+        st.store
+            .advance_item(
+                id,
+                action,
+                &a.note,
+                assign_to,
+                due_date(a.due.as_deref().unwrap_or(""), "due")?,
+                &s.user,
+                &s.org,
+                st.now(),
+            )
+            .await?,
+    )
+}
+
+async fn upload(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    filename: &str,
+    content_type: &str,
+    data: &[u8],
+) -> Result<i64, ApiError> {
+    item_for(st, s, id).await?;
+    decided(
+        st.store
+            .add_evidence(id, filename, content_type, data, &s.user, &s.org, st.now())
+            .await?,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+struct LedgerPage {
+    layout: Layout,
+    lines: Vec<ItemLine>,
+    counts: Vec<(&'static str, &'static str, usize)>,
+    state: String,
+    can_open: bool,
+    sources: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    case_number: String,
+    title: String,
+    source: String,
+    overdue: usize,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LedgerQuery {
+    #[serde(default)]
+    state: String,
+    /// Prefills the new-item form (from a warning or a case page).
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    case_number: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// Organisations the session may make responsible (its reach), by name.
+pub(super) async fn reachable_units(
+    st: &AppState,
+    s: &Session,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut v: Vec<(String, String)> = st
+        .store
+        .orgs_in(&s.org.region_path)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == s.org.kind || s.org.kind.supervises_all_kinds())
+        .filter(|o| {
+            !matches!(
+                o.kind,
+                AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee
+            ) || o.id == s.org.id
+        })
+        .map(|o| (o.id, o.name))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(v)
+}
+
+pub async fn ledger_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<LedgerQuery>,
+) -> Response {
+    let items = match visible_items(&st, &s).await {
+        Ok(i) => i,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let now = st.now();
+    let counts = ItemState::ALL
+        .iter()
+        .map(|x| {
+            (
+                x.as_str(),
+                x.zh(),
+                items.iter().filter(|i| i.state == x.as_str()).count(),
+            )
+        })
+        .collect();
+    let overdue = items.iter().filter(|i| i.overdue(now)).count();
+    let lines = items
+        .iter()
+        .filter(|i| {
+            q.state.is_empty() || i.state == q.state || (q.state == "overdue" && i.overdue(now))
+        })
+        .map(|i| item_line(i, now))
+        .collect();
+    let units = reachable_units(&st, &s).await.unwrap_or_default();
+    render(&LedgerPage {
+        layout: Layout::new(&s, "/supervision"),
+        lines,
+        counts,
+        state: q.state,
+        can_open: supervises(s.user.role),
+        sources: ItemSource::ALL
+            .iter()
+            .filter(|x| !matches!(x, ItemSource::Referral | ItemSource::JointSupervision))
+            .map(|x| (x.as_str(), x.zh()))
+            .collect(),
+        units,
+        case_number: q.case_number,
+        title: q.title,
+        source: q.source,
+        overdue,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    case_number: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    responsible_org_id: String,
+    #[serde(default)]
+    rectify_due: String,
+}
+
+pub async fn item_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<ItemForm>,
+) -> Response {
+    if let Some(r) = csrf_refused(&f.csrf, &s) {
+        return r;
+    }
+    let input = ItemInput {
+        source: f.source,
+        source_ref: None,
+        case_number: Some(f.case_number),
+        case_id: None,
+        title: f.title,
+        description: f.description,
+        responsible_org_id: Some(f.responsible_org_id),
+        rectify_due: Some(f.rectify_due),
+    };
+    match open_item(&st, &s, &input).await {
+        Ok(id) => redirect(&format!("/supervision/{id}")),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "supervision_item.html")]
+struct ItemPage {
+    layout: Layout,
+    i: ItemLine,
+    description: String,
+    source_ref: String,
+    opened_by: String,
+    steps: Vec<StepView>,
+    evidence: Vec<EvidenceView>,
+    actions: Vec<(&'static str, &'static str)>,
+    can_upload: bool,
+    can_assign: bool,
+    units: Vec<(String, String)>,
+    referral: Option<(i64, String)>,
+    project: Option<i64>,
+}
+
+pub struct StepView {
+    pub at: String,
+    pub action_zh: &'static str,
+    pub to_zh: &'static str,
+    pub actor: String,
+    pub note: String,
+}
+
+pub struct EvidenceView {
+    pub id: i64,
+    pub filename: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+fn step_view(x: &StepRow) -> StepView {
+    StepView {
+        at: local(&x.at),
+        action_zh: match x.action.as_str() {
+            "open" => "立项",
+            "escalate" => "超期督促",
+            a => ItemAction::parse(a).map_or("—", |a| a.zh()),
+        },
+        to_zh: ItemState::parse(&x.to_state).map_or("—", |s| s.zh()),
+        actor: x.actor.clone().unwrap_or_else(|| "系统".into()),
+        note: x.note.clone(),
+    }
+}
+
+fn evidence_view(e: &EvidenceRow) -> EvidenceView {
+    EvidenceView {
+        id: e.id,
+        filename: e.filename.clone(),
+        size: e.size,
+        sha256: e.sha256.clone(),
+        uploaded_by: e.uploaded_by.clone(),
+        uploaded_at: local(&e.uploaded_at),
+    }
+}
+
+pub async fn item_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "督办事项不存在");
+    };
+    let item = match item_for(&st, &s, id).await {
+        Ok(i) => i,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let (steps, evidence, dir) = match (
+        st.store.item_steps(id).await,
+        st.store.item_evidence(id).await,
+        st.store.org_directory().await,
+    ) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        _ => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "读取督办事项失败"),
+    };
+    let actor = item_actor(&item, &s.user, &s.org, &dir);
+    let facts = tianping_domain::supervision::ItemFacts {
+        state: item.state(),
+        rectifier: item.rectifier_id,
+        evidence: item.evidence_count as u32,
+        revisited: item.revisited_at.is_some(),
+    };
+    // The actions this user could take now (a note-less check; the server checks again).
+    let actions = ItemAction::ALL
+        .iter()
+        .filter(|a| !matches!(a, ItemAction::Reopen | ItemAction::Assign))
+        .filter(|a| {
+            tianping_domain::supervision::item_transition(&facts, **a, &actor, "x").is_ok()
+                || (**a == ItemAction::Submit
+                    && actor.responsible_side
+                    && facts.state == ItemState::Rectifying)
+                || (**a == ItemAction::Close
+                    && actor.opener_side
+                    && facts.state == ItemState::Verified)
+        })
+        .map(|a| (a.as_str(), a.zh()))
+        .collect();
+    let can_assign =
+        actor.opener_side && matches!(item.state(), ItemState::Found | ItemState::Assigned);
+    let referral = match item.referral_id {
+        Some(r) => st
+            .store
+            .referral(r)
+            .await
+            .ok()
+            .flatten()
+            .map(|x| (x.id, x.number)),
+        None => None,
+    };
+    render(&ItemPage {
+        layout: Layout::new(&s, "/supervision"),
+        description: item.description.clone(),
+        source_ref: item.source_ref.clone().unwrap_or_default(),
+        opened_by: item.opened_by_name.clone(),
+        steps: steps.iter().map(step_view).collect(),
+        evidence: evidence.iter().map(evidence_view).collect(),
+        actions,
+        can_upload: actor.responsible_side
+            && matches!(item.state(), ItemState::Assigned | ItemState::Rectifying),
+        can_assign,
+        units: if can_assign {
+            reachable_units(&st, &s).await.unwrap_or_default()
+        } else {
+            vec![]
+        },
+        referral,
+        project: item.project_id,
+        i: item_line(&item, st.now()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) action: String,
+    #[serde(default)]
+    pub(super) note: String,
+    #[serde(default)]
+    pub(super) responsible_org_id: String,
+    #[serde(default)]
+    pub(super) due: String,
+}
+
+pub async fn action_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> Response {
+    let (st, s, f) = (&st, &s, &f);
+    let input = ActionInput {
+        action: f.action.clone(),
+        note: f.note.clone(),
+        responsible_org_id: Some(f.responsible_org_id.clone()),
+        due: Some(f.due.clone()),
+    };
+    form_post(s, &f.csrf, &id, "督办事项", |id| async move {
+        advance(st, s, id, &input).await?;
+        Ok(format!("/supervision/{id}"))
+    })
+    .await
+}
+
+/// Evidence upload from the item page (multipart: csrf, file).
+pub async fn evidence_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "督办事项不存在");
+    };
+    let mut mp = match Multipart::from_request(req, &st).await {
+        Ok(m) => m,
+        Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
+    };
+    let mut csrf = String::new();
+    let mut file: Option<(String, String, Vec<u8>)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "csrf" {
+                    csrf = field.text().await.unwrap_or_default();
+                } else if name == "file" {
+                    let fname = field.file_name().unwrap_or("").to_string();
+                    let ctype = field.content_type().unwrap_or("").to_string();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((fname, ctype, b.to_vec())),
+                        Err(_) => {
+                            return error_page(StatusCode::BAD_REQUEST, "文件读取失败或超过上限");
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
+        }
+    }
+    if let Some(r) = csrf_refused(&csrf, &s) {
+        return r;
+    }
+    let Some((fname, ctype, data)) = file else {
+        return error_page(StatusCode::BAD_REQUEST, "请选择要上传的文件");
+    };
+    match upload(&st, &s, id, &fname, &ctype, &data).await {
+        Ok(_) => redirect(&format!("/supervision/{id}")),
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+pub async fn evidence_download(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path((id, eid)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(eid)) = (id.parse::<i64>(), eid.parse::<i64>()) else {
+        return error_page(StatusCode::NOT_FOUND, "材料不存在");
+    };
+    if let Err(e) = item_for(&st, &s, id).await {
+        return error_page(e.status, &e.message);
+    }
+    match st.store.evidence_file(id, eid).await {
+        Ok(Some((meta, data))) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"evidence-{eid}\"; filename*=UTF-8''{}",
+                        enc(&meta.filename)
+                    ),
+                ),
+            ],
+            data,
+        )
+            .into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "材料不存在"),
+        Err(e) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &ApiError::from(e).message,
+        ),
+    }
+}
+
+/// The 整改台账 as an Excel workbook: every item the user may see.
+pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
+    let items = match visible_items(&st, &s).await {
+        Ok(i) => i,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let now = st.now();
+    let today = now.with_timezone(&bj()).date_naive();
+    let rows = items
+        .iter()
+        .map(|i| {
+            let l = item_line(i, now);
+            vec![
+                l.number,
+                l.source_zh.to_string(),
+                l.title,
+                l.case_number,
+                l.org_name,
+                l.responsible,
+                l.state_zh.to_string(),
+                l.stage_due,
+                if l.overdue {
+                    "超期".into()
+                } else {
+                    String::new()
+                },
+                l.rectify_due,
+                l.opened_at,
+                l.closed_at,
+                l.revisit,
+                l.evidence.to_string(),
+            ]
+        })
+        .collect::<Vec<_>>();
+    xlsx_download(
+        Sheet {
+            name: "整改台账",
+            title: format!("{} 整改台账（{today} 导出）", s.org.name),
+            headers: &[
+                ("编号", 16),
+                ("来源", 10),
+                ("问题", 36),
+                ("案号", 24),
+                ("督办单位", 24),
+                ("责任单位", 24),
+                ("状态", 10),
+                ("本阶段期限", 12),
+                ("是否超期", 8),
+                ("整改期限", 12),
+                ("立项日期", 12),
+                ("销号日期", 12),
+                ("回访", 22),
+                ("整改材料（件）", 10),
+            ],
+            rows,
+        },
+        &format!("rectification-{today}.xlsx"),
+        &format!("整改台账-{today}.xlsx"),
+    )
+}
+
+pub async fn api_items(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let items = visible_items(&st, &s).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn api_item(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&id, "督办事项")?;
+    let item = item_for(&st, &s, id).await?;
+    Ok(Json(json!({
+        "item": item,
+        "steps": st.store.item_steps(id).await?,
+        "evidence": st.store.item_evidence(id).await?,
+    })))
+}
+
+pub async fn api_open_item(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_csrf(&headers, &s)?;
+    let i: ItemInput = json_body(&body)?;
+    let id = open_item(&st, &s, &i).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+pub async fn api_item_action(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (id, a): (i64, ActionInput) = json_post(&headers, &s, &id, "督办事项", &body)?;
+    let state = advance(&st, &s, id, &a).await?;
+    Ok(Json(json!({ "state": state.as_str() })))
+}
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    filename: String,
+}
+
+pub async fn api_evidence(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_csrf(&headers, &s)?;
+    let id = parse_id(&id, "督办事项")?;
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let eid = upload(&st, &s, id, &q.filename, ctype, &body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": eid }))).into_response())
+}

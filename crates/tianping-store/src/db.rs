@@ -1,0 +1,197 @@
+//! The SQL helpers every store module shares: values bound in bulk, multi-row inserts and
+//! updates in chunks within a statement's bind limit, and the planner switch for bulk work on
+//! PostgreSQL. Nothing here knows a table of the domain.
+
+use crate::{Backend, Result, audited, bulk_placeholders};
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+#[derive(Clone)]
+pub(crate) enum Val {
+    S(String),
+    OS(Option<String>),
+    I(i64),
+    OI(Option<i64>),
+}
+
+impl Val {
+    /// Appends the value as JSON (strings escaped per RFC 8259).
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Val::S(s) | Val::OS(Some(s)) => json_string(s, out),
+            Val::I(i) | Val::OI(Some(i)) => out.push_str(&i.to_string()),
+            Val::OS(None) | Val::OI(None) => out.push_str("null"),
+        }
+    }
+}
+
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+pub(crate) fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments>,
+    vals: Vec<Val>,
+) -> Query<'q, Any, AnyArguments> {
+    for v in vals {
+        q = match v {
+            Val::S(s) => q.bind(s),
+            Val::OS(s) => q.bind(s),
+            Val::I(i) => q.bind(i),
+            Val::OI(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+/// PostgreSQL: plans the transaction's next statements generically (`true`) or back to custom
+/// plans, the connection's setting (`false`). Statements carrying one large JSON parameter need the
+/// generic plan: a custom plan folds the parameter into the plan and parses it twice.
+pub(crate) async fn plan_generically(conn: &mut sqlx::AnyConnection, on: bool) -> Result<()> {
+    let mode = if on {
+        "force_generic_plan"
+    } else {
+        "force_custom_plan"
+    };
+    sqlx::query(audited(format!("SET LOCAL plan_cache_mode = {mode}")))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts rows in bulk: multi-row VALUES on SQLite, one JSON parameter on PostgreSQL.
+pub(crate) async fn bulk_insert(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+    rows: Vec<Vec<Val>>,
+    returning: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    bulk_write(conn, backend, table, cols, rows, "", returning).await
+}
+
+/// [`bulk_insert`] with a clause after the rows (e.g. `ON CONFLICT … DO UPDATE …`).
+pub(crate) async fn bulk_write(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+    rows: Vec<Vec<Val>>,
+    conflict: &str,
+    returning: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let ret = if returning.is_empty() {
+        String::new()
+    } else {
+        format!(" RETURNING {returning}")
+    };
+    let mut out = vec![];
+    match backend {
+        Backend::Sqlite => {
+            let per = (30_000 / cols.len()).max(1);
+            for part in rows.chunks(per) {
+                let one = format!("({})", bulk_placeholders(backend, 1, cols.len()));
+                let sql = format!(
+                    "INSERT INTO {table} ({names}) VALUES {}{conflict}{ret}",
+                    vec![one; part.len()].join(", ")
+                );
+                let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
+                out.extend(
+                    bind_all(sqlx::query(audited(sql)), vals)
+                        .fetch_all(&mut *conn)
+                        .await?,
+                );
+            }
+        }
+        Backend::Postgres => {
+            let defs = cols
+                .iter()
+                .map(|(n, t)| format!("{n} {t}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
+                 WITH ORDINALITY AS x({names}, ord) ORDER BY ord{conflict}{ret}"
+            );
+            // The connection plans every statement for its parameters (lookups must never keep
+            // a plan made while a table was empty), but a custom plan would fold this
+            // multi-megabyte JSON parameter into the plan and parse it twice: plan generically
+            // for the bulk insert only.
+            plan_generically(conn, true).await?;
+            for part in rows.chunks(5_000) {
+                let mut json = String::with_capacity(part.len() * 256);
+                json.push('[');
+                for (i, r) in part.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    json.push('{');
+                    for (j, ((name, _), v)) in cols.iter().zip(r).enumerate() {
+                        if j > 0 {
+                            json.push(',');
+                        }
+                        json.push('"');
+                        json.push_str(name);
+                        json.push_str("\":");
+                        v.write_json(&mut json);
+                    }
+                    json.push('}');
+                }
+                json.push(']');
+                out.extend(
+                    sqlx::query(audited(sql.clone()))
+                        .bind(json)
+                        .fetch_all(&mut *conn)
+                        .await?,
+                );
+            }
+            plan_generically(conn, false).await?;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn json_strings_round_trip(s in "\\PC*|[\"\\\\\n\r\t\u{0}-\u{1f}中文]*") {
+            let mut out = String::new();
+            json_string(&s, &mut out);
+            prop_assert_eq!(serde_json::from_str::<String>(&out).ok(), Some(s));
+        }
+    }
+
+    #[test]
+    fn values_write_json() {
+        let mut out = String::new();
+        for v in [
+            Val::S("a\"b".into()),
+            Val::OS(None),
+            Val::I(-3),
+            Val::OI(Some(7)),
+        ] {
+            v.write_json(&mut out);
+            out.push(' ');
+        }
+        assert_eq!(out, "\"a\\\"b\" null -3 7 ");
+    }
+}
