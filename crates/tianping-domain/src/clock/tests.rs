@@ -5,7 +5,8 @@ use super::*;
 use crate::calendar::Calendar;
 use crate::case_type::{self, Procedure};
 use crate::event::{EventBody, Filing};
-use crate::rules::RuleSet;
+use crate::org::{AgencyKind, Level, OrgRef, Role};
+use crate::rules::{Rollover, RuleSet};
 use crate::timeline::{Approver, ExcludedKind};
 
 fn rules() -> RuleSet {

@@ -1,0 +1,764 @@
+//! The fold: a case's state opened by its filing and changed by each event in order, with the
+//! clock-relevant facts recorded in its timeline.
+
+use crate::case::{CaseStatus, Confidentiality};
+use crate::case_type::{CaseKind, Procedure};
+use crate::timeline::ExcludedKind;
+use crate::timeline::{ExtensionGrant, Pause, Restart, Round, Timeline};
+use chrono::{DateTime, Months, Utc};
+
+use super::CaseState;
+use super::Custody;
+use super::Disposition;
+use super::EventBody;
+use super::EventRejection;
+use super::Filing;
+use super::ZhongbenSpell;
+use super::body::procedure_zh;
+use super::checks::FUTURE_SKEW_MINUTES;
+use super::checks::need_approver;
+use super::checks::non_empty;
+
+impl CaseState {
+    /// Opens a case from its filing. `kind` and `procedure` come from the 类型代字 (court cases) or
+    /// from the filing (agency cases); the caller resolves them.
+    pub fn open(
+        filing: &Filing,
+        kind: CaseKind,
+        procedure: Procedure,
+        type_code: Option<String>,
+        occurred_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseState, EventRejection> {
+        non_empty(&filing.cause, "cause")?;
+        if occurred_at > now + chrono::Duration::minutes(FUTURE_SKEW_MINUTES) {
+            return Err(EventRejection::new(
+                "date_in_future",
+                "occurred_at",
+                "立案时间晚于当前时间",
+            ));
+        }
+        for (i, p) in filing.parties.iter().enumerate() {
+            non_empty(&p.name, &format!("parties[{i}].name"))?;
+            non_empty(&p.role, &format!("parties[{i}].role"))?;
+        }
+        let has_minor = filing.parties.iter().any(|p| p.minor);
+        let confidentiality = filing.confidentiality.unwrap_or(if has_minor {
+            Confidentiality::Minors
+        } else {
+            Confidentiality::Public
+        });
+        if has_minor && confidentiality == Confidentiality::Public {
+            return Err(EventRejection::new(
+                "confidentiality_conflict",
+                "confidentiality",
+                "当事人含未成年人，密级不能为“公开”",
+            ));
+        }
+        Ok(CaseState {
+            kind,
+            procedure,
+            type_code,
+            cause: filing.cause.trim().to_string(),
+            charges: filing.charges.clone(),
+            parties: filing.parties.clone(),
+            confidentiality,
+            has_minor,
+            summary_procedure: filing.summary_procedure,
+            fast_track: filing.fast_track,
+            small_claims: filing.small_claims,
+            in_custody: filing.in_custody,
+            foreign_related: filing.foreign_related,
+            claim_amount_yuan: filing.claim_amount_yuan,
+            origin_case_number: filing.origin_case_number.clone(),
+            judge: None,
+            panel: vec![],
+            division: None,
+            clerk: None,
+            status: CaseStatus::Open,
+            filed_at: occurred_at,
+            closed_at: None,
+            disposition: None,
+            sentence_months: None,
+            amount_yuan: None,
+            appealed: false,
+            open_excluded: vec![],
+            suspended_at: None,
+            pending_extension: None,
+            extensions_approved: 0,
+            custody: Custody::None,
+            pending_arrest_request: None,
+            in_prosecution_review: procedure == Procedure::ProsecutionReview,
+            supplementary_rounds: 0,
+            in_supplementary: false,
+            zhongben: false,
+            last_event_at: occurred_at,
+            event_count: 1,
+            complaints: 0,
+            zhongben_spells: vec![],
+            timeline: Timeline::default(),
+            venue: None,
+        })
+    }
+
+    /// Validates `body` against the current state and applies it. On refusal the state is unchanged.
+    pub fn apply(
+        &mut self,
+        body: &EventBody,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EventRejection> {
+        let mut next = self.clone();
+        next.apply_inner(body, at, now)?;
+        next.event_count += 1;
+        if at > next.last_event_at {
+            next.last_event_at = at;
+        }
+        *self = next;
+        Ok(())
+    }
+
+    fn apply_inner(
+        &mut self,
+        body: &EventBody,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EventRejection> {
+        use EventBody as E;
+        if at > now + chrono::Duration::minutes(FUTURE_SKEW_MINUTES) {
+            return Err(EventRejection::new(
+                "date_in_future",
+                "occurred_at",
+                "事件时间晚于当前时间",
+            ));
+        }
+        if at < self.filed_at {
+            return Err(EventRejection::new(
+                "date_before_filing",
+                "occurred_at",
+                format!(
+                    "事件时间早于立案时间 {}",
+                    self.filed_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ));
+        }
+        let closed_ok = matches!(
+            body,
+            E::Appealed { .. }
+                | E::Remanded { .. }
+                | E::RetrialOrdered { .. }
+                | E::ExecutionRestored
+                | E::Released { .. }
+        );
+        if self.status == CaseStatus::Closed && !closed_ok {
+            return Err(EventRejection::new(
+                "case_closed",
+                "kind",
+                format!("案件已结，不能再记录“{}”", body.zh()),
+            ));
+        }
+        let court_only = matches!(
+            body,
+            E::HearingScheduled { .. }
+                | E::HearingHeld
+                | E::Adjourned { .. }
+                | E::Appealed { .. }
+                | E::Remanded { .. }
+        );
+        if court_only && matches!(self.kind, CaseKind::Prosecution | CaseKind::Police) {
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于法院案件", body.zh()),
+            ));
+        }
+        let execution_only = matches!(
+            body,
+            E::PropertySearched { .. } | E::ExecutionTerminated { .. } | E::ExecutionRestored
+        );
+        if execution_only && self.kind != CaseKind::Execution {
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于执行案件", body.zh()),
+            ));
+        }
+        let custody_event = matches!(
+            body,
+            E::Summoned { .. }
+                | E::Detained
+                | E::ArrestRequested
+                | E::ArrestApproved { .. }
+                | E::ArrestRefused { .. }
+                | E::Released { .. }
+                | E::ProsecutionReviewStarted
+                | E::ReturnedForSupplementaryInvestigation { .. }
+                | E::ResubmittedAfterSupplementaryInvestigation
+                | E::Indicted
+                | E::NotProsecuted { .. }
+        );
+        if custody_event && !self.kind.has_custody() {
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于刑事、检察、公安案件", body.zh()),
+            ));
+        }
+        match body {
+            E::Filed(_) => {
+                return Err(EventRejection::new(
+                    "case_exists",
+                    "kind",
+                    "案件已立案，不能重复立案",
+                ));
+            }
+            E::Assigned {
+                judge,
+                panel,
+                division,
+                clerk,
+            } => {
+                non_empty(judge, "judge")?;
+                self.judge = Some(judge.trim().to_string());
+                self.panel = panel.clone();
+                self.division = division.clone();
+                self.clerk = clerk
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string);
+            }
+            E::HearingScheduled { hearing_at } => {
+                if hearing_at.with_timezone(&Utc) < at {
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "hearing_at",
+                        "开庭时间早于排期时间",
+                    ));
+                }
+            }
+            E::HearingHeld => {}
+            E::ComplaintReceived { against, summary } => {
+                non_empty(against, "against")?;
+                non_empty(summary, "summary")?;
+                self.complaints += 1;
+            }
+            E::Adjourned { reason } => non_empty(reason, "reason")?,
+            E::Suspended { reason, approver } => {
+                non_empty(reason, "reason")?;
+                need_approver(approver, "approver")?;
+                if self.status == CaseStatus::Suspended {
+                    return Err(EventRejection::new(
+                        "already_suspended",
+                        "kind",
+                        "案件已中止",
+                    ));
+                }
+                self.status = CaseStatus::Suspended;
+                self.suspended_at = Some(at);
+                self.timeline.pauses.push(Pause {
+                    kind: ExcludedKind::Suspension,
+                    start: at,
+                    end: None,
+                    approver: Some(approver.clone()),
+                    reason: reason.clone(),
+                });
+            }
+            E::Resumed => {
+                let Some(since) = self.suspended_at else {
+                    return Err(EventRejection::new(
+                        "not_suspended",
+                        "kind",
+                        "案件未中止，不能恢复",
+                    ));
+                };
+                if at < since {
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "恢复时间早于中止时间",
+                    ));
+                }
+                self.status = CaseStatus::Open;
+                self.suspended_at = None;
+                self.end_pause(ExcludedKind::Suspension, at);
+            }
+            E::ExcludedPeriodStarted {
+                period,
+                reason,
+                approver,
+            } => {
+                non_empty(reason, "reason")?;
+                if let Some(a) = approver {
+                    need_approver(a, "approver")?;
+                }
+                if *period == ExcludedKind::Suspension {
+                    return Err(EventRejection::new(
+                        "use_suspended",
+                        "period",
+                        "中止须以“中止”事件记录（需批准人），不能作为扣除期间记录",
+                    ));
+                }
+                if self.open_excluded.iter().any(|(k, _)| k == period) {
+                    return Err(EventRejection::new(
+                        "excluded_period_open",
+                        "period",
+                        format!("“{}”已在进行中", period.zh()),
+                    ));
+                }
+                self.open_excluded.push((*period, at));
+                self.timeline.pauses.push(Pause {
+                    kind: *period,
+                    start: at,
+                    end: None,
+                    approver: approver.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            E::ExcludedPeriodEnded { period } => {
+                let Some(pos) = self.open_excluded.iter().position(|(k, _)| k == period) else {
+                    return Err(EventRejection::new(
+                        "excluded_period_not_open",
+                        "period",
+                        format!("没有进行中的“{}”", period.zh()),
+                    ));
+                };
+                if at < self.open_excluded[pos].1 {
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "结束时间早于开始时间",
+                    ));
+                }
+                self.open_excluded.remove(pos);
+                self.end_pause(*period, at);
+            }
+            E::ExtensionRequested { amount, reason, .. } => {
+                non_empty(reason, "reason")?;
+                if *amount == 0 {
+                    return Err(EventRejection::new(
+                        "amount_invalid",
+                        "amount",
+                        "延长期限必须大于 0",
+                    ));
+                }
+                if self.pending_extension.is_some() {
+                    return Err(EventRejection::new(
+                        "extension_pending",
+                        "kind",
+                        "已有待审批的延长申请",
+                    ));
+                }
+                self.pending_extension = Some(at);
+            }
+            E::ExtensionApproved {
+                approver,
+                amount,
+                unit,
+            } => {
+                need_approver(approver, "approver")?;
+                if *amount == 0 {
+                    return Err(EventRejection::new(
+                        "amount_invalid",
+                        "amount",
+                        "延长期限必须大于 0",
+                    ));
+                }
+                let requested_at = self.pending_extension;
+                self.decide_extension(at)?;
+                self.extensions_approved += 1;
+                self.timeline.extensions.push(ExtensionGrant {
+                    requested_at,
+                    decided_at: at,
+                    approver: approver.clone(),
+                    amount: *amount,
+                    unit: *unit,
+                });
+            }
+            E::ExtensionRefused { approver, reason } => {
+                need_approver(approver, "approver")?;
+                non_empty(reason, "reason")?;
+                self.decide_extension(at)?;
+                self.timeline.refused_extensions.push(at);
+            }
+            E::ProcedureConverted { from, to } => {
+                non_empty(from, "from")?;
+                non_empty(to, "to")?;
+                if from == to {
+                    return Err(EventRejection::new(
+                        "procedure_unchanged",
+                        "to",
+                        "转换前后程序相同",
+                    ));
+                }
+                let current = if self.fast_track {
+                    "fast_track"
+                } else if self.small_claims {
+                    "small_claims"
+                } else if self.summary_procedure {
+                    "summary"
+                } else {
+                    "ordinary"
+                };
+                let known = ["summary", "ordinary", "fast_track", "small_claims"];
+                if known.contains(&from.as_str()) && from != current {
+                    return Err(EventRejection::new(
+                        "procedure_mismatch",
+                        "from",
+                        format!(
+                            "案件当前为{}，不是{}",
+                            procedure_zh(current),
+                            procedure_zh(from)
+                        ),
+                    ));
+                }
+                self.summary_procedure = to == "summary";
+                self.fast_track = to == "fast_track";
+                self.small_claims = to == "small_claims";
+                if self.kind == CaseKind::Criminal {
+                    // 刑诉解释 2021 arts. 368, 376: a new limit from the conversion decision.
+                    self.timeline.restarts.push(Restart {
+                        id: "criminal_procedure_conversion".into(),
+                        at,
+                        note: format!(
+                            "程序转换（{}→{}）决定",
+                            procedure_zh(from),
+                            procedure_zh(to)
+                        ),
+                    });
+                }
+            }
+            E::Closed {
+                disposition,
+                sentence_months,
+                amount_yuan,
+            } => {
+                if self.status == CaseStatus::Suspended {
+                    return Err(EventRejection::new(
+                        "case_suspended",
+                        "kind",
+                        "案件处于中止状态，须先恢复再结案",
+                    ));
+                }
+                if let Some((k, _)) = self.open_excluded.first() {
+                    return Err(EventRejection::new(
+                        "excluded_period_open",
+                        "kind",
+                        format!("“{}”尚未结束，须先记录其结束", k.zh()),
+                    ));
+                }
+                self.close(at, *disposition);
+                self.sentence_months = *sentence_months;
+                self.amount_yuan = *amount_yuan;
+            }
+            E::Appealed { by } => {
+                non_empty(by, "by")?;
+                if self.status != CaseStatus::Closed {
+                    return Err(EventRejection::new(
+                        "not_closed",
+                        "kind",
+                        "案件尚未结案，不能上诉",
+                    ));
+                }
+                if !matches!(
+                    self.procedure,
+                    Procedure::FirstInstance | Procedure::Jurisdiction | Procedure::Special
+                ) {
+                    return Err(EventRejection::new(
+                        "not_appealable",
+                        "kind",
+                        "只有一审裁判可以上诉",
+                    ));
+                }
+                if let Some(closed) = self.closed_at
+                    && at < closed
+                {
+                    return Err(EventRejection::new(
+                        "date_order",
+                        "occurred_at",
+                        "上诉时间早于结案时间",
+                    ));
+                }
+                self.appealed = true;
+            }
+            E::Remanded { .. } | E::RetrialOrdered { .. } => {
+                if self.status != CaseStatus::Closed {
+                    return Err(EventRejection::new(
+                        "not_closed",
+                        "kind",
+                        format!("案件尚未结案，不能“{}”", body.zh()),
+                    ));
+                }
+            }
+            E::PropertySearched { channel, .. } => non_empty(channel, "channel")?,
+            E::ExecutionTerminated { checklist, .. } => {
+                if let Some((field, reason)) = checklist.first_missing() {
+                    return Err(EventRejection::new("zhongben_incomplete", field, reason));
+                }
+                let three_months = self
+                    .filed_at
+                    .checked_add_months(Months::new(3))
+                    .unwrap_or(self.filed_at);
+                if at < three_months {
+                    return Err(EventRejection::new(
+                        "zhongben_too_early",
+                        "occurred_at",
+                        "T4 自立案之日起不满三个月，不得终结本次执行",
+                    ));
+                }
+                if let Some((k, _)) = self.open_excluded.first() {
+                    return Err(EventRejection::new(
+                        "excluded_period_open",
+                        "kind",
+                        format!("“{}”尚未结束", k.zh()),
+                    ));
+                }
+                self.zhongben = true;
+                self.zhongben_spells
+                    .push(ZhongbenSpell { from: at, to: None });
+                self.close(at, Disposition::ExecutionTerminatedThisRound);
+            }
+            E::ExecutionRestored => {
+                if !self.zhongben || self.status != CaseStatus::Closed {
+                    return Err(EventRejection::new(
+                        "not_terminated",
+                        "kind",
+                        "只有终结本次执行的案件可以恢复执行",
+                    ));
+                }
+                self.status = CaseStatus::Open;
+                self.zhongben = false;
+                if let Some(spell) = self.zhongben_spells.last_mut() {
+                    spell.to = Some(at);
+                }
+                self.closed_at = None;
+                self.disposition = None;
+            }
+            E::Summoned { extended_to_24h } => {
+                if matches!(self.custody, Custody::Detained | Custody::Arrested) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "已被羁押，不能再传唤",
+                    ));
+                }
+                self.custody = Custody::Summoned;
+                self.timeline.summoned_at = Some(at);
+                self.timeline.summons_24h = *extended_to_24h;
+            }
+            E::Detained => {
+                if matches!(self.custody, Custody::Detained | Custody::Arrested) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "已被羁押，不能重复拘留",
+                    ));
+                }
+                self.custody = Custody::Detained;
+                self.timeline.detained_at = Some(at);
+            }
+            E::ArrestRequested => {
+                if self.custody == Custody::Arrested {
+                    return Err(EventRejection::new("custody_state", "kind", "已被逮捕"));
+                }
+                if self.pending_arrest_request.is_some() {
+                    return Err(EventRejection::new(
+                        "arrest_request_pending",
+                        "kind",
+                        "已有待决定的提请批捕",
+                    ));
+                }
+                self.pending_arrest_request = Some(at);
+                self.timeline.arrest_requested_at = Some(at);
+            }
+            E::ArrestApproved { approver } => {
+                need_approver(approver, "approver")?;
+                self.decide_arrest(at)?;
+                self.custody = Custody::Arrested;
+                self.timeline.arrest_decided_at = Some(at);
+                self.timeline.arrested_at = Some(at);
+            }
+            E::ArrestRefused { approver, reason } => {
+                need_approver(approver, "approver")?;
+                non_empty(reason, "reason")?;
+                self.decide_arrest(at)?;
+                self.timeline.arrest_decided_at = Some(at);
+            }
+            E::Released { reason } => {
+                non_empty(reason, "reason")?;
+                if !matches!(
+                    self.custody,
+                    Custody::Summoned | Custody::Detained | Custody::Arrested
+                ) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "未处于传唤或羁押状态，无需释放",
+                    ));
+                }
+                self.custody = Custody::Released;
+                self.in_custody = false;
+                self.timeline.released_at = Some(at);
+            }
+            E::ProsecutionReviewStarted => {
+                if self.in_prosecution_review {
+                    return Err(EventRejection::new(
+                        "review_started",
+                        "kind",
+                        "已在审查起诉阶段",
+                    ));
+                }
+                self.in_prosecution_review = true;
+                self.procedure = Procedure::ProsecutionReview;
+                self.timeline.review_started_at = Some(at);
+            }
+            E::ReturnedForSupplementaryInvestigation { reason } => {
+                non_empty(reason, "reason")?;
+                if self.in_supplementary {
+                    return Err(EventRejection::new(
+                        "supplementary_open",
+                        "kind",
+                        "补充侦查尚未重新移送",
+                    ));
+                }
+                if self.kind != CaseKind::Criminal && !self.in_prosecution_review {
+                    return Err(EventRejection::new(
+                        "not_in_review",
+                        "kind",
+                        "未处于审查起诉阶段",
+                    ));
+                }
+                // CrimPL 2018 art. 175 (review) and art. 204–205 (trial): at most two rounds. [V]
+                if self.supplementary_rounds >= 2 {
+                    return Err(EventRejection::new(
+                        "supplementary_limit",
+                        "kind",
+                        "补充侦查以二次为限（刑事诉讼法第一百七十五条、第二百零五条）",
+                    ));
+                }
+                self.supplementary_rounds += 1;
+                self.in_supplementary = true;
+                self.timeline.supplementary.push(Round {
+                    start: at,
+                    end: None,
+                });
+            }
+            E::ResubmittedAfterSupplementaryInvestigation => {
+                if !self.in_supplementary {
+                    return Err(EventRejection::new(
+                        "supplementary_not_open",
+                        "kind",
+                        "没有进行中的补充侦查",
+                    ));
+                }
+                self.in_supplementary = false;
+                if let Some(r) = self.timeline.supplementary.last_mut() {
+                    r.end = Some(at);
+                }
+                let (id, note) = if self.kind == CaseKind::Criminal {
+                    (
+                        "supplementary_investigation_returned_to_court",
+                        "补充侦查完毕移送法院",
+                    )
+                } else {
+                    (
+                        "supplementary_investigation_returned_to_procuratorate",
+                        "补充侦查完毕重新移送审查起诉",
+                    )
+                };
+                self.timeline.restarts.push(Restart {
+                    id: id.into(),
+                    at,
+                    note: note.into(),
+                });
+            }
+            E::Indicted | E::NotProsecuted { .. } => {
+                if !self.in_prosecution_review {
+                    return Err(EventRejection::new(
+                        "not_in_review",
+                        "kind",
+                        "未处于审查起诉阶段",
+                    ));
+                }
+                if self.in_supplementary {
+                    return Err(EventRejection::new(
+                        "supplementary_open",
+                        "kind",
+                        "补充侦查尚未重新移送",
+                    ));
+                }
+                let d = if matches!(body, E::Indicted) {
+                    Disposition::Indictment
+                } else {
+                    Disposition::NonProsecution
+                };
+                self.close(at, d);
+            }
+            E::Retraction { .. } => {
+                return Err(EventRejection::new(
+                    "retraction_without_target",
+                    "corrects",
+                    "撤回记录须指明被撤回的事件",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn decide_extension(&mut self, at: DateTime<Utc>) -> Result<(), EventRejection> {
+        let Some(req) = self.pending_extension else {
+            return Err(EventRejection::new(
+                "no_extension_request",
+                "kind",
+                "没有待审批的延长申请",
+            ));
+        };
+        if at < req {
+            return Err(EventRejection::new(
+                "date_order",
+                "occurred_at",
+                "审批时间早于申请时间",
+            ));
+        }
+        self.pending_extension = None;
+        Ok(())
+    }
+
+    fn decide_arrest(&mut self, at: DateTime<Utc>) -> Result<(), EventRejection> {
+        let Some(req) = self.pending_arrest_request else {
+            return Err(EventRejection::new(
+                "no_arrest_request",
+                "kind",
+                "没有待决定的提请批捕",
+            ));
+        };
+        if at < req {
+            return Err(EventRejection::new(
+                "date_order",
+                "occurred_at",
+                "决定时间早于提请时间",
+            ));
+        }
+        self.pending_arrest_request = None;
+        Ok(())
+    }
+
+    fn end_pause(&mut self, kind: ExcludedKind, at: DateTime<Utc>) {
+        if let Some(p) = self
+            .timeline
+            .pauses
+            .iter_mut()
+            .rev()
+            .find(|p| p.kind == kind && p.end.is_none())
+        {
+            p.end = Some(at);
+        }
+    }
+
+    fn close(&mut self, at: DateTime<Utc>, d: Disposition) {
+        self.status = CaseStatus::Closed;
+        self.closed_at = Some(at);
+        self.disposition = Some(d);
+        self.suspended_at = None;
+    }
+}

@@ -1,0 +1,451 @@
+use super::*;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+const Q: Period = Period {
+    from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+    to: NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+};
+
+fn case(kind: CaseKind, procedure: Procedure, filed: &str, closed: Option<&str>) -> CaseFacts {
+    CaseFacts {
+        kind,
+        procedure,
+        filed: d(filed),
+        closed: closed.map(d),
+        disposition: closed.map(|_| Disposition::Judgment),
+        small_claims: false,
+        appealed: false,
+        limit: if closed.is_some() {
+            LimitOutcome::Met
+        } else {
+            LimitOutcome::Open
+        },
+        claim_amount_yuan: None,
+        amount_yuan: None,
+        has_origin: false,
+        extra_procedures: 0,
+        zhongben: vec![],
+    }
+}
+
+/// A hand-built court: the numbers in the comments are worked out by hand.
+fn fixture() -> Vec<CaseFacts> {
+    use CaseKind::*;
+    use Procedure::*;
+    let mut v = vec![];
+    // 1. Old civil case, pending since 2024-11-10 (> 12 and > 18 months by 2026-03-31? 16.7
+    //    months: over 12, not over 18), still pending.
+    v.push(case(Civil, FirstInstance, "2024-11-10", None));
+    // 2. Old civil case filed 2025-12-01, closed in Q by mediation on 2026-01-20 (50 days).
+    let mut c = case(Civil, FirstInstance, "2025-12-01", Some("2026-01-20"));
+    c.disposition = Some(Disposition::Mediation);
+    v.push(c);
+    // 3. New civil case filed 2026-01-05, judgment 2026-03-06 (60 days), appealed.
+    let mut c = case(Civil, FirstInstance, "2026-01-05", Some("2026-03-06"));
+    c.appealed = true;
+    v.push(c);
+    // 4. New civil case filed 2026-02-01, closed 2026-03-31 late (58 days), not appealed.
+    let mut c = case(Civil, FirstInstance, "2026-02-01", Some("2026-03-31"));
+    c.limit = LimitOutcome::Late;
+    v.push(c);
+    // 5. New small-claims case filed 2026-02-10, closed 2026-02-20 (10 days): not appealable.
+    let mut c = case(Civil, FirstInstance, "2026-02-10", Some("2026-02-20"));
+    c.small_claims = true;
+    v.push(c);
+    // 6. New criminal case filed 2026-03-01, pending.
+    v.push(case(Criminal, FirstInstance, "2026-03-01", None));
+    // 7. Second instance filed 2025-12-20, amended 2026-02-15 (57 days).
+    let mut c = case(Civil, SecondInstance, "2025-12-20", Some("2026-02-15"));
+    c.disposition = Some(Disposition::Amended);
+    v.push(c);
+    // 8. Second instance filed 2026-01-10, remanded 2026-03-10 (59 days).
+    let mut c = case(Civil, SecondInstance, "2026-01-10", Some("2026-03-10"));
+    c.disposition = Some(Disposition::RemandedForRetrial);
+    v.push(c);
+    // 9. Execution filed 2025-10-01, 终本 2026-01-31 (122 days): applied 100,000, paid 20,000.
+    let mut c = case(
+        CaseKind::Execution,
+        Procedure::Execution,
+        "2025-10-01",
+        Some("2026-01-31"),
+    );
+    c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
+    c.claim_amount_yuan = Some(100_000);
+    c.amount_yuan = Some(20_000);
+    c.zhongben = vec![(d("2026-01-31"), None)];
+    v.push(c);
+    // 10. Execution filed 2026-01-15, completed 2026-03-15 (59 days): applied 50,000, paid 50,000.
+    let mut c = case(
+        CaseKind::Execution,
+        Procedure::Execution,
+        "2026-01-15",
+        Some("2026-03-15"),
+    );
+    c.disposition = Some(Disposition::ExecutionCompleted);
+    c.claim_amount_yuan = Some(50_000);
+    c.amount_yuan = Some(50_000);
+    v.push(c);
+    // 11. Closed before Q (2025-12-31): counts for nothing in Q.
+    v.push(case(Civil, FirstInstance, "2025-09-01", Some("2025-12-31")));
+    // 12. Filed after Q: counts for nothing in Q.
+    v.push(case(Civil, FirstInstance, "2026-04-01", None));
+    // 13. Very old administrative case filed 2022-12-01, pending (> 36 months).
+    v.push(case(Administrative, FirstInstance, "2022-12-01", None));
+    // 14. Execution filed 2024-03-01, 终本 2024-09-30, restored 2026-02-10 (pending again):
+    //     in the 终本 database at the start of Q, out in Q. It is pending on 2026-03-31 and
+    //     over 18 (not 36) months old.
+    let mut c = case(
+        CaseKind::Execution,
+        Procedure::Execution,
+        "2024-03-01",
+        None,
+    );
+    c.zhongben = vec![(d("2024-09-30"), Some(d("2026-02-10")))];
+    v.push(c);
+    v
+}
+
+fn totals() -> Totals {
+    Totals::of(&fixture(), &Q)
+}
+
+fn value(id: &str) -> Option<f64> {
+    let set = MetricSet::builtin().expect("shipped metrics parse");
+    set.in_force(id, Q.to).expect(id).compute(&totals())
+}
+
+fn close(a: Option<f64>, b: f64) {
+    let a = a.expect("a value");
+    assert!((a - b).abs() < 1e-9, "{a} ≠ {b}");
+}
+
+#[test]
+fn counters_by_hand() {
+    let t = totals();
+    use Counter as C;
+    // New: 3, 4, 5, 6, 8, 10 = 6. Closed in Q: 2, 3, 4, 5, 7, 8, 9, 10 = 8.
+    assert_eq!(t.get(C::Received), 6);
+    assert_eq!(t.get(C::Closed), 8);
+    // Pending at the start: 1, 2, 7, 9, 13, 14 = 6. At the end: 1, 6, 13, 14 = 4.
+    assert_eq!(t.get(C::PendingAtStart), 6);
+    assert_eq!(t.get(C::PendingAtEnd), 4);
+    // 50 + 60 + 58 + 10 + 57 + 59 + 122 + 59 = 475 days.
+    assert_eq!(t.get(C::ClosedDays), 475);
+    assert_eq!(t.get(C::ClosedWithLimit), 8);
+    assert_eq!(t.get(C::ClosedLate), 1);
+    // First instance closed: 2, 3, 4, 5 = 4; appealable: 3, 4 = 2 (2 mediated, 5 small claims).
+    assert_eq!(t.get(C::FirstInstanceClosed), 4);
+    assert_eq!(t.get(C::AppealableClosed), 2);
+    assert_eq!(t.get(C::Appealed), 1);
+    assert_eq!(t.get(C::SecondInstanceClosed), 2);
+    assert_eq!(t.get(C::SecondInstanceAmended), 1);
+    assert_eq!(t.get(C::SecondInstanceRemanded), 1);
+    assert_eq!(t.get(C::CivilFirstInstanceClosed), 4);
+    assert_eq!(t.get(C::CivilFirstInstanceMediatedOrWithdrawn), 1);
+    assert_eq!(t.get(C::ExecutionClosed), 2);
+    assert_eq!(t.get(C::ZhongbenClosed), 1);
+    assert_eq!(t.get(C::ExecutionAppliedYuan), 150_000);
+    assert_eq!(t.get(C::ExecutionPaidYuan), 70_000);
+    // Pending on 2026-03-31: 1 (filed 2024-11-10: 16+ months), 6 (1 month), 13 (40 months),
+    // 14 (filed 2024-03-01: 25 months).
+    assert_eq!(t.get(C::PendingOver6Months), 3);
+    assert_eq!(t.get(C::PendingOver12Months), 3);
+    assert_eq!(t.get(C::PendingOver18Months), 2);
+    assert_eq!(t.get(C::PendingOver36Months), 1);
+    // 终本 database: 14 in at the start and out on 02-10; 9 in on 01-31 and still in.
+    assert_eq!(t.get(C::ZhongbenStockAtStart), 1);
+    assert_eq!(t.get(C::ZhongbenEntered), 1);
+    assert_eq!(t.get(C::ZhongbenLeft), 1);
+    assert_eq!(t.get(C::ZhongbenStockAtEnd), 1);
+}
+
+#[test]
+fn every_metric_by_hand() {
+    close(value("closure_to_intake"), 8.0 / 6.0);
+    close(value("closure_rate"), 8.0 / 12.0 * 100.0);
+    close(value("closed_within_limit"), 7.0 / 8.0 * 100.0);
+    close(value("average_days"), 475.0 / 8.0);
+    close(value("pending_over_12_months_ratio"), 3.0 / 4.0 * 100.0);
+    close(value("appeal_rate"), 50.0);
+    close(value("acceptance_rate"), 75.0);
+    close(value("second_instance_amended_rate"), 50.0);
+    close(value("second_instance_remanded_rate"), 50.0);
+    close(value("mediation_withdrawal_rate"), 25.0);
+    close(value("execution_paid_rate"), 70_000.0 / 150_000.0 * 100.0);
+    close(value("zhongben_rate"), 50.0);
+    close(value("received"), 6.0);
+    close(value("closed"), 8.0);
+    close(value("pending"), 4.0);
+    let set = MetricSet::builtin().expect("parse");
+    close(value("pending_over_12_months"), 3.0);
+    close(value("pending_over_18_months"), 2.0);
+    close(value("pending_over_36_months"), 1.0);
+    // No new disputes without an origin in Q other than 3, 4, 5, 6, 8, 10 (none has an origin
+    // in the fixture): 件 6 / 案 6.
+    close(value("court_case_to_proceeding"), 1.0);
+    assert_eq!(value("procuratorate_case_to_proceeding"), None);
+    // 终本库: out 1 / (at the start 1 + in 1) = 50 %; 1 in the database at the end.
+    close(value("zhongben_clearance_rate"), 50.0);
+    close(value("zhongben_stock"), 1.0);
+    assert_eq!(set.ids().len(), 22, "a test for every shipped metric above");
+}
+
+#[test]
+fn a_completed_execution_without_an_amount_paid_the_applied_amount() {
+    let mut c = case(
+        CaseKind::Execution,
+        Procedure::Execution,
+        "2026-01-15",
+        Some("2026-03-15"),
+    );
+    c.disposition = Some(Disposition::ExecutionCompleted);
+    c.claim_amount_yuan = Some(8_000);
+    assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 8_000);
+    c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
+    assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 0);
+    c.amount_yuan = Some(300);
+    assert_eq!(Counter::ExecutionPaidYuan.value(&c, &Q), 300);
+}
+
+#[test]
+fn case_to_proceeding_ratios_by_hand() {
+    use CaseKind::*;
+    use Procedure::*;
+    // Court: three disputes filed in Q (two first instances, one execution of an old
+    // judgment), plus an appeal and a remanded retrial of them: 件 5, 案 2 → 2.5.
+    let mut v = vec![
+        case(Civil, FirstInstance, "2026-01-05", None),
+        case(Civil, FirstInstance, "2026-01-06", None),
+    ];
+    for (kind, proc_) in [
+        (Civil, SecondInstance),
+        (Civil, FirstInstance),
+        (CaseKind::Execution, Procedure::Execution),
+    ] {
+        let mut c = case(kind, proc_, "2026-02-01", None);
+        c.has_origin = true;
+        v.push(c);
+    }
+    // Procuratorate: two files, one returned twice for supplementary investigation and
+    // extended once: 件 (2 + 3) / 案 2 = 2.5.
+    let mut a = case(Prosecution, ProsecutionReview, "2026-01-10", None);
+    a.extra_procedures = 3;
+    v.push(a);
+    v.push(case(Prosecution, ProsecutionReview, "2026-03-10", None));
+    let t = Totals::of(&v, &Q);
+    assert_eq!(t.get(Counter::ReceivedNewDisputes), 2);
+    let set = MetricSet::builtin().expect("parse");
+    let court = set
+        .in_force("court_case_to_proceeding", Q.to)
+        .expect("metric");
+    assert_eq!(
+        t.get(Counter::CourtReceived),
+        5,
+        "the procuratorate's files are not court 件"
+    );
+    close(court.compute(&t), 2.5);
+    let proc_ = set
+        .in_force("procuratorate_case_to_proceeding", Q.to)
+        .expect("metric");
+    close(proc_.compute(&t), 2.5);
+    assert_eq!(t.get(Counter::ProsecutionExtraProcedures), 3);
+}
+
+#[test]
+fn an_empty_denominator_is_no_value_not_zero() {
+    let set = MetricSet::builtin().expect("parse");
+    let m = set.in_force("appeal_rate", Q.to).expect("metric");
+    assert_eq!(m.compute(&Totals::default()), None);
+    let count = set.in_force("received", Q.to).expect("metric");
+    assert_eq!(count.compute(&Totals::default()), Some(0.0));
+}
+
+#[test]
+fn the_drill_down_has_exactly_the_cases_behind_each_count() {
+    let cases = fixture();
+    let t = totals();
+    for c in Counter::ALL {
+        let behind = cases.iter().filter(|f| c.contributes(f, &Q)).count() as i64;
+        let sum: i64 = cases.iter().map(|f| c.value(f, &Q)).sum();
+        assert_eq!(sum, t.get(*c), "{}", c.as_str());
+        if !c.is_sum() {
+            assert_eq!(behind, t.get(*c), "{}", c.as_str());
+        }
+    }
+}
+
+#[test]
+fn versions_take_effect_on_their_date_and_old_reports_keep_theirs() {
+    let text = METRICS_TOML.to_string()
+        + "\n[[metric]]\nid = \"closure_to_intake\"\nzh = \"结收比\"\nversion = 2\neffective_from = \"2026-07-01\"\nnumerator = [\"closed\"]\ndenominator = [\"pending_at_start\", \"received\"]\nscale = 1\nunit = \"\"\ncitation = \"以受理为分母\"\nmarker = \"U\"\n";
+    let set = MetricSet::parse(&text).expect("parse");
+    assert_eq!(
+        set.in_force("closure_to_intake", d("2026-06-30"))
+            .expect("v1")
+            .version,
+        1
+    );
+    let v2 = set
+        .in_force("closure_to_intake", d("2026-07-01"))
+        .expect("v2");
+    assert_eq!(v2.version, 2);
+    close(v2.compute(&totals()), 8.0 / 12.0);
+    close(
+        set.version_of("closure_to_intake", 1)
+            .expect("v1")
+            .compute(&totals()),
+        8.0 / 6.0,
+    );
+    assert_eq!(
+        set.ids()
+            .iter()
+            .filter(|i| **i == "closure_to_intake")
+            .count(),
+        1
+    );
+    assert!(set.in_force("closure_to_intake", d("2023-12-31")).is_none());
+}
+
+#[test]
+fn the_fixture_pre_aggregated_gives_the_same_totals() {
+    let cases = fixture();
+    let all: Vec<Contribution> = cases.iter().flat_map(|f| f.contributions()).collect();
+    let before = Cumulative::on(Q.from.pred_opt().expect("day"), &all);
+    let end = Cumulative::on(Q.to, &all);
+    assert_eq!(Totals::from_cumulative(&before, &end), totals());
+    // Case 13 (filed 2022-12-01) is over 36 months from 2025-12-02 on: +1 that day.
+    let over36 = column_index(Column::PendingOver(36));
+    assert!(
+        all.iter()
+            .any(|c| c.column == over36 && c.day == d("2025-12-02") && c.value == 1)
+    );
+}
+
+#[test]
+fn disposition_names_round_trip_as_serialized() {
+    for d in Disposition::ALL {
+        let json = serde_json::to_string(&d).expect("serialize");
+        assert_eq!(json, format!("\"{}\"", d.as_str()));
+        assert_eq!(Disposition::parse(d.as_str()), Some(d));
+    }
+}
+
+mod pre_aggregation {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(n: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 1, 31).expect("date") + chrono::Duration::days(n)
+    }
+
+    prop_compose! {
+        fn facts()(kind in 0usize..7, proc_ in 0usize..12, filed in 0i64..2000,
+                   closed in proptest::option::of(-5i64..1500), disp in proptest::option::of(0usize..15),
+                   small in any::<bool>(), appealed in any::<bool>(), limit in 0usize..4,
+                   claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
+                   origin in any::<bool>(), extra in 0u32..4,
+                   spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3)) -> CaseFacts {
+            let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
+                         CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
+            CaseFacts {
+                kind: kinds[kind],
+                procedure: Procedure::ALL[proc_],
+                filed: day(filed),
+                closed: closed.map(|c| day(filed + c)),
+                disposition: disp.map(|d| Disposition::ALL[d]),
+                small_claims: small,
+                appealed,
+                limit: [LimitOutcome::None, LimitOutcome::Open, LimitOutcome::Met, LimitOutcome::Late][limit],
+                claim_amount_yuan: claim,
+                amount_yuan: amount,
+                has_origin: origin,
+                extra_procedures: extra,
+                // Consecutive spells, each after the previous one left.
+                zhongben: {
+                    let mut at = filed;
+                    let mut v = vec![];
+                    for (gap, stay) in spells {
+                        let from = at + gap;
+                        v.push((day(from), stay.map(|s| day(from + s))));
+                        match stay {
+                            Some(s) => at = from + s,
+                            None => break,
+                        }
+                    }
+                    v
+                },
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// For every counter and any period, running sums of the contributions give what the
+        /// counting algorithm gives case by case.
+        #[test]
+        fn every_case_behind_a_counter_is_a_candidate(
+            f in facts(), from in -40i64..3600, len in 0i64..800,
+        ) {
+            let p = Period { from: day(from), to: day(from + len) };
+            for c in Counter::ALL {
+                if c.contributes(&f, &p) {
+                    prop_assert!(c.candidates(&p).admits(&f), "{} {:?}", c.as_str(), f);
+                }
+            }
+        }
+
+        #[test]
+        fn running_sums_equal_counting_case_by_case(
+            cases in proptest::collection::vec(facts(), 1..40),
+            from in -40i64..3600, len in 0i64..800,
+        ) {
+            let p = Period { from: day(from), to: day(from + len) };
+            let all: Vec<Contribution> = cases.iter().flat_map(|f| f.contributions()).collect();
+            let before = Cumulative::on(p.from.pred_opt().expect("day"), &all);
+            let end = Cumulative::on(p.to, &all);
+            prop_assert_eq!(Totals::from_cumulative(&before, &end), Totals::of(&cases, &p));
+        }
+    }
+}
+
+#[test]
+fn formulas_read_in_words() {
+    let set = MetricSet::builtin().expect("parse");
+    assert_eq!(
+        set.in_force("closed_within_limit", Q.to)
+            .expect("m")
+            .formula_zh(),
+        "（有法定期限的结案 − 超审限结案） ÷ 有法定期限的结案 × 100"
+    );
+    assert_eq!(
+        set.in_force("closure_to_intake", Q.to)
+            .expect("m")
+            .formula_zh(),
+        "结案 ÷ 新收"
+    );
+}
+
+#[test]
+fn bad_definitions_name_the_metric_and_field() {
+    let base = "version = \"v\"\n[[metric]]\nid = \"m\"\nzh = \"m\"\nversion = 1\neffective_from = \"2024-01-01\"\nnumerator = [\"closed\"]\ndenominator = [\"received\"]\nscale = 1\nunit = \"\"\ncitation = \"c\"\nmarker = \"S\"\n";
+    assert!(MetricSet::parse(base).is_ok());
+    for (from, to, want) in [
+        (
+            "[\"closed\"]",
+            "[\"clsoed\"]",
+            "rule `m v1`, field `numerator`: unknown counter `clsoed`",
+        ),
+        ("\"2024-01-01\"", "\"2024-13-01\"", "field `effective_from`"),
+        ("scale = 1", "scale = 0", "field `scale`"),
+        ("citation = \"c\"", "citation = \"\"", "field `citation`"),
+    ] {
+        let e = MetricSet::parse(&base.replacen(from, to, 1)).expect_err(to);
+        let msg = e.to_string();
+        assert!(msg.contains(want), "{msg} / {want}");
+    }
+    let twice = format!("{base}{}", &base[base.find("[[metric]]").unwrap_or(0)..]);
+    assert!(MetricSet::parse(&twice).is_err(), "same version twice");
+}

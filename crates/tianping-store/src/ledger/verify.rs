@@ -1,0 +1,454 @@
+//! Verifying the whole ledger: the tree recomputed from the leaves against every stored subtree,
+//! the head and every signed checkpoint, then every ledgered row against its latest leaf.
+
+use super::CheckpointRow;
+use super::PAGE;
+use super::append::MIN_STORED_LEVEL;
+use super::append::unhex16;
+use super::checkpoints_in;
+use super::entities::ENTITIES;
+use super::entities::Key;
+use super::entities::read_row;
+use super::entities::select_list;
+use super::head_in;
+use super::page_in;
+use crate::{Backend, Result, Store, StoreError, audited};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use tianping_ledger::Finding;
+use tianping_ledger::{
+    Checkpoint, Digest, DigestAlg, Entry, Frontier, Hash, NodeAddr, VerifierKey, leaf_hash,
+};
+
+/// What `verify` checked and found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VerifyReport {
+    pub size: u64,
+    pub root: String,
+    pub leaves_checked: u64,
+    pub nodes_checked: u64,
+    pub checkpoints_checked: u64,
+    pub records_checked: u64,
+    pub findings: Vec<Finding>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The first mismatch, in log order (findings naming a leaf first, by leaf index).
+    pub fn first(&self) -> Option<&Finding> {
+        self.findings.first()
+    }
+
+    fn sort(&mut self) {
+        tianping_ledger::bundle::sort_findings(&mut self.findings);
+    }
+}
+
+fn finding(
+    code: &'static str,
+    leaf: Option<u64>,
+    record: Option<String>,
+    detail: String,
+) -> Finding {
+    Finding::new(code, leaf, record, detail)
+}
+
+/// What to check in [`Store::verify_ledger`].
+pub struct VerifyOptions<'a> {
+    /// The log's public key; without it checkpoint signatures are not checked.
+    pub key: Option<&'a VerifierKey>,
+    pub origin: &'a str,
+    /// Compare every ledgered row with its latest leaf (off for a log-only check).
+    pub records: bool,
+    /// Checkpoints kept elsewhere (signed notes) to check against the live log.
+    pub witnesses: &'a [String],
+}
+
+impl Store {
+    /// Checks the whole store against the log. See the module documentation.
+    pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
+        let mut rep = VerifyReport::default();
+        // One snapshot for the whole check: a write that commits while it runs is neither a
+        // leaf nor a record to it (read separately, its rows would look written around the
+        // ledger). SQLite's deferred transaction takes its snapshot at the first read.
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let head = head_in(&mut tx).await?;
+        let checkpoints = checkpoints_in(&mut tx, i64::MAX).await?;
+        // Sizes at which a root must be remembered (checkpoints and witnesses).
+        let mut wanted: BTreeMap<u64, Option<Hash>> = BTreeMap::new();
+        let mut witness_cps = vec![];
+        for w in opts.witnesses {
+            match opts.key.map(|k| k.open_for(opts.origin, w)) {
+                Some(Ok(cp)) => {
+                    wanted.insert(cp.size, None);
+                    witness_cps.push(cp);
+                }
+                Some(Err(e)) => rep.findings.push(finding(
+                    "witness_signature",
+                    None,
+                    None,
+                    format!("the witness checkpoint does not open with the log key: {e}"),
+                )),
+                None => rep.findings.push(finding(
+                    "witness_signature",
+                    None,
+                    None,
+                    "no log key to check the witness with".into(),
+                )),
+            }
+        }
+        for c in &checkpoints {
+            wanted.insert(c.size, None);
+        }
+        wanted.insert(0, None);
+        // Latest leaf per record: (leaf index, digest, salt).
+        let mut latest: HashMap<(String, String), (u64, Digest, Option<String>)> = HashMap::new();
+        let mut frontier = Frontier::default();
+        if let Some(slot) = wanted.get_mut(&0) {
+            *slot = Some(frontier.root());
+        }
+        let mut expected = 0u64;
+        loop {
+            let page = page_in(&mut tx, expected, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            let start = expected;
+            let mut computed: Vec<(NodeAddr, Hash)> = Vec::with_capacity(page.len() * 2);
+            for (idx, data, salt) in page {
+                if idx != expected {
+                    rep.findings.push(finding(
+                        "leaf_missing",
+                        Some(expected),
+                        None,
+                        format!("leaves {expected}…{} are missing", idx - 1),
+                    ));
+                    // Nothing after a gap can be placed; stop the tree walk here.
+                    expected = u64::MAX;
+                    break;
+                }
+                let h = leaf_hash(data.as_bytes());
+                frontier.append(h, |a, h| computed.push((a, h)));
+                rep.leaves_checked += 1;
+                expected += 1;
+                if let Some(slot) = wanted.get_mut(&frontier.size()) {
+                    *slot = Some(frontier.root());
+                }
+                match Entry::parse(&data) {
+                    Err(e) => {
+                        rep.findings
+                            .push(finding("leaf_malformed", Some(idx), None, e.to_string()))
+                    }
+                    Ok(en) => {
+                        let record = format!("{}/{}", en.entity(), en.reference);
+                        if en.index != idx {
+                            rep.findings.push(finding(
+                                "leaf_out_of_place",
+                                Some(idx),
+                                Some(record.clone()),
+                                format!(
+                                    "leaf {idx} says it is leaf {}: the log was reordered",
+                                    en.index
+                                ),
+                            ));
+                        }
+                        if opts.records {
+                            latest.insert(
+                                (en.entity().to_string(), en.reference.clone()),
+                                (idx, en.digest, salt),
+                            );
+                        }
+                    }
+                }
+            }
+            self.compare_nodes(
+                &mut tx,
+                start,
+                expected.min(frontier.size()),
+                &computed,
+                &mut rep,
+            )
+            .await?;
+            if expected == u64::MAX {
+                break;
+            }
+        }
+        rep.size = frontier.size();
+        rep.root = frontier.root().to_hex();
+        if head.size != frontier.size() || head.root != rep.root {
+            rep.findings.push(finding(
+                "head_mismatch",
+                Some(frontier.size().min(head.size)),
+                None,
+                format!(
+                    "the head says size {} root {}, the leaves give size {} root {}",
+                    head.size, head.root, rep.size, rep.root
+                ),
+            ));
+        }
+        for c in checkpoints.iter().rev() {
+            rep.checkpoints_checked += 1;
+            self.check_checkpoint(c, opts, &wanted, rep.size, &mut rep);
+        }
+        for cp in &witness_cps {
+            match wanted.get(&cp.size).copied().flatten() {
+                None => rep.findings.push(finding(
+                    "witness_beyond_log",
+                    Some(rep.size),
+                    None,
+                    format!(
+                        "a witness holds a checkpoint of size {}, but the log has only {} leaves: it was truncated",
+                        cp.size, rep.size
+                    ),
+                )),
+                Some(root) if root != cp.root => rep.findings.push(finding(
+                    "witness_mismatch",
+                    Some(cp.size.saturating_sub(1)),
+                    None,
+                    format!(
+                        "the witness's checkpoint of size {} has root {}, the log gives {}: history before leaf {} was rewritten",
+                        cp.size, cp.root, root, cp.size
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+        if opts.records {
+            self.compare_records(&mut tx, &mut latest, &mut rep).await?;
+        }
+        tx.rollback().await?;
+        rep.sort();
+        Ok(rep)
+    }
+
+    fn check_checkpoint(
+        &self,
+        c: &CheckpointRow,
+        opts: &VerifyOptions<'_>,
+        roots: &BTreeMap<u64, Option<Hash>>,
+        size: u64,
+        rep: &mut VerifyReport,
+    ) {
+        let label = format!("checkpoint #{} (size {})", c.id, c.size);
+        let body = match opts.key {
+            Some(k) => match k.open_for(opts.origin, &c.note) {
+                Ok(cp) => Some(cp),
+                Err(e) => {
+                    rep.findings.push(finding(
+                        "checkpoint_signature",
+                        None,
+                        None,
+                        format!("{label}: {e}"),
+                    ));
+                    None
+                }
+            },
+            None => Checkpoint::parse_body(c.note.split("\n\n").next().unwrap_or("")).ok(),
+        };
+        if let Some(cp) = &body
+            && (cp.size != c.size || cp.root.to_hex() != c.root)
+        {
+            rep.findings.push(finding(
+                "checkpoint_signature",
+                None,
+                None,
+                format!("{label}: the stored size/root differ from the signed note"),
+            ));
+        }
+        let signed_root = body
+            .as_ref()
+            .map(|b| b.root.to_hex())
+            .unwrap_or(c.root.clone());
+        match roots.get(&c.size).copied().flatten() {
+            None => rep.findings.push(finding(
+                "checkpoint_beyond_log",
+                Some(size),
+                None,
+                format!("{label} is beyond the log's {size} leaves: the log was truncated"),
+            )),
+            Some(root) if root.to_hex() != signed_root => rep.findings.push(finding(
+                "checkpoint_mismatch",
+                Some(c.size.saturating_sub(1)),
+                None,
+                format!("{label}: signed root {signed_root}, the leaves give {root}"),
+            )),
+            Some(_) => {}
+        }
+    }
+
+    /// Compares stored subtrees completed by leaves `[a, b)` with the computed ones.
+    async fn compare_nodes(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        a: u64,
+        b: u64,
+        computed: &[(NodeAddr, Hash)],
+        rep: &mut VerifyReport,
+    ) -> Result<()> {
+        if b <= a {
+            return Ok(());
+        }
+        let mut clauses = vec![];
+        let mut binds = vec![];
+        for level in MIN_STORED_LEVEL..=40 {
+            // Nodes whose last leaf lies in [a, b): index + 1 in [ceil((a+1)/2^l), floor(b/2^l)].
+            let step = 1u64 << level;
+            if step > b {
+                break;
+            }
+            let lo = (a + 1).div_ceil(step) - 1;
+            let hi = b / step;
+            if hi <= lo {
+                continue;
+            }
+            let n = binds.len();
+            clauses.push(match self.backend {
+                Backend::Sqlite => "(id >= ? AND id < ?)".to_string(),
+                Backend::Postgres => format!("(id >= ${} AND id < ${})", n + 1, n + 2),
+            });
+            binds.push(NodeAddr::new(level, lo).key());
+            binds.push(NodeAddr::new(level, hi).key());
+        }
+        if clauses.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT id, hash FROM ledger_nodes WHERE {}",
+            clauses.join(" OR ")
+        );
+        let mut q = sqlx::query(audited(sql));
+        for v in binds {
+            q = q.bind(v);
+        }
+        let mut stored: HashMap<i64, String> = HashMap::with_capacity(computed.len());
+        for r in q.fetch_all(&mut *conn).await? {
+            stored.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+        for (addr, h) in computed.iter().filter(|(a, _)| a.level >= MIN_STORED_LEVEL) {
+            rep.nodes_checked += 1;
+            match stored.get(&addr.key()) {
+                Some(s) if Hash::from_hex(s) == Some(*h) => {}
+                other => rep.findings.push(finding(
+                    "node_mismatch",
+                    // A leaf hash names its leaf; a higher subtree only follows from its leaves.
+                    (addr.level == 0).then_some(addr.index),
+                    None,
+                    format!(
+                        "stored subtree (level {}, index {}) is {}, the leaves give {}",
+                        addr.level,
+                        addr.index,
+                        other.map_or("missing", |s| s.as_str()),
+                        h
+                    ),
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    async fn compare_records(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        latest: &mut HashMap<(String, String), (u64, Digest, Option<String>)>,
+        rep: &mut VerifyReport,
+    ) -> Result<()> {
+        for e in ENTITIES {
+            let mut after: Option<Key> = None;
+            loop {
+                // Qualified: PostgreSQL would resolve a bare name to the text-cast output column
+                // of the same name and order the keys as text.
+                let (cond, order) = (
+                    after.as_ref().map_or(String::new(), |_| {
+                        format!(" WHERE {}.{} > $1", e.table, e.key)
+                    }),
+                    format!("{}.{}", e.table, e.key),
+                );
+                let sql = format!(
+                    "SELECT {}, CAST({} AS BIGINT) FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
+                    select_list(e),
+                    e.pointer.unwrap_or("NULL"),
+                    e.table
+                );
+                let mut q = sqlx::query(audited(sql));
+                if let Some(k) = &after {
+                    q = match k {
+                        Key::Int(i) => q.bind(*i),
+                        Key::Text(s) => q.bind(s.clone()),
+                    };
+                }
+                let rows = q.fetch_all(&mut *conn).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    let (key, fields, _) = read_row(e, r)?;
+                    let pointer: Option<i64> = r.try_get(e.columns.len() + 2)?;
+                    rep.records_checked += 1;
+                    let record = format!("{}/{}", e.table, key);
+                    match latest.remove(&(e.table.to_string(), key.clone())) {
+                        None => rep.findings.push(finding(
+                            "record_not_in_log",
+                            None,
+                            Some(record),
+                            "no leaf names this record: it was written around the ledger".into(),
+                        )),
+                        Some((idx, digest, salt)) => {
+                            if let Some(p) = pointer
+                                && p as u64 != idx
+                            {
+                                rep.findings.push(finding(
+                                    "record_leaf_pointer",
+                                    Some(idx),
+                                    Some(record.clone()),
+                                    format!("the record points to leaf {p}, its leaf is {idx}"),
+                                ));
+                            }
+                            let salt = match digest.alg {
+                                DigestAlg::Sha256 => None,
+                                DigestAlg::SaltedSha256 => salt.as_deref().and_then(unhex16),
+                            };
+                            let f: Vec<Option<&str>> =
+                                fields.iter().map(|x| x.as_deref()).collect();
+                            let now = Digest::of(&f, salt.as_ref());
+                            if now != digest {
+                                rep.findings.push(finding(
+                                    "record_differs",
+                                    Some(idx),
+                                    Some(record),
+                                    format!("the record no longer matches leaf {idx}: it was changed after it was logged"),
+                                ));
+                            }
+                        }
+                    }
+                    after = Some(if e.int_key {
+                        Key::Int(
+                            key.parse()
+                                .map_err(|_| StoreError::Corrupt(format!("key {key}")))?,
+                        )
+                    } else {
+                        Key::Text(key)
+                    });
+                }
+            }
+        }
+        for ((table, key), (idx, _, _)) in latest.drain() {
+            rep.findings.push(finding(
+                "record_missing",
+                Some(idx),
+                Some(format!("{table}/{key}")),
+                format!(
+                    "leaf {idx} names this record, which is no longer in the store: it was deleted"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

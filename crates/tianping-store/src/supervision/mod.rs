@@ -1,0 +1,89 @@
+//! Supervision in the store: 四类案件 flags (raised by ingest or by hand), 院庭长 supervision acts,
+//! interference records and zero reports, supervision items with their steps and evidence,
+//! referrals between 人大 and 政法委, and joint supervision projects.
+//!
+//! Every write here is one transaction that writes its rows and appends their ledger leaves
+//! (`ledger::record`) before committing. Decisions — may this actor do this now? — are the
+//! domain's (`tianping_domain::supervision`); this module loads the facts, asks, and writes.
+
+pub mod acts;
+pub mod flags;
+pub mod interference;
+pub mod items;
+pub mod projects;
+pub mod referrals;
+
+pub use acts::*;
+pub use flags::*;
+pub use interference::*;
+pub use items::*;
+pub use projects::*;
+pub use referrals::*;
+
+use crate::org::Org;
+use crate::ts;
+use chrono::{DateTime, Utc};
+use tianping_domain::flag::FlagRules;
+use tianping_domain::supervision::{Refusal, SupervisionRules};
+use tianping_domain::{AgencyKind, Role};
+
+/// The rules supervision runs on: flag rules and the supervision rules (acts, deadlines).
+#[derive(Debug, Clone)]
+pub struct SupervisionConfig {
+    pub flags: FlagRules,
+    pub rules: SupervisionRules,
+}
+
+impl SupervisionConfig {
+    pub fn shipped() -> SupervisionConfig {
+        SupervisionConfig {
+            flags: FlagRules::builtin().expect("shipped flag rules are valid (tested)"),
+            rules: SupervisionRules::builtin()
+                .expect("shipped supervision rules are valid (tested)"),
+        }
+    }
+}
+
+/// A refused action (domain refusal) or a store failure.
+pub type Decision<T> = std::result::Result<T, Refusal>;
+
+fn refusal(code: &'static str, zh: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        zh: zh.into(),
+    }
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(ts)
+}
+
+/// Roles that supervise on behalf of their body (open, assign, verify, close items).
+pub fn supervises(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CaseOffice
+            | Role::President
+            | Role::DivisionChief
+            | Role::PlcSupervisor
+            | Role::PcSupervisor
+    )
+}
+
+/// Roles that may act for a unit made responsible for an item.
+pub fn rectifies(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Judge
+            | Role::CaseOffice
+            | Role::President
+            | Role::DivisionChief
+            | Role::PlcSupervisor
+            | Role::PcSupervisor
+    )
+}
+
+/// `org` is `target` or above it in the tree, and of the same kind.
+fn at_or_above(org: &Org, target_path: &str, target_kind: AgencyKind) -> bool {
+    org.kind == target_kind && target_path.starts_with(&org.region_path)
+}

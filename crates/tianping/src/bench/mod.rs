@@ -1,0 +1,518 @@
+//! `tianping bench …`: each benchmark prints a table for people and ends with one line for
+//! machines, `RESULT name key=value …`, with its figure beside an anchor measured in the same run.
+
+use crate::demo;
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use clap::Subcommand;
+use sqlx::{Executor, Row};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+use tianping_store::{Actor, Numbered, Store};
+
+mod clocks;
+mod flags;
+mod ledger;
+mod metrics;
+mod similar;
+
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Ingest throughput of generated events into SQLite and PostgreSQL, each beside the raw load of
+    /// the same rows into the same tables (`sqlite3 .import` in one transaction; PostgreSQL `COPY`).
+    Import {
+        /// A small size that runs in seconds.
+        #[arg(long)]
+        quick: bool,
+        /// Number of events (default 1,000,000; 50,000 with --quick).
+        #[arg(long)]
+        events: Option<usize>,
+        /// PostgreSQL server for the second half (a database is created and dropped).
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Statutory clocks: (a) the pure calculus on one core beside cloning the same states; (b) a
+    /// full re-computation of every open case's clocks from the store beside a plain scan of the
+    /// same cases' events; (c) incremental update per event, p99; (d) the poller when 1 % (and
+    /// 0.1 %) of the clocks are due, beside a pass with none due.
+    Clocks {
+        /// 50,000 cases instead of 1,000,000.
+        #[arg(long)]
+        quick: bool,
+        /// Number of open cases.
+        #[arg(long)]
+        cases: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// The ledger: (a) ingest events/s with and without the ledger (same generated events, fresh
+    /// SQLite databases, best of two runs each; PostgreSQL too when a server is given);
+    /// (b) inclusion-proof latency at 10M leaves beside a primary-key lookup of one leaf's tile;
+    /// (c) full log verification (leaves → tree → every stored subtree, head, checkpoint)
+    /// beside a plain scan of the same leaves.
+    Ledger {
+        /// 20,000 events and 200,000 leaves instead of 200,000 and 10,000,000.
+        #[arg(long)]
+        quick: bool,
+        /// Number of leaves for (b) and (c).
+        #[arg(long)]
+        leaves: Option<u64>,
+        /// Number of events for (a).
+        #[arg(long)]
+        events: Option<usize>,
+        /// PostgreSQL server for (a) on PostgreSQL too (a database is created and dropped).
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Quality metrics: the dashboard (a period and the year before, every metric) for the
+    /// province and for one basic court over generated cases on PostgreSQL, from the
+    /// pre-aggregated totals, beside the same numbers by plain `GROUP BY` SQL over a table of the
+    /// same cases' facts (equal numbers asserted); and the metrics stage's share of ingest time.
+    Metrics {
+        /// 200,000 cases and 20,000 ingested events instead of 10,000,000 and 200,000.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        cases: Option<usize>,
+        /// Dashboard computations timed per scope.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        /// PostgreSQL server (a database is created and dropped).
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Similar-case retrieval on a folder in the schema of LeCaRD (`queries.jsonl`,
+    /// `candidates.jsonl[.gz]`, `qrels.tsv`): ranks every query's own pool, prints every metric of
+    /// its `eval.py` beside the random floor and the BM25 reference run, and the ranking latency.
+    Similar {
+        #[arg(long)]
+        lecard: PathBuf,
+        /// Write the run in TREC format (for `eval.py`).
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+        /// Judgments in the synthesized library the search latency is measured on (0: none).
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+        /// Where to build that library's index (default: a new folder in the temp dir; removed after).
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+    },
+    /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
+    /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
+    /// ratio), and the share of the flag stage measured inside the ingest.
+    Flags {
+        /// 50,000 events instead of 1,000,000.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        events: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+pub async fn run(cmd: BenchCmd) -> Result<()> {
+    match cmd {
+        BenchCmd::Import {
+            quick,
+            events,
+            postgres_url,
+            seed,
+        } => {
+            import(
+                events.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
+                postgres_url,
+                seed,
+            )
+            .await
+        }
+        BenchCmd::Ledger {
+            quick,
+            leaves,
+            events,
+            postgres_url,
+            seed,
+        } => {
+            ledger::ledger(
+                events.unwrap_or(if quick { 20_000 } else { 200_000 }),
+                leaves.unwrap_or(if quick { 200_000 } else { 10_000_000 }),
+                postgres_url.filter(|u| !u.is_empty()),
+                seed,
+            )
+            .await
+        }
+        BenchCmd::Flags {
+            quick,
+            events,
+            seed,
+        } => {
+            flags::flags(
+                events.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
+                seed,
+            )
+            .await
+        }
+        BenchCmd::Metrics {
+            quick,
+            cases,
+            runs,
+            postgres_url,
+            seed,
+        } => {
+            metrics::run(
+                cases.unwrap_or(if quick { 200_000 } else { 10_000_000 }),
+                runs,
+                if quick { 20_000 } else { 200_000 },
+                postgres_url,
+                seed,
+            )
+            .await
+        }
+        BenchCmd::Similar {
+            lecard,
+            run_out,
+            scale,
+            index_dir,
+        } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
+        BenchCmd::Clocks { quick, cases, seed } => {
+            clocks::clocks(
+                cases.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
+                seed,
+            )
+            .await
+        }
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn scratch_dir() -> Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!(
+        "tianping_bench_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    ));
+    std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+    Ok(d)
+}
+
+async fn fresh(url: &str, province: &demo::Province) -> Result<Store> {
+    let s = Store::connect(url).await?;
+    s.migrate().await?;
+    for o in &province.orgs {
+        s.insert_org(o, chrono::Utc::now()).await?;
+    }
+    Ok(s)
+}
+
+async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)> {
+    let (secs, report) = timed_ingest_report(store, records).await?;
+    Ok((secs, report.accepted))
+}
+
+/// The same, returning the merged report (with the timings of each stage).
+async fn timed_ingest_report(
+    store: &Store,
+    records: &[Numbered],
+) -> Result<(f64, tianping_store::IngestReport)> {
+    let now = Utc::now();
+    let actor = Actor::system("bench");
+    let started = Instant::now();
+    let mut total = tianping_store::IngestReport::default();
+    for chunk in records.chunks(20_000) {
+        let r = store.ingest(chunk, &actor, now).await?;
+        if let Some(x) = r.rejected.first() {
+            bail!(
+                "generated event refused at {}: {} {}",
+                x.line,
+                x.code,
+                x.reason
+            );
+        }
+        total.merge(r);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let t = total.timings;
+    println!(
+        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}, flags {:.2}, metrics {:.2}) + commit {:.2}",
+        store.backend().as_str(),
+        secs,
+        t.lookup.as_secs_f64(),
+        t.apply.as_secs_f64(),
+        t.write.as_secs_f64(),
+        t.clocks.as_secs_f64(),
+        t.ledger.as_secs_f64(),
+        t.flags.as_secs_f64(),
+        t.metrics.as_secs_f64(),
+        t.commit.as_secs_f64()
+    );
+    Ok((secs, total))
+}
+
+const CASE_COLS: &str = "id, case_number, org_id, agency_kind, region_path, kind, procedure, stage, type_code, year, title, \
+    title_masked, cause, confidentiality, status, judge, filed_at, closed_at, disposition, last_event_at, event_count, state";
+const EVENT_COLS: &str = "id, case_id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body";
+
+/// Dumps the ingested rows as CSV (the raw anchor loads exactly these rows).
+async fn export_csv(
+    store: &Store,
+    table: &str,
+    cols: &str,
+    ints: &[&str],
+    path: &Path,
+) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let names: Vec<&str> = cols.split(',').map(str::trim).collect();
+    w.write_record(&names)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols} FROM {table} ORDER BY id"
+    )))
+    .fetch_all(store.pool())
+    .await?;
+    for r in rows {
+        let mut rec: Vec<String> = Vec::with_capacity(names.len());
+        for n in &names {
+            let v = if ints.contains(n) {
+                r.try_get::<Option<i64>, _>(*n)?
+                    .map(|i| i.to_string())
+                    .unwrap_or_default()
+            } else {
+                r.try_get::<Option<String>, _>(*n)?.unwrap_or_default()
+            };
+            rec.push(v);
+        }
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn run_timed(mut cmd: Command, stdin: &str) -> Result<f64> {
+    use std::io::Write;
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting the anchor")?;
+    if let Some(mut i) = child.stdin.take() {
+        i.write_all(stdin.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    let secs = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("anchor failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(secs)
+}
+
+async fn import(n_events: usize, postgres_url: Option<String>, seed: u64) -> Result<()> {
+    let (province, records) = generated(n_events, seed);
+    let dir = scratch_dir()?;
+    println!(
+        "bench import: {} generated events (seed {seed}), scratch {}",
+        records.len(),
+        dir.display()
+    );
+
+    // SQLite: ours, then the raw load of the same rows.
+    let ours_db = dir.join("ours.db");
+    let store = fresh(&format!("sqlite://{}", ours_db.display()), &province).await?;
+    let (t_sqlite, accepted) = timed_ingest(&store, &records).await?;
+    let (n_cases, n_events_stored) = store.counts().await?;
+    export_csv(
+        &store,
+        "cases",
+        CASE_COLS,
+        &["id", "year", "event_count"],
+        &dir.join("cases.csv"),
+    )
+    .await?;
+    export_csv(
+        &store,
+        "events",
+        EVENT_COLS,
+        &["id", "case_id"],
+        &dir.join("events.csv"),
+    )
+    .await?;
+    store.close().await;
+    let raw_db = dir.join("raw.db");
+    fresh(&format!("sqlite://{}", raw_db.display()), &province)
+        .await?
+        .close()
+        .await;
+    let script = format!(
+        "{}\nBEGIN;\n.import --csv --skip 1 {} cases\n.import --csv --skip 1 {} events\nCOMMIT;\n",
+        tianping_store::SQLITE_PRAGMAS.replace("; ", ";\n"),
+        dir.join("cases.csv").display(),
+        dir.join("events.csv").display()
+    );
+    let mut sqlite3 = Command::new("sqlite3");
+    sqlite3.arg(&raw_db);
+    let t_sqlite_raw = run_timed(sqlite3, &script)
+        .context("sqlite3 .import (install the sqlite3 command-line tool)")?;
+    let sqlite_rate = accepted as f64 / t_sqlite;
+    let sqlite_raw_rate = n_events_stored as f64 / t_sqlite_raw;
+
+    // PostgreSQL: ours, then COPY of the same rows.
+    let mut pg = None;
+    match &postgres_url {
+        None => println!(
+            "!!!!! SKIPPED PostgreSQL half: pass --postgres-url or set TIANPING_TEST_POSTGRES_URL !!!!!"
+        ),
+        Some(admin_url) => {
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::any::AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(admin_url)
+                .await?;
+            let tag = format!("{}_{}", std::process::id(), Utc::now().timestamp());
+            let (ours_name, raw_name) = (
+                format!("tianping_bench_ours_{tag}"),
+                format!("tianping_bench_raw_{tag}"),
+            );
+            for n in [&ours_name, &raw_name] {
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}")))
+                    .await?;
+            }
+            let ours_url = tianping_store::testing::replace_db(admin_url, &ours_name);
+            let raw_url = tianping_store::testing::replace_db(admin_url, &raw_name);
+            let result = async {
+                let s = fresh(&ours_url, &province).await?;
+                let (t, acc) = timed_ingest(&s, &records).await?;
+                s.close().await;
+                fresh(&raw_url, &province).await?.close().await;
+                let mut psql = Command::new("psql");
+                psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", &raw_url]);
+                let copy = format!(
+                    "\\copy cases ({CASE_COLS}) FROM '{}' CSV HEADER\n\\copy events ({EVENT_COLS}) FROM '{}' CSV HEADER\n",
+                    dir.join("cases.csv").display(),
+                    dir.join("events.csv").display()
+                );
+                let t_raw = run_timed(psql, &copy).context("psql \\copy")?;
+                anyhow::Ok((acc as f64 / t, n_events_stored as f64 / t_raw))
+            }
+            .await;
+            for n in [&ours_name, &raw_name] {
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {n} WITH (FORCE)"
+                    )))
+                    .await?;
+            }
+            admin.close().await;
+            pg = Some(result?);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let rss = peak_rss_mb();
+    println!("\n{n_cases} cases, {n_events_stored} events per store\n");
+    println!(
+        "{:<10} {:>16} {:>22} {:>8}",
+        "store", "ingest events/s", "raw load events/s", "ratio"
+    );
+    println!(
+        "{:<10} {:>16.0} {:>22.0} {:>8.3}",
+        "sqlite",
+        sqlite_rate,
+        sqlite_raw_rate,
+        sqlite_rate / sqlite_raw_rate
+    );
+    match pg {
+        Some((ours, raw)) => println!(
+            "{:<10} {:>16.0} {:>22.0} {:>8.3}",
+            "postgres",
+            ours,
+            raw,
+            ours / raw
+        ),
+        None => println!(
+            "{:<10} {:>16} {:>22} {:>8}",
+            "postgres", "skipped", "skipped", "-"
+        ),
+    }
+    println!("peak RSS {rss:.0} MB (includes the generated events held in memory)\n");
+    let (pg_rate, pg_ratio) = pg.map_or(("na".to_string(), "na".to_string()), |(o, r)| {
+        (format!("{o:.0}"), format!("{:.3}", o / r))
+    });
+    println!(
+        "RESULT import sqlite_events_per_s={sqlite_rate:.0} sqlite_ratio={:.3} pg_events_per_s={pg_rate} pg_ratio={pg_ratio} peak_rss_mb={rss:.0}",
+        sqlite_rate / sqlite_raw_rate
+    );
+    Ok(())
+}
+
+fn generated(n_events: usize, seed: u64) -> (demo::Province, Vec<Numbered>) {
+    let now = Utc::now();
+    let province = demo::province(seed);
+    let mut events = demo::generate(&province, n_events / 5 + 10, seed, now);
+    while events.len() < n_events {
+        events = demo::generate(
+            &province,
+            events.len().max(1) * 2 / 5 + n_events / 5,
+            seed,
+            now,
+        );
+    }
+    events.truncate(n_events);
+    let records = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| Numbered {
+            line: i as u64 + 1,
+            record,
+        })
+        .collect();
+    (province, records)
+}
+
+/// Splitmix64: the bench's own deterministic generator.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}

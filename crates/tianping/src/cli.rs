@@ -1,0 +1,264 @@
+//! The command line: every command and its options, as `tianping --help` shows them.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "tianping",
+    version,
+    about = "天平 Tianping — judicial supervision platform"
+)]
+pub(crate) struct Cli {
+    /// TOML configuration file (default: ./tianping.toml if present).
+    #[arg(long, global = true)]
+    pub(crate) config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Cmd {
+    /// Serve the API and the UI.
+    Serve {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Run the clock worker alone (poller, escalation, digests, mail): scale out by running
+    /// several against one PostgreSQL database.
+    Worker {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// One tick, then exit (cron-style; also how tests drive it).
+        #[arg(long)]
+        once: bool,
+        /// Act as if it were this instant (RFC 3339), e.g. to replay a day; default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// The holiday calendar: import a newly published year.
+    Calendar {
+        #[command(subcommand)]
+        cmd: CalendarCmd,
+    },
+    /// Statutory clocks: self-check and full re-computation.
+    Clocks {
+        #[command(subcommand)]
+        cmd: ClocksCmd,
+    },
+    /// The tamper-evident ledger: signing key, checkpoints, bundle export, verification.
+    Ledger {
+        #[command(subcommand)]
+        cmd: LedgerCmd,
+    },
+    /// Create a synthetic province in a fresh SQLite file, print one login per role, and serve it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Directory for the demo database (its tianping.db is recreated on every run).
+        #[arg(long, default_value = "tianping-data")]
+        data: PathBuf,
+        /// Number of primary cases to generate (appeals, remands and prosecution files add more).
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20_261_122)]
+        seed: u64,
+        /// One password for every demo login (default: a random one per login, printed).
+        #[arg(long, env = "TIANPING_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Load the province into this database instead of DIR/tianping.db (e.g. an empty
+        /// PostgreSQL database). It must be empty: the demo never deletes anything there.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        cmd: OrgCmd,
+    },
+    /// Import procedural events from a JSONL or CSV file (idempotent by source event id).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        database_url: Option<String>,
+        /// jsonl or csv (default: from the file extension).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Import prior judgments for similar-case retrieval: JSONL in the schema of LeCaRD's
+    /// candidates (`.gz` accepted), idempotent by (source, id).
+    ImportJudgments {
+        file: PathBuf,
+        /// Where the judgments come from (part of their identity).
+        #[arg(long, default_value = "lecard")]
+        source: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Check the rule tables in rules/.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
+    /// Benchmarks; each prints a table and a last line `RESULT name key=value …`.
+    Bench {
+        #[command(subcommand)]
+        cmd: crate::bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCmd {
+    /// Add a user; the password is read from stdin (--password-stdin) or generated and printed.
+    Add {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation id, e.g. court-330102.
+        #[arg(long)]
+        org: String,
+        /// One of: judge, division_chief, president, case_office, plc_supervisor, pc_supervisor,
+        /// deputy, justice_admin, people_supervisor, sysadmin, secadmin, auditor.
+        #[arg(long)]
+        role: String,
+        /// Comma-separated confidentiality levels: minors, state_secret, trade_secret, privacy.
+        #[arg(long, default_value = "")]
+        clearance: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCmd {
+    /// Add an organisation to the tree.
+    Add {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Stable id, e.g. court-330102.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// court, procuratorate, police, justice_bureau, peoples_congress, political_legal_committee.
+        #[arg(long)]
+        kind: String,
+        /// province, city or county.
+        #[arg(long)]
+        level: String,
+        /// Region path of administrative division codes, e.g. /33/3301/330102/.
+        #[arg(long)]
+        region_path: String,
+        #[arg(long)]
+        parent: Option<String>,
+        /// 法院代字 for courts, e.g. 浙0102.
+        #[arg(long)]
+        court_code: Option<String>,
+    },
+    /// List organisations (id, kind, level, region path, name).
+    List {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RulesCmd {
+    /// Validate the rule tables (case types, limits, calendar) — the built-in ones, or those of
+    /// `rules_dir` when configured.
+    Check,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CalendarCmd {
+    /// Import one or more years (`[[year]]` tables as in rules/calendar/cn-holidays.toml) into the
+    /// database; open clocks are re-computed and moved due dates recorded for the case office.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Replace years already published (without it, the import refuses and lists the due
+        /// dates the replacement would move).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List the calendar's years and which are provisional.
+    Show {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ClocksCmd {
+    /// List clocks that should have fired and did not (exit status 3 if any).
+    SelfCheck {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Re-compute the clocks of every open case (rows that did not change are left alone).
+    Recompute {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Rewrite every row, changed or not.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum LedgerCmd {
+    /// Print the log's verifier (public) key, for the bodies that keep checkpoints as witnesses.
+    Key,
+    /// Sign a checkpoint of the current log and store it; print the signed note (or write it to
+    /// --out, for a supervising body to keep).
+    Checkpoint {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export the log as a bundle (header, signed checkpoints, every leaf) for offline checks.
+    Export {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the whole store against the log (exit status 4 on any mismatch, naming the first);
+    /// with --bundle, check an exported bundle offline, without a database.
+    Verify {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// An exported bundle to verify instead of the database.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// The verifier key you trust (text or a file holding it); default: the configured
+        /// signing key's (for the store) or the bundle's own.
+        #[arg(long)]
+        key: Option<String>,
+        /// A checkpoint kept elsewhere (signed note file); the log must extend it. Repeatable.
+        #[arg(long)]
+        witness: Vec<PathBuf>,
+        /// Check the log and checkpoints only, not every record against its leaf.
+        #[arg(long)]
+        log_only: bool,
+    },
+}

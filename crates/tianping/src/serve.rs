@@ -1,0 +1,108 @@
+//! `tianping serve`: the web server with its background work beside it — the rules in force
+//! refreshed every poll, the deviation sweep — until a shutdown signal.
+
+use crate::config::Config;
+use crate::{ledger, worker};
+use anyhow::{Context, Result};
+use chrono::Utc;
+use std::sync::Arc;
+use tianping_server::{AppState, SystemClock};
+use tianping_store::Store;
+
+/// Seconds between two deviation sweeps (each compares only the cases closed since the last).
+const DEVIATION_SWEEP_SECS: u64 = 20;
+
+pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) -> Result<()> {
+    worker::apply_rules_in_force(&store, Utc::now()).await?;
+    // The key is created here (before the worker starts) if this is the first start.
+    let verifier = ledger::load_or_create_key(cfg)?.verifier();
+    let clock: Arc<dyn tianping_server::Clock> = Arc::new(SystemClock);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = cfg.worker.then(|| {
+        let (store, cfg, clock) = (store.clone(), cfg.clone(), clock.clone());
+        tokio::spawn(async move {
+            worker::run(store, cfg, clock, async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    });
+    let state = AppState {
+        store,
+        clock,
+        policy: cfg.policy(),
+        ledger: tianping_server::ledger::LedgerIdentity {
+            origin: cfg.ledger_origin.clone(),
+            verifier,
+        },
+        library: Arc::new(match &cfg.index_dir {
+            Some(d) => tianping_server::similar::Library::in_dir(d.into()),
+            None => tianping_server::similar::Library::in_memory(),
+        }),
+    };
+    state.library.clone().warm(state.store.clone());
+    // The rules in force follow the database within one poll, worker or not: a calendar year or an
+    // organisation stored by another process (`tianping org add`, a second server).
+    let refresher = {
+        let store = state.store.clone();
+        let every = std::time::Duration::from_secs(cfg.poll_seconds.max(1) as u64);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match store.refresh().await {
+                    Ok(true) => tracing::info!(
+                        "the calendar or the organisation directory changed: now in force"
+                    ),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading the rules in force failed; retrying next poll")
+                    }
+                }
+            }
+        })
+    };
+    // The deviation sweep (量刑偏离预警) needs the library, so it runs here beside the index.
+    let sweeper = cfg.worker.then(|| {
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if st.library.is_loaded() {
+                    match tianping_server::similar::sweep_deviations(&st).await {
+                        Ok(r) if r.raised > 0 => tracing::info!(
+                            checked = r.checked,
+                            raised = r.raised,
+                            mails = r.mails,
+                            "deviation warnings raised"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e.message, "deviation sweep failed"),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(DEVIATION_SWEEP_SECS)).await;
+            }
+        })
+    });
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| cfg.listen.clone());
+    tracing::info!(%addr, "serving");
+    ready(&addr);
+    tianping_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("server")?;
+    let _ = stop_tx.send(());
+    refresher.abort();
+    if let Some(t) = sweeper {
+        t.abort();
+    }
+    if let Some(t) = worker_task {
+        t.await.context("worker task")??;
+    }
+    Ok(())
+}
