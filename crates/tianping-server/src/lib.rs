@@ -22,7 +22,7 @@ pub mod supervision;
 pub mod system_clients;
 pub mod view;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +31,7 @@ use axum::{Router, extract::Request};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tianping_store::Store;
+use tracing::Instrument;
 
 use crate::error::ApiError;
 
@@ -87,6 +88,34 @@ async fn api_rate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         return ApiError::rate_limited(secs).into_response();
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// One span per request: the method, the route as registered (ids are not logged), the user once
+/// the session is known (`http::extract::CurrentUser` records it), then the status and the
+/// duration when the response is ready. A server error is logged at error level — the store error
+/// behind it was logged where it became a 500 (`ApiError::internal`), inside this span.
+async fn trace_request(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        user = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let res = next.run(req).instrument(span.clone()).await;
+    let status = res.status().as_u16();
+    let ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    if res.status().is_server_error() {
+        tracing::error!(parent: &span, status, ms, "request failed");
+    } else {
+        tracing::info!(parent: &span, status, ms, "request");
+    }
+    res
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -173,6 +202,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(accounts::api_router())
                 .layer(middleware::from_fn_with_state(state.clone(), api_rate)),
         )
+        .route_layer(middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

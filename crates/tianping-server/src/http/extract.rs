@@ -66,6 +66,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "本角色须先设置双因素认证（动态验证码），请在“账户安全”中完成设置",
             ));
         }
+        tracing::Span::current().record("user", session.user.id);
         Ok(CurrentUser(session))
     }
 }
