@@ -6,14 +6,14 @@
 
 use crate::AppState;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::check_csrf;
 use crate::http::extract::csrf_refused;
 use crate::http::page::{Layout, api_error_page, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -60,24 +60,22 @@ async fn pending_secret(st: &AppState, s: &Session) -> Result<String, ApiError> 
 async fn confirm(st: &AppState, s: &Session, code: &str) -> Result<Vec<String>, ApiError> {
     if s.user.totp_secret.is_some() {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "second_factor_enrolled",
+            Code::SecondFactorEnrolled,
             "已设置双因素认证；如需更换，请由安全管理员重置",
         ));
     }
     let Some(secret) = st.store.totp_pending(s.user.id).await? else {
-        return Err(ApiError::bad_request(
-            "no_pending_secret",
+        return Err(ApiError::new(
+            Code::NoPendingSecret,
             "请先打开“账户安全”页面获取密钥",
         ));
     };
     let key = totp::from_base32(&secret).unwrap_or_default();
     let Some(step) = totp::verify(&key, code, st.now().timestamp(), None) else {
-        return Err(ApiError::bad_request(
-            "code_invalid",
-            "动态验证码不正确，请核对手机时间后重试",
-        )
-        .with_details(json!({ "field": "code" })));
+        return Err(
+            ApiError::new(Code::CodeInvalid, "动态验证码不正确，请核对手机时间后重试")
+                .with_details(json!({ "field": "code" })),
+        );
     };
     let mut codes = vec![];
     for _ in 0..RECOVERY_CODES {
@@ -93,8 +91,7 @@ async fn confirm(st: &AppState, s: &Session, code: &str) -> Result<Vec<String>, 
         .await?
     {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "second_factor_enrolled",
+            Code::SecondFactorEnrolled,
             "设置已完成或密钥已更换，请刷新页面",
         ));
     }
@@ -224,8 +221,7 @@ pub async fn api_enrol(
     check_csrf(&headers, &s)?;
     if s.user.totp_secret.is_some() {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "second_factor_enrolled",
+            Code::SecondFactorEnrolled,
             "已设置双因素认证；如需更换，请由安全管理员重置",
         ));
     }
@@ -249,7 +245,7 @@ pub async fn api_confirm(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_csrf(&headers, &s)?;
     let i: CodeInput = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("JSON 无效：{e}")))?;
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("JSON 无效：{e}")))?;
     let codes = confirm(&st, &s, &i.code).await?;
     Ok(Json(json!({ "enrolled": true, "recovery_codes": codes })))
 }

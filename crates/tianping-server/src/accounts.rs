@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::check_csrf;
 use crate::http::extract::csrf_refused;
 use crate::http::page::{Layout, error_page, redirect, render};
@@ -61,9 +61,8 @@ fn refuse(role: Role, act: AccountAct, own: bool) -> Result<(), ApiError> {
     }
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-        .with_details(json!({ "field": field }))
+fn invalid(code: Code, field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::invalid_field(code, field, message)
 }
 
 /// What the system administrator fills in to open an account.
@@ -109,7 +108,7 @@ fn role_fits(role: Role, org: &Org) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(invalid(
-            "role_does_not_fit",
+            Code::RoleDoesNotFit,
             "role",
             format!("“{}”不是{}的角色", role.zh(), org.name),
         ))
@@ -125,7 +124,7 @@ async fn open(st: &AppState, s: &Session, i: &OpenInput) -> Result<String, ApiEr
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
     if !ok_name {
         return Err(invalid(
-            "invalid_username",
+            Code::InvalidUsername,
             "username",
             "用户名须为 3–32 个小写字母、数字或 _ . -",
         ));
@@ -133,40 +132,38 @@ async fn open(st: &AppState, s: &Session, i: &OpenInput) -> Result<String, ApiEr
     let name = i.display_name.trim();
     if name.is_empty() || name.chars().count() > 32 {
         return Err(invalid(
-            "invalid_display_name",
+            Code::InvalidDisplayName,
             "display_name",
             "姓名须为 1–32 个字",
         ));
     }
     let Some(org) = org_in_scope(st, s, &i.org_id).await? else {
         return Err(invalid(
-            "invalid_org",
+            Code::InvalidOrg,
             "org_id",
             "所选单位不存在或不在本管理范围内",
         ));
     };
     let Some(role) = Role::parse(i.role.trim()) else {
-        return Err(invalid("invalid_role", "role", "请选择申请的角色"));
+        return Err(invalid(Code::InvalidRole, "role", "请选择申请的角色"));
     };
     role_fits(role, &org)?;
     let email = i.email.trim();
     if !email.is_empty() && (email.len() > 254 || !email.contains('@') || email.contains(' ')) {
-        return Err(invalid("invalid_email", "email", "电子邮箱格式不正确"));
+        return Err(invalid(Code::InvalidEmail, "email", "电子邮箱格式不正确"));
     }
     if i.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(invalid(
-            "password_too_short",
+            Code::PasswordTooShort,
             "password",
             format!("初始密码至少 {MIN_PASSWORD_CHARS} 个字符"),
         ));
     }
     if st.store.user_by_username(username).await?.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "username_taken",
-            format!("用户名“{username}”已被使用"),
-        )
-        .with_details(json!({ "field": "username" })));
+        return Err(
+            ApiError::new(Code::UsernameTaken, format!("用户名“{username}”已被使用"))
+                .with_details(json!({ "field": "username" })),
+        );
     }
     let password_hash = auth::hash_password(&i.password).map_err(ApiError::internal)?;
     st.store
@@ -198,7 +195,7 @@ async fn grant(
     let target = user_in_scope(st, s, username).await?;
     refuse(s.user.role, AccountAct::Grant, target.id == s.user.id)?;
     let Some(role) = Role::parse(role.trim()) else {
-        return Err(invalid("invalid_role", "role", "请选择要授予的角色"));
+        return Err(invalid(Code::InvalidRole, "role", "请选择要授予的角色"));
     };
     let org = st
         .store
@@ -267,39 +264,37 @@ async fn add_org(st: &AppState, s: &Session, i: &OrgInput) -> Result<Org, ApiErr
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok_id {
         return Err(invalid(
-            "invalid_org_id",
+            Code::InvalidOrgId,
             "id",
             "机构编号须为 2–40 个小写字母、数字或 -",
         ));
     }
     if st.store.org(id).await?.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "org_id_taken",
-            format!("机构编号“{id}”已被使用"),
-        )
-        .with_details(json!({ "field": "id" })));
+        return Err(
+            ApiError::new(Code::OrgIdTaken, format!("机构编号“{id}”已被使用"))
+                .with_details(json!({ "field": "id" })),
+        );
     }
     let name = i.name.trim();
     if name.chars().count() < 2 || name.chars().count() > 64 {
-        return Err(invalid("invalid_name", "name", "机构名称须为 2–64 个字"));
+        return Err(invalid(Code::InvalidName, "name", "机构名称须为 2–64 个字"));
     }
     let Some(parent) = org_in_scope(st, s, &i.parent_id).await? else {
         return Err(invalid(
-            "invalid_parent",
+            Code::InvalidParent,
             "parent_id",
             "上级机构不存在或不在本管理范围内",
         ));
     };
     let Some(kind) = AgencyKind::parse(i.kind.trim()) else {
-        return Err(invalid("invalid_kind", "kind", "请选择机构类别"));
+        return Err(invalid(Code::InvalidKind, "kind", "请选择机构类别"));
     };
     let Some(level) = Level::parse(i.level.trim()) else {
-        return Err(invalid("invalid_level", "level", "请选择机构层级"));
+        return Err(invalid(Code::InvalidLevel, "level", "请选择机构层级"));
     };
     if level_rank(level) < level_rank(parent.level) {
         return Err(invalid(
-            "level_above_parent",
+            Code::LevelAboveParent,
             "level",
             format!("层级不能高于上级机构“{}”", parent.name),
         ));
@@ -314,7 +309,7 @@ async fn add_org(st: &AppState, s: &Session, i: &OrgInput) -> Result<Org, ApiErr
         format!("{}{code}/", parent.region_path)
     } else {
         return Err(invalid(
-            "invalid_region_code",
+            Code::InvalidRegionCode,
             "region_code",
             format!(
                 "行政区划代码须为上级机构的代码“{}”或其下级代码",
@@ -326,7 +321,7 @@ async fn add_org(st: &AppState, s: &Session, i: &OrgInput) -> Result<Org, ApiErr
     let court_code = if kind == AgencyKind::Court && !court_code.is_empty() {
         if court_code.chars().count() > 16 {
             return Err(invalid(
-                "invalid_court_code",
+                Code::InvalidCourtCode,
                 "court_code",
                 "法院代字不能超过 16 个字符",
             ));
@@ -334,8 +329,7 @@ async fn add_org(st: &AppState, s: &Session, i: &OrgInput) -> Result<Org, ApiErr
         let dir = st.store.org_directory().await?;
         if dir.court(court_code).is_some() {
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "court_code_taken",
+                Code::CourtCodeTaken,
                 format!("法院代字“{court_code}”已被使用"),
             )
             .with_details(json!({ "field": "court_code" })));
@@ -343,7 +337,7 @@ async fn add_org(st: &AppState, s: &Session, i: &OrgInput) -> Result<Org, ApiErr
         Some(court_code.to_string())
     } else if !court_code.is_empty() {
         return Err(invalid(
-            "invalid_court_code",
+            Code::InvalidCourtCode,
             "court_code",
             "只有法院有法院代字",
         ));
@@ -750,7 +744,7 @@ pub async fn org_submit(
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("JSON 无效：{e}")))
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("JSON 无效：{e}")))
 }
 
 pub async fn api_users(
@@ -809,14 +803,14 @@ pub async fn api_grant(
     let i: GrantInput = parse(&body)?;
     let clearance = Clearance::parse_list(&i.clearance.join(",")).map_err(|_| {
         invalid(
-            "invalid_clearance",
+            Code::InvalidClearance,
             "clearance",
             "密级只能是 minors、state_secret、trade_secret、privacy",
         )
     })?;
     if clearance.0.contains(&Confidentiality::Public) {
         return Err(invalid(
-            "invalid_clearance",
+            Code::InvalidClearance,
             "clearance",
             "公开案件无需授予密级",
         ));

@@ -2,7 +2,7 @@
 //! and similar cases of one case), the case API, and recording procedural events — by people with
 //! a session or by an agency's system client with a bearer credential.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::{person, read_scope, readable_case};
 use crate::http::extract::{check_csrf, malformed};
 use crate::http::page::{Layout, api_error_page, enc, error_page, render};
@@ -320,8 +320,9 @@ async fn list_cases(
     let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看案件"))?;
     let (f, errs) = build_filter(scope, &q);
     if let Some((field, msg)) = errs.first() {
-        return Err(ApiError::bad_request("invalid_query", msg.clone())
-            .with_details(json!({ "field": field })));
+        return Err(
+            ApiError::new(Code::InvalidQuery, msg.clone()).with_details(json!({ "field": field }))
+        );
     }
     let (rows, total) = st.store.list_cases(&f).await?;
     let items: Vec<CaseView> = rows
@@ -340,7 +341,7 @@ async fn get_case(
 ) -> Result<Json<CaseDetail>, ApiError> {
     let id: i64 = id
         .parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+        .map_err(|_| ApiError::new(Code::InvalidId, format!("案件编号“{id}”不是整数")))?;
     Ok(Json(readable_case(&st, &s, id, "api").await?))
 }
 
@@ -380,8 +381,7 @@ impl axum::extract::FromRequestParts<AppState> for EventWriter {
                 .await?;
             let Some((client, org)) = found else {
                 return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "system_token_invalid",
+                    Code::SystemTokenInvalid,
                     "业务系统接入凭据无效或已被吊销",
                 ));
             };
@@ -419,7 +419,7 @@ async fn post_event(
             "source_event_id_conflict" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        return Err(ApiError::new(status, "event_rejected", format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason))
+        return Err(ApiError::new(Code::EventRejected, format!("事件“{}”被拒绝：{}", r.source_event_id, r.reason)).with_status(status)
             .with_details(json!({ "source_event_id": r.source_event_id, "reason_code": r.code, "field": r.field, "reason": r.reason })));
     }
     if report.duplicates > 0 {
@@ -434,7 +434,7 @@ async fn post_batch(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let values: Vec<serde_json::Value> = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("请求体应为事件数组：{e}")))?;
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("请求体应为事件数组：{e}")))?;
     let mut rejected = vec![];
     let mut good = vec![];
     for (i, v) in values.into_iter().enumerate() {
@@ -471,11 +471,7 @@ async fn parse_case_number(
                 "warnings": if t.is_none() { vec!["type_code_unknown"] } else { vec![] },
             })))
         }
-        Err(e) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "case_number_invalid",
-            e.to_string(),
-        )
-        .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
+        Err(e) => Err(ApiError::new(Code::CaseNumberInvalid, e.to_string())
+            .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
     }
 }

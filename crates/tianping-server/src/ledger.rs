@@ -6,7 +6,7 @@
 //! (`tianping_ledger::verify_inclusion` / `verify_consistency`), and the page says so.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::page::{Layout, error_page, render};
 use crate::http::{CurrentUser, PageUser};
 use askama::Template;
@@ -194,8 +194,8 @@ async fn inclusion(
 ) -> Result<InclusionProof, ApiError> {
     let head = st.store.ledger_head().await?;
     if index >= head.size || size.is_some_and(|s| s > head.size || s <= index) {
-        return Err(ApiError::bad_request(
-            "leaf_out_of_range",
+        return Err(ApiError::new(
+            Code::LeafOutOfRange,
             format!(
                 "叶子序号 {index} 或树规模 {} 超出账本范围（共 {} 个叶子）",
                 size.map_or("—".to_string(), |s| s.to_string()),
@@ -239,11 +239,10 @@ pub async fn api_record(
 
 async fn record_leaves(st: &AppState, table: &str, key: &str) -> Result<Vec<LeafRow>, ApiError> {
     if tianping_store::ledger::entity(table).is_none() {
-        return Err(ApiError::bad_request(
-            "unknown_table",
-            format!("“{table}”不是记入账本的数据表"),
-        )
-        .with_details(json!({ "field": "table" })));
+        return Err(
+            ApiError::new(Code::UnknownTable, format!("“{table}”不是记入账本的数据表"))
+                .with_details(json!({ "field": "table" })),
+        );
     }
     Ok(st.store.ledger_leaves_of(table, key.trim()).await?)
 }
@@ -266,15 +265,15 @@ pub async fn api_consistency(
     auditor_only(&s)?;
     let Some(first) = q.first else {
         return Err(
-            ApiError::bad_request("invalid_query", "缺少参数 first（较早的树规模）")
+            ApiError::new(Code::InvalidQuery, "缺少参数 first（较早的树规模）")
                 .with_details(json!({ "field": "first" })),
         );
     };
     let head = st.store.ledger_head().await?;
     let second = q.second.unwrap_or(head.size);
     if first > second || second > head.size {
-        return Err(ApiError::bad_request(
-            "size_out_of_range",
+        return Err(ApiError::new(
+            Code::SizeOutOfRange,
             format!(
                 "树规模须满足 first ≤ second ≤ {}，收到 first={} second={second}",
                 head.size, first

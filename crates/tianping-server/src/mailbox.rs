@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::check_csrf;
 use crate::http::extract::csrf_refused;
 use crate::http::page::{Layout, error_page, redirect, render};
@@ -145,13 +145,13 @@ async fn save_prefs(
     let email = email.trim();
     if !email.is_empty() && !valid_email(email) {
         return Err(
-            ApiError::bad_request("invalid_email", format!("邮箱地址“{email}”格式不正确"))
+            ApiError::new(Code::InvalidEmail, format!("邮箱地址“{email}”格式不正确"))
                 .with_details(json!({ "field": "email" })),
         );
     }
     if !["immediately", "daily", "weekly"].contains(&cadence) {
-        return Err(ApiError::bad_request(
-            "invalid_cadence",
+        return Err(ApiError::new(
+            Code::InvalidCadence,
             format!("提醒频率“{cadence}”无效，应为 immediately、daily 或 weekly"),
         )
         .with_details(json!({ "field": "cadence" })));
@@ -284,13 +284,8 @@ pub async fn api_prefs(
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_csrf(&headers, &s)?;
-    let p: PrefsInput = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "preferences_malformed",
-            format!("JSON 无效：{e}"),
-        )
-    })?;
+    let p: PrefsInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Code::PreferencesMalformed, format!("JSON 无效：{e}")))?;
     let saved = save_prefs(&st, &s, &p.email, &p.cadence).await?;
     let prefs = st.store.preferences(s.user.id).await?;
     Ok(Json(json!({

@@ -4,7 +4,7 @@
 //! behind every number the list of its cases (`/quality/cases`), counted by the same code.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::read_scope;
 use crate::http::page::{Layout, enc, error_page, render};
 use crate::http::{CurrentUser, PageUser};
@@ -72,7 +72,7 @@ fn date(s: &str, field: &'static str) -> Result<Option<NaiveDate>, ApiError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map(Some)
         .map_err(|_| {
-            ApiError::bad_request("invalid_date", format!("日期“{s}”格式应为 YYYY-MM-DD"))
+            ApiError::new(Code::InvalidDate, format!("日期“{s}”格式应为 YYYY-MM-DD"))
                 .with_details(json!({ "field": field }))
         })
 }
@@ -85,14 +85,14 @@ async fn resolve(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Resolve
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
     if from > to {
         return Err(
-            ApiError::bad_request("invalid_period", "统计起始日期晚于截止日期")
+            ApiError::new(Code::InvalidPeriod, "统计起始日期晚于截止日期")
                 .with_details(json!({ "field": "from" })),
         );
     }
     let kind = match q.kind.trim() {
         "" => None,
         k => Some(CaseKind::parse(k).ok_or_else(|| {
-            ApiError::bad_request("invalid_kind", format!("案件类别“{k}”无效"))
+            ApiError::new(Code::InvalidKind, format!("案件类别“{k}”无效"))
                 .with_details(json!({ "field": "kind" }))
         })?),
     };
@@ -707,8 +707,8 @@ async fn behind(
             false,
         ));
     }
-    Err(ApiError::bad_request(
-        "invalid_counter",
+    Err(ApiError::new(
+        Code::InvalidCounter,
         format!("“{}”不是可下钻的指标分项", q.counter),
     )
     .with_details(json!({ "field": "counter" })))

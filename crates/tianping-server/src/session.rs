@@ -2,7 +2,7 @@
 //! one), the JSON session API, and the login rate limit per client address. A login from another
 //! site is refused (login CSRF).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::{check_csrf, same_origin};
 use crate::http::page::{api_error_page, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
@@ -227,8 +227,7 @@ fn login_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin_login",
+            Code::CrossOriginLogin,
             "不接受来自其他网站的登录请求",
         ))
     }
@@ -252,16 +251,14 @@ async fn create_session(
         });
     if !json_type {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "content_type_json_required",
+            Code::ContentTypeJsonRequired,
             "登录请求须为 application/json",
         ));
     }
     login_origin(&headers)?;
     login_rate(&st, &client)?;
-    let b: LoginBody = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("请求体不是有效的登录 JSON：{e}"))
-    })?;
+    let b: LoginBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("请求体不是有效的登录 JSON：{e}")))?;
     let outcome = auth::login(
         &st.store,
         &st.policy,
@@ -300,14 +297,9 @@ async fn session_response(
             "expires_in_seconds": auth::CHALLENGE_MINUTES * 60,
         }))
         .into_response()),
-        auth::LoginOutcome::Inactive(why) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "account_inactive",
-            why,
-        )),
+        auth::LoginOutcome::Inactive(why) => Err(ApiError::new(Code::AccountInactive, why)),
         auth::LoginOutcome::Refused => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            Code::InvalidCredentials,
             auth::refused_zh(&st.policy),
         )),
     }
@@ -330,8 +322,8 @@ async fn complete_session(
     login_origin(&headers)?;
     login_rate(&st, &client)?;
     let b: SecondFactorBody = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_json",
+        ApiError::new(
+            Code::InvalidJson,
             format!("请求体应为 {{challenge, code}}：{e}"),
         )
     })?;

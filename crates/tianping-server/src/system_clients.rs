@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::check_csrf;
 use crate::http::extract::csrf_refused;
 use crate::http::page::{Layout, error_page, redirect, render};
@@ -56,10 +56,8 @@ async fn add(
     check(s)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(
-            ApiError::bad_request("invalid_name", "系统名称须为 1–64 个字符")
-                .with_details(json!({ "field": "name" })),
-        );
+        return Err(ApiError::new(Code::InvalidName, "系统名称须为 1–64 个字符")
+            .with_details(json!({ "field": "name" })));
     }
     let org = st
         .store
@@ -67,8 +65,8 @@ async fn add(
         .await?
         .filter(|o| o.kind.handles_cases());
     let Some(org) = org else {
-        return Err(ApiError::bad_request(
-            "invalid_org",
+        return Err(ApiError::new(
+            Code::InvalidOrg,
             format!("单位“{org_id}”不存在或不是办案机关"),
         )
         .with_details(json!({ "field": "org_id" })));
@@ -88,12 +86,8 @@ async fn add(
         )
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "name_taken",
-                format!("已有名为“{name}”的业务系统"),
-            )
-            .with_details(json!({ "field": "name" }))
+            ApiError::new(Code::NameTaken, format!("已有名为“{name}”的业务系统"))
+                .with_details(json!({ "field": "name" }))
         })?;
     tracing::info!(by = %s.user.username, client = id, org = %org.id, "system client issued");
     Ok((id, token))
@@ -231,7 +225,7 @@ pub async fn api_add(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     check_csrf(&headers, &s)?;
     let i: AddInput = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("JSON 无效：{e}")))?;
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("JSON 无效：{e}")))?;
     let (id, token) = add(&st, &s, &i.name, &i.org_id).await?;
     Ok((
         StatusCode::CREATED,

@@ -2,7 +2,7 @@
 //! API response: parties are masked and personal details withheld unless the viewer is cleared for
 //! the case's confidentiality level.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -281,7 +281,7 @@ impl CaseDetail {
 /// "2026-Q4" → [start, end) in Beijing time.
 pub fn quarter_range(q: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let bad = || {
-        ApiError::bad_request("invalid_quarter", format!("季度“{q}”格式应为 2026-Q4"))
+        ApiError::new(Code::InvalidQuarter, format!("季度“{q}”格式应为 2026-Q4"))
             .with_details(json!({ "field": "quarter" }))
     };
     let (y, n) = q.trim().split_once("-Q").ok_or_else(bad)?;

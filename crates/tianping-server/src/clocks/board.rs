@@ -3,7 +3,7 @@
 
 use super::ClockView;
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::{read_scope, readable};
 use crate::http::extract::{csrf_refused, parse_id};
 use crate::http::page::{Layout, enc, error_page, render};
@@ -122,13 +122,13 @@ fn board_query(s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
     };
     if let Some(c) = nonempty(&p.category) {
         q.category = Some(Category::parse(&c).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("未知的预警类别“{c}”"))
+            ApiError::new(Code::InvalidQuery, format!("未知的预警类别“{c}”"))
                 .with_details(json!({ "field": "category" }))
         })?);
     }
     if let Some(c) = nonempty(&p.clock) {
         q.clock_key = Some(ClockKey::parse(&c).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("未知的期限种类“{c}”"))
+            ApiError::new(Code::InvalidQuery, format!("未知的期限种类“{c}”"))
                 .with_details(json!({ "field": "clock" }))
         })?);
     }
@@ -136,14 +136,14 @@ fn board_query(s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
     q.custody_only = p.custody.as_deref() == Some("1");
     if let Some(pg) = nonempty(&p.page) {
         let n: i64 = pg.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("页码“{pg}”无效"))
+            ApiError::new(Code::InvalidQuery, format!("页码“{pg}”无效"))
                 .with_details(json!({ "field": "page" }))
         })?;
         q.offset = (n - 1) * PER_PAGE;
     }
     if !matches!(q.sort.as_str(), "" | "due" | "case") {
         return Err(
-            ApiError::bad_request("invalid_query", format!("未知的排序“{}”", q.sort))
+            ApiError::new(Code::InvalidQuery, format!("未知的排序“{}”", q.sort))
                 .with_details(json!({ "field": "sort" })),
         );
     }

@@ -4,7 +4,7 @@
 use super::ClockView;
 use super::board::may_issue_letters;
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::readable;
 use crate::http::extract::{csrf_refused, parse_id};
 use crate::http::page::{error_page, render};
@@ -44,8 +44,8 @@ async fn issue(
     }
     let row = readable(st, s, case_id).await?;
     if !LETTER_KINDS.iter().any(|k| k.0 == input.kind) {
-        return Err(ApiError::bad_request(
-            "invalid_letter_kind",
+        return Err(ApiError::new(
+            Code::InvalidLetterKind,
             format!(
                 "文书种类“{}”无效，应为 reminder、supervision 或 warning",
                 input.kind
@@ -56,17 +56,13 @@ async fn issue(
     if let Some(w) = input.warning_id
         && st.store.warning_case(w).await? != Some(case_id)
     {
-        return Err(
-            ApiError::bad_request("invalid_warning", "所附预警不属于本案")
-                .with_details(json!({ "field": "warning_id" })),
-        );
+        return Err(ApiError::new(Code::InvalidWarning, "所附预警不属于本案")
+            .with_details(json!({ "field": "warning_id" })));
     }
     let body = input.body.trim();
     if body.chars().count() > 4000 {
-        return Err(
-            ApiError::bad_request("letter_too_long", "正文不能超过 4000 字")
-                .with_details(json!({ "field": "body" })),
-        );
+        return Err(ApiError::new(Code::LetterTooLong, "正文不能超过 4000 字")
+            .with_details(json!({ "field": "body" })));
     }
     let clocks = st.store.clocks_of_case(case_id, st.now()).await?;
     let today = bj_date(st.now());
@@ -120,13 +116,8 @@ pub async fn api_issue_letter(
 ) -> Result<Response, ApiError> {
     crate::http::extract::check_csrf(&headers, &s)?;
     let id = parse_id(&id, "案件")?;
-    let input: LetterInput = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "letter_malformed",
-            format!("JSON 无效：{e}"),
-        )
-    })?;
+    let input: LetterInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Code::LetterMalformed, format!("JSON 无效：{e}")))?;
     let l = issue(&st, &s, id, &input).await?;
     Ok((StatusCode::CREATED, Json(l)).into_response())
 }

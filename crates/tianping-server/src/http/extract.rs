@@ -2,7 +2,7 @@
 //! a session or a redirect to the login page for pages, the client address) and the CSRF and
 //! origin checks of state-changing requests.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::page::error_page;
 use crate::{AppState, auth};
 use axum::extract::FromRequestParts;
@@ -61,8 +61,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             && !ENROLMENT_PATHS.iter().any(|p| path.starts_with(p))
         {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "second_factor_required",
+                Code::SecondFactorRequired,
                 "本角色须先设置双因素认证（动态验证码），请在“账户安全”中完成设置",
             ));
         }
@@ -102,10 +101,10 @@ impl FromRequestParts<AppState> for PageUser {
     ) -> Result<Self, Self::Rejection> {
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(CurrentUser(s)) => Ok(PageUser(s)),
-            Err(e) if e.code == "unauthenticated" => {
+            Err(e) if e.code == Code::Unauthenticated => {
                 Err((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response())
             }
-            Err(e) if e.code == "second_factor_required" => Err((
+            Err(e) if e.code == Code::SecondFactorRequired => Err((
                 StatusCode::SEE_OTHER,
                 [(header::LOCATION, "/account/security")],
             )
@@ -145,17 +144,13 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "event_malformed",
-        format!("事件 JSON 无效：{e}"),
-    )
-    .with_details(json!({ "line": e.line(), "column": e.column() }))
+    ApiError::new(Code::EventMalformed, format!("事件 JSON 无效：{e}"))
+        .with_details(json!({ "line": e.line(), "column": e.column() }))
 }
 
 pub(crate) fn parse_id(id: &str, what: &str) -> Result<i64, ApiError> {
     id.parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("{what}编号“{id}”不是整数")))
+        .map_err(|_| ApiError::new(Code::InvalidId, format!("{what}编号“{id}”不是整数")))
 }
 
 /// The page a form post gets when its CSRF token is missing or wrong.

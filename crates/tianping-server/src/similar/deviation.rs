@@ -3,7 +3,7 @@
 
 use super::{Asked, ResultView, TOP_ON_CASE, case_row, may_report, views};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::PageUser;
 use crate::http::access::can_read;
 use crate::http::page::error_page;
@@ -347,7 +347,7 @@ pub async fn api_acknowledge(
     crate::http::extract::check_csrf(&headers, &s)?;
     let id: i64 = id
         .parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("预警编号“{id}”不是整数")))?;
+        .map_err(|_| ApiError::new(Code::InvalidId, format!("预警编号“{id}”不是整数")))?;
     let (case_id, changed) = acknowledge(&st, &s, id).await?;
     Ok(Json(
         serde_json::json!({ "id": id, "case_id": case_id, "acknowledged": true, "changed": changed }),

@@ -10,7 +10,7 @@ pub mod deviation;
 pub mod reports;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::can_read;
 use axum::Router;
 use axum::routing::{get, post};
@@ -283,8 +283,8 @@ fn year(field: &'static str, v: &str) -> Result<Option<i32>, ApiError> {
     }
     match v.parse::<i32>() {
         Ok(y) if (1949..=2100).contains(&y) => Ok(Some(y)),
-        _ => Err(ApiError::bad_request(
-            "invalid_year",
+        _ => Err(ApiError::new(
+            Code::InvalidYear,
             format!("{field}“{v}”不是有效年份（1949–2100）"),
         )),
     }
@@ -292,19 +292,20 @@ fn year(field: &'static str, v: &str) -> Result<Option<i32>, ApiError> {
 
 impl RetrievalInput {
     fn filters(&self) -> Result<(ReportFilters, Filters), ApiError> {
-        let level = match self.level.trim() {
-            "" => None,
-            l => Some(CourtLevel::from_code(l).ok_or_else(|| {
-                ApiError::bad_request("invalid_level", format!("法院层级“{l}”无效"))
-            })?),
-        };
+        let level =
+            match self.level.trim() {
+                "" => None,
+                l => Some(CourtLevel::from_code(l).ok_or_else(|| {
+                    ApiError::new(Code::InvalidLevel, format!("法院层级“{l}”无效"))
+                })?),
+            };
         let year_from = year("起始年份", &self.year_from)?;
         let year_to = year("截止年份", &self.year_to)?;
         if let (Some(a), Some(b)) = (year_from, year_to)
             && a > b
         {
-            return Err(ApiError::bad_request(
-                "invalid_year",
+            return Err(ApiError::new(
+                Code::InvalidYear,
                 format!("起始年份 {a} 晚于截止年份 {b}"),
             ));
         }

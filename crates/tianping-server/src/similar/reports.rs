@@ -4,7 +4,7 @@ use super::{
     Asked, ResultView, RetrievalInput, case_row, filters_of, may_report, split_charges, views,
 };
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::PageUser;
 use crate::http::access::readable_case;
 use crate::http::page::{Layout, error_page, render};
@@ -125,7 +125,7 @@ pub async fn api_search(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id: i64 = id
         .parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("案件编号“{id}”不是整数")))?;
+        .map_err(|_| ApiError::new(Code::InvalidId, format!("案件编号“{id}”不是整数")))?;
     let (d, default_facts, default_charges) = defaults(&st, &s, id).await?;
     let facts = q.facts.clone().unwrap_or(default_facts);
     let charges = split_charges(&q.charges.clone().unwrap_or(default_charges));
@@ -175,14 +175,17 @@ async fn save(
     let facts = input.facts.clone().unwrap_or_default();
     let charges = split_charges(&input.charges.clone().unwrap_or_default());
     if facts.trim().is_empty() && charges.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_query",
+        return Err(ApiError::new(
+            Code::EmptyQuery,
             "检索内容为空：请填写案情或罪名",
         ));
     }
     let (report_filters, _) = input.filters()?;
     let snapshot: i64 = get("snapshot").trim().parse().map_err(|_| {
-        ApiError::bad_request("invalid_snapshot", "缺少检索快照编号，请重新检索后再保存")
+        ApiError::new(
+            Code::InvalidSnapshot,
+            "缺少检索快照编号，请重新检索后再保存",
+        )
     })?;
     let filters = filters_of(&report_filters, snapshot);
     let (hits, snapshot, held) = st
@@ -195,15 +198,15 @@ async fn save(
         let a = get(&format!("a_{}", v.judgment_id));
         let annotation = Annotation::from_code(if a.is_empty() { "unmarked" } else { &a })
             .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_annotation",
+                ApiError::new(
+                    Code::InvalidAnnotation,
                     format!("第 {} 条结果的标注“{a}”无效", v.rank),
                 )
             })?;
         let note = get(&format!("n_{}", v.judgment_id)).trim().to_string();
         if annotation != Annotation::Unmarked && note.is_empty() {
-            return Err(ApiError::bad_request(
-                "note_required",
+            return Err(ApiError::new(
+                Code::NoteRequired,
                 format!(
                     "第 {} 条结果（{}）标注为“{}”，请写明理由",
                     v.rank,

@@ -2,7 +2,7 @@
 //! zero reports, and its Excel export for the 政法委 and the higher court.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::export::{Sheet, xlsx_download};
 use crate::http::access::readable;
 use crate::http::extract::{check_csrf, csrf_refused};
@@ -65,8 +65,8 @@ fn instant(s: &str, field: &'static str) -> Result<DateTime<Utc>, ApiError> {
         .and_then(|x| bj().from_local_datetime(&x).single())
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_time",
+            ApiError::new(
+                Code::InvalidTime,
                 format!("时间“{s}”无效，应为 YYYY-MM-DDTHH:MM"),
             )
             .with_details(json!({ "field": field }))
@@ -87,27 +87,25 @@ async fn record_interference(
             return Err(ApiError::forbidden("为该案记录过问干预"));
         }
     }
-    let field = |code: &'static str, v: &str, what: &str| {
-        ApiError::bad_request(code, format!("{what}“{v}”无效"))
-    };
+    let field = |code: Code, v: &str, what: &str| ApiError::new(code, format!("{what}“{v}”无效"));
     let n = NewInterference {
         case_id: i.case_id,
         source: InterferenceSource::parse(&i.source).ok_or_else(|| {
-            field("invalid_source", &i.source, "过问人类别")
+            field(Code::InvalidSource, &i.source, "过问人类别")
                 .with_details(json!({ "field": "source" }))
         })?,
         person_name: i.person_name.clone(),
         person_unit: i.person_unit.clone(),
         person_position: i.person_position.clone(),
         channel: InterferenceChannel::parse(&i.channel).ok_or_else(|| {
-            field("invalid_channel", &i.channel, "过问方式")
+            field(Code::InvalidChannel, &i.channel, "过问方式")
                 .with_details(json!({ "field": "channel" }))
         })?,
         occurred_at: instant(&i.occurred_at, "occurred_at")?,
         content: i.content.clone(),
         materials: i.materials.clone(),
         outcome: InterferenceOutcome::parse(&i.outcome).ok_or_else(|| {
-            field("invalid_outcome", &i.outcome, "处理结果")
+            field(Code::InvalidOutcome, &i.outcome, "处理结果")
                 .with_details(json!({ "field": "outcome" }))
         })?,
         response: i.response.clone(),

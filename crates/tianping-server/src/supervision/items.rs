@@ -3,7 +3,7 @@
 
 use super::{bj, decided, due_date, form_post, json_body, json_post};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::export::{Sheet, xlsx_download};
 use crate::http::access::readable;
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
@@ -132,8 +132,8 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
     let source = ItemSource::parse(i.source.trim())
         .filter(|s| !matches!(s, ItemSource::Referral | ItemSource::JointSupervision))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_source",
+            ApiError::new(
+                Code::InvalidSource,
                 format!(
                     "来源“{}”无效（移送和联合监督的事项由受理移送、提交总结报告时自动生成）",
                     i.source
@@ -145,7 +145,7 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
     if let Some(n) = i.case_number.as_deref().filter(|n| !n.trim().is_empty()) {
         let norm = tianping_domain::case_number::normalize(n);
         case_id = Some(st.store.case_id_by_number(&norm).await?.ok_or_else(|| {
-            ApiError::bad_request("case_not_found", format!("案件“{}”不存在", n.trim()))
+            ApiError::new(Code::CaseNotFound, format!("案件“{}”不存在", n.trim()))
                 .with_details(json!({ "field": "case_number" }))
         })?);
     }
@@ -180,7 +180,7 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
 pub(super) async fn check_below(st: &AppState, s: &Session, org_id: &str) -> Result<Org, ApiError> {
     let dir = st.store.org_directory().await?;
     let o = dir.get(org_id).cloned().ok_or_else(|| {
-        ApiError::bad_request("unknown_org", format!("单位“{org_id}”不存在"))
+        ApiError::new(Code::UnknownOrg, format!("单位“{org_id}”不存在"))
             .with_details(json!({ "field": "responsible_org_id" }))
     })?;
     let same_kind_below = o.kind == s.org.kind && o.region_path.starts_with(&s.org.region_path);
@@ -190,8 +190,7 @@ pub(super) async fn check_below(st: &AppState, s: &Session, org_id: &str) -> Res
         Ok(o)
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "out_of_scope",
+            Code::OutOfScope,
             format!("“{}”不在本单位的督办范围内", o.name),
         ))
     }
@@ -217,7 +216,7 @@ async fn advance(
 ) -> Result<ItemState, ApiError> {
     let item = item_for(st, s, id).await?;
     let action = ItemAction::parse(a.action.trim()).ok_or_else(|| {
-        ApiError::bad_request("invalid_action", format!("操作“{}”无效", a.action))
+        ApiError::new(Code::InvalidAction, format!("操作“{}”无效", a.action))
             .with_details(json!({ "field": "action" }))
     })?;
     let assign_to = a

@@ -13,7 +13,7 @@ pub mod projects;
 pub mod referrals;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
 use crate::http::page::{error_page, redirect};
 use axum::Router;
@@ -126,29 +126,7 @@ pub fn api_router() -> Router<AppState> {
 // --- errors and small parsers ---------------------------------------------------------------------
 
 fn refused(r: Refusal) -> ApiError {
-    let status = if r.code.starts_with("not_") || r.code == "act_forbidden" {
-        StatusCode::FORBIDDEN
-    } else if matches!(
-        r.code,
-        "wrong_state"
-            | "item_closed"
-            | "project_closed"
-            | "conflict"
-            | "item_not_closed"
-            | "flag_not_active"
-            | "already_flagged"
-            | "already_answered"
-            | "already_reported"
-            | "already_revisited"
-            | "already_member"
-            | "already_done"
-            | "not_zero"
-    ) {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    ApiError::new(status, r.code, r.zh)
+    ApiError::refused(r.code, r.zh)
 }
 
 fn decided<T>(r: Result<T, Refusal>) -> Result<T, ApiError> {
@@ -156,12 +134,8 @@ fn decided<T>(r: Result<T, Refusal>) -> Result<T, ApiError> {
 }
 
 fn bad_json(e: &serde_json::Error) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "body_malformed",
-        format!("请求 JSON 无效：{e}"),
-    )
-    .with_details(json!({ "line": e.line(), "column": e.column() }))
+    ApiError::new(Code::BodyMalformed, format!("请求 JSON 无效：{e}"))
+        .with_details(json!({ "line": e.line(), "column": e.column() }))
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(b: &Bytes) -> Result<T, ApiError> {
@@ -192,13 +166,13 @@ fn due_date(s: &str, field: &'static str) -> Result<Option<DateTime<Utc>>, ApiEr
         return Ok(None);
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request("invalid_date", format!("日期“{s}”格式应为 YYYY-MM-DD"))
+        ApiError::new(Code::InvalidDate, format!("日期“{s}”格式应为 YYYY-MM-DD"))
             .with_details(json!({ "field": field }))
     })?;
     let t = d
         .and_hms_opt(23, 59, 59)
         .and_then(|x| bj().from_local_datetime(&x).single())
-        .ok_or_else(|| ApiError::bad_request("invalid_date", format!("日期“{s}”无效")))?;
+        .ok_or_else(|| ApiError::new(Code::InvalidDate, format!("日期“{s}”无效")))?;
     Ok(Some(t.with_timezone(&Utc)))
 }
 
@@ -261,6 +235,6 @@ mod tests {
         assert_eq!(tianping_store::ts(t), "2026-12-01T15:59:59Z");
         assert_eq!(due_date(" ", "due").expect("empty"), None);
         let e = due_date("2026/12/01", "due").expect_err("bad");
-        assert_eq!(e.code, "invalid_date");
+        assert_eq!(e.code, Code::InvalidDate);
     }
 }

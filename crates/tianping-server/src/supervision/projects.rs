@@ -2,7 +2,7 @@
 //! closing.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
 use crate::http::page::{Layout, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
@@ -87,7 +87,7 @@ async fn act_on_project(
 ) -> Result<ProjectState, ApiError> {
     project_for(st, s, id).await?;
     let action = project_action(a.action.trim()).ok_or_else(|| {
-        ApiError::bad_request("invalid_action", format!("操作“{}”无效", a.action))
+        ApiError::new(Code::InvalidAction, format!("操作“{}”无效", a.action))
             .with_details(json!({ "field": "action" }))
     })?;
     let mut findings = vec![];

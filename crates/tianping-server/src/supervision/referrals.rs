@@ -1,7 +1,7 @@
 //! Referrals between the 人大 and the 政法委 (双向移送): sending, accepting, answering.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::access::readable;
 use crate::http::extract::{check_csrf, csrf_refused};
 use crate::http::page::{Layout, error_page, redirect, render};
@@ -57,7 +57,7 @@ async fn send_referral(st: &AppState, s: &Session, r: &ReferralInput) -> Result<
     if let Some(n) = r.case_number.as_deref().filter(|n| !n.trim().is_empty()) {
         let norm = tianping_domain::case_number::normalize(n);
         let id = st.store.case_id_by_number(&norm).await?.ok_or_else(|| {
-            ApiError::bad_request("case_not_found", format!("案件“{}”不存在", n.trim()))
+            ApiError::new(Code::CaseNotFound, format!("案件“{}”不存在", n.trim()))
                 .with_details(json!({ "field": "case_number" }))
         })?;
         readable(st, s, id).await?;
@@ -102,7 +102,7 @@ async fn act_on_referral(
 ) -> Result<ReferralState, ApiError> {
     referral_for(st, s, id).await?;
     let a = ReferralAction::parse(action.trim()).ok_or_else(|| {
-        ApiError::bad_request("invalid_action", format!("操作“{action}”无效"))
+        ApiError::new(Code::InvalidAction, format!("操作“{action}”无效"))
             .with_details(json!({ "field": "action" }))
     })?;
     decided(
