@@ -1,0 +1,184 @@
+//! The auditor's ledger over HTTP.
+
+use crate::common::*;
+
+/// The auditor's ledger over HTTP: only the auditor sees it (not even the system administrator,
+/// 三员 separation); proofs come back verified; a kept checkpoint is checked against the log;
+/// bad input gets stable codes.
+async fn ledger_story(db: &TestDb) {
+    let s = &db.store;
+    let label = db.label;
+    load_fixture_orgs(s).await.expect("orgs");
+    add_user(
+        s,
+        "auditor",
+        "zj-court",
+        Role::Auditor,
+        Clearance::default(),
+    )
+    .await;
+    add_user(s, "admin", "zj-court", Role::Sysadmin, Clearance::default()).await;
+    add_user(s, "sc_judge", "sc-court", Role::Judge, Clearance::default()).await;
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    let app = app(s, now);
+    let judge = Client::as_user(&app, "sc_judge").await;
+    let filing = ev(
+        "L1",
+        "（2026）浙0102民初77号",
+        "2026-05-01T09:00:00+08:00",
+        "filed",
+        json!({"cause": "借款合同纠纷", "parties": [{"name": "甲", "role": "原告"}]}),
+    );
+    assert_eq!(
+        judge.post_json("/api/v1/events", &filing).await.status,
+        StatusCode::CREATED
+    );
+    let first = s
+        .checkpoint(&log_key(), ORIGIN, now)
+        .await
+        .expect("checkpoint");
+    let more = ev(
+        "L2",
+        "（2026）浙0102民初77号",
+        "2026-05-02T09:00:00+08:00",
+        "assigned",
+        json!({"judge": "张法官"}),
+    );
+    assert_eq!(
+        judge.post_json("/api/v1/events", &more).await.status,
+        StatusCode::CREATED
+    );
+    s.checkpoint(&log_key(), ORIGIN, now)
+        .await
+        .expect("checkpoint");
+
+    for (who, c) in [
+        ("judge", &judge),
+        ("admin", &Client::as_user(&app, "admin").await),
+    ] {
+        let r = c.get("/api/v1/ledger").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{label} {who}: {}", r.body);
+        assert_eq!(r.code(), "forbidden");
+        assert_eq!(
+            c.get("/ledger").await.status,
+            StatusCode::FORBIDDEN,
+            "{label} {who}"
+        );
+        assert_eq!(
+            c.get("/ledger/leaves/0").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        Client::anonymous(&app).get("/api/v1/ledger").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let auditor = Client::as_user(&app, "auditor").await;
+    let sum = auditor.get("/api/v1/ledger").await.json();
+    let size = sum["size"].as_u64().expect("size");
+    assert!(size >= 5, "{label}: {sum}");
+    let cps = sum["checkpoints"].as_array().expect("checkpoints");
+    assert_eq!(cps.len(), 2);
+    assert_eq!(cps[0]["signature_ok"], true);
+    assert_eq!(cps[0]["extends_previous"], true, "{label}: {sum}");
+    for i in [0, size / 2, size - 1] {
+        let p = auditor
+            .get(&format!("/api/v1/ledger/leaves/{i}/proof"))
+            .await
+            .json();
+        assert_eq!(p["verified"], true, "{label} leaf {i}: {p}");
+    }
+    let r = auditor
+        .get(&format!("/api/v1/ledger/leaves/{size}/proof"))
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::BAD_REQUEST, "leaf_out_of_range")
+    );
+    let rec = auditor.get("/api/v1/ledger/records/events/1").await.json();
+    assert_eq!(rec["leaves"][0]["verified"], true, "{label}: {rec}");
+    let r = auditor.get("/api/v1/ledger/records/passwords/1").await;
+    assert_eq!(r.code(), "unknown_table");
+    let c = auditor
+        .get("/api/v1/ledger/consistency?first=1")
+        .await
+        .json();
+    assert_eq!(c["verified"], true, "{label}: {c}");
+    let r = auditor
+        .get(&format!("/api/v1/ledger/consistency?first={}", size + 1))
+        .await;
+    assert_eq!(r.code(), "size_out_of_range");
+
+    // A checkpoint a supervising body kept: consistent; forged by another key: refused; no CSRF
+    // header: refused.
+    let w = auditor
+        .send(
+            "POST",
+            "/api/v1/ledger/witness",
+            Some(first.note.clone()),
+            true,
+            "text/plain",
+        )
+        .await
+        .json();
+    assert_eq!(w["ok"], true, "{label}: {w}");
+    let forged = tianping_ledger::LogKey::from_seed(ORIGIN, [6; 32])
+        .expect("key")
+        .sign(&tianping_ledger::Checkpoint {
+            origin: ORIGIN.into(),
+            size: first.size,
+            root: tianping_ledger::leaf_hash(b"x"),
+        });
+    let w = auditor
+        .send(
+            "POST",
+            "/api/v1/ledger/witness",
+            Some(forged),
+            true,
+            "text/plain",
+        )
+        .await
+        .json();
+    assert_eq!(
+        (w["ok"].as_bool(), w["code"].as_str()),
+        (Some(false), Some("witness_signature"))
+    );
+    let r = auditor
+        .send(
+            "POST",
+            "/api/v1/ledger/witness",
+            Some(first.note.clone()),
+            false,
+            "text/plain",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Pages.
+    let page = auditor.get("/ledger").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("防篡改账本")
+            && page
+                .body
+                .contains(&sum["root"].as_str().unwrap_or("?").to_string())
+    );
+    let leaf = auditor.get("/ledger/leaves/0").await;
+    assert!(leaf.body.contains("验证通过"), "{label}: {}", leaf.body);
+    let found = auditor.get("/ledger/find?table=events&key=1").await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER);
+    let bad = auditor.get("/ledger/find?index=abc").await;
+    assert!(bad.body.contains("不是非负整数"));
+}
+
+#[tokio::test]
+async fn the_auditor_sees_and_checks_the_ledger_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        ledger_story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}

@@ -1,0 +1,12 @@
+//! The server's stories, told over HTTP against both stores (SQLite always; PostgreSQL when
+//! `TIANPING_TEST_POSTGRES_URL` is set, which `.ci/run` does): one module per capability over the
+//! shared helpers of `tests/common` (the application at a fixed instant, a logged-in client).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cases;
+mod ledger;
+mod metrics;
+mod similar;
+mod supervision;
