@@ -126,6 +126,92 @@ pub fn may_reset_second_factor(role: Role, own_account: bool) -> bool {
     role == Role::Secadmin && !own_account
 }
 
+/// Whether a user issues reminder letters (提示函、督办函、警示函) on their court's warned cases,
+/// and signs for (签收) its 量刑偏离预警: a court's case office or president.
+pub fn may_issue_letters(role: Role, org: AgencyKind) -> bool {
+    matches!(role, Role::CaseOffice | Role::President) && org == AgencyKind::Court
+}
+
+/// Whether a user records a 院庭长 supervision act (RULES.md §5.3) on a case of their court: a
+/// president or a division chief.
+pub fn may_record_act(role: Role, org: AgencyKind) -> bool {
+    matches!(role, Role::President | Role::DivisionChief) && org == AgencyKind::Court
+}
+
+/// Whether a user answers a supervision act on a case they may write: the judge or the division
+/// chief.
+pub fn may_answer_act(role: Role) -> bool {
+    matches!(role, Role::Judge | Role::DivisionChief)
+}
+
+/// Whether a user clears a 四类案件 flag on a case they may write: a president, a division chief
+/// or the case office (a judge does not clear the flag on their own case).
+pub fn may_clear_flag(role: Role) -> bool {
+    matches!(
+        role,
+        Role::President | Role::DivisionChief | Role::CaseOffice
+    )
+}
+
+/// Whether a user records interference (过问案件, 三个规定) and submits the quarter's zero report:
+/// the people who record a case's events.
+pub fn records_interference(role: Role) -> bool {
+    role.records_events()
+}
+
+/// Whether a user reads the interference records and the quarterly report of their scope: a
+/// president, the case office, and the 政法委's supervisors.
+pub fn sees_interference(role: Role) -> bool {
+    matches!(
+        role,
+        Role::President | Role::CaseOffice | Role::PlcSupervisor
+    )
+}
+
+/// Whether a user opens supervision items (督办事项) on units below them and verifies their
+/// rectification: case offices and leaders of the agencies, and the supervisors of the 人大 and
+/// the 政法委.
+pub fn supervises(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CaseOffice
+            | Role::President
+            | Role::DivisionChief
+            | Role::PlcSupervisor
+            | Role::PcSupervisor
+    )
+}
+
+/// Whether a user acts for a unit made responsible for an item (rectifies, submits): the
+/// supervising roles and judges.
+pub fn rectifies(role: Role) -> bool {
+    supervises(role) || role == Role::Judge
+}
+
+/// Whether a user refers problems between the 人大常委会 and the 政法委 (双向移送) and answers
+/// referrals: their supervisors, in their own body.
+pub fn may_refer(role: Role, org: AgencyKind) -> bool {
+    matches!(role, Role::PlcSupervisor | Role::PcSupervisor) && org.supervises_all_kinds()
+}
+
+/// Whether a user imports holiday calendars and sees how the system runs (mail deliveries
+/// without their content, the poller's self-check without cases): the system administrator.
+pub fn operates_the_system(role: Role) -> bool {
+    role == Role::Sysadmin
+}
+
+/// Whether a user reads the clocks that should have fired and did not (期限自检): the case
+/// office, presidents, and the system administrator (who sees no case in it).
+pub fn may_check_clocks(role: Role) -> bool {
+    matches!(role, Role::CaseOffice | Role::President) || operates_the_system(role)
+}
+
+/// Whether a user opens the account administration (用户): the system and the security
+/// administrators, each for their own acts (`may_administer`).
+pub fn administers_accounts(role: Role) -> bool {
+    matches!(role, Role::Sysadmin | Role::Secadmin)
+}
+
 /// What an administrator does to accounts and organisations (三员分立).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAct {
@@ -177,6 +263,118 @@ pub fn safe_back<'a>(back: &'a str, fallback: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every role-and-agency predicate over every role and agency kind: the cells allowed, one
+    /// row per predicate (everything else is refused).
+    #[test]
+    fn who_may_act_table() {
+        use AgencyKind::*;
+        use Role::*;
+        type Pred = fn(Role, AgencyKind) -> bool;
+        let any = AgencyKind::ALL;
+        let table: &[(&str, Pred, &[Role], &[AgencyKind])] = &[
+            (
+                "may_issue_letters",
+                may_issue_letters,
+                &[CaseOffice, President],
+                &[Court],
+            ),
+            (
+                "may_record_act",
+                may_record_act,
+                &[President, DivisionChief],
+                &[Court],
+            ),
+            (
+                "may_answer_act",
+                |r, _| may_answer_act(r),
+                &[Judge, DivisionChief],
+                &any,
+            ),
+            (
+                "may_clear_flag",
+                |r, _| may_clear_flag(r),
+                &[President, DivisionChief, CaseOffice],
+                &any,
+            ),
+            (
+                "records_interference",
+                |r, _| records_interference(r),
+                &[Judge, Clerk, DivisionChief, President, CaseOffice],
+                &any,
+            ),
+            (
+                "sees_interference",
+                |r, _| sees_interference(r),
+                &[President, CaseOffice, PlcSupervisor],
+                &any,
+            ),
+            (
+                "supervises",
+                |r, _| supervises(r),
+                &[
+                    CaseOffice,
+                    President,
+                    DivisionChief,
+                    PlcSupervisor,
+                    PcSupervisor,
+                ],
+                &any,
+            ),
+            (
+                "rectifies",
+                |r, _| rectifies(r),
+                &[
+                    Judge,
+                    CaseOffice,
+                    President,
+                    DivisionChief,
+                    PlcSupervisor,
+                    PcSupervisor,
+                ],
+                &any,
+            ),
+            (
+                "may_refer",
+                may_refer,
+                &[PlcSupervisor, PcSupervisor],
+                &[PeoplesCongress, PoliticalLegalCommittee],
+            ),
+            (
+                "operates_the_system",
+                |r, _| operates_the_system(r),
+                &[Sysadmin],
+                &any,
+            ),
+            (
+                "administers_accounts",
+                |r, _| administers_accounts(r),
+                &[Sysadmin, Secadmin],
+                &any,
+            ),
+            ("may_audit", |r, _| may_audit(r), &[Auditor], &any),
+            (
+                "may_check_clocks",
+                |r, _| may_check_clocks(r),
+                &[CaseOffice, President, Sysadmin],
+                &any,
+            ),
+        ];
+        for (name, pred, roles, kinds) in table {
+            for role in Role::ALL {
+                for kind in AgencyKind::ALL {
+                    let expected = roles.contains(&role) && kinds.contains(&kind);
+                    assert_eq!(pred(role, kind), expected, "{name}({role:?}, {kind:?})");
+                }
+            }
+        }
+        // Nobody who watches a case's agency from outside (人大, 政法委) issues its letters or
+        // records its acts, whatever their role.
+        for role in Role::ALL {
+            assert!(!may_issue_letters(role, PeoplesCongress));
+            assert!(!may_record_act(role, PoliticalLegalCommittee));
+        }
+    }
     use crate::event::{Approver, PeriodUnit};
 
     fn person(name: &str, role: Role) -> Person {

@@ -20,6 +20,7 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tianping_domain::Role;
+use tianping_domain::access;
 use tianping_domain::access::may_reset_second_factor;
 use tianping_domain::totp;
 use tianping_store::user::Session;
@@ -299,24 +300,27 @@ pub async fn home(State(st): State<AppState>, PageUser(s): PageUser) -> Response
         capabilities.push("查看每件案件的法定期限（审限、羁押期限、办案期限）及其计算依据");
         capabilities.push("查看期限预警看板，确认预警，导出 Excel");
     }
-    if matches!(s.user.role, Role::CaseOffice | Role::President) {
-        capabilities.push("对预警案件制发提示函、督办函、警示函；确认规则变更引起的期限变动");
+    if access::may_issue_letters(s.user.role, s.org.kind) {
+        capabilities.push("对预警案件制发提示函、督办函、警示函；签收量刑偏离预警");
+    }
+    if access::may_acknowledge_changes(s.user.role, s.org.kind) {
+        capabilities.push("确认规则变更引起的期限变动");
     }
     capabilities.push("设置提醒邮箱和提醒频率，查看系统发送的提醒邮件");
     if s.user.role.records_events() {
         capabilities.push("通过接口或批量导入记录程序事件");
     }
-    if s.user.role == Role::Sysadmin {
+    if access::may_administer(s.user.role, access::AccountAct::Open, false).is_none() {
         capabilities.push(
             "开设、停用和启用本单位及下级单位的账号；新增机构（授予角色和密级由安全管理员办理）",
         );
     }
-    if s.user.role == Role::Secadmin {
+    if access::may_administer(s.user.role, access::AccountAct::Grant, false).is_none() {
         capabilities.push("为新开设的账号授予角色和密级，变更已有账号的授权（不能为本人办理）");
     }
     // The administrators' open work: accounts waiting for a grant, disabled accounts.
     let mut todo: Vec<(String, &'static str)> = vec![];
-    if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+    if access::administers_accounts(s.user.role) {
         match st.store.users_in(&s.org.region_path).await {
             Ok(users) => {
                 let pending = users

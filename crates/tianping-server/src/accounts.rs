@@ -411,7 +411,7 @@ impl UsersPage {
 
 async fn users_view(st: &AppState, s: &Session, q: &str) -> Result<UsersPage, ApiError> {
     let q = q.trim();
-    if !matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+    if !tianping_domain::access::administers_accounts(s.user.role) {
         return Err(ApiError::forbidden("管理用户（仅系统管理员、安全管理员）"));
     }
     let now = st.now();

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 use serde_json::json;
-use tianping_domain::{CaseNumber, CaseStatus, EventRecord, Role};
+use tianping_domain::{CaseNumber, CaseStatus, EventRecord};
 use tianping_store::case::{CaseFilter, ScopeFilter};
 use tianping_store::user::Session;
 use tianping_store::{Actor, Numbered};
@@ -193,8 +193,7 @@ pub async fn case_page(
         d,
         clocks,
         letters,
-        can_letter: matches!(s.user.role, Role::CaseOffice | Role::President)
-            && s.org.kind == tianping_domain::AgencyKind::Court,
+        can_letter: tianping_domain::access::may_issue_letters(s.user.role, s.org.kind),
     })
 }
 

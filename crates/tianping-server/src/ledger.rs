@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tianping_domain::Role;
 use tianping_ledger::{Hash, VerifierKey, leaf_hash, verify_consistency, verify_inclusion};
 use tianping_store::ledger::{CheckpointRow, ConsistencyProof, InclusionProof, LeafRow};
 use tianping_store::user::Session;
@@ -51,7 +50,7 @@ pub struct LedgerIdentity {
 const FORBIDDEN_ZH: &str = "只有安全审计员可以查看防篡改账本";
 
 fn auditor_only(s: &Session) -> Result<(), ApiError> {
-    if s.user.role == Role::Auditor {
+    if tianping_domain::access::may_audit(s.user.role) {
         Ok(())
     } else {
         Err(ApiError::forbidden(FORBIDDEN_ZH))

@@ -320,7 +320,7 @@ fn tiles(set: &MetricSet, r: &Resolved, now: &Totals, before: &Totals) -> Vec<Ti
             version: def.version,
             effective_from: def.effective_from.to_string(),
             citation: def.citation.clone(),
-            marker: def.marker.label(),
+            marker: def.marker.zh(),
             parts,
         });
     }
@@ -465,7 +465,7 @@ pub async fn export(
                     .join("；"),
                 format!("v{}（{} 起）", t.version, t.effective_from),
                 t.formula.clone(),
-                format!("{} {}", t.citation, t.marker),
+                format!("{}（{}）", t.citation, t.marker),
             ]
         })
         .collect();

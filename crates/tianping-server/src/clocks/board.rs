@@ -227,7 +227,7 @@ fn query_string(p: &BoardParams) -> String {
 }
 
 pub(super) fn may_issue_letters(s: &Session) -> bool {
-    matches!(s.user.role, Role::CaseOffice | Role::President) && s.org.kind == AgencyKind::Court
+    tianping_domain::access::may_issue_letters(s.user.role, s.org.kind)
 }
 
 pub async fn board_page(
@@ -386,7 +386,7 @@ fn workbook(lines: &[BoardLine], today: NaiveDate) -> Result<Vec<u8>, rust_xlsxw
         "承办单位",
         "承办人",
         "期限",
-        "适用规则",
+        "法律依据",
         "起算",
         "届满日",
         "剩余/超期",
@@ -408,7 +408,7 @@ fn workbook(lines: &[BoardLine], today: NaiveDate) -> Result<Vec<u8>, rust_xlsxw
             l.court.clone(),
             l.judge.clone(),
             l.clock.name.clone(),
-            l.clock.rule.clone(),
+            l.clock.citation.clone(),
             l.clock.started.clone(),
             l.clock.due.clone(),
             l.clock.left_zh.clone(),

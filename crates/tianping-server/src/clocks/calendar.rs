@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use tianping_domain::Role;
 use tianping_domain::rules::ClockKey;
 use tianping_store::user::Session;
 
@@ -94,7 +93,7 @@ fn calendar_page_data(
 }
 
 pub async fn calendar_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
-    if s.user.role != Role::Sysadmin {
+    if !tianping_domain::access::operates_the_system(s.user.role) {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
     }
     calendar_page_for(&st, &s, String::new(), None, None)
@@ -121,7 +120,7 @@ pub async fn calendar_submit(
     if let Some(refused) = csrf_refused(&f.csrf, &s) {
         return refused;
     }
-    if s.user.role != Role::Sysadmin {
+    if !tianping_domain::access::operates_the_system(s.user.role) {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
     }
     let mut cw = (*st.store.clockwork()).clone();

@@ -83,8 +83,8 @@ async fn issue(
             .and_then(|t| cw.rules.rule(t))
             .map_or("", |r| r.citation.as_str());
         text.push_str(&format!(
-            "{}：届满日 {}（{}），适用规则 {}；依据：{}\n",
-            v.name, v.due, v.left_zh, v.rule, citation
+            "{}：届满日 {}（{}）；依据：{}\n",
+            v.name, v.due, v.left_zh, citation
         ));
     }
     let code = s

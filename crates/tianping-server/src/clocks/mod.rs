@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
-use tianping_domain::Role;
 use tianping_domain::clock::{Clock, local_date as bj_date};
 use tianping_domain::rules::ClockKey;
 
@@ -122,7 +121,7 @@ impl ClockView {
             rule: c.rule.clone().unwrap_or_else(|| "—".into()),
             marker: c
                 .marker
-                .map(|m| format!("{} {}", m.label(), m.zh()))
+                .map(|m| format!("（{}）", m.zh()))
                 .unwrap_or_default(),
             citation: c.citation.clone(),
             status: c.status.as_str(),
@@ -203,10 +202,7 @@ pub async fn api_self_check(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !matches!(
-        s.user.role,
-        Role::CaseOffice | Role::President | Role::Sysadmin
-    ) {
+    if !tianping_domain::access::may_check_clocks(s.user.role) {
         return Err(ApiError::forbidden("查看期限自检"));
     }
     let missed = st
@@ -214,7 +210,7 @@ pub async fn api_self_check(
         .self_check(st.now(), chrono::Duration::minutes(10))
         .await?;
     let scope = s.org.region_path.clone();
-    if s.user.role == Role::Sysadmin {
+    if tianping_domain::access::operates_the_system(s.user.role) {
         // 三员分立: the system administrator sees that the poller missed something and what
         // failed, never which case (finding M4).
         let missed: Vec<serde_json::Value> = missed

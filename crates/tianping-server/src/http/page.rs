@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use tianping_domain::Role;
+use tianping_domain::access;
 use tianping_store::user::Session;
 
 pub struct NavItem {
@@ -54,74 +54,70 @@ impl Layout {
                 active: active == "/judgments",
             });
         }
-        if tianping_store::supervision::supervises(s.user.role)
-            || tianping_store::supervision::rectifies(s.user.role)
-        {
+        if access::supervises(s.user.role) || access::rectifies(s.user.role) {
             nav.push(NavItem {
                 href: "/supervision",
                 label: "督办事项",
                 active: active == "/supervision",
             });
         }
-        if matches!(s.user.role, Role::PlcSupervisor | Role::PcSupervisor) {
+        if access::may_refer(s.user.role, s.org.kind) {
             nav.push(NavItem {
                 href: "/referrals",
                 label: "双向移送",
                 active: active == "/referrals",
             });
         }
-        if tianping_store::supervision::supervises(s.user.role)
-            || tianping_store::supervision::rectifies(s.user.role)
-        {
+        if access::supervises(s.user.role) || access::rectifies(s.user.role) {
             nav.push(NavItem {
                 href: "/projects",
                 label: "联合监督",
                 active: active == "/projects",
             });
         }
-        if s.user.role.records_events() || matches!(s.user.role, Role::PlcSupervisor) {
+        if access::records_interference(s.user.role) || access::sees_interference(s.user.role) {
             nav.push(NavItem {
                 href: "/interference",
                 label: "过问记录",
                 active: active == "/interference",
             });
         }
-        if matches!(s.user.role, Role::Sysadmin | Role::Secadmin) {
+        if access::administers_accounts(s.user.role) {
             nav.push(NavItem {
                 href: "/admin/users",
                 label: "用户",
                 active: active == "/admin/users",
             });
         }
-        if s.user.role == Role::Sysadmin {
+        if access::may_administer(s.user.role, access::AccountAct::AddOrg, false).is_none() {
             nav.push(NavItem {
                 href: "/admin/orgs",
                 label: "机构",
                 active: active == "/admin/orgs",
             });
         }
-        if tianping_domain::access::may_manage_system_clients(s.user.role) {
+        if access::may_manage_system_clients(s.user.role) {
             nav.push(NavItem {
                 href: "/admin/systems",
                 label: "系统接入",
                 active: active == "/admin/systems",
             });
         }
-        if s.user.role == Role::Sysadmin {
+        if access::operates_the_system(s.user.role) {
             nav.push(NavItem {
                 href: "/admin/calendar",
                 label: "节假日",
                 active: active == "/admin/calendar",
             });
         }
-        if s.user.role == Role::Auditor {
+        if access::may_audit(s.user.role) {
             nav.push(NavItem {
                 href: "/ledger",
                 label: "防篡改账本",
                 active: active == "/ledger",
             });
         }
-        if tianping_domain::access::may_audit(s.user.role) {
+        if access::may_audit(s.user.role) {
             nav.push(NavItem {
                 href: "/audit/reads",
                 label: "审计记录",

@@ -13,10 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tianping_domain::AgencyKind;
 use tianping_domain::event::EventBody;
 use tianping_domain::judgment::months_zh as months;
-use tianping_domain::org::Role;
 use tianping_domain::similar::{Deviation, Trigger, term_for};
 use tianping_search::index::Filters;
 use tianping_store::judgments::Judgment;
@@ -293,8 +291,7 @@ pub async fn sweep_deviations(st: &AppState) -> Result<SweepReport, ApiError> {
 
 /// The case office and the president of the case's own court acknowledge (签收) its warnings.
 fn may_acknowledge(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
-    matches!(s.user.role, Role::CaseOffice | Role::President)
-        && s.org.kind == AgencyKind::Court
+    tianping_domain::access::may_issue_letters(s.user.role, s.org.kind)
         && s.org.id == row.org_id
         && can_read(s, row)
 }

@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use tianping_domain::Role;
+use tianping_domain::access;
 use tianping_domain::supervision::{InterferenceChannel, InterferenceOutcome, InterferenceSource};
-use tianping_domain::{AgencyKind, Role};
 use tianping_store::supervision::{FlagRow, InterferenceRow, supervises};
 use tianping_store::user::Session;
 
@@ -88,10 +89,7 @@ pub struct ActInput {
 
 async fn add_act(st: &AppState, s: &Session, case_id: i64, a: &ActInput) -> Result<i64, ApiError> {
     let row = readable(st, s, case_id).await?;
-    if !(matches!(s.user.role, Role::President | Role::DivisionChief)
-        && s.org.kind == AgencyKind::Court
-        && can_write_case(s, &row))
-    {
+    if !(access::may_record_act(s.user.role, s.org.kind) && can_write_case(s, &row)) {
         return Err(ApiError::forbidden("记录院庭长监督措施"));
     }
     decided(
@@ -113,7 +111,7 @@ async fn answer_act(
         .await?
         .ok_or_else(|| ApiError::not_found("监督措施"))?;
     let row = readable(st, s, case_id).await?;
-    if !(matches!(s.user.role, Role::Judge | Role::DivisionChief) && can_write_case(s, &row)) {
+    if !(access::may_answer_act(s.user.role) && can_write_case(s, &row)) {
         return Err(ApiError::forbidden("答复监督措施"));
     }
     decided(
@@ -228,7 +226,7 @@ pub async fn case_supervision(
                 },
                 reason: f.reason,
                 citation: sit.map_or(String::new(), |x| {
-                    format!("{} {}", x.citation, x.marker.label())
+                    format!("{}（{}）", x.citation, x.marker.zh())
                 }),
                 flagged_by: f.flagged_by,
                 flagged_at: local(&f.flagged_at),
@@ -315,15 +313,9 @@ pub async fn case_supervision(
             .map(|c| (c.as_str(), c.zh()))
             .collect(),
         can_flag: writer,
-        can_clear: writer
-            && matches!(
-                s.user.role,
-                Role::President | Role::DivisionChief | Role::CaseOffice
-            ),
-        can_act: writer
-            && matches!(s.user.role, Role::President | Role::DivisionChief)
-            && s.org.kind == AgencyKind::Court,
-        can_answer: writer && matches!(s.user.role, Role::Judge | Role::DivisionChief),
+        can_clear: writer && access::may_clear_flag(s.user.role),
+        can_act: writer && access::may_record_act(s.user.role, s.org.kind),
+        can_answer: writer && access::may_answer_act(s.user.role),
         can_record: writer,
         can_open_item: supervises(s.user.role),
         now_local: st

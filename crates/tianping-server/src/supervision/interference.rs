@@ -78,7 +78,7 @@ async fn record_interference(
     s: &Session,
     i: &InterferenceInput,
 ) -> Result<i64, ApiError> {
-    if !s.user.role.records_events() {
+    if !tianping_domain::access::records_interference(s.user.role) {
         return Err(ApiError::forbidden("记录过问干预"));
     }
     if let Some(c) = i.case_id {
@@ -236,7 +236,7 @@ pub async fn interference_page(
     PageUser(s): PageUser,
     Query(q): Query<QuarterQuery>,
 ) -> Response {
-    if !(sees_interference(&s) || s.user.role.records_events()) {
+    if !(sees_interference(&s) || tianping_domain::access::records_interference(s.user.role)) {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看过问干预记录");
     }
     let quarter = if q.quarter.trim().is_empty() {
@@ -268,7 +268,7 @@ pub async fn interference_page(
         },
         records: records.iter().map(interference_view).collect(),
         can_see: sees_interference(&s),
-        can_record: s.user.role.records_events(),
+        can_record: tianping_domain::access::records_interference(s.user.role),
         channels: InterferenceChannel::ALL
             .iter()
             .map(|c| (c.as_str(), c.zh()))
@@ -300,7 +300,7 @@ pub struct ZeroForm {
 }
 
 async fn zero_report(st: &AppState, s: &Session, quarter: &str) -> Result<i64, ApiError> {
-    if !s.user.role.records_events() {
+    if !tianping_domain::access::records_interference(s.user.role) {
         return Err(ApiError::forbidden("提交零报告"));
     }
     let range = quarter_range(quarter)?;

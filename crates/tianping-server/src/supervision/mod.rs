@@ -23,9 +23,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde_json::json;
+use tianping_domain::AgencyKind;
 use tianping_domain::org::CaseLocation;
 use tianping_domain::supervision::Refusal;
-use tianping_domain::{AgencyKind, Role};
 use tianping_store::user::Session;
 
 pub use case::{CaseSupervision, case_supervision};
@@ -195,10 +195,7 @@ fn can_write_case(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
 }
 
 fn sees_interference(s: &Session) -> bool {
-    matches!(
-        s.user.role,
-        Role::President | Role::CaseOffice | Role::PlcSupervisor
-    )
+    tianping_domain::access::sees_interference(s.user.role)
 }
 
 /// A form post about one record: checks the CSRF token and the path id (`what` names the record

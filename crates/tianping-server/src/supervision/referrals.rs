@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use tianping_domain::AgencyKind;
 use tianping_domain::supervision::{ItemState, ReferralAction, ReferralState};
-use tianping_domain::{AgencyKind, Role};
 use tianping_store::supervision::{NewReferral, ReferralRow};
 use tianping_store::user::Session;
 
@@ -28,11 +28,7 @@ use super::{decided, form_post, json_body, json_post};
 // --- referrals --------------------------------------------------------------------------------------
 
 fn is_referral_officer(s: &Session) -> bool {
-    matches!(s.user.role, Role::PlcSupervisor | Role::PcSupervisor)
-        && matches!(
-            s.org.kind,
-            AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee
-        )
+    tianping_domain::access::may_refer(s.user.role, s.org.kind)
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -23,9 +23,9 @@ pub use referrals::*;
 use crate::org::Org;
 use crate::ts;
 use chrono::{DateTime, Utc};
+use tianping_domain::AgencyKind;
 use tianping_domain::flag::FlagRules;
 use tianping_domain::supervision::{Refusal, SupervisionRules};
-use tianping_domain::{AgencyKind, Role};
 
 /// The rules supervision runs on: flag rules and the supervision rules (acts, deadlines).
 #[derive(Debug, Clone)]
@@ -58,30 +58,7 @@ fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(ts)
 }
 
-/// Roles that supervise on behalf of their body (open, assign, verify, close items).
-pub fn supervises(role: Role) -> bool {
-    matches!(
-        role,
-        Role::CaseOffice
-            | Role::President
-            | Role::DivisionChief
-            | Role::PlcSupervisor
-            | Role::PcSupervisor
-    )
-}
-
-/// Roles that may act for a unit made responsible for an item.
-pub fn rectifies(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Judge
-            | Role::CaseOffice
-            | Role::President
-            | Role::DivisionChief
-            | Role::PlcSupervisor
-            | Role::PcSupervisor
-    )
-}
+pub use tianping_domain::access::{rectifies, supervises};
 
 /// `org` is `target` or above it in the tree, and of the same kind.
 fn at_or_above(org: &Org, target_path: &str, target_kind: AgencyKind) -> bool {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tianping_domain::Role;
+use tianping_domain::access::may_refer;
 use tianping_domain::supervision::{
     ItemSource, ItemState, ReferralAction, ReferralState, check_referral_pair, referral_transition,
 };
@@ -89,10 +89,6 @@ fn referral_row(r: &AnyRow) -> Result<ReferralRow> {
     })
 }
 
-fn is_referral_officer(role: Role) -> bool {
-    matches!(role, Role::PlcSupervisor | Role::PcSupervisor)
-}
-
 impl Store {
     /// Refers a problem from a 人大常委会 to a 政法委 or the other way.
     pub async fn send_referral(
@@ -102,7 +98,7 @@ impl Store {
         org: &Org,
         now: DateTime<Utc>,
     ) -> Result<Decision<i64>> {
-        if !is_referral_officer(by.role) {
+        if !may_refer(by.role, org.kind) {
             return Ok(Err(refusal(
                 "not_sender",
                 "只有人大常委会、党委政法委的监督人员可以移送",
@@ -186,8 +182,8 @@ impl Store {
         let Some(r) = self.referral(id).await? else {
             return Ok(Err(refusal("not_found", "移送事项不存在")));
         };
-        let sender = is_referral_officer(by.role) && org.id == r.from_org_id;
-        let receiver = is_referral_officer(by.role) && org.id == r.to_org_id;
+        let sender = may_refer(by.role, org.kind) && org.id == r.from_org_id;
+        let receiver = may_refer(by.role, org.kind) && org.id == r.to_org_id;
         let item_closed = match r.item_id {
             Some(i) => self
                 .item(i)
