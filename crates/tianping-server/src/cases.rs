@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, Code};
 use crate::http::access::{person, read_scope, readable_case};
-use crate::http::extract::{check_csrf, malformed};
+use crate::http::extract::check_csrf;
 use crate::http::page::{Layout, api_error_page, enc, error_page, render};
 use crate::http::{CurrentUser, PageUser};
 use crate::view::{CaseDetail, CaseView, beijing};
@@ -473,4 +473,10 @@ async fn parse_case_number(
         Err(e) => Err(ApiError::new(Code::CaseNumberInvalid, e.to_string())
             .with_details(json!({ "part": e.part, "position": e.position, "reason": e.reason }))),
     }
+}
+
+/// An event body that is not valid JSON for an event: 422 with the line and column.
+fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::new(Code::EventMalformed, format!("事件 JSON 无效：{e}"))
+        .with_details(json!({ "line": e.line(), "column": e.column() }))
 }

@@ -9,7 +9,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use tianping_store::user::Session;
 
 /// What a user who must enrol may still reach.
@@ -141,11 +140,6 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
         .map_or(origin, |(_, rest)| rest)
         .trim_end_matches('/');
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-}
-
-pub(crate) fn malformed(e: &serde_json::Error) -> ApiError {
-    ApiError::new(Code::EventMalformed, format!("事件 JSON 无效：{e}"))
-        .with_details(json!({ "line": e.line(), "column": e.column() }))
 }
 
 pub(crate) fn parse_id(id: &str, what: &str) -> Result<i64, ApiError> {
