@@ -240,6 +240,7 @@ impl From<tianping_store::StoreError> for ApiError {
     fn from(e: tianping_store::StoreError) -> Self {
         match e {
             tianping_store::StoreError::Invalid(m) => ApiError::new(Code::Invalid, m),
+            tianping_store::StoreError::Refused(r) => ApiError::refused(r.code, r.zh),
             other => ApiError::internal(other),
         }
     }

@@ -480,7 +480,6 @@ async fn m1_interference_records_stay_with_their_agency_kind() {
             now(),
         )
         .await
-        .expect("store")
         .expect("recorded");
         let proc = Client::as_user(&app, "proc_office").await;
         let r = proc.get("/interference?quarter=2026-Q2").await;

@@ -107,8 +107,7 @@ impl AdminAction {
 
 /// Records an administrator's act in the transaction that does it, with its ledger leaf.
 pub(crate) async fn record_admin_action(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: crate::Backend,
+    tx: &mut crate::write::Write,
     actor: &str,
     action: &str,
     target: &str,
@@ -126,14 +125,8 @@ pub(crate) async fn record_admin_action(
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    crate::ledger::record_one(
-        tx,
-        backend,
-        tianping_ledger::Command::AdminActionRecorded,
-        id,
-        now,
-    )
-    .await
+    tx.record(tianping_ledger::Command::AdminActionRecorded, id)
+        .await
 }
 
 impl Store {

@@ -4,7 +4,6 @@
 //! for the snapshot each process keeps.
 
 use crate::{Backend, Result, audited};
-use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 /// The `engine_state` key of the generation.
@@ -30,12 +29,8 @@ pub(crate) async fn read_generation(conn: &mut sqlx::AnyConnection) -> Result<i6
 /// before any other ledger write: on PostgreSQL it waits for the ingest chunks holding the
 /// generation, which append ledger leaves themselves — a transaction that held the ledger's head
 /// while waiting here would deadlock with them.
-pub(crate) async fn move_generation(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    if backend == Backend::Postgres {
+pub(crate) async fn move_generation(tx: &mut crate::write::Write) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
         sqlx::query(audited(format!(
             "SELECT pg_advisory_xact_lock({GENERATION_LOCK})"
         )))
@@ -50,24 +45,15 @@ pub(crate) async fn move_generation(
     .bind(next.to_string())
     .execute(&mut **tx)
     .await?;
-    crate::ledger::record_one(
-        tx,
-        backend,
-        tianping_ledger::Command::EngineStateSet,
-        GENERATION_KEY,
-        now,
-    )
-    .await?;
+    tx.record(tianping_ledger::Command::EngineStateSet, GENERATION_KEY)
+        .await?;
     Ok(())
 }
 
 /// Holds the generation for the rest of a write transaction and returns it: a move waits until
 /// the transaction ends (PostgreSQL; on SQLite the transaction already holds the write lock).
-pub(crate) async fn hold_generation(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-) -> Result<i64> {
-    if backend == Backend::Postgres {
+pub(crate) async fn hold_generation(tx: &mut crate::write::Write) -> Result<i64> {
+    if tx.backend() == Backend::Postgres {
         sqlx::query(audited(format!(
             "SELECT pg_advisory_xact_lock_shared({GENERATION_LOCK})"
         )))

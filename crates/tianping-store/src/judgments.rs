@@ -153,7 +153,7 @@ impl Store {
             .iter()
             .map(|j| row(source, j, now))
             .collect::<Result<Vec<_>>>()?;
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let inserted = bulk_write(
             &mut tx,
             self.backend,

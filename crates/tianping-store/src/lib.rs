@@ -19,6 +19,7 @@ pub mod supervision;
 pub mod system_client;
 pub mod testing;
 pub mod user;
+pub(crate) mod write;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -36,6 +37,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    /// The action was refused (not allowed now, or its input is wrong): a stable code and a
+    /// reason for the user. Nothing of the write remains, except what the refusal itself records
+    /// (a forbidden supervision act is kept as a refused act and an interference record).
+    #[error(transparent)]
+    Refused(#[from] tianping_domain::supervision::Refusal),
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
 }

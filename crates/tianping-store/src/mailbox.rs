@@ -4,7 +4,7 @@
 //! (to whom, when, whether sent) but no subject or body: those carry case content (finding M4).
 
 use crate::clocks::{Mail, enqueue};
-use crate::{Result, Store, StoreError, ledger, ts};
+use crate::{Result, Store, StoreError, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -124,7 +124,7 @@ impl Store {
         if !["immediately", "daily", "weekly"].contains(&cadence) {
             return Err(StoreError::Invalid(format!("unknown cadence {cadence:?}")));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let r = sqlx::query("UPDATE users SET email = $1, digest_cadence = $2 WHERE id = $3")
             .bind(email)
             .bind(cadence)
@@ -132,14 +132,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            ledger::record_one(
-                &mut tx,
-                self.backend,
-                Command::UserPreferencesChanged,
-                user_id,
-                now,
-            )
-            .await?;
+            tx.record(Command::UserPreferencesChanged, user_id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -157,7 +150,7 @@ impl Store {
         if !["immediately", "daily", "weekly"].contains(&cadence) {
             return Err(StoreError::Invalid(format!("unknown cadence {cadence:?}")));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let sql = if clear_email {
             "UPDATE users SET digest_cadence = $1, email = NULL, email_pending = NULL, \
              email_token_hash = NULL, email_token_expires = NULL WHERE id = $2"
@@ -170,14 +163,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            ledger::record_one(
-                &mut tx,
-                self.backend,
-                Command::UserPreferencesChanged,
-                user_id,
-                now,
-            )
-            .await?;
+            tx.record(Command::UserPreferencesChanged, user_id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -197,7 +183,7 @@ impl Store {
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query(
             "UPDATE users SET email_pending = $1, email_token_hash = $2, email_token_expires = $3 \
              WHERE id = $4",
@@ -230,7 +216,7 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let row = sqlx::query(
             "SELECT email_pending, email_token_hash, email_token_expires FROM users WHERE id = $1",
         )
@@ -256,14 +242,7 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::UserPreferencesChanged,
-            user_id,
-            now,
-        )
-        .await?;
+        tx.record(Command::UserPreferencesChanged, user_id).await?;
         tx.commit().await?;
         Ok(Some(email))
     }

@@ -482,7 +482,7 @@ impl Store {
     /// database that predates them; and on demand). Returns the number of cases folded.
     pub async fn rebuild_metrics(&self, now: DateTime<Utc>) -> Result<u64> {
         let cw = self.clockwork();
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query("DELETE FROM metric_totals")
             .execute(&mut *tx)
             .await?;
@@ -525,7 +525,7 @@ impl Store {
     /// Adds contributions to the stored totals in one transaction (bulk loads; ingest writes its
     /// own in the events' transaction).
     pub async fn add_metric_totals(&self, delta: TotalsDelta) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(Utc::now()).await?;
         delta.write(&mut tx, self.backend).await?;
         tx.commit().await?;
         Ok(())

@@ -95,9 +95,9 @@ impl Store {
                 o.region_path
             )));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         // First, before any ledger write: a move waits for running ingest chunks (module in_force).
-        crate::generation::move_generation(&mut tx, self.backend, now).await?;
+        crate::generation::move_generation(&mut tx).await?;
         sqlx::query(
             "INSERT INTO orgs (id, parent_id, name, kind, level, region_code, region_path, court_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -111,18 +111,11 @@ impl Store {
         .bind(&o.court_code)
         .execute(&mut *tx)
         .await?;
-        crate::ledger::record_one(
-            &mut tx,
-            self.backend,
-            tianping_ledger::Command::OrgAdded,
-            o.id.as_str(),
-            now,
-        )
-        .await?;
+        tx.record(tianping_ledger::Command::OrgAdded, o.id.as_str())
+            .await?;
         if let Some(by) = by {
             crate::audit::record_admin_action(
                 &mut tx,
-                self.backend,
                 &format!("user:{by}"),
                 "org_added",
                 &o.id,

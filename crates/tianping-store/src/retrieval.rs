@@ -1,6 +1,5 @@
 //! 类案检索报告: similar-case retrieval reports stored on a case (migration 0007), ledgered.
 
-use crate::ledger;
 use crate::user::User;
 use crate::{Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Utc};
@@ -145,7 +144,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
 impl Store {
     /// Stores a report (and its ledger leaf); returns its id.
     pub async fn save_report(&self, r: &NewReport, by: &User, now: DateTime<Utc>) -> Result<i64> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO retrieval_reports (case_id, created_by, created_at, query_facts, query_charges, \
              filters, snapshot_last_id, snapshot_count, ranking_version, results) \
@@ -164,14 +163,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::RetrievalReportSaved,
-            id,
-            now,
-        )
-        .await?;
+        tx.record(Command::RetrievalReportSaved, id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -377,7 +369,7 @@ impl Store {
         d: &NewDeviation,
         now: DateTime<Utc>,
     ) -> Result<Option<(i64, usize)>> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let Some(case) = sqlx::query(
             "SELECT region_path, org_id, case_number, title_masked, confidentiality FROM cases WHERE id = $1",
         )
@@ -414,7 +406,7 @@ impl Store {
             return Ok(None);
         };
         let id: i64 = row.try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::DeviationWarned, id, now).await?;
+        tx.record(Command::DeviationWarned, id).await?;
         let office = sqlx::query(
             "SELECT id, email FROM users WHERE org_id = $1 AND role = $2 AND email IS NOT NULL AND email <> ''",
         )
@@ -507,7 +499,7 @@ impl Store {
         by: &User,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let n = sqlx::query(
             "UPDATE deviation_warnings SET acknowledged_at = $1, acknowledged_by = $2 \
              WHERE id = $3 AND acknowledged_at IS NULL",
@@ -521,14 +513,7 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::DeviationAcknowledged,
-            id,
-            now,
-        )
-        .await?;
+        tx.record(Command::DeviationAcknowledged, id).await?;
         tx.commit().await?;
         Ok(true)
     }

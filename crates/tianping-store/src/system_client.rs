@@ -4,7 +4,7 @@
 //! ledger records who added and who revoked each (finding H1).
 
 use crate::org::Org;
-use crate::{Result, Store, ledger, ts};
+use crate::{Result, Store, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -57,7 +57,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let taken = sqlx::query("SELECT 1 FROM system_clients WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -78,7 +78,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::SystemClientAdded, id, now).await?;
+        tx.record(Command::SystemClientAdded, id).await?;
         let org_name: String = sqlx::query("SELECT name FROM orgs WHERE id = $1")
             .bind(org_id)
             .fetch_one(&mut *tx)
@@ -86,7 +86,6 @@ impl Store {
             .try_get(0)?;
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             &format!("user:{by}"),
             "system_client_added",
             name,
@@ -105,7 +104,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let r = sqlx::query(
             "UPDATE system_clients SET revoked_by = $1, revoked_at = $2 WHERE id = $3 AND revoked_at IS NULL",
         )
@@ -117,7 +116,7 @@ impl Store {
         if r.rows_affected() != 1 {
             return Ok(false);
         }
-        ledger::record_one(&mut tx, self.backend, Command::SystemClientRevoked, id, now).await?;
+        tx.record(Command::SystemClientRevoked, id).await?;
         let name: String = sqlx::query("SELECT name FROM system_clients WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -125,7 +124,6 @@ impl Store {
             .try_get(0)?;
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             &format!("user:{by}"),
             "system_client_revoked",
             &name,

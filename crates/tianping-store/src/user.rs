@@ -121,7 +121,7 @@ impl Store {
         if u.username.trim().is_empty() {
             return Err(StoreError::Invalid("username is empty".into()));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let row = sqlx::query(
             "INSERT INTO users (username, display_name, org_id, role, clearance, email, password_hash, created_at, created_by, granted_by, granted_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -146,18 +146,10 @@ impl Store {
             _ => StoreError::Db(e),
         })?;
         let id: i64 = row.try_get(0)?;
-        crate::ledger::record_one(
-            &mut tx,
-            self.backend,
-            tianping_ledger::Command::UserAdded,
-            id,
-            now,
-        )
-        .await?;
+        tx.record(tianping_ledger::Command::UserAdded, id).await?;
         if !granted {
             crate::audit::record_admin_action(
                 &mut tx,
-                self.backend,
                 by,
                 "account_opened",
                 u.username.trim(),
@@ -203,7 +195,7 @@ impl Store {
                 org.kind.as_str()
             )));
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query(
             "UPDATE users SET role = $1, clearance = $2, granted_by = $3, granted_at = $4 WHERE id = $5",
         )
@@ -218,14 +210,8 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        crate::ledger::record_one(
-            &mut tx,
-            self.backend,
-            tianping_ledger::Command::UserRoleGranted,
-            user_id,
-            now,
-        )
-        .await?;
+        tx.record(tianping_ledger::Command::UserRoleGranted, user_id)
+            .await?;
         let clearance_zh = if clearance.is_empty() {
             "无".to_string()
         } else {
@@ -233,7 +219,6 @@ impl Store {
         };
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             &format!("user:{by}"),
             "role_granted",
             &user.username,
@@ -262,7 +247,7 @@ impl Store {
         if user.disabled == disabled {
             return Ok(false);
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then(|| ts(now)))
             .bind(user_id)
@@ -276,7 +261,6 @@ impl Store {
         }
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             &format!("user:{by}"),
             if disabled {
                 "account_disabled"
@@ -355,7 +339,7 @@ impl Store {
         step: i64,
         recovery_hashes: &[String],
     ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(Utc::now()).await?;
         let r = sqlx::query(
             "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
              WHERE id = $2 AND totp_pending = $3 AND totp_secret IS NULL",
@@ -434,7 +418,7 @@ impl Store {
     /// Removes a user's second factor (the security administrator's reset): they enrol again at
     /// their next login.
     pub async fn reset_totp(&self, user_id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let target: Option<String> = sqlx::query("SELECT username FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *tx)
@@ -460,7 +444,6 @@ impl Store {
             .await?;
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             &format!("user:{by}"),
             "second_factor_reset",
             &target,
@@ -554,7 +537,7 @@ impl Store {
         window: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let prev = sqlx::query(
             "SELECT failures, last_at FROM login_failures WHERE username = $1 AND client = $2",
         )
@@ -639,21 +622,15 @@ impl Store {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let r = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)
             .bind(hash)
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            crate::ledger::record_one(
-                &mut tx,
-                self.backend,
-                tianping_ledger::Command::UserPasswordChanged,
-                user_id,
-                now,
-            )
-            .await?;
+            tx.record(tianping_ledger::Command::UserPasswordChanged, user_id)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

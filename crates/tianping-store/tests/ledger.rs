@@ -370,7 +370,6 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let chief = who(s, "chief").await;
                     s.clear_flag(flag, "经核实不属实", &chief.0, t)
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::SupervisionActRecorded => {
@@ -378,15 +377,11 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     act = s
                         .record_act(civil, "read_file", "调阅卷宗", &u, &o, t)
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::SupervisionActAnswered => {
                     let (u, _) = who(s, "judge").await;
-                    s.answer_act(act, "已提交卷宗", &u, t)
-                        .await
-                        .unwrap()
-                        .unwrap();
+                    s.answer_act(act, "已提交卷宗", &u, t).await.unwrap();
                 }
                 Command::InterferenceRecorded => {
                     let (u, o) = who(s, "judge").await;
@@ -409,14 +404,12 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         t,
                     )
                     .await
-                    .unwrap()
                     .unwrap();
                 }
                 Command::ZeroReportSubmitted => {
                     let (u, o) = who(s, "chief").await;
                     s.submit_zero_report(&u, &o, "2025-Q3", (t, t + chrono::Duration::days(1)), t)
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::ItemOpened => {
@@ -442,7 +435,6 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             t,
                         )
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::ItemStepRecorded | Command::ItemUpdated | Command::EvidenceAdded => {
@@ -456,13 +448,11 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         Some(a) => {
                             s.advance_item(item, a, "", Some("sc-court"), None, &u, &o, t)
                                 .await
-                                .unwrap()
                                 .unwrap();
                         }
                         None => {
                             s.add_evidence(item, "a.txt", "text/plain", b"ok", &u, &o, t)
                                 .await
-                                .unwrap()
                                 .unwrap();
                         }
                     }
@@ -483,14 +473,12 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             t,
                         )
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::ReferralUpdated => {
                     let (u, o) = who(s, "pc").await;
                     s.act_on_referral(referral, ReferralAction::Acknowledge, "", &u, &o, t)
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::ProjectCreated => {
@@ -498,7 +486,6 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     project = s
                         .create_project("联合监督", "方案", &u, &o, t)
                         .await
-                        .unwrap()
                         .unwrap();
                 }
                 Command::ProjectMemberAdded
@@ -530,7 +517,6 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         t,
                     )
                     .await
-                    .unwrap()
                     .unwrap();
                 }
                 Command::RetrievalReportSaved => {

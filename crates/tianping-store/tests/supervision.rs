@@ -17,7 +17,7 @@ use tianping_store::org::Org;
 use tianping_store::supervision::{Finding, NewInterference, NewItem, NewReferral};
 use tianping_store::testing::{TestDb, load_fixture_orgs};
 use tianping_store::user::{NewUser, User};
-use tianping_store::{Actor, Numbered, Store};
+use tianping_store::{Actor, Numbered, Store, StoreError};
 
 fn bj(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
@@ -89,8 +89,12 @@ async fn case_id(s: &Store, number: &str) -> i64 {
         .unwrap()
 }
 
-fn code<T: std::fmt::Debug>(r: Result<T, tianping_domain::supervision::Refusal>) -> &'static str {
-    r.expect_err("refused").code
+/// The code of a refusal; any other outcome fails the test.
+fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> &'static str {
+    match r {
+        Err(StoreError::Refused(r)) => r.code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -126,16 +130,11 @@ async fn flags_are_raised_by_ingest_once_and_a_cleared_flag_stays_cleared() {
 
         // Cleared by hand with a reason; later events do not raise it again.
         assert_eq!(
-            code(
-                s.clear_flag(flags[0].id, " ", &pres.user, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.clear_flag(flags[0].id, " ", &pres.user, now).await),
             "note_required"
         );
         s.clear_flag(flags[0].id, "经审查被害人仅一人", &pres.user, now)
             .await
-            .unwrap()
             .unwrap();
         let more = r#"{"source":"t","source_event_id":"5","case_number":"（2025）浙0102刑初7号","occurred_at":"2025-03-07T09:00:00+08:00","kind":"hearing_held"}"#;
         s.ingest(&records(more), &Actor::system("t"), now)
@@ -145,11 +144,7 @@ async fn flags_are_raised_by_ingest_once_and_a_cleared_flag_stays_cleared() {
         assert_eq!(flags.len(), 1);
         assert!(flags[0].cleared_at.is_some());
         assert_eq!(
-            code(
-                s.clear_flag(flags[0].id, "again", &pres.user, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.clear_flag(flags[0].id, "again", &pres.user, now).await),
             "flag_not_active"
         );
 
@@ -162,22 +157,16 @@ async fn flags_are_raised_by_ingest_once_and_a_cleared_flag_stays_cleared() {
             now,
         )
         .await
-        .unwrap()
         .unwrap();
         assert_eq!(
             code(
                 s.flag_case(civil, "3.similar_conflict", "x", &pres.user, now)
                     .await
-                    .unwrap()
             ),
             "already_flagged"
         );
         assert_eq!(
-            code(
-                s.flag_case(civil, "9.none", "x", &pres.user, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.flag_case(civil, "9.none", "x", &pres.user, now).await),
             "unknown_situation"
         );
 
@@ -188,11 +177,10 @@ async fn flags_are_raised_by_ingest_once_and_a_cleared_flag_stays_cleared() {
             let id = match s
                 .flag_case(mass, &sit.code, "人工识别", &pres.user, now)
                 .await
-                .unwrap()
             {
                 Ok(id) => id,
-                Err(e) => {
-                    assert_eq!(e.code, "already_flagged", "{}", sit.code);
+                refused => {
+                    assert_eq!(code(refused), "already_flagged", "{}", sit.code);
                     continue;
                 }
             };
@@ -251,17 +239,15 @@ async fn a_forbidden_act_is_refused_and_recorded_as_interference() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         s.answer_act(act, "合议庭已评议，意见一致", &judge.user, now)
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(
-            code(s.answer_act(act, "again", &judge.user, now).await.unwrap()),
+            code(s.answer_act(act, "again", &judge.user, now).await),
             "already_answered"
         );
-        let e = s
+        let forbidden = s
             .record_act(
                 c,
                 "change_decision",
@@ -270,16 +256,10 @@ async fn a_forbidden_act_is_refused_and_recorded_as_interference() {
                 &pres.org,
                 now,
             )
-            .await
-            .unwrap()
-            .expect_err("forbidden");
-        assert_eq!(e.code, "act_forbidden");
+            .await;
+        assert_eq!(code(forbidden), "act_forbidden");
         assert_eq!(
-            code(
-                s.record_act(c, "x", "y", &pres.user, &pres.org, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.record_act(c, "x", "y", &pres.user, &pres.org, now).await),
             "act_unknown"
         );
         let acts = s.case_acts(c).await.unwrap();
@@ -331,20 +311,17 @@ async fn interference_records_roll_up_and_zero_reports_are_checked() {
         let mut r = request(Some(c), bj("2025-03-09T15:00:00"), "王某");
         s.record_interference(&r, &judge.user, &judge.org, now)
             .await
-            .unwrap()
             .unwrap();
         r.source = InterferenceSource::Insider;
         r.outcome = InterferenceOutcome::Reported;
         s.record_interference(&r, &judge.user, &judge.org, now)
             .await
-            .unwrap()
             .unwrap();
         r.person_name = " ".into();
         assert_eq!(
             code(
                 s.record_interference(&r, &judge.user, &judge.org, now)
                     .await
-                    .unwrap()
             ),
             "field_empty"
         );
@@ -353,19 +330,16 @@ async fn interference_records_roll_up_and_zero_reports_are_checked() {
             code(
                 s.submit_zero_report(&judge.user, &judge.org, "2025-Q1", q, now)
                     .await
-                    .unwrap()
             ),
             "not_zero"
         );
         s.submit_zero_report(&other.user, &other.org, "2025-Q1", q, now)
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(
             code(
                 s.submit_zero_report(&other.user, &other.org, "2025-Q1", q, now)
                     .await
-                    .unwrap()
             ),
             "already_reported"
         );
@@ -420,7 +394,6 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         let it = s.item(item).await.unwrap().unwrap();
         assert_eq!(it.state(), ItemState::Found);
@@ -431,7 +404,7 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             ..new_item_like(&it)
         };
         assert_eq!(
-            code(s.open_item(&n, &judge.user, &judge.org, now).await.unwrap()),
+            code(s.open_item(&n, &judge.user, &judge.org, now).await),
             "not_opener_side"
         );
         let adv = |a: ItemAction, who: &Who, note: &str, now| {
@@ -440,7 +413,6 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             async move {
                 s.advance_item(item, a, &note, Some("sc-court"), None, &u, &o, now)
                     .await
-                    .unwrap()
             }
         };
         assert_eq!(
@@ -448,16 +420,16 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             "not_opener_side"
         );
         assert_eq!(
-            adv(ItemAction::Assign, &co, "", now).await,
-            Ok(ItemState::Assigned)
+            adv(ItemAction::Assign, &co, "", now).await.unwrap(),
+            ItemState::Assigned
         );
         assert_eq!(
             code(adv(ItemAction::Accept, &outsider, "", now).await),
             "not_responsible_side"
         );
         assert_eq!(
-            adv(ItemAction::Accept, &judge, "", now).await,
-            Ok(ItemState::Rectifying)
+            adv(ItemAction::Accept, &judge, "", now).await.unwrap(),
+            ItemState::Rectifying
         );
         assert_eq!(
             code(adv(ItemAction::Submit, &judge, "已清理", now).await),
@@ -475,7 +447,6 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
                     now
                 )
                 .await
-                .unwrap()
             ),
             "not_responsible_side"
         );
@@ -490,14 +461,15 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         let (meta, data) = s.evidence_file(item, ev).await.unwrap().unwrap();
         assert_eq!(data, "已结案3件".as_bytes());
         assert_eq!(meta.sha256.len(), 64);
         assert_eq!(
-            adv(ItemAction::Submit, &judge, "已结案3件", now).await,
-            Ok(ItemState::Submitted)
+            adv(ItemAction::Submit, &judge, "已结案3件", now)
+                .await
+                .unwrap(),
+            ItemState::Submitted
         );
         assert_eq!(
             code(adv(ItemAction::Verify, &judge, "", now).await),
@@ -508,22 +480,26 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             "note_required"
         );
         assert_eq!(
-            adv(ItemAction::Return, &co, "缺少结案文书", now).await,
-            Ok(ItemState::Rectifying)
+            adv(ItemAction::Return, &co, "缺少结案文书", now)
+                .await
+                .unwrap(),
+            ItemState::Rectifying
         );
         // The city court's case office is above the responsible unit: it may submit — and then
         // may not verify or close what it submitted.
         assert_eq!(
-            adv(ItemAction::Submit, &co, "补充结案文书", now).await,
-            Ok(ItemState::Submitted)
+            adv(ItemAction::Submit, &co, "补充结案文书", now)
+                .await
+                .unwrap(),
+            ItemState::Submitted
         );
         assert_eq!(
             code(adv(ItemAction::Verify, &co, "", now).await),
             "verifier_is_rectifier"
         );
         assert_eq!(
-            adv(ItemAction::Verify, &co2, "", now).await,
-            Ok(ItemState::Verified)
+            adv(ItemAction::Verify, &co2, "", now).await.unwrap(),
+            ItemState::Verified
         );
         assert_eq!(
             code(adv(ItemAction::Close, &co, "", now).await),
@@ -531,8 +507,8 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
         );
         now += Duration::hours(1);
         assert_eq!(
-            adv(ItemAction::Close, &co2, "", now).await,
-            Ok(ItemState::Closed)
+            adv(ItemAction::Close, &co2, "", now).await.unwrap(),
+            ItemState::Closed
         );
         assert_eq!(
             code(adv(ItemAction::Reopen, &co2, "", now).await),
@@ -564,8 +540,10 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
             0
         );
         assert_eq!(
-            adv(ItemAction::Revisit, &co2, "回访：案件均已归档", now).await,
-            Ok(ItemState::Closed)
+            adv(ItemAction::Revisit, &co2, "回访：案件均已归档", now)
+                .await
+                .unwrap(),
+            ItemState::Closed
         );
         let steps = s.item_steps(item).await.unwrap();
         let actions: Vec<&str> = steps.iter().map(|x| x.action.as_str()).collect();
@@ -621,7 +599,6 @@ async fn an_overdue_stage_escalates_once() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         // Accept is due in 3 days (rules/supervision.toml).
         assert_eq!(
@@ -670,7 +647,6 @@ async fn an_overdue_stage_escalates_once() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(
             s.escalate_overdue_items(now + Duration::days(6))
@@ -709,11 +685,7 @@ async fn a_referral_runs_from_the_plc_to_the_congress_and_back() {
             responsible_org_id: Some("sc-court".into()),
         };
         assert_eq!(
-            code(
-                s.send_referral(&n, &judge.user, &judge.org, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.send_referral(&n, &judge.user, &judge.org, now).await),
             "not_sender"
         );
         let bad = NewReferral {
@@ -721,33 +693,25 @@ async fn a_referral_runs_from_the_plc_to_the_congress_and_back() {
             ..n.clone()
         };
         assert_eq!(
-            code(
-                s.send_referral(&bad, &plc.user, &plc.org, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.send_referral(&bad, &plc.user, &plc.org, now).await),
             "referral_pair"
         );
-        let r = s
-            .send_referral(&n, &plc.user, &plc.org, now)
-            .await
-            .unwrap()
-            .unwrap();
+        let r = s.send_referral(&n, &plc.user, &plc.org, now).await.unwrap();
         let act = |a: ReferralAction, w: &Who, note: &str| {
             let (u, o, note) = (w.user.clone(), w.org.clone(), note.to_string());
-            async move { s.act_on_referral(r, a, &note, &u, &o, now).await.unwrap() }
+            async move { s.act_on_referral(r, a, &note, &u, &o, now).await }
         };
         assert_eq!(
             code(act(ReferralAction::Acknowledge, &plc, "").await),
             "not_receiver"
         );
         assert_eq!(
-            act(ReferralAction::Acknowledge, &pc, "").await,
-            Ok(ReferralState::Acknowledged)
+            act(ReferralAction::Acknowledge, &pc, "").await.unwrap(),
+            ReferralState::Acknowledged
         );
         assert_eq!(
-            act(ReferralAction::Accept, &pc, "").await,
-            Ok(ReferralState::Accepted)
+            act(ReferralAction::Accept, &pc, "").await.unwrap(),
+            ReferralState::Accepted
         );
         let row = s.referral(r).await.unwrap().unwrap();
         let item = row.item_id.unwrap();
@@ -766,7 +730,6 @@ async fn a_referral_runs_from_the_plc_to_the_congress_and_back() {
                 s.advance_item(item, a, &note, None, None, &u, &o, now)
                     .await
                     .unwrap()
-                    .unwrap()
             }
         };
         step(ItemAction::Accept, &judge, "").await;
@@ -780,30 +743,27 @@ async fn a_referral_runs_from_the_plc_to_the_congress_and_back() {
             now,
         )
         .await
-        .unwrap()
         .unwrap();
         step(ItemAction::Submit, &judge, "执行款已发放").await;
         step(ItemAction::Verify, &pc, "").await;
         step(ItemAction::Close, &pc2, "").await;
         assert_eq!(
-            act(ReferralAction::ShareResult, &pc, "已整改并销号").await,
-            Ok(ReferralState::ResultShared)
+            act(ReferralAction::ShareResult, &pc, "已整改并销号")
+                .await
+                .unwrap(),
+            ReferralState::ResultShared
         );
         assert_eq!(
             code(act(ReferralAction::AcceptResult, &pc, "").await),
             "not_sender"
         );
         assert_eq!(
-            act(ReferralAction::AcceptResult, &plc, "").await,
-            Ok(ReferralState::ResultAccepted)
+            act(ReferralAction::AcceptResult, &plc, "").await.unwrap(),
+            ReferralState::ResultAccepted
         );
         assert_eq!(s.referrals_of("hz-plc").await.unwrap().len(), 1);
         // A second referral nobody signs for: after its 5-day deadline the congress is told, once.
-        let late = s
-            .send_referral(&n, &plc.user, &plc.org, now)
-            .await
-            .unwrap()
-            .unwrap();
+        let late = s.send_referral(&n, &plc.user, &plc.org, now).await.unwrap();
         assert!(
             s.referral(late)
                 .await
@@ -851,11 +811,7 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
         let co = who(s, "co", "sc-court", Role::CaseOffice).await;
         let now = bj("2025-06-02T09:00:00");
         assert_eq!(
-            code(
-                s.create_project("x", "y", &co.user, &co.org, now)
-                    .await
-                    .unwrap()
-            ),
+            code(s.create_project("x", "y", &co.user, &co.org, now).await),
             "project_lead"
         );
         let p = s
@@ -867,7 +823,6 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
                 now,
             )
             .await
-            .unwrap()
             .unwrap();
         let go = |a: ProjectAction,
                   w: &Who,
@@ -895,7 +850,6 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
                     now,
                 )
                 .await
-                .unwrap()
             }
         };
         assert_eq!(
@@ -907,8 +861,9 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
                 None,
                 vec![]
             )
-            .await,
-            Ok(ProjectState::Planning)
+            .await
+            .unwrap(),
+            ProjectState::Planning
         );
         go(
             ProjectAction::AddMember,
@@ -1000,8 +955,9 @@ async fn a_joint_project_closes_with_a_final_report_that_opens_items() {
                 None,
                 findings
             )
-            .await,
-            Ok(ProjectState::Closed)
+            .await
+            .unwrap(),
+            ProjectState::Closed
         );
         let d = s.project(p).await.unwrap().unwrap();
         assert_eq!(d.members.len(), 3);
@@ -1059,7 +1015,7 @@ async fn concurrent_openers_get_distinct_consecutive_numbers() {
             }));
         }
         for j in jobs {
-            j.await.unwrap().unwrap().unwrap();
+            j.await.unwrap().unwrap();
         }
         let mut numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM supervision_items")
             .fetch_all(s.pool())

@@ -22,7 +22,7 @@ use tianping_store::supervision::{FlagRow, InterferenceRow, supervises};
 use tianping_store::user::Session;
 
 use super::items::{ItemLine, item_line};
-use super::{bj, can_write_case, decided, form_post, json_post, sees_interference};
+use super::{bj, can_write_case, form_post, json_post, sees_interference};
 
 // --- flags and acts on a case -----------------------------------------------------------------------
 
@@ -44,11 +44,10 @@ async fn add_flag(
     if !can_write_case(s, &row) {
         return Err(ApiError::forbidden("标注四类案件"));
     }
-    decided(
-        st.store
-            .flag_case(case_id, f.situation.trim(), &f.reason, &s.user, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .flag_case(case_id, f.situation.trim(), &f.reason, &s.user, st.now())
+        .await?)
 }
 
 async fn clear_flag(
@@ -71,11 +70,9 @@ async fn clear_flag(
     {
         return Err(ApiError::forbidden("取消四类案件标注"));
     }
-    decided(
-        st.store
-            .clear_flag(flag_id, reason, &s.user, st.now())
-            .await?,
-    )?;
+    st.store
+        .clear_flag(flag_id, reason, &s.user, st.now())
+        .await?;
     Ok(case_id)
 }
 
@@ -92,11 +89,10 @@ async fn add_act(st: &AppState, s: &Session, case_id: i64, a: &ActInput) -> Resu
     if !(access::may_record_act(s.user.role, s.org.kind) && can_write_case(s, &row)) {
         return Err(ApiError::forbidden("记录院庭长监督措施"));
     }
-    decided(
-        st.store
-            .record_act(case_id, a.act.trim(), &a.content, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .record_act(case_id, a.act.trim(), &a.content, &s.user, &s.org, st.now())
+        .await?)
 }
 
 async fn answer_act(
@@ -114,11 +110,9 @@ async fn answer_act(
     if !(access::may_answer_act(s.user.role) && can_write_case(s, &row)) {
         return Err(ApiError::forbidden("答复监督措施"));
     }
-    decided(
-        st.store
-            .answer_act(act_id, answer, &s.user, st.now())
-            .await?,
-    )?;
+    st.store
+        .answer_act(act_id, answer, &s.user, st.now())
+        .await?;
     Ok(case_id)
 }
 

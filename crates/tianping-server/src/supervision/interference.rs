@@ -23,7 +23,7 @@ use tianping_store::supervision::{InterferenceReport, InterferenceRow, NewInterf
 use tianping_store::user::Session;
 
 use super::case::{InterferenceView, interference_view};
-use super::{bj, can_write_case, current_quarter, decided, json_body, sees_interference};
+use super::{bj, can_write_case, current_quarter, json_body, sees_interference};
 use crate::view::quarter_range;
 
 // --- interference records ----------------------------------------------------------------------------
@@ -110,11 +110,10 @@ async fn record_interference(
         })?,
         response: i.response.clone(),
     };
-    decided(
-        st.store
-            .record_interference(&n, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .record_interference(&n, &s.user, &s.org, st.now())
+        .await?)
 }
 
 #[derive(Deserialize)]
@@ -304,11 +303,10 @@ async fn zero_report(st: &AppState, s: &Session, quarter: &str) -> Result<i64, A
         return Err(ApiError::forbidden("提交零报告"));
     }
     let range = quarter_range(quarter)?;
-    decided(
-        st.store
-            .submit_zero_report(&s.user, &s.org, quarter.trim(), range, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .submit_zero_report(&s.user, &s.org, quarter.trim(), range, st.now())
+        .await?)
 }
 
 pub async fn zero_submit(

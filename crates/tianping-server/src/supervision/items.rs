@@ -1,7 +1,7 @@
 //! Supervision items (整改台账): opening an item on a unit below, its actions through the closed
 //! loop, evidence upload and download, one page per item, and the Excel export.
 
-use super::{bj, decided, due_date, form_post, json_body, json_post};
+use super::{bj, due_date, form_post, json_body, json_post};
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use crate::export::{Sheet, xlsx_download};
@@ -172,7 +172,7 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
         referral_id: None,
         project_id: None,
     };
-    decided(st.store.open_item(&n, &s.user, &s.org, st.now()).await?)
+    Ok(st.store.open_item(&n, &s.user, &s.org, st.now()).await?)
 }
 
 /// A unit may be made responsible only by a body above it (or a supervising body whose region
@@ -233,20 +233,19 @@ async fn advance(
             check_below(st, s, r).await?;
         }
     }
-    decided(
-        st.store
-            .advance_item(
-                id,
-                action,
-                &a.note,
-                assign_to,
-                due_date(a.due.as_deref().unwrap_or(""), "due")?,
-                &s.user,
-                &s.org,
-                st.now(),
-            )
-            .await?,
-    )
+    Ok(st
+        .store
+        .advance_item(
+            id,
+            action,
+            &a.note,
+            assign_to,
+            due_date(a.due.as_deref().unwrap_or(""), "due")?,
+            &s.user,
+            &s.org,
+            st.now(),
+        )
+        .await?)
 }
 
 async fn upload(
@@ -258,11 +257,10 @@ async fn upload(
     data: &[u8],
 ) -> Result<i64, ApiError> {
     item_for(st, s, id).await?;
-    decided(
-        st.store
-            .add_evidence(id, filename, content_type, data, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .add_evidence(id, filename, content_type, data, &s.user, &s.org, st.now())
+        .await?)
 }
 
 #[derive(Template)]

@@ -25,7 +25,6 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use tianping_domain::AgencyKind;
 use tianping_domain::org::CaseLocation;
-use tianping_domain::supervision::Refusal;
 use tianping_store::user::Session;
 
 pub use case::{CaseSupervision, case_supervision};
@@ -124,14 +123,6 @@ pub fn api_router() -> Router<AppState> {
 }
 
 // --- errors and small parsers ---------------------------------------------------------------------
-
-fn refused(r: Refusal) -> ApiError {
-    ApiError::refused(r.code, r.zh)
-}
-
-fn decided<T>(r: Result<T, Refusal>) -> Result<T, ApiError> {
-    r.map_err(refused)
-}
 
 fn bad_json(e: &serde_json::Error) -> ApiError {
     ApiError::new(Code::BodyMalformed, format!("请求 JSON 无效：{e}"))

@@ -21,7 +21,7 @@ use tianping_store::supervision::{Finding, ProjectDetail, ProjectRow, rectifies,
 use tianping_store::user::Session;
 
 use super::items::{ItemLine, check_below, item_line, reachable_units};
-use super::{decided, due_date, json_body, json_post};
+use super::{due_date, json_body, json_post};
 
 // --- joint supervision projects ----------------------------------------------------------------------
 
@@ -105,22 +105,21 @@ async fn act_on_project(
             responsible_org_id: f.responsible_org_id.trim().to_string(),
         });
     }
-    decided(
-        st.store
-            .act_on_project(
-                id,
-                action,
-                &a.text,
-                a.org_id.as_deref().map(str::trim).filter(|x| !x.is_empty()),
-                due_date(a.due.as_deref().unwrap_or(""), "due")?,
-                a.task_id,
-                &findings,
-                &s.user,
-                &s.org,
-                st.now(),
-            )
-            .await?,
-    )
+    Ok(st
+        .store
+        .act_on_project(
+            id,
+            action,
+            &a.text,
+            a.org_id.as_deref().map(str::trim).filter(|x| !x.is_empty()),
+            due_date(a.due.as_deref().unwrap_or(""), "due")?,
+            a.task_id,
+            &findings,
+            &s.user,
+            &s.org,
+            st.now(),
+        )
+        .await?)
 }
 
 #[derive(Template)]
@@ -172,11 +171,10 @@ async fn create_project(
     title: &str,
     plan: &str,
 ) -> Result<i64, ApiError> {
-    decided(
-        st.store
-            .create_project(title, plan, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .create_project(title, plan, &s.user, &s.org, st.now())
+        .await?)
 }
 
 pub async fn project_submit(

@@ -23,7 +23,7 @@ use tianping_store::supervision::{NewReferral, ReferralRow};
 use tianping_store::user::Session;
 
 use super::items::{ActionForm, ActionInput, ItemLine, day_of, item_line, reachable_units};
-use super::{decided, form_post, json_body, json_post};
+use super::{form_post, json_body, json_post};
 
 // --- referrals --------------------------------------------------------------------------------------
 
@@ -71,11 +71,10 @@ async fn send_referral(st: &AppState, s: &Session, r: &ReferralInput) -> Result<
             .filter(|x| !x.is_empty())
             .map(String::from),
     };
-    decided(
-        st.store
-            .send_referral(&n, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .send_referral(&n, &s.user, &s.org, st.now())
+        .await?)
 }
 
 async fn referral_for(st: &AppState, s: &Session, id: i64) -> Result<ReferralRow, ApiError> {
@@ -101,11 +100,10 @@ async fn act_on_referral(
         ApiError::new(Code::InvalidAction, format!("操作“{action}”无效"))
             .with_details(json!({ "field": "action" }))
     })?;
-    decided(
-        st.store
-            .act_on_referral(id, a, note, &s.user, &s.org, st.now())
-            .await?,
-    )
+    Ok(st
+        .store
+        .act_on_referral(id, a, note, &s.user, &s.org, st.now())
+        .await?)
 }
 
 pub struct ReferralLine {

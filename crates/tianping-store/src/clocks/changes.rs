@@ -82,7 +82,7 @@ impl Store {
             }
             // A write transaction (SQLite: the write lock at once), so that it cannot fail to upgrade
             // from reading when an ingest chunk commits meanwhile.
-            let mut tx = self.write_tx().await?;
+            let mut tx = self.write(now).await?;
             // The stored rows of these cases by (case, clock): (due, rule, digest).
             type Old = (Option<String>, Option<String>, i64);
             let mut old: HashMap<(i64, String), Old> = HashMap::new();
@@ -167,7 +167,7 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get::<i64, _>(0).map(ledger::Key::Int))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-                ledger::record(&mut tx, self.backend, Command::ClockDueMoved, &ids, now).await?;
+                tx.record_all(Command::ClockDueMoved, &ids).await?;
             }
             // Clocks of these cases that no longer apply (e.g. their rule was withdrawn).
             for (case_id, key) in old.into_keys() {
@@ -319,7 +319,7 @@ impl Store {
         user_id: i64,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let ids = sqlx::query(
             "UPDATE clock_changes SET acknowledged_at = $1, acknowledged_by = $2 WHERE acknowledged_at IS NULL AND region_path >= $3 AND region_path < $4 \
              AND case_id IN (SELECT id FROM cases WHERE agency_kind = $5) RETURNING id",
@@ -335,14 +335,8 @@ impl Store {
         .map(|r| r.try_get::<i64, _>(0).map(ledger::Key::Int))
         .collect::<std::result::Result<Vec<_>, _>>()?;
         for part in ids.chunks(10_000) {
-            ledger::record(
-                &mut tx,
-                self.backend,
-                Command::ClockChangeAcknowledged,
-                part,
-                now,
-            )
-            .await?;
+            tx.record_all(Command::ClockChangeAcknowledged, part)
+                .await?;
         }
         tx.commit().await?;
         Ok(ids.len() as u64)
@@ -365,9 +359,9 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         // First, before any ledger write: a move waits for running ingest chunks (module in_force).
-        crate::generation::move_generation(&mut tx, self.backend, now).await?;
+        crate::generation::move_generation(&mut tx).await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, toml, imported_at, imported_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (year) DO UPDATE SET toml = excluded.toml, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
@@ -378,17 +372,10 @@ impl Store {
         .bind(by)
         .execute(&mut *tx)
         .await?;
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::CalendarImported,
-            i64::from(year),
-            now,
-        )
-        .await?;
+        tx.record(Command::CalendarImported, i64::from(year))
+            .await?;
         crate::audit::record_admin_action(
             &mut tx,
-            self.backend,
             by,
             "calendar_imported",
             &year.to_string(),

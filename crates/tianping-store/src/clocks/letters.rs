@@ -1,7 +1,6 @@
 //! Reminder letters (提示函、督办函、警示函): numbered per court and year, recorded with the ledger,
 //! read back for the case page and the letter page.
 
-use crate::ledger;
 use crate::{Backend, Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -69,7 +68,7 @@ impl Store {
             .to_string()
             .parse()
             .unwrap_or(0);
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         if self.backend == Backend::Postgres {
             // Serialise numbering per organisation (the unique index is the backstop).
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
@@ -104,7 +103,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::LetterIssued, id, now).await?;
+        tx.record(Command::LetterIssued, id).await?;
         if let Some(w) = warning_id {
             // Issuing a letter on a warning acknowledges it (if nobody had).
             self.acknowledge_in(&mut tx, w, issued_by, now).await?;

@@ -43,7 +43,7 @@ pub(crate) fn mail_row(r: &sqlx::any::AnyRow) -> Result<Mail> {
 }
 
 pub(crate) async fn enqueue(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::write::Write,
     key: &str,
     user: Option<i64>,
     recipient: &str,
@@ -70,7 +70,7 @@ pub(crate) async fn enqueue(
 /// presidents and the case office of the case's organisation; supervisors of the nearest
 /// supervising body above the case's region.
 pub(super) async fn recipients(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::write::Write,
     _backend: Backend,
     role: Role,
     org: &str,
@@ -209,7 +209,7 @@ impl Store {
             return Ok(0);
         }
         let monday = today.format("%u").to_string() == "1";
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let rows = sqlx::query(
             "SELECT DISTINCT u.id, u.email, u.display_name, u.digest_cadence FROM notifications n JOIN users u ON u.id = n.user_id \
              WHERE n.digested_at IS NULL AND u.email IS NOT NULL AND (u.last_digest_at IS NULL OR u.last_digest_at < $1)",
@@ -305,7 +305,7 @@ impl Store {
     /// Claims up to `limit` mails due for sending (SKIP LOCKED on PostgreSQL); each claimed mail's
     /// next attempt is pushed back so that a crashed sender's mail is retried, not lost.
     pub async fn claim_mail(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",

@@ -22,7 +22,6 @@ pub use poller::*;
 
 use crate::case::prefix_end;
 use crate::db::Val;
-use crate::ledger;
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -328,15 +327,6 @@ pub struct BoardQuery {
 }
 
 impl Store {
-    /// A transaction that will write: on SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so two processes never deadlock upgrading a read lock.
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
-    }
-
     /// The clocks of one case, computed now from its state (without the explanation).
     pub async fn clocks_of_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<Vec<Clock>> {
         let Some(r) = sqlx::query("SELECT state FROM cases WHERE id = $1")
@@ -452,7 +442,7 @@ impl Store {
     }
 
     pub async fn set_engine_state(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query(
             "INSERT INTO engine_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -460,7 +450,7 @@ impl Store {
         .bind(value)
         .execute(&mut *tx)
         .await?;
-        ledger::record_one(&mut tx, self.backend, Command::EngineStateSet, key, now).await?;
+        tx.record(Command::EngineStateSet, key).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -12,7 +12,6 @@ use super::mail::mail_title;
 use super::mail::recipients;
 use super::stamp;
 use crate::db::{Val, bind_all};
-use crate::ledger;
 use crate::{Backend, Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -62,7 +61,7 @@ impl Store {
     pub async fn poll(&self, now: DateTime<Utc>, limit: i64) -> Result<PollReport> {
         let cw = self.clockwork();
         let mut report = PollReport::default();
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE OF c SKIP LOCKED",
             Backend::Sqlite => "",
@@ -105,7 +104,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn fire_one(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut crate::write::Write,
         cw: &Clockwork,
         r: &sqlx::any::AnyRow,
         case_id: i64,
@@ -182,7 +181,7 @@ impl Store {
             };
             report.warnings += 1;
             let warning_id: i64 = w.try_get(0)?;
-            ledger::record_one(tx, self.backend, Command::WarningRaised, warning_id, now).await?;
+            tx.record(Command::WarningRaised, warning_id).await?;
             let ctx = MailContext {
                 case_id,
                 number: &number,
@@ -207,7 +206,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn notify(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut crate::write::Write,
         warning_id: i64,
         ctx: &MailContext<'_>,
         role: Role,
@@ -261,7 +260,7 @@ impl Store {
     /// Moves unacknowledged warnings whose time has come one rung up the ladder.
     pub async fn escalate(&self, now: DateTime<Utc>, limit: i64) -> Result<usize> {
         let cw = self.clockwork();
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE OF w SKIP LOCKED",
             Backend::Sqlite => "",
@@ -307,7 +306,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            ledger::record_one(&mut tx, self.backend, Command::WarningEscalated, id, now).await?;
+            tx.record(Command::WarningEscalated, id).await?;
             done += 1;
             let Some(rung) = cw.ladder.get(level as usize) else {
                 continue;
@@ -341,7 +340,7 @@ impl Store {
         user_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let done = self
             .acknowledge_in(&mut tx, warning_id, user_id, now)
             .await?;
@@ -352,7 +351,7 @@ impl Store {
     /// Acknowledges a warning nobody has acknowledged yet, and logs it, inside `tx`.
     pub(crate) async fn acknowledge_in(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut crate::write::Write,
         warning_id: i64,
         user_id: i64,
         now: DateTime<Utc>,
@@ -363,18 +362,11 @@ impl Store {
         .bind(ts(now))
         .bind(user_id)
         .bind(warning_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let done = r.rows_affected() == 1;
         if done {
-            ledger::record_one(
-                tx,
-                self.backend,
-                Command::WarningAcknowledged,
-                warning_id,
-                now,
-            )
-            .await?;
+            tx.record(Command::WarningAcknowledged, warning_id).await?;
         }
         Ok(done)
     }

@@ -24,7 +24,7 @@ use resolve::out_of_scope_filing;
 use resolve::resolve_approver;
 use resolve::resolve_filing;
 use serde::Serialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use tianping_domain::access::{self, Person};
 use tianping_domain::case_number::{self};
@@ -176,8 +176,30 @@ fn snake<T: Serialize>(t: &T) -> String {
     }
 }
 
+/// Why a record was not applied: it is rejected (reported with its line; its neighbours go on)
+/// or the store failed (the chunk fails and rolls back).
+enum Refused {
+    Record(EventRejection),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Refused {
+    fn from(e: StoreError) -> Self {
+        Refused::Store(e)
+    }
+}
+
+impl From<sqlx::Error> for Refused {
+    fn from(e: sqlx::Error) -> Self {
+        Refused::Store(e.into())
+    }
+}
+
+/// The outcome of applying one record.
+type Step = std::result::Result<(), Refused>;
+
 struct Chunk<'a> {
-    tx: Transaction<'static, Any>,
+    tx: crate::write::Write,
     dir: &'a Directory,
     actor: &'a Actor,
     now: DateTime<Utc>,
@@ -381,14 +403,10 @@ impl Chunk<'_> {
 
     /// Applies one record to the in-memory state; the caller buffers nothing on refusal.
     /// `number` is the record's case number in stored form (`case_number::normalize`).
-    async fn apply(
-        &mut self,
-        rec: &EventRecord,
-        number: String,
-    ) -> Result<std::result::Result<(), EventRejection>> {
+    async fn apply(&mut self, rec: &EventRecord, number: String) -> Step {
         let at = rec.occurred_at.with_timezone(&Utc);
         if rec.source.trim().is_empty() || rec.source_event_id.trim().is_empty() {
-            return Ok(Err(EventRejection::new(
+            return Err(Refused::Record(EventRejection::new(
                 "field_empty",
                 "source_event_id",
                 "来源系统及其事件编号不能为空",
@@ -399,7 +417,7 @@ impl Chunk<'_> {
             ("source_event_id", &rec.source_event_id),
         ] {
             if v.chars().count() > MAX_ID_CHARS {
-                return Ok(Err(EventRejection::new(
+                return Err(Refused::Record(EventRejection::new(
                     "field_too_long",
                     field,
                     format!("不能超过 {MAX_ID_CHARS} 个字符"),
@@ -407,12 +425,12 @@ impl Chunk<'_> {
             }
         }
         if let Err(e) = check_sizes(&rec.body) {
-            return Ok(Err(e));
+            return Err(Refused::Record(e));
         }
         if let Some(p) = &self.actor.person
             && let Err(e) = access::may_record(p, &rec.body)
         {
-            return Ok(Err(e));
+            return Err(Refused::Record(e));
         }
         if let Some(target) = &rec.corrects {
             return self.correct(rec, number, target, at).await;
@@ -420,28 +438,28 @@ impl Chunk<'_> {
         if let EventBody::Filed(f) = &rec.body {
             let r = match resolve_filing(&rec.case_number, f, self.dir) {
                 Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Err(Refused::Record(e)),
             };
             // Scope before existence: a filing outside the writer's scope gets the same answer
             // whether or not the number is taken there.
             if !check_write(self.actor, r.agency_kind, &r.region_path) {
-                return Ok(Err(out_of_scope_filing()));
+                return Err(Refused::Record(out_of_scope_filing()));
             }
             if self.cases.contains_key(&r.case_number) {
-                return Ok(Err(EventRejection::new(
+                return Err(Refused::Record(EventRejection::new(
                     "case_exists",
                     "case_number",
                     "该案号已立案",
                 )));
             }
             if let Err(e) = check_filing_date(at, r.year) {
-                return Ok(Err(e));
+                return Err(Refused::Record(e));
             }
             let procedure = opening(r.type_code.as_deref());
             let mut state =
                 match CaseState::open(f, r.kind, procedure, r.type_code.clone(), at, self.now) {
                     Ok(s) => s,
-                    Err(e) => return Ok(Err(e)),
+                    Err(e) => return Err(Refused::Record(e)),
                 };
             state.venue = self.dir.get(&r.org_id).map(Org::to_ref);
             self.push_event(r.case_number.clone(), rec, at)?;
@@ -459,22 +477,22 @@ impl Chunk<'_> {
                     dirty: true,
                 },
             );
-            return Ok(Ok(()));
+            return Ok(());
         }
         let now = self.now;
         let actor = self.actor;
         let Some(w) = self.cases.get_mut(&number) else {
-            return Ok(Err(not_found(&rec.case_number)));
+            return Err(Refused::Record(not_found(&rec.case_number)));
         };
         if !check_write(actor, w.agency_kind, &w.region_path) {
-            return Ok(Err(not_found(&rec.case_number)));
+            return Err(Refused::Record(not_found(&rec.case_number)));
         }
         if let Err(e) = w.state.apply(&rec.body, at, now) {
-            return Ok(Err(e));
+            return Err(Refused::Record(e));
         }
         w.dirty = true;
         self.push_event(number, rec, at)?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     async fn correct(
@@ -483,21 +501,21 @@ impl Chunk<'_> {
         number: String,
         target: &str,
         at: DateTime<Utc>,
-    ) -> Result<std::result::Result<(), EventRejection>> {
+    ) -> Step {
         self.flush().await?;
         let Some(w) = self.cases.get(&number) else {
-            return Ok(Err(not_found(&rec.case_number)));
+            return Err(Refused::Record(not_found(&rec.case_number)));
         };
         if !check_write(self.actor, w.agency_kind, &w.region_path) {
-            return Ok(Err(not_found(&rec.case_number)));
+            return Err(Refused::Record(not_found(&rec.case_number)));
         }
         if matches!(rec.body, EventBody::Filed(_))
             && let Err(e) = check_filing_date(at, w.year)
         {
-            return Ok(Err(e));
+            return Err(Refused::Record(e));
         }
         let Some(id) = w.id else {
-            return Err(StoreError::Corrupt("flushed case without id".into()));
+            return Err(StoreError::Corrupt("flushed case without id".into()).into());
         };
         let rows = sqlx::query(audited(format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = $1 ORDER BY id"
@@ -521,14 +539,14 @@ impl Chunk<'_> {
             .iter()
             .position(|e| e.source == rec.source && e.source_event_id == target)
         else {
-            return Ok(Err(EventRejection::new(
+            return Err(Refused::Record(EventRejection::new(
                 "correction_target_unknown",
                 "corrects",
                 format!("本案没有来源“{}”编号为“{target}”的事件", rec.source),
             )));
         };
         if let Err(e) = check_correction(&history[t].body, &rec.body) {
-            return Ok(Err(e));
+            return Err(Refused::Record(e));
         }
         history.push(Recorded {
             source: rec.source.clone(),
@@ -548,9 +566,9 @@ impl Chunk<'_> {
         );
         let mut state = match folded {
             Ok(s) => s,
-            Err((i, e)) if i + 1 == history.len() => return Ok(Err(e)),
+            Err((i, e)) if i + 1 == history.len() => return Err(Refused::Record(e)),
             Err((i, e)) => {
-                return Ok(Err(EventRejection::new(
+                return Err(Refused::Record(EventRejection::new(
                     "correction_breaks_history",
                     "corrects",
                     format!(
@@ -568,7 +586,7 @@ impl Chunk<'_> {
             w.dirty = true;
         }
         self.push_event(number, rec, at)?;
-        Ok(Ok(()))
+        Ok(())
     }
 }
 
@@ -580,9 +598,33 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<IngestReport> {
+        self.ingest_with(records, actor, now, true).await
+    }
+
+    /// [`Store::ingest`] without ledger leaves — **only** for `tianping bench ledger`, which
+    /// measures the ledger's cost on ingest by ingesting the same events into two fresh
+    /// databases, without and with it. A database written so fails `ledger verify` on every
+    /// event; nothing else calls this.
+    #[doc(hidden)]
+    pub async fn ingest_without_ledger_for_benchmark(
+        &self,
+        records: &[Numbered],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<IngestReport> {
+        self.ingest_with(records, actor, now, false).await
+    }
+
+    async fn ingest_with(
+        &self,
+        records: &[Numbered],
+        actor: &Actor,
+        now: DateTime<Utc>,
+        ledgered: bool,
+    ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
         for chunk in records.chunks(CHUNK) {
-            report.merge(self.ingest_chunk(chunk, actor, now).await?);
+            report.merge(self.ingest_chunk(chunk, actor, now, ledgered).await?);
         }
         Ok(report)
     }
@@ -592,6 +634,7 @@ impl Store {
         chunk: &[Numbered],
         actor: &Actor,
         now: DateTime<Utc>,
+        ledgered: bool,
     ) -> Result<IngestReport> {
         // The rules in force as of the database's generation, held for the transaction: a chunk
         // never commits clocks computed from an older snapshot (module in_force).
@@ -601,8 +644,8 @@ impl Store {
             let rules = self.in_force();
             // On SQLite the chunk takes the write lock at once: it will write, and a deferred
             // transaction that read first could not upgrade if another writer committed meanwhile.
-            let mut tx = self.write_tx().await?;
-            let held = crate::generation::hold_generation(&mut tx, self.backend).await?;
+            let mut tx = self.write_with(now, ledgered).await?;
+            let held = crate::generation::hold_generation(&mut tx).await?;
             if rules.generation == Some(held) {
                 break (rules, tx);
             }
@@ -666,11 +709,14 @@ impl Store {
                     Some(prev) => c.repeat(prev, &rec, &number),
                     None => {
                         let seen_as = Seen::of(&rec, &number);
-                        let r = c.apply(&rec, number).await?;
-                        if r.is_ok() {
-                            seen.insert(key, seen_as);
+                        match c.apply(&rec, number).await {
+                            Ok(()) => {
+                                seen.insert(key, seen_as);
+                                Ok(false)
+                            }
+                            Err(Refused::Record(e)) => Err(e),
+                            Err(Refused::Store(e)) => return Err(e),
                         }
-                        r.map(|()| false)
                     }
                 },
             };

@@ -179,15 +179,8 @@ impl Chunk<'_> {
                 hits.push((id, h));
             }
         }
-        crate::supervision::raise_flags(
-            &mut self.tx,
-            self.backend,
-            hits,
-            self.flags,
-            &self.actor.name,
-            self.now,
-        )
-        .await?;
+        crate::supervision::raise_flags(&mut self.tx, hits, self.flags, &self.actor.name, self.now)
+            .await?;
         self.flag_time += t.elapsed();
         Ok(())
     }
@@ -207,11 +200,7 @@ impl Chunk<'_> {
         // The ledger's head is locked from here to the commit; each event row carries the index of
         // its leaf (the leaves take consecutive indices from the head).
         let t = std::time::Instant::now();
-        let log = if crate::ledger::enabled() {
-            Some(crate::ledger::Appender::open(&mut self.tx, self.now).await?)
-        } else {
-            None
-        };
+        let log = self.tx.appender().await?;
         self.ledger_time += t.elapsed();
         let first_leaf = log.as_ref().map(|l| l.size());
         let mut rows = Vec::with_capacity(pending.len());
@@ -280,7 +269,7 @@ impl Chunk<'_> {
             let log = job
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("ledger task failed: {e}")))??;
-            log.close(&mut self.tx, self.backend).await?;
+            self.tx.close(log).await?;
             self.ledger_time += t.elapsed();
         }
         Ok(())

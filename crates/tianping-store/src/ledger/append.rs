@@ -50,7 +50,8 @@ pub(crate) fn unhex16(s: &str) -> Option<[u8; 16]> {
 }
 
 /// Records `command` for the rows with `keys`, reading them back inside the transaction.
-/// Rows that do not exist are an error: a command records what it wrote.
+/// Rows that do not exist are an error: a command records what it wrote. Called only by
+/// [`crate::write::Write`].
 pub(crate) async fn record(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -58,7 +59,7 @@ pub(crate) async fn record(
     keys: &[Key],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if keys.is_empty() || !ledger_enabled() {
+    if keys.is_empty() {
         return Ok(());
     }
     let e = entity_of(command)?;
@@ -117,10 +118,6 @@ pub(crate) fn new_leaf(
     })
 }
 
-pub(crate) fn enabled() -> bool {
-    ledger_enabled()
-}
-
 /// Subtrees below this level are not stored: they cover at most 8 leaves and are rehashed from
 /// the leaves when a proof needs them (one range read), which saves ~15 of every 16 node rows.
 pub const MIN_STORED_LEVEL: u8 = 4;
@@ -151,29 +148,6 @@ pub async fn append_synthetic_for_benchmark(store: &Store, n: u64, batch: usize)
         done += k;
     }
     Ok(())
-}
-
-/// [`record`] for the one row a command wrote.
-pub(crate) async fn record_one(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    command: Command,
-    key: impl Into<Key>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    record(conn, backend, command, &[key.into()], now).await
-}
-
-fn ledger_enabled() -> bool {
-    LEDGER_ON.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Turns leaf writing off for this process — **only** for `tianping bench ledger`, which
-/// measures ingest with and without the ledger in one run. Nothing else calls it; a database
-/// written without leaves fails `ledger verify` on every such row.
-#[doc(hidden)]
-pub fn disable_for_benchmark(off: bool) {
-    LEDGER_ON.store(!off, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Appends leaves: locks the head, writes leaves, completed subtrees and the new head.
@@ -374,5 +348,3 @@ async fn insert_tiles(
 const REF_COLUMNS: &[(&str, &str)] = &[("entity", "text"), ("ref", "text"), ("idx", "bigint")];
 
 const NODE_COLUMNS: &[(&str, &str)] = &[("id", "bigint"), ("hash", "text")];
-
-static LEDGER_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);

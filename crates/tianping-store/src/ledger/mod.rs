@@ -362,7 +362,7 @@ impl Store {
     /// recorded once with the command that creates it. Does nothing if the log has leaves or
     /// there is nothing to record. Returns the number of leaves written.
     pub async fn adopt_existing_rows(&self, now: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let size: i64 = sqlx::query("SELECT size FROM ledger_head WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?

@@ -1,12 +1,11 @@
 //! 院庭长 supervision acts.
 
-use super::Decision;
 use super::interference::NewInterference;
 use super::interference::insert_interference;
 use super::refusal;
 use crate::org::Org;
 use crate::user::User;
-use crate::{Result, Store, ledger, ts};
+use crate::{Result, Store, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -69,19 +68,19 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         let cfg = self.supervision();
         let decision = cfg.rules.check_act(act);
         if let Err(e) = &decision
             && e.code == "act_unknown"
         {
-            return Ok(Err(e.clone()));
+            return Err(e.clone().into());
         }
         if content.trim().is_empty() {
-            return Ok(Err(refusal("note_required", "请填写监督内容")));
+            return Err(refusal("note_required", "请填写监督内容").into());
         }
         let permitted = decision.is_ok();
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO supervision_acts (case_id, act, permitted, content, actor_id, actor_role, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -95,14 +94,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::SupervisionActRecorded,
-            id,
-            now,
-        )
-        .await?;
+        tx.record(Command::SupervisionActRecorded, id).await?;
         if let Err(e) = decision {
             let zh = cfg.rules.act(act).map_or(act.to_string(), |a| a.zh.clone());
             let rec = NewInterference {
@@ -118,12 +110,12 @@ impl Store {
                 outcome: InterferenceOutcome::Refused,
                 response: "系统拒绝执行并留痕".into(),
             };
-            insert_interference(&mut tx, self.backend, &rec, by, org, true, now).await?;
+            insert_interference(&mut tx, &rec, by, org, true, now).await?;
             tx.commit().await?;
-            return Ok(Err(e));
+            return Err(e.into());
         }
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// The panel's (or sole judge's) answer to a supervision act.
@@ -133,11 +125,11 @@ impl Store {
         answer: &str,
         by: &User,
         now: DateTime<Utc>,
-    ) -> Result<Decision<()>> {
+    ) -> Result<()> {
         if answer.trim().is_empty() {
-            return Ok(Err(refusal("note_required", "请填写答复内容")));
+            return Err(refusal("note_required", "请填写答复内容").into());
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let r = sqlx::query(
             "UPDATE supervision_acts SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4 AND answer IS NULL AND permitted = 1",
         )
@@ -148,21 +140,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() != 1 {
-            return Ok(Err(refusal(
-                "already_answered",
-                "该监督措施已答复或不需答复",
-            )));
+            return Err(refusal("already_answered", "该监督措施已答复或不需答复").into());
         }
-        ledger::record_one(
-            &mut tx,
-            self.backend,
-            Command::SupervisionActAnswered,
-            act_id,
-            now,
-        )
-        .await?;
+        tx.record(Command::SupervisionActAnswered, act_id).await?;
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     pub async fn act_case_id(&self, act_id: i64) -> Result<Option<i64>> {

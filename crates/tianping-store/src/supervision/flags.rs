@@ -1,9 +1,8 @@
 //! Flags.
 
-use super::Decision;
 use super::refusal;
 use crate::user::User;
-use crate::{Backend, Result, Store, ledger, placeholders, ts};
+use crate::{Result, Store, ledger, placeholders, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -53,8 +52,7 @@ fn flag_row(r: &AnyRow) -> Result<FlagRow> {
 /// Raises the flags ingest found, inside its transaction: a situation already flagged on a case
 /// (even if cleared by hand since) is not raised again. Returns how many were raised.
 pub(crate) async fn raise_flags(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
+    conn: &mut crate::write::Write,
     hits: Vec<(i64, FlagHit)>,
     rules: &FlagRules,
     by: &str,
@@ -79,7 +77,7 @@ pub(crate) async fn raise_flags(
         for id in part {
             q = q.bind(*id);
         }
-        for r in q.fetch_all(&mut *conn).await? {
+        for r in q.fetch_all(&mut **conn).await? {
             seen.insert((r.try_get(0)?, r.try_get(1)?));
         }
     }
@@ -101,13 +99,13 @@ pub(crate) async fn raise_flags(
         .bind(&rules.version)
         .bind(by)
         .bind(ts(now))
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut **conn)
         .await?
         .try_get(0)?;
         keys.push(ledger::Key::from(id));
     }
     let n = keys.len();
-    ledger::record(conn, backend, Command::FlagRaised, &keys, now).await?;
+    conn.record_all(Command::FlagRaised, &keys).await?;
     Ok(n)
 }
 
@@ -132,18 +130,19 @@ impl Store {
         reason: &str,
         by: &User,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         let cfg = self.supervision();
         let Some(s) = cfg.flags.situation(situation) else {
-            return Ok(Err(refusal(
+            return Err(refusal(
                 "unknown_situation",
                 format!("“{situation}”不是四类案件的情形"),
-            )));
+            )
+            .into());
         };
         if reason.trim().is_empty() {
-            return Ok(Err(refusal("note_required", "请写明标注理由")));
+            return Err(refusal("note_required", "请写明标注理由").into());
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let active: Option<i64> = sqlx::query(
             "SELECT id FROM case_flags WHERE case_id = $1 AND situation = $2 AND cleared_at IS NULL",
         )
@@ -154,7 +153,7 @@ impl Store {
         .map(|r| r.try_get(0))
         .transpose()?;
         if active.is_some() {
-            return Ok(Err(refusal("already_flagged", "该情形已标注")));
+            return Err(refusal("already_flagged", "该情形已标注").into());
         }
         let id: i64 = sqlx::query(
             "INSERT INTO case_flags (case_id, situation, category, source, rule, reason, rules_version, flagged_by, flagged_at) \
@@ -170,9 +169,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::FlagRaised, id, now).await?;
+        tx.record(Command::FlagRaised, id).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// Clears a flag with a reason (it stays in the case's record, marked cleared).
@@ -182,11 +181,11 @@ impl Store {
         reason: &str,
         by: &User,
         now: DateTime<Utc>,
-    ) -> Result<Decision<()>> {
+    ) -> Result<()> {
         if reason.trim().is_empty() {
-            return Ok(Err(refusal("note_required", "请写明取消标注的理由")));
+            return Err(refusal("note_required", "请写明取消标注的理由").into());
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let r = sqlx::query(
             "UPDATE case_flags SET cleared_at = $1, cleared_by = $2, clear_reason = $3 WHERE id = $4 AND cleared_at IS NULL",
         )
@@ -197,11 +196,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() != 1 {
-            return Ok(Err(refusal("flag_not_active", "该标注不存在或已取消")));
+            return Err(refusal("flag_not_active", "该标注不存在或已取消").into());
         }
-        ledger::record_one(&mut tx, self.backend, Command::FlagCleared, flag_id, now).await?;
+        tx.record(Command::FlagCleared, flag_id).await?;
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// The case a flag belongs to (for scope checks).

@@ -1,10 +1,9 @@
 //! Interference records (三个规定).
 
-use super::Decision;
 use super::refusal;
 use crate::org::Org;
 use crate::user::User;
-use crate::{Backend, Result, Store, ledger, ts};
+use crate::{Result, Store, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -51,8 +50,7 @@ pub struct InterferenceRow {
 }
 
 pub(crate) async fn insert_interference(
-    tx: &mut sqlx::AnyConnection,
-    backend: Backend,
+    tx: &mut crate::write::Write,
     n: &NewInterference,
     by: &User,
     org: &Org,
@@ -79,10 +77,10 @@ pub(crate) async fn insert_interference(
     .bind(n.outcome.as_str())
     .bind(n.response.trim())
     .bind(i64::from(by_system))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    ledger::record_one(tx, backend, Command::InterferenceRecorded, id, now).await?;
+    tx.record(Command::InterferenceRecorded, id).await?;
     Ok(id)
 }
 
@@ -106,23 +104,23 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         for (v, field) in [
             (&n.person_name, "姓名"),
             (&n.person_unit, "单位"),
             (&n.content, "过问内容"),
         ] {
             if v.trim().is_empty() {
-                return Ok(Err(refusal("field_empty", format!("“{field}”不能为空"))));
+                return Err(refusal("field_empty", format!("“{field}”不能为空")).into());
             }
         }
         if n.occurred_at > now + Duration::minutes(10) {
-            return Ok(Err(refusal("date_in_future", "过问时间晚于当前时间")));
+            return Err(refusal("date_in_future", "过问时间晚于当前时间").into());
         }
-        let mut tx = self.write_tx().await?;
-        let id = insert_interference(&mut tx, self.backend, n, by, org, false, now).await?;
+        let mut tx = self.write(now).await?;
+        let id = insert_interference(&mut tx, n, by, org, false, now).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     fn interference_select() -> &'static str {
@@ -252,8 +250,8 @@ impl Store {
         period: &str,
         period_range: (DateTime<Utc>, DateTime<Utc>),
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
-        let mut tx = self.write_tx().await?;
+    ) -> Result<i64> {
+        let mut tx = self.write(now).await?;
         let n: i64 = sqlx::query(
             "SELECT COUNT(*) FROM interference_records WHERE recorded_by = $1 AND by_system = 0 AND occurred_at >= $2 AND occurred_at < $3",
         )
@@ -264,10 +262,11 @@ impl Store {
         .await?
         .try_get(0)?;
         if n > 0 {
-            return Ok(Err(refusal(
+            return Err(refusal(
                 "not_zero",
                 format!("本期已有 {n} 条过问记录，不能提交零报告"),
-            )));
+            )
+            .into());
         }
         let done: Option<i64> =
             sqlx::query("SELECT id FROM zero_reports WHERE user_id = $1 AND period = $2")
@@ -278,7 +277,7 @@ impl Store {
                 .map(|r| r.try_get(0))
                 .transpose()?;
         if done.is_some() {
-            return Ok(Err(refusal("already_reported", "本期零报告已提交")));
+            return Err(refusal("already_reported", "本期零报告已提交").into());
         }
         let id: i64 = sqlx::query(
             "INSERT INTO zero_reports (user_id, org_id, region_path, period, submitted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -291,8 +290,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::ZeroReportSubmitted, id, now).await?;
+        tx.record(Command::ZeroReportSubmitted, id).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 }

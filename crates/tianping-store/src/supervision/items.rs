@@ -1,6 +1,5 @@
 //! Supervision items.
 
-use super::Decision;
 use super::at_or_above;
 use super::opt_ts;
 use super::rectifies;
@@ -8,7 +7,7 @@ use super::refusal;
 use super::supervises;
 use crate::org::Org;
 use crate::user::User;
-use crate::{Backend, Result, Store, StoreError, ledger, parse_ts, ts};
+use crate::{Backend, Result, Store, StoreError, parse_ts, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -194,13 +193,13 @@ pub fn can_read_item(item: &ItemRow, user: &User, org: &Org, dir: &crate::org::D
 /// same number — and taking it *first* keeps one lock order (head, then rows) with the other
 /// writers, so there is no deadlock. (SQLite's write transaction serialises them anyway.)
 pub(crate) async fn next_number(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut crate::write::Write,
     table: &str,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
     sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let year = tianping_domain::utc_seconds(now)[..4].to_string();
     let like = format!("{prefix}〔{year}〕%");
@@ -208,7 +207,7 @@ pub(crate) async fn next_number(
         "SELECT COUNT(*) FROM {table} WHERE number LIKE $1"
     )))
     .bind(&like)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
     Ok(format!("{prefix}〔{year}〕{}号", n + 1))
@@ -216,8 +215,7 @@ pub(crate) async fn next_number(
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_step(
-    tx: &mut sqlx::AnyConnection,
-    backend: Backend,
+    tx: &mut crate::write::Write,
     item_id: i64,
     action: &str,
     from: Option<ItemState>,
@@ -236,23 +234,23 @@ async fn insert_step(
     .bind(actor)
     .bind(note.trim())
     .bind(ts(now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    ledger::record_one(tx, backend, Command::ItemStepRecorded, id, now).await
+    tx.record(Command::ItemStepRecorded, id).await
 }
 
 impl Store {
     pub(crate) async fn open_item_in(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut crate::write::Write,
         n: &NewItem,
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         if n.title.trim().is_empty() {
-            return Ok(Err(refusal("field_empty", "“问题”不能为空")));
+            return Err(refusal("field_empty", "“问题”不能为空").into());
         }
         let d = self.supervision().rules.deadlines;
         let dir = self.org_directory().await?;
@@ -260,7 +258,7 @@ impl Store {
             Some(id) => match dir.get(id) {
                 Some(o) => Some(o.clone()),
                 None => {
-                    return Ok(Err(refusal("unknown_org", format!("责任单位“{id}”不存在"))));
+                    return Err(refusal("unknown_org", format!("责任单位“{id}”不存在")).into());
                 }
             },
             None => None,
@@ -268,7 +266,7 @@ impl Store {
         if let Some(due) = n.rectify_due_at
             && due <= now
         {
-            return Ok(Err(refusal("due_in_past", "整改期限须晚于今天")));
+            return Err(refusal("due_in_past", "整改期限须晚于今天").into());
         }
         let number = next_number(tx, "supervision_items", "督", now).await?;
         let state = if responsible.is_some() {
@@ -298,13 +296,12 @@ impl Store {
         .bind(opt_ts(n.rectify_due_at))
         .bind(n.referral_id)
         .bind(n.project_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(tx, self.backend, Command::ItemOpened, id, now).await?;
+        tx.record(Command::ItemOpened, id).await?;
         insert_step(
             tx,
-            self.backend,
             id,
             "open",
             None,
@@ -317,7 +314,6 @@ impl Store {
         if let Some(o) = &responsible {
             insert_step(
                 tx,
-                self.backend,
                 id,
                 "assign",
                 Some(ItemState::Found),
@@ -328,7 +324,7 @@ impl Store {
             )
             .await?;
         }
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// Opens a supervision item for the user's body (assigned at once when a responsible unit
@@ -339,19 +335,14 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         if !supervises(by.role) {
-            return Ok(Err(refusal(
-                "not_opener_side",
-                "只有督办单位可以立督办事项",
-            )));
+            return Err(refusal("not_opener_side", "只有督办单位可以立督办事项").into());
         }
-        let mut tx = self.write_tx().await?;
-        let r = self.open_item_in(&mut tx, n, by, org, now).await?;
-        if r.is_ok() {
-            tx.commit().await?;
-        }
-        Ok(r)
+        let mut tx = self.write(now).await?;
+        let id = self.open_item_in(&mut tx, n, by, org, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn item(&self, id: i64) -> Result<Option<ItemRow>> {
@@ -477,37 +468,36 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         const MAX: usize = 20 * 1024 * 1024;
         let Some(item) = self.item(item_id).await? else {
-            return Ok(Err(refusal("not_found", "督办事项不存在")));
+            return Err(refusal("not_found", "督办事项不存在").into());
         };
         let dir = self.org_directory().await?;
         let a = item_actor(&item, by, org, &dir);
         if !a.responsible_side {
-            return Ok(Err(refusal(
-                "not_responsible_side",
-                "只有责任单位可以上传整改材料",
-            )));
+            return Err(refusal("not_responsible_side", "只有责任单位可以上传整改材料").into());
         }
         if !matches!(item.state(), ItemState::Assigned | ItemState::Rectifying) {
-            return Ok(Err(refusal(
+            return Err(refusal(
                 "wrong_state",
                 format!("事项处于“{}”，不能上传整改材料", item.state().zh()),
-            )));
+            )
+            .into());
         }
         let name = filename.trim();
         if name.is_empty() || data.is_empty() {
-            return Ok(Err(refusal("file_empty", "请选择要上传的文件")));
+            return Err(refusal("file_empty", "请选择要上传的文件").into());
         }
         if data.len() > MAX {
-            return Ok(Err(refusal(
+            return Err(refusal(
                 "file_too_large",
                 format!("文件 {} 字节，超过 20 MB 上限", data.len()),
-            )));
+            )
+            .into());
         }
         let sha = hex(&Sha256::digest(data));
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query(
             "INSERT INTO evidence_blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
         )
@@ -532,9 +522,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::EvidenceAdded, id, now).await?;
+        tx.record(Command::EvidenceAdded, id).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     /// Moves an item through its life (see `tianping_domain::supervision::item_transition`).
@@ -550,10 +540,10 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<ItemState>> {
+    ) -> Result<ItemState> {
         let dir = self.org_directory().await?;
         let d = self.supervision().rules.deadlines;
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM supervision_items WHERE id = $1 FOR UPDATE")
                 .bind(item_id)
@@ -568,7 +558,7 @@ impl Store {
             .map(item_row)
             .transpose()?
         else {
-            return Ok(Err(refusal("not_found", "督办事项不存在")));
+            return Err(refusal("not_found", "督办事项不存在").into());
         };
         let actor = item_actor(&item, by, org, &dir);
         let facts = ItemFacts {
@@ -579,7 +569,7 @@ impl Store {
         };
         let next = match item_transition(&facts, action, &actor, note) {
             Ok(s) => s,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Err(e.into()),
         };
         let mut responsible = (
             item.responsible_org_id.clone(),
@@ -589,11 +579,11 @@ impl Store {
         let mut step_note = note.trim().to_string();
         if action == ItemAction::Assign {
             let Some(target) = assign_to.and_then(|id| dir.get(id)) else {
-                return Ok(Err(refusal("unknown_org", "请选择责任单位")));
+                return Err(refusal("unknown_org", "请选择责任单位").into());
             };
             if let Some(due) = due {
                 if due <= now {
-                    return Ok(Err(refusal("due_in_past", "整改期限须晚于今天")));
+                    return Err(refusal("due_in_past", "整改期限须晚于今天").into());
                 }
                 rectify_due = Some(ts(due));
             }
@@ -657,10 +647,9 @@ impl Store {
         .bind(item_id)
         .execute(&mut *tx)
         .await?;
-        ledger::record_one(&mut tx, self.backend, Command::ItemUpdated, item_id, now).await?;
+        tx.record(Command::ItemUpdated, item_id).await?;
         insert_step(
             &mut tx,
-            self.backend,
             item_id,
             action.as_str(),
             Some(facts.state),
@@ -671,7 +660,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(Ok(next))
+        Ok(next)
     }
 
     /// Escalates items whose stage is overdue and not yet escalated: a step by the system and a
@@ -679,7 +668,7 @@ impl Store {
     /// supervisors; and referrals not signed for by their deadline (a mail to the receiving
     /// body). Idempotent per item and stage, and per referral. Returns how many were escalated.
     pub async fn escalate_overdue_items(&self, now: DateTime<Utc>) -> Result<usize> {
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let due = sqlx::query(crate::audited(format!(
             "{ITEM_SELECT} WHERE i.escalation_level = 0 AND ((i.state <> 'closed' AND i.stage_due_at IS NOT NULL AND i.stage_due_at < $1) OR (i.state = 'closed' AND i.revisited_at IS NULL AND i.revisit_due_at < $1))"
         )))
@@ -722,7 +711,6 @@ impl Store {
             };
             insert_step(
                 &mut tx,
-                self.backend,
                 item.id,
                 "escalate",
                 Some(state),

@@ -2,9 +2,11 @@
 //! interference records and zero reports, supervision items with their steps and evidence,
 //! referrals between 人大 and 政法委, and joint supervision projects.
 //!
-//! Every write here is one transaction that writes its rows and appends their ledger leaves
-//! (`ledger::record`) before committing. Decisions — may this actor do this now? — are the
-//! domain's (`tianping_domain::supervision`); this module loads the facts, asks, and writes.
+//! Every write here is one [`crate::write::Write`] that writes its rows and appends their ledger
+//! leaves before committing. Decisions — may this actor do this now? — are the domain's
+//! (`tianping_domain::supervision`); this module loads the facts, asks, and writes. A refusal is
+//! `StoreError::Refused`, returned before the write commits, so nothing of it remains (except a
+//! forbidden supervision act, which is kept as refused and recorded as interference).
 
 pub mod acts;
 pub mod flags;
@@ -43,9 +45,6 @@ impl SupervisionConfig {
         }
     }
 }
-
-/// A refused action (domain refusal) or a store failure.
-pub type Decision<T> = std::result::Result<T, Refusal>;
 
 fn refusal(code: &'static str, zh: impl Into<String>) -> Refusal {
     Refusal {

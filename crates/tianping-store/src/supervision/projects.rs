@@ -1,6 +1,5 @@
 //! Joint supervision projects.
 
-use super::Decision;
 use super::items::ITEM_SELECT;
 use super::items::ItemRow;
 use super::items::NewItem;
@@ -10,7 +9,7 @@ use super::refusal;
 use super::supervises;
 use crate::org::Org;
 use crate::user::User;
-use crate::{Result, Store, ledger, ts};
+use crate::{Result, Store, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -102,20 +101,17 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         if let Err(e) = check_project_lead(org.kind) {
-            return Ok(Err(e));
+            return Err(e.into());
         }
         if !supervises(by.role) {
-            return Ok(Err(refusal(
-                "not_project_member",
-                "只有监督人员可以新建项目",
-            )));
+            return Err(refusal("not_project_member", "只有监督人员可以新建项目").into());
         }
         if title.trim().is_empty() {
-            return Ok(Err(refusal("field_empty", "请填写项目名称")));
+            return Err(refusal("field_empty", "请填写项目名称").into());
         }
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO projects (title, lead_org_id, plan, state, created_by, created_at) VALUES ($1, $2, $3, 'planning', $4, $5) RETURNING id",
         )
@@ -127,7 +123,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::ProjectCreated, id, now).await?;
+        tx.record(Command::ProjectCreated, id).await?;
         let m: i64 = sqlx::query(
             "INSERT INTO project_members (project_id, org_id, role, added_at) VALUES ($1, $2, '牵头单位', $3) RETURNING id",
         )
@@ -137,9 +133,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::ProjectMemberAdded, m, now).await?;
+        tx.record(Command::ProjectMemberAdded, m).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     pub async fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRow>> {
@@ -258,25 +254,25 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<ProjectState>> {
+    ) -> Result<ProjectState> {
         let Some(p) = self.project(id).await? else {
-            return Ok(Err(refusal("not_found", "联合监督项目不存在")));
+            return Err(refusal("not_found", "联合监督项目不存在").into());
         };
         let state = ProjectState::parse(&p.project.state).unwrap_or(ProjectState::Planning);
         let (lead, member) = Self::project_standing(&p, by, org);
         let next = match project_transition(state, action, lead, member) {
             Ok(s) => s,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Err(e.into()),
         };
         let dir = self.org_directory().await?;
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         match action {
             ProjectAction::AddMember => {
                 let Some(o) = org_arg.and_then(|x| dir.get(x)) else {
-                    return Ok(Err(refusal("unknown_org", "请选择成员单位")));
+                    return Err(refusal("unknown_org", "请选择成员单位").into());
                 };
                 if p.members.iter().any(|m| m.org_id == o.id) {
-                    return Ok(Err(refusal("already_member", "该单位已是项目成员")));
+                    return Err(refusal("already_member", "该单位已是项目成员").into());
                 }
                 let role = if text.trim().is_empty() {
                     "成员单位"
@@ -293,18 +289,17 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-                ledger::record_one(&mut tx, self.backend, Command::ProjectMemberAdded, m, now)
-                    .await?;
+                tx.record(Command::ProjectMemberAdded, m).await?;
             }
             ProjectAction::AddTask => {
                 let Some(o) = org_arg.and_then(|x| dir.get(x)) else {
-                    return Ok(Err(refusal("unknown_org", "请选择承担任务的单位")));
+                    return Err(refusal("unknown_org", "请选择承担任务的单位").into());
                 };
                 let Some(due) = due.filter(|d| *d > now) else {
-                    return Ok(Err(refusal("due_in_past", "任务期限须晚于今天")));
+                    return Err(refusal("due_in_past", "任务期限须晚于今天").into());
                 };
                 if text.trim().is_empty() {
-                    return Ok(Err(refusal("field_empty", "请填写任务内容")));
+                    return Err(refusal("field_empty", "请填写任务内容").into());
                 }
                 let t: i64 = sqlx::query(
                     "INSERT INTO project_tasks (project_id, title, org_id, due_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -316,8 +311,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-                ledger::record_one(&mut tx, self.backend, Command::ProjectTaskAdded, t, now)
-                    .await?;
+                tx.record(Command::ProjectTaskAdded, t).await?;
             }
             ProjectAction::Start => {
                 sqlx::query("UPDATE projects SET state = $1, started_at = $2 WHERE id = $3")
@@ -326,17 +320,16 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                ledger::record_one(&mut tx, self.backend, Command::ProjectUpdated, id, now).await?;
+                tx.record(Command::ProjectUpdated, id).await?;
             }
             ProjectAction::CompleteTask => {
                 let Some(task) = task_id.and_then(|t| p.tasks.iter().find(|x| x.id == t)) else {
-                    return Ok(Err(refusal("not_found", "任务不存在")));
+                    return Err(refusal("not_found", "任务不存在").into());
                 };
                 if task.org_id != org.id && !lead {
-                    return Ok(Err(refusal(
-                        "not_project_member",
-                        "只有承担任务的单位可以报告完成",
-                    )));
+                    return Err(
+                        refusal("not_project_member", "只有承担任务的单位可以报告完成").into(),
+                    );
                 }
                 let n = sqlx::query(
                     "UPDATE project_tasks SET done_at = $1, done_by = $2, done_note = $3 WHERE id = $4 AND done_at IS NULL",
@@ -349,20 +342,13 @@ impl Store {
                 .await?
                 .rows_affected();
                 if n != 1 {
-                    return Ok(Err(refusal("already_done", "任务已完成")));
+                    return Err(refusal("already_done", "任务已完成").into());
                 }
-                ledger::record_one(
-                    &mut tx,
-                    self.backend,
-                    Command::ProjectTaskDone,
-                    task.id,
-                    now,
-                )
-                .await?;
+                tx.record(Command::ProjectTaskDone, task.id).await?;
             }
             ProjectAction::ProgressReport | ProjectAction::FinalReport => {
                 if text.trim().is_empty() {
-                    return Ok(Err(refusal("field_empty", "请填写报告内容")));
+                    return Err(refusal("field_empty", "请填写报告内容").into());
                 }
                 let kind = if action == ProjectAction::FinalReport {
                     "final"
@@ -380,8 +366,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-                ledger::record_one(&mut tx, self.backend, Command::ProjectReportFiled, r, now)
-                    .await?;
+                tx.record(Command::ProjectReportFiled, r).await?;
                 if action == ProjectAction::FinalReport {
                     for f in findings {
                         let new = NewItem {
@@ -395,9 +380,7 @@ impl Store {
                             referral_id: None,
                             project_id: Some(id),
                         };
-                        if let Err(e) = self.open_item_in(&mut tx, &new, by, org, now).await? {
-                            return Ok(Err(e));
-                        }
+                        self.open_item_in(&mut tx, &new, by, org, now).await?;
                     }
                     sqlx::query(
                         "UPDATE projects SET state = $1, closed_at = $2, final_report = $3 WHERE id = $4",
@@ -408,12 +391,11 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                    ledger::record_one(&mut tx, self.backend, Command::ProjectUpdated, id, now)
-                        .await?;
+                    tx.record(Command::ProjectUpdated, id).await?;
                 }
             }
         }
         tx.commit().await?;
-        Ok(Ok(next))
+        Ok(next)
     }
 }

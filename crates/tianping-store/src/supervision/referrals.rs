@@ -1,12 +1,11 @@
 //! Referrals between 人大 and 政法委.
 
-use super::Decision;
 use super::items::NewItem;
 use super::items::next_number;
 use super::refusal;
 use crate::org::Org;
 use crate::user::User;
-use crate::{Result, Store, ledger, ts};
+use crate::{Result, Store, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -97,30 +96,29 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<i64>> {
+    ) -> Result<i64> {
         if !may_refer(by.role, org.kind) {
-            return Ok(Err(refusal(
-                "not_sender",
-                "只有人大常委会、党委政法委的监督人员可以移送",
-            )));
+            return Err(
+                refusal("not_sender", "只有人大常委会、党委政法委的监督人员可以移送").into(),
+            );
         }
         let dir = self.org_directory().await?;
         let Some(to) = dir.get(&n.to_org_id) else {
-            return Ok(Err(refusal("unknown_org", "接收单位不存在")));
+            return Err(refusal("unknown_org", "接收单位不存在").into());
         };
         if let Err(e) = check_referral_pair(org.kind, to.kind) {
-            return Ok(Err(e));
+            return Err(e.into());
         }
         if n.subject.trim().is_empty() || n.content.trim().is_empty() {
-            return Ok(Err(refusal("field_empty", "请填写移送事项和具体内容")));
+            return Err(refusal("field_empty", "请填写移送事项和具体内容").into());
         }
         if let Some(r) = &n.responsible_org_id
             && dir.get(r).is_none()
         {
-            return Ok(Err(refusal("unknown_org", "建议责任单位不存在")));
+            return Err(refusal("unknown_org", "建议责任单位不存在").into());
         }
         let d = self.supervision().rules.deadlines;
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         let number = next_number(&mut tx, "referrals", "移", now).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO referrals (number, from_org_id, to_org_id, sent_by, sent_at, subject, content, case_id, responsible_org_id, state, ack_due_at) \
@@ -139,9 +137,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        ledger::record_one(&mut tx, self.backend, Command::ReferralSent, id, now).await?;
+        tx.record(Command::ReferralSent, id).await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     pub async fn referral(&self, id: i64) -> Result<Option<ReferralRow>> {
@@ -178,9 +176,9 @@ impl Store {
         by: &User,
         org: &Org,
         now: DateTime<Utc>,
-    ) -> Result<Decision<ReferralState>> {
+    ) -> Result<ReferralState> {
         let Some(r) = self.referral(id).await? else {
-            return Ok(Err(refusal("not_found", "移送事项不存在")));
+            return Err(refusal("not_found", "移送事项不存在").into());
         };
         let sender = may_refer(by.role, org.kind) && org.id == r.from_org_id;
         let receiver = may_refer(by.role, org.kind) && org.id == r.to_org_id;
@@ -194,10 +192,10 @@ impl Store {
         let next = match referral_transition(r.state(), action, sender, receiver, item_closed, note)
         {
             Ok(s) => s,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Err(e.into()),
         };
         let d = self.supervision().rules.deadlines;
-        let mut tx = self.write_tx().await?;
+        let mut tx = self.write(now).await?;
         // Only one actor moves a referral from a state: the update names the state it expects.
         let expect = r.state().as_str();
         let n = match action {
@@ -226,10 +224,7 @@ impl Store {
                         referral_id: Some(id),
                         project_id: None,
                     };
-                    match self.open_item_in(&mut tx, &new, by, org, now).await? {
-                        Ok(i) => Some(i),
-                        Err(e) => return Ok(Err(e)),
-                    }
+                    Some(self.open_item_in(&mut tx, &new, by, org, now).await?)
                 } else {
                     None
                 };
@@ -279,10 +274,10 @@ impl Store {
             .rows_affected(),
         };
         if n != 1 {
-            return Ok(Err(refusal("conflict", "该移送事项已被他人处理，请刷新")));
+            return Err(refusal("conflict", "该移送事项已被他人处理，请刷新").into());
         }
-        ledger::record_one(&mut tx, self.backend, Command::ReferralUpdated, id, now).await?;
+        tx.record(Command::ReferralUpdated, id).await?;
         tx.commit().await?;
-        Ok(Ok(next))
+        Ok(next)
     }
 }

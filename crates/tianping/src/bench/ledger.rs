@@ -5,7 +5,7 @@ use super::fresh;
 use super::generated;
 use super::percentile;
 use super::scratch_dir;
-use super::timed_ingest;
+use super::timed_ingest_report;
 use crate::demo;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
@@ -20,13 +20,11 @@ async fn ingest_once(
     records: &[Numbered],
     with_ledger: bool,
 ) -> Result<f64> {
-    tianping_store::ledger::disable_for_benchmark(!with_ledger);
     let store = fresh(url, province).await?;
     print!("  ledger {} ", if with_ledger { "on " } else { "off" });
-    let (secs, _) = timed_ingest(&store, records).await?;
+    let (secs, _) = timed_ingest_report(&store, records, with_ledger).await?;
     let leaves = store.ledger_head().await?.size;
     store.close().await;
-    tianping_store::ledger::disable_for_benchmark(false);
     if with_ledger && leaves < records.len() as u64 {
         bail!(
             "the ledger holds {leaves} leaves for {} events",

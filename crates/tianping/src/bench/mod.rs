@@ -227,7 +227,7 @@ async fn fresh(url: &str, province: &demo::Province) -> Result<Store> {
 }
 
 async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)> {
-    let (secs, report) = timed_ingest_report(store, records).await?;
+    let (secs, report) = timed_ingest_report(store, records, true).await?;
     Ok((secs, report.accepted))
 }
 
@@ -235,13 +235,20 @@ async fn timed_ingest(store: &Store, records: &[Numbered]) -> Result<(f64, u64)>
 async fn timed_ingest_report(
     store: &Store,
     records: &[Numbered],
+    ledgered: bool,
 ) -> Result<(f64, tianping_store::IngestReport)> {
     let now = Utc::now();
     let actor = Actor::system("bench");
     let started = Instant::now();
     let mut total = tianping_store::IngestReport::default();
     for chunk in records.chunks(20_000) {
-        let r = store.ingest(chunk, &actor, now).await?;
+        let r = if ledgered {
+            store.ingest(chunk, &actor, now).await?
+        } else {
+            store
+                .ingest_without_ledger_for_benchmark(chunk, &actor, now)
+                .await?
+        };
         if let Some(x) = r.rejected.first() {
             bail!(
                 "generated event refused at {}: {} {}",

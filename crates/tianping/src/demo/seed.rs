@@ -137,7 +137,7 @@ pub async fn seed_supervision(
     .fetch_optional(store.pool())
     .await?;
     let (u, o) = who("caseoffice").await?;
-    let _ = store
+    store
         .open_item(
             &NewItem {
                 source: tianping_domain::supervision::ItemSource::OverdueClock,
@@ -157,7 +157,7 @@ pub async fn seed_supervision(
         .await?;
     if let Some((id, _)) = &case {
         let (j, jo) = who("judge").await?;
-        let _ = store
+        store
             .record_interference(
                 &NewInterference {
                     case_id: Some(*id),
@@ -179,7 +179,7 @@ pub async fn seed_supervision(
             .await?;
     }
     let (n, no) = who("npc").await?;
-    if let Ok(pid) = store
+    let pid = store
         .create_project(
             "执行积案联合监督",
             "省人大常委会牵头，会同杭州市委政法委，对上城法院终本案件开展阅卷、走访和座谈。",
@@ -187,30 +187,14 @@ pub async fn seed_supervision(
             &no,
             now,
         )
-        .await?
-    {
-        for org in [org_id(AgencyKind::PoliticalLegalCommittee, "3301"), sc] {
-            let _ = store
-                .act_on_project(
-                    pid,
-                    ProjectAction::AddMember,
-                    "",
-                    Some(&org),
-                    None,
-                    None,
-                    &[],
-                    &n,
-                    &no,
-                    now,
-                )
-                .await?;
-        }
-        let _ = store
+        .await?;
+    for org in [org_id(AgencyKind::PoliticalLegalCommittee, "3301"), sc] {
+        store
             .act_on_project(
                 pid,
-                ProjectAction::Start,
+                ProjectAction::AddMember,
                 "",
-                None,
+                Some(&org),
                 None,
                 None,
                 &[],
@@ -220,5 +204,19 @@ pub async fn seed_supervision(
             )
             .await?;
     }
+    store
+        .act_on_project(
+            pid,
+            ProjectAction::Start,
+            "",
+            None,
+            None,
+            None,
+            &[],
+            &n,
+            &no,
+            now,
+        )
+        .await?;
     Ok(())
 }
