@@ -208,7 +208,8 @@ fn why(step: &str, text: impl Into<String>, source: Option<&str>) -> Why {
     Why {
         step: step.into(),
         text: text.into(),
-        source: source.map(str::to_string),
+        // Read by people (the case page, letters, mail): the citation by title and article.
+        source: source.map(crate::citation::zh),
     }
 }
 
@@ -464,16 +465,20 @@ impl Engine<'_> {
         if !self.explain {
             return c;
         }
+        // The rule's id and marker code stay in the clock's `rule` and `marker` fields (and the
+        // rules API); the reader gets its name, version and how reliable it is, in Chinese.
         let mut text = format!(
-            "{}（规则 {}，第 {} 版，{} {}）",
+            "{}（第 {} 版，{}）",
             rule.name_zh,
-            rule.id,
             rule.version,
-            rule.marker.label(),
             rule.marker.zh()
         );
         if let Some(p) = &rule.inherits_from {
-            text.push_str(&format!("；期限沿用规则 {p}"));
+            let parent = self
+                .rules
+                .rule(p)
+                .map_or(p.as_str(), |r| r.name_zh.as_str());
+            text.push_str(&format!("；期限沿用“{parent}”"));
         }
         if rule.unverified_parts.is_some() {
             // The research notes are kept in the rule file (and the rules API); users see that

@@ -336,7 +336,8 @@ impl FlagRule {
             }
             why.push(format!("案件密级：{}", s.confidentiality.zh()));
         }
-        Some(format!("{}（规则 {}）", why.join("；"), self.id))
+        // The rule's id is kept with the flag (`rule`); the reason is what a person reads.
+        Some(why.join("；"))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod case_number;
 pub mod case_type;
+pub mod citation;
 pub mod clock;
 pub mod event;
 pub mod flag;

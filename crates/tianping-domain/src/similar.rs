@@ -20,6 +20,13 @@ pub struct Trigger {
     pub marker: Marker,
 }
 
+impl Trigger {
+    /// The citation as a reader reads it ([`crate::citation::zh`]).
+    pub fn citation_zh(&self) -> String {
+        crate::citation::zh(&self.citation)
+    }
+}
+
 /// When a decided term is compared with similar judgments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -319,7 +319,7 @@ fn tiles(set: &MetricSet, r: &Resolved, now: &Totals, before: &Totals) -> Vec<Ti
             formula: def.formula_zh(),
             version: def.version,
             effective_from: def.effective_from.to_string(),
-            citation: def.citation.clone(),
+            citation: tianping_domain::citation::zh(&def.citation),
             marker: def.marker.zh(),
             parts,
         });

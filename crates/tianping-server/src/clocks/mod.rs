@@ -123,7 +123,7 @@ impl ClockView {
                 .marker
                 .map(|m| format!("（{}）", m.zh()))
                 .unwrap_or_default(),
-            citation: c.citation.clone(),
+            citation: tianping_domain::citation::zh(&c.citation),
             status: c.status.as_str(),
             status_zh: c.status.zh(),
             started: local(&tianping_store::ts(c.started_at)),

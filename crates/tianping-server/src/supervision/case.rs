@@ -220,7 +220,11 @@ pub async fn case_supervision(
                 },
                 reason: f.reason,
                 citation: sit.map_or(String::new(), |x| {
-                    format!("{}（{}）", x.citation, x.marker.zh())
+                    format!(
+                        "{}（{}）",
+                        tianping_domain::citation::zh(&x.citation),
+                        x.marker.zh()
+                    )
                 }),
                 flagged_by: f.flagged_by,
                 flagged_at: local(&f.flagged_at),

@@ -259,6 +259,24 @@ async fn story(db: &TestDb) {
         page.body.contains("已脱敏") && !page.body.contains("赵小宝"),
         "[{label}] page leaks names"
     );
+    // Clocks cite their law by name and article, in Chinese (not the rule files' short form).
+    assert!(
+        page.body.contains("法律依据") && page.body.contains("《中华人民共和国"),
+        "[{label}] citation shown by its title"
+    );
+    for short in ["CPL2023", "CrimPL2018", "审限规定2000", " art.", "[V]"] {
+        assert!(
+            !page.body.contains(short),
+            "[{label}] the case page shows the short citation {short:?}: …{}…",
+            page.body
+                .find(short)
+                .map(
+                    |i| page.body[i.saturating_sub(300)..(i + 100).min(page.body.len())]
+                        .to_string()
+                )
+                .unwrap_or_default()
+        );
+    }
     let listing = judge.get("/cases").await;
     assert!(
         listing.body.contains("共 <strong>2</strong> 件") && !listing.body.contains("赵小宝"),
