@@ -318,10 +318,7 @@ fn numbers(s: &str, unit: &str) -> (String, usize) {
         }
         s[start..*i].parse().ok()
     };
-    loop {
-        let Some(n) = read_num(&mut i) else {
-            break;
-        };
+    while let Some(n) = read_num(&mut i) {
         out.push_str(&format!("第{}{unit}", numeral(n)));
         // Items of an article: (7) or (2)(3).
         let mut items = vec![];
@@ -354,12 +351,7 @@ fn numbers(s: &str, unit: &str) -> (String, usize) {
         } else if s[i..].starts_with('/') {
             i += 1;
             out.push('、');
-        } else if s[i..].starts_with(", ")
-            && s[i + 2..]
-                .as_bytes()
-                .first()
-                .is_some_and(u8::is_ascii_digit)
-        {
+        } else if s[i..].starts_with(", ") && bytes.get(i + 2).is_some_and(u8::is_ascii_digit) {
             i += 2;
             out.push('、');
         } else {

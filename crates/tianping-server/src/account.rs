@@ -233,7 +233,7 @@ pub async fn api_enrol(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CodeInput {
     code: String,
 }

@@ -66,7 +66,7 @@ fn invalid(code: Code, field: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// What the system administrator fills in to open an account.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct OpenInput {
     #[serde(default)]
     pub username: String,
@@ -227,7 +227,7 @@ async fn set_disabled(
 }
 
 /// What the system administrator fills in to add an organisation.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct OrgInput {
     #[serde(default)]
     pub id: String,
@@ -785,7 +785,7 @@ pub async fn api_open(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct GrantInput {
     role: String,
     #[serde(default)]

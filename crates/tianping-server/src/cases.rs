@@ -198,16 +198,26 @@ pub async fn case_page(
 }
 
 /// Case-list filters as they arrive from a query string or form.
-#[derive(Debug, Default, Deserialize, Clone)]
+#[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
+    /// 类型代字，如 民初、刑初、执
     pub type_code: Option<String>,
+    /// 案件类别：criminal、civil、administrative、execution、state_compensation …
     pub kind: Option<String>,
+    /// 状态：open（在办）、suspended（中止）或 closed（已结）
     pub status: Option<String>,
+    /// 承办人姓名
     pub judge: Option<String>,
+    /// 立案日期起（北京时间，YYYY-MM-DD）
     pub filed_from: Option<String>,
+    /// 立案日期止（北京时间，YYYY-MM-DD）
     pub filed_to: Option<String>,
+    /// 案号（全部或部分）
     pub case_number: Option<String>,
+    /// 页码，从 1 起
     pub page: Option<String>,
+    /// 每页条数
     pub per_page: Option<String>,
 }
 
@@ -452,8 +462,9 @@ async fn post_batch(
     ))
 }
 
-#[derive(Deserialize)]
-struct ParseQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ParseQuery {
     q: String,
 }
 

@@ -72,6 +72,8 @@ error_codes! {
     SizeOutOfRange = "size_out_of_range", BAD_REQUEST, "树规模超出账本范围";
     UnknownTable = "unknown_table", BAD_REQUEST, "账本不记录该数据表";
     // The request's form.
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "该接口不支持此请求方法";
+    BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE, "请求体过大";
     ContentTypeJsonRequired = "content_type_json_required", UNSUPPORTED_MEDIA_TYPE, "请求须为 application/json";
     InvalidJson = "invalid_json", BAD_REQUEST, "请求体不是有效的 JSON";
     BodyMalformed = "body_malformed", UNPROCESSABLE_ENTITY, "请求体字段不符合要求";

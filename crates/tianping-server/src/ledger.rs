@@ -89,7 +89,7 @@ fn consistency_ok(c: &ConsistencyProof) -> bool {
 }
 
 /// A checkpoint with whether it opens with the log key and extends the previous one.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CheckpointView {
     pub id: i64,
     pub size: u64,
@@ -138,7 +138,7 @@ async fn checkpoint_views(st: &AppState, limit: i64) -> Result<Vec<CheckpointVie
     Ok(out)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LedgerSummary {
     pub origin: String,
     pub verifier_key: String,
@@ -169,7 +169,8 @@ pub async fn api_summary(
     Ok(Json(summary(&st).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SizeQuery {
     pub size: Option<u64>,
 }
@@ -246,7 +247,8 @@ async fn record_leaves(st: &AppState, table: &str, key: &str) -> Result<Vec<Leaf
     Ok(st.store.ledger_leaves_of(table, key.trim()).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// Required; optional here so that a caller who may not read the ledger is told so first.
     #[serde(default)]
@@ -289,7 +291,7 @@ pub async fn api_consistency(
 }
 
 /// What checking a witness's checkpoint against the live log found.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WitnessCheck {
     pub ok: bool,
     pub code: &'static str,

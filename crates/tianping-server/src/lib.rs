@@ -15,6 +15,7 @@ pub mod judgments;
 pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
+pub mod openapi;
 pub mod rate;
 pub mod session;
 pub mod similar;
@@ -90,6 +91,54 @@ async fn api_rate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// A path under `/api/v1` that names no operation.
+async fn api_not_found() -> Response {
+    ApiError::new(
+        error::Code::NotFound,
+        "没有这个接口（接口列表见 /api/docs/）",
+    )
+    .into_response()
+}
+
+/// Every API answer is JSON: a rejection the framework writes as plain text (a query string or
+/// path segment that does not parse, an unsupported method, a body too large) becomes the API's
+/// error envelope with a stable code and a Chinese message; the framework's own words go into
+/// `details.reason`.
+async fn api_json_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return res;
+    }
+    let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let reason = String::from_utf8_lossy(&bytes).into_owned();
+    let (code, zh) = match status {
+        StatusCode::BAD_REQUEST if reason.starts_with("Failed to deserialize query") => {
+            (error::Code::InvalidQuery, "查询参数无效")
+        }
+        StatusCode::BAD_REQUEST => (error::Code::InvalidId, "路径中的编号无效"),
+        StatusCode::NOT_FOUND => (error::Code::NotFound, "没有这个接口"),
+        StatusCode::METHOD_NOT_ALLOWED => (error::Code::MethodNotAllowed, "该接口不支持此请求方法"),
+        StatusCode::PAYLOAD_TOO_LARGE => (error::Code::BodyTooLarge, "请求体过大"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            error::Code::ContentTypeJsonRequired,
+            "请求须为 application/json",
+        ),
+        _ => (error::Code::BodyMalformed, "请求体字段不符合要求"),
+    };
+    ApiError::new(code, zh)
+        .with_status(status)
+        .with_details(serde_json::json!({ "reason": reason }))
+        .into_response()
+}
+
 /// One span per request: the method, the route as registered (ids are not logged), the user once
 /// the session is known (`http::extract::CurrentUser` records it), then the status and the
 /// duration when the response is ready. A server error is logged at error level — the store error
@@ -127,10 +176,13 @@ async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
-    );
+    // A handler may set a narrower exception of its own (the vendored API docs need inline styles).
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -185,6 +237,7 @@ pub fn router(state: AppState) -> Router {
         .merge(system_clients::router())
         .merge(audit::router())
         .merge(accounts::router())
+        .merge(openapi::router())
         .nest(
             "/api/v1",
             Router::new()
@@ -200,7 +253,10 @@ pub fn router(state: AppState) -> Router {
                 .merge(system_clients::api_router())
                 .merge(audit::api_router())
                 .merge(accounts::api_router())
-                .layer(middleware::from_fn_with_state(state.clone(), api_rate)),
+                .merge(openapi::api_router())
+                .fallback(api_not_found)
+                .layer(middleware::from_fn_with_state(state.clone(), api_rate))
+                .layer(middleware::from_fn(api_json_errors)),
         )
         .route_layer(middleware::from_fn(trace_request))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))

@@ -269,7 +269,7 @@ pub async fn confirm_submit(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PrefsInput {
     #[serde(default)]
     email: String,

@@ -38,7 +38,8 @@ pub fn api_router() -> Router<AppState> {
 }
 
 /// Dashboard parameters as they arrive from the query string.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
     #[serde(default)]
     pub org: String,

@@ -215,8 +215,8 @@ fn user_json(s: &Session) -> serde_json::Value {
     })
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct LoginBody {
     username: String,
     password: String,
 }
@@ -305,8 +305,8 @@ async fn session_response(
     }
 }
 
-#[derive(Deserialize)]
-struct SecondFactorBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SecondFactorBody {
     challenge: String,
     code: String,
 }

@@ -211,7 +211,7 @@ pub async fn api_list(
     Ok(Json(json!({ "items": st.store.system_clients().await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AddInput {
     name: String,
     org_id: String,

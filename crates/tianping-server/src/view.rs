@@ -33,7 +33,7 @@ pub fn local_date(ts: &str) -> String {
     local(ts).chars().take(10).collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: i64,
     pub case_number: String,
@@ -156,7 +156,7 @@ impl CaseView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub id: i64,
     pub source: String,
@@ -171,9 +171,24 @@ pub struct EventView {
     pub superseded: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// A party as the API shows it: the domain's `Party`, described for the OpenAPI document (the
+/// domain crate stays free of API concerns). Names are redacted for readers without clearance.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Party)]
+#[allow(dead_code)]
+pub struct PartyDoc {
+    name: String,
+    /// 原告, 被告, 上诉人, 被告人, 申请执行人, 被执行人, 犯罪嫌疑人 …
+    role: String,
+    #[schema(pattern = "^(natural|legal)$")]
+    kind: String,
+    minor: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     pub case: CaseView,
+    #[schema(value_type = Vec<PartyDoc>)]
     pub parties: Vec<Party>,
     pub charges: Vec<String>,
     pub panel: Vec<String>,

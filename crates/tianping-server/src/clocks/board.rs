@@ -25,7 +25,8 @@ use tianping_domain::{AgencyKind, Role};
 use tianping_store::clocks::{BoardQuery, BoardRow};
 use tianping_store::user::Session;
 
-#[derive(Debug, Default, Deserialize, Clone)]
+#[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardParams {
     pub category: Option<String>,
     pub clock: Option<String>,

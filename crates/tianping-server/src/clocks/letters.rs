@@ -24,7 +24,7 @@ use tianping_domain::rules::ClockKey;
 use tianping_store::clocks::{LETTER_KINDS, Letter};
 use tianping_store::user::Session;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LetterInput {
     pub kind: String,
     #[serde(default)]

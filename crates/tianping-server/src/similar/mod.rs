@@ -249,7 +249,8 @@ impl Library {
 // --- the query a user sends --------------------------------------------------------------------
 
 /// A retrieval as it arrives from the form or the API.
-#[derive(Debug, Default, Deserialize, Clone)]
+#[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RetrievalInput {
     #[serde(default)]
     pub facts: Option<String>,

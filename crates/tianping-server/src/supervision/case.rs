@@ -26,7 +26,7 @@ use super::{bj, can_write_case, form_post, json_post, sees_interference};
 
 // --- flags and acts on a case -----------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FlagInput {
     #[serde(default)]
     pub situation: String,
@@ -76,7 +76,7 @@ async fn clear_flag(
     Ok(case_id)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActInput {
     #[serde(default)]
     pub act: String,
@@ -453,7 +453,7 @@ pub async fn api_add_flag(
     Ok((StatusCode::CREATED, Json(json!({ "id": flag }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReasonInput {
     #[serde(default)]
     reason: String,
@@ -483,7 +483,7 @@ pub async fn api_add_act(
     Ok((StatusCode::CREATED, Json(json!({ "id": act }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AnswerInput {
     #[serde(default)]
     answer: String,

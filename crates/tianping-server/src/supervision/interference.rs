@@ -28,7 +28,7 @@ use crate::view::quarter_range;
 
 // --- interference records ----------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct InterferenceInput {
     #[serde(default)]
     pub case_id: Option<i64>,
@@ -357,7 +357,7 @@ pub async fn api_record_interference(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ZeroInput {
     #[serde(default)]
     quarter: String,

@@ -104,7 +104,7 @@ async fn item_for(st: &AppState, s: &Session, id: i64) -> Result<ItemRow, ApiErr
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ItemInput {
     #[serde(default)]
     pub source: String,
@@ -196,7 +196,7 @@ pub(super) async fn check_below(st: &AppState, s: &Session, org_id: &str) -> Res
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ActionInput {
     #[serde(default)]
     pub action: String,

@@ -25,7 +25,7 @@ use super::{due_date, json_body, json_post};
 
 // --- joint supervision projects ----------------------------------------------------------------------
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ProjectActionInput {
     #[serde(default)]
     pub action: String,
@@ -41,7 +41,7 @@ pub struct ProjectActionInput {
     pub findings: Vec<FindingInput>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct FindingInput {
     #[serde(default)]
     pub title: String,
@@ -318,7 +318,7 @@ pub async fn api_project(
     Ok(Json(json!(project_for(&st, &s, id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ProjectInput {
     #[serde(default)]
     title: String,

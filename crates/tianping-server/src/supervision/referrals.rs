@@ -31,7 +31,7 @@ fn is_referral_officer(s: &Session) -> bool {
     tianping_domain::access::may_refer(s.user.role, s.org.kind)
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ReferralInput {
     #[serde(default)]
     pub to_org_id: String,

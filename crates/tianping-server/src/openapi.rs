@@ -1,0 +1,652 @@
+//! The API described: an OpenAPI 3.1 document of every `/api/v1` operation, served at
+//! `/api/v1/openapi.json`, and Swagger UI (vendored into the binary) at `/api/docs/`.
+//!
+//! Request bodies, query parameters and the typed responses are described from their Rust types
+//! (`utoipa::ToSchema` / `IntoParams` on the structs the handlers parse and return); the
+//! operation table below says which type each operation takes and returns. Responses that
+//! handlers still build as ad-hoc JSON are described as objects. Every operation lists the error
+//! responses its kind can give, each with the error codes of that status (`error::Code`, the one
+//! table of codes). `tests/openapi.rs` checks the document is valid and names exactly the routes
+//! the API serves.
+
+use crate::AppState;
+use crate::error::{ApiError, Code};
+use crate::http::CurrentUser;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use utoipa::openapi::path::ParameterIn;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/docs", get(docs_redirect))
+        .route("/api/docs/", get(docs_index))
+        .route("/api/docs/{*file}", get(docs_file))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(api_document))
+}
+
+/// `GET /api/v1/openapi.json`: the document (for anyone logged in, like the API it describes).
+async fn api_document(CurrentUser(_s): CurrentUser) -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let body = DOC.get_or_init(|| document().to_string());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.clone(),
+    )
+        .into_response()
+}
+
+async fn docs_redirect() -> Response {
+    axum::response::Redirect::to("/api/docs/").into_response()
+}
+
+async fn docs_index(State(_st): State<AppState>) -> Response {
+    swagger_file("index.html")
+}
+
+async fn docs_file(Path(file): Path<String>) -> Response {
+    swagger_file(&file)
+}
+
+/// A file of the vendored Swagger UI, configured to read `/api/v1/openapi.json`.
+fn swagger_file(file: &str) -> Response {
+    static CONFIG: OnceLock<Arc<utoipa_swagger_ui::Config<'static>>> = OnceLock::new();
+    let config = CONFIG
+        .get_or_init(|| Arc::new(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
+        .clone();
+    match utoipa_swagger_ui::serve(file, config) {
+        Ok(Some(f)) => {
+            let mut res = (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_str(&f.content_type)
+                        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                )],
+                f.bytes.into_owned(),
+            )
+                .into_response();
+            // Swagger UI sets inline styles; scripts stay 'self' only. The page holds no data: it
+            // reads the document with the user's session.
+            res.headers_mut().insert(
+                "content-security-policy",
+                HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"),
+            );
+            if f.gzpipped {
+                res.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            res
+        }
+        Ok(None) => ApiError::not_found("文件").into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+// ---- the document --------------------------------------------------------------------------------
+
+/// Who may call an operation.
+#[derive(Clone, Copy, PartialEq)]
+enum Auth {
+    /// No session (the login itself, parsing a case number).
+    Public,
+    /// A logged-in session (cookie); state-changing calls also carry `X-CSRF-Token`.
+    Session,
+    /// A session, or an agency system's token (`Authorization: Bearer tps_…`).
+    SessionOrSystem,
+}
+
+/// One operation of the API.
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    auth: Auth,
+    params: Vec<Value>,
+    body: Option<Value>,
+    ok: u16,
+    ok_body: Value,
+}
+
+/// The schemas the operations refer to, by name.
+#[derive(Default)]
+struct Components(BTreeMap<String, Value>);
+
+impl Components {
+    fn schema<T: ToSchema>(&mut self) -> Value {
+        let mut nested = vec![];
+        T::schemas(&mut nested);
+        for (name, s) in nested {
+            self.0.insert(name, to_value(&s));
+        }
+        let name = T::name().to_string();
+        self.0.insert(name.clone(), to_value(&T::schema()));
+        json!({ "$ref": format!("#/components/schemas/{name}") })
+    }
+}
+
+fn to_value<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// A response body built by hand in the handler: an object, not yet described field by field.
+fn object(description: &str) -> Value {
+    json!({ "type": "object", "description": description })
+}
+
+fn op(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> Op {
+    Op {
+        method,
+        path,
+        tag,
+        summary,
+        auth: Auth::Session,
+        params: vec![],
+        body: None,
+        ok: 200,
+        ok_body: object("结果"),
+    }
+}
+
+impl Op {
+    fn public(mut self) -> Op {
+        self.auth = Auth::Public;
+        self
+    }
+    fn system(mut self) -> Op {
+        self.auth = Auth::SessionOrSystem;
+        self
+    }
+    fn query<T: IntoParams>(mut self) -> Op {
+        for p in T::into_params(|| Some(ParameterIn::Query)) {
+            self.params.push(to_value(&p));
+        }
+        self
+    }
+    fn body(mut self, schema: Value) -> Op {
+        self.body = Some(schema);
+        self
+    }
+    fn ok(mut self, status: u16, schema: Value) -> Op {
+        self.ok = status;
+        self.ok_body = schema;
+        self
+    }
+    fn returns(mut self, schema: Value) -> Op {
+        self.ok_body = schema;
+        self
+    }
+}
+
+/// Path parameters by name: ids are integers (a non-integer is refused with `invalid_id`).
+fn path_params(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| {
+            let (schema, zh) = match name {
+                "id" => (json!({ "type": "integer", "format": "int64" }), "编号"),
+                "index" => (
+                    json!({ "type": "integer", "format": "int64", "minimum": 0 }),
+                    "叶子序号",
+                ),
+                "username" => (json!({ "type": "string" }), "用户名"),
+                "table" => (json!({ "type": "string" }), "数据表"),
+                "key" => (json!({ "type": "string" }), "记录主键"),
+                _ => (json!({ "type": "string" }), "参数"),
+            };
+            json!({ "name": name, "in": "path", "required": true, "description": zh, "schema": schema })
+        })
+        .collect()
+}
+
+/// An event as agencies' systems send it (`tianping_domain::EventRecord`): the envelope is fixed,
+/// the body's fields depend on `kind` (the event catalogue in the domain).
+fn event_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["source", "source_event_id", "case_number", "occurred_at", "kind"],
+        "properties": {
+            "source": { "type": "string", "description": "来源系统" },
+            "source_event_id": { "type": "string", "description": "来源系统中的事件编号（幂等键）" },
+            "case_number": { "type": "string", "description": "案号，如（2026）浙0102民初1号" },
+            "occurred_at": { "type": "string", "format": "date-time", "description": "发生时间（含时区）" },
+            "kind": { "type": "string", "description": "事件种类，如 filed、hearing_held、closed" },
+            "corrects": { "type": "string", "description": "更正的事件编号（更正事件才有）" }
+        }
+    })
+}
+
+/// Every operation of `/api/v1`, in the order of the routers.
+fn operations(c: &mut Components) -> Vec<Op> {
+    use crate::{
+        account, accounts, cases, clocks, ledger, mailbox, metrics, session, similar, supervision,
+        system_clients, view,
+    };
+    vec![
+        // Session.
+        op("post", "/api/v1/session", "会话", "登录（用户名和密码）")
+            .public()
+            .body(c.schema::<session::LoginBody>()),
+        op("delete", "/api/v1/session", "会话", "退出登录"),
+        op(
+            "post",
+            "/api/v1/session/totp",
+            "会话",
+            "登录第二步：双因素验证码",
+        )
+        .public()
+        .body(c.schema::<session::SecondFactorBody>()),
+        op("get", "/api/v1/me", "会话", "当前用户"),
+        op(
+            "post",
+            "/api/v1/me/totp/enrol",
+            "账户",
+            "开始设置双因素认证",
+        ),
+        op("post", "/api/v1/me/totp/confirm", "账户", "确认双因素认证")
+            .body(c.schema::<account::CodeInput>()),
+        op("post", "/api/v1/me/notifications", "账户", "提醒设置")
+            .body(c.schema::<mailbox::PrefsInput>()),
+        // Cases and events.
+        op(
+            "get",
+            "/api/v1/cases",
+            "案件",
+            "案件列表（本单位权限范围内）",
+        )
+        .query::<cases::CaseQuery>(),
+        op("get", "/api/v1/cases/{id}", "案件", "案件详情").returns(c.schema::<view::CaseDetail>()),
+        op("post", "/api/v1/events", "案件", "报送一个事件")
+            .system()
+            .body(event_schema())
+            .ok(201, object("已记录的事件")),
+        op(
+            "post",
+            "/api/v1/events/batch",
+            "案件",
+            "批量报送事件（逐条受理）",
+        )
+        .system()
+        .body(json!({ "type": "array", "items": event_schema() })),
+        op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
+            .public()
+            .query::<cases::ParseQuery>(),
+        // Clocks.
+        op(
+            "get",
+            "/api/v1/cases/{id}/clocks",
+            "审限",
+            "案件的审限与期限（含计算依据）",
+        ),
+        op(
+            "post",
+            "/api/v1/cases/{id}/letters",
+            "审限",
+            "生成督促函或提示函",
+        )
+        .body(c.schema::<clocks::letters::LetterInput>())
+        .ok(201, object("函件")),
+        op("get", "/api/v1/warnings", "审限", "预警看板").query::<clocks::board::BoardParams>(),
+        op("post", "/api/v1/warnings/{id}/ack", "审限", "签收预警"),
+        op(
+            "get",
+            "/api/v1/clock-changes",
+            "审限",
+            "规则变更引起的届满日变化",
+        ),
+        op("get", "/api/v1/clocks/self-check", "审限", "审限自检"),
+        op("get", "/api/v1/rules", "审限", "现行期限规则（含出处）"),
+        // Supervision.
+        op(
+            "get",
+            "/api/v1/cases/{id}/flags",
+            "监督",
+            "案件的四类案件标注",
+        ),
+        op("post", "/api/v1/cases/{id}/flags", "监督", "标注四类案件")
+            .body(c.schema::<supervision::case::FlagInput>()),
+        op(
+            "post",
+            "/api/v1/flags/{id}/clear",
+            "监督",
+            "取消四类案件标注",
+        )
+        .body(c.schema::<supervision::case::ReasonInput>()),
+        op(
+            "post",
+            "/api/v1/cases/{id}/acts",
+            "监督",
+            "记录院庭长监督措施",
+        )
+        .body(c.schema::<supervision::case::ActInput>()),
+        op("post", "/api/v1/acts/{id}/answer", "监督", "答复监督措施")
+            .body(c.schema::<supervision::case::AnswerInput>()),
+        op("get", "/api/v1/interference", "监督", "过问干预记录"),
+        op("post", "/api/v1/interference", "监督", "记录过问干预")
+            .body(c.schema::<supervision::interference::InterferenceInput>())
+            .ok(201, object("记录")),
+        op(
+            "post",
+            "/api/v1/interference/zero-report",
+            "监督",
+            "季度零报告",
+        )
+        .body(c.schema::<supervision::interference::ZeroInput>())
+        .ok(201, object("零报告")),
+        op("get", "/api/v1/supervision/items", "监督", "督办事项列表"),
+        op("post", "/api/v1/supervision/items", "监督", "立督办事项")
+            .body(c.schema::<supervision::items::ItemInput>())
+            .ok(201, object("督办事项")),
+        op(
+            "get",
+            "/api/v1/supervision/items/{id}",
+            "监督",
+            "督办事项详情",
+        ),
+        op(
+            "post",
+            "/api/v1/supervision/items/{id}/actions",
+            "监督",
+            "办理督办事项",
+        )
+        .body(c.schema::<supervision::items::ActionInput>()),
+        op(
+            "post",
+            "/api/v1/supervision/items/{id}/evidence",
+            "监督",
+            "上传整改证明材料",
+        )
+        .body(json!({ "type": "string", "format": "binary" }))
+        .ok(201, object("材料")),
+        op("get", "/api/v1/referrals", "监督", "移送事项"),
+        op("post", "/api/v1/referrals", "监督", "移送")
+            .body(c.schema::<supervision::referrals::ReferralInput>())
+            .ok(201, object("移送事项")),
+        op(
+            "post",
+            "/api/v1/referrals/{id}/actions",
+            "监督",
+            "办理移送事项",
+        )
+        .body(c.schema::<supervision::items::ActionInput>()),
+        op("get", "/api/v1/projects", "监督", "联合监督项目"),
+        op("post", "/api/v1/projects", "监督", "立联合监督项目")
+            .body(c.schema::<supervision::projects::ProjectInput>())
+            .ok(201, object("项目")),
+        op("get", "/api/v1/projects/{id}", "监督", "联合监督项目详情"),
+        op(
+            "post",
+            "/api/v1/projects/{id}/actions",
+            "监督",
+            "办理联合监督项目",
+        )
+        .body(c.schema::<supervision::projects::ProjectActionInput>()),
+        // Similar cases.
+        op("get", "/api/v1/cases/{id}/similar", "类案", "类案检索")
+            .query::<similar::RetrievalInput>(),
+        op("get", "/api/v1/deviation-warnings", "类案", "裁判偏离预警"),
+        op(
+            "post",
+            "/api/v1/deviation-warnings/{id}/ack",
+            "类案",
+            "签收偏离预警",
+        ),
+        // Metrics.
+        op("get", "/api/v1/metrics", "指标", "质效指标").query::<metrics::MetricsQuery>(),
+        op(
+            "get",
+            "/api/v1/metrics/cases",
+            "指标",
+            "指标下钻：构成某项指标的案件",
+        )
+        .query::<metrics::MetricsQuery>(),
+        // Ledger.
+        op("get", "/api/v1/ledger", "账本", "账本概况与检查点")
+            .returns(c.schema::<ledger::LedgerSummary>()),
+        op(
+            "get",
+            "/api/v1/ledger/leaves/{index}/proof",
+            "账本",
+            "叶子的包含证明",
+        )
+        .query::<ledger::SizeQuery>(),
+        op(
+            "get",
+            "/api/v1/ledger/records/{table}/{key}",
+            "账本",
+            "一条记录的账本证据",
+        ),
+        op(
+            "get",
+            "/api/v1/ledger/consistency",
+            "账本",
+            "两个检查点之间的一致性证明",
+        )
+        .query::<ledger::ConsistencyQuery>(),
+        op(
+            "post",
+            "/api/v1/ledger/witness",
+            "账本",
+            "核对见证方保存的检查点",
+        )
+        .body(json!({ "type": "string", "description": "检查点全文" }))
+        .returns(c.schema::<ledger::WitnessCheck>()),
+        // Administration.
+        op("get", "/api/v1/admin/users", "管理", "用户"),
+        op("post", "/api/v1/admin/users", "管理", "开设账户")
+            .body(c.schema::<accounts::OpenInput>())
+            .ok(201, object("账户")),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/grant",
+            "管理",
+            "调整角色与密级",
+        )
+        .body(c.schema::<accounts::GrantInput>()),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/disable",
+            "管理",
+            "停用账户",
+        ),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/enable",
+            "管理",
+            "启用账户",
+        ),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/totp-reset",
+            "管理",
+            "重置双因素认证",
+        ),
+        op("get", "/api/v1/admin/orgs", "管理", "机构"),
+        op("post", "/api/v1/admin/orgs", "管理", "新增机构")
+            .body(c.schema::<accounts::OrgInput>())
+            .ok(201, object("机构")),
+        op(
+            "get",
+            "/api/v1/admin/system-clients",
+            "管理",
+            "业务系统接入凭据",
+        ),
+        op(
+            "post",
+            "/api/v1/admin/system-clients",
+            "管理",
+            "签发接入凭据",
+        )
+        .body(c.schema::<system_clients::AddInput>())
+        .ok(201, object("凭据（令牌只显示这一次）")),
+        op(
+            "post",
+            "/api/v1/admin/system-clients/{id}/revoke",
+            "管理",
+            "吊销接入凭据",
+        ),
+        op(
+            "get",
+            "/api/v1/audit/confidential-reads",
+            "审计",
+            "涉密案件查阅记录",
+        ),
+        op("get", "/api/v1/audit/admin-actions", "审计", "管理操作记录"),
+        op("get", "/api/v1/openapi.json", "接口", "本文档"),
+    ]
+}
+
+/// The error statuses an operation of this kind can answer with.
+/// Every operation can be refused for who is asking (401, 403: logging in too), for what it names
+/// (404: a path id or a record named in the body or query) or its form (400, 405, 422).
+fn error_statuses(o: &Op) -> Vec<u16> {
+    let mut s = vec![400, 401, 403, 404, 405, 422];
+    if o.method != "get" {
+        s.extend([409, 413, 415]);
+    }
+    s.extend([429, 500]);
+    s
+}
+
+/// The error codes answered with `status`, for the response's description.
+fn codes_of(status: u16) -> Vec<&'static str> {
+    Code::ALL
+        .iter()
+        .filter(|c| c.status().as_u16() == status)
+        .map(|c| c.as_str())
+        .collect()
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut c = Components::default();
+    let ops = operations(&mut c);
+    let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for o in &ops {
+        let mut params = path_params(o.path);
+        params.extend(o.params.iter().cloned());
+        let mut responses = Map::new();
+        responses.insert(
+            o.ok.to_string(),
+            json!({
+                "description": "成功",
+                "content": { "application/json": { "schema": o.ok_body } }
+            }),
+        );
+        for status in error_statuses(o) {
+            let reason = StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            let codes = codes_of(status);
+            let mut description = format!("{status} {reason}");
+            if !codes.is_empty() {
+                description.push_str(&format!("：{}", codes.join("、")));
+            }
+            responses.insert(
+                status.to_string(),
+                json!({
+                    "description": description,
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                }),
+            );
+        }
+        let mut operation = json!({
+            "tags": [o.tag],
+            "summary": o.summary,
+            "operationId": format!("{}_{}", o.method, o.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-', '.'], "_")),
+            "parameters": params,
+            "responses": responses,
+        });
+        operation["security"] = match o.auth {
+            Auth::Public => json!([]),
+            Auth::Session => json!([{ "session": [] }]),
+            Auth::SessionOrSystem => json!([{ "session": [] }, { "system": [] }]),
+        };
+        if let Some(b) = &o.body {
+            let media = if b.get("format") == Some(&json!("binary")) {
+                "application/octet-stream"
+            } else if b.get("type") == Some(&json!("string")) {
+                "text/plain"
+            } else {
+                "application/json"
+            };
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": { media: { "schema": b } }
+            });
+        }
+        paths
+            .entry(o.path)
+            .or_default()
+            .insert(o.method.to_string(), operation);
+    }
+    let mut schemas: Map<String, Value> = c.0.into_iter().collect();
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "enum": Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                            "description": "稳定的错误码"
+                        },
+                        "message": { "type": "string", "description": "中文说明" },
+                        "details": { "description": "出错的字段、行号等" }
+                    }
+                }
+            }
+        }),
+    );
+    let tags: Vec<Value> = [
+        "会话", "账户", "案件", "审限", "监督", "类案", "指标", "账本", "管理", "审计", "接口",
+    ]
+    .iter()
+    .map(|t| json!({ "name": t }))
+    .collect();
+    json!({
+        "openapi": "3.1.0",
+        "tags": tags,
+        "info": {
+            "title": "天平 司法监督平台 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "案件、审限、监督、类案、指标与账本的接口。登录后以会话 Cookie 调用；修改数据的请求须带 X-CSRF-Token（登录响应给出）。各业务系统报送事件用安全管理员签发的接入凭据（Authorization: Bearer）。错误的响应体为 {\"error\": {\"code\", \"message\", \"details\"}}，code 为稳定的错误码。"
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE },
+                "system": { "type": "http", "scheme": "bearer", "description": "业务系统接入凭据 tps_…" }
+            }
+        }
+    })
+}
+
+/// `METHOD path` of every operation in the document (for the test that compares it with the
+/// routers).
+pub fn operation_keys() -> Vec<String> {
+    let mut c = Components::default();
+    operations(&mut c)
+        .iter()
+        .map(|o| format!("{} {}", o.method.to_uppercase(), o.path))
+        .collect()
+}
