@@ -197,6 +197,16 @@ pub async fn case_page(
     })
 }
 
+/// A page of the case list (`GET /api/v1/cases`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CaseList {
+    /// 符合条件的案件总数
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub items: Vec<CaseView>,
+}
+
 /// Case-list filters as they arrive from a query string or form.
 #[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -325,7 +335,7 @@ async fn list_cases(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
     Query(q): Query<CaseQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CaseList>, ApiError> {
     let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看案件"))?;
     let (f, errs) = build_filter(scope, &q);
     if let Some((field, msg)) = errs.first() {
@@ -338,9 +348,12 @@ async fn list_cases(
         .iter()
         .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
         .collect();
-    Ok(Json(
-        json!({ "total": total, "page": f.page, "per_page": f.per_page, "items": items }),
-    ))
+    Ok(Json(CaseList {
+        total,
+        page: f.page,
+        per_page: f.per_page,
+        items,
+    }))
 }
 
 async fn get_case(

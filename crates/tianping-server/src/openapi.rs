@@ -248,7 +248,7 @@ fn operations(c: &mut Components) -> Vec<Op> {
         )
         .public()
         .body(c.schema::<session::SecondFactorBody>()),
-        op("get", "/api/v1/me", "会话", "当前用户"),
+        op("get", "/api/v1/me", "会话", "当前用户").returns(c.schema::<session::UserInfo>()),
         op(
             "post",
             "/api/v1/me/totp/enrol",
@@ -266,7 +266,8 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "案件",
             "案件列表（本单位权限范围内）",
         )
-        .query::<cases::CaseQuery>(),
+        .query::<cases::CaseQuery>()
+        .returns(c.schema::<cases::CaseList>()),
         op("get", "/api/v1/cases/{id}", "案件", "案件详情").returns(c.schema::<view::CaseDetail>()),
         op("post", "/api/v1/events", "案件", "报送一个事件")
             .system()
@@ -289,7 +290,8 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "/api/v1/cases/{id}/clocks",
             "审限",
             "案件的审限与期限（含计算依据）",
-        ),
+        )
+        .returns(c.schema::<clocks::CaseClocks>()),
         op(
             "post",
             "/api/v1/cases/{id}/letters",
@@ -298,7 +300,9 @@ fn operations(c: &mut Components) -> Vec<Op> {
         )
         .body(c.schema::<clocks::letters::LetterInput>())
         .ok(201, object("函件")),
-        op("get", "/api/v1/warnings", "审限", "预警看板").query::<clocks::board::BoardParams>(),
+        op("get", "/api/v1/warnings", "审限", "预警看板")
+            .query::<clocks::board::BoardParams>()
+            .returns(c.schema::<clocks::board::Board>()),
         op("post", "/api/v1/warnings/{id}/ack", "审限", "签收预警"),
         op(
             "get",

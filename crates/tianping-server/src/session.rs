@@ -204,15 +204,44 @@ pub async fn logout(
     r
 }
 
-fn user_json(s: &Session) -> serde_json::Value {
-    json!({
-        "username": s.user.username,
-        "display_name": s.user.display_name,
-        "role": s.user.role,
-        "role_zh": s.user.role.zh(),
-        "org": { "id": s.org.id, "name": s.org.name, "kind": s.org.kind },
-        "clearance": s.user.clearance.0,
-    })
+/// The logged-in user as the API shows them (`GET /api/v1/me`, and with a new session).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserInfo {
+    pub username: String,
+    pub display_name: String,
+    /// 角色代码，如 judge、president、case_office
+    #[schema(value_type = String)]
+    pub role: tianping_domain::Role,
+    pub role_zh: &'static str,
+    pub org: OrgInfo,
+    /// 可查阅的密级：minors、state_secret、trade_secret、privacy
+    #[schema(value_type = Vec<String>)]
+    pub clearance: Vec<tianping_domain::Confidentiality>,
+}
+
+/// The user's organisation.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrgInfo {
+    pub id: String,
+    pub name: String,
+    /// 机构类别：court、procuratorate、police、npc、plc …
+    #[schema(value_type = String)]
+    pub kind: tianping_domain::AgencyKind,
+}
+
+fn user_json(s: &Session) -> UserInfo {
+    UserInfo {
+        username: s.user.username.clone(),
+        display_name: s.user.display_name.clone(),
+        role: s.user.role,
+        role_zh: s.user.role.zh(),
+        org: OrgInfo {
+            id: s.org.id.clone(),
+            name: s.org.name.clone(),
+            kind: s.org.kind,
+        },
+        clearance: s.user.clearance.0.clone(),
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -359,7 +388,7 @@ async fn delete_session(
         .into_response())
 }
 
-async fn me(CurrentUser(s): CurrentUser) -> Json<serde_json::Value> {
+async fn me(CurrentUser(s): CurrentUser) -> Json<UserInfo> {
     Json(user_json(&s))
 }
 

@@ -36,8 +36,23 @@ pub struct BoardParams {
     pub page: Option<String>,
 }
 
+/// The warnings board (`GET /api/v1/warnings`): counts by category, then the rows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Board {
+    pub counts: Vec<BoardCount>,
+    pub items: Vec<BoardLine>,
+}
+
+/// How many clocks of the board fall in a category.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BoardCount {
+    pub category: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+}
+
 /// A board row for a viewer (redacted by clearance).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BoardLine {
     pub case_id: i64,
     pub case_number: String,
@@ -155,22 +170,26 @@ pub async fn api_board(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
     Query(p): Query<BoardParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Board>, ApiError> {
     let q = board_query(&s, &p)?;
     let today = bj_date(st.now());
     let rows = st.store.board(&q, st.now()).await?;
-    let counts: Vec<serde_json::Value> = st
+    let counts: Vec<BoardCount> = st
         .store
         .board_counts(&q)
         .await?
         .into_iter()
-        .map(|(c, n)| json!({ "category": c.as_str(), "label": c.zh(), "count": n }))
+        .map(|(c, n)| BoardCount {
+            category: c.as_str(),
+            label: c.zh(),
+            count: n,
+        })
         .collect();
     let items: Vec<BoardLine> = rows
         .iter()
         .map(|r| line(r, &s, today, &st.store.clockwork().ladder))
         .collect();
-    Ok(Json(json!({ "counts": counts, "items": items })))
+    Ok(Json(Board { counts, items }))
 }
 
 #[derive(Template)]

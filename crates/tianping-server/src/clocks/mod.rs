@@ -50,7 +50,7 @@ pub fn api_router() -> Router<AppState> {
 }
 
 /// One clock as a viewer sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClockView {
     pub key: String,
     pub key_zh: &'static str,
@@ -77,7 +77,8 @@ pub struct ClockView {
     pub severity: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+/// One step of how a due date was worked out, with its legal source.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WhyView {
     pub step: String,
     pub text: String,
@@ -162,6 +163,12 @@ impl ClockView {
 
 /// The clocks of a case (the caller has checked the session may read it), computed now from the
 /// case's state with their full explanation.
+/// The clocks of one case (`GET /api/v1/cases/{id}/clocks`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseClocks {
+    pub items: Vec<ClockView>,
+}
+
 pub async fn case_clocks(st: &AppState, id: i64) -> Result<Vec<ClockView>, ApiError> {
     let now = st.now();
     let today = bj_date(now);
@@ -183,10 +190,12 @@ pub async fn api_case_clocks(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CaseClocks>, ApiError> {
     let id = parse_id(&id, "案件")?;
     readable(&st, &s, id).await?;
-    Ok(Json(json!({ "items": case_clocks(&st, id).await? })))
+    Ok(Json(CaseClocks {
+        items: case_clocks(&st, id).await?,
+    }))
 }
 
 // ---- the warnings board --------------------------------------------------------------------
