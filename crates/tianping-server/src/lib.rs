@@ -191,7 +191,17 @@ async fn security_headers(req: Request, next: Next) -> Response {
 
 async fn healthz(State(st): State<AppState>) -> Response {
     match st.store.ping().await {
-        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        // A server whose rule files are not those in force must not take traffic: its pages and
+        // API would compute other due dates than the stored ones.
+        Ok(_) => match st.store.rules_conflict().await {
+            Ok(Some(c)) => (StatusCode::SERVICE_UNAVAILABLE, c.to_string()).into_response(),
+            Ok(None) => (StatusCode::OK, "ok").into_response(),
+            Err(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("database unavailable: {e}"),
+            )
+                .into_response(),
+        },
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("database unavailable: {e}"),

@@ -59,15 +59,15 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ConfidentialRead {
-                    id: r.try_get(0)?,
-                    username: r.try_get(1)?,
-                    display_name: r.try_get(2)?,
-                    case_id: r.try_get(3)?,
-                    case_number: r.try_get(4)?,
-                    confidentiality: r.try_get(5)?,
-                    basis: r.try_get(6)?,
-                    via: r.try_get(7)?,
-                    read_at: r.try_get(8)?,
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    case_id: r.try_get("case_id")?,
+                    case_number: r.try_get("case_number")?,
+                    confidentiality: r.try_get("confidentiality")?,
+                    basis: r.try_get("basis")?,
+                    via: r.try_get("via")?,
+                    read_at: r.try_get("read_at")?,
                 })
             })
             .collect()
@@ -141,12 +141,12 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(AdminAction {
-                    id: r.try_get(0)?,
-                    actor: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    target: r.try_get(3)?,
-                    detail: r.try_get(4)?,
-                    at: r.try_get(5)?,
+                    id: r.try_get("id")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                    at: r.try_get("at")?,
                 })
             })
             .collect()

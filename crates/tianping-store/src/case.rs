@@ -1,6 +1,7 @@
 //! Case projections: lists with filters inside a scope, one case, its events.
 
 use crate::audited;
+use crate::db::{FromRow, row_struct};
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -65,6 +66,7 @@ pub struct CaseRow {
     pub event_count: i64,
 }
 
+row_struct! {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EventRow {
     pub id: i64,
@@ -76,6 +78,7 @@ pub struct EventRow {
     pub recorded_by: String,
     pub corrects: Option<String>,
     pub body: String,
+}
 }
 
 const CASE_COLUMNS: &str = "c.id, c.case_number, c.org_id, o.name AS org_name, c.agency_kind, c.region_path, c.kind, \
@@ -109,20 +112,6 @@ fn case_from_row(r: &AnyRow) -> Result<CaseRow> {
         disposition: r.try_get("disposition")?,
         last_event_at: r.try_get("last_event_at")?,
         event_count: r.try_get("event_count")?,
-    })
-}
-
-pub(crate) fn event_from_row(r: &AnyRow) -> Result<EventRow> {
-    Ok(EventRow {
-        id: r.try_get("id")?,
-        source: r.try_get("source")?,
-        source_event_id: r.try_get("source_event_id")?,
-        kind: r.try_get("kind")?,
-        occurred_at: r.try_get("occurred_at")?,
-        recorded_at: r.try_get("recorded_at")?,
-        recorded_by: r.try_get("recorded_by")?,
-        corrects: r.try_get("corrects")?,
-        body: r.try_get("body")?,
     })
 }
 
@@ -236,7 +225,7 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter().map(EventRow::from_row).collect()
     }
 
     /// Distinct handling judges of the cases in a scope (for filter lists), at most `limit`.

@@ -166,6 +166,30 @@ pub(crate) async fn bulk_write(
     Ok(out)
 }
 
+/// A value read from a row by column name: its fields are the columns' names (or their `AS`
+/// aliases), so a reordered `SELECT` cannot shift a value into the wrong field.
+pub(crate) trait FromRow: Sized {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self>;
+}
+
+/// Declares a struct that is read with [`FromRow`], each field from the column of its name.
+/// Rows that need a conversion (an enum stored as text, a flag stored as an integer) implement
+/// [`FromRow`] by hand, by name too.
+macro_rules! row_struct {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        $($(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
+    }) => {
+        $(#[$meta])* $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
+        impl $crate::db::FromRow for $name {
+            fn from_row(r: &sqlx::any::AnyRow) -> $crate::Result<Self> {
+                use sqlx::Row;
+                Ok(Self { $($field: r.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(crate) use row_struct;
+
 #[cfg(test)]
 mod tests {
     use super::*;

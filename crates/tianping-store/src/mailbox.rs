@@ -57,7 +57,9 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(crate::clocks::mail_row).collect()
+        rows.iter()
+            .map(<crate::clocks::Mail as crate::db::FromRow>::from_row)
+            .collect()
     }
 
     /// The outbox by address, newest first, for the operator's tools and tests; people read
@@ -71,7 +73,9 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(crate::clocks::mail_row).collect()
+        rows.iter()
+            .map(<crate::clocks::Mail as crate::db::FromRow>::from_row)
+            .collect()
     }
 
     /// The outbox's deliveries, newest first (no subjects or bodies).
@@ -85,15 +89,15 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let key: String = r.try_get(2)?;
+                let key: String = r.try_get("dedupe_key")?;
                 Ok(Delivery {
-                    id: r.try_get(0)?,
-                    recipient: r.try_get(1)?,
+                    id: r.try_get("id")?,
+                    recipient: r.try_get("recipient")?,
                     kind: key.split(':').next().unwrap_or("").replace('-', "_"),
-                    attempts: r.try_get(3)?,
-                    created_at: r.try_get(4)?,
-                    sent_at: r.try_get(5)?,
-                    last_error: r.try_get(6)?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    sent_at: r.try_get("sent_at")?,
+                    last_error: r.try_get("last_error")?,
                 })
             })
             .collect()
@@ -105,9 +109,9 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(Preferences {
-            email: r.try_get(0)?,
-            cadence: r.try_get(1)?,
-            pending: r.try_get(2)?,
+            email: r.try_get("email")?,
+            cadence: r.try_get("digest_cadence")?,
+            pending: r.try_get("email_pending")?,
         })
     }
 

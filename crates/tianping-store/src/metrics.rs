@@ -584,8 +584,8 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         let mut out = vec![Cumulative::default(); days.len()];
         for r in rows {
-            let grain: String = r.try_get(0)?;
-            let bucket = parse_day(&r.try_get::<String, _>(1)?)?;
+            let grain: String = r.try_get("grain")?;
+            let bucket = parse_day(&r.try_get::<String, _>("bucket")?)?;
             let mut v = Vec::with_capacity(width);
             for i in 0..width {
                 v.push(r.try_get::<Option<i64>, _>(2 + i)?.unwrap_or(0));
@@ -657,9 +657,9 @@ impl Store {
             let f = facts_of(&r, 2)?;
             out.push(MetricCase {
                 id: f.case_id,
-                case_number: r.try_get(0)?,
+                case_number: r.try_get("case_number")?,
                 org_id: f.org_id,
-                org_name: r.try_get(1)?,
+                org_name: r.try_get("name")?,
                 facts: f.facts,
             });
         }

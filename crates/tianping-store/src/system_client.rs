@@ -3,6 +3,7 @@
 //! The security administrator adds and revokes them; only the SHA-256 of a token is stored; the
 //! ledger records who added and who revoked each (finding H1).
 
+use crate::db::{FromRow, row_struct};
 use crate::org::Org;
 use crate::{Result, Store, ts};
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 use tianping_ledger::Command;
 
+row_struct! {
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemClient {
     pub id: i64,
@@ -22,6 +24,7 @@ pub struct SystemClient {
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
 }
+}
 
 impl SystemClient {
     pub fn active(&self) -> bool {
@@ -31,20 +34,6 @@ impl SystemClient {
 
 const SELECT: &str = "SELECT c.id, c.name, c.org_id, o.name AS org_name, c.created_by, c.created_at, \
      c.revoked_by, c.revoked_at, c.last_used_at FROM system_clients c JOIN orgs o ON o.id = c.org_id";
-
-fn from_row(r: &sqlx::any::AnyRow) -> Result<SystemClient> {
-    Ok(SystemClient {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-        revoked_by: r.try_get("revoked_by")?,
-        revoked_at: r.try_get("revoked_at")?,
-        last_used_at: r.try_get("last_used_at")?,
-    })
-}
 
 impl Store {
     /// Adds a system client; `None` when the name is taken. `by` is the security administrator's
@@ -140,7 +129,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(from_row)
+            .map(SystemClient::from_row)
             .collect()
     }
 
@@ -159,7 +148,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        let client = from_row(&row)?;
+        let client = SystemClient::from_row(&row)?;
         let Some(org) = self.org(&client.org_id).await? else {
             return Ok(None);
         };

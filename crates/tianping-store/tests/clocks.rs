@@ -479,3 +479,54 @@ async fn two_processes_share_the_rules_in_force() {
         db.cleanup().await.unwrap();
     }
 }
+
+/// Two processes on one database with different rule files: the one whose rules are not in force
+/// knows it, refuses to write clocks by its own rules, and says why; the one that put its rules in
+/// force goes on.
+#[tokio::test]
+async fn a_process_with_other_rule_files_is_detected_and_writes_no_clocks() {
+    for db in TestDb::all().await.unwrap() {
+        let a = &db.store;
+        load_fixture_orgs(a).await.unwrap();
+        let now = bj("2026-09-01T09:00:00");
+        // A: the shipped rules, put in force as `serve` or `worker` do at start.
+        a.apply_clockwork_change(now).await.unwrap();
+        assert_eq!(a.rules_conflict().await.unwrap(), None, "{}", db.label);
+        // B: a process started with another rules_dir (civil first instance of 7 months).
+        let b = Store::connect(&db.url).await.unwrap();
+        let mut cw = Clockwork::shipped();
+        let text = tianping_domain::rules::LIMITS_TOML.replacen(
+            "base = { amount = 6, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+            "version = 2\nbase = { amount = 7, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+            1,
+        );
+        cw.rules = tianping_domain::rules::RuleSet::parse(&text).unwrap();
+        b.set_clockwork(cw);
+        let conflict = b
+            .rules_conflict()
+            .await
+            .unwrap()
+            .expect("B sees the conflict");
+        assert_ne!(conflict.stored, conflict.mine);
+        assert!(conflict.to_string().contains("规则目录"), "{conflict}");
+        // B's import is refused as a whole, with the reason; nothing of it is stored.
+        let filed = r#"{"source":"t","source_event_id":"rc1","case_number":"（2026）浙0102民初77号","occurred_at":"2026-08-31T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}"#;
+        let err = b
+            .ingest(&records(filed), &Actor::system("t"), now)
+            .await
+            .expect_err("B must not write clocks by other rules");
+        assert!(err.to_string().contains("rules_dir"), "{err}");
+        // A imports the same record, with the rules in force.
+        let r = a
+            .ingest(&records(filed), &Actor::system("t"), now)
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 1, "{}: {:?}", db.label, r.rejected);
+        // Restarting B puts its rules in force (a deliberate deployment): then A is the one out
+        // of step.
+        b.apply_clockwork_change(now).await.unwrap();
+        assert_eq!(b.rules_conflict().await.unwrap(), None);
+        assert!(a.rules_conflict().await.unwrap().is_some(), "{}", db.label);
+        b.close().await;
+    }
+}

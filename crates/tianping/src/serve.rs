@@ -58,6 +58,11 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
                         tracing::warn!(error = %e, "reading the rules in force failed; retrying next poll")
                     }
                 }
+                // Another process put other rule files in force: say so every poll (the health
+                // check fails and ingest refuses until this is resolved).
+                if let Ok(Some(c)) = store.rules_conflict().await {
+                    tracing::error!(stored = %c.stored, mine = %c.mine, "{c}");
+                }
             }
         })
     };

@@ -45,6 +45,28 @@ pub struct ClockChange {
     pub acknowledged: bool,
 }
 
+/// `engine_state` key: the fingerprint of the configured rule tables the stored clocks follow.
+const RULES_FINGERPRINT: &str = "rules_fingerprint";
+
+/// This process's rule tables are not those the database's clocks follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesConflict {
+    /// The fingerprint of the rules in force in the database.
+    pub stored: String,
+    /// This process's.
+    pub mine: String,
+}
+
+impl std::fmt::Display for RulesConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "本进程的期限规则（指纹 {}）与数据库中在用的规则（指纹 {}）不一致：另一进程以不同的规则目录（rules_dir）服务同一数据库。请以相同的规则目录运行，或重启各进程使新规则生效。",
+            self.mine, self.stored
+        )
+    }
+}
+
 /// What a full re-computation did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RecomputeReport {
@@ -252,6 +274,13 @@ impl Store {
         let fp = cw.fingerprint();
         let stored = self.engine_state("clockwork_fingerprint").await?;
         if stored.as_deref() == Some(fp.as_str()) {
+            // A database whose clocks predate the record of the rules' own fingerprint.
+            if self.engine_state(RULES_FINGERPRINT).await?.as_deref()
+                != Some(cw.rules.fingerprint.as_str())
+            {
+                self.set_engine_state(RULES_FINGERPRINT, &cw.rules.fingerprint, now)
+                    .await?;
+            }
             return Ok(None);
         }
         let report = if stored.is_some() {
@@ -268,7 +297,22 @@ impl Store {
         };
         self.set_engine_state("clockwork_fingerprint", &fp, now)
             .await?;
+        self.set_engine_state(RULES_FINGERPRINT, &cw.rules.fingerprint, now)
+            .await?;
         Ok(report)
+    }
+
+    /// Whether the stored clocks follow other rule files than this process's: the process that
+    /// last put rules in force (`serve`, `worker`, `calendar import` or `demo`, through
+    /// [`Store::apply_clockwork_change`]) was configured with another `rules_dir`. Then this
+    /// process must not write clocks (ingest refuses) and its health check fails, until it runs
+    /// with the same rule files or is restarted to put its own in force.
+    pub async fn rules_conflict(&self) -> Result<Option<RulesConflict>> {
+        let mine = self.clockwork().rules.fingerprint.clone();
+        Ok(match self.engine_state(RULES_FINGERPRINT).await? {
+            Some(stored) if stored != mine => Some(RulesConflict { stored, mine }),
+            _ => None,
+        })
     }
 
     /// Due dates moved by rule or calendar changes, in scope, newest first.
@@ -294,16 +338,16 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ClockChange {
-                    id: r.try_get(0)?,
-                    case_id: r.try_get(1)?,
-                    case_number: r.try_get(2)?,
-                    clock_key: r.try_get(3)?,
-                    old_due: r.try_get(4)?,
-                    new_due: r.try_get(5)?,
-                    old_rule: r.try_get(6)?,
-                    new_rule: r.try_get(7)?,
-                    reason: r.try_get(8)?,
-                    changed_at: r.try_get(9)?,
+                    id: r.try_get("id")?,
+                    case_id: r.try_get("case_id")?,
+                    case_number: r.try_get("case_number")?,
+                    clock_key: r.try_get("clock_key")?,
+                    old_due: r.try_get("old_due")?,
+                    new_due: r.try_get("new_due")?,
+                    old_rule: r.try_get("old_rule")?,
+                    new_rule: r.try_get("new_rule")?,
+                    reason: r.try_get("reason")?,
+                    changed_at: r.try_get("changed_at")?,
                     acknowledged: r.try_get::<Option<String>, _>(10)?.is_some(),
                 })
             })
@@ -348,7 +392,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get("year")?, r.try_get("toml")?)))
             .collect()
     }
 

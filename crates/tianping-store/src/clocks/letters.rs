@@ -1,6 +1,7 @@
 //! Reminder letters (提示函、督办函、警示函): numbered per court and year, recorded with the ledger,
 //! read back for the case page and the letter page.
 
+use crate::db::{FromRow, row_struct};
 use crate::{Backend, Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -8,6 +9,7 @@ use sqlx::Row;
 use tianping_domain::clock::local_date;
 use tianping_ledger::Command;
 
+row_struct! {
 /// A reminder letter (提示函 / 督办函 / 警示函).
 #[derive(Debug, Clone, Serialize)]
 pub struct Letter {
@@ -21,6 +23,7 @@ pub struct Letter {
     pub issued_at: String,
     pub body: String,
 }
+}
 
 pub const LETTER_KINDS: [(&str, &str, &str); 3] = [
     ("reminder", "提示函", "提"),
@@ -28,22 +31,8 @@ pub const LETTER_KINDS: [(&str, &str, &str); 3] = [
     ("warning", "警示函", "警"),
 ];
 
-const LETTER_SELECT: &str = "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name, l.issued_at, l.body \
+const LETTER_SELECT: &str = "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name AS issued_by, l.issued_at, l.body \
      FROM letters l JOIN cases k ON k.id = l.case_id JOIN users u ON u.id = l.issued_by";
-
-fn letter_row(r: &sqlx::any::AnyRow) -> Result<Letter> {
-    Ok(Letter {
-        id: r.try_get(0)?,
-        number: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        case_id: r.try_get(3)?,
-        case_number: r.try_get(4)?,
-        org_id: r.try_get(5)?,
-        issued_by: r.try_get(6)?,
-        issued_at: r.try_get(7)?,
-        body: r.try_get(8)?,
-    })
-}
 
 impl Store {
     /// Issues a numbered reminder letter for a case and records it. The number is
@@ -119,7 +108,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        r.map(|r| letter_row(&r)).transpose()
+        r.map(|r| Letter::from_row(&r)).transpose()
     }
 
     pub async fn letters_of_case(&self, case_id: i64) -> Result<Vec<Letter>> {
@@ -129,6 +118,6 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(letter_row).collect()
+        rows.iter().map(Letter::from_row).collect()
     }
 }

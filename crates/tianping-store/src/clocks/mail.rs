@@ -1,6 +1,7 @@
 //! Reminder mail through the outbox: urgent warnings at once, the rest in each person's digest at
 //! the cadence they chose; confidential cases named without their title; sending and retrying.
 
+use crate::db::{FromRow, row_struct};
 use crate::{Backend, Result, Store, audited, ts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -10,6 +11,7 @@ use tianping_domain::clock::{Category, Clock, local_date, local_midnight};
 use tianping_domain::rules::ClockKey;
 use tianping_domain::{CaseState, Role};
 
+row_struct! {
 /// A queued mail.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mail {
@@ -22,24 +24,12 @@ pub struct Mail {
     pub sent_at: Option<String>,
     pub last_error: Option<String>,
 }
+}
 
 pub(super) struct Recipient {
     pub(super) id: i64,
     pub(super) email: Option<String>,
     pub(super) cadence: String,
-}
-
-pub(crate) fn mail_row(r: &sqlx::any::AnyRow) -> Result<Mail> {
-    Ok(Mail {
-        id: r.try_get(0)?,
-        recipient: r.try_get(1)?,
-        subject: r.try_get(2)?,
-        body: r.try_get(3)?,
-        attempts: r.try_get(4)?,
-        created_at: r.try_get(5)?,
-        sent_at: r.try_get(6)?,
-        last_error: r.try_get(7)?,
-    })
 }
 
 pub(crate) async fn enqueue(
@@ -321,7 +311,7 @@ impl Store {
             .await?;
         let mut out = vec![];
         for r in rows {
-            let m = mail_row(&r)?;
+            let m = Mail::from_row(&r)?;
             sqlx::query(
                 "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id = $2",
             )

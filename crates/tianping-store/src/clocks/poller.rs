@@ -393,11 +393,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(Missed {
-                    case_id: r.try_get(0)?,
-                    case_number: r.try_get(1)?,
-                    clock_key: r.try_get(2)?,
-                    next_fire_at: r.try_get(3)?,
-                    error: r.try_get(4)?,
+                    case_id: r.try_get("case_id")?,
+                    case_number: r.try_get("case_number")?,
+                    clock_key: r.try_get("clock_key")?,
+                    next_fire_at: r.try_get("next_fire_at")?,
+                    error: r.try_get("error")?,
                 })
             })
             .collect()

@@ -13,7 +13,8 @@ mod write;
 
 pub use resolve::titles;
 
-use crate::case::{EVENT_COLUMNS, event_from_row};
+use crate::case::{EVENT_COLUMNS, EventRow};
+use crate::db::FromRow;
 use crate::org::{Directory, Org};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, parse_ts, ts};
 use chrono::{DateTime, Utc};
@@ -525,7 +526,7 @@ impl Chunk<'_> {
         .await?;
         let mut history = Vec::with_capacity(rows.len() + 1);
         for r in &rows {
-            let e = event_from_row(r)?;
+            let e = EventRow::from_row(r)?;
             history.push(Recorded {
                 source: e.source,
                 source_event_id: e.source_event_id,
@@ -658,6 +659,11 @@ impl Store {
                 ));
             }
         };
+        // Clocks are written by the rules in force in the database, or not at all.
+        if let Some(c) = self.rules_conflict().await? {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(c.to_string()));
+        }
         let dir = match &rules.orgs {
             Some(d) => d.clone(),
             None => self.org_directory().await?,

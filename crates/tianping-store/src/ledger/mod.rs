@@ -170,8 +170,8 @@ impl Store {
                 q = q.bind(*k);
             }
             for r in q.fetch_all(&self.pool).await? {
-                let id: i64 = r.try_get(0)?;
-                let h: String = r.try_get(1)?;
+                let id: i64 = r.try_get("id")?;
+                let h: String = r.try_get("hash")?;
                 let h = Hash::from_hex(&h)
                     .ok_or_else(|| StoreError::Corrupt(format!("ledger node {id}: {h:?}")))?;
                 out.insert(NodeAddr::from_key(id), h);
@@ -409,8 +409,8 @@ async fn head_in(conn: &mut sqlx::AnyConnection) -> Result<Head> {
         .fetch_one(&mut *conn)
         .await?;
     Ok(Head {
-        size: r.try_get::<i64, _>(0)? as u64,
-        root: r.try_get(1)?,
+        size: r.try_get::<i64, _>("size")? as u64,
+        root: r.try_get("root")?,
     })
 }
 
@@ -424,11 +424,11 @@ async fn checkpoints_in(conn: &mut sqlx::AnyConnection, limit: i64) -> Result<Ve
     rows.iter()
         .map(|r| {
             Ok(CheckpointRow {
-                id: r.try_get(0)?,
-                size: r.try_get::<i64, _>(1)? as u64,
-                root: r.try_get(2)?,
-                note: r.try_get(3)?,
-                created_at: r.try_get(4)?,
+                id: r.try_get("id")?,
+                size: r.try_get::<i64, _>("size")? as u64,
+                root: r.try_get("root")?,
+                note: r.try_get("note")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()

@@ -330,7 +330,7 @@ impl Store {
         }
         let mut stored: HashMap<i64, String> = HashMap::with_capacity(computed.len());
         for r in q.fetch_all(&mut *conn).await? {
-            stored.insert(r.try_get(0)?, r.try_get(1)?);
+            stored.insert(r.try_get("id")?, r.try_get("hash")?);
         }
         for (addr, h) in computed.iter().filter(|(a, _)| a.level >= MIN_STORED_LEVEL) {
             rep.nodes_checked += 1;

@@ -40,18 +40,18 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(ActRow {
-                id: r.try_get(0)?,
-                case_id: r.try_get(1)?,
-                act: r.try_get(2)?,
-                permitted: r.try_get::<i64, _>(3)? != 0,
-                content: r.try_get(4)?,
-                actor_id: r.try_get(5)?,
-                actor_name: r.try_get(6)?,
-                actor_role: r.try_get(7)?,
-                at: r.try_get(8)?,
-                answer: r.try_get(9)?,
-                answered_by: r.try_get(10)?,
-                answered_at: r.try_get(11)?,
+                id: r.try_get("id")?,
+                case_id: r.try_get("case_id")?,
+                act: r.try_get("act")?,
+                permitted: r.try_get::<i64, _>("permitted")? != 0,
+                content: r.try_get("content")?,
+                actor_id: r.try_get("actor_id")?,
+                actor_name: r.try_get("display_name")?,
+                actor_role: r.try_get("actor_role")?,
+                at: r.try_get("at")?,
+                answer: r.try_get("answer")?,
+                answered_by: r.try_get("answered_by")?,
+                answered_at: r.try_get("answered_at")?,
             })
         })
         .collect()

@@ -1,16 +1,17 @@
 //! Flags.
 
 use super::refusal;
+use crate::db::{FromRow, row_struct};
 use crate::user::User;
 use crate::{Result, Store, ledger, placeholders, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::HashSet;
 use tianping_domain::flag::{FlagHit, FlagRules};
 use tianping_ledger::Command;
 
+row_struct! {
 #[derive(Debug, Clone, Serialize)]
 pub struct FlagRow {
     pub id: i64,
@@ -28,26 +29,9 @@ pub struct FlagRow {
     pub cleared_by: Option<String>,
     pub clear_reason: Option<String>,
 }
+}
 
 const FLAG_COLUMNS: &str = "id, case_id, situation, category, source, rule, reason, rules_version, flagged_by, flagged_at, cleared_at, cleared_by, clear_reason";
-
-fn flag_row(r: &AnyRow) -> Result<FlagRow> {
-    Ok(FlagRow {
-        id: r.try_get("id")?,
-        case_id: r.try_get("case_id")?,
-        situation: r.try_get("situation")?,
-        category: r.try_get("category")?,
-        source: r.try_get("source")?,
-        rule: r.try_get("rule")?,
-        reason: r.try_get("reason")?,
-        rules_version: r.try_get("rules_version")?,
-        flagged_by: r.try_get("flagged_by")?,
-        flagged_at: r.try_get("flagged_at")?,
-        cleared_at: r.try_get("cleared_at")?,
-        cleared_by: r.try_get("cleared_by")?,
-        clear_reason: r.try_get("clear_reason")?,
-    })
-}
 
 /// Raises the flags ingest found, inside its transaction: a situation already flagged on a case
 /// (even if cleared by hand since) is not raised again. Returns how many were raised.
@@ -118,7 +102,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(flag_row)
+        .map(FlagRow::from_row)
         .collect()
     }
 

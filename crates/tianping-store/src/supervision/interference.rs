@@ -236,7 +236,7 @@ impl Store {
         .await?
         {
             rep.zero_reports
-                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+                .push((r.try_get("name")?, r.try_get("display_name")?, r.try_get("submitted_at")?));
         }
         Ok(rep)
     }

@@ -5,6 +5,7 @@ use super::opt_ts;
 use super::rectifies;
 use super::refusal;
 use super::supervises;
+use crate::db::{FromRow, row_struct};
 use crate::org::Org;
 use crate::user::User;
 use crate::{Backend, Result, Store, StoreError, parse_ts, ts};
@@ -12,7 +13,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use tianping_domain::supervision::{
     ItemAction, ItemActor, ItemFacts, ItemSource, ItemState, item_transition, stage_due,
 };
@@ -32,6 +32,7 @@ pub struct NewItem {
     pub project_id: Option<i64>,
 }
 
+row_struct! {
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemRow {
     pub id: i64,
@@ -65,6 +66,7 @@ pub struct ItemRow {
     pub evidence_count: i64,
     pub case_number: Option<String>,
 }
+}
 
 impl ItemRow {
     pub fn state(&self) -> ItemState {
@@ -83,41 +85,6 @@ impl ItemRow {
 pub(crate) const ITEM_SELECT: &str = "SELECT i.id, i.number, i.org_id, o.name AS org_name, i.region_path, i.opened_by, u.display_name AS opened_by_name, i.opened_at, i.source, i.source_ref, i.case_id, i.title, i.description, i.responsible_org_id, r.name AS responsible_org_name, i.responsible_path, i.state, i.stage_started_at, i.stage_due_at, i.rectify_due_at, i.rectifier_id, i.verifier_id, i.closed_at, i.revisit_due_at, i.revisited_at, i.referral_id, i.project_id, i.escalation_level, \
      (SELECT COUNT(*) FROM evidence e WHERE e.item_id = i.id) AS evidence_count, c.case_number \
      FROM supervision_items i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.opened_by LEFT JOIN orgs r ON r.id = i.responsible_org_id LEFT JOIN cases c ON c.id = i.case_id";
-
-pub(crate) fn item_row(r: &AnyRow) -> Result<ItemRow> {
-    Ok(ItemRow {
-        id: r.try_get("id")?,
-        number: r.try_get("number")?,
-        org_id: r.try_get("org_id")?,
-        org_name: r.try_get("org_name")?,
-        region_path: r.try_get("region_path")?,
-        opened_by: r.try_get("opened_by")?,
-        opened_by_name: r.try_get("opened_by_name")?,
-        opened_at: r.try_get("opened_at")?,
-        source: r.try_get("source")?,
-        source_ref: r.try_get("source_ref")?,
-        case_id: r.try_get("case_id")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        responsible_org_id: r.try_get("responsible_org_id")?,
-        responsible_org_name: r.try_get("responsible_org_name")?,
-        responsible_path: r.try_get("responsible_path")?,
-        state: r.try_get("state")?,
-        stage_started_at: r.try_get("stage_started_at")?,
-        stage_due_at: r.try_get("stage_due_at")?,
-        rectify_due_at: r.try_get("rectify_due_at")?,
-        rectifier_id: r.try_get("rectifier_id")?,
-        verifier_id: r.try_get("verifier_id")?,
-        closed_at: r.try_get("closed_at")?,
-        revisit_due_at: r.try_get("revisit_due_at")?,
-        revisited_at: r.try_get("revisited_at")?,
-        referral_id: r.try_get("referral_id")?,
-        project_id: r.try_get("project_id")?,
-        escalation_level: r.try_get("escalation_level")?,
-        evidence_count: r.try_get("evidence_count")?,
-        case_number: r.try_get("case_number")?,
-    })
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRow {
@@ -351,7 +318,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(item_row)
+            .map(ItemRow::from_row)
             .transpose()
     }
 
@@ -366,7 +333,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(item_row)
+        .map(ItemRow::from_row)
         .collect()
     }
 
@@ -378,7 +345,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(item_row)
+        .map(ItemRow::from_row)
         .collect()
     }
 
@@ -392,13 +359,13 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(StepRow {
-                id: r.try_get(0)?,
-                action: r.try_get(1)?,
-                from_state: r.try_get(2)?,
-                to_state: r.try_get(3)?,
-                actor: r.try_get(4)?,
-                note: r.try_get(5)?,
-                at: r.try_get(6)?,
+                id: r.try_get("id")?,
+                action: r.try_get("action")?,
+                from_state: r.try_get("from_state")?,
+                to_state: r.try_get("to_state")?,
+                actor: r.try_get("display_name")?,
+                note: r.try_get("note")?,
+                at: r.try_get("at")?,
             })
         })
         .collect()
@@ -414,14 +381,14 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(EvidenceRow {
-                id: r.try_get(0)?,
-                item_id: r.try_get(1)?,
-                sha256: r.try_get(2)?,
-                filename: r.try_get(3)?,
-                content_type: r.try_get(4)?,
-                size: r.try_get(5)?,
-                uploaded_by: r.try_get(6)?,
-                uploaded_at: r.try_get(7)?,
+                id: r.try_get("id")?,
+                item_id: r.try_get("item_id")?,
+                sha256: r.try_get("sha256")?,
+                filename: r.try_get("filename")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                uploaded_by: r.try_get("display_name")?,
+                uploaded_at: r.try_get("uploaded_at")?,
             })
         })
         .collect()
@@ -555,7 +522,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .as_ref()
-            .map(item_row)
+            .map(ItemRow::from_row)
             .transpose()?
         else {
             return Err(refusal("not_found", "督办事项不存在").into());
@@ -676,7 +643,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(item_row)
+        .map(ItemRow::from_row)
         .collect::<Result<Vec<_>>>()?;
         for item in &due {
             sqlx::query("UPDATE supervision_items SET escalation_level = 1 WHERE id = $1")

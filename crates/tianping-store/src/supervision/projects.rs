@@ -3,22 +3,22 @@
 use super::items::ITEM_SELECT;
 use super::items::ItemRow;
 use super::items::NewItem;
-use super::items::item_row;
 use super::rectifies;
 use super::refusal;
 use super::supervises;
+use crate::db::{FromRow, row_struct};
 use crate::org::Org;
 use crate::user::User;
 use crate::{Result, Store, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use tianping_domain::supervision::{
     ItemSource, ProjectAction, ProjectState, check_project_lead, project_transition,
 };
 use tianping_ledger::Command;
 
+row_struct! {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectRow {
     pub id: i64,
@@ -31,6 +31,7 @@ pub struct ProjectRow {
     pub started_at: Option<String>,
     pub closed_at: Option<String>,
     pub final_report: Option<String>,
+}
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,21 +78,6 @@ pub struct Finding {
 }
 
 const PROJECT_SELECT: &str = "SELECT p.id, p.title, p.lead_org_id, o.name AS lead_org_name, p.plan, p.state, p.created_at, p.started_at, p.closed_at, p.final_report FROM projects p JOIN orgs o ON o.id = p.lead_org_id";
-
-fn project_row(r: &AnyRow) -> Result<ProjectRow> {
-    Ok(ProjectRow {
-        id: r.try_get("id")?,
-        title: r.try_get("title")?,
-        lead_org_id: r.try_get("lead_org_id")?,
-        lead_org_name: r.try_get("lead_org_name")?,
-        plan: r.try_get("plan")?,
-        state: r.try_get("state")?,
-        created_at: r.try_get("created_at")?,
-        started_at: r.try_get("started_at")?,
-        closed_at: r.try_get("closed_at")?,
-        final_report: r.try_get("final_report")?,
-    })
-}
 
 impl Store {
     pub async fn create_project(
@@ -146,7 +132,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(project_row)
+        .map(ProjectRow::from_row)
         .collect()
     }
 
@@ -157,7 +143,7 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?
                 .as_ref()
-                .map(project_row)
+                .map(ProjectRow::from_row)
                 .transpose()?
         else {
             return Ok(None);
@@ -220,7 +206,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(item_row)
+        .map(ItemRow::from_row)
         .collect::<Result<Vec<_>>>()?;
         Ok(Some(ProjectDetail {
             project,

@@ -3,13 +3,13 @@
 use super::items::NewItem;
 use super::items::next_number;
 use super::refusal;
+use crate::db::{FromRow, row_struct};
 use crate::org::Org;
 use crate::user::User;
 use crate::{Result, Store, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use tianping_domain::access::may_refer;
 use tianping_domain::supervision::{
     ItemSource, ItemState, ReferralAction, ReferralState, check_referral_pair, referral_transition,
@@ -26,6 +26,7 @@ pub struct NewReferral {
     pub responsible_org_id: Option<String>,
 }
 
+row_struct! {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferralRow {
     pub id: i64,
@@ -51,6 +52,7 @@ pub struct ReferralRow {
     pub result_shared_at: Option<String>,
     pub result_accepted_at: Option<String>,
 }
+}
 
 impl ReferralRow {
     pub fn state(&self) -> ReferralState {
@@ -60,33 +62,6 @@ impl ReferralRow {
 
 const REFERRAL_SELECT: &str = "SELECT r.id, r.number, r.from_org_id, f.name AS from_org_name, r.to_org_id, t.name AS to_org_name, u.display_name AS sent_by, r.sent_at, r.subject, r.content, r.case_id, r.responsible_org_id, r.state, r.ack_due_at, r.acknowledged_at, r.decide_due_at, r.decided_at, r.decision_note, r.item_id, r.result, r.result_shared_at, r.result_accepted_at \
      FROM referrals r JOIN orgs f ON f.id = r.from_org_id JOIN orgs t ON t.id = r.to_org_id JOIN users u ON u.id = r.sent_by";
-
-fn referral_row(r: &AnyRow) -> Result<ReferralRow> {
-    Ok(ReferralRow {
-        id: r.try_get("id")?,
-        number: r.try_get("number")?,
-        from_org_id: r.try_get("from_org_id")?,
-        from_org_name: r.try_get("from_org_name")?,
-        to_org_id: r.try_get("to_org_id")?,
-        to_org_name: r.try_get("to_org_name")?,
-        sent_by: r.try_get("sent_by")?,
-        sent_at: r.try_get("sent_at")?,
-        subject: r.try_get("subject")?,
-        content: r.try_get("content")?,
-        case_id: r.try_get("case_id")?,
-        responsible_org_id: r.try_get("responsible_org_id")?,
-        state: r.try_get("state")?,
-        ack_due_at: r.try_get("ack_due_at")?,
-        acknowledged_at: r.try_get("acknowledged_at")?,
-        decide_due_at: r.try_get("decide_due_at")?,
-        decided_at: r.try_get("decided_at")?,
-        decision_note: r.try_get("decision_note")?,
-        item_id: r.try_get("item_id")?,
-        result: r.try_get("result")?,
-        result_shared_at: r.try_get("result_shared_at")?,
-        result_accepted_at: r.try_get("result_accepted_at")?,
-    })
-}
 
 impl Store {
     /// Refers a problem from a 人大常委会 to a 政法委 or the other way.
@@ -148,7 +123,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(referral_row)
+            .map(ReferralRow::from_row)
             .transpose()
     }
 
@@ -161,7 +136,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(referral_row)
+        .map(ReferralRow::from_row)
         .collect()
     }
 
