@@ -208,8 +208,7 @@ fn why(step: &str, text: impl Into<String>, source: Option<&str>) -> Why {
     Why {
         step: step.into(),
         text: text.into(),
-        // Read by people (the case page, letters, mail): the citation by title and article.
-        source: source.map(crate::citation::zh),
+        source: source.map(str::to_string),
     }
 }
 
@@ -486,7 +485,7 @@ impl Engine<'_> {
             text.push_str("；本规则部分内容尚待核对官方文本");
         }
         if self.explain {
-            c.why.push(why("规则", text, Some(&rule.citation)));
+            c.why.push(why("规则", text, Some(&rule.citation_zh)));
         }
         c
     }
@@ -523,7 +522,7 @@ impl Engine<'_> {
                 c.why.push(why(
                     "延长",
                     format!("案情特别重大、复杂，延长 {add} 小时（{}）", step.by.zh()),
-                    Some(rule.citation.as_str()),
+                    Some(rule.citation_zh.as_str()),
                 ));
             }
         }
@@ -591,8 +590,8 @@ impl Engine<'_> {
             if self.explain {
                 c.why.push(why(
                     "已达档次",
-                    format!("{}（{} {}）", t.name_zh, t.marker.label(), t.marker.zh()),
-                    Some(&t.citation),
+                    format!("{}（{}）", t.name_zh, t.marker.zh()),
+                    Some(&t.citation_zh),
                 ));
             }
             c.findings.push(t.name_zh.clone());
@@ -606,7 +605,7 @@ impl Engine<'_> {
                 c.why.push(why(
                     "下一档次",
                     format!("{} 起为“{}”", fmt_day(at + Duration::days(1)), t.name_zh),
-                    Some(&t.citation),
+                    Some(&t.citation_zh),
                 ));
             }
         }

@@ -211,6 +211,9 @@ pub struct Rule {
     pub custody_release_on_expiry: bool,
     pub inherits_from: Option<String>,
     pub citation: String,
+    /// The citation as a reader reads it ([`crate::citation::zh`]), rendered once when the rules
+    /// are loaded: the explanation quotes it for every clock it explains.
+    pub citation_zh: String,
     pub marker: Marker,
     pub unverified_parts: Option<String>,
     pub effective_from: Option<NaiveDate>,
@@ -234,6 +237,8 @@ pub struct LongPendingTier {
     pub months: u32,
     pub name_zh: String,
     pub citation: String,
+    /// The citation as a reader reads it, rendered once ([`crate::citation::zh`]).
+    pub citation_zh: String,
     pub marker: Marker,
 }
 
@@ -244,6 +249,8 @@ pub struct ExcludedKindDef {
     pub applies_to: Vec<String>,
     pub max: Option<Period>,
     pub citation: String,
+    /// The citation as a reader reads it, rendered once ([`crate::citation::zh`]).
+    pub citation_zh: String,
 }
 
 /// A restart event (RULES.md §2.2).
@@ -499,6 +506,7 @@ impl RuleSet {
                     kind,
                     applies_to: k.applies_to,
                     max: period(&k.max),
+                    citation_zh: crate::citation::zh(&k.citation),
                     citation: k.citation,
                 },
             );
@@ -715,6 +723,7 @@ impl RuleSet {
                 custody_release_on_expiry: r.custody_release_on_expiry,
                 inherits_from,
                 citation: r.citation.clone(),
+                citation_zh: crate::citation::zh(&r.citation),
                 marker,
                 unverified_parts: r.unverified_parts.clone(),
                 effective_from,
@@ -729,6 +738,7 @@ impl RuleSet {
             long_pending.push(LongPendingTier {
                 months: t.months,
                 name_zh: t.name_zh,
+                citation_zh: crate::citation::zh(&t.citation),
                 citation: t.citation,
                 marker: t.marker,
             });
@@ -777,11 +787,12 @@ impl RuleSet {
             .and_then(|d| d.max)
     }
 
+    /// The citation of an excluded-period kind, as a reader reads it.
     pub fn excluded_citation(&self, kind: ExcludedKind) -> Option<&str> {
         self.excluded_kinds
             .values()
             .find(|d| d.kind == kind)
-            .map(|d| d.citation.as_str())
+            .map(|d| d.citation_zh.as_str())
     }
 
     /// Chooses the rule for a clock: in force on `on`, matching the 类型代字 (trial clocks) or the

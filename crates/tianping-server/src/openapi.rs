@@ -320,7 +320,8 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "案件的四类案件标注",
         ),
         op("post", "/api/v1/cases/{id}/flags", "监督", "标注四类案件")
-            .body(c.schema::<supervision::case::FlagInput>()),
+            .body(c.schema::<supervision::case::FlagInput>())
+            .ok(201, c.schema::<view::Created>()),
         op(
             "post",
             "/api/v1/flags/{id}/clear",
@@ -334,13 +335,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "监督",
             "记录院庭长监督措施",
         )
-        .body(c.schema::<supervision::case::ActInput>()),
+        .body(c.schema::<supervision::case::ActInput>())
+        .ok(201, c.schema::<view::Created>()),
         op("post", "/api/v1/acts/{id}/answer", "监督", "答复监督措施")
             .body(c.schema::<supervision::case::AnswerInput>()),
         op("get", "/api/v1/interference", "监督", "过问干预记录"),
         op("post", "/api/v1/interference", "监督", "记录过问干预")
             .body(c.schema::<supervision::interference::InterferenceInput>())
-            .ok(201, object("记录")),
+            .ok(201, c.schema::<view::Created>()),
         op(
             "post",
             "/api/v1/interference/zero-report",
@@ -348,11 +350,11 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "季度零报告",
         )
         .body(c.schema::<supervision::interference::ZeroInput>())
-        .ok(201, object("零报告")),
+        .ok(201, c.schema::<view::Created>()),
         op("get", "/api/v1/supervision/items", "监督", "督办事项列表"),
         op("post", "/api/v1/supervision/items", "监督", "立督办事项")
             .body(c.schema::<supervision::items::ItemInput>())
-            .ok(201, object("督办事项")),
+            .ok(201, c.schema::<view::Created>()),
         op(
             "get",
             "/api/v1/supervision/items/{id}",
@@ -365,7 +367,8 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "监督",
             "办理督办事项",
         )
-        .body(c.schema::<supervision::items::ActionInput>()),
+        .body(c.schema::<supervision::items::ActionInput>())
+        .returns(c.schema::<view::Moved>()),
         op(
             "post",
             "/api/v1/supervision/items/{id}/evidence",
@@ -373,22 +376,23 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "上传整改证明材料",
         )
         .body(json!({ "type": "string", "format": "binary" }))
-        .ok(201, object("材料")),
+        .ok(201, c.schema::<view::Created>()),
         op("get", "/api/v1/referrals", "监督", "移送事项"),
         op("post", "/api/v1/referrals", "监督", "移送")
             .body(c.schema::<supervision::referrals::ReferralInput>())
-            .ok(201, object("移送事项")),
+            .ok(201, c.schema::<view::Created>()),
         op(
             "post",
             "/api/v1/referrals/{id}/actions",
             "监督",
             "办理移送事项",
         )
-        .body(c.schema::<supervision::items::ActionInput>()),
+        .body(c.schema::<supervision::items::ActionInput>())
+        .returns(c.schema::<view::Moved>()),
         op("get", "/api/v1/projects", "监督", "联合监督项目"),
         op("post", "/api/v1/projects", "监督", "立联合监督项目")
             .body(c.schema::<supervision::projects::ProjectInput>())
-            .ok(201, object("项目")),
+            .ok(201, c.schema::<view::Created>()),
         op("get", "/api/v1/projects/{id}", "监督", "联合监督项目详情"),
         op(
             "post",
@@ -396,7 +400,8 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "监督",
             "办理联合监督项目",
         )
-        .body(c.schema::<supervision::projects::ProjectActionInput>()),
+        .body(c.schema::<supervision::projects::ProjectActionInput>())
+        .returns(c.schema::<view::Moved>()),
         // Similar cases.
         op("get", "/api/v1/cases/{id}/similar", "类案", "类案检索")
             .query::<similar::RetrievalInput>(),

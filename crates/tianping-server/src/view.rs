@@ -334,3 +334,16 @@ mod tests {
         assert!(quarter_range("x").is_err());
     }
 }
+
+/// The record a request created (`201 Created`): its id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// The state a record moved to by an action (督办事项, 移送事项, 联合监督项目).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Moved {
+    /// 新的状态代码
+    pub state: &'static str,
+}

@@ -48,7 +48,7 @@ impl Engine<'_> {
                 c.why.push(why(
                     "期限",
                     "法律未规定期限，不计算届满日期",
-                    Some(&rule.citation),
+                    Some(&rule.citation_zh),
                 ));
             }
             c.net_days = c.gross_days;
@@ -145,7 +145,7 @@ impl Engine<'_> {
                             fmt_day(local_date(g.decided_at)),
                             step.by.zh()
                         ),
-                        Some(rule.citation.as_str()),
+                        Some(rule.citation_zh.as_str()),
                     ));
                 }
                 continue;
@@ -166,7 +166,7 @@ impl Engine<'_> {
                             fmt_day(local_date(g.decided_at)),
                             step.by.zh()
                         ),
-                        Some(rule.citation.as_str()),
+                        Some(rule.citation_zh.as_str()),
                     ));
                 }
                 continue;
@@ -258,7 +258,7 @@ impl Engine<'_> {
                         step.by.zh(),
                         level_note
                     ),
-                    Some(rule.citation.as_str()),
+                    Some(rule.citation_zh.as_str()),
                 ));
             }
             end = new_end;
@@ -271,7 +271,7 @@ impl Engine<'_> {
                     c.why.push(why(
                         "最长期限",
                         format!("本规则最长 {}，以 {} 为限", cap.zh(), fmt_day(cap_end)),
-                        Some(&rule.citation),
+                        Some(&rule.citation_zh),
                     ));
                 }
                 end = cap_end;
@@ -322,7 +322,7 @@ impl Engine<'_> {
                             ))
                             .unwrap_or_default()
                     ),
-                    Some(rule.citation.as_str()),
+                    Some(rule.citation_zh.as_str()),
                 ));
             }
         }
@@ -473,7 +473,7 @@ impl Engine<'_> {
                             fmt_day(a),
                             fmt_day(b)
                         ),
-                        Some(&rule.citation),
+                        Some(&rule.citation_zh),
                     ));
                 }
                 continue;

@@ -81,7 +81,7 @@ async fn issue(
             .rule
             .as_deref()
             .and_then(|t| cw.rules.rule(t))
-            .map_or_else(String::new, |r| tianping_domain::citation::zh(&r.citation));
+            .map_or("", |r| r.citation_zh.as_str());
         text.push_str(&format!(
             "{}：届满日 {}（{}）；依据：{}\n",
             v.name, v.due, v.left_zh, citation

@@ -450,7 +450,7 @@ pub async fn api_add_flag(
 ) -> Result<Response, ApiError> {
     let (id, f): (i64, FlagInput) = json_post(&headers, &s, &id, "案件", &body)?;
     let flag = add_flag(&st, &s, id, &f).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": flag }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: flag })).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -480,7 +480,7 @@ pub async fn api_add_act(
 ) -> Result<Response, ApiError> {
     let (id, a): (i64, ActInput) = json_post(&headers, &s, &id, "案件", &body)?;
     let act = add_act(&st, &s, id, &a).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": act }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: act })).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

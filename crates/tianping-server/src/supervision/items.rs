@@ -750,7 +750,7 @@ pub async fn api_open_item(
     check_csrf(&headers, &s)?;
     let i: ItemInput = json_body(&body)?;
     let id = open_item(&st, &s, &i).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
 }
 
 pub async fn api_item_action(
@@ -759,10 +759,12 @@ pub async fn api_item_action(
     CurrentUser(s): CurrentUser,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<crate::view::Moved>, ApiError> {
     let (id, a): (i64, ActionInput) = json_post(&headers, &s, &id, "督办事项", &body)?;
     let state = advance(&st, &s, id, &a).await?;
-    Ok(Json(json!({ "state": state.as_str() })))
+    Ok(Json(crate::view::Moved {
+        state: state.as_str(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -786,5 +788,5 @@ pub async fn api_evidence(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let eid = upload(&st, &s, id, &q.filename, ctype, &body).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": eid }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: eid })).into_response())
 }

@@ -335,7 +335,7 @@ pub async fn api_create_project(
     check_csrf(&headers, &s)?;
     let p: ProjectInput = json_body(&body)?;
     let id = create_project(&st, &s, &p.title, &p.plan).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
 }
 
 pub async fn api_project_action(
@@ -344,8 +344,10 @@ pub async fn api_project_action(
     CurrentUser(s): CurrentUser,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<crate::view::Moved>, ApiError> {
     let (id, a): (i64, ProjectActionInput) = json_post(&headers, &s, &id, "联合监督项目", &body)?;
     let state = act_on_project(&st, &s, id, &a).await?;
-    Ok(Json(json!({ "state": state.as_str() })))
+    Ok(Json(crate::view::Moved {
+        state: state.as_str(),
+    }))
 }

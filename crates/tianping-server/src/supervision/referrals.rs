@@ -317,7 +317,7 @@ pub async fn api_send_referral(
     check_csrf(&headers, &s)?;
     let r: ReferralInput = json_body(&body)?;
     let id = send_referral(&st, &s, &r).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
 }
 
 pub async fn api_referral_action(
@@ -326,8 +326,10 @@ pub async fn api_referral_action(
     CurrentUser(s): CurrentUser,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<crate::view::Moved>, ApiError> {
     let (id, a): (i64, ActionInput) = json_post(&headers, &s, &id, "移送事项", &body)?;
     let state = act_on_referral(&st, &s, id, &a.action, &a.note).await?;
-    Ok(Json(json!({ "state": state.as_str() })))
+    Ok(Json(crate::view::Moved {
+        state: state.as_str(),
+    }))
 }
