@@ -354,7 +354,7 @@ pub async fn api_record_interference(
     check_csrf(&headers, &s)?;
     let i: InterferenceInput = json_body(&body)?;
     let id = record_interference(&st, &s, &i).await?;
-    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -372,7 +372,7 @@ pub async fn api_zero_report(
     check_csrf(&headers, &s)?;
     let z: ZeroInput = json_body(&body)?;
     let id = zero_report(&st, &s, &z.quarter).await?;
-    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })).into_response())
 }
 
 /// The quarter's interference records as an Excel workbook (for the 政法委 and the higher court).

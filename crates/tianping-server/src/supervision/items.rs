@@ -750,7 +750,7 @@ pub async fn api_open_item(
     check_csrf(&headers, &s)?;
     let i: ItemInput = json_body(&body)?;
     let id = open_item(&st, &s, &i).await?;
-    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })).into_response())
 }
 
 pub async fn api_item_action(

@@ -335,7 +335,7 @@ pub async fn api_create_project(
     check_csrf(&headers, &s)?;
     let p: ProjectInput = json_body(&body)?;
     let id = create_project(&st, &s, &p.title, &p.plan).await?;
-    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })).into_response())
 }
 
 pub async fn api_project_action(

@@ -317,7 +317,7 @@ pub async fn api_send_referral(
     check_csrf(&headers, &s)?;
     let r: ReferralInput = json_body(&body)?;
     let id = send_referral(&st, &s, &r).await?;
-    Ok((StatusCode::CREATED, Json(crate::view::Created { id: id })).into_response())
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })).into_response())
 }
 
 pub async fn api_referral_action(
