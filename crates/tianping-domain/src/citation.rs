@@ -91,6 +91,10 @@ pub fn numeral(n: u32) -> String {
     if n < 10 {
         return D[n as usize].to_string();
     }
+    if n >= 10_000 {
+        // No statute numbers an article this high; a typo in a rule file stays readable.
+        return n.to_string();
+    }
     if n < 20 {
         return format!("十{}", if n == 10 { "" } else { D[(n % 10) as usize] });
     }
@@ -378,6 +382,8 @@ mod tests {
             (152, "一百五十二"),
             (627, "六百二十七"),
             (1003, "一千零三"),
+            (9999, "九千九百九十九"),
+            (12000, "12000"),
         ] {
             assert_eq!(numeral(n), zh, "{n}");
         }
@@ -481,6 +487,25 @@ mod tests {
         }
         assert!(n > 150, "only {n} citations found");
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    proptest::proptest! {
+        /// Rule files come from operators (`rules_dir`): any text renders without a panic, and
+        /// text without the short forms' markers is kept.
+        #[test]
+        fn any_article_number_renders(n in 0u32..u32::MAX) {
+            let _ = zh(&format!("CPL2023 art.{n}(7) para {n}"));
+        }
+
+        #[test]
+        fn any_text_renders(raw in "[ -~。；;，、（）()\\[\\]《》§a-zA-Z0-9审限规定法发〔〕号第条]{0,60}") {
+            let _ = zh(&raw);
+        }
+
+        #[test]
+        fn plain_chinese_is_kept(raw in "[审限规定法院监督期间]{1,20}") {
+            proptest::prop_assert_eq!(zh(&raw), raw);
+        }
     }
 
     fn collect_citations(v: &toml::Value, out: &mut Vec<String>) {
