@@ -120,6 +120,7 @@ pub struct Clock {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     pub name_zh: String,
+    /// The legal source as a reader reads it (the rule's `citation_zh`; explained clocks only).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub citation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -459,7 +460,7 @@ impl Engine<'_> {
         c.rule = Some(rule.tag());
         c.marker = Some(rule.marker);
         if self.explain {
-            c.citation = rule.citation.clone();
+            c.citation = rule.citation_zh.clone();
         }
         if !self.explain {
             return c;
@@ -595,7 +596,7 @@ impl Engine<'_> {
                 ));
             }
             c.findings.push(t.name_zh.clone());
-            c.citation = t.citation.clone();
+            c.citation = t.citation_zh.clone();
         }
         if let Some((t, at)) = next {
             c.due = Some(at);

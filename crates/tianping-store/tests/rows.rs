@@ -7,27 +7,16 @@
 //! go down: the functions below still read several columns by position (queries whose columns
 //! repeat a name, e.g. two `id`s of a join, or are expressions without an alias).
 
-use std::path::{Path, PathBuf};
+mod source;
+use source::{rust_files, without_tests};
+use std::path::Path;
 
 /// Positional reads of a column after the first, today. Lower it when you convert some.
 const REMAINING: usize = 108;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("read source dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// `try_get(N)` / `try_get::<T, _>(N)` with N ≥ 1, outside unit tests.
 fn positional_reads(src: &str) -> usize {
-    let src = src
-        .find("#[cfg(test)]\nmod tests")
-        .map_or(src, |i| &src[..i]);
+    let src = without_tests(src);
     let mut n = 0;
     let mut rest = src;
     while let Some(i) = rest.find("try_get") {

@@ -8,6 +8,8 @@
 //! (`bulk_insert(…, "t", …)`). A statement belongs to the function whose `fn` line precedes it.
 
 use std::collections::BTreeMap;
+mod source;
+use source::{rust_files, without_tests};
 use std::path::{Path, PathBuf};
 use tianping_store::ledger::{ENTITIES, entity};
 
@@ -30,25 +32,6 @@ struct SqlWrite {
 /// themselves, each with the reason it is right. Empty today; an entry needs a reason a reviewer
 /// accepts.
 const NOT_RECORDED_HERE: &[(&str, &str, &str)] = &[];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("read source dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
-/// The source without its `#[cfg(test)]` module (unit tests write what they like).
-fn without_tests(src: &str) -> &str {
-    match src.find("#[cfg(test)]\nmod tests") {
-        Some(i) => &src[..i],
-        None => src,
-    }
-}
 
 /// String literals of Rust source with their byte offsets (comments skipped).
 fn literals(src: &str) -> Vec<(usize, String)> {

@@ -124,7 +124,7 @@ impl ClockView {
                 .marker
                 .map(|m| format!("（{}）", m.zh()))
                 .unwrap_or_default(),
-            citation: tianping_domain::citation::zh(&c.citation),
+            citation: c.citation.clone(),
             status: c.status.as_str(),
             status_zh: c.status.zh(),
             started: local(&tianping_store::ts(c.started_at)),
