@@ -394,6 +394,7 @@ mod tests {
             },
             amount: 6,
             unit: PeriodUnit::Month,
+            ground: None,
         }
     }
 

@@ -30,6 +30,15 @@ impl CaseKind {
         matches!(self, CaseKind::Prosecution | CaseKind::Police)
     }
 
+    /// The kind of agency that holds cases of this kind.
+    pub fn holder(self) -> crate::org::AgencyKind {
+        match self {
+            CaseKind::Police => crate::org::AgencyKind::Police,
+            CaseKind::Prosecution => crate::org::AgencyKind::Procuratorate,
+            _ => crate::org::AgencyKind::Court,
+        }
+    }
+
     pub const ALL: [CaseKind; 12] = [
         CaseKind::Criminal,
         CaseKind::Civil,

@@ -24,7 +24,7 @@ use crate::event::{CaseState, Custody};
 use crate::period::{Period, Reckoning, Unit, end_date};
 use crate::rules::{ClockKey, Flag, Marker, Rule, RuleSet};
 use crate::timeline::PeriodUnit;
-pub use crate::timeline::{ExtensionGrant, Pause, Restart, Round, Timeline};
+pub use crate::timeline::{ExtensionGrant, Measure, Pause, Restart, Round, Timeline};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -240,10 +240,41 @@ fn flag(s: &CaseState, f: Flag) -> bool {
         Flag::Summary => s.summary_procedure,
         Flag::FastTrack => s.fast_track,
         Flag::SmallClaims => s.small_claims,
+        Flag::Ordinary => !(s.summary_procedure || s.fast_track || s.small_claims),
         Flag::ForeignRelated => s.foreign_related,
-        Flag::RulingAppeal => s.type_code.as_deref().is_some_and(|c| c.contains('辖')),
+        Flag::RulingAppeal => {
+            s.ruling_appeal || s.type_code.as_deref().is_some_and(|c| c.contains('辖'))
+        }
+        Flag::PrivateProsecution => s.private_prosecution,
         Flag::InCustody => in_custody(s),
         Flag::NotInCustody => !in_custody(s),
+    }
+}
+
+/// Was the suspect held (拘留 and not released) at `at`?
+fn held_at(t: &Timeline, at: DateTime<Utc>) -> bool {
+    t.detained_at
+        .is_some_and(|d| d <= at && t.released_at.is_none_or(|r| r < d || r > at))
+}
+
+/// The Chinese name of a start event of limits.toml, for the explanation.
+fn start_event_zh(ev: &str) -> &'static str {
+    match ev {
+        "appeal_petition_received" => "收到上诉状（案卷材料）",
+        "retrial_application_received" => "收到再审申请书",
+        "protest_received" => "收到抗诉书",
+        "application_received" | "application_received_or_supplement_received" => "收到申请",
+        "retrial_decision" => "作出再审决定",
+        "proposal_received" => "收到减刑、假释建议书",
+        "execution_application_received" => "收到执行申请",
+        "reconsideration_application_received" => "收到复议申请",
+        "written_objection_received" => "收到书面异议",
+        "entrustment_letter_received" => "收到委托函",
+        "judgment_effective" => "裁判生效",
+        "order_or_opinion_received" => "收到决定书或意见书",
+        "recommendation_received" => "收到检察建议",
+        "notice_published" => "发出公告",
+        _ => "法定起算事件",
     }
 }
 
@@ -321,6 +352,7 @@ impl Engine<'_> {
             }
             if s.kind == CaseKind::Criminal {
                 self.supplementary_clock(s, now, &mut out);
+                self.measure_clocks(s, now, &mut out);
             }
             self.long_pending(s, now, &mut out);
             return out;
@@ -353,11 +385,23 @@ impl Engine<'_> {
             };
             out.push(self.day_clock(ClockKey::ArrestRequest, rule, s, span, now));
         }
-        if let (Some(at), Some(rule), true) = (
-            t.arrest_requested_at,
-            choose(ClockKey::ArrestDecision),
-            t.detained_at.is_some(),
-        ) {
+        // 审查批准逮捕: 7 days for a suspect held when the request arrives, 15 (≤ 20) for one who
+        // is not (CrimPL 2018 art. 91 ¶3; 规则 2019 art. 282).
+        let decision_rule = t.arrest_requested_at.and_then(|at| {
+            let held = held_at(t, at);
+            self.rules.choose(
+                ClockKey::ArrestDecision,
+                s.kind,
+                None,
+                &|f| match f {
+                    Flag::InCustody => held,
+                    Flag::NotInCustody => !held,
+                    f => flag(s, f),
+                },
+                local_date(s.filed_at),
+            )
+        });
+        if let (Some(at), Some(rule)) = (t.arrest_requested_at, decision_rule) {
             let span = Span {
                 start: at,
                 start_label: "收到提请批准逮捕".into(),
@@ -373,13 +417,23 @@ impl Engine<'_> {
                 .flatten()
                 .filter(|x| *x >= at)
                 .min();
-            let span = Span {
+            let mut span = Span {
                 start: at,
                 start_label: "逮捕".into(),
                 stop,
                 stop_label: "侦查终结移送审查起诉或释放".into(),
                 awaiting: None,
             };
+            // 另有重要罪行 or 身份查清: counted again from that day (CrimPL 2018 art. 160).
+            if let Some(r) = t
+                .restarts
+                .iter()
+                .rfind(|r| rule.restart_events.contains(&r.id) && r.at >= at)
+                && stop.is_none_or(|st| r.at <= st)
+            {
+                span.start = r.at;
+                span.start_label = r.note.clone();
+            }
             out.push(self.day_clock(ClockKey::InvestigationCustody, rule, s, span, now));
         }
         let review_start = t.review_started_at.or((s.procedure
@@ -410,7 +464,42 @@ impl Engine<'_> {
             out.push(self.day_clock(ClockKey::ProsecutionReview, rule, s, span, now));
         }
         self.supplementary_clock(s, now, &mut out);
+        self.measure_clocks(s, now, &mut out);
         out
+    }
+
+    /// 取保候审 (12 months) and 监视居住 (6 months): the last spell of each, counted from the
+    /// decision of the organ holding this case — each organ decides anew and its period starts
+    /// again (CrimPL 2018 art. 79; 规则 2019 art. 103).
+    fn measure_clocks(&self, s: &CaseState, now: DateTime<Utc>, out: &mut Vec<Clock>) {
+        let closed = s.closed_at.filter(|_| s.status == CaseStatus::Closed);
+        for (measure, key, label) in [
+            (Measure::Bail, ClockKey::Bail, "取保候审决定"),
+            (
+                Measure::ResidentialSurveillance,
+                ClockKey::ResidentialSurveillance,
+                "监视居住决定",
+            ),
+        ] {
+            let Some(spell) = s.timeline.measures.iter().rfind(|m| m.measure == measure) else {
+                continue;
+            };
+            let Some(rule) =
+                self.rules
+                    .choose(key, s.kind, None, &|f| flag(s, f), local_date(spell.start))
+            else {
+                continue;
+            };
+            let stop = spell.end.or(closed.filter(|c| *c >= spell.start));
+            let span = Span {
+                start: spell.start,
+                start_label: label.into(),
+                stop,
+                stop_label: "解除、变更强制措施或结案".into(),
+                awaiting: None,
+            };
+            out.push(self.day_clock(key, rule, s, span, now));
+        }
     }
 
     fn supplementary_clock(&self, s: &CaseState, now: DateTime<Utc>, out: &mut Vec<Clock>) {
@@ -508,7 +597,7 @@ impl Engine<'_> {
             c.why.push(why(
                 "起算",
                 format!("{} 到案，按小时连续计算，不适用节假日顺延", fmt_time(start)),
-                Some("刑事诉讼法第一百零五条；RULES.md §3.2"),
+                Some("刑事诉讼法第一百零五条"),
             ));
         }
         if self.explain {
@@ -584,7 +673,7 @@ impl Engine<'_> {
                     "立案 {}，按自然日计算（中止、扣除期间一并计入）",
                     fmt_day(filed)
                 ),
-                Some("RULES.md §4"),
+                None,
             ));
         }
         if let Some(t) = reached {

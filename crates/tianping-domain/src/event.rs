@@ -15,7 +15,7 @@ use crate::case::{CaseStatus, Confidentiality, Party};
 use crate::case_type::{CaseKind, Procedure};
 use crate::org::OrgRef;
 use crate::timeline::Timeline;
-pub use crate::timeline::{Approver, ExcludedKind, PeriodUnit};
+pub use crate::timeline::{Approver, ExcludedKind, ExtensionGround, PeriodUnit};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +200,14 @@ pub struct Filing {
     /// The defendant is held (criminal court cases): no holiday roll-over (CrimPL 2018 art. 105).
     #[serde(default)]
     pub in_custody: bool,
+    /// 自诉 (criminal private prosecution): six months when the defendant is not held (CrimPL
+    /// 2018 art. 212 ¶2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_prosecution: bool,
+    /// An appeal against a ruling (驳回起诉, 不予受理, 管辖异议 …) rather than a judgment: 30 days
+    /// (CPL 2023 art. 183 ¶2), whatever the 类型代字.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ruling_appeal: bool,
     /// 涉外 / 涉港澳台: civil limits do not apply (CPL 2023 art. 287).
     #[serde(default)]
     pub foreign_related: bool,
@@ -256,6 +264,10 @@ pub enum EventBody {
         approver: Approver,
         amount: u32,
         unit: PeriodUnit,
+        /// The legal ground the approval names, one of the rule's extension grounds (e.g.
+        /// `roving_repeated_gang`: 流窜、多次、结伙作案). Without one the rule's chain is followed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ground: Option<ExtensionGround>,
     },
     ExtensionRefused {
         approver: Approver,
@@ -309,6 +321,8 @@ pub enum EventBody {
     },
     Detained,
     ArrestRequested,
+    /// 批准逮捕 (procuratorate, on a police request) or 决定逮捕 (procuratorate on its own case;
+    /// a court on a defendant it tries, who need not have been detained before).
     ArrestApproved {
         approver: Approver,
     },
@@ -318,6 +332,31 @@ pub enum EventBody {
     },
     Released {
         reason: String,
+    },
+    /// 取保候审 decided by the organ holding the case (police, procuratorate or court): its own
+    /// 12-month limit, restarted by each organ (CrimPL 2018 art. 79).
+    BailGranted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<Approver>,
+    },
+    /// 监视居住 (指定居所 or not): 6 months per organ (CrimPL 2018 art. 79).
+    ResidentialSurveillance {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        designated_residence: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approver: Option<Approver>,
+    },
+    /// 另有重要罪行: 侦查羁押 counted again from the day it is found (CrimPL 2018 art. 160 ¶1).
+    OtherMajorCrimeFound {
+        summary: String,
+    },
+    /// 犯罪嫌疑人身份查清: 侦查羁押 counted from the day identity is established (art. 160 ¶2).
+    IdentityEstablished,
+    /// The case reaches this organ: the case file of an appeal (二审收到案卷材料), a change of
+    /// venue (改变管辖) or a designated jurisdiction (指定管辖). Limits that run "from receipt" start
+    /// here (CrimPL 2018 art. 208 ¶2, 刑诉解释 2021 art. 209).
+    CaseReceived {
+        via: Receipt,
     },
     ProsecutionReviewStarted,
     ReturnedForSupplementaryInvestigation {
@@ -333,6 +372,36 @@ pub enum EventBody {
     Retraction {
         reason: String,
     },
+}
+
+/// How a case reached the organ that now holds it ([`EventBody::CaseReceived`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Receipt {
+    /// 二审（上诉、抗诉）收到第一审法院移送的案卷材料.
+    CaseFile,
+    /// 改变管辖后收到案件.
+    VenueChange,
+    /// 收到指定管辖决定书及案卷、证据.
+    DesignatedJurisdiction,
+}
+
+impl Receipt {
+    /// The restart event of limits.toml this receipt records.
+    pub fn restart_id(self) -> &'static str {
+        match self {
+            Receipt::CaseFile => "case_file_received",
+            Receipt::VenueChange => "venue_change_received",
+            Receipt::DesignatedJurisdiction => "designated_jurisdiction_received",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Receipt::CaseFile => "收到上诉、抗诉案卷材料",
+            Receipt::VenueChange => "改变管辖后收到案件",
+            Receipt::DesignatedJurisdiction => "收到指定管辖决定书及案卷材料",
+        }
+    }
 }
 
 /// An event as received from a source system. Deserialising refuses fields that the event's kind
@@ -439,6 +508,10 @@ pub enum Custody {
     Detained,
     Arrested,
     Released,
+    /// 取保候审.
+    Bail,
+    /// 监视居住.
+    Surveillance,
 }
 
 /// Everything the registry knows about a case, folded from its events.
@@ -459,6 +532,10 @@ pub struct CaseState {
     pub small_claims: bool,
     #[serde(default)]
     pub in_custody: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_prosecution: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ruling_appeal: bool,
     #[serde(default)]
     pub foreign_related: bool,
     pub claim_amount_yuan: Option<i64>,

@@ -211,6 +211,19 @@ impl Role {
             Role::Auditor => "安全审计员",
         }
     }
+    /// The office's title in an agency of `kind`: a police organ's head is its 负责人 and a
+    /// procuratorate's its 检察长, never 院长; a division chief there is the 部门负责人.
+    pub fn title_in(self, kind: Option<AgencyKind>) -> &'static str {
+        match (self, kind) {
+            (Role::President, Some(AgencyKind::Police)) => "公安机关负责人",
+            (Role::President, Some(AgencyKind::Procuratorate)) => "检察长",
+            (Role::DivisionChief, Some(AgencyKind::Police)) => "办案部门负责人",
+            (Role::DivisionChief, Some(AgencyKind::Procuratorate)) => "部门负责人",
+            (Role::Judge, Some(AgencyKind::Police)) => "办案民警",
+            (Role::Judge, Some(AgencyKind::Procuratorate)) => "承办检察官",
+            (r, _) => r.zh(),
+        }
+    }
     /// Which agency kinds a user of this role may belong to.
     pub fn fits_agency(self, kind: AgencyKind) -> bool {
         match self {

@@ -29,20 +29,50 @@ impl Unit {
     }
 }
 
-/// An amount of time in one unit.
+/// An amount of time in one unit, and optionally some days after it: "一个半月" is one month
+/// then 15 days (刑诉解释 2021 art. 202: 半个月一律按十五日计算), never 45 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Period {
     pub amount: u32,
     pub unit: Unit,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub plus_days: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Period {
     pub fn new(amount: u32, unit: Unit) -> Period {
-        Period { amount, unit }
+        Period {
+            amount,
+            unit,
+            plus_days: 0,
+        }
+    }
+
+    /// `amount unit` then `days` more days.
+    pub fn and_days(self, days: u32) -> Period {
+        Period {
+            plus_days: days,
+            ..self
+        }
     }
 
     pub fn zh(self) -> String {
-        format!("{}{}", self.amount, self.unit.zh())
+        if self.plus_days == 15 && matches!(self.unit, Unit::Month) {
+            return match self.amount {
+                0 => "半个月".into(),
+                1 => "一个半月".into(),
+                n => format!("{n}个半月"),
+            };
+        }
+        let mut s = format!("{}{}", self.amount, self.unit.zh());
+        if self.plus_days > 0 {
+            s.push_str(&format!("{}日", self.plus_days));
+        }
+        s
     }
 }
 
@@ -60,7 +90,7 @@ impl Reckoning {
     pub fn zh(self) -> &'static str {
         match self {
             Reckoning::Civil => {
-                "民事/行政月份计算（对应日，无对应日则为月末；民事诉讼法第八十五条）"
+                "民事/行政月份计算（到期月的对应日，无对应日则为月末；民法典第二百零二条）"
             }
             Reckoning::Criminal => {
                 "刑事月份计算（自本月某日至下月同日；月末起算则至月末；刑诉解释第二百零二条）"
@@ -99,13 +129,15 @@ pub fn add_months(start: NaiveDate, n: u32, r: Reckoning) -> NaiveDate {
 /// The last day of a day/month/year period that starts counting the day after `start`.
 /// Hour periods have no date form; see [`add_hours`].
 pub fn end_date(start: NaiveDate, p: Period, r: Reckoning) -> NaiveDate {
-    match p.unit {
+    let end = match p.unit {
         Unit::Day | Unit::Hour => start
             .checked_add_signed(Duration::days(p.amount as i64))
             .unwrap_or(NaiveDate::MAX),
         Unit::Month => add_months(start, p.amount, r),
         Unit::Year => add_months(start, p.amount.saturating_mul(12), r),
-    }
+    };
+    end.checked_add_signed(Duration::days(p.plus_days as i64))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]
@@ -179,6 +211,23 @@ mod tests {
             ),
             d("2025-02-28")
         );
+    }
+
+    #[test]
+    fn a_month_and_a_half_is_one_month_then_fifteen_days() {
+        // 刑诉解释 2021 art. 202: 半个月一律按十五日计算. 受理 2026-02-01: one month → 03-01,
+        // then 15 days → 03-16 (45 days would be 03-18).
+        let p = Period::new(1, Unit::Month).and_days(15);
+        assert_eq!(
+            end_date(d("2026-02-01"), p, Reckoning::Criminal),
+            d("2026-03-16")
+        );
+        assert_eq!(
+            end_date(d("2026-03-03"), p, Reckoning::Criminal),
+            d("2026-04-18")
+        );
+        assert_eq!(p.zh(), "一个半月");
+        assert_eq!(Period::new(2, Unit::Day).zh(), "2日");
     }
 
     proptest::proptest! {

@@ -6,7 +6,7 @@
 
 use crate::case_type::{self, CaseKind};
 use crate::period::{Period, Unit};
-use crate::timeline::ExcludedKind;
+use crate::timeline::{ExcludedKind, ExtensionGround};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -67,10 +67,14 @@ pub enum ClockKey {
     ProsecutionReview,
     SupplementaryInvestigation,
     LongPending,
+    /// 取保候审 (12 months per organ).
+    Bail,
+    /// 监视居住 (6 months per organ).
+    ResidentialSurveillance,
 }
 
 impl ClockKey {
-    pub const ALL: [ClockKey; 8] = [
+    pub const ALL: [ClockKey; 10] = [
         ClockKey::Trial,
         ClockKey::Summons,
         ClockKey::ArrestRequest,
@@ -79,6 +83,8 @@ impl ClockKey {
         ClockKey::ProsecutionReview,
         ClockKey::SupplementaryInvestigation,
         ClockKey::LongPending,
+        ClockKey::Bail,
+        ClockKey::ResidentialSurveillance,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -90,6 +96,8 @@ impl ClockKey {
             ClockKey::ProsecutionReview => "prosecution_review",
             ClockKey::SupplementaryInvestigation => "supplementary_investigation",
             ClockKey::LongPending => "long_pending",
+            ClockKey::Bail => "bail",
+            ClockKey::ResidentialSurveillance => "residential_surveillance",
         }
     }
     pub fn parse(s: &str) -> Option<ClockKey> {
@@ -105,6 +113,8 @@ impl ClockKey {
             ClockKey::ProsecutionReview => "审查起诉期限",
             ClockKey::SupplementaryInvestigation => "补充侦查期限",
             ClockKey::LongPending => "长期未结",
+            ClockKey::Bail => "取保候审期限",
+            ClockKey::ResidentialSurveillance => "监视居住期限",
         }
     }
     /// A person's liberty depends on it: expiry means release (CrimPL 2018 art. 98).
@@ -126,8 +136,12 @@ pub enum Flag {
     Summary,
     FastTrack,
     SmallClaims,
+    /// Neither summary, fast-track nor small-claims procedure.
+    Ordinary,
     ForeignRelated,
     RulingAppeal,
+    /// 自诉 (criminal private prosecution).
+    PrivateProsecution,
     InCustody,
     NotInCustody,
 }
@@ -182,6 +196,13 @@ pub struct ExtensionStep {
     /// `None`: the source fixes no number of times.
     pub max_times: Option<u32>,
     pub condition: Option<String>,
+    /// A separate legal ground with its own approval (e.g. `roving_repeated_gang`: 流窜、多次、
+    /// 结伙作案, CrimPL 2018 art. 91 ¶2). An approval that names it is matched to this step
+    /// wherever it stands in the chain; one that names none follows the chain.
+    pub ground: Option<ExtensionGround>,
+    /// "延长至": the extended limit counted from the clock's start (e.g. 30 days from 拘留,
+    /// 一个半月 from 受理), whatever amount the approval records.
+    pub to: Option<Period>,
     pub apply_before_days: Option<u32>,
     pub decide_before_days: Option<u32>,
     pub note: Option<String>,
@@ -317,6 +338,9 @@ struct FileDto {
 struct PeriodDto {
     amount: u32,
     unit: Unit,
+    /// Days after the amount: `{ amount = 1, unit = "month", plus_days = 15 }` is 一个半月.
+    #[serde(default)]
+    plus_days: u32,
     #[allow(dead_code)]
     #[serde(default)]
     note: Option<String>,
@@ -367,6 +391,10 @@ struct ExtensionDto {
     max_times: i64,
     #[serde(default)]
     condition: Option<String>,
+    #[serde(default)]
+    ground: Option<ExtensionGround>,
+    #[serde(default)]
+    to: Option<PeriodDto>,
     #[serde(default)]
     apply_before_days: Option<u32>,
     #[serde(default)]
@@ -461,7 +489,8 @@ struct RuleDto {
 }
 
 fn period(p: &Option<PeriodDto>) -> Option<Period> {
-    p.as_ref().map(|p| Period::new(p.amount, p.unit))
+    p.as_ref()
+        .map(|p| Period::new(p.amount, p.unit).and_days(p.plus_days))
 }
 
 fn date(
@@ -637,11 +666,24 @@ impl RuleSet {
                         "decide_before_days is larger than apply_before_days",
                     ));
                 }
+                let to = period(&e.to);
+                if let (Some(b), Some(t)) = (base, to)
+                    && b.unit == t.unit
+                    && t.amount < b.amount
+                {
+                    return Err(field(
+                        id,
+                        "extensions",
+                        "`to` is shorter than the base limit",
+                    ));
+                }
                 extensions.push(ExtensionStep {
                     by: e.by,
                     amount,
                     max_times,
                     condition: e.condition.clone(),
+                    ground: e.ground,
+                    to,
                     apply_before_days: e.apply_before_days,
                     decide_before_days: e.decide_before_days,
                     note: e.note.clone(),

@@ -20,6 +20,15 @@ pub struct Approver {
     pub org: Option<OrgRef>,
 }
 
+impl Approver {
+    /// The approver's title as the case's readers say it: from the approving organisation's
+    /// kind when recorded, else from the kind of agency holding the case (`holder`).
+    pub fn title(&self, holder: Option<crate::org::AgencyKind>) -> &'static str {
+        self.role
+            .title_in(self.org.as_ref().and_then(|o| o.kind).or(holder))
+    }
+}
+
 /// Kinds of excluded periods (RULES.md §2.1). Which kinds a case kind may exclude is the clock
 /// engine's business; the registry records them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,6 +99,34 @@ pub struct Pause {
     pub reason: String,
 }
 
+/// A statutory ground for extending a limit that carries its own approval and its own limit,
+/// separate from the ordinary extension before it in the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionGround {
+    /// 特殊情况 (拘留后提请批捕 +1 至 4 日).
+    SpecialCircumstances,
+    /// 流窜作案、多次作案、结伙作案的重大嫌疑分子 (拘留后提请批捕至三十日, CrimPL 2018 art. 91 ¶2).
+    RovingRepeatedGang,
+    /// 可能判处的有期徒刑超过三年 (刑事简易程序延长至一个半月, art. 220).
+    #[serde(rename = "sentence_over_3_years")]
+    SentenceOver3Years,
+    /// 可能判处的有期徒刑超过一年 (速裁程序延长至十五日, art. 225; 审查起诉 10 → 15 日).
+    #[serde(rename = "sentence_over_1_year")]
+    SentenceOver1Year,
+}
+
+impl ExtensionGround {
+    pub fn zh(self) -> &'static str {
+        match self {
+            ExtensionGround::SpecialCircumstances => "特殊情况",
+            ExtensionGround::RovingRepeatedGang => "流窜作案、多次作案、结伙作案的重大嫌疑分子",
+            ExtensionGround::SentenceOver3Years => "可能判处的有期徒刑超过三年",
+            ExtensionGround::SentenceOver1Year => "可能判处的有期徒刑超过一年",
+        }
+    }
+}
+
 /// An approved extension, with the request it answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionGrant {
@@ -98,6 +135,9 @@ pub struct ExtensionGrant {
     pub approver: Approver,
     pub amount: u32,
     pub unit: PeriodUnit,
+    /// The legal ground the approval names (a rule's extension `ground`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<ExtensionGround>,
 }
 
 /// An event after which some limits start again (RULES.md §2.2), by restart id of limits.toml.
@@ -113,6 +153,25 @@ pub struct Restart {
 pub struct Round {
     pub start: DateTime<Utc>,
     pub end: Option<DateTime<Utc>>,
+}
+
+/// A non-custodial coercive measure ([`Measure`]) in force from `start` until it is lifted or
+/// replaced (`end`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureSpell {
+    pub measure: Measure,
+    pub start: DateTime<Utc>,
+    #[serde(default)]
+    pub end: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// 取保候审.
+    Bail,
+    /// 监视居住.
+    ResidentialSurveillance,
 }
 
 /// The facts the clocks need, accumulated by [`CaseState::apply`].
@@ -144,4 +203,7 @@ pub struct Timeline {
     pub review_started_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub supplementary: Vec<Round>,
+    /// 取保候审 and 监视居住, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<MeasureSpell>,
 }

@@ -66,11 +66,19 @@ impl Engine<'_> {
         if let Some(ev) = &rule.start_event
             && self.explain
             && key == ClockKey::Trial
-            && !matches!(ev.as_str(), "filing" | "acceptance")
+            && !matches!(
+                ev.as_str(),
+                "filing"
+                    | "acceptance"
+                    | "second_instance_filing"
+                    | "retrial_filing"
+                    | "case_accepted"
+            )
             && span.start_label.starts_with("立案")
         {
             start_text.push_str(&format!(
-                "（本规则自“{ev}”起算；事件中未单独记录该日期，以立案受理日期计）"
+                "（本期限自{}起算；案件未单独记录该日期，以立案受理日期计）",
+                super::start_event_zh(ev)
             ));
         }
         if self.explain {
@@ -97,21 +105,93 @@ impl Engine<'_> {
             .filter(|g| g.decided_at >= span.start && span.stop.is_none_or(|st| g.decided_at <= st))
             .collect();
         grants.sort_by_key(|g| g.decided_at);
-        let mut step_idx = 0usize;
-        let mut used = 0u32;
+        let mut used = vec![0u32; rule.extensions.len()];
+        let exhausted =
+            |i: usize, used: &[u32]| rule.extensions[i].max_times.is_some_and(|m| used[i] >= m);
         // Excluded days so far shift the expiry the extension is judged against.
         let pauses = self.excluded(rule, s, span.start, until, &mut c);
+        let holder = Some(s.kind.holder());
         for (n, g) in grants.into_iter().enumerate() {
-            while step_idx < rule.extensions.len()
-                && rule.extensions[step_idx]
-                    .max_times
-                    .is_some_and(|m| used >= m)
-            {
-                step_idx += 1;
-                used = 0;
-            }
             let label = format!("第{}次延长", n + 1);
-            let Some(step) = rule.extensions.get(step_idx) else {
+            let recorded = Period::new(
+                g.amount,
+                match g.unit {
+                    PeriodUnit::Day => Unit::Day,
+                    PeriodUnit::Month => Unit::Month,
+                },
+            );
+            // Which step of the chain this approval is: the one its ground names; else the first
+            // not used up — or, when the approval is larger than that step allows, a later step
+            // with a ground of its own that holds it (e.g. 拘留 extended to 30 days in one
+            // approval for 流窜作案 is not the ordinary +4 days, CrimPL 2018 art. 91 ¶2).
+            let mut inferred = None;
+            let pick = match g.ground {
+                Some(gr) => match rule.extensions.iter().position(|st| st.ground == Some(gr)) {
+                    Some(i) if exhausted(i, &used) => {
+                        c.findings.push(format!(
+                            "{label}以“{}”延长，该事由的延长次数已用尽，未计入",
+                            gr.zh()
+                        ));
+                        if self.explain {
+                            c.why.push(why(
+                                &label,
+                                format!("以“{}”延长：该事由的延长次数已用尽，未计入", gr.zh()),
+                                Some(rule.citation_zh.as_str()),
+                            ));
+                        }
+                        continue;
+                    }
+                    Some(i) => Some(i),
+                    None => {
+                        c.findings.push(format!(
+                            "{label}所称事由“{}”不是本期限的延长事由，未计入",
+                            gr.zh()
+                        ));
+                        if self.explain {
+                            c.why.push(why(
+                                &label,
+                                format!(
+                                    "{}（{}）以“{}”批准延长：本期限没有该延长事由，未计入",
+                                    g.approver.name,
+                                    g.approver.title(holder),
+                                    gr.zh()
+                                ),
+                                Some(rule.citation_zh.as_str()),
+                            ));
+                        }
+                        continue;
+                    }
+                },
+                None => {
+                    let first = (0..rule.extensions.len()).find(|&i| !exhausted(i, &used));
+                    first.map(|i| {
+                        let step = &rule.extensions[i];
+                        let allows = |st: &crate::rules::ExtensionStep| {
+                            let by_amount = st.amount.map(|a| end_date(end, a, reck));
+                            let by_to = st.to.map(|t| end_date(start_date, t, reck));
+                            match (by_amount, by_to) {
+                                (Some(a), Some(t)) => Some(a.min(t)),
+                                (a, t) => a.or(t),
+                            }
+                        };
+                        let wanted = end_date(end, recorded, reck);
+                        match allows(step) {
+                            Some(limit) if wanted > limit => (i + 1..rule.extensions.len())
+                                .find(|&j| {
+                                    let st = &rule.extensions[j];
+                                    st.ground.is_some()
+                                        && !exhausted(j, &used)
+                                        && approver_fits(st.by, g.approver.role)
+                                        && allows(st).is_none_or(|l| l > limit)
+                                })
+                                .inspect(|&j| inferred = Some((i, j)))
+                                .unwrap_or(i),
+                            _ => i,
+                        }
+                    })
+                }
+            };
+            let Some(step_idx) = pick else {
                 c.findings
                     .push(format!("{label}超出规则允许的延长次数或层级，未计入"));
                 if self.explain {
@@ -128,11 +208,12 @@ impl Engine<'_> {
                 }
                 continue;
             };
+            let step = &rule.extensions[step_idx];
             if !approver_fits(step.by, g.approver.role) {
                 c.findings.push(format!(
                     "{label}批准人“{}（{}）”不符：应由{}批准，未计入",
                     g.approver.name,
-                    g.approver.role.zh(),
+                    g.approver.title(holder),
                     step.by.zh()
                 ));
                 if self.explain {
@@ -141,7 +222,7 @@ impl Engine<'_> {
                         format!(
                             "{}（{}）于 {} 批准：批准人身份不符（应由{}批准），未计入",
                             g.approver.name,
-                            g.approver.role.zh(),
+                            g.approver.title(holder),
                             fmt_day(local_date(g.decided_at)),
                             step.by.zh()
                         ),
@@ -162,7 +243,7 @@ impl Engine<'_> {
                         format!(
                             "{}（{}，{org}）于 {} 批准：批准机关不符（应由{}批准），未计入",
                             g.approver.name,
-                            g.approver.role.zh(),
+                            g.approver.title(holder),
                             fmt_day(local_date(g.decided_at)),
                             step.by.zh()
                         ),
@@ -209,13 +290,6 @@ impl Engine<'_> {
                     ));
                 }
             }
-            let recorded = Period::new(
-                g.amount,
-                match g.unit {
-                    PeriodUnit::Day => Unit::Day,
-                    PeriodUnit::Month => Unit::Month,
-                },
-            );
             let mut granted = recorded;
             let mut new_end = end_date(end, recorded, reck);
             if let Some(cap) = step.amount {
@@ -230,6 +304,29 @@ impl Engine<'_> {
                         cap.zh()
                     ));
                 }
+            }
+            let mut to_note = String::new();
+            if let Some(to) = step.to {
+                // 延长至: the extended limit is counted from the clock's start.
+                let to_end = end_date(start_date, to, reck);
+                if to_end < new_end {
+                    new_end = to_end;
+                    to_note = format!("，延长后期限自起算日计为 {}", to.zh());
+                }
+            }
+            if let Some((from, _)) = inferred
+                && self.explain
+            {
+                let ordinary = &rule.extensions[from];
+                c.why.push(why(
+                    &label,
+                    format!(
+                        "批准延长的期限超过{}可延长的期限，按“{}”的延长认定",
+                        ordinary.ground.map_or("一般情形", |g| g.zh()),
+                        step.ground.map_or("其他情形", |g| g.zh())
+                    ),
+                    Some(rule.citation_zh.as_str()),
+                ));
             }
             let level_note = match &body {
                 BodyCheck::Fits(name) => format!("；批准机关{name}，层级核对相符"),
@@ -249,20 +346,24 @@ impl Engine<'_> {
                 c.why.push(why(
                     &label,
                     format!(
-                        "{}（{}）于 {} 批准延长 {}，自前一届满日起算 → {}（{}{}）",
+                        "{}（{}）于 {} 批准延长 {}{}，自前一届满日起算 → {}（{}{}{}）",
                         g.approver.name,
-                        g.approver.role.zh(),
+                        g.approver.title(holder),
                         fmt_day(decided),
                         granted.zh(),
+                        step.ground
+                            .map(|g| format!("（事由：{}）", g.zh()))
+                            .unwrap_or_default(),
                         fmt_day(new_end),
                         step.by.zh(),
+                        to_note,
                         level_note
                     ),
                     Some(rule.citation_zh.as_str()),
                 ));
             }
             end = new_end;
-            used += 1;
+            used[step_idx] += 1;
         }
         if let Some(cap) = rule.hard_cap {
             let cap_end = end_date(start_date, cap, reck);
@@ -286,21 +387,12 @@ impl Engine<'_> {
                     "不计入期限的期间合计 {pauses} 日（重叠部分不重复扣除）→ {}",
                     fmt_day(nominal)
                 ),
-                Some("RULES.md §3.6"),
+                None,
             ));
         }
         // Next extension window: the first step still available.
-        let mut probe = step_idx;
-        let mut probe_used = used;
-        while probe < rule.extensions.len()
-            && rule.extensions[probe]
-                .max_times
-                .is_some_and(|m| probe_used >= m)
-        {
-            probe += 1;
-            probe_used = 0;
-        }
-        if let Some(step) = rule.extensions.get(probe)
+        let probe = (0..rule.extensions.len()).find(|&i| !exhausted(i, &used));
+        if let Some(step) = probe.and_then(|i| rule.extensions.get(i))
             && step.by != ApproverBody::Statutory
         {
             let apply = step.apply_before_days.unwrap_or(0) as i64;
@@ -491,7 +583,7 @@ impl Engine<'_> {
             let approver = p
                 .approver
                 .as_ref()
-                .map(|a| format!("，{}（{}）批准", a.name, a.role.zh()))
+                .map(|a| format!("，{}（{}）批准", a.name, a.title(Some(s.kind.holder()))))
                 .unwrap_or_default();
             if self.explain {
                 c.why.push(why(

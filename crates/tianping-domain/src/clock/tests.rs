@@ -446,6 +446,8 @@ fn filing(cause: &str) -> Filing {
         foreign_related: false,
         claim_amount_yuan: None,
         origin_case_number: None,
+        private_prosecution: false,
+        ruling_appeal: false,
     }
 }
 
@@ -590,7 +592,7 @@ fn fast_track_in_the_2025_spring_festival() {
     f.fast_track = true;
     f.in_custody = true;
     let c = open("刑初", f.clone(), "2025-01-24").clock(ClockKey::Trial, "2025-01-25");
-    assert_eq!(c.rule.as_deref(), Some("crim.first.fast_track@1"));
+    assert_eq!(c.rule.as_deref(), Some("crim.first.fast_track@2"));
     assert_eq!(c.due, Some(d("2025-02-03")));
     f.in_custody = false;
     let c = open("刑初", f, "2025-01-24").clock(ClockKey::Trial, "2025-01-25");
@@ -809,6 +811,7 @@ fn extensions_apply_in_order_and_are_validated() {
                 approver: president("王院长"),
                 amount: 6,
                 unit: PeriodUnit::Month,
+                ground: None,
             },
         )
         .clock(ClockKey::Trial, "2025-09-01");
@@ -824,6 +827,7 @@ fn extensions_apply_in_order_and_are_validated() {
                 approver: president("王院长"),
                 amount: 6,
                 unit: PeriodUnit::Month,
+                ground: None,
             },
         )
         .clock(ClockKey::Trial, "2025-09-06");
@@ -846,6 +850,7 @@ fn extensions_apply_in_order_and_are_validated() {
                 },
                 amount: 6,
                 unit: PeriodUnit::Month,
+                ground: None,
             },
         )
         .clock(ClockKey::Trial, "2025-08-21");
@@ -874,6 +879,7 @@ fn summary_extension_is_capped_at_four_months() {
                 approver: president("王院长"),
                 amount: 2,
                 unit: PeriodUnit::Month,
+                ground: None,
             },
         )
         .clock(ClockKey::Trial, "2025-05-21");
@@ -923,6 +929,7 @@ fn police_custody_timeline_hours_and_days() {
                 approver: president("赵局长"),
                 amount: 4,
                 unit: PeriodUnit::Day,
+                ground: None,
             },
         );
     assert_eq!(
@@ -1062,7 +1069,7 @@ proptest! {
         let after = base
             .ev(&r.to_string(), EventBody::ExtensionRequested { amount, unit, reason: "复杂".into() })
             .ev(&r.to_string(), EventBody::ExtensionApproved {
-                approver: president("院长"), amount, unit })
+                approver: president("院长"), amount, unit, ground: None, })
             .clock(ClockKey::Trial, &r.to_string());
         prop_assert!(after.due >= before.due);
     }
@@ -1212,6 +1219,7 @@ fn a_basic_courts_president_cannot_grant_the_superior_courts_extension() {
                     approver: approver("王院长", &basic),
                     amount: 6,
                     unit: PeriodUnit::Month,
+                    ground: None,
                 },
             )
             .ev("2026-02-05", request())
@@ -1221,6 +1229,7 @@ fn a_basic_courts_president_cannot_grant_the_superior_courts_extension() {
                     approver: second,
                     amount: 3,
                     unit: PeriodUnit::Month,
+                    ground: None,
                 },
             )
             .clock(ClockKey::Trial, "2026-02-11")
@@ -1248,3 +1257,5 @@ fn a_basic_courts_president_cannot_grant_the_superior_courts_extension() {
     let line = c.why.iter().find(|w| w.step == "第2次延长").expect("why");
     assert!(line.text.contains("层级未核对"), "{}", line.text);
 }
+
+mod criminal_chain;

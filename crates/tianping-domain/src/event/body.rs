@@ -13,7 +13,9 @@ impl EventBody {
             | EventBody::ExtensionRefused { approver, .. }
             | EventBody::ArrestApproved { approver }
             | EventBody::ArrestRefused { approver, .. } => Some(approver),
-            EventBody::ExcludedPeriodStarted { approver, .. } => approver.as_ref(),
+            EventBody::ExcludedPeriodStarted { approver, .. }
+            | EventBody::BailGranted { approver }
+            | EventBody::ResidentialSurveillance { approver, .. } => approver.as_ref(),
             _ => None,
         }
     }
@@ -26,7 +28,9 @@ impl EventBody {
             | EventBody::ExtensionRefused { approver, .. }
             | EventBody::ArrestApproved { approver }
             | EventBody::ArrestRefused { approver, .. } => Some(approver),
-            EventBody::ExcludedPeriodStarted { approver, .. } => approver.as_mut(),
+            EventBody::ExcludedPeriodStarted { approver, .. }
+            | EventBody::BailGranted { approver }
+            | EventBody::ResidentialSurveillance { approver, .. } => approver.as_mut(),
             _ => None,
         }
     }
@@ -49,6 +53,7 @@ impl EventBody {
                 | EventBody::Released { .. }
                 | EventBody::ReturnedForSupplementaryInvestigation { .. }
                 | EventBody::NotProsecuted { .. }
+                | EventBody::OtherMajorCrimeFound { .. }
                 | EventBody::Retraction { .. }
         )
     }
@@ -82,6 +87,11 @@ impl EventBody {
             EventBody::ArrestApproved { .. } => "arrest_approved",
             EventBody::ArrestRefused { .. } => "arrest_refused",
             EventBody::Released { .. } => "released",
+            EventBody::BailGranted { .. } => "bail_granted",
+            EventBody::ResidentialSurveillance { .. } => "residential_surveillance",
+            EventBody::OtherMajorCrimeFound { .. } => "other_major_crime_found",
+            EventBody::IdentityEstablished => "identity_established",
+            EventBody::CaseReceived { .. } => "case_received",
             EventBody::ProsecutionReviewStarted => "prosecution_review_started",
             EventBody::ReturnedForSupplementaryInvestigation { .. } => {
                 "returned_for_supplementary_investigation"
@@ -141,7 +151,7 @@ impl EventBody {
                 format!(
                     "原因：{reason}；批准人：{}（{}）",
                     approver.name,
-                    approver.role.zh()
+                    approver.title(None)
                 )
             }
             EventBody::ExcludedPeriodStarted {
@@ -151,7 +161,7 @@ impl EventBody {
             } => {
                 let mut s = format!("{}；原因：{reason}", period.zh());
                 if let Some(a) = approver {
-                    s.push_str(&format!("；批准人：{}（{}）", a.name, a.role.zh()));
+                    s.push_str(&format!("；批准人：{}（{}）", a.name, a.title(None)));
                 }
                 s
             }
@@ -167,25 +177,50 @@ impl EventBody {
                 approver,
                 amount,
                 unit,
+                ground,
             } => {
-                format!(
+                let mut s = format!(
                     "批准延长 {amount} {}；批准人：{}（{}）",
                     unit_zh(*unit),
                     approver.name,
-                    approver.role.zh()
-                )
+                    approver.title(None)
+                );
+                if let Some(g) = ground {
+                    s.push_str(&format!("；事由：{}", g.zh()));
+                }
+                s
             }
             EventBody::ExtensionRefused { approver, reason }
             | EventBody::ArrestRefused { approver, reason } => {
                 format!(
                     "决定人：{}（{}）；理由：{reason}",
                     approver.name,
-                    approver.role.zh()
+                    approver.title(None)
                 )
             }
             EventBody::ArrestApproved { approver } => {
-                format!("批准人：{}（{}）", approver.name, approver.role.zh())
+                format!("批准人：{}（{}）", approver.name, approver.title(None))
             }
+            EventBody::BailGranted { approver } => approver
+                .as_ref()
+                .map(|a| format!("决定人：{}（{}）", a.name, a.title(None)))
+                .unwrap_or_default(),
+            EventBody::ResidentialSurveillance {
+                designated_residence,
+                approver,
+            } => {
+                let mut s = if *designated_residence {
+                    "指定居所监视居住".to_string()
+                } else {
+                    "住处监视居住".to_string()
+                };
+                if let Some(a) = approver {
+                    s.push_str(&format!("；决定人：{}（{}）", a.name, a.title(None)));
+                }
+                s
+            }
+            EventBody::OtherMajorCrimeFound { summary } => format!("情况：{summary}"),
+            EventBody::CaseReceived { via } => via.zh().to_string(),
             EventBody::ProcedureConverted { from, to } => {
                 format!("{} → {}", procedure_zh(from), procedure_zh(to))
             }
@@ -296,6 +331,11 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "arrest_approved" => "批准逮捕",
         "arrest_refused" => "不批准逮捕",
         "released" => "释放",
+        "bail_granted" => "取保候审",
+        "residential_surveillance" => "监视居住",
+        "other_major_crime_found" => "发现另有重要罪行",
+        "identity_established" => "查清犯罪嫌疑人身份",
+        "case_received" => "收到案件",
         "prosecution_review_started" => "受理审查起诉",
         "returned_for_supplementary_investigation" => "退回补充侦查",
         "resubmitted_after_supplementary_investigation" => "补充侦查后重新移送",

@@ -4,7 +4,7 @@
 use crate::case::{CaseStatus, Confidentiality};
 use crate::case_type::{CaseKind, Procedure};
 use crate::timeline::ExcludedKind;
-use crate::timeline::{ExtensionGrant, Pause, Restart, Round, Timeline};
+use crate::timeline::{ExtensionGrant, Measure, MeasureSpell, Pause, Restart, Round, Timeline};
 use chrono::{DateTime, Months, Utc};
 
 use super::CaseState;
@@ -68,6 +68,8 @@ impl CaseState {
             fast_track: filing.fast_track,
             small_claims: filing.small_claims,
             in_custody: filing.in_custody,
+            private_prosecution: filing.private_prosecution,
+            ruling_appeal: filing.ruling_appeal,
             foreign_related: filing.foreign_related,
             claim_amount_yuan: filing.claim_amount_yuan,
             origin_case_number: filing.origin_case_number.clone(),
@@ -86,7 +88,13 @@ impl CaseState {
             suspended_at: None,
             pending_extension: None,
             extensions_approved: 0,
-            custody: Custody::None,
+            // A defendant held when the court files the case is under arrest (a court case
+            // records later changes: 取保候审, 监视居住, 释放, a new 逮捕).
+            custody: if kind == CaseKind::Criminal && filing.in_custody {
+                Custody::Arrested
+            } else {
+                Custody::None
+            },
             pending_arrest_request: None,
             in_prosecution_review: procedure == Procedure::ProsecutionReview,
             supplementary_rounds: 0,
@@ -132,7 +140,15 @@ impl CaseState {
                 "事件时间晚于当前时间",
             ));
         }
-        if at < self.filed_at {
+        // The case file of an appeal reaches the court before it files the appeal (审限规定 2000
+        // art. 6: within five days), so its receipt may precede the filing by that much.
+        let receipt_before_filing = matches!(
+            body,
+            E::CaseReceived {
+                via: super::Receipt::CaseFile
+            }
+        ) && at + chrono::Duration::days(31) >= self.filed_at;
+        if at < self.filed_at && !receipt_before_filing {
             return Err(EventRejection::new(
                 "date_before_filing",
                 "occurred_at",
@@ -191,6 +207,10 @@ impl CaseState {
                 | E::ArrestApproved { .. }
                 | E::ArrestRefused { .. }
                 | E::Released { .. }
+                | E::BailGranted { .. }
+                | E::ResidentialSurveillance { .. }
+                | E::OtherMajorCrimeFound { .. }
+                | E::IdentityEstablished
                 | E::ProsecutionReviewStarted
                 | E::ReturnedForSupplementaryInvestigation { .. }
                 | E::ResubmittedAfterSupplementaryInvestigation
@@ -355,6 +375,7 @@ impl CaseState {
                 approver,
                 amount,
                 unit,
+                ground,
             } => {
                 need_approver(approver, "approver")?;
                 if *amount == 0 {
@@ -373,6 +394,7 @@ impl CaseState {
                     approver: approver.clone(),
                     amount: *amount,
                     unit: *unit,
+                    ground: *ground,
                 });
             }
             E::ExtensionRefused { approver, reason } => {
@@ -554,6 +576,7 @@ impl CaseState {
                         "已被羁押，不能重复拘留",
                     ));
                 }
+                self.end_measure(at);
                 self.custody = Custody::Detained;
                 self.timeline.detained_at = Some(at);
             }
@@ -573,7 +596,16 @@ impl CaseState {
             }
             E::ArrestApproved { approver } => {
                 need_approver(approver, "approver")?;
-                self.decide_arrest(at)?;
+                if self.kind == CaseKind::Criminal {
+                    // 决定逮捕 by the trying court: no request comes before it.
+                    if self.custody == Custody::Arrested {
+                        return Err(EventRejection::new("custody_state", "kind", "已被逮捕"));
+                    }
+                    self.in_custody = true;
+                } else {
+                    self.decide_arrest(at)?;
+                }
+                self.end_measure(at);
                 self.custody = Custody::Arrested;
                 self.timeline.arrest_decided_at = Some(at);
                 self.timeline.arrested_at = Some(at);
@@ -588,17 +620,97 @@ impl CaseState {
                 non_empty(reason, "reason")?;
                 if !matches!(
                     self.custody,
-                    Custody::Summoned | Custody::Detained | Custody::Arrested
+                    Custody::Summoned
+                        | Custody::Detained
+                        | Custody::Arrested
+                        | Custody::Bail
+                        | Custody::Surveillance
                 ) {
                     return Err(EventRejection::new(
                         "custody_state",
                         "kind",
-                        "未处于传唤或羁押状态，无需释放",
+                        "未处于传唤、羁押或取保候审、监视居住状态，无需释放或解除",
                     ));
+                }
+                if matches!(self.custody, Custody::Bail | Custody::Surveillance) {
+                    self.end_measure(at);
+                } else {
+                    self.timeline.released_at = Some(at);
                 }
                 self.custody = Custody::Released;
                 self.in_custody = false;
-                self.timeline.released_at = Some(at);
+            }
+            E::BailGranted { approver } | E::ResidentialSurveillance { approver, .. } => {
+                if let Some(a) = approver {
+                    need_approver(a, "approver")?;
+                }
+                let measure = if matches!(body, E::BailGranted { .. }) {
+                    Measure::Bail
+                } else {
+                    Measure::ResidentialSurveillance
+                };
+                let custody = match measure {
+                    Measure::Bail => Custody::Bail,
+                    Measure::ResidentialSurveillance => Custody::Surveillance,
+                };
+                if self.custody == custody {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        format!("已在{}中", body.zh()),
+                    ));
+                }
+                if matches!(
+                    self.custody,
+                    Custody::Summoned | Custody::Detained | Custody::Arrested
+                ) {
+                    // 变更强制措施: custody ends here.
+                    self.timeline.released_at = Some(at);
+                }
+                self.end_measure(at);
+                self.custody = custody;
+                self.in_custody = false;
+                self.timeline.measures.push(MeasureSpell {
+                    measure,
+                    start: at,
+                    end: None,
+                });
+            }
+            E::OtherMajorCrimeFound { summary } => {
+                non_empty(summary, "summary")?;
+                if self.kind == CaseKind::Criminal || self.custody != Custody::Arrested {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "另有重要罪行重新计算侦查羁押期限，只适用于逮捕后的侦查阶段（刑事诉讼法第一百六十条）",
+                    ));
+                }
+                self.timeline.restarts.push(Restart {
+                    id: "other_major_crime_found".into(),
+                    at,
+                    note: "发现另有重要罪行".into(),
+                });
+            }
+            E::IdentityEstablished => {
+                if self.kind == CaseKind::Criminal {
+                    return Err(EventRejection::new(
+                        "kind_mismatch",
+                        "kind",
+                        "查清身份后计算侦查羁押期限，只适用于侦查阶段（刑事诉讼法第一百六十条）",
+                    ));
+                }
+                self.timeline.restarts.push(Restart {
+                    id: "identity_established".into(),
+                    at,
+                    note: "查清犯罪嫌疑人身份".into(),
+                });
+            }
+            E::CaseReceived { via } => {
+                self.timeline.restarts.push(Restart {
+                    id: via.restart_id().into(),
+                    at,
+                    note: via.zh().into(),
+                });
             }
             E::ProsecutionReviewStarted => {
                 if self.in_prosecution_review {
@@ -755,10 +867,20 @@ impl CaseState {
         }
     }
 
+    /// Ends the 取保候审 or 监视居住 in force, if any.
+    fn end_measure(&mut self, at: DateTime<Utc>) {
+        if let Some(m) = self.timeline.measures.last_mut()
+            && m.end.is_none()
+        {
+            m.end = Some(at);
+        }
+    }
+
     fn close(&mut self, at: DateTime<Utc>, d: Disposition) {
         self.status = CaseStatus::Closed;
         self.closed_at = Some(at);
         self.disposition = Some(d);
         self.suspended_at = None;
+        self.end_measure(at);
     }
 }

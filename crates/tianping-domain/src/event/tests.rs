@@ -36,6 +36,8 @@ fn filing() -> Filing {
         foreign_related: false,
         claim_amount_yuan: Some(50_000),
         origin_case_number: None,
+        private_prosecution: false,
+        ruling_appeal: false,
     }
 }
 
@@ -171,6 +173,7 @@ fn refusals_name_field_and_reason() {
                 approver: president(),
                 amount: 3,
                 unit: PeriodUnit::Month,
+                ground: None,
             },
             t(2, 9),
             "no_extension_request",
@@ -259,6 +262,7 @@ fn extension_chain_and_order() {
             approver: president(),
             amount: 6,
             unit: PeriodUnit::Month,
+            ground: None,
         },
         t(4, 9),
         now(),
@@ -269,6 +273,7 @@ fn extension_chain_and_order() {
             approver: president(),
             amount: 6,
             unit: PeriodUnit::Month,
+            ground: None,
         },
         t(6, 9),
         now(),

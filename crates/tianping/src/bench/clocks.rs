@@ -129,6 +129,7 @@ fn open_cases(
                         },
                         amount: 6,
                         unit: PeriodUnit::Month,
+                        ground: None,
                     },
                 );
             }

@@ -206,6 +206,8 @@ impl Gen<'_> {
             foreign_related: false,
             claim_amount_yuan: None,
             origin_case_number: None,
+            private_prosecution: false,
+            ruling_appeal: false,
         }
     }
 
@@ -386,6 +388,7 @@ impl Gen<'_> {
                     approver: president(&president_name, court),
                     amount: 6,
                     unit: PeriodUnit::Month,
+                    ground: None,
                 },
             ) {
                 return (req, false);

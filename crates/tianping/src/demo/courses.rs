@@ -469,6 +469,7 @@ impl Gen<'_> {
                     approver: president("公安局长", &police),
                     amount: 4,
                     unit: PeriodUnit::Day,
+                    ground: None,
                 },
             ) {
                 return;
@@ -524,6 +525,7 @@ impl Gen<'_> {
                     approver: president("检察长", &org_id(AgencyKind::Procuratorate, &county[..4])),
                     amount: 1,
                     unit: PeriodUnit::Month,
+                    ground: None,
                 },
             ) {
                 return;

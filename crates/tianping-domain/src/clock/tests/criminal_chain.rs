@@ -1,0 +1,427 @@
+//! The findings of a held-out check of hand-computed criminal-chain scenarios (issue 21), each
+//! worked by hand from the statute and checked here through the fold and the engine.
+
+use super::*;
+use crate::event::{ExtensionGround, Receipt};
+
+fn police_head(name: &str) -> Approver {
+    president(name)
+}
+
+fn detained_on_may_day() -> Case {
+    agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    )
+    .ev("2025-05-01T10:00", EventBody::Detained)
+    .ev(
+        "2025-05-02",
+        EventBody::ExtensionRequested {
+            amount: 27,
+            unit: PeriodUnit::Day,
+            reason: "系流窜作案的重大嫌疑分子".into(),
+        },
+    )
+}
+
+#[test]
+fn detention_extended_to_thirty_days_in_one_approval_for_roving_crime() {
+    // CrimPL 2018 art. 91 ¶2; 公安规定 art. 129 ¶2: 流窜、多次、结伙作案 is its own ground with its
+    // own single approval, extending the 3 days to 30 — not the ordinary +4. 拘留 2025-05-01 →
+    // 30 days → 2025-05-31 (custody: no roll-over).
+    for ground in [None, Some(ExtensionGround::RovingRepeatedGang)] {
+        let case = detained_on_may_day().ev(
+            "2025-05-03",
+            EventBody::ExtensionApproved {
+                approver: police_head("赵局长"),
+                amount: 27,
+                unit: PeriodUnit::Day,
+                ground,
+            },
+        );
+        let c = case.clock(ClockKey::ArrestRequest, "2025-05-10");
+        assert_eq!(c.due, Some(d("2025-05-31")), "{ground:?} {:#?}", c.why);
+        assert_eq!(c.status, ClockStatus::Running);
+        assert!(c.findings.is_empty(), "{:?}", c.findings);
+        let text: String = c.why.iter().map(|w| w.text.clone()).collect();
+        assert!(text.contains("流窜作案"), "{text}");
+        // A police organ's head is not a 院长.
+        assert!(
+            text.contains("公安机关负责人") && !text.contains("院长"),
+            "{text}"
+        );
+    }
+    // Approved "至三十日" for 特殊情况 is capped at the +4 days that ground allows: 05-08.
+    let case = detained_on_may_day().ev(
+        "2025-05-03",
+        EventBody::ExtensionApproved {
+            approver: police_head("赵局长"),
+            amount: 27,
+            unit: PeriodUnit::Day,
+            ground: Some(ExtensionGround::SpecialCircumstances),
+        },
+    );
+    let c = case.clock(ClockKey::ArrestRequest, "2025-05-04");
+    assert_eq!(c.due, Some(d("2025-05-08")));
+    assert_eq!(c.findings.len(), 1, "{:?}", c.findings);
+    // +4 days first, then the roving ground later: still 30 days from 拘留, never more.
+    let case = detained_on_may_day()
+        .ev(
+            "2025-05-03",
+            EventBody::ExtensionApproved {
+                approver: police_head("赵局长"),
+                amount: 4,
+                unit: PeriodUnit::Day,
+                ground: None,
+            },
+        )
+        .ev(
+            "2025-05-06",
+            EventBody::ExtensionRequested {
+                amount: 30,
+                unit: PeriodUnit::Day,
+                reason: "查明系多次作案".into(),
+            },
+        )
+        .ev(
+            "2025-05-07",
+            EventBody::ExtensionApproved {
+                approver: police_head("赵局长"),
+                amount: 30,
+                unit: PeriodUnit::Day,
+                ground: Some(ExtensionGround::RovingRepeatedGang),
+            },
+        );
+    assert_eq!(
+        case.clock(ClockKey::ArrestRequest, "2025-05-10").due,
+        Some(d("2025-05-31"))
+    );
+}
+
+fn summary(filed: &str, custody: bool) -> Case {
+    let mut f = filing("盗窃罪");
+    f.summary_procedure = true;
+    f.in_custody = custody;
+    open("刑初", f, filed)
+}
+
+fn extended(case: Case, on: &str, days: u32) -> Case {
+    case.ev(
+        on,
+        EventBody::ExtensionRequested {
+            amount: days,
+            unit: PeriodUnit::Day,
+            reason: "可能判处三年以上有期徒刑".into(),
+        },
+    )
+    .ev(
+        on,
+        EventBody::ExtensionApproved {
+            approver: president("钱院长"),
+            amount: days,
+            unit: PeriodUnit::Day,
+            ground: None,
+        },
+    )
+}
+
+#[test]
+fn summary_procedure_extended_to_a_month_and_a_half_is_a_month_then_fifteen_days() {
+    // CrimPL 2018 art. 220; 刑诉解释 2021 art. 202: 半个月一律按十五日计算. 受理 2026-02-01,
+    // detained (no roll-over): 20 days → 02-21; extended to 一个半月 → 03-01 + 15 days = 03-16
+    // (45 days would give 03-18).
+    let c = summary("2026-02-01", true).clock(ClockKey::Trial, "2026-02-02");
+    assert_eq!(c.due, Some(d("2026-02-21")));
+    assert!(
+        c.custody,
+        "a detained defendant's summary limit is a custody limit (art. 98)"
+    );
+    for days in [25, 45, 60] {
+        let c = extended(summary("2026-02-01", true), "2026-02-10", days)
+            .clock(ClockKey::Trial, "2026-02-20");
+        assert_eq!(c.due, Some(d("2026-03-16")), "+{days} days: {:#?}", c.why);
+        assert!(c.custody);
+    }
+    // Not detained: 03-16 is a Monday, no roll-over needed.
+    let c = extended(summary("2026-02-01", false), "2026-02-10", 45)
+        .clock(ClockKey::Trial, "2026-02-20");
+    assert_eq!(c.due, Some(d("2026-03-16")));
+    assert!(!c.custody);
+}
+
+#[test]
+fn fast_track_of_a_detained_defendant_is_a_custody_limit() {
+    let mut f = filing("危险驾驶罪");
+    f.fast_track = true;
+    f.in_custody = true;
+    let c = open("刑初", f, "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert!(c.custody);
+}
+
+fn private(custody: bool) -> Filing {
+    let mut f = filing("侮辱罪");
+    f.private_prosecution = true;
+    f.in_custody = custody;
+    f
+}
+
+#[test]
+fn private_prosecution_is_six_months_unless_the_defendant_is_held() {
+    // CrimPL 2018 art. 212 ¶2. 受理 2025-03-03: not held → six months → 2025-09-03 (Wed).
+    let c = open("刑初", private(false), "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert_eq!(c.rule.as_deref(), Some("crim.first.private.no_custody@1"));
+    assert_eq!(c.due, Some(d("2025-09-03")));
+    assert!(!c.custody);
+    // Held: as public prosecution, two months → 2025-05-03 (Sat; custody, no roll-over).
+    let c = open("刑初", private(true), "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert_eq!(c.rule.as_deref(), Some("crim.first.private.custody@1"));
+    assert_eq!(c.due, Some(d("2025-05-03")));
+    assert!(c.custody);
+    // Tried in summary procedure: 20 days whoever prosecutes (art. 220).
+    let mut f = private(false);
+    f.summary_procedure = true;
+    let c = open("刑初", f, "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert_eq!(c.rule.as_deref(), Some("crim.first.summary@2"));
+    // The court arrests the defendant during trial: the held defendant's limit applies.
+    let c = open("刑初", private(false), "2025-03-03")
+        .ev(
+            "2025-03-20",
+            EventBody::ArrestApproved {
+                approver: president("钱院长"),
+            },
+        )
+        .clock(ClockKey::Trial, "2025-03-21");
+    assert_eq!(c.rule.as_deref(), Some("crim.first.private.custody@1"));
+    assert!(c.custody);
+}
+
+#[test]
+fn an_appeal_against_a_ruling_in_a_civil_appeal_case_is_thirty_days() {
+    // CPL 2023 art. 183 ¶2: 对裁定的上诉案件，应当在第二审立案之日起三十日内作出终审裁定.
+    // 民终 filed 2025-03-03 → 30 days → 2025-04-02 (Wed).
+    let mut f = filing("合同纠纷（不予受理裁定上诉）");
+    f.ruling_appeal = true;
+    let c = open("民终", f, "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert_eq!(c.rule.as_deref(), Some("civ.appeal.ruling@1"));
+    assert_eq!(c.due, Some(d("2025-04-02")));
+    // A judgment appeal keeps three months.
+    let c = open("民终", filing("合同纠纷"), "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    assert_eq!(c.rule.as_deref(), Some("civ.appeal.judgment@1"));
+}
+
+#[test]
+fn custody_changes_during_trial_are_recorded_and_move_the_clocks() {
+    // 刑初 filed 2025-03-03 with the defendant held: two months → 05-03 (Sat, no roll-over).
+    let mut f = filing("诈骗罪");
+    f.in_custody = true;
+    let case = open("刑初", f, "2025-03-03");
+    assert_eq!(
+        case.clock(ClockKey::Trial, "2025-03-04").due,
+        Some(d("2025-05-03"))
+    );
+    // The court grants bail on 03-10: the limit rolls over again (05-03 → Wed 05-06 after the
+    // May Day break), and bail runs twelve months → 2026-03-10.
+    let case = case.ev(
+        "2025-03-10",
+        EventBody::BailGranted {
+            approver: Some(president("钱院长")),
+        },
+    );
+    let t = case.clock(ClockKey::Trial, "2025-03-11");
+    assert_eq!(t.due, Some(d("2025-05-06")));
+    assert!(!t.custody);
+    let b = case.clock(ClockKey::Bail, "2025-03-11");
+    assert_eq!(b.due, Some(d("2026-03-10")));
+    assert_eq!(b.status, ClockStatus::Running);
+    // Arrested again on 04-01: bail ends (met), custody is back.
+    let case = case.ev(
+        "2025-04-01",
+        EventBody::ArrestApproved {
+            approver: president("钱院长"),
+        },
+    );
+    let b = case.clock(ClockKey::Bail, "2025-04-02");
+    assert_eq!(b.status, ClockStatus::Met);
+    let t = case.clock(ClockKey::Trial, "2025-04-02");
+    assert!(t.custody);
+    assert_eq!(t.due, Some(d("2025-05-03")));
+    // Released: the court case records it.
+    let case = case.ev(
+        "2025-04-20",
+        EventBody::Released {
+            reason: "变更为监视居住".into(),
+        },
+    );
+    assert!(!case.state.in_custody);
+}
+
+#[test]
+fn residential_surveillance_is_six_months_per_organ() {
+    // Police decide 监视居住 on 2025-03-03 → 6 months → 2025-09-03; the procuratorate decides
+    // anew on its own case and its six months start again (CrimPL 2018 art. 79).
+    let case = agency(CaseKind::Police, Procedure::Investigation, "2025-03-01").ev(
+        "2025-03-03",
+        EventBody::ResidentialSurveillance {
+            designated_residence: false,
+            approver: Some(police_head("赵局长")),
+        },
+    );
+    let c = case.clock(ClockKey::ResidentialSurveillance, "2025-03-04");
+    assert_eq!(c.due, Some(d("2025-09-03")));
+    let pros = agency(
+        CaseKind::Prosecution,
+        Procedure::ProsecutionReview,
+        "2025-08-01",
+    )
+    .ev(
+        "2025-08-02",
+        EventBody::ResidentialSurveillance {
+            designated_residence: false,
+            approver: Some(president("钱检察长")),
+        },
+    );
+    let c = pros.clock(ClockKey::ResidentialSurveillance, "2025-08-03");
+    assert_eq!(c.due, Some(d("2026-02-02")));
+}
+
+fn arrested_may_12() -> Case {
+    agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    )
+    .ev("2025-05-01T10:00", EventBody::Detained)
+    .ev("2025-05-03", EventBody::ArrestRequested)
+    .ev(
+        "2025-05-12",
+        EventBody::ArrestApproved {
+            approver: president("钱检察长"),
+        },
+    )
+}
+
+#[test]
+fn investigation_custody_restarts_for_another_major_crime_and_on_identification() {
+    // Base: 2 months from 逮捕 2025-05-12 → 07-12.
+    assert_eq!(
+        arrested_may_12()
+            .clock(ClockKey::InvestigationCustody, "2025-05-13")
+            .due,
+        Some(d("2025-07-12"))
+    );
+    // 另有重要罪行 found 06-20: counted again from that day → 08-20 (CrimPL 2018 art. 160 ¶1).
+    let c = arrested_may_12()
+        .ev(
+            "2025-06-20",
+            EventBody::OtherMajorCrimeFound {
+                summary: "发现另有抢劫犯罪事实".into(),
+            },
+        )
+        .clock(ClockKey::InvestigationCustody, "2025-06-21");
+    assert_eq!(c.due, Some(d("2025-08-20")));
+    assert!(c.why.iter().any(|w| w.text.contains("另有重要罪行")));
+    // 身份查清 on 05-30: counted from identification → 07-30 (art. 160 ¶2).
+    let c = arrested_may_12()
+        .ev("2025-05-30", EventBody::IdentityEstablished)
+        .clock(ClockKey::InvestigationCustody, "2025-05-31");
+    assert_eq!(c.due, Some(d("2025-07-30")));
+}
+
+#[test]
+fn an_arrest_request_for_a_suspect_not_detained_is_decided_in_fifteen_days() {
+    // 规则 2019 art. 282: 15 days (≤ 20 if major). Requested 2025-05-10 → 05-25 (Sun) → 05-26.
+    let case = agency(CaseKind::Police, Procedure::Investigation, "2025-05-01")
+        .ev("2025-05-10", EventBody::ArrestRequested);
+    let c = case.clock(ClockKey::ArrestDecision, "2025-05-11");
+    assert_eq!(
+        c.rule.as_deref(),
+        Some("proc.arrest_decision.not_detained@1")
+    );
+    assert_eq!(c.nominal_due, Some(d("2025-05-25")));
+    assert_eq!(c.due, Some(d("2025-05-26")));
+    // Detained first: seven days, no roll-over.
+    let c = arrested_may_12().clock(ClockKey::ArrestDecision, "2025-05-12T12:00");
+    assert_eq!(c.rule.as_deref(), Some("proc.arrest_decision.detained@1"));
+    assert_eq!(c.due, Some(d("2025-05-10")));
+}
+
+#[test]
+fn second_instance_runs_from_receipt_of_the_case_file_and_venue_changes_restart() {
+    // 刑终: the appeal and the file arrive 2025-03-06, the court files on 03-10. Two months from
+    // receipt → 05-06 (Tue, a working day after the May Day break).
+    let c = open("刑终", filing("盗窃罪"), "2025-03-10")
+        .ev(
+            "2025-03-06",
+            EventBody::CaseReceived {
+                via: Receipt::CaseFile,
+            },
+        )
+        .clock(ClockKey::Trial, "2025-03-11");
+    assert_eq!(c.started_at, at("2025-03-06"));
+    assert_eq!(c.due, Some(d("2025-05-06")));
+    // 改变管辖: counted from the new court's receipt (CrimPL 2018 art. 208 ¶2). 刑初 held
+    // defendant, received 2025-04-01 → 06-01 (no roll-over in custody).
+    let mut f = filing("故意伤害罪");
+    f.in_custody = true;
+    let c = open("刑初", f.clone(), "2025-03-03")
+        .ev(
+            "2025-04-01",
+            EventBody::CaseReceived {
+                via: Receipt::VenueChange,
+            },
+        )
+        .clock(ClockKey::Trial, "2025-04-02");
+    assert_eq!(c.due, Some(d("2025-06-01")));
+    let c = open("刑初", f, "2025-03-03")
+        .ev(
+            "2025-04-01",
+            EventBody::CaseReceived {
+                via: Receipt::DesignatedJurisdiction,
+            },
+        )
+        .clock(ClockKey::Trial, "2025-04-02");
+    assert_eq!(c.due, Some(d("2025-06-01")));
+}
+
+#[test]
+fn explanations_speak_chinese_and_cite_the_month_rule_where_it_is() {
+    // No internal identifier (rule ids, event names) in any why line of these cases.
+    let ascii_word = |t: &str| {
+        t.split(|c: char| !c.is_ascii_alphabetic() && c != '_')
+            .any(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_lowercase()))
+    };
+    let cases = [
+        open("行终", filing("行政处罚"), "2025-03-03"),
+        open("民终", filing("合同纠纷"), "2025-03-03"),
+        open("刑再", filing("盗窃罪"), "2025-03-03"),
+        open("民初", filing("借款合同纠纷"), "2025-03-03"),
+        detained_on_may_day(),
+        arrested_may_12(),
+        agency(CaseKind::Police, Procedure::Investigation, "2025-03-01").ev(
+            "2025-03-01T10:00",
+            EventBody::Summoned {
+                extended_to_24h: false,
+            },
+        ),
+    ];
+    for case in &cases {
+        for c in case.clocks_at("2026-03-20") {
+            for w in &c.why {
+                assert!(!ascii_word(&w.text), "{:?}: {}", c.key, w.text);
+                let source = w.source.as_deref().unwrap_or_default();
+                assert!(!source.contains("RULES"), "{:?}: {source}", c.key);
+            }
+        }
+    }
+    let c = open("民初", filing("借款合同纠纷"), "2025-03-03").clock(ClockKey::Trial, "2025-03-04");
+    let months = c.why.iter().find(|w| w.step == "法定期限").unwrap();
+    assert!(
+        months
+            .source
+            .as_deref()
+            .unwrap()
+            .contains("民法典第二百零二条"),
+        "{months:?}"
+    );
+}
