@@ -368,7 +368,65 @@ impl Engine<'_> {
                 .flatten()
                 .filter(|x| *x >= at)
                 .min();
-            out.push(self.hour_clock(ClockKey::Summons, rule, s, at, stop, now));
+            let span = Span {
+                start: at,
+                start_label: "到案".into(),
+                stop,
+                stop_label: "释放、拘留或逮捕".into(),
+                awaiting: None,
+            };
+            out.push(self.hour_clock(ClockKey::Summons, rule, s, span, now));
+        }
+        // After 拘留 (or an 逮捕 without one): to the 看守所, first 讯问 and the family's notice,
+        // each within 24 hours (CrimPL 2018 arts. 85–86, 93–94).
+        let held = match (t.detained_at, t.arrested_at) {
+            (Some(d), Some(a)) if a < d => Some((a, "逮捕")),
+            (Some(d), _) => Some((d, "拘留")),
+            (None, Some(a)) => Some((a, "逮捕")),
+            (None, None) => None,
+        };
+        if let Some((at, label)) = held {
+            let released = t.released_at.filter(|r| *r >= at);
+            let first_interrogation = t
+                .sessions
+                .iter()
+                .find(|x| {
+                    x.start >= at && x.questioning == crate::timeline::Questioning::Interrogation
+                })
+                .map(|x| x.start);
+            for (key, done, stop_label) in [
+                (
+                    ClockKey::DeliveryToDetention,
+                    t.delivered_at.filter(|x| *x >= at),
+                    "送看守所羁押",
+                ),
+                (
+                    ClockKey::FirstInterrogation,
+                    first_interrogation,
+                    "第一次讯问",
+                ),
+                (
+                    ClockKey::FamilyNotice,
+                    t.family_notified_at.filter(|x| *x >= at),
+                    "通知家属",
+                ),
+            ] {
+                let Some(rule) = choose(key) else { continue };
+                let (stop, stop_label) = match (done, released) {
+                    (Some(d), Some(r)) if r < d => (Some(r), "释放"),
+                    (Some(d), _) => (Some(d), stop_label),
+                    (None, Some(r)) => (Some(r), "释放"),
+                    (None, None) => (None, stop_label),
+                };
+                let span = Span {
+                    start: at,
+                    start_label: label.into(),
+                    stop,
+                    stop_label: stop_label.into(),
+                    awaiting: None,
+                };
+                out.push(self.hour_clock(key, rule, s, span, now));
+            }
         }
         if let (Some(at), Some(rule)) = (t.detained_at, choose(ClockKey::ArrestRequest)) {
             let stop = [t.arrest_requested_at, t.released_at]
@@ -585,10 +643,11 @@ impl Engine<'_> {
         key: ClockKey,
         rule: &Rule,
         s: &CaseState,
-        start: DateTime<Utc>,
-        stop: Option<DateTime<Utc>>,
+        span: Span,
         now: DateTime<Utc>,
     ) -> Clock {
+        let start = span.start;
+        let stop = span.stop;
         let mut c = self.head(key, rule, start);
         c.custody = true;
         let base = rule.base.map_or(0, hours);
@@ -596,14 +655,19 @@ impl Engine<'_> {
         if self.explain {
             c.why.push(why(
                 "起算",
-                format!("{} 到案，按小时连续计算，不适用节假日顺延", fmt_time(start)),
+                format!(
+                    "{} {}，按小时连续计算，不适用节假日顺延",
+                    fmt_time(start),
+                    span.start_label
+                ),
                 Some("刑事诉讼法第一百零五条"),
             ));
         }
         if self.explain {
             c.why.push(why("法定期限", format!("{base} 小时"), None));
         }
-        if s.timeline.summons_24h
+        if key == ClockKey::Summons
+            && s.timeline.summons_24h
             && let Some(step) = rule.extensions.first()
         {
             let add = step.amount.map_or(0, hours);
@@ -630,10 +694,110 @@ impl Engine<'_> {
                 None,
             ));
         }
-        finish(&mut c, stop, "释放、拘留或逮捕", now, self.explain);
+        if key == ClockKey::Summons {
+            self.summons_findings(rule, s, start, stop, &mut c);
+        }
+        if matches!(key, ClockKey::Summons | ClockKey::FirstInterrogation) {
+            self.session_lines(s, start, stop.unwrap_or(now), &mut c);
+        }
+        if key == ClockKey::FamilyNotice
+            && let Some(r) = &s.timeline.family_notice_delay
+        {
+            if self.explain {
+                c.why.push(why(
+                    "延迟通知",
+                    format!("记载的延迟通知原因：{r}"),
+                    Some("刑事诉讼法第八十五条第二款"),
+                ));
+            }
+            c.findings.push(format!("延迟通知家属，原因：{r}"));
+        }
+        finish(&mut c, stop, &span.stop_label, now, self.explain);
         c.gross_days = (local_date(stop.unwrap_or(now)) - local_date(start)).num_days();
         c.net_days = c.gross_days;
         c
+    }
+
+    /// A summons within the least interval after the previous one is a finding (规则 2019 arts.
+    /// 83, 185: 两次传唤、拘传间隔一般不少于十二小时; no consecutive summons as disguised detention).
+    fn summons_findings(
+        &self,
+        rule: &Rule,
+        s: &CaseState,
+        start: DateTime<Utc>,
+        _stop: Option<DateTime<Utc>>,
+        c: &mut Clock,
+    ) {
+        let Some(min) = rule.min_interval else {
+            return;
+        };
+        let prev_end = s
+            .timeline
+            .summonses
+            .iter()
+            .filter(|r| r.start < start)
+            .filter_map(|r| r.end)
+            .filter(|e| *e <= start)
+            .max();
+        if let Some(prev) = prev_end {
+            let gap = start - prev;
+            if gap < Duration::hours(hours(min) as i64) {
+                let h = gap.num_minutes() as f64 / 60.0;
+                c.findings.push(format!(
+                    "两次传唤、拘传间隔仅 {h:.1} 小时，少于 {} 小时",
+                    hours(min)
+                ));
+                if self.explain {
+                    c.why.push(why(
+                        "传唤间隔",
+                        format!(
+                            "上一次传唤、拘传于 {} 结束，间隔 {h:.1} 小时，少于 {} 小时：不得以连续传唤、拘传变相拘禁",
+                            fmt_time(prev),
+                            hours(min)
+                        ),
+                        Some(rule.citation_zh.as_str()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The 讯问/询问 sessions within a span, each with its length and whether it was recorded on
+    /// audio and video; an unrecorded 讯问 is a finding (CrimPL 2018 art. 123).
+    fn session_lines(&self, s: &CaseState, from: DateTime<Utc>, to: DateTime<Utc>, c: &mut Clock) {
+        for (i, x) in s
+            .timeline
+            .sessions
+            .iter()
+            .filter(|x| x.start >= from && x.start <= to)
+            .enumerate()
+        {
+            let len = x
+                .end
+                .map(|e| format!("至 {}，{} 分钟", fmt_time(e), (e - x.start).num_minutes()))
+                .unwrap_or_else(|| "尚未结束".into());
+            if self.explain {
+                c.why.push(why(
+                    &format!("第{}次{}", i + 1, x.questioning.zh()),
+                    format!(
+                        "{} 开始，{len}；{}",
+                        fmt_time(x.start),
+                        if x.recorded {
+                            "同步录音录像"
+                        } else {
+                            "未同步录音录像"
+                        }
+                    ),
+                    None,
+                ));
+            }
+            if !x.recorded && x.questioning == crate::timeline::Questioning::Interrogation {
+                c.findings.push(format!(
+                    "第{}次讯问未同步录音录像（可能判处无期徒刑、死刑或者其他重大犯罪的，应当全程录音录像：刑事诉讼法第一百二十三条）",
+                    i + 1
+                ));
+            }
+        }
     }
 
     fn long_pending(&self, s: &CaseState, now: DateTime<Utc>, out: &mut Vec<Clock>) {

@@ -15,7 +15,7 @@ use crate::case::{CaseStatus, Confidentiality, Party};
 use crate::case_type::{CaseKind, Procedure};
 use crate::org::OrgRef;
 use crate::timeline::Timeline;
-pub use crate::timeline::{Approver, ExcludedKind, ExtensionGround, PeriodUnit};
+pub use crate::timeline::{Approver, ExcludedKind, ExtensionGround, PeriodUnit, Questioning};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -345,6 +345,24 @@ pub enum EventBody {
         designated_residence: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approver: Option<Approver>,
+    },
+    /// The suspect is brought into the 执法办案管理中心 办案区.
+    EnteredCaseArea,
+    /// …and leaves it (to the 看守所, released, or elsewhere).
+    LeftCaseArea,
+    /// A 讯问 or 询问 session begins; `recorded`: 同步录音录像 (CrimPL 2018 art. 123).
+    InterrogationStarted {
+        questioning: Questioning,
+        recorded: bool,
+    },
+    InterrogationEnded,
+    /// Delivered to the 看守所 after 拘留 or 逮捕 (within 24 hours, CrimPL 2018 arts. 85, 93).
+    DeliveredToDetentionCenter,
+    /// The family is told of the 拘留 or 逮捕 (within 24 hours unless the law allows a delay, whose
+    /// reason is recorded, CrimPL 2018 arts. 85, 93).
+    FamilyNotified {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay_reason: Option<String>,
     },
     /// 另有重要罪行: 侦查羁押 counted again from the day it is found (CrimPL 2018 art. 160 ¶1).
     OtherMajorCrimeFound {

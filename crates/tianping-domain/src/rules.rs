@@ -71,10 +71,16 @@ pub enum ClockKey {
     Bail,
     /// 监视居住 (6 months per organ).
     ResidentialSurveillance,
+    /// 拘留后送看守所 (24 hours).
+    DeliveryToDetention,
+    /// 拘留后首次讯问 (24 hours).
+    FirstInterrogation,
+    /// 拘留后通知家属 (24 hours).
+    FamilyNotice,
 }
 
 impl ClockKey {
-    pub const ALL: [ClockKey; 10] = [
+    pub const ALL: [ClockKey; 13] = [
         ClockKey::Trial,
         ClockKey::Summons,
         ClockKey::ArrestRequest,
@@ -85,6 +91,9 @@ impl ClockKey {
         ClockKey::LongPending,
         ClockKey::Bail,
         ClockKey::ResidentialSurveillance,
+        ClockKey::DeliveryToDetention,
+        ClockKey::FirstInterrogation,
+        ClockKey::FamilyNotice,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -98,6 +107,9 @@ impl ClockKey {
             ClockKey::LongPending => "long_pending",
             ClockKey::Bail => "bail",
             ClockKey::ResidentialSurveillance => "residential_surveillance",
+            ClockKey::DeliveryToDetention => "delivery_to_detention",
+            ClockKey::FirstInterrogation => "first_interrogation",
+            ClockKey::FamilyNotice => "family_notice",
         }
     }
     pub fn parse(s: &str) -> Option<ClockKey> {
@@ -115,6 +127,9 @@ impl ClockKey {
             ClockKey::LongPending => "长期未结",
             ClockKey::Bail => "取保候审期限",
             ClockKey::ResidentialSurveillance => "监视居住期限",
+            ClockKey::DeliveryToDetention => "送看守所时限",
+            ClockKey::FirstInterrogation => "首次讯问时限",
+            ClockKey::FamilyNotice => "通知家属时限",
         }
     }
     /// A person's liberty depends on it: expiry means release (CrimPL 2018 art. 98).
@@ -125,6 +140,19 @@ impl ClockKey {
                 | ClockKey::ArrestRequest
                 | ClockKey::ArrestDecision
                 | ClockKey::InvestigationCustody
+                | ClockKey::DeliveryToDetention
+                | ClockKey::FirstInterrogation
+                | ClockKey::FamilyNotice
+        )
+    }
+    /// Counted in hours from the exact instant (warned hours, not days, before expiry).
+    pub fn is_hourly(self) -> bool {
+        matches!(
+            self,
+            ClockKey::Summons
+                | ClockKey::DeliveryToDetention
+                | ClockKey::FirstInterrogation
+                | ClockKey::FamilyNotice
         )
     }
 }
@@ -230,6 +258,8 @@ pub struct Rule {
     pub rollover: Rollover,
     pub no_limit: bool,
     pub custody_release_on_expiry: bool,
+    /// The least time between two summonses (传唤、拘传) of one person.
+    pub min_interval: Option<Period>,
     pub inherits_from: Option<String>,
     pub citation: String,
     /// The citation as a reader reads it ([`crate::citation::zh`]), rendered once when the rules
@@ -477,9 +507,8 @@ struct RuleDto {
     #[allow(dead_code)]
     #[serde(default)]
     notes: Option<String>,
-    #[allow(dead_code)]
     #[serde(default)]
-    min_interval_between: Option<toml::Value>,
+    min_interval_between: Option<PeriodDto>,
     #[allow(dead_code)]
     #[serde(default)]
     exceptions: Option<String>,
@@ -763,6 +792,7 @@ impl RuleSet {
                 rollover: r.holiday_rollover,
                 no_limit,
                 custody_release_on_expiry: r.custody_release_on_expiry,
+                min_interval: period(&r.min_interval_between),
                 inherits_from,
                 citation: r.citation.clone(),
                 citation_zh: crate::citation::zh(&r.citation),

@@ -174,6 +174,33 @@ pub enum Measure {
     ResidentialSurveillance,
 }
 
+/// 讯问 (of a suspect) or 询问 (of a witness or victim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Questioning {
+    Interrogation,
+    Inquiry,
+}
+
+impl Questioning {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Questioning::Interrogation => "讯问",
+            Questioning::Inquiry => "询问",
+        }
+    }
+}
+
+/// One 讯问/询问 session, with whether it was recorded on audio and video (同步录音录像).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub questioning: Questioning,
+    pub start: DateTime<Utc>,
+    #[serde(default)]
+    pub end: Option<DateTime<Utc>>,
+    pub recorded: bool,
+}
+
 /// The facts the clocks need, accumulated by [`CaseState::apply`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Timeline {
@@ -203,6 +230,22 @@ pub struct Timeline {
     pub review_started_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub supplementary: Vec<Round>,
+    /// Every 传唤/拘传, from arrival to its end (detention, arrest or release).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summonses: Vec<Round>,
+    /// 讯问/询问 sessions, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<Session>,
+    /// Stays in the 执法办案管理中心 办案区, from entry to exit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub area_stays: Vec<Round>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_notified_at: Option<DateTime<Utc>>,
+    /// Why the family was told late or not at all (CrimPL 2018 art. 85 ¶2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_notice_delay: Option<String>,
     /// 取保候审 and 监视居住, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<MeasureSpell>,

@@ -132,7 +132,7 @@ pub fn assess(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Vec<Alert> {
         });
         return out;
     }
-    if c.key == ClockKey::Summons {
+    if c.key.is_hourly() {
         if deadline - now <= Duration::hours(p.custody_hours as i64) {
             out.push(Alert {
                 category: Category::CustodyExpiring,
@@ -191,7 +191,7 @@ pub fn next_fire(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Option<DateTi
     }
     let deadline = c.deadline?;
     cands.push(deadline);
-    if c.key == ClockKey::Summons {
+    if c.key.is_hourly() {
         cands.push(deadline - Duration::hours(p.custody_hours as i64));
     } else if let Some(nominal) = c.nominal_due {
         let mut days: Vec<i64> = p.days_before.iter().map(|d| *d as i64).collect();

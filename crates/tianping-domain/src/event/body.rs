@@ -54,6 +54,7 @@ impl EventBody {
                 | EventBody::ReturnedForSupplementaryInvestigation { .. }
                 | EventBody::NotProsecuted { .. }
                 | EventBody::OtherMajorCrimeFound { .. }
+                | EventBody::FamilyNotified { .. }
                 | EventBody::Retraction { .. }
         )
     }
@@ -88,6 +89,12 @@ impl EventBody {
             EventBody::ArrestRefused { .. } => "arrest_refused",
             EventBody::Released { .. } => "released",
             EventBody::BailGranted { .. } => "bail_granted",
+            EventBody::EnteredCaseArea => "entered_case_area",
+            EventBody::LeftCaseArea => "left_case_area",
+            EventBody::InterrogationStarted { .. } => "interrogation_started",
+            EventBody::InterrogationEnded => "interrogation_ended",
+            EventBody::DeliveredToDetentionCenter => "delivered_to_detention_center",
+            EventBody::FamilyNotified { .. } => "family_notified",
             EventBody::ResidentialSurveillance { .. } => "residential_surveillance",
             EventBody::OtherMajorCrimeFound { .. } => "other_major_crime_found",
             EventBody::IdentityEstablished => "identity_established",
@@ -220,6 +227,21 @@ impl EventBody {
                 s
             }
             EventBody::OtherMajorCrimeFound { summary } => format!("情况：{summary}"),
+            EventBody::InterrogationStarted {
+                questioning,
+                recorded,
+            } => format!(
+                "{}；{}",
+                questioning.zh(),
+                if *recorded {
+                    "同步录音录像"
+                } else {
+                    "未同步录音录像"
+                }
+            ),
+            EventBody::FamilyNotified {
+                delay_reason: Some(r),
+            } => format!("延迟通知原因：{r}"),
             EventBody::CaseReceived { via } => via.zh().to_string(),
             EventBody::ProcedureConverted { from, to } => {
                 format!("{} → {}", procedure_zh(from), procedure_zh(to))
@@ -332,6 +354,12 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "arrest_refused" => "不批准逮捕",
         "released" => "释放",
         "bail_granted" => "取保候审",
+        "entered_case_area" => "进入办案区",
+        "left_case_area" => "离开办案区",
+        "interrogation_started" => "讯问（询问）开始",
+        "interrogation_ended" => "讯问（询问）结束",
+        "delivered_to_detention_center" => "送看守所羁押",
+        "family_notified" => "通知家属",
         "residential_surveillance" => "监视居住",
         "other_major_crime_found" => "发现另有重要罪行",
         "identity_established" => "查清犯罪嫌疑人身份",

@@ -4,7 +4,9 @@
 use crate::case::{CaseStatus, Confidentiality};
 use crate::case_type::{CaseKind, Procedure};
 use crate::timeline::ExcludedKind;
-use crate::timeline::{ExtensionGrant, Measure, MeasureSpell, Pause, Restart, Round, Timeline};
+use crate::timeline::{
+    ExtensionGrant, Measure, MeasureSpell, Pause, Restart, Round, Session, Timeline,
+};
 use chrono::{DateTime, Months, Utc};
 
 use super::CaseState;
@@ -211,6 +213,12 @@ impl CaseState {
                 | E::ResidentialSurveillance { .. }
                 | E::OtherMajorCrimeFound { .. }
                 | E::IdentityEstablished
+                | E::EnteredCaseArea
+                | E::LeftCaseArea
+                | E::InterrogationStarted { .. }
+                | E::InterrogationEnded
+                | E::DeliveredToDetentionCenter
+                | E::FamilyNotified { .. }
                 | E::ProsecutionReviewStarted
                 | E::ReturnedForSupplementaryInvestigation { .. }
                 | E::ResubmittedAfterSupplementaryInvestigation
@@ -567,6 +575,10 @@ impl CaseState {
                 self.custody = Custody::Summoned;
                 self.timeline.summoned_at = Some(at);
                 self.timeline.summons_24h = *extended_to_24h;
+                self.timeline.summonses.push(Round {
+                    start: at,
+                    end: None,
+                });
             }
             E::Detained => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
@@ -635,6 +647,7 @@ impl CaseState {
                 if matches!(self.custody, Custody::Bail | Custody::Surveillance) {
                     self.end_measure(at);
                 } else {
+                    self.end_summons(at);
                     self.timeline.released_at = Some(at);
                 }
                 self.custody = Custody::Released;
@@ -675,6 +688,117 @@ impl CaseState {
                     start: at,
                     end: None,
                 });
+            }
+            E::EnteredCaseArea => {
+                if self
+                    .timeline
+                    .area_stays
+                    .last()
+                    .is_some_and(|r| r.end.is_none())
+                {
+                    return Err(EventRejection::new(
+                        "area_open",
+                        "kind",
+                        "已在办案区内，须先记录离开",
+                    ));
+                }
+                self.timeline.area_stays.push(Round {
+                    start: at,
+                    end: None,
+                });
+            }
+            E::LeftCaseArea => {
+                if self
+                    .timeline
+                    .sessions
+                    .last()
+                    .is_some_and(|x| x.end.is_none())
+                {
+                    return Err(EventRejection::new(
+                        "session_open",
+                        "kind",
+                        "讯问（询问）尚未结束，不能离开办案区",
+                    ));
+                }
+                match self.timeline.area_stays.last_mut() {
+                    Some(r) if r.end.is_none() => r.end = Some(at),
+                    _ => {
+                        return Err(EventRejection::new(
+                            "area_not_open",
+                            "kind",
+                            "没有进入办案区的记录",
+                        ));
+                    }
+                }
+            }
+            E::InterrogationStarted {
+                questioning,
+                recorded,
+            } => {
+                if self
+                    .timeline
+                    .sessions
+                    .last()
+                    .is_some_and(|x| x.end.is_none())
+                {
+                    return Err(EventRejection::new(
+                        "session_open",
+                        "kind",
+                        "上一次讯问（询问）尚未结束",
+                    ));
+                }
+                self.timeline.sessions.push(Session {
+                    questioning: *questioning,
+                    start: at,
+                    end: None,
+                    recorded: *recorded,
+                });
+            }
+            E::InterrogationEnded => match self.timeline.sessions.last_mut() {
+                Some(x) if x.end.is_none() => x.end = Some(at),
+                _ => {
+                    return Err(EventRejection::new(
+                        "session_not_open",
+                        "kind",
+                        "没有进行中的讯问（询问）",
+                    ));
+                }
+            },
+            E::DeliveredToDetentionCenter => {
+                if !matches!(self.custody, Custody::Detained | Custody::Arrested) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "未被拘留或逮捕，无需送看守所",
+                    ));
+                }
+                if self
+                    .timeline
+                    .delivered_at
+                    .is_some_and(|d| self.timeline.detained_at.is_some_and(|x| d >= x))
+                {
+                    return Err(EventRejection::new(
+                        "already_delivered",
+                        "kind",
+                        "已送看守所羁押",
+                    ));
+                }
+                self.timeline.delivered_at = Some(at);
+            }
+            E::FamilyNotified { delay_reason } => {
+                if !matches!(self.custody, Custody::Detained | Custody::Arrested) {
+                    return Err(EventRejection::new(
+                        "custody_state",
+                        "kind",
+                        "未被拘留或逮捕，无需通知家属",
+                    ));
+                }
+                self.timeline.family_notified_at = Some(at);
+                self.timeline.family_notice_delay = delay_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string);
             }
             E::OtherMajorCrimeFound { summary } => {
                 non_empty(summary, "summary")?;
@@ -867,8 +991,18 @@ impl CaseState {
         }
     }
 
+    /// Ends the 传唤/拘传 in progress, if any.
+    fn end_summons(&mut self, at: DateTime<Utc>) {
+        if let Some(r) = self.timeline.summonses.last_mut()
+            && r.end.is_none()
+        {
+            r.end = Some(at);
+        }
+    }
+
     /// Ends the 取保候审 or 监视居住 in force, if any.
     fn end_measure(&mut self, at: DateTime<Utc>) {
+        self.end_summons(at);
         if let Some(m) = self.timeline.measures.last_mut()
             && m.end.is_none()
         {

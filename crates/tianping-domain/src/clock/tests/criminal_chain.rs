@@ -2,7 +2,7 @@
 //! worked by hand from the statute and checked here through the fold and the engine.
 
 use super::*;
-use crate::event::{ExtensionGround, Receipt};
+use crate::event::{ExtensionGround, Questioning, Receipt};
 
 fn police_head(name: &str) -> Approver {
     president(name)
@@ -423,5 +423,174 @@ fn explanations_speak_chinese_and_cite_the_month_rule_where_it_is() {
             .unwrap()
             .contains("民法典第二百零二条"),
         "{months:?}"
+    );
+}
+
+#[test]
+fn an_interrogation_under_summons_warns_before_twelve_hours() {
+    // 传唤 2025-05-01 08:00 into the 办案区; 讯问 09:00–11:30 recorded, 14:00– unrecorded. The
+    // 12 hours end at 20:00; the warning comes at 16:00 (4 hours before), not after.
+    let case = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T07:00",
+    )
+    .ev(
+        "2025-05-01T08:00",
+        EventBody::Summoned {
+            extended_to_24h: false,
+        },
+    )
+    .ev("2025-05-01T08:05", EventBody::EnteredCaseArea)
+    .ev(
+        "2025-05-01T09:00",
+        EventBody::InterrogationStarted {
+            questioning: Questioning::Interrogation,
+            recorded: true,
+        },
+    )
+    .ev("2025-05-01T11:30", EventBody::InterrogationEnded)
+    .ev(
+        "2025-05-01T14:00",
+        EventBody::InterrogationStarted {
+            questioning: Questioning::Interrogation,
+            recorded: false,
+        },
+    );
+    let policy = WarnPolicy::default();
+    let c = case.clock(ClockKey::Summons, "2025-05-01T15:00");
+    assert_eq!(c.deadline, Some(at("2025-05-01T20:00")));
+    assert!(assess(&c, at("2025-05-01T15:59"), &policy).is_empty());
+    assert_eq!(
+        next_fire(&c, at("2025-05-01T15:00"), &policy),
+        Some(at("2025-05-01T16:00"))
+    );
+    let a = assess(&c, at("2025-05-01T16:00"), &policy);
+    assert_eq!(a[0].category, Category::CustodyExpiring);
+    let text: Vec<&str> = c.why.iter().map(|w| w.text.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("150 分钟") && t.contains("同步录音录像")),
+        "{text:?}"
+    );
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.contains("第2次讯问未同步录音录像")),
+        "{:?}",
+        c.findings
+    );
+    // Released at 19:30: within the limit. Summoned again at 23:00 — 3.5 hours later — is a
+    // finding (规则 2019 art. 83: 间隔一般不少于十二小时).
+    let case = case
+        .ev("2025-05-01T19:00", EventBody::InterrogationEnded)
+        .ev("2025-05-01T19:20", EventBody::LeftCaseArea)
+        .ev(
+            "2025-05-01T19:30",
+            EventBody::Released {
+                reason: "传唤结束".into(),
+            },
+        );
+    assert_eq!(
+        case.clock(ClockKey::Summons, "2025-05-01T20:30").status,
+        ClockStatus::Met
+    );
+    let case = case.ev(
+        "2025-05-01T23:00",
+        EventBody::Summoned {
+            extended_to_24h: false,
+        },
+    );
+    let c = case.clock(ClockKey::Summons, "2025-05-01T23:30");
+    assert!(
+        c.findings.iter().any(|f| f.contains("间隔仅 3.5 小时")),
+        "{:?}",
+        c.findings
+    );
+}
+
+#[test]
+fn after_detention_the_detention_center_the_first_interrogation_and_the_family_within_a_day() {
+    // 拘留 2025-05-01 10:00: 看守所, 讯问 and family all by 05-02 10:00.
+    let case = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    )
+    .ev("2025-05-01T10:00", EventBody::Detained);
+    for key in [
+        ClockKey::DeliveryToDetention,
+        ClockKey::FirstInterrogation,
+        ClockKey::FamilyNotice,
+    ] {
+        let c = case.clock(key, "2025-05-01T12:00");
+        assert_eq!(c.deadline, Some(at("2025-05-02T10:00")), "{key:?}");
+        assert!(c.custody);
+        assert_eq!(c.status, ClockStatus::Running);
+        let a = assess(&c, at("2025-05-02T06:30"), &WarnPolicy::default());
+        assert_eq!(a[0].category, Category::CustodyExpiring, "{key:?}");
+    }
+    let case = case
+        .ev(
+            "2025-05-01T15:00",
+            EventBody::InterrogationStarted {
+                questioning: Questioning::Interrogation,
+                recorded: true,
+            },
+        )
+        .ev("2025-05-01T17:00", EventBody::InterrogationEnded)
+        .ev("2025-05-01T20:00", EventBody::DeliveredToDetentionCenter)
+        .ev(
+            "2025-05-02T16:00",
+            EventBody::FamilyNotified {
+                delay_reason: Some("无法取得联系".into()),
+            },
+        );
+    let now = "2025-05-02T17:00";
+    assert_eq!(
+        case.clock(ClockKey::DeliveryToDetention, now).status,
+        ClockStatus::Met
+    );
+    assert_eq!(
+        case.clock(ClockKey::FirstInterrogation, now).status,
+        ClockStatus::Met
+    );
+    let f = case.clock(ClockKey::FamilyNotice, now);
+    assert_eq!(f.status, ClockStatus::Late);
+    assert!(f.findings.iter().any(|x| x.contains("无法取得联系")));
+    // The family notice is refused for a suspect who is not held.
+    let mut free = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-05-01T08:00",
+    );
+    assert!(
+        free.state
+            .apply(
+                &EventBody::FamilyNotified { delay_reason: None },
+                at("2025-05-01T09:00"),
+                at("2026-11-22")
+            )
+            .is_err()
+    );
+    // A second 讯问 cannot start while one is open.
+    free = free.ev(
+        "2025-05-01T09:00",
+        EventBody::InterrogationStarted {
+            questioning: Questioning::Inquiry,
+            recorded: false,
+        },
+    );
+    assert!(
+        free.state
+            .apply(
+                &EventBody::InterrogationStarted {
+                    questioning: Questioning::Interrogation,
+                    recorded: true
+                },
+                at("2025-05-01T10:00"),
+                at("2026-11-22")
+            )
+            .is_err()
     );
 }
