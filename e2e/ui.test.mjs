@@ -734,3 +734,62 @@ test('a sentence outside its similar cases raises a 量刑偏离预警; the pres
   await president.close();
   await judge.close();
 });
+
+test('one person across agencies: police 法制 and 侦查监督 follow a suspect from 拘留 to judgment', async () => {
+  const police = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(police, 'police_legal');
+  // The city bureau's 法制 unit lists 上城's police files and opens one that went to court.
+  const list = await (await police.request.get(`${base}/api/v1/cases?case_number=${encodeURIComponent('浙公330102')}&per_page=200`)).json();
+  assert.ok(list.items.length > 0, 'the demo has 上城 police files');
+  let personId = null;
+  let detail = null;
+  for (const c of list.items) {
+    await police.goto(`${base}/cases/${c.id}`);
+    const link = police.locator('#person-links a').first();
+    if (await link.count() === 0) continue;
+    const href = await link.getAttribute('href');
+    const id = Number(href.split('/').pop());
+    const p = await (await police.request.get(`${base}/api/v1/persons/${id}`)).json();
+    if (p.path.credit) { personId = id; detail = p; break; }
+  }
+  assert.ok(personId, 'a 上城 suspect was indicted and judged');
+  assert.match(detail.id_number, /^330102\*{8}[0-9X]{4}$/, 'the identity number is masked');
+  // The police follow their suspect to the judgment; only their own file opens (with its clocks).
+  assert.deepEqual(detail.path.stages.map((s) => s.name).filter((n) => n !== '退回补充侦查'), ['侦查', '审查起诉', '一审']);
+  assert.equal(detail.files.length, 1);
+  assert.equal(detail.other_files.length, 2);
+  await police.goto(`${base}/persons/${personId}`);
+  assert.match(await police.textContent('#other-files'), /人民检察院/);
+  await police.screenshot({ path: join(artifacts, '28-person-police.png'), fullPage: true });
+
+  // The 侦查监督 prosecutor reads the police file and the procuratorate's own: two stages, the
+  // custody spells from 拘留 through 逮捕 to the transfer, and the days held.
+  const pros = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(pros, 'prosecutor_inv');
+  await pros.goto(`${base}/persons/${personId}`);
+  const stages = await pros.$$eval('#stages tbody tr td:first-child', (tds) => tds.map((t) => t.textContent.trim()));
+  assert.deepEqual(stages.slice(0, 2), ['侦查', '审查起诉']);
+  const spells = await pros.$$eval('#spells tbody tr td:first-child', (tds) => tds.map((t) => t.textContent.trim()));
+  assert.ok(spells.includes('刑事拘留') && spells.includes('逮捕羁押'), `spells: ${spells}`);
+  assert.match(await pros.textContent('#custody-days'), /累计羁押 \d+ 日/);
+  await pros.screenshot({ path: join(artifacts, '29-person-procuratorate.png'), fullPage: true });
+  // The find form takes the number by POST; a wrong check character is refused next to the field.
+  await pros.goto(`${base}/persons`);
+  await pros.fill('#id-number', '330102199003071231');
+  await Promise.all([pros.waitForLoadState('load'), pros.click('#find-person')]);
+  assert.match(await pros.textContent('#find-error'), /校验码应为 0/);
+
+  // The court's case office (杭州中院 scope includes 上城 court) sees the judgment and 刑期折抵.
+  const court = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(court, 'caseoffice');
+  await court.goto(`${base}/persons/${personId}`);
+  assert.match(await court.textContent('#sentence-end'), /^\d{4}年\d{2}月\d{2}日$/);
+  assert.match(await court.textContent('main'), /先行羁押一日折抵刑期一日/);
+  await court.screenshot({ path: join(artifacts, '30-person-court.png'), fullPage: true });
+  // Nobody reads a person without logging in.
+  const anon = await fetch(`${base}/api/v1/persons/${personId}`);
+  assert.equal(anon.status, 401);
+  await police.close();
+  await pros.close();
+  await court.close();
+});

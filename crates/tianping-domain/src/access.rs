@@ -86,6 +86,23 @@ pub fn needs_to_know(r: &Reader<'_>, a: &Assignment<'_>) -> bool {
     assigned || r.role == Role::President
 }
 
+/// Whether a procuratorate reads a police file (within its region, checked separately): it
+/// supervises investigation — 立案监督 and 侦查活动监督 (CrimPL 2018 arts. 8, 113; 规则 2019 ch. 13).
+/// Lists, metrics and boards stay its own kind; a police file is opened from a supervision view or
+/// a person's path.
+pub fn supervises_investigation(org: AgencyKind, record: AgencyKind) -> bool {
+    org == AgencyKind::Procuratorate && record == AgencyKind::Police
+}
+
+/// Whether a user follows a person's path across agencies (人员全流程): staff of the criminal
+/// chain's agencies (police, procuratorate, court) and the bodies that supervise them (政法委,
+/// 人大) who read cases — within their own region, checked with the record. The chain shares it:
+/// the court credits the police's custody against the sentence, the police learn the judgment.
+/// Justice bureaus, deputies and people's supervisors do not.
+pub fn follows_person(role: Role, org: AgencyKind) -> bool {
+    role.reads_cases() && org != AgencyKind::JusticeBureau && role != Role::Deputy
+}
+
 /// Whether an organisation of kind `org` sees records that belong to an agency of kind `record`
 /// (cases, interference records, moved due dates): its own kind, or every kind for the bodies
 /// that supervise all agencies (人大, 政法委). Region scope is checked separately.
@@ -532,6 +549,14 @@ mod tests {
         assert!(sees_agency(Court, Court));
         assert!(!sees_agency(Procuratorate, Court));
         assert!(!sees_agency(Police, Procuratorate));
+        assert!(supervises_investigation(Procuratorate, Police));
+        assert!(follows_person(Role::Judge, Police));
+        assert!(follows_person(Role::CaseOffice, Court));
+        assert!(follows_person(Role::PlcSupervisor, PoliticalLegalCommittee));
+        assert!(!follows_person(Role::Deputy, PeoplesCongress));
+        assert!(!follows_person(Role::Sysadmin, Court));
+        assert!(!supervises_investigation(Police, Procuratorate));
+        assert!(!supervises_investigation(Court, Police));
         assert!(sees_agency(PeoplesCongress, Court));
         assert!(sees_agency(PoliticalLegalCommittee, Police));
     }

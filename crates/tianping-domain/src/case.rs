@@ -107,9 +107,22 @@ pub struct Party {
     pub kind: PartyKind,
     #[serde(default)]
     pub minor: bool,
+    /// 公民身份号码 of a natural person (validated at filing): what identifies one person across
+    /// the police's, the procuratorate's and the courts' files. Never shown whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
 }
 
 impl Party {
+    /// The form a reader with full visibility sees: the identity number masked to its region and
+    /// last four characters (330102********123X).
+    pub fn shown(&self) -> Party {
+        Party {
+            id_number: self.id_number.as_deref().map(crate::person::mask_id),
+            ..self.clone()
+        }
+    }
+
     /// The redacted form: natural persons become "surname + 某", legal persons keep their kind only.
     pub fn redacted(&self) -> Party {
         let name = match self.kind {
@@ -121,6 +134,7 @@ impl Party {
         };
         Party {
             name,
+            id_number: None,
             ..self.clone()
         }
     }
@@ -192,6 +206,7 @@ mod tests {
             role: "被告人".into(),
             kind: PartyKind::Natural,
             minor: true,
+            id_number: None,
         };
         assert_eq!(p.redacted().name, "张某");
         let c = Clearance::parse_list("minors").expect("valid");

@@ -19,6 +19,28 @@ pub use crate::timeline::{Approver, ExcludedKind, ExtensionGround, PeriodUnit, Q
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+/// A principal penalty counted in months (Criminal Law arts. 38, 42, 45).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Penalty {
+    /// 有期徒刑.
+    FixedTerm,
+    /// 拘役.
+    CriminalDetention,
+    /// 管制.
+    PublicSurveillance,
+}
+
+impl Penalty {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Penalty::FixedTerm => "有期徒刑",
+            Penalty::CriminalDetention => "拘役",
+            Penalty::PublicSurveillance => "管制",
+        }
+    }
+}
+
 /// How a case was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,6 +304,9 @@ pub enum EventBody {
         disposition: Disposition,
         #[serde(default)]
         sentence_months: Option<u32>,
+        /// The principal penalty the months are of (default 有期徒刑).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        penalty: Option<Penalty>,
         #[serde(default)]
         amount_yuan: Option<i64>,
     },

@@ -463,6 +463,7 @@ mod tests {
             role: "原告".into(),
             kind: PartyKind::Natural,
             minor: false,
+            id_number: None,
         };
         s.parties = (0..9).map(p).collect();
         assert!(situations(&s).is_empty());

@@ -15,6 +15,7 @@ pub mod judgment;
 pub mod metrics;
 pub mod org;
 pub mod period;
+pub mod person;
 pub mod rules;
 pub mod similar;
 pub mod supervision;

@@ -286,7 +286,8 @@ impl OrgScope {
         if !role.reads_cases() || !loc.region_path.starts_with(&self.region_path) {
             return false;
         }
-        self.kind.supervises_all_kinds() || self.kind == loc.agency_kind
+        crate::access::sees_agency(self.kind, loc.agency_kind)
+            || crate::access::supervises_investigation(self.kind, loc.agency_kind)
     }
     /// Whether a user of `role` in this organisation may record events on a case at `loc`:
     /// only staff of the agency kind that holds the case, within their subtree.

@@ -149,6 +149,8 @@ struct CasePage {
     d: CaseDetail,
     clocks: Vec<crate::clocks::ClockView>,
     letters: Vec<tianping_store::clocks::Letter>,
+    /// (person id, role) of each person this file names by identity number.
+    persons: Vec<(i64, String)>,
     can_letter: bool,
     sup: crate::supervision::CaseSupervision,
     similar: crate::similar::CaseRetrieval,
@@ -186,6 +188,11 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return api_error_page(e),
     };
+    // The persons this file names by identity number: links to their whole path.
+    let persons = match st.store.persons_of_case(id).await {
+        Ok(p) => p.into_iter().map(|(pid, _, role)| (pid, role)).collect(),
+        Err(e) => return api_error_page(e.into()),
+    };
     render(&CasePage {
         layout: Layout::new(&s, "/cases"),
         sup,
@@ -193,6 +200,7 @@ pub async fn case_page(
         d,
         clocks,
         letters,
+        persons,
         can_letter: tianping_domain::access::may_issue_letters(s.user.role, s.org.kind),
     })
 }

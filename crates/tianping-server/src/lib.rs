@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
 pub mod openapi;
+pub mod persons;
 pub mod rate;
 pub mod session;
 pub mod similar;
@@ -237,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(account::router())
         .merge(cases::router())
+        .merge(persons::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -254,6 +256,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(session::api_router())
                 .merge(account::api_router())
                 .merge(cases::api_router())
+                .merge(persons::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -231,8 +231,8 @@ fn event_schema() -> Value {
 /// Every operation of `/api/v1`, in the order of the routers.
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
-        account, accounts, cases, clocks, ledger, mailbox, metrics, session, similar, supervision,
-        system_clients, view,
+        account, accounts, cases, clocks, ledger, mailbox, metrics, persons, session, similar,
+        supervision, system_clients, view,
     };
     vec![
         // Session.
@@ -281,6 +281,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
         )
         .system()
         .body(json!({ "type": "array", "items": event_schema() })),
+        op(
+            "get",
+            "/api/v1/persons/{id}",
+            "案件",
+            "人员全流程：各机关办案经过、羁押、刑期折抵",
+        )
+        .returns(c.schema::<persons::PersonDetail>()),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

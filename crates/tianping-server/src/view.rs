@@ -260,7 +260,7 @@ impl CaseDetail {
         views.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then(a.id.cmp(&b.id)));
         let (parties, charges, panel, division, summary, claim, origin) = match (&state, vis) {
             (Some(s), Visibility::Full) => (
-                s.parties.clone(),
+                s.parties.iter().map(Party::shown).collect(),
                 s.charges.clone(),
                 s.panel.clone(),
                 s.division.clone(),

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
 pub mod org;
+pub mod person;
 pub mod retrieval;
 pub mod supervision;
 pub mod system_client;
@@ -153,6 +154,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "schema_parity",
         sqlite: include_str!("../migrations/sqlite/0011_schema_parity.sql"),
         postgres: include_str!("../migrations/postgres/0011_schema_parity.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "persons",
+        sqlite: include_str!("../migrations/sqlite/0012_persons.sql"),
+        postgres: include_str!("../migrations/postgres/0012_persons.sql"),
     },
 ];
 

@@ -690,6 +690,7 @@ fn a_remanded_case_starts_a_new_full_limit() {
                 disposition: crate::event::Disposition::Judgment,
                 sentence_months: Some(36),
                 amount_yuan: None,
+                penalty: None,
             },
         )
         .ev(

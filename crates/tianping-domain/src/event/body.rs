@@ -250,10 +250,12 @@ impl EventBody {
                 disposition,
                 sentence_months,
                 amount_yuan,
+                penalty,
             } => {
                 let mut s = format!("结案方式：{}", disposition.zh());
                 if let Some(m) = sentence_months {
-                    s.push_str(&format!("；刑期 {m} 个月"));
+                    let p = penalty.map_or("刑期", |p| p.zh());
+                    s.push_str(&format!("；{p} {m} 个月"));
                 }
                 if let Some(a) = amount_yuan {
                     s.push_str(&format!("；金额 {} 元", yuan(*a)));

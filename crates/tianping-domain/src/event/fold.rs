@@ -40,9 +40,20 @@ impl CaseState {
                 "立案时间晚于当前时间",
             ));
         }
-        for (i, p) in filing.parties.iter().enumerate() {
+        let mut parties = filing.parties.clone();
+        for (i, p) in parties.iter_mut().enumerate() {
             non_empty(&p.name, &format!("parties[{i}].name"))?;
             non_empty(&p.role, &format!("parties[{i}].role"))?;
+            if let Some(raw) = &p.id_number {
+                let id = crate::person::check_id(raw).map_err(|why| {
+                    EventRejection::new(
+                        "id_number_invalid",
+                        format!("parties[{i}].id_number"),
+                        format!("公民身份号码{why}"),
+                    )
+                })?;
+                p.id_number = Some(id);
+            }
         }
         let has_minor = filing.parties.iter().any(|p| p.minor);
         let confidentiality = filing.confidentiality.unwrap_or(if has_minor {
@@ -63,7 +74,7 @@ impl CaseState {
             type_code,
             cause: filing.cause.trim().to_string(),
             charges: filing.charges.clone(),
-            parties: filing.parties.clone(),
+            parties,
             confidentiality,
             has_minor,
             summary_procedure: filing.summary_procedure,
@@ -462,6 +473,7 @@ impl CaseState {
                 disposition,
                 sentence_months,
                 amount_yuan,
+                ..
             } => {
                 if self.status == CaseStatus::Suspended {
                     return Err(EventRejection::new(

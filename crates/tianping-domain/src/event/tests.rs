@@ -27,6 +27,7 @@ fn filing() -> Filing {
             role: "原告".into(),
             kind: PartyKind::Natural,
             minor: false,
+            id_number: None,
         }],
         confidentiality: None,
         summary_procedure: true,
@@ -102,6 +103,7 @@ fn a_civil_case_runs_its_course() {
             disposition: Disposition::Judgment,
             sentence_months: None,
             amount_yuan: None,
+            penalty: None,
         },
         t(12, 9),
         now(),
@@ -130,6 +132,7 @@ fn a_civil_case_runs_its_course() {
             disposition: Disposition::Judgment,
             sentence_months: None,
             amount_yuan: Some(30_000),
+            penalty: None,
         },
         t(25, 9),
         now(),
@@ -433,6 +436,7 @@ fn minors_cannot_be_public() {
         role: "被告".into(),
         kind: PartyKind::Natural,
         minor: true,
+        id_number: None,
     });
     let s = CaseState::open(
         &f,
@@ -548,6 +552,7 @@ fn corrections_replace_and_retractions_remove() {
                 disposition: Disposition::Judgment,
                 sentence_months: None,
                 amount_yuan: None,
+                penalty: None,
             },
         ),
         rec(

@@ -38,6 +38,13 @@ impl Layout {
                 label: "期限预警",
                 active: active == "/warnings",
             });
+            if access::follows_person(s.user.role, s.org.kind) {
+                nav.push(NavItem {
+                    href: "/persons",
+                    label: "人员全流程",
+                    active: active == "/persons",
+                });
+            }
             nav.push(NavItem {
                 href: "/clock-changes",
                 label: "期限变动",

@@ -215,6 +215,8 @@ struct Chunk<'a> {
     flags: &'a tianping_domain::flag::FlagRules,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
+    /// Cases re-folded after a correction in this chunk (their person links are rebuilt).
+    refolded: HashSet<String>,
 }
 
 /// What an already used `(source, source_event_id)` was used for: enough to tell a re-sent
@@ -586,6 +588,7 @@ impl Chunk<'_> {
             w.state = state;
             w.dirty = true;
         }
+        self.refolded.insert(number.clone());
         self.push_event(number, rec, at)?;
         Ok(())
     }
@@ -686,6 +689,7 @@ impl Store {
             metric_time: std::time::Duration::ZERO,
             flags: &supervision.flags,
             created: HashSet::new(),
+            refolded: HashSet::new(),
         };
         // Each record's case number in stored form, parsed once per record.
         let normalized: Vec<String> = chunk

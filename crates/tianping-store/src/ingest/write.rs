@@ -52,6 +52,13 @@ impl Chunk<'_> {
     }
 
     pub(super) async fn flush(&mut self) -> Result<()> {
+        // Cases re-folded after a correction (their person links are rebuilt: a corrected filing
+        // may name someone else).
+        let existing: Vec<i64> = self
+            .refolded
+            .drain()
+            .filter_map(|n| self.cases.get(&n).and_then(|w| w.id))
+            .collect();
         // New cases, inserted with their state after this chunk's events.
         let mut new_rows = vec![];
         for w in self.cases.values().filter(|w| w.id.is_none()) {
@@ -145,6 +152,16 @@ impl Chunk<'_> {
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
         }
         self.clock_time += clocks_started.elapsed();
+        // The persons the touched files name.
+        let named: Vec<(i64, &CaseState)> = touched
+            .iter()
+            .filter_map(|n| self.cases.get(n))
+            .filter_map(|w| w.id.map(|id| (id, &w.state)))
+            .filter(|(id, s)| {
+                s.parties.iter().any(|p| p.id_number.is_some()) || existing.contains(id)
+            })
+            .collect();
+        crate::person::link(&mut self.tx, self.backend, &named, &existing).await?;
         self.write_events().await?;
         // The pre-aggregated metrics (after the events: the ledger's head lock already orders
         // concurrent writers).

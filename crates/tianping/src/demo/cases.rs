@@ -217,6 +217,7 @@ impl Gen<'_> {
             role: role.into(),
             kind: PartyKind::Natural,
             minor: false,
+            id_number: None,
         }
     }
 
@@ -232,6 +233,7 @@ impl Gen<'_> {
                 role: role.into(),
                 kind: PartyKind::Legal,
                 minor: false,
+                id_number: None,
             }
         } else {
             self.natural(role)
@@ -451,7 +453,13 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
                     2 => g.criminal_first(&court, filed),
                     3 => g.administrative(&court, filed),
                     _ => {
-                        let county = g.rng.pick(&counties).clone();
+                        // 上城 (the demo's own district) gets a third of the police files, so
+                        // its police, procuratorate and court logins share suspects.
+                        let county = if g.rng.chance(0.33) {
+                            "330102".to_string()
+                        } else {
+                            g.rng.pick(&counties).clone()
+                        };
                         g.custody_file(&county, filed);
                     }
                 }

@@ -94,6 +94,7 @@ impl Gen<'_> {
                 disposition: d,
                 sentence_months: None,
                 amount_yuan: amount,
+                penalty: None,
             },
         ) {
             return;
@@ -182,6 +183,7 @@ impl Gen<'_> {
                 disposition: d,
                 sentence_months: None,
                 amount_yuan: None,
+                penalty: None,
             },
         ) {
             return;
@@ -262,6 +264,7 @@ impl Gen<'_> {
                     disposition: Disposition::ExecutionCompleted,
                     sentence_months: None,
                     amount_yuan: None,
+                    penalty: None,
                 },
             );
         } else if self.rng.chance(0.8) {
@@ -347,6 +350,7 @@ impl Gen<'_> {
                 disposition: Disposition::Judgment,
                 sentence_months: Some(months),
                 amount_yuan: None,
+                penalty: None,
             },
         ) && self.rng.chance(0.1)
         {
@@ -389,6 +393,7 @@ impl Gen<'_> {
                 role: "被告".into(),
                 kind: PartyKind::Legal,
                 minor: false,
+                id_number: None,
             },
         ];
         let f = self.filing("行政处罚", parties);
@@ -411,9 +416,91 @@ impl Gen<'_> {
                     disposition: d,
                     sentence_months: None,
                     amount_yuan: None,
+                    penalty: None,
                 },
             );
         }
+    }
+
+    /// A valid 公民身份号码 of someone registered in `county` (GB 11643 check character).
+    fn id_number(&mut self, county: &str, minor: bool, year: i32) -> String {
+        let born_year = if minor {
+            year - self.rng.range(14, 17) as i32
+        } else {
+            year - self.rng.range(19, 60) as i32
+        };
+        let born = NaiveDate::from_ymd_opt(born_year, 1, 1).unwrap_or_default()
+            + Duration::days(self.rng.range(0, 364));
+        let seq = self.rng.range(1, 999);
+        let body = format!("{county}{}{seq:03}", born.format("%Y%m%d"));
+        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+        let sum: u32 = body
+            .chars()
+            .zip(W)
+            .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+            .sum();
+        format!("{body}{}", C[(sum % 11) as usize])
+    }
+
+    /// The county court tries the accused the procuratorate indicted, held: the same person
+    /// (same identity number) now a 被告人; judged with a sentence unless still on trial.
+    fn trial_of_the_accused(
+        &mut self,
+        county: &str,
+        mut f: tianping_domain::event::Filing,
+        indicted: NaiveDate,
+    ) {
+        let court = org_id(AgencyKind::Court, county);
+        let filed = indicted + Duration::days(self.rng.range(1, 4));
+        let n = self.number(&court, "刑初", filed.year());
+        for p in &mut f.parties {
+            p.role = "被告人".into();
+        }
+        f.case_kind = None;
+        f.org_id = None;
+        f.in_custody = true;
+        if !self.emit(&n, filed, EventBody::Filed(f)) {
+            return;
+        }
+        let mut day = filed + Duration::days(self.rng.range(5, 15));
+        let judge = super::cases::person(&mut self.rng);
+        if !self.emit(
+            &n,
+            day,
+            EventBody::Assigned {
+                judge,
+                panel: vec![],
+                division: Some("刑事审判庭".into()),
+                clerk: None,
+            },
+        ) {
+            return;
+        }
+        if self.rng.chance(0.08) {
+            day += Duration::days(self.rng.range(3, 10));
+            if !self.emit(
+                &n,
+                day,
+                EventBody::BailGranted {
+                    approver: Some(president("院长", &court)),
+                },
+            ) {
+                return;
+            }
+        }
+        day += Duration::days(self.rng.range(15, 50));
+        let months = u32::try_from(self.rng.range(6, 60)).unwrap_or(12);
+        self.emit(
+            &n,
+            day,
+            EventBody::Closed {
+                disposition: Disposition::Judgment,
+                sentence_months: Some(months),
+                amount_yuan: None,
+                penalty: Some(tianping_domain::event::Penalty::FixedTerm),
+            },
+        );
     }
 
     pub(crate) fn custody_file(&mut self, county: &str, filed: NaiveDate) {
@@ -430,6 +517,7 @@ impl Gen<'_> {
         let charge = (*self.rng.weighted(CHARGES)).to_string();
         let mut suspect = self.natural("犯罪嫌疑人");
         suspect.minor = self.rng.chance(0.04);
+        suspect.id_number = Some(self.id_number(county, suspect.minor, filed.year()));
         let mut f = self.filing(&charge, vec![suspect]);
         f.case_kind = Some(CaseKind::Police);
         f.org_id = Some(police.clone());
@@ -539,6 +627,7 @@ impl Gen<'_> {
                 disposition: Disposition::Transfer,
                 sentence_months: None,
                 amount_yuan: None,
+                penalty: None,
             },
         ) {
             return;
@@ -554,9 +643,11 @@ impl Gen<'_> {
             *s
         };
         let qn = format!("浙检{county}刑诉〔{review_year}〕{s2}号");
-        let mut g = f;
+        let mut g = f.clone();
         g.case_kind = Some(CaseKind::Prosecution);
         g.org_id = Some(proc_);
+        // Transferred held (arrested): the procuratorate receives the suspect in custody.
+        g.in_custody = true;
         day += Duration::days(1);
         if !self.emit(&qn, day, EventBody::Filed(g))
             || !self.emit(&qn, day, EventBody::ProsecutionReviewStarted)
@@ -585,7 +676,9 @@ impl Gen<'_> {
         }
         day += Duration::days(self.rng.range(10, 30));
         if self.rng.chance(0.9) {
-            self.emit(&qn, day, EventBody::Indicted);
+            if self.emit(&qn, day, EventBody::Indicted) {
+                self.trial_of_the_accused(county, f, day);
+            }
         } else {
             self.emit(
                 &qn,

@@ -335,6 +335,22 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             Role::Judge,
             Clearance::default(),
         ),
+        // The police 法制 unit of the city bureau (reviews every county's files) and a prosecutor
+        // of 侦查监督 who reads the police files of the district (立案监督, 侦查活动监督).
+        u(
+            "police_legal",
+            "许法制",
+            org_id(AgencyKind::Police, "3301"),
+            Role::CaseOffice,
+            Clearance::default(),
+        ),
+        u(
+            "prosecutor_inv",
+            "何检察官",
+            org_id(AgencyKind::Procuratorate, "330102"),
+            Role::DivisionChief,
+            Clearance::default(),
+        ),
         u(
             "plc",
             "冯书记",
