@@ -221,6 +221,9 @@ impl Role {
             (Role::DivisionChief, Some(AgencyKind::Procuratorate)) => "部门负责人",
             (Role::Judge, Some(AgencyKind::Police)) => "办案民警",
             (Role::Judge, Some(AgencyKind::Procuratorate)) => "承办检察官",
+            (Role::CaseOffice, Some(AgencyKind::Police)) => "法制部门",
+            (Role::CaseOffice, Some(AgencyKind::Procuratorate)) => "案件管理部门",
+            (Role::Clerk, Some(AgencyKind::Police | AgencyKind::Procuratorate)) => "内勤",
             (r, _) => r.zh(),
         }
     }

@@ -234,7 +234,7 @@ fn user_json(s: &Session) -> UserInfo {
         username: s.user.username.clone(),
         display_name: s.user.display_name.clone(),
         role: s.user.role,
-        role_zh: s.user.role.zh(),
+        role_zh: s.user.role.title_in(Some(s.org.kind)),
         org: OrgInfo {
             id: s.org.id.clone(),
             name: s.org.name.clone(),

@@ -170,12 +170,10 @@ async fn run() -> Result<()> {
                         now,
                     )
                     .await?;
-                let org = province
-                    .orgs
-                    .iter()
-                    .find(|o| o.id == u.org_id)
-                    .map_or("", |o| o.name.as_str());
-                logins.push((u.role, u.username, pw, org.to_string()));
+                let org = province.orgs.iter().find(|o| o.id == u.org_id);
+                let title = u.role.title_in(org.map(|o| o.kind));
+                let org = org.map_or("", |o| o.name.as_str());
+                logins.push((u.role, u.username, pw, format!("{org}（{title}）")));
             }
             // Every judge, chief, president and case office of the province has an account (so
             // warnings reach a person and the morning digests exist); only the logins printed
@@ -324,14 +322,7 @@ async fn run() -> Result<()> {
                 println!("\n天平 Tianping demo is ready: http://{addr}/\n");
                 println!("{:<18} {:<12} {:<16} 单位", "role", "username", "password");
                 for (role, user, pw, org) in &logins {
-                    println!(
-                        "{:<18} {:<12} {:<16} {}（{}）",
-                        role.as_str(),
-                        user,
-                        pw,
-                        org,
-                        role.zh()
-                    );
+                    println!("{:<18} {:<12} {:<16} {org}", role.as_str(), user, pw);
                 }
                 println!();
             })

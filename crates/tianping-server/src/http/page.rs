@@ -148,7 +148,7 @@ impl Layout {
         });
         Layout {
             user_name: s.user.display_name.clone(),
-            role_zh: s.user.role.zh(),
+            role_zh: s.user.role.title_in(Some(s.org.kind)),
             org_name: s.org.name.clone(),
             csrf: s.csrf_token.clone(),
             nav,
