@@ -794,3 +794,36 @@ test('one person across agencies: police 法制 and 侦查监督 follow a suspec
   await pros.close();
   await court.close();
 });
+
+test('侦查监督: the procuratorate sees a police 有案不立 warning and opens a supervision item on it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'prosecutor_inv');
+  await page.goto(`${base}/warnings`);
+  await Promise.all([page.waitForURL(/agency=police/), page.click('#police-tab')]);
+  await page.goto(`${base}/warnings?agency=police&clock=filing_review&category=overdue`);
+  const rows = page.locator('#board tbody tr');
+  assert.ok(await rows.count() > 0, 'an overdue 立案审查 of a 上城 警情 is on the board');
+  const number = (await rows.first().locator('td:first-child a').textContent()).trim();
+  assert.match(number, /^浙公330102警〔\d{4}〕\d+号$/);
+  await page.screenshot({ path: join(artifacts, '31-police-warnings.png'), fullPage: false });
+  // The 警情's own page says why: 有案不立, with the rule's source.
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), rows.first().locator('td:first-child a').click()]);
+  const review = page.locator('section.clock[data-key="filing_review"]');
+  assert.match(await review.textContent(), /有案不立/);
+  await page.screenshot({ path: join(artifacts, '32-incident.png'), fullPage: true });
+  // Back on the board, the prosecutor opens a 监督事项 on it.
+  await page.goto(`${base}/warnings?agency=police&clock=filing_review&category=overdue`);
+  await Promise.all([page.waitForURL(/\/supervision\?/), page.click('#board tbody tr:first-child a:text("立督办")')]);
+  assert.equal(await page.inputValue('#item-case'), number);
+  await page.selectOption('#item-responsible', { index: 1 });
+  await Promise.all([page.waitForURL(/\/supervision\/\d+$/), page.click('#item-open')]);
+  assert.match(await page.textContent('#item-state'), /已交办/);
+  await page.screenshot({ path: join(artifacts, '33-supervision-on-police.png'), fullPage: true });
+  // A court user has no police tab and may not ask for one.
+  const judge = await browser.newPage();
+  await login(judge, 'judge');
+  const r = await judge.request.get(`${base}/api/v1/warnings?agency=police`);
+  assert.equal(r.status(), 403);
+  await judge.close();
+  await page.close();
+});

@@ -111,11 +111,14 @@ pub enum Procedure {
     Execution,
     Investigation,
     ProsecutionReview,
+    /// 警情: from 接警 to 受案/立案 (a police record that becomes the investigation file when a
+    /// case is filed).
+    Incident,
     Other,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 12] = [
+    pub const ALL: [Procedure; 13] = [
         Procedure::FirstInstance,
         Procedure::SecondInstance,
         Procedure::RetrialReview,
@@ -127,6 +130,7 @@ impl Procedure {
         Procedure::Execution,
         Procedure::Investigation,
         Procedure::ProsecutionReview,
+        Procedure::Incident,
         Procedure::Other,
     ];
     pub fn parse(s: &str) -> Option<Procedure> {
@@ -145,6 +149,7 @@ impl Procedure {
             Procedure::Execution => "execution",
             Procedure::Investigation => "investigation",
             Procedure::ProsecutionReview => "prosecution_review",
+            Procedure::Incident => "incident",
             Procedure::Other => "other",
         }
     }
@@ -161,6 +166,7 @@ impl Procedure {
             Procedure::Execution => "执行",
             Procedure::Investigation => "侦查",
             Procedure::ProsecutionReview => "审查起诉",
+            Procedure::Incident => "警情受案立案",
             Procedure::Other => "其他",
         }
     }
@@ -173,7 +179,7 @@ impl Procedure {
             | Procedure::Jurisdiction => Stage::Trial,
             Procedure::RetrialReview | Procedure::Review | Procedure::Supervision => Stage::Review,
             Procedure::Execution => Stage::Execution,
-            Procedure::Investigation => Stage::Investigation,
+            Procedure::Investigation | Procedure::Incident => Stage::Investigation,
             Procedure::ProsecutionReview => Stage::ProsecutionReview,
             Procedure::Other => Stage::Other,
         }

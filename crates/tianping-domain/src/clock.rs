@@ -385,7 +385,14 @@ impl Engine<'_> {
             (None, Some(a)) => Some((a, "逮捕")),
             (None, None) => None,
         };
-        if let Some((at, label)) = held {
+        // Only for files whose source reports the 执法办案管理中心 (entries, sessions, delivery or
+        // notice): a system that never sends these would otherwise raise three false alarms on
+        // every detention.
+        let reports_centre = !t.area_stays.is_empty()
+            || !t.sessions.is_empty()
+            || t.delivered_at.is_some()
+            || t.family_notified_at.is_some();
+        if let Some((at, label)) = held.filter(|_| reports_centre) {
             let released = t.released_at.filter(|r| *r >= at);
             let first_interrogation = t
                 .sessions
@@ -523,7 +530,87 @@ impl Engine<'_> {
         }
         self.supplementary_clock(s, now, &mut out);
         self.measure_clocks(s, now, &mut out);
+        if s.kind == CaseKind::Police {
+            self.incident_clocks(s, now, &mut out);
+        }
         out
+    }
+
+    /// A 警情's record and 立案审查, and the 立案监督 the procuratorate opens on them: each late
+    /// one says what it is (有警不录, 有案不立, 不说明理由, 通知立案后不立案).
+    fn incident_clocks(&self, s: &CaseState, now: DateTime<Utc>, out: &mut Vec<Clock>) {
+        let t = &s.timeline;
+        let choose = |key| {
+            self.rules
+                .choose(key, s.kind, None, &|f| flag(s, f), local_date(s.filed_at))
+        };
+        if t.incident
+            && let Some(rule) = choose(ClockKey::IncidentRecord)
+        {
+            let span = Span {
+                start: s.filed_at,
+                start_label: "接警".into(),
+                stop: t.incident_recorded_at,
+                stop_label: "处警结果或受案、不予受案登记".into(),
+                awaiting: None,
+            };
+            let mut c = self.hour_clock(ClockKey::IncidentRecord, rule, s, span, now);
+            c.custody = false;
+            if matches!(c.status, ClockStatus::Overdue | ClockStatus::Late) {
+                c.findings.push("有警不录：接警后未按时登记处警结果".into());
+            }
+            out.push(c);
+        }
+        if let (Some(at), Some(rule)) = (t.accepted_at, choose(ClockKey::FilingReview)) {
+            let span = Span {
+                start: at,
+                start_label: "刑事案件受案".into(),
+                stop: t.filing_decided_at.filter(|d| *d >= at),
+                stop_label: "立案或不予立案决定".into(),
+                awaiting: None,
+            };
+            let mut c = self.day_clock(ClockKey::FilingReview, rule, s, span, now);
+            if c.status == ClockStatus::Overdue {
+                c.findings
+                    .push("有案不立：受案后超过立案审查期限未作出立案决定".into());
+            }
+            if t.refusal_without_reason {
+                c.findings.push("不予立案未记录理由".into());
+            }
+            out.push(c);
+        }
+        if let (Some(at), Some(rule)) =
+            (t.explanation_requested_at, choose(ClockKey::ExplanationDue))
+        {
+            let stop = [
+                t.explanation_given_at,
+                t.filing_decided_at.filter(|_| t.filed == Some(true)),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|x| *x >= at)
+            .min();
+            let span = Span {
+                start: at,
+                start_label: "收到要求说明不立案理由通知".into(),
+                stop,
+                stop_label: "说明理由或立案".into(),
+                awaiting: None,
+            };
+            out.push(self.day_clock(ClockKey::ExplanationDue, rule, s, span, now));
+        }
+        if let (Some(at), Some(rule)) = (t.filing_ordered_at, choose(ClockKey::FilingAfterNotice)) {
+            let span = Span {
+                start: at,
+                start_label: "收到通知立案书".into(),
+                stop: t
+                    .filing_decided_at
+                    .filter(|d| *d >= at && t.filed == Some(true)),
+                stop_label: "立案".into(),
+                awaiting: None,
+            };
+            out.push(self.day_clock(ClockKey::FilingAfterNotice, rule, s, span, now));
+        }
     }
 
     /// 取保候审 (12 months) and 监视居住 (6 months): the last spell of each, counted from the

@@ -230,6 +230,10 @@ pub struct Filing {
     /// (CPL 2023 art. 183 ¶2), whatever the 类型代字.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ruling_appeal: bool,
+    /// A police 警情 (incident report) opened at 接警, not yet a case: it runs 出警 → 处警 → 受案 or
+    /// 不予受案 → 立案 or 不予立案, and becomes the investigation file when a case is filed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incident: bool,
     /// 涉外 / 涉港澳台: civil limits do not apply (CPL 2023 art. 287).
     #[serde(default)]
     pub foreign_related: bool,
@@ -371,6 +375,44 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approver: Option<Approver>,
     },
+    // --- police incident reports (警情) and 立案监督 ------------------------------------------
+    /// 出警.
+    Dispatched,
+    /// 处警: what the officers found and did.
+    IncidentHandled {
+        result: String,
+    },
+    /// 受案: accepted as a criminal (`criminal`) or an administrative case.
+    CaseAccepted {
+        criminal: bool,
+    },
+    /// 不予受案, with the reason.
+    CaseNotAccepted {
+        reason: String,
+    },
+    /// 立案 (`filed`) or 不予立案 with its reason — a refusal without one is accepted and found.
+    FilingDecided {
+        filed: bool,
+        #[serde(default)]
+        reason: String,
+    },
+    /// 警情回访: the reporter called back.
+    CallBack {
+        reached: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        satisfied: Option<bool>,
+        #[serde(default)]
+        note: String,
+    },
+    /// 收到检察院《要求说明不立案理由通知书》: the reasons are due in 7 days (规则 2019 art. 560;
+    /// 公安规定 art. 182).
+    ExplanationRequested,
+    /// 不立案理由 given to the procuratorate.
+    ExplanationGiven {
+        reason: String,
+    },
+    /// 收到检察院《通知立案书》: the case is to be filed within 15 days (规则 2019 art. 563).
+    FilingOrdered,
     /// The suspect is brought into the 执法办案管理中心 办案区.
     EnteredCaseArea,
     /// …and leaves it (to the 看守所, released, or elsewhere).

@@ -77,10 +77,18 @@ pub enum ClockKey {
     FirstInterrogation,
     /// 拘留后通知家属 (24 hours).
     FamilyNotice,
+    /// 警情: 接警 to its record (处警, 受案 or 不予受案) — a late record is 有警不录.
+    IncidentRecord,
+    /// 立案审查: 受案 to the decision to file or not — overdue is 有案不立.
+    FilingReview,
+    /// 立案监督: the police's reasons for not filing, 7 days from the procuratorate's notice.
+    ExplanationDue,
+    /// 立案监督: filing within 15 days of the procuratorate's 通知立案.
+    FilingAfterNotice,
 }
 
 impl ClockKey {
-    pub const ALL: [ClockKey; 13] = [
+    pub const ALL: [ClockKey; 17] = [
         ClockKey::Trial,
         ClockKey::Summons,
         ClockKey::ArrestRequest,
@@ -94,6 +102,10 @@ impl ClockKey {
         ClockKey::DeliveryToDetention,
         ClockKey::FirstInterrogation,
         ClockKey::FamilyNotice,
+        ClockKey::IncidentRecord,
+        ClockKey::FilingReview,
+        ClockKey::ExplanationDue,
+        ClockKey::FilingAfterNotice,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -110,6 +122,10 @@ impl ClockKey {
             ClockKey::DeliveryToDetention => "delivery_to_detention",
             ClockKey::FirstInterrogation => "first_interrogation",
             ClockKey::FamilyNotice => "family_notice",
+            ClockKey::IncidentRecord => "incident_record",
+            ClockKey::FilingReview => "filing_review",
+            ClockKey::ExplanationDue => "explanation_due",
+            ClockKey::FilingAfterNotice => "filing_after_notice",
         }
     }
     pub fn parse(s: &str) -> Option<ClockKey> {
@@ -130,6 +146,10 @@ impl ClockKey {
             ClockKey::DeliveryToDetention => "送看守所时限",
             ClockKey::FirstInterrogation => "首次讯问时限",
             ClockKey::FamilyNotice => "通知家属时限",
+            ClockKey::IncidentRecord => "警情登记时限",
+            ClockKey::FilingReview => "立案审查期限",
+            ClockKey::ExplanationDue => "说明不立案理由期限",
+            ClockKey::FilingAfterNotice => "通知立案后立案期限",
         }
     }
     /// A person's liberty depends on it: expiry means release (CrimPL 2018 art. 98).
@@ -153,6 +173,7 @@ impl ClockKey {
                 | ClockKey::DeliveryToDetention
                 | ClockKey::FirstInterrogation
                 | ClockKey::FamilyNotice
+                | ClockKey::IncidentRecord
         )
     }
 }

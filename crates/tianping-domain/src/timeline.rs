@@ -108,6 +108,8 @@ pub enum ExtensionGround {
     SpecialCircumstances,
     /// 流窜作案、多次作案、结伙作案的重大嫌疑分子 (拘留后提请批捕至三十日, CrimPL 2018 art. 91 ¶2).
     RovingRepeatedGang,
+    /// 重大疑难复杂 (刑事案件立案审查延长至三十日).
+    MajorComplex,
     /// 可能判处的有期徒刑超过三年 (刑事简易程序延长至一个半月, art. 220).
     #[serde(rename = "sentence_over_3_years")]
     SentenceOver3Years,
@@ -123,6 +125,7 @@ impl ExtensionGround {
             ExtensionGround::RovingRepeatedGang => "流窜作案、多次作案、结伙作案的重大嫌疑分子",
             ExtensionGround::SentenceOver3Years => "可能判处的有期徒刑超过三年",
             ExtensionGround::SentenceOver1Year => "可能判处的有期徒刑超过一年",
+            ExtensionGround::MajorComplex => "重大疑难复杂",
         }
     }
 }
@@ -246,6 +249,32 @@ pub struct Timeline {
     /// Why the family was told late or not at all (CrimPL 2018 art. 85 ¶2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_notice_delay: Option<String>,
+    /// The record opened as a 警情 (接警 at the filing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incident: bool,
+    /// 处警 recorded, or the 警情 accepted or refused (its record is complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_recorded_at: Option<DateTime<Utc>>,
+    /// 受案 as a criminal case: the 立案审查 starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// 立案 or 不予立案 decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filing_decided_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed: Option<bool>,
+    /// 不予立案 recorded without a reason.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refusal_without_reason: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_requested_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_given_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filing_ordered_at: Option<DateTime<Utc>>,
+    /// 警情回访: (when, reached, satisfied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<(DateTime<Utc>, bool, Option<bool>)>,
     /// 取保候审 and 监视居住, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<MeasureSpell>,

@@ -194,6 +194,8 @@ pub struct CaseDetail {
     pub panel: Vec<String>,
     pub division: Option<String>,
     pub summary_procedure: bool,
+    /// A police 警情 (opened by 接警).
+    pub incident: bool,
     pub claim_amount_yuan: Option<i64>,
     pub origin_case_number: Option<String>,
     pub events: Vec<EventView>,
@@ -230,6 +232,8 @@ impl CaseDetail {
         } else {
             vec![None; events.len()]
         };
+        // A police 警情 is opened by 接警, not by 立案.
+        let incident = state.as_ref().is_some_and(|s| s.timeline.incident);
         let mut views: Vec<EventView> = events
             .iter()
             .zip(&bodies)
@@ -247,7 +251,11 @@ impl CaseDetail {
                     source: e.source.clone(),
                     source_event_id: e.source_event_id.clone(),
                     kind: e.kind.clone(),
-                    kind_zh: tianping_domain::event::kind_zh(&e.kind).to_string(),
+                    kind_zh: if incident && e.kind == "filed" {
+                        "接警".to_string()
+                    } else {
+                        tianping_domain::event::kind_zh(&e.kind).to_string()
+                    },
                     occurred_at: local(&e.occurred_at),
                     recorded_at: local(&e.recorded_at),
                     recorded_by: e.recorded_by.clone(),
@@ -288,6 +296,7 @@ impl CaseDetail {
             summary_procedure: summary,
             claim_amount_yuan: claim,
             origin_case_number: origin,
+            incident,
             events: views,
         }
     }

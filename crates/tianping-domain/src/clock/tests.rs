@@ -347,6 +347,24 @@ const EVERY_RULE: &[(&str, bool, &str, &str)] = &[
         "§7.4: 7 days",
     ),
     (
+        "linkage.filing_after_notice",
+        false,
+        "2025-03-18",
+        "§7.4: 通知立案 → 15 days",
+    ),
+    (
+        "pol.incident.record",
+        false,
+        "T2025-03-04T10:00",
+        "警情 recorded within 24 hours [U]",
+    ),
+    (
+        "pol.filing_review",
+        false,
+        "2025-03-06",
+        "立案审查 3 days [S]",
+    ),
+    (
         "adm_police.questioning",
         false,
         "T2025-03-03T18:00",
@@ -448,6 +466,7 @@ fn filing(cause: &str) -> Filing {
         origin_case_number: None,
         private_prosecution: false,
         ruling_appeal: false,
+        incident: false,
     }
 }
 

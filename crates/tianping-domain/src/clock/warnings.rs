@@ -135,7 +135,11 @@ pub fn assess(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Vec<Alert> {
     if c.key.is_hourly() {
         if deadline - now <= Duration::hours(p.custody_hours as i64) {
             out.push(Alert {
-                category: Category::CustodyExpiring,
+                category: if c.custody {
+                    Category::CustodyExpiring
+                } else {
+                    Category::Nearing
+                },
                 threshold: format!("custody:{}h", p.custody_hours),
             });
         }

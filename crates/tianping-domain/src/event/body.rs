@@ -55,6 +55,11 @@ impl EventBody {
                 | EventBody::NotProsecuted { .. }
                 | EventBody::OtherMajorCrimeFound { .. }
                 | EventBody::FamilyNotified { .. }
+                | EventBody::IncidentHandled { .. }
+                | EventBody::CaseNotAccepted { .. }
+                | EventBody::FilingDecided { .. }
+                | EventBody::CallBack { .. }
+                | EventBody::ExplanationGiven { .. }
                 | EventBody::Retraction { .. }
         )
     }
@@ -89,6 +94,15 @@ impl EventBody {
             EventBody::ArrestRefused { .. } => "arrest_refused",
             EventBody::Released { .. } => "released",
             EventBody::BailGranted { .. } => "bail_granted",
+            EventBody::Dispatched => "dispatched",
+            EventBody::IncidentHandled { .. } => "incident_handled",
+            EventBody::CaseAccepted { .. } => "case_accepted",
+            EventBody::CaseNotAccepted { .. } => "case_not_accepted",
+            EventBody::FilingDecided { .. } => "filing_decided",
+            EventBody::CallBack { .. } => "call_back",
+            EventBody::ExplanationRequested => "explanation_requested",
+            EventBody::ExplanationGiven { .. } => "explanation_given",
+            EventBody::FilingOrdered => "filing_ordered",
             EventBody::EnteredCaseArea => "entered_case_area",
             EventBody::LeftCaseArea => "left_case_area",
             EventBody::InterrogationStarted { .. } => "interrogation_started",
@@ -227,6 +241,46 @@ impl EventBody {
                 s
             }
             EventBody::OtherMajorCrimeFound { summary } => format!("情况：{summary}"),
+            EventBody::IncidentHandled { result } => format!("处警结果：{result}"),
+            EventBody::CaseAccepted { criminal } => {
+                if *criminal {
+                    "作为刑事案件受案".into()
+                } else {
+                    "作为行政案件受案".into()
+                }
+            }
+            EventBody::CaseNotAccepted { reason } | EventBody::ExplanationGiven { reason } => {
+                format!("理由：{reason}")
+            }
+            EventBody::FilingDecided { filed, reason } => {
+                if *filed {
+                    "决定立案".into()
+                } else if reason.trim().is_empty() {
+                    "决定不予立案（未记录理由）".into()
+                } else {
+                    format!("决定不予立案；理由：{reason}")
+                }
+            }
+            EventBody::CallBack {
+                reached,
+                satisfied,
+                note,
+            } => {
+                let mut s = if *reached {
+                    "已联系报警人".to_string()
+                } else {
+                    "未能联系报警人".to_string()
+                };
+                match satisfied {
+                    Some(true) => s.push_str("；满意"),
+                    Some(false) => s.push_str("；不满意"),
+                    None => {}
+                }
+                if !note.trim().is_empty() {
+                    s.push_str(&format!("；{note}"));
+                }
+                s
+            }
             EventBody::InterrogationStarted {
                 questioning,
                 recorded,
@@ -356,6 +410,15 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "arrest_refused" => "不批准逮捕",
         "released" => "释放",
         "bail_granted" => "取保候审",
+        "dispatched" => "出警",
+        "incident_handled" => "处警",
+        "case_accepted" => "受案",
+        "case_not_accepted" => "不予受案",
+        "filing_decided" => "立案决定",
+        "call_back" => "警情回访",
+        "explanation_requested" => "收到要求说明不立案理由通知",
+        "explanation_given" => "说明不立案理由",
+        "filing_ordered" => "收到通知立案书",
         "entered_case_area" => "进入办案区",
         "left_case_area" => "离开办案区",
         "interrogation_started" => "讯问（询问）开始",

@@ -56,6 +56,18 @@ impl CaseState {
             }
         }
         let has_minor = filing.parties.iter().any(|p| p.minor);
+        if filing.incident && kind != CaseKind::Police {
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "incident",
+                "警情只适用于公安机关",
+            ));
+        }
+        let procedure = if filing.incident {
+            Procedure::Incident
+        } else {
+            procedure
+        };
         let confidentiality = filing.confidentiality.unwrap_or(if has_minor {
             Confidentiality::Minors
         } else {
@@ -117,7 +129,10 @@ impl CaseState {
             event_count: 1,
             complaints: 0,
             zhongben_spells: vec![],
-            timeline: Timeline::default(),
+            timeline: Timeline {
+                incident: kind == CaseKind::Police && filing.incident,
+                ..Timeline::default()
+            },
             venue: None,
         })
     }
@@ -210,6 +225,25 @@ impl CaseState {
                 "kind_mismatch",
                 "kind",
                 format!("“{}”只适用于执行案件", body.zh()),
+            ));
+        }
+        let police_only = matches!(
+            body,
+            E::Dispatched
+                | E::IncidentHandled { .. }
+                | E::CaseAccepted { .. }
+                | E::CaseNotAccepted { .. }
+                | E::FilingDecided { .. }
+                | E::CallBack { .. }
+                | E::ExplanationRequested
+                | E::ExplanationGiven { .. }
+                | E::FilingOrdered
+        );
+        if police_only && self.kind != CaseKind::Police {
+            return Err(EventRejection::new(
+                "kind_mismatch",
+                "kind",
+                format!("“{}”只适用于公安机关的警情、案件", body.zh()),
             ));
         }
         let custody_event = matches!(
@@ -700,6 +734,70 @@ impl CaseState {
                     start: at,
                     end: None,
                 });
+            }
+            E::Dispatched => {}
+            E::IncidentHandled { result } => {
+                non_empty(result, "result")?;
+                self.timeline.incident_recorded_at.get_or_insert(at);
+            }
+            E::CaseAccepted { criminal } => {
+                self.timeline.incident_recorded_at.get_or_insert(at);
+                if *criminal {
+                    self.timeline.accepted_at = Some(at);
+                }
+            }
+            E::CaseNotAccepted { reason } => {
+                non_empty(reason, "reason")?;
+                self.timeline.incident_recorded_at.get_or_insert(at);
+            }
+            E::FilingDecided { filed, reason } => {
+                if self.timeline.filed == Some(true) {
+                    return Err(EventRejection::new("already_filed", "kind", "已决定立案"));
+                }
+                self.timeline.incident_recorded_at.get_or_insert(at);
+                self.timeline.filing_decided_at = Some(at);
+                self.timeline.filed = Some(*filed);
+                self.timeline.refusal_without_reason = !*filed && reason.trim().is_empty();
+                if *filed && self.procedure == Procedure::Incident {
+                    // The 警情 becomes the investigation file.
+                    self.procedure = Procedure::Investigation;
+                }
+            }
+            E::CallBack { .. } => {
+                if let E::CallBack {
+                    reached, satisfied, ..
+                } = body
+                {
+                    self.timeline.callbacks.push((at, *reached, *satisfied));
+                }
+            }
+            E::ExplanationRequested => {
+                if self.timeline.filed == Some(true) {
+                    return Err(EventRejection::new(
+                        "already_filed",
+                        "kind",
+                        "已立案，无需说明不立案理由",
+                    ));
+                }
+                self.timeline.explanation_requested_at = Some(at);
+                self.timeline.explanation_given_at = None;
+            }
+            E::ExplanationGiven { reason } => {
+                non_empty(reason, "reason")?;
+                if self.timeline.explanation_requested_at.is_none() {
+                    return Err(EventRejection::new(
+                        "no_explanation_request",
+                        "kind",
+                        "没有收到要求说明不立案理由通知",
+                    ));
+                }
+                self.timeline.explanation_given_at = Some(at);
+            }
+            E::FilingOrdered => {
+                if self.timeline.filed == Some(true) {
+                    return Err(EventRejection::new("already_filed", "kind", "已立案"));
+                }
+                self.timeline.filing_ordered_at = Some(at);
             }
             E::EnteredCaseArea => {
                 if self

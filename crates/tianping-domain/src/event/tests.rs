@@ -39,6 +39,7 @@ fn filing() -> Filing {
         origin_case_number: None,
         private_prosecution: false,
         ruling_appeal: false,
+        incident: false,
     }
 }
 

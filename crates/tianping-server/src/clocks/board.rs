@@ -28,6 +28,8 @@ use tianping_store::user::Session;
 #[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BoardParams {
+    /// police：检察院查看辖区内公安机关案件、警情的期限预警（侦查监督）
+    pub agency: Option<String>,
     pub category: Option<String>,
     pub clock: Option<String>,
     pub org: Option<String>,
@@ -148,6 +150,18 @@ fn board_query(s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
                 .with_details(json!({ "field": "clock" }))
         })?);
     }
+    if let Some(a) = nonempty(&p.agency) {
+        if a != "police" {
+            return Err(
+                ApiError::new(Code::InvalidQuery, format!("未知的机关类别“{a}”"))
+                    .with_details(json!({ "field": "agency" })),
+            );
+        }
+        if !tianping_domain::access::supervises_investigation(s.org.kind, AgencyKind::Police) {
+            return Err(ApiError::forbidden("查看公安机关的期限预警"));
+        }
+        q.agency_kind = Some(AgencyKind::Police.as_str().to_string());
+    }
     q.org_id = nonempty(&p.org);
     q.custody_only = p.custody.as_deref() == Some("1");
     if let Some(pg) = nonempty(&p.page) {
@@ -208,6 +222,8 @@ struct BoardPage {
     can_letter: bool,
     /// Supervisors may open a supervision item from a warning.
     can_supervise: bool,
+    /// A procuratorate watches the police's clocks in its region (侦查监督).
+    watches_police: bool,
     /// Open 量刑偏离预警 of the cases in scope.
     deviations: Vec<crate::similar::OpenDeviation>,
 }
@@ -228,6 +244,7 @@ impl BoardPage {
 fn query_string(p: &BoardParams) -> String {
     let mut parts = vec![];
     for (k, v) in [
+        ("agency", &p.agency),
         ("category", &p.category),
         ("clock", &p.clock),
         ("org", &p.org),
@@ -272,6 +289,7 @@ pub async fn board_page(
                 clock_keys: clock_keys(),
                 can_letter: false,
                 can_supervise: false,
+                watches_police: false,
                 deviations: vec![],
             });
         }
@@ -335,6 +353,10 @@ pub async fn board_page(
         clock_keys: clock_keys(),
         can_letter: may_issue_letters(&s),
         can_supervise: tianping_store::supervision::supervises(s.user.role),
+        watches_police: tianping_domain::access::supervises_investigation(
+            s.org.kind,
+            AgencyKind::Police,
+        ),
         deviations,
     })
 }

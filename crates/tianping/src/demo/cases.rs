@@ -208,6 +208,7 @@ impl Gen<'_> {
             origin_case_number: None,
             private_prosecution: false,
             ruling_appeal: false,
+            incident: false,
         }
     }
 
@@ -477,6 +478,19 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
                 g.civil_first(&court, filed, None);
             }
         }
+    }
+    // 警情 of the last four months in 杭州's districts (上城 most): the police's 接警 → 受案 →
+    // 立案 records, some late (有警不录, 有案不立) and some under the procuratorate's 立案监督.
+    let hangzhou = ["330102", "330102", "330105", "330106", "330108", "330109"];
+    for i in 0..(cases / 12).max(40) {
+        // The first few are 上城's 有案不立, which its procuratorate supervises.
+        let county = if i < 4 {
+            "330102".to_string()
+        } else {
+            g.rng.pick(&hangzhou).to_string()
+        };
+        let day = today - Duration::days(g.rng.range(8, 120));
+        g.incident(&county, day, i < 4);
     }
     g.out
 }

@@ -422,6 +422,135 @@ impl Gen<'_> {
         }
     }
 
+    /// A police 警情 from 接警 to its outcome: most are recorded within hours; criminal ones are
+    /// accepted and decided within the 3-day 立案审查, some late, a few never (有案不立), and the
+    /// procuratorate asks for the reasons of some and orders filing.
+    pub(crate) fn incident(&mut self, county: &str, day: NaiveDate, unfiled: bool) {
+        const KINDS: &[(&str, bool, u32)] = &[
+            ("入室盗窃警情", true, 20),
+            ("电信网络诈骗报警", true, 25),
+            ("打架斗殴警情", true, 12),
+            ("抢夺财物报警", true, 5),
+            ("邻里纠纷求助", false, 18),
+            ("交通事故报警", false, 12),
+            ("噪声扰民投诉", false, 8),
+        ];
+        let police = org_id(AgencyKind::Police, county);
+        let year = day.year();
+        let seq = {
+            let s = self.seq.entry((police.clone(), "警", year)).or_insert(0);
+            *s += 1;
+            *s
+        };
+        let n = format!("浙公{county}警〔{year}〕{seq}号");
+        let (cause, criminal, _) = if unfiled {
+            KINDS[0]
+        } else {
+            *self
+                .rng
+                .weighted(&KINDS.iter().map(|k| (*k, k.2)).collect::<Vec<_>>())
+        };
+        let reporter = self.natural("报警人");
+        let mut f = self.filing(cause, vec![reporter]);
+        f.case_kind = Some(CaseKind::Police);
+        f.org_id = Some(police.clone());
+        f.incident = true;
+        if !self.emit(&n, day, EventBody::Filed(f)) || !self.emit(&n, day, EventBody::Dispatched) {
+            return;
+        }
+        // 有警不录: a few never get their 处警 result recorded.
+        if !unfiled && self.rng.chance(0.04) {
+            return;
+        }
+        if !self.emit(
+            &n,
+            day,
+            EventBody::IncidentHandled {
+                result: if criminal {
+                    "民警到场勘查、询问报警人，初步认定涉嫌犯罪".into()
+                } else {
+                    "民警到场调解，双方达成谅解".into()
+                },
+            },
+        ) {
+            return;
+        }
+        if !criminal {
+            let body = if self.rng.chance(0.5) {
+                EventBody::CaseAccepted { criminal: false }
+            } else {
+                EventBody::CaseNotAccepted {
+                    reason: "属民间纠纷，已当场调解".into(),
+                }
+            };
+            self.emit(&n, day, body);
+            return;
+        }
+        if !self.emit(&n, day, EventBody::CaseAccepted { criminal: true }) {
+            return;
+        }
+        let late = unfiled || self.rng.chance(0.18);
+        if unfiled || (late && self.rng.chance(0.5)) {
+            // 有案不立: no decision yet; the procuratorate asks why (立案监督).
+            let ask = day + Duration::days(self.rng.range(6, 12));
+            if county == "330102" && self.emit(&n, ask, EventBody::ExplanationRequested) {
+                let answer = ask + Duration::days(self.rng.range(3, 9));
+                if self.rng.chance(0.6)
+                    && self.emit(
+                        &n,
+                        answer,
+                        EventBody::ExplanationGiven {
+                            reason: "证据尚需查证，暂未达到立案标准".into(),
+                        },
+                    )
+                    && self.rng.chance(0.5)
+                {
+                    let order = answer + Duration::days(self.rng.range(3, 8));
+                    if self.emit(&n, order, EventBody::FilingOrdered) && self.rng.chance(0.6) {
+                        let on = order + Duration::days(self.rng.range(3, 12));
+                        self.emit(
+                            &n,
+                            on,
+                            EventBody::FilingDecided {
+                                filed: true,
+                                reason: String::new(),
+                            },
+                        );
+                    }
+                }
+            }
+            return;
+        }
+        let decided = day
+            + Duration::days(if late {
+                self.rng.range(4, 10)
+            } else {
+                self.rng.range(0, 3)
+            });
+        let filed = self.rng.chance(0.8);
+        let reason = if filed || self.rng.chance(0.15) {
+            String::new()
+        } else {
+            "没有犯罪事实".to_string()
+        };
+        if self.emit(&n, decided, EventBody::FilingDecided { filed, reason })
+            && self.rng.chance(0.6)
+        {
+            let on = decided + Duration::days(self.rng.range(1, 7));
+            let reached = self.rng.chance(0.9);
+            let satisfied = reached.then(|| self.rng.chance(0.85));
+            self.emit(
+                &n,
+                on,
+                EventBody::CallBack {
+                    reached,
+                    satisfied,
+                    note: String::new(),
+                },
+            );
+        }
+    }
+
     /// A valid 公民身份号码 of someone registered in `county` (GB 11643 check character).
     fn id_number(&mut self, county: &str, minor: bool, year: i32) -> String {
         let born_year = if minor {
@@ -535,8 +664,36 @@ impl Gen<'_> {
         ) {
             return;
         }
-        // Detained at the end of the summons (within its 12 hours, CrimPL art. 119).
-        if !self.emit(&pn, day, EventBody::Detained) {
+        // In the 执法办案管理中心: 讯问 under summons, then detained at its end (within its 12 hours,
+        // CrimPL art. 119), delivered to the 看守所 and the family told — a few late.
+        let recorded = !self.rng.chance(0.03);
+        if !self.emit(&pn, day, EventBody::EnteredCaseArea)
+            || !self.emit(
+                &pn,
+                day,
+                EventBody::InterrogationStarted {
+                    questioning: tianping_domain::event::Questioning::Interrogation,
+                    recorded,
+                },
+            )
+            || !self.emit(&pn, day, EventBody::InterrogationEnded)
+            || !self.emit(&pn, day, EventBody::Detained)
+            || !self.emit(&pn, day, EventBody::LeftCaseArea)
+        {
+            return;
+        }
+        let late = if self.rng.chance(0.05) { 2 } else { 0 };
+        if !self.emit(
+            &pn,
+            day + Duration::days(late),
+            EventBody::DeliveredToDetentionCenter,
+        ) || !self.emit(
+            &pn,
+            day + Duration::days(late),
+            EventBody::FamilyNotified {
+                delay_reason: (late > 0).then(|| "家属联系方式不详".to_string()),
+            },
+        ) {
             return;
         }
         // 提请批捕 within 3 days; roving or gang cases get the 4-day extension first (art. 91).

@@ -518,6 +518,13 @@ fn after_detention_the_detention_center_the_first_interrogation_and_the_family_w
         "2025-05-01T08:00",
     )
     .ev("2025-05-01T10:00", EventBody::Detained);
+    // A source that reports nothing of the 执法办案管理中心 gets none of these clocks.
+    assert!(
+        case.clocks_at("2025-05-03")
+            .iter()
+            .all(|c| c.key != ClockKey::DeliveryToDetention)
+    );
+    let case = case.ev("2025-05-01T10:05", EventBody::EnteredCaseArea);
     for key in [
         ClockKey::DeliveryToDetention,
         ClockKey::FirstInterrogation,
@@ -591,6 +598,135 @@ fn after_detention_the_detention_center_the_first_interrogation_and_the_family_w
                 at("2025-05-01T10:00"),
                 at("2026-11-22")
             )
+            .is_err()
+    );
+}
+
+fn incident(filed: &str) -> Case {
+    let mut f = filing("入室盗窃警情");
+    f.case_kind = Some(CaseKind::Police);
+    f.incident = true;
+    let state = CaseState::open(
+        &f,
+        CaseKind::Police,
+        Procedure::Investigation,
+        None,
+        at(filed),
+        at("2026-11-22"),
+    )
+    .unwrap();
+    Case { state }
+}
+
+#[test]
+fn an_incident_report_runs_to_filing_and_a_late_one_is_found() {
+    // 接警 2025-03-03 10:00 (Mon): 处警 recorded by 03-04 10:00; 受案 03-03 15:00 as criminal →
+    // 立案审查 3 days → 03-06; filed 03-05: met, and the record becomes the investigation file.
+    let case = incident("2025-03-03T10:00");
+    assert_eq!(case.state.procedure, Procedure::Incident);
+    let c = case.clock(ClockKey::IncidentRecord, "2025-03-03T11:00");
+    assert_eq!(c.deadline, Some(at("2025-03-04T10:00")));
+    assert!(!c.custody);
+    let a = assess(&c, at("2025-03-04T07:00"), &WarnPolicy::default());
+    assert_eq!(a[0].category, Category::Nearing);
+    let case = case
+        .ev("2025-03-03T10:20", EventBody::Dispatched)
+        .ev(
+            "2025-03-03T12:00",
+            EventBody::IncidentHandled {
+                result: "现场勘查，失窃现金两万元".into(),
+            },
+        )
+        .ev(
+            "2025-03-03T15:00",
+            EventBody::CaseAccepted { criminal: true },
+        );
+    let r = case.clock(ClockKey::FilingReview, "2025-03-04");
+    assert_eq!(r.due, Some(d("2025-03-06")));
+    let case = case.ev(
+        "2025-03-05",
+        EventBody::FilingDecided {
+            filed: true,
+            reason: String::new(),
+        },
+    );
+    assert_eq!(case.state.procedure, Procedure::Investigation);
+    assert_eq!(
+        case.clock(ClockKey::FilingReview, "2025-03-06").status,
+        ClockStatus::Met
+    );
+    assert_eq!(
+        case.clock(ClockKey::IncidentRecord, "2025-03-06").status,
+        ClockStatus::Met
+    );
+}
+
+#[test]
+fn no_decision_is_有案不立_and_the_procuratorate_asks_why_then_orders_filing() {
+    // 受案 03-03; no decision by 03-06 → overdue, found as 有案不立. The procuratorate's notice
+    // arrives 03-10: reasons due 03-17 (Mon). 通知立案 received 03-20: filing due 04-04, which
+    // is 清明 2025 (04-04 … 04-06) → rolled to 04-07.
+    let case = incident("2025-03-03T10:00")
+        .ev(
+            "2025-03-03T11:00",
+            EventBody::IncidentHandled {
+                result: "报警人称被骗".into(),
+            },
+        )
+        .ev(
+            "2025-03-03T15:00",
+            EventBody::CaseAccepted { criminal: true },
+        );
+    let r = case.clock(ClockKey::FilingReview, "2025-03-08");
+    assert_eq!(r.status, ClockStatus::Overdue);
+    assert!(
+        r.findings.iter().any(|f| f.contains("有案不立")),
+        "{:?}",
+        r.findings
+    );
+    let case = case.ev("2025-03-10", EventBody::ExplanationRequested);
+    let e = case.clock(ClockKey::ExplanationDue, "2025-03-11");
+    assert_eq!(e.due, Some(d("2025-03-17")));
+    let case = case
+        .ev(
+            "2025-03-14",
+            EventBody::ExplanationGiven {
+                reason: "尚需查证".into(),
+            },
+        )
+        .ev("2025-03-20", EventBody::FilingOrdered);
+    assert_eq!(
+        case.clock(ClockKey::ExplanationDue, "2025-03-21").status,
+        ClockStatus::Met
+    );
+    let f = case.clock(ClockKey::FilingAfterNotice, "2025-03-21");
+    assert_eq!(f.nominal_due, Some(d("2025-04-04")));
+    assert_eq!(f.due, Some(d("2025-04-07")));
+    // A refusal without a reason is accepted and found.
+    let refused = incident("2025-03-03T10:00")
+        .ev(
+            "2025-03-03T15:00",
+            EventBody::CaseAccepted { criminal: true },
+        )
+        .ev(
+            "2025-03-04",
+            EventBody::FilingDecided {
+                filed: false,
+                reason: " ".into(),
+            },
+        );
+    let r = refused.clock(ClockKey::FilingReview, "2025-03-05");
+    assert!(
+        r.findings.iter().any(|f| f == "不予立案未记录理由"),
+        "{:?}",
+        r.findings
+    );
+    // Only police records carry incident steps.
+    let mut court = open("刑初", filing("盗窃罪"), "2025-03-03");
+    assert!(
+        court
+            .state
+            .apply(&EventBody::Dispatched, at("2025-03-04"), at("2026-11-22"))
             .is_err()
     );
 }
