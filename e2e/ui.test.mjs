@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -823,6 +823,45 @@ test('侦查监督: the procuratorate sees a police 有案不立 warning and ope
   const judge = await browser.newPage();
   await login(judge, 'judge');
   const r = await judge.request.get(`${base}/api/v1/warnings?agency=police`);
+  assert.equal(r.status(), 403);
+  await judge.close();
+  await page.close();
+});
+
+test('警情抽查: the police 法制 unit draws a sample of the month\'s 警情 that anyone can re-draw', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(page, 'police_legal');
+  await page.goto(`${base}/incidents/samples`);
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const from = new Date(Date.now() + 8 * 3600 * 1000 - 120 * 86400 * 1000).toISOString().slice(0, 10);
+  // A reversed period is refused next to the form, nothing drawn.
+  await page.fill('#draw-from', today);
+  await page.fill('#draw-to', from);
+  await Promise.all([page.waitForLoadState('load'), page.click('#draw')]);
+  assert.match(await page.textContent('#draw-error'), /止日早于起日/);
+  await page.fill('#draw-from', from);
+  await page.fill('#draw-to', today);
+  await page.fill('#draw-size', '5');
+  await Promise.all([page.waitForURL(/\/incidents\/samples\/\d+$/), page.click('#draw')]);
+  const id = Number(page.url().split('/').pop());
+  const d = await (await page.request.get(`${base}/api/v1/incident-samples/${id}`)).json();
+  assert.ok(d.pool.length >= 5, `a pool of 警情 (${d.pool.length})`);
+  assert.equal(d.picked.length, 5);
+  // Re-draw from the published seed and pool: SHA-256(seed + "\n" + number), smallest first.
+  const place = (n) => createHash('sha256').update(`${d.seed}\n${n}`).digest('hex');
+  const redrawn = [...new Set(d.pool)].sort((a, b) => (place(a) < place(b) ? -1 : 1)).slice(0, 5);
+  assert.deepEqual(d.picked.map((p) => p.number), redrawn);
+  const digest = createHash('sha256').update([...new Set(d.pool)].sort().map((n) => `${n}\n`).join('')).digest('hex');
+  assert.equal(d.pool_digest, digest);
+  await page.screenshot({ path: join(artifacts, '34-incident-sample.png'), fullPage: true });
+  // Each drawn 警情 opens for checking.
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('#picked li:first-child a')]);
+  assert.match(await page.textContent('#case-number'), /警〔/);
+  // A judge may not draw.
+  const judge = await browser.newPage();
+  await login(judge, 'judge');
+  const csrf = await csrfOf(judge);
+  const r = await judge.request.post(`${base}/api/v1/incident-samples`, { headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' }, data: { from, to: today, size: 3 } });
   assert.equal(r.status(), 403);
   await judge.close();
   await page.close();

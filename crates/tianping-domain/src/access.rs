@@ -91,7 +91,17 @@ pub fn needs_to_know(r: &Reader<'_>, a: &Assignment<'_>) -> bool {
 /// Lists, metrics and boards stay its own kind; a police file is opened from a supervision view or
 /// a person's path.
 pub fn supervises_investigation(org: AgencyKind, record: AgencyKind) -> bool {
-    org == AgencyKind::Procuratorate && record == AgencyKind::Police
+    org.supervises_investigation_of(record)
+}
+
+/// Whether a user draws (and reads) random samples of the 警情 in their region for checking: the
+/// police's 法制 unit and heads, and the procuratorate's supervising staff (侦查监督).
+pub fn draws_incident_samples(role: Role, org: AgencyKind) -> bool {
+    matches!(org, AgencyKind::Police | AgencyKind::Procuratorate)
+        && matches!(
+            role,
+            Role::CaseOffice | Role::President | Role::DivisionChief
+        )
 }
 
 /// Whether a user follows a person's path across agencies (人员全流程): staff of the criminal
@@ -551,6 +561,10 @@ mod tests {
         assert!(!sees_agency(Police, Procuratorate));
         assert!(supervises_investigation(Procuratorate, Police));
         assert!(follows_person(Role::Judge, Police));
+        assert!(draws_incident_samples(Role::CaseOffice, Police));
+        assert!(draws_incident_samples(Role::DivisionChief, Procuratorate));
+        assert!(!draws_incident_samples(Role::Judge, Police));
+        assert!(!draws_incident_samples(Role::CaseOffice, Court));
         assert!(follows_person(Role::CaseOffice, Court));
         assert!(follows_person(Role::PlcSupervisor, PoliticalLegalCommittee));
         assert!(!follows_person(Role::Deputy, PeoplesCongress));

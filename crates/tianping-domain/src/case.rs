@@ -118,7 +118,7 @@ impl Party {
     /// last four characters (330102********123X).
     pub fn shown(&self) -> Party {
         Party {
-            id_number: self.id_number.as_deref().map(crate::person::mask_id),
+            id_number: self.id_number.as_deref().map(crate::identity::mask_id),
             ..self.clone()
         }
     }

@@ -7,6 +7,7 @@
 mod body;
 mod checks;
 mod fold;
+mod police;
 
 pub use body::{kind_zh, yuan};
 pub use checks::{EARLIEST_YEAR, MAX_ITEMS, MAX_TEXT, check_filing_date, check_sizes};
@@ -413,6 +414,13 @@ pub enum EventBody {
     },
     /// 收到检察院《通知立案书》: the case is to be filed within 15 days (规则 2019 art. 563).
     FilingOrdered,
+    /// 羁押必要性审查 by the procuratorate after 逮捕 (CrimPL 2018 art. 95): keep the person held,
+    /// or recommend release or a change of measure.
+    CustodyReviewed {
+        keep: bool,
+        #[serde(default)]
+        note: String,
+    },
     /// The suspect is brought into the 执法办案管理中心 办案区.
     EnteredCaseArea,
     /// …and leaves it (to the 看守所, released, or elsewhere).

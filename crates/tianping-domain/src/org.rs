@@ -58,6 +58,11 @@ impl AgencyKind {
             AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee
         )
     }
+    /// A procuratorate reads the police's files: it supervises investigation — 立案监督 and
+    /// 侦查活动监督 (CrimPL 2018 arts. 8, 113; 规则 2019 ch. 13).
+    pub fn supervises_investigation_of(self, record: AgencyKind) -> bool {
+        self == AgencyKind::Procuratorate && record == AgencyKind::Police
+    }
     /// Agencies that hold case files.
     pub fn handles_cases(self) -> bool {
         matches!(
@@ -289,8 +294,9 @@ impl OrgScope {
         if !role.reads_cases() || !loc.region_path.starts_with(&self.region_path) {
             return false;
         }
-        crate::access::sees_agency(self.kind, loc.agency_kind)
-            || crate::access::supervises_investigation(self.kind, loc.agency_kind)
+        self.kind.supervises_all_kinds()
+            || self.kind == loc.agency_kind
+            || self.kind.supervises_investigation_of(loc.agency_kind)
     }
     /// Whether a user of `role` in this organisation may record events on a case at `loc`:
     /// only staff of the agency kind that holds the case, within their subtree.

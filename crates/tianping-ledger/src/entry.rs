@@ -98,6 +98,7 @@ commands! {
     SystemClientAdded => "system_client_added", "system_clients", "新增业务系统接入";
     SystemClientRevoked => "system_client_revoked", "system_clients", "吊销业务系统接入";
     AdminActionRecorded => "admin_action_recorded", "admin_actions", "记录管理操作";
+    IncidentSampleDrawn => "incident_sample_drawn", "incident_samples", "警情抽样";
 }
 
 /// How a record's digest was made.

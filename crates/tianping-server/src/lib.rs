@@ -11,6 +11,7 @@ pub mod clocks;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod incidents;
 pub mod judgments;
 pub mod ledger;
 pub mod mailbox;
@@ -239,6 +240,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(cases::router())
         .merge(persons::router())
+        .merge(incidents::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -257,6 +259,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(account::api_router())
                 .merge(cases::api_router())
                 .merge(persons::api_router())
+                .merge(incidents::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

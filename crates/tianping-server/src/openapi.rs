@@ -231,8 +231,8 @@ fn event_schema() -> Value {
 /// Every operation of `/api/v1`, in the order of the routers.
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
-        account, accounts, cases, clocks, ledger, mailbox, metrics, persons, session, similar,
-        supervision, system_clients, view,
+        account, accounts, cases, clocks, incidents, ledger, mailbox, metrics, persons, session,
+        similar, supervision, system_clients, view,
     };
     vec![
         // Session.
@@ -288,6 +288,28 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "人员全流程：各机关办案经过、羁押、刑期折抵",
         )
         .returns(c.schema::<persons::PersonDetail>()),
+        op(
+            "get",
+            "/api/v1/incident-samples",
+            "案件",
+            "警情抽查：本辖区的抽样记录",
+        )
+        .returns(c.schema::<incidents::SampleList>()),
+        op(
+            "post",
+            "/api/v1/incident-samples",
+            "案件",
+            "警情抽查：按期间随机抽取（种子与样本池公开，可复核）",
+        )
+        .body(c.schema::<incidents::DrawInput>())
+        .ok(201, c.schema::<view::Created>()),
+        op(
+            "get",
+            "/api/v1/incident-samples/{id}",
+            "案件",
+            "警情抽查：一次抽样的种子、样本池与抽中的警情",
+        )
+        .returns(c.schema::<incidents::Sample>()),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod org;
 pub mod person;
 pub mod retrieval;
+pub mod sample;
 pub mod supervision;
 pub mod system_client;
 pub mod testing;
@@ -160,6 +161,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "persons",
         sqlite: include_str!("../migrations/sqlite/0012_persons.sql"),
         postgres: include_str!("../migrations/postgres/0012_persons.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "samples",
+        sqlite: include_str!("../migrations/sqlite/0013_samples.sql"),
+        postgres: include_str!("../migrations/postgres/0013_samples.sql"),
     },
 ];
 

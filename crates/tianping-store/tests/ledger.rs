@@ -208,6 +208,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SystemClientAdded,
             Command::SystemClientRevoked,
             Command::AdminActionRecorded,
+            Command::IncidentSampleDrawn,
         ];
         let mut system_client = 0;
         let mut flag = 0;
@@ -578,6 +579,24 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             .is_none(),
                         "names are unique"
                     );
+                }
+                Command::IncidentSampleDrawn => {
+                    let id = s
+                        .draw_incident_sample(
+                            &tianping_store::sample::NewSample {
+                                org_id: "sc-police",
+                                region_path: "/33/3301/330102/",
+                                drawn_by: "法制员",
+                                period_from: bj("2025-01-01T00:00:00"),
+                                period_to: bj("2026-01-01T00:00:00"),
+                                size: 5,
+                                seed: "ab12",
+                            },
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                    assert!(s.incident_sample(id).await.unwrap().is_some());
                 }
                 Command::AdminActionRecorded => {
                     // Every administrator's act is one: here, a second factor reset.

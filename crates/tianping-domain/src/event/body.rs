@@ -59,6 +59,7 @@ impl EventBody {
                 | EventBody::CaseNotAccepted { .. }
                 | EventBody::FilingDecided { .. }
                 | EventBody::CallBack { .. }
+                | EventBody::CustodyReviewed { .. }
                 | EventBody::ExplanationGiven { .. }
                 | EventBody::Retraction { .. }
         )
@@ -95,6 +96,7 @@ impl EventBody {
             EventBody::Released { .. } => "released",
             EventBody::BailGranted { .. } => "bail_granted",
             EventBody::Dispatched => "dispatched",
+            EventBody::CustodyReviewed { .. } => "custody_reviewed",
             EventBody::IncidentHandled { .. } => "incident_handled",
             EventBody::CaseAccepted { .. } => "case_accepted",
             EventBody::CaseNotAccepted { .. } => "case_not_accepted",
@@ -242,6 +244,17 @@ impl EventBody {
             }
             EventBody::OtherMajorCrimeFound { summary } => format!("情况：{summary}"),
             EventBody::IncidentHandled { result } => format!("处警结果：{result}"),
+            EventBody::CustodyReviewed { keep, note } => {
+                let mut s = if *keep {
+                    "有继续羁押必要".to_string()
+                } else {
+                    "建议释放或者变更强制措施".to_string()
+                };
+                if !note.trim().is_empty() {
+                    s.push_str(&format!("；{note}"));
+                }
+                s
+            }
             EventBody::CaseAccepted { criminal } => {
                 if *criminal {
                     "作为刑事案件受案".into()
@@ -411,6 +424,7 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "released" => "释放",
         "bail_granted" => "取保候审",
         "dispatched" => "出警",
+        "custody_reviewed" => "羁押必要性审查",
         "incident_handled" => "处警",
         "case_accepted" => "受案",
         "case_not_accepted" => "不予受案",

@@ -179,6 +179,19 @@ fn a_path_through_three_agencies_with_a_gap_at_a_handover() {
     assert_eq!(c.custody_days, 168); // 03-01 … 08-15
     assert_eq!(c.end, d("2027-02-28"));
     assert!(c.lines.iter().any(|l| l.contains("刑法第四十七条")));
+    // Arrested on 03-10 and still held: the procuratorate owes a 羁押必要性审查 until one is
+    // recorded.
+    assert_eq!(p.tasks.len(), 1);
+    assert!(p.tasks[0].contains("第九十五条"));
+    let mut t = three_agencies();
+    t[1].events.push((
+        at("2025-05-20"),
+        EventBody::CustodyReviewed {
+            keep: true,
+            note: String::new(),
+        },
+    ));
+    assert!(path(&t, at("2025-09-01")).tasks.is_empty());
 }
 
 #[test]

@@ -38,6 +38,13 @@ impl Layout {
                 label: "期限预警",
                 active: active == "/warnings",
             });
+            if access::draws_incident_samples(s.user.role, s.org.kind) {
+                nav.push(NavItem {
+                    href: "/incidents/samples",
+                    label: "警情抽查",
+                    active: active == "/incidents/samples",
+                });
+            }
             if access::follows_person(s.user.role, s.org.kind) {
                 nav.push(NavItem {
                     href: "/persons",

@@ -811,6 +811,21 @@ impl Gen<'_> {
         {
             return;
         }
+        // 羁押必要性审查 (CrimPL art. 95): most files record one; the rest are owed on the
+        // person's page.
+        if self.rng.chance(0.7) {
+            let on = day + Duration::days(self.rng.range(2, 8));
+            if !self.emit(
+                &qn,
+                on,
+                EventBody::CustodyReviewed {
+                    keep: true,
+                    note: "犯罪嫌疑人可能判处徒刑以上刑罚，有继续羁押必要".into(),
+                },
+            ) {
+                return;
+            }
+        }
         if self.rng.chance(0.15) {
             day += Duration::days(self.rng.range(15, 28));
             if !self.emit(
