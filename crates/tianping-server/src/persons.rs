@@ -3,12 +3,14 @@
 //! days held and the 刑期折抵. `/persons/{id}` and `GET /api/v1/persons/{id}`; `/persons` finds a
 //! person by the number, POSTed so that it never appears in a URL or a log.
 //!
-//! The path is drawn from every file naming the person within the reader's region (the chain's
-//! agencies share it: the court needs the police's custody to credit the sentence, the police
-//! learn the judgment) — [`tianping_domain::access::follows_person`]. Files the reader may read
-//! are listed with their clocks and links; the others by number and organ only; files outside
-//! the region, and state-secret files the reader is not cleared for, are only counted. Names are
-//! masked when any file drawn on is masked for the reader.
+//! A reader follows a person only when one of the files they may read names them. The path is
+//! then drawn from every criminal-chain file naming the person within the reader's region (the
+//! chain's agencies share it: the court needs the police's custody to credit the sentence, the
+//! police learn the judgment) — [`tianping_domain::access::follows_person`]. Files the reader may
+//! read are listed with their clocks and links; the others by number and organ only; files
+//! outside the region, other agencies' non-criminal files and state-secret files the reader is
+//! not cleared for are only counted. Names are masked when any file drawn on is masked for the
+//! reader.
 
 use crate::AppState;
 use crate::clocks::ClockView;
@@ -24,6 +26,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
+use tianping_domain::CaseKind;
 use tianping_domain::case::{Visibility, visibility};
 use tianping_domain::person;
 use tianping_store::user::Session;
@@ -133,6 +136,16 @@ async fn detail(st: &AppState, s: &Session, id: i64) -> Result<PersonDetail, Api
             .map_or("", |k| k.zh())
             .to_string();
         if !can_read(s, row) {
+            // Another agency's file shows on the path only if it is of the criminal chain (a
+            // person's civil or administrative cases are not the police's business).
+            let chain = matches!(
+                CaseKind::parse(&row.kind),
+                Some(CaseKind::Police | CaseKind::Prosecution | CaseKind::Criminal)
+            );
+            if !chain {
+                hidden += 1;
+                continue;
+            }
             others.push(OtherFile {
                 case_number: row.case_number.clone(),
                 org_name: row.org_name.clone(),
@@ -157,8 +170,9 @@ async fn detail(st: &AppState, s: &Session, id: i64) -> Result<PersonDetail, Api
         });
         tracks.push(f.track);
     }
-    if files.is_empty() && others.is_empty() {
-        // Nothing readable: the person is not the reader's to see (never revealing they exist).
+    if files.is_empty() {
+        // None of the reader's own files names the person: not theirs to follow (and never
+        // revealing that the person exists).
         return Err(ApiError::not_found("人员"));
     }
     if masked {

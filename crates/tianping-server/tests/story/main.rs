@@ -8,5 +8,6 @@ mod common;
 mod cases;
 mod ledger;
 mod metrics;
+mod persons;
 mod similar;
 mod supervision;
