@@ -89,20 +89,20 @@ async fn story(db: &TestDb) {
         .expect("ingest");
     assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
     let app = app(s, now);
-    let wang = s.person_by_id_number(ID).await.unwrap().unwrap();
+    let wang = s.person_by_id_number(ID).await.expect("ok").expect("ok");
     let zhao = s
         .person_by_id_number("11010519491231002X")
         .await
-        .unwrap()
-        .unwrap();
+        .expect("ok")
+        .expect("ok");
 
     // The police officer follows their suspect to the court, but not into the civil case.
     let officer = Client::as_user(&app, "officer").await;
     let p = officer.get(&format!("/api/v1/persons/{wang}")).await.json();
     assert_eq!(p["id_number"], "330102********1230", "[{label}]");
-    assert_eq!(p["files"].as_array().unwrap().len(), 1, "[{label}] {p}");
+    assert_eq!(p["files"].as_array().expect("ok").len(), 1, "[{label}] {p}");
     assert_eq!(
-        p["other_files"].as_array().unwrap().len(),
+        p["other_files"].as_array().expect("ok").len(),
         1,
         "[{label}] {p}"
     );
@@ -112,9 +112,9 @@ async fn story(db: &TestDb) {
     );
     let stages: Vec<&str> = p["path"]["stages"]
         .as_array()
-        .unwrap()
+        .expect("ok")
         .iter()
-        .map(|x| x["name"].as_str().unwrap())
+        .map(|x| x["name"].as_str().expect("ok"))
         .collect();
     assert_eq!(stages, ["侦查", "一审"], "[{label}]");
     assert!(
@@ -131,9 +131,9 @@ async fn story(db: &TestDb) {
     // The court's judge sees the civil case too (their own court's file) and the police custody.
     let judge = Client::as_user(&app, "judge").await;
     let p = judge.get(&format!("/api/v1/persons/{wang}")).await.json();
-    assert_eq!(p["files"].as_array().unwrap().len(), 2, "[{label}] {p}");
+    assert_eq!(p["files"].as_array().expect("ok").len(), 2, "[{label}] {p}");
     assert!(
-        p["path"]["custody_days"].as_i64().unwrap() >= 31,
+        p["path"]["custody_days"].as_i64().expect("ok") >= 31,
         "[{label}] {p}"
     );
     // Another district's judge reads none of the files: no person.
@@ -146,13 +146,13 @@ async fn story(db: &TestDb) {
     // The procuratorate reads the police file (侦查监督) and follows the person from it.
     let pros = Client::as_user(&app, "prosecutor").await;
     let p = pros.get(&format!("/api/v1/persons/{wang}")).await.json();
-    assert_eq!(p["files"].as_array().unwrap().len(), 1, "[{label}] {p}");
+    assert_eq!(p["files"].as_array().expect("ok").len(), 1, "[{label}] {p}");
     // The case page of a file links the person; the find form takes the number by POST only.
     let police_case = s
         .case_id_by_number("浙公0102刑立字〔2026〕1号")
         .await
-        .unwrap()
-        .unwrap();
+        .expect("ok")
+        .expect("ok");
     let page = officer.get(&format!("/cases/{police_case}")).await;
     assert!(page.body.contains(&format!("/persons/{wang}")), "[{label}]");
     assert!(!page.body.contains(ID), "[{label}]");
