@@ -18,18 +18,20 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.env.TIANPING_BIN ?? join(here, '..', 'target', 'debug', 'tianping');
 const artifacts = join(here, 'artifacts');
-const port = 20000 + Math.floor(Math.random() * 20000);
-const base = `http://127.0.0.1:${port}`;
+// The demo binds port 0 and says which port it got: a port picked here could already be taken.
+let base;
 const password = 'e2e-password-1';
 let server, browser, dataDir;
 
 async function waitHealthy(ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
+    if (base) {
+      try {
+        const r = await fetch(`${base}/healthz`);
+        if (r.ok) return;
+      } catch { /* not up yet */ }
+    }
     if (server.exitCode !== null) throw new Error(`demo exited with ${server.exitCode}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -39,9 +41,16 @@ async function waitHealthy(ms) {
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'tianping-e2e-'));
-  server = spawn(bin, ['demo', '--cases', '1500', '--seed', '7', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--password', password], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  server = spawn(bin, ['demo', '--cases', '1500', '--seed', '7', '--listen', '127.0.0.1:0', '--data', dataDir, '--password', password], {
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TIANPING_LOG: 'warn' },
+  });
+  let out = '';
+  server.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    out += chunk;
+    const m = out.match(/demo is ready: (http:\/\/127\.0\.0\.1:\d+)\//);
+    if (m && !base) base = m[1];
   });
   await waitHealthy(120_000);
   browser = await chromium.launch({
@@ -62,7 +71,7 @@ async function login(page, username) {
   await page.goto(`${base}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL(/\/cases/), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL(/\/todo/), page.click('button[type=submit]')]);
 }
 
 test('a judge logs in, filters the case list, opens a case and reads its timeline', async () => {
@@ -72,11 +81,27 @@ test('a judge logs in, filters the case list, opens a case and reads its timelin
   await page.screenshot({ path: join(artifacts, '01-login.png') });
 
   await login(page, 'judge');
+  assert.ok(await page.$('#todo-summary'), 'a judge starts at 待办');
+  await Promise.all([page.waitForURL(/\/cases$/), page.click('nav a[href="/cases"]')]);
+  // A judge's list opens on their own cases; 全部案件 shows the court's.
+  assert.match(await page.getAttribute('#tab-mine', 'class'), /active/);
+  const mine = Number((await page.textContent('#summary')).match(/共\s*(\d+)\s*件/)[1]);
+  const judgeCells = await page.$$eval('table.cases tbody tr td:nth-child(5)', (tds) => tds.map((t) => t.textContent.trim()));
+  assert.ok(judgeCells.every((j) => j === judgeCells[0]), `one 承办人 on 我承办的 (${[...new Set(judgeCells)]})`);
+  await Promise.all([page.waitForURL(/mine=0/), page.click('#tab-all')]);
   const summary = await page.textContent('#summary');
+  assert.ok(Number(summary.match(/共\s*(\d+)\s*件/)[1]) > mine, 'the whole court has more');
+  // The list downloads as a workbook, with the same filters.
+  const xl = await page.request.get(`${base}${await page.getAttribute('#export-cases', 'href')}`);
+  assert.equal(xl.status(), 200);
+  assert.match(xl.headers()['content-type'], /spreadsheetml/);
   const total = Number(summary.match(/共\s*(\d+)\s*件/)[1]);
   assert.ok(total > 10, `the judge's court has cases (${summary})`);
   const courts = await page.$$eval('table.cases tbody tr td:first-child a', (as) => as.map((a) => a.textContent));
   assert.ok(courts.every((n) => n.includes('浙0102')), 'only 上城 court cases are listed');
+  // Each open case says how long its nearest clock has left.
+  const left = await page.$$eval('table.cases tbody span.left', (ss) => ss.map((s) => s.textContent.trim()));
+  assert.ok(left.length > 0 && left.every((t) => /(剩 \d+ 天|超期 \d+ 天|今日届满)$/.test(t)), `期限 column: ${left.slice(0, 5)}`);
   await page.screenshot({ path: join(artifacts, '02-cases.png'), fullPage: false });
 
   await page.selectOption('#type_code', '民初');
@@ -162,10 +187,10 @@ async function loginAny(page, username) {
   await page.fill('#username', username);
   await page.fill('#password', password);
   await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
-  await page.waitForURL(/\/(cases|home|account\/security|login)/);
+  await page.waitForURL(/\/(todo|account\/security|login)/);
   if (await page.$('#totp-code')) {
     await page.fill('#totp-code', await nextCode(username));
-    await Promise.all([page.waitForURL(/\/(cases|home)/), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(/\/todo/), page.click('button[type=submit]')]);
   } else if (page.url().includes('/account/security')) {
     // First login of a role that must have a second factor: enrol, as the person would.
     assert.ok(await page.$('#totp-required'), 'the page says why');
@@ -174,9 +199,9 @@ async function loginAny(page, username) {
     await page.fill('#totp-confirm-code', await nextCode(username));
     await Promise.all([page.waitForLoadState('load'), page.click('#totp-form button[type=submit]')]);
     assert.equal((await page.$$('#recovery-codes li')).length, 10, 'ten recovery codes, shown once');
-    await page.goto(`${base}/home`);
+    await page.goto(`${base}/`);
   }
-  await page.waitForURL(/\/(cases|home)/);
+  await page.waitForURL(/\/todo/);
 }
 
 async function csrfOf(page) {
@@ -199,6 +224,15 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   const left = await page.$$eval('#board tbody td .left', (s) => s.map((x) => x.textContent.trim()));
   assert.ok(left.every((t) => t.startsWith('超期')), `every row says how long overdue: ${left.slice(0, 3)}`);
 
+  // 确认所选: two warnings at once, back on the same tab.
+  const picks = page.locator('#board tbody input.pick');
+  const before = await picks.count();
+  assert.ok(before >= 2, `warnings to confirm (${before})`);
+  await picks.nth(0).check();
+  await picks.nth(1).check();
+  await Promise.all([page.waitForURL(/category=overdue/), page.click('#bulk-ack-submit')]);
+  assert.equal(await page.locator('#board tbody input.pick').count(), before - 2, 'both confirmed, the page kept');
+
   const xlsx = await page.request.get(`${base}/warnings/export.xlsx?category=overdue`);
   assert.equal(xlsx.status(), 200);
   assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
@@ -213,15 +247,36 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   assert.match(await clock.textContent(), /已超期/);
   await page.screenshot({ path: join(artifacts, '07-case-clocks.png'), fullPage: true });
 
+  // The letter form: a refused deadline keeps everything typed and says why next to the field.
+  await Promise.all([page.waitForURL(/\/letters\/new$/), page.click('#new-letter')]);
+  assert.match(await page.inputValue('#letter-addressee-input'), /本院承办部门|人民法院/);
   await page.selectOption('#letter-kind', 'supervision');
-  await page.fill('#letter-form textarea', '请立即核查超期原因并于五日内报告。');
+  await page.fill('#letter-addressee-input', '本院刑事审判第一庭');
+  await page.fill('#letter-body', '请立即核查超期原因并于五日内报告。');
+  // The date picker's min/max would stop a browser user; a typed-in past date is what the server sees.
+  await page.evaluate(() => { const i = document.querySelector('#letter-reply-by'); i.removeAttribute('min'); i.value = '2020-01-01'; });
+  await Promise.all([page.waitForLoadState('load'), page.click('#issue-letter')]);
+  assert.match(await page.textContent('#reply-by-error'), /反馈期限2020年1月1日不能早于明天/);
+  assert.equal(await page.inputValue('#letter-body'), '请立即核查超期原因并于五日内报告。');
+  assert.equal(await page.inputValue('#letter-addressee-input'), '本院刑事审判第一庭');
+  assert.equal(await page.inputValue('#letter-kind'), 'supervision');
+  await page.screenshot({ path: join(artifacts, '08-letter-refused.png'), fullPage: true });
+  await page.evaluate(() => { const i = document.querySelector('#letter-reply-by'); const d = new Date(Date.now() + 5 * 86400000); i.value = d.toISOString().slice(0, 10); });
   await Promise.all([page.waitForURL(/\/letters\/\d+$/), page.click('#issue-letter')]);
   const number = (await page.textContent('#letter-number')).trim();
-  assert.match(number, /^（\d{4}）浙01审管督字第\d+号$/);
+  assert.match(number, /^浙01审管督〔\d{4}〕\d+号$/);
   assert.match(await page.textContent('#letter'), /请立即核查超期原因/);
+  assert.match(await page.textContent('#letter-addressee'), /^本院刑事审判第一庭：$/);
+  assert.match(await page.textContent('#letter-date'), /^\d{4}年[1-9]\d?月[1-9]\d?日$/);
   await page.screenshot({ path: join(artifacts, '08-letter.png'), fullPage: true });
-  await page.goBack();
-  await page.reload();
+  // The same letter as Word: a zip whose document part has the number and the Chinese date.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#letter-docx')]);
+  assert.match(download.suggestedFilename(), /\.docx$/);
+  const xml = docxDocument(readFileSync(await download.path()));
+  assert.ok(xml.includes(number), 'the number with 〔〕 in the Word document');
+  assert.match(xml, /\d{4}年[1-9]\d?月[1-9]\d?日/);
+  assert.ok(xml.includes('本院刑事审判第一庭：'));
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('.letter-tools a[href^="/cases/"]')]);
   assert.match(await page.textContent('#letters + ul'), new RegExp(number.replace(/[()（）]/g, '.')));
   await page.close();
 });
@@ -346,8 +401,8 @@ test('三员分立: the system administrator opens an account, the security admi
   assert.match(await clerk.textContent('[role=alert]'), /尚未经安全管理员授予角色/);
   const sec = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   await loginAny(sec, 'secadmin');
-  await sec.goto(`${base}/home`);
-  assert.match(await sec.textContent('#todo'), /新开设的账号等待您授予角色和密级/, 'the grant is on the home page');
+  await sec.goto(`${base}/`);
+  assert.match(await sec.textContent('#todo-grant_account'), /zheng_clerk/, 'the grant is on the home page (待办)');
   await sec.goto(`${base}/admin/users`);
   assert.equal(await sec.$('#open-form'), null, 'the security administrator opens no account');
   const srow = sec.locator('#users tbody tr[data-username=zheng_clerk]');
@@ -360,7 +415,7 @@ test('三员分立: the system administrator opens an account, the security admi
   await sec.close();
   await clerk.fill('#username', 'zheng_clerk');
   await clerk.fill('#password', 'Clerk-pass-2026');
-  await Promise.all([clerk.waitForURL(/\/(cases|home)/), clerk.click('button[type=submit]')]);
+  await Promise.all([clerk.waitForURL(/\/todo/), clerk.click('button[type=submit]')]);
   await clerk.close();
   // The auditor sees both acts.
   const aud = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
@@ -444,6 +499,16 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
 
 // The text of the shared strings of an .xlsx (a zip): enough to check what a sheet contains.
 function xlsxStrings(buf) {
+  return zipText(buf, ['xl/sharedStrings', 'xl/worksheets/']);
+}
+
+// The text of a .docx's document part.
+function docxDocument(buf) {
+  return zipText(buf, ['word/document.xml']);
+}
+
+// The text of the entries of a zip archive whose names start with one of the prefixes.
+function zipText(buf, prefixes) {
   let eocd = buf.length - 22;
   while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd -= 1;
   assert.ok(eocd >= 0, 'a zip archive');
@@ -458,7 +523,7 @@ function xlsxStrings(buf) {
     const commentLen = buf.readUInt16LE(p + 32);
     const local = buf.readUInt32LE(p + 42);
     const name = buf.subarray(p + 46, p + 46 + nameLen).toString();
-    if (name.startsWith('xl/sharedStrings') || name.startsWith('xl/worksheets/')) {
+    if (prefixes.some((x) => name.startsWith(x))) {
       const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
       const data = buf.subarray(start, start + size);
       text += (method === 8 ? inflateRawSync(data) : data).toString('utf8');
@@ -472,7 +537,9 @@ test('a 政法委 user refers a problem to the 人大; it is accepted, rectified
   const subject = `上城法院执行款发放迟延问题 ${Date.now() % 100000}`;
   const plc = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   await login(plc, 'plc');
-  await Promise.all([plc.waitForURL(/\/referrals$/), plc.click('nav a[href="/referrals"]')]);
+  // 双向移送 sits in the 监督 menu: it opens on hover.
+  await plc.hover('nav .menu[data-menu="监督"]');
+  await Promise.all([plc.waitForURL(/\/referrals$/), plc.click('nav .sub a[href="/referrals"]')]);
   await plc.selectOption('#referral-to', 'pc-3301');
   await plc.selectOption('#referral-responsible', 'court-330102');
   await plc.fill('#referral-subject', subject);
@@ -593,6 +660,16 @@ test('the case office reads the quality dashboard, changes scope and period, and
   await Promise.all([page.waitForURL(/\/quality/), page.click('nav a[href="/quality"]')]);
   assert.ok(await page.locator('#tiles section.tile').count() >= 12, 'a tile per metric');
   assert.match(await page.textContent('section[data-metric=closure_to_intake] details'), /结案 ÷ 新收/);
+  // The city's basic courts side by side, ranked; the table scrolls inside its box, not the page.
+  const compared = await page.locator('#compare tbody tr').count();
+  assert.ok(compared >= 5, `basic courts compared (${compared})`);
+  assert.ok(await page.locator('#compare td.standing-better').count() > 0, 'the best third marked');
+  assert.ok(await page.locator('#compare td.standing-worse').count() > 0, 'the worst third marked');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'the dashboard fits 1280 px');
+  await page.locator('#compare').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, '19-quality-compare.png') });
+  await page.setViewportSize({ width: 1366, height: 900 });
   await page.selectOption('#metrics-org', 'court-330102');
   await page.fill('#metrics-from', '2025-01-01');
   await page.fill('#metrics-to', '2025-12-31');
@@ -622,7 +699,8 @@ test('the case office reads the quality dashboard, changes scope and period, and
 test('a judge opens the judgment library, filters by charge and reads what was taken from a judgment', async () => {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   await login(page, 'judge');
-  await Promise.all([page.waitForURL(/\/judgments/), page.click('nav a[href="/judgments"]')]);
+  await page.hover('nav .menu[data-menu="案件"]');
+  await Promise.all([page.waitForURL(/\/judgments/), page.click('nav .sub a[href="/judgments"]')]);
   assert.match(await page.textContent('main, body'), /共 451 篇/);
   await page.fill('#judgments-charge', '危险驾驶罪');
   await Promise.all([page.waitForURL(/charge=/), page.click('#judgments-apply')]);
@@ -641,7 +719,9 @@ test('a judge retrieves similar cases for a criminal case, annotates two, saves 
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   await login(page, 'judge');
   await page.goto(`${base}/cases?type_code=${encodeURIComponent('刑初')}&status=closed`);
-  await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.click('table.cases tbody tr:first-child td:first-child a')]);
+  // A case without a confidentiality mark: the annotations of a 保密 case are shown redacted.
+  const open = page.locator('table.cases tbody tr').filter({ hasNot: page.locator('span.tag.secret') }).first();
+  await Promise.all([page.waitForURL(/\/cases\/\d+$/), open.locator('td:first-child a').click()]);
   const caseUrl = page.url();
   // The first search waits until the index has taken in the demo's judgments (built in the
   // background at start-up), which a debug build on a busy machine can take a minute to do.
@@ -815,10 +895,52 @@ test('侦查监督: the procuratorate sees a police 有案不立 warning and ope
   await page.goto(`${base}/warnings?agency=police&clock=filing_review&category=overdue`);
   await Promise.all([page.waitForURL(/\/supervision\?/), page.click('#board tbody tr:first-child a:text("立督办")')]);
   assert.equal(await page.inputValue('#item-case'), number);
-  await page.selectOption('#item-responsible', { index: 1 });
+  // The catalogue entry of the warning is chosen: 要求说明不立案理由, answered by the police unit.
+  assert.equal(await page.inputValue('#item-catalogue'), 'filing.not_filed');
+  await page.screenshot({ path: join(artifacts, '33a-catalogue-form.png'), fullPage: false });
   await Promise.all([page.waitForURL(/\/supervision\/\d+$/), page.click('#item-open')]);
   assert.match(await page.textContent('#item-state'), /已交办/);
+  assert.match(await page.textContent('#item-catalogue'), /立案监督：应当立案侦查而不立案侦查/);
+  assert.match(await page.textContent('#item-catalogue'), /以要求说明不立案理由向公安机关提出，7日内答复/);
+  assert.match(await page.textContent('body'), /杭州市公安局上城区分局/);
+  const itemUrl = page.url();
   await page.screenshot({ path: join(artifacts, '33-supervision-on-police.png'), fullPage: true });
+  // The district police sign for it: the loop now runs through them.
+  const officer = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(officer, 'police');
+  await officer.goto(itemUrl);
+  await Promise.all([officer.waitForURL(/\/supervision\/\d+$/), officer.click('#do-accept')]);
+  assert.match(await officer.textContent('#item-state'), /整改中/);
+  await officer.close();
+  // A case the 监察委员会 transferred from 留置: the decision on 逮捕 after 先行拘留 is due within
+  // 10 days, and the board shows it before it expires.
+  await page.goto(`${base}/warnings?clock=coercive_measure_decision`);
+  const held = page.locator('#board tbody tr');
+  assert.ok(await held.count() > 0, 'the undecided 先行拘留 is on the board');
+  assert.match(await held.first().textContent(), /先行拘留后强制措施决定期限|监察移送案件先行拘留后决定期限/);
+  await page.screenshot({ path: join(artifacts, '33b-pre-detention.png'), fullPage: false });
+  // The city procuratorate sees a district's judgment below its 量刑建议 while the 抗诉 period
+  // runs: 重罪轻判, for 同步备案审查.
+  const city = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(city, 'prosecutor_city');
+  await city.goto(`${base}/warnings?clock=protest_period`);
+  // The board names what each clock found (重罪轻判) without opening the case.
+  assert.ok(await city.locator('#board span.tag.finding', { hasText: '重罪轻判' }).count() > 0, 'the finding is on the board');
+  await city.screenshot({ path: join(artifacts, '33d-city-board.png'), fullPage: false });
+  const protests = city.locator('#board tbody tr td:first-child a');
+  const files = await protests.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(files.length > 0, 'the 上城 judgment awaiting the 抗诉 decision is on the city board');
+  // The one below its 量刑建议 says so on its page.
+  let protest = null;
+  for (const href of files) {
+    await city.goto(`${base}${href}`);
+    const section = city.locator('section.clock[data-key="protest_period"]');
+    if (/重罪轻判/.test(await section.textContent())) { protest = section; break; }
+  }
+  assert.ok(protest, 'a 重罪轻判 is among the running 抗诉 periods');
+  assert.match(await protest.textContent(), /上一级人民检察院备案审查/);
+  await city.screenshot({ path: join(artifacts, '33c-protest-period.png'), fullPage: true });
+  await city.close();
   // A court user has no police tab and may not ask for one.
   const judge = await browser.newPage();
   await login(judge, 'judge');
@@ -865,4 +987,125 @@ test('警情抽查: the police 法制 unit draws a sample of the month\'s 警情
   assert.equal(r.status(), 403);
   await judge.close();
   await page.close();
+});
+
+test('待办: every working login lands on its own list of what waits for it, and signs from it', async () => {
+  // Who must have work, and a kind of task the demo gives them.
+  const expected = {
+    judge: 'acknowledge_warning',
+    chief: 'accept_item',
+    president: 'accept_item',
+    caseoffice: 'acknowledge_warning',
+    prosecutor: 'acknowledge_warning',
+    prosecutor_inv: 'accept_item',
+    prosecutor_city: 'verify_item',
+    police: 'acknowledge_warning',
+    police_legal: 'accept_item',
+    plc: 'follow_escalation',
+    npc: 'assign_item',
+    npc_hz: 'acknowledge_referral',
+  };
+  for (const [i, [user, kind]] of Object.entries(expected).entries()) {
+    const width = i % 2 === 0 ? 1280 : 1440;
+    const page = await browser.newPage({ viewport: { width, height: width === 1280 ? 800 : 900 }, locale: 'zh-CN' });
+    await loginAny(page, user);
+    assert.match(page.url(), /\/todo$/, `${user} starts at 待办`);
+    assert.ok(await page.$(`#todo-${kind} tbody tr`), `${user}: ${kind} listed`);
+    assert.match(await page.textContent('#todo-summary'), /共 \d+ 项待办/);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+    assert.equal(sideways, false, `${user}: the list fits ${width} px`);
+    const bar = await page.evaluate(() => document.querySelector('header.topbar').getBoundingClientRect().height);
+    assert.ok(bar < 70, `${user}: the menu fits one line at ${width} px (${bar} px high)`);
+    // The API says the same.
+    const api = await (await page.request.get(`${base}/api/v1/me/todo`)).json();
+    assert.ok(api.counts.some((c) => c.kind === kind && c.count > 0), `${user}: ${JSON.stringify(api.counts)}`);
+    if (['judge', 'police', 'plc', 'npc_hz', 'prosecutor_city'].includes(user)) {
+      await page.screenshot({ path: join(artifacts, `40-todo-${user}.png`), fullPage: false });
+    }
+    await page.close();
+  }
+  // The 办案民警 signs a warning from the list and stays on it, one fewer.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await login(page, 'police');
+  const before = (await (await page.request.get(`${base}/api/v1/me/todo`)).json()).total;
+  await Promise.all([page.waitForURL(/\/todo$/), page.click('#todo-acknowledge_warning tbody tr:first-child button')]);
+  const after = (await (await page.request.get(`${base}/api/v1/me/todo`)).json()).total;
+  assert.equal(after, before - 1, 'signed from the list');
+  // The 四类案件 list: the city court's case office sees every flagged case of its courts, with
+  // the court, the situations, the 院庭长 acts and the retrieval.
+  const office = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  await office.hover('nav .menu[data-menu="案件"]');
+  await Promise.all([office.waitForURL(/\/cases$/), office.click('nav .sub a[href="/cases"]')]);
+  await Promise.all([office.waitForURL(/flag=four_categories/), office.click('#tab-four-categories')]);
+  assert.match(await office.textContent('h1'), /四类案件/);
+  const rows = await office.$$('table.cases tbody tr');
+  assert.ok(rows.length > 0, 'flagged cases listed');
+  const head = await office.textContent('table.cases thead');
+  for (const col of ['承办单位', '标记情形', '院庭长监督', '类案检索']) assert.ok(head.includes(col), col);
+  const listed = await (await office.request.get(`${base}/api/v1/cases?flag=four_categories&per_page=200`)).json();
+  assert.ok(listed.items.every((c) => c.four_categories), 'every listed case is flagged');
+  assert.ok(await office.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'fits 1280 px');
+  await office.screenshot({ path: join(artifacts, '41-four-categories.png'), fullPage: false });
+  await office.close();
+  // An empty list says so, and what will appear there.
+  const deputy = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await loginAny(deputy, 'deputy');
+  assert.match(await deputy.textContent('#todo-empty'), /目前没有等待您办理的事项/);
+  await deputy.close();
+  await page.close();
+});
+
+test('no developer vocabulary where a user reads: rule ids, file names, markers, version and source ids', async () => {
+  // Each login walks the pages its menus and lists lead to (a few case pages each) and every
+  // page's visible text is checked.
+  const patterns = [
+    [/\[(V|S|U)\]/, 'a source marker'],
+    [/RULES\.md|DESIGN\.md|\.toml\b/, 'a file name'],
+    [/\b(?:civ|crim|adm|exe|pol|pros|sup|proc|linkage)\.[a-z0-9_.]+/, 'a rule id'],
+    [/\b(?:similar|metrics)-\d/, 'a version id'],
+    [/\b[a-z]+_[a-z0-9_]+\b/, 'an identifier'],
+    [/来源 demo|\blecard\b|BM25/, 'a source id or a formula'],
+  ];
+  // Login names are what people type to log in: the account pages may show them.
+  const logins = new Set(['prosecutor_city', 'prosecutor_inv', 'police_legal', 'npc_hz']);
+  const visible = (html) => html
+    .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z]+;|&#\d+;/g, ' ')
+    .replace(/[\w.+-]+@[\w.-]+/g, ' ') // mail addresses
+    .replace(/(?:https?:\/\/|\/)[\w./?=&%-]+/g, ' '); // links written out in mails
+  const problems = [];
+  for (const user of ['judge', 'president', 'caseoffice', 'prosecutor_city', 'police_legal', 'plc', 'npc_hz']) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    await loginAny(page, user);
+    const seen = new Set();
+    const queue = ['/todo'];
+    let casePages = 0;
+    while (queue.length && seen.size < 60) {
+      const url = queue.shift();
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const r = await page.request.get(`${base}${url}`);
+      if (!r.ok() || !(r.headers()['content-type'] ?? '').includes('text/html')) continue;
+      const html = await r.text();
+      const text = visible(html);
+      for (const [re, what] of patterns) {
+        const m = text.match(re);
+        if (m && !(what === 'an identifier' && logins.has(m[0]))) problems.push(`${user} ${url}: ${what} “${m[0]}”`);
+      }
+      for (const [, href] of html.matchAll(/href="(\/[^"#]*)"/g)) {
+        const h = href.replace(/&amp;/g, '&');
+        if (/^\/(assets|api|logout|ledger)|\.xlsx|export|print=|\/judgments\/\d/.test(h) || seen.has(h)) continue;
+        if (/^\/cases\/\d+$/.test(h)) {
+          if (casePages >= 5) continue;
+          casePages += 1;
+        }
+        queue.push(h);
+      }
+    }
+    assert.ok(seen.size > 10, `${user} walked ${seen.size} pages`);
+    await page.close();
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
 });

@@ -461,6 +461,10 @@ mod tests {
                 include_str!("../../../rules/supervision.toml"),
             ),
             ("metrics.toml", include_str!("../../../rules/metrics.toml")),
+            (
+                "supervision-catalogue.toml",
+                include_str!("../../../rules/supervision-catalogue.toml"),
+            ),
             ("similar.toml", include_str!("../../../rules/similar.toml")),
             (
                 "case-types.toml",

@@ -13,10 +13,11 @@
 mod approval;
 mod day;
 mod police;
+mod prosecution;
 mod warnings;
 
 pub use approval::{BodyCheck, body_fits};
-pub use warnings::{Alert, Category, WarnPolicy, assess, next_fire};
+pub use warnings::{Alert, Category, WarnPolicy, assess, next_fire, starting_rung};
 
 use crate::calendar::Calendar;
 use crate::case::CaseStatus;
@@ -502,6 +503,31 @@ impl Engine<'_> {
             }
             out.push(self.day_clock(ClockKey::InvestigationCustody, rule, s, span, now));
         }
+        // 监察 移送 with the suspect in 留置: 先行拘留, then 逮捕, 取保候审 or 监视居住 decided
+        // within 10 days (+1 to 4); those days are not counted in the review (art. 170 ¶2).
+        let measure_decided = t.pre_detained_at.and_then(|at| {
+            [t.arrest_decided_at, t.released_at]
+                .into_iter()
+                .flatten()
+                .filter(|x| *x >= at)
+                .min()
+        });
+        if let (Some(at), Some(rule)) =
+            (t.pre_detained_at, choose(ClockKey::CoerciveMeasureDecision))
+        {
+            let span = Span {
+                start: at,
+                start_label: "收到监察机关移送的案件（留置自动解除，先行拘留）".into(),
+                stop: measure_decided,
+                stop_label: "决定逮捕、取保候审或者监视居住".into(),
+                awaiting: None,
+            };
+            let mut c = self.day_clock(ClockKey::CoerciveMeasureDecision, rule, s, span, now);
+            if let Some(since) = t.retained_since {
+                self.check_retention(since, at, &mut c);
+            }
+            out.push(c);
+        }
         let review_start = t.review_started_at.or((s.procedure
             == crate::case_type::Procedure::ProsecutionReview)
             .then_some(s.filed_at));
@@ -509,7 +535,9 @@ impl Engine<'_> {
             let mut span = Span {
                 start: at,
                 start_label: "受理审查起诉".into(),
-                stop: closed,
+                // The review ends with the first 提起公诉, whatever follows (撤回起诉 reopens
+                // the file for its own 30 days).
+                stop: t.indicted_at.or(closed),
                 stop_label: "提起公诉或不起诉".into(),
                 awaiting: None,
             };
@@ -521,6 +549,23 @@ impl Engine<'_> {
                 span.start = r.at;
                 span.start_label = r.note.clone();
             }
+            if let Some(p) = t.pre_detained_at.filter(|p| *p >= span.start) {
+                match measure_decided {
+                    Some(d) => {
+                        span.start = d;
+                        span.start_label =
+                            "作出强制措施决定（先行拘留后决定的时间不计入审查起诉期限）".into();
+                    }
+                    None if span.stop.is_none() => {
+                        span.start = p;
+                        span.awaiting = Some(
+                            "先行拘留后决定采取强制措施的时间不计入审查起诉期限（刑事诉讼法第一百七十条第二款）：作出决定后开始计算"
+                                .into(),
+                        );
+                    }
+                    None => {}
+                }
+            }
             if t.supplementary.last().is_some_and(|r| r.end.is_none()) {
                 span.awaiting = Some(
                     "退回补充侦查中：重新移送后重新计算审查起诉期限（刑事诉讼法第一百七十五条）"
@@ -531,6 +576,9 @@ impl Engine<'_> {
         }
         self.supplementary_clock(s, now, &mut out);
         self.measure_clocks(s, now, &mut out);
+        if s.kind == CaseKind::Prosecution {
+            self.after_indictment_clocks(s, now, &mut out);
+        }
         if s.kind == CaseKind::Police {
             self.incident_clocks(s, now, &mut out);
         }
@@ -571,7 +619,7 @@ impl Engine<'_> {
         c.why.push(why(
             "规则",
             format!(
-                "类型代字“{code}”在 rules/limits.toml 中没有适用的期限规则。请审管办人工核定期限，或补充规则。"
+                "类型代字“{code}”没有适用的期限规则。请审管办人工核定期限，或请系统管理员补充期限规则。"
             ),
             None,
         ));

@@ -8,6 +8,7 @@ mod body;
 mod checks;
 mod fold;
 mod police;
+mod prosecution;
 
 pub use body::{kind_zh, yuan};
 pub use checks::{EARLIEST_YEAR, MAX_ITEMS, MAX_TEXT, check_filing_date, check_sizes};
@@ -421,6 +422,12 @@ pub enum EventBody {
         #[serde(default)]
         note: String,
     },
+    /// 提前介入侦查、引导侦查取证: the procuratorate took part in the investigation of this police
+    /// file before it was transferred (counted by the 引导侦查取证率 metric).
+    EarlyIntervention {
+        #[serde(default)]
+        note: String,
+    },
     /// The suspect is brought into the 执法办案管理中心 办案区.
     EnteredCaseArea,
     /// …and leaves it (to the 看守所, released, or elsewhere).
@@ -451,7 +458,43 @@ pub enum EventBody {
     CaseReceived {
         via: Receipt,
     },
+    /// A 监察 commission transfers the case for prosecution (移送起诉). With the suspect in 留置
+    /// (`retained`), the procuratorate holds them by 先行拘留 (留置 ends) and decides on 逮捕,
+    /// 取保候审 or 监视居住 within 10 days, +1 to 4; the days of that decision are not counted in
+    /// the 审查起诉 limit (CrimPL 2018 art. 170 ¶2).
+    SupervisionCommissionTransfer {
+        #[serde(default)]
+        retained: bool,
+        /// The day 留置 began (Beijing), when the commission reports it: the days of 留置 are
+        /// credited against a sentence like custody (监察法 2024 art. 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retained_since: Option<chrono::NaiveDate>,
+    },
     ProsecutionReviewStarted,
+    /// 撤回起诉 after indictment, before judgment (规则 2019 art. 424): the file is open again
+    /// until 不起诉 (within 30 days) or a new indictment on new facts or evidence; it is reported
+    /// to the higher procuratorate for 备案审查 at the same time (同步备案审查).
+    ProsecutionWithdrawn {
+        reason: String,
+    },
+    /// The procuratorate receives the court's first-instance judgment (or ruling) on the case it
+    /// prosecuted: the 抗诉 period runs (10 days, 5 for a ruling: CrimPL 2018 art. 230). With the
+    /// sentence and the lower bound of the 量刑建议, a sentence below it is 重罪轻判 to be reported
+    /// for 同步备案审查.
+    JudgmentReceived {
+        #[serde(default)]
+        ruling: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sentence_months: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recommended_months: Option<u32>,
+    },
+    /// 决定抗诉 or 不抗诉 on the judgment received.
+    ProtestDecided {
+        protest: bool,
+        #[serde(default)]
+        note: String,
+    },
     ReturnedForSupplementaryInvestigation {
         reason: String,
     },
@@ -667,6 +710,9 @@ pub struct CaseState {
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,
+    /// A police file the procuratorate guided (提前介入、引导侦查取证).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guided: bool,
     /// The organisation that holds the case (set by ingest from the directory), against which
     /// an approving body's level is checked. `None` on states folded without a directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]

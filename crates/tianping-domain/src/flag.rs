@@ -11,7 +11,7 @@
 use crate::case::Confidentiality;
 use crate::case_type::CaseKind;
 use crate::event::CaseState;
-use crate::rules::{Marker, RuleError};
+use crate::rules::{Marker, RuleError, field};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -120,14 +120,6 @@ struct RawRule {
     orgs: Vec<String>,
     citation: String,
     marker: Marker,
-}
-
-fn field(rule: &str, field: &'static str, problem: impl Into<String>) -> RuleError {
-    RuleError::Field {
-        rule: rule.to_string(),
-        field,
-        problem: problem.into(),
-    }
 }
 
 impl FlagRules {

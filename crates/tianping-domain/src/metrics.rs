@@ -60,6 +60,8 @@ pub struct CaseFacts {
     /// Spells in the 终本 database (RULES.md §11.4): the day of 终结本次执行 and, once restored
     /// (恢复执行), the day it left.
     pub zhongben: Vec<(NaiveDate, Option<NaiveDate>)>,
+    /// A police file the procuratorate guided (提前介入、引导侦查取证).
+    pub guided: bool,
 }
 
 impl CaseFacts {
@@ -78,6 +80,7 @@ impl CaseFacts {
             amount_yuan: s.amount_yuan,
             has_origin: s.origin_case_number.is_some(),
             extra_procedures: u32::from(s.supplementary_rounds) + s.extensions_approved,
+            guided: s.guided,
             zhongben: if s.zhongben_spells.is_empty() {
                 // A state stored before spells were recorded: its current 终本, if any.
                 match s.closed_at {
@@ -161,6 +164,8 @@ counters! {
     ZhongbenEntered => "zhongben_entered", "终本入库";
     ZhongbenLeft => "zhongben_left", "终本出库（恢复执行）";
     ZhongbenStockAtEnd => "zhongben_stock_at_end", "终本库存量（期末）";
+    PoliceTransferred => "police_transferred", "公安机关侦查终结移送审查起诉";
+    PoliceTransferredGuided => "police_transferred_guided", "其中检察机关提前介入、引导侦查取证";
 }
 
 fn is_trial_kind(k: CaseKind) -> bool {
@@ -255,6 +260,13 @@ impl Counter {
                 i64::from(f.extra_procedures)
             }
             C::ProsecutionExtraProcedures => 0,
+            C::PoliceTransferred => yes(f.kind == CaseKind::Police
+                && closed
+                && f.disposition == Some(Disposition::Transfer)),
+            C::PoliceTransferredGuided => yes(f.kind == CaseKind::Police
+                && closed
+                && f.disposition == Some(Disposition::Transfer)
+                && f.guided),
             C::ZhongbenStockAtStart => p.from.pred_opt().map_or(0, |d| f.in_zhongben_on(d)),
             C::ZhongbenStockAtEnd => f.in_zhongben_on(p.to),
             C::ZhongbenEntered => f
@@ -590,6 +602,70 @@ pub struct MetricDef {
     pub unit: String,
     pub citation: String,
     pub marker: Marker,
+    /// Which way is better when units are compared (none for plain counts).
+    pub better: Option<Better>,
+}
+
+/// Which way a metric is better, for ranking units against each other (a judgment, so data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// Where a unit stands among those compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// In the best third.
+    Better,
+    Middle,
+    /// In the worst third.
+    Worse,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Better => "better",
+            Standing::Middle => "middle",
+            Standing::Worse => "worse",
+        }
+    }
+}
+
+/// Ranks units by one metric's values: rank 1 is the best, equal values share a rank (1, 1, 3),
+/// a unit without a value has none. With at least three ranked units, the best third stand
+/// better and the worst third worse; with fewer, all stand in the middle.
+pub fn rank(values: &[Option<f64>], better: Better) -> Vec<Option<(usize, Standing)>> {
+    let mut order: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.filter(|x| x.is_finite()).map(|x| (i, x)))
+        .collect();
+    order.sort_by(|a, b| match better {
+        Better::Higher => b.1.total_cmp(&a.1),
+        Better::Lower => a.1.total_cmp(&b.1),
+    });
+    let n = order.len();
+    let third = n / 3;
+    let mut out = vec![None; values.len()];
+    let mut rank = 0;
+    for (pos, (i, v)) in order.iter().enumerate() {
+        if pos == 0 || order[pos - 1].1 != *v {
+            rank = pos + 1;
+        }
+        let standing = if n < 3 {
+            Standing::Middle
+        } else if rank <= third {
+            Standing::Better
+        } else if rank > n - third {
+            Standing::Worse
+        } else {
+            Standing::Middle
+        };
+        out[*i] = Some((rank, standing));
+    }
+    out
 }
 
 fn sum(terms: &[Term], t: &Totals) -> i64 {
@@ -677,6 +753,9 @@ struct RawMetric {
     unit: String,
     citation: String,
     marker: Marker,
+    /// "higher" or "lower": which way is better when units are compared.
+    #[serde(default)]
+    better: Option<String>,
 }
 
 static SHIPPED: std::sync::LazyLock<Result<MetricSet, RuleError>> =
@@ -743,6 +822,17 @@ impl MetricSet {
             if m.citation.trim().is_empty() {
                 return Err(field("citation", "must not be empty".into()));
             }
+            let better = match m.better.as_deref() {
+                None => None,
+                Some("higher") => Some(Better::Higher),
+                Some("lower") => Some(Better::Lower),
+                Some(x) => {
+                    return Err(field(
+                        "better",
+                        format!("`{x}` must be \"higher\" or \"lower\""),
+                    ));
+                }
+            };
             metrics.push(MetricDef {
                 id: m.id,
                 zh: m.zh,
@@ -754,6 +844,7 @@ impl MetricSet {
                 unit: m.unit,
                 citation: m.citation,
                 marker: m.marker,
+                better,
             });
         }
         for m in &metrics {

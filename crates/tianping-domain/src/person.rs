@@ -48,6 +48,10 @@ pub enum Hold {
     Held,
     /// 指定居所监视居住: two days count as one day of 有期徒刑 or 拘役, one of 管制 (CrimPL art. 76).
     DesignatedResidence,
+    /// 留置 by a 监察 commission: credited like custody (监察法 2024 art. 50).
+    Retention,
+    /// 先行拘留 by the procuratorate of a case transferred from 留置 (CrimPL 2018 art. 170 ¶2).
+    PreDetention,
 }
 
 impl Hold {
@@ -58,11 +62,16 @@ impl Hold {
             Hold::Arrest => "逮捕羁押",
             Hold::Held => "在押（接收时）",
             Hold::DesignatedResidence => "指定居所监视居住",
+            Hold::Retention => "留置（监察机关）",
+            Hold::PreDetention => "先行拘留",
         }
     }
     /// 羁押: counted day for day against a sentence.
     pub fn custodial(self) -> bool {
-        matches!(self, Hold::Detention | Hold::Arrest | Hold::Held)
+        matches!(
+            self,
+            Hold::Detention | Hold::Arrest | Hold::Held | Hold::Retention | Hold::PreDetention
+        )
     }
 }
 
@@ -273,6 +282,22 @@ fn spells_of(t: &Track, out: &mut Path) {
             EventBody::Detained => {
                 close_open(&mut open, at, "刑事拘留", out);
                 open = Some(spell(Hold::Detention, at));
+            }
+            EventBody::SupervisionCommissionTransfer {
+                retained: true,
+                retained_since,
+            } => {
+                if let Some(since) = retained_since {
+                    let from = crate::clock::local_midnight(*since);
+                    close_open(&mut open, from, "留置", out);
+                    let mut r = spell(Hold::Retention, from);
+                    r.to = Some(at);
+                    r.ended_by = Some("移送起诉，留置自动解除".into());
+                    r.handed_over = true;
+                    out.spells.push(r);
+                }
+                close_open(&mut open, at, "先行拘留", out);
+                open = Some(spell(Hold::PreDetention, at));
             }
             EventBody::ArrestApproved { .. } => {
                 close_open(&mut open, at, "逮捕", out);

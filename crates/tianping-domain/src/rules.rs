@@ -85,10 +85,17 @@ pub enum ClockKey {
     ExplanationDue,
     /// 立案监督: filing within 15 days of the procuratorate's 通知立案.
     FilingAfterNotice,
+    /// A case transferred by a 监察 commission with the suspect in 留置: 先行拘留, and the
+    /// procuratorate decides 逮捕, 取保候审 or 监视居住 within 10 days (+1 to 4).
+    CoerciveMeasureDecision,
+    /// 抗诉期限: 10 days from receipt of a judgment, 5 of a ruling (CrimPL 2018 art. 230).
+    ProtestPeriod,
+    /// 撤回起诉 → 不起诉 within 30 days (规则 2019 art. 424).
+    WithdrawalDecision,
 }
 
 impl ClockKey {
-    pub const ALL: [ClockKey; 17] = [
+    pub const ALL: [ClockKey; 20] = [
         ClockKey::Trial,
         ClockKey::Summons,
         ClockKey::ArrestRequest,
@@ -106,6 +113,9 @@ impl ClockKey {
         ClockKey::FilingReview,
         ClockKey::ExplanationDue,
         ClockKey::FilingAfterNotice,
+        ClockKey::CoerciveMeasureDecision,
+        ClockKey::ProtestPeriod,
+        ClockKey::WithdrawalDecision,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -126,6 +136,9 @@ impl ClockKey {
             ClockKey::FilingReview => "filing_review",
             ClockKey::ExplanationDue => "explanation_due",
             ClockKey::FilingAfterNotice => "filing_after_notice",
+            ClockKey::CoerciveMeasureDecision => "coercive_measure_decision",
+            ClockKey::ProtestPeriod => "protest_period",
+            ClockKey::WithdrawalDecision => "withdrawal_decision",
         }
     }
     pub fn parse(s: &str) -> Option<ClockKey> {
@@ -150,6 +163,9 @@ impl ClockKey {
             ClockKey::FilingReview => "立案审查期限",
             ClockKey::ExplanationDue => "说明不立案理由期限",
             ClockKey::FilingAfterNotice => "通知立案后立案期限",
+            ClockKey::CoerciveMeasureDecision => "先行拘留后强制措施决定期限",
+            ClockKey::ProtestPeriod => "抗诉期限",
+            ClockKey::WithdrawalDecision => "撤回起诉后不起诉决定期限",
         }
     }
     /// A person's liberty depends on it: expiry means release (CrimPL 2018 art. 98).
@@ -160,6 +176,7 @@ impl ClockKey {
                 | ClockKey::ArrestRequest
                 | ClockKey::ArrestDecision
                 | ClockKey::InvestigationCustody
+                | ClockKey::CoerciveMeasureDecision
                 | ClockKey::DeliveryToDetention
                 | ClockKey::FirstInterrogation
                 | ClockKey::FamilyNotice
@@ -356,7 +373,8 @@ pub enum RuleError {
     },
 }
 
-fn field(rule: &str, field: &'static str, problem: impl Into<String>) -> RuleError {
+/// A refusal naming the rule (or entry) and its field.
+pub(crate) fn field(rule: &str, field: &'static str, problem: impl Into<String>) -> RuleError {
     RuleError::Field {
         rule: rule.to_string(),
         field,

@@ -12,6 +12,8 @@
 //! Everything here is a pure decision: the store asks "may this actor do this now?" and writes the
 //! answer. A refusal carries a stable code and a Chinese reason.
 
+pub mod catalogue;
+
 use crate::org::AgencyKind;
 use crate::rules::{Marker, RuleError};
 use chrono::{DateTime, Duration, Utc};
@@ -206,10 +208,13 @@ pub enum ItemSource {
     Referral,
     JointSupervision,
     Inspection,
+    /// A procuratorate's supervision of the police or a court, raised from the catalogue
+    /// (`source_ref` holds the catalogue entry's code).
+    Procuratorial,
 }
 
 impl ItemSource {
-    pub const ALL: [ItemSource; 9] = [
+    pub const ALL: [ItemSource; 10] = [
         ItemSource::OverdueClock,
         ItemSource::Flag,
         ItemSource::Complaint,
@@ -219,6 +224,7 @@ impl ItemSource {
         ItemSource::Referral,
         ItemSource::JointSupervision,
         ItemSource::Inspection,
+        ItemSource::Procuratorial,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -231,6 +237,7 @@ impl ItemSource {
             ItemSource::Referral => "referral",
             ItemSource::JointSupervision => "joint_supervision",
             ItemSource::Inspection => "inspection",
+            ItemSource::Procuratorial => "procuratorial",
         }
     }
     pub fn zh(self) -> &'static str {
@@ -244,6 +251,7 @@ impl ItemSource {
             ItemSource::Referral => "双向移送",
             ItemSource::JointSupervision => "联合监督",
             ItemSource::Inspection => "日常检查",
+            ItemSource::Procuratorial => "检察监督",
         }
     }
     pub fn parse(s: &str) -> Option<ItemSource> {

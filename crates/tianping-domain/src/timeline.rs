@@ -278,4 +278,40 @@ pub struct Timeline {
     /// 取保候审 and 监视居住, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<MeasureSpell>,
+    /// 先行拘留 of a suspect a 监察 commission transferred from 留置 (CrimPL 2018 art. 170 ¶2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_detained_at: Option<DateTime<Utc>>,
+    /// The day 留置 began, as the commission reported it with the transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retained_since: Option<chrono::NaiveDate>,
+    /// The first 提起公诉 (the review's end, whatever follows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicted_at: Option<DateTime<Utc>>,
+    /// The last 撤回起诉.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The judgment (or ruling) received, with the sentence and the 量刑建议's lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgment_received: Option<JudgmentReceipt>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protest_decided_at: Option<DateTime<Utc>>,
+}
+
+/// A judgment the procuratorate received (see `EventBody::JudgmentReceived`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JudgmentReceipt {
+    #[serde(with = "crate::utc_seconds_serde")]
+    pub at: DateTime<Utc>,
+    pub ruling: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence_months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_months: Option<u32>,
+}
+
+impl JudgmentReceipt {
+    /// 重罪轻判: a sentence below the lower bound of the 量刑建议.
+    pub fn lighter_than_recommended(&self) -> bool {
+        matches!((self.sentence_months, self.recommended_months), (Some(s), Some(r)) if s < r)
+    }
 }

@@ -22,6 +22,7 @@ use serde_json::json;
 use tianping_domain::Role;
 use tianping_domain::access;
 use tianping_domain::access::may_reset_second_factor;
+use tianping_domain::password::PasswordError;
 use tianping_domain::totp;
 use tianping_store::user::Session;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/home", get(home))
         .route("/account/security", get(page))
         .route("/account/security/totp", post(confirm_submit))
+        .route("/account/security/password", post(password_submit))
         .route("/admin/users/{username}/totp-reset", post(reset_submit))
 }
 
@@ -40,6 +42,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/me/totp/enrol", post(api_enrol))
         .route("/me/totp/confirm", post(api_confirm))
+        .route("/me/password", post(api_password))
         .route("/admin/users/{username}/totp-reset", post(api_reset))
 }
 
@@ -111,6 +114,15 @@ struct SecurityPage {
     recovery: Vec<String>,
     codes_left: i64,
     error: Option<String>,
+    /// The change-password form: its error at a field, or the notice that it was changed.
+    pw_error: Option<(String, String)>,
+    pw_notice: Option<String>,
+}
+
+impl SecurityPage {
+    fn pw_error(&self, field: &str) -> String {
+        crate::http::page::error_at(&self.pw_error, field)
+    }
 }
 
 async fn load(st: &AppState, s: &Session) -> Result<SecurityPage, ApiError> {
@@ -131,6 +143,8 @@ async fn load(st: &AppState, s: &Session) -> Result<SecurityPage, ApiError> {
         recovery: vec![],
         codes_left: st.store.recovery_codes_left(s.user.id).await?,
         error: None,
+        pw_error: None,
+        pw_notice: None,
     })
 }
 
@@ -365,4 +379,144 @@ pub async fn home(State(st): State<AppState>, PageUser(s): PageUser) -> Response
         capabilities,
         todo,
     })
+}
+
+// ---- one's own password ----------------------------------------------------------------------
+
+/// Attempts at changing one's password per minute (each checks the current password: a session
+/// left open must not become a way to guess it).
+const PASSWORD_TRIES_PER_MIN: u32 = 5;
+
+/// Changes the session's own password: the current one checked, the new one by
+/// `tianping_domain::password`, every other session of the person ended. Returns how many were.
+async fn change_password(
+    st: &AppState,
+    s: &Session,
+    current: &str,
+    new: &str,
+    repeat: &str,
+) -> Result<u64, ApiError> {
+    if let Err(after) = st.policy.limiter.take(
+        &format!("password:{}", s.user.id),
+        PASSWORD_TRIES_PER_MIN,
+        st.now(),
+    ) {
+        return Err(ApiError::rate_limited(after));
+    }
+    let current_ok = auth::verify_password(current, &s.user.password_hash);
+    tianping_domain::password::check_new_password(
+        &s.user.username,
+        current,
+        current_ok,
+        new,
+        repeat,
+    )
+    .map_err(|e| {
+        let code = match e {
+            PasswordError::WrongCurrent => Code::WrongPassword,
+            PasswordError::TooShort(_) => Code::PasswordTooShort,
+            PasswordError::Mismatch => Code::PasswordMismatch,
+            _ => Code::PasswordRejected,
+        };
+        ApiError::invalid_field(code, e.field(), e.to_string())
+    })?;
+    let hash = auth::hash_password(new).map_err(ApiError::internal)?;
+    Ok(st
+        .store
+        .change_own_password(s.user.id, &hash, &s.csrf_token, st.now())
+        .await?)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+pub async fn password_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+        return refused;
+    }
+    let result = change_password(
+        &st,
+        &s,
+        &f.current_password,
+        &f.new_password,
+        &f.repeat_password,
+    )
+    .await;
+    let mut p = match load(&st, &s).await {
+        Ok(p) => p,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    // Nothing typed is shown again: these are passwords.
+    match result {
+        Ok(ended) => {
+            p.pw_notice = Some(if ended > 0 {
+                format!("密码已修改。您在其他地方的 {ended} 个登录已退出。")
+            } else {
+                "密码已修改。".to_string()
+            });
+            render(&p)
+        }
+        Err(e) => {
+            let status = e.status;
+            let field = match e.field() {
+                "" => "form".to_string(),
+                f => f.to_string(),
+            };
+            p.pw_error = Some((field, e.message));
+            let mut r = render(&p);
+            *r.status_mut() = status;
+            r
+        }
+    }
+}
+
+/// `POST /api/v1/me/password`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordInput {
+    /// 当前密码
+    current_password: String,
+    /// 新密码（至少 10 个字符，不含用户名，不同于当前密码）
+    new_password: String,
+}
+
+/// The answer to a password change.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PasswordChanged {
+    /// 因修改密码而退出的其他登录数
+    pub sessions_ended: u64,
+}
+
+pub async fn api_password(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Json<PasswordChanged>, ApiError> {
+    check_csrf(&headers, &s)?;
+    let i: PasswordInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Code::InvalidJson, format!("JSON 无效：{e}")))?;
+    let ended = change_password(
+        &st,
+        &s,
+        &i.current_password,
+        &i.new_password,
+        &i.new_password,
+    )
+    .await?;
+    Ok(Json(PasswordChanged {
+        sessions_ended: ended,
+    }))
 }

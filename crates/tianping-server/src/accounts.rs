@@ -43,8 +43,8 @@ pub fn api_router() -> Router<AppState> {
         .route("/admin/orgs", get(api_orgs).post(api_add_org))
 }
 
-/// The shortest initial password the system administrator may set (as `tianping user add`).
-const MIN_PASSWORD_CHARS: usize = 10;
+// The shortest initial password the system administrator may set (as `tianping user add`).
+use tianping_domain::password::MIN_PASSWORD_CHARS;
 
 /// Clearance levels a grant may give, in the order the form shows them.
 const LEVELS: [Confidentiality; 4] = [
@@ -402,10 +402,7 @@ impl UsersPage {
         u.clearance.contains(&level)
     }
     fn field_error(&self, field: &str) -> String {
-        match &self.error {
-            Some((f, m)) if f == field => m.clone(),
-            _ => String::new(),
-        }
+        crate::http::page::error_at(&self.error, field)
     }
 }
 
@@ -494,15 +491,6 @@ async fn users_view(st: &AppState, s: &Session, q: &str) -> Result<UsersPage, Ap
     })
 }
 
-fn field_of(e: &ApiError) -> String {
-    e.details
-        .as_ref()
-        .and_then(|d| d.get("field"))
-        .and_then(|f| f.as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
 /// Renders the users page after an act: its notice, or its error next to the field.
 async fn after(
     st: &AppState,
@@ -519,7 +507,7 @@ async fn after(
         (Err(e), Ok(mut p))
             if !matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
         {
-            p.error = Some((field_of(&e), e.message));
+            p.error = Some((e.field().to_string(), e.message));
             p.form = OpenInput {
                 password: String::new(),
                 ..form
@@ -678,10 +666,7 @@ impl OrgsPage {
         }
     }
     fn field_error(&self, field: &str) -> String {
-        match &self.error {
-            Some((f, m)) if f == field => m.clone(),
-            _ => String::new(),
-        }
+        crate::http::page::error_at(&self.error, field)
     }
 }
 
@@ -732,7 +717,7 @@ pub async fn org_submit(
         (Err(e), Ok(mut p))
             if !matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
         {
-            p.error = Some((field_of(&e), e.message));
+            p.error = Some((e.field().to_string(), e.message));
             p.form = f.input;
             render(&p)
         }

@@ -27,6 +27,7 @@ use tianping_store::{Actor, Numbered};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases", get(case_list))
+        .route("/cases/export.xlsx", get(case_export))
         .route("/cases/{id}", get(case_page))
 }
 
@@ -62,9 +63,19 @@ fn type_groups() -> Vec<TypeGroup> {
 #[template(path = "cases.html")]
 struct CasesPage {
     layout: Layout,
+    /// The 四类案件 list: its own columns.
+    four_categories: bool,
+    /// The rows come from more than the reader's own unit: a column names each one's.
+    multi_org: bool,
+    /// The reader is a judge (their list opens on their own cases).
+    judge: bool,
+    /// Only the reader's own cases.
+    mine: bool,
+    export_href: String,
     q: CaseQuery,
     type_groups: Vec<TypeGroup>,
-    judges: Vec<String>,
+    /// (unit name, its judges).
+    judges: Vec<(String, Vec<String>)>,
     errors: Vec<String>,
     cases: Vec<CaseView>,
     total: i64,
@@ -91,12 +102,34 @@ pub async fn case_list(
     let Some(scope) = read_scope(&s) else {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权查看案件");
     };
-    let (f, errs) = build_filter(scope.clone(), &q);
+    // A judge's list opens on their own cases.
+    let mut q = q;
+    let judge = s.user.role == tianping_domain::Role::Judge;
+    if judge && q.is_bare() {
+        q.mine = Some("1".into());
+    }
+    let (f, errs) = build_filter(scope.clone(), &q, &s.user.display_name);
     let (rows, total) = match st.store.list_cases(&f).await {
         Ok(x) => x,
         Err(e) => return api_error_page(e.into()),
     };
-    let judges = st.store.judges_in(&scope, 500).await.unwrap_or_default();
+    // The 承办人 filter, grouped by unit when the reader sees more than one.
+    let judges = {
+        let pairs = st.store.judges_in(&scope, 2000).await.unwrap_or_default();
+        let dir = st.store.org_directory().await.ok();
+        let mut groups: Vec<(String, Vec<String>)> = vec![];
+        for (org, judge) in pairs {
+            let name = dir
+                .as_ref()
+                .and_then(|d| d.get(&org).map(|o| o.name.clone()))
+                .unwrap_or(org);
+            match groups.last_mut() {
+                Some((n, v)) if *n == name => v.push(judge),
+                _ => groups.push((name, vec![judge])),
+            }
+        }
+        groups
+    };
     let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page))
         .unwrap_or(u32::MAX)
         .max(1);
@@ -107,6 +140,9 @@ pub async fn case_list(
         ("judge", &q.judge),
         ("filed_from", &q.filed_from),
         ("filed_to", &q.filed_to),
+        ("flag", &q.flag),
+        ("mine", &q.mine),
+        ("sort", &q.sort),
     ]
     .iter()
     .filter_map(|(k, v)| {
@@ -120,11 +156,18 @@ pub async fn case_list(
         parts.push(format!("page={p}"));
         format!("/cases?{}", parts.join("&"))
     };
-    let cases = rows
-        .iter()
-        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
-        .collect();
+    let export_href = format!("/cases/export.xlsx?{}", base.join("&"));
+    let cases = match case_views(&st, &s, &rows).await {
+        Ok(v) => v,
+        Err(e) => return api_error_page(e),
+    };
+    let multi_org = rows.iter().any(|r| r.org_id != s.org.id);
     render(&CasesPage {
+        four_categories: f.four_categories,
+        multi_org,
+        judge,
+        mine: q.mine.as_deref() == Some("1"),
+        export_href,
         layout: Layout::new(&s, "/cases"),
         type_groups: type_groups(),
         judges,
@@ -140,6 +183,119 @@ pub async fn case_list(
         next_href: (f.page < pages).then(|| href(f.page + 1)),
         q,
     })
+}
+
+/// At most this many cases go into one Excel download.
+const EXPORT_MAX: usize = 5000;
+
+/// The case list as an Excel workbook: the same filters and order, the reader's redaction, dates
+/// as dates.
+pub async fn case_export(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let Some(scope) = read_scope(&s) else {
+        return error_page(StatusCode::FORBIDDEN, "当前角色无权查看案件");
+    };
+    let (mut f, errs) = build_filter(scope, &q, &s.user.display_name);
+    if let Some((_, m)) = errs.first() {
+        return error_page(StatusCode::BAD_REQUEST, m);
+    }
+    f.per_page = 200;
+    f.page = 1;
+    let mut views: Vec<CaseView> = vec![];
+    let total = loop {
+        let (rows, n) = match st.store.list_cases(&f).await {
+            Ok(x) => x,
+            Err(e) => return api_error_page(e.into()),
+        };
+        let last = rows.len() < f.per_page as usize;
+        match case_views(&st, &s, &rows).await {
+            Ok(v) => views.extend(v),
+            Err(e) => return api_error_page(e),
+        }
+        if last || views.len() >= EXPORT_MAX {
+            break n;
+        }
+        f.page += 1;
+    };
+    views.truncate(EXPORT_MAX);
+    let today = tianping_domain::clock::local_date(st.now());
+    let title = format!(
+        "案件清单（{}导出，共 {total} 件{}）",
+        tianping_domain::document::date_zh(today),
+        if usize::try_from(total).unwrap_or(0) > views.len() {
+            format!("，本表列前 {} 件", views.len())
+        } else {
+            String::new()
+        }
+    );
+    let rows = views
+        .iter()
+        .map(|v| {
+            vec![
+                v.case_number.clone(),
+                v.court.clone(),
+                v.title.clone(),
+                v.cause.clone(),
+                v.type_name.clone().unwrap_or_else(|| v.kind_zh.clone()),
+                v.judge.clone().unwrap_or_default(),
+                v.filed_at.get(..10).unwrap_or("").to_string(),
+                v.closed_at
+                    .as_deref()
+                    .and_then(|c| c.get(..10))
+                    .unwrap_or("")
+                    .to_string(),
+                v.status_zh.clone(),
+                v.nearest_clock
+                    .as_ref()
+                    .map_or(String::new(), |k| k.name.clone()),
+                v.nearest_clock
+                    .as_ref()
+                    .map_or(String::new(), |k| k.due.clone()),
+                v.nearest_clock
+                    .as_ref()
+                    .map_or(String::new(), |k| k.days_left.to_string()),
+                if v.in_custody { "在押" } else { "" }.to_string(),
+                v.four_categories
+                    .as_ref()
+                    .map(|x| {
+                        if x.situations.is_empty() {
+                            "是".to_string()
+                        } else {
+                            x.situations.join("；")
+                        }
+                    })
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    crate::export::xlsx_download(
+        crate::export::Sheet {
+            name: "案件清单",
+            title,
+            headers: &[
+                ("案号", 26),
+                ("承办单位", 22),
+                ("案件名称", 36),
+                ("案由", 18),
+                ("类型", 12),
+                ("承办人", 10),
+                ("立案日期", 12),
+                ("结案日期", 12),
+                ("状态", 8),
+                ("最临近的期限", 14),
+                ("届满日", 12),
+                ("剩余天数", 10),
+                ("羁押", 6),
+                ("四类案件", 24),
+            ],
+            rows,
+        },
+        "cases.xlsx",
+        "案件清单.xlsx",
+    )
 }
 
 #[derive(Template)]
@@ -205,6 +361,49 @@ pub async fn case_page(
     })
 }
 
+/// The list's rows as the reader may see them, each flagged case with its 四类案件 line.
+async fn case_views(
+    st: &AppState,
+    s: &Session,
+    rows: &[tianping_store::case::CaseRow],
+) -> Result<Vec<CaseView>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let summaries = st.store.four_category_summaries(&ids).await?;
+    let nearest = st.store.nearest_clocks(&ids).await?;
+    let today = tianping_domain::clock::local_date(st.now());
+    let cfg = st.store.supervision();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut v = CaseView::new(r, &crate::view::clearance_for_row(s, r));
+            if let Some(c) = nearest.iter().find(|c| c.case_id == r.id) {
+                v.nearest_clock = Some(crate::view::NearestClockView::new(c, today));
+                v.in_custody = c.custody;
+            }
+            if let Some(x) = summaries.iter().find(|x| x.case_id == r.id) {
+                let codes: Vec<&str> = x.situations.iter().map(String::as_str).collect();
+                v.four_categories = Some(crate::view::FourCategories {
+                    situations: if v.redacted {
+                        vec![]
+                    } else {
+                        x.situations
+                            .iter()
+                            .map(|c| cfg.flags.situation(c).map_or(c.clone(), |x| x.zh.clone()))
+                            .collect()
+                    },
+                    supervision_acts: x.acts,
+                    retrieval_reports: x.reports,
+                    retrieval_pending: x.reports == 0
+                        && r.agency_kind == "court"
+                        && r.status != CaseStatus::Closed
+                        && !st.library.rules().due(&codes).is_empty(),
+                });
+            }
+            v
+        })
+        .collect())
+}
+
 /// A page of the case list (`GET /api/v1/cases`).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CaseList {
@@ -233,10 +432,38 @@ pub struct CaseQuery {
     pub filed_to: Option<String>,
     /// 案号（全部或部分）
     pub case_number: Option<String>,
+    /// 标记：four_categories（仅列有效标记的四类案件，附标记情形、院庭长监督和类案检索情况）
+    pub flag: Option<String>,
+    /// 1：仅列本人承办的案件（法官打开案件页时的默认）；0：全部
+    pub mine: Option<String>,
+    /// 排序：filed_desc（立案日期新→旧，默认）、filed_asc（旧→新）、number（案号）
+    pub sort: Option<String>,
     /// 页码，从 1 起
     pub page: Option<String>,
     /// 每页条数
     pub per_page: Option<String>,
+}
+
+impl CaseQuery {
+    /// No filter, order or page asked for: the list as first opened.
+    fn is_bare(&self) -> bool {
+        [
+            &self.type_code,
+            &self.kind,
+            &self.status,
+            &self.judge,
+            &self.filed_from,
+            &self.filed_to,
+            &self.case_number,
+            &self.page,
+            &self.per_page,
+            &self.flag,
+            &self.mine,
+            &self.sort,
+        ]
+        .iter()
+        .all(|v| nonempty(v).is_none())
+    }
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {
@@ -254,10 +481,12 @@ fn local_midnight(d: NaiveDate) -> Option<String> {
         .map(|t| tianping_store::ts(t.to_utc()))
 }
 
-/// Builds the store filter; returns each invalid field with a Chinese message.
+/// Builds the store filter (`me`: the reader's name, for "我承办的"); returns each invalid field
+/// with a Chinese message.
 pub fn build_filter(
     scope: ScopeFilter,
     q: &CaseQuery,
+    me: &str,
 ) -> (CaseFilter, Vec<(&'static str, String)>) {
     let mut errs = vec![];
     let mut f = CaseFilter {
@@ -315,6 +544,30 @@ pub fn build_filter(
     if let Some(n) = nonempty(&q.case_number) {
         f.case_number = Some(tianping_domain::case_number::normalize(&n));
     }
+    if let Some(o) = nonempty(&q.sort) {
+        match tianping_store::case::CaseOrder::parse(&o) {
+            Some(x) => f.order = x,
+            None => errs.push((
+                "sort",
+                format!("未知的排序“{o}”（应为 filed_desc、filed_asc 或 number）"),
+            )),
+        }
+    }
+    match nonempty(&q.mine).as_deref() {
+        None | Some("0") => {}
+        Some("1") => f.judge = Some(me.trim().to_string()),
+        Some(x) => errs.push(("mine", format!("“{x}”应为 1 或 0"))),
+    }
+    if let Some(flag) = nonempty(&q.flag) {
+        if flag == "four_categories" {
+            f.four_categories = true;
+        } else {
+            errs.push((
+                "flag",
+                format!("未知的标记“{flag}”（应为 four_categories）"),
+            ));
+        }
+    }
     for (field, v, target) in [
         ("page", &q.page, &mut f.page),
         ("per_page", &q.per_page, &mut f.per_page),
@@ -345,17 +598,14 @@ async fn list_cases(
     Query(q): Query<CaseQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
     let scope = read_scope(&s).ok_or_else(|| ApiError::forbidden("查看案件"))?;
-    let (f, errs) = build_filter(scope, &q);
+    let (f, errs) = build_filter(scope, &q, &s.user.display_name);
     if let Some((field, msg)) = errs.first() {
         return Err(
             ApiError::new(Code::InvalidQuery, msg.clone()).with_details(json!({ "field": field }))
         );
     }
     let (rows, total) = st.store.list_cases(&f).await?;
-    let items: Vec<CaseView> = rows
-        .iter()
-        .map(|r| CaseView::new(r, &crate::view::clearance_for_row(&s, r)))
-        .collect();
+    let items = case_views(&st, &s, &rows).await?;
     Ok(Json(CaseList {
         total,
         page: f.page,

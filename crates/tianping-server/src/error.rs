@@ -105,6 +105,8 @@ error_codes! {
     InvalidLetterKind = "invalid_letter_kind", BAD_REQUEST, "函件种类无效";
     InvalidWarning = "invalid_warning", BAD_REQUEST, "预警无效";
     LetterTooLong = "letter_too_long", BAD_REQUEST, "函件正文过长";
+    InvalidReplyBy = "invalid_reply_by", UNPROCESSABLE_ENTITY, "反馈期限无效";
+    InvalidAddressee = "invalid_addressee", UNPROCESSABLE_ENTITY, "主送机关无效";
     InvalidRole = "invalid_role", UNPROCESSABLE_ENTITY, "角色无效";
     InvalidClearance = "invalid_clearance", UNPROCESSABLE_ENTITY, "密级无效";
     InvalidCourtCode = "invalid_court_code", UNPROCESSABLE_ENTITY, "法院代字无效";
@@ -115,6 +117,9 @@ error_codes! {
     InvalidUsername = "invalid_username", UNPROCESSABLE_ENTITY, "用户名无效";
     LevelAboveParent = "level_above_parent", UNPROCESSABLE_ENTITY, "机构层级不能高于上级机构";
     PasswordTooShort = "password_too_short", UNPROCESSABLE_ENTITY, "密码过短";
+    WrongPassword = "wrong_password", UNPROCESSABLE_ENTITY, "当前密码不正确";
+    PasswordMismatch = "password_mismatch", UNPROCESSABLE_ENTITY, "两次输入的新密码不一致";
+    PasswordRejected = "password_rejected", UNPROCESSABLE_ENTITY, "新密码不符合要求";
     RoleDoesNotFit = "role_does_not_fit", UNPROCESSABLE_ENTITY, "角色与机构类别不符";
     CaseNumberInvalid = "case_number_invalid", UNPROCESSABLE_ENTITY, "案号无效";
     NoPendingSecret = "no_pending_secret", BAD_REQUEST, "没有待确认的双因素密钥";
@@ -153,6 +158,9 @@ error_codes! {
     UnknownSituation = "unknown_situation", UNPROCESSABLE_ENTITY, "未知的四类案件情形";
     UnknownOrg = "unknown_org", UNPROCESSABLE_ENTITY, "单位不存在";
     ReferralPair = "referral_pair", UNPROCESSABLE_ENTITY, "移送只在人大常委会与政法委之间进行";
+    NotProcuratorate = "not_procuratorate", FORBIDDEN, "检察监督事项只能由人民检察院提出";
+    WrongAddressee = "wrong_addressee", UNPROCESSABLE_ENTITY, "所选案件不属于该监督事项针对的机关";
+    UnknownCatalogueItem = "unknown_catalogue_item", UNPROCESSABLE_ENTITY, "监督事项目录中没有该事项";
     ProjectLead = "project_lead", UNPROCESSABLE_ENTITY, "牵头单位不符合要求";
     NoteRequired = "note_required", UNPROCESSABLE_ENTITY, "须填写说明或理由";
     FieldEmpty = "field_empty", UNPROCESSABLE_ENTITY, "必填项为空";
@@ -193,6 +201,14 @@ impl ApiError {
         ApiError::new(code, message)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .with_details(json!({ "field": field }))
+    }
+    /// The form field the error names in its details (empty when none): where a page shows it.
+    pub fn field(&self) -> &str {
+        self.details
+            .as_ref()
+            .and_then(|d| d.get("field"))
+            .and_then(|f| f.as_str())
+            .unwrap_or("")
     }
     /// Another status than the code's own, for a code whose cases differ (`event_rejected`).
     pub fn with_status(mut self, status: StatusCode) -> ApiError {

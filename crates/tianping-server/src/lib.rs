@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod clocks;
+pub mod docx;
 pub mod error;
 pub mod export;
 pub mod http;
@@ -23,6 +24,7 @@ pub mod session;
 pub mod similar;
 pub mod supervision;
 pub mod system_clients;
+pub mod todo;
 pub mod view;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
@@ -237,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/assets/app.css", get(http::page::stylesheet))
         .merge(session::router())
+        .merge(todo::router())
         .merge(account::router())
         .merge(cases::router())
         .merge(persons::router())
@@ -256,6 +259,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             Router::new()
                 .merge(session::api_router())
+                .merge(todo::api_router())
                 .merge(account::api_router())
                 .merge(cases::api_router())
                 .merge(persons::api_router())

@@ -232,7 +232,7 @@ fn event_schema() -> Value {
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
         account, accounts, cases, clocks, incidents, ledger, mailbox, metrics, persons, session,
-        similar, supervision, system_clients, view,
+        similar, supervision, system_clients, todo, view,
     };
     vec![
         // Session.
@@ -250,6 +250,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
         .body(c.schema::<session::SecondFactorBody>()),
         op("get", "/api/v1/me", "会话", "当前用户").returns(c.schema::<session::UserInfo>()),
         op(
+            "get",
+            "/api/v1/me/todo",
+            "会话",
+            "我的待办：各类待办的数量和事项（每类至多 50 项）",
+        )
+        .returns(c.schema::<todo::TodoOut>()),
+        op(
             "post",
             "/api/v1/me/totp/enrol",
             "账户",
@@ -257,6 +264,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
         ),
         op("post", "/api/v1/me/totp/confirm", "账户", "确认双因素认证")
             .body(c.schema::<account::CodeInput>()),
+        op(
+            "post",
+            "/api/v1/me/password",
+            "账户",
+            "修改本人密码（其他登录随之退出）",
+        )
+        .body(c.schema::<account::PasswordInput>())
+        .returns(c.schema::<account::PasswordChanged>()),
         op("post", "/api/v1/me/notifications", "账户", "提醒设置")
             .body(c.schema::<mailbox::PrefsInput>()),
         // Cases and events.
@@ -332,6 +347,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
         op("get", "/api/v1/warnings", "审限", "预警看板")
             .query::<clocks::board::BoardParams>()
             .returns(c.schema::<clocks::board::Board>()),
+        op(
+            "post",
+            "/api/v1/warnings/ack",
+            "审限",
+            "批量确认预警（每项单独判断，未能确认的逐项说明）",
+        )
+        .body(c.schema::<clocks::board::BulkAckInput>()),
         op("post", "/api/v1/warnings/{id}/ack", "审限", "签收预警"),
         op(
             "get",
@@ -381,6 +403,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
         .body(c.schema::<supervision::interference::ZeroInput>())
         .ok(201, c.schema::<view::Created>()),
         op("get", "/api/v1/supervision/items", "监督", "督办事项列表"),
+        op(
+            "get",
+            "/api/v1/supervision/catalogue",
+            "监督",
+            "检察监督事项目录（立项时 source=procuratorial，source_ref 为事项代码）",
+        ),
         op("post", "/api/v1/supervision/items", "监督", "立督办事项")
             .body(c.schema::<supervision::items::ItemInput>())
             .ok(201, c.schema::<view::Created>()),

@@ -32,12 +32,9 @@ pub fn api_router() -> Router<AppState> {
         .route("/me", get(me))
 }
 
-pub async fn root(PageUser(s): PageUser) -> Response {
-    redirect(if s.user.role.reads_cases() {
-        "/cases"
-    } else {
-        "/home"
-    })
+/// Everyone starts at their 待办.
+pub async fn root(PageUser(_s): PageUser) -> Response {
+    redirect("/todo")
 }
 
 #[derive(Template)]

@@ -58,6 +58,66 @@ pub struct CaseView {
     pub closed_at: Option<String>,
     pub disposition_zh: Option<String>,
     pub event_count: i64,
+    /// 四类案件：有效的标记情形及监督、检索情况（仅对有标记的案件）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub four_categories: Option<FourCategories>,
+    /// 最临近届满的在途期限（列表中给出；各期限均已停止时无）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_clock: Option<NearestClockView>,
+    /// 在押：本案有正在计算的羁押期限
+    #[serde(default)]
+    pub in_custody: bool,
+}
+
+/// The open clock of a case nearest its limit, as the case list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NearestClockView {
+    /// 期限名称，如“审理期限”
+    pub name: String,
+    /// 届满日（北京时间，YYYY-MM-DD）
+    pub due: String,
+    /// 距届满日的天数（负数为已超期）
+    pub days_left: i64,
+    /// “剩 12 天”“今日届满”“超期 30 天”
+    pub left_zh: String,
+    /// 预警级别：overdue（已超期）、due_today、custody、nearing（临近）；无预警时无
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl NearestClockView {
+    pub fn new(
+        c: &tianping_store::clocks::NearestClock,
+        today: chrono::NaiveDate,
+    ) -> NearestClockView {
+        let due = chrono::NaiveDate::parse_from_str(&c.due_date, "%Y-%m-%d").ok();
+        let days_left = due.map_or(0, |d| (d - today).num_days());
+        NearestClockView {
+            name: tianping_domain::rules::ClockKey::parse(&c.clock_key)
+                .map_or_else(|| "期限".to_string(), |k| k.zh().to_string()),
+            due: c.due_date.clone(),
+            days_left,
+            left_zh: match days_left {
+                d if d < 0 => format!("超期 {} 天", -d),
+                0 => "今日届满".to_string(),
+                d => format!("剩 {d} 天"),
+            },
+            category: c.category.clone(),
+        }
+    }
+}
+
+/// A flagged case's 四类案件 line: what it is flagged for and what has been done about it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FourCategories {
+    /// 有效的标记情形（中文）；脱敏显示的案件不列出
+    pub situations: Vec<String>,
+    /// 院庭长监督措施（已记录的）件数
+    pub supervision_acts: i64,
+    /// 已保存的类案检索报告份数
+    pub retrieval_reports: i64,
+    /// 在办案件应当类案检索而尚未检索
+    pub retrieval_pending: bool,
 }
 
 fn kind_zh(k: &str) -> String {
@@ -152,6 +212,9 @@ impl CaseView {
             closed_at: r.closed_at.as_deref().map(local),
             disposition_zh: r.disposition.as_deref().map(disposition_zh),
             event_count: r.event_count,
+            four_categories: None,
+            nearest_clock: None,
+            in_custody: false,
         }
     }
 }
@@ -302,6 +365,53 @@ impl CaseDetail {
     }
 }
 
+/// Where an event came from, as its reader says it: the demo's generated data, an agency's
+/// system by its name, or the system's own name for other sources.
+pub fn source_zh(source: &str) -> String {
+    match source {
+        "demo" => "演示数据".into(),
+        "web" | "ui" => "页面录入".into(),
+        "api" => "接口录入".into(),
+        s => s.to_string(),
+    }
+}
+
+/// Who recorded an event, as its reader says it: an account by its login name, an agency's
+/// connected system by its name, a batch import.
+pub fn recorder_zh(recorded_by: &str) -> String {
+    if let Some(u) = recorded_by.strip_prefix("user:") {
+        format!("账号 {u}")
+    } else if let Some(sys) = recorded_by.strip_prefix("system:") {
+        format!("{sys}（业务系统接入）")
+    } else if recorded_by == "demo" {
+        "演示数据".into()
+    } else {
+        format!("批量导入（{recorded_by}）")
+    }
+}
+
+/// A version id of a definition or a ranking (`metrics-2024-1`, `similar-3：…`) as its reader
+/// says it: "2024 年第 1 版", "第 3 版". Anything else is shown as given.
+pub fn version_zh(v: &str) -> String {
+    let id = v.split('：').next().unwrap_or(v);
+    let parts: Vec<&str> = id.split('-').collect();
+    match parts.as_slice() {
+        [_, y, n] if y.len() == 4 && y.parse::<u32>().is_ok() && n.parse::<u32>().is_ok() => {
+            format!("{y} 年第 {n} 版")
+        }
+        [_, n] if n.parse::<u32>().is_ok() => format!("第 {n} 版"),
+        _ => v.to_string(),
+    }
+}
+
+/// A similar-case ranking version as its reader says it: its number and what it weighs.
+pub fn ranking_zh(v: &str) -> String {
+    format!(
+        "{}（按案情事实用语、全文用语和罪名的相似程度综合排序）",
+        version_zh(v)
+    )
+}
+
 /// "2026-Q4" → [start, end) in Beijing time.
 pub fn quarter_range(q: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let bad = || {
@@ -341,6 +451,21 @@ mod tests {
         assert_eq!(tianping_store::ts(b), "2026-12-31T16:00:00Z");
         assert!(quarter_range("2026-Q5").is_err());
         assert!(quarter_range("x").is_err());
+    }
+
+    #[test]
+    fn identifiers_are_said_in_words() {
+        assert_eq!(version_zh("metrics-2024-1"), "2024 年第 1 版");
+        assert_eq!(version_zh("similar-3：事实词语 BM25 + …"), "第 3 版");
+        assert_eq!(version_zh("自定义口径"), "自定义口径");
+        assert!(ranking_zh("similar-3：BM25").starts_with("第 3 版（"));
+        assert!(!ranking_zh("similar-3：BM25").contains("BM25"));
+        assert_eq!(source_zh("demo"), "演示数据");
+        assert_eq!(source_zh("上城法院审判系统"), "上城法院审判系统");
+        assert_eq!(recorder_zh("user:judge"), "账号 judge");
+        assert_eq!(recorder_zh("system:审判系统"), "审判系统（业务系统接入）");
+        assert_eq!(recorder_zh("demo"), "演示数据");
+        assert_eq!(recorder_zh("import-2026"), "批量导入（import-2026）");
     }
 }
 

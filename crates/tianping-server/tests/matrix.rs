@@ -70,7 +70,9 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/login", Session),
     ("POST", "/logout", Write),
     ("GET", "/home", Anyone),
+    ("GET", "/todo", Anyone),
     ("GET", "/cases", Scoped),
+    ("GET", "/cases/export.xlsx", Scoped),
     ("GET", "/cases/{id}", Case),
     ("GET", "/incidents/samples", Scoped),
     ("POST", "/incidents/samples", Write),
@@ -106,6 +108,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/admin/systems/{id}/revoke", Write),
     ("GET", "/warnings", Scoped),
     ("GET", "/warnings/export.xlsx", Scoped),
+    ("POST", "/warnings/ack", Write),
     ("POST", "/warnings/{id}/ack", Write),
     ("GET", "/ledger", Only(AUDITOR)),
     ("POST", "/ledger/witness", Write),
@@ -113,6 +116,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/ledger/leaves/{index}", Only(AUDITOR)),
     ("GET", "/ledger/checkpoints/{id}", Only(AUDITOR)),
     ("POST", "/cases/{id}/letters", Write),
+    ("GET", "/cases/{id}/letters/new", Scoped),
     ("GET", "/letters/{id}", Scoped),
     ("GET", "/clock-changes", Scoped),
     ("POST", "/clock-changes/ack", Write),
@@ -156,6 +160,8 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/admin/users/{username}/totp-reset", Write),
     ("POST", "/api/v1/session/totp", Session),
     ("POST", "/api/v1/me/totp/enrol", Write),
+    ("POST", "/api/v1/me/password", Write),
+    ("POST", "/account/security/password", Write),
     ("POST", "/api/v1/me/totp/confirm", Write),
     ("POST", "/api/v1/admin/users/{username}/totp-reset", Write),
     ("POST", "/mailbox/preferences", Write),
@@ -165,6 +171,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/api/v1/session", Session),
     ("DELETE", "/api/v1/session", Write),
     ("GET", "/api/v1/me", Anyone),
+    ("GET", "/api/v1/me/todo", Anyone),
     ("GET", "/api/v1/cases", Scoped),
     ("GET", "/api/v1/cases/{id}", Case),
     ("POST", "/api/v1/events", Events),
@@ -176,6 +183,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/api/v1/deviation-warnings/{id}/ack", Write),
     ("POST", "/api/v1/cases/{id}/letters", Write),
     ("GET", "/api/v1/warnings", Scoped),
+    ("POST", "/api/v1/warnings/ack", Write),
     ("POST", "/api/v1/warnings/{id}/ack", Write),
     ("GET", "/api/v1/clock-changes", Scoped),
     ("GET", "/api/v1/clocks/self-check", Scoped),
@@ -199,6 +207,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/supervision/items", Scoped),
     ("POST", "/api/v1/supervision/items", Write),
     ("GET", "/api/v1/supervision/items/{id}", Scoped),
+    ("GET", "/api/v1/supervision/catalogue", Anyone),
     ("POST", "/api/v1/supervision/items/{id}/actions", Write),
     ("POST", "/api/v1/supervision/items/{id}/evidence", Write),
     ("GET", "/api/v1/referrals", Scoped),
@@ -543,13 +552,17 @@ async fn world(db: &TestDb) -> World {
     // A 督办函 on the minors' case whose words name the minor.
     let letter = s
         .issue_letter(
-            "supervision",
-            cases[1],
-            None,
-            "sc-court",
-            "浙0102",
-            president.id,
-            &format!("{MINOR}案久拖未决，请说明理由。\n\n审理期限：届满日 2026-05-06（已超期），适用规则 x；依据：y"),
+            &tianping_store::clocks::NewLetter {
+                kind: "supervision",
+                case_id: cases[1],
+                warning_id: None,
+                org_id: "sc-court",
+                org_code: "浙0102",
+                issued_by: president.id,
+                addressee: "刑事审判庭",
+                reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default(),
+                body: &format!("{MINOR}案久拖未决，请说明理由。\n\n审理期限：届满日 2026-05-06（已超期），适用规则 x；依据：y"),
+            },
             now(),
         )
         .await
@@ -601,7 +614,9 @@ fn uris(path: &str, w: &World) -> Vec<String> {
     } else if path.contains("warnings/{id}") {
         out.push(path.replace("{id}", &w.warning.to_string()));
     } else if path == "/letters/{id}" {
+        // The letter page and the same letter as a Word document.
         out.push(path.replace("{id}", &w.letter.to_string()));
+        out.push(path.replace("{id}", &format!("{}.docx", w.letter)));
     } else {
         out.push(path.replace("{id}", "1"));
     }
@@ -631,13 +646,14 @@ fn user(username: &str) -> (Role, Reach) {
         .expect("user")
 }
 
-/// The text a person would see in a response: the body, or the workbook's text for Excel.
+/// The text a person would see in a response: the body, or the XML parts' text for Excel and
+/// Word (both are zip archives of XML).
 fn seen(r: &Resp) -> String {
     let xlsx = r
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("spreadsheetml"));
+        .is_some_and(|t| t.contains("spreadsheetml") || t.contains("wordprocessingml"));
     if xlsx { r.xlsx_text() } else { r.body.clone() }
 }
 

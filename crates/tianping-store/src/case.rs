@@ -2,7 +2,7 @@
 
 use crate::audited;
 use crate::db::{FromRow, row_struct};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tianping_domain::{AgencyKind, CaseStatus, Confidentiality};
@@ -37,8 +37,41 @@ pub struct CaseFilter {
     /// Filed strictly before this instant.
     pub filed_before: Option<String>,
     pub case_number: Option<String>,
+    /// Only cases with an active 四类案件 flag.
+    pub four_categories: bool,
+    pub order: CaseOrder,
     pub page: u32,
     pub per_page: u32,
+}
+
+/// The order of the case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Newest filing first.
+    #[default]
+    FiledDesc,
+    /// Oldest filing first (the longest pending on top).
+    FiledAsc,
+    /// By 案号.
+    Number,
+}
+
+impl CaseOrder {
+    pub fn parse(s: &str) -> Option<CaseOrder> {
+        match s {
+            "filed_desc" => Some(CaseOrder::FiledDesc),
+            "filed_asc" => Some(CaseOrder::FiledAsc),
+            "number" => Some(CaseOrder::Number),
+            _ => None,
+        }
+    }
+    fn sql(self) -> &'static str {
+        match self {
+            CaseOrder::FiledDesc => "c.filed_at DESC, c.id DESC",
+            CaseOrder::FiledAsc => "c.filed_at, c.id",
+            CaseOrder::Number => "c.case_number",
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -169,6 +202,13 @@ impl Store {
         if let Some(v) = &f.case_number {
             push("c.case_number = ?", vec![v.clone()], &mut conds);
         }
+        if f.four_categories {
+            push(
+                "c.id IN (SELECT g.case_id FROM case_flags g WHERE g.cleared_at IS NULL)",
+                vec![],
+                &mut conds,
+            );
+        }
         let where_sql = if conds.is_empty() {
             String::new()
         } else {
@@ -178,7 +218,8 @@ impl Store {
         let offset = u64::from(f.page.max(1) - 1) * u64::from(per_page);
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c JOIN orgs o ON o.id = c.org_id {where_sql} \
-             ORDER BY c.filed_at DESC, c.id DESC LIMIT {per_page} OFFSET {offset}"
+             ORDER BY {} LIMIT {per_page} OFFSET {offset}",
+            f.order.sql()
         );
         let mut q = sqlx::query(audited(sql.clone()));
         for a in &args {
@@ -228,13 +269,20 @@ impl Store {
         rows.iter().map(EventRow::from_row).collect()
     }
 
-    /// Distinct handling judges of the cases in a scope (for filter lists), at most `limit`.
-    pub async fn judges_in(&self, scope: &ScopeFilter, limit: u32) -> Result<Vec<String>> {
-        let mut sql = "SELECT DISTINCT judge FROM cases WHERE judge IS NOT NULL AND region_path >= $1 AND region_path < $2".to_string();
+    /// The handling judges (承办人) of the units in a scope, as (unit id, name) by unit and name,
+    /// at most `limit` (for the case list's filter).
+    pub async fn judges_in(
+        &self,
+        scope: &ScopeFilter,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>> {
+        let mut sql =
+            "SELECT org_id, judge FROM case_judges WHERE region_path >= $1 AND region_path < $2"
+                .to_string();
         if scope.agency_kind.is_some() {
             sql.push_str(" AND agency_kind = $3");
         }
-        sql.push_str(&format!(" ORDER BY judge LIMIT {limit}"));
+        sql.push_str(&format!(" ORDER BY org_id, judge LIMIT {limit}"));
         let mut q = sqlx::query(audited(sql.clone()))
             .bind(&scope.region_prefix)
             .bind(prefix_end(&scope.region_prefix));
@@ -242,7 +290,23 @@ impl Store {
             q = q.bind(k.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("org_id")?, r.try_get("judge")?)))
+            .collect()
+    }
+
+    /// Refreshes the query planner's statistics (`ANALYZE`): after a
+    /// bulk load, before autovacuum has seen the new rows, the planner would otherwise scan whole
+    /// tables for lists that an index answers.
+    /// On PostgreSQL the tables are vacuumed too, so counts can be answered from the indexes
+    /// (index-only scans need the visibility map a vacuum writes).
+    pub async fn analyze(&self) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Postgres => "VACUUM (ANALYZE)",
+            Backend::Sqlite => "ANALYZE",
+        };
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Counts of cases and events (for health and bench output).

@@ -20,6 +20,7 @@ pub mod sample;
 pub mod supervision;
 pub mod system_client;
 pub mod testing;
+pub mod todo;
 pub mod user;
 pub(crate) mod write;
 
@@ -167,6 +168,24 @@ const MIGRATIONS: &[Migration] = &[
         name: "samples",
         sqlite: include_str!("../migrations/sqlite/0013_samples.sql"),
         postgres: include_str!("../migrations/postgres/0013_samples.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "guided_metrics",
+        sqlite: include_str!("../migrations/sqlite/0014_guided_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0014_guided_metrics.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "letter_reply",
+        sqlite: include_str!("../migrations/sqlite/0015_letter_reply.sql"),
+        postgres: include_str!("../migrations/postgres/0015_letter_reply.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "case_judges",
+        sqlite: include_str!("../migrations/sqlite/0016_case_judges.sql"),
+        postgres: include_str!("../migrations/postgres/0016_case_judges.sql"),
     },
 ];
 

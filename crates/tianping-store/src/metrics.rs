@@ -110,7 +110,7 @@ fn limit_parse(s: &str) -> Option<LimitOutcome> {
     })
 }
 
-const FACT_COLUMNS: [(&str, &str); 17] = [
+const FACT_COLUMNS: [(&str, &str); 18] = [
     ("case_id", "BIGINT"),
     ("org_id", "TEXT"),
     ("region_path", "TEXT"),
@@ -128,6 +128,7 @@ const FACT_COLUMNS: [(&str, &str); 17] = [
     ("has_origin", "BIGINT"),
     ("extra_procedures", "BIGINT"),
     ("zhongben", "TEXT"),
+    ("guided", "BIGINT"),
 ];
 
 fn day_str(d: NaiveDate) -> String {
@@ -159,6 +160,7 @@ fn fact_values(r: &FactsRow) -> Vec<Val> {
         Val::I(i64::from(f.has_origin)),
         Val::I(i64::from(f.extra_procedures)),
         Val::S(spells_str(&f.zhongben)),
+        Val::I(i64::from(f.guided)),
     ]
 }
 
@@ -218,6 +220,7 @@ fn facts_of(r: &sqlx::any::AnyRow, at: usize) -> Result<FactsRow> {
             has_origin: int(14)? != 0,
             extra_procedures: u32::try_from(int(15)?).unwrap_or(0),
             zhongben: parse_spells(&text(16)?)?,
+            guided: int(17)? != 0,
         },
     })
 }

@@ -492,6 +492,17 @@ impl Store {
         rows.iter().map(deviation_from_row).collect()
     }
 
+    /// Unacknowledged deviation warnings of one organisation's cases, oldest first.
+    pub async fn open_deviations_of_org(&self, org_id: &str) -> Result<Vec<DeviationWarning>> {
+        let rows = sqlx::query(audited(format!(
+            "{DEVIATION_SELECT} WHERE d.acknowledged_at IS NULL AND k.org_id = $1 ORDER BY d.id"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(deviation_from_row).collect()
+    }
+
     /// 签收: records who acknowledged the warning (false if it already was).
     pub async fn acknowledge_deviation(
         &self,

@@ -636,6 +636,33 @@ impl Store {
         Ok(())
     }
 
+    /// A person's change of their own password: the new hash, recorded in the ledger, and every
+    /// other session of theirs ended (the one with `keep_csrf`, where they changed it, stays).
+    pub async fn change_own_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        keep_csrf: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut tx = self.write(now).await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.record(tianping_ledger::Command::UserPasswordChanged, user_id)
+            .await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND csrf_token <> $2")
+            .bind(user_id)
+            .bind(keep_csrf)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     pub async fn create_session(
         &self,
         token_hash: &str,

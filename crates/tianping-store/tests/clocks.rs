@@ -166,32 +166,42 @@ async fn clocks_warnings_escalation_digests_and_letters() {
         assert!(!s.acknowledge(wid, judge, later).await.unwrap());
         let l1 = s
             .issue_letter(
-                "supervision",
-                case.id,
-                Some(wid),
-                "sc-court",
-                "浙0102",
-                judge,
-                "请于届满前审结。",
+                &tianping_store::clocks::NewLetter {
+                    kind: "supervision",
+                    case_id: case.id,
+                    warning_id: Some(wid),
+                    org_id: "sc-court",
+                    org_code: "浙0102",
+                    issued_by: judge,
+                    addressee: "刑事审判庭",
+                    reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default(),
+                    body: "请于届满前审结。",
+                },
                 later,
             )
             .await
             .unwrap();
         let l2 = s
             .issue_letter(
-                "supervision",
-                case.id,
-                None,
-                "sc-court",
-                "浙0102",
-                judge,
-                "再次督办。",
+                &tianping_store::clocks::NewLetter {
+                    kind: "supervision",
+                    case_id: case.id,
+                    warning_id: None,
+                    org_id: "sc-court",
+                    org_code: "浙0102",
+                    issued_by: judge,
+                    addressee: "刑事审判庭",
+                    reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default(),
+                    body: "再次督办。",
+                },
                 later,
             )
             .await
             .unwrap();
-        assert_eq!(l1.number, "（2025）浙0102审管督字第1号");
-        assert_eq!(l2.number, "（2025）浙0102审管督字第2号");
+        assert_eq!(l1.number, "浙0102审管督〔2025〕1号");
+        assert_eq!(l2.number, "浙0102审管督〔2025〕2号");
+        assert_eq!(l1.addressee.as_deref(), Some("刑事审判庭"));
+        assert_eq!(l1.reply_by.as_deref(), Some("2026-12-31"));
         assert_eq!(s.letters_of_case(case.id).await.unwrap().len(), 2);
 
         // The custody case on 2025-09-29: custody expiring, mailed at once (urgent), not digested.

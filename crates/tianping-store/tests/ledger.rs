@@ -298,13 +298,18 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .await
                         .unwrap();
                     s.issue_letter(
-                        "reminder",
-                        case,
-                        None,
-                        "sc-court",
-                        "浙0102",
-                        judge,
-                        "请注意审限。",
+                        &tianping_store::clocks::NewLetter {
+                            kind: "reminder",
+                            case_id: case,
+                            warning_id: None,
+                            org_id: "sc-court",
+                            org_code: "浙0102",
+                            issued_by: judge,
+                            addressee: "刑事审判庭",
+                            reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+                                .unwrap_or_default(),
+                            body: "请注意审限。",
+                        },
                         bj("2025-08-11T11:00:00"),
                     )
                     .await

@@ -621,12 +621,21 @@ async fn an_overdue_stage_escalates_once() {
         );
         let steps = s.item_steps(item).await.unwrap();
         assert_eq!(steps.last().unwrap().action, "escalate");
-        let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE user_id = $1")
-            .bind(pres.user.id)
-            .fetch_one(s.pool())
-            .await
-            .unwrap();
-        assert_eq!(mails, 1, "the responsible unit's president is told");
+        let mails: Vec<String> =
+            sqlx::query_scalar("SELECT subject FROM outbox WHERE user_id = $1 ORDER BY id")
+                .bind(pres.user.id)
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+        assert_eq!(mails.len(), 2, "{mails:?}");
+        assert!(
+            mails[0].starts_with("【待办】督办事项待签收"),
+            "the new task is mailed when it is assigned: {mails:?}"
+        );
+        assert!(
+            mails[1].starts_with("【督办超期】"),
+            "the responsible unit's president is told it is late: {mails:?}"
+        );
         // Every supervisor of that unit gets the mail (one each, not one for all).
         let co2 = who(s, "co_sc", "sc-court", Role::CaseOffice).await;
         let item2 = s

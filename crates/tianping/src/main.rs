@@ -145,164 +145,19 @@ async fn run() -> Result<()> {
                 );
             }
             let now = Utc::now();
-            let province = demo::province(seed);
-            for o in &province.orgs {
-                store.insert_org(o, now).await?;
-            }
-            let mut logins = vec![];
-            for u in demo::users(&province) {
-                let pw = match &password {
-                    Some(p) => p.clone(),
-                    None => random_password()?,
-                };
-                let hash = auth::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
-                store
-                    .insert_user(
-                        &NewUser {
-                            username: u.username.into(),
-                            display_name: u.display_name.clone(),
-                            org_id: u.org_id.clone(),
-                            role: u.role,
-                            clearance: u.clearance.clone(),
-                            email: Some(format!("{}@demo.tianping.test", u.username)),
-                            password_hash: hash,
-                        },
-                        now,
-                    )
-                    .await?;
-                let org = province.orgs.iter().find(|o| o.id == u.org_id);
-                let title = u.role.title_in(org.map(|o| o.kind));
-                let org = org.map_or("", |o| o.name.as_str());
-                logins.push((u.role, u.username, pw, format!("{org}（{title}）")));
-            }
-            // Every judge, chief, president and case office of the province has an account (so
-            // warnings reach a person and the morning digests exist); only the logins printed
-            // below can sign in — the others carry no password.
-            let mut staff = 0;
-            for o in province
-                .orgs
-                .iter()
-                .filter(|o| o.kind == tianping_domain::AgencyKind::Court)
-            {
-                let judges = province.judges.get(&o.id).cloned().unwrap_or_default();
-                let mut people: Vec<(String, String, Role)> = judges
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (format!("{}-j{}", o.id, i + 1), n.clone(), Role::Judge))
-                    .collect();
-                people.push((
-                    format!("{}-chief", o.id),
-                    format!("{}庭长", o.name.chars().take(2).collect::<String>()),
-                    Role::DivisionChief,
-                ));
-                people.push((
-                    format!("{}-president", o.id),
-                    format!("{}院长", o.name.chars().take(2).collect::<String>()),
-                    Role::President,
-                ));
-                people.push((
-                    format!("{}-office", o.id),
-                    format!("{}审管办", o.name.chars().take(2).collect::<String>()),
-                    Role::CaseOffice,
-                ));
-                for (username, name, role) in people {
-                    let taken = demo::users(&province).into_iter().any(|u| {
-                        u.org_id == o.id
-                            && u.role == role
-                            && (role != Role::Judge || u.display_name == name)
-                    });
-                    if taken {
-                        continue;
-                    }
-                    store
-                        .insert_user(
-                            &NewUser {
-                                email: Some(format!("{username}@demo.tianping.test")),
-                                username,
-                                display_name: name,
-                                org_id: o.id.clone(),
-                                role,
-                                clearance: Clearance::default(),
-                                password_hash: "!login-disabled".into(),
-                            },
-                            now,
-                        )
-                        .await?;
-                    staff += 1;
-                }
-            }
-            eprintln!("{staff} court staff accounts (no login) receive the clock warnings");
-            eprintln!("generating {cases} cases (seed {seed}) …");
-            let events = demo::generate(&province, cases, seed, now);
-            let numbered: Vec<tianping_store::Numbered> = events
-                .into_iter()
-                .enumerate()
-                .map(|(i, record)| tianping_store::Numbered {
-                    line: i as u64 + 1,
-                    record,
-                })
-                .collect();
-            let bar = indicatif::ProgressBar::new(numbered.len() as u64);
-            let started = std::time::Instant::now();
-            let mut total = tianping_store::IngestReport::default();
-            for chunk in numbered.chunks(20_000) {
-                total.merge(
-                    store
-                        .ingest(chunk, &tianping_store::Actor::system("demo"), now)
-                        .await?,
-                );
-                bar.inc(chunk.len() as u64);
-            }
-            bar.finish_and_clear();
-            if let Some(r) = total.rejected.first() {
-                bail!(
-                    "the demo generator produced an invalid event (line {}, case {}: {} {}): {}",
-                    r.line,
-                    r.case_number,
-                    r.code,
-                    r.field,
-                    r.reason
-                );
-            }
-            let (c, e) = store.counts().await?;
-            eprintln!(
-                "loaded {c} cases and {e} events in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            // This morning's work: warnings for every clock due by now, and the digests (the demo
-            // has no SMTP relay unless configured: the mailbox page shows what would be sent).
-            worker::apply_rules_in_force(&store, now).await?;
-            let t = worker::tick(&store, None, now).await?;
-            demo::seed_supervision(&store, now)
-                .await
-                .context("seeding the demo's supervision work")?;
-            demo::seed_system_clients(&store, now)
-                .await
-                .context("seeding the demo's connected agency systems")?;
-            let pending_pw = match &password {
-                Some(p) => p.clone(),
-                None => random_password()?,
-            };
-            demo::seed_pending_accounts(
+            let new_password = || random_password();
+            let loaded = demo::load(
                 &store,
-                &auth::hash_password(&pending_pw).map_err(|e| anyhow::anyhow!("{e}"))?,
+                &demo::LoadOptions {
+                    seed,
+                    cases,
+                    password: password.as_deref(),
+                    new_password: &new_password,
+                    digest_hour: cfg.digest_hour,
+                },
                 now,
             )
-            .await
-            .context("seeding the demo's accounts awaiting a grant")?;
-            let (j, _) = judgments::import_demo_slice(&store, now).await?;
-            eprintln!(
-                "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",
-                j.inserted
-            );
-            // Closings recorded from here on (by a user trying the demo) raise 量刑偏离预警.
-            store.start_deviation_sweep().await?;
-            let digests = store
-                .build_digests(
-                    tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(now))
-                        + chrono::Duration::hours(cfg.digest_hour + 24),
-                )
-                .await?;
+            .await?;
             let key = ledger::load_or_create_key(&cfg)?;
             let cp = store.checkpoint(&key, &cfg.ledger_origin, now).await?;
             eprintln!(
@@ -311,17 +166,11 @@ async fn run() -> Result<()> {
                 cp.id,
                 key.verifier().to_text()
             );
-            eprintln!(
-                "clocks: {} due handled, {} warnings, {} urgent mails, {} digests (see /mailbox)",
-                t.poll.fired,
-                t.poll.warnings,
-                t.poll.mails,
-                t.poll.digests + digests
-            );
+            eprintln!("{}", loaded.summary);
             serve(store, &cfg, |addr| {
                 println!("\n天平 Tianping demo is ready: http://{addr}/\n");
                 println!("{:<18} {:<12} {:<16} 单位", "role", "username", "password");
-                for (role, user, pw, org) in &logins {
+                for (role, user, pw, org) in &loaded.logins {
                     println!("{:<18} {:<12} {:<16} {org}", role.as_str(), user, pw);
                 }
                 println!();
@@ -382,6 +231,8 @@ async fn run() -> Result<()> {
             let store = open_store(&cfg).await?;
             let started = std::time::Instant::now();
             let report = import::import_file(&store, &file, fmt, Utc::now(), false).await?;
+            // A bulk load: the planner's statistics follow it at once.
+            store.analyze().await?;
             for r in &report.rejected {
                 eprintln!(
                     "{}:{}: {} {}{}{}",
@@ -641,6 +492,13 @@ async fn run() -> Result<()> {
                 sup.rules.acts.len(),
                 sup.rules.acts.iter().filter(|a| !a.permitted).count(),
                 sup.rules.deadlines_marker.label()
+            );
+            println!(
+                "procuratorial catalogue {}: {} situations in {} lines of work, {} instruments",
+                sup.catalogue.version,
+                sup.catalogue.entries.len(),
+                sup.catalogue.by_category().len(),
+                sup.catalogue.instruments.len()
             );
             println!("ok");
             Ok(())

@@ -204,6 +204,13 @@ pub fn load_supervision(cfg: &Config) -> Result<tianping_store::supervision::Sup
             c.rules = tianping_domain::supervision::SupervisionRules::parse(&text)
                 .with_context(|| format!("{}", sup.display()))?;
         }
+        let cat = dir.join("supervision-catalogue.toml");
+        if cat.exists() {
+            let text = std::fs::read_to_string(&cat)
+                .with_context(|| format!("reading {}", cat.display()))?;
+            c.catalogue = tianping_domain::supervision::catalogue::Catalogue::parse(&text)
+                .with_context(|| format!("{}", cat.display()))?;
+        }
     }
     Ok(c)
 }

@@ -35,6 +35,12 @@ fn operator_commands() {
     let (code, out, _) = run(tianping().args(["rules", "check"]));
     assert_eq!(code, 0);
     assert!(out.contains("type codes") && out.contains("[S]"), "{out}");
+    assert!(
+        out.contains(
+            "procuratorial catalogue catalogue-1: 29 situations in 5 lines of work, 6 instruments"
+        ),
+        "{out}"
+    );
 
     // No organisation yet: user add fails with a clear message and a non-zero status.
     let (code, _, err) = run(tianping().args([

@@ -39,7 +39,14 @@ impl Engine<'_> {
         c.custody = key.is_custody() || (rule.custody_release_on_expiry && custody_now);
         let start_date = local_date(span.start);
         let until = span.stop.unwrap_or(now);
-        c.gross_days = (local_date(until) - local_date(s.filed_at))
+        // Days used: a trial limit from 立案 (审限 counts the case's whole time before the court);
+        // every other clock from its own start (a 抗诉 period does not count the review before it).
+        let counted_from = if key == ClockKey::Trial {
+            s.filed_at
+        } else {
+            span.start
+        };
+        c.gross_days = (local_date(until) - local_date(counted_from))
             .num_days()
             .max(0);
         if rule.no_limit {

@@ -280,6 +280,24 @@ const EVERY_RULE: &[(&str, bool, &str, &str)] = &[
         "§7.1 P8: 14 days",
     ),
     (
+        "pros.protest.judgment",
+        false,
+        "2025-03-13",
+        "CrimPL art. 230: 10 days",
+    ),
+    (
+        "pros.protest.ruling",
+        false,
+        "2025-03-10",
+        "CrimPL art. 230: 5 days, Saturday 03-08 rolled over",
+    ),
+    (
+        "pros.withdrawal.non_prosecution",
+        false,
+        "2025-04-02",
+        "规则 art. 424: 30 days",
+    ),
+    (
         "proc.supervision_case.coercive_measure_decision",
         true,
         "2025-03-13",
@@ -445,6 +463,7 @@ fn every_rule_has_a_hand_worked_limit() {
 
 // ---- end-to-end through the fold -----------------------------------------------------------
 
+#[derive(Clone)]
 struct Case {
     state: CaseState,
 }
@@ -1278,4 +1297,5 @@ fn a_basic_courts_president_cannot_grant_the_superior_courts_extension() {
     assert!(line.text.contains("层级未核对"), "{}", line.text);
 }
 
+mod after_indictment;
 mod criminal_chain;

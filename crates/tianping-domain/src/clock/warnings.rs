@@ -216,3 +216,55 @@ pub fn next_fire(c: &Clock, now: DateTime<Utc>, p: &WarnPolicy) -> Option<DateTi
     }
     cands.into_iter().filter(|t| *t > now).min()
 }
+
+/// The rung of the escalation ladder a warning starts at when it is first raised `late` after its
+/// clock's deadline: the rung it would have climbed to by now had it been raised at the deadline
+/// and never signed. A case first seen 900 days overdue does not start by reminding only its
+/// judge. `after_hours[i]` is how long after rung `i - 1` rung `i` is told (the ladder, data);
+/// the first entry is the first rung's and is not counted.
+pub fn starting_rung(after_hours: &[u32], late: Duration) -> usize {
+    let late_hours = late.num_hours();
+    let mut waited: i64 = 0;
+    let mut rung = 0;
+    for (i, h) in after_hours.iter().enumerate().skip(1) {
+        waited += i64::from(*h);
+        if waited > late_hours {
+            break;
+        }
+        rung = i;
+    }
+    rung
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backlog_starts_at_the_rung_its_lateness_warrants() {
+        // The shipped ladder: judge, then chief after 24 h, president 48 h later, case office
+        // 72 h later, the 政法委 120 h later (cumulative 24, 72, 144, 264 hours).
+        let ladder = [0, 24, 48, 72, 120];
+        let h = Duration::hours;
+        assert_eq!(starting_rung(&ladder, h(-5)), 0, "not late yet");
+        assert_eq!(starting_rung(&ladder, h(0)), 0);
+        assert_eq!(starting_rung(&ladder, h(23)), 0);
+        assert_eq!(
+            starting_rung(&ladder, h(24)),
+            1,
+            "a day late: the chief too"
+        );
+        assert_eq!(starting_rung(&ladder, h(71)), 1);
+        assert_eq!(starting_rung(&ladder, h(72)), 2);
+        assert_eq!(starting_rung(&ladder, h(144)), 3);
+        assert_eq!(starting_rung(&ladder, h(263)), 3);
+        assert_eq!(starting_rung(&ladder, h(264)), 4);
+        assert_eq!(
+            starting_rung(&ladder, Duration::days(905)),
+            4,
+            "never past the top"
+        );
+        assert_eq!(starting_rung(&[0], Duration::days(905)), 0, "one rung");
+        assert_eq!(starting_rung(&[], Duration::days(905)), 0, "no ladder");
+    }
+}

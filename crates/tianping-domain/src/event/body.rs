@@ -60,6 +60,9 @@ impl EventBody {
                 | EventBody::FilingDecided { .. }
                 | EventBody::CallBack { .. }
                 | EventBody::CustodyReviewed { .. }
+                | EventBody::EarlyIntervention { .. }
+                | EventBody::ProsecutionWithdrawn { .. }
+                | EventBody::ProtestDecided { .. }
                 | EventBody::ExplanationGiven { .. }
                 | EventBody::Retraction { .. }
         )
@@ -97,6 +100,7 @@ impl EventBody {
             EventBody::BailGranted { .. } => "bail_granted",
             EventBody::Dispatched => "dispatched",
             EventBody::CustodyReviewed { .. } => "custody_reviewed",
+            EventBody::EarlyIntervention { .. } => "early_intervention",
             EventBody::IncidentHandled { .. } => "incident_handled",
             EventBody::CaseAccepted { .. } => "case_accepted",
             EventBody::CaseNotAccepted { .. } => "case_not_accepted",
@@ -115,6 +119,10 @@ impl EventBody {
             EventBody::OtherMajorCrimeFound { .. } => "other_major_crime_found",
             EventBody::IdentityEstablished => "identity_established",
             EventBody::CaseReceived { .. } => "case_received",
+            EventBody::ProsecutionWithdrawn { .. } => "prosecution_withdrawn",
+            EventBody::JudgmentReceived { .. } => "judgment_received",
+            EventBody::ProtestDecided { .. } => "protest_decided",
+            EventBody::SupervisionCommissionTransfer { .. } => "supervision_commission_transfer",
             EventBody::ProsecutionReviewStarted => "prosecution_review_started",
             EventBody::ReturnedForSupplementaryInvestigation { .. } => {
                 "returned_for_supplementary_investigation"
@@ -243,6 +251,7 @@ impl EventBody {
                 s
             }
             EventBody::OtherMajorCrimeFound { summary } => format!("情况：{summary}"),
+            EventBody::EarlyIntervention { note } if !note.trim().is_empty() => note.clone(),
             EventBody::IncidentHandled { result } => format!("处警结果：{result}"),
             EventBody::CustodyReviewed { keep, note } => {
                 let mut s = if *keep {
@@ -310,6 +319,43 @@ impl EventBody {
                 delay_reason: Some(r),
             } => format!("延迟通知原因：{r}"),
             EventBody::CaseReceived { via } => via.zh().to_string(),
+            EventBody::ProsecutionWithdrawn { reason } => format!("理由：{reason}"),
+            EventBody::JudgmentReceived {
+                ruling,
+                sentence_months,
+                recommended_months,
+            } => {
+                let mut s = if *ruling { "裁定" } else { "判决" }.to_string();
+                if let Some(m) = sentence_months {
+                    s.push_str(&format!("；判处{m}个月"));
+                }
+                if let Some(r) = recommended_months {
+                    s.push_str(&format!("；量刑建议不少于{r}个月"));
+                }
+                s
+            }
+            EventBody::ProtestDecided { protest, note } => {
+                let mut s = if *protest {
+                    "决定抗诉"
+                } else {
+                    "决定不抗诉"
+                }
+                .to_string();
+                if !note.trim().is_empty() {
+                    s.push_str(&format!("；{note}"));
+                }
+                s
+            }
+            EventBody::SupervisionCommissionTransfer {
+                retained: true,
+                retained_since,
+            } => match retained_since {
+                Some(d) => format!(
+                    "被调查人自{}起留置：留置自动解除，先行拘留",
+                    d.format("%Y年%-m月%-d日")
+                ),
+                None => "被调查人处于留置中：留置自动解除，先行拘留".to_string(),
+            },
             EventBody::ProcedureConverted { from, to } => {
                 format!("{} → {}", procedure_zh(from), procedure_zh(to))
             }
@@ -443,6 +489,11 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "other_major_crime_found" => "发现另有重要罪行",
         "identity_established" => "查清犯罪嫌疑人身份",
         "case_received" => "收到案件",
+        "prosecution_withdrawn" => "撤回起诉",
+        "judgment_received" => "收到判决书、裁定书",
+        "protest_decided" => "作出是否抗诉的决定",
+        "early_intervention" => "检察机关提前介入、引导侦查取证",
+        "supervision_commission_transfer" => "收到监察机关移送起诉的案件",
         "prosecution_review_started" => "受理审查起诉",
         "returned_for_supplementary_investigation" => "退回补充侦查",
         "resubmitted_after_supplementary_investigation" => "补充侦查后重新移送",

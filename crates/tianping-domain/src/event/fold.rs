@@ -126,6 +126,7 @@ impl CaseState {
             last_event_at: occurred_at,
             event_count: 1,
             complaints: 0,
+            guided: false,
             zhongben_spells: vec![],
             timeline: Timeline {
                 incident: kind == CaseKind::Police && filing.incident,
@@ -186,7 +187,10 @@ impl CaseState {
         }
         let closed_ok = matches!(
             body,
-            E::Appealed { .. }
+            E::ProsecutionWithdrawn { .. }
+                | E::JudgmentReceived { .. }
+                | E::ProtestDecided { .. }
+                | E::Appealed { .. }
                 | E::Remanded { .. }
                 | E::RetrialOrdered { .. }
                 | E::ExecutionRestored
@@ -256,6 +260,10 @@ impl CaseState {
                 | E::ResidentialSurveillance { .. }
                 | E::OtherMajorCrimeFound { .. }
                 | E::IdentityEstablished
+                | E::SupervisionCommissionTransfer { .. }
+                | E::ProsecutionWithdrawn { .. }
+                | E::JudgmentReceived { .. }
+                | E::ProtestDecided { .. }
                 | E::EnteredCaseArea
                 | E::LeftCaseArea
                 | E::InterrogationStarted { .. }
@@ -735,6 +743,7 @@ impl CaseState {
             }
             E::Dispatched
             | E::CustodyReviewed { .. }
+            | E::EarlyIntervention { .. }
             | E::IncidentHandled { .. }
             | E::CaseAccepted { .. }
             | E::CaseNotAccepted { .. }
@@ -785,100 +794,15 @@ impl CaseState {
                     note: via.zh().into(),
                 });
             }
-            E::ProsecutionReviewStarted => {
-                if self.in_prosecution_review {
-                    return Err(EventRejection::new(
-                        "review_started",
-                        "kind",
-                        "已在审查起诉阶段",
-                    ));
-                }
-                self.in_prosecution_review = true;
-                self.procedure = Procedure::ProsecutionReview;
-                self.timeline.review_started_at = Some(at);
-            }
-            E::ReturnedForSupplementaryInvestigation { reason } => {
-                non_empty(reason, "reason")?;
-                if self.in_supplementary {
-                    return Err(EventRejection::new(
-                        "supplementary_open",
-                        "kind",
-                        "补充侦查尚未重新移送",
-                    ));
-                }
-                if self.kind != CaseKind::Criminal && !self.in_prosecution_review {
-                    return Err(EventRejection::new(
-                        "not_in_review",
-                        "kind",
-                        "未处于审查起诉阶段",
-                    ));
-                }
-                // CrimPL 2018 art. 175 (review) and art. 204–205 (trial): at most two rounds. [V]
-                if self.supplementary_rounds >= 2 {
-                    return Err(EventRejection::new(
-                        "supplementary_limit",
-                        "kind",
-                        "补充侦查以二次为限（刑事诉讼法第一百七十五条、第二百零五条）",
-                    ));
-                }
-                self.supplementary_rounds += 1;
-                self.in_supplementary = true;
-                self.timeline.supplementary.push(Round {
-                    start: at,
-                    end: None,
-                });
-            }
-            E::ResubmittedAfterSupplementaryInvestigation => {
-                if !self.in_supplementary {
-                    return Err(EventRejection::new(
-                        "supplementary_not_open",
-                        "kind",
-                        "没有进行中的补充侦查",
-                    ));
-                }
-                self.in_supplementary = false;
-                if let Some(r) = self.timeline.supplementary.last_mut() {
-                    r.end = Some(at);
-                }
-                let (id, note) = if self.kind == CaseKind::Criminal {
-                    (
-                        "supplementary_investigation_returned_to_court",
-                        "补充侦查完毕移送法院",
-                    )
-                } else {
-                    (
-                        "supplementary_investigation_returned_to_procuratorate",
-                        "补充侦查完毕重新移送审查起诉",
-                    )
-                };
-                self.timeline.restarts.push(Restart {
-                    id: id.into(),
-                    at,
-                    note: note.into(),
-                });
-            }
-            E::Indicted | E::NotProsecuted { .. } => {
-                if !self.in_prosecution_review {
-                    return Err(EventRejection::new(
-                        "not_in_review",
-                        "kind",
-                        "未处于审查起诉阶段",
-                    ));
-                }
-                if self.in_supplementary {
-                    return Err(EventRejection::new(
-                        "supplementary_open",
-                        "kind",
-                        "补充侦查尚未重新移送",
-                    ));
-                }
-                let d = if matches!(body, E::Indicted) {
-                    Disposition::Indictment
-                } else {
-                    Disposition::NonProsecution
-                };
-                self.close(at, d);
-            }
+            E::SupervisionCommissionTransfer { .. }
+            | E::ProsecutionReviewStarted
+            | E::ReturnedForSupplementaryInvestigation { .. }
+            | E::ResubmittedAfterSupplementaryInvestigation
+            | E::Indicted
+            | E::NotProsecuted { .. }
+            | E::ProsecutionWithdrawn { .. }
+            | E::JudgmentReceived { .. }
+            | E::ProtestDecided { .. } => self.apply_prosecution(body, at)?,
             E::Retraction { .. } => {
                 return Err(EventRejection::new(
                     "retraction_without_target",
@@ -959,7 +883,7 @@ impl CaseState {
         }
     }
 
-    fn close(&mut self, at: DateTime<Utc>, d: Disposition) {
+    pub(super) fn close(&mut self, at: DateTime<Utc>, d: Disposition) {
         self.status = CaseStatus::Closed;
         self.closed_at = Some(at);
         self.disposition = Some(d);

@@ -29,6 +29,14 @@ impl CaseState {
                 ));
             }
             E::CustodyReviewed { .. } => {}
+            E::EarlyIntervention { .. } if self.kind != CaseKind::Police => {
+                return Err(EventRejection::new(
+                    "kind_mismatch",
+                    "kind",
+                    "提前介入、引导侦查取证记录在公安机关的侦查案件上",
+                ));
+            }
+            E::EarlyIntervention { .. } => self.guided = true,
             E::IncidentHandled { result } => {
                 non_empty(result, "result")?;
                 self.timeline.incident_recorded_at.get_or_insert(at);

@@ -28,6 +28,7 @@ fn case(kind: CaseKind, procedure: Procedure, filed: &str, closed: Option<&str>)
         has_origin: false,
         extra_procedures: 0,
         zhongben: vec![],
+        guided: false,
     }
 }
 
@@ -190,7 +191,64 @@ fn every_metric_by_hand() {
     // 终本库: out 1 / (at the start 1 + in 1) = 50 %; 1 in the database at the end.
     close(value("zhongben_clearance_rate"), 50.0);
     close(value("zhongben_stock"), 1.0);
-    assert_eq!(set.ids().len(), 22, "a test for every shipped metric above");
+    // No police file in the fixture: see `guided_investigation_rate_by_hand`.
+    assert_eq!(value("guided_investigation_rate"), None);
+    assert_eq!(set.ids().len(), 23, "a test for every shipped metric above");
+}
+
+#[test]
+fn guided_investigation_rate_by_hand() {
+    // Police files transferred for prosecution in Q: A (guided), B (guided), C (not guided).
+    // Not counted: D guided but closed by 撤案 (not a transfer), E transferred before Q, F still
+    // under investigation. 2 / 3 = 66.7 %.
+    let police = |filed: &str, closed: Option<&str>, d: Disposition, guided: bool| {
+        let mut c = case(CaseKind::Police, Procedure::Investigation, filed, closed);
+        c.disposition = closed.map(|_| d);
+        c.guided = guided;
+        c
+    };
+    let facts = vec![
+        police(
+            "2025-12-01",
+            Some("2026-01-20"),
+            Disposition::Transfer,
+            true,
+        ),
+        police(
+            "2026-01-05",
+            Some("2026-03-02"),
+            Disposition::Transfer,
+            true,
+        ),
+        police(
+            "2026-01-10",
+            Some("2026-02-27"),
+            Disposition::Transfer,
+            false,
+        ),
+        police(
+            "2026-01-10",
+            Some("2026-02-01"),
+            Disposition::CaseDropped,
+            true,
+        ),
+        police(
+            "2025-10-01",
+            Some("2025-12-15"),
+            Disposition::Transfer,
+            true,
+        ),
+        police("2026-02-01", None, Disposition::Transfer, true),
+    ];
+    let t = Totals::of(&facts, &Q);
+    assert_eq!(t.get(Counter::PoliceTransferred), 3);
+    assert_eq!(t.get(Counter::PoliceTransferredGuided), 2);
+    let set = MetricSet::builtin().expect("parse");
+    let m = set
+        .in_force("guided_investigation_rate", Q.to)
+        .expect("shipped");
+    close(m.compute(&t), 200.0 / 3.0);
+    assert_eq!(m.zh, "引导侦查取证率");
 }
 
 #[test]
@@ -346,7 +404,7 @@ mod pre_aggregation {
                    closed in proptest::option::of(-5i64..1500), disp in proptest::option::of(0usize..15),
                    small in any::<bool>(), appealed in any::<bool>(), limit in 0usize..4,
                    claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
-                   origin in any::<bool>(), extra in 0u32..4,
+                   origin in any::<bool>(), extra in 0u32..4, guided in any::<bool>(),
                    spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3)) -> CaseFacts {
             let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
                          CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
@@ -363,6 +421,7 @@ mod pre_aggregation {
                 amount_yuan: amount,
                 has_origin: origin,
                 extra_procedures: extra,
+                guided,
                 // Consecutive spells, each after the previous one left.
                 zhongben: {
                     let mut at = filed;
@@ -448,4 +507,46 @@ fn bad_definitions_name_the_metric_and_field() {
     }
     let twice = format!("{base}{}", &base[base.find("[[metric]]").unwrap_or(0)..]);
     assert!(MetricSet::parse(&twice).is_err(), "same version twice");
+}
+
+#[test]
+fn units_rank_best_first_with_ties_and_thirds() {
+    let v = [
+        Some(90.0),
+        None,
+        Some(70.0),
+        Some(90.0),
+        Some(50.0),
+        Some(80.0),
+        Some(60.0),
+    ];
+    let r = rank(&v, Better::Higher);
+    let got: Vec<Option<usize>> = r.iter().map(|x| x.map(|(n, _)| n)).collect();
+    assert_eq!(
+        got,
+        vec![Some(1), None, Some(4), Some(1), Some(6), Some(3), Some(5)]
+    );
+    // Six ranked: two better, two worse.
+    assert_eq!(r[0].map(|x| x.1), Some(Standing::Better));
+    assert_eq!(r[3].map(|x| x.1), Some(Standing::Better));
+    assert_eq!(r[5].map(|x| x.1), Some(Standing::Middle));
+    assert_eq!(r[4].map(|x| x.1), Some(Standing::Worse));
+    assert_eq!(r[6].map(|x| x.1), Some(Standing::Worse));
+    // Lower is better: the order turns round.
+    let r = rank(&[Some(200.0), Some(100.0)], Better::Lower);
+    assert_eq!(r[1], Some((1, Standing::Middle)));
+    assert_eq!(r[0], Some((2, Standing::Middle)));
+}
+
+#[test]
+fn a_direction_must_be_higher_or_lower() {
+    let text = METRICS_TOML.replacen("better = \"higher\"", "better = \"up\"", 1);
+    assert!(MetricSet::parse(&text).is_err());
+    let set = MetricSet::parse(METRICS_TOML).expect("shipped");
+    assert!(set.metrics.iter().any(|m| m.better == Some(Better::Lower)));
+    assert!(
+        set.metrics
+            .iter()
+            .any(|m| m.id == "received" && m.better.is_none())
+    );
 }

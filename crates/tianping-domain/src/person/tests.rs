@@ -320,3 +320,62 @@ fn an_upheld_appeal_keeps_the_first_instance_sentence_and_a_non_prosecution_free
     assert_eq!(p.custody_days, 21);
     assert!(p.credit.is_none());
 }
+
+#[test]
+fn days_of_liuzhi_are_credited_like_custody() {
+    // 留置 from 2025-01-10; the commission transfers on 03-03 (先行拘留), 逮捕 03-12, indicted
+    // 03-31; the court, holding the defendant, sentences to one year on 06-30. Held every day
+    // from 01-10: one year from 01-10 ends 2026-01-09 (刑法 art. 47; 监察法 art. 50).
+    let tracks = vec![
+        track(
+            "检察院监察移送案",
+            CaseKind::Prosecution,
+            None,
+            "2025-03-03",
+            false,
+            vec![
+                (
+                    "2025-03-03T10:00",
+                    EventBody::SupervisionCommissionTransfer {
+                        retained: true,
+                        retained_since: Some(d("2025-01-10")),
+                    },
+                ),
+                (
+                    "2025-03-12T10:00",
+                    EventBody::ArrestApproved {
+                        approver: approver(),
+                    },
+                ),
+                ("2025-03-31", EventBody::Indicted),
+            ],
+        ),
+        track(
+            "（2025）浙0102刑初9号",
+            CaseKind::Criminal,
+            Some("刑初"),
+            "2025-03-31T10:00",
+            true,
+            vec![(
+                "2025-06-30",
+                closed(Disposition::Judgment, Some(12), Some(Penalty::FixedTerm)),
+            )],
+        ),
+    ];
+    let p = path(&tracks, at("2025-07-01"));
+    let holds: Vec<Hold> = p.spells.iter().map(|s| s.hold).collect();
+    assert_eq!(
+        holds,
+        [
+            Hold::Retention,
+            Hold::PreDetention,
+            Hold::Arrest,
+            Hold::Held
+        ]
+    );
+    assert!(p.gaps.is_empty(), "{:?}", p.gaps);
+    let c = p.credit.expect("judged");
+    assert_eq!(c.first_day, Some(d("2025-01-10")));
+    assert_eq!(c.end, d("2026-01-09"));
+    assert_eq!(Hold::Retention.zh(), "留置（监察机关）");
+}

@@ -70,6 +70,10 @@ pub struct BoardLine {
     /// The reader may acknowledge it (the case's own chain only).
     pub can_ack: bool,
     pub clock: ClockView,
+    /// For a procuratorate viewing another organ's overdue clock: the catalogue entry it would
+    /// raise (prefills the new supervision item).
+    #[serde(skip)]
+    pub raise_with: String,
 }
 
 /// Who a warning has reached on the escalation ladder.
@@ -118,6 +122,22 @@ fn line(
         can_ack: AgencyKind::parse(&r.agency_kind)
             .is_some_and(|k| may_acknowledge_warning(s.user.role, s.org.kind, k)),
         clock: ClockView::new(&r.clock, today),
+        raise_with: String::new(),
+    }
+}
+
+/// The catalogue entry a procuratorate would raise on an overdue clock of the police or a court.
+fn raise_with(st: &AppState, s: &Session, r: &BoardRow) -> String {
+    let agency = AgencyKind::parse(&r.agency_kind);
+    match (s.org.kind, agency) {
+        (AgencyKind::Procuratorate, Some(a)) if a != AgencyKind::Procuratorate => st
+            .store
+            .supervision()
+            .catalogue
+            .for_clock(r.clock.key, a)
+            .map(|e| e.code.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -224,6 +244,8 @@ struct BoardPage {
     can_supervise: bool,
     /// A procuratorate watches the police's clocks in its region (侦查监督).
     watches_police: bool,
+    /// The tab of the reader's own agency's files: a county's own, or with the units below.
+    own_tab: &'static str,
     /// Open 量刑偏离预警 of the cases in scope.
     deviations: Vec<crate::similar::OpenDeviation>,
 }
@@ -231,6 +253,10 @@ struct BoardPage {
 impl BoardPage {
     fn sel(&self, v: &Option<String>, option: &str) -> bool {
         v.as_deref().unwrap_or("") == option
+    }
+    /// This very page (filters, tab and page), to come back to after an action.
+    fn here(&self) -> String {
+        query_string(&self.p)
     }
     fn tab_href(&self, cat: &str) -> String {
         query_string(&BoardParams {
@@ -290,6 +316,7 @@ pub async fn board_page(
                 can_letter: false,
                 can_supervise: false,
                 watches_police: false,
+                own_tab: "",
                 deviations: vec![],
             });
         }
@@ -344,7 +371,10 @@ pub async fn board_page(
         next_href: (page * PER_PAGE < total).then(|| format!("/warnings{}", href(page + 1))),
         lines: rows
             .iter()
-            .map(|r| line(r, &s, today, &st.store.clockwork().ladder))
+            .map(|r| BoardLine {
+                raise_with: raise_with(&st, &s, r),
+                ..line(r, &s, today, &st.store.clockwork().ladder)
+            })
             .collect(),
         counts: all_counts,
         total,
@@ -357,6 +387,11 @@ pub async fn board_page(
             s.org.kind,
             AgencyKind::Police,
         ),
+        own_tab: if s.org.level == tianping_domain::Level::County {
+            "本院案件"
+        } else {
+            "本院及下级院案件"
+        },
         deviations,
     })
 }
@@ -439,6 +474,7 @@ fn workbook(lines: &[BoardLine], today: NaiveDate) -> Result<Vec<u8>, rust_xlsxw
         "临时日历",
         "已扣除日数",
     ];
+    let formats = crate::export::CellFormats::default();
     for (i, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &bold)?;
     }
@@ -461,7 +497,7 @@ fn workbook(lines: &[BoardLine], today: NaiveDate) -> Result<Vec<u8>, rust_xlsxw
             if l.clock.provisional { "是" } else { "否" }.to_string(),
         ];
         for (c, v) in cells.iter().enumerate() {
-            ws.write_string(row, c as u16, v)?;
+            crate::export::write_typed(ws, &formats, row, c as u16, v)?;
         }
         ws.write_number(row, cells.len() as u16, l.clock.excluded_days as f64)?;
     }
@@ -479,7 +515,7 @@ fn workbook(lines: &[BoardLine], today: NaiveDate) -> Result<Vec<u8>, rust_xlsxw
     {
         ws.set_column_width(i as u16, *w)?;
     }
-    ws.set_freeze_panes(1, 0)?;
+    crate::export::finish_sheet(ws, 0, lines.len() as u32, headers.len() as u16)?;
     wb.save_to_buffer()
 }
 
@@ -513,6 +549,99 @@ pub async fn api_ack(
     let id = parse_id(&id, "预警")?;
     let changed = ack(&st, &s, id).await?;
     Ok(Json(json!({ "acknowledged": true, "changed": changed })))
+}
+
+/// At most this many warnings are confirmed by one request.
+const BULK_MAX: usize = 200;
+
+/// Confirms each of `ids` the reader may confirm; one refused does not stop the others.
+/// Returns how many were newly confirmed and, for each refused, its id and why.
+async fn bulk_ack(
+    st: &AppState,
+    s: &Session,
+    ids: &[i64],
+) -> Result<(usize, Vec<(i64, String)>), ApiError> {
+    if ids.len() > BULK_MAX {
+        return Err(ApiError::new(
+            Code::InvalidQuery,
+            format!("一次最多确认 {BULK_MAX} 项预警，本次 {} 项", ids.len()),
+        )
+        .with_details(json!({ "field": "ids" })));
+    }
+    let mut done = 0;
+    let mut refused = vec![];
+    for id in ids {
+        match ack(st, s, *id).await {
+            Ok(true) => done += 1,
+            Ok(false) => {}
+            Err(e) if e.status.is_server_error() => return Err(e),
+            Err(e) => refused.push((*id, e.message)),
+        }
+    }
+    Ok((done, refused))
+}
+
+/// The warnings to confirm together.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkAckInput {
+    /// 预警编号（至多 200 个）
+    pub ids: Vec<i64>,
+}
+
+pub async fn api_bulk_ack(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(s): CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    crate::http::extract::check_csrf(&headers, &s)?;
+    let input: BulkAckInput = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Code::BodyMalformed, format!("请求体不是有效的 JSON：{e}")))?;
+    let (done, refused) = bulk_ack(&st, &s, &input.ids).await?;
+    Ok(Json(json!({
+        "acknowledged": done,
+        "refused": refused.iter().map(|(id, why)| json!({ "id": id, "reason": why })).collect::<Vec<_>>(),
+    })))
+}
+
+/// 确认所选: the board's checked warnings, back to the same page.
+pub async fn bulk_ack_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Some(refused) = csrf_refused(&field("csrf"), &s) {
+        return refused;
+    }
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(n, _)| n == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    match bulk_ack(&st, &s, &ids).await {
+        Ok((_, refused)) if refused.is_empty() => crate::http::page::redirect(
+            tianping_domain::access::safe_back(&field("back"), "/warnings"),
+        ),
+        Ok((done, refused)) => error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "已确认 {done} 项；{} 项未确认：{}",
+                refused.len(),
+                refused
+                    .iter()
+                    .map(|(_, why)| why.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
+        ),
+        Err(e) => error_page(e.status, &e.message),
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,27 +1,32 @@
 //! Reminder letters (提示函、督办函、警示函) a court's case office or president issues on a case
-//! whose clock warns, and the letter as the recipient reads it.
+//! whose clock warns: the form (kept with its error next to the field when refused), and the
+//! letter in 公文 form (GB/T 9704-2012) as a page to print on A4 and as a Word document.
 
 use super::ClockView;
 use super::board::may_issue_letters;
 use crate::AppState;
+use crate::docx::{Align, Docx, Font, Para};
 use crate::error::{ApiError, Code};
 use crate::http::access::readable;
 use crate::http::extract::{csrf_refused, parse_id};
-use crate::http::page::{error_page, render};
+use crate::http::page::{Layout, error_page, render};
 use crate::http::{CurrentUser, PageUser};
-use crate::view::local_date;
 use askama::Template;
 use axum::Form;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tianping_domain::case::{Visibility, visibility};
 use tianping_domain::clock::local_date as bj_date;
+use tianping_domain::document::{
+    MAX_REPLY_DAYS, check_addressee, check_reply_by, date_zh, default_reply_by, letter_title,
+};
 use tianping_domain::rules::ClockKey;
-use tianping_store::clocks::{LETTER_KINDS, Letter};
+use tianping_store::case::CaseRow;
+use tianping_store::clocks::{LETTER_KINDS, Letter, NewLetter};
 use tianping_store::user::Session;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -29,8 +34,26 @@ pub struct LetterInput {
     pub kind: String,
     #[serde(default)]
     pub warning_id: Option<i64>,
+    /// 主送机关; empty: the case's court (or 本院承办部门 when it is the issuer's own).
+    #[serde(default)]
+    pub addressee: String,
+    /// The reply deadline, YYYY-MM-DD; empty: seven days after today.
+    #[serde(default)]
+    pub reply_by: String,
     #[serde(default)]
     pub body: String,
+}
+
+/// Whom a letter on this case is sent to unless the issuer says otherwise.
+fn default_addressee(s: &Session, row: &CaseRow) -> String {
+    if s.org.id == row.org_id {
+        match &row.judge {
+            Some(j) => format!("本院承办部门（承办人：{j}）"),
+            None => "本院承办部门".to_string(),
+        }
+    } else {
+        row.org_name.clone()
+    }
 }
 
 async fn issue(
@@ -64,8 +87,12 @@ async fn issue(
         return Err(ApiError::new(Code::LetterTooLong, "正文不能超过 4000 字")
             .with_details(json!({ "field": "body" })));
     }
-    let clocks = st.store.clocks_of_case(case_id, st.now()).await?;
     let today = bj_date(st.now());
+    let reply_by = check_reply_by(&input.reply_by, today)
+        .map_err(|e| ApiError::invalid_field(Code::InvalidReplyBy, e.field(), e.to_string()))?;
+    let addressee = check_addressee(&input.addressee, &default_addressee(s, &row))
+        .map_err(|e| ApiError::invalid_field(Code::InvalidAddressee, e.field(), e.to_string()))?;
+    let clocks = st.store.clocks_of_case(case_id, st.now()).await?;
     let mut text = String::new();
     if !body.is_empty() {
         text.push_str(body);
@@ -82,9 +109,11 @@ async fn issue(
             .as_deref()
             .and_then(|t| cw.rules.rule(t))
             .map_or("", |r| r.citation_zh.as_str());
+        let due = chrono::NaiveDate::parse_from_str(&v.due, "%Y-%m-%d")
+            .map_or_else(|_| v.due.clone(), date_zh);
         text.push_str(&format!(
             "{}：届满日 {}（{}）；依据：{}\n",
-            v.name, v.due, v.left_zh, citation
+            v.name, due, v.left_zh, citation
         ));
     }
     let code = s
@@ -95,13 +124,17 @@ async fn issue(
     Ok(st
         .store
         .issue_letter(
-            &input.kind,
-            row.id,
-            input.warning_id,
-            &s.org.id,
-            &code,
-            s.user.id,
-            text.trim_end(),
+            &NewLetter {
+                kind: &input.kind,
+                case_id: row.id,
+                warning_id: input.warning_id,
+                org_id: &s.org.id,
+                org_code: &code,
+                issued_by: s.user.id,
+                addressee: &addressee,
+                reply_by,
+                body: text.trim_end(),
+            },
             st.now(),
         )
         .await?)
@@ -122,15 +155,138 @@ pub async fn api_issue_letter(
     Ok((StatusCode::CREATED, Json(l)).into_response())
 }
 
-#[derive(Deserialize)]
+/// The letter form as typed (kept as typed when the letter is refused).
+#[derive(Deserialize, Default)]
 pub struct LetterForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     kind: String,
     #[serde(default)]
     warning_id: String,
     #[serde(default)]
+    addressee: String,
+    #[serde(default)]
+    reply_by: String,
+    #[serde(default)]
     body: String,
+}
+
+#[derive(Template)]
+#[template(path = "letter_form.html")]
+struct LetterFormPage {
+    layout: Layout,
+    case_id: i64,
+    case_number: String,
+    form: LetterForm,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// The latest reply deadline the form accepts, for the date picker.
+    reply_max: String,
+    reply_min: String,
+    max_days: u64,
+    error: Option<(String, String)>,
+}
+
+impl LetterFormPage {
+    fn field_error(&self, field: &str) -> String {
+        crate::http::page::error_at(&self.error, field)
+    }
+}
+
+async fn form_page(
+    st: &AppState,
+    s: &Session,
+    case_id: i64,
+    mut form: LetterForm,
+    error: Option<ApiError>,
+) -> Response {
+    if !may_issue_letters(s) {
+        let e = ApiError::forbidden("制发提示函、督办函、警示函");
+        return error_page(e.status, &e.message);
+    }
+    let row = match readable(st, s, case_id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let today = bj_date(st.now());
+    if error.is_none() {
+        // A new form: the defaults a case office would type.
+        if form.addressee.trim().is_empty() {
+            form.addressee = default_addressee(s, &row);
+        }
+        if form.reply_by.trim().is_empty() {
+            form.reply_by = default_reply_by(today).format("%Y-%m-%d").to_string();
+        }
+        if form.kind.is_empty() {
+            form.kind = "reminder".into();
+        }
+    }
+    let status = match &error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let page = LetterFormPage {
+        layout: Layout::new(s, "/warnings"),
+        case_id: row.id,
+        case_number: row.case_number.clone(),
+        form,
+        kinds: LETTER_KINDS.iter().map(|k| (k.0, k.1)).collect(),
+        reply_min: today
+            .succ_opt()
+            .unwrap_or(today)
+            .format("%Y-%m-%d")
+            .to_string(),
+        reply_max: today
+            .checked_add_days(chrono::Days::new(MAX_REPLY_DAYS))
+            .unwrap_or(today)
+            .format("%Y-%m-%d")
+            .to_string(),
+        max_days: MAX_REPLY_DAYS,
+        error: error.map(|e| {
+            let f = match e.field() {
+                "" => "form".to_string(),
+                f => f.to_string(),
+            };
+            (f, e.message)
+        }),
+    };
+    let mut r = render(&page);
+    *r.status_mut() = status;
+    r
+}
+
+#[derive(Deserialize)]
+pub struct NewLetterQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    warning_id: String,
+}
+
+/// The form for a new letter on a case (from the case page, or from a warning on the board).
+pub async fn letter_new(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<NewLetterQuery>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "案件不存在");
+    };
+    let form = LetterForm {
+        kind: if LETTER_KINDS.iter().any(|k| k.0 == q.kind) {
+            q.kind
+        } else {
+            String::new()
+        },
+        warning_id: q
+            .warning_id
+            .trim()
+            .parse::<i64>()
+            .map_or(String::new(), |w| w.to_string()),
+        ..LetterForm::default()
+    };
+    form_page(&st, &s, id, form, None).await
 }
 
 pub async fn letter_submit(
@@ -146,53 +302,55 @@ pub async fn letter_submit(
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
     };
     let input = LetterInput {
-        kind: f.kind,
+        kind: f.kind.clone(),
         warning_id: f.warning_id.trim().parse().ok(),
-        body: f.body,
+        addressee: f.addressee.clone(),
+        reply_by: f.reply_by.clone(),
+        body: f.body.clone(),
     };
     match issue(&st, &s, id, &input).await {
         Ok(l) => crate::http::page::redirect(&format!("/letters/{}", l.id)),
+        Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
+            error_page(e.status, &e.message)
+        }
+        // Refused for what was typed: the form again, everything kept, the error at its field.
+        Err(e) if e.status.is_client_error() => form_page(&st, &s, id, f, Some(e)).await,
         Err(e) => error_page(e.status, &e.message),
     }
 }
 
-#[derive(Template)]
-#[template(path = "letter.html")]
-struct LetterPage {
+/// A letter as its reader sees it, the same on the page and in the Word document.
+struct LetterDoc {
     l: Letter,
     kind_zh: &'static str,
-    issued_date: String,
+    title: String,
     issuer_org: String,
+    addressee: String,
     paragraphs: Vec<String>,
+    reply_line: String,
+    issued_zh: String,
 }
 
-pub async fn letter_page(
-    State(st): State<AppState>,
-    PageUser(s): PageUser,
-    Path(id): Path<String>,
-) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "文书不存在");
-    };
+async fn letter_doc(st: &AppState, s: &Session, id: i64) -> Result<LetterDoc, Response> {
+    let hidden = || error_page(StatusCode::NOT_FOUND, "文书不存在或不在您的权限范围内");
     let l = match st.store.letter(id).await {
         Ok(Some(l)) => l,
-        Ok(None) => return error_page(StatusCode::NOT_FOUND, "文书不存在或不在您的权限范围内"),
+        Ok(None) => return Err(hidden()),
         Err(e) => {
-            return error_page(
+            return Err(error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &ApiError::from(e).message,
-            );
+            ));
         }
     };
-    let row = match readable(&st, &s, l.case_id).await {
-        Ok(r) => r,
-        Err(_) => return error_page(StatusCode::NOT_FOUND, "文书不存在或不在您的权限范围内"),
+    let Ok(row) = readable(st, s, l.case_id).await else {
+        return Err(hidden());
     };
     // The issuer's own words may name a party: a reader without the case's clearance sees the
     // clock lines the system wrote, not those words.
     let full = visibility(
         row.confidentiality,
-        &crate::view::clearance_for_row(&s, &row),
+        &crate::view::clearance_for_row(s, &row),
     ) == Visibility::Full;
     let issuer_org = st
         .store
@@ -201,29 +359,141 @@ pub async fn letter_page(
         .ok()
         .and_then(|d| d.get(&l.org_id).map(|o| o.name.clone()))
         .unwrap_or_else(|| l.org_id.clone());
-    render(&LetterPage {
-        kind_zh: LETTER_KINDS
-            .iter()
-            .find(|k| k.0 == l.kind)
-            .map_or("函", |k| k.1),
-        issued_date: local_date(&l.issued_at),
-        paragraphs: {
-            let mut withheld = false;
-            let mut v = vec![];
-            for x in l.body.lines().filter(|x| !x.trim().is_empty()) {
-                if full || x.contains("：届满日 ") {
-                    v.push(x.to_string());
-                } else if !withheld {
-                    withheld = true;
-                    v.push(format!(
-                        "（本案为“{}”案件，函件中的说明文字仅对有相应权限的人员显示。）",
-                        row.confidentiality.zh()
-                    ));
-                }
-            }
-            v
-        },
+    let kind_zh = LETTER_KINDS
+        .iter()
+        .find(|k| k.0 == l.kind)
+        .map_or("函", |k| k.1);
+    let mut paragraphs = vec![];
+    let mut withheld = false;
+    for x in l.body.lines().filter(|x| !x.trim().is_empty()) {
+        if full || x.contains("：届满日 ") {
+            paragraphs.push(x.trim().to_string());
+        } else if !withheld {
+            withheld = true;
+            paragraphs.push(format!(
+                "（本案为“{}”案件，函件中的说明文字仅对有相应权限的人员显示。）",
+                row.confidentiality.zh()
+            ));
+        }
+    }
+    let reply = l
+        .reply_by
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let reply_line = match reply {
+        Some(d) => format!(
+            "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并于{}前将办理情况书面反馈{}审判管理办公室。",
+            date_zh(d),
+            issuer_org
+        ),
+        None => "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并将办理情况反馈审判管理办公室。".to_string(),
+    };
+    let issued_zh = tianping_store::parse_ts(&l.issued_at)
+        .map(|t| date_zh(bj_date(t)))
+        .unwrap_or_else(|_| l.issued_at.chars().take(10).collect());
+    Ok(LetterDoc {
+        title: letter_title(&l.case_number, kind_zh),
+        addressee: l
+            .addressee
+            .clone()
+            .unwrap_or_else(|| default_addressee(s, &row)),
+        kind_zh,
         issuer_org,
+        paragraphs,
+        reply_line,
+        issued_zh,
         l,
     })
+}
+
+#[derive(Template)]
+#[template(path = "letter.html")]
+struct LetterPage {
+    d: LetterDoc,
+}
+
+/// `GET /letters/{id}`: the letter to read and print; `GET /letters/{id}.docx`: as Word.
+pub async fn letter_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let (id, docx) = match id.strip_suffix(".docx") {
+        Some(x) => (x, true),
+        None => (id.as_str(), false),
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, "文书不存在");
+    };
+    let d = match letter_doc(&st, &s, id).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if !docx {
+        return render(&LetterPage { d });
+    }
+    match letter_docx(&d) {
+        Ok(bytes) => {
+            // RFC 5987: the Chinese file name, with an ASCII fallback.
+            let name = format!("{}.docx", d.l.number);
+            let disposition = format!(
+                "attachment; filename=\"letter-{id}.docx\"; filename*=UTF-8''{}",
+                crate::http::page::enc(&name)
+            );
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                            .to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("生成 Word 文书失败：{e}"),
+        ),
+    }
+}
+
+const RED: &str = "C00000";
+
+/// The letter as a 公文 in 信函格式: the issuing authority's mark in red over a red rule, the
+/// number at the right, the title, 主送机关, 正文, the reply deadline, the authority and date.
+fn letter_docx(d: &LetterDoc) -> Result<Vec<u8>, zip::result::ZipError> {
+    let mut doc = Docx::new(format!("{} {}", d.l.number, d.title));
+    doc.push(
+        Para::body(d.issuer_org.clone())
+            .font(Font::XiaoBiaoSong, 26)
+            .color(RED)
+            .align(Align::Center)
+            .rule_below(RED)
+            .space_after(6),
+    );
+    doc.push(Para::body(d.l.number.clone()).align(Align::Right));
+    doc.blank();
+    doc.push(
+        Para::body(d.title.clone())
+            .font(Font::XiaoBiaoSong, 22)
+            .align(Align::Center),
+    );
+    doc.blank();
+    doc.push(Para::body(format!("{}：", d.addressee)).align(Align::Left));
+    for p in &d.paragraphs {
+        doc.push(Para::body(p.clone()));
+    }
+    doc.push(Para::body(d.reply_line.clone()));
+    doc.blank();
+    doc.blank();
+    doc.push(Para::body(d.issuer_org.clone()).align(Align::Right));
+    doc.push(Para::body(d.issued_zh.clone()).align(Align::Right));
+    doc.blank();
+    doc.push(
+        Para::body(format!("（签发人：{}；本函已记入案件记录）", d.l.issued_by)).align(Align::Left),
+    );
+    doc.finish()
 }

@@ -15,18 +15,43 @@ pub struct NavItem {
     pub active: bool,
 }
 
+/// A menu of the header: one page, or a group of pages under a heading (opened on hover or
+/// keyboard focus, no script), so that every role's menu fits one line at 1280 px.
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+    pub active: bool,
+}
+
+/// The heading a page's menu entry goes under (pages of one kind of work together).
+fn group_of(href: &str) -> &'static str {
+    match href {
+        "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
+        "/warnings" | "/clock-changes" => "期限",
+        "/supervision" | "/referrals" | "/projects" | "/interference" => "监督",
+        "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
+        | "/audit/reads" => "管理",
+        "/mailbox" | "/account/security" | "/home" => "我的",
+        _ => "",
+    }
+}
+
 /// What every logged-in page shows in its header.
 pub struct Layout {
     pub user_name: String,
     pub role_zh: &'static str,
     pub org_name: String,
     pub csrf: String,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
 }
 
 impl Layout {
     pub fn new(s: &Session, active: &str) -> Layout {
-        let mut nav = vec![];
+        let mut nav = vec![NavItem {
+            href: "/todo",
+            label: "待办",
+            active: active == "/todo",
+        }];
         if s.user.role.reads_cases() {
             nav.push(NavItem {
                 href: "/cases",
@@ -153,12 +178,30 @@ impl Layout {
             label: "我的账户",
             active: active == "/home",
         });
+        let mut menus: Vec<NavGroup> = vec![];
+        for item in nav {
+            let label = group_of(item.href);
+            match menus
+                .iter_mut()
+                .find(|g| !label.is_empty() && g.label == label)
+            {
+                Some(g) => {
+                    g.active |= item.active;
+                    g.items.push(item);
+                }
+                _ => menus.push(NavGroup {
+                    label: if label.is_empty() { item.label } else { label },
+                    active: item.active,
+                    items: vec![item],
+                }),
+            }
+        }
         Layout {
             user_name: s.user.display_name.clone(),
             role_zh: s.user.role.title_in(Some(s.org.kind)),
             org_name: s.org.name.clone(),
             csrf: s.csrf_token.clone(),
-            nav,
+            nav: menus,
         }
     }
 }
@@ -202,6 +245,15 @@ pub async fn stylesheet() -> Response {
         include_str!("../../assets/app.css"),
     )
         .into_response()
+}
+
+/// A refused form's error for one field (empty when it belongs to another): the pages keep the
+/// refusal as (field, message) and show it next to that field.
+pub fn error_at(error: &Option<(String, String)>, field: &str) -> String {
+    match error {
+        Some((f, m)) if f == field => m.clone(),
+        _ => String::new(),
+    }
 }
 
 pub fn redirect(to: &str) -> Response {

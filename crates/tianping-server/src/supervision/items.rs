@@ -7,7 +7,7 @@ use crate::error::{ApiError, Code};
 use crate::export::{Sheet, xlsx_download};
 use crate::http::access::readable;
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
-use crate::http::page::{Layout, enc, error_page, redirect, render};
+use crate::http::page::{Layout, api_error_page, enc, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
 use askama::Template;
@@ -27,6 +27,10 @@ use tianping_store::supervision::{
     EvidenceRow, ItemRow, NewItem, StepRow, can_read_item, item_actor, rectifies, supervises,
 };
 use tianping_store::user::Session;
+
+pub(super) use super::catalogue::{
+    CatalogueGroup, CatalogueView, catalogue_groups, catalogue_view, item_addressee,
+};
 
 // --- supervision items ----------------------------------------------------------------------------
 
@@ -149,45 +153,117 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
                 .with_details(json!({ "field": "case_number" }))
         })?);
     }
-    if let Some(c) = case_id {
-        readable(st, s, c).await?;
-    }
+    let case = match case_id {
+        Some(c) => Some(readable(st, s, c).await?),
+        None => None,
+    };
+    let cfg = st.store.supervision();
+    // A procuratorial item names its situation in the catalogue; it decides who answers and
+    // how long they have.
+    let entry = match source {
+        ItemSource::Procuratorial => {
+            let code = i.source_ref.as_deref().map(str::trim).unwrap_or_default();
+            let e = cfg.catalogue.get(code).ok_or_else(|| {
+                ApiError::new(
+                    Code::UnknownCatalogueItem,
+                    if code.is_empty() {
+                        "请从监督事项目录中选择监督事项".to_string()
+                    } else {
+                        format!("监督事项目录中没有“{code}”")
+                    },
+                )
+                .with_details(json!({ "field": "source_ref", "value": code }))
+            })?;
+            let case_agency = case
+                .as_ref()
+                .and_then(|c| AgencyKind::parse(&c.agency_kind));
+            cfg.catalogue
+                .check_opening(e, s.org.kind, case_agency)
+                .map_err(|r| ApiError::refused(r.code, r.zh))?;
+            Some(e)
+        }
+        _ => None,
+    };
+    let addressee = entry.map(|e| e.addressee);
     let responsible = i
         .responsible_org_id
         .as_deref()
         .map(str::trim)
         .filter(|x| !x.is_empty())
-        .map(String::from);
+        .map(String::from)
+        // A procuratorial item on a case is answered by the organ holding the case.
+        .or_else(|| {
+            case.as_ref()
+                .filter(|c| addressee.is_some_and(|a| a.as_str() == c.agency_kind))
+                .map(|c| c.org_id.clone())
+        });
     if let Some(r) = &responsible {
-        check_below(st, s, r).await?;
+        check_below(st, s, r, addressee).await?;
     }
+    let rectify_due_at = match (
+        due_date(i.rectify_due.as_deref().unwrap_or(""), "rectify_due")?,
+        entry,
+    ) {
+        (Some(d), _) => Some(d),
+        (None, Some(e)) => Some(st.now() + chrono::Duration::days(cfg.catalogue.reply_days(e))),
+        (None, None) => None,
+    };
+    let title = match (i.title.trim(), entry) {
+        ("", Some(e)) => e.zh.clone(),
+        _ => i.title.clone(),
+    };
     let n = NewItem {
         source,
-        source_ref: i.source_ref.clone().filter(|x| !x.trim().is_empty()),
+        source_ref: match entry {
+            Some(e) => Some(e.code.clone()),
+            None => i.source_ref.clone().filter(|x| !x.trim().is_empty()),
+        },
         case_id,
-        title: i.title.clone(),
+        title,
         description: i.description.clone(),
         responsible_org_id: responsible,
-        rectify_due_at: due_date(i.rectify_due.as_deref().unwrap_or(""), "rectify_due")?,
+        rectify_due_at,
         referral_id: None,
         project_id: None,
     };
     Ok(st.store.open_item(&n, &s.user, &s.org, st.now()).await?)
 }
 
-/// A unit may be made responsible only by a body above it (or a supervising body whose region
-/// covers it).
-pub(super) async fn check_below(st: &AppState, s: &Session, org_id: &str) -> Result<Org, ApiError> {
+/// A unit may be made responsible only by a body above it, a supervising body whose region covers
+/// it, or — for a procuratorial item — a procuratorate whose region covers the organ the item is
+/// raised with (`catalogue::may_make_responsible` decides).
+pub(super) async fn check_below(
+    st: &AppState,
+    s: &Session,
+    org_id: &str,
+    addressee: Option<AgencyKind>,
+) -> Result<Org, ApiError> {
     let dir = st.store.org_directory().await?;
     let o = dir.get(org_id).cloned().ok_or_else(|| {
         ApiError::new(Code::UnknownOrg, format!("单位“{org_id}”不存在"))
             .with_details(json!({ "field": "responsible_org_id" }))
     })?;
-    let same_kind_below = o.kind == s.org.kind && o.region_path.starts_with(&s.org.region_path);
-    let supervised =
-        s.org.kind.supervises_all_kinds() && o.region_path.starts_with(&s.org.region_path);
-    if same_kind_below || supervised {
+    if tianping_domain::supervision::catalogue::may_make_responsible(
+        s.org.kind,
+        &s.org.region_path,
+        o.kind,
+        &o.region_path,
+        addressee,
+    ) {
         Ok(o)
+    } else if addressee.is_none()
+        && s.org.kind == AgencyKind::Procuratorate
+        && matches!(o.kind, AgencyKind::Police | AgencyKind::Court)
+    {
+        // A procuratorate reaches the police and the courts only through the catalogue.
+        Err(ApiError::new(
+            Code::OutOfScope,
+            format!(
+                "向“{}”提出监督，请在“检察监督事项”中选择具体事项（监督事项目录）",
+                o.name
+            ),
+        )
+        .with_details(json!({ "field": "responsible_org_id" })))
     } else {
         Err(ApiError::new(
             Code::OutOfScope,
@@ -230,7 +306,7 @@ async fn advance(
         // Only the opening body decides whom to assign; it must be inside its reach.
         let dir = st.store.org_directory().await?;
         if item_actor(&item, &s.user, &s.org, &dir).opener_side {
-            check_below(st, s, r).await?;
+            check_below(st, s, r, item_addressee(st, &item)).await?;
         }
     }
     Ok(st
@@ -277,6 +353,9 @@ struct LedgerPage {
     title: String,
     source: String,
     overdue: usize,
+    /// The catalogue of procuratorial items by category (procuratorates only).
+    catalogue: Vec<CatalogueGroup>,
+    catalogue_code: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -290,6 +369,9 @@ pub struct LedgerQuery {
     case_number: String,
     #[serde(default)]
     title: String,
+    /// A catalogue entry (procuratorial supervision).
+    #[serde(default)]
+    catalogue: String,
 }
 
 /// Organisations the session may make responsible (its reach), by name.
@@ -302,7 +384,19 @@ pub(super) async fn reachable_units(
         .orgs_in(&s.org.region_path)
         .await?
         .into_iter()
-        .filter(|o| o.kind == s.org.kind || s.org.kind.supervises_all_kinds())
+        .filter(|o| {
+            o.kind == s.org.kind
+                || s.org.kind.supervises_all_kinds()
+                // A procuratorate raises catalogue items with the police and courts it supervises.
+                || (s.org.kind == AgencyKind::Procuratorate
+                    && st
+                        .store
+                        .supervision()
+                        .catalogue
+                        .entries
+                        .iter()
+                        .any(|e| e.addressee == o.kind))
+        })
         .filter(|o| {
             !matches!(
                 o.kind,
@@ -360,6 +454,8 @@ pub async fn ledger_page(
         title: q.title,
         source: q.source,
         overdue,
+        catalogue: catalogue_groups(&st, &s),
+        catalogue_code: q.catalogue,
     })
 }
 
@@ -379,6 +475,9 @@ pub struct ItemForm {
     responsible_org_id: String,
     #[serde(default)]
     rectify_due: String,
+    /// A catalogue entry: the item is then a procuratorial one whatever `source` says.
+    #[serde(default)]
+    catalogue: String,
 }
 
 pub async fn item_submit(
@@ -389,9 +488,14 @@ pub async fn item_submit(
     if let Some(r) = csrf_refused(&f.csrf, &s) {
         return r;
     }
+    let catalogue = f.catalogue.trim();
     let input = ItemInput {
-        source: f.source,
-        source_ref: None,
+        source: if catalogue.is_empty() {
+            f.source
+        } else {
+            ItemSource::Procuratorial.as_str().to_string()
+        },
+        source_ref: (!catalogue.is_empty()).then(|| catalogue.to_string()),
         case_number: Some(f.case_number),
         case_id: None,
         title: f.title,
@@ -421,6 +525,7 @@ struct ItemPage {
     units: Vec<(String, String)>,
     referral: Option<(i64, String)>,
     project: Option<i64>,
+    catalogue_entry: Option<CatalogueView>,
 }
 
 pub struct StepView {
@@ -522,7 +627,13 @@ pub async fn item_page(
     render(&ItemPage {
         layout: Layout::new(&s, "/supervision"),
         description: item.description.clone(),
-        source_ref: item.source_ref.clone().unwrap_or_default(),
+        // A procuratorial item shows its catalogue entry, never the entry's code.
+        source_ref: if item_addressee(&st, &item).is_some() {
+            String::new()
+        } else {
+            item.source_ref.clone().unwrap_or_default()
+        },
+        catalogue_entry: catalogue_view(&st, &item),
         opened_by: item.opened_by_name.clone(),
         steps: steps.iter().map(step_view).collect(),
         evidence: evidence.iter().map(evidence_view).collect(),
@@ -531,7 +642,16 @@ pub async fn item_page(
             && matches!(item.state(), ItemState::Assigned | ItemState::Rectifying),
         can_assign,
         units: if can_assign {
-            reachable_units(&st, &s).await.unwrap_or_default()
+            // A procuratorial item goes to a unit of the organ it is raised with.
+            let addressee = item_addressee(&st, &item);
+            reachable_units(&st, &s)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(id, _)| {
+                    addressee.is_none_or(|k| dir.get(id).is_some_and(|o| o.kind == k))
+                })
+                .collect()
         } else {
             vec![]
         },
@@ -666,13 +786,43 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
     };
     let now = st.now();
     let today = now.with_timezone(&bj()).date_naive();
+    // Each item's latest rectification and the opener's latest judgement of it.
+    let mut notes: Vec<(String, String)> = Vec::with_capacity(items.len());
+    for i in &items {
+        let steps = match st.store.item_steps(i.id).await {
+            Ok(x) => x,
+            Err(e) => return api_error_page(e.into()),
+        };
+        let last = |actions: &[&str]| {
+            steps
+                .iter()
+                .rev()
+                .find(|x| actions.contains(&x.action.as_str()))
+                .map(|x| {
+                    format!(
+                        "{}（{} {}）",
+                        x.note,
+                        x.actor.clone().unwrap_or_default(),
+                        local(&x.at).get(..10).unwrap_or("")
+                    )
+                })
+                .unwrap_or_default()
+        };
+        notes.push((last(&["submit"]), last(&["verify", "return"])));
+    }
     let rows = items
         .iter()
-        .map(|i| {
+        .zip(notes)
+        .map(|(i, (measures, review))| {
             let l = item_line(i, now);
+            // A procuratorial item's situation and the instrument it was raised by.
+            let situation = catalogue_view(&st, i)
+                .map(|c| format!("{}：{}（{}）", c.category, c.zh, c.instrument))
+                .unwrap_or_default();
             vec![
                 l.number,
                 l.source_zh.to_string(),
+                situation,
                 l.title,
                 l.case_number,
                 l.org_name,
@@ -689,6 +839,8 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
                 l.closed_at,
                 l.revisit,
                 l.evidence.to_string(),
+                measures,
+                review,
             ]
         })
         .collect::<Vec<_>>();
@@ -699,6 +851,7 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
             headers: &[
                 ("编号", 16),
                 ("来源", 10),
+                ("检察监督事项", 36),
                 ("问题", 36),
                 ("案号", 24),
                 ("督办单位", 24),
@@ -711,6 +864,8 @@ pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) ->
                 ("销号日期", 12),
                 ("回访", 22),
                 ("整改材料（件）", 10),
+                ("整改措施", 36),
+                ("核验意见", 30),
             ],
             rows,
         },

@@ -7,6 +7,7 @@
 //! the role and scope, and turns a domain refusal into an `ApiError` with the refusal's code.
 
 pub mod case;
+pub mod catalogue;
 pub mod interference;
 pub mod items;
 pub mod projects;
@@ -98,6 +99,7 @@ pub fn api_router() -> Router<AppState> {
             get(items::api_items).post(items::api_open_item),
         )
         .route("/supervision/items/{id}", get(items::api_item))
+        .route("/supervision/catalogue", get(catalogue::api_catalogue))
         .route(
             "/supervision/items/{id}/actions",
             post(items::api_item_action),

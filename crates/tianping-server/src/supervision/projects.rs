@@ -95,7 +95,7 @@ async fn act_on_project(
         if f.title.trim().is_empty() {
             continue;
         }
-        check_below(st, s, f.responsible_org_id.trim())
+        check_below(st, s, f.responsible_org_id.trim(), None)
             .await
             .map_err(|e| {
                 e.with_details(json!({ "field": format!("findings[{k}].responsible_org_id") }))

@@ -198,6 +198,18 @@ pub fn ev(id: &str, number: &str, at: &str, kind: &str, extra: Value) -> Value {
     v
 }
 
+/// Event lines (as from `ev`) numbered from 1, ready for `Store::ingest`.
+pub fn numbered(lines: Vec<Value>) -> Vec<tianping_store::Numbered> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| tianping_store::Numbered {
+            line: i as u64 + 1,
+            record: serde_json::from_value(v).expect("record"),
+        })
+        .collect()
+}
+
 /// Percent-encodes a form body.
 pub fn form(fields: &[(&str, &str)]) -> String {
     let enc = |s: &str| {

@@ -277,7 +277,7 @@ async fn story(db: &TestDb) {
                 .unwrap_or_default()
         );
     }
-    let listing = judge.get("/cases").await;
+    let listing = judge.get("/cases?mine=0").await;
     assert!(
         listing.body.contains("共 <strong>2</strong> 件") && !listing.body.contains("赵小宝"),
         "[{label}] list page"
@@ -341,6 +341,61 @@ async fn story(db: &TestDb) {
             .json()["total"],
         2,
         "[{label}]"
+    );
+    // The 承办人 filter lists the judges of the units in scope, under their court.
+    let office_list = Client::as_user(&app, "hz_office").await.get("/cases").await;
+    assert!(
+        office_list
+            .body
+            .contains(r#"<option value="张法官">张法官</option>"#),
+        "[{label}] {}",
+        office_list.body
+    );
+    // Each open case's clock nearest its limit, in the list and the API.
+    let api_list = Client::as_user(&app, "hz_office")
+        .await
+        .get("/api/v1/cases")
+        .await
+        .json();
+    let with_clock: Vec<&Value> = api_list["items"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter(|c| c["nearest_clock"].is_object())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!with_clock.is_empty(), "[{label}] {api_list}");
+    for c in &with_clock {
+        let k = &c["nearest_clock"];
+        assert!(
+            k["name"].as_str().is_some_and(|n| !n.is_empty()),
+            "[{label}] {k}"
+        );
+        assert!(
+            k["left_zh"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("剩 ") || l.starts_with("超期 ") || l == "今日届满"),
+            "[{label}] {k}"
+        );
+        assert!(
+            office_list
+                .body
+                .contains(k["left_zh"].as_str().unwrap_or("?")),
+            "[{label}]"
+        );
+    }
+    // Judges of one court only: no grouping.
+    let judge_select = office_list
+        .body
+        .split(r#"id="judge""#)
+        .nth(1)
+        .and_then(|x| x.split("</select>").next())
+        .unwrap_or("");
+    assert!(judge_select.contains("张法官"), "[{label}]");
+    assert!(
+        !judge_select.contains("<optgroup"),
+        "[{label}] {judge_select}"
     );
     let plc = Client::as_user(&app, "hz_plc").await;
     assert_eq!(
@@ -408,6 +463,55 @@ async fn story(db: &TestDb) {
             .await
             .json()["total"],
         1
+    );
+
+    // "我承办的": the cases naming the reader as 承办人 (none name this judge); by 承办人's name;
+    // in 案号 order; an unknown order or value is named.
+    assert_eq!(judge.get("/api/v1/cases?mine=1").await.json()["total"], 0);
+    assert_eq!(
+        judge
+            .get("/api/v1/cases?judge=%E5%BC%A0%E6%B3%95%E5%AE%98")
+            .await
+            .json()["total"],
+        2
+    );
+    let sorted = judge.get("/api/v1/cases?sort=number").await.json();
+    let numbers: Vec<&str> = sorted["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["case_number"].as_str())
+        .collect();
+    let mut want = numbers.clone();
+    want.sort_unstable();
+    assert_eq!(numbers, want, "[{label}]");
+    for bad in ["sort=newest", "mine=2"] {
+        let r = judge.get(&format!("/api/v1/cases?{bad}")).await;
+        assert_eq!(r.code(), "invalid_query", "[{label}] {bad}");
+    }
+    // A judge's list opens on their own cases; a filtered list shows the court's.
+    let page = judge.get("/cases").await;
+    assert!(page.body.contains("（本人承办）"), "[{label}]");
+    assert!(
+        !judge
+            .get("/cases?status=open")
+            .await
+            .body
+            .contains("（本人承办）")
+    );
+    // The list as a workbook: the same filter, 立案日期 a date.
+    let x = judge.get("/cases/export.xlsx?sort=number").await;
+    assert_eq!(x.status, StatusCode::OK, "[{label}]");
+    let xml = x.xlsx_text();
+    assert!(xml.contains("（2026）浙0102民初1号"), "[{label}]");
+    let first = xml
+        .split("<c r=\"G3\"")
+        .nth(1)
+        .expect("立案日期 of the first row");
+    let first = &first[..first.find("</c>").expect("cell end")];
+    assert!(
+        !first.contains("t=\"s\"") && first.contains("<v>46"),
+        "[{label}] 立案日期 is a date: {first}"
     );
 
     // 案号 parsing names the wrong part.

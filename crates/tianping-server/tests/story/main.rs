@@ -5,9 +5,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod account;
 mod cases;
 mod ledger;
+mod letters;
 mod metrics;
 mod persons;
+mod procuratorial;
 mod similar;
 mod supervision;
+mod todo;

@@ -204,6 +204,15 @@ async fn metrics_story(db: &TestDb) {
         "{}",
         page.body
     );
+    // The city's basic courts compared, each row agreeing with that court's own numbers.
+    assert!(page.body.contains(r#"id="compare""#), "{label}");
+    let sc_row = r#"杭州市上城区人民法院</a></td><td class="num">2</td>"#;
+    assert!(page.body.contains(sc_row), "{label} {}", page.body);
+    assert!(page.body.contains("杭州市西湖区人民法院</a>"), "{label}");
+    assert!(page.body.contains("第 1 名"), "{label}");
+    // A basic court has no units below it to compare.
+    let county = co.get(&format!("/quality?org=sc-court&{q1}")).await;
+    assert!(!county.body.contains(r#"id="compare""#), "{label}");
     let drill = co
         .get(&format!(
             "/quality/cases?org=hz-court&{q1}&counter=received"
@@ -241,9 +250,21 @@ async fn metrics_story(db: &TestDb) {
     let report = co.get("/quality/report?org=hz-court&quarter=2026-Q1").await;
     assert_eq!(report.status, StatusCode::OK);
     assert!(
-        report.body.contains("2026-Q1 审判执行质效与监督工作报告") && report.body.contains("0.75"),
+        report
+            .body
+            .contains("2026年第一季度 审判执行质效与监督工作报告")
+            && report.body.contains("0.75"),
         "{}",
         report.body
+    );
+    // The running quarter is reported to today and says so; the year before is cut the same.
+    let running = co.get("/quality/report?org=hz-court&quarter=2026-Q2").await;
+    assert!(
+        running.body.contains("2026年第二季度（截至2026年6月1日）")
+            && running.body.contains("统计期间 2026-04-01 至 2026-06-01")
+            && running.body.contains("同比期间 2025-04-01 至 2025-06-01"),
+        "{}",
+        running.body
     );
     assert_eq!(
         co.get("/quality/report?quarter=2026-Q9").await.status,

@@ -54,14 +54,7 @@ fn records() -> Vec<Numbered> {
             json!({"cause": "买卖合同纠纷", "parties": [{"name": "赵六", "role": "被告", "id_number": "11010519491231002X"}]}),
         ),
     ];
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| Numbered {
-            line: i as u64 + 1,
-            record: serde_json::from_value(v).expect("record"),
-        })
-        .collect()
+    numbered(lines)
 }
 
 async fn story(db: &TestDb) {

@@ -455,7 +455,7 @@ async fn similar_story(db: &TestDb) {
         "参照",
         "不参照：酒精含量差异大",
         "（2026）浙0102刑初7号",
-        "similar-3",
+        "第 3 版（按案情事实用语",
     ] {
         assert!(page.body.contains(want), "{want}: {}", page.body);
     }
@@ -621,7 +621,8 @@ async fn similar_story(db: &TestDb) {
         .expect("older report");
     let page = j.get(&to).await;
     assert!(
-        page.body.contains("本报告按排序版本“similar-2：旧版”生成")
+        page.body
+            .contains("本报告按排序方法第 2 版生成，现行排序方法为第 3 版")
             && page.body.contains("无法按原版本重新检索")
             && page.body.contains("（2026）浙0102刑初7号"),
         "{}",

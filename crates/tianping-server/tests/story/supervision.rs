@@ -123,6 +123,41 @@ async fn supervision_story(db: &TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The 四类案件 list: only flagged cases, each with its situations, acts and retrieval.
+    let other = ev(
+        "S2",
+        "（2026）浙0102民初9号",
+        "2026-05-02T09:00:00+08:00",
+        "filed",
+        json!({"cause": "借款合同纠纷"}),
+    );
+    assert_eq!(
+        judge.post_json("/api/v1/events", &other).await.status,
+        StatusCode::CREATED
+    );
+    let all = judge.get("/api/v1/cases").await.json();
+    assert_eq!(all["total"], 2, "{label}: {all}");
+    let list = judge.get("/api/v1/cases?flag=four_categories").await.json();
+    assert_eq!(list["total"], 1, "{label}: {list}");
+    let line = &list["items"][0]["four_categories"];
+    assert_eq!(list["items"][0]["id"], case_id, "{label}");
+    assert_eq!(
+        line["situations"].as_array().map(Vec::len),
+        Some(2),
+        "{label}: {line}"
+    );
+    assert_eq!(line["supervision_acts"], 1, "{label}: {line}");
+    assert_eq!(line["retrieval_reports"], 0, "{label}: {line}");
+    let r = judge.get("/api/v1/cases?flag=sensitive").await;
+    assert_eq!(r.code(), "invalid_query", "{label}: {}", r.body);
+    assert_eq!(r.json()["error"]["details"]["field"], "flag", "{label}");
+    let page = judge.get("/cases?flag=four_categories").await;
+    assert!(page.body.contains("标记情形"), "{label}");
+    assert!(page.body.contains("（2026）浙0102刑初5号"), "{label}");
+    assert!(
+        !page.body.contains("（2026）浙0102民初9号"),
+        "{label}: unflagged case listed"
+    );
     let r = pres
         .post_json(
             &format!("/api/v1/cases/{case_id}/acts"),
@@ -246,6 +281,37 @@ async fn supervision_story(db: &TestDb) {
     let x = pc.get("/supervision/export.xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.body.starts_with("PK"), "an xlsx is a zip");
+    // A workbook to work in: dates are dates (a serial number with a date format, not text),
+    // the header is frozen and filterable, and it prints one page wide with the header repeated.
+    let xml = x.xlsx_text();
+    assert!(
+        xml.contains("yyyy-mm-dd"),
+        "{label}: a date format is defined"
+    );
+    let sheet_cells: Vec<&str> = xml.split("<c r=\"L3\"").skip(1).collect();
+    let opened = sheet_cells
+        .first()
+        .expect("the 立项日期 cell of the first row");
+    let opened = &opened[..opened.find("</c>").expect("cell end")];
+    assert!(
+        !opened.contains("t=\"s\"") && opened.contains("<v>4"),
+        "{label}: 立项日期 is a date serial: {opened}"
+    );
+    assert!(xml.contains("<autoFilter"), "{label}: filterable header");
+    assert!(xml.contains("state=\"frozen\""), "{label}: frozen header");
+    assert!(
+        xml.contains("_xlnm.Print_Titles"),
+        "{label}: header on every page"
+    );
+    // The 台账 says what was done and what the verifier found, with who and when.
+    assert!(
+        xml.contains("整改措施") && xml.contains("核验意见"),
+        "{label}: the columns"
+    );
+    assert!(
+        xml.contains("已办结（judge-name"),
+        "{label}: the rectification with its author"
+    );
     let case_page = pres.get(&format!("/cases/{case_id}")).await;
     assert!(case_page.body.contains("当事人或者被害人众多"));
     assert!(case_page.body.contains("系统已拒绝并记录"));

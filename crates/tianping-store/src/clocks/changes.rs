@@ -77,8 +77,13 @@ pub struct RecomputeReport {
     pub moved: usize,
 }
 
+/// The cases whose clocks a change of rules or calendar may move: the open ones, and closed files
+/// whose clocks still run (a procuratorate's 抗诉 period runs after its file closed with 提起公诉).
+const LIVE: &str = "(status <> 'closed' OR id IN (SELECT case_id FROM clocks WHERE status IN ('running', 'paused', 'awaiting', 'overdue')))";
+
 impl Store {
-    /// Re-computes the clocks of every open case from its stored state. Rows whose content did
+    /// Re-computes the clocks of every open case (and closed file with a running clock) from its
+    /// stored state. Rows whose content did
     /// not change are left alone (unless `force`); clocks that no longer apply are removed. With
     /// `record_moves`, each due date (or rule) that moved is recorded with that reason for the case
     /// office to acknowledge.
@@ -94,7 +99,7 @@ impl Store {
         let mut after: i64 = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT id, region_path, org_id, state FROM cases WHERE status <> 'closed' AND id > $1 ORDER BY id LIMIT 5000",
+                crate::audited(format!("SELECT id, region_path, org_id, state FROM cases WHERE {LIVE} AND id > $1 ORDER BY id LIMIT 5000")),
             )
             .bind(after)
             .fetch_all(&self.pool)
@@ -215,7 +220,7 @@ impl Store {
         let mut after: i64 = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT id, case_number, state FROM cases WHERE status <> 'closed' AND id > $1 ORDER BY id LIMIT 5000",
+                crate::audited(format!("SELECT id, case_number, state FROM cases WHERE {LIVE} AND id > $1 ORDER BY id LIMIT 5000")),
             )
             .bind(after)
             .fetch_all(&self.pool)

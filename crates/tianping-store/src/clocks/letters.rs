@@ -3,10 +3,11 @@
 
 use crate::db::{FromRow, row_struct};
 use crate::{Backend, Result, Store, StoreError, audited, ts};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use tianping_domain::clock::local_date;
+use tianping_domain::document::document_number;
 use tianping_ledger::Command;
 
 row_struct! {
@@ -22,7 +23,26 @@ pub struct Letter {
     pub issued_by: String,
     pub issued_at: String,
     pub body: String,
+    /// 主送机关 (letters issued before it was recorded have none).
+    pub addressee: Option<String>,
+    /// The reply deadline as YYYY-MM-DD, Beijing time.
+    pub reply_by: Option<String>,
 }
+}
+
+/// A letter about to be issued.
+#[derive(Debug, Clone)]
+pub struct NewLetter<'a> {
+    pub kind: &'a str,
+    pub case_id: i64,
+    pub warning_id: Option<i64>,
+    pub org_id: &'a str,
+    /// The issuing unit's code in the document number (机关代字).
+    pub org_code: &'a str,
+    pub issued_by: i64,
+    pub addressee: &'a str,
+    pub reply_by: NaiveDate,
+    pub body: &'a str,
 }
 
 pub const LETTER_KINDS: [(&str, &str, &str); 3] = [
@@ -31,24 +51,25 @@ pub const LETTER_KINDS: [(&str, &str, &str); 3] = [
     ("warning", "警示函", "警"),
 ];
 
-const LETTER_SELECT: &str = "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name AS issued_by, l.issued_at, l.body \
+const LETTER_SELECT: &str = "SELECT l.id, l.number, l.kind, l.case_id, k.case_number, l.org_id, u.display_name AS issued_by, l.issued_at, l.body, l.addressee, l.reply_by \
      FROM letters l JOIN cases k ON k.id = l.case_id JOIN users u ON u.id = l.issued_by";
 
 impl Store {
     /// Issues a numbered reminder letter for a case and records it. The number is
-    /// `（YEAR）ORG-CODE审管{提|督|警}字第N号`, sequential per organisation, kind and year.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn issue_letter(
-        &self,
-        kind: &str,
-        case_id: i64,
-        warning_id: Option<i64>,
-        org_id: &str,
-        org_code: &str,
-        issued_by: i64,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Letter> {
+    /// `ORG-CODE审管{提|督|警}〔YEAR〕N号` (GB/T 9704-2012), sequential per organisation, kind and
+    /// year.
+    pub async fn issue_letter(&self, new: &NewLetter<'_>, now: DateTime<Utc>) -> Result<Letter> {
+        let NewLetter {
+            kind,
+            case_id,
+            warning_id,
+            org_id,
+            org_code,
+            issued_by,
+            addressee,
+            reply_by,
+            body,
+        } = *new;
         let Some((_, _, mark)) = LETTER_KINDS.iter().find(|k| k.0 == kind) else {
             return Err(StoreError::Invalid(format!("unknown letter kind {kind:?}")));
         };
@@ -74,10 +95,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        let number = format!("（{year}）{org_code}审管{mark}字第{seq}号");
+        let number = document_number(org_code, mark, year as i32, seq);
         let id: i64 = sqlx::query(
-            "INSERT INTO letters (number, kind, case_id, warning_id, org_id, year, seq, issued_by, issued_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO letters (number, kind, case_id, warning_id, org_id, year, seq, issued_by, issued_at, body, addressee, reply_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(&number)
         .bind(kind)
@@ -89,6 +110,8 @@ impl Store {
         .bind(issued_by)
         .bind(ts(now))
         .bind(body)
+        .bind(addressee)
+        .bind(reply_by.format("%Y-%m-%d").to_string())
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;

@@ -161,12 +161,19 @@ impl MailContext<'_> {
             self.number,
             c.name_zh
         );
+        // The legal source as the reader reads it (never the rule's id).
+        let source = if c.rule.is_none() {
+            "（无适用规则）".to_string()
+        } else if c.citation.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", c.citation)
+        };
         let mut body = format!(
-            "案号：{}\n案件：{}\n期限：{}（{}）\n届满日：{}　{}\n状态：{}\n",
+            "案号：{}\n案件：{}\n期限：{}{source}\n届满日：{}　{}\n状态：{}\n",
             self.number,
             self.title,
             c.name_zh,
-            c.rule.as_deref().unwrap_or("无适用规则"),
             due,
             left,
             c.status.zh()

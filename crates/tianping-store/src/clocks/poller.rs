@@ -16,7 +16,7 @@ use crate::{Backend, Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use tianping_domain::clock::{Category, assess, local_date};
+use tianping_domain::clock::{Category, assess, local_date, starting_rung};
 use tianping_domain::{CaseState, Role};
 use tianping_ledger::Command;
 
@@ -156,14 +156,21 @@ impl Store {
         bind_all(sqlx::query(audited(sql)), upd)
             .execute(&mut **tx)
             .await?;
+        let hours: Vec<u32> = cw.ladder.iter().map(|r| r.after_hours).collect();
         for alert in assess(&clock, now, &cw.policy) {
+            // A clock already past its deadline when first seen starts where an unsigned warning
+            // raised at the deadline would be by now (everyone below is told too).
+            let level = match (alert.category, clock.deadline) {
+                (Category::Overdue, Some(d)) => starting_rung(&hours, now - d),
+                _ => 0,
+            };
             let escalate_at = cw
                 .ladder
-                .get(1)
+                .get(level + 1)
                 .map(|r| ts(now + Duration::hours(r.after_hours as i64)));
             let inserted = sqlx::query(
                 "INSERT INTO warnings (case_id, clock_key, category, threshold, due_date, region_path, org_id, created_at, level, escalate_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) ON CONFLICT (case_id, clock_key, threshold) DO NOTHING RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9) ON CONFLICT (case_id, clock_key, threshold) DO NOTHING RETURNING id",
             )
             .bind(case_id)
             .bind(key)
@@ -174,6 +181,7 @@ impl Store {
             .bind(&org)
             .bind(ts(now))
             .bind(escalate_at)
+            .bind(level as i64)
             .fetch_optional(&mut **tx)
             .await?;
             let Some(w) = inserted else {
@@ -182,21 +190,23 @@ impl Store {
             report.warnings += 1;
             let warning_id: i64 = w.try_get(0)?;
             tx.record(Command::WarningRaised, warning_id).await?;
-            let ctx = MailContext {
-                case_id,
-                number: &number,
-                title: mail_title(&conf, &title),
-                clock: &clock,
-                category: alert.category,
-                level: 0,
-                today: local_date(now),
-            };
-            let role = cw.ladder.first().map_or(Role::Judge, |r| r.role);
-            let (n, m) = self
-                .notify(tx, warning_id, &ctx, role, &org, &region, &state, now)
-                .await?;
-            report.notifications += n;
-            report.mails += m;
+            for rung in 0..=level {
+                let ctx = MailContext {
+                    case_id,
+                    number: &number,
+                    title: mail_title(&conf, &title),
+                    clock: &clock,
+                    category: alert.category,
+                    level: rung as i64,
+                    today: local_date(now),
+                };
+                let role = cw.ladder.get(rung).map_or(Role::Judge, |r| r.role);
+                let (n, m) = self
+                    .notify(tx, warning_id, &ctx, role, &org, &region, &state, now)
+                    .await?;
+                report.notifications += n;
+                report.mails += m;
+            }
         }
         Ok(())
     }

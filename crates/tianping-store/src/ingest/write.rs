@@ -114,6 +114,27 @@ impl Chunk<'_> {
                 w.dirty = false;
             }
         }
+        // Each unit's handling judges (the case list's 承办人 filter reads this small table).
+        let mut judges = std::collections::BTreeMap::new();
+        for n in &touched {
+            if let Some(w) = self.cases.get(n)
+                && let Some(j) = &w.state.judge
+            {
+                judges.insert((w.org_id.as_str(), j.as_str()), w);
+            }
+        }
+        for ((org, judge), w) in judges {
+            sqlx::query(
+                "INSERT INTO case_judges (org_id, judge, region_path, agency_kind) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (org_id, judge) DO NOTHING",
+            )
+            .bind(org)
+            .bind(judge)
+            .bind(&w.region_path)
+            .bind(w.agency_kind.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        }
         // Their clocks, in the same transaction (clock rows are a projection of the events).
         let clocks_started = std::time::Instant::now();
         let mut facts = vec![];

@@ -93,6 +93,18 @@ pub(crate) async fn raise_flags(
     Ok(n)
 }
 
+/// A case's line on the 四类案件 list.
+#[derive(Debug, Clone, Serialize)]
+pub struct FourCategorySummary {
+    pub case_id: i64,
+    /// Active situation codes.
+    pub situations: Vec<String>,
+    /// Permitted 院庭长 acts recorded on the case.
+    pub acts: i64,
+    /// 类案检索 reports saved for the case.
+    pub reports: i64,
+}
+
 impl Store {
     pub async fn case_flags(&self, case_id: i64) -> Result<Vec<FlagRow>> {
         sqlx::query(crate::audited(format!(
@@ -198,6 +210,42 @@ impl Store {
     }
 
     /// Active flags per case for a set of cases (list badges).
+    /// For the 四类案件 list: each given case's active situations, its 院庭长 acts (permitted) and its
+    /// 类案检索 reports. Cases without an active flag are left out.
+    pub async fn four_category_summaries(
+        &self,
+        case_ids: &[i64],
+    ) -> Result<Vec<FourCategorySummary>> {
+        let mut out: Vec<FourCategorySummary> = vec![];
+        for part in case_ids.chunks(500) {
+            let sql = format!(
+                "SELECT f.case_id AS case_id, f.situation AS situation, \
+                 (SELECT COUNT(*) FROM supervision_acts a WHERE a.case_id = f.case_id AND a.permitted = 1) AS acts, \
+                 (SELECT COUNT(*) FROM retrieval_reports r WHERE r.case_id = f.case_id) AS reports \
+                 FROM case_flags f WHERE f.cleared_at IS NULL AND f.case_id IN ({}) ORDER BY f.case_id, f.situation",
+                placeholders(1, part.len())
+            );
+            let mut q = sqlx::query(crate::audited(sql));
+            for id in part {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let case_id: i64 = r.try_get("case_id")?;
+                let situation: String = r.try_get("situation")?;
+                match out.last_mut() {
+                    Some(last) if last.case_id == case_id => last.situations.push(situation),
+                    _ => out.push(FourCategorySummary {
+                        case_id,
+                        situations: vec![situation],
+                        acts: r.try_get("acts")?,
+                        reports: r.try_get("reports")?,
+                    }),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn active_flag_counts(&self, case_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
         let mut out = vec![];
         for part in case_ids.chunks(500) {

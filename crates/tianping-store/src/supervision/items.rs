@@ -291,6 +291,7 @@ impl Store {
             )
             .await?;
         }
+        super::tasks::mail_item_task(tx, id, now).await?;
         Ok(id)
     }
 
@@ -626,6 +627,7 @@ impl Store {
             now,
         )
         .await?;
+        super::tasks::mail_item_task(&mut tx, item_id, now).await?;
         tx.commit().await?;
         Ok(next)
     }

@@ -14,6 +14,7 @@ pub mod interference;
 pub mod items;
 pub mod projects;
 pub mod referrals;
+mod tasks;
 
 pub use acts::*;
 pub use flags::*;
@@ -27,13 +28,16 @@ use crate::ts;
 use chrono::{DateTime, Utc};
 use tianping_domain::AgencyKind;
 use tianping_domain::flag::FlagRules;
+use tianping_domain::supervision::catalogue::Catalogue;
 use tianping_domain::supervision::{Refusal, SupervisionRules};
 
-/// The rules supervision runs on: flag rules and the supervision rules (acts, deadlines).
+/// The rules supervision runs on: flag rules, the supervision rules (acts, deadlines) and the
+/// catalogue of procuratorial supervision items.
 #[derive(Debug, Clone)]
 pub struct SupervisionConfig {
     pub flags: FlagRules,
     pub rules: SupervisionRules,
+    pub catalogue: Catalogue,
 }
 
 impl SupervisionConfig {
@@ -42,6 +46,7 @@ impl SupervisionConfig {
             flags: FlagRules::builtin().expect("shipped flag rules are valid (tested)"),
             rules: SupervisionRules::builtin()
                 .expect("shipped supervision rules are valid (tested)"),
+            catalogue: Catalogue::builtin().expect("shipped catalogue is valid (tested)"),
         }
     }
 }

@@ -113,6 +113,7 @@ impl Store {
         .await?
         .try_get(0)?;
         tx.record(Command::ReferralSent, id).await?;
+        super::tasks::mail_referral_sent(&mut tx, id, now).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -158,6 +158,8 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
             0
         },
         zhongben,
+        // About half the police files the procuratorate guided.
+        guided: kind == CaseKind::Police && rng.chance(0.5),
     }
 }
 
@@ -166,7 +168,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
     let opt = |v: Option<String>| v.unwrap_or_default();
     writeln!(
         out,
-        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.region_path,
         r.agency_kind,
         f.kind.as_str(),
@@ -188,6 +190,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
         f.extra_procedures,
         opt(f.zhongben.first().map(|z| z.0.to_string())),
         opt(f.zhongben.first().and_then(|z| z.1).map(|d| d.to_string())),
+        f.guided,
     )
 }
 
@@ -196,7 +199,8 @@ const ANCHOR_TABLE: &str = "CREATE UNLOGGED TABLE anchor_facts (
     kind TEXT NOT NULL, procedure TEXT NOT NULL, filed DATE NOT NULL, closed DATE,
     disposition TEXT, small_claims BOOLEAN NOT NULL, appealed BOOLEAN NOT NULL,
     limit_outcome TEXT NOT NULL, claim_amount_yuan BIGINT, amount_yuan BIGINT,
-    has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE)";
+    has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE,
+    guided BOOLEAN NOT NULL)";
 
 /// The SQL of every counter for one period, as `SUM(…)` expressions in `Counter::ALL` order
 /// (RULES.md §9.2 as `tianping_domain::metrics::Counter::value` counts it, written out in SQL).
@@ -281,6 +285,12 @@ fn anchor_sums(p: &Period) -> Vec<String> {
                 )),
                 C::ZhongbenEntered => count(format!("(zb_from BETWEEN {f} AND {t})")),
                 C::ZhongbenLeft => count(format!("(zb_to BETWEEN {f} AND {t})")),
+                C::PoliceTransferred => count(format!(
+                    "{closed} AND kind = 'police' AND disposition = 'transfer'"
+                )),
+                C::PoliceTransferredGuided => count(format!(
+                    "{closed} AND kind = 'police' AND disposition = 'transfer' AND guided"
+                )),
             }
         })
         .map(|s| format!("CAST({s} AS BIGINT)"))

@@ -15,6 +15,7 @@ mod clocks;
 mod flags;
 mod ledger;
 mod metrics;
+mod pages;
 mod similar;
 
 #[derive(Subcommand)]
@@ -104,6 +105,27 @@ pub enum BenchCmd {
         #[arg(long)]
         index_dir: Option<PathBuf>,
     },
+    /// Page server time: every list page the demo's logins work in (待办, cases, 四类案件, the
+    /// warnings board, supervision, quality, …) at their own scope, p50 and p95, over the demo
+    /// province loaded into PostgreSQL (a database created and dropped; SQLite without a server),
+    /// beside `GET /api/v1/me` measured the same way.
+    Pages {
+        /// 2,000 primary cases instead of 20,000.
+        #[arg(long)]
+        quick: bool,
+        /// Primary cases of the demo province (appeals, remands and files of the other agencies
+        /// add more).
+        #[arg(long)]
+        cases: Option<usize>,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// PostgreSQL server (a database is created and dropped); empty: SQLite.
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, default_value_t = 20_261_122)]
+        seed: u64,
+    },
     /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
     /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
     /// ratio), and the share of the flag stage measured inside the ingest.
@@ -181,6 +203,21 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             scale,
             index_dir,
         } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
+        BenchCmd::Pages {
+            quick,
+            cases,
+            runs,
+            postgres_url,
+            seed,
+        } => {
+            pages::run(
+                cases.unwrap_or(if quick { 2_000 } else { 20_000 }),
+                runs,
+                postgres_url.filter(|u| !u.is_empty()),
+                seed,
+            )
+            .await
+        }
         BenchCmd::Clocks { quick, cases, seed } => {
             clocks::clocks(
                 cases.unwrap_or(if quick { 50_000 } else { 1_000_000 }),

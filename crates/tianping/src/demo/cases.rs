@@ -161,6 +161,24 @@ impl Gen<'_> {
         true
     }
 
+    /// Names the file's handler (承办人) where the demo has one for `org` (see `handler_of`): true
+    /// unless the event was refused.
+    pub(crate) fn name_handler(&mut self, number: &str, day: NaiveDate, org: &str) -> bool {
+        match super::handler_of(org) {
+            Some(judge) => self.emit(
+                number,
+                day,
+                EventBody::Assigned {
+                    judge,
+                    panel: vec![],
+                    division: None,
+                    clerk: None,
+                },
+            ),
+            None => true,
+        }
+    }
+
     pub(crate) fn judge_of(&mut self, court: &str) -> String {
         let js = self.p.judges.get(court).cloned().unwrap_or_default();
         if js.is_empty() {
@@ -492,5 +510,17 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
         let day = today - Duration::days(g.rng.range(8, 120));
         g.incident(&county, day, i < 4);
     }
+    // Cases the 监察委员会 transferred from 留置 (上城 first, its newest still awaiting the
+    // procuratorate's decision on 逮捕).
+    for i in 0..8 {
+        let county = if i < 3 {
+            "330102".to_string()
+        } else {
+            g.rng.pick(&hangzhou).to_string()
+        };
+        let day = today - Duration::days(if i == 0 { 8 } else { g.rng.range(15, 200) });
+        g.commission_transfer(&county, day, i == 0);
+    }
+    g.lenient_judgment("330102", today);
     g.out
 }

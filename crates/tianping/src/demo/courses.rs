@@ -552,7 +552,7 @@ impl Gen<'_> {
     }
 
     /// A valid 公民身份号码 of someone registered in `county` (GB 11643 check character).
-    fn id_number(&mut self, county: &str, minor: bool, year: i32) -> String {
+    pub(crate) fn id_number(&mut self, county: &str, minor: bool, year: i32) -> String {
         let born_year = if minor {
             year - self.rng.range(14, 17) as i32
         } else {
@@ -574,11 +574,15 @@ impl Gen<'_> {
 
     /// The county court tries the accused the procuratorate indicted, held: the same person
     /// (same identity number) now a 被告人; judged with a sentence unless still on trial.
-    fn trial_of_the_accused(
+    /// The court's trial of a defendant the procuratorate indicted in `review`; the procuratorate
+    /// then receives the judgment and decides on 抗诉 (a sentence below its 量刑建议 now and then:
+    /// 重罪轻判, reported for 同步备案审查).
+    pub(crate) fn trial_of_the_accused(
         &mut self,
         county: &str,
         mut f: tianping_domain::event::Filing,
         indicted: NaiveDate,
+        review: &str,
     ) {
         let court = org_id(AgencyKind::Court, county);
         let filed = indicted + Duration::days(self.rng.range(1, 4));
@@ -620,7 +624,7 @@ impl Gen<'_> {
         }
         day += Duration::days(self.rng.range(15, 50));
         let months = u32::try_from(self.rng.range(6, 60)).unwrap_or(12);
-        self.emit(
+        if !self.emit(
             &n,
             day,
             EventBody::Closed {
@@ -628,6 +632,40 @@ impl Gen<'_> {
                 sentence_months: Some(months),
                 amount_yuan: None,
                 penalty: Some(tianping_domain::event::Penalty::FixedTerm),
+            },
+        ) {
+            return;
+        }
+        let lighter = self.rng.chance(0.12);
+        let recommended = if lighter {
+            months + u32::try_from(self.rng.range(6, 18)).unwrap_or(6)
+        } else {
+            months.saturating_sub(u32::try_from(self.rng.range(0, 6)).unwrap_or(0))
+        };
+        let received = day + Duration::days(self.rng.range(1, 3));
+        if !self.emit(
+            review,
+            received,
+            EventBody::JudgmentReceived {
+                ruling: false,
+                sentence_months: Some(months),
+                recommended_months: Some(recommended),
+            },
+        ) {
+            return;
+        }
+        let decided = received + Duration::days(self.rng.range(3, 9));
+        let protest = lighter && self.rng.chance(0.5);
+        self.emit(
+            review,
+            decided,
+            EventBody::ProtestDecided {
+                protest,
+                note: if protest {
+                    "量刑畸轻，提出抗诉".into()
+                } else {
+                    String::new()
+                },
             },
         );
     }
@@ -651,7 +689,9 @@ impl Gen<'_> {
         f.case_kind = Some(CaseKind::Police);
         f.org_id = Some(police.clone());
         f.charges = vec![charge.clone()];
-        if !self.emit(&pn, filed, EventBody::Filed(f.clone())) {
+        if !self.emit(&pn, filed, EventBody::Filed(f.clone()))
+            || !self.name_handler(&pn, filed, &police)
+        {
             return;
         }
         let mut day = filed;
@@ -752,6 +792,20 @@ impl Gen<'_> {
         }
         let arrested = day;
         let gap = self.rng.range(40, 85);
+        // 提前介入、引导侦查取证: the procuratorate guided about two in five of the files it
+        // arrested on (the 引导侦查取证率 counts them at transfer).
+        let guided_on = arrested + Duration::days(self.rng.range(2, 20));
+        if self.rng.chance(0.4)
+            && !self.emit(
+                &pn,
+                guided_on,
+                EventBody::EarlyIntervention {
+                    note: "派员提前介入，就证据收集、固定提出意见".into(),
+                },
+            )
+        {
+            return;
+        }
         // Complex cases: the higher procuratorate extends custody by a month (CrimPL art. 156).
         if gap > 55 {
             let ask = arrested + Duration::days(45);
@@ -802,11 +856,12 @@ impl Gen<'_> {
         let qn = format!("浙检{county}刑诉〔{review_year}〕{s2}号");
         let mut g = f.clone();
         g.case_kind = Some(CaseKind::Prosecution);
-        g.org_id = Some(proc_);
+        g.org_id = Some(proc_.clone());
         // Transferred held (arrested): the procuratorate receives the suspect in custody.
         g.in_custody = true;
         day += Duration::days(1);
         if !self.emit(&qn, day, EventBody::Filed(g))
+            || !self.name_handler(&qn, day, &proc_)
             || !self.emit(&qn, day, EventBody::ProsecutionReviewStarted)
         {
             return;
@@ -849,7 +904,29 @@ impl Gen<'_> {
         day += Duration::days(self.rng.range(10, 30));
         if self.rng.chance(0.9) {
             if self.emit(&qn, day, EventBody::Indicted) {
-                self.trial_of_the_accused(county, f, day);
+                // Now and then the evidence changes before trial: 撤回起诉, then 不起诉 within
+                // 30 days (同步备案审查 to the higher procuratorate).
+                if self.rng.chance(0.04) {
+                    let withdrawn = day + Duration::days(self.rng.range(8, 20));
+                    let decided = withdrawn + Duration::days(self.rng.range(5, 25));
+                    if self.emit(
+                        &qn,
+                        withdrawn,
+                        EventBody::ProsecutionWithdrawn {
+                            reason: "证据发生变化，不符合起诉条件".into(),
+                        },
+                    ) {
+                        self.emit(
+                            &qn,
+                            decided,
+                            EventBody::NotProsecuted {
+                                reason: "证据不足".into(),
+                            },
+                        );
+                    }
+                } else {
+                    self.trial_of_the_accused(county, f, day, &qn);
+                }
             }
         } else {
             self.emit(

@@ -5,10 +5,13 @@
 
 mod cases;
 mod courses;
+mod load;
+mod prosecution;
 mod seed;
 
 pub use cases::generate;
-pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients};
+pub use load::{LoadOptions, load};
+pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
 
 use cases::person;
 use std::collections::HashMap;
@@ -256,6 +259,23 @@ pub fn province(seed: u64) -> Province {
     }
 }
 
+/// The demo's 上城 prosecutor and police officer: the files of their units name them as the
+/// handler (承办人), so the clocks' first warnings reach their logins.
+pub(crate) const PROSECUTOR: &str = "吴检察官";
+pub(crate) const POLICE_OFFICER: &str = "郑警官";
+
+/// The handler a demo police or procuratorate file names: the demo logins in 上城, nobody named
+/// elsewhere.
+pub(crate) fn handler_of(org: &str) -> Option<String> {
+    if org == org_id(AgencyKind::Police, "330102") {
+        Some(POLICE_OFFICER.into())
+    } else if org == org_id(AgencyKind::Procuratorate, "330102") {
+        Some(PROSECUTOR.into())
+    } else {
+        None
+    }
+}
+
 /// One demo login per role.
 pub struct DemoUser {
     pub username: &'static str,
@@ -323,14 +343,14 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
         ),
         u(
             "prosecutor",
-            "吴检察官",
+            PROSECUTOR,
             org_id(AgencyKind::Procuratorate, "330102"),
             Role::Judge,
             Clearance::default(),
         ),
         u(
             "police",
-            "郑警官",
+            POLICE_OFFICER,
             org_id(AgencyKind::Police, "330102"),
             Role::Judge,
             Clearance::default(),
@@ -349,6 +369,15 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             "何检察官",
             org_id(AgencyKind::Procuratorate, "330102"),
             Role::DivisionChief,
+            Clearance::default(),
+        ),
+        // The city procuratorate's case management office: it reads the districts' files and
+        // receives their 同步备案审查 (撤回起诉, 重罪轻判) while the 抗诉 period runs.
+        u(
+            "prosecutor_city",
+            "孙检察官",
+            org_id(AgencyKind::Procuratorate, "3301"),
+            Role::CaseOffice,
             Clearance::default(),
         ),
         u(

@@ -106,6 +106,23 @@ pub async fn seed_system_clients(
     Ok(())
 }
 
+/// A demo login and its organisation.
+async fn demo_user(
+    store: &tianping_store::Store,
+    name: &str,
+) -> anyhow::Result<(tianping_store::user::User, tianping_store::org::Org)> {
+    use anyhow::Context;
+    let u = store
+        .user_by_username(name)
+        .await?
+        .with_context(|| format!("demo user {name}"))?;
+    let o = store
+        .org(&u.org_id)
+        .await?
+        .with_context(|| format!("org of {name}"))?;
+    Ok((u, o))
+}
+
 /// Supervision work already under way in the demo: an item the city court's case office opened
 /// from an overdue clock and assigned to the 上城 court, a record of a leading cadre asking about a
 /// case, and a joint supervision project of the provincial 人大 with the 杭州 政法委.
@@ -113,22 +130,11 @@ pub async fn seed_supervision(
     store: &tianping_store::Store,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    use anyhow::Context;
     use tianping_domain::supervision::{
         InterferenceChannel, InterferenceOutcome, InterferenceSource, ProjectAction,
     };
     use tianping_store::supervision::{NewInterference, NewItem};
-    let who = |name: &'static str| async move {
-        let u = store
-            .user_by_username(name)
-            .await?
-            .with_context(|| format!("demo user {name}"))?;
-        let o = store
-            .org(&u.org_id)
-            .await?
-            .with_context(|| format!("org of {name}"))?;
-        anyhow::Ok((u, o))
-    };
+    let who = |name: &'static str| demo_user(store, name);
     let sc = org_id(AgencyKind::Court, "330102");
     let case: Option<(i64, String)> = sqlx::query_as(
         "SELECT c.id, c.case_number FROM clocks k JOIN cases c ON c.id = k.case_id WHERE k.org_id = $1 AND k.status = 'overdue' ORDER BY c.id LIMIT 1",
@@ -178,6 +184,65 @@ pub async fn seed_supervision(
             )
             .await?;
     }
+    // 侦查监督: the 上城 procuratorate raises catalogue items on the district police's overdue
+    // clocks; the police have signed for one and are rectifying it, the other awaits them.
+    let police = org_id(AgencyKind::Police, "330102");
+    let overdue: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.case_number, k.clock_key FROM clocks k JOIN cases c ON c.id = k.case_id WHERE k.org_id = $1 AND k.status = 'overdue' ORDER BY c.id",
+    )
+    .bind(&police)
+    .fetch_all(store.pool())
+    .await?;
+    let catalogue = store.supervision().catalogue.clone();
+    let (p, po) = who("prosecutor_inv").await?;
+    let mut raised: Vec<&str> = vec![];
+    for (case_id, number, key) in &overdue {
+        let Some(e) = tianping_domain::rules::ClockKey::parse(key)
+            .and_then(|k| catalogue.for_clock(k, AgencyKind::Police))
+        else {
+            continue;
+        };
+        if raised.contains(&e.code.as_str()) {
+            continue;
+        }
+        let id = store
+            .open_item(
+                &NewItem {
+                    source: tianping_domain::supervision::ItemSource::Procuratorial,
+                    source_ref: Some(e.code.clone()),
+                    case_id: Some(*case_id),
+                    title: e.zh.clone(),
+                    description: format!("{number}：期限已届满，请依法纠正并书面回复纠正情况。"),
+                    responsible_org_id: Some(police.clone()),
+                    rectify_due_at: Some(now + chrono::Duration::days(catalogue.reply_days(e))),
+                    referral_id: None,
+                    project_id: None,
+                },
+                &p,
+                &po,
+                now,
+            )
+            .await?;
+        if raised.is_empty() {
+            let (officer, oo) = who("police").await?;
+            store
+                .advance_item(
+                    id,
+                    tianping_domain::supervision::ItemAction::Accept,
+                    "已签收，正在核查",
+                    None,
+                    None,
+                    &officer,
+                    &oo,
+                    now,
+                )
+                .await?;
+        }
+        raised.push(&e.code);
+        if raised.len() == 2 {
+            break;
+        }
+    }
     let (n, no) = who("npc").await?;
     let pid = store
         .create_project(
@@ -218,5 +283,204 @@ pub async fn seed_supervision(
             now,
         )
         .await?;
+    Ok(())
+}
+
+/// Work waiting for the supervising logins, so that each home page (待办) has some: a referral
+/// from the 杭州 政法委 for the 杭州 人大 to sign for, one the other way that the 政法委 has signed
+/// and must decide on, an item of the provincial 人大's joint project not yet assigned, and the
+/// 杭州 procuratorate's 备案审查 of a 上城 judgment below the recommendation (for the district
+/// procuratorate to sign for) and its 侦查监督 of the city police bureau — one item for the
+/// bureau's 法制 unit to sign for, one it has rectified and submitted for the procuratorate to
+/// verify.
+pub async fn seed_workplace(
+    store: &tianping_store::Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use tianping_domain::supervision::{ItemAction, ItemSource, ReferralAction};
+    use tianping_store::supervision::{NewItem, NewReferral};
+    let who = |name: &'static str| demo_user(store, name);
+    let sc = org_id(AgencyKind::Court, "330102");
+    let (plc, plc_org) = who("plc").await?;
+    let (npc_hz, npc_hz_org) = who("npc_hz").await?;
+    store
+        .send_referral(
+            &NewReferral {
+                to_org_id: npc_hz_org.id.clone(),
+                subject: "上城法院执行案件终本后财产线索未核查".into(),
+                content: "群众来信反映，上城法院部分终结本次执行程序案件未按规定每六个月查询被执行人财产，请人大常委会依法监督。".into(),
+                case_id: None,
+                responsible_org_id: Some(sc.clone()),
+            },
+            &plc,
+            &plc_org,
+            now - chrono::Duration::days(2),
+        )
+        .await?;
+    let back = store
+        .send_referral(
+            &NewReferral {
+                to_org_id: plc_org.id.clone(),
+                subject: "代表反映公安机关受案立案不规范".into(),
+                content: "人大代表视察中发现，部分派出所接报警情后未及时受案、立案，请政法委协调督促整改。".into(),
+                case_id: None,
+                responsible_org_id: Some(org_id(AgencyKind::Police, "330102")),
+            },
+            &npc_hz,
+            &npc_hz_org,
+            now - chrono::Duration::days(6),
+        )
+        .await?;
+    store
+        .act_on_referral(
+            back,
+            ReferralAction::Acknowledge,
+            "",
+            &plc,
+            &plc_org,
+            now - chrono::Duration::days(5),
+        )
+        .await?;
+
+    // The provincial 人大's project: a problem found in reading the files, not yet assigned.
+    let (npc, npc_org) = who("npc").await?;
+    let project: Option<(i64,)> = sqlx::query_as("SELECT id FROM projects ORDER BY id LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?;
+    store
+        .open_item(
+            &NewItem {
+                source: ItemSource::JointSupervision,
+                source_ref: None,
+                case_id: None,
+                title: "终本案件未按期查询被执行人财产".into(),
+                description: "阅卷发现 12 件终结本次执行程序案件超过六个月未再次查询财产。".into(),
+                responsible_org_id: None,
+                rectify_due_at: None,
+                referral_id: None,
+                project_id: project.map(|p| p.0),
+            },
+            &npc,
+            &npc_org,
+            now - chrono::Duration::days(1),
+        )
+        .await?;
+
+    // The 杭州 procuratorate's 备案审查 of the 上城 judgment below the sentencing recommendation
+    // (重罪轻判): the district procuratorate is asked to report whether it will protest.
+    let (pc, pc_org) = who("prosecutor_city").await?;
+    let lenient: Option<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.case_number FROM clocks k JOIN cases c ON c.id = k.case_id \
+         WHERE k.org_id = $1 AND k.clock_key = 'protest_period' ORDER BY c.id LIMIT 1",
+    )
+    .bind(org_id(AgencyKind::Procuratorate, "330102"))
+    .fetch_optional(store.pool())
+    .await?;
+    if let Some((case_id, number)) = lenient {
+        store
+            .open_item(
+                &NewItem {
+                    source: ItemSource::Inspection,
+                    source_ref: None,
+                    case_id: Some(case_id),
+                    title: "判决刑期低于量刑建议，报送是否抗诉意见".into(),
+                    description: format!(
+                        "{number}：判决刑期明显低于量刑建议，请在抗诉期限内审查并报送是否抗诉的意见。"
+                    ),
+                    responsible_org_id: Some(org_id(AgencyKind::Procuratorate, "330102")),
+                    rectify_due_at: Some(now + chrono::Duration::days(3)),
+                    referral_id: None,
+                    project_id: None,
+                },
+                &pc,
+                &pc_org,
+                now,
+            )
+            .await?;
+    }
+
+    // 侦查监督 of the city police bureau by the 杭州 procuratorate, on districts other than 上城.
+    let overdue: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.case_number, k.clock_key FROM clocks k JOIN cases c ON c.id = k.case_id \
+         WHERE c.agency_kind = 'police' AND k.org_id <> $1 AND k.region_path LIKE '/33/3301/%' AND k.status = 'overdue' ORDER BY c.id",
+    )
+    .bind(org_id(AgencyKind::Police, "330102"))
+    .fetch_all(store.pool())
+    .await?;
+    let catalogue = store.supervision().catalogue.clone();
+    let (legal, legal_org) = who("police_legal").await?;
+    let bureau = org_id(AgencyKind::Police, "3301");
+    let mut opened = 0;
+    for (case_id, number, key) in &overdue {
+        let Some(e) = tianping_domain::rules::ClockKey::parse(key)
+            .and_then(|k| catalogue.for_clock(k, AgencyKind::Police))
+        else {
+            continue;
+        };
+        let id = store
+            .open_item(
+                &NewItem {
+                    source: ItemSource::Procuratorial,
+                    source_ref: Some(e.code.clone()),
+                    case_id: Some(*case_id),
+                    title: e.zh.clone(),
+                    description: format!(
+                        "{number}：期限已届满，请市局法制部门督促办案单位依法纠正并书面回复。"
+                    ),
+                    responsible_org_id: Some(bureau.clone()),
+                    rectify_due_at: Some(now + chrono::Duration::days(catalogue.reply_days(e))),
+                    referral_id: None,
+                    project_id: None,
+                },
+                &pc,
+                &pc_org,
+                now - chrono::Duration::days(4),
+            )
+            .await?;
+        if opened == 0 {
+            // Signed for, rectified with a written reply, and submitted for verification.
+            let at = now - chrono::Duration::days(3);
+            store
+                .advance_item(
+                    id,
+                    ItemAction::Accept,
+                    "已签收",
+                    None,
+                    None,
+                    &legal,
+                    &legal_org,
+                    at,
+                )
+                .await?;
+            store
+                .add_evidence(
+                    id,
+                    "纠正情况回复.txt",
+                    "text/plain",
+                    format!("{number} 已督促办案单位依法作出决定，并对承办民警进行提醒谈话。")
+                        .as_bytes(),
+                    &legal,
+                    &legal_org,
+                    at,
+                )
+                .await?;
+            store
+                .advance_item(
+                    id,
+                    ItemAction::Submit,
+                    "已督促办案单位纠正，附纠正情况回复。",
+                    None,
+                    None,
+                    &legal,
+                    &legal_org,
+                    now - chrono::Duration::days(1),
+                )
+                .await?;
+        }
+        opened += 1;
+        if opened == 2 {
+            break;
+        }
+    }
     Ok(())
 }

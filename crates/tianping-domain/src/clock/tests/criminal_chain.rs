@@ -730,3 +730,139 @@ fn no_decision_is_有案不立_and_the_procuratorate_asks_why_then_orders_filing
             .is_err()
     );
 }
+
+fn transferred_by_commission(retained: bool) -> Case {
+    agency(
+        CaseKind::Prosecution,
+        Procedure::ProsecutionReview,
+        "2025-03-03T09:00",
+    )
+    .ev(
+        "2025-03-03T10:00",
+        EventBody::SupervisionCommissionTransfer {
+            retained,
+            retained_since: None,
+        },
+    )
+}
+
+#[test]
+fn a_case_transferred_from_liuzhi_is_held_by_pre_detention_and_the_decision_days_are_not_review_days()
+ {
+    // CrimPL 2018 art. 170 ¶2: 留置 ends, the procuratorate holds the suspect by 先行拘留 and
+    // decides within 10 days (+1 to 4); those days are not counted in the 审查起诉 limit.
+    // Received 2025-03-03 → decide by 2025-03-13 (custody: no roll-over).
+    let case = transferred_by_commission(true);
+    let c = case.clock(ClockKey::CoerciveMeasureDecision, "2025-03-10");
+    assert_eq!(c.due, Some(d("2025-03-13")), "{:#?}", c.why);
+    assert_eq!(c.status, ClockStatus::Running);
+    let text: String = c.why.iter().map(|w| w.text.clone()).collect();
+    assert!(text.contains("先行拘留"), "{text}");
+    // The review waits for the decision.
+    let r = case.clock(ClockKey::ProsecutionReview, "2025-03-10");
+    assert_eq!(r.status, ClockStatus::Awaiting, "{:#?}", r.why);
+    // Not decided by the 13th: overdue.
+    let late = case.clock(ClockKey::CoerciveMeasureDecision, "2025-03-14");
+    assert_eq!(late.status, ClockStatus::Overdue);
+    // 决定逮捕 on 03-12: met; the month of review runs from the decision: 2025-04-12 (held: no
+    // roll-over although it is a Saturday).
+    let decided = case.ev(
+        "2025-03-12T10:00",
+        EventBody::ArrestApproved {
+            approver: president("钱检察长"),
+        },
+    );
+    let c = decided.clock(ClockKey::CoerciveMeasureDecision, "2025-03-20");
+    assert_eq!(c.status, ClockStatus::Met, "{:#?}", c.why);
+    let r = decided.clock(ClockKey::ProsecutionReview, "2025-03-20");
+    assert_eq!(r.due, Some(d("2025-04-12")), "{:#?}", r.why);
+    let text: String = r.why.iter().map(|w| w.text.clone()).collect();
+    assert!(text.contains("不计入审查起诉期限"), "{text}");
+    // 取保候审 instead also ends the 先行拘留 and starts the review.
+    let bailed = transferred_by_commission(true).ev(
+        "2025-03-05T10:00",
+        EventBody::BailGranted {
+            approver: Some(president("钱检察长")),
+        },
+    );
+    let c = bailed.clock(ClockKey::CoerciveMeasureDecision, "2025-03-20");
+    assert_eq!(c.status, ClockStatus::Met);
+    let r = bailed.clock(ClockKey::ProsecutionReview, "2025-03-20");
+    assert_eq!(
+        r.due,
+        Some(d("2025-04-07")),
+        "2025-04-05 is 清明 (not held: rolled over) {:#?}",
+        r.why
+    );
+    // Without 留置 there is no 先行拘留: the month runs from receipt, 2025-04-03.
+    let free = transferred_by_commission(false);
+    assert!(
+        free.clocks_at("2025-03-10")
+            .iter()
+            .all(|c| c.key != ClockKey::CoerciveMeasureDecision)
+    );
+    let r = free.clock(ClockKey::ProsecutionReview, "2025-03-10");
+    assert_eq!(r.due, Some(d("2025-04-03")), "{:#?}", r.why);
+}
+
+#[test]
+fn a_commission_transfer_belongs_to_the_procuratorate_and_comes_once() {
+    let mut police = agency(
+        CaseKind::Police,
+        Procedure::Investigation,
+        "2025-03-03T09:00",
+    );
+    let r = police.state.apply(
+        &EventBody::SupervisionCommissionTransfer {
+            retained: true,
+            retained_since: None,
+        },
+        at("2025-03-03T10:00"),
+        at("2026-11-22"),
+    );
+    assert_eq!(r.map_err(|e| e.code), Err("kind_mismatch"));
+    let mut case = transferred_by_commission(true);
+    let r = case.state.apply(
+        &EventBody::SupervisionCommissionTransfer {
+            retained: false,
+            retained_since: None,
+        },
+        at("2025-03-04T10:00"),
+        at("2026-11-22"),
+    );
+    assert_eq!(r.map_err(|e| e.code), Err("review_started"));
+}
+
+#[test]
+fn the_liuzhi_before_the_transfer_is_checked_against_its_limits() {
+    // 监察法 2024 art. 48: three months, +3, +2 (NSC). 留置 from 2024-12-01: three months end
+    // 2025-03-01, the longest limit 2025-08-01.
+    let from = |since: &str| {
+        agency(
+            CaseKind::Prosecution,
+            Procedure::ProsecutionReview,
+            "2025-03-03T09:00",
+        )
+        .ev(
+            "2025-03-03T10:00",
+            EventBody::SupervisionCommissionTransfer {
+                retained: true,
+                retained_since: Some(d(since)),
+            },
+        )
+        .clock(ClockKey::CoerciveMeasureDecision, "2025-03-05")
+    };
+    let text = |c: &Clock| c.why.iter().map(|w| w.text.clone()).collect::<String>();
+    // Within three months (2025-01-10 → 04-10): said, nothing found.
+    let c = from("2025-01-10");
+    assert!(text(&c).contains("共52日，未超过三个月"), "{}", text(&c));
+    assert!(c.findings.is_empty());
+    // Past three months, within the extensions: the approval is to be checked, not found.
+    let c = from("2024-12-01");
+    assert!(text(&c).contains("超过三个月"), "{}", text(&c));
+    assert!(c.findings.is_empty(), "{:?}", c.findings);
+    // Past the longest limit (2024-06-01 → 2025-02-01): found.
+    let c = from("2024-06-01");
+    assert_eq!(c.findings.len(), 1, "{:?}", c.findings);
+    assert!(c.findings[0].starts_with("留置超期"), "{:?}", c.findings);
+}

@@ -3,6 +3,8 @@
 //! with its definition and the same period a year earlier; the pendency of open cases by age; and
 //! behind every number the list of its cases (`/quality/cases`), counted by the same code.
 
+mod compare;
+
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use crate::http::access::read_scope;
@@ -264,6 +266,8 @@ struct DashboardPage {
     report_query: String,
     /// The organisation shown (the user's own when none was chosen).
     selected_org: String,
+    /// The units one level below, ranked metric by metric.
+    comparison: Option<compare::Comparison>,
 }
 
 fn query_string(r: &Resolved, extra: &str) -> String {
@@ -401,6 +405,10 @@ pub async fn dashboard(
         Ok(c) => c,
         Err(e) => return error_page(e.status, &e.message),
     };
+    let comparison = match compare::compare(&st, &c.r).await {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status, &e.message),
+    };
     let orgs = st
         .store
         .orgs_in(&read_scope(&s).map(|x| x.region_prefix).unwrap_or_default())
@@ -431,6 +439,7 @@ pub async fn dashboard(
         bars: c.bars,
         max_count: c.max_count,
         pending_total: c.pending_total,
+        comparison,
         q,
     })
 }
@@ -484,7 +493,12 @@ pub async fn export(
             name: "质效指标",
             title: format!(
                 "{} 质效指标（{} 至 {}，同比 {} 至 {}；口径 {}）",
-                c.r.org_name, c.r.period.from, c.r.period.to, c.prev.from, c.prev.to, c.set_version
+                c.r.org_name,
+                c.r.period.from,
+                c.r.period.to,
+                c.prev.from,
+                c.prev.to,
+                crate::view::version_zh(&c.set_version)
             ),
             headers: &[
                 ("指标", 20),
@@ -543,6 +557,27 @@ struct ReportPage {
     by: String,
 }
 
+/// "2026-Q4" as a report's title says it: "2026年第四季度", and "（截至2026年12月4日）" while
+/// the quarter runs.
+fn quarter_zh(q: &str, until: Option<chrono::NaiveDate>) -> String {
+    let name = match q.split_once("-Q") {
+        Some((y, n)) => {
+            let n = match n {
+                "1" => "一",
+                "2" => "二",
+                "3" => "三",
+                _ => "四",
+            };
+            format!("{y}年第{n}季度")
+        }
+        None => q.to_string(),
+    };
+    match until {
+        Some(d) => format!("{name}（截至{}）", d.format("%Y年%-m月%-d日")),
+        None => name,
+    }
+}
+
 /// The quarterly report for the 人大 and 政法委: printable HTML with the quarter's metrics, the
 /// pendency chart and the supervision items opened or closed in the quarter.
 pub async fn report(
@@ -559,10 +594,12 @@ pub async fn report(
         Ok(x) => x,
         Err(e) => return error_page(e.status, &e.message),
     };
-    let (from_d, to_d) = (
-        tianping_domain::clock::local_date(from),
-        tianping_domain::clock::local_date(to) - chrono::Duration::days(1),
-    );
+    // A quarter not yet ended is reported to today, and compared with the same days a year
+    // before (the title says 截至).
+    let today = tianping_domain::clock::local_date(st.now());
+    let end = tianping_domain::clock::local_date(to) - chrono::Duration::days(1);
+    let (from_d, to_d) = (tianping_domain::clock::local_date(from), end.min(today));
+    let quarter_zh = quarter_zh(&quarter, (to_d < end).then_some(to_d));
     let q = MetricsQuery {
         org: rq.org.clone(),
         from: from_d.to_string(),
@@ -614,12 +651,12 @@ pub async fn report(
     let closed = items.iter().filter(|i| !i.closed.is_empty()).count();
     render(&ReportPage {
         org_name: c.r.org_name.clone(),
-        quarter,
+        quarter: quarter_zh,
         from: c.r.period.from.to_string(),
         to: c.r.period.to.to_string(),
         prev_from: c.prev.from.to_string(),
         prev_to: c.prev.to.to_string(),
-        set_version: c.set_version,
+        set_version: crate::view::version_zh(&c.set_version),
         tiles: c.tiles,
         bars: c.bars,
         max_count: c.max_count,

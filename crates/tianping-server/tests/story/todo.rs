@@ -1,0 +1,309 @@
+//! 待办 over HTTP: a case found months past its limit warns everyone up the ladder at once; each
+//! person's list shows what is theirs — the judge signs from the list, and the warning leaves
+//! every list; a supervision item waits for the responsible court's people (and the judge of its
+//! case), not for the body that opened it, until the act it waits for is theirs.
+
+use crate::common::*;
+use tianping_store::Actor;
+
+const CASE: &str = "（2025）浙0102民初1号";
+
+async fn story(db: &TestDb) {
+    let s = &db.store;
+    let label = db.label;
+    load_fixture_orgs(s).await.expect("orgs");
+    for (u, org, role) in [
+        ("judge", "sc-court", Role::Judge),
+        ("judge2", "sc-court", Role::Judge),
+        ("chief", "sc-court", Role::DivisionChief),
+        ("president", "sc-court", Role::President),
+        ("office", "hz-court", Role::CaseOffice),
+        ("plc", "hz-plc", Role::PlcSupervisor),
+    ] {
+        add_user(s, u, org, role, Clearance::default()).await;
+    }
+    // A civil case filed 2025-01-02: its six months ended 2025-07-02, eight months before now.
+    let lines = vec![
+        ev(
+            "c1",
+            CASE,
+            "2025-01-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "买卖合同纠纷"}),
+        ),
+        ev(
+            "c2",
+            CASE,
+            "2025-01-03T09:00:00+08:00",
+            "assigned",
+            json!({"judge": "judge-name"}),
+        ),
+    ];
+    let now = Utc
+        .with_ymd_and_hms(2026, 3, 3, 2, 0, 0)
+        .single()
+        .expect("date");
+    let r = s
+        .ingest(&numbered(lines), &Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
+    s.poll(now, 1000).await.expect("poll");
+
+    // First seen eight months late: the warning starts at the top of the ladder, not at the
+    // judge alone.
+    let levels: Vec<(i64,)> =
+        sqlx::query_as("SELECT level FROM warnings WHERE category = 'overdue'")
+            .fetch_all(s.pool())
+            .await
+            .expect("levels");
+    assert_eq!(levels, vec![(4,)], "[{label}]");
+
+    let app = app(s, now);
+    let judge = Client::as_user(&app, "judge").await;
+    let judge2 = Client::as_user(&app, "judge2").await;
+    let chief = Client::as_user(&app, "chief").await;
+    let president = Client::as_user(&app, "president").await;
+    let office = Client::as_user(&app, "office").await;
+    let plc = Client::as_user(&app, "plc").await;
+    let count = |todo: &Value, kind: &str| {
+        todo["counts"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .and_then(|c| c["count"].as_u64())
+            .unwrap_or(0)
+    };
+
+    // Everyone told has it on their list: the court signs, the 政法委 follows it up. The judge
+    // was also told the case is 长期未结 (pending over a year), a warning that starts with them.
+    for (c, n) in [(&judge, 2), (&chief, 1), (&president, 1)] {
+        let t = c.get("/api/v1/me/todo").await.json();
+        assert_eq!(count(&t, "acknowledge_warning"), n, "[{label}] {t}");
+        assert_eq!(t["overdue"], 1, "[{label}] {t}");
+    }
+    let t = judge.get("/api/v1/me/todo").await.json();
+    let task = &t["items"][0];
+    assert_eq!(task["label"], "期限预警待确认", "[{label}]");
+    assert_eq!(
+        task["overdue"], true,
+        "[{label}] most pressing first: {task}"
+    );
+    assert_eq!(
+        task["title"],
+        format!("{CASE} 审限已超期"),
+        "[{label}] {task}"
+    );
+    assert_eq!(
+        t["items"][1]["title"],
+        format!("{CASE} 长期未结"),
+        "[{label}] {t}"
+    );
+    assert!(
+        task["title"].as_str().expect("title").starts_with(CASE),
+        "[{label}] {task}"
+    );
+    assert!(
+        task["link"].as_str().expect("link").ends_with("#clocks"),
+        "[{label}] {task}"
+    );
+    assert_eq!(task["due_date"], "2025-07-02", "[{label}] {task}");
+    let t = plc.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "follow_escalation"), 1, "[{label}] {t}");
+    assert_eq!(count(&t, "acknowledge_warning"), 0, "[{label}] {t}");
+    // A judge of the same court whose case it is not, and a body that was not told: nothing.
+    assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
+    assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
+
+    // The judge signs from the list (one click, back to the list) and it leaves every list.
+    let page = judge.get("/todo").await;
+    assert_eq!(page.status, StatusCode::OK, "[{label}]");
+    let wid: (i64,) = sqlx::query_as("SELECT id FROM warnings WHERE category = 'overdue'")
+        .fetch_one(s.pool())
+        .await
+        .expect("warning");
+    let action = format!("/warnings/{}/ack", wid.0);
+    assert!(
+        page.body.contains(&format!("action=\"{action}\"")),
+        "[{label}] the list offers signing"
+    );
+    assert!(page.body.contains("已过期限"), "[{label}]");
+    let r = judge
+        .send(
+            "POST",
+            &action,
+            Some(form(&[("csrf", &judge.csrf), ("back", "/todo")])),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    assert_eq!(
+        r.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some("/todo"),
+        "[{label}]"
+    );
+    for c in [&chief, &president, &plc] {
+        assert_eq!(
+            c.get("/api/v1/me/todo").await.json()["total"],
+            0,
+            "[{label}]"
+        );
+    }
+    let t = judge.get("/api/v1/me/todo").await.json();
+    assert_eq!(
+        count(&t, "acknowledge_warning"),
+        1,
+        "[{label}] only 长期未结 is left: {t}"
+    );
+    // Confirmed together with one that does not exist: that one is named, the other done.
+    let r = judge
+        .post_json(
+            "/api/v1/warnings/ack",
+            &json!({"ids": [long_pending(s).await, 999_999]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    let b = r.json();
+    assert_eq!(b["acknowledged"], 1, "[{label}] {b}");
+    assert_eq!(b["refused"][0]["id"], 999_999, "[{label}] {b}");
+    let many: Vec<i64> = (0..201).collect();
+    assert_eq!(
+        judge
+            .post_json("/api/v1/warnings/ack", &json!({ "ids": many }))
+            .await
+            .code(),
+        "invalid_query",
+        "[{label}] at most 200 at once"
+    );
+    assert_eq!(
+        judge.get("/api/v1/me/todo").await.json()["total"],
+        0,
+        "[{label}]"
+    );
+
+    // Addresses for the people an item will concern: a new task is mailed at once.
+    for u in ["judge", "judge2", "president", "office"] {
+        sqlx::query("UPDATE users SET email = $1 WHERE username = $2")
+            .bind(format!("{u}@court.test"))
+            .bind(u)
+            .execute(s.pool())
+            .await
+            .expect("email");
+    }
+    let task_mails = |addr: &'static str| async move {
+        s.mails(Some(addr), 50)
+            .await
+            .expect("mails")
+            .into_iter()
+            .filter(|m| m.subject.starts_with("【待办】"))
+            .map(|m| (m.subject, m.body))
+            .collect::<Vec<_>>()
+    };
+
+    // The city court's case office opens an item and makes the 上城 court responsible.
+    let r = office
+        .post_json(
+            "/api/v1/supervision/items",
+            &json!({"source": "overdue_clock", "title": "超审限未结", "case_number": CASE,
+                    "responsible_org_id": "sc-court", "description": "请查明原因并依法办结"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+    let item = r.json()["id"].as_i64().expect("id");
+    // It waits for the court to sign for it: its president and chief, and the case's judge —
+    // not the other judge, and not the office that opened it.
+    for c in [&president, &chief, &judge] {
+        let t = c.get("/api/v1/me/todo").await.json();
+        assert_eq!(count(&t, "accept_item"), 1, "[{label}] {t}");
+        assert_eq!(
+            t["items"][0]["link"],
+            format!("/supervision/{item}"),
+            "[{label}]"
+        );
+    }
+    assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
+    assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
+    // …and each of them was mailed the task; nobody else.
+    for addr in ["president@court.test", "judge@court.test"] {
+        let m = task_mails(addr).await;
+        assert_eq!(m.len(), 1, "[{label}] {addr}: {m:?}");
+        assert!(m[0].0.contains("督办事项待签收"), "[{label}] {:?}", m[0]);
+        assert!(
+            m[0].1.contains(&format!("/supervision/{item}")),
+            "[{label}] {:?}",
+            m[0]
+        );
+        assert!(m[0].1.contains("办理期限："), "[{label}] {:?}", m[0]);
+    }
+    assert!(
+        task_mails("judge2@court.test").await.is_empty(),
+        "[{label}]"
+    );
+    assert!(
+        task_mails("office@court.test").await.is_empty(),
+        "[{label}]"
+    );
+    // Signed for: now the court rectifies and submits; still nothing for the office until then.
+    let r = president
+        .post_json(
+            &format!("/api/v1/supervision/items/{item}/actions"),
+            &json!({"action": "accept", "note": "已签收"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    let t = judge.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "submit_item"), 1, "[{label}] {t}");
+    assert_eq!(count(&t, "accept_item"), 0, "[{label}] {t}");
+    let r = judge
+        .send(
+            "POST",
+            &format!("/api/v1/supervision/items/{item}/evidence?filename=report.txt"),
+            Some("已结案".into()),
+            true,
+            "text/plain",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+    let r = judge
+        .post_json(
+            &format!("/api/v1/supervision/items/{item}/actions"),
+            &json!({"action": "submit", "note": "已依法审结"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    // Submitted: the opening office verifies; the court has nothing left to do.
+    let t = office.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "verify_item"), 1, "[{label}] {t}");
+    let m = task_mails("office@court.test").await;
+    assert_eq!(m.len(), 1, "[{label}] {m:?}");
+    assert!(m[0].0.contains("督办事项待核验"), "[{label}] {:?}", m[0]);
+    for c in [&judge, &president] {
+        assert_eq!(
+            c.get("/api/v1/me/todo").await.json()["total"],
+            0,
+            "[{label}]"
+        );
+    }
+    // The page says it in Chinese, with the act to do.
+    let page = office.get("/todo").await;
+    assert!(page.body.contains("督办事项待核验"), "[{label}]");
+    assert!(page.body.contains("去核验"), "[{label}]");
+}
+
+async fn long_pending(s: &Store) -> i64 {
+    let w: (i64,) = sqlx::query_as("SELECT id FROM warnings WHERE category = 'long_pending'")
+        .fetch_one(s.pool())
+        .await
+        .expect("warning");
+    w.0
+}
+
+#[tokio::test]
+async fn each_person_sees_what_waits_for_them_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}

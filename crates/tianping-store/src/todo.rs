@@ -1,0 +1,188 @@
+//! The records behind a person's 待办: each query finds the candidates of one kind of task within
+//! one organisation (or told to one person); which of them are a given person's tasks is decided by
+//! the domain (`tianping_domain::todo`) and the access rules, in the server.
+
+use crate::case::prefix_end;
+use crate::db::{FromRow, row_struct};
+use crate::supervision::items::{ITEM_SELECT, ItemRow};
+use crate::{Result, Store, audited};
+use serde::Serialize;
+use sqlx::Row;
+use tianping_domain::AgencyKind;
+
+row_struct! {
+/// A clock warning a person was told of, still unsigned, whose clock still warns.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToldWarning {
+    /// The clock's latest warning (the one the board signs).
+    pub warning_id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    pub agency_kind: String,
+    pub clock_key: String,
+    /// The clock's current category.
+    pub category: String,
+    /// When the clock's limit ends (UTC, stored form).
+    pub deadline: Option<String>,
+    pub level: i64,
+}
+}
+
+row_struct! {
+/// A 院庭长 supervision act still without the panel's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenAct {
+    pub act_id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    pub judge: Option<String>,
+    pub act: String,
+    pub actor_id: i64,
+    pub at: String,
+}
+}
+
+/// An open case of the organisation with an active 四类案件 flag and no 类案检索 report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlaggedWithoutReport {
+    pub case_id: i64,
+    pub case_number: String,
+    pub judge: Option<String>,
+    /// The case's active situations.
+    pub situations: Vec<String>,
+}
+
+/// The clocks whose warnings one person (`$1`) was told of.
+const TOLD_WITH: &str = "WITH told AS (SELECT DISTINCT w.case_id, w.clock_key FROM notifications n JOIN warnings w ON w.id = n.warning_id WHERE n.user_id = $1)";
+
+/// Those clocks by their latest warning (a clock has one warning per threshold; the board and
+/// signing act on the latest), unsigned and still warning.
+const TOLD_FROM: &str = "FROM told t JOIN clocks c ON c.case_id = t.case_id AND c.clock_key = t.clock_key \
+     JOIN warnings lw ON lw.id = (SELECT MAX(w2.id) FROM warnings w2 WHERE w2.case_id = t.case_id AND w2.clock_key = t.clock_key) \
+     JOIN cases k ON k.id = t.case_id \
+     WHERE c.category IS NOT NULL AND lw.acknowledged_at IS NULL";
+
+impl Store {
+    /// The warnings `user_id` was told of (by the escalation ladder) that nobody has signed and
+    /// whose clock still warns: the first `limit` by deadline, and how many there are.
+    pub async fn told_warnings(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> Result<(Vec<ToldWarning>, usize)> {
+        // One pass: the count of all of them beside the first `limit` (the window is counted
+        // before the limit applies).
+        let rows = sqlx::query(audited(format!(
+            "{TOLD_WITH} SELECT lw.id AS warning_id, t.case_id AS case_id, k.case_number AS case_number, \
+             k.agency_kind AS agency_kind, t.clock_key AS clock_key, c.category AS category, c.deadline AS deadline, lw.level AS level, \
+             COUNT(*) OVER () AS total \
+             {TOLD_FROM} ORDER BY c.deadline, k.case_number LIMIT $2"
+        )))
+        .bind(user_id)
+        .bind(limit.max(1))
+        .fetch_all(&self.pool)
+        .await?;
+        let count: i64 = match rows.first() {
+            Some(r) => r.try_get("total")?,
+            None => 0,
+        };
+        let list = rows
+            .iter()
+            .map(ToldWarning::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((list, usize::try_from(count).unwrap_or(0)))
+    }
+
+    /// Permitted supervision acts on the organisation's cases that await an answer, oldest first.
+    pub async fn open_acts(&self, org_id: &str) -> Result<Vec<OpenAct>> {
+        sqlx::query(
+            "SELECT a.id AS act_id, a.case_id AS case_id, k.case_number AS case_number, k.judge AS judge, a.act AS act, \
+             a.actor_id AS actor_id, a.at AS at FROM supervision_acts a \
+             JOIN cases k ON k.id = a.case_id WHERE k.org_id = $1 AND a.permitted = 1 AND a.answer IS NULL ORDER BY a.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(OpenAct::from_row)
+        .collect()
+    }
+
+    /// The organisation's open cases with an active 四类案件 flag and no 类案检索 report yet.
+    pub async fn flagged_without_report(&self, org_id: &str) -> Result<Vec<FlaggedWithoutReport>> {
+        let rows = sqlx::query(
+            "SELECT f.case_id AS case_id, k.case_number AS case_number, k.judge AS judge, f.situation AS situation FROM case_flags f JOIN cases k ON k.id = f.case_id \
+             WHERE k.org_id = $1 AND k.closed_at IS NULL AND f.cleared_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM retrieval_reports r WHERE r.case_id = f.case_id) \
+             ORDER BY f.case_id, f.situation",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<FlaggedWithoutReport> = vec![];
+        for r in rows {
+            let case_id: i64 = r.try_get("case_id")?;
+            let situation: String = r.try_get("situation")?;
+            match out.last_mut() {
+                Some(last) if last.case_id == case_id => last.situations.push(situation),
+                _ => out.push(FlaggedWithoutReport {
+                    case_id,
+                    case_number: r.try_get("case_number")?,
+                    judge: r.try_get("judge")?,
+                    situations: vec![situation],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Supervision items the organisation opened or is responsible for that still wait for an
+    /// act: not closed, or closed with the 回访 still to do. With the judge of each item's case.
+    pub async fn org_items(&self, org_id: &str) -> Result<Vec<(ItemRow, Option<String>)>> {
+        let rows = sqlx::query(audited(format!(
+            "{ITEM_SELECT} WHERE (i.org_id = $1 OR i.responsible_org_id = $1) \
+             AND (i.state <> 'closed' OR (i.revisit_due_at IS NOT NULL AND i.revisited_at IS NULL)) ORDER BY i.id"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(ItemRow::from_row)
+            .collect::<Result<Vec<ItemRow>>>()?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            let judge = match i.case_id {
+                Some(id) => sqlx::query("SELECT judge FROM cases WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.try_get::<Option<String>, _>(0))
+                    .transpose()?
+                    .flatten(),
+                None => None,
+            };
+            out.push((i, judge));
+        }
+        Ok(out)
+    }
+
+    /// How many moved due dates of one agency kind's cases under a region prefix are unconfirmed.
+    pub async fn unconfirmed_clock_changes(
+        &self,
+        region_prefix: &str,
+        agency_kind: AgencyKind,
+    ) -> Result<usize> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM clock_changes g JOIN cases k ON k.id = g.case_id \
+             WHERE g.acknowledged_at IS NULL AND g.region_path >= $1 AND g.region_path < $2 AND k.agency_kind = $3",
+        )
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(agency_kind.as_str())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
