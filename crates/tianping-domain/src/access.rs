@@ -251,6 +251,12 @@ pub enum AccountAct {
     Grant,
     /// Add an organisation to the directory.
     AddOrg,
+    /// Lift a login lock (too many wrong passwords) before it runs out.
+    Unlock,
+    /// Set a temporary password for someone who lost theirs; they must choose their own at their
+    /// next login. The second factor is the security administrator's to reset, so neither
+    /// administrator alone can take over an account that has one.
+    ResetPassword,
 }
 
 /// Why an administrator may not do `act` (`None`: they may). 三员分立: the system administrator
@@ -259,7 +265,11 @@ pub enum AccountAct {
 /// and nobody acts on their own account.
 pub fn may_administer(role: Role, act: AccountAct, own_account: bool) -> Option<&'static str> {
     let allowed = match act {
-        AccountAct::Open | AccountAct::Disable | AccountAct::AddOrg => role == Role::Sysadmin,
+        AccountAct::Open
+        | AccountAct::Disable
+        | AccountAct::AddOrg
+        | AccountAct::Unlock
+        | AccountAct::ResetPassword => role == Role::Sysadmin,
         AccountAct::Grant => role == Role::Secadmin,
     };
     if !allowed {
@@ -268,6 +278,8 @@ pub fn may_administer(role: Role, act: AccountAct, own_account: bool) -> Option<
             AccountAct::Disable => "停用或启用账号（仅系统管理员）",
             AccountAct::AddOrg => "新增机构（仅系统管理员）",
             AccountAct::Grant => "授予角色和密级（仅安全管理员）",
+            AccountAct::Unlock => "解除登录锁定（仅系统管理员）",
+            AccountAct::ResetPassword => "重置密码（仅系统管理员）",
         });
     }
     if own_account {
@@ -475,6 +487,13 @@ mod tests {
             (Secadmin, Open, false, false),
             (Secadmin, Disable, false, false),
             (Secadmin, AddOrg, false, false),
+            (Sysadmin, Unlock, false, true),
+            (Sysadmin, ResetPassword, false, true),
+            (Sysadmin, ResetPassword, true, false),
+            (Secadmin, Unlock, false, false),
+            (Secadmin, ResetPassword, false, false),
+            (Auditor, ResetPassword, false, false),
+            (CaseOffice, Unlock, false, false),
             (Auditor, Open, false, false),
             (Auditor, Grant, false, false),
             (Auditor, Disable, false, false),

@@ -81,6 +81,16 @@ pub fn check_new_password(
     Ok(())
 }
 
+/// Checks a temporary password an administrator sets for someone else (`username`): the same
+/// length rules, and not containing their username; typed twice.
+pub fn check_temporary_password(
+    username: &str,
+    new: &str,
+    repeat: &str,
+) -> Result<(), PasswordError> {
+    check_new_password(username, "", true, new, repeat)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +153,23 @@ mod tests {
         // Characters, not bytes: ten Chinese characters are enough.
         let zh = "天平天平天平天平天平";
         assert_eq!(check_new_password("judge", "old", true, zh, zh), Ok(()));
+    }
+
+    #[test]
+    fn a_temporary_password_follows_the_same_rules() {
+        let ok = "Temp-2026-reset";
+        assert_eq!(check_temporary_password("judge", ok, ok), Ok(()));
+        assert_eq!(
+            check_temporary_password("judge", "short", "short"),
+            Err(PasswordError::TooShort(5))
+        );
+        assert_eq!(
+            check_temporary_password("judge", "judge-2026-xx", "judge-2026-xx"),
+            Err(PasswordError::ContainsUsername)
+        );
+        assert_eq!(
+            check_temporary_password("judge", ok, "Temp-2026-rese"),
+            Err(PasswordError::Mismatch)
+        );
     }
 }

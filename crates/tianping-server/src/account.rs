@@ -117,6 +117,8 @@ struct SecurityPage {
     /// The change-password form: its error at a field, or the notice that it was changed.
     pw_error: Option<(String, String)>,
     pw_notice: Option<String>,
+    /// The system administrator set a temporary password: the person chooses their own first.
+    must_change: bool,
 }
 
 impl SecurityPage {
@@ -145,6 +147,7 @@ async fn load(st: &AppState, s: &Session) -> Result<SecurityPage, ApiError> {
         error: None,
         pw_error: None,
         pw_notice: None,
+        must_change: s.user.must_change_password,
     })
 }
 
@@ -462,6 +465,7 @@ pub async fn password_submit(
     // Nothing typed is shown again: these are passwords.
     match result {
         Ok(ended) => {
+            p.must_change = false;
             p.pw_notice = Some(if ended > 0 {
                 format!("密码已修改。您在其他地方的 {ended} 个登录已退出。")
             } else {

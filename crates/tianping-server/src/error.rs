@@ -60,6 +60,7 @@ error_codes! {
     SystemTokenInvalid = "system_token_invalid", UNAUTHORIZED, "业务系统接入凭据无效或已被吊销";
     AccountInactive = "account_inactive", FORBIDDEN, "账户未启用或已停用";
     SecondFactorRequired = "second_factor_required", FORBIDDEN, "须先设置双因素认证";
+    PasswordChangeRequired = "password_change_required", FORBIDDEN, "须先修改管理员设置的临时密码";
     CrossOriginLogin = "cross_origin_login", FORBIDDEN, "不接受来自其他网站的登录请求";
     CsrfTokenInvalid = "csrf_token_invalid", FORBIDDEN, "缺少有效的 CSRF 令牌";
     Forbidden = "forbidden", FORBIDDEN, "当前角色无权进行此操作";
@@ -120,6 +121,7 @@ error_codes! {
     WrongPassword = "wrong_password", UNPROCESSABLE_ENTITY, "当前密码不正确";
     PasswordMismatch = "password_mismatch", UNPROCESSABLE_ENTITY, "两次输入的新密码不一致";
     PasswordRejected = "password_rejected", UNPROCESSABLE_ENTITY, "新密码不符合要求";
+    AccountDisabled = "account_disabled", CONFLICT, "账号已停用";
     RoleDoesNotFit = "role_does_not_fit", UNPROCESSABLE_ENTITY, "角色与机构类别不符";
     CaseNumberInvalid = "case_number_invalid", UNPROCESSABLE_ENTITY, "案号无效";
     NoPendingSecret = "no_pending_secret", BAD_REQUEST, "没有待确认的双因素密钥";

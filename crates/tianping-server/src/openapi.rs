@@ -539,6 +539,19 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "管理",
             "重置双因素认证",
         ),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/unlock",
+            "管理",
+            "解除登录锁定",
+        ),
+        op(
+            "post",
+            "/api/v1/admin/users/{username}/password",
+            "管理",
+            "设置临时密码（本人登录后须先修改）",
+        )
+        .body(c.schema::<accounts::ResetInput>()),
         op("get", "/api/v1/admin/orgs", "管理", "机构"),
         op("post", "/api/v1/admin/orgs", "管理", "新增机构")
             .body(c.schema::<accounts::OrgInput>())

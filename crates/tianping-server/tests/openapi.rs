@@ -89,6 +89,7 @@ async fn every_operation_has_its_types_and_error_codes() {
                 "/api/v1/admin/users/{username}/disable",
                 "/api/v1/admin/users/{username}/enable",
                 "/api/v1/admin/users/{username}/totp-reset",
+                "/api/v1/admin/users/{username}/unlock",
                 "/api/v1/admin/system-clients/{id}/revoke",
             ];
             if method == "post" && !path.ends_with("/ack") && !without_body.contains(&path.as_str())

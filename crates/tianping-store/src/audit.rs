@@ -81,7 +81,8 @@ pub struct AdminAction {
     /// `user:<username>` or `cli`.
     pub actor: String,
     /// `system_client_added`, `system_client_revoked`, `second_factor_reset`, `calendar_imported`,
-    /// `account_opened`, `role_granted`, `account_disabled`, `account_enabled`, `org_added`.
+    /// `account_opened`, `role_granted`, `account_disabled`, `account_enabled`, `org_added`,
+    /// `account_unlocked`, `password_reset`.
     pub action: String,
     pub target: String,
     pub detail: String,
@@ -100,6 +101,8 @@ impl AdminAction {
             "account_disabled" => "停用账号",
             "account_enabled" => "启用账号",
             "org_added" => "新增机构",
+            "account_unlocked" => "解除登录锁定",
+            "password_reset" => "重置密码",
             _ => "管理操作",
         }
     }

@@ -187,6 +187,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_case_judges.sql"),
         postgres: include_str!("../migrations/postgres/0016_case_judges.sql"),
     },
+    Migration {
+        version: 17,
+        name: "told_open",
+        sqlite: include_str!("../migrations/sqlite/0017_told_open.sql"),
+        postgres: include_str!("../migrations/postgres/0017_told_open.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "password_reset",
+        sqlite: include_str!("../migrations/sqlite/0018_password_reset.sql"),
+        postgres: include_str!("../migrations/postgres/0018_password_reset.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

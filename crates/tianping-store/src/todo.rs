@@ -52,15 +52,14 @@ pub struct FlaggedWithoutReport {
     pub situations: Vec<String>,
 }
 
-/// The clocks whose warnings one person (`$1`) was told of.
-const TOLD_WITH: &str = "WITH told AS (SELECT DISTINCT w.case_id, w.clock_key FROM notifications n JOIN warnings w ON w.id = n.warning_id WHERE n.user_id = $1)";
-
-/// Those clocks by their latest warning (a clock has one warning per threshold; the board and
-/// signing act on the latest), unsigned and still warning.
-const TOLD_FROM: &str = "FROM told t JOIN clocks c ON c.case_id = t.case_id AND c.clock_key = t.clock_key \
+/// The clocks one person (`$1`) was told of that may still be theirs (`told_open`), by their
+/// latest warning (a clock has one warning per threshold; the board and signing act on the
+/// latest), unsigned and still warning. The checks repeat what pruning `told_open` keeps true, so
+/// that a row pruned late is never shown.
+const TOLD_FROM: &str = "FROM told_open t JOIN clocks c ON c.case_id = t.case_id AND c.clock_key = t.clock_key \
      JOIN warnings lw ON lw.id = (SELECT MAX(w2.id) FROM warnings w2 WHERE w2.case_id = t.case_id AND w2.clock_key = t.clock_key) \
      JOIN cases k ON k.id = t.case_id \
-     WHERE c.category IS NOT NULL AND lw.acknowledged_at IS NULL";
+     WHERE t.user_id = $1 AND c.category IS NOT NULL AND lw.acknowledged_at IS NULL";
 
 impl Store {
     /// The warnings `user_id` was told of (by the escalation ladder) that nobody has signed and
@@ -73,7 +72,7 @@ impl Store {
         // One pass: the count of all of them beside the first `limit` (the window is counted
         // before the limit applies).
         let rows = sqlx::query(audited(format!(
-            "{TOLD_WITH} SELECT lw.id AS warning_id, t.case_id AS case_id, k.case_number AS case_number, \
+            "SELECT lw.id AS warning_id, t.case_id AS case_id, k.case_number AS case_number, \
              k.agency_kind AS agency_kind, t.clock_key AS clock_key, c.category AS category, c.deadline AS deadline, lw.level AS level, \
              COUNT(*) OVER () AS total \
              {TOLD_FROM} ORDER BY c.deadline, k.case_number LIMIT $2"

@@ -30,6 +30,9 @@ pub struct User {
     pub granted: bool,
     /// Disabled by the system administrator: cannot log in, has no session.
     pub disabled: bool,
+    /// The system administrator set a temporary password: the holder must choose their own
+    /// before doing anything else.
+    pub must_change_password: bool,
 }
 
 impl User {
@@ -64,7 +67,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until, u.totp_secret, u.granted_at, u.disabled_at";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.clearance, u.email, u.password_hash, u.failed_logins, u.locked_until, u.totp_secret, u.granted_at, u.disabled_at, u.password_reset_at";
 
 fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -83,6 +86,9 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         totp_secret: r.try_get("totp_secret")?,
         granted: r.try_get::<Option<String>, _>("granted_at")?.is_some(),
         disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+        must_change_password: r
+            .try_get::<Option<String>, _>("password_reset_at")?
+            .is_some(),
     })
 }
 
@@ -274,6 +280,94 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The system administrator lifts every login lock of an account (from any client) before it
+    /// runs out. Returns whether a lock was in force. Recorded for the auditor.
+    pub async fn unlock_account(&self, user_id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Err(StoreError::Invalid(format!(
+                "user {user_id} does not exist"
+            )));
+        };
+        let mut tx = self.write(now).await?;
+        let lifted = sqlx::query(
+            "DELETE FROM login_failures WHERE username = $1 AND locked_until IS NOT NULL AND locked_until > $2",
+        )
+        .bind(&user.username)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(&user.username)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            &format!("user:{by}"),
+            "account_unlocked",
+            &user.username,
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(lifted > 0)
+    }
+
+    /// The system administrator sets a temporary password (its hash) for someone who lost
+    /// theirs: every session of the account ends, its login locks are lifted, and until the
+    /// holder chooses their own password the account reaches only 账户安全. In the ledger and
+    /// recorded for the auditor.
+    pub async fn reset_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Err(StoreError::Invalid(format!(
+                "user {user_id} does not exist"
+            )));
+        };
+        let mut tx = self.write(now).await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $2, password_reset_at = $3, failed_logins = 0, locked_until = NULL WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.record(tianping_ledger::Command::UserPasswordChanged, user_id)
+            .await?;
+        for sql in [
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM login_challenges WHERE user_id = $1",
+        ] {
+            sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(&user.username)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::record_admin_action(
+            &mut tx,
+            &format!("user:{by}"),
+            "password_reset",
+            &user.username,
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
@@ -646,7 +740,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64> {
         let mut tx = self.write(now).await?;
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        sqlx::query("UPDATE users SET password_hash = $2, password_reset_at = NULL WHERE id = $1")
             .bind(user_id)
             .bind(hash)
             .execute(&mut *tx)

@@ -19,6 +19,14 @@ pub const ENROLMENT_PATHS: &[&str] = &[
     "/api/v1/me/totp",
 ];
 
+/// What a user whose password the system administrator reset may still reach: choosing their own.
+pub const PASSWORD_CHANGE_PATHS: &[&str] = &[
+    "/account/security",
+    "/logout",
+    "/api/v1/session",
+    "/api/v1/me/password",
+];
+
 /// The logged-in user of a request, from the session cookie.
 pub struct CurrentUser(pub Session);
 
@@ -64,6 +72,15 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "本角色须先设置双因素认证（动态验证码），请在“账户安全”中完成设置",
             ));
         }
+        // A temporary password set by the system administrator is changed before anything else.
+        if session.user.must_change_password
+            && !PASSWORD_CHANGE_PATHS.iter().any(|p| path.starts_with(p))
+        {
+            return Err(ApiError::new(
+                Code::PasswordChangeRequired,
+                "管理员已为您重置密码，请先在“账户安全”中设置自己的新密码",
+            ));
+        }
         tracing::Span::current().record("user", session.user.id);
         Ok(CurrentUser(session))
     }
@@ -103,11 +120,16 @@ impl FromRequestParts<AppState> for PageUser {
             Err(e) if e.code == Code::Unauthenticated => {
                 Err((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response())
             }
-            Err(e) if e.code == Code::SecondFactorRequired => Err((
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, "/account/security")],
-            )
-                .into_response()),
+            Err(e)
+                if e.code == Code::SecondFactorRequired
+                    || e.code == Code::PasswordChangeRequired =>
+            {
+                Err((
+                    StatusCode::SEE_OTHER,
+                    [(header::LOCATION, "/account/security")],
+                )
+                    .into_response())
+            }
             Err(e) => Err(error_page(e.status, &e.message)),
         }
     }

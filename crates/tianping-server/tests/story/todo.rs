@@ -112,6 +112,9 @@ async fn story(db: &TestDb) {
     let t = plc.get("/api/v1/me/todo").await.json();
     assert_eq!(count(&t, "follow_escalation"), 1, "[{label}] {t}");
     assert_eq!(count(&t, "acknowledge_warning"), 0, "[{label}] {t}");
+    // The 待办 reads the told clocks per person (`told_open`), kept as warnings are notified:
+    // the overdue clock for the four told of it, 长期未结 for the judge.
+    assert_eq!(told_rows(s).await, 5, "[{label}]");
     // A judge of the same court whose case it is not, and a body that was not told: nothing.
     assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
     assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
@@ -179,6 +182,48 @@ async fn story(db: &TestDb) {
     );
     assert_eq!(
         judge.get("/api/v1/me/todo").await.json()["total"],
+        0,
+        "[{label}]"
+    );
+    // Signing a clock's latest warning ends the task for everyone told of it.
+    assert_eq!(told_rows(s).await, 0, "[{label}]");
+
+    // A clock that stops warning is nobody's task any more, signed or not: a second case eight
+    // months late reaches the 政法委, then is decided.
+    const LATE: &str = "（2025）浙0102民初2号";
+    let filed = vec![ev(
+        "d1",
+        LATE,
+        "2025-01-02T09:00:00+08:00",
+        "filed",
+        json!({"cause": "借款合同纠纷"}),
+    )];
+    s.ingest(&numbered(filed), &Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    s.poll(now, 1000).await.expect("poll");
+    let t = plc.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "follow_escalation"), 1, "[{label}] {t}");
+    assert!(told_rows(s).await > 0, "[{label}]");
+    let closed = vec![ev(
+        "d2",
+        LATE,
+        "2026-03-02T09:00:00+08:00",
+        "closed",
+        json!({"disposition": "judgment"}),
+    )];
+    let r = s
+        .ingest(&numbered(closed), &Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
+    assert_eq!(
+        told_rows(s).await,
+        0,
+        "[{label}] pruned when the clocks stopped"
+    );
+    assert_eq!(
+        plc.get("/api/v1/me/todo").await.json()["total"],
         0,
         "[{label}]"
     );
@@ -290,6 +335,14 @@ async fn story(db: &TestDb) {
     let page = office.get("/todo").await;
     assert!(page.body.contains("督办事项待核验"), "[{label}]");
     assert!(page.body.contains("去核验"), "[{label}]");
+}
+
+async fn told_rows(s: &Store) -> i64 {
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM told_open")
+        .fetch_one(s.pool())
+        .await
+        .expect("told_open");
+    n.0
 }
 
 async fn long_pending(s: &Store) -> i64 {

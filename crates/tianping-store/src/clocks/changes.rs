@@ -204,6 +204,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            super::prune_told(&mut tx, self.backend, &ids).await?;
             tx.commit().await?;
         }
         Ok(report)

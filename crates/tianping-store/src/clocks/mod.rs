@@ -275,6 +275,29 @@ pub(crate) async fn replace_clocks(
         }
         q.bind(stamp).execute(&mut *conn).await?;
     }
+    prune_told(conn, backend, ids).await?;
+    Ok(())
+}
+
+/// Removes, for these cases, the told clocks (`told_open`) that no longer warn: a clock gone or
+/// out of warning is nobody's task any more. Called wherever clock rows of a case are rewritten.
+pub(crate) async fn prune_told(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<()> {
+    for part in ids.chunks(500) {
+        let sql = format!(
+            "DELETE FROM told_open WHERE case_id IN ({}) AND NOT EXISTS (SELECT 1 FROM clocks c \
+             WHERE c.case_id = told_open.case_id AND c.clock_key = told_open.clock_key AND c.category IS NOT NULL)",
+            bulk_placeholders(backend, 1, part.len()),
+        );
+        let mut q = sqlx::query(audited(sql));
+        for id in part {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -130,6 +130,7 @@ impl Store {
                 .bind(key)
                 .execute(&mut **tx)
                 .await?;
+            super::prune_told(tx, self.backend, &[case_id]).await?;
             return Ok(());
         };
         let owner = Owner {
@@ -156,6 +157,10 @@ impl Store {
         bind_all(sqlx::query(audited(sql)), upd)
             .execute(&mut **tx)
             .await?;
+        debug_assert_eq!(CLOCK_COLUMNS[8].0, "category");
+        if matches!(vals[8], Val::OS(None)) {
+            super::prune_told(tx, self.backend, &[case_id]).await?;
+        }
         let hours: Vec<u32> = cw.ladder.iter().map(|r| r.after_hours).collect();
         for alert in assess(&clock, now, &cw.policy) {
             // A clock already past its deadline when first seen starts where an unsigned warning
@@ -241,6 +246,17 @@ impl Store {
             let Some(row) = ins else {
                 continue;
             };
+            // The clock is now this person's task until its latest warning is signed or it stops
+            // warning (the 待办 reads this, not every notification).
+            sqlx::query(
+                "INSERT INTO told_open (user_id, case_id, clock_key) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, case_id, clock_key) DO NOTHING",
+            )
+            .bind(p.id)
+            .bind(ctx.case_id)
+            .bind(ctx.clock.key.as_str())
+            .execute(&mut **tx)
+            .await?;
             n += 1;
             let immediate = ctx.category.urgent() || p.cadence == "immediately";
             if let (true, Some(email)) = (immediate, p.email.as_deref()) {
@@ -377,6 +393,14 @@ impl Store {
         let done = r.rows_affected() == 1;
         if done {
             tx.record(Command::WarningAcknowledged, warning_id).await?;
+            // Signing the clock's latest warning ends the task of everyone told of the clock.
+            sqlx::query(
+                "DELETE FROM told_open WHERE (case_id, clock_key) IN (SELECT w.case_id, w.clock_key FROM warnings w \
+                 WHERE w.id = $1 AND w.id = (SELECT MAX(w2.id) FROM warnings w2 WHERE w2.case_id = w.case_id AND w2.clock_key = w.clock_key))",
+            )
+            .bind(warning_id)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(done)
     }

@@ -3,7 +3,11 @@
 //! administrator grants roles and clearances — an opened account cannot log in until then — and
 //! resets second factors (`account`); the auditor reads every one of these acts (`audit`) and
 //! changes nothing. Nobody acts on their own account. Who may do what is decided by
-//! [`tianping_domain::access::may_administer`].
+//! [`tianping_domain::access::may_administer`]. Lifting login locks and setting a temporary
+//! password are in `credentials`.
+
+mod credentials;
+pub use credentials::ResetInput;
 
 use crate::AppState;
 use crate::auth;
@@ -31,6 +35,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{username}/grant", post(grant_submit))
         .route("/admin/users/{username}/disable", post(disable_submit))
         .route("/admin/users/{username}/enable", post(enable_submit))
+        .route(
+            "/admin/users/{username}/unlock",
+            post(credentials::unlock_submit),
+        )
+        .route(
+            "/admin/users/{username}/password",
+            post(credentials::password_submit),
+        )
         .route("/admin/orgs", get(orgs_page).post(org_submit))
 }
 
@@ -40,6 +52,14 @@ pub fn api_router() -> Router<AppState> {
         .route("/admin/users/{username}/grant", post(api_grant))
         .route("/admin/users/{username}/disable", post(api_disable))
         .route("/admin/users/{username}/enable", post(api_enable))
+        .route(
+            "/admin/users/{username}/unlock",
+            post(credentials::api_unlock),
+        )
+        .route(
+            "/admin/users/{username}/password",
+            post(credentials::api_password),
+        )
         .route("/admin/orgs", get(api_orgs).post(api_add_org))
 }
 
@@ -369,13 +389,17 @@ pub struct UserLine {
     pub clearance_zh: String,
     pub clearance: Vec<&'static str>,
     pub org_name: String,
-    /// 待授权, 已停用, 已锁定 or 正常.
+    /// 待授权, 已停用, 已锁定, 待改密 or 正常.
     pub status: &'static str,
     pub totp: bool,
     pub can_reset: bool,
     pub can_grant: bool,
     pub can_disable: bool,
     pub can_enable: bool,
+    /// A login lock is in force and the reader may lift it.
+    pub can_unlock: bool,
+    /// The reader may set a temporary password.
+    pub can_reset_password: bool,
     /// Roles that fit the user's organisation (value, Chinese).
     pub roles: Vec<(&'static str, &'static str)>,
 }
@@ -404,6 +428,16 @@ impl UsersPage {
     fn field_error(&self, field: &str) -> String {
         crate::http::page::error_at(&self.error, field)
     }
+    /// The error of a row's 重置密码 form, next to its `field`.
+    fn reset_error(&self, username: &str, field: &str) -> String {
+        crate::http::page::error_at(&self.error, &credentials::reset_field(username, field))
+    }
+    /// Whether a row's 重置密码 form was refused (it is shown open).
+    fn reset_refused(&self, username: &str) -> bool {
+        self.error
+            .as_ref()
+            .is_some_and(|(f, _)| f.starts_with(&credentials::reset_field(username, "")))
+    }
 }
 
 async fn users_view(st: &AppState, s: &Session, q: &str) -> Result<UsersPage, ApiError> {
@@ -430,9 +464,15 @@ async fn users_view(st: &AppState, s: &Session, q: &str) -> Result<UsersPage, Ap
                     "待授权"
                 } else if locked.contains(&u.username) {
                     "已锁定"
+                } else if u.must_change_password {
+                    "待改密"
                 } else {
                     "正常"
                 },
+                can_unlock: locked.contains(&u.username)
+                    && may_administer(s.user.role, AccountAct::Unlock, own).is_none(),
+                can_reset_password: !u.disabled
+                    && may_administer(s.user.role, AccountAct::ResetPassword, own).is_none(),
                 totp: u.totp_secret.is_some(),
                 can_reset: u.totp_secret.is_some() && may_reset_second_factor(s.user.role, own),
                 can_grant: may_administer(s.user.role, AccountAct::Grant, own).is_none(),
