@@ -199,6 +199,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_password_reset.sql"),
         postgres: include_str!("../migrations/postgres/0018_password_reset.sql"),
     },
+    Migration {
+        version: 19,
+        name: "task_notices",
+        sqlite: include_str!("../migrations/sqlite/0019_task_notices.sql"),
+        postgres: include_str!("../migrations/postgres/0019_task_notices.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -16,7 +16,7 @@ pub struct Delivery {
     pub id: i64,
     pub recipient: String,
     /// What kind of mail, from its dedupe key (`warning`, `digest`, `deviation`, `item`,
-    /// `referral`, `email_confirm`).
+    /// `referral`, `task`, `email_confirm`).
     pub kind: String,
     pub attempts: i64,
     pub created_at: String,
@@ -32,6 +32,7 @@ impl Delivery {
             "deviation" => "量刑偏离预警",
             "item" => "督办事项提醒",
             "referral" => "移送逾期提醒",
+            "task" => "新待办提醒",
             "email_confirm" => "邮箱确认",
             _ => "其他",
         }

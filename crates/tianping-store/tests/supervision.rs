@@ -580,7 +580,11 @@ async fn an_overdue_stage_escalates_once() {
         load_fixture_orgs(s).await.unwrap();
         let co = who(s, "co", "hz-court", Role::CaseOffice).await;
         let pres = who(s, "pres", "sc-court", Role::President).await;
+        // The president reads mail as it comes (new tasks at once, not in the digest).
         let now = bj("2025-04-01T09:00:00");
+        s.set_cadence(pres.user.id, "immediately", false, now)
+            .await
+            .unwrap();
         let item = s
             .open_item(
                 &NewItem {

@@ -228,14 +228,18 @@ async fn story(db: &TestDb) {
         "[{label}]"
     );
 
-    // Addresses for the people an item will concern: a new task is mailed at once.
+    // Addresses for the people an item will concern. A new task is mailed at once to those who
+    // chose "immediately" (the president, the office); the judge reads a daily digest.
     for u in ["judge", "judge2", "president", "office"] {
-        sqlx::query("UPDATE users SET email = $1 WHERE username = $2")
-            .bind(format!("{u}@court.test"))
-            .bind(u)
-            .execute(s.pool())
+        let cadence = if u.starts_with("judge") {
+            "daily"
+        } else {
+            "immediately"
+        };
+        let id = s.user_by_username(u).await.expect("user").expect("user").id;
+        s.set_notification_preferences(id, Some(&format!("{u}@court.test")), cadence, now)
             .await
-            .expect("email");
+            .expect("preferences");
     }
     let task_mails = |addr: &'static str| async move {
         s.mails(Some(addr), 50)
@@ -270,8 +274,29 @@ async fn story(db: &TestDb) {
     }
     assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
     assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
-    // …and each of them was mailed the task; nobody else.
-    for addr in ["president@court.test", "judge@court.test"] {
+    // …and each of them is told: the president at once, the judge in the next digest (which
+    // lists new tasks above the clocks); nobody else.
+    assert!(task_mails("judge@court.test").await.is_empty(), "[{label}]");
+    assert!(
+        s.build_digests(now).await.expect("digests") >= 1,
+        "[{label}]"
+    );
+    let digest = s
+        .mails(Some("judge@court.test"), 10)
+        .await
+        .expect("mails")
+        .into_iter()
+        .find(|m| m.subject.contains("新待办 1 项"))
+        .expect("the judge's digest");
+    assert!(
+        digest.body.contains("您有 1 项新的待办")
+            && digest.body.contains("督办事项待签收")
+            && digest.body.contains(&format!("/supervision/{item}"))
+            && digest.body.contains("办理期限"),
+        "[{label}] {}",
+        digest.body
+    );
+    for addr in ["president@court.test"] {
         let m = task_mails(addr).await;
         assert_eq!(m.len(), 1, "[{label}] {addr}: {m:?}");
         assert!(m[0].0.contains("督办事项待签收"), "[{label}] {:?}", m[0]);
@@ -335,6 +360,44 @@ async fn story(db: &TestDb) {
     let page = office.get("/todo").await;
     assert!(page.body.contains("督办事项待核验"), "[{label}]");
     assert!(page.body.contains("去核验"), "[{label}]");
+
+    // A 院庭长 act waits for the case's judge: on their list, and mailed at once now that they
+    // read mail as it comes; the other judge hears nothing.
+    let judge_id = s
+        .user_by_username("judge")
+        .await
+        .expect("user")
+        .expect("user")
+        .id;
+    s.set_cadence(judge_id, "immediately", false, now)
+        .await
+        .expect("cadence");
+    let (case_id,): (i64,) = sqlx::query_as("SELECT id FROM cases WHERE case_number = $1")
+        .bind(CASE)
+        .fetch_one(s.pool())
+        .await
+        .expect("case");
+    let r = chief
+        .post_json(
+            &format!("/api/v1/cases/{case_id}/acts"),
+            &json!({"act": "report_progress", "content": "请报告评议结果"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+    let t = judge.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "answer_act"), 1, "[{label}] {t}");
+    let m = task_mails("judge@court.test").await;
+    assert_eq!(m.len(), 1, "[{label}] {m:?}");
+    assert!(m[0].0.contains("院庭长监督待答复"), "[{label}] {:?}", m[0]);
+    assert!(
+        m[0].1.contains(&format!("/cases/{case_id}#acts")) && !m[0].1.contains("请报告评议结果"),
+        "[{label}] the link, not the act's content: {:?}",
+        m[0]
+    );
+    assert!(
+        task_mails("judge2@court.test").await.is_empty(),
+        "[{label}]"
+    );
 }
 
 async fn told_rows(s: &Store) -> i64 {

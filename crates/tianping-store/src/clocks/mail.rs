@@ -207,9 +207,12 @@ impl Store {
         }
         let monday = today.format("%u").to_string() == "1";
         let mut tx = self.write(now).await?;
+        // Everyone with a warning or a new task not yet sent to them.
         let rows = sqlx::query(
-            "SELECT DISTINCT u.id, u.email, u.display_name, u.digest_cadence FROM notifications n JOIN users u ON u.id = n.user_id \
-             WHERE n.digested_at IS NULL AND u.email IS NOT NULL AND (u.last_digest_at IS NULL OR u.last_digest_at < $1)",
+            "SELECT u.id, u.email, u.display_name, u.digest_cadence FROM users u \
+             WHERE u.email IS NOT NULL AND (u.last_digest_at IS NULL OR u.last_digest_at < $1) \
+             AND (u.id IN (SELECT n.user_id FROM notifications n WHERE n.digested_at IS NULL) \
+               OR u.id IN (SELECT t.user_id FROM task_notices t WHERE t.digested_at IS NULL)) ORDER BY u.id",
         )
         .bind(ts(at))
         .fetch_all(&mut *tx)
@@ -231,14 +234,35 @@ impl Store {
             .bind(uid)
             .fetch_all(&mut *tx)
             .await?;
-            if items.is_empty() {
+            let tasks = sqlx::query(
+                "SELECT id, line FROM task_notices WHERE user_id = $1 AND digested_at IS NULL ORDER BY id",
+            )
+            .bind(uid)
+            .fetch_all(&mut *tx)
+            .await?;
+            if items.is_empty() && tasks.is_empty() {
                 continue;
             }
-            let mut body = format!(
-                "{name}：\n\n截至 {}，以下 {} 件案件的期限需要您处理：\n\n",
-                today.format("%Y年%m月%d日"),
-                items.len()
-            );
+            let mut body = format!("{name}：\n\n");
+            if !tasks.is_empty() {
+                body.push_str(&format!(
+                    "截至 {}，您有 {} 项新的待办：\n\n",
+                    today.format("%Y年%m月%d日"),
+                    tasks.len()
+                ));
+                for (i, t) in tasks.iter().enumerate() {
+                    let line: String = t.try_get("line")?;
+                    body.push_str(&format!("{}. {line}\n", i + 1));
+                }
+                body.push('\n');
+            }
+            if !items.is_empty() {
+                body.push_str(&format!(
+                    "截至 {}，以下 {} 件案件的期限需要您处理：\n\n",
+                    today.format("%Y年%m月%d日"),
+                    items.len()
+                ));
+            }
             for (i, it) in items.iter().enumerate() {
                 let cat: String = it.try_get(1)?;
                 let due: Option<String> = it.try_get(2)?;
@@ -264,12 +288,18 @@ impl Store {
                     id
                 ));
             }
-            body.push_str("\n请登录天平系统查看每项期限的计算依据并处理。本邮件由系统自动发送。\n");
-            let subject = format!(
-                "【天平】{} 期限提醒：{} 件待处理",
-                today.format("%m月%d日"),
-                items.len()
-            );
+            body.push_str("\n请登录天平系统，在“待办”中办理，并查看每项期限的计算依据。本邮件由系统自动发送。\n");
+            let subject = match (tasks.len(), items.len()) {
+                (0, n) => format!(
+                    "【天平】{} 期限提醒：{n} 件待处理",
+                    today.format("%m月%d日")
+                ),
+                (t, 0) => format!("【天平】{} 新待办 {t} 项", today.format("%m月%d日")),
+                (t, n) => format!(
+                    "【天平】{} 新待办 {t} 项，期限提醒 {n} 件",
+                    today.format("%m月%d日")
+                ),
+            };
             enqueue(
                 &mut tx,
                 &format!("digest:{uid}:{today}"),
@@ -285,6 +315,14 @@ impl Store {
                 sqlx::query("UPDATE notifications SET digested_at = $1 WHERE id = $2")
                     .bind(ts(now))
                     .bind(nid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for t in &tasks {
+                let id: i64 = t.try_get("id")?;
+                sqlx::query("UPDATE task_notices SET digested_at = $1 WHERE id = $2")
+                    .bind(ts(now))
+                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
             }

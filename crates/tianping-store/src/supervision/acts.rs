@@ -114,6 +114,8 @@ impl Store {
             tx.commit().await?;
             return Err(e.into());
         }
+        let zh = cfg.rules.act(act).map_or("监督措施", |a| a.zh.as_str());
+        super::tasks::mail_act_task(&mut tx, id, zh, now).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -1,7 +1,8 @@
 //! Telling people of a new task: when a supervision item's step or a referral becomes a unit's
-//! move, the people whose 待办 it now is (`tianping_domain::todo`) are mailed at once — a new task
-//! is news, not a backlog for the digest. Each mail is enqueued once per step and person (the
-//! outbox's dedupe key), inside the write that made the step.
+//! move, or a 院庭长 act waits for the judge's answer, the people whose 待办 it now is
+//! (`tianping_domain::todo`) are told at their mail cadence — at once for "immediately", else in
+//! their next daily or weekly digest (`task_notices`, listed above the clock warnings). Each task
+//! is told once per step and person (a dedupe key), inside the write that made the step.
 
 use super::items::{ITEM_SELECT, ItemRow};
 use crate::db::FromRow;
@@ -14,10 +15,20 @@ use tianping_domain::clock::local_date;
 use tianping_domain::supervision::{ItemActor, ItemFacts};
 use tianping_domain::todo::{TaskKind, item_sides, item_task, waits_for_opener};
 
-/// The people of `unit` with a mail address who may log in: (id, name, role, email).
-async fn unit_people(tx: &mut Write, unit: &str) -> Result<Vec<(i64, String, Role, String)>> {
+/// Someone to tell of a task.
+struct Person {
+    id: i64,
+    name: String,
+    role: Role,
+    email: String,
+    /// `immediately`, `daily` or `weekly`.
+    cadence: String,
+}
+
+/// The people of `unit` with a mail address who may log in.
+async fn unit_people(tx: &mut Write, unit: &str) -> Result<Vec<Person>> {
     let rows = sqlx::query(
-        "SELECT id, display_name, role, email FROM users WHERE org_id = $1 AND email IS NOT NULL AND disabled_at IS NULL",
+        "SELECT id, display_name, role, email, digest_cadence FROM users WHERE org_id = $1 AND email IS NOT NULL AND disabled_at IS NULL",
     )
     .bind(unit)
     .fetch_all(&mut **tx)
@@ -28,14 +39,65 @@ async fn unit_people(tx: &mut Write, unit: &str) -> Result<Vec<(i64, String, Rol
         let Some(role) = Role::parse(&role) else {
             continue;
         };
-        out.push((
-            r.try_get("id")?,
-            r.try_get("display_name")?,
+        out.push(Person {
+            id: r.try_get("id")?,
+            name: r.try_get("display_name")?,
             role,
-            r.try_get("email")?,
-        ));
+            email: r.try_get("email")?,
+            cadence: r.try_get("digest_cadence")?,
+        });
     }
     Ok(out)
+}
+
+/// A task to tell someone of.
+struct Task<'a> {
+    /// Unique per task step and person.
+    key: String,
+    kind: TaskKind,
+    /// The record's number and title, for the subject and the digest line.
+    what: &'a str,
+    /// The sentence of the mail saying what waits.
+    sentence: String,
+    due: Option<&'a str>,
+    link: String,
+}
+
+/// Tells `p` of `task` at their cadence: a mail now, or a line of their next digest.
+async fn tell(tx: &mut Write, p: &Person, task: &Task<'_>, now: DateTime<Utc>) -> Result<()> {
+    if p.cadence == "immediately" {
+        return crate::clocks::enqueue(
+            tx,
+            &task.key,
+            Some(p.id),
+            &p.email,
+            &format!("【待办】{}：{}", task.kind.zh(), task.what),
+            &mail_body(&p.name, &task.sentence, task.due, &task.link),
+            now,
+        )
+        .await;
+    }
+    let due = task
+        .due
+        .and_then(|d| parse_ts(d).ok())
+        .map(|d| format!("｜办理期限 {}", local_date(d)))
+        .unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO task_notices (user_id, dedupe_key, line, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(p.id)
+    .bind(&task.key)
+    .bind(format!(
+        "{}：{}{due}｜{}",
+        task.kind.zh(),
+        task.what,
+        task.link
+    ))
+    .bind(crate::ts(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn mail_body(name: &str, what: &str, due: Option<&str>, link: &str) -> String {
@@ -85,16 +147,16 @@ pub(crate) async fn mail_item_task(tx: &mut Write, item_id: i64, now: DateTime<U
         evidence: u32::try_from(item.evidence_count).unwrap_or(0),
         revisited: item.revisited_at.is_some(),
     };
-    for (uid, name, role, email) in unit_people(tx, &unit).await? {
+    for p in unit_people(tx, &unit).await? {
         let (opener_side, responsible_side) = item_sides(
-            role,
-            &name,
+            p.role,
+            &p.name,
             unit == item.org_id,
             item.responsible_org_id.as_deref() == Some(unit.as_str()),
             handler.as_deref(),
         );
         let actor = ItemActor {
-            user_id: uid,
+            user_id: p.id,
             opener_side,
             responsible_side,
         };
@@ -102,7 +164,7 @@ pub(crate) async fn mail_item_task(tx: &mut Write, item_id: i64, now: DateTime<U
         let Some(kind) = item_task(&facts, &actor, false) else {
             continue;
         };
-        let what = format!(
+        let sentence = format!(
             "{}交来的督办事项 {}（{}）{}，等待您所在单位“{}”。",
             item.org_name,
             item.number,
@@ -114,26 +176,22 @@ pub(crate) async fn mail_item_task(tx: &mut Write, item_id: i64, now: DateTime<U
             },
             kind.act_zh()
         );
-        crate::clocks::enqueue(
-            tx,
-            &format!(
-                "task:item:{}:{}:{}:{uid}",
+        let what = format!("{} {}", item.number, item.title);
+        let task = Task {
+            key: format!(
+                "task:item:{}:{}:{}:{}",
                 item.id,
                 state.as_str(),
-                item.stage_started_at
+                item.stage_started_at,
+                p.id
             ),
-            Some(uid),
-            &email,
-            &format!("【待办】{}：{} {}", kind.zh(), item.number, item.title),
-            &mail_body(
-                &name,
-                &what,
-                item.stage_due_at.as_deref(),
-                &format!("/supervision/{}", item.id),
-            ),
-            now,
-        )
-        .await?;
+            kind,
+            what: &what,
+            sentence,
+            due: item.stage_due_at.as_deref(),
+            link: format!("/supervision/{}", item.id),
+        };
+        tell(tx, &p, &task, now).await?;
     }
     Ok(())
 }
@@ -159,28 +217,64 @@ pub(crate) async fn mail_referral_sent(
     let to: String = r.try_get("to_org_id")?;
     let due: String = r.try_get("ack_due_at")?;
     let from: String = r.try_get("from_name")?;
-    for (uid, name, role, email) in unit_people(tx, &to).await? {
-        if !matches!(role, Role::PlcSupervisor | Role::PcSupervisor) {
+    let what = format!("{number} {subject}");
+    for p in unit_people(tx, &to).await? {
+        if !matches!(p.role, Role::PlcSupervisor | Role::PcSupervisor) {
             continue;
         }
-        crate::clocks::enqueue(
-            tx,
-            &format!("task:referral:{referral_id}:sent:{uid}"),
-            Some(uid),
-            &email,
-            &format!(
-                "【待办】{}：{number} {subject}",
-                TaskKind::AcknowledgeReferral.zh()
-            ),
-            &mail_body(
-                &name,
-                &format!("{from}移送“{subject}”（{number}），等待您所在单位签收。"),
-                Some(&due),
-                &format!("/referrals/{referral_id}"),
-            ),
-            now,
-        )
-        .await?;
+        let task = Task {
+            key: format!("task:referral:{referral_id}:sent:{}", p.id),
+            kind: TaskKind::AcknowledgeReferral,
+            what: &what,
+            sentence: format!("{from}移送“{subject}”（{number}），等待您所在单位签收。"),
+            due: Some(&due),
+            link: format!("/referrals/{referral_id}"),
+        };
+        tell(tx, &p, &task, now).await?;
+    }
+    Ok(())
+}
+
+/// Tells the case's judge that a 院庭长 supervision act (`act_zh`) waits for their answer. The
+/// judge is found by name in the case's court, as the 待办 finds them; the act's content is not
+/// repeated in the mail.
+pub(crate) async fn mail_act_task(
+    tx: &mut Write,
+    act_id: i64,
+    act_zh: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(r) = sqlx::query(
+        "SELECT a.case_id, k.case_number, k.judge, k.org_id, u.display_name AS actor FROM supervision_acts a \
+         JOIN cases k ON k.id = a.case_id JOIN users u ON u.id = a.actor_id WHERE a.id = $1",
+    )
+    .bind(act_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let Some(judge) = r.try_get::<Option<String>, _>("judge")? else {
+        return Ok(());
+    };
+    let case_id: i64 = r.try_get("case_id")?;
+    let number: String = r.try_get("case_number")?;
+    let org: String = r.try_get("org_id")?;
+    let actor: String = r.try_get("actor")?;
+    let what = format!("{number} {act_zh}");
+    for p in unit_people(tx, &org).await? {
+        if p.role != Role::Judge || p.name.trim() != judge.trim() {
+            continue;
+        }
+        let task = Task {
+            key: format!("task:act:{act_id}:{}", p.id),
+            kind: TaskKind::AnswerAct,
+            what: &what,
+            sentence: format!("{actor}对您承办的案件 {number} 作出“{act_zh}”，等待您答复。"),
+            due: None,
+            link: format!("/cases/{case_id}#acts"),
+        };
+        tell(tx, &p, &task, now).await?;
     }
     Ok(())
 }
