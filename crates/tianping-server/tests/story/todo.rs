@@ -191,27 +191,67 @@ async fn story(db: &TestDb) {
     // A clock that stops warning is nobody's task any more, signed or not: a second case eight
     // months late reaches the 政法委, then is decided.
     const LATE: &str = "（2025）浙0102民初2号";
-    let filed = vec![ev(
-        "d1",
-        LATE,
-        "2025-01-02T09:00:00+08:00",
-        "filed",
-        json!({"cause": "借款合同纠纷"}),
-    )];
+    const LATER: &str = "（2025）浙0102民初3号";
+    let filed = vec![
+        ev(
+            "d1",
+            LATE,
+            "2025-01-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "借款合同纠纷"}),
+        ),
+        ev(
+            "e1",
+            LATER,
+            "2025-01-20T09:00:00+08:00",
+            "filed",
+            json!({"cause": "借款合同纠纷"}),
+        ),
+    ];
     s.ingest(&numbered(filed), &Actor::system("t"), now)
         .await
         .expect("ingest");
     s.poll(now, 1000).await.expect("poll");
     let t = plc.get("/api/v1/me/todo").await.json();
-    assert_eq!(count(&t, "follow_escalation"), 1, "[{label}] {t}");
+    assert_eq!(count(&t, "follow_escalation"), 2, "[{label}] {t}");
     assert!(told_rows(s).await > 0, "[{label}]");
-    let closed = vec![ev(
-        "d2",
-        LATE,
-        "2026-03-02T09:00:00+08:00",
-        "closed",
-        json!({"disposition": "judgment"}),
-    )];
+    // Someone told of thousands gets the page by a walk in deadline order: the same page.
+    let plc_id = s
+        .user_by_username("plc")
+        .await
+        .expect("user")
+        .expect("user")
+        .id;
+    let (sorted, n1) = s
+        .told_warnings_by(plc_id, 50, i64::MAX)
+        .await
+        .expect("told");
+    let (walked, n2) = s.told_warnings_by(plc_id, 50, 0).await.expect("told");
+    let ids = |v: &[tianping_store::todo::ToldWarning]| {
+        v.iter().map(|w| w.warning_id).collect::<Vec<_>>()
+    };
+    assert_eq!((ids(&sorted), n1), (ids(&walked), n2), "[{label}]");
+    assert_eq!(n1, 2, "[{label}]");
+    assert!(
+        sorted[0].deadline < sorted[1].deadline,
+        "[{label}] by deadline"
+    );
+    let closed = vec![
+        ev(
+            "d2",
+            LATE,
+            "2026-03-02T09:00:00+08:00",
+            "closed",
+            json!({"disposition": "judgment"}),
+        ),
+        ev(
+            "e2",
+            LATER,
+            "2026-03-02T09:00:00+08:00",
+            "closed",
+            json!({"disposition": "judgment"}),
+        ),
+    ];
     let r = s
         .ingest(&numbered(closed), &Actor::system("t"), now)
         .await
