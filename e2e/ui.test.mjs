@@ -103,6 +103,19 @@ test('a judge logs in, filters the case list, opens a case and reads its timelin
   const left = await page.$$eval('table.cases tbody span.left', (ss) => ss.map((s) => s.textContent.trim()));
   assert.ok(left.length > 0 && left.every((t) => /(剩 \d+ 天|超期 \d+ 天|今日届满)$/.test(t)), `期限 column: ${left.slice(0, 5)}`);
   await page.screenshot({ path: join(artifacts, '02-cases.png'), fullPage: false });
+  // Pages are numbered, first and last linked, and a page can be typed; the jump keeps the
+  // filters (here the whole court).
+  if (total > 40) {
+    const links = await page.$$eval('#pager a', (as) => as.map((a) => a.textContent.trim()));
+    const pages = Math.ceil(total / 20);
+    assert.ok(links.includes(String(pages)), `the last page is linked: ${links}`);
+    await page.fill('#page-jump input[name=page]', '2');
+    await Promise.all([page.waitForURL(/page=2/), page.click('#page-jump button')]);
+    assert.match(page.url(), /mine=0/);
+    assert.match(await page.textContent('#summary'), /第 2 \/ \d+ 页/);
+    assert.equal((await page.textContent('#pager strong[aria-current]')).trim(), '2');
+    await page.goBack();
+  }
 
   await page.selectOption('#type_code', '民初');
   await page.selectOption('#status', 'closed');
@@ -425,6 +438,47 @@ test('三员分立: the system administrator opens an account, the security admi
   assert.match(acts, /开设账号/);
   assert.match(acts, /授予角色和密级/);
   await aud.close();
+});
+
+test('a person who lost their password: the system administrator sets a temporary one, and they must choose their own first', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(admin, 'sysadmin');
+  await admin.goto(`${base}/admin/users?q=zheng_clerk`);
+  const row = () => admin.locator('#users tbody tr[data-username=zheng_clerk]');
+  await row().locator('details.reset-password summary').click();
+  // Two different entries: refused next to the field, the form open again, nothing typed shown.
+  await row().locator('.reset-form input[name=new_password]').fill('Temp-Reset-2026');
+  await row().locator('.reset-form input[name=repeat_password]').fill('Temp-Reset-2025');
+  await Promise.all([admin.waitForLoadState('load'), row().locator('.reset-form button[type=submit]').click()]);
+  assert.match(await row().locator('.reset-form').textContent(), /两次输入的新密码不一致/);
+  assert.equal(await row().locator('.reset-form input[name=new_password]').inputValue(), '');
+  assert.ok(await row().locator('details.reset-password').evaluate((d) => d.open), 'the refused form stays open');
+  await row().locator('.reset-form input[name=new_password]').fill('Temp-Reset-2026');
+  await row().locator('.reset-form input[name=repeat_password]').fill('Temp-Reset-2026');
+  await Promise.all([admin.waitForLoadState('load'), row().locator('.reset-form button[type=submit]').click()]);
+  assert.match(await admin.textContent('#users-notice'), /已为“zheng_clerk”设置临时密码/);
+  assert.match(await row().textContent(), /待改密/);
+  await admin.screenshot({ path: join(artifacts, '35-users-password-reset.png'), fullPage: false });
+  await admin.close();
+  // The clerk logs in with it and lands on 账户安全, told why; other pages lead back there.
+  const clerk = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await clerk.goto(`${base}/login`);
+  await clerk.fill('#username', 'zheng_clerk');
+  await clerk.fill('#password', 'Temp-Reset-2026');
+  await Promise.all([clerk.waitForURL(/\/account\/security/), clerk.click('button[type=submit]')]);
+  assert.match(await clerk.textContent('#password-required'), /系统管理员已为您设置临时密码/);
+  await clerk.goto(`${base}/cases`);
+  assert.match(clerk.url(), /\/account\/security/);
+  await clerk.screenshot({ path: join(artifacts, '36-password-required.png'), fullPage: false });
+  await clerk.fill('#current-password', 'Temp-Reset-2026');
+  await clerk.fill('#new-password', 'Xihu-clerk-own-2026');
+  await clerk.fill('#repeat-password', 'Xihu-clerk-own-2026');
+  await Promise.all([clerk.waitForLoadState('load'), clerk.click('#password-submit')]);
+  assert.match(await clerk.textContent('#password-notice'), /密码已修改/);
+  assert.equal(await clerk.$('#password-required'), null);
+  await clerk.goto(`${base}/todo`);
+  assert.match(clerk.url(), /\/todo/);
+  await clerk.close();
 });
 
 test('the system administrator imports a newly published year; bad input changes nothing', async () => {

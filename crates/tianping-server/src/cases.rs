@@ -83,6 +83,10 @@ struct CasesPage {
     pages: u32,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// The numbered page links (`None`: pages left out, shown as …).
+    page_links: Vec<(Option<u32>, String)>,
+    /// The filters in force, carried by the 跳至 form.
+    jump_fields: Vec<(&'static str, String)>,
 }
 
 impl CasesPage {
@@ -133,7 +137,7 @@ pub async fn case_list(
     let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page))
         .unwrap_or(u32::MAX)
         .max(1);
-    let base: Vec<String> = [
+    let filters: Vec<(&'static str, String)> = [
         ("case_number", &q.case_number),
         ("type_code", &q.type_code),
         ("status", &q.status),
@@ -148,9 +152,13 @@ pub async fn case_list(
     .filter_map(|(k, v)| {
         v.as_deref()
             .filter(|x| !x.is_empty())
-            .map(|x| format!("{k}={}", enc(x)))
+            .map(|x| (*k, x.to_string()))
     })
     .collect();
+    let base: Vec<String> = filters
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
     let href = |p: u32| {
         let mut parts = base.clone();
         parts.push(format!("page={p}"));
@@ -181,6 +189,11 @@ pub async fn case_list(
         pages,
         prev_href: (f.page > 1).then(|| href(f.page - 1)),
         next_href: (f.page < pages).then(|| href(f.page + 1)),
+        page_links: crate::http::page::page_window(f.page, pages)
+            .into_iter()
+            .map(|p| (p, p.map(href).unwrap_or_default()))
+            .collect(),
+        jump_fields: filters,
         q,
     })
 }

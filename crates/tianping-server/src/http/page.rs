@@ -271,3 +271,44 @@ pub fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// The page numbers a pager links to for page `page` of `pages`: the first and the last, and two
+/// either side of the current one; `None` where numbers are left out (shown as …).
+pub fn page_window(page: u32, pages: u32) -> Vec<Option<u32>> {
+    let pages = pages.max(1);
+    let page = page.clamp(1, pages);
+    let mut shown: Vec<u32> = vec![1, pages];
+    shown.extend((page.saturating_sub(2).max(1))..=(page.saturating_add(2).min(pages)));
+    shown.sort_unstable();
+    shown.dedup();
+    let mut out = vec![];
+    for (i, p) in shown.iter().enumerate() {
+        if i > 0 && *p > shown[i - 1] + 1 {
+            out.push(None);
+        }
+        out.push(Some(*p));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_window;
+
+    #[test]
+    fn pager_shows_the_ends_and_the_neighbourhood() {
+        let s = |page, pages| {
+            page_window(page, pages)
+                .into_iter()
+                .map(|p| p.map_or("…".to_string(), |n| n.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(s(1, 1), "1");
+        assert_eq!(s(1, 4), "1 2 3 4");
+        assert_eq!(s(1, 50), "1 2 3 … 50");
+        assert_eq!(s(25, 50), "1 … 23 24 25 26 27 … 50");
+        assert_eq!(s(50, 50), "1 … 48 49 50");
+        assert_eq!(s(4, 50), "1 2 3 4 5 6 … 50");
+    }
+}
