@@ -845,6 +845,7 @@ test('a sentence outside its similar cases raises a 量刑偏离预警; the pres
   assert.ok(warning.range_months[1] <= 6, `the similar judgments' range ${warning.range_months}`);
 
   await president.goto(`${base}/warnings`);
+  await Promise.all([president.waitForURL(/view=deviation/), president.click('#deviation-view')]);
   assert.match(await president.textContent('#deviations'), /量刑偏离预警（未签收 \d+）/);
   const row = president.locator('#deviation-board tbody tr', { hasText: number });
   assert.match(await row.textContent(), /危险驾驶罪判处 1年，高于/);

@@ -36,6 +36,9 @@ pub struct BoardParams {
     pub custody: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
+    /// The page's 量刑偏离预警 tab (`deviation`); the API lists them at /deviation-warnings.
+    #[param(ignore)]
+    pub view: Option<String>,
 }
 
 /// The warnings board (`GET /api/v1/warnings`): counts by category, then the rows.
@@ -248,6 +251,8 @@ struct BoardPage {
     own_tab: &'static str,
     /// Open 量刑偏离预警 of the cases in scope.
     deviations: Vec<crate::similar::OpenDeviation>,
+    /// The 量刑偏离预警 tab is shown instead of the clocks.
+    deviation_view: bool,
 }
 
 impl BoardPage {
@@ -318,20 +323,28 @@ pub async fn board_page(
                 watches_police: false,
                 own_tab: "",
                 deviations: vec![],
+                deviation_view: false,
             });
         }
     };
     let today = bj_date(st.now());
-    let (rows, counts) =
-        match tokio::try_join!(st.store.board(&q, st.now()), st.store.board_counts(&q)) {
-            Ok(x) => x,
-            Err(e) => {
-                return error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &ApiError::from(e).message,
-                );
-            }
-        };
+    // 量刑偏离预警 have a tab of their own: the clocks are not read for it.
+    let deviation_view = p.view.as_deref() == Some("deviation");
+    let read = async {
+        if deviation_view {
+            return Ok((vec![], vec![]));
+        }
+        tokio::try_join!(st.store.board(&q, st.now()), st.store.board_counts(&q))
+    };
+    let (rows, counts) = match read.await {
+        Ok(x) => x,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    };
     let deviations = match crate::similar::open_deviations(&st, &s).await {
         Ok(d) => d,
         Err(e) => return error_page(e.status, &e.message),
@@ -393,6 +406,7 @@ pub async fn board_page(
             "本院及下级院案件"
         },
         deviations,
+        deviation_view,
     })
 }
 

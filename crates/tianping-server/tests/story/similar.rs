@@ -567,11 +567,22 @@ async fn similar_story(db: &TestDb) {
     assert_eq!(w["decided_months"], 12);
     assert_eq!(w["range_months"], json!([1, 5]));
     let wid = w["id"].as_i64().expect("id");
+    // The board has a tab of its own for them, with their number.
     let board = office_c.get("/warnings").await;
     assert!(
-        board.body.contains("量刑偏离预警（未签收 1）"),
+        board.body.contains("量刑偏离预警<b>1</b>"),
         "{}",
         board.body
+    );
+    let tab = office_c.get("/warnings?view=deviation").await;
+    assert!(
+        tab.body.contains("量刑偏离预警（未签收 1）") && tab.body.contains("危险驾驶罪"),
+        "{}",
+        tab.body
+    );
+    assert!(
+        !tab.body.contains(r#"id="board""#),
+        "the clocks are not on this tab"
     );
     // Only the court's own case office (or president) acknowledges; others cannot cross over.
     let ack = format!("/api/v1/deviation-warnings/{wid}/ack");
