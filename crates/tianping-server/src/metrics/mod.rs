@@ -19,6 +19,7 @@ use axum::routing::get;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
+use tianping_domain::AgencyKind;
 use tianping_domain::case_type::CaseKind;
 use tianping_domain::metrics::{Candidates, Counter, MetricSet, Period, Totals};
 use tianping_store::metrics::{MetricCase, MetricScope};
@@ -117,6 +118,12 @@ async fn resolve(st: &AppState, s: &Session, q: &MetricsQuery) -> Result<Resolve
             (o.id.clone(), o.name.clone(), Some(o.region_path.clone()))
         }
     };
+    // A 人大 or 政法委 (its own view, or chosen) reads one agency's numbers at a time: the court's
+    // unless a procuratorate's or police kind of case is chosen. Court rates (上诉率, 改判发回率 …)
+    // over a mix of court, procuratorate and police files would mislead.
+    if scope.agency_kind.is_none() {
+        scope.agency_kind = Some(kind.map_or(AgencyKind::Court, |k| k.holder()));
+    }
     Ok(Resolved {
         scope: MetricScope {
             scope,
@@ -253,6 +260,8 @@ struct DashboardPage {
     org_name: String,
     orgs: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// What 案件类别 "all" means here: a 人大 or 政法委 reads the courts' numbers by default.
+    all_kinds_zh: &'static str,
     from: String,
     to: String,
     prev_from: String,
@@ -422,7 +431,19 @@ pub async fn dashboard(
         layout: Layout::new(&s, "/quality"),
         org_name: c.r.org_name.clone(),
         orgs,
-        kinds: kinds(),
+        // The kinds of case the reader's agency holds (all of them for a 人大 or 政法委).
+        kinds: kinds()
+            .into_iter()
+            .filter(|(k, _)| {
+                s.org.kind.supervises_all_kinds()
+                    || CaseKind::parse(k).is_some_and(|k| k.holder() == s.org.kind)
+            })
+            .collect(),
+        all_kinds_zh: if s.org.kind.supervises_all_kinds() {
+            "全部法院案件"
+        } else {
+            "全部"
+        },
         from: c.r.period.from.to_string(),
         to: c.r.period.to.to_string(),
         prev_from: c.prev.from.to_string(),

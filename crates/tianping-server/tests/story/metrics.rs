@@ -12,6 +12,14 @@ async fn metrics_story(db: &TestDb) {
     add_user(s, "co", "hz-court", Role::CaseOffice, Clearance::default()).await;
     add_user(s, "xh", "xh-court", Role::Judge, Clearance::default()).await;
     add_user(s, "admin", "zj-court", Role::Sysadmin, Clearance::default()).await;
+    add_user(
+        s,
+        "plc",
+        "hz-plc",
+        Role::PlcSupervisor,
+        Clearance::default(),
+    )
+    .await;
     let p = |n: &str| json!({"cause": "买卖合同纠纷", "parties": [{"name": n, "role": "原告"}]});
     let events = [
         // A: filed 2026-01-05, judgment 2026-03-06 (60 days), appealed.
@@ -105,6 +113,19 @@ async fn metrics_story(db: &TestDb) {
         .expect("date");
     let r = s
         .ingest(&records, &tianping_store::Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "{label}: {:?}", r.rejected);
+    // A police file of the same city and quarter: not a court case, counted on no court metric.
+    let police = vec![ev(
+        "P1",
+        "浙公0102刑立字〔2026〕3号",
+        "2026-02-03T09:00:00+08:00",
+        "filed",
+        json!({"case_kind": "police", "org_id": "sc-police", "cause": "盗窃罪"}),
+    )];
+    let r = s
+        .ingest(&numbered(police), &tianping_store::Actor::system("t"), now)
         .await
         .expect("ingest");
     assert!(r.rejected.is_empty(), "{label}: {:?}", r.rejected);
@@ -277,6 +298,37 @@ async fn metrics_story(db: &TestDb) {
             .status,
         StatusCode::NOT_FOUND,
         "a county judge cannot look at the city"
+    );
+    // The 政法委 reads the courts' numbers unless it chooses another agency's kind of case: the
+    // police file is not among the court's 新收, and is the police's only one.
+    let plc = Client::as_user(&app, "plc").await;
+    let received = |v: &Value| {
+        v["metrics"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["id"] == "received"))
+            .and_then(|x| x["value"].as_f64())
+    };
+    let courts = plc.get(&format!("/api/v1/metrics?{q1}")).await;
+    assert_eq!(courts.status, StatusCode::OK, "{label}: {}", courts.body);
+    assert_eq!(
+        received(&courts.json()),
+        Some(4.0),
+        "{label}: {}",
+        courts.body
+    );
+    let police = plc.get(&format!("/api/v1/metrics?kind=police&{q1}")).await;
+    assert_eq!(
+        received(&police.json()),
+        Some(1.0),
+        "{label}: {}",
+        police.body
+    );
+    let page = plc.get(&format!("/quality?{q1}")).await;
+    assert!(page.body.contains("全部法院案件"), "{label}");
+    let page = co.get(&format!("/quality?{q1}")).await;
+    assert!(
+        !page.body.contains(r#"value="police""#),
+        "{label}: a court's kinds are its own"
     );
     let admin = Client::as_user(&app, "admin").await;
     assert_eq!(
