@@ -245,6 +245,16 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   await picks.nth(1).check();
   await Promise.all([page.waitForURL(/category=overdue/), page.click('#bulk-ack-submit')]);
   assert.equal(await page.locator('#board tbody input.pick').count(), before - 2, 'both confirmed, the page kept');
+  // 批量发函: two more, one 督办函 per case, listed to print or download; back to the same tab.
+  await page.locator('#board tbody input.pick').nth(0).check();
+  await page.locator('#board tbody input.pick').nth(1).check();
+  await page.selectOption('#bulk-letter-kind', 'supervision');
+  await Promise.all([page.waitForURL(/\/warnings\/letters$/), page.click('#bulk-letter-submit')]);
+  assert.match(await page.textContent('h1'), /已制发督办函 [12] 份/);
+  const issued = await page.$$eval('#issued-letters tbody tr td:first-child', (t) => t.map((x) => x.textContent.trim()));
+  assert.ok(issued.length >= 1 && issued.every((n) => /^浙01审管督〔\d{4}〕\d+号$/.test(n)), `numbers: ${issued}`);
+  await page.screenshot({ path: join(artifacts, '07-bulk-letters.png'), fullPage: false });
+  await Promise.all([page.waitForURL(/category=overdue/), page.click('.crumbs a')]);
 
   const xlsx = await page.request.get(`${base}/warnings/export.xlsx?category=overdue`);
   assert.equal(xlsx.status(), 200);

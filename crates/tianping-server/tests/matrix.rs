@@ -113,6 +113,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/warnings", Scoped),
     ("GET", "/warnings/export.xlsx", Scoped),
     ("POST", "/warnings/ack", Write),
+    ("POST", "/warnings/letters", Write),
     ("POST", "/warnings/{id}/ack", Write),
     ("GET", "/ledger", Only(AUDITOR)),
     ("POST", "/ledger/witness", Write),

@@ -253,6 +253,8 @@ struct BoardPage {
     deviations: Vec<crate::similar::OpenDeviation>,
     /// The 量刑偏离预警 tab is shown instead of the clocks.
     deviation_view: bool,
+    /// The kinds of letter 批量发函 offers (value, Chinese).
+    letter_kinds: Vec<(&'static str, &'static str)>,
 }
 
 impl BoardPage {
@@ -324,6 +326,7 @@ pub async fn board_page(
                 own_tab: "",
                 deviations: vec![],
                 deviation_view: false,
+                letter_kinds: vec![],
             });
         }
     };
@@ -407,6 +410,10 @@ pub async fn board_page(
         },
         deviations,
         deviation_view,
+        letter_kinds: tianping_store::clocks::LETTER_KINDS
+            .iter()
+            .map(|k| (k.0, k.1))
+            .collect(),
     })
 }
 

@@ -497,3 +497,133 @@ fn letter_docx(d: &LetterDoc) -> Result<Vec<u8>, zip::result::ZipError> {
     );
     doc.finish()
 }
+
+/// At most this many letters at once (one per case of the warnings chosen on the board).
+const BULK_LETTERS_MAX: usize = 50;
+
+/// A letter issued from the board's selection.
+struct IssuedLine {
+    id: i64,
+    number: String,
+    case_number: String,
+    addressee: String,
+}
+
+#[derive(Template)]
+#[template(path = "letters_issued.html")]
+struct IssuedPage {
+    layout: Layout,
+    kind_zh: &'static str,
+    issued: Vec<IssuedLine>,
+    /// What was not issued, and why (in Chinese).
+    refused: Vec<(String, String)>,
+    back: String,
+}
+
+/// 批量发函 from the warnings board: one letter of the chosen kind for each case of the chosen
+/// warnings, with the defaults a case office would type (主送机关, a reply in seven days, the
+/// clocks' due dates and their law), each acknowledging its warning. The page lists what was
+/// issued, to print or download, and names anything refused.
+pub async fn bulk_letters_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Some(refused) = csrf_refused(&field("csrf"), &s) {
+        return refused;
+    }
+    if !may_issue_letters(&s) {
+        let e = ApiError::forbidden("制发提示函、督办函、警示函");
+        return error_page(e.status, &e.message);
+    }
+    let kind = field("kind");
+    let Some((_, kind_zh, _)) = LETTER_KINDS.iter().find(|k| k.0 == kind) else {
+        return error_page(StatusCode::UNPROCESSABLE_ENTITY, "请选择要制发的文书种类");
+    };
+    let ids: Vec<i64> = form
+        .iter()
+        .filter(|(n, _)| n == "ids")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请先在看板“操作”栏勾选要发函的预警",
+        );
+    }
+    if ids.len() > BULK_LETTERS_MAX {
+        return error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!(
+                "一次最多为 {BULK_LETTERS_MAX} 项预警发函，本次勾选了 {} 项",
+                ids.len()
+            ),
+        );
+    }
+    let mut issued = vec![];
+    let mut refused = vec![];
+    let mut cases = std::collections::HashSet::new();
+    for w in ids {
+        let case_id = match st.store.warning_case(w).await {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                refused.push(("所选预警之一".to_string(), "该预警不存在".to_string()));
+                continue;
+            }
+            Err(e) => {
+                return error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &ApiError::from(e).message,
+                );
+            }
+        };
+        // One letter per case, however many of its clocks were chosen.
+        if !cases.insert(case_id) {
+            continue;
+        }
+        let input = LetterInput {
+            kind: kind.clone(),
+            warning_id: Some(w),
+            addressee: String::new(),
+            reply_by: String::new(),
+            body: String::new(),
+        };
+        match issue(&st, &s, case_id, &input).await {
+            Ok(l) => issued.push(IssuedLine {
+                id: l.id,
+                number: l.number,
+                case_number: l.case_number,
+                addressee: l.addressee.unwrap_or_default(),
+            }),
+            Err(e) if e.status.is_server_error() => return error_page(e.status, &e.message),
+            Err(e) => {
+                let what = match readable(&st, &s, case_id).await {
+                    Ok(row) => row.case_number,
+                    Err(_) => "无权查看的案件".to_string(),
+                };
+                refused.push((what, e.message));
+            }
+        }
+    }
+    tracing::info!(by = %s.user.username, kind = %kind, issued = issued.len(), refused = refused.len(), "letters issued from the board");
+    let status = if issued.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut r = render(&IssuedPage {
+        layout: Layout::new(&s, "/warnings"),
+        kind_zh,
+        issued,
+        refused,
+        back: tianping_domain::access::safe_back(&field("back"), "/warnings").to_string(),
+    });
+    *r.status_mut() = status;
+    r
+}

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/warnings", get(board::board_page))
         .route("/warnings/export.xlsx", get(board::board_export))
         .route("/warnings/ack", post(board::bulk_ack_submit))
+        .route("/warnings/letters", post(letters::bulk_letters_submit))
         .route("/warnings/{id}/ack", post(board::ack_submit))
         .route("/cases/{id}/letters", post(letters::letter_submit))
         .route("/cases/{id}/letters/new", get(letters::letter_new))

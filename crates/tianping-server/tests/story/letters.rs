@@ -21,6 +21,25 @@ fn docx_text(r: &Resp) -> String {
     doc
 }
 
+/// 批量发函 of the chosen warnings, as the board's form posts it.
+async fn bulk(c: &Client, ids: Vec<i64>) -> Resp {
+    let mut f: Vec<(String, String)> = vec![
+        ("csrf".into(), c.csrf.clone()),
+        ("kind".into(), "supervision".into()),
+        ("back".into(), "/warnings?category=overdue".into()),
+    ];
+    f.extend(ids.into_iter().map(|i| ("ids".to_string(), i.to_string())));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.send(
+        "POST",
+        "/warnings/letters",
+        Some(form(&pairs)),
+        false,
+        "application/x-www-form-urlencoded",
+    )
+    .await
+}
+
 async fn story(db: &TestDb) {
     let s = &db.store;
     let label = db.label;
@@ -251,6 +270,48 @@ async fn story(db: &TestDb) {
         ),
         "[{label}] {}",
         form_page.status
+    );
+
+    // 批量发函 from the board: every warning of the case chosen gives one letter for the case
+    // (the next number), each acknowledging its warning; another court's warning is refused by
+    // name, and another court's office issues nothing here.
+    let all: Vec<(i64,)> = sqlx::query_as("SELECT id FROM warnings ORDER BY id")
+        .fetch_all(s.pool())
+        .await
+        .expect("warnings");
+    let ids: Vec<i64> = all.iter().map(|w| w.0).collect();
+    assert!(!ids.is_empty(), "[{label}]");
+    let r = bulk(&other, ids.clone()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "[{label}] {}",
+        r.body
+    );
+    assert!(r.body.contains("未制发"), "[{label}] {}", r.body);
+    assert_eq!(s.letters_of_case(case_id).await.expect("letters").len(), 1);
+    let r = bulk(&office, ids).await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    assert!(r.body.contains("已制发督办函 1 份"), "[{label}] {}", r.body);
+    assert!(
+        r.body.contains("浙0102审管督〔2026〕2号"),
+        "[{label}] {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("/warnings?category=overdue"),
+        "[{label}] back to the same board"
+    );
+    let letters = s.letters_of_case(case_id).await.expect("letters");
+    assert_eq!(letters.len(), 2, "[{label}] one letter for the case");
+    let (open,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM warnings WHERE acknowledged_at IS NULL")
+            .fetch_one(s.pool())
+            .await
+            .expect("open");
+    assert!(
+        open < all.len() as i64,
+        "[{label}] the letter acknowledged a warning"
     );
 }
 
