@@ -502,8 +502,15 @@ test('the system administrator imports a newly published year; bad input changes
   await admin.click('#calendar-form button[type=submit]');
   assert.match(await admin.textContent('#calendar-error'), /2027 年：日期 2027-01-05 列为调休上班日，但不是星期六或星期日/);
   assert.equal((await admin.$$eval('#calendar-years tbody tr', (r) => r.length)), years.length, 'nothing imported');
-  await admin.fill('#calendar-form textarea', '[[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = "元旦" } ]\nwork = []\n');
+  // A week of holidays in January: before anything is saved, the due dates it moves are listed.
+  const week = ['04', '05', '06', '07', '08'].map((d) => `{ date = 2027-01-${d}, holiday = "元旦" }`).join(', ');
+  await admin.fill('#calendar-form textarea', `[[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = "元旦" }, ${week} ]\nwork = []\n`);
   await admin.click('#calendar-form button[type=submit]');
+  assert.match(await admin.textContent('#calendar-confirm h2'), /导入 2027 年节假日安排前，请确认届满日的变化/);
+  assert.ok(await admin.locator('#calendar-moved tbody tr').count() > 0, 'the moved due dates are listed');
+  assert.equal((await admin.$$eval('#calendar-years tbody tr', (r) => r.length)), years.length, 'nothing saved yet');
+  await admin.screenshot({ path: join(artifacts, '10-calendar-confirm.png') });
+  await admin.click('#calendar-confirm-button');
   assert.match(await admin.textContent('#calendar-done'), /已导入 2027 年节假日安排；重新计算 \d+ 件未结案件/);
   assert.equal(await admin.$eval('#calendar-years tbody tr:first-child td', (t) => t.textContent), '2027');
   await admin.screenshot({ path: join(artifacts, '10-calendar.png') });

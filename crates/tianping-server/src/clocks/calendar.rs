@@ -34,9 +34,13 @@ impl CalendarPage {
     }
 }
 
-/// What replacing published calendar years would do (finding M7).
+/// What importing calendar years would do before it is saved: the published years it replaces
+/// (finding M7) and the due dates it moves.
 pub struct Replacing {
-    /// Year, rest days and make-up working days before and after.
+    /// The years being imported.
+    pub imported: Vec<i32>,
+    /// Of them, the published ones replaced: year, rest days and make-up working days before and
+    /// after (empty for new years only).
     pub years: Vec<(i32, usize, usize, usize, usize)>,
     /// The first moved clocks, and how many move in all.
     pub moved: Vec<tianping_store::clocks::MovedPreview>,
@@ -138,21 +142,26 @@ pub async fn calendar_submit(
         Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e.zh()), None),
     };
     let now = st.now();
-    // A published year is replaced only when confirmed, after seeing which due dates move.
+    // Nothing is saved before the administrator has seen which due dates move: a published year
+    // replaced, or a new year whose holidays move provisional due dates (finding M7; issue 22).
+    // An import that moves nothing and replaces nothing is saved at once.
     let replacing = replaced_years(&st.store.clockwork().calendar, &cw.calendar, &years);
-    if !replacing.is_empty() && f.confirm != "1" {
+    if f.confirm != "1" {
         let moved = match st.store.preview_clockwork(&cw, now).await {
             Ok(m) => m,
             Err(e) => return error_page(ApiError::from(e).status, "无法预览期限变动"),
         };
-        let total = moved.len();
-        let mut page = calendar_page_data(&st, &s, f.toml, None, None);
-        page.confirm = Some(Replacing {
-            years: replacing,
-            moved: moved.into_iter().take(200).collect(),
-            total,
-        });
-        return render(&page);
+        if !replacing.is_empty() || !moved.is_empty() {
+            let total = moved.len();
+            let mut page = calendar_page_data(&st, &s, f.toml, None, None);
+            page.confirm = Some(Replacing {
+                imported: years.clone(),
+                years: replacing,
+                moved: moved.into_iter().take(200).collect(),
+                total,
+            });
+            return render(&page);
+        }
     }
     for y in &years {
         // Each year is stored on its own, so that a later import replaces only that year.
