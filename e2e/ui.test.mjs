@@ -400,7 +400,8 @@ test('三员分立: the system administrator opens an account, the security admi
   // A bad username is refused next to its field, keeping what was typed.
   await admin.fill('#open-username', 'Bad Name');
   await admin.fill('#open-name', '郑书记员');
-  await admin.selectOption('#open-org', { label: '杭州市西湖区人民法院' });
+  // The unit picker is a tree: a county's court is indented under its city.
+  await admin.selectOption('#open-org', { label: '\u3000\u3000杭州市西湖区人民法院' });
   await admin.selectOption('#open-role', 'judge');
   await admin.fill('#open-password', 'Clerk-pass-2026');
   await Promise.all([admin.waitForLoadState('load'), admin.click('#open-form button[type=submit]')]);

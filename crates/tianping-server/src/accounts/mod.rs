@@ -519,7 +519,7 @@ async fn users_view(st: &AppState, s: &Session, q: &str) -> Result<UsersPage, Ap
         pending: users.iter().filter(|u| u.status == "待授权").count(),
         users,
         can_open: may_administer(s.user.role, AccountAct::Open, false).is_none(),
-        orgs: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+        orgs: crate::http::page::org_tree(orgs),
         roles: Role::ALL
             .into_iter()
             .map(|r| (r.as_str(), r.zh()))

@@ -291,9 +291,82 @@ pub fn page_window(page: u32, pages: u32) -> Vec<Option<u32>> {
     out
 }
 
+/// Organisations as a unit picker shows them: a tree by region (each region's units, then the
+/// regions below it, indented one full-width space per level below the shallowest shown), within
+/// a region by kind (court, procuratorate, police, justice bureau, 人大, 政法委) and name.
+pub fn org_tree(orgs: Vec<tianping_store::org::Org>) -> Vec<(String, String)> {
+    let depth = |o: &tianping_store::org::Org| o.region_path.matches('/').count();
+    let base = orgs.iter().map(depth).min().unwrap_or(0);
+    let mut orgs = orgs;
+    orgs.sort_by(|a, b| {
+        (&a.region_path, a.kind as u8, &a.name).cmp(&(&b.region_path, b.kind as u8, &b.name))
+    });
+    orgs.into_iter()
+        .map(|o| {
+            let indent = "\u{3000}".repeat(depth(&o) - base);
+            (o.id, format!("{indent}{}", o.name))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::page_window;
+    use super::{org_tree, page_window};
+    use tianping_domain::{AgencyKind, Level};
+    use tianping_store::org::Org;
+
+    #[test]
+    fn units_are_shown_as_a_tree_by_region() {
+        let org = |id: &str, name: &str, kind, path: &str| Org {
+            id: id.into(),
+            parent_id: None,
+            name: name.into(),
+            kind,
+            level: Level::County,
+            region_code: String::new(),
+            region_path: path.into(),
+            court_code: None,
+        };
+        let shown = org_tree(vec![
+            org(
+                "xh",
+                "西湖区人民法院",
+                AgencyKind::Court,
+                "/33/3301/330106/",
+            ),
+            org(
+                "plc",
+                "杭州市委政法委",
+                AgencyKind::PoliticalLegalCommittee,
+                "/33/3301/",
+            ),
+            org(
+                "sc",
+                "上城区人民法院",
+                AgencyKind::Court,
+                "/33/3301/330102/",
+            ),
+            org("hz", "杭州市中级人民法院", AgencyKind::Court, "/33/3301/"),
+            org(
+                "scp",
+                "上城区人民检察院",
+                AgencyKind::Procuratorate,
+                "/33/3301/330102/",
+            ),
+        ]);
+        let names: Vec<&str> = shown.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "杭州市中级人民法院",
+                "杭州市委政法委",
+                "\u{3000}上城区人民法院",
+                "\u{3000}上城区人民检察院",
+                "\u{3000}西湖区人民法院",
+            ]
+        );
+        assert_eq!(shown[2].0, "sc");
+    }
 
     #[test]
     fn pager_shows_the_ends_and_the_neighbourhood() {

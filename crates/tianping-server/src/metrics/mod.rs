@@ -425,8 +425,8 @@ pub async fn dashboard(
         .unwrap_or_default()
         .into_iter()
         .filter(|o| s.org.kind.supervises_all_kinds() || o.kind == s.org.kind)
-        .map(|o| (o.id, o.name))
         .collect();
+    let orgs = crate::http::page::org_tree(orgs);
     render(&DashboardPage {
         layout: Layout::new(&s, "/quality"),
         org_name: c.r.org_name.clone(),
