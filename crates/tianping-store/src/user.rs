@@ -184,11 +184,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let Some(user) = self.user_by_id(user_id).await? else {
-            return Err(StoreError::Invalid(format!(
-                "user {user_id} does not exist"
-            )));
-        };
+        let user = self.existing_user(user_id).await?;
         let org = self
             .org(&user.org_id)
             .await?
@@ -245,11 +241,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let Some(user) = self.user_by_id(user_id).await? else {
-            return Err(StoreError::Invalid(format!(
-                "user {user_id} does not exist"
-            )));
-        };
+        let user = self.existing_user(user_id).await?;
         if user.disabled == disabled {
             return Ok(false);
         }
@@ -285,24 +277,21 @@ impl Store {
     /// The system administrator lifts every login lock of an account (from any client) before it
     /// runs out. Returns whether a lock was in force. Recorded for the auditor.
     pub async fn unlock_account(&self, user_id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
-        let Some(user) = self.user_by_id(user_id).await? else {
-            return Err(StoreError::Invalid(format!(
-                "user {user_id} does not exist"
-            )));
-        };
+        let user = self.existing_user(user_id).await?;
         let mut tx = self.write(now).await?;
-        let lifted = sqlx::query(
-            "DELETE FROM login_failures WHERE username = $1 AND locked_until IS NOT NULL AND locked_until > $2",
-        )
-        .bind(&user.username)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(&user.username)
-            .execute(&mut *tx)
-            .await?;
+        // Every failure count of the account goes; a lock was in force if one was still running.
+        let lifted =
+            sqlx::query("DELETE FROM login_failures WHERE username = $1 RETURNING locked_until")
+                .bind(&user.username)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .filter_map(|r| {
+                    r.try_get::<Option<String>, _>("locked_until")
+                        .ok()
+                        .flatten()
+                })
+                .any(|until| until.as_str() > ts(now).as_str());
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -317,7 +306,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(lifted > 0)
+        Ok(lifted)
     }
 
     /// The system administrator sets a temporary password (its hash) for someone who lost
@@ -331,11 +320,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let Some(user) = self.user_by_id(user_id).await? else {
-            return Err(StoreError::Invalid(format!(
-                "user {user_id} does not exist"
-            )));
-        };
+        let user = self.existing_user(user_id).await?;
         let mut tx = self.write(now).await?;
         sqlx::query(
             "UPDATE users SET password_hash = $2, password_reset_at = $3, failed_logins = 0, locked_until = NULL WHERE id = $1",
@@ -368,6 +353,13 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The user an administrator acts on, or the refusal that names the missing id.
+    async fn existing_user(&self, user_id: i64) -> Result<User> {
+        self.user_by_id(user_id)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("user {user_id} does not exist")))
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
