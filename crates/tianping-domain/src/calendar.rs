@@ -5,6 +5,8 @@
 //! and `work` days that would otherwise be weekends (调休上班). A year with no published
 //! arrangement is **provisional**: weekends only, and every date that depends on it says so.
 
+pub mod notice;
+
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
+use tianping_domain::calendar::notice::{HOLIDAYS, HolidayEntry, notice_toml};
 use tianping_domain::rules::ClockKey;
 use tianping_store::user::Session;
 
@@ -26,6 +26,32 @@ struct CalendarPage {
     done: Option<String>,
     /// A change to published years waits for the administrator's confirmation.
     confirm: Option<Replacing>,
+    /// The notice form as typed: the year, and one row per holiday.
+    notice_year: String,
+    notice_rows: Vec<NoticeRow>,
+    /// A refusal of the notice's year field.
+    year_error: String,
+}
+
+/// One holiday of the notice form as typed, with the error of its field if refused.
+#[derive(Default, Clone)]
+pub struct NoticeRow {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub work: String,
+    pub error_field: String,
+    pub error: String,
+}
+
+impl NoticeRow {
+    fn error_at(&self, field: &str) -> &str {
+        if self.error_field == field {
+            &self.error
+        } else {
+            ""
+        }
+    }
 }
 
 impl CalendarPage {
@@ -80,6 +106,10 @@ fn calendar_page_data(
     done: Option<String>,
 ) -> CalendarPage {
     let cw = st.store.clockwork();
+    let next = cw
+        .calendar
+        .last_year()
+        .map_or(String::new(), |y| (y + 1).to_string());
     CalendarPage {
         layout: Layout::new(s, "/admin/calendar"),
         years: cw
@@ -93,6 +123,15 @@ fn calendar_page_data(
         error,
         done,
         confirm: None,
+        notice_year: next,
+        notice_rows: HOLIDAYS
+            .iter()
+            .map(|h| NoticeRow {
+                name: h.to_string(),
+                ..NoticeRow::default()
+            })
+            .collect(),
+        year_error: String::new(),
     }
 }
 
@@ -103,43 +142,114 @@ pub async fn calendar_page(State(st): State<AppState>, PageUser(s): PageUser) ->
     calendar_page_for(&st, &s, String::new(), None, None)
 }
 
-#[derive(Deserialize)]
-pub struct CalendarForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    toml: String,
-    /// `1` when the administrator confirmed replacing published years.
-    #[serde(default)]
-    confirm: String,
-}
-
-/// Imports one or more years of the State Council arrangement; open clocks are re-computed at
-/// once and the moved due dates listed for the case offices.
+/// Imports one or more years of the State Council arrangement — from the notice form (`notice`
+/// = 1: the year and each holiday's days off and make-up working days) or as the calendar's
+/// document — and re-computes open clocks once the administrator has seen the due dates that
+/// move; the moved due dates are listed for the case offices.
 pub async fn calendar_submit(
     State(st): State<AppState>,
     PageUser(s): PageUser,
-    Form(f): Form<CalendarForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = csrf_refused(&f.csrf, &s) {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Some(refused) = csrf_refused(&field("csrf"), &s) {
         return refused;
     }
     if !tianping_domain::access::operates_the_system(s.user.role) {
         return error_page(StatusCode::FORBIDDEN, "当前角色无权维护节假日安排");
     }
+    let mut f = CalendarForm {
+        toml: field("toml"),
+        confirm: field("confirm"),
+        notice: None,
+    };
+    if field("notice") == "1" {
+        let rows: Vec<NoticeRow> = (0..HOLIDAYS.len())
+            .map(|i| NoticeRow {
+                name: HOLIDAYS[i].to_string(),
+                from: field(&format!("from_{i}")),
+                to: field(&format!("to_{i}")),
+                work: field(&format!("work_{i}")),
+                ..NoticeRow::default()
+            })
+            .collect();
+        let entries: Vec<HolidayEntry> = rows
+            .iter()
+            .map(|r| HolidayEntry {
+                name: r.name.clone(),
+                from: r.from.clone(),
+                to: r.to.clone(),
+                work: r.work.clone(),
+            })
+            .collect();
+        let year = field("year");
+        match notice_toml(&year, &entries) {
+            Ok(doc) => {
+                f.toml = doc;
+                f.notice = Some((year, rows));
+            }
+            Err(e) => {
+                // Refused for what was typed: the form again, everything kept, the error at its
+                // field.
+                let mut page = calendar_page_data(&st, &s, String::new(), None, None);
+                page.notice_year = year;
+                page.notice_rows = rows;
+                match e.row {
+                    Some(i) => {
+                        if let Some(r) = page.notice_rows.get_mut(i) {
+                            r.error_field = e.field.to_string();
+                            r.error = e.message.clone();
+                        }
+                    }
+                    None => page.year_error = e.message.clone(),
+                }
+                page.error = Some(e.message);
+                let mut r = render(&page);
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return r;
+            }
+        }
+    }
+    calendar_import(&st, &s, f).await
+}
+
+/// What was submitted: the calendar's document (typed, or made from the notice form, which is
+/// kept to show again if the import is refused).
+struct CalendarForm {
+    toml: String,
+    /// `1` when the administrator confirmed the due dates that move.
+    confirm: String,
+    notice: Option<(String, Vec<NoticeRow>)>,
+}
+
+/// The page again after a refused import, with what was typed.
+fn refused(st: &AppState, s: &Session, f: CalendarForm, error: String) -> Response {
+    let mut page = calendar_page_data(st, s, String::new(), Some(error), None);
+    match f.notice {
+        Some((year, rows)) => {
+            page.notice_year = year;
+            page.notice_rows = rows;
+        }
+        None => page.text = f.toml,
+    }
+    let mut r = render(&page);
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+async fn calendar_import(st: &AppState, s: &Session, f: CalendarForm) -> Response {
     let mut cw = (*st.store.clockwork()).clone();
     let years = match cw.calendar.import(&f.toml) {
         Ok(y) if y.is_empty() => {
-            return calendar_page_for(
-                &st,
-                &s,
-                f.toml,
-                Some("没有找到 [[year]] 年度表".into()),
-                None,
-            );
+            return refused(st, s, f, "没有找到 [[year]] 年度表".into());
         }
         Ok(y) => y,
-        Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e.zh()), None),
+        Err(e) => return refused(st, s, f, e.zh()),
     };
     let now = st.now();
     // Nothing is saved before the administrator has seen which due dates move: a published year
@@ -153,7 +263,7 @@ pub async fn calendar_submit(
         };
         if !replacing.is_empty() || !moved.is_empty() {
             let total = moved.len();
-            let mut page = calendar_page_data(&st, &s, f.toml, None, None);
+            let mut page = calendar_page_data(st, s, f.toml, None, None);
             page.confirm = Some(Replacing {
                 imported: years.clone(),
                 years: replacing,
@@ -167,7 +277,7 @@ pub async fn calendar_submit(
         // Each year is stored on its own, so that a later import replaces only that year.
         let one = match year_table(&f.toml, *y) {
             Ok(t) => t,
-            Err(e) => return calendar_page_for(&st, &s, f.toml, Some(e), None),
+            Err(e) => return refused(st, s, f, e),
         };
         if let Err(e) = st
             .store
@@ -193,8 +303,8 @@ pub async fn calendar_submit(
     tracing::info!(user = %s.user.username, ?years, moved = report.moved, "calendar years imported");
     let names: Vec<String> = years.iter().map(|y| y.to_string()).collect();
     calendar_page_for(
-        &st,
-        &s,
+        st,
+        s,
         String::new(),
         None,
         Some(format!(
