@@ -57,6 +57,10 @@ pub struct MetricsQuery {
     pub counter: String,
     #[serde(default)]
     pub bucket: String,
+    /// The drill-down page's page number (the API lists every case).
+    #[serde(default)]
+    #[param(ignore)]
+    pub page: String,
 }
 
 /// The resolved request: scope, period, kind.
@@ -710,11 +714,20 @@ struct CasesPage {
     to: String,
     back: String,
     lines: Vec<CaseLine>,
-    /// Cases behind the number (the page shows at most [`PAGE_LINES`]).
+    /// Cases behind the number (the page shows [`PAGE_LINES`] at a time).
     count: usize,
     export: String,
     total: i64,
     sum: bool,
+    /// The page shown and how many there are, with the pager's links.
+    page: u32,
+    pages: u32,
+    first_line: usize,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    page_links: Vec<(Option<u32>, String)>,
+    /// The query without the page, for the pager's jump form.
+    jump_fields: Vec<(String, String)>,
 }
 
 /// The cases behind one number: a counter or a pendency bucket.
@@ -736,11 +749,13 @@ async fn behind(
     if let Some(counter) = Counter::parse(q.counter.trim()) {
         let sum = counter.is_sum();
         let cases = cases_of(st, &r, counter.candidates(&r.period)).await?;
-        let lines: Vec<CaseLine> = cases
+        let mut lines: Vec<CaseLine> = cases
             .iter()
             .filter(|c| counter.contributes(&c.facts, &r.period))
             .map(|c| line(c, counter.value(&c.facts, &r.period)))
             .collect();
+        // By court and number, as a case office reads a register.
+        lines.sort_by(|a, b| (&a.court, &a.case_number).cmp(&(&b.court, &b.case_number)));
         let total = if sum {
             lines.iter().map(|l| l.value).sum()
         } else {
@@ -752,11 +767,12 @@ async fn behind(
         && b < BUCKETS.len()
     {
         let cases = cases_of(st, &r, Candidates::PendingOn(r.period.to)).await?;
-        let lines: Vec<CaseLine> = cases
+        let mut lines: Vec<CaseLine> = cases
             .iter()
             .filter(|c| bucket_of(c, r.period.to) == Some(b))
             .map(|c| line(c, 1))
             .collect();
+        lines.sort_by(|a, b| (&a.court, &a.case_number).cmp(&(&b.court, &b.case_number)));
         let total = lines.len() as i64;
         return Ok((
             r,
@@ -779,34 +795,64 @@ pub async fn cases_page(
     Query(q): Query<MetricsQuery>,
 ) -> Response {
     match behind(&st, &s, &q).await {
-        Ok((r, title, mut lines, total, sum)) => {
+        Ok((r, title, lines, total, sum)) => {
             let count = lines.len();
-            lines.truncate(PAGE_LINES);
+            let pages = u32::try_from(count.div_ceil(PAGE_LINES))
+                .unwrap_or(u32::MAX)
+                .max(1);
+            let page = q.page.trim().parse::<u32>().unwrap_or(1).clamp(1, pages);
+            let first = (page as usize - 1) * PAGE_LINES;
+            let lines: Vec<CaseLine> = lines.into_iter().skip(first).take(PAGE_LINES).collect();
             let extra = if q.bucket.trim().is_empty() {
                 format!("counter={}", enc(q.counter.trim()))
             } else {
                 format!("bucket={}", enc(q.bucket.trim()))
             };
+            let here = query_string(&r, &extra);
+            let href = |n: u32| format!("/quality/cases?{here}&page={n}");
+            let mut jump_fields = vec![
+                ("org".to_string(), r.org_id.clone()),
+                ("from".to_string(), r.period.from.to_string()),
+                ("to".to_string(), r.period.to.to_string()),
+            ];
+            if let Some(k) = r.kind {
+                jump_fields.push(("kind".into(), k.as_str().into()));
+            }
+            if q.bucket.trim().is_empty() {
+                jump_fields.push(("counter".into(), q.counter.trim().into()));
+            } else {
+                jump_fields.push(("bucket".into(), q.bucket.trim().into()));
+            }
             render(&CasesPage {
                 layout: Layout::new(&s, "/quality"),
                 back: format!("/quality?{}", query_string(&r, "")),
-                export: format!("/quality/cases.xlsx?{}", query_string(&r, &extra)),
+                export: format!("/quality/cases.xlsx?{here}"),
                 org_name: r.org_name.clone(),
                 from: r.period.from.to_string(),
                 to: r.period.to.to_string(),
                 title,
+                first_line: first + 1,
                 lines,
                 count,
                 total,
                 sum,
+                page,
+                pages,
+                prev_href: (page > 1).then(|| href(page - 1)),
+                next_href: (page < pages).then(|| href(page + 1)),
+                page_links: crate::http::page::page_window(page, pages)
+                    .into_iter()
+                    .map(|n| (n, n.map(href).unwrap_or_default()))
+                    .collect(),
+                jump_fields,
             })
         }
         Err(e) => error_page(e.status, &e.message),
     }
 }
 
-/// The page lists this many cases; the Excel download has them all.
-const PAGE_LINES: usize = 2_000;
+/// The page lists this many cases at a time; the Excel download has them all.
+const PAGE_LINES: usize = 100;
 
 /// The cases behind a number as Excel (every one of them).
 pub async fn cases_export(
