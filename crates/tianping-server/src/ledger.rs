@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/ledger", get(ledger_page))
         .route("/ledger/witness", post(witness_submit))
         .route("/ledger/find", get(find))
+        .route("/ledger/case", get(case_trail_page))
         .route("/ledger/leaves/{index}", get(leaf_page))
         .route("/ledger/checkpoints/{id}", get(checkpoint_download))
 }
@@ -371,7 +372,7 @@ pub async fn api_witness(
 struct LedgerPage {
     layout: Layout,
     sum: LedgerSummary,
-    recent: Vec<LeafRow>,
+    recent: Vec<tianping_store::ledger::TrailLine>,
     witness: Option<WitnessCheck>,
     note_text: String,
 }
@@ -393,7 +394,7 @@ async fn ledger_page_for(
         Ok(x) => x,
         Err(e) => return error_page(e.status, &e.message),
     };
-    let recent = match st.store.ledger_recent(20).await {
+    let recent = match async { st.store.trail_of(st.store.ledger_recent(20).await?).await }.await {
         Ok(x) => x,
         Err(e) => {
             return error_page(
@@ -409,6 +410,73 @@ async fn ledger_page_for(
         witness,
         note_text,
     })
+}
+
+#[derive(Deserialize)]
+pub struct CaseTrailQuery {
+    #[serde(default)]
+    number: String,
+}
+
+#[derive(Template)]
+#[template(path = "ledger_case.html")]
+struct CaseTrailPage {
+    layout: Layout,
+    number: String,
+    case_id: Option<i64>,
+    lines: Vec<tianping_store::ledger::TrailLine>,
+    error: Option<String>,
+}
+
+/// `GET /ledger/case?number=（2026）浙0102刑初1号`: everything written about one case, oldest
+/// first — when, who, what, which record — each line with its leaf, to prove it.
+pub async fn case_trail_page(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Query(q): Query<CaseTrailQuery>,
+) -> Response {
+    if auditor_only(&s).is_err() {
+        return error_page(StatusCode::FORBIDDEN, FORBIDDEN_ZH);
+    }
+    let number = q.number.trim().to_string();
+    let mut page = CaseTrailPage {
+        layout: Layout::new(&s, "/ledger"),
+        number: number.clone(),
+        case_id: None,
+        lines: vec![],
+        error: None,
+    };
+    if number.is_empty() {
+        return render(&page);
+    }
+    let found = match st.store.case_id_by_number(&number).await {
+        Ok(x) => x,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::from(e).message,
+            );
+        }
+    };
+    let Some(id) = found else {
+        page.error = Some(format!(
+            "没有案号为“{number}”的案件，请核对案号（含括号和“号”字）"
+        ));
+        let mut r = render(&page);
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        return r;
+    };
+    match st.store.case_trail(id).await {
+        Ok(lines) => {
+            page.case_id = Some(id);
+            page.lines = lines;
+            render(&page)
+        }
+        Err(e) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &ApiError::from(e).message,
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -449,6 +517,8 @@ pub async fn witness_submit(
 #[template(path = "ledger_leaf.html")]
 struct LeafPage {
     layout: Layout,
+    /// Who wrote the leaf and the case its record belongs to.
+    who: Option<tianping_store::ledger::TrailLine>,
     leaf: LeafRow,
     proof: InclusionProof,
     verified: bool,
@@ -489,8 +559,16 @@ pub async fn leaf_page(
         .await
         .unwrap_or_default();
     let verified = inclusion_ok(&proof);
+    // Who wrote it, and the case it is about (to see everything written about that case).
+    let who = st
+        .store
+        .trail_of(vec![leaf.clone()])
+        .await
+        .ok()
+        .and_then(|mut t| t.pop());
     render(&LeafPage {
         layout: Layout::new(&s, "/ledger"),
+        who,
         leaf,
         proof,
         verified,

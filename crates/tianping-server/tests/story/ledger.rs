@@ -173,6 +173,35 @@ async fn ledger_story(db: &TestDb) {
     assert_eq!(found.status, StatusCode::SEE_OTHER);
     let bad = auditor.get("/ledger/find?index=abc").await;
     assert!(bad.body.contains("不是非负整数"));
+
+    // Who did what to which case, beside the hashes: both events, by the judge who recorded
+    // them, each with its leaf; the recent leaves say the same.
+    let trail = auditor
+        .get("/ledger/case?number=%EF%BC%882026%EF%BC%89%E6%B5%990102%E6%B0%91%E5%88%9D77%E5%8F%B7")
+        .await;
+    assert_eq!(trail.status, StatusCode::OK, "{label}: {}", trail.body);
+    let rows: Vec<&str> = trail
+        .body
+        .split("<tr>")
+        .skip(2)
+        .filter(|r| r.contains("程序事件入库"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{label}: {}", trail.body);
+    assert!(
+        rows.iter()
+            .all(|r| r.contains("sc_judge-name（sc_judge）") && r.contains("/ledger/leaves/")),
+        "{label}: {rows:?}"
+    );
+    assert!(page.body.contains("sc_judge-name（sc_judge）"), "{label}");
+    assert!(page.body.contains("（2026）浙0102民初77号"), "{label}");
+    let none = auditor.get("/ledger/case?number=%E6%97%A0").await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{label}");
+    assert!(none.body.contains("没有案号为“无”的案件"), "{label}");
+    assert_eq!(
+        judge.get("/ledger/case?number=x").await.status,
+        StatusCode::FORBIDDEN,
+        "{label}"
+    );
 }
 
 #[tokio::test]

@@ -13,10 +13,12 @@
 
 mod append;
 mod entities;
+mod trail;
 mod verify;
 
 pub use append::*;
 pub use entities::*;
+pub use trail::*;
 pub use verify::*;
 
 use crate::{Result, Store, StoreError, audited, bulk_placeholders, ts};
