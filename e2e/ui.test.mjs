@@ -222,7 +222,7 @@ async function csrfOf(page) {
 }
 
 test('the case office works the warnings board: why panel, 督办函, Excel export', async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  let page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   await login(page, 'caseoffice');
   await page.goto(`${base}/warnings`);
   const tabs = await page.$$eval('#category-tabs a[data-category]', (as) => as.map((a) => [a.dataset.category, Number(a.querySelector('b').textContent)]));
@@ -237,6 +237,20 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   const left = await page.$$eval('#board tbody td .left', (s) => s.map((x) => x.textContent.trim()));
   assert.ok(left.every((t) => t.startsWith('超期')), `every row says how long overdue: ${left.slice(0, 3)}`);
 
+  // 执行 apart from 审判, and one court picked from the tree of the city's courts.
+  await Promise.all([page.waitForURL(/line=execution/), page.click('#line-tabs a[data-line=execution]')]);
+  const execNumbers = await page.$$eval('#board tbody td:first-child a', (as) => as.map((a) => a.textContent.trim()));
+  assert.ok(execNumbers.length > 0 && execNumbers.every((n) => /执/.test(n)), `execution cases only: ${execNumbers.slice(0, 3)}`);
+  const courts = await page.$$eval('#org option', (os) => os.map((o) => o.textContent));
+  assert.ok(courts.some((c) => /^\u3000+杭州市上城区人民法院$/.test(c)), `an indented tree: ${courts.slice(0, 4)}`);
+  await page.selectOption('#org', { label: courts.find((c) => c.includes('上城区人民法院')) });
+  await Promise.all([page.waitForURL(/org=/), page.click('form.filters button[type=submit]')]);
+  assert.match(page.url(), /line=execution/, 'the tab is kept');
+  const execCourts = await page.$$eval('#board tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  assert.ok(execCourts.every((t) => t.includes('上城区人民法院')), 'only 上城');
+  await page.screenshot({ path: join(artifacts, '06-warnings-execution.png') });
+  await page.goto(`${base}/warnings?category=overdue`);
+
   // 确认所选: two warnings at once, back on the same tab.
   const picks = page.locator('#board tbody input.pick');
   const before = await picks.count();
@@ -245,14 +259,15 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   await picks.nth(1).check();
   await Promise.all([page.waitForURL(/category=overdue/), page.click('#bulk-ack-submit')]);
   assert.equal(await page.locator('#board tbody input.pick').count(), before - 2, 'both confirmed, the page kept');
-  // 批量发函: two more, one 督办函 per case, listed to print or download; back to the same tab.
+  // 批量发函: two more, one 提示函 per case (the case office's own), listed to print or download;
+  // back to the same tab.
   await page.locator('#board tbody input.pick').nth(0).check();
   await page.locator('#board tbody input.pick').nth(1).check();
-  await page.selectOption('#bulk-letter-kind', 'supervision');
+  await page.selectOption('#bulk-letter-kind', 'reminder');
   await Promise.all([page.waitForURL(/\/warnings\/letters$/), page.click('#bulk-letter-submit')]);
-  assert.match(await page.textContent('h1'), /已制发督办函 [12] 份/);
+  assert.match(await page.textContent('h1'), /已制发提示函 [12] 份/);
   const issued = await page.$$eval('#issued-letters tbody tr td:first-child', (t) => t.map((x) => x.textContent.trim()));
-  assert.ok(issued.length >= 1 && issued.every((n) => /^浙01审管督〔\d{4}〕\d+号$/.test(n)), `numbers: ${issued}`);
+  assert.ok(issued.length >= 1 && issued.every((n) => /^浙01审管提〔\d{4}〕\d+号$/.test(n)), `numbers: ${issued}`);
   await page.screenshot({ path: join(artifacts, '07-bulk-letters.png'), fullPage: false });
   await Promise.all([page.waitForURL(/category=overdue/), page.click('.crumbs a')]);
 
@@ -285,8 +300,20 @@ test('the case office works the warnings board: why panel, 督办函, Excel expo
   assert.equal(await page.inputValue('#letter-kind'), 'supervision');
   await page.screenshot({ path: join(artifacts, '08-letter-refused.png'), fullPage: true });
   await page.evaluate(() => { const i = document.querySelector('#letter-reply-by'); const d = new Date(Date.now() + 5 * 86400000); i.value = d.toISOString().slice(0, 10); });
-  await Promise.all([page.waitForURL(/\/letters\/\d+$/), page.click('#issue-letter')]);
+  // A 督办函 speaks for the court: it goes to the city court's president as a draft (送签稿).
+  await Promise.all([page.waitForURL(/\/letters\/drafts\/\d+$/), page.click('#issue-letter')]);
+  assert.equal((await page.textContent('#draft-state')).trim(), '待签发');
+  const draftUrl = page.url();
+  await page.screenshot({ path: join(artifacts, '08-letter-draft.png'), fullPage: true });
+  await page.close();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', acceptDownloads: true });
+  await loginAny(page, 'president_city');
+  assert.ok(await page.$(`#todo-sign_letter a[href="${new URL(draftUrl).pathname}"]`), 'the draft waits on the president\'s 待办');
+  await page.goto(draftUrl);
+  assert.match(await page.textContent('#draft-letter-preview'), /请立即核查超期原因/);
+  await Promise.all([page.waitForURL(/\/letters\/\d+$/), page.click('#sign-draft')]);
   const number = (await page.textContent('#letter-number')).trim();
+  assert.match(await page.textContent('#letter-meta'), /拟稿人：周主任；签发人：陈院长/);
   assert.match(number, /^浙01审管督〔\d{4}〕\d+号$/);
   assert.match(await page.textContent('#letter'), /请立即核查超期原因/);
   assert.match(await page.textContent('#letter-addressee'), /^本院刑事审判第一庭：$/);
@@ -498,15 +525,28 @@ test('the system administrator imports a newly published year; bad input changes
   await admin.goto(`${base}/admin/calendar`);
   const years = await admin.$$eval('#calendar-years tbody tr td:first-child', (t) => t.map((x) => x.textContent));
   assert.equal(years[0], '2026', 'the built-in calendar ends with 2026');
+  // Entered as the State Council's notice states it, not as a file. A last day before the first:
+  // refused next to the field, everything typed kept.
+  assert.equal(await admin.inputValue('#notice-year'), '2027', 'the next year is offered');
+  await admin.fill('#notice-from-1', '2027-02-10');
+  await admin.fill('#notice-to-1', '2027-02-04');
+  await Promise.all([admin.waitForLoadState('load'), admin.click('#notice-submit')]);
+  assert.match(await admin.textContent('#notice-rows tbody tr:nth-child(2) .field-error:not(:empty)'), /春节的放假结束日期 2027-02-04 早于开始日期 2027-02-10/);
+  assert.equal(await admin.inputValue('#notice-from-1'), '2027-02-10');
+  await admin.screenshot({ path: join(artifacts, '10-calendar-refused.png') });
   // A make-up working day that is a weekday: refused, naming the year and the date.
-  await admin.fill('#calendar-form textarea', '[[year]]\nyear = 2027\nrest = []\nwork = [ { date = 2027-01-05, for = "元旦" } ]\n');
-  await admin.click('#calendar-form button[type=submit]');
+  await admin.fill('#notice-from-1', '');
+  await admin.fill('#notice-to-1', '');
+  await admin.fill('#notice-from-0', '2027-01-01');
+  await admin.fill('#notice-to-0', '2027-01-08');
+  await admin.fill('#notice-work-0', '1月5日');
+  await Promise.all([admin.waitForLoadState('load'), admin.click('#notice-submit')]);
   assert.match(await admin.textContent('#calendar-error'), /2027 年：日期 2027-01-05 列为调休上班日，但不是星期六或星期日/);
+  assert.equal(await admin.inputValue('#notice-work-0'), '1月5日', 'what was typed is kept');
   assert.equal((await admin.$$eval('#calendar-years tbody tr', (r) => r.length)), years.length, 'nothing imported');
-  // A week of holidays in January: before anything is saved, the due dates it moves are listed.
-  const week = ['04', '05', '06', '07', '08'].map((d) => `{ date = 2027-01-${d}, holiday = "元旦" }`).join(', ');
-  await admin.fill('#calendar-form textarea', `[[year]]\nyear = 2027\nrest = [ { date = 2027-01-01, holiday = "元旦" }, ${week} ]\nwork = []\n`);
-  await admin.click('#calendar-form button[type=submit]');
+  // 元旦 as a week off: before anything is saved, the due dates it moves are listed.
+  await admin.fill('#notice-work-0', '');
+  await Promise.all([admin.waitForLoadState('load'), admin.click('#notice-submit')]);
   assert.match(await admin.textContent('#calendar-confirm h2'), /导入 2027 年节假日安排前，请确认届满日的变化/);
   assert.ok(await admin.locator('#calendar-moved tbody tr').count() > 0, 'the moved due dates are listed');
   assert.equal((await admin.$$eval('#calendar-years tbody tr', (r) => r.length)), years.length, 'nothing saved yet');
@@ -553,6 +593,13 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
   await Promise.all([page.waitForURL(/\/ledger\/leaves\/\d+$/), page.click('#ledger-find button[type=submit]')]);
   assert.match(await page.textContent('#leaf-facts'), /events\/1\b/);
   assert.match(await page.textContent('#leaf-against'), /包含于该检查点/);
+  // Who did what to that case, beside the hashes: every write, oldest first, each with its leaf.
+  await Promise.all([page.waitForURL(/\/ledger\/case\?number=/), page.click('#leaf-case-trail')]);
+  const trail = await page.$$eval('#ledger-case-trail tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.ok(trail.length >= 2, `the case's writes (${trail.length})`);
+  assert.ok(trail.every(([when, who, what]) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(when) && who && what), JSON.stringify(trail.slice(0, 3)));
+  assert.ok(trail.some(([, , what]) => what === '程序事件入库'), 'its events');
+  await page.screenshot({ path: join(artifacts, '12-ledger-case-trail.png'), fullPage: true });
 
   // A supervising body pastes the checkpoint it kept: consistent. A forged copy is refused.
   await page.goto(`${base}/ledger`);
@@ -715,11 +762,14 @@ test('the case office opens a supervision item straight from an overdue warning'
   await login(page, 'caseoffice');
   await page.goto(`${base}/warnings?category=overdue`);
   const number = (await page.textContent('#board tbody tr:first-child td:first-child a')).trim();
+  const court = (await page.textContent('#board tbody tr:first-child td:nth-child(3)')).trim();
   await Promise.all([page.waitForURL(/\/supervision\?/), page.click('#board tbody tr:first-child a:text("立督办")')]);
   assert.equal(await page.inputValue('#item-source'), 'overdue_clock');
   assert.equal(await page.inputValue('#item-case'), number);
   assert.match(await page.inputValue('#item-title'), /已超期/);
-  await page.selectOption('#item-responsible', { index: 1 });
+  // The case's own court is offered as responsible, in a tree of the city's courts.
+  const chosen = await page.$eval('#item-responsible', (s) => s.selectedOptions[0].textContent);
+  assert.ok(chosen.trim() && court.startsWith(chosen.trim()), `the case's court: ${chosen} for ${court}`);
   await Promise.all([page.waitForURL(/\/supervision\/\d+$/), page.click('#item-open')]);
   assert.match(await page.textContent('#item-state'), /已交办/);
   assert.match(await page.textContent('body'), new RegExp(number.replace(/[()（）]/g, '.')));
@@ -756,10 +806,24 @@ test('the case office reads the quality dashboard, changes scope and period, and
   await page.screenshot({ path: join(artifacts, '19-quality-dashboard.png'), fullPage: true });
   await Promise.all([page.waitForURL(/\/quality\/cases/), link.click()]);
   assert.match(await page.textContent('#drill-title'), new RegExp(`新收：${shown} 件`));
-  assert.equal(await page.locator('#drill-cases tbody tr').count(), shown, 'the list has exactly that many cases');
+  assert.equal(await page.locator('#drill-cases tbody tr').count(), Math.min(shown, 100), 'a page of at most 100 cases');
   const numbers = await page.$$eval('#drill-cases tbody td:first-child a', (as) => as.map((a) => a.textContent));
   assert.ok(numbers.every((n) => n.includes('浙0102')), 'only 上城 cases');
   await page.screenshot({ path: join(artifacts, '20-quality-drilldown.png') });
+  // The whole city's intake is paged, not thousands of rows at once: 100 a page, and the last
+  // page holds the rest, so every case is listed.
+  await page.goto(`${base}/quality/cases?org=court-3301&from=2025-01-01&to=2025-12-31&counter=received`);
+  const cityShown = Number((await page.textContent('#drill-title')).match(/(\d+) 件/)[1]);
+  assert.ok(cityShown > 100, `the city received more than a page (${cityShown})`);
+  assert.equal(await page.locator('#drill-cases tbody tr').count(), 100);
+  const pages = Math.ceil(cityShown / 100);
+  await page.fill('#page-jump input[name=page]', String(pages));
+  await Promise.all([page.waitForURL(new RegExp(`page=${pages}`)), page.click('#page-jump button')]);
+  assert.equal(await page.locator('#drill-cases tbody tr').count(), cityShown - (pages - 1) * 100, 'the last page');
+  assert.equal((await page.textContent('#pager strong[aria-current]')).trim(), String(pages));
+  await page.screenshot({ path: join(artifacts, '20-quality-drilldown-last-page.png') });
+  await page.goBack();
+  await page.goBack();
   await page.goBack();
   await Promise.all([page.waitForURL(/\/quality\/report/), page.click('#metrics-report')]);
   assert.match(await page.textContent('#report-title'), /上城区人民法院[\s\S]*审判执行质效与监督工作报告/);
@@ -1069,6 +1133,7 @@ test('待办: every working login lands on its own list of what waits for it, an
     chief: 'accept_item',
     president: 'accept_item',
     caseoffice: 'acknowledge_warning',
+    president_city: 'sign_letter',
     prosecutor: 'acknowledge_warning',
     prosecutor_inv: 'accept_item',
     prosecutor_city: 'verify_item',
@@ -1141,7 +1206,7 @@ test('no developer vocabulary where a user reads: rule ids, file names, markers,
     [/来源 demo|\blecard\b|BM25/, 'a source id or a formula'],
   ];
   // Login names are what people type to log in: the account pages may show them.
-  const logins = new Set(['prosecutor_city', 'prosecutor_inv', 'police_legal', 'npc_hz']);
+  const logins = new Set(['prosecutor_city', 'prosecutor_inv', 'police_legal', 'npc_hz', 'president_city']);
   const visible = (html) => html
     .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ')
     .replace(/<[^>]+>/g, ' ')
@@ -1149,7 +1214,7 @@ test('no developer vocabulary where a user reads: rule ids, file names, markers,
     .replace(/[\w.+-]+@[\w.-]+/g, ' ') // mail addresses
     .replace(/(?:https?:\/\/|\/)[\w./?=&%-]+/g, ' '); // links written out in mails
   const problems = [];
-  for (const user of ['judge', 'president', 'caseoffice', 'prosecutor_city', 'police_legal', 'plc', 'npc_hz']) {
+  for (const user of ['judge', 'president', 'president_city', 'caseoffice', 'prosecutor_city', 'police_legal', 'plc', 'npc_hz']) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     await loginAny(page, user);
     const seen = new Set();

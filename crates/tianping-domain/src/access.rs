@@ -159,6 +159,19 @@ pub fn may_issue_letters(role: Role, org: AgencyKind) -> bool {
     matches!(role, Role::CaseOffice | Role::President) && org == AgencyKind::Court
 }
 
+/// Whether a user signs (签发) letters in the court's name — a 督办函 or 警示函 a case office
+/// drafted — and issues any letter without another's signature: a court's president.
+pub fn may_sign_letters(role: Role, org: AgencyKind) -> bool {
+    role == Role::President && org == AgencyKind::Court
+}
+
+/// Whether a letter of this kind, issued by this role, waits for a president's 签发: a 提示函 is the
+/// case office's own reminder; a 督办函 or 警示函 speaks for the court and is signed by its
+/// leadership (a president issuing one signs it themselves).
+pub fn letter_needs_signature(role: Role, org: AgencyKind, signed_kind: bool) -> bool {
+    signed_kind && !may_sign_letters(role, org)
+}
+
 /// Whether a user records a 院庭长 supervision act (RULES.md §5.3) on a case of their court: a
 /// president or a division chief.
 pub fn may_record_act(role: Role, org: AgencyKind) -> bool {
@@ -318,6 +331,7 @@ mod tests {
                 &[CaseOffice, President],
                 &[Court],
             ),
+            ("may_sign_letters", may_sign_letters, &[President], &[Court]),
             (
                 "may_record_act",
                 may_record_act,

@@ -28,6 +28,17 @@ pub fn letter_title(case_number: &str, kind_zh: &str) -> String {
     format!("关于{case_number}案件办理期限的{kind_zh}")
 }
 
+/// The reply deadline of a draft signed today: as drafted while it is still after today, else a
+/// default deadline from the day of signing (a draft that waited a week for its 签发 does not go
+/// out asking for an answer yesterday).
+pub fn reply_by_at_signing(drafted: NaiveDate, today: NaiveDate) -> NaiveDate {
+    if drafted > today {
+        drafted
+    } else {
+        default_reply_by(today)
+    }
+}
+
 /// The reply deadline a letter offers by default.
 pub fn default_reply_by(today: NaiveDate) -> NaiveDate {
     today
@@ -120,6 +131,22 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn a_draft_signed_late_asks_for_an_answer_after_its_signing() {
+        assert_eq!(
+            reply_by_at_signing(d("2026-03-10"), d("2026-03-05")),
+            d("2026-03-10")
+        );
+        assert_eq!(
+            reply_by_at_signing(d("2026-03-10"), d("2026-03-10")),
+            d("2026-03-17")
+        );
+        assert_eq!(
+            reply_by_at_signing(d("2026-03-10"), d("2026-03-12")),
+            d("2026-03-19")
+        );
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub enum TaskKind {
     WriteRetrieval,
     /// A 量刑偏离预警 of the person's court to sign for.
     SignDeviation,
+    /// A 督办函 or 警示函 the case office drafted, for a president to sign (签发) or return.
+    SignLetter,
+    /// A draft of the person's returned by a president, to draft again or let go.
+    RedraftLetter,
     /// Due dates moved by a rule or calendar change, to confirm.
     ConfirmMovedDates,
     /// Supervision items: the act each state asks of this side.
@@ -42,12 +46,14 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 17] = [
+    pub const ALL: [TaskKind; 19] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
         TaskKind::WriteRetrieval,
         TaskKind::SignDeviation,
+        TaskKind::SignLetter,
+        TaskKind::RedraftLetter,
         TaskKind::ConfirmMovedDates,
         TaskKind::AssignItem,
         TaskKind::AcceptItem,
@@ -69,6 +75,8 @@ impl TaskKind {
             TaskKind::AnswerAct => "answer_act",
             TaskKind::WriteRetrieval => "write_retrieval",
             TaskKind::SignDeviation => "sign_deviation",
+            TaskKind::SignLetter => "sign_letter",
+            TaskKind::RedraftLetter => "redraft_letter",
             TaskKind::ConfirmMovedDates => "confirm_moved_dates",
             TaskKind::AssignItem => "assign_item",
             TaskKind::AcceptItem => "accept_item",
@@ -96,6 +104,8 @@ impl TaskKind {
             TaskKind::AnswerAct => "院庭长监督待答复",
             TaskKind::WriteRetrieval => "四类案件待类案检索",
             TaskKind::SignDeviation => "量刑偏离预警待签收",
+            TaskKind::SignLetter => "函件待签发",
+            TaskKind::RedraftLetter => "退回的函件",
             TaskKind::ConfirmMovedDates => "期限变动待确认",
             TaskKind::AssignItem => "督办事项待交办",
             TaskKind::AcceptItem => "督办事项待签收",
@@ -119,6 +129,8 @@ impl TaskKind {
             TaskKind::AnswerAct => "答复",
             TaskKind::WriteRetrieval => "类案检索",
             TaskKind::SignDeviation => "签收",
+            TaskKind::SignLetter => "签发",
+            TaskKind::RedraftLetter => "修改重送",
             TaskKind::ConfirmMovedDates => "确认",
             TaskKind::AssignItem => "交办",
             TaskKind::AcceptItem => "签收并开始整改",

@@ -70,6 +70,8 @@ commands! {
     WarningEscalated => "warning_escalated", "warnings", "预警升级";
     WarningAcknowledged => "warning_acknowledged", "warnings", "预警签收";
     LetterIssued => "letter_issued", "letters", "制发函件";
+    LetterDrafted => "letter_drafted", "letter_drafts", "函件拟稿送签";
+    LetterDraftDecided => "letter_draft_decided", "letter_drafts", "函件签发、退回或撤回";
     ClockDueMoved => "clock_due_moved", "clock_changes", "期限变动";
     ClockChangeAcknowledged => "clock_change_acknowledged", "clock_changes", "期限变动确认";
     CalendarImported => "calendar_imported", "calendar_years", "导入节假日";

@@ -318,6 +318,8 @@ struct CasePage {
     d: CaseDetail,
     clocks: Vec<crate::clocks::ClockView>,
     letters: Vec<tianping_store::clocks::Letter>,
+    /// The court's own drafts of letters on the case still pending or returned (送签稿).
+    drafts: Vec<tianping_store::clocks::LetterDraft>,
     /// (person id, role) of each person this file names by identity number.
     persons: Vec<(i64, String)>,
     can_letter: bool,
@@ -341,8 +343,22 @@ pub async fn case_page(
         Ok(c) => c,
         Err(e) => return api_error_page(e),
     };
-    let letters = match st.store.letters_of_case(id).await {
+    let mut letters = match st.store.letters_of_case(id).await {
         Ok(l) => l,
+        Err(e) => return api_error_page(e.into()),
+    };
+    for l in &mut letters {
+        l.issued_at = crate::view::local(&l.issued_at);
+    }
+    let drafts = match st.store.drafts_of_case(id).await {
+        Ok(list) => list
+            .into_iter()
+            .filter(|x| x.org_id == s.org.id && matches!(x.state.as_str(), "pending" | "returned"))
+            .map(|mut x| {
+                x.drafted_at = crate::view::local(&x.drafted_at);
+                x
+            })
+            .collect(),
         Err(e) => return api_error_page(e.into()),
     };
     let row = match crate::http::access::readable(&st, &s, id).await {
@@ -369,6 +385,7 @@ pub async fn case_page(
         d,
         clocks,
         letters,
+        drafts,
         persons,
         can_letter: tianping_domain::access::may_issue_letters(s.user.role, s.org.kind),
     })

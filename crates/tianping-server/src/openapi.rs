@@ -340,7 +340,7 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "post",
             "/api/v1/cases/{id}/letters",
             "审限",
-            "生成督促函或提示函",
+            "制发提示函、督办函或警示函（审管办拟制的督办函、警示函返回送签稿，待院领导签发）",
         )
         .body(c.schema::<clocks::letters::LetterInput>())
         .ok(201, object("函件")),

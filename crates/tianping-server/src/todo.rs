@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tianping_domain::access::{
     self, AccountAct, may_acknowledge_changes, may_acknowledge_warning, may_answer_act,
-    may_issue_letters, may_refer, rectifies, supervises,
+    may_issue_letters, may_refer, may_sign_letters, rectifies, supervises,
 };
 use tianping_domain::clock::Category;
 use tianping_domain::rules::ClockKey;
@@ -133,6 +133,42 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
                 kind: TaskKind::SignDeviation,
                 title: format!("{} {}", d.number, d.body.text()),
                 href: format!("/cases/{}#deviation-warnings", d.body.case_id),
+                due: None,
+                quick_act: None,
+            });
+        }
+    }
+
+    // 督办函 and 警示函 the case office drafted, for a president to sign (签发) or return.
+    if may_sign_letters(role, s.org.kind) {
+        for d in st.store.drafts_to_sign(&s.org.id).await? {
+            tasks.push(Task {
+                kind: TaskKind::SignLetter,
+                title: format!(
+                    "{} {}（{}拟稿，{}）",
+                    d.case_number,
+                    d.kind_zh(),
+                    d.drafted_by,
+                    crate::view::local(&d.drafted_at)
+                ),
+                href: format!("/letters/drafts/{}", d.id),
+                due: None,
+                quick_act: None,
+            });
+        }
+    }
+    // The person's drafts a president returned, to draft again.
+    if may_issue_letters(role, s.org.kind) {
+        for d in st.store.returned_drafts_of(s.user.id, st.now()).await? {
+            tasks.push(Task {
+                kind: TaskKind::RedraftLetter,
+                title: format!(
+                    "{} {}（{}退回）",
+                    d.case_number,
+                    d.kind_zh(),
+                    d.decided_by.as_deref().unwrap_or("院领导")
+                ),
+                href: format!("/letters/drafts/{}", d.id),
                 due: None,
                 quick_act: None,
             });

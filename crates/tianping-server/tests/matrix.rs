@@ -118,11 +118,16 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/ledger", Only(AUDITOR)),
     ("POST", "/ledger/witness", Write),
     ("GET", "/ledger/find", Only(AUDITOR)),
+    ("GET", "/ledger/case", Only(AUDITOR)),
     ("GET", "/ledger/leaves/{index}", Only(AUDITOR)),
     ("GET", "/ledger/checkpoints/{id}", Only(AUDITOR)),
     ("POST", "/cases/{id}/letters", Write),
     ("GET", "/cases/{id}/letters/new", Scoped),
     ("GET", "/letters/{id}", Scoped),
+    ("GET", "/letters/drafts/{id}", Scoped),
+    ("POST", "/letters/drafts/{id}/sign", Write),
+    ("POST", "/letters/drafts/{id}/return", Write),
+    ("POST", "/letters/drafts/{id}/withdraw", Write),
     ("GET", "/clock-changes", Scoped),
     ("POST", "/clock-changes/ack", Write),
     ("POST", "/cases/{id}/flags", Write),
@@ -396,6 +401,8 @@ struct World {
     reports: Vec<(i64, i64)>,
     warning: i64,
     letter: i64,
+    /// A 送签稿 of 上城's.
+    draft: i64,
 }
 
 async fn world(db: &TestDb) -> World {
@@ -572,6 +579,24 @@ async fn world(db: &TestDb) -> World {
         )
         .await
         .expect("letter");
+    // A draft 督办函 on the same case, waiting for a president's signature, naming the minor.
+    let draft = s
+        .draft_letter(
+            &tianping_store::clocks::NewLetter {
+                kind: "supervision",
+                case_id: cases[1],
+                warning_id: None,
+                org_id: "sc-court",
+                org_code: "浙0102",
+                issued_by: president.id,
+                addressee: "刑事审判庭",
+                reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default(),
+                body: &format!("{MINOR}案久拖未决，请说明理由。"),
+            },
+            now(),
+        )
+        .await
+        .expect("draft");
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -589,6 +614,7 @@ async fn world(db: &TestDb) -> World {
         reports,
         warning,
         letter: letter.id,
+        draft: draft.id,
     }
 }
 
@@ -618,6 +644,8 @@ fn uris(path: &str, w: &World) -> Vec<String> {
         }
     } else if path.contains("warnings/{id}") {
         out.push(path.replace("{id}", &w.warning.to_string()));
+    } else if path.starts_with("/letters/drafts/{id}") {
+        out.push(path.replace("{id}", &w.draft.to_string()));
     } else if path == "/letters/{id}" {
         // The letter page and the same letter as a Word document.
         out.push(path.replace("{id}", &w.letter.to_string()));

@@ -205,6 +205,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_task_notices.sql"),
         postgres: include_str!("../migrations/postgres/0019_task_notices.sql"),
     },
+    Migration {
+        version: 20,
+        name: "letter_drafts",
+        sqlite: include_str!("../migrations/sqlite/0020_letter_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0020_letter_drafts.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -180,6 +180,8 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::WarningEscalated,
             Command::WarningAcknowledged,
             Command::LetterIssued,
+            Command::LetterDrafted,
+            Command::LetterDraftDecided,
             Command::EngineStateSet,
             Command::ClockDueMoved,
             Command::ClockChangeAcknowledged,
@@ -314,6 +316,37 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     )
                     .await
                     .unwrap();
+                }
+                Command::LetterDrafted | Command::LetterDraftDecided => {
+                    let case: i64 = sqlx::query_scalar("SELECT MIN(id) FROM cases")
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                    let new = tianping_store::clocks::NewLetter {
+                        kind: "supervision",
+                        case_id: case,
+                        warning_id: None,
+                        org_id: "sc-court",
+                        org_code: "浙0102",
+                        issued_by: judge,
+                        addressee: "刑事审判庭",
+                        reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default(),
+                        body: "请说明超期原因。",
+                    };
+                    let at = bj("2025-08-11T11:30:00");
+                    if *c == Command::LetterDrafted {
+                        let d = s.draft_letter(&new, at).await.unwrap();
+                        assert_eq!(d.state, "pending");
+                    } else {
+                        let d: i64 = sqlx::query_scalar("SELECT MAX(id) FROM letter_drafts")
+                            .fetch_one(s.pool())
+                            .await
+                            .unwrap();
+                        let l = s.sign_letter_draft(d, &new, at).await.unwrap().unwrap();
+                        assert!(l.number.contains("审管督〔2025〕"), "{}", l.number);
+                        // Signed once: a second signature finds it no longer pending.
+                        assert!(s.sign_letter_draft(d, &new, at).await.unwrap().is_none());
+                    }
                 }
                 Command::EngineStateSet => {
                     s.apply_clockwork_change(bj("2025-08-11T12:00:00"))

@@ -36,6 +36,8 @@ pub struct BoardParams {
     pub custody: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
+    /// trial：审判期限；execution：执行期限（法院案件，按适用的期限规则区分）
+    pub line: Option<String>,
     /// The page's 量刑偏离预警 tab (`deviation`); the API lists them at /deviation-warnings.
     #[param(ignore)]
     pub view: Option<String>,
@@ -146,7 +148,21 @@ fn raise_with(st: &AppState, s: &Session, r: &BoardRow) -> String {
 
 const PER_PAGE: i64 = 50;
 
-fn board_query(s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
+/// The tags of the rules of one line of court work — execution (`execution` rules) — from the
+/// rules in force: the 执行 tab lists the clocks of cases with a clock under one of them, the 审判
+/// tab the court's other cases.
+fn execution_rules(st: &AppState) -> Vec<String> {
+    st.store
+        .clockwork()
+        .rules
+        .rules
+        .iter()
+        .filter(|r| r.case_kind == "execution")
+        .map(|r| r.tag())
+        .collect()
+}
+
+fn board_query(st: &AppState, s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
     let scope = read_scope(s).ok_or_else(|| ApiError::forbidden("查看期限预警"))?;
     let mut q = BoardQuery {
         region_prefix: scope.region_prefix,
@@ -186,6 +202,29 @@ fn board_query(s: &Session, p: &BoardParams) -> Result<BoardQuery, ApiError> {
         q.agency_kind = Some(AgencyKind::Police.as_str().to_string());
     }
     q.org_id = nonempty(&p.org);
+    if let Some(l) = nonempty(&p.line) {
+        let exec = execution_rules(st);
+        match l.as_str() {
+            "trial" => q.case_rules = Some((exec, false)),
+            "execution" => q.case_rules = Some((exec, true)),
+            _ => {
+                return Err(
+                    ApiError::new(Code::InvalidQuery, format!("未知的业务类别“{l}”"))
+                        .with_details(json!({ "field": "line" })),
+                );
+            }
+        }
+        if q.agency_kind
+            .as_deref()
+            .is_some_and(|k| k != AgencyKind::Court.as_str())
+        {
+            return Err(
+                ApiError::new(Code::InvalidQuery, "审判、执行之分只适用于法院案件")
+                    .with_details(json!({ "field": "line" })),
+            );
+        }
+        q.agency_kind = Some(AgencyKind::Court.as_str().to_string());
+    }
     q.custody_only = p.custody.as_deref() == Some("1");
     if let Some(pg) = nonempty(&p.page) {
         let n: i64 = pg.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
@@ -208,7 +247,7 @@ pub async fn api_board(
     CurrentUser(s): CurrentUser,
     Query(p): Query<BoardParams>,
 ) -> Result<Json<Board>, ApiError> {
-    let q = board_query(&s, &p)?;
+    let q = board_query(&st, &s, &p)?;
     let today = bj_date(st.now());
     let rows = st.store.board(&q, st.now()).await?;
     let counts: Vec<BoardCount> = st
@@ -255,6 +294,10 @@ struct BoardPage {
     deviation_view: bool,
     /// The kinds of letter 批量发函 offers (value, Chinese).
     letter_kinds: Vec<(&'static str, &'static str)>,
+    /// The units the board may be narrowed to, as a tree (id, indented name).
+    orgs: Vec<(String, String)>,
+    /// The 审判 / 执行 tabs (court clocks are on the board).
+    line_tabs: bool,
 }
 
 impl BoardPage {
@@ -265,9 +308,16 @@ impl BoardPage {
     fn here(&self) -> String {
         query_string(&self.p)
     }
+    fn line_href(&self, line: &str) -> String {
+        query_string(&BoardParams {
+            line: (!line.is_empty()).then(|| line.to_string()),
+            page: None,
+            ..self.p.clone()
+        })
+    }
     fn tab_href(&self, cat: &str) -> String {
         query_string(&BoardParams {
-            category: Some(cat.to_string()),
+            category: (!cat.is_empty()).then(|| cat.to_string()),
             page: None,
             ..self.p.clone()
         })
@@ -281,6 +331,7 @@ fn query_string(p: &BoardParams) -> String {
         ("category", &p.category),
         ("clock", &p.clock),
         ("org", &p.org),
+        ("line", &p.line),
         ("custody", &p.custody),
         ("sort", &p.sort),
         ("page", &p.page),
@@ -305,7 +356,7 @@ pub async fn board_page(
     PageUser(s): PageUser,
     Query(p): Query<BoardParams>,
 ) -> Response {
-    let q = match board_query(&s, &p) {
+    let q = match board_query(&st, &s, &p) {
         Ok(q) => q,
         Err(e) if e.status == StatusCode::FORBIDDEN => return error_page(e.status, &e.message),
         Err(e) => {
@@ -327,6 +378,8 @@ pub async fn board_page(
                 deviations: vec![],
                 deviation_view: false,
                 letter_kinds: vec![],
+                orgs: vec![],
+                line_tabs: false,
             });
         }
     };
@@ -364,6 +417,29 @@ pub async fn board_page(
             ..p.clone()
         })
     };
+    // The units of the board's agency kind in the reader's reach, as a tree.
+    let kind = q.agency_kind.as_deref().and_then(AgencyKind::parse);
+    let orgs = st
+        .store
+        .orgs_in(&q.region_prefix)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| match kind {
+            Some(k) => o.kind == k,
+            None => matches!(
+                o.kind,
+                AgencyKind::Court | AgencyKind::Procuratorate | AgencyKind::Police
+            ),
+        })
+        .collect::<Vec<_>>();
+    let orgs = if orgs.len() > 1 {
+        crate::http::page::org_tree(orgs)
+    } else {
+        vec![]
+    };
+    let line_tabs = p.agency.is_none()
+        && (s.org.kind == AgencyKind::Court || s.org.kind.supervises_all_kinds());
     let all_counts = Category::ALL
         .iter()
         .map(|c| {
@@ -414,6 +490,8 @@ pub async fn board_page(
             .iter()
             .map(|k| (k.0, k.1))
             .collect(),
+        orgs,
+        line_tabs,
     })
 }
 
@@ -427,7 +505,7 @@ pub async fn board_export(
     PageUser(s): PageUser,
     Query(p): Query<BoardParams>,
 ) -> Response {
-    let mut q = match board_query(&s, &p) {
+    let mut q = match board_query(&st, &s, &p) {
         Ok(q) => q,
         Err(e) => return error_page(e.status, &e.message),
     };

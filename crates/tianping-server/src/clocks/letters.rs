@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use tianping_domain::access::letter_needs_signature;
 use tianping_domain::case::{Visibility, visibility};
 use tianping_domain::clock::local_date as bj_date;
 use tianping_domain::document::{
@@ -26,7 +27,7 @@ use tianping_domain::document::{
 };
 use tianping_domain::rules::ClockKey;
 use tianping_store::case::CaseRow;
-use tianping_store::clocks::{LETTER_KINDS, Letter, NewLetter};
+use tianping_store::clocks::{LETTER_KINDS, Letter, LetterDraft, NewLetter, signed_kind};
 use tianping_store::user::Session;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -45,7 +46,7 @@ pub struct LetterInput {
 }
 
 /// Whom a letter on this case is sent to unless the issuer says otherwise.
-fn default_addressee(s: &Session, row: &CaseRow) -> String {
+pub(super) fn default_addressee(s: &Session, row: &CaseRow) -> String {
     if s.org.id == row.org_id {
         match &row.judge {
             Some(j) => format!("本院承办部门（承办人：{j}）"),
@@ -56,12 +57,18 @@ fn default_addressee(s: &Session, row: &CaseRow) -> String {
     }
 }
 
+/// What a submitted letter became: issued, or a draft gone to a president for signature.
+pub(super) enum Issued {
+    Letter(Letter),
+    Draft(LetterDraft),
+}
+
 async fn issue(
     st: &AppState,
     s: &Session,
     case_id: i64,
     input: &LetterInput,
-) -> Result<Letter, ApiError> {
+) -> Result<Issued, ApiError> {
     if !may_issue_letters(s) {
         return Err(ApiError::forbidden("制发提示函、督办函、警示函"));
     }
@@ -92,10 +99,69 @@ async fn issue(
         .map_err(|e| ApiError::invalid_field(Code::InvalidReplyBy, e.field(), e.to_string()))?;
     let addressee = check_addressee(&input.addressee, &default_addressee(s, &row))
         .map_err(|e| ApiError::invalid_field(Code::InvalidAddressee, e.field(), e.to_string()))?;
+    let code = org_code(s);
+    if letter_needs_signature(s.user.role, s.org.kind, signed_kind(&input.kind)) {
+        // The words as typed go to the president; the clocks are written in at signing.
+        let d = st
+            .store
+            .draft_letter(
+                &NewLetter {
+                    kind: &input.kind,
+                    case_id: row.id,
+                    warning_id: input.warning_id,
+                    org_id: &s.org.id,
+                    org_code: &code,
+                    issued_by: s.user.id,
+                    addressee: &addressee,
+                    reply_by,
+                    body,
+                },
+                st.now(),
+            )
+            .await?;
+        return Ok(Issued::Draft(d));
+    }
+    let text = letter_text(st, case_id, body).await?;
+    Ok(Issued::Letter(
+        st.store
+            .issue_letter(
+                &NewLetter {
+                    kind: &input.kind,
+                    case_id: row.id,
+                    warning_id: input.warning_id,
+                    org_id: &s.org.id,
+                    org_code: &code,
+                    issued_by: s.user.id,
+                    addressee: &addressee,
+                    reply_by,
+                    body: &text,
+                },
+                st.now(),
+            )
+            .await?,
+    ))
+}
+
+/// The issuing unit's code in a document number (机关代字).
+pub(super) fn org_code(s: &Session) -> String {
+    s.org
+        .court_code
+        .clone()
+        .unwrap_or_else(|| s.org.name.clone())
+}
+
+/// A letter's text: the issuer's words, then each open clock of the case with its due date, how
+/// much is left, and its law — as they stand now.
+pub(super) async fn letter_text(
+    st: &AppState,
+    case_id: i64,
+    typed: &str,
+) -> Result<String, ApiError> {
+    let today = bj_date(st.now());
     let clocks = st.store.clocks_of_case(case_id, st.now()).await?;
     let mut text = String::new();
-    if !body.is_empty() {
-        text.push_str(body);
+    if !typed.is_empty() {
+        text.push_str(typed);
         text.push_str("\n\n");
     }
     let cw = st.store.clockwork();
@@ -116,28 +182,7 @@ async fn issue(
             v.name, due, v.left_zh, citation
         ));
     }
-    let code = s
-        .org
-        .court_code
-        .clone()
-        .unwrap_or_else(|| s.org.name.clone());
-    Ok(st
-        .store
-        .issue_letter(
-            &NewLetter {
-                kind: &input.kind,
-                case_id: row.id,
-                warning_id: input.warning_id,
-                org_id: &s.org.id,
-                org_code: &code,
-                issued_by: s.user.id,
-                addressee: &addressee,
-                reply_by,
-                body: text.trim_end(),
-            },
-            st.now(),
-        )
-        .await?)
+    Ok(text.trim_end().to_string())
 }
 
 pub async fn api_issue_letter(
@@ -151,8 +196,10 @@ pub async fn api_issue_letter(
     let id = parse_id(&id, "案件")?;
     let input: LetterInput = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(Code::LetterMalformed, format!("JSON 无效：{e}")))?;
-    let l = issue(&st, &s, id, &input).await?;
-    Ok((StatusCode::CREATED, Json(l)).into_response())
+    Ok(match issue(&st, &s, id, &input).await? {
+        Issued::Letter(l) => (StatusCode::CREATED, Json(l)).into_response(),
+        Issued::Draft(d) => (StatusCode::CREATED, Json(d)).into_response(),
+    })
 }
 
 /// The letter form as typed (kept as typed when the letter is refused).
@@ -184,6 +231,8 @@ struct LetterFormPage {
     reply_max: String,
     reply_min: String,
     max_days: u64,
+    /// Whether the person signs letters themselves (a president).
+    signs: bool,
     error: Option<(String, String)>,
 }
 
@@ -242,6 +291,7 @@ async fn form_page(
             .format("%Y-%m-%d")
             .to_string(),
         max_days: MAX_REPLY_DAYS,
+        signs: tianping_domain::access::may_sign_letters(s.user.role, s.org.kind),
         error: error.map(|e| {
             let f = match e.field() {
                 "" => "form".to_string(),
@@ -261,9 +311,13 @@ pub struct NewLetterQuery {
     kind: String,
     #[serde(default)]
     warning_id: String,
+    /// A returned draft of the person's to start from.
+    #[serde(default)]
+    from_draft: String,
 }
 
-/// The form for a new letter on a case (from the case page, or from a warning on the board).
+/// The form for a new letter on a case (from the case page, or from a warning on the board, or
+/// from a returned draft to draft again).
 pub async fn letter_new(
     State(st): State<AppState>,
     PageUser(s): PageUser,
@@ -285,6 +339,24 @@ pub async fn letter_new(
             .parse::<i64>()
             .map_or(String::new(), |w| w.to_string()),
         ..LetterForm::default()
+    };
+    let form = match super::drafts::returned_draft(&st, &s, id, &q.from_draft).await {
+        Some(d) => {
+            let today = bj_date(st.now());
+            let reply_by = chrono::NaiveDate::parse_from_str(&d.reply_by, "%Y-%m-%d")
+                .ok()
+                .filter(|r| *r > today)
+                .map_or(String::new(), |_| d.reply_by.clone());
+            LetterForm {
+                kind: d.kind,
+                warning_id: d.warning_id.map_or(String::new(), |w| w.to_string()),
+                addressee: d.addressee,
+                reply_by,
+                body: d.body,
+                ..LetterForm::default()
+            }
+        }
+        None => form,
     };
     form_page(&st, &s, id, form, None).await
 }
@@ -309,7 +381,8 @@ pub async fn letter_submit(
         body: f.body.clone(),
     };
     match issue(&st, &s, id, &input).await {
-        Ok(l) => crate::http::page::redirect(&format!("/letters/{}", l.id)),
+        Ok(Issued::Letter(l)) => crate::http::page::redirect(&format!("/letters/{}", l.id)),
+        Ok(Issued::Draft(d)) => crate::http::page::redirect(&format!("/letters/drafts/{}", d.id)),
         Err(e) if matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
             error_page(e.status, &e.message)
         }
@@ -329,6 +402,8 @@ struct LetterDoc {
     paragraphs: Vec<String>,
     reply_line: String,
     issued_zh: String,
+    /// `（拟稿人：…；签发人：…；本函已记入案件记录）`.
+    meta: String,
 }
 
 async fn letter_doc(st: &AppState, s: &Session, id: i64) -> Result<LetterDoc, Response> {
@@ -363,30 +438,18 @@ async fn letter_doc(st: &AppState, s: &Session, id: i64) -> Result<LetterDoc, Re
         .iter()
         .find(|k| k.0 == l.kind)
         .map_or("函", |k| k.1);
-    let mut paragraphs = vec![];
-    let mut withheld = false;
-    for x in l.body.lines().filter(|x| !x.trim().is_empty()) {
-        if full || x.contains("：届满日 ") {
-            paragraphs.push(x.trim().to_string());
-        } else if !withheld {
-            withheld = true;
-            paragraphs.push(format!(
-                "（本案为“{}”案件，函件中的说明文字仅对有相应权限的人员显示。）",
-                row.confidentiality.zh()
-            ));
-        }
-    }
+    let paragraphs = visible_paragraphs(&l.body, full, row.confidentiality.zh());
     let reply = l
         .reply_by
         .as_deref()
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    let reply_line = match reply {
-        Some(d) => format!(
-            "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并于{}前将办理情况书面反馈{}审判管理办公室。",
-            date_zh(d),
-            issuer_org
+    let reply_line = reply_line(reply, &issuer_org);
+    let meta = match st.store.draft_of_letter(l.id).await {
+        Ok(Some(d)) => format!(
+            "（拟稿人：{}；签发人：{}；本函已记入案件记录）",
+            d.drafted_by, l.issued_by
         ),
-        None => "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并将办理情况反馈审判管理办公室。".to_string(),
+        _ => format!("（签发人：{}；本函已记入案件记录）", l.issued_by),
     };
     let issued_zh = tianping_store::parse_ts(&l.issued_at)
         .map(|t| date_zh(bj_date(t)))
@@ -402,8 +465,40 @@ async fn letter_doc(st: &AppState, s: &Session, id: i64) -> Result<LetterDoc, Re
         paragraphs,
         reply_line,
         issued_zh,
+        meta,
         l,
     })
+}
+
+/// A letter's paragraphs as a reader sees them: the issuer's own words may name a party, so a
+/// reader without the case's clearance (`full` false) sees the clock lines the system wrote and a
+/// note in place of those words.
+pub(super) fn visible_paragraphs(body: &str, full: bool, confidentiality_zh: &str) -> Vec<String> {
+    let mut paragraphs = vec![];
+    let mut withheld = false;
+    for x in body.lines().filter(|x| !x.trim().is_empty()) {
+        if full || x.contains("：届满日 ") {
+            paragraphs.push(x.trim().to_string());
+        } else if !withheld {
+            withheld = true;
+            paragraphs.push(format!(
+                "（本案为“{confidentiality_zh}”案件，函件中的说明文字仅对有相应权限的人员显示。）"
+            ));
+        }
+    }
+    paragraphs
+}
+
+/// The sentence asking for an answer by `reply` to the issuing court's 审判管理办公室.
+pub(super) fn reply_line(reply: Option<chrono::NaiveDate>, issuer_org: &str) -> String {
+    match reply {
+        Some(d) => format!(
+            "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并于{}前将办理情况书面反馈{}审判管理办公室。",
+            date_zh(d),
+            issuer_org
+        ),
+        None => "请承办部门依法在期限内办结，需要延长或扣除期限的，按规定履行审批手续，并将办理情况反馈审判管理办公室。".to_string(),
+    }
 }
 
 #[derive(Template)]
@@ -492,9 +587,7 @@ fn letter_docx(d: &LetterDoc) -> Result<Vec<u8>, zip::result::ZipError> {
     doc.push(Para::body(d.issuer_org.clone()).align(Align::Right));
     doc.push(Para::body(d.issued_zh.clone()).align(Align::Right));
     doc.blank();
-    doc.push(
-        Para::body(format!("（签发人：{}；本函已记入案件记录）", d.l.issued_by)).align(Align::Left),
-    );
+    doc.push(Para::body(d.meta.clone()).align(Align::Left));
     doc.finish()
 }
 
@@ -503,10 +596,13 @@ const BULK_LETTERS_MAX: usize = 50;
 
 /// A letter issued from the board's selection.
 struct IssuedLine {
-    id: i64,
+    /// The letter's page, or the draft's.
+    href: String,
     number: String,
     case_number: String,
     addressee: String,
+    /// Gone to a president for signature, not yet a letter.
+    draft: bool,
 }
 
 #[derive(Template)]
@@ -515,6 +611,8 @@ struct IssuedPage {
     layout: Layout,
     kind_zh: &'static str,
     issued: Vec<IssuedLine>,
+    /// How many of them went to a president for signature.
+    drafts: usize,
     /// What was not issued, and why (in Chinese).
     refused: Vec<(String, String)>,
     back: String,
@@ -595,11 +693,19 @@ pub async fn bulk_letters_submit(
             body: String::new(),
         };
         match issue(&st, &s, case_id, &input).await {
-            Ok(l) => issued.push(IssuedLine {
-                id: l.id,
+            Ok(Issued::Letter(l)) => issued.push(IssuedLine {
+                href: format!("/letters/{}", l.id),
                 number: l.number,
                 case_number: l.case_number,
                 addressee: l.addressee.unwrap_or_default(),
+                draft: false,
+            }),
+            Ok(Issued::Draft(d)) => issued.push(IssuedLine {
+                href: format!("/letters/drafts/{}", d.id),
+                number: "送签稿（签发时编号）".into(),
+                case_number: d.case_number,
+                addressee: d.addressee,
+                draft: true,
             }),
             Err(e) if e.status.is_server_error() => return error_page(e.status, &e.message),
             Err(e) => {
@@ -617,9 +723,11 @@ pub async fn bulk_letters_submit(
     } else {
         StatusCode::OK
     };
+    let drafts = issued.iter().filter(|l| l.draft).count();
     let mut r = render(&IssuedPage {
         layout: Layout::new(&s, "/warnings"),
         kind_zh,
+        drafts,
         issued,
         refused,
         back: tianping_domain::access::safe_back(&field("back"), "/warnings").to_string(),

@@ -5,6 +5,7 @@
 pub mod board;
 pub mod calendar;
 pub mod changes;
+pub mod drafts;
 pub mod letters;
 
 use crate::AppState;
@@ -37,6 +38,13 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/letters", post(letters::letter_submit))
         .route("/cases/{id}/letters/new", get(letters::letter_new))
         .route("/letters/{id}", get(letters::letter_page))
+        .route("/letters/drafts/{id}", get(drafts::draft_view))
+        .route("/letters/drafts/{id}/sign", post(drafts::draft_sign))
+        .route("/letters/drafts/{id}/return", post(drafts::draft_return))
+        .route(
+            "/letters/drafts/{id}/withdraw",
+            post(drafts::draft_withdraw),
+        )
         .route("/clock-changes", get(changes::changes_page))
         .route("/clock-changes/ack", post(changes::changes_ack))
 }

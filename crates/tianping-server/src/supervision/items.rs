@@ -342,6 +342,8 @@ async fn upload(
 #[derive(Template)]
 #[template(path = "supervision.html")]
 struct LedgerPage {
+    /// The unit the new-item form offers as responsible (the case's, when opened on one).
+    responsible: String,
     layout: Layout,
     lines: Vec<ItemLine>,
     counts: Vec<(&'static str, &'static str, usize)>,
@@ -374,12 +376,12 @@ pub struct LedgerQuery {
     catalogue: String,
 }
 
-/// Organisations the session may make responsible (its reach), by name.
+/// Organisations the session may make responsible (its reach), as a tree (id, indented name).
 pub(super) async fn reachable_units(
     st: &AppState,
     s: &Session,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let mut v: Vec<(String, String)> = st
+    let v = st
         .store
         .orgs_in(&s.org.region_path)
         .await?
@@ -403,10 +405,9 @@ pub(super) async fn reachable_units(
                 AgencyKind::PeoplesCongress | AgencyKind::PoliticalLegalCommittee
             ) || o.id == s.org.id
         })
-        .map(|o| (o.id, o.name))
-        .collect();
-    v.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(v)
+        .collect::<Vec<_>>();
+    // As a tree by region: the opener's own level first, the units below indented.
+    Ok(crate::http::page::org_tree(v))
 }
 
 pub async fn ledger_page(
@@ -438,7 +439,21 @@ pub async fn ledger_page(
         .map(|i| item_line(i, now))
         .collect();
     let units = reachable_units(&st, &s).await.unwrap_or_default();
+    // Opened on a case (from a warning): the case's own unit is offered first, if in reach.
+    let responsible = match q.case_number.trim() {
+        "" => String::new(),
+        n => match st.store.case_id_by_number(n).await {
+            Ok(Some(id)) => crate::http::access::readable(&st, &s, id)
+                .await
+                .ok()
+                .map(|r| r.org_id)
+                .filter(|o| units.iter().any(|(u, _)| u == o))
+                .unwrap_or_default(),
+            _ => String::new(),
+        },
+    };
     render(&LedgerPage {
+        responsible,
         layout: Layout::new(&s, "/supervision"),
         lines,
         counts,

@@ -21,6 +21,47 @@ fn docx_text(r: &Resp) -> String {
     doc
 }
 
+/// Where a redirect goes.
+fn location(r: &Resp) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The (kind, link) of each task on the person's 待办.
+async fn todo(c: &Client) -> Vec<(String, String)> {
+    let t = c.get("/api/v1/me/todo").await.json();
+    t["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    (
+                        i["kind"].as_str().unwrap_or("").to_string(),
+                        i["link"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A form posted with the session's CSRF token.
+async fn post_form(c: &Client, path: String, fields: &[(&str, &str)]) -> Resp {
+    let mut f = vec![("csrf", c.csrf.as_str())];
+    f.extend_from_slice(fields);
+    c.send(
+        "POST",
+        &path,
+        Some(form(&f)),
+        false,
+        "application/x-www-form-urlencoded",
+    )
+    .await
+}
+
 /// 批量发函 of the chosen warnings, as the board's form posts it.
 async fn bulk(c: &Client, ids: Vec<i64>) -> Resp {
     let mut f: Vec<(String, String)> = vec![
@@ -52,6 +93,20 @@ async fn story(db: &TestDb) {
         Clearance::default(),
     )
     .await;
+    s.insert_user(
+        &tianping_store::user::NewUser {
+            username: "pres".into(),
+            display_name: "周院长".into(),
+            org_id: "sc-court".into(),
+            role: Role::President,
+            clearance: Clearance::default(),
+            email: Some("pres@court.example".into()),
+            password_hash: tianping_server::auth::hash_password(PW).expect("hash"),
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("president");
     add_user(
         s,
         "other",
@@ -180,18 +235,26 @@ async fn story(db: &TestDb) {
         "[{label}]"
     );
 
-    // Issued: numbered in 〔〕, acknowledging the warning it came from.
-    let issued = post("2026-03-10").await;
+    // A 督办函 speaks for the court: the office's goes to the president as a draft (送签稿),
+    // acknowledging the warning it came from; nothing is numbered yet.
+    let drafted = post("2026-03-10").await;
     assert_eq!(
-        issued.status,
+        drafted.status,
         StatusCode::SEE_OTHER,
         "[{label}] {}",
-        issued.body
+        drafted.body
     );
-    let letters = s.letters_of_case(case_id).await.expect("letters");
-    assert_eq!(letters.len(), 1, "[{label}]");
-    let l = &letters[0];
-    assert_eq!(l.number, "浙0102审管督〔2026〕1号", "[{label}]");
+    let draft_url = location(&drafted);
+    assert!(
+        draft_url.starts_with("/letters/drafts/"),
+        "[{label}] {draft_url}"
+    );
+    assert!(
+        s.letters_of_case(case_id)
+            .await
+            .expect("letters")
+            .is_empty()
+    );
     let (acked,): (Option<String>,) =
         sqlx::query_as("SELECT acknowledged_at FROM warnings WHERE id = $1")
             .bind(warning)
@@ -200,7 +263,115 @@ async fn story(db: &TestDb) {
             .expect("warning");
     assert!(
         acked.is_some(),
-        "[{label}] the letter acknowledged its warning"
+        "[{label}] the draft acknowledged its warning"
+    );
+    let president = Client::as_user(&app, "pres").await;
+    let (pres_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = 'pres'")
+        .fetch_one(s.pool())
+        .await
+        .expect("president id");
+    let (told,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM task_notices WHERE user_id = $1 AND line LIKE '函件待签发%') \
+         + (SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND subject LIKE '【待办】函件待签发%')",
+    )
+    .bind(pres_id)
+    .fetch_one(s.pool())
+    .await
+    .expect("told");
+    assert_eq!(
+        told, 1,
+        "[{label}] the president is told of the letter to sign"
+    );
+    assert!(
+        todo(&president)
+            .await
+            .contains(&("sign_letter".to_string(), draft_url.clone())),
+        "[{label}] the draft waits on the president's 待办"
+    );
+    // The office cannot sign its own draft; another court's office does not see it.
+    let r = post_form(&office, format!("{draft_url}/sign"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
+    let other = Client::as_user(&app, "other").await;
+    assert_eq!(
+        other.get(&draft_url).await.status,
+        StatusCode::NOT_FOUND,
+        "[{label}]"
+    );
+    // The president sees the letter as it would go out today, and returns it: a note is needed.
+    let page = president.get(&draft_url).await;
+    assert_eq!(page.status, StatusCode::OK, "[{label}]");
+    for want in [
+        words,
+        "届满日 2025年7月2日",
+        "（签发时编号）",
+        "id=\"sign-draft\"",
+    ] {
+        assert!(
+            page.body.contains(want),
+            "[{label}] draft page lacks {want}"
+        );
+    }
+    let r = post_form(&president, format!("{draft_url}/return"), &[("note", "  ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+    assert!(r.body.contains("请写明退回意见"), "[{label}] {}", r.body);
+    let r = post_form(
+        &president,
+        format!("{draft_url}/return"),
+        &[("note", "请写明承办人及超期天数")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    assert!(
+        !todo(&president)
+            .await
+            .iter()
+            .any(|(k, _)| k == "sign_letter"),
+        "[{label}]"
+    );
+    assert!(
+        todo(&office)
+            .await
+            .contains(&("redraft_letter".to_string(), draft_url.clone())),
+        "[{label}] the returned draft waits on the drafter's 待办"
+    );
+    // Drafted again from the returned one: the form starts from what was typed.
+    let draft_id = draft_url.trim_start_matches("/letters/drafts/").to_string();
+    let again = office
+        .get(&format!(
+            "/cases/{case_id}/letters/new?kind=supervision&from_draft={draft_id}"
+        ))
+        .await;
+    assert!(again.body.contains(words), "[{label}] {}", again.body);
+    assert!(
+        again.body.contains(r#"value="本院民事审判第一庭""#),
+        "[{label}]"
+    );
+    let drafted = post("2026-03-10").await;
+    let draft_url = location(&drafted);
+    assert!(
+        !todo(&office)
+            .await
+            .iter()
+            .any(|(k, _)| k == "redraft_letter"),
+        "[{label}]"
+    );
+    // Signed: numbered in 〔〕 now, the drafter and signer named.
+    let r = post_form(&president, format!("{draft_url}/sign"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let again = post_form(&president, format!("{draft_url}/sign"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "[{label}] signed once");
+    let letters = s.letters_of_case(case_id).await.expect("letters");
+    assert_eq!(letters.len(), 1, "[{label}]");
+    let l = &letters[0];
+    assert_eq!(location(&r), format!("/letters/{}", l.id), "[{label}]");
+    assert_eq!(l.number, "浙0102审管督〔2026〕1号", "[{label}]");
+    assert!(
+        office
+            .get(&format!("/letters/{}", l.id))
+            .await
+            .body
+            .contains("（拟稿人：office-name；签发人：周院长；"),
+        "[{label}]"
     );
 
     let page = office.get(&format!("/letters/{}", l.id)).await;
@@ -253,7 +424,6 @@ async fn story(db: &TestDb) {
     }
 
     // Another court's case office sees neither the letter nor its document, nor the form.
-    let other = Client::as_user(&app, "other").await;
     for path in [
         format!("/letters/{}", l.id),
         format!("/letters/{}.docx", l.id),
@@ -292,9 +462,8 @@ async fn story(db: &TestDb) {
     assert_eq!(s.letters_of_case(case_id).await.expect("letters").len(), 1);
     let r = bulk(&office, ids).await;
     assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
-    assert!(r.body.contains("已制发督办函 1 份"), "[{label}] {}", r.body);
     assert!(
-        r.body.contains("浙0102审管督〔2026〕2号"),
+        r.body.contains("督办函 1 份已送院领导签发"),
         "[{label}] {}",
         r.body
     );
@@ -302,8 +471,25 @@ async fn story(db: &TestDb) {
         r.body.contains("/warnings?category=overdue"),
         "[{label}] back to the same board"
     );
-    let letters = s.letters_of_case(case_id).await.expect("letters");
-    assert_eq!(letters.len(), 2, "[{label}] one letter for the case");
+    let pending: Vec<_> = s
+        .drafts_of_case(case_id)
+        .await
+        .expect("drafts")
+        .into_iter()
+        .filter(|d| d.state == "pending")
+        .collect();
+    assert_eq!(pending.len(), 1, "[{label}] one draft for the case");
+    // A president issues a 督办函 without another's signature: numbered at once.
+    let all: Vec<(i64,)> = sqlx::query_as("SELECT id FROM warnings ORDER BY id")
+        .fetch_all(s.pool())
+        .await
+        .expect("warnings");
+    let r = bulk(&president, all.iter().map(|w| w.0).collect()).await;
+    assert!(
+        r.body.contains("浙0102审管督〔2026〕2号"),
+        "[{label}] {}",
+        r.body
+    );
     let (open,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM warnings WHERE acknowledged_at IS NULL")
             .fetch_one(s.pool())

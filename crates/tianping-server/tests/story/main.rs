@@ -6,6 +6,7 @@
 mod common;
 
 mod account;
+mod board;
 mod cases;
 mod ledger;
 mod letters;

@@ -228,6 +228,14 @@ async fn supervision_story(db: &TestDb) {
         pres.post_json("/api/v1/referrals", &referral).await.status,
         StatusCode::FORBIDDEN
     );
+    // The sender reads mail at once: it is told what the receiver decided.
+    let (plc_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = 'plc'")
+        .fetch_one(s.pool())
+        .await
+        .expect("plc");
+    s.set_notification_preferences(plc_id, Some("plc@example.org"), "immediately", Utc::now())
+        .await
+        .expect("preferences");
     let r = plc.post_json("/api/v1/referrals", &referral).await;
     assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
     let rid = r.json()["id"].as_i64().expect("id");
@@ -235,6 +243,17 @@ async fn supervision_story(db: &TestDb) {
     let act_on = |c, a| action(c, &ruri, a);
     assert_eq!(act_on(&plc, "accept").await.code(), "not_receiver");
     assert_eq!(act_on(&pc, "accept").await.status, StatusCode::OK);
+    let (told,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND subject LIKE '【通知】%' AND body LIKE '%已受理，并立为督办事项%'",
+    )
+    .bind(plc_id)
+    .fetch_one(s.pool())
+    .await
+    .expect("outbox");
+    assert_eq!(
+        told, 1,
+        "{label}: the sender is told the referral was accepted"
+    );
     let item_id = pc.get("/api/v1/referrals").await.json()["items"][0]["item_id"]
         .as_i64()
         .expect("item");

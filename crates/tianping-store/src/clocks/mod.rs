@@ -14,6 +14,7 @@ mod changes;
 mod letters;
 mod mail;
 mod poller;
+pub(crate) mod tell;
 
 pub use changes::*;
 pub use letters::*;
@@ -356,6 +357,9 @@ pub struct BoardQuery {
     pub category: Option<Category>,
     pub clock_key: Option<ClockKey>,
     pub custody_only: bool,
+    /// A line of work, such as execution: the clocks of cases that have (`true`) or have not
+    /// (`false`) a clock under one of these rules (tags `id@version`).
+    pub case_rules: Option<(Vec<String>, bool)>,
     /// `due` (soonest first, default) or `case`.
     pub sort: String,
     pub limit: i64,
@@ -563,6 +567,21 @@ fn board_where(q: &BoardQuery, with_category: bool) -> (String, Vec<String>) {
     }
     if q.custody_only {
         cond.push("c.custody = 1".into());
+    }
+    if let Some((tags, has)) = &q.case_rules {
+        let mut marks = vec![];
+        for t in tags {
+            binds.push(t.clone());
+            marks.push(format!("${}", binds.len()));
+        }
+        if marks.is_empty() {
+            marks.push("NULL".into());
+        }
+        cond.push(format!(
+            "{} EXISTS (SELECT 1 FROM clocks x WHERE x.case_id = c.case_id AND x.rule IN ({}))",
+            if *has { "" } else { "NOT" },
+            marks.join(", ")
+        ));
     }
     (cond.join(" AND "), binds)
 }

@@ -253,6 +253,7 @@ impl Store {
             return Err(refusal("conflict", "该移送事项已被他人处理，请刷新").into());
         }
         tx.record(Command::ReferralUpdated, id).await?;
+        super::tasks::mail_referral_step(&mut tx, id, next, now).await?;
         tx.commit().await?;
         Ok(next)
     }

@@ -5,110 +5,15 @@
 //! is told once per step and person (a dedupe key), inside the write that made the step.
 
 use super::items::{ITEM_SELECT, ItemRow};
+use crate::Result;
+use crate::clocks::tell::{Task, inform, tell, unit_people};
 use crate::db::FromRow;
 use crate::write::Write;
-use crate::{Result, parse_ts};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tianping_domain::Role;
-use tianping_domain::clock::local_date;
 use tianping_domain::supervision::{ItemActor, ItemFacts};
 use tianping_domain::todo::{TaskKind, item_sides, item_task, waits_for_opener};
-
-/// Someone to tell of a task.
-struct Person {
-    id: i64,
-    name: String,
-    role: Role,
-    email: String,
-    /// `immediately`, `daily` or `weekly`.
-    cadence: String,
-}
-
-/// The people of `unit` with a mail address who may log in.
-async fn unit_people(tx: &mut Write, unit: &str) -> Result<Vec<Person>> {
-    let rows = sqlx::query(
-        "SELECT id, display_name, role, email, digest_cadence FROM users WHERE org_id = $1 AND email IS NOT NULL AND disabled_at IS NULL",
-    )
-    .bind(unit)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut out = vec![];
-    for r in rows {
-        let role: String = r.try_get("role")?;
-        let Some(role) = Role::parse(&role) else {
-            continue;
-        };
-        out.push(Person {
-            id: r.try_get("id")?,
-            name: r.try_get("display_name")?,
-            role,
-            email: r.try_get("email")?,
-            cadence: r.try_get("digest_cadence")?,
-        });
-    }
-    Ok(out)
-}
-
-/// A task to tell someone of.
-struct Task<'a> {
-    /// Unique per task step and person.
-    key: String,
-    kind: TaskKind,
-    /// The record's number and title, for the subject and the digest line.
-    what: &'a str,
-    /// The sentence of the mail saying what waits.
-    sentence: String,
-    due: Option<&'a str>,
-    link: String,
-}
-
-/// Tells `p` of `task` at their cadence: a mail now, or a line of their next digest.
-async fn tell(tx: &mut Write, p: &Person, task: &Task<'_>, now: DateTime<Utc>) -> Result<()> {
-    if p.cadence == "immediately" {
-        return crate::clocks::enqueue(
-            tx,
-            &task.key,
-            Some(p.id),
-            &p.email,
-            &format!("【待办】{}：{}", task.kind.zh(), task.what),
-            &mail_body(&p.name, &task.sentence, task.due, &task.link),
-            now,
-        )
-        .await;
-    }
-    let due = task
-        .due
-        .and_then(|d| parse_ts(d).ok())
-        .map(|d| format!("｜办理期限 {}", local_date(d)))
-        .unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO task_notices (user_id, dedupe_key, line, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(p.id)
-    .bind(&task.key)
-    .bind(format!(
-        "{}：{}{due}｜{}",
-        task.kind.zh(),
-        task.what,
-        task.link
-    ))
-    .bind(crate::ts(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-fn mail_body(name: &str, what: &str, due: Option<&str>, link: &str) -> String {
-    let due = due
-        .and_then(|d| parse_ts(d).ok())
-        .map(|d| format!("办理期限：{}。\n", local_date(d)))
-        .unwrap_or_default();
-    format!(
-        "{name}：\n\n{what}\n{due}\n请登录天平系统，在“待办”中办理（{link}）。\n\n—— 天平 执法司法制约监督平台\n"
-    )
-}
 
 /// Mails the people whose move the item's current step is.
 pub(crate) async fn mail_item_task(tx: &mut Write, item_id: i64, now: DateTime<Utc>) -> Result<()> {
@@ -275,6 +180,66 @@ pub(crate) async fn mail_act_task(
             link: format!("/cases/{case_id}#acts"),
         };
         tell(tx, &p, &task, now).await?;
+    }
+    Ok(())
+}
+
+/// Tells the sending body's supervisors what became of a referral they sent: accepted (and made
+/// a supervision item) or declined, with the receiver's reasons on the page; and, when the
+/// result is shared, that it waits for them to accept it (a task).
+pub(crate) async fn mail_referral_step(
+    tx: &mut Write,
+    referral_id: i64,
+    state: tianping_domain::supervision::ReferralState,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use tianping_domain::supervision::ReferralState;
+    let Some(r) = sqlx::query(
+        "SELECT r.number, r.subject, r.from_org_id, t.name AS to_name FROM referrals r \
+         JOIN orgs t ON t.id = r.to_org_id WHERE r.id = $1",
+    )
+    .bind(referral_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let number: String = r.try_get("number")?;
+    let subject: String = r.try_get("subject")?;
+    let from: String = r.try_get("from_org_id")?;
+    let to: String = r.try_get("to_name")?;
+    let what = format!("{number} {subject}");
+    let link = format!("/referrals/{referral_id}");
+    for p in unit_people(tx, &from).await? {
+        if !matches!(p.role, Role::PlcSupervisor | Role::PcSupervisor) {
+            continue;
+        }
+        let key = format!("task:referral:{referral_id}:{}:{}", state.as_str(), p.id);
+        match state {
+            ReferralState::Accepted | ReferralState::Declined => {
+                let done = if state == ReferralState::Accepted {
+                    "已受理，并立为督办事项"
+                } else {
+                    "决定不予受理，理由见移送页面"
+                };
+                let sentence = format!("您单位移送的“{subject}”（{number}），{to}{done}。");
+                inform(tx, &p, &key, &what, &sentence, &link, now).await?;
+            }
+            ReferralState::ResultShared => {
+                let task = Task {
+                    key,
+                    kind: TaskKind::AcceptReferralResult,
+                    what: &what,
+                    sentence: format!(
+                        "{to}反馈了您单位移送的“{subject}”（{number}）的办理结果，等待您单位采信。"
+                    ),
+                    due: None,
+                    link: link.clone(),
+                };
+                tell(tx, &p, &task, now).await?;
+            }
+            _ => {}
+        }
     }
     Ok(())
 }

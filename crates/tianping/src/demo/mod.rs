@@ -335,6 +335,13 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             cleared.clone(),
         ),
         u(
+            "president_city",
+            "陈院长",
+            org_id(AgencyKind::Court, "3301"),
+            Role::President,
+            cleared.clone(),
+        ),
+        u(
             "caseoffice",
             "周主任",
             org_id(AgencyKind::Court, "3301"),

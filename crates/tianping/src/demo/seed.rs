@@ -342,6 +342,8 @@ pub async fn seed_workplace(
         )
         .await?;
 
+    seed_letter_drafts(store, now).await?;
+
     // The provincial 人大's project: a problem found in reading the files, not yet assigned.
     let (npc, npc_org) = who("npc").await?;
     let project: Option<(i64,)> = sqlx::query_as("SELECT id FROM projects ORDER BY id LIMIT 1")
@@ -480,6 +482,64 @@ pub async fn seed_workplace(
         opened += 1;
         if opened == 2 {
             break;
+        }
+    }
+    Ok(())
+}
+
+/// 督办函 the city court's case office drafted on overdue cases of its own: two waiting for the
+/// city court president's signature (签发), one the president returned with a note for the case
+/// office to draft again.
+async fn seed_letter_drafts(
+    store: &tianping_store::Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let (office, office_org) = demo_user(store, "caseoffice").await?;
+    let (president, _) = demo_user(store, "president_city").await?;
+    // Drafted from the case page (no warning attached): the board's warnings stay for the case
+    // office to sign.
+    let overdue: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, MAX(c.judge) FROM clocks k JOIN cases c ON c.id = k.case_id \
+         WHERE k.org_id = $1 AND k.status = 'overdue' AND c.judge IS NOT NULL AND c.confidentiality = 'public' \
+         GROUP BY c.id ORDER BY c.id LIMIT 3",
+    )
+    .bind(&office_org.id)
+    .fetch_all(store.pool())
+    .await?;
+    let code = office_org
+        .court_code
+        .clone()
+        .unwrap_or_else(|| office_org.name.clone());
+    for (i, (case_id, judge)) in overdue.iter().enumerate() {
+        let body = format!(
+            "经审判管理系统监测，该案审理期限已届满，承办人{judge}。请承办部门查明超期原因，依法尽快审结，并书面报告。"
+        );
+        let at = now - chrono::Duration::hours(20 - 6 * i as i64);
+        let d = store
+            .draft_letter(
+                &tianping_store::clocks::NewLetter {
+                    kind: "supervision",
+                    case_id: *case_id,
+                    warning_id: None,
+                    org_id: &office_org.id,
+                    org_code: &code,
+                    issued_by: office.id,
+                    addressee: "本院承办部门",
+                    reply_by: (tianping_domain::clock::local_date(now) + chrono::Days::new(7)),
+                    body: &body,
+                },
+                at,
+            )
+            .await?;
+        if i == 0 {
+            store
+                .close_letter_draft(
+                    d.id,
+                    president.id,
+                    Some("请写明超期天数和此前已采取的措施后再送签。"),
+                    at + chrono::Duration::hours(2),
+                )
+                .await?;
         }
     }
     Ok(())
