@@ -777,7 +777,7 @@ test('the case office opens a supervision item straight from an overdue warning'
 });
 
 test('the case office reads the quality dashboard, changes scope and period, and drills into a number', async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
   await login(page, 'caseoffice');
   await Promise.all([page.waitForURL(/\/quality/), page.click('nav a[href="/quality"]')]);
   assert.ok(await page.locator('#tiles section.tile').count() >= 12, 'a tile per metric');
@@ -829,6 +829,14 @@ test('the case office reads the quality dashboard, changes scope and period, and
   assert.match(await page.textContent('#report-title'), /上城区人民法院[\s\S]*审判执行质效与监督工作报告/);
   assert.ok(await page.locator('#report-metrics tbody tr').count() >= 12);
   await page.screenshot({ path: join(artifacts, '21-quarterly-report.png'), fullPage: true });
+  // The same report as a Word document in 公文 form: title, 主送机关, tables, a Chinese date.
+  const [doc] = await Promise.all([page.waitForEvent('download'), page.click('#report-docx')]);
+  assert.match(doc.suggestedFilename(), /\.docx$/);
+  const reportXml = docxDocument(readFileSync(await doc.path()));
+  assert.ok(reportXml.includes('审判执行质效与监督工作报告'), 'the title');
+  assert.ok(reportXml.includes('人大常委会、党委政法委：'), '主送机关');
+  assert.ok((reportXml.match(/<w:tbl>/g) ?? []).length >= 2, 'the metrics and the pendency as tables');
+  assert.match(reportXml, /\d{4}年[1-9]\d?月[1-9]\d?日/);
   await page.close();
 });
 

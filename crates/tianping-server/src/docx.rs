@@ -193,6 +193,54 @@ impl Docx {
         b.push_str("</w:p>");
     }
 
+    /// A table across the type area: a header row (bold, repeated on each page) and rows, in
+    /// 仿宋 `size_pt`, single black borders; `widths` are the columns' shares of the width.
+    pub fn table(&mut self, headers: &[&str], widths: &[u32], rows: &[Vec<String>], size_pt: u32) {
+        let area = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
+        let total: u32 = widths.iter().sum::<u32>().max(1);
+        let cols: Vec<u32> = widths.iter().map(|w| area * w / total).collect();
+        let b = &mut self.body;
+        b.push_str(&format!(
+            r#"<w:tbl><w:tblPr><w:tblW w:w="{area}" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblBorders>"#
+        ));
+        for side in ["top", "left", "bottom", "right", "insideH", "insideV"] {
+            b.push_str(&format!(
+                r#"<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#
+            ));
+        }
+        b.push_str(r#"</w:tblBorders><w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>"#);
+        for w in &cols {
+            b.push_str(&format!(r#"<w:gridCol w:w="{w}"/>"#));
+        }
+        b.push_str("</w:tblGrid>");
+        let half = size_pt * 2;
+        let row = |cells: &[&str], header: bool, b: &mut String| {
+            b.push_str("<w:tr>");
+            if header {
+                b.push_str("<w:trPr><w:tblHeader/></w:trPr>");
+            }
+            for (i, text) in cells.iter().enumerate() {
+                let w = cols.get(i).copied().unwrap_or(0);
+                b.push_str(&format!(
+                    r#"<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:spacing w:before="40" w:after="40" w:line="{}" w:lineRule="atLeast"/><w:jc w:val="{}"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="{}"/>{}<w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr><w:t xml:space="preserve">"#,
+                    size_pt * 20 + 60,
+                    if header { "center" } else { "left" },
+                    if header { Font::HeiTi.name() } else { Font::FangSong.name() },
+                    if header { "<w:b/>" } else { "" },
+                ));
+                escape(text, b);
+                b.push_str("</w:t></w:r></w:p></w:tc>");
+            }
+            b.push_str("</w:tr>");
+        };
+        row(headers, true, b);
+        for r in rows {
+            let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+            row(&cells, false, b);
+        }
+        b.push_str("</w:tbl>");
+    }
+
     /// An empty line of body size.
     pub fn blank(&mut self) {
         self.push(Para::body("").align(Align::Left));

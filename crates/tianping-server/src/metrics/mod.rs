@@ -4,6 +4,7 @@
 //! behind every number the list of its cases (`/quality/cases`), counted by the same code.
 
 mod compare;
+mod report;
 
 use crate::AppState;
 use crate::error::{ApiError, Code};
@@ -31,7 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/quality/cases", get(cases_page))
         .route("/quality/cases.xlsx", get(cases_export))
         .route("/quality/export.xlsx", get(export))
-        .route("/quality/report", get(report))
+        .route("/quality/report", get(report::report))
+        .route("/quality/report.docx", get(report::report_docx))
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -541,157 +543,6 @@ pub async fn export(
         &format!("quality-{name}.xlsx"),
         &format!("质效指标-{name}.xlsx"),
     )
-}
-
-#[derive(Deserialize, Default)]
-pub struct ReportQuery {
-    #[serde(default)]
-    org: String,
-    #[serde(default)]
-    quarter: String,
-}
-
-pub struct ItemSummary {
-    pub number: String,
-    pub title: String,
-    pub source_zh: &'static str,
-    pub responsible: String,
-    pub state_zh: &'static str,
-    pub opened: String,
-    pub closed: String,
-}
-
-#[derive(Template)]
-#[template(path = "quality_report.html")]
-struct ReportPage {
-    org_name: String,
-    quarter: String,
-    from: String,
-    to: String,
-    prev_from: String,
-    prev_to: String,
-    set_version: String,
-    tiles: Vec<Tile>,
-    bars: Vec<Bar>,
-    max_count: usize,
-    pending_total: usize,
-    items: Vec<ItemSummary>,
-    opened: usize,
-    closed: usize,
-    generated: String,
-    by: String,
-}
-
-/// "2026-Q4" as a report's title says it: "2026年第四季度", and "（截至2026年12月4日）" while
-/// the quarter runs.
-fn quarter_zh(q: &str, until: Option<chrono::NaiveDate>) -> String {
-    let name = match q.split_once("-Q") {
-        Some((y, n)) => {
-            let n = match n {
-                "1" => "一",
-                "2" => "二",
-                "3" => "三",
-                _ => "四",
-            };
-            format!("{y}年第{n}季度")
-        }
-        None => q.to_string(),
-    };
-    match until {
-        Some(d) => format!("{name}（截至{}）", d.format("%Y年%-m月%-d日")),
-        None => name,
-    }
-}
-
-/// The quarterly report for the 人大 and 政法委: printable HTML with the quarter's metrics, the
-/// pendency chart and the supervision items opened or closed in the quarter.
-pub async fn report(
-    State(st): State<AppState>,
-    PageUser(s): PageUser,
-    Query(rq): Query<ReportQuery>,
-) -> Response {
-    let quarter = if rq.quarter.trim().is_empty() {
-        quarter_of(tianping_domain::clock::local_date(st.now()))
-    } else {
-        rq.quarter.trim().to_string()
-    };
-    let (from, to) = match crate::view::quarter_range(&quarter) {
-        Ok(x) => x,
-        Err(e) => return error_page(e.status, &e.message),
-    };
-    // A quarter not yet ended is reported to today, and compared with the same days a year
-    // before (the title says 截至).
-    let today = tianping_domain::clock::local_date(st.now());
-    let end = tianping_domain::clock::local_date(to) - chrono::Duration::days(1);
-    let (from_d, to_d) = (tianping_domain::clock::local_date(from), end.min(today));
-    let quarter_zh = quarter_zh(&quarter, (to_d < end).then_some(to_d));
-    let q = MetricsQuery {
-        org: rq.org.clone(),
-        from: from_d.to_string(),
-        to: to_d.to_string(),
-        ..Default::default()
-    };
-    let c = match compute(&st, &s, &q).await {
-        Ok(c) => c,
-        Err(e) => return error_page(e.status, &e.message),
-    };
-    let region =
-        c.r.scope
-            .region_prefix
-            .clone()
-            .unwrap_or_else(|| c.r.scope.scope.region_prefix.clone());
-    let (f, t) = (tianping_store::ts(from), tianping_store::ts(to));
-    let dir = match st.store.org_directory().await {
-        Ok(d) => d,
-        Err(e) => return error_page(ApiError::from(e).status, "读取单位失败"),
-    };
-    let in_q = |x: &Option<String>| {
-        x.as_deref()
-            .is_some_and(|x| x >= f.as_str() && x < t.as_str())
-    };
-    let items: Vec<ItemSummary> = st
-        .store
-        .items_in(&region)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| in_q(&Some(i.opened_at.clone())) || in_q(&i.closed_at))
-        .filter(|i| tianping_store::supervision::can_read_item(i, &s.user, &s.org, &dir))
-        .map(|i| ItemSummary {
-            number: i.number.clone(),
-            title: i.title.clone(),
-            source_zh: tianping_domain::supervision::ItemSource::parse(&i.source)
-                .map_or("—", |x| x.zh()),
-            responsible: i.responsible_org_name.clone().unwrap_or_default(),
-            state_zh: i.state().zh(),
-            opened: crate::view::local(&i.opened_at),
-            closed: i
-                .closed_at
-                .as_deref()
-                .map(crate::view::local)
-                .unwrap_or_default(),
-        })
-        .collect();
-    let opened = items.iter().filter(|i| !i.opened.is_empty()).count();
-    let closed = items.iter().filter(|i| !i.closed.is_empty()).count();
-    render(&ReportPage {
-        org_name: c.r.org_name.clone(),
-        quarter: quarter_zh,
-        from: c.r.period.from.to_string(),
-        to: c.r.period.to.to_string(),
-        prev_from: c.prev.from.to_string(),
-        prev_to: c.prev.to.to_string(),
-        set_version: crate::view::version_zh(&c.set_version),
-        tiles: c.tiles,
-        bars: c.bars,
-        max_count: c.max_count,
-        pending_total: c.pending_total,
-        opened,
-        closed,
-        items,
-        generated: crate::view::local(&tianping_store::ts(st.now())),
-        by: format!("{}（{}）", s.user.display_name, s.org.name),
-    })
 }
 
 pub struct CaseLine {

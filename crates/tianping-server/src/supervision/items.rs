@@ -1,13 +1,12 @@
 //! Supervision items (整改台账): opening an item on a unit below, its actions through the closed
 //! loop, evidence upload and download, one page per item, and the Excel export.
 
-use super::{bj, due_date, form_post, json_body, json_post};
+use super::{due_date, form_post, json_body, json_post};
 use crate::AppState;
 use crate::error::{ApiError, Code};
-use crate::export::{Sheet, xlsx_download};
 use crate::http::access::readable;
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
-use crate::http::page::{Layout, api_error_page, enc, error_page, redirect, render};
+use crate::http::page::{Layout, enc, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
 use askama::Template;
@@ -87,7 +86,7 @@ pub fn item_line(i: &ItemRow, now: DateTime<Utc>) -> ItemLine {
 }
 
 /// Items the session may see, newest first.
-async fn visible_items(st: &AppState, s: &Session) -> Result<Vec<ItemRow>, ApiError> {
+pub(super) async fn visible_items(st: &AppState, s: &Session) -> Result<Vec<ItemRow>, ApiError> {
     if !(supervises(s.user.role) || rectifies(s.user.role)) {
         return Err(ApiError::forbidden("查看督办事项"));
     }
@@ -791,102 +790,6 @@ pub async fn evidence_download(
             &ApiError::from(e).message,
         ),
     }
-}
-
-/// The 整改台账 as an Excel workbook: every item the user may see.
-pub async fn ledger_export(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
-    let items = match visible_items(&st, &s).await {
-        Ok(i) => i,
-        Err(e) => return error_page(e.status, &e.message),
-    };
-    let now = st.now();
-    let today = now.with_timezone(&bj()).date_naive();
-    // Each item's latest rectification and the opener's latest judgement of it.
-    let mut notes: Vec<(String, String)> = Vec::with_capacity(items.len());
-    for i in &items {
-        let steps = match st.store.item_steps(i.id).await {
-            Ok(x) => x,
-            Err(e) => return api_error_page(e.into()),
-        };
-        let last = |actions: &[&str]| {
-            steps
-                .iter()
-                .rev()
-                .find(|x| actions.contains(&x.action.as_str()))
-                .map(|x| {
-                    format!(
-                        "{}（{} {}）",
-                        x.note,
-                        x.actor.clone().unwrap_or_default(),
-                        local(&x.at).get(..10).unwrap_or("")
-                    )
-                })
-                .unwrap_or_default()
-        };
-        notes.push((last(&["submit"]), last(&["verify", "return"])));
-    }
-    let rows = items
-        .iter()
-        .zip(notes)
-        .map(|(i, (measures, review))| {
-            let l = item_line(i, now);
-            // A procuratorial item's situation and the instrument it was raised by.
-            let situation = catalogue_view(&st, i)
-                .map(|c| format!("{}：{}（{}）", c.category, c.zh, c.instrument))
-                .unwrap_or_default();
-            vec![
-                l.number,
-                l.source_zh.to_string(),
-                situation,
-                l.title,
-                l.case_number,
-                l.org_name,
-                l.responsible,
-                l.state_zh.to_string(),
-                l.stage_due,
-                if l.overdue {
-                    "超期".into()
-                } else {
-                    String::new()
-                },
-                l.rectify_due,
-                l.opened_at,
-                l.closed_at,
-                l.revisit,
-                l.evidence.to_string(),
-                measures,
-                review,
-            ]
-        })
-        .collect::<Vec<_>>();
-    xlsx_download(
-        Sheet {
-            name: "整改台账",
-            title: format!("{} 整改台账（{today} 导出）", s.org.name),
-            headers: &[
-                ("编号", 16),
-                ("来源", 10),
-                ("检察监督事项", 36),
-                ("问题", 36),
-                ("案号", 24),
-                ("督办单位", 24),
-                ("责任单位", 24),
-                ("状态", 10),
-                ("本阶段期限", 12),
-                ("是否超期", 8),
-                ("整改期限", 12),
-                ("立项日期", 12),
-                ("销号日期", 12),
-                ("回访", 22),
-                ("整改材料（件）", 10),
-                ("整改措施", 36),
-                ("核验意见", 30),
-            ],
-            rows,
-        },
-        &format!("rectification-{today}.xlsx"),
-        &format!("整改台账-{today}.xlsx"),
-    )
 }
 
 pub async fn api_items(

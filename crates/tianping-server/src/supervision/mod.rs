@@ -10,6 +10,7 @@ pub mod case;
 pub mod catalogue;
 pub mod interference;
 pub mod items;
+pub mod ledger;
 pub mod projects;
 pub mod referrals;
 
@@ -49,7 +50,8 @@ pub fn router() -> Router<AppState> {
             "/supervision",
             get(items::ledger_page).post(items::item_submit),
         )
-        .route("/supervision/export.xlsx", get(items::ledger_export))
+        .route("/supervision/export.xlsx", get(ledger::ledger_export))
+        .route("/supervision/ledger.docx", get(ledger::ledger_docx))
         .route("/supervision/{id}", get(items::item_page))
         .route("/supervision/{id}/actions", post(items::action_submit))
         .route("/supervision/{id}/evidence", post(items::evidence_submit))

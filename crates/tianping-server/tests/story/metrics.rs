@@ -278,6 +278,25 @@ async fn metrics_story(db: &TestDb) {
         "{}",
         report.body
     );
+    // The same report as a Word document: the same numbers, in 公文 form.
+    let doc = co
+        .get("/quality/report.docx?org=hz-court&quarter=2026-Q1")
+        .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let xml = doc.xlsx_text();
+    for want in [
+        "杭州市中级人民法院2026年第一季度审判执行质效与监督工作报告",
+        "人大常委会、党委政法委：",
+        "统计期间2026年1月1日至2026年3月31日",
+        "0.75",
+        "<w:tbl>",
+    ] {
+        assert!(xml.contains(want), "report.docx lacks {want}: {xml}");
+    }
+    assert_eq!(
+        co.get("/quality/report.docx?quarter=2026-Q9").await.status,
+        StatusCode::BAD_REQUEST
+    );
     // The running quarter is reported to today and says so; the year before is cut the same.
     let running = co.get("/quality/report?org=hz-court&quarter=2026-Q2").await;
     assert!(

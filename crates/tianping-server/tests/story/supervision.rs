@@ -317,6 +317,20 @@ async fn supervision_story(db: &TestDb) {
         "{label}: 立项日期 is a date serial: {opened}"
     );
     assert!(xml.contains("<autoFilter"), "{label}: filterable header");
+    // The same 台账 as a Word document: a table with 整改措施 and 核验意见, a Chinese date.
+    let doc = pc.get("/supervision/ledger.docx").await;
+    assert_eq!(doc.status, StatusCode::OK, "{label}");
+    let doc_xml = doc.xlsx_text();
+    for want in [
+        "整改台账",
+        "<w:tbl>",
+        "整改措施",
+        "核验意见",
+        "执行款长期未发放",
+        "年6月1日",
+    ] {
+        assert!(doc_xml.contains(want), "{label}: ledger.docx lacks {want}");
+    }
     assert!(xml.contains("state=\"frozen\""), "{label}: frozen header");
     assert!(
         xml.contains("_xlnm.Print_Titles"),

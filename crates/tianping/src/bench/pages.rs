@@ -32,15 +32,19 @@ const PAGES: &[(&str, &[&str])] = &[
             "/cases?sort=filed_at",
             "/warnings",
             "/warnings?category=overdue",
+            "/warnings?line=execution",
+            "/warnings?line=trial&category=overdue",
             "/clock-changes",
             "/supervision",
             "/quality",
+            "/quality/cases?counter=received",
             "/judgments",
             "/api/v1/cases",
             "/api/v1/me/todo",
         ],
     ),
     ("judge", &["/todo", "/cases", "/warnings"]),
+    ("president_city", &["/todo", "/warnings?line=execution"]),
     (
         "president",
         &["/todo", "/cases", "/warnings", "/supervision"],
@@ -58,6 +62,7 @@ const PAGES: &[(&str, &[&str])] = &[
     ("npc", &["/todo", "/cases", "/quality", "/projects"]),
     ("prosecutor_city", &["/todo", "/cases", "/supervision"]),
     ("police_legal", &["/todo", "/cases", "/incidents/samples"]),
+    ("auditor", &["/ledger"]),
 ];
 
 struct Row {
