@@ -164,28 +164,54 @@ fn workbook(sheet: &Sheet<'_>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 
 pub fn xlsx_download(sheet: Sheet<'_>, ascii_name: &str, zh_name: &str) -> Response {
     match workbook(&sheet) {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
-                        enc(zh_name)
-                    ),
-                ),
-            ],
+        Ok(bytes) => attachment(
             bytes,
-        )
-            .into_response(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ascii_name,
+            zh_name,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "xlsx export failed");
             error_page(StatusCode::INTERNAL_SERVER_ERROR, "导出失败，已记录日志")
         }
     }
+}
+
+/// A Word document as a download, named in Chinese (with an ASCII fallback).
+pub fn docx_download(doc: crate::docx::Docx, ascii_name: &str, zh_name: &str) -> Response {
+    match doc.finish() {
+        Ok(bytes) => attachment(
+            bytes,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ascii_name,
+            zh_name,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "docx export failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("生成 Word 文书失败：{e}"),
+            )
+        }
+    }
+}
+
+/// A file to download: RFC 5987, the Chinese name with an ASCII fallback.
+fn attachment(bytes: Vec<u8>, content_type: &str, ascii_name: &str, zh_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                    enc(zh_name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -254,18 +254,14 @@ pub async fn draft_return(
         ));
         return draft_page(&st, &s, d, f.note.clone(), Some(e)).await;
     }
-    match st
-        .store
-        .close_letter_draft(d.id, s.user.id, Some(note), st.now())
-        .await
-    {
-        Ok(true) => redirect(&format!("/letters/drafts/{}", d.id)),
-        Ok(false) => not_pending(&d),
-        Err(e) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &ApiError::from(e).message,
-        ),
-    }
+    close(
+        &st,
+        &s,
+        &d,
+        Some(note),
+        &format!("/letters/drafts/{}", d.id),
+    )
+    .await
 }
 
 /// `POST /letters/drafts/{id}/withdraw`: the drafter takes back a pending draft.
@@ -289,13 +285,24 @@ pub async fn draft_withdraw(
     if d.state != "pending" {
         return not_pending(&d);
     }
+    close(&st, &s, &d, None, &format!("/cases/{}#letters", d.case_id)).await
+}
+
+/// Returns (with a note) or withdraws (without) a pending draft, then goes to `then`.
+async fn close(
+    st: &AppState,
+    s: &Session,
+    d: &LetterDraft,
+    note: Option<&str>,
+    then: &str,
+) -> Response {
     match st
         .store
-        .close_letter_draft(d.id, s.user.id, None, st.now())
+        .close_letter_draft(d.id, s.user.id, note, st.now())
         .await
     {
-        Ok(true) => redirect(&format!("/cases/{}#letters", d.case_id)),
-        Ok(false) => not_pending(&d),
+        Ok(true) => redirect(then),
+        Ok(false) => not_pending(d),
         Err(e) => error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
             &ApiError::from(e).message,

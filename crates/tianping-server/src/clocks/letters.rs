@@ -15,7 +15,7 @@ use askama::Template;
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -100,45 +100,25 @@ async fn issue(
     let addressee = check_addressee(&input.addressee, &default_addressee(s, &row))
         .map_err(|e| ApiError::invalid_field(Code::InvalidAddressee, e.field(), e.to_string()))?;
     let code = org_code(s);
+    let letter = |body| NewLetter {
+        kind: &input.kind,
+        case_id: row.id,
+        warning_id: input.warning_id,
+        org_id: &s.org.id,
+        org_code: &code,
+        issued_by: s.user.id,
+        addressee: &addressee,
+        reply_by,
+        body,
+    };
     if letter_needs_signature(s.user.role, s.org.kind, signed_kind(&input.kind)) {
         // The words as typed go to the president; the clocks are written in at signing.
-        let d = st
-            .store
-            .draft_letter(
-                &NewLetter {
-                    kind: &input.kind,
-                    case_id: row.id,
-                    warning_id: input.warning_id,
-                    org_id: &s.org.id,
-                    org_code: &code,
-                    issued_by: s.user.id,
-                    addressee: &addressee,
-                    reply_by,
-                    body,
-                },
-                st.now(),
-            )
-            .await?;
+        let d = st.store.draft_letter(&letter(body), st.now()).await?;
         return Ok(Issued::Draft(d));
     }
     let text = letter_text(st, case_id, body).await?;
     Ok(Issued::Letter(
-        st.store
-            .issue_letter(
-                &NewLetter {
-                    kind: &input.kind,
-                    case_id: row.id,
-                    warning_id: input.warning_id,
-                    org_id: &s.org.id,
-                    org_code: &code,
-                    issued_by: s.user.id,
-                    addressee: &addressee,
-                    reply_by,
-                    body: &text,
-                },
-                st.now(),
-            )
-            .await?,
+        st.store.issue_letter(&letter(&text), st.now()).await?,
     ))
 }
 
@@ -527,39 +507,15 @@ pub async fn letter_page(
     if !docx {
         return render(&LetterPage { d });
     }
-    match letter_docx(&d) {
-        Ok(bytes) => {
-            // RFC 5987: the Chinese file name, with an ASCII fallback.
-            let name = format!("{}.docx", d.l.number);
-            let disposition = format!(
-                "attachment; filename=\"letter-{id}.docx\"; filename*=UTF-8''{}",
-                crate::http::page::enc(&name)
-            );
-            (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                            .to_string(),
-                    ),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Err(e) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("生成 Word 文书失败：{e}"),
-        ),
-    }
+    let name = format!("{}.docx", d.l.number);
+    crate::export::docx_download(letter_docx(&d), &format!("letter-{id}.docx"), &name)
 }
 
 const RED: &str = "C00000";
 
 /// The letter as a 公文 in 信函格式: the issuing authority's mark in red over a red rule, the
 /// number at the right, the title, 主送机关, 正文, the reply deadline, the authority and date.
-fn letter_docx(d: &LetterDoc) -> Result<Vec<u8>, zip::result::ZipError> {
+fn letter_docx(d: &LetterDoc) -> Docx {
     let mut doc = Docx::new(format!("{} {}", d.l.number, d.title));
     doc.push(
         Para::body(d.issuer_org.clone())
@@ -588,7 +544,7 @@ fn letter_docx(d: &LetterDoc) -> Result<Vec<u8>, zip::result::ZipError> {
     doc.push(Para::body(d.issued_zh.clone()).align(Align::Right));
     doc.blank();
     doc.push(Para::body(d.meta.clone()).align(Align::Left));
-    doc.finish()
+    doc
 }
 
 /// At most this many letters at once (one per case of the warnings chosen on the board).

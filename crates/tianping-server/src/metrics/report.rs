@@ -10,8 +10,7 @@ use crate::http::PageUser;
 use crate::http::page::{error_page, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -295,33 +294,7 @@ pub async fn report_docx(
     doc.push(Para::body(r.org_name.clone()).align(Align::Right));
     let today = tianping_domain::clock::local_date(st.now());
     doc.push(Para::body(tianping_domain::document::date_zh(today)).align(Align::Right));
-    match doc.finish() {
-        Ok(bytes) => {
-            let name = format!("{title}.docx");
-            (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                            .to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"quality-report.docx\"; filename*=UTF-8''{}",
-                            crate::http::page::enc(&name)
-                        ),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Err(e) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("生成 Word 文书失败：{e}"),
-        ),
-    }
+    crate::export::docx_download(doc, "quality-report.docx", &format!("{title}.docx"))
 }
 
 /// `2026-10-01` as 公文 write it: 2026年10月1日 (as given if it is not a date).

@@ -12,8 +12,7 @@ use crate::http::PageUser;
 use crate::http::page::{api_error_page, error_page};
 use crate::view::local;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tianping_store::user::Session;
 
 /// The Excel columns and their widths.
@@ -175,28 +174,9 @@ pub async fn ledger_docx(State(st): State<AppState>, PageUser(s): PageUser) -> R
     doc.blank();
     doc.push(Para::body(s.org.name.clone()).align(Align::Right));
     doc.push(Para::body(tianping_domain::document::date_zh(today)).align(Align::Right));
-    match doc.finish() {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                        .to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"rectification-{today}.docx\"; filename*=UTF-8''{}",
-                        crate::http::page::enc(&format!("整改台账-{today}.docx"))
-                    ),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("生成 Word 文书失败：{e}"),
-        ),
-    }
+    crate::export::docx_download(
+        doc,
+        &format!("rectification-{today}.docx"),
+        &format!("整改台账-{today}.docx"),
+    )
 }

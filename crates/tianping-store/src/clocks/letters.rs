@@ -245,8 +245,12 @@ impl Store {
     }
 
     pub async fn letter_draft(&self, id: i64) -> Result<Option<LetterDraft>> {
-        sqlx::query(audited(format!("{DRAFT_SELECT} WHERE d.id = $1")))
-            .bind(id)
+        self.one_draft("d.id = $1", id).await
+    }
+
+    async fn one_draft(&self, cond: &str, key: i64) -> Result<Option<LetterDraft>> {
+        sqlx::query(audited(format!("{DRAFT_SELECT} WHERE {cond}")))
+            .bind(key)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -309,13 +313,7 @@ impl Store {
 
     /// The draft a letter was signed from, if it had one.
     pub async fn draft_of_letter(&self, letter_id: i64) -> Result<Option<LetterDraft>> {
-        sqlx::query(audited(format!("{DRAFT_SELECT} WHERE d.letter_id = $1")))
-            .bind(letter_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(LetterDraft::from_row)
-            .transpose()
+        self.one_draft("d.letter_id = $1", letter_id).await
     }
 
     pub async fn letter(&self, id: i64) -> Result<Option<Letter>> {

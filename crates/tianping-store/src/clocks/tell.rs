@@ -152,23 +152,40 @@ fn mail_body(name: &str, what: &str, due: Option<&str>, link: &str) -> String {
     )
 }
 
-/// The draft's case, kind and people, for the mails about it.
-async fn draft_facts(tx: &mut Write, draft_id: i64) -> Result<Option<sqlx::any::AnyRow>> {
-    Ok(sqlx::query(
+/// A draft's case, kind and people, for the mails about it.
+struct DraftFacts {
+    kind_zh: &'static str,
+    org: String,
+    drafter_id: i64,
+    drafter: String,
+    decider: Option<String>,
+    case_number: String,
+}
+
+async fn draft_facts(tx: &mut Write, draft_id: i64) -> Result<Option<DraftFacts>> {
+    let Some(r) = sqlx::query(
         "SELECT d.kind, d.org_id, d.drafted_by, k.case_number, u.display_name AS drafter, v.display_name AS decider \
          FROM letter_drafts d JOIN cases k ON k.id = d.case_id JOIN users u ON u.id = d.drafted_by \
          LEFT JOIN users v ON v.id = d.decided_by WHERE d.id = $1",
     )
     .bind(draft_id)
     .fetch_optional(&mut **tx)
-    .await?)
-}
-
-fn letter_kind_zh(kind: &str) -> &'static str {
-    super::LETTER_KINDS
-        .iter()
-        .find(|k| k.0 == kind)
-        .map_or("函件", |k| k.1)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let kind: String = r.try_get("kind")?;
+    Ok(Some(DraftFacts {
+        kind_zh: super::LETTER_KINDS
+            .iter()
+            .find(|k| k.0 == kind)
+            .map_or("函件", |k| k.1),
+        org: r.try_get("org_id")?,
+        drafter_id: r.try_get("drafted_by")?,
+        drafter: r.try_get("drafter")?,
+        decider: r.try_get("decider")?,
+        case_number: r.try_get("case_number")?,
+    }))
 }
 
 /// Tells the court's presidents that a letter waits for their signature (签发).
@@ -177,14 +194,16 @@ pub(crate) async fn mail_letter_to_sign(
     draft_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(r) = draft_facts(tx, draft_id).await? else {
+    let Some(DraftFacts {
+        kind_zh,
+        org,
+        drafter,
+        case_number: number,
+        ..
+    }) = draft_facts(tx, draft_id).await?
+    else {
         return Ok(());
     };
-    let kind: String = r.try_get("kind")?;
-    let org: String = r.try_get("org_id")?;
-    let number: String = r.try_get("case_number")?;
-    let drafter: String = r.try_get("drafter")?;
-    let kind_zh = letter_kind_zh(&kind);
     let what = format!("{number} {kind_zh}");
     for p in unit_people(tx, &org).await? {
         if p.role != Role::President {
@@ -209,18 +228,20 @@ pub(crate) async fn mail_letter_returned(
     draft_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(r) = draft_facts(tx, draft_id).await? else {
+    let Some(DraftFacts {
+        kind_zh,
+        org,
+        drafter_id,
+        decider,
+        case_number: number,
+        ..
+    }) = draft_facts(tx, draft_id).await?
+    else {
         return Ok(());
     };
-    let kind: String = r.try_get("kind")?;
-    let org: String = r.try_get("org_id")?;
-    let drafter: i64 = r.try_get("drafted_by")?;
-    let number: String = r.try_get("case_number")?;
-    let decider: Option<String> = r.try_get("decider")?;
-    let kind_zh = letter_kind_zh(&kind);
     let what = format!("{number} {kind_zh}");
     for p in unit_people(tx, &org).await? {
-        if p.id != drafter {
+        if p.id != drafter_id {
             continue;
         }
         let task = Task {
