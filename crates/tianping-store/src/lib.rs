@@ -211,6 +211,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_letter_drafts.sql"),
         postgres: include_str!("../migrations/postgres/0020_letter_drafts.sql"),
     },
+    Migration {
+        version: 21,
+        name: "board_indexes",
+        sqlite: include_str!("../migrations/sqlite/0021_board_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0021_board_indexes.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -17,7 +17,7 @@
 //! transaction): a later change of the rules does not rewrite closed quarters.
 
 use crate::case::{ScopeFilter, prefix_end};
-use crate::db::{Val, bulk_write, plan_generically};
+use crate::db::{Val, bind_all, bulk_write, plan_generically};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::Row;
@@ -26,7 +26,9 @@ use tianping_domain::CaseState;
 use tianping_domain::case_type::{CaseKind, Procedure};
 use tianping_domain::clock::Clock;
 use tianping_domain::event::Disposition;
-use tianping_domain::metrics::{Candidates, CaseFacts, Cumulative, LimitOutcome, columns};
+use tianping_domain::metrics::{
+    Candidates, CaseFacts, CaseFilter, Closing, Cumulative, LimitOutcome, columns,
+};
 use tianping_domain::rules::ClockKey;
 
 /// One case as the metrics see it.
@@ -35,6 +37,9 @@ pub struct MetricCase {
     pub id: i64,
     pub case_number: String,
     pub org_id: String,
+    /// Lists are in region order (the order of the administrative divisions), then by unit and
+    /// case id (the order of filing).
+    pub region_path: String,
     pub org_name: String,
     pub facts: CaseFacts,
 }
@@ -642,7 +647,7 @@ impl Store {
             n += 1;
             sql.push_str(&format!(" AND f.kind = ${n}"));
         }
-        sql.push_str(" ORDER BY f.case_id");
+        sql.push_str(" ORDER BY f.region_path, f.org_id, f.case_id");
         let mut q = sqlx::query(audited(sql))
             .bind(prefix)
             .bind(prefix_end(prefix))
@@ -662,11 +667,146 @@ impl Store {
                 id: f.case_id,
                 case_number: r.try_get("case_number")?,
                 org_id: f.org_id,
+                region_path: f.region_path,
                 org_name: r.try_get("name")?,
                 facts: f.facts,
             });
         }
         Ok(out)
+    }
+
+    /// The cases of the scope that pass `filter`, in list order: with `page` (offset, limit) one
+    /// page of them, without all of them. Filtered and paged in the database, so a page costs a
+    /// sort of the matching rows' keys, not reading their facts. (How many there are is the
+    /// number on the dashboard, from the running sums.)
+    pub async fn metric_cases_where(
+        &self,
+        m: &MetricScope,
+        filter: &CaseFilter,
+        page: Option<(usize, usize)>,
+    ) -> Result<Vec<MetricCase>> {
+        let prefix = m.node();
+        let mut binds = vec![Val::S(prefix.to_string()), Val::S(prefix_end(prefix))];
+        let mut cond = String::from("f.region_path >= $1 AND f.region_path < $2");
+        let mut test = |sql: &str, v: Val| {
+            binds.push(v);
+            cond.push_str(&sql.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(k) = m.scope.agency_kind {
+            test(" AND f.agency_kind = ?", Val::S(k.as_str().into()));
+        }
+        if let Some(k) = m.kind {
+            test(" AND f.kind = ?", Val::S(k.as_str().into()));
+        }
+        filter_sql(filter, &mut test);
+        let limit = match page {
+            Some((offset, limit)) => format!(" LIMIT {limit} OFFSET {offset}"),
+            None => String::new(),
+        };
+        // The page is chosen over the facts alone, then joined for the numbers and names.
+        let sql = format!(
+            "SELECT c.case_number, o.name, {} FROM (SELECT * FROM metric_facts f WHERE {cond} \
+             ORDER BY f.region_path, f.org_id, f.case_id{limit}) f \
+             JOIN cases c ON c.id = f.case_id JOIN orgs o ON o.id = f.org_id \
+             ORDER BY f.region_path, f.org_id, f.case_id",
+            fact_select("f")
+        );
+        let rows = bind_all(sqlx::query(audited(sql)), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let f = facts_of(&r, 2)?;
+            out.push(MetricCase {
+                id: f.case_id,
+                case_number: r.try_get("case_number")?,
+                org_id: f.org_id,
+                region_path: f.region_path,
+                org_name: r.try_get("name")?,
+                facts: f.facts,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The filter's tests as SQL over `metric_facts f`, each appended through `test` with its value
+/// bound at the `?`.
+fn filter_sql(filter: &CaseFilter, test: &mut impl FnMut(&str, Val)) {
+    let mut one_of = |column: &str, values: Vec<&str>, negate: bool| {
+        if values.is_empty() {
+            if !negate {
+                test(" AND ? = 'never'", Val::S(String::new()));
+            }
+            return;
+        }
+        let (open, not) = if negate {
+            (format!(" AND ({column} IS NULL OR {column} NOT IN ("), "))")
+        } else {
+            (format!(" AND {column} IN ("), ")")
+        };
+        for (i, v) in values.iter().enumerate() {
+            let head = if i == 0 { open.clone() } else { ", ".into() };
+            let tail = if i + 1 == values.len() { not } else { "" };
+            test(&format!("{head}?{tail}"), Val::S((*v).into()));
+        }
+    };
+    if let Some(ks) = &filter.kinds {
+        one_of("f.kind", ks.iter().map(|k| k.as_str()).collect(), false);
+    }
+    if let Some(ds) = &filter.dispositions {
+        one_of(
+            "f.disposition",
+            ds.iter().map(|d| d.as_str()).collect(),
+            false,
+        );
+    }
+    if !filter.not_dispositions.is_empty() {
+        let ds = filter.not_dispositions.iter().map(|d| d.as_str()).collect();
+        one_of("f.disposition", ds, true);
+    }
+    if let Some(ls) = &filter.limits {
+        one_of(
+            "f.limit_outcome",
+            ls.iter().map(|l| limit_str(*l)).collect(),
+            false,
+        );
+    }
+    if let Some(d) = filter.filed_from {
+        test(" AND f.filed >= ?", Val::S(day_str(d)));
+    }
+    if let Some(d) = filter.filed_to {
+        test(" AND f.filed <= ?", Val::S(day_str(d)));
+    }
+    match filter.closing {
+        Closing::Any => {}
+        Closing::In(p) => {
+            test(" AND f.closed >= ?", Val::S(day_str(p.from)));
+            test(" AND f.closed <= ?", Val::S(day_str(p.to)));
+        }
+        Closing::OpenOn(d) => test(
+            " AND (f.closed IS NULL OR f.closed > ?)",
+            Val::S(day_str(d)),
+        ),
+    }
+    if let Some(p) = filter.procedure {
+        test(" AND f.procedure = ?", Val::S(p.as_str().into()));
+    }
+    for (column, want) in [
+        ("small_claims", filter.small_claims),
+        ("appealed", filter.appealed),
+        ("has_origin", filter.has_origin),
+        ("guided", filter.guided),
+    ] {
+        if let Some(w) = want {
+            test(&format!(" AND f.{column} = ?"), Val::I(i64::from(w)));
+        }
+    }
+    if filter.extra_procedures {
+        test(" AND f.extra_procedures > ?", Val::I(0));
+    }
+    if filter.claim_amount {
+        test(" AND f.claim_amount_yuan <> ?", Val::I(0));
     }
 }
 

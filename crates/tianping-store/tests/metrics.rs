@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tianping_domain::case_type::CaseKind;
-use tianping_domain::metrics::{Candidates, Counter, Period, Totals};
+use tianping_domain::metrics::{Candidates, CaseFilter, Counter, Period, Totals};
 use tianping_domain::{AgencyKind, EventRecord};
 use tianping_store::case::ScopeFilter;
 use tianping_store::metrics::MetricScope;
@@ -111,6 +111,57 @@ async fn assert_totals_match(s: &Store, label: &str, step: &str) -> Vec<Totals> 
     all
 }
 
+/// Every scope × period × counter the columns can express: the database's filtered list is the
+/// cases the counter counts, in list order, and its pages are slices of it.
+async fn assert_filters_list_what_counters_count(s: &Store, label: &str) {
+    let ps = periods();
+    for m in scopes() {
+        let all = s.metric_cases(&m, Candidates::All).await.unwrap();
+        for p in ps.iter().step_by(40) {
+            let mut filters: Vec<(String, CaseFilter, Vec<i64>)> =
+                vec![("nothing".into(), CaseFilter::nothing(), vec![])];
+            for c in Counter::ALL {
+                if let Some(f) = c.filter(p) {
+                    let want = all
+                        .iter()
+                        .filter(|x| c.contributes(&x.facts, p))
+                        .map(|x| x.id)
+                        .collect();
+                    filters.push((c.as_str().into(), f, want));
+                }
+            }
+            for (over, up_to) in [(None, Some(6)), (Some(6), Some(12)), (Some(12), None)] {
+                if let Some(f) = CaseFilter::pending_aged(p.to, over, up_to) {
+                    let want = all
+                        .iter()
+                        .filter(|x| f.matches(&x.facts))
+                        .map(|x| x.id)
+                        .collect();
+                    filters.push((format!("aged {over:?}-{up_to:?}"), f, want));
+                }
+            }
+            for (what, f, want) in filters {
+                let got = s.metric_cases_where(&m, &f, None).await.unwrap();
+                let got: Vec<i64> = got.iter().map(|x| x.id).collect();
+                let at = format!(
+                    "{label} {what} {:?} {:?} {:?} {p:?}",
+                    m.scope, m.kind, m.region_prefix
+                );
+                assert_eq!(got, want, "{at}");
+                for (offset, limit) in [(1, 2), (want.len(), 3)] {
+                    let page = s
+                        .metric_cases_where(&m, &f, Some((offset, limit)))
+                        .await
+                        .unwrap();
+                    let page: Vec<i64> = page.iter().map(|x| x.id).collect();
+                    let slice: Vec<i64> = want.iter().skip(offset).take(limit).copied().collect();
+                    assert_eq!(page, slice, "{at} page {offset}+{limit}");
+                }
+            }
+        }
+    }
+}
+
 fn bj(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
         .unwrap()
@@ -182,6 +233,7 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
         assert_eq!(q2.get(Counter::ZhongbenStockAtEnd), 1);
         assert_eq!(q2.get(Counter::ZhongbenClosed), 1);
 
+        assert_filters_list_what_counters_count(s, db.label).await;
         let before = assert_totals_match(s, db.label, "all events").await;
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_facts")
             .fetch_one(s.pool())

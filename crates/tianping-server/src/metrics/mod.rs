@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tianping_domain::AgencyKind;
 use tianping_domain::case_type::CaseKind;
-use tianping_domain::metrics::{Candidates, Counter, MetricSet, Period, Totals};
+use tianping_domain::metrics::{Candidates, CaseFilter, Counter, MetricSet, Period, Totals};
 use tianping_store::metrics::{MetricCase, MetricScope};
 use tianping_store::user::Session;
 
@@ -207,21 +207,6 @@ fn bucket_counts(t: &Totals) -> [usize; 5] {
         tiers[3].saturating_sub(tiers[4]),
         tiers[4],
     ]
-}
-
-fn bucket_of(c: &MetricCase, day: NaiveDate) -> Option<usize> {
-    let f = &c.facts;
-    if !(f.filed <= day && f.closed.is_none_or(|x| x > day)) {
-        return None;
-    }
-    let after = |m: u32| {
-        f.filed
-            .checked_add_months(Months::new(m))
-            .is_some_and(|d| d < day)
-    };
-    BUCKETS
-        .iter()
-        .position(|(_, lo, hi)| (*lo == 0 || after(*lo)) && hi.is_none_or(|h| !after(h)))
 }
 
 pub struct Tile {
@@ -581,63 +566,112 @@ struct CasesPage {
     jump_fields: Vec<(String, String)>,
 }
 
-/// The cases behind one number: a counter or a pendency bucket.
+/// The cases behind one number (a counter or a pendency bucket): how many, their total, and the
+/// lines of one page of them or of all.
+struct Behind {
+    r: Resolved,
+    title: String,
+    lines: Vec<CaseLine>,
+    count: usize,
+    total: i64,
+    sum: bool,
+    /// The page shown (1-based), when one was asked for: the last when asked for one past it.
+    page: usize,
+}
+
 async fn behind(
     st: &AppState,
     s: &Session,
     q: &MetricsQuery,
-) -> Result<(Resolved, String, Vec<CaseLine>, i64, bool), ApiError> {
+    page: Option<usize>,
+) -> Result<Behind, ApiError> {
     let r = resolve(st, s, q).await?;
-    let line = |c: &MetricCase, value: i64| CaseLine {
-        id: c.id,
-        case_number: c.case_number.clone(),
-        court: c.org_name.clone(),
-        kind_zh: c.facts.kind.zh(),
-        filed: c.facts.filed.to_string(),
-        closed: c.facts.closed.map(|d| d.to_string()).unwrap_or_default(),
-        value,
-    };
-    if let Some(counter) = Counter::parse(q.counter.trim()) {
-        let sum = counter.is_sum();
-        let cases = cases_of(st, &r, counter.candidates(&r.period)).await?;
-        let mut lines: Vec<CaseLine> = cases
-            .iter()
-            .filter(|c| counter.contributes(&c.facts, &r.period))
-            .map(|c| line(c, counter.value(&c.facts, &r.period)))
-            .collect();
-        // By court and number, as a case office reads a register.
-        lines.sort_by(|a, b| (&a.court, &a.case_number).cmp(&(&b.court, &b.case_number)));
-        let total = if sum {
-            lines.iter().map(|l| l.value).sum()
-        } else {
-            lines.len() as i64
-        };
-        return Ok((r, counter.zh().to_string(), lines, total, sum));
-    }
-    if let Ok(b) = q.bucket.trim().parse::<usize>()
-        && b < BUCKETS.len()
+    let (title, counter, bucket) = if let Some(counter) = Counter::parse(q.counter.trim()) {
+        (counter.zh().to_string(), Some(counter), None)
+    } else if let Ok(b) = q.bucket.trim().parse::<usize>()
+        && let Some((zh, over, up_to)) = BUCKETS.get(b)
     {
-        let cases = cases_of(st, &r, Candidates::PendingOn(r.period.to)).await?;
-        let mut lines: Vec<CaseLine> = cases
-            .iter()
-            .filter(|c| bucket_of(c, r.period.to) == Some(b))
-            .map(|c| line(c, 1))
-            .collect();
-        lines.sort_by(|a, b| (&a.court, &a.case_number).cmp(&(&b.court, &b.case_number)));
-        let total = lines.len() as i64;
-        return Ok((
-            r,
-            format!("未结案件 · 已审理{}", BUCKETS[b].0),
-            lines,
-            total,
-            false,
-        ));
-    }
-    Err(ApiError::new(
-        Code::InvalidCounter,
-        format!("“{}”不是可下钻的指标分项", q.counter),
-    )
-    .with_details(json!({ "field": "counter" })))
+        (
+            format!("未结案件 · 已审理{zh}"),
+            None,
+            Some((b, (*over > 0).then_some(*over), *up_to)),
+        )
+    } else {
+        return Err(ApiError::new(
+            Code::InvalidCounter,
+            format!("“{}”不是可下钻的指标分项", q.counter),
+        )
+        .with_details(json!({ "field": "counter" })));
+    };
+    let sum = counter.is_some_and(|c| c.is_sum());
+    // How many cases a count has is its number on the dashboard (the same running sums): a
+    // count whose cases the stored facts can say is paged in the database. Sums (days, yuan) and
+    // the counters the facts' columns cannot say are read and tested one by one.
+    let t = totals_of(st, &r, &[r.period]).await?.remove(0);
+    let listed = match (counter, bucket) {
+        (Some(c), _) if !sum => c.filter(&r.period).map(|f| (f, usize::try_from(t.get(c)))),
+        (None, Some((b, over, up_to))) => {
+            match CaseFilter::pending_aged(r.period.to, over, up_to) {
+                Some(f) => Some((f, Ok(bucket_counts(&t)[b]))),
+                // An age no case can have reached yet.
+                None => Some((CaseFilter::nothing(), Ok(0))),
+            }
+        }
+        _ => None,
+    };
+    let window = |count: usize| {
+        let last = count.div_ceil(PAGE_LINES).max(1);
+        let shown = page.map_or(1, |p| p.clamp(1, last));
+        let range = page.map(|_| ((shown - 1) * PAGE_LINES, PAGE_LINES));
+        (shown, range)
+    };
+    let (count, shown, cases) = match (listed, counter) {
+        (Some((f, Ok(count))), _) => {
+            let (shown, range) = window(count);
+            let cases = st.store.metric_cases_where(&r.scope, &f, range).await?;
+            (count, shown, cases)
+        }
+        (_, Some(c)) => {
+            let all: Vec<MetricCase> = cases_of(st, &r, c.candidates(&r.period))
+                .await?
+                .into_iter()
+                .filter(|x| c.contributes(&x.facts, &r.period))
+                .collect();
+            let count = all.len();
+            let (shown, range) = window(count);
+            let cases = match range {
+                Some((offset, len)) => all.into_iter().skip(offset).take(len).collect(),
+                None => all,
+            };
+            (count, shown, cases)
+        }
+        _ => (0, 1, Vec::new()),
+    };
+    let total = match counter {
+        Some(c) if sum => t.get(c),
+        _ => i64::try_from(count).unwrap_or(i64::MAX),
+    };
+    let lines = cases
+        .iter()
+        .map(|c| CaseLine {
+            id: c.id,
+            case_number: c.case_number.clone(),
+            court: c.org_name.clone(),
+            kind_zh: c.facts.kind.zh(),
+            filed: c.facts.filed.to_string(),
+            closed: c.facts.closed.map(|d| d.to_string()).unwrap_or_default(),
+            value: counter.map_or(1, |k| k.value(&c.facts, &r.period)),
+        })
+        .collect();
+    Ok(Behind {
+        r,
+        title,
+        lines,
+        count,
+        total,
+        sum,
+        page: shown,
+    })
 }
 
 pub async fn cases_page(
@@ -645,61 +679,65 @@ pub async fn cases_page(
     PageUser(s): PageUser,
     Query(q): Query<MetricsQuery>,
 ) -> Response {
-    match behind(&st, &s, &q).await {
-        Ok((r, title, lines, total, sum)) => {
-            let count = lines.len();
-            let pages = u32::try_from(count.div_ceil(PAGE_LINES))
-                .unwrap_or(u32::MAX)
-                .max(1);
-            let page = q.page.trim().parse::<u32>().unwrap_or(1).clamp(1, pages);
-            let first = (page as usize - 1) * PAGE_LINES;
-            let lines: Vec<CaseLine> = lines.into_iter().skip(first).take(PAGE_LINES).collect();
-            let extra = if q.bucket.trim().is_empty() {
-                format!("counter={}", enc(q.counter.trim()))
-            } else {
-                format!("bucket={}", enc(q.bucket.trim()))
-            };
-            let here = query_string(&r, &extra);
-            let href = |n: u32| format!("/quality/cases?{here}&page={n}");
-            let mut jump_fields = vec![
-                ("org".to_string(), r.org_id.clone()),
-                ("from".to_string(), r.period.from.to_string()),
-                ("to".to_string(), r.period.to.to_string()),
-            ];
-            if let Some(k) = r.kind {
-                jump_fields.push(("kind".into(), k.as_str().into()));
-            }
-            if q.bucket.trim().is_empty() {
-                jump_fields.push(("counter".into(), q.counter.trim().into()));
-            } else {
-                jump_fields.push(("bucket".into(), q.bucket.trim().into()));
-            }
-            render(&CasesPage {
-                layout: Layout::new(&s, "/quality"),
-                back: format!("/quality?{}", query_string(&r, "")),
-                export: format!("/quality/cases.xlsx?{here}"),
-                org_name: r.org_name.clone(),
-                from: r.period.from.to_string(),
-                to: r.period.to.to_string(),
-                title,
-                first_line: first + 1,
-                lines,
-                count,
-                total,
-                sum,
-                page,
-                pages,
-                prev_href: (page > 1).then(|| href(page - 1)),
-                next_href: (page < pages).then(|| href(page + 1)),
-                page_links: crate::http::page::page_window(page, pages)
-                    .into_iter()
-                    .map(|n| (n, n.map(href).unwrap_or_default()))
-                    .collect(),
-                jump_fields,
-            })
-        }
-        Err(e) => error_page(e.status, &e.message),
+    let asked = q.page.trim().parse::<usize>().unwrap_or(1);
+    let Behind {
+        r,
+        title,
+        lines,
+        count,
+        total,
+        sum,
+        page,
+    } = match behind(&st, &s, &q, Some(asked)).await {
+        Ok(b) => b,
+        Err(e) => return error_page(e.status, &e.message),
+    };
+    let pages = u32::try_from(count.div_ceil(PAGE_LINES).max(1)).unwrap_or(u32::MAX);
+    let first = (page - 1) * PAGE_LINES;
+    let page = u32::try_from(page).unwrap_or(pages);
+    let extra = if q.bucket.trim().is_empty() {
+        format!("counter={}", enc(q.counter.trim()))
+    } else {
+        format!("bucket={}", enc(q.bucket.trim()))
+    };
+    let here = query_string(&r, &extra);
+    let href = |n: u32| format!("/quality/cases?{here}&page={n}");
+    let mut jump_fields = vec![
+        ("org".to_string(), r.org_id.clone()),
+        ("from".to_string(), r.period.from.to_string()),
+        ("to".to_string(), r.period.to.to_string()),
+    ];
+    if let Some(k) = r.kind {
+        jump_fields.push(("kind".into(), k.as_str().into()));
     }
+    if q.bucket.trim().is_empty() {
+        jump_fields.push(("counter".into(), q.counter.trim().into()));
+    } else {
+        jump_fields.push(("bucket".into(), q.bucket.trim().into()));
+    }
+    render(&CasesPage {
+        layout: Layout::new(&s, "/quality"),
+        back: format!("/quality?{}", query_string(&r, "")),
+        export: format!("/quality/cases.xlsx?{here}"),
+        org_name: r.org_name.clone(),
+        from: r.period.from.to_string(),
+        to: r.period.to.to_string(),
+        title,
+        first_line: first + 1,
+        lines,
+        count,
+        total,
+        sum,
+        page,
+        pages,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page < pages).then(|| href(page + 1)),
+        page_links: crate::http::page::page_window(page, pages)
+            .into_iter()
+            .map(|n| (n, n.map(href).unwrap_or_default()))
+            .collect(),
+        jump_fields,
+    })
 }
 
 /// The page lists this many cases at a time; the Excel download has them all.
@@ -711,8 +749,15 @@ pub async fn cases_export(
     PageUser(s): PageUser,
     Query(q): Query<MetricsQuery>,
 ) -> Response {
-    match behind(&st, &s, &q).await {
-        Ok((r, title, lines, total, sum)) => {
+    match behind(&st, &s, &q, None).await {
+        Ok(Behind {
+            r,
+            title,
+            lines,
+            total,
+            sum,
+            ..
+        }) => {
             let mut headers: Vec<(&str, u16)> = vec![
                 ("案号", 28),
                 ("承办单位", 24),
@@ -800,7 +845,12 @@ pub async fn api_metric_cases(
     CurrentUser(s): CurrentUser,
     Query(q): Query<MetricsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, title, lines, total, _) = behind(&st, &s, &q).await?;
+    let Behind {
+        title,
+        lines,
+        total,
+        ..
+    } = behind(&st, &s, &q, None).await?;
     Ok(Json(json!({
         "title": title,
         "total": total,

@@ -167,8 +167,17 @@ pub(super) async fn run(
     cases: usize,
     runs: usize,
     postgres_url: Option<String>,
+    keep_database: Option<String>,
     seed: u64,
 ) -> Result<()> {
+    if let Some(name) = &keep_database
+        && (name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+    {
+        bail!("--keep-database takes a name of lower-case letters, digits and '_': {name:?}");
+    }
     let dir = std::env::temp_dir().join(format!("tianping-bench-pages-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (url, admin) = match &postgres_url {
@@ -178,19 +187,30 @@ pub(super) async fn run(
                 .max_connections(1)
                 .connect(admin_url)
                 .await?;
-            let name = format!(
-                "tianping_bench_pages_{}_{}",
-                std::process::id(),
-                Utc::now().timestamp()
-            );
-            admin
-                .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await?;
+            let name = keep_database.clone().unwrap_or_else(|| {
+                format!(
+                    "tianping_bench_pages_{}_{}",
+                    std::process::id(),
+                    Utc::now().timestamp()
+                )
+            });
+            let exists =
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+                    .bind(&name)
+                    .fetch_one(&admin)
+                    .await?
+                    > 0;
+            if !exists {
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await?;
+            }
             (
                 tianping_store::testing::replace_db(admin_url, &name),
                 Some((admin, name)),
             )
         }
+        None if keep_database.is_some() => bail!("--keep-database needs a PostgreSQL server"),
         None => (format!("sqlite://{}", dir.join("pages.db").display()), None),
     };
     let backend = if admin.is_some() {
@@ -203,18 +223,24 @@ pub(super) async fn run(
         store.migrate().await?;
         let t = Instant::now();
         let no_password = || -> Result<String> { Ok(PASSWORD.to_string()) };
-        demo::load(
-            &store,
-            &demo::LoadOptions {
-                seed,
-                cases,
-                password: Some(PASSWORD),
-                new_password: &no_password,
-                digest_hour: 7,
-            },
-            Utc::now(),
-        )
-        .await?;
+        let loaded_before = keep_database.is_some() && store.counts().await?.0 > 0;
+        if loaded_before {
+            eprintln!("timing the demo kept from an earlier run (not loaded again)");
+            store.analyze().await?;
+        } else {
+            demo::load(
+                &store,
+                &demo::LoadOptions {
+                    seed,
+                    cases,
+                    password: Some(PASSWORD),
+                    new_password: &no_password,
+                    digest_hour: 7,
+                },
+                Utc::now(),
+            )
+            .await?;
+        }
         let (n_cases, n_events) = store.counts().await?;
         eprintln!(
             "demo loaded into {backend}: {n_cases} cases, {n_events} events in {:.0} s",
@@ -225,7 +251,9 @@ pub(super) async fn run(
         anyhow::Ok((out, n_cases))
     }
     .await;
-    if let Some((admin, name)) = admin {
+    if let Some((admin, name)) = admin
+        && keep_database.is_none()
+    {
         admin
             .execute(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"

@@ -14,8 +14,11 @@ use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod filter;
+pub use filter::{CaseFilter, Closing, last_filed_over};
+
 /// The metric definitions shipped with Tianping.
-pub const METRICS_TOML: &str = include_str!("../../../rules/metrics.toml");
+pub const METRICS_TOML: &str = include_str!("../../../../rules/metrics.toml");
 
 /// A statistics period: both dates inclusive, Beijing calendar days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
