@@ -9,6 +9,7 @@ pub mod case_type;
 pub mod citation;
 pub mod clock;
 pub mod document;
+pub mod draw;
 pub mod event;
 pub mod flag;
 pub mod history;

@@ -53,6 +53,12 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: LedgerCmd,
     },
+    /// People's supervisors' draws (RFC 3797): compute a selection, or re-check an exported draw
+    /// offline.
+    Draw {
+        #[command(subcommand)]
+        cmd: crate::draw::DrawCmd,
+    },
     /// Create a synthetic province in a fresh SQLite file, print one login per role, and serve it.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]

@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod config;
 mod demo;
+mod draw;
 mod import;
 mod judgments;
 mod ledger;
@@ -756,5 +757,6 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
+        Cmd::Draw { cmd } => draw::run(cmd),
     }
 }

@@ -294,3 +294,85 @@ fn m7_calendar_import_refuses_bad_years_and_replaces_only_with_replace() {
     assert!(out.contains("2025"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `tianping draw`: the RFC 3797 example from the command line, and an exported draw re-checked
+/// offline — a published result changed after the fact exits 4 and says which pick differs.
+#[test]
+fn draws_are_rechecked_offline() {
+    use tianping_domain::draw::{Record, Setup, Source, SourceValue, commitment};
+    let (code, out, _) = run(tianping().args([
+        "draw",
+        "rfc3797",
+        "--pool",
+        "25",
+        "--count",
+        "16",
+        "--key",
+        "9319./2.5.8.10.12./9.18.26.34.41.45./",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "17 7 2 16 25 23 8 24 19 13 22 5 18 9 1 4");
+
+    let pool: Vec<String> = (1..=23).map(|i| format!("杭州-{i:02}")).collect();
+    let setup = Setup::new(
+        "2026-抽-0007",
+        pool,
+        vec![("杭州-05".into(), "回避：系案件当事人近亲属".into())],
+        3,
+        2,
+        vec![
+            Source::Public {
+                description: "中国福利彩票双色球第2026142期开奖号码".into(),
+            },
+            Source::CommitReveal {
+                parties: vec![
+                    (
+                        "杭州市司法局".into(),
+                        commitment("2026-抽-0007", "杭州市司法局", "7741029"),
+                    ),
+                    (
+                        "杭州市人民检察院".into(),
+                        commitment("2026-抽-0007", "杭州市人民检察院", "55310"),
+                    ),
+                ],
+            },
+        ],
+    )
+    .expect("setup");
+    let values = vec![
+        SourceValue::Public(
+            ["4", "9", "13", "22", "27", "31", "8"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        SourceValue::Reveals(vec![
+            ("杭州市司法局".into(), Some("7741029".into())),
+            ("杭州市人民检察院".into(), Some("55310".into())),
+        ]),
+    ];
+    let outcome = setup.draw(&values).expect("draws");
+    let mut record = Record {
+        setup,
+        values,
+        outcome,
+    };
+    let dir = std::env::temp_dir().join(format!("tp_draw_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("draw.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&record).expect("json")).expect("write");
+    let (code, out, err) = run(tianping().args(["draw", "verify"]).arg(&file));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("OK"), "{out}");
+    assert!(out.contains(&record.outcome.picks[0].member), "{out}");
+    assert!(
+        !out.contains("杭州-05 "),
+        "the excluded member is never drawn: {out}"
+    );
+
+    record.outcome.picks.swap(1, 2);
+    std::fs::write(&file, serde_json::to_string_pretty(&record).expect("json")).expect("write");
+    let (code, _, err) = run(tianping().args(["draw", "verify"]).arg(&file));
+    assert_eq!(code, 4);
+    assert!(err.contains("NOT VERIFIED: pick 2"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

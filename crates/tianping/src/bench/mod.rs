@@ -12,6 +12,7 @@ use std::time::Instant;
 use tianping_store::{Actor, Numbered, Store};
 
 mod clocks;
+mod draw;
 mod flags;
 mod ledger;
 mod metrics;
@@ -104,6 +105,18 @@ pub enum BenchCmd {
         /// Where to build that library's index (default: a new folder in the temp dir; removed after).
         #[arg(long)]
         index_dir: Option<PathBuf>,
+    },
+    /// People's supervisors' draws (RFC 3797): many draws from one pool with exclusions; the
+    /// chi-square test of how often each member was picked against its expected share, and draws
+    /// per second beside the bare MD5 hashing the method needs.
+    Draw {
+        /// Draws (default 100,000; 10,000 with --quick).
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        draws: Option<usize>,
+        #[arg(long, default_value_t = 200)]
+        pool: usize,
     },
     /// Page server time: every list page the demo's logins work in (待办, cases, 四类案件, the
     /// warnings board, supervision, quality, …) at their own scope, p50 and p95, over the demo
@@ -208,6 +221,9 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             scale,
             index_dir,
         } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
+        BenchCmd::Draw { quick, draws, pool } => {
+            draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
+        }
         BenchCmd::Pages {
             quick,
             cases,
