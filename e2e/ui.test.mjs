@@ -809,6 +809,9 @@ test('the case office reads the quality dashboard, changes scope and period, and
   assert.equal(await page.locator('#drill-cases tbody tr').count(), Math.min(shown, 100), 'a page of at most 100 cases');
   const numbers = await page.$$eval('#drill-cases tbody td:first-child a', (as) => as.map((a) => a.textContent));
   assert.ok(numbers.every((n) => n.includes('浙0102')), 'only 上城 cases');
+  // One court's cases read as a register: by filing day.
+  const filed = await page.$$eval('#drill-cases tbody td:nth-child(4)', (tds) => tds.map((td) => td.textContent.trim()));
+  assert.deepEqual(filed, [...filed].sort(), 'by filing day');
   await page.screenshot({ path: join(artifacts, '20-quality-drilldown.png') });
   // The whole city's intake is paged, not thousands of rows at once: 100 a page, and the last
   // page holds the rest, so every case is listed.

@@ -38,6 +38,14 @@ pub enum DrawError {
     TooFew { wanted: usize, eligible: usize },
     #[error("RFC 3797 counts picks in two octets: at most 65,536 picks")]
     TooMany,
+    #[error("a draw picks at least one supervisor")]
+    NothingToDraw,
+    #[error("source {source_no} was fixed as {fixed} but given as {given}")]
+    SourceKind {
+        source_no: usize,
+        fixed: &'static str,
+        given: &'static str,
+    },
     #[error("the pool's fingerprint {found} is not the one fixed with the setup ({fixed})")]
     PoolChanged { fixed: String, found: String },
     #[error("{party} has not revealed its number: the draw stops")]
@@ -221,8 +229,11 @@ impl Setup {
             .map(String::as_str)
             .filter(|id| !out.contains(id))
             .collect();
+        if self.count == 0 {
+            return Err(DrawError::NothingToDraw);
+        }
         let wanted = self.count + self.alternates;
-        if wanted > eligible.len() || self.count == 0 {
+        if wanted > eligible.len() {
             return Err(DrawError::TooFew {
                 wanted,
                 eligible: eligible.len(),
@@ -242,7 +253,7 @@ impl Setup {
             });
         }
         let mut out = vec![];
-        for (source, value) in self.sources.iter().zip(given) {
+        for (i, (source, value)) in self.sources.iter().zip(given).enumerate() {
             match (source, value) {
                 (Source::Public { .. }, SourceValue::Public(v)) => out.push(v.clone()),
                 (Source::CommitReveal { parties }, SourceValue::Reveals(reveals)) => {
@@ -264,10 +275,18 @@ impl Setup {
                     }
                     out.push(numbers);
                 }
-                _ => {
-                    return Err(DrawError::SourceCount {
-                        count: given.len(),
-                        sources: self.sources.len(),
+                (source, value) => {
+                    let kind = |public: bool| {
+                        if public {
+                            "public numbers"
+                        } else {
+                            "commit–reveal"
+                        }
+                    };
+                    return Err(DrawError::SourceKind {
+                        source_no: i + 1,
+                        fixed: kind(matches!(source, Source::Public { .. })),
+                        given: kind(matches!(value, SourceValue::Public(_))),
                     });
                 }
             }
@@ -534,8 +553,22 @@ mod tests {
             Err(DrawError::ExcludedOutsidePool("z".into()))
         );
         assert_eq!(
-            Setup::new("D", strings(&["a", "a"]), vec![], 1, 0, src),
+            Setup::new("D", strings(&["a", "a"]), vec![], 1, 0, src.clone()),
             Err(DrawError::DuplicateMember("a".into()))
+        );
+        assert_eq!(
+            Setup::new("D", ids.clone(), vec![], 0, 1, src.clone()),
+            Err(DrawError::NothingToDraw)
+        );
+        // Values of the wrong kind for a source are named by the source's place.
+        let s = Setup::new("D", ids, vec![], 1, 0, src).unwrap();
+        assert_eq!(
+            s.draw(&[SourceValue::Reveals(vec![])]),
+            Err(DrawError::SourceKind {
+                source_no: 1,
+                fixed: "public numbers",
+                given: "commit–reveal"
+            })
         );
     }
 

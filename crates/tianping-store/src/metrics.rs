@@ -38,7 +38,7 @@ pub struct MetricCase {
     pub case_number: String,
     pub org_id: String,
     /// Lists are in region order (the order of the administrative divisions), then by unit and
-    /// case id (the order of filing).
+    /// filing day (then case id), as a register is read.
     pub region_path: String,
     pub org_name: String,
     pub facts: CaseFacts,
@@ -647,7 +647,7 @@ impl Store {
             n += 1;
             sql.push_str(&format!(" AND f.kind = ${n}"));
         }
-        sql.push_str(" ORDER BY f.region_path, f.org_id, f.case_id");
+        sql.push_str(" ORDER BY f.region_path, f.org_id, f.filed, f.case_id");
         let mut q = sqlx::query(audited(sql))
             .bind(prefix)
             .bind(prefix_end(prefix))
@@ -660,19 +660,7 @@ impl Store {
             q = q.bind(k.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let f = facts_of(&r, 2)?;
-            out.push(MetricCase {
-                id: f.case_id,
-                case_number: r.try_get("case_number")?,
-                org_id: f.org_id,
-                region_path: f.region_path,
-                org_name: r.try_get("name")?,
-                facts: f.facts,
-            });
-        }
-        Ok(out)
+        rows.iter().map(metric_case_of).collect()
     }
 
     /// The cases of the scope that pass `filter`, in list order: with `page` (offset, limit) one
@@ -706,28 +694,29 @@ impl Store {
         // The page is chosen over the facts alone, then joined for the numbers and names.
         let sql = format!(
             "SELECT c.case_number, o.name, {} FROM (SELECT * FROM metric_facts f WHERE {cond} \
-             ORDER BY f.region_path, f.org_id, f.case_id{limit}) f \
+             ORDER BY f.region_path, f.org_id, f.filed, f.case_id{limit}) f \
              JOIN cases c ON c.id = f.case_id JOIN orgs o ON o.id = f.org_id \
-             ORDER BY f.region_path, f.org_id, f.case_id",
+             ORDER BY f.region_path, f.org_id, f.filed, f.case_id",
             fact_select("f")
         );
         let rows = bind_all(sqlx::query(audited(sql)), binds)
             .fetch_all(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let f = facts_of(&r, 2)?;
-            out.push(MetricCase {
-                id: f.case_id,
-                case_number: r.try_get("case_number")?,
-                org_id: f.org_id,
-                region_path: f.region_path,
-                org_name: r.try_get("name")?,
-                facts: f.facts,
-            });
-        }
-        Ok(out)
+        rows.iter().map(metric_case_of).collect()
     }
+}
+
+/// A case selected as `case_number, name` (of its unit) and then `FACT_COLUMNS`.
+fn metric_case_of(r: &sqlx::any::AnyRow) -> Result<MetricCase> {
+    let f = facts_of(r, 2)?;
+    Ok(MetricCase {
+        id: f.case_id,
+        case_number: r.try_get("case_number")?,
+        org_id: f.org_id,
+        region_path: f.region_path,
+        org_name: r.try_get("name")?,
+        facts: f.facts,
+    })
 }
 
 /// The filter's tests as SQL over `metric_facts f`, each appended through `test` with its value
