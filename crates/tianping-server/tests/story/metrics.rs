@@ -182,6 +182,7 @@ async fn metrics_story(db: &TestDb) {
         .and_then(|x| x["value"].as_f64());
     assert_eq!(sc_received, Some(2.0));
     // Drill-down consistency for scopes × periods × every counter.
+    let mut bucketed = 0;
     for org in ["hz-court", "sc-court", "xh-court"] {
         for period in [
             q1,
@@ -215,8 +216,44 @@ async fn metrics_story(db: &TestDb) {
                     }
                 }
             }
+            // The pendency age buckets: each lists exactly its count, and together they are
+            // every case pending at the end of the period.
+            let pending = co
+                .get(&format!(
+                    "/api/v1/metrics/cases?org={org}&{period}&counter=pending_at_end"
+                ))
+                .await
+                .json()["total"]
+                .clone();
+            let mut ids = std::collections::BTreeSet::new();
+            for b in 0..5 {
+                let d = co
+                    .get(&format!(
+                        "/api/v1/metrics/cases?org={org}&{period}&bucket={b}"
+                    ))
+                    .await
+                    .json();
+                let listed = d["cases"].as_array().expect("cases");
+                assert_eq!(
+                    json!(listed.len()),
+                    d["total"],
+                    "{label} {org} {period} bucket {b}"
+                );
+                for c in listed {
+                    assert!(
+                        ids.insert(c["id"].to_string()),
+                        "{label} in two buckets: {c}"
+                    );
+                }
+            }
+            assert_eq!(json!(ids.len()), pending, "{label} {org} {period} buckets");
+            bucketed += ids.len();
         }
     }
+    assert!(
+        bucketed > 0,
+        "{label}: the fixture has pending cases in some bucket"
+    );
     // Pages: the dashboard, a drill-down, refusals.
     let page = co.get(&format!("/quality?org=hz-court&{q1}")).await;
     assert_eq!(page.status, StatusCode::OK);
