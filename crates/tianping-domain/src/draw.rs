@@ -18,6 +18,7 @@
 //! No random number generator is involved: the same setup and source values always give the same
 //! people, and nobody can know them before the last source is revealed.
 
+use crate::sample::hex;
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -370,10 +371,6 @@ pub fn verify(r: &Record) -> Result<Outcome, DrawError> {
         }
     }
     Ok(again)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
-use tianping_domain::draw;
+use tianping_domain::{draw, sample};
 
 #[derive(Subcommand)]
 pub(crate) enum DrawCmd {
@@ -40,9 +40,8 @@ pub(crate) fn run(cmd: DrawCmd) -> Result<()> {
             let picks = draw::select(&key, pool, count)?;
             if hashes {
                 for (i, p) in picks.iter().enumerate() {
-                    let h = draw::pick_hash(&key, u16::try_from(i)?);
-                    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
-                    println!("{:>3}  {p:>5}  {hex}", i + 1);
+                    let h = sample::hex(&draw::pick_hash(&key, u16::try_from(i)?));
+                    println!("{:>3}  {p:>5}  {h}", i + 1);
                 }
             } else {
                 let line: Vec<String> = picks.iter().map(|p| p.to_string()).collect();
