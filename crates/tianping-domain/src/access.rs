@@ -104,6 +104,32 @@ pub fn draws_incident_samples(role: Role, org: AgencyKind) -> bool {
         )
 }
 
+/// Whether a user keeps the people's supervisors' registry and runs their draws: the justice
+/// bureau's administrators (选任管理办法 2021: the justice administration selects, draws,
+/// reviews recusals and assesses).
+pub fn keeps_people_supervisors(role: Role, org: AgencyKind) -> bool {
+    role == Role::JusticeAdmin && org == AgencyKind::JusticeBureau
+}
+
+/// Whether a user asks for people's supervisors for an activity, records who came and answers
+/// their opinions: the procuratorate's case-handling and management staff.
+pub fn invites_people_supervisors(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Procuratorate
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user reads the activities people's supervisors are asked to (their region's): the
+/// two sides that run them, and the supervisors themselves (their own only, checked with the
+/// record).
+pub fn reads_supervisor_activities(role: Role, org: AgencyKind) -> bool {
+    keeps_people_supervisors(role, org)
+        || invites_people_supervisors(role, org)
+        || role == Role::PeopleSupervisor
+}
+
 /// Whether a user follows a person's path across agencies (人员全流程): staff of the criminal
 /// chain's agencies (police, procuratorate, court) and the bodies that supervise them (政法委,
 /// 人大) who read cases — within their own region, checked with the record. The chain shares it:
@@ -404,6 +430,18 @@ mod tests {
                 |r, _| administers_accounts(r),
                 &[Sysadmin, Secadmin],
                 &any,
+            ),
+            (
+                "keeps_people_supervisors",
+                keeps_people_supervisors,
+                &[JusticeAdmin],
+                &[JusticeBureau],
+            ),
+            (
+                "invites_people_supervisors",
+                invites_people_supervisors,
+                &[Judge, DivisionChief, President, CaseOffice],
+                &[Procuratorate],
             ),
             ("may_audit", |r, _| may_audit(r), &[Auditor], &any),
             (

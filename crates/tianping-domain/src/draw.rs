@@ -63,6 +63,47 @@ pub enum DrawError {
     },
 }
 
+impl DrawError {
+    /// The refusal as its reader is told it.
+    pub fn zh(&self) -> String {
+        match self {
+            DrawError::BadValue { source_no, value } => {
+                format!("第 {source_no} 个随机源的值“{value}”应为不超过 60 位的整数")
+            }
+            DrawError::EmptySource { source_no } => format!("第 {source_no} 个随机源没有值"),
+            DrawError::DuplicateMember(m) => format!("人员库中“{m}”出现两次"),
+            DrawError::ExcludedOutsidePool(m) => format!("排除的“{m}”不在人员库中"),
+            DrawError::TooFew { wanted, eligible } => {
+                format!("需抽选 {wanted} 人（含候补），排除后人员库只有 {eligible} 人")
+            }
+            DrawError::TooMany => "抽选人数过多".into(),
+            DrawError::NothingToDraw => "至少应抽选 1 人".into(),
+            DrawError::SourceKind { source_no, .. } => {
+                format!("第 {source_no} 个随机源的种类与抽选前固定的不符")
+            }
+            DrawError::PoolChanged { .. } => "人员库与抽选前固定的摘要不符".into(),
+            DrawError::RevealMissing { party } => format!("{party}尚未公开其随机数"),
+            DrawError::RevealMismatch { party } => {
+                format!("{party}公开的随机数与其事先提交的承诺值不符")
+            }
+            DrawError::SourceCount { count, sources } => {
+                format!("给出 {count} 个随机源的值，抽选前固定的是 {sources} 个")
+            }
+            DrawError::Differs {
+                order,
+                expected,
+                found,
+            } => {
+                if *order == 0 {
+                    format!("随机数种子应为“{expected}”，公布的是“{found}”")
+                } else {
+                    format!("第 {order} 位应为“{expected}”，公布的是“{found}”")
+                }
+            }
+        }
+    }
+}
+
 /// One source value in canonical form: decimal digits without leading zeros.
 fn canonical(source_no: usize, v: &str) -> Result<String, DrawError> {
     let t = v.trim();
@@ -315,6 +356,89 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// The values before any is known: no public numbers, no party revealed.
+    pub fn blank_values(&self) -> Vec<SourceValue> {
+        self.sources
+            .iter()
+            .map(|s| match s {
+                Source::Public { .. } => SourceValue::Public(vec![]),
+                Source::CommitReveal { parties } => {
+                    SourceValue::Reveals(parties.iter().map(|(p, _)| (p.clone(), None)).collect())
+                }
+            })
+            .collect()
+    }
+
+    /// Records the public numbers of source `source_no` (1-based) once announced, checked for
+    /// form. Refused for a commit–reveal source or numbers given already.
+    pub fn give_public(
+        &self,
+        values: &mut [SourceValue],
+        source_no: usize,
+        numbers: Vec<String>,
+    ) -> Result<(), DrawError> {
+        let i = source_no.wrapping_sub(1);
+        match (self.sources.get(i), values.get_mut(i)) {
+            (Some(Source::Public { .. }), Some(SourceValue::Public(v))) if v.is_empty() => {
+                if numbers.is_empty() {
+                    return Err(DrawError::EmptySource { source_no });
+                }
+                for n in &numbers {
+                    canonical(source_no, n)?;
+                }
+                *v = numbers;
+                Ok(())
+            }
+            _ => Err(DrawError::SourceKind {
+                source_no,
+                fixed: "commit–reveal",
+                given: "public numbers",
+            }),
+        }
+    }
+
+    /// Records a party's revealed number, refused at once when it does not give the party's
+    /// commitment.
+    pub fn reveal(
+        &self,
+        values: &mut [SourceValue],
+        party: &str,
+        number: &str,
+    ) -> Result<(), DrawError> {
+        for (i, (source, value)) in self.sources.iter().zip(values.iter_mut()).enumerate() {
+            let (Source::CommitReveal { parties }, SourceValue::Reveals(reveals)) = (source, value)
+            else {
+                continue;
+            };
+            let Some((_, committed)) = parties.iter().find(|(p, _)| p == party) else {
+                continue;
+            };
+            canonical(i + 1, number)?;
+            if commitment(&self.draw, party, number) != *committed {
+                return Err(DrawError::RevealMismatch {
+                    party: party.to_string(),
+                });
+            }
+            if let Some(slot) = reveals.iter_mut().find(|(p, _)| p == party) {
+                slot.1 = Some(number.trim().to_string());
+            }
+            return Ok(());
+        }
+        Err(DrawError::RevealMissing {
+            party: party.to_string(),
+        })
+    }
+
+    /// Whether every source has its value, so the draw can be made.
+    pub fn complete(values: &[SourceValue]) -> bool {
+        values.iter().all(|v| match v {
+            SourceValue::Public(n) => !n.is_empty(),
+            SourceValue::Reveals(r) => r.iter().all(|(_, n)| n.is_some()),
+        })
+    }
+}
+
 /// A source's value once known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -376,6 +500,65 @@ pub fn verify(r: &Record) -> Result<Outcome, DrawError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_come_one_at_a_time_and_reveals_are_checked_on_arrival() {
+        let pool: Vec<String> = (1..=10).map(|i| format!("s{i}")).collect();
+        let parties = vec![
+            ("司法局".to_string(), commitment("d-1", "司法局", "4711")),
+            ("检察院".to_string(), commitment("d-1", "检察院", "0815")),
+        ];
+        let setup = Setup::new(
+            "d-1",
+            pool,
+            vec![],
+            2,
+            1,
+            vec![
+                Source::Public {
+                    description: "福彩".into(),
+                },
+                Source::CommitReveal { parties },
+            ],
+        )
+        .unwrap();
+        let mut v = setup.blank_values();
+        assert!(!Setup::complete(&v));
+        assert_eq!(
+            setup.reveal(&mut v, "检察院", "816"),
+            Err(DrawError::RevealMismatch {
+                party: "检察院".into()
+            })
+        );
+        assert!(matches!(
+            setup.reveal(&mut v, "人大", "1"),
+            Err(DrawError::RevealMissing { .. })
+        ));
+        setup.reveal(&mut v, "检察院", "0815").unwrap();
+        setup.reveal(&mut v, "司法局", "4711").unwrap();
+        assert!(!Setup::complete(&v));
+        assert!(matches!(
+            setup.give_public(&mut v, 1, vec!["1x".into()]),
+            Err(DrawError::BadValue { .. })
+        ));
+        assert!(setup.give_public(&mut v, 2, vec!["1".into()]).is_err());
+        setup
+            .give_public(&mut v, 1, vec!["07".into(), "19".into()])
+            .unwrap();
+        assert!(Setup::complete(&v));
+        let out = setup.draw(&v).unwrap();
+        assert_eq!(out.key, "7.19./815.4711./");
+        assert_eq!(out.picks.len(), 3);
+        assert!(out.picks[2].alternate);
+        assert!(
+            DrawError::TooFew {
+                wanted: 3,
+                eligible: 2
+            }
+            .zh()
+            .contains("只有 2 人")
+        );
+    }
     use proptest::prelude::*;
 
     fn strings(v: &[&str]) -> Vec<String> {

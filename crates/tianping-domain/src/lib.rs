@@ -18,6 +18,7 @@ pub mod judgment;
 pub mod metrics;
 pub mod org;
 pub mod password;
+pub mod people_supervisors;
 pub mod period;
 pub mod person;
 pub mod rules;

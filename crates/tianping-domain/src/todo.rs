@@ -43,10 +43,17 @@ pub enum TaskKind {
     AcceptReferralResult,
     /// Accounts opened and waiting for the security administrator's grant.
     GrantAccount,
+    /// People's supervisors: an activity waiting for its draw or a draw for its seed (justice
+    /// bureau), an invitation to answer (the supervisor), an opinion to answer (procuratorate),
+    /// an attended activity without the supervisor's opinion yet.
+    DrawSupervisors,
+    AnswerInvitation,
+    FileOpinion,
+    AnswerOpinion,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 19] = [
+    pub const ALL: [TaskKind; 23] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -66,6 +73,10 @@ impl TaskKind {
         TaskKind::ShareReferralResult,
         TaskKind::AcceptReferralResult,
         TaskKind::GrantAccount,
+        TaskKind::DrawSupervisors,
+        TaskKind::AnswerInvitation,
+        TaskKind::FileOpinion,
+        TaskKind::AnswerOpinion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +100,10 @@ impl TaskKind {
             TaskKind::ShareReferralResult => "share_referral_result",
             TaskKind::AcceptReferralResult => "accept_referral_result",
             TaskKind::GrantAccount => "grant_account",
+            TaskKind::DrawSupervisors => "draw_supervisors",
+            TaskKind::AnswerInvitation => "answer_invitation",
+            TaskKind::FileOpinion => "file_opinion",
+            TaskKind::AnswerOpinion => "answer_opinion",
         }
     }
 
@@ -118,6 +133,10 @@ impl TaskKind {
             TaskKind::ShareReferralResult => "移送待反馈办理结果",
             TaskKind::AcceptReferralResult => "移送办理结果待采信",
             TaskKind::GrantAccount => "账号待授权",
+            TaskKind::DrawSupervisors => "人民监督员待抽选",
+            TaskKind::AnswerInvitation => "监督活动邀请待答复",
+            TaskKind::FileOpinion => "监督意见待提出",
+            TaskKind::AnswerOpinion => "人民监督员意见待答复",
         }
     }
 
@@ -143,6 +162,10 @@ impl TaskKind {
             TaskKind::ShareReferralResult => "反馈办理结果",
             TaskKind::AcceptReferralResult => "采信办理结果",
             TaskKind::GrantAccount => "授权",
+            TaskKind::DrawSupervisors => "抽选",
+            TaskKind::AnswerInvitation => "答复",
+            TaskKind::FileOpinion => "提出意见",
+            TaskKind::AnswerOpinion => "答复",
         }
     }
 }

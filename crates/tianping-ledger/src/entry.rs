@@ -101,6 +101,17 @@ commands! {
     SystemClientRevoked => "system_client_revoked", "system_clients", "吊销业务系统接入";
     AdminActionRecorded => "admin_action_recorded", "admin_actions", "记录管理操作";
     IncidentSampleDrawn => "incident_sample_drawn", "incident_samples", "警情抽样";
+    PeopleSupervisorAppointed => "people_supervisor_appointed", "people_supervisors", "任命人民监督员";
+    PeopleSupervisorRemoved => "people_supervisor_removed", "people_supervisors", "免除人民监督员职务";
+    SupervisorActivityRequested => "supervisor_activity_requested", "supervisor_activities", "申请人民监督员参加监督活动";
+    SupervisorDrawSet => "supervisor_draw_set", "supervisor_draws", "固定人民监督员抽选条件";
+    SupervisorDrawValueGiven => "supervisor_draw_value_given", "supervisor_draws", "录入抽选随机源";
+    SupervisorDrawn => "supervisor_drawn", "supervisor_draws", "抽选人民监督员";
+    SupervisorDrawAborted => "supervisor_draw_aborted", "supervisor_draws", "中止人民监督员抽选";
+    SupervisorInvited => "supervisor_invited", "supervisor_invitations", "通知人民监督员参加活动";
+    SupervisorInvitationAnswered => "supervisor_invitation_answered", "supervisor_invitations", "登记人民监督员参加情况";
+    SupervisorOpinionFiled => "supervisor_opinion_filed", "supervisor_opinions", "人民监督员提出监督意见";
+    SupervisorOpinionAnswered => "supervisor_opinion_answered", "supervisor_opinions", "答复人民监督员监督意见";
 }
 
 /// How a record's digest was made.

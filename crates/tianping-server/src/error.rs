@@ -171,6 +171,11 @@ error_codes! {
     FileTooLarge = "file_too_large", UNPROCESSABLE_ENTITY, "文件过大";
     DateInFuture = "date_in_future", UNPROCESSABLE_ENTITY, "日期不能晚于今天";
     DueInPast = "due_in_past", UNPROCESSABLE_ENTITY, "期限不能早于今天";
+    // People's supervisors (`tianping_domain::people_supervisors`, `tianping_domain::draw`).
+    NotEligible = "not_eligible", UNPROCESSABLE_ENTITY, "不符合人民监督员任职条件";
+    DrawRefused = "draw_refused", UNPROCESSABLE_ENTITY, "抽选条件或随机源不符合要求";
+    RevealMismatch = "reveal_mismatch", UNPROCESSABLE_ENTITY, "公开的随机数与承诺值不符";
+    NotInvited = "not_invited", FORBIDDEN, "不是本次活动抽中的人民监督员";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
 }

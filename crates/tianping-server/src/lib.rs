@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
 pub mod openapi;
+pub mod people_supervisors;
 pub mod persons;
 pub mod rate;
 pub mod session;
@@ -244,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::router())
         .merge(persons::router())
         .merge(incidents::router())
+        .merge(people_supervisors::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -264,6 +266,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(cases::api_router())
                 .merge(persons::api_router())
                 .merge(incidents::api_router())
+                .merge(people_supervisors::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -325,6 +325,21 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "警情抽查：一次抽样的种子、样本池与抽中的警情",
         )
         .returns(c.schema::<incidents::Sample>()),
+        op(
+            "get",
+            "/api/v1/supervisor-draws/{id}",
+            "人民监督员",
+            "人民监督员抽选记录（RFC 3797）：抽选前固定的条件、随机源的值和公布的结果，可用 tianping draw verify 离线复核",
+        )
+        .returns(json!({
+            "type": "object",
+            "required": ["setup", "values", "outcome"],
+            "properties": {
+                "setup": {"type": "object", "description": "抽选编号、人员库（按序）及其 SHA-256、排除名单及理由、抽选人数、候补人数、随机源"},
+                "values": {"type": "array", "description": "各随机源的值，顺序同 setup.sources"},
+                "outcome": {"type": "object", "description": "随机数种子（key）和按序抽中的人员（含散列值、是否候补）"}
+            }
+        })),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

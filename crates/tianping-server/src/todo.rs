@@ -290,6 +290,9 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
         }
     }
 
+    // People's supervisors: draws, invitations, opinions.
+    tasks.extend(crate::people_supervisors::tasks(st, s).await?);
+
     Ok(TodoList::build(tasks, &counts, PER_KIND))
 }
 
@@ -340,8 +343,10 @@ struct TodoPage {
 
 fn empty_hint(role: Role) -> &'static str {
     match role {
-        Role::Deputy | Role::PeopleSupervisor | Role::JusticeAdmin => {
-            "本角色的专属工作（代表联络、人民监督员抽选与监督活动等）开通后，待办将显示在这里。"
+        Role::Deputy => "代表联络工作开通后，待办将显示在这里。",
+        Role::PeopleSupervisor => "被抽选参加监督活动的邀请、待提出的监督意见会显示在这里。",
+        Role::JusticeAdmin => {
+            "待抽选的监督活动、待录入随机源的抽选和逾期未答复的监督意见会显示在这里。"
         }
         Role::Sysadmin | Role::Auditor => {
             "账号、节假日和账本核验方面需要您办理的事项会显示在这里。"

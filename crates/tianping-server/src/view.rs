@@ -33,6 +33,26 @@ pub fn local_date(ts: &str) -> String {
     local(ts).chars().take(10).collect()
 }
 
+/// A stored instant, parsed.
+pub fn parse_utc(ts: &str) -> Option<DateTime<chrono::Utc>> {
+    DateTime::parse_from_rfc3339(ts)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// A limit stored as the instant it ends (midnight after its last day) shown as its last day
+/// in Beijing time.
+pub fn local_date_before(ts: &str) -> String {
+    parse_utc(ts)
+        .map(|t| {
+            (t - chrono::Duration::seconds(1))
+                .with_timezone(&beijing())
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_else(|| ts.to_string())
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: i64,

@@ -80,6 +80,21 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/incident-samples", Scoped),
     ("POST", "/api/v1/incident-samples", Write),
     ("GET", "/api/v1/incident-samples/{id}", Scoped),
+    ("GET", "/supervisors", Scoped),
+    ("POST", "/supervisors", Write),
+    ("GET", "/supervisors/{id}", Scoped),
+    ("POST", "/supervisors/{id}/remove", Write),
+    ("GET", "/supervisor-activities", Scoped),
+    ("POST", "/supervisor-activities", Write),
+    ("GET", "/supervisor-activities/{id}", Scoped),
+    ("POST", "/supervisor-activities/{id}/draw", Write),
+    ("POST", "/supervisor-activities/{id}/opinions", Write),
+    ("POST", "/supervisor-draws/{id}/values", Write),
+    ("POST", "/supervisor-draws/{id}/abort", Write),
+    ("GET", "/supervisor-draws/{id}/verify", Scoped),
+    ("POST", "/supervisor-invitations/{id}/act", Write),
+    ("POST", "/supervisor-opinions/{id}/answer", Write),
+    ("GET", "/api/v1/supervisor-draws/{id}", Scoped),
     ("GET", "/persons", Scoped),
     ("POST", "/persons", Write),
     ("GET", "/persons/{id}", Scoped),
@@ -599,6 +614,7 @@ async fn world(db: &TestDb) -> World {
         )
         .await
         .expect("draft");
+    people_supervisors(s, cases[1]).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -618,6 +634,121 @@ async fn world(db: &TestDb) -> World {
         letter: letter.id,
         draft: draft.id,
     }
+}
+
+/// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from
+/// 杭州's pool (m_lay among three), with an opinion awaiting its answer: the records `{id}` = 1
+/// of the supervisor routes.
+async fn people_supervisors(s: &tianping_store::Store, minors_case: i64) {
+    use tianping_domain::draw::{Setup, Source, SourceValue};
+    use tianping_store::people_supervisors::{Drawn, NewActivity, NewSupervisor};
+    let lay = s
+        .user_by_username("m_lay")
+        .await
+        .expect("supervisor fixture")
+        .expect("supervisor fixture")
+        .id;
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().expect("supervisor fixture");
+    let mut ids = vec![];
+    for (i, name) in ["钱监督", "孙监督", "李监督"].iter().enumerate() {
+        let id = s
+            .appoint_supervisor(
+                &NewSupervisor {
+                    org_id: "hz-justice",
+                    region_path: "/33/3301/",
+                    user_id: (i == 0).then_some(lay),
+                    name,
+                    gender: "女",
+                    birth_date: day("1975-03-04"),
+                    id_number: "110101197503040011",
+                    phone: "13800000000",
+                    email: None,
+                    education: "本科",
+                    profession: "教师",
+                    expertise: "法律",
+                    appointed_by: "设区的市级司法行政机关",
+                    term_no: 1,
+                    term_start: day("2025-01-01"),
+                    term_end: day("2029-12-31"),
+                    created_by: "司法局",
+                },
+                now(),
+            )
+            .await
+            .expect("supervisor fixture");
+        ids.push(id.to_string());
+    }
+    let activity = s
+        .request_activity(
+            &NewActivity {
+                org_id: "sc-proc",
+                region_path: "/33/3301/330102/",
+                kind: "hearing_non_prosecution",
+                mandatory: true,
+                title: "拟不起诉案件公开审查",
+                place: "上城区人民检察院听证室",
+                starts_at: now() + chrono::Duration::days(5),
+                case_id: Some(minors_case),
+                summary: "未成年人涉嫌盗窃，拟作不起诉决定。",
+                required: 1,
+                expertise: "",
+                requested_by: "检察官",
+            },
+            now(),
+        )
+        .await
+        .expect("supervisor fixture");
+    let setup = Setup::new(
+        "人民监督员抽选-1-1",
+        ids.clone(),
+        vec![],
+        1,
+        1,
+        vec![Source::Public {
+            description: "福利彩票".into(),
+        }],
+    )
+    .expect("supervisor fixture");
+    let values = vec![SourceValue::Public(vec!["7".into(), "19".into()])];
+    let draw = s
+        .set_supervisor_draw(
+            activity,
+            "hz-justice",
+            &serde_json::to_string(&setup).expect("supervisor fixture"),
+            &serde_json::to_string(&setup.blank_values()).expect("supervisor fixture"),
+            "司法局",
+            now(),
+        )
+        .await
+        .expect("supervisor fixture");
+    let outcome = setup.draw(&values).expect("supervisor fixture");
+    let drawn: Vec<Drawn> = outcome
+        .picks
+        .iter()
+        .map(|p| Drawn {
+            supervisor_id: p.member.parse().expect("supervisor fixture"),
+            place: p.order,
+            alternate: p.alternate,
+        })
+        .collect();
+    s.complete_supervisor_draw(
+        draw,
+        &serde_json::to_string(&values).expect("supervisor fixture"),
+        &serde_json::to_string(&outcome).expect("supervisor fixture"),
+        &drawn,
+        now(),
+    )
+    .await
+    .expect("supervisor fixture");
+    s.file_supervisor_opinion(
+        activity,
+        ids[0].parse().expect("supervisor fixture"),
+        "建议听取被害人意见。",
+        now() + chrono::Duration::days(30),
+        now(),
+    )
+    .await
+    .expect("supervisor fixture");
 }
 
 /// The concrete URIs a route is requested at in the matrix.

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
 pub mod org;
+pub mod people_supervisors;
 pub mod person;
 pub mod retrieval;
 pub mod sample;
@@ -216,6 +217,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "board_indexes",
         sqlite: include_str!("../migrations/sqlite/0021_board_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0021_board_indexes.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "people_supervisors",
+        sqlite: include_str!("../migrations/sqlite/0022_people_supervisors.sql"),
+        postgres: include_str!("../migrations/postgres/0022_people_supervisors.sql"),
     },
 ];
 

@@ -97,6 +97,117 @@ async fn who(s: &Store, name: &str) -> (User, Org) {
 /// A complaint about the judge of the civil case: raises a 四类案件 flag (category 4).
 const COMPLAINT: &str = r#"{"source":"t","source_event_id":"9","case_number":"（2025）浙0102民初1号","occurred_at":"2025-08-05T09:00:00+08:00","kind":"complaint_received","against":"张法官","summary":"反映违法审判"}"#;
 
+async fn appoint(s: &Store, name: &str, t: chrono::DateTime<chrono::Utc>) -> i64 {
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+    s.appoint_supervisor(
+        &tianping_store::people_supervisors::NewSupervisor {
+            org_id: "sc-proc",
+            region_path: "/33/3301/",
+            user_id: None,
+            name,
+            gender: "男",
+            birth_date: day("1970-01-01"),
+            id_number: "110101197001010013",
+            phone: "13900000000",
+            email: Some("lay@example.test"),
+            education: "大专",
+            profession: "会计",
+            expertise: "财会",
+            appointed_by: "设区的市级司法行政机关",
+            term_no: 1,
+            term_start: day("2025-01-01"),
+            term_end: day("2029-12-31"),
+            created_by: "司法局",
+        },
+        t,
+    )
+    .await
+    .unwrap()
+}
+
+async fn request(s: &Store, t: chrono::DateTime<chrono::Utc>) -> i64 {
+    s.request_activity(
+        &tianping_store::people_supervisors::NewActivity {
+            org_id: "sc-proc",
+            region_path: "/33/3301/330102/",
+            kind: "circuit_inspection",
+            mandatory: false,
+            title: "看守所巡回检察",
+            place: "看守所",
+            starts_at: t + chrono::Duration::days(3),
+            case_id: None,
+            summary: "巡回检察",
+            required: 1,
+            expertise: "",
+            requested_by: "检察官",
+        },
+        t,
+    )
+    .await
+    .unwrap()
+}
+
+async fn set_draw(
+    s: &Store,
+    activity: i64,
+    pool: &[i64],
+    t: chrono::DateTime<chrono::Utc>,
+) -> (i64, tianping_domain::draw::Setup) {
+    use tianping_domain::draw::{Setup, Source};
+    let setup = Setup::new(
+        &format!("d-{activity}"),
+        pool.iter().map(|i| i.to_string()).collect(),
+        vec![],
+        1,
+        2,
+        vec![Source::Public {
+            description: "福彩".into(),
+        }],
+    )
+    .unwrap();
+    let id = s
+        .set_supervisor_draw(
+            activity,
+            "sc-proc",
+            &serde_json::to_string(&setup).unwrap(),
+            &serde_json::to_string(&setup.blank_values()).unwrap(),
+            "司法局",
+            t,
+        )
+        .await
+        .unwrap();
+    (id, setup)
+}
+
+async fn complete(
+    s: &Store,
+    draw: i64,
+    setup: &tianping_domain::draw::Setup,
+    t: chrono::DateTime<chrono::Utc>,
+) {
+    use tianping_domain::draw::SourceValue;
+    let values = vec![SourceValue::Public(vec!["12".into()])];
+    let outcome = setup.draw(&values).unwrap();
+    let drawn: Vec<_> = outcome
+        .picks
+        .iter()
+        .map(|p| tianping_store::people_supervisors::Drawn {
+            supervisor_id: p.member.parse().unwrap(),
+            place: p.order,
+            alternate: p.alternate,
+        })
+        .collect();
+    s.complete_supervisor_draw(
+        draw,
+        &serde_json::to_string(&values).unwrap(),
+        &serde_json::to_string(&outcome).unwrap(),
+        &drawn,
+        t,
+    )
+    .await
+    .unwrap();
+}
+
 async fn count(s: &Store, c: Command) -> usize {
     let needle = format!(" {} ", c.as_str());
     leaves(s)
@@ -211,7 +322,21 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SystemClientRevoked,
             Command::AdminActionRecorded,
             Command::IncidentSampleDrawn,
+            Command::PeopleSupervisorAppointed,
+            Command::SupervisorActivityRequested,
+            Command::SupervisorDrawSet,
+            Command::SupervisorDrawValueGiven,
+            Command::SupervisorDrawAborted,
+            Command::SupervisorDrawn,
+            Command::SupervisorInvited,
+            Command::SupervisorInvitationAnswered,
+            Command::SupervisorOpinionFiled,
+            Command::SupervisorOpinionAnswered,
+            Command::PeopleSupervisorRemoved,
         ];
+        let mut supervisors: Vec<i64> = vec![];
+        let mut activity = 0;
+        let mut supervisor_draw = 0;
         let mut system_client = 0;
         let mut flag = 0;
         let mut civil = 0;
@@ -635,6 +760,65 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .await
                         .unwrap();
                     assert!(s.incident_sample(id).await.unwrap().is_some());
+                }
+                Command::PeopleSupervisorAppointed => {
+                    for name in ["甲", "乙", "丙", "丁"] {
+                        supervisors.push(appoint(s, name, t).await);
+                    }
+                }
+                Command::SupervisorActivityRequested => {
+                    activity = request(s, t).await;
+                }
+                Command::SupervisorDrawSet => {
+                    supervisor_draw = set_draw(s, activity, &supervisors, t).await.0;
+                }
+                Command::SupervisorDrawValueGiven => {
+                    s.give_draw_values(supervisor_draw, r#"[{"public":["3"]}]"#, t)
+                        .await
+                        .unwrap();
+                }
+                Command::SupervisorDrawAborted => {
+                    s.abort_supervisor_draw(supervisor_draw, "一方未公开随机数", t)
+                        .await
+                        .unwrap();
+                    assert!(
+                        s.abort_supervisor_draw(supervisor_draw, "again", t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::SupervisorDrawn | Command::SupervisorInvited => {
+                    if *c == Command::SupervisorInvited {
+                        activity = request(s, t).await;
+                    }
+                    let (id, setup) = set_draw(s, activity, &supervisors, t).await;
+                    complete(s, id, &setup, t).await;
+                }
+                Command::SupervisorInvitationAnswered => {
+                    let inv = s.supervisor_invitations(activity).await.unwrap();
+                    let sent = s
+                        .act_on_invitation(inv[0].id, "invited", "refused", "出差", "甲", true, t)
+                        .await
+                        .unwrap();
+                    assert_eq!(sent, Some(inv[1].id), "the first alternate is sent");
+                }
+                Command::SupervisorOpinionFiled => {
+                    s.file_supervisor_opinion(activity, supervisors[0], "意见", t, t)
+                        .await
+                        .unwrap();
+                }
+                Command::SupervisorOpinionAnswered => {
+                    let o = s.opinions_of_activity(activity).await.unwrap();
+                    s.answer_supervisor_opinion(o[0].id, "adopted", "", "检察官", t)
+                        .await
+                        .unwrap();
+                }
+                Command::PeopleSupervisorRemoved => {
+                    assert!(
+                        s.remove_supervisor(supervisors[3], "年度考核不称职", true, t)
+                            .await
+                            .unwrap()
+                    );
                 }
                 Command::AdminActionRecorded => {
                     // Every administrator's act is one: here, a second factor reset.

@@ -27,6 +27,19 @@ pub(crate) enum DrawCmd {
     /// Recompute an exported draw (JSON: setup, source values, published result) and say
     /// whether the published result is the one its inputs give. Exit status 4 when it is not.
     Verify { record: PathBuf },
+    /// Print the commitment to a secret number for a commit–reveal draw: give the commitment to
+    /// the justice bureau before the draw's setup is fixed, and the number itself only after.
+    Commit {
+        /// The draw's label as its setup page shows it (e.g. `人民监督员抽选-12-1`).
+        #[arg(long)]
+        draw: String,
+        /// The party, as named in the setup (e.g. 区司法局).
+        #[arg(long)]
+        party: String,
+        /// The secret number (digits).
+        #[arg(long)]
+        number: String,
+    },
 }
 
 pub(crate) fn run(cmd: DrawCmd) -> Result<()> {
@@ -47,6 +60,17 @@ pub(crate) fn run(cmd: DrawCmd) -> Result<()> {
                 let line: Vec<String> = picks.iter().map(|p| p.to_string()).collect();
                 println!("{}", line.join(" "));
             }
+            Ok(())
+        }
+        DrawCmd::Commit {
+            draw: label,
+            party,
+            number,
+        } => {
+            if number.trim().is_empty() || !number.trim().chars().all(|c| c.is_ascii_digit()) {
+                anyhow::bail!("--number must be digits, got {number:?}");
+            }
+            println!("{}", draw::commitment(&label, &party, &number));
             Ok(())
         }
         DrawCmd::Verify { record } => {

@@ -31,6 +31,7 @@ fn group_of(href: &str) -> &'static str {
         "/supervision" | "/referrals" | "/projects" | "/interference" => "监督",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
+        "/supervisors" | "/supervisor-activities" => "人民监督员",
         "/mailbox" | "/account/security" | "/home" => "我的",
         _ => "",
     }
@@ -119,6 +120,26 @@ impl Layout {
                 href: "/interference",
                 label: "过问记录",
                 active: active == "/interference",
+            });
+        }
+        if access::keeps_people_supervisors(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/supervisors",
+                label: "人民监督员库",
+                active: active == "/supervisors",
+            });
+        }
+        if access::reads_supervisor_activities(s.user.role, s.org.kind)
+            || access::may_audit(s.user.role)
+        {
+            nav.push(NavItem {
+                href: "/supervisor-activities",
+                label: if s.user.role == tianping_domain::Role::PeopleSupervisor {
+                    "我的监督活动"
+                } else {
+                    "监督活动"
+                },
+                active: active == "/supervisor-activities",
             });
         }
         if access::administers_accounts(s.user.role) {

@@ -11,6 +11,7 @@ mod cases;
 mod ledger;
 mod letters;
 mod metrics;
+mod people_supervisors;
 mod persons;
 mod procuratorial;
 mod similar;

@@ -47,6 +47,28 @@ pub(crate) async fn unit_people(tx: &mut Write, unit: &str) -> Result<Vec<Person
     Ok(out)
 }
 
+/// One person by their account, when they have a mail address and may log in.
+pub(crate) async fn user_person(tx: &mut Write, user_id: i64) -> Result<Option<Person>> {
+    let r = sqlx::query(
+        "SELECT id, display_name, role, email, digest_cadence FROM users WHERE id = $1 AND email IS NOT NULL AND disabled_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let role: String = r.try_get("role")?;
+    let Some(role) = Role::parse(&role) else {
+        return Ok(None);
+    };
+    Ok(Some(Person {
+        id: r.try_get("id")?,
+        name: r.try_get("display_name")?,
+        role,
+        email: r.try_get("email")?,
+        cadence: r.try_get("digest_cadence")?,
+    }))
+}
+
 /// A task to tell someone of.
 pub(crate) struct Task<'a> {
     /// Unique per task step and person.

@@ -1,0 +1,616 @@
+//! People's supervisors (人民监督员, RULES.md §8): who may be appointed, the activities a
+//! procuratorate invites them to, how an invitation moves (accepted, refused, recused, and the
+//! next alternate sent in place, 补派), and when an opinion's answer is due. The draw itself is
+//! [`crate::draw`]. Values the law leaves open are configuration (`rules/people-supervisors.toml`).
+
+use crate::clock::local_midnight;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+pub const RULES_TOML: &str = include_str!("../../../rules/people-supervisors.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rules {
+    pub selection: Selection,
+    pub opinions: Opinions,
+    #[serde(rename = "activity")]
+    pub activities: Vec<ActivityType>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Selection {
+    pub min_age: u32,
+    pub min_education: String,
+    pub education_levels: Vec<String>,
+    pub term_years: u32,
+    pub max_consecutive_terms: u32,
+    pub admonitions_to_removal: u32,
+    pub excellent_share_max: f64,
+    pub yearly_cap: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Opinions {
+    pub answer_days: i64,
+    pub warn_days: i64,
+}
+
+/// A kind of activity a procuratorate invites supervisors to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivityType {
+    pub key: String,
+    pub zh: String,
+    /// The line of the yearly table it is counted on (公开听证, 巡回检察 …).
+    pub group: String,
+    /// The rule says the procuratorate must invite supervisors ("应当邀请").
+    pub mandatory: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("人民监督员规则文件无法解析：{0}")]
+    Syntax(String),
+    #[error("人民监督员规则文件有误：{0}")]
+    Invalid(String),
+}
+
+impl Rules {
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
+        let r: Rules = toml::from_str(text).map_err(|e| RulesError::Syntax(e.to_string()))?;
+        if !r
+            .selection
+            .education_levels
+            .contains(&r.selection.min_education)
+        {
+            return Err(RulesError::Invalid(format!(
+                "最低学历“{}”不在学历列表中",
+                r.selection.min_education
+            )));
+        }
+        if r.activities.is_empty() {
+            return Err(RulesError::Invalid("没有列出任何监督活动".into()));
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for a in &r.activities {
+            if !keys.insert(a.key.as_str()) {
+                return Err(RulesError::Invalid(format!("监督活动“{}”重复", a.zh)));
+            }
+        }
+        if r.opinions.answer_days <= 0 || r.opinions.warn_days < 0 {
+            return Err(RulesError::Invalid("意见答复天数应为正数".into()));
+        }
+        if !(0.0..=1.0).contains(&r.selection.excellent_share_max) {
+            return Err(RulesError::Invalid("优秀比例应在 0 至 1 之间".into()));
+        }
+        Ok(r)
+    }
+
+    pub fn activity(&self, key: &str) -> Option<&ActivityType> {
+        self.activities.iter().find(|a| a.key == key)
+    }
+
+    /// The yearly table's lines in the order they are first listed.
+    pub fn groups(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![];
+        for a in &self.activities {
+            if !out.contains(&a.group.as_str()) {
+                out.push(&a.group);
+            }
+        }
+        out
+    }
+
+    fn education_rank(&self, level: &str) -> Option<usize> {
+        self.selection
+            .education_levels
+            .iter()
+            .position(|l| l == level)
+    }
+
+    /// When an opinion filed at `filed` must be answered: the end of the `answer_days`-th day
+    /// after it (Beijing time).
+    pub fn answer_due(&self, filed: DateTime<Utc>) -> DateTime<Utc> {
+        let day = crate::clock::local_date(filed) + Duration::days(self.opinions.answer_days + 1);
+        local_midnight(day)
+    }
+
+    /// Whether an opinion answered by `due` is close enough to it to warn.
+    pub fn answer_warns(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        now + Duration::days(self.opinions.warn_days) >= due
+    }
+}
+
+/// The rules as shipped.
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| Rules::parse(RULES_TOML).expect("rules/people-supervisors.toml is valid"))
+}
+
+/// Why a person may not serve (选任管理办法 2021 art. 10, RULES.md §8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bar {
+    CriminalPunishment,
+    DismissedFromOffice,
+    LicenceRevoked,
+    DishonestDebtor,
+    AssessorRemoved,
+    SeriousViolation,
+    /// Removed as a supervisor for a violation or a failed annual assessment: never again.
+    RemovedSupervisor,
+}
+
+impl Bar {
+    pub const ALL: [Bar; 7] = [
+        Bar::CriminalPunishment,
+        Bar::DismissedFromOffice,
+        Bar::LicenceRevoked,
+        Bar::DishonestDebtor,
+        Bar::AssessorRemoved,
+        Bar::SeriousViolation,
+        Bar::RemovedSupervisor,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bar::CriminalPunishment => "criminal_punishment",
+            Bar::DismissedFromOffice => "dismissed",
+            Bar::LicenceRevoked => "licence_revoked",
+            Bar::DishonestDebtor => "dishonest_debtor",
+            Bar::AssessorRemoved => "assessor_removed",
+            Bar::SeriousViolation => "serious_violation",
+            Bar::RemovedSupervisor => "removed_supervisor",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Bar> {
+        Bar::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Bar::CriminalPunishment => "曾因犯罪受过刑事处罚",
+            Bar::DismissedFromOffice => "曾被开除公职",
+            Bar::LicenceRevoked => "被吊销律师、公证员执业证书或者被仲裁委员会除名",
+            Bar::DishonestDebtor => "被纳入失信被执行人名单",
+            Bar::AssessorRemoved => "因受惩戒被免除人民陪审员职务",
+            Bar::SeriousViolation => "有其他严重违法违纪行为，可能影响司法公正",
+            Bar::RemovedSupervisor => "曾因违法违纪或年度考核不称职被免除人民监督员职务",
+        }
+    }
+}
+
+/// A person proposed for appointment, as the justice bureau recorded them.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub birth: NaiveDate,
+    pub education: &'a str,
+    /// Currently serving staff of a supervision commission, court, procuratorate, police,
+    /// state security or justice administration, or a member of a people's congress standing
+    /// committee (不宜担任).
+    pub serving_staff: bool,
+    /// The bars the candidate's declaration and the checks with other bodies found (Tianping
+    /// holds no 失信被执行人 list of its own yet).
+    pub bars: &'a [Bar],
+    /// The consecutive term this appointment would be (1 for a first appointment).
+    pub term_no: u32,
+    pub term_start: NaiveDate,
+}
+
+/// One reason an appointment is refused, with the field of the form it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// Checks an appointment against §8.2: age, education, the 不宜担任 list, the bars, and the
+/// term limit. Empty when the person may be appointed.
+pub fn check_appointment(r: &Rules, c: &Candidate<'_>) -> Vec<Problem> {
+    let s = &r.selection;
+    let mut out = vec![];
+    let age = age_on(c.birth, c.term_start);
+    if age < s.min_age as i32 {
+        out.push(Problem {
+            field: "birth",
+            message: format!("任职时年满 {} 周岁方可担任，该人员为 {age} 周岁", s.min_age),
+        });
+    }
+    match (
+        r.education_rank(c.education),
+        r.education_rank(&s.min_education),
+    ) {
+        (Some(have), Some(need)) if have >= need => {}
+        (Some(_), _) => out.push(Problem {
+            field: "education",
+            message: format!("应具有{}以上学历，该人员为{}", s.min_education, c.education),
+        }),
+        (None, _) => out.push(Problem {
+            field: "education",
+            message: format!(
+                "学历“{}”无法识别，应为：{}",
+                c.education,
+                s.education_levels.join("、")
+            ),
+        }),
+    }
+    if c.serving_staff {
+        out.push(Problem {
+            field: "serving_staff",
+            message: "人大常委会组成人员及监察、审判、检察、公安、国家安全、司法行政机关在职工作人员不宜担任人民监督员".into(),
+        });
+    }
+    for b in c.bars {
+        out.push(Problem {
+            field: "bars",
+            message: format!("不得担任人民监督员：{}", b.zh()),
+        });
+    }
+    if c.term_no == 0 {
+        out.push(Problem {
+            field: "term_no",
+            message: "连任届次应从 1 开始".into(),
+        });
+    } else if c.term_no > s.max_consecutive_terms {
+        out.push(Problem {
+            field: "term_no",
+            message: format!(
+                "人民监督员连续任职不得超过 {} 届，此次为第 {} 届",
+                s.max_consecutive_terms, c.term_no
+            ),
+        });
+    }
+    out
+}
+
+/// The last day of a term that starts on `start` (five years, the day before the anniversary).
+pub fn term_end(r: &Rules, start: NaiveDate) -> NaiveDate {
+    let years = r.selection.term_years as i32;
+    let anniversary = NaiveDate::from_ymd_opt(start.year() + years, start.month(), start.day())
+        .or_else(|| NaiveDate::from_ymd_opt(start.year() + years, start.month(), 28))
+        .unwrap_or(start);
+    anniversary.pred_opt().unwrap_or(anniversary)
+}
+
+/// Where one drawn supervisor stands for an activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invitation {
+    /// Drawn and told; their answer is awaited.
+    Invited,
+    /// Drawn behind the picks; sent only when a pick drops out (补派).
+    Alternate,
+    Accepted,
+    /// Declined with a reason; the next alternate is sent.
+    Refused,
+    /// Withdrawn for a ground of recusal (回避), reviewed by the justice bureau.
+    Recused,
+    Attended,
+    /// Accepted and did not come.
+    Absent,
+}
+
+impl Invitation {
+    pub const ALL: [Invitation; 7] = [
+        Invitation::Invited,
+        Invitation::Alternate,
+        Invitation::Accepted,
+        Invitation::Refused,
+        Invitation::Recused,
+        Invitation::Attended,
+        Invitation::Absent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Invitation::Invited => "invited",
+            Invitation::Alternate => "alternate",
+            Invitation::Accepted => "accepted",
+            Invitation::Refused => "refused",
+            Invitation::Recused => "recused",
+            Invitation::Attended => "attended",
+            Invitation::Absent => "absent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Invitation> {
+        Invitation::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Invitation::Invited => "已通知，待答复",
+            Invitation::Alternate => "候补",
+            Invitation::Accepted => "确认参加",
+            Invitation::Refused => "不能参加",
+            Invitation::Recused => "回避",
+            Invitation::Attended => "已参加",
+            Invitation::Absent => "未到场",
+        }
+    }
+    /// Whether this person drops out of the activity, so an alternate takes the place.
+    pub fn drops_out(self) -> bool {
+        matches!(self, Invitation::Refused | Invitation::Recused)
+    }
+}
+
+/// What someone does to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationAct {
+    Accept,
+    Refuse,
+    Recuse,
+    Attend,
+    Absent,
+}
+
+impl InvitationAct {
+    pub fn parse(s: &str) -> Option<InvitationAct> {
+        Some(match s {
+            "accept" => InvitationAct::Accept,
+            "refuse" => InvitationAct::Refuse,
+            "recuse" => InvitationAct::Recuse,
+            "attend" => InvitationAct::Attend,
+            "absent" => InvitationAct::Absent,
+            _ => return None,
+        })
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            InvitationAct::Accept => "确认参加",
+            InvitationAct::Refuse => "不能参加",
+            InvitationAct::Recuse => "回避",
+            InvitationAct::Attend => "到场",
+            InvitationAct::Absent => "未到场",
+        }
+    }
+    /// Who acts: the supervisor answers their own invitation; the justice bureau decides a
+    /// recusal; the procuratorate records attendance.
+    pub fn by(self) -> Actor {
+        match self {
+            InvitationAct::Accept | InvitationAct::Refuse => Actor::Supervisor,
+            InvitationAct::Recuse => Actor::JusticeBureau,
+            InvitationAct::Attend | InvitationAct::Absent => Actor::Procuratorate,
+        }
+    }
+    /// Whether the act needs a written reason.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, InvitationAct::Refuse | InvitationAct::Recuse)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Supervisor,
+    JusticeBureau,
+    Procuratorate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvitationError {
+    #[error("当前状态为“{from}”，不能“{act}”")]
+    NotNow {
+        from: &'static str,
+        act: &'static str,
+    },
+    #[error("“{0}”须写明理由")]
+    ReasonMissing(&'static str),
+    #[error("活动尚未开始，不能登记到场情况")]
+    NotYetHeld,
+}
+
+/// The state an invitation moves to under `act`; `held` says whether the activity's time has
+/// come (attendance is recorded only then).
+pub fn act_on(
+    from: Invitation,
+    act: InvitationAct,
+    reason: &str,
+    held: bool,
+) -> Result<Invitation, InvitationError> {
+    if act.needs_reason() && reason.trim().is_empty() {
+        return Err(InvitationError::ReasonMissing(act.zh()));
+    }
+    use Invitation as I;
+    use InvitationAct as A;
+    let to = match (from, act) {
+        (I::Invited, A::Accept) => I::Accepted,
+        (I::Invited | I::Accepted, A::Refuse) => I::Refused,
+        (I::Invited | I::Accepted | I::Alternate, A::Recuse) => I::Recused,
+        (I::Accepted | I::Invited, A::Attend | A::Absent) if !held => {
+            return Err(InvitationError::NotYetHeld);
+        }
+        (I::Accepted | I::Invited, A::Attend) => I::Attended,
+        (I::Accepted | I::Invited, A::Absent) => I::Absent,
+        _ => {
+            return Err(InvitationError::NotNow {
+                from: from.zh(),
+                act: act.zh(),
+            });
+        }
+    };
+    Ok(to)
+}
+
+/// Whether a pick dropping out (now `to`) sends the next alternate: only one who was to come
+/// (invited or accepted) leaves a place to fill.
+pub fn sends_alternate(from: Invitation, to: Invitation) -> bool {
+    to.drops_out() && matches!(from, Invitation::Invited | Invitation::Accepted)
+}
+
+/// An opinion's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Adopted,
+    PartlyAdopted,
+    NotAdopted,
+}
+
+impl Answer {
+    pub fn parse(s: &str) -> Option<Answer> {
+        Some(match s {
+            "adopted" => Answer::Adopted,
+            "partly_adopted" => Answer::PartlyAdopted,
+            "not_adopted" => Answer::NotAdopted,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Adopted => "adopted",
+            Answer::PartlyAdopted => "partly_adopted",
+            Answer::NotAdopted => "not_adopted",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Answer::Adopted => "采纳",
+            Answer::PartlyAdopted => "部分采纳",
+            Answer::NotAdopted => "不予采纳",
+        }
+    }
+    /// An opinion not (wholly) adopted must be answered with the reasons (2019 SPP 规定).
+    pub fn needs_reason(self) -> bool {
+        self != Answer::Adopted
+    }
+}
+
+/// Members of the pool who may not be drawn for an activity: those drawn `yearly_cap` times
+/// this year already. `counts` pairs each pool member with their draws this year.
+pub fn over_used<'a>(r: &Rules, counts: &[(&'a str, u32)]) -> Vec<(&'a str, String)> {
+    counts
+        .iter()
+        .filter(|(_, n)| *n >= r.selection.yearly_cap)
+        .map(|(id, n)| (*id, format!("本年度已被抽选 {n} 次，达到上限")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn candidate<'a>(bars: &'a [Bar]) -> Candidate<'a> {
+        Candidate {
+            birth: d("1980-05-01"),
+            education: "本科",
+            serving_staff: false,
+            bars,
+            term_no: 1,
+            term_start: d("2026-01-01"),
+        }
+    }
+
+    #[test]
+    fn shipped_rules_parse_and_list_the_mandatory_hearings() {
+        let r = rules();
+        assert_eq!(r.selection.min_age, 23);
+        let mandatory: Vec<&str> = r
+            .activities
+            .iter()
+            .filter(|a| a.mandatory)
+            .map(|a| a.key.as_str())
+            .collect();
+        assert_eq!(mandatory.len(), 5, "{mandatory:?}");
+        assert!(!r.activity("prosecution").unwrap().mandatory);
+        assert_eq!(r.groups()[0], "公开听证");
+        assert_eq!(r.groups().len(), 9);
+    }
+
+    #[test]
+    fn appointment_checks_name_each_problem() {
+        let r = rules();
+        assert!(check_appointment(r, &candidate(&[])).is_empty());
+        let mut c = candidate(&[Bar::CriminalPunishment]);
+        c.birth = d("2003-01-02");
+        c.education = "初中";
+        c.serving_staff = true;
+        c.term_no = 3;
+        let fields: Vec<&str> = check_appointment(r, &c).iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["birth", "education", "serving_staff", "bars", "term_no"]
+        );
+        // 23 on the day the term starts is old enough.
+        c = candidate(&[]);
+        c.birth = d("2003-01-01");
+        assert!(check_appointment(r, &c).is_empty());
+        c.education = "大学";
+        assert!(check_appointment(r, &c)[0].message.contains("无法识别"));
+    }
+
+    #[test]
+    fn second_term_allowed_third_refused() {
+        let r = rules();
+        let mut c = candidate(&[]);
+        c.term_no = 2;
+        assert!(check_appointment(r, &c).is_empty());
+        c.term_no = 3;
+        assert!(
+            check_appointment(r, &c)[0]
+                .message
+                .contains("不得超过 2 届")
+        );
+        assert_eq!(term_end(r, d("2026-01-01")), d("2030-12-31"));
+        assert_eq!(term_end(r, d("2024-02-29")), d("2029-02-27"));
+    }
+
+    #[test]
+    fn invitations_move_and_dropouts_send_an_alternate() {
+        use Invitation as I;
+        use InvitationAct as A;
+        assert_eq!(act_on(I::Invited, A::Accept, "", false), Ok(I::Accepted));
+        assert_eq!(
+            act_on(I::Invited, A::Refuse, " ", false),
+            Err(InvitationError::ReasonMissing("不能参加"))
+        );
+        let to = act_on(I::Accepted, A::Refuse, "出差", false).unwrap();
+        assert!(sends_alternate(I::Accepted, to));
+        let to = act_on(I::Alternate, A::Recuse, "系当事人近亲属", false).unwrap();
+        assert_eq!(to, I::Recused);
+        assert!(!sends_alternate(I::Alternate, to));
+        assert_eq!(
+            act_on(I::Accepted, A::Attend, "", false),
+            Err(InvitationError::NotYetHeld)
+        );
+        assert_eq!(act_on(I::Accepted, A::Attend, "", true), Ok(I::Attended));
+        assert!(matches!(
+            act_on(I::Attended, A::Refuse, "x", true),
+            Err(InvitationError::NotNow { .. })
+        ));
+        assert!(matches!(
+            act_on(I::Alternate, A::Accept, "", false),
+            Err(InvitationError::NotNow { .. })
+        ));
+    }
+
+    #[test]
+    fn answers_fall_due_after_the_configured_days() {
+        let r = rules();
+        // Filed 2026-03-02 10:00 Beijing: due at the end of 2026-04-01 (30 days later).
+        let filed = local_midnight(d("2026-03-02")) + Duration::hours(10);
+        let due = r.answer_due(filed);
+        assert_eq!(due, local_midnight(d("2026-04-02")));
+        assert!(!r.answer_warns(due, local_midnight(d("2026-03-20"))));
+        assert!(r.answer_warns(due, local_midnight(d("2026-03-27"))));
+        assert!(Answer::NotAdopted.needs_reason() && !Answer::Adopted.needs_reason());
+    }
+
+    #[test]
+    fn over_use_excludes_at_the_cap() {
+        let r = rules();
+        let cap = r.selection.yearly_cap;
+        let out = over_used(r, &[("a", cap - 1), ("b", cap), ("c", cap + 3)]);
+        assert_eq!(out.iter().map(|x| x.0).collect::<Vec<_>>(), ["b", "c"]);
+    }
+
+    #[test]
+    fn bad_rule_files_are_refused() {
+        let bad = RULES_TOML.replace("min_education = \"高中\"", "min_education = \"大学\"");
+        assert!(matches!(Rules::parse(&bad), Err(RulesError::Invalid(_))));
+        assert!(matches!(Rules::parse("x ="), Err(RulesError::Syntax(_))));
+    }
+}

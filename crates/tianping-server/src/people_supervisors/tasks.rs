@@ -1,0 +1,115 @@
+//! What people's supervisors' work puts in each person's 待办: for the justice bureau, activities
+//! waiting for a draw and draws waiting for their sources' values, and opinions left unanswered
+//! past their day (to follow up); for a supervisor, invitations to answer and activities they
+//! took part in without an opinion yet; for the procuratorate, opinions to answer by their day.
+
+use crate::AppState;
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use tianping_domain::Role;
+use tianping_domain::access::{invites_people_supervisors, keeps_people_supervisors};
+use tianping_domain::todo::{Task, TaskKind};
+use tianping_store::user::Session;
+
+fn at(ts: &str) -> Option<DateTime<Utc>> {
+    crate::view::parse_utc(ts)
+}
+
+pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiError> {
+    let (role, kind) = (s.user.role, s.org.kind);
+    let now = st.now();
+    let mut out = vec![];
+    if keeps_people_supervisors(role, kind) {
+        for a in st
+            .store
+            .supervisor_activities(&s.org.region_path, 200)
+            .await?
+        {
+            let starts = at(&a.starts_at);
+            if starts.is_none_or(|t| t <= now) {
+                continue;
+            }
+            let draws = st.store.supervisor_draws(a.id).await?;
+            if draws.iter().any(|d| d.state == "awaiting") {
+                out.push(Task {
+                    kind: TaskKind::DrawSupervisors,
+                    title: format!("{}：待录入随机源", a.title),
+                    href: format!("/supervisor-activities/{}#draws", a.id),
+                    due: starts,
+                    quick_act: None,
+                });
+            } else if !draws.iter().any(|d| d.state == "drawn") {
+                out.push(Task {
+                    kind: TaskKind::DrawSupervisors,
+                    title: format!("{}（需 {} 人）", a.title, a.required),
+                    href: format!("/supervisor-activities/{}#draws", a.id),
+                    due: starts,
+                    quick_act: None,
+                });
+            }
+        }
+        for o in st.store.unanswered_opinions_in(&s.org.region_path).await? {
+            let due = at(&o.due_at);
+            if due.is_some_and(|d| d <= now) {
+                out.push(Task {
+                    kind: TaskKind::FollowEscalation,
+                    title: format!("人民监督员{}对“{}”的意见逾期未答复", o.name, o.title),
+                    href: format!("/supervisor-activities/{}#opinions", o.activity_id),
+                    due,
+                    quick_act: None,
+                });
+            }
+        }
+    }
+    if role == Role::PeopleSupervisor
+        && let Some(me) = st.store.supervisor_of_user(s.user.id).await?
+    {
+        let opinions = st.store.opinions_of_supervisor(me.id).await?;
+        let activities = st.store.activities_of_supervisor(me.id).await?;
+        for i in st.store.invitations_of_supervisor(me.id).await? {
+            let Some(a) = activities.iter().find(|a| a.id == i.activity_id) else {
+                continue;
+            };
+            let starts = at(&a.starts_at);
+            match i.state.as_str() {
+                "invited" => out.push(Task {
+                    kind: TaskKind::AnswerInvitation,
+                    title: format!(
+                        "{}（{}，{}）",
+                        a.title,
+                        crate::view::local(&a.starts_at),
+                        a.place
+                    ),
+                    href: format!("/supervisor-activities/{}#invitations", a.id),
+                    due: starts,
+                    quick_act: None,
+                }),
+                "attended" | "accepted"
+                    if starts.is_some_and(|t| t <= now)
+                        && !opinions.iter().any(|o| o.activity_id == a.id) =>
+                {
+                    out.push(Task {
+                        kind: TaskKind::FileOpinion,
+                        title: a.title.clone(),
+                        href: format!("/supervisor-activities/{}#opinions", a.id),
+                        due: None,
+                        quick_act: None,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    if invites_people_supervisors(role, kind) {
+        for o in st.store.unanswered_opinions(&s.org.id).await? {
+            out.push(Task {
+                kind: TaskKind::AnswerOpinion,
+                title: format!("{}：人民监督员{}的意见", o.title, o.name),
+                href: format!("/supervisor-activities/{}#opinion-{}", o.activity_id, o.id),
+                due: at(&o.due_at),
+                quick_act: None,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,206 @@
+//! Supervisors' opinions (监督意见): filed into the activity's file, answered by the procuratorate
+//! (采纳 / 部分采纳 / 不予采纳 with reasons) by a due date from configuration; the requesting
+//! unit is told when one is filed, the supervisor when it is answered.
+
+use crate::case::prefix_end;
+use crate::clocks::tell::{Task, inform, tell, unit_people, user_person};
+use crate::db::FromRow;
+use crate::{Result, Store, StoreError, audited, ts};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use tianping_domain::access::invites_people_supervisors;
+use tianping_domain::org::AgencyKind;
+use tianping_domain::todo::TaskKind;
+use tianping_ledger::Command;
+
+crate::db::row_struct! {
+/// An opinion with its supervisor's name and the activity's title.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpinionRow {
+    pub id: i64,
+    pub activity_id: i64,
+    pub supervisor_id: i64,
+    pub content: String,
+    pub filed_at: String,
+    pub due_at: String,
+    pub answer: Option<String>,
+    pub answer_reason: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<String>,
+    pub name: String,
+    pub title: String,
+}
+}
+
+const OPINION: &str = "o.id, o.activity_id, o.supervisor_id, o.content, o.filed_at, o.due_at, o.answer, o.answer_reason, o.answered_by, o.answered_at, s.name, a.title";
+const FROM: &str = "supervisor_opinions o JOIN people_supervisors s ON s.id = o.supervisor_id JOIN supervisor_activities a ON a.id = o.activity_id";
+
+impl Store {
+    /// Files a supervisor's opinion on an activity; it is due for an answer at `due`. The
+    /// procuratorate's unit that asked is told.
+    pub async fn file_supervisor_opinion(
+        &self,
+        activity_id: i64,
+        supervisor_id: i64,
+        content: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.write(now).await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO supervisor_opinions (activity_id, supervisor_id, content, filed_at, due_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(activity_id)
+        .bind(supervisor_id)
+        .bind(content.trim())
+        .bind(ts(now))
+        .bind(ts(due))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        tx.record(Command::SupervisorOpinionFiled, id).await?;
+        let a = sqlx::query("SELECT org_id, title FROM supervisor_activities WHERE id = $1")
+            .bind(activity_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let org: String = a.try_get("org_id")?;
+        let title: String = a.try_get("title")?;
+        let due_text = ts(due);
+        for p in unit_people(&mut tx, &org).await? {
+            if !invites_people_supervisors(p.role, AgencyKind::Procuratorate) {
+                continue;
+            }
+            tell(
+                &mut tx,
+                &p,
+                &Task {
+                    key: format!("supervisor-opinion-{id}-{}", p.id),
+                    kind: TaskKind::AnswerOpinion,
+                    what: &title,
+                    sentence: format!(
+                        "人民监督员对“{title}”提出了监督意见，请研究办理并答复是否采纳；不予采纳的，应当说明理由。"
+                    ),
+                    due: Some(&due_text),
+                    link: format!("/supervisor-activities/{activity_id}#opinions"),
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Answers an opinion (as the domain allowed); the supervisor is told. Refused when it was
+    /// answered already.
+    pub async fn answer_supervisor_opinion(
+        &self,
+        id: i64,
+        answer: &str,
+        reason: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write(now).await?;
+        let n = sqlx::query(
+            "UPDATE supervisor_opinions SET answer = $1, answer_reason = $2, answered_by = $3, answered_at = $4 \
+             WHERE id = $5 AND answer IS NULL",
+        )
+        .bind(answer)
+        .bind(reason.trim())
+        .bind(by)
+        .bind(ts(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Invalid("该意见已经答复".into()));
+        }
+        tx.record(Command::SupervisorOpinionAnswered, id).await?;
+        let r = sqlx::query(
+            "SELECT s.user_id, o.activity_id, a.title FROM supervisor_opinions o \
+             JOIN people_supervisors s ON s.id = o.supervisor_id JOIN supervisor_activities a ON a.id = o.activity_id WHERE o.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user: Option<i64> = r.try_get("user_id")?;
+        if let Some(p) = match user {
+            Some(u) => user_person(&mut tx, u).await?,
+            None => None,
+        } {
+            let activity: i64 = r.try_get("activity_id")?;
+            let title: String = r.try_get("title")?;
+            let verdict = tianping_domain::people_supervisors::Answer::parse(answer)
+                .map_or("已答复", |a| a.zh());
+            inform(
+                &mut tx,
+                &p,
+                &format!("supervisor-opinion-answered-{id}"),
+                &format!("监督意见答复：{title}"),
+                &format!("检察院已答复您对“{title}”提出的监督意见：{verdict}。"),
+                &format!("/supervisor-activities/{activity}#opinions"),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn supervisor_opinion(&self, id: i64) -> Result<Option<OpinionRow>> {
+        let r = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE o.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(OpinionRow::from_row).transpose()
+    }
+
+    pub async fn opinions_of_activity(&self, activity_id: i64) -> Result<Vec<OpinionRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE o.activity_id = $1 ORDER BY o.id"
+        )))
+        .bind(activity_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(OpinionRow::from_row).collect()
+    }
+
+    pub async fn opinions_of_supervisor(&self, supervisor_id: i64) -> Result<Vec<OpinionRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE o.supervisor_id = $1 ORDER BY o.id DESC"
+        )))
+        .bind(supervisor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(OpinionRow::from_row).collect()
+    }
+
+    /// Opinions not yet answered on the activities a unit asked for, the earliest due first.
+    pub async fn unanswered_opinions(&self, org_id: &str) -> Result<Vec<OpinionRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE a.org_id = $1 AND o.answer IS NULL ORDER BY o.due_at, o.id"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(OpinionRow::from_row).collect()
+    }
+
+    /// Unanswered opinions within a region (the justice bureau and the supervising bodies follow
+    /// them), the earliest due first.
+    pub async fn unanswered_opinions_in(&self, region_prefix: &str) -> Result<Vec<OpinionRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE a.region_path >= $1 AND a.region_path < $2 AND o.answer IS NULL \
+             ORDER BY o.due_at, o.id"
+        )))
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(OpinionRow::from_row).collect()
+    }
+}
