@@ -6,8 +6,8 @@
 // 类案检索报告, sign for a 量刑偏离预警, and save screenshots to e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { createHash, createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -1153,6 +1153,8 @@ test('待办: every working login lands on its own list of what waits for it, an
     plc: 'follow_escalation',
     npc: 'assign_item',
     npc_hz: 'acknowledge_referral',
+    justice: 'draw_supervisors',
+    supervisor: 'answer_invitation',
   };
   for (const [i, [user, kind]] of Object.entries(expected).entries()) {
     const width = i % 2 === 0 ? 1280 : 1440;
@@ -1225,7 +1227,7 @@ test('no developer vocabulary where a user reads: rule ids, file names, markers,
     .replace(/[\w.+-]+@[\w.-]+/g, ' ') // mail addresses
     .replace(/(?:https?:\/\/|\/)[\w./?=&%-]+/g, ' '); // links written out in mails
   const problems = [];
-  for (const user of ['judge', 'president', 'president_city', 'caseoffice', 'prosecutor_city', 'police_legal', 'plc', 'npc_hz']) {
+  for (const user of ['judge', 'president', 'president_city', 'caseoffice', 'prosecutor_city', 'police_legal', 'plc', 'npc_hz', 'justice', 'supervisor']) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     await loginAny(page, user);
     const seen = new Set();
@@ -1257,4 +1259,85 @@ test('no developer vocabulary where a user reads: rule ids, file names, markers,
     await page.close();
   }
   assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('人民监督员: the justice bureau completes a draw, a supervisor accepts and files an opinion, the prosecutor answers, the auditor re-checks the draw', async () => {
+  // The justice bureau's 待办 leads to the draw waiting for two parties' reveals.
+  const justice = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(justice, 'justice');
+  await Promise.all([justice.waitForURL(/\/supervisor-activities\/\d+/), justice.click('#todo-draw_supervisors tbody tr:has-text("待录入随机源") a')]);
+  const activity = justice.url().match(/supervisor-activities\/(\d+)/)[1];
+  assert.match(await justice.textContent('#standing'), /待随机源公布/);
+  // A number that does not give its party's commitment is refused, next to the form.
+  await justice.fill('form[data-party="上城区人大常委会"] input[name=number]', '2719');
+  await Promise.all([justice.waitForLoadState('load'), justice.click('form[data-party="上城区人大常委会"] button')]);
+  assert.match(await justice.textContent('#page-error'), /上城区人大常委会公开的随机数与其事先提交的承诺值不符/);
+  for (const [party, n] of [['上城区人大常委会', '2718'], ['上城区司法局', '4711']]) {
+    await justice.fill(`form[data-party="${party}"] input[name=number]`, n);
+    await Promise.all([justice.waitForLoadState('load'), justice.click(`form[data-party="${party}"] button`)]);
+  }
+  assert.match(await justice.textContent('#standing'), /已抽选/);
+  assert.match(await justice.textContent('.draw-key'), /^815\.2718\.4711\.\/$/);
+  assert.equal((await justice.$$('table.picks tbody tr')).length, 5, 'three picks and two alternates');
+  assert.equal((await justice.$$('#invitation-list tbody tr')).length, 5);
+  assert.ok(await justice.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'fits 1280 px');
+  await justice.screenshot({ path: join(artifacts, '50-supervisor-draw.png'), fullPage: true });
+  // The year's report: activities by kind, the fairness test, each supervisor's record.
+  await justice.goto(`${base}/supervisors/report`);
+  assert.match(await justice.textContent('#by-kind'), /公开听证[\s\S]*合计/);
+  assert.match(await justice.textContent('#fairness'), /卡方统计量 [\d.]+（自由度 \d+），p = [\d.]+/);
+  const xlsx = await justice.request.get(`${base}/supervisors/report.xlsx`);
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
+  await justice.screenshot({ path: join(artifacts, '51-supervisor-report.png'), fullPage: true });
+  await justice.close();
+
+  // The supervisor answers her invitation from her 待办, then files an opinion on the hearing
+  // she attended last month.
+  const lay = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(lay, 'supervisor');
+  await Promise.all([lay.waitForURL(/\/supervisor-activities\/\d+/), lay.click('#todo-answer_invitation tbody tr:first-child a')]);
+  await Promise.all([lay.waitForLoadState('load'), lay.click('tr.mine button[id^="accept-"]')]);
+  assert.equal((await lay.textContent('tr.mine .inv-state')).trim(), '确认参加');
+  await lay.goto(`${base}/supervisor-activities`);
+  assert.match(await lay.textContent('h1'), /我的监督活动/);
+  await Promise.all([lay.waitForURL(/\/supervisor-activities\/\d+/), lay.click('#activities tr:has-text("赵某某涉嫌盗窃") a')]);
+  assert.equal(await lay.$('a[href^="/cases/"]'), null, 'no case file for a supervisor');
+  await lay.fill('#opinion-content', '建议就退赔款项的来源向被害人作出说明。');
+  await Promise.all([lay.waitForLoadState('load'), lay.click('#file-opinion')]);
+  assert.ok(await lay.$('section.opinion:has-text("退赔款项的来源")'), 'the opinion is on file');
+  await lay.screenshot({ path: join(artifacts, '52-supervisor-opinion.png'), fullPage: true });
+  await lay.close();
+
+  // The prosecutor answers: not adopting needs reasons.
+  const pros = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(pros, 'prosecutor');
+  assert.ok(await pros.$('#todo-answer_opinion tbody tr'), 'the opinion waits in the prosecutor\'s 待办');
+  await Promise.all([pros.waitForURL(/\/supervisor-activities\/\d+/), pros.click('#todo-answer_opinion tbody tr:last-child a')]);
+  const form = pros.locator('section.opinion:has-text("退赔款项的来源") form');
+  await form.locator('select').selectOption('not_adopted');
+  await Promise.all([pros.waitForLoadState('load'), form.locator('button').click()]);
+  assert.match(await pros.textContent('#page-error'), /不予采纳的，应当说明理由/);
+  const again = pros.locator('section.opinion:has-text("退赔款项的来源") form');
+  await again.locator('select').selectOption('not_adopted');
+  await again.locator('input[name=reason]').fill('退赔款系犯罪嫌疑人亲属代为筹集，已在听证时说明，无须另行告知。');
+  await Promise.all([pros.waitForLoadState('load'), again.locator('button').click()]);
+  assert.match(await pros.textContent('section.opinion:has-text("退赔款项的来源") .answer'), /不予采纳/);
+  await pros.close();
+
+  // The auditor re-checks the draw on its page and offline, from the exported record.
+  const auditor = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(auditor, 'auditor');
+  await auditor.goto(`${base}/supervisor-activities/${activity}`);
+  await Promise.all([auditor.waitForURL(/\/verify$/), auditor.click('a[id^="verify-"]')]);
+  assert.match(await auditor.textContent('#verdict'), /复核一致/);
+  await auditor.screenshot({ path: join(artifacts, '53-supervisor-draw-verify.png'), fullPage: true });
+  const draw = auditor.url().match(/supervisor-draws\/(\d+)/)[1];
+  const record = await (await auditor.request.get(`${base}/api/v1/supervisor-draws/${draw}`)).text();
+  const file = join(dataDir, 'draw-record.json');
+  writeFileSync(file, record);
+  const check = spawnSync(bin, ['draw', 'verify', file], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /OK: the published result is the one its inputs give/);
+  await auditor.close();
 });

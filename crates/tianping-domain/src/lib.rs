@@ -24,6 +24,7 @@ pub mod person;
 pub mod rules;
 pub mod sample;
 pub mod similar;
+pub mod stats;
 pub mod supervision;
 pub mod text;
 pub mod timeline;

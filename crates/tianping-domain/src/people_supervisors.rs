@@ -13,6 +13,7 @@ pub const RULES_TOML: &str = include_str!("../../../rules/people-supervisors.tom
 #[derive(Debug, Clone, Deserialize)]
 pub struct Rules {
     pub selection: Selection,
+    pub allowance: Allowance,
     pub opinions: Opinions,
     #[serde(rename = "activity")]
     pub activities: Vec<ActivityType>,
@@ -28,6 +29,11 @@ pub struct Selection {
     pub admonitions_to_removal: u32,
     pub excellent_share_max: f64,
     pub yearly_cap: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Allowance {
+    pub per_activity_yuan: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -485,6 +491,78 @@ pub fn over_used<'a>(r: &Rules, counts: &[(&'a str, u32)]) -> Vec<(&'a str, Stri
         .collect()
 }
 
+/// One member's share of a year's draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub member: String,
+    /// Times drawn as a pick (alternates not counted).
+    pub observed: u32,
+    /// Times a fair draw would pick them on average: over the draws they were eligible for,
+    /// the picks divided by the eligible.
+    pub expected: f64,
+    /// (observed − expected) / √expected.
+    pub residual: f64,
+    /// Drawn markedly more or less often than a fair draw would (|residual| ≥ 2).
+    pub outlier: bool,
+}
+
+/// How evenly a year's draws spread over the pool: each member's picks against a fair draw's,
+/// and a chi-square test of the whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fairness {
+    pub shares: Vec<Share>,
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+}
+
+/// The fairness of draws given as their setups and outcomes. Members are listed in the order
+/// first seen in the pools.
+pub fn fairness(draws: &[(&crate::draw::Setup, &crate::draw::Outcome)]) -> Fairness {
+    let mut shares: Vec<Share> = vec![];
+    let mut at = std::collections::HashMap::new();
+    for (setup, outcome) in draws {
+        let Ok(eligible) = setup.eligible() else {
+            continue;
+        };
+        let each = setup.count as f64 / eligible.len().max(1) as f64;
+        for m in eligible {
+            let i = *at.entry(m.to_string()).or_insert_with(|| {
+                shares.push(Share {
+                    member: m.to_string(),
+                    observed: 0,
+                    expected: 0.0,
+                    residual: 0.0,
+                    outlier: false,
+                });
+                shares.len() - 1
+            });
+            shares[i].expected += each;
+        }
+        for p in outcome.picks.iter().filter(|p| !p.alternate) {
+            if let Some(&i) = at.get(&p.member) {
+                shares[i].observed += 1;
+            }
+        }
+    }
+    let mut chi2 = 0.0;
+    for s in &mut shares {
+        if s.expected > 0.0 {
+            let d = f64::from(s.observed) - s.expected;
+            chi2 += d * d / s.expected;
+            s.residual = d / s.expected.sqrt();
+            s.outlier = s.residual.abs() >= 2.0;
+        }
+    }
+    let df = shares.len().saturating_sub(1);
+    Fairness {
+        p: crate::stats::chi_square_p(chi2, df as f64),
+        shares,
+        chi2,
+        df,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,6 +683,48 @@ mod tests {
         let cap = r.selection.yearly_cap;
         let out = over_used(r, &[("a", cap - 1), ("b", cap), ("c", cap + 3)]);
         assert_eq!(out.iter().map(|x| x.0).collect::<Vec<_>>(), ["b", "c"]);
+    }
+
+    #[test]
+    fn fairness_compares_picks_with_a_fair_share() {
+        use crate::draw::{Setup, Source, SourceValue};
+        let pool: Vec<String> = (1..=10).map(|i| format!("m{i}")).collect();
+        let mut draws = vec![];
+        for n in 0..200 {
+            let setup = Setup::new(
+                &format!("d{n}"),
+                pool.clone(),
+                vec![("m10".into(), "回避".into())],
+                3,
+                1,
+                vec![Source::Public {
+                    description: "x".into(),
+                }],
+            )
+            .unwrap();
+            let out = setup
+                .draw(&[SourceValue::Public(vec![n.to_string()])])
+                .unwrap();
+            draws.push((setup, out));
+        }
+        let refs: Vec<_> = draws.iter().map(|(s, o)| (s, o)).collect();
+        let f = fairness(&refs);
+        assert_eq!(f.shares.len(), 9, "the excluded member was never eligible");
+        assert_eq!(f.df, 8);
+        for s in &f.shares {
+            assert!((s.expected - 200.0 * 3.0 / 9.0).abs() < 1e-9);
+        }
+        assert_eq!(f.shares.iter().map(|s| s.observed).sum::<u32>(), 600);
+        assert!(f.p > 0.001, "a fair draw passes: {f:?}");
+        // A rigged record (one member always picked) is named.
+        let mut rigged = draws.clone();
+        for (_, o) in &mut rigged {
+            o.picks[0].member = "m1".into();
+        }
+        let refs: Vec<_> = rigged.iter().map(|(s, o)| (s, o)).collect();
+        let f = fairness(&refs);
+        assert!(f.p < 1e-6);
+        assert!(f.shares.iter().find(|s| s.member == "m1").unwrap().outlier);
     }
 
     #[test]

@@ -82,6 +82,8 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/incident-samples/{id}", Scoped),
     ("GET", "/supervisors", Scoped),
     ("POST", "/supervisors", Write),
+    ("GET", "/supervisors/report", Scoped),
+    ("GET", "/supervisors/report.xlsx", Scoped),
     ("GET", "/supervisors/{id}", Scoped),
     ("POST", "/supervisors/{id}/remove", Write),
     ("GET", "/supervisor-activities", Scoped),

@@ -475,11 +475,12 @@ pub(crate) async fn page(
             }
         })
         .collect();
-    let may_file = me.is_some_and(|m| {
-        invitations
-            .iter()
-            .any(|i| i.supervisor_id == m && matches!(i.state.as_str(), "accepted" | "attended"))
-    });
+    let may_file = is_held
+        && me.is_some_and(|m| {
+            invitations.iter().any(|i| {
+                i.supervisor_id == m && matches!(i.state.as_str(), "accepted" | "attended")
+            })
+        });
     let case_number = match (a.case_id, side.inviter()) {
         (Some(cid), true) => crate::http::access::readable(st, s, cid)
             .await

@@ -139,6 +139,13 @@ async fn file(st: &AppState, s: &Session, activity: &str, f: &OpinionForm) -> Re
             "确认参加或已参加活动的人民监督员才能提出监督意见",
         ));
     }
+    if crate::view::parse_utc(&a.starts_at).is_none_or(|t| t > st.now()) {
+        return Err(ApiError::invalid_field(
+            Code::WrongState,
+            "content",
+            "活动开始后才能提出监督意见",
+        ));
+    }
     let content = text(&f.content, "content", "监督意见", 4000)?;
     let now = st.now();
     st.store

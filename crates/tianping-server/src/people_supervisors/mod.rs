@@ -3,7 +3,7 @@
 //! (`activities`, `draws`, `acts`). Who may do what is decided in
 //! [`tianping_domain::access`]; the rules are [`tianping_domain::people_supervisors`].
 //!
-//! Pages: `/supervisors`, `/supervisors/{id}`, `/supervisor-activities`,
+//! Pages: `/supervisors`, `/supervisors/{id}`, `/supervisors/report` (and `.xlsx`), `/supervisor-activities`,
 //! `/supervisor-activities/{id}`, `/supervisor-draws/{id}/verify` and the forms they post to;
 //! the API: `GET /api/v1/supervisor-draws/{id}` (a draw's record, for `tianping draw verify`).
 
@@ -11,6 +11,7 @@ mod activities;
 mod acts;
 mod draws;
 mod registry;
+mod report;
 mod tasks;
 
 pub(crate) use tasks::tasks;
@@ -30,6 +31,8 @@ pub fn router() -> Router<AppState> {
             "/supervisors",
             get(registry::list_page).post(registry::appoint_submit),
         )
+        .route("/supervisors/report", get(report::report_page))
+        .route("/supervisors/report.xlsx", get(report::report_xlsx))
         .route("/supervisors/{id}", get(registry::file_page))
         .route("/supervisors/{id}/remove", post(registry::remove_submit))
         .route(

@@ -24,7 +24,7 @@ use tianping_domain::people_supervisors::{
 use tianping_store::people_supervisors::{NewSupervisor, SupervisorRow};
 use tianping_store::user::Session;
 
-fn may(s: &Session) -> Result<(), ApiError> {
+pub(crate) fn may(s: &Session) -> Result<(), ApiError> {
     if keeps_people_supervisors(s.user.role, s.org.kind) {
         Ok(())
     } else {

@@ -84,8 +84,9 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
                     due: starts,
                     quick_act: None,
                 }),
+                // An opinion is asked for while the activity is fresh (a month).
                 "attended" | "accepted"
-                    if starts.is_some_and(|t| t <= now)
+                    if starts.is_some_and(|t| t <= now && t > now - chrono::Duration::days(30))
                         && !opinions.iter().any(|o| o.activity_id == a.id) =>
                 {
                     out.push(Task {

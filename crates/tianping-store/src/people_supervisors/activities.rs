@@ -150,6 +150,72 @@ impl Store {
         rows.iter().map(ActivityRow::from_row).collect()
     }
 
+    /// The activities of a region held in `[from, to)`, in time order (the yearly report).
+    pub async fn supervisor_activities_between(
+        &self,
+        region_prefix: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ActivityRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {ACTIVITY} FROM supervisor_activities WHERE region_path >= $1 AND region_path < $2 \
+             AND starts_at >= $3 AND starts_at < $4 ORDER BY starts_at, id"
+        )))
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ActivityRow::from_row).collect()
+    }
+
+    /// The draws made for a region's activities held in `[from, to)`.
+    pub async fn supervisor_draws_between(
+        &self,
+        region_prefix: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DrawRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {DRAW} FROM supervisor_draws WHERE state = 'drawn' AND activity_id IN \
+             (SELECT id FROM supervisor_activities WHERE region_path >= $1 AND region_path < $2 \
+              AND starts_at >= $3 AND starts_at < $4) ORDER BY id"
+        )))
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(DrawRow::from_row).collect()
+    }
+
+    /// Each supervisor's invitations by state for a region's activities held in `[from, to)`:
+    /// (supervisor, state, how many).
+    pub async fn invitation_counts_between(
+        &self,
+        region_prefix: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT i.supervisor_id AS id, i.state AS state, COUNT(*) AS n FROM supervisor_invitations i \
+             JOIN supervisor_activities a ON a.id = i.activity_id \
+             WHERE a.region_path >= $1 AND a.region_path < $2 AND a.starts_at >= $3 AND a.starts_at < $4 \
+             GROUP BY i.supervisor_id, i.state",
+        )
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// The activities a supervisor was drawn for (as a pick or an alternate), latest first.
     pub async fn activities_of_supervisor(&self, supervisor_id: i64) -> Result<Vec<ActivityRow>> {
         let rows = sqlx::query(audited(format!(
@@ -416,7 +482,8 @@ impl Store {
     ) -> Result<Option<i64>> {
         let mut tx = self.write(now).await?;
         let n = sqlx::query(
-            "UPDATE supervisor_invitations SET state = $1, reason = $2, acted_by = $3, acted_at = $4 \
+            "UPDATE supervisor_invitations SET state = $1, \
+             reason = CASE WHEN $2 = '' THEN reason ELSE $2 END, acted_by = $3, acted_at = $4 \
              WHERE id = $5 AND state = $6",
         )
         .bind(to)

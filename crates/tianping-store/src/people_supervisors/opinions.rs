@@ -179,6 +179,26 @@ impl Store {
         rows.iter().map(OpinionRow::from_row).collect()
     }
 
+    /// The opinions on a region's activities held in `[from, to)`, in filing order.
+    pub async fn opinions_between(
+        &self,
+        region_prefix: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<OpinionRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {OPINION} FROM {FROM} WHERE a.region_path >= $1 AND a.region_path < $2 \
+             AND a.starts_at >= $3 AND a.starts_at < $4 ORDER BY o.id"
+        )))
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(OpinionRow::from_row).collect()
+    }
+
     /// Opinions not yet answered on the activities a unit asked for, the earliest due first.
     pub async fn unanswered_opinions(&self, org_id: &str) -> Result<Vec<OpinionRow>> {
         let rows = sqlx::query(audited(format!(

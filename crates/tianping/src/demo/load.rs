@@ -170,6 +170,17 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
     seed_system_clients(store, now)
         .await
         .context("seeding the demo's connected agency systems")?;
+    super::seed_people_supervisors(store, now)
+        .await
+        .context("seeding the demo's people's supervisors")?;
+    eprintln!(
+        "people's supervisors: a draw waits for two reveals — {}",
+        super::PENDING_REVEALS
+            .iter()
+            .map(|(party, n)| format!("{party} {n}"))
+            .collect::<Vec<_>>()
+            .join("，")
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

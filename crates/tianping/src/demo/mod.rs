@@ -8,10 +8,12 @@ mod courses;
 mod load;
 mod prosecution;
 mod seed;
+mod supervisors;
 
 pub use cases::generate;
 pub use load::{LoadOptions, load};
 pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
+pub use supervisors::{PENDING_REVEALS, seed_people_supervisors};
 
 use cases::person;
 use std::collections::HashMap;
