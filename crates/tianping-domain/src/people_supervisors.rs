@@ -491,6 +491,72 @@ pub fn over_used<'a>(r: &Rules, counts: &[(&'a str, u32)]) -> Vec<(&'a str, Stri
         .collect()
 }
 
+/// An annual assessment grade (年度考核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grade {
+    Excellent,
+    Competent,
+    BasicallyCompetent,
+    Incompetent,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 4] = [
+        Grade::Excellent,
+        Grade::Competent,
+        Grade::BasicallyCompetent,
+        Grade::Incompetent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Excellent => "excellent",
+            Grade::Competent => "competent",
+            Grade::BasicallyCompetent => "basically_competent",
+            Grade::Incompetent => "incompetent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Grade::Excellent => "优秀",
+            Grade::Competent => "称职",
+            Grade::BasicallyCompetent => "基本称职",
+            Grade::Incompetent => "不称职",
+        }
+    }
+    /// 不称职 removes the supervisor from office and bars them for good (选任管理办法 2021).
+    pub fn removes(self) -> bool {
+        self == Grade::Incompetent
+    }
+}
+
+/// The most 优秀 grades a year's assessment of `assessed` supervisors may give.
+pub fn excellent_cap(r: &Rules, assessed: usize) -> usize {
+    (assessed as f64 * r.selection.excellent_share_max + 1e-9).floor() as usize
+}
+
+/// Checks a year's grades as a whole: the 优秀 share within the configured cap.
+pub fn check_grades(r: &Rules, grades: &[Grade]) -> Result<(), String> {
+    let excellent = grades.iter().filter(|g| **g == Grade::Excellent).count();
+    let cap = excellent_cap(r, grades.len());
+    if excellent > cap {
+        return Err(format!(
+            "评为优秀的 {excellent} 人超过比例上限：{} 人中至多 {cap} 人（{:.0}%）",
+            grades.len(),
+            r.selection.excellent_share_max * 100.0
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a supervisor's admonitions (诫勉) within their current term call for a decision on
+/// removal: the configured number reached.
+pub fn admonitions_call_for_removal(r: &Rules, in_term: u32) -> bool {
+    in_term >= r.selection.admonitions_to_removal
+}
+
 /// One member's share of a year's draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
@@ -725,6 +791,29 @@ mod tests {
         let f = fairness(&refs);
         assert!(f.p < 1e-6);
         assert!(f.shares.iter().find(|s| s.member == "m1").unwrap().outlier);
+    }
+
+    #[test]
+    fn grades_respect_the_excellent_cap_and_incompetent_removes() {
+        let r = rules();
+        let mut g = vec![Grade::Competent; 8];
+        g.extend([Grade::Excellent, Grade::Excellent]);
+        assert_eq!(excellent_cap(r, 10), 2);
+        assert!(check_grades(r, &g).is_ok());
+        g[0] = Grade::Excellent;
+        assert!(
+            check_grades(r, &g)
+                .unwrap_err()
+                .contains("10 人中至多 2 人")
+        );
+        assert_eq!(excellent_cap(r, 4), 0, "20% of four is less than one");
+        assert!(Grade::Incompetent.removes() && !Grade::BasicallyCompetent.removes());
+        assert_eq!(
+            Grade::parse("basically_competent"),
+            Some(Grade::BasicallyCompetent)
+        );
+        assert!(!admonitions_call_for_removal(r, 1));
+        assert!(admonitions_call_for_removal(r, 2));
     }
 
     #[test]

@@ -50,10 +50,12 @@ pub enum TaskKind {
     AnswerInvitation,
     FileOpinion,
     AnswerOpinion,
+    /// A supervisor admonished as often in one term as the rules allow: removal to decide.
+    DecideRemoval,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 23] = [
+    pub const ALL: [TaskKind; 24] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -77,6 +79,7 @@ impl TaskKind {
         TaskKind::AnswerInvitation,
         TaskKind::FileOpinion,
         TaskKind::AnswerOpinion,
+        TaskKind::DecideRemoval,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +107,7 @@ impl TaskKind {
             TaskKind::AnswerInvitation => "answer_invitation",
             TaskKind::FileOpinion => "file_opinion",
             TaskKind::AnswerOpinion => "answer_opinion",
+            TaskKind::DecideRemoval => "decide_removal",
         }
     }
 
@@ -137,6 +141,7 @@ impl TaskKind {
             TaskKind::AnswerInvitation => "监督活动邀请待答复",
             TaskKind::FileOpinion => "监督意见待提出",
             TaskKind::AnswerOpinion => "人民监督员意见待答复",
+            TaskKind::DecideRemoval => "人民监督员待作免职决定",
         }
     }
 
@@ -166,6 +171,7 @@ impl TaskKind {
             TaskKind::AnswerInvitation => "答复",
             TaskKind::FileOpinion => "提出意见",
             TaskKind::AnswerOpinion => "答复",
+            TaskKind::DecideRemoval => "决定",
         }
     }
 }

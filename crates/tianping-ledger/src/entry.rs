@@ -112,6 +112,7 @@ commands! {
     SupervisorInvitationAnswered => "supervisor_invitation_answered", "supervisor_invitations", "登记人民监督员参加情况";
     SupervisorOpinionFiled => "supervisor_opinion_filed", "supervisor_opinions", "人民监督员提出监督意见";
     SupervisorOpinionAnswered => "supervisor_opinion_answered", "supervisor_opinions", "答复人民监督员监督意见";
+    SupervisorRecorded => "supervisor_recorded", "supervisor_records", "记入人民监督员档案";
 }
 
 /// How a record's digest was made.

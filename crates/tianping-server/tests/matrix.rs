@@ -86,6 +86,8 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/supervisors/report.xlsx", Scoped),
     ("GET", "/supervisors/{id}", Scoped),
     ("POST", "/supervisors/{id}/remove", Write),
+    ("POST", "/supervisors/{id}/records", Write),
+    ("POST", "/supervisors/assessments", Write),
     ("GET", "/supervisor-activities", Scoped),
     ("POST", "/supervisor-activities", Write),
     ("GET", "/supervisor-activities/{id}", Scoped),

@@ -332,6 +332,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SupervisorInvitationAnswered,
             Command::SupervisorOpinionFiled,
             Command::SupervisorOpinionAnswered,
+            Command::SupervisorRecorded,
             Command::PeopleSupervisorRemoved,
         ];
         let mut supervisors: Vec<i64> = vec![];
@@ -812,6 +813,31 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     s.answer_supervisor_opinion(o[0].id, "adopted", "", "检察官", t)
                         .await
                         .unwrap();
+                }
+                Command::SupervisorRecorded => {
+                    let on = "2026-03-01".parse().unwrap();
+                    s.record_supervisor_entry(
+                        supervisors[0],
+                        "training",
+                        on,
+                        "履职培训",
+                        "司法局",
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    s.assess_supervisors(
+                        2025,
+                        &[tianping_store::people_supervisors::Assessed {
+                            supervisor_id: supervisors[1],
+                            grade: "competent",
+                            removes: false,
+                        }],
+                        "司法局",
+                        t,
+                    )
+                    .await
+                    .unwrap();
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -87,6 +87,10 @@ pub struct Tick {
     pub failed: usize,
     /// Supervision items whose stage ran past its deadline (escalated once per stage).
     pub items_escalated: usize,
+    /// People's supervisors reminded of tomorrow's activity, and their opinions reported as
+    /// unanswered past the due day.
+    pub supervisors_reminded: usize,
+    pub opinions_escalated: usize,
 }
 
 /// One worker tick at `now`: all due clocks, escalations, digests, then the outbox.
@@ -113,6 +117,14 @@ pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) ->
         .escalate_overdue_items(now)
         .await
         .context("escalating overdue supervision items")?;
+    t.supervisors_reminded = store
+        .remind_supervisors(now)
+        .await
+        .context("reminding people's supervisors of tomorrow's activities")?;
+    t.opinions_escalated = store
+        .escalate_overdue_opinions(now)
+        .await
+        .context("reporting people's supervisors' opinions left unanswered")?;
     if let Some(m) = mailer {
         loop {
             let batch = store.claim_mail(now, 50).await.context("claiming mail")?;
@@ -263,6 +275,8 @@ pub async fn run(
                     + t.sent
                     + t.failed
                     + t.items_escalated
+                    + t.supervisors_reminded
+                    + t.opinions_escalated
                     > 0 =>
             {
                 tracing::info!(
@@ -274,6 +288,8 @@ pub async fn run(
                     failed = t.failed,
                     errors = t.poll.errors,
                     items_escalated = t.items_escalated,
+                    supervisors_reminded = t.supervisors_reminded,
+                    opinions_escalated = t.opinions_escalated,
                     "worker tick"
                 );
             }

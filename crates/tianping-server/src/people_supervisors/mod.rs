@@ -10,6 +10,7 @@
 mod activities;
 mod acts;
 mod draws;
+mod records;
 mod registry;
 mod report;
 mod tasks;
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/supervisors/report.xlsx", get(report::report_xlsx))
         .route("/supervisors/{id}", get(registry::file_page))
         .route("/supervisors/{id}/remove", post(registry::remove_submit))
+        .route("/supervisors/{id}/records", post(records::entry_submit))
+        .route("/supervisors/assessments", post(records::assess_submit))
         .route(
             "/supervisor-activities",
             get(activities::list_page).post(activities::request_submit),

@@ -19,7 +19,8 @@ use serde_json::json;
 use tianping_domain::Role;
 use tianping_domain::access::keeps_people_supervisors;
 use tianping_domain::people_supervisors::{
-    Answer, Bar, Candidate, Invitation, check_appointment, rules, term_end,
+    Answer, Bar, Candidate, Grade, Invitation, admonitions_call_for_removal, check_appointment,
+    rules, term_end,
 };
 use tianping_store::people_supervisors::{NewSupervisor, SupervisorRow};
 use tianping_store::user::Session;
@@ -385,7 +386,13 @@ struct FilePage {
     recused: usize,
     adopted: usize,
     created: String,
+    /// Training, admonitions and assessment grades, newest first: (date, what, note, by).
+    records: Vec<(String, String, String, String)>,
+    admonitions: u32,
+    removal_due: bool,
+    today: String,
     error: String,
+    error_field: String,
 }
 
 pub(crate) async fn file_page(
@@ -393,13 +400,26 @@ pub(crate) async fn file_page(
     PageUser(s): PageUser,
     Path(id): Path<String>,
 ) -> Response {
-    match file(&st, &s, &id, String::new()).await {
+    match file(&st, &s, &id, None).await {
         Ok(p) => render(&p),
         Err(e) => api_error_page(e),
     }
 }
 
-async fn file(st: &AppState, s: &Session, id: &str, error: String) -> Result<FilePage, ApiError> {
+/// The file page with an error from a form posted on it, next to its field.
+pub(crate) async fn file_with_error(st: &AppState, s: &Session, id: &str, e: ApiError) -> Response {
+    match file(st, s, id, Some(e)).await {
+        Ok(p) => render(&p),
+        Err(e) => api_error_page(e),
+    }
+}
+
+async fn file(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    error: Option<ApiError>,
+) -> Result<FilePage, ApiError> {
     may(s)?;
     let id = path_id(id, "人民监督员档案")?;
     let r = match st.store.supervisor(id).await? {
@@ -453,8 +473,36 @@ async fn file(st: &AppState, s: &Session, id: &str, error: String) -> Result<Fil
             }
         })
         .collect();
+    let entries = st.store.supervisor_records(r.id).await?;
+    let admonitions = super::records::admonitions_in_term(&r, &entries);
+    let records = entries
+        .iter()
+        .map(|x| {
+            let what = match (x.kind.as_str(), x.grade.as_deref().and_then(Grade::parse)) {
+                ("assessment", Some(g)) => format!("{} 年度考核：{}", x.year, g.zh()),
+                ("training", _) => "培训".to_string(),
+                ("admonition", _) => "诫勉".to_string(),
+                (k, _) => k.to_string(),
+            };
+            (
+                x.on_date.clone(),
+                what,
+                x.note.clone(),
+                x.recorded_by.clone(),
+            )
+        })
+        .collect();
     Ok(FilePage {
         layout: Layout::new(s, "/supervisors"),
+        removal_due: r.serving() && admonitions_call_for_removal(rules(), admonitions),
+        admonitions,
+        records,
+        today: tianping_domain::clock::local_date(st.now()).to_string(),
+        error_field: error
+            .as_ref()
+            .map(|e| e.field().to_string())
+            .unwrap_or_default(),
+        error: error.map(|e| e.message).unwrap_or_default(),
         created: crate::view::local(&r.created_at),
         status: status_zh(&r),
         r,
@@ -465,7 +513,6 @@ async fn file(st: &AppState, s: &Session, id: &str, error: String) -> Result<Fil
         refused,
         recused,
         adopted,
-        error,
     })
 }
 
@@ -510,9 +557,6 @@ pub(crate) async fn remove_submit(
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
             api_error_page(e)
         }
-        Err(e) => match file(&st, &s, &id, e.message).await {
-            Ok(p) => render(&p),
-            Err(e) => api_error_page(e),
-        },
+        Err(e) => file_with_error(&st, &s, &id, e).await,
     }
 }

@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use tianping_domain::draw::{Outcome, Setup};
-use tianping_domain::people_supervisors::{Answer, fairness, rules};
+use tianping_domain::people_supervisors::{Answer, Grade, fairness, rules};
 use tianping_store::user::Session;
 
 #[derive(Deserialize)]
@@ -49,6 +49,9 @@ pub(crate) struct PersonLine {
     pub opinions: usize,
     pub adopted: usize,
     pub allowance: i64,
+    /// The year's assessment grade, or empty.
+    pub grade: String,
+    pub serving: bool,
 }
 
 #[derive(Template)]
@@ -65,6 +68,12 @@ struct ReportPage {
     even: bool,
     people: Vec<PersonLine>,
     rate: u32,
+    /// The year was assessed; else the form is offered (for a year that has begun).
+    assessed: bool,
+    may_assess: bool,
+    grades: Vec<(&'static str, &'static str)>,
+    cap: String,
+    error: String,
 }
 
 struct Report {
@@ -76,6 +85,7 @@ struct Report {
     df: usize,
     p: f64,
     people: Vec<PersonLine>,
+    assessed: bool,
 }
 
 fn year_of(st: &AppState, q: &YearQuery) -> Result<i32, ApiError> {
@@ -183,6 +193,7 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
             .sum::<i64>()
     };
     let rate = i64::from(r.allowance.per_activity_yuan);
+    let grades = st.store.assessments_in(region, year).await?;
     let mut people = vec![];
     for sup in st.store.supervisors(region).await? {
         let share = f.shares.iter().find(|x| x.member == sup.id.to_string());
@@ -191,7 +202,8 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
             .iter()
             .filter(|o| o.supervisor_id == sup.id)
             .collect();
-        if !sup.serving() && share.is_none() && attended == 0 {
+        let graded = grades.iter().any(|(id, _)| *id == sup.id);
+        if !sup.serving() && share.is_none() && attended == 0 && !graded {
             continue;
         }
         people.push(PersonLine {
@@ -212,6 +224,13 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
             opinions: mine.len(),
             adopted: mine.iter().filter(|o| adopted(&o.answer)).count(),
             allowance: attended * rate,
+            grade: grades
+                .iter()
+                .find(|(id, _)| *id == sup.id)
+                .and_then(|(_, g)| Grade::parse(g))
+                .map_or("", |g| g.zh())
+                .to_string(),
+            serving: sup.status == "serving",
         });
     }
     Ok(Report {
@@ -223,6 +242,7 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
         df: f.df,
         p: f.p,
         people,
+        assessed: !grades.is_empty(),
     })
 }
 
@@ -231,13 +251,33 @@ pub(crate) async fn report_page(
     PageUser(s): PageUser,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    let r = match year_of(&st, &q) {
-        Ok(y) => report(&st, &s, y).await,
-        Err(e) => Err(e),
-    };
-    match r {
+    match year_of(&st, &q) {
+        Ok(y) => show(&st, &s, y, None).await,
+        Err(e) => api_error_page(e),
+    }
+}
+
+/// The report with an error from the assessment form, next to its field.
+pub(crate) async fn report_with_error(
+    st: &AppState,
+    s: &Session,
+    year: Option<i32>,
+    e: ApiError,
+) -> Response {
+    let this = tianping_domain::clock::local_date(st.now()).year();
+    show(st, s, year.unwrap_or(this), Some(e)).await
+}
+
+async fn show(st: &AppState, s: &Session, year: i32, error: Option<ApiError>) -> Response {
+    let this = tianping_domain::clock::local_date(st.now()).year();
+    match report(st, s, year).await {
         Ok(r) => render(&ReportPage {
-            layout: Layout::new(&s, "/supervisors"),
+            layout: Layout::new(s, "/supervisors"),
+            may_assess: !r.assessed && r.year <= this,
+            assessed: r.assessed,
+            grades: Grade::ALL.iter().map(|g| (g.as_str(), g.zh())).collect(),
+            cap: format!("{:.0}%", rules().selection.excellent_share_max * 100.0),
+            error: error.map(|e| e.message).unwrap_or_default(),
             year: r.year,
             kinds: r.kinds,
             total: r.total,

@@ -48,6 +48,25 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
                 });
             }
         }
+        for r in st.store.supervisors(&s.org.region_path).await? {
+            if !r.serving() {
+                continue;
+            }
+            let records = st.store.supervisor_records(r.id).await?;
+            let n = super::records::admonitions_in_term(&r, &records);
+            if tianping_domain::people_supervisors::admonitions_call_for_removal(
+                tianping_domain::people_supervisors::rules(),
+                n,
+            ) {
+                out.push(Task {
+                    kind: TaskKind::DecideRemoval,
+                    title: format!("{}：本届任期内已诫勉 {n} 次", r.name),
+                    href: format!("/supervisors/{}#records", r.id),
+                    due: None,
+                    quick_act: None,
+                });
+            }
+        }
         for o in st.store.unanswered_opinions_in(&s.org.region_path).await? {
             let due = at(&o.due_at);
             if due.is_some_and(|d| d <= now) {

@@ -22,6 +22,10 @@ async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
     .await
 }
 
+fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 fn bj(s: &str) -> chrono::DateTime<Utc> {
     chrono::DateTime::parse_from_rfc3339(&format!("{s}+08:00"))
         .expect("time")
@@ -555,6 +559,42 @@ async fn story(db: &TestDb) {
             r.body
         );
     }
+    // The day before the hearing those coming are reminded, once; not a week before.
+    assert_eq!(
+        s.remind_supervisors(t0).await.expect("remind"),
+        0,
+        "[{label}]"
+    );
+    let eve = bj("2026-04-07T12:00:00");
+    assert_eq!(
+        s.remind_supervisors(eve).await.expect("remind"),
+        2,
+        "[{label}]"
+    );
+    assert_eq!(
+        s.remind_supervisors(eve).await.expect("remind"),
+        0,
+        "[{label}]"
+    );
+    let reminded = inv[1..]
+        .iter()
+        .map(|i| login_of(i.supervisor_id))
+        .find(|u| !u.is_empty())
+        .expect("a drawn supervisor logs in");
+    let rid = s
+        .user_by_username(reminded)
+        .await
+        .expect("ok")
+        .expect("u")
+        .id;
+    assert!(
+        s.mails_to_user(rid, 20)
+            .await
+            .expect("ok")
+            .iter()
+            .any(|m| m.body.contains("提醒：您将于 04月08日 09:30")),
+        "[{label}] {reminded} reminded"
+    );
     // Attendance waits for the activity.
     let r = post_form(&pros, &act(inv[1].id), &[("act", "attend")]).await;
     assert!(r.body.contains("活动尚未开始"), "[{label}]");
@@ -689,6 +729,118 @@ async fn story(db: &TestDb) {
     assert!(
         verify(&forged).is_err(),
         "[{label}] a changed result is caught"
+    );
+
+    // An opinion left unanswered past its day is reported to both sides, once.
+    let r = post_form(
+        &lay,
+        &format!("/supervisor-activities/{activity}/opinions"),
+        &[("content", "建议书面告知被不起诉人申诉权利。")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}]");
+    let late = bj("2026-05-20T09:00:00");
+    assert_eq!(
+        s.escalate_overdue_opinions(late).await.expect("escalate"),
+        1,
+        "[{label}]"
+    );
+    assert_eq!(
+        s.escalate_overdue_opinions(late).await.expect("escalate"),
+        0,
+        "[{label}]"
+    );
+    assert!(
+        s.mails_to_user(pid, 20)
+            .await
+            .expect("ok")
+            .iter()
+            .any(|m| m.body.contains("至今未答复")),
+        "[{label}] the prosecutor is told it is overdue"
+    );
+    let app2 = app(s, late);
+    // (A new login ends the bureau's earlier session.)
+    let justice = Client::as_user(&app2, "justice").await;
+    let todo = justice.get("/todo").await;
+    assert!(
+        todo.body.contains("意见逾期未答复"),
+        "[{label}] the bureau follows it up"
+    );
+
+    // Training and admonitions go on file; a second admonition in the term calls for a decision.
+    let records = format!("/supervisors/{}/records", ids[4]);
+    let r = post_form(
+        &justice,
+        &records,
+        &[
+            ("kind", "training"),
+            ("on", "2026-03-15"),
+            ("note", "人民监督员履职能力培训"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = post_form(
+        &justice,
+        &records,
+        &[("kind", "admonition"), ("on", "2027-01-01"), ("note", "x")],
+    )
+    .await;
+    assert!(
+        r.body.contains("日期不能晚于今天"),
+        "[{label}] {}",
+        r.status
+    );
+    for on in ["2026-03-20", "2026-04-02"] {
+        let r = post_form(
+            &justice,
+            &records,
+            &[
+                ("kind", "admonition"),
+                ("on", on),
+                ("note", "无正当理由不参加监督活动"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    }
+    let file = justice.get(&format!("/supervisors/{}", ids[4])).await;
+    assert!(file.body.contains("本届任期内已诫勉 2 次"), "[{label}]");
+    assert!(
+        justice
+            .get("/todo")
+            .await
+            .body
+            .contains("人民监督员待作免职决定"),
+        "[{label}]"
+    );
+
+    // The annual assessment: 优秀 within its share (one of five), 不称职 removes and bars.
+    let grade = |id: i64| format!("grade_{id}");
+    let mut fields: Vec<(String, String)> = ids
+        .iter()
+        .map(|id| (grade(*id), "competent".to_string()))
+        .collect();
+    fields.push(("year".into(), "2026".into()));
+    fields[0].1 = "excellent".into();
+    fields[1].1 = "excellent".into();
+    let r = post_form(&justice, "/supervisors/assessments", &as_refs(&fields)).await;
+    assert!(r.body.contains("5 人中至多 1 人"), "[{label}] {}", r.body);
+    fields[1].1 = "competent".into();
+    fields[3].1 = "incompetent".into();
+    let r = post_form(&justice, "/supervisors/assessments", &as_refs(&fields)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let barred = s.supervisor(ids[3]).await.expect("ok").expect("file");
+    assert_eq!(
+        (barred.status.as_str(), barred.barred),
+        ("removed", 1),
+        "[{label}]"
+    );
+    let report = justice.get("/supervisors/report?year=2026").await;
+    assert!(report.body.contains("年度考核已完成"), "[{label}]");
+    assert!(
+        report.body.contains("不称职") && report.body.contains("优秀"),
+        "[{label}]"
     );
 
     // Removal for a failed assessment bars the person for good.

@@ -87,7 +87,9 @@ CREATE TABLE supervisor_invitations (
     state TEXT NOT NULL,
     reason TEXT NOT NULL,
     acted_by TEXT,
-    acted_at TEXT
+    acted_at TEXT,
+    -- When the day-before reminder went out (operational, not in the ledger).
+    reminded_at TEXT
 );
 CREATE INDEX supervisor_invitations_activity ON supervisor_invitations(activity_id, place);
 CREATE INDEX supervisor_invitations_supervisor ON supervisor_invitations(supervisor_id);
@@ -103,7 +105,27 @@ CREATE TABLE supervisor_opinions (
     answer TEXT,
     answer_reason TEXT,
     answered_by TEXT,
-    answered_at TEXT
+    answered_at TEXT,
+    -- When the unanswered opinion's due date passed and the two sides were told (operational).
+    escalated_at TEXT
 );
 CREATE INDEX supervisor_opinions_activity ON supervisor_opinions(activity_id);
 CREATE INDEX supervisor_opinions_open ON supervisor_opinions(due_at) WHERE answer IS NULL;
+
+-- The rest of a supervisor's file: annual assessment grades (one a year), training attended,
+-- admonitions (诫勉).
+CREATE TABLE supervisor_records (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    supervisor_id BIGINT NOT NULL REFERENCES people_supervisors(id),
+    -- assessment, training, admonition
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    -- excellent, competent, basically_competent, incompetent (assessments only)
+    grade TEXT,
+    note TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX supervisor_records_of ON supervisor_records(supervisor_id, kind);
+CREATE UNIQUE INDEX supervisor_assessed_once ON supervisor_records(supervisor_id, year) WHERE kind = 'assessment';

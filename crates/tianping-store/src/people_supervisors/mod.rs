@@ -5,10 +5,13 @@
 //! change through the one write path into the ledger.
 
 mod activities;
+mod notices;
 mod opinions;
+mod records;
 
 pub use activities::*;
 pub use opinions::*;
+pub use records::*;
 
 use crate::case::prefix_end;
 use crate::db::FromRow;

@@ -10,7 +10,7 @@ use tianping_domain::AgencyKind;
 use tianping_domain::draw::{Outcome, Setup, Source, SourceValue, commitment};
 use tianping_domain::people_supervisors::rules;
 use tianping_store::Store;
-use tianping_store::people_supervisors::{Drawn, NewActivity, NewSupervisor};
+use tianping_store::people_supervisors::{Assessed, Drawn, NewActivity, NewSupervisor};
 
 /// The numbers the two parties still to reveal committed to, for whoever tries the demo.
 pub const PENDING_REVEALS: [(&str, &str); 2] =
@@ -135,6 +135,7 @@ struct Seeder<'a> {
     proc_org: String,
     region: String,
     ids: Vec<i64>,
+    year: u32,
     lottery: u32,
 }
 
@@ -204,7 +205,7 @@ impl Seeder<'_> {
         let alternates = pool.len().saturating_sub(count).min(2);
         loop {
             self.lottery += 1;
-            let period = 2026 * 1000 + self.lottery;
+            let period = self.year * 1000 + self.lottery;
             let setup = Setup::new(
                 &format!("人民监督员抽选-{activity}-1"),
                 pool.clone(),
@@ -340,11 +341,14 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         .await?
         .context("the supervisor login")?
         .id;
-    let year_start = tianping_domain::clock::local_midnight(day("2026-01-01")?);
+    use chrono::Datelike;
+    let year = tianping_domain::clock::local_date(now).year();
+    let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).context("January 1");
+    let year_start = tianping_domain::clock::local_midnight(jan1(year)?);
     let appointed = year_start - Duration::days(400);
     let mut ids = vec![];
     for (n, (name, gender, birth, profession, expertise, education)) in POOL.iter().enumerate() {
-        let start = day("2025-01-01")?;
+        let start = jan1(year - 1)?;
         let email = format!("lay{}@demo.tianping.test", n + 1);
         let id = store
             .appoint_supervisor(
@@ -372,7 +376,7 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
             .await?;
         ids.push(id);
     }
-    // One removed last year for failing the assessment: on file, never drawn again.
+    // One who will fail last year's assessment: on file, never drawn again.
     let removed = store
         .appoint_supervisor(
             &NewSupervisor {
@@ -390,19 +394,58 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
                 expertise: "",
                 appointed_by: "设区的市级司法行政机关",
                 term_no: 1,
-                term_start: day("2025-01-01")?,
-                term_end: day("2029-12-31")?,
+                term_start: jan1(year - 1)?,
+                term_end: tianping_domain::people_supervisors::term_end(rules(), jan1(year - 1)?),
                 created_by: JUSTICE,
             },
             appointed,
         )
         .await?;
+    // Last year's assessment: four 优秀 of twenty-four (the 20% cap), 钱某某 不称职 — removed
+    // and barred by it; this spring's training for everyone; one admonition on file.
+    let assessed = year_start + Duration::days(20);
+    let mut grades: Vec<Assessed> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| Assessed {
+            supervisor_id: *id,
+            grade: match n {
+                2 | 7 | 16 | 19 => "excellent",
+                3 => "basically_competent",
+                _ => "competent",
+            },
+            removes: false,
+        })
+        .collect();
+    grades.push(Assessed {
+        supervisor_id: removed,
+        grade: "incompetent",
+        removes: true,
+    });
     store
-        .remove_supervisor(
-            removed,
-            "2025年度考核不称职（无正当理由三次不参加监督活动）",
-            true,
-            year_start + Duration::days(20),
+        .assess_supervisors(year - 1, &grades, JUSTICE, assessed)
+        .await?;
+    let training = tianping_domain::clock::local_date(now - Duration::days(260));
+    for id in &ids {
+        store
+            .record_supervisor_entry(
+                *id,
+                "training",
+                training,
+                "人民监督员履职能力培训（检察听证实务）",
+                JUSTICE,
+                tianping_domain::clock::local_midnight(training) + Duration::hours(17),
+            )
+            .await?;
+    }
+    store
+        .record_supervisor_entry(
+            ids[3],
+            "admonition",
+            tianping_domain::clock::local_date(now - Duration::days(165)),
+            "两次接到通知后无正当理由未参加监督活动，经谈话诫勉",
+            JUSTICE,
+            now - Duration::days(165),
         )
         .await?;
     let me = ids[0];
@@ -412,6 +455,7 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         proc_org,
         region,
         ids,
+        year: u32::try_from(year).unwrap_or(2026),
         lottery: 100,
     };
 
@@ -492,7 +536,7 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         ),
         (
             "quality_evaluation",
-            "2026年上半年不起诉案件质量评查",
+            "上半年不起诉案件质量评查",
             "案件管理中心",
             120,
             2,
@@ -519,7 +563,7 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         ),
         (
             "briefing",
-            "2026年前三季度检察工作情况通报会",
+            "前三季度检察工作情况通报会",
             "报告厅",
             60,
             3,
