@@ -231,8 +231,8 @@ fn event_schema() -> Value {
 /// Every operation of `/api/v1`, in the order of the routers.
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
-        account, accounts, cases, clocks, incidents, ledger, mailbox, metrics, persons, session,
-        similar, supervision, system_clients, todo, view,
+        account, accounts, cases, clocks, incidents, ledger, mailbox, metrics, people_supervisors,
+        persons, session, similar, supervision, system_clients, todo, view,
     };
     vec![
         // Session.
@@ -325,6 +325,21 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "警情抽查：一次抽样的种子、样本池与抽中的警情",
         )
         .returns(c.schema::<incidents::Sample>()),
+        op(
+            "get",
+            "/api/v1/supervisor-activities",
+            "人民监督员",
+            "人民监督员监督活动：本辖区（人民监督员本人：被抽选参加的）活动及进展",
+        )
+        .returns(c.schema::<people_supervisors::activities::ActivityList>()),
+        op(
+            "post",
+            "/api/v1/supervisor-activities",
+            "人民监督员",
+            "检察院申请人民监督员参加办案活动（应当邀请的类别按规定自动标记）",
+        )
+        .body(c.schema::<people_supervisors::activities::ActivityInput>())
+        .ok(201, c.schema::<view::Created>()),
         op(
             "get",
             "/api/v1/supervisor-draws/{id}",

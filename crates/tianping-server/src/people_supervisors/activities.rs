@@ -7,14 +7,15 @@ use super::draws::{DrawView, draw_view};
 use super::{Side, activity_for, own_file, path_id, text};
 use crate::AppState;
 use crate::error::{ApiError, Code};
-use crate::http::PageUser;
-use crate::http::extract::csrf_refused;
+use crate::http::extract::{check_csrf, csrf_refused};
 use crate::http::page::{Layout, api_error_page, error_page, redirect, render};
+use crate::http::{CurrentUser, PageUser};
 use askama::Template;
-use axum::Form;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::{Form, Json};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use tianping_domain::Role;
@@ -72,18 +73,84 @@ fn flagged(a: &ActivityRow, invitations: &[InvitationRow], now: DateTime<Utc>) -
             .any(|i| matches!(i.state.as_str(), "attended" | "accepted"))
 }
 
-pub(crate) struct Line {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Line {
     pub id: i64,
     pub title: String,
+    /// 活动类别
     pub kind: String,
+    /// 应当邀请人民监督员参加
     pub mandatory: bool,
+    /// 活动时间（北京时间）
     pub when: String,
     pub place: String,
     pub required: i64,
+    /// 进展
     pub standing: String,
+    /// 应当邀请而无人民监督员参加
     pub flagged: bool,
     /// For a supervisor: where their own invitation stands.
     pub mine: String,
+}
+
+/// `GET /api/v1/supervisor-activities`: the activities the reader may see.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ActivityList {
+    pub items: Vec<Line>,
+}
+
+/// `POST /api/v1/supervisor-activities`: a procuratorate asks for supervisors.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ActivityInput {
+    /// 活动类别（配置中的键，如 hearing_non_prosecution）
+    pub kind: String,
+    pub title: String,
+    /// 活动时间（北京时间，YYYY-MM-DDTHH:MM）
+    pub starts_at: String,
+    pub place: String,
+    /// 所需人数（1–9）
+    pub required: u32,
+    #[serde(default)]
+    pub expertise: String,
+    #[serde(default)]
+    pub case_number: String,
+    /// 向人民监督员提供的情况说明
+    pub summary: String,
+}
+
+pub(crate) async fn api_list(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+) -> Result<Json<ActivityList>, ApiError> {
+    Ok(Json(ActivityList {
+        items: lines(&st, &s).await?,
+    }))
+}
+
+pub(crate) async fn api_request(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<crate::view::Created>), ApiError> {
+    check_csrf(&headers, &s)?;
+    let input: ActivityInput = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(Code::BodyMalformed, format!("请求 JSON 无效：{e}"))
+            .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
+    })?;
+    let f = RequestForm {
+        csrf: String::new(),
+        kind: input.kind,
+        title: input.title,
+        starts_at: input.starts_at,
+        place: input.place,
+        required: input.required.to_string(),
+        expertise: input.expertise,
+        case_number: input.case_number,
+        summary: input.summary,
+    };
+    let id = request(&st, &s, &f).await?;
+    Ok((StatusCode::CREATED, Json(crate::view::Created { id })))
 }
 
 #[derive(Template)]

@@ -5,9 +5,10 @@
 //!
 //! Pages: `/supervisors`, `/supervisors/{id}`, `/supervisors/report` (and `.xlsx`), `/supervisor-activities`,
 //! `/supervisor-activities/{id}`, `/supervisor-draws/{id}/verify` and the forms they post to;
-//! the API: `GET /api/v1/supervisor-draws/{id}` (a draw's record, for `tianping draw verify`).
+//! the API: `GET`/`POST /api/v1/supervisor-activities` (the list; a procuratorate's request) and
+//! `GET /api/v1/supervisor-draws/{id}` (a draw's record, for `tianping draw verify`).
 
-mod activities;
+pub mod activities;
 mod acts;
 mod draws;
 mod records;
@@ -68,7 +69,12 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/supervisor-draws/{id}", get(draws::api_record))
+    Router::new()
+        .route(
+            "/supervisor-activities",
+            get(activities::api_list).post(activities::api_request),
+        )
+        .route("/supervisor-draws/{id}", get(draws::api_record))
 }
 
 /// How the reader stands to an activity.

@@ -351,6 +351,34 @@ async fn story(db: &TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
+    // The same through the API, with stable error codes.
+    let body = |kind: &str| {
+        json!({"kind": kind, "title": "检察建议公开宣告", "starts_at": "2026-04-20T10:00", "place": "第二会议室",
+               "required": 2, "summary": "拟向有关部门制发检察建议。"})
+    };
+    let r = pros
+        .post_json("/api/v1/supervisor-activities", &body("nonsense"))
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_kind"),
+        "[{label}]"
+    );
+    assert_eq!(r.json()["error"]["details"]["field"], "kind", "[{label}]");
+    let r = pros
+        .post_json("/api/v1/supervisor-activities", &body("recommendation"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+    let r = justice
+        .post_json("/api/v1/supervisor-activities", &body("recommendation"))
+        .await;
+    assert_eq!(r.code(), "forbidden", "[{label}]");
+    let listed = pros.get("/api/v1/supervisor-activities").await.json();
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(3),
+        "[{label}] {listed}"
+    );
     // Another district's procuratorate does not see it.
     let xh = Client::as_user(&app0, "xh_prosecutor").await;
     assert_eq!(
