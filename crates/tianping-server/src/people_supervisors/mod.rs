@@ -84,6 +84,8 @@ pub(crate) enum Side {
     Keeper,
     /// The procuratorate that asked.
     Inviter,
+    /// A procuratorate above it, reading.
+    Reader,
     /// A supervisor drawn for it (as a pick or an alternate).
     Supervisor(Box<SupervisorRow>),
     /// An auditor re-checking draws.
@@ -139,7 +141,13 @@ pub(crate) async fn activity_for(
     let side = if keeps_people_supervisors(role, kind) && within(s, &a.region_path) {
         Side::Keeper
     } else if invites_people_supervisors(role, kind) && within(s, &a.region_path) {
-        Side::Inviter
+        // A procuratorate above the one that asked reads its activities; only the one that
+        // asked records attendance and answers opinions.
+        if a.org_id == s.org.id {
+            Side::Inviter
+        } else {
+            Side::Reader
+        }
     } else if role == Role::Auditor {
         Side::Auditor
     } else if role == Role::PeopleSupervisor {

@@ -20,52 +20,33 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
     let now = st.now();
     let mut out = vec![];
     if keeps_people_supervisors(role, kind) {
-        for a in st
+        for (a, draw) in st.store.activities_ahead(&s.org.region_path, now).await? {
+            let title = match draw.as_deref() {
+                Some("awaiting") => format!("{}：待录入随机源", a.title),
+                None => format!("{}（需 {} 人）", a.title, a.required),
+                _ => continue,
+            };
+            out.push(Task {
+                kind: TaskKind::DrawSupervisors,
+                title,
+                href: format!("/supervisor-activities/{}#draws", a.id),
+                due: at(&a.starts_at),
+                quick_act: None,
+            });
+        }
+        let r = tianping_domain::people_supervisors::rules();
+        for (id, name, n) in st
             .store
-            .supervisor_activities(&s.org.region_path, 200)
+            .admonished(&s.org.region_path, r.selection.admonitions_to_removal)
             .await?
         {
-            let starts = at(&a.starts_at);
-            if starts.is_none_or(|t| t <= now) {
-                continue;
-            }
-            let draws = st.store.supervisor_draws(a.id).await?;
-            if draws.iter().any(|d| d.state == "awaiting") {
-                out.push(Task {
-                    kind: TaskKind::DrawSupervisors,
-                    title: format!("{}：待录入随机源", a.title),
-                    href: format!("/supervisor-activities/{}#draws", a.id),
-                    due: starts,
-                    quick_act: None,
-                });
-            } else if !draws.iter().any(|d| d.state == "drawn") {
-                out.push(Task {
-                    kind: TaskKind::DrawSupervisors,
-                    title: format!("{}（需 {} 人）", a.title, a.required),
-                    href: format!("/supervisor-activities/{}#draws", a.id),
-                    due: starts,
-                    quick_act: None,
-                });
-            }
-        }
-        for r in st.store.supervisors(&s.org.region_path).await? {
-            if !r.serving() {
-                continue;
-            }
-            let records = st.store.supervisor_records(r.id).await?;
-            let n = super::records::admonitions_in_term(&r, &records);
-            if tianping_domain::people_supervisors::admonitions_call_for_removal(
-                tianping_domain::people_supervisors::rules(),
-                n,
-            ) {
-                out.push(Task {
-                    kind: TaskKind::DecideRemoval,
-                    title: format!("{}：本届任期内已诫勉 {n} 次", r.name),
-                    href: format!("/supervisors/{}#records", r.id),
-                    due: None,
-                    quick_act: None,
-                });
-            }
+            out.push(Task {
+                kind: TaskKind::DecideRemoval,
+                title: format!("{name}：本届任期内已诫勉 {n} 次"),
+                href: format!("/supervisors/{id}#records"),
+                due: None,
+                quick_act: None,
+            });
         }
         for o in st.store.unanswered_opinions_in(&s.org.region_path).await? {
             let due = at(&o.due_at);

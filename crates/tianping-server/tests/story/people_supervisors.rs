@@ -111,6 +111,29 @@ async fn story(db: &TestDb) {
         .await
         .expect("org");
     }
+    s.insert_org(
+        &Org {
+            id: "hz-proc".into(),
+            parent_id: None,
+            name: "杭州市人民检察院".into(),
+            kind: AgencyKind::Procuratorate,
+            level: tianping_domain::Level::City,
+            region_code: "3301".into(),
+            region_path: "/33/3301/".into(),
+            court_code: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("org");
+    add_user(
+        s,
+        "city_prosecutor",
+        "hz-proc",
+        Role::CaseOffice,
+        Clearance::default(),
+    )
+    .await;
     add_user(
         s,
         "justice",
@@ -703,6 +726,17 @@ async fn story(db: &TestDb) {
     );
 
     let answer = format!("/supervisor-opinions/{}/answer", opinion.id);
+    // The city procuratorate reads the district's activity but does not answer for it.
+    let city = Client::as_user(&app1, "city_prosecutor").await;
+    assert_eq!(
+        city.get(&format!("/supervisor-activities/{activity}"))
+            .await
+            .status,
+        StatusCode::OK,
+        "[{label}]"
+    );
+    let r = post_form(&city, &answer, &[("answer", "adopted"), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
     let r = post_form(&pros, &answer, &[("answer", "not_adopted"), ("reason", "")]).await;
     assert!(r.body.contains("不予采纳的，应当说明理由"), "[{label}]");
     let r = post_form(&lay, &answer, &[("answer", "adopted"), ("reason", "")]).await;

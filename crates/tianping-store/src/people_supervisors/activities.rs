@@ -216,6 +216,29 @@ impl Store {
             .collect()
     }
 
+    /// A region's activities still ahead at `now` with the state of their latest draw not
+    /// stopped (`None`: not drawn yet), soonest first: what the justice bureau has to draw.
+    pub async fn activities_ahead(
+        &self,
+        region_prefix: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(ActivityRow, Option<String>)>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {ACTIVITY}, (SELECT d.state FROM supervisor_draws d WHERE d.activity_id = supervisor_activities.id \
+             AND d.state <> 'aborted' ORDER BY d.id DESC LIMIT 1) AS draw_state \
+             FROM supervisor_activities WHERE region_path >= $1 AND region_path < $2 AND starts_at > $3 \
+             ORDER BY starts_at, id"
+        )))
+        .bind(region_prefix)
+        .bind(prefix_end(region_prefix))
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((ActivityRow::from_row(r)?, r.try_get("draw_state")?)))
+            .collect()
+    }
+
     /// The activities a supervisor was drawn for (as a pick or an alternate), latest first.
     pub async fn activities_of_supervisor(&self, supervisor_id: i64) -> Result<Vec<ActivityRow>> {
         let rows = sqlx::query(audited(format!(

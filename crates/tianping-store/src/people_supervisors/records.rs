@@ -135,6 +135,30 @@ impl Store {
         rows.iter().map(RecordRow::from_row).collect()
     }
 
+    /// Serving supervisors of a region admonished at least `times` within their current term:
+    /// (supervisor, name, admonitions).
+    pub async fn admonished(
+        &self,
+        region_prefix: &str,
+        times: u32,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT s.id AS id, s.name AS name, COUNT(*) AS n FROM supervisor_records r \
+             JOIN people_supervisors s ON s.id = r.supervisor_id \
+             WHERE r.kind = 'admonition' AND s.status = 'serving' AND s.region_path >= $1 AND s.region_path < $2 \
+             AND r.on_date >= s.term_start AND r.on_date <= s.term_end \
+             GROUP BY s.id, s.name HAVING COUNT(*) >= $3 ORDER BY s.id",
+        )
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .bind(i64::from(times))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// The grades given in a region's assessment of `year`: (supervisor, grade).
     pub async fn assessments_in(
         &self,
