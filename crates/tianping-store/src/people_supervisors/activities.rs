@@ -3,7 +3,6 @@
 //! the place of one who drops out, 补派). Each drawn person is told by mail.
 
 use crate::case::prefix_end;
-use crate::clocks::tell::{Task, tell, user_person};
 use crate::db::FromRow;
 use crate::write::Write;
 use crate::{Result, Store, StoreError, audited, ts};
@@ -589,42 +588,23 @@ async fn invite(
     let sentence = format!(
         "您经随机抽选，受邀于 {when} 在{place}参加“{title}”监督活动。请确认能否参加；不能参加的，请说明理由，系统将依次补派候补人民监督员。"
     );
-    let key = format!("supervisor-invitation-{invitation_id}");
-    let user_id: Option<i64> = a.try_get("user_id")?;
-    if let Some(p) = match user_id {
-        Some(u) => user_person(tx, u).await?,
-        None => None,
-    } {
-        return tell(
-            tx,
-            &p,
-            &Task {
-                key,
-                kind: TaskKind::AnswerInvitation,
-                what: &title,
-                sentence,
-                due: None,
-                link,
-            },
-            now,
-        )
-        .await;
-    }
-    let email: Option<String> = a.try_get("email")?;
-    if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
-        let name: String = a.try_get("name")?;
-        crate::clocks::enqueue(
-            tx,
-            &key,
-            None,
-            &email,
-            &format!("【监督活动邀请】{title}"),
-            &format!(
-                "{name}：\n\n{sentence}\n\n请回复本邮件或致电区司法局答复。\n\n—— 天平 执法司法制约监督平台\n"
-            ),
-            now,
-        )
-        .await?;
-    }
-    Ok(())
+    super::notify(
+        tx,
+        &super::Recipient {
+            user_id: a.try_get("user_id")?,
+            email: a.try_get("email")?,
+            name: a.try_get("name")?,
+        },
+        &super::Notice {
+            key: format!("supervisor-invitation-{invitation_id}"),
+            task: Some(TaskKind::AnswerInvitation),
+            what: &title,
+            subject: format!("【监督活动邀请】{title}"),
+            sentence,
+            reply: "请回复本邮件或致电区司法局答复。",
+            link,
+        },
+        now,
+    )
+    .await
 }

@@ -203,3 +203,81 @@ impl Store {
         r.as_ref().map(SupervisorRow::from_row).transpose()
     }
 }
+
+/// A supervisor to tell something, as their file reads.
+pub(crate) struct Recipient {
+    pub(crate) user_id: Option<i64>,
+    pub(crate) email: Option<String>,
+    pub(crate) name: String,
+}
+
+/// What to tell them: a task of their 待办 (`task`, named by `what`) or a notice (headed
+/// `what`), and the mail's subject for one without a login.
+pub(crate) struct Notice<'a> {
+    pub(crate) key: String,
+    pub(crate) task: Option<tianping_domain::todo::TaskKind>,
+    pub(crate) what: &'a str,
+    pub(crate) subject: String,
+    pub(crate) sentence: String,
+    /// The closing line of the mail to one without a login (how to answer).
+    pub(crate) reply: &'a str,
+    pub(crate) link: String,
+}
+
+/// Tells a supervisor through their account at its mail cadence, or by mail to the address in
+/// their file when they have no login (nothing when they have neither: the bureau phones).
+pub(crate) async fn notify(
+    tx: &mut crate::write::Write,
+    to: &Recipient,
+    n: &Notice<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::clocks::tell::{Task, inform, tell, user_person};
+    let person = match to.user_id {
+        Some(u) => user_person(tx, u).await?,
+        None => None,
+    };
+    if let Some(p) = person {
+        return match n.task {
+            Some(kind) => {
+                tell(
+                    tx,
+                    &p,
+                    &Task {
+                        key: n.key.clone(),
+                        kind,
+                        what: n.what,
+                        sentence: n.sentence.clone(),
+                        due: None,
+                        link: n.link.clone(),
+                    },
+                    now,
+                )
+                .await
+            }
+            None => inform(tx, &p, &n.key, n.what, &n.sentence, &n.link, now).await,
+        };
+    }
+    if let Some(email) = to.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        crate::clocks::enqueue(
+            tx,
+            &n.key,
+            None,
+            email,
+            &n.subject,
+            &format!(
+                "{}：\n\n{}\n\n{}—— 天平 执法司法制约监督平台\n",
+                to.name,
+                n.sentence,
+                if n.reply.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}\n\n", n.reply)
+                }
+            ),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! procuratorate unit that asked and to the justice bureau that drew (the escalation a clock
 //! warning gets). Both are operational marks, not ledgered records.
 
-use crate::clocks::tell::{Person, inform, unit_people, user_person};
+use crate::clocks::tell::{Person, inform, unit_people};
 use crate::{Result, Store, parse_ts, ts};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
@@ -38,40 +38,25 @@ impl Store {
             let sentence = format!(
                 "提醒：您将于 {when} 在{place}参加“{title}”监督活动。如有变化，请及时告知区司法局。"
             );
-            let key = format!("supervisor-reminder-{id}");
-            let link = format!("/supervisor-activities/{activity}");
-            let user: Option<i64> = r.try_get("user_id")?;
-            let person = match user {
-                Some(u) => user_person(&mut tx, u).await?,
-                None => None,
-            };
-            if let Some(p) = person {
-                inform(
-                    &mut tx,
-                    &p,
-                    &key,
-                    &format!("活动提醒：{title}"),
-                    &sentence,
-                    &link,
-                    now,
-                )
-                .await?;
-            } else if let Some(email) = r
-                .try_get::<Option<String>, _>("email")?
-                .filter(|e| !e.trim().is_empty())
-            {
-                let name: String = r.try_get("name")?;
-                crate::clocks::enqueue(
-                    &mut tx,
-                    &key,
-                    None,
-                    &email,
-                    &format!("【活动提醒】{title}"),
-                    &format!("{name}：\n\n{sentence}\n\n—— 天平 执法司法制约监督平台\n"),
-                    now,
-                )
-                .await?;
-            }
+            super::notify(
+                &mut tx,
+                &super::Recipient {
+                    user_id: r.try_get("user_id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                },
+                &super::Notice {
+                    key: format!("supervisor-reminder-{id}"),
+                    task: None,
+                    what: &format!("活动提醒：{title}"),
+                    subject: format!("【活动提醒】{title}"),
+                    sentence,
+                    reply: "",
+                    link: format!("/supervisor-activities/{activity}"),
+                },
+                now,
+            )
+            .await?;
             sqlx::query("UPDATE supervisor_invitations SET reminded_at = $1 WHERE id = $2")
                 .bind(ts(now))
                 .bind(id)
