@@ -51,7 +51,17 @@ pub struct ActivityType {
     pub group: String,
     /// The rule says the procuratorate must invite supervisors ("应当邀请").
     pub mandatory: bool,
+    /// A procuratorate asks for it (false: supervisors raise it themselves, 2019 规定 art. 17).
+    #[serde(default = "asked")]
+    pub requested: bool,
 }
+
+fn asked() -> bool {
+    true
+}
+
+/// The kind of a supervisor's opinion raised on their own initiative.
+pub const OWN_INITIATIVE: &str = "own_initiative";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -661,7 +671,9 @@ mod tests {
         assert_eq!(mandatory.len(), 5, "{mandatory:?}");
         assert!(!r.activity("prosecution").unwrap().mandatory);
         assert_eq!(r.groups()[0], "公开听证");
-        assert_eq!(r.groups().len(), 9);
+        assert_eq!(r.groups().len(), 10);
+        assert!(!r.activity(OWN_INITIATIVE).unwrap().requested);
+        assert!(r.activity("briefing").unwrap().requested);
     }
 
     #[test]

@@ -90,6 +90,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/supervisors/assessments", Write),
     ("GET", "/supervisor-activities", Scoped),
     ("POST", "/supervisor-activities", Write),
+    ("POST", "/supervisor-activities/own", Write),
     ("GET", "/supervisor-activities/{id}", Scoped),
     ("POST", "/supervisor-activities/{id}/draw", Write),
     ("POST", "/supervisor-activities/{id}/opinions", Write),

@@ -43,6 +43,9 @@ fn standing(
             )
         })
         .count() as i64;
+    if a.kind == tianping_domain::people_supervisors::OWN_INITIATIVE {
+        return "人民监督员主动提出".into();
+    }
     let held = held(a, now);
     if let Some(d) = draws.iter().rev().find(|d| d.state != "aborted") {
         if d.state == "awaiting" {
@@ -161,13 +164,15 @@ struct ListPage {
     inviter: bool,
     supervisor: bool,
     kinds: Vec<(String, String, bool)>,
+    /// For a supervisor: the procuratorates they may raise an opinion with.
+    procuratorates: Vec<(String, String)>,
     f: RequestForm,
     error: String,
     error_field: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
-pub(crate) struct RequestForm {
+pub struct RequestForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -238,7 +243,12 @@ async fn lines(st: &AppState, s: &Session) -> Result<Vec<Line>, ApiError> {
     Ok(out)
 }
 
-async fn show(st: &AppState, s: &Session, f: RequestForm, error: Option<ApiError>) -> Response {
+pub(crate) async fn show(
+    st: &AppState,
+    s: &Session,
+    f: RequestForm,
+    error: Option<ApiError>,
+) -> Response {
     match lines(st, s).await {
         Ok(lines) => render(&ListPage {
             layout: Layout::new(s, "/supervisor-activities"),
@@ -248,8 +258,23 @@ async fn show(st: &AppState, s: &Session, f: RequestForm, error: Option<ApiError
             kinds: rules()
                 .activities
                 .iter()
+                .filter(|a| a.requested)
                 .map(|a| (a.key.clone(), a.zh.clone(), a.mandatory))
                 .collect(),
+            procuratorates: if s.user.role == Role::PeopleSupervisor {
+                st.store
+                    .orgs_in(&s.org.region_path)
+                    .await
+                    .map(|o| {
+                        o.into_iter()
+                            .filter(|o| o.kind == tianping_domain::AgencyKind::Procuratorate)
+                            .map(|o| (o.id, o.name))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                vec![]
+            },
             error_field: error
                 .as_ref()
                 .map(|e| e.field().to_string())
@@ -273,7 +298,7 @@ async fn request(st: &AppState, s: &Session, f: &RequestForm) -> Result<i64, Api
     if !invites_people_supervisors(s.user.role, s.org.kind) {
         return Err(ApiError::forbidden("申请人民监督员参加监督活动"));
     }
-    let Some(kind) = rules().activity(f.kind.trim()) else {
+    let Some(kind) = rules().activity(f.kind.trim()).filter(|k| k.requested) else {
         return Err(ApiError::invalid_field(
             Code::InvalidKind,
             "kind",

@@ -234,3 +234,82 @@ pub(crate) async fn answer_submit(
     let done = answer(&st, &s, id, &f).await;
     after(&st, &s, &o.activity_id.to_string(), "#opinions", done).await
 }
+
+#[derive(Deserialize)]
+pub(crate) struct OwnForm {
+    csrf: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+}
+
+/// A supervisor raises an opinion on their own initiative (2019 规定 art. 17) with a
+/// procuratorate of their region; it is answered like any other.
+async fn raise(st: &AppState, s: &Session, f: &OwnForm) -> Result<i64, ApiError> {
+    let me = super::own_file(st, s).await?;
+    if !me.serving() {
+        return Err(ApiError::new(
+            Code::WrongState,
+            "已被免职的人民监督员不能提出监督意见",
+        ));
+    }
+    let org = match st.store.org(f.org_id.trim()).await? {
+        Some(o)
+            if o.kind == tianping_domain::AgencyKind::Procuratorate
+                && o.region_path.starts_with(&s.org.region_path) =>
+        {
+            o
+        }
+        _ => {
+            return Err(ApiError::invalid_field(
+                Code::InvalidOrg,
+                "org_id",
+                "请选择本辖区的人民检察院",
+            ));
+        }
+    };
+    let title = text(&f.title, "title", "监督事项", 80)?;
+    let content = text(&f.content, "content", "监督意见", 4000)?;
+    let now = st.now();
+    Ok(st
+        .store
+        .raise_supervisor_opinion(
+            &tianping_store::people_supervisors::NewActivity {
+                org_id: &org.id,
+                region_path: &org.region_path,
+                kind: tianping_domain::people_supervisors::OWN_INITIATIVE,
+                mandatory: false,
+                title,
+                place: "—",
+                starts_at: now,
+                case_id: None,
+                summary: "人民监督员主动提出的监督意见。",
+                required: 0,
+                expertise: "",
+                requested_by: &me.name,
+            },
+            me.id,
+            content,
+            rules().answer_due(now),
+            now,
+        )
+        .await?)
+}
+
+pub(crate) async fn own_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<OwnForm>,
+) -> Response {
+    if let Some(r) = csrf_refused(&f.csrf, &s) {
+        return r;
+    }
+    match raise(&st, &s, &f).await {
+        Ok(id) => crate::http::page::redirect(&format!("/supervisor-activities/{id}#opinions")),
+        Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => api_error_page(e),
+        Err(e) => super::activities::show(&st, &s, Default::default(), Some(e)).await,
+    }
+}

@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
             "/supervisor-activities/{id}/draw",
             post(draws::setup_submit),
         )
+        .route("/supervisor-activities/own", post(acts::own_submit))
         .route(
             "/supervisor-activities/{id}/opinions",
             post(acts::opinion_submit),
@@ -158,7 +159,14 @@ pub(crate) async fn activity_for(
             .await?
             .iter()
             .any(|i| i.supervisor_id == me.id);
-        if !drawn {
+        // …or raised an opinion there on their own initiative.
+        let raised = || async {
+            st.store
+                .opinions_of_activity(a.id)
+                .await
+                .map(|o| o.iter().any(|o| o.supervisor_id == me.id))
+        };
+        if !drawn && !raised().await? {
             return Err(not_found());
         }
         Side::Supervisor(Box::new(me))

@@ -760,6 +760,49 @@ async fn story(db: &TestDb) {
         "[{label}] no case link for a supervisor"
     );
 
+    // A supervisor raises an opinion on their own initiative with their district's procuratorate
+    // (not another district's); the procuratorate answers it like any other.
+    let r = post_form(
+        &lay,
+        "/supervisor-activities/own",
+        &[("org_id", "xh-proc"), ("title", "x"), ("content", "y")],
+    )
+    .await;
+    assert!(r.body.contains("请选择本辖区的人民检察院"), "[{label}]");
+    let r = post_form(
+        &lay,
+        "/supervisor-activities/own",
+        &[
+            ("org_id", "sc-proc"),
+            ("title", "听证室无障碍设施"),
+            ("content", "建议听证室增设无障碍通道。"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let own = created(&r);
+    let page = pros.get(&format!("/supervisor-activities/{own}")).await;
+    assert!(
+        page.body.contains("人民监督员主动提出") && page.body.contains("增设无障碍通道"),
+        "[{label}]"
+    );
+    assert!(
+        !page.body.contains("司法局尚未抽选"),
+        "[{label}] nothing to draw"
+    );
+    assert!(
+        pros.get("/todo").await.body.contains("听证室无障碍设施"),
+        "[{label}]"
+    );
+    let r = pros
+        .post_json("/api/v1/supervisor-activities", &json!({"kind": "own_initiative", "title": "t", "starts_at": "2026-05-01T09:00", "place": "p", "required": 1, "summary": "s"}))
+        .await;
+    assert_eq!(
+        r.code(),
+        "invalid_kind",
+        "[{label}] the procuratorate does not ask for these"
+    );
+
     // The file counts it: attended once, one opinion adopted in part.
     let sid = inv[1..]
         .iter()
@@ -801,10 +844,11 @@ async fn story(db: &TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}]");
+    // (This one and the one raised on her own initiative.)
     let late = bj("2026-05-20T09:00:00");
     assert_eq!(
         s.escalate_overdue_opinions(late).await.expect("escalate"),
-        1,
+        2,
         "[{label}]"
     );
     assert_eq!(

@@ -96,27 +96,7 @@ pub struct Drawn {
 impl Store {
     pub async fn request_activity(&self, n: &NewActivity<'_>, now: DateTime<Utc>) -> Result<i64> {
         let mut tx = self.write(now).await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO supervisor_activities (org_id, region_path, kind, mandatory, title, place, starts_at, case_id, summary, required, expertise, requested_by, requested_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(n.org_id)
-        .bind(n.region_path)
-        .bind(n.kind)
-        .bind(n.mandatory as i64)
-        .bind(n.title)
-        .bind(n.place)
-        .bind(ts(n.starts_at))
-        .bind(n.case_id)
-        .bind(n.summary)
-        .bind(n.required as i64)
-        .bind(n.expertise)
-        .bind(n.requested_by)
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        tx.record(Command::SupervisorActivityRequested, id).await?;
+        let id = insert_activity(&mut tx, n, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -243,6 +223,7 @@ impl Store {
         let rows = sqlx::query(audited(format!(
             "SELECT {ACTIVITY} FROM supervisor_activities WHERE id IN \
              (SELECT activity_id FROM supervisor_invitations WHERE supervisor_id = $1) \
+             OR id IN (SELECT activity_id FROM supervisor_opinions WHERE supervisor_id = $1) \
              ORDER BY starts_at DESC, id DESC"
         )))
         .bind(supervisor_id)
@@ -558,6 +539,36 @@ impl Store {
         tx.commit().await?;
         Ok(sent)
     }
+}
+
+/// Stores an activity within a write.
+pub(crate) async fn insert_activity(
+    tx: &mut Write,
+    n: &NewActivity<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query(
+            "INSERT INTO supervisor_activities (org_id, region_path, kind, mandatory, title, place, starts_at, case_id, summary, required, expertise, requested_by, requested_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(n.org_id)
+        .bind(n.region_path)
+        .bind(n.kind)
+        .bind(n.mandatory as i64)
+        .bind(n.title)
+        .bind(n.place)
+        .bind(ts(n.starts_at))
+        .bind(n.case_id)
+        .bind(n.summary)
+        .bind(n.required as i64)
+        .bind(n.expertise)
+        .bind(n.requested_by)
+        .bind(ts(now))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+    tx.record(Command::SupervisorActivityRequested, id).await?;
+    Ok(id)
 }
 
 /// Tells a drawn supervisor of the activity: through their account at its mail cadence, or by

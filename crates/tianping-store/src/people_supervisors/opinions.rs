@@ -5,6 +5,7 @@
 use crate::case::prefix_end;
 use crate::clocks::tell::{Task, inform, tell, unit_people, user_person};
 use crate::db::FromRow;
+use crate::write::Write;
 use crate::{Result, Store, StoreError, audited, ts};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -47,49 +48,27 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.write(now).await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO supervisor_opinions (activity_id, supervisor_id, content, filed_at, due_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(activity_id)
-        .bind(supervisor_id)
-        .bind(content.trim())
-        .bind(ts(now))
-        .bind(ts(due))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        tx.record(Command::SupervisorOpinionFiled, id).await?;
-        let a = sqlx::query("SELECT org_id, title FROM supervisor_activities WHERE id = $1")
-            .bind(activity_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let org: String = a.try_get("org_id")?;
-        let title: String = a.try_get("title")?;
-        let due_text = ts(due);
-        for p in unit_people(&mut tx, &org).await? {
-            if !invites_people_supervisors(p.role, AgencyKind::Procuratorate) {
-                continue;
-            }
-            tell(
-                &mut tx,
-                &p,
-                &Task {
-                    key: format!("supervisor-opinion-{id}-{}", p.id),
-                    kind: TaskKind::AnswerOpinion,
-                    what: &title,
-                    sentence: format!(
-                        "人民监督员对“{title}”提出了监督意见，请研究办理并答复是否采纳；不予采纳的，应当说明理由。"
-                    ),
-                    due: Some(&due_text),
-                    link: format!("/supervisor-activities/{activity_id}#opinions"),
-                },
-                now,
-            )
-            .await?;
-        }
+        let id = insert_opinion(&mut tx, activity_id, supervisor_id, content, due, now).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A supervisor's opinion raised on their own initiative (主动监督) with a procuratorate:
+    /// stored as an activity of its own kind that nobody draws for, and its opinion, in one
+    /// write; the procuratorate's unit is told. Returns the activity.
+    pub async fn raise_supervisor_opinion(
+        &self,
+        matter: &crate::people_supervisors::NewActivity<'_>,
+        supervisor_id: i64,
+        content: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.write(now).await?;
+        let activity = crate::people_supervisors::insert_activity(&mut tx, matter, now).await?;
+        insert_opinion(&mut tx, activity, supervisor_id, content, due, now).await?;
+        tx.commit().await?;
+        Ok(activity)
     }
 
     /// Answers an opinion (as the domain allowed); the supervisor is told. Refused when it was
@@ -223,4 +202,57 @@ impl Store {
         .await?;
         rows.iter().map(OpinionRow::from_row).collect()
     }
+}
+
+/// Files an opinion within a write, and tells the procuratorate unit of its activity.
+async fn insert_opinion(
+    tx: &mut Write,
+    activity_id: i64,
+    supervisor_id: i64,
+    content: &str,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO supervisor_opinions (activity_id, supervisor_id, content, filed_at, due_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(activity_id)
+    .bind(supervisor_id)
+    .bind(content.trim())
+    .bind(ts(now))
+    .bind(ts(due))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    tx.record(Command::SupervisorOpinionFiled, id).await?;
+    let a = sqlx::query("SELECT org_id, title FROM supervisor_activities WHERE id = $1")
+        .bind(activity_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let org: String = a.try_get("org_id")?;
+    let title: String = a.try_get("title")?;
+    let due_text = ts(due);
+    for p in unit_people(tx, &org).await? {
+        if !invites_people_supervisors(p.role, AgencyKind::Procuratorate) {
+            continue;
+        }
+        tell(
+                tx,
+                &p,
+                &Task {
+                    key: format!("supervisor-opinion-{id}-{}", p.id),
+                    kind: TaskKind::AnswerOpinion,
+                    what: &title,
+                    sentence: format!(
+                        "人民监督员对“{title}”提出了监督意见，请研究办理并答复是否采纳；不予采纳的，应当说明理由。"
+                    ),
+                    due: Some(&due_text),
+                    link: format!("/supervisor-activities/{activity_id}#opinions"),
+                },
+                now,
+            )
+            .await?;
+    }
+    Ok(id)
 }

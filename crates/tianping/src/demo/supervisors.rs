@@ -663,6 +663,63 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         }
     }
 
+    // Opinions supervisors raised on their own initiative (2019 规定 art. 17), answered.
+    for (n, (days_ago, title, content, answer, reason)) in [
+        (
+            210,
+            "检察服务大厅窗口设置",
+            "建议在检察服务大厅增设律师阅卷预约专用窗口，减少排队时间。",
+            "adopted",
+            "已于次月增设律师阅卷预约窗口。",
+        ),
+        (
+            70,
+            "不起诉决定公开方式",
+            "建议不起诉决定书在依法隐去个人信息后在门户网站公开，便于群众监督。",
+            "partly_adopted",
+            "拟不起诉案件的公开审查结果将定期公开；涉及未成年人的不起诉决定依法不公开。",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = now - Duration::days(days_ago);
+        let activity = store
+            .raise_supervisor_opinion(
+                &NewActivity {
+                    org_id: &s.proc_org,
+                    region_path: &s.region,
+                    kind: tianping_domain::people_supervisors::OWN_INITIATIVE,
+                    mandatory: false,
+                    title,
+                    place: "—",
+                    starts_at: at,
+                    case_id: None,
+                    summary: "人民监督员主动提出的监督意见。",
+                    required: 0,
+                    expertise: "",
+                    requested_by: POOL[6 + n * 5].0,
+                },
+                s.ids[6 + n * 5],
+                content,
+                rules().answer_due(at),
+                at,
+            )
+            .await?;
+        let o = store.opinions_of_activity(activity).await?;
+        if let Some(o) = o.first() {
+            store
+                .answer_supervisor_opinion(
+                    o.id,
+                    answer,
+                    reason,
+                    PROSECUTOR,
+                    at + Duration::days(12),
+                )
+                .await?;
+        }
+    }
+
     // Today's work. An activity in ten days waits for its draw (司法局).
     let soon = |days: i64| {
         tianping_domain::clock::local_midnight(tianping_domain::clock::local_date(
