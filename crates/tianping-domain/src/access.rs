@@ -121,6 +121,17 @@ pub fn invites_people_supervisors(role: Role, org: AgencyKind) -> bool {
         )
 }
 
+/// Whether a user raises a supervision item on a people's supervisor's opinion the procuratorate
+/// below left unanswered past its due day: the procuratorate's supervising staff (案件管理,
+/// heads) — of a procuratorate above the one that asked, checked with the record.
+pub fn supervises_opinion_answers(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Procuratorate
+        && matches!(
+            role,
+            Role::CaseOffice | Role::President | Role::DivisionChief
+        )
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

@@ -137,6 +137,44 @@ impl Rules {
     }
 }
 
+/// Why an opinion cannot be raised as a supervision item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSupervisable {
+    Answered,
+    NotYetDue,
+    AlreadyRaised,
+}
+
+impl NotSupervisable {
+    pub fn zh(self) -> &'static str {
+        match self {
+            NotSupervisable::Answered => "该意见已经答复，无需督办",
+            NotSupervisable::NotYetDue => "该意见尚未超过答复期限，不能立督办事项",
+            NotSupervisable::AlreadyRaised => "该意见已立督办事项",
+        }
+    }
+}
+
+/// Whether the procuratorate above may raise an opinion as a supervision item: only one left
+/// unanswered past its due day, and only once (RULES.md §8.5: the procuratorate must answer;
+/// an answer not given is supervised like an overdue clock).
+pub fn may_supervise_opinion(
+    answered: bool,
+    due: DateTime<Utc>,
+    raised: bool,
+    now: DateTime<Utc>,
+) -> Result<(), NotSupervisable> {
+    if answered {
+        Err(NotSupervisable::Answered)
+    } else if now < due {
+        Err(NotSupervisable::NotYetDue)
+    } else if raised {
+        Err(NotSupervisable::AlreadyRaised)
+    } else {
+        Ok(())
+    }
+}
+
 /// The rules as shipped.
 pub fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();

@@ -211,10 +211,13 @@ pub enum ItemSource {
     /// A procuratorate's supervision of the police or a court, raised from the catalogue
     /// (`source_ref` holds the catalogue entry's code).
     Procuratorial,
+    /// A people's supervisor's opinion left unanswered past its due day, raised by the
+    /// procuratorate above the one that asked (`source_ref` holds the opinion's id).
+    SupervisorOpinion,
 }
 
 impl ItemSource {
-    pub const ALL: [ItemSource; 10] = [
+    pub const ALL: [ItemSource; 11] = [
         ItemSource::OverdueClock,
         ItemSource::Flag,
         ItemSource::Complaint,
@@ -225,7 +228,16 @@ impl ItemSource {
         ItemSource::JointSupervision,
         ItemSource::Inspection,
         ItemSource::Procuratorial,
+        ItemSource::SupervisorOpinion,
     ];
+    /// Whether a supervising user picks this source on the item form; the others are opened
+    /// where they arise (an accepted referral, a joint project's report, an overdue opinion).
+    pub fn opened_by_hand(self) -> bool {
+        !matches!(
+            self,
+            ItemSource::Referral | ItemSource::JointSupervision | ItemSource::SupervisorOpinion
+        )
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             ItemSource::OverdueClock => "overdue_clock",
@@ -238,6 +250,7 @@ impl ItemSource {
             ItemSource::JointSupervision => "joint_supervision",
             ItemSource::Inspection => "inspection",
             ItemSource::Procuratorial => "procuratorial",
+            ItemSource::SupervisorOpinion => "supervisor_opinion",
         }
     }
     pub fn zh(self) -> &'static str {
@@ -252,6 +265,7 @@ impl ItemSource {
             ItemSource::JointSupervision => "联合监督",
             ItemSource::Inspection => "日常检查",
             ItemSource::Procuratorial => "检察监督",
+            ItemSource::SupervisorOpinion => "人民监督员意见",
         }
     }
     pub fn parse(s: &str) -> Option<ItemSource> {

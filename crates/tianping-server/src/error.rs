@@ -176,6 +176,7 @@ error_codes! {
     DrawRefused = "draw_refused", UNPROCESSABLE_ENTITY, "抽选条件或随机源不符合要求";
     RevealMismatch = "reveal_mismatch", UNPROCESSABLE_ENTITY, "公开的随机数与承诺值不符";
     NotInvited = "not_invited", FORBIDDEN, "不是本次活动抽中的人民监督员";
+    NotSupervisable = "not_supervisable", CONFLICT, "该意见不能立督办事项";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
 }

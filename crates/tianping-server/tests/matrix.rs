@@ -99,6 +99,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/supervisor-draws/{id}/verify", Scoped),
     ("POST", "/supervisor-invitations/{id}/act", Write),
     ("POST", "/supervisor-opinions/{id}/answer", Write),
+    ("POST", "/supervisor-opinions/{id}/supervise", Write),
     ("GET", "/api/v1/supervisor-activities", Scoped),
     ("POST", "/api/v1/supervisor-activities", Write),
     ("GET", "/api/v1/supervisor-draws/{id}", Scoped),

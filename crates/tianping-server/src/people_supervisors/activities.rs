@@ -419,6 +419,10 @@ pub(crate) struct OpinionView {
     pub answer: String,
     pub answer_reason: String,
     pub answered: String,
+    /// The supervision item raised on it (id, number), when the procuratorate above raised one.
+    pub item: Option<(i64, String)>,
+    /// The reader may raise it as a supervision item (overdue, procuratorate above).
+    pub may_supervise: bool,
 }
 
 #[derive(Template)]
@@ -538,6 +542,12 @@ pub(crate) async fn page(
         })
         .collect();
     let opinions_rows = st.store.opinions_of_activity(a.id).await?;
+    let items = st
+        .store
+        .opinion_items(&opinions_rows.iter().map(|o| o.id).collect::<Vec<_>>())
+        .await?;
+    let raises = matches!(side, Side::Reader)
+        && tianping_domain::access::supervises_opinion_answers(s.user.role, s.org.kind);
     let r = rules();
     let opinions = opinions_rows
         .iter()
@@ -545,7 +555,19 @@ pub(crate) async fn page(
         .map(|o| {
             let due = crate::view::parse_utc(&o.due_at);
             let open = o.answer.is_none();
+            let item = items.get(&o.id).cloned();
             OpinionView {
+                may_supervise: raises
+                    && due.is_some_and(|d| {
+                        tianping_domain::people_supervisors::may_supervise_opinion(
+                            !open,
+                            d,
+                            item.is_some(),
+                            now,
+                        )
+                        .is_ok()
+                    }),
+                item,
                 id: o.id,
                 name: o.name.clone(),
                 content: o.content.clone(),

@@ -14,6 +14,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
+use tianping_domain::access::supervises_opinion_answers;
 use tianping_domain::people_supervisors::{
     Actor, Answer, Invitation, InvitationAct, act_on, rules, sends_alternate,
 };
@@ -233,6 +234,49 @@ pub(crate) async fn answer_submit(
     };
     let done = answer(&st, &s, id, &f).await;
     after(&st, &s, &o.activity_id.to_string(), "#opinions", done).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+/// The procuratorate above raises an opinion left unanswered past its due day as a
+/// supervision item, with the procuratorate that asked responsible for answering it.
+async fn supervise(st: &AppState, s: &Session, id: i64) -> Result<i64, ApiError> {
+    let Some(o) = st.store.supervisor_opinion(id).await? else {
+        return Err(ApiError::not_found("监督意见"));
+    };
+    let (_, side) = activity_for(st, s, o.activity_id).await?;
+    if !matches!(side, Side::Reader) || !supervises_opinion_answers(s.user.role, s.org.kind) {
+        return Err(ApiError::forbidden("就人民监督员意见立督办事项"));
+    }
+    Ok(st
+        .store
+        .supervise_opinion(o.id, &s.user, &s.org, st.now())
+        .await?)
+}
+
+pub(crate) async fn supervise_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refused(&f.csrf, &s) {
+        return r;
+    }
+    let id = match path_id(&id, "监督意见") {
+        Ok(id) => id,
+        Err(e) => return api_error_page(e),
+    };
+    let Ok(Some(o)) = st.store.supervisor_opinion(id).await else {
+        return api_error_page(ApiError::not_found("监督意见"));
+    };
+    match supervise(&st, &s, id).await {
+        Ok(item) => crate::http::page::redirect(&format!("/supervision/{item}")),
+        Err(e) => after(&st, &s, &o.activity_id.to_string(), "#opinions", Err(e)).await,
+    }
 }
 
 #[derive(Deserialize)]

@@ -67,6 +67,10 @@ pub fn router() -> Router<AppState> {
             "/supervisor-opinions/{id}/answer",
             post(acts::answer_submit),
         )
+        .route(
+            "/supervisor-opinions/{id}/supervise",
+            post(acts::supervise_submit),
+        )
 }
 
 pub fn api_router() -> Router<AppState> {

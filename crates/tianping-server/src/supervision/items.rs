@@ -133,12 +133,12 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
         return Err(ApiError::forbidden("立督办事项"));
     }
     let source = ItemSource::parse(i.source.trim())
-        .filter(|s| !matches!(s, ItemSource::Referral | ItemSource::JointSupervision))
+        .filter(|s| s.opened_by_hand())
         .ok_or_else(|| {
             ApiError::new(
                 Code::InvalidSource,
                 format!(
-                    "来源“{}”无效（移送和联合监督的事项由受理移送、提交总结报告时自动生成）",
+                    "来源“{}”无效（移送、联合监督和人民监督员意见的事项在受理移送、提交总结报告、意见逾期时生成）",
                     i.source
                 ),
             )
@@ -460,7 +460,7 @@ pub async fn ledger_page(
         can_open: supervises(s.user.role),
         sources: ItemSource::ALL
             .iter()
-            .filter(|x| !matches!(x, ItemSource::Referral | ItemSource::JointSupervision))
+            .filter(|x| x.opened_by_hand())
             .map(|x| (x.as_str(), x.zh()))
             .collect(),
         units,

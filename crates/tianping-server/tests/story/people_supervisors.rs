@@ -836,6 +836,15 @@ async fn story(db: &TestDb) {
         "[{label}] a changed result is caught"
     );
 
+    let cid = s
+        .user_by_username("city_prosecutor")
+        .await
+        .expect("ok")
+        .expect("u")
+        .id;
+    s.set_notification_preferences(cid, Some("city@hz.example"), "immediately", t1)
+        .await
+        .expect("prefs");
     // An opinion left unanswered past its day is reported to both sides, once.
     let r = post_form(
         &lay,
@@ -871,6 +880,70 @@ async fn story(db: &TestDb) {
     assert!(
         todo.body.contains("意见逾期未答复"),
         "[{label}] the bureau follows it up"
+    );
+
+    // The city procuratorate is told too, and raises it as a supervision item with the district
+    // responsible — once; the district cannot raise its own.
+    assert!(
+        s.mails_to_user(cid, 20)
+            .await
+            .expect("ok")
+            .iter()
+            .any(|m| m.body.contains("至今未答复")),
+        "[{label}] the procuratorate above is told"
+    );
+    let late_opinion = s.opinions_of_activity(activity).await.expect("ok")[1].clone();
+    let supervise = format!("/supervisor-opinions/{}/supervise", late_opinion.id);
+    let pros2 = Client::as_user(&app2, "prosecutor").await;
+    let r = post_form(&pros2, &supervise, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
+    let city2 = Client::as_user(&app2, "city_prosecutor").await;
+    let page = city2
+        .get(&format!("/supervisor-activities/{activity}"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("supervise-{}", late_opinion.id))
+            && !page.body.contains(&format!("supervise-{}", opinion.id)),
+        "[{label}] only the unanswered, overdue opinion may be raised"
+    );
+    let r = post_form(
+        &city2,
+        &format!("/supervisor-opinions/{}/supervise", opinion.id),
+        &[],
+    )
+    .await;
+    assert!(
+        r.body.contains("已经答复，无需督办"),
+        "[{label}] {}",
+        r.body
+    );
+    let r = post_form(&city2, &supervise, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let item = created(&r);
+    let row = s.item(item).await.expect("ok").expect("item");
+    assert_eq!(row.source, "supervisor_opinion", "[{label}]");
+    assert_eq!(
+        row.responsible_org_id.as_deref(),
+        Some("sc-proc"),
+        "[{label}]"
+    );
+    assert!(
+        row.description.contains("书面告知被不起诉人申诉权利"),
+        "[{label}]"
+    );
+    let r = post_form(&city2, &supervise, &[]).await;
+    assert!(r.body.contains("已立督办事项"), "[{label}] {}", r.body);
+    let page = pros2
+        .get(&format!("/supervisor-activities/{activity}"))
+        .await;
+    assert!(
+        page.body.contains(&format!("/supervision/{item}")),
+        "[{label}] the district sees the item on the opinion"
+    );
+    assert!(
+        pros2.get(&format!("/supervision/{item}")).await.status == StatusCode::OK,
+        "[{label}] and reads it"
     );
 
     // Training and admonitions go on file; a second admonition in the term calls for a decision.

@@ -1,13 +1,15 @@
 //! The reminders the worker sends: each supervisor coming to an activity is reminded the day
 //! before, once; an opinion left unanswered past its due day is reported, once, to the
-//! procuratorate unit that asked and to the justice bureau that drew (the escalation a clock
-//! warning gets). Both are operational marks, not ledgered records.
+//! procuratorate unit that asked, to the procuratorate above it (which may raise it as a
+//! supervision item) and to the justice bureau that drew (the escalation a clock warning gets). Both are operational marks, not ledgered records.
 
 use crate::clocks::tell::{Person, inform, unit_people};
 use crate::{Result, Store, parse_ts, ts};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
-use tianping_domain::access::{invites_people_supervisors, keeps_people_supervisors};
+use tianping_domain::access::{
+    invites_people_supervisors, keeps_people_supervisors, supervises_opinion_answers,
+};
 use tianping_domain::org::AgencyKind;
 
 impl Store {
@@ -73,7 +75,7 @@ impl Store {
     pub async fn escalate_overdue_opinions(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write_with(now, false).await?;
         let rows = sqlx::query(
-            "SELECT o.id, o.due_at, a.id AS activity_id, a.title, a.org_id, s.name, \
+            "SELECT o.id, o.due_at, a.id AS activity_id, a.title, a.org_id, a.region_path, s.name, \
              (SELECT d.org_id FROM supervisor_draws d WHERE d.activity_id = a.id AND d.state = 'drawn' ORDER BY d.id DESC LIMIT 1) AS bureau \
              FROM supervisor_opinions o JOIN supervisor_activities a ON a.id = o.activity_id \
              JOIN people_supervisors s ON s.id = o.supervisor_id \
@@ -98,6 +100,31 @@ impl Store {
                 .into_iter()
                 .filter(|p| invites_people_supervisors(p.role, AgencyKind::Procuratorate))
                 .collect();
+            // The nearest procuratorate above, which may raise it as a supervision item.
+            let region: String = r.try_get("region_path")?;
+            let mut above: Option<(String, String)> = None;
+            for o in sqlx::query("SELECT id, region_path FROM orgs WHERE kind = $1")
+                .bind(AgencyKind::Procuratorate.as_str())
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let (id, path): (String, String) = (o.try_get("id")?, o.try_get("region_path")?);
+                if path.len() < region.len()
+                    && region.starts_with(&path)
+                    && above.as_ref().is_none_or(|(_, p)| p.len() < path.len())
+                {
+                    above = Some((id, path));
+                }
+            }
+            let above = above.map(|(id, _)| id);
+            if let Some(p) = above {
+                people.extend(
+                    unit_people(&mut tx, &p)
+                        .await?
+                        .into_iter()
+                        .filter(|p| supervises_opinion_answers(p.role, AgencyKind::Procuratorate)),
+                );
+            }
             if let Some(b) = bureau {
                 people.extend(
                     unit_people(&mut tx, &b)

@@ -128,6 +128,90 @@ impl Store {
         tx.commit().await
     }
 
+    /// Raises an opinion the procuratorate that asked left unanswered past its due day as a
+    /// supervision item of `org` (a procuratorate above it), with that procuratorate
+    /// responsible; the opinion is the item's source. Refused (as the domain decides) when it
+    /// was answered, is not yet due or was raised already.
+    pub async fn supervise_opinion(
+        &self,
+        id: i64,
+        by: &crate::user::User,
+        org: &crate::org::Org,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        use tianping_domain::supervision::ItemSource;
+        let mut tx = self.write(now).await?;
+        let Some(r) = sqlx::query(
+            "SELECT o.answer, o.due_at, o.content, o.filed_at, s.name, a.id AS activity_id, a.title, a.org_id, a.case_id \
+             FROM supervisor_opinions o JOIN people_supervisors s ON s.id = o.supervisor_id \
+             JOIN supervisor_activities a ON a.id = o.activity_id WHERE o.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Err(StoreError::Invalid("该监督意见不存在".into()));
+        };
+        let raised =
+            sqlx::query("SELECT 1 FROM supervision_items WHERE source = $1 AND source_ref = $2")
+                .bind(ItemSource::SupervisorOpinion.as_str())
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        let due = crate::parse_ts(&r.try_get::<String, _>("due_at")?)?;
+        tianping_domain::people_supervisors::may_supervise_opinion(
+            r.try_get::<Option<String>, _>("answer")?.is_some(),
+            due,
+            raised,
+            now,
+        )
+        .map_err(|e| tianping_domain::supervision::Refusal {
+            code: "not_supervisable",
+            zh: e.zh().into(),
+        })?;
+        let title: String = r.try_get("title")?;
+        let name: String = r.try_get("name")?;
+        let content: String = r.try_get("content")?;
+        let due_day = tianping_domain::clock::local_date(due - chrono::Duration::seconds(1));
+        let n = crate::supervision::NewItem {
+            source: ItemSource::SupervisorOpinion,
+            source_ref: Some(id.to_string()),
+            case_id: r.try_get("case_id")?,
+            title: format!("人民监督员意见逾期未答复：{title}"),
+            description: format!(
+                "人民监督员{name}对“{title}”提出的监督意见应于 {due_day} 前答复，至今未答复。意见原文：{content}"
+            ),
+            responsible_org_id: Some(r.try_get("org_id")?),
+            rectify_due_at: None,
+            referral_id: None,
+            project_id: None,
+        };
+        let item = self.open_item_in(&mut tx, &n, by, org, now).await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// The supervision items raised on opinions: opinion id → (item id, item number).
+    pub async fn opinion_items(
+        &self,
+        opinion_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, (i64, String)>> {
+        let mut out = std::collections::HashMap::new();
+        for oid in opinion_ids {
+            if let Some(r) = sqlx::query(
+                "SELECT id, number FROM supervision_items WHERE source = 'supervisor_opinion' AND source_ref = $1",
+            )
+            .bind(oid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            {
+                out.insert(*oid, (r.try_get("id")?, r.try_get("number")?));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn supervisor_opinion(&self, id: i64) -> Result<Option<OpinionRow>> {
         let r = sqlx::query(audited(format!(
             "SELECT {OPINION} FROM {FROM} WHERE o.id = $1"
