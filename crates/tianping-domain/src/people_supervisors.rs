@@ -131,6 +131,40 @@ impl Rules {
         local_midnight(day)
     }
 
+    /// The allowance (履职补贴) a year's attendance earns, in yuan.
+    pub fn allowance_earned(&self, attended: u32) -> i64 {
+        i64::from(attended) * i64::from(self.allowance.per_activity_yuan)
+    }
+
+    /// Checks a payment of `amount` yuan of a year's allowance, of which `paid` was paid
+    /// already, against what the year's attendance (`attended` activities) earned: more than
+    /// is owed is refused (a payment is recorded for activities that took place).
+    pub fn check_allowance_payment(
+        &self,
+        attended: u32,
+        paid: i64,
+        amount: i64,
+    ) -> Result<(), Problem> {
+        let earned = self.allowance_earned(attended);
+        if amount <= 0 {
+            return Err(Problem {
+                field: "amount",
+                message: "发放金额应为正整数（元）".into(),
+            });
+        }
+        if paid + amount > earned {
+            return Err(Problem {
+                field: "amount",
+                message: format!(
+                    "超出该年度应发履职补贴：参加活动 {attended} 次，每次 {} 元，应发 {earned} 元，已发 {paid} 元，至多还可发放 {} 元",
+                    self.allowance.per_activity_yuan,
+                    (earned - paid).max(0)
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether an opinion answered by `due` is close enough to it to warn.
     pub fn answer_warns(&self, due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         now + Duration::days(self.opinions.warn_days) >= due
@@ -712,6 +746,50 @@ mod tests {
         assert_eq!(r.groups().len(), 10);
         assert!(!r.activity(OWN_INITIATIVE).unwrap().requested);
         assert!(r.activity("briefing").unwrap().requested);
+    }
+
+    #[test]
+    fn allowances_are_paid_up_to_what_attendance_earned() {
+        let r = rules();
+        let rate = i64::from(r.allowance.per_activity_yuan);
+        assert_eq!(r.allowance_earned(3), 3 * rate);
+        assert!(r.check_allowance_payment(3, 0, 3 * rate).is_ok());
+        assert!(r.check_allowance_payment(3, rate, 2 * rate).is_ok());
+        let over = r
+            .check_allowance_payment(3, rate, 2 * rate + 1)
+            .unwrap_err();
+        assert_eq!(over.field, "amount");
+        assert!(
+            over.message
+                .contains(&format!("至多还可发放 {} 元", 2 * rate))
+        );
+        assert!(r.check_allowance_payment(3, 0, 0).is_err());
+        assert!(r.check_allowance_payment(3, 0, -5).is_err());
+        assert!(
+            r.check_allowance_payment(0, 0, 1).is_err(),
+            "nothing is owed for a year without attendance"
+        );
+    }
+
+    #[test]
+    fn only_an_overdue_unanswered_opinion_is_raised_and_only_once() {
+        let due: DateTime<Utc> = "2026-05-09T16:00:00Z".parse().unwrap();
+        let before = due - Duration::hours(1);
+        let after = due + Duration::hours(1);
+        assert_eq!(
+            may_supervise_opinion(false, due, false, before),
+            Err(NotSupervisable::NotYetDue)
+        );
+        assert_eq!(may_supervise_opinion(false, due, false, after), Ok(()));
+        assert_eq!(may_supervise_opinion(false, due, false, due), Ok(()));
+        assert_eq!(
+            may_supervise_opinion(true, due, false, after),
+            Err(NotSupervisable::Answered)
+        );
+        assert_eq!(
+            may_supervise_opinion(false, due, true, after),
+            Err(NotSupervisable::AlreadyRaised)
+        );
     }
 
     #[test]

@@ -113,6 +113,7 @@ commands! {
     SupervisorOpinionFiled => "supervisor_opinion_filed", "supervisor_opinions", "人民监督员提出监督意见";
     SupervisorOpinionAnswered => "supervisor_opinion_answered", "supervisor_opinions", "答复人民监督员监督意见";
     SupervisorRecorded => "supervisor_recorded", "supervisor_records", "记入人民监督员档案";
+    SupervisorAllowancePaid => "supervisor_allowance_paid", "supervisor_allowances", "发放人民监督员履职补贴";
 }
 
 /// How a record's digest was made.

@@ -87,6 +87,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/supervisors/{id}", Scoped),
     ("POST", "/supervisors/{id}/remove", Write),
     ("POST", "/supervisors/{id}/records", Write),
+    ("POST", "/supervisors/{id}/allowances", Write),
     ("POST", "/supervisors/assessments", Write),
     ("GET", "/supervisor-activities", Scoped),
     ("POST", "/supervisor-activities", Write),

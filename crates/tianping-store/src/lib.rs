@@ -224,6 +224,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_people_supervisors.sql"),
         postgres: include_str!("../migrations/postgres/0022_people_supervisors.sql"),
     },
+    Migration {
+        version: 23,
+        name: "supervisor_allowances",
+        sqlite: include_str!("../migrations/sqlite/0023_supervisor_allowances.sql"),
+        postgres: include_str!("../migrations/postgres/0023_supervisor_allowances.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

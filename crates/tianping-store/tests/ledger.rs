@@ -333,6 +333,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SupervisorOpinionFiled,
             Command::SupervisorOpinionAnswered,
             Command::SupervisorRecorded,
+            Command::SupervisorAllowancePaid,
             Command::PeopleSupervisorRemoved,
         ];
         let mut supervisors: Vec<i64> = vec![];
@@ -813,6 +814,21 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     s.answer_supervisor_opinion(o[0].id, "adopted", "", "检察官", t)
                         .await
                         .unwrap();
+                }
+                Command::SupervisorAllowancePaid => {
+                    s.pay_supervisor_allowance(
+                        &tianping_store::people_supervisors::NewAllowance {
+                            supervisor_id: supervisors[0],
+                            year: 2026,
+                            paid_on: "2026-03-02".parse().unwrap(),
+                            amount_yuan: 200,
+                            note: "一季度履职补贴",
+                            paid_by: "司法局",
+                        },
+                        t,
+                    )
+                    .await
+                    .unwrap();
                 }
                 Command::SupervisorRecorded => {
                     let on = "2026-03-01".parse().unwrap();

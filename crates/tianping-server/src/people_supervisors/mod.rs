@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/supervisors/{id}", get(registry::file_page))
         .route("/supervisors/{id}/remove", post(registry::remove_submit))
         .route("/supervisors/{id}/records", post(records::entry_submit))
+        .route("/supervisors/{id}/allowances", post(records::pay_submit))
         .route("/supervisors/assessments", post(records::assess_submit))
         .route(
             "/supervisor-activities",

@@ -1,7 +1,8 @@
 //! Entries the justice bureau adds to a supervisor's file — training attended, an admonition
 //! (诫勉; the configured number within one term calls for a decision on removal) — and the
 //! year's assessment of every serving supervisor at once (the 优秀 share capped by
-//! configuration; 不称职 removes the supervisor and bars them for good).
+//! configuration; 不称职 removes the supervisor and bars them for good) — and the allowances
+//! (履职补贴) paid for a year's attendance, never more than it earned.
 
 use super::registry::may;
 use super::{path_id, text, within};
@@ -16,8 +17,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use tianping_domain::people_supervisors::{Grade, check_grades, rules};
-use tianping_store::people_supervisors::{Assessed, RecordRow, SupervisorRow};
+use tianping_store::people_supervisors::{
+    AllowanceRow, Assessed, NewAllowance, RecordRow, SupervisorRow,
+};
 use tianping_store::user::Session;
 
 /// Admonitions within the supervisor's current term.
@@ -187,5 +191,167 @@ pub(crate) async fn assess_submit(
                 .and_then(|(_, v)| v.parse().ok());
             super::report::report_with_error(&st, &s, year, e).await
         }
+    }
+}
+
+/// Activities a supervisor attended, per year (Beijing) of the activity.
+pub(crate) async fn attended_by_year(
+    st: &AppState,
+    supervisor_id: i64,
+) -> Result<BTreeMap<i32, u32>, ApiError> {
+    let activities = st.store.activities_of_supervisor(supervisor_id).await?;
+    let mut out = BTreeMap::new();
+    for i in st.store.invitations_of_supervisor(supervisor_id).await? {
+        if i.state != "attended" {
+            continue;
+        }
+        if let Some(at) = activities
+            .iter()
+            .find(|a| a.id == i.activity_id)
+            .and_then(|a| crate::view::parse_utc(&a.starts_at))
+        {
+            *out.entry(tianping_domain::clock::local_date(at).year())
+                .or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// A year's allowance as the file shows it.
+pub(crate) struct AllowanceYear {
+    pub year: i32,
+    pub attended: u32,
+    pub earned: i64,
+    pub paid: i64,
+    pub owed: i64,
+}
+
+/// The years with attendance or payments, the latest first.
+pub(crate) fn allowance_years(
+    attended: &BTreeMap<i32, u32>,
+    payments: &[AllowanceRow],
+) -> Vec<AllowanceYear> {
+    let mut years: BTreeMap<i32, (u32, i64)> =
+        attended.iter().map(|(y, n)| (*y, (*n, 0))).collect();
+    for p in payments {
+        years.entry(p.year as i32).or_insert((0, 0)).1 += p.amount_yuan;
+    }
+    years
+        .into_iter()
+        .rev()
+        .map(|(year, (attended, paid))| {
+            let earned = rules().allowance_earned(attended);
+            AllowanceYear {
+                year,
+                attended,
+                earned,
+                paid,
+                owed: earned - paid,
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PayForm {
+    csrf: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    paid_on: String,
+    #[serde(default)]
+    pay_note: String,
+}
+
+async fn pay(st: &AppState, s: &Session, id: &str, f: &PayForm) -> Result<i64, ApiError> {
+    may(s)?;
+    let sid = path_id(id, "人民监督员档案")?;
+    // A supervisor removed since is still paid for what they attended.
+    match st.store.supervisor(sid).await? {
+        Some(r) if within(s, &r.region_path) => {}
+        _ => return Err(ApiError::not_found("人民监督员档案")),
+    }
+    let today = tianping_domain::clock::local_date(st.now());
+    let year: i32 = match f.year.trim().parse() {
+        Ok(y) if (2000..=today.year()).contains(&y) => y,
+        _ => {
+            return Err(ApiError::invalid_field(
+                Code::InvalidYear,
+                "year",
+                format!("补贴年度“{}”无效", f.year),
+            ));
+        }
+    };
+    let amount: i64 = f.amount.trim().parse().map_err(|_| {
+        ApiError::invalid_field(
+            Code::Invalid,
+            "amount",
+            format!("发放金额“{}”应为整数（元）", f.amount),
+        )
+    })?;
+    let paid_on = f.paid_on.trim().parse::<NaiveDate>().map_err(|_| {
+        ApiError::invalid_field(
+            Code::InvalidDate,
+            "paid_on",
+            format!("发放日期“{}”应为 YYYY-MM-DD", f.paid_on),
+        )
+    })?;
+    if paid_on > today {
+        return Err(ApiError::invalid_field(
+            Code::DateInFuture,
+            "paid_on",
+            "发放日期不能晚于今天",
+        ));
+    }
+    let note = text(&f.pay_note, "pay_note", "发放凭证或说明", 200)?;
+    let attended = attended_by_year(st, sid)
+        .await?
+        .get(&year)
+        .copied()
+        .unwrap_or(0);
+    let paid: i64 = st
+        .store
+        .supervisor_allowances(sid)
+        .await?
+        .iter()
+        .filter(|p| p.year == i64::from(year))
+        .map(|p| p.amount_yuan)
+        .sum();
+    rules()
+        .check_allowance_payment(attended, paid, amount)
+        .map_err(|p| ApiError::invalid_field(Code::Invalid, p.field, p.message))?;
+    st.store
+        .pay_supervisor_allowance(
+            &NewAllowance {
+                supervisor_id: sid,
+                year,
+                paid_on,
+                amount_yuan: amount,
+                note,
+                paid_by: &s.user.display_name,
+            },
+            st.now(),
+        )
+        .await?;
+    Ok(sid)
+}
+
+pub(crate) async fn pay_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<PayForm>,
+) -> Response {
+    if let Some(r) = csrf_refused(&f.csrf, &s) {
+        return r;
+    }
+    match pay(&st, &s, &id, &f).await {
+        Ok(sid) => redirect(&format!("/supervisors/{sid}#allowances")),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
+            api_error_page(e)
+        }
+        Err(e) => super::registry::file_with_error(&st, &s, &id, e).await,
     }
 }

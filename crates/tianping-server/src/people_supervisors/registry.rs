@@ -390,6 +390,11 @@ struct FilePage {
     records: Vec<(String, String, String, String)>,
     admonitions: u32,
     removal_due: bool,
+    /// 履职补贴 per year, the latest first, and each payment: (paid on, year, yuan, note, by).
+    allowances: Vec<super::records::AllowanceYear>,
+    payments: Vec<(String, i64, i64, String, String)>,
+    rate: u32,
+    this_year: i32,
     today: String,
     error: String,
     error_field: String,
@@ -492,8 +497,19 @@ async fn file(
             )
         })
         .collect();
+    let paid = st.store.supervisor_allowances(r.id).await?;
+    let allowances =
+        super::records::allowance_years(&super::records::attended_by_year(st, r.id).await?, &paid);
+    let payments = paid
+        .into_iter()
+        .map(|p| (p.paid_on, p.year, p.amount_yuan, p.note, p.paid_by))
+        .collect();
     Ok(FilePage {
         layout: Layout::new(s, "/supervisors"),
+        allowances,
+        payments,
+        rate: rules().allowance.per_activity_yuan,
+        this_year: chrono::Datelike::year(&tianping_domain::clock::local_date(st.now())),
         removal_due: r.serving() && admonitions_call_for_removal(rules(), admonitions),
         admonitions,
         records,

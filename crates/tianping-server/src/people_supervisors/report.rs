@@ -49,6 +49,8 @@ pub(crate) struct PersonLine {
     pub opinions: usize,
     pub adopted: usize,
     pub allowance: i64,
+    /// What was paid of it (履职补贴 recorded on the file for the year).
+    pub paid: i64,
     /// The year's assessment grade, or empty.
     pub grade: String,
     pub serving: bool,
@@ -194,6 +196,7 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
     };
     let rate = i64::from(r.allowance.per_activity_yuan);
     let grades = st.store.assessments_in(region, year).await?;
+    let paid = st.store.allowances_paid(region, year).await?;
     let mut people = vec![];
     for sup in st.store.supervisors(region).await? {
         let share = f.shares.iter().find(|x| x.member == sup.id.to_string());
@@ -203,7 +206,8 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
             .filter(|o| o.supervisor_id == sup.id)
             .collect();
         let graded = grades.iter().any(|(id, _)| *id == sup.id);
-        if !sup.serving() && share.is_none() && attended == 0 && !graded {
+        let paid = paid.get(&sup.id).copied().unwrap_or(0);
+        if !sup.serving() && share.is_none() && attended == 0 && !graded && paid == 0 {
             continue;
         }
         people.push(PersonLine {
@@ -224,6 +228,7 @@ async fn report(st: &AppState, s: &Session, year: i32) -> Result<Report, ApiErro
             opinions: mine.len(),
             adopted: mine.iter().filter(|o| adopted(&o.answer)).count(),
             allowance: attended * rate,
+            paid,
             grade: grades
                 .iter()
                 .find(|(id, _)| *id == sup.id)
@@ -322,6 +327,8 @@ pub(crate) async fn report_xlsx(
                 p.opinions.to_string(),
                 p.adopted.to_string(),
                 p.allowance.to_string(),
+                p.paid.to_string(),
+                (p.allowance - p.paid).to_string(),
             ]
         })
         .collect();
@@ -344,6 +351,8 @@ pub(crate) async fn report_xlsx(
                 ("监督意见", 10),
                 ("采纳（含部分采纳）", 18),
                 ("应发履职补贴（元）", 18),
+                ("已发履职补贴（元）", 18),
+                ("未发履职补贴（元）", 18),
             ],
             rows,
         },

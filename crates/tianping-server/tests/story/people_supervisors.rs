@@ -1022,6 +1022,96 @@ async fn story(db: &TestDb) {
         "[{label}]"
     );
 
+    // The allowance for the year is paid against attendance: one activity earns one rate, no
+    // more; the file and the report show what was paid.
+    let rate = tianping_domain::people_supervisors::rules()
+        .allowance
+        .per_activity_yuan;
+    let pay = format!("/supervisors/{sid}/allowances");
+    let over = (rate + 1).to_string();
+    let r = post_form(
+        &justice,
+        &pay,
+        &[
+            ("year", "2026"),
+            ("amount", &over),
+            ("paid_on", "2026-05-18"),
+            ("pay_note", "转账凭证 0518-01"),
+        ],
+    )
+    .await;
+    assert!(
+        r.body.contains(&format!("至多还可发放 {rate} 元")),
+        "[{label}] {}",
+        r.body
+    );
+    let r = post_form(
+        &justice,
+        &pay,
+        &[
+            ("year", "2026"),
+            ("amount", "abc"),
+            ("paid_on", "2026-05-18"),
+            ("pay_note", "x"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("应为整数"), "[{label}]");
+    let r = post_form(
+        &justice,
+        &pay,
+        &[
+            ("year", "2026"),
+            ("amount", &rate.to_string()),
+            ("paid_on", "2026-05-18"),
+            ("pay_note", "转账凭证 0518-01"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let file = justice.get(&format!("/supervisors/{sid}")).await;
+    assert!(
+        file.body.contains("转账凭证 0518-01") && file.body.contains("allowance-years"),
+        "[{label}]"
+    );
+    let r = post_form(
+        &justice,
+        &pay,
+        &[
+            ("year", "2026"),
+            ("amount", "1"),
+            ("paid_on", "2026-05-19"),
+            ("pay_note", "重复"),
+        ],
+    )
+    .await;
+    assert!(
+        r.body.contains("至多还可发放 0 元"),
+        "[{label}] paid in full"
+    );
+    let report = justice.get("/supervisors/report?year=2026").await;
+    assert!(
+        report.body.contains(&format!("{rate} 元</td></tr>")),
+        "[{label}] the report shows it paid"
+    );
+    let lay2 = Client::as_user(&app2, "lay1").await;
+    assert_eq!(
+        post_form(
+            &lay2,
+            &pay,
+            &[
+                ("year", "2026"),
+                ("amount", "1"),
+                ("paid_on", "2026-05-18"),
+                ("pay_note", "x")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "[{label}] a supervisor does not pay themselves"
+    );
+
     // Removal for a failed assessment bars the person for good.
     let r = post_form(
         &justice,

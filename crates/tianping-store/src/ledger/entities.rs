@@ -556,6 +556,23 @@ pub const ENTITIES: &[Entity] = &[
         pointer: None,
     },
     Entity {
+        table: "supervisor_allowances",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "supervisor_id",
+            "year",
+            "paid_on",
+            "amount_yuan",
+            "note",
+            "paid_by",
+            "recorded_at",
+        ],
+        confidential: Confidential::Never,
+        created_by: Command::SupervisorAllowancePaid,
+        pointer: None,
+    },
+    Entity {
         table: "referrals",
         key: "id",
         int_key: true,

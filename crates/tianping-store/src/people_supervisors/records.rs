@@ -185,3 +185,90 @@ impl Store {
             .collect()
     }
 }
+
+crate::db::row_struct! {
+/// One payment of a supervisor's allowance (履职补贴).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AllowanceRow {
+    pub id: i64,
+    pub supervisor_id: i64,
+    pub year: i64,
+    pub paid_on: String,
+    pub amount_yuan: i64,
+    pub note: String,
+    pub paid_by: String,
+    pub recorded_at: String,
+}
+}
+
+const ALLOWANCE: &str = "id, supervisor_id, year, paid_on, amount_yuan, note, paid_by, recorded_at";
+
+/// A payment to record (the domain checked it against the year's attendance).
+pub struct NewAllowance<'a> {
+    pub supervisor_id: i64,
+    pub year: i32,
+    pub paid_on: NaiveDate,
+    pub amount_yuan: i64,
+    pub note: &'a str,
+    pub paid_by: &'a str,
+}
+
+impl Store {
+    /// Records a payment of a supervisor's allowance for a year.
+    pub async fn pay_supervisor_allowance(
+        &self,
+        p: &NewAllowance<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.write(now).await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO supervisor_allowances (supervisor_id, year, paid_on, amount_yuan, note, paid_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(p.supervisor_id)
+        .bind(i64::from(p.year))
+        .bind(p.paid_on.to_string())
+        .bind(p.amount_yuan)
+        .bind(p.note)
+        .bind(p.paid_by)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        tx.record(Command::SupervisorAllowancePaid, id).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A supervisor's allowance payments, the latest first.
+    pub async fn supervisor_allowances(&self, supervisor_id: i64) -> Result<Vec<AllowanceRow>> {
+        let rows = sqlx::query(audited(format!(
+            "SELECT {ALLOWANCE} FROM supervisor_allowances WHERE supervisor_id = $1 ORDER BY paid_on DESC, id DESC"
+        )))
+        .bind(supervisor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(AllowanceRow::from_row).collect()
+    }
+
+    /// What was paid for a year to each supervisor of a region: supervisor → yuan.
+    pub async fn allowances_paid(
+        &self,
+        region_prefix: &str,
+        year: i32,
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        let rows = sqlx::query(
+            "SELECT p.supervisor_id, CAST(SUM(p.amount_yuan) AS BIGINT) AS paid FROM supervisor_allowances p \
+             JOIN people_supervisors s ON s.id = p.supervisor_id \
+             WHERE p.year = $1 AND s.region_path >= $2 AND s.region_path < $3 GROUP BY p.supervisor_id",
+        )
+        .bind(i64::from(year))
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("supervisor_id")?, r.try_get("paid")?)))
+            .collect()
+    }
+}

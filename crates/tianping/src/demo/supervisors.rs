@@ -663,6 +663,48 @@ pub async fn seed_people_supervisors(store: &Store, now: DateTime<Utc>) -> Resul
         }
     }
 
+    // The first half-year's allowances were paid in July (银行代发): for every activity each
+    // supervisor attended before July; the second half is still owed.
+    let july = NaiveDate::from_ymd_opt(year, 7, 10).context("July 10")?;
+    if tianping_domain::clock::local_date(now) > july {
+        let mid = tianping_domain::clock::local_midnight(
+            NaiveDate::from_ymd_opt(year, 7, 1).context("July 1")?,
+        );
+        for id in &s.ids {
+            let held: Vec<i64> = store
+                .activities_of_supervisor(*id)
+                .await?
+                .into_iter()
+                .filter(|a| {
+                    tianping_store::parse_ts(&a.starts_at).is_ok_and(|t| t >= year_start && t < mid)
+                })
+                .map(|a| a.id)
+                .collect();
+            let n = store
+                .invitations_of_supervisor(*id)
+                .await?
+                .iter()
+                .filter(|i| i.state == "attended" && held.contains(&i.activity_id))
+                .count() as u32;
+            if n == 0 {
+                continue;
+            }
+            store
+                .pay_supervisor_allowance(
+                    &tianping_store::people_supervisors::NewAllowance {
+                        supervisor_id: *id,
+                        year,
+                        paid_on: july,
+                        amount_yuan: rules().allowance_earned(n),
+                        note: "上半年履职补贴（银行代发）",
+                        paid_by: JUSTICE,
+                    },
+                    tianping_domain::clock::local_midnight(july) + Duration::hours(10),
+                )
+                .await?;
+        }
+    }
+
     // Opinions supervisors raised on their own initiative (2019 规定 art. 17), answered.
     for (n, (days_ago, title, content, answer, reason)) in [
         (
