@@ -62,3 +62,51 @@ pub fn mask_id(id: &str) -> String {
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
+
+/// A mainland mobile number as text messages are addressed: eleven digits starting 13–19,
+/// written with or without spaces, hyphens or a leading +86 / 86. The digits, or why not.
+pub fn mobile_number(raw: &str) -> Result<String, String> {
+    let digits: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '　'))
+        .collect();
+    let digits = digits
+        .strip_prefix("+86")
+        .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11))
+        .unwrap_or(&digits);
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("只能包含数字".into());
+    }
+    if digits.len() != 11 {
+        return Err(format!("应为 11 位手机号码，实为 {} 位", digits.len()));
+    }
+    if !matches!(digits.as_bytes()[..2], [b'1', b'3'..=b'9']) {
+        return Err("手机号码应以 13–19 开头".into());
+    }
+    Ok(digits.to_string())
+}
+
+#[cfg(test)]
+mod mobile_tests {
+    use super::mobile_number;
+
+    #[test]
+    fn mobile_numbers_are_normalised_or_refused_with_the_reason() {
+        assert_eq!(mobile_number("13857102000").as_deref(), Ok("13857102000"));
+        assert_eq!(
+            mobile_number(" +86 138-5710-2000 ").as_deref(),
+            Ok("13857102000")
+        );
+        assert_eq!(mobile_number("8613857102000").as_deref(), Ok("13857102000"));
+        assert!(mobile_number("0571-87001234").is_err());
+        assert!(mobile_number("12857102000").unwrap_err().contains("13–19"));
+        assert!(
+            mobile_number("1385710200")
+                .unwrap_err()
+                .contains("实为 10 位")
+        );
+        assert!(mobile_number("1385710200x").unwrap_err().contains("数字"));
+        assert!(mobile_number("").is_err());
+    }
+}

@@ -230,6 +230,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_supervisor_allowances.sql"),
         postgres: include_str!("../migrations/postgres/0023_supervisor_allowances.sql"),
     },
+    Migration {
+        version: 24,
+        name: "text_messages",
+        sqlite: include_str!("../migrations/sqlite/0024_text_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0024_text_messages.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

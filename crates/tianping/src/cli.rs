@@ -38,6 +38,11 @@ pub(crate) enum Cmd {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Text messages (短信) through the gateway configured as `sms_url`.
+    Sms {
+        #[command(subcommand)]
+        cmd: SmsCmd,
+    },
     /// The holiday calendar: import a newly published year.
     Calendar {
         #[command(subcommand)]
@@ -209,6 +214,24 @@ pub(crate) enum CalendarCmd {
     Show {
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SmsCmd {
+    /// Queue a text message to a mobile number, e.g. to check the gateway after configuring it;
+    /// the next worker tick sends it (`tianping worker --once` prints texts_sent / texts_failed).
+    Send {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// A mainland mobile number.
+        #[arg(long)]
+        to: String,
+        #[arg(
+            long,
+            default_value = "【天平】短信网关测试：收到本短信说明平台短信通知已可正常发送。"
+        )]
+        text: String,
     },
 }
 

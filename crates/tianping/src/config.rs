@@ -57,6 +57,15 @@ pub struct Config {
     pub smtp_ca_file: Option<String>,
     /// The From address of notification mails.
     pub mail_from: String,
+    /// The operator's text-message gateway (短信, or a WeChat adapter speaking the same
+    /// protocol): an `http://` or `https://` URL that takes one message per POST (see
+    /// `sms.rs`). Empty: no text messages are queued (the justice bureau phones).
+    pub sms_url: String,
+    /// Sent as `Authorization: Bearer …` (only over HTTPS, or to this machine); never printed.
+    pub sms_token: String,
+    /// A PEM file of the certificate authority that signed the gateway's certificate, trusted
+    /// beside the built-in public roots.
+    pub sms_ca_file: Option<String>,
     /// Local (Beijing) hour at which daily and weekly digests are built.
     pub digest_hour: i64,
     /// Days before a due date at which a "nearing" warning is raised.
@@ -98,6 +107,9 @@ impl Default for Config {
             smtp_password: String::new(),
             smtp_ca_file: None,
             mail_from: "天平期限提醒 <tianping@localhost>".into(),
+            sms_url: String::new(),
+            sms_token: String::new(),
+            sms_ca_file: None,
             digest_hour: 8,
             warn_days: vec![30, 15, 10, 5, 3, 1],
             escalation: tianping_store::clocks::default_ladder(),
@@ -112,7 +124,7 @@ impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} digest_hour={} warn_days={:?}",
+            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} sms={} digest_hour={} warn_days={:?}",
             tianping_store::redact_url(&self.database_url),
             self.listen,
             self.log,
@@ -131,6 +143,11 @@ impl std::fmt::Display for Config {
             self.smtp_port,
             self.smtp_security,
             if self.smtp_username.is_empty() {
+                "(none)"
+            } else {
+                "(set)"
+            },
+            if self.sms_url.is_empty() {
                 "(none)"
             } else {
                 "(set)"
@@ -229,6 +246,15 @@ impl Config {
         }
         if let Some(v) = env("TIANPING_MAIL_FROM") {
             c.mail_from = v;
+        }
+        if let Some(v) = env("TIANPING_SMS_URL") {
+            c.sms_url = v;
+        }
+        if let Some(v) = env("TIANPING_SMS_TOKEN") {
+            c.sms_token = v;
+        }
+        if let Some(v) = env("TIANPING_SMS_CA_FILE") {
+            c.sms_ca_file = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(v) = env("TIANPING_DIGEST_HOUR") {
             c.digest_hour = int("TIANPING_DIGEST_HOUR", v)?;

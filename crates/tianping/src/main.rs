@@ -16,12 +16,13 @@ mod judgments;
 mod ledger;
 mod lines;
 mod serve;
+mod sms;
 mod worker;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::Parser;
-use cli::{CalendarCmd, Cli, ClocksCmd, Cmd, LedgerCmd, OrgCmd, RulesCmd, UserCmd};
+use cli::{CalendarCmd, Cli, ClocksCmd, Cmd, LedgerCmd, OrgCmd, RulesCmd, SmsCmd, UserCmd};
 use config::Config;
 use serve::serve;
 use std::io::Read;
@@ -516,10 +517,10 @@ async fn run() -> Result<()> {
             let now = parse_now(now.as_deref())?;
             worker::apply_rules_in_force(&store, now).await?;
             if once {
-                let mailer = worker::Mailer::from_config(&cfg)?;
-                let t = worker::tick(&store, mailer.as_ref(), now).await?;
+                let senders = worker::Senders::from_config(&cfg)?;
+                let t = worker::tick(&store, &senders, now).await?;
                 println!(
-                    "fired={} warnings={} notifications={} escalated={} digests={} sent={} failed={} errors={}",
+                    "fired={} warnings={} notifications={} escalated={} digests={} sent={} failed={} errors={} texts_sent={} texts_failed={}",
                     t.poll.fired,
                     t.poll.warnings,
                     t.poll.notifications,
@@ -527,7 +528,9 @@ async fn run() -> Result<()> {
                     t.poll.digests,
                     t.sent,
                     t.failed,
-                    t.poll.errors
+                    t.poll.errors,
+                    t.texts_sent,
+                    t.texts_failed
                 );
                 return Ok(());
             }
@@ -540,6 +543,38 @@ async fn run() -> Result<()> {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
+        }
+        Cmd::Sms {
+            cmd:
+                SmsCmd::Send {
+                    database_url,
+                    to,
+                    text,
+                },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            init_tracing(&cfg.log);
+            let phone = tianping_domain::identity::mobile_number(&to)
+                .map_err(|why| anyhow::anyhow!("--to {to:?} is not a mobile number: {why}"))?;
+            if text.trim().is_empty() {
+                bail!("--text is empty");
+            }
+            let store = open_store(&cfg).await?;
+            let now = Utc::now();
+            store
+                .queue_text(
+                    &format!("operator-text-{}", now.timestamp_micros()),
+                    &phone,
+                    text.trim(),
+                    now,
+                )
+                .await?;
+            if cfg.sms_url.trim().is_empty() {
+                println!("queued for {phone}; no sms_url is configured, so nothing will send it");
+            } else {
+                println!("queued for {phone}; the next worker tick sends it");
+            }
+            Ok(())
         }
         Cmd::Calendar {
             cmd:

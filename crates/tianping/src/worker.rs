@@ -79,12 +79,32 @@ impl Mailer {
     }
 }
 
+/// Who delivers the outbox: mail over SMTP, text messages through the gateway (either may be
+/// absent: its messages then stay queued).
+#[derive(Default)]
+pub struct Senders {
+    pub mail: Option<Mailer>,
+    pub texts: Option<crate::sms::SmsGateway>,
+}
+
+impl Senders {
+    pub fn from_config(cfg: &Config) -> Result<Senders> {
+        Ok(Senders {
+            mail: Mailer::from_config(cfg)?,
+            texts: crate::sms::SmsGateway::from_config(cfg)?,
+        })
+    }
+}
+
 /// What one tick did.
 #[derive(Debug, Default)]
 pub struct Tick {
     pub poll: PollReport,
     pub sent: usize,
     pub failed: usize,
+    /// Text messages handed to the gateway, and attempts that failed (retried later).
+    pub texts_sent: usize,
+    pub texts_failed: usize,
     /// Supervision items whose stage ran past its deadline (escalated once per stage).
     pub items_escalated: usize,
     /// People's supervisors reminded of tomorrow's activity, and their opinions reported as
@@ -94,7 +114,7 @@ pub struct Tick {
 }
 
 /// One worker tick at `now`: all due clocks, escalations, digests, then the outbox.
-pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) -> Result<Tick> {
+pub async fn tick(store: &Store, senders: &Senders, now: DateTime<Utc>) -> Result<Tick> {
     let mut t = Tick::default();
     // A calendar year or an organisation another process stored since the last tick.
     if store
@@ -125,7 +145,7 @@ pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) ->
         .escalate_overdue_opinions(now)
         .await
         .context("reporting people's supervisors' opinions left unanswered")?;
-    if let Some(m) = mailer {
+    if let Some(m) = &senders.mail {
         loop {
             let batch = store.claim_mail(now, 50).await.context("claiming mail")?;
             if batch.is_empty() {
@@ -143,6 +163,35 @@ pub async fn tick(store: &Store, mailer: Option<&Mailer>, now: DateTime<Utc>) ->
                             .mail_failed(mail.id, mail.attempts + 1, &format!("{e:#}"), now)
                             .await?;
                         t.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(g) = &senders.texts {
+        loop {
+            let batch = store
+                .claim_texts(now, 50)
+                .await
+                .context("claiming text messages")?;
+            if batch.is_empty() {
+                break;
+            }
+            for m in batch {
+                match g
+                    .send(&format!("tianping-{}", m.id), &m.recipient, &m.body)
+                    .await
+                {
+                    Ok(()) => {
+                        store.mail_sent(m.id, now).await?;
+                        t.texts_sent += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(text = m.id, error = %format!("{e:#}"), "text message not delivered; will retry");
+                        store
+                            .mail_failed(m.id, m.attempts + 1, &format!("{e:#}"), now)
+                            .await?;
+                        t.texts_failed += 1;
                     }
                 }
             }
@@ -252,7 +301,7 @@ pub async fn run(
     clock: Arc<dyn Clock>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let mailer = Mailer::from_config(&cfg)?;
+    let senders = Senders::from_config(&cfg)?;
     let every = std::time::Duration::from_secs(cfg.poll_seconds as u64);
     let key = if cfg.checkpoint_hours > 0 {
         match crate::ledger::load_or_create_key(&cfg) {
@@ -267,13 +316,15 @@ pub async fn run(
     };
     tokio::pin!(stop);
     loop {
-        match tick(&store, mailer.as_ref(), clock.now()).await {
+        match tick(&store, &senders, clock.now()).await {
             Ok(t)
                 if t.poll.fired
                     + t.poll.escalated
                     + t.poll.digests
                     + t.sent
                     + t.failed
+                    + t.texts_sent
+                    + t.texts_failed
                     + t.items_escalated
                     + t.supervisors_reminded
                     + t.opinions_escalated
@@ -286,6 +337,8 @@ pub async fn run(
                     digests = t.poll.digests,
                     sent = t.sent,
                     failed = t.failed,
+                    texts_sent = t.texts_sent,
+                    texts_failed = t.texts_failed,
                     errors = t.poll.errors,
                     items_escalated = t.items_escalated,
                     supervisors_reminded = t.supervisors_reminded,

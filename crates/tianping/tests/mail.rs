@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::{add_court, ok, tianping};
+use common::{add_court, certificates, ok, tianping};
 
 /// A real SMTP server process writing each message into a Maildir.
 struct Sink {
@@ -316,72 +316,6 @@ async fn two_worker_processes_on_one_postgres_send_every_mail_once() {
     drop(sink);
     let _ = std::fs::remove_dir_all(&dir);
     db.cleanup().await.expect("cleanup");
-}
-
-/// A CA, and a certificate it signs for 127.0.0.1 (the relay's), made with the openssl command.
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Tianping test CA",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        "relay.key",
-        "-out",
-        "relay.csr",
-    ]);
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "relay.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-        "-out",
-        "relay.pem",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("relay.pem"),
-        dir.join("relay.key"),
-    )
 }
 
 /// Courts' relays require STARTTLS and a login: mail goes through with both, and is refused (kept

@@ -404,6 +404,8 @@ pub(crate) struct InvitationView {
     pub reason: String,
     pub acted: String,
     pub mine: bool,
+    /// How the text message telling them stands (for the bureau, which phones when it did not go).
+    pub text: String,
     /// Acts offered to the reader: (act, label, needs a reason).
     pub acts: Vec<(&'static str, &'static str, bool)>,
 }
@@ -493,6 +495,13 @@ pub(crate) async fn page(
             }
         }
     }
+    let texts = if side.keeper() {
+        st.store
+            .invitation_texts(&invitations.iter().map(|i| i.id).collect::<Vec<_>>())
+            .await?
+    } else {
+        Default::default()
+    };
     let views = invitations
         .iter()
         .map(|i| {
@@ -537,6 +546,16 @@ pub(crate) async fn page(
                     _ => String::new(),
                 },
                 mine,
+                text: match texts.get(&i.id) {
+                    None => "—".into(),
+                    Some(t) => match (&t.sent_at, &t.last_error) {
+                        (Some(at), _) => format!("已发送（{}）", crate::view::local(at)),
+                        (None, Some(_)) => {
+                            format!("发送失败 {} 次，将自动重试；请电话通知", t.attempts)
+                        }
+                        (None, None) => "待发送；未送达前请电话通知".into(),
+                    },
+                },
                 acts,
             }
         })

@@ -225,7 +225,15 @@ async fn appoint(st: &AppState, s: &Session, f: &AppointForm) -> Result<i64, Api
         )
     })?;
     let id_number = id_number.as_str();
-    let phone = text(&f.phone, "phone", "联系电话", 20)?;
+    let phone = text(&f.phone, "phone", "手机号码", 20)?;
+    let phone = tianping_domain::identity::mobile_number(phone).map_err(|why| {
+        ApiError::invalid_field(
+            Code::Invalid,
+            "phone",
+            format!("手机号码“{phone}”无效：{why}（活动通知以短信发送）"),
+        )
+    })?;
+    let phone = phone.as_str();
     let email = f.email.trim();
     if !email.is_empty() && !email.contains('@') {
         return Err(ApiError::invalid_field(

@@ -257,6 +257,23 @@ async fn story(db: &TestDb) {
     );
     let r = appoint(
         &justice,
+        "错号",
+        "1980-01-01",
+        "330102198001010018",
+        "本科",
+        "",
+        "1",
+        "",
+        &[("phone", "0571-8700123")],
+    )
+    .await;
+    assert!(
+        r.body.contains("手机号码“0571-8700123”无效"),
+        "[{label}] {}",
+        r.body
+    );
+    let r = appoint(
+        &justice,
         "他人账号",
         "1980-01-01",
         "330102198001010018",
@@ -519,6 +536,32 @@ async fn story(db: &TestDb) {
     let inv = s.supervisor_invitations(activity).await.expect("ok");
     let states: Vec<&str> = inv.iter().map(|i| i.state.as_str()).collect();
     assert_eq!(states, ["invited", "invited", "alternate"], "[{label}]");
+    // Each invited supervisor is also sent a text message (queued for the gateway, the bureau
+    // told to phone until it went); the alternate is not, yet.
+    let texts = s
+        .invitation_texts(&inv.iter().map(|i| i.id).collect::<Vec<_>>())
+        .await
+        .expect("ok");
+    assert!(
+        texts.contains_key(&inv[0].id) && texts.contains_key(&inv[1].id),
+        "[{label}] {texts:?}"
+    );
+    assert!(!texts.contains_key(&inv[2].id), "[{label}]");
+    let queued = s.claim_texts(Utc::now(), 10).await.expect("claim");
+    assert!(
+        queued
+            .iter()
+            .any(|m| m.recipient == "13700000000" && m.body.contains("受邀于")),
+        "[{label}] {queued:?}"
+    );
+    assert!(
+        justice
+            .get(&format!("/supervisor-activities/{activity}"))
+            .await
+            .body
+            .contains("短信通知"),
+        "[{label}]"
+    );
     let login_of = |sid: i64| {
         people
             .iter()

@@ -56,6 +56,36 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// How a queued text message stands.
+#[derive(Debug, Clone)]
+pub struct TextStatus {
+    pub sent_at: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Queues a text message (短信) to a phone number, once per `key`; the worker sends it through
+/// the configured gateway (without one it stays queued and its page says so: the bureau phones).
+pub(crate) async fn enqueue_text(
+    tx: &mut crate::write::Write,
+    key: &str,
+    phone: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (dedupe_key, user_id, recipient, subject, body, created_at, next_attempt_at, channel) \
+         VALUES ($1, NULL, $2, '短信', $3, $4, $4, 'sms') ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(phone)
+    .bind(body)
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The people holding `role` for a case: the judge by name in the case's court; chiefs,
 /// presidents and the case office of the case's organisation; supervisors of the nearest
 /// supervising body above the case's region.
@@ -340,6 +370,15 @@ impl Store {
     /// Claims up to `limit` mails due for sending (SKIP LOCKED on PostgreSQL); each claimed mail's
     /// next attempt is pushed back so that a crashed sender's mail is retried, not lost.
     pub async fn claim_mail(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
+        self.claim("mail", now, limit).await
+    }
+
+    /// [`Store::claim_mail`] for text messages (`recipient` is a phone number).
+    pub async fn claim_texts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
+        self.claim("sms", now, limit).await
+    }
+
+    async fn claim(&self, channel: &str, now: DateTime<Utc>, limit: i64) -> Result<Vec<Mail>> {
         let mut tx = self.write(now).await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -347,11 +386,12 @@ impl Store {
         };
         let sql = format!(
             "SELECT id, recipient, subject, body, attempts, created_at, sent_at, last_error FROM outbox \
-             WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2{lock}"
+             WHERE sent_at IS NULL AND next_attempt_at <= $1 AND channel = $3 ORDER BY next_attempt_at LIMIT $2{lock}"
         );
         let rows = sqlx::query(audited(sql))
             .bind(ts(now))
             .bind(limit)
+            .bind(channel)
             .fetch_all(&mut *tx)
             .await?;
         let mut out = vec![];
@@ -367,6 +407,46 @@ impl Store {
             out.push(m);
         }
         tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Queues a text message by itself (the operator's check of the gateway).
+    pub async fn queue_text(
+        &self,
+        key: &str,
+        phone: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write_with(now, false).await?;
+        enqueue_text(&mut tx, key, phone, body, now).await?;
+        tx.commit().await
+    }
+
+    /// How the text messages queued under `keys` stand.
+    pub(crate) async fn texts_by_key(
+        &self,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, TextStatus>> {
+        let mut out = std::collections::HashMap::new();
+        for k in keys {
+            if let Some(r) = sqlx::query(
+                "SELECT sent_at, attempts, last_error FROM outbox WHERE dedupe_key = $1 AND channel = 'sms'",
+            )
+            .bind(k)
+            .fetch_optional(&self.pool)
+            .await?
+            {
+                out.insert(
+                    k.clone(),
+                    TextStatus {
+                        sent_at: r.try_get("sent_at")?,
+                        attempts: r.try_get("attempts")?,
+                        last_error: r.try_get("last_error")?,
+                    },
+                );
+            }
+        }
         Ok(out)
     }
 

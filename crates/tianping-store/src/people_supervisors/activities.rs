@@ -571,6 +571,30 @@ pub(crate) async fn insert_activity(
     Ok(id)
 }
 
+impl Store {
+    /// How the text message of each invitation stands (absent: none was queued, e.g. no phone
+    /// number on file).
+    pub async fn invitation_texts(
+        &self,
+        invitation_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, crate::clocks::TextStatus>> {
+        let keys: Vec<String> = invitation_ids
+            .iter()
+            .map(|id| super::text_key(&invitation_key(*id)))
+            .collect();
+        let by_key = self.texts_by_key(&keys).await?;
+        Ok(invitation_ids
+            .iter()
+            .zip(&keys)
+            .filter_map(|(id, k)| by_key.get(k).map(|t| (*id, t.clone())))
+            .collect())
+    }
+}
+
+fn invitation_key(invitation_id: i64) -> String {
+    format!("supervisor-invitation-{invitation_id}")
+}
+
 /// Tells a drawn supervisor of the activity: through their account at its mail cadence, or by
 /// mail to the address in their file when they have no account.
 async fn invite(
@@ -581,7 +605,7 @@ async fn invite(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let a = sqlx::query(
-        "SELECT a.title, a.place, a.starts_at, s.user_id, s.email, s.name FROM supervisor_activities a, people_supervisors s \
+        "SELECT a.title, a.place, a.starts_at, s.user_id, s.email, s.phone, s.name FROM supervisor_activities a, people_supervisors s \
          WHERE a.id = $1 AND s.id = $2",
     )
     .bind(activity_id)
@@ -604,10 +628,11 @@ async fn invite(
         &super::Recipient {
             user_id: a.try_get("user_id")?,
             email: a.try_get("email")?,
+            phone: a.try_get("phone")?,
             name: a.try_get("name")?,
         },
         &super::Notice {
-            key: format!("supervisor-invitation-{invitation_id}"),
+            key: invitation_key(invitation_id),
             task: Some(TaskKind::AnswerInvitation),
             what: &title,
             subject: format!("【监督活动邀请】{title}"),

@@ -208,7 +208,13 @@ impl Store {
 pub(crate) struct Recipient {
     pub(crate) user_id: Option<i64>,
     pub(crate) email: Option<String>,
+    pub(crate) phone: String,
     pub(crate) name: String,
+}
+
+/// The outbox key of the text message sent with a notice.
+pub(crate) fn text_key(notice_key: &str) -> String {
+    format!("{notice_key}-sms")
 }
 
 /// What to tell them: a task of their 待办 (`task`, named by `what`) or a notice (headed
@@ -225,7 +231,9 @@ pub(crate) struct Notice<'a> {
 }
 
 /// Tells a supervisor through their account at its mail cadence, or by mail to the address in
-/// their file when they have no login (nothing when they have neither: the bureau phones).
+/// their file when they have no login; and, either way, by a text message to the phone in their
+/// file (sent when a gateway is configured; the activity's page shows whether it went, so the
+/// bureau knows whom to phone).
 pub(crate) async fn notify(
     tx: &mut crate::write::Write,
     to: &Recipient,
@@ -233,6 +241,16 @@ pub(crate) async fn notify(
     now: DateTime<Utc>,
 ) -> Result<()> {
     use crate::clocks::tell::{Task, inform, tell, user_person};
+    if !to.phone.trim().is_empty() {
+        crate::clocks::enqueue_text(
+            tx,
+            &text_key(&n.key),
+            to.phone.trim(),
+            &format!("【天平】{}您好：{}", to.name, n.sentence),
+            now,
+        )
+        .await?;
+    }
     let person = match to.user_id {
         Some(u) => user_person(tx, u).await?,
         None => None,

@@ -18,7 +18,7 @@ impl Store {
     pub async fn remind_supervisors(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.write_with(now, false).await?;
         let rows = sqlx::query(
-            "SELECT i.id, s.user_id, s.email, s.name, a.id AS activity_id, a.title, a.place, a.starts_at \
+            "SELECT i.id, s.user_id, s.email, s.phone, s.name, a.id AS activity_id, a.title, a.place, a.starts_at \
              FROM supervisor_invitations i JOIN people_supervisors s ON s.id = i.supervisor_id \
              JOIN supervisor_activities a ON a.id = i.activity_id \
              WHERE i.state IN ('invited', 'accepted') AND i.reminded_at IS NULL AND a.starts_at > $1 AND a.starts_at <= $2",
@@ -45,6 +45,7 @@ impl Store {
                 &super::Recipient {
                     user_id: r.try_get("user_id")?,
                     email: r.try_get("email")?,
+                    phone: r.try_get("phone")?,
                     name: r.try_get("name")?,
                 },
                 &super::Notice {

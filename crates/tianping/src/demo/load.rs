@@ -160,7 +160,7 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
     // This morning's work: warnings for every clock due by now, and the digests (the demo
     // has no SMTP relay unless configured: the mailbox page shows what would be sent).
     crate::worker::apply_rules_in_force(store, now).await?;
-    let t = crate::worker::tick(store, None, now).await?;
+    let t = crate::worker::tick(store, &crate::worker::Senders::default(), now).await?;
     seed_supervision(store, now)
         .await
         .context("seeding the demo's supervision work")?;
