@@ -1,13 +1,16 @@
 //! What people's supervisors' work puts in each person's 待办: for the justice bureau, activities
 //! waiting for a draw and draws waiting for their sources' values, and opinions left unanswered
 //! past their day (to follow up); for a supervisor, invitations to answer and activities they
-//! took part in without an opinion yet; for the procuratorate, opinions to answer by their day.
+//! took part in without an opinion yet; for the procuratorate, opinions to answer by their day,
+//! and for the one above, opinions its districts left unanswered past their day.
 
 use crate::AppState;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use tianping_domain::Role;
-use tianping_domain::access::{invites_people_supervisors, keeps_people_supervisors};
+use tianping_domain::access::{
+    invites_people_supervisors, keeps_people_supervisors, supervises_opinion_answers,
+};
 use tianping_domain::todo::{Task, TaskKind};
 use tianping_store::user::Session;
 
@@ -99,6 +102,30 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
                 }
                 _ => {}
             }
+        }
+    }
+    // The procuratorate above: opinions its districts left unanswered past their day, not yet
+    // raised as a supervision item.
+    if supervises_opinion_answers(role, kind) {
+        let overdue: Vec<_> = st
+            .store
+            .unanswered_opinions_in(&s.org.region_path)
+            .await?
+            .into_iter()
+            .filter(|o| o.org_id != s.org.id && at(&o.due_at).is_some_and(|d| d <= now))
+            .collect();
+        let raised = st
+            .store
+            .opinion_items(&overdue.iter().map(|o| o.id).collect::<Vec<_>>())
+            .await?;
+        for o in overdue.iter().filter(|o| !raised.contains_key(&o.id)) {
+            out.push(Task {
+                kind: TaskKind::FollowEscalation,
+                title: format!("下级院未按期答复人民监督员{}对“{}”的意见", o.name, o.title),
+                href: format!("/supervisor-activities/{}#opinion-{}", o.activity_id, o.id),
+                due: at(&o.due_at),
+                quick_act: None,
+            });
         }
     }
     if invites_people_supervisors(role, kind) {

@@ -941,6 +941,10 @@ async fn story(db: &TestDb) {
     let r = post_form(&pros2, &supervise, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
     let city2 = Client::as_user(&app2, "city_prosecutor").await;
+    assert!(
+        city2.get("/todo").await.body.contains("下级院未按期答复"),
+        "[{label}] in the city's 待办"
+    );
     let page = city2
         .get(&format!("/supervisor-activities/{activity}"))
         .await;
@@ -977,6 +981,14 @@ async fn story(db: &TestDb) {
     );
     let r = post_form(&city2, &supervise, &[]).await;
     assert!(r.body.contains("已立督办事项"), "[{label}] {}", r.body);
+    assert!(
+        !city2
+            .get("/todo")
+            .await
+            .body
+            .contains(&format!("opinion-{}", late_opinion.id)),
+        "[{label}] raised: no longer waiting in the city's 待办"
+    );
     let page = pros2
         .get(&format!("/supervisor-activities/{activity}"))
         .await;

@@ -30,10 +30,12 @@ pub struct OpinionRow {
     pub answered_at: Option<String>,
     pub name: String,
     pub title: String,
+    /// The procuratorate that asked (answers it).
+    pub org_id: String,
 }
 }
 
-const OPINION: &str = "o.id, o.activity_id, o.supervisor_id, o.content, o.filed_at, o.due_at, o.answer, o.answer_reason, o.answered_by, o.answered_at, s.name, a.title";
+const OPINION: &str = "o.id, o.activity_id, o.supervisor_id, o.content, o.filed_at, o.due_at, o.answer, o.answer_reason, o.answered_by, o.answered_at, s.name, a.title, a.org_id";
 const FROM: &str = "supervisor_opinions o JOIN people_supervisors s ON s.id = o.supervisor_id JOIN supervisor_activities a ON a.id = o.activity_id";
 
 impl Store {
