@@ -1325,6 +1325,38 @@ test('人民监督员: the justice bureau completes a draw, a supervisor accepts
   assert.match(await pros.textContent('section.opinion:has-text("退赔款项的来源") .answer'), /不予采纳/);
   await pros.close();
 
+  // The city procuratorate finds a district's opinion left unanswered past its day in its 待办
+  // and raises it as a supervision item, the district responsible.
+  const city = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await loginAny(city, 'prosecutor_city');
+  await Promise.all([city.waitForURL(/\/supervisor-activities\/\d+/), city.click('#todo-follow_escalation tbody tr:has-text("下级院未按期答复") a')]);
+  await Promise.all([city.waitForURL(/\/supervision\/\d+$/), city.click('button[id^="supervise-"]')]);
+  assert.match(await city.textContent('body'), /人民监督员意见逾期未答复/);
+  assert.match(await city.textContent('body'), /上城区人民检察院/);
+  await city.screenshot({ path: join(artifacts, '54-supervisor-opinion-item.png'), fullPage: true });
+  await city.close();
+
+  // The bureau pays the year's allowance still owed to 蒋监督员 — no more than attendance earned.
+  const bureau = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(bureau, 'justice');
+  await bureau.goto(`${base}/supervisors`);
+  await Promise.all([bureau.waitForURL(/\/supervisors\/\d+$/), bureau.click('#supervisors a:has-text("蒋监督员")')]);
+  const owedCell = bureau.locator('#allowance-years tbody tr:first-child td:nth-child(5)');
+  const owed = Number((await owedCell.textContent()).trim());
+  assert.ok(owed > 0, 'the second half-year is owed');
+  await bureau.fill('#pay-amount', String(owed + 1));
+  await bureau.fill('#pay-note', '下半年履职补贴（银行代发）');
+  await Promise.all([bureau.waitForLoadState('load'), bureau.click('#pay')]);
+  assert.match(await bureau.textContent('#pay-form .field-error'), new RegExp(`至多还可发放 ${owed} 元`));
+  await bureau.fill('#pay-amount', String(owed));
+  await bureau.fill('#pay-note', '下半年履职补贴（银行代发）');
+  await Promise.all([bureau.waitForLoadState('load'), bureau.click('#pay')]);
+  assert.equal((await bureau.locator('#allowance-years tbody tr:first-child td:nth-child(5)').textContent()).trim(), '0');
+  assert.ok(await bureau.$('#payments tr:has-text("下半年履职补贴")'), 'the payment is on file');
+  assert.ok(await bureau.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'fits 1280 px');
+  await bureau.screenshot({ path: join(artifacts, '55-supervisor-allowance.png'), fullPage: true });
+  await bureau.close();
+
   // The auditor re-checks the draw on its page and offline, from the exported record.
   const auditor = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   await loginAny(auditor, 'auditor');
