@@ -236,6 +236,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_text_messages.sql"),
         postgres: include_str!("../migrations/postgres/0024_text_messages.sql"),
     },
+    Migration {
+        version: 25,
+        name: "opinion_items_once",
+        sqlite: include_str!("../migrations/sqlite/0025_opinion_items_once.sql"),
+        postgres: include_str!("../migrations/postgres/0025_opinion_items_once.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

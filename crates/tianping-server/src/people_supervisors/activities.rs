@@ -217,10 +217,21 @@ async fn lines(st: &AppState, s: &Session) -> Result<Vec<Line>, ApiError> {
             None,
         )
     };
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let all_draws = st.store.supervisor_draws_of(&ids).await?;
+    let all_inv = st.store.supervisor_invitations_of(&ids).await?;
     let mut out = vec![];
     for a in rows {
-        let draws = st.store.supervisor_draws(a.id).await?;
-        let inv = st.store.supervisor_invitations(a.id).await?;
+        let draws: Vec<_> = all_draws
+            .iter()
+            .filter(|d| d.activity_id == a.id)
+            .cloned()
+            .collect();
+        let inv: Vec<_> = all_inv
+            .iter()
+            .filter(|i| i.activity_id == a.id)
+            .cloned()
+            .collect();
         let mine = me
             .as_ref()
             .and_then(|m| inv.iter().rev().find(|i| i.supervisor_id == m.id))

@@ -539,6 +539,8 @@ struct ItemPage {
     units: Vec<(String, String)>,
     referral: Option<(i64, String)>,
     project: Option<i64>,
+    /// The supervisor's opinion it was raised on: (activity, opinion).
+    opinion: Option<(i64, i64)>,
     catalogue_entry: Option<CatalogueView>,
 }
 
@@ -638,11 +640,27 @@ pub async fn item_page(
             .map(|x| (x.id, x.number)),
         None => None,
     };
+    let opinion = match (ItemSource::parse(&item.source), &item.source_ref) {
+        (Some(ItemSource::SupervisorOpinion), Some(r)) => match r.parse::<i64>() {
+            Ok(o) => st
+                .store
+                .supervisor_opinion(o)
+                .await
+                .ok()
+                .flatten()
+                .map(|x| (x.activity_id, x.id)),
+            Err(_) => None,
+        },
+        _ => None,
+    };
     render(&ItemPage {
         layout: Layout::new(&s, "/supervision"),
         description: item.description.clone(),
+        opinion,
         // A procuratorial item shows its catalogue entry, never the entry's code.
-        source_ref: if item_addressee(&st, &item).is_some() {
+        source_ref: if item_addressee(&st, &item).is_some()
+            || ItemSource::parse(&item.source) == Some(ItemSource::SupervisorOpinion)
+        {
             String::new()
         } else {
             item.source_ref.clone().unwrap_or_default()

@@ -996,9 +996,14 @@ async fn story(db: &TestDb) {
         page.body.contains(&format!("/supervision/{item}")),
         "[{label}] the district sees the item on the opinion"
     );
+    let page = pros2.get(&format!("/supervision/{item}")).await;
+    assert_eq!(page.status, StatusCode::OK, "[{label}] and reads it");
     assert!(
-        pros2.get(&format!("/supervision/{item}")).await.status == StatusCode::OK,
-        "[{label}] and reads it"
+        page.body.contains(&format!(
+            "/supervisor-activities/{activity}#opinion-{}",
+            late_opinion.id
+        )),
+        "[{label}] the item links back to the opinion"
     );
 
     // Training and admonitions go on file; a second admonition in the term calls for a decision.

@@ -320,6 +320,22 @@ impl Store {
         rows.iter().map(DrawRow::from_row).collect()
     }
 
+    /// The draws of many activities at once (a list page), in id order.
+    pub async fn supervisor_draws_of(&self, activity_ids: &[i64]) -> Result<Vec<DrawRow>> {
+        if activity_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = crate::bulk_placeholders(self.backend, 1, activity_ids.len());
+        let mut q = sqlx::query(audited(format!(
+            "SELECT {DRAW} FROM supervisor_draws WHERE activity_id IN ({marks}) ORDER BY id"
+        )));
+        for id in activity_ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(DrawRow::from_row).collect()
+    }
+
     /// Draws waiting for their sources' values within a region.
     pub async fn awaiting_supervisor_draws(&self, region_prefix: &str) -> Result<Vec<DrawRow>> {
         let rows = sqlx::query(audited(format!(
@@ -439,6 +455,26 @@ impl Store {
         .bind(activity_id)
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(InvitationRow::from_row).collect()
+    }
+
+    /// The invitations of many activities at once (a list page).
+    pub async fn supervisor_invitations_of(
+        &self,
+        activity_ids: &[i64],
+    ) -> Result<Vec<InvitationRow>> {
+        if activity_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = crate::bulk_placeholders(self.backend, 1, activity_ids.len());
+        let mut q = sqlx::query(audited(format!(
+            "SELECT {INVITATION} FROM supervisor_invitations i JOIN people_supervisors s ON s.id = i.supervisor_id \
+             WHERE i.activity_id IN ({marks}) ORDER BY i.draw_id, i.place"
+        )));
+        for id in activity_ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(InvitationRow::from_row).collect()
     }
 

@@ -63,6 +63,17 @@ const PAGES: &[(&str, &[&str])] = &[
     ("prosecutor_city", &["/todo", "/cases", "/supervision"]),
     ("police_legal", &["/todo", "/cases", "/incidents/samples"]),
     ("auditor", &["/ledger"]),
+    (
+        "justice",
+        &[
+            "/todo",
+            "/supervisors",
+            "/supervisors/report",
+            "/supervisor-activities",
+        ],
+    ),
+    ("supervisor", &["/todo", "/supervisor-activities"]),
+    ("prosecutor", &["/todo", "/supervisor-activities"]),
 ];
 
 struct Row {
