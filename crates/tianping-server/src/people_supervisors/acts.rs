@@ -18,6 +18,7 @@ use tianping_domain::access::supervises_opinion_answers;
 use tianping_domain::people_supervisors::{
     Actor, Answer, Invitation, InvitationAct, act_on, rules, sends_alternate,
 };
+use tianping_store::people_supervisors::OpinionRow;
 use tianping_store::user::Session;
 
 #[derive(Deserialize)]
@@ -216,6 +217,15 @@ async fn answer(st: &AppState, s: &Session, id: i64, f: &AnswerForm) -> Result<(
     Ok(())
 }
 
+/// The opinion a form was posted for, or the page saying there is none.
+async fn posted_opinion(st: &AppState, id: &str) -> Result<OpinionRow, Response> {
+    let id = path_id(id, "监督意见").map_err(api_error_page)?;
+    match st.store.supervisor_opinion(id).await {
+        Ok(Some(o)) => Ok(o),
+        _ => Err(api_error_page(ApiError::not_found("监督意见"))),
+    }
+}
+
 pub(crate) async fn answer_submit(
     State(st): State<AppState>,
     PageUser(s): PageUser,
@@ -225,14 +235,11 @@ pub(crate) async fn answer_submit(
     if let Some(r) = csrf_refused(&f.csrf, &s) {
         return r;
     }
-    let id = match path_id(&id, "监督意见") {
-        Ok(id) => id,
-        Err(e) => return api_error_page(e),
+    let o = match posted_opinion(&st, &id).await {
+        Ok(o) => o,
+        Err(r) => return r,
     };
-    let Ok(Some(o)) = st.store.supervisor_opinion(id).await else {
-        return api_error_page(ApiError::not_found("监督意见"));
-    };
-    let done = answer(&st, &s, id, &f).await;
+    let done = answer(&st, &s, o.id, &f).await;
     after(&st, &s, &o.activity_id.to_string(), "#opinions", done).await
 }
 
@@ -266,14 +273,11 @@ pub(crate) async fn supervise_submit(
     if let Some(r) = csrf_refused(&f.csrf, &s) {
         return r;
     }
-    let id = match path_id(&id, "监督意见") {
-        Ok(id) => id,
-        Err(e) => return api_error_page(e),
+    let o = match posted_opinion(&st, &id).await {
+        Ok(o) => o,
+        Err(r) => return r,
     };
-    let Ok(Some(o)) = st.store.supervisor_opinion(id).await else {
-        return api_error_page(ApiError::not_found("监督意见"));
-    };
-    match supervise(&st, &s, id).await {
+    match supervise(&st, &s, o.id).await {
         Ok(item) => crate::http::page::redirect(&format!("/supervision/{item}")),
         Err(e) => after(&st, &s, &o.activity_id.to_string(), "#opinions", Err(e)).await,
     }
