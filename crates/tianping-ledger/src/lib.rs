@@ -12,12 +12,15 @@
 //! - [`entry`] — what a Tianping leaf says: its index, the command, the record and its digest
 //!   (salted for confidential records).
 //! - [`bundle`] — the exported bundle (header, checkpoints, leaves) and its offline verifier.
+//! - [`token`] — the signed tokens of the public's rating QR codes (司法公正码), checked offline
+//!   with the same verifier key.
 
 pub mod bundle;
 pub mod entry;
 pub mod hash;
 pub mod note;
 pub mod proof;
+pub mod token;
 
 pub use bundle::{BundleReport, Finding, verify_bundle};
 pub use entry::{Command, Digest, DigestAlg, Entry, EntryError};
@@ -27,3 +30,4 @@ pub use proof::{
     Frontier, NodeAddr, ProofError, consistency_plan, fold_range, inclusion_plan, root_of,
     verify_consistency, verify_inclusion,
 };
+pub use token::{Scope, Token, TokenError};

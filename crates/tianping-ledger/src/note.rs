@@ -92,7 +92,7 @@ impl Checkpoint {
     }
 }
 
-fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+pub(crate) fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
     let h = sha256(&[name.as_bytes(), b"\n", &[ALG_ED25519], public]);
     [h.0[0], h.0[1], h.0[2], h.0[3]]
 }
@@ -114,7 +114,7 @@ fn hex4(b: [u8; 4]) -> String {
 /// The log's signing key.
 pub struct LogKey {
     name: String,
-    key: SigningKey,
+    pub(crate) key: SigningKey,
 }
 
 impl LogKey {
@@ -196,8 +196,8 @@ impl LogKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierKey {
     pub name: String,
-    id: [u8; 4],
-    key: VerifyingKey,
+    pub(crate) id: [u8; 4],
+    pub(crate) key: VerifyingKey,
 }
 
 impl VerifierKey {

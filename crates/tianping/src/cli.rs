@@ -58,6 +58,11 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: LedgerCmd,
     },
+    /// The public's rating codes (司法公正码): check a token offline.
+    Feedback {
+        #[command(subcommand)]
+        cmd: FeedbackCmd,
+    },
     /// People's supervisors' draws (RFC 3797): compute a selection, or re-check an exported draw
     /// offline.
     Draw {
@@ -214,6 +219,20 @@ pub(crate) enum CalendarCmd {
     Show {
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum FeedbackCmd {
+    /// Check that a rating token (or the URL of its QR code) was signed by the court's key and has
+    /// not expired; prints its scope, id and expiry (exit status 4 when refused).
+    Verify {
+        /// The token, or the whole URL read from the QR code.
+        token: String,
+        /// The court's verifier key (`tianping ledger key` prints it); default: the configured
+        /// ledger key's.
+        #[arg(long)]
+        verifier: Option<String>,
     },
 }
 

@@ -22,7 +22,9 @@ mod worker;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::Parser;
-use cli::{CalendarCmd, Cli, ClocksCmd, Cmd, LedgerCmd, OrgCmd, RulesCmd, SmsCmd, UserCmd};
+use cli::{
+    CalendarCmd, Cli, ClocksCmd, Cmd, FeedbackCmd, LedgerCmd, OrgCmd, RulesCmd, SmsCmd, UserCmd,
+};
 use config::Config;
 use serve::serve;
 use std::io::Read;
@@ -793,5 +795,46 @@ async fn run() -> Result<()> {
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
         Cmd::Draw { cmd } => draw::run(cmd),
+        Cmd::Feedback {
+            cmd: FeedbackCmd::Verify { token, verifier },
+        } => {
+            let key = match verifier {
+                Some(v) => tianping_ledger::VerifierKey::parse(&v)
+                    .with_context(|| format!("--verifier {v:?}"))?,
+                None => {
+                    let cfg = load_config(cli.config.as_ref(), None, None)?;
+                    let path = std::path::Path::new(&cfg.ledger_key);
+                    if !path.exists() {
+                        bail!(
+                            "no ledger key at {}: pass the court's verifier key with --verifier",
+                            path.display()
+                        );
+                    }
+                    ledger::load_or_create_key(&cfg)?.verifier()
+                }
+            };
+            match key.open_token(&token, Utc::now().timestamp()) {
+                Ok(t) => {
+                    let expires = chrono::DateTime::from_timestamp(t.expires, 0)
+                        .map(|d| {
+                            d.with_timezone(&tianping_domain::clock::beijing())
+                                .format("%Y-%m-%d %H:%M (Beijing)")
+                                .to_string()
+                        })
+                        .unwrap_or_else(|| t.expires.to_string());
+                    println!(
+                        "OK: signed by {}; scope={} id={} expires {expires}",
+                        key.name,
+                        t.scope.as_str(),
+                        t.id_hex()
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("REFUSED: {e}");
+                    std::process::exit(4);
+                }
+            }
+        }
     }
 }
