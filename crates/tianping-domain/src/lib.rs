@@ -11,6 +11,7 @@ pub mod clock;
 pub mod document;
 pub mod draw;
 pub mod event;
+pub mod feedback;
 pub mod flag;
 pub mod history;
 pub mod identity;
