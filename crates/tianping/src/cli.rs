@@ -58,7 +58,8 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: LedgerCmd,
     },
-    /// The public's rating codes (司法公正码): check a token offline.
+    /// The public's rating codes (司法公正码): the key that signs their tokens, and checking a
+    /// token offline.
     Feedback {
         #[command(subcommand)]
         cmd: FeedbackCmd,
@@ -224,13 +225,16 @@ pub(crate) enum CalendarCmd {
 
 #[derive(Subcommand)]
 pub(crate) enum FeedbackCmd {
+    /// Print the verifier (public) key of the rating tokens, creating the signing key on first
+    /// use (`feedback_key`); publish it so that anyone can check a code.
+    Key,
     /// Check that a rating token (or the URL of its QR code) was signed by the court's key and has
     /// not expired; prints its scope, id and expiry (exit status 4 when refused).
     Verify {
         /// The token, or the whole URL read from the QR code.
         token: String,
-        /// The court's verifier key (`tianping ledger key` prints it); default: the configured
-        /// ledger key's.
+        /// The court's verifier key (`tianping feedback key` prints it); default: the configured
+        /// feedback key's.
         #[arg(long)]
         verifier: Option<String>,
     },

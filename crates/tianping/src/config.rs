@@ -76,6 +76,10 @@ pub struct Config {
     /// The ledger's Ed25519 signing key (`PRIVATE+KEY+…`, created with mode 0600 on first use).
     /// Keep it apart from the database: whoever holds both can forge checkpoints.
     pub ledger_key: String,
+    /// The key that signs the public's rating tokens (created with mode 0600 on first use; named
+    /// after `ledger_origin` with `/feedback`). Apart from the ledger key: the web process holds
+    /// this one.
+    pub feedback_key: String,
     /// The ledger's name in its checkpoints (C2SP origin line), e.g. `court.zj.gov.cn/tianping`.
     pub ledger_origin: String,
     /// Hours between the checkpoints the worker signs (0: only `tianping ledger checkpoint`).
@@ -114,6 +118,7 @@ impl Default for Config {
             warn_days: vec![30, 15, 10, 5, 3, 1],
             escalation: tianping_store::clocks::default_ladder(),
             ledger_key: "tianping-ledger.key".into(),
+            feedback_key: "tianping-feedback.key".into(),
             ledger_origin: "tianping.local/ledger".into(),
             checkpoint_hours: 24,
         }
@@ -261,6 +266,9 @@ impl Config {
         }
         if let Some(v) = env("TIANPING_LEDGER_KEY") {
             c.ledger_key = v;
+        }
+        if let Some(v) = env("TIANPING_FEEDBACK_KEY") {
+            c.feedback_key = v;
         }
         if let Some(v) = env("TIANPING_LEDGER_ORIGIN") {
             c.ledger_origin = v;

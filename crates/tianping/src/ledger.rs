@@ -12,25 +12,51 @@ use tianping_store::ledger::{VerifyOptions, VerifyReport};
 
 /// Loads the ledger's signing key from `cfg.ledger_key`, creating it (mode 0600) if missing.
 pub fn load_or_create_key(cfg: &Config) -> Result<LogKey> {
-    let path = Path::new(&cfg.ledger_key);
+    load_or_create(
+        Path::new(&cfg.ledger_key),
+        &cfg.ledger_origin,
+        "ledger key",
+        "ledger_origin",
+    )
+}
+
+/// The name of the key that signs rating tokens: the ledger's origin with `/feedback`.
+pub fn feedback_key_name(cfg: &Config) -> String {
+    format!("{}/feedback", cfg.ledger_origin.trim_end_matches('/'))
+}
+
+/// Loads the key that signs the public's rating tokens from `cfg.feedback_key`, creating it
+/// (mode 0600) if missing. It is not the ledger's: the web process that issues tokens holds it,
+/// and whoever takes that process can forge ratings but never a checkpoint.
+pub fn load_or_create_feedback_key(cfg: &Config) -> Result<LogKey> {
+    load_or_create(
+        Path::new(&cfg.feedback_key),
+        &feedback_key_name(cfg),
+        "feedback key",
+        "ledger_origin",
+    )
+}
+
+/// A signing key named `name` from `path`, created there (mode 0600) when missing.
+fn load_or_create(path: &Path, name: &str, what: &str, setting: &str) -> Result<LogKey> {
     if path.exists() {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the ledger key {}", path.display()))?;
+            .with_context(|| format!("reading the {what} {}", path.display()))?;
         let key = LogKey::parse_private(&text)
-            .with_context(|| format!("the ledger key {}", path.display()))?;
-        if key.name() != cfg.ledger_origin {
+            .with_context(|| format!("the {what} {}", path.display()))?;
+        if key.name() != name {
             bail!(
-                "the ledger key {} is for {:?}, but ledger_origin is {:?}",
+                "the {what} {} is for {:?}, but {setting} makes it {:?}",
                 path.display(),
                 key.name(),
-                cfg.ledger_origin
+                name
             );
         }
         return Ok(key);
     }
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
-    let key = LogKey::from_seed(&cfg.ledger_origin, seed)?;
+    let key = LogKey::from_seed(name, seed)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -43,9 +69,9 @@ pub fn load_or_create_key(cfg: &Config) -> Result<LogKey> {
     }
     let mut f = opts
         .open(path)
-        .with_context(|| format!("creating the ledger key {}", path.display()))?;
+        .with_context(|| format!("creating the {what} {}", path.display()))?;
     writeln!(f, "{}", key.private_text())?;
-    tracing::info!(path = %path.display(), verifier = %key.verifier().to_text(), "created the ledger signing key");
+    tracing::info!(path = %path.display(), verifier = %key.verifier().to_text(), "created the {what}");
     Ok(key)
 }
 

@@ -796,6 +796,18 @@ async fn run() -> Result<()> {
         Cmd::Bench { cmd } => bench::run(cmd).await,
         Cmd::Draw { cmd } => draw::run(cmd),
         Cmd::Feedback {
+            cmd: FeedbackCmd::Key,
+        } => {
+            let cfg = load_config(cli.config.as_ref(), None, None)?;
+            println!(
+                "{}",
+                ledger::load_or_create_feedback_key(&cfg)?
+                    .verifier()
+                    .to_text()
+            );
+            Ok(())
+        }
+        Cmd::Feedback {
             cmd: FeedbackCmd::Verify { token, verifier },
         } => {
             let key = match verifier {
@@ -803,14 +815,14 @@ async fn run() -> Result<()> {
                     .with_context(|| format!("--verifier {v:?}"))?,
                 None => {
                     let cfg = load_config(cli.config.as_ref(), None, None)?;
-                    let path = std::path::Path::new(&cfg.ledger_key);
+                    let path = std::path::Path::new(&cfg.feedback_key);
                     if !path.exists() {
                         bail!(
-                            "no ledger key at {}: pass the court's verifier key with --verifier",
+                            "no feedback key at {}: pass the court's verifier key with --verifier",
                             path.display()
                         );
                     }
-                    ledger::load_or_create_key(&cfg)?.verifier()
+                    ledger::load_or_create_feedback_key(&cfg)?.verifier()
                 }
             };
             match key.open_token(&token, Utc::now().timestamp()) {

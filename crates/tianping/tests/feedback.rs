@@ -10,14 +10,33 @@ fn rating_tokens_are_checked_offline_with_the_courts_key() {
     let dir = std::env::temp_dir().join(format!("tp_feedback_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let key_file = dir.join("ledger.key");
+    let key_file = dir.join("feedback.key");
     let with_key = |c: &mut std::process::Command| {
-        c.env("TIANPING_LEDGER_KEY", &key_file)
+        c.env("TIANPING_FEEDBACK_KEY", &key_file)
+            .env("TIANPING_LEDGER_KEY", dir.join("ledger.key"))
             .env("TIANPING_LEDGER_ORIGIN", "court.test/ledger");
     };
     let mut c = tianping();
     with_key(&mut c);
-    let verifier = ok(c.args(["ledger", "key"])).trim().to_string();
+    let verifier = ok(c.args(["feedback", "key"])).trim().to_string();
+    assert!(
+        verifier.starts_with("court.test/ledger/feedback+"),
+        "{verifier}"
+    );
+    // The ledger's own key is another key: a token is never checked against it.
+    let mut c = tianping();
+    with_key(&mut c);
+    let ledger_verifier = ok(c.args(["ledger", "key"])).trim().to_string();
+    assert_ne!(ledger_verifier, verifier);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the signing key is private");
+    }
     let key = LogKey::parse_private(&std::fs::read_to_string(&key_file).expect("key"))
         .expect("the ledger key");
     let now = chrono::Utc::now().timestamp();
@@ -32,7 +51,7 @@ fn rating_tokens_are_checked_offline_with_the_courts_key() {
     with_key(&mut c);
     let out = ok(c.args(["feedback", "verify", &token]));
     assert!(
-        out.starts_with("OK: signed by court.test/ledger; scope=case_party"),
+        out.starts_with("OK: signed by court.test/ledger/feedback; scope=case_party"),
         "{out}"
     );
     let url = format!("https://court.test/r/{token}");
@@ -47,6 +66,13 @@ fn rating_tokens_are_checked_offline_with_the_courts_key() {
         run(tianping().args(["feedback", "verify", &altered, "--verifier", &verifier]));
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("REFUSED"), "{err}");
+
+    let (code, _, err) =
+        run(tianping().args(["feedback", "verify", &token, "--verifier", &ledger_verifier]));
+    assert_eq!(
+        code, 4,
+        "the ledger's key does not vouch for a token: {err}"
+    );
 
     // Another court's key, and an expired token.
     let other = LogKey::from_seed("other.test/ledger", [9; 32]).expect("key");
