@@ -169,7 +169,11 @@ pub async fn tick(store: &Store, senders: &Senders, now: DateTime<Utc>) -> Resul
         }
     }
     if let Some(g) = &senders.texts {
-        loop {
+        // A gateway that fails this many times in a row is taken to be down for this tick: the
+        // rest wait for the next (each send may wait out its timeout, and clocks come first).
+        const DOWN_AFTER: usize = 3;
+        let mut in_a_row = 0;
+        'texts: loop {
             let batch = store
                 .claim_texts(now, 50)
                 .await
@@ -178,6 +182,9 @@ pub async fn tick(store: &Store, senders: &Senders, now: DateTime<Utc>) -> Resul
                 break;
             }
             for m in batch {
+                if in_a_row >= DOWN_AFTER {
+                    break 'texts;
+                }
                 match g
                     .send(&format!("tianping-{}", m.id), &m.recipient, &m.body)
                     .await
@@ -185,6 +192,7 @@ pub async fn tick(store: &Store, senders: &Senders, now: DateTime<Utc>) -> Resul
                     Ok(()) => {
                         store.mail_sent(m.id, now).await?;
                         t.texts_sent += 1;
+                        in_a_row = 0;
                     }
                     Err(e) => {
                         tracing::warn!(text = m.id, error = %format!("{e:#}"), "text message not delivered; will retry");
@@ -192,6 +200,7 @@ pub async fn tick(store: &Store, senders: &Senders, now: DateTime<Utc>) -> Resul
                             .mail_failed(m.id, m.attempts + 1, &format!("{e:#}"), now)
                             .await?;
                         t.texts_failed += 1;
+                        in_a_row += 1;
                     }
                 }
             }

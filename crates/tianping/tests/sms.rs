@@ -2,7 +2,8 @@
 //! --once` hands it to a gateway (`sms_gateway.py`, a real HTTP server started here as its own
 //! process, standing in for a province's SMS platform, which cannot run here) — retried after
 //! the gateway fails, never sent twice, over plain HTTP on this machine and over HTTPS with the
-//! gateway's own CA; a token is never sent in the clear to another machine.
+//! gateway's own CA; a gateway that is down is given up on for the tick; a token is never sent in
+//! the clear to another machine.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -173,6 +174,34 @@ fn texts_reach_the_gateway_once_after_a_failure_over_http_and_https() {
         "{got:?}"
     );
     drop(gw);
+
+    // A gateway that is down is given up on for the tick after three failures in a row.
+    for n in 0..5 {
+        ok(tianping().args([
+            "sms",
+            "send",
+            "--database-url",
+            &db,
+            "--to",
+            &format!("1395710300{n}"),
+        ]));
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let out = tick(
+        &db,
+        &format!("http://127.0.0.1:{closed}/v1/messages"),
+        None,
+        t1 + chrono::Duration::hours(1),
+    );
+    assert_eq!(
+        (count(&out, "texts_sent"), count(&out, "texts_failed")),
+        (0, 3),
+        "{out}"
+    );
 
     // The token is not sent in the clear to another machine: the worker refuses to start.
     let (code, out, err) = run(tianping()
