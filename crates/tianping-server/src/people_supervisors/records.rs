@@ -20,7 +20,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use tianping_domain::people_supervisors::{Grade, check_grades, rules};
 use tianping_store::people_supervisors::{
-    AllowanceRow, Assessed, NewAllowance, RecordRow, SupervisorRow,
+    ActivityRow, AllowanceRow, Assessed, InvitationRow, NewAllowance, RecordRow, SupervisorRow,
 };
 use tianping_store::user::Session;
 
@@ -194,17 +194,14 @@ pub(crate) async fn assess_submit(
     }
 }
 
-/// Activities a supervisor attended, per year (Beijing) of the activity.
-pub(crate) async fn attended_by_year(
-    st: &AppState,
-    supervisor_id: i64,
-) -> Result<BTreeMap<i32, u32>, ApiError> {
-    let activities = st.store.activities_of_supervisor(supervisor_id).await?;
+/// Activities a supervisor attended, per year (Beijing) of the activity, from their
+/// invitations and the activities those are for.
+pub(crate) fn attended_by_year(
+    activities: &[ActivityRow],
+    invitations: &[InvitationRow],
+) -> BTreeMap<i32, u32> {
     let mut out = BTreeMap::new();
-    for i in st.store.invitations_of_supervisor(supervisor_id).await? {
-        if i.state != "attended" {
-            continue;
-        }
+    for i in invitations.iter().filter(|i| i.state == "attended") {
         if let Some(at) = activities
             .iter()
             .find(|a| a.id == i.activity_id)
@@ -214,7 +211,7 @@ pub(crate) async fn attended_by_year(
                 .or_insert(0) += 1;
         }
     }
-    Ok(out)
+    out
 }
 
 /// A year's allowance as the file shows it.
@@ -306,11 +303,13 @@ async fn pay(st: &AppState, s: &Session, id: &str, f: &PayForm) -> Result<i64, A
         ));
     }
     let note = text(&f.pay_note, "pay_note", "发放凭证或说明", 200)?;
-    let attended = attended_by_year(st, sid)
-        .await?
-        .get(&year)
-        .copied()
-        .unwrap_or(0);
+    let attended = attended_by_year(
+        &st.store.activities_of_supervisor(sid).await?,
+        &st.store.invitations_of_supervisor(sid).await?,
+    )
+    .get(&year)
+    .copied()
+    .unwrap_or(0);
     let paid: i64 = st
         .store
         .supervisor_allowances(sid)

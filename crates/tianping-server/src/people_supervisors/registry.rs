@@ -440,9 +440,11 @@ async fn file(
         _ => return Err(ApiError::not_found("人民监督员档案")),
     };
     let activities = st.store.activities_of_supervisor(r.id).await?;
+    let invitations = st.store.invitations_of_supervisor(r.id).await?;
+    let by_year = super::records::attended_by_year(&activities, &invitations);
     let mut done = vec![];
     let (mut attended, mut absent, mut refused, mut recused) = (0, 0, 0, 0);
-    for i in st.store.invitations_of_supervisor(r.id).await? {
+    for i in invitations {
         let state = Invitation::parse(&i.state);
         match state {
             Some(Invitation::Attended) => attended += 1,
@@ -506,8 +508,7 @@ async fn file(
         })
         .collect();
     let paid = st.store.supervisor_allowances(r.id).await?;
-    let allowances =
-        super::records::allowance_years(&super::records::attended_by_year(st, r.id).await?, &paid);
+    let allowances = super::records::allowance_years(&by_year, &paid);
     let payments = paid
         .into_iter()
         .map(|p| (p.paid_on, p.year, p.amount_yuan, p.note, p.paid_by))
