@@ -132,6 +132,46 @@ pub fn supervises_opinion_answers(role: Role, org: AgencyKind) -> bool {
         )
 }
 
+/// Whether a user issues the public's rating codes (司法公正码) of a court's cases and windows:
+/// the court's filing and case-management staff and the judges and clerks who send the case's
+/// documents — of the case's own court, checked with the record.
+pub fn issues_feedback_codes(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::Judge | Role::Clerk | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user reads the public's ratings one by one, with the contact a person left for a
+/// call-back: the court's case-management office and its heads (their region's courts).
+pub fn reads_ratings(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::CaseOffice | Role::President | Role::DivisionChief
+        )
+}
+
+/// Whether a user reads the 司法公正感受度 index and its ratings without contacts: those who read
+/// ratings, and the 人大 and 政法委 supervisors of the region (the court-by-court comparison
+/// they review).
+pub fn reads_feedback_index(role: Role, org: AgencyKind) -> bool {
+    reads_ratings(role, org)
+        || (org.supervises_all_kinds()
+            && matches!(
+                role,
+                Role::PlcSupervisor | Role::PcSupervisor | Role::Deputy
+            ))
+}
+
+/// Whether a user records a decision on a rating (reviewed; set aside as mistaken or malicious):
+/// the court's case-management office and its heads; never the rated case's judge
+/// (`feedback::check_decision`).
+pub fn decides_on_ratings(role: Role, org: AgencyKind) -> bool {
+    reads_ratings(role, org)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).
@@ -453,6 +493,24 @@ mod tests {
                 invites_people_supervisors,
                 &[Judge, DivisionChief, President, CaseOffice],
                 &[Procuratorate],
+            ),
+            (
+                "issues_feedback_codes",
+                issues_feedback_codes,
+                &[Judge, Clerk, DivisionChief, President, CaseOffice],
+                &[Court],
+            ),
+            (
+                "reads_ratings",
+                reads_ratings,
+                &[CaseOffice, President, DivisionChief],
+                &[Court],
+            ),
+            (
+                "decides_on_ratings",
+                decides_on_ratings,
+                &[CaseOffice, President, DivisionChief],
+                &[Court],
             ),
             ("may_audit", |r, _| may_audit(r), &[Auditor], &any),
             (

@@ -299,6 +299,23 @@ impl Calendar {
         }
     }
 
+    /// The `n`th working day after `d` (`d` itself not counted; `n` = 0 gives `d`). Working days
+    /// are those `is_rest_day` says are not rest days, 调休 Saturdays included.
+    pub fn add_working_days(&self, d: NaiveDate, n: u32) -> NaiveDate {
+        let mut cur = d;
+        let mut left = n;
+        while left > 0 {
+            cur = match cur.succ_opt() {
+                Some(next) => next,
+                None => return cur,
+            };
+            if !self.is_rest_day(cur) {
+                left -= 1;
+            }
+        }
+        cur
+    }
+
     /// A stable digest of the calendar's content, to tell when it changed.
     pub fn fingerprint(&self) -> String {
         let mut s = String::new();

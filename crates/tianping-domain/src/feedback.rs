@@ -264,6 +264,112 @@ pub fn public_case(
     }
 }
 
+/// The deadlines of a bad rating's follow-up, counted in working days from the day it was given
+/// (Beijing): the call-back (回访), then the rectification, then the reply to the person. Each is
+/// the end of its day (the next day's Beijing midnight, as an instant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUpDue {
+    pub callback: chrono::DateTime<chrono::Utc>,
+    pub rectify: chrono::DateTime<chrono::Utc>,
+    pub reply_days: u32,
+}
+
+pub fn follow_up_due(
+    r: &Rules,
+    cal: &crate::calendar::Calendar,
+    rated_at: chrono::DateTime<chrono::Utc>,
+) -> FollowUpDue {
+    let day = crate::clock::local_date(rated_at);
+    let callback = cal.add_working_days(day, r.follow_up.callback_working_days);
+    let rectify = cal.add_working_days(callback, r.follow_up.rectify_working_days);
+    let end = |d: chrono::NaiveDate| crate::clock::local_midnight(d + chrono::Duration::days(1));
+    FollowUpDue {
+        callback: end(callback),
+        rectify: end(rectify),
+        reply_days: r.follow_up.reply_working_days,
+    }
+}
+
+/// The steps of a supervision item raised on a bad rating, as the court works it: accepting the
+/// item is the call-back (回访) and must say how the person was reached and what they said;
+/// closing it is the reply (答复) to the person and must say what they were told. Other steps
+/// follow the ordinary loop. `None` when the step may go ahead.
+pub fn check_item_step(action: crate::supervision::ItemAction, note: &str) -> Option<&'static str> {
+    use crate::supervision::ItemAction as A;
+    let empty = note.trim().is_empty();
+    match action {
+        A::Accept if empty => Some("请填写回访情况：何时以何方式联系了评价人、对方反映的问题"),
+        A::Close if empty => Some("请填写答复评价人的情况：何时以何方式答复、答复内容"),
+        _ => None,
+    }
+}
+
+/// How a step of a rating's item is named for the court (the ordinary names otherwise).
+pub fn item_step_zh(action: crate::supervision::ItemAction) -> Option<&'static str> {
+    use crate::supervision::ItemAction as A;
+    match action {
+        A::Accept => Some("登记回访"),
+        A::Close => Some("答复评价人并销号"),
+        _ => None,
+    }
+}
+
+/// What a decision on a rating is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    /// A bad rating without a contact, read and considered by the case office.
+    Reviewed,
+    /// A rating found mistaken or malicious: left out of the index, kept in the record.
+    SetAside,
+}
+
+impl DecisionKind {
+    pub fn parse(s: &str) -> Option<DecisionKind> {
+        match s {
+            "reviewed" => Some(DecisionKind::Reviewed),
+            "set_aside" => Some(DecisionKind::SetAside),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Reviewed => "reviewed",
+            DecisionKind::SetAside => "set_aside",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            DecisionKind::Reviewed => "已复核",
+            DecisionKind::SetAside => "不予采信",
+        }
+    }
+}
+
+/// Whether a person may decide on a rating: with a written reason always; a set-aside never by
+/// the judge whose case was rated (a rating cannot be dismissed by the one it is about), and only
+/// once per kind.
+pub fn check_decision(
+    kind: DecisionKind,
+    note: &str,
+    decider_name: &str,
+    case_judge: &str,
+    already: bool,
+) -> Result<(), (&'static str, &'static str)> {
+    if already {
+        return Err(("already_decided", "该评价已作过同样的决定"));
+    }
+    if note.trim().is_empty() {
+        return Err(("note_required", "请写明理由"));
+    }
+    if kind == DecisionKind::SetAside && !case_judge.is_empty() && decider_name == case_judge {
+        return Err((
+            "own_case",
+            "承办法官不能对本人案件的评价作不予采信决定，须由其他人员决定",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +382,55 @@ mod tests {
             name: "",
             phone,
         }
+    }
+
+    #[test]
+    fn follow_up_deadlines_count_working_days_over_a_holiday() {
+        use crate::calendar::Calendar;
+        let cal = Calendar::parse(crate::rules::CALENDAR_TOML).unwrap();
+        // Rated on Thursday 2026-09-24 (Beijing): 09-25..27 are 中秋 rest days and 10-01..07
+        // 国庆 in the 2026 arrangement, with Saturday 10-10 a make-up working day.
+        let rated =
+            crate::clock::local_midnight(chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap())
+                + chrono::Duration::hours(10);
+        let d = follow_up_due(rules(), &cal, rated);
+        let cb = crate::clock::local_date(d.callback - chrono::Duration::seconds(1));
+        // Three working days after it: Mon 28, Tue 29, Wed 30 September.
+        assert_eq!(cb, chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+        // Fifteen more: 8, 9, 10 (Saturday, worked), 12–16, 19–23, 26, 27 October.
+        let rect = crate::clock::local_date(d.rectify - chrono::Duration::seconds(1));
+        assert_eq!(rect, chrono::NaiveDate::from_ymd_opt(2026, 10, 27).unwrap());
+        assert_eq!(cal.add_working_days(cb, 0), cb);
+    }
+
+    #[test]
+    fn a_rating_item_needs_words_at_call_back_and_reply_and_a_judge_cannot_set_aside_their_own() {
+        use crate::supervision::ItemAction;
+        assert!(check_item_step(ItemAction::Accept, " ").is_some());
+        assert!(check_item_step(ItemAction::Accept, "12月3日电话回访").is_none());
+        assert!(check_item_step(ItemAction::Close, "").is_some());
+        assert!(check_item_step(ItemAction::Verify, "").is_none());
+        let k = DecisionKind::SetAside;
+        assert_eq!(
+            check_decision(k, "恶意", "王法官", "王法官", false)
+                .unwrap_err()
+                .0,
+            "own_case"
+        );
+        assert!(check_decision(k, "恶意", "李庭长", "王法官", false).is_ok());
+        assert_eq!(
+            check_decision(k, "", "李庭长", "王法官", false)
+                .unwrap_err()
+                .0,
+            "note_required"
+        );
+        assert_eq!(
+            check_decision(DecisionKind::Reviewed, "看过", "李", "王", true)
+                .unwrap_err()
+                .0,
+            "already_decided"
+        );
+        assert_eq!(DecisionKind::parse("set_aside"), Some(k));
     }
 
     #[test]

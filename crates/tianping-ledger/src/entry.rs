@@ -114,6 +114,9 @@ commands! {
     SupervisorOpinionAnswered => "supervisor_opinion_answered", "supervisor_opinions", "答复人民监督员监督意见";
     SupervisorRecorded => "supervisor_recorded", "supervisor_records", "记入人民监督员档案";
     SupervisorAllowancePaid => "supervisor_allowance_paid", "supervisor_allowances", "发放人民监督员履职补贴";
+    FeedbackTokenIssued => "feedback_token_issued", "feedback_tokens", "签发司法公正码";
+    FeedbackRated => "feedback_rated", "feedback_ratings", "群众评价";
+    FeedbackDecided => "feedback_decided", "feedback_decisions", "群众评价复核决定";
 }
 
 /// How a record's digest was made.

@@ -177,6 +177,15 @@ error_codes! {
     RevealMismatch = "reveal_mismatch", UNPROCESSABLE_ENTITY, "公开的随机数与承诺值不符";
     NotInvited = "not_invited", FORBIDDEN, "不是本次活动抽中的人民监督员";
     NotSupervisable = "not_supervisable", CONFLICT, "该意见不能立督办事项";
+    // The public's ratings (`tianping_domain::feedback`, `tianping_ledger::token`).
+    BadToken = "bad_token", BAD_REQUEST, "二维码无效（不是本院签发或已被改动）";
+    TokenExpired = "token_expired", GONE, "二维码已过有效期";
+    AlreadyRated = "already_rated", CONFLICT, "该二维码已评价过";
+    TooManyRatings = "too_many_ratings", TOO_MANY_REQUESTS, "同一设备今日评价次数已满";
+    InvalidRating = "invalid_rating", UNPROCESSABLE_ENTITY, "评价内容不符合要求";
+    FieldTooLong = "field_too_long", UNPROCESSABLE_ENTITY, "内容过长";
+    OwnCase = "own_case", FORBIDDEN, "不能对本人承办案件的评价作此决定";
+    AlreadyDecided = "already_decided", CONFLICT, "已作过同样的决定";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
 }

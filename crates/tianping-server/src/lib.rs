@@ -11,6 +11,7 @@ pub mod clocks;
 pub mod docx;
 pub mod error;
 pub mod export;
+pub mod feedback;
 pub mod http;
 pub mod incidents;
 pub mod judgments;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub ledger: ledger::LedgerIdentity,
     /// The library of prior judgments for similar-case retrieval (index opened on first use).
     pub library: Arc<similar::Library>,
+    /// The key that signs the public's rating codes and where the public reaches the server.
+    pub feedback: feedback::Codes,
 }
 
 impl AppState {
@@ -246,6 +249,7 @@ pub fn router(state: AppState) -> Router {
         .merge(persons::router())
         .merge(incidents::router())
         .merge(people_supervisors::router())
+        .merge(feedback::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -267,6 +271,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(persons::api_router())
                 .merge(incidents::api_router())
                 .merge(people_supervisors::api_router())
+                .merge(feedback::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod case;
 pub mod clocks;
 pub mod db;
+pub mod feedback;
 pub mod generation;
 pub mod in_force;
 pub mod ingest;
@@ -241,6 +242,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "opinion_items_once",
         sqlite: include_str!("../migrations/sqlite/0025_opinion_items_once.sql"),
         postgres: include_str!("../migrations/postgres/0025_opinion_items_once.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "feedback",
+        sqlite: include_str!("../migrations/sqlite/0026_feedback.sql"),
+        postgres: include_str!("../migrations/postgres/0026_feedback.sql"),
     },
 ];
 

@@ -362,6 +362,21 @@ impl Store {
             .ok_or_else(|| StoreError::Invalid(format!("user {user_id} does not exist")))
     }
 
+    /// A user read inside a write (one just added by it).
+    pub(crate) async fn user_in(
+        &self,
+        tx: &mut crate::write::Write,
+        id: i64,
+    ) -> Result<Option<User>> {
+        let r = sqlx::query(audited(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        r.as_ref().map(user_from_row).transpose()
+    }
+
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
         let r = sqlx::query(audited(format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"

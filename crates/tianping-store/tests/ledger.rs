@@ -335,7 +335,12 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SupervisorRecorded,
             Command::SupervisorAllowancePaid,
             Command::PeopleSupervisorRemoved,
+            Command::FeedbackTokenIssued,
+            Command::FeedbackRated,
+            Command::FeedbackDecided,
         ];
+        let mut rating_token = None;
+        let mut rating = 0;
         let mut supervisors: Vec<i64> = vec![];
         let mut activity = 0;
         let mut supervisor_draw = 0;
@@ -595,6 +600,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                                 rectify_due_at: None,
                                 referral_id: None,
                                 project_id: None,
+                                stage_due_at: None,
                             },
                             &u,
                             &o,
@@ -850,6 +856,59 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                             removes: false,
                         }],
                         "司法局",
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::FeedbackTokenIssued => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.issue_feedback_token(
+                        &tianping_store::feedback::NewToken {
+                            token_id: "00112233445566778899aabbccddeeff",
+                            scope: "case_party",
+                            court_id: "sc-court",
+                            case_id: Some(civil),
+                            label: "原告",
+                            expires_at: t + chrono::Duration::days(365),
+                        },
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    rating_token = s
+                        .feedback_token("00112233445566778899aabbccddeeff")
+                        .await
+                        .unwrap();
+                }
+                Command::FeedbackRated => {
+                    let tok = rating_token.clone().expect("issued");
+                    let r = tianping_domain::feedback::check_rating(
+                        tianping_domain::feedback::rules(),
+                        &tianping_domain::feedback::RatingInput {
+                            level: Some(1),
+                            aspects: &[],
+                            comment: "久拖不判",
+                            name: "",
+                            phone: "13900001111",
+                        },
+                    )
+                    .unwrap();
+                    let done = s.rate(&tok, &r, None, t).await.unwrap();
+                    assert!(
+                        done.item_id.is_some(),
+                        "a bad rating with a phone opens an item"
+                    );
+                    rating = done.rating_id;
+                }
+                Command::FeedbackDecided => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.decide_rating(
+                        rating,
+                        tianping_domain::feedback::DecisionKind::SetAside,
+                        "误评",
+                        &by,
                         t,
                     )
                     .await

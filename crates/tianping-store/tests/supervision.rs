@@ -388,6 +388,7 @@ async fn an_item_runs_every_transition_and_refuses_the_wrong_ones() {
                     rectify_due_at: None,
                     referral_id: None,
                     project_id: None,
+                    stage_due_at: None,
                 },
                 &co.user,
                 &co.org,
@@ -570,6 +571,7 @@ fn new_item_like(it: &tianping_store::supervision::ItemRow) -> NewItem {
         rectify_due_at: None,
         referral_id: None,
         project_id: None,
+        stage_due_at: None,
     }
 }
 
@@ -597,6 +599,7 @@ async fn an_overdue_stage_escalates_once() {
                     rectify_due_at: None,
                     referral_id: None,
                     project_id: None,
+                    stage_due_at: None,
                 },
                 &co.user,
                 &co.org,
@@ -654,6 +657,7 @@ async fn an_overdue_stage_escalates_once() {
                     rectify_due_at: None,
                     referral_id: None,
                     project_id: None,
+                    stage_due_at: None,
                 },
                 &co.user,
                 &co.org,
@@ -1019,6 +1023,7 @@ async fn concurrent_openers_get_distinct_consecutive_numbers() {
                         rectify_due_at: None,
                         referral_id: None,
                         project_id: None,
+                        stage_due_at: None,
                     },
                     &u,
                     &o,

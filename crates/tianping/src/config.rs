@@ -80,6 +80,9 @@ pub struct Config {
     /// after `ledger_origin` with `/feedback`). Apart from the ledger key: the web process holds
     /// this one.
     pub feedback_key: String,
+    /// Where the public reaches this server (`https://tianping.court.example`): the address printed
+    /// in rating QR codes. Empty: `http://` and the `listen` address (a demo on this machine).
+    pub public_url: String,
     /// The ledger's name in its checkpoints (C2SP origin line), e.g. `court.zj.gov.cn/tianping`.
     pub ledger_origin: String,
     /// Hours between the checkpoints the worker signs (0: only `tianping ledger checkpoint`).
@@ -120,6 +123,7 @@ impl Default for Config {
             ledger_key: "tianping-ledger.key".into(),
             feedback_key: "tianping-feedback.key".into(),
             ledger_origin: "tianping.local/ledger".into(),
+            public_url: String::new(),
             checkpoint_hours: 24,
         }
     }
@@ -164,6 +168,15 @@ impl std::fmt::Display for Config {
 }
 
 impl Config {
+    /// The address printed in rating QR codes.
+    pub fn public_base(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
     /// Loads the layers below the command line. `env` is injected for testability.
     pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let mut c = match file {
@@ -270,6 +283,9 @@ impl Config {
         if let Some(v) = env("TIANPING_FEEDBACK_KEY") {
             c.feedback_key = v;
         }
+        if let Some(v) = env("TIANPING_PUBLIC_URL") {
+            c.public_url = v;
+        }
         if let Some(v) = env("TIANPING_LEDGER_ORIGIN") {
             c.ledger_origin = v;
         }
@@ -365,6 +381,14 @@ impl Config {
             bail!(
                 "ledger_origin must be a name without spaces or '+', got {:?}",
                 self.ledger_origin
+            );
+        }
+        if !self.public_url.is_empty()
+            && !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
+        {
+            bail!(
+                "public_url must start with https:// (or http://), got {:?}",
+                self.public_url
             );
         }
         if !(0..=24 * 366).contains(&self.checkpoint_hours) {

@@ -35,6 +35,10 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
             origin: cfg.ledger_origin.clone(),
             verifier,
         },
+        feedback: tianping_server::feedback::Codes::new(
+            ledger::load_or_create_feedback_key(cfg)?,
+            &cfg.public_base(),
+        ),
         library: Arc::new(match &cfg.index_dir {
             Some(d) => tianping_server::similar::Library::in_dir(d.into()),
             None => tianping_server::similar::Library::in_memory(),

@@ -28,7 +28,7 @@ fn group_of(href: &str) -> &'static str {
     match href {
         "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
         "/warnings" | "/clock-changes" => "期限",
-        "/supervision" | "/referrals" | "/projects" | "/interference" => "监督",
+        "/supervision" | "/referrals" | "/projects" | "/interference" | "/feedback" => "监督",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
         "/supervisors" | "/supervisor-activities" => "人民监督员",
@@ -120,6 +120,13 @@ impl Layout {
                 href: "/interference",
                 label: "过问记录",
                 active: active == "/interference",
+            });
+        }
+        if access::reads_feedback_index(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/feedback",
+                label: "司法公正感受度",
+                active: active == "/feedback",
             });
         }
         if access::keeps_people_supervisors(s.user.role, s.org.kind) {

@@ -224,6 +224,7 @@ async fn open_item(st: &AppState, s: &Session, i: &ItemInput) -> Result<i64, Api
         rectify_due_at,
         referral_id: None,
         project_id: None,
+        stage_due_at: None,
     };
     Ok(st.store.open_item(&n, &s.user, &s.org, st.now()).await?)
 }

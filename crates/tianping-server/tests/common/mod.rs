@@ -43,7 +43,19 @@ pub fn app_with(s: &Store, now: chrono::DateTime<Utc>, policy: auth::Policy) -> 
         policy,
         ledger: identity(),
         library: Arc::new(tianping_server::similar::Library::in_memory()),
+        feedback: feedback_codes(),
     })
+}
+
+/// The court's rating-code key in tests (a fixed seed) and the address printed in codes.
+pub fn feedback_key() -> tianping_ledger::LogKey {
+    tianping_ledger::LogKey::from_seed("court.test/feedback", [9; 32]).expect("seed key")
+}
+
+pub const PUBLIC_URL: &str = "https://tianping.court.test";
+
+pub fn feedback_codes() -> tianping_server::feedback::Codes {
+    tianping_server::feedback::Codes::new(feedback_key(), PUBLIC_URL)
 }
 
 pub fn identity() -> tianping_server::ledger::LedgerIdentity {

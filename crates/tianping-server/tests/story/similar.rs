@@ -437,6 +437,7 @@ async fn similar_story(db: &TestDb) {
             policy: auth::Policy::default(),
             ledger: identity(),
             library: Arc::new(tianping_server::similar::Library::in_memory()),
+            feedback: feedback_codes(),
         },
         &stored,
     )
@@ -485,6 +486,7 @@ async fn similar_story(db: &TestDb) {
         policy: auth::Policy::default(),
         ledger: identity(),
         library: Arc::new(tianping_server::similar::Library::in_memory()),
+        feedback: feedback_codes(),
     };
     let rep = tianping_server::similar::sweep_deviations(&st)
         .await

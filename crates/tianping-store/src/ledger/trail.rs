@@ -99,6 +99,22 @@ const SOURCES: &[Source] = &[
         "SELECT id FROM deviation_warnings WHERE case_id = $1",
         "SELECT case_id, NULL AS a, acknowledged_by AS b FROM deviation_warnings WHERE id = $1",
     ),
+    src(
+        "feedback_tokens",
+        "SELECT id FROM feedback_tokens WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.issued_by) AS a, NULL AS b FROM feedback_tokens x WHERE id = $1",
+    ),
+    // The person who rated is not named to the auditor: the public rated.
+    src(
+        "feedback_ratings",
+        "SELECT id FROM feedback_ratings WHERE case_id = $1",
+        "SELECT case_id, '群众（司法公正码）' AS a, NULL AS b FROM feedback_ratings WHERE id = $1",
+    ),
+    src(
+        "feedback_decisions",
+        "SELECT d.id FROM feedback_decisions d JOIN feedback_ratings r ON r.id = d.rating_id WHERE r.case_id = $1",
+        "SELECT r.case_id, (SELECT display_name FROM users u WHERE u.id = x.decided_by) AS a, NULL AS b FROM feedback_decisions x JOIN feedback_ratings r ON r.id = x.rating_id WHERE x.id = $1",
+    ),
 ];
 
 /// A leaf with who wrote it and the case it is about.
@@ -139,6 +155,9 @@ pub fn table_zh(table: &str) -> &'static str {
         "incident_samples" => "警情抽样",
         "referrals" => "双向移送",
         "projects" | "project_members" | "project_tasks" | "project_reports" => "联合监督",
+        "feedback_tokens" => "司法公正码",
+        "feedback_ratings" => "群众评价",
+        "feedback_decisions" => "群众评价复核",
         _ => "记录",
     }
 }

@@ -188,6 +188,7 @@ impl Store {
             rectify_due_at: None,
             referral_id: None,
             project_id: None,
+            stage_due_at: None,
         };
         let item = self.open_item_in(&mut tx, &n, by, org, now).await?;
         tx.commit().await?;

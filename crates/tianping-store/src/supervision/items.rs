@@ -30,6 +30,9 @@ pub struct NewItem {
     pub rectify_due_at: Option<DateTime<Utc>>,
     pub referral_id: Option<i64>,
     pub project_id: Option<i64>,
+    /// The first stage's deadline when the source sets its own (a bad rating's call-back, in
+    /// working days); otherwise the supervision rules' stage days.
+    pub stage_due_at: Option<DateTime<Utc>>,
 }
 
 row_struct! {
@@ -259,7 +262,7 @@ impl Store {
         .bind(responsible.as_ref().map(|o| o.region_path.clone()))
         .bind(state.as_str())
         .bind(ts(now))
-        .bind(opt_ts(stage_due(state, now, &d)))
+        .bind(opt_ts(n.stage_due_at.or_else(|| stage_due(state, now, &d))))
         .bind(opt_ts(n.rectify_due_at))
         .bind(n.referral_id)
         .bind(n.project_id)
@@ -539,6 +542,12 @@ impl Store {
             Ok(s) => s,
             Err(e) => return Err(e.into()),
         };
+        // A bad rating's item: the call-back and the reply must be written down; the reply is
+        // due in working days once the rectification is verified.
+        let rating = ItemSource::parse(&item.source) == Some(ItemSource::PublicRating);
+        if rating && let Some(why) = tianping_domain::feedback::check_item_step(action, note) {
+            return Err(refusal("note_required", why).into());
+        }
         let mut responsible = (
             item.responsible_org_id.clone(),
             item.responsible_path.clone(),
@@ -566,6 +575,16 @@ impl Store {
                 .clone()
                 .or_else(|| opt_ts(stage_due(next, now, &d))),
             _ if next == facts.state && action == ItemAction::Revisit => item.stage_due_at.clone(),
+            ItemState::Verified if rating => {
+                let cal = &self.clockwork().calendar;
+                let days = tianping_domain::feedback::rules()
+                    .follow_up
+                    .reply_working_days;
+                let last = cal.add_working_days(tianping_domain::clock::local_date(now), days);
+                Some(ts(tianping_domain::clock::local_midnight(
+                    last + chrono::Duration::days(1),
+                )))
+            }
             _ => opt_ts(stage_due(next, now, &d)),
         };
         let rectifier = if action == ItemAction::Submit {

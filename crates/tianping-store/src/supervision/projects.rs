@@ -365,6 +365,7 @@ impl Store {
                             rectify_due_at: None,
                             referral_id: None,
                             project_id: Some(id),
+                            stage_due_at: None,
                         };
                         self.open_item_in(&mut tx, &new, by, org, now).await?;
                     }

@@ -199,6 +199,7 @@ impl Store {
                         rectify_due_at: None,
                         referral_id: Some(id),
                         project_id: None,
+                        stage_due_at: None,
                     };
                     Some(self.open_item_in(&mut tx, &new, by, org, now).await?)
                 } else {

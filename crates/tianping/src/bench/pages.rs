@@ -155,6 +155,11 @@ async fn measure(store: &Store, runs: usize) -> Result<(Vec<Row>, f64)> {
                 .verifier(),
         },
         library: Arc::new(tianping_server::similar::Library::in_memory()),
+        feedback: tianping_server::feedback::Codes::new(
+            tianping_ledger::LogKey::from_seed("bench.tianping.test/feedback", [8; 32])
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            "http://127.0.0.1",
+        ),
     });
     let mut rows = vec![];
     let mut anchor = vec![];

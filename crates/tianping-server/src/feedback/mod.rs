@@ -1,0 +1,101 @@
+//! The public's ratings (司法公正码, issue 24): the codes a court issues for a case's parties and
+//! its windows (`codes`), the public rating page anyone with a code opens without logging in
+//! (`public`), and the court's side — the 司法公正感受度 index with its drill-down, the ratings,
+//! and the decisions on them (`index`). Who may do what is decided in
+//! [`tianping_domain::access`]; a rating's rules are [`tianping_domain::feedback`]; the token is
+//! [`tianping_ledger::token`], signed with the feedback key (never the ledger's).
+//!
+//! Pages: `/r/{token}` (public; `GET` the form, `POST` a rating as a form or JSON),
+//! `/r/{token}/qr.svg`, `/cases/{id}/feedback-codes` (issue and print), `/feedback/windows`,
+//! `/feedback` (the index), `/feedback/ratings`, `/feedback/ratings/{id}` (and its decision).
+//! The API: `POST /api/v1/cases/{id}/feedback-tokens`, `GET /api/v1/feedback/index`,
+//! `GET /api/v1/feedback/ratings`.
+
+mod codes;
+mod index;
+mod public;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tianping_ledger::{LogKey, VerifierKey};
+
+/// What the server needs to issue and check rating codes.
+#[derive(Clone)]
+pub struct Codes {
+    key: Arc<LogKey>,
+    verifier: VerifierKey,
+    /// Where the public reaches this server (`https://…`, no trailing slash): the codes' URLs.
+    base_url: String,
+}
+
+impl Codes {
+    pub fn new(key: LogKey, base_url: &str) -> Codes {
+        Codes {
+            verifier: key.verifier(),
+            key: Arc::new(key),
+            base_url: base_url.trim_end_matches('/').to_string(),
+        }
+    }
+    /// The public URL of a token.
+    pub fn url(&self, token: &str) -> String {
+        format!("{}/r/{token}", self.base_url)
+    }
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/r/{token}",
+            get(public::rate_page).post(public::rate_submit),
+        )
+        .route("/r/{token}/qr.svg", get(public::qr_svg))
+        .route(
+            "/cases/{id}/feedback-codes",
+            get(codes::case_codes_page).post(codes::case_code_submit),
+        )
+        .route(
+            "/feedback/windows",
+            get(codes::windows_page).post(codes::window_code_submit),
+        )
+        .route("/feedback", get(index::index_page))
+        .route("/feedback/ratings", get(index::ratings_page))
+        .route("/feedback/ratings/{id}", get(index::rating_page))
+        .route("/feedback/ratings/{id}/decide", post(index::decide_submit))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/feedback-tokens", post(codes::api_issue))
+        .route("/feedback/index", get(index::api_index))
+        .route("/feedback/ratings", get(index::api_ratings))
+}
+
+/// A QR code of `text` as an SVG document, dark modules on white, with a quiet zone.
+pub(crate) fn qr_svg_of(text: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .dark_color(svg::Color("#000000"))
+            .light_color(svg::Color("#ffffff"))
+            .build(),
+    )
+}
+
+/// The SVG inline in a page (its XML declaration dropped).
+pub(crate) fn qr_inline(text: &str) -> String {
+    qr_svg_of(text)
+        .map(|s| match s.find("<svg") {
+            Some(i) => s[i..].to_string(),
+            None => s,
+        })
+        .unwrap_or_default()
+}
