@@ -264,6 +264,16 @@ pub fn public_case(
     }
 }
 
+/// Whether a reader sees the words of a rating (its comment and the name left with it): always
+/// for a public case and a window; for a confidential case only with a clearance for its level
+/// (need-to-know included) — a person may name a minor or a secret in what they write.
+pub fn words_visible(level: Option<Confidentiality>, clearance: &crate::case::Clearance) -> bool {
+    match level {
+        None | Some(Confidentiality::Public) => true,
+        Some(l) => clearance.allows(l),
+    }
+}
+
 /// The deadlines of a bad rating's follow-up, counted in working days from the day it was given
 /// (Beijing): the call-back (回访), then the rectification, then the reply to the person. Each is
 /// the end of its day (the next day's Beijing midnight, as an instant).
@@ -431,6 +441,20 @@ mod tests {
             "already_decided"
         );
         assert_eq!(DecisionKind::parse("set_aside"), Some(k));
+    }
+
+    #[test]
+    fn the_words_of_a_confidential_case_s_rating_need_its_clearance() {
+        use crate::case::Clearance;
+        let none = Clearance::default();
+        assert!(words_visible(None, &none));
+        assert!(words_visible(Some(Confidentiality::Public), &none));
+        assert!(!words_visible(Some(Confidentiality::Minors), &none));
+        assert!(!words_visible(Some(Confidentiality::StateSecret), &none));
+        assert!(words_visible(
+            Some(Confidentiality::Minors),
+            &Clearance::all()
+        ));
     }
 
     #[test]

@@ -323,6 +323,8 @@ struct CasePage {
     /// (person id, role) of each person this file names by identity number.
     persons: Vec<(i64, String)>,
     can_letter: bool,
+    /// The user issues the public's rating codes of this case (its own court's).
+    feedback_codes: bool,
     sup: crate::supervision::CaseSupervision,
     similar: crate::similar::CaseRetrieval,
 }
@@ -380,6 +382,10 @@ pub async fn case_page(
     };
     render(&CasePage {
         layout: Layout::new(&s, "/cases"),
+        can_letter: tianping_domain::access::may_issue_letters(s.user.role, s.org.kind),
+        feedback_codes: tianping_domain::access::issues_feedback_codes(s.user.role, s.org.kind)
+            && row.org_id == s.org.id
+            && row.agency_kind == tianping_domain::AgencyKind::Court.as_str(),
         sup,
         similar,
         d,
@@ -387,7 +393,6 @@ pub async fn case_page(
         letters,
         drafts,
         persons,
-        can_letter: tianping_domain::access::may_issue_letters(s.user.role, s.org.kind),
     })
 }
 

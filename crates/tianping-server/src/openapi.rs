@@ -231,8 +231,8 @@ fn event_schema() -> Value {
 /// Every operation of `/api/v1`, in the order of the routers.
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
-        account, accounts, cases, clocks, incidents, ledger, mailbox, metrics, people_supervisors,
-        persons, session, similar, supervision, system_clients, todo, view,
+        account, accounts, cases, clocks, feedback, incidents, ledger, mailbox, metrics,
+        people_supervisors, persons, session, similar, supervision, system_clients, todo, view,
     };
     vec![
         // Session.
@@ -355,6 +355,39 @@ fn operations(c: &mut Components) -> Vec<Op> {
                 "outcome": {"type": "object", "description": "随机数种子（key）和按序抽中的人员（含散列值、是否候补）"}
             }
         })),
+        op(
+            "post",
+            "/api/v1/cases/{id}/feedback-tokens",
+            "群众评价",
+            "为本院案件的一方当事人签发司法公正码（评价码），返回 token 和评价页地址",
+        )
+        .body(c.schema::<feedback::codes::IssueInput>())
+        .ok(
+            201,
+            json!({
+                "type": "object",
+                "required": ["token", "url", "expires_at"],
+                "properties": {
+                    "token": {"type": "string", "description": "签名的评价码（126 个 base64url 字符），可用 tianping feedback verify 离线核验"},
+                    "url": {"type": "string", "description": "评价页地址（印成二维码）"},
+                    "expires_at": {"type": "string", "description": "有效期至（UTC）"}
+                }
+            }),
+        ),
+        op(
+            "get",
+            "/api/v1/feedback/index",
+            "群众评价",
+            "司法公正感受度：某季度按法院、承办法官或案件类型的评价数、满意率、得分、回访率、整改办结率及上年同期满意率",
+        )
+        .query::<feedback::index::IndexQuery>(),
+        op(
+            "get",
+            "/api/v1/feedback/ratings",
+            "群众评价",
+            "群众评价明细（最近 200 条及总数）；联系方式仅对负责回访的法院审判管理部门返回",
+        )
+        .query::<feedback::index::RatingsQuery>(),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),
@@ -432,7 +465,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
         )
         .body(c.schema::<supervision::interference::ZeroInput>())
         .ok(201, c.schema::<view::Created>()),
-        op("get", "/api/v1/supervision/items", "监督", "督办事项列表"),
+        op(
+            "get",
+            "/api/v1/supervision/items",
+            "监督",
+            "督办事项列表（source=feedback：群众评价引起的督办事项）",
+        )
+        .query::<supervision::items::ItemsQuery>(),
         op(
             "get",
             "/api/v1/supervision/catalogue",

@@ -253,6 +253,22 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/api/v1/projects", Write),
     ("GET", "/api/v1/projects/{id}", Scoped),
     ("POST", "/api/v1/projects/{id}/actions", Write),
+    // The public's ratings (issue 24): the rating page needs no login; the court's side is
+    // decided by role, court and record.
+    ("GET", "/r/{token}", Open),
+    ("POST", "/r/{token}", Open),
+    ("GET", "/r/{token}/qr.svg", Open),
+    ("GET", "/cases/{id}/feedback-codes", Scoped),
+    ("POST", "/cases/{id}/feedback-codes", Write),
+    ("GET", "/feedback/windows", Scoped),
+    ("POST", "/feedback/windows", Write),
+    ("GET", "/feedback", Scoped),
+    ("GET", "/feedback/ratings", Scoped),
+    ("GET", "/feedback/ratings/{id}", Scoped),
+    ("POST", "/feedback/ratings/{id}/decide", Write),
+    ("POST", "/api/v1/cases/{id}/feedback-tokens", Write),
+    ("GET", "/api/v1/feedback/index", Scoped),
+    ("GET", "/api/v1/feedback/ratings", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -429,6 +445,8 @@ struct World {
     letter: i64,
     /// A 送签稿 of 上城's.
     draft: i64,
+    /// A rating code of the minors' case (rated badly, with words naming the minor).
+    token: String,
 }
 
 async fn world(db: &TestDb) -> World {
@@ -624,6 +642,7 @@ async fn world(db: &TestDb) -> World {
         .await
         .expect("draft");
     people_supervisors(s, cases[1]).await;
+    let token = ratings(s, &cases).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -642,7 +661,84 @@ async fn world(db: &TestDb) -> World {
         warning,
         letter: letter.id,
         draft: draft.id,
+        token,
     }
+}
+
+/// Rating codes of 上城's three cases and a window, each rated: the minors' and the state
+/// secret's badly, with a phone and words naming what their cases hide. Returns the minors'
+/// case's token.
+async fn ratings(s: &tianping_store::Store, cases: &[i64; 4]) -> String {
+    use tianping_domain::feedback::{RatingInput, check_rating, rules};
+    let office = s
+        .user_by_username("m_office")
+        .await
+        .expect("rating fixture")
+        .expect("rating fixture");
+    let key = feedback_key();
+    let mut minors_token = String::new();
+    for (i, (case, comment)) in [
+        (Some(cases[0]), "审理及时"),
+        (Some(cases[1]), MINOR_REASON),
+        (Some(cases[2]), SECRET_FACT),
+        (None, "窗口服务好"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = [i as u8 + 1; 16];
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let expires = now() + chrono::Duration::days(365);
+        let scope = if case.is_some() {
+            tianping_ledger::Scope::CaseParty
+        } else {
+            tianping_ledger::Scope::Window
+        };
+        s.issue_feedback_token(
+            &tianping_store::feedback::NewToken {
+                token_id: &hex,
+                scope: scope.as_str(),
+                court_id: "sc-court",
+                case_id: case,
+                label: if case.is_some() {
+                    "原告"
+                } else {
+                    "立案窗口"
+                },
+                expires_at: expires,
+            },
+            &office,
+            now(),
+        )
+        .await
+        .expect("rating fixture");
+        let row = s
+            .feedback_token(&hex)
+            .await
+            .expect("rating fixture")
+            .expect("rating fixture");
+        let level = if i == 1 || i == 2 { 1 } else { 5 };
+        let r = check_rating(
+            rules(),
+            &RatingInput {
+                level: Some(level),
+                aspects: &[],
+                comment,
+                name: if i == 1 { MINOR } else { "" },
+                phone: "13900001111",
+            },
+        )
+        .expect("rating fixture");
+        s.rate(&row, &r, None, now()).await.expect("rating fixture");
+        if i == 1 {
+            minors_token = key.sign_token(&tianping_ledger::Token {
+                id,
+                scope,
+                expires: expires.timestamp(),
+            });
+        }
+    }
+    minors_token
 }
 
 /// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from
@@ -779,6 +875,7 @@ fn uris(path: &str, w: &World) -> Vec<String> {
         .replace("{key}", "1")
         .replace("{eid}", "1")
         .replace("{username}", "m_judge")
+        .replace("{token}", &w.token)
         .replace("{*file}", "swagger-initializer.js");
     if path.starts_with("/cases/{id}") || path.starts_with("/api/v1/cases/{id}") {
         for c in w.cases {
@@ -877,7 +974,8 @@ async fn matrix(db: &TestDb) {
                     for p in PROTECTED.iter().filter(|_| !whole) {
                         assert!(
                             !text.contains(p),
-                            "[{label}] {u} ({role:?}) GET {uri} shows the protected “{p}”"
+                            "[{label}] {u} ({role:?}) GET {uri} shows the protected “{p}”: {:?}",
+                            text.lines().filter(|l| l.contains(p)).collect::<Vec<_>>()
                         );
                     }
                     match policy {

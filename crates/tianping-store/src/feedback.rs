@@ -91,12 +91,14 @@ pub struct RatingRow {
     pub item_state: Option<String>,
     pub rated_at: String,
     pub set_aside_at: Option<String>,
+    /// The rated case's confidentiality (none for a window).
+    pub case_confidentiality: Option<String>,
 }
 }
 
 const RATING_SELECT: &str = "SELECT r.id, r.token_row, t.scope, t.label, r.court_id, o.name AS court_name, r.region_path, r.case_id, c.case_number, \
      r.case_kind, r.judge, r.level, r.aspects, r.comment, r.name, r.phone, r.follow_up, r.item_id, i.number AS item_number, i.state AS item_state, \
-     r.rated_at, r.set_aside_at \
+     r.rated_at, r.set_aside_at, c.confidentiality AS case_confidentiality \
      FROM feedback_ratings r JOIN feedback_tokens t ON t.id = r.token_row JOIN orgs o ON o.id = r.court_id \
      LEFT JOIN cases c ON c.id = r.case_id LEFT JOIN supervision_items i ON i.id = r.item_id";
 
@@ -388,8 +390,16 @@ impl Store {
             if !aspects.is_empty() {
                 description.push_str(&format!("涉及：{}。", aspects.join("、")));
             }
-            if !r.comment.is_empty() {
+            // The item is read above the court (the 人大, the 政法委): the words of a rating of
+            // a confidential case stay on the rating, read with a clearance.
+            let public = t
+                .case_confidentiality
+                .as_deref()
+                .is_none_or(|c| c == "public");
+            if !r.comment.is_empty() && public {
                 description.push_str(&format!("意见：{}", r.comment));
+            } else if !r.comment.is_empty() {
+                description.push_str("评价人写有意见（涉密或涉未成年人案件，见评价记录）。");
             }
             description.push_str("评价人留有联系电话，见评价记录；请按期回访、整改并答复评价人。");
             let n = NewItem {

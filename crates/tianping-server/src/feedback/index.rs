@@ -16,10 +16,10 @@ use axum::{Form, Json};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use tianping_domain::CaseKind;
 use tianping_domain::access::{decides_on_ratings, reads_feedback_index, reads_ratings};
 use tianping_domain::clock::{local_date, local_midnight};
 use tianping_domain::feedback::{DecisionKind, Level, rules};
+use tianping_domain::{CaseKind, Confidentiality};
 use tianping_store::feedback::{IndexBy, IndexRow, RatingFilter, RatingRow, quarter_bounds};
 use tianping_store::user::Session;
 
@@ -463,6 +463,12 @@ pub(crate) struct RatingView {
 
 fn view(s: &Session, r: &RatingRow) -> RatingView {
     let reads = reads_ratings(s.user.role, s.org.kind);
+    let level_of_case = r
+        .case_confidentiality
+        .as_deref()
+        .map(|c| Confidentiality::parse(c).unwrap_or(Confidentiality::StateSecret));
+    let clearance = crate::view::clearance_for(s, &r.court_id, Some(r.judge.as_str()), &[], None);
+    let words = tianping_domain::feedback::words_visible(level_of_case, &clearance);
     let level = Level::from_score(r.level);
     let aspects = r
         .aspects
@@ -470,12 +476,12 @@ fn view(s: &Session, r: &RatingRow) -> RatingView {
         .filter_map(|k| rules().aspect(k).map(|a| a.zh.clone()))
         .collect::<Vec<_>>()
         .join("、");
+    // A name someone left may be the minor's or the secret's: shown with the words' clearance.
+    let name = r.name.clone().filter(|_| words).unwrap_or_default();
     let contact = if reads {
         match (&r.name, &r.phone) {
-            (n, Some(p)) => format!("{} {p}", n.clone().unwrap_or_default())
-                .trim()
-                .to_string(),
-            (Some(n), None) => n.clone(),
+            (_, Some(p)) => format!("{name} {p}").trim().to_string(),
+            (Some(_), None) => name,
             _ => String::new(),
         }
     } else if r.phone.is_some() {
@@ -506,7 +512,14 @@ fn view(s: &Session, r: &RatingRow) -> RatingView {
         level_zh: level.map_or("—", Level::zh),
         bad: level.is_some_and(Level::is_bad),
         aspects,
-        comment: r.comment.clone(),
+        comment: if words || r.comment.is_empty() {
+            r.comment.clone()
+        } else {
+            format!(
+                "（{}案件，意见内容须相应权限查看）",
+                level_of_case.map_or("涉密", Confidentiality::zh)
+            )
+        },
         contact,
         handling,
         item_id: r.item_id,
@@ -585,6 +598,13 @@ pub async fn api_ratings(
     let list: Vec<_> = rows
         .iter()
         .map(|r| {
+            let level = r
+                .case_confidentiality
+                .as_deref()
+                .map(|c| Confidentiality::parse(c).unwrap_or(Confidentiality::StateSecret));
+            let clearance =
+                crate::view::clearance_for(&s, &r.court_id, Some(r.judge.as_str()), &[], None);
+            let words = tianping_domain::feedback::words_visible(level, &clearance);
             json!({
                 "id": r.id,
                 "rated_at": r.rated_at,
@@ -596,8 +616,8 @@ pub async fn api_ratings(
                 "judge": r.judge,
                 "rating": r.level,
                 "aspects": r.aspects.split(',').filter(|a| !a.is_empty()).collect::<Vec<_>>(),
-                "comment": r.comment,
-                "name": if reads { r.name.clone() } else { None },
+                "comment": if words { Some(r.comment.clone()) } else { None },
+                "name": if reads && words { r.name.clone() } else { None },
                 "phone": if reads { r.phone.clone() } else { None },
                 "follow_up": r.follow_up,
                 "item_id": r.item_id,

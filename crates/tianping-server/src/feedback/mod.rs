@@ -11,8 +11,8 @@
 //! The API: `POST /api/v1/cases/{id}/feedback-tokens`, `GET /api/v1/feedback/index`,
 //! `GET /api/v1/feedback/ratings`.
 
-mod codes;
-mod index;
+pub(crate) mod codes;
+pub(crate) mod index;
 mod public;
 
 use crate::AppState;

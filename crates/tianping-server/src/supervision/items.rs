@@ -530,6 +530,8 @@ struct ItemPage {
     layout: Layout,
     i: ItemLine,
     description: String,
+    /// The public's rating the item was raised on (to those who read ratings).
+    rating: Option<i64>,
     source_ref: String,
     opened_by: String,
     steps: Vec<StepView>,
@@ -614,6 +616,7 @@ pub async fn item_page(
         evidence: item.evidence_count as u32,
         revisited: item.revisited_at.is_some(),
     };
+    let is_rating = ItemSource::parse(&item.source) == Some(ItemSource::PublicRating);
     // The actions this user could take now (a note-less check; the server checks again).
     let actions = ItemAction::ALL
         .iter()
@@ -627,8 +630,23 @@ pub async fn item_page(
                     && actor.opener_side
                     && facts.state == ItemState::Verified)
         })
-        .map(|a| (a.as_str(), a.zh()))
+        .map(|a| {
+            // A bad rating's item names its steps as the court works it (回访, 答复).
+            let zh = if is_rating {
+                tianping_domain::feedback::item_step_zh(*a).unwrap_or(a.zh())
+            } else {
+                a.zh()
+            };
+            (a.as_str(), zh)
+        })
         .collect();
+    let rating = (is_rating && tianping_domain::access::reads_ratings(s.user.role, s.org.kind))
+        .then(|| {
+            item.source_ref
+                .as_deref()
+                .and_then(|r| r.parse::<i64>().ok())
+        })
+        .flatten();
     let can_assign =
         actor.opener_side && matches!(item.state(), ItemState::Found | ItemState::Assigned);
     let referral = match item.referral_id {
@@ -658,9 +676,12 @@ pub async fn item_page(
         layout: Layout::new(&s, "/supervision"),
         description: item.description.clone(),
         opinion,
-        // A procuratorial item shows its catalogue entry, never the entry's code.
+        rating,
+        // A procuratorial item shows its catalogue entry, never the entry's code; an item raised
+        // on a record links to it instead of showing its number.
         source_ref: if item_addressee(&st, &item).is_some()
             || ItemSource::parse(&item.source) == Some(ItemSource::SupervisorOpinion)
+            || is_rating
         {
             String::new()
         } else {
@@ -811,11 +832,31 @@ pub async fn evidence_download(
     }
 }
 
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+pub struct ItemsQuery {
+    /// Only the items of one source (`public_rating` — also `feedback` —, `supervisor_opinion` …).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
 pub async fn api_items(
     State(st): State<AppState>,
     CurrentUser(s): CurrentUser,
+    Query(q): Query<ItemsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let items = visible_items(&st, &s).await?;
+    let source = match q.source.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
+        None => None,
+        Some("feedback") => Some(ItemSource::PublicRating),
+        Some(x) => Some(ItemSource::parse(x).ok_or_else(|| {
+            ApiError::invalid_field(Code::Invalid, "source", format!("没有“{x}”这一督办来源"))
+                .with_status(StatusCode::BAD_REQUEST)
+        })?),
+    };
+    let items: Vec<ItemRow> = visible_items(&st, &s)
+        .await?
+        .into_iter()
+        .filter(|i| source.is_none_or(|src| ItemSource::parse(&i.source) == Some(src)))
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 
