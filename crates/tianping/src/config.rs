@@ -383,9 +383,10 @@ impl Config {
                 self.ledger_origin
             );
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
-        {
+        let scheme_ok = ["https://", "http://"]
+            .iter()
+            .any(|p| self.public_url.starts_with(p));
+        if !self.public_url.is_empty() && !scheme_ok {
             bail!(
                 "public_url must start with https:// (or http://), got {:?}",
                 self.public_url

@@ -8,6 +8,7 @@ mod common;
 mod account;
 mod board;
 mod cases;
+mod feedback;
 mod ledger;
 mod letters;
 mod metrics;
