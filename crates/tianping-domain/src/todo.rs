@@ -52,10 +52,12 @@ pub enum TaskKind {
     AnswerOpinion,
     /// A supervisor admonished as often in one term as the rules allow: removal to decide.
     DecideRemoval,
+    /// A bad rating the public left without a contact: to read and record a review.
+    ReviewRating,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 24] = [
+    pub const ALL: [TaskKind; 25] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -80,6 +82,7 @@ impl TaskKind {
         TaskKind::FileOpinion,
         TaskKind::AnswerOpinion,
         TaskKind::DecideRemoval,
+        TaskKind::ReviewRating,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +111,7 @@ impl TaskKind {
             TaskKind::FileOpinion => "file_opinion",
             TaskKind::AnswerOpinion => "answer_opinion",
             TaskKind::DecideRemoval => "decide_removal",
+            TaskKind::ReviewRating => "review_rating",
         }
     }
 
@@ -142,6 +146,7 @@ impl TaskKind {
             TaskKind::FileOpinion => "监督意见待提出",
             TaskKind::AnswerOpinion => "人民监督员意见待答复",
             TaskKind::DecideRemoval => "人民监督员待作免职决定",
+            TaskKind::ReviewRating => "群众差评待复核",
         }
     }
 
@@ -172,6 +177,7 @@ impl TaskKind {
             TaskKind::FileOpinion => "提出意见",
             TaskKind::AnswerOpinion => "答复",
             TaskKind::DecideRemoval => "决定",
+            TaskKind::ReviewRating => "复核",
         }
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod index;
 mod public;
 
 use crate::AppState;
+use crate::error::ApiError;
 use axum::Router;
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -73,6 +74,47 @@ pub fn api_router() -> Router<AppState> {
         .route("/cases/{id}/feedback-tokens", post(codes::api_issue))
         .route("/feedback/index", get(index::api_index))
         .route("/feedback/ratings", get(index::api_ratings))
+}
+
+/// What the public's ratings put in a person's 待办: for the court's case-management office and
+/// its heads, each bad rating left without a contact that nobody has reviewed yet (the bad ones
+/// with a contact are supervision items, in their own 待办).
+pub(crate) async fn tasks(
+    st: &AppState,
+    s: &tianping_store::user::Session,
+) -> Result<Vec<tianping_domain::todo::Task>, ApiError> {
+    use tianping_domain::todo::{Task, TaskKind};
+    if !tianping_domain::access::reads_ratings(s.user.role, s.org.kind) {
+        return Ok(vec![]);
+    }
+    let (rows, _) = st
+        .store
+        .ratings(&tianping_store::feedback::RatingFilter {
+            region_prefix: s.org.region_path.clone(),
+            unreviewed: true,
+            limit: 50,
+            ..Default::default()
+        })
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Task {
+            kind: TaskKind::ReviewRating,
+            title: format!(
+                "{}：{}{}",
+                r.court_name,
+                tianping_domain::feedback::Level::from_score(r.level)
+                    .map_or("差评", tianping_domain::feedback::Level::zh),
+                r.case_number
+                    .as_deref()
+                    .map(|n| format!("（{n}）"))
+                    .unwrap_or_else(|| format!("（窗口：{}）", r.label))
+            ),
+            href: format!("/feedback/ratings/{}#decisions", r.id),
+            due: None,
+            quick_act: None,
+        })
+        .collect())
 }
 
 /// A QR code of `text` as an SVG document, dark modules on white, with a quiet zone.

@@ -393,6 +393,12 @@ async fn story(db: &TestDb) {
     )
     .await;
     assert_eq!(r.json()["follow_up"], "review", "[{label}] {}", r.body);
+    let todo = office.get("/api/v1/me/todo").await;
+    assert!(
+        todo.body.contains("review_rating"),
+        "[{label}] {}",
+        todo.body
+    );
 
     // The index: this quarter, by court; each number drills down to its ratings.
     let idx = office.get("/api/v1/feedback/index").await;
@@ -470,6 +476,36 @@ async fn story(db: &TestDb) {
     );
     let r = post_form(&office2, &uri, &[("kind", "set_aside"), ("note", "再次")]).await;
     assert!(r.body.contains("已作过同样的决定"), "[{label}]");
+
+    // The anonymous bad rating is reviewed once, and leaves the 待办.
+    let review = s
+        .ratings(&tianping_store::feedback::RatingFilter {
+            region_prefix: "/".into(),
+            limit: 10,
+            unreviewed: true,
+            ..Default::default()
+        })
+        .await
+        .expect("ratings")
+        .0[0]
+        .id;
+    let r = post_form(
+        &office,
+        &format!("/feedback/ratings/{review}/decide"),
+        &[
+            ("kind", "reviewed"),
+            ("note", "已转刑事庭关注，涉未成年人案件不回访"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    assert!(
+        !office
+            .get("/api/v1/me/todo")
+            .await
+            .body
+            .contains("review_rating")
+    );
 
     // A window's code: many ratings, at most three a day from one device.
     let r = post_form(
