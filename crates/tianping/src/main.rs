@@ -171,8 +171,25 @@ async fn run() -> Result<()> {
                 key.verifier().to_text()
             );
             eprintln!("{}", loaded.summary);
+            // A party's rating code of 上城 not yet used: its URL, as the QR code prints it.
+            let sample = match &loaded.sample_rating {
+                Some((hex, case)) => match store.feedback_token(hex).await? {
+                    Some(t) => tianping_server::feedback::token_text(
+                        &ledger::load_or_create_feedback_key(&cfg)?,
+                        &t,
+                    )
+                    .map(|tok| (tok, *case)),
+                    None => None,
+                },
+                None => None,
+            };
             serve(store, &cfg, |addr| {
                 println!("\n天平 Tianping demo is ready: http://{addr}/\n");
+                if let Some((tok, case)) = &sample {
+                    println!(
+                        "司法公正码 (a party's rating code of case {case}, no login): http://{addr}/r/{tok}\n"
+                    );
+                }
                 println!("{:<18} {:<12} {:<16} 单位", "role", "username", "password");
                 for (role, user, pw, org) in &loaded.logins {
                     println!("{:<18} {:<12} {:<16} {org}", role.as_str(), user, pw);

@@ -27,6 +27,20 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
             .await
         })
     });
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| cfg.listen.clone());
+    // The address printed in rating QR codes: the configured public one, else where this
+    // process listens (port 0 resolved).
+    let public_base = if cfg.public_url.is_empty() {
+        format!("http://{addr}")
+    } else {
+        cfg.public_base()
+    };
     let state = AppState {
         store,
         clock,
@@ -37,7 +51,7 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
         },
         feedback: tianping_server::feedback::Codes::new(
             ledger::load_or_create_feedback_key(cfg)?,
-            &cfg.public_base(),
+            &public_base,
         ),
         library: Arc::new(match &cfg.index_dir {
             Some(d) => tianping_server::similar::Library::in_dir(d.into()),
@@ -91,13 +105,6 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
             }
         })
     });
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
-        .with_context(|| format!("listening on {}", cfg.listen))?;
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| cfg.listen.clone());
     tracing::info!(%addr, "serving");
     ready(&addr);
     tianping_server::serve(listener, state, async {

@@ -22,6 +22,7 @@ use serde_json::json;
 use tianping_domain::access::issues_feedback_codes;
 use tianping_domain::{AgencyKind, CaseKind};
 use tianping_ledger::{Scope, Token};
+
 use tianping_store::case::CaseRow;
 use tianping_store::feedback::{NewToken, TokenRow};
 use tianping_store::user::Session;
@@ -44,26 +45,6 @@ const PARTIES: &[&str] = &[
     "辩护人",
     "诉讼代理人",
 ];
-
-/// The token's text of an issued code.
-pub(crate) fn token_text(st: &AppState, t: &TokenRow) -> Option<String> {
-    let mut id = [0u8; 16];
-    if t.token_id.len() != 32 {
-        return None;
-    }
-    for (i, b) in id.iter_mut().enumerate() {
-        *b = u8::from_str_radix(t.token_id.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    let expires = DateTime::parse_from_rfc3339(&t.expires_at)
-        .ok()?
-        .timestamp();
-    let scope = if t.scope == "window" {
-        Scope::Window
-    } else {
-        Scope::CaseParty
-    };
-    Some(st.feedback.key.sign_token(&Token { id, scope, expires }))
-}
 
 fn new_id() -> Result<[u8; 16], ApiError> {
     let mut id = [0u8; 16];
@@ -202,7 +183,7 @@ pub(crate) struct CodeCard {
 }
 
 fn card(st: &AppState, t: &TokenRow) -> CodeCard {
-    let token = token_text(st, t).unwrap_or_default();
+    let token = super::token_text(&st.feedback.key, t).unwrap_or_default();
     let url = st.feedback.url(&token);
     CodeCard {
         label: t.label.clone(),

@@ -76,6 +76,28 @@ pub fn api_router() -> Router<AppState> {
         .route("/feedback/ratings", get(index::api_ratings))
 }
 
+/// The token's text of an issued code: signed again from its row (Ed25519 signatures are
+/// deterministic, so the same row always gives the same token; only its id is stored).
+pub fn token_text(key: &LogKey, t: &tianping_store::feedback::TokenRow) -> Option<String> {
+    use tianping_ledger::{Scope, Token};
+    let mut id = [0u8; 16];
+    if t.token_id.len() != 32 {
+        return None;
+    }
+    for (i, b) in id.iter_mut().enumerate() {
+        *b = u8::from_str_radix(t.token_id.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    let expires = chrono::DateTime::parse_from_rfc3339(&t.expires_at)
+        .ok()?
+        .timestamp();
+    let scope = if t.scope == "window" {
+        Scope::Window
+    } else {
+        Scope::CaseParty
+    };
+    Some(key.sign_token(&Token { id, scope, expires }))
+}
+
 /// What the public's ratings put in a person's 待办: for the court's case-management office and
 /// its heads, each bad rating left without a contact that nobody has reviewed yet (the bad ones
 /// with a contact are supervision items, in their own 待办).

@@ -30,6 +30,8 @@ pub struct LoadOptions<'a> {
 pub struct Loaded {
     pub logins: Vec<(Role, &'static str, String, String)>,
     pub summary: String,
+    /// An unused rating code of 上城's (its token id and case), for the printed sample URL.
+    pub sample_rating: Option<(String, i64)>,
 }
 
 pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> Result<Loaded> {
@@ -181,6 +183,13 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
             .collect::<Vec<_>>()
             .join("，")
     );
+    let fb = super::seed_feedback(store, now)
+        .await
+        .context("seeding the demo's public ratings")?;
+    eprintln!(
+        "public ratings: {} ratings of 杭州's courts over five quarters",
+        fb.ratings
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,
@@ -216,5 +225,6 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
             t.poll.mails,
             t.poll.digests + digests
         ),
+        sample_rating: fb.sample_token,
     })
 }

@@ -5,12 +5,14 @@
 
 mod cases;
 mod courses;
+mod feedback;
 mod load;
 mod prosecution;
 mod seed;
 mod supervisors;
 
 pub use cases::generate;
+pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
 pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
 pub use supervisors::{PENDING_REVEALS, seed_people_supervisors};
