@@ -3,7 +3,8 @@
 // check the warnings board, mail, calendar import and the auditor's ledger, run a referral from the
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
-// 类案检索报告, sign for a 量刑偏离预警, and save screenshots to e2e/artifacts/.
+// 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
+// its answer, and save screenshots to e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,6 +23,8 @@ const artifacts = join(here, 'artifacts');
 let base;
 const password = 'e2e-password-1';
 let server, browser, dataDir;
+// The case of the unused rating code the demo prints (司法公正码).
+let ratingCase;
 
 async function waitHealthy(ms) {
   const end = Date.now() + ms;
@@ -51,6 +54,8 @@ before(async () => {
     out += chunk;
     const m = out.match(/demo is ready: (http:\/\/127\.0\.0\.1:\d+)\//);
     if (m && !base) base = m[1];
+    const r = out.match(/rating code of case (\d+)/);
+    if (r && !ratingCase) ratingCase = r[1];
   });
   await waitHealthy(120_000);
   browser = await chromium.launch({
@@ -1372,4 +1377,85 @@ test('人民监督员: the justice bureau completes a draw, a supervisor accepts
   assert.equal(check.status, 0, check.stderr);
   assert.match(check.stdout, /OK: the published result is the one its inputs give/);
   await auditor.close();
+});
+
+test('司法公正码: a code printed for a party, a bad rating with a phone from a phone, called back, rectified and answered, and the index counts it', async () => {
+  assert.ok(ratingCase, 'the demo names a case with an unused rating code');
+  // The clerk prints a code for the victim beside the 受理通知书.
+  const clerk = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(clerk, 'clerk');
+  await clerk.goto(`${base}/cases/${ratingCase}`);
+  await Promise.all([clerk.waitForURL(/feedback-codes$/), clerk.click('#feedback-codes')]);
+  await clerk.fill('#issue-form input[name=party]', '被害人');
+  await Promise.all([clerk.waitForLoadState('load'), clerk.click('#issue-form button[type=submit]')]);
+  const urls = await clerk.$$eval('.code-card .code-url', (a) => a.map((x) => x.textContent));
+  const url = urls[urls.length - 1];
+  assert.match(url, /\/r\/[A-Za-z0-9_-]{126}$/);
+  assert.match(await clerk.textContent('.code-cards'), /评价码（被害人）/);
+  assert.equal(await clerk.locator('.code-card svg').count(), urls.length, 'each code is printed as a QR code');
+  await clerk.screenshot({ path: join(artifacts, '40-feedback-codes.png'), fullPage: true });
+
+  // The party scans it: a phone-sized page, no login, no name, no case number.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  await phone.goto(url);
+  assert.match(await phone.textContent('#court'), /上城区人民法院/);
+  const body = await phone.textContent('body');
+  assert.ok(!/（20\d\d）浙/.test(body), 'the page shows no case number');
+  // Nothing is chosen for them: submitting without a level says what is missing.
+  await Promise.all([phone.waitForLoadState('load'), phone.click('#submit')]);
+  assert.match(await phone.textContent('#rating-error'), /请选择满意程度/);
+  await phone.check('input[name=rating][value="1"]');
+  await phone.check('input[name=aspects][value=efficiency]');
+  await phone.fill('#comment', '立案后三个月没有开庭，电话一直打不通。');
+  await phone.fill('#name', '钱女士');
+  await phone.fill('#phone', '13857102000');
+  await phone.screenshot({ path: join(artifacts, '41-rating-phone.png'), fullPage: true });
+  await Promise.all([phone.waitForLoadState('load'), phone.click('#submit')]);
+  assert.match(await phone.textContent('#done'), /评价已提交/);
+  assert.match(await phone.textContent('#follow'), /3 个工作日内/);
+  await phone.screenshot({ path: join(artifacts, '42-rating-done.png'), fullPage: true });
+  await phone.goto(url);
+  assert.match(await phone.textContent('#done'), /已经评价过/, 'one rating per party\'s code');
+
+  // The court's judge calls back (the note is required), rectifies and submits.
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  const items = await (await judge.request.get(`${base}/api/v1/supervision/items?source=feedback`)).json();
+  const item = items.items.find((i) => i.description.includes('立案后三个月没有开庭'));
+  assert.ok(item, 'the bad rating is a supervision item of source 群众评价');
+  assert.equal(item.state, 'assigned');
+  await judge.goto(`${base}/supervision/${item.id}`);
+  assert.match(await judge.textContent('#item-actions'), /登记回访/);
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#do-accept')]);
+  assert.match(await judge.textContent('body'), /请填写回访情况/);
+  await judge.goto(`${base}/supervision/${item.id}`);
+  await judge.fill('#note-accept', '12月5日电话回访钱女士：立案后排期积压，未及时告知。');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#do-accept')]);
+  assert.match(await judge.textContent('#item-state'), /整改中/);
+  await judge.setInputFiles('#evidence-file', { name: '排期整改.txt', mimeType: 'text/plain', buffer: Buffer.from('已排期 12 月 18 日开庭，并书面告知双方。') });
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#evidence-upload')]);
+  await judge.fill('#note-submit', '已排期开庭并书面告知当事人。');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#do-submit')]);
+  assert.match(await judge.textContent('#item-state'), /待核验/);
+
+  // The case-management office verifies and answers the person (答复), then reads the index.
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  await office.goto(`${base}/supervision/${item.id}`);
+  await Promise.all([office.waitForLoadState('load'), office.click('#do-verify')]);
+  await office.fill('#note-close', '12月5日电话答复钱女士开庭安排，表示认可。');
+  await Promise.all([office.waitForLoadState('load'), office.click('#do-close')]);
+  assert.match(await office.textContent('#item-state'), /已销号/);
+  await office.click('#rating-link');
+  await office.waitForLoadState('load');
+  assert.match(await office.textContent('#contact'), /13857102000/);
+  await office.goto(`${base}/feedback`);
+  const row = office.locator('#index tbody tr', { hasText: '上城区人民法院' });
+  assert.match(await row.textContent(), /\d/);
+  await office.screenshot({ path: join(artifacts, '43-feedback-index.png'), fullPage: true });
+  await office.goto(`${base}/feedback/ratings?follow_up=callback`);
+  const line = office.locator('#ratings tbody tr', { hasText: '立案后三个月没有开庭' });
+  assert.match(await line.textContent(), /已销号/);
+  await office.screenshot({ path: join(artifacts, '44-feedback-ratings.png') });
+  for (const p of [clerk, phone, judge, office]) await p.close();
 });

@@ -532,6 +532,8 @@ struct ItemPage {
     description: String,
     /// The public's rating the item was raised on (to those who read ratings).
     rating: Option<i64>,
+    /// Raised on a bad rating: accepting is the call-back, closing the reply (both written).
+    is_rating: bool,
     source_ref: String,
     opened_by: String,
     steps: Vec<StepView>,
@@ -677,6 +679,7 @@ pub async fn item_page(
         description: item.description.clone(),
         opinion,
         rating,
+        is_rating,
         // A procuratorial item shows its catalogue entry, never the entry's code; an item raised
         // on a record links to it instead of showing its number.
         source_ref: if item_addressee(&st, &item).is_some()
