@@ -132,6 +132,17 @@ pub fn supervises_opinion_answers(role: Role, org: AgencyKind) -> bool {
         )
 }
 
+/// Whether a user keeps the court's 失信被执行人名单 (lists a debtor of an execution case of their
+/// court, records the cause of deletion, deletes): the court's execution judges, heads and
+/// case-management office.
+pub fn keeps_dishonest_list(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
 /// Whether a user issues the public's rating codes (司法公正码) of a court's cases and windows:
 /// the court's filing and case-management staff and the judges and clerks who send the case's
 /// documents — of the case's own court, checked with the record.
@@ -493,6 +504,12 @@ mod tests {
                 invites_people_supervisors,
                 &[Judge, DivisionChief, President, CaseOffice],
                 &[Procuratorate],
+            ),
+            (
+                "keeps_dishonest_list",
+                keeps_dishonest_list,
+                &[Judge, DivisionChief, President, CaseOffice],
+                &[Court],
             ),
             (
                 "issues_feedback_codes",

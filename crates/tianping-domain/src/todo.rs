@@ -54,10 +54,12 @@ pub enum TaskKind {
     DecideRemoval,
     /// A bad rating the public left without a contact: to read and record a review.
     ReviewRating,
+    /// A 失信 entry whose cause of deletion arose: to delete within three working days.
+    DeleteDishonest,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 25] = [
+    pub const ALL: [TaskKind; 26] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -83,6 +85,7 @@ impl TaskKind {
         TaskKind::AnswerOpinion,
         TaskKind::DecideRemoval,
         TaskKind::ReviewRating,
+        TaskKind::DeleteDishonest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +115,7 @@ impl TaskKind {
             TaskKind::AnswerOpinion => "answer_opinion",
             TaskKind::DecideRemoval => "decide_removal",
             TaskKind::ReviewRating => "review_rating",
+            TaskKind::DeleteDishonest => "delete_dishonest",
         }
     }
 
@@ -147,6 +151,7 @@ impl TaskKind {
             TaskKind::AnswerOpinion => "人民监督员意见待答复",
             TaskKind::DecideRemoval => "人民监督员待作免职决定",
             TaskKind::ReviewRating => "群众差评待复核",
+            TaskKind::DeleteDishonest => "失信名单信息待删除",
         }
     }
 
@@ -178,6 +183,7 @@ impl TaskKind {
             TaskKind::AnswerOpinion => "答复",
             TaskKind::DecideRemoval => "决定",
             TaskKind::ReviewRating => "复核",
+            TaskKind::DeleteDishonest => "删除",
         }
     }
 }

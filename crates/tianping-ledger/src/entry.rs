@@ -117,6 +117,9 @@ commands! {
     FeedbackTokenIssued => "feedback_token_issued", "feedback_tokens", "签发司法公正码";
     FeedbackRated => "feedback_rated", "feedback_ratings", "群众评价";
     FeedbackDecided => "feedback_decided", "feedback_decisions", "群众评价复核决定";
+    DishonestListed => "dishonest_listed", "dishonest_entries", "纳入失信被执行人名单";
+    DishonestCauseRecorded => "dishonest_cause_recorded", "dishonest_entries", "登记失信名单删除事由";
+    DishonestDeleted => "dishonest_deleted", "dishonest_entries", "删除失信被执行人名单信息";
 }
 
 /// How a record's digest was made.

@@ -186,6 +186,8 @@ error_codes! {
     FieldTooLong = "field_too_long", UNPROCESSABLE_ENTITY, "内容过长";
     OwnCase = "own_case", FORBIDDEN, "不能对本人承办案件的评价作此决定";
     AlreadyDecided = "already_decided", CONFLICT, "已作过同样的决定";
+    // 失信被执行人名单 (`tianping_domain::dishonest`).
+    AlreadyListed = "already_listed", CONFLICT, "已在失信名单中";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
 }

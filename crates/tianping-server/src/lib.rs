@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod clocks;
+pub mod dishonest;
 pub mod docx;
 pub mod error;
 pub mod export;
@@ -250,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::router())
         .merge(people_supervisors::router())
         .merge(feedback::router())
+        .merge(dishonest::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -272,6 +274,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(incidents::api_router())
                 .merge(people_supervisors::api_router())
                 .merge(feedback::api_router())
+                .merge(dishonest::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

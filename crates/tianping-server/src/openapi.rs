@@ -388,6 +388,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "群众评价明细（最近 200 条及总数）；联系方式仅对负责回访的法院审判管理部门返回",
         )
         .query::<feedback::index::RatingsQuery>(),
+        op(
+            "get",
+            "/api/v1/dishonest",
+            "执行",
+            "本辖区法院的失信被执行人名单信息：情形、期限、删除事由和应删除日期（state：listed 在列、to_delete 应删除、deleted 已删除）",
+        ),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

@@ -293,6 +293,7 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     // People's supervisors: draws, invitations, opinions.
     tasks.extend(crate::people_supervisors::tasks(st, s).await?);
     tasks.extend(crate::feedback::tasks(st, s).await?);
+    tasks.extend(crate::dishonest::tasks(st, s).await?);
 
     Ok(TodoList::build(tasks, &counts, PER_KIND))
 }

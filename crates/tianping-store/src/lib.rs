@@ -6,6 +6,7 @@ pub mod audit;
 pub mod case;
 pub mod clocks;
 pub mod db;
+pub mod dishonest;
 pub mod feedback;
 pub mod generation;
 pub mod in_force;
@@ -248,6 +249,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "feedback",
         sqlite: include_str!("../migrations/sqlite/0026_feedback.sql"),
         postgres: include_str!("../migrations/postgres/0026_feedback.sql"),
+    },
+    Migration {
+        version: 27,
+        name: "dishonest",
+        sqlite: include_str!("../migrations/sqlite/0027_dishonest.sql"),
+        postgres: include_str!("../migrations/postgres/0027_dishonest.sql"),
     },
 ];
 

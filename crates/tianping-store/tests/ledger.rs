@@ -338,7 +338,11 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::FeedbackTokenIssued,
             Command::FeedbackRated,
             Command::FeedbackDecided,
+            Command::DishonestListed,
+            Command::DishonestCauseRecorded,
+            Command::DishonestDeleted,
         ];
+        let mut dishonest = 0;
         let mut rating_token = None;
         let mut rating = 0;
         let mut supervisors: Vec<i64> = vec![];
@@ -913,6 +917,43 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     )
                     .await
                     .unwrap();
+                }
+                Command::DishonestListed => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let l = tianping_domain::dishonest::check_listing(
+                        tianping_domain::dishonest::rules(),
+                        &tianping_domain::dishonest::ListingInput {
+                            ground: "evades",
+                            kind: "person",
+                            name: "钱某",
+                            id_number: "11010519491231002X",
+                            extra_years: 0,
+                            decided_on: Some("2025-08-01".parse().unwrap()),
+                            guarantee: false,
+                            seized_enough: false,
+                            later_in_order: false,
+                            today: "2025-08-13".parse().unwrap(),
+                        },
+                    )
+                    .unwrap();
+                    dishonest = s.list_dishonest(civil, &l, 0, &by, t).await.unwrap();
+                }
+                Command::DishonestCauseRecorded => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.record_dishonest_cause(
+                        dishonest,
+                        "performed",
+                        "2025-08-12".parse().unwrap(),
+                        "全部履行",
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::DishonestDeleted => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.delete_dishonest(dishonest, &by, t).await.unwrap();
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -29,6 +29,7 @@ fn group_of(href: &str) -> &'static str {
         "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
         "/warnings" | "/clock-changes" => "期限",
         "/supervision" | "/referrals" | "/projects" | "/interference" | "/feedback" => "监督",
+        "/dishonest" => "案件",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
         "/supervisors" | "/supervisor-activities" => "人民监督员",
@@ -120,6 +121,13 @@ impl Layout {
                 href: "/interference",
                 label: "过问记录",
                 active: active == "/interference",
+            });
+        }
+        if access::keeps_dishonest_list(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/dishonest",
+                label: "失信被执行人名单",
+                active: active == "/dishonest",
             });
         }
         if access::reads_feedback_index(s.user.role, s.org.kind) {

@@ -100,6 +100,11 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, NULL AS a, acknowledged_by AS b FROM deviation_warnings WHERE id = $1",
     ),
     src(
+        "dishonest_entries",
+        "SELECT id FROM dishonest_entries WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.listed_by) AS a, (SELECT display_name FROM users u WHERE u.id = COALESCE(x.deleted_by, x.cause_by)) AS b FROM dishonest_entries x WHERE id = $1",
+    ),
+    src(
         "feedback_tokens",
         "SELECT id FROM feedback_tokens WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.issued_by) AS a, NULL AS b FROM feedback_tokens x WHERE id = $1",
@@ -156,6 +161,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "referrals" => "双向移送",
         "projects" | "project_members" | "project_tasks" | "project_reports" => "联合监督",
         "feedback_tokens" => "司法公正码",
+        "dishonest_entries" => "失信被执行人名单",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",

@@ -13,6 +13,7 @@ use tianping_store::{Actor, Numbered, Store};
 
 mod clocks;
 mod draw;
+mod feedback;
 mod flags;
 mod ledger;
 mod metrics;
@@ -144,6 +145,24 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 20_261_122)]
         seed: u64,
     },
+    /// The public's ratings (司法公正码): ratings accepted per second through `POST /r/{token}`
+    /// beside the plain insert of the same rows, and the 司法公正感受度 index's p95 over many
+    /// ratings beside a plain count; SQLite, and PostgreSQL when a server is given.
+    Feedback {
+        /// 1,000 ratings through the endpoint and 100,000 in the index instead of 5,000 and
+        /// 1,000,000.
+        #[arg(long)]
+        quick: bool,
+        /// Ratings posted through the endpoint.
+        #[arg(long)]
+        ratings: Option<usize>,
+        /// Ratings the index is queried over.
+        #[arg(long)]
+        fill: Option<usize>,
+        /// PostgreSQL server (a database is created and dropped).
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+    },
     /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
     /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
     /// ratio), and the share of the flag stage measured inside the ingest.
@@ -238,6 +257,19 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
                 postgres_url.filter(|u| !u.is_empty()),
                 keep_database,
                 seed,
+            )
+            .await
+        }
+        BenchCmd::Feedback {
+            quick,
+            ratings,
+            fill,
+            postgres_url,
+        } => {
+            feedback::run(
+                ratings.unwrap_or(if quick { 1_000 } else { 5_000 }),
+                fill.unwrap_or(if quick { 100_000 } else { 1_000_000 }),
+                postgres_url.filter(|u| !u.is_empty()),
             )
             .await
         }
