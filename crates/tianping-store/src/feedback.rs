@@ -168,20 +168,37 @@ pub struct IndexRow {
     pub rectified: i64,
 }
 
+/// `part / whole × scale`, rounded half up to one decimal.
+fn tenths(part: i64, whole: i64, scale: i64) -> Option<f64> {
+    (whole > 0).then(|| ((part * scale * 10 * 2 + whole) / (2 * whole)) as f64 / 10.0)
+}
+
 impl IndexRow {
     /// The share of good ratings (满意 or better), per cent, one decimal.
     pub fn good_rate(&self) -> Option<f64> {
-        (self.ratings > 0).then(|| (self.good * 1000 / self.ratings) as f64 / 10.0)
+        tenths(self.good, self.ratings, 100)
     }
     /// The mean level on a 100-point scale (5 → 100, 1 → 20).
     pub fn score(&self) -> Option<f64> {
-        (self.ratings > 0).then(|| (self.level_sum * 200 / self.ratings) as f64 / 10.0)
+        tenths(self.level_sum, self.ratings, 20)
     }
     pub fn callback_rate(&self) -> Option<f64> {
-        (self.callbacks > 0).then(|| (self.called_back * 1000 / self.callbacks) as f64 / 10.0)
+        tenths(self.called_back, self.callbacks, 100)
     }
     pub fn rectify_rate(&self) -> Option<f64> {
-        (self.callbacks > 0).then(|| (self.rectified * 1000 / self.callbacks) as f64 / 10.0)
+        tenths(self.rectified, self.callbacks, 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_round_half_up_to_one_decimal() {
+        assert_eq!(super::tenths(11, 12, 100), Some(91.7));
+        assert_eq!(super::tenths(1, 3, 100), Some(33.3));
+        assert_eq!(super::tenths(2, 3, 100), Some(66.7));
+        assert_eq!(super::tenths(13, 3, 20), Some(86.7));
+        assert_eq!(super::tenths(1, 0, 100), None);
     }
 }
 
@@ -406,7 +423,11 @@ impl Store {
                 source: ItemSource::PublicRating,
                 source_ref: Some(id.to_string()),
                 case_id: t.case_id,
-                title: format!("群众评价{}：{what}", r.level.zh()),
+                // Lists show an item's case number beside its title: not twice.
+                title: match &t.case_number {
+                    Some(_) => format!("群众评价{}（{}）", r.level.zh(), t.label),
+                    None => format!("群众评价{}：{what}", r.level.zh()),
+                },
                 description,
                 responsible_org_id: Some(t.court_id.clone()),
                 rectify_due_at: Some(due.rectify),

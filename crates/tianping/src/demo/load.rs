@@ -190,6 +190,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         "public ratings: {} ratings of 杭州's courts over five quarters",
         fb.ratings
     );
+    let listed = super::seed_dishonest(store, now)
+        .await
+        .context("seeding the demo's 失信被执行人名单")?;
+    eprintln!(
+        "失信被执行人名单: {listed} listings of 上城's execution cases (see /public/dishonest)"
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

@@ -5,6 +5,7 @@
 
 mod cases;
 mod courses;
+mod dishonest;
 mod feedback;
 mod load;
 mod prosecution;
@@ -12,6 +13,7 @@ mod seed;
 mod supervisors;
 
 pub use cases::generate;
+pub use dishonest::seed_dishonest;
 pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
 pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
