@@ -190,18 +190,6 @@ impl IndexRow {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rates_round_half_up_to_one_decimal() {
-        assert_eq!(super::tenths(11, 12, 100), Some(91.7));
-        assert_eq!(super::tenths(1, 3, 100), Some(33.3));
-        assert_eq!(super::tenths(2, 3, 100), Some(66.7));
-        assert_eq!(super::tenths(13, 3, 20), Some(86.7));
-        assert_eq!(super::tenths(1, 0, 100), None);
-    }
-}
-
 /// The public's account of a court: the opener of the items its ratings raise. It cannot log in
 /// (never granted, disabled, no password); it exists so an item names who raised it — 群众.
 async fn public_account(
@@ -444,6 +432,17 @@ impl Store {
             item_id = Some(item);
         }
         tx.record(Command::FeedbackRated, id).await?;
+        add_to_totals(
+            &mut tx,
+            &t.court_id,
+            &t.court_path,
+            now,
+            t.case_judge.as_deref().unwrap_or(""),
+            t.case_kind.as_deref().unwrap_or(""),
+            r.level.score(),
+            1,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Rated {
             rating_id: id,
@@ -591,13 +590,34 @@ impl Store {
                 .bind(rating_id)
                 .execute(&mut *tx)
                 .await?;
+            let r = sqlx::query(
+                "SELECT court_id, region_path, rated_at, judge, case_kind, level FROM feedback_ratings WHERE id = $1",
+            )
+            .bind(rating_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let at = crate::parse_ts(&r.try_get::<String, _>("rated_at")?)?;
+            add_to_totals(
+                &mut tx,
+                &r.try_get::<String, _>("court_id")?,
+                &r.try_get::<String, _>("region_path")?,
+                at,
+                &r.try_get::<String, _>("judge")?,
+                &r.try_get::<String, _>("case_kind")?,
+                r.try_get("level")?,
+                -1,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
     }
 
-    /// The 司法公正感受度 index of the ratings under a region prefix given in `[from, to)`,
-    /// one line per court, judge or case kind; set-aside ratings left out.
+    /// The 司法公正感受度 index of the ratings under a region prefix given in whole months
+    /// `[from, to)` (Beijing midnights), one line per court, judge or case kind; set-aside
+    /// ratings left out. The counts come from `feedback_totals` (at most a row per court, month,
+    /// judge and kind); the call-back and rectification rates from the items the bad ratings
+    /// opened (few).
     pub async fn feedback_index(
         &self,
         region_prefix: &str,
@@ -606,49 +626,146 @@ impl Store {
         by: IndexBy,
     ) -> Result<Vec<IndexRow>> {
         let key = match by {
-            IndexBy::Court => "r.court_id",
-            IndexBy::Judge => "r.judge",
-            IndexBy::CaseKind => "r.case_kind",
+            IndexBy::Court => "court_id",
+            IndexBy::Judge => "judge",
+            IndexBy::CaseKind => "case_kind",
         };
+        let months = months_between(from, to);
+        if months.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = crate::placeholders(3, months.len());
         let sql = format!(
-            "SELECT {key} AS k, MIN(r.court_id) AS court_id, COUNT(*) AS n, \
-             CAST(SUM(CASE WHEN r.level >= 4 THEN 1 ELSE 0 END) AS BIGINT) AS good, \
-             CAST(SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS BIGINT) AS bad, \
-             CAST(SUM(r.level) AS BIGINT) AS level_sum, \
-             CAST(SUM(CASE WHEN r.item_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS callbacks, \
-             CAST(SUM(CASE WHEN i.state IS NOT NULL AND i.state NOT IN ('found', 'assigned') THEN 1 ELSE 0 END) AS BIGINT) AS called_back, \
-             CAST(SUM(CASE WHEN i.state = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS rectified \
-             FROM feedback_ratings r LEFT JOIN supervision_items i ON i.id = r.item_id \
-             WHERE r.region_path >= $1 AND r.region_path < $2 AND r.rated_at >= $3 AND r.rated_at < $4 AND r.set_aside_at IS NULL \
+            "SELECT {key} AS k, MIN(court_id) AS court_id, CAST(SUM(ratings) AS BIGINT) AS n, CAST(SUM(good) AS BIGINT) AS good, \
+             CAST(SUM(bad) AS BIGINT) AS bad, CAST(SUM(level_sum) AS BIGINT) AS level_sum \
+             FROM feedback_totals WHERE region_path >= $1 AND region_path < $2 AND month IN ({marks}) \
              GROUP BY {key} ORDER BY {key}"
         );
-        let rows = sqlx::query(crate::audited(sql))
+        let mut q = sqlx::query(crate::audited(sql))
             .bind(region_prefix)
-            .bind(crate::case::prefix_end(region_prefix))
-            .bind(ts(from))
-            .bind(ts(to))
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(crate::case::prefix_end(region_prefix));
+        for m in &months {
+            q = q.bind(m);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         let dir = self.org_directory().await?;
-        rows.iter()
-            .map(|r| {
-                let court_id: String = r.try_get("court_id")?;
-                Ok(IndexRow {
-                    key: r.try_get("k")?,
-                    court_name: dir
-                        .get(&court_id)
-                        .map(|o| o.name.clone())
-                        .unwrap_or(court_id),
-                    ratings: r.try_get("n")?,
-                    good: r.try_get("good")?,
-                    bad: r.try_get("bad")?,
-                    level_sum: r.try_get("level_sum")?,
-                    callbacks: r.try_get("callbacks")?,
-                    called_back: r.try_get("called_back")?,
-                    rectified: r.try_get("rectified")?,
-                })
+        let mut out: Vec<IndexRow> = vec![];
+        for r in &rows {
+            let court_id: String = r.try_get("court_id")?;
+            let n: i64 = r.try_get("n")?;
+            if n == 0 {
+                continue;
+            }
+            out.push(IndexRow {
+                key: r.try_get("k")?,
+                court_name: dir
+                    .get(&court_id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or(court_id),
+                ratings: n,
+                good: r.try_get("good")?,
+                bad: r.try_get("bad")?,
+                level_sum: r.try_get("level_sum")?,
+                ..IndexRow::default()
+            });
+        }
+        let items = sqlx::query(crate::audited(format!(
+            "SELECT r.{key} AS k, COUNT(*) AS n, \
+             CAST(SUM(CASE WHEN i.state NOT IN ('found', 'assigned') THEN 1 ELSE 0 END) AS BIGINT) AS called_back, \
+             CAST(SUM(CASE WHEN i.state = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS rectified \
+             FROM supervision_items i JOIN feedback_ratings r ON r.item_id = i.id \
+             WHERE i.source = 'public_rating' AND i.region_path >= $1 AND i.region_path < $2 \
+             AND r.rated_at >= $3 AND r.rated_at < $4 AND r.set_aside_at IS NULL GROUP BY r.{key}"
+        )))
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &items {
+            let k: String = r.try_get("k")?;
+            if let Some(line) = out.iter_mut().find(|l| l.key == k) {
+                line.callbacks = r.try_get("n")?;
+                line.called_back = r.try_get("called_back")?;
+                line.rectified = r.try_get("rectified")?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rebuilds `feedback_totals` from the ratings (set-aside ones left out): after a bulk fill,
+    /// or to repair.
+    pub async fn rebuild_feedback_totals(&self) -> Result<usize> {
+        use crate::db::Val;
+        let rows = sqlx::query(
+            "SELECT court_id, region_path, rated_at, judge, case_kind, level FROM feedback_ratings WHERE set_aside_at IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        // (court, month, judge, kind) → (region path, [ratings, good, bad, level sum])
+        type Key = (String, String, String, String);
+        let mut totals: std::collections::BTreeMap<Key, (String, [i64; 4])> =
+            std::collections::BTreeMap::new();
+        for r in &rows {
+            let at = crate::parse_ts(&r.try_get::<String, _>("rated_at")?)?;
+            let level: i64 = r.try_get("level")?;
+            let e = totals
+                .entry((
+                    r.try_get("court_id")?,
+                    month_of(at),
+                    r.try_get("judge")?,
+                    r.try_get("case_kind")?,
+                ))
+                .or_insert_with(|| (String::new(), [0; 4]));
+            e.0 = r.try_get("region_path")?;
+            let d = deltas(level, 1);
+            for (x, y) in e.1.iter_mut().zip(d) {
+                *x += y;
+            }
+        }
+        let vals: Vec<Vec<Val>> = totals
+            .iter()
+            .map(|((court, month, judge, kind), (path, c))| {
+                vec![
+                    Val::S(court.clone()),
+                    Val::S(path.clone()),
+                    Val::S(month.clone()),
+                    Val::S(judge.clone()),
+                    Val::S(kind.clone()),
+                    Val::I(c[0]),
+                    Val::I(c[1]),
+                    Val::I(c[2]),
+                    Val::I(c[3]),
+                ]
             })
-            .collect()
+            .collect();
+        let n = vals.len();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM feedback_totals")
+            .execute(&mut *tx)
+            .await?;
+        crate::db::bulk_insert(
+            &mut tx,
+            self.backend,
+            "feedback_totals",
+            &[
+                ("court_id", "TEXT"),
+                ("region_path", "TEXT"),
+                ("month", "TEXT"),
+                ("judge", "TEXT"),
+                ("case_kind", "TEXT"),
+                ("ratings", "BIGINT"),
+                ("good", "BIGINT"),
+                ("bad", "BIGINT"),
+                ("level_sum", "BIGINT"),
+            ],
+            vals,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Inserts one rating as it is, in a statement of its own (autocommitted), without any check
@@ -679,7 +796,8 @@ impl Store {
     }
 
     /// Fills ratings in bulk for the index benchmark (`tianping bench feedback`): (token, level,
-    /// judge, case kind, instant) per row, unledgered. Never used by the product.
+    /// judge, case kind, instant) per row, unledgered and without the index's totals (call
+    /// [`Store::rebuild_feedback_totals`] after). Never used by the product.
     pub async fn fill_ratings(
         &self,
         rows: &[(&TokenRow, i64, &str, &str, DateTime<Utc>)],
@@ -719,6 +837,80 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The month (Beijing) an instant falls in, as `feedback_totals` keys it.
+fn month_of(t: DateTime<Utc>) -> String {
+    tianping_domain::clock::local_date(t)
+        .format("%Y-%m")
+        .to_string()
+}
+
+/// The months `[from, to)` covers (Beijing), each as `YYYY-MM`.
+fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    use chrono::Datelike;
+    let mut out = vec![];
+    if to <= from {
+        return out;
+    }
+    let first = tianping_domain::clock::local_date(from);
+    let last = tianping_domain::clock::local_date(to - chrono::Duration::seconds(1));
+    let (mut y, mut m) = (first.year(), first.month());
+    while (y, m) <= (last.year(), last.month()) && out.len() < 1200 {
+        out.push(format!("{y:04}-{m:02}"));
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    out
+}
+
+/// What one rating of `level` adds to (sign 1) or takes from (sign −1) its totals row: ratings,
+/// good, bad, level sum.
+fn deltas(level: i64, sign: i64) -> [i64; 4] {
+    [
+        sign,
+        sign * i64::from(level >= 4),
+        sign * i64::from(level <= 2),
+        sign * level,
+    ]
+}
+
+/// Adds a rating to (or, set aside, takes it from) the index's totals, in its write.
+#[allow(clippy::too_many_arguments)]
+async fn add_to_totals(
+    tx: &mut crate::write::Write,
+    court: &str,
+    path: &str,
+    at: DateTime<Utc>,
+    judge: &str,
+    kind: &str,
+    level: i64,
+    sign: i64,
+) -> Result<()> {
+    let d = deltas(level, sign);
+    sqlx::query(
+        "INSERT INTO feedback_totals (court_id, region_path, month, judge, case_kind, ratings, good, bad, level_sum) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (court_id, month, judge, case_kind) DO UPDATE SET ratings = feedback_totals.ratings + excluded.ratings, \
+         good = feedback_totals.good + excluded.good, bad = feedback_totals.bad + excluded.bad, \
+         level_sum = feedback_totals.level_sum + excluded.level_sum",
+    )
+    .bind(court)
+    .bind(path)
+    .bind(month_of(at))
+    .bind(judge)
+    .bind(kind)
+    .bind(d[0])
+    .bind(d[1])
+    .bind(d[2])
+    .bind(d[3])
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn already_rated() -> StoreError {
@@ -763,4 +955,16 @@ pub fn quarter_bounds(year: i32, q: u32) -> (i32, u32, DateTime<Utc>, DateTime<U
         tianping_domain::clock::local_midnight(first),
         tianping_domain::clock::local_midnight(next),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_round_half_up_to_one_decimal() {
+        assert_eq!(super::tenths(11, 12, 100), Some(91.7));
+        assert_eq!(super::tenths(1, 3, 100), Some(33.3));
+        assert_eq!(super::tenths(2, 3, 100), Some(66.7));
+        assert_eq!(super::tenths(13, 3, 20), Some(86.7));
+        assert_eq!(super::tenths(1, 0, 100), None);
+    }
 }

@@ -404,7 +404,7 @@ async fn story(db: &TestDb) {
     let idx = office.get("/api/v1/feedback/index").await;
     assert_eq!(idx.status, StatusCode::OK, "[{label}] {}", idx.body);
     let l = &idx.json()["lines"][0];
-    assert_eq!(l["key"], "sc-court");
+    assert_eq!(l["key"], "sc-court", "[{label}] {}", idx.body);
     assert_eq!(
         (l["ratings"].as_i64(), l["good"].as_i64(), l["bad"].as_i64()),
         (Some(3), Some(1), Some(2))

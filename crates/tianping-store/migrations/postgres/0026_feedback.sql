@@ -44,6 +44,25 @@ CREATE TABLE feedback_ratings (
 CREATE INDEX feedback_ratings_scope ON feedback_ratings(region_path, rated_at, level, follow_up, set_aside_at, item_id);
 CREATE INDEX feedback_ratings_court ON feedback_ratings(court_id, rated_at);
 CREATE INDEX feedback_ratings_device ON feedback_ratings(token_row, device, rated_at);
+CREATE INDEX feedback_ratings_item ON feedback_ratings(item_id);
+
+-- The index's counts, kept by every rating and set-aside in the same write: per court, month
+-- (Beijing, YYYY-MM), judge and kind of case. A quarter's index reads at most three months of
+-- these rows instead of every rating (derived data, not ledgered; rebuilt from the ratings by
+-- `Store::rebuild_feedback_totals`).
+CREATE TABLE feedback_totals (
+    court_id TEXT NOT NULL REFERENCES orgs(id),
+    region_path TEXT COLLATE "C" NOT NULL,
+    month TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    case_kind TEXT NOT NULL,
+    ratings BIGINT NOT NULL,
+    good BIGINT NOT NULL,
+    bad BIGINT NOT NULL,
+    level_sum BIGINT NOT NULL,
+    PRIMARY KEY (court_id, month, judge, case_kind)
+);
+CREATE INDEX feedback_totals_scope ON feedback_totals(region_path, month);
 
 -- What the court decided about a rating: a bad rating without a contact reviewed, or a rating set
 -- aside as mistaken or malicious (by someone other than the case's judge). The rating itself is
