@@ -4,7 +4,7 @@
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
 // 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
-// its answer, and save screenshots to e2e/artifacts/
+// its answer, keep the 失信 list, and save screenshots to e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -1458,4 +1458,40 @@ test('司法公正码: a code printed for a party, a bad rating with a phone fro
   assert.match(await line.textContent(), /已销号/);
   await office.screenshot({ path: join(artifacts, '44-feedback-ratings.png') });
   for (const p of [clerk, phone, judge, office]) await p.close();
+});
+
+test('失信被执行人名单: the public list needs no login and masks numbers; the judge lists a debtor lawfully and deletes one whose cause arose', async () => {
+  const anon = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await anon.goto(`${base}/public/dishonest`);
+  const published = await anon.textContent('#public-entries');
+  assert.match(published, /\*{8}/, 'identity numbers are masked');
+  assert.ok(!/\d{17}[\dX]/.test(published), 'no full identity number is published');
+  await anon.screenshot({ path: join(artifacts, '45-dishonest-public.png'), fullPage: true });
+
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  assert.match(await judge.textContent('body'), /失信名单信息待删除/, 'deletions due are in 待办');
+  await judge.goto(`${base}/dishonest`);
+  // A minor is refused with the article that forbids it (a valid number of someone born 2012).
+  const body = '33010220120315002';
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((a, c, i) => a + Number(c) * w[i], 0);
+  const minor = body + '10X98765432'[sum % 11];
+  const caseNumber = (await judge.textContent('#entries tbody tr td:nth-child(3) a')).trim();
+  await judge.fill('#case_number', caseNumber);
+  await judge.fill('#name', '王小某');
+  await judge.fill('#id_number', minor);
+  await judge.selectOption('#ground', 'evades');
+  await judge.fill('#decided_on', '2026-11-30');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#list-submit')]);
+  assert.match(await judge.textContent('#list-form'), /未成年人，不得纳入/);
+  assert.equal(await judge.inputValue('#name'), '王小某', 'what was typed is kept');
+  // An entry whose cause of deletion arose is deleted.
+  const due = judge.locator('#entries tbody tr', { hasText: '应删除' }).first();
+  await Promise.all([judge.waitForURL(/\/dishonest\/\d+$/), due.locator('td a').first().click()]);
+  assert.match(await judge.textContent('#entry-due'), /\d{4}-\d{2}-\d{2}/);
+  await judge.screenshot({ path: join(artifacts, '46-dishonest-entry.png'), fullPage: true });
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#delete-submit')]);
+  assert.match(await judge.textContent('#entry-state'), /删除/);
+  for (const p of [anon, judge]) await p.close();
 });

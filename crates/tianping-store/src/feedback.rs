@@ -669,12 +669,14 @@ impl Store {
                 ..IndexRow::default()
             });
         }
+        // The items first (few), each joined to its rating by `feedback_ratings_item`: SQLite
+        // keeps a CROSS JOIN's order, so it never walks the quarter's ratings for them.
         let items = sqlx::query(crate::audited(format!(
             "SELECT r.{key} AS k, COUNT(*) AS n, \
              CAST(SUM(CASE WHEN i.state NOT IN ('found', 'assigned') THEN 1 ELSE 0 END) AS BIGINT) AS called_back, \
              CAST(SUM(CASE WHEN i.state = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS rectified \
-             FROM supervision_items i JOIN feedback_ratings r ON r.item_id = i.id \
-             WHERE i.source = 'public_rating' AND i.region_path >= $1 AND i.region_path < $2 \
+             FROM supervision_items i CROSS JOIN feedback_ratings r \
+             WHERE r.item_id = i.id AND i.source = 'public_rating' AND i.region_path >= $1 AND i.region_path < $2 \
              AND r.rated_at >= $3 AND r.rated_at < $4 AND r.set_aside_at IS NULL GROUP BY r.{key}"
         )))
         .bind(region_prefix)
