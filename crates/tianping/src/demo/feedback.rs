@@ -114,13 +114,19 @@ pub async fn seed_feedback(store: &Store, now: DateTime<Utc>) -> Result<Seeded> 
         let office = staff(
             store,
             court,
-            &format!("{}审管办", rng.pick(SURNAMES)),
+            &format!("{}主任", rng.pick(SURNAMES)),
             Role::CaseOffice,
             now,
         )
         .await?;
         let office = store.user_by_id(office).await?.context("office")?;
         let org = store.org(court).await?.context("court")?;
+        // 上城's clerk issues 上城's codes; elsewhere the court's own case-management office.
+        let issuer = if court.ends_with("330102") {
+            &issuer
+        } else {
+            &office
+        };
         let mut codes = vec![];
         for (i, (case, judge, kind, filed)) in cases.iter().enumerate() {
             let list = parties(kind);
@@ -143,7 +149,7 @@ pub async fn seed_feedback(store: &Store, now: DateTime<Utc>) -> Result<Seeded> 
                         label: party,
                         expires_at: issued + Duration::days(rules().tokens.case_party_days),
                     },
-                    &issuer,
+                    issuer,
                     issued,
                 )
                 .await?;
@@ -165,7 +171,7 @@ pub async fn seed_feedback(store: &Store, now: DateTime<Utc>) -> Result<Seeded> 
                     label: "诉讼服务中心",
                     expires_at: now + Duration::days(rules().tokens.window_days),
                 },
-                &issuer,
+                issuer,
                 now - Duration::days(440),
             )
             .await?;
