@@ -125,6 +125,10 @@ async fn run() -> Result<()> {
                 // The demo's signing key lives with its data (kept across runs).
                 cfg.ledger_key = data.join("ledger.key").display().to_string();
             }
+            if cfg.feedback_key == Config::default().feedback_key {
+                // So is the key of its rating codes.
+                cfg.feedback_key = data.join("feedback.key").display().to_string();
+            }
             if let Some(url) = database_url {
                 cfg.database_url = url;
             } else {
