@@ -450,6 +450,18 @@ impl Store {
         })
     }
 
+    /// The supervision items bad ratings opened under a region prefix that are not closed yet.
+    pub async fn open_rating_items(&self, region_prefix: &str) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM supervision_items WHERE source = 'public_rating' AND state <> 'closed' AND region_path >= $1 AND region_path < $2",
+        )
+        .bind(region_prefix)
+        .bind(crate::case::prefix_end(region_prefix))
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
     pub async fn rating(&self, id: i64) -> Result<Option<RatingRow>> {
         let r = sqlx::query(crate::audited(format!("{RATING_SELECT} WHERE r.id = $1")))
             .bind(id)
@@ -496,7 +508,7 @@ impl Store {
         }
         if f.unreviewed {
             cond.push_str(
-                " AND r.follow_up = 'review' AND r.set_aside_at IS NULL AND NOT EXISTS (SELECT 1 FROM feedback_decisions d WHERE d.rating_id = r.id)",
+                " AND r.follow_up = 'review' AND r.reviewed_at IS NULL AND r.set_aside_at IS NULL",
             );
         }
         let count_sql = format!("SELECT COUNT(*) AS n FROM feedback_ratings r WHERE {cond}");
@@ -584,6 +596,13 @@ impl Store {
         .await?
         .try_get(0)?;
         tx.record(Command::FeedbackDecided, id).await?;
+        if kind == DecisionKind::Reviewed {
+            sqlx::query("UPDATE feedback_ratings SET reviewed_at = $1 WHERE id = $2")
+                .bind(ts(now))
+                .bind(rating_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         if kind == DecisionKind::SetAside {
             sqlx::query("UPDATE feedback_ratings SET set_aside_at = $1 WHERE id = $2")
                 .bind(ts(now))

@@ -289,19 +289,15 @@ pub(crate) async fn index_page(
             .store
             .ratings(&RatingFilter {
                 unreviewed: true,
-                ..base.clone()
+                ..base
             })
             .await
             .map(|x| x.1)
             .unwrap_or(0);
         let open = st
             .store
-            .ratings(&RatingFilter {
-                follow_up: Some("callback".into()),
-                ..base
-            })
+            .open_rating_items(&s.org.region_path)
             .await
-            .map(|(_, n)| n)
             .unwrap_or(0);
         (u, open)
     } else {

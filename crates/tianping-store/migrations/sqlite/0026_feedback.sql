@@ -18,9 +18,9 @@ CREATE INDEX feedback_tokens_court ON feedback_tokens(court_id, scope);
 
 -- One row per rating. `once_token` is set for a case party's code, so the unique index lets it
 -- rate once even when two requests race; window codes leave it empty. `device` (a hash of the
--- browser's cookie, for the window's daily limit) and `set_aside_at` (a copy of the set-aside
--- decision's time, so the index leaves the rating out without a join) are operational, not recorded
--- in the ledger; the decision itself is.
+-- browser's cookie, for the window's daily limit), `set_aside_at` and `reviewed_at` (copies of the
+-- decisions' times, so the index and the 待办 need no join) are operational, not recorded in the
+-- ledger; the decisions themselves are.
 CREATE TABLE feedback_ratings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     token_row BIGINT NOT NULL REFERENCES feedback_tokens(id),
@@ -39,12 +39,16 @@ CREATE TABLE feedback_ratings (
     item_id BIGINT REFERENCES supervision_items(id),
     rated_at TEXT NOT NULL,
     device TEXT,
-    set_aside_at TEXT
+    set_aside_at TEXT,
+    reviewed_at TEXT
 );
 CREATE INDEX feedback_ratings_scope ON feedback_ratings(region_path, rated_at, level, follow_up, set_aside_at, item_id);
 CREATE INDEX feedback_ratings_court ON feedback_ratings(court_id, rated_at);
 CREATE INDEX feedback_ratings_device ON feedback_ratings(token_row, device, rated_at);
 CREATE INDEX feedback_ratings_item ON feedback_ratings(item_id);
+-- The anonymous bad ratings nobody has reviewed yet (the case office's 待办): a small index.
+CREATE INDEX feedback_ratings_to_review ON feedback_ratings(region_path, rated_at)
+    WHERE follow_up = 'review' AND reviewed_at IS NULL AND set_aside_at IS NULL;
 
 -- The index's counts, kept by every rating and set-aside in the same write: per court, month
 -- (Beijing, YYYY-MM), judge and kind of case. A quarter's index reads at most three months of
