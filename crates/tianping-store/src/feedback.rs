@@ -717,7 +717,7 @@ impl Store {
 
     /// Rebuilds `feedback_totals` from the ratings (set-aside ones left out): after a bulk fill,
     /// or to repair.
-    pub async fn rebuild_feedback_totals(&self) -> Result<usize> {
+    pub async fn rebuild_feedback_totals(&self, now: DateTime<Utc>) -> Result<usize> {
         use crate::db::Val;
         let rows = sqlx::query(
             "SELECT court_id, region_path, rated_at, judge, case_kind, level FROM feedback_ratings WHERE set_aside_at IS NULL",
@@ -762,7 +762,7 @@ impl Store {
             })
             .collect();
         let n = vals.len();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write(now).await?;
         sqlx::query("DELETE FROM feedback_totals")
             .execute(&mut *tx)
             .await?;
@@ -787,76 +787,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(n)
-    }
-
-    /// Inserts one rating as it is, in a statement of its own (autocommitted), without any check
-    /// or ledger leaf: the anchor of `tianping bench feedback` — what storing a rating costs the
-    /// database alone. Never used by the product.
-    pub async fn insert_rating_plain(
-        &self,
-        token: &TokenRow,
-        level: i64,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO feedback_ratings (token_row, court_id, region_path, case_id, case_kind, judge, level, aspects, comment, follow_up, rated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', $8, $9)",
-        )
-        .bind(token.id)
-        .bind(&token.court_id)
-        .bind(&token.court_path)
-        .bind(token.case_id)
-        .bind(token.case_kind.as_deref().unwrap_or(""))
-        .bind(token.case_judge.as_deref().unwrap_or(""))
-        .bind(level)
-        .bind(if level <= 2 { "review" } else { "none" })
-        .bind(ts(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Fills ratings in bulk for the index benchmark (`tianping bench feedback`): (token, level,
-    /// judge, case kind, instant) per row, unledgered and without the index's totals (call
-    /// [`Store::rebuild_feedback_totals`] after). Never used by the product.
-    pub async fn fill_ratings(
-        &self,
-        rows: &[(&TokenRow, i64, &str, &str, DateTime<Utc>)],
-    ) -> Result<()> {
-        use crate::db::Val;
-        let cols = [
-            ("token_row", "BIGINT"),
-            ("court_id", "TEXT"),
-            ("region_path", "TEXT"),
-            ("case_kind", "TEXT"),
-            ("judge", "TEXT"),
-            ("level", "BIGINT"),
-            ("aspects", "TEXT"),
-            ("comment", "TEXT"),
-            ("follow_up", "TEXT"),
-            ("rated_at", "TEXT"),
-        ];
-        let vals: Vec<Vec<Val>> = rows
-            .iter()
-            .map(|(t, level, judge, kind, at)| {
-                vec![
-                    Val::I(t.id),
-                    Val::S(t.court_id.clone()),
-                    Val::S(t.court_path.clone()),
-                    Val::S(kind.to_string()),
-                    Val::S(judge.to_string()),
-                    Val::I(*level),
-                    Val::S(String::new()),
-                    Val::S(String::new()),
-                    Val::S(if *level <= 2 { "review" } else { "none" }.into()),
-                    Val::S(ts(*at)),
-                ]
-            })
-            .collect();
-        let mut tx = self.pool.begin().await?;
-        crate::db::bulk_insert(&mut tx, self.backend, "feedback_ratings", &cols, vals, "").await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 
