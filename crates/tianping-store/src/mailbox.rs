@@ -79,15 +79,36 @@ impl Store {
             .collect()
     }
 
-    /// The outbox's deliveries, newest first (no subjects or bodies).
+    /// The outbox's deliveries, newest first (no subjects or bodies): at most `limit`, and of
+    /// the newest few thousand no more than a fifth of them of one kind, so that a burst of one
+    /// kind (a day of supervision-item notices) does not hide the others.
     pub async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(
             "SELECT id, recipient, dedupe_key, attempts, created_at, sent_at, last_error FROM outbox \
              ORDER BY id DESC LIMIT $1",
         )
-        .bind(limit)
+        .bind(limit.saturating_mul(25))
         .fetch_all(&self.pool)
         .await?;
+        let per_kind = (limit / 5).max(1) as usize;
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let rows: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                let key: String = r.try_get("dedupe_key").unwrap_or_default();
+                // The key's kind: before the first ':' and before any record number in it
+                // (`supervisor-invitation-9-sms` is of kind `supervisor-invitation`).
+                let head = key.split(':').next().unwrap_or("");
+                let cut = head
+                    .match_indices('-')
+                    .find(|(i, _)| head[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+                    .map_or(head.len(), |(i, _)| i);
+                let n = seen.entry(head[..cut].to_string()).or_default();
+                *n += 1;
+                *n <= per_kind
+            })
+            .take(limit.max(0) as usize)
+            .collect();
         rows.iter()
             .map(|r| {
                 let key: String = r.try_get("dedupe_key")?;
