@@ -6,6 +6,20 @@ use chrono::NaiveDate;
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
+/// The check character of a 公民身份号码 whose first 17 characters are `body` (GB 11643-1999);
+/// none unless `body` is 17 digits.
+pub fn check_char(body: &str) -> Option<char> {
+    let digits: Vec<u32> = body
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    if digits.len() != 17 {
+        return None;
+    }
+    let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
+    Some(CHECK[(sum % 11) as usize])
+}
+
 /// Checks a 公民身份号码 (GB 11643-1999: 17 digits and a check character, with a real birth date;
 /// the 15-digit first-generation form is accepted by its date alone). Returns it normalised
 /// (upper-case X), or why it is refused.
@@ -28,12 +42,7 @@ pub fn check_id(raw: &str) -> Result<String, String> {
             if !date_ok(&s[6..10], &s[10..12], &s[12..14]) {
                 return Err(format!("出生日期“{}”不是有效日期", &s[6..14]));
             }
-            let sum: u32 = chars[..17]
-                .iter()
-                .zip(WEIGHTS)
-                .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-                .sum();
-            let want = CHECK[(sum % 11) as usize];
+            let want = check_char(&s[..17]).unwrap_or('?');
             if chars[17] != want {
                 return Err(format!("校验码应为 {want}，号码有误"));
             }

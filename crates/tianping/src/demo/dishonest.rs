@@ -8,37 +8,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tianping_domain::dishonest::{ListingInput, check_listing, rules};
 use tianping_store::Store;
 
-/// A valid 公民身份号码 for a birth date (GB 11643 check character).
+/// A valid 公民身份号码 for a birth date (the domain's GB 11643 check character).
 fn id_number(area: &str, birth: &str, seq: u32) -> String {
     let body = format!("{area}{birth}{seq:03}");
-    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .chars()
-        .zip(w)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
-    let check = "10X98765432"
-        .chars()
-        .nth((sum % 11) as usize)
-        .unwrap_or('0');
+    let check = tianping_domain::identity::check_char(&body).unwrap_or('0');
     format!("{body}{check}")
 }
 
-/// A valid 统一社会信用代码 (GB 32100 check character).
+/// A valid 统一社会信用代码 (the domain's GB 32100 check character).
 fn credit_code(body17: &str) -> String {
-    const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let sum: u32 = body17
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.find(c).unwrap_or(0) as u32 * w)
-        .sum();
-    let check = ALPHABET
-        .chars()
-        .nth(((31 - sum % 31) % 31) as usize)
-        .unwrap_or('0');
+    let check = tianping_domain::dishonest::credit_check_char(body17).unwrap_or('0');
     format!("{body17}{check}")
 }
 
