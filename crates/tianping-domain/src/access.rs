@@ -183,6 +183,23 @@ pub fn decides_on_ratings(role: Role, org: AgencyKind) -> bool {
     reads_ratings(role, org)
 }
 
+/// Whether a user proposes a typical case: the court's judges, heads and case-management office
+/// (cases of their court), and the procuratorate's prosecutors, heads and case-management office
+/// (cases of their region) — checked with the record.
+pub fn proposes_typical_cases(role: Role, org: AgencyKind) -> bool {
+    crate::typical::Side::of(org).is_some()
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user approves a typical case for release on their side: the heads (院庭长,
+/// 检察长 and 部门负责人) of the court or procuratorate — never the one who proposed it.
+pub fn approves_typical_cases(role: Role, org: AgencyKind) -> bool {
+    crate::typical::Side::of(org).is_some() && matches!(role, Role::DivisionChief | Role::President)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

@@ -32,6 +32,7 @@ pub mod text;
 pub mod timeline;
 pub mod todo;
 pub mod totp;
+pub mod typical;
 
 pub use case::{CaseStatus, Clearance, Confidentiality, Party, PartyKind};
 pub use case_number::{CaseNumber, CaseNumberError};

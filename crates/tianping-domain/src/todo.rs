@@ -56,10 +56,12 @@ pub enum TaskKind {
     ReviewRating,
     /// A 失信 entry whose cause of deletion arose: to delete within three working days.
     DeleteDishonest,
+    /// A typical case proposed for a joint release: for the heads of each side to approve.
+    ApproveTypical,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 26] = [
+    pub const ALL: [TaskKind; 27] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -86,6 +88,7 @@ impl TaskKind {
         TaskKind::DecideRemoval,
         TaskKind::ReviewRating,
         TaskKind::DeleteDishonest,
+        TaskKind::ApproveTypical,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +119,7 @@ impl TaskKind {
             TaskKind::DecideRemoval => "decide_removal",
             TaskKind::ReviewRating => "review_rating",
             TaskKind::DeleteDishonest => "delete_dishonest",
+            TaskKind::ApproveTypical => "approve_typical",
         }
     }
 
@@ -152,6 +156,7 @@ impl TaskKind {
             TaskKind::DecideRemoval => "人民监督员待作免职决定",
             TaskKind::ReviewRating => "群众差评待复核",
             TaskKind::DeleteDishonest => "失信名单信息待删除",
+            TaskKind::ApproveTypical => "典型案例待审核发布",
         }
     }
 
@@ -184,6 +189,7 @@ impl TaskKind {
             TaskKind::DecideRemoval => "决定",
             TaskKind::ReviewRating => "复核",
             TaskKind::DeleteDishonest => "删除",
+            TaskKind::ApproveTypical => "审核",
         }
     }
 }

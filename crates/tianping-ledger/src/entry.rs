@@ -120,6 +120,9 @@ commands! {
     DishonestListed => "dishonest_listed", "dishonest_entries", "纳入失信被执行人名单";
     DishonestCauseRecorded => "dishonest_cause_recorded", "dishonest_entries", "登记失信名单删除事由";
     DishonestDeleted => "dishonest_deleted", "dishonest_entries", "删除失信被执行人名单信息";
+    TypicalProposed => "typical_proposed", "typical_cases", "推荐典型案例";
+    TypicalApproved => "typical_approved", "typical_cases", "审核同意发布典型案例";
+    TypicalReturned => "typical_returned", "typical_cases", "退回典型案例";
 }
 
 /// How a record's digest was made.

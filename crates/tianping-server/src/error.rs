@@ -188,6 +188,10 @@ error_codes! {
     AlreadyDecided = "already_decided", CONFLICT, "已作过同样的决定";
     // 失信被执行人名单 (`tianping_domain::dishonest`).
     AlreadyListed = "already_listed", CONFLICT, "已在失信名单中";
+    // 典型案例 (`tianping_domain::typical`).
+    AlreadyProposed = "already_proposed", CONFLICT, "该案已被推荐为典型案例";
+    NotPending = "not_pending", CONFLICT, "该典型案例已发布或已退回";
+    OwnProposal = "own_proposal", FORBIDDEN, "推荐人不能审核自己推荐的典型案例";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
 }

@@ -28,6 +28,7 @@ pub mod similar;
 pub mod supervision;
 pub mod system_clients;
 pub mod todo;
+pub mod typical;
 pub mod view;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
@@ -252,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         .merge(people_supervisors::router())
         .merge(feedback::router())
         .merge(dishonest::router())
+        .merge(typical::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -275,6 +277,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(people_supervisors::api_router())
                 .merge(feedback::api_router())
                 .merge(dishonest::api_router())
+                .merge(typical::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -394,6 +394,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "执行",
             "本辖区法院的失信被执行人名单信息：情形、期限、删除事由和应删除日期（state：listed 在列、to_delete 应删除、deleted 已删除）",
         ),
+        op(
+            "get",
+            "/api/v1/typical-cases",
+            "执行",
+            "本辖区的典型案例推荐：类别、标题、法院与检察院审核情况（stage：proposed 待审核、returned 已退回、published 已联合发布）",
+        ),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

@@ -277,6 +277,14 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/dishonest/{id}/delete", Write),
     ("GET", "/public/dishonest", Open),
     ("GET", "/api/v1/dishonest", Scoped),
+    ("GET", "/typical", Scoped),
+    ("POST", "/typical", Write),
+    ("GET", "/typical/{id}", Scoped),
+    ("POST", "/typical/{id}/approve", Write),
+    ("POST", "/typical/{id}/return", Write),
+    ("GET", "/public/typical", Open),
+    ("GET", "/public/typical/{id}", Open),
+    ("GET", "/api/v1/typical-cases", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -651,6 +659,7 @@ async fn world(db: &TestDb) -> World {
         .expect("draft");
     people_supervisors(s, cases[1]).await;
     let token = ratings(s, &cases).await;
+    typical_case(s, cases[1]).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -747,6 +756,52 @@ async fn ratings(s: &tianping_store::Store, cases: &[i64; 4]) -> String {
         }
     }
     minors_token
+}
+
+/// The minors' case released as a typical case (`{id}` = 1): its summary named the minor before
+/// the domain anonymised it, so no page — the public one least of all — may show the name.
+async fn typical_case(s: &tianping_store::Store, minors_case: i64) {
+    use tianping_domain::case::{Confidentiality, Party, PartyKind};
+    use tianping_domain::typical::{Anonymiser, ProposalInput, Side, check_proposal, rules};
+    let anon = Anonymiser::new(&[Party {
+        name: MINOR.into(),
+        role: "被告人".into(),
+        kind: PartyKind::Natural,
+        minor: true,
+        id_number: None,
+    }]);
+    let summary = format!(
+        "被告人{MINOR}盗窃他人财物，经法院审理依法判处刑罚，其家属积极退赔，取得被害人谅解。"
+    );
+    let p = check_proposal(
+        rules(),
+        &ProposalInput {
+            category: "similar_case_guide",
+            title: "未成年人盗窃案",
+            summary: &summary,
+            significance: "本案对未成年人犯罪坚持教育为主、惩罚为辅的原则，具有指引意义。",
+            text: "",
+            charges: &[],
+            case_closed: true,
+            confidentiality: Confidentiality::Minors,
+        },
+        &anon,
+    )
+    .expect("typical fixture");
+    assert!(!p.summary.contains(MINOR));
+    let user = |n: &'static str| async move {
+        s.user_by_username(n).await.expect("user").expect("exists")
+    };
+    let id = s
+        .propose_typical(minors_case, &p, Side::Court, &user("m_judge").await, now())
+        .await
+        .expect("typical fixture");
+    s.approve_typical(id, Side::Court, &user("m_chief").await, now())
+        .await
+        .expect("typical fixture");
+    s.approve_typical(id, Side::Procuratorate, &user("m_proc").await, now())
+        .await
+        .expect("typical fixture");
 }
 
 /// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from

@@ -172,6 +172,30 @@ impl Store {
         })
     }
 
+    /// Adds one judgment inside a write already open (a released typical case); its id.
+    pub(crate) async fn insert_judgment_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        source: &str,
+        j: &NewJudgment,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let rows = bulk_write(
+            conn,
+            self.backend,
+            "judgments",
+            &COLUMNS,
+            vec![row(source, j, now)?],
+            "",
+            "id",
+        )
+        .await?;
+        match rows.first() {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Err(StoreError::Corrupt("judgment insert returned no id".into())),
+        }
+    }
+
     pub async fn judgment(&self, id: i64) -> Result<Option<Judgment>> {
         let r = sqlx::query("SELECT * FROM judgments WHERE id = $1")
             .bind(id)

@@ -24,6 +24,7 @@ pub mod supervision;
 pub mod system_client;
 pub mod testing;
 pub mod todo;
+pub mod typical;
 pub mod user;
 pub(crate) mod write;
 
@@ -255,6 +256,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "dishonest",
         sqlite: include_str!("../migrations/sqlite/0027_dishonest.sql"),
         postgres: include_str!("../migrations/postgres/0027_dishonest.sql"),
+    },
+    Migration {
+        version: 28,
+        name: "typical_cases",
+        sqlite: include_str!("../migrations/sqlite/0028_typical_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0028_typical_cases.sql"),
     },
 ];
 

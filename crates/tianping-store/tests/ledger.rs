@@ -341,8 +341,13 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::DishonestListed,
             Command::DishonestCauseRecorded,
             Command::DishonestDeleted,
+            Command::TypicalProposed,
+            Command::TypicalApproved,
+            Command::TypicalReturned,
         ];
         let mut dishonest = 0;
+        let mut typical = 0;
+        let mut typical_returned = 0;
         let mut rating_token = None;
         let mut rating = 0;
         let mut supervisors: Vec<i64> = vec![];
@@ -954,6 +959,69 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                 Command::DishonestDeleted => {
                     let by = s.user_by_id(judge).await.unwrap().unwrap();
                     s.delete_dishonest(dishonest, &by, t).await.unwrap();
+                }
+                Command::TypicalProposed => {
+                    use tianping_domain::typical::{Proposal, Side};
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let p = |title: &str| Proposal {
+                        category: "voluntary_performance".into(),
+                        title: title.into(),
+                        summary: "基本案情".into(),
+                        significance: "典型意义".into(),
+                        text: String::new(),
+                        charges: vec![],
+                    };
+                    typical = s
+                        .propose_typical(civil, &p("自动履行案"), Side::Court, &by, t)
+                        .await
+                        .unwrap();
+                    // A second one, to be returned below (one live proposal per case).
+                    let other = s
+                        .case_id_by_number("（2025）浙0102刑初1号")
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    typical_returned = s
+                        .propose_typical(other, &p("另一案"), Side::Court, &by, t)
+                        .await
+                        .unwrap();
+                    assert!(
+                        s.propose_typical(civil, &p("重复"), Side::Court, &by, t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::TypicalApproved => {
+                    use tianping_domain::typical::{Side, Stage};
+                    let (chief, _) = who(s, "chief").await;
+                    let (pc, _) = who(s, "pc").await;
+                    assert_eq!(
+                        s.approve_typical(typical, Side::Court, &chief, t)
+                            .await
+                            .unwrap(),
+                        Stage::Proposed
+                    );
+                    assert_eq!(
+                        s.approve_typical(typical, Side::Procuratorate, &pc, t)
+                            .await
+                            .unwrap(),
+                        Stage::Published
+                    );
+                    let row = s.typical_case(typical).await.unwrap().unwrap();
+                    let j = s.judgment(row.judgment_id.unwrap()).await.unwrap().unwrap();
+                    assert_eq!(j.source, "typical");
+                }
+                Command::TypicalReturned => {
+                    let (chief, _) = who(s, "chief").await;
+                    s.return_typical(
+                        typical_returned,
+                        tianping_domain::typical::Side::Court,
+                        "材料不全",
+                        &chief,
+                        t,
+                    )
+                    .await
+                    .unwrap();
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -366,6 +366,28 @@ pub struct ResultView {
     pub outcome: String,
     /// Why, in words.
     pub why: String,
+    /// `typical`: a typical case the court and the procuratorate released together, ranked
+    /// above ordinary judgments of comparable relevance; `judgment`: an ordinary judgment.
+    pub tier: &'static str,
+}
+
+/// A typical case is moved ahead of ordinary judgments when its score is at least this share of
+/// the best result's: a higher tier among relevant results, never an unrelated case on top.
+const TYPICAL_MIN_SHARE: f64 = 0.5;
+
+/// Typical cases of comparable relevance first, each tier in score order; ranks renumbered.
+fn by_tier(mut v: Vec<ResultView>) -> Vec<ResultView> {
+    let best = v.iter().map(|r| r.score).fold(0.0_f64, f64::max);
+    let ahead = |r: &ResultView| r.tier == "typical" && r.score >= best * TYPICAL_MIN_SHARE;
+    // A stable sort keeps the score order inside each tier.
+    v.sort_by_key(|r| !ahead(r));
+    for (i, r) in v.iter_mut().enumerate() {
+        r.rank = i as u32 + 1;
+        if ahead(r) && !r.why.starts_with("典型案例") {
+            r.why = format!("典型案例（法院、检察院联合发布）；{}", r.why);
+        }
+    }
+    v
 }
 
 /// What the results are compared with besides the ranking: the statutes the query cites and the
@@ -487,44 +509,58 @@ async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultV
         .into_iter()
         .map(|j| (j.id, j))
         .collect();
-    Ok(hits
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| {
-            let j = by_id.get(&(h.id as i64))?;
-            let mut shared_articles: Vec<String> = vec![];
-            for a in &j.articles {
-                if asked.articles.iter().any(|q| same_article(q, a)) {
-                    let label = article_base(a);
-                    if !shared_articles.contains(&label) {
-                        shared_articles.push(label);
+    Ok(by_tier(
+        hits.iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let j = by_id.get(&(h.id as i64))?;
+                let mut shared_articles: Vec<String> = vec![];
+                for a in &j.articles {
+                    if asked.articles.iter().any(|q| same_article(q, a)) {
+                        let label = article_base(a);
+                        if !shared_articles.contains(&label) {
+                            shared_articles.push(label);
+                        }
                     }
                 }
-            }
-            let level = j.court.as_deref().and_then(CourtLevel::of);
-            let mut v = ResultView {
-                rank: i as u32 + 1,
-                judgment_id: j.id,
-                score: h.score,
-                facts: h.why.facts,
-                text: h.why.text,
-                charges: h.why.charges,
-                shared_charges: h.why.shared_charges.clone(),
-                shared_words: h.why.shared_words.clone(),
-                shared_articles,
-                title: j.title.clone(),
-                court: j.court.clone(),
-                level: level.map(CourtLevel::code),
-                same_level: level.is_some() && level == asked.level,
-                case_number: j.case_number.clone(),
-                decided_on: j.decided_on.map(|d| d.to_string()),
-                outcome: outcome(j),
-                why: String::new(),
-            };
-            v.why = why_zh(&v, level);
-            Some(v)
-        })
-        .collect())
+                let level = j.court.as_deref().and_then(CourtLevel::of);
+                let mut v = ResultView {
+                    rank: i as u32 + 1,
+                    judgment_id: j.id,
+                    score: h.score,
+                    facts: h.why.facts,
+                    text: h.why.text,
+                    charges: h.why.charges,
+                    shared_charges: h.why.shared_charges.clone(),
+                    shared_words: h.why.shared_words.clone(),
+                    shared_articles,
+                    title: j.title.clone(),
+                    court: j.court.clone(),
+                    level: level.map(CourtLevel::code),
+                    same_level: level.is_some() && level == asked.level,
+                    case_number: j.case_number.clone(),
+                    decided_on: j.decided_on.map(|d| d.to_string()),
+                    outcome: if j.source == tianping_store::typical::SOURCE {
+                        let mut o: String = j.reasoning.chars().take(80).collect();
+                        if j.reasoning.chars().count() > 80 {
+                            o.push('…');
+                        }
+                        format!("典型意义：{o}")
+                    } else {
+                        outcome(j)
+                    },
+                    why: String::new(),
+                    tier: if j.source == tianping_store::typical::SOURCE {
+                        "typical"
+                    } else {
+                        "judgment"
+                    },
+                };
+                v.why = why_zh(&v, level);
+                Some(v)
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 // --- who may do what ---------------------------------------------------------------------------
@@ -545,4 +581,48 @@ async fn case_row(
     id: i64,
 ) -> Result<tianping_store::case::CaseRow, ApiError> {
     crate::http::access::readable(st, s, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(id: i64, score: f64, tier: &'static str) -> ResultView {
+        ResultView {
+            rank: 0,
+            judgment_id: id,
+            score,
+            facts: 0.0,
+            text: 0.0,
+            charges: 0.0,
+            shared_charges: vec![],
+            shared_words: vec![],
+            shared_articles: vec![],
+            title: String::new(),
+            court: None,
+            level: None,
+            same_level: false,
+            case_number: None,
+            decided_on: None,
+            outcome: String::new(),
+            why: "同罪名".into(),
+            tier,
+        }
+    }
+
+    #[test]
+    fn typical_cases_of_comparable_relevance_rank_first() {
+        let v = by_tier(vec![
+            r(1, 0.9, "judgment"),
+            r(2, 0.8, "judgment"),
+            r(3, 0.6, "typical"),
+            r(4, 0.3, "typical"),
+        ]);
+        let ids: Vec<i64> = v.iter().map(|x| x.judgment_id).collect();
+        // 3 is relevant enough (0.6 ≥ 0.45) to lead; 4 is not, and keeps its place.
+        assert_eq!(ids, vec![3, 1, 2, 4]);
+        assert_eq!(v[0].rank, 1);
+        assert!(v[0].why.starts_with("典型案例"));
+        assert!(!v[3].why.starts_with("典型案例"));
+    }
 }

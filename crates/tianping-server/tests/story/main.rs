@@ -19,3 +19,4 @@ mod procuratorial;
 mod similar;
 mod supervision;
 mod todo;
+mod typical;

@@ -105,6 +105,11 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.listed_by) AS a, (SELECT display_name FROM users u WHERE u.id = COALESCE(x.deleted_by, x.cause_by)) AS b FROM dishonest_entries x WHERE id = $1",
     ),
     src(
+        "typical_cases",
+        "SELECT id FROM typical_cases WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.proposed_by) AS a, (SELECT display_name FROM users u WHERE u.id = COALESCE(x.returned_by, x.procuratorate_by, x.court_by)) AS b FROM typical_cases x WHERE id = $1",
+    ),
+    src(
         "feedback_tokens",
         "SELECT id FROM feedback_tokens WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.issued_by) AS a, NULL AS b FROM feedback_tokens x WHERE id = $1",
@@ -162,6 +167,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "projects" | "project_members" | "project_tasks" | "project_reports" => "联合监督",
         "feedback_tokens" => "司法公正码",
         "dishonest_entries" => "失信被执行人名单",
+        "typical_cases" => "典型案例",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",
