@@ -4,7 +4,7 @@
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
 // 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
-// its answer, keep the 失信 list, and save screenshots to e2e/artifacts/
+// its answer, keep the 失信 list, release a typical case, and save screenshots to e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -853,7 +853,7 @@ test('a judge opens the judgment library, filters by charge and reads what was t
   await login(page, 'judge');
   await page.hover('nav .menu[data-menu="案件"]');
   await Promise.all([page.waitForURL(/\/judgments/), page.click('nav .sub a[href="/judgments"]')]);
-  assert.match(await page.textContent('main, body'), /共 451 篇/);
+  assert.match(await page.textContent('main, body'), /共 453 篇/);
   await page.fill('#judgments-charge', '危险驾驶罪');
   await Promise.all([page.waitForURL(/charge=/), page.click('#judgments-apply')]);
   const rows = await page.locator('#judgments tbody tr').count();
@@ -1494,4 +1494,44 @@ test('失信被执行人名单: the public list needs no login and masks numbers
   await Promise.all([judge.waitForLoadState('load'), judge.click('#delete-submit')]);
   assert.match(await judge.textContent('#entry-state'), /删除/);
   for (const p of [anon, judge]) await p.close();
+});
+
+test('典型案例: the procuratorate\'s head approves a case the court approved, it is released to the public page named as judgments are published, and a case is not proposed twice', async () => {
+  const proc = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(proc, 'prosecutor_inv');
+  assert.match(await proc.textContent('body'), /典型案例待审核发布/, 'approvals waiting are in 待办');
+  await proc.goto(`${base}/typical`);
+  // The one the court has approved: the procuratorate's approval releases it.
+  const row = proc.locator('#typical-cases tbody tr[data-stage=proposed]', { hasText: '同意发布' }).first();
+  const title = (await row.locator('td a').first().textContent()).trim();
+  assert.match(title, /某/, `the parties are named as published judgments name them: ${title}`);
+  await Promise.all([proc.waitForURL(/\/typical\/\d+$/), row.locator('td a').first().click()]);
+  await proc.screenshot({ path: join(artifacts, '47-typical-approve.png'), fullPage: true });
+  await Promise.all([proc.waitForLoadState('load'), proc.click('#approve-submit')]);
+  assert.match(await proc.textContent('#typical-stage'), /已联合发布/);
+
+  const anon = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await anon.goto(`${base}/public/typical`);
+  const list = await anon.textContent('#public-typical');
+  assert.ok(list.includes(title), `released: ${list}`);
+  assert.match(list, /人民法院、.*人民检察院/, 'released by both');
+  await Promise.all([anon.waitForURL(/\/public\/typical\/\d+$/), anon.locator('#public-typical a', { hasText: title }).click()]);
+  const published = await anon.textContent('main');
+  assert.ok(!/\d{17}[\dX]/.test(published) && !/1[3-9]\d{9}/.test(published), 'no identity or mobile number');
+  await anon.screenshot({ path: join(artifacts, '48-typical-public.png'), fullPage: true });
+
+  // The court's head proposes the same case again: refused next to the case number, the text kept.
+  const chief = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(chief, 'chief');
+  await chief.goto(`${base}/typical`);
+  const number = (await chief.textContent('#typical-cases tbody tr td:nth-child(3) a')).trim();
+  await chief.fill('#case_number', number);
+  await chief.selectOption('#category', 'similar_case_guide');
+  await chief.fill('#title', '再次推荐的典型案例');
+  await chief.fill('#summary', '本案基本案情已在前次推荐中写明，此处再次推荐以检验系统是否拒绝重复推荐同一案件。');
+  await chief.fill('#significance', '重复推荐应当被拒绝，并在案号旁说明原因。');
+  await Promise.all([chief.waitForLoadState('load'), chief.click('#propose-submit')]);
+  assert.match(await chief.textContent('#propose-form'), /已被推荐为典型案例/);
+  assert.equal(await chief.inputValue('#title'), '再次推荐的典型案例', 'what was typed is kept');
+  for (const p of [proc, anon, chief]) await p.close();
 });

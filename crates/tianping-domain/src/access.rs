@@ -200,6 +200,38 @@ pub fn approves_typical_cases(role: Role, org: AgencyKind) -> bool {
     crate::typical::Side::of(org).is_some() && matches!(role, Role::DivisionChief | Role::President)
 }
 
+/// Whether a user refers a debtor for 拒执: the court's execution judges, heads and
+/// case-management office (of the case's own court, checked with the record).
+pub fn refers_refusal(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user records a step of their agency: its case handlers, heads and case-management
+/// (法制) office.
+pub fn records_refusal_step(role: Role, org: AgencyKind, step: crate::refusal::Step) -> bool {
+    org == step.by()
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user reads the 拒执 referrals of their region: the case handlers, heads and
+/// case-management offices of the three agencies the referral passes through.
+pub fn reads_refusal_referrals(role: Role, org: AgencyKind) -> bool {
+    matches!(
+        org,
+        AgencyKind::Court | AgencyKind::Procuratorate | AgencyKind::Police
+    ) && matches!(
+        role,
+        Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+    )
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

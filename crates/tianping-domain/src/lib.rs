@@ -23,6 +23,7 @@ pub mod password;
 pub mod people_supervisors;
 pub mod period;
 pub mod person;
+pub mod refusal;
 pub mod rules;
 pub mod sample;
 pub mod similar;

@@ -58,10 +58,12 @@ pub enum TaskKind {
     DeleteDishonest,
     /// A typical case proposed for a joint release: for the heads of each side to approve.
     ApproveTypical,
+    /// A 拒执 referral addressed to the police: to decide whether to file.
+    DecideRefusal,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 27] = [
+    pub const ALL: [TaskKind; 28] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -89,6 +91,7 @@ impl TaskKind {
         TaskKind::ReviewRating,
         TaskKind::DeleteDishonest,
         TaskKind::ApproveTypical,
+        TaskKind::DecideRefusal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +123,7 @@ impl TaskKind {
             TaskKind::ReviewRating => "review_rating",
             TaskKind::DeleteDishonest => "delete_dishonest",
             TaskKind::ApproveTypical => "approve_typical",
+            TaskKind::DecideRefusal => "decide_refusal",
         }
     }
 
@@ -157,6 +161,7 @@ impl TaskKind {
             TaskKind::ReviewRating => "群众差评待复核",
             TaskKind::DeleteDishonest => "失信名单信息待删除",
             TaskKind::ApproveTypical => "典型案例待审核发布",
+            TaskKind::DecideRefusal => "拒执线索待决定是否立案",
         }
     }
 
@@ -190,6 +195,7 @@ impl TaskKind {
             TaskKind::ReviewRating => "复核",
             TaskKind::DeleteDishonest => "删除",
             TaskKind::ApproveTypical => "审核",
+            TaskKind::DecideRefusal => "立案或不予立案",
         }
     }
 }

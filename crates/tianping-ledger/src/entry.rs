@@ -123,6 +123,8 @@ commands! {
     TypicalProposed => "typical_proposed", "typical_cases", "推荐典型案例";
     TypicalApproved => "typical_approved", "typical_cases", "审核同意发布典型案例";
     TypicalReturned => "typical_returned", "typical_cases", "退回典型案例";
+    RefusalReferred => "refusal_referred", "refusal_referrals", "移送拒不执行判决、裁定犯罪线索";
+    RefusalStepRecorded => "refusal_step_recorded", "refusal_steps", "登记拒执案件办理结果";
 }
 
 /// How a record's digest was made.

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod people_supervisors;
 pub mod persons;
 pub mod rate;
+pub mod refusal;
 pub mod session;
 pub mod similar;
 pub mod supervision;
@@ -254,6 +255,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feedback::router())
         .merge(dishonest::router())
         .merge(typical::router())
+        .merge(refusal::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -278,6 +280,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(feedback::api_router())
                 .merge(dishonest::api_router())
                 .merge(typical::api_router())
+                .merge(refusal::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -400,6 +400,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "执行",
             "本辖区的典型案例推荐：类别、标题、法院与检察院审核情况（stage：proposed 待审核、returned 已退回、published 已联合发布）",
         ),
+        op(
+            "get",
+            "/api/v1/refusal-referrals",
+            "执行",
+            "本辖区的拒执线索移送及进展（stage：referred 待公安机关决定、filed 已立案、declined 不予立案、prosecuted 已起诉、not_prosecuted 不起诉、convicted 有罪判决、acquitted 无罪、self_prosecution 自诉）与公安机关决定期限",
+        ),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

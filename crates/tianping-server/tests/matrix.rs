@@ -285,6 +285,11 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/public/typical", Open),
     ("GET", "/public/typical/{id}", Open),
     ("GET", "/api/v1/typical-cases", Scoped),
+    ("GET", "/refusals", Scoped),
+    ("POST", "/refusals", Write),
+    ("GET", "/refusals/{id}", Scoped),
+    ("POST", "/refusals/{id}/steps", Write),
+    ("GET", "/api/v1/refusal-referrals", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -660,6 +665,7 @@ async fn world(db: &TestDb) -> World {
     people_supervisors(s, cases[1]).await;
     let token = ratings(s, &cases).await;
     typical_case(s, cases[1]).await;
+    refusal_referrals(s, cases[1], cases[2]).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -802,6 +808,63 @@ async fn typical_case(s: &tianping_store::Store, minors_case: i64) {
     s.approve_typical(id, Side::Procuratorate, &user("m_proc").await, now())
         .await
         .expect("typical fixture");
+}
+
+/// 拒执 referrals naming the minor (`{id}` = 1, with a step of the police) and the state secret's
+/// party: only readers cleared for the case see the debtor or the facts.
+async fn refusal_referrals(s: &tianping_store::Store, minors_case: i64, secret_case: i64) {
+    use tianping_store::refusal::NewReferral;
+    let judge = s
+        .user_by_username("m_judge")
+        .await
+        .expect("user")
+        .expect("exists");
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().expect("date");
+    let facts = format!("{MINOR_REASON}期间，其监护人转移名下财产，拒不履行赔偿义务。");
+    let one = s
+        .refer_refusal(
+            &NewReferral {
+                case_id: minors_case,
+                police_org_id: "sc-police",
+                debtor: MINOR,
+                facts: &facts,
+                referred_on: day("2026-03-10"),
+            },
+            &judge,
+            now(),
+        )
+        .await
+        .expect("refusal fixture");
+    let police = s
+        .user_by_username("m_police")
+        .await
+        .expect("user")
+        .expect("exists");
+    s.record_refusal_step(
+        one,
+        tianping_domain::refusal::Step::File,
+        day("2026-03-11"),
+        "",
+        &police,
+        "sc-police",
+        tianping_domain::refusal::Stage::Referred,
+        now(),
+    )
+    .await
+    .expect("refusal fixture");
+    s.refer_refusal(
+        &NewReferral {
+            case_id: secret_case,
+            police_org_id: "sc-police",
+            debtor: SECRET_PARTY,
+            facts: SECRET_FACT,
+            referred_on: day("2026-03-10"),
+        },
+        &judge,
+        now(),
+    )
+    .await
+    .expect("refusal fixture");
 }
 
 /// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod org;
 pub mod people_supervisors;
 pub mod person;
+pub mod refusal;
 pub mod retrieval;
 pub mod sample;
 pub mod supervision;
@@ -262,6 +263,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "typical_cases",
         sqlite: include_str!("../migrations/sqlite/0028_typical_cases.sql"),
         postgres: include_str!("../migrations/postgres/0028_typical_cases.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "refusal_referrals",
+        sqlite: include_str!("../migrations/sqlite/0029_refusal_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0029_refusal_referrals.sql"),
     },
 ];
 

@@ -344,10 +344,13 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::TypicalProposed,
             Command::TypicalApproved,
             Command::TypicalReturned,
+            Command::RefusalReferred,
+            Command::RefusalStepRecorded,
         ];
         let mut dishonest = 0;
         let mut typical = 0;
         let mut typical_returned = 0;
+        let mut refusal = 0;
         let mut rating_token = None;
         let mut rating = 0;
         let mut supervisors: Vec<i64> = vec![];
@@ -1022,6 +1025,58 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     )
                     .await
                     .unwrap();
+                }
+                Command::RefusalReferred => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    refusal = s
+                        .refer_refusal(
+                            &tianping_store::refusal::NewReferral {
+                                case_id: civil,
+                                police_org_id: "sc-police",
+                                debtor: "钱某",
+                                facts: "隐瞒财产并低价转让车辆，拒不履行生效判决",
+                                referred_on: "2025-08-10".parse().unwrap(),
+                            },
+                            &by,
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                }
+                Command::RefusalStepRecorded => {
+                    use tianping_domain::refusal::{Stage, Step};
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let day = "2025-08-12".parse().unwrap();
+                    s.record_refusal_step(
+                        refusal,
+                        Step::File,
+                        day,
+                        "",
+                        &by,
+                        "sc-police",
+                        Stage::Referred,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    // The stage moved on: the same step again is refused.
+                    assert!(
+                        s.record_refusal_step(
+                            refusal,
+                            Step::File,
+                            day,
+                            "",
+                            &by,
+                            "sc-police",
+                            Stage::Referred,
+                            t,
+                        )
+                        .await
+                        .is_err()
+                    );
+                    let r = s.refusal_referral(refusal).await.unwrap().unwrap();
+                    assert_eq!(r.stage(), Stage::Filed);
+                    assert_eq!(s.refusal_steps(refusal).await.unwrap().len(), 1);
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -29,7 +29,7 @@ fn group_of(href: &str) -> &'static str {
         "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
         "/warnings" | "/clock-changes" => "期限",
         "/supervision" | "/referrals" | "/projects" | "/interference" | "/feedback" => "监督",
-        "/dishonest" | "/typical" => "案件",
+        "/dishonest" | "/typical" | "/refusals" => "案件",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
         "/supervisors" | "/supervisor-activities" => "人民监督员",
@@ -128,6 +128,13 @@ impl Layout {
                 href: "/dishonest",
                 label: "失信被执行人名单",
                 active: active == "/dishonest",
+            });
+        }
+        if access::reads_refusal_referrals(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/refusals",
+                label: "拒执线索移送",
+                active: active == "/refusals",
             });
         }
         if access::proposes_typical_cases(s.user.role, s.org.kind) {

@@ -16,6 +16,7 @@ mod metrics;
 mod people_supervisors;
 mod persons;
 mod procuratorial;
+mod refusal;
 mod similar;
 mod supervision;
 mod todo;

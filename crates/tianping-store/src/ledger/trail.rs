@@ -110,6 +110,16 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.proposed_by) AS a, (SELECT display_name FROM users u WHERE u.id = COALESCE(x.returned_by, x.procuratorate_by, x.court_by)) AS b FROM typical_cases x WHERE id = $1",
     ),
     src(
+        "refusal_referrals",
+        "SELECT id FROM refusal_referrals WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.referred_by) AS a, NULL AS b FROM refusal_referrals x WHERE id = $1",
+    ),
+    src(
+        "refusal_steps",
+        "SELECT id FROM refusal_steps WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.by_user) AS a, NULL AS b FROM refusal_steps x WHERE id = $1",
+    ),
+    src(
         "feedback_tokens",
         "SELECT id FROM feedback_tokens WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.issued_by) AS a, NULL AS b FROM feedback_tokens x WHERE id = $1",
@@ -168,6 +178,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "feedback_tokens" => "司法公正码",
         "dishonest_entries" => "失信被执行人名单",
         "typical_cases" => "典型案例",
+        "refusal_referrals" | "refusal_steps" => "拒执线索移送",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",

@@ -196,6 +196,10 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
     eprintln!(
         "失信被执行人名单: {listed} listings of 上城's execution cases (see /public/dishonest)"
     );
+    let typical = super::seed_typical(store, now)
+        .await
+        .context("seeding the demo's typical cases")?;
+    eprintln!("典型案例: {typical} proposals of 上城's cases, two released (see /public/typical)");
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

@@ -11,6 +11,7 @@ mod load;
 mod prosecution;
 mod seed;
 mod supervisors;
+mod typical;
 
 pub use cases::generate;
 pub use dishonest::seed_dishonest;
@@ -18,6 +19,7 @@ pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
 pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
 pub use supervisors::{PENDING_REVEALS, seed_people_supervisors};
+pub use typical::seed_typical;
 
 use cases::person;
 use std::collections::HashMap;
