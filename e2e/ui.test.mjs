@@ -4,7 +4,8 @@
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
 // 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
-// its answer, keep the 失信 list, release a typical case, and save screenshots to e2e/artifacts/
+// its answer, keep the 失信 list, release a typical case, file a 拒执 referral, and save screenshots to
+// e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -1534,4 +1535,32 @@ test('典型案例: the procuratorate\'s head approves a case the court approved
   assert.match(await chief.textContent('#propose-form'), /已被推荐为典型案例/);
   assert.equal(await chief.inputValue('#title'), '再次推荐的典型案例', 'what was typed is kept');
   for (const p of [proc, anon, chief]) await p.close();
+});
+
+test('拒执线索移送: the police find a court\'s referral in 待办, a refusal to file needs reasons, and the filing shows on the court\'s list', async () => {
+  const police = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(police, 'police');
+  assert.match(await police.textContent('body'), /拒执线索待决定是否立案/, 'referrals waiting are in 待办');
+  await police.goto(`${base}/refusals`);
+  const waiting = police.locator('#refusals tbody tr[data-stage=referred]').first();
+  const debtor = (await waiting.locator('td a').first().textContent()).trim();
+  await Promise.all([police.waitForURL(/\/refusals\/\d+$/), waiting.locator('td a').first().click()]);
+  assert.match(await police.textContent('#referral-due'), /\d{4}-\d{2}-\d{2}/);
+  await police.selectOption('#step', 'decline');
+  await Promise.all([police.waitForLoadState('load'), police.click('#step-submit')]);
+  assert.match(await police.textContent('#step-error'), /须写明理由/);
+  await police.selectOption('#step', 'file');
+  await Promise.all([police.waitForLoadState('load'), police.click('#step-submit')]);
+  assert.match(await police.textContent('#referral-stage'), /已立案侦查/);
+  assert.match(await police.textContent('#referral-steps'), /立案侦查/);
+  await police.screenshot({ path: join(artifacts, '49-refusal-filed.png'), fullPage: true });
+
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  await judge.goto(`${base}/refusals`);
+  const row = judge.locator('#refusals tbody tr', { hasText: debtor });
+  assert.match(await row.textContent(), /公安机关已立案侦查/);
+  assert.ok(await judge.locator('#refer-form').count() === 1, 'the court refers from the same page');
+  await judge.screenshot({ path: join(artifacts, '50-refusals.png'), fullPage: true });
+  for (const p of [police, judge]) await p.close();
 });

@@ -140,16 +140,18 @@ fn view(st: &AppState, s: &Session, r: &ReferralRow) -> ReferralView {
     }
 }
 
-/// The police organisations a court may refer to: those whose region covers `region`.
+/// The police organisations a court may refer to: those whose region covers `region`, the
+/// nearest (the district's bureau) first.
 async fn police_for(st: &AppState, region: &str) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(st
+    let mut v: Vec<_> = st
         .store
         .orgs_in("/")
         .await?
         .into_iter()
         .filter(|o| o.kind == AgencyKind::Police && region.starts_with(&o.region_path))
-        .map(|o| (o.id, o.name))
-        .collect())
+        .collect();
+    v.sort_by_key(|o| std::cmp::Reverse(o.region_path.len()));
+    Ok(v.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -45,11 +45,14 @@ const PAGES: &[(&str, &[&str])] = &[
             "/feedback/ratings?bad=1",
         ],
     ),
-    ("judge", &["/todo", "/cases", "/warnings"]),
+    (
+        "judge",
+        &["/todo", "/cases", "/warnings", "/refusals", "/typical"],
+    ),
     ("president_city", &["/todo", "/warnings?line=execution"]),
     (
         "president",
-        &["/todo", "/cases", "/warnings", "/supervision"],
+        &["/todo", "/cases", "/warnings", "/supervision", "/typical"],
     ),
     (
         "plc",
@@ -76,7 +79,12 @@ const PAGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("supervisor", &["/todo", "/supervisor-activities"]),
-    ("prosecutor", &["/todo", "/supervisor-activities"]),
+    (
+        "prosecutor",
+        &["/todo", "/supervisor-activities", "/refusals"],
+    ),
+    ("prosecutor_inv", &["/todo", "/typical"]),
+    ("police", &["/todo", "/refusals"]),
 ];
 
 struct Row {

@@ -200,6 +200,10 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         .await
         .context("seeding the demo's typical cases")?;
     eprintln!("典型案例: {typical} proposals of 上城's cases, two released (see /public/typical)");
+    let referred = super::seed_refusals(store, now)
+        .await
+        .context("seeding the demo's 拒执 referrals")?;
+    eprintln!("拒执 referrals: {referred} debtors of 上城 referred to the police (see /refusals)");
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,
