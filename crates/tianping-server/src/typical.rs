@@ -16,7 +16,7 @@ use crate::http::page::{Layout, api_error_page, redirect, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::Deserialize;
@@ -506,7 +506,7 @@ pub(crate) async fn public_list(State(st): State<AppState>) -> Response {
         Ok(rows) => render(&PublicList {
             cases: rows.iter().map(public_view).collect(),
         }),
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => api_error_page(e.into()),
     }
 }
 
@@ -514,12 +514,12 @@ pub(crate) async fn public_list(State(st): State<AppState>) -> Response {
 pub(crate) async fn public_case(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     let id = match parse_id(&id, "典型案例") {
         Ok(id) => id,
-        Err(e) => return e.into_response(),
+        Err(e) => return api_error_page(e),
     };
     match st.store.typical_case(id).await {
         Ok(Some(t)) if t.published_at.is_some() => render(&PublicCase { t: public_view(&t) }),
-        Ok(_) => ApiError::not_found("典型案例").into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Ok(_) => api_error_page(ApiError::not_found("典型案例")),
+        Err(e) => api_error_page(e.into()),
     }
 }
 
