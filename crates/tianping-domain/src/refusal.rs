@@ -108,7 +108,8 @@ impl Stage {
     /// The steps that may follow.
     pub fn next(self) -> &'static [Step] {
         match self {
-            Stage::Referred => &[Step::File, Step::Decline],
+            // A private prosecution only once the police have not answered in time (`check_step`).
+            Stage::Referred => &[Step::File, Step::Decline, Step::SelfProsecution],
             Stage::Filed => &[Step::Prosecute, Step::NotProsecute],
             Stage::Prosecuted => &[Step::Convict, Step::Acquit],
             Stage::Declined | Stage::NotProsecuted => &[Step::SelfProsecution],
@@ -290,6 +291,20 @@ pub fn check_step(rules: &Rules, x: &StepInput<'_>) -> Result<(), FieldError> {
     if on < last_on {
         return Err(err("on", format!("日期不能早于上一环节（{last_on}）")));
     }
+    // Before any answer (`last_on` is the referral's day): only after the days of the rules.
+    if stage == Stage::Referred
+        && step == Step::SelfProsecution
+        && on < private_prosecution_from(rules, last_on)
+    {
+        return Err(err(
+            "step",
+            format!(
+                "移送后满 {} 日公安机关未书面答复，方可登记自诉（{} 起）",
+                rules.deadlines.answer_days,
+                private_prosecution_from(rules, last_on)
+            ),
+        ));
+    }
     let n = note.trim().chars().count();
     if step.needs_note() && n == 0 {
         return Err(err("note", format!("“{}”须写明理由", step.zh())));
@@ -391,6 +406,27 @@ mod tests {
             .is_ok()
         );
         assert!(ok(Stage::Convicted, Step::Acquit, AgencyKind::Court, "无罪").is_err());
+        // Before the police answer: only sixty days after the referral.
+        let early_private = ok(
+            Stage::Referred,
+            Step::SelfProsecution,
+            AgencyKind::Court,
+            "",
+        );
+        assert_eq!(early_private.unwrap_err().field, "step");
+        let late_private = check_step(
+            r,
+            &StepInput {
+                stage: Stage::Referred,
+                step: Step::SelfProsecution,
+                agency: AgencyKind::Court,
+                on: Some(d("2026-12-31")),
+                last_on: last,
+                today: d("2027-01-05"),
+                note: "",
+            },
+        );
+        assert!(late_private.is_ok());
         let early = check_step(
             r,
             &StepInput {

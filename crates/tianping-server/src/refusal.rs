@@ -379,6 +379,13 @@ async fn referral(
             .next()
             .iter()
             .filter(|x| records_refusal_step(s.user.role, s.org.kind, **x))
+            // A private prosecution before any answer only once the days have passed.
+            .filter(|x| {
+                **x != Step::SelfProsecution
+                    || r.stage() != Stage::Referred
+                    || r.referred_day()
+                        .is_some_and(|d| today(st) >= private_prosecution_from(rules(), d))
+            })
             .map(|x| (x.as_str(), x.zh()))
             .collect()
     } else {

@@ -270,9 +270,16 @@ pub(crate) async fn propose_submit(
         }
         Err(e) => return api_error_page(e.into()),
     };
-    let state = case
+    // The parties are what the text is rid of: a file that cannot be read is not anonymised
+    // with nobody — it is a fault.
+    let state = match case
         .as_ref()
-        .and_then(|(_, state)| serde_json::from_str::<CaseState>(state).ok());
+        .map(|(_, s)| serde_json::from_str::<CaseState>(s))
+    {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => return api_error_page(ApiError::internal(e)),
+        None => None,
+    };
     let anon = Anonymiser::new(state.as_ref().map_or(&[][..], |c| &c.parties[..]));
     let charges = state
         .as_ref()

@@ -163,8 +163,15 @@ async fn story(db: &TestDb) {
     );
     assert!(
         !page.body.contains("id=\"step-form\""),
-        "[{label}] the court does not decide for the police"
+        "[{label}] the court does not decide for the police, nor record a private prosecution yet"
     );
+    let r = post_form(
+        &judge,
+        &format!("{url}/steps"),
+        &[("step", "self_prosecution"), ("on", "2026-11-10")],
+    )
+    .await;
+    assert!(r.body.contains("方可登记自诉"), "[{label}] {}", r.body);
     let todo = police.get("/api/v1/me/todo").await;
     assert!(
         todo.body.contains("decide_refusal"),
@@ -277,6 +284,18 @@ async fn story(db: &TestDb) {
             .any(|x| x["decision_overdue"] == json!(true) && x["decide_by"] == "2026-09-04"),
         "[{label}] {}",
         api.body
+    );
+    // Seventy days without an answer: the court records the applicant's private prosecution.
+    let r = post_form(
+        &judge,
+        &format!("{old}/steps"),
+        &[("step", "self_prosecution"), ("on", "2026-11-10")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    assert!(
+        judge.get(&old).await.body.contains("申请执行人已提起自诉"),
+        "[{label}]"
     );
     // Another court's staff do not see 上城's referrals.
     assert_eq!(xh.get(&url).await.status, StatusCode::NOT_FOUND);
