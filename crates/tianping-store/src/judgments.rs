@@ -283,7 +283,7 @@ impl Store {
         let total = count.fetch_one(&self.pool).await?;
         let n = if pattern.is_some() { 2 } else { 1 };
         let sql = format!(
-            "SELECT id, title, court, case_number, decided_on, charges FROM judgments{filter} \
+            "SELECT id, title, court, case_number, decided_on, charges, source FROM judgments{filter} \
              ORDER BY decided_on DESC, id LIMIT ${n} OFFSET ${}",
             n + 1
         );
@@ -307,6 +307,7 @@ impl Store {
                 decided_on: r.try_get(4)?,
                 charges: serde_json::from_str(&charges)
                     .map_err(|e| StoreError::Corrupt(format!("judgment charges: {e}")))?,
+                typical: r.try_get::<String, _>(6)? == crate::typical::SOURCE,
             });
         }
         Ok((out, total))
@@ -322,4 +323,6 @@ pub struct JudgmentRow {
     pub case_number: Option<String>,
     pub decided_on: Option<String>,
     pub charges: Vec<String>,
+    /// A typical case the court and the procuratorate released (source `typical`).
+    pub typical: bool,
 }

@@ -256,6 +256,16 @@ async fn story(db: &TestDb) {
         "[{label}] done"
     );
 
+    // In the judgment library, marked as a typical case.
+    let library = chief.get("/judgments").await;
+    assert!(
+        library.body.contains("钱某拒不执行判决案")
+            && library
+                .body
+                .contains("<span class=\"tag finding\">典型案例</span>"),
+        "[{label}] {}",
+        library.body
+    );
     // The similar-case library: the typical case leads among judgments of the same charge.
     let open_id = s
         .case_id_by_number(OPEN)
