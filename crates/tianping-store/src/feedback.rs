@@ -221,7 +221,7 @@ async fn public_account(
     Ok(id)
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique"))
 }
 

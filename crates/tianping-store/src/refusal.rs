@@ -160,12 +160,19 @@ impl Store {
                 format!("案件目前“{}”，不能登记“{}”", r.stage().zh(), step.zh()),
             ));
         }
-        let sid: i64 = sqlx::query(
-            "INSERT INTO refusal_steps (referral_id, case_id, step, on_day, note, by_user, by_org, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        let seq: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM refusal_steps WHERE referral_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        let inserted = sqlx::query(
+            "INSERT INTO refusal_steps (referral_id, case_id, seq, step, on_day, note, by_user, by_org, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(id)
         .bind(r.case_id)
+        .bind(seq)
         .bind(step.as_str())
         .bind(on.to_string())
         .bind(note.trim())
@@ -173,8 +180,14 @@ impl Store {
         .bind(by_org)
         .bind(ts(now))
         .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        .await;
+        let sid: i64 = match inserted {
+            Ok(row) => row.try_get(0)?,
+            Err(e) if crate::feedback::is_unique_violation(&e) => {
+                return Err(refusal("conflict", "另一办理结果刚刚登记，请刷新后查看"));
+            }
+            Err(e) => return Err(e.into()),
+        };
         tx.record(Command::RefusalStepRecorded, sid).await?;
         tx.commit().await?;
         Ok(sid)

@@ -177,14 +177,26 @@ impl Store {
             Side::Court => ("court_by", "court_at"),
             Side::Procuratorate => ("procuratorate_by", "procuratorate_at"),
         };
-        sqlx::query(crate::audited(format!(
-            "UPDATE typical_cases SET {by_col} = $1, {at_col} = $2 WHERE id = $3"
+        // Conditional, so that two heads racing (or an approval racing a return) cannot both
+        // pass: the second waits for the first's row and then finds nothing to update.
+        let done = sqlx::query(crate::audited(format!(
+            "UPDATE typical_cases SET {by_col} = $1, {at_col} = $2 WHERE id = $3 AND {at_col} IS NULL AND returned_at IS NULL"
         )))
         .bind(by.id)
         .bind(ts(now))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(refusal(
+                "conflict",
+                "该典型案例刚被他人审核或退回，请刷新后查看",
+            ));
+        }
+        // Read again after the update: the other side's approval committed meanwhile counts,
+        // so the second of two racing approvals releases the case.
+        let row = self.typical_in(&mut tx, id).await?;
         let other = match side {
             Side::Court => row.approved_by(Side::Procuratorate),
             Side::Procuratorate => row.approved_by(Side::Court),
@@ -241,8 +253,9 @@ impl Store {
             by.id,
         )
         .map_err(|r| refusal(r.code, r.zh))?;
-        sqlx::query(
-            "UPDATE typical_cases SET returned_by = $1, returned_side = $2, returned_at = $3, return_reason = $4 WHERE id = $5",
+        let done = sqlx::query(
+            "UPDATE typical_cases SET returned_by = $1, returned_side = $2, returned_at = $3, return_reason = $4 \
+             WHERE id = $5 AND returned_at IS NULL AND published_at IS NULL",
         )
         .bind(by.id)
         .bind(side.as_str())
@@ -250,7 +263,14 @@ impl Store {
         .bind(reason)
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(refusal(
+                "conflict",
+                "该典型案例刚被发布或退回，请刷新后查看",
+            ));
+        }
         tx.record(Command::TypicalReturned, id).await?;
         tx.commit().await?;
         Ok(())

@@ -20,6 +20,7 @@ CREATE TABLE refusal_steps (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     referral_id BIGINT NOT NULL REFERENCES refusal_referrals(id),
     case_id BIGINT NOT NULL REFERENCES cases(id),
+    seq BIGINT NOT NULL,
     step TEXT NOT NULL,
     on_day TEXT NOT NULL,
     note TEXT NOT NULL,
@@ -27,5 +28,7 @@ CREATE TABLE refusal_steps (
     by_org TEXT NOT NULL REFERENCES orgs(id),
     recorded_at TEXT NOT NULL
 );
--- One step of a kind per referral (two posts racing record one).
+-- One step of a kind per referral, and one step at each position: two agencies racing (a
+-- filing and a refusal at once) record one step, the other write fails.
 CREATE UNIQUE INDEX refusal_step_once ON refusal_steps(referral_id, step);
+CREATE UNIQUE INDEX refusal_step_seq ON refusal_steps(referral_id, seq);

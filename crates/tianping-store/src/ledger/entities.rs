@@ -698,6 +698,7 @@ pub const ENTITIES: &[Entity] = &[
         columns: &[
             "referral_id",
             "case_id",
+            "seq",
             "step",
             "on_day",
             "note",
