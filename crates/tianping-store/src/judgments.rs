@@ -9,6 +9,10 @@ use tianping_domain::judgment::{
     self, ArticleRef, Sentence, case_number_in, cited_articles, court_of, decided_on, sections,
 };
 
+/// The source of the typical cases the court and the procuratorate released
+/// (`crate::typical`), ranked a tier above ordinary judgments.
+pub const TYPICAL_SOURCE: &str = "typical";
+
 /// A judgment to import. Sections and charges may come with it (LeCaRD has them); whatever is
 /// missing is read from the text.
 #[derive(Debug, Clone, Default)]
@@ -307,7 +311,7 @@ impl Store {
                 decided_on: r.try_get(4)?,
                 charges: serde_json::from_str(&charges)
                     .map_err(|e| StoreError::Corrupt(format!("judgment charges: {e}")))?,
-                typical: r.try_get::<String, _>(6)? == crate::typical::SOURCE,
+                typical: r.try_get::<String, _>(6)? == TYPICAL_SOURCE,
             });
         }
         Ok((out, total))

@@ -15,7 +15,7 @@ use tianping_domain::typical::{Proposal, Side, Stage, check_approval};
 use tianping_ledger::Command;
 
 /// The similar-case library's source of released typical cases.
-pub const SOURCE: &str = "typical";
+pub use crate::judgments::TYPICAL_SOURCE as SOURCE;
 
 fn refusal(code: &'static str, zh: impl Into<String>) -> StoreError {
     StoreError::Refused(Refusal {
