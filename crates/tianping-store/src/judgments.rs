@@ -311,7 +311,7 @@ impl Store {
                 decided_on: r.try_get(4)?,
                 charges: serde_json::from_str(&charges)
                     .map_err(|e| StoreError::Corrupt(format!("judgment charges: {e}")))?,
-                typical: r.try_get::<String, _>(6)? == TYPICAL_SOURCE,
+                typical: r.try_get::<String, _>("source")? == TYPICAL_SOURCE,
             });
         }
         Ok((out, total))
