@@ -39,6 +39,8 @@ pub struct ReferralRow {
     pub referred_by_name: String,
     pub last_step: Option<String>,
     pub last_on: Option<String>,
+    /// Steps recorded, read in the same statement as the last one (a step's position).
+    pub steps: i64,
 }
 }
 
@@ -79,7 +81,8 @@ pub struct StepRow {
 const SELECT: &str = "SELECT r.id, r.case_id, c.case_number, c.confidentiality, c.judge AS case_judge, r.court_id, o.name AS court_name, r.region_path, r.police_org_id, p.name AS police_name, \
      r.debtor, r.facts, r.referred_on, u.display_name AS referred_by_name, \
      (SELECT s.step FROM refusal_steps s WHERE s.referral_id = r.id ORDER BY s.id DESC LIMIT 1) AS last_step, \
-     (SELECT s.on_day FROM refusal_steps s WHERE s.referral_id = r.id ORDER BY s.id DESC LIMIT 1) AS last_on \
+     (SELECT s.on_day FROM refusal_steps s WHERE s.referral_id = r.id ORDER BY s.id DESC LIMIT 1) AS last_on, \
+     (SELECT COUNT(*) FROM refusal_steps s WHERE s.referral_id = r.id) AS steps \
      FROM refusal_referrals r JOIN cases c ON c.id = r.case_id JOIN orgs o ON o.id = r.court_id \
      JOIN orgs p ON p.id = r.police_org_id JOIN users u ON u.id = r.referred_by";
 
@@ -160,12 +163,9 @@ impl Store {
                 format!("案件目前“{}”，不能登记“{}”", r.stage().zh(), step.zh()),
             ));
         }
-        let seq: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM refusal_steps WHERE referral_id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
+        // The position from the same statement as the stage: two writes that both saw this stage
+        // take the same position, and the unique index lets one of them through.
+        let seq = r.steps;
         let inserted = sqlx::query(
             "INSERT INTO refusal_steps (referral_id, case_id, seq, step, on_day, note, by_user, by_org, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
