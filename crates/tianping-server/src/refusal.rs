@@ -184,12 +184,7 @@ struct ListPage {
 
 impl ListPage {
     fn error_of(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .collect::<Vec<_>>()
-            .join("；")
+        crate::http::page::errors_of(&self.errors, field)
     }
 }
 

@@ -282,6 +282,17 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     r
 }
 
+/// The messages a form's `(field, message)` errors give one field, joined — what a page shows
+/// next to that field.
+pub fn errors_of(errors: &[(String, String)], field: &str) -> String {
+    errors
+        .iter()
+        .filter(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 pub fn api_error_page(e: ApiError) -> Response {
     error_page(e.status, &e.message)
 }

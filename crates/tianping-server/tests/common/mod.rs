@@ -223,6 +223,20 @@ pub fn numbered(lines: Vec<Value>) -> Vec<tianping_store::Numbered> {
 }
 
 /// Percent-encodes a form body.
+/// A form post of a logged-in page with the session's CSRF token.
+pub async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
+    let mut f = vec![("csrf", c.csrf.as_str())];
+    f.extend_from_slice(fields);
+    c.send(
+        "POST",
+        path,
+        Some(form(&f)),
+        false,
+        "application/x-www-form-urlencoded",
+    )
+    .await
+}
+
 pub fn form(fields: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         s.bytes()

@@ -6,19 +6,6 @@
 
 use crate::common::*;
 
-async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let mut f = vec![("csrf", c.csrf.as_str())];
-    f.extend_from_slice(fields);
-    c.send(
-        "POST",
-        path,
-        Some(form(&f)),
-        false,
-        "application/x-www-form-urlencoded",
-    )
-    .await
-}
-
 fn now() -> chrono::DateTime<Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-11-10T10:00:00+08:00")
         .expect("time")

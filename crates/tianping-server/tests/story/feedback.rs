@@ -8,19 +8,6 @@
 
 use crate::common::*;
 
-async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let mut f = vec![("csrf", c.csrf.as_str())];
-    f.extend_from_slice(fields);
-    c.send(
-        "POST",
-        path,
-        Some(form(&f)),
-        false,
-        "application/x-www-form-urlencoded",
-    )
-    .await
-}
-
 /// A public form post (no session, no CSRF token: the code is the authority).
 async fn rate_form(app: &Router, token: &str, fields: &[(&str, &str)], cookie: &str) -> Resp {
     let mut b = Request::builder()

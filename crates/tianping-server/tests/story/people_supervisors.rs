@@ -9,19 +9,6 @@ use tianping_domain::AgencyKind;
 use tianping_domain::draw::{Record, commitment, verify};
 use tianping_store::org::Org;
 
-async fn post_form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let mut f = vec![("csrf", c.csrf.as_str())];
-    f.extend_from_slice(fields);
-    c.send(
-        "POST",
-        path,
-        Some(form(&f)),
-        false,
-        "application/x-www-form-urlencoded",
-    )
-    .await
-}
-
 fn as_refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
