@@ -344,7 +344,19 @@ pub enum EventBody {
         #[serde(default)]
         unpaid_amount_yuan: Option<i64>,
     },
-    ExecutionRestored,
+    /// 恢复执行: the case leaves the 终本 database and is pending again.
+    ExecutionRestored {
+        /// A deputy (执行监督员) helped: found the assets or the debtor's whereabouts.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        deputy_assisted: bool,
+    },
+    /// A 终本 case leaves the 终本 database without being restored (RULES.md §11.4): paid in full,
+    /// settled and performed, terminated, not enforced, referred to bankruptcy, or wrongly listed.
+    ZhongbenCleared {
+        reason: ZhongbenExit,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        deputy_assisted: bool,
+    },
     // --- procuratorate and police custody ---------------------------------------------------
     Summoned {
         #[serde(default)]
@@ -719,14 +731,82 @@ pub struct CaseState {
     pub venue: Option<OrgRef>,
 }
 
+/// Why a case left the 终本 database (RULES.md §11.4 出库, split by reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZhongbenExit {
+    /// 恢复执行 (a new 执恢 case or restoration ex officio).
+    Restored,
+    /// 执行完毕: the debtor paid in full.
+    Performed,
+    /// 执行和解 performed.
+    Settled,
+    /// 终结执行.
+    Terminated,
+    /// 不予执行 or the title set aside (撤销).
+    NotEnforced,
+    /// Referred to bankruptcy (执转破).
+    Bankruptcy,
+    /// Wrongly listed: the entry corrected.
+    Corrected,
+}
+
+impl ZhongbenExit {
+    pub const ALL: [ZhongbenExit; 7] = [
+        ZhongbenExit::Restored,
+        ZhongbenExit::Performed,
+        ZhongbenExit::Settled,
+        ZhongbenExit::Terminated,
+        ZhongbenExit::NotEnforced,
+        ZhongbenExit::Bankruptcy,
+        ZhongbenExit::Corrected,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZhongbenExit::Restored => "restored",
+            ZhongbenExit::Performed => "performed",
+            ZhongbenExit::Settled => "settled",
+            ZhongbenExit::Terminated => "terminated",
+            ZhongbenExit::NotEnforced => "not_enforced",
+            ZhongbenExit::Bankruptcy => "bankruptcy",
+            ZhongbenExit::Corrected => "corrected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ZhongbenExit> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            ZhongbenExit::Restored => "恢复执行",
+            ZhongbenExit::Performed => "执行完毕",
+            ZhongbenExit::Settled => "和解履行完毕",
+            ZhongbenExit::Terminated => "终结执行",
+            ZhongbenExit::NotEnforced => "不予执行或撤销",
+            ZhongbenExit::Bankruptcy => "移送破产",
+            ZhongbenExit::Corrected => "更正（不应入库）",
+        }
+    }
+    /// Whether the exit is a substantive clearing — the debt paid or settled — rather than a
+    /// re-labelling (RULES.md §11.4 实质出清率).
+    pub fn is_substantive(self) -> bool {
+        matches!(self, ZhongbenExit::Performed | ZhongbenExit::Settled)
+    }
+}
+
 /// One stay of a case in the 终本 database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZhongbenSpell {
     #[serde(with = "crate::utc_seconds_serde")]
     pub from: DateTime<Utc>,
-    /// When execution was restored (恢复执行); `None` while the case is in the database.
+    /// When the case left the database; `None` while it is in it.
     #[serde(default, with = "crate::utc_seconds_serde::option")]
     pub to: Option<DateTime<Utc>>,
+    /// Why it left (stays stored before reasons were recorded left only by restoration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<ZhongbenExit>,
+    /// Whether a deputy (执行监督员) helped it leave.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub assisted: bool,
 }
 
 #[cfg(test)]

@@ -270,6 +270,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_refusal_referrals.sql"),
         postgres: include_str!("../migrations/postgres/0029_refusal_referrals.sql"),
     },
+    Migration {
+        version: 30,
+        name: "zhongben_exits_metrics",
+        sqlite: include_str!("../migrations/sqlite/0030_zhongben_exits_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0030_zhongben_exits_metrics.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

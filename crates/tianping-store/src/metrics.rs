@@ -25,9 +25,9 @@ use std::collections::HashMap;
 use tianping_domain::CaseState;
 use tianping_domain::case_type::{CaseKind, Procedure};
 use tianping_domain::clock::Clock;
-use tianping_domain::event::Disposition;
+use tianping_domain::event::{Disposition, ZhongbenExit};
 use tianping_domain::metrics::{
-    Candidates, CaseFacts, CaseFilter, Closing, Cumulative, LimitOutcome, columns,
+    Candidates, CaseFacts, CaseFilter, Closing, Cumulative, LimitOutcome, Stay, columns,
 };
 use tianping_domain::rules::ClockKey;
 
@@ -169,26 +169,47 @@ fn fact_values(r: &FactsRow) -> Vec<Val> {
     ]
 }
 
-/// 终本 spells as stored: "2024-09-30/2026-02-10;2026-05-01/".
-pub fn spells_str(spells: &[(NaiveDate, Option<NaiveDate>)]) -> String {
-    spells
+/// 终本 stays as stored: "2024-09-30/2026-02-10/restored;2026-05-01/" — a stay that ended is
+/// followed by its exit and, when a deputy helped, "/a" ("…/2026-02-10/settled/a"). A stay stored
+/// before exits were recorded ("2024-09-30/2026-02-10") ended by restoration.
+pub fn spells_str(stays: &[Stay]) -> String {
+    stays
         .iter()
-        .map(|(from, to)| format!("{}/{}", day_str(*from), to.map(day_str).unwrap_or_default()))
+        .map(|s| match s.left {
+            None => format!("{}/", day_str(s.from)),
+            Some(l) => format!(
+                "{}/{}/{}{}",
+                day_str(s.from),
+                day_str(l.day),
+                l.exit.as_str(),
+                if l.assisted { "/a" } else { "" }
+            ),
+        })
         .collect::<Vec<_>>()
         .join(";")
 }
 
-fn parse_spells(s: &str) -> Result<Vec<(NaiveDate, Option<NaiveDate>)>> {
+fn parse_spells(s: &str) -> Result<Vec<Stay>> {
     s.split(';')
         .filter(|x| !x.is_empty())
         .map(|x| {
-            let (from, to) = x
-                .split_once('/')
-                .ok_or_else(|| StoreError::Corrupt(format!("终本 spell {x:?}")))?;
-            Ok((
-                parse_day(from)?,
-                (!to.is_empty()).then(|| parse_day(to)).transpose()?,
-            ))
+            let bad = || StoreError::Corrupt(format!("终本 spell {x:?}"));
+            let mut parts = x.split('/');
+            let from = parse_day(parts.next().ok_or_else(bad)?)?;
+            let to = parts.next().ok_or_else(bad)?;
+            if to.is_empty() {
+                return Ok(Stay::open(from));
+            }
+            let exit = match parts.next() {
+                None => ZhongbenExit::Restored,
+                Some(e) => ZhongbenExit::parse(e).ok_or_else(bad)?,
+            };
+            let assisted = match parts.next() {
+                None => false,
+                Some("a") => true,
+                Some(_) => return Err(bad()),
+            };
+            Ok(Stay::ended(from, parse_day(to)?, exit, assisted))
         })
         .collect()
 }
@@ -802,6 +823,42 @@ fn filter_sql(filter: &CaseFilter, test: &mut impl FnMut(&str, Val)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stays_read_back_as_written_and_old_ones_ended_by_restoration() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let stays = vec![
+            Stay::ended(
+                d("2024-09-30"),
+                d("2026-02-10"),
+                ZhongbenExit::Settled,
+                true,
+            ),
+            Stay::ended(
+                d("2026-03-01"),
+                d("2026-04-01"),
+                ZhongbenExit::Restored,
+                false,
+            ),
+            Stay::open(d("2026-05-01")),
+        ];
+        let s = spells_str(&stays);
+        assert_eq!(
+            s,
+            "2024-09-30/2026-02-10/settled/a;2026-03-01/2026-04-01/restored;2026-05-01/"
+        );
+        assert_eq!(parse_spells(&s).ok(), Some(stays));
+        assert_eq!(
+            parse_spells("2024-09-30/2026-02-10").ok(),
+            Some(vec![Stay::ended(
+                d("2024-09-30"),
+                d("2026-02-10"),
+                ZhongbenExit::Restored,
+                false
+            )])
+        );
+        assert!(parse_spells("2024-09-30/2026-02-10/paid").is_err());
+    }
 
     #[test]
     fn a_path_has_a_node_per_level() {

@@ -90,7 +90,8 @@ impl EventBody {
             EventBody::ComplaintReceived { .. } => "complaint_received",
             EventBody::PropertySearched { .. } => "property_searched",
             EventBody::ExecutionTerminated { .. } => "execution_terminated",
-            EventBody::ExecutionRestored => "execution_restored",
+            EventBody::ExecutionRestored { .. } => "execution_restored",
+            EventBody::ZhongbenCleared { .. } => "zhongben_cleared",
             EventBody::Summoned { .. } => "summoned",
             EventBody::Detained => "detained",
             EventBody::ArrestRequested => "arrest_requested",
@@ -396,6 +397,23 @@ impl EventBody {
             } => unpaid_amount_yuan
                 .map(|a| format!("未履行金额 {} 元；终本核查清单 7 项齐备", yuan(a)))
                 .unwrap_or_else(|| "终本核查清单 7 项齐备".into()),
+            EventBody::ExecutionRestored { deputy_assisted } => {
+                if *deputy_assisted {
+                    "人大代表（执行监督员）协助".into()
+                } else {
+                    String::new()
+                }
+            }
+            EventBody::ZhongbenCleared {
+                reason,
+                deputy_assisted,
+            } => {
+                if *deputy_assisted {
+                    format!("{}；人大代表（执行监督员）协助", reason.zh())
+                } else {
+                    reason.zh().to_string()
+                }
+            }
             EventBody::Summoned { extended_to_24h } => {
                 if *extended_to_24h {
                     "延长至 24 小时".into()
@@ -462,6 +480,7 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "property_searched" => "财产查控",
         "execution_terminated" => "终结本次执行",
         "execution_restored" => "恢复执行",
+        "zhongben_cleared" => "终本出库",
         "summoned" => "传唤/拘传",
         "detained" => "刑事拘留",
         "arrest_requested" => "提请批准逮捕",

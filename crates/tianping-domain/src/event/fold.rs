@@ -13,6 +13,7 @@ use super::Disposition;
 use super::EventBody;
 use super::EventRejection;
 use super::Filing;
+use super::ZhongbenExit;
 use super::ZhongbenSpell;
 use super::body::procedure_zh;
 use super::checks::FUTURE_SKEW_MINUTES;
@@ -193,7 +194,8 @@ impl CaseState {
                 | E::Appealed { .. }
                 | E::Remanded { .. }
                 | E::RetrialOrdered { .. }
-                | E::ExecutionRestored
+                | E::ExecutionRestored { .. }
+                | E::ZhongbenCleared { .. }
                 | E::Released { .. }
         );
         if self.status == CaseStatus::Closed && !closed_ok {
@@ -220,7 +222,10 @@ impl CaseState {
         }
         let execution_only = matches!(
             body,
-            E::PropertySearched { .. } | E::ExecutionTerminated { .. } | E::ExecutionRestored
+            E::PropertySearched { .. }
+                | E::ExecutionTerminated { .. }
+                | E::ExecutionRestored { .. }
+                | E::ZhongbenCleared { .. }
         );
         if execution_only && self.kind != CaseKind::Execution {
             return Err(EventRejection::new(
@@ -596,11 +601,15 @@ impl CaseState {
                     ));
                 }
                 self.zhongben = true;
-                self.zhongben_spells
-                    .push(ZhongbenSpell { from: at, to: None });
+                self.zhongben_spells.push(ZhongbenSpell {
+                    from: at,
+                    to: None,
+                    exit: None,
+                    assisted: false,
+                });
                 self.close(at, Disposition::ExecutionTerminatedThisRound);
             }
-            E::ExecutionRestored => {
+            E::ExecutionRestored { deputy_assisted } => {
                 if !self.zhongben || self.status != CaseStatus::Closed {
                     return Err(EventRejection::new(
                         "not_terminated",
@@ -609,12 +618,31 @@ impl CaseState {
                     ));
                 }
                 self.status = CaseStatus::Open;
-                self.zhongben = false;
-                if let Some(spell) = self.zhongben_spells.last_mut() {
-                    spell.to = Some(at);
-                }
+                self.leave_zhongben(at, ZhongbenExit::Restored, *deputy_assisted);
                 self.closed_at = None;
                 self.disposition = None;
+            }
+            E::ZhongbenCleared {
+                reason,
+                deputy_assisted,
+            } => {
+                if !self.zhongben || self.status != CaseStatus::Closed {
+                    return Err(EventRejection::new(
+                        "not_terminated",
+                        "kind",
+                        "只有在终本库中的案件可以出库",
+                    ));
+                }
+                if *reason == ZhongbenExit::Restored {
+                    return Err(EventRejection::new(
+                        "restore_by_event",
+                        "reason",
+                        "恢复执行请记录“恢复执行”事件",
+                    ));
+                }
+                // The case stays closed by 终结本次执行 (its 结案 is not rewritten); it only leaves
+                // the database.
+                self.leave_zhongben(at, *reason, *deputy_assisted);
             }
             E::Summoned { extended_to_24h } => {
                 if matches!(self.custody, Custody::Detained | Custody::Arrested) {
@@ -880,6 +908,16 @@ impl CaseState {
             && m.end.is_none()
         {
             m.end = Some(at);
+        }
+    }
+
+    /// Ends the current stay in the 终本 database.
+    fn leave_zhongben(&mut self, at: DateTime<Utc>, exit: ZhongbenExit, assisted: bool) {
+        self.zhongben = false;
+        if let Some(spell) = self.zhongben_spells.last_mut() {
+            spell.to = Some(at);
+            spell.exit = Some(exit);
+            spell.assisted = assisted;
         }
     }
 

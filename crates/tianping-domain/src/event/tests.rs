@@ -421,7 +421,9 @@ fn zhongben_needs_the_whole_checklist_and_three_months() {
     .expect("终本");
     assert_eq!(s.status, CaseStatus::Closed);
     s.apply(
-        &EventBody::ExecutionRestored,
+        &EventBody::ExecutionRestored {
+            deputy_assisted: false,
+        },
         t(1, 9) + chrono::Duration::days(200),
         now(),
     )

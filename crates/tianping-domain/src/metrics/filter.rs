@@ -279,7 +279,13 @@ impl Counter {
             | C::ZhongbenStockAtStart
             | C::ZhongbenStockAtEnd
             | C::ZhongbenEntered
-            | C::ZhongbenLeft => return None,
+            | C::ZhongbenLeft
+            | C::ZhongbenLeftRestored
+            | C::ZhongbenLeftPerformed
+            | C::ZhongbenLeftSettled
+            | C::ZhongbenLeftTerminated
+            | C::ZhongbenLeftOther
+            | C::ZhongbenLeftAssisted => return None,
         })
     }
 }
@@ -381,6 +387,12 @@ mod tests {
                 "zhongben_stock_at_start",
                 "zhongben_entered",
                 "zhongben_left",
+                "zhongben_left_restored",
+                "zhongben_left_performed",
+                "zhongben_left_settled",
+                "zhongben_left_terminated",
+                "zhongben_left_other",
+                "zhongben_left_assisted",
                 "zhongben_stock_at_end"
             ]
         );

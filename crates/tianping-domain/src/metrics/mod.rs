@@ -8,7 +8,7 @@
 //! number are the cases for which its counters are non-zero ([`Counter::contributes`]).
 
 use crate::case_type::{CaseKind, Procedure};
-use crate::event::{CaseState, Disposition};
+use crate::event::{CaseState, Disposition, ZhongbenExit};
 use crate::rules::{Marker, RuleError};
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
@@ -60,11 +60,54 @@ pub struct CaseFacts {
     pub has_origin: bool,
     /// Procuratorate files: 退回补充侦查 rounds and approved extensions (extra 件, RULES.md §9.3).
     pub extra_procedures: u32,
-    /// Spells in the 终本 database (RULES.md §11.4): the day of 终结本次执行 and, once restored
-    /// (恢复执行), the day it left.
-    pub zhongben: Vec<(NaiveDate, Option<NaiveDate>)>,
+    /// Stays in the 终本 database (RULES.md §11.4), oldest first.
+    pub zhongben: Vec<Stay>,
     /// A police file the procuratorate guided (提前介入、引导侦查取证).
     pub guided: bool,
+}
+
+/// One stay of a case in the 终本 database, by Beijing calendar days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stay {
+    /// The day of 终结本次执行.
+    pub from: NaiveDate,
+    /// The day it left the database, and why; `None` while it is in it.
+    pub left: Option<Left>,
+}
+
+/// How a stay in the 终本 database ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Left {
+    pub day: NaiveDate,
+    pub exit: ZhongbenExit,
+    /// A deputy (执行监督员) helped.
+    pub assisted: bool,
+}
+
+impl Stay {
+    /// A stay that has not ended.
+    pub fn open(from: NaiveDate) -> Stay {
+        Stay { from, left: None }
+    }
+    /// A stay that ended on `day` for `exit`.
+    pub fn ended(from: NaiveDate, day: NaiveDate, exit: ZhongbenExit, assisted: bool) -> Stay {
+        Stay {
+            from,
+            left: Some(Left {
+                day,
+                exit,
+                assisted,
+            }),
+        }
+    }
+    pub fn to(&self) -> Option<NaiveDate> {
+        self.left.map(|l| l.day)
+    }
+    /// Whether it left on a day of `p` in a way `which` accepts.
+    fn left_in(&self, p: &Period, which: impl Fn(&Left) -> bool) -> bool {
+        self.left
+            .is_some_and(|l| l.day >= p.from && l.day <= p.to && which(&l))
+    }
 }
 
 impl CaseFacts {
@@ -87,17 +130,20 @@ impl CaseFacts {
             zhongben: if s.zhongben_spells.is_empty() {
                 // A state stored before spells were recorded: its current 终本, if any.
                 match s.closed_at {
-                    Some(c) if s.zhongben => vec![(crate::clock::local_date(c), None)],
+                    Some(c) if s.zhongben => vec![Stay::open(crate::clock::local_date(c))],
                     _ => vec![],
                 }
             } else {
                 s.zhongben_spells
                     .iter()
-                    .map(|x| {
-                        (
-                            crate::clock::local_date(x.from),
-                            x.to.map(crate::clock::local_date),
-                        )
+                    .map(|x| Stay {
+                        from: crate::clock::local_date(x.from),
+                        // A stay that ended before reasons were recorded ended by restoration.
+                        left: x.to.map(|t| Left {
+                            day: crate::clock::local_date(t),
+                            exit: x.exit.unwrap_or(ZhongbenExit::Restored),
+                            assisted: x.assisted,
+                        }),
                     })
                     .collect()
             },
@@ -108,7 +154,15 @@ impl CaseFacts {
     fn in_zhongben_on(&self, day: NaiveDate) -> i64 {
         self.zhongben
             .iter()
-            .filter(|(from, to)| *from <= day && to.is_none_or(|t| t > day))
+            .filter(|s| s.from <= day && s.to().is_none_or(|t| t > day))
+            .count() as i64
+    }
+
+    /// The number of stays that ended in `p` in a way `which` accepts.
+    fn left_in(&self, p: &Period, which: impl Fn(&Left) -> bool) -> i64 {
+        self.zhongben
+            .iter()
+            .filter(|s| s.left_in(p, &which))
             .count() as i64
     }
 
@@ -165,7 +219,13 @@ counters! {
     ProsecutionExtraProcedures => "prosecution_extra_procedures", "退回补充侦查、延长审查起诉期限次数";
     ZhongbenStockAtStart => "zhongben_stock_at_start", "终本库存量（期初）";
     ZhongbenEntered => "zhongben_entered", "终本入库";
-    ZhongbenLeft => "zhongben_left", "终本出库（恢复执行）";
+    ZhongbenLeft => "zhongben_left", "终本出库";
+    ZhongbenLeftRestored => "zhongben_left_restored", "终本出库：恢复执行";
+    ZhongbenLeftPerformed => "zhongben_left_performed", "终本出库：执行完毕";
+    ZhongbenLeftSettled => "zhongben_left_settled", "终本出库：和解履行完毕";
+    ZhongbenLeftTerminated => "zhongben_left_terminated", "终本出库：终结执行";
+    ZhongbenLeftOther => "zhongben_left_other", "终本出库：不予执行、移送破产、更正";
+    ZhongbenLeftAssisted => "zhongben_left_assisted", "终本出库：人大代表协助";
     ZhongbenStockAtEnd => "zhongben_stock_at_end", "终本库存量（期末）";
     PoliceTransferred => "police_transferred", "公安机关侦查终结移送审查起诉";
     PoliceTransferredGuided => "police_transferred_guided", "其中检察机关提前介入、引导侦查取证";
@@ -275,13 +335,20 @@ impl Counter {
             C::ZhongbenEntered => f
                 .zhongben
                 .iter()
-                .filter(|(from, _)| *from >= p.from && *from <= p.to)
+                .filter(|s| s.from >= p.from && s.from <= p.to)
                 .count() as i64,
-            C::ZhongbenLeft => f
-                .zhongben
-                .iter()
-                .filter(|(_, to)| to.is_some_and(|t| t >= p.from && t <= p.to))
-                .count() as i64,
+            C::ZhongbenLeft => f.left_in(p, |_| true),
+            C::ZhongbenLeftRestored => f.left_in(p, |l| l.exit == ZhongbenExit::Restored),
+            C::ZhongbenLeftPerformed => f.left_in(p, |l| l.exit == ZhongbenExit::Performed),
+            C::ZhongbenLeftSettled => f.left_in(p, |l| l.exit == ZhongbenExit::Settled),
+            C::ZhongbenLeftTerminated => f.left_in(p, |l| l.exit == ZhongbenExit::Terminated),
+            C::ZhongbenLeftOther => f.left_in(p, |l| {
+                matches!(
+                    l.exit,
+                    ZhongbenExit::NotEnforced | ZhongbenExit::Bankruptcy | ZhongbenExit::Corrected
+                )
+            }),
+            C::ZhongbenLeftAssisted => f.left_in(p, |l| l.assisted),
         }
     }
 
@@ -295,6 +362,12 @@ impl Counter {
                 | Counter::ProsecutionExtraProcedures
                 | Counter::ZhongbenEntered
                 | Counter::ZhongbenLeft
+                | Counter::ZhongbenLeftRestored
+                | Counter::ZhongbenLeftPerformed
+                | Counter::ZhongbenLeftSettled
+                | Counter::ZhongbenLeftTerminated
+                | Counter::ZhongbenLeftOther
+                | Counter::ZhongbenLeftAssisted
         )
     }
 
@@ -397,7 +470,13 @@ impl Counter {
             C::ZhongbenStockAtStart
             | C::ZhongbenStockAtEnd
             | C::ZhongbenEntered
-            | C::ZhongbenLeft => Candidates::All,
+            | C::ZhongbenLeft
+            | C::ZhongbenLeftRestored
+            | C::ZhongbenLeftPerformed
+            | C::ZhongbenLeftSettled
+            | C::ZhongbenLeftTerminated
+            | C::ZhongbenLeftOther
+            | C::ZhongbenLeftAssisted => Candidates::All,
             _ => Candidates::ClosedIn(*p),
         }
     }
@@ -452,9 +531,9 @@ impl CaseFacts {
         // Flows happen on the days of filing, closing and entering or leaving 终本.
         let mut days = vec![self.filed];
         days.extend(self.closed);
-        for (from, to) in &self.zhongben {
-            days.push(*from);
-            days.extend(*to);
+        for s in &self.zhongben {
+            days.push(s.from);
+            days.extend(s.to());
         }
         days.sort_unstable();
         days.dedup();
@@ -502,8 +581,8 @@ impl CaseFacts {
                 .and_then(|d| d.succ_opt());
             interval(Column::PendingOver(m), start, self.closed);
         }
-        for (from, to) in &self.zhongben {
-            interval(Column::Zhongben, Some(*from), *to);
+        for s in &self.zhongben {
+            interval(Column::Zhongben, Some(s.from), s.to());
         }
         out
     }

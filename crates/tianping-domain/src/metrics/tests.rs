@@ -76,7 +76,7 @@ fn fixture() -> Vec<CaseFacts> {
     c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
     c.claim_amount_yuan = Some(100_000);
     c.amount_yuan = Some(20_000);
-    c.zhongben = vec![(d("2026-01-31"), None)];
+    c.zhongben = vec![Stay::open(d("2026-01-31"))];
     v.push(c);
     // 10. Execution filed 2026-01-15, completed 2026-03-15 (59 days): applied 50,000, paid 50,000.
     let mut c = case(
@@ -104,7 +104,12 @@ fn fixture() -> Vec<CaseFacts> {
         "2024-03-01",
         None,
     );
-    c.zhongben = vec![(d("2024-09-30"), Some(d("2026-02-10")))];
+    c.zhongben = vec![Stay::ended(
+        d("2024-09-30"),
+        d("2026-02-10"),
+        ZhongbenExit::Restored,
+        false,
+    )];
     v.push(c);
     v
 }
@@ -193,7 +198,92 @@ fn every_metric_by_hand() {
     close(value("zhongben_stock"), 1.0);
     // No police file in the fixture: see `guided_investigation_rate_by_hand`.
     assert_eq!(value("guided_investigation_rate"), None);
-    assert_eq!(set.ids().len(), 23, "a test for every shipped metric above");
+    // Only restorations in the fixture: none substantive, none with a deputy's help (see
+    // `zhongben_exits_by_hand`).
+    close(value("zhongben_substantive_clearance_rate"), 0.0);
+    close(value("zhongben_deputy_share"), 0.0);
+    assert_eq!(set.ids().len(), 25, "a test for every shipped metric above");
+}
+
+#[test]
+fn zhongben_exits_by_hand() {
+    // Five execution cases in the 终本 database on 2025-12-31; in Q one is paid in full with a
+    // deputy's help, one settled, one terminated, one found wrongly listed; one new 终本 enters
+    // on 02-01 and is restored on 03-01 with a deputy's help. One stays in.
+    let stay = |from: &str, left: Option<(&str, ZhongbenExit, bool)>| {
+        let mut c = case(
+            CaseKind::Execution,
+            Procedure::Execution,
+            "2024-01-02",
+            Some(from),
+        );
+        c.disposition = Some(Disposition::ExecutionTerminatedThisRound);
+        c.zhongben = vec![match left {
+            Some((day, exit, assisted)) => Stay::ended(d(from), d(day), exit, assisted),
+            None => Stay::open(d(from)),
+        }];
+        c
+    };
+    let facts = vec![
+        stay(
+            "2025-06-01",
+            Some(("2026-01-10", ZhongbenExit::Performed, true)),
+        ),
+        stay(
+            "2025-06-01",
+            Some(("2026-02-10", ZhongbenExit::Settled, false)),
+        ),
+        stay(
+            "2025-06-01",
+            Some(("2026-03-10", ZhongbenExit::Terminated, false)),
+        ),
+        stay(
+            "2025-06-01",
+            Some(("2026-03-31", ZhongbenExit::Corrected, false)),
+        ),
+        stay(
+            "2026-02-01",
+            Some(("2026-03-01", ZhongbenExit::Restored, true)),
+        ),
+        stay("2025-06-01", None),
+        // Left after Q: not counted.
+        stay(
+            "2025-06-01",
+            Some(("2026-04-01", ZhongbenExit::Performed, true)),
+        ),
+    ];
+    let mut t = Totals::default();
+    for f in &facts {
+        t.add(f, &Q);
+    }
+    use Counter as C;
+    assert_eq!(t.get(C::ZhongbenStockAtStart), 6);
+    assert_eq!(t.get(C::ZhongbenEntered), 1);
+    assert_eq!(t.get(C::ZhongbenLeft), 5);
+    assert_eq!(t.get(C::ZhongbenLeftPerformed), 1);
+    assert_eq!(t.get(C::ZhongbenLeftSettled), 1);
+    assert_eq!(t.get(C::ZhongbenLeftTerminated), 1);
+    assert_eq!(t.get(C::ZhongbenLeftOther), 1);
+    assert_eq!(t.get(C::ZhongbenLeftRestored), 1);
+    assert_eq!(t.get(C::ZhongbenLeftAssisted), 2);
+    assert_eq!(t.get(C::ZhongbenStockAtEnd), 2);
+    let set = MetricSet::builtin().expect("parse");
+    let v = |id: &str| set.in_force(id, Q.to).expect(id).compute(&t);
+    // 5 out of 6 + 1; substantive 2 of 7; deputies helped 2 of 5.
+    close(v("zhongben_clearance_rate"), 5.0 / 7.0 * 100.0);
+    close(v("zhongben_substantive_clearance_rate"), 2.0 / 7.0 * 100.0);
+    close(v("zhongben_deputy_share"), 40.0);
+    // Version 2 of 出清率 is in force from 2026-12-01; version 1 before, with the same counters.
+    assert_eq!(
+        set.in_force("zhongben_clearance_rate", Q.to)
+            .map(|m| m.version),
+        Some(1)
+    );
+    assert_eq!(
+        set.in_force("zhongben_clearance_rate", d("2026-12-31"))
+            .map(|m| m.version),
+        Some(2)
+    );
 }
 
 #[test]
@@ -428,7 +518,15 @@ mod pre_aggregation {
                     let mut v = vec![];
                     for (gap, stay) in spells {
                         let from = at + gap;
-                        v.push((day(from), stay.map(|s| day(from + s))));
+                        v.push(match stay {
+                            Some(s) => Stay::ended(
+                                day(from),
+                                day(from + s),
+                                ZhongbenExit::ALL[(from as usize) % ZhongbenExit::ALL.len()],
+                                s % 3 == 0,
+                            ),
+                            None => Stay::open(day(from)),
+                        });
                         match stay {
                             Some(s) => at = from + s,
                             None => break,

@@ -14,8 +14,8 @@ use std::process::Command;
 use std::time::Instant;
 use tianping_domain::AgencyKind;
 use tianping_domain::case_type::{CaseKind, Procedure};
-use tianping_domain::event::Disposition;
-use tianping_domain::metrics::{CaseFacts, Counter, LimitOutcome, MetricSet, Period, Totals};
+use tianping_domain::event::{Disposition, ZhongbenExit};
+use tianping_domain::metrics::{CaseFacts, Counter, LimitOutcome, MetricSet, Period, Stay, Totals};
 use tianping_store::Store;
 use tianping_store::case::ScopeFilter;
 use tianping_store::metrics::{FactsRow, MetricScope, TotalsDelta};
@@ -110,12 +110,19 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
         },
         _ => Disposition::Judgment,
     });
-    // A third of the 终本 cases are restored (恢复执行) later and then pending or completed.
+    // A third of the 终本 cases are restored (恢复执行) later and then pending or completed; a
+    // tenth leave the database otherwise (paid, settled, terminated …), a third of those with a
+    // deputy's help.
     let mut zhongben = vec![];
     if let (Some(c), Some(Disposition::ExecutionTerminatedThisRound)) = (closed, disposition) {
         let restored = c + Duration::days(30 + rng.below(700) as i64);
-        if rng.chance(0.33) && restored <= today() {
-            zhongben.push((c, Some(restored)));
+        let cleared = c + Duration::days(30 + rng.below(700) as i64);
+        if rng.chance(0.1) && cleared <= today() {
+            let exit =
+                ZhongbenExit::ALL[1 + rng.below(ZhongbenExit::ALL.len() as u64 - 1) as usize];
+            zhongben.push(Stay::ended(c, cleared, exit, rng.chance(0.33)));
+        } else if rng.chance(0.33) && restored <= today() {
+            zhongben.push(Stay::ended(c, restored, ZhongbenExit::Restored, false));
             let done = restored + Duration::days(20 + rng.below(200) as i64);
             (closed, disposition) = if done <= today() {
                 (Some(done), Some(Disposition::ExecutionCompleted))
@@ -123,7 +130,7 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
                 (None, None)
             };
         } else {
-            zhongben.push((c, None));
+            zhongben.push(Stay::open(c));
         }
     }
     let claim = (kind == CaseKind::Execution || kind == CaseKind::Civil)
@@ -168,7 +175,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
     let opt = |v: Option<String>| v.unwrap_or_default();
     writeln!(
         out,
-        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.region_path,
         r.agency_kind,
         f.kind.as_str(),
@@ -188,8 +195,21 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
         opt(f.amount_yuan.map(|v| v.to_string())),
         f.has_origin,
         f.extra_procedures,
-        opt(f.zhongben.first().map(|z| z.0.to_string())),
-        opt(f.zhongben.first().and_then(|z| z.1).map(|d| d.to_string())),
+        opt(f.zhongben.first().map(|z| z.from.to_string())),
+        opt(f
+            .zhongben
+            .first()
+            .and_then(|z| z.to())
+            .map(|d| d.to_string())),
+        opt(f
+            .zhongben
+            .first()
+            .and_then(|z| z.left)
+            .map(|l| l.exit.as_str().to_string())),
+        f.zhongben
+            .first()
+            .and_then(|z| z.left)
+            .is_some_and(|l| l.assisted),
         f.guided,
     )
 }
@@ -200,7 +220,7 @@ const ANCHOR_TABLE: &str = "CREATE UNLOGGED TABLE anchor_facts (
     disposition TEXT, small_claims BOOLEAN NOT NULL, appealed BOOLEAN NOT NULL,
     limit_outcome TEXT NOT NULL, claim_amount_yuan BIGINT, amount_yuan BIGINT,
     has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE,
-    guided BOOLEAN NOT NULL)";
+    zb_exit TEXT, zb_assisted BOOLEAN NOT NULL, guided BOOLEAN NOT NULL)";
 
 /// The SQL of every counter for one period, as `SUM(…)` expressions in `Counter::ALL` order
 /// (RULES.md §9.2 as `tianping_domain::metrics::Counter::value` counts it, written out in SQL).
@@ -285,6 +305,24 @@ fn anchor_sums(p: &Period) -> Vec<String> {
                 )),
                 C::ZhongbenEntered => count(format!("(zb_from BETWEEN {f} AND {t})")),
                 C::ZhongbenLeft => count(format!("(zb_to BETWEEN {f} AND {t})")),
+                C::ZhongbenLeftRestored => count(format!(
+                    "(zb_to BETWEEN {f} AND {t}) AND zb_exit = 'restored'"
+                )),
+                C::ZhongbenLeftPerformed => count(format!(
+                    "(zb_to BETWEEN {f} AND {t}) AND zb_exit = 'performed'"
+                )),
+                C::ZhongbenLeftSettled => count(format!(
+                    "(zb_to BETWEEN {f} AND {t}) AND zb_exit = 'settled'"
+                )),
+                C::ZhongbenLeftTerminated => count(format!(
+                    "(zb_to BETWEEN {f} AND {t}) AND zb_exit = 'terminated'"
+                )),
+                C::ZhongbenLeftOther => count(format!(
+                    "(zb_to BETWEEN {f} AND {t}) AND zb_exit IN ('not_enforced','bankruptcy','corrected')"
+                )),
+                C::ZhongbenLeftAssisted => {
+                    count(format!("(zb_to BETWEEN {f} AND {t}) AND zb_assisted"))
+                }
                 C::PoliceTransferred => count(format!(
                     "{closed} AND kind = 'police' AND disposition = 'transfer'"
                 )),

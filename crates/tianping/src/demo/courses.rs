@@ -290,7 +290,13 @@ impl Gen<'_> {
             ) && self.rng.chance(0.06)
             {
                 let d = close + Duration::days(self.rng.range(60, 300));
-                self.emit(&n, d, EventBody::ExecutionRestored);
+                self.emit(
+                    &n,
+                    d,
+                    EventBody::ExecutionRestored {
+                        deputy_assisted: false,
+                    },
+                );
             }
         }
     }
