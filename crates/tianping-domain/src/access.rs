@@ -232,6 +232,51 @@ pub fn reads_refusal_referrals(role: Role, org: AgencyKind) -> bool {
     )
 }
 
+/// Whether a user keeps the deputies' registry (adds deputies, links their logins): the 人大
+/// standing committee's staff of the region.
+pub fn keeps_deputies(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::PeoplesCongress && role == Role::PcSupervisor
+}
+
+/// Whether a user asks a deputy to help with a 终本 case of their court (执行监督员) and records
+/// the court's result: the court's execution judges, heads and case-management office. Deputies
+/// never record a result — they support, they do not decide.
+pub fn assigns_deputies(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user reads the deputies' registry and the cases given to deputies of their region:
+/// the registry's keepers, the courts that give cases, and deputies (their own cases only,
+/// checked with the record).
+pub fn reads_deputy_assistance(role: Role, org: AgencyKind) -> bool {
+    keeps_deputies(role, org) || assigns_deputies(role, org) || role == Role::Deputy
+}
+
+/// Whether a user reads the 终本库出清 campaign board of their region: the courts, the
+/// procuratorate that supervises execution, the 政法委 and the 人大 with its deputies.
+pub fn reads_campaigns(role: Role, org: AgencyKind) -> bool {
+    match org {
+        AgencyKind::Court | AgencyKind::Procuratorate => matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        ),
+        AgencyKind::PeoplesCongress => matches!(role, Role::PcSupervisor | Role::Deputy),
+        AgencyKind::PoliticalLegalCommittee => role == Role::PlcSupervisor,
+        _ => false,
+    }
+}
+
+/// Whether a user opens a 终本库出清 campaign for their region (a target and a period): a court's
+/// president or case-management office, or the 政法委 that leads it.
+pub fn runs_campaigns(role: Role, org: AgencyKind) -> bool {
+    (org == AgencyKind::Court && matches!(role, Role::President | Role::CaseOffice))
+        || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

@@ -8,6 +8,7 @@ pub mod case_number;
 pub mod case_type;
 pub mod citation;
 pub mod clock;
+pub mod deputies;
 pub mod dishonest;
 pub mod document;
 pub mod draw;

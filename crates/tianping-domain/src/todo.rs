@@ -60,10 +60,14 @@ pub enum TaskKind {
     ApproveTypical,
     /// A 拒执 referral addressed to the police: to decide whether to file.
     DecideRefusal,
+    /// A 终本 case a court gave a deputy (执行监督员): to help and log what was done.
+    AssistExecution,
+    /// A deputy's assistance the deputy has logged: for the court to record the result.
+    RecordAssistance,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 28] = [
+    pub const ALL: [TaskKind; 30] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -92,6 +96,8 @@ impl TaskKind {
         TaskKind::DeleteDishonest,
         TaskKind::ApproveTypical,
         TaskKind::DecideRefusal,
+        TaskKind::AssistExecution,
+        TaskKind::RecordAssistance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +130,8 @@ impl TaskKind {
             TaskKind::DeleteDishonest => "delete_dishonest",
             TaskKind::ApproveTypical => "approve_typical",
             TaskKind::DecideRefusal => "decide_refusal",
+            TaskKind::AssistExecution => "assist_execution",
+            TaskKind::RecordAssistance => "record_assistance",
         }
     }
 
@@ -162,6 +170,8 @@ impl TaskKind {
             TaskKind::DeleteDishonest => "失信名单信息待删除",
             TaskKind::ApproveTypical => "典型案例待审核发布",
             TaskKind::DecideRefusal => "拒执线索待决定是否立案",
+            TaskKind::AssistExecution => "交由我协助的执行案件",
+            TaskKind::RecordAssistance => "人大代表协助执行待登记结果",
         }
     }
 
@@ -196,6 +206,8 @@ impl TaskKind {
             TaskKind::DeleteDishonest => "删除",
             TaskKind::ApproveTypical => "审核",
             TaskKind::DecideRefusal => "立案或不予立案",
+            TaskKind::AssistExecution => "记录协助情况",
+            TaskKind::RecordAssistance => "登记结果",
         }
     }
 }

@@ -125,6 +125,11 @@ commands! {
     TypicalReturned => "typical_returned", "typical_cases", "退回典型案例";
     RefusalReferred => "refusal_referred", "refusal_referrals", "移送拒不执行判决、裁定犯罪线索";
     RefusalStepRecorded => "refusal_step_recorded", "refusal_steps", "登记拒执案件办理结果";
+    DeputyRegistered => "deputy_registered", "deputies", "登记人大代表";
+    DeputyAssigned => "deputy_assigned", "deputy_assignments", "交由人大代表协助执行";
+    DeputyActionLogged => "deputy_action_logged", "deputy_actions", "人大代表记录协助情况";
+    DeputyResultRecorded => "deputy_result_recorded", "deputy_results", "登记代表协助执行结果";
+    CampaignOpened => "campaign_opened", "zhongben_campaigns", "部署终本库出清专项行动";
 }
 
 /// How a record's digest was made.

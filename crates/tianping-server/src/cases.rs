@@ -660,7 +660,7 @@ async fn get_case(
     Ok(Json(readable_case(&st, &s, id, "api").await?))
 }
 
-fn writer(s: &Session) -> Result<Actor, ApiError> {
+pub(crate) fn writer(s: &Session) -> Result<Actor, ApiError> {
     if !s.user.role.records_events() {
         return Err(ApiError::forbidden("记录程序事件"));
     }

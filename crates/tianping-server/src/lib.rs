@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod clocks;
+pub mod deputies;
 pub mod dishonest;
 pub mod docx;
 pub mod error;
@@ -256,6 +257,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dishonest::router())
         .merge(typical::router())
         .merge(refusal::router())
+        .merge(deputies::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -281,6 +283,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(dishonest::api_router())
                 .merge(typical::api_router())
                 .merge(refusal::api_router())
+                .merge(deputies::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -406,6 +406,24 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "执行",
             "本辖区的拒执线索移送及进展（stage：referred 待公安机关决定、filed 已立案、declined 不予立案、prosecuted 已起诉、not_prosecuted 不起诉、convicted 有罪判决、acquitted 无罪、self_prosecution 自诉）与公安机关决定期限",
         ),
+        op(
+            "get",
+            "/api/v1/deputies",
+            "人大代表",
+            "本辖区及上级人大的代表名册：级别、选区、乡镇（街道）、代表联络站、正在协助和已出清的案件数",
+        ),
+        op(
+            "get",
+            "/api/v1/deputy-assignments",
+            "人大代表",
+            "交由人大代表协助执行的终本案件（代表本人只见交由自己的案件）：协助次数与法院登记的结果（outcome：settled 和解履行完毕、performed 执行完毕、restored 恢复执行、terminated 终结执行、corrected 更正、unresolved 未能出清；未登记为 null）",
+        ),
+        op(
+            "get",
+            "/api/v1/campaigns/{id}",
+            "人大代表",
+            "终本库出清专项行动看板：目标、期间、期初库存量、入库、出清（按方式）、代表协助出清、各法院、各乡镇（街道）及逐日累计出清",
+        ),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

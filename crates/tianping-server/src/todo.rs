@@ -296,6 +296,7 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     tasks.extend(crate::dishonest::tasks(st, s).await?);
     tasks.extend(crate::typical::tasks(st, s).await?);
     tasks.extend(crate::refusal::tasks(st, s).await?);
+    tasks.extend(crate::deputies::tasks(st, s).await?);
 
     Ok(TodoList::build(tasks, &counts, PER_KIND))
 }
@@ -347,7 +348,7 @@ struct TodoPage {
 
 fn empty_hint(role: Role) -> &'static str {
     match role {
-        Role::Deputy => "代表联络工作开通后，待办将显示在这里。",
+        Role::Deputy => "法院交由您协助执行的终本案件会显示在这里；终本库出清进度见“终本库出清”。",
         Role::PeopleSupervisor => "被抽选参加监督活动的邀请、待提出的监督意见会显示在这里。",
         Role::JusticeAdmin => {
             "待抽选的监督活动、待录入随机源的抽选和逾期未答复的监督意见会显示在这里。"

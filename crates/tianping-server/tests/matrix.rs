@@ -290,6 +290,20 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/refusals/{id}", Scoped),
     ("POST", "/refusals/{id}/steps", Write),
     ("GET", "/api/v1/refusal-referrals", Scoped),
+    // Deputies at work: the registry, the 终本 cases given to deputies, the campaigns.
+    ("GET", "/deputies", Scoped),
+    ("POST", "/deputies", Write),
+    ("GET", "/deputies/cases", Scoped),
+    ("POST", "/deputies/cases", Write),
+    ("GET", "/deputies/cases/{id}", Scoped),
+    ("POST", "/deputies/cases/{id}/actions", Write),
+    ("POST", "/deputies/cases/{id}/result", Write),
+    ("GET", "/campaigns", Scoped),
+    ("POST", "/campaigns", Write),
+    ("GET", "/campaigns/{id}", Scoped),
+    ("GET", "/api/v1/deputies", Scoped),
+    ("GET", "/api/v1/deputy-assignments", Scoped),
+    ("GET", "/api/v1/campaigns/{id}", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -666,6 +680,7 @@ async fn world(db: &TestDb) -> World {
     let token = ratings(s, &cases).await;
     typical_case(s, cases[1]).await;
     refusal_referrals(s, cases[1], cases[2]).await;
+    deputies(s, cases[1], cases[2]).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -865,6 +880,96 @@ async fn refusal_referrals(s: &tianping_store::Store, minors_case: i64, secret_c
     )
     .await
     .expect("refusal fixture");
+}
+
+/// A deputy (m_deputy's login) given the minors' case with an action naming the minor
+/// (`{id}` = 1), another given the state-secret case (planted past the domain's refusal, to
+/// prove the pages withhold it anyway), and a campaign of 杭州's courts (`{id}` = 1).
+async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64) {
+    use tianping_store::deputies::{NewAssignment, NewCampaign, NewDeputy};
+    let user = |name: &'static str| async move {
+        s.user_by_username(name)
+            .await
+            .expect("user")
+            .expect("exists")
+    };
+    let (keeper, deputy_login, judge) = (
+        user("m_pc").await,
+        user("m_deputy").await,
+        user("m_judge").await,
+    );
+    let dir = s.org_directory().await.expect("orgs");
+    let congress = dir.get("hz-pc").expect("hz-pc").clone();
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().expect("date");
+    let deputy = s
+        .register_deputy(
+            &NewDeputy {
+                name: "褚代表",
+                level: tianping_domain::deputies::Level::City,
+                constituency: "上城区第3选区",
+                township: "湖滨街道",
+                liaison_station: "湖滨街道代表联络站",
+                user_id: Some(deputy_login.id),
+            },
+            &congress,
+            &keeper,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    let one = s
+        .assign_deputy(
+            &NewAssignment {
+                case_id: minors_case,
+                deputy_id: deputy,
+                debtor: MINOR,
+                township: "湖滨街道",
+                note: "请协助走访被执行人监护人",
+                assigned_on: day("2026-03-10"),
+            },
+            &judge,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    s.log_deputy_action(
+        one,
+        tianping_domain::deputies::Action::Visit,
+        day("2026-03-12"),
+        MINOR_REASON,
+        &deputy_login,
+        now(),
+    )
+    .await
+    .expect("deputy fixture");
+    s.assign_deputy(
+        &NewAssignment {
+            case_id: secret_case,
+            deputy_id: deputy,
+            debtor: SECRET_PARTY,
+            township: "湖滨街道",
+            note: SECRET_FACT,
+            assigned_on: day("2026-03-10"),
+        },
+        &judge,
+        now(),
+    )
+    .await
+    .expect("deputy fixture");
+    let court = dir.get("sc-court").expect("sc-court").clone();
+    s.open_campaign(
+        &NewCampaign {
+            title: "终本库出清专项行动",
+            target: 100,
+            from: day("2026-01-01"),
+            to: day("2026-12-31"),
+        },
+        &court,
+        &judge,
+        now(),
+    )
+    .await
+    .expect("deputy fixture");
 }
 
 /// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod case;
 pub mod clocks;
 pub mod db;
+pub mod deputies;
 pub mod dishonest;
 pub mod feedback;
 pub mod generation;
@@ -275,6 +276,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "zhongben_exits_metrics",
         sqlite: include_str!("../migrations/sqlite/0030_zhongben_exits_metrics.sql"),
         postgres: include_str!("../migrations/postgres/0030_zhongben_exits_metrics.sql"),
+    },
+    Migration {
+        version: 31,
+        name: "deputies",
+        sqlite: include_str!("../migrations/sqlite/0031_deputies.sql"),
+        postgres: include_str!("../migrations/postgres/0031_deputies.sql"),
     },
 ];
 

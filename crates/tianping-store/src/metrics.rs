@@ -636,6 +636,57 @@ impl Store {
         Ok(out)
     }
 
+    /// The flows of each day from `from` to `to` in the scope's subtree (days without any are
+    /// left out): one query over the day rows, which are kept at the cases' own nodes.
+    pub async fn metric_days(
+        &self,
+        m: &MetricScope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, Cumulative)>> {
+        let width = columns().len();
+        let sums = columns()
+            .iter()
+            .map(|c| format!("CAST(SUM({}) AS BIGINT)", c.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let node = m.node();
+        let mut binds: Vec<String> = vec![
+            node.to_string(),
+            prefix_end(node),
+            day_str(from),
+            day_str(to),
+        ];
+        let mut filter = String::new();
+        if let Some(k) = m.scope.agency_kind {
+            binds.push(k.as_str().into());
+            filter.push_str(&format!(" AND agency_kind = ${}", binds.len()));
+        }
+        if let Some(k) = m.kind {
+            binds.push(k.as_str().into());
+            filter.push_str(&format!(" AND kind = ${}", binds.len()));
+        }
+        let sql = format!(
+            "SELECT bucket, {sums} FROM metric_totals WHERE grain = 'd' AND node >= $1 AND node < $2 \
+             AND bucket >= $3 AND bucket <= $4{filter} GROUP BY bucket ORDER BY bucket"
+        );
+        let mut q = sqlx::query(audited(sql));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let day = parse_day(&r.try_get::<String, _>("bucket")?)?;
+            let mut v = Vec::with_capacity(width);
+            for i in 0..width {
+                v.push(r.try_get::<Option<i64>, _>(1 + i)?.unwrap_or(0));
+            }
+            out.push((day, Cumulative(v)));
+        }
+        Ok(out)
+    }
+
     /// The facts of the cases in the scope that meet `which` (the drill-down: the caller applies
     /// the exact test).
     pub async fn metric_cases(

@@ -616,6 +616,15 @@ impl Cumulative {
     fn get(&self, c: Column) -> i64 {
         self.0.get(column_index(c)).copied().unwrap_or(0)
     }
+
+    /// A flow counter's value in these sums (0 for a stock).
+    pub fn flow(&self, c: Counter) -> i64 {
+        if c.is_flow() {
+            self.get(Column::Flow(c))
+        } else {
+            0
+        }
+    }
 }
 
 /// Sums of counters over a set of cases.

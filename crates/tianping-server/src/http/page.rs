@@ -137,6 +137,31 @@ impl Layout {
                 active: active == "/refusals",
             });
         }
+        if access::reads_deputy_assistance(s.user.role, s.org.kind) {
+            if s.user.role != tianping_domain::Role::Deputy {
+                nav.push(NavItem {
+                    href: "/deputies",
+                    label: "人大代表名册",
+                    active: active == "/deputies",
+                });
+            }
+            nav.push(NavItem {
+                href: "/deputies/cases",
+                label: if s.user.role == tianping_domain::Role::Deputy {
+                    "我的协助案件"
+                } else {
+                    "代表协助执行"
+                },
+                active: active == "/deputies/cases",
+            });
+        }
+        if access::reads_campaigns(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/campaigns",
+                label: "终本库出清",
+                active: active == "/campaigns",
+            });
+        }
         if access::proposes_typical_cases(s.user.role, s.org.kind) {
             nav.push(NavItem {
                 href: "/typical",

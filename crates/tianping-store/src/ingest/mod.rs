@@ -594,6 +594,16 @@ impl Chunk<'_> {
     }
 }
 
+/// Writes that commit with an ingested event ([`Store::ingest_then`]).
+pub(crate) type Then<'a> = Box<
+    dyn for<'c> FnOnce(
+            &'c mut crate::write::Write,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>,
+        > + Send
+        + 'a,
+>;
+
 impl Store {
     /// Ingests records in order. See the module documentation for the atomicity contract.
     pub async fn ingest(
@@ -619,6 +629,20 @@ impl Store {
         self.ingest_with(records, actor, now, false).await
     }
 
+    /// Ingests one event and, in the same transaction, `then`'s writes — only if the event was
+    /// accepted (or was already stored: a retry), so a record that the event belongs to (a
+    /// deputy's result) commits with it or not at all.
+    pub(crate) async fn ingest_then(
+        &self,
+        record: Numbered,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        then: Then<'_>,
+    ) -> Result<IngestReport> {
+        self.ingest_chunk(std::slice::from_ref(&record), actor, now, true, Some(then))
+            .await
+    }
+
     async fn ingest_with(
         &self,
         records: &[Numbered],
@@ -628,7 +652,7 @@ impl Store {
     ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
         for chunk in records.chunks(CHUNK) {
-            report.merge(self.ingest_chunk(chunk, actor, now, ledgered).await?);
+            report.merge(self.ingest_chunk(chunk, actor, now, ledgered, None).await?);
         }
         Ok(report)
     }
@@ -639,6 +663,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
         ledgered: bool,
+        then: Option<Then<'_>>,
     ) -> Result<IngestReport> {
         // The rules in force as of the database's generation, held for the transaction: a chunk
         // never commits clocks computed from an older snapshot (module in_force).
@@ -751,6 +776,11 @@ impl Store {
         report.timings.ledger += c.ledger_time;
         report.timings.flags += c.flag_time;
         report.timings.metrics += c.metric_time;
+        if let Some(then) = then
+            && report.rejected.is_empty()
+        {
+            then(&mut c.tx).await?;
+        }
         let t = std::time::Instant::now();
         c.tx.commit().await?;
         report.timings.commit += t.elapsed();

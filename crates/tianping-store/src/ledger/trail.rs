@@ -120,6 +120,21 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.by_user) AS a, NULL AS b FROM refusal_steps x WHERE id = $1",
     ),
     src(
+        "deputy_assignments",
+        "SELECT id FROM deputy_assignments WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.assigned_by) AS a, (SELECT name FROM deputies d WHERE d.id = x.deputy_id) AS b FROM deputy_assignments x WHERE id = $1",
+    ),
+    src(
+        "deputy_actions",
+        "SELECT id FROM deputy_actions WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.by_user) AS a, NULL AS b FROM deputy_actions x WHERE id = $1",
+    ),
+    src(
+        "deputy_results",
+        "SELECT id FROM deputy_results WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.by_user) AS a, NULL AS b FROM deputy_results x WHERE id = $1",
+    ),
+    src(
         "feedback_tokens",
         "SELECT id FROM feedback_tokens WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.issued_by) AS a, NULL AS b FROM feedback_tokens x WHERE id = $1",
@@ -179,6 +194,9 @@ pub fn table_zh(table: &str) -> &'static str {
         "dishonest_entries" => "失信被执行人名单",
         "typical_cases" => "典型案例",
         "refusal_referrals" | "refusal_steps" => "拒执线索移送",
+        "deputy_assignments" | "deputy_actions" | "deputy_results" => "人大代表协助执行",
+        "deputies" => "人大代表名册",
+        "zhongben_campaigns" => "终本库出清专项行动",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",
