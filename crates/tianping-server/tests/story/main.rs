@@ -8,6 +8,7 @@ mod common;
 mod account;
 mod board;
 mod cases;
+mod deputies;
 mod dishonest;
 mod feedback;
 mod ledger;
