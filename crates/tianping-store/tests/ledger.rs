@@ -346,11 +346,18 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::TypicalReturned,
             Command::RefusalReferred,
             Command::RefusalStepRecorded,
+            Command::DeputyRegistered,
+            Command::DeputyAssigned,
+            Command::DeputyActionLogged,
+            Command::DeputyResultRecorded,
+            Command::CampaignOpened,
         ];
         let mut dishonest = 0;
         let mut typical = 0;
         let mut typical_returned = 0;
         let mut refusal = 0;
+        let mut deputy = 0;
+        let mut assignment = 0;
         let mut rating_token = None;
         let mut rating = 0;
         let mut supervisors: Vec<i64> = vec![];
@@ -1077,6 +1084,98 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let r = s.refusal_referral(refusal).await.unwrap().unwrap();
                     assert_eq!(r.stage(), Stage::Filed);
                     assert_eq!(s.refusal_steps(refusal).await.unwrap().len(), 1);
+                }
+                Command::DeputyRegistered => {
+                    let (pc, congress) = who(s, "pc").await;
+                    deputy = s
+                        .register_deputy(
+                            &tianping_store::deputies::NewDeputy {
+                                name: "褚建华",
+                                level: tianping_domain::deputies::Level::City,
+                                constituency: "上城区第3选区",
+                                township: "湖滨街道",
+                                liaison_station: "",
+                                user_id: None,
+                            },
+                            &congress,
+                            &pc,
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                }
+                Command::DeputyAssigned => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let a = tianping_store::deputies::NewAssignment {
+                        case_id: civil,
+                        deputy_id: deputy,
+                        debtor: "钱某",
+                        township: "湖滨街道",
+                        note: "请协助促成和解",
+                        assigned_on: "2025-08-12".parse().unwrap(),
+                    };
+                    assignment = s.assign_deputy(&a, &by, t).await.unwrap();
+                    // One deputy at a time.
+                    assert!(s.assign_deputy(&a, &by, t).await.is_err());
+                }
+                Command::DeputyActionLogged => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.log_deputy_action(
+                        assignment,
+                        tianping_domain::deputies::Action::Visit,
+                        "2025-08-12".parse().unwrap(),
+                        "走访被执行人",
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::DeputyResultRecorded => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let a = s.deputy_assignment(assignment).await.unwrap().unwrap();
+                    s.record_deputy_result(
+                        &a,
+                        tianping_domain::deputies::Outcome::Unresolved,
+                        "2025-08-13".parse().unwrap(),
+                        "被执行人确无财产",
+                        None,
+                        &Actor::system("test"),
+                        &by,
+                        "sc-court",
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    // Closed: no more actions.
+                    assert!(
+                        s.log_deputy_action(
+                            assignment,
+                            tianping_domain::deputies::Action::Visit,
+                            "2025-08-13".parse().unwrap(),
+                            "再次走访",
+                            &by,
+                            t,
+                        )
+                        .await
+                        .is_err()
+                    );
+                }
+                Command::CampaignOpened => {
+                    let (by, court) = who(s, "judge").await;
+                    s.open_campaign(
+                        &tianping_store::deputies::NewCampaign {
+                            title: "终本库出清专项行动",
+                            target: 100,
+                            from: "2025-08-01".parse().unwrap(),
+                            to: "2025-12-31".parse().unwrap(),
+                        },
+                        &court,
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

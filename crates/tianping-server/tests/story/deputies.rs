@@ -132,7 +132,10 @@ async fn story(db: &TestDb) {
         "[{label}]"
     );
     let list = judge.get("/api/v1/deputies").await;
-    let deputies = list.json()["deputies"].as_array().cloned().unwrap_or_default();
+    let deputies = list.json()["deputies"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(deputies.len(), 2, "[{label}] {}", list.body);
     let id_of = |name: &str| {
         deputies
