@@ -4,7 +4,8 @@
 // 政法委 to the 人大 through a supervision item to 销号 and the exported 台账, flag a case and see a
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
 // 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
-// its answer, keep the 失信 list, release a typical case, file a 拒执 referral, and save screenshots to
+// its answer, keep the 失信 list, release a typical case, file a 拒执 referral, help clear a 终本 case as
+// a deputy and see the 终本库出清 board move, and save screenshots to
 // e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1563,4 +1564,53 @@ test('拒执线索移送: the police find a court\'s referral in 待办, a refus
   assert.ok(await judge.locator('#refer-form').count() === 1, 'the court refers from the same page');
   await judge.screenshot({ path: join(artifacts, '50-refusals.png'), fullPage: true });
   for (const p of [police, judge]) await p.close();
+});
+
+test('人大代表协助执行: a deputy logs a visit on an assigned 终本 case, the court records 和解, and the 终本库出清 board moves by one', async () => {
+  const deputy = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(deputy, 'deputy');
+  assert.match(await deputy.textContent('body'), /交由我协助的执行案件/, 'the deputy\'s home page has their cases');
+  await deputy.goto(`${base}/campaigns`);
+  await Promise.all([deputy.waitForURL(/\/campaigns\/\d+$/), deputy.locator('#campaigns tbody tr td a').first().click()]);
+  const board = deputy.url();
+  const before = Number((await deputy.textContent('#campaign-cleared')).trim());
+  const assistedBefore = Number((await deputy.textContent('#assisted')).trim());
+
+  // A case given to the deputy and not yet logged.
+  await deputy.goto(`${base}/deputies/cases`);
+  const open = deputy.locator('#assignments-open tbody tr', { hasText: '尚无' }).first();
+  const debtor = (await open.locator('td a').first().textContent()).trim();
+  await Promise.all([deputy.waitForURL(/\/deputies\/cases\/\d+$/), open.locator('td a').first().click()]);
+  const assignment = deputy.url();
+  assert.equal(await deputy.locator('#result-form').count(), 0, 'a deputy never records the result');
+  await deputy.selectOption('#action', 'visit');
+  await deputy.fill('#action-on', '2020-01-01');
+  await deputy.fill('#action-outcome', '走访被执行人');
+  await Promise.all([deputy.waitForLoadState('load'), deputy.click('#action-submit')]);
+  assert.match(await deputy.textContent('#form-error'), /不能早于交办日期/, 'a date before the assignment is refused next to the form');
+  await deputy.selectOption('#action', 'mediation');
+  await deputy.fill('#action-outcome', '在代表联络站组织双方协商，被执行人同意一次性支付欠款，申请执行人同意减免部分利息');
+  await Promise.all([deputy.waitForLoadState('load'), deputy.click('#action-submit')]);
+  assert.match(await deputy.textContent('#actions'), /协助和解/);
+  await deputy.screenshot({ path: join(artifacts, '51-deputy-case.png'), fullPage: true });
+
+  // The court has it in 待办 and records 和解.
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  assert.match(await judge.textContent('body'), /人大代表协助执行待登记结果/);
+  await judge.goto(assignment);
+  await judge.selectOption('#outcome', 'settled');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#result-submit')]);
+  assert.match(await judge.textContent('#assignment-result'), /达成和解并履行完毕/);
+  await judge.goto(`${base}/deputies/cases`);
+  assert.match(await judge.locator('#assignments-done tbody tr', { hasText: debtor }).first().textContent(), /达成和解并履行完毕/);
+
+  // The board moved by one, counted as the deputies' help.
+  await deputy.goto(board);
+  assert.equal(Number((await deputy.textContent('#campaign-cleared')).trim()), before + 1);
+  assert.equal(Number((await deputy.textContent('#assisted')).trim()), assistedBefore + 1);
+  assert.match(await deputy.textContent('#campaign-townships'), /湖滨街道/);
+  assert.ok(await deputy.locator('#campaign-chart polyline').count() === 1, 'the day-by-day chart is drawn');
+  await deputy.screenshot({ path: join(artifacts, '52-campaign-board.png'), fullPage: true });
+  for (const p of [deputy, judge]) await p.close();
 });

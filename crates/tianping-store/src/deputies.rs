@@ -309,11 +309,11 @@ impl Store {
 
     /// The deputies a reader under `region_prefix` works with: those of the people's congresses
     /// of their region and below, and of the regions above it (a district court works with the
-    /// city's deputies); by township then name.
+    /// city's deputies); by constituency, township and name.
     pub async fn deputies(&self, region_prefix: &str) -> Result<Vec<DeputyRow>> {
         let rows = sqlx::query(crate::audited(format!(
             "{DEPUTY_SELECT} WHERE (d.region_path >= $1 AND d.region_path < $2) OR $3 LIKE d.region_path || '%' \
-             ORDER BY d.township, d.name, d.id"
+             ORDER BY d.constituency, d.township, d.name, d.id"
         )))
         .bind(region_prefix)
         .bind(crate::case::prefix_end(region_prefix))

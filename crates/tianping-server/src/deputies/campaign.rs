@@ -22,7 +22,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Form, Json, Router};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 use tianping_domain::AgencyKind;
@@ -184,6 +184,28 @@ impl Board {
         let target_y = (h - self.c.target as f64 / top * h) as i64;
         let today_x = ((self.as_of - from).num_days() as f64 / span * w) as i64;
         (pts.join(" "), target_y, today_x)
+    }
+}
+
+impl Board {
+    /// The first day of each month inside the period, as (x, "M月") over the 640-wide plot.
+    fn ticks(&self) -> Vec<(i64, String)> {
+        let (Some(from), Some(to)) = (self.c.from(), self.c.to()) else {
+            return vec![];
+        };
+        let span = (to - from).num_days().max(1) as f64;
+        let mut out = vec![];
+        let mut d = from
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+        while let Some(m) = d.filter(|m| *m < to) {
+            out.push((
+                ((m - from).num_days() as f64 / span * 640.0) as i64,
+                format!("{}月", m.month()),
+            ));
+            d = m.checked_add_months(chrono::Months::new(1));
+        }
+        out
     }
 }
 

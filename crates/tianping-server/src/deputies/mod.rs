@@ -405,9 +405,20 @@ async fn cases(
     let may_assign = assigns_deputies(s.user.role, s.org.kind);
     let deputies = if may_assign {
         match st.store.deputies(&s.org.region_path).await {
-            Ok(d) => d
-                .into_iter()
-                .map(|d| {
+            // The deputies of the court's own district first (their constituency names it).
+            Ok(mut d) => {
+                d.sort_by_key(|x| {
+                    let district = x.constituency.split('第').next().unwrap_or_default();
+                    (
+                        district.is_empty() || !s.org.name.contains(district),
+                        x.township.clone(),
+                        x.name.clone(),
+                    )
+                });
+                d
+            }
+            .into_iter()
+            .map(|d| {
                     (
                         d.id,
                         format!("{}（{}，{}）", d.name, d.township, d.level_zh()),
@@ -566,6 +577,8 @@ pub(crate) async fn assign_submit(
 #[template(path = "deputy_case.html")]
 struct CasePage {
     layout: Layout,
+    /// A deputy's view (their own cases; no link to the case file, which deputies do not read).
+    mine: bool,
     a: AssignmentView,
     open: bool,
     /// (day, what, outcome, by).
@@ -626,6 +639,7 @@ async fn case(
     };
     let mut res = render(&CasePage {
         layout: Layout::new(s, "/deputies/cases"),
+        mine: s.user.role == Role::Deputy,
         a: view(s, &a),
         open,
         actions: actions

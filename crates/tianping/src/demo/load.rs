@@ -204,6 +204,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         .await
         .context("seeding the demo's 拒执 referrals")?;
     eprintln!("拒执 referrals: {referred} debtors of 上城 referred to the police (see /refusals)");
+    let (deputies, given) = super::seed_deputies(store, now)
+        .await
+        .context("seeding the demo's deputies and the 终本库出清 campaign")?;
+    eprintln!(
+        "deputies: {deputies} in 杭州's towns and streets, {given} 终本 cases of 上城 given to them, a city campaign (see /campaigns)"
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

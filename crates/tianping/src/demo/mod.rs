@@ -5,6 +5,7 @@
 
 mod cases;
 mod courses;
+mod deputies;
 mod dishonest;
 mod feedback;
 mod load;
@@ -15,6 +16,7 @@ mod supervisors;
 mod typical;
 
 pub use cases::generate;
+pub use deputies::seed_deputies;
 pub use dishonest::seed_dishonest;
 pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
