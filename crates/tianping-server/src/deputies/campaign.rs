@@ -121,7 +121,7 @@ pub(crate) struct Point {
 }
 
 /// A campaign's board.
-pub(crate) struct Board {
+pub struct Board {
     c: CampaignRow,
     /// The last day counted: today, or the campaign's end once it is over.
     as_of: NaiveDate,
@@ -133,6 +133,10 @@ pub(crate) struct Board {
 }
 
 impl Board {
+    /// The counters of the board's period (the campaign's days up to today).
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
     fn cleared(&self) -> i64 {
         self.totals.get(Counter::ZhongbenLeft)
     }
@@ -219,9 +223,27 @@ fn exit_zh(c: Counter) -> &'static str {
     }
 }
 
-/// Computes a campaign's board.
+/// Computes a campaign's board as of today.
 pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiError> {
-    let today = today(st);
+    let dir = st.store.org_directory().await?;
+    let courts: Vec<(String, String)> = dir
+        .by_id
+        .values()
+        .filter(|o| o.kind == AgencyKind::Court)
+        .map(|o| (o.name.clone(), o.region_path.clone()))
+        .collect();
+    tally(&st.store, c, &courts, today(st)).await
+}
+
+/// A campaign's board as of `today`, given the courts (name, region path) of the directory: a
+/// few indexed queries over the running sums, whatever the number of cases (`tianping bench
+/// metrics` times it).
+pub async fn tally(
+    store: &tianping_store::Store,
+    c: CampaignRow,
+    courts: &[(String, String)],
+    today: NaiveDate,
+) -> Result<Board, ApiError> {
     let (Some(from), Some(to)) = (c.from(), c.to()) else {
         return Err(ApiError::internal("campaign period unreadable"));
     };
@@ -234,8 +256,7 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
         to: as_of.max(from),
     };
     let totals = if started {
-        let cum = st
-            .store
+        let cum = store
             .metric_cumulative(&scope, &[before, period.to])
             .await?;
         match cum.as_slice() {
@@ -243,7 +264,7 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
             _ => Totals::default(),
         }
     } else {
-        let cum = st.store.metric_cumulative(&scope, &[before]).await?;
+        let cum = store.metric_cumulative(&scope, &[before]).await?;
         let mut t = Totals::default();
         if let Some(a) = cum.first() {
             t = Totals::from_cumulative(a, a);
@@ -252,41 +273,35 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
     };
     // Court by court: the courts one level below the campaign's region; the courts at its own
     // level (a city's intermediate court) as the rest.
-    let dir = st.store.org_directory().await?;
-    let mut units: Vec<&tianping_store::org::Org> = dir
-        .by_id
-        .values()
-        .filter(|o| o.kind == AgencyKind::Court)
-        .filter(|o| {
-            o.region_path
-                .strip_prefix(c.region_path.as_str())
+    let mut units: Vec<&(String, String)> = courts
+        .iter()
+        .filter(|(_, path)| {
+            path.strip_prefix(c.region_path.as_str())
                 .is_some_and(|rest| {
                     !rest.is_empty() && rest.trim_end_matches('/').split('/').count() == 1
                 })
         })
         .collect();
-    units.sort_by(|a, b| a.region_path.cmp(&b.region_path).then(a.id.cmp(&b.id)));
-    let mut courts = vec![];
+    units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut lines = vec![];
     let mut below = Totals::default();
     if started {
-        for u in &units {
-            let cum = st
-                .store
-                .metric_cumulative(&scope_of(&u.region_path), &[before, period.to])
+        for (name, path) in &units {
+            let cum = store
+                .metric_cumulative(&scope_of(path), &[before, period.to])
                 .await?;
             if let [a, b] = cum.as_slice() {
                 let t = Totals::from_cumulative(a, b);
                 for (k, v) in &t.0 {
                     *below.0.entry(*k).or_default() += v;
                 }
-                courts.push(CourtLine::of(u.name.clone(), &t));
+                lines.push(CourtLine::of(name.clone(), &t));
             }
         }
-        let own: Vec<&str> = dir
-            .by_id
-            .values()
-            .filter(|o| o.kind == AgencyKind::Court && o.region_path == c.region_path)
-            .map(|o| o.name.as_str())
+        let own: Vec<&str> = courts
+            .iter()
+            .filter(|(_, path)| *path == c.region_path)
+            .map(|(name, _)| name.as_str())
             .collect();
         let mut rest = Totals::default();
         for k in Counter::ALL {
@@ -296,9 +311,9 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
             }
         }
         if !own.is_empty() && !units.is_empty() {
-            courts.insert(0, CourtLine::of(own.join("、"), &rest));
+            lines.insert(0, CourtLine::of(own.join("、"), &rest));
         } else if units.is_empty() {
-            courts.push(CourtLine::of(
+            lines.push(CourtLine::of(
                 if own.is_empty() {
                     "辖区法院".to_string()
                 } else {
@@ -309,7 +324,7 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
         }
     }
     let townships = if started {
-        st.store
+        store
             .assistance_by_township(&c.region_path, from, period.to)
             .await?
     } else {
@@ -317,7 +332,7 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
     };
     let mut points = vec![];
     if started {
-        let days = st.store.metric_days(&scope, from, period.to).await?;
+        let days = store.metric_days(&scope, from, period.to).await?;
         let mut running = 0;
         for (day, v) in days {
             let n = v.flow(Counter::ZhongbenLeft);
@@ -339,7 +354,7 @@ pub(crate) async fn board(st: &AppState, c: CampaignRow) -> Result<Board, ApiErr
         as_of,
         started,
         totals,
-        courts,
+        courts: lines,
         townships,
         points,
     })

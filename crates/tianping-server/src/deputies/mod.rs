@@ -419,12 +419,12 @@ async fn cases(
             }
             .into_iter()
             .map(|d| {
-                    (
-                        d.id,
-                        format!("{}（{}，{}）", d.name, d.township, d.level_zh()),
-                    )
-                })
-                .collect(),
+                (
+                    d.id,
+                    format!("{}（{}，{}）", d.name, d.township, d.level_zh()),
+                )
+            })
+            .collect(),
             Err(e) => return api_error_page(e.into()),
         }
     } else {
