@@ -256,6 +256,17 @@ pub fn reads_deputy_assistance(role: Role, org: AgencyKind) -> bool {
     keeps_deputies(role, org) || assigns_deputies(role, org) || role == Role::Deputy
 }
 
+/// Whether a user invites deputies to inspect, sit in on a hearing, witness an enforcement or a
+/// forum, and records their absences: a court's or procuratorate's heads and case-management
+/// office.
+pub fn invites_deputies(role: Role, org: AgencyKind) -> bool {
+    matches!(org, AgencyKind::Court | AgencyKind::Procuratorate)
+        && matches!(
+            role,
+            Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
 /// Whether a user reads the 终本库出清 campaign board of their region: the courts, the
 /// procuratorate that supervises execution, the 政法委 and the 人大 with its deputies.
 pub fn reads_campaigns(role: Role, org: AgencyKind) -> bool {

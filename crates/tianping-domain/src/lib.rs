@@ -9,6 +9,7 @@ pub mod case_type;
 pub mod citation;
 pub mod clock;
 pub mod deputies;
+pub mod deputy_invitations;
 pub mod dishonest;
 pub mod document;
 pub mod draw;

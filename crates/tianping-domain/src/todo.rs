@@ -64,10 +64,14 @@ pub enum TaskKind {
     AssistExecution,
     /// A deputy's assistance the deputy has logged: for the court to record the result.
     RecordAssistance,
+    /// An invitation to a deputy (视察、旁听庭审、见证执行): to accept or decline.
+    AnswerDeputyInvitation,
+    /// An activity a deputy accepted and that has taken place: to leave their opinion.
+    GiveDeputyOpinion,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 30] = [
+    pub const ALL: [TaskKind; 32] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -98,6 +102,8 @@ impl TaskKind {
         TaskKind::DecideRefusal,
         TaskKind::AssistExecution,
         TaskKind::RecordAssistance,
+        TaskKind::AnswerDeputyInvitation,
+        TaskKind::GiveDeputyOpinion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +138,8 @@ impl TaskKind {
             TaskKind::DecideRefusal => "decide_refusal",
             TaskKind::AssistExecution => "assist_execution",
             TaskKind::RecordAssistance => "record_assistance",
+            TaskKind::AnswerDeputyInvitation => "answer_deputy_invitation",
+            TaskKind::GiveDeputyOpinion => "give_deputy_opinion",
         }
     }
 
@@ -172,6 +180,8 @@ impl TaskKind {
             TaskKind::DecideRefusal => "拒执线索待决定是否立案",
             TaskKind::AssistExecution => "交由我协助的执行案件",
             TaskKind::RecordAssistance => "人大代表协助执行待登记结果",
+            TaskKind::AnswerDeputyInvitation => "视察、旁听庭审等邀请待答复",
+            TaskKind::GiveDeputyOpinion => "参加活动后待提出意见",
         }
     }
 
@@ -208,6 +218,8 @@ impl TaskKind {
             TaskKind::DecideRefusal => "立案或不予立案",
             TaskKind::AssistExecution => "记录协助情况",
             TaskKind::RecordAssistance => "登记结果",
+            TaskKind::AnswerDeputyInvitation => "接受或婉拒",
+            TaskKind::GiveDeputyOpinion => "提出意见",
         }
     }
 }

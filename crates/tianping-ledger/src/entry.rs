@@ -130,6 +130,9 @@ commands! {
     DeputyActionLogged => "deputy_action_logged", "deputy_actions", "人大代表记录协助情况";
     DeputyResultRecorded => "deputy_result_recorded", "deputy_results", "登记代表协助执行结果";
     CampaignOpened => "campaign_opened", "zhongben_campaigns", "部署终本库出清专项行动";
+    DeputiesInvited => "deputies_invited", "deputy_invitations", "邀请人大代表视察、旁听庭审或见证执行";
+    DeputyInvitationSent => "deputy_invitation_sent", "deputy_invitees", "向人大代表发出邀请";
+    DeputyInvitationAnswered => "deputy_invitation_answered", "deputy_invitees", "人大代表答复邀请或提出意见";
 }
 
 /// How a record's digest was made.

@@ -190,6 +190,9 @@ error_codes! {
     AlreadyListed = "already_listed", CONFLICT, "已在失信名单中";
     // 典型案例 (`tianping_domain::typical`).
     AlreadyProposed = "already_proposed", CONFLICT, "该案已被推荐为典型案例";
+    AlreadyAssigned = "already_assigned", CONFLICT, "该案已有人大代表正在协助";
+    AssistanceClosed = "assistance_closed", CONFLICT, "法院已登记协助结果";
+    LoginTaken = "login_taken", CONFLICT, "该登录账号已登记为另一位代表";
     NotPending = "not_pending", CONFLICT, "该典型案例已发布或已退回";
     OwnProposal = "own_proposal", FORBIDDEN, "推荐人不能审核自己推荐的典型案例";
     // Faults.

@@ -304,6 +304,11 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/deputies", Scoped),
     ("GET", "/api/v1/deputy-assignments", Scoped),
     ("GET", "/api/v1/campaigns/{id}", Scoped),
+    ("GET", "/deputies/invitations", Scoped),
+    ("POST", "/deputies/invitations", Write),
+    ("GET", "/deputies/invitations/{id}", Scoped),
+    ("POST", "/deputies/invitations/{id}/act", Write),
+    ("GET", "/api/v1/deputy-invitations", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -957,6 +962,34 @@ async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64)
     .await
     .expect("deputy fixture");
     let court = dir.get("sc-court").expect("sc-court").clone();
+    let office = user("m_office").await;
+    let invitation = s
+        .invite_deputies(
+            &tianping_store::deputy_invitations::NewInvitation {
+                kind: tianping_domain::deputy_invitations::Kind::Hearing,
+                title: "邀请人大代表旁听庭审",
+                place: "上城区人民法院第三法庭",
+                starts_at: now() - chrono::Duration::days(1),
+                note: "",
+                deputies: &[deputy],
+            },
+            &court,
+            &office,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    let line = s.deputy_invitees(invitation).await.expect("lines")[0].id;
+    s.answer_deputy_invitation(
+        line,
+        tianping_domain::deputy_invitations::State::Invited,
+        tianping_domain::deputy_invitations::State::Attended,
+        "庭审程序规范",
+        &deputy_login,
+        now(),
+    )
+    .await
+    .expect("deputy fixture");
     s.open_campaign(
         &NewCampaign {
             title: "终本库出清专项行动",

@@ -467,7 +467,12 @@ impl Store {
         .await;
         let id: i64 = match inserted {
             Ok(Some(row)) => row.try_get("id")?,
-            Ok(None) => return Err(refusal("closed", "法院已登记协助结果，不能再记录")),
+            Ok(None) => {
+                return Err(refusal(
+                    "assistance_closed",
+                    "法院已登记协助结果，不能再记录",
+                ));
+            }
             Err(e) if crate::feedback::is_unique_violation(&e) => {
                 return Err(refusal("conflict", "另一条协助记录刚刚保存，请刷新后再试"));
             }
@@ -533,7 +538,7 @@ impl Store {
         };
         let written = std::sync::Arc::new(std::sync::Mutex::new(None));
         let slot = written.clone();
-        let report: IngestReport = self
+        let report: IngestReport = match self
             .ingest_then(
                 Numbered { line: 1, record },
                 actor,
@@ -548,7 +553,19 @@ impl Store {
                     })
                 }),
             )
-            .await?;
+            .await
+        {
+            Ok(r) => r,
+            // Another result's event for this assignment committed first (its id is the
+            // assignment's).
+            Err(StoreError::Db(e)) if crate::feedback::is_unique_violation(&e) => {
+                return Err(refusal(
+                    "conflict",
+                    "本次协助的结果刚刚已登记，请刷新后查看",
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(r) = report.rejected.first() {
             return Err(refusal(
                 "event_rejected",

@@ -7,6 +7,7 @@ pub mod case;
 pub mod clocks;
 pub mod db;
 pub mod deputies;
+pub mod deputy_invitations;
 pub mod dishonest;
 pub mod feedback;
 pub mod generation;
@@ -282,6 +283,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "deputies",
         sqlite: include_str!("../migrations/sqlite/0031_deputies.sql"),
         postgres: include_str!("../migrations/postgres/0031_deputies.sql"),
+    },
+    Migration {
+        version: 32,
+        name: "deputy_invitations",
+        sqlite: include_str!("../migrations/sqlite/0032_deputy_invitations.sql"),
+        postgres: include_str!("../migrations/postgres/0032_deputy_invitations.sql"),
     },
 ];
 

@@ -351,6 +351,9 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::DeputyActionLogged,
             Command::DeputyResultRecorded,
             Command::CampaignOpened,
+            Command::DeputiesInvited,
+            Command::DeputyInvitationSent,
+            Command::DeputyInvitationAnswered,
         ];
         let mut dishonest = 0;
         let mut typical = 0;
@@ -1176,6 +1179,47 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     )
                     .await
                     .unwrap();
+                }
+                Command::DeputiesInvited | Command::DeputyInvitationSent => {
+                    // An invitation writes its row and a line per deputy.
+                    let (by, court) = who(s, "judge").await;
+                    s.invite_deputies(
+                        &tianping_store::deputy_invitations::NewInvitation {
+                            kind: tianping_domain::deputy_invitations::Kind::Hearing,
+                            title: "邀请人大代表旁听庭审",
+                            place: "第三法庭",
+                            starts_at: t + chrono::Duration::days(3),
+                            note: "",
+                            deputies: &[deputy],
+                        },
+                        &court,
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::DeputyInvitationAnswered => {
+                    use tianping_domain::deputy_invitations::State;
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let v = s.deputy_invitations("/", None, 10).await.unwrap();
+                    let line = s.deputy_invitees(v[0].id).await.unwrap()[0].id;
+                    s.answer_deputy_invitation(line, State::Invited, State::Accepted, "", &by, t)
+                        .await
+                        .unwrap();
+                    // Moved already: the same answer from the old state is refused.
+                    assert!(
+                        s.answer_deputy_invitation(
+                            line,
+                            State::Invited,
+                            State::Declined,
+                            "",
+                            &by,
+                            t
+                        )
+                        .await
+                        .is_err()
+                    );
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

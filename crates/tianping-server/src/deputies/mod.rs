@@ -34,6 +34,7 @@ use tianping_store::deputies::{AssignmentRow, DeputyRow, NewAssignment, NewDeput
 use tianping_store::user::Session;
 
 pub mod campaign;
+pub mod invitations;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/deputies/cases/{id}/actions", post(action_submit))
         .route("/deputies/cases/{id}/result", post(result_submit))
         .merge(campaign::router())
+        .merge(invitations::router())
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -50,6 +52,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/deputies", get(api_deputies))
         .route("/deputy-assignments", get(api_assignments))
         .merge(campaign::api_router())
+        .merge(invitations::api_router())
 }
 
 fn today(st: &AppState) -> NaiveDate {
@@ -515,16 +518,20 @@ pub(crate) async fn assign_submit(
     if deputy.is_none() {
         errors.push(("deputy".into(), "请选择人大代表".into()));
     }
-    if let Some((row, in_zhongben)) = &case
-        && let Err(problems) = check_assignment(&AssignmentInput {
-            in_zhongben: *in_zhongben,
-            confidentiality: row.confidentiality,
-            previous_open: open_now,
-            debtor: &f.debtor,
-            township: &f.township,
-            note: &f.note,
-        })
-    {
+    // The case's own conditions when it was found; the other fields whatever the case number.
+    let (in_zhongben, confidentiality) = case
+        .as_ref()
+        .map_or((true, Confidentiality::Public), |(row, z)| {
+            (*z, row.confidentiality)
+        });
+    if let Err(problems) = check_assignment(&AssignmentInput {
+        in_zhongben,
+        confidentiality,
+        previous_open: open_now,
+        debtor: &f.debtor,
+        township: &f.township,
+        note: &f.note,
+    }) {
         errors.extend(
             problems
                 .into_iter()
@@ -894,30 +901,29 @@ pub async fn api_assignments(
 
 // --- 待办 -------------------------------------------------------------------------------------
 
-/// 待办: a deputy's open cases; a court's open cases its deputies have logged help on.
+/// 待办: a deputy's open cases and invitations; a court's open cases its deputies have logged
+/// help on.
 pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiError> {
     if s.user.role == Role::Deputy {
         let Some(d) = me(st, s).await? else {
             return Ok(vec![]);
         };
         let rows = st.store.deputy_assignments("", Some(d.id), 500).await?;
-        return Ok(rows
-            .iter()
-            .filter(|a| a.is_open())
-            .map(|a| Task {
-                kind: TaskKind::AssistExecution,
-                title: format!(
-                    "{}（{}，{}，{}交办）",
-                    debtor_shown(s, a),
-                    a.case_number,
-                    a.township,
-                    a.court_name
-                ),
-                href: format!("/deputies/cases/{}", a.id),
-                due: None,
-                quick_act: None,
-            })
-            .collect());
+        let mut tasks = invitations::tasks(st, s).await?;
+        tasks.extend(rows.iter().filter(|a| a.is_open()).map(|a| Task {
+            kind: TaskKind::AssistExecution,
+            title: format!(
+                "{}（{}，{}，{}交办）",
+                debtor_shown(s, a),
+                a.case_number,
+                a.township,
+                a.court_name
+            ),
+            href: format!("/deputies/cases/{}", a.id),
+            due: None,
+            quick_act: None,
+        }));
+        return Ok(tasks);
     }
     if !assigns_deputies(s.user.role, s.org.kind) {
         return Ok(vec![]);

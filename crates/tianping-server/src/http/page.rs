@@ -155,6 +155,20 @@ impl Layout {
                 active: active == "/deputies/cases",
             });
         }
+        if access::invites_deputies(s.user.role, s.org.kind)
+            || access::keeps_deputies(s.user.role, s.org.kind)
+            || s.user.role == tianping_domain::Role::Deputy
+        {
+            nav.push(NavItem {
+                href: "/deputies/invitations",
+                label: if s.user.role == tianping_domain::Role::Deputy {
+                    "邀请"
+                } else {
+                    "邀请代表"
+                },
+                active: active == "/deputies/invitations",
+            });
+        }
         if access::reads_campaigns(s.user.role, s.org.kind) {
             nav.push(NavItem {
                 href: "/campaigns",

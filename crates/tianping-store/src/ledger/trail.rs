@@ -197,6 +197,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "deputy_assignments" | "deputy_actions" | "deputy_results" => "人大代表协助执行",
         "deputies" => "人大代表名册",
         "zhongben_campaigns" => "终本库出清专项行动",
+        "deputy_invitations" | "deputy_invitees" => "邀请人大代表",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",
