@@ -426,12 +426,215 @@ async fn assign(c: &Client, case: &str, deputy: &str) -> Resp {
     .await
 }
 
+/// Invitations over HTTP: 上城's case office invites two deputies to a hearing (a past time and no
+/// deputy refused, named); one deputy accepts, the other declines; another deputy cannot answer
+/// for them and a judge cannot invite; once it has begun (the clock moved on) the deputy who came
+/// leaves an opinion — one attendance in the year's tally — and the office records the other's
+/// absence only once.
+async fn invitations_story(db: &TestDb) {
+    let s = &db.store;
+    let label = db.label;
+    load_fixture_orgs(s).await.expect("orgs");
+    for (u, org, role) in [
+        ("pc", "hz-pc", Role::PcSupervisor),
+        ("dep", "hz-pc", Role::Deputy),
+        ("dep2", "hz-pc", Role::Deputy),
+        ("dep3", "hz-pc", Role::Deputy),
+        ("sc_office", "sc-court", Role::CaseOffice),
+        ("sc_judge", "sc-court", Role::Judge),
+    ] {
+        add_user(s, u, org, role, Clearance::default()).await;
+    }
+    let app = app(s, now());
+    let pc = Client::as_user(&app, "pc").await;
+    for (name, user, town) in [
+        ("褚建华", "dep", "湖滨街道"),
+        ("卫国强", "dep2", "清波街道"),
+        ("韩立新", "dep3", "小营街道"),
+    ] {
+        let r = post_form(
+            &pc,
+            "/deputies",
+            &[
+                ("name", name),
+                ("level", "city"),
+                ("constituency", "上城区第1选区"),
+                ("township", town),
+                ("username", user),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    }
+    let office = Client::as_user(&app, "sc_office").await;
+    let deputies = office.get("/api/v1/deputies").await.json()["deputies"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let id_of = |name: &str| {
+        deputies
+            .iter()
+            .find(|d| d["name"] == name)
+            .and_then(|d| d["id"].as_i64())
+            .map(|i| i.to_string())
+            .expect("registered")
+    };
+    let (chu, wei) = (id_of("褚建华"), id_of("卫国强"));
+    let invite = |when: &'static str, who: Vec<String>| {
+        let mut f: Vec<(&'static str, String)> = vec![
+            ("kind", "hearing".into()),
+            ("title", "邀请人大代表旁听民间借贷纠纷案件庭审".into()),
+            ("place", "上城区人民法院第三法庭".into()),
+            ("starts_at", when.into()),
+        ];
+        f.extend(who.into_iter().map(|d| ("deputy", d)));
+        f
+    };
+    let r = send_invite(&office, &invite("2026-11-01T09:30", vec![])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+    assert!(
+        r.body.contains("活动时间应晚于现在") && r.body.contains("请至少邀请一名代表"),
+        "[{label}] {}",
+        r.body
+    );
+    let judge = Client::as_user(&app, "sc_judge").await;
+    let r = send_invite(&judge, &invite("2026-11-20T09:30", vec![chu.clone()])).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] a judge does not invite"
+    );
+    let r = send_invite(
+        &office,
+        &invite("2026-11-20T09:30", vec![chu.clone(), wei.clone()]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let url = location(&r);
+
+    let dep = Client::as_user(&app, "dep").await;
+    let dep2 = Client::as_user(&app, "dep2").await;
+    let dep3 = Client::as_user(&app, "dep3").await;
+    assert!(
+        dep.get("/todo")
+            .await
+            .body
+            .contains("视察、旁听庭审等邀请待答复"),
+        "[{label}]"
+    );
+    assert_eq!(
+        dep3.get(&url).await.status,
+        StatusCode::NOT_FOUND,
+        "[{label}] not invited"
+    );
+    let lines = s
+        .deputy_invitees(
+            url.rsplit('/')
+                .next()
+                .and_then(|x| x.parse().ok())
+                .expect("id"),
+        )
+        .await
+        .expect("lines");
+    let line_of = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.deputy_name == name)
+            .map(|l| l.id.to_string())
+            .expect("line")
+    };
+    let (chu_line, wei_line) = (line_of("褚建华"), line_of("卫国强"));
+    assert_eq!(
+        act(&dep, &url, &wei_line, "accept", "").await.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] only for themselves"
+    );
+    assert_eq!(
+        act(&dep, &url, &chu_line, "accept", "").await.status,
+        StatusCode::SEE_OTHER,
+        "[{label}]"
+    );
+    assert_eq!(
+        act(&dep2, &url, &wei_line, "decline", "").await.status,
+        StatusCode::SEE_OTHER,
+        "[{label}]"
+    );
+    let r = act(&dep, &url, &chu_line, "opinion", "程序规范").await;
+    assert!(
+        r.body.contains("活动开始后方可填写意见"),
+        "[{label}] {}",
+        r.body
+    );
+
+    // After it began.
+    let later = now() + chrono::Duration::days(12);
+    let app2 = crate::common::app(s, later);
+    let dep = Client::as_user(&app2, "dep").await;
+    let office = Client::as_user(&app2, "sc_office").await;
+    assert!(
+        dep.get("/todo").await.body.contains("参加活动后待提出意见"),
+        "[{label}]"
+    );
+    let r = act(&dep, &url, &chu_line, "accept", "").await;
+    assert!(r.body.contains("活动已开始"), "[{label}] {}", r.body);
+    let r = act(&dep, &url, &chu_line, "opinion", "").await;
+    assert!(r.body.contains("请填写意见或建议"), "[{label}] {}", r.body);
+    let r = act(
+        &dep,
+        &url,
+        &chu_line,
+        "opinion",
+        "庭审程序规范，建议加强对当事人的诉讼指导",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = act(&office, &url, &wei_line, "absent", "").await;
+    assert!(
+        r.body.contains("目前“已婉拒”"),
+        "[{label}] a declined deputy is not absent: {}",
+        r.body
+    );
+    let page = office.get("/deputies/invitations?year=2026").await;
+    assert!(
+        page.body.contains("2026 年代表参加人次（共 1 人次）"),
+        "[{label}] {}",
+        page.body
+    );
+    let page = office.get(&url).await;
+    assert!(
+        page.body.contains("建议加强对当事人的诉讼指导"),
+        "[{label}]"
+    );
+}
+
+async fn send_invite(c: &Client, f: &[(&'static str, String)]) -> Resp {
+    let v: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
+    post_form(c, "/deputies/invitations", &v).await
+}
+
+async fn act(c: &Client, url: &str, line: &str, act: &str, opinion: &str) -> Resp {
+    post_form(
+        c,
+        &format!("{url}/act"),
+        &[("line", line), ("act", act), ("opinion", opinion)],
+    )
+    .await
+}
+
 fn location(r: &Resp) -> String {
     r.headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .expect("redirect")
         .to_string()
+}
+
+#[tokio::test]
+async fn deputies_are_invited_answer_for_themselves_and_are_counted_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        invitations_story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
 }
 
 #[tokio::test]
