@@ -14,8 +14,7 @@ async function as(user, pages) {
   }
   await page.close();
 }
-await as('caseoffice', [['/campaigns', 'c-list'], ['/campaigns/1', 'c-board']]);
-await as('deputy', [['/todo', 'd-todo'], ['/deputies/cases', 'd-cases'], ['/campaigns/1', 'd-board']]);
-await as('judge', [['/todo', 'j-todo'], ['/deputies/cases', 'j-cases'], ['/deputies', 'j-registry']]);
-await as('npc_hz', [['/deputies', 'n-registry']]);
+await as('deputy', [['/todo', 'd-todo'], ['/deputies/invitations', 'd-inv'], ['/deputies/invitations/7', 'd-inv7']]);
+await as('president', [['/deputies/invitations', 'p-inv'], ['/deputies/invitations/1', 'p-inv1']]);
+await as('npc_hz', [['/todo', 'n-todo']]);
 await browser.close();

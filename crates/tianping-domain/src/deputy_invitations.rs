@@ -2,7 +2,7 @@
 //! (视察), to sit in on a hearing (旁听庭审), to witness an enforcement (见证执行), or to a forum
 //! (座谈). Each invited deputy answers for themselves — accepts or declines before it begins — and
 //! after it, leaves their opinion, which records that they attended; the inviting organisation may
-//! record an absence. The year's person-times per deputy and per kind are counted from the
+//! record an attendance (签到, for a deputy without a login) or an absence. The year's person-times per deputy and per kind are counted from the
 //! answers (丽水's "293 人次"). No IO.
 
 use chrono::{DateTime, Utc};
@@ -94,6 +94,9 @@ pub enum Act {
     Decline,
     /// The deputy leaves their opinion (after it began): they attended.
     Opinion,
+    /// The inviting organisation records that the deputy came (签到; after it began) — for a
+    /// deputy without a login, or before they give their opinion.
+    Present,
     /// The inviting organisation records that the deputy did not come (after it began).
     Absent,
 }
@@ -104,6 +107,7 @@ impl Act {
             "accept" => Some(Act::Accept),
             "decline" => Some(Act::Decline),
             "opinion" => Some(Act::Opinion),
+            "present" => Some(Act::Present),
             "absent" => Some(Act::Absent),
             _ => None,
         }
@@ -113,19 +117,20 @@ impl Act {
             Act::Accept => "accept",
             Act::Decline => "decline",
             Act::Opinion => "opinion",
+            Act::Present => "present",
             Act::Absent => "absent",
         }
     }
     /// Whether the deputy takes it (as themselves) rather than the inviting organisation.
     pub fn by_deputy(self) -> bool {
-        !matches!(self, Act::Absent)
+        !matches!(self, Act::Present | Act::Absent)
     }
     /// The state after it.
     pub fn to(self) -> State {
         match self {
             Act::Accept => State::Accepted,
             Act::Decline => State::Declined,
-            Act::Opinion => State::Attended,
+            Act::Opinion | Act::Present => State::Attended,
             Act::Absent => State::Absent,
         }
     }
@@ -187,14 +192,17 @@ pub fn check_act(
                 return Err(refused("field_too_long", "意见不能超过 1000 字"));
             }
         }
-        Act::Absent => {
+        Act::Present | Act::Absent => {
             if !begun {
-                return Err(refused("wrong_state", "活动开始后方可登记未参加"));
+                return Err(refused(
+                    "wrong_state",
+                    format!("活动开始后方可{}", act_zh(act)),
+                ));
             }
             if !matches!(state, State::Invited | State::Accepted) {
                 return Err(refused(
                     "wrong_state",
-                    format!("目前“{}”，不能登记未参加", state.zh()),
+                    format!("目前“{}”，不能{}", state.zh(), act_zh(act)),
                 ));
             }
         }
@@ -207,6 +215,7 @@ fn act_zh(a: Act) -> &'static str {
         Act::Accept => "接受",
         Act::Decline => "婉拒",
         Act::Opinion => "填写意见",
+        Act::Present => "登记参加",
         Act::Absent => "登记未参加",
     }
 }
@@ -314,7 +323,12 @@ mod tests {
             check_act(State::Accepted, Act::Absent, start, after, ""),
             Ok(State::Absent)
         );
-        assert!(!Act::Absent.by_deputy() && Act::Opinion.by_deputy());
+        assert_eq!(
+            check_act(State::Invited, Act::Present, start, after, ""),
+            Ok(State::Attended)
+        );
+        assert!(check_act(State::Invited, Act::Present, start, before, "").is_err());
+        assert!(!Act::Absent.by_deputy() && !Act::Present.by_deputy() && Act::Opinion.by_deputy());
     }
 
     #[test]

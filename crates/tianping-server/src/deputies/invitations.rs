@@ -152,12 +152,9 @@ async fn list(
     };
     let may_invite = invites_deputies(s.user.role, s.org.kind);
     let deputies = if may_invite {
-        match st.store.deputies(&s.org.region_path).await {
-            Ok(d) => d
-                .into_iter()
-                .map(|d| (d.id, format!("{}（{}）", d.name, d.township)))
-                .collect(),
-            Err(e) => return api_error_page(e.into()),
+        match super::choices(st, s, false).await {
+            Ok(d) => d,
+            Err(e) => return api_error_page(e),
         }
     } else {
         vec![]

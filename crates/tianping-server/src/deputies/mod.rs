@@ -407,28 +407,9 @@ async fn cases(
     };
     let may_assign = assigns_deputies(s.user.role, s.org.kind);
     let deputies = if may_assign {
-        match st.store.deputies(&s.org.region_path).await {
-            // The deputies of the court's own district first (their constituency names it).
-            Ok(mut d) => {
-                d.sort_by_key(|x| {
-                    let district = x.constituency.split('第').next().unwrap_or_default();
-                    (
-                        district.is_empty() || !s.org.name.contains(district),
-                        x.township.clone(),
-                        x.name.clone(),
-                    )
-                });
-                d
-            }
-            .into_iter()
-            .map(|d| {
-                (
-                    d.id,
-                    format!("{}（{}，{}）", d.name, d.township, d.level_zh()),
-                )
-            })
-            .collect(),
-            Err(e) => return api_error_page(e.into()),
+        match choices(st, s, true).await {
+            Ok(d) => d,
+            Err(e) => return api_error_page(e),
         }
     } else {
         vec![]
@@ -576,6 +557,35 @@ pub(crate) async fn assign_submit(
             cases(&st, &s, f, vec![("case_number".into(), e.message)]).await
         }
     }
+}
+
+/// The deputies a court or procuratorate may choose, as (id, "name（town，level）" or, without
+/// the level, "name（town）"): those of
+/// its own district first (their constituency names it), then by town and name.
+pub(crate) async fn choices(
+    st: &AppState,
+    s: &Session,
+    with_level: bool,
+) -> Result<Vec<(i64, String)>, ApiError> {
+    let mut d = st.store.deputies(&s.org.region_path).await?;
+    d.sort_by_key(|x| {
+        let district = x.constituency.split('第').next().unwrap_or_default();
+        (
+            district.is_empty() || !s.org.name.contains(district),
+            x.township.clone(),
+            x.name.clone(),
+        )
+    });
+    Ok(d.into_iter()
+        .map(|d| {
+            let label = if with_level {
+                format!("{}（{}，{}）", d.name, d.township, d.level_zh())
+            } else {
+                format!("{}（{}）", d.name, d.township)
+            };
+            (d.id, label)
+        })
+        .collect())
 }
 
 // --- one case -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ fn group_of(href: &str) -> &'static str {
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
         "/supervisors" | "/supervisor-activities" => "人民监督员",
+        "/deputies" | "/deputies/cases" | "/deputies/invitations" | "/campaigns" => "代表工作",
         "/mailbox" | "/account/security" | "/home" => "我的",
         _ => "",
     }

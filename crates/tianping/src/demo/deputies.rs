@@ -513,5 +513,176 @@ pub async fn seed_deputies(store: &Store, now: DateTime<Utc>) -> Result<(usize, 
         }
         given += 1;
     }
+    seed_invitations(store, now, &deputies, &deputy_login).await?;
     Ok((deputies.len(), given))
+}
+
+/// Invitations of the past year and the coming weeks from 上城's court and procuratorate and 杭州's
+/// intermediate court: past ones answered (褚代表's with his opinions; the others' attendance and
+/// absences recorded by the inviting organisation),
+/// two ahead waiting for 褚代表's answer, one he attended and has not yet given his opinion on.
+async fn seed_invitations(
+    store: &Store,
+    now: DateTime<Utc>,
+    deputies: &[(i64, &str, &str)],
+    login: &tianping_store::user::User,
+) -> Result<()> {
+    use tianping_domain::deputy_invitations::{Kind, State};
+    use tianping_store::deputy_invitations::NewInvitation;
+    let dir = store.org_directory().await?;
+    let orgs = [
+        (super::org_id(AgencyKind::Court, "330102"), "president"),
+        (
+            super::org_id(AgencyKind::Procuratorate, "330102"),
+            "prosecutor_inv",
+        ),
+        (super::org_id(AgencyKind::Court, "3301"), "caseoffice"),
+    ];
+    let today = tianping_domain::clock::local_date(now);
+    let chu = deputies.first().map(|d| d.0).context("褚代表")?;
+    // (org, kind, title, place, days from today, deputies (indices), 褚代表's answer).
+    type Plan = (
+        usize,
+        Kind,
+        &'static str,
+        &'static str,
+        i64,
+        &'static [usize],
+    );
+    let plans: [Plan; 9] = [
+        (
+            0,
+            Kind::Inspection,
+            "邀请人大代表视察诉讼服务中心",
+            "上城区人民法院诉讼服务中心",
+            -300,
+            &[0, 1, 2, 3],
+        ),
+        (
+            0,
+            Kind::Hearing,
+            "邀请人大代表旁听一起民间借贷纠纷案件庭审",
+            "上城区人民法院第三法庭",
+            -210,
+            &[0, 4, 5],
+        ),
+        (
+            0,
+            Kind::Enforcement,
+            "邀请人大代表见证集中执行行动",
+            "湖滨街道",
+            -150,
+            &[0, 1, 6],
+        ),
+        (
+            1,
+            Kind::Hearing,
+            "邀请人大代表旁听公益诉讼案件庭审",
+            "上城区人民法院第一法庭",
+            -120,
+            &[2, 3, 7],
+        ),
+        (
+            2,
+            Kind::Forum,
+            "执行工作座谈会",
+            "杭州市中级人民法院第二会议室",
+            -90,
+            &[0, 5, 8, 9, 10],
+        ),
+        (
+            0,
+            Kind::Enforcement,
+            "邀请人大代表见证腾退房屋执行",
+            "小营街道",
+            -40,
+            &[0, 3],
+        ),
+        (
+            0,
+            Kind::Hearing,
+            "邀请人大代表旁听一起劳动争议案件庭审",
+            "上城区人民法院第二法庭",
+            -3,
+            &[0, 1],
+        ),
+        (
+            1,
+            Kind::Inspection,
+            "邀请人大代表视察检察听证室和12309检察服务中心",
+            "上城区人民检察院",
+            6,
+            &[0, 2, 4],
+        ),
+        (
+            0,
+            Kind::Enforcement,
+            "邀请人大代表见证拒执被执行人财产查封",
+            "清波街道",
+            12,
+            &[0, 1],
+        ),
+    ];
+    let opinions = [
+        "诉讼服务中心导诉清晰，建议增加老年人帮办服务",
+        "庭审程序规范，法官释法说理充分",
+        "执行干警文明执法，现场秩序良好，建议加大执行宣传",
+        "建议对涉民生案件优先执行",
+    ];
+    for (k, (org, kind, title, place, days, picked)) in plans.iter().enumerate() {
+        let (org_id, user) = &orgs[*org];
+        let o = dir.get(org_id).context("inviting org")?.clone();
+        let by = store
+            .user_by_username(user)
+            .await?
+            .with_context(|| format!("demo user {user}"))?;
+        let starts = tianping_domain::clock::local_midnight(today + Duration::days(*days))
+            + Duration::hours(9);
+        let ids: Vec<i64> = picked
+            .iter()
+            .filter_map(|i| deputies.get(*i).map(|d| d.0))
+            .collect();
+        let sent = starts - Duration::days(10);
+        let id = store
+            .invite_deputies(
+                &NewInvitation {
+                    kind: *kind,
+                    title,
+                    place,
+                    starts_at: starts,
+                    note: "",
+                    deputies: &ids,
+                },
+                &o,
+                &by,
+                sent.min(now),
+            )
+            .await?;
+        // The past: 褚代表 attended each and gave his opinion, as himself; the others (without a
+        // login) are recorded present or absent by the inviting organisation.
+        for (j, l) in store.deputy_invitees(id).await?.iter().enumerate() {
+            let is_chu = l.deputy_id == chu;
+            let who = if is_chu { login } else { &by };
+            if *days > 0 {
+                continue;
+            }
+            if *days == -3 && is_chu {
+                // Attended three days ago; the opinion still to come (his 待办).
+                store
+                    .answer_deputy_invitation(l.id, State::Invited, State::Accepted, "", who, sent)
+                    .await?;
+                continue;
+            }
+            let (to, opinion) = match (j + k) % 5 {
+                _ if is_chu => (State::Attended, opinions[(j + k) % opinions.len()]),
+                4 => (State::Absent, ""),
+                _ => (State::Attended, ""),
+            };
+            let at = starts + Duration::hours(3);
+            store
+                .answer_deputy_invitation(l.id, State::Invited, to, opinion, who, at.min(now))
+                .await?;
+        }
+    }
+    Ok(())
 }
