@@ -267,6 +267,23 @@ pub fn invites_deputies(role: Role, org: AgencyKind) -> bool {
         )
 }
 
+/// Whether a user handles deputies' suggestions addressed to their procuratorate (takes them as
+/// public-interest leads, issues recommendations, records replies, reports back, hands them to the
+/// 人大): the procuratorate's prosecutors, heads and case-management office.
+pub fn handles_suggestions(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Procuratorate
+        && matches!(
+            role,
+            Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice
+        )
+}
+
+/// Whether a user reads deputies' suggestions: the procuratorates that handle them and the
+/// 人大's staff of the region; a deputy their own (checked with the record).
+pub fn reads_suggestions(role: Role, org: AgencyKind) -> bool {
+    handles_suggestions(role, org) || keeps_deputies(role, org) || role == Role::Deputy
+}
+
 /// Whether a user reads the 终本库出清 campaign board of their region: the courts, the
 /// procuratorate that supervises execution, the 政法委 and the 人大 with its deputies.
 pub fn reads_campaigns(role: Role, org: AgencyKind) -> bool {

@@ -10,6 +10,7 @@ pub mod citation;
 pub mod clock;
 pub mod deputies;
 pub mod deputy_invitations;
+pub mod deputy_suggestions;
 pub mod dishonest;
 pub mod document;
 pub mod draw;

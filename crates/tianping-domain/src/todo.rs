@@ -68,10 +68,16 @@ pub enum TaskKind {
     AnswerDeputyInvitation,
     /// An activity a deputy accepted and that has taken place: to leave their opinion.
     GiveDeputyOpinion,
+    /// A deputy's suggestion addressed to the procuratorate: to take as a lead or decline.
+    ReviewSuggestion,
+    /// A procuratorial recommendation whose reply is overdue: to chase, or hand to the 人大.
+    ChaseRecommendation,
+    /// A recommendation handed to the 人大: to record how it is followed up.
+    FollowUpRecommendation,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 32] = [
+    pub const ALL: [TaskKind; 35] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -104,6 +110,9 @@ impl TaskKind {
         TaskKind::RecordAssistance,
         TaskKind::AnswerDeputyInvitation,
         TaskKind::GiveDeputyOpinion,
+        TaskKind::ReviewSuggestion,
+        TaskKind::ChaseRecommendation,
+        TaskKind::FollowUpRecommendation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +149,9 @@ impl TaskKind {
             TaskKind::RecordAssistance => "record_assistance",
             TaskKind::AnswerDeputyInvitation => "answer_deputy_invitation",
             TaskKind::GiveDeputyOpinion => "give_deputy_opinion",
+            TaskKind::ReviewSuggestion => "review_suggestion",
+            TaskKind::ChaseRecommendation => "chase_recommendation",
+            TaskKind::FollowUpRecommendation => "follow_up_recommendation",
         }
     }
 
@@ -182,6 +194,9 @@ impl TaskKind {
             TaskKind::RecordAssistance => "人大代表协助执行待登记结果",
             TaskKind::AnswerDeputyInvitation => "视察、旁听庭审等邀请待答复",
             TaskKind::GiveDeputyOpinion => "参加活动后待提出意见",
+            TaskKind::ReviewSuggestion => "代表建议待审查",
+            TaskKind::ChaseRecommendation => "检察建议回复已逾期",
+            TaskKind::FollowUpRecommendation => "移送人大的检察建议待跟踪监督",
         }
     }
 
@@ -220,6 +235,9 @@ impl TaskKind {
             TaskKind::RecordAssistance => "登记结果",
             TaskKind::AnswerDeputyInvitation => "接受或婉拒",
             TaskKind::GiveDeputyOpinion => "提出意见",
+            TaskKind::ReviewSuggestion => "受理或说明理由",
+            TaskKind::ChaseRecommendation => "督促回复或移送人大",
+            TaskKind::FollowUpRecommendation => "登记跟踪监督情况",
         }
     }
 }

@@ -133,6 +133,10 @@ commands! {
     DeputiesInvited => "deputies_invited", "deputy_invitations", "邀请人大代表视察、旁听庭审或见证执行";
     DeputyInvitationSent => "deputy_invitation_sent", "deputy_invitees", "向人大代表发出邀请";
     DeputyInvitationAnswered => "deputy_invitation_answered", "deputy_invitees", "人大代表答复邀请或提出意见";
+    SuggestionSubmitted => "suggestion_submitted", "deputy_suggestions", "人大代表提出建议";
+    SuggestionStepRecorded => "suggestion_step_recorded", "deputy_suggestions", "登记代表建议办理情况";
+    SuggestionHandedToCongress => "suggestion_handed_to_congress", "deputy_suggestions", "检察建议移送人大常委会监督";
+    SuggestionFollowedUp => "suggestion_followed_up", "deputy_suggestions", "人大常委会登记跟踪监督情况";
 }
 
 /// How a record's digest was made.

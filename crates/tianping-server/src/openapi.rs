@@ -426,6 +426,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/deputy-suggestions",
+            "人大代表",
+            "代表建议与公益诉讼检察建议（代表本人只见自己的）：领域、检察机关、办理阶段（stage：submitted 待审查、accepted 已受理为线索、declined 不予转化、recommended 已发出检察建议、replied 已回复、reported_back 已反馈代表）、回复期限及是否逾期、是否采纳、是否移送人大",
+        ),
+        op(
+            "get",
             "/api/v1/campaigns/{id}",
             "人大代表",
             "终本库出清专项行动看板：目标、期间、期初库存量、入库、出清（按方式）、代表协助出清、各法院、各乡镇（街道）及逐日累计出清",

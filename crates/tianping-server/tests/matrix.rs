@@ -309,6 +309,13 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/deputies/invitations/{id}", Scoped),
     ("POST", "/deputies/invitations/{id}/act", Write),
     ("GET", "/api/v1/deputy-invitations", Scoped),
+    ("GET", "/deputies/suggestions", Scoped),
+    ("POST", "/deputies/suggestions", Write),
+    ("GET", "/deputies/suggestions/{id}", Scoped),
+    ("POST", "/deputies/suggestions/{id}/step", Write),
+    ("POST", "/deputies/suggestions/{id}/hand", Write),
+    ("POST", "/deputies/suggestions/{id}/follow", Write),
+    ("GET", "/api/v1/deputy-suggestions", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -990,6 +997,60 @@ async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64)
     )
     .await
     .expect("deputy fixture");
+    // A suggestion to 上城's procuratorate, recommended with its reply overdue and handed to the
+    // 人大 (`{id}` = 1).
+    let procuratorate = dir.get("sc-proc").expect("sc-proc").clone();
+    let suggestion = s
+        .submit_suggestion(
+            &tianping_store::deputy_suggestions::NewSuggestion {
+                deputy_id: deputy,
+                procuratorate: &procuratorate,
+                field: "ecology",
+                title: "关于督促整治河道污染的建议",
+                content: "沿河餐饮店长期将油污直排入河，河水发黑发臭，建议依法督促整治。",
+                on: day("2026-01-05"),
+            },
+            &deputy_login,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    let prosecutor = user("m_proc").await;
+    for (step, on) in [
+        (
+            tianping_domain::deputy_suggestions::Step::Accept,
+            "2026-01-06",
+        ),
+        (
+            tianping_domain::deputy_suggestions::Step::Recommend,
+            "2026-01-10",
+        ),
+    ] {
+        s.record_suggestion_step(
+            suggestion,
+            &tianping_store::deputy_suggestions::StepRecord {
+                from: if step == tianping_domain::deputy_suggestions::Step::Accept {
+                    tianping_domain::deputy_suggestions::Stage::Submitted
+                } else {
+                    tianping_domain::deputy_suggestions::Stage::Accepted
+                },
+                step,
+                on: day(on),
+                text: "建议依法履行监管职责",
+                agency: "生态环境分局",
+                urgent: false,
+                due: Some(day("2026-03-10")),
+                adopted: None,
+            },
+            &prosecutor,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    }
+    s.hand_suggestion_to_congress(suggestion, &prosecutor, now())
+        .await
+        .expect("deputy fixture");
     s.open_campaign(
         &NewCampaign {
             title: "终本库出清专项行动",

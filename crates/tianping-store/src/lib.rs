@@ -8,6 +8,7 @@ pub mod clocks;
 pub mod db;
 pub mod deputies;
 pub mod deputy_invitations;
+pub mod deputy_suggestions;
 pub mod dishonest;
 pub mod feedback;
 pub mod generation;
@@ -289,6 +290,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "deputy_invitations",
         sqlite: include_str!("../migrations/sqlite/0032_deputy_invitations.sql"),
         postgres: include_str!("../migrations/postgres/0032_deputy_invitations.sql"),
+    },
+    Migration {
+        version: 33,
+        name: "deputy_suggestions",
+        sqlite: include_str!("../migrations/sqlite/0033_deputy_suggestions.sql"),
+        postgres: include_str!("../migrations/postgres/0033_deputy_suggestions.sql"),
     },
 ];
 

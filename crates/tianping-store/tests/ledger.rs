@@ -354,12 +354,17 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::DeputiesInvited,
             Command::DeputyInvitationSent,
             Command::DeputyInvitationAnswered,
+            Command::SuggestionSubmitted,
+            Command::SuggestionStepRecorded,
+            Command::SuggestionHandedToCongress,
+            Command::SuggestionFollowedUp,
         ];
         let mut dishonest = 0;
         let mut typical = 0;
         let mut typical_returned = 0;
         let mut refusal = 0;
         let mut deputy = 0;
+        let mut suggestion = 0;
         let mut assignment = 0;
         let mut rating_token = None;
         let mut rating = 0;
@@ -1220,6 +1225,87 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .await
                         .is_err()
                     );
+                }
+                Command::SuggestionSubmitted => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let proc = s.org("sc-proc").await.unwrap().unwrap();
+                    suggestion = s
+                        .submit_suggestion(
+                            &tianping_store::deputy_suggestions::NewSuggestion {
+                                deputy_id: deputy,
+                                procuratorate: &proc,
+                                field: "ecology",
+                                title: "关于督促整治河道污染的建议",
+                                content: "沿河餐饮店长期将油污直排入河，建议依法督促整治。",
+                                on: "2025-08-12".parse().unwrap(),
+                            },
+                            &by,
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                }
+                Command::SuggestionStepRecorded => {
+                    use tianping_domain::deputy_suggestions::{Stage, Step};
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let record = |from, step| tianping_store::deputy_suggestions::StepRecord {
+                        from,
+                        step,
+                        on: "2025-08-13".parse().unwrap(),
+                        text: "建议依法履行监管职责",
+                        agency: "生态环境分局",
+                        urgent: true,
+                        due: Some("2025-08-28".parse().unwrap()),
+                        adopted: None,
+                    };
+                    s.record_suggestion_step(
+                        suggestion,
+                        &record(Stage::Submitted, Step::Accept),
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    s.record_suggestion_step(
+                        suggestion,
+                        &record(Stage::Accepted, Step::Recommend),
+                        &by,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                    // From a stage it has left: refused.
+                    assert!(
+                        s.record_suggestion_step(
+                            suggestion,
+                            &record(Stage::Submitted, Step::Decline),
+                            &by,
+                            t
+                        )
+                        .await
+                        .is_err()
+                    );
+                    let r = s.suggestion(suggestion).await.unwrap().unwrap();
+                    assert_eq!(r.stage(), Stage::Recommended);
+                    assert_eq!(r.reply_due.as_deref(), Some("2025-08-28"));
+                    assert_eq!(r.urgent, 1);
+                }
+                Command::SuggestionHandedToCongress => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.hand_suggestion_to_congress(suggestion, &by, t)
+                        .await
+                        .unwrap();
+                    assert!(
+                        s.hand_suggestion_to_congress(suggestion, &by, t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::SuggestionFollowedUp => {
+                    let (pc, _) = who(s, "pc").await;
+                    s.follow_up_suggestion(suggestion, "约谈被建议单位", &pc, t)
+                        .await
+                        .unwrap();
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

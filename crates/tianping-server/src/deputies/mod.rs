@@ -35,6 +35,7 @@ use tianping_store::user::Session;
 
 pub mod campaign;
 pub mod invitations;
+pub mod suggestions;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/deputies/cases/{id}/result", post(result_submit))
         .merge(campaign::router())
         .merge(invitations::router())
+        .merge(suggestions::router())
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -53,6 +55,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/deputy-assignments", get(api_assignments))
         .merge(campaign::api_router())
         .merge(invitations::api_router())
+        .merge(suggestions::api_router())
 }
 
 fn today(st: &AppState) -> NaiveDate {
@@ -935,28 +938,30 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
         }));
         return Ok(tasks);
     }
+    let mut tasks = suggestions::tasks(st, s).await?;
     if !assigns_deputies(s.user.role, s.org.kind) {
-        return Ok(vec![]);
+        return Ok(tasks);
     }
     let rows = st
         .store
         .deputy_assignments(&s.org.region_path, None, 500)
         .await?;
-    Ok(rows
-        .iter()
-        .filter(|a| a.is_open() && a.actions > 0 && a.court_id == s.org.id)
-        .map(|a| Task {
-            kind: TaskKind::RecordAssistance,
-            title: format!(
-                "{}（{}，{}代表已记录 {} 次协助）",
-                debtor_shown(s, a),
-                a.case_number,
-                a.deputy_name,
-                a.actions
-            ),
-            href: format!("/deputies/cases/{}", a.id),
-            due: None,
-            quick_act: None,
-        })
-        .collect())
+    tasks.extend(
+        rows.iter()
+            .filter(|a| a.is_open() && a.actions > 0 && a.court_id == s.org.id)
+            .map(|a| Task {
+                kind: TaskKind::RecordAssistance,
+                title: format!(
+                    "{}（{}，{}代表已记录 {} 次协助）",
+                    debtor_shown(s, a),
+                    a.case_number,
+                    a.deputy_name,
+                    a.actions
+                ),
+                href: format!("/deputies/cases/{}", a.id),
+                due: None,
+                quick_act: None,
+            }),
+    );
+    Ok(tasks)
 }

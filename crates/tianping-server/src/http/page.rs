@@ -33,7 +33,11 @@ fn group_of(href: &str) -> &'static str {
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
         "/supervisors" | "/supervisor-activities" => "人民监督员",
-        "/deputies" | "/deputies/cases" | "/deputies/invitations" | "/campaigns" => "代表工作",
+        "/deputies"
+        | "/deputies/cases"
+        | "/deputies/invitations"
+        | "/deputies/suggestions"
+        | "/campaigns" => "代表工作",
         "/mailbox" | "/account/security" | "/home" => "我的",
         _ => "",
     }
@@ -168,6 +172,17 @@ impl Layout {
                     "邀请代表"
                 },
                 active: active == "/deputies/invitations",
+            });
+        }
+        if access::reads_suggestions(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/deputies/suggestions",
+                label: if s.user.role == tianping_domain::Role::Deputy {
+                    "我的建议"
+                } else {
+                    "代表建议与检察建议"
+                },
+                active: active == "/deputies/suggestions",
             });
         }
         if access::reads_campaigns(s.user.role, s.org.kind) {

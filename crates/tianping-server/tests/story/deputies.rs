@@ -607,6 +607,230 @@ async fn invitations_story(db: &TestDb) {
     );
 }
 
+/// Suggestions both ways over HTTP: a deputy suggests to 上城's procuratorate (thin content and
+/// another region's procuratorate refused); the prosecutor takes it as a lead and issues a
+/// recommendation to the district's ecology bureau (no addressee refused) — its reply due in two
+/// months; a court does not read it. Two months and a day later the reply is overdue
+/// (the prosecutor's 待办), the recommendation goes to the 人大, whose staff record their follow-up;
+/// the organ replies, not adopting; the result is reported back and the deputy reads every step.
+async fn suggestions_story(db: &TestDb) {
+    let s = &db.store;
+    let label = db.label;
+    load_fixture_orgs(s).await.expect("orgs");
+    for (u, org, role) in [
+        ("pc", "hz-pc", Role::PcSupervisor),
+        ("dep", "hz-pc", Role::Deputy),
+        ("sc_proc", "sc-proc", Role::Judge),
+        ("xh_judge", "xh-court", Role::Judge),
+    ] {
+        add_user(s, u, org, role, Clearance::default()).await;
+    }
+    let app = app(s, now());
+    let pc = Client::as_user(&app, "pc").await;
+    let r = post_form(
+        &pc,
+        "/deputies",
+        &[
+            ("name", "褚建华"),
+            ("level", "city"),
+            ("constituency", "上城区第1选区"),
+            ("township", "湖滨街道"),
+            ("username", "dep"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let dep = Client::as_user(&app, "dep").await;
+    let content = "上城区某河道沿岸有餐饮店长期将油污直排入河，河水发黑发臭，周边居民多次反映未果，建议检察机关依法督促有关部门履行监管职责。";
+    let r = post_form(
+        &dep,
+        "/deputies/suggestions",
+        &[
+            ("procuratorate", "sc-proc"),
+            ("field", "ecology"),
+            ("title", "关于督促整治河道污染的建议"),
+            ("content", "河水发臭"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("建议内容至少"), "[{label}] {}", r.body);
+    let r = post_form(
+        &dep,
+        "/deputies/suggestions",
+        &[
+            ("procuratorate", "zj-court"),
+            ("field", "ecology"),
+            ("title", "关于督促整治河道污染的建议"),
+            ("content", content),
+        ],
+    )
+    .await;
+    assert!(
+        r.body.contains("请选择本辖区的检察机关"),
+        "[{label}] {}",
+        r.body
+    );
+    let r = post_form(
+        &dep,
+        "/deputies/suggestions",
+        &[
+            ("procuratorate", "sc-proc"),
+            ("field", "ecology"),
+            ("title", "关于督促整治河道污染的建议"),
+            ("content", content),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let url = location(&r);
+
+    let proc = Client::as_user(&app, "sc_proc").await;
+    let xh = Client::as_user(&app, "xh_judge").await;
+    assert!(
+        proc.get("/todo").await.body.contains("代表建议待审查"),
+        "[{label}]"
+    );
+    assert_eq!(
+        xh.get(&url).await.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] a court does not read suggestions"
+    );
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[("step", "accept"), ("on", "2026-11-10")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[
+            ("step", "recommend"),
+            ("on", "2026-11-10"),
+            ("text", "建议依法履行监管职责，督促沿河餐饮店整改"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("请填写被建议单位"), "[{label}] {}", r.body);
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[
+            ("step", "recommend"),
+            ("on", "2026-11-10"),
+            ("agency", "杭州市生态环境局上城分局"),
+            ("text", "建议依法履行监管职责，督促沿河餐饮店整改"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let page = dep.get(&url).await;
+    assert!(
+        page.body.contains("2027-01-10 前书面回复")
+            && page.body.contains("杭州市生态环境局上城分局"),
+        "[{label}] the deputy sees the recommendation and its clock"
+    );
+    assert!(!page.body.contains("id=\"step-form\""), "[{label}]");
+
+    // Two months and a day later: overdue; handed to the 人大, which follows it up.
+    let later = crate::common::app(s, now() + chrono::Duration::days(62));
+    let proc = Client::as_user(&later, "sc_proc").await;
+    let pc = Client::as_user(&later, "pc").await;
+    assert!(
+        proc.get("/todo").await.body.contains("检察建议回复已逾期"),
+        "[{label}]"
+    );
+    let page = proc.get(&url).await;
+    assert!(
+        page.body.contains("已逾期 1 日") && page.body.contains("id=\"hand-form\""),
+        "[{label}] {}",
+        page.body
+    );
+    let r = post_form(&proc, &format!("{url}/hand"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    assert!(
+        pc.get("/todo")
+            .await
+            .body
+            .contains("移送人大的检察建议待跟踪监督"),
+        "[{label}]"
+    );
+    let r = post_form(&proc, &format!("{url}/follow"), &[("note", "x")]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] the procuratorate does not follow up for the 人大"
+    );
+    let r = post_form(
+        &pc,
+        &format!("{url}/follow"),
+        &[("note", "已列入常委会执法检查重点，约谈生态环境分局")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    // The organ replies late, not adopting; the result goes back to the deputy.
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[
+            ("step", "reply"),
+            ("on", "2027-01-11"),
+            ("adopted", "no"),
+            ("text", "已约谈商户，暂无执法依据"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[("step", "report_back"), ("on", "2027-01-11")],
+    )
+    .await;
+    assert!(
+        r.body.contains("请填写向代表反馈的办理结果"),
+        "[{label}] {}",
+        r.body
+    );
+    let r = post_form(
+        &proc,
+        &format!("{url}/step"),
+        &[
+            ("step", "report_back"),
+            ("on", "2027-01-11"),
+            (
+                "text",
+                "被建议单位未采纳，本院已将检察建议移送人大常委会监督，并拟提起行政公益诉讼",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let dep = Client::as_user(&later, "dep").await;
+    let page = dep.get(&url).await;
+    for want in [
+        "办理结果已反馈代表",
+        "未采纳",
+        "已列入常委会执法检查重点",
+        "拟提起行政公益诉讼",
+    ] {
+        assert!(
+            page.body.contains(want),
+            "[{label}] the deputy reads {want}"
+        );
+    }
+    let api = dep.get("/api/v1/deputy-suggestions").await.json();
+    assert_eq!(
+        api["suggestions"][0]["stage"], "reported_back",
+        "[{label}] {api}"
+    );
+    assert_eq!(
+        api["suggestions"][0]["handed_to_congress"], true,
+        "[{label}] {api}"
+    );
+}
+
 async fn send_invite(c: &Client, f: &[(&'static str, String)]) -> Resp {
     let v: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
     post_form(c, "/deputies/invitations", &v).await
@@ -633,6 +857,14 @@ fn location(r: &Resp) -> String {
 async fn deputies_are_invited_answer_for_themselves_and_are_counted_on_both_stores() {
     for db in TestDb::all().await.expect("databases") {
         invitations_story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+#[tokio::test]
+async fn a_suggestion_becomes_a_recommendation_with_its_clock_and_comes_back_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        suggestions_story(&db).await;
         db.cleanup().await.expect("cleanup");
     }
 }
