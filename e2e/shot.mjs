@@ -14,7 +14,7 @@ async function as(user, pages) {
   }
   await page.close();
 }
-await as('deputy', [['/todo', 'd-todo'], ['/deputies/invitations', 'd-inv'], ['/deputies/invitations/7', 'd-inv7']]);
-await as('president', [['/deputies/invitations', 'p-inv'], ['/deputies/invitations/1', 'p-inv1']]);
-await as('npc_hz', [['/todo', 'n-todo']]);
+await as('deputy', [['/deputies/suggestions', 'd-sug'], ['/deputies/suggestions/1', 'd-sug1']]);
+await as('prosecutor', [['/todo', 'pr-todo'], ['/deputies/suggestions/2', 'pr-sug2']]);
+await as('npc_hz', [['/todo', 'n-todo'], ['/deputies/suggestions/3', 'n-sug3']]);
 await browser.close();

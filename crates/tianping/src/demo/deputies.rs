@@ -514,6 +514,7 @@ pub async fn seed_deputies(store: &Store, now: DateTime<Utc>) -> Result<(usize, 
         given += 1;
     }
     seed_invitations(store, now, &deputies, &deputy_login).await?;
+    seed_suggestions(store, now, &deputies, &deputy_login).await?;
     Ok((deputies.len(), given))
 }
 
@@ -682,6 +683,176 @@ async fn seed_invitations(
             store
                 .answer_deputy_invitation(l.id, State::Invited, to, opinion, who, at.min(now))
                 .await?;
+        }
+    }
+    Ok(())
+}
+
+/// 褚代表's suggestions to 上城's procuratorate: one converted, answered and reported back; one
+/// whose recommendation's reply is overdue (the `prosecutor` login's 待办); one not adopted and
+/// handed to the 人大 (`npc_hz`'s 待办); one declined with reasons; one just submitted.
+async fn seed_suggestions(
+    store: &Store,
+    now: DateTime<Utc>,
+    deputies: &[(i64, &str, &str)],
+    login: &tianping_store::user::User,
+) -> Result<()> {
+    use tianping_domain::deputy_suggestions::{Stage, Step, reply_due, rules};
+    use tianping_store::deputy_suggestions::{NewSuggestion, StepRecord};
+    let chu = deputies.first().map(|d| d.0).context("褚代表")?;
+    let proc = store
+        .org_directory()
+        .await?
+        .get(&super::org_id(AgencyKind::Procuratorate, "330102"))
+        .context("上城区人民检察院")?
+        .clone();
+    let prosecutor = store
+        .user_by_username("prosecutor")
+        .await?
+        .context("demo user prosecutor")?;
+    let today = tianping_domain::clock::local_date(now);
+    let day = |ago: i64| today - Duration::days(ago);
+    // (field, title, content, days ago submitted, steps (step, days ago, text, agency, adopted),
+    // handed to the 人大).
+    type Steps = &'static [(Step, i64, &'static str, &'static str, Option<bool>)];
+    let plans: [(&str, &str, &str, i64, Steps, bool); 5] = [
+        (
+            "ecology",
+            "关于督促整治中河沿岸餐饮油污直排的建议",
+            "中河沿岸部分餐饮店长期将油污、泔水直排入河，河水发黑发臭，周边居民多次向代表反映，建议检察机关依法督促有关部门履行监管职责。",
+            160,
+            &[
+                (Step::Accept, 150, "", "", None),
+                (
+                    Step::Recommend,
+                    140,
+                    "建议依法查处违法排污行为，督促沿河餐饮店规范设置隔油设施，并建立长效巡查机制。",
+                    "杭州市生态环境局上城分局",
+                    None,
+                ),
+                (
+                    Step::Reply,
+                    95,
+                    "已对12家餐饮店立案查处，督促安装隔油设施，建立每周巡查机制，河道水质已明显好转。",
+                    "",
+                    Some(true),
+                ),
+                (
+                    Step::ReportBack,
+                    90,
+                    "检察建议已被采纳并整改到位，经回访，河道水质明显改善，居民满意。",
+                    "",
+                    None,
+                ),
+            ],
+            false,
+        ),
+        (
+            "food_drug",
+            "关于加强校园周边食品安全监管的建议",
+            "部分中小学校园周边流动摊贩销售“三无”食品和过期零食，学生购买后出现身体不适，建议依法督促加强监管。",
+            80,
+            &[
+                (Step::Accept, 76, "", "", None),
+                (
+                    Step::Recommend,
+                    70,
+                    "建议对校园周边流动摊贩开展专项整治，严查“三无”食品和过期食品销售行为。",
+                    "杭州市上城区市场监督管理局",
+                    None,
+                ),
+            ],
+            false,
+        ),
+        (
+            "state_assets",
+            "关于追缴国有土地使用权出让金的建议",
+            "某地块土地使用权出让后，受让企业长期拖欠出让金，已超过合同约定期限两年，国有财产面临流失风险，建议检察机关依法监督。",
+            150,
+            &[
+                (Step::Accept, 140, "", "", None),
+                (
+                    Step::Recommend,
+                    130,
+                    "建议依法追缴欠缴的土地出让金及违约金，必要时依法收回土地使用权。",
+                    "杭州市规划和自然资源局上城分局",
+                    None,
+                ),
+                (
+                    Step::Reply,
+                    60,
+                    "企业经营困难，已同意其分期缴纳，暂不收回土地使用权。",
+                    "",
+                    Some(false),
+                ),
+            ],
+            true,
+        ),
+        (
+            "other",
+            "关于小区物业费纠纷的建议",
+            "某小区业主与物业公司因物业费标准长期争执不下，多次引发冲突，建议有关部门协调处理。",
+            40,
+            &[(
+                Step::Decline,
+                35,
+                "该事项属于业主与物业公司之间的民事纠纷，不属于公益诉讼案件范围，已建议代表转请属地街道和住建部门协调处理。",
+                "",
+                None,
+            )],
+            false,
+        ),
+        (
+            "accessibility",
+            "关于公共场所无障碍设施建设的建议",
+            "辖区部分地铁站出入口、公共卫生间无障碍设施缺失或被占用，残障人士和老年人出行不便，建议依法督促整改。",
+            2,
+            &[],
+            false,
+        ),
+    ];
+    for (field, title, content, ago, steps, handed) in plans {
+        let id = store
+            .submit_suggestion(
+                &NewSuggestion {
+                    deputy_id: chu,
+                    procuratorate: &proc,
+                    field,
+                    title,
+                    content,
+                    on: day(ago),
+                },
+                login,
+                noon(day(ago)),
+            )
+            .await?;
+        let mut stage = Stage::Submitted;
+        for (step, when, text, agency, adopted) in steps.iter() {
+            let on = day(*when);
+            store
+                .record_suggestion_step(
+                    id,
+                    &StepRecord {
+                        from: stage,
+                        step: *step,
+                        on,
+                        text,
+                        agency,
+                        urgent: false,
+                        due: (*step == Step::Recommend).then(|| reply_due(rules(), on, false)),
+                        adopted: *adopted,
+                    },
+                    &prosecutor,
+                    noon(on),
+                )
+                .await?;
+            stage = step.to();
+        }
+        if handed {
+            store
+                .hand_suggestion_to_congress(id, &prosecutor, noon(day(55)))
+                .await?;
+            // The 人大's follow-up is still to come (`npc_hz`'s 待办).
         }
     }
     Ok(())
