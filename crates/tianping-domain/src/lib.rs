@@ -11,6 +11,7 @@ pub mod clock;
 pub mod deputies;
 pub mod deputy_invitations;
 pub mod deputy_suggestions;
+pub mod deputy_surveys;
 pub mod dishonest;
 pub mod document;
 pub mod draw;

@@ -74,10 +74,12 @@ pub enum TaskKind {
     ChaseRecommendation,
     /// A recommendation handed to the 人大: to record how it is followed up.
     FollowUpRecommendation,
+    /// A survey sent to a deputy, still open: to answer.
+    AnswerSurvey,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 35] = [
+    pub const ALL: [TaskKind; 36] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -113,6 +115,7 @@ impl TaskKind {
         TaskKind::ReviewSuggestion,
         TaskKind::ChaseRecommendation,
         TaskKind::FollowUpRecommendation,
+        TaskKind::AnswerSurvey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -152,6 +155,7 @@ impl TaskKind {
             TaskKind::ReviewSuggestion => "review_suggestion",
             TaskKind::ChaseRecommendation => "chase_recommendation",
             TaskKind::FollowUpRecommendation => "follow_up_recommendation",
+            TaskKind::AnswerSurvey => "answer_survey",
         }
     }
 
@@ -197,6 +201,7 @@ impl TaskKind {
             TaskKind::ReviewSuggestion => "代表建议待审查",
             TaskKind::ChaseRecommendation => "检察建议回复已逾期",
             TaskKind::FollowUpRecommendation => "移送人大的检察建议待跟踪监督",
+            TaskKind::AnswerSurvey => "问卷待填写",
         }
     }
 
@@ -238,6 +243,7 @@ impl TaskKind {
             TaskKind::ReviewSuggestion => "受理或说明理由",
             TaskKind::ChaseRecommendation => "督促回复或移送人大",
             TaskKind::FollowUpRecommendation => "登记跟踪监督情况",
+            TaskKind::AnswerSurvey => "填写",
         }
     }
 }

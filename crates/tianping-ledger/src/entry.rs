@@ -137,6 +137,9 @@ commands! {
     SuggestionStepRecorded => "suggestion_step_recorded", "deputy_suggestions", "登记代表建议办理情况";
     SuggestionHandedToCongress => "suggestion_handed_to_congress", "deputy_suggestions", "检察建议移送人大常委会监督";
     SuggestionFollowedUp => "suggestion_followed_up", "deputy_suggestions", "人大常委会登记跟踪监督情况";
+    SurveySent => "survey_sent", "deputy_surveys", "向人大代表发出问卷";
+    SurveyRecipientAdded => "survey_recipient_added", "deputy_survey_recipients", "问卷发送对象";
+    SurveyAnswered => "survey_answered", "deputy_survey_recipients", "人大代表填写问卷";
 }
 
 /// How a record's digest was made.

@@ -23,13 +23,15 @@ const DOMAIN: &[u8] = b"tianping feedback token v1\n";
 const BODY: usize = 1 + 1 + 16 + 8;
 const LEN: usize = BODY + 4 + 64;
 
-/// What a token lets its holder rate.
+/// What a token lets its holder do: rate (a case party, a window) or answer a survey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// One party of one case: one rating.
     CaseParty,
     /// A court's or a service window's poster: many ratings, limited per device.
     Window,
+    /// A deputy's link to answer a survey (问卷): the id holds the survey's and the deputy's ids.
+    SurveyAnswer,
 }
 
 impl Scope {
@@ -37,12 +39,14 @@ impl Scope {
         match self {
             Scope::CaseParty => 1,
             Scope::Window => 2,
+            Scope::SurveyAnswer => 3,
         }
     }
     fn from_byte(b: u8) -> Option<Scope> {
         match b {
             1 => Some(Scope::CaseParty),
             2 => Some(Scope::Window),
+            3 => Some(Scope::SurveyAnswer),
             _ => None,
         }
     }
@@ -50,6 +54,7 @@ impl Scope {
         match self {
             Scope::CaseParty => "case_party",
             Scope::Window => "window",
+            Scope::SurveyAnswer => "survey_answer",
         }
     }
 }

@@ -316,6 +316,15 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/deputies/suggestions/{id}/hand", Write),
     ("POST", "/deputies/suggestions/{id}/follow", Write),
     ("GET", "/api/v1/deputy-suggestions", Scoped),
+    ("GET", "/deputies/surveys", Scoped),
+    ("POST", "/deputies/surveys", Write),
+    ("GET", "/deputies/surveys/{id}", Scoped),
+    ("POST", "/deputies/surveys/{id}/answer", Write),
+    ("GET", "/deputies/surveys/{id}/results.xlsx", Scoped),
+    ("GET", "/deputies/surveys/{id}/links.xlsx", Scoped),
+    ("GET", "/s/{token}", Open),
+    ("POST", "/s/{token}", Open),
+    ("GET", "/api/v1/deputy-surveys/{id}/results", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -494,6 +503,8 @@ struct World {
     draft: i64,
     /// A rating code of the minors' case (rated badly, with words naming the minor).
     token: String,
+    /// m_deputy's signed link to the survey (`/s/{token}`), already answered.
+    survey_token: String,
 }
 
 async fn world(db: &TestDb) -> World {
@@ -692,7 +703,7 @@ async fn world(db: &TestDb) -> World {
     let token = ratings(s, &cases).await;
     typical_case(s, cases[1]).await;
     refusal_referrals(s, cases[1], cases[2]).await;
-    deputies(s, cases[1], cases[2]).await;
+    let survey_token = deputies(s, cases[1], cases[2]).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -712,6 +723,7 @@ async fn world(db: &TestDb) -> World {
         letter: letter.id,
         draft: draft.id,
         token,
+        survey_token,
     }
 }
 
@@ -897,7 +909,7 @@ async fn refusal_referrals(s: &tianping_store::Store, minors_case: i64, secret_c
 /// A deputy (m_deputy's login) given the minors' case with an action naming the minor
 /// (`{id}` = 1), another given the state-secret case (planted past the domain's refusal, to
 /// prove the pages withhold it anyway), and a campaign of 杭州's courts (`{id}` = 1).
-async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64) {
+async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64) -> String {
     use tianping_store::deputies::{NewAssignment, NewCampaign, NewDeputy};
     let user = |name: &'static str| async move {
         s.user_by_username(name)
@@ -1051,6 +1063,51 @@ async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64)
     s.hand_suggestion_to_congress(suggestion, &prosecutor, now())
         .await
         .expect("deputy fixture");
+    // A survey sent to m_deputy's deputy and answered, its free answer naming the minor's reason
+    // is not a case's: it is shown to the 人大 as written (`{id}` = 1).
+    let questions = tianping_domain::deputy_surveys::parse_questions(
+        "单选：您对法院执行工作的总体评价\n- 满意\n- 不满意\n\n问答：意见和建议",
+    )
+    .expect("deputy fixture");
+    let survey = s
+        .send_survey(
+            &tianping_store::deputy_surveys::NewSurvey {
+                title: "意见征询",
+                intro: "",
+                questions: &questions,
+                level: "",
+                area: "",
+                closes_on: day("2026-12-31"),
+                deputies: &[deputy],
+            },
+            &congress,
+            &keeper,
+            now(),
+        )
+        .await
+        .expect("deputy fixture");
+    let line = s
+        .survey_recipient(survey, deputy)
+        .await
+        .expect("deputy fixture")
+        .expect("deputy fixture");
+    s.answer_survey(
+        line.id,
+        &[
+            tianping_domain::deputy_surveys::Answer::Choices(vec![0]),
+            tianping_domain::deputy_surveys::Answer::Text("建议加强执行公开".into()),
+        ],
+        "login",
+        now(),
+    )
+    .await
+    .expect("deputy fixture");
+    let link = feedback_codes().survey_link(
+        survey,
+        deputy,
+        (now() + chrono::Duration::days(30)).timestamp(),
+    );
+    let survey_token = link.rsplit('/').next().unwrap_or_default().to_string();
     s.open_campaign(
         &NewCampaign {
             title: "终本库出清专项行动",
@@ -1064,6 +1121,7 @@ async fn deputies(s: &tianping_store::Store, minors_case: i64, secret_case: i64)
     )
     .await
     .expect("deputy fixture");
+    survey_token
 }
 
 /// A people's supervisors' activity of 上城's procuratorate on the minors' case, drawn from
@@ -1200,7 +1258,14 @@ fn uris(path: &str, w: &World) -> Vec<String> {
         .replace("{key}", "1")
         .replace("{eid}", "1")
         .replace("{username}", "m_judge")
-        .replace("{token}", &w.token)
+        .replace(
+            "{token}",
+            if path.starts_with("/s/") {
+                &w.survey_token
+            } else {
+                &w.token
+            },
+        )
         .replace("{*file}", "swagger-initializer.js");
     if path.starts_with("/cases/{id}") || path.starts_with("/api/v1/cases/{id}") {
         for c in w.cases {

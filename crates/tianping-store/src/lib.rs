@@ -9,6 +9,7 @@ pub mod db;
 pub mod deputies;
 pub mod deputy_invitations;
 pub mod deputy_suggestions;
+pub mod deputy_surveys;
 pub mod dishonest;
 pub mod feedback;
 pub mod generation;
@@ -296,6 +297,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "deputy_suggestions",
         sqlite: include_str!("../migrations/sqlite/0033_deputy_suggestions.sql"),
         postgres: include_str!("../migrations/postgres/0033_deputy_suggestions.sql"),
+    },
+    Migration {
+        version: 34,
+        name: "deputy_surveys",
+        sqlite: include_str!("../migrations/sqlite/0034_deputy_surveys.sql"),
+        postgres: include_str!("../migrations/postgres/0034_deputy_surveys.sql"),
     },
 ];
 

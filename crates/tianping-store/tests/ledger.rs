@@ -358,6 +358,9 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SuggestionStepRecorded,
             Command::SuggestionHandedToCongress,
             Command::SuggestionFollowedUp,
+            Command::SurveySent,
+            Command::SurveyRecipientAdded,
+            Command::SurveyAnswered,
         ];
         let mut dishonest = 0;
         let mut typical = 0;
@@ -1306,6 +1309,41 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     s.follow_up_suggestion(suggestion, "约谈被建议单位", &pc, t)
                         .await
                         .unwrap();
+                }
+                Command::SurveySent | Command::SurveyRecipientAdded => {
+                    // A survey writes its row and a line per deputy.
+                    let (pc, congress) = who(s, "pc").await;
+                    let questions = tianping_domain::deputy_surveys::parse_questions(
+                        "单选：总体评价\n- 满意\n- 不满意\n\n问答：意见",
+                    )
+                    .unwrap();
+                    s.send_survey(
+                        &tianping_store::deputy_surveys::NewSurvey {
+                            title: "意见征询",
+                            intro: "",
+                            questions: &questions,
+                            level: "",
+                            area: "",
+                            closes_on: "2025-09-30".parse().unwrap(),
+                            deputies: &[deputy],
+                        },
+                        &congress,
+                        &pc,
+                        t,
+                    )
+                    .await
+                    .unwrap();
+                }
+                Command::SurveyAnswered => {
+                    use tianping_domain::deputy_surveys::Answer;
+                    let v = s.surveys("/", None, 10).await.unwrap();
+                    let line = s.survey_recipient(v[0].id, deputy).await.unwrap().unwrap();
+                    let a = [Answer::Choices(vec![0]), Answer::Text("好".into())];
+                    s.answer_survey(line.id, &a, "login", t).await.unwrap();
+                    // Once.
+                    assert!(s.answer_survey(line.id, &a, "link", t).await.is_err());
+                    let back = s.survey_recipient(v[0].id, deputy).await.unwrap().unwrap();
+                    assert_eq!(back.answers().unwrap(), Some(a.to_vec()));
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -36,6 +36,7 @@ use tianping_store::user::Session;
 pub mod campaign;
 pub mod invitations;
 pub mod suggestions;
+pub mod surveys;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(campaign::router())
         .merge(invitations::router())
         .merge(suggestions::router())
+        .merge(surveys::router())
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -56,6 +58,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(campaign::api_router())
         .merge(invitations::api_router())
         .merge(suggestions::api_router())
+        .merge(surveys::api_router())
 }
 
 fn today(st: &AppState) -> NaiveDate {
@@ -923,6 +926,7 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
         };
         let rows = st.store.deputy_assignments("", Some(d.id), 500).await?;
         let mut tasks = invitations::tasks(st, s).await?;
+        tasks.extend(surveys::tasks(st, s).await?);
         tasks.extend(rows.iter().filter(|a| a.is_open()).map(|a| Task {
             kind: TaskKind::AssistExecution,
             title: format!(

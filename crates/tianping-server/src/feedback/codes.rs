@@ -90,6 +90,12 @@ async fn issue(
     let days = match scope {
         Scope::CaseParty => rules.tokens.case_party_days,
         Scope::Window => rules.tokens.window_days,
+        // Survey links are signed by `Codes::survey_link`, never issued as rating codes.
+        Scope::SurveyAnswer => {
+            return Err(ApiError::internal(
+                "a rating code is for a case party or a window",
+            ));
+        }
     };
     let expires = now + Duration::days(days);
     let id = new_id()?;
@@ -100,7 +106,7 @@ async fn issue(
             "party",
             match scope {
                 Scope::CaseParty => "请填写当事人的诉讼地位（如原告、被告人）",
-                Scope::Window => "请填写窗口名称（如诉讼服务中心）",
+                Scope::Window | Scope::SurveyAnswer => "请填写窗口名称（如诉讼服务中心）",
             },
         ));
     }

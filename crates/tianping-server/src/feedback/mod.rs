@@ -46,6 +46,29 @@ impl Codes {
     pub fn verifier(&self) -> &VerifierKey {
         &self.verifier
     }
+    /// A deputy's signed link to answer a survey (`/s/{token}`), valid until `expires` (Unix
+    /// time): the token's id holds the survey's and the deputy's ids.
+    pub fn survey_link(&self, survey: i64, deputy: i64, expires: i64) -> String {
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&survey.to_be_bytes());
+        id[8..].copy_from_slice(&deputy.to_be_bytes());
+        let token = self.key.sign_token(&tianping_ledger::Token {
+            id,
+            scope: tianping_ledger::Scope::SurveyAnswer,
+            expires,
+        });
+        format!("{}/s/{token}", self.base_url)
+    }
+    /// The survey and deputy of a signed survey link, if it verifies and has not expired.
+    pub fn open_survey_link(&self, token: &str, now: i64) -> Option<(i64, i64)> {
+        let t = self.verifier.open_token(token, now).ok()?;
+        if t.scope != tianping_ledger::Scope::SurveyAnswer {
+            return None;
+        }
+        let survey = i64::from_be_bytes(t.id[..8].try_into().ok()?);
+        let deputy = i64::from_be_bytes(t.id[8..].try_into().ok()?);
+        Some((survey, deputy))
+    }
 }
 
 pub fn router() -> Router<AppState> {

@@ -185,6 +185,15 @@ impl Layout {
                 active: active == "/deputies/suggestions",
             });
         }
+        if access::keeps_deputies(s.user.role, s.org.kind)
+            || s.user.role == tianping_domain::Role::Deputy
+        {
+            nav.push(NavItem {
+                href: "/deputies/surveys",
+                label: "问卷",
+                active: active == "/deputies/surveys",
+            });
+        }
         if access::reads_campaigns(s.user.role, s.org.kind) {
             nav.push(NavItem {
                 href: "/campaigns",

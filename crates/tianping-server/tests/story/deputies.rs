@@ -831,6 +831,181 @@ async fn suggestions_story(db: &TestDb) {
     );
 }
 
+/// A survey over HTTP: the 人大 sends a questionnaire (a question without options named by its
+/// line) to the city's deputies of 上城区; one deputy answers logged in (a missing choice named
+/// next to its question; a second answer refused), another through their signed link without
+/// logging in (a forged link refused); the 人大 reads the tallies per question and per district and
+/// downloads them; a court cannot.
+async fn surveys_story(db: &TestDb) {
+    let s = &db.store;
+    let label = db.label;
+    load_fixture_orgs(s).await.expect("orgs");
+    for (u, org, role) in [
+        ("pc", "hz-pc", Role::PcSupervisor),
+        ("dep", "hz-pc", Role::Deputy),
+        ("sc_judge", "sc-court", Role::Judge),
+    ] {
+        add_user(s, u, org, role, Clearance::default()).await;
+    }
+    let app = app(s, now());
+    let pc = Client::as_user(&app, "pc").await;
+    for (name, user, constituency, town) in [
+        ("褚建华", "dep", "上城区第1选区", "湖滨街道"),
+        ("卫国强", "", "上城区第2选区", "清波街道"),
+        ("韩立新", "", "西湖区第1选区", "北山街道"),
+    ] {
+        let r = post_form(
+            &pc,
+            "/deputies",
+            &[
+                ("name", name),
+                ("level", "city"),
+                ("constituency", constituency),
+                ("township", town),
+                ("username", user),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    }
+    let bad = "单选：总体评价\n- 满意\n\n问答：意见和建议";
+    let r = post_form(
+        &pc,
+        "/deputies/surveys",
+        &[
+            ("title", "院长走访联络站前的意见征询"),
+            ("area", "上城区"),
+            ("closes_on", "2026-11-30"),
+            ("questions", bad),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+    assert!(
+        r.body.contains("第 1 行：“单选”题至少需要两个选项"),
+        "[{label}] {}",
+        r.body
+    );
+    let good = "单选：您对法院执行工作的总体评价\n- 满意\n- 基本满意\n- 不满意\n\n评分：对检察机关公益诉讼工作的评价\n\n问答：意见和建议";
+    let r = post_form(
+        &pc,
+        "/deputies/surveys",
+        &[
+            ("title", "院长走访联络站前的意见征询"),
+            ("area", "上城区"),
+            ("closes_on", "2026-11-30"),
+            ("questions", good),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let url = location(&r);
+    let id: i64 = url
+        .rsplit('/')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("id");
+    let sent = s.survey(id).await.expect("survey").expect("exists");
+    assert_eq!(
+        sent.sent, 2,
+        "[{label}] 上城区's two deputies, not 西湖区's"
+    );
+
+    let dep = Client::as_user(&app, "dep").await;
+    assert!(
+        dep.get("/todo").await.body.contains("问卷待填写"),
+        "[{label}]"
+    );
+    let r = post_form(&dep, &format!("{url}/answer"), &[("q1", "4")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+    assert!(r.body.contains("请选择"), "[{label}] {}", r.body);
+    let r = post_form(
+        &dep,
+        &format!("{url}/answer"),
+        &[("q0", "1"), ("q1", "4"), ("q2", "建议执行案件信息更公开")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = post_form(&dep, &format!("{url}/answer"), &[("q0", "0"), ("q1", "5")]).await;
+    assert!(r.status.is_client_error(), "[{label}] once: {}", r.status);
+
+    // 卫国强 has no login: his signed link.
+    let wei = s
+        .survey_recipients(id)
+        .await
+        .expect("lines")
+        .into_iter()
+        .find(|l| l.deputy_name == "卫国强")
+        .expect("line");
+    let link = feedback_codes().survey_link(
+        id,
+        wei.deputy_id,
+        (now() + chrono::Duration::days(30)).timestamp(),
+    );
+    let path = link.strip_prefix(PUBLIC_URL).expect("link").to_string();
+    let anon = Client::anonymous(&app);
+    let page = anon.get(&path).await;
+    assert!(
+        page.body.contains("卫国强代表") && page.body.contains("id=\"answer-form\""),
+        "[{label}] {}",
+        page.body
+    );
+    let forged = format!("{}A", &path[..path.len() - 1]);
+    assert_eq!(
+        anon.get(&forged).await.status,
+        StatusCode::NOT_FOUND,
+        "[{label}]"
+    );
+    let r = anon
+        .send(
+            "POST",
+            &path,
+            Some(form(&[("q0", "0"), ("q1", "3")])),
+            false,
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    assert!(r.body.contains("您已填写这份问卷"), "[{label}]");
+
+    // The 人大's results: per question and per district; the Excel; a court may not.
+    let res = pc
+        .get(&format!("/api/v1/deputy-surveys/{id}/results"))
+        .await
+        .json();
+    assert_eq!(res["answered"], 2, "[{label}] {res}");
+    assert_eq!(
+        res["questions"][0]["options"][0]["count"], 1,
+        "[{label}] {res}"
+    );
+    assert_eq!(
+        res["questions"][0]["options"][1]["count"], 1,
+        "[{label}] {res}"
+    );
+    assert_eq!(res["questions"][1]["mean"], 3.5, "[{label}] {res}");
+    assert_eq!(
+        res["questions"][2]["texts"][0], "建议执行案件信息更公开",
+        "[{label}] {res}"
+    );
+    assert_eq!(
+        res["questions"][0]["areas"][0]["area"], "上城区",
+        "[{label}] {res}"
+    );
+    let page = pc.get(&url).await;
+    assert!(
+        page.body.contains("class=\"hbar\"") && page.body.contains("平均分 <b>3.50</b>"),
+        "[{label}]"
+    );
+    let xl = pc.get(&format!("{url}/results.xlsx")).await;
+    assert!(xl.xlsx_text().contains("基本满意"), "[{label}]");
+    let judge = Client::as_user(&app, "sc_judge").await;
+    assert_eq!(
+        judge.get(&url).await.status,
+        StatusCode::FORBIDDEN,
+        "[{label}]"
+    );
+}
+
 async fn send_invite(c: &Client, f: &[(&'static str, String)]) -> Resp {
     let v: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
     post_form(c, "/deputies/invitations", &v).await
@@ -865,6 +1040,14 @@ async fn deputies_are_invited_answer_for_themselves_and_are_counted_on_both_stor
 async fn a_suggestion_becomes_a_recommendation_with_its_clock_and_comes_back_on_both_stores() {
     for db in TestDb::all().await.expect("databases") {
         suggestions_story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}
+
+#[tokio::test]
+async fn a_survey_is_sent_answered_by_login_and_by_link_and_tallied_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        surveys_story(&db).await;
         db.cleanup().await.expect("cleanup");
     }
 }

@@ -199,6 +199,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "zhongben_campaigns" => "终本库出清专项行动",
         "deputy_invitations" | "deputy_invitees" => "邀请人大代表",
         "deputy_suggestions" => "代表建议与检察建议",
+        "deputy_surveys" | "deputy_survey_recipients" => "代表问卷",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",
