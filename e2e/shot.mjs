@@ -14,7 +14,6 @@ async function as(user, pages) {
   }
   await page.close();
 }
-await as('deputy', [['/deputies/suggestions', 'd-sug'], ['/deputies/suggestions/1', 'd-sug1']]);
-await as('prosecutor', [['/todo', 'pr-todo'], ['/deputies/suggestions/2', 'pr-sug2']]);
-await as('npc_hz', [['/todo', 'n-todo'], ['/deputies/suggestions/3', 'n-sug3']]);
+await as('deputy', [['/todo', 'd-todo'], ['/deputies/surveys/1', 'd-survey']]);
+await as('npc_hz', [['/deputies/surveys', 'n-surveys'], ['/deputies/surveys/1', 'n-survey1']]);
 await browser.close();

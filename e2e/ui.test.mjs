@@ -5,7 +5,8 @@
 // forbidden 院庭长 act refused, read the quality dashboard and the judgment library, write a
 // 类案检索报告, sign for a 量刑偏离预警, rate a case through its 司法公正码 and follow the bad rating to
 // its answer, keep the 失信 list, release a typical case, file a 拒执 referral, help clear a 终本 case as
-// a deputy and see the 终本库出清 board move, and save screenshots to
+// a deputy and see the 终本库出清 board move, answer a deputies' survey and read its chart, and save
+// screenshots to
 // e2e/artifacts/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1613,4 +1614,39 @@ test('人大代表协助执行: a deputy logs a visit on an assigned 终本 case
   assert.ok(await deputy.locator('#campaign-chart polyline').count() === 1, 'the day-by-day chart is drawn');
   await deputy.screenshot({ path: join(artifacts, '52-campaign-board.png'), fullPage: true });
   for (const p of [deputy, judge]) await p.close();
+});
+
+test('代表问卷: a deputy answers the open survey (a missing answer named next to its question), and the 人大 sees it in the result chart', async () => {
+  const npc = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(npc, 'npc_hz');
+  await npc.goto(`${base}/deputies/surveys`);
+  await Promise.all([npc.waitForURL(/\/deputies\/surveys\/\d+$/), npc.locator('#surveys tbody tr td a').first().click()]);
+  const survey = npc.url();
+  const before = Number((await npc.textContent('#survey-answered')).trim());
+  const satisfied = async (p) => Number((await p.locator('#result-1 tbody tr').first().locator('td').nth(1).textContent()).trim());
+  const satisfiedBefore = await satisfied(npc);
+
+  const deputy = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(deputy, 'deputy');
+  assert.match(await deputy.textContent('body'), /问卷待填写/);
+  await deputy.goto(survey);
+  // Nothing chosen for the first question: refused, named next to it.
+  await deputy.check('#q2 input[value="1"]');
+  await deputy.check('#q3 input[value="5"]');
+  await Promise.all([deputy.waitForLoadState('load'), deputy.click('#answer-submit')]);
+  assert.match(await deputy.textContent('#q1 .field-error'), /请选择/);
+  await deputy.check('#q1 input[value="0"]');
+  await deputy.check('#q2 input[value="0"]');
+  await deputy.check('#q3 input[value="5"]');
+  await deputy.fill('#q4 textarea', '建议院长走访时听取群众对执行工作的意见');
+  await Promise.all([deputy.waitForLoadState('load'), deputy.click('#answer-submit')]);
+  assert.match(await deputy.textContent('#answered'), /已填写/);
+
+  await npc.goto(survey);
+  assert.equal(Number((await npc.textContent('#survey-answered')).trim()), before + 1);
+  assert.equal(await satisfied(npc), satisfiedBefore + 1, 'the chart\'s 满意 bar counts the answer');
+  assert.ok(await npc.locator('#result-1 svg.hbar').count() >= 3, 'each option has its bar');
+  assert.match(await npc.textContent('#result-4'), /建议院长走访时听取群众对执行工作的意见/);
+  await npc.screenshot({ path: join(artifacts, '53-survey-results.png'), fullPage: true });
+  for (const p of [npc, deputy]) await p.close();
 });

@@ -37,6 +37,7 @@ fn group_of(href: &str) -> &'static str {
         | "/deputies/cases"
         | "/deputies/invitations"
         | "/deputies/suggestions"
+        | "/deputies/surveys"
         | "/campaigns" => "代表工作",
         "/mailbox" | "/account/security" | "/home" => "我的",
         _ => "",

@@ -515,6 +515,7 @@ pub async fn seed_deputies(store: &Store, now: DateTime<Utc>) -> Result<(usize, 
     }
     seed_invitations(store, now, &deputies, &deputy_login).await?;
     seed_suggestions(store, now, &deputies, &deputy_login).await?;
+    seed_survey(store, now, &deputies).await?;
     Ok((deputies.len(), given))
 }
 
@@ -854,6 +855,93 @@ async fn seed_suggestions(
                 .await?;
             // The 人大's follow-up is still to come (`npc_hz`'s 待办).
         }
+    }
+    Ok(())
+}
+
+/// An open survey of 杭州's deputies before the court and procuratorate presidents visit their
+/// liaison stations: two thirds have answered through their links; 褚代表 has not (his 待办).
+async fn seed_survey(
+    store: &Store,
+    now: DateTime<Utc>,
+    deputies: &[(i64, &str, &str)],
+) -> Result<()> {
+    use tianping_domain::deputy_surveys::{Answer, parse_questions};
+    use tianping_store::deputy_surveys::NewSurvey;
+    let keeper = store
+        .user_by_username("npc_hz")
+        .await?
+        .context("demo user npc_hz")?;
+    let congress = store
+        .org_directory()
+        .await?
+        .get(&super::org_id(AgencyKind::PeoplesCongress, "3301"))
+        .context("杭州人大")?
+        .clone();
+    let questions = parse_questions(
+        "单选：您对本市法院执行工作的总体评价\n- 满意\n- 基本满意\n- 不满意\n\n\
+         多选：您认为执行工作最需要改进的方面\n- 查找被执行人财产\n- 执行效率\n- 执行公开\n- 文明执行\n\n\
+         评分：您对检察机关公益诉讼工作的评价（1–5 分）\n\n\
+         问答：您对法院、检察院工作的意见和建议",
+    )
+    .map_err(|e| anyhow::anyhow!("demo survey: {e:?}"))?;
+    let today = tianping_domain::clock::local_date(now);
+    let sent = now - Duration::days(6);
+    let ids: Vec<i64> = deputies.iter().map(|d| d.0).collect();
+    let id = store
+        .send_survey(
+            &NewSurvey {
+                title: "法院、检察院院长走访代表联络站前的意见征询",
+                intro: "请结合您联系群众的情况，对法院、检察院工作提出意见和建议。",
+                questions: &questions,
+                level: "",
+                area: "",
+                closes_on: today + Duration::days(10),
+                deputies: &ids,
+            },
+            &congress,
+            &keeper,
+            sent,
+        )
+        .await?;
+    let opinions = [
+        "建议法院加大对拒不履行生效判决行为的惩戒力度",
+        "希望检察机关多开展公益诉讼“回头看”",
+        "执行案件进展希望能及时告知申请人",
+        "",
+    ];
+    for (i, (deputy, _, _)) in deputies.iter().enumerate().skip(1) {
+        if i % 3 == 0 {
+            continue;
+        }
+        let Some(line) = store.survey_recipient(id, *deputy).await? else {
+            continue;
+        };
+        let picks = match i % 4 {
+            0 => vec![0, 1],
+            1 => vec![1],
+            2 => vec![0, 2],
+            _ => vec![1, 3],
+        };
+        let opinion = opinions[i % opinions.len()];
+        let answers = vec![
+            Answer::Choices(vec![[0, 0, 1, 0, 1, 2][i % 6]]),
+            Answer::Choices(picks),
+            Answer::Score([4, 5, 3, 4, 5][i % 5]),
+            if opinion.is_empty() {
+                Answer::Blank
+            } else {
+                Answer::Text(opinion.into())
+            },
+        ];
+        store
+            .answer_survey(
+                line.id,
+                &answers,
+                "link",
+                (sent + Duration::hours(3 * i as i64)).min(now),
+            )
+            .await?;
     }
     Ok(())
 }
