@@ -47,7 +47,14 @@ const PAGES: &[(&str, &[&str])] = &[
     ),
     (
         "judge",
-        &["/todo", "/cases", "/warnings", "/refusals", "/typical"],
+        &[
+            "/todo",
+            "/cases",
+            "/warnings",
+            "/refusals",
+            "/typical",
+            "/deputies/cases",
+        ],
     ),
     ("president_city", &["/todo", "/warnings?line=execution"]),
     (
@@ -65,7 +72,26 @@ const PAGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("npc", &["/todo", "/cases", "/quality", "/projects"]),
-    ("deputy", &["/todo", "/feedback"]),
+    (
+        "deputy",
+        &[
+            "/todo",
+            "/feedback",
+            "/deputies/cases",
+            "/deputies/invitations",
+            "/deputies/suggestions",
+            "/campaigns/1",
+        ],
+    ),
+    (
+        "npc_hz",
+        &[
+            "/todo",
+            "/deputies",
+            "/deputies/surveys/1",
+            "/deputies/invitations",
+        ],
+    ),
     ("prosecutor_city", &["/todo", "/cases", "/supervision"]),
     ("police_legal", &["/todo", "/cases", "/incidents/samples"]),
     ("auditor", &["/ledger"]),
@@ -81,7 +107,12 @@ const PAGES: &[(&str, &[&str])] = &[
     ("supervisor", &["/todo", "/supervisor-activities"]),
     (
         "prosecutor",
-        &["/todo", "/supervisor-activities", "/refusals"],
+        &[
+            "/todo",
+            "/supervisor-activities",
+            "/refusals",
+            "/deputies/suggestions",
+        ],
     ),
     ("prosecutor_inv", &["/todo", "/typical"]),
     ("police", &["/todo", "/refusals"]),
