@@ -9,6 +9,7 @@ mod account;
 mod board;
 mod cases;
 mod deputies;
+mod deputy_work;
 mod dishonest;
 mod feedback;
 mod ledger;
