@@ -1,7 +1,8 @@
 //! Surveys of deputies (问卷): the 人大's staff write a questionnaire as text (each mistake named by
 //! its line), send it to their deputies by level and area, and read the results per question —
 //! bars, shares, the mean score, the free answers — and per area, and export them to Excel with
-//! the deputies' signed answer links. Each deputy answers once: logged in
+//! the deputies' signed answer links; a question's results open a supervision item (督办事项) through
+//! the item form, filled in. Each deputy answers once: logged in
 //! (`/deputies/surveys/{id}`), or through their link (`/s/{token}`, no login) for the many without
 //! an account.
 //!
@@ -407,12 +408,25 @@ struct SurveyPage {
     closed: bool,
     /// The 人大's results.
     results: bool,
+    /// The reader opens supervision items (督办事项): each question links to the item form,
+    /// filled in with the survey and the question.
+    may_open_item: bool,
     action: String,
     errors: Vec<(usize, String)>,
     scale: Vec<u8>,
 }
 
 impl SurveyPage {
+    /// The supervision item form, filled in from a question of this survey.
+    fn item_href(&self, q: &QuestionView) -> String {
+        format!(
+            "/supervision?source=deputy_suggestion&title={}#new-item",
+            crate::http::page::enc(&format!(
+                "代表问卷“{}”第 {} 题反映的问题：{}",
+                self.v.title, q.n, q.text
+            ))
+        )
+    }
     fn error_at(&self, n: &usize) -> String {
         self.errors
             .iter()
@@ -486,6 +500,7 @@ async fn page(st: &AppState, s: &Session, id: &str, errors: Vec<(usize, String)>
         answered,
         closed,
         results,
+        may_open_item: results && tianping_domain::access::supervises(s.user.role),
         errors,
         scale: (1..=SCALE_MAX).collect(),
     });

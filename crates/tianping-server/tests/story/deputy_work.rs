@@ -581,6 +581,24 @@ async fn surveys_story(db: &TestDb) {
         page.body.contains("class=\"hbar\"") && page.body.contains("平均分 <b>3.50</b>"),
         "[{label}]"
     );
+    // A question's results open a supervision item: the form comes filled in with the survey.
+    let item = page
+        .body
+        .split("href=\"")
+        .filter_map(|x| x.split('"').next())
+        .find(|h| h.starts_with("/supervision?source=deputy_suggestion"))
+        .expect("a link to the item form")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    // (A browser does not send the fragment.)
+    let item = item.split('#').next().unwrap_or_default().to_string();
+    let form = pc.get(&item).await;
+    assert!(
+        form.body
+            .contains("代表问卷“院长走访联络站前的意见征询”第 1 题反映的问题"),
+        "[{label}] {}",
+        form.body
+    );
     let xl = pc.get(&format!("{url}/results.xlsx")).await;
     assert!(xl.xlsx_text().contains("基本满意"), "[{label}]");
     let judge = Client::as_user(&app, "sc_judge").await;
