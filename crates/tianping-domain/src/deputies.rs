@@ -55,14 +55,15 @@ impl Level {
     }
 }
 
-/// A field the user got wrong, with the message shown next to it.
+/// A field the user got wrong, with the message shown next to it (every form of the deputies'
+/// work: the registry, assignments, invitations, suggestions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
+pub(crate) fn err(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
         field,
         message: message.into(),

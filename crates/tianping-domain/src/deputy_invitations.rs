@@ -5,6 +5,8 @@
 //! record an attendance (签到, for a deputy without a login) or an absence. The year's person-times per deputy and per kind are counted from the
 //! answers (丽水's "293 人次"). No IO.
 
+pub use crate::deputies::FieldError;
+use crate::deputies::err;
 use chrono::{DateTime, Utc};
 
 /// What deputies are invited to.
@@ -231,45 +233,33 @@ pub struct InvitationInput<'a> {
     pub invitees: usize,
 }
 
-/// A field the user got wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
 pub fn check_invitation(i: &InvitationInput<'_>) -> Result<(), Vec<FieldError>> {
     let mut errors = vec![];
-    let mut err = |field: &'static str, message: &str| {
-        errors.push(FieldError {
-            field,
-            message: message.into(),
-        })
-    };
+    let mut bad = |field: &'static str, message: &str| errors.push(err(field, message));
     if i.kind.is_none() {
-        err("kind", "请选择活动类型");
+        bad("kind", "请选择活动类型");
     }
     let t = i.title.trim().chars().count();
     if t == 0 {
-        err("title", "请填写活动名称");
+        bad("title", "请填写活动名称");
     } else if t > 60 {
-        err("title", "活动名称不能超过 60 字");
+        bad("title", "活动名称不能超过 60 字");
     }
     let p = i.place.trim().chars().count();
     if p == 0 {
-        err("place", "请填写地点");
+        bad("place", "请填写地点");
     } else if p > 60 {
-        err("place", "地点不能超过 60 字");
+        bad("place", "地点不能超过 60 字");
     }
     match i.starts_at {
-        None => err("starts_at", "时间应为 YYYY-MM-DD HH:MM"),
-        Some(t) if t <= i.now => err("starts_at", "活动时间应晚于现在"),
+        None => bad("starts_at", "时间应为 YYYY-MM-DD HH:MM"),
+        Some(t) if t <= i.now => bad("starts_at", "活动时间应晚于现在"),
         Some(_) => {}
     }
     if i.invitees == 0 {
-        err("deputies", "请至少邀请一名代表");
+        bad("deputies", "请至少邀请一名代表");
     } else if i.invitees > 50 {
-        err("deputies", "一次邀请不超过 50 名代表");
+        bad("deputies", "一次邀请不超过 50 名代表");
     }
     if errors.is_empty() {
         Ok(())

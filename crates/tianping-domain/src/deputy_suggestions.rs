@@ -7,6 +7,8 @@
 //! in time, or not adopted, can be handed to the people's congress as a matter for its
 //! supervision, which records how it follows it up. Each side sees the other's steps. No IO.
 
+pub use crate::deputies::FieldError;
+use crate::deputies::err;
 use chrono::{Days, Months, NaiveDate};
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -182,20 +184,6 @@ impl Step {
             Step::Reply => Stage::Replied,
             Step::ReportBack => Stage::ReportedBack,
         }
-    }
-}
-
-/// A field the user got wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
     }
 }
 
