@@ -925,8 +925,8 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
             return Ok(vec![]);
         };
         let rows = st.store.deputy_assignments("", Some(d.id), 500).await?;
-        let mut tasks = invitations::tasks(st, s).await?;
-        tasks.extend(surveys::tasks(st, s).await?);
+        let mut tasks = invitations::tasks(st, &d).await?;
+        tasks.extend(surveys::tasks(st, &d).await?);
         tasks.extend(rows.iter().filter(|a| a.is_open()).map(|a| Task {
             kind: TaskKind::AssistExecution,
             title: format!(
