@@ -305,6 +305,26 @@ pub fn runs_campaigns(role: Role, org: AgencyKind) -> bool {
         || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
 }
 
+/// Whether a user makes case quality evaluation plans (评查) for their region, keeps the expert
+/// pool and confirms results: a court's or procuratorate's case office (审管办、案管办) and its
+/// head, and the 政法委 for a cross evaluation of the courts and procuratorates below it.
+pub fn runs_evaluations(role: Role, org: AgencyKind) -> bool {
+    (matches!(org, AgencyKind::Court | AgencyKind::Procuratorate)
+        && matches!(role, Role::CaseOffice | Role::President))
+        || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
+}
+
+/// Whether a user reads the evaluation plans and results of their region (the quality file of
+/// each judge and court): those who run them, the division chiefs who answer for their
+/// judges, and the 人大's 监察司法委. Evaluators and evaluated judges read their own cases'
+/// results, checked with the record.
+pub fn reads_evaluations(role: Role, org: AgencyKind) -> bool {
+    runs_evaluations(role, org)
+        || (matches!(org, AgencyKind::Court | AgencyKind::Procuratorate)
+            && role == Role::DivisionChief)
+        || (org == AgencyKind::PeoplesCongress && role == Role::PcSupervisor)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).
@@ -664,6 +684,23 @@ mod tests {
                 for kind in AgencyKind::ALL {
                     let expected = roles.contains(&role) && kinds.contains(&kind);
                     assert_eq!(pred(role, kind), expected, "{name}({role:?}, {kind:?})");
+                }
+            }
+        }
+        // Evaluation plans: the case office and head of a court or procuratorate, or the 政法委.
+        for role in Role::ALL {
+            for kind in AgencyKind::ALL {
+                let runs = (matches!(kind, Court | Procuratorate)
+                    && matches!(role, CaseOffice | President))
+                    || (kind == PoliticalLegalCommittee && role == PlcSupervisor);
+                assert_eq!(runs_evaluations(role, kind), runs, "{role:?} {kind:?}");
+                let reads = runs
+                    || (matches!(kind, Court | Procuratorate) && role == DivisionChief)
+                    || (kind == PeoplesCongress && role == PcSupervisor);
+                assert_eq!(reads_evaluations(role, kind), reads, "{role:?} {kind:?}");
+                // A third-party evaluator reads no case file by scope, and runs nothing.
+                if role == Evaluator {
+                    assert!(!reads && !role.reads_cases() && !role.records_events());
                 }
             }
         }

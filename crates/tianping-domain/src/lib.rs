@@ -15,6 +15,7 @@ pub mod deputy_surveys;
 pub mod dishonest;
 pub mod document;
 pub mod draw;
+pub mod evaluation;
 pub mod event;
 pub mod feedback;
 pub mod flag;

@@ -158,13 +158,16 @@ pub enum Role {
     Deputy,
     JusticeAdmin,
     PeopleSupervisor,
+    /// 第三方评查员: an outside evaluator (a lawyer, a scholar) engaged for a quality evaluation;
+    /// reads only the cases assigned to them, while the plan runs.
+    Evaluator,
     Sysadmin,
     Secadmin,
     Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 14] = [
         Role::Judge,
         Role::Clerk,
         Role::DivisionChief,
@@ -175,6 +178,7 @@ impl Role {
         Role::Deputy,
         Role::JusticeAdmin,
         Role::PeopleSupervisor,
+        Role::Evaluator,
         Role::Sysadmin,
         Role::Secadmin,
         Role::Auditor,
@@ -191,6 +195,7 @@ impl Role {
             Role::Deputy => "deputy",
             Role::JusticeAdmin => "justice_admin",
             Role::PeopleSupervisor => "people_supervisor",
+            Role::Evaluator => "evaluator",
             Role::Sysadmin => "sysadmin",
             Role::Secadmin => "secadmin",
             Role::Auditor => "auditor",
@@ -211,6 +216,7 @@ impl Role {
             Role::Deputy => "人大代表",
             Role::JusticeAdmin => "司法局管理员",
             Role::PeopleSupervisor => "人民监督员",
+            Role::Evaluator => "第三方评查员",
             Role::Sysadmin => "系统管理员",
             Role::Secadmin => "安全管理员",
             Role::Auditor => "安全审计员",
@@ -243,6 +249,11 @@ impl Role {
             Role::PlcSupervisor => kind == AgencyKind::PoliticalLegalCommittee,
             Role::PcSupervisor | Role::Deputy => kind == AgencyKind::PeoplesCongress,
             Role::JusticeAdmin | Role::PeopleSupervisor => kind == AgencyKind::JusticeBureau,
+            // Engaged by the body that runs the evaluation.
+            Role::Evaluator => {
+                kind.handles_cases() && kind != AgencyKind::Police
+                    || kind == AgencyKind::PoliticalLegalCommittee
+            }
             Role::Sysadmin | Role::Secadmin | Role::Auditor => true,
         }
     }
