@@ -76,10 +76,19 @@ pub enum TaskKind {
     FollowUpRecommendation,
     /// A survey sent to a deputy, still open: to answer.
     AnswerSurvey,
+    /// A case given to the person to evaluate (评查), not yet scored.
+    Evaluate,
+    /// An objected evaluation given to the person to re-check (复核).
+    RecheckEvaluation,
+    /// A score of the person's own case: to accept or object to, within the objection days.
+    AnswerEvaluation,
+    /// The evaluation office: a case no expert could take, or a score whose objection days
+    /// have passed, to confirm.
+    ConfirmEvaluation,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 36] = [
+    pub const ALL: [TaskKind; 40] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -116,6 +125,10 @@ impl TaskKind {
         TaskKind::ChaseRecommendation,
         TaskKind::FollowUpRecommendation,
         TaskKind::AnswerSurvey,
+        TaskKind::Evaluate,
+        TaskKind::RecheckEvaluation,
+        TaskKind::AnswerEvaluation,
+        TaskKind::ConfirmEvaluation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +169,10 @@ impl TaskKind {
             TaskKind::ChaseRecommendation => "chase_recommendation",
             TaskKind::FollowUpRecommendation => "follow_up_recommendation",
             TaskKind::AnswerSurvey => "answer_survey",
+            TaskKind::Evaluate => "evaluate",
+            TaskKind::RecheckEvaluation => "recheck_evaluation",
+            TaskKind::AnswerEvaluation => "answer_evaluation",
+            TaskKind::ConfirmEvaluation => "confirm_evaluation",
         }
     }
 
@@ -202,6 +219,10 @@ impl TaskKind {
             TaskKind::ChaseRecommendation => "检察建议回复已逾期",
             TaskKind::FollowUpRecommendation => "移送人大的检察建议待跟踪监督",
             TaskKind::AnswerSurvey => "问卷待填写",
+            TaskKind::Evaluate => "案件待评查",
+            TaskKind::RecheckEvaluation => "评查异议待复核",
+            TaskKind::AnswerEvaluation => "本人案件的评查结果待认可或提出异议",
+            TaskKind::ConfirmEvaluation => "评查案件待指定评查人或确认结果",
         }
     }
 
@@ -244,6 +265,10 @@ impl TaskKind {
             TaskKind::ChaseRecommendation => "督促回复或移送人大",
             TaskKind::FollowUpRecommendation => "登记跟踪监督情况",
             TaskKind::AnswerSurvey => "填写",
+            TaskKind::Evaluate => "评分",
+            TaskKind::RecheckEvaluation => "复核",
+            TaskKind::AnswerEvaluation => "认可或提出异议",
+            TaskKind::ConfirmEvaluation => "处理",
         }
     }
 }

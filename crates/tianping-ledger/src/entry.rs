@@ -140,6 +140,11 @@ commands! {
     SurveySent => "survey_sent", "deputy_surveys", "向人大代表发出问卷";
     SurveyRecipientAdded => "survey_recipient_added", "deputy_survey_recipients", "问卷发送对象";
     SurveyAnswered => "survey_answered", "deputy_survey_recipients", "人大代表填写问卷";
+    EvaluationExpertAdded => "evaluation_expert_added", "evaluation_experts", "评查专家入库";
+    EvaluationExpertRemoved => "evaluation_expert_removed", "evaluation_experts", "评查专家出库";
+    EvaluationPlanned => "evaluation_planned", "evaluation_plans", "制定案件质量评查计划";
+    EvaluationCaseDrawn => "evaluation_case_drawn", "evaluation_cases", "确定被评查案件及评查人";
+    EvaluationActed => "evaluation_acted", "evaluation_cases", "案件评查评分、异议、复核或确认";
 }
 
 /// How a record's digest was made.

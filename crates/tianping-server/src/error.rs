@@ -194,6 +194,10 @@ error_codes! {
     AssistanceClosed = "assistance_closed", CONFLICT, "法院已登记协助结果";
     LoginTaken = "login_taken", CONFLICT, "该登录账号已登记为另一位代表";
     NotPending = "not_pending", CONFLICT, "该典型案例已发布或已退回";
+    UnknownUser = "unknown_user", UNPROCESSABLE_ENTITY, "没有该用户名的账号";
+    AlreadyInPool = "already_in_pool", CONFLICT, "此人已在评查专家库中";
+    PoolTooLarge = "pool_too_large", UNPROCESSABLE_ENTITY, "评查范围内的案件过多";
+    NoCases = "no_cases", UNPROCESSABLE_ENTITY, "评查范围内没有符合条件的已结案件";
     OwnProposal = "own_proposal", FORBIDDEN, "推荐人不能审核自己推荐的典型案例";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";

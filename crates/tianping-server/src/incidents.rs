@@ -110,9 +110,7 @@ async fn draw(st: &AppState, s: &Session, input: &DrawInput) -> Result<i64, ApiE
         )
         .with_details(json!({ "field": "size" })));
     }
-    let mut seed = [0u8; 16];
-    getrandom::fill(&mut seed).map_err(ApiError::internal)?;
-    let seed: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let seed = fresh_seed()?;
     Ok(st
         .store
         .draw_incident_sample(
@@ -326,4 +324,11 @@ async fn sample_page(
         }),
         Err(e) => api_error_page(e),
     }
+}
+
+/// A fresh seed for a re-checkable draw (128 random bits as hex), drawn once the pool is fixed.
+pub(crate) fn fresh_seed() -> Result<String, ApiError> {
+    let mut seed = [0u8; 16];
+    getrandom::fill(&mut seed).map_err(ApiError::internal)?;
+    Ok(seed.iter().map(|b| format!("{b:02x}")).collect())
 }

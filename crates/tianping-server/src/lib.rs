@@ -12,6 +12,7 @@ pub mod deputies;
 pub mod dishonest;
 pub mod docx;
 pub mod error;
+pub mod evaluation;
 pub mod export;
 pub mod feedback;
 pub mod http;
@@ -258,6 +259,7 @@ pub fn router(state: AppState) -> Router {
         .merge(typical::router())
         .merge(refusal::router())
         .merge(deputies::router())
+        .merge(evaluation::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -284,6 +286,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(typical::api_router())
                 .merge(refusal::api_router())
                 .merge(deputies::api_router())
+                .merge(evaluation::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

@@ -297,6 +297,7 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     tasks.extend(crate::typical::tasks(st, s).await?);
     tasks.extend(crate::refusal::tasks(st, s).await?);
     tasks.extend(crate::deputies::tasks(st, s).await?);
+    tasks.extend(crate::evaluation::cases::tasks(st, s).await?);
 
     Ok(TodoList::build(tasks, &counts, PER_KIND))
 }

@@ -11,6 +11,7 @@ pub mod deputy_invitations;
 pub mod deputy_suggestions;
 pub mod deputy_surveys;
 pub mod dishonest;
+pub mod evaluation;
 pub mod feedback;
 pub mod generation;
 pub mod in_force;
@@ -303,6 +304,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "deputy_surveys",
         sqlite: include_str!("../migrations/sqlite/0034_deputy_surveys.sql"),
         postgres: include_str!("../migrations/postgres/0034_deputy_surveys.sql"),
+    },
+    Migration {
+        version: 35,
+        name: "evaluations",
+        sqlite: include_str!("../migrations/sqlite/0035_evaluations.sql"),
+        postgres: include_str!("../migrations/postgres/0035_evaluations.sql"),
     },
 ];
 

@@ -361,7 +361,13 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::SurveySent,
             Command::SurveyRecipientAdded,
             Command::SurveyAnswered,
+            Command::EvaluationExpertAdded,
+            Command::EvaluationExpertRemoved,
+            Command::EvaluationPlanned,
+            Command::EvaluationCaseDrawn,
+            Command::EvaluationActed,
         ];
+        let mut evaluation = 0;
         let mut dishonest = 0;
         let mut typical = 0;
         let mut typical_returned = 0;
@@ -1344,6 +1350,128 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     assert!(s.answer_survey(line.id, &a, "link", t).await.is_err());
                     let back = s.survey_recipient(v[0].id, deputy).await.unwrap().unwrap();
                     assert_eq!(back.answers().unwrap(), Some(a.to_vec()));
+                }
+                Command::EvaluationExpertAdded => {
+                    user(s, "eval_office", Role::CaseOffice).await;
+                    user_in(s, "eval_xh", "xh-court", Role::Judge).await;
+                    let (office, org) = who(s, "eval_office").await;
+                    s.add_evaluation_expert(&org.id, "eval_xh", "judge", "", &office, t)
+                        .await
+                        .unwrap();
+                    // Once in a pool.
+                    assert!(
+                        s.add_evaluation_expert(&org.id, "eval_xh", "lawyer", "", &office, t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::EvaluationExpertRemoved => {
+                    user_in(s, "eval_gone", "xh-court", Role::Judge).await;
+                    let (office, org) = who(s, "eval_office").await;
+                    let gone = s
+                        .add_evaluation_expert(&org.id, "eval_gone", "judge", "", &office, t)
+                        .await
+                        .unwrap();
+                    s.remove_evaluation_expert(gone, &org.id, &office, t)
+                        .await
+                        .unwrap();
+                }
+                Command::EvaluationCaseDrawn => {
+                    // A minors' case: the only expert has no clearance for it — drawn, unassigned.
+                    use tianping_domain::evaluation::PlanKind;
+                    let (office, org) = who(s, "eval_office").await;
+                    let made = s
+                        .make_evaluation_plan(
+                            &tianping_store::evaluation::PlanInput {
+                                org_id: org.id.clone(),
+                                region_path: org.region_path.clone(),
+                                kind: PlanKind::Special,
+                                title: "未成年人案件专项评查".into(),
+                                agency: tianping_domain::AgencyKind::Court,
+                                sheet_id: "court_case".into(),
+                                sheet_version: 1,
+                                closed_from: "2025-01-01".parse().unwrap(),
+                                closed_to: "2025-08-01".parse().unwrap(),
+                                percent: 0,
+                                min_per_judge: 0,
+                                signals: vec![],
+                                criteria: "社会调查报告是否齐全".into(),
+                                case_numbers: vec!["（2025）浙0102刑初1号".into()],
+                                cross: true,
+                                due: "2025-09-30".parse().unwrap(),
+                                seed: "ledger".into(),
+                            },
+                            &office,
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!((made.cases, made.unassigned), (1, 1));
+                }
+                Command::EvaluationPlanned => {
+                    use tianping_domain::evaluation::PlanKind;
+                    let (office, org) = who(s, "eval_office").await;
+                    let made = s
+                        .make_evaluation_plan(
+                            &tianping_store::evaluation::PlanInput {
+                                org_id: org.id.clone(),
+                                region_path: org.region_path.clone(),
+                                kind: PlanKind::Special,
+                                title: "卷宗归档专项评查".into(),
+                                agency: tianping_domain::AgencyKind::Court,
+                                sheet_id: "court_case".into(),
+                                sheet_version: 1,
+                                closed_from: "2025-01-01".parse().unwrap(),
+                                closed_to: "2025-08-01".parse().unwrap(),
+                                percent: 0,
+                                min_per_judge: 0,
+                                signals: vec![],
+                                criteria: "归档是否及时".into(),
+                                case_numbers: vec!["（2025）浙0102民初1号".into()],
+                                cross: true,
+                                due: "2025-09-30".parse().unwrap(),
+                                seed: "ledger".into(),
+                            },
+                            &office,
+                            t,
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!((made.cases, made.unassigned), (1, 0));
+                    evaluation = s.evaluation_cases(made.id).await.unwrap()[0].id;
+                }
+                Command::EvaluationActed => {
+                    use tianping_domain::evaluation::review::{Act, Stage};
+                    let (xh, _) = who(s, "eval_xh").await;
+                    let mut a = tianping_store::evaluation::ActInput {
+                        id: evaluation,
+                        act: Act::Score,
+                        deductions: Some(
+                            r#"[{"item":"6.1","points":5,"note":"未按期归档"}]"#.into(),
+                        ),
+                        score: Some(95),
+                        grade: Some("优秀".into()),
+                        passes: true,
+                        opens_item: false,
+                        note: String::new(),
+                        problems: vec![],
+                    };
+                    s.act_on_evaluation(&a, Stage::Assigned, &xh, t)
+                        .await
+                        .unwrap();
+                    // Of two racing scores one is written.
+                    assert!(
+                        s.act_on_evaluation(&a, Stage::Assigned, &xh, t)
+                            .await
+                            .is_err()
+                    );
+                    a.act = Act::Accept;
+                    let (zhang, _) = who(s, "judge").await;
+                    let out = s
+                        .act_on_evaluation(&a, Stage::Scored, &zhang, t)
+                        .await
+                        .unwrap();
+                    assert_eq!((out.stage, out.item_id), (Stage::Final, None));
                 }
                 Command::PeopleSupervisorRemoved => {
                     assert!(

@@ -128,6 +128,27 @@ pub struct Facts {
     pub scored_on: Option<NaiveDate>,
 }
 
+/// Whether an evaluator reads the case file (its events, parties as their clearance allows) on
+/// `today`: the evaluator while the case waits for their score, up to the plan's due day; the
+/// re-checker while the objection waits for them, up to `score_days` working days after it. A
+/// third-party evaluator's access is exactly this — time- and case-limited; once scored the file
+/// closes to them and the score stays readable.
+pub fn reads_file(
+    who: Actor,
+    stage: Stage,
+    today: NaiveDate,
+    due: NaiveDate,
+    objected_on: Option<NaiveDate>,
+    cal: &Calendar,
+    rules: &super::Rules,
+) -> bool {
+    (who.evaluator && stage == Stage::Assigned && today <= due)
+        || (who.rechecker
+            && stage == Stage::Objected
+            && objected_on
+                .is_some_and(|d| today <= cal.add_working_days(d, rules.days.score_days).max(due)))
+}
+
 /// The last day of the objection window after a score given on `scored_on`.
 pub fn objection_until(scored_on: NaiveDate, days: u32, cal: &Calendar) -> NaiveDate {
     cal.add_working_days(scored_on, days)
@@ -294,6 +315,69 @@ mod tests {
                 .message
                 .contains("承办人")
         );
+    }
+
+    #[test]
+    fn an_evaluator_reads_the_file_only_while_the_case_waits_for_them() {
+        let (c, r) = (cal(), rules());
+        let ev = Actor {
+            evaluator: true,
+            ..Actor::default()
+        };
+        let re = Actor {
+            rechecker: true,
+            ..Actor::default()
+        };
+        let due = d("2026-12-31");
+        assert!(reads_file(
+            ev,
+            Stage::Assigned,
+            d("2026-12-31"),
+            due,
+            None,
+            &c,
+            r
+        ));
+        assert!(
+            !reads_file(ev, Stage::Assigned, d("2027-01-01"), due, None, &c, r),
+            "after the due day"
+        );
+        assert!(
+            !reads_file(ev, Stage::Scored, d("2026-12-02"), due, None, &c, r),
+            "scored: closed"
+        );
+        assert!(!reads_file(
+            JUDGE,
+            Stage::Assigned,
+            d("2026-12-02"),
+            due,
+            None,
+            &c,
+            r
+        ));
+        let obj = Some(d("2026-12-30"));
+        assert!(
+            reads_file(re, Stage::Objected, d("2027-01-15"), due, obj, &c, r),
+            "15 working days"
+        );
+        assert!(!reads_file(
+            re,
+            Stage::Objected,
+            d("2027-03-01"),
+            due,
+            obj,
+            &c,
+            r
+        ));
+        assert!(!reads_file(
+            ev,
+            Stage::Objected,
+            d("2026-12-30"),
+            due,
+            obj,
+            &c,
+            r
+        ));
     }
 
     #[test]

@@ -28,7 +28,13 @@ fn group_of(href: &str) -> &'static str {
     match href {
         "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
         "/warnings" | "/clock-changes" => "期限",
-        "/supervision" | "/referrals" | "/projects" | "/interference" | "/feedback" => "监督",
+        "/supervision"
+        | "/referrals"
+        | "/projects"
+        | "/interference"
+        | "/feedback"
+        | "/evaluations"
+        | "/evaluations/experts" => "监督",
         "/dishonest" | "/typical" | "/refusals" => "案件",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
@@ -127,6 +133,27 @@ impl Layout {
                 href: "/interference",
                 label: "过问记录",
                 active: active == "/interference",
+            });
+        }
+        // 案件质量评查: its readers, the evaluators (a third-party evaluator's only page) and the
+        // judges, who read the results of their own cases there.
+        if access::reads_evaluations(s.user.role, s.org.kind)
+            || matches!(
+                s.user.role,
+                tianping_domain::Role::Evaluator | tianping_domain::Role::Judge
+            )
+        {
+            nav.push(NavItem {
+                href: "/evaluations",
+                label: "案件质量评查",
+                active: active == "/evaluations",
+            });
+        }
+        if access::runs_evaluations(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/evaluations/experts",
+                label: "评查专家库",
+                active: active == "/evaluations/experts",
             });
         }
         if access::keeps_dishonest_list(s.user.role, s.org.kind) {

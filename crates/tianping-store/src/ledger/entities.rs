@@ -5,10 +5,10 @@ use crate::{Backend, Result, StoreError, audited, bulk_placeholders};
 use sqlx::Row;
 use tianping_ledger::Command;
 
-pub use super::tables::{Confidential, ENTITIES, Entity};
+pub use super::tables::{Confidential, Entity, entities};
 
 pub fn entity(table: &str) -> Option<&'static Entity> {
-    ENTITIES.iter().find(|e| e.table == table)
+    entities().find(|e| e.table == table)
 }
 
 pub(crate) fn entity_of(command: Command) -> Result<&'static Entity> {

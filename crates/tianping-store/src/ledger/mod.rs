@@ -374,7 +374,7 @@ impl Store {
             return Ok(0);
         }
         let mut n = 0u64;
-        for e in ENTITIES {
+        for e in entities() {
             let sql = format!("SELECT {} FROM {} ORDER BY {}", e.key, e.table, e.key);
             let keys: Vec<Key> = sqlx::query(audited(sql))
                 .fetch_all(&mut *tx)

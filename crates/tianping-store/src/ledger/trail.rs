@@ -120,6 +120,11 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.by_user) AS a, NULL AS b FROM refusal_steps x WHERE id = $1",
     ),
     src(
+        "evaluation_cases",
+        "SELECT id FROM evaluation_cases WHERE case_id = $1",
+        "SELECT x.case_id, (SELECT u.display_name FROM users u JOIN evaluation_plans p ON p.created_by = u.id WHERE p.id = x.plan_id) AS a, (SELECT u.display_name FROM users u WHERE u.id = x.acted_by) AS b FROM evaluation_cases x WHERE x.id = $1",
+    ),
+    src(
         "deputy_assignments",
         "SELECT id FROM deputy_assignments WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.assigned_by) AS a, (SELECT name FROM deputies d WHERE d.id = x.deputy_id) AS b FROM deputy_assignments x WHERE id = $1",
@@ -200,6 +205,9 @@ pub fn table_zh(table: &str) -> &'static str {
         "deputy_invitations" | "deputy_invitees" => "邀请人大代表",
         "deputy_suggestions" => "代表建议与检察建议",
         "deputy_surveys" | "deputy_survey_recipients" => "代表问卷",
+        "evaluation_experts" => "评查专家库",
+        "evaluation_plans" => "案件质量评查计划",
+        "evaluation_cases" => "案件质量评查",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",
@@ -239,9 +247,7 @@ impl Store {
             };
             // The record's first command is its creator's act; later ones the later actor's.
             let created = command.is_some_and(|c| {
-                super::entities::ENTITIES
-                    .iter()
-                    .any(|e| e.table == leaf.entity && e.created_by == c)
+                super::entities::entities().any(|e| e.table == leaf.entity && e.created_by == c)
             });
             let who = if created || source.is_none() { a } else { b };
             let actor = match who {

@@ -6,8 +6,8 @@ use super::PAGE;
 use super::append::MIN_STORED_LEVEL;
 use super::append::unhex16;
 use super::checkpoints_in;
-use super::entities::ENTITIES;
 use super::entities::Key;
+use super::entities::entities;
 use super::entities::read_row;
 use super::entities::select_list;
 use super::head_in;
@@ -360,7 +360,7 @@ impl Store {
         latest: &mut HashMap<(String, String), (u64, Digest, Option<String>)>,
         rep: &mut VerifyReport,
     ) -> Result<()> {
-        for e in ENTITIES {
+        for e in entities() {
             let mut after: Option<Key> = None;
             loop {
                 // Qualified: PostgreSQL would resolve a bare name to the text-cast output column

@@ -1,0 +1,268 @@
+//! An act on an evaluated case: a conditional update from the stage the domain checked, and —
+//! when the act fixes a grade that calls for it — the supervision item (一案一剖析一整改) opened
+//! by the plan's office on the case's organisation, in the same write.
+
+use super::{refusal, team_of};
+use crate::supervision::NewItem;
+use crate::{Result, Store, ts};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use tianping_domain::evaluation::draw;
+use tianping_domain::evaluation::review::{Act, Stage};
+use tianping_domain::supervision::ItemSource;
+use tianping_ledger::Command;
+
+/// An act, checked by the domain.
+#[derive(Debug, Clone)]
+pub struct ActInput {
+    pub id: i64,
+    pub act: Act,
+    /// The deductions as JSON (a score or a 复核).
+    pub deductions: Option<String>,
+    pub score: Option<u32>,
+    /// The grade the act gives (a score, a 复核) or fixes (accept, confirm).
+    pub grade: Option<String>,
+    pub passes: bool,
+    pub opens_item: bool,
+    /// The objection's reasons or the 复核's opinion.
+    pub note: String,
+    /// The deductions in words, for the item's description.
+    pub problems: Vec<String>,
+}
+
+/// What an act came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActOutcome {
+    pub stage: Stage,
+    pub item_id: Option<i64>,
+    /// An objection: the expert given the 复核 (none free: the office assigns one later).
+    pub rechecker: Option<i64>,
+}
+
+impl Store {
+    /// Chooses, for an evaluated case, an expert of the plan's pool free of conflicts — the
+    /// evaluator for an unassigned case, the re-checker (never the first evaluator) for an
+    /// objected one.
+    async fn choose_expert(&self, id: i64, recheck: bool) -> Result<Option<i64>> {
+        let Some(row) = self.evaluation_case(id).await? else {
+            return Err(refusal("not_found", "评查案件不存在"));
+        };
+        let r = sqlx::query(
+            "SELECT c.case_number, c.org_id, c.confidentiality, c.state, p.seed, p.cross_evaluation FROM cases c \
+             JOIN evaluation_cases x ON x.case_id = c.id JOIN evaluation_plans p ON p.id = x.plan_id WHERE x.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let team = team_of(
+            &r.try_get::<String, _>("case_number")?,
+            &r.try_get::<String, _>("org_id")?,
+            &r.try_get::<String, _>("confidentiality")?,
+            &r.try_get::<String, _>("state")?,
+        )?;
+        let seed: String = r.try_get("seed")?;
+        let cross = r.try_get::<i64, _>("cross_evaluation")? != 0;
+        let experts: Vec<_> = self
+            .evaluation_experts(&row.plan_org_id)
+            .await?
+            .iter()
+            .map(super::ExpertRow::as_expert)
+            .collect();
+        let mut not = BTreeMap::new();
+        if recheck && let Some(e) = row.evaluator_id {
+            not.insert(team.case_number.clone(), vec![e]);
+        }
+        // A 复核 is placed apart from the first draw: its own seed.
+        let seed = if recheck {
+            format!("{seed}/复核")
+        } else {
+            seed
+        };
+        let a = draw::assign(&seed, &[team], &experts, cross, &BTreeMap::new(), &not);
+        Ok(a.first().and_then(|a| a.expert))
+    }
+
+    /// The office assigns an unassigned case (or an objected case's 复核) again, after adding
+    /// experts to its pool.
+    pub async fn assign_evaluation_again(
+        &self,
+        id: i64,
+        by: &crate::user::User,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let Some(row) = self.evaluation_case(id).await? else {
+            return Err(refusal("not_found", "评查案件不存在"));
+        };
+        let (recheck, sql) = match (row.stage(), row.rechecker_id) {
+            (Stage::Unassigned, _) => (
+                false,
+                "UPDATE evaluation_cases SET evaluator_id = $1, stage = 'assigned', acted_by = $2 WHERE id = $3 AND stage = 'unassigned'",
+            ),
+            (Stage::Objected, None) => (
+                true,
+                "UPDATE evaluation_cases SET rechecker_id = $1, acted_by = $2 WHERE id = $3 AND stage = 'objected' AND rechecker_id IS NULL",
+            ),
+            _ => return Err(refusal("wrong_state", "该案已有评查人")),
+        };
+        let Some(expert) = self.choose_expert(id, recheck).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.write(now).await?;
+        let n = sqlx::query(sql)
+            .bind(expert)
+            .bind(by.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(refusal("conflict", "该案刚刚已指定评查人，请刷新后查看"));
+        }
+        tx.record(Command::EvaluationActed, id).await?;
+        tx.commit().await?;
+        Ok(Some(expert))
+    }
+
+    /// Records an act (already checked by the domain against `expected`).
+    pub async fn act_on_evaluation(
+        &self,
+        a: &ActInput,
+        expected: Stage,
+        by: &crate::user::User,
+        now: DateTime<Utc>,
+    ) -> Result<ActOutcome> {
+        let (from, to) = a.act.moves();
+        if from != expected {
+            return Err(refusal("wrong_state", "评查状态已变化，请刷新后重试"));
+        }
+        let rechecker = if a.act == Act::Object {
+            self.choose_expert(a.id, true).await?
+        } else {
+            None
+        };
+        let mut tx = self.write(now).await?;
+        let at = ts(now);
+        let q = match a.act {
+            Act::Score => sqlx::query(
+                "UPDATE evaluation_cases SET stage = $1, deductions = $2, score = $3, grade = $4, scored_at = $5, acted_by = $6 WHERE id = $7 AND stage = $8",
+            )
+            .bind(to.as_str())
+            .bind(a.deductions.clone())
+            .bind(a.score.map(i64::from))
+            .bind(a.grade.clone())
+            .bind(&at),
+            Act::Object => sqlx::query(
+                "UPDATE evaluation_cases SET stage = $1, objection = $2, rechecker_id = $3, objected_at = $4, acted_by = $5 WHERE id = $6 AND stage = $7",
+            )
+            .bind(to.as_str())
+            .bind(a.note.trim().to_string())
+            .bind(rechecker)
+            .bind(&at),
+            Act::Accept | Act::Confirm => sqlx::query(
+                "UPDATE evaluation_cases SET stage = $1, final_score = score, final_grade = grade, passes = $2, final_by = $3, final_at = $4, acted_by = $5 WHERE id = $6 AND stage = $7",
+            )
+            .bind(to.as_str())
+            .bind(i64::from(a.passes))
+            .bind(by.id)
+            .bind(&at),
+            Act::Recheck => sqlx::query(
+                "UPDATE evaluation_cases SET stage = $1, recheck_deductions = $2, recheck_score = $3, recheck_grade = $4, recheck_note = $5, rechecked_at = $6, \
+                 final_score = $7, final_grade = $8, passes = $9, final_by = $10, final_at = $11, acted_by = $12 WHERE id = $13 AND stage = $14",
+            )
+            .bind(to.as_str())
+            .bind(a.deductions.clone())
+            .bind(a.score.map(i64::from))
+            .bind(a.grade.clone())
+            .bind(a.note.trim().to_string())
+            .bind(&at)
+            .bind(a.score.map(i64::from))
+            .bind(a.grade.clone())
+            .bind(i64::from(a.passes))
+            .bind(by.id)
+            .bind(&at),
+        };
+        let n = q
+            .bind(by.id)
+            .bind(a.id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(refusal("conflict", "评查状态刚刚已变化，请刷新后查看"));
+        }
+        let mut item_id = None;
+        if to == Stage::Final && a.opens_item {
+            item_id = Some(self.open_evaluation_item(&mut tx, a, now).await?);
+        }
+        tx.record(Command::EvaluationActed, a.id).await?;
+        tx.commit().await?;
+        Ok(ActOutcome {
+            stage: to,
+            item_id,
+            rechecker,
+        })
+    }
+
+    /// Opens the item a final grade calls for: by the plan's office (its maker as opener), on
+    /// the case's organisation; a confidential case's problems stay on the evaluation.
+    async fn open_evaluation_item(
+        &self,
+        tx: &mut crate::write::Write,
+        a: &ActInput,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT p.title, p.org_id, p.created_by, x.case_id, c.org_id AS case_org, c.confidentiality, x.final_grade, x.final_score \
+             FROM evaluation_cases x JOIN evaluation_plans p ON p.id = x.plan_id JOIN cases c ON c.id = x.case_id WHERE x.id = $1",
+        )
+        .bind(a.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let plan_org: String = r.try_get("org_id")?;
+        let opener_id: i64 = r.try_get("created_by")?;
+        let (Some(org), Some(opener)) = (
+            self.org(&plan_org).await?,
+            self.user_by_id(opener_id).await?,
+        ) else {
+            return Err(refusal("not_found", "评查计划的组织单位不存在"));
+        };
+        let grade: Option<String> = r.try_get("final_grade")?;
+        let total: Option<i64> = r.try_get("final_score")?;
+        let plan: String = r.try_get("title")?;
+        let public = r.try_get::<String, _>("confidentiality")? == "public";
+        let mut description = format!(
+            "“{plan}”评查结果为“{}”（{}分）。",
+            grade.clone().unwrap_or_default(),
+            total.unwrap_or_default()
+        );
+        if public && !a.problems.is_empty() {
+            description.push_str("扣分问题：");
+            description.push_str(&a.problems.join("；"));
+            description.push('。');
+        } else if !a.problems.is_empty() {
+            description.push_str("扣分问题见评查记录（涉密或涉未成年人案件）。");
+        }
+        description.push_str("请逐项剖析原因、落实整改并报送整改材料（一案一剖析一整改）。");
+        let n = NewItem {
+            source: ItemSource::Evaluation,
+            source_ref: Some(a.id.to_string()),
+            case_id: Some(r.try_get("case_id")?),
+            title: format!("案件质量评查“{}”", grade.unwrap_or_default()),
+            description,
+            responsible_org_id: Some(r.try_get("case_org")?),
+            rectify_due_at: None,
+            referral_id: None,
+            project_id: None,
+            stage_due_at: None,
+        };
+        let item = self.open_item_in(tx, &n, &opener, &org, now).await?;
+        sqlx::query("UPDATE evaluation_cases SET item_id = $1 WHERE id = $2")
+            .bind(item)
+            .bind(a.id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(item)
+    }
+}
