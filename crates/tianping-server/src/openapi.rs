@@ -442,6 +442,12 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "人大代表",
             "终本库出清专项行动看板：目标、期间、期初库存量、入库、出清（按方式）、代表协助出清、各法院、各乡镇（街道）及逐日累计出清",
         ),
+        op(
+            "get",
+            "/api/v1/evaluation-plans/{id}",
+            "监督",
+            "评查计划：类型、评查表及版本、结案期间、截止日、是否交叉评查、随机种子、案件池摘要与件数，每件被评查案件的入选原因、进展（stage：unassigned 待指定评查人、assigned 待评查、scored 已评分异议期内、objected 异议待复核、final 已确定）、评查人、得分、最终得分与等次、是否合格及所立督办事项",
+        ),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

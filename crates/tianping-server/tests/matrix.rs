@@ -325,6 +325,17 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/s/{token}", Open),
     ("POST", "/s/{token}", Open),
     ("GET", "/api/v1/deputy-surveys/{id}/results", Scoped),
+    ("GET", "/evaluations", Anyone),
+    ("POST", "/evaluations", Write),
+    ("GET", "/evaluations/experts", Scoped),
+    ("POST", "/evaluations/experts", Write),
+    ("POST", "/evaluations/experts/{id}/remove", Write),
+    ("GET", "/evaluations/{id}", Scoped),
+    ("GET", "/evaluations/{id}/pool.txt", Scoped),
+    ("GET", "/evaluations/cases/{id}", Scoped),
+    ("POST", "/evaluations/cases/{id}/act", Write),
+    ("POST", "/evaluations/cases/{id}/assign", Write),
+    ("GET", "/api/v1/evaluation-plans/{id}", Scoped),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),
@@ -487,6 +498,7 @@ const USERS: &[(&str, &str, Role, Reach)] = &[
         Role::PeopleSupervisor,
         Reach::NoCases,
     ),
+    ("m_eval", "hz-plc", Role::Evaluator, Reach::NoCases),
     ("m_sys", "zj-court", Role::Sysadmin, Reach::NoCases),
     ("m_sec", "zj-court", Role::Secadmin, Reach::NoCases),
     ("m_audit", "zj-court", Role::Auditor, Reach::NoCases),
@@ -704,6 +716,7 @@ async fn world(db: &TestDb) -> World {
     typical_case(s, cases[1]).await;
     refusal_referrals(s, cases[1], cases[2]).await;
     let survey_token = deputies(s, cases[1], cases[2]).await;
+    evaluations(s).await;
     // The matrix sends thousands of requests at one fixed instant: no rate limits here (they
     // are tested in security.rs).
     let unlimited = tianping_server::auth::Policy {
@@ -847,6 +860,93 @@ async fn typical_case(s: &tianping_store::Store, minors_case: i64) {
     s.approve_typical(id, Side::Procuratorate, &user("m_proc").await, now())
         .await
         .expect("typical fixture");
+}
+
+/// An evaluation plan of 上城 (`{id}` = 1) over the minors', the state secret's and the public
+/// case (evaluated case 1 is the minors'): the two confidential ones go to the one expert cleared
+/// for them, who scores them with reasons naming what they hide; m_eval, a third-party evaluator
+/// with no clearance, gets the public one.
+async fn evaluations(s: &tianping_store::Store) {
+    use tianping_domain::evaluation::PlanKind;
+    use tianping_domain::evaluation::review::{Act, Stage};
+    add_user(
+        s,
+        "m_eval_cleared",
+        "xh-court",
+        Role::Judge,
+        Clearance(vec![
+            tianping_domain::Confidentiality::Minors,
+            tianping_domain::Confidentiality::StateSecret,
+        ]),
+    )
+    .await;
+    let office = s.user_by_username("m_office").await.expect("u").expect("u");
+    for (u, kind) in [("m_eval", "lawyer"), ("m_eval_cleared", "judge")] {
+        s.add_evaluation_expert("sc-court", u, kind, "", &office, now())
+            .await
+            .expect("expert");
+    }
+    let made = s
+        .make_evaluation_plan(
+            &tianping_store::evaluation::PlanInput {
+                org_id: "sc-court".into(),
+                region_path: "/33/3301/330102/".into(),
+                kind: PlanKind::Special,
+                title: "涉未成年人和涉密案件专项评查".into(),
+                agency: AgencyKind::Court,
+                sheet_id: "court_case".into(),
+                sheet_version: 1,
+                closed_from: "2025-01-01".parse().expect("d"),
+                closed_to: "2026-05-31".parse().expect("d"),
+                percent: 0,
+                min_per_judge: 0,
+                signals: vec![],
+                criteria: "保密和未成年人保护措施是否落实".into(),
+                case_numbers: vec![MINORS_CASE.into(), SECRET_CASE.into(), PUBLIC_CASE.into()],
+                cross: false,
+                due: "2026-06-30".parse().expect("d"),
+                seed: "matrix".into(),
+            },
+            &office,
+            now(),
+        )
+        .await
+        .expect("plan");
+    assert_eq!(made.unassigned, 0);
+    let rows = s.evaluation_cases(made.id).await.expect("cases");
+    let cleared = s
+        .user_by_username("m_eval_cleared")
+        .await
+        .expect("u")
+        .expect("u");
+    for (number, note) in [(MINORS_CASE, MINOR_REASON), (SECRET_CASE, SECRET_FACT)] {
+        let c = rows
+            .iter()
+            .find(|c| c.case_number == number)
+            .expect("drawn");
+        assert_eq!(c.evaluator_user_id, Some(cleared.id));
+        s.act_on_evaluation(
+            &tianping_store::evaluation::ActInput {
+                id: c.id,
+                act: Act::Score,
+                deductions: Some(
+                    serde_json::to_string(&json!([{"item": "3.1", "points": 12, "note": note}]))
+                        .expect("json"),
+                ),
+                score: Some(88),
+                grade: Some("合格".into()),
+                passes: true,
+                opens_item: false,
+                note: String::new(),
+                problems: vec![],
+            },
+            Stage::Assigned,
+            &cleared,
+            now(),
+        )
+        .await
+        .expect("score");
+    }
 }
 
 /// 拒执 referrals naming the minor (`{id}` = 1, with a step of the police) and the state secret's

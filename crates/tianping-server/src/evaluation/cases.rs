@@ -76,6 +76,22 @@ fn sees(s: &Session, c: &EvalCaseRow) -> bool {
             && c.case_path.starts_with(&s.org.region_path))
 }
 
+/// Whether the reader may read the words written about this case (deductions' reasons, the
+/// objection, the 复核 opinion): always for a public case; for a confidential one, those whose
+/// clearance covers it or who need to know (the evaluated judge, the court's president). They
+/// may name the parties or the facts the case's confidentiality protects.
+fn words_visible(s: &Session, c: &EvalCaseRow) -> bool {
+    let level = c.confidentiality();
+    level == tianping_domain::Confidentiality::Public
+        || crate::view::clearance_for(s, &c.case_org_id, c.case_judge.as_deref(), &[], None)
+            .allows(level)
+}
+
+/// A confidential case's words, for a reader who may not read them.
+fn withheld(c: &EvalCaseRow) -> String {
+    format!("（本案{}，内容不予显示）", c.confidentiality().zh())
+}
+
 async fn readable(st: &AppState, s: &Session, id: &str) -> Result<EvalCaseRow, ApiError> {
     let id = parse_id(id, "评查案件")?;
     match st.store.evaluation_case(id).await? {
@@ -276,6 +292,17 @@ async fn page(
             c.recheck_grade.as_deref(),
             &parse_deds(c.recheck_deductions.as_deref()),
         ));
+    }
+    let mut c = c;
+    if !words_visible(s, &c) {
+        for sc in &mut scores {
+            for d in &mut sc.deductions {
+                d.3 = withheld(&c);
+            }
+        }
+        let w = withheld(&c);
+        c.objection = c.objection.as_ref().map(|_| w.clone());
+        c.recheck_note = c.recheck_note.as_ref().map(|_| w.clone());
     }
     let until = day_of(c.scored_at.as_deref()).map(|d| {
         tianping_domain::evaluation::review::objection_until(d, r.days.objection_days, cal)

@@ -491,8 +491,19 @@ struct PlanPage {
     /// Grades and their counts, best first.
     grades: Vec<(String, usize)>,
     pass_rate: String,
-    /// Per judge: name, court, evaluated, final, passed.
-    judges: Vec<(String, String, usize, usize, usize)>,
+    courts: Vec<CourtLine>,
+}
+
+/// A court's line of a plan's results (its quality file for the plan).
+#[derive(Default)]
+struct CourtLine {
+    court: String,
+    cases: usize,
+    finals: usize,
+    passed: usize,
+    pass_rate: String,
+    /// The judges whose cases were graded below 合格.
+    failed_judges: Vec<String>,
 }
 
 async fn readable_plan(st: &AppState, s: &Session, id: i64) -> Result<PlanRow, ApiError> {
@@ -524,23 +535,35 @@ pub(crate) async fn plan_page(
                 (g.name.clone(), n)
             })
             .collect();
-        let mut judges: std::collections::BTreeMap<(String, String), (usize, usize, usize)> =
-            Default::default();
+        // Per court: evaluated, final, passed, and the judges whose cases did not pass.
+        let mut courts: std::collections::BTreeMap<String, CourtLine> = Default::default();
         for c in &rows {
-            let e = judges
-                .entry((
-                    c.case_judge.clone().unwrap_or_default(),
-                    c.case_org_name.clone(),
-                ))
-                .or_default();
-            e.0 += 1;
+            let e = courts
+                .entry(c.case_org_name.clone())
+                .or_insert_with(|| CourtLine {
+                    court: c.case_org_name.clone(),
+                    ..CourtLine::default()
+                });
+            e.cases += 1;
             if c.final_grade.is_some() {
-                e.1 += 1;
+                e.finals += 1;
             }
             if c.passes == Some(1) {
-                e.2 += 1;
+                e.passed += 1;
+            } else if c.passes == Some(0)
+                && let Some(j) = &c.case_judge
+                && !e.failed_judges.contains(j)
+            {
+                e.failed_judges.push(j.clone());
             }
         }
+        let courts: Vec<CourtLine> = courts
+            .into_values()
+            .map(|mut c| {
+                c.pass_rate = rate(c.passed as i64, c.finals as i64);
+                c
+            })
+            .collect();
         let sheet = r
             .sheet(
                 &plan.sheet_id,
@@ -566,10 +589,7 @@ pub(crate) async fn plan_page(
             pass_rate: rate(plan.passed, plan.finals),
             cases: rows.iter().map(case_line).collect(),
             grades,
-            judges: judges
-                .into_iter()
-                .map(|((j, c), (n, f, p))| (j, c, n, f, p))
-                .collect(),
+            courts,
             plan,
         }))
     };

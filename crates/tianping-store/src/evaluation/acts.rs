@@ -194,7 +194,13 @@ impl Store {
         }
         let mut item_id = None;
         if to == Stage::Final && a.opens_item {
-            item_id = Some(self.open_evaluation_item(&mut tx, a, now).await?);
+            let item = self.open_evaluation_item(&mut tx, a, now).await?;
+            sqlx::query("UPDATE evaluation_cases SET item_id = $1 WHERE id = $2")
+                .bind(item)
+                .bind(a.id)
+                .execute(&mut *tx)
+                .await?;
+            item_id = Some(item);
         }
         tx.record(Command::EvaluationActed, a.id).await?;
         tx.commit().await?;
@@ -205,7 +211,7 @@ impl Store {
         })
     }
 
-    /// Opens the item a final grade calls for: by the plan's office (its maker as opener), on
+    /// Opens the item a final grade calls for (the caller writes its id on the row): by the plan's office (its maker as opener), on
     /// the case's organisation; a confidential case's problems stay on the evaluation.
     async fn open_evaluation_item(
         &self,
@@ -257,12 +263,6 @@ impl Store {
             project_id: None,
             stage_due_at: None,
         };
-        let item = self.open_item_in(tx, &n, &opener, &org, now).await?;
-        sqlx::query("UPDATE evaluation_cases SET item_id = $1 WHERE id = $2")
-            .bind(item)
-            .bind(a.id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(item)
+        self.open_item_in(tx, &n, &opener, &org, now).await
     }
 }

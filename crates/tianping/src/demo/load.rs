@@ -210,6 +210,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
     eprintln!(
         "deputies: {deputies} in 杭州's towns and streets, {given} 终本 cases of 上城 given to them, a city campaign (see /campaigns)"
     );
+    let (experts, evaluated) = super::seed_evaluations(store, now)
+        .await
+        .context("seeding the demo's quality evaluations")?;
+    eprintln!(
+        "案件质量评查: {experts} experts in two pools, {evaluated} cases in 中院's routine and 政法委's focus plans (see /evaluations)"
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

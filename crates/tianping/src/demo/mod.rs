@@ -7,6 +7,7 @@ mod cases;
 mod courses;
 mod deputies;
 mod dishonest;
+mod evaluations;
 mod feedback;
 mod load;
 mod prosecution;
@@ -18,6 +19,7 @@ mod typical;
 pub use cases::generate;
 pub use deputies::seed_deputies;
 pub use dishonest::seed_dishonest;
+pub use evaluations::seed_evaluations;
 pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
 pub use refusal::seed_refusals;
@@ -439,6 +441,14 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             "蒋监督员",
             org_id(AgencyKind::JusticeBureau, "330102"),
             Role::PeopleSupervisor,
+            Clearance::default(),
+        ),
+        // A third-party evaluator (a lawyer) the city's 政法委 engaged for its cross evaluation.
+        u(
+            "evaluator",
+            "严律师",
+            org_id(AgencyKind::PoliticalLegalCommittee, "3301"),
+            Role::Evaluator,
             Clearance::default(),
         ),
         u(
