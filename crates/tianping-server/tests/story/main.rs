@@ -11,6 +11,7 @@ mod cases;
 mod deputies;
 mod deputy_work;
 mod dishonest;
+mod evaluations;
 mod feedback;
 mod ledger;
 mod letters;

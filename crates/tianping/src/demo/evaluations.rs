@@ -32,6 +32,18 @@ const PROBLEMS: &[(&str, &str)] = &[
     ("6.1", "结案后超过三个月未归档"),
 ];
 
+/// Problems of judgments, by item of the 裁判文书评查表: (item, points, note).
+const DOC_PROBLEMS: &[(&str, u32, &str)] = &[
+    (
+        "1.2",
+        4,
+        "判决书载明的被告住所与起诉状、送达地址确认书不一致",
+    ),
+    ("2.2", 8, "未回应被告关于诉讼时效已过的抗辩，说理不充分"),
+    ("3.1", 5, "引用已失效的《中华人民共和国合同法》第二百零六条"),
+    ("1.1", 3, "落款日期与宣判笔录记载的日期不一致"),
+];
+
 fn quarter_start(d: NaiveDate) -> NaiveDate {
     let m = (d.month0() / 3) * 3 + 1;
     NaiveDate::from_ymd_opt(d.year(), m, 1).unwrap_or(d)
@@ -357,6 +369,87 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
                     .await?
             }
         };
+    }
+
+    // 中院's 裁判文书专项评查 of 上城's civil judgments this year, the `judge` login's latest
+    // among them — scored yesterday: its 待办 is to accept or object.
+    let civil: Vec<(String, String)> = sqlx::query_as(
+        "SELECT case_number, judge FROM cases WHERE org_id = $1 AND case_number LIKE '%民初%' AND closed_at >= $2 ORDER BY closed_at DESC",
+    )
+    .bind(&judge_login.org_id)
+    .bind(format!("{}-01-01", today.year()))
+    .fetch_all(store.pool())
+    .await?;
+    let own: Option<String> = civil
+        .iter()
+        .find(|(_, j)| *j == judge_login.display_name)
+        .map(|(n, _)| n.clone());
+    let mut listed: Vec<String> = civil
+        .iter()
+        .filter(|(n, _)| Some(n) != own.as_ref())
+        .take(5)
+        .map(|(n, _)| n.clone())
+        .collect();
+    listed.extend(own.clone());
+    if !listed.is_empty() {
+        let made = store
+            .make_evaluation_plan(
+                &PlanInput {
+                    org_id: city_court.id.clone(),
+                    region_path: city_court.region_path.clone(),
+                    kind: PlanKind::Special,
+                    title: format!("{}年民商事裁判文书专项评查", today.year()),
+                    agency: AgencyKind::Court,
+                    sheet_id: "judgment_document".into(),
+                    sheet_version: 1,
+                    closed_from: NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+                    closed_to: today - Duration::days(1),
+                    percent: 0,
+                    min_per_judge: 0,
+                    signals: vec![],
+                    criteria: "裁判文书说理是否充分、是否回应当事人诉辩意见，引用法律条文是否准确、现行有效".into(),
+                    case_numbers: listed,
+                    cross: true,
+                    due: today + Duration::days(15),
+                    seed: "6e0f1c2d3b4a59687766554433221100".into(),
+                },
+                &office,
+                at(9),
+            )
+            .await?;
+        let rows = store.evaluation_cases(made.id).await?;
+        evaluated += rows.len();
+        for (i, c) in rows.iter().enumerate() {
+            let Ok(evaluator) = user_of(store, c.evaluator_user_id).await else {
+                continue;
+            };
+            let mine = Some(&c.case_number) == own.as_ref();
+            let deds: Vec<Deduction> = DOC_PROBLEMS
+                .iter()
+                .skip(i % 3)
+                .take(if mine { 2 } else { i % 3 })
+                .map(|(code, points, note)| Deduction {
+                    item: (*code).into(),
+                    points: *points,
+                    note: (*note).into(),
+                })
+                .collect();
+            let when = if mine { at(1) } else { at(8) };
+            store
+                .act_on_evaluation(
+                    &act(c, Act::Score, &deds)?,
+                    Stage::Assigned,
+                    &evaluator,
+                    when,
+                )
+                .await?;
+            if !mine {
+                let c = store.evaluation_case(c.id).await?.context("scored")?;
+                store
+                    .act_on_evaluation(&act(&c, Act::Confirm, &[])?, Stage::Scored, &office, at(1))
+                    .await?;
+            }
+        }
     }
 
     // 政法委's focus plan: the courts' closed cases of the last half year that ran late, were
