@@ -1653,3 +1653,97 @@ test('代表问卷: a deputy answers the open survey (a missing answer named nex
   await npc.screenshot({ path: join(artifacts, '53-survey-results.png'), fullPage: true });
   for (const p of [npc, deputy]) await p.close();
 });
+
+test('案件质量评查: the 审管办 makes a plan, a judge of another court scores, the judge objects, the 复核 stands and the item opens; the third-party evaluator sees only their cases', async () => {
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  const closed = await (await judge.request.get(`${base}/api/v1/cases?status=closed&mine=1&type_code=${encodeURIComponent('民初')}`)).json();
+  const target = closed.items.find((c) => c.confidentiality === 'public');
+  assert.ok(target, 'the judge has a closed public civil case');
+
+  // The 审管办 makes a 专项 plan with two experts: 西湖's judge and the third-party evaluator.
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  await office.goto(`${base}/evaluations`);
+  await office.selectOption('#plan-kind', 'special');
+  await office.fill('#plan-title', '审限变更专项评查');
+  await office.selectOption('#plan-sheet', 'court_case');
+  await office.fill('#plan-from', '2026-01-01');
+  for (const box of await office.locator('#plan-experts input[type=checkbox]').all()) {
+    const u = await box.getAttribute('data-username');
+    if (['judge_xh', 'evaluator'].includes(u)) await box.check(); else await box.uncheck();
+  }
+  // The criteria missing: refused next to its field, the case list kept.
+  await office.fill('#plan-cases', target.case_number);
+  await Promise.all([office.waitForLoadState('load'), office.click('#plan-submit')]);
+  assert.match(await office.textContent('#plan-form'), /请填写专项评查的内容和标准/);
+  assert.equal(await office.inputValue('#plan-cases'), target.case_number);
+  await office.fill('#plan-criteria', '延长、扣除审限是否依法审批，审批是否在期限届满前');
+  await Promise.all([office.waitForURL(/\/evaluations\/\d+$/), office.click('#plan-submit')]);
+  const plan = office.url();
+  const row = office.locator('#plan-cases tbody tr', { hasText: target.case_number });
+  const evaluatorName = (await row.locator('td').nth(4).textContent()).trim();
+  await Promise.all([office.waitForURL(/\/evaluations\/cases\/\d+$/), row.locator('td a').first().click()]);
+  const url = office.url();
+  await office.screenshot({ path: join(artifacts, '60-evaluation-assigned.png'), fullPage: true });
+
+  // The evaluator (whichever of the two was drawn) reads the file and scores 瑕疵.
+  const first = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const second = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const thirdPartyFirst = evaluatorName === '严律师';
+  await login(first, thirdPartyFirst ? 'evaluator' : 'judge_xh');
+  await login(second, thirdPartyFirst ? 'judge_xh' : 'evaluator');
+  assert.match(await first.textContent('body'), /案件待评查/, "the case is on the evaluator's 待办");
+  await first.goto(url);
+  assert.match(await first.textContent('#evaluation-file'), /当事人/);
+  const score = async (p) => {
+    // A reason without points is refused next to the sheet, with what was typed kept.
+    await p.fill('#note-1\\.2', '诉讼费计算有误');
+    await Promise.all([p.waitForLoadState('load'), p.click('#score-submit')]);
+    assert.match(await p.textContent('#deductions-error'), /第1\.2项写了扣分理由，但未填扣分/);
+    assert.equal(await p.inputValue('#note-1\\.2'), '诉讼费计算有误');
+    await p.fill('#note-1\\.2', '');
+    for (const [item, off, note] of [['2.3', '6', '延长审限审批表在期限届满后补签'], ['3.1', '12', '借款交付事实仅凭借条认定'], ['3.2', '8', '利率保护上限适用错误']]) {
+      await p.fill(`#off-${item.replace('.', '\\.')}`, off);
+      await p.fill(`#note-${item.replace('.', '\\.')}`, note);
+    }
+    await Promise.all([p.waitForLoadState('load'), p.click('#score-submit')]);
+  };
+  await score(first);
+  assert.match(await first.textContent('body'), /74 分，瑕疵/);
+  assert.equal(await first.locator('#evaluation-file').count(), 0, 'the file closes once scored');
+  await first.screenshot({ path: join(artifacts, '61-evaluation-scored.png'), fullPage: true });
+
+  // The judge objects (their 待办), once.
+  await judge.goto(`${base}/todo`);
+  assert.match(await judge.textContent('body'), /本人案件的评查结果待认可或提出异议/);
+  await judge.goto(url);
+  await judge.fill('#objection-reason', '延长审限已于期限届满前报批，审批表系归档时补装订，附审批系统截图');
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#evaluation-object')]);
+  assert.match(await judge.textContent('#evaluation-stage'), /提出异议，待复核/);
+  assert.equal(await judge.locator('#object-form').count(), 0, 'an objection is made once');
+
+  // The other expert re-checks; the 复核 stands and opens the supervision item.
+  await second.goto(url);
+  assert.match(await second.textContent('#evaluation-objection'), /期限届满前报批/);
+  await second.fill('#recheck-reason', '审批系统记录显示审批在期限届满后，维持原评分');
+  await Promise.all([second.waitForLoadState('load'), second.click('#score-submit')]);
+  assert.match(await second.textContent('#evaluation-final'), /74 分，瑕疵/);
+  assert.match(await second.textContent('#evaluation-final'), /督办事项/);
+  await judge.goto(url);
+  await Promise.all([judge.waitForURL(/\/supervision\/\d+$/), judge.click('#evaluation-item')]);
+  assert.match(await judge.textContent('body'), /一案一剖析一整改/);
+  await judge.screenshot({ path: join(artifacts, '62-evaluation-item.png'), fullPage: true });
+
+  // The third-party evaluator: only their own cases; no case list, no plan page.
+  const tp = thirdPartyFirst ? first : second;
+  await tp.goto(`${base}/evaluations`);
+  const theirs = await tp.locator('#to-evaluate tbody tr').count();
+  assert.ok(theirs >= 1, 'the third-party evaluator has their cases');
+  assert.equal(await tp.locator('#plans').count(), 0);
+  assert.equal((await tp.goto(plan)).status(), 404);
+  assert.equal((await tp.goto(`${base}/cases/${target.id}`)).status(), 403);
+  await tp.goto(`${base}/evaluations`);
+  await tp.screenshot({ path: join(artifacts, '63-third-party-evaluator.png'), fullPage: true });
+  for (const p of [judge, office, first, second]) await p.close();
+});

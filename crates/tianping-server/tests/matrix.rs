@@ -904,6 +904,7 @@ async fn evaluations(s: &tianping_store::Store) {
                 criteria: "保密和未成年人保护措施是否落实".into(),
                 case_numbers: vec![MINORS_CASE.into(), SECRET_CASE.into(), PUBLIC_CASE.into()],
                 cross: false,
+                experts: vec![],
                 due: "2026-06-30".parse().expect("d"),
                 seed: "matrix".into(),
             },

@@ -137,7 +137,9 @@ fn sheet_view(sheet: &Sheet, deds: &[Ded]) -> Vec<SectionView> {
                         code: i.code.clone(),
                         text: i.text.clone(),
                         points: i.points,
-                        off: d.map_or(String::new(), |d| d.points.to_string()),
+                        off: d
+                            .filter(|d| d.points > 0)
+                            .map_or(String::new(), |d| d.points.to_string()),
                         note: d.map_or(String::new(), |d| d.note.clone()),
                     }
                 })
@@ -359,11 +361,13 @@ pub(crate) async fn case_page(
 }
 
 /// The deductions a score form sends: `off_<code>` (points) and `note_<code>` per item.
+/// Also returns what was typed, to show again with a refusal (points that are not a number
+/// shown empty).
 fn deductions_of(
     pairs: &[(String, String)],
     sheet: &Sheet,
     errors: &mut Vec<(String, String)>,
-) -> Vec<Deduction> {
+) -> (Vec<Deduction>, Vec<Ded>) {
     let get = |k: &str| {
         pairs
             .iter()
@@ -371,10 +375,18 @@ fn deductions_of(
             .map_or("", |(_, v)| v.trim())
     };
     let mut out = vec![];
+    let mut typed = vec![];
     for sec in &sheet.sections {
         for i in &sec.items {
             let off = get(&format!("off_{}", i.code));
             let note = get(&format!("note_{}", i.code));
+            if !off.is_empty() || !note.is_empty() {
+                typed.push(Ded {
+                    item: i.code.clone(),
+                    points: off.parse().unwrap_or(0),
+                    note: note.to_string(),
+                });
+            }
             if off.is_empty() || off == "0" {
                 if !note.is_empty() {
                     errors.push((
@@ -397,7 +409,7 @@ fn deductions_of(
             }
         }
     }
-    out
+    (out, typed)
 }
 
 pub(crate) async fn act_submit(
@@ -456,19 +468,18 @@ pub(crate) async fn act_submit(
         let deds_for_item: Vec<Ded>;
         match act {
             Act::Score | Act::Recheck => {
-                let deds = deductions_of(&pairs, sheet, &mut errors);
-                typed = Some(
-                    deds.iter()
-                        .map(|d| Ded {
-                            item: d.item.clone(),
-                            points: d.points,
-                            note: d.note.clone(),
-                        })
-                        .collect::<Vec<_>>(),
-                );
+                let (deds, raw) = deductions_of(&pairs, sheet, &mut errors);
+                typed = Some(raw);
                 match score(sheet, &deds, r) {
                     Ok(sc) if errors.is_empty() => {
-                        let stored: Vec<Ded> = typed.clone().unwrap_or_default();
+                        let stored: Vec<Ded> = deds
+                            .iter()
+                            .map(|d| Ded {
+                                item: d.item.clone(),
+                                points: d.points,
+                                note: d.note.trim().to_string(),
+                            })
+                            .collect();
                         input.deductions =
                             Some(serde_json::to_string(&stored).map_err(ApiError::internal)?);
                         input.score = Some(sc.total);

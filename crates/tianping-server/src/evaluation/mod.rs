@@ -94,6 +94,8 @@ pub(crate) struct PlanForm {
     case_numbers: String,
     cross: bool,
     due: String,
+    /// The experts chosen (ids as text); `None` before the form is first posted (all).
+    experts: Option<Vec<String>>,
 }
 
 impl PlanForm {
@@ -120,7 +122,18 @@ impl PlanForm {
             case_numbers: get("case_numbers"),
             cross: get("cross") == "1",
             due: get("due"),
+            experts: Some(
+                p.iter()
+                    .filter(|(n, _)| n == "experts")
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+            ),
         }
+    }
+    fn has_expert(&self, id: &i64) -> bool {
+        self.experts
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|x| *x == id.to_string()))
     }
     fn has_signal(&self, s: &str) -> bool {
         self.signals.iter().any(|x| x == s)
@@ -214,7 +227,8 @@ struct PlansPage {
     triggers: Vec<(&'static str, String)>,
     errors: Vec<(String, String)>,
     form: PlanForm,
-    experts: usize,
+    /// The office's pool: (id, username, name, kind, organisation).
+    experts: Vec<(i64, String, String, &'static str, String)>,
 }
 
 impl PlansPage {
@@ -272,9 +286,22 @@ async fn plans(
         })
         .collect();
     let experts = if runs {
-        st.store.evaluation_experts(&s.org.id).await?.len()
+        st.store
+            .evaluation_experts(&s.org.id)
+            .await?
+            .iter()
+            .map(|e| {
+                (
+                    e.id,
+                    e.username.clone(),
+                    e.name.clone(),
+                    e.kind_zh(),
+                    e.org_name.clone(),
+                )
+            })
+            .collect()
     } else {
-        0
+        vec![]
     };
     let mut res = render(&PlansPage {
         layout: Layout::new(s, "/evaluations"),
@@ -385,6 +412,19 @@ pub(crate) async fn plan_submit(
         .filter(|l| !l.is_empty())
         .map(String::from)
         .collect();
+    let chosen: Vec<i64> = f
+        .experts
+        .iter()
+        .flatten()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let pool = match st.store.evaluation_experts(&s.org.id).await {
+        Ok(p) => p,
+        Err(e) => return api_error_page(e.into()),
+    };
+    if !pool.is_empty() && chosen.is_empty() {
+        errors.push(("experts".into(), "请至少选择一名本次评查的专家".into()));
+    }
     let today = today(&st);
     let r = rules();
     let sheet = r.sheet_on(&f.sheet, today);
@@ -446,6 +486,7 @@ pub(crate) async fn plan_submit(
         criteria: f.criteria.clone(),
         case_numbers,
         cross: f.cross,
+        experts: chosen,
         due,
         seed: match crate::incidents::fresh_seed() {
             Ok(seed) => seed,

@@ -157,9 +157,17 @@ async fn story(db: &TestDb) {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "[{label}]");
 
-    // The plan: a mistake is refused at its field, with what was typed kept.
+    // The plan: a mistake is refused at its field, with what was typed kept. Its 评查组: the
+    // whole pool.
+    let ids: Vec<String> = s
+        .evaluation_experts("hz-court")
+        .await
+        .expect("pool")
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
     let plan = |title: &'static str| {
-        vec![
+        let mut v = vec![
             ("kind", "routine"),
             ("title", title),
             ("sheet", "court_case"),
@@ -169,7 +177,9 @@ async fn story(db: &TestDb) {
             ("min_per_judge", "1"),
             ("cross", "1"),
             ("due", "2026-11-30"),
-        ]
+        ];
+        v.extend(ids.iter().map(|i| ("experts", i.as_str())));
+        v
     };
     let r = post_form(&office, "/evaluations", &plan("")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
@@ -412,6 +422,9 @@ async fn story(db: &TestDb) {
         items[0].description.contains("一案一剖析一整改"),
         "[{label}]"
     );
+    // The judge opens it from the evaluation (the court answers for it).
+    let r = judge.get(&format!("/supervision/{}", items[0].id)).await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
     // The court's division chief reads the result; 西湖's judge (no part in it) does not.
     assert!(chief.get(&url).await.body.contains("瑕疵"), "[{label}]");
     if a["evaluator"] != "xh_judge-name" && rechecker != "xh_judge-name" {
@@ -494,7 +507,12 @@ async fn story(db: &TestDb) {
         } else {
             StatusCode::NOT_FOUND
         };
-        assert_eq!(r.status, expected, "[{label}] tp on case {id}: {:?}", r.headers.get(header::LOCATION));
+        assert_eq!(
+            r.status,
+            expected,
+            "[{label}] tp on case {id}: {:?}",
+            r.headers.get(header::LOCATION)
+        );
     }
     assert_eq!(
         tp.get(&page).await.status,

@@ -34,6 +34,8 @@ CREATE TABLE evaluation_plans (
     signals TEXT NOT NULL,
     criteria TEXT NOT NULL,
     cross_evaluation BIGINT NOT NULL,
+    -- The experts of the pool chosen for this plan (评查组), ids ','-separated; '' for all.
+    experts TEXT NOT NULL,
     due TEXT NOT NULL,
     seed TEXT NOT NULL,
     pool_digest TEXT NOT NULL,

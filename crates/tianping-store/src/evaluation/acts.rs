@@ -49,7 +49,7 @@ impl Store {
             return Err(refusal("not_found", "评查案件不存在"));
         };
         let r = sqlx::query(
-            "SELECT c.case_number, c.org_id, c.confidentiality, c.state, p.seed, p.cross_evaluation FROM cases c \
+            "SELECT c.case_number, c.org_id, c.confidentiality, c.state, p.seed, p.cross_evaluation, p.experts FROM cases c \
              JOIN evaluation_cases x ON x.case_id = c.id JOIN evaluation_plans p ON p.id = x.plan_id WHERE x.id = $1",
         )
         .bind(id)
@@ -63,10 +63,16 @@ impl Store {
         )?;
         let seed: String = r.try_get("seed")?;
         let cross = r.try_get::<i64, _>("cross_evaluation")? != 0;
+        let chosen: Vec<i64> = r
+            .try_get::<String, _>("experts")?
+            .split(',')
+            .filter_map(|x| x.parse().ok())
+            .collect();
         let experts: Vec<_> = self
             .evaluation_experts(&row.plan_org_id)
             .await?
             .iter()
+            .filter(|e| chosen.is_empty() || chosen.contains(&e.id))
             .map(super::ExpertRow::as_expert)
             .collect();
         let mut not = BTreeMap::new();

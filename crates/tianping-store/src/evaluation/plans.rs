@@ -32,6 +32,8 @@ pub struct PlanInput {
     pub criteria: String,
     pub case_numbers: Vec<String>,
     pub cross: bool,
+    /// The experts of the pool chosen for this plan (its 评查组); empty for the whole pool.
+    pub experts: Vec<i64>,
     pub due: NaiveDate,
     /// Drawn by the caller after nothing about the pool can change it (injected: tests fix it).
     pub seed: String,
@@ -273,10 +275,20 @@ impl Store {
                 &r.try_get::<String, _>("state")?,
             )?);
         }
-        let experts: Vec<_> = self
-            .evaluation_experts(&p.org_id)
-            .await?
+        let pool_experts = self.evaluation_experts(&p.org_id).await?;
+        if let Some(x) = p
+            .experts
             .iter()
+            .find(|x| !pool_experts.iter().any(|e| e.id == **x))
+        {
+            return Err(refusal(
+                "not_eligible",
+                format!("所选专家（编号{x}）不在本单位专家库中"),
+            ));
+        }
+        let experts: Vec<_> = pool_experts
+            .iter()
+            .filter(|e| p.experts.is_empty() || p.experts.contains(&e.id))
             .map(super::ExpertRow::as_expert)
             .collect();
         let names: BTreeMap<i64, String> = experts.iter().map(|e| (e.id, e.name.clone())).collect();
@@ -292,8 +304,8 @@ impl Store {
         let mut tx = self.write(now).await?;
         let plan_id: i64 = sqlx::query(
             "INSERT INTO evaluation_plans (org_id, region_path, kind, title, agency_kind, sheet_id, sheet_version, closed_from, closed_to, percent, min_per_judge, \
-             signals, criteria, cross_evaluation, due, seed, pool_digest, pool_size, pool, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+             signals, criteria, cross_evaluation, experts, due, seed, pool_digest, pool_size, pool, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id",
         )
         .bind(&p.org_id)
         .bind(&p.region_path)
@@ -309,6 +321,13 @@ impl Store {
         .bind(signals.join(","))
         .bind(p.criteria.trim())
         .bind(i64::from(p.cross))
+        .bind(
+            p.experts
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .bind(p.due.to_string())
         .bind(&p.seed)
         .bind(&digest)

@@ -1,11 +1,12 @@
 //! The demo's case quality evaluation (评查): 杭州中院's 审管办 (the `caseoffice` login) keeps an
-//! expert pool of judges of the district courts and two of its own, cleared for minors' and
-//! privacy cases, and ran last quarter's 常规评查 across the city as a cross evaluation — most
-//! cases scored and confirmed, a few 瑕疵 with their supervision items, one objected and
-//! re-checked, a few still with their evaluators, and one case of the `judge` login scored
-//! yesterday (its 待办: accept or object). 杭州市委政法委 (the `plc` login) runs a 重点评查 of the
-//! courts' closed cases that ran late, were flagged or rated badly, with a pool of a third-party
-//! evaluator (the `evaluator` login, 严律师, who has cases waiting) and two scholars.
+//! expert pool — judges of the district courts (西湖's first is the `judge_xh` login), two of its
+//! own cleared for minors' and privacy cases, and the third-party evaluator — and ran last
+//! quarter's 常规评查 across the city as a cross evaluation: most cases scored and confirmed, a
+//! few 瑕疵 with their supervision items, one objected and re-checked, a few still with their
+//! evaluators. Its 裁判文书专项评查 has one case of the `judge` login scored yesterday (its 待办:
+//! accept or object). 杭州市委政法委 (the `plc` login) runs a 重点评查 of the courts' closed cases
+//! that ran late, were flagged or rated badly, with a pool of the third-party evaluator (the
+//! `evaluator` login, 严律师, who has cases waiting) and two scholars.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -214,7 +215,12 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
     let mut experts = 0;
     for code in ["330102", "330105", "330106", "330108", "330109", "3301"] {
         for n in 1..=2 {
-            let username = format!("{}-j{n}", super::org_id(AgencyKind::Court, code));
+            // 西湖's first judge is the `judge_xh` login.
+            let username = if code == "330106" && n == 1 {
+                "judge_xh".to_string()
+            } else {
+                format!("{}-j{n}", super::org_id(AgencyKind::Court, code))
+            };
             let Some(u) = store.user_by_username(&username).await? else {
                 continue;
             };
@@ -272,10 +278,13 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
             .await?;
         experts += 1;
     }
-    store
-        .add_evaluation_expert(&plc_org.id, "evaluator", "third_party", "", &plc, at(100))
-        .await?;
-    experts += 1;
+    // The third-party evaluator serves both pools.
+    for (org, by) in [(&plc_org.id, &plc), (&city_court.id, &office)] {
+        store
+            .add_evaluation_expert(org, "evaluator", "third_party", "", by, at(100))
+            .await?;
+        experts += 1;
+    }
 
     // 中院's routine plan: last quarter's closed cases of the city's courts, 5% of each judge's.
     let this_q = quarter_start(today);
@@ -302,6 +311,7 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
                 criteria: String::new(),
                 case_numbers: vec![],
                 cross: true,
+                experts: vec![],
                 due: today + Duration::days(20),
                 seed: "3f9c2a71d84e0b65c1e7a9d02b4f6e18".into(),
             },
@@ -410,6 +420,7 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
                     criteria: "裁判文书说理是否充分、是否回应当事人诉辩意见，引用法律条文是否准确、现行有效".into(),
                     case_numbers: listed,
                     cross: true,
+                    experts: vec![],
                     due: today + Duration::days(15),
                     seed: "6e0f1c2d3b4a59687766554433221100".into(),
                 },
@@ -472,6 +483,7 @@ pub async fn seed_evaluations(store: &Store, now: DateTime<Utc>) -> Result<(usiz
                 criteria: String::new(),
                 case_numbers: vec![],
                 cross: true,
+                experts: vec![],
                 due: today + Duration::days(30),
                 seed: "a51d0e6b7c9f2384d1e0b7a6c5f4e3d2".into(),
             },

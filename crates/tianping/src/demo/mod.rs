@@ -312,6 +312,13 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
         Confidentiality::Privacy,
         Confidentiality::TradeSecret,
     ]);
+    let xh = org_id(AgencyKind::Court, "330106");
+    let xh_judge = p
+        .judges
+        .get(&xh)
+        .and_then(|j| j.first())
+        .cloned()
+        .unwrap_or_else(|| "西湖法官".into());
     let u = |username, name: &str, org: String, role, clearance: Clearance| DemoUser {
         username,
         display_name: name.to_string(),
@@ -327,6 +334,8 @@ pub fn users(p: &Province) -> Vec<DemoUser> {
             Role::Judge,
             Clearance::default(),
         ),
+        // A judge of 西湖 in 中院's pool of evaluators (cross evaluation of the other courts).
+        u("judge_xh", &xh_judge, xh, Role::Judge, Clearance::default()),
         u(
             "clerk",
             SC_CLERK,

@@ -26,7 +26,7 @@ fn deterministic_and_valid() {
     ] {
         assert!(kinds.contains(k), "missing {k}");
     }
-    assert_eq!(users(&p).len(), 21);
+    assert_eq!(users(&p).len(), 22);
     assert!(
         Role::ALL
             .iter()

@@ -40,6 +40,7 @@ pub(super) const EVALUATION: &[Entity] = &[
             "signals",
             "criteria",
             "cross_evaluation",
+            "experts",
             "due",
             "seed",
             "pool_digest",
