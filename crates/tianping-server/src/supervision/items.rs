@@ -530,6 +530,8 @@ struct ItemPage {
     layout: Layout,
     i: ItemLine,
     description: String,
+    /// The evaluated case a quality evaluation raised the item on.
+    evaluation: Option<i64>,
     /// The public's rating the item was raised on (to those who read ratings).
     rating: Option<i64>,
     /// Raised on a bad rating: accepting is the call-back, closing the reply (both written).
@@ -674,8 +676,15 @@ pub async fn item_page(
         },
         _ => None,
     };
+    // An item a quality evaluation opened links to the evaluated case (its readers are checked
+    // there).
+    let evaluation = match (ItemSource::parse(&item.source), &item.source_ref) {
+        (Some(ItemSource::Evaluation), Some(r)) => r.parse::<i64>().ok(),
+        _ => None,
+    };
     render(&ItemPage {
         layout: Layout::new(&s, "/supervision"),
+        evaluation,
         description: item.description.clone(),
         opinion,
         rating,
@@ -685,6 +694,7 @@ pub async fn item_page(
         source_ref: if item_addressee(&st, &item).is_some()
             || ItemSource::parse(&item.source) == Some(ItemSource::SupervisorOpinion)
             || is_rating
+            || evaluation.is_some()
         {
             String::new()
         } else {

@@ -13,6 +13,7 @@ use tianping_store::{Actor, Numbered, Store};
 
 mod clocks;
 mod draw;
+mod evaluation;
 mod feedback;
 mod flags;
 mod ledger;
@@ -118,6 +119,16 @@ pub enum BenchCmd {
         draws: Option<usize>,
         #[arg(long, default_value_t = 200)]
         pool: usize,
+    },
+    /// A routine quality evaluation (评查) at a plan's largest pool: the draw of each judge's
+    /// share and the conflict-free assignment of the drawn cases over the experts, each beside
+    /// the bare SHA-256 hashing it needs.
+    Evaluation {
+        /// Closed cases in the pool (default: the largest a plan takes).
+        #[arg(long, default_value_t = 200_000)]
+        pool: usize,
+        #[arg(long, default_value_t = 60)]
+        experts: usize,
     },
     /// Page server time: every list page the demo's logins work in (待办, cases, 四类案件, the
     /// warnings board, supervision, quality, …) at their own scope, p50 and p95, over the demo
@@ -243,6 +254,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
         BenchCmd::Draw { quick, draws, pool } => {
             draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
         }
+        BenchCmd::Evaluation { pool, experts } => evaluation::run(pool, experts),
         BenchCmd::Pages {
             quick,
             cases,
