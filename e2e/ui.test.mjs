@@ -1230,7 +1230,7 @@ test('no developer vocabulary where a user reads: rule ids, file names, markers,
     [/来源 demo|\blecard\b|BM25/, 'a source id or a formula'],
   ];
   // Login names are what people type to log in: the account pages may show them.
-  const logins = new Set(['prosecutor_city', 'prosecutor_inv', 'police_legal', 'npc_hz', 'president_city']);
+  const logins = new Set(['prosecutor_city', 'prosecutor_inv', 'police_legal', 'npc_hz', 'president_city', 'judge_xh']);
   const visible = (html) => html
     .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ')
     .replace(/<[^>]+>/g, ' ')

@@ -446,6 +446,26 @@ pub(crate) async fn act_submit(
             .into_iter()
             .map(|e| (e.field.to_string(), e.message))
             .collect();
+        // A score or a 复核 only while the case waits for this evaluator (the file open to them).
+        let due = c.plan_due.parse().unwrap_or(today);
+        if matches!(act, Act::Score | Act::Recheck)
+            && errors.is_empty()
+            && !reads_file(
+                who,
+                c.stage(),
+                today,
+                due,
+                day_of(c.objected_at.as_deref()),
+                cal,
+                r,
+            )
+        {
+            return Err(ApiError::new(
+                Code::ActForbidden,
+                "评查期限已过，不能再评分；请与组织评查的部门联系",
+            )
+            .with_status(StatusCode::FORBIDDEN));
+        }
         if errors.iter().any(|(f, _)| f == "act") {
             return Err(ApiError::new(Code::ActForbidden, errors.remove(0).1)
                 .with_status(StatusCode::FORBIDDEN));

@@ -491,6 +491,32 @@ async fn story(db: &TestDb) {
         "[{label}]"
     );
 
+    // After the plan's due day an evaluator neither reads the file nor scores.
+    let late = crate::common::app(s, now() + chrono::Duration::days(60));
+    let open = drawn
+        .iter()
+        .find(|c| c["id"] != a["id"] && c["id"] != b["id"])
+        .expect("a case still with its evaluator");
+    let who = match open["evaluator"].as_str().unwrap_or_default() {
+        "xh_judge-name" => "xh_judge",
+        "hz_judge-name" => "hz_judge",
+        _ => "tp",
+    };
+    let ev_late = Client::as_user(&late, who).await;
+    let url_open = format!("/evaluations/cases/{}", open["id"]);
+    let r = ev_late.get(&url_open).await;
+    assert!(
+        r.status.is_success() && !r.body.contains("案件材料"),
+        "[{label}] {}",
+        r.body
+    );
+    let r = post_form(&ev_late, &format!("{url_open}/act"), &[("act", "score")]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] after the due day"
+    );
+
     // The third-party evaluator: their own cases only, no case file by scope, no plan. (Logged
     // in again: the later login ended the sessions of ten days ago.)
     let tp = Client::as_user(&later, "tp").await;

@@ -43,6 +43,9 @@ const PAGES: &[(&str, &[&str])] = &[
             "/api/v1/me/todo",
             "/feedback",
             "/feedback/ratings?bad=1",
+            "/evaluations",
+            "/evaluations/1",
+            "/evaluations/experts",
         ],
     ),
     (
@@ -54,6 +57,7 @@ const PAGES: &[(&str, &[&str])] = &[
             "/refusals",
             "/typical",
             "/deputies/cases",
+            "/evaluations",
         ],
     ),
     ("president_city", &["/todo", "/warnings?line=execution"]),
@@ -69,6 +73,7 @@ const PAGES: &[(&str, &[&str])] = &[
             "/warnings",
             "/referrals",
             "/interference",
+            "/evaluations",
         ],
     ),
     ("npc", &["/todo", "/cases", "/quality", "/projects"]),
@@ -116,6 +121,7 @@ const PAGES: &[(&str, &[&str])] = &[
     ),
     ("prosecutor_inv", &["/todo", "/typical"]),
     ("police", &["/todo", "/refusals"]),
+    ("evaluator", &["/todo", "/evaluations"]),
 ];
 
 struct Row {
