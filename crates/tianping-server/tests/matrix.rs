@@ -332,6 +332,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/evaluations/experts/{id}/remove", Write),
     ("GET", "/evaluations/{id}", Scoped),
     ("GET", "/evaluations/{id}/pool.txt", Scoped),
+    ("GET", "/evaluations/{id}/results.xlsx", Scoped),
     ("GET", "/evaluations/cases/{id}", Scoped),
     ("POST", "/evaluations/cases/{id}/act", Write),
     ("POST", "/evaluations/cases/{id}/assign", Write),

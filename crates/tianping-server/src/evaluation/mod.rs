@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/evaluations/experts/{id}/remove", post(expert_remove))
         .route("/evaluations/{id}", get(plan_page))
         .route("/evaluations/{id}/pool.txt", get(pool_text))
+        .route("/evaluations/{id}/results.xlsx", get(results_xlsx))
         .merge(cases::router())
 }
 
@@ -657,6 +658,91 @@ pub(crate) async fn pool_text(
         )
     };
     run.await.unwrap_or_else(api_error_page)
+}
+
+/// `GET /evaluations/{id}/results.xlsx`: the plan's cases with their scores, grades and items,
+/// one row each (scores as numbers, so the sheet sorts and sums). A confidential case's row has
+/// no words about it: the reasons stay on the evaluation page.
+pub(crate) async fn results_xlsx(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> axum::response::Response {
+    let run = async {
+        let id = parse_id(&id, "评查计划")?;
+        let plan = readable_plan(&st, &s, id).await?;
+        let rows = st.store.evaluation_cases(id).await?;
+        Ok::<_, ApiError>((plan, rows))
+    };
+    let (plan, rows) = match run.await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
+    let yes_no = |b: Option<i64>| match b {
+        Some(1) => "合格".to_string(),
+        Some(_) => "不合格".to_string(),
+        None => String::new(),
+    };
+    let num = |v: Option<i64>| v.map_or(String::new(), |n| n.to_string());
+    let lines = rows
+        .iter()
+        .map(|c| {
+            vec![
+                c.case_number.clone(),
+                c.case_org_name.clone(),
+                c.case_judge.clone().unwrap_or_default(),
+                c.reason.clone(),
+                c.evaluator_name.clone().unwrap_or_default(),
+                c.stage().zh().to_string(),
+                num(c.score),
+                c.grade.clone().unwrap_or_default(),
+                if c.objection.is_some() { "是" } else { "否" }.to_string(),
+                c.rechecker_name.clone().unwrap_or_default(),
+                num(c.recheck_score),
+                num(c.final_score),
+                c.final_grade.clone().unwrap_or_default(),
+                yes_no(c.passes),
+                c.final_at
+                    .as_deref()
+                    .map(crate::view::local_date)
+                    .unwrap_or_default(),
+                if c.item_id.is_some() { "已立" } else { "" }.to_string(),
+            ]
+        })
+        .collect();
+    crate::export::xlsx_download(
+        crate::export::Sheet {
+            name: "评查结果",
+            title: format!(
+                "{}（{}，结案 {} 至 {}）",
+                plan.title,
+                kind_zh(&plan.kind),
+                plan.closed_from,
+                plan.closed_to
+            ),
+            headers: &[
+                ("案号", 24),
+                ("承办单位", 22),
+                ("承办人", 10),
+                ("入选原因", 20),
+                ("评查人", 10),
+                ("进展", 20),
+                ("评分", 8),
+                ("评分等次", 10),
+                ("异议", 6),
+                ("复核人", 10),
+                ("复核得分", 10),
+                ("最终得分", 10),
+                ("最终等次", 10),
+                ("是否合格", 10),
+                ("确定日期", 12),
+                ("督办事项", 10),
+            ],
+            rows: lines,
+        },
+        &format!("evaluation-{}.xlsx", plan.id),
+        &format!("{}评查结果.xlsx", plan.title),
+    )
 }
 
 async fn api_plan(

@@ -490,6 +490,14 @@ async fn story(db: &TestDb) {
             .any(|c| c["final_grade"] == "优秀" && c["passes"] == true),
         "[{label}]"
     );
+    // The results as a workbook: one row per case, the scores as numbers.
+    let x = office_later.get(&format!("{page}/results.xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK, "[{label}]");
+    let text = x.xlsx_text();
+    assert!(
+        text.contains("最终得分") && text.contains("（2026）浙0102民初10"),
+        "[{label}] {text}"
+    );
 
     // After the plan's due day an evaluator neither reads the file nor scores.
     let late = crate::common::app(s, now() + chrono::Duration::days(60));
