@@ -627,7 +627,10 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
             });
         }
     }
-    if s.user.role == Role::Judge {
+    // Court and procuratorate cases are evaluated; a police officer's 待办 skips the read.
+    if s.user.role == Role::Judge
+        && matches!(s.org.kind, AgencyKind::Court | AgencyKind::Procuratorate)
+    {
         for c in st
             .store
             .evaluations_of_judge(&s.org.id, &s.user.display_name)

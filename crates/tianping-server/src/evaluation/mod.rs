@@ -263,7 +263,9 @@ async fn plans(
         .iter()
         .map(case_line)
         .collect();
-    let my_cases = if s.user.role == Role::Judge {
+    let my_cases = if s.user.role == Role::Judge
+        && matches!(s.org.kind, AgencyKind::Court | AgencyKind::Procuratorate)
+    {
         st.store
             .evaluations_of_judge(&s.org.id, &s.user.display_name)
             .await?

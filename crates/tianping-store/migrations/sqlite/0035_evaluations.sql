@@ -45,6 +45,7 @@ CREATE TABLE evaluation_plans (
     created_at TEXT NOT NULL
 );
 CREATE INDEX evaluation_plan_scope ON evaluation_plans(region_path, created_at);
+CREATE INDEX evaluation_plan_org ON evaluation_plans(org_id);
 CREATE TABLE evaluation_cases (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     plan_id BIGINT NOT NULL REFERENCES evaluation_plans(id),

@@ -363,12 +363,27 @@ impl Store {
         r.as_ref().map(EvalCaseRow::from_row).transpose()
     }
 
-    /// The evaluated cases a person evaluates or re-checks (any stage), newest plan first.
+    /// The evaluated cases a person evaluates or re-checks (any stage), newest plan first. Read
+    /// for every 待办: a person in no pool costs one index probe.
     pub async fn evaluations_of_evaluator(&self, user_id: i64) -> Result<Vec<EvalCaseRow>> {
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM evaluation_experts WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(crate::audited(format!(
-            "{CASE_SELECT} WHERE ev.user_id = $1 OR rv.user_id = $1 ORDER BY x.plan_id DESC, c.case_number"
+            "{CASE_SELECT} WHERE x.evaluator_id IN ({list}) OR x.rechecker_id IN ({list}) ORDER BY x.plan_id DESC, c.case_number"
         )))
-        .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(EvalCaseRow::from_row).collect()
@@ -380,8 +395,10 @@ impl Store {
         org_id: &str,
         judge: &str,
     ) -> Result<Vec<EvalCaseRow>> {
+        // The judge's cases by the judge index, then their evaluations by case.
         let rows = sqlx::query(crate::audited(format!(
-            "{CASE_SELECT} WHERE c.org_id = $1 AND c.judge = $2 ORDER BY x.plan_id DESC, c.case_number"
+            "{CASE_SELECT} WHERE x.case_id IN (SELECT j.id FROM cases j WHERE j.judge = $2 AND j.org_id = $1) \
+             ORDER BY x.plan_id DESC, c.case_number"
         )))
         .bind(org_id)
         .bind(judge)
@@ -407,11 +424,26 @@ impl Store {
     /// objection without a re-checker, or scored (the caller keeps those past their objection
     /// days).
     pub async fn evaluations_waiting_for_office(&self, org_id: &str) -> Result<Vec<EvalCaseRow>> {
+        // An office without plans (most) costs one index probe.
+        let plans: Vec<i64> = sqlx::query("SELECT id FROM evaluation_plans WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        if plans.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = plans
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(crate::audited(format!(
-            "{CASE_SELECT} WHERE p.org_id = $1 AND (x.stage IN ('unassigned', 'scored') OR (x.stage = 'objected' AND x.rechecker_id IS NULL)) \
+            "{CASE_SELECT} WHERE x.plan_id IN ({list}) AND (x.stage IN ('unassigned', 'scored') OR (x.stage = 'objected' AND x.rechecker_id IS NULL)) \
              ORDER BY x.plan_id DESC, c.case_number LIMIT 500"
         )))
-        .bind(org_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(EvalCaseRow::from_row).collect()
