@@ -1354,6 +1354,10 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                 Command::EvaluationExpertAdded => {
                     user(s, "eval_office", Role::CaseOffice).await;
                     user_in(s, "eval_xh", "xh-court", Role::Judge).await;
+                    let (xh, _) = who(s, "eval_xh").await;
+                    s.set_notification_preferences(xh.id, Some("xh@court.test"), "daily", t)
+                        .await
+                        .unwrap();
                     let (office, org) = who(s, "eval_office").await;
                     s.add_evaluation_expert(&org.id, "eval_xh", "judge", "", &office, t)
                         .await
@@ -1441,6 +1445,16 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .unwrap();
                     assert_eq!((made.cases, made.unassigned), (1, 0));
                     evaluation = s.evaluation_cases(made.id).await.unwrap()[0].id;
+                    // The evaluator is told of the case at their cadence (a digest line).
+                    let (xh, _) = who(s, "eval_xh").await;
+                    let told: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM task_notices WHERE user_id = $1 AND dedupe_key LIKE 'evaluation-plan:%'",
+                    )
+                    .bind(xh.id)
+                    .fetch_one(s.pool())
+                    .await
+                    .unwrap();
+                    assert_eq!(told, 1, "{}", db.label);
                 }
                 Command::EvaluationActed => {
                     use tianping_domain::evaluation::review::{Act, Stage};

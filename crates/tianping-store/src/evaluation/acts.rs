@@ -126,6 +126,34 @@ impl Store {
             return Err(refusal("conflict", "该案刚刚已指定评查人，请刷新后查看"));
         }
         tx.record(Command::EvaluationActed, id).await?;
+        let user: i64 = sqlx::query("SELECT user_id FROM evaluation_experts WHERE id = $1")
+            .bind(expert)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("user_id")?;
+        super::tell_of(
+            &mut tx,
+            user,
+            &crate::clocks::tell::Task {
+                key: format!("evaluation:{id}:assigned:{user}"),
+                kind: if recheck {
+                    tianping_domain::todo::TaskKind::RecheckEvaluation
+                } else {
+                    tianping_domain::todo::TaskKind::Evaluate
+                },
+                what: &row.case_number,
+                sentence: format!(
+                    "{}（“{}”）交由您{}，期间可以查阅案件材料。",
+                    row.case_number,
+                    row.plan_title,
+                    if recheck { "复核" } else { "评查" }
+                ),
+                due: None,
+                link: format!("/evaluations/cases/{id}"),
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(expert))
     }
@@ -209,12 +237,92 @@ impl Store {
             item_id = Some(item);
         }
         tx.record(Command::EvaluationActed, a.id).await?;
+        self.tell_next(&mut tx, a, rechecker, now).await?;
         tx.commit().await?;
         Ok(ActOutcome {
             stage: to,
             item_id,
             rechecker,
         })
+    }
+
+    /// Tells whoever the act makes the next step theirs: a score, the evaluated judge (accept or
+    /// object); an objection, the re-checker.
+    async fn tell_next(
+        &self,
+        tx: &mut crate::write::Write,
+        a: &ActInput,
+        rechecker: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        use crate::clocks::tell::Task;
+        use tianping_domain::todo::TaskKind;
+        let r = sqlx::query(
+            "SELECT c.case_number, p.title FROM evaluation_cases x JOIN cases c ON c.id = x.case_id \
+             JOIN evaluation_plans p ON p.id = x.plan_id WHERE x.id = $1",
+        )
+        .bind(a.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let number: String = r.try_get("case_number")?;
+        let plan: String = r.try_get("title")?;
+        let link = format!("/evaluations/cases/{}", a.id);
+        match a.act {
+            Act::Score => {
+                if let Some(judge) = super::judge_user(tx, a.id).await? {
+                    let days = tianping_domain::evaluation::rules().days.objection_days;
+                    super::tell_of(
+                        tx,
+                        judge,
+                        &Task {
+                            key: format!("evaluation:{}:scored:{judge}", a.id),
+                            kind: TaskKind::AnswerEvaluation,
+                            what: &number,
+                            sentence: format!(
+                                "您承办的{number}在“{plan}”中评为{}分、{}。请认可，或在{days}个工作日内写明事实和理由提出异议（只能提出一次）。",
+                                a.score.unwrap_or_default(),
+                                a.grade.as_deref().unwrap_or_default()
+                            ),
+                            due: None,
+                            link: link.clone(),
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            Act::Object => {
+                let user = match rechecker {
+                    Some(e) => sqlx::query("SELECT user_id FROM evaluation_experts WHERE id = $1")
+                        .bind(e)
+                        .fetch_optional(&mut **tx)
+                        .await?
+                        .map(|r| r.try_get::<i64, _>("user_id"))
+                        .transpose()?,
+                    None => None,
+                };
+                if let Some(u) = user {
+                    super::tell_of(
+                        tx,
+                        u,
+                        &Task {
+                            key: format!("evaluation:{}:objected:{u}", a.id),
+                            kind: TaskKind::RecheckEvaluation,
+                            what: &number,
+                            sentence: format!(
+                                "{number}（“{plan}”）的承办人对评查结果提出异议，交由您复核。复核期间可以查阅案件材料。"
+                            ),
+                            due: None,
+                            link: link.clone(),
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            Act::Accept | Act::Recheck | Act::Confirm => {}
+        }
+        Ok(())
     }
 
     /// Opens the item a final grade calls for (the caller writes its id on the row): by the plan's office (its maker as opener), on

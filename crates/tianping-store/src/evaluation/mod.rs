@@ -201,6 +201,39 @@ pub(crate) const CASE_SELECT: &str = "SELECT x.id, x.plan_id, p.title AS plan_ti
      LEFT JOIN evaluation_experts ev ON ev.id = x.evaluator_id LEFT JOIN users eu ON eu.id = ev.user_id \
      LEFT JOIN evaluation_experts rv ON rv.id = x.rechecker_id LEFT JOIN users ru ON ru.id = rv.user_id";
 
+/// Tells a person (by login) of an evaluation task at their mail cadence, in the write that made
+/// it. The words name the case number and the grade only — never what a confidential case hides.
+pub(crate) async fn tell_of(
+    tx: &mut crate::write::Write,
+    user_id: i64,
+    task: &crate::clocks::tell::Task<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if let Some(p) = crate::clocks::tell::user_person(tx, user_id).await? {
+        crate::clocks::tell::tell(tx, &p, task, now).await?;
+    }
+    Ok(())
+}
+
+/// The login of the judge a case names (by name within its organisation), if there is one.
+pub(crate) async fn judge_user(
+    tx: &mut crate::write::Write,
+    evaluation: i64,
+) -> Result<Option<i64>> {
+    let r = sqlx::query(
+        "SELECT u.id FROM evaluation_cases x JOIN cases c ON c.id = x.case_id \
+         JOIN users u ON u.org_id = c.org_id AND u.display_name = c.judge AND u.role = 'judge' \
+         WHERE x.id = $1 ORDER BY u.id LIMIT 1",
+    )
+    .bind(evaluation)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match r {
+        Some(r) => Some(r.try_get("id")?),
+        None => None,
+    })
+}
+
 /// The people of a case an evaluator must not be or be related to, from its stored state.
 pub(crate) fn team_of(
     case_number: &str,

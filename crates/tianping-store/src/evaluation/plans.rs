@@ -372,6 +372,40 @@ impl Store {
             keys.push(id.into());
         }
         tx.record_all(Command::EvaluationCaseDrawn, &keys).await?;
+        // Each evaluator is told once of the cases given to them.
+        let users: BTreeMap<i64, i64> = self
+            .evaluation_experts(&p.org_id)
+            .await?
+            .iter()
+            .map(|e| (e.id, e.user_id))
+            .collect();
+        let mut given: BTreeMap<i64, usize> = BTreeMap::new();
+        for a in &assigned {
+            if let Some(u) = a.expert.and_then(|e| users.get(&e)) {
+                *given.entry(*u).or_default() += 1;
+            }
+        }
+        let due = ts(local_midnight(p.due.succ_opt().unwrap_or(p.due)));
+        for (user, n) in given {
+            super::tell_of(
+                &mut tx,
+                user,
+                &crate::clocks::tell::Task {
+                    key: format!("evaluation-plan:{plan_id}:{user}"),
+                    kind: tianping_domain::todo::TaskKind::Evaluate,
+                    what: p.title.trim(),
+                    sentence: format!(
+                        "“{}”交由您评查{n}件案件，请在评查截止日（{}）前逐项评分。评查期间可以查阅这些案件的材料。",
+                        p.title.trim(),
+                        p.due
+                    ),
+                    due: Some(&due),
+                    link: "/evaluations".into(),
+                },
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(PlanMade {
             id: plan_id,
