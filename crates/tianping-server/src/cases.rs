@@ -327,6 +327,8 @@ struct CasePage {
     feedback_codes: bool,
     sup: crate::supervision::CaseSupervision,
     similar: crate::similar::CaseRetrieval,
+    /// The quality evaluations of the case the reader sees.
+    evaluations: Vec<crate::evaluation::CaseLine>,
 }
 
 pub async fn case_page(
@@ -375,6 +377,10 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return api_error_page(e),
     };
+    let evaluations = match crate::evaluation::cases::of_case(&st, &s, id).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
     // The persons this file names by identity number: links to their whole path.
     let persons = match st.store.persons_of_case(id).await {
         Ok(p) => p.into_iter().map(|(pid, _, role)| (pid, role)).collect(),
@@ -388,6 +394,7 @@ pub async fn case_page(
             && row.agency_kind == tianping_domain::AgencyKind::Court.as_str(),
         sup,
         similar,
+        evaluations,
         d,
         clocks,
         letters,

@@ -92,6 +92,23 @@ fn withheld(c: &EvalCaseRow) -> String {
     format!("（本案{}，内容不予显示）", c.confidentiality().zh())
 }
 
+/// The evaluations of a case its page lists, those the reader sees (the case page's own readers
+/// are checked first; an evaluation's readers are fewer).
+pub(crate) async fn of_case(
+    st: &AppState,
+    s: &Session,
+    case_id: i64,
+) -> Result<Vec<super::CaseLine>, ApiError> {
+    Ok(st
+        .store
+        .evaluations_of_case(case_id)
+        .await?
+        .iter()
+        .filter(|c| sees(s, c))
+        .map(super::case_line)
+        .collect())
+}
+
 async fn readable(st: &AppState, s: &Session, id: &str) -> Result<EvalCaseRow, ApiError> {
     let id = parse_id(id, "评查案件")?;
     match st.store.evaluation_case(id).await? {

@@ -422,6 +422,13 @@ async fn story(db: &TestDb) {
         items[0].description.contains("一案一剖析一整改"),
         "[{label}]"
     );
+    // The case page lists its evaluation for the judge.
+    let r = judge.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        r.body.contains("案件质量评查（1）") && r.body.contains("瑕疵"),
+        "[{label}] {}",
+        r.body
+    );
     // The judge opens it from the evaluation (the court answers for it).
     let r = judge.get(&format!("/supervision/{}", items[0].id)).await;
     assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
