@@ -145,6 +145,7 @@ commands! {
     EvaluationPlanned => "evaluation_planned", "evaluation_plans", "制定案件质量评查计划";
     EvaluationCaseDrawn => "evaluation_case_drawn", "evaluation_cases", "确定被评查案件及评查人";
     EvaluationActed => "evaluation_acted", "evaluation_cases", "案件评查评分、异议、复核或确认";
+    EvaluationPlanExtended => "evaluation_plan_extended", "evaluation_plans", "延长评查截止日";
 }
 
 /// How a record's digest was made.

@@ -333,6 +333,7 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/evaluations/{id}", Scoped),
     ("GET", "/evaluations/{id}/pool.txt", Scoped),
     ("GET", "/evaluations/{id}/results.xlsx", Scoped),
+    ("POST", "/evaluations/{id}/due", Write),
     ("GET", "/evaluations/cases/{id}", Scoped),
     ("POST", "/evaluations/cases/{id}/act", Write),
     ("POST", "/evaluations/cases/{id}/assign", Write),

@@ -366,6 +366,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::EvaluationPlanned,
             Command::EvaluationCaseDrawn,
             Command::EvaluationActed,
+            Command::EvaluationPlanExtended,
         ];
         let mut evaluation = 0;
         let mut dishonest = 0;
@@ -1455,6 +1456,20 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     .await
                     .unwrap();
                     assert_eq!(told, 1, "{}", db.label);
+                }
+                Command::EvaluationPlanExtended => {
+                    let (_, org) = who(s, "eval_office").await;
+                    let plan = s.evaluation_plans(&org.region_path).await.unwrap()[0].id;
+                    let (from, to) = ("2025-09-30".parse().unwrap(), "2025-10-31".parse().unwrap());
+                    s.extend_evaluation_plan(plan, &org.id, from, to, t)
+                        .await
+                        .unwrap();
+                    // From the day read: a second move from the old day is refused.
+                    assert!(
+                        s.extend_evaluation_plan(plan, &org.id, from, to, t)
+                            .await
+                            .is_err()
+                    );
                 }
                 Command::EvaluationActed => {
                     use tianping_domain::evaluation::review::{Act, Stage};

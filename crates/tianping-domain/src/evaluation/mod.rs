@@ -455,6 +455,21 @@ pub fn check_plan(p: &NewPlan<'_>, rules: &Rules, today: NaiveDate) -> Vec<Field
     e
 }
 
+/// Checks a plan's new due day: later than today and than the day it replaces (a plan's window
+/// only widens, so no evaluator loses a case they were reading).
+pub fn check_new_due(current: NaiveDate, new: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    if new <= today {
+        vec![err("due", "新的评查截止日须晚于今天")]
+    } else if new <= current {
+        vec![err(
+            "due",
+            format!("新的评查截止日须晚于原截止日（{current}）"),
+        )]
+    } else {
+        vec![]
+    }
+}
+
 /// One deduction: an item of the sheet, the points taken off and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deduction {

@@ -183,3 +183,16 @@ fn a_plan_is_checked_field_by_field() {
         .collect();
     assert_eq!(fields, ["criteria", "case_numbers"]);
 }
+
+#[test]
+fn a_due_day_only_moves_later() {
+    let (cur, today) = (d("2026-12-10"), d("2026-12-12"));
+    assert!(check_new_due(cur, d("2026-12-20"), today).is_empty());
+    assert!(
+        check_new_due(cur, d("2026-12-12"), today)[0]
+            .message
+            .contains("晚于今天")
+    );
+    let e = check_new_due(d("2026-12-30"), d("2026-12-20"), today);
+    assert!(e[0].message.contains("2026-12-30"), "{e:?}");
+}

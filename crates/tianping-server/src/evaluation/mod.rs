@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/evaluations/{id}", get(plan_page))
         .route("/evaluations/{id}/pool.txt", get(pool_text))
         .route("/evaluations/{id}/results.xlsx", get(results_xlsx))
+        .route("/evaluations/{id}/due", post(due_submit))
         .merge(cases::router())
 }
 
@@ -536,6 +537,13 @@ struct PlanPage {
     grades: Vec<(String, usize)>,
     pass_rate: String,
     courts: Vec<CourtLine>,
+    errors: Vec<(String, String)>,
+}
+
+impl PlanPage {
+    fn error_of(&self, field: &str) -> String {
+        crate::http::page::errors_of(&self.errors, field)
+    }
 }
 
 /// A court's line of a plan's results (its quality file for the plan).
@@ -562,9 +570,65 @@ pub(crate) async fn plan_page(
     PageUser(s): PageUser,
     Path(id): Path<String>,
 ) -> axum::response::Response {
+    match parse_id(&id, "评查计划") {
+        Ok(id) => plan_view(&st, &s, id, vec![]).await,
+        Err(e) => api_error_page(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct DueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    due: String,
+}
+
+/// `POST /evaluations/{id}/due`: the office moves the plan's due day later (its evaluators keep
+/// their cases and their file until then).
+pub(crate) async fn due_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<DueForm>,
+) -> axum::response::Response {
+    if let Some(r) = csrf_refused(&f.csrf, &s) {
+        return r;
+    }
     let run = async {
         let id = parse_id(&id, "评查计划")?;
         let plan = readable_plan(&st, &s, id).await?;
+        if !runs_plan(&s, &plan.org_id) {
+            return Err(ApiError::forbidden("变更评查截止日"));
+        }
+        let current: NaiveDate = plan.due.parse().unwrap_or(NaiveDate::MIN);
+        let errors: Vec<(String, String)> = match f.due.trim().parse::<NaiveDate>() {
+            Ok(new) => tianping_domain::evaluation::check_new_due(current, new, today(&st))
+                .into_iter()
+                .map(|e| (e.field.to_string(), e.message))
+                .collect(),
+            Err(_) => vec![("due".into(), "请填写日期（年-月-日）".into())],
+        };
+        if !errors.is_empty() {
+            return Ok(plan_view(&st, &s, id, errors).await);
+        }
+        let new: NaiveDate = f.due.trim().parse().unwrap_or(current);
+        st.store
+            .extend_evaluation_plan(id, &plan.org_id, current, new, st.now())
+            .await?;
+        Ok(redirect(&format!("/evaluations/{id}")))
+    };
+    run.await.unwrap_or_else(api_error_page)
+}
+
+async fn plan_view(
+    st: &AppState,
+    s: &Session,
+    id: i64,
+    errors: Vec<(String, String)>,
+) -> axum::response::Response {
+    let run = async {
+        let plan = readable_plan(st, s, id).await?;
         let rows = st.store.evaluation_cases(id).await?;
         let r = rules();
         let agency = AgencyKind::parse(&plan.agency_kind).unwrap_or(AgencyKind::Court);
@@ -624,20 +688,25 @@ pub(crate) async fn plan_page(
             .collect::<Vec<_>>()
             .join("、");
         Ok::<_, ApiError>(render(&PlanPage {
-            layout: Layout::new(&s, "/evaluations"),
+            layout: Layout::new(s, "/evaluations"),
             kind: kind_zh(&plan.kind),
             sheet,
             signals,
-            runs: runs_plan(&s, &plan.org_id),
+            runs: runs_plan(s, &plan.org_id),
             unassigned: rows.iter().filter(|c| c.evaluator_id.is_none()).count(),
             pass_rate: rate(plan.passed, plan.finals),
             cases: rows.iter().map(case_line).collect(),
             grades,
             courts,
             plan,
+            errors: errors.clone(),
         }))
     };
-    run.await.unwrap_or_else(api_error_page)
+    let mut res = run.await.unwrap_or_else(api_error_page);
+    if !errors.is_empty() && res.status() == StatusCode::OK {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
 }
 
 /// `GET /evaluations/{id}/pool.txt`: the pool as drawn from, one `案号<TAB>承办人` a line, with

@@ -506,6 +506,28 @@ async fn story(db: &TestDb) {
         "[{label}] {text}"
     );
 
+    // The office may only move the due day later; a judge may not move it.
+    let judge_later = Client::as_user(&later, "sc_judge").await;
+    let r = post_form(
+        &office_later,
+        &format!("{page}/due"),
+        &[("due", "2026-11-01")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "[{label}]");
+    assert!(r.body.contains("须晚于原截止日"), "[{label}] {}", r.body);
+    assert_eq!(
+        post_form(
+            &judge_later,
+            &format!("{page}/due"),
+            &[("due", "2026-12-20")]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "[{label}] a judge does not read the plan"
+    );
+
     // After the plan's due day an evaluator neither reads the file nor scores.
     let late = crate::common::app(s, now() + chrono::Duration::days(60));
     let open = drawn

@@ -345,6 +345,35 @@ impl Store {
         rows.iter().map(ExpertRow::from_row).collect()
     }
 
+    /// Moves a plan's due day (checked by the domain against the day read by the caller; the
+    /// update holds only from that day, so two racing moves write one).
+    pub async fn extend_evaluation_plan(
+        &self,
+        id: i64,
+        org_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write(now).await?;
+        let n = sqlx::query(
+            "UPDATE evaluation_plans SET due = $1 WHERE id = $2 AND org_id = $3 AND due = $4",
+        )
+        .bind(to.to_string())
+        .bind(id)
+        .bind(org_id)
+        .bind(from.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(refusal("conflict", "评查截止日刚刚已变更，请刷新后查看"));
+        }
+        tx.record(Command::EvaluationPlanExtended, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn evaluation_plan(&self, id: i64) -> Result<Option<PlanRow>> {
         let r = sqlx::query(crate::audited(format!("{PLAN_SELECT} WHERE p.id = $1")))
             .bind(id)
