@@ -88,6 +88,42 @@ async fn user_in(s: &Store, name: &str, org: &str, role: Role) {
     .unwrap();
 }
 
+/// A 专项评查 of one case by 上城's case office (`eval_office`), its pool whole, cross.
+async fn special_plan(
+    s: &Store,
+    title: &str,
+    case: &str,
+    t: chrono::DateTime<chrono::Utc>,
+) -> tianping_store::evaluation::PlanMade {
+    let (office, org) = who(s, "eval_office").await;
+    s.make_evaluation_plan(
+        &tianping_store::evaluation::PlanInput {
+            org_id: org.id.clone(),
+            region_path: org.region_path.clone(),
+            kind: tianping_domain::evaluation::PlanKind::Special,
+            title: title.into(),
+            agency: tianping_domain::AgencyKind::Court,
+            sheet_id: "court_case".into(),
+            sheet_version: 1,
+            closed_from: "2025-01-01".parse().unwrap(),
+            closed_to: "2025-08-01".parse().unwrap(),
+            percent: 0,
+            min_per_judge: 0,
+            signals: vec![],
+            criteria: "归档是否及时、材料是否齐全".into(),
+            case_numbers: vec![case.into()],
+            cross: true,
+            experts: vec![],
+            due: "2025-09-30".parse().unwrap(),
+            seed: "ledger".into(),
+        },
+        &office,
+        t,
+    )
+    .await
+    .unwrap()
+}
+
 async fn who(s: &Store, name: &str) -> (User, Org) {
     let u = s.user_by_username(name).await.unwrap().unwrap();
     let o = s.org(&u.org_id).await.unwrap().unwrap();
@@ -1383,67 +1419,13 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                 }
                 Command::EvaluationCaseDrawn => {
                     // A minors' case: the only expert has no clearance for it — drawn, unassigned.
-                    use tianping_domain::evaluation::PlanKind;
-                    let (office, org) = who(s, "eval_office").await;
-                    let made = s
-                        .make_evaluation_plan(
-                            &tianping_store::evaluation::PlanInput {
-                                org_id: org.id.clone(),
-                                region_path: org.region_path.clone(),
-                                kind: PlanKind::Special,
-                                title: "未成年人案件专项评查".into(),
-                                agency: tianping_domain::AgencyKind::Court,
-                                sheet_id: "court_case".into(),
-                                sheet_version: 1,
-                                closed_from: "2025-01-01".parse().unwrap(),
-                                closed_to: "2025-08-01".parse().unwrap(),
-                                percent: 0,
-                                min_per_judge: 0,
-                                signals: vec![],
-                                criteria: "社会调查报告是否齐全".into(),
-                                case_numbers: vec!["（2025）浙0102刑初1号".into()],
-                                cross: true,
-                                experts: vec![],
-                                due: "2025-09-30".parse().unwrap(),
-                                seed: "ledger".into(),
-                            },
-                            &office,
-                            t,
-                        )
-                        .await
-                        .unwrap();
+                    let made =
+                        special_plan(s, "未成年人案件专项评查", "（2025）浙0102刑初1号", t).await;
                     assert_eq!((made.cases, made.unassigned), (1, 1));
                 }
                 Command::EvaluationPlanned => {
-                    use tianping_domain::evaluation::PlanKind;
-                    let (office, org) = who(s, "eval_office").await;
-                    let made = s
-                        .make_evaluation_plan(
-                            &tianping_store::evaluation::PlanInput {
-                                org_id: org.id.clone(),
-                                region_path: org.region_path.clone(),
-                                kind: PlanKind::Special,
-                                title: "卷宗归档专项评查".into(),
-                                agency: tianping_domain::AgencyKind::Court,
-                                sheet_id: "court_case".into(),
-                                sheet_version: 1,
-                                closed_from: "2025-01-01".parse().unwrap(),
-                                closed_to: "2025-08-01".parse().unwrap(),
-                                percent: 0,
-                                min_per_judge: 0,
-                                signals: vec![],
-                                criteria: "归档是否及时".into(),
-                                case_numbers: vec!["（2025）浙0102民初1号".into()],
-                                cross: true,
-                                experts: vec![],
-                                due: "2025-09-30".parse().unwrap(),
-                                seed: "ledger".into(),
-                            },
-                            &office,
-                            t,
-                        )
-                        .await
-                        .unwrap();
+                    let made =
+                        special_plan(s, "卷宗归档专项评查", "（2025）浙0102民初1号", t).await;
                     assert_eq!((made.cases, made.unassigned), (1, 0));
                     evaluation = s.evaluation_cases(made.id).await.unwrap()[0].id;
                     // The evaluator is told of the case at their cadence (a digest line).

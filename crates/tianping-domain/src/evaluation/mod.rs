@@ -478,6 +478,13 @@ pub struct Deduction {
     pub note: String,
 }
 
+/// A deduction in words, as the supervision item it opens lists it: the item, its text, the
+/// points and the reason.
+pub fn problem(sheet: &Sheet, item: &str, points: u32, note: &str) -> String {
+    let text = sheet.item(item).map_or("", |(_, i)| i.text.as_str());
+    format!("第{item}项“{text}”扣{points}分：{note}")
+}
+
 /// A scored sheet: the points per section, the total and the grade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Score {

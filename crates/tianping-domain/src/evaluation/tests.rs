@@ -107,6 +107,10 @@ fn scoring_takes_deductions_per_item_and_grades_the_total() {
     assert_eq!(got.total, 80);
     assert_eq!(got.grade.name, "合格");
     assert_eq!(got.sections[1], ("程序".to_string(), 20, 30));
+    assert_eq!(
+        problem(s, "5.1", 2, "判决书错别字两处"),
+        "第5.1项“无错别字，标点、数字使用规范”扣2分：判决书错别字两处"
+    );
     let bad = score(
         s,
         &[

@@ -548,10 +548,7 @@ pub(crate) async fn act_submit(
         }
         input.problems = deds_for_item
             .iter()
-            .map(|d| {
-                let text = sheet.item(&d.item).map_or("", |(_, i)| i.text.as_str());
-                format!("第{}项“{text}”扣{}分：{}", d.item, d.points, d.note)
-            })
+            .map(|d| tianping_domain::evaluation::problem(sheet, &d.item, d.points, &d.note))
             .collect();
         st.store
             .act_on_evaluation(&input, facts.stage, &s.user, st.now())
@@ -561,18 +558,12 @@ pub(crate) async fn act_submit(
     run.await.unwrap_or_else(api_error_page)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// The office assigns an evaluator (or the 复核) again, after adding experts to its pool.
 pub(crate) async fn assign_submit(
     State(st): State<AppState>,
     PageUser(s): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<super::CsrfForm>,
 ) -> axum::response::Response {
     if let Some(r) = csrf_refused(&f.csrf, &s) {
         return r;

@@ -968,6 +968,7 @@ pub(crate) async fn expert_submit(
     }
 }
 
+/// A form that carries only the session's CSRF token (the capability's one-button forms).
 #[derive(serde::Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(default)]

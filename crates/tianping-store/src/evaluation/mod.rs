@@ -234,6 +234,14 @@ pub(crate) async fn judge_user(
     })
 }
 
+/// Ids for an SQL `IN (…)` list (integers only, so written into the statement).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The people of a case an evaluator must not be or be related to, from its stored state.
 pub(crate) fn team_of(
     case_number: &str,
@@ -438,11 +446,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = id_list(&ids);
         let rows = sqlx::query(crate::audited(format!(
             "{CASE_SELECT} WHERE x.evaluator_id IN ({list}) OR x.rechecker_id IN ({list}) ORDER BY x.plan_id DESC, c.case_number"
         )))
@@ -497,11 +501,7 @@ impl Store {
         if plans.is_empty() {
             return Ok(vec![]);
         }
-        let list = plans
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = id_list(&plans);
         let rows = sqlx::query(crate::audited(format!(
             "{CASE_SELECT} WHERE x.plan_id IN ({list}) AND (x.stage IN ('unassigned', 'scored') OR (x.stage = 'objected' AND x.rechecker_id IS NULL)) \
              ORDER BY x.plan_id DESC, c.case_number LIMIT 500"

@@ -154,10 +154,7 @@ fn act(c: &EvalCaseRow, act: Act, deds: &[Deduction]) -> Result<ActInput> {
         },
         problems: shown
             .iter()
-            .map(|d| {
-                let text = sheet.item(&d.item).map_or("", |(_, i)| i.text.as_str());
-                format!("第{}项“{text}”扣{}分：{}", d.item, d.points, d.note)
-            })
+            .map(|d| tianping_domain::evaluation::problem(sheet, &d.item, d.points, &d.note))
             .collect(),
     })
 }
