@@ -246,6 +246,53 @@ pub struct Filing {
     pub origin_case_number: Option<String>,
 }
 
+/// What a `served` event delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServedDocument {
+    /// 起诉状副本 (with the 应诉通知书), or the appeal's 上诉状副本.
+    ComplaintCopy,
+    /// 起诉书副本 on the defendant of a public prosecution.
+    IndictmentCopy,
+    /// The judgment, ruling or mediation document that ends the case.
+    Judgment,
+    /// Any other document (传票, 举证通知书 …): recorded, timed by no standard.
+    Other,
+}
+
+impl ServedDocument {
+    pub fn zh(self) -> &'static str {
+        match self {
+            ServedDocument::ComplaintCopy => "起诉状副本",
+            ServedDocument::IndictmentCopy => "起诉书副本",
+            ServedDocument::Judgment => "裁判文书",
+            ServedDocument::Other => "其他诉讼文书",
+        }
+    }
+}
+
+/// How seized property was disposed of (处置).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposal {
+    /// 拍卖 (online judicial auction).
+    Auction,
+    /// 变卖.
+    Sale,
+    /// 以物抵债.
+    InKind,
+}
+
+impl Disposal {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Disposal::Auction => "拍卖",
+            Disposal::Sale => "变卖",
+            Disposal::InKind => "以物抵债",
+        }
+    }
+}
+
 /// The procedural events. Serialised with `"kind": "<snake_case name>"` beside their fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -327,6 +374,14 @@ pub enum EventBody {
         #[serde(default)]
         new_case_number: Option<String>,
     },
+    /// 送达: a document reached the parties (for several parties, the last one served; RULES.md
+    /// §1.0). The process-node standards (`crate::nodes`) time the 起诉状副本 after 立案 and the
+    /// judgment after 宣判 from it.
+    Served {
+        document: ServedDocument,
+    },
+    /// 归档: the closed file is bound and handed to the archive.
+    Archived,
     /// A unit or person reports illegal adjudication conduct by a judge on the case (四类案件
     /// category 4, RULES.md §5.1).
     ComplaintReceived {
@@ -335,9 +390,17 @@ pub enum EventBody {
         summary: String,
     },
     // --- execution --------------------------------------------------------------------------
+    /// 执行通知书 and 报告财产令 sent to the debtor.
+    ExecutionNoticeSent,
     PropertySearched {
         channel: String,
         found: bool,
+    },
+    /// 处置: seized property auctioned, sold or handed over in kind.
+    PropertyDisposed {
+        method: Disposal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount_yuan: Option<i64>,
     },
     ExecutionTerminated {
         checklist: ZhongbenChecklist,
@@ -719,6 +782,9 @@ pub struct CaseState {
     /// The case's spells in the 终本 database (RULES.md §11.4): from 终结本次执行 to 恢复执行.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zhongben_spells: Vec<ZhongbenSpell>,
+    /// When each process node was first reached (`crate::nodes`), in the order reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<(crate::nodes::Mark, DateTime<Utc>)>,
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,

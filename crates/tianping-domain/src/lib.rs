@@ -23,6 +23,7 @@ pub mod history;
 pub mod identity;
 pub mod judgment;
 pub mod metrics;
+pub mod nodes;
 pub mod org;
 pub mod password;
 pub mod people_supervisors;

@@ -88,6 +88,10 @@ impl EventBody {
             EventBody::Remanded { .. } => "remanded",
             EventBody::RetrialOrdered { .. } => "retrial_ordered",
             EventBody::ComplaintReceived { .. } => "complaint_received",
+            EventBody::Served { .. } => "served",
+            EventBody::Archived => "archived",
+            EventBody::ExecutionNoticeSent => "execution_notice_sent",
+            EventBody::PropertyDisposed { .. } => "property_disposed",
             EventBody::PropertySearched { .. } => "property_searched",
             EventBody::ExecutionTerminated { .. } => "execution_terminated",
             EventBody::ExecutionRestored { .. } => "execution_restored",
@@ -382,6 +386,17 @@ impl EventBody {
                 .as_ref()
                 .map(|n| format!("新案号：{n}"))
                 .unwrap_or_default(),
+            EventBody::Served { document } => format!("送达文书：{}", document.zh()),
+            EventBody::PropertyDisposed {
+                method,
+                amount_yuan,
+            } => {
+                let mut s = format!("处置方式：{}", method.zh());
+                if let Some(a) = amount_yuan {
+                    s.push_str(&format!("；金额 {} 元", yuan(*a)));
+                }
+                s
+            }
             EventBody::PropertySearched { channel, found } => {
                 format!(
                     "查控渠道：{channel}；{}",
@@ -478,6 +493,10 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "retrial_ordered" => "决定再审",
         "complaint_received" => "收到反映法官违法审判的投诉",
         "property_searched" => "财产查控",
+        "served" => "送达",
+        "archived" => "归档",
+        "execution_notice_sent" => "发出执行通知",
+        "property_disposed" => "财产处置",
         "execution_terminated" => "终结本次执行",
         "execution_restored" => "恢复执行",
         "zhongben_cleared" => "终本出库",

@@ -129,6 +129,7 @@ impl CaseState {
             complaints: 0,
             guided: false,
             zhongben_spells: vec![],
+            marks: vec![],
             timeline: Timeline {
                 incident: kind == CaseKind::Police && filing.incident,
                 ..Timeline::default()
@@ -146,6 +147,12 @@ impl CaseState {
     ) -> Result<(), EventRejection> {
         let mut next = self.clone();
         next.apply_inner(body, at, now)?;
+        if let Some(m) = crate::nodes::Mark::of(body) {
+            match next.marks.iter_mut().find(|(x, _)| *x == m) {
+                Some((_, t)) => *t = (*t).min(at),
+                None => next.marks.push((m, at)),
+            }
+        }
         next.event_count += 1;
         if at > next.last_event_at {
             next.last_event_at = at;
@@ -197,7 +204,16 @@ impl CaseState {
                 | E::ExecutionRestored { .. }
                 | E::ZhongbenCleared { .. }
                 | E::Released { .. }
+                | E::Served { .. }
+                | E::Archived
         );
+        if matches!(body, E::Archived) && self.status != CaseStatus::Closed {
+            return Err(EventRejection::new(
+                "not_closed",
+                "kind",
+                "案件尚未结案，不能归档",
+            ));
+        }
         if self.status == CaseStatus::Closed && !closed_ok {
             return Err(EventRejection::new(
                 "case_closed",
@@ -209,6 +225,7 @@ impl CaseState {
             body,
             E::HearingScheduled { .. }
                 | E::HearingHeld
+                | E::Served { .. }
                 | E::Adjourned { .. }
                 | E::Appealed { .. }
                 | E::Remanded { .. }
@@ -223,6 +240,8 @@ impl CaseState {
         let execution_only = matches!(
             body,
             E::PropertySearched { .. }
+                | E::ExecutionNoticeSent
+                | E::PropertyDisposed { .. }
                 | E::ExecutionTerminated { .. }
                 | E::ExecutionRestored { .. }
                 | E::ZhongbenCleared { .. }
@@ -321,7 +340,16 @@ impl CaseState {
                     ));
                 }
             }
-            E::HearingHeld => {}
+            E::HearingHeld | E::Served { .. } | E::Archived | E::ExecutionNoticeSent => {}
+            E::PropertyDisposed { amount_yuan, .. } => {
+                if amount_yuan.is_some_and(|a| a < 0) {
+                    return Err(EventRejection::new(
+                        "amount_invalid",
+                        "amount_yuan",
+                        "处置金额不能为负数",
+                    ));
+                }
+            }
             E::ComplaintReceived { against, summary } => {
                 non_empty(against, "against")?;
                 non_empty(summary, "summary")?;
