@@ -325,6 +325,19 @@ pub fn reads_evaluations(role: Role, org: AgencyKind) -> bool {
         || (org == AgencyKind::PeoplesCongress && role == Role::PcSupervisor)
 }
 
+/// Whether a user watches the process nodes (流程节点) of the courts in their region: the
+/// court's case office (审管办), which is told of late nodes silently, and the court's
+/// president and division chiefs; the 政法委 reads the same list for the courts below it.
+/// Judges are told only of their own nodes a flow says to tell them of.
+pub fn watches_nodes(role: Role, org: AgencyKind) -> bool {
+    (org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::CaseOffice | Role::President | Role::DivisionChief
+        ))
+        || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

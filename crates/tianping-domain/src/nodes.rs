@@ -197,6 +197,8 @@ struct File {
 #[derive(Debug, Clone)]
 pub struct Flows {
     pub version: u32,
+    /// A digest of the file's text: the stored nodes are re-computed when it changes.
+    pub fingerprint: String,
     pub source: String,
     pub flows: Vec<Flow>,
     by_type: HashMap<String, usize>,
@@ -253,6 +255,7 @@ impl Flows {
         }
         Ok(Flows {
             version: f.version,
+            fingerprint: crate::fnv64_hex(text),
             source: f.source,
             flows: f.flow,
             by_type,

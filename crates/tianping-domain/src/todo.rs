@@ -85,10 +85,13 @@ pub enum TaskKind {
     /// The evaluation office: a case no expert could take, or a score whose objection days
     /// have passed, to confirm.
     ConfirmEvaluation,
+    /// A process node past its standard time (流程节点): the 审管办's silent watch over its
+    /// courts, and a judge's own node where the flow says to tell them.
+    LateNode,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 40] = [
+    pub const ALL: [TaskKind; 41] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -129,6 +132,7 @@ impl TaskKind {
         TaskKind::RecheckEvaluation,
         TaskKind::AnswerEvaluation,
         TaskKind::ConfirmEvaluation,
+        TaskKind::LateNode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -173,6 +177,7 @@ impl TaskKind {
             TaskKind::RecheckEvaluation => "recheck_evaluation",
             TaskKind::AnswerEvaluation => "answer_evaluation",
             TaskKind::ConfirmEvaluation => "confirm_evaluation",
+            TaskKind::LateNode => "late_node",
         }
     }
 
@@ -223,6 +228,7 @@ impl TaskKind {
             TaskKind::RecheckEvaluation => "评查异议待复核",
             TaskKind::AnswerEvaluation => "本人案件的评查结果待认可或提出异议",
             TaskKind::ConfirmEvaluation => "评查案件待指定评查人或确认结果",
+            TaskKind::LateNode => "流程节点已超时",
         }
     }
 
@@ -269,6 +275,7 @@ impl TaskKind {
             TaskKind::RecheckEvaluation => "复核",
             TaskKind::AnswerEvaluation => "认可或提出异议",
             TaskKind::ConfirmEvaluation => "处理",
+            TaskKind::LateNode => "查看并督促办理",
         }
     }
 }

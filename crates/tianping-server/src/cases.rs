@@ -329,6 +329,9 @@ struct CasePage {
     similar: crate::similar::CaseRetrieval,
     /// The quality evaluations of the case the reader sees.
     evaluations: Vec<crate::evaluation::CaseLine>,
+    /// The process nodes the reader sees, and the flow's name.
+    nodes: Vec<crate::nodes::CaseNode>,
+    flow: String,
 }
 
 pub async fn case_page(
@@ -381,6 +384,10 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return api_error_page(e),
     };
+    let (flow, nodes) = match crate::nodes::of_case(&st, &s, id).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
     // The persons this file names by identity number: links to their whole path.
     let persons = match st.store.persons_of_case(id).await {
         Ok(p) => p.into_iter().map(|(pid, _, role)| (pid, role)).collect(),
@@ -395,6 +402,8 @@ pub async fn case_page(
         sup,
         similar,
         evaluations,
+        nodes,
+        flow,
         d,
         clocks,
         letters,

@@ -21,6 +21,7 @@ pub mod judgments;
 pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
+pub mod nodes;
 pub mod openapi;
 pub mod people_supervisors;
 pub mod persons;
@@ -260,6 +261,7 @@ pub fn router(state: AppState) -> Router {
         .merge(refusal::router())
         .merge(deputies::router())
         .merge(evaluation::router())
+        .merge(nodes::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -287,6 +289,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(refusal::api_router())
                 .merge(deputies::api_router())
                 .merge(evaluation::api_router())
+                .merge(nodes::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

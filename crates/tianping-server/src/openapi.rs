@@ -448,6 +448,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "监督",
             "评查计划：类型、评查表及版本、结案期间、截止日、是否交叉评查、随机种子、案件池摘要与件数，每件被评查案件的入选原因、进展（stage：unassigned 待指定评查人、assigned 待评查、scored 已评分异议期内、objected 异议待复核、final 已确定）、评查人、得分、最终得分与等次、是否合格及所立督办事项",
         ),
+        op(
+            "get",
+            "/api/v1/process-nodes",
+            "审限",
+            "超时的流程节点（审管办、院庭长、政法委本辖区）：view=overdue 已超时未完成（默认），view=late 超时完成；每项含案号、法院、承办人、流程、节点、节点标准及依据、起算日、应完成日、完成日、超时天数",
+        )
+        .query::<crate::nodes::NodeParams>(),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

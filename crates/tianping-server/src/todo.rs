@@ -298,6 +298,9 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     tasks.extend(crate::refusal::tasks(st, s).await?);
     tasks.extend(crate::deputies::tasks(st, s).await?);
     tasks.extend(crate::evaluation::cases::tasks(st, s).await?);
+    let (late, count) = crate::nodes::tasks(st, s).await?;
+    tasks.extend(late);
+    counts.extend(count);
 
     Ok(TodoList::build(tasks, &counts, PER_KIND))
 }
@@ -307,6 +310,7 @@ fn more_href(kind: TaskKind) -> Option<&'static str> {
     match kind {
         TaskKind::AcknowledgeWarning | TaskKind::FollowEscalation => Some("/warnings"),
         TaskKind::ConfirmMovedDates => Some("/clock-changes"),
+        TaskKind::LateNode => Some("/nodes"),
         TaskKind::AssignItem
         | TaskKind::AcceptItem
         | TaskKind::SubmitItem

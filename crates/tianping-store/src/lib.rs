@@ -20,6 +20,7 @@ pub mod judgments;
 pub mod ledger;
 pub mod mailbox;
 pub mod metrics;
+pub mod nodes;
 pub mod org;
 pub mod people_supervisors;
 pub mod person;
@@ -310,6 +311,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "evaluations",
         sqlite: include_str!("../migrations/sqlite/0035_evaluations.sql"),
         postgres: include_str!("../migrations/postgres/0035_evaluations.sql"),
+    },
+    Migration {
+        version: 36,
+        name: "case_nodes",
+        sqlite: include_str!("../migrations/sqlite/0036_case_nodes.sql"),
+        postgres: include_str!("../migrations/postgres/0036_case_nodes.sql"),
     },
 ];
 

@@ -227,6 +227,13 @@ pub fn configured_clockwork(cfg: &Config) -> Result<Clockwork> {
             cw.calendar = tianping_domain::calendar::Calendar::parse(&text)
                 .with_context(|| format!("{}", cal.display()))?;
         }
+        let nodes = dir.join("nodes.toml");
+        if nodes.exists() {
+            let text = std::fs::read_to_string(&nodes)
+                .with_context(|| format!("reading {}", nodes.display()))?;
+            cw.flows = tianping_domain::nodes::Flows::parse(&text)
+                .with_context(|| format!("{}", nodes.display()))?;
+        }
     }
     cw.policy.days_before = cfg.warn_days.clone();
     cw.ladder = cfg.escalation.clone();

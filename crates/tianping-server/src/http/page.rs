@@ -27,7 +27,7 @@ pub struct NavGroup {
 fn group_of(href: &str) -> &'static str {
     match href {
         "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
-        "/warnings" | "/clock-changes" => "期限",
+        "/warnings" | "/clock-changes" | "/nodes" => "期限",
         "/supervision"
         | "/referrals"
         | "/projects"
@@ -96,6 +96,13 @@ impl Layout {
                 label: "期限变动",
                 active: active == "/clock-changes",
             });
+            if access::watches_nodes(s.user.role, s.org.kind) {
+                nav.push(NavItem {
+                    href: "/nodes",
+                    label: "流程节点",
+                    active: active == "/nodes",
+                });
+            }
             nav.push(NavItem {
                 href: "/quality",
                 label: "质效指标",

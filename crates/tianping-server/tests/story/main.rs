@@ -16,6 +16,7 @@ mod feedback;
 mod ledger;
 mod letters;
 mod metrics;
+mod nodes;
 mod people_supervisors;
 mod persons;
 mod procuratorial;

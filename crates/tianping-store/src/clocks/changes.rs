@@ -133,6 +133,7 @@ impl Store {
                 );
             }
             let mut out_rows = vec![];
+            let mut node_rows = vec![];
             let mut moves = vec![];
             let changed_at = ts(now);
             let pass = stamp(now);
@@ -177,10 +178,12 @@ impl Store {
                         report.written += 1;
                     }
                 }
+                node_rows.extend(crate::nodes::node_rows(&cw, &owner, &state));
                 report.cases += 1;
                 after = id;
             }
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
+            crate::nodes::replace_nodes(&mut tx, self.backend, &ids, node_rows).await?;
             if !moves.is_empty() {
                 let ids = crate::db::bulk_insert(
                     &mut tx,

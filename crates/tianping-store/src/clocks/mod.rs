@@ -64,6 +64,8 @@ pub struct Clockwork {
     pub ladder: Vec<Rung>,
     /// Local hour (Beijing) at which daily and weekly digests are built.
     pub digest_hour: u32,
+    /// The process-node standards (流程节点), computed beside the clocks.
+    pub flows: tianping_domain::nodes::Flows,
 }
 
 pub fn default_ladder() -> Vec<Rung> {
@@ -89,6 +91,7 @@ impl Clockwork {
             policy: WarnPolicy::default(),
             ladder: default_ladder(),
             digest_hour: 8,
+            flows: tianping_domain::nodes::Flows::shipped(),
         }
     }
 
@@ -113,16 +116,16 @@ impl Clockwork {
         .clocks(state, now)
     }
 
-    /// The fingerprint of what the clocks depend on.
-    /// What the stored clocks were computed from. The leading version moves when the way clocks
+    /// What the stored clocks (and process nodes) were computed from. The leading version moves when the way clocks
     /// are computed from the same tables changes, so that every store re-computes once: version 2
     /// re-computes clocks that `tianping import` computed with the built-in calendar and rules
-    /// instead of those in force (issue 20).
+    /// instead of those in force (issue 20); version 3 computes the process nodes (issue 26).
     pub fn fingerprint(&self) -> String {
         format!(
-            "2:{}:{}",
+            "3:{}:{}:{}",
             self.rules.fingerprint,
-            self.calendar.fingerprint()
+            self.calendar.fingerprint(),
+            self.flows.fingerprint
         )
     }
 }

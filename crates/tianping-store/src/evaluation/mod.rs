@@ -235,12 +235,7 @@ pub(crate) async fn judge_user(
 }
 
 /// Ids for an SQL `IN (…)` list (integers only, so written into the statement).
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+
 
 /// The people of a case an evaluator must not be or be related to, from its stored state.
 pub(crate) fn team_of(
@@ -446,7 +441,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let list = id_list(&ids);
+        let list = crate::db::id_list(&ids);
         let rows = sqlx::query(crate::audited(format!(
             "{CASE_SELECT} WHERE x.evaluator_id IN ({list}) OR x.rechecker_id IN ({list}) ORDER BY x.plan_id DESC, c.case_number"
         )))
@@ -501,7 +496,7 @@ impl Store {
         if plans.is_empty() {
             return Ok(vec![]);
         }
-        let list = id_list(&plans);
+        let list = crate::db::id_list(&plans);
         let rows = sqlx::query(crate::audited(format!(
             "{CASE_SELECT} WHERE x.plan_id IN ({list}) AND (x.stage IN ('unassigned', 'scored') OR (x.stage = 'objected' AND x.rechecker_id IS NULL)) \
              ORDER BY x.plan_id DESC, c.case_number LIMIT 500"

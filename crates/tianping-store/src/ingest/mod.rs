@@ -124,6 +124,8 @@ pub struct IngestTimings {
     pub write: std::time::Duration,
     /// Of `write`: re-computing and replacing the touched cases' clock rows.
     pub clocks: std::time::Duration,
+    /// Of `write`: computing and replacing the touched cases' process-node rows (流程节点).
+    pub nodes: std::time::Duration,
     /// Of `write`: the ledger (digests of the written rows, leaves, subtrees, head).
     pub ledger: std::time::Duration,
     /// Of `write`: evaluating the 四类案件 flag rules and raising new flags.
@@ -209,6 +211,7 @@ struct Chunk<'a> {
     backend: Backend,
     clockwork: &'a crate::clocks::Clockwork,
     clock_time: std::time::Duration,
+    node_time: std::time::Duration,
     ledger_time: std::time::Duration,
     flag_time: std::time::Duration,
     metric_time: std::time::Duration,
@@ -709,6 +712,7 @@ impl Store {
             backend: self.backend,
             clockwork: &clockwork,
             clock_time: std::time::Duration::ZERO,
+            node_time: std::time::Duration::ZERO,
             ledger_time: std::time::Duration::ZERO,
             flag_time: std::time::Duration::ZERO,
             metric_time: std::time::Duration::ZERO,
@@ -773,6 +777,7 @@ impl Store {
         c.flush().await?;
         report.timings.write += t.elapsed();
         report.timings.clocks += c.clock_time;
+        report.timings.nodes += c.node_time;
         report.timings.ledger += c.ledger_time;
         report.timings.flags += c.flag_time;
         report.timings.metrics += c.metric_time;

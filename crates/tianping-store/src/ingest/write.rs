@@ -171,8 +171,25 @@ impl Chunk<'_> {
                 });
             }
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
+            self.clock_time += clocks_started.elapsed();
+            // Their process nodes, beside the clocks.
+            let t = std::time::Instant::now();
+            let mut node_rows = vec![];
+            for n in &touched {
+                if let Some(w) = self.cases.get(n)
+                    && let Some(id) = w.id
+                {
+                    let owner = crate::clocks::Owner {
+                        id,
+                        region_path: &w.region_path,
+                        org_id: &w.org_id,
+                    };
+                    node_rows.extend(crate::nodes::node_rows(cw, &owner, &w.state));
+                }
+            }
+            crate::nodes::replace_nodes(&mut self.tx, self.backend, &ids, node_rows).await?;
+            self.node_time += t.elapsed();
         }
-        self.clock_time += clocks_started.elapsed();
         // The persons the touched files name.
         let named: Vec<(i64, &CaseState)> = touched
             .iter()
