@@ -36,7 +36,7 @@ pub enum Mark {
     HearingScheduled,
     /// 开庭.
     HearingHeld,
-    /// 宣判 / 结案: the closing event.
+    /// 宣判 / 结案: the closing event (for execution also 终结本次执行).
     Closed,
     /// 送达裁判文书.
     JudgmentServed,
@@ -63,7 +63,7 @@ impl Mark {
             },
             EventBody::HearingScheduled { .. } => Mark::HearingScheduled,
             EventBody::HearingHeld => Mark::HearingHeld,
-            EventBody::Closed { .. } => Mark::Closed,
+            EventBody::Closed { .. } | EventBody::ExecutionTerminated { .. } => Mark::Closed,
             EventBody::Archived => Mark::Archived,
             EventBody::ExecutionNoticeSent => Mark::ExecutionNotice,
             EventBody::PropertySearched { .. } => Mark::PropertySearched,
@@ -182,6 +182,14 @@ impl Flow {
     pub fn node(&self, mark: Mark) -> Option<&Node> {
         self.nodes.iter().find(|n| n.mark == mark)
     }
+
+    /// The node's place in the flow (after every node for a mark the flow lacks).
+    pub fn position(&self, mark: Mark) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.mark == mark)
+            .unwrap_or(self.nodes.len())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -271,6 +279,14 @@ impl Flows {
         self.flows.iter().find(|f| f.code == code)
     }
 
+    /// Where a flow's node sorts among all: by flow, then by its place in the flow.
+    pub fn order(&self, flow: &str, mark: Mark) -> (usize, usize) {
+        match self.flows.iter().position(|f| f.code == flow) {
+            Some(i) => (i, self.flows[i].position(mark)),
+            None => (self.flows.len(), 0),
+        }
+    }
+
     /// The node count over all flows.
     pub fn node_count(&self) -> usize {
         self.flows.iter().map(|f| f.nodes.len()).sum()
@@ -291,6 +307,14 @@ pub enum Standing {
 }
 
 impl Standing {
+    /// The standing in words; a node without a standard is 已完成 or 进行中, never 按时.
+    pub fn zh_for(self, timed: bool) -> &'static str {
+        match (self, timed) {
+            (Standing::OnTime, false) => "已完成",
+            _ => self.zh(),
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Standing::OnTime => "按时",
@@ -355,6 +379,11 @@ pub fn times(flow: &Flow, state: &CaseState, calendar: &Calendar) -> Vec<NodeTim
         };
         let done = n.mark.reached(state);
         if done.is_none() && closed && closed_index.is_none_or(|c| i < c) {
+            continue;
+        }
+        // The steps after 结案 wait only while the case stays closed (not after 恢复执行 or a
+        // reopening, until it closes again).
+        if done.is_none() && !closed && closed_index.is_some_and(|c| i > c) {
             continue;
         }
         // A judgment is served only where the case ended in one (not after a withdrawal).

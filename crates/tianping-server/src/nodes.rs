@@ -58,7 +58,10 @@ fn today(st: &AppState) -> NaiveDate {
 /// The reader's region, if they watch nodes.
 fn scope(s: &Session) -> Result<String, ApiError> {
     if !watches_nodes(s.user.role, s.org.kind) {
-        return Err(ApiError::new(Code::Forbidden, "只有审管办、院庭长和政法委查看流程节点"));
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "只有审管办、院庭长和政法委查看流程节点",
+        ));
     }
     read_scope(s)
         .map(|f| f.region_prefix)
@@ -85,10 +88,7 @@ fn query(st: &AppState, s: &Session, p: &NodeParams) -> Result<NodeQuery, ApiErr
     if let Some(f) = &flow
         && flows.by_code(f).is_none()
     {
-        return Err(bad(
-            "flow",
-            format!("没有“{f}”这个流程"),
-        ));
+        return Err(bad("flow", format!("没有“{f}”这个流程")));
     }
     let page = match p.page.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => 1,
@@ -162,7 +162,7 @@ pub(crate) fn node_line(flows: &Flows, s: &Session, n: &LateNode, today: NaiveDa
         due: n.node.due.map(|d| d.to_string()).unwrap_or_default(),
         done: n.node.done.map(day_zh).unwrap_or_default(),
         days_over: n.node.days_over(today),
-        standing: n.node.standing(today).zh(),
+        standing: n.node.standing(today).zh_for(n.node.due.is_some()),
     }
 }
 
@@ -244,7 +244,16 @@ async fn page_inner(
     let (mut total, mut lines, mut medians) = (0, vec![], vec![]);
     let since = st.now() - chrono::Duration::days(365);
     if view == "medians" {
-        for m in st.store.node_medians(&q.region_prefix, since).await? {
+        let mut all = st.store.node_medians(&q.region_prefix, since).await?;
+        // By court, then in the order of the flows and their nodes.
+        all.sort_by(|a, b| {
+            a.org_name.cmp(&b.org_name).then(
+                flows
+                    .order(&a.flow, a.mark)
+                    .cmp(&flows.order(&b.flow, b.mark)),
+            )
+        });
+        for m in all {
             if q.org_id.as_ref().is_some_and(|o| *o != m.org_id)
                 || q.flow.as_ref().is_some_and(|f| *f != m.flow)
                 || q.mark.is_some_and(|x| x != m.mark)
@@ -296,11 +305,7 @@ async fn page_inner(
         total,
         lines,
         medians,
-        window: format!(
-            "{} 至 {}",
-            tianping_domain::clock::local_date(since),
-            today
-        ),
+        window: format!("{} 至 {}", tianping_domain::clock::local_date(since), today),
         flows: flows
             .flows
             .iter()
@@ -363,11 +368,17 @@ pub(crate) async fn tasks(
         let l = node_line(flows, s, n, today);
         Task {
             kind: TaskKind::LateNode,
-            title: format!("{} {}（{}，已超时 {} 日）", l.case_number, l.node, l.court, l.days_over),
+            title: format!(
+                "{} {}（{}，已超时 {} 日）",
+                l.case_number, l.node, l.court, l.days_over
+            ),
             href: format!("/cases/{}", n.case_id),
             due: n.node.due.and_then(|d| {
                 d.and_hms_opt(0, 0, 0)
-                    .and_then(|t| t.and_local_timezone(tianping_domain::clock::beijing()).single())
+                    .and_then(|t| {
+                        t.and_local_timezone(tianping_domain::clock::beijing())
+                            .single()
+                    })
                     .map(|t| t.with_timezone(&chrono::Utc))
             }),
             quick_act: None,
@@ -390,7 +401,9 @@ pub(crate) async fn tasks(
             Some((TaskKind::LateNode, total as usize)),
         ));
     }
-    if s.user.role == tianping_domain::Role::Judge && s.org.kind == tianping_domain::AgencyKind::Court {
+    if s.user.role == tianping_domain::Role::Judge
+        && s.org.kind == tianping_domain::AgencyKind::Court
+    {
         let rows = st
             .store
             .judge_late_nodes(&s.org.id, &s.user.display_name, today)
@@ -425,7 +438,9 @@ pub(crate) async fn of_case(
     let today = today(st);
     let mut flow_name = String::new();
     let mut out = vec![];
-    for (code, n) in st.store.nodes_of_case(case_id).await? {
+    let mut nodes = st.store.nodes_of_case(case_id).await?;
+    nodes.sort_by_key(|(code, n)| cw.flows.order(code, n.mark));
+    for (code, n) in nodes {
         if !watches && !n.tell_judge {
             continue;
         }
@@ -445,7 +460,7 @@ pub(crate) async fn of_case(
             started: day_zh(n.started),
             due: n.due.map(|d| d.to_string()).unwrap_or_default(),
             done: n.done.map(day_zh).unwrap_or_default(),
-            standing: standing.zh(),
+            standing: standing.zh_for(n.due.is_some()),
             late: standing.late(),
             days_taken: n.days_taken().map(|d| d.to_string()).unwrap_or_default(),
         });

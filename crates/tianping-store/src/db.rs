@@ -190,6 +190,14 @@ macro_rules! row_struct {
 }
 pub(crate) use row_struct;
 
+/// Ids as a SQL `IN` list (numbers only, so inlined safely).
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,12 +226,4 @@ mod tests {
         }
         assert_eq!(out, "\"a\\\"b\" null -3 7 ");
     }
-}
-
-/// Ids as a SQL `IN` list (numbers only, so inlined safely).
-pub(crate) fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }

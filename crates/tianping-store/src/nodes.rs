@@ -242,16 +242,16 @@ impl Store {
         .await?;
         let mut out = vec![];
         for r in rows {
-            let due: Option<String> = r.try_get(3)?;
-            let done: Option<String> = r.try_get(4)?;
+            let due: Option<String> = r.try_get("due_date")?;
+            let done: Option<String> = r.try_get("done_at")?;
             out.push((
-                r.try_get(0)?,
+                r.try_get("flow")?,
                 NodeTime {
-                    mark: parse_mark(&r.try_get::<String, _>(1)?)?,
-                    started: parse_ts(&r.try_get::<String, _>(2)?)?,
+                    mark: parse_mark(&r.try_get::<String, _>("mark")?)?,
+                    started: parse_ts(&r.try_get::<String, _>("started_at")?)?,
                     due: due.and_then(|d| d.parse().ok()),
                     done: done.as_deref().map(parse_ts).transpose()?,
-                    tell_judge: r.try_get::<i64, _>(5)? != 0,
+                    tell_judge: r.try_get::<i64, _>("tell_judge")? != 0,
                 },
             ));
         }
@@ -284,7 +284,7 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<Vec<NodeMedian>> {
         let rows = sqlx::query(audited(
-            "SELECT n.org_id, o.name, n.flow, n.mark, n.days_taken, n.late FROM case_nodes n \
+            "SELECT n.org_id, o.name AS org_name, n.flow, n.mark, n.days_taken, n.late FROM case_nodes n \
              JOIN orgs o ON o.id = n.org_id \
              WHERE n.region_path >= $1 AND n.region_path < $2 AND n.done_at IS NOT NULL AND n.done_at >= $3"
                 .to_string(),
@@ -297,13 +297,13 @@ impl Store {
         type Key = (String, String, String);
         let mut groups: BTreeMap<Key, (String, Vec<i64>, i64)> = BTreeMap::new();
         for r in rows {
-            let key = (r.try_get(0)?, r.try_get(2)?, r.try_get(3)?);
+            let key = (r.try_get("org_id")?, r.try_get("flow")?, r.try_get("mark")?);
             let g = groups
                 .entry(key)
                 .or_insert_with(|| (String::new(), vec![], 0));
-            g.0 = r.try_get(1)?;
-            g.1.push(r.try_get::<Option<i64>, _>(4)?.unwrap_or(0));
-            g.2 += r.try_get::<i64, _>(5)?;
+            g.0 = r.try_get("org_name")?;
+            g.1.push(r.try_get::<Option<i64>, _>("days_taken")?.unwrap_or(0));
+            g.2 += r.try_get::<i64, _>("late")?;
         }
         let mut out = vec![];
         for ((org_id, flow, mark), (org_name, mut days, late)) in groups {

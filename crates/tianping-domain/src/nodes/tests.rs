@@ -247,6 +247,46 @@ fn steps_a_closed_case_skipped_no_longer_apply_but_its_service_and_archive_do() 
 }
 
 #[test]
+fn a_restored_execution_waits_for_no_archive_until_it_closes_again() {
+    let flows = Flows::shipped();
+    let flow = flows.flow_for(Some("执")).unwrap();
+    let mut s = open("执", CaseKind::Execution, Procedure::Execution, t(3, 3, 10));
+    let full = crate::event::ZhongbenChecklist {
+        property_report_done: true,
+        consumption_restricted: true,
+        assets_investigated: true,
+        whereabouts_and_obstruction_handled: true,
+        applicant_interviewed: true,
+        applicant_confirmed_or_president_approved: true,
+        ruling_served: true,
+    };
+    s.apply(
+        &EventBody::ExecutionTerminated {
+            checklist: full,
+            unpaid_amount_yuan: Some(80_000),
+        },
+        t(6, 10, 9),
+        now(),
+    )
+    .unwrap();
+    let archived = |s: &CaseState| {
+        times(flow, s, &calendar())
+            .iter()
+            .any(|n| n.mark == Mark::Archived)
+    };
+    assert!(archived(&s));
+    s.apply(
+        &EventBody::ExecutionRestored {
+            deputy_assisted: false,
+        },
+        t(7, 1, 9),
+        now(),
+    )
+    .unwrap();
+    assert!(!archived(&s), "open again: nothing to archive yet");
+}
+
+#[test]
 fn the_earliest_time_a_step_was_reached_counts() {
     let mut s = open("执", CaseKind::Execution, Procedure::Execution, t(3, 3, 10));
     s.apply(

@@ -34,26 +34,71 @@ fn events() -> Vec<Value> {
     // Filed Tuesday 1 September; the 起诉状副本 is due within 5 days (the 6th), served the 10th.
     push(LATE_SERVICE, "2026-09-01", "filed", filed.clone());
     push(LATE_SERVICE, "2026-09-02", "assigned", judge.clone());
-    push(LATE_SERVICE, "2026-09-10", "served", json!({"document": "complaint_copy"}));
-    push(LATE_SERVICE, "2026-09-15", "hearing_scheduled", json!({"hearing_at": at("2026-10-09")}));
+    push(
+        LATE_SERVICE,
+        "2026-09-10",
+        "served",
+        json!({"document": "complaint_copy"}),
+    );
+    push(
+        LATE_SERVICE,
+        "2026-09-15",
+        "hearing_scheduled",
+        json!({"hearing_at": at("2026-10-09")}),
+    );
     push(LATE_SERVICE, "2026-10-09", "hearing_held", json!({}));
     // Judged on 9 October: the judgment is due to be served by the 19th; it is not.
-    push(LATE_SERVICE, "2026-10-09", "closed", json!({"disposition": "judgment"}));
+    push(
+        LATE_SERVICE,
+        "2026-10-09",
+        "closed",
+        json!({"disposition": "judgment"}),
+    );
     // Filed on the 20th, not served by the 25th.
     push(UNSERVED, "2026-10-20", "filed", filed.clone());
     push(UNSERVED, "2026-10-21", "assigned", judge.clone());
     // Served in two days.
     push(ON_TIME, "2026-09-01", "filed", filed.clone());
     push(ON_TIME, "2026-09-02", "assigned", judge.clone());
-    push(ON_TIME, "2026-09-03", "served", json!({"document": "complaint_copy"}));
-    push(ON_TIME, "2026-09-04", "hearing_scheduled", json!({"hearing_at": at("2026-11-20")}));
+    push(
+        ON_TIME,
+        "2026-09-03",
+        "served",
+        json!({"document": "complaint_copy"}),
+    );
+    push(
+        ON_TIME,
+        "2026-09-04",
+        "hearing_scheduled",
+        json!({"hearing_at": at("2026-11-20")}),
+    );
     // An execution case closed on 1 June: to be archived by 30 August.
-    push(UNARCHIVED, "2026-05-06", "filed", json!({"cause": "借款合同纠纷执行"}));
+    push(
+        UNARCHIVED,
+        "2026-05-06",
+        "filed",
+        json!({"cause": "借款合同纠纷执行"}),
+    );
     push(UNARCHIVED, "2026-05-07", "assigned", judge);
     push(UNARCHIVED, "2026-05-08", "execution_notice_sent", json!({}));
-    push(UNARCHIVED, "2026-05-12", "property_searched", json!({"channel": "网络查控", "found": true}));
-    push(UNARCHIVED, "2026-05-30", "property_disposed", json!({"method": "auction", "amount_yuan": 380000}));
-    push(UNARCHIVED, "2026-06-01", "closed", json!({"disposition": "execution_completed"}));
+    push(
+        UNARCHIVED,
+        "2026-05-12",
+        "property_searched",
+        json!({"channel": "网络查控", "found": true}),
+    );
+    push(
+        UNARCHIVED,
+        "2026-05-30",
+        "property_disposed",
+        json!({"method": "auction", "amount_yuan": 380000}),
+    );
+    push(
+        UNARCHIVED,
+        "2026-06-01",
+        "closed",
+        json!({"disposition": "execution_completed"}),
+    );
     v
 }
 
@@ -70,7 +115,11 @@ async fn story(db: &TestDb) {
         add_user(s, u, org, role, Clearance::default()).await;
     }
     let r = s
-        .ingest(&numbered(events()), &tianping_store::Actor::system("cms"), now())
+        .ingest(
+            &numbered(events()),
+            &tianping_store::Actor::system("cms"),
+            now(),
+        )
         .await
         .expect("ingest");
     assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
@@ -89,7 +138,8 @@ async fn story(db: &TestDb) {
     }
     assert!(!r.body.contains(ON_TIME), "[{label}]");
     assert!(
-        r.body.contains("《中华人民共和国民事诉讼法》第一百五十一条")
+        r.body
+            .contains("《中华人民共和国民事诉讼法》第一百五十一条")
             && r.body.contains("宣判（结案）后 10 日内"),
         "[{label}] the standard and its source are shown"
     );
@@ -121,14 +171,22 @@ async fn story(db: &TestDb) {
     assert_eq!(l["done"], "2026-09-10", "[{label}]");
     assert_eq!(l["days_over"], 4, "[{label}]");
     let page = office.get("/nodes?view=late").await;
-    assert!(page.body.contains(LATE_SERVICE) && page.body.contains("2026-09-10"), "[{label}]");
+    assert!(
+        page.body.contains(LATE_SERVICE) && page.body.contains("2026-09-10"),
+        "[{label}]"
+    );
 
     // Filters: by node; a node that does not exist is named in the error.
     let r = office.get("/api/v1/process-nodes?node=archived").await;
     assert_eq!(r.json()["total"], 1, "[{label}] {}", r.body);
     let r = office.get("/api/v1/process-nodes?node=lunch").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "[{label}]");
-    assert_eq!(r.json()["error"]["details"]["field"], "node", "[{label}] {}", r.body);
+    assert_eq!(
+        r.json()["error"]["details"]["field"],
+        "node",
+        "[{label}] {}",
+        r.body
+    );
     assert!(r.body.contains("lunch"), "[{label}]");
 
     // The medians: 2 and 9 days to serve the complaint, median 2 (the lower middle), one late.
@@ -157,12 +215,19 @@ async fn story(db: &TestDb) {
 
     // The judge: not told of the services (silent), told of the archive; no list.
     let todo = judge.get("/todo").await;
-    assert!(todo.body.contains(UNARCHIVED), "[{label}] the archive is the judge's");
+    assert!(
+        todo.body.contains(UNARCHIVED),
+        "[{label}] the archive is the judge's"
+    );
     assert!(
         !todo.body.contains(UNSERVED) && !todo.body.contains(LATE_SERVICE),
         "[{label}] the judge is not told of late services"
     );
-    assert_eq!(judge.get("/nodes").await.status, StatusCode::FORBIDDEN, "[{label}]");
+    assert_eq!(
+        judge.get("/nodes").await.status,
+        StatusCode::FORBIDDEN,
+        "[{label}]"
+    );
     assert_eq!(
         judge.get("/api/v1/process-nodes").await.status,
         StatusCode::FORBIDDEN,
@@ -182,7 +247,10 @@ async fn story(db: &TestDb) {
     );
     let r = judge.get(&format!("/cases/{id}")).await;
     assert_eq!(r.status, StatusCode::OK, "[{label}]");
-    assert!(r.body.contains("归档") && !r.body.contains("送达起诉状副本"), "[{label}]");
+    assert!(
+        r.body.contains("归档") && !r.body.contains("送达起诉状副本"),
+        "[{label}]"
+    );
 
     // Another court's office sees none of 上城's nodes; the 政法委 sees them.
     let r = xh.get("/nodes").await;
@@ -192,9 +260,19 @@ async fn story(db: &TestDb) {
     assert_eq!(r.json()["total"], 3, "[{label}] {}", r.body);
 
     // Serving the judgment late moves it from the overdue list to the late one.
-    let more = vec![ev("n99", LATE_SERVICE, &at("2026-10-29"), "served", json!({"document": "judgment"}))];
+    let more = vec![ev(
+        "n99",
+        LATE_SERVICE,
+        &at("2026-10-29"),
+        "served",
+        json!({"document": "judgment"}),
+    )];
     let r = s
-        .ingest(&numbered(more), &tianping_store::Actor::system("cms"), now())
+        .ingest(
+            &numbered(more),
+            &tianping_store::Actor::system("cms"),
+            now(),
+        )
         .await
         .expect("ingest");
     assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);

@@ -234,9 +234,6 @@ pub(crate) async fn judge_user(
     })
 }
 
-/// Ids for an SQL `IN (…)` list (integers only, so written into the statement).
-
-
 /// The people of a case an evaluator must not be or be related to, from its stored state.
 pub(crate) fn team_of(
     case_number: &str,

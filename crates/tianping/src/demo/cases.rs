@@ -522,5 +522,7 @@ pub fn generate(p: &Province, cases: usize, seed: u64, now: DateTime<Utc>) -> Ve
         g.commission_transfer(&county, day, i == 0);
     }
     g.lenient_judgment("330102", today);
-    g.out
+    let mut out = g.out;
+    super::nodes::add(&mut out, seed, now);
+    out
 }

@@ -10,6 +10,7 @@ mod dishonest;
 mod evaluations;
 mod feedback;
 mod load;
+mod nodes;
 mod prosecution;
 mod refusal;
 mod seed;
