@@ -1747,3 +1747,70 @@ test('案件质量评查: the 审管办 makes a plan, a judge of another court s
   await tp.screenshot({ path: join(artifacts, '63-third-party-evaluator.png'), fullPage: true });
   for (const p of [judge, office, first, second]) await p.close();
 });
+
+test('流程节点: the 审管办 finds late nodes in 待办, filters them with their standards and sources, reads the medians and the case\'s nodes; the judge has no list', async () => {
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  await office.goto(`${base}/todo`);
+  assert.match(await office.textContent('body'), /流程节点已超时/);
+  await office.goto(`${base}/nodes`);
+  const rows = office.locator('#late-nodes tbody tr');
+  assert.ok((await rows.count()) >= 1, 'overdue nodes are listed');
+  assert.match(await office.textContent('#late-nodes'), /已超时/);
+  // Filtered to the archive node: every row is an 归档 with its standard and source.
+  await office.selectOption('#node', 'archived');
+  await Promise.all([office.waitForLoadState('load'), office.click('.filters button[type=submit]')]);
+  const archived = await office.locator('#late-nodes tbody tr').allTextContents();
+  assert.ok(archived.length >= 1);
+  for (const r of archived) assert.match(r, /归档[\s\S]*后 90 日内[\s\S]*本院流程节点标准/);
+  await office.screenshot({ path: join(artifacts, '64-late-nodes.png'), fullPage: false });
+  // Reached late, with the statute named.
+  await office.goto(`${base}/nodes?view=late&node=complaint_served`);
+  assert.match(await office.textContent('#late-nodes'), /《中华人民共和国(民事|行政)诉讼法》/);
+  // The medians per court: a number in every row.
+  await office.goto(`${base}/nodes?view=medians`);
+  const medians = await office.locator('#node-medians tbody tr').allTextContents();
+  assert.ok(medians.length >= 5, 'each court and node has its median');
+  await office.screenshot({ path: join(artifacts, '65-node-medians.png'), fullPage: false });
+  // A case's nodes on its page.
+  await office.goto(`${base}/nodes?view=late`);
+  await Promise.all([office.waitForURL(/\/cases\/\d+/), office.locator('#late-nodes tbody a').first().click()]);
+  assert.match(await office.textContent('#case-nodes'), /超时完成/);
+  await office.locator('#nodes').scrollIntoViewIfNeeded();
+  await office.screenshot({ path: join(artifacts, '66-case-nodes.png'), fullPage: false });
+  // A judge has no node list (silent watch).
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  assert.equal((await judge.goto(`${base}/nodes`)).status(), 403);
+  for (const p of [judge, office]) await p.close();
+});
+
+test('执法司法风险点: the 审管办 reads the quarter\'s hits per court, post and person, the quarterly report and the catalogue with graded posts', async () => {
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  // The quarter with the most hits of the last four (the current one may have just begun).
+  let best = null;
+  const quarters = [];
+  await office.goto(`${base}/risks`);
+  for (const o of await office.locator('#quarter option').all()) quarters.push(await o.getAttribute('value'));
+  for (const q of quarters.slice(0, 4)) {
+    const r = await (await office.request.get(`${base}/api/v1/risk-hits?quarter=${q}`)).json();
+    if (!best || r.total > best.total) best = { q, total: r.total };
+  }
+  assert.ok(best.total > 0, 'the demo has hits');
+  await office.goto(`${base}/risks?quarter=${best.q}`);
+  assert.ok((await office.locator('#hits-by-court tbody tr').count()) >= 1);
+  assert.ok((await office.locator('#hits-by-post tbody tr').count()) >= 1);
+  assert.match(await office.textContent('#risk-hits'), /A 级|B 级/);
+  await office.screenshot({ path: join(artifacts, '67-risk-hits.png'), fullPage: false });
+  await Promise.all([office.waitForURL(/view=report/), office.click('#report-view')]);
+  assert.match(await office.textContent('#risk-report'), /执法司法风险点评估报告[\s\S]*一、总体情况[\s\S]*五、防控建议/);
+  await office.screenshot({ path: join(artifacts, '68-risk-report.png'), fullPage: true });
+  await Promise.all([office.waitForURL(/view=catalogue/), office.click('#catalogue-view')]);
+  assert.match(await office.textContent('#risk-posts'), /A级（行使办案权力）/);
+  assert.ok((await office.locator('table.risk-points tbody tr').count()) >= 10);
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  assert.equal((await judge.goto(`${base}/risks`)).status(), 403);
+  for (const p of [judge, office]) await p.close();
+});

@@ -338,6 +338,15 @@ pub fn watches_nodes(role: Role, org: AgencyKind) -> bool {
         || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
 }
 
+/// Whether a user reviews the risk points (执法司法风险点) of their region — the catalogue, each
+/// quarter's hits per court, post and person, the quarterly report: a court's or procuratorate's
+/// case office and president, and the 政法委, which keeps the catalogue for the region.
+pub fn reviews_risks(role: Role, org: AgencyKind) -> bool {
+    (matches!(org, AgencyKind::Court | AgencyKind::Procuratorate)
+        && matches!(role, Role::CaseOffice | Role::President))
+        || (org == AgencyKind::PoliticalLegalCommittee && role == Role::PlcSupervisor)
+}
+
 /// Whether a user reads the activities people's supervisors are asked to (their region's): the
 /// two sides that run them, and the supervisors themselves (their own only, checked with the
 /// record).

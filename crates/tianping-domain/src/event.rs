@@ -782,6 +782,9 @@ pub struct CaseState {
     /// The case's spells in the 终本 database (RULES.md §11.4): from 终结本次执行 to 恢复执行.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zhongben_spells: Vec<ZhongbenSpell>,
+    /// When the 承办人 was first changed after a hearing was held (a risk point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reassigned_after_hearing: Option<DateTime<Utc>>,
     /// When each process node was first reached (`crate::nodes`), in the order reached.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub marks: Vec<(crate::nodes::Mark, DateTime<Utc>)>,

@@ -30,6 +30,7 @@ pub mod people_supervisors;
 pub mod period;
 pub mod person;
 pub mod refusal;
+pub mod risk_points;
 pub mod rules;
 pub mod sample;
 pub mod similar;

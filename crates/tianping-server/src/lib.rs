@@ -27,6 +27,7 @@ pub mod people_supervisors;
 pub mod persons;
 pub mod rate;
 pub mod refusal;
+pub mod risk_points;
 pub mod session;
 pub mod similar;
 pub mod supervision;
@@ -262,6 +263,7 @@ pub fn router(state: AppState) -> Router {
         .merge(deputies::router())
         .merge(evaluation::router())
         .merge(nodes::router())
+        .merge(risk_points::router())
         .merge(clocks::router())
         .merge(supervision::router())
         .merge(similar::router())
@@ -290,6 +292,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(deputies::api_router())
                 .merge(evaluation::api_router())
                 .merge(nodes::api_router())
+                .merge(risk_points::api_router())
                 .merge(clocks::api_router())
                 .merge(supervision::api_router())
                 .merge(similar::api_router())

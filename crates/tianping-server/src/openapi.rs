@@ -455,6 +455,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "超时的流程节点（审管办、院庭长、政法委本辖区）：view=overdue 已超时未完成（默认），view=late 超时完成；每项含案号、法院、承办人、流程、节点、节点标准及依据、起算日、应完成日、完成日、超时天数",
         )
         .query::<crate::nodes::NodeParams>(),
+        op(
+            "get",
+            "/api/v1/risk-hits",
+            "监督",
+            "本辖区一个季度的执法司法风险点命中（审管办、案管部门、院（检察）长、政法委）：quarter=2026Q3（默认本季度）；每项含案号、单位、承办人、风险点编号与名称、类别、等级、涉及岗位、发现方式（signal）、日期",
+        )
+        .query::<crate::risk_points::RiskParams>(),
         op("get", "/api/v1/case-numbers/parse", "案件", "解析案号")
             .public()
             .query::<cases::ParseQuery>(),

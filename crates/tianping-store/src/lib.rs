@@ -26,6 +26,7 @@ pub mod people_supervisors;
 pub mod person;
 pub mod refusal;
 pub mod retrieval;
+pub mod risk_points;
 pub mod sample;
 pub mod supervision;
 pub mod system_client;
@@ -317,6 +318,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "case_nodes",
         sqlite: include_str!("../migrations/sqlite/0036_case_nodes.sql"),
         postgres: include_str!("../migrations/postgres/0036_case_nodes.sql"),
+    },
+    Migration {
+        version: 37,
+        name: "risk_hits",
+        sqlite: include_str!("../migrations/sqlite/0037_risk_hits.sql"),
+        postgres: include_str!("../migrations/postgres/0037_risk_hits.sql"),
     },
 ];
 

@@ -263,8 +263,9 @@ impl Engine<'_> {
             let decided = local_date(g.decided_at);
             if decided > current_expiry {
                 c.findings.push(format!(
-                    "{label}于期限届满（{}）后才批准，延长无效",
-                    fmt_day(current_expiry)
+                    "{label}于期限届满（{}）后才批准，{}",
+                    fmt_day(current_expiry),
+                    crate::risk_points::VOID_EXTENSION
                 ));
                 if self.explain {
                     c.why.push(why(

@@ -130,6 +130,7 @@ impl CaseState {
             guided: false,
             zhongben_spells: vec![],
             marks: vec![],
+            reassigned_after_hearing: None,
             timeline: Timeline {
                 incident: kind == CaseKind::Police && filing.incident,
                 ..Timeline::default()
@@ -322,6 +323,19 @@ impl CaseState {
                 clerk,
             } => {
                 non_empty(judge, "judge")?;
+                let heard = self
+                    .marks
+                    .iter()
+                    .any(|(m, _)| *m == crate::nodes::Mark::HearingHeld);
+                if heard
+                    && self.reassigned_after_hearing.is_none()
+                    && self
+                        .judge
+                        .as_deref()
+                        .is_some_and(|j| j.trim() != judge.trim())
+                {
+                    self.reassigned_after_hearing = Some(at);
+                }
                 self.judge = Some(judge.trim().to_string());
                 self.panel = panel.clone();
                 self.division = division.clone();

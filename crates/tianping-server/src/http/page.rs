@@ -34,7 +34,8 @@ fn group_of(href: &str) -> &'static str {
         | "/interference"
         | "/feedback"
         | "/evaluations"
-        | "/evaluations/experts" => "监督",
+        | "/evaluations/experts"
+        | "/risks" => "监督",
         "/dishonest" | "/typical" | "/refusals" => "案件",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
         | "/audit/reads" => "管理",
@@ -154,6 +155,13 @@ impl Layout {
                 href: "/evaluations",
                 label: "案件质量评查",
                 active: active == "/evaluations",
+            });
+        }
+        if access::reviews_risks(s.user.role, s.org.kind) {
+            nav.push(NavItem {
+                href: "/risks",
+                label: "执法司法风险点",
+                active: active == "/risks",
             });
         }
         if access::runs_evaluations(s.user.role, s.org.kind) {

@@ -21,6 +21,7 @@ mod people_supervisors;
 mod persons;
 mod procuratorial;
 mod refusal;
+mod risks;
 mod similar;
 mod supervision;
 mod todo;

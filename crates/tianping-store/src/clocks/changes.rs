@@ -134,6 +134,7 @@ impl Store {
             }
             let mut out_rows = vec![];
             let mut node_rows = vec![];
+            let mut hit_rows = vec![];
             let mut moves = vec![];
             let changed_at = ts(now);
             let pass = stamp(now);
@@ -149,7 +150,9 @@ impl Store {
                     region_path: &region,
                     org_id: &org,
                 };
-                for c in cw.compute(&state, now) {
+                let clocks = cw.compute(&state, now);
+                hit_rows.extend(crate::risk_points::hit_rows(&owner, &state, &clocks));
+                for c in clocks {
                     let prev = old.remove(&(id, c.key.as_str().to_string()));
                     if let (Some(reason), Some((old_due, old_rule, _))) = (record_moves, &prev) {
                         let new_due = c.due.map(|d| d.to_string());
@@ -184,6 +187,7 @@ impl Store {
             }
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
             crate::nodes::replace_nodes(&mut tx, self.backend, &ids, node_rows).await?;
+            crate::risk_points::replace_hits(&mut tx, self.backend, &ids, hit_rows).await?;
             if !moves.is_empty() {
                 let ids = crate::db::bulk_insert(
                     &mut tx,

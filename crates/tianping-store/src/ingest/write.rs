@@ -142,6 +142,7 @@ impl Chunk<'_> {
             let cw = self.clockwork;
             let mut ids = Vec::with_capacity(touched.len());
             let mut rows = vec![];
+            let mut hit_rows = vec![];
             let stamp = crate::clocks::stamp(self.now);
             for n in &touched {
                 let Some(w) = self.cases.get(n) else {
@@ -162,6 +163,8 @@ impl Chunk<'_> {
                         &owner, c, self.now, &cw.policy, true, &stamp,
                     )?);
                 }
+                // The case's risk-point signals, from its state and these clocks.
+                hit_rows.extend(crate::risk_points::hit_rows(&owner, &w.state, &clocks));
                 facts.push(crate::metrics::FactsRow {
                     case_id: id,
                     org_id: w.org_id.clone(),
@@ -188,6 +191,7 @@ impl Chunk<'_> {
                 }
             }
             crate::nodes::replace_nodes(&mut self.tx, self.backend, &ids, node_rows).await?;
+            crate::risk_points::replace_hits(&mut self.tx, self.backend, &ids, hit_rows).await?;
             self.node_time += t.elapsed();
         }
         // The persons the touched files name.

@@ -189,6 +189,80 @@ pub(super) fn add(out: &mut Vec<EventRecord>, seed: u64, now: DateTime<Utc>) {
             add(t, EventBody::Archived, &mut inserts);
         }
     }
+    // Risk points the demo shows: now and then a judge is changed after the hearing (courts
+    // outside 上城 and 西湖, whose judges are demo logins), and a few 终本 cases have no property
+    // search recorded before them (the checklist says investigated; the record does not).
+    let mut drop: Vec<usize> = vec![];
+    // The judges each court's cases name, by the court's code in the case number (浙0105 …).
+    let mut judges: HashMap<String, Vec<String>> = HashMap::new();
+    for r in out.iter() {
+        if let EventBody::Assigned { judge, .. } = &r.body {
+            let list = judges.entry(court_of(&r.case_number)).or_default();
+            if !list.contains(judge) && list.len() < 8 {
+                list.push(judge.clone());
+            }
+        }
+    }
+    let mut numbers: Vec<&str> = by_case.keys().copied().collect();
+    numbers.sort_unstable();
+    for number in numbers {
+        let idx = &by_case[number];
+        if number.contains("浙0102") || number.contains("浙0106") {
+            continue;
+        }
+        let held = idx
+            .iter()
+            .find(|&&i| matches!(out[i].body, EventBody::HearingHeld))
+            .copied();
+        if let Some(h) = held
+            && rng.chance(0.02)
+        {
+            let d = rng.range(1, 10);
+            let at = later(&mut rng, out[h].occurred_at, d);
+            let next = idx.iter().find(|&&i| i > h).map(|&i| out[i].occurred_at);
+            if next.is_none_or(|n| at < n) && at.with_timezone(&Utc) < limit {
+                let judge = idx.iter().find_map(|&i| match &out[i].body {
+                    EventBody::Assigned { judge, .. } => Some(judge.clone()),
+                    _ => None,
+                });
+                let court = court_of(number);
+                let other = judge.as_ref().and_then(|j| {
+                    judges
+                        .get(&court)
+                        .and_then(|all| all.iter().find(|x| *x != j))
+                        .cloned()
+                });
+                if let Some(j) = other {
+                    inserts.push((
+                        h,
+                        EventRecord {
+                            source: "demo".into(),
+                            source_event_id: format!("dn{}", inserts.len() + 1),
+                            case_number: number.to_string(),
+                            occurred_at: at,
+                            corrects: None,
+                            body: EventBody::Assigned {
+                                judge: j,
+                                panel: vec![],
+                                division: None,
+                                clerk: None,
+                            },
+                        },
+                    ));
+                }
+            }
+        }
+        let terminated = idx
+            .iter()
+            .any(|&i| matches!(out[i].body, EventBody::ExecutionTerminated { .. }));
+        if terminated && rng.chance(0.04) {
+            drop.extend(
+                idx.iter()
+                    .filter(|&&i| matches!(out[i].body, EventBody::PropertySearched { .. }))
+                    .copied(),
+            );
+        }
+    }
     if inserts.is_empty() {
         return;
     }
@@ -197,11 +271,22 @@ pub(super) fn add(out: &mut Vec<EventRecord>, seed: u64, now: DateTime<Utc>) {
     let old = std::mem::take(out);
     let mut next = inserts.into_iter().peekable();
     for (i, r) in old.into_iter().enumerate() {
-        out.push(r);
+        if !drop.contains(&i) {
+            out.push(r);
+        }
         while next.peek().is_some_and(|(after, _)| *after == i) {
             if let Some((_, rec)) = next.next() {
                 out.push(rec);
             }
         }
     }
+}
+
+/// The court part of a case number: 浙0105 of （2026）浙0105民初1号.
+fn court_of(number: &str) -> String {
+    let rest = number.split('）').nth(1).unwrap_or("");
+    let mut chars = rest.chars();
+    let mut out: String = chars.next().into_iter().collect();
+    out.extend(chars.take_while(char::is_ascii_digit));
+    out
 }
