@@ -48,16 +48,14 @@ pub(crate) fn catalogue() -> &'static Catalogue {
     C.get_or_init(Catalogue::shipped)
 }
 
-fn scope(s: &Session) -> Result<String, ApiError> {
+fn scope(s: &Session) -> Result<tianping_store::case::ScopeFilter, ApiError> {
     if !reviews_risks(s.user.role, s.org.kind) {
         return Err(ApiError::new(
             Code::Forbidden,
             "只有审管办、案管部门、院（检察）长和政法委查看风险点",
         ));
     }
-    read_scope(s)
-        .map(|f| f.region_prefix)
-        .ok_or_else(|| ApiError::new(Code::Forbidden, "无权查看案件"))
+    read_scope(s).ok_or_else(|| ApiError::new(Code::Forbidden, "无权查看案件"))
 }
 
 fn quarter(st: &AppState, p: &RiskParams) -> Result<Quarter, ApiError> {
@@ -227,7 +225,7 @@ struct RisksPage {
 async fn lines_of(
     st: &AppState,
     s: &Session,
-    region: &str,
+    region: &tianping_store::case::ScopeFilter,
     q: Quarter,
 ) -> Result<Vec<HitLine>, ApiError> {
     let today = tianping_domain::clock::local_date(st.now());

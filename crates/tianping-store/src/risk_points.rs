@@ -99,25 +99,33 @@ impl Store {
     /// (a case once per signal, on the first day it showed).
     pub async fn risk_hits(
         &self,
-        region_prefix: &str,
+        scope: &crate::case::ScopeFilter,
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
     ) -> Result<Vec<RiskHit>> {
+        let region_prefix = scope.region_prefix.as_str();
         let end = prefix_end(region_prefix);
+        // The agencies the reader's scope covers (a court's office: courts only).
+        let kind = |n: usize| match scope.agency_kind {
+            Some(k) => (format!(" AND o.kind = ${n}"), Some(k.as_str())),
+            None => (String::new(), None),
+        };
         let mut out = vec![];
-        let stored = sqlx::query(audited(
+        let (k5, kind5) = kind(5);
+        let mut q = sqlx::query(audited(format!(
             "SELECT h.case_id, k.case_number, k.confidentiality, h.org_id, o.name AS org_name, h.judge, \
              h.signal, h.on_date FROM risk_hits h JOIN cases k ON k.id = h.case_id JOIN orgs o ON o.id = h.org_id \
-             WHERE h.region_path >= $1 AND h.region_path < $2 AND h.on_date >= $3 AND h.on_date < $4"
-                .to_string(),
-        ))
+             WHERE h.region_path >= $1 AND h.region_path < $2 AND h.on_date >= $3 AND h.on_date < $4{k5}"
+        )))
         .bind(region_prefix)
         .bind(&end)
         .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(to.to_string());
+        if let Some(k) = kind5 {
+            q = q.bind(k);
+        }
+        let stored = q.fetch_all(&self.pool).await?;
         for r in &stored {
             let s: String = r.try_get("signal")?;
             let Some(signal) = Signal::parse(&s) else {
@@ -130,42 +138,45 @@ impl Store {
             (from - chrono::Duration::days(1)).to_string(),
             (to - chrono::Duration::days(1)).to_string(),
         );
-        let services = sqlx::query(audited(
+        let (k6, kind6) = kind(6);
+        let mut q = sqlx::query(audited(format!(
             "SELECT n.case_id, k.case_number, k.confidentiality, n.org_id, o.name AS org_name, n.judge, \
              MIN(n.due_date) AS on_date FROM case_nodes n JOIN cases k ON k.id = n.case_id JOIN orgs o ON o.id = n.org_id \
              WHERE n.region_path >= $1 AND n.region_path < $2 \
              AND n.mark IN ('complaint_served', 'indictment_served', 'judgment_served') \
              AND (n.late = 1 OR (n.done_at IS NULL AND n.due_date < $3)) \
-             AND n.due_date >= $4 AND n.due_date < $5 \
+             AND n.due_date >= $4 AND n.due_date < $5{k6} \
              GROUP BY n.case_id, k.case_number, k.confidentiality, n.org_id, o.name, n.judge"
-                .to_string(),
-        ))
+        )))
         .bind(region_prefix)
         .bind(&end)
         .bind(today.to_string())
         .bind(&from_due)
-        .bind(&to_due)
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(&to_due);
+        if let Some(k) = kind6 {
+            q = q.bind(k);
+        }
+        let services = q.fetch_all(&self.pool).await?;
         for r in &services {
             out.push(hit(r, Signal::LateService, 1)?);
         }
-        let limits = sqlx::query(audited(
+        let mut q = sqlx::query(audited(format!(
             "SELECT c.case_id, k.case_number, k.confidentiality, c.org_id, o.name AS org_name, k.judge, \
              MIN(c.due_date) AS on_date FROM clocks c JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = c.org_id \
              WHERE c.region_path >= $1 AND c.region_path < $2 \
              AND (c.status = 'late' OR (c.status IN ('running', 'overdue') AND c.due_date < $3)) \
-             AND c.due_date >= $4 AND c.due_date < $5 \
+             AND c.due_date >= $4 AND c.due_date < $5{k6} \
              GROUP BY c.case_id, k.case_number, k.confidentiality, c.org_id, o.name, k.judge"
-                .to_string(),
-        ))
+        )))
         .bind(region_prefix)
         .bind(&end)
         .bind(today.to_string())
         .bind(&from_due)
-        .bind(&to_due)
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(&to_due);
+        if let Some(k) = kind6 {
+            q = q.bind(k);
+        }
+        let limits = q.fetch_all(&self.pool).await?;
         for r in &limits {
             out.push(hit(r, Signal::LimitOverdue, 1)?);
         }
