@@ -124,7 +124,8 @@ pub struct IngestTimings {
     pub write: std::time::Duration,
     /// Of `write`: re-computing and replacing the touched cases' clock rows.
     pub clocks: std::time::Duration,
-    /// Of `write`: computing and replacing the touched cases' process-node rows (流程节点).
+    /// Of `write`: computing and replacing the touched cases' process-node rows (流程节点) and
+    /// risk-point hits.
     pub nodes: std::time::Duration,
     /// Of `write`: the ledger (digests of the written rows, leaves, subtrees, head).
     pub ledger: std::time::Duration,
@@ -144,6 +145,7 @@ impl IngestReport {
         self.timings.apply += o.timings.apply;
         self.timings.write += o.timings.write;
         self.timings.clocks += o.timings.clocks;
+        self.timings.nodes += o.timings.nodes;
         self.timings.commit += o.timings.commit;
         self.timings.ledger += o.timings.ledger;
         self.timings.flags += o.timings.flags;

@@ -296,7 +296,7 @@ pub(crate) async fn clocks(n: usize, seed: u64) -> Result<()> {
         accepted as f64 / t_ingest
     );
     println!(
-        "    of which the clock rows {t_clock_rows:.1} s, the process-node rows {t_node_rows:.1} s"
+        "    of which the clock rows {t_clock_rows:.1} s, the process-node and risk-hit rows {t_node_rows:.1} s"
     );
     drop(numbered);
     let pool = store.pool();
