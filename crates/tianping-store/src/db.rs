@@ -190,6 +190,30 @@ macro_rules! row_struct {
 }
 pub(crate) use row_struct;
 
+/// Replaces a per-case projection's rows (`case_nodes`, `risk_hits`) of these cases: their old
+/// rows deleted, the new ones inserted, in the caller's transaction.
+pub(crate) async fn replace_case_rows(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+    ids: &[i64],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    for part in ids.chunks(1000) {
+        sqlx::query(crate::audited(format!(
+            "DELETE FROM {table} WHERE case_id IN ({})",
+            id_list(part)
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !rows.is_empty() {
+        bulk_insert(conn, backend, table, cols, rows, "").await?;
+    }
+    Ok(())
+}
+
 /// Ids as a SQL `IN` list (numbers only, so inlined safely).
 pub(crate) fn id_list(ids: &[i64]) -> String {
     ids.iter()

@@ -6,7 +6,7 @@
 
 use crate::case::prefix_end;
 use crate::clocks::{Clockwork, Owner};
-use crate::db::{Val, bulk_insert, id_list};
+use crate::db::Val;
 use crate::{Backend, Result, Store, audited, ts};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
@@ -66,18 +66,7 @@ pub(crate) async fn replace_nodes(
     ids: &[i64],
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
-    for part in ids.chunks(1000) {
-        sqlx::query(audited(format!(
-            "DELETE FROM case_nodes WHERE case_id IN ({})",
-            id_list(part)
-        )))
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !rows.is_empty() {
-        bulk_insert(conn, backend, "case_nodes", NODE_COLUMNS, rows, "").await?;
-    }
-    Ok(())
+    crate::db::replace_case_rows(conn, backend, "case_nodes", NODE_COLUMNS, ids, rows).await
 }
 
 /// Which late nodes a list shows.

@@ -5,7 +5,7 @@
 
 use crate::case::prefix_end;
 use crate::clocks::Owner;
-use crate::db::{Val, bulk_insert, id_list};
+use crate::db::Val;
 use crate::{Backend, Result, Store, audited};
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -46,18 +46,7 @@ pub(crate) async fn replace_hits(
     ids: &[i64],
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
-    for part in ids.chunks(1000) {
-        sqlx::query(audited(format!(
-            "DELETE FROM risk_hits WHERE case_id IN ({})",
-            id_list(part)
-        )))
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !rows.is_empty() {
-        bulk_insert(conn, backend, "risk_hits", HIT_COLUMNS, rows, "").await?;
-    }
-    Ok(())
+    crate::db::replace_case_rows(conn, backend, "risk_hits", HIT_COLUMNS, ids, rows).await
 }
 
 /// A risk point hit by a case.
@@ -139,46 +128,46 @@ impl Store {
             (to - chrono::Duration::days(1)).to_string(),
         );
         let (k6, kind6) = kind(6);
-        let mut q = sqlx::query(audited(format!(
-            "SELECT n.case_id, k.case_number, k.confidentiality, n.org_id, o.name AS org_name, n.judge, \
-             MIN(n.due_date) AS on_date FROM case_nodes n JOIN cases k ON k.id = n.case_id JOIN orgs o ON o.id = n.org_id \
-             WHERE n.region_path >= $1 AND n.region_path < $2 \
-             AND n.mark IN ('complaint_served', 'indictment_served', 'judgment_served') \
-             AND (n.late = 1 OR (n.done_at IS NULL AND n.due_date < $3)) \
-             AND n.due_date >= $4 AND n.due_date < $5{k6} \
-             GROUP BY n.case_id, k.case_number, k.confidentiality, n.org_id, o.name, n.judge"
-        )))
-        .bind(region_prefix)
-        .bind(&end)
-        .bind(today.to_string())
-        .bind(&from_due)
-        .bind(&to_due);
-        if let Some(k) = kind6 {
-            q = q.bind(k);
-        }
-        let services = q.fetch_all(&self.pool).await?;
-        for r in &services {
-            out.push(hit(r, Signal::LateService, 1)?);
-        }
-        let mut q = sqlx::query(audited(format!(
-            "SELECT c.case_id, k.case_number, k.confidentiality, c.org_id, o.name AS org_name, k.judge, \
-             MIN(c.due_date) AS on_date FROM clocks c JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = c.org_id \
-             WHERE c.region_path >= $1 AND c.region_path < $2 \
-             AND (c.status = 'late' OR (c.status IN ('running', 'overdue') AND c.due_date < $3)) \
-             AND c.due_date >= $4 AND c.due_date < $5{k6} \
-             GROUP BY c.case_id, k.case_number, k.confidentiality, c.org_id, o.name, k.judge"
-        )))
-        .bind(region_prefix)
-        .bind(&end)
-        .bind(today.to_string())
-        .bind(&from_due)
-        .bind(&to_due);
-        if let Some(k) = kind6 {
-            q = q.bind(k);
-        }
-        let limits = q.fetch_all(&self.pool).await?;
-        for r in &limits {
-            out.push(hit(r, Signal::LimitOverdue, 1)?);
+        // Late services and overdue limits: each case once, on the first day after a due day in
+        // the window.
+        let moving = [
+            (
+                Signal::LateService,
+                format!(
+                    "SELECT n.case_id, k.case_number, k.confidentiality, n.org_id, o.name AS org_name, n.judge, \
+                     MIN(n.due_date) AS on_date FROM case_nodes n JOIN cases k ON k.id = n.case_id JOIN orgs o ON o.id = n.org_id \
+                     WHERE n.region_path >= $1 AND n.region_path < $2 \
+                     AND n.mark IN ('complaint_served', 'indictment_served', 'judgment_served') \
+                     AND (n.late = 1 OR (n.done_at IS NULL AND n.due_date < $3)) \
+                     AND n.due_date >= $4 AND n.due_date < $5{k6} \
+                     GROUP BY n.case_id, k.case_number, k.confidentiality, n.org_id, o.name, n.judge"
+                ),
+            ),
+            (
+                Signal::LimitOverdue,
+                format!(
+                    "SELECT c.case_id, k.case_number, k.confidentiality, c.org_id, o.name AS org_name, k.judge, \
+                     MIN(c.due_date) AS on_date FROM clocks c JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = c.org_id \
+                     WHERE c.region_path >= $1 AND c.region_path < $2 \
+                     AND (c.status = 'late' OR (c.status IN ('running', 'overdue') AND c.due_date < $3)) \
+                     AND c.due_date >= $4 AND c.due_date < $5{k6} \
+                     GROUP BY c.case_id, k.case_number, k.confidentiality, c.org_id, o.name, k.judge"
+                ),
+            ),
+        ];
+        for (signal, sql) in moving {
+            let mut q = sqlx::query(audited(sql))
+                .bind(region_prefix)
+                .bind(&end)
+                .bind(today.to_string())
+                .bind(&from_due)
+                .bind(&to_due);
+            if let Some(k) = kind6 {
+                q = q.bind(k);
+            }
+            for r in &q.fetch_all(&self.pool).await? {
+                out.push(hit(r, signal, 1)?);
+            }
         }
         out.sort_by(|a, b| a.on.cmp(&b.on).then(a.case_id.cmp(&b.case_id)));
         Ok(out)
