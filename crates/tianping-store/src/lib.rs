@@ -325,6 +325,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0037_risk_hits.sql"),
         postgres: include_str!("../migrations/postgres/0037_risk_hits.sql"),
     },
+    Migration {
+        version: 38,
+        name: "evaluation_reassigned",
+        sqlite: include_str!("../migrations/sqlite/0038_evaluation_reassigned.sql"),
+        postgres: include_str!("../migrations/postgres/0038_evaluation_reassigned.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

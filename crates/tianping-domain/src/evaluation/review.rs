@@ -129,7 +129,8 @@ pub struct Facts {
 }
 
 /// Whether an evaluator reads the case file (its events, parties as their clearance allows) on
-/// `today`: the evaluator while the case waits for their score, up to the plan's due day; the
+/// `today`: the evaluator while the case waits for their score, up to the plan's due day (or, for
+/// a case given to them after it — 改派 —, up to `score_days` working days after that); the
 /// re-checker while the objection waits for them, up to `score_days` working days after it. A
 /// third-party evaluator's access is exactly this — time- and case-limited; once scored the file
 /// closes to them and the score stays readable.
@@ -139,14 +140,30 @@ pub fn reads_file(
     today: NaiveDate,
     due: NaiveDate,
     objected_on: Option<NaiveDate>,
+    reassigned_on: Option<NaiveDate>,
     cal: &Calendar,
     rules: &super::Rules,
 ) -> bool {
-    (who.evaluator && stage == Stage::Assigned && today <= due)
+    let until = reassigned_on.map_or(due, |d| {
+        cal.add_working_days(d, rules.days.score_days).max(due)
+    });
+    (who.evaluator && stage == Stage::Assigned && today <= until)
         || (who.rechecker
             && stage == Stage::Objected
             && objected_on
                 .is_some_and(|d| today <= cal.add_working_days(d, rules.days.score_days).max(due)))
+}
+
+/// Whether the office may give a case to another expert of the pool: nobody free of conflicts
+/// took it, an objection waits for its re-checker, or the evaluator let the plan's due day pass
+/// without a score (改派: the file is theirs no longer).
+pub fn may_reassign(stage: Stage, has_rechecker: bool, due: NaiveDate, today: NaiveDate) -> bool {
+    match stage {
+        Stage::Unassigned => true,
+        Stage::Objected => !has_rechecker,
+        Stage::Assigned => today > due,
+        Stage::Scored | Stage::Final => false,
+    }
 }
 
 /// The last day of the objection window after a score given on `scored_on`.
@@ -335,15 +352,16 @@ mod tests {
             d("2026-12-31"),
             due,
             None,
+            None,
             &c,
             r
         ));
         assert!(
-            !reads_file(ev, Stage::Assigned, d("2027-01-01"), due, None, &c, r),
+            !reads_file(ev, Stage::Assigned, d("2027-01-01"), due, None, None, &c, r),
             "after the due day"
         );
         assert!(
-            !reads_file(ev, Stage::Scored, d("2026-12-02"), due, None, &c, r),
+            !reads_file(ev, Stage::Scored, d("2026-12-02"), due, None, None, &c, r),
             "scored: closed"
         );
         assert!(!reads_file(
@@ -352,12 +370,13 @@ mod tests {
             d("2026-12-02"),
             due,
             None,
+            None,
             &c,
             r
         ));
         let obj = Some(d("2026-12-30"));
         assert!(
-            reads_file(re, Stage::Objected, d("2027-01-15"), due, obj, &c, r),
+            reads_file(re, Stage::Objected, d("2027-01-15"), due, obj, None, &c, r),
             "15 working days"
         );
         assert!(!reads_file(
@@ -366,6 +385,7 @@ mod tests {
             d("2027-03-01"),
             due,
             obj,
+            None,
             &c,
             r
         ));
@@ -375,9 +395,42 @@ mod tests {
             d("2026-12-30"),
             due,
             obj,
+            None,
             &c,
             r
         ));
+        // 改派 after the due day: the new evaluator reads for the scoring days from then.
+        let moved = Some(d("2027-01-04"));
+        assert!(
+            reads_file(
+                ev,
+                Stage::Assigned,
+                d("2027-01-20"),
+                due,
+                None,
+                moved,
+                &c,
+                r
+            ),
+            "15 working days after the reassignment"
+        );
+        assert!(!reads_file(
+            ev,
+            Stage::Assigned,
+            d("2027-03-01"),
+            due,
+            None,
+            moved,
+            &c,
+            r
+        ));
+        assert!(may_reassign(Stage::Assigned, false, due, d("2027-01-01")));
+        assert!(
+            !may_reassign(Stage::Assigned, false, due, due),
+            "not before the due day"
+        );
+        assert!(!may_reassign(Stage::Objected, true, due, d("2027-01-01")));
+        assert!(!may_reassign(Stage::Final, false, due, d("2027-01-01")));
     }
 
     #[test]

@@ -251,7 +251,8 @@ async fn page(
     let objected_on = day_of(c.objected_at.as_deref());
     let sheet = r.sheet(&c.sheet_id, u32::try_from(c.sheet_version).unwrap_or(0));
     // The file: only while it waits for this evaluator, and only as their clearance reads it.
-    let file = if reads_file(who, stage, today, due, objected_on, cal, r) {
+    let reassigned_on = day_of(c.reassigned_at.as_deref());
+    let file = if reads_file(who, stage, today, due, objected_on, reassigned_on, cal, r) {
         match st.store.case_by_id(c.case_id).await? {
             Some((row, state)) => {
                 let events = st.store.events_of_case(c.case_id).await?;
@@ -327,8 +328,14 @@ async fn page(
         tianping_domain::evaluation::review::objection_until(d, r.days.objection_days, cal)
     });
     let may_confirm = who.office && stage == Stage::Scored && until.is_some_and(|u| today > u);
+    let due: NaiveDate = c.plan_due.parse().unwrap_or(NaiveDate::MAX);
     let may_assign = who.office
-        && (stage == Stage::Unassigned || (stage == Stage::Objected && c.rechecker_id.is_none()));
+        && tianping_domain::evaluation::review::may_reassign(
+            stage,
+            c.rechecker_id.is_some(),
+            due,
+            today,
+        );
     let mut res = render(&CasePage {
         layout: Layout::new(s, "/evaluations"),
         kind: super::kind_zh(&c.plan_kind),
@@ -473,6 +480,7 @@ pub(crate) async fn act_submit(
                 today,
                 due,
                 day_of(c.objected_at.as_deref()),
+                day_of(c.reassigned_at.as_deref()),
                 cal,
                 r,
             )

@@ -587,6 +587,75 @@ async fn story(db: &TestDb) {
         StatusCode::FORBIDDEN,
         "[{label}]"
     );
+
+    // 改派: a case still unscored after the due day (30 November) goes to another expert, who
+    // reads its file for the scoring days; the late evaluator no longer does. Not before the day.
+    let plan_id: i64 = page["/evaluations/".len()..].parse().expect("plan id");
+    let waiting = s
+        .evaluation_cases(plan_id)
+        .await
+        .expect("cases")
+        .into_iter()
+        .find(|c| c.stage == "assigned")
+        .expect("a case still waits for its score");
+    let before = crate::common::app(s, now() + chrono::Duration::days(40));
+    let office_before = Client::as_user(&before, "hz_office").await;
+    let refused = post_form(
+        &office_before,
+        &format!("/evaluations/cases/{}/assign", waiting.id),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::CONFLICT,
+        "[{label}] not before the due day"
+    );
+    assert!(refused.body.contains("评查截止日过后"), "[{label}]");
+    let later = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&Utc);
+    let later_app = crate::common::app(s, later);
+    let office = Client::as_user(&later_app, "hz_office").await;
+    let r = post_form(
+        &office,
+        &format!("/evaluations/cases/{}/assign", waiting.id),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let moved = s
+        .evaluation_case(waiting.id)
+        .await
+        .expect("read")
+        .expect("case");
+    assert_eq!(moved.stage, "assigned", "[{label}]");
+    assert!(moved.reassigned_at.is_some(), "[{label}]");
+    assert_ne!(
+        moved.evaluator_id, waiting.evaluator_id,
+        "[{label}] another expert"
+    );
+    let username = |id: Option<i64>| async move {
+        let id = id.expect("evaluator");
+        sqlx::query_scalar::<_, String>("SELECT username FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(s.pool())
+            .await
+            .expect("user")
+    };
+    let new_user = username(moved.evaluator_user_id).await;
+    let old_user = username(waiting.evaluator_user_id).await;
+    let url = format!("/evaluations/cases/{}", waiting.id);
+    let new = Client::as_user(&later_app, &new_user).await;
+    assert!(
+        new.get(&url).await.body.contains("id=\"evaluation-file\""),
+        "[{label}] the new evaluator reads the file"
+    );
+    let old = Client::as_user(&later_app, &old_user).await;
+    assert!(
+        !old.get(&url).await.body.contains("id=\"evaluation-file\""),
+        "[{label}] the late evaluator no longer does"
+    );
 }
 
 #[tokio::test]

@@ -5,11 +5,11 @@
 use super::{refusal, team_of};
 use crate::supervision::NewItem;
 use crate::{Result, Store, ts};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use tianping_domain::evaluation::draw;
-use tianping_domain::evaluation::review::{Act, Stage};
+use tianping_domain::evaluation::review::{self, Act, Stage};
 use tianping_domain::supervision::ItemSource;
 use tianping_ledger::Command;
 
@@ -44,7 +44,14 @@ impl Store {
     /// Chooses, for an evaluated case, an expert of the plan's pool free of conflicts — the
     /// evaluator for an unassigned case, the re-checker (never the first evaluator) for an
     /// objected one.
-    async fn choose_expert(&self, id: i64, recheck: bool) -> Result<Option<i64>> {
+    /// An expert for the case, never `exclude` (the first evaluator of a 复核, the late
+    /// evaluator of a reassigned case); `round` places the draw apart from the first one.
+    async fn choose_expert(
+        &self,
+        id: i64,
+        exclude: Option<i64>,
+        round: &str,
+    ) -> Result<Option<i64>> {
         let Some(row) = self.evaluation_case(id).await? else {
             return Err(refusal("not_found", "评查案件不存在"));
         };
@@ -76,14 +83,14 @@ impl Store {
             .map(super::ExpertRow::as_expert)
             .collect();
         let mut not = BTreeMap::new();
-        if recheck && let Some(e) = row.evaluator_id {
+        if let Some(e) = exclude {
             not.insert(team.case_number.clone(), vec![e]);
         }
-        // A 复核 is placed apart from the first draw: its own seed.
-        let seed = if recheck {
-            format!("{seed}/复核")
-        } else {
+        // A 复核 or a reassignment is placed apart from the first draw: its own seed.
+        let seed = if round.is_empty() {
             seed
+        } else {
+            format!("{seed}/{round}")
         };
         let a = draw::assign(&seed, &[team], &experts, cross, &BTreeMap::new(), &not);
         Ok(a.first().and_then(|a| a.expert))
@@ -100,28 +107,44 @@ impl Store {
         let Some(row) = self.evaluation_case(id).await? else {
             return Err(refusal("not_found", "评查案件不存在"));
         };
-        let (recheck, sql) = match (row.stage(), row.rechecker_id) {
-            (Stage::Unassigned, _) => (
-                false,
+        let today = tianping_domain::clock::local_date(now);
+        let due: NaiveDate = row.plan_due.parse().unwrap_or(NaiveDate::MAX);
+        if !review::may_reassign(row.stage(), row.rechecker_id.is_some(), due, today) {
+            return Err(refusal(
+                "wrong_state",
+                "该案已有评查人，评查截止日过后仍未评分的才可改派",
+            ));
+        }
+        let (exclude, round, sql) = match row.stage() {
+            Stage::Unassigned => (
+                None,
+                "",
                 "UPDATE evaluation_cases SET evaluator_id = $1, stage = 'assigned', acted_by = $2 WHERE id = $3 AND stage = 'unassigned'",
             ),
-            (Stage::Objected, None) => (
-                true,
+            Stage::Objected => (
+                row.evaluator_id,
+                "复核",
                 "UPDATE evaluation_cases SET rechecker_id = $1, acted_by = $2 WHERE id = $3 AND stage = 'objected' AND rechecker_id IS NULL",
             ),
-            _ => return Err(refusal("wrong_state", "该案已有评查人")),
+            // 改派: from the evaluator who let the due day pass, if they still have it.
+            _ => (
+                row.evaluator_id,
+                "改派",
+                "UPDATE evaluation_cases SET evaluator_id = $1, acted_by = $2, reassigned_at = $3 WHERE id = $4 AND stage = 'assigned' AND evaluator_id = $5",
+            ),
         };
-        let Some(expert) = self.choose_expert(id, recheck).await? else {
+        let recheck = row.stage() == Stage::Objected;
+        let Some(expert) = self.choose_expert(id, exclude, round).await? else {
             return Ok(None);
         };
         let mut tx = self.write(now).await?;
-        let n = sqlx::query(sql)
-            .bind(expert)
-            .bind(by.id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let mut q = sqlx::query(sql).bind(expert).bind(by.id);
+        if row.stage() == Stage::Assigned {
+            q = q.bind(ts(now)).bind(id).bind(row.evaluator_id.unwrap_or(0));
+        } else {
+            q = q.bind(id);
+        }
+        let n = q.execute(&mut *tx).await?.rows_affected();
         if n == 0 {
             return Err(refusal("conflict", "该案刚刚已指定评查人，请刷新后查看"));
         }
@@ -171,7 +194,11 @@ impl Store {
             return Err(refusal("wrong_state", "评查状态已变化，请刷新后重试"));
         }
         let rechecker = if a.act == Act::Object {
-            self.choose_expert(a.id, true).await?
+            let first = self
+                .evaluation_case(a.id)
+                .await?
+                .and_then(|c| c.evaluator_id);
+            self.choose_expert(a.id, first, "复核").await?
         } else {
             None
         };

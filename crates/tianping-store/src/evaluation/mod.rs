@@ -166,6 +166,8 @@ pub struct EvalCaseRow {
     pub scored_at: Option<String>,
     pub objection: Option<String>,
     pub objected_at: Option<String>,
+    /// When the case was given to its present evaluator after the due day (改派).
+    pub reassigned_at: Option<String>,
     pub rechecker_id: Option<i64>,
     pub rechecker_user_id: Option<i64>,
     pub rechecker_name: Option<String>,
@@ -195,7 +197,7 @@ impl EvalCaseRow {
 pub(crate) const CASE_SELECT: &str = "SELECT x.id, x.plan_id, p.title AS plan_title, p.org_id AS plan_org_id, p.region_path AS plan_path, p.due AS plan_due, p.kind AS plan_kind, \
      p.sheet_id, p.sheet_version, p.agency_kind, x.case_id, c.case_number, c.org_id AS case_org_id, co.name AS case_org_name, c.region_path AS case_path, \
      c.judge AS case_judge, c.confidentiality, x.reason, x.evaluator_id, ev.user_id AS evaluator_user_id, eu.display_name AS evaluator_name, x.exclusions, x.stage, \
-     x.deductions, x.score, x.grade, x.scored_at, x.objection, x.objected_at, x.rechecker_id, rv.user_id AS rechecker_user_id, ru.display_name AS rechecker_name, \
+     x.deductions, x.score, x.grade, x.scored_at, x.objection, x.objected_at, x.reassigned_at, x.rechecker_id, rv.user_id AS rechecker_user_id, ru.display_name AS rechecker_name, \
      x.recheck_deductions, x.recheck_score, x.recheck_grade, x.recheck_note, x.rechecked_at, x.final_score, x.final_grade, x.passes, x.final_at, x.item_id \
      FROM evaluation_cases x JOIN evaluation_plans p ON p.id = x.plan_id JOIN cases c ON c.id = x.case_id JOIN orgs co ON co.id = c.org_id \
      LEFT JOIN evaluation_experts ev ON ev.id = x.evaluator_id LEFT JOIN users eu ON eu.id = ev.user_id \
