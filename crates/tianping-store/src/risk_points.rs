@@ -9,6 +9,7 @@ use crate::db::Val;
 use crate::{Backend, Result, Store, audited};
 use chrono::NaiveDate;
 use sqlx::Row;
+use std::collections::BTreeSet;
 use tianping_domain::clock::Clock;
 use tianping_domain::risk_points::{Signal, hits};
 use tianping_domain::{CaseState, Confidentiality};
@@ -47,6 +48,52 @@ pub(crate) async fn replace_hits(
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
     crate::db::replace_case_rows(conn, backend, "risk_hits", HIT_COLUMNS, ids, rows).await
+}
+
+/// Rewrites, of the cases `ids` (ascending), only those whose stored hits differ from `rows`
+/// (hits are few: a re-computation reads them by the batch's id range and leaves the rest).
+pub(crate) async fn update_hits(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let (Some(lo), Some(hi)) = (ids.first(), ids.last()) else {
+        return Ok(());
+    };
+    let key = |r: &[Val]| match (&r[0], &r[1], &r[5]) {
+        (Val::I(id), Val::S(s), Val::S(on)) => Some((*id, s.clone(), on.clone())),
+        _ => None,
+    };
+    let new: BTreeSet<(i64, String, String)> = rows.iter().filter_map(|r| key(r)).collect();
+    let mut old = BTreeSet::new();
+    for r in sqlx::query(
+        "SELECT case_id, signal, on_date FROM risk_hits WHERE case_id >= $1 AND case_id <= $2",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        old.insert((
+            r.try_get::<i64, _>("case_id")?,
+            r.try_get::<String, _>("signal")?,
+            r.try_get::<String, _>("on_date")?,
+        ));
+    }
+    let changed: BTreeSet<i64> = old
+        .symmetric_difference(&new)
+        .map(|(id, _, _)| *id)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let changed_ids: Vec<i64> = changed.iter().copied().collect();
+    let rows = rows
+        .into_iter()
+        .filter(|r| matches!(&r[0], Val::I(id) if changed.contains(id)))
+        .collect();
+    replace_hits(conn, backend, &changed_ids, rows).await
 }
 
 /// A risk point hit by a case.

@@ -47,6 +47,8 @@ pub struct ClockChange {
 
 /// `engine_state` key: the fingerprint of the configured rule tables the stored clocks follow.
 const RULES_FINGERPRINT: &str = "rules_fingerprint";
+/// `engine_state` key: the flows and calendar the stored process nodes were computed with.
+const NODES_FINGERPRINT: &str = "nodes_fingerprint";
 
 /// This process's rule tables are not those the database's clocks follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +99,11 @@ impl Store {
         let cw = self.clockwork();
         let mut report = RecomputeReport::default();
         let mut after: i64 = 0;
+        // The process nodes depend on the flows and the calendar only: rewritten when either
+        // changed since they were last computed (or `force`), not on every re-computation.
+        let nodes_fp = format!("{}:{}", cw.flows.fingerprint, cw.calendar.fingerprint());
+        let nodes_due = force
+            || self.engine_state(NODES_FINGERPRINT).await?.as_deref() != Some(nodes_fp.as_str());
         loop {
             let rows = sqlx::query(
                 crate::audited(format!("SELECT id, region_path, org_id, state FROM cases WHERE {LIVE} AND id > $1 ORDER BY id LIMIT 5000")),
@@ -181,13 +188,17 @@ impl Store {
                         report.written += 1;
                     }
                 }
-                node_rows.extend(crate::nodes::node_rows(&cw, &owner, &state));
+                if nodes_due {
+                    node_rows.extend(crate::nodes::node_rows(&cw, &owner, &state));
+                }
                 report.cases += 1;
                 after = id;
             }
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
-            crate::nodes::replace_nodes(&mut tx, self.backend, &ids, node_rows).await?;
-            crate::risk_points::replace_hits(&mut tx, self.backend, &ids, hit_rows).await?;
+            if nodes_due {
+                crate::nodes::replace_nodes(&mut tx, self.backend, &ids, node_rows).await?;
+            }
+            crate::risk_points::update_hits(&mut tx, self.backend, &ids, hit_rows).await?;
             if !moves.is_empty() {
                 let ids = crate::db::bulk_insert(
                     &mut tx,
@@ -213,6 +224,10 @@ impl Store {
             }
             super::prune_told(&mut tx, self.backend, &ids).await?;
             tx.commit().await?;
+        }
+        if nodes_due {
+            self.set_engine_state(NODES_FINGERPRINT, &nodes_fp, now)
+                .await?;
         }
         Ok(report)
     }
