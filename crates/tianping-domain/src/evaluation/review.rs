@@ -134,6 +134,7 @@ pub struct Facts {
 /// re-checker while the objection waits for them, up to `score_days` working days after it. A
 /// third-party evaluator's access is exactly this — time- and case-limited; once scored the file
 /// closes to them and the score stays readable.
+#[allow(clippy::too_many_arguments)] // each a fact of the case's stage; a struct would only rename them
 pub fn reads_file(
     who: Actor,
     stage: Stage,
