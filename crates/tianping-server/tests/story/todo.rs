@@ -117,7 +117,15 @@ async fn story(db: &TestDb) {
     assert_eq!(told_rows(s).await, 5, "[{label}]");
     // A judge of the same court whose case it is not, and a body that was not told: nothing.
     assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
-    assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
+    // (The case office watches the process nodes silently: its only tasks are the case's late
+    // nodes — the complaint never served, the judge assigned late.)
+    let t = office.get("/api/v1/me/todo").await.json();
+    assert_eq!(
+        t["total"].as_u64(),
+        Some(count(&t, "late_node")),
+        "[{label}] {t}"
+    );
+    assert_eq!(count(&t, "acknowledge_warning"), 0, "[{label}] {t}");
 
     // The judge signs from the list (one click, back to the list) and it leaves every list.
     let page = judge.get("/todo").await;
@@ -313,7 +321,13 @@ async fn story(db: &TestDb) {
         );
     }
     assert_eq!(judge2.get("/api/v1/me/todo").await.json()["total"], 0);
-    assert_eq!(office.get("/api/v1/me/todo").await.json()["total"], 0);
+    let t = office.get("/api/v1/me/todo").await.json();
+    assert_eq!(count(&t, "accept_item"), 0, "[{label}] {t}");
+    assert_eq!(
+        t["total"].as_u64(),
+        Some(count(&t, "late_node")),
+        "[{label}] only its silent watch of the case's nodes: {t}"
+    );
     // …and each of them is told: the president at once, the judge in the next digest (which
     // lists new tasks above the clocks); nobody else.
     assert!(task_mails("judge@court.test").await.is_empty(), "[{label}]");
