@@ -30,6 +30,10 @@ pub use crate::timeline::{ExtensionGrant, Measure, Pause, Restart, Round, Timeli
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The words a clock's finding uses for an extension approved after the limit expired (read by
+/// `risk_points` as a signal).
+pub const VOID_EXTENSION: &str = "延长无效";
+
 /// Beijing time: every legal day is a day in UTC+8.
 pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")

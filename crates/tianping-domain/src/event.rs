@@ -7,11 +7,13 @@
 mod body;
 mod checks;
 mod fold;
+mod marks;
 mod police;
 mod prosecution;
 
 pub use body::{kind_zh, yuan};
 pub use checks::{EARLIEST_YEAR, MAX_ITEMS, MAX_TEXT, check_filing_date, check_sizes};
+pub use marks::Mark;
 
 use crate::case::{CaseStatus, Confidentiality, Party};
 use crate::case_type::{CaseKind, Procedure};
@@ -787,7 +789,7 @@ pub struct CaseState {
     pub reassigned_after_hearing: Option<DateTime<Utc>>,
     /// When each process node was first reached (`crate::nodes`), in the order reached.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub marks: Vec<(crate::nodes::Mark, DateTime<Utc>)>,
+    pub marks: Vec<(Mark, DateTime<Utc>)>,
     /// The clock-relevant facts (RULES.md §2–§3), for [`crate::clock`].
     #[serde(default)]
     pub timeline: Timeline,

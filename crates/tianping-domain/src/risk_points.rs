@@ -14,9 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The shipped catalogue.
 pub const RISK_POINTS_TOML: &str = include_str!("../../../rules/risk-points.toml");
 
-/// The words a clock's finding uses for an extension approved after the limit expired (written by
-/// `clock::day`, read here).
-pub const VOID_EXTENSION: &str = "延长无效";
+pub use crate::clock::VOID_EXTENSION;
 
 /// A risk level: A holds case-handling power, B general affairs, C other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -190,6 +190,13 @@ macro_rules! row_struct {
 }
 pub(crate) use row_struct;
 
+/// A case's identity as its projection rows (clocks, nodes, risk hits) need it.
+pub(crate) struct Owner<'a> {
+    pub id: i64,
+    pub region_path: &'a str,
+    pub org_id: &'a str,
+}
+
 /// Replaces a per-case projection's rows (`case_nodes`, `risk_hits`) of these cases: their old
 /// rows deleted, the new ones inserted, in the caller's transaction.
 pub(crate) async fn replace_case_rows(

@@ -5,13 +5,13 @@
 //! per court.
 
 use crate::case::prefix_end;
-use crate::clocks::{Clockwork, Owner};
-use crate::db::Val;
+use crate::db::{Owner, Val};
 use crate::{Backend, Result, Store, audited, ts};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
-use tianping_domain::nodes::{Mark, NodeTime, median};
+use tianping_domain::calendar::Calendar;
+use tianping_domain::nodes::{Flows, Mark, NodeTime, median};
 use tianping_domain::{CaseState, Confidentiality};
 
 const NODE_COLUMNS: &[(&str, &str)] = &[
@@ -30,11 +30,16 @@ const NODE_COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// The node rows of one case (none when no flow covers its type).
-pub(crate) fn node_rows(cw: &Clockwork, owner: &Owner<'_>, state: &CaseState) -> Vec<Vec<Val>> {
-    let Some(flow) = cw.flows.flow_for(state.type_code.as_deref()) else {
+pub(crate) fn node_rows(
+    flows: &Flows,
+    calendar: &Calendar,
+    owner: &Owner<'_>,
+    state: &CaseState,
+) -> Vec<Vec<Val>> {
+    let Some(flow) = flows.flow_for(state.type_code.as_deref()) else {
         return vec![];
     };
-    tianping_domain::nodes::times(flow, state, &cw.calendar)
+    tianping_domain::nodes::times(flow, state, calendar)
         .into_iter()
         .map(|n| {
             let late = n

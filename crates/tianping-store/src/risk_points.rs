@@ -4,8 +4,7 @@
 //! overdue limits move with time and are read from `case_nodes` and `clocks` when asked.
 
 use crate::case::prefix_end;
-use crate::clocks::Owner;
-use crate::db::Val;
+use crate::db::{Owner, Val};
 use crate::{Backend, Result, Store, audited};
 use chrono::NaiveDate;
 use sqlx::Row;

@@ -265,7 +265,7 @@ impl Engine<'_> {
                 c.findings.push(format!(
                     "{label}于期限届满（{}）后才批准，{}",
                     fmt_day(current_expiry),
-                    crate::risk_points::VOID_EXTENSION
+                    super::VOID_EXTENSION
                 ));
                 if self.explain {
                     c.why.push(why(

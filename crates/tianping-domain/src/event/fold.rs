@@ -148,7 +148,7 @@ impl CaseState {
     ) -> Result<(), EventRejection> {
         let mut next = self.clone();
         next.apply_inner(body, at, now)?;
-        if let Some(m) = crate::nodes::Mark::of(body) {
+        if let Some(m) = super::Mark::of(body) {
             match next.marks.iter_mut().find(|(x, _)| *x == m) {
                 Some((_, t)) => *t = (*t).min(at),
                 None => next.marks.push((m, at)),
@@ -326,7 +326,7 @@ impl CaseState {
                 let heard = self
                     .marks
                     .iter()
-                    .any(|(m, _)| *m == crate::nodes::Mark::HearingHeld);
+                    .any(|(m, _)| *m == super::Mark::HearingHeld);
                 if heard
                     && self.reassigned_after_hearing.is_none()
                     && self

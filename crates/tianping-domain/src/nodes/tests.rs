@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::event::{Disposal, Filing};
+use crate::event::{Disposal, EventBody, Filing, ServedDocument};
 use crate::{CaseKind, Procedure};
 use chrono::TimeZone;
 

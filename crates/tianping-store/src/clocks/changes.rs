@@ -189,7 +189,12 @@ impl Store {
                     }
                 }
                 if nodes_due {
-                    node_rows.extend(crate::nodes::node_rows(&cw, &owner, &state));
+                    node_rows.extend(crate::nodes::node_rows(
+                        &cw.flows,
+                        &cw.calendar,
+                        &owner,
+                        &state,
+                    ));
                 }
                 report.cases += 1;
                 after = id;

@@ -207,12 +207,7 @@ fn signature_of(row: &[Val]) -> String {
     )
 }
 
-/// A case's identity as the clock rows need it.
-pub(crate) struct Owner<'a> {
-    pub id: i64,
-    pub region_path: &'a str,
-    pub org_id: &'a str,
-}
+pub(crate) use crate::db::Owner;
 
 /// A clock row. `fresh`: the clock was (re)computed from an event or a rule change, so a clock
 /// already in a warning state is due for the poller at once (which records its warnings); the

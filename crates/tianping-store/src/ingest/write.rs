@@ -187,7 +187,12 @@ impl Chunk<'_> {
                         region_path: &w.region_path,
                         org_id: &w.org_id,
                     };
-                    node_rows.extend(crate::nodes::node_rows(cw, &owner, &w.state));
+                    node_rows.extend(crate::nodes::node_rows(
+                        &cw.flows,
+                        &cw.calendar,
+                        &owner,
+                        &w.state,
+                    ));
                 }
             }
             crate::nodes::replace_nodes(&mut self.tx, self.backend, &ids, node_rows).await?;
