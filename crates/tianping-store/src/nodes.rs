@@ -64,7 +64,8 @@ pub(crate) fn node_rows(
         .collect()
 }
 
-/// Replaces the node rows of these cases.
+/// Replaces the node rows of cases: those of `ids` deleted (the cases that had rows), `rows`
+/// inserted.
 pub(crate) async fn replace_nodes(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,

@@ -39,7 +39,8 @@ pub(crate) fn hit_rows(owner: &Owner<'_>, state: &CaseState, clocks: &[Clock]) -
         .collect()
 }
 
-/// Replaces the hit rows of these cases.
+/// Replaces the hit rows of cases: those of `ids` deleted (the cases that had rows), `rows`
+/// inserted.
 pub(crate) async fn replace_hits(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,

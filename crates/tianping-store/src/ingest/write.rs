@@ -64,6 +64,8 @@ impl Chunk<'_> {
         for w in self.cases.values().filter(|w| w.id.is_none()) {
             new_rows.push(case_values(w)?);
         }
+        // The ids of the cases this chunk created: they have no projection rows to replace yet.
+        let mut created_ids = std::collections::HashSet::new();
         if !new_rows.is_empty() {
             for r in self
                 .bulk_insert("cases", &case_insert_columns(), new_rows, "id, case_number")
@@ -71,8 +73,10 @@ impl Chunk<'_> {
             {
                 let n: String = r.try_get(1)?;
                 if let Some(w) = self.cases.get_mut(&n) {
-                    w.id = Some(r.try_get(0)?);
+                    let id: i64 = r.try_get(0)?;
+                    w.id = Some(id);
                     w.dirty = false;
+                    created_ids.insert(id);
                 }
             }
         }
@@ -195,8 +199,14 @@ impl Chunk<'_> {
                     ));
                 }
             }
-            crate::nodes::replace_nodes(&mut self.tx, self.backend, &ids, node_rows).await?;
-            crate::risk_points::replace_hits(&mut self.tx, self.backend, &ids, hit_rows).await?;
+            // Only cases that existed before have rows to delete first.
+            let old: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !created_ids.contains(id))
+                .collect();
+            crate::nodes::replace_nodes(&mut self.tx, self.backend, &old, node_rows).await?;
+            crate::risk_points::replace_hits(&mut self.tx, self.backend, &old, hit_rows).await?;
             self.node_time += t.elapsed();
         }
         // The persons the touched files name.
