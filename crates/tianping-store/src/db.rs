@@ -216,7 +216,18 @@ pub(crate) async fn replace_case_rows(
         .await?;
     }
     if !rows.is_empty() {
-        bulk_insert(conn, backend, table, cols, rows, "").await?;
+        // Two processes re-computing the same cases at once (two workers starting) write the same
+        // rows: the second leaves the first's.
+        bulk_write(
+            conn,
+            backend,
+            table,
+            cols,
+            rows,
+            " ON CONFLICT DO NOTHING",
+            "",
+        )
+        .await?;
     }
     Ok(())
 }
