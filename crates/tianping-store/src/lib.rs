@@ -331,6 +331,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0038_evaluation_reassigned.sql"),
         postgres: include_str!("../migrations/postgres/0038_evaluation_reassigned.sql"),
     },
+    Migration {
+        version: 39,
+        name: "evaluation_metrics",
+        sqlite: include_str!("../migrations/sqlite/0039_evaluation_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0039_evaluation_metrics.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -285,6 +285,8 @@ impl Counter {
             | C::ZhongbenLeftSettled
             | C::ZhongbenLeftTerminated
             | C::ZhongbenLeftOther
+            | C::Evaluated
+            | C::EvaluatedPassed
             | C::ZhongbenLeftAssisted => return None,
         })
     }
@@ -327,6 +329,7 @@ mod tests {
                 extra_procedures: extra,
                 zhongben: Vec::new(),
                 guided: flags & 8 != 0,
+                evaluated: Vec::new(),
             }
         }
     }
@@ -393,7 +396,9 @@ mod tests {
                 "zhongben_left_terminated",
                 "zhongben_left_other",
                 "zhongben_left_assisted",
-                "zhongben_stock_at_end"
+                "zhongben_stock_at_end",
+                "evaluated",
+                "evaluated_passed"
             ]
         );
     }

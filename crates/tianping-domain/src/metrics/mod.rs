@@ -64,6 +64,18 @@ pub struct CaseFacts {
     pub zhongben: Vec<Stay>,
     /// A police file the procuratorate guided (提前介入、引导侦查取证).
     pub guided: bool,
+    /// The case's evaluations (案件质量评查) whose grade is final, oldest first. They come from the
+    /// evaluation records, not from the case's events: [`CaseFacts::of`] leaves them empty and
+    /// the store keeps them when it re-folds the case.
+    pub evaluated: Vec<Evaluated>,
+}
+
+/// An evaluation of the case whose grade became final on `day` (Beijing calendar day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evaluated {
+    pub day: NaiveDate,
+    /// The grade counts as 合格 in the 评查合格率 (the grade scale's `passes`).
+    pub passes: bool,
 }
 
 /// One stay of a case in the 终本 database, by Beijing calendar days.
@@ -127,6 +139,7 @@ impl CaseFacts {
             has_origin: s.origin_case_number.is_some(),
             extra_procedures: u32::from(s.supplementary_rounds) + s.extensions_approved,
             guided: s.guided,
+            evaluated: vec![],
             zhongben: if s.zhongben_spells.is_empty() {
                 // A state stored before spells were recorded: its current 终本, if any.
                 match s.closed_at {
@@ -163,6 +176,14 @@ impl CaseFacts {
         self.zhongben
             .iter()
             .filter(|s| s.left_in(p, &which))
+            .count() as i64
+    }
+
+    /// The number of evaluations made final in `p` that `which` accepts.
+    fn evaluated_in(&self, p: &Period, which: impl Fn(&Evaluated) -> bool) -> i64 {
+        self.evaluated
+            .iter()
+            .filter(|e| e.day >= p.from && e.day <= p.to && which(e))
             .count() as i64
     }
 
@@ -229,6 +250,8 @@ counters! {
     ZhongbenStockAtEnd => "zhongben_stock_at_end", "终本库存量（期末）";
     PoliceTransferred => "police_transferred", "公安机关侦查终结移送审查起诉";
     PoliceTransferredGuided => "police_transferred_guided", "其中检察机关提前介入、引导侦查取证";
+    Evaluated => "evaluated", "评查结果确定的案件";
+    EvaluatedPassed => "evaluated_passed", "其中评为合格及以上";
 }
 
 fn is_trial_kind(k: CaseKind) -> bool {
@@ -349,6 +372,8 @@ impl Counter {
                 )
             }),
             C::ZhongbenLeftAssisted => f.left_in(p, |l| l.assisted),
+            C::Evaluated => f.evaluated_in(p, |_| true),
+            C::EvaluatedPassed => f.evaluated_in(p, |e| e.passes),
         }
     }
 
@@ -368,6 +393,8 @@ impl Counter {
                 | Counter::ZhongbenLeftTerminated
                 | Counter::ZhongbenLeftOther
                 | Counter::ZhongbenLeftAssisted
+                | Counter::Evaluated
+                | Counter::EvaluatedPassed
         )
     }
 
@@ -476,7 +503,9 @@ impl Counter {
             | C::ZhongbenLeftSettled
             | C::ZhongbenLeftTerminated
             | C::ZhongbenLeftOther
-            | C::ZhongbenLeftAssisted => Candidates::All,
+            | C::ZhongbenLeftAssisted
+            | C::Evaluated
+            | C::EvaluatedPassed => Candidates::All,
             _ => Candidates::ClosedIn(*p),
         }
     }
@@ -535,6 +564,7 @@ impl CaseFacts {
             days.push(s.from);
             days.extend(s.to());
         }
+        days.extend(self.evaluated.iter().map(|e| e.day));
         days.sort_unstable();
         days.dedup();
         for day in days {

@@ -29,6 +29,7 @@ fn case(kind: CaseKind, procedure: Procedure, filed: &str, closed: Option<&str>)
         extra_procedures: 0,
         zhongben: vec![],
         guided: false,
+        evaluated: vec![],
     }
 }
 
@@ -202,7 +203,9 @@ fn every_metric_by_hand() {
     // `zhongben_exits_by_hand`).
     close(value("zhongben_substantive_clearance_rate"), 0.0);
     close(value("zhongben_deputy_share"), 0.0);
-    assert_eq!(set.ids().len(), 25, "a test for every shipped metric above");
+    // No evaluation in the fixture: see `the_evaluation_pass_rate_counts_grades_made_final_in_the_period`.
+    assert_eq!(value("evaluation_pass_rate"), None);
+    assert_eq!(set.ids().len(), 26, "a test for every shipped metric above");
 }
 
 #[test]
@@ -495,7 +498,8 @@ mod pre_aggregation {
                    small in any::<bool>(), appealed in any::<bool>(), limit in 0usize..4,
                    claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
                    origin in any::<bool>(), extra in 0u32..4, guided in any::<bool>(),
-                   spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3)) -> CaseFacts {
+                   spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3),
+                   evaluations in proptest::collection::vec((0i64..700, any::<bool>()), 0..3)) -> CaseFacts {
             let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
                          CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
             CaseFacts {
@@ -512,6 +516,18 @@ mod pre_aggregation {
                 has_origin: origin,
                 extra_procedures: extra,
                 guided,
+                // Evaluations come after closing (a case still open is not evaluated).
+                evaluated: {
+                    let mut v: Vec<Evaluated> = match closed {
+                        Some(c) => evaluations
+                            .iter()
+                            .map(|(after, passes)| Evaluated { day: day(filed + c.max(0) + after), passes: *passes })
+                            .collect(),
+                        None => vec![],
+                    };
+                    v.sort();
+                    v
+                },
                 // Consecutive spells, each after the previous one left.
                 zhongben: {
                     let mut at = filed;
@@ -647,4 +663,57 @@ fn a_direction_must_be_higher_or_lower() {
             .iter()
             .any(|m| m.id == "received" && m.better.is_none())
     );
+}
+
+#[test]
+fn the_evaluation_pass_rate_counts_grades_made_final_in_the_period() {
+    let set = MetricSet::builtin().expect("parse");
+    let rate = set.in_force("evaluation_pass_rate", Q.to).expect("defined");
+    let mut a = case(
+        CaseKind::Civil,
+        Procedure::FirstInstance,
+        "2025-03-01",
+        Some("2025-09-01"),
+    );
+    // Two evaluations of one case: a 常规 one in the quarter (passed), a 重点 one after it.
+    a.evaluated = vec![
+        Evaluated {
+            day: d("2026-02-10"),
+            passes: true,
+        },
+        Evaluated {
+            day: d("2026-04-02"),
+            passes: false,
+        },
+    ];
+    let mut b = case(
+        CaseKind::Criminal,
+        Procedure::FirstInstance,
+        "2025-05-01",
+        Some("2025-12-20"),
+    );
+    b.evaluated = vec![Evaluated {
+        day: d("2026-03-31"),
+        passes: false,
+    }];
+    let mut c = case(
+        CaseKind::Civil,
+        Procedure::FirstInstance,
+        "2025-05-01",
+        Some("2025-12-01"),
+    );
+    // Made final before the quarter began: not this quarter's.
+    c.evaluated = vec![Evaluated {
+        day: d("2025-12-31"),
+        passes: true,
+    }];
+    let t = Totals::of(&[a.clone(), b.clone(), c.clone()], &Q);
+    assert_eq!(t.get(Counter::Evaluated), 2);
+    assert_eq!(t.get(Counter::EvaluatedPassed), 1);
+    assert_eq!(rate.compute(&t), Some(50.0));
+    // The pre-aggregated path agrees.
+    let all: Vec<Contribution> = [a, b, c].iter().flat_map(|f| f.contributions()).collect();
+    let before = Cumulative::on(d("2025-12-31"), &all);
+    let end = Cumulative::on(Q.to, &all);
+    assert_eq!(Totals::from_cumulative(&before, &end), t);
 }

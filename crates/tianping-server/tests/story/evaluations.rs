@@ -497,6 +497,45 @@ async fn story(db: &TestDb) {
             .any(|c| c["final_grade"] == "优秀" && c["passes"] == true),
         "[{label}]"
     );
+    // The 评查合格率 of the quarter counts both final grades on the days they became final: the
+    // 复核's 瑕疵 (not 合格) and the confirmed 优秀; the drill-down lists the two cases.
+    let q4 = "from=2026-10-01&to=2026-12-31";
+    let m = office_later
+        .get(&format!("/api/v1/metrics?org=hz-court&{q4}"))
+        .await;
+    assert_eq!(m.status, StatusCode::OK, "[{label}] {}", m.body);
+    let m = m.json();
+    let rate = m["metrics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
+        .and_then(|x| x["value"].as_f64());
+    assert_eq!(rate, Some(50.0), "[{label}] {m}");
+    let q3 = "from=2026-07-01&to=2026-09-30";
+    let m = office_later
+        .get(&format!("/api/v1/metrics?org=hz-court&{q3}"))
+        .await
+        .json();
+    let rate = m["metrics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
+        .map(|x| x["value"].clone());
+    assert_eq!(
+        rate,
+        Some(Value::Null),
+        "[{label}] no grade final in Q3: {m}"
+    );
+    let behind = office_later
+        .get(&format!(
+            "/api/v1/metrics/cases?org=hz-court&{q4}&counter=evaluated"
+        ))
+        .await;
+    assert_eq!(behind.status, StatusCode::OK, "[{label}] {}", behind.body);
+    assert_eq!(behind.json()["total"], 2, "[{label}] {}", behind.body);
+    let page_q = office_later
+        .get(&format!("/quality?org=hz-court&{q4}"))
+        .await;
+    assert!(page_q.body.contains("评查合格率"), "[{label}]");
+
     // The results as a workbook: one row per case, the scores as numbers.
     let x = office_later.get(&format!("{page}/results.xlsx")).await;
     assert_eq!(x.status, StatusCode::OK, "[{label}]");

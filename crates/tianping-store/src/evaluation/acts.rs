@@ -253,6 +253,15 @@ impl Store {
         if n == 0 {
             return Err(refusal("conflict", "评查状态刚刚已变化，请刷新后查看"));
         }
+        if to == Stage::Final {
+            // The grade counts in the 评查合格率 from today.
+            let case_id: i64 = sqlx::query("SELECT case_id FROM evaluation_cases WHERE id = $1")
+                .bind(a.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("case_id")?;
+            crate::metrics::refresh_evaluated(&mut tx, self.backend, case_id).await?;
+        }
         let mut item_id = None;
         if to == Stage::Final && a.opens_item {
             let item = self.open_evaluation_item(&mut tx, a, now).await?;

@@ -167,6 +167,15 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
         zhongben,
         // About half the police files the procuratorate guided.
         guided: kind == CaseKind::Police && rng.chance(0.5),
+        // One closed case in twenty evaluated, its grade final within 90 days of closing; four
+        // in five pass.
+        evaluated: match closed {
+            Some(c) if rng.chance(0.05) => vec![tianping_domain::metrics::Evaluated {
+                day: c + chrono::Duration::days(1 + rng.below(90) as i64),
+                passes: rng.chance(0.8),
+            }],
+            _ => vec![],
+        },
     }
 }
 
@@ -175,7 +184,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
     let opt = |v: Option<String>| v.unwrap_or_default();
     writeln!(
         out,
-        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.region_path,
         r.agency_kind,
         f.kind.as_str(),
@@ -211,6 +220,8 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
             .and_then(|z| z.left)
             .is_some_and(|l| l.assisted),
         f.guided,
+        opt(f.evaluated.first().map(|e| e.day.to_string())),
+        f.evaluated.first().is_some_and(|e| e.passes),
     )
 }
 
@@ -220,7 +231,8 @@ const ANCHOR_TABLE: &str = "CREATE UNLOGGED TABLE anchor_facts (
     disposition TEXT, small_claims BOOLEAN NOT NULL, appealed BOOLEAN NOT NULL,
     limit_outcome TEXT NOT NULL, claim_amount_yuan BIGINT, amount_yuan BIGINT,
     has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE,
-    zb_exit TEXT, zb_assisted BOOLEAN NOT NULL, guided BOOLEAN NOT NULL)";
+    zb_exit TEXT, zb_assisted BOOLEAN NOT NULL, guided BOOLEAN NOT NULL,
+    ev_day DATE, ev_passes BOOLEAN NOT NULL)";
 
 /// The SQL of every counter for one period, as `SUM(…)` expressions in `Counter::ALL` order
 /// (RULES.md §9.2 as `tianping_domain::metrics::Counter::value` counts it, written out in SQL).
@@ -329,6 +341,9 @@ fn anchor_sums(p: &Period) -> Vec<String> {
                 C::PoliceTransferredGuided => count(format!(
                     "{closed} AND kind = 'police' AND disposition = 'transfer' AND guided"
                 )),
+                // The generator gives a case at most one evaluation (ev_day, ev_passes).
+                C::Evaluated => count(format!("(ev_day BETWEEN {f} AND {t})")),
+                C::EvaluatedPassed => count(format!("(ev_day BETWEEN {f} AND {t}) AND ev_passes")),
             }
         })
         .map(|s| format!("CAST({s} AS BIGINT)"))
