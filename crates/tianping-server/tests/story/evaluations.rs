@@ -535,6 +535,38 @@ async fn story(db: &TestDb) {
         .get(&format!("/quality?org=hz-court&{q4}"))
         .await;
     assert!(page_q.body.contains("评查合格率"), "[{label}]");
+    // New events of the evaluated cases (archived) re-fold them: their grades stay counted.
+    let archived: Vec<Value> = cases[..6]
+        .iter()
+        .enumerate()
+        .map(|(i, (n, ..))| {
+            ev(
+                &format!("e{i}z"),
+                n,
+                "2026-10-20T09:00:00+08:00",
+                "archived",
+                json!({}),
+            )
+        })
+        .collect();
+    let r = s
+        .ingest(
+            &numbered(archived),
+            &tianping_store::Actor::system("cms"),
+            now() + chrono::Duration::days(10),
+        )
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
+    let m = office_later
+        .get(&format!("/api/v1/metrics?org=hz-court&{q4}"))
+        .await
+        .json();
+    let rate = m["metrics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
+        .and_then(|x| x["value"].as_f64());
+    assert_eq!(rate, Some(50.0), "[{label}] after re-folding: {m}");
 
     // The results as a workbook: one row per case, the scores as numbers.
     let x = office_later.get(&format!("{page}/results.xlsx")).await;
