@@ -231,8 +231,9 @@ fn event_schema() -> Value {
 /// Every operation of `/api/v1`, in the order of the routers.
 fn operations(c: &mut Components) -> Vec<Op> {
     use crate::{
-        account, accounts, cases, clocks, feedback, incidents, ledger, mailbox, metrics,
-        people_supervisors, persons, session, similar, supervision, system_clients, todo, view,
+        account, accounts, cases, clocks, evaluation, feedback, incidents, ledger, mailbox,
+        metrics, people_supervisors, persons, session, similar, supervision, system_clients, todo,
+        view,
     };
     vec![
         // Session.
@@ -448,6 +449,19 @@ fn operations(c: &mut Components) -> Vec<Op> {
             "监督",
             "评查计划：类型、评查表及版本、结案期间、截止日、是否交叉评查、随机种子、案件池摘要与件数，每件被评查案件的入选原因、进展（stage：unassigned 待指定评查人、assigned 待评查、scored 已评分异议期内、objected 异议待复核、final 已确定）、评查人、得分、最终得分与等次、是否合格及所立督办事项",
         ),
+        op(
+            "get",
+            "/api/v1/evaluation-cases/{id}",
+            "监督",
+            "被评查案件：评查表、进展、评分与扣分项（项目、分值、理由）、异议期限、异议、复核、最终得分与等次、所立督办事项，及当前用户此刻可进行的操作（acts_open_to_you）；涉密案件的扣分理由、异议与复核意见仅对有相应密级或需知悉者显示",
+        ),
+        op(
+            "post",
+            "/api/v1/evaluation-cases/{id}/acts",
+            "监督",
+            "评查操作：score 评分（评查人，附扣分项）、accept 认可、object 异议（被评查的承办人，异议期内一次，须写理由）、recheck 复核（复核人，附扣分项与意见）、confirm 异议期满确认（组织评查的部门）；与页面同一校验，返回操作后的被评查案件",
+        )
+        .body(c.schema::<evaluation::api::ActBody>()),
         op(
             "get",
             "/api/v1/process-nodes",

@@ -342,6 +342,8 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("POST", "/evaluations/cases/{id}/act", Write),
     ("POST", "/evaluations/cases/{id}/assign", Write),
     ("GET", "/api/v1/evaluation-plans/{id}", Scoped),
+    ("GET", "/api/v1/evaluation-cases/{id}", Scoped),
+    ("POST", "/api/v1/evaluation-cases/{id}/acts", Write),
     ("GET", "/api/v1/admin/system-clients", Only(SEC)),
     ("POST", "/api/v1/admin/system-clients", Write),
     ("POST", "/api/v1/admin/system-clients/{id}/revoke", Write),

@@ -75,16 +75,15 @@ impl Act {
             Act::Confirm => "confirm",
         }
     }
+    pub const ALL: [Act; 5] = [
+        Act::Score,
+        Act::Accept,
+        Act::Object,
+        Act::Recheck,
+        Act::Confirm,
+    ];
     pub fn parse(s: &str) -> Option<Act> {
-        [
-            Act::Score,
-            Act::Accept,
-            Act::Object,
-            Act::Recheck,
-            Act::Confirm,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
     pub fn zh(self) -> &'static str {
         match self {

@@ -35,12 +35,12 @@ pub fn router() -> Router<AppState> {
 /// A deduction as stored (JSON) and shown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Ded {
-    item: String,
-    points: u32,
-    note: String,
+    pub(crate) item: String,
+    pub(crate) points: u32,
+    pub(crate) note: String,
 }
 
-fn parse_deds(json: Option<&str>) -> Vec<Ded> {
+pub(crate) fn parse_deds(json: Option<&str>) -> Vec<Ded> {
     json.and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default()
 }
@@ -62,7 +62,7 @@ pub(crate) fn actor(s: &Session, c: &EvalCaseRow) -> Actor {
 /// Whether the session sees this evaluated case at all: its evaluator and re-checker, the
 /// evaluated judge, the plan's readers, and the readers of evaluations whose region covers the
 /// case (a division chief of the case's court).
-fn sees(s: &Session, c: &EvalCaseRow) -> bool {
+pub(crate) fn sees(s: &Session, c: &EvalCaseRow) -> bool {
     let a = actor(s, c);
     a.evaluator
         || a.rechecker
@@ -80,7 +80,7 @@ fn sees(s: &Session, c: &EvalCaseRow) -> bool {
 /// objection, the 复核 opinion): always for a public case; for a confidential one, those whose
 /// clearance covers it or who need to know (the evaluated judge, the court's president). They
 /// may name the parties or the facts the case's confidentiality protects.
-fn words_visible(s: &Session, c: &EvalCaseRow) -> bool {
+pub(crate) fn words_visible(s: &Session, c: &EvalCaseRow) -> bool {
     let level = c.confidentiality();
     level == tianping_domain::Confidentiality::Public
         || crate::view::clearance_for(s, &c.case_org_id, c.case_judge.as_deref(), &[], None)
@@ -88,7 +88,7 @@ fn words_visible(s: &Session, c: &EvalCaseRow) -> bool {
 }
 
 /// A confidential case's words, for a reader who may not read them.
-fn withheld(c: &EvalCaseRow) -> String {
+pub(crate) fn withheld(c: &EvalCaseRow) -> String {
     format!("（本案{}，内容不予显示）", c.confidentiality().zh())
 }
 
@@ -109,7 +109,11 @@ pub(crate) async fn of_case(
         .collect())
 }
 
-async fn readable(st: &AppState, s: &Session, id: &str) -> Result<EvalCaseRow, ApiError> {
+pub(crate) async fn readable(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+) -> Result<EvalCaseRow, ApiError> {
     let id = parse_id(id, "评查案件")?;
     match st.store.evaluation_case(id).await? {
         Some(c) if sees(s, &c) => Ok(c),
@@ -117,7 +121,7 @@ async fn readable(st: &AppState, s: &Session, id: &str) -> Result<EvalCaseRow, A
     }
 }
 
-fn day_of(ts: Option<&str>) -> Option<NaiveDate> {
+pub(crate) fn day_of(ts: Option<&str>) -> Option<NaiveDate> {
     ts.and_then(|t| tianping_store::parse_ts(t).ok())
         .map(tianping_domain::clock::local_date)
 }
@@ -453,117 +457,149 @@ pub(crate) async fn act_submit(
     }
     let run = async {
         let c = readable(&st, &s, &id).await?;
-        let Some(act) = Act::parse(&get("act")) else {
-            return Err(ApiError::new(Code::ActUnknown, "未知的评查操作"));
-        };
-        let r = rules();
-        let today = today(&st);
-        let cw = st.store.clockwork();
-        let cal = &cw.calendar;
-        let who = actor(&s, &c);
         let reason = get("reason");
-        let facts = Facts {
-            stage: c.stage(),
-            scored_on: day_of(c.scored_at.as_deref()),
-        };
-        let mut errors: Vec<(String, String)> = check_act(act, who, &facts, &reason, today, cal, r)
-            .into_iter()
-            .map(|e| (e.field.to_string(), e.message))
-            .collect();
-        // A score or a 复核 only while the case waits for this evaluator (the file open to them).
-        let due = c.plan_due.parse().unwrap_or(today);
-        if matches!(act, Act::Score | Act::Recheck)
-            && errors.is_empty()
-            && !reads_file(
-                who,
-                c.stage(),
-                today,
-                due,
-                day_of(c.objected_at.as_deref()),
-                day_of(c.reassigned_at.as_deref()),
-                cal,
-                r,
-            )
-        {
-            return Err(ApiError::new(
-                Code::ActForbidden,
-                "评查期限已过，不能再评分；请与组织评查的部门联系",
-            )
-            .with_status(StatusCode::FORBIDDEN));
+        match perform(&st, &s, &c, &get("act"), &reason, &pairs).await? {
+            Acted::Done => Ok(redirect(&format!("/evaluations/cases/{}", c.id))),
+            Acted::Invalid { errors, typed } => page(&st, &s, c, errors, reason, typed).await,
         }
-        if errors.iter().any(|(f, _)| f == "act") {
-            return Err(ApiError::new(Code::ActForbidden, errors.remove(0).1)
-                .with_status(StatusCode::FORBIDDEN));
-        }
-        let Some(sheet) = r.sheet(&c.sheet_id, u32::try_from(c.sheet_version).unwrap_or(0)) else {
-            return Err(ApiError::new(Code::Invalid, "评查表不存在"));
-        };
-        let mut input = ActInput {
-            id: c.id,
-            act,
-            deductions: None,
-            score: None,
-            grade: None,
-            passes: false,
-            opens_item: false,
-            note: reason.clone(),
-            problems: vec![],
-        };
-        let mut typed = None;
-        let deds_for_item: Vec<Ded>;
-        match act {
-            Act::Score | Act::Recheck => {
-                let (deds, raw) = deductions_of(&pairs, sheet, &mut errors);
-                typed = Some(raw);
-                match score(sheet, &deds, r) {
-                    Ok(sc) if errors.is_empty() => {
-                        let stored: Vec<Ded> = deds
-                            .iter()
-                            .map(|d| Ded {
-                                item: d.item.clone(),
-                                points: d.points,
-                                note: d.note.trim().to_string(),
-                            })
-                            .collect();
-                        input.deductions =
-                            Some(serde_json::to_string(&stored).map_err(ApiError::internal)?);
-                        input.score = Some(sc.total);
-                        input.grade = Some(sc.grade.name.clone());
-                        input.passes = sc.grade.passes;
-                        input.opens_item = act == Act::Recheck && sc.grade.opens_item;
-                        deds_for_item = stored;
-                    }
-                    Ok(_) => deds_for_item = vec![],
-                    Err(es) => {
-                        errors.extend(es.into_iter().map(|e| (e.field.to_string(), e.message)));
-                        deds_for_item = vec![];
-                    }
-                }
-            }
-            Act::Accept | Act::Confirm | Act::Object => {
-                let agency = AgencyKind::parse(&c.agency_kind).unwrap_or(AgencyKind::Court);
-                let g = r
-                    .scale(agency)
-                    .iter()
-                    .find(|g| Some(g.name.as_str()) == c.grade.as_deref());
-                input.passes = g.is_some_and(|g| g.passes);
-                input.opens_item = act != Act::Object && g.is_some_and(|g| g.opens_item);
-                deds_for_item = parse_deds(c.deductions.as_deref());
-            }
-        }
-        if !errors.is_empty() {
-            return page(&st, &s, c, errors, reason, typed).await;
-        }
-        input.problems = deds_for_item
-            .iter()
-            .map(|d| tianping_domain::evaluation::problem(sheet, &d.item, d.points, &d.note))
-            .collect();
-        st.store
-            .act_on_evaluation(&input, facts.stage, &s.user, st.now())
-            .await?;
-        Ok(redirect(&format!("/evaluations/cases/{}", c.id)))
     };
     run.await.unwrap_or_else(api_error_page)
+}
+
+/// What an act came to: done, or refused at its fields (a page shows them beside the form, the
+/// API names the first).
+pub(crate) enum Acted {
+    Done,
+    Invalid {
+        errors: Vec<(String, String)>,
+        /// The deductions as typed, to fill the form again.
+        typed: Option<Vec<Ded>>,
+    },
+}
+
+/// An act on an evaluated case the session reads — from the page's form or the API's body (the
+/// deductions as `off_<item>` and `note_<item>` pairs): the domain decides who may act and
+/// scores the sheet; the store records it.
+pub(crate) async fn perform(
+    st: &AppState,
+    s: &Session,
+    c: &EvalCaseRow,
+    act: &str,
+    reason: &str,
+    pairs: &[(String, String)],
+) -> Result<Acted, ApiError> {
+    let Some(act) = Act::parse(act) else {
+        return Err(ApiError::invalid_field(
+            Code::ActUnknown,
+            "act",
+            "未知的评查操作（应为 score、accept、object、recheck 或 confirm）",
+        ));
+    };
+    let r = rules();
+    let today = today(st);
+    let cw = st.store.clockwork();
+    let cal = &cw.calendar;
+    let who = actor(s, c);
+    let facts = Facts {
+        stage: c.stage(),
+        scored_on: day_of(c.scored_at.as_deref()),
+    };
+    let mut errors: Vec<(String, String)> = check_act(act, who, &facts, reason, today, cal, r)
+        .into_iter()
+        .map(|e| (e.field.to_string(), e.message))
+        .collect();
+    // A score or a 复核 only while the case waits for this evaluator (the file open to them).
+    let due = c.plan_due.parse().unwrap_or(today);
+    if matches!(act, Act::Score | Act::Recheck)
+        && errors.is_empty()
+        && !reads_file(
+            who,
+            c.stage(),
+            today,
+            due,
+            day_of(c.objected_at.as_deref()),
+            day_of(c.reassigned_at.as_deref()),
+            cal,
+            r,
+        )
+    {
+        return Err(ApiError::new(
+            Code::ActForbidden,
+            "评查期限已过，不能再评分；请与组织评查的部门联系",
+        )
+        .with_status(StatusCode::FORBIDDEN));
+    }
+    if errors.iter().any(|(f, _)| f == "act") {
+        return Err(ApiError::new(Code::ActForbidden, errors.remove(0).1)
+            .with_status(StatusCode::FORBIDDEN));
+    }
+    let Some(sheet) = r.sheet(&c.sheet_id, u32::try_from(c.sheet_version).unwrap_or(0)) else {
+        return Err(ApiError::new(Code::Invalid, "评查表不存在"));
+    };
+    let mut input = ActInput {
+        id: c.id,
+        act,
+        deductions: None,
+        score: None,
+        grade: None,
+        passes: false,
+        opens_item: false,
+        note: reason.to_string(),
+        problems: vec![],
+    };
+    let mut typed = None;
+    let deds_for_item: Vec<Ded>;
+    match act {
+        Act::Score | Act::Recheck => {
+            let (deds, raw) = deductions_of(pairs, sheet, &mut errors);
+            typed = Some(raw);
+            match score(sheet, &deds, r) {
+                Ok(sc) if errors.is_empty() => {
+                    let stored: Vec<Ded> = deds
+                        .iter()
+                        .map(|d| Ded {
+                            item: d.item.clone(),
+                            points: d.points,
+                            note: d.note.trim().to_string(),
+                        })
+                        .collect();
+                    input.deductions =
+                        Some(serde_json::to_string(&stored).map_err(ApiError::internal)?);
+                    input.score = Some(sc.total);
+                    input.grade = Some(sc.grade.name.clone());
+                    input.passes = sc.grade.passes;
+                    input.opens_item = act == Act::Recheck && sc.grade.opens_item;
+                    deds_for_item = stored;
+                }
+                Ok(_) => deds_for_item = vec![],
+                Err(es) => {
+                    errors.extend(es.into_iter().map(|e| (e.field.to_string(), e.message)));
+                    deds_for_item = vec![];
+                }
+            }
+        }
+        Act::Accept | Act::Confirm | Act::Object => {
+            let agency = AgencyKind::parse(&c.agency_kind).unwrap_or(AgencyKind::Court);
+            let g = r
+                .scale(agency)
+                .iter()
+                .find(|g| Some(g.name.as_str()) == c.grade.as_deref());
+            input.passes = g.is_some_and(|g| g.passes);
+            input.opens_item = act != Act::Object && g.is_some_and(|g| g.opens_item);
+            deds_for_item = parse_deds(c.deductions.as_deref());
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Acted::Invalid { errors, typed });
+    }
+    input.problems = deds_for_item
+        .iter()
+        .map(|d| tianping_domain::evaluation::problem(sheet, &d.item, d.points, &d.note))
+        .collect();
+    st.store
+        .act_on_evaluation(&input, facts.stage, &s.user, st.now())
+        .await?;
+    Ok(Acted::Done)
 }
 
 /// The office assigns an evaluator (or the 复核) again, after adding experts to its pool.

@@ -30,6 +30,7 @@ use tianping_domain::{AgencyKind, Role};
 use tianping_store::evaluation::{EXPERT_KINDS, EvalCaseRow, ExpertRow, PlanInput, PlanRow};
 use tianping_store::user::Session;
 
+pub mod api;
 pub mod cases;
 
 pub fn router() -> Router<AppState> {
@@ -48,7 +49,10 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/evaluation-plans/{id}", get(api_plan))
+    Router::new()
+        .route("/evaluation-plans/{id}", get(api_plan))
+        .route("/evaluation-cases/{id}", get(api::api_case))
+        .route("/evaluation-cases/{id}/acts", post(api::api_act))
 }
 
 pub(crate) fn today(st: &AppState) -> NaiveDate {

@@ -135,6 +135,17 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
+/// A JSON body, or `body_malformed` naming the line and column where it stops making sense.
+pub fn json_body<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(b).map_err(|e| {
+        ApiError::new(
+            crate::error::Code::BodyMalformed,
+            format!("请求 JSON 无效：{e}"),
+        )
+        .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
+    })
+}
+
 pub fn check_csrf(headers: &HeaderMap, s: &Session) -> Result<(), ApiError> {
     let given = headers
         .get("x-csrf-token")

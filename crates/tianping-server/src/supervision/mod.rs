@@ -16,7 +16,7 @@ pub mod referrals;
 
 use crate::AppState;
 use crate::error::{ApiError, Code};
-use crate::http::extract::{check_csrf, csrf_refused, parse_id};
+use crate::http::extract::{check_csrf, csrf_refused, json_body, parse_id};
 use crate::http::page::{error_page, redirect};
 use axum::Router;
 use axum::body::Bytes;
@@ -127,15 +127,6 @@ pub fn api_router() -> Router<AppState> {
 }
 
 // --- errors and small parsers ---------------------------------------------------------------------
-
-fn bad_json(e: &serde_json::Error) -> ApiError {
-    ApiError::new(Code::BodyMalformed, format!("请求 JSON 无效：{e}"))
-        .with_details(json!({ "line": e.line(), "column": e.column() }))
-}
-
-fn json_body<T: serde::de::DeserializeOwned>(b: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(b).map_err(|e| bad_json(&e))
-}
 
 /// A JSON post about one record: the CSRF header, the path id (`what` names the record in the
 /// error), and the parsed body.

@@ -442,25 +442,78 @@ async fn story(db: &TestDb) {
         );
     }
 
-    // The other case: scored 合格; the office confirms only after the objection days.
+    // The other case, through the API: scored 合格; the office confirms only after the
+    // objection days.
     let url_b = format!("/evaluations/cases/{}", b["id"]);
+    let api_b = format!("/api/v1/evaluation-cases/{}", b["id"]);
     let ev_b = client_of(b["evaluator"].as_str().unwrap_or_default());
-    let r = post_form(
-        ev_b,
-        &format!("{url_b}/act"),
-        &[
-            ("act", "score"),
-            ("off_5.1", "2"),
-            ("note_5.1", "错别字两处"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
-    let r = post_form(&office, &format!("{url_b}/act"), &[("act", "confirm")]).await;
+    let v = ev_b.get(&api_b).await;
+    assert_eq!(v.status, StatusCode::OK, "[{label}] {}", v.body);
+    assert_eq!(v.json()["acts_open_to_you"], json!(["score"]), "[{label}]");
+    assert_eq!(v.json()["stage"], "assigned", "[{label}]");
+    // A deduction on an item the sheet lacks is refused at its place in the list.
+    let r = ev_b
+        .post_json(
+            &format!("{api_b}/acts"),
+            &json!({"act": "score", "deductions": [{"item": "9.9", "points": 2, "note": "无此项"}]}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "[{label}] {}",
+        r.body
+    );
+    assert_eq!(
+        r.json()["error"]["details"]["field"],
+        "deductions[0].item",
+        "[{label}] {}",
+        r.body
+    );
+    // More points than the item has: the domain's own refusal.
+    let r = ev_b
+        .post_json(
+            &format!("{api_b}/acts"),
+            &json!({"act": "score", "deductions": [{"item": "5.1", "points": 9, "note": "错别字"}]}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "[{label}] {}",
+        r.body
+    );
+    // The evaluated judge may not score through the API either.
+    let r = judge
+        .post_json(&format!("{api_b}/acts"), &json!({"act": "score"}))
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "[{label}] {} {}",
+        r.status,
+        r.body
+    );
+    let r = ev_b
+        .post_json(
+            &format!("{api_b}/acts"),
+            &json!({"act": "score", "deductions": [{"item": "5.1", "points": 2, "note": "错别字两处"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    let v = r.json();
+    assert_eq!(v["stage"], "scored", "[{label}] {v}");
+    assert_eq!(v["score"], 98, "[{label}] {v}");
+    assert_eq!(v["grade"], "优秀", "[{label}] {v}");
+    assert_eq!(v["deductions"][0]["note"], "错别字两处", "[{label}] {v}");
+    assert_eq!(v["acts_open_to_you"], json!([]), "[{label}] {v}");
+    let r = office
+        .post_json(&format!("{api_b}/acts"), &json!({"act": "confirm"}))
+        .await;
     assert_eq!(
         r.status,
         StatusCode::FORBIDDEN,
-        "[{label}] within the objection days"
+        "[{label}] within the objection days: {}",
+        r.body
     );
     let later = crate::common::app(s, now() + chrono::Duration::days(10));
     let office_later = Client::as_user(&later, "hz_office").await;
@@ -472,13 +525,28 @@ async fn story(db: &TestDb) {
             .contains("异议期满待确认"),
         "[{label}]"
     );
-    let r = post_form(
-        &office_later,
-        &format!("{url_b}/act"),
-        &[("act", "confirm")],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "[{label}] {}", r.body);
+    let r = office_later
+        .post_json(&format!("{api_b}/acts"), &json!({"act": "confirm"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "[{label}] {}", r.body);
+    assert_eq!(r.json()["final_grade"], "优秀", "[{label}] {}", r.body);
+    // Without the CSRF header an API act is refused.
+    let bare = office_later
+        .send(
+            "POST",
+            &format!("{api_b}/acts"),
+            Some(r#"{"act":"confirm"}"#.into()),
+            false,
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        bare.status,
+        StatusCode::FORBIDDEN,
+        "[{label}] {}",
+        bare.body
+    );
+    assert_eq!(bare.code(), "csrf_token_invalid", "[{label}]");
     let done = office_later
         .get(&format!(
             "/api/v1/evaluation-plans{}",
