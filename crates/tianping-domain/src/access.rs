@@ -325,6 +325,19 @@ pub fn reads_evaluations(role: Role, org: AgencyKind) -> bool {
         || (org == AgencyKind::PeoplesCongress && role == Role::PcSupervisor)
 }
 
+/// Whether a user files 案件自查 for the closed cases they handled: a procuratorate's
+/// prosecutor (the self-check is always of one's own case, checked with the record).
+pub fn files_self_checks(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Procuratorate && role == Role::Judge
+}
+
+/// Whether a user reads the 案件自查 of the procuratorates in their region: those who read the
+/// evaluations of procuratorates (the 案管办 and its head, division chiefs, the 政法委 and the
+/// 人大's supervisors).
+pub fn reads_self_checks(role: Role, org: AgencyKind) -> bool {
+    reads_evaluations(role, org) && sees_agency(org, AgencyKind::Procuratorate)
+}
+
 /// Whether a user watches the process nodes (流程节点) of the courts in their region: the
 /// court's case office (审管办), which is told of late nodes silently, and the court's
 /// president and division chiefs; the 政法委 reads the same list for the courts below it.

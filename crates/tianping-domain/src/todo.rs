@@ -88,10 +88,12 @@ pub enum TaskKind {
     /// A process node past its standard time (流程节点): the 审管办's silent watch over its
     /// courts, and a judge's own node where the flow says to tell them.
     LateNode,
+    /// A closed procuratorate case of the prosecutor's own, to self-check (案件自查).
+    SelfCheck,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 41] = [
+    pub const ALL: [TaskKind; 42] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -133,6 +135,7 @@ impl TaskKind {
         TaskKind::AnswerEvaluation,
         TaskKind::ConfirmEvaluation,
         TaskKind::LateNode,
+        TaskKind::SelfCheck,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +181,7 @@ impl TaskKind {
             TaskKind::AnswerEvaluation => "answer_evaluation",
             TaskKind::ConfirmEvaluation => "confirm_evaluation",
             TaskKind::LateNode => "late_node",
+            TaskKind::SelfCheck => "self_check",
         }
     }
 
@@ -229,6 +233,7 @@ impl TaskKind {
             TaskKind::AnswerEvaluation => "本人案件的评查结果待认可或提出异议",
             TaskKind::ConfirmEvaluation => "评查案件待指定评查人或确认结果",
             TaskKind::LateNode => "流程节点已超时",
+            TaskKind::SelfCheck => "已结案件待自查",
         }
     }
 
@@ -276,6 +281,7 @@ impl TaskKind {
             TaskKind::AnswerEvaluation => "认可或提出异议",
             TaskKind::ConfirmEvaluation => "处理",
             TaskKind::LateNode => "查看并督促办理",
+            TaskKind::SelfCheck => "填报自查",
         }
     }
 }

@@ -146,6 +146,7 @@ commands! {
     EvaluationCaseDrawn => "evaluation_case_drawn", "evaluation_cases", "确定被评查案件及评查人";
     EvaluationActed => "evaluation_acted", "evaluation_cases", "案件评查评分、异议、复核或确认";
     EvaluationPlanExtended => "evaluation_plan_extended", "evaluation_plans", "延长评查截止日";
+    CaseSelfChecked => "case_self_checked", "evaluation_self_checks", "承办检察官填报案件自查";
 }
 
 /// How a record's digest was made.

@@ -464,6 +464,21 @@ fn operations(c: &mut Components) -> Vec<Op> {
         .body(c.schema::<evaluation::api::ActBody>()),
         op(
             "get",
+            "/api/v1/self-checks",
+            "监督",
+            "案件自查：检察官本人自规定施行之日以后结案的案件，或（案管办、政法委等）本辖区检察院的案件，每件的结案日期、自查期限（结案后若干工作日）、状态（overdue 逾期未自查、waiting 待自查、late 逾期完成、on_time 按期完成）、结论及问题和整改情况",
+        )
+        .query::<evaluation::self_checks::Params>(),
+        op(
+            "post",
+            "/api/v1/self-checks/{id}",
+            "监督",
+            "承办检察官填报本人已结案件的自查（{id} 为案件编号；每案一次）：finding 为 clean 或 problems，发现问题时须写明问题及整改情况",
+        )
+        .body(c.schema::<evaluation::self_checks::SelfCheckBody>())
+        .ok(201, serde_json::json!({"type": "object", "description": "填报后的案件自查（同列表中的一件）"})),
+        op(
+            "get",
             "/api/v1/process-nodes",
             "审限",
             "超时的流程节点（审管办、院庭长、政法委本辖区）：view=overdue 已超时未完成（默认），view=late 超时完成；每项含案号、法院、承办人、流程、节点、节点标准及依据、起算日、应完成日、完成日、超时天数",

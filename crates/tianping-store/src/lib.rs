@@ -337,6 +337,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0039_evaluation_metrics.sql"),
         postgres: include_str!("../migrations/postgres/0039_evaluation_metrics.sql"),
     },
+    Migration {
+        version: 40,
+        name: "evaluation_self_checks",
+        sqlite: include_str!("../migrations/sqlite/0040_evaluation_self_checks.sql"),
+        postgres: include_str!("../migrations/postgres/0040_evaluation_self_checks.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -403,6 +403,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::EvaluationCaseDrawn,
             Command::EvaluationActed,
             Command::EvaluationPlanExtended,
+            Command::CaseSelfChecked,
         ];
         let mut evaluation = 0;
         let mut dishonest = 0;
@@ -1449,6 +1450,18 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     // From the day read: a second move from the old day is refused.
                     assert!(
                         s.extend_evaluation_plan(plan, &org.id, from, to, t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::CaseSelfChecked => {
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    s.record_self_check(civil, "sc-court", "clean", "", &by, t)
+                        .await
+                        .unwrap();
+                    // Once per case.
+                    assert!(
+                        s.record_self_check(civil, "sc-court", "clean", "", &by, t)
                             .await
                             .is_err()
                     );

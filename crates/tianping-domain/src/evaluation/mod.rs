@@ -12,6 +12,7 @@
 
 pub mod draw;
 pub mod review;
+pub mod self_check;
 
 use crate::org::AgencyKind;
 use chrono::NaiveDate;
@@ -30,6 +31,8 @@ pub struct Days {
     pub objection_days: u32,
     pub score_days: u32,
     pub self_check_days: u32,
+    /// Cases closed from this day on are self-checked (the day the rule took effect).
+    pub self_check_from: NaiveDate,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -229,6 +229,8 @@ struct CasePage {
     errors: Vec<(String, String)>,
     reason: String,
     plan_visible: bool,
+    /// A procuratorate case: its prosecutor's 案件自查 in a sentence.
+    self_check: String,
 }
 
 impl CasePage {
@@ -368,6 +370,11 @@ async fn page(
         errors: errors.clone(),
         reason,
         plan_visible: sees_plan(s, &c.plan_org_id, &c.plan_path),
+        self_check: if c.agency_kind == "procuratorate" {
+            super::self_checks::summary(st, s, c.case_id).await?
+        } else {
+            String::new()
+        },
         c,
     });
     if !errors.is_empty() {

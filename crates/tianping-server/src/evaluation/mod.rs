@@ -32,6 +32,7 @@ use tianping_store::user::Session;
 
 pub mod api;
 pub mod cases;
+pub mod self_checks;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/evaluations/{id}/results.xlsx", get(results_xlsx))
         .route("/evaluations/{id}/due", post(due_submit))
         .merge(cases::router())
+        .merge(self_checks::router())
 }
 
 pub fn api_router() -> Router<AppState> {
@@ -53,6 +55,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/evaluation-plans/{id}", get(api_plan))
         .route("/evaluation-cases/{id}", get(api::api_case))
         .route("/evaluation-cases/{id}/acts", post(api::api_act))
+        .merge(self_checks::api_router())
 }
 
 pub(crate) fn today(st: &AppState) -> NaiveDate {

@@ -35,6 +35,7 @@ fn group_of(href: &str) -> &'static str {
         | "/feedback"
         | "/evaluations"
         | "/evaluations/experts"
+        | "/evaluations/self-checks"
         | "/risks" => "监督",
         "/dishonest" | "/typical" | "/refusals" => "案件",
         "/admin/users" | "/admin/orgs" | "/admin/systems" | "/admin/calendar" | "/ledger"
@@ -155,6 +156,15 @@ impl Layout {
                 href: "/evaluations",
                 label: "案件质量评查",
                 active: active == "/evaluations",
+            });
+        }
+        if access::files_self_checks(s.user.role, s.org.kind)
+            || access::reads_self_checks(s.user.role, s.org.kind)
+        {
+            nav.push(NavItem {
+                href: "/evaluations/self-checks",
+                label: "案件自查",
+                active: active == "/evaluations/self-checks",
             });
         }
         if access::reviews_risks(s.user.role, s.org.kind) {

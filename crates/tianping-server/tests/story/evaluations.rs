@@ -444,7 +444,6 @@ async fn story(db: &TestDb) {
 
     // The other case, through the API: scored 合格; the office confirms only after the
     // objection days.
-    let url_b = format!("/evaluations/cases/{}", b["id"]);
     let api_b = format!("/api/v1/evaluation-cases/{}", b["id"]);
     let ev_b = client_of(b["evaluator"].as_str().unwrap_or_default());
     let v = ev_b.get(&api_b).await;

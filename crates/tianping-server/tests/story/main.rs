@@ -22,6 +22,7 @@ mod persons;
 mod procuratorial;
 mod refusal;
 mod risks;
+mod self_checks;
 mod similar;
 mod supervision;
 mod todo;

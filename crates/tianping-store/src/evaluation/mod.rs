@@ -8,9 +8,11 @@
 
 mod acts;
 mod plans;
+mod self_checks;
 
 pub use acts::{ActInput, ActOutcome};
 pub use plans::{PlanInput, PlanMade};
+pub use self_checks::{SelfCheckQuery, SelfCheckRow};
 
 use crate::db::{FromRow, row_struct};
 use crate::{Result, Store, StoreError, ts};

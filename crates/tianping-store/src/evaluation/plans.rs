@@ -49,6 +49,7 @@ pub struct PlanMade {
     pub unassigned: usize,
 }
 
+#[derive(Clone)]
 struct PoolRow {
     id: i64,
     number: String,
@@ -82,6 +83,44 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// A procuratorate's sample is drawn after its 案件自查: the cases still within their
+    /// self-check days stay out of the pool (a case whose days ran out unchecked is drawn).
+    async fn self_checked(&self, pool: Vec<PoolRow>, today: NaiveDate) -> Result<Vec<PoolRow>> {
+        use tianping_domain::evaluation::self_check;
+        let r = rules();
+        let cw = self.clockwork();
+        let mut out = Vec::with_capacity(pool.len());
+        for part in pool.chunks(500) {
+            let sql = format!(
+                "SELECT c.id, c.closed_at, x.checked_at FROM cases c LEFT JOIN evaluation_self_checks x ON x.case_id = c.id WHERE c.id IN ({})",
+                crate::bulk_placeholders(self.backend, 1, part.len())
+            );
+            let mut q = sqlx::query(crate::audited(sql));
+            for c in part {
+                q = q.bind(c.id);
+            }
+            let mut keep = BTreeSet::new();
+            for row in q.fetch_all(&self.pool).await? {
+                let closed: Option<String> = row.try_get("closed_at")?;
+                let checked: Option<String> = row.try_get("checked_at")?;
+                let Some(closed) = closed else { continue };
+                let closed = tianping_domain::clock::local_date(crate::parse_ts(&closed)?);
+                let done = checked
+                    .as_deref()
+                    .map(crate::parse_ts)
+                    .transpose()?
+                    .map(tianping_domain::clock::local_date);
+                let due = self_check::due(closed, r, &cw.calendar);
+                let standing = self_check::standing(due, done, today);
+                if self_check::drawable(self_check::applies(closed, r), standing) {
+                    keep.insert(row.try_get::<i64, _>("id")?);
+                }
+            }
+            out.extend(part.iter().filter(|c| keep.contains(&c.id)).cloned());
+        }
+        Ok(out)
     }
 
     /// The listed cases of a 专项 plan: each must be a case of the region and agency kind.
@@ -198,6 +237,12 @@ impl Store {
         let pool = match p.kind {
             PlanKind::Special => self.listed_pool(p).await?,
             PlanKind::Routine | PlanKind::Focus => self.closed_pool(p).await?,
+        };
+        let pool = if p.kind == PlanKind::Routine && p.agency == AgencyKind::Procuratorate {
+            self.self_checked(pool, tianping_domain::clock::local_date(now))
+                .await?
+        } else {
+            pool
         };
         if pool.len() > r.limits.pool_max {
             return Err(refusal(

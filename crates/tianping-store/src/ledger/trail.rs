@@ -125,6 +125,11 @@ const SOURCES: &[Source] = &[
         "SELECT x.case_id, (SELECT u.display_name FROM users u JOIN evaluation_plans p ON p.created_by = u.id WHERE p.id = x.plan_id) AS a, (SELECT u.display_name FROM users u WHERE u.id = x.acted_by) AS b FROM evaluation_cases x WHERE x.id = $1",
     ),
     src(
+        "evaluation_self_checks",
+        "SELECT id FROM evaluation_self_checks WHERE case_id = $1",
+        "SELECT case_id, (SELECT u.display_name FROM users u WHERE u.id = x.checked_by) AS a, NULL AS b FROM evaluation_self_checks x WHERE x.id = $1",
+    ),
+    src(
         "deputy_assignments",
         "SELECT id FROM deputy_assignments WHERE case_id = $1",
         "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.assigned_by) AS a, (SELECT name FROM deputies d WHERE d.id = x.deputy_id) AS b FROM deputy_assignments x WHERE id = $1",
@@ -208,6 +213,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "evaluation_experts" => "评查专家库",
         "evaluation_plans" => "案件质量评查计划",
         "evaluation_cases" => "案件质量评查",
+        "evaluation_self_checks" => "案件自查",
         "feedback_ratings" => "群众评价",
         "feedback_decisions" => "群众评价复核",
         _ => "记录",

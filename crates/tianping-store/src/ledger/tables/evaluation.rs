@@ -87,4 +87,20 @@ pub(super) const EVALUATION: &[Entity] = &[
         created_by: Command::EvaluationCaseDrawn,
         pointer: None,
     },
+    Entity {
+        table: "evaluation_self_checks",
+        key: "id",
+        int_key: true,
+        columns: &[
+            "case_id",
+            "org_id",
+            "finding",
+            "note",
+            "checked_by",
+            "checked_at",
+        ],
+        confidential: Confidential::ByCase,
+        created_by: Command::CaseSelfChecked,
+        pointer: None,
+    },
 ];
