@@ -1814,3 +1814,31 @@ test('执法司法风险点: the 审管办 reads the quarter\'s hits per court, 
   assert.equal((await judge.goto(`${base}/risks`)).status(), 403);
   for (const p of [judge, office]) await p.close();
 });
+
+test('案件自查: the prosecutor self-checks a closed file from 待办 (problems need their words, named beside the field), and the city 案管办 reads it by standing', async () => {
+  const pros = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(pros, 'prosecutor');
+  await pros.goto(`${base}/todo`);
+  assert.match(await pros.textContent('body'), /已结案件待自查/);
+  await pros.goto(`${base}/evaluations/self-checks`);
+  const card = pros.locator('section.card').first();
+  const number = (await card.locator('h3 a').textContent()).trim();
+  await card.locator('input[value=problems]').check();
+  await Promise.all([pros.waitForLoadState('load'), card.locator('button[type=submit]').click()]);
+  const again = pros.locator('section.card').filter({ hasText: number });
+  assert.match(await again.locator('.field-error').allTextContents().then((t) => t.join(' ')), /请写明问题及整改情况/);
+  await again.locator('textarea[name=note]').fill('起诉书遗漏被告人一次前科，已向法院补充说明');
+  await again.locator('input[value=problems]').check();
+  await pros.screenshot({ path: join(artifacts, '69-self-check-form.png'), fullPage: false });
+  await Promise.all([pros.waitForURL(/#done$/), again.locator('button[type=submit]').click()]);
+  const done = await pros.textContent('#self-checks-done');
+  assert.ok(done.includes(number), `${number} is among the done`);
+  assert.match(done, /起诉书遗漏被告人一次前科/);
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'prosecutor_city');
+  await office.goto(`${base}/evaluations/self-checks`);
+  const row = office.locator('#self-checks tbody tr').filter({ hasText: number });
+  assert.match(await row.textContent(), /完成自查[\s\S]*发现问题/);
+  await office.screenshot({ path: join(artifacts, '70-self-checks-office.png'), fullPage: false });
+  for (const p of [pros, office]) await p.close();
+});

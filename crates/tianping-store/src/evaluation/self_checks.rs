@@ -7,7 +7,8 @@ use sqlx::Row;
 use tianping_domain::clock::local_midnight;
 use tianping_ledger::Command;
 
-/// A closed procuratorate case with its self-check, if done.
+/// A closed procuratorate case with its self-check, if done. Only files that name their handling
+/// prosecutor are self-checked (nobody else can look back at them as their own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfCheckRow {
     pub case_id: i64,
@@ -47,7 +48,8 @@ impl Store {
              x.finding, x.note, u.display_name AS checked_by, x.checked_at \
              FROM cases c JOIN orgs o ON o.id = c.org_id \
              LEFT JOIN evaluation_self_checks x ON x.case_id = c.id LEFT JOIN users u ON u.id = x.checked_by \
-             WHERE c.agency_kind = 'procuratorate' AND c.closed_at IS NOT NULL AND c.region_path >= $1 AND c.region_path < $2",
+             WHERE c.agency_kind = 'procuratorate' AND c.closed_at IS NOT NULL AND c.judge IS NOT NULL AND c.judge <> '' \
+             AND c.region_path >= $1 AND c.region_path < $2",
         );
         let mut n = 2;
         let mut binds: Vec<String> = vec![

@@ -216,6 +216,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
     eprintln!(
         "案件质量评查: {experts} experts in two pools, {evaluated} cases in 中院's routine and 政法委's focus plans (see /evaluations)"
     );
+    let (checked, open) = super::seed_self_checks(store, now)
+        .await
+        .context("seeding the demo's 案件自查")?;
+    eprintln!(
+        "案件自查: {checked} files of 上城's prosecutor self-checked, {open} waiting (see /evaluations/self-checks)"
+    );
     let pending_pw = match opts.password {
         Some(p) => p.to_string(),
         None => (opts.new_password)()?,

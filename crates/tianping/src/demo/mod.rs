@@ -14,6 +14,7 @@ mod nodes;
 mod prosecution;
 mod refusal;
 mod seed;
+mod self_checks;
 mod supervisors;
 mod typical;
 
@@ -25,6 +26,7 @@ pub use feedback::seed_feedback;
 pub use load::{LoadOptions, load};
 pub use refusal::seed_refusals;
 pub use seed::{seed_pending_accounts, seed_supervision, seed_system_clients, seed_workplace};
+pub use self_checks::seed_self_checks;
 pub use supervisors::{PENDING_REVEALS, seed_people_supervisors};
 pub use typical::seed_typical;
 
