@@ -114,40 +114,43 @@ async fn own(st: &AppState, s: &Session, pending_only: bool) -> Result<Vec<Line>
     Ok(rows.iter().filter_map(|r| line(st, s, r, today)).collect())
 }
 
-/// The region's (or one procuratorate's) self-checks, filtered by standing.
-async fn region(st: &AppState, s: &Session, p: &Params) -> Result<Vec<Line>, ApiError> {
-    let standing = if p.standing.is_empty() {
-        None
-    } else {
-        Some(Standing::parse(&p.standing).ok_or_else(|| {
-            ApiError::invalid_field(
-                Code::Invalid,
-                "standing",
-                format!(
-                    "自查状态“{}”无效（应为 overdue、waiting、late 或 on_time）",
-                    p.standing
-                ),
-            )
-            .with_status(StatusCode::BAD_REQUEST)
-        })?)
-    };
+/// A standing asked for (empty: all), or `invalid` naming the value.
+fn parse_standing(s: &str) -> Result<Option<Standing>, ApiError> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    Standing::parse(s).map(Some).ok_or_else(|| {
+        ApiError::invalid_field(
+            Code::Invalid,
+            "standing",
+            format!("自查状态“{s}”无效（应为 overdue、waiting、late 或 on_time）"),
+        )
+        .with_status(StatusCode::BAD_REQUEST)
+    })
+}
+
+/// The most files a regional list reads (the latest closed first).
+const REGION_LIMIT: i64 = 5000;
+
+/// The region's (or one procuratorate's) self-checks, the latest closed first, and whether the
+/// list stopped at [`REGION_LIMIT`].
+async fn region(st: &AppState, s: &Session, org: &str) -> Result<(Vec<Line>, bool), ApiError> {
     let today = today(st);
     let rows = st
         .store
         .self_check_cases(&SelfCheckQuery {
             region_prefix: s.org.region_path.clone(),
-            org_id: (!p.org.is_empty()).then(|| p.org.clone()),
+            org_id: (!org.is_empty()).then(|| org.to_string()),
             closed_from: Some(rules().days.self_check_from),
-            pending_only: matches!(standing, Some(Standing::Overdue | Standing::Waiting)),
-            limit: 5000,
+            limit: REGION_LIMIT,
             ..Default::default()
         })
         .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| line(st, s, r, today))
-        .filter(|l| standing.is_none_or(|x| l.standing == x))
-        .collect())
+    let truncated = rows.len() as i64 >= REGION_LIMIT;
+    Ok((
+        rows.iter().filter_map(|r| line(st, s, r, today)).collect(),
+        truncated,
+    ))
 }
 
 #[derive(Template)]
@@ -164,6 +167,12 @@ struct SelfChecksPage {
     counts: Vec<(&'static str, &'static str, usize)>,
     standing: String,
     lines: Vec<Line>,
+    /// The list stopped at its limit (the latest closed files only).
+    truncated: bool,
+    /// The region's procuratorates (a filter) and the one chosen.
+    orgs: Vec<(String, String)>,
+    org: String,
+    limit: i64,
     errors: Vec<(String, String)>,
     /// The case the errors are about, and what was typed.
     error_case: i64,
@@ -209,6 +218,10 @@ async fn show(
         counts: vec![],
         standing: p.standing.clone(),
         lines: vec![],
+        truncated: false,
+        orgs: vec![],
+        org: p.org.clone(),
+        limit: REGION_LIMIT,
         errors: errors.clone(),
         error_case: typed.as_ref().map_or(0, |t| t.case_id),
         typed_finding: typed
@@ -225,15 +238,17 @@ async fn show(
         page.pending = pending;
         page.done = done;
     } else {
-        let all = region(
-            st,
-            s,
-            &Params {
-                standing: String::new(),
-                org: p.org.clone(),
-            },
-        )
-        .await?;
+        let standing = parse_standing(&p.standing)?;
+        let (all, truncated) = region(st, s, &p.org).await?;
+        page.truncated = truncated;
+        page.orgs = st
+            .store
+            .orgs_in(&s.org.region_path)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == tianping_domain::AgencyKind::Procuratorate)
+            .map(|o| (o.id, o.name))
+            .collect();
         page.counts = Standing::ALL
             .iter()
             .map(|x| {
@@ -244,7 +259,10 @@ async fn show(
                 )
             })
             .collect();
-        page.lines = region(st, s, p).await?;
+        page.lines = all
+            .into_iter()
+            .filter(|l| standing.is_none_or(|x| l.standing == x))
+            .collect();
     }
     let mut res = render(&page);
     if !errors.is_empty() {
@@ -381,19 +399,20 @@ async fn api_list(
     CurrentUser(s): CurrentUser,
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    let lines = if files_self_checks(s.user.role, s.org.kind) {
-        let standing = Standing::parse(&p.standing);
-        own(&st, &s, false)
-            .await?
-            .into_iter()
-            .filter(|l| standing.is_none_or(|x| l.standing == x))
-            .collect()
+    let standing = parse_standing(&p.standing)?;
+    let (lines, truncated) = if files_self_checks(s.user.role, s.org.kind) {
+        (own(&st, &s, false).await?, false)
     } else if reads_self_checks(s.user.role, s.org.kind) {
-        region(&st, &s, &p).await?
+        region(&st, &s, &p.org).await?
     } else {
         return Err(ApiError::forbidden("查看案件自查"));
     };
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .filter(|l| standing.is_none_or(|x| l.standing == x))
+        .collect();
     Ok(Json(json!({
+        "truncated": truncated,
         "self_check_days": rules().days.self_check_days,
         "self_check_from": rules().days.self_check_from.to_string(),
         "cases": lines.iter().map(line_json).collect::<Vec<_>>(),

@@ -104,7 +104,16 @@ const PAGES: &[(&str, &[&str])] = &[
             "/deputies/invitations",
         ],
     ),
-    ("prosecutor_city", &["/todo", "/cases", "/supervision"]),
+    (
+        "prosecutor_city",
+        &[
+            "/todo",
+            "/cases",
+            "/supervision",
+            "/evaluations/self-checks",
+            "/evaluations/self-checks?standing=overdue",
+        ],
+    ),
     ("police_legal", &["/todo", "/cases", "/incidents/samples"]),
     ("auditor", &["/ledger"]),
     (
@@ -121,6 +130,7 @@ const PAGES: &[(&str, &[&str])] = &[
         "prosecutor",
         &[
             "/todo",
+            "/evaluations/self-checks",
             "/supervisor-activities",
             "/refusals",
             "/deputies/suggestions",
