@@ -43,9 +43,11 @@ pub struct RiskParams {
     pub view: Option<String>,
 }
 
-pub(crate) fn catalogue() -> &'static Catalogue {
-    static C: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
-    C.get_or_init(Catalogue::shipped)
+/// The catalogue in force: shipped, or `risk-points.toml` of the configured `rules_dir`.
+pub(crate) fn catalogue(
+    st: &AppState,
+) -> std::sync::Arc<tianping_store::supervision::SupervisionConfig> {
+    st.store.supervision()
 }
 
 fn scope(s: &Session) -> Result<tianping_store::case::ScopeFilter, ApiError> {
@@ -87,8 +89,7 @@ pub(crate) struct HitLine {
     pub on: String,
 }
 
-fn line(s: &Session, h: &RiskHit) -> HitLine {
-    let c = catalogue();
+fn line(c: &Catalogue, s: &Session, h: &RiskHit) -> HitLine {
     let vis = visibility(
         h.confidentiality,
         &crate::view::clearance_for(s, &h.org_id, h.judge.as_deref(), &[], None),
@@ -229,12 +230,13 @@ async fn lines_of(
     q: Quarter,
 ) -> Result<Vec<HitLine>, ApiError> {
     let today = tianping_domain::clock::local_date(st.now());
+    let sup = catalogue(st);
     Ok(st
         .store
         .risk_hits(region, q.first_day(), q.end(), today)
         .await?
         .iter()
-        .map(|h| line(s, h))
+        .map(|h| line(&sup.risk_points, s, h))
         .collect())
 }
 
@@ -262,7 +264,8 @@ async fn page_inner(
         _ => "hits",
     }
     .to_string();
-    let c = catalogue();
+    let sup = catalogue(&st);
+    let c = &sup.risk_points;
     let (hits, before) = if view == "catalogue" {
         (vec![], vec![])
     } else {
@@ -416,8 +419,9 @@ pub(crate) async fn api_hits(
     let region = scope(&s)?;
     let q = quarter(&st, &p)?;
     let lines = lines_of(&st, &s, &region, q).await?;
+    let sup = catalogue(&st);
     let signal_of = |code: &str| {
-        catalogue()
+        sup.risk_points
             .point_for_code(code)
             .and_then(|p| p.signal)
             .map(Signal::as_str)

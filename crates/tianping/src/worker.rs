@@ -260,8 +260,9 @@ pub async fn configure(store: &Store, cfg: &Config) -> Result<()> {
     Ok(())
 }
 
-/// The 四类案件 flag rules and the supervision rules: built in, or `flag-rules.toml` and
-/// `supervision.toml` from `rules_dir` where present (a court's own triggers on top of the
+/// The 四类案件 flag rules, the supervision rules and the two catalogues: built in, or
+/// `flag-rules.toml`, `supervision.toml`, `supervision-catalogue.toml` and `risk-points.toml`
+/// from `rules_dir` where present (a court's own triggers on top of the
 /// national baseline, its own stage deadlines).
 pub fn load_supervision(cfg: &Config) -> Result<tianping_store::supervision::SupervisionConfig> {
     let mut c = tianping_store::supervision::SupervisionConfig::shipped();
@@ -287,6 +288,13 @@ pub fn load_supervision(cfg: &Config) -> Result<tianping_store::supervision::Sup
                 .with_context(|| format!("reading {}", cat.display()))?;
             c.catalogue = tianping_domain::supervision::catalogue::Catalogue::parse(&text)
                 .with_context(|| format!("{}", cat.display()))?;
+        }
+        let risks = dir.join("risk-points.toml");
+        if risks.exists() {
+            let text = std::fs::read_to_string(&risks)
+                .with_context(|| format!("reading {}", risks.display()))?;
+            c.risk_points = tianping_domain::risk_points::Catalogue::parse(&text)
+                .with_context(|| format!("{}", risks.display()))?;
         }
     }
     Ok(c)
@@ -376,5 +384,41 @@ pub async fn run(
             _ = &mut stop => return Ok(()),
             _ = tokio::time::sleep(every) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A court's own risk-point catalogue in `rules_dir` is the one in force; a broken one is
+    /// refused naming its file.
+    #[test]
+    fn a_risk_catalogue_in_rules_dir_is_in_force() {
+        let dir = std::env::temp_dir().join(format!("tp_risks_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let shipped = tianping_domain::risk_points::RISK_POINTS_TOML;
+        assert!(shipped.contains("审限届满后补办延长审批"));
+        std::fs::write(
+            dir.join("risk-points.toml"),
+            shipped.replace("审限届满后补办延长审批", "审限届满后补报延长审限"),
+        )
+        .expect("write");
+        let cfg = Config {
+            rules_dir: Some(dir.display().to_string()),
+            ..Config::default()
+        };
+        let c = load_supervision(&cfg).expect("loads");
+        assert_eq!(
+            c.risk_points.point_for_code("L1").map(|p| p.name.as_str()),
+            Some("审限届满后补报延长审限")
+        );
+        std::fs::write(dir.join("risk-points.toml"), "version = \"one\"\n").expect("write");
+        let e = load_supervision(&cfg).err().map(|e| format!("{e:#}"));
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("risk-points.toml")),
+            "{e:?}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

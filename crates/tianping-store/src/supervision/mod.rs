@@ -31,13 +31,14 @@ use tianping_domain::flag::FlagRules;
 use tianping_domain::supervision::catalogue::Catalogue;
 use tianping_domain::supervision::{Refusal, SupervisionRules};
 
-/// The rules supervision runs on: flag rules, the supervision rules (acts, deadlines) and the
-/// catalogue of procuratorial supervision items.
+/// The rules supervision runs on: flag rules, the supervision rules (acts, deadlines), the
+/// catalogue of procuratorial supervision items and the risk-point catalogue (执法司法风险点).
 #[derive(Debug, Clone)]
 pub struct SupervisionConfig {
     pub flags: FlagRules,
     pub rules: SupervisionRules,
     pub catalogue: Catalogue,
+    pub risk_points: tianping_domain::risk_points::Catalogue,
 }
 
 impl SupervisionConfig {
@@ -47,6 +48,7 @@ impl SupervisionConfig {
             rules: SupervisionRules::builtin()
                 .expect("shipped supervision rules are valid (tested)"),
             catalogue: Catalogue::builtin().expect("shipped catalogue is valid (tested)"),
+            risk_points: tianping_domain::risk_points::Catalogue::shipped(),
         }
     }
 }
