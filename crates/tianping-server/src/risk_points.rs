@@ -264,7 +264,7 @@ async fn page_inner(
         _ => "hits",
     }
     .to_string();
-    let sup = catalogue(&st);
+    let sup = catalogue(st);
     let c = &sup.risk_points;
     let (hits, before) = if view == "catalogue" {
         (vec![], vec![])

@@ -128,8 +128,6 @@ pub(crate) async fn expert_submit(
     }
 }
 
-/// A form that carries only the session's CSRF token (the capability's one-button forms).
-
 pub(crate) async fn expert_remove(
     State(st): State<AppState>,
     PageUser(s): PageUser,
