@@ -70,7 +70,7 @@ pub fn sections(text: &str) -> Sections<'_> {
     }
 }
 
-fn cn_digit(c: char) -> Option<u64> {
+pub(crate) fn cn_digit(c: char) -> Option<u64> {
     Some(match c {
         '零' | '〇' | '0' | '０' => 0,
         '一' | '壹' | '1' | '１' => 1,
@@ -453,7 +453,7 @@ pub struct Sentence {
 }
 
 /// Reads `X年Y个月` (either part optional, 零 between them allowed) at the start of `s`.
-fn duration_at(s: &str) -> Option<(u32, usize)> {
+pub(crate) fn duration_at(s: &str) -> Option<(u32, usize)> {
     let mut months = 0u64;
     let mut used = 0;
     let mut any = false;

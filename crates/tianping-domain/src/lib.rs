@@ -29,6 +29,7 @@ pub mod password;
 pub mod people_supervisors;
 pub mod period;
 pub mod person;
+pub mod proofread;
 pub mod refusal;
 pub mod risk_points;
 pub mod rules;

@@ -129,6 +129,16 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: RulesCmd,
     },
+    /// Proofread judgments (UTF-8 text or DOCX): the 案号, the sections, the order of dates,
+    /// figures against 大写, the appeal notice, the term against custody credit, identity numbers.
+    Proofread {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// One JSON object per document: {"id", "findings": [{"kind", "rule", "start", "end",
+        /// "text", "message", "suggestion"}]}, offsets in characters.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks; each prints a table and a last line `RESULT name key=value …`.
     Bench {
         #[command(subcommand)]

@@ -15,6 +15,7 @@ mod import;
 mod judgments;
 mod ledger;
 mod lines;
+mod proofread;
 mod serve;
 mod sms;
 mod worker;
@@ -816,6 +817,7 @@ async fn run() -> Result<()> {
         }
         Cmd::Bench { cmd } => bench::run(cmd).await,
         Cmd::Draw { cmd } => draw::run(cmd),
+        Cmd::Proofread { files, json } => proofread::run(&files, json),
         Cmd::Feedback {
             cmd: FeedbackCmd::Key,
         } => {

@@ -19,6 +19,7 @@ mod flags;
 mod ledger;
 mod metrics;
 mod pages;
+mod proofread;
 mod similar;
 
 #[derive(Subcommand)]
@@ -107,6 +108,15 @@ pub enum BenchCmd {
         /// Where to build that library's index (default: a new folder in the temp dir; removed after).
         #[arg(long)]
         index_dir: Option<PathBuf>,
+    },
+    /// Proofreading (issue 27) on judgments in LeCaRD's schema (`text` per line of a
+    /// `.jsonl[.gz]`): judgments per second on one core beside one read of each text, and the
+    /// findings per judgment by kind (`--show` lists them, to confirm by hand).
+    Proofread {
+        #[arg(long)]
+        judgments: PathBuf,
+        #[arg(long)]
+        show: bool,
     },
     /// People's supervisors' draws (RFC 3797): many draws from one pool with exclusions; the
     /// chi-square test of how often each member was picked against its expected share, and draws
@@ -251,6 +261,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             scale,
             index_dir,
         } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
+        BenchCmd::Proofread { judgments, show } => proofread::run(&judgments, show),
         BenchCmd::Draw { quick, draws, pool } => {
             draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
         }

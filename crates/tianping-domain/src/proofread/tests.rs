@@ -1,0 +1,163 @@
+//! Hand-worked checks on a real judgment (LeCaRD candidate 8, MIT: 江西省南昌市青山湖区人民法院
+//! （2018）赣0111刑初485号, 交通肇事) as published, and with one error planted per kind.
+
+use super::*;
+
+/// The judgment as published (its appended statutes cut).
+const REAL: &str = "江西省南昌市青山湖区人民法院 刑事判决书 （2018）赣0111刑初485号 公诉机关南昌市青山湖区人民检察院。 被告人应国平，男，1976年11月16日出生于江西省南昌县，汉族，初中文化，司机，家住江西省南昌县。2018年3月19日因涉嫌犯交通肇事罪被刑事拘留，同年3月29日被逮捕。现羁押于南昌市第一看守所。 辩护人许明刚，江西恒红律师事务所律师。 南昌市青山湖区人民检察院以湖检公诉刑诉（2018）461号起诉书指控被告人应国平犯交通肇事罪，于2018年8月27日向本院提起公诉。本院依法组成合议庭，公开开庭审理了本案。南昌市青山湖区人民检察院指派检察员贾莉萍出庭支持公诉，被告人应国平及其辩护人许明刚到庭参加诉讼。现已审理终结。 经审理查明，2017年8月15日16时25分许，被告人应国平驾驶牌号赣E×××××重型自卸货车（核定载重15550KG，实际载重72390KG，超载365.5％）在本市青山湖区冶金大道10KV联红线观田支线039号段由北向南行驶时，与被害人吉某同向骑行的自行车发生碰撞，致吉某受伤（后经鉴定，吉某损伤程度为重伤二级）。事故发生后，应国平当场拨打了报警电话和“120”。经交警部门认定，应国平负本次交通事故的全部责任。 2018年3月19日，被告人应国平经公安机关电话传唤后自行到案接受调查，如实供述了上述事实。 上述事实，被告人应国平在开庭审理过程中亦无异议，且有公诉机关向法庭提交并经当庭举证、质证的被害人吉某的陈述，受案登记表，证人罗某、谢某、李某的证言，现场勘查笔录、现场图、现场照片，车辆过磅单，鉴定意见，户籍证明，归案经过，被告人应国平的供述等证据证实，足以认定。 本院认为，被告人应国平违反交通运输管理法规，驾驶严重超载货车因而发生重大事故，致一人重伤二级，并负事故的全部责任，其行为已构成交通肇事罪。但其在案发后主动报警且在尚未受到讯问、未被采取强制措施时，接到公安机关电话通知后主动到案接受调查并如实供述罪行，具有自首情节，依法可从轻处罚。公诉机关的指控，事实清楚，证据确实、充分，适用法律正确，指控罪名成立。关于辩护人所提被告人应国平具有自首情节、系初犯、偶犯、具有真诚悔罪表现的辩护意见，与事实、证据及法律规定相符，本院予以采纳。但其所提被告人应国平主观恶性不大，具有被迫的因素存在的辩护意见，经查，被告人应国平作为货车驾驶员，其已经预见到其货车严重超载（超载365.5％）可能发生危害公共安全的结果，但轻信能够避免，以致发生了一人重伤二级的法律后果。故上述辩护意见，本院不予采纳。依照《中华人民共和国刑法》第一百三十三条、第六十七条第一款及最高人民法院《关于审理交通肇事刑事案件具体应用法律若干问题的解释》第二条第二款第（五）项、最高人民法院《关于处理自首和立功具体应用法律若干问题的解释》第一条之规定，判决如下： 被告人应国平犯交通肇事罪，判处有期徒刑一年五个月。 （刑期从判决执行之日起计算。判决执行以前先行羁押的，羁押一日折抵刑期一日，即自2018年3月19日起至2019年8月18日止） 如不服本判决，可在接到判决书的第二日起十日内，通过本院或者直接向江西省南昌市中级人民法院提出上诉。书面上诉的，应当提交上诉状正本一份，副本二份。 审判长彭鹤龄 人民陪审员张晓华 人民陪审员万丽平 二〇一八年九月十八日 书记员刘珏";
+
+fn kinds(text: &str) -> Vec<&'static str> {
+    proofread(text).iter().map(|f| f.kind.as_str()).collect()
+}
+
+fn only(text: &str, kind: Kind) -> Finding {
+    let f = proofread(text);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].kind, kind, "{f:#?}");
+    f[0].clone()
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[test]
+fn the_published_judgment_has_no_finding() {
+    assert_eq!(DocKind::of(REAL), DocKind::CriminalJudgment);
+    assert!(proofread(REAL).is_empty(), "{:#?}", proofread(REAL));
+}
+
+#[test]
+fn a_wrong_end_of_term_is_found_with_its_fix() {
+    // 2018-03-19 + 1 year 5 months = 2019-08-19, less a day: 2019-08-18 (as published).
+    let planted = REAL.replace("至2019年8月18日止", "至2019年9月18日止");
+    let f = only(&planted, Kind::CustodyCredit);
+    assert_eq!(f.text, "2019年9月18日");
+    assert_eq!(f.suggestion.as_deref(), Some("2019年8月18日"));
+    assert_eq!(f.rule, "J09");
+    let at = planted.find("2019年9月18日").expect("planted");
+    assert_eq!(f.start, chars(&planted[..at]));
+    assert_eq!(f.end, f.start + chars("2019年9月18日"));
+    assert!(f.message.contains("有期徒刑1年5个月"), "{}", f.message);
+    // A wrong term with the right dates: the same finding.
+    let planted = REAL.replace("判处有期徒刑一年五个月", "判处有期徒刑一年六个月");
+    assert_eq!(
+        only(&planted, Kind::CustodyCredit).suggestion.as_deref(),
+        Some("2019年9月18日")
+    );
+}
+
+#[test]
+fn an_appeal_period_of_a_civil_judgment_in_a_criminal_one_is_found() {
+    let planted = REAL.replace("第二日起十日内", "第二日起十五日内");
+    let f = only(&planted, Kind::AppealNotice);
+    assert_eq!(f.text, "十五日");
+    assert_eq!(f.suggestion.as_deref(), Some("十日"));
+    assert!(
+        f.message.contains("刑事诉讼法》第二百三十条"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn an_arrest_before_detention_and_a_prosecution_after_the_signature_are_found() {
+    let planted = REAL.replace("同年3月29日被逮捕", "同年3月9日被逮捕");
+    let f = only(&planted, Kind::DateOrder);
+    assert_eq!(f.text, "同年3月9日");
+    assert!(
+        f.message.contains("早于刑事拘留日期（2018年3月19日）"),
+        "{}",
+        f.message
+    );
+    let planted = REAL.replace(
+        "于2018年8月27日向本院提起公诉",
+        "于2018年10月27日向本院提起公诉",
+    );
+    let f = only(&planted, Kind::DateOrder);
+    assert_eq!(f.text, "2018年10月27日");
+    assert!(
+        f.message.contains("晚于判决日期（2018年9月18日）"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_case_type_that_does_not_fit_the_document_is_found() {
+    let planted = REAL.replace("赣0111刑初485号", "赣0111民初485号");
+    let f = only(&planted, Kind::CaseNumberFormat);
+    assert_eq!(f.text, "（2018）赣0111民初485号");
+    assert!(
+        f.message.contains("“民初”与文书种类“刑事判决书”不符"),
+        "{}",
+        f.message
+    );
+    let planted = REAL.replace("（2018）赣0111刑初485号", "（2018）赣0111刑初号");
+    assert_eq!(kinds(&planted), ["case_number_format"]);
+}
+
+#[test]
+fn a_judgment_without_its_reasoning_is_found() {
+    let planted = REAL.replace("本院认为，", "");
+    let f = only(&planted, Kind::SectionMissing);
+    assert!(f.message.contains("缺少“本院认为”部分"), "{}", f.message);
+    assert_eq!(f.start, 0);
+}
+
+#[test]
+fn figures_and_capitals_that_differ_are_found() {
+    let planted = REAL.replace(
+        "判处有期徒刑一年五个月。",
+        "判处有期徒刑一年五个月，赔偿被害人吉某医疗费12345.60元（大写：壹万贰仟叁佰肆拾伍元陆角）、护理费3000元（大写：叁仟伍佰元整）。",
+    );
+    let f = only(&planted, Kind::AmountMismatch);
+    assert_eq!(f.text, "3000元（大写：叁仟伍佰元整");
+    assert!(
+        f.message.contains("小写为3000元") && f.message.contains("为3500元"),
+        "{}",
+        f.message
+    );
+    assert_eq!(capital_fen("壹万贰仟叁佰肆拾伍元陆角"), Some(1_234_560));
+    assert_eq!(capital_fen("伍万元整"), Some(5_000_000));
+    assert_eq!(capital_fen("壹佰零伍元零伍分"), Some(10_505));
+}
+
+#[test]
+fn an_identity_number_with_a_wrong_check_digit_is_found() {
+    // 11010519491231002X is the standard's own example (GB 11643-1999).
+    let ok = REAL.replace(
+        "男，1976年11月16日出生",
+        "男，公民身份号码11010519491231002X，1976年11月16日出生",
+    );
+    assert!(proofread(&ok).is_empty(), "{:#?}", proofread(&ok));
+    let planted = ok.replace("11010519491231002X", "110105194912310021");
+    let f = only(&planted, Kind::IdNumberChecksum);
+    assert!(f.message.contains("校验码应为 X"), "{}", f.message);
+    let planted = ok.replace("11010519491231002X", "11010519491331002X");
+    assert!(
+        only(&planted, Kind::IdNumberChecksum)
+            .message
+            .contains("出生日期")
+    );
+}
+
+#[test]
+fn dates_read_in_both_numerals() {
+    assert_eq!(
+        date_at("二〇一八年九月十八日", None),
+        Some((
+            NaiveDate::from_ymd_opt(2018, 9, 18).expect("d"),
+            chars_bytes("二〇一八年九月十八日")
+        ))
+    );
+    assert_eq!(
+        date_at("同年3月29日被逮捕", Some(2018)).map(|(d, _)| d),
+        NaiveDate::from_ymd_opt(2018, 3, 29)
+    );
+    assert_eq!(date_at("3月29日", None), None);
+}
+
+fn chars_bytes(s: &str) -> usize {
+    s.len()
+}
