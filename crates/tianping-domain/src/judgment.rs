@@ -464,7 +464,8 @@ pub(crate) fn duration_at(s: &str) -> Option<(u32, usize)> {
         used = u + '年'.len_utf8();
         any = true;
     }
-    let rest = s[used..].strip_prefix('零').unwrap_or(&s[used..]);
+    // 二年零六个月, 三年又二个月.
+    let rest = s[used..].strip_prefix(['零', '又']).unwrap_or(&s[used..]);
     let skipped = s.len() - used - rest.len();
     if let Some((n, u)) = number_at(rest)
         && rest[u..].starts_with("个月")

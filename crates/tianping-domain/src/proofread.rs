@@ -184,6 +184,8 @@ pub fn proofread(text: &str) -> Vec<Finding> {
     out.extend(custody_credit(text));
     out.extend(id_numbers(text));
     out.sort_by_key(|f| (f.start, f.kind));
+    // Several defendants detained in one sentence: one finding per place.
+    out.dedup_by(|a, b| a.kind == b.kind && a.start == b.start && a.end == b.end);
     out
 }
 
@@ -297,7 +299,19 @@ fn sections_missing(text: &str, kind: DocKind) -> Vec<Finding> {
 
 /// A date written in the text at byte `i`: 2018年3月19日, 二〇一八年三月十九日, or 同年3月29日 /
 /// 3月29日 relative to `year`. Returns the date and its byte length.
-fn date_at(s: &str, year: Option<i32>) -> Option<(NaiveDate, usize)> {
+fn date_at(s: &str, ctx: Option<NaiveDate>) -> Option<(NaiveDate, usize)> {
+    let year = ctx.map(|c| c.year());
+    // 同月26日: the day of the month written last.
+    if let Some(r) = s.strip_prefix("同月") {
+        let c = ctx?;
+        let d_end = r.find('日')?;
+        if d_end == 0 || r[..d_end].chars().count() > 3 {
+            return None;
+        }
+        let d = cn_number(&r[..d_end])? as u32;
+        let date = NaiveDate::from_ymd_opt(c.year(), c.month(), d)?;
+        return Some((date, s.len() - r.len() + d_end + '日'.len_utf8()));
+    }
     let mut used = 0;
     let y = if let Some(r) = s.strip_prefix("同年") {
         used += s.len() - r.len();
@@ -340,18 +354,18 @@ fn last_date_in(
     text: &str,
     from: usize,
     to: usize,
-    year: Option<i32>,
+    ctx: Option<NaiveDate>,
 ) -> Option<(NaiveDate, usize, usize)> {
     let mut found = None;
-    // 同年 is the year of the date written last before it.
-    let mut year = year;
+    // 同年 and 同月 are of the date written last before them.
+    let mut ctx = ctx;
     for (k, _) in text[from..to].char_indices() {
         let at = from + k;
-        if let Some((d, n)) = date_at(&text[at..to], year) {
+        if let Some((d, n)) = date_at(&text[at..to], ctx) {
             // A date inside one already found (…2018年3月19日: 8年3月19日) is not another.
             if found.is_none_or(|(_, _, e): (NaiveDate, usize, usize)| at >= e) {
                 found = Some((d, at, at + n));
-                year = Some(d.year());
+                ctx = Some(d);
             }
         }
     }
@@ -387,8 +401,7 @@ fn date_order(text: &str) -> Vec<Finding> {
         let rest_end = text[i..].find('。').map_or(text.len(), |j| i + j);
         if let Some(j) = text[i + w.len()..rest_end].find("被逮捕") {
             let arrest = i + w.len() + j;
-            if let Some((arrested, at, end)) =
-                last_date_in(text, i + w.len(), arrest, Some(held.year()))
+            if let Some((arrested, at, end)) = last_date_in(text, i + w.len(), arrest, Some(held))
                 && arrested < held
             {
                 out.push(finding(
@@ -638,7 +651,7 @@ fn custody_credit(text: &str) -> Vec<Finding> {
         let Some(r) = text[r..].strip_prefix("起至").map(|x| text.len() - x.len()) else {
             continue;
         };
-        let Some((to, m)) = date_at(&text[r..], Some(from.year())) else {
+        let Some((to, m)) = date_at(&text[r..], Some(from)) else {
             continue;
         };
         if !text[r + m..].starts_with('止') {
@@ -651,8 +664,14 @@ fn custody_credit(text: &str) -> Vec<Finding> {
         // the stated period is not simply the term from one day. Only the plain case is checked:
         // custody without a break from a 刑事拘留 on the day the term starts.
         let clause_start = text[..i].rfind(['（', '(']).unwrap_or(i);
-        let note = &text[clause_start..i];
-        if word == "管制" || note.contains("扣除") || note.contains("已执行") {
+        let clause_end = text[i..].find(['）', ')']).map_or(text.len(), |j| i + j);
+        let note = &text[clause_start..clause_end];
+        if word == "管制"
+            || ["扣除", "已执行", "行政拘留", "已羁押"]
+                .iter()
+                .any(|w| note.contains(w))
+            || note.matches("折抵刑期").count() > 1
+        {
             continue;
         }
         if !held_throughout_from(text, from) {
@@ -713,6 +732,10 @@ fn held_throughout_from(text: &str, from: NaiveDate) -> bool {
         "在逃",
         "通缉",
         "另案",
+        "被羁押",
+        "临时羁押",
+        "拘留审查",
+        "留置",
     ]
     .iter()
     .any(|w| parties.contains(w))

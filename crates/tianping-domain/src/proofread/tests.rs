@@ -152,12 +152,33 @@ fn dates_read_in_both_numerals() {
         ))
     );
     assert_eq!(
-        date_at("同年3月29日被逮捕", Some(2018)).map(|(d, _)| d),
+        date_at("同年3月29日被逮捕", NaiveDate::from_ymd_opt(2018, 1, 1)).map(|(d, _)| d),
         NaiveDate::from_ymd_opt(2018, 3, 29)
     );
     assert_eq!(date_at("3月29日", None), None);
+    // 同月 is the month written last.
+    assert_eq!(
+        date_at("同月26日被刑事拘留", NaiveDate::from_ymd_opt(2015, 9, 24)).map(|(d, _)| d),
+        NaiveDate::from_ymd_opt(2015, 9, 26)
+    );
 }
 
 fn chars_bytes(s: &str) -> usize {
     s.len()
+}
+
+#[test]
+fn a_term_written_with_you_reads_the_same_and_a_custody_break_is_not_checked() {
+    // 一年又五个月 is 一年五个月: the published dates stand.
+    let you = REAL.replace("判处有期徒刑一年五个月", "判处有期徒刑一年又五个月");
+    assert!(proofread(&you).is_empty(), "{:#?}", proofread(&you));
+    // Released on bail between detention and arrest: the period may run longer than the term
+    // from the first day, so a later end is not a finding.
+    let bail = REAL
+        .replace(
+            "同年3月29日被逮捕",
+            "同年3月22日被取保候审，同年5月29日被逮捕",
+        )
+        .replace("至2019年8月18日止", "至2019年10月26日止");
+    assert!(proofread(&bail).is_empty(), "{:#?}", proofread(&bail));
 }
