@@ -15,7 +15,11 @@ fn only(text: &str, kind: Kind) -> Finding {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].kind, kind, "{f:#?}");
     // The offsets are characters and point at the finding's own text.
-    let at: String = text.chars().skip(f[0].start).take(f[0].end - f[0].start).collect();
+    let at: String = text
+        .chars()
+        .skip(f[0].start)
+        .take(f[0].end - f[0].start)
+        .collect();
     assert_eq!(at, f[0].text);
     f[0].clone()
 }
