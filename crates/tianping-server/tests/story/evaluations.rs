@@ -45,6 +45,14 @@ fn case(n: usize, number: &str, judge: &str, party: &str, closed: &str) -> Vec<V
     ]
 }
 
+/// The 评查合格率 of a `/api/v1/metrics` answer (`None`: the metric is not listed).
+fn pass_rate(m: &Value) -> Option<Value> {
+    m["metrics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
+        .map(|x| x["value"].clone())
+}
+
 const SCORE_74: &[(&str, &str)] = &[
     ("off_2.4", "6"),
     ("note_2.4", "庭审笔录未记载被告最后陈述"),
@@ -572,20 +580,14 @@ async fn story(db: &TestDb) {
         .await;
     assert_eq!(m.status, StatusCode::OK, "[{label}] {}", m.body);
     let m = m.json();
-    let rate = m["metrics"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
-        .and_then(|x| x["value"].as_f64());
+    let rate = pass_rate(&m).and_then(|v| v.as_f64());
     assert_eq!(rate, Some(50.0), "[{label}] {m}");
     let q3 = "from=2026-07-01&to=2026-09-30";
     let m = office_later
         .get(&format!("/api/v1/metrics?org=hz-court&{q3}"))
         .await
         .json();
-    let rate = m["metrics"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
-        .map(|x| x["value"].clone());
+    let rate = pass_rate(&m);
     assert_eq!(
         rate,
         Some(Value::Null),
@@ -629,10 +631,7 @@ async fn story(db: &TestDb) {
         .get(&format!("/api/v1/metrics?org=hz-court&{q4}"))
         .await
         .json();
-    let rate = m["metrics"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["id"] == "evaluation_pass_rate"))
-        .and_then(|x| x["value"].as_f64());
+    let rate = pass_rate(&m).and_then(|v| v.as_f64());
     assert_eq!(rate, Some(50.0), "[{label}] after re-folding: {m}");
 
     // The results as a workbook: one row per case, the scores as numbers.
