@@ -240,6 +240,18 @@ fn ordinal_at(s: &str, unit: char) -> Option<(u32, usize)> {
 /// before any title, or after 本 / 该 (本法第…), is not read.
 pub fn cited_articles(text: &str) -> Vec<ArticleRef> {
     let mut out: Vec<ArticleRef> = vec![];
+    for (a, _) in citations(text) {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Every citation as [`cited_articles`] reads them, each time it is written, with the byte range
+/// of its 第…条… (the title it belongs to may be earlier).
+pub fn citations(text: &str) -> Vec<(ArticleRef, std::ops::Range<usize>)> {
+    let mut out = vec![];
     let mut law: Option<String> = None;
     // The article just read: 第三百四十七条第一款、第四款 cites its fourth paragraph too.
     let mut last: Option<ArticleRef> = None;
@@ -253,6 +265,14 @@ pub fn cited_articles(text: &str) -> Vec<ArticleRef> {
             // A law, regulation or interpretation; not a document title with nested 《》.
             law = (!title.contains('《') && title.chars().count() <= 60).then(|| title.to_string());
             i += '《'.len_utf8() + end + '》'.len_utf8();
+            // 最高人民法院关于适用《中华人民共和国刑事诉讼法》的解释第…条: the articles are the
+            // interpretation's, not the law's.
+            if ["的", "若干", "实施", "〉"]
+                .iter()
+                .any(|w| text[i..].starts_with(w))
+            {
+                law = None;
+            }
             continue;
         }
         // 本法第…条 inside a quoted statute refers to itself, not to a citation.
@@ -290,9 +310,7 @@ pub fn cited_articles(text: &str) -> Vec<ArticleRef> {
                 paragraph,
                 item,
             };
-            if !out.contains(&a) {
-                out.push(a.clone());
-            }
+            out.push((a.clone(), i..j));
             last = Some(a);
             i = j;
             continue;
@@ -312,9 +330,7 @@ pub fn cited_articles(text: &str) -> Vec<ArticleRef> {
                 item,
                 ..prev.clone()
             };
-            if !out.contains(&a) {
-                out.push(a);
-            }
+            out.push((a, i..j));
             i = j;
             continue;
         }
@@ -548,43 +564,101 @@ fn defendant_in(clause: &str) -> Option<String> {
 /// a fine or 免予刑事处罚 gives one sentence, with the defendant and charge it names (or the
 /// last ones named before it: 决定执行 …).
 pub fn sentences(judgment: &str) -> Vec<Sentence> {
+    sentence_clauses(judgment)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// A clause of the operative part in the pieces that each sentence one charge: 犯A罪，判处…，犯B罪，
+/// 判处… splits before each 犯; 犯B罪，判处有期徒刑一年，决定执行… and 总和刑期…，决定执行…
+/// split before 决定执行. Each piece with its byte offset.
+fn clause_parts(at: usize, clause: &str) -> Vec<(usize, &str)> {
+    let mut cuts = vec![0];
+    for (i, _) in clause.match_indices("，犯") {
+        let after = &clause[i + "，犯".len()..];
+        if !after.starts_with('罪') && clause[..i].contains("判处") {
+            cuts.push(i + '，'.len_utf8());
+        }
+    }
+    if let Some(k) = clause.find("决定执行") {
+        let from = cuts.iter().copied().filter(|&c| c <= k).max().unwrap_or(0);
+        if ["判处", "有期徒刑", "拘役", "管制"]
+            .iter()
+            .any(|w| clause[from..k].contains(w))
+            && !cuts.contains(&k)
+        {
+            cuts.push(k);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.iter()
+        .enumerate()
+        .map(|(n, &c)| {
+            let end = cuts.get(n + 1).copied().unwrap_or(clause.len());
+            (at + c, &clause[c..end])
+        })
+        .collect()
+}
+
+/// The sentences of [`sentences`], each with the byte range of its clause in `judgment`.
+pub fn sentence_clauses(judgment: &str) -> Vec<(Sentence, std::ops::Range<usize>)> {
     let mut out = vec![];
     let (mut defendant, mut charge): (Option<String>, Option<String>) = (None, None);
+    let mut next = 0;
     for clause in judgment.split(['。', '；', ';']) {
+        let at = next;
+        // Past the clause and the separator that ends it.
+        next = at
+            + clause.len()
+            + judgment[at + clause.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
         // Drop what the term is counted from (（刑期从…）) and when the fine is due.
         let clause = ["（刑期", "(刑期", "（罚金", "（缓刑考验期"]
             .iter()
             .filter_map(|m| clause.find(m))
             .min()
             .map_or(clause, |i| &clause[..i]);
-        if let Some(d) = defendant_in(clause) {
-            defendant = Some(d);
-            charge = None;
+        // 犯B罪，判处有期徒刑一年，决定执行有期徒刑二年: the last sentence and the total share a
+        // clause; each is read on its own.
+        for (at, clause) in clause_parts(at, clause) {
+            if let Some(d) = defendant_in(clause) {
+                defendant = Some(d);
+                charge = None;
+            }
+            if let Some(c) = charges(clause).into_iter().next() {
+                charge = Some(c);
+            }
+            // 犯A罪，判决处有期徒刑一年: a charge with its term counts without the word 判处.
+            if !clause.contains("判处")
+                && !clause.contains("决定执行")
+                && !clause.contains("免予刑事处罚")
+                && !(clause.contains('犯') && clause.contains('罪'))
+            {
+                continue;
+            }
+            let penalty = penalty_in(clause);
+            let fine_yuan = fine_in(clause);
+            if penalty == Penalty::None && fine_yuan.is_none() {
+                continue;
+            }
+            let combined = clause.contains("决定执行");
+            let range = at..at + clause.len();
+            out.push((
+                Sentence {
+                    defendant: defendant.clone(),
+                    // The total after 数罪并罚 is for no single charge.
+                    charge: if combined { None } else { charge.clone() },
+                    penalty,
+                    probation_months: probation_in(clause),
+                    fine_yuan,
+                    combined,
+                },
+                range,
+            ));
         }
-        if let Some(c) = charges(clause).into_iter().next() {
-            charge = Some(c);
-        }
-        if !clause.contains("判处")
-            && !clause.contains("决定执行")
-            && !clause.contains("免予刑事处罚")
-        {
-            continue;
-        }
-        let penalty = penalty_in(clause);
-        let fine_yuan = fine_in(clause);
-        if penalty == Penalty::None && fine_yuan.is_none() {
-            continue;
-        }
-        let combined = clause.contains("决定执行");
-        out.push(Sentence {
-            defendant: defendant.clone(),
-            // The total after 数罪并罚 is for no single charge.
-            charge: if combined { None } else { charge.clone() },
-            penalty,
-            probation_months: probation_in(clause),
-            fine_yuan,
-            combined,
-        });
     }
     out
 }

@@ -6,9 +6,17 @@
 //! number. Each finding says where it is (character offsets), why in Chinese and, where one
 //! exists, the fix. Pure text processing, no IO.
 //!
-//! Not here yet: typos (the confusion sets and a language model), the versioned article table
-//! (citation_nonexistent, citation_not_in_force, citation_changed, charge_article_mismatch), the
-//! 数罪并罚 caps (sentence_arithmetic) and names across the document (name_inconsistent).
+//! The articles cited are checked against a versioned table (`statutes.rs`, J07): articles no
+//! version had, articles cited before the version that created them, 刑法 articles rewritten
+//! between the act and the judgment, and each charge against the articles that define it. The
+//! term of 数罪并罚 is checked against 刑法第六十九条 (`combined.rs`).
+//!
+//! Not here yet: typos (the confusion sets and a language model) and names across the document
+//! (name_inconsistent).
+
+mod citations;
+mod combined;
+pub mod statutes;
 
 use crate::case_number::CaseNumber;
 use crate::judgment::{case_number_in, cn_digit, cn_number, decided_on, duration_at};
@@ -26,10 +34,15 @@ pub enum Kind {
     AppealNotice,
     CustodyCredit,
     IdNumberChecksum,
+    CitationNonexistent,
+    CitationNotInForce,
+    CitationChanged,
+    ChargeArticleMismatch,
+    SentenceArithmetic,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::CaseNumberFormat,
         Kind::SectionMissing,
         Kind::DateOrder,
@@ -37,6 +50,11 @@ impl Kind {
         Kind::AppealNotice,
         Kind::CustodyCredit,
         Kind::IdNumberChecksum,
+        Kind::CitationNonexistent,
+        Kind::CitationNotInForce,
+        Kind::CitationChanged,
+        Kind::ChargeArticleMismatch,
+        Kind::SentenceArithmetic,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,6 +65,11 @@ impl Kind {
             Kind::AppealNotice => "appeal_notice",
             Kind::CustodyCredit => "custody_credit",
             Kind::IdNumberChecksum => "id_number_checksum",
+            Kind::CitationNonexistent => "citation_nonexistent",
+            Kind::CitationNotInForce => "citation_not_in_force",
+            Kind::CitationChanged => "citation_changed",
+            Kind::ChargeArticleMismatch => "charge_article_mismatch",
+            Kind::SentenceArithmetic => "sentence_arithmetic",
         }
     }
     /// The rule of RULES.md §12.3 the check implements.
@@ -57,7 +80,11 @@ impl Kind {
             Kind::DateOrder => "J05",
             Kind::AmountMismatch => "J06",
             Kind::AppealNotice => "J08",
-            Kind::CustodyCredit => "J09",
+            Kind::CustodyCredit | Kind::SentenceArithmetic => "J09",
+            Kind::CitationNonexistent
+            | Kind::CitationNotInForce
+            | Kind::CitationChanged
+            | Kind::ChargeArticleMismatch => "J07",
             // Not in the catalogue of §12.3: the national standard of the number.
             Kind::IdNumberChecksum => "GB11643",
         }
@@ -71,7 +98,17 @@ impl Kind {
             Kind::AppealNotice => "上诉告知",
             Kind::CustodyCredit => "刑期折抵",
             Kind::IdNumberChecksum => "身份证号码",
+            Kind::CitationNonexistent => "引用条文不存在",
+            Kind::CitationNotInForce => "引用条文尚未施行",
+            Kind::CitationChanged => "引用条文已修改",
+            Kind::ChargeArticleMismatch => "罪名与条文不符",
+            Kind::SentenceArithmetic => "数罪并罚刑期",
         }
+    }
+
+    /// Information rather than a defect: the judge decides whether it applies.
+    pub fn advisory(self) -> bool {
+        matches!(self, Kind::CitationChanged)
     }
 }
 
@@ -172,10 +209,49 @@ fn finding(
     }
 }
 
-/// Proofreads a document: every finding, in the order of the text.
+/// Proofreads a document against the shipped article table: every finding, in the order of the
+/// text.
 pub fn proofread(text: &str) -> Vec<Finding> {
+    proofread_with(text, statutes::Statutes::shipped())
+}
+
+/// Where the body ends: the appended statutes (附…) quote other dates and articles.
+fn body_end(text: &str) -> usize {
+    [
+        "附相关法律",
+        "附：相关法律",
+        "附本判决适用",
+        "附：本判决适用",
+        "附录",
+    ]
+    .iter()
+    .filter_map(|w| text.find(w))
+    .min()
+    .unwrap_or(text.len())
+}
+
+/// The date the judgment is signed.
+fn signed_on(text: &str) -> Option<NaiveDate> {
+    decided_on(&text[..body_end(text)]).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+}
+
+/// [`proofread`] with another article table.
+pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
     let kind = DocKind::of(text);
+    let signed = signed_on(text);
     let mut out = vec![];
+    out.extend(citations::check(
+        &text[..body_end(text)],
+        table,
+        signed,
+        citations::offence_date(text),
+    ));
+    out.extend(citations::charge_articles(
+        &text[..body_end(text)],
+        kind,
+        table,
+    ));
+    out.extend(combined::check(text, signed));
     out.extend(case_number(text, kind));
     out.extend(sections_missing(text, kind));
     out.extend(date_order(text));
@@ -376,20 +452,7 @@ fn last_date_in(
 /// every coercive measure no later than the signature.
 fn date_order(text: &str) -> Vec<Finding> {
     let mut out = vec![];
-    // The signature closes the body: the appended statutes (附…) may quote other dates.
-    let body_end = [
-        "附相关法律",
-        "附：相关法律",
-        "附本判决适用",
-        "附：本判决适用",
-        "附录",
-    ]
-    .iter()
-    .filter_map(|w| text.find(w))
-    .min()
-    .unwrap_or(text.len());
-    let signed =
-        decided_on(&text[..body_end]).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+    let signed = signed_on(text);
     // Each 被刑事拘留 with the 被逮捕 that follows it in the same sentence.
     for (i, w) in text.match_indices("被刑事拘留") {
         let clause_start = text[..i]

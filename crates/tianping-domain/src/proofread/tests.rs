@@ -189,3 +189,128 @@ fn a_term_written_with_you_reads_the_same_and_a_custody_break_is_not_checked() {
         .replace("至2019年8月18日止", "至2019年10月26日止");
     assert!(proofread(&bail).is_empty(), "{:#?}", proofread(&bail));
 }
+
+// --- J07: citations and charges --------------------------------------------------------------
+
+#[test]
+fn an_article_no_version_had_is_found() {
+    let planted = REAL.replace("第六十七条第一款", "第四百六十七条第一款");
+    let f = only(&planted, Kind::CitationNonexistent);
+    assert_eq!(f.text, "第四百六十七条第一款");
+    assert_eq!(f.rule, "J07");
+    assert!(f.message.contains("第四百五十二条"), "{}", f.message);
+    // A 之X no amendment created.
+    let planted = REAL.replace("第一百三十三条、", "第一百三十三条、第一百三十三条之九、");
+    assert_eq!(
+        only(&planted, Kind::CitationNonexistent).text,
+        "第一百三十三条之九"
+    );
+}
+
+#[test]
+fn an_article_cited_before_its_amendment_took_effect_is_found() {
+    // 第一百三十三条之二 (妨害安全驾驶罪) came with 修正案（十一）, in force 2021-03-01; the
+    // judgment is of 2018.
+    let planted = REAL.replace("第一百三十三条、", "第一百三十三条、第一百三十三条之二、");
+    let f = only(&planted, Kind::CitationNotInForce);
+    assert!(f.message.contains("刑法修正案（十一）"), "{}", f.message);
+    assert!(f.message.contains("2021年3月1日"), "{}", f.message);
+    // The civil code from 2021, cited in 2018.
+    let planted = REAL.replace(
+        "第六十七条第一款及",
+        "第六十七条第一款、《中华人民共和国民法典》第一千一百七十九条及",
+    );
+    assert_eq!(
+        only(&planted, Kind::CitationNotInForce).text,
+        "第一千一百七十九条"
+    );
+}
+
+#[test]
+fn an_article_rewritten_between_the_act_and_the_judgment_is_pointed_out() {
+    // 第一百三十三条之一 (危险驾驶) was rewritten by 修正案（九）, in force 2015-11-01; the act of
+    // 2015-08-15, the judgment of 2018.
+    let planted = REAL
+        .replace(
+            "第一百三十三条、",
+            "第一百三十三条、第一百三十三条之一第一款、",
+        )
+        .replace("2017年8月15日16时25分许", "2015年8月15日16时25分许");
+    let f = only(&planted, Kind::CitationChanged);
+    assert_eq!(f.text, "第一百三十三条之一第一款");
+    assert!(f.kind.advisory());
+    assert!(f.message.contains("刑法修正案（九）"), "{}", f.message);
+    assert!(f.message.contains("从旧兼从轻"), "{}", f.message);
+    assert!(f.message.contains("2015年8月15日"), "{}", f.message);
+    // Acts after the amendment: nothing to point out; a birth date is not an act.
+    let later = planted.replace("2015年8月15日16时25分许", "2016年8月15日16时25分许");
+    assert_eq!(kinds(&later), Vec::<&str>::new());
+    let born = later.replace(
+        "经审理查明，",
+        "经审理查明，被告人应国平（2009年1月1日出生）",
+    );
+    assert_eq!(kinds(&born), Vec::<&str>::new());
+}
+
+#[test]
+fn a_charge_without_its_article_is_found() {
+    let planted = REAL.replace("第一百三十三条、", "第二百六十四条、");
+    let f = only(&planted, Kind::ChargeArticleMismatch);
+    assert_eq!(f.text, "交通肇事罪");
+    assert!(f.message.contains("第一百三十三条"), "{}", f.message);
+}
+
+// --- J09: 数罪并罚 ---------------------------------------------------------------------------------
+
+const TWO_CHARGES: &str = "被告人应国平犯交通肇事罪，判处有期徒刑一年五个月；犯妨害公务罪，判处有期徒刑一年，决定执行有期徒刑二年。";
+
+fn with_operative(operative: &str) -> String {
+    REAL.replace("第一百三十三条、", "第一百三十三条、第二百七十七条、")
+        .replace(
+            "第一百三十三条、第二百七十七条、第六十七条",
+            "第一百三十三条、第一百三十三条之一、第二百七十七条、第六十七条",
+        )
+        .replace(
+            "被告人应国平犯交通肇事罪，判处有期徒刑一年五个月。",
+            operative,
+        )
+}
+
+#[test]
+fn a_combined_term_within_the_law_is_not_found() {
+    assert_eq!(kinds(&with_operative(TWO_CHARGES)), Vec::<&str>::new());
+    // 有期徒刑 with 拘役: only the 有期徒刑 is served.
+    let mixed = "被告人应国平犯交通肇事罪，判处有期徒刑一年五个月；犯危险驾驶罪，判处拘役二个月，并处罚金人民币二千元，决定执行有期徒刑一年五个月，并处罚金人民币二千元。";
+    assert_eq!(kinds(&with_operative(mixed)), Vec::<&str>::new());
+}
+
+#[test]
+fn a_combined_term_above_the_sum_or_the_wrong_kind_is_found() {
+    let planted =
+        with_operative(&TWO_CHARGES.replace("决定执行有期徒刑二年", "决定执行有期徒刑二年八个月"));
+    let f = only(&planted, Kind::SentenceArithmetic);
+    assert_eq!(f.text, "决定执行有期徒刑二年八个月");
+    assert!(f.message.contains("2年5个月"), "{}", f.message);
+    // Below the longest single term.
+    let planted =
+        with_operative(&TWO_CHARGES.replace("决定执行有期徒刑二年", "决定执行有期徒刑一年"));
+    assert!(
+        only(&planted, Kind::SentenceArithmetic)
+            .message
+            .contains("最高刑期1年5个月以上")
+    );
+    // 拘役 served where a 有期徒刑 was imposed.
+    let mixed = "被告人应国平犯交通肇事罪，判处有期徒刑一年五个月；犯危险驾驶罪，判处拘役二个月，决定执行拘役六个月。";
+    let f = only(&with_operative(mixed), Kind::SentenceArithmetic);
+    assert!(f.message.contains("执行有期徒刑"), "{}", f.message);
+}
+
+#[test]
+fn the_cap_of_twenty_years_under_a_sum_of_thirty_five_is_found() {
+    let op = "被告人应国平犯交通肇事罪，判处有期徒刑十五年；犯妨害公务罪，判处有期徒刑十年，决定执行有期徒刑二十二年。";
+    let f = only(&with_operative(op), Kind::SentenceArithmetic);
+    assert!(f.message.contains("不能超过二十年"), "{}", f.message);
+    // At 35 years or more the cap is 25.
+    let op = "被告人应国平犯交通肇事罪，判处有期徒刑十五年；犯妨害公务罪，判处有期徒刑十五年；犯危险驾驶罪，判处有期徒刑五年，决定执行有期徒刑二十二年。";
+    assert_eq!(kinds(&with_operative(op)), Vec::<&str>::new());
+}
