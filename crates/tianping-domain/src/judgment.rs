@@ -632,11 +632,11 @@ pub fn sentence_clauses(judgment: &str) -> Vec<(Sentence, std::ops::Range<usize>
                 charge = Some(c);
             }
             // 犯A罪，判决处有期徒刑一年: a charge with its term counts without the word 判处.
-            if !clause.contains("判处")
-                && !clause.contains("决定执行")
-                && !clause.contains("免予刑事处罚")
-                && !(clause.contains('犯') && clause.contains('罪'))
-            {
+            let sentences_here = ["判处", "决定执行", "免予刑事处罚"]
+                .iter()
+                .any(|w| clause.contains(w))
+                || (clause.contains('犯') && clause.contains('罪'));
+            if !sentences_here {
                 continue;
             }
             let penalty = penalty_in(clause);
