@@ -338,6 +338,26 @@ pub fn reads_self_checks(role: Role, org: AgencyKind) -> bool {
     reads_evaluations(role, org) && sees_agency(org, AgencyKind::Procuratorate)
 }
 
+/// Whether a user proofreads draft judgments of their court's cases (文书校对): those who write
+/// them — judges, clerks and assistants, division chiefs and presidents who sit.
+pub fn proofreads_drafts(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::Judge | Role::Clerk | Role::DivisionChief | Role::President
+        )
+}
+
+/// Whether a user reads the unresolved proofreading findings counted by judge and court: the
+/// court's case office (审管办), president and division chiefs for the courts in their region.
+pub fn reads_proofreading(role: Role, org: AgencyKind) -> bool {
+    org == AgencyKind::Court
+        && matches!(
+            role,
+            Role::CaseOffice | Role::President | Role::DivisionChief
+        )
+}
+
 /// Whether a user watches the process nodes (流程节点) of the courts in their region: the
 /// court's case office (审管办), which is told of late nodes silently, and the court's
 /// president and division chiefs; the 政法委 reads the same list for the courts below it.

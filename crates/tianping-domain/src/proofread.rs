@@ -16,6 +16,7 @@
 
 mod citations;
 mod combined;
+pub mod review;
 pub mod statutes;
 
 use crate::case_number::CaseNumber;

@@ -147,6 +147,9 @@ commands! {
     EvaluationActed => "evaluation_acted", "evaluation_cases", "案件评查评分、异议、复核或确认";
     EvaluationPlanExtended => "evaluation_plan_extended", "evaluation_plans", "延长评查截止日";
     CaseSelfChecked => "case_self_checked", "evaluation_self_checks", "承办检察官填报案件自查";
+    DraftProofread => "draft_proofread", "proofread_drafts", "上传裁判文书文稿校对";
+    ProofreadFindingFound => "proofread_finding_found", "proofread_findings", "文书校对发现问题";
+    ProofreadFindingResolved => "proofread_finding_resolved", "proofread_findings", "处理文书校对意见";
 }
 
 /// How a record's digest was made.

@@ -332,6 +332,9 @@ struct CasePage {
     /// The process nodes the reader sees, and the flow's name.
     nodes: Vec<crate::nodes::CaseNode>,
     flow: String,
+    /// 文书校对: shown to those who upload drafts of the case or read its drafts, with the latest
+    /// draft in a sentence.
+    proofreading: Option<String>,
 }
 
 pub async fn case_page(
@@ -388,6 +391,10 @@ pub async fn case_page(
         Ok(x) => x,
         Err(e) => return api_error_page(e),
     };
+    let proofreading = match crate::proofreading::case_summary(&st, &s, &row).await {
+        Ok(x) => x,
+        Err(e) => return api_error_page(e),
+    };
     // The persons this file names by identity number: links to their whole path.
     let persons = match st.store.persons_of_case(id).await {
         Ok(p) => p.into_iter().map(|(pid, _, role)| (pid, role)).collect(),
@@ -409,6 +416,7 @@ pub async fn case_page(
         letters,
         drafts,
         persons,
+        proofreading,
     })
 }
 

@@ -3,8 +3,71 @@
 //! Chinese font, size and colour — on A4 with the margins of GB/T 9704-2012. Word, WPS and
 //! LibreOffice open it; nothing else is embedded.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use zip::write::SimpleFileOptions;
+
+/// Why a DOCX could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReadError {
+    #[error("not a zip archive")]
+    NotZip,
+    #[error("no word/document.xml")]
+    NoDocument,
+    #[error("word/document.xml is not UTF-8")]
+    NotUtf8,
+    #[error("the document has no text")]
+    Empty,
+}
+
+impl ReadError {
+    /// For the person who uploaded it.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            ReadError::NotZip | ReadError::NoDocument => "不是有效的 Word 文档（DOCX）",
+            ReadError::NotUtf8 => "文档内容编码无法识别",
+            ReadError::Empty => "文档中没有文字",
+        }
+    }
+}
+
+/// A DOCX's body text: the runs' `<w:t>` of each paragraph, paragraphs on their own lines.
+pub fn read_text(bytes: &[u8]) -> Result<String, ReadError> {
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ReadError::NotZip)?;
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .map_err(|_| ReadError::NoDocument)?
+        .read_to_string(&mut xml)
+        .map_err(|_| ReadError::NotUtf8)?;
+    let mut out = String::new();
+    let mut rest = xml.as_str();
+    while let Some(i) = rest.find('<') {
+        let Some(j) = rest[i..].find('>') else { break };
+        let tag = &rest[i + 1..i + j];
+        rest = &rest[i + j + 1..];
+        if tag == "w:t" || tag.starts_with("w:t ") {
+            let end = rest.find("</w:t>").unwrap_or(rest.len());
+            out.push_str(&unescape(&rest[..end]));
+            rest = &rest[end..];
+        } else if tag == "/w:p" {
+            out.push('\n');
+        } else if tag == "w:tab/" {
+            out.push('\t');
+        }
+    }
+    if out.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok(out)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
 
 /// Fonts a 公文 uses (the East Asian font of a run; Latin text falls back to Times New Roman).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,6 +25,7 @@ pub mod nodes;
 pub mod openapi;
 pub mod people_supervisors;
 pub mod persons;
+mod proofreading;
 pub mod rate;
 pub mod refusal;
 pub mod risk_points;
@@ -262,6 +263,7 @@ pub fn router(state: AppState) -> Router {
         .merge(refusal::router())
         .merge(deputies::router())
         .merge(evaluation::router())
+        .merge(proofreading::router())
         .merge(nodes::router())
         .merge(risk_points::router())
         .merge(clocks::router())
@@ -291,6 +293,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(refusal::api_router())
                 .merge(deputies::api_router())
                 .merge(evaluation::api_router())
+                .merge(proofreading::api_router())
                 .merge(nodes::api_router())
                 .merge(risk_points::api_router())
                 .merge(clocks::api_router())

@@ -479,6 +479,39 @@ fn operations(c: &mut Components) -> Vec<Op> {
         .ok(201, serde_json::json!({"type": "object", "description": "填报后的案件自查（同列表中的一件）"})),
         op(
             "get",
+            "/api/v1/proofreading",
+            "文书校对",
+            "本辖区法院按承办人统计的文书校对（审管办、院长、庭长）：每人上传的文稿数、发现问题数、待处理数、不适用数",
+        ),
+        op(
+            "get",
+            "/api/v1/cases/{id}/proofreading",
+            "文书校对",
+            "本案上传校对的文稿（最近的在前）：文件名、上传人、上传时间、发现问题数、待处理数",
+        ),
+        op(
+            "post",
+            "/api/v1/cases/{id}/proofreading",
+            "文书校对",
+            "上传本院承办案件的裁判文书文稿进行校对（text 为全文，或 docx_base64 为 Word 文档的 Base64 编码）；返回文稿及每条校对意见：种类（kind）、位置（start、end，按字计）、原文、理由、建议修改，及状态",
+        )
+        .body(c.schema::<crate::proofreading::DraftBody>())
+        .ok(201, serde_json::json!({"type": "object", "description": "校对后的文稿及其校对意见（同 GET /api/v1/proofreading/{draft}）"})),
+        op(
+            "get",
+            "/api/v1/proofreading/{draft}",
+            "文书校对",
+            "一份文稿：采用一键修改后的全文（text）、上传时的全文（uploaded_text）、每条校对意见及其状态（open 待处理、fixed 已修改、not_applicable 不适用及理由），及当前用户可否处理（acts_open_to_you，仅上传人）；涉密案件的文字仅对有相应密级或需知悉者显示",
+        ),
+        op(
+            "post",
+            "/api/v1/proofreading/{draft}/findings/{seq}",
+            "文书校对",
+            "处理一条校对意见（仅上传人）：apply_fix 一键修改（有建议修改时）、fixed 已在文稿中修改、not_applicable 不适用（须写理由）；返回处理后的文稿",
+        )
+        .body(c.schema::<crate::proofreading::ActBody>()),
+        op(
+            "get",
             "/api/v1/process-nodes",
             "审限",
             "超时的流程节点（审管办、院庭长、政法委本辖区）：view=overdue 已超时未完成（默认），view=late 超时完成；每项含案号、法院、承办人、流程、节点、节点标准及依据、起算日、应完成日、完成日、超时天数",

@@ -24,6 +24,7 @@ pub mod nodes;
 pub mod org;
 pub mod people_supervisors;
 pub mod person;
+pub mod proofreading;
 pub mod refusal;
 pub mod retrieval;
 pub mod risk_points;
@@ -342,6 +343,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "evaluation_self_checks",
         sqlite: include_str!("../migrations/sqlite/0040_evaluation_self_checks.sql"),
         postgres: include_str!("../migrations/postgres/0040_evaluation_self_checks.sql"),
+    },
+    Migration {
+        version: 41,
+        name: "proofread_drafts",
+        sqlite: include_str!("../migrations/sqlite/0041_proofread_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0041_proofread_drafts.sql"),
     },
 ];
 

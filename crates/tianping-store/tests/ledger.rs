@@ -404,7 +404,11 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::EvaluationActed,
             Command::EvaluationPlanExtended,
             Command::CaseSelfChecked,
+            Command::DraftProofread,
+            Command::ProofreadFindingFound,
+            Command::ProofreadFindingResolved,
         ];
+        let mut proofread_draft = 0;
         let mut evaluation = 0;
         let mut dishonest = 0;
         let mut typical = 0;
@@ -1450,6 +1454,63 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     // From the day read: a second move from the old day is refused.
                     assert!(
                         s.extend_evaluation_plan(plan, &org.id, from, to, t)
+                            .await
+                            .is_err()
+                    );
+                }
+                Command::DraftProofread => {
+                    use tianping_store::proofreading::NewDraft;
+                    // A draft with nothing to find: the draft alone.
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let d = NewDraft {
+                        case_id: civil,
+                        org_id: "sc-court",
+                        file_name: "草稿.txt",
+                        body: "本院认为，判决如下。",
+                        findings: &[],
+                    };
+                    let id = s.record_proofread_draft(&d, &by, t).await.unwrap();
+                    let (d, f) = s.proofread_draft(id).await.unwrap().unwrap();
+                    assert_eq!((d.findings, f.len()), (0, 0));
+                }
+                Command::ProofreadFindingFound => {
+                    use tianping_store::proofreading::NewDraft;
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let text = "刑事判决书 本院认为，依照《中华人民共和国刑法》第四百六十七条之规定，判决如下：";
+                    let found = tianping_domain::proofread::proofread(text);
+                    assert!(!found.is_empty());
+                    let d = NewDraft {
+                        case_id: civil,
+                        org_id: "sc-court",
+                        file_name: "判决书.txt",
+                        body: text,
+                        findings: &found,
+                    };
+                    proofread_draft = s.record_proofread_draft(&d, &by, t).await.unwrap();
+                    let (d, f) = s.proofread_draft(proofread_draft).await.unwrap().unwrap();
+                    assert_eq!(d.open as usize, found.len());
+                    assert_eq!(f[0].text, found[0].text);
+                }
+                Command::ProofreadFindingResolved => {
+                    use tianping_domain::proofread::review::Status;
+                    use tianping_store::proofreading::Resolution;
+                    let by = s.user_by_id(judge).await.unwrap().unwrap();
+                    let aside = Resolution {
+                        status: Status::NotApplicable,
+                        applied: false,
+                        reason: "引用的是原审判决",
+                    };
+                    s.resolve_proofread_finding(proofread_draft, 1, &aside, &by, t)
+                        .await
+                        .unwrap();
+                    // Once: a finding no longer open is refused.
+                    let fixed = Resolution {
+                        status: Status::Fixed,
+                        applied: false,
+                        reason: "",
+                    };
+                    assert!(
+                        s.resolve_proofread_finding(proofread_draft, 1, &fixed, &by, t)
                             .await
                             .is_err()
                     );

@@ -4,7 +4,6 @@
 //! "text", "message", "suggestion"}]}`, offsets in characters.
 
 use anyhow::{Context, Result, bail};
-use std::io::Read;
 use std::path::Path;
 use tianping_domain::proofread::{Finding, proofread};
 
@@ -12,7 +11,8 @@ use tianping_domain::proofread::{Finding, proofread};
 pub(crate) fn document_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     if bytes.starts_with(b"PK") {
-        return docx_text(&bytes).with_context(|| format!("{} (DOCX)", path.display()));
+        return tianping_server::docx::read_text(&bytes)
+            .with_context(|| format!("{} (DOCX)", path.display()));
     }
     String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
@@ -21,44 +21,6 @@ pub(crate) fn document_text(path: &Path) -> Result<String> {
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-/// A DOCX's body text: the runs' `<w:t>` of each paragraph, paragraphs on their own lines.
-fn docx_text(bytes: &[u8]) -> Result<String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("not a zip archive")?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .context("no word/document.xml")?
-        .read_to_string(&mut xml)
-        .context("word/document.xml is not UTF-8")?;
-    let mut out = String::new();
-    let mut rest = xml.as_str();
-    while let Some(i) = rest.find('<') {
-        let Some(j) = rest[i..].find('>') else { break };
-        let tag = &rest[i + 1..i + j];
-        rest = &rest[i + j + 1..];
-        if tag == "w:t" || tag.starts_with("w:t ") {
-            let end = rest.find("</w:t>").unwrap_or(rest.len());
-            out.push_str(&unescape(&rest[..end]));
-            rest = &rest[end..];
-        } else if tag == "/w:p" {
-            out.push('\n');
-        } else if tag == "w:tab/" {
-            out.push('\t');
-        }
-    }
-    if out.trim().is_empty() {
-        bail!("the document has no text");
-    }
-    Ok(out)
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
 }
 
 fn line(f: &Finding) -> String {

@@ -26,7 +26,7 @@ pub struct NavGroup {
 /// The heading a page's menu entry goes under (pages of one kind of work together).
 fn group_of(href: &str) -> &'static str {
     match href {
-        "/cases" | "/persons" | "/incidents/samples" | "/judgments" => "案件",
+        "/cases" | "/persons" | "/incidents/samples" | "/judgments" | "/proofreading" => "案件",
         "/warnings" | "/clock-changes" | "/nodes" => "期限",
         "/supervision"
         | "/referrals"
@@ -115,6 +115,15 @@ impl Layout {
                 label: "裁判文书库",
                 active: active == "/judgments",
             });
+            if access::proofreads_drafts(s.user.role, s.org.kind)
+                || access::reads_proofreading(s.user.role, s.org.kind)
+            {
+                nav.push(NavItem {
+                    href: "/proofreading",
+                    label: "文书校对",
+                    active: active == "/proofreading",
+                });
+            }
         }
         if access::supervises(s.user.role) || access::rectifies(s.user.role) {
             nav.push(NavItem {

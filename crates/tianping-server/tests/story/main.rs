@@ -20,6 +20,7 @@ mod nodes;
 mod people_supervisors;
 mod persons;
 mod procuratorial;
+mod proofreading;
 mod refusal;
 mod risks;
 mod self_checks;
