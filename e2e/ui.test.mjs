@@ -1842,3 +1842,79 @@ test('案件自查: the prosecutor self-checks a closed file from 待办 (proble
   await office.screenshot({ path: join(artifacts, '70-self-checks-office.png'), fullPage: false });
   for (const p of [pros, office]) await p.close();
 });
+
+// A Word document with one paragraph per line: the three parts Word needs, stored uncompressed.
+function docx(text) {
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const body = text.split('\n').filter((l) => l.trim()).map((l) => `<w:p><w:r><w:t xml:space="preserve">${esc(l)}</w:t></w:r></w:p>`).join('');
+  const parts = [
+    ['[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'],
+    ['_rels/.rels', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'],
+    ['word/document.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`],
+  ];
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => { let c = 0xffffffff; for (const x of b) c = table[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const locals = []; const central = []; let offset = 0;
+  for (const [name, xml] of parts) {
+    const n = Buffer.from(name); const data = Buffer.from(xml); const c = crc(data);
+    const h = Buffer.alloc(30); h.writeUInt32LE(0x04034b50, 0); h.writeUInt16LE(20, 4); h.writeUInt32LE(c, 14);
+    h.writeUInt32LE(data.length, 18); h.writeUInt32LE(data.length, 22); h.writeUInt16LE(n.length, 26);
+    const e = Buffer.alloc(46); e.writeUInt32LE(0x02014b50, 0); e.writeUInt16LE(20, 4); e.writeUInt16LE(20, 6); e.writeUInt32LE(c, 16);
+    e.writeUInt32LE(data.length, 20); e.writeUInt32LE(data.length, 24); e.writeUInt16LE(n.length, 28); e.writeUInt32LE(offset, 42);
+    locals.push(h, n, data); central.push(e, n); offset += 30 + n.length + data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22); end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(parts.length, 8); end.writeUInt16LE(parts.length, 10);
+  end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+test('文书校对: a judge uploads a DOCX draft with a nonexistent article and a wrong combined sentence, sees both marked, fixes one and sets the other aside with a reason; the 审管办 reads the counts', async () => {
+  const judge = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(judge, 'judge');
+  // The demo's latest draft waits in 待办.
+  await judge.goto(`${base}/todo`);
+  assert.match(await judge.textContent('body'), /文书校对意见待处理/);
+  await judge.goto(`${base}/proofreading`);
+  const caseHref = await judge.locator('#own-drafts tbody tr td:nth-child(2) a').first().getAttribute('href');
+  await judge.goto(`${base}${caseHref}`);
+  await Promise.all([judge.waitForLoadState('load'), judge.click('#proofreading-open')]);
+  const draft = readFileSync(join(here, '..', 'crates', 'tianping-server', 'tests', 'fixtures', 'draft-judgment.txt'), 'utf8');
+  await judge.setInputFiles('#draft-file', { name: '刑事判决书（送审稿）.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: docx(draft) });
+  await Promise.all([judge.waitForURL(/proofreading\?draft=\d+$/), judge.click('#draft-submit')]);
+  // Both marked where they are, with their reasons.
+  const marks = await judge.locator('#draft-text mark.open').allTextContents();
+  assert.ok(marks.some((m) => m.includes('第四百六十七条')), `the article is marked: ${marks}`);
+  assert.ok(marks.some((m) => m.includes('决定执行有期徒刑二年八个月')), `the combined term is marked: ${marks}`);
+  const article = judge.locator('section.pf-card').filter({ hasText: '引用条文不存在' });
+  const combined = judge.locator('section.pf-card').filter({ hasText: '数罪并罚刑期' });
+  assert.match(await combined.textContent(), /总和刑期2年5个月以下/);
+  await judge.screenshot({ path: join(artifacts, '71-proofreading-marked.png'), fullPage: false });
+  // The combined term corrected in the draft.
+  await Promise.all([judge.waitForLoadState('load'), combined.locator('button', { hasText: '已在文稿中修改' }).click()]);
+  assert.match(await judge.locator('section.pf-card').filter({ hasText: '数罪并罚刑期' }).textContent(), /已修改/);
+  // The article set aside: a reason is required, and said beside the finding.
+  await Promise.all([judge.waitForLoadState('load'), article.locator('button', { hasText: '标记不适用' }).click()]);
+  const again = judge.locator('section.pf-card').filter({ hasText: '引用条文不存在' });
+  assert.match(await again.locator('.field-error').textContent(), /须填写理由/);
+  await again.locator('textarea[name=reason]').fill('系引述起诉书原文，判决主文依据已另行核对');
+  await Promise.all([judge.waitForLoadState('load'), again.locator('button', { hasText: '标记不适用' }).click()]);
+  const aside = await judge.locator('section.pf-card').filter({ hasText: '引用条文不存在' }).textContent();
+  assert.match(aside, /不适用/);
+  assert.match(aside, /系引述起诉书原文/);
+  // The term's end: the one-click fix, and the draft reads corrected.
+  const term = judge.locator('section.pf-card').filter({ hasText: '刑期折抵' });
+  await Promise.all([judge.waitForLoadState('load'), term.locator('button', { hasText: '一键修改' }).click()]);
+  assert.match(await judge.textContent('#draft-text'), /至2020年11月18日止/);
+  await judge.screenshot({ path: join(artifacts, '72-proofreading-resolved.png'), fullPage: false });
+  const office = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(office, 'caseoffice');
+  await office.goto(`${base}/proofreading`);
+  assert.match(await office.textContent('#proofread-counts'), /杭州市上城区人民法院[\s\S]*杭州市西湖区人民法院[\s\S]*合计/);
+  await office.screenshot({ path: join(artifacts, '73-proofreading-counts.png'), fullPage: false });
+  for (const p of [judge, office]) await p.close();
+});

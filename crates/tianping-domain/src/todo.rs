@@ -90,10 +90,12 @@ pub enum TaskKind {
     LateNode,
     /// A closed procuratorate case of the prosecutor's own, to self-check (案件自查).
     SelfCheck,
+    /// A draft judgment the user uploaded whose proofreading findings are still open (文书校对).
+    ResolveProofreading,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 42] = [
+    pub const ALL: [TaskKind; 43] = [
         TaskKind::AcknowledgeWarning,
         TaskKind::FollowEscalation,
         TaskKind::AnswerAct,
@@ -136,6 +138,7 @@ impl TaskKind {
         TaskKind::ConfirmEvaluation,
         TaskKind::LateNode,
         TaskKind::SelfCheck,
+        TaskKind::ResolveProofreading,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +185,7 @@ impl TaskKind {
             TaskKind::ConfirmEvaluation => "confirm_evaluation",
             TaskKind::LateNode => "late_node",
             TaskKind::SelfCheck => "self_check",
+            TaskKind::ResolveProofreading => "resolve_proofreading",
         }
     }
 
@@ -234,6 +238,7 @@ impl TaskKind {
             TaskKind::ConfirmEvaluation => "评查案件待指定评查人或确认结果",
             TaskKind::LateNode => "流程节点已超时",
             TaskKind::SelfCheck => "已结案件待自查",
+            TaskKind::ResolveProofreading => "文书校对意见待处理",
         }
     }
 
@@ -282,6 +287,7 @@ impl TaskKind {
             TaskKind::ConfirmEvaluation => "处理",
             TaskKind::LateNode => "查看并督促办理",
             TaskKind::SelfCheck => "填报自查",
+            TaskKind::ResolveProofreading => "处理校对意见",
         }
     }
 }

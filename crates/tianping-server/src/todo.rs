@@ -299,6 +299,7 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     tasks.extend(crate::deputies::tasks(st, s).await?);
     tasks.extend(crate::evaluation::cases::tasks(st, s).await?);
     tasks.extend(crate::evaluation::self_checks::tasks(st, s).await?);
+    tasks.extend(crate::proofreading::tasks(st, s).await?);
     let (late, count) = crate::nodes::tasks(st, s).await?;
     tasks.extend(late);
     counts.extend(count);

@@ -143,6 +143,30 @@ pub(crate) async fn case_summary(
     })
 }
 
+/// 待办: the user's drafts with findings still open (no due date: they block nothing).
+pub(crate) async fn tasks(
+    st: &AppState,
+    s: &Session,
+) -> Result<Vec<tianping_domain::todo::Task>, ApiError> {
+    if !proofreads_drafts(s.user.role, s.org.kind) {
+        return Ok(vec![]);
+    }
+    Ok(st
+        .store
+        .proofread_drafts_by(s.user.id, 200)
+        .await?
+        .into_iter()
+        .filter(|d| d.open > 0)
+        .map(|d| tianping_domain::todo::Task {
+            kind: tianping_domain::todo::TaskKind::ResolveProofreading,
+            title: format!("{}：{}（{} 条待处理）", d.case_number, d.file_name, d.open),
+            href: format!("/cases/{}/proofreading?draft={}", d.case_id, d.id),
+            due: None,
+            quick_act: None,
+        })
+        .collect())
+}
+
 /// A finding as the page shows it.
 struct FindingView {
     seq: i64,

@@ -238,6 +238,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",
         j.inserted
     );
+    let (drafts, open) = super::seed_proofreading(store, now)
+        .await
+        .context("seeding the demo's 文书校对")?;
+    eprintln!(
+        "文书校对: {drafts} drafts of judgments by 上城's and 西湖's judges, {open} findings open (see /proofreading)"
+    );
     // Closings recorded from here on (by a user trying the demo) raise 量刑偏离预警.
     store.start_deviation_sweep().await?;
     let digests = store
