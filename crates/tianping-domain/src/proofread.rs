@@ -18,6 +18,7 @@ mod citations;
 mod combined;
 pub mod review;
 pub mod statutes;
+pub mod typos;
 
 use crate::case_number::CaseNumber;
 use crate::judgment::{case_number_in, cn_digit, cn_number, decided_on, duration_at};
@@ -40,10 +41,11 @@ pub enum Kind {
     CitationChanged,
     ChargeArticleMismatch,
     SentenceArithmetic,
+    Typo,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::CaseNumberFormat,
         Kind::SectionMissing,
         Kind::DateOrder,
@@ -56,6 +58,7 @@ impl Kind {
         Kind::CitationChanged,
         Kind::ChargeArticleMismatch,
         Kind::SentenceArithmetic,
+        Kind::Typo,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,6 +74,7 @@ impl Kind {
             Kind::CitationChanged => "citation_changed",
             Kind::ChargeArticleMismatch => "charge_article_mismatch",
             Kind::SentenceArithmetic => "sentence_arithmetic",
+            Kind::Typo => "typo",
         }
     }
     /// The rule of RULES.md §12.3 the check implements.
@@ -86,6 +90,8 @@ impl Kind {
             | Kind::CitationNotInForce
             | Kind::CitationChanged
             | Kind::ChargeArticleMismatch => "J07",
+            // Not in the catalogue of §12.3: spelling, by the ECSpell confusion sets.
+            Kind::Typo => "CSC",
             // Not in the catalogue of §12.3: the national standard of the number.
             Kind::IdNumberChecksum => "GB11643",
         }
@@ -104,6 +110,7 @@ impl Kind {
             Kind::CitationChanged => "引用条文已修改",
             Kind::ChargeArticleMismatch => "罪名与条文不符",
             Kind::SentenceArithmetic => "数罪并罚刑期",
+            Kind::Typo => "错别字",
         }
     }
 
@@ -253,6 +260,7 @@ pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
         table,
     ));
     out.extend(combined::check(text, signed));
+    out.extend(typo_findings(text));
     out.extend(case_number(text, kind));
     out.extend(sections_missing(text, kind));
     out.extend(date_order(text));
@@ -263,6 +271,30 @@ pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
     out.sort_by_key(|f| (f.start, f.kind));
     // Several defendants detained in one sentence: one finding per place.
     out.dedup_by(|a, b| a.kind == b.kind && a.start == b.start && a.end == b.end);
+    out
+}
+
+// --- typos --------------------------------------------------------------------------------------
+
+/// Typos by the shipped model, sentence by sentence, with the judgments' margins.
+fn typo_findings(text: &str) -> Vec<Finding> {
+    let model = typos::Model::judgments();
+    let mut out = vec![];
+    let mut at = 0; // characters before the sentence
+    for sentence in text.split_inclusive(['。', '\n', '；']) {
+        for (i, written, meant) in model.corrections(sentence, typos::Margins::JUDGMENTS) {
+            out.push(Finding {
+                kind: Kind::Typo,
+                rule: Kind::Typo.rule(),
+                start: at + i,
+                end: at + i + 1,
+                text: written.to_string(),
+                message: format!("“{written}”疑为“{meant}”之误"),
+                suggestion: Some(meant.to_string()),
+            });
+        }
+        at += sentence.chars().count();
+    }
     out
 }
 

@@ -314,3 +314,18 @@ fn the_cap_of_twenty_years_under_a_sum_of_thirty_five_is_found() {
     let op = "被告人应国平犯交通肇事罪，判处有期徒刑十五年；犯妨害公务罪，判处有期徒刑十五年；犯危险驾驶罪，判处有期徒刑五年，决定执行有期徒刑二十二年。";
     assert_eq!(kinds(&with_operative(op)), Vec::<&str>::new());
 }
+
+// --- typos -----------------------------------------------------------------------------------------
+
+#[test]
+fn a_sound_alike_slip_in_a_judgment_is_found_with_its_fix() {
+    let planted = REAL.replacen("证据确实", "证据确时", 1);
+    let f = only(&planted, Kind::Typo);
+    assert_eq!(f.text, "时");
+    assert_eq!(f.suggestion.as_deref(), Some("实"));
+    let at = planted.find("确时").expect("planted") + "确".len();
+    assert_eq!(f.start, chars(&planted[..at]));
+    // A figure is never changed: 二 and 一 look alike, but a wrong guess there changes the term.
+    let figure = REAL.replace("判处有期徒刑一年五个月", "判处有期徒刑二年五个月");
+    assert!(!kinds(&figure).contains(&"typo"));
+}

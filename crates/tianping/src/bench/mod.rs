@@ -13,6 +13,7 @@ use tianping_store::{Actor, Numbered, Store};
 
 mod clocks;
 mod draw;
+mod ecspell;
 mod evaluation;
 mod feedback;
 mod flags;
@@ -112,11 +113,22 @@ pub enum BenchCmd {
     /// Proofreading (issue 27) on judgments in LeCaRD's schema (`text` per line of a
     /// `.jsonl[.gz]`): judgments per second on one core beside one read of each text, and the
     /// findings per judgment by kind (`--show` lists them, to confirm by hand).
+    ///
+    /// `--ecspell FILE` scores the typo corrector on ECSpell's legal sentences as its eval.py
+    /// does (five folds: no sentence is in the model that corrects it); `--run-out RUN` writes the
+    /// run for eval.py. At least one of --judgments and --ecspell.
     Proofread {
         #[arg(long)]
-        judgments: PathBuf,
+        judgments: Option<PathBuf>,
         #[arg(long)]
         show: bool,
+        #[arg(long)]
+        ecspell: Option<PathBuf>,
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+        /// Margins to try instead of the shipped ones: sound,shape,learned,rare-pair (tuning).
+        #[arg(long)]
+        margins: Option<String>,
     },
     /// People's supervisors' draws (RFC 3797): many draws from one pool with exclusions; the
     /// chi-square test of how often each member was picked against its expected share, and draws
@@ -261,7 +273,19 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             scale,
             index_dir,
         } => similar::run(&lecard, run_out.as_deref(), scale, index_dir.as_deref()),
-        BenchCmd::Proofread { judgments, show } => proofread::run(&judgments, show),
+        BenchCmd::Proofread {
+            judgments,
+            show,
+            ecspell,
+            run_out,
+            margins,
+        } => proofread::run_all(
+            judgments.as_deref(),
+            show,
+            ecspell.as_deref(),
+            run_out.as_deref(),
+            margins.as_deref(),
+        ),
         BenchCmd::Draw { quick, draws, pool } => {
             draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
         }

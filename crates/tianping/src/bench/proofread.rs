@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::time::Instant;
+use tianping_domain::proofread::typos::Margins;
 use tianping_domain::proofread::{Kind, proofread};
 
 #[derive(Deserialize)]
@@ -40,7 +41,58 @@ fn load(path: &Path) -> Result<Vec<Judgment>> {
     Ok(out)
 }
 
-pub fn run(judgments: &Path, show: bool) -> Result<()> {
+/// Margins from `sound,shape,learned,rare` (tuning).
+fn parse_margins(s: &str) -> Result<Margins> {
+    let v: Vec<&str> = s.split(',').collect();
+    let [a, b, l, c] = v.as_slice() else {
+        bail!("--margins {s}: expected sound,shape,learned,rare-pair");
+    };
+    Ok(Margins {
+        sound: a.parse().with_context(|| format!("--margins sound {a}"))?,
+        shape: b.parse().with_context(|| format!("--margins shape {b}"))?,
+        learned: l
+            .parse()
+            .with_context(|| format!("--margins learned {l}"))?,
+        rare_pair: c
+            .parse()
+            .with_context(|| format!("--margins rare-pair {c}"))?,
+        common: 0,
+    })
+}
+
+/// Either or both benches; the last line joins their figures.
+pub fn run_all(
+    judgments: Option<&Path>,
+    show: bool,
+    ecspell: Option<&Path>,
+    run_out: Option<&Path>,
+    margins: Option<&str>,
+) -> Result<()> {
+    if judgments.is_none() && ecspell.is_none() {
+        bail!("bench proofread: give --judgments FILE, --ecspell FILE or both");
+    }
+    let mut result = String::from("RESULT proofread");
+    if let Some(path) = ecspell {
+        let m = match margins {
+            Some(s) => parse_margins(s)?,
+            None => Margins::SENTENCES,
+        };
+        let s = super::ecspell::run(path, run_out, m)?;
+        result.push_str(&format!(
+            " cor_f1={:.4} det_f1={:.4} false_alarm={:.4}",
+            s.cor_f1, s.det_f1, s.false_alarm
+        ));
+        println!();
+    }
+    if let Some(path) = judgments {
+        result.push_str(&run(path, show)?);
+    }
+    println!("{result}");
+    Ok(())
+}
+
+/// The judgments bench; returns its part of the RESULT line.
+fn run(judgments: &Path, show: bool) -> Result<String> {
     let all = load(judgments)?;
     if all.is_empty() {
         bail!("{}: no judgments", judgments.display());
@@ -115,10 +167,9 @@ pub fn run(judgments: &Path, show: bool) -> Result<()> {
             );
         }
     }
-    println!(
-        "RESULT proofread judgments={} judgments_per_s={ours:.0} findings_per_judgment={:.4} anchor_judgments_per_s={anchor:.0}",
+    Ok(format!(
+        " judgments={} judgments_per_s={ours:.0} findings_per_judgment={:.4} anchor_judgments_per_s={anchor:.0}",
         all.len(),
         total as f64 / all.len() as f64
-    );
-    Ok(())
+    ))
 }
