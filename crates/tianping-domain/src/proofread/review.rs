@@ -66,7 +66,7 @@ pub struct Refusal {
     pub forbidden: bool,
 }
 
-fn refuse(field: &'static str, message: impl Into<String>, forbidden: bool) -> Refusal {
+fn deny(field: &'static str, message: impl Into<String>, forbidden: bool) -> Refusal {
     Refusal {
         field,
         message: message.into(),
@@ -86,28 +86,24 @@ pub fn decide(
     reason: &str,
 ) -> Result<Status, Refusal> {
     if !is_uploader {
-        return Err(refuse(
-            "act",
-            "只有上传该文稿的人员可以处理其校对意见",
-            true,
-        ));
+        return Err(deny("act", "只有上传该文稿的人员可以处理其校对意见", true));
     }
     if current != Status::Open {
-        return Err(refuse(
+        return Err(deny(
             "act",
             format!("该校对意见已标记为“{}”", current.zh()),
             false,
         ));
     }
     match act {
-        Act::ApplyFix if !has_fix => Err(refuse("act", "该校对意见没有可直接采用的修改", false)),
+        Act::ApplyFix if !has_fix => Err(deny("act", "该校对意见没有可直接采用的修改", false)),
         Act::ApplyFix | Act::MarkFixed => Ok(Status::Fixed),
         Act::NotApplicable => {
             let r = reason.trim();
             if r.is_empty() {
-                Err(refuse("reason", "标记为不适用时须填写理由", false))
+                Err(deny("reason", "标记为不适用时须填写理由", false))
             } else if r.chars().count() > REASON_MAX {
-                Err(refuse(
+                Err(deny(
                     "reason",
                     format!("理由不能超过{REASON_MAX}字（现为{}字）", r.chars().count()),
                     false,
