@@ -39,12 +39,12 @@ fn finding_json(f: &FindingRow, words: bool) -> Value {
     })
 }
 
-fn draft_json(d: &DraftRow) -> Value {
+fn draft_json(d: &DraftRow, words: bool) -> Value {
     json!({
         "id": d.id,
         "case_id": d.case_id,
         "case_number": d.case_number,
-        "file_name": d.file_name,
+        "file_name": super::shown_name(d, words),
         "uploaded_by": d.uploaded_by_name,
         "uploaded_at": d.uploaded_at,
         "findings": d.findings,
@@ -56,7 +56,7 @@ async fn draft_full(st: &AppState, s: &Session, id: i64) -> Result<Value, ApiErr
     let (d, findings, row) = draft_for(st, s, id).await?;
     let words = words_for(s, &row);
     let marks: Vec<review::Mark> = findings.iter().map(FindingRow::mark).collect();
-    let mut v = draft_json(&d);
+    let mut v = draft_json(&d, words);
     v["text"] = if words {
         json!(review::current_text(&d.body, &marks))
     } else {
@@ -109,7 +109,7 @@ pub(super) async fn drafts(
         .await?
         .iter()
         .filter(|d| d.uploaded_by == s.user.id || uploads || reads)
-        .map(draft_json)
+        .map(|d| draft_json(d, words_for(&s, &row)))
         .collect();
     Ok(Json(json!({ "drafts": drafts })))
 }

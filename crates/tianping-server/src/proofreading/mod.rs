@@ -64,6 +64,16 @@ fn advisory(kind: &str) -> bool {
         .is_some_and(Kind::advisory)
 }
 
+/// A draft's file name as the reader sees it: withheld on a confidential case they may not read
+/// whole (the uploader may have named it after a party).
+fn shown_name(d: &DraftRow, words: bool) -> String {
+    if words {
+        d.file_name.clone()
+    } else {
+        "文稿（本案不公开，名称不予显示）".into()
+    }
+}
+
 /// Whether the reader may see the words of a case of this confidentiality.
 fn words_for(s: &Session, row: &CaseRow) -> bool {
     row.confidentiality == Confidentiality::Public
@@ -130,7 +140,7 @@ pub(crate) async fn case_summary(
         Some(d) => Some(format!(
             "已上传文稿 {} 份；最近一份“{}”（{} 于 {} 上传）发现问题 {} 处，待处理 {} 处。",
             drafts.len(),
-            d.file_name,
+            shown_name(d, words_for(s, row)),
             d.uploaded_by_name,
             crate::view::local(&d.uploaded_at),
             d.findings,
@@ -291,12 +301,12 @@ struct DraftLine {
     open: i64,
 }
 
-fn draft_line(d: &DraftRow) -> DraftLine {
+fn draft_line(d: &DraftRow, words: bool) -> DraftLine {
     DraftLine {
         id: d.id,
         case_id: d.case_id,
         case_number: d.case_number.clone(),
-        file_name: d.file_name.clone(),
+        file_name: shown_name(d, words),
         by: d.uploaded_by_name.clone(),
         at: crate::view::local(&d.uploaded_at),
         findings: d.findings,
@@ -349,7 +359,7 @@ async fn show(
         case_id,
         case_number: row.case_number.clone(),
         uploads,
-        drafts: visible.iter().map(|d| draft_line(d)).collect(),
+        drafts: visible.iter().map(|d| draft_line(d, words)).collect(),
         draft_id: 0,
         draft_name: String::new(),
         draft_by: String::new(),
@@ -371,7 +381,7 @@ async fn show(
             .await?
             .ok_or_else(|| ApiError::not_found("文稿"))?;
         page.draft_id = d.id;
-        page.draft_name = d.file_name.clone();
+        page.draft_name = shown_name(&d, words);
         page.draft_by = d.uploaded_by_name.clone();
         page.draft_at = crate::view::local(&d.uploaded_at);
         page.acts = d.uploaded_by == s.user.id;
@@ -814,7 +824,7 @@ async fn overview(State(st): State<AppState>, PageUser(s): PageUser) -> Response
                 .proofread_drafts_by(s.user.id, 200)
                 .await?
                 .iter()
-                .map(draft_line)
+                .map(|d| draft_line(d, true))
                 .collect()
         } else {
             vec![]

@@ -302,6 +302,33 @@ async fn story(db: &TestDb) {
         matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
         "[{label}]"
     );
+
+    // The secret case's own judge uploads; the 审管办, not cleared, reads that a draft exists but
+    // neither its words nor its name.
+    let r = judge
+        .post_json(
+            &format!("/api/v1/cases/{secret}/proofreading"),
+            &json!({"file_name": "应国平案判决书.txt", "text": DRAFT}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
+    let secret_draft = r.json()["id"].as_i64().expect("id");
+    let list = office
+        .get(&format!("/api/v1/cases/{secret}/proofreading"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "[{label}] {}", list.body);
+    assert!(!list.body.contains("应国平"), "[{label}] {}", list.body);
+    let d = office
+        .get(&format!("/api/v1/proofreading/{secret_draft}"))
+        .await
+        .json();
+    assert!(d["text"].is_null(), "[{label}]");
+    assert!(d["findings"][0]["message"].is_null(), "[{label}]");
+    let page = office.get(&format!("/cases/{secret}/proofreading")).await;
+    assert!(
+        page.body.contains("不予显示") && !page.body.contains("应国平"),
+        "[{label}]"
+    );
 }
 
 #[tokio::test]
