@@ -11,11 +11,14 @@
 //! between the act and the judgment, and each charge against the articles that define it. The
 //! term of 数罪并罚 is checked against 刑法第六十九条 (`combined.rs`).
 //!
-//! Not here yet: typos (the confusion sets and a language model) and names across the document
-//! (name_inconsistent).
+//! The parties' names are checked across the document and the 案号 against where it is repeated
+//! (`names.rs`, J04; `numbers.rs`, J02) and, for a draft on a case, both against the platform's
+//! record of the case ([`proofread_case`]).
 
 mod citations;
 mod combined;
+mod names;
+mod numbers;
 pub mod review;
 pub mod statutes;
 pub mod typos;
@@ -30,6 +33,8 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     CaseNumberFormat,
+    CaseNumberMismatch,
+    NameInconsistent,
     SectionMissing,
     DateOrder,
     AmountMismatch,
@@ -45,8 +50,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 15] = [
         Kind::CaseNumberFormat,
+        Kind::CaseNumberMismatch,
+        Kind::NameInconsistent,
         Kind::SectionMissing,
         Kind::DateOrder,
         Kind::AmountMismatch,
@@ -63,6 +70,8 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::CaseNumberFormat => "case_number_format",
+            Kind::CaseNumberMismatch => "case_number_mismatch",
+            Kind::NameInconsistent => "name_inconsistent",
             Kind::SectionMissing => "section_missing",
             Kind::DateOrder => "date_order",
             Kind::AmountMismatch => "amount_mismatch",
@@ -81,6 +90,8 @@ impl Kind {
     pub fn rule(self) -> &'static str {
         match self {
             Kind::CaseNumberFormat => "J01",
+            Kind::CaseNumberMismatch => "J02",
+            Kind::NameInconsistent => "J04",
             Kind::SectionMissing => "J11",
             Kind::DateOrder => "J05",
             Kind::AmountMismatch => "J06",
@@ -99,6 +110,8 @@ impl Kind {
     pub fn zh(self) -> &'static str {
         match self {
             Kind::CaseNumberFormat => "案号",
+            Kind::CaseNumberMismatch => "案号不一致",
+            Kind::NameInconsistent => "当事人名称不一致",
             Kind::SectionMissing => "文书结构",
             Kind::DateOrder => "日期顺序",
             Kind::AmountMismatch => "金额大小写",
@@ -243,22 +256,60 @@ fn signed_on(text: &str) -> Option<NaiveDate> {
     decided_on(&text[..body_end(text)]).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
 }
 
+/// What the platform records of the case a draft belongs to: the draft must agree with it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Record<'a> {
+    /// The 案号 the case is filed under.
+    pub case_number: Option<&'a str>,
+    /// The 原审案号 of the judgment the case continues (appeal, retrial, execution).
+    pub origin_case_number: Option<&'a str>,
+    pub parties: &'a [crate::case::Party],
+}
+
+/// Proofreads a draft of a case: [`proofread`], and the 案号 and the parties' names against the
+/// platform's record.
+pub fn proofread_case(text: &str, record: &Record) -> Vec<Finding> {
+    let mut out = proofread(text);
+    out.extend(numbers::against_record(
+        text,
+        record.case_number,
+        record.origin_case_number,
+    ));
+    out.extend(names::against_record(text, record.parties));
+    settle(&mut out);
+    out
+}
+
+/// The parties a document's heading declares, in order: (role, name).
+pub fn declared_parties(text: &str) -> Vec<(&'static str, String)> {
+    names::declared(text)
+        .into_iter()
+        .map(|d| (d.role, d.name))
+        .collect()
+}
+
+/// In the order of the text, one finding per kind and place.
+fn settle(out: &mut Vec<Finding>) {
+    out.sort_by_key(|f| (f.start, f.kind));
+    // Several defendants detained in one sentence: one finding per place.
+    out.dedup_by(|a, b| a.kind == b.kind && a.start == b.start && a.end == b.end);
+}
+
 /// [`proofread`] with another article table.
 pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
     let kind = DocKind::of(text);
     let signed = signed_on(text);
+    let body = &text[..body_end(text)];
     let mut out = vec![];
     out.extend(citations::check(
-        &text[..body_end(text)],
+        body,
         table,
         signed,
         citations::offence_date(text),
     ));
-    out.extend(citations::charge_articles(
-        &text[..body_end(text)],
-        kind,
-        table,
-    ));
+    out.extend(citations::charge_articles(body, kind, table));
+    out.extend(numbers::mismatched(text));
+    out.extend(names::inconsistent(body));
     out.extend(combined::check(text, signed));
     out.extend(typo_findings(text));
     out.extend(case_number(text, kind));
@@ -268,9 +319,7 @@ pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
     out.extend(appeal_notice(text, kind));
     out.extend(custody_credit(text));
     out.extend(id_numbers(text));
-    out.sort_by_key(|f| (f.start, f.kind));
-    // Several defendants detained in one sentence: one finding per place.
-    out.dedup_by(|a, b| a.kind == b.kind && a.start == b.start && a.end == b.end);
+    settle(&mut out);
     out
 }
 

@@ -329,3 +329,118 @@ fn a_sound_alike_slip_in_a_judgment_is_found_with_its_fix() {
     let figure = REAL.replace("判处有期徒刑一年五个月", "判处有期徒刑二年五个月");
     assert!(!kinds(&figure).contains(&"typo"));
 }
+
+#[test]
+fn a_name_slipped_in_the_operative_part_is_found_with_its_fix() {
+    let planted = REAL.replace(
+        "被告人应国平犯交通肇事罪，判处",
+        "被告人应国萍犯交通肇事罪，判处",
+    );
+    let f = only(&planted, Kind::NameInconsistent);
+    assert_eq!(f.text, "应国萍");
+    assert_eq!(f.suggestion.as_deref(), Some("应国平"));
+    assert_eq!(f.rule, "J04");
+}
+
+#[test]
+fn a_name_slipped_in_the_heading_is_found_once_there() {
+    let planted = REAL.replace("被告人应国平，男", "被告人应国萍，男");
+    let f = only(&planted, Kind::NameInconsistent);
+    assert_eq!(f.text, "应国萍");
+    assert_eq!(f.suggestion.as_deref(), Some("应国平"));
+    assert!(f.message.contains("疑首部有误"), "{}", f.message);
+    assert!(f.start < chars(&REAL[..REAL.find("辩护人").unwrap()]));
+}
+
+#[test]
+fn another_person_of_another_name_is_not_a_slip() {
+    // 应国华 does not sound or look like 应国平: someone else, not a slip.
+    let other = REAL.replace(
+        "被告人应国平犯交通肇事罪，判处",
+        "被告人应国华犯交通肇事罪，判处",
+    );
+    assert!(!kinds(&other).contains(&"name_inconsistent"));
+    // Names written with 某 are the publisher's, not the court's.
+    let anon = REAL
+        .replace("应国平", "应某某")
+        .replace("被告人应某某犯交通肇事罪", "被告人吴某某犯交通肇事罪");
+    assert!(!kinds(&anon).contains(&"name_inconsistent"));
+}
+
+#[test]
+fn an_appendix_that_repeats_another_number_is_found() {
+    let appended = format!("{REAL} 文书附页：（2018）赣0111刑初458号案件所适用的法条：");
+    let f = only(&appended, Kind::CaseNumberMismatch);
+    assert_eq!(f.text, "（2018）赣0111刑初458号");
+    assert_eq!(f.suggestion.as_deref(), Some("（2018）赣0111刑初485号"));
+    let same = format!("{REAL} 文书附页：（2018）赣0111刑初485号案件所适用的法条：");
+    assert!(proofread(&same).is_empty());
+}
+
+fn party(name: &str, role: &str) -> crate::case::Party {
+    crate::case::Party {
+        name: name.into(),
+        role: role.into(),
+        kind: crate::case::PartyKind::Natural,
+        minor: false,
+        id_number: None,
+    }
+}
+
+#[test]
+fn the_draft_is_checked_against_the_record_of_its_case() {
+    let parties = [party("应国平", "被告人"), party("吉某", "被害人")];
+    let record = Record {
+        case_number: Some("(2018)赣0111刑初485号"),
+        origin_case_number: None,
+        parties: &parties,
+    };
+    // The same number written with half-width brackets, the same defendant: nothing.
+    assert!(proofread_case(REAL, &record).is_empty());
+    let other = Record {
+        case_number: Some("（2018）赣0111刑初584号"),
+        ..record
+    };
+    let f = proofread_case(REAL, &other);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].kind, Kind::CaseNumberMismatch);
+    assert_eq!(f[0].text, "（2018）赣0111刑初485号");
+    assert_eq!(f[0].suggestion.as_deref(), Some("（2018）赣0111刑初584号"));
+    // The record's defendant is 应国华: the draft's 应国平 is the one to check.
+    let parties = [party("应国华", "被告人")];
+    let f = proofread_case(
+        REAL,
+        &Record {
+            parties: &parties,
+            ..record
+        },
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].kind, Kind::NameInconsistent);
+    assert_eq!(f[0].text, "应国平");
+    assert_eq!(f[0].suggestion.as_deref(), Some("应国华"));
+}
+
+#[test]
+fn an_appeal_naming_another_judgment_than_its_origin_is_found() {
+    let appeal = "江西省南昌市中级人民法院 刑事裁定书 （2019）赣01刑终12号 原公诉机关南昌市青山湖区人民检察院。 上诉人（原审被告人）应国平，男，1976年11月16日出生。 江西省南昌市青山湖区人民法院审理南昌市青山湖区人民检察院指控原审被告人应国平犯交通肇事罪一案，于2018年9月18日作出（2018）赣0111刑初458号刑事判决。";
+    let parties = [party("应国平", "上诉人")];
+    let record = Record {
+        case_number: Some("（2019）赣01刑终12号"),
+        origin_case_number: Some("（2018）赣0111刑初485号"),
+        parties: &parties,
+    };
+    let f: Vec<Finding> = proofread_case(appeal, &record)
+        .into_iter()
+        .filter(|f| f.kind == Kind::CaseNumberMismatch)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].text, "（2018）赣0111刑初458号");
+    assert_eq!(f[0].suggestion.as_deref(), Some("（2018）赣0111刑初485号"));
+    let right = appeal.replace("刑初458号", "刑初485号");
+    assert!(
+        !proofread_case(&right, &record)
+            .iter()
+            .any(|f| f.kind == Kind::CaseNumberMismatch || f.kind == Kind::NameInconsistent)
+    );
+}

@@ -170,6 +170,16 @@ impl Model {
         M.get_or_init(|| Model::build([LAW_SENTENCES], CONFUSION_TSV).learn(LAW_SLIPS))
     }
 
+    /// Whether `a` and `b` sound or look alike by the confusion sets (either way round).
+    pub fn confusable(&self, a: char, b: char) -> bool {
+        let has = |x: char, y: char| {
+            self.confusion
+                .get(&x)
+                .is_some_and(|(sound, shape)| sound.contains(&y) || shape.contains(&y))
+        };
+        has(a, b) || has(b, a)
+    }
+
     fn uni(&self, c: char) -> u32 {
         self.uni.get(&c).copied().unwrap_or(0)
     }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tianping_domain::Confidentiality;
 use tianping_domain::access::{proofreads_drafts, reads_proofreading};
 use tianping_domain::proofread::review::{self, Act, Segment, Status};
-use tianping_domain::proofread::{Kind, proofread};
+use tianping_domain::proofread::{Kind, Record, proofread_case};
 use tianping_store::case::CaseRow;
 use tianping_store::proofreading::{DraftRow, FindingRow, NewDraft, Resolution};
 use tianping_store::user::Session;
@@ -485,7 +485,20 @@ async fn record(
 ) -> Result<i64, ApiError> {
     // Line ends as Windows writes them are one character fewer to count.
     let text = text.replace("\r\n", "\n");
-    let findings = proofread(&text);
+    // The draft is checked against what the platform records of the case: its 案号, the
+    // judgment it continues, its parties.
+    let state = match st.store.case_by_id(row.id).await? {
+        Some((_, state)) => serde_json::from_str::<tianping_domain::CaseState>(&state).ok(),
+        None => None,
+    };
+    let findings = proofread_case(
+        &text,
+        &Record {
+            case_number: Some(row.case_number.as_str()),
+            origin_case_number: state.as_ref().and_then(|s| s.origin_case_number.as_deref()),
+            parties: state.as_ref().map_or(&[], |s| s.parties.as_slice()),
+        },
+    );
     let name = if file_name.trim().is_empty() {
         "粘贴的文稿".to_string()
     } else {

@@ -7,8 +7,8 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
-use tianping_domain::proofread::proofread;
 use tianping_domain::proofread::review::{self, Status};
+use tianping_domain::proofread::{Record, declared_parties, proofread_case};
 use tianping_store::Store;
 use tianping_store::case::CaseFilter;
 use tianping_store::proofreading::{NewDraft, Resolution};
@@ -87,9 +87,32 @@ pub async fn seed_proofreading(store: &Store, now: DateTime<Utc>) -> Result<(usi
                     text = text.replace(&theirs, &ours);
                 }
             }
+            // The defendants are the case's: each declared 被告人 in turn takes the name of the
+            // case's next one.
+            let state = match store.case_by_id(case.id).await? {
+                Some((_, s)) => serde_json::from_str::<tianping_domain::CaseState>(&s).ok(),
+                None => None,
+            };
+            let parties = state.map(|s| s.parties).unwrap_or_default();
+            let ours = parties.iter().filter(|p| p.role == "被告人");
+            let theirs: Vec<String> = declared_parties(&text)
+                .into_iter()
+                .filter(|(role, _)| *role == "被告人")
+                .map(|(_, name)| name)
+                .collect();
+            for (old, new) in theirs.iter().zip(ours) {
+                text = text.replace(old.as_str(), &new.name);
+            }
             let latest = k + 1 == n;
             let text = plant(&text, k % 2 == 0 || latest, k % 2 == 1 || latest);
-            let found = proofread(&text);
+            let found = proofread_case(
+                &text,
+                &Record {
+                    case_number: Some(case.case_number.as_str()),
+                    origin_case_number: None,
+                    parties: &parties,
+                },
+            );
             // The oldest draft a fortnight ago, the latest this morning.
             let at = now - Duration::days(14 - 6 * k as i64) - Duration::hours(3);
             let draft = store
