@@ -350,6 +350,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0041_proofread_drafts.sql"),
         postgres: include_str!("../migrations/postgres/0041_proofread_drafts.sql"),
     },
+    Migration {
+        version: 42,
+        name: "proofread_metrics",
+        sqlite: include_str!("../migrations/sqlite/0042_proofread_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0042_proofread_metrics.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -175,6 +175,8 @@ impl Store {
             keys.push(fid.into());
         }
         tx.record_all(Command::ProofreadFindingFound, &keys).await?;
+        // The findings count in the 文书校对问题处理率 from today.
+        crate::metrics::refresh_records(&mut tx, self.backend, case_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -267,7 +269,7 @@ impl Store {
         let mut tx = self.write(now).await?;
         let row = sqlx::query(
             "UPDATE proofread_findings SET status = $1, applied = $2, reason = $3, resolved_by = $4, resolved_at = $5 \
-             WHERE draft_id = $6 AND seq = $7 AND status = 'open' RETURNING id",
+             WHERE draft_id = $6 AND seq = $7 AND status = 'open' RETURNING id, case_id",
         )
         .bind(status.as_str())
         .bind(i64::from(applied))
@@ -284,8 +286,10 @@ impl Store {
                 "该校对意见已处理，请刷新页面",
             ));
         };
-        let id: i64 = row.try_get(0)?;
+        let id: i64 = row.try_get("id")?;
+        let case_id: i64 = row.try_get("case_id")?;
         tx.record(Command::ProofreadFindingResolved, id).await?;
+        crate::metrics::refresh_records(&mut tx, self.backend, case_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -287,6 +287,10 @@ impl Counter {
             | C::ZhongbenLeftOther
             | C::Evaluated
             | C::EvaluatedPassed
+            | C::ProofreadOpenAtStart
+            | C::ProofreadFound
+            | C::ProofreadResolved
+            | C::ProofreadOpenAtEnd
             | C::ZhongbenLeftAssisted => return None,
         })
     }
@@ -330,6 +334,7 @@ mod tests {
                 zhongben: Vec::new(),
                 guided: flags & 8 != 0,
                 evaluated: Vec::new(),
+                proofread: Vec::new(),
             }
         }
     }
@@ -398,7 +403,11 @@ mod tests {
                 "zhongben_left_assisted",
                 "zhongben_stock_at_end",
                 "evaluated",
-                "evaluated_passed"
+                "evaluated_passed",
+                "proofread_open_at_start",
+                "proofread_found",
+                "proofread_resolved",
+                "proofread_open_at_end"
             ]
         );
     }

@@ -30,6 +30,7 @@ fn case(kind: CaseKind, procedure: Procedure, filed: &str, closed: Option<&str>)
         zhongben: vec![],
         guided: false,
         evaluated: vec![],
+        proofread: vec![],
     }
 }
 
@@ -205,7 +206,10 @@ fn every_metric_by_hand() {
     close(value("zhongben_deputy_share"), 0.0);
     // No evaluation in the fixture: see `the_evaluation_pass_rate_counts_grades_made_final_in_the_period`.
     assert_eq!(value("evaluation_pass_rate"), None);
-    assert_eq!(set.ids().len(), 26, "a test for every shipped metric above");
+    // No draft proofread in the fixture: see
+    // `the_proofreading_resolution_rate_counts_findings_open_and_found_against_those_resolved`.
+    assert_eq!(value("proofread_resolution_rate"), None);
+    assert_eq!(set.ids().len(), 27, "a test for every shipped metric above");
 }
 
 #[test]
@@ -499,7 +503,8 @@ mod pre_aggregation {
                    claim in proptest::option::of(0i64..1_000_000), amount in proptest::option::of(0i64..1_000_000),
                    origin in any::<bool>(), extra in 0u32..4, guided in any::<bool>(),
                    spells in proptest::collection::vec((0i64..1200, proptest::option::of(0i64..600)), 0..3),
-                   evaluations in proptest::collection::vec((0i64..700, any::<bool>()), 0..3)) -> CaseFacts {
+                   evaluations in proptest::collection::vec((0i64..700, any::<bool>()), 0..3),
+                   findings in proptest::collection::vec((0i64..900, proptest::option::of(0i64..90)), 0..4)) -> CaseFacts {
             let kinds = [CaseKind::Criminal, CaseKind::Civil, CaseKind::Administrative, CaseKind::Execution,
                          CaseKind::StateCompensation, CaseKind::Prosecution, CaseKind::Police];
             CaseFacts {
@@ -525,6 +530,18 @@ mod pre_aggregation {
                             .collect(),
                         None => vec![],
                     };
+                    v.sort();
+                    v
+                },
+                // Findings on drafts while the case is open, resolved the same day or later.
+                proofread: {
+                    let mut v: Vec<ProofreadFinding> = findings
+                        .iter()
+                        .map(|(at, after)| ProofreadFinding {
+                            found: day(filed + at),
+                            resolved: after.map(|a| day(filed + at + a)),
+                        })
+                        .collect();
                     v.sort();
                     v
                 },
@@ -713,6 +730,53 @@ fn the_evaluation_pass_rate_counts_grades_made_final_in_the_period() {
     assert_eq!(rate.compute(&t), Some(50.0));
     // The pre-aggregated path agrees.
     let all: Vec<Contribution> = [a, b, c].iter().flat_map(|f| f.contributions()).collect();
+    let before = Cumulative::on(d("2025-12-31"), &all);
+    let end = Cumulative::on(Q.to, &all);
+    assert_eq!(Totals::from_cumulative(&before, &end), t);
+}
+
+#[test]
+fn the_proofreading_resolution_rate_counts_findings_open_and_found_against_those_resolved() {
+    let set = MetricSet::builtin().expect("parse");
+    let rate = set
+        .in_force("proofread_resolution_rate", Q.to)
+        .expect("defined");
+    let mut a = case(
+        CaseKind::Criminal,
+        Procedure::FirstInstance,
+        "2025-10-01",
+        None,
+    );
+    a.proofread = vec![
+        // Found before the quarter and still open at its start; resolved in it.
+        ProofreadFinding {
+            found: d("2025-12-20"),
+            resolved: Some(d("2026-01-05")),
+        },
+        // Found and resolved the same day in the quarter.
+        ProofreadFinding {
+            found: d("2026-02-01"),
+            resolved: Some(d("2026-02-01")),
+        },
+        // Found in the quarter, never resolved.
+        ProofreadFinding {
+            found: d("2026-03-10"),
+            resolved: None,
+        },
+        // Found and resolved before the quarter: not this quarter's.
+        ProofreadFinding {
+            found: d("2025-11-01"),
+            resolved: Some(d("2025-11-02")),
+        },
+    ];
+    let t = Totals::of(std::slice::from_ref(&a), &Q);
+    assert_eq!(t.get(Counter::ProofreadOpenAtStart), 1);
+    assert_eq!(t.get(Counter::ProofreadFound), 2);
+    assert_eq!(t.get(Counter::ProofreadResolved), 2);
+    assert_eq!(t.get(Counter::ProofreadOpenAtEnd), 1);
+    let r = rate.compute(&t).expect("a rate");
+    assert!((r - 200.0 / 3.0).abs() < 1e-9, "{r}");
+    let all = a.contributions();
     let before = Cumulative::on(d("2025-12-31"), &all);
     let end = Cumulative::on(Q.to, &all);
     assert_eq!(Totals::from_cumulative(&before, &end), t);

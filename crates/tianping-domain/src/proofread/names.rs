@@ -108,7 +108,7 @@ pub(super) fn declared(text: &str) -> Vec<Declared> {
         };
         let name = &rest[..end];
         let n = name.chars().count();
-        if n < 2 || n > 40 || !name.chars().all(|c| is_han(c) || anonymous(c)) {
+        if !(2..=40).contains(&n) || !name.chars().all(|c| is_han(c) || anonymous(c)) {
             continue;
         }
         // Past an alias in brackets (曾用名…, 绰号…) to the comma.

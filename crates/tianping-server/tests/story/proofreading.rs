@@ -290,6 +290,29 @@ async fn story(db: &TestDb) {
     assert_eq!(row["open"], 1, "[{label}] {row}");
     let page = office.get("/proofreading").await;
     assert!(page.body.contains("judge-name"), "[{label}]");
+    // The 文书校对问题处理率 of the quarter: three of the four findings found in it resolved.
+    let q4 = "from=2026-10-01&to=2026-12-31";
+    let m = office
+        .get(&format!("/api/v1/metrics?org=sc-court&{q4}"))
+        .await;
+    assert_eq!(m.status, StatusCode::OK, "[{label}] {}", m.body);
+    let m = m.json();
+    let rate = m["metrics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "proofread_resolution_rate"))
+        .and_then(|x| x["value"].as_f64());
+    assert_eq!(rate, Some(75.0), "[{label}] {m}");
+    // The drill-down: the case behind the open finding at the quarter's end.
+    let behind = office
+        .get(&format!(
+            "/api/v1/metrics/cases?org=sc-court&{q4}&counter=proofread_open_at_end"
+        ))
+        .await;
+    assert_eq!(behind.status, StatusCode::OK, "[{label}] {}", behind.body);
+    assert_eq!(behind.json()["total"], 1, "[{label}] {}", behind.body);
+    assert!(behind.body.contains(NUMBER), "[{label}] {}", behind.body);
+    let quality = office.get(&format!("/quality?org=sc-court&{q4}")).await;
+    assert!(quality.body.contains("文书校对问题处理率"), "[{label}]");
     // The 政法委 does not; nor may it upload.
     let plc = Client::as_user(&app, "plc").await;
     assert_eq!(
@@ -313,6 +336,10 @@ async fn story(db: &TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "[{label}] {}", r.body);
     let secret_draft = r.json()["id"].as_i64().expect("id");
+    // The draft's heading carries the other case's number: checked against this case's record.
+    let mismatch = finding(&r.json(), "case_number_mismatch").clone();
+    assert_eq!(mismatch["text"], NUMBER, "[{label}]");
+    assert_eq!(mismatch["suggestion"], SECRET, "[{label}]");
     let list = office
         .get(&format!("/api/v1/cases/{secret}/proofreading"))
         .await;

@@ -27,11 +27,14 @@ use tianping_domain::case_type::{CaseKind, Procedure};
 use tianping_domain::clock::Clock;
 use tianping_domain::event::{Disposition, ZhongbenExit};
 use tianping_domain::metrics::{
-    Candidates, CaseFacts, CaseFilter, Closing, Cumulative, Evaluated, LimitOutcome, Stay, columns,
+    Candidates, CaseFacts, CaseFilter, Closing, Cumulative, LimitOutcome, Stay, columns,
 };
 use tianping_domain::rules::ClockKey;
 
+mod records;
 mod totals;
+pub(crate) use records::refresh as refresh_records;
+pub use records::{evaluated_str, proofread_str};
 pub use totals::TotalsDelta;
 use totals::month_start;
 #[cfg(test)]
@@ -121,7 +124,7 @@ fn limit_parse(s: &str) -> Option<LimitOutcome> {
     })
 }
 
-const FACT_COLUMNS: [(&str, &str); 19] = [
+const FACT_COLUMNS: [(&str, &str); 20] = [
     ("case_id", "BIGINT"),
     ("org_id", "TEXT"),
     ("region_path", "TEXT"),
@@ -141,6 +144,7 @@ const FACT_COLUMNS: [(&str, &str); 19] = [
     ("zhongben", "TEXT"),
     ("guided", "BIGINT"),
     ("evaluated", "TEXT"),
+    ("proofread", "TEXT"),
 ];
 
 fn day_str(d: NaiveDate) -> String {
@@ -173,35 +177,9 @@ fn fact_values(r: &FactsRow) -> Vec<Val> {
         Val::I(i64::from(f.extra_procedures)),
         Val::S(spells_str(&f.zhongben)),
         Val::I(i64::from(f.guided)),
-        Val::S(evaluated_str(&f.evaluated)),
+        Val::S(records::evaluated_str(&f.evaluated)),
+        Val::S(records::proofread_str(&f.proofread)),
     ]
-}
-
-/// Final evaluations as stored: "2026-02-10/p;2026-04-02/f" (p: counts as 合格, f: does not).
-pub fn evaluated_str(v: &[Evaluated]) -> String {
-    v.iter()
-        .map(|e| format!("{}/{}", day_str(e.day), if e.passes { "p" } else { "f" }))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-fn parse_evaluated(s: &str) -> Result<Vec<Evaluated>> {
-    s.split(';')
-        .filter(|x| !x.is_empty())
-        .map(|x| {
-            let bad = || StoreError::Corrupt(format!("evaluation in metric facts {x:?}"));
-            let (day, grade) = x.split_once('/').ok_or_else(bad)?;
-            let passes = match grade {
-                "p" => true,
-                "f" => false,
-                _ => return Err(bad()),
-            };
-            Ok(Evaluated {
-                day: parse_day(day)?,
-                passes,
-            })
-        })
-        .collect()
 }
 
 /// 终本 stays as stored: "2024-09-30/2026-02-10/restored;2026-05-01/" — a stay that ended is
@@ -282,7 +260,8 @@ fn facts_of(r: &sqlx::any::AnyRow, at: usize) -> Result<FactsRow> {
             extra_procedures: u32::try_from(int(15)?).unwrap_or(0),
             zhongben: parse_spells(&text(16)?)?,
             guided: int(17)? != 0,
-            evaluated: parse_evaluated(&text(18)?)?,
+            evaluated: records::parse_evaluated(&text(18)?)?,
+            proofread: records::parse_proofread(&text(19)?)?,
         },
     })
 }
@@ -325,12 +304,15 @@ pub(crate) async fn update_facts(
     let mut delta = TotalsDelta::default();
     let mut changed = vec![];
     for mut r in new {
-        // A case's evaluations are not in its events: the stored ones stay (see
-        // [`refresh_evaluated`]); a rebuild, which starts from no rows, reads them itself.
-        if let Some(o) = old.get(&r.case_id)
-            && r.facts.evaluated.is_empty()
-        {
-            r.facts.evaluated = o.facts.evaluated.clone();
+        // A case's evaluations and proofreading findings are not in its events: the stored ones
+        // stay (see [`records::refresh`]); a rebuild, which starts from no rows, reads them.
+        if let Some(o) = old.get(&r.case_id) {
+            if r.facts.evaluated.is_empty() {
+                r.facts.evaluated = o.facts.evaluated.clone();
+            }
+            if r.facts.proofread.is_empty() {
+                r.facts.proofread = o.facts.proofread.clone();
+            }
         }
         match old.get(&r.case_id) {
             Some(o) if *o == r => continue,
@@ -361,89 +343,6 @@ pub(crate) async fn update_facts(
         "",
     )
     .await?;
-    delta.write(conn, backend).await
-}
-
-/// The final evaluations of cases — those with ids in `(after, upto]`, or one case — by case,
-/// oldest first.
-async fn final_evaluations(
-    conn: &mut sqlx::AnyConnection,
-    ids: Option<(i64, i64)>,
-    case_id: Option<i64>,
-) -> Result<HashMap<i64, Vec<Evaluated>>> {
-    let mut sql = String::from(
-        "SELECT case_id, final_at, passes FROM evaluation_cases WHERE stage = 'final' AND final_at IS NOT NULL",
-    );
-    let mut q_ids = vec![];
-    if let Some((after, upto)) = ids {
-        sql.push_str(&format!(
-            " AND case_id > ${} AND case_id <= ${}",
-            q_ids.len() + 1,
-            q_ids.len() + 2
-        ));
-        q_ids.extend([after, upto]);
-    }
-    if let Some(id) = case_id {
-        sql.push_str(&format!(" AND case_id = ${}", q_ids.len() + 1));
-        q_ids.push(id);
-    }
-    let mut q = sqlx::query(audited(sql));
-    for v in q_ids {
-        q = q.bind(v);
-    }
-    let mut out: HashMap<i64, Vec<Evaluated>> = HashMap::new();
-    for r in q.fetch_all(&mut *conn).await? {
-        let at: String = r.try_get("final_at")?;
-        let passes: Option<i64> = r.try_get("passes")?;
-        out.entry(r.try_get("case_id")?)
-            .or_default()
-            .push(Evaluated {
-                day: tianping_domain::clock::local_date(crate::parse_ts(&at)?),
-                passes: passes.unwrap_or(0) != 0,
-            });
-    }
-    for v in out.values_mut() {
-        v.sort();
-    }
-    Ok(out)
-}
-
-/// Brings one case's evaluations in `metric_facts` and `metric_totals` up to date with its final
-/// evaluations (in the write that makes a grade final). A case without facts is left alone.
-pub(crate) async fn refresh_evaluated(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    case_id: i64,
-) -> Result<()> {
-    let sql = format!(
-        "SELECT {} FROM metric_facts f WHERE f.case_id = $1",
-        fact_select("f")
-    );
-    let Some(row) = sqlx::query(audited(sql))
-        .bind(case_id)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(());
-    };
-    let old = facts_of(&row, 0)?;
-    let now = final_evaluations(conn, None, Some(case_id))
-        .await?
-        .remove(&case_id)
-        .unwrap_or_default();
-    if now == old.facts.evaluated {
-        return Ok(());
-    }
-    let mut new = old.clone();
-    new.facts.evaluated = now;
-    let mut delta = TotalsDelta::default();
-    delta.add(&old, -1);
-    delta.add(&new, 1);
-    sqlx::query("UPDATE metric_facts SET evaluated = $1 WHERE case_id = $2")
-        .bind(evaluated_str(&new.facts.evaluated))
-        .bind(case_id)
-        .execute(&mut *conn)
-        .await?;
     delta.write(conn, backend).await
 }
 
@@ -487,9 +386,10 @@ impl Store {
                 });
             }
             n += batch.len() as u64;
-            let mut evaluated = final_evaluations(&mut tx, Some((first, last)), None).await?;
+            let mut kept = records::of_cases(&mut tx, Some((first, last)), None).await?;
             for b in &mut batch {
-                b.facts.evaluated = evaluated.remove(&b.case_id).unwrap_or_default();
+                (b.facts.evaluated, b.facts.proofread) =
+                    kept.remove(&b.case_id).unwrap_or_default();
             }
             update_facts(&mut tx, self.backend, batch).await?;
         }

@@ -176,6 +176,20 @@ fn case(rng: &mut Mix, place: &Place) -> CaseFacts {
             }],
             _ => vec![],
         },
+        // One trial case in ten had a draft proofread with one finding, ten days before
+        // closing (or while pending); four in five resolved within a week.
+        proofread: match closed {
+            Some(c) if rng.chance(0.1) && kind != CaseKind::Execution => {
+                let found = c - chrono::Duration::days(10);
+                vec![tianping_domain::metrics::ProofreadFinding {
+                    found,
+                    resolved: rng
+                        .chance(0.8)
+                        .then(|| found + chrono::Duration::days(rng.below(7) as i64)),
+                }]
+            }
+            _ => vec![],
+        },
     }
 }
 
@@ -184,7 +198,7 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
     let opt = |v: Option<String>| v.unwrap_or_default();
     writeln!(
         out,
-        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.region_path,
         r.agency_kind,
         f.kind.as_str(),
@@ -222,6 +236,12 @@ fn csv_line(out: &mut impl Write, id: i64, r: &FactsRow) -> std::io::Result<()> 
         f.guided,
         opt(f.evaluated.first().map(|e| e.day.to_string())),
         f.evaluated.first().is_some_and(|e| e.passes),
+        opt(f.proofread.first().map(|p| p.found.to_string())),
+        opt(f
+            .proofread
+            .first()
+            .and_then(|p| p.resolved)
+            .map(|d| d.to_string())),
     )
 }
 
@@ -232,7 +252,7 @@ const ANCHOR_TABLE: &str = "CREATE UNLOGGED TABLE anchor_facts (
     limit_outcome TEXT NOT NULL, claim_amount_yuan BIGINT, amount_yuan BIGINT,
     has_origin BOOLEAN NOT NULL, extra_procedures INT NOT NULL, zb_from DATE, zb_to DATE,
     zb_exit TEXT, zb_assisted BOOLEAN NOT NULL, guided BOOLEAN NOT NULL,
-    ev_day DATE, ev_passes BOOLEAN NOT NULL)";
+    ev_day DATE, ev_passes BOOLEAN NOT NULL, pf_found DATE, pf_resolved DATE)";
 
 /// The SQL of every counter for one period, as `SUM(…)` expressions in `Counter::ALL` order
 /// (RULES.md §9.2 as `tianping_domain::metrics::Counter::value` counts it, written out in SQL).
@@ -344,6 +364,15 @@ fn anchor_sums(p: &Period) -> Vec<String> {
                 // The generator gives a case at most one evaluation (ev_day, ev_passes).
                 C::Evaluated => count(format!("(ev_day BETWEEN {f} AND {t})")),
                 C::EvaluatedPassed => count(format!("(ev_day BETWEEN {f} AND {t}) AND ev_passes")),
+                // And at most one proofreading finding (pf_found, pf_resolved).
+                C::ProofreadOpenAtStart => count(format!(
+                    "(pf_found < {f} AND (pf_resolved IS NULL OR pf_resolved >= {f}))"
+                )),
+                C::ProofreadFound => count(format!("(pf_found BETWEEN {f} AND {t})")),
+                C::ProofreadResolved => count(format!("(pf_resolved BETWEEN {f} AND {t})")),
+                C::ProofreadOpenAtEnd => count(format!(
+                    "(pf_found <= {t} AND (pf_resolved IS NULL OR pf_resolved > {t}))"
+                )),
             }
         })
         .map(|s| format!("CAST({s} AS BIGINT)"))
