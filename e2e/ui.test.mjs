@@ -891,7 +891,7 @@ test('a judge retrieves similar cases for a criminal case, annotates two, saves 
   const results = page.locator('#similar-results li.similar-result');
   assert.ok(await results.count() >= 2, 'similar judgments are listed');
   const why = await results.first().locator('.why').textContent();
-  assert.match(why, /事实相似/);
+  assert.match(why, /本案事实要素见于该案 \d+%/, `the share of the case's facts is shown: ${why}`);
   assert.match(why, /共同事实：[^；]*乙醇/, `the shared facts are named: ${why}`);
   assert.match(why, /基层法院（与本案同级）/, `the court level is compared: ${why}`);
   assert.match(await results.first().locator('.outcome').textContent(), /裁判结果/);

@@ -168,6 +168,123 @@ impl DeviationRule {
     }
 }
 
+/// Where a similar case stands in the order the SPC's 类案检索 guidance searches and reports them
+/// (《最高人民法院关于统一法律适用加强类案检索的指导意见（试行）》第四条): 指导性案例 first —
+/// they must be referred to (第九条) —, then typical cases and the Supreme Court's judgments, the
+/// province's high court, the court's own and its superior's, and last other courts'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceTier {
+    Guiding,
+    Typical,
+    ProvinceHigh,
+    OwnOrSuperior,
+    Other,
+}
+
+impl SourceTier {
+    pub const ALL: [SourceTier; 5] = [
+        SourceTier::Guiding,
+        SourceTier::Typical,
+        SourceTier::ProvinceHigh,
+        SourceTier::OwnOrSuperior,
+        SourceTier::Other,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceTier::Guiding => "guiding",
+            SourceTier::Typical => "typical",
+            SourceTier::ProvinceHigh => "province_high",
+            SourceTier::OwnOrSuperior => "own_or_superior",
+            SourceTier::Other => "other",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<SourceTier> {
+        SourceTier::ALL.into_iter().find(|t| t.code() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            SourceTier::Guiding => "指导性案例（应当参照）",
+            SourceTier::Typical => "典型案例及最高人民法院裁判的案件",
+            SourceTier::ProvinceHigh => "本省高级人民法院裁判的案件",
+            SourceTier::OwnOrSuperior => "本院及上一级人民法院裁判的案件",
+            SourceTier::Other => "其他法院裁判的案件（供参考）",
+        }
+    }
+}
+
+/// The courts a case's retrieval is placed against: its own, its superior and its province's
+/// high court (names as the organisation tree holds them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Courts {
+    pub own: String,
+    pub superior: Option<String>,
+    pub province_high: Option<String>,
+}
+
+/// A court's name without its province (浙江省杭州市中级人民法院 → 杭州市中级人民法院): published
+/// judgments name it in full, the organisation tree often without.
+fn without_province(name: &str) -> &str {
+    for mark in ["自治区", "省"] {
+        if let Some(i) = name.find(mark) {
+            let rest = &name[i + mark.len()..];
+            if i <= 4 * 3 + 3 && rest.contains("法院") && !rest.starts_with("高级") {
+                return rest;
+            }
+        }
+    }
+    name
+}
+
+/// The province a court's name starts with (浙江省…, 广西壮族自治区…, 北京市…), if it does.
+fn province_of(name: &str) -> Option<&str> {
+    for mark in ["自治区", "省"] {
+        if let Some(i) = name.find(mark)
+            && i <= 7 * 3
+        {
+            return Some(&name[..i + mark.len()]);
+        }
+    }
+    ["北京市", "天津市", "上海市", "重庆市"]
+        .into_iter()
+        .find(|m| name.starts_with(m))
+}
+
+fn same_court(a: &str, b: &str) -> bool {
+    !a.is_empty() && without_province(a) == without_province(b)
+}
+
+/// The tier of a similar case: by its source (`guiding`, `typical`) and its court.
+pub fn source_tier(source: &str, court: Option<&str>, courts: &Courts) -> SourceTier {
+    match source {
+        "guiding" => return SourceTier::Guiding,
+        "typical" => return SourceTier::Typical,
+        _ => {}
+    }
+    let Some(court) = court.filter(|c| !c.trim().is_empty()) else {
+        return SourceTier::Other;
+    };
+    if court.starts_with("最高人民法院") {
+        return SourceTier::Typical;
+    }
+    if same_court(court, &courts.own)
+        || courts
+            .superior
+            .as_deref()
+            .is_some_and(|s| same_court(court, s))
+    {
+        return SourceTier::OwnOrSuperior;
+    }
+    if let Some(high) = &courts.province_high
+        && (court == high
+            || court.ends_with("高级人民法院")
+                && province_of(court).is_some()
+                && province_of(court) == province_of(high))
+    {
+        return SourceTier::ProvinceHigh;
+    }
+    SourceTier::Other
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +367,44 @@ mod tests {
             rule.check("盗窃罪", 24, &peers[..2]).is_none(),
             "too few peers"
         );
+    }
+
+    #[test]
+    fn similar_cases_are_placed_in_the_order_of_the_guidance() {
+        let courts = Courts {
+            own: "杭州市上城区人民法院".into(),
+            superior: Some("杭州市中级人民法院".into()),
+            province_high: Some("浙江省高级人民法院".into()),
+        };
+        let tier = |source: &str, court: &str| source_tier(source, Some(court), &courts);
+        assert_eq!(tier("guiding", "最高人民法院"), SourceTier::Guiding);
+        assert_eq!(tier("typical", "杭州市中级人民法院"), SourceTier::Typical);
+        assert_eq!(tier("lecard", "最高人民法院"), SourceTier::Typical);
+        assert_eq!(
+            tier("lecard", "浙江省高级人民法院"),
+            SourceTier::ProvinceHigh
+        );
+        // Published judgments name the court with its province; the tree does not.
+        assert_eq!(
+            tier("lecard", "浙江省杭州市中级人民法院"),
+            SourceTier::OwnOrSuperior
+        );
+        assert_eq!(
+            tier("lecard", "杭州市上城区人民法院"),
+            SourceTier::OwnOrSuperior
+        );
+        assert_eq!(
+            tier("lecard", "浙江省宁波市中级人民法院"),
+            SourceTier::Other
+        );
+        assert_eq!(tier("lecard", "江苏省高级人民法院"), SourceTier::Other);
+        assert_eq!(source_tier("lecard", None, &courts), SourceTier::Other);
+        assert!(
+            SourceTier::Guiding < SourceTier::Typical
+                && SourceTier::OwnOrSuperior < SourceTier::Other
+        );
+        for t in SourceTier::ALL {
+            assert_eq!(SourceTier::from_code(t.code()), Some(t));
+        }
     }
 }

@@ -86,6 +86,26 @@ pub struct Why {
     /// The query's words (two characters or more) that the judgment's facts also say, the rarest
     /// in the pool first (at most [`SHARED_WORDS`]): the shared facts, in words.
     pub shared_words: Vec<String>,
+    /// The share of the query's facts the judgment's facts also state (0–1): its words of two
+    /// characters or more, each weighted by its IDF over the pool (a rare word — 酒精含量, 撬锁 —
+    /// counts for more than 被告人). Unlike `facts` it is not relative to the best result: a pool
+    /// where nothing fits has low coverage throughout. `None` when the query states no facts.
+    pub fact_coverage: Option<f64>,
+}
+
+/// The IDF-weighted share of the query's words (`order`: those of two characters or more) the
+/// judgment's facts hold.
+fn coverage(order: &[usize], idf: &[f64], tf: &[u32]) -> Option<f64> {
+    let all: f64 = order.iter().map(|&k| idf[k].max(0.0)).sum();
+    if all <= 0.0 {
+        return None;
+    }
+    let held: f64 = order
+        .iter()
+        .filter(|&&k| tf.get(k).is_some_and(|&f| f > 0))
+        .map(|&k| idf[k].max(0.0))
+        .sum();
+    Some(held / all)
 }
 
 /// How many shared words a result names.
@@ -309,6 +329,7 @@ pub fn rank_features(
                 charges,
                 shared_charges: shared,
                 shared_words: shared_words(words, &order, &d.fact_tf),
+                fact_coverage: coverage(&order, &word_idf, &d.fact_tf),
             };
             Ranked {
                 id: d.id.clone(),
@@ -384,6 +405,17 @@ mod tests {
         );
         assert!(r[0].why.shared_words.iter().all(|w| w.chars().count() >= 2));
         assert!(!r[1].why.shared_words.contains(&"乙醇".to_string()));
+        // The share of the query's facts each states: not relative to the best — the fitting
+        // judgment states a good part (not 醉酒, 查获), the other almost nothing; a query of a charge alone states none.
+        let cov = |i: usize| r[i].why.fact_coverage.expect("coverage");
+        assert!(cov(0) > 0.3 && cov(0) < 1.0, "{}", cov(0));
+        assert!(cov(1) < 0.1, "{}", cov(1));
+        let by_charge = Query::new(&t, "", vec!["危险驾驶罪".to_string()]);
+        assert!(
+            rank(&by_charge, &pool)
+                .iter()
+                .all(|x| x.why.fact_coverage.is_none())
+        );
         let again: Vec<String> = rank(&q, &pool).into_iter().map(|x| x.id).collect();
         assert_eq!(again, vec!["a", "b"]);
     }

@@ -673,6 +673,8 @@ async fn world(db: &TestDb) -> World {
                         outcome: "有期徒刑三年".into(),
                         annotation: Annotation::Refer,
                         note: MINOR.into(),
+                        coverage: None,
+                        source: String::new(),
                     }],
                 },
                 &president,

@@ -216,6 +216,8 @@ fn result(id: i64, title: &str, note: &str) -> ReportResult {
         outcome: "有期徒刑三年".into(),
         annotation: Annotation::Refer,
         note: note.into(),
+        coverage: None,
+        source: String::new(),
     }
 }
 

@@ -88,6 +88,14 @@ pub struct ReportResult {
     pub annotation: Annotation,
     #[serde(default)]
     pub note: String,
+    /// The share of the query's facts its facts also state (0–1); none when the query stated no
+    /// facts, and in reports saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Its tier in the order of the SPC's guidance (`guiding`, `typical`, `province_high`,
+    /// `own_or_superior`, `other`); empty in reports saved before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// A report to save.

@@ -160,28 +160,15 @@ pub async fn case_retrieval(
     let index_ready = st.library.is_loaded();
     let mut top = vec![];
     if index_ready && (!d.case.cause.trim().is_empty() || !d.charges.is_empty()) {
-        // Judgments for the case's own charge first; any judgment when none shares it.
-        let mut hits = vec![];
-        if let Some(charge) = d.charges.first() {
-            let same_charge = Filters {
-                charge: Some(charge.clone()),
-                ..Filters::default()
-            };
-            hits = st
-                .library
-                .search(&st.store, &d.case.cause, &d.charges, &same_charge)
-                .await?
-                .0;
-        }
-        if hits.is_empty() {
-            hits = st
-                .library
-                .search(&st.store, &d.case.cause, &d.charges, &Filters::default())
-                .await?
-                .0;
-        }
-        let asked = Asked::new(&d.case.cause, &row.org_name);
-        top = views(st, &hits[..hits.len().min(TOP_ON_CASE)], &asked).await?;
+        // The retrieval page's own query and list: its first three are these three.
+        let (facts, charges) = super::default_query(d);
+        let (hits, _, _) = st
+            .library
+            .search(&st.store, &facts, &charges, &Filters::default())
+            .await?;
+        let asked = Asked::new(&facts, &charges, super::courts_of(st, &row.org_id).await?);
+        top = views(st, &hits, &asked).await?;
+        top.truncate(TOP_ON_CASE);
     }
     let mut dev = None;
     // Only a reader who sees the charges (no redaction) gets the comparison.

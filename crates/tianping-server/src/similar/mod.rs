@@ -23,7 +23,7 @@ use tianping_domain::judgment::{
     ArticleRef, CourtLevel, Penalty, cited_articles, months_zh as months,
 };
 use tianping_domain::org::Role;
-use tianping_domain::similar::SimilarRules;
+use tianping_domain::similar::{Courts, SimilarRules, source_tier};
 use tianping_search::Tokenizer;
 use tianping_search::index::{Filters, Hit, Judgment as IndexJudgment, SimilarIndex};
 use tianping_search::rank::Query as SearchQuery;
@@ -369,6 +369,13 @@ pub struct ResultView {
     /// `typical`: a typical case the court and the procuratorate released together, ranked
     /// above ordinary judgments of comparable relevance; `judgment`: an ordinary judgment.
     pub tier: &'static str,
+    /// The share of the case's facts this judgment's facts also state (0–1, its words weighted
+    /// by rarity); `None` when the case states no facts beyond its charges.
+    pub coverage: Option<f64>,
+    /// Where it stands in the order of the SPC's guidance (`guiding`, `typical`, `province_high`,
+    /// `own_or_superior`, `other`): the report lists them in that order.
+    pub source: &'static str,
+    pub source_zh: &'static str,
 }
 
 /// A typical case is moved ahead of ordinary judgments when its score is at least this share of
@@ -390,21 +397,78 @@ fn by_tier(mut v: Vec<ResultView>) -> Vec<ResultView> {
     v
 }
 
-/// What the results are compared with besides the ranking: the statutes the query cites and the
-/// level of the case's court.
+/// The retrieval a case starts from, on its page and on the retrieval page alike: its cause as
+/// the facts, its charges, no filter. The same query gives the same list.
+pub fn default_query(d: &crate::view::CaseDetail) -> (String, Vec<String>) {
+    (d.case.cause.clone(), split_charges(&d.charges.join("、")))
+}
+
+/// What the results are compared with besides the ranking: the statutes the query cites, the
+/// case's court (its level, its superior and its province's high court) and whether the query
+/// states facts at all.
 #[derive(Debug, Clone, Default)]
 pub struct Asked {
     articles: Vec<ArticleRef>,
     level: Option<CourtLevel>,
+    courts: Courts,
+    states_facts: bool,
 }
 
 impl Asked {
-    pub fn new(facts: &str, case_court: &str) -> Asked {
+    pub fn new(facts: &str, charges: &[String], courts: Courts) -> Asked {
         Asked {
             articles: cited_articles(facts),
-            level: CourtLevel::of(case_court),
+            level: CourtLevel::of(&courts.own),
+            courts,
+            states_facts: states_facts(facts, charges),
         }
     }
+}
+
+/// Whether a query states facts beyond its charges: at least a dozen Chinese characters once the
+/// charge names are taken out. A cause such as 交通肇事罪 is a charge, not facts — a share of
+/// facts in common computed from it would measure the charge's name.
+pub fn states_facts(facts: &str, charges: &[String]) -> bool {
+    let mut rest = facts.to_string();
+    for c in charges {
+        rest = rest.replace(c.as_str(), "");
+    }
+    rest.chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count()
+        >= 12
+}
+
+/// The case's own court, its superior and its province's high court, from the organisation tree.
+pub async fn courts_of(st: &AppState, org_id: &str) -> Result<Courts, ApiError> {
+    let mut courts = Courts::default();
+    let Some(own) = st.store.org(org_id).await? else {
+        return Ok(courts);
+    };
+    courts.own = own.name.clone();
+    let mut parent = own.parent_id.clone();
+    let mut first = true;
+    // A few levels at most (county → city → province → the top).
+    for _ in 0..6 {
+        let Some(id) = parent else { break };
+        let Some(o) = st.store.org(&id).await? else {
+            break;
+        };
+        if o.kind == AgencyKind::Court {
+            if first {
+                courts.superior = Some(o.name.clone());
+                first = false;
+            }
+            if o.name.ends_with("高级人民法院") {
+                courts.province_high = Some(o.name.clone());
+            }
+        }
+        parent = o.parent_id.clone();
+    }
+    if own.name.ends_with("高级人民法院") {
+        courts.province_high = Some(own.name.clone());
+    }
+    Ok(courts)
 }
 
 /// The same statute: the law and the article (with its 之一), whichever 款 or 项.
@@ -495,8 +559,13 @@ fn why_zh(v: &ResultView, level: Option<CourtLevel>) -> String {
     if !court.is_empty() {
         parts.push(court);
     }
-    parts.push(format!("事实相似 {:.0}%", v.facts * 100.0));
-    parts.push(format!("全文相似 {:.0}%", v.text * 100.0));
+    // A share of the case's own facts, not a score relative to the best result.
+    if let Some(c) = v.coverage {
+        parts.push(format!(
+            "本案事实要素见于该案 {:.0}%（按词语罕见程度加权）",
+            c * 100.0
+        ));
+    }
     parts.join("；")
 }
 
@@ -524,6 +593,7 @@ async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultV
                     }
                 }
                 let level = j.court.as_deref().and_then(CourtLevel::of);
+                let source = source_tier(&j.source, j.court.as_deref(), &asked.courts);
                 let mut v = ResultView {
                     rank: i as u32 + 1,
                     judgment_id: j.id,
@@ -555,6 +625,9 @@ async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultV
                     } else {
                         "judgment"
                     },
+                    coverage: h.why.fact_coverage.filter(|_| asked.states_facts),
+                    source: source.code(),
+                    source_zh: source.zh(),
                 };
                 v.why = why_zh(&v, level);
                 Some(v)
@@ -586,6 +659,7 @@ async fn case_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tianping_domain::similar::SourceTier;
 
     fn r(id: i64, score: f64, tier: &'static str) -> ResultView {
         ResultView {
@@ -607,6 +681,9 @@ mod tests {
             outcome: String::new(),
             why: "同罪名".into(),
             tier,
+            coverage: None,
+            source: SourceTier::Other.code(),
+            source_zh: SourceTier::Other.zh(),
         }
     }
 

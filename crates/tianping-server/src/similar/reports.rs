@@ -1,7 +1,8 @@
 //! The retrieval page of a case, saving a retrieval report and reading or re-running a stored one.
 
 use super::{
-    Asked, ResultView, RetrievalInput, case_row, filters_of, may_report, split_charges, views,
+    Asked, ResultView, RetrievalInput, case_row, courts_of, filters_of, may_report, split_charges,
+    views,
 };
 use crate::AppState;
 use crate::error::{ApiError, Code};
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use tianping_domain::Confidentiality;
 use tianping_domain::case::{REDACTED, Visibility, visibility};
 use tianping_domain::judgment::CourtLevel;
+use tianping_domain::similar::{Courts, SourceTier, source_tier};
 use tianping_search::index::RANKING_VERSION;
 use tianping_store::retrieval::{Annotation, NewReport, Report, ReportFilters, ReportResult};
 use tianping_store::user::Session;
@@ -42,6 +44,11 @@ struct SimilarPage {
     ranking: &'static str,
     can_report: bool,
     error: String,
+    /// The query is not the case's own (facts, charges or filters changed): its list may differ
+    /// from the case page's top three.
+    differs: bool,
+    /// The query states facts beyond its charges (else no share of facts is shown).
+    states_facts: bool,
 }
 
 fn parse_case_id(id: &str) -> Result<i64, ApiError> {
@@ -55,9 +62,8 @@ async fn defaults(
     id: i64,
 ) -> Result<(crate::view::CaseDetail, String, String), ApiError> {
     let d = readable_case(st, s, id, "similar").await?;
-    let facts = d.case.cause.clone();
-    let charges = d.charges.join("、");
-    Ok((d, facts, charges))
+    let (facts, charges) = super::default_query(&d);
+    Ok((d, facts, charges.join("、")))
 }
 
 pub async fn page(
@@ -81,9 +87,16 @@ async fn page_inner(
     let id = parse_case_id(id)?;
     let (d, default_facts, default_charges) = defaults(st, s, id).await?;
     let row = case_row(st, s, id).await?;
-    let facts = q.facts.clone().unwrap_or(default_facts);
-    let charges = q.charges.clone().unwrap_or(default_charges);
+    let facts = q.facts.clone().unwrap_or(default_facts.clone());
+    let charges = q.charges.clone().unwrap_or(default_charges.clone());
+    let differs = facts.trim() != default_facts.trim()
+        || split_charges(&charges) != split_charges(&default_charges)
+        || [&q.charge, &q.level, &q.year_from, &q.year_to]
+            .iter()
+            .any(|v| !v.trim().is_empty());
     let mut page = SimilarPage {
+        differs,
+        states_facts: super::states_facts(&facts, &split_charges(&charges)),
         layout: Layout::new(s, "/cases"),
         case_id: id,
         case_number: d.case.case_number.clone(),
@@ -107,7 +120,9 @@ async fn page_inner(
                 .library
                 .search(&st.store, &facts, &split_charges(&charges), &filters)
                 .await?;
-            page.results = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
+            let charges = split_charges(&charges);
+            let courts = courts_of(st, &row.org_id).await?;
+            page.results = views(st, &hits, &Asked::new(&facts, &charges, courts)).await?;
             page.snapshot = snapshot;
             page.held = held;
         }
@@ -126,7 +141,7 @@ pub async fn api_search(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::new(Code::InvalidId, format!("案件编号“{id}”不是整数")))?;
-    let (d, default_facts, default_charges) = defaults(&st, &s, id).await?;
+    let (_, default_facts, default_charges) = defaults(&st, &s, id).await?;
     let facts = q.facts.clone().unwrap_or(default_facts);
     let charges = split_charges(&q.charges.clone().unwrap_or(default_charges));
     let (_, filters) = q.filters()?;
@@ -134,12 +149,14 @@ pub async fn api_search(
         .library
         .search(&st.store, &facts, &charges, &filters)
         .await?;
+    let row = case_row(&st, &s, id).await?;
+    let courts = courts_of(&st, &row.org_id).await?;
     Ok(Json(serde_json::json!({
         "case_id": id,
         "query": { "facts": facts, "charges": charges },
         "snapshot": { "last_judgment_id": snapshot, "judgments": held },
         "ranking_version": RANKING_VERSION,
-        "results": views(&st, &hits, &Asked::new(&facts, &d.case.court)).await?,
+        "results": views(&st, &hits, &Asked::new(&facts, &charges, courts)).await?,
     })))
 }
 
@@ -192,7 +209,8 @@ async fn save(
         .library
         .search(&st.store, &facts, &charges, &filters)
         .await?;
-    let views = views(st, &hits, &Asked::new(&facts, &row.org_name)).await?;
+    let courts = courts_of(st, &row.org_id).await?;
+    let views = views(st, &hits, &Asked::new(&facts, &charges, courts)).await?;
     let mut results = vec![];
     for v in views {
         let a = get(&format!("a_{}", v.judgment_id));
@@ -232,7 +250,19 @@ async fn save(
             outcome: v.outcome,
             annotation,
             note,
+            coverage: v.coverage,
+            source: v.source.to_string(),
         });
+    }
+    // Checked in the order the page showed them; kept in the order of the SPC's guidance.
+    results.sort_by_key(|x| {
+        (
+            SourceTier::from_code(&x.source).unwrap_or(SourceTier::Other),
+            x.rank,
+        )
+    });
+    for (i, x) in results.iter_mut().enumerate() {
+        x.rank = i as u32 + 1;
     }
     let report = NewReport {
         case_id: id,
@@ -283,9 +313,19 @@ pub async fn rerun(st: &AppState, r: &Report) -> Result<Rerun, ApiError> {
         )
         .await?;
     let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
-    let stored: Vec<i64> = b.results.iter().map(|x| x.judgment_id).collect();
+    // The report lists its results in the guidance's order, not by score: the same judgments
+    // with the same scores are the same result.
+    let mut again: Vec<(i64, f64)> = hits.iter().map(|h| (h.id as i64, h.score)).collect();
+    let mut stored: Vec<(i64, f64)> = b.results.iter().map(|x| (x.judgment_id, x.score)).collect();
+    again.sort_by_key(|x| x.0);
+    stored.sort_by_key(|x| x.0);
+    let same = again.len() == stored.len()
+        && again
+            .iter()
+            .zip(&stored)
+            .all(|(a, b)| a.0 == b.0 && (a.1 - b.1).abs() < 1e-9);
     Ok(Rerun {
-        same: ids == stored && b.ranking_version == RANKING_VERSION,
+        same: same && b.ranking_version == RANKING_VERSION,
         ids,
     })
 }
@@ -312,6 +352,101 @@ struct ReportPage {
     rerun_ids: String,
     refer: usize,
     not_refer: usize,
+    /// The results by the guidance's tiers, in its order.
+    groups: Vec<(&'static str, Vec<ReportResult>)>,
+    /// 检索结论: what was found in each tier and how the results were used.
+    conclusion: Vec<String>,
+}
+
+/// The tier of a stored result: as kept, or — for a report saved before tiers were kept — read
+/// from its court.
+fn tier_of(x: &ReportResult, courts: &Courts) -> SourceTier {
+    SourceTier::from_code(&x.source).unwrap_or_else(|| {
+        let source = if x.outcome.starts_with("典型意义") {
+            "typical"
+        } else {
+            ""
+        };
+        source_tier(source, x.court.as_deref(), courts)
+    })
+}
+
+/// The results grouped by tier, in the guidance's order.
+fn groups(results: &[ReportResult], courts: &Courts) -> Vec<(&'static str, Vec<ReportResult>)> {
+    SourceTier::ALL
+        .iter()
+        .filter_map(|t| {
+            let v: Vec<ReportResult> = results
+                .iter()
+                .filter(|x| tier_of(x, courts) == *t)
+                .cloned()
+                .collect();
+            (!v.is_empty()).then_some((t.zh(), v))
+        })
+        .collect()
+}
+
+/// 检索结论 (《最高人民法院关于统一法律适用加强类案检索的指导意见（试行）》第八条、第九条): how many
+/// similar cases each tier gave, which the judge refers to and why, which not and why, and what a
+/// 指导性案例 requires.
+pub fn conclusion(results: &[ReportResult], courts: &Courts, held: i64) -> Vec<String> {
+    let mut out = vec![];
+    let count = |t: SourceTier| results.iter().filter(|x| tier_of(x, courts) == t).count();
+    let tiers: Vec<String> = SourceTier::ALL
+        .iter()
+        .map(|t| format!("{} {} 件", t.zh(), count(*t)))
+        .collect();
+    out.push(format!(
+        "经在裁判文书库（{held} 篇）中检索，列出相似案件 {} 件：{}。",
+        results.len(),
+        tiers.join("，")
+    ));
+    let guiding: Vec<&ReportResult> = results
+        .iter()
+        .filter(|x| tier_of(x, courts) == SourceTier::Guiding)
+        .collect();
+    if guiding.is_empty() {
+        out.push(
+            "未检索到指导性案例，本案无应当参照的类案；检索到的其他类案可以作为裁判的参考。".into(),
+        );
+    } else {
+        out.push(format!(
+            "检索到指导性案例 {} 件，依照上述意见第九条应当参照作出裁判，但与新的法律、行政法规、司法解释相冲突或者为新的指导性案例所取代的除外。",
+            guiding.len()
+        ));
+        for g in guiding.iter().filter(|g| g.annotation != Annotation::Refer) {
+            out.push(format!(
+                "指导性案例“{}”未标注参照，{}",
+                g.title,
+                if g.note.is_empty() {
+                    "应当说明不予参照的理由。".to_string()
+                } else {
+                    format!("理由：{}", g.note)
+                }
+            ));
+        }
+    }
+    for (a, lead) in [
+        (Annotation::Refer, "参照"),
+        (Annotation::NotRefer, "不参照"),
+    ] {
+        let v: Vec<String> = results
+            .iter()
+            .filter(|x| x.annotation == a)
+            .map(|x| format!("第 {} 号“{}”（{}）", x.rank, x.title, x.note))
+            .collect();
+        if !v.is_empty() {
+            out.push(format!("{lead} {} 件：{}。", v.len(), v.join("；")));
+        }
+    }
+    let unmarked = results
+        .iter()
+        .filter(|x| x.annotation == Annotation::Unmarked)
+        .count();
+    if unmarked > 0 {
+        out.push(format!("其余 {unmarked} 件未作标注，仅供参考。"));
+    }
+    out
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -401,6 +536,8 @@ pub async fn report_page(
         if vis == Visibility::Withhold {
             again.ids.clear();
         }
+        let row = case_row(&st, &s, d.case.id).await?;
+        let courts = courts_of(&st, &row.org_id).await?;
         Ok::<_, ApiError>(render(&ReportPage {
             layout: Layout::new(&s, "/cases"),
             print: q.print.is_some(),
@@ -432,6 +569,12 @@ pub async fn report_page(
                 .iter()
                 .filter(|x| x.annotation == Annotation::NotRefer)
                 .count(),
+            groups: groups(&r.body.results, &courts),
+            conclusion: if vis == Visibility::Withhold {
+                vec![]
+            } else {
+                conclusion(&r.body.results, &courts, r.body.snapshot_count)
+            },
             r,
         }))
     }

@@ -171,6 +171,29 @@ async fn similar_story(db: &TestDb) {
         page.body.contains("id=\"similar-save\""),
         "a judge of the court may report"
     );
+    // A cause is a charge, not facts: no share of facts is shown, and the page says why.
+    assert!(
+        page.body.contains("id=\"similar-no-facts\"")
+            && !page.body.contains("本案事实要素见于该案"),
+        "{label}"
+    );
+    // The case page's three are the retrieval page's first three: the same query, the same list.
+    let case_page = j.get(&format!("/cases/{case_id}")).await;
+    let linked = |body: &str, from: &str, to: &str| -> Vec<String> {
+        let at = body.find(from).expect("list");
+        let part = &body[at..];
+        let part = &part[..part.find(to).unwrap_or(part.len())];
+        part.split("href=\"/judgments/")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let on_case = linked(&case_page.body, "id=\"similar-top\"", "</ol>");
+    let on_page = linked(&page.body, "id=\"similar-results\"", "</ol>");
+    assert_eq!(on_case.len(), 3, "{label}");
+    assert_eq!(on_case[..], on_page[..3], "{label}");
+    assert!(page.body.contains("id=\"similar-same\""), "{label}");
     let q = "醉酒驾驶机动车，血液中乙醇含量为200mg/100ml，拟依照《中华人民共和国刑法》第一百三十三条之一第一款第（二）项";
     let r = j
         .get(&format!(
@@ -214,8 +237,13 @@ async fn similar_story(db: &TestDb) {
     );
     assert_eq!(top["level"], json!("basic"), "{top}");
     assert_eq!(top["same_level"], json!(true), "{top}");
+    // The share of the case's facts the judgment states: a measure of the facts, not relative to
+    // the best result.
+    let coverage = top["coverage"].as_f64().expect("coverage");
+    assert!(coverage > 0.0 && coverage <= 1.0, "{top}");
     let why = top["why"].as_str().expect("why");
     for part in [
+        "本案事实要素见于该案",
         "同罪名：危险驾驶罪",
         "共同事实：",
         "同援引法条：《刑法》第133条之一",
@@ -388,29 +416,65 @@ async fn similar_story(db: &TestDb) {
     let stored = s.report(report_id).await.expect("read").expect("stored");
     assert_eq!(stored.body.case_id, case_id);
     assert_eq!(stored.body.snapshot_last_id as u64, snapshot);
-    assert_eq!(
-        stored.body.results[0].annotation,
-        tianping_store::retrieval::Annotation::Refer
-    );
-    assert_eq!(stored.body.results[1].note, "酒精含量差异大");
-    let ids: Vec<i64> = stored.body.results.iter().map(|x| x.judgment_id).collect();
     let api_ids: Vec<i64> = results
         .iter()
         .map(|x| x["judgment_id"].as_i64().expect("id"))
         .collect();
-    assert_eq!(ids, api_ids, "the report keeps the list the judge saw");
+    let kept = |id: i64| {
+        stored
+            .body
+            .results
+            .iter()
+            .find(|x| x.judgment_id == id)
+            .expect("kept")
+    };
     assert_eq!(
-        stored.body.results[0].shared_articles,
+        kept(api_ids[0]).annotation,
+        tianping_store::retrieval::Annotation::Refer
+    );
+    assert_eq!(kept(api_ids[1]).note, "酒精含量差异大");
+    // The report keeps the judgments the judge saw, in the order of the SPC's guidance: by
+    // tier (the court's own and its superior's before other courts'), by rank within each.
+    let mut ids: Vec<i64> = stored.body.results.iter().map(|x| x.judgment_id).collect();
+    let mut sorted_api = api_ids.clone();
+    ids.sort_unstable();
+    sorted_api.sort_unstable();
+    assert_eq!(
+        ids, sorted_api,
+        "the report keeps the judgments the judge saw"
+    );
+    let tiers: Vec<tianping_domain::similar::SourceTier> = stored
+        .body
+        .results
+        .iter()
+        .map(|x| tianping_domain::similar::SourceTier::from_code(&x.source).expect("tier"))
+        .collect();
+    assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
+    assert!(
+        stored
+            .body
+            .results
+            .iter()
+            .enumerate()
+            .all(|(i, x)| x.rank as usize == i + 1)
+    );
+    assert_eq!(
+        kept(api_ids[0]).shared_articles,
         vec!["《刑法》第133条之一".to_string()]
     );
-    assert!(
-        stored.body.results[0]
-            .shared_words
-            .contains(&"乙醇".to_string())
-    );
+    assert!(kept(api_ids[0]).shared_words.contains(&"乙醇".to_string()));
     let printed = j.get(&format!("{to}?print=1")).await;
     assert!(
         printed.body.contains("共同事实：") && printed.body.contains("同援引法条："),
+        "{}",
+        printed.body
+    );
+    // It ends with its conclusion: no 指导性案例, which result is referred to and why.
+    assert!(
+        printed.body.contains("检索结论")
+            && printed.body.contains("未检索到指导性案例")
+            && printed.body.contains("参照 1 件")
+            && printed.body.contains("情节、酒精含量相近"),
         "{}",
         printed.body
     );
@@ -443,8 +507,11 @@ async fn similar_story(db: &TestDb) {
     )
     .await
     .expect("rerun");
+    // The same judgments (the report lists them by the guidance's tiers, the re-run by score).
+    let mut rerun_ids = again.ids.clone();
+    rerun_ids.sort_unstable();
     assert!(
-        again.same && again.ids == ids,
+        again.same && rerun_ids == ids,
         "{label}: re-run {:?} vs stored {ids:?}",
         again.ids
     );
