@@ -37,13 +37,107 @@ pub struct DeviationRule {
     pub min_peers: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimilarRules {
     pub version: String,
     #[serde(rename = "trigger", default)]
     pub triggers: Vec<Trigger>,
     pub deviation: DeviationRule,
+    pub conflict: ConflictRule,
+}
+
+/// When the closest similar rulings of the court and its superior diverge (类案冲突).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRule {
+    pub compare: usize,
+    pub min_score_share: f64,
+    pub ratio: f64,
+    pub min_gap_months: u32,
+    pub marker: Marker,
+}
+
+/// What a similar ruling imposed for a charge, as the conflict check compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imposed {
+    /// No custodial term served: 免予刑事处罚, a fine or 管制 alone, or a term suspended (缓刑).
+    NotServed,
+    /// A custodial term served (有期徒刑 or 拘役), months.
+    Served(u32),
+}
+
+impl Imposed {
+    /// What a judgment imposed for `charge` (as [`term_for`] reads the sentence), if read.
+    pub fn of(sentences: &[Sentence], charges: &[String], charge: &str) -> Option<Imposed> {
+        let single: Vec<&Sentence> = sentences.iter().filter(|s| !s.combined).collect();
+        let s = single
+            .iter()
+            .find(|s| s.charge.as_deref() == Some(charge))
+            .or_else(|| {
+                (charges.len() == 1 && charges[0] == charge && single.len() == 1)
+                    .then(|| &single[0])
+            })?;
+        Some(match s.penalty {
+            Penalty::FixedTerm { months } | Penalty::Detention { months }
+                if s.probation_months.is_none() =>
+            {
+                Imposed::Served(months)
+            }
+            Penalty::FixedTerm { .. } | Penalty::Detention { .. } | Penalty::None => {
+                Imposed::NotServed
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Similar rulings of the court or its superior that diverge: the most lenient and the most
+/// severe, each with its id and what it imposed, closest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub charge: String,
+    pub lenient: (i64, Imposed),
+    pub severe: (i64, Imposed),
+    /// Every ruling compared (id, imposed), closest first.
+    pub compared: Vec<(i64, Imposed)>,
+}
+
+impl ConflictRule {
+    /// `peers`: the court's and its superior's judgments for `charge`, closest first, as (id,
+    /// score, imposed).
+    pub fn check(&self, charge: &str, peers: &[(i64, f64, Imposed)]) -> Option<Conflict> {
+        let best = peers.first()?.1;
+        let compared: Vec<(i64, Imposed)> = peers
+            .iter()
+            .filter(|p| p.1 >= best * self.min_score_share)
+            .take(self.compare)
+            .map(|p| (p.0, p.2))
+            .collect();
+        if compared.len() < 2 {
+            return None;
+        }
+        let severity = |i: &Imposed| match i {
+            Imposed::NotServed => 0,
+            Imposed::Served(m) => *m + 1,
+        };
+        let lenient = *compared.iter().min_by_key(|p| severity(&p.1))?;
+        let severe = *compared.iter().max_by_key(|p| severity(&p.1))?;
+        let diverge = match (lenient.1, severe.1) {
+            (Imposed::NotServed, Imposed::Served(_)) => true,
+            (Imposed::Served(a), Imposed::Served(b)) => {
+                f64::from(b) >= f64::from(a) * self.ratio
+                    && b.saturating_sub(a) >= self.min_gap_months
+            }
+            _ => false,
+        };
+        diverge.then(|| Conflict {
+            charge: charge.to_string(),
+            lenient,
+            severe,
+            compared,
+        })
+    }
 }
 
 fn field(rule: &str, field: &'static str, problem: &str) -> RuleError {
@@ -94,6 +188,16 @@ impl SimilarRules {
         }
         if r.deviation.min_peers > r.deviation.compare {
             return Err(field("deviation", "min_peers", "must not exceed compare"));
+        }
+        let c = &r.conflict;
+        if c.compare < 2 {
+            return Err(field("conflict", "compare", "must be ≥ 2"));
+        }
+        if !(c.min_score_share > 0.0 && c.min_score_share <= 1.0) {
+            return Err(field("conflict", "min_score_share", "must lie in (0, 1]"));
+        }
+        if c.ratio.is_nan() || c.ratio < 1.0 {
+            return Err(field("conflict", "ratio", "must be ≥ 1"));
         }
         Ok(r)
     }
@@ -406,5 +510,72 @@ mod tests {
         for t in SourceTier::ALL {
             assert_eq!(SourceTier::from_code(t.code()), Some(t));
         }
+    }
+
+    #[test]
+    fn diverging_rulings_of_the_court_are_a_conflict_and_close_ones_are_not() {
+        let rule = SimilarRules::shipped().conflict;
+        use Imposed::*;
+        // A suspended sentence beside a term served: a conflict between the two.
+        let c = rule
+            .check(
+                "盗窃罪",
+                &[
+                    (1, 2.0, Served(8)),
+                    (2, 1.9, NotServed),
+                    (3, 1.8, Served(9)),
+                ],
+            )
+            .expect("conflict");
+        assert_eq!(c.lenient, (2, NotServed));
+        assert_eq!(c.severe, (3, Served(9)));
+        assert_eq!(c.compared.len(), 3);
+        // Terms that differ within the rule's bounds: none.
+        assert!(
+            rule.check("盗窃罪", &[(1, 2.0, Served(8)), (2, 1.9, Served(14))])
+                .is_none()
+        );
+        // Twice as long and more than a year apart: a conflict.
+        assert!(
+            rule.check("盗窃罪", &[(1, 2.0, Served(12)), (2, 1.9, Served(30))])
+                .is_some()
+        );
+        // A diverging ruling far less similar than the best is not compared.
+        assert!(
+            rule.check("盗窃罪", &[(1, 2.0, Served(8)), (2, 1.0, NotServed)])
+                .is_none()
+        );
+        // One ruling alone conflicts with nothing.
+        assert!(rule.check("盗窃罪", &[(1, 2.0, Served(8))]).is_none());
+    }
+
+    #[test]
+    fn what_a_ruling_imposed_reads_probation_as_not_served() {
+        let s = |penalty, probation| Sentence {
+            defendant: None,
+            charge: Some("盗窃罪".into()),
+            penalty,
+            probation_months: probation,
+            fine_yuan: None,
+            combined: false,
+        };
+        let charges = ["盗窃罪".to_string()];
+        assert_eq!(
+            Imposed::of(
+                &[s(Penalty::FixedTerm { months: 8 }, None)],
+                &charges,
+                "盗窃罪"
+            ),
+            Some(Imposed::Served(8))
+        );
+        assert_eq!(
+            Imposed::of(
+                &[s(Penalty::FixedTerm { months: 8 }, Some(12))],
+                &charges,
+                "盗窃罪"
+            ),
+            Some(Imposed::NotServed)
+        );
+        assert_eq!(Imposed::of(&[], &charges, "盗窃罪"), None);
     }
 }

@@ -41,6 +41,8 @@ pub struct CaseRetrieval {
     pub due: Vec<Trigger>,
     pub pending: bool,
     pub deviation: Option<DeviationView>,
+    /// Similar rulings of the court and its superior that diverge (类案冲突), for a pending case.
+    pub conflict: Option<super::conflict::ConflictView>,
     /// Deviation warnings raised on the case (shown to readers who see its charges).
     pub warnings: Vec<WarningLine>,
     pub can_acknowledge: bool,
@@ -159,6 +161,7 @@ pub async fn case_retrieval(
         .collect();
     let index_ready = st.library.is_loaded();
     let mut top = vec![];
+    let mut conflict = None;
     if index_ready && (!d.case.cause.trim().is_empty() || !d.charges.is_empty()) {
         // The retrieval page's own query and list: its first three are these three.
         let (facts, charges) = super::default_query(d);
@@ -166,8 +169,17 @@ pub async fn case_retrieval(
             .library
             .search(&st.store, &facts, &charges, &Filters::default())
             .await?;
-        let asked = Asked::new(&facts, &charges, super::courts_of(st, &row.org_id).await?);
-        top = views(st, &hits, &asked).await?;
+        let courts = super::courts_of(st, &row.org_id).await?;
+        // A pending court case whose charges the reader sees: do the court's and its superior's
+        // closest rulings diverge?
+        if !d.case.redacted
+            && row.agency_kind == "court"
+            && row.closed_at.is_none()
+            && !d.charges.is_empty()
+        {
+            conflict = super::conflict::conflict(st, &facts, &charges, &courts).await?;
+        }
+        top = views(st, &hits, &Asked::new(&facts, &charges, courts)).await?;
         top.truncate(TOP_ON_CASE);
     }
     let mut dev = None;
@@ -217,6 +229,7 @@ pub async fn case_retrieval(
         reports,
         due,
         deviation: dev,
+        conflict,
         can_acknowledge: may_acknowledge(s, row),
         warnings,
         can_report: may_report(s, row),

@@ -6,6 +6,7 @@
 //! search it takes in the judgments imported since it last looked (their ids are increasing), and
 //! it is rebuilt when it holds judgments the store does not (a database replaced under it).
 
+pub mod conflict;
 pub mod deviation;
 pub mod reports;
 

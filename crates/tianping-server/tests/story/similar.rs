@@ -717,3 +717,138 @@ async fn similar_cases_are_retrieved_reported_and_rerun_on_both_stores() {
         db.cleanup().await.expect("cleanup");
     }
 }
+
+/// A theft judgment of 上城's court: a term served, or suspended.
+fn theft(n: u32, term: &str) -> tianping_store::judgments::NewJudgment {
+    let text = format!(
+        "浙江省杭州市上城区人民法院 刑事判决书 （2025）浙0102刑初{n}号 公诉机关杭州市上城区人民检察院。被告人钱{n}，男。\
+         经审理查明：2025年2月{n}日凌晨，被告人钱{n}撬开小区地下车库内电动自行车的车锁，窃得电动自行车一辆，经鉴定价值人民币三千二百元。\
+         本院认为，被告人钱{n}以非法占有为目的，秘密窃取他人财物，数额较大，其行为已构成盗窃罪。依照《中华人民共和国刑法》第二百六十四条之规定，判决如下：\
+         被告人钱{n}犯盗窃罪，判处{term}，并处罚金人民币二千元。 审判员 孙某 二〇二五年五月{n}日"
+    );
+    tianping_store::judgments::NewJudgment {
+        source_id: format!("theft{n}"),
+        title: format!("钱{n}盗窃一审刑事判决书"),
+        text,
+        ..Default::default()
+    }
+}
+
+async fn conflict_story(db: &TestDb) {
+    let (s, label) = (&db.store, &db.label);
+    load_fixture_orgs(s).await.expect("orgs");
+    add_user(s, "j", "sc-court", Role::Judge, Clearance::default()).await;
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    // Three of the court's own rulings on the same facts: two terms served, one suspended.
+    let batch = vec![
+        theft(11, "有期徒刑八个月"),
+        theft(12, "有期徒刑七个月，缓刑一年"),
+        theft(13, "有期徒刑九个月"),
+    ];
+    s.import_judgments("lecard", &batch, now)
+        .await
+        .expect("import");
+    let app = app(s, now);
+    let j = Client::as_user(&app, "j").await;
+    let filing = ev(
+        "T1",
+        "（2026）浙0102刑初21号",
+        "2026-05-01T09:00:00+08:00",
+        "filed",
+        json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "parties": [{"name": "孙某", "role": "被告人"}]}),
+    );
+    let r = j.post_json("/api/v1/events", &filing).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
+    let case_id = s
+        .case_id_by_number("（2026）浙0102刑初21号")
+        .await
+        .expect("lookup")
+        .expect("case");
+    // The first search builds the index.
+    assert_eq!(
+        j.get(&format!("/cases/{case_id}/similar")).await.status,
+        StatusCode::OK
+    );
+    let page = j.get(&format!("/cases/{case_id}")).await;
+    let at = page
+        .body
+        .find("id=\"similar-conflict\"")
+        .unwrap_or_else(|| panic!("{label}: no conflict raised: {}", page.body));
+    let block = &page.body[at..];
+    let block = &block[..block.find("</div>").expect("end")];
+    // Side by side: the suspended sentence and the longest term served.
+    assert!(
+        block.contains("（2025）浙0102刑初12号")
+            && block.contains("（2025）浙0102刑初13号")
+            && block.contains("未判处实刑")
+            && block.contains("实刑 9个月"),
+        "{label}: {block}"
+    );
+    assert!(block.contains("id=\"conflict-flag\""), "{label}: {block}");
+    // Flagged from there: a 四类案件 of 类案冲突, with the reason the system wrote.
+    let reason = block
+        .split("name=\"reason\" value=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .expect("reason")
+        .replace("&#x2F;", "/");
+    let r = post_form(
+        &j,
+        &format!("/cases/{case_id}/flags"),
+        &[
+            ("situation", "3.similar_conflict"),
+            ("reason", reason.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}: {}", r.body);
+    let flags = s.case_flags(case_id).await.expect("flags");
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.situation == "3.similar_conflict" && f.cleared_at.is_none()),
+        "{label}"
+    );
+
+    // Rulings that differ within the rule's bounds: no conflict.
+    let calm = ev(
+        "T2",
+        "（2026）浙0102刑初22号",
+        "2026-05-02T09:00:00+08:00",
+        "filed",
+        json!({"cause": "危险驾驶罪", "charges": ["危险驾驶罪"], "parties": [{"name": "周某", "role": "被告人"}]}),
+    );
+    s.import_judgments(
+        "lecard",
+        &[
+            drunk_driving(31, "二个月", 150),
+            drunk_driving(32, "三个月", 160),
+        ],
+        now,
+    )
+    .await
+    .expect("import");
+    assert_eq!(
+        j.post_json("/api/v1/events", &calm).await.status,
+        StatusCode::CREATED
+    );
+    let calm_id = s
+        .case_id_by_number("（2026）浙0102刑初22号")
+        .await
+        .expect("lookup")
+        .expect("case");
+    let page = j.get(&format!("/cases/{calm_id}")).await;
+    assert!(page.body.contains("id=\"similar-top\""), "{label}");
+    assert!(!page.body.contains("id=\"similar-conflict\""), "{label}");
+}
+
+#[tokio::test]
+async fn a_conflict_between_the_courts_rulings_is_raised_on_a_pending_case_on_both_stores() {
+    for db in TestDb::all().await.expect("databases") {
+        conflict_story(&db).await;
+        db.cleanup().await.expect("cleanup");
+    }
+}
