@@ -33,6 +33,9 @@ pub struct ConflictView {
     pub reason: String,
 }
 
+/// How many of the closest judgments for the charge are looked through for the court's own.
+const POOL: usize = 100;
+
 fn imposed_zh(i: Imposed) -> String {
     match i {
         Imposed::NotServed => "未判处实刑（免予刑事处罚、缓刑或单处罚金等）".into(),
@@ -65,9 +68,10 @@ pub async fn conflict(
             charge: Some(charge.clone()),
             ..Filters::default()
         };
+        // The court's own rulings may rank below the first page among all courts': the pool.
         let (hits, _, _) = st
             .library
-            .search(&st.store, facts, charges, &filters)
+            .search_top(&st.store, facts, charges, &filters, POOL)
             .await?;
         let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
         let by_id: HashMap<i64, Judgment> = st

@@ -226,6 +226,20 @@ impl Library {
         charges: &[String],
         filters: &Filters,
     ) -> Result<(Vec<Hit>, u64, u64), ApiError> {
+        self.search_top(store, facts, charges, filters, RESULTS)
+            .await
+    }
+
+    /// [`Library::search`] for the best `n` (the whole pool ranked, for checks that look past
+    /// the first page).
+    async fn search_top(
+        &self,
+        store: &Store,
+        facts: &str,
+        charges: &[String],
+        filters: &Filters,
+        n: usize,
+    ) -> Result<(Vec<Hit>, u64, u64), ApiError> {
         let l = self.current(store).await?;
         let (facts, charges, filters) = (facts.to_string(), charges.to_vec(), filters.clone());
         tokio::task::spawn_blocking(move || {
@@ -238,7 +252,7 @@ impl Library {
                 max_id: Some(snapshot),
                 ..filters
             };
-            let hits = l.index.search(&q, &f, RESULTS)?;
+            let hits = l.index.search(&q, &f, n)?;
             Ok::<_, tianping_search::index::IndexError>((hits, snapshot, l.index.len()))
         })
         .await

@@ -238,6 +238,12 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         "judgments: {} prior judgments from LeCaRD (MIT licence, data/judgments/) for similar-case retrieval",
         j.inserted
     );
+    let rulings = super::seed_rulings(store, now)
+        .await
+        .context("seeding 上城's own theft rulings")?;
+    eprintln!(
+        "类案冲突: {rulings} theft rulings of 上城's court that diverge (see a pending 盗窃罪 case of 上城)"
+    );
     let (drafts, open) = super::seed_proofreading(store, now)
         .await
         .context("seeding the demo's 文书校对")?;

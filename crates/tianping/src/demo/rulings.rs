@@ -1,0 +1,102 @@
+//! The demo's 类案冲突: three theft rulings of 上城's own court (published judgments, LeCaRD, MIT,
+//! with the heading made 上城's) that diverge — a suspended sentence beside terms served — so that
+//! 上城's pending theft cases show the conflict on their page and a president can flag them.
+
+use anyhow::Result;
+use chrono::{DateTime, Datelike, Utc};
+use tianping_domain::judgment::Penalty;
+use tianping_store::Store;
+use tianping_store::judgments::NewJudgment;
+
+const COURT: &str = "浙江省杭州市上城区人民法院";
+
+/// Seeds the rulings; returns how many were added.
+pub async fn seed_rulings(store: &Store, now: DateTime<Utc>) -> Result<u64> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM judgments WHERE source = 'lecard' AND charges LIKE '%盗窃罪%' ORDER BY id LIMIT 60",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    // In the order the similar-case ranking puts them for a theft case known by its charge (as
+    // a pending case's page searches): the court's rulings are then among its closest.
+    let judgments = store.judgments_by_ids(&ids).await?;
+    let t = tianping_search::Tokenizer::new();
+    let docs: Vec<tianping_search::rank::Doc> = judgments
+        .iter()
+        .map(|j| {
+            tianping_search::rank::Doc::new(
+                &t,
+                &j.id.to_string(),
+                &j.fact,
+                &j.text,
+                j.charges.clone(),
+            )
+        })
+        .collect();
+    let q = tianping_search::rank::Query::new(&t, "盗窃罪", ["盗窃罪".to_string()]);
+    let order = tianping_search::rank::rank(&q, &docs.iter().collect::<Vec<_>>());
+    // One defendant, one charge (what the court imposed reads plainly): the best-placed
+    // suspended sentence, and the two terms served placed nearest it.
+    let mut suspended = vec![];
+    let mut served: Vec<(f64, tianping_store::judgments::Judgment)> = vec![];
+    for r in order {
+        let Some(j) = judgments.iter().find(|j| j.id.to_string() == r.id).cloned() else {
+            continue;
+        };
+        if j.charges != ["盗窃罪"] || j.sentences.len() != 1 {
+            continue;
+        }
+        let s = &j.sentences[0];
+        match (s.penalty, s.probation_months) {
+            (Penalty::FixedTerm { .. }, Some(_)) if suspended.is_empty() => {
+                suspended.push((r.score, j))
+            }
+            (Penalty::FixedTerm { months }, None) if months <= 36 => served.push((r.score, j)),
+            _ => {}
+        }
+    }
+    let Some((at, _)) = suspended.first() else {
+        return Ok(0);
+    };
+    served.sort_by(|a, b| (a.0 - at).abs().total_cmp(&(b.0 - at).abs()));
+    served.truncate(2);
+    if served.len() < 2 {
+        return Ok(0);
+    }
+    let suspended: Vec<_> = suspended.into_iter().map(|x| x.1).collect();
+    let served: Vec<_> = served.into_iter().map(|x| x.1).collect();
+    let batch: Vec<NewJudgment> = suspended
+        .iter()
+        .chain(&served)
+        .enumerate()
+        .map(|(k, j)| {
+            let mut text = j.text.clone();
+            if let Some(c) = &j.court {
+                text = text.replacen(c.as_str(), COURT, 1);
+            }
+            // The number of 上城's court in the year it was decided (before 2016 the old form).
+            if let Some(n) = &j.case_number {
+                let year = j.decided_on.map_or(2019, |d| d.year());
+                let ours = if year >= 2016 {
+                    format!("（{year}）浙0102刑初{}号", 301 + k)
+                } else {
+                    format!("（{year}）杭上刑初字第{}号", 301 + k)
+                };
+                text = text.replacen(n.as_str(), &ours, 1);
+            }
+            NewJudgment {
+                source_id: format!("sc-{}", j.source_id),
+                title: j.title.clone(),
+                text,
+                fact: None,
+                reasoning: None,
+                judgment: None,
+                charges: j.charges.clone(),
+            }
+        })
+        .collect();
+    Ok(store
+        .import_judgments("lecard", &batch, now)
+        .await?
+        .inserted)
+}
