@@ -59,6 +59,11 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
         }),
     };
     state.library.clone().warm(state.store.clone());
+    // The proofreader's model for judgments is counted once (about a second): at start-up, not
+    // on the first judge's upload.
+    tokio::task::spawn_blocking(|| {
+        tianping_domain::proofread::typos::Model::judgments();
+    });
     // The rules in force follow the database within one poll, worker or not: a calendar year or an
     // organisation stored by another process (`tianping org add`, a second server).
     let refresher = {

@@ -1,0 +1,13 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage();
+const base = 'http://127.0.0.1:18080';
+await page.goto(base + '/login');
+await page.fill('input[name=username]', 'judge');
+await page.fill('input[name=password]', 'demo-pass-1');
+await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+const r = await page.goto(base + '/api/v1/cases/1520/similar?charge=' + encodeURIComponent('盗窃罪'), { timeout: 180000 });
+const j = await r.json();
+console.log(JSON.stringify(j).slice(0,300)); if (!j.results) process.exit(0);
+for (const x of j.results) console.log(x.rank, x.score.toFixed(3), x.court, x.source, x.outcome.slice(0, 40));
+await browser.close();

@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+const base = 'http://127.0.0.1:18080';
+await page.goto(base + '/login');
+await page.fill('input[name=username]', 'judge');
+await page.fill('input[name=password]', 'demo-pass-1');
+await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+await page.goto(base + process.argv[2]);
+await page.locator('#report-results').scrollIntoViewIfNeeded();
+await page.screenshot({ path: '/tmp/shot-report-a.png' });
+await page.locator('#report-conclusion').scrollIntoViewIfNeeded();
+await page.screenshot({ path: '/tmp/shot-report-b.png' });
+await browser.close();
