@@ -859,7 +859,7 @@ test('a judge opens the judgment library, filters by charge and reads what was t
   await login(page, 'judge');
   await page.hover('nav .menu[data-menu="案件"]');
   await Promise.all([page.waitForURL(/\/judgments/), page.click('nav .sub a[href="/judgments"]')]);
-  assert.match(await page.textContent('main, body'), /共 453 篇/);
+  assert.match(await page.textContent('main, body'), /共 456 篇/);
   await page.fill('#judgments-charge', '危险驾驶罪');
   await Promise.all([page.waitForURL(/charge=/), page.click('#judgments-apply')]);
   const rows = await page.locator('#judgments tbody tr').count();
