@@ -5,10 +5,8 @@
 
 use super::{AppState, outcome};
 use crate::error::ApiError;
-use std::collections::HashMap;
 use tianping_domain::judgment::months_zh;
 use tianping_domain::similar::{Courts, Imposed, SourceTier, source_tier};
-use tianping_search::index::Filters;
 use tianping_store::judgments::Judgment;
 
 /// One side of a conflict: a ruling and what it imposed.
@@ -64,23 +62,8 @@ pub async fn conflict(
 ) -> Result<Option<ConflictView>, ApiError> {
     let rule = st.library.rules().conflict;
     for charge in charges {
-        let filters = Filters {
-            charge: Some(charge.clone()),
-            ..Filters::default()
-        };
         // The court's own rulings may rank below the first page among all courts': the pool.
-        let (hits, _, _) = st
-            .library
-            .search_top(&st.store, facts, charges, &filters, POOL)
-            .await?;
-        let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
-        let by_id: HashMap<i64, Judgment> = st
-            .store
-            .judgments_by_ids(&ids)
-            .await?
-            .into_iter()
-            .map(|j| (j.id, j))
-            .collect();
+        let (hits, by_id) = super::search_charge(st, facts, charges, charge, POOL).await?;
         let peers: Vec<(i64, f64, Imposed)> = hits
             .iter()
             .filter_map(|h| {

@@ -12,12 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
-use std::collections::HashMap;
 use tianping_domain::event::EventBody;
 use tianping_domain::judgment::months_zh as months;
 use tianping_domain::similar::{Deviation, Trigger, term_for};
 use tianping_search::index::Filters;
-use tianping_store::judgments::Judgment;
 use tianping_store::retrieval::{Annotation, NewDeviation};
 use tianping_store::user::Session;
 
@@ -91,22 +89,15 @@ pub async fn deviation(
 ) -> Result<Option<Deviation>, ApiError> {
     let rule = st.library.rules().deviation;
     for charge in charges {
-        let filters = Filters {
-            charge: Some(charge.clone()),
-            ..Filters::default()
-        };
-        let (hits, _, _) = st
-            .library
-            .search(&st.store, cause, std::slice::from_ref(charge), &filters)
-            .await?;
+        let (hits, by_id) = super::search_charge(
+            st,
+            cause,
+            std::slice::from_ref(charge),
+            charge,
+            super::RESULTS,
+        )
+        .await?;
         let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
-        let by_id: HashMap<i64, Judgment> = st
-            .store
-            .judgments_by_ids(&ids)
-            .await?
-            .into_iter()
-            .map(|j| (j.id, j))
-            .collect();
         let peers: Vec<(i64, u32)> = ids
             .iter()
             .filter_map(|id| {

@@ -584,15 +584,40 @@ fn why_zh(v: &ResultView, level: Option<CourtLevel>) -> String {
     parts.join("；")
 }
 
-async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultView>, ApiError> {
+/// The stored judgments behind a search's hits, by id.
+async fn judgments_of(st: &AppState, hits: &[Hit]) -> Result<HashMap<i64, Judgment>, ApiError> {
     let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
-    let by_id: HashMap<i64, Judgment> = st
+    Ok(st
         .store
         .judgments_by_ids(&ids)
         .await?
         .into_iter()
         .map(|j| (j.id, j))
-        .collect();
+        .collect())
+}
+
+/// The closest judgments for one charge of the case (only those convicting of it), the best `n`.
+async fn search_charge(
+    st: &AppState,
+    facts: &str,
+    charges: &[String],
+    charge: &str,
+    n: usize,
+) -> Result<(Vec<Hit>, HashMap<i64, Judgment>), ApiError> {
+    let filters = Filters {
+        charge: Some(charge.to_string()),
+        ..Filters::default()
+    };
+    let (hits, _, _) = st
+        .library
+        .search_top(&st.store, facts, charges, &filters, n)
+        .await?;
+    let by_id = judgments_of(st, &hits).await?;
+    Ok((hits, by_id))
+}
+
+async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultView>, ApiError> {
+    let by_id = judgments_of(st, hits).await?;
     Ok(by_tier(
         hits.iter()
             .enumerate()
