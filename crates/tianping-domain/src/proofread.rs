@@ -44,13 +44,14 @@ pub enum Kind {
     CitationNonexistent,
     CitationNotInForce,
     CitationChanged,
+    CitationRenumbered,
     ChargeArticleMismatch,
     SentenceArithmetic,
     Typo,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::CaseNumberFormat,
         Kind::CaseNumberMismatch,
         Kind::NameInconsistent,
@@ -63,6 +64,7 @@ impl Kind {
         Kind::CitationNonexistent,
         Kind::CitationNotInForce,
         Kind::CitationChanged,
+        Kind::CitationRenumbered,
         Kind::ChargeArticleMismatch,
         Kind::SentenceArithmetic,
         Kind::Typo,
@@ -81,6 +83,7 @@ impl Kind {
             Kind::CitationNonexistent => "citation_nonexistent",
             Kind::CitationNotInForce => "citation_not_in_force",
             Kind::CitationChanged => "citation_changed",
+            Kind::CitationRenumbered => "citation_renumbered",
             Kind::ChargeArticleMismatch => "charge_article_mismatch",
             Kind::SentenceArithmetic => "sentence_arithmetic",
             Kind::Typo => "typo",
@@ -100,6 +103,7 @@ impl Kind {
             Kind::CitationNonexistent
             | Kind::CitationNotInForce
             | Kind::CitationChanged
+            | Kind::CitationRenumbered
             | Kind::ChargeArticleMismatch => "J07",
             // Not in the catalogue of §12.3: spelling, by the ECSpell confusion sets.
             Kind::Typo => "CSC",
@@ -121,6 +125,7 @@ impl Kind {
             Kind::CitationNonexistent => "引用条文不存在",
             Kind::CitationNotInForce => "引用条文尚未施行",
             Kind::CitationChanged => "引用条文已修改",
+            Kind::CitationRenumbered => "引用条文已重新编号",
             Kind::ChargeArticleMismatch => "罪名与条文不符",
             Kind::SentenceArithmetic => "数罪并罚刑期",
             Kind::Typo => "错别字",
@@ -308,6 +313,7 @@ pub fn proofread_with(text: &str, table: &statutes::Statutes) -> Vec<Finding> {
         citations::offence_date(text),
     ));
     out.extend(citations::charge_articles(body, kind, table));
+    out.extend(citations::renumbered(body, table, signed));
     out.extend(numbers::mismatched(text));
     out.extend(names::inconsistent(body));
     out.extend(combined::check(text, signed));

@@ -313,3 +313,71 @@ pub(super) fn charge_articles(text: &str, kind: DocKind, statutes: &Statutes) ->
     }
     out
 }
+
+/// J07: a provision the renumbering of a later version moved (迟延履行期间的债务利息), cited in the
+/// sentence that names it by a number that is not its number on the judgment's date.
+pub(super) fn renumbered(
+    text: &str,
+    statutes: &Statutes,
+    signed: Option<NaiveDate>,
+) -> Vec<Finding> {
+    let Some(day) = signed else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (a, range) in citations(text) {
+        let Some(law) = statutes.law(&a.law) else {
+            continue;
+        };
+        if law.renumbered.is_empty() || a.suffix.is_some() || older_version(text, range.start, law)
+        {
+            continue;
+        }
+        let from = text[..range.start]
+            .rfind(['。', '；', '\n'])
+            .map_or(0, |i| {
+                i + text[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        let to = text[range.end..]
+            .find(['。', '；', '\n'])
+            .map_or(text.len(), |i| range.end + i);
+        let sentence = &text[from..to];
+        let cited = Article {
+            number: a.article,
+            suffix: None,
+        };
+        for r in &law.renumbered {
+            if !sentence.contains(r.topic.as_str()) {
+                continue;
+            }
+            let Some(now) = r.on(day) else { continue };
+            // Only a number the provision once had: another article cited beside it is not this.
+            if cited == now || !r.articles.iter().any(|(_, x)| *x == cited) {
+                continue;
+            }
+            let since = r
+                .articles
+                .iter()
+                .find(|(_, x)| *x == now)
+                .map(|(d, _)| *d)
+                .unwrap_or(day);
+            let written = &text[range.clone()];
+            out.push(finding(
+                text,
+                Kind::CitationRenumbered,
+                (range.start, range.end),
+                format!(
+                    "{}自{}起规定在《{}》{}，判决日期（{}）时{}已非此内容",
+                    r.zh,
+                    date_zh(since),
+                    law.short,
+                    now.zh(),
+                    date_zh(day),
+                    cited.zh()
+                ),
+                (written == cited.zh()).then(|| now.zh()),
+            ));
+        }
+    }
+    out
+}

@@ -69,6 +69,30 @@ pub struct Law {
     /// In order of their dates.
     pub versions: Vec<Version>,
     pub amendments: Vec<Amendment>,
+    /// Provisions the renumbering of new versions moved.
+    pub renumbered: Vec<Renumbered>,
+}
+
+/// A provision whose article number changed between versions (迟延履行期间的债务利息: 第二百五十三条
+/// from 2013, 第二百六十条 from 2022, 第二百六十四条 from 2024).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renumbered {
+    /// The words a citing sentence names it by.
+    pub topic: String,
+    pub zh: String,
+    /// From which date it had which number, in order.
+    pub articles: Vec<(NaiveDate, Article)>,
+}
+
+impl Renumbered {
+    /// Its number on `day`.
+    pub fn on(&self, day: NaiveDate) -> Option<Article> {
+        self.articles
+            .iter()
+            .filter(|(from, _)| *from <= day)
+            .map(|(_, a)| *a)
+            .next_back()
+    }
 }
 
 /// When an article came into the law, or `None` if no version had it.
@@ -150,6 +174,17 @@ struct RawLaw {
     version: Vec<RawVersion>,
     #[serde(default)]
     amendment: Vec<RawAmendment>,
+    #[serde(default)]
+    renumbered: Vec<RawRenumbered>,
+}
+
+#[derive(Deserialize)]
+struct RawRenumbered {
+    topic: String,
+    zh: String,
+    #[allow(dead_code)]
+    marker: crate::rules::Marker,
+    articles: Vec<(NaiveDate, String)>,
 }
 
 #[derive(Deserialize)]
@@ -218,12 +253,26 @@ impl Statutes {
                 });
             }
             amendments.sort_by_key(|m| m.in_force);
+            let mut renumbered = vec![];
+            for r in l.renumbered {
+                let mut list = vec![];
+                for (from, a) in &r.articles {
+                    list.push((*from, articles(&l.title, std::slice::from_ref(a))?[0]));
+                }
+                list.sort_by_key(|x| x.0);
+                renumbered.push(Renumbered {
+                    topic: r.topic,
+                    zh: r.zh,
+                    articles: list,
+                });
+            }
             laws.push(Law {
                 title: l.title,
                 short: l.short,
                 substantive: l.substantive,
                 versions,
                 amendments,
+                renumbered,
             });
         }
         let charges = raw

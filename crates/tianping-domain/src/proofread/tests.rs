@@ -444,3 +444,45 @@ fn an_appeal_naming_another_judgment_than_its_origin_is_found() {
             .any(|f| f.kind == Kind::CaseNumberMismatch || f.kind == Kind::NameInconsistent)
     );
 }
+
+/// The closing clause of a civil money judgment, signed on `signed` (in Chinese numerals).
+fn civil(article: &str, signed: &str) -> String {
+    format!(
+        "浙江省杭州市上城区人民法院 民事判决书 （2023）浙0102民初1号 原告甲公司，住所地杭州市。被告乙公司，住所地杭州市。\
+         本院认为，被告应当支付货款。依照《中华人民共和国民法典》第五百七十九条之规定，判决如下：\
+         被告乙公司于本判决生效之日起十日内支付原告甲公司货款50000元。\
+         如果未按本判决指定的期间履行给付金钱义务，应当依照《中华人民共和国民事诉讼法》{article}之规定，加倍支付迟延履行期间的债务利息。\
+         如不服本判决，可以在判决书送达之日起十五日内，向本院递交上诉状，上诉于浙江省杭州市中级人民法院。 审判员 李某 {signed} 书记员 王某"
+    )
+}
+
+#[test]
+fn a_renumbered_article_cited_for_default_interest_is_found_with_its_number_on_the_day() {
+    // Signed in 2024: the 2023 revision put it in 第二百六十四条.
+    let f = only(
+        &civil("第二百五十三条", "二〇二四年三月五日"),
+        Kind::CitationRenumbered,
+    );
+    assert_eq!(f.text, "第二百五十三条");
+    assert_eq!(f.suggestion.as_deref(), Some("第二百六十四条"));
+    assert!(f.message.contains("2024年1月1日"), "{}", f.message);
+    // Signed in 2022: 第二百六十条.
+    let f = only(
+        &civil("第二百五十三条", "二〇二二年六月一日"),
+        Kind::CitationRenumbered,
+    );
+    assert_eq!(f.suggestion.as_deref(), Some("第二百六十条"));
+    // The right number for the day: nothing.
+    for (article, signed) in [
+        ("第二百五十三条", "二〇二〇年三月五日"),
+        ("第二百六十条", "二〇二三年三月五日"),
+        ("第二百六十四条", "二〇二四年三月五日"),
+    ] {
+        let text = civil(article, signed);
+        assert!(
+            !kinds(&text).contains(&"citation_renumbered"),
+            "{article} {signed}: {:#?}",
+            proofread(&text)
+        );
+    }
+}
