@@ -259,6 +259,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Where judgments come from — (id, source, court) — without their texts: enough to pick
+    /// the few a check reads whole (the court's own rulings among a pool of a hundred).
+    pub async fn judgment_courts(&self, ids: &[i64]) -> Result<Vec<(i64, String, Option<String>)>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, source, court FROM judgments WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(crate::audited(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push((r.try_get("id")?, r.try_get("source")?, r.try_get("court")?));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn judgment_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM judgments")
             .fetch_one(&self.pool)

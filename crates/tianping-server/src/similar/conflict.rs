@@ -5,8 +5,10 @@
 
 use super::{AppState, outcome};
 use crate::error::ApiError;
+use std::collections::HashMap;
 use tianping_domain::judgment::months_zh;
 use tianping_domain::similar::{Courts, Imposed, SourceTier, source_tier};
+use tianping_search::index::Filters;
 use tianping_store::judgments::Judgment;
 
 /// One side of a conflict: a ruling and what it imposed.
@@ -62,14 +64,38 @@ pub async fn conflict(
 ) -> Result<Option<ConflictView>, ApiError> {
     let rule = st.library.rules().conflict;
     for charge in charges {
-        // The court's own rulings may rank below the first page among all courts': the pool.
-        let (hits, by_id) = super::search_charge(st, facts, charges, charge, POOL).await?;
+        // The court's own rulings may rank below the first page among all courts': the pool,
+        // read whole only for the court's and its superior's.
+        let filters = Filters {
+            charge: Some(charge.clone()),
+            ..Filters::default()
+        };
+        let (hits, _, _) = st
+            .library
+            .search_top(&st.store, facts, charges, &filters, POOL)
+            .await?;
+        let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
+        let ours: Vec<i64> = st
+            .store
+            .judgment_courts(&ids)
+            .await?
+            .into_iter()
+            .filter(|(_, source, court)| {
+                source_tier(source, court.as_deref(), courts) == SourceTier::OwnOrSuperior
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        let by_id: HashMap<i64, Judgment> = st
+            .store
+            .judgments_by_ids(&ours)
+            .await?
+            .into_iter()
+            .map(|j| (j.id, j))
+            .collect();
         let peers: Vec<(i64, f64, Imposed)> = hits
             .iter()
             .filter_map(|h| {
                 let j = by_id.get(&(h.id as i64))?;
-                (source_tier(&j.source, j.court.as_deref(), courts) == SourceTier::OwnOrSuperior)
-                    .then_some(())?;
                 let imposed = Imposed::of(&j.sentences, &j.charges, charge)?;
                 Some((j.id, h.score, imposed))
             })
