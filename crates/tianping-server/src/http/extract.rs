@@ -189,3 +189,58 @@ pub(crate) fn csrf_refused(given: &str, s: &Session) -> Option<Response> {
         )
     })
 }
+
+/// A file sent in a multipart form.
+pub(crate) struct UploadedFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A multipart form as the upload pages send it: its text fields by name and its one `file`
+/// field. A form that cannot be read is the page that says so.
+pub(crate) struct UploadForm {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<UploadedFile>,
+}
+
+impl UploadForm {
+    pub async fn read(req: axum::extract::Request, st: &AppState) -> Result<UploadForm, Response> {
+        use axum::extract::{FromRequest, Multipart};
+        let bad = || error_page(StatusCode::BAD_REQUEST, "上传格式无效");
+        let mut mp = Multipart::from_request(req, st).await.map_err(|_| bad())?;
+        let mut form = UploadForm {
+            fields: Default::default(),
+            file: None,
+        };
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or("").to_string();
+                    if name == "file" {
+                        let file_name = field.file_name().unwrap_or("").to_string();
+                        let content_type = field.content_type().unwrap_or("").to_string();
+                        let bytes = field.bytes().await.map_err(|_| {
+                            error_page(StatusCode::BAD_REQUEST, "文件读取失败或超过上限")
+                        })?;
+                        form.file = Some(UploadedFile {
+                            name: file_name,
+                            content_type,
+                            bytes: bytes.to_vec(),
+                        });
+                    } else {
+                        let text = field.text().await.unwrap_or_default();
+                        form.fields.insert(name, text);
+                    }
+                }
+                Ok(None) => return Ok(form),
+                Err(_) => return Err(bad()),
+            }
+        }
+    }
+
+    /// A text field, empty when the form did not send it.
+    pub fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}

@@ -1,8 +1,8 @@
 //! 文书校对 through the API: the same rows and the same decisions as the pages.
 
 use super::{
-    DraftRow, FindingRow, advisory, case_for, check_length, draft_for, kind_zh, perform, record,
-    text_of, words_for,
+    DraftRow, FindingRow, advisory, case_for, case_to_upload, check_length, draft_for, kind_zh,
+    perform, record, text_of, words_for,
 };
 use crate::AppState;
 use crate::error::{ApiError, Code};
@@ -138,14 +138,7 @@ pub(super) async fn upload(
     check_csrf(&headers, &s)?;
     let id = parse_id(&id, "案件")?;
     let b: DraftBody = json_body(&body)?;
-    let (row, uploads) = case_for(&st, &s, id).await?;
-    if !uploads {
-        return Err(ApiError::new(
-            Code::ActForbidden,
-            "只有本院承办本案的审判人员可以上传文稿校对",
-        )
-        .with_status(StatusCode::FORBIDDEN));
-    }
+    let row = case_to_upload(&st, &s, id).await?;
     let invalid = |(field, message): (String, String)| {
         ApiError::invalid_field(Code::Invalid, &field, message)
     };

@@ -8,10 +8,11 @@
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use crate::http::PageUser;
+use crate::http::extract::UploadForm;
 use crate::http::extract::{csrf_refused, parse_id};
 use crate::http::page::{Layout, api_error_page, error_page, redirect, render};
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -89,6 +90,18 @@ async fn case_for(st: &AppState, s: &Session, id: i64) -> Result<(CaseRow, bool)
         && row.agency_kind == tianping_domain::AgencyKind::Court.as_str()
         && words_for(s, &row);
     Ok((row, uploads))
+}
+
+/// A case the session may upload a draft to (see [`case_for`]); refused otherwise.
+async fn case_to_upload(st: &AppState, s: &Session, id: i64) -> Result<CaseRow, ApiError> {
+    match case_for(st, s, id).await? {
+        (row, true) => Ok(row),
+        (_, false) => Err(ApiError::new(
+            Code::ActForbidden,
+            "只有本院承办本案的审判人员可以上传文稿校对",
+        )
+        .with_status(StatusCode::FORBIDDEN)),
+    }
 }
 
 /// A draft the session may read: its uploader, or a reader of the case who may upload drafts to
@@ -530,45 +543,21 @@ async fn upload(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "案件不存在");
     };
-    let mut mp = match Multipart::from_request(req, &st).await {
-        Ok(m) => m,
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
+    let form = match UploadForm::read(req, &st).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let (mut csrf, mut pasted) = (String::new(), String::new());
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => match field.name().unwrap_or("") {
-                "csrf" => csrf = field.text().await.unwrap_or_default(),
-                "text" => pasted = field.text().await.unwrap_or_default(),
-                "file" => {
-                    let name = field.file_name().unwrap_or("").to_string();
-                    match field.bytes().await {
-                        Ok(b) if !b.is_empty() => file = Some((name, b.to_vec())),
-                        Ok(_) => {}
-                        Err(_) => {
-                            return error_page(StatusCode::BAD_REQUEST, "文件读取失败或超过上限");
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
-        }
-    }
+    let (csrf, pasted) = (form.field("csrf"), form.field("text"));
+    // A file field left empty sends no bytes: the pasted text is read instead.
+    let file: Option<(String, Vec<u8>)> = form
+        .file
+        .filter(|f| !f.bytes.is_empty())
+        .map(|f| (f.name, f.bytes));
     if let Some(r) = csrf_refused(&csrf, &s) {
         return r;
     }
     let run = async {
-        let (row, uploads) = case_for(&st, &s, id).await?;
-        if !uploads {
-            return Err(ApiError::new(
-                Code::ActForbidden,
-                "只有本院承办本案的审判人员可以上传文稿校对",
-            )
-            .with_status(StatusCode::FORBIDDEN));
-        }
+        let row = case_to_upload(&st, &s, id).await?;
         let got = match &file {
             Some((name, bytes)) => text_of(name, bytes).map(|t| (name.clone(), t)),
             None if !pasted.trim().is_empty() => {

@@ -8,7 +8,6 @@ use crate::error::ApiError;
 use std::collections::HashMap;
 use tianping_domain::judgment::months_zh;
 use tianping_domain::similar::{Courts, Imposed, SourceTier, source_tier};
-use tianping_search::index::Filters;
 use tianping_store::judgments::Judgment;
 
 /// One side of a conflict: a ruling and what it imposed.
@@ -66,14 +65,7 @@ pub async fn conflict(
     for charge in charges {
         // The court's own rulings may rank below the first page among all courts': the pool,
         // read whole only for the court's and its superior's.
-        let filters = Filters {
-            charge: Some(charge.clone()),
-            ..Filters::default()
-        };
-        let (hits, _, _) = st
-            .library
-            .search_top(&st.store, facts, charges, &filters, POOL)
-            .await?;
+        let hits = super::search_charge(st, facts, charges, charge, POOL).await?;
         let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
         let ours: Vec<i64> = st
             .store

@@ -89,7 +89,7 @@ pub async fn deviation(
 ) -> Result<Option<Deviation>, ApiError> {
     let rule = st.library.rules().deviation;
     for charge in charges {
-        let (hits, by_id) = super::search_charge(
+        let hits = super::search_charge(
             st,
             cause,
             std::slice::from_ref(charge),
@@ -97,6 +97,7 @@ pub async fn deviation(
             super::RESULTS,
         )
         .await?;
+        let by_id = super::judgments_of(st, &hits).await?;
         let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
         let peers: Vec<(i64, u32)> = ids
             .iter()

@@ -603,17 +603,16 @@ async fn search_charge(
     charges: &[String],
     charge: &str,
     n: usize,
-) -> Result<(Vec<Hit>, HashMap<i64, Judgment>), ApiError> {
+) -> Result<Vec<Hit>, ApiError> {
     let filters = Filters {
         charge: Some(charge.to_string()),
         ..Filters::default()
     };
-    let (hits, _, _) = st
+    Ok(st
         .library
         .search_top(&st.store, facts, charges, &filters, n)
-        .await?;
-    let by_id = judgments_of(st, &hits).await?;
-    Ok((hits, by_id))
+        .await?
+        .0)
 }
 
 async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultView>, ApiError> {

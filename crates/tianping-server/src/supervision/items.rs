@@ -5,17 +5,18 @@ use super::{due_date, form_post, json_body, json_post};
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use crate::http::access::readable;
+use crate::http::extract::UploadForm;
 use crate::http::extract::{check_csrf, csrf_refused, parse_id};
 use crate::http::page::{Layout, enc, error_page, redirect, render};
 use crate::http::{CurrentUser, PageUser};
 use crate::view::local;
 use askama::Template;
+use axum::Form;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, extract::FromRequest};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -772,33 +773,12 @@ pub async fn evidence_submit(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, "督办事项不存在");
     };
-    let mut mp = match Multipart::from_request(req, &st).await {
-        Ok(m) => m,
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
+    let form = match UploadForm::read(req, &st).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let mut csrf = String::new();
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "csrf" {
-                    csrf = field.text().await.unwrap_or_default();
-                } else if name == "file" {
-                    let fname = field.file_name().unwrap_or("").to_string();
-                    let ctype = field.content_type().unwrap_or("").to_string();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((fname, ctype, b.to_vec())),
-                        Err(_) => {
-                            return error_page(StatusCode::BAD_REQUEST, "文件读取失败或超过上限");
-                        }
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return error_page(StatusCode::BAD_REQUEST, "上传格式无效"),
-        }
-    }
+    let csrf = form.field("csrf");
+    let file = form.file.map(|f| (f.name, f.content_type, f.bytes));
     if let Some(r) = csrf_refused(&csrf, &s) {
         return r;
     }
