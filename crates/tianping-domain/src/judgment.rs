@@ -350,20 +350,31 @@ fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
+/// Whether a name read after 犯 can be a 罪名. The statutes a judgment appends speak of crimes
+/// without naming them — 犯前款罪, 犯本节规定之罪, 应当判处有期徒刑以上刑罚之罪, 所犯的全部罪行 — and
+/// no 罪名 of the 罪名规定 starts with these words, contains 之罪 or ends in 犯罪 (共同犯罪).
+fn names_a_charge(name: &str) -> bool {
+    name.chars().count() >= 3
+        && !name.starts_with(['前', '本', '第', '的', '则', '或', '数', '其', '该', '此'])
+        && !name.contains("之罪")
+        && !name.ends_with("犯罪")
+}
+
 /// The charges a text convicts of: every 犯…罪 (including 犯A罪、B罪), in order, each once.
 /// Read on the operative part (`Sections::judgment`) it gives the judgment's charges.
 pub fn charges(text: &str) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     let mut push = |c: &str| {
         let c = c.trim_start_matches(['了', '有']);
-        if c.chars().count() >= 3 && !out.iter().any(|x| x == c) {
+        if names_a_charge(c) && !out.iter().any(|x| x == c) {
             out.push(c.to_string());
         }
     };
     for (i, _) in text.match_indices('犯') {
         let rest = &text[i + '犯'.len_utf8()..];
-        // 犯罪 (a crime) is not a charge; 犯有…罪 is.
-        if rest.starts_with('罪') {
+        // 犯罪 (a crime) is not a charge; 犯有…罪 is. The 犯 of 侵犯 is part of the charge's
+        // name (犯侵犯公民个人信息罪), not the start of another (公民个人信息罪).
+        if rest.starts_with('罪') || text[..i].ends_with('侵') {
             continue;
         }
         let mut chars = rest.char_indices().peekable();
@@ -860,6 +871,21 @@ mod tests {
         assert_eq!(Penalty::Detention { months: 1 }.zh(), "拘役1个月");
         assert_eq!(Penalty::FixedTerm { months: 96 }.zh(), "有期徒刑8年");
         assert_eq!(Penalty::Death { reprieve: true }.zh(), "死刑，缓期二年执行");
+    }
+
+    #[test]
+    fn charges_are_named_crimes_not_the_statutes_words_for_them() {
+        // LeCaRD judgments append the articles they apply; these are the phrases that were read
+        // as charges before (前款罪 in 150 of 4,939 judgments, 应当判处…之罪 in 137).
+        let appended = "被告人张某犯侵犯公民个人信息罪，判处有期徒刑一年。附：《中华人民共和国刑法》\
+            第二百五十三条之一……犯前款罪的，依照前款的规定从重处罚。第六十五条 被判处有期徒刑以上刑罚的\
+            犯罪分子，刑罚执行完毕以后，在五年以内再犯应当判处有期徒刑以上刑罚之罪的，是累犯。\
+            第七十条……所犯的全部罪行……犯本节规定之罪的……同案犯的共同犯罪。";
+        assert_eq!(charges(appended), ["侵犯公民个人信息罪"]);
+        assert_eq!(
+            charges("被告人李某犯盗窃罪、侵犯著作权罪，数罪并罚"),
+            ["盗窃罪", "侵犯著作权罪"]
+        );
     }
 
     #[test]
