@@ -79,7 +79,8 @@ pub struct Why {
     /// BM25 of character bigrams over the whole judgment (IDF over the pool, Lucene's form),
     /// relative to the best (0–1).
     pub text: f64,
-    /// Jaccard overlap of the charges (0–1).
+    /// Overlap of the charges (0–1): twice the charges in common over the charges of both
+    /// (Dice), so a judgment of the query's one charge and another scores ⅔, not ½.
     pub charges: f64,
     /// The charges in common.
     pub shared_charges: Vec<String>,
@@ -136,6 +137,12 @@ fn shared_words(words: &Slots<String>, order: &[usize], tf: &[u32]) -> Vec<Strin
 /// full text adds the court's reasoning and sentencing circumstances the facts leave out.
 pub const TEXT_WEIGHT: f64 = 0.5;
 pub const CHARGE_WEIGHT: f64 = 0.5;
+
+/// Pseudo-relevance feedback: the judgments ranked first by a first pass, whose use of the
+/// query's words re-weighs them for the second (the standard ten of RM3).
+pub const FEEDBACK_DOCS: usize = 10;
+/// The share of the re-weighted query that comes from those judgments (RM3's usual ½).
+pub const FEEDBACK_WEIGHT: f64 = 0.5;
 
 #[derive(Debug, Clone)]
 pub struct Ranked {
@@ -272,7 +279,10 @@ pub fn rank(q: &Query, pool: &[&Doc]) -> Vec<Ranked> {
 }
 
 /// Ranks a pool given by its features: BM25 (IDF over the pool) of the facts' words and of the
-/// text's bigrams, each relative to the best in the pool, plus the charges' overlap.
+/// text's bigrams, each relative to the best in the pool, plus the charges' overlap — twice:
+/// the second pass weighs each of the query's words by how much the first pass's best
+/// [`FEEDBACK_DOCS`] judgments use it ([`feedback`]), so the words that carry the case (撬锁,
+/// 酒精含量) count for more than those every statement of facts says.
 pub fn rank_features(
     q: &Query,
     words: &Slots<String>,
@@ -280,15 +290,9 @@ pub fn rank_features(
     pool: &[Features],
 ) -> Vec<Ranked> {
     let fact_tf: Vec<&[u32]> = pool.iter().map(|f| f.fact_tf.as_slice()).collect();
+    let fact_len: Vec<u32> = pool.iter().map(|f| f.fact_len).collect();
     // The words' IDF over the pool: for BM25, and to name the rarest shared words first.
     let word_idf = bm25::pool_idf(&fact_tf, words.terms.len());
-    let facts = relative(bm25::with_idf(
-        &fact_tf,
-        &pool.iter().map(|f| f.fact_len).collect::<Vec<_>>(),
-        &words.repeats,
-        &word_idf,
-        bm25::DEFAULT,
-    ));
     let text = relative(bm25::from_counts(
         &pool
             .iter()
@@ -298,8 +302,50 @@ pub fn rank_features(
         &bigrams.repeats,
         bm25::DEFAULT,
     ));
-    // 选择性罪名 (走私、贩卖、运输、制造毒品罪) are one charge whichever of their acts a judgment
-    // names (贩卖毒品罪): compare charges under their selective name.
+    let charges = charge_overlaps(q, pool);
+    let facts_with = |repeats: &[f64]| {
+        relative(bm25::with_idf(
+            &fact_tf,
+            &fact_len,
+            repeats,
+            &word_idf,
+            bm25::DEFAULT,
+        ))
+    };
+    let score =
+        |facts: &[f64], i: usize| facts[i] + TEXT_WEIGHT * text[i] + CHARGE_WEIGHT * charges[i].0;
+    let first = facts_with(&words.repeats);
+    let first_scores: Vec<f64> = (0..pool.len()).map(|i| score(&first, i)).collect();
+    let facts = facts_with(&feedback(words, pool, &first_scores));
+    let order = shared_word_order(words, &word_idf);
+    let mut out: Vec<Ranked> = pool
+        .iter()
+        .zip(&charges)
+        .enumerate()
+        .map(|(i, (d, (overlap, shared)))| {
+            let why = Why {
+                facts: facts[i],
+                text: text[i],
+                charges: *overlap,
+                shared_charges: shared.clone(),
+                shared_words: shared_words(words, &order, &d.fact_tf),
+                fact_coverage: coverage(&order, &word_idf, &d.fact_tf),
+            };
+            Ranked {
+                id: d.id.clone(),
+                score: score(&facts, i),
+                why,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+/// Each judgment's overlap with the query's charges ([`Why::charges`]) and the charges in common.
+/// 选择性罪名 (走私、贩卖、运输、制造毒品罪) are one charge whichever of their acts a judgment names
+/// (贩卖毒品罪): charges are compared under their selective name.
+fn charge_overlaps(q: &Query, pool: &[Features]) -> Vec<(f64, Vec<String>)> {
     let selective: Vec<String> = q
         .charges
         .iter()
@@ -310,36 +356,60 @@ pub fn rank_features(
         .into_iter()
         .collect();
     let qc = canonical(&q.charges, &selective);
-    let order = shared_word_order(words, &word_idf);
-    let mut out: Vec<Ranked> = pool
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
+    pool.iter()
+        .map(|d| {
             let dc = canonical(&d.charges, &selective);
             let shared: Vec<String> = qc.intersection(&dc).cloned().collect();
-            let union = qc.union(&dc).count();
-            let charges = if union == 0 {
+            let both = qc.len() + dc.len();
+            let overlap = if both == 0 {
                 0.0
             } else {
-                shared.len() as f64 / union as f64
+                2.0 * shared.len() as f64 / both as f64
             };
-            let why = Why {
-                facts: facts[i],
-                text: text[i],
-                charges,
-                shared_charges: shared,
-                shared_words: shared_words(words, &order, &d.fact_tf),
-                fact_coverage: coverage(&order, &word_idf, &d.fact_tf),
-            };
-            Ranked {
-                id: d.id.clone(),
-                score: why.facts + TEXT_WEIGHT * why.text + CHARGE_WEIGHT * why.charges,
-                why,
-            }
+            (overlap, shared)
         })
-        .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    out
+        .collect()
+}
+
+/// The query's words re-weighed by the first pass (RM3 without new words): half each word's
+/// share of the query, half its share of the use the best [`FEEDBACK_DOCS`] judgments make of the
+/// query's words of two characters or more (each judgment's frequency of the word over its length,
+/// weighted by its first-pass score relative to the best). Ties in the first pass go by id, as
+/// the ranking does, so a re-run weighs alike.
+fn feedback(words: &Slots<String>, pool: &[Features], first: &[f64]) -> Vec<f64> {
+    let best = first.iter().copied().fold(0.0, f64::max);
+    let said: f64 = words.repeats.iter().sum();
+    if best <= 0.0 || said <= 0.0 {
+        return words.repeats.clone();
+    }
+    let mut top: Vec<usize> = (0..pool.len()).collect();
+    top.sort_by(|&a, &b| {
+        first[b]
+            .total_cmp(&first[a])
+            .then_with(|| pool[a].id.cmp(&pool[b].id))
+    });
+    let mut used = vec![0.0; words.terms.len()];
+    for &i in top.iter().take(FEEDBACK_DOCS) {
+        let d = &pool[i];
+        if d.fact_len == 0 {
+            continue;
+        }
+        for (k, &f) in d.fact_tf.iter().enumerate() {
+            if f > 0 && words.terms[k].chars().count() >= 2 {
+                used[k] += f64::from(f) / f64::from(d.fact_len) * first[i] / best;
+            }
+        }
+    }
+    let all: f64 = used.iter().sum();
+    words
+        .repeats
+        .iter()
+        .zip(&used)
+        .map(|(r, u)| {
+            let fed = if all > 0.0 { u / all } else { 0.0 };
+            (1.0 - FEEDBACK_WEIGHT) * r / said + FEEDBACK_WEIGHT * fed
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -418,5 +488,58 @@ mod tests {
         );
         let again: Vec<String> = rank(&q, &pool).into_iter().map(|x| x.id).collect();
         assert_eq!(again, vec!["a", "b"]);
+    }
+
+    fn counted(id: &str, fact_tf: Vec<u32>, fact_len: u32, charges: &[&str]) -> Features {
+        Features {
+            id: id.into(),
+            fact_tf,
+            fact_len,
+            text_tf: vec![],
+            text_len: 1,
+            charges: charges.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_best_judgments_weigh_the_query_words_they_use_and_a_charge_shared_with_another_counts_two_thirds()
+     {
+        // Query words 撬锁, 价值, 刀 once each. The first pass puts a and b (they share the
+        // charge) first; both say 撬锁, neither 价值.
+        let words = Slots {
+            terms: vec!["撬锁".to_string(), "价值".to_string(), "刀".to_string()],
+            repeats: vec![1.0, 1.0, 1.0],
+        };
+        let pool = [
+            counted("a", vec![2, 0, 1], 20, &["盗窃罪"]),
+            counted("b", vec![1, 0, 0], 20, &["盗窃罪", "故意毁坏财物罪"]),
+            counted("c", vec![0, 1, 0], 20, &["诈骗罪"]),
+        ];
+        let first = [1.5, 1.2, 0.3];
+        let w = feedback(&words, &pool, &first);
+        // Half the query's own share (⅓ each); half the best judgments' use of the words of two
+        // characters or more: a uses 撬锁 2/20 (× 1.5/1.5), b 1/20 (× 1.2/1.5), c 价值 1/20 (× 0.3/1.5),
+        // all ten best being the three here.
+        let used = [0.1 + 0.05 * 0.8, 0.05 * 0.2];
+        let all = used[0] + used[1];
+        let want = [
+            0.5 / 3.0 + 0.5 * used[0] / all,
+            0.5 / 3.0 + 0.5 * used[1] / all,
+            0.5 / 3.0,
+        ];
+        for k in 0..3 {
+            assert!((w[k] - want[k]).abs() < 1e-12, "{k}: {w:?} vs {want:?}");
+        }
+        // Nothing to learn from a pool where nothing scores: the query as it is.
+        assert_eq!(feedback(&words, &pool, &[0.0; 3]), words.repeats);
+        let q = Query {
+            words: vec![],
+            bigrams: vec![],
+            charges: BTreeSet::from(["盗窃罪".to_string()]),
+        };
+        let overlap = charge_overlaps(&q, &pool);
+        assert_eq!(overlap[0], (1.0, vec!["盗窃罪".to_string()]));
+        assert!((overlap[1].0 - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(overlap[2].0, 0.0);
     }
 }

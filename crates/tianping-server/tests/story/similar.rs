@@ -523,7 +523,7 @@ async fn similar_story(db: &TestDb) {
         "参照",
         "不参照：酒精含量差异大",
         "（2026）浙0102刑初7号",
-        "第 3 版（按案情事实用语",
+        "第 4 版（按案情事实用语",
     ] {
         assert!(page.body.contains(want), "{want}: {}", page.body);
     }
@@ -702,7 +702,7 @@ async fn similar_story(db: &TestDb) {
     let page = j.get(&to).await;
     assert!(
         page.body
-            .contains("本报告按排序方法第 2 版生成，现行排序方法为第 3 版")
+            .contains("本报告按排序方法第 2 版生成，现行排序方法为第 4 版")
             && page.body.contains("无法按原版本重新检索")
             && page.body.contains("（2026）浙0102刑初7号"),
         "{}",
