@@ -9,9 +9,10 @@
 //! - **Stage 2 (ranking, [`crate::rank`]).** The pool is ranked exactly as `tianping bench similar`
 //!   measures it on LeCaRD: facts BM25 + ½ whole-text bigram BM25 + ½ charge overlap, each part
 //!   kept for the "why", the facts' words re-weighed by the first pass's best ten judgments
-//!   (pseudo-relevance feedback, [`crate::rank::rank_features`]). The counts it needs (each query word in the facts, each query bigram in
-//!   the text, the lengths) are read from the postings and fast fields of the pool's documents,
-//!   not recomputed from their text.
+//!   (pseudo-relevance feedback, [`crate::rank::rank_features`]). The counts it needs (each
+//!   query word in the facts, each query bigram in the text, the lengths) are read from the
+//!   postings and fast fields of the pool's documents, not recomputed from their text; an index
+//!   of several segments is read on several threads, a segment each.
 //!
 //! The words are cut by [`Tokenizer`] at index time and at query time alike and handed to tantivy
 //! pre-tokenized, so index and query can never disagree on segmentation. The index remembers the
@@ -639,38 +640,46 @@ impl SimilarIndex {
                 },
             ));
         }
-        let facts = reader.inverted_index(self.f.facts)?;
-        for (k, w) in words.iter().enumerate() {
-            let term = Term::from_field_text(self.f.facts, w);
-            if let Some(mut p) = facts.read_postings(&term, IndexRecordOption::WithFreqs)? {
-                for (at, &(doc, _)) in docs.iter().enumerate() {
-                    if p.doc() < doc {
-                        p.seek(doc);
-                    }
-                    if p.doc() == doc {
-                        out[at].1.fact_tf[k] = p.term_freq();
-                    }
-                }
+        let sorted: Vec<DocId> = docs.iter().map(|&(doc, _)| doc).collect();
+        let facts = term_counts(reader, self.f.facts, words, &sorted)?;
+        let text = term_counts(reader, self.f.bigrams, bigrams, &sorted)?;
+        for (at, (_, f)) in out.iter_mut().enumerate() {
+            for (k, counts) in facts.iter().enumerate() {
+                f.fact_tf[k] = counts[at];
             }
-        }
-        let text = reader.inverted_index(self.f.bigrams)?;
-        for (k, b) in bigrams.iter().enumerate() {
-            let term = Term::from_field_text(self.f.bigrams, b);
-            if let Some(mut p) = text.read_postings(&term, IndexRecordOption::WithFreqs)? {
-                for (at, &(doc, _)) in docs.iter().enumerate() {
-                    if p.doc() < doc {
-                        p.seek(doc);
-                    }
-                    if p.doc() == doc {
-                        out[at].1.text_tf[k] = p.term_freq();
-                    }
-                }
+            for (k, counts) in text.iter().enumerate() {
+                f.text_tf[k] = counts[at];
             }
         }
         Ok(out)
     }
 }
 
+/// How often each of `terms` occurs in each of `docs` (sorted ids of one segment), read from the
+/// field's postings: `counts[term][doc]`.
+fn term_counts(
+    reader: &tantivy::SegmentReader,
+    field: Field,
+    terms: &[String],
+    docs: &[DocId],
+) -> Result<Vec<Vec<u32>>> {
+    let inverted = reader.inverted_index(field)?;
+    let mut counts = vec![vec![0u32; docs.len()]; terms.len()];
+    for (k, t) in terms.iter().enumerate() {
+        let term = Term::from_field_text(field, t);
+        if let Some(mut p) = inverted.read_postings(&term, IndexRecordOption::WithFreqs)? {
+            for (at, &doc) in docs.iter().enumerate() {
+                if p.doc() < doc {
+                    p.seek(doc);
+                }
+                if p.doc() == doc {
+                    counts[k][at] = p.term_freq();
+                }
+            }
+        }
+    }
+    Ok(counts)
+}
 fn num(id: &str) -> u64 {
     id.parse().unwrap_or(u64::MAX)
 }
