@@ -753,15 +753,22 @@ impl CourtLevel {
     }
 }
 
-/// The 案号 in the heading: the first （YYYY）…号.
+/// The 案号 in the heading: the first （YYYY）…号 — a bracket holding a year, so that one in the
+/// court's or a party's name (（2018）… after 某某（集团）有限公司) is passed over.
 pub fn case_number_in(text: &str) -> Option<String> {
     let head: String = text.chars().take(200).collect();
-    let start = head.find(['（', '('])?;
-    let rest = &head[start..];
-    let end = rest.find('号')? + '号'.len_utf8();
-    let n = &rest[..end];
-    (n.chars().count() <= 40 && n.chars().filter(char::is_ascii_digit).count() >= 4)
-        .then(|| n.to_string())
+    head.match_indices(['（', '(']).find_map(|(start, _)| {
+        let rest = &head[start..];
+        let open = rest.chars().next()?.len_utf8();
+        let close = rest.find(['）', ')'])?;
+        let year = &rest[open..close];
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let end = rest.find('号')? + '号'.len_utf8();
+        let n = &rest[..end];
+        (n.chars().count() <= 40).then(|| n.to_string())
+    })
 }
 
 /// The date the judgment was signed (二〇一七年九月十三日, near its end), as (year, month, day).
@@ -816,6 +823,10 @@ mod tests {
             Some("（2017）粤0303刑初1778号")
         );
         assert_eq!(decided_on(t), Some((2017, 9, 13)));
+        // A bracket before the number that holds no year is passed over.
+        let t = "浙江省杭州市西湖区人民法院（原杭州市西湖区人民法院） 民事判决书 (2021)浙0106民初12号 原告某某（杭州）有限公司";
+        assert_eq!(case_number_in(t).as_deref(), Some("(2021)浙0106民初12号"));
+        assert_eq!(case_number_in("某某（集团）有限公司诉某某"), None);
         // Real headings (LeCaRD) that open with the document's title.
         for (t, court) in [
             (

@@ -131,6 +131,27 @@ pub(super) fn check(
             ));
             continue;
         }
+        // A law the civil code repealed, cited for facts that all happened after the repeal
+        // (before it, the old law still decides: 民法典时间效力规定第一条).
+        if let (Some(rep), Some(s), Some(o)) = (&law.repealed, signed, offence)
+            && s >= rep.on
+            && o >= rep.on
+        {
+            out.push(finding(
+                text,
+                Kind::CitationNotInForce,
+                at,
+                format!(
+                    "《{}》已由{}废止，自{}起不再施行；本案事实发生于{}，在其废止之后，应适用现行法律的相应条文",
+                    law.short,
+                    rep.by,
+                    date_zh(rep.on),
+                    date_zh(o)
+                ),
+                None,
+            ));
+            continue;
+        }
         // The articles that define offences (第一百零二条 on): where 从旧兼从轻 decides the charge
         // and the penalty range.
         if law.substantive

@@ -71,6 +71,16 @@ pub struct Law {
     pub amendments: Vec<Amendment>,
     /// Provisions the renumbering of new versions moved.
     pub renumbered: Vec<Renumbered>,
+    /// When the law stopped being in force, if it has (合同法: 2021-01-01, by 民法典).
+    pub repealed: Option<Repeal>,
+}
+
+/// A law's repeal: from which day, and by which provision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeal {
+    pub on: NaiveDate,
+    /// 《中华人民共和国民法典》第一千二百六十条.
+    pub by: String,
 }
 
 /// A provision whose article number changed between versions (迟延履行期间的债务利息: 第二百五十三条
@@ -176,6 +186,15 @@ struct RawLaw {
     amendment: Vec<RawAmendment>,
     #[serde(default)]
     renumbered: Vec<RawRenumbered>,
+    repealed: Option<RawRepeal>,
+}
+
+#[derive(Deserialize)]
+struct RawRepeal {
+    on: NaiveDate,
+    by: String,
+    #[allow(dead_code)]
+    marker: crate::rules::Marker,
 }
 
 #[derive(Deserialize)]
@@ -273,6 +292,7 @@ impl Statutes {
                 versions,
                 amendments,
                 renumbered,
+                repealed: l.repealed.map(|r| Repeal { on: r.on, by: r.by }),
             });
         }
         let charges = raw

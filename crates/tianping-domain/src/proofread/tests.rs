@@ -486,3 +486,66 @@ fn a_renumbered_article_cited_for_default_interest_is_found_with_its_number_on_t
         );
     }
 }
+
+/// A contract judgment with its facts of `facts_on`, citing `cited`, signed on `signed`.
+fn contract(facts_on: &str, cited: &str, signed: &str) -> String {
+    format!(
+        "浙江省杭州市西湖区人民法院 民事判决书 （2022）浙0106民初1号 原告甲公司，住所地杭州市。被告乙公司，住所地杭州市。\
+         经审理查明，{facts_on}，原告与被告签订买卖合同，约定被告于收货后三十日内支付货款50000元。原告依约交货，被告至今未付。\
+         本院认为，被告未按约支付货款，应当承担违约责任。依照{cited}之规定，判决如下：\
+         被告乙公司于本判决生效之日起十日内支付原告甲公司货款50000元。\
+         如不服本判决，可以在判决书送达之日起十五日内，向本院递交上诉状，上诉于浙江省杭州市中级人民法院。 审判员 李某 {signed} 书记员 王某"
+    )
+}
+
+#[test]
+fn a_repealed_civil_law_cited_for_facts_after_its_repeal_is_found() {
+    // Facts of 2021-06, after 民法典 repealed 合同法 on 2021-01-01.
+    let text = contract(
+        "2021年6月1日",
+        "《中华人民共和国合同法》第一百零七条",
+        "二〇二二年三月五日",
+    );
+    let f = only(&text, Kind::CitationNotInForce);
+    assert_eq!(f.text, "第一百零七条");
+    assert_eq!(f.rule, "J07");
+    for w in [
+        "合同法",
+        "民法典",
+        "第一千二百六十条",
+        "2021年1月1日",
+        "2021年6月1日",
+    ] {
+        assert!(f.message.contains(w), "{w}: {}", f.message);
+    }
+    // Facts of 2020: the old law still decides them (民法典时间效力规定第一条); the code cited
+    // for them is right too.
+    for (facts, cited) in [
+        ("2020年6月1日", "《中华人民共和国合同法》第一百零七条"),
+        ("2021年6月1日", "《中华人民共和国民法典》第五百七十七条"),
+    ] {
+        let text = contract(facts, cited, "二〇二二年三月五日");
+        assert!(
+            proofread(&text).is_empty(),
+            "{facts} {cited}: {:#?}",
+            proofread(&text)
+        );
+    }
+    // Signed before the repeal: in force. An article 合同法 never had: nonexistent.
+    let text = contract(
+        "2019年6月1日",
+        "《中华人民共和国合同法》第一百零七条",
+        "二〇二〇年三月五日",
+    );
+    assert!(proofread(&text).is_empty(), "{:#?}", proofread(&text));
+    let text = contract(
+        "2019年6月1日",
+        "《中华人民共和国合同法》第四百五十条",
+        "二〇二〇年三月五日",
+    );
+    assert!(
+        only(&text, Kind::CitationNonexistent)
+            .message
+            .contains("第四百二十八条")
+    );
+}
