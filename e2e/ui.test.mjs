@@ -974,6 +974,30 @@ test('a sentence outside its similar cases raises a 量刑偏离预警; the pres
   await judge.close();
 });
 
+test('类案冲突 found by the sweep: the president finds the demo\'s pending theft case flagged as a 四类案件, with the two rulings side by side', async () => {
+  const president = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  await login(president, 'president');
+  const number = '（2026）浙0102刑初401号';
+  // The server sweeps the pending cases every 20 seconds once the library is read.
+  let flagged;
+  for (let i = 0; i < 120 && !flagged; i++) {
+    const listed = await (await president.request.get(`${base}/api/v1/cases?flag=four_categories&per_page=200`)).json();
+    flagged = listed.items.find((c) => c.case_number === number);
+    if (!flagged) await new Promise((res) => setTimeout(res, 1000));
+  }
+  assert.ok(flagged, 'the sweep flagged the pending theft case');
+  await president.goto(`${base}/cases/${flagged.id}`);
+  assert.match(await president.textContent('#flags'), /类案冲突|裁判结果差异较大/);
+  const conflict = president.locator('#similar-conflict');
+  assert.match(await conflict.textContent(), /未判处实刑/);
+  assert.match(await conflict.textContent(), /实刑 \d/);
+  assert.match(await president.textContent('#conflict-flagged'), /已标注为四类案件（类案冲突）.*系统类案冲突检测/);
+  assert.equal(await president.locator('#conflict-flag').count(), 0, 'no second flag is offered');
+  await conflict.scrollIntoViewIfNeeded();
+  await president.screenshot({ path: join(artifacts, '27b-similar-conflict.png'), fullPage: false });
+  await president.close();
+});
+
 test('one person across agencies: police 法制 and 侦查监督 follow a suspect from 拘留 to judgment', async () => {
   const police = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   await login(police, 'police_legal');

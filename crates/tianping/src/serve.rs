@@ -89,10 +89,13 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
             }
         })
     };
-    // The deviation sweep (量刑偏离预警) needs the library, so it runs here beside the index.
+    // The deviation sweep (量刑偏离预警) and the conflict sweep (类案冲突) need the library, so
+    // they run here beside the index.
     let sweeper = cfg.worker.then(|| {
         let st = state.clone();
         tokio::spawn(async move {
+            // Where the 类案冲突 sweep goes on from: it reads the pending cases a batch a run.
+            let mut conflicts_from = 0;
             loop {
                 if st.library.is_loaded() {
                     match tianping_server::similar::sweep_deviations(&st).await {
@@ -104,6 +107,19 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
                         ),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e.message, "deviation sweep failed"),
+                    }
+                    let conflicts = tianping_server::similar::conflict::sweep_conflicts(
+                        &st,
+                        &mut conflicts_from,
+                    );
+                    match conflicts.await {
+                        Ok(r) if r.raised > 0 => tracing::info!(
+                            checked = r.checked,
+                            raised = r.raised,
+                            "similar-case conflicts flagged"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e.message, "conflict sweep failed"),
                     }
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(DEVIATION_SWEEP_SECS)).await;

@@ -116,3 +116,60 @@ pub async fn conflict(
     }
     Ok(None)
 }
+
+/// Pending cases read per run of the sweep.
+pub const SWEEP_CASES: i64 = 200;
+
+/// Who raised a flag the sweep found, as the case's record names it.
+pub const SWEEP_BY: &str = "系统类案冲突检测";
+
+/// What one run of the conflict sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ConflictSweep {
+    /// Pending cases with charges compared with the library.
+    pub checked: usize,
+    /// Cases flagged as 四类案件 of 类案冲突.
+    pub raised: usize,
+}
+
+/// Compares the next [`SWEEP_CASES`] pending court cases after `cursor` (that carry charges and
+/// were never flagged for 类案冲突) with the closest rulings of their court and its superior,
+/// and flags each whose rulings diverge as a 四类案件 (法发〔2021〕30号 第二条第（三）项) with
+/// the two rulings in its reason — so a president sees it on the 四类案件 list without opening
+/// the case. `cursor` moves on, and back to the start once every pending case was read; a case
+/// flagged once (even if cleared by hand since) is not flagged again.
+pub async fn sweep_conflicts(st: &AppState, cursor: &mut i64) -> Result<ConflictSweep, ApiError> {
+    let mut rep = ConflictSweep::default();
+    if st.store.judgment_count().await? == 0 {
+        return Ok(rep);
+    }
+    let (cases, next) = st
+        .store
+        .pending_charged_court_cases(SITUATION, *cursor, SWEEP_CASES)
+        .await?;
+    *cursor = next.unwrap_or(0);
+    for c in cases {
+        rep.checked += 1;
+        let courts = super::courts_of(st, &c.org_id).await?;
+        let charges = super::split_charges(&c.charges.join("、"));
+        let Some(v) = conflict(st, &c.cause, &charges, &courts).await? else {
+            continue;
+        };
+        let hit = tianping_domain::flag::FlagHit {
+            situation: SITUATION.into(),
+            rule: "similar_conflict".into(),
+            reason: v.reason,
+        };
+        if st
+            .store
+            .raise_detected_flag(c.case_id, hit, SWEEP_BY, st.now())
+            .await?
+        {
+            rep.raised += 1;
+        }
+    }
+    Ok(rep)
+}
+
+/// The 四类案件 situation of 类案冲突.
+const SITUATION: &str = "3.similar_conflict";

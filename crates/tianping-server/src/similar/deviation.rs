@@ -41,6 +41,8 @@ pub struct CaseRetrieval {
     pub deviation: Option<DeviationView>,
     /// Similar rulings of the court and its superior that diverge (类案冲突), for a pending case.
     pub conflict: Option<super::conflict::ConflictView>,
+    /// Who flagged the case as a 四类案件 of 类案冲突 and when, while the flag stands.
+    pub conflict_flagged: Option<String>,
     /// Deviation warnings raised on the case (shown to readers who see its charges).
     pub warnings: Vec<WarningLine>,
     pub can_acknowledge: bool,
@@ -144,6 +146,16 @@ pub async fn case_retrieval(
         .filter(|f| f.cleared_at.is_none())
         .map(|f| f.situation.as_str())
         .collect();
+    let conflict_flagged = flags
+        .iter()
+        .find(|f| f.situation == "3.similar_conflict" && f.cleared_at.is_none())
+        .map(|f| {
+            format!(
+                "{}于{}标注",
+                f.flagged_by,
+                crate::view::local(&f.flagged_at)
+            )
+        });
     let due: Vec<Trigger> = st
         .library
         .rules()
@@ -222,6 +234,7 @@ pub async fn case_retrieval(
         due,
         deviation: dev,
         conflict,
+        conflict_flagged,
         can_acknowledge: may_acknowledge(s, row),
         warnings,
         can_report: may_report(s, row),

@@ -843,6 +843,67 @@ async fn conflict_story(db: &TestDb) {
     let page = j.get(&format!("/cases/{calm_id}")).await;
     assert!(page.body.contains("id=\"similar-top\""), "{label}");
     assert!(!page.body.contains("id=\"similar-conflict\""), "{label}");
+
+    // The sweep finds a conflict without anyone opening the case, and flags it once.
+    let third = ev(
+        "T3",
+        "（2026）浙0102刑初23号",
+        "2026-05-03T09:00:00+08:00",
+        "filed",
+        json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "parties": [{"name": "吴某", "role": "被告人"}]}),
+    );
+    assert_eq!(
+        j.post_json("/api/v1/events", &third).await.status,
+        StatusCode::CREATED
+    );
+    let third_id = s
+        .case_id_by_number("（2026）浙0102刑初23号")
+        .await
+        .expect("lookup")
+        .expect("case");
+    let st = AppState {
+        store: s.clone(),
+        clock: Arc::new(FixedClock(now)),
+        policy: auth::Policy::default(),
+        ledger: identity(),
+        library: Arc::new(tianping_server::similar::Library::in_memory()),
+        feedback: feedback_codes(),
+    };
+    let mut cursor = 0;
+    let rep = tianping_server::similar::conflict::sweep_conflicts(&st, &mut cursor)
+        .await
+        .expect("sweep");
+    // T1 was flagged by hand; T2's rulings agree; T3 is flagged.
+    assert_eq!((rep.checked, rep.raised), (2, 1), "{label}: {rep:?}");
+    assert_eq!(cursor, 0, "{label}: every pending case read");
+    let flags = s.case_flags(third_id).await.expect("flags");
+    let f = flags
+        .iter()
+        .find(|f| f.situation == "3.similar_conflict")
+        .unwrap_or_else(|| panic!("{label}: {flags:?}"));
+    assert_eq!(f.source, "rule", "{label}");
+    assert_eq!(
+        f.flagged_by,
+        tianping_server::similar::conflict::SWEEP_BY,
+        "{label}"
+    );
+    assert!(
+        f.reason.contains("（2025）浙0102刑初12号") && f.reason.contains("（2025）浙0102刑初13号"),
+        "{label}: {}",
+        f.reason
+    );
+    let rep = tianping_server::similar::conflict::sweep_conflicts(&st, &mut cursor)
+        .await
+        .expect("sweep");
+    assert_eq!((rep.checked, rep.raised), (1, 0), "{label}: {rep:?}");
+    // The case page says so instead of offering the flag.
+    let page = j.get(&format!("/cases/{third_id}")).await;
+    assert!(page.body.contains("id=\"similar-conflict\""), "{label}");
+    assert!(page.body.contains("id=\"conflict-flagged\""), "{label}");
+    assert!(!page.body.contains("id=\"conflict-flag\""), "{label}");
+    // Flagged by hand, T1 says who flagged it.
+    let page = j.get(&format!("/cases/{case_id}")).await;
+    assert!(page.body.contains("id=\"conflict-flagged\""), "{label}");
 }
 
 #[tokio::test]

@@ -93,6 +93,15 @@ pub(crate) async fn raise_flags(
     Ok(n)
 }
 
+/// A pending court case a system check reads: its court, cause and charges.
+#[derive(Debug, Clone)]
+pub struct PendingCharged {
+    pub case_id: i64,
+    pub org_id: String,
+    pub cause: String,
+    pub charges: Vec<String>,
+}
+
 /// A case's line on the 四类案件 list.
 #[derive(Debug, Clone, Serialize)]
 pub struct FourCategorySummary {
@@ -168,6 +177,65 @@ impl Store {
         tx.record(Command::FlagRaised, id).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Raises a flag a system check found (`rule` names the check, `by` the system as users read
+    /// it): once per situation and case, as ingest raises its rule flags — a situation flagged
+    /// before, even if cleared by hand since, is not raised again. Returns whether it was raised.
+    pub async fn raise_detected_flag(
+        &self,
+        case_id: i64,
+        hit: FlagHit,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let rules = self.supervision().flags.clone();
+        let mut tx = self.write(now).await?;
+        let raised = raise_flags(&mut tx, vec![(case_id, hit)], &rules, by, now).await?;
+        tx.commit().await?;
+        Ok(raised > 0)
+    }
+
+    /// Pending court cases with charges and no flag of `situation` yet, after `after_id` in id
+    /// order, at most `limit` read: (case id, court, cause, charges). The second value is the
+    /// last id read, `None` once the end is reached.
+    pub async fn pending_charged_court_cases(
+        &self,
+        situation: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<(Vec<PendingCharged>, Option<i64>)> {
+        let rows = sqlx::query(
+            "SELECT k.id, k.org_id, k.cause, k.state FROM cases k \
+             WHERE k.agency_kind = 'court' AND k.closed_at IS NULL AND k.id > $1 \
+             AND NOT EXISTS (SELECT 1 FROM case_flags f WHERE f.case_id = k.id AND f.situation = $2) \
+             ORDER BY k.id LIMIT $3",
+        )
+        .bind(after_id)
+        .bind(situation)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = vec![];
+        let mut last = None;
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            last = Some(id);
+            let state: String = r.try_get(3)?;
+            let state: tianping_domain::CaseState = serde_json::from_str(&state)
+                .map_err(|e| crate::StoreError::Corrupt(format!("case {id} state: {e}")))?;
+            if state.charges.is_empty() {
+                continue;
+            }
+            out.push(PendingCharged {
+                case_id: id,
+                org_id: r.try_get(1)?,
+                cause: r.try_get(2)?,
+                charges: state.charges,
+            });
+        }
+        let end = (rows.len() as i64) < limit;
+        Ok((out, if end { None } else { last }))
     }
 
     /// Clears a flag with a reason (it stays in the case's record, marked cleared).

@@ -3,7 +3,7 @@
 //! 上城's pending theft cases show the conflict on their page and a president can flag them.
 
 use anyhow::Result;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Offset, Utc};
 use tianping_domain::judgment::Penalty;
 use tianping_store::Store;
 use tianping_store::judgments::NewJudgment;
@@ -95,8 +95,59 @@ pub async fn seed_rulings(store: &Store, now: DateTime<Utc>) -> Result<u64> {
             }
         })
         .collect();
-    Ok(store
+    let inserted = store
         .import_judgments("lecard", &batch, now)
         .await?
-        .inserted)
+        .inserted;
+    file_pending_theft(store, now).await?;
+    Ok(inserted)
+}
+
+/// A theft case of 上城 filed a fortnight ago and given to the demo judge: the conflict sweep
+/// finds the court's rulings diverge and flags it (a 四类案件 the president sees).
+async fn file_pending_theft(store: &Store, now: DateTime<Utc>) -> Result<()> {
+    let judge = store
+        .user_by_username("judge")
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let local = |days: i64| {
+        (now - chrono::Duration::days(days))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()))
+            .to_rfc3339()
+    };
+    let number = "（2026）浙0102刑初401号";
+    let lines = [
+        serde_json::json!({
+            "source": "demo", "source_event_id": "rulings-filed", "case_number": number,
+            "occurred_at": local(14), "kind": "filed", "cause": "盗窃罪", "charges": ["盗窃罪"],
+            "in_custody": true,
+            "parties": [{"name": "钱某某", "role": "被告人"}],
+        }),
+        serde_json::json!({
+            "source": "demo", "source_event_id": "rulings-assigned", "case_number": number,
+            "occurred_at": local(13), "kind": "assigned", "judge": judge,
+        }),
+    ];
+    let numbered: Vec<tianping_store::Numbered> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            Ok(tianping_store::Numbered {
+                line: i as u64 + 1,
+                record: serde_json::from_value(v)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let report = store
+        .ingest(&numbered, &tianping_store::Actor::system("demo"), now)
+        .await?;
+    if let Some(r) = report.rejected.first() {
+        anyhow::bail!(
+            "the demo's pending theft case was refused: {} {}",
+            r.code,
+            r.reason
+        );
+    }
+    Ok(())
 }
