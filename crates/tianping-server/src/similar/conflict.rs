@@ -132,8 +132,8 @@ pub struct ConflictSweep {
     pub raised: usize,
 }
 
-/// Compares the next [`SWEEP_CASES`] pending court cases after `cursor` (that carry charges and
-/// were never flagged for 类案冲突) with the closest rulings of their court and its superior,
+/// Compares the next [`SWEEP_CASES`] pending court cases after `cursor` (public ones that carry
+/// charges and were never flagged for 类案冲突) with the closest rulings of their court and its superior,
 /// and flags each whose rulings diverge as a 四类案件 (法发〔2021〕30号 第二条第（三）项) with
 /// the two rulings in its reason — so a president sees it on the 四类案件 list without opening
 /// the case. `cursor` moves on, and back to the start once every pending case was read; a case

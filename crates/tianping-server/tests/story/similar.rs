@@ -861,6 +861,23 @@ async fn conflict_story(db: &TestDb) {
         .await
         .expect("lookup")
         .expect("case");
+    // A confidential theft case: a flag's reason would name its charge to every reader of it.
+    let private = ev(
+        "T4",
+        "（2026）浙0102刑初24号",
+        "2026-05-04T09:00:00+08:00",
+        "filed",
+        json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "confidentiality": "privacy", "parties": [{"name": "郑某", "role": "被告人"}]}),
+    );
+    assert_eq!(
+        j.post_json("/api/v1/events", &private).await.status,
+        StatusCode::CREATED
+    );
+    let private_id = s
+        .case_id_by_number("（2026）浙0102刑初24号")
+        .await
+        .expect("lookup")
+        .expect("case");
     let st = AppState {
         store: s.clone(),
         clock: Arc::new(FixedClock(now)),
@@ -873,8 +890,12 @@ async fn conflict_story(db: &TestDb) {
     let rep = tianping_server::similar::conflict::sweep_conflicts(&st, &mut cursor)
         .await
         .expect("sweep");
-    // T1 was flagged by hand; T2's rulings agree; T3 is flagged.
+    // T1 was flagged by hand; T2's rulings agree; T3 is flagged; T4 is not read.
     assert_eq!((rep.checked, rep.raised), (2, 1), "{label}: {rep:?}");
+    assert!(
+        s.case_flags(private_id).await.expect("flags").is_empty(),
+        "{label}"
+    );
     assert_eq!(cursor, 0, "{label}: every pending case read");
     let flags = s.case_flags(third_id).await.expect("flags");
     let f = flags

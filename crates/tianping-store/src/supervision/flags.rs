@@ -196,8 +196,9 @@ impl Store {
         Ok(raised > 0)
     }
 
-    /// Pending court cases with charges and no flag of `situation` yet, after `after_id` in id
-    /// order, at most `limit` read: (case id, court, cause, charges). The second value is the
+    /// Pending public court cases with charges and no flag of `situation` yet, after `after_id`
+    /// in id order (a confidential case is left to those cleared to read it: a flag's reason
+    /// would name its charge to every reader of the flag), at most `limit` read: (case id, court, cause, charges). The second value is the
     /// last id read, `None` once the end is reached.
     pub async fn pending_charged_court_cases(
         &self,
@@ -207,7 +208,7 @@ impl Store {
     ) -> Result<(Vec<PendingCharged>, Option<i64>)> {
         let rows = sqlx::query(
             "SELECT k.id, k.org_id, k.cause, k.state FROM cases k \
-             WHERE k.agency_kind = 'court' AND k.closed_at IS NULL AND k.id > $1 \
+             WHERE k.agency_kind = 'court' AND k.closed_at IS NULL AND k.confidentiality = 'public' AND k.id > $1 \
              AND NOT EXISTS (SELECT 1 FROM case_flags f WHERE f.case_id = k.id AND f.situation = $2) \
              ORDER BY k.id LIMIT $3",
         )
