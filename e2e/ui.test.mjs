@@ -905,7 +905,16 @@ test('a judge retrieves similar cases for a criminal case, annotates two, saves 
   const annotations = await page.$$eval('#report-results td.annotation', (t) => t.map((x) => x.textContent));
   assert.match(annotations[0], /^参照：案情和情节相近/);
   assert.match(annotations[1], /^不参照：罪名不同/);
+  // The judge's own 检索结论 under the generated one: an empty one is refused beside the field.
+  await Promise.all([page.waitForLoadState('load'), page.click('#conclusion-save')]);
+  assert.match(await page.textContent('#conclusion-error'), /请写明检索结论/);
+  await page.fill('#conclusion-body', '第1号案件与本案均系醉酒驾驶、血液酒精含量相近，量刑予以参照；第2号案件罪名不同，不予参照。');
+  await Promise.all([page.waitForURL(/#conclusion$/), page.click('#conclusion-save')]);
+  assert.match(await page.textContent('#judge-conclusion'), /承办法官意见：第1号案件与本案均系醉酒驾驶/);
+  await page.locator('#conclusion').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, '24a-similar-conclusion.png'), fullPage: false });
   await Promise.all([page.waitForURL(/print=1/), page.click('#report-print')]);
+  assert.match(await page.textContent('article.report'), /承办法官意见：第1号案件/);
   assert.ok(await page.locator('article.report.print').isVisible(), 'the print view renders the report');
   assert.ok(!(await page.locator('header.topbar').isVisible()), 'without the navigation');
   assert.match(await page.textContent('article.report'), /排序方法/);

@@ -150,6 +150,7 @@ commands! {
     DraftProofread => "draft_proofread", "proofread_drafts", "上传裁判文书文稿校对";
     ProofreadFindingFound => "proofread_finding_found", "proofread_findings", "文书校对发现问题";
     ProofreadFindingResolved => "proofread_finding_resolved", "proofread_findings", "处理文书校对意见";
+    RetrievalConclusionWritten => "retrieval_conclusion_written", "retrieval_conclusions", "撰写类案检索结论";
 }
 
 /// How a record's digest was made.

@@ -196,7 +196,7 @@ fn path_params(path: &str) -> Vec<Value> {
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
             let (schema, zh) = match name {
-                "id" => (json!({ "type": "integer", "format": "int64" }), "编号"),
+                "id" | "rid" => (json!({ "type": "integer", "format": "int64" }), "编号"),
                 "index" => (
                     json!({ "type": "integer", "format": "int64", "minimum": 0 }),
                     "叶子序号",
@@ -667,6 +667,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
         // Similar cases.
         op("get", "/api/v1/cases/{id}/similar", "类案", "类案检索")
             .query::<similar::RetrievalInput>(),
+        op(
+            "post",
+            "/api/v1/cases/{id}/similar/reports/{rid}/conclusion",
+            "类案",
+            "撰写类案检索报告的检索结论",
+        )
+        .body(c.schema::<similar::reports::ConclusionInput>())
+        .ok(201, c.schema::<similar::reports::ConclusionOut>()),
         op("get", "/api/v1/deviation-warnings", "类案", "裁判偏离预警"),
         op(
             "post",

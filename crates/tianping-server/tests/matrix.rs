@@ -160,6 +160,11 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/cases/{id}/similar", Case),
     ("POST", "/cases/{id}/similar/reports", Write),
     ("GET", "/cases/{id}/similar/reports/{rid}", Case),
+    (
+        "POST",
+        "/cases/{id}/similar/reports/{rid}/conclusion",
+        Write,
+    ),
     ("POST", "/deviation-warnings/{id}/ack", Write),
     ("POST", "/flags/{id}/clear", Write),
     ("POST", "/cases/{id}/acts", Write),
@@ -217,6 +222,11 @@ const POLICY: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/case-numbers/parse", Open),
     ("GET", "/api/v1/cases/{id}/clocks", Case),
     ("GET", "/api/v1/cases/{id}/similar", Case),
+    (
+        "POST",
+        "/api/v1/cases/{id}/similar/reports/{rid}/conclusion",
+        Write,
+    ),
     ("GET", "/api/v1/deviation-warnings", Scoped),
     ("POST", "/api/v1/deviation-warnings/{id}/ack", Write),
     ("POST", "/api/v1/cases/{id}/letters", Write),

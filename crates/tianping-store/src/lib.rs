@@ -356,6 +356,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0042_proofread_metrics.sql"),
         postgres: include_str!("../migrations/postgres/0042_proofread_metrics.sql"),
     },
+    Migration {
+        version: 43,
+        name: "retrieval_conclusions",
+        sqlite: include_str!("../migrations/sqlite/0043_retrieval_conclusions.sql"),
+        postgres: include_str!("../migrations/postgres/0043_retrieval_conclusions.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -195,6 +195,81 @@ impl Store {
     }
 }
 
+// --- 检索结论 written by the judge (migration 0043) ------------------------------------------------
+
+/// The judge's own 检索结论 under a report, as last written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conclusion {
+    pub id: i64,
+    pub report_id: i64,
+    pub body: String,
+    /// The writer's name.
+    pub written_by: String,
+    pub written_at: String,
+    /// How many times it was written (the earlier versions stay in the ledger and the table).
+    pub versions: i64,
+}
+
+impl Store {
+    /// Writes the judge's 检索结论 under a report (its ledger leaf with it); returns its id.
+    pub async fn write_conclusion(
+        &self,
+        report_id: i64,
+        body: &str,
+        by: &User,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.write(now).await?;
+        let case_id: Option<i64> =
+            sqlx::query_scalar("SELECT case_id FROM retrieval_reports WHERE id = $1")
+                .bind(report_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(case_id) = case_id else {
+            return Err(StoreError::Corrupt(format!("report {report_id} not found")));
+        };
+        let id: i64 = sqlx::query(
+            "INSERT INTO retrieval_conclusions (report_id, case_id, body, written_by, written_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(report_id)
+        .bind(case_id)
+        .bind(body)
+        .bind(by.id)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        tx.record(Command::RetrievalConclusionWritten, id).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The latest 检索结论 written under a report, if any.
+    pub async fn conclusion(&self, report_id: i64) -> Result<Option<Conclusion>> {
+        let r = sqlx::query(
+            "SELECT c.id, c.report_id, c.body, u.display_name, c.written_at, \
+             (SELECT COUNT(*) FROM retrieval_conclusions o WHERE o.report_id = c.report_id) \
+             FROM retrieval_conclusions c JOIN users u ON u.id = c.written_by \
+             WHERE c.report_id = $1 ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(report_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            Ok(Conclusion {
+                id: r.try_get(0)?,
+                report_id: r.try_get(1)?,
+                body: r.try_get(2)?,
+                written_by: r.try_get(3)?,
+                written_at: r.try_get(4)?,
+                versions: r.try_get(5)?,
+            })
+        })
+        .transpose()
+    }
+}
+
 // --- 量刑偏离预警: deviation warnings (migration 0008) -------------------------------------------
 
 /// A closing event of a court case that decided a custodial term: what the deviation sweep checks.

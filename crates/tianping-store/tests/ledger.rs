@@ -352,6 +352,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
             Command::ProjectTaskDone,
             Command::ProjectReportFiled,
             Command::RetrievalReportSaved,
+            Command::RetrievalConclusionWritten,
             Command::DeviationWarned,
             Command::DeviationAcknowledged,
             Command::SystemClientAdded,
@@ -430,6 +431,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
         let mut referral = 0;
         let mut project = 0;
         let mut deviation = 0;
+        let mut report_id = 0;
         let t = bj("2025-08-13T09:00:00");
         let mut all = Command::ALL.to_vec();
         all.sort();
@@ -789,6 +791,15 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                     let back = s.report(id).await.unwrap().unwrap();
                     assert_eq!(back.body, report);
                     assert_eq!(s.reports_of_case(case).await.unwrap().len(), 1);
+                    report_id = id;
+                }
+                Command::RetrievalConclusionWritten => {
+                    let (u, _) = who(s, "judge").await;
+                    s.write_conclusion(report_id, "均予参照", &u, t)
+                        .await
+                        .unwrap();
+                    let c = s.conclusion(report_id).await.unwrap().unwrap();
+                    assert_eq!((c.body.as_str(), c.versions), ("均予参照", 1));
                 }
                 Command::DeviationWarned => {
                     let (case, event): (i64, i64) =

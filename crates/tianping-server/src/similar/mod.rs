@@ -50,11 +50,19 @@ pub fn router() -> Router<AppState> {
             "/cases/{id}/similar/reports/{rid}",
             get(reports::report_page),
         )
+        .route(
+            "/cases/{id}/similar/reports/{rid}/conclusion",
+            post(reports::conclusion_submit),
+        )
 }
 
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/similar", get(reports::api_search))
+        .route(
+            "/cases/{id}/similar/reports/{rid}/conclusion",
+            post(reports::api_conclusion),
+        )
         .route("/deviation-warnings", get(deviation::api_deviations))
         .route(
             "/deviation-warnings/{id}/ack",
@@ -678,7 +686,7 @@ async fn views(st: &AppState, hits: &[Hit], asked: &Asked) -> Result<Vec<ResultV
 // --- who may do what ---------------------------------------------------------------------------
 
 /// Writing a report: the court's own judges, case office and heads.
-fn may_report(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
+pub(crate) fn may_report(s: &Session, row: &tianping_store::case::CaseRow) -> bool {
     matches!(
         s.user.role,
         Role::Judge | Role::DivisionChief | Role::President | Role::CaseOffice

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tianping_domain::Confidentiality;
 use tianping_domain::case::{REDACTED, Visibility, visibility};
 use tianping_domain::judgment::CourtLevel;
@@ -356,6 +356,151 @@ struct ReportPage {
     groups: Vec<(&'static str, Vec<ReportResult>)>,
     /// 检索结论: what was found in each tier and how the results were used.
     conclusion: Vec<String>,
+    /// The judge's own 检索结论, as last written.
+    judge_conclusion: Option<ConclusionView>,
+    /// The reader may write it (those who may save a report on the case).
+    can_conclude: bool,
+    /// Why the text sent was refused, beside the field.
+    conclusion_error: Option<String>,
+    /// The text in the field.
+    draft: String,
+    max_chars: usize,
+}
+
+pub struct ConclusionView {
+    pub body: String,
+    pub written_by: String,
+    pub written_local: String,
+    pub versions: i64,
+}
+
+/// The longest 检索结论 a judge writes.
+pub const CONCLUSION_CHARS: usize = 3000;
+
+/// The text of a 检索结论 as sent, trimmed, or the error naming the field.
+pub fn conclusion_text(body: &str) -> Result<String, ApiError> {
+    let t = body.trim();
+    if t.is_empty() {
+        return Err(ApiError::invalid_field(
+            Code::NoteRequired,
+            "body",
+            "请写明检索结论",
+        ));
+    }
+    let n = t.chars().count();
+    if n > CONCLUSION_CHARS {
+        return Err(ApiError::invalid_field(
+            Code::FieldTooLong,
+            "body",
+            format!("检索结论不超过 {CONCLUSION_CHARS} 字（现为 {n} 字）"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Writes the judge's 检索结论 under a report of a case they may report on.
+pub async fn write_conclusion(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    rid: &str,
+    body: &str,
+) -> Result<i64, ApiError> {
+    let (d, r) = load_report(st, s, id, rid).await?;
+    let row = case_row(st, s, d.case.id).await?;
+    if !super::may_report(s, &row) {
+        return Err(ApiError::forbidden("撰写检索结论"));
+    }
+    let text = conclusion_text(body)?;
+    Ok(st
+        .store
+        .write_conclusion(r.id, &text, &s.user, st.now())
+        .await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ConclusionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+pub async fn conclusion_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Path((id, rid)): Path<(String, String)>,
+    Form(form): Form<ConclusionForm>,
+) -> Response {
+    if let Some(refused) = crate::http::extract::csrf_refused(&form.csrf, &s) {
+        return refused;
+    }
+    match write_conclusion(&st, &s, &id, &rid, &form.body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/cases/{id}/similar/reports/{rid}#conclusion")).into_response()
+        }
+        // A refused text is shown beside the field, the text kept.
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            report_response(
+                st,
+                s,
+                id,
+                rid,
+                ReportQuery::default(),
+                Some((e.message, form.body)),
+            )
+            .await
+        }
+        Err(e) => error_page(e.status, &e.message),
+    }
+}
+
+/// `POST /api/v1/cases/{id}/similar/reports/{rid}/conclusion`.
+pub async fn api_conclusion(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    crate::http::CurrentUser(s): crate::http::CurrentUser,
+    Path((id, rid)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ConclusionOut>), ApiError> {
+    crate::http::extract::check_csrf(&headers, &s)?;
+    let input: ConclusionInput = crate::http::extract::json_body(&body)?;
+    let cid = write_conclusion(&st, &s, &id, &rid, &input.body).await?;
+    let rid: i64 = rid.parse().map_err(|_| ApiError::not_found("检索报告"))?;
+    let c = st
+        .store
+        .conclusion(rid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("检索结论"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ConclusionOut {
+            id: cid,
+            report_id: rid,
+            body: c.body,
+            written_by: c.written_by,
+            written_at: c.written_at,
+            versions: c.versions,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ConclusionInput {
+    /// 检索结论，不超过 3000 字。
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConclusionOut {
+    pub id: i64,
+    pub report_id: i64,
+    pub body: String,
+    pub written_by: String,
+    /// UTC, RFC 3339.
+    pub written_at: String,
+    /// How many times the report's 检索结论 was written.
+    pub versions: i64,
 }
 
 /// The tier of a stored result: as kept, or — for a report saved before tiers were kept — read
@@ -520,6 +665,18 @@ pub async fn report_page(
     Path((id, rid)): Path<(String, String)>,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    report_response(st, s, id, rid, q, None).await
+}
+
+/// The report page; `refused`: a 检索结论 sent and refused (the reason, the text as sent).
+async fn report_response(
+    st: AppState,
+    s: Session,
+    id: String,
+    rid: String,
+    q: ReportQuery,
+    refused: Option<(String, String)>,
+) -> Response {
     let out = async {
         let (d, mut r) = load_report(&st, &s, &id, &rid).await?;
         let mut again = rerun(&st, &r).await?;
@@ -538,7 +695,36 @@ pub async fn report_page(
         }
         let row = case_row(&st, &s, d.case.id).await?;
         let courts = courts_of(&st, &row.org_id).await?;
+        let can_conclude = super::may_report(&s, &row) && vis == Visibility::Full;
+        let judge_conclusion = st.store.conclusion(r.id).await?.map(|c| ConclusionView {
+            // The judge's analysis is the case's facts: withheld as the query is.
+            body: if vis == Visibility::Full {
+                c.body
+            } else {
+                REDACTED.to_string()
+            },
+            written_by: c.written_by,
+            written_local: crate::view::local(&c.written_at),
+            versions: c.versions,
+        });
+        // The text in the field: as sent when it was refused, else the one in force.
+        let (conclusion_error, draft) = match refused {
+            Some((why, text)) => (Some(why), text),
+            None => (
+                None,
+                judge_conclusion
+                    .as_ref()
+                    .filter(|_| can_conclude)
+                    .map(|c| c.body.clone())
+                    .unwrap_or_default(),
+            ),
+        };
         Ok::<_, ApiError>(render(&ReportPage {
+            judge_conclusion,
+            can_conclude,
+            conclusion_error,
+            draft,
+            max_chars: CONCLUSION_CHARS,
             layout: Layout::new(&s, "/cases"),
             print: q.print.is_some(),
             redacted: vis != Visibility::Full,

@@ -546,6 +546,76 @@ async fn similar_story(db: &TestDb) {
             .contains(&format!("类案检索报告 #{report_id}"))
     );
 
+    // The judge writes the 检索结论 under the report: an empty one is refused beside the field.
+    let page = j.get(&to).await;
+    assert!(page.body.contains("id=\"conclusion-form\""), "{label}");
+    let conclude = format!("{to}/conclusion");
+    let r = post_form(&j, &conclude, &[("body", "   ")]).await;
+    assert!(
+        r.body.contains("id=\"conclusion-error\"") && r.body.contains("请写明检索结论"),
+        "{label}: {}",
+        r.body
+    );
+    let words = "第1、2号案件与本案同为醉酒驾驶且血液酒精含量相近，量刑可资参照；第3号案件系肇事后逃逸，情节不同，不予参照。";
+    let r = post_form(&j, &conclude, &[("body", words)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{label}: {}", r.body);
+    let page = j.get(&to).await;
+    let at = page
+        .body
+        .find("id=\"judge-conclusion\"")
+        .unwrap_or_else(|| panic!("{label}: {}", page.body));
+    assert!(page.body[at..].contains(words), "{label}");
+    let print = j.get(&format!("{to}?print=1")).await;
+    assert!(print.body.contains(words), "{label}");
+    assert!(!print.body.contains("id=\"conclusion-form\""), "{label}");
+    // Through the API, rewritten: the latest is shown, the first stays.
+    let api = format!("/api/v1/cases/{case_id}/similar/reports/{report_id}/conclusion");
+    let r = j
+        .post_json(&api, &json!({"body": "以上类案均予参照。"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{label}: {}", r.body);
+    assert_eq!(r.json()["versions"], 2, "{label}");
+    assert_eq!(r.json()["written_by"], "j-name", "{label}: {}", r.body);
+    let r = j.post_json(&api, &json!({"body": "长".repeat(3001)})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+    assert_eq!(
+        r.json()["error"]["code"],
+        "field_too_long",
+        "{label}: {}",
+        r.body
+    );
+    assert_eq!(
+        r.json()["error"]["details"]["field"],
+        "body",
+        "{label}: {}",
+        r.body
+    );
+    let page = j.get(&to).await;
+    assert!(
+        page.body.contains("以上类案均予参照。") && page.body.contains("第 2 次撰写"),
+        "{label}"
+    );
+    // Another court's judge cannot see the report, nor write under it; an administrator may
+    // not write.
+    assert_eq!(
+        xh.post_json(&api, &json!({"body": "x"})).await.status,
+        StatusCode::NOT_FOUND,
+        "{label}"
+    );
+    assert_eq!(
+        admin.post_json(&api, &json!({"body": "x"})).await.status,
+        StatusCode::FORBIDDEN,
+        "{label}"
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM retrieval_conclusions")
+            .fetch_one(s.pool())
+            .await
+            .expect("count"),
+        2,
+        "{label}"
+    );
+
     // The deviation sweep's first run starts from now (nothing decided yet here).
     let st = AppState {
         store: s.clone(),

@@ -95,6 +95,11 @@ const SOURCES: &[Source] = &[
         "SELECT case_id, created_by AS a, NULL AS b FROM retrieval_reports WHERE id = $1",
     ),
     src(
+        "retrieval_conclusions",
+        "SELECT id FROM retrieval_conclusions WHERE case_id = $1",
+        "SELECT case_id, (SELECT display_name FROM users u WHERE u.id = x.written_by) AS a, NULL AS b FROM retrieval_conclusions x WHERE id = $1",
+    ),
+    src(
         "deviation_warnings",
         "SELECT id FROM deviation_warnings WHERE case_id = $1",
         "SELECT case_id, NULL AS a, acknowledged_by AS b FROM deviation_warnings WHERE id = $1",
@@ -187,6 +192,7 @@ pub fn table_zh(table: &str) -> &'static str {
         "calendar_years" => "节假日安排",
         "engine_state" => "规则版本",
         "retrieval_reports" => "类案检索报告",
+        "retrieval_conclusions" => "类案检索结论",
         "admin_actions" => "管理操作",
         "system_clients" => "业务系统接入",
         "deviation_warnings" => "量刑偏离预警",

@@ -214,6 +214,15 @@ const CORE: &[Entity] = &[
         pointer: None,
     },
     Entity {
+        table: "retrieval_conclusions",
+        key: "id",
+        int_key: true,
+        columns: &["report_id", "case_id", "body", "written_by", "written_at"],
+        confidential: Confidential::ByCase,
+        created_by: Command::RetrievalConclusionWritten,
+        pointer: None,
+    },
+    Entity {
         table: "admin_actions",
         key: "id",
         int_key: true,
