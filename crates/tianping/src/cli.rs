@@ -114,6 +114,32 @@ pub(crate) enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Write a consistent backup of the store while it serves (SQLite: VACUUM INTO; PostgreSQL:
+    /// pg_dump). Never overwrites a file.
+    Backup {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into a new store and verify every record against the ledger (exit
+    /// status 4 on any mismatch).
+    Restore {
+        /// The backup `tianping backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new store: sqlite://FILE (must not exist) or postgres://…/DB (created, or empty).
+        #[arg(long)]
+        to: String,
+        /// The verifier key you trust (text or a file holding it); default: the configured
+        /// signing key's.
+        #[arg(long)]
+        key: Option<String>,
+        /// A checkpoint kept elsewhere (signed note file); the restored log must extend it.
+        #[arg(long)]
+        witness: Vec<PathBuf>,
+    },
     /// Apply pending database migrations.
     Migrate {
         #[arg(long)]

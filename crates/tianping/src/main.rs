@@ -1,11 +1,12 @@
-//! The `tianping` binary: serve, worker, demo, import, migrate, org, user, rules, calendar, clocks,
-//! bench.
+//! The `tianping` binary: serve, worker, demo, import, migrate, backup, restore, org, user, rules,
+//! calendar, clocks, bench.
 
 /// mimalloc: glibc's allocator spent a fifth of bulk-ingest time consolidating free lists, growing
 /// with the heap (see docs/BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod backup;
 mod bench;
 mod cli;
 mod config;
@@ -811,6 +812,22 @@ async fn run() -> Result<()> {
                 }
             };
             if !ok {
+                std::process::exit(4);
+            }
+            Ok(())
+        }
+        Cmd::Backup { database_url, out } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            backup::backup(&cfg, &out).await
+        }
+        Cmd::Restore {
+            from,
+            to,
+            key,
+            witness,
+        } => {
+            let cfg = load_config(cli.config.as_ref(), Some(to.clone()), None)?;
+            if !backup::restore(&cfg, &from, &to, key.as_deref(), &witness).await? {
                 std::process::exit(4);
             }
             Ok(())
