@@ -9,8 +9,8 @@
 //!
 //! A backup never overwrites a file and a restore never writes into a store that holds anything:
 //! the one thing a recovery must not do is destroy the copy it recovers from. A SQLite backup
-//! restores to `sqlite://`, a PostgreSQL dump to `postgres://`; moving between the two is another
-//! command's work (`migrate-store`, issue 28).
+//! restores to `sqlite://`, a PostgreSQL dump to `postgres://`; a SQLite store moves to PostgreSQL
+//! with `migrate-store` (`move_store.rs`).
 
 use crate::config::Config;
 use anyhow::{Context, Result, bail};

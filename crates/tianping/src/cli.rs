@@ -140,6 +140,19 @@ pub(crate) enum Cmd {
         #[arg(long)]
         witness: Vec<PathBuf>,
     },
+    /// Move a whole SQLite store into a new PostgreSQL database and prove it: the target is
+    /// verified against its ledger and its root must equal the source's (exit status 4 if not).
+    MigrateStore {
+        /// The store to move: sqlite://FILE.
+        #[arg(long)]
+        from: String,
+        /// The new store: postgres://USER@HOST/DB (an empty database).
+        #[arg(long)]
+        to: String,
+        /// The verifier key you trust; default: the configured signing key's.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Apply pending database migrations.
     Migrate {
         #[arg(long)]

@@ -1,5 +1,5 @@
-//! The `tianping` binary: serve, worker, demo, import, migrate, backup, restore, org, user, rules,
-//! calendar, clocks, bench.
+//! The `tianping` binary: serve, worker, demo, import, migrate, backup, restore, migrate-store, org,
+//! user, rules, calendar, clocks, bench.
 
 /// mimalloc: glibc's allocator spent a fifth of bulk-ingest time consolidating free lists, growing
 /// with the heap (see docs/BENCHMARKS.md).
@@ -16,6 +16,7 @@ mod import;
 mod judgments;
 mod ledger;
 mod lines;
+mod move_store;
 mod proofread;
 mod serve;
 mod sms;
@@ -828,6 +829,13 @@ async fn run() -> Result<()> {
         } => {
             let cfg = load_config(cli.config.as_ref(), Some(to.clone()), None)?;
             if !backup::restore(&cfg, &from, &to, key.as_deref(), &witness).await? {
+                std::process::exit(4);
+            }
+            Ok(())
+        }
+        Cmd::MigrateStore { from, to, key } => {
+            let cfg = load_config(cli.config.as_ref(), Some(to.clone()), None)?;
+            if !move_store::run(&cfg, &from, &to, key.as_deref()).await? {
                 std::process::exit(4);
             }
             Ok(())

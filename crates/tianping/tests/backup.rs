@@ -151,3 +151,49 @@ fn a_postgres_dump_restores_into_a_new_database_that_verifies_with_the_same_root
     psql(&format!("DROP DATABASE {target_db} WITH (FORCE)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn migrate_store_moves_a_sqlite_store_into_postgres_with_the_same_root() {
+    let base = std::env::var("TIANPING_TEST_POSTGRES_URL")
+        .expect("TIANPING_TEST_POSTGRES_URL names a PostgreSQL server for the tests");
+    let server = base.rsplit_once('/').map_or(base.as_str(), |(s, _)| s);
+    let target_db = format!("tianping_move_{}", std::process::id());
+    let psql = |sql: &str| {
+        ok(Command::new("psql")
+            .arg(format!("{server}/postgres"))
+            .args(["-v", "ON_ERROR_STOP=1", "-qc", sql]))
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {target_db}"));
+    psql(&format!("CREATE DATABASE {target_db}"));
+    let dir = temp_dir("move");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let root = seeded(&dir, &url);
+    // A signed checkpoint moves with the log.
+    ok(tianping(&dir).args(["ledger", "checkpoint", "--database-url", &url]));
+    let target = format!("{server}/{target_db}");
+    let out = ok(tianping(&dir).args(["migrate-store", "--from", &url, "--to", &target]));
+    assert!(
+        out.contains("the target's root equals the source's"),
+        "{out}"
+    );
+    assert!(out.contains("OK: the store matches the log"), "{out}");
+    // The moved store is the store: verified on its own, and it takes new events with new ids.
+    let out = ok(tianping(&dir).args(["ledger", "verify", "--database-url", &target]));
+    assert!(out.contains("OK: the store matches the log"), "{out}");
+    assert_eq!(root_of(&out), root);
+    let file = dir.join("more.jsonl");
+    std::fs::write(&file, r#"{"source":"s","source_event_id":"31","case_number":"（2026）浙0102民初31号","occurred_at":"2026-03-03T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}"#).expect("write");
+    ok(tianping(&dir)
+        .args(["import", "--database-url", &target])
+        .arg(&file));
+    let out = ok(tianping(&dir).args(["ledger", "verify", "--database-url", &target]));
+    assert!(out.contains("OK: the store matches the log"), "{out}");
+    assert_ne!(root_of(&out), root, "the new event is a new leaf");
+    // Never into a database that holds a store.
+    let (code, _, err) =
+        run(tianping(&dir).args(["migrate-store", "--from", &url, "--to", &target]));
+    assert_ne!(code, 0);
+    assert!(err.contains("already holds tables"), "{err}");
+    psql(&format!("DROP DATABASE {target_db} WITH (FORCE)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
