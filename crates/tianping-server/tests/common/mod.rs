@@ -38,13 +38,21 @@ pub fn app(s: &Store, now: chrono::DateTime<Utc>) -> Router {
 /// The same with a given login policy (lockout, rate limits).
 pub fn app_with(s: &Store, now: chrono::DateTime<Utc>, policy: auth::Policy) -> Router {
     router(AppState {
+        policy,
+        ..state(s, now)
+    })
+}
+
+/// The server's state at `now` (for what runs beside the routes: sweeps, re-runs).
+pub fn state(s: &Store, now: chrono::DateTime<Utc>) -> AppState {
+    AppState {
         store: s.clone(),
         clock: Arc::new(FixedClock(now)),
-        policy,
+        policy: auth::Policy::default(),
         ledger: identity(),
         library: Arc::new(tianping_server::similar::Library::in_memory()),
         feedback: feedback_codes(),
-    })
+    }
 }
 
 /// The court's rating-code key in tests (a fixed seed) and the address printed in codes.

@@ -494,19 +494,9 @@ async fn similar_story(db: &TestDb) {
         Some(snapshot),
         "the index followed the new row"
     );
-    let again = tianping_server::similar::rerun(
-        &AppState {
-            store: s.clone(),
-            clock: Arc::new(FixedClock(now)),
-            policy: auth::Policy::default(),
-            ledger: identity(),
-            library: Arc::new(tianping_server::similar::Library::in_memory()),
-            feedback: feedback_codes(),
-        },
-        &stored,
-    )
-    .await
-    .expect("rerun");
+    let again = tianping_server::similar::rerun(&state(s, now), &stored)
+        .await
+        .expect("rerun");
     // The same judgments (the report lists them by the guidance's tiers, the re-run by score).
     let mut rerun_ids = again.ids.clone();
     rerun_ids.sort_unstable();
@@ -617,14 +607,7 @@ async fn similar_story(db: &TestDb) {
     );
 
     // The deviation sweep's first run starts from now (nothing decided yet here).
-    let st = AppState {
-        store: s.clone(),
-        clock: Arc::new(FixedClock(now)),
-        policy: auth::Policy::default(),
-        ledger: identity(),
-        library: Arc::new(tianping_server::similar::Library::in_memory()),
-        feedback: feedback_codes(),
-    };
+    let st = state(s, now);
     let rep = tianping_server::similar::sweep_deviations(&st)
         .await
         .expect("sweep");
@@ -804,6 +787,31 @@ fn theft(n: u32, term: &str) -> tianping_store::judgments::NewJudgment {
     }
 }
 
+/// Files a pending theft case of 上城 through the API (with `extra` fields); returns its id.
+async fn file_theft(
+    j: &Client,
+    s: &tianping_store::Store,
+    id: &str,
+    number: &str,
+    extra: serde_json::Value,
+) -> i64 {
+    let mut fields = json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "parties": [{"name": "吴某", "role": "被告人"}]});
+    if let (Some(f), Some(e)) = (fields.as_object_mut(), extra.as_object()) {
+        f.extend(e.clone());
+    }
+    let r = j
+        .post_json(
+            "/api/v1/events",
+            &ev(id, number, "2026-05-03T09:00:00+08:00", "filed", fields),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    s.case_id_by_number(number)
+        .await
+        .expect("lookup")
+        .expect("case")
+}
+
 async fn conflict_story(db: &TestDb) {
     let (s, label) = (&db.store, &db.label);
     load_fixture_orgs(s).await.expect("orgs");
@@ -915,47 +923,17 @@ async fn conflict_story(db: &TestDb) {
     assert!(!page.body.contains("id=\"similar-conflict\""), "{label}");
 
     // The sweep finds a conflict without anyone opening the case, and flags it once.
-    let third = ev(
-        "T3",
-        "（2026）浙0102刑初23号",
-        "2026-05-03T09:00:00+08:00",
-        "filed",
-        json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "parties": [{"name": "吴某", "role": "被告人"}]}),
-    );
-    assert_eq!(
-        j.post_json("/api/v1/events", &third).await.status,
-        StatusCode::CREATED
-    );
-    let third_id = s
-        .case_id_by_number("（2026）浙0102刑初23号")
-        .await
-        .expect("lookup")
-        .expect("case");
+    let third_id = file_theft(&j, s, "T3", "（2026）浙0102刑初23号", json!({})).await;
     // A confidential theft case: a flag's reason would name its charge to every reader of it.
-    let private = ev(
+    let private_id = file_theft(
+        &j,
+        s,
         "T4",
         "（2026）浙0102刑初24号",
-        "2026-05-04T09:00:00+08:00",
-        "filed",
-        json!({"cause": "盗窃罪", "charges": ["盗窃罪"], "confidentiality": "privacy", "parties": [{"name": "郑某", "role": "被告人"}]}),
-    );
-    assert_eq!(
-        j.post_json("/api/v1/events", &private).await.status,
-        StatusCode::CREATED
-    );
-    let private_id = s
-        .case_id_by_number("（2026）浙0102刑初24号")
-        .await
-        .expect("lookup")
-        .expect("case");
-    let st = AppState {
-        store: s.clone(),
-        clock: Arc::new(FixedClock(now)),
-        policy: auth::Policy::default(),
-        ledger: identity(),
-        library: Arc::new(tianping_server::similar::Library::in_memory()),
-        feedback: feedback_codes(),
-    };
+        json!({"confidentiality": "privacy"}),
+    )
+    .await;
+    let st = state(s, now);
     let mut cursor = 0;
     let rep = tianping_server::similar::conflict::sweep_conflicts(&st, &mut cursor)
         .await

@@ -287,6 +287,33 @@ pub(crate) const POLICE_OFFICER: &str = "郑警官";
 
 /// The handler a demo police or procuratorate file names: the demo logins in 上城, nobody named
 /// elsewhere.
+/// Ingests event lines written as JSON (as an agency's system sends them) as the demo; `what`
+/// names them in the error if one is refused.
+pub(crate) async fn ingest_json(
+    store: &tianping_store::Store,
+    lines: Vec<serde_json::Value>,
+    now: chrono::DateTime<chrono::Utc>,
+    what: &str,
+) -> anyhow::Result<()> {
+    let records: Vec<tianping_store::Numbered> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            Ok(tianping_store::Numbered {
+                line: i as u64 + 1,
+                record: serde_json::from_value(v)?,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let r = store
+        .ingest(&records, &tianping_store::Actor::system("demo"), now)
+        .await?;
+    if let Some(x) = r.rejected.first() {
+        anyhow::bail!("{what} was refused: {} {}", x.code, x.reason);
+    }
+    Ok(())
+}
+
 pub(crate) fn handler_of(org: &str) -> Option<String> {
     if org == org_id(AgencyKind::Police, "330102") {
         Some(POLICE_OFFICER.into())

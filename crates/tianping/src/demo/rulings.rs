@@ -129,25 +129,6 @@ async fn file_pending_theft(store: &Store, now: DateTime<Utc>) -> Result<()> {
             "occurred_at": local(13), "kind": "assigned", "judge": judge,
         }),
     ];
-    let numbered: Vec<tianping_store::Numbered> = lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            Ok(tianping_store::Numbered {
-                line: i as u64 + 1,
-                record: serde_json::from_value(v)?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let report = store
-        .ingest(&numbered, &tianping_store::Actor::system("demo"), now)
-        .await?;
-    if let Some(r) = report.rejected.first() {
-        anyhow::bail!(
-            "the demo's pending theft case was refused: {} {}",
-            r.code,
-            r.reason
-        );
-    }
+    super::ingest_json(store, lines.to_vec(), now, "the demo's pending theft case").await?;
     Ok(())
 }

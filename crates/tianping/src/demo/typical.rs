@@ -46,22 +46,7 @@ async fn refusal_case(store: &Store, now: DateTime<Utc>) -> Result<i64> {
             json!({"disposition": "judgment", "sentence_months": 10}),
         ),
     ];
-    let records: Vec<tianping_store::Numbered> = lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            Ok(tianping_store::Numbered {
-                line: i as u64 + 1,
-                record: serde_json::from_value(v)?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let r = store
-        .ingest(&records, &tianping_store::Actor::system("demo"), now)
-        .await?;
-    if let Some(x) = r.rejected.first() {
-        anyhow::bail!("demo 拒执 case: {} {}", x.code, x.reason);
-    }
+    super::ingest_json(store, lines.to_vec(), now, "demo 拒执 case").await?;
     store
         .case_id_by_number(number)
         .await?
