@@ -248,8 +248,8 @@ impl Store {
     /// The latest 检索结论 written under a report, if any.
     pub async fn conclusion(&self, report_id: i64) -> Result<Option<Conclusion>> {
         let r = sqlx::query(
-            "SELECT c.id, c.report_id, c.body, u.display_name, c.written_at, \
-             (SELECT COUNT(*) FROM retrieval_conclusions o WHERE o.report_id = c.report_id) \
+            "SELECT c.id, c.report_id, c.body, u.display_name AS written_by, c.written_at, \
+             (SELECT COUNT(*) FROM retrieval_conclusions o WHERE o.report_id = c.report_id) AS versions \
              FROM retrieval_conclusions c JOIN users u ON u.id = c.written_by \
              WHERE c.report_id = $1 ORDER BY c.id DESC LIMIT 1",
         )
@@ -258,12 +258,12 @@ impl Store {
         .await?;
         r.map(|r| {
             Ok(Conclusion {
-                id: r.try_get(0)?,
-                report_id: r.try_get(1)?,
-                body: r.try_get(2)?,
-                written_by: r.try_get(3)?,
-                written_at: r.try_get(4)?,
-                versions: r.try_get(5)?,
+                id: r.try_get("id")?,
+                report_id: r.try_get("report_id")?,
+                body: r.try_get("body")?,
+                written_by: r.try_get("written_by")?,
+                written_at: r.try_get("written_at")?,
+                versions: r.try_get("versions")?,
             })
         })
         .transpose()

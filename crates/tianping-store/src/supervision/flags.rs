@@ -220,9 +220,9 @@ impl Store {
         let mut out = vec![];
         let mut last = None;
         for r in &rows {
-            let id: i64 = r.try_get(0)?;
+            let id: i64 = r.try_get("id")?;
             last = Some(id);
-            let state: String = r.try_get(3)?;
+            let state: String = r.try_get("state")?;
             let state: tianping_domain::CaseState = serde_json::from_str(&state)
                 .map_err(|e| crate::StoreError::Corrupt(format!("case {id} state: {e}")))?;
             if state.charges.is_empty() {
@@ -230,8 +230,8 @@ impl Store {
             }
             out.push(PendingCharged {
                 case_id: id,
-                org_id: r.try_get(1)?,
-                cause: r.try_get(2)?,
+                org_id: r.try_get("org_id")?,
+                cause: r.try_get("cause")?,
                 charges: state.charges,
             });
         }

@@ -111,12 +111,18 @@ async fn file_pending_theft(store: &Store, now: DateTime<Utc>) -> Result<()> {
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix());
     let local = |days: i64| {
         (now - chrono::Duration::days(days))
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()))
+            .with_timezone(&beijing)
             .to_rfc3339()
     };
-    let number = "（2026）浙0102刑初401号";
+    // Numbered in the year it is filed.
+    let year = (now - chrono::Duration::days(14))
+        .with_timezone(&beijing)
+        .year();
+    let number = format!("（{year}）浙0102刑初401号");
+    let number = number.as_str();
     let lines = [
         serde_json::json!({
             "source": "demo", "source_event_id": "rulings-filed", "case_number": number,
