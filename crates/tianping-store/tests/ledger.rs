@@ -1736,6 +1736,8 @@ async fn tampering_of_each_kind_is_found_and_named() {
         "truncate",
         "replace_checkpoint",
         "rewrite_history",
+        "move_case",
+        "move_clock",
     ] {
         for db in TestDb::all().await.unwrap() {
             let s = &db.store;
@@ -1835,6 +1837,21 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     exec(s, "DELETE FROM ledger_checkpoints").await;
                     witnesses.push(cp.note.clone());
                 }
+                "move_case" => {
+                    // The case of event 2 moved to another region: its supervisors lose it.
+                    exec(
+                        s,
+                        &format!("UPDATE cases SET region_path = '/33/3302/' WHERE id = (SELECT case_id FROM events WHERE id = {event2})"),
+                    )
+                    .await;
+                }
+                "move_clock" => {
+                    exec(
+                        s,
+                        &format!("UPDATE clocks SET org_id = 'elsewhere' WHERE case_id = (SELECT case_id FROM events WHERE id = {event2})"),
+                    )
+                    .await;
+                }
                 _ => unreachable!(),
             }
             let rep = verify(s, &witnesses).await;
@@ -1875,6 +1892,31 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     assert_eq!(
                         codes(&rep),
                         vec!["witness_mismatch"],
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                }
+                "move_case" | "move_clock" => {
+                    let case: i64 = sqlx::query_scalar("SELECT case_id FROM events WHERE id = $1")
+                        .bind(event2)
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                    assert!(
+                        codes(&rep).iter().all(|c| *c == "projection_differs"),
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                    let want = if kind == "move_case" {
+                        format!("cases/{case}")
+                    } else {
+                        format!("clocks/{case}/")
+                    };
+                    assert!(
+                        first
+                            .record
+                            .as_deref()
+                            .is_some_and(|r| r.starts_with(&want)),
                         "{label}: {:?}",
                         rep.findings
                     );

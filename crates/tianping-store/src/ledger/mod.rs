@@ -13,6 +13,7 @@
 
 mod append;
 mod entities;
+mod projections;
 mod tables;
 mod trail;
 mod verify;

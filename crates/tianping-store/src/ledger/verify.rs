@@ -223,6 +223,7 @@ impl Store {
         }
         if opts.records {
             self.compare_records(&mut tx, &mut latest, &mut rep).await?;
+            super::projections::compare(&mut tx, &mut rep.findings).await?;
         }
         tx.rollback().await?;
         rep.sort();
