@@ -148,9 +148,18 @@ pub async fn sweep_conflicts(st: &AppState, cursor: &mut i64) -> Result<Conflict
         .pending_charged_court_cases(SITUATION, *cursor, SWEEP_CASES)
         .await?;
     *cursor = next.unwrap_or(0);
+    // Most of a run's cases share a few courts: each court's tree is read once.
+    let mut trees: HashMap<String, Courts> = HashMap::new();
     for c in cases {
         rep.checked += 1;
-        let courts = super::courts_of(st, &c.org_id).await?;
+        let courts = match trees.get(&c.org_id) {
+            Some(t) => t.clone(),
+            None => {
+                let t = super::courts_of(st, &c.org_id).await?;
+                trees.insert(c.org_id.clone(), t.clone());
+                t
+            }
+        };
         let charges = super::split_charges(&c.charges.join("、"));
         let Some(v) = conflict(st, &c.cause, &charges, &courts).await? else {
             continue;
