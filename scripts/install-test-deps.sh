@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine beyond Rust and PostgreSQL: Chromium and
 # a CJK font for the browser test (without the font every Chinese glyph renders as a box),
-# playwright-core from the npm registry, sqlite3 (the import benchmark's raw-load anchor), the
+# playwright-core from the npm registry, sqlite3 (the import benchmark's raw-load anchor), HAProxy
+# (the load balancer in front of several servers in tests/several_servers.rs), the
 # aiosmtpd SMTP server from PyPI that the mail tests start as a real process, and from PyPI too
 # openapi-spec-validator (the OpenAPI test) and schemathesis (scripts/api-check).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || ! command -v sqlite3 >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || ! command -v sqlite3 >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium fonts-wqy-microhei sqlite3 >/dev/null
+  apt-get install -y -qq chromium fonts-wqy-microhei sqlite3 haproxy >/dev/null
 fi
 if [ ! -d "$here/e2e/node_modules/playwright-core" ]; then
   (cd "$here/e2e" && npm ci --no-audit --no-fund --silent)

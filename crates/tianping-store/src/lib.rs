@@ -17,6 +17,7 @@ pub mod generation;
 pub mod in_force;
 pub mod ingest;
 pub mod judgments;
+pub mod leadership;
 pub mod ledger;
 pub mod mailbox;
 pub mod metrics;

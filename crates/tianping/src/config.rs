@@ -42,6 +42,10 @@ pub struct Config {
     pub worker: bool,
     /// Seconds between poller passes.
     pub poll_seconds: i64,
+    /// Seconds between two leadership checks when several processes share one PostgreSQL
+    /// database: one process leads the singleton work (polls, digests, the outbox, checkpoints,
+    /// sweeps); when it dies another takes over within this time.
+    pub leader_seconds: i64,
     /// SMTP relay for notifications; empty: mails stay in the outbox (shown on the mailbox page).
     pub smtp_host: String,
     pub smtp_port: i64,
@@ -107,6 +111,7 @@ impl Default for Config {
             index_dir: None,
             worker: true,
             poll_seconds: 30,
+            leader_seconds: 5,
             smtp_host: String::new(),
             smtp_port: 25,
             smtp_security: "starttls".into(),
@@ -244,6 +249,9 @@ impl Config {
         if let Some(v) = env("TIANPING_POLL_SECONDS") {
             c.poll_seconds = int("TIANPING_POLL_SECONDS", v)?;
         }
+        if let Some(v) = env("TIANPING_LEADER_SECONDS") {
+            c.leader_seconds = int("TIANPING_LEADER_SECONDS", v)?;
+        }
         if let Some(v) = env("TIANPING_SMTP_HOST") {
             c.smtp_host = v;
         }
@@ -340,6 +348,12 @@ impl Config {
             bail!(
                 "poll_seconds must be between 1 and 3600, got {}",
                 self.poll_seconds
+            );
+        }
+        if self.leader_seconds < 1 || self.leader_seconds > 600 {
+            bail!(
+                "leader_seconds must be between 1 and 600, got {}",
+                self.leader_seconds
             );
         }
         if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {

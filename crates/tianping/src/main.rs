@@ -14,6 +14,7 @@ mod demo;
 mod draw;
 mod import;
 mod judgments;
+mod leader;
 mod ledger;
 mod lines;
 mod move_store;
@@ -565,7 +566,8 @@ async fn run() -> Result<()> {
             } else {
                 Arc::new(SystemClock)
             };
-            worker::run(store, cfg, clock, async {
+            let (leading, _claim) = leader::follow(&store, &cfg, leader::node_name("worker", None));
+            worker::run(store, cfg, clock, leading, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await

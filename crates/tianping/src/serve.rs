@@ -1,8 +1,9 @@
 //! `tianping serve`: the web server with its background work beside it — the rules in force
-//! refreshed every poll, the deviation sweep — until a shutdown signal.
+//! refreshed every poll; the worker and the deviation and conflict sweeps while this process
+//! leads the singleton work — until a shutdown signal.
 
 use crate::config::Config;
-use crate::{ledger, worker};
+use crate::{leader, ledger, worker};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use std::sync::Arc;
@@ -17,16 +18,6 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
     // The key is created here (before the worker starts) if this is the first start.
     let verifier = ledger::load_or_create_key(cfg)?.verifier();
     let clock: Arc<dyn tianping_server::Clock> = Arc::new(SystemClock);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker_task = cfg.worker.then(|| {
-        let (store, cfg, clock) = (store.clone(), cfg.clone(), clock.clone());
-        tokio::spawn(async move {
-            worker::run(store, cfg, clock, async {
-                let _ = stop_rx.await;
-            })
-            .await
-        })
-    });
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
@@ -34,6 +25,23 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| cfg.listen.clone());
+    // Several servers on one PostgreSQL database: the singleton loops below run only on the one
+    // that leads (a PostgreSQL advisory lock held by its own connection); another takes over
+    // within `leader_seconds` of its death.
+    let leadership = cfg
+        .worker
+        .then(|| leader::follow(&store, cfg, leader::node_name("serve", Some(&addr))));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = leadership.as_ref().map(|(leading, _)| {
+        let (store, cfg, clock) = (store.clone(), cfg.clone(), clock.clone());
+        let leading = leading.clone();
+        tokio::spawn(async move {
+            worker::run(store, cfg, clock, leading, async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    });
     // The address printed in rating QR codes: the configured public one, else where this
     // process listens (port 0 resolved).
     let public_base = if cfg.public_url.is_empty() {
@@ -91,13 +99,14 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
     };
     // The deviation sweep (量刑偏离预警) and the conflict sweep (类案冲突) need the library, so
     // they run here beside the index.
-    let sweeper = cfg.worker.then(|| {
+    let sweeper = leadership.as_ref().map(|(leading, _)| {
         let st = state.clone();
+        let leading = leading.clone();
         tokio::spawn(async move {
             // Where the 类案冲突 sweep goes on from: it reads the pending cases a batch a run.
             let mut conflicts_from = 0;
             loop {
-                if st.library.is_loaded() {
+                if *leading.borrow() && st.library.is_loaded() {
                     match tianping_server::similar::sweep_deviations(&st).await {
                         Ok(r) if r.raised > 0 => tracing::info!(
                             checked = r.checked,
@@ -140,6 +149,9 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
     }
     if let Some(t) = worker_task {
         t.await.context("worker task")??;
+    }
+    if let Some((_, claim)) = leadership {
+        claim.abort();
     }
     Ok(())
 }

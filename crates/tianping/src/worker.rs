@@ -318,11 +318,13 @@ pub async fn apply_rules_in_force(store: &Store, now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
-/// Runs ticks every `poll_seconds` until `stop` resolves.
+/// Runs ticks every `poll_seconds` until `stop` resolves — only while `leading` says this
+/// process leads the singleton work (one process at a time on a shared PostgreSQL database).
 pub async fn run(
     store: Store,
     cfg: Config,
     clock: Arc<dyn Clock>,
+    mut leading: tokio::sync::watch::Receiver<bool>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let senders = Senders::from_config(&cfg)?;
@@ -340,6 +342,10 @@ pub async fn run(
     };
     tokio::pin!(stop);
     loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = crate::leader::until_leading(&mut leading) => {}
+        }
         match tick(&store, &senders, clock.now()).await {
             Ok(t)
                 if t.poll.fired
