@@ -317,3 +317,42 @@ async fn two_servers_behind_haproxy_share_sessions_and_hand_over_leadership() {
     let _ = std::fs::remove_dir_all(&dir);
     db.cleanup().await.expect("cleanup");
 }
+
+/// `tianping bench failover`, short: a synchronous standby made here takes over after `kill -9`
+/// of the primary (promoted), the servers write on through HAProxy by themselves, no acknowledged
+/// event is missing on the standby and its ledger verifies.
+#[test]
+fn the_standby_takes_over_with_every_acknowledged_write() {
+    assert!(
+        Path::new("/usr/bin/pg_createcluster").exists(),
+        "pg_createcluster (Debian's postgresql-common) makes the clusters of this test"
+    );
+    let out = ok(tianping().args([
+        "bench",
+        "failover",
+        "--servers",
+        "2",
+        "--writers",
+        "4",
+        "--before",
+        "2",
+        "--after",
+        "4",
+    ]));
+    let result = out
+        .lines()
+        .find(|l| l.starts_with("RESULT failover "))
+        .unwrap_or_else(|| panic!("a RESULT line: {out}"));
+    let field = |k: &str| -> String {
+        result
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(field("lost"), "0", "{out}");
+    assert_eq!(field("verify"), "ok", "{out}");
+    let acked: u64 = field("acked").parse().expect("acked");
+    assert!(acked > 0, "{out}");
+    eprintln!("{result}");
+}

@@ -12,9 +12,11 @@ use std::time::Instant;
 use tianping_store::{Actor, Numbered, Store};
 
 mod clocks;
+mod cluster;
 mod draw;
 mod ecspell;
 mod evaluation;
+mod failover;
 mod feedback;
 mod flags;
 mod ledger;
@@ -196,6 +198,25 @@ pub enum BenchCmd {
         #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
         postgres_url: Option<String>,
     },
+    /// Failover: a primary PostgreSQL cluster and a synchronous streaming standby made here
+    /// (`pg_createcluster`, `pg_basebackup`; dropped afterwards; run as root), HAProxy in front,
+    /// `tianping serve` nodes taking events through it; `kill -9` of the primary, promotion of the
+    /// standby, writing on. Every acknowledged event must be on the promoted standby and its
+    /// ledger must verify.
+    Failover {
+        /// Server nodes behind the balancer.
+        #[arg(long, default_value_t = 2)]
+        servers: usize,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 8)]
+        writers: usize,
+        /// Seconds of writing before the kill.
+        #[arg(long, default_value_t = 5)]
+        before: u64,
+        /// Seconds of writing after the promotion.
+        #[arg(long, default_value_t = 10)]
+        after: u64,
+    },
     /// 四类案件 flags: ingest of generated events with the flag rules on, beside the same ingest
     /// with them off (fresh SQLite databases, three pairs in alternating order, the median pair
     /// ratio), and the share of the flag stage measured inside the ingest.
@@ -290,6 +311,20 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
         }
         BenchCmd::Evaluation { pool, experts } => evaluation::run(pool, experts),
+        BenchCmd::Failover {
+            servers,
+            writers,
+            before,
+            after,
+        } => {
+            failover::run(&failover::Options {
+                servers,
+                writers,
+                before_secs: before,
+                after_secs: after,
+            })
+            .await
+        }
         BenchCmd::Pages {
             quick,
             cases,
