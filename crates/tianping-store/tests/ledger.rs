@@ -1738,6 +1738,7 @@ async fn tampering_of_each_kind_is_found_and_named() {
         "rewrite_history",
         "move_case",
         "move_clock",
+        "move_due",
     ] {
         for db in TestDb::all().await.unwrap() {
             let s = &db.store;
@@ -1852,6 +1853,14 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     )
                     .await;
                 }
+                "move_due" => {
+                    // A due date pushed a year on in the database: the case leaves 超审限.
+                    exec(
+                        s,
+                        &format!("UPDATE clocks SET due_date = '2099-12-31' WHERE due_date IS NOT NULL AND case_id = (SELECT case_id FROM events WHERE id = {event2})"),
+                    )
+                    .await;
+                }
                 _ => unreachable!(),
             }
             let rep = verify(s, &witnesses).await;
@@ -1896,7 +1905,7 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         rep.findings
                     );
                 }
-                "move_case" | "move_clock" => {
+                "move_case" | "move_clock" | "move_due" => {
                     let case: i64 = sqlx::query_scalar("SELECT case_id FROM events WHERE id = $1")
                         .bind(event2)
                         .fetch_one(s.pool())
@@ -1920,6 +1929,13 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         "{label}: {:?}",
                         rep.findings
                     );
+                    if kind == "move_due" {
+                        assert!(
+                            first.detail.contains("2099-12-31"),
+                            "{label}: {:?}",
+                            rep.findings
+                        );
+                    }
                 }
                 _ => unreachable!(),
             }

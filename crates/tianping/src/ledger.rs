@@ -225,7 +225,7 @@ pub async fn verify_store(
         .await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records in {:.2} s",
+        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records, {} live cases' clocks re-derived from their events in {:.2} s",
         cfg.ledger_origin,
         rep.size,
         rep.root,
@@ -233,8 +233,12 @@ pub async fn verify_store(
         rep.checkpoints_checked,
         witnesses.len(),
         rep.records_checked,
+        rep.cases_rederived,
         secs
     );
+    if let Some(why) = &rep.not_rederived {
+        println!("clocks not re-derived: {why}");
+    }
     if rep.ok() {
         println!("OK: the store matches the log");
     } else {

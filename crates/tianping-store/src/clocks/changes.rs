@@ -81,7 +81,7 @@ pub struct RecomputeReport {
 
 /// The cases whose clocks a change of rules or calendar may move: the open ones, and closed files
 /// whose clocks still run (a procuratorate's 抗诉 period runs after its file closed with 提起公诉).
-const LIVE: &str = "(status <> 'closed' OR id IN (SELECT case_id FROM clocks WHERE status IN ('running', 'paused', 'awaiting', 'overdue')))";
+pub(crate) const LIVE: &str = "(status <> 'closed' OR id IN (SELECT case_id FROM clocks WHERE status IN ('running', 'paused', 'awaiting', 'overdue')))";
 
 impl Store {
     /// Re-computes the clocks of every open case (and closed file with a running clock) from its

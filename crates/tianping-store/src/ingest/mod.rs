@@ -20,10 +20,10 @@ use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders, pars
 use chrono::{DateTime, Utc};
 use resolve::check_write;
 use resolve::not_found;
-use resolve::opening;
+pub(crate) use resolve::opening;
 use resolve::out_of_scope_filing;
 use resolve::resolve_approver;
-use resolve::resolve_filing;
+pub(crate) use resolve::resolve_filing;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};

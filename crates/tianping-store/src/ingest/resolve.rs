@@ -37,23 +37,23 @@ pub fn titles(state: &CaseState) -> (String, String) {
 }
 
 /// The procedure a case opens with: from its 类型代字, or investigation for agency files.
-pub(super) fn opening(type_code: Option<&str>) -> Procedure {
+pub(crate) fn opening(type_code: Option<&str>) -> Procedure {
     type_code
         .and_then(tianping_domain::case_type::lookup)
         .map_or(Procedure::Investigation, |t| t.procedure)
 }
 
-pub(super) struct Resolved {
-    pub(super) case_number: String,
-    pub(super) org_id: String,
-    pub(super) agency_kind: AgencyKind,
-    pub(super) region_path: String,
-    pub(super) kind: CaseKind,
-    pub(super) type_code: Option<String>,
-    pub(super) year: Option<i64>,
+pub(crate) struct Resolved {
+    pub(crate) case_number: String,
+    pub(crate) org_id: String,
+    pub(crate) agency_kind: AgencyKind,
+    pub(crate) region_path: String,
+    pub(crate) kind: CaseKind,
+    pub(crate) type_code: Option<String>,
+    pub(crate) year: Option<i64>,
 }
 
-pub(super) fn resolve_filing(
+pub(crate) fn resolve_filing(
     text: &str,
     f: &Filing,
     dir: &Directory,
