@@ -1,6 +1,8 @@
 //! The write path. Every change to the database is a [`Write`]: one transaction that holds the
 //! rows it writes, the ledger leaves of the ledgered ones and the mail it queues, and becomes
-//! durable only through [`Write::commit`]. Leaves are appended only through a `Write`
+//! durable only through [`Write::commit`]. Leaves are built when a row is recorded and appended
+//! in one short step at commit, so concurrent writers wait for each other on the ledger's head
+//! only for that step. Leaves are appended only through a `Write`
 //! ([`Write::record`], or the bulk [`Write::appender`] of ingest), and `tests/writes.rs` lists
 //! every SQL statement of this crate that writes a ledgered table and checks its function
 //! records the leaf — so forgetting one fails a test instead of silently leaving a row out of the
@@ -25,6 +27,12 @@ pub(crate) struct Write {
     /// Whether leaves are written: always, except for the one benchmark that measures ingest
     /// without the ledger ([`Store::ingest_without_ledger_for_benchmark`]).
     ledgered: bool,
+    /// Leaves recorded and not yet appended. The ledger's head is a single row every ledgered
+    /// write must lock to append; taken at the first `record`, it would serialise concurrent
+    /// writers (several servers) for their whole length. So the leaves are built when recorded
+    /// (from the rows as they stand then) and appended in one short step at commit — or before a
+    /// bulk [`Write::appender`] opens, so the log keeps the order they were recorded in.
+    pending: Vec<ledger::NewLeaf>,
 }
 
 impl Store {
@@ -45,6 +53,7 @@ impl Store {
             backend: self.backend,
             now,
             ledgered,
+            pending: vec![],
         })
     }
 }
@@ -65,7 +74,15 @@ impl Write {
         if !self.ledgered {
             return Ok(());
         }
-        ledger::record(&mut self.tx, self.backend, command, keys, self.now).await
+        let leaves = ledger::leaves_of(&mut self.tx, self.backend, command, keys).await?;
+        self.pending.extend(leaves);
+        Ok(())
+    }
+
+    /// Appends the recorded leaves (locking the head until this write ends).
+    async fn append_pending(&mut self) -> Result<()> {
+        let leaves = std::mem::take(&mut self.pending);
+        ledger::append_leaves(&mut self.tx, self.backend, self.now, leaves).await
     }
 
     /// The ledger's head, locked until this write ends, for appending many leaves built
@@ -75,6 +92,7 @@ impl Write {
         if !self.ledgered {
             return Ok(None);
         }
+        self.append_pending().await?;
         Ok(Some(Appender::open(&mut self.tx, self.now).await?))
     }
 
@@ -84,7 +102,8 @@ impl Write {
     }
 
     /// Makes the write durable: its rows, leaves and queued mail together.
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        self.append_pending().await?;
         self.tx.commit().await?;
         Ok(())
     }

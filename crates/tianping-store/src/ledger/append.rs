@@ -59,8 +59,20 @@ pub(crate) async fn record(
     keys: &[Key],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let leaves = leaves_of(conn, backend, command, keys).await?;
+    append_leaves(conn, backend, now, leaves).await
+}
+
+/// The leaves that record the rows with `keys` as they stand now in this transaction, in the
+/// order of `keys` — built, not yet appended.
+pub(crate) async fn leaves_of(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    command: Command,
+    keys: &[Key],
+) -> Result<Vec<NewLeaf>> {
     if keys.is_empty() {
-        return Ok(());
+        return Ok(vec![]);
     }
     let e = entity_of(command)?;
     let mut rows = read_rows(conn, backend, e, keys).await?;
@@ -79,13 +91,24 @@ pub(crate) async fn record(
         .map(|(i, k)| (k.as_ref_string(), i))
         .collect();
     rows.sort_by_key(|r| order.get(&r.0).copied().unwrap_or(usize::MAX));
-    let leaves = rows
-        .into_iter()
+    rows.into_iter()
         .map(|(key, fields, conf)| {
             let f: Vec<Option<&str>> = fields.iter().map(|x| x.as_deref()).collect();
             new_leaf(command, key, &f, conf)
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+}
+
+/// Appends built leaves: locks the head, writes the leaves, subtrees and new head.
+pub(crate) async fn append_leaves(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    now: DateTime<Utc>,
+    leaves: Vec<NewLeaf>,
+) -> Result<()> {
+    if leaves.is_empty() {
+        return Ok(());
+    }
     append(conn, backend, now, leaves).await
 }
 

@@ -158,19 +158,24 @@ pub fn can_read_item(item: &ItemRow, user: &User, org: &Org, dir: &crate::org::D
                 .is_some_and(|p| p.starts_with(&org.region_path)))
 }
 
-/// The next number of the year (`督〔2026〕7号`). The ledger's head row is locked first — every
-/// ledgered write takes it before committing, so creators are serialised and two cannot count the
-/// same number — and taking it *first* keeps one lock order (head, then rows) with the other
-/// writers, so there is no deadlock. (SQLite's write transaction serialises them anyway.)
+/// The next number of the year (`督〔2026〕7号`). Creators of one table's numbers are serialised
+/// by a transaction advisory lock of that table (PostgreSQL; SQLite's write transaction
+/// serialises them anyway), so two cannot count the same number. It is not the ledger's head:
+/// writers lock the head only in the short step at commit, after their rows, and a lock taken on
+/// the head first would make the opposite order (a deadlock with a writer holding a row this
+/// transaction then needs).
 pub(crate) async fn next_number(
     tx: &mut crate::write::Write,
     table: &str,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
+    if tx.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("tianping numbers {table}"))
+            .execute(&mut **tx)
+            .await?;
+    }
     let year = tianping_domain::utc_seconds(now)[..4].to_string();
     let like = format!("{prefix}〔{year}〕%");
     let n: i64 = sqlx::query(crate::audited(format!(

@@ -263,10 +263,10 @@ pub fn http_blocking(
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    s.write_all(request(method, path, bearer, body).as_bytes())?;
+    s.write_all(request(method, path, &auth(bearer), body).as_bytes())?;
     let mut buf = vec![];
     s.read_to_end(&mut buf)?;
-    parse(&buf)
+    parse(&buf).map(|(status, _, body)| (status, body))
 }
 
 /// [`http_blocking`] on tokio, with a deadline.
@@ -278,10 +278,30 @@ pub async fn http(
     body: &str,
     deadline: Duration,
 ) -> std::io::Result<(u16, String)> {
+    exchange(port, method, path, &auth(bearer), body, deadline)
+        .await
+        .map(|(status, _, body)| (status, body))
+}
+
+fn auth(bearer: Option<&str>) -> Vec<(String, String)> {
+    bearer
+        .map(|t| vec![("Authorization".to_string(), format!("Bearer {t}"))])
+        .unwrap_or_default()
+}
+
+/// One HTTP/1.1 exchange on tokio with the given headers: status, head and body.
+pub async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &str,
+    deadline: Duration,
+) -> std::io::Result<(u16, String, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let exchange = async {
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        s.write_all(request(method, path, bearer, body).as_bytes())
+        s.write_all(request(method, path, headers, body).as_bytes())
             .await?;
         let mut buf = vec![];
         s.read_to_end(&mut buf).await?;
@@ -296,17 +316,18 @@ pub async fn http(
     }
 }
 
-fn request(method: &str, path: &str, bearer: Option<&str>, body: &str) -> String {
-    let auth = bearer
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+fn request(method: &str, path: &str, headers: &[(String, String)], body: &str) -> String {
+    let mut extra = String::new();
+    for (k, v) in headers {
+        extra.push_str(&format!("{k}: {v}\r\n"));
+    }
     format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
 }
 
-fn parse(buf: &[u8]) -> std::io::Result<(u16, String)> {
+fn parse(buf: &[u8]) -> std::io::Result<(u16, String, String)> {
     let text = String::from_utf8_lossy(buf);
     let (head, body) = text
         .split_once("\r\n\r\n")
@@ -316,5 +337,5 @@ fn parse(buf: &[u8]) -> std::io::Result<(u16, String)> {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other("no status"))?;
-    Ok((status, body.to_string()))
+    Ok((status, head.to_string(), body.to_string()))
 }

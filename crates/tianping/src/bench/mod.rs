@@ -19,6 +19,7 @@ mod evaluation;
 mod failover;
 mod feedback;
 mod flags;
+mod http;
 mod ledger;
 mod metrics;
 mod pages;
@@ -198,6 +199,37 @@ pub enum BenchCmd {
         #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
         postgres_url: Option<String>,
     },
+    /// Several servers under load: the demo province in PostgreSQL (a database created and
+    /// dropped, or kept), `tianping serve` nodes behind HAProxy, simulated people logging in and
+    /// opening lists, case pages, the board, the dashboard and their 待办 while a court system posts
+    /// events — through one node, then through all, the same time each. Throughput, p50/p95/p99 per
+    /// kind, errors, and CPU per request (servers; servers and PostgreSQL) in each phase.
+    Http {
+        /// 50,000 cases for 30 s instead of 1,000,000 for 60 s.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        cases: Option<usize>,
+        /// Server nodes in the second phase (the first has one).
+        #[arg(long, default_value_t = 2)]
+        servers: usize,
+        /// Simulated people working at once.
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        /// Seconds per phase.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// A person's pause between two requests, on average (uniform from half to one and a half).
+        #[arg(long, default_value_t = 1000)]
+        think_ms: u64,
+        #[arg(long, env = "TIANPING_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        /// Load into this database and keep it; when it already holds a demo, use it as it is.
+        #[arg(long)]
+        keep_database: Option<String>,
+        #[arg(long, default_value_t = 20_261_206)]
+        seed: u64,
+    },
     /// Failover: a primary PostgreSQL cluster and a synchronous streaming standby made here
     /// (`pg_createcluster`, `pg_basebackup`; dropped afterwards; run as root), HAProxy in front,
     /// `tianping serve` nodes taking events through it; `kill -9` of the primary, promotion of the
@@ -311,6 +343,34 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             draw::run(draws.unwrap_or(if quick { 10_000 } else { 100_000 }), pool)
         }
         BenchCmd::Evaluation { pool, experts } => evaluation::run(pool, experts),
+        BenchCmd::Http {
+            quick,
+            cases,
+            servers,
+            users,
+            seconds,
+            think_ms,
+            postgres_url,
+            keep_database,
+            seed,
+        } => {
+            let Some(postgres_url) = postgres_url else {
+                bail!(
+                    "bench http needs a PostgreSQL server: --postgres-url or TIANPING_TEST_POSTGRES_URL"
+                );
+            };
+            http::run(&http::Options {
+                cases: cases.unwrap_or(if quick { 50_000 } else { 1_000_000 }),
+                servers,
+                users,
+                seconds: seconds.unwrap_or(if quick { 30 } else { 60 }),
+                think_ms,
+                postgres_url,
+                keep_database,
+                seed,
+            })
+            .await
+        }
         BenchCmd::Failover {
             servers,
             writers,

@@ -1,0 +1,558 @@
+//! `tianping bench http`: the demo province loaded into PostgreSQL, `tianping serve` nodes as
+//! child processes behind HAProxy, and simulated people working at once — logging in, opening
+//! their lists, case pages, the warnings board, the quality dashboard and their 待办, and a court
+//! system posting events — first through one node, then through all of them, for the same time
+//! each. Prints throughput, latency per kind of request and errors, and the CPU time the server
+//! processes (and PostgreSQL's) spent per request in each phase: on machines whose cores the
+//! servers, the database and the load share, more nodes cannot add throughput, but a
+//! coordination cost between them would show as CPU per request.
+
+use super::cluster::{self, Proc};
+use super::percentile;
+use crate::config::Config;
+use crate::demo;
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use sqlx::Executor;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tianping_domain::AgencyKind;
+use tianping_store::Store;
+
+const PASSWORD: &str = "bench-http-Tp1";
+
+/// The demo's logins the simulated people use, in turn.
+const LOGINS: &[&str] = &[
+    "judge",
+    "judge",
+    "judge_xh",
+    "clerk",
+    "chief",
+    "caseoffice",
+    "president",
+    "president_city",
+    "prosecutor",
+    "prosecutor_city",
+];
+
+/// What a simulated person does next, with its weight out of 100.
+const MIX: &[(Kind, u32)] = &[
+    (Kind::List, 24),
+    (Kind::Case, 30),
+    (Kind::Board, 14),
+    (Kind::Dashboard, 8),
+    (Kind::Todo, 14),
+    (Kind::Event, 8),
+    (Kind::Login, 2),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    Login,
+    List,
+    Case,
+    Board,
+    Dashboard,
+    Todo,
+    Event,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Login => "login",
+            Kind::List => "list",
+            Kind::Case => "case",
+            Kind::Board => "board",
+            Kind::Dashboard => "dashboard",
+            Kind::Todo => "todo",
+            Kind::Event => "event",
+        }
+    }
+}
+
+pub struct Options {
+    pub cases: usize,
+    pub servers: usize,
+    pub users: usize,
+    pub seconds: u64,
+    pub think_ms: u64,
+    pub postgres_url: String,
+    pub keep_database: Option<String>,
+    pub seed: u64,
+}
+
+/// One phase's figures.
+struct Phase {
+    servers: usize,
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    latencies: BTreeMap<Kind, Vec<f64>>,
+    server_cpu: f64,
+    db_cpu: f64,
+}
+
+impl Phase {
+    fn all(&self) -> Vec<f64> {
+        self.latencies.values().flatten().copied().collect()
+    }
+    fn cpu_per_req_ms(&self) -> f64 {
+        1000.0 * self.server_cpu / self.requests.max(1) as f64
+    }
+    fn total_cpu_per_req_ms(&self) -> f64 {
+        1000.0 * (self.server_cpu + self.db_cpu) / self.requests.max(1) as f64
+    }
+}
+
+pub async fn run(o: &Options) -> Result<()> {
+    if o.servers == 0 || o.users == 0 || o.seconds == 0 {
+        bail!("--servers, --users and --seconds must be at least 1");
+    }
+    if let Some(name) = &o.keep_database
+        && (name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+    {
+        bail!("--keep-database takes a name of lower-case letters, digits and '_': {name:?}");
+    }
+    let dir = std::env::temp_dir().join(format!("tp_bench_http_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&o.postgres_url)
+        .await?;
+    let name = o.keep_database.clone().unwrap_or_else(|| {
+        format!(
+            "tianping_bench_http_{}_{}",
+            std::process::id(),
+            Utc::now().timestamp()
+        )
+    });
+    let exists =
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+            .bind(&name)
+            .fetch_one(&admin)
+            .await?
+            > 0;
+    if !exists {
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
+    }
+    let url = tianping_store::testing::replace_db(&o.postgres_url, &name);
+    let result = run_on(o, &url, &dir).await;
+    if o.keep_database.is_none() {
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .await?;
+    }
+    admin.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let t = Instant::now();
+    if store.counts().await?.0 > 0 {
+        eprintln!("using the demo kept from an earlier run (not loaded again)");
+    } else {
+        let no_password = || -> Result<String> { Ok(PASSWORD.to_string()) };
+        demo::load(
+            &store,
+            &demo::LoadOptions {
+                seed: o.seed,
+                cases: o.cases,
+                password: Some(PASSWORD),
+                new_password: &no_password,
+                digest_hour: 7,
+            },
+            Utc::now(),
+        )
+        .await?;
+    }
+    let (n_cases, _) = store.counts().await?;
+    eprintln!(
+        "demo in PostgreSQL: {n_cases} cases ({:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
+    let cfg = Config {
+        database_url: url.to_string(),
+        ledger_key: dir.join("ledger.key").display().to_string(),
+        feedback_key: dir.join("feedback.key").display().to_string(),
+        ..Config::default()
+    };
+    crate::ledger::load_or_create_key(&cfg)?;
+    crate::ledger::load_or_create_feedback_key(&cfg)?;
+    // The court system that posts events: 上城 court's.
+    let token = tianping_server::auth::random_token()?;
+    let client = format!("审判系统（压测 {}）", std::process::id());
+    store
+        .add_system_client(
+            &client,
+            &demo::org_id(AgencyKind::Court, "330102"),
+            &tianping_server::auth::token_hash(&token),
+            "bench",
+            Utc::now(),
+        )
+        .await?;
+    store.close().await;
+
+    let env = [
+        ("TIANPING_LEDGER_KEY", cfg.ledger_key.clone()),
+        ("TIANPING_FEEDBACK_KEY", cfg.feedback_key.clone()),
+        ("TIANPING_WORKER", "true".to_string()),
+        ("TIANPING_LOG", "warn".to_string()),
+        ("TIANPING_RATE_LOGIN_PER_MINUTE", "0".to_string()),
+        ("TIANPING_RATE_API_PER_MINUTE", "0".to_string()),
+        ("TIANPING_RATE_USER_PER_MINUTE", "0".to_string()),
+    ];
+    let mut nodes: Vec<(Proc, u16)> = vec![];
+    for i in 0..o.servers {
+        let port = cluster::free_port()?;
+        let p = cluster::serve_node(dir, url, &format!("node{i}"), port, &env)?;
+        nodes.push((p, port));
+    }
+    let mut phases = vec![];
+    let counts: Vec<usize> = if o.servers > 1 {
+        vec![1, o.servers]
+    } else {
+        vec![1]
+    };
+    let next_event = Arc::new(AtomicU64::new(0));
+    // A warm-up through every node, not counted: each server's start-up work (the search
+    // index, the proofreading model) and PostgreSQL's caches would otherwise fall on the first
+    // phase only.
+    {
+        let ports: Vec<u16> = nodes.iter().map(|(_, p)| *p).collect();
+        let lb_port = cluster::free_port()?;
+        let lb = cluster::balancer(dir, lb_port, &ports, None)?;
+        cluster::wait_healthy(lb_port, Duration::from_secs(20), "haproxy")?;
+        let warm = Options {
+            seconds: (o.seconds / 3).clamp(3, 20),
+            postgres_url: String::new(),
+            keep_database: None,
+            ..*o
+        };
+        eprintln!("warming up for {} s", warm.seconds);
+        phase(&warm, o.servers, lb_port, &[], &token, &next_event).await?;
+        drop(lb);
+    }
+    for k in counts {
+        let ports: Vec<u16> = nodes[..k].iter().map(|(_, p)| *p).collect();
+        let pids: Vec<u32> = nodes[..k].iter().map(|(p, _)| p.child.id()).collect();
+        let lb_port = cluster::free_port()?;
+        let lb = cluster::balancer(dir, lb_port, &ports, None)?;
+        cluster::wait_healthy(lb_port, Duration::from_secs(20), "haproxy")?;
+        eprintln!(
+            "{k} server(s): {} people for {} s (think time about {} ms)",
+            o.users, o.seconds, o.think_ms
+        );
+        phases.push(phase(o, k, lb_port, &pids, &token, &next_event).await?);
+        drop(lb);
+    }
+    drop(nodes);
+    // The servers wrote at once (events, the worker's warnings): the log must still hold
+    // every write once, in an order that verifies.
+    let store = Store::connect(url).await?;
+    crate::worker::configure(&store, &cfg).await?;
+    let verify = crate::ledger::verify_store(&store, &cfg, None, &[], false).await?;
+    store.close().await;
+
+    println!(
+        "\nHTTP through HAProxy, PostgreSQL, {n_cases} cases, {} people, {} s a phase (ms)",
+        o.users, o.seconds
+    );
+    println!(
+        "{:<8} {:<10} {:>8} {:>8} {:>8} {:>8}",
+        "servers", "kind", "count", "p50", "p95", "p99"
+    );
+    for p in &phases {
+        for (kind, v) in &p.latencies {
+            let mut v = v.clone();
+            println!(
+                "{:<8} {:<10} {:>8} {:>8.1} {:>8.1} {:>8.1}",
+                p.servers,
+                kind.name(),
+                v.len(),
+                percentile(&mut v, 0.5),
+                percentile(&mut v, 0.95),
+                percentile(&mut v, 0.99)
+            );
+        }
+        let mut all = p.all();
+        println!(
+            "{:<8} {:<10} {:>8} {:>8.1} {:>8.1} {:>8.1}   {:.1} req/s, {} errors; CPU per request: servers {:.2} ms, servers + PostgreSQL {:.2} ms",
+            p.servers,
+            "all",
+            all.len(),
+            percentile(&mut all, 0.5),
+            percentile(&mut all, 0.95),
+            percentile(&mut all, 0.99),
+            p.requests as f64 / p.seconds,
+            p.errors,
+            p.cpu_per_req_ms(),
+            p.total_cpu_per_req_ms()
+        );
+    }
+    let first = phases.first().context("no phase ran")?;
+    let last = phases.last().context("no phase ran")?;
+    let ratio = last.cpu_per_req_ms() / first.cpu_per_req_ms().max(f64::MIN_POSITIVE);
+    let total_ratio =
+        last.total_cpu_per_req_ms() / first.total_cpu_per_req_ms().max(f64::MIN_POSITIVE);
+    let mut all = last.all();
+    println!(
+        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} verify={}",
+        last.servers,
+        o.users,
+        last.requests as f64 / last.seconds,
+        percentile(&mut all, 0.95),
+        last.errors,
+        if verify.ok() { "ok" } else { "failed" }
+    );
+    if !verify.ok() {
+        bail!("the ledger does not verify after the run");
+    }
+    Ok(())
+}
+
+/// CPU seconds (user + system) a process has used; 0 when it is gone.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of every PostgreSQL process on this machine.
+fn postgres_cpu() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(cpu_seconds)
+        .sum()
+}
+
+/// A small deterministic generator per simulated person (xorshift).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn login(port: u16, user: &str) -> Result<String> {
+    let body = format!(r#"{{"username":"{user}","password":"{PASSWORD}"}}"#);
+    let (status, head, text) = cluster::exchange(
+        port,
+        "POST",
+        "/api/v1/session",
+        &[],
+        &body,
+        Duration::from_secs(30),
+    )
+    .await?;
+    if status != 200 {
+        bail!("login as {user}: {status} {text}");
+    }
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("set-cookie").then(|| v.trim())
+        })
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .context("no session cookie")
+}
+
+/// The ids of the cases a person's first page of `/api/v1/cases` lists.
+fn case_ids(json: &str) -> Vec<i64> {
+    let mut out = vec![];
+    let mut rest = json;
+    while let Some(at) = rest.find("\"id\":") {
+        rest = &rest[at + 5..];
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if let Ok(id) = digits.parse() {
+            out.push(id);
+        }
+    }
+    out
+}
+
+async fn phase(
+    o: &Options,
+    servers: usize,
+    port: u16,
+    pids: &[u32],
+    token: &str,
+    next_event: &Arc<AtomicU64>,
+) -> Result<Phase> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let requests = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let latencies: Arc<Mutex<BTreeMap<Kind, Vec<f64>>>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let cpu0: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
+    let db0 = postgres_cpu();
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for i in 0..o.users {
+        let (stop, requests, errors, latencies, next_event) = (
+            stop.clone(),
+            requests.clone(),
+            errors.clone(),
+            latencies.clone(),
+            next_event.clone(),
+        );
+        let user = LOGINS[i % LOGINS.len()];
+        let token = token.to_string();
+        let think = o.think_ms;
+        let seed = o.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        tasks.push(tokio::spawn(async move {
+            let mut dice = Dice(seed | 1);
+            // People arrive over the first second or two, not all in the same instant.
+            tokio::time::sleep(Duration::from_millis(dice.below(think.max(1) * 2))).await;
+            let mut cookie = String::new();
+            let mut ids: Vec<i64> = vec![];
+            let mut kind = Kind::Login;
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let ok = match kind {
+                    Kind::Login => match login(port, user).await {
+                        Ok(c) => {
+                            cookie = c;
+                            true
+                        }
+                        Err(_) => false,
+                    },
+                    Kind::Event => {
+                        let n = next_event.fetch_add(1, Ordering::Relaxed);
+                        let body = format!(
+                            r#"{{"source":"bench-http","source_event_id":"h{}-{n}","case_number":"（2026）浙0102民初{}号","occurred_at":"2026-09-01T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}}"#,
+                            std::process::id(),
+                            800_000 + n
+                        );
+                        let h = [("Authorization".to_string(), format!("Bearer {token}"))];
+                        matches!(
+                            cluster::exchange(port, "POST", "/api/v1/events", &h, &body, Duration::from_secs(30)).await,
+                            Ok((201 | 200, _, _))
+                        )
+                    }
+                    _ => {
+                        let path = match kind {
+                            Kind::List => "/cases".to_string(),
+                            Kind::Case if !ids.is_empty() => {
+                                format!("/cases/{}", ids[dice.below(ids.len() as u64) as usize])
+                            }
+                            Kind::Case => "/api/v1/cases".to_string(),
+                            Kind::Board => "/warnings".to_string(),
+                            Kind::Dashboard => "/quality".to_string(),
+                            _ => "/todo".to_string(),
+                        };
+                        let h = [("Cookie".to_string(), cookie.clone())];
+                        match cluster::exchange(port, "GET", &path, &h, "", Duration::from_secs(30)).await {
+                            Ok((200, _, body)) => {
+                                if path == "/api/v1/cases" {
+                                    ids = case_ids(&body);
+                                }
+                                true
+                            }
+                            _ => false,
+                        }
+                    }
+                };
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                // Reading the case list in order to open a case is a list request.
+                let counted = if kind == Kind::Case && ids.is_empty() {
+                    Kind::List
+                } else {
+                    kind
+                };
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                requests.fetch_add(1, Ordering::Relaxed);
+                if ok {
+                    if let Ok(mut l) = latencies.lock() {
+                        l.entry(counted).or_default().push(ms);
+                    }
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                // The next thing to do; the case list is read once after logging in.
+                kind = if kind == Kind::Login && ids.is_empty() {
+                    Kind::Case
+                } else {
+                    let mut r = dice.below(100) as u32;
+                    MIX.iter()
+                        .find(|(_, w)| {
+                            if r < *w {
+                                true
+                            } else {
+                                r -= w;
+                                false
+                            }
+                        })
+                        .map(|(k, _)| *k)
+                        .unwrap_or(Kind::List)
+                };
+                let pause = think / 2 + dice.below(think.max(1));
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(o.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu1: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
+    let db1 = postgres_cpu();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let latencies = latencies
+        .lock()
+        .map(|l| l.clone())
+        .map_err(|_| anyhow::anyhow!("a simulated person panicked"))?;
+    Ok(Phase {
+        servers,
+        requests: requests.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        seconds,
+        latencies,
+        server_cpu: cpu1 - cpu0,
+        db_cpu: db1 - db0,
+    })
+}
