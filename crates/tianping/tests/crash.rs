@@ -3,13 +3,12 @@
 //! whole store against the log), and there is no half-written leaf: every leaf names a record
 //! and every record has its leaf.
 
-use std::io::Write;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{add_court, free_port, http, ok, tianping};
+use common::{add_court, add_user, free_port, http, ok, tianping};
 
 const PASSWORD: &str = "crash-test-password-1";
 
@@ -67,33 +66,7 @@ fn login(port: u16) -> (String, String) {
 fn setup(url: &str) {
     ok(tianping().args(["migrate", "--database-url", url]));
     add_court(&mut tianping(), url);
-    let mut child = tianping()
-        .args([
-            "user",
-            "add",
-            "--database-url",
-            url,
-            "--username",
-            "zhang",
-            "--name",
-            "张法官",
-            "--org",
-            "court-330102",
-            "--role",
-            "judge",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("password");
-    assert!(child.wait().expect("wait").success());
+    add_user(url, "zhang", "张法官", "court-330102", "judge", PASSWORD);
 }
 
 /// Three writers post batches of ten filings until the server dies; returns the acknowledged

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{add_court, free_port, http, ok, run, tianping};
-use std::io::Write;
+use common::{add_court, add_user, free_port, http, ok, run, tianping};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tianping_store::Store;
@@ -133,36 +132,6 @@ async fn an_import_counts_with_the_configured_rules_dir() {
 }
 
 /// `tianping user add` with a password on stdin.
-fn add_user(url: &str, username: &str, name: &str, org: &str, password: &str) {
-    let mut child = tianping()
-        .args([
-            "user",
-            "add",
-            "--database-url",
-            url,
-            "--username",
-            username,
-            "--name",
-            name,
-            "--org",
-            org,
-            "--role",
-            "judge",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("password");
-    assert!(child.wait().expect("wait").success());
-}
-
 /// An organisation that `tianping org add` adds while `serve` runs is in force in that server
 /// within one poll (worker off): a judge of the new court, added the same way, logs in and
 /// reads the case list. Before, the server kept the directory it read first until restarted, and
@@ -218,7 +187,7 @@ fn a_running_server_sees_an_organisation_added_by_another_process_within_one_pol
         "浙0106",
     ]));
     let password = "in-force-test-password-1";
-    add_user(&url, "wang", "王法官", "court-330106", password);
+    add_user(&url, "wang", "王法官", "court-330106", "judge", password);
     let added = Instant::now();
     let body = format!(r#"{{"username":"wang","password":"{password}"}}"#);
     let (status, head, text) = loop {

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{free_port, http, ok, run, tianping};
-use std::io::Write;
+use common::{add_user, free_port, http, ok, run, tianping};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -124,36 +123,6 @@ impl Drop for Balancer {
     }
 }
 
-fn add_user(url: &str, username: &str, org: &str, role: &str, password: &str) {
-    let mut child = tianping()
-        .args([
-            "user",
-            "add",
-            "--database-url",
-            url,
-            "--username",
-            username,
-            "--name",
-            username,
-            "--org",
-            org,
-            "--role",
-            role,
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("password");
-    assert!(child.wait().expect("wait").success());
-}
-
 /// Logs in at `port`: (session cookie, CSRF token), or the failed response's status and body.
 fn login(port: u16, username: &str, password: &str) -> Result<(String, String), (u16, String)> {
     let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
@@ -212,7 +181,14 @@ async fn two_servers_behind_haproxy_share_sessions_and_hand_over_leadership() {
         "浙01",
     ]));
     let password = "several-servers-password-1";
-    add_user(&url, "admin", "hz-court", "sysadmin", password);
+    add_user(
+        &url,
+        "admin",
+        "系统管理员",
+        "hz-court",
+        "sysadmin",
+        password,
+    );
 
     let a = Node::start(&dir, &url, "a");
     let b = Node::start(&dir, &url, "b");
@@ -239,7 +215,7 @@ async fn two_servers_behind_haproxy_share_sessions_and_hand_over_leadership() {
     )
     .expect("add org");
     assert_eq!(status, 201, "{body}");
-    add_user(&url, "lp_judge", "lp-court", "judge", password);
+    add_user(&url, "lp_judge", "临平法官", "lp-court", "judge", password);
     let added = Instant::now();
     let judge = loop {
         match login(b.port, "lp_judge", password) {

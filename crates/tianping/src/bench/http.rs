@@ -14,7 +14,6 @@ use crate::config::Config;
 use crate::demo;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use sqlx::Executor;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -113,50 +112,13 @@ pub async fn run(o: &Options) -> Result<()> {
     if o.servers == 0 || o.users == 0 || o.seconds == 0 {
         bail!("--servers, --users and --seconds must be at least 1");
     }
-    if let Some(name) = &o.keep_database
-        && (name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-    {
-        bail!("--keep-database takes a name of lower-case letters, digits and '_': {name:?}");
-    }
     let dir = std::env::temp_dir().join(format!("tp_bench_http_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&o.postgres_url)
-        .await?;
-    let name = o.keep_database.clone().unwrap_or_else(|| {
-        format!(
-            "tianping_bench_http_{}_{}",
-            std::process::id(),
-            Utc::now().timestamp()
-        )
-    });
-    let exists =
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
-            .bind(&name)
-            .fetch_one(&admin)
-            .await?
-            > 0;
-    if !exists {
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await?;
-    }
-    let url = tianping_store::testing::replace_db(&o.postgres_url, &name);
+    let db = super::BenchDb::open(&o.postgres_url, "http", o.keep_database.as_deref()).await?;
+    let url = db.url.clone();
     let result = run_on(o, &url, &dir).await;
-    if o.keep_database.is_none() {
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .await?;
-    }
-    admin.close().await;
+    db.finish().await?;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -260,6 +222,10 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         phase(&warm, o.servers, lb_port, &[], &token, &next_event).await?;
         drop(lb);
     }
+    // Each node's memory after the warm-up and after the last phase (a soak: `--seconds 900`
+    // serves node 0 for half an hour).
+    let rss_before: Vec<f64> = nodes.iter().map(|(p, _)| rss_mb(p.child.id())).collect();
+    let soak_started = Instant::now();
     for k in counts {
         let ports: Vec<u16> = nodes[..k].iter().map(|(_, p)| *p).collect();
         // Every node's CPU, in both phases: a node outside the balancer still leads the
@@ -275,6 +241,8 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         phases.push(phase(o, k, lb_port, &pids, &token, &next_event).await?);
         drop(lb);
     }
+    let rss_after: Vec<f64> = nodes.iter().map(|(p, _)| rss_mb(p.child.id())).collect();
+    let soaked = soak_started.elapsed().as_secs_f64() / 60.0;
     drop(nodes);
     // The servers wrote at once (events, the worker's warnings): the log must still hold
     // every write once, in an order that verifies.
@@ -319,6 +287,14 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             p.total_cpu_per_req_ms()
         );
     }
+    let mut growth: f64 = 0.0;
+    for (i, (b, a)) in rss_before.iter().zip(&rss_after).enumerate() {
+        let g = 100.0 * (a - b) / b.max(1.0);
+        growth = growth.max(g);
+        println!(
+            "node{i}: resident memory {b:.0} MB after the warm-up, {a:.0} MB after {soaked:.1} min ({g:+.1} %)"
+        );
+    }
     let first = phases.first().context("no phase ran")?;
     let last = phases.last().context("no phase ran")?;
     let ratio = last.cpu_per_req_ms() / first.cpu_per_req_ms().max(f64::MIN_POSITIVE);
@@ -326,7 +302,7 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         last.total_cpu_per_req_ms() / first.total_cpu_per_req_ms().max(f64::MIN_POSITIVE);
     let mut all = last.all();
     println!(
-        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} verify={}",
+        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} verify={}",
         last.servers,
         o.users,
         last.requests as f64 / last.seconds,
@@ -353,6 +329,18 @@ fn cpu_seconds(pid: u32) -> f64 {
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Resident memory of a process in MB (0 when it is gone).
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// CPU seconds of every PostgreSQL process on this machine.

@@ -757,3 +757,69 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() - 1) as f64 * p).round() as usize]
 }
+
+/// A PostgreSQL database a benchmark loads: a kept one (`--keep-database NAME`, created if
+/// missing and left in place) or a new one named after the benchmark, dropped by
+/// [`BenchDb::finish`].
+struct BenchDb {
+    admin: sqlx::AnyPool,
+    name: String,
+    url: String,
+    kept: bool,
+}
+
+impl BenchDb {
+    async fn open(admin_url: &str, bench: &str, keep: Option<&str>) -> Result<BenchDb> {
+        if let Some(name) = keep
+            && (name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        {
+            bail!("--keep-database takes a name of lower-case letters, digits and '_': {name:?}");
+        }
+        sqlx::any::install_default_drivers();
+        let admin = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(admin_url)
+            .await?;
+        let name = keep.map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "tianping_bench_{bench}_{}_{}",
+                std::process::id(),
+                Utc::now().timestamp()
+            )
+        });
+        let exists =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_one(&admin)
+                .await?
+                > 0;
+        if !exists {
+            admin
+                .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await?;
+        }
+        Ok(BenchDb {
+            url: tianping_store::testing::replace_db(admin_url, &name),
+            admin,
+            name,
+            kept: keep.is_some(),
+        })
+    }
+
+    /// Drops the database unless it is kept.
+    async fn finish(self) -> Result<()> {
+        if !self.kept {
+            self.admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                )))
+                .await?;
+        }
+        self.admin.close().await;
+        Ok(())
+    }
+}

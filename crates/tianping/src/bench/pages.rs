@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
-use sqlx::Executor;
 use std::sync::Arc;
 use std::time::Instant;
 use tianping_server::{AppState, SystemClock};
@@ -251,54 +250,17 @@ pub(super) async fn run(
     keep_database: Option<String>,
     seed: u64,
 ) -> Result<()> {
-    if let Some(name) = &keep_database
-        && (name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-    {
-        bail!("--keep-database takes a name of lower-case letters, digits and '_': {name:?}");
-    }
     let dir = std::env::temp_dir().join(format!("tianping-bench-pages-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let (url, admin) = match &postgres_url {
+    let (url, db) = match &postgres_url {
         Some(admin_url) => {
-            sqlx::any::install_default_drivers();
-            let admin = sqlx::any::AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(admin_url)
-                .await?;
-            let name = keep_database.clone().unwrap_or_else(|| {
-                format!(
-                    "tianping_bench_pages_{}_{}",
-                    std::process::id(),
-                    Utc::now().timestamp()
-                )
-            });
-            let exists =
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
-                    .bind(&name)
-                    .fetch_one(&admin)
-                    .await?
-                    > 0;
-            if !exists {
-                admin
-                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await?;
-            }
-            (
-                tianping_store::testing::replace_db(admin_url, &name),
-                Some((admin, name)),
-            )
+            let db = super::BenchDb::open(admin_url, "pages", keep_database.as_deref()).await?;
+            (db.url.clone(), Some(db))
         }
         None if keep_database.is_some() => bail!("--keep-database needs a PostgreSQL server"),
         None => (format!("sqlite://{}", dir.join("pages.db").display()), None),
     };
-    let backend = if admin.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = if db.is_some() { "PostgreSQL" } else { "SQLite" };
     let result = async {
         let store = Store::connect(&url).await?;
         store.migrate().await?;
@@ -332,15 +294,8 @@ pub(super) async fn run(
         anyhow::Ok((out, n_cases))
     }
     .await;
-    if let Some((admin, name)) = admin
-        && keep_database.is_none()
-    {
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .await?;
-        admin.close().await;
+    if let Some(db) = db {
+        db.finish().await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     let ((rows, anchor_p95), n_cases) = result?;

@@ -55,6 +55,39 @@ pub fn add_court(c: &mut Command, url: &str) -> String {
     ]))
 }
 
+/// `tianping user add` with the password on standard input.
+pub fn add_user(url: &str, username: &str, name: &str, org: &str, role: &str, password: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = tianping()
+        .args([
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--username",
+            username,
+            "--name",
+            name,
+            "--org",
+            org,
+            "--role",
+            role,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password");
+    assert!(child.wait().expect("wait").success());
+}
+
 /// A minimal HTTP/1.1 exchange (one request per connection).
 pub fn http(
     port: u16,
