@@ -343,10 +343,10 @@ fn rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds of every PostgreSQL process on this machine.
-fn postgres_cpu() -> f64 {
+/// CPU seconds of each PostgreSQL process on this machine, by process id.
+fn postgres_cpu() -> std::collections::HashMap<u32, f64> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0.0;
+        return Default::default();
     };
     dir.flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
@@ -354,7 +354,16 @@ fn postgres_cpu() -> f64 {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
         })
-        .map(cpu_seconds)
+        .map(|pid| (pid, cpu_seconds(pid)))
+        .collect()
+}
+
+/// The CPU PostgreSQL's processes used between two readings: each process's growth (a process
+/// started since counts from zero; one that ended meanwhile, e.g. an autovacuum worker, is lost).
+fn postgres_cpu_since(before: &std::collections::HashMap<u32, f64>) -> f64 {
+    postgres_cpu()
+        .iter()
+        .map(|(pid, now)| (now - before.get(pid).copied().unwrap_or(0.0)).max(0.0))
         .sum()
 }
 
@@ -539,7 +548,7 @@ async fn phase(
     stop.store(true, Ordering::Relaxed);
     let seconds = started.elapsed().as_secs_f64();
     let cpu1: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
-    let db1 = postgres_cpu();
+    let db_cpu = postgres_cpu_since(&db0);
     for t in tasks {
         let _ = t.await;
     }
@@ -554,6 +563,6 @@ async fn phase(
         seconds,
         latencies,
         server_cpu: cpu1 - cpu0,
-        db_cpu: db1 - db0,
+        db_cpu,
     })
 }
