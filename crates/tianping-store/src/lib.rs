@@ -26,6 +26,7 @@ pub mod org;
 pub mod people_supervisors;
 pub mod person;
 pub mod proofreading;
+pub mod rederive;
 pub mod refusal;
 pub mod retrieval;
 pub mod risk_points;

@@ -280,14 +280,20 @@ async fn write_leaves(s: &Store, all: &[(u64, String, Option<String>)]) {
 
 async fn verify(s: &Store, witnesses: &[String]) -> VerifyReport {
     let v = key().verifier();
-    s.verify_ledger(&VerifyOptions {
-        key: Some(&v),
-        origin: ORIGIN,
-        records: true,
-        witnesses,
-    })
-    .await
-    .unwrap()
+    let mut rep = s
+        .verify_ledger(&VerifyOptions {
+            key: Some(&v),
+            origin: ORIGIN,
+            records: true,
+            witnesses,
+        })
+        .await
+        .unwrap();
+    // As `tianping ledger verify` does: the clocks re-derived from the events too.
+    let r = s.rederive_clocks().await.unwrap();
+    assert!(r.skipped.is_none(), "{:?}", r.skipped);
+    rep.findings.extend(r.findings);
+    rep
 }
 
 /// Orgs, two users, the two cases.
