@@ -16,7 +16,7 @@ use crate::db::FromRow;
 use crate::ingest::{opening, resolve_filing};
 use crate::ledger::Finding;
 use crate::org::Org;
-use crate::{Backend, Result, Store, StoreError, audited, parse_ts};
+use crate::{Result, Store, StoreError, audited, parse_ts};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -40,12 +40,7 @@ impl Store {
     /// Re-derives every live case's clocks from its events and compares them with the stored
     /// rows (see the module documentation).
     pub async fn rederive_clocks(&self) -> Result<Rederived> {
-        let mut tx = self.pool().begin().await?;
-        if self.backend() == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut tx = self.read_snapshot().await?;
         let mut out = Rederived::default();
         match rederive(self, &mut tx, &mut out.findings).await? {
             Ok(n) => out.cases = n,

@@ -68,18 +68,25 @@ pub struct VerifyOptions<'a> {
 }
 
 impl Store {
-    /// Checks the whole store against the log. See the module documentation.
-    pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
-        let mut rep = VerifyReport::default();
-        // One snapshot for the whole check: a write that commits while it runs is neither a
-        // leaf nor a record to it (read separately, its rows would look written around the
-        // ledger). SQLite's deferred transaction takes its snapshot at the first read.
+    /// A read-only transaction that sees one snapshot for all its reads (PostgreSQL: repeatable
+    /// read; SQLite's deferred transaction takes its snapshot at the first read). Roll it back.
+    pub(crate) async fn read_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(&mut *tx)
                 .await?;
         }
+        Ok(tx)
+    }
+
+    /// Checks the whole store against the log. See the module documentation.
+    pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
+        let mut rep = VerifyReport::default();
+        // One snapshot for the whole check: a write that commits while it runs is neither a
+        // leaf nor a record to it (read separately, its rows would look written around the
+        // ledger). SQLite's deferred transaction takes its snapshot at the first read.
+        let mut tx = self.read_snapshot().await?;
         let head = head_in(&mut tx).await?;
         let checkpoints = checkpoints_in(&mut tx, i64::MAX).await?;
         // Sizes at which a root must be remembered (checkpoints and witnesses).
