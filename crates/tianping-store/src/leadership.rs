@@ -101,9 +101,17 @@ impl Leadership {
         Ok(taken)
     }
 
-    /// Gives leadership up now (a clean shutdown): the connection is closed, the lock freed.
+    /// Gives leadership up now (a clean shutdown): the lock is released, then the connection
+    /// closed (closing alone frees the lock only when the server has ended the session, a moment
+    /// later).
     pub async fn resign(mut self) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(mut conn) = self.conn.take() {
+            if self.leading {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(SINGLETON_LOCK)
+                    .execute(&mut conn)
+                    .await;
+            }
             let _ = conn.close().await;
         }
     }

@@ -268,9 +268,10 @@ async fn two_servers_behind_haproxy_share_sessions_and_hand_over_leadership() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    // Within one check (leader_seconds), with room for a machine busy with the other tests.
     assert!(
-        took <= Duration::from_secs(LEADER_SECONDS + 1),
-        "takeover within leader_seconds (+1 s): {took:?}"
+        took <= Duration::from_secs(LEADER_SECONDS + 3),
+        "takeover within leader_seconds (+3 s): {took:?}"
     );
     let t = Instant::now();
     while !survivor.log().contains("leading the singleton work") {
