@@ -1,12 +1,16 @@
-//! Projections re-derived from the events, for `ledger verify`: the clock rows of every live case
-//! (open, or closed with a clock still running: the cases a change of rules re-computes). Each
-//! case's events are folded into its state as ingest folds them, its clocks computed with the
-//! rules in force, and each stored clock's due date and rule compared. A due date moved in the
-//! database (a clock taken out of 超审限) is named with its case. It reads a batch of cases at a
+//! Projections re-derived from the events, for `ledger verify`: the case row and the clock rows of
+//! every live case (open, or closed with a clock still running: the cases a change of rules
+//! re-computes). Each case's events are folded into its state as ingest folds them; the row's
+//! columns that the events decide (procedure, stage, titles, cause, confidentiality, status,
+//! judge, closing, disposition, the last event and the count) are compared with the row, then its
+//! clocks are computed with the rules in force and each stored clock's due date and rule
+//! compared. A status or judge changed in the database (a case taken off a list), or a due date
+//! moved (a clock taken out of 超审限), is named with its case. It reads a batch of cases at a
 //! time in one read-only snapshot, so its memory does not grow with the store.
 //!
-//! Not re-derived: the case row's other columns (stage, status, titles, the state itself), and
-//! the clock rows' statuses and warnings (they depend on when the poller last ran).
+//! Not re-derived: the stored JSON state itself (what the pages read is in the compared columns),
+//! closed cases without a running clock, and the clock rows' statuses and warnings (they depend on
+//! when the poller last ran).
 //!
 //! It sits above the ledger, ingest and the clocks (the ledger's own checks must not depend on
 //! them).
@@ -93,7 +97,7 @@ async fn rederive(
     };
     loop {
         let cases = sqlx::query(audited(format!(
-            "SELECT id, case_number, org_id FROM cases WHERE {live} AND id > $1 ORDER BY id LIMIT $2"
+            "SELECT id, case_number, org_id, {PROJECTED} FROM cases WHERE {live} AND id > $1 ORDER BY id LIMIT $2"
         )))
         .bind(after)
         .bind(BATCH)
@@ -184,6 +188,17 @@ async fn rederive(
                 }
             };
             state.venue = dir.get(&org).map(Org::to_ref);
+            if let Some((col, stored, want)) = row_differs(c, &state)? {
+                differs(
+                    findings,
+                    format!("cases/{id}"),
+                    format!(
+                        "case {number}: stored {col} {}, its events give {} (changed outside the product)",
+                        stored.as_deref().unwrap_or("none"),
+                        want.as_deref().unwrap_or("none"),
+                    ),
+                );
+            }
             for clock in cw.compute(&state, at) {
                 let key = clock.key.as_str();
                 let Some((due, rule)) = stored.get(&(id, key.to_string())) else {
@@ -215,4 +230,26 @@ async fn rederive(
         ));
     }
     Ok(Ok(checked))
+}
+
+/// The case columns its events decide (as `ingest::projection_text` names them).
+const PROJECTED: &str = "procedure, stage, title, title_masked, cause, confidentiality, status, \
+     judge, closed_at, disposition, last_event_at, event_count";
+
+type Differs = Option<(&'static str, Option<String>, Option<String>)>;
+
+/// The first column of a case row that differs from what its folded events give:
+/// (column, stored, re-derived).
+fn row_differs(row: &sqlx::any::AnyRow, state: &CaseState) -> Result<Differs> {
+    for (col, want) in crate::ingest::projection_text(state)? {
+        let stored: Option<String> = if col == "event_count" {
+            row.try_get::<Option<i64>, _>(col)?.map(|n| n.to_string())
+        } else {
+            row.try_get(col)?
+        };
+        if stored != want {
+            return Ok(Some((col, stored, want)));
+        }
+    }
+    Ok(None)
 }

@@ -160,7 +160,9 @@ pub async fn restore(
         from.display(),
         redact_url(to)
     );
-    let rep = crate::ledger::verify_store(&store, cfg, key, witnesses, false).await?;
+    let rep =
+        crate::ledger::verify_store(&store, cfg, key, witnesses, crate::ledger::VerifyHow::FULL)
+            .await?;
     println!(
         "restore took {:.2} s in all (copy and verification)",
         started.elapsed().as_secs_f64()

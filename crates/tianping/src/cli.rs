@@ -361,5 +361,10 @@ pub(crate) enum LedgerCmd {
         /// Check the log and checkpoints only, not every record against its leaf.
         #[arg(long)]
         log_only: bool,
+        /// At most this many records are held in memory at once (about 200 bytes each); a
+        /// bigger log is checked in one more pass over the leaves per slice of this size.
+        #[arg(long, default_value_t = tianping_store::ledger::RECORDS_PER_PASS,
+              value_parser = clap::value_parser!(u64).range(1000..))]
+        records_per_pass: u64,
     },
 }

@@ -204,24 +204,45 @@ fn print_findings(findings: &[tianping_ledger::Finding]) {
     }
 }
 
+/// What `verify_store` checks, and in how much memory.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyHow {
+    /// The log and checkpoints only, not the records (nor the clocks re-derived).
+    pub log_only: bool,
+    /// At most this many records held in memory at once.
+    pub records_per_pass: u64,
+}
+
+impl VerifyHow {
+    /// Everything, in the default memory.
+    pub const FULL: VerifyHow = VerifyHow {
+        log_only: false,
+        records_per_pass: tianping_store::ledger::RECORDS_PER_PASS,
+    };
+}
+
 /// `ledger verify` against the store. Returns the report (the caller sets the exit status).
 pub async fn verify_store(
     store: &Store,
     cfg: &Config,
     key: Option<&str>,
     witness_files: &[std::path::PathBuf],
-    log_only: bool,
+    how: VerifyHow,
 ) -> Result<VerifyReport> {
+    let log_only = how.log_only;
     let key = trusted_key(key, cfg)?;
     let witnesses = read_witnesses(witness_files)?;
     let started = std::time::Instant::now();
     let mut rep = store
-        .verify_ledger(&VerifyOptions {
-            key: Some(&key),
-            origin: &cfg.ledger_origin,
-            records: !log_only,
-            witnesses: &witnesses,
-        })
+        .verify_ledger_with_pass_size(
+            &VerifyOptions {
+                key: Some(&key),
+                origin: &cfg.ledger_origin,
+                records: !log_only,
+                witnesses: &witnesses,
+            },
+            how.records_per_pass,
+        )
         .await?;
     // With the records: the clocks re-derived from the verified events.
     let rederived = if log_only {
@@ -233,7 +254,7 @@ pub async fn verify_store(
     };
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records, {} live cases' clocks re-derived from their events in {:.2} s",
+        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} live cases' clocks re-derived from their events in {:.2} s",
         cfg.ledger_origin,
         rep.size,
         rep.root,
@@ -241,6 +262,7 @@ pub async fn verify_store(
         rep.checkpoints_checked,
         witnesses.len(),
         rep.records_checked,
+        rep.record_passes,
         rederived.as_ref().map_or(0, |r| r.cases),
         secs
     );

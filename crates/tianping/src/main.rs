@@ -802,6 +802,7 @@ async fn run() -> Result<()> {
                     key,
                     witness,
                     log_only,
+                    records_per_pass,
                 },
         } => {
             let ok = match bundle {
@@ -809,7 +810,11 @@ async fn run() -> Result<()> {
                 None => {
                     let cfg = load_config(cli.config.as_ref(), database_url, None)?;
                     let store = open_store(&cfg).await?;
-                    ledger::verify_store(&store, &cfg, key.as_deref(), &witness, log_only)
+                    let how = ledger::VerifyHow {
+                        log_only,
+                        records_per_pass,
+                    };
+                    ledger::verify_store(&store, &cfg, key.as_deref(), &witness, how)
                         .await?
                         .ok()
                 }

@@ -244,7 +244,8 @@ pub async fn run(cfg: &Config, from: &str, to: &str, key: Option<&str>) -> Resul
         head.size,
         head.root
     );
-    let rep = crate::ledger::verify_store(&target, cfg, key, &[], false).await?;
+    let rep =
+        crate::ledger::verify_store(&target, cfg, key, &[], crate::ledger::VerifyHow::FULL).await?;
     let same = rep.size == head.size && rep.root == head.root;
     if same {
         println!("the target's root equals the source's");

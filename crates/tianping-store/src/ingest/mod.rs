@@ -32,6 +32,7 @@ use tianping_domain::case_number::{self};
 use tianping_domain::event::{check_filing_date, check_sizes};
 use tianping_domain::history::{Recorded, check_correction, fold};
 use tianping_domain::{AgencyKind, CaseState, EventBody, EventRecord, EventRejection, OrgScope};
+pub(crate) use write::projection_text;
 
 /// Records per transaction.
 pub const CHUNK: usize = 10_000;
@@ -133,6 +134,12 @@ pub struct IngestTimings {
     pub flags: std::time::Duration,
     /// Of `write`: the pre-aggregated metrics (facts and totals of the touched cases).
     pub metrics: std::time::Duration,
+    /// Of `write`: inserting the new cases' rows and updating the changed ones'.
+    pub cases: std::time::Duration,
+    /// Of `write`: the persons the touched files name (`person_links`).
+    pub persons: std::time::Duration,
+    /// Of `write`: inserting the event rows (their leaves are `ledger`).
+    pub events: std::time::Duration,
     pub commit: std::time::Duration,
 }
 
@@ -150,6 +157,9 @@ impl IngestReport {
         self.timings.ledger += o.timings.ledger;
         self.timings.flags += o.timings.flags;
         self.timings.metrics += o.timings.metrics;
+        self.timings.cases += o.timings.cases;
+        self.timings.persons += o.timings.persons;
+        self.timings.events += o.timings.events;
     }
 }
 
@@ -212,11 +222,8 @@ struct Chunk<'a> {
     pending: Vec<Pending>,
     backend: Backend,
     clockwork: &'a crate::clocks::Clockwork,
-    clock_time: std::time::Duration,
-    node_time: std::time::Duration,
-    ledger_time: std::time::Duration,
-    flag_time: std::time::Duration,
-    metric_time: std::time::Duration,
+    /// Where the write phase's time went (the parts of `write` in [`IngestTimings`]).
+    spent: IngestTimings,
     flags: &'a tianping_domain::flag::FlagRules,
     /// Cases created in this chunk (their rows are inserted at flush).
     created: HashSet<String>,
@@ -713,11 +720,7 @@ impl Store {
             pending: vec![],
             backend: self.backend,
             clockwork: &clockwork,
-            clock_time: std::time::Duration::ZERO,
-            node_time: std::time::Duration::ZERO,
-            ledger_time: std::time::Duration::ZERO,
-            flag_time: std::time::Duration::ZERO,
-            metric_time: std::time::Duration::ZERO,
+            spent: IngestTimings::default(),
             flags: &supervision.flags,
             created: HashSet::new(),
             refolded: HashSet::new(),
@@ -778,11 +781,12 @@ impl Store {
         let t = std::time::Instant::now();
         c.flush().await?;
         report.timings.write += t.elapsed();
-        report.timings.clocks += c.clock_time;
-        report.timings.nodes += c.node_time;
-        report.timings.ledger += c.ledger_time;
-        report.timings.flags += c.flag_time;
-        report.timings.metrics += c.metric_time;
+        report.timings = IngestTimings {
+            lookup: report.timings.lookup,
+            apply: report.timings.apply,
+            write: report.timings.write,
+            ..c.spent
+        };
         if let Some(then) = then
             && report.rejected.is_empty()
         {

@@ -5,8 +5,8 @@ use super::Chunk;
 use super::Work;
 use super::resolve::titles;
 use super::snake;
-use crate::db::{Val, bind_all, bulk_insert};
-use crate::{Backend, Result, StoreError, audited, ts};
+use crate::db::{Val, bulk_insert, bulk_update};
+use crate::{Backend, Result, StoreError, ts};
 use sqlx::Row;
 use tianping_domain::metrics::CaseFacts;
 use tianping_domain::{CaseState, Confidentiality};
@@ -60,6 +60,7 @@ impl Chunk<'_> {
             .filter_map(|n| self.cases.get(&n).and_then(|w| w.id))
             .collect();
         // New cases, inserted with their state after this chunk's events.
+        let cases_started = std::time::Instant::now();
         let mut new_rows = vec![];
         for w in self.cases.values().filter(|w| w.id.is_none()) {
             new_rows.push(case_values(w)?);
@@ -96,27 +97,23 @@ impl Chunk<'_> {
             .map(|w| w.case_number.clone())
             .collect();
         if !dirty.is_empty() {
-            let sets = PROJECTION_COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-                .collect::<Vec<_>>();
-            let sql = format!(
-                "UPDATE cases SET {} WHERE id = ${}",
-                sets.join(", "),
-                PROJECTION_COLUMNS.len() + 1
-            );
+            let mut rows = Vec::with_capacity(dirty.len());
             for n in dirty {
                 let Some(w) = self.cases.get_mut(&n) else {
                     continue;
                 };
-                let mut vals = projection_values(&w.state)?;
-                vals.push(Val::OI(w.id));
-                bind_all(sqlx::query(audited(sql.clone())), vals)
-                    .execute(&mut *self.tx)
-                    .await?;
+                let Some(id) = w.id else {
+                    continue;
+                };
+                let mut vals = vec![Val::I(id)];
+                vals.extend(projection_values(&w.state)?);
+                rows.push(vals);
                 w.dirty = false;
             }
+            let cols: Vec<(&str, &str)> = std::iter::once(("id", "bigint"))
+                .chain(PROJECTION_COLUMNS.iter().copied())
+                .collect();
+            bulk_update(&mut self.tx, self.backend, "cases", &cols, rows).await?;
         }
         // Each unit's handling judges (the case list's 承办人 filter reads this small table).
         let mut judges = std::collections::BTreeMap::new();
@@ -139,6 +136,7 @@ impl Chunk<'_> {
             .execute(&mut *self.tx)
             .await?;
         }
+        self.spent.cases += cases_started.elapsed();
         // Their clocks, in the same transaction (clock rows are a projection of the events).
         let clocks_started = std::time::Instant::now();
         let mut facts = vec![];
@@ -178,7 +176,7 @@ impl Chunk<'_> {
                 });
             }
             crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
-            self.clock_time += clocks_started.elapsed();
+            self.spent.clocks += clocks_started.elapsed();
             // Their process nodes, beside the clocks.
             let t = std::time::Instant::now();
             let mut node_rows = vec![];
@@ -207,7 +205,7 @@ impl Chunk<'_> {
                 .collect();
             crate::nodes::replace_nodes(&mut self.tx, self.backend, &old, node_rows).await?;
             crate::risk_points::replace_hits(&mut self.tx, self.backend, &old, hit_rows).await?;
-            self.node_time += t.elapsed();
+            self.spent.nodes += t.elapsed();
         }
         // The persons the touched files name.
         let named: Vec<(i64, &CaseState)> = touched
@@ -218,13 +216,15 @@ impl Chunk<'_> {
                 s.parties.iter().any(|p| p.id_number.is_some()) || existing.contains(id)
             })
             .collect();
+        let t = std::time::Instant::now();
         crate::person::link(&mut self.tx, self.backend, &named, &existing).await?;
+        self.spent.persons += t.elapsed();
         self.write_events().await?;
         // The pre-aggregated metrics (after the events: the ledger's head lock already orders
         // concurrent writers).
         let t = std::time::Instant::now();
         crate::metrics::update_facts(&mut self.tx, self.backend, facts).await?;
-        self.metric_time += t.elapsed();
+        self.spent.metrics += t.elapsed();
         self.raise_flags(&touched).await
     }
 
@@ -255,7 +255,7 @@ impl Chunk<'_> {
         }
         crate::supervision::raise_flags(&mut self.tx, hits, self.flags, &self.actor.name, self.now)
             .await?;
-        self.flag_time += t.elapsed();
+        self.spent.flags += t.elapsed();
         Ok(())
     }
 
@@ -275,7 +275,7 @@ impl Chunk<'_> {
         // its leaf (the leaves take consecutive indices from the head).
         let t = std::time::Instant::now();
         let log = self.tx.appender().await?;
-        self.ledger_time += t.elapsed();
+        self.spent.ledger += t.elapsed();
         let first_leaf = log.as_ref().map(|l| l.size());
         let mut rows = Vec::with_capacity(pending.len());
         // What each leaf records: the ledger's `events` columns, in its order.
@@ -336,15 +336,17 @@ impl Chunk<'_> {
                 Ok(log)
             })
         });
+        let t = std::time::Instant::now();
         self.bulk_insert("events", EVENT_INSERT_COLUMNS, rows, "")
             .await?;
+        self.spent.events += t.elapsed();
         if let Some(job) = job {
             let t = std::time::Instant::now();
             let log = job
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("ledger task failed: {e}")))??;
             self.tx.close(log).await?;
-            self.ledger_time += t.elapsed();
+            self.spent.ledger += t.elapsed();
         }
         Ok(())
     }
@@ -419,6 +421,25 @@ fn projection_values(s: &CaseState) -> Result<Vec<Val>> {
         Val::I(i64::from(s.event_count)),
         Val::S(serde_json::to_string(s).map_err(|e| StoreError::Invalid(e.to_string()))?),
     ])
+}
+
+/// The case row's columns that its events decide, as text (the stored JSON state aside), for
+/// `ledger verify` to compare with the row: (column, value).
+pub(crate) fn projection_text(s: &CaseState) -> Result<Vec<(&'static str, Option<String>)>> {
+    Ok(PROJECTION_COLUMNS
+        .iter()
+        .zip(projection_values(s)?)
+        .filter(|((c, _), _)| *c != "state")
+        .map(|((c, _), v)| {
+            let text = match v {
+                Val::S(x) => Some(x),
+                Val::OS(x) => x,
+                Val::I(i) => Some(i.to_string()),
+                Val::OI(i) => i.map(|i| i.to_string()),
+            };
+            (*c, text)
+        })
+        .collect())
 }
 
 /// A new case row: identity columns, then the projection (`CASE_INSERT_COLUMNS` order).

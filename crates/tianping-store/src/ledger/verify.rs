@@ -29,7 +29,42 @@ pub struct VerifyReport {
     pub nodes_checked: u64,
     pub checkpoints_checked: u64,
     pub records_checked: u64,
+    /// How many passes over the leaves the record check took (one per slice of the records, so
+    /// that its memory stays bounded whatever the size of the log).
+    pub record_passes: u64,
     pub findings: Vec<Finding>,
+}
+
+/// The latest leaf of each record of one slice: (entity, reference) → (leaf index, digest, salt).
+type Latest = HashMap<(String, String), (u64, Digest, Option<String>)>;
+
+/// At most about this many records are held in memory at once by the record check (~200 bytes
+/// each): a log of more leaves is checked in several passes, each over one slice of the records.
+pub const RECORDS_PER_PASS: u64 = 1_000_000;
+
+/// One slice of the records, by a hash of their entity and reference.
+#[derive(Debug, Clone, Copy)]
+struct Slice {
+    k: u64,
+    of: u64,
+}
+
+impl Slice {
+    fn of_log(size: u64, per_pass: u64) -> u64 {
+        size.div_ceil(per_pass.max(1)).max(1)
+    }
+
+    fn holds(&self, entity: &str, reference: &str) -> bool {
+        use std::hash::{Hash as _, Hasher};
+        if self.of <= 1 {
+            return true;
+        }
+        // SipHash with fixed keys: the same record falls in the same slice on both sides.
+        let mut h = std::hash::DefaultHasher::new();
+        entity.hash(&mut h);
+        reference.hash(&mut h);
+        h.finish() % self.of == self.k
+    }
 }
 
 impl VerifyReport {
@@ -42,8 +77,25 @@ impl VerifyReport {
         self.findings.first()
     }
 
+    /// In log order; findings that name no leaf (a record written around the log, a projection
+    /// that differs) by table, then key — the same order whatever slices the check took.
     fn sort(&mut self) {
         tianping_ledger::bundle::sort_findings(&mut self.findings);
+        let place = |f: &Finding| -> (usize, i64, String) {
+            let Some(r) = f.record.as_deref().filter(|_| f.leaf.is_none()) else {
+                return (0, 0, String::new());
+            };
+            let (table, key) = r.split_once('/').unwrap_or((r, ""));
+            (
+                entities()
+                    .position(|e| e.table == table)
+                    .unwrap_or(usize::MAX),
+                key.parse().unwrap_or(i64::MAX),
+                key.to_string(),
+            )
+        };
+        self.findings
+            .sort_by_cached_key(|f| (f.leaf.is_none(), f.leaf, place(f)));
     }
 }
 
@@ -82,6 +134,17 @@ impl Store {
 
     /// Checks the whole store against the log. See the module documentation.
     pub async fn verify_ledger(&self, opts: &VerifyOptions<'_>) -> Result<VerifyReport> {
+        self.verify_ledger_with_pass_size(opts, RECORDS_PER_PASS)
+            .await
+    }
+
+    /// [`Store::verify_ledger`] holding at most about `per_pass` records in memory at once: a log
+    /// of more leaves than that takes one more pass over the leaves per slice of the records.
+    pub async fn verify_ledger_with_pass_size(
+        &self,
+        opts: &VerifyOptions<'_>,
+        per_pass: u64,
+    ) -> Result<VerifyReport> {
         let mut rep = VerifyReport::default();
         // One snapshot for the whole check: a write that commits while it runs is neither a
         // leaf nor a record to it (read separately, its rows would look written around the
@@ -116,8 +179,10 @@ impl Store {
             wanted.insert(c.size, None);
         }
         wanted.insert(0, None);
-        // Latest leaf per record: (leaf index, digest, salt).
-        let mut latest: HashMap<(String, String), (u64, Digest, Option<String>)> = HashMap::new();
+        // Latest leaf per record of the first slice (the other slices take a pass each).
+        let passes = Slice::of_log(head.size, per_pass);
+        let first = Slice { k: 0, of: passes };
+        let mut latest = Latest::new();
         let mut frontier = Frontier::default();
         if let Some(slot) = wanted.get_mut(&0) {
             *slot = Some(frontier.root());
@@ -167,7 +232,7 @@ impl Store {
                                 ),
                             ));
                         }
-                        if opts.records {
+                        if opts.records && first.holds(en.entity(), &en.reference) {
                             latest.insert(
                                 (en.entity().to_string(), en.reference.clone()),
                                 (idx, en.digest, salt),
@@ -229,7 +294,16 @@ impl Store {
             }
         }
         if opts.records {
-            self.compare_records(&mut tx, &mut latest, &mut rep).await?;
+            rep.record_passes = passes;
+            self.compare_records(&mut tx, &mut latest, first, &mut rep)
+                .await?;
+            drop(latest);
+            for k in 1..passes {
+                let slice = Slice { k, of: passes };
+                let mut latest = latest_leaves(&mut tx, rep.size, slice).await?;
+                self.compare_records(&mut tx, &mut latest, slice, &mut rep)
+                    .await?;
+            }
             super::projections::compare(&mut tx, &mut rep.findings).await?;
         }
         tx.rollback().await?;
@@ -365,7 +439,8 @@ impl Store {
     async fn compare_records(
         &self,
         conn: &mut sqlx::AnyConnection,
-        latest: &mut HashMap<(String, String), (u64, Digest, Option<String>)>,
+        latest: &mut Latest,
+        slice: Slice,
         rep: &mut VerifyReport,
     ) -> Result<()> {
         for e in entities() {
@@ -398,6 +473,10 @@ impl Store {
                 }
                 for r in &rows {
                     let (key, fields, _) = read_row(e, r)?;
+                    if !slice.holds(e.table, &key) {
+                        after = Some(next_key(e.int_key, key)?);
+                        continue;
+                    }
                     let pointer: Option<i64> = r.try_get(e.columns.len() + 2)?;
                     rep.records_checked += 1;
                     let record = format!("{}/{}", e.table, key);
@@ -436,14 +515,7 @@ impl Store {
                             }
                         }
                     }
-                    after = Some(if e.int_key {
-                        Key::Int(
-                            key.parse()
-                                .map_err(|_| StoreError::Corrupt(format!("key {key}")))?,
-                        )
-                    } else {
-                        Key::Text(key)
-                    });
+                    after = Some(next_key(e.int_key, key)?);
                 }
             }
         }
@@ -459,4 +531,44 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The key to page on after a row.
+fn next_key(int_key: bool, key: String) -> Result<Key> {
+    Ok(if int_key {
+        Key::Int(
+            key.parse()
+                .map_err(|_| StoreError::Corrupt(format!("key {key}")))?,
+        )
+    } else {
+        Key::Text(key)
+    })
+}
+
+/// The latest leaf of each record of a slice, from the first `size` leaves (a pass of the record
+/// check after the first; malformed leaves were reported by the first).
+async fn latest_leaves(conn: &mut sqlx::AnyConnection, size: u64, slice: Slice) -> Result<Latest> {
+    let mut latest = Latest::new();
+    let mut from = 0u64;
+    while from < size {
+        let page = page_in(conn, from, PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for (idx, data, salt) in page {
+            if idx >= size {
+                return Ok(latest);
+            }
+            from = idx + 1;
+            if let Ok(en) = Entry::parse(&data)
+                && slice.holds(en.entity(), &en.reference)
+            {
+                latest.insert(
+                    (en.entity().to_string(), en.reference.clone()),
+                    (idx, en.digest, salt),
+                );
+            }
+        }
+    }
+    Ok(latest)
 }

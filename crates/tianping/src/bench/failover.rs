@@ -241,7 +241,9 @@ async fn run_in(o: &Options, tag: u32, dir: &std::path::Path) -> Result<()> {
         .map(|(n, _, _)| *n)
         .collect();
     crate::worker::configure(&store, &cfg).await?;
-    let verify = crate::ledger::verify_store(&store, &cfg, None, &[], false).await?;
+    let verify =
+        crate::ledger::verify_store(&store, &cfg, None, &[], crate::ledger::VerifyHow::FULL)
+            .await?;
     store.close().await;
 
     println!();

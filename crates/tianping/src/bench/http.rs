@@ -248,7 +248,9 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
     // every write once, in an order that verifies.
     let store = Store::connect(url).await?;
     crate::worker::configure(&store, &cfg).await?;
-    let verify = crate::ledger::verify_store(&store, &cfg, None, &[], false).await?;
+    let verify =
+        crate::ledger::verify_store(&store, &cfg, None, &[], crate::ledger::VerifyHow::FULL)
+            .await?;
     store.close().await;
 
     println!(

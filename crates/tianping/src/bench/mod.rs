@@ -496,13 +496,17 @@ async fn timed_ingest_report(
     let secs = started.elapsed().as_secs_f64();
     let t = total.timings;
     println!(
-        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (clocks {:.2}, ledger {:.2}, flags {:.2}, metrics {:.2}) + commit {:.2}",
+        "  {:<9} {:.2} s = lookup {:.2} + validate {:.2} + write {:.2} (cases {:.2}, clocks {:.2}, nodes {:.2}, persons {:.2}, events {:.2}, ledger {:.2}, flags {:.2}, metrics {:.2}) + commit {:.2}",
         store.backend().as_str(),
         secs,
         t.lookup.as_secs_f64(),
         t.apply.as_secs_f64(),
         t.write.as_secs_f64(),
+        t.cases.as_secs_f64(),
         t.clocks.as_secs_f64(),
+        t.nodes.as_secs_f64(),
+        t.persons.as_secs_f64(),
+        t.events.as_secs_f64(),
         t.ledger.as_secs_f64(),
         t.flags.as_secs_f64(),
         t.metrics.as_secs_f64(),
