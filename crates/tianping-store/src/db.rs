@@ -2,7 +2,7 @@
 //! updates in chunks within a statement's bind limit, and the planner switch for bulk work on
 //! PostgreSQL. Nothing here knows a table of the domain.
 
-use crate::{Backend, Result, audited, bulk_placeholders};
+use crate::{Backend, Result, audited};
 use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -103,14 +103,8 @@ pub(crate) async fn bulk_write(
     let mut out = vec![];
     match backend {
         Backend::Sqlite => {
-            let per = (30_000 / cols.len()).max(1);
-            for part in rows.chunks(per) {
-                let one = format!("({})", bulk_placeholders(backend, 1, cols.len()));
-                let sql = format!(
-                    "INSERT INTO {table} ({names}) VALUES {}{conflict}{ret}",
-                    vec![one; part.len()].join(", ")
-                );
-                let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
+            for (values, vals) in sqlite_batches(cols.len(), &rows) {
+                let sql = format!("INSERT INTO {table} ({names}) VALUES {values}{conflict}{ret}");
                 out.extend(
                     bind_all(sqlx::query(audited(sql)), vals)
                         .fetch_all(&mut *conn)
@@ -119,11 +113,7 @@ pub(crate) async fn bulk_write(
             }
         }
         Backend::Postgres => {
-            let defs = cols
-                .iter()
-                .map(|(n, t)| format!("{n} {t}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let defs = column_defs(cols);
             let sql = format!(
                 "INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (json_to_recordset($1::json) AS ({defs})) \
                  WITH ORDINALITY AS x({names}, ord) ORDER BY ord{conflict}{ret}"
@@ -145,6 +135,27 @@ pub(crate) async fn bulk_write(
         }
     }
     Ok(out)
+}
+
+/// `name type, …`: the record type `json_to_recordset` reads rows as (PostgreSQL).
+pub(crate) fn column_defs(cols: &[(&str, &str)]) -> String {
+    cols.iter()
+        .map(|(n, t)| format!("{n} {t}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// SQLite: rows in batches within a statement's bind limit, each as its `(?, …), (?, …)` list and
+/// the values to bind in order.
+fn sqlite_batches(width: usize, rows: &[Vec<Val>]) -> impl Iterator<Item = (String, Vec<Val>)> {
+    let one = format!("({})", vec!["?"; width].join(", "));
+    rows.chunks((30_000 / width.max(1)).max(1))
+        .map(move |part| {
+            (
+                vec![one.as_str(); part.len()].join(", "),
+                part.iter().flat_map(|r| r.iter().cloned()).collect(),
+            )
+        })
 }
 
 /// Rows as one JSON array of objects keyed by the columns' names (PostgreSQL's
@@ -199,25 +210,17 @@ pub(crate) async fn bulk_update(
         .join(", ");
     match backend {
         Backend::Sqlite => {
-            let per = (30_000 / cols.len()).max(1);
-            for part in rows.chunks(per) {
-                let one = format!("({})", bulk_placeholders(backend, 1, cols.len()));
+            for (values, vals) in sqlite_batches(cols.len(), &rows) {
                 let sql = format!(
-                    "WITH x({names}) AS (VALUES {}) UPDATE {table} SET {sets} FROM x WHERE {table}.{key} = x.{key}",
-                    vec![one; part.len()].join(", ")
+                    "WITH x({names}) AS (VALUES {values}) UPDATE {table} SET {sets} FROM x WHERE {table}.{key} = x.{key}"
                 );
-                let vals: Vec<Val> = part.iter().flat_map(|r| r.iter().cloned()).collect();
                 bind_all(sqlx::query(audited(sql)), vals)
                     .execute(&mut *conn)
                     .await?;
             }
         }
         Backend::Postgres => {
-            let defs = cols
-                .iter()
-                .map(|(n, t)| format!("{n} {t}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let defs = column_defs(cols);
             let sql = format!(
                 "UPDATE {table} SET {sets} FROM json_to_recordset($1::json) AS x({defs}) WHERE {table}.{key} = x.{key}"
             );

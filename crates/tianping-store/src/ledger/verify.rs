@@ -38,33 +38,74 @@ pub struct VerifyReport {
 /// The latest leaf of each record of one slice: (entity, reference) → (leaf index, digest, salt).
 type Latest = HashMap<(String, String), (u64, Digest, Option<String>)>;
 
-/// At most about this many records are held in memory at once by the record check (~200 bytes
-/// each): a log of more leaves is checked in several passes, each over one slice of the records.
+/// At most about this many records are held in memory at once by the record check (~130 bytes
+/// each, measured): a log of more leaves is checked in several passes, each over one slice of
+/// the records.
 pub const RECORDS_PER_PASS: u64 = 1_000_000;
 
-/// One slice of the records, by a hash of their entity and reference.
+/// One slice of the records: of each table with integer keys, one range of keys (the keys from
+/// 0 to the largest cut in `of` equal ranges); the tables with text keys (few rows: users,
+/// organisations) all in the first slice. A pass reads only its slice's rows, and all the leaves.
 #[derive(Debug, Clone, Copy)]
-struct Slice {
+struct Slice<'a> {
     k: u64,
     of: u64,
+    /// Keys per slice of each table with integer keys.
+    widths: &'a HashMap<&'static str, i64>,
 }
 
-impl Slice {
-    fn of_log(size: u64, per_pass: u64) -> u64 {
+impl Slice<'_> {
+    fn count(size: u64, per_pass: u64) -> u64 {
         size.div_ceil(per_pass.max(1)).max(1)
     }
 
-    fn holds(&self, entity: &str, reference: &str) -> bool {
-        use std::hash::{Hash as _, Hasher};
-        if self.of <= 1 {
-            return true;
+    /// The slice a record falls in (a key that is not a number, in the first).
+    fn of_record(&self, entity: &str, reference: &str) -> u64 {
+        match (self.widths.get(entity), reference.parse::<i64>()) {
+            (Some(w), Ok(key)) => (key.max(0) / (*w).max(1)).min(self.of as i64 - 1) as u64,
+            _ => 0,
         }
-        // SipHash with fixed keys: the same record falls in the same slice on both sides.
-        let mut h = std::hash::DefaultHasher::new();
-        entity.hash(&mut h);
-        reference.hash(&mut h);
-        h.finish() % self.of == self.k
     }
+
+    fn holds(&self, entity: &str, reference: &str) -> bool {
+        self.of <= 1 || self.of_record(entity, reference) == self.k
+    }
+
+    /// The rows of a table this slice reads: all, none, or a key range (from, to) where `None`
+    /// is open.
+    fn rows(&self, table: &str) -> Option<(Option<i64>, Option<i64>)> {
+        if self.of <= 1 {
+            return Some((None, None));
+        }
+        match self.widths.get(table) {
+            None if self.k == 0 => Some((None, None)),
+            None => None,
+            Some(w) => {
+                let from = (self.k > 0).then(|| self.k as i64 * w);
+                let to = (self.k + 1 < self.of).then(|| (self.k as i64 + 1) * w);
+                Some((from, to))
+            }
+        }
+    }
+}
+
+/// Keys per slice of each table with integer keys, for `of` slices.
+async fn widths(conn: &mut sqlx::AnyConnection, of: u64) -> Result<HashMap<&'static str, i64>> {
+    let mut out = HashMap::new();
+    if of <= 1 {
+        return Ok(out);
+    }
+    for e in entities().filter(|e| e.int_key) {
+        let max: Option<i64> = sqlx::query_scalar(audited(format!(
+            "SELECT CAST(MAX({}) AS BIGINT) FROM {}",
+            e.key, e.table
+        )))
+        .fetch_one(&mut *conn)
+        .await?;
+        let keys = max.unwrap_or(0).max(0) + 1;
+        out.insert(e.table, (keys as u64).div_ceil(of).max(1) as i64);
+    }
+    Ok(out)
 }
 
 impl VerifyReport {
@@ -180,8 +221,17 @@ impl Store {
         }
         wanted.insert(0, None);
         // Latest leaf per record of the first slice (the other slices take a pass each).
-        let passes = Slice::of_log(head.size, per_pass);
-        let first = Slice { k: 0, of: passes };
+        let passes = if opts.records {
+            Slice::count(head.size, per_pass)
+        } else {
+            1
+        };
+        let widths = widths(&mut tx, passes).await?;
+        let first = Slice {
+            k: 0,
+            of: passes,
+            widths: &widths,
+        };
         let mut latest = Latest::new();
         let mut frontier = Frontier::default();
         if let Some(slot) = wanted.get_mut(&0) {
@@ -299,7 +349,11 @@ impl Store {
                 .await?;
             drop(latest);
             for k in 1..passes {
-                let slice = Slice { k, of: passes };
+                let slice = Slice {
+                    k,
+                    of: passes,
+                    widths: &widths,
+                };
                 let mut latest = latest_leaves(&mut tx, rep.size, slice).await?;
                 self.compare_records(&mut tx, &mut latest, slice, &mut rep)
                     .await?;
@@ -440,19 +494,35 @@ impl Store {
         &self,
         conn: &mut sqlx::AnyConnection,
         latest: &mut Latest,
-        slice: Slice,
+        slice: Slice<'_>,
         rep: &mut VerifyReport,
     ) -> Result<()> {
         for e in entities() {
+            let Some((from, to)) = slice.rows(e.table) else {
+                continue;
+            };
             let mut after: Option<Key> = None;
             loop {
                 // Qualified: PostgreSQL would resolve a bare name to the text-cast output column
-                // of the same name and order the keys as text.
+                // of the same name and order the keys as text. The range's bounds are numbers.
+                let column = format!("{}.{}", e.table, e.key);
+                let mut conds = vec![];
+                if after.is_some() {
+                    conds.push(format!("{column} > $1"));
+                }
+                if let Some(f) = from {
+                    conds.push(format!("{column} >= {f}"));
+                }
+                if let Some(t) = to {
+                    conds.push(format!("{column} < {t}"));
+                }
                 let (cond, order) = (
-                    after.as_ref().map_or(String::new(), |_| {
-                        format!(" WHERE {}.{} > $1", e.table, e.key)
-                    }),
-                    format!("{}.{}", e.table, e.key),
+                    if conds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" WHERE {}", conds.join(" AND "))
+                    },
+                    column,
                 );
                 let sql = format!(
                     "SELECT {}, CAST({} AS BIGINT) FROM {} {cond} ORDER BY {order} LIMIT {PAGE}",
@@ -547,7 +617,11 @@ fn next_key(int_key: bool, key: String) -> Result<Key> {
 
 /// The latest leaf of each record of a slice, from the first `size` leaves (a pass of the record
 /// check after the first; malformed leaves were reported by the first).
-async fn latest_leaves(conn: &mut sqlx::AnyConnection, size: u64, slice: Slice) -> Result<Latest> {
+async fn latest_leaves(
+    conn: &mut sqlx::AnyConnection,
+    size: u64,
+    slice: Slice<'_>,
+) -> Result<Latest> {
     let mut latest = Latest::new();
     let mut from = 0u64;
     while from < size {

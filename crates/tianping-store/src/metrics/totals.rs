@@ -134,11 +134,7 @@ impl TotalsDelta {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let defs = cols
-                .iter()
-                .map(|(n, t)| format!("{n} {t}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let defs = crate::db::column_defs(&cols);
             let sql = format!(
                 "INSERT INTO metric_totals ({all}) SELECT {select} FROM json_to_recordset($1::json) AS x({defs}){conflict}"
             );
