@@ -189,15 +189,20 @@ async fn rederive(
             };
             state.venue = dir.get(&org).map(Org::to_ref);
             if let Some((col, stored, want)) = row_differs(c, &state)? {
-                differs(
-                    findings,
-                    format!("cases/{id}"),
+                // Titles and causes name the parties and what the case is about: the finding
+                // names the column only (a confidential case's names stay out of the output).
+                let detail = if SHOWN.contains(&col) {
                     format!(
                         "case {number}: stored {col} {}, its events give {} (changed outside the product)",
                         stored.as_deref().unwrap_or("none"),
                         want.as_deref().unwrap_or("none"),
-                    ),
-                );
+                    )
+                } else {
+                    format!(
+                        "case {number}: stored {col} differs from what its events give (changed outside the product)"
+                    )
+                };
+                differs(findings, format!("cases/{id}"), detail);
             }
             for clock in cw.compute(&state, at) {
                 let key = clock.key.as_str();
@@ -235,6 +240,19 @@ async fn rederive(
 /// The case columns its events decide (as `ingest::projection_text` names them).
 const PROJECTED: &str = "procedure, stage, title, title_masked, cause, confidentiality, status, \
      judge, closed_at, disposition, last_event_at, event_count";
+
+/// The compared columns whose values a finding may show.
+const SHOWN: &[&str] = &[
+    "procedure",
+    "stage",
+    "confidentiality",
+    "status",
+    "judge",
+    "closed_at",
+    "disposition",
+    "last_event_at",
+    "event_count",
+];
 
 type Differs = Option<(&'static str, Option<String>, Option<String>)>;
 

@@ -1767,6 +1767,7 @@ async fn tampering_of_each_kind_is_found_and_named() {
         "move_clock",
         "move_due",
         "move_judge",
+        "retitle",
     ] {
         for db in TestDb::all().await.unwrap() {
             let s = &db.store;
@@ -1902,6 +1903,13 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     )
                     .await;
                 }
+                "retitle" => {
+                    exec(
+                        s,
+                        &format!("UPDATE cases SET title = '假标题甲诉乙' WHERE id = (SELECT case_id FROM events WHERE id = {event2})"),
+                    )
+                    .await;
+                }
                 _ => unreachable!(),
             }
             let rep = verify(s, &witnesses).await;
@@ -1956,7 +1964,7 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     );
                     assert!(rep.findings[1].detail.contains("judge 张法官"), "{label}");
                 }
-                "move_case" | "move_clock" | "move_due" | "move_judge" => {
+                "move_case" | "move_clock" | "move_due" | "move_judge" | "retitle" => {
                     let case: i64 = sqlx::query_scalar("SELECT case_id FROM events WHERE id = $1")
                         .bind(event2)
                         .fetch_one(s.pool())
@@ -1967,7 +1975,7 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         "{label}: {:?}",
                         rep.findings
                     );
-                    let want = if kind == "move_case" || kind == "move_judge" {
+                    let want = if ["move_case", "move_judge", "retitle"].contains(&kind) {
                         format!("cases/{case}")
                     } else {
                         format!("clocks/{case}/")
@@ -1980,6 +1988,15 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         "{label}: {:?}",
                         rep.findings
                     );
+                    if kind == "retitle" {
+                        // The column is named, its values (the parties' names) are not shown.
+                        assert!(
+                            first.detail.contains("stored title differs")
+                                && !first.detail.contains("假标题"),
+                            "{label}: {:?}",
+                            rep.findings
+                        );
+                    }
                     if kind == "move_judge" {
                         assert!(
                             first.detail.contains("judge 王法官")
