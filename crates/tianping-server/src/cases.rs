@@ -176,7 +176,7 @@ pub async fn case_list(
         judge,
         mine: q.mine.as_deref() == Some("1"),
         export_href,
-        layout: Layout::new(&s, "/cases"),
+        layout: Layout::new(&s, "/cases").reads(&st.store),
         type_groups: type_groups(),
         judges,
         errors: errs

@@ -201,6 +201,7 @@ error_codes! {
     OwnProposal = "own_proposal", FORBIDDEN, "推荐人不能审核自己推荐的典型案例";
     // Faults.
     Internal = "internal", INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志";
+    Unavailable = "unavailable", SERVICE_UNAVAILABLE, "数据库暂时无法连接（可能正在切换），请稍后重试";
 }
 
 #[derive(Debug)]
@@ -284,11 +285,21 @@ impl ApiError {
     }
 }
 
+/// The `Retry-After` of an answer given while the database did not answer.
+const RETRY_UNAVAILABLE_SECONDS: u64 = 2;
+
 impl From<tianping_store::StoreError> for ApiError {
     fn from(e: tianping_store::StoreError) -> Self {
         match e {
             tianping_store::StoreError::Invalid(m) => ApiError::new(Code::Invalid, m),
             tianping_store::StoreError::Refused(r) => ApiError::refused(r.code, r.zh),
+            // A database restarting or failing over: the caller may retry in a moment (a
+            // system posting events does), and nothing of the request was kept.
+            other if other.is_unreachable() => {
+                tracing::warn!(error = %other, "the database did not answer");
+                ApiError::new(Code::Unavailable, Code::Unavailable.zh())
+                    .with_details(json!({ "retry_after_seconds": RETRY_UNAVAILABLE_SECONDS }))
+            }
             other => ApiError::internal(other),
         }
     }
@@ -306,7 +317,8 @@ impl IntoResponse for ApiError {
             body["error"]["details"] = d;
         }
         let mut res = (self.status, Json(body)).into_response();
-        if let (StatusCode::TOO_MANY_REQUESTS, Some(secs)) = (self.status, retry)
+        if let (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(secs)) =
+            (self.status, retry)
             && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
@@ -404,6 +416,19 @@ mod tests {
             missing.is_empty(),
             "refusal codes missing from the error code table: {missing:?}"
         );
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_with_a_retry_not_a_fault() {
+        let e = ApiError::from(tianping_store::StoreError::Db(sqlx::Error::PoolTimedOut));
+        assert_eq!(
+            (e.code, e.status),
+            (Code::Unavailable, StatusCode::SERVICE_UNAVAILABLE)
+        );
+        let res = e.into_response();
+        assert_eq!(res.headers()[axum::http::header::RETRY_AFTER], "2");
+        let e = ApiError::from(tianping_store::StoreError::Db(sqlx::Error::RowNotFound));
+        assert_eq!(e.code, Code::Internal);
     }
 
     #[test]

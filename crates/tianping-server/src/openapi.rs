@@ -802,13 +802,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
 
 /// The error statuses an operation of this kind can answer with.
 /// Every operation can be refused for who is asking (401, 403: logging in too), for what it names
-/// (404: a path id or a record named in the body or query) or its form (400, 405, 422).
+/// (404: a path id or a record named in the body or query) or its form (400, 405, 422), and can
+/// meet a database out of reach (503, during a failover).
 fn error_statuses(o: &Op) -> Vec<u16> {
     let mut s = vec![400, 401, 403, 404, 405, 422];
     if o.method != "get" {
         s.extend([409, 413, 415]);
     }
-    s.extend([429, 500]);
+    s.extend([429, 500, 503]);
     s
 }
 

@@ -1,7 +1,7 @@
 //! Case projections: lists with filters inside a scope, one case, its events.
 
 use crate::audited;
-use crate::db::{FromRow, row_struct};
+use crate::db::{FromRow, Val, row_struct};
 use crate::{Backend, Result, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -152,7 +152,8 @@ pub(crate) const EVENT_COLUMNS: &str =
     "id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body";
 
 impl Store {
-    /// One page of cases matching `f`, newest filing first, and the total count.
+    /// One page of cases matching `f`, newest filing first, and the total count (from the read
+    /// replica when there is one: a list may be a few seconds behind).
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<CaseRow>, i64)> {
         let mut conds: Vec<String> = vec![];
         let mut args: Vec<String> = vec![];
@@ -221,17 +222,14 @@ impl Store {
              ORDER BY {} LIMIT {per_page} OFFSET {offset}",
             f.order.sql()
         );
-        let mut q = sqlx::query(audited(sql.clone()));
-        for a in &args {
-            q = q.bind(a);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        // The page and the count: read from the replica when there is one (see `replica`).
+        let binds: Vec<Val> = args.into_iter().map(Val::S).collect();
+        let rows = self.read_rows(sql, binds.clone()).await?;
         let count_sql = format!("SELECT COUNT(*) FROM cases c {where_sql}");
-        let mut cq = sqlx::query(audited(count_sql.clone()));
-        for a in &args {
-            cq = cq.bind(a);
-        }
-        let total: i64 = cq.fetch_one(&self.pool).await?.try_get(0)?;
+        let total: i64 = match self.read_rows(count_sql, binds).await?.first() {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        };
         Ok((
             rows.iter().map(case_from_row).collect::<Result<_>>()?,
             total,

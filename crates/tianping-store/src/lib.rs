@@ -28,6 +28,7 @@ pub mod person;
 pub mod proofreading;
 pub mod rederive;
 pub mod refusal;
+pub mod replica;
 pub mod retrieval;
 pub mod risk_points;
 pub mod sample;
@@ -66,6 +67,14 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// Whether the database could not be reached or went away (a restart, a failover), rather
+    /// than refusing the request: worth retrying in a moment.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Db(e) if replica::unreachable(e))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -96,6 +105,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     in_force: Arc<in_force::Holder>,
+    /// Where the read-heavy views read from, if not the primary (see [`replica`]).
+    replica: Option<Arc<replica::Replica>>,
 }
 
 struct Migration {
@@ -431,6 +442,7 @@ impl Store {
             pool,
             backend,
             in_force: Store::new_in_force(),
+            replica: None,
         })
     }
 
@@ -491,6 +503,7 @@ impl Store {
 
     /// Closes the pool (and, for SQLite, checkpoints the WAL).
     pub async fn close(&self) {
+        self.close_replica().await;
         self.pool.close().await;
     }
 }

@@ -11,6 +11,11 @@ use std::path::Path;
 pub struct Config {
     /// `sqlite://FILE` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
     pub database_url: String,
+    /// A PostgreSQL streaming replica of `database_url` for the read-heavy views where a few
+    /// seconds' lag is acceptable (the quality dashboard and its lists, the campaign figures, the
+    /// case list), which then say so; empty: every read from the primary. A replica that does not
+    /// answer is skipped (its reads go to the primary).
+    pub database_read_url: String,
     /// Address to listen on.
     pub listen: String,
     /// tracing filter, e.g. `info` or `tianping=debug,info`.
@@ -97,6 +102,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: "sqlite://tianping.db".into(),
+            database_read_url: String::new(),
             listen: "127.0.0.1:8080".into(),
             log: "info".into(),
             session_hours: 8,
@@ -138,8 +144,13 @@ impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "database_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} sms={} digest_hour={} warn_days={:?}",
+            "database_url={} database_read_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} sms={} digest_hour={} warn_days={:?}",
             tianping_store::redact_url(&self.database_url),
+            if self.database_read_url.is_empty() {
+                "(none)".to_string()
+            } else {
+                tianping_store::redact_url(&self.database_read_url)
+            },
             self.listen,
             self.log,
             self.session_hours,
@@ -204,6 +215,9 @@ impl Config {
         };
         if let Some(v) = env("TIANPING_DATABASE_URL") {
             c.database_url = v;
+        }
+        if let Some(v) = env("TIANPING_DATABASE_READ_URL") {
+            c.database_read_url = v.trim().to_string();
         }
         if let Some(v) = env("TIANPING_LISTEN") {
             c.listen = v;

@@ -75,6 +75,15 @@ async fn open_store(cfg: &Config) -> Result<Store> {
         tracing::info!(migration = %m, "applied migration");
     }
     worker::configure(&store, cfg).await?;
+    let read = cfg.database_read_url.trim();
+    if read.is_empty() {
+        return Ok(store);
+    }
+    let store = store.with_read_replica(read)?;
+    tracing::info!(
+        replica = %tianping_store::redact_url(read),
+        "the dashboard, its lists and the case list read from the replica"
+    );
     Ok(store)
 }
 

@@ -297,7 +297,8 @@ async fn two_servers_behind_haproxy_share_sessions_and_hand_over_leadership() {
 
 /// `tianping bench failover`, short: a synchronous standby made here takes over after `kill -9`
 /// of the primary (promoted), the servers write on through HAProxy by themselves, no acknowledged
-/// event is missing on the standby and its ledger verifies.
+/// event is missing on the standby and its ledger verifies; the servers' dashboards read from
+/// the standby meanwhile.
 #[test]
 fn the_standby_takes_over_with_every_acknowledged_write() {
     assert!(
@@ -331,5 +332,14 @@ fn the_standby_takes_over_with_every_acknowledged_write() {
     assert_eq!(field("verify"), "ok", "{out}");
     let acked: u64 = field("acked").parse().expect("acked");
     assert!(acked > 0, "{out}");
+    // The dashboard, read from the standby (`database_read_url`), answered all along while the
+    // primary lived, through the servers' own read connections on the standby.
+    let reads: u64 = field("reads").parse().expect("reads");
+    assert!(reads > 0, "{out}");
+    assert_eq!(field("read_errors_before_kill"), "0", "{out}");
+    let readers: u64 = field("replica_connections")
+        .parse()
+        .expect("replica_connections");
+    assert!(readers >= 1, "{out}");
     eprintln!("{result}");
 }

@@ -421,7 +421,7 @@ async fn list(
         }
     }
     let mut res = render(&ListPage {
-        layout: Layout::new(s, "/campaigns"),
+        layout: Layout::new(s, "/campaigns").reads(&st.store),
         campaigns,
         may_open: runs_campaigns(s.user.role, s.org.kind),
         region: s.org.name.clone(),
@@ -541,7 +541,7 @@ pub(crate) async fn board_page(
         });
     let chart = b.chart();
     render(&BoardPage {
-        layout: Layout::new(&s, "/campaigns"),
+        layout: Layout::new(&s, "/campaigns").reads(&st.store),
         b,
         drill,
         chart,

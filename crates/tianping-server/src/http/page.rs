@@ -59,6 +59,9 @@ pub struct Layout {
     pub org_name: String,
     pub csrf: String,
     pub nav: Vec<NavGroup>,
+    /// The page's figures were read from the read replica (`database_read_url`): it says they
+    /// may be a few seconds behind.
+    pub from_replica: bool,
 }
 
 impl Layout {
@@ -378,7 +381,15 @@ impl Layout {
             org_name: s.org.name.clone(),
             csrf: s.csrf_token.clone(),
             nav: menus,
+            from_replica: false,
         }
+    }
+
+    /// Marks a page whose figures come from `store`'s read-heavy reads (the replica's, when
+    /// there is one).
+    pub fn reads(mut self, store: &tianping_store::Store) -> Layout {
+        self.from_replica = store.reads_from_replica();
+        self
     }
 }
 

@@ -419,7 +419,7 @@ pub async fn dashboard(
         .collect();
     let orgs = crate::http::page::org_tree(orgs);
     render(&DashboardPage {
-        layout: Layout::new(&s, "/quality"),
+        layout: Layout::new(&s, "/quality").reads(&st.store),
         org_name: c.r.org_name.clone(),
         orgs,
         // The kinds of case the reader's agency holds (all of them for a 人大 or 政法委).
@@ -716,7 +716,7 @@ pub async fn cases_page(
         jump_fields.push(("bucket".into(), q.bucket.trim().into()));
     }
     render(&CasesPage {
-        layout: Layout::new(&s, "/quality"),
+        layout: Layout::new(&s, "/quality").reads(&st.store),
         back: format!("/quality?{}", query_string(&r, "")),
         export: format!("/quality/cases.xlsx?{here}"),
         org_name: r.org_name.clone(),

@@ -399,6 +399,45 @@ async fn metrics_story(db: &TestDb) {
         co.get("/api/v1/metrics/cases?counter=nothing").await.code(),
         "invalid_counter"
     );
+    assert!(
+        !page.body.contains("只读副本"),
+        "{label}: no replica, no note"
+    );
+
+    // With a read replica (here a second view of the same database: the same figures), the
+    // dashboard, its drill-down and the case list say where their figures come from; a case's
+    // own page reads the primary and says nothing.
+    if label == "postgres" {
+        let replica = Store::connect(&db.url)
+            .await
+            .expect("connect")
+            .with_read_replica(&db.url)
+            .expect("replica");
+        let app = crate::common::app(&replica, now);
+        let co = Client::as_user(&app, "co").await;
+        let note = "本页数据读自只读副本";
+        let page = co.get(&format!("/quality?org=hz-court&{q1}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(note), "{}", page.body);
+        assert!(page.body.contains("结收比") && page.body.contains("0.75"));
+        assert!(
+            page.body.contains(sc_row),
+            "the same figures: {}",
+            page.body
+        );
+        let list = co.get("/cases").await;
+        assert!(list.body.contains(note) && list.body.contains("（2026）浙0102民初1号"));
+        let id = co
+            .get("/api/v1/cases?case_number=（2026）浙0102民初1号")
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .expect("the case listed");
+        let case = co.get(&format!("/cases/{id}")).await;
+        assert_eq!(case.status, StatusCode::OK);
+        assert!(!case.body.contains(note));
+        replica.close().await;
+    }
 }
 
 #[tokio::test]

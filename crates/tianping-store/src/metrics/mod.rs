@@ -17,7 +17,7 @@
 //! transaction): a later change of the rules does not rewrite closed quarters.
 
 use crate::case::{ScopeFilter, prefix_end};
-use crate::db::{Val, bind_all, bulk_write};
+use crate::db::{Val, bulk_write};
 use crate::{Backend, Result, Store, StoreError, audited, bulk_placeholders};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::Row;
@@ -452,11 +452,9 @@ impl Store {
             ));
         }
         sql.push_str(&format!("){filter} GROUP BY grain, bucket"));
-        let mut q = sqlx::query(audited(sql));
-        for b in &binds {
-            q = q.bind(b.as_str());
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self
+            .read_rows(sql, binds.into_iter().map(Val::S).collect())
+            .await?;
         let mut out = vec![Cumulative::default(); days.len()];
         for r in rows {
             let grain: String = r.try_get("grain")?;
@@ -516,11 +514,9 @@ impl Store {
             "SELECT bucket, {sums} FROM metric_totals WHERE grain = 'd' AND node >= $1 AND node < $2 \
              AND bucket >= $3 AND bucket <= $4{filter} GROUP BY bucket ORDER BY bucket"
         );
-        let mut q = sqlx::query(audited(sql));
-        for b in &binds {
-            q = q.bind(b.as_str());
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self
+            .read_rows(sql, binds.into_iter().map(Val::S).collect())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let day = parse_day(&r.try_get::<String, _>("bucket")?)?;
@@ -566,18 +562,19 @@ impl Store {
             sql.push_str(&format!(" AND f.kind = ${n}"));
         }
         sql.push_str(" ORDER BY f.region_path, f.org_id, f.filed, f.case_id");
-        let mut q = sqlx::query(audited(sql))
-            .bind(prefix)
-            .bind(prefix_end(prefix))
-            .bind(day_str(days[0]))
-            .bind(day_str(days[1]));
+        let mut binds = vec![
+            Val::S(prefix.to_string()),
+            Val::S(prefix_end(prefix)),
+            Val::S(day_str(days[0])),
+            Val::S(day_str(days[1])),
+        ];
         if let Some(k) = m.scope.agency_kind {
-            q = q.bind(k.as_str());
+            binds.push(Val::S(k.as_str().into()));
         }
         if let Some(k) = m.kind {
-            q = q.bind(k.as_str());
+            binds.push(Val::S(k.as_str().into()));
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self.read_rows(sql, binds).await?;
         rows.iter().map(metric_case_of).collect()
     }
 
@@ -617,9 +614,7 @@ impl Store {
              ORDER BY f.region_path, f.org_id, f.filed, f.case_id",
             fact_select("f")
         );
-        let rows = bind_all(sqlx::query(audited(sql)), binds)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = self.read_rows(sql, binds).await?;
         rows.iter().map(metric_case_of).collect()
     }
 }

@@ -4,6 +4,10 @@
 //! primary stops answering), `tianping serve` nodes writing events through HTTP round robin;
 //! then `kill -9` of the primary, promotion of the standby, and writing on. Checks that every
 //! acknowledged event is in the promoted standby and that `ledger verify` passes there.
+//!
+//! The servers read their dashboards from the standby (`database_read_url`): a reader logged in
+//! through the balancer opens the quality figures all along, and the standby's own connection
+//! list shows the servers' read connections before the kill.
 
 use super::cluster::{self, Cluster, Proc};
 use crate::config::Config;
@@ -110,8 +114,23 @@ async fn run_in(o: &Options, tag: u32, dir: &std::path::Path) -> Result<()> {
     if !out.status.success() {
         bail!("org add: {}", String::from_utf8_lossy(&out.stderr));
     }
+    let reader_password = tianping_server::auth::random_token()?;
     let token = {
         let store = Store::connect(&url).await?;
+        store
+            .insert_user(
+                &tianping_store::user::NewUser {
+                    username: READER.into(),
+                    display_name: "院长（基准）".into(),
+                    org_id: "court-330102".into(),
+                    role: tianping_domain::Role::President,
+                    clearance: Default::default(),
+                    email: None,
+                    password_hash: tianping_server::auth::hash_password(&reader_password)?,
+                },
+                Utc::now(),
+            )
+            .await?;
         let token = tianping_server::auth::random_token()?;
         store
             .add_system_client(
@@ -133,6 +152,8 @@ async fn run_in(o: &Options, tag: u32, dir: &std::path::Path) -> Result<()> {
         ("TIANPING_POLL_SECONDS", "2".to_string()),
         ("TIANPING_RATE_API_PER_MINUTE", "0".to_string()),
         ("TIANPING_RATE_USER_PER_MINUTE", "0".to_string()),
+        // Straight to the standby, not through the balancer: the replica's reads.
+        ("TIANPING_DATABASE_READ_URL", standby.url("tianping")),
     ];
     let mut nodes: Vec<Proc> = vec![];
     for (i, port) in node_ports.iter().enumerate() {
@@ -194,8 +215,53 @@ async fn run_in(o: &Options, tag: u32, dir: &std::path::Path) -> Result<()> {
             }
         }));
     }
+    // One reader opening the quality figures through the balancer, all along.
+    let cookie = crate::bench::http::login_as(http_port, READER, &reader_password).await?;
+    let reads = Arc::new(Mutex::new(Reads::default()));
+    let killed_flag = Arc::new(AtomicBool::new(false));
+    {
+        let (stop, reads, killed_flag) = (stop.clone(), reads.clone(), killed_flag.clone());
+        tasks.push(tokio::spawn(async move {
+            let headers = [("Cookie".to_string(), cookie)];
+            while !stop.load(Ordering::Relaxed) {
+                let after = killed_flag.load(Ordering::Relaxed);
+                let r = cluster::exchange(
+                    http_port,
+                    "GET",
+                    "/api/v1/metrics",
+                    &headers,
+                    "",
+                    Duration::from_secs(10),
+                )
+                .await;
+                let ok = matches!(r, Ok((200, _, _)));
+                if !ok {
+                    let why = match &r {
+                        Ok((status, _, body)) => {
+                            format!("{status} {}", body.chars().take(200).collect::<String>())
+                        }
+                        Err(e) => e.to_string(),
+                    };
+                    eprintln!(
+                        "dashboard read failed ({} the kill): {why}",
+                        if after { "after" } else { "before" }
+                    );
+                }
+                if let Ok(mut n) = reads.lock() {
+                    n.count(after, ok);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }));
+    }
     tokio::time::sleep(Duration::from_secs(o.before_secs)).await;
+    let replica_connections = connections_named(
+        &standby.url("tianping"),
+        tianping_store::replica::APPLICATION_NAME,
+    )
+    .await?;
     let before = acked.lock().map(|a| a.len()).unwrap_or(0);
+    killed_flag.store(true, Ordering::Relaxed);
     let killed = Instant::now();
     primary.kill9()?;
     // The documented promote step (docs/DEPLOY.md), taken at once here: what is measured is how
@@ -274,23 +340,78 @@ async fn run_in(o: &Options, tag: u32, dir: &std::path::Path) -> Result<()> {
         "| ledger verify on the promoted standby | {} |",
         if verify.ok() { "OK" } else { "FAILED" }
     );
+    let reads = *reads
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the reader panicked"))?;
+    println!(
+        "| dashboard reads answered before the kill (failed) | {} ({}) |",
+        reads.ok_before, reads.failed_before
+    );
+    println!(
+        "| dashboard reads answered after it (failed) | {} ({}) |",
+        reads.ok_after, reads.failed_after
+    );
+    println!(
+        "| the servers' read connections on the standby before the kill | {replica_connections} |"
+    );
     if !lost.is_empty() {
         println!("missing: {:?}", &lost[..lost.len().min(20)]);
     }
     println!(
-        "RESULT failover servers={} writers={} acked={} lost={} downtime_ms={} errors={} verify={}",
+        "RESULT failover servers={} writers={} acked={} lost={} downtime_ms={} errors={} verify={} reads={} read_errors_before_kill={} read_errors_after={} replica_connections={}",
         o.servers,
         o.writers,
         acked.len(),
         lost.len(),
         downtime.as_millis(),
         errors.load(Ordering::Relaxed),
-        if verify.ok() { "ok" } else { "failed" }
+        if verify.ok() { "ok" } else { "failed" },
+        reads.ok_before + reads.ok_after,
+        reads.failed_before,
+        reads.failed_after,
+        replica_connections
     );
     if !lost.is_empty() || !verify.ok() {
         bail!("the failover lost acknowledged writes or the ledger does not verify");
     }
     Ok(())
+}
+
+/// The bench's reader (a president of the court the events are filed in).
+const READER: &str = "bench_reader";
+
+/// The reader's dashboard requests, answered or failed, before and after the kill.
+#[derive(Default, Clone, Copy)]
+struct Reads {
+    ok_before: u64,
+    failed_before: u64,
+    ok_after: u64,
+    failed_after: u64,
+}
+
+impl Reads {
+    fn count(&mut self, after_kill: bool, ok: bool) {
+        let n = match (after_kill, ok) {
+            (false, true) => &mut self.ok_before,
+            (false, false) => &mut self.failed_before,
+            (true, true) => &mut self.ok_after,
+            (true, false) => &mut self.failed_after,
+        };
+        *n += 1;
+    }
+}
+
+/// How many connections with this `application_name` the server at `url` has to its database.
+async fn connections_named(url: &str, name: &str) -> Result<i64> {
+    let store = Store::connect(url).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+    )
+    .bind(name)
+    .fetch_one(store.pool())
+    .await?;
+    store.close().await;
+    Ok(n)
 }
 
 async fn wait_for_database(url: &str) -> Result<()> {

@@ -1,7 +1,7 @@
 //! `tianping bench http`: the demo province loaded into PostgreSQL, `tianping serve` nodes as
 //! child processes behind HAProxy, and simulated people working at once — logging in, opening
-//! their lists, case pages, the warnings board, the quality dashboard and their 待办, and a court
-//! system posting events — first through one node, then through all of them, for the same time
+//! their lists, case pages, the warnings board, the quality dashboard and their 待办, and five
+//! district courts' systems posting filings — first through one node, then through all of them, for the same time
 //! each. Prints throughput, latency per kind of request and errors, and the CPU time the server
 //! processes (all of them, serving or not) and PostgreSQL's spent per request in each phase: on
 //! machines whose cores the
@@ -37,6 +37,15 @@ const LOGINS: &[&str] = &[
     "prosecutor",
     "prosecutor_city",
 ];
+
+/// The district courts whose systems post the run's filings, in turn.
+const FILING_COUNTIES: &[&str] = &["330102", "330105", "330106", "330108", "330109"];
+
+/// A court system posting filings: its bearer token and its court's code (浙0102 …).
+struct Filer {
+    token: String,
+    court_code: String,
+}
 
 /// What a simulated person does next, with its weight out of 100.
 const MIX: &[(Kind, u32)] = &[
@@ -163,18 +172,27 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
     };
     crate::ledger::load_or_create_key(&cfg)?;
     crate::ledger::load_or_create_feedback_key(&cfg)?;
-    // The court system that posts events: 上城 court's.
-    let token = tianping_server::auth::random_token()?;
-    let client = format!("审判系统（压测 {}）", std::process::id());
-    store
-        .add_system_client(
-            &client,
-            &demo::org_id(AgencyKind::Court, "330102"),
-            &tianping_server::auth::token_hash(&token),
-            "bench",
-            Utc::now(),
-        )
-        .await?;
+    // The court systems that post events, one per district court of 杭州 (filings spread over
+    // them, as a province's are: a soak then does not pile every new case into one court).
+    let mut filers: Vec<Filer> = vec![];
+    for county in FILING_COUNTIES {
+        let token = tianping_server::auth::random_token()?;
+        let client = format!("审判系统（压测 {} {county}）", std::process::id());
+        store
+            .add_system_client(
+                &client,
+                &demo::org_id(AgencyKind::Court, county),
+                &tianping_server::auth::token_hash(&token),
+                "bench",
+                Utc::now(),
+            )
+            .await?;
+        filers.push(Filer {
+            token,
+            court_code: format!("浙{}", &county[2..]),
+        });
+    }
+    let filers = Arc::new(filers);
     // New case numbers after those an earlier run on a kept database filed.
     let earlier: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE source = 'bench-http'")
@@ -219,13 +237,32 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             ..*o
         };
         eprintln!("warming up for {} s", warm.seconds);
-        phase(&warm, o.servers, lb_port, &[], &token, &next_event).await?;
+        phase(&warm, o.servers, lb_port, &[], &filers, &next_event).await?;
         drop(lb);
     }
     // Each node's memory after the warm-up and after the last phase (a soak: `--seconds 900`
     // serves node 0 for half an hour).
     let rss_before: Vec<f64> = nodes.iter().map(|(p, _)| rss_mb(p.child.id())).collect();
     let soak_started = Instant::now();
+    // And every minute in between: a climb that goes on is a leak, one that levels off is the
+    // allocator keeping what the largest answers needed.
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let pids: Vec<u32> = nodes.iter().map(|(p, _)| p.child.id()).collect();
+        let sampling = sampling.clone();
+        tokio::spawn(async move {
+            let mut samples: Vec<Vec<f64>> = vec![];
+            let mut next = Instant::now() + Duration::from_secs(60);
+            while sampling.load(Ordering::Relaxed) {
+                if Instant::now() >= next {
+                    samples.push(pids.iter().map(|p| rss_mb(*p)).collect());
+                    next += Duration::from_secs(60);
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            samples
+        })
+    };
     for k in counts {
         let ports: Vec<u16> = nodes[..k].iter().map(|(_, p)| *p).collect();
         // Every node's CPU, in both phases: a node outside the balancer still leads the
@@ -238,11 +275,13 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             "{k} server(s): {} people for {} s (think time about {} ms)",
             o.users, o.seconds, o.think_ms
         );
-        phases.push(phase(o, k, lb_port, &pids, &token, &next_event).await?);
+        phases.push(phase(o, k, lb_port, &pids, &filers, &next_event).await?);
         drop(lb);
     }
     let rss_after: Vec<f64> = nodes.iter().map(|(p, _)| rss_mb(p.child.id())).collect();
     let soaked = soak_started.elapsed().as_secs_f64() / 60.0;
+    sampling.store(false, Ordering::Relaxed);
+    let samples = sampler.await.unwrap_or_default();
     drop(nodes);
     // The servers wrote at once (events, the worker's warnings): the log must still hold
     // every write once, in an order that verifies.
@@ -296,6 +335,14 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         println!(
             "node{i}: resident memory {b:.0} MB after the warm-up, {a:.0} MB after {soaked:.1} min ({g:+.1} %)"
         );
+        if !samples.is_empty() {
+            let series: Vec<String> = samples
+                .iter()
+                .filter_map(|v| v.get(i))
+                .map(|mb| format!("{mb:.0}"))
+                .collect();
+            println!("node{i}: MB at each minute: {}", series.join(" "));
+        }
     }
     let first = phases.first().context("no phase ran")?;
     let last = phases.last().context("no phase ran")?;
@@ -385,7 +432,12 @@ impl Dice {
 }
 
 async fn login(port: u16, user: &str) -> Result<String> {
-    let body = format!(r#"{{"username":"{user}","password":"{PASSWORD}"}}"#);
+    login_as(port, user, PASSWORD).await
+}
+
+/// Logs in through the API: the session cookie (`name=value`).
+pub async fn login_as(port: u16, user: &str, password: &str) -> Result<String> {
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
     let (status, head, text) = cluster::exchange(
         port,
         "POST",
@@ -431,7 +483,7 @@ async fn phase(
     servers: usize,
     port: u16,
     pids: &[u32],
-    token: &str,
+    filers: &Arc<Vec<Filer>>,
     next_event: &Arc<AtomicU64>,
 ) -> Result<Phase> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -451,7 +503,7 @@ async fn phase(
             next_event.clone(),
         );
         let user = LOGINS[i % LOGINS.len()];
-        let token = token.to_string();
+        let filers = filers.clone();
         let think = o.think_ms;
         let seed = o.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         tasks.push(tokio::spawn(async move {
@@ -473,11 +525,13 @@ async fn phase(
                     },
                     Kind::Event => {
                         let n = next_event.fetch_add(1, Ordering::Relaxed);
+                        let filer = &filers[n as usize % filers.len()];
                         let body = format!(
-                            r#"{{"source":"bench-http","source_event_id":"h{n}","case_number":"（2026）浙0102民初{}号","occurred_at":"2026-09-01T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}}"#,
+                            r#"{{"source":"bench-http","source_event_id":"h{n}","case_number":"（2026）{}民初{}号","occurred_at":"2026-09-01T09:00:00+08:00","kind":"filed","cause":"买卖合同纠纷"}}"#,
+                            filer.court_code,
                             800_000 + n
                         );
-                        let h = [("Authorization".to_string(), format!("Bearer {token}"))];
+                        let h = [("Authorization".to_string(), format!("Bearer {}", filer.token))];
                         matches!(
                             cluster::exchange(port, "POST", "/api/v1/events", &h, &body, Duration::from_secs(30)).await,
                             Ok((201 | 200, _, _))
