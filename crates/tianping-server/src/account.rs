@@ -406,7 +406,8 @@ async fn change_password(
     ) {
         return Err(ApiError::rate_limited(after));
     }
-    let current_ok = auth::verify_password(current, &s.user.password_hash);
+    let current_ok =
+        auth::verify_password_off_thread(current, Some(s.user.password_hash.as_str())).await;
     tianping_domain::password::check_new_password(
         &s.user.username,
         current,

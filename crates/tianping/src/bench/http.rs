@@ -99,6 +99,8 @@ struct Phase {
     servers: usize,
     requests: u64,
     errors: u64,
+    /// The failed requests by kind and why (the status, or "timeout" / "io").
+    failures: BTreeMap<(Kind, String), u64>,
     seconds: f64,
     latencies: BTreeMap<Kind, Vec<f64>>,
     server_cpu: f64,
@@ -327,6 +329,14 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             p.cpu_per_req_ms(),
             p.total_cpu_per_req_ms()
         );
+        if !p.failures.is_empty() {
+            let list: Vec<String> = p
+                .failures
+                .iter()
+                .map(|((kind, why), n)| format!("{} {why} ×{n}", kind.name()))
+                .collect();
+            println!("{:<8} failed: {}", p.servers, list.join(", "));
+        }
     }
     let mut growth: f64 = 0.0;
     for (i, (b, a)) in rss_before.iter().zip(&rss_after).enumerate() {
@@ -460,6 +470,26 @@ pub async fn login_as(port: u16, user: &str, password: &str) -> Result<String> {
         .context("no session cookie")
 }
 
+/// Why a login failed, in a word: the status it answered, or "timeout" / "io".
+fn failure(e: &anyhow::Error) -> String {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io_failure(io);
+    }
+    e.to_string()
+        .split_whitespace()
+        .find(|w| w.len() == 3 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or("other")
+        .to_string()
+}
+
+fn io_failure(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        "timeout".into()
+    } else {
+        "io".into()
+    }
+}
+
 /// The ids of the cases a person's first page of `/api/v1/cases` lists.
 fn case_ids(json: &str) -> Vec<i64> {
     let mut out = vec![];
@@ -490,6 +520,7 @@ async fn phase(
     let requests = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let latencies: Arc<Mutex<BTreeMap<Kind, Vec<f64>>>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let failures: Arc<Mutex<BTreeMap<(Kind, String), u64>>> = Arc::new(Mutex::new(BTreeMap::new()));
     let cpu0: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
     let db0 = postgres_cpu();
     let started = Instant::now();
@@ -502,6 +533,7 @@ async fn phase(
             latencies.clone(),
             next_event.clone(),
         );
+        let failures = failures.clone();
         let user = LOGINS[i % LOGINS.len()];
         let filers = filers.clone();
         let think = o.think_ms;
@@ -515,13 +547,14 @@ async fn phase(
             let mut kind = Kind::Login;
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let ok = match kind {
+                // Ok, or why not: the status answered, or "timeout" / "io".
+                let outcome: Result<(), String> = match kind {
                     Kind::Login => match login(port, user).await {
                         Ok(c) => {
                             cookie = c;
-                            true
+                            Ok(())
                         }
-                        Err(_) => false,
+                        Err(e) => Err(failure(&e)),
                     },
                     Kind::Event => {
                         let n = next_event.fetch_add(1, Ordering::Relaxed);
@@ -532,10 +565,11 @@ async fn phase(
                             800_000 + n
                         );
                         let h = [("Authorization".to_string(), format!("Bearer {}", filer.token))];
-                        matches!(
-                            cluster::exchange(port, "POST", "/api/v1/events", &h, &body, Duration::from_secs(30)).await,
-                            Ok((201 | 200, _, _))
-                        )
+                        match cluster::exchange(port, "POST", "/api/v1/events", &h, &body, Duration::from_secs(30)).await {
+                            Ok((201 | 200, _, _)) => Ok(()),
+                            Ok((status, _, _)) => Err(status.to_string()),
+                            Err(e) => Err(io_failure(&e)),
+                        }
                     }
                     _ => {
                         let path = match kind {
@@ -554,9 +588,10 @@ async fn phase(
                                 if path == "/api/v1/cases" {
                                     ids = case_ids(&body);
                                 }
-                                true
+                                Ok(())
                             }
-                            _ => false,
+                            Ok((status, _, _)) => Err(status.to_string()),
+                            Err(e) => Err(io_failure(&e)),
                         }
                     }
                 };
@@ -571,12 +606,18 @@ async fn phase(
                     break;
                 }
                 requests.fetch_add(1, Ordering::Relaxed);
-                if ok {
-                    if let Ok(mut l) = latencies.lock() {
-                        l.entry(counted).or_default().push(ms);
+                match outcome {
+                    Ok(()) => {
+                        if let Ok(mut l) = latencies.lock() {
+                            l.entry(counted).or_default().push(ms);
+                        }
                     }
-                } else {
-                    errors.fetch_add(1, Ordering::Relaxed);
+                    Err(why) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut f) = failures.lock() {
+                            *f.entry((counted, why)).or_default() += 1;
+                        }
+                    }
                 }
                 // The next thing to do; the case list is read once after logging in.
                 kind = if kind == Kind::Login && ids.is_empty() {
@@ -612,10 +653,15 @@ async fn phase(
         .lock()
         .map(|l| l.clone())
         .map_err(|_| anyhow::anyhow!("a simulated person panicked"))?;
+    let failures = failures
+        .lock()
+        .map(|f| f.clone())
+        .map_err(|_| anyhow::anyhow!("a simulated person panicked"))?;
     Ok(Phase {
         servers,
         requests: requests.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
+        failures,
         seconds,
         latencies,
         server_cpu: cpu1 - cpu0,
