@@ -259,6 +259,30 @@ impl Store {
         Ok(out)
     }
 
+    /// Several judgments by id as a result list shows them: everything but the full text and the
+    /// facts, left empty (each several kilobytes; a case page lists the closest rulings on every
+    /// view, and reading them whole was a tenth of the database's time under load).
+    pub async fn judgments_for_listing(&self, ids: &[i64]) -> Result<Vec<Judgment>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, source, source_id, title, court, case_number, decided_on, '' AS text, \
+                 '' AS fact, reasoning, judgment, charges, articles, sentences, imported_at \
+                 FROM judgments WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(crate::audited(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Where judgments come from — (id, source, court) — without their texts: enough to pick
     /// the few a check reads whole (the court's own rulings among a pool of a hundred).
     pub async fn judgment_courts(&self, ids: &[i64]) -> Result<Vec<(i64, String, Option<String>)>> {

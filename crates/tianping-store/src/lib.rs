@@ -375,6 +375,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0043_retrieval_conclusions.sql"),
         postgres: include_str!("../migrations/postgres/0043_retrieval_conclusions.sql"),
     },
+    Migration {
+        version: 44,
+        name: "waiting_lists",
+        sqlite: include_str!("../migrations/sqlite/0044_waiting_lists.sql"),
+        postgres: include_str!("../migrations/postgres/0044_waiting_lists.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -692,7 +692,7 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
     {
         for c in st
             .store
-            .evaluations_of_judge(&s.org.id, &s.user.display_name)
+            .evaluations_of_judge_at(&s.org.id, &s.user.display_name, Stage::Scored)
             .await?
         {
             let until = day_of(c.scored_at.as_deref()).map(|d| {

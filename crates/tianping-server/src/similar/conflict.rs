@@ -79,7 +79,7 @@ pub async fn conflict(
             .collect();
         let by_id: HashMap<i64, Judgment> = st
             .store
-            .judgments_by_ids(&ours)
+            .judgments_for_listing(&ours)
             .await?
             .into_iter()
             .map(|j| (j.id, j))

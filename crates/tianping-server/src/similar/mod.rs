@@ -161,10 +161,16 @@ impl Library {
     /// The index, holding every judgment of the store.
     async fn current(&self, store: &Store) -> Result<Arc<Loaded>, ApiError> {
         let l = self.loaded().await?;
+        // Usually the index holds every judgment already: answer without queueing behind the
+        // catch-up lock (every case page asks; held across a query, it made them wait in line).
+        if self.is_loaded()
+            && i64::try_from(l.index.last_id()).ok() == Some(store.max_judgment_id().await?)
+        {
+            return Ok(l);
+        }
         let _guard = self.catch_up.lock().await;
         let newest = store.max_judgment_id().await?;
-        let mut last =
-            i64::try_from(l.index.last_id().map_err(ApiError::internal)?).unwrap_or(i64::MAX);
+        let mut last = i64::try_from(l.index.last_id()).unwrap_or(i64::MAX);
         if last > newest {
             tracing::warn!(
                 index = last,
@@ -254,7 +260,7 @@ impl Library {
             let q = SearchQuery::new(&l.tokenizer, &facts, charges);
             let snapshot = match filters.max_id {
                 Some(m) => m,
-                None => l.index.last_id()?,
+                None => l.index.last_id(),
             };
             let f = Filters {
                 max_id: Some(snapshot),
@@ -597,7 +603,7 @@ async fn judgments_of(st: &AppState, hits: &[Hit]) -> Result<HashMap<i64, Judgme
     let ids: Vec<i64> = hits.iter().map(|h| h.id as i64).collect();
     Ok(st
         .store
-        .judgments_by_ids(&ids)
+        .judgments_for_listing(&ids)
         .await?
         .into_iter()
         .map(|j| (j.id, j))

@@ -469,6 +469,27 @@ impl Store {
         rows.iter().map(EvalCaseRow::from_row).collect()
     }
 
+    /// The evaluated cases of a judge at one stage (the 待办 asks for those scored and waiting
+    /// for the judge's answer): read from the evaluations at that stage, which are few, rather
+    /// than from every case of the judge.
+    pub async fn evaluations_of_judge_at(
+        &self,
+        org_id: &str,
+        judge: &str,
+        stage: tianping_domain::evaluation::review::Stage,
+    ) -> Result<Vec<EvalCaseRow>> {
+        let rows = sqlx::query(crate::audited(format!(
+            "{CASE_SELECT} WHERE x.stage = $3 AND c.judge = $2 AND c.org_id = $1 \
+             ORDER BY x.plan_id DESC, c.case_number"
+        )))
+        .bind(org_id)
+        .bind(judge)
+        .bind(stage.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(EvalCaseRow::from_row).collect()
+    }
+
     /// The evaluated cases of one case (its page lists the evaluations it had).
     pub async fn evaluations_of_case(&self, case_id: i64) -> Result<Vec<EvalCaseRow>> {
         let rows = sqlx::query(crate::audited(format!(
