@@ -307,6 +307,22 @@ impl Store {
         Ok(())
     }
 
+    /// Whether PostgreSQL vacuums the tables by itself (`autovacuum`); `None` on SQLite. A
+    /// server without it keeps the counts and lists of tables that grow getting slower (index-only
+    /// scans fetch every row written since the last vacuum) until someone vacuums by hand.
+    pub async fn autovacuum(&self) -> Result<Option<bool>> {
+        match self.backend {
+            Backend::Sqlite => Ok(None),
+            Backend::Postgres => {
+                let v: String = sqlx::query("SELECT CAST(current_setting('autovacuum') AS TEXT)")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get(0)?;
+                Ok(Some(v == "on"))
+            }
+        }
+    }
+
     /// Counts of cases and events (for health and bench output).
     pub async fn counts(&self) -> Result<(i64, i64)> {
         let c: i64 = sqlx::query("SELECT COUNT(*) FROM cases")

@@ -163,6 +163,13 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         )
         .await?;
     }
+    let autovacuum = store.autovacuum().await?.unwrap_or(true);
+    if !autovacuum {
+        eprintln!(
+            "note: autovacuum is off on this PostgreSQL server: over a long run, counts and lists \
+             slow down as rows written since the last vacuum are fetched one by one"
+        );
+    }
     let (n_cases, _) = store.counts().await?;
     eprintln!(
         "demo in PostgreSQL: {n_cases} cases ({:.0} s)",
@@ -369,12 +376,13 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         last.total_cpu_per_req_ms() / first.total_cpu_per_req_ms().max(f64::MIN_POSITIVE);
     let mut all = last.all();
     println!(
-        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} verify={}",
+        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} autovacuum={} verify={}",
         last.servers,
         o.users,
         last.requests as f64 / last.seconds,
         percentile(&mut all, 0.95),
         last.errors,
+        if autovacuum { "on" } else { "off" },
         if verify.ok() { "ok" } else { "failed" }
     );
     if !verify.ok() {
