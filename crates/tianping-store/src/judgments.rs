@@ -244,32 +244,28 @@ impl Store {
 
     /// Several judgments by id (those that exist), in no particular order.
     pub async fn judgments_by_ids(&self, ids: &[i64]) -> Result<Vec<Judgment>> {
-        let mut out = vec![];
-        for chunk in ids.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT * FROM judgments WHERE id IN ({})", marks.join(", "));
-            let mut q = sqlx::query(crate::audited(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&self.pool).await? {
-                out.push(from_row(&r)?);
-            }
-        }
-        Ok(out)
+        self.judgments_selecting("*", ids).await
     }
 
     /// Several judgments by id as a result list shows them: everything but the full text and the
     /// facts, left empty (each several kilobytes; a case page lists the closest rulings on every
     /// view, and reading them whole was a tenth of the database's time under load).
     pub async fn judgments_for_listing(&self, ids: &[i64]) -> Result<Vec<Judgment>> {
+        self.judgments_selecting(
+            "id, source, source_id, title, court, case_number, decided_on, '' AS text, \
+             '' AS fact, reasoning, judgment, charges, articles, sentences, imported_at",
+            ids,
+        )
+        .await
+    }
+
+    /// Judgments by id, reading `columns` (every column `from_row` reads), 200 ids a query.
+    async fn judgments_selecting(&self, columns: &str, ids: &[i64]) -> Result<Vec<Judgment>> {
         let mut out = vec![];
         for chunk in ids.chunks(200) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT id, source, source_id, title, court, case_number, decided_on, '' AS text, \
-                 '' AS fact, reasoning, judgment, charges, articles, sentences, imported_at \
-                 FROM judgments WHERE id IN ({})",
+                "SELECT {columns} FROM judgments WHERE id IN ({})",
                 marks.join(", ")
             );
             let mut q = sqlx::query(crate::audited(sql));
