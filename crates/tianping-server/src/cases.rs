@@ -79,6 +79,8 @@ struct CasesPage {
     errors: Vec<String>,
     cases: Vec<CaseView>,
     total: i64,
+    /// False past [`tianping_store::COUNT_CAP`] matches (`total` is the cap).
+    total_exact: bool,
     page: u32,
     pages: u32,
     prev_href: Option<String>,
@@ -134,7 +136,7 @@ pub async fn case_list(
         }
         groups
     };
-    let pages = u32::try_from((total + i64::from(f.per_page) - 1) / i64::from(f.per_page))
+    let pages = u32::try_from((total.count + i64::from(f.per_page) - 1) / i64::from(f.per_page))
         .unwrap_or(u32::MAX)
         .max(1);
     let filters: Vec<(&'static str, String)> = [
@@ -184,7 +186,8 @@ pub async fn case_list(
             .map(|(_, m)| format!("{m}，已忽略该条件"))
             .collect(),
         cases,
-        total,
+        total: total.count,
+        total_exact: total.exact,
         page: f.page,
         pages,
         prev_href: (f.page > 1).then(|| href(f.page - 1)),
@@ -236,9 +239,14 @@ pub async fn case_export(
     views.truncate(EXPORT_MAX);
     let today = tianping_domain::clock::local_date(st.now());
     let title = format!(
-        "案件清单（{}导出，共 {total} 件{}）",
+        "案件清单（{}导出，{}{}）",
         tianping_domain::document::date_zh(today),
-        if usize::try_from(total).unwrap_or(0) > views.len() {
+        if total.exact {
+            format!("共 {} 件", total.count)
+        } else {
+            format!("超过 {} 件", total.count)
+        },
+        if !total.exact || usize::try_from(total.count).unwrap_or(0) > views.len() {
             format!("，本表列前 {} 件", views.len())
         } else {
             String::new()
@@ -466,8 +474,10 @@ async fn case_views(
 /// A page of the case list (`GET /api/v1/cases`).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CaseList {
-    /// 符合条件的案件总数
+    /// 符合条件的案件总数；超过 10000 件时为 10000，且 total_exact 为 false
     pub total: i64,
+    /// total 是否为确切数目（符合条件的案件超过 10000 件时只计到 10000）
+    pub total_exact: bool,
     pub page: u32,
     pub per_page: u32,
     pub items: Vec<CaseView>,
@@ -666,7 +676,8 @@ async fn list_cases(
     let (rows, total) = st.store.list_cases(&f).await?;
     let items = case_views(&st, &s, &rows).await?;
     Ok(Json(CaseList {
-        total,
+        total: total.count,
+        total_exact: total.exact,
         page: f.page,
         per_page: f.per_page,
         items,

@@ -183,6 +183,8 @@ struct NodesPage {
     layout: Layout,
     view: String,
     total: i64,
+    /// False past [`tianping_store::COUNT_CAP`] nodes (`total` is the cap).
+    total_exact: bool,
     lines: Vec<NodeLine>,
     medians: Vec<MedianLine>,
     window: String,
@@ -241,7 +243,7 @@ async fn page_inner(
     let cw = st.store.clockwork();
     let flows = &cw.flows;
     let today = q.today;
-    let (mut total, mut lines, mut medians) = (0, vec![], vec![]);
+    let (mut total, mut lines, mut medians) = (tianping_store::Total::exact(0), vec![], vec![]);
     let since = st.now() - chrono::Duration::days(365);
     if view == "medians" {
         let mut all = st.store.node_medians(&q.region_prefix, since).await?;
@@ -302,7 +304,8 @@ async fn page_inner(
     Ok(render(&NodesPage {
         layout: Layout::new(s, "/nodes"),
         view,
-        total,
+        total: total.count,
+        total_exact: total.exact,
         lines,
         medians,
         window: format!("{} 至 {}", tianping_domain::clock::local_date(since), today),
@@ -315,7 +318,7 @@ async fn page_inner(
         courts,
         params: p,
         page,
-        pages: (total + PAGE - 1) / PAGE,
+        pages: (total.count + PAGE - 1) / PAGE,
     })
     .into_response())
 }
@@ -352,7 +355,9 @@ pub(crate) async fn api_list(
             })
         })
         .collect();
-    Ok(Json(json!({ "total": total, "items": items })))
+    Ok(Json(
+        json!({ "total": total.count, "total_exact": total.exact, "items": items }),
+    ))
 }
 
 /// The 待办 of late nodes: the 审管办's of its region (silently: not the judge's), and a judge's
@@ -398,7 +403,11 @@ pub(crate) async fn tasks(
         let (total, rows) = st.store.late_nodes(&q).await?;
         return Ok((
             rows.iter().map(task).collect(),
-            Some((TaskKind::LateNode, total as usize)),
+            // Past the cap the count says "more than" by being one over it (see `todo`).
+            Some((
+                TaskKind::LateNode,
+                usize::try_from(total.count + i64::from(!total.exact)).unwrap_or(0),
+            )),
         ));
     }
     if s.user.role == tianping_domain::Role::Judge

@@ -335,18 +335,34 @@ struct TaskLine {
 struct GroupView {
     kind: &'static str,
     heading: &'static str,
-    count: usize,
+    /// How many (see [`tally`]).
+    count: String,
     lines: Vec<TaskLine>,
-    /// Tasks of the kind not listed here, and where they are.
-    more: usize,
+    /// Tasks of the kind not listed here (none: empty), and where they are.
+    more: String,
     more_href: &'static str,
+}
+
+/// Whether a kind's count says "more than": one over [`tianping_store::COUNT_CAP`] is how a
+/// long list that stopped counting there reports itself.
+fn beyond_cap(count: usize) -> bool {
+    i64::try_from(count).is_ok_and(|n| n > tianping_store::COUNT_CAP)
+}
+
+/// A count as the to-do shows it: `over` counts carry one extra for "more than" ("10000 余").
+fn tally(n: usize, over: bool) -> String {
+    if over {
+        format!("{} 余", n.saturating_sub(1))
+    } else {
+        n.to_string()
+    }
 }
 
 #[derive(Template)]
 #[template(path = "todo.html")]
 struct TodoPage {
     layout: Layout,
-    total: usize,
+    total: String,
     overdue: usize,
     groups: Vec<GroupView>,
     /// What this role will find here once it has work (for an empty list).
@@ -401,8 +417,11 @@ async fn todo_page(State(st): State<AppState>, PageUser(s): PageUser) -> Respons
         .map(|g| GroupView {
             kind: g.kind.as_str(),
             heading: g.kind.zh(),
-            count: g.count,
-            more: g.count.saturating_sub(g.tasks.len()),
+            count: tally(g.count, beyond_cap(g.count)),
+            more: match g.count.saturating_sub(g.tasks.len()) {
+                0 => String::new(),
+                n => tally(n, beyond_cap(g.count)),
+            },
             more_href: more_href(g.kind).unwrap_or("/todo"),
             lines: g
                 .tasks
@@ -420,7 +439,13 @@ async fn todo_page(State(st): State<AppState>, PageUser(s): PageUser) -> Respons
         .collect();
     render(&TodoPage {
         layout: Layout::new(&s, "/todo"),
-        total: list.total(),
+        total: {
+            let over = list.groups.iter().filter(|g| beyond_cap(g.count)).count();
+            tally(
+                list.total().saturating_sub(over.saturating_sub(1)),
+                over > 0,
+            )
+        },
         overdue: list.overdue(now),
         groups,
         empty_hint: empty_hint(s.user.role),
@@ -434,6 +459,7 @@ pub struct KindCount {
     pub kind: String,
     /// The kind's heading (Chinese).
     pub label: String,
+    /// How many; a count of 10001 means more than 10000 (long lists stop counting there).
     pub count: usize,
 }
 
@@ -495,4 +521,20 @@ async fn api_todo(
             })
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{beyond_cap, tally};
+
+    #[test]
+    fn a_count_one_over_the_cap_reads_as_more_than_the_cap() {
+        let cap = usize::try_from(tianping_store::COUNT_CAP).unwrap_or(0);
+        assert!(!beyond_cap(cap));
+        assert!(beyond_cap(cap + 1));
+        assert_eq!(tally(cap, beyond_cap(cap)), cap.to_string());
+        assert_eq!(tally(cap + 1, true), format!("{cap} 余"));
+        // 50 listed of more than the cap: the rest is more than cap − 50.
+        assert_eq!(tally(cap + 1 - 50, true), format!("{} 余", cap - 50));
+    }
 }

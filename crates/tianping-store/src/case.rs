@@ -2,7 +2,7 @@
 
 use crate::audited;
 use crate::db::{FromRow, Val, row_struct};
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError, Total, capped_count_sql};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tianping_domain::{AgencyKind, CaseStatus, Confidentiality};
@@ -152,9 +152,10 @@ pub(crate) const EVENT_COLUMNS: &str =
     "id, source, source_event_id, kind, occurred_at, recorded_at, recorded_by, corrects, body";
 
 impl Store {
-    /// One page of cases matching `f`, newest filing first, and the total count (from the read
-    /// replica when there is one: a list may be a few seconds behind).
-    pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<CaseRow>, i64)> {
+    /// One page of cases matching `f`, newest filing first, and how many match (counted up to
+    /// [`crate::COUNT_CAP`]; from the read replica when there is one: a list may be a few seconds
+    /// behind).
+    pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<CaseRow>, Total)> {
         let mut conds: Vec<String> = vec![];
         let mut args: Vec<String> = vec![];
         let mut push = |cond: &str, vals: Vec<String>, conds: &mut Vec<String>| {
@@ -225,10 +226,15 @@ impl Store {
         // The page and the count: read from the replica when there is one (see `replica`).
         let binds: Vec<Val> = args.into_iter().map(Val::S).collect();
         let rows = self.read_rows(sql, binds.clone()).await?;
-        let count_sql = format!("SELECT COUNT(*) FROM cases c {where_sql}");
-        let total: i64 = match self.read_rows(count_sql, binds).await?.first() {
-            Some(r) => r.try_get(0)?,
-            None => 0,
+        let total = match Total::from_page(offset, rows.len(), per_page as usize) {
+            Some(t) => t,
+            None => {
+                let count_sql = capped_count_sql(&format!("FROM cases c {where_sql}"));
+                match self.read_rows(count_sql, binds).await?.first() {
+                    Some(r) => Total::capped(r.try_get(0)?),
+                    None => Total::exact(0),
+                }
+            }
         };
         Ok((
             rows.iter().map(case_from_row).collect::<Result<_>>()?,

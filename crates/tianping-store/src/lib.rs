@@ -67,6 +67,55 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Long lists count their matches only up to this many. Past it an exact count reads every index
+/// entry of, say, a province's cases on each page view (tens of milliseconds at 100,000 cases,
+/// growing with the store), and a list that long is narrowed by its filters rather than paged.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many rows a list matched: exact up to [`COUNT_CAP`], "more than that" beyond it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    /// The number of matches, or [`COUNT_CAP`] when there are more.
+    pub count: i64,
+    /// False when there are more than [`COUNT_CAP`] matches.
+    pub exact: bool,
+}
+
+impl Total {
+    pub fn exact(count: i64) -> Total {
+        Total { count, exact: true }
+    }
+
+    /// From a count of at most `COUNT_CAP + 1` rows (see [`capped_count_sql`]).
+    pub(crate) fn capped(n: i64) -> Total {
+        if n > COUNT_CAP {
+            Total {
+                count: COUNT_CAP,
+                exact: false,
+            }
+        } else {
+            Total::exact(n)
+        }
+    }
+
+    /// The total a page already tells, without counting: a page that came back short holds the
+    /// last of the matches (unless it is empty past the first page, where the reader has paged
+    /// beyond the end and only a count says how many there are).
+    pub(crate) fn from_page(offset: u64, rows: usize, per_page: usize) -> Option<Total> {
+        (rows < per_page && (offset == 0 || rows > 0))
+            .then(|| Total::exact(i64::try_from(offset).unwrap_or(i64::MAX) + rows as i64))
+    }
+}
+
+/// `SELECT COUNT(*)` of `from_where` (a `FROM … WHERE …` clause) that stops after
+/// `COUNT_CAP + 1` rows; read the answer with [`Total::capped`].
+pub(crate) fn capped_count_sql(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 AS one {from_where} LIMIT {}) capped",
+        COUNT_CAP + 1
+    )
+}
+
 impl StoreError {
     /// Whether the database could not be reached or went away (a restart, a failover), rather
     /// than refusing the request: worth retrying in a moment.

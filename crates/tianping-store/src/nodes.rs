@@ -6,7 +6,7 @@
 
 use crate::case::prefix_end;
 use crate::db::{Owner, Val};
-use crate::{Backend, Result, Store, audited, ts};
+use crate::{Backend, Result, Store, Total, audited, capped_count_sql, ts};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -198,24 +198,18 @@ const LATE_SELECT: &str = "SELECT n.case_id, k.case_number, k.confidentiality, n
      FROM case_nodes n JOIN cases k ON k.id = n.case_id JOIN orgs o ON o.id = n.org_id";
 
 impl Store {
-    /// The late nodes of a region (a page of them, earliest due first) and how many there are.
-    pub async fn late_nodes(&self, q: &NodeQuery) -> Result<(i64, Vec<LateNode>)> {
+    /// The late nodes of a region (a page of them, earliest due first) and how many there are
+    /// (counted up to [`crate::COUNT_CAP`]).
+    pub async fn late_nodes(&self, q: &NodeQuery) -> Result<(Total, Vec<LateNode>)> {
         let (cond, binds) = late_where(q);
-        let mut count = sqlx::query(audited(format!(
-            "SELECT COUNT(*) FROM case_nodes n WHERE {cond}"
-        )));
-        for b in &binds {
-            count = count.bind(b.clone());
-        }
-        let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
         let n = binds.len();
         let mut rows = sqlx::query(audited(format!(
             "{LATE_SELECT} WHERE {cond} ORDER BY n.due_date, n.case_id, n.mark LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         )));
-        for b in binds {
-            rows = rows.bind(b);
+        for b in &binds {
+            rows = rows.bind(b.clone());
         }
         let rows = rows
             .bind(q.limit.clamp(1, 10_000))
@@ -223,6 +217,20 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let out = rows.iter().map(late_node).collect::<Result<Vec<_>>>()?;
+        let limit = q.limit.clamp(1, 10_000);
+        let offset = u64::try_from(q.offset.max(0)).unwrap_or(0);
+        let total = match Total::from_page(offset, out.len(), limit as usize) {
+            Some(t) => t,
+            None => {
+                let mut count = sqlx::query(audited(capped_count_sql(&format!(
+                    "FROM case_nodes n WHERE {cond}"
+                ))));
+                for b in binds {
+                    count = count.bind(b);
+                }
+                Total::capped(count.fetch_one(&self.pool).await?.try_get(0)?)
+            }
+        };
         Ok((total, out))
     }
 

@@ -72,7 +72,7 @@ async fn views(s: &Store) -> (Vec<String>, i64, Vec<Vec<i64>>, usize, Vec<String
         .unwrap();
     (
         rows.into_iter().map(|r| r.case_number).collect(),
-        total,
+        total.count,
         cum.into_iter().map(|c| c.0).collect(),
         days.len(),
         filed.into_iter().map(|c| c.case_number).collect(),

@@ -234,6 +234,7 @@ async fn story(db: &TestDb) {
     let r = judge.get("/api/v1/cases").await;
     let list = r.json();
     assert_eq!(list["total"], 2, "[{label}] {list}");
+    assert_eq!(list["total_exact"], true, "[{label}] {list}");
     let minors = list["items"]
         .as_array()
         .expect("items")

@@ -161,6 +161,7 @@ async fn story(db: &TestDb) {
     let archive = find(&items, UNARCHIVED, "archived").expect("archive");
     assert_eq!(archive["due"], "2026-08-30", "[{label}]");
     assert_eq!(api.json()["total"], 3, "[{label}] {}", api.body);
+    assert_eq!(api.json()["total_exact"], true, "[{label}] {}", api.body);
 
     // Reached late: the service of 501, 4 days over, with when it was done.
     let late = office.get("/api/v1/process-nodes?view=late").await;
