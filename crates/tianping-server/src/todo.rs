@@ -349,10 +349,10 @@ fn beyond_cap(count: usize) -> bool {
     i64::try_from(count).is_ok_and(|n| n > tianping_store::COUNT_CAP)
 }
 
-/// A count as the to-do shows it: `over` counts carry one extra for "more than" ("10000 余").
+/// A count as the to-do shows it: `over` counts carry one extra for "more than" ("10000余").
 fn tally(n: usize, over: bool) -> String {
     if over {
-        format!("{} 余", n.saturating_sub(1))
+        format!("{}余", n.saturating_sub(1))
     } else {
         n.to_string()
     }
@@ -533,8 +533,8 @@ mod tests {
         assert!(!beyond_cap(cap));
         assert!(beyond_cap(cap + 1));
         assert_eq!(tally(cap, beyond_cap(cap)), cap.to_string());
-        assert_eq!(tally(cap + 1, true), format!("{cap} 余"));
+        assert_eq!(tally(cap + 1, true), format!("{cap}余"));
         // 50 listed of more than the cap: the rest is more than cap − 50.
-        assert_eq!(tally(cap + 1 - 50, true), format!("{} 余", cap - 50));
+        assert_eq!(tally(cap + 1 - 50, true), format!("{}余", cap - 50));
     }
 }
