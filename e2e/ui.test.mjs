@@ -590,6 +590,8 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
   assert.ok(size > 1000, `the demo's writes are in the log (${size} leaves)`);
   const row = await page.textContent('#ledger-checkpoints tbody tr:first-child');
   assert.match(row, /有效/, 'the demo signed a checkpoint with the ledger key');
+  assert.match(row, /杭州市人大常委会[\s\S]*中共杭州市委政法委员会/, 'the city\'s 人大 and 政法委 cosigned it as witnesses');
+  assert.match(await page.textContent('#ledger-witnesses'), /杭州市人大常委会\+/, 'their public keys are listed');
   await page.screenshot({ path: join(artifacts, '11-ledger.png'), fullPage: true });
 
   // The newest leaf: its inclusion proof verifies against the head.
@@ -624,6 +626,18 @@ test('the auditor checks the ledger: proofs verify, a kept checkpoint is consist
   await page.fill('#ledger-witness textarea', forged);
   await page.click('#ledger-witness button[type=submit]');
   assert.match(await page.textContent('#witness-result'), /签名校验未通过/);
+
+  // Registering witnesses' cosignatures: the stored note again changes nothing; the log's
+  // signature alone (no witness line) is refused next to the field, the text kept.
+  await page.fill('#ledger-cosign textarea', note);
+  await page.click('#ledger-cosign button[type=submit]');
+  assert.match(await page.textContent('#cosign-result'), /已有这些见证签名，未作改动/);
+  const logOnly = note.split('\n').filter((l) => !/^— (杭州市人大常委会|中共杭州市委政法委员会) /.test(l)).join('\n');
+  await page.fill('#ledger-cosign textarea', logOnly);
+  await page.click('#ledger-cosign button[type=submit]');
+  assert.match(await page.textContent('#cosign-result'), /检查点上没有已登记见证机构（杭州市人大常委会、中共杭州市委政法委员会）的签名/);
+  assert.equal((await page.inputValue('#ledger-cosign textarea')).trim(), logOnly.trim(), 'the pasted text is kept for correction');
+  await page.screenshot({ path: join(artifacts, '13-ledger-cosign.png'), fullPage: false });
   await page.close();
 });
 

@@ -76,6 +76,8 @@ pub struct BundleReport {
     pub root: String,
     pub leaves: u64,
     pub checkpoints: u64,
+    /// Per witness key given, the checkpoints it cosigned.
+    pub cosigned: Vec<crate::witness::Cosigned>,
     pub findings: Vec<Finding>,
 }
 
@@ -92,11 +94,14 @@ struct Claims {
 
 /// Verifies a bundle read line by line. `key` is the log key the verifier trusts (a witness's
 /// own copy); without it the key in the bundle's header is used, which proves only that the
-/// bundle is internally consistent. `witnesses` are checkpoints kept elsewhere.
+/// bundle is internally consistent. `witnesses` are checkpoints kept elsewhere; `witness_keys`
+/// the keys of the bodies that cosign checkpoints (the report names what each cosigned, and a
+/// cosignature that does not verify is the finding `cosignature_invalid`).
 pub fn verify_bundle<I>(
     lines: I,
     key: Option<&VerifierKey>,
     witnesses: &[String],
+    witness_keys: &[VerifierKey],
 ) -> Result<BundleReport, String>
 where
     I: IntoIterator<Item = Result<String, String>>,
@@ -113,6 +118,7 @@ where
     let key = key.unwrap_or(&own);
     let mut rep = BundleReport {
         origin: header.origin.clone(),
+        cosigned: crate::witness::tally(witness_keys),
         ..Default::default()
     };
     let mut claims = Claims {
@@ -155,6 +161,22 @@ where
                     Ok(cp) => {
                         claims.wanted.insert(cp.size, None);
                         opened.push((line_no, cp.size, cp.root, "checkpoint"));
+                        let invalid = crate::witness::count(
+                            &mut rep.cosigned,
+                            witness_keys,
+                            &checkpoint,
+                            cp.size,
+                        );
+                        for name in invalid {
+                            rep.findings.push(Finding::new(
+                                "cosignature_invalid",
+                                None,
+                                None,
+                                format!(
+                                    "line {line_no}: the cosignature of witness {name} does not verify"
+                                ),
+                            ));
+                        }
                     }
                     Err(e) => rep.findings.push(Finding::new(
                         "checkpoint_signature",
@@ -296,7 +318,7 @@ mod tests {
     }
 
     fn run(lines: &[String], key: Option<&VerifierKey>, w: &[String]) -> BundleReport {
-        verify_bundle(lines.iter().map(|l| Ok(l.clone())), key, w).unwrap()
+        verify_bundle(lines.iter().map(|l| Ok(l.clone())), key, w, &[]).unwrap()
     }
 
     #[test]
@@ -340,6 +362,47 @@ mod tests {
         rw[3 + 3] = rw[3 + 3].replace("events/4", "events/44");
         let rep = run(&rw, Some(&v), std::slice::from_ref(&notes[0]));
         assert!(rep.findings.iter().any(|f| f.code == "witness_mismatch"));
-        assert!(verify_bundle(vec![Ok("{}".to_string())], None, &[]).is_err());
+        assert!(verify_bundle(vec![Ok("{}".to_string())], None, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn the_bundle_verifier_names_what_each_witness_cosigned() {
+        let key = LogKey::from_seed("o", [1; 32]).unwrap();
+        let renda = LogKey::from_seed("杭州市人大常委会", [3; 32]).unwrap();
+        let zfw = LogKey::from_seed("中共杭州市委政法委员会", [4; 32]).unwrap();
+        let (mut lines, notes) = bundle(20, &key, &[5, 20]);
+        // The 人大 cosigned both checkpoints; the 政法委 none.
+        for (i, n) in notes.iter().enumerate() {
+            lines[1 + i] = serde_json::to_string(&Line::Checkpoint {
+                checkpoint: renda.add_signature(n).unwrap(),
+            })
+            .unwrap();
+        }
+        let keys = [renda.verifier(), zfw.verifier()];
+        let rep = verify_bundle(lines.iter().map(|l| Ok(l.clone())), None, &[], &keys).unwrap();
+        assert!(rep.ok(), "{:?}", rep.findings);
+        assert_eq!(
+            rep.cosigned
+                .iter()
+                .map(|c| (c.witness.as_str(), c.checkpoints, c.latest_size))
+                .collect::<Vec<_>>(),
+            vec![
+                ("杭州市人大常委会", 2, Some(20)),
+                ("中共杭州市委政法委员会", 0, None)
+            ]
+        );
+        // The 人大's line of the 20-leaf checkpoint moved onto the 5-leaf one.
+        let line20 = renda.add_signature(&notes[1]).unwrap();
+        let moved_line = line20.lines().last().unwrap();
+        lines[1] = serde_json::to_string(&Line::Checkpoint {
+            checkpoint: format!("{}{moved_line}\n", notes[0]),
+        })
+        .unwrap();
+        let rep = verify_bundle(lines.iter().map(|l| Ok(l.clone())), None, &[], &keys).unwrap();
+        assert_eq!(
+            rep.findings[0].code, "cosignature_invalid",
+            "{:?}",
+            rep.findings
+        );
     }
 }

@@ -12,6 +12,8 @@
 //! - [`entry`] — what a Tianping leaf says: its index, the command, the record and its digest
 //!   (salted for confidential records).
 //! - [`bundle`] — the exported bundle (header, checkpoints, leaves) and its offline verifier.
+//! - [`witness`] — cosignatures of checkpoints by the supervising bodies' own keys, given only to
+//!   a checkpoint that extends the last one the witness signed.
 //! - [`token`] — the signed tokens of the public's rating QR codes (司法公正码), checked offline
 //!   with the same verifier key.
 
@@ -21,6 +23,7 @@ pub mod hash;
 pub mod note;
 pub mod proof;
 pub mod token;
+pub mod witness;
 
 pub use bundle::{BundleReport, Finding, verify_bundle};
 pub use entry::{Command, Digest, DigestAlg, Entry, EntryError};
@@ -31,3 +34,4 @@ pub use proof::{
     verify_consistency, verify_inclusion,
 };
 pub use token::{Scope, Token, TokenError};
+pub use witness::{Cosigned, Cosigners, WitnessError, cosigners};

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 const ALG_ED25519: u8 = 0x01;
-const DASH: &str = "\u{2014} ";
+pub(crate) const DASH: &str = "\u{2014} ";
 
 /// Why a note, key or checkpoint was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,7 +34,7 @@ pub enum NoteError {
     WrongOrigin { expected: String, found: String },
 }
 
-fn malformed(what: &'static str, detail: impl Into<String>) -> NoteError {
+pub(crate) fn malformed(what: &'static str, detail: impl Into<String>) -> NoteError {
     NoteError::Malformed {
         what,
         detail: detail.into(),
@@ -105,6 +105,13 @@ fn check_name(name: &str) -> Result<(), NoteError> {
         ));
     }
     Ok(())
+}
+
+/// A note's text (with its final newline) and its signature lines.
+pub(crate) fn split_note(note: &str) -> Result<(String, &str), NoteError> {
+    note.rsplit_once("\n\n")
+        .map(|(b, s)| (format!("{b}\n"), s))
+        .ok_or_else(|| malformed("note", "no blank line before the signatures"))
 }
 
 fn hex4(b: [u8; 4]) -> String {
@@ -183,6 +190,27 @@ impl LogKey {
         self.sign_text(&cp.body())
     }
 
+    /// Adds this key's signature to a note signed already (a witness's cosignature): the note's
+    /// text is signed as it stands and the new line follows the signatures there. A note this
+    /// key has signed already is returned unchanged.
+    pub fn add_signature(&self, note: &str) -> Result<String, NoteError> {
+        let (text, _) = split_note(note)?;
+        let mine = self.verifier();
+        match mine.open_text(note) {
+            Ok(_) => return Ok(note.to_string()),
+            Err(NoteError::NotSignedByKey(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let signed = self.sign_text(&text);
+        let line = signed.rsplit_once("\n\n").map_or("", |(_, l)| l);
+        let mut out = note.to_string();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(line);
+        Ok(out)
+    }
+
     /// Signs any note text (which must end with a newline); returns the signed note.
     pub fn sign_text(&self, text: &str) -> String {
         let sig = self.key.sign(text.as_bytes()).to_bytes();
@@ -244,10 +272,7 @@ impl VerifierKey {
 
     /// Checks a signed note of any text and returns the text.
     pub fn open_text(&self, note: &str) -> Result<String, NoteError> {
-        let (body, sigs) = note
-            .rsplit_once("\n\n")
-            .map(|(b, s)| (format!("{b}\n"), s))
-            .ok_or_else(|| malformed("note", "no blank line before the signatures"))?;
+        let (body, sigs) = split_note(note)?;
         let mut found = false;
         for line in sigs.split('\n').filter(|l| !l.is_empty()) {
             let rest = line

@@ -72,6 +72,10 @@ error_codes! {
     LeafOutOfRange = "leaf_out_of_range", BAD_REQUEST, "叶子序号超出账本范围";
     SizeOutOfRange = "size_out_of_range", BAD_REQUEST, "树规模超出账本范围";
     UnknownTable = "unknown_table", BAD_REQUEST, "账本不记录该数据表";
+    CheckpointNotSigned = "checkpoint_not_signed", UNPROCESSABLE_ENTITY, "检查点没有本账本密钥的有效签名";
+    CheckpointUnknown = "checkpoint_unknown", UNPROCESSABLE_ENTITY, "账本中没有这个检查点";
+    CosignatureInvalid = "cosignature_invalid", UNPROCESSABLE_ENTITY, "见证签名校验未通过";
+    NoCosignature = "no_cosignature", UNPROCESSABLE_ENTITY, "没有已登记见证机构的签名";
     // The request's form.
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "该接口不支持此请求方法";
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE, "请求体过大";

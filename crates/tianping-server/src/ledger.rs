@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ledger", get(ledger_page))
         .route("/ledger/witness", post(witness_submit))
+        .route("/ledger/cosignatures", post(cosign_submit))
         .route("/ledger/find", get(find))
         .route("/ledger/case", get(case_trail_page))
         .route("/ledger/leaves/{index}", get(leaf_page))
@@ -39,6 +40,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/ledger/records/{table}/{key}", get(api_record))
         .route("/ledger/consistency", get(api_consistency))
         .route("/ledger/witness", post(api_witness))
+        .route("/ledger/cosignatures", post(api_cosign))
 }
 
 /// The ledger's public identity, as the server shows it.
@@ -46,6 +48,9 @@ pub fn api_router() -> Router<AppState> {
 pub struct LedgerIdentity {
     pub origin: String,
     pub verifier: VerifierKey,
+    /// The witnesses' public keys (configuration `witness_keys`): whose cosignatures are taken
+    /// and shown.
+    pub witnesses: Vec<VerifierKey>,
 }
 
 const FORBIDDEN_ZH: &str = "只有安全审计员可以查看防篡改账本";
@@ -100,6 +105,10 @@ pub struct CheckpointView {
     pub signature_ok: bool,
     /// Consistency with the previous (older) checkpoint: None for the oldest.
     pub extends_previous: Option<bool>,
+    /// The registered witnesses whose cosignature verifies (see `witness_keys`).
+    pub witnesses: Vec<String>,
+    /// Registered witnesses with a cosignature line that does not verify.
+    pub witnesses_invalid: Vec<String>,
     pub note: String,
 }
 
@@ -125,7 +134,10 @@ async fn checkpoint_views(st: &AppState, limit: i64) -> Result<Vec<CheckpointVie
                     .unwrap_or(false),
             ),
         };
+        let who = tianping_ledger::cosigners(&c.note, &id.witnesses);
         out.push(CheckpointView {
+            witnesses: who.signed,
+            witnesses_invalid: who.invalid,
             id: c.id,
             size: c.size,
             root: c.root.clone(),
@@ -143,6 +155,8 @@ async fn checkpoint_views(st: &AppState, limit: i64) -> Result<Vec<CheckpointVie
 pub struct LedgerSummary {
     pub origin: String,
     pub verifier_key: String,
+    /// The registered witnesses' public keys (`name+id+key`).
+    pub witness_keys: Vec<String>,
     pub size: u64,
     pub root: String,
     pub checkpoints: Vec<CheckpointView>,
@@ -153,6 +167,12 @@ async fn summary(st: &AppState) -> Result<LedgerSummary, ApiError> {
     Ok(LedgerSummary {
         origin: st.ledger.origin.clone(),
         verifier_key: st.ledger.verifier.to_text(),
+        witness_keys: st
+            .ledger
+            .witnesses
+            .iter()
+            .map(VerifierKey::to_text)
+            .collect(),
         size: head.size,
         root: head.root,
         checkpoints: checkpoint_views(st, 20).await?,
@@ -302,12 +322,7 @@ pub struct WitnessCheck {
 
 async fn check_witness(st: &AppState, note: &str) -> Result<WitnessCheck, ApiError> {
     let id = &st.ledger;
-    let note = note.replace("\r\n", "\n");
-    let note = if note.ends_with('\n') {
-        note
-    } else {
-        format!("{note}\n")
-    };
+    let note = normal_note(note);
     let cp = match id.verifier.open_for(&id.origin, &note) {
         Ok(cp) => cp,
         Err(e) => {
@@ -365,6 +380,78 @@ pub async fn api_witness(
     Ok(Json(check_witness(&st, &body).await?))
 }
 
+/// What registering a witness's cosigned checkpoint did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CosignResult {
+    pub checkpoint_id: i64,
+    pub size: u64,
+    /// The witnesses whose cosignature this note added.
+    pub added: Vec<String>,
+    /// Every registered witness that has now cosigned the checkpoint.
+    pub witnesses: Vec<String>,
+    pub message: String,
+}
+
+/// A pasted note with Unix line ends and a final newline.
+fn normal_note(note: &str) -> String {
+    let note = note.replace("\r\n", "\n");
+    if note.ends_with('\n') {
+        note
+    } else {
+        format!("{note}\n")
+    }
+}
+
+/// Takes the registered witnesses' cosignatures from a checkpoint note (as a witness returns it
+/// from `tianping ledger cosign`) into the stored checkpoint.
+async fn register_cosignatures(st: &AppState, note: &str) -> Result<CosignResult, ApiError> {
+    let id = &st.ledger;
+    let r = st
+        .store
+        .register_cosignatures(
+            &normal_note(note),
+            &id.verifier,
+            &id.origin,
+            &id.witnesses,
+            st.now(),
+        )
+        .await?;
+    let message = if r.added.is_empty() {
+        format!(
+            "第 {} 号检查点（{} 个叶子）已有这些见证签名，未作改动",
+            r.checkpoint_id, r.size
+        )
+    } else {
+        format!(
+            "已登记{}对第 {} 号检查点（{} 个叶子）的见证签名；现有见证：{}",
+            r.added.join("、"),
+            r.checkpoint_id,
+            r.size,
+            r.witnesses.join("、")
+        )
+    };
+    tracing::info!(checkpoint = r.checkpoint_id, size = r.size, added = ?r.added, "witness cosignatures registered");
+    Ok(CosignResult {
+        checkpoint_id: r.checkpoint_id,
+        size: r.size,
+        added: r.added,
+        witnesses: r.witnesses,
+        message,
+    })
+}
+
+/// `POST /api/v1/ledger/cosignatures` with the cosigned note as the body (text/plain).
+pub async fn api_cosign(
+    State(st): State<AppState>,
+    CurrentUser(s): CurrentUser,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Result<Json<CosignResult>, ApiError> {
+    auditor_only(&s)?;
+    crate::http::extract::check_csrf(&headers, &s)?;
+    Ok(Json(register_cosignatures(&st, &body).await?))
+}
+
 // ---------------------------------------------------------------- pages
 
 #[derive(Template)]
@@ -375,6 +462,9 @@ struct LedgerPage {
     recent: Vec<tianping_store::ledger::TrailLine>,
     witness: Option<WitnessCheck>,
     note_text: String,
+    /// The outcome of registering cosignatures: (ok, message).
+    cosign: Option<(bool, String)>,
+    cosign_text: String,
 }
 
 pub async fn ledger_page(State(st): State<AppState>, PageUser(s): PageUser) -> Response {
@@ -386,6 +476,17 @@ async fn ledger_page_for(
     s: &Session,
     witness: Option<WitnessCheck>,
     note_text: String,
+) -> Response {
+    ledger_page_with(st, s, witness, note_text, None, String::new()).await
+}
+
+async fn ledger_page_with(
+    st: &AppState,
+    s: &Session,
+    witness: Option<WitnessCheck>,
+    note_text: String,
+    cosign: Option<(bool, String)>,
+    cosign_text: String,
 ) -> Response {
     if auditor_only(s).is_err() {
         return error_page(StatusCode::FORBIDDEN, FORBIDDEN_ZH);
@@ -409,6 +510,8 @@ async fn ledger_page_for(
         recent,
         witness,
         note_text,
+        cosign,
+        cosign_text,
     })
 }
 
@@ -487,16 +590,22 @@ pub struct WitnessForm {
     note: String,
 }
 
+/// A form of the ledger page refused: a stale CSRF token, or not the auditor.
+fn form_refused(csrf: &str, s: &Session) -> Option<Response> {
+    crate::http::extract::csrf_refused(csrf, s).or_else(|| {
+        auditor_only(s)
+            .is_err()
+            .then(|| error_page(StatusCode::FORBIDDEN, FORBIDDEN_ZH))
+    })
+}
+
 pub async fn witness_submit(
     State(st): State<AppState>,
     PageUser(s): PageUser,
     Form(f): Form<WitnessForm>,
 ) -> Response {
-    if let Some(r) = crate::http::extract::csrf_refused(&f.csrf, &s) {
+    if let Some(r) = form_refused(&f.csrf, &s) {
         return r;
-    }
-    if auditor_only(&s).is_err() {
-        return error_page(StatusCode::FORBIDDEN, FORBIDDEN_ZH);
     }
     if f.note.trim().is_empty() {
         let w = WitnessCheck {
@@ -511,6 +620,35 @@ pub async fn witness_submit(
         Ok(w) => ledger_page_for(&st, &s, Some(w), f.note).await,
         Err(e) => error_page(e.status, &e.message),
     }
+}
+
+/// `POST /ledger/cosignatures` (form): registers a witness's cosigned checkpoint.
+pub async fn cosign_submit(
+    State(st): State<AppState>,
+    PageUser(s): PageUser,
+    Form(f): Form<WitnessForm>,
+) -> Response {
+    if let Some(r) = form_refused(&f.csrf, &s) {
+        return r;
+    }
+    let outcome = if f.note.trim().is_empty() {
+        (
+            false,
+            "请粘贴见证机构签名后的检查点全文（含全部签名行）".to_string(),
+        )
+    } else {
+        match register_cosignatures(&st, &f.note).await {
+            Ok(r) => (true, r.message),
+            Err(e) if e.status.is_client_error() => (false, e.message),
+            Err(e) => return error_page(e.status, &e.message),
+        }
+    };
+    let text = if outcome.0 { String::new() } else { f.note };
+    let mut r = ledger_page_with(&st, &s, None, String::new(), Some(outcome.clone()), text).await;
+    if !outcome.0 && r.status() == StatusCode::OK {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
 #[derive(Template)]

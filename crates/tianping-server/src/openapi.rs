@@ -722,6 +722,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
         )
         .body(json!({ "type": "string", "description": "检查点全文" }))
         .returns(c.schema::<ledger::WitnessCheck>()),
+        op(
+            "post",
+            "/api/v1/ledger/cosignatures",
+            "账本",
+            "登记见证机构对检查点的加签",
+        )
+        .body(json!({ "type": "string", "description": "见证机构加签后的检查点全文" }))
+        .returns(c.schema::<ledger::CosignResult>()),
         // Administration.
         op("get", "/api/v1/admin/users", "管理", "用户"),
         op("post", "/api/v1/admin/users", "管理", "开设账户")

@@ -481,6 +481,7 @@ async fn two_processes_share_the_rules_in_force() {
                 origin: "test",
                 records: true,
                 witnesses: &[],
+                witness_keys: &[],
             })
             .await
             .unwrap();

@@ -84,6 +84,7 @@ async fn concurrent_writers_all_land_in_the_log_and_the_store_verifies() {
                 origin: ORIGIN,
                 records: true,
                 witnesses: &[],
+                witness_keys: &[],
             })
             .await
             .unwrap();

@@ -286,6 +286,7 @@ async fn verify(s: &Store, witnesses: &[String]) -> VerifyReport {
             origin: ORIGIN,
             records: true,
             witnesses,
+            witness_keys: &[],
         })
         .await
         .unwrap();
@@ -305,6 +306,7 @@ async fn verify_in_passes(s: &Store, witnesses: &[String], per_pass: u64) -> Ver
             origin: ORIGIN,
             records: true,
             witnesses,
+            witness_keys: &[],
         },
         per_pass,
     )
@@ -2058,6 +2060,7 @@ async fn a_database_from_before_the_ledger_adopts_its_rows_and_verifies() {
                 origin: ORIGIN,
                 records: false,
                 witnesses: &[],
+                witness_keys: &[],
             })
             .await
             .unwrap();

@@ -70,6 +70,7 @@ async fn verified(s: &Store) {
             origin: "test",
             records: true,
             witnesses: &[],
+            witness_keys: &[],
         })
         .await
         .unwrap();

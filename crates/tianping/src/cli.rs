@@ -336,6 +336,41 @@ pub(crate) enum LedgerCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// For a supervising body (人大常委会, 政法委) that cosigns checkpoints as a witness: create
+    /// its own signing key in --out (mode 0600; kept by the body, never on the servers) and print
+    /// its public key, for the platform's `witness_keys`. An existing key file is only read.
+    WitnessKey {
+        /// The body's name as verifiers will read it, e.g. 杭州市人大常委会 (no spaces or '+').
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// As a witness: check a checkpoint (signed note, from the ledger page's 签名文本) with the
+    /// log's key and — after the first time — that it extends the last one this witness signed;
+    /// then add the witness's signature. The result goes to the platform's 登记见证签名 (or
+    /// `POST /api/v1/ledger/cosignatures`); keep it as --previous for the next time.
+    Cosign(crate::ledger::CosignArgs),
+    /// Print the consistency proof between two tree sizes as JSON (the form `ledger cosign
+    /// --proof` reads, the same as `GET /api/v1/ledger/consistency`).
+    Consistency {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        first: u64,
+        /// Default: the current size.
+        #[arg(long)]
+        second: Option<u64>,
+    },
+    /// Take a witness's cosigned checkpoint (from `ledger cosign`) into the stored checkpoint;
+    /// only cosignatures by the configured `witness_keys` are taken.
+    RegisterCosignature {
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The cosigned checkpoint (signed note file).
+        #[arg(long)]
+        note: PathBuf,
+    },
     /// Export the log as a bundle (header, signed checkpoints, every leaf) for offline checks.
     Export {
         #[arg(long)]
@@ -358,6 +393,11 @@ pub(crate) enum LedgerCmd {
         /// A checkpoint kept elsewhere (signed note file); the log must extend it. Repeatable.
         #[arg(long)]
         witness: Vec<PathBuf>,
+        /// A witness's public key (text or a file holding it), beside those of `witness_keys`
+        /// (for a bundle: instead of them): the report names which checkpoints it cosigned.
+        /// Repeatable.
+        #[arg(long)]
+        witness_key: Vec<String>,
         /// Check the log and checkpoints only, not every record against its leaf.
         #[arg(long)]
         log_only: bool,

@@ -96,6 +96,10 @@ pub struct Config {
     pub ledger_origin: String,
     /// Hours between the checkpoints the worker signs (0: only `tianping ledger checkpoint`).
     pub checkpoint_hours: i64,
+    /// The public keys of the witnesses that cosign checkpoints (`name+id+key`, as
+    /// `tianping ledger witness-key` prints them; e.g. the 人大常委会's and the 政法委's): the
+    /// ledger page and `ledger verify` name who cosigned, and only their cosignatures are taken.
+    pub witness_keys: Vec<String>,
 }
 
 impl Default for Config {
@@ -136,6 +140,7 @@ impl Default for Config {
             ledger_origin: "tianping.local/ledger".into(),
             public_url: String::new(),
             checkpoint_hours: 24,
+            witness_keys: vec![],
         }
     }
 }
@@ -329,6 +334,13 @@ impl Config {
                     .with_context(|| format!("environment variable {name}={v:?} is not a count"))?;
             }
         }
+        if let Some(v) = env("TIANPING_WITNESS_KEYS") {
+            c.witness_keys = v
+                .split(',')
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect();
+        }
         if let Some(v) = env("TIANPING_TOTP_REQUIRED_ROLES") {
             c.totp_required_roles = v
                 .split(',')
@@ -341,6 +353,7 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<()> {
+        self.witnesses()?;
         for r in &self.totp_required_roles {
             if tianping_domain::Role::parse(r).is_none() {
                 bail!("totp_required_roles: unknown role {r:?}");
@@ -436,6 +449,20 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// The witnesses' public keys, parsed.
+    pub fn witnesses(&self) -> Result<Vec<tianping_ledger::VerifierKey>> {
+        let mut out: Vec<tianping_ledger::VerifierKey> = vec![];
+        for (i, k) in self.witness_keys.iter().enumerate() {
+            let key = tianping_ledger::VerifierKey::parse(k)
+                .with_context(|| format!("witness_keys[{i}] = {k:?} is not a verifier key"))?;
+            if out.iter().any(|o| o.name == key.name) {
+                bail!("witness_keys[{i}]: two witnesses are named {:?}", key.name);
+            }
+            out.push(key);
+        }
+        Ok(out)
     }
 
     pub fn policy(&self) -> tianping_server::auth::Policy {

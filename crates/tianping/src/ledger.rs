@@ -166,18 +166,231 @@ fn read_witnesses(files: &[std::path::PathBuf]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// A verifier key given as its text or as a file holding it: the text.
+pub fn key_text(t: &str) -> Result<String> {
+    Ok(if Path::new(t).exists() {
+        std::fs::read_to_string(t).with_context(|| format!("reading the key file {t}"))?
+    } else {
+        t.to_string()
+    }
+    .trim()
+    .to_string())
+}
+
 fn trusted_key(text: Option<&str>, cfg: &Config) -> Result<VerifierKey> {
     Ok(match text {
-        Some(t) => {
-            let t = if Path::new(t).exists() {
-                std::fs::read_to_string(t)?
-            } else {
-                t.to_string()
-            };
-            VerifierKey::parse(t.trim()).context("--key")?
-        }
+        Some(t) => VerifierKey::parse(&key_text(t)?).context("--key")?,
         None => load_key(cfg)?.verifier(),
     })
+}
+
+/// `ledger witness-key`: a witness's own key, created once in `out`; prints its public key.
+pub fn witness_key(name: &str, out: &Path) -> Result<()> {
+    let existed = out.exists();
+    let key = load_or_create(out, name, "witness key", "--name")?;
+    println!("{}", key.verifier().to_text());
+    eprintln!(
+        "{} {}: keep it with the body, away from the servers. Give the line above (the public key) to the platform's administrators for witness_keys.",
+        if existed {
+            "read the witness key"
+        } else {
+            "created the witness key"
+        },
+        out.display()
+    );
+    Ok(())
+}
+
+fn read(path: &Path, what: &str) -> Result<String> {
+    let t = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the {what} {}", path.display()))?;
+    let t = t.replace("\r\n", "\n");
+    Ok(if t.ends_with('\n') {
+        t
+    } else {
+        format!("{t}\n")
+    })
+}
+
+/// The demo's witnesses, the 杭州市人大常委会 and the 中共杭州市委政法委员会: their keys kept
+/// with the demo's data (in a deployment each body keeps its own, away from the servers), their
+/// public keys added to `cfg.witness_keys`, and their cosignatures on the demo's checkpoint.
+pub async fn demo_witnesses(
+    store: &Store,
+    cfg: &mut Config,
+    data: &Path,
+    note: &str,
+    log: &LogKey,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut signed = note.to_string();
+    for (file, name) in [
+        ("witness-renda.key", "杭州市人大常委会"),
+        ("witness-zfw.key", "中共杭州市委政法委员会"),
+    ] {
+        let key = load_or_create(&data.join(file), name, "witness key", "its name")?;
+        cfg.witness_keys.push(key.verifier().to_text());
+        signed = tianping_ledger::witness::cosign(
+            &key,
+            &log.verifier(),
+            &cfg.ledger_origin,
+            &signed,
+            None,
+            &[],
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let r = store
+        .register_cosignatures(
+            &signed,
+            &log.verifier(),
+            &cfg.ledger_origin,
+            &cfg.witnesses()?,
+            now,
+        )
+        .await?;
+    eprintln!(
+        "ledger: checkpoint #{} cosigned by {}",
+        r.checkpoint_id,
+        r.witnesses.join("、")
+    );
+    Ok(())
+}
+
+/// `ledger consistency`: the proof from `first` to `second` leaves (default: the current size).
+pub async fn print_consistency(store: &Store, first: u64, second: Option<u64>) -> Result<()> {
+    let size = store.ledger_head().await?.size;
+    let second = second.unwrap_or(size);
+    if first > second || second > size {
+        bail!("sizes must satisfy first <= second <= {size}, got first={first} second={second}");
+    }
+    let p = store.consistency_proof(first, second).await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "first": p.first, "first_root": p.first_root,
+            "second": p.second, "second_root": p.second_root,
+            "proof": p.proof,
+        })
+    );
+    Ok(())
+}
+
+/// `ledger register-cosignature`: a witness's cosigned checkpoint into the store.
+pub async fn register_cosignature(store: &Store, cfg: &Config, note: &Path) -> Result<()> {
+    let r = store
+        .register_cosignatures(
+            &read(note, "cosigned checkpoint")?,
+            &load_key(cfg)?.verifier(),
+            &cfg.ledger_origin,
+            &cfg.witnesses()?,
+            Utc::now(),
+        )
+        .await?;
+    println!(
+        "checkpoint #{} ({} leaves): added {}; cosigned by {}",
+        r.checkpoint_id,
+        r.size,
+        if r.added.is_empty() {
+            "nothing new".to_string()
+        } else {
+            r.added.join(", ")
+        },
+        r.witnesses.join(", ")
+    );
+    Ok(())
+}
+
+/// The files of `ledger cosign`.
+#[derive(clap::Args)]
+pub struct CosignArgs {
+    /// The witness's key file (from `ledger witness-key`).
+    #[arg(long)]
+    pub key: std::path::PathBuf,
+    /// The log's verifier key (text or a file holding it), as the ledger page shows it.
+    #[arg(long)]
+    pub log_key: String,
+    /// The checkpoint to cosign (signed note file).
+    #[arg(long)]
+    pub checkpoint: std::path::PathBuf,
+    /// The checkpoint this witness cosigned last (its file as this command wrote it).
+    #[arg(long)]
+    pub previous: Option<std::path::PathBuf>,
+    /// The consistency proof from the previous checkpoint's size to this one's: the JSON of
+    /// `GET /api/v1/ledger/consistency?first=…&second=…`.
+    #[arg(long)]
+    pub proof: Option<std::path::PathBuf>,
+    /// Where to write the cosigned checkpoint (default: print it).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// `ledger cosign`: a witness checks a checkpoint and adds its signature.
+pub fn cosign(f: &CosignArgs) -> Result<()> {
+    let witness = LogKey::parse_private(&read(&f.key, "witness key")?)
+        .with_context(|| format!("the witness key {}", f.key.display()))?;
+    let log = VerifierKey::parse(&key_text(&f.log_key)?).context("--log-key")?;
+    // The log's key is named after its origin (`ledger_origin`).
+    let origin = log.name.clone();
+    let note = read(&f.checkpoint, "checkpoint")?;
+    let previous = f
+        .previous
+        .as_ref()
+        .map(|p| read(p, "previous checkpoint"))
+        .transpose()?;
+    let proof = match (&previous, &f.proof) {
+        (Some(prev), Some(p)) => {
+            let json: serde_json::Value = serde_json::from_str(&read(p, "consistency proof")?)
+                .with_context(|| format!("{} is not JSON", p.display()))?;
+            let sizes = |n: &str| {
+                VerifierKey::open(&log, n)
+                    .map(|c| c.size)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            };
+            let (first, second) = (sizes(prev)?, sizes(&note)?);
+            if json["first"].as_u64() != Some(first) || json["second"].as_u64() != Some(second) {
+                bail!(
+                    "{} proves {} → {} leaves; the checkpoints need {first} → {second} (GET /api/v1/ledger/consistency?first={first}&second={second})",
+                    p.display(),
+                    json["first"],
+                    json["second"]
+                );
+            }
+            json["proof"]
+                .as_array()
+                .context("the consistency proof has no \"proof\" list")?
+                .iter()
+                .map(|h| {
+                    h.as_str()
+                        .and_then(tianping_ledger::Hash::from_hex)
+                        .with_context(|| format!("{h} in the proof is not a hex hash"))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        _ => vec![],
+    };
+    let signed = tianping_ledger::witness::cosign(
+        &witness,
+        &log,
+        &origin,
+        &note,
+        previous.as_deref(),
+        &proof,
+    )
+    .map_err(|e| anyhow::anyhow!("not cosigned: {e}"))?;
+    let size = log.open(&signed).map(|c| c.size).unwrap_or_default();
+    match &f.out {
+        Some(p) => {
+            std::fs::write(p, &signed).with_context(|| format!("writing {}", p.display()))?;
+            eprintln!(
+                "{} cosigned the checkpoint of {size} leaves: {}",
+                witness.name(),
+                p.display()
+            );
+        }
+        None => print!("{signed}"),
+    }
+    Ok(())
 }
 
 fn print_findings(findings: &[tianping_ledger::Finding]) {
@@ -201,6 +414,22 @@ fn print_findings(findings: &[tianping_ledger::Finding]) {
     }
     if findings.len() > 50 {
         println!("  … and {} more", findings.len() - 50);
+    }
+}
+
+/// What each witness cosigned, a line each.
+fn print_cosigned(cosigned: &[tianping_ledger::Cosigned], checkpoints: u64) {
+    for w in cosigned {
+        match w.latest_size {
+            Some(n) => println!(
+                "witness {}: cosigned {} of the {checkpoints} checkpoints, the latest at {n} leaves",
+                w.witness, w.checkpoints
+            ),
+            None => println!(
+                "witness {}: cosigned none of the {checkpoints} checkpoints",
+                w.witness
+            ),
+        }
     }
 }
 
@@ -232,6 +461,7 @@ pub async fn verify_store(
     let log_only = how.log_only;
     let key = trusted_key(key, cfg)?;
     let witnesses = read_witnesses(witness_files)?;
+    let witness_keys = cfg.witnesses()?;
     let started = std::time::Instant::now();
     let mut rep = store
         .verify_ledger_with_pass_size(
@@ -240,6 +470,7 @@ pub async fn verify_store(
                 origin: &cfg.ledger_origin,
                 records: !log_only,
                 witnesses: &witnesses,
+                witness_keys: &witness_keys,
             },
             how.records_per_pass,
         )
@@ -269,6 +500,7 @@ pub async fn verify_store(
     if let Some(why) = rederived.as_ref().and_then(|r| r.skipped.as_ref()) {
         println!("clocks not re-derived: {why}");
     }
+    print_cosigned(&rep.cosigned, rep.checkpoints_checked);
     if rep.ok() {
         println!("OK: the store matches the log");
     } else {
@@ -283,17 +515,27 @@ pub fn verify_bundle_file(
     path: &Path,
     key: Option<&str>,
     witness_files: &[std::path::PathBuf],
+    witness_keys: &[String],
 ) -> Result<bool> {
     let key = match key {
         Some(k) => Some(trusted_key(Some(k), &Config::default())?),
         None => None,
     };
     let witnesses = read_witnesses(witness_files)?;
+    let witness_keys = Config {
+        witness_keys: witness_keys
+            .iter()
+            .map(|k| key_text(k))
+            .collect::<Result<_>>()?,
+        ..Config::default()
+    }
+    .witnesses()?;
+    let witness_keys = &witness_keys[..];
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let lines = std::io::BufReader::new(f)
         .lines()
         .map(|l| l.map_err(|e| e.to_string()));
-    let rep = tianping_ledger::verify_bundle(lines, key.as_ref(), &witnesses)
+    let rep = tianping_ledger::verify_bundle(lines, key.as_ref(), &witnesses, witness_keys)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     println!(
         "bundle {}: {} leaves, root {}; {} checkpoints, {} witness checkpoints{}",
@@ -308,6 +550,7 @@ pub fn verify_bundle_file(
             ""
         }
     );
+    print_cosigned(&rep.cosigned, rep.checkpoints);
     if rep.ok() {
         println!("OK: the bundle is a consistent log");
     } else {

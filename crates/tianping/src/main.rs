@@ -187,6 +187,10 @@ async fn run() -> Result<()> {
                 cp.id,
                 key.verifier().to_text()
             );
+            if cfg.witness_keys.is_empty() {
+                // The city's 人大常委会 and 政法委 as witnesses: their keys with the demo's data.
+                ledger::demo_witnesses(&store, &mut cfg, &data, &cp.note, &key, now).await?;
+            }
             eprintln!("{}", loaded.summary);
             // A party's rating code of 上城 not yet used: its URL, as the QR code prints it.
             let sample = match &loaded.sample_rating {
@@ -791,6 +795,31 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Cmd::Ledger {
+            cmd: LedgerCmd::WitnessKey { name, out },
+        } => ledger::witness_key(&name, &out),
+        Cmd::Ledger {
+            cmd: LedgerCmd::Cosign(args),
+        } => ledger::cosign(&args),
+        Cmd::Ledger {
+            cmd:
+                LedgerCmd::Consistency {
+                    database_url,
+                    first,
+                    second,
+                },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg).await?;
+            ledger::print_consistency(&store, first, second).await
+        }
+        Cmd::Ledger {
+            cmd: LedgerCmd::RegisterCosignature { database_url, note },
+        } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = open_store(&cfg).await?;
+            ledger::register_cosignature(&store, &cfg, &note).await
+        }
+        Cmd::Ledger {
             cmd: LedgerCmd::Export { database_url, out },
         } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
@@ -810,14 +839,19 @@ async fn run() -> Result<()> {
                     bundle,
                     key,
                     witness,
+                    witness_key,
                     log_only,
                     records_per_pass,
                 },
         } => {
             let ok = match bundle {
-                Some(b) => ledger::verify_bundle_file(&b, key.as_deref(), &witness)?,
+                Some(b) => ledger::verify_bundle_file(&b, key.as_deref(), &witness, &witness_key)?,
                 None => {
-                    let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+                    let mut cfg = load_config(cli.config.as_ref(), database_url, None)?;
+                    for k in witness_key {
+                        cfg.witness_keys.push(ledger::key_text(&k)?);
+                    }
+                    cfg.validate()?;
                     let store = open_store(&cfg).await?;
                     let how = ledger::VerifyHow {
                         log_only,

@@ -56,6 +56,7 @@ pub(crate) async fn serve(store: Store, cfg: &Config, ready: impl FnOnce(&str)) 
         ledger: tianping_server::ledger::LedgerIdentity {
             origin: cfg.ledger_origin.clone(),
             verifier,
+            witnesses: cfg.witnesses()?,
         },
         feedback: tianping_server::feedback::Codes::new(
             ledger::load_or_create_feedback_key(cfg)?,

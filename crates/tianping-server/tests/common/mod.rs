@@ -70,7 +70,14 @@ pub fn identity() -> tianping_server::ledger::LedgerIdentity {
     tianping_server::ledger::LedgerIdentity {
         origin: ORIGIN.into(),
         verifier: log_key().verifier(),
+        witnesses: vec![witness_key(0).verifier(), witness_key(1).verifier()],
     }
+}
+
+/// The witnesses' own keys (kept by the 人大常委会 and the 政法委, never by the server).
+pub fn witness_key(i: usize) -> tianping_ledger::LogKey {
+    let name = ["杭州市人大常委会", "中共杭州市委政法委员会"][i];
+    tianping_ledger::LogKey::from_seed(name, [40 + i as u8; 32]).expect("witness key")
 }
 
 pub struct Client {

@@ -137,7 +137,7 @@ async fn ledger_story(db: &TestDb) {
         .send(
             "POST",
             "/api/v1/ledger/witness",
-            Some(forged),
+            Some(forged.clone()),
             true,
             "text/plain",
         )
@@ -158,6 +158,165 @@ async fn ledger_story(db: &TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    // Witnesses cosign. The 人大常委会 cosigns the first checkpoint, then the second after
+    // checking that it extends the first; the auditor registers both notes. The 政法委 cosigns
+    // the second as well; its note carries the 人大's line too, which is taken once.
+    let renda = witness_key(0);
+    let zfw = witness_key(1);
+    let log = log_key().verifier();
+    let cosign = |note: &str,
+                  prev: Option<&str>,
+                  proof: &[tianping_ledger::Hash],
+                  k: &tianping_ledger::LogKey| {
+        tianping_ledger::witness::cosign(k, &log, ORIGIN, note, prev, proof).expect("cosign")
+    };
+    let post = |note: String| {
+        let a = &auditor;
+        async move {
+            a.send(
+                "POST",
+                "/api/v1/ledger/cosignatures",
+                Some(note),
+                true,
+                "text/plain",
+            )
+            .await
+        }
+    };
+    let first_by_renda = cosign(&first.note, None, &[], &renda);
+    let r = post(first_by_renda.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+    assert_eq!(r.json()["added"], json!(["杭州市人大常委会"]), "{label}");
+    let second = &auditor.get("/api/v1/ledger").await.json()["checkpoints"][0];
+    let second_note = second["note"].as_str().expect("note").to_string();
+    let proof: Vec<tianping_ledger::Hash> = auditor
+        .get(&format!(
+            "/api/v1/ledger/consistency?first={}&second={}",
+            first.size, second["size"]
+        ))
+        .await
+        .json()["proof"]
+        .as_array()
+        .expect("proof")
+        .iter()
+        .map(|h| tianping_ledger::Hash::from_hex(h.as_str().unwrap_or("")).expect("hash"))
+        .collect();
+    let second_by_renda = cosign(&second_note, Some(&first_by_renda), &proof, &renda);
+    let both = cosign(&second_by_renda, None, &[], &zfw);
+    let r = post(both.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{label}: {}", r.body);
+    assert_eq!(
+        r.json()["witnesses"],
+        json!(["杭州市人大常委会", "中共杭州市委政法委员会"]),
+        "{label}: {}",
+        r.body
+    );
+    // Again: nothing added.
+    let r = post(both.clone()).await;
+    assert_eq!(r.json()["added"], json!([]), "{label}: {}", r.body);
+    let sum = auditor.get("/api/v1/ledger").await.json();
+    assert_eq!(
+        sum["checkpoints"][0]["witnesses"],
+        json!(["杭州市人大常委会", "中共杭州市委政法委员会"]),
+        "{label}: {sum}"
+    );
+    assert_eq!(
+        sum["checkpoints"][1]["witnesses"],
+        json!(["杭州市人大常委会"])
+    );
+    assert_eq!(sum["witness_keys"].as_array().map(Vec::len), Some(2));
+    // The log's own signature still opens the stored notes.
+    assert_eq!(sum["checkpoints"][0]["signature_ok"], true, "{label}");
+    // Refused: a cosignature moved onto another checkpoint; a note without any registered
+    // witness; a checkpoint the log never stored; another role; no CSRF header.
+    let line = both
+        .lines()
+        .find(|l| l.contains("中共杭州市委政法委员会"))
+        .expect("line");
+    let r = post(format!("{}{line}\n", first.note)).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "cosignature_invalid"),
+        "{label}: {}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("中共杭州市委政法委员会的见证签名校验未通过"),
+        "{}",
+        r.body
+    );
+    let r = post(first.note.clone()).await;
+    assert_eq!(r.code(), "no_cosignature", "{label}: {}", r.body);
+    let elsewhere = log_key().sign(&tianping_ledger::Checkpoint {
+        origin: ORIGIN.into(),
+        size: 3,
+        root: tianping_ledger::leaf_hash(b"never stored"),
+    });
+    let r = post(cosign(&elsewhere, None, &[], &renda)).await;
+    assert_eq!(r.code(), "checkpoint_unknown", "{label}: {}", r.body);
+    let r = post(forged.clone()).await;
+    assert_eq!(r.code(), "checkpoint_not_signed", "{label}: {}", r.body);
+    let r = judge
+        .send(
+            "POST",
+            "/api/v1/ledger/cosignatures",
+            Some(both.clone()),
+            true,
+            "text/plain",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+    let r = auditor
+        .send(
+            "POST",
+            "/api/v1/ledger/cosignatures",
+            Some(both.clone()),
+            false,
+            "text/plain",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{label}");
+    // The verifier names who cosigned; a cosignature changed in the database is a finding.
+    let keys = [renda.verifier(), zfw.verifier()];
+    let opts = tianping_store::ledger::VerifyOptions {
+        key: Some(&log),
+        origin: ORIGIN,
+        records: false,
+        witnesses: &[],
+        witness_keys: &keys,
+    };
+    let rep = s.verify_ledger(&opts).await.expect("verify");
+    assert!(rep.ok(), "{label}: {:?}", rep.findings);
+    let tally: Vec<(String, u64)> = rep
+        .cosigned
+        .iter()
+        .map(|c| (c.witness.clone(), c.checkpoints))
+        .collect();
+    assert_eq!(
+        tally,
+        vec![
+            ("杭州市人大常委会".to_string(), 2),
+            ("中共杭州市委政法委员会".to_string(), 1)
+        ],
+        "{label}"
+    );
+    let cps = s.checkpoints(10).await.expect("checkpoints");
+    let tampered = cps[0].note.replacen(&line[line.len() - 8..], "AAAAAAA=", 1);
+    sqlx::query("UPDATE ledger_checkpoints SET note = $1 WHERE id = $2")
+        .bind(&tampered)
+        .bind(cps[0].id)
+        .execute(s.pool())
+        .await
+        .expect("tamper");
+    let rep = s.verify_ledger(&opts).await.expect("verify");
+    assert_eq!(
+        rep.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+        vec!["cosignature_invalid"],
+        "{label}: {:?}",
+        rep.findings
+    );
+
     // Pages.
     let page = auditor.get("/ledger").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -166,6 +325,26 @@ async fn ledger_story(db: &TestDb) {
             && page
                 .body
                 .contains(&sum["root"].as_str().unwrap_or("?").to_string())
+    );
+    assert!(
+        page.body.contains("中共杭州市委政法委员会（签名无效）")
+            && page.body.contains("登记见证签名"),
+        "{label}"
+    );
+    // The form: a note without a registered witness is refused next to the field, kept for
+    // correction.
+    let form = post_form(
+        &auditor,
+        "/ledger/cosignatures",
+        &[("note", first.note.as_str())],
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+    assert!(
+        form.body.contains("检查点上没有已登记见证机构")
+            && form.body.contains(&first.size.to_string()),
+        "{label}: {}",
+        form.body
     );
     let leaf = auditor.get("/ledger/leaves/0").await;
     assert!(leaf.body.contains("验证通过"), "{label}: {}", leaf.body);

@@ -361,6 +361,7 @@ async fn supervision_story(db: &TestDb) {
             origin: ORIGIN,
             records: true,
             witnesses: &[],
+            witness_keys: &[],
         })
         .await
         .expect("verify");

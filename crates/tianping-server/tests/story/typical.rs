@@ -320,6 +320,7 @@ async fn story(db: &TestDb) {
             origin: ORIGIN,
             records: true,
             witnesses: &[],
+            witness_keys: &[],
         })
         .await
         .expect("verify");

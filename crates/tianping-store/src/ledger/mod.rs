@@ -17,11 +17,13 @@ mod projections;
 mod tables;
 mod trail;
 mod verify;
+mod witnesses;
 
 pub use append::*;
 pub use entities::*;
 pub use trail::*;
 pub use verify::*;
+pub use witnesses::*;
 
 use crate::{Result, Store, StoreError, audited, bulk_placeholders, ts};
 use chrono::{DateTime, Utc};
@@ -425,17 +427,17 @@ async fn checkpoints_in(conn: &mut sqlx::AnyConnection, limit: i64) -> Result<Ve
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CheckpointRow {
-                id: r.try_get("id")?,
-                size: r.try_get::<i64, _>("size")? as u64,
-                root: r.try_get("root")?,
-                note: r.try_get("note")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(checkpoint_row).collect()
+}
+
+pub(crate) fn checkpoint_row(r: &sqlx::any::AnyRow) -> Result<CheckpointRow> {
+    Ok(CheckpointRow {
+        id: r.try_get("id")?,
+        size: r.try_get::<i64, _>("size")? as u64,
+        root: r.try_get("root")?,
+        note: r.try_get("note")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 async fn page_in(

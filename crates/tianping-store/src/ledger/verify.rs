@@ -15,10 +15,10 @@ use super::page_in;
 use crate::{Backend, Result, Store, StoreError, audited};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
-use tianping_ledger::Finding;
 use tianping_ledger::{
     Checkpoint, Digest, DigestAlg, Entry, Frontier, Hash, NodeAddr, VerifierKey, leaf_hash,
 };
+use tianping_ledger::{Cosigned, Finding};
 
 /// What `verify` checked and found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -32,6 +32,8 @@ pub struct VerifyReport {
     /// How many passes over the leaves the record check took (one per slice of the records, so
     /// that its memory stays bounded whatever the size of the log).
     pub record_passes: u64,
+    /// Per witness key given, the checkpoints it cosigned (in the order of the keys).
+    pub cosigned: Vec<Cosigned>,
     pub findings: Vec<Finding>,
 }
 
@@ -158,6 +160,9 @@ pub struct VerifyOptions<'a> {
     pub records: bool,
     /// Checkpoints kept elsewhere (signed notes) to check against the live log.
     pub witnesses: &'a [String],
+    /// The public keys of the witnesses that cosign checkpoints (the 人大常委会's, the 政法委's):
+    /// the report names who cosigned, and a cosignature that does not verify is a finding.
+    pub witness_keys: &'a [VerifierKey],
 }
 
 impl Store {
@@ -186,7 +191,10 @@ impl Store {
         opts: &VerifyOptions<'_>,
         per_pass: u64,
     ) -> Result<VerifyReport> {
-        let mut rep = VerifyReport::default();
+        let mut rep = VerifyReport {
+            cosigned: tianping_ledger::witness::tally(opts.witness_keys),
+            ..VerifyReport::default()
+        };
         // One snapshot for the whole check: a write that commits while it runs is neither a
         // leaf nor a record to it (read separately, its rows would look written around the
         // ledger). SQLite's deferred transaction takes its snapshot at the first read.
@@ -397,6 +405,16 @@ impl Store {
                 None,
                 None,
                 format!("{label}: the stored size/root differ from the signed note"),
+            ));
+        }
+        let invalid =
+            tianping_ledger::witness::count(&mut rep.cosigned, opts.witness_keys, &c.note, c.size);
+        for name in invalid {
+            rep.findings.push(finding(
+                "cosignature_invalid",
+                None,
+                None,
+                format!("{label}: the cosignature of witness {name} does not verify"),
             ));
         }
         let signed_root = body

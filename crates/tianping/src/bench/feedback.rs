@@ -180,6 +180,7 @@ async fn run_on(label: &'static str, store: &Store, n: usize, fill: usize) -> Re
             verifier: LogKey::from_seed("bench.tianping.test", [7; 32])
                 .map_err(|e| anyhow::anyhow!("{e}"))?
                 .verifier(),
+            witnesses: vec![],
         },
         library: Arc::new(tianping_server::similar::Library::in_memory()),
         feedback: tianping_server::feedback::Codes::new(

@@ -204,6 +204,7 @@ pub(crate) async fn ledger(
             origin: "bench/ledger",
             records: false,
             witnesses: &[],
+            witness_keys: &[],
         })
         .await?;
     let vt = t.elapsed().as_secs_f64();

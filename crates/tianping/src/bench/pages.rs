@@ -217,6 +217,7 @@ async fn measure(store: &Store, runs: usize) -> Result<(Vec<Row>, f64)> {
             verifier: tianping_ledger::LogKey::from_seed("bench.tianping.test", [7; 32])
                 .map_err(|e| anyhow::anyhow!("{e}"))?
                 .verifier(),
+            witnesses: vec![],
         },
         library: Arc::new(tianping_server::similar::Library::in_memory()),
         feedback: tianping_server::feedback::Codes::new(
