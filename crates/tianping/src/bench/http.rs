@@ -393,6 +393,12 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
 
 /// CPU seconds (user + system) a process has used; 0 when it is gone.
 fn cpu_seconds(pid: u32) -> f64 {
+    proc_cpu(pid, false)
+}
+
+/// CPU seconds of a process, with `children` also those of its children that have ended and
+/// been waited for (`cutime` + `cstime`); 0 when it is gone.
+fn proc_cpu(pid: u32, children: bool) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
@@ -402,8 +408,11 @@ fn cpu_seconds(pid: u32) -> f64 {
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; cutime and
+    // cstime the next two.
+    let own = ticks(11) + ticks(12);
+    let ended = if children { ticks(13) + ticks(14) } else { 0.0 };
+    (own + ended) / 100.0
 }
 
 /// Resident memory of a process in MB (0 when it is gone).
@@ -418,7 +427,8 @@ fn rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds of each PostgreSQL process on this machine, by process id.
+/// CPU seconds of each PostgreSQL process on this machine, by process id, each with its ended
+/// children's: the postmaster's holds every backend and worker that has ended.
 fn postgres_cpu() -> std::collections::HashMap<u32, f64> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Default::default();
@@ -429,17 +439,24 @@ fn postgres_cpu() -> std::collections::HashMap<u32, f64> {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
         })
-        .map(|pid| (pid, cpu_seconds(pid)))
+        .map(|pid| (pid, proc_cpu(pid, true)))
         .collect()
 }
 
-/// The CPU PostgreSQL's processes used between two readings: each process's growth (a process
-/// started since counts from zero; one that ended meanwhile, e.g. an autovacuum worker, is lost).
+/// The CPU PostgreSQL's processes used between two readings.
 fn postgres_cpu_since(before: &std::collections::HashMap<u32, f64>) -> f64 {
-    postgres_cpu()
-        .iter()
-        .map(|(pid, now)| (now - before.get(pid).copied().unwrap_or(0.0)).max(0.0))
-        .sum()
+    cpu_growth(before, &postgres_cpu())
+}
+
+/// The CPU used between two readings of a process tree (CPU by process id, each with its ended
+/// children's). A process started since counts from zero. One that ended meanwhile (a pooled
+/// connection replaced, an autovacuum worker) has moved its whole CPU into its parent's count of
+/// ended children, so its reading before is taken off: the sums' difference is exact.
+fn cpu_growth(
+    before: &std::collections::HashMap<u32, f64>,
+    now: &std::collections::HashMap<u32, f64>,
+) -> f64 {
+    (now.values().sum::<f64>() - before.values().sum::<f64>()).max(0.0)
 }
 
 /// A small deterministic generator per simulated person (xorshift).
@@ -683,4 +700,34 @@ async fn phase(
         server_cpu: cpu1 - cpu0,
         db_cpu,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cpu_growth, proc_cpu};
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_process_that_ended_is_counted_through_its_parent() {
+        // The postmaster (1) and a backend (2) before; the backend ended after 3 s more (its 5 s
+        // in all moved into the postmaster's ended children), a new backend (3) used 1 s.
+        let before = HashMap::from([(1, 10.0), (2, 2.0)]);
+        let now = HashMap::from([(1, 10.5 + 5.0), (3, 1.0)]);
+        assert!((cpu_growth(&before, &now) - 4.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_child_that_ended_moves_its_cpu_into_its_parent() {
+        let me = std::process::id();
+        let before = proc_cpu(me, true);
+        // A child that burns some CPU and ends; `output` waits for it.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            .output()
+            .expect("sh");
+        assert!(out.status.success());
+        let after = proc_cpu(me, true);
+        assert!(after - before >= 0.05, "{before} -> {after}");
+        assert!(proc_cpu(me, false) <= after);
+    }
 }
