@@ -539,5 +539,6 @@ async fn a_process_with_other_rule_files_is_detected_and_writes_no_clocks() {
         assert_eq!(b.rules_conflict().await.unwrap(), None);
         assert!(a.rules_conflict().await.unwrap().is_some(), "{}", db.label);
         b.close().await;
+        db.cleanup().await.unwrap();
     }
 }
