@@ -430,6 +430,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0044_waiting_lists.sql"),
         postgres: include_str!("../migrations/postgres/0044_waiting_lists.sql"),
     },
+    Migration {
+        version: 45,
+        name: "metric_pending",
+        sqlite: include_str!("../migrations/sqlite/0045_metric_pending.sql"),
+        postgres: include_str!("../migrations/postgres/0045_metric_pending.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

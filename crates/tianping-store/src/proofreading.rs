@@ -176,7 +176,7 @@ impl Store {
         }
         tx.record_all(Command::ProofreadFindingFound, &keys).await?;
         // The findings count in the 文书校对问题处理率 from today.
-        crate::metrics::refresh_records(&mut tx, self.backend, case_id).await?;
+        crate::metrics::refresh_records(&mut tx, case_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -289,7 +289,7 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         let case_id: i64 = row.try_get("case_id")?;
         tx.record(Command::ProofreadFindingResolved, id).await?;
-        crate::metrics::refresh_records(&mut tx, self.backend, case_id).await?;
+        crate::metrics::refresh_records(&mut tx, case_id).await?;
         tx.commit().await?;
         Ok(())
     }

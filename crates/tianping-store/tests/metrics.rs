@@ -188,6 +188,11 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
                 .await
                 .unwrap();
             assert!(r.rejected.is_empty(), "{}: {:?}", db.label, r.rejected);
+            // Totals exact with changes pending, folded, and both mixed.
+            if i % 4 == 1 {
+                s.fold_metrics(now).await.unwrap();
+                assert_eq!(s.pending_metrics().await.unwrap(), 0);
+            }
             assert_totals_match(s, db.label, &format!("event {}", i + 1)).await;
         }
         // Hand-checked: Q1 2026 at 上城 (courts, civil): closed 1 (民初3号 on 02-27), its appeal
@@ -235,6 +240,28 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
 
         assert_filters_list_what_counters_count(s, db.label).await;
         let before = assert_totals_match(s, db.label, "all events").await;
+        let days_before = s
+            .metric_days(&court_civil("/33/"), d("2024-01-01"), d("2026-12-31"))
+            .await
+            .unwrap();
+        assert!(s.pending_metrics().await.unwrap() > 0, "{}", db.label);
+        // Two folds at once (two nodes) add each pending change once.
+        let at = bj("2026-06-01T00:00:00");
+        let (a, b) = tokio::join!(s.fold_metrics(at), s.fold_metrics(at));
+        assert!(a.unwrap() + b.unwrap() > 0);
+        assert_eq!(s.pending_metrics().await.unwrap(), 0, "{}", db.label);
+        assert_eq!(
+            assert_totals_match(s, db.label, "the fold").await,
+            before,
+            "{}",
+            db.label
+        );
+        let days_after = s
+            .metric_days(&court_civil("/33/"), d("2024-01-01"), d("2026-12-31"))
+            .await
+            .unwrap();
+        assert!(!days_after.is_empty());
+        assert_eq!(days_before, days_after, "{}", db.label);
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_facts")
             .fetch_one(s.pool())
             .await

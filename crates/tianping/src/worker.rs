@@ -318,6 +318,18 @@ pub async fn apply_rules_in_force(store: &Store, now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
+/// How often the leading worker folds the metric totals' pending changes.
+const METRIC_FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A task that ends when this handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs ticks every `poll_seconds` until `stop` resolves — only while `leading` says this
 /// process leads the singleton work (one process at a time on a shared PostgreSQL database).
 pub async fn run(
@@ -339,6 +351,21 @@ pub async fn run(
         }
     } else {
         None
+    };
+    // The metric totals' pending changes (`tianping_store::metrics`), folded every few seconds
+    // while leading: apart from the tick, whose interval is far longer than a dashboard should
+    // read them for. Ended with this function.
+    let _folding = {
+        let (store, clock, mut leading) = (store.clone(), clock.clone(), leading.clone());
+        AbortOnDrop(tokio::spawn(async move {
+            loop {
+                crate::leader::until_leading(&mut leading).await;
+                if let Err(e) = store.fold_metrics(clock.now()).await {
+                    tracing::warn!(error = %e, "folding the metric totals failed; retrying");
+                }
+                tokio::time::sleep(METRIC_FOLD_EVERY).await;
+            }
+        }))
     };
     tokio::pin!(stop);
     loop {

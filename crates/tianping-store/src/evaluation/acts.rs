@@ -260,7 +260,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("case_id")?;
-            crate::metrics::refresh_records(&mut tx, self.backend, case_id).await?;
+            crate::metrics::refresh_records(&mut tx, case_id).await?;
         }
         let mut item_id = None;
         if to == Stage::Final && a.opens_item {

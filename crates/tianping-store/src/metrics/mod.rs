@@ -1,6 +1,7 @@
 //! Quality metrics from the store, pre-aggregated by ingest.
 //!
-//! Ingest keeps two projections in the transaction that records the events (migration 0005):
+//! Ingest keeps these projections in the transaction that records the events (migrations 0005,
+//! 0045):
 //!
 //! - `metric_facts`: each case's [`CaseFacts`] as last added to the totals. The drill-down lists
 //!   read it, so the cases behind a number are counted from the same facts as the number.
@@ -12,6 +13,8 @@
 //!   running sums on two days per period (the day before it starts, its last day): the node's
 //!   months up to that day's month, plus — unless the day ends its month — the days of its month
 //!   so far across the subtree. Rows read do not grow with the number of cases.
+//! - `metric_pending`: the changes to `metric_totals` written since the last fold, one row a
+//!   write; readers add them in the same statement (see [`totals`]).
 //!
 //! A 审限 outcome is fixed when the facts are written (the clocks computed in the same
 //! transaction): a later change of the rules does not rewrite closed quarters.
@@ -36,9 +39,9 @@ mod totals;
 pub(crate) use records::refresh as refresh_records;
 pub use records::{evaluated_str, proofread_str};
 pub use totals::TotalsDelta;
-use totals::month_start;
 #[cfg(test)]
 use totals::nodes;
+use totals::{fold_pending, month_start};
 
 /// One case as the metrics see it.
 #[derive(Debug, Clone)]
@@ -343,7 +346,17 @@ pub(crate) async fn update_facts(
         "",
     )
     .await?;
-    delta.write(conn, backend).await
+    delta.record(conn).await
+}
+
+/// How many pending rows one fold's transaction takes.
+const FOLD_BATCH: usize = 500;
+
+/// The SQL that adds the pending rows to a read of the totals selecting `grain, bucket` and the
+/// metric columns: grain 'p', the pending row's JSON as its bucket, no sums.
+fn pending_rows() -> String {
+    let nulls = vec!["CAST(NULL AS BIGINT)"; columns().len()].join(", ");
+    format!(" UNION ALL SELECT 'p', delta, {nulls} FROM metric_pending")
 }
 
 impl Store {
@@ -356,6 +369,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM metric_facts")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM metric_pending")
             .execute(&mut *tx)
             .await?;
         let mut last = 0i64;
@@ -393,17 +409,42 @@ impl Store {
             }
             update_facts(&mut tx, self.backend, batch).await?;
         }
+        while fold_pending(&mut tx, self.backend, FOLD_BATCH).await? > 0 {}
         tx.commit().await?;
         Ok(n)
     }
 
-    /// Adds contributions to the stored totals in one transaction (bulk loads; ingest writes its
-    /// own in the events' transaction).
+    /// Adds contributions to the stored totals in one transaction (bulk loads; ingest records
+    /// its own in the events' transaction, for the fold).
     pub async fn add_metric_totals(&self, delta: TotalsDelta) -> Result<()> {
         let mut tx = self.write(Utc::now()).await?;
-        delta.write(&mut tx, self.backend).await?;
+        delta.add_to_totals(&mut tx, self.backend).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Folds every pending change into `metric_totals` (see [`totals`]), a batch a transaction;
+    /// returns how many pending rows were folded. Readers are exact before and after; the fold
+    /// keeps their reads short. Safe to run on several nodes at once.
+    pub async fn fold_metrics(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut n = 0u64;
+        loop {
+            let mut tx = self.write(now).await?;
+            let folded = fold_pending(&mut tx, self.backend, FOLD_BATCH).await?;
+            if folded == 0 {
+                tx.rollback().await?;
+                return Ok(n);
+            }
+            tx.commit().await?;
+            n += folded as u64;
+        }
+    }
+
+    /// The number of changes written and not yet folded into `metric_totals`.
+    pub async fn pending_metrics(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM metric_pending")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// The running sums of every metric column on each of `days` for the scope (see the module
@@ -452,12 +493,31 @@ impl Store {
             ));
         }
         sql.push_str(&format!("){filter} GROUP BY grain, bucket"));
+        sql.push_str(&pending_rows());
         let rows = self
             .read_rows(sql, binds.into_iter().map(Val::S).collect())
             .await?;
         let mut out = vec![Cumulative::default(); days.len()];
+        let (agency, kind) = (
+            m.scope.agency_kind.map(|k| k.as_str()),
+            m.kind.map(|k| k.as_str()),
+        );
         for r in rows {
             let grain: String = r.try_get("grain")?;
+            if grain == "p" {
+                // A pending change: its days in the subtree count up to each day asked.
+                let delta = TotalsDelta::from_pending(&r.try_get::<String, _>("bucket")?)?;
+                for (day, v) in delta.days_under(node, agency, kind) {
+                    for (d, cum) in days.iter().zip(out.iter_mut()) {
+                        if day <= *d {
+                            for (x, y) in cum.0.iter_mut().zip(v) {
+                                *x += y;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             let bucket = parse_day(&r.try_get::<String, _>("bucket")?)?;
             let mut v = Vec::with_capacity(width);
             for i in 0..width {
@@ -511,22 +571,39 @@ impl Store {
             filter.push_str(&format!(" AND kind = ${}", binds.len()));
         }
         let sql = format!(
-            "SELECT bucket, {sums} FROM metric_totals WHERE grain = 'd' AND node >= $1 AND node < $2 \
-             AND bucket >= $3 AND bucket <= $4{filter} GROUP BY bucket ORDER BY bucket"
+            "SELECT 'd' AS grain, bucket, {sums} FROM metric_totals WHERE grain = 'd' AND node >= $1 AND node < $2 \
+             AND bucket >= $3 AND bucket <= $4{filter} GROUP BY bucket{}",
+            pending_rows()
         );
         let rows = self
             .read_rows(sql, binds.into_iter().map(Val::S).collect())
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let (agency, kind) = (
+            m.scope.agency_kind.map(|k| k.as_str()),
+            m.kind.map(|k| k.as_str()),
+        );
+        let mut out: std::collections::BTreeMap<NaiveDate, Vec<i64>> = Default::default();
         for r in rows {
-            let day = parse_day(&r.try_get::<String, _>("bucket")?)?;
-            let mut v = Vec::with_capacity(width);
-            for i in 0..width {
-                v.push(r.try_get::<Option<i64>, _>(1 + i)?.unwrap_or(0));
+            if r.try_get::<String, _>("grain")? == "p" {
+                // A pending change: its days in the range, in the subtree.
+                let delta = TotalsDelta::from_pending(&r.try_get::<String, _>("bucket")?)?;
+                for (day, v) in delta.days_under(node, agency, kind) {
+                    if day >= from && day <= to {
+                        let acc = out.entry(day).or_insert_with(|| vec![0; width]);
+                        for (x, y) in acc.iter_mut().zip(v) {
+                            *x += y;
+                        }
+                    }
+                }
+                continue;
             }
-            out.push((day, Cumulative(v)));
+            let day = parse_day(&r.try_get::<String, _>("bucket")?)?;
+            let acc = out.entry(day).or_insert_with(|| vec![0; width]);
+            for (i, x) in acc.iter_mut().enumerate() {
+                *x += r.try_get::<Option<i64>, _>(2 + i)?.unwrap_or(0);
+            }
         }
-        Ok(out)
+        Ok(out.into_iter().map(|(d, v)| (d, Cumulative(v))).collect())
     }
 
     /// The facts of the cases in the scope that meet `which` (the drill-down: the caller applies

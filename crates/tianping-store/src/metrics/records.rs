@@ -4,7 +4,7 @@
 //! (a grade made final, a draft proofread, a finding resolved).
 
 use super::{FactsRow, TotalsDelta, day_str, fact_select, facts_of, parse_day};
-use crate::{Backend, Result, StoreError, audited};
+use crate::{Result, StoreError, audited};
 use sqlx::Row;
 use std::collections::HashMap;
 use tianping_domain::clock::local_date;
@@ -146,12 +146,8 @@ pub(super) async fn of_cases(
 }
 
 /// Brings one case's kept records in `metric_facts` and `metric_totals` up to date (in the write
-/// that changes them). A case without facts is left alone.
-pub(crate) async fn refresh(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    case_id: i64,
-) -> Result<()> {
+/// that changes them; the totals through `metric_pending`). A case without facts is left alone.
+pub(crate) async fn refresh(conn: &mut sqlx::AnyConnection, case_id: i64) -> Result<()> {
     let sql = format!(
         "SELECT {} FROM metric_facts f WHERE f.case_id = $1",
         fact_select("f")
@@ -183,5 +179,5 @@ pub(crate) async fn refresh(
         .bind(case_id)
         .execute(&mut *conn)
         .await?;
-    delta.write(conn, backend).await
+    delta.record(conn).await
 }

@@ -1,11 +1,20 @@
 //! The pre-aggregated totals a change of facts adds or removes (`metric_totals`), by region node,
 //! agency, case kind, grain and bucket; see the module documentation of `metrics`.
+//!
+//! A write does not add its change to `metric_totals` itself: it appends it to `metric_pending`
+//! ([`TotalsDelta::record`], one row a write), which costs one short insert instead of thousands
+//! of upserts — and no lock on the rows every writer of the province meets (its month rows). The
+//! fold ([`fold_pending`], run by the leading worker every few seconds, and at the end of a bulk
+//! import) moves pending rows into the totals in one transaction. Readers add the pending rows
+//! to the totals in the same statement, so a dashboard is exact whether or not the fold has run.
 
-use super::{FactsRow, day_str};
+use super::{FactsRow, day_str, parse_day};
 use crate::db::{Val, bulk_write, plan_generically};
-use crate::{Backend, Result, audited};
+use crate::{Backend, Result, StoreError, audited};
 use chrono::{Datelike, NaiveDate};
+use sqlx::Row;
 use std::collections::HashMap;
+use tianping_domain::case_type::CaseKind;
 use tianping_domain::metrics::columns;
 
 /// Every region node of a path: each '/'-terminated prefix ("/", "/33/", "/33/3301/" …).
@@ -22,6 +31,9 @@ pub(super) fn month_start(d: NaiveDate) -> NaiveDate {
 
 type TotalsKey = (String, String, &'static str, &'static str, NaiveDate);
 type GroupKey = (String, String, &'static str);
+/// A pending row's entry as stored: region path, agency kind, case kind, day, and the non-zero
+/// columns by name (names rather than positions, so a column added later cannot shift them).
+type PendingEntry = (String, String, String, String, Vec<(String, i64)>);
 
 /// Contributions to be added to `metric_totals`: merged by region path, agency, kind and day, and
 /// expanded to every node and both grains when written.
@@ -89,9 +101,117 @@ impl TotalsDelta {
         self.groups.is_empty()
     }
 
+    /// Adds another delta to this one.
+    fn merge(&mut self, other: TotalsDelta) {
+        for (key, days) in other.groups {
+            let mine = self.groups.entry(key).or_default();
+            for (day, v) in days {
+                let acc = mine.entry(day).or_insert_with(|| vec![0; v.len()]);
+                for (a, b) in acc.iter_mut().zip(&v) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
+    /// The delta as a `metric_pending` row: its non-zero entries.
+    fn to_pending(&self) -> Result<String> {
+        let names = columns();
+        let mut entries: Vec<PendingEntry> = vec![];
+        for ((path, agency, kind), days) in &self.groups {
+            for (day, v) in days {
+                let cols: Vec<(String, i64)> = v
+                    .iter()
+                    .zip(names)
+                    .filter(|(x, _)| **x != 0)
+                    .map(|(x, c)| (c.name(), *x))
+                    .collect();
+                if !cols.is_empty() {
+                    entries.push((
+                        path.clone(),
+                        agency.clone(),
+                        kind.to_string(),
+                        day_str(*day),
+                        cols,
+                    ));
+                }
+            }
+        }
+        serde_json::to_string(&entries)
+            .map_err(|e| StoreError::Corrupt(format!("pending metric delta: {e}")))
+    }
+
+    /// Reads a `metric_pending` row back.
+    pub(super) fn from_pending(text: &str) -> Result<TotalsDelta> {
+        let bad = |what: String| StoreError::Corrupt(format!("pending metric delta: {what}"));
+        let entries: Vec<PendingEntry> =
+            serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let index: HashMap<String, usize> = columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name(), i))
+            .collect();
+        let width = columns().len();
+        let mut d = TotalsDelta::default();
+        for (path, agency, kind, day, cols) in entries {
+            let kind = CaseKind::parse(&kind)
+                .ok_or_else(|| bad(format!("case kind {kind:?}")))?
+                .as_str();
+            let day = parse_day(&day)?;
+            let v = d
+                .groups
+                .entry((path, agency, kind))
+                .or_default()
+                .entry(day)
+                .or_insert_with(|| vec![0; width]);
+            for (name, x) in cols {
+                let i = index
+                    .get(&name)
+                    .ok_or_else(|| bad(format!("column {name:?}")))?;
+                v[*i] += x;
+            }
+        }
+        Ok(d)
+    }
+
+    /// The day contributions of the cases under region node `node` (of one agency kind and one
+    /// case kind, when given).
+    pub(super) fn days_under<'a>(
+        &'a self,
+        node: &'a str,
+        agency: Option<&'a str>,
+        kind: Option<&'a str>,
+    ) -> impl Iterator<Item = (NaiveDate, &'a [i64])> + 'a {
+        self.groups
+            .iter()
+            .filter(move |((p, a, k), _)| {
+                p.starts_with(node)
+                    && agency.is_none_or(|x| x == a.as_str())
+                    && kind.is_none_or(|x| x == *k)
+            })
+            .flat_map(|(_, days)| days.iter().map(|(d, v)| (*d, v.as_slice())))
+    }
+
+    /// Appends the delta to `metric_pending` in the caller's transaction (see the module
+    /// documentation): one row, whatever its size.
+    pub(crate) async fn record(self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        let text = self.to_pending()?;
+        if text == "[]" {
+            return Ok(());
+        }
+        sqlx::query("INSERT INTO metric_pending (delta) VALUES ($1)")
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
     /// Adds the delta to the stored totals (rows in key order, so concurrent writers on
     /// PostgreSQL lock them in the same order).
-    pub(crate) async fn write(
+    pub(crate) async fn add_to_totals(
         self,
         conn: &mut sqlx::AnyConnection,
         backend: Backend,
@@ -186,5 +306,94 @@ impl TotalsDelta {
             .collect();
         bulk_write(conn, backend, "metric_totals", &cols, values, &conflict, "").await?;
         Ok(())
+    }
+}
+
+/// Moves up to `limit` pending rows (oldest first) into `metric_totals`, in the caller's
+/// transaction; returns how many. Two folds at once on PostgreSQL take different rows (`SKIP
+/// LOCKED`), and a row is deleted in the transaction that adds it, so each is added once.
+pub(crate) async fn fold_pending(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    limit: usize,
+) -> Result<usize> {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(audited(format!(
+        "DELETE FROM metric_pending WHERE id IN \
+         (SELECT id FROM metric_pending ORDER BY id LIMIT {limit}{lock}) RETURNING delta"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut delta = TotalsDelta::default();
+    for r in &rows {
+        delta.merge(TotalsDelta::from_pending(&r.try_get::<String, _>(0)?)?);
+    }
+    delta.add_to_totals(conn, backend).await?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day")
+    }
+
+    /// A pending row reads back as written (all-zero days left out), answers for its subtree,
+    /// agency and kind only, merges by adding, and a damaged row is an error, not a zero.
+    #[test]
+    fn a_pending_delta_reads_back_as_written_and_merges_by_adding() {
+        let width = columns().len();
+        let mut v = vec![0; width];
+        v[0] = 2;
+        v[width - 1] = -1;
+        let mut d = TotalsDelta::default();
+        let group = d
+            .groups
+            .entry((
+                "/33/3301/330102/".into(),
+                "court".into(),
+                CaseKind::Civil.as_str(),
+            ))
+            .or_default();
+        group.insert(day("2026-03-01"), v.clone());
+        group.insert(day("2026-03-02"), vec![0; width]);
+        let text = d.to_pending().expect("encodes");
+        let back = TotalsDelta::from_pending(&text).expect("decodes");
+        let under = |d: &TotalsDelta, node, agency, kind| {
+            d.days_under(node, agency, kind)
+                .map(|(day, v)| (day, v.to_vec()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            under(&back, "/33/3301/", None, None),
+            vec![(day("2026-03-01"), v.clone())]
+        );
+        assert_eq!(
+            under(&back, "/", Some("court"), Some("civil")),
+            vec![(day("2026-03-01"), v.clone())]
+        );
+        assert!(under(&back, "/33/3302/", None, None).is_empty());
+        assert!(under(&back, "/", Some("procuratorate"), None).is_empty());
+        assert!(under(&back, "/", None, Some("criminal")).is_empty());
+        let mut twice = TotalsDelta::from_pending(&text).expect("decodes");
+        twice.merge(back);
+        let doubled: Vec<i64> = v.iter().map(|x| x * 2).collect();
+        assert_eq!(
+            under(&twice, "/", None, None),
+            vec![(day("2026-03-01"), doubled)]
+        );
+        for bad in [
+            "not json",
+            r#"[["/33/","court","civil","2026-03-01",[["no_such_column",1]]]]"#,
+            r#"[["/33/","court","no_such_kind","2026-03-01",[]]]"#,
+            r#"[["/33/","court","civil","2026-13-01",[]]]"#,
+        ] {
+            assert!(TotalsDelta::from_pending(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -23,7 +23,7 @@ async fn flags_once(
     }
     store.set_supervision(cfg);
     print!("  flags {} ", if on { "on " } else { "off" });
-    let (secs, report) = timed_ingest_report(&store, records, true).await?;
+    let (secs, report, _) = timed_ingest_report(&store, records, true).await?;
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM case_flags")
         .fetch_one(store.pool())
         .await?

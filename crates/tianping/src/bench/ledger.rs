@@ -22,7 +22,7 @@ async fn ingest_once(
 ) -> Result<f64> {
     let store = fresh(url, province).await?;
     print!("  ledger {} ", if with_ledger { "on " } else { "off" });
-    let (secs, _) = timed_ingest_report(&store, records, with_ledger).await?;
+    let (secs, _, _) = timed_ingest_report(&store, records, with_ledger).await?;
     let leaves = store.ledger_head().await?.size;
     store.close().await;
     if with_ledger && leaves < records.len() as u64 {

@@ -828,7 +828,7 @@ async fn ingest_share(events: usize, seed: u64) -> Result<(f64, f64)> {
         &province,
     )
     .await?;
-    let (secs, report) = timed_ingest_report(&store, &records, true).await?;
+    let (secs, report, _) = timed_ingest_report(&store, &records, true).await?;
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok((

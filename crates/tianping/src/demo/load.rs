@@ -144,6 +144,7 @@ pub async fn load(store: &Store, opts: &LoadOptions<'_>, now: DateTime<Utc>) -> 
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
+    store.fold_metrics(now).await?;
     if let Some(r) = total.rejected.first() {
         bail!(
             "the demo generator produced an invalid event (line {}, case {}: {} {}): {}",
