@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 use tianping_domain::CaseState;
 use tianping_ledger::Command;
 
@@ -77,6 +78,32 @@ pub struct RecomputeReport {
     /// Rows written (changed, or all with `force`).
     pub written: usize,
     pub moved: usize,
+    /// Where the time went (for `tianping bench clocks`).
+    #[serde(skip)]
+    pub timings: RecomputeTimings,
+}
+
+/// Wall time per phase of a re-computation, summed over its batches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecomputeTimings {
+    /// Reading the live cases' states.
+    pub read_cases: Duration,
+    /// Reading their stored clock rows.
+    pub read_clocks: Duration,
+    /// Parsing the states (JSON).
+    pub parse: Duration,
+    /// Computing the clocks, their rows, risk hits and process nodes.
+    pub compute: Duration,
+    /// Writing the changed clock rows.
+    pub clocks: Duration,
+    /// Replacing the process nodes and updating the risk hits.
+    pub nodes: Duration,
+    /// Recording the moved due dates and their ledger leaves.
+    pub moves: Duration,
+    /// Deleting clocks that no longer apply and pruning what was told.
+    pub prune: Duration,
+    /// Committing.
+    pub commit: Duration,
 }
 
 /// The cases whose clocks a change of rules or calendar may move: the open ones, and closed files
@@ -104,13 +131,16 @@ impl Store {
         let nodes_fp = format!("{}:{}", cw.flows.fingerprint, cw.calendar.fingerprint());
         let nodes_due = force
             || self.engine_state(NODES_FINGERPRINT).await?.as_deref() != Some(nodes_fp.as_str());
+        let mut t = RecomputeTimings::default();
         loop {
+            let at = Instant::now();
             let rows = sqlx::query(
                 crate::audited(format!("SELECT id, region_path, org_id, state FROM cases WHERE {LIVE} AND id > $1 ORDER BY id LIMIT 5000")),
             )
             .bind(after)
             .fetch_all(&self.pool)
             .await?;
+            t.read_cases += at.elapsed();
             if rows.is_empty() {
                 break;
             }
@@ -126,6 +156,7 @@ impl Store {
                 .collect::<std::result::Result<_, _>>()?;
             // The batch's ids are ascending: one range read of the primary key.
             let (lo, hi) = (ids[0], ids[ids.len() - 1]);
+            let at = Instant::now();
             for r in sqlx::query(
                 "SELECT case_id, clock_key, due_date, rule, sig FROM clocks WHERE case_id >= $1 AND case_id <= $2",
             )
@@ -139,6 +170,7 @@ impl Store {
                     (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
                 );
             }
+            t.read_clocks += at.elapsed();
             let mut out_rows = vec![];
             let mut node_rows = vec![];
             let mut hit_rows = vec![];
@@ -150,8 +182,11 @@ impl Store {
                 let region: String = r.try_get(1)?;
                 let org: String = r.try_get(2)?;
                 let state: String = r.try_get(3)?;
+                let at = Instant::now();
                 let state: CaseState = serde_json::from_str(&state)
                     .map_err(|e| StoreError::Corrupt(format!("case {id} state: {e}")))?;
+                t.parse += at.elapsed();
+                let at = Instant::now();
                 let owner = Owner {
                     id,
                     region_path: &region,
@@ -198,12 +233,18 @@ impl Store {
                 }
                 report.cases += 1;
                 after = id;
+                t.compute += at.elapsed();
             }
+            let at = Instant::now();
             upsert_clocks(&mut tx, self.backend, out_rows).await?;
+            t.clocks += at.elapsed();
+            let at = Instant::now();
             if nodes_due {
                 crate::nodes::replace_nodes(&mut tx, self.backend, &ids, node_rows).await?;
             }
             crate::risk_points::update_hits(&mut tx, self.backend, &ids, hit_rows).await?;
+            t.nodes += at.elapsed();
+            let at = Instant::now();
             if !moves.is_empty() {
                 let ids = crate::db::bulk_insert(
                     &mut tx,
@@ -219,6 +260,8 @@ impl Store {
                 .collect::<std::result::Result<Vec<_>, _>>()?;
                 tx.record_all(Command::ClockDueMoved, &ids).await?;
             }
+            t.moves += at.elapsed();
+            let at = Instant::now();
             // Clocks of these cases that no longer apply (e.g. their rule was withdrawn).
             for (case_id, key) in old.into_keys() {
                 sqlx::query("DELETE FROM clocks WHERE case_id = $1 AND clock_key = $2")
@@ -228,8 +271,12 @@ impl Store {
                     .await?;
             }
             super::prune_told(&mut tx, self.backend, &ids).await?;
+            t.prune += at.elapsed();
+            let at = Instant::now();
             tx.commit().await?;
+            t.commit += at.elapsed();
         }
+        report.timings = t;
         if nodes_due {
             self.set_engine_state(NODES_FINGERPRINT, &nodes_fp, now)
                 .await?;

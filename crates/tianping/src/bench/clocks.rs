@@ -361,6 +361,25 @@ pub(crate) async fn clocks(n: usize, seed: u64) -> Result<()> {
     println!(
         "    (scan of the {st_rows} case states the re-computation reads: {t_state_scan:.2} s)"
     );
+    for (what, r) in [
+        ("nothing changed", &same),
+        ("rule change", &rep),
+        ("forced", &forced),
+    ] {
+        let t = r.timings;
+        println!(
+            "    {what:<15} read cases {:.2} + clocks {:.2}, parse {:.2}, compute {:.2}, write clocks {:.2}, nodes and hits {:.2}, moves {:.2}, prune {:.2}, commit {:.2} s",
+            t.read_cases.as_secs_f64(),
+            t.read_clocks.as_secs_f64(),
+            t.parse.as_secs_f64(),
+            t.compute.as_secs_f64(),
+            t.clocks.as_secs_f64(),
+            t.nodes.as_secs_f64(),
+            t.moves.as_secs_f64(),
+            t.prune.as_secs_f64(),
+            t.commit.as_secs_f64()
+        );
+    }
 
     // (c) Incremental update: one event per ingest call on 2,000 open cases.
     let ids: Vec<(String,)> =

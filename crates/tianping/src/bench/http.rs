@@ -9,6 +9,7 @@
 //! coordination cost between them would show as CPU per request.
 
 use super::cluster::{self, Proc};
+use super::memory;
 use super::percentile;
 use crate::config::Config;
 use crate::demo;
@@ -17,7 +18,7 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tianping_domain::AgencyKind;
 use tianping_store::Store;
@@ -261,21 +262,26 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
     // serves node 0 for half an hour).
     let rss_before: Vec<f64> = nodes.iter().map(|(p, _)| rss_mb(p.child.id())).collect();
     let soak_started = Instant::now();
-    // And every minute in between: a climb that goes on is a leak, one that levels off is the
-    // allocator keeping what the largest answers needed.
+    // And every few seconds in between, with how many nodes serve (see `memory`).
     let sampling = Arc::new(AtomicBool::new(true));
+    let serving = Arc::new(AtomicUsize::new(0));
     let sampler = {
         let pids: Vec<u32> = nodes.iter().map(|(p, _)| p.child.id()).collect();
-        let sampling = sampling.clone();
+        let (sampling, serving) = (sampling.clone(), serving.clone());
         tokio::spawn(async move {
-            let mut samples: Vec<Vec<f64>> = vec![];
-            let mut next = Instant::now() + Duration::from_secs(60);
+            let mut samples: Vec<memory::Sample> = vec![];
+            let started = Instant::now();
+            let mut next = started;
             while sampling.load(Ordering::Relaxed) {
                 if Instant::now() >= next {
-                    samples.push(pids.iter().map(|p| rss_mb(*p)).collect());
-                    next += Duration::from_secs(60);
+                    samples.push(memory::Sample {
+                        secs: started.elapsed().as_secs_f64(),
+                        serving: serving.load(Ordering::Relaxed),
+                        mb: pids.iter().map(|p| rss_mb(*p)).collect(),
+                    });
+                    next += memory::EVERY;
                 }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
             samples
         })
@@ -292,6 +298,7 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             "{k} server(s): {} people for {} s (think time about {} ms)",
             o.users, o.seconds, o.think_ms
         );
+        serving.store(k, Ordering::Relaxed);
         phases.push(phase(o, k, lb_port, &pids, &filers, &next_event).await?);
         drop(lb);
     }
@@ -353,20 +360,35 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
             println!("{:<8} failed: {}", p.servers, list.join(", "));
         }
     }
-    let mut growth: f64 = 0.0;
+    let (mut growth, mut endpoint): (f64, f64) = (0.0, 0.0);
     for (i, (b, a)) in rss_before.iter().zip(&rss_after).enumerate() {
         let g = 100.0 * (a - b) / b.max(1.0);
-        growth = growth.max(g);
+        endpoint = endpoint.max(g);
         println!(
-            "node{i}: resident memory {b:.0} MB after the warm-up, {a:.0} MB after {soaked:.1} min ({g:+.1} %)"
+            "node{i}: resident memory {b:.0} MB after the warm-up, {a:.0} MB after {soaked:.1} min ({g:+.1} %, two single readings)"
         );
-        if !samples.is_empty() {
-            let series: Vec<String> = samples
-                .iter()
-                .filter_map(|v| v.get(i))
-                .map(|mb| format!("{mb:.0}"))
-                .collect();
-            println!("node{i}: MB at each minute: {}", series.join(" "));
+        if let Some(t) = memory::trend(&samples, i) {
+            growth = growth.max(t.growth_pct());
+            println!(
+                "node{i}: while serving ({} readings, every {} s): median {:.0} MB in the first third, {:.0} MB in the last ({:+.1} %); range {:.0}–{:.0} MB",
+                t.samples,
+                memory::EVERY.as_secs(),
+                t.first_median,
+                t.last_median,
+                t.growth_pct(),
+                t.min,
+                t.max
+            );
+        }
+        let series: Vec<String> = memory::per_minute(&samples, i)
+            .iter()
+            .map(|mb| format!("{mb:.0}"))
+            .collect();
+        if !series.is_empty() {
+            println!(
+                "node{i}: median MB in each minute it served: {}",
+                series.join(" ")
+            );
         }
     }
     let first = phases.first().context("no phase ran")?;
@@ -376,7 +398,7 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         last.total_cpu_per_req_ms() / first.total_cpu_per_req_ms().max(f64::MIN_POSITIVE);
     let mut all = last.all();
     println!(
-        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} autovacuum={} verify={}",
+        "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} rss_endpoint_pct={endpoint:.1} autovacuum={} verify={}",
         last.servers,
         o.users,
         last.requests as f64 / last.seconds,

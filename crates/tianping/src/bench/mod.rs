@@ -21,6 +21,7 @@ mod feedback;
 mod flags;
 mod http;
 mod ledger;
+mod memory;
 mod metrics;
 mod pages;
 mod proofread;
