@@ -156,6 +156,9 @@ pub struct Store {
     in_force: Arc<in_force::Holder>,
     /// Where the read-heavy views read from, if not the primary (see [`replica`]).
     replica: Option<Arc<replica::Replica>>,
+    /// Pending metric rows this process folded since it last vacuumed their table
+    /// (`Store::fold_metrics`).
+    folded_since_vacuum: Arc<std::sync::atomic::AtomicU64>,
 }
 
 struct Migration {
@@ -504,6 +507,7 @@ impl Store {
             backend,
             in_force: Store::new_in_force(),
             replica: None,
+            folded_since_vacuum: Default::default(),
         })
     }
 

@@ -262,6 +262,28 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
             .unwrap();
         assert!(!days_after.is_empty());
         assert_eq!(days_before, days_after, "{}", db.label);
+        // On PostgreSQL the fold vacuums the queue once it has folded a thousand rows: its dead
+        // rows do not pile up for the dashboards to read through (autovacuum may be off).
+        if s.backend() == tianping_store::Backend::Postgres {
+            sqlx::query(
+                "INSERT INTO metric_pending (delta) SELECT '[]' FROM generate_series(1, 1200)",
+            )
+            .execute(s.pool())
+            .await
+            .unwrap();
+            assert_eq!(s.fold_metrics(at).await.unwrap(), 1200);
+            let pages: i64 = sqlx::query_scalar(
+                "SELECT CAST(pg_relation_size('metric_pending') / 8192 AS BIGINT)",
+            )
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+            assert_eq!(pages, 0, "vacuumed and truncated");
+            assert_eq!(
+                assert_totals_match(s, db.label, "empty changes folded").await,
+                before
+            );
+        }
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_facts")
             .fetch_one(s.pool())
             .await

@@ -251,9 +251,10 @@ pub(crate) fn clock_row(
     })
 }
 
-/// Writes the clock rows of the given cases: an upsert of every row, then the removal of rows
-/// of these cases that this write did not touch (a clock that no longer applies). `rows` carry
-/// `computed_at` = `stamp`, which is unique per write (see [`stamp`]).
+/// Writes clock rows: an upsert of every row, then the removal of rows of the cases `ids` that
+/// this write did not touch (a clock that no longer applies) — `ids` may leave out cases that have
+/// no stored rows yet. `rows` carry `computed_at` = `stamp`, which is unique per write (see
+/// [`stamp`]).
 pub(crate) async fn replace_clocks(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,

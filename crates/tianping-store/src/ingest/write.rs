@@ -175,7 +175,14 @@ impl Chunk<'_> {
                     facts: CaseFacts::of(&w.state, crate::metrics::limit_outcome(&clocks)),
                 });
             }
-            crate::clocks::replace_clocks(&mut self.tx, self.backend, &ids, rows, &stamp).await?;
+            // Only cases that existed before this chunk can have rows to remove: a case it
+            // created has none yet (in bulk loads, most of them).
+            let old: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !created_ids.contains(id))
+                .collect();
+            crate::clocks::replace_clocks(&mut self.tx, self.backend, &old, rows, &stamp).await?;
             self.spent.clocks += clocks_started.elapsed();
             // Their process nodes, beside the clocks.
             let t = std::time::Instant::now();
@@ -197,12 +204,6 @@ impl Chunk<'_> {
                     ));
                 }
             }
-            // Only cases that existed before have rows to delete first.
-            let old: Vec<i64> = ids
-                .iter()
-                .copied()
-                .filter(|id| !created_ids.contains(id))
-                .collect();
             crate::nodes::replace_nodes(&mut self.tx, self.backend, &old, node_rows).await?;
             crate::risk_points::replace_hits(&mut self.tx, self.backend, &old, hit_rows).await?;
             self.spent.nodes += t.elapsed();
@@ -219,12 +220,13 @@ impl Chunk<'_> {
         let t = std::time::Instant::now();
         crate::person::link(&mut self.tx, self.backend, &named, &existing).await?;
         self.spent.persons += t.elapsed();
-        self.write_events().await?;
-        // The pre-aggregated metrics (after the events: the ledger's head lock already orders
-        // concurrent writers).
+        // The pre-aggregated metrics, before the events take the ledger's head: the facts are
+        // rows of these cases alone, and the change of the totals is one appended row that no
+        // other writer meets (see `metrics::totals`), so nothing here needs the head's order.
         let t = std::time::Instant::now();
-        crate::metrics::update_facts(&mut self.tx, self.backend, facts).await?;
+        crate::metrics::update_facts(&mut self.tx, self.backend, facts, &created_ids).await?;
         self.spent.metrics += t.elapsed();
+        self.write_events().await?;
         self.raise_flags(&touched).await
     }
 

@@ -278,17 +278,23 @@ fn fact_select(alias: &str) -> String {
 }
 
 /// Brings `metric_facts` and `metric_totals` up to date for these cases' new facts: a case whose
-/// facts did not change costs one lookup.
+/// facts did not change costs one lookup; the cases in `created` (new in this write, so without
+/// stored facts) none.
 pub(crate) async fn update_facts(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     new: Vec<FactsRow>,
+    created: &std::collections::HashSet<i64>,
 ) -> Result<()> {
     if new.is_empty() {
         return Ok(());
     }
     let mut old: HashMap<i64, FactsRow> = HashMap::new();
-    let ids: Vec<i64> = new.iter().map(|r| r.case_id).collect();
+    let ids: Vec<i64> = new
+        .iter()
+        .map(|r| r.case_id)
+        .filter(|id| !created.contains(id))
+        .collect();
     for part in ids.chunks(500) {
         let sql = format!(
             "SELECT {} FROM metric_facts f WHERE f.case_id IN ({})",
@@ -352,6 +358,9 @@ pub(crate) async fn update_facts(
 /// How many pending rows one fold's transaction takes.
 const FOLD_BATCH: usize = 500;
 
+/// Rows a process folds from `metric_pending` (PostgreSQL) before it vacuums the table.
+const PENDING_VACUUM_AFTER: u64 = 1_000;
+
 /// The SQL that adds the pending rows to a read of the totals selecting `grain, bucket` and the
 /// metric columns: grain 'p', the pending row's JSON as its bucket, no sums.
 fn pending_rows() -> String {
@@ -407,7 +416,7 @@ impl Store {
                 (b.facts.evaluated, b.facts.proofread) =
                     kept.remove(&b.case_id).unwrap_or_default();
             }
-            update_facts(&mut tx, self.backend, batch).await?;
+            update_facts(&mut tx, self.backend, batch, &Default::default()).await?;
         }
         while fold_pending(&mut tx, self.backend, FOLD_BATCH).await? > 0 {}
         tx.commit().await?;
@@ -433,11 +442,24 @@ impl Store {
             let folded = fold_pending(&mut tx, self.backend, FOLD_BATCH).await?;
             if folded == 0 {
                 tx.rollback().await?;
-                return Ok(n);
+                break;
             }
             tx.commit().await?;
             n += folded as u64;
         }
+        // PostgreSQL keeps each folded row as a dead row until a vacuum, and the dashboards read
+        // the whole table: after a 30-minute soak without autovacuum, 16 live rows among 26,723
+        // dead ones took 5 ms a read. A queue this small is vacuumed in milliseconds, without
+        // blocking its writers or readers.
+        use std::sync::atomic::Ordering;
+        let since = self.folded_since_vacuum.fetch_add(n, Ordering::Relaxed) + n;
+        if self.backend == Backend::Postgres && since >= PENDING_VACUUM_AFTER {
+            self.folded_since_vacuum.store(0, Ordering::Relaxed);
+            sqlx::query("VACUUM metric_pending")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(n)
     }
 
     /// The number of changes written and not yet folded into `metric_totals`.
