@@ -329,6 +329,67 @@ impl Store {
         }
     }
 
+    /// Does once what autovacuum's launcher would do on its next round, for a server where
+    /// it is off: vacuums (with analyse) each of the store's tables whose dead rows or rows
+    /// inserted since its last vacuum pass autovacuum's thresholds, and analyses those whose
+    /// changes since their last analysis pass its analyse threshold. The thresholds are the
+    /// server's own `autovacuum_*` settings, and the work is throttled as autovacuum's is
+    /// (`autovacuum_vacuum_cost_delay`). Returns (tables vacuumed, tables only analysed);
+    /// nothing on SQLite. `tianping bench http` runs it every minute on such a server, so that a
+    /// soak measures the product rather than a server no deployment runs (DEPLOY.md).
+    pub async fn vacuum_as_autovacuum_would(&self) -> Result<(usize, usize)> {
+        if self.backend != Backend::Postgres {
+            return Ok((0, 0));
+        }
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT CAST(s.relname AS TEXT) AS name, \
+             CASE WHEN s.n_dead_tup > CAST(current_setting('autovacuum_vacuum_threshold') AS FLOAT8) \
+               + CAST(current_setting('autovacuum_vacuum_scale_factor') AS FLOAT8) * GREATEST(c.reltuples, 0) \
+             OR (CAST(current_setting('autovacuum_vacuum_insert_threshold') AS FLOAT8) >= 0 \
+               AND s.n_ins_since_vacuum > CAST(current_setting('autovacuum_vacuum_insert_threshold') AS FLOAT8) \
+               + CAST(current_setting('autovacuum_vacuum_insert_scale_factor') AS FLOAT8) * GREATEST(c.reltuples, 0)) \
+             THEN 1 ELSE 0 END AS vacuum, \
+             CASE WHEN s.n_mod_since_analyze > CAST(current_setting('autovacuum_analyze_threshold') AS FLOAT8) \
+               + CAST(current_setting('autovacuum_analyze_scale_factor') AS FLOAT8) * GREATEST(c.reltuples, 0) \
+             THEN 1 ELSE 0 END AS analyse \
+             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+             WHERE s.schemaname = current_schema() ORDER BY s.relname",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        // Autovacuum's own throttle (its cost limit falls back to vacuum_cost_limit).
+        sqlx::query(
+            "SELECT set_config('vacuum_cost_delay', CASE WHEN current_setting('autovacuum_vacuum_cost_delay') = '-1' \
+             THEN current_setting('vacuum_cost_delay') ELSE current_setting('autovacuum_vacuum_cost_delay') END, false)",
+        )
+        .execute(&mut *conn)
+        .await?;
+        let (mut vacuumed, mut analysed) = (0, 0);
+        for r in rows {
+            let name: String = r.try_get("name")?;
+            let vacuum: i32 = r.try_get("vacuum")?;
+            let analyse: i32 = r.try_get("analyse")?;
+            // A name from the catalog of the store's own schema, quoted as an identifier.
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            if vacuum == 1 {
+                sqlx::query(audited(format!("VACUUM (ANALYZE) {quoted}")))
+                    .execute(&mut *conn)
+                    .await?;
+                vacuumed += 1;
+            } else if analyse == 1 {
+                sqlx::query(audited(format!("ANALYZE {quoted}")))
+                    .execute(&mut *conn)
+                    .await?;
+                analysed += 1;
+            }
+        }
+        sqlx::query("RESET vacuum_cost_delay")
+            .execute(&mut *conn)
+            .await?;
+        Ok((vacuumed, analysed))
+    }
+
     /// Counts of cases and events (for health and bench output).
     pub async fn counts(&self) -> Result<(i64, i64)> {
         let c: i64 = sqlx::query("SELECT COUNT(*) FROM cases")
