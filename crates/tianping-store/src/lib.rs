@@ -439,6 +439,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0045_metric_pending.sql"),
         postgres: include_str!("../migrations/postgres/0045_metric_pending.sql"),
     },
+    Migration {
+        version: 46,
+        name: "clock_changes_case",
+        sqlite: include_str!("../migrations/sqlite/0046_clock_changes_case.sql"),
+        postgres: include_str!("../migrations/postgres/0046_clock_changes_case.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

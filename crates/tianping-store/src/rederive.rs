@@ -1,16 +1,29 @@
-//! Projections re-derived from the events, for `ledger verify`: the case row and the clock rows of
-//! every live case (open, or closed with a clock still running: the cases a change of rules
-//! re-computes). Each case's events are folded into its state as ingest folds them; the row's
-//! columns that the events decide (procedure, stage, titles, cause, confidentiality, status,
-//! judge, closing, disposition, the last event and the count) are compared with the row, then its
-//! clocks are computed with the rules in force and each stored clock's due date and rule
-//! compared. A status or judge changed in the database (a case taken off a list), or a due date
-//! moved (a clock taken out of 超审限), is named with its case. It reads a batch of cases at a
-//! time in one read-only snapshot, so its memory does not grow with the store.
+//! Projections re-derived from the events, for `ledger verify`: the case row, the clock rows and
+//! the metric facts of every case. Each case's events are folded into its state as ingest folds
+//! them, then:
+//!
+//! - the row's columns that the events decide (procedure, stage, titles, cause, confidentiality,
+//!   status, judge, closing, disposition, the last event and the count) are compared with the
+//!   row: a status or judge changed in the database (a case taken off a list) is named;
+//! - a live case's clocks (open, or closed with a clock still running: the cases a change of
+//!   rules re-computes) are computed with the rules in force and each stored clock's due date and
+//!   rule compared: a due date moved (a clock taken out of 超审限) is named;
+//! - its metric facts (what the quality dashboards count: filing and closing days, disposition,
+//!   amounts, 终本 spells, where the case is, its 审限 outcome) are compared with the facts its
+//!   state gives. The 审限 outcome is fixed when the facts are written (`metrics`): a live case's
+//!   is compared with its re-derived clocks, a closed case's with its stored main clock row (those
+//!   rows keep the rules and calendar the case closed under, so they are not re-derived); after a
+//!   change of rules or calendar moved the case's main clock, or for a closed case whose rows a
+//!   re-computation before 2026-12-07 removed, only whether the limit still runs.
+//!
+//! It reads a batch of cases at a time in one read-only snapshot, so its memory does not grow with
+//! the store.
 //!
 //! Not re-derived: the stored JSON state itself (what the pages read is in the compared columns),
-//! closed cases without a running clock, and the clock rows' statuses and warnings (they depend on
-//! when the poller last ran).
+//! the clock rows of closed cases without a running clock, the clock rows' statuses and warnings
+//! (they depend on when the poller last ran), the flags (ledgered records, checked by the log),
+//! the facts' evaluation and proofreading columns (from those records, not the events), and the
+//! metric totals (sums of the facts; `Store::rebuild_metrics` recomputes them).
 //!
 //! It sits above the ledger, ingest and the clocks (the ledger's own checks must not depend on
 //! them).
@@ -26,6 +39,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 use tianping_domain::CaseState;
 use tianping_domain::history::{Recorded, fold};
+use tianping_domain::metrics::{CaseFacts, LimitOutcome};
 
 /// Findings named, at most (the first ones in id order); the rest are counted.
 const NAMED: i64 = 20;
@@ -33,7 +47,7 @@ const NAMED: i64 = 20;
 /// What the re-derivation found.
 #[derive(Debug, Clone, Default)]
 pub struct Rederived {
-    /// Live cases whose clocks were re-derived.
+    /// Cases re-derived.
     pub cases: u64,
     pub findings: Vec<Finding>,
     /// Why nothing was re-derived (this process's rules differ from the store's).
@@ -41,9 +55,9 @@ pub struct Rederived {
 }
 
 impl Store {
-    /// Re-derives every live case's clocks from its events and compares them with the stored
+    /// Re-derives every case's projections from its events and compares them with the stored
     /// rows (see the module documentation).
-    pub async fn rederive_clocks(&self) -> Result<Rederived> {
+    pub async fn rederive_projections(&self) -> Result<Rederived> {
         let mut tx = self.read_snapshot().await?;
         let mut out = Rederived::default();
         match rederive(self, &mut tx, &mut out.findings).await? {
@@ -55,10 +69,10 @@ impl Store {
     }
 }
 
-/// Live cases re-derived per batch: one batch's events and clock rows are held at a time.
+/// Cases re-derived per batch: one batch's events, clock rows and facts are held at a time.
 const BATCH: i64 = 2000;
 
-/// Re-derives every live case's clocks from its events and compares them with the stored rows
+/// Re-derives every case's projections from its events and compares them with the stored rows
 /// (see the module documentation). Returns the number of cases re-derived, or why none were:
 /// a process whose rule files are not those the store's clocks were computed with would name
 /// every moved date as tampering.
@@ -97,7 +111,8 @@ async fn rederive(
     };
     loop {
         let cases = sqlx::query(audited(format!(
-            "SELECT id, case_number, org_id, {PROJECTED} FROM cases WHERE {live} AND id > $1 ORDER BY id LIMIT $2"
+            "SELECT id, case_number, org_id, region_path, agency_kind, CAST(CASE WHEN {live} THEN 1 ELSE 0 END AS BIGINT) AS live, {PROJECTED} \
+             FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
         )))
         .bind(after)
         .bind(BATCH)
@@ -134,10 +149,11 @@ async fn rederive(
                 body,
             });
         }
-        type Stored = (Option<String>, Option<String>);
+        // The stored clock rows by (case, clock): due date, rule, status.
+        type Stored = (Option<String>, Option<String>, String);
         let mut stored: HashMap<(i64, String), Stored> = HashMap::new();
         for r in sqlx::query(
-            "SELECT case_id, clock_key, due_date, rule FROM clocks WHERE case_id >= $1 AND case_id <= $2",
+            "SELECT case_id, clock_key, due_date, rule, status FROM clocks WHERE case_id >= $1 AND case_id <= $2",
         )
         .bind(lo)
         .bind(hi)
@@ -146,13 +162,29 @@ async fn rederive(
         {
             stored.insert(
                 (r.try_get("case_id")?, r.try_get("clock_key")?),
-                (r.try_get("due_date")?, r.try_get("rule")?),
+                (r.try_get("due_date")?, r.try_get("rule")?, r.try_get("status")?),
             );
+        }
+        let mut facts = crate::metrics::facts_between(tx, lo, hi).await?;
+        // When a change of rules or calendar last moved each case's main clock.
+        let mut moved: HashMap<i64, DateTime<Utc>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT case_id, MAX(changed_at) AS at FROM clock_changes WHERE case_id >= $1 AND case_id <= $2 \
+             AND clock_key IN ('trial', 'prosecution_review', 'investigation_custody') GROUP BY case_id",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut **tx)
+        .await?
+        {
+            let at: String = r.try_get("at")?;
+            moved.insert(r.try_get("case_id")?, parse_ts(&at)?);
         }
         for c in &cases {
             let id: i64 = c.try_get("id")?;
             let number: String = c.try_get("case_number")?;
             let org: String = c.try_get("org_id")?;
+            let live = c.try_get::<i64, _>("live")? == 1;
             checked += 1;
             let Some((history, at)) = events.remove(&id) else {
                 differs(
@@ -204,9 +236,83 @@ async fn rederive(
                 };
                 differs(findings, format!("cases/{id}"), detail);
             }
-            for clock in cw.compute(&state, at) {
+            let clocks = cw.compute(&state, at);
+            // The 审限 outcome the metric facts must hold. It is fixed when the facts are written
+            // — by the ingest of the case's last event, with the clocks of that moment
+            // (`metrics`). A live case's clocks are re-computed when the rules or the calendar
+            // change, a closed case's are not: unless a change moved the case's main clock after
+            // its last event (a later `clock_changes` row), a live case's outcome is its
+            // re-derived clocks', a closed case's the one its stored main clock row ended with. A
+            // moved one need only agree with its clocks on whether the limit still runs.
+            // A closed case without its clock rows (a re-computation before 2026-12-07 removed
+            // those of closed cases) is compared with its re-derived clocks like a moved one.
+            let computed = crate::metrics::limit_outcome(&clocks);
+            let ended_with = crate::metrics::MAIN_CLOCKS
+                .iter()
+                .find_map(|k| stored.get(&(id, k.as_str().to_string())));
+            let expect = if moved.get(&id).is_some_and(|t| *t >= at) {
+                Expect::Like(computed)
+            } else if live {
+                Expect::Exactly(computed)
+            } else if let Some((_, _, status)) = ended_with {
+                Expect::Exactly(crate::metrics::limit_of_status(status))
+            } else {
+                Expect::Like(computed)
+            };
+            match facts.remove(&id) {
+                None => differs(
+                    findings,
+                    format!("metric_facts/{id}"),
+                    format!(
+                        "case {number}: no metric facts (the quality dashboards do not count it: deleted outside the product)"
+                    ),
+                ),
+                Some(Err(why)) => differs(
+                    findings,
+                    format!("metric_facts/{id}"),
+                    format!(
+                        "metric facts of case {number} do not read ({why}): changed outside the product"
+                    ),
+                ),
+                Some(Ok(kept)) => {
+                    let limit = match expect {
+                        Expect::Exactly(l) => l,
+                        Expect::Like(l) if agrees(l, kept.facts.limit) => kept.facts.limit,
+                        Expect::Like(l) => l,
+                    };
+                    let mut want = crate::metrics::FactsRow {
+                        case_id: id,
+                        org_id: org.clone(),
+                        region_path: c.try_get("region_path")?,
+                        agency_kind: c.try_get("agency_kind")?,
+                        facts: CaseFacts::of(&state, limit),
+                    };
+                    want.facts.evaluated.clone_from(&kept.facts.evaluated);
+                    want.facts.proofread.clone_from(&kept.facts.proofread);
+                    if let Some((col, was, is)) = crate::metrics::first_difference(&kept, &want) {
+                        // Amounts of money stay out of the output (a confidential case's too).
+                        let detail = if col.ends_with("_yuan") {
+                            format!(
+                                "metric facts of case {number}: stored {col} differs from what its events give (changed outside the product: the quality dashboards count it otherwise)"
+                            )
+                        } else {
+                            format!(
+                                "metric facts of case {number}: stored {col} {}, its events give {} (changed outside the product: the quality dashboards count it otherwise)",
+                                was.as_deref().unwrap_or("none"),
+                                is.as_deref().unwrap_or("none"),
+                            )
+                        };
+                        differs(findings, format!("metric_facts/{id}"), detail);
+                    }
+                }
+            }
+            if !live {
+                // Its clock rows keep the rules and calendar it closed under.
+                continue;
+            }
+            for clock in clocks {
                 let key = clock.key.as_str();
-                let Some((due, rule)) = stored.get(&(id, key.to_string())) else {
+                let Some((due, rule, _)) = stored.get(&(id, key.to_string())) else {
                     continue;
                 };
                 let want = clock.due.map(|d| d.to_string());
@@ -235,6 +341,30 @@ async fn rederive(
         ));
     }
     Ok(Ok(checked))
+}
+
+/// What a case's stored 审限 outcome must be.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// This one.
+    Exactly(LimitOutcome),
+    /// One that agrees with this one (see [`agrees`]).
+    Like(LimitOutcome),
+}
+
+/// Whether two outcomes agree on whether the limit still runs: a change of rules moves a due date
+/// (met may become late) but does not end a running limit or restart an ended one. No limit
+/// agrees with any (a rule added or withdrawn since may turn it into either).
+fn agrees(a: LimitOutcome, b: LimitOutcome) -> bool {
+    let running = |l| match l {
+        LimitOutcome::Open => Some(true),
+        LimitOutcome::Met | LimitOutcome::Late => Some(false),
+        LimitOutcome::None => None,
+    };
+    match (running(a), running(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// The case columns its events decide (as `ingest::projection_text` names them).

@@ -90,7 +90,7 @@ async fn concurrent_writers_all_land_in_the_log_and_the_store_verifies() {
             .unwrap();
         assert!(rep.ok(), "[{}] {:?}", db.label, rep.findings);
         assert_eq!(rep.size, after, "[{}]", db.label);
-        let clocks = db.store.rederive_clocks().await.unwrap();
+        let clocks = db.store.rederive_projections().await.unwrap();
         assert!(
             clocks.findings.is_empty(),
             "[{}] {:?}",

@@ -290,14 +290,14 @@ async fn verify(s: &Store, witnesses: &[String]) -> VerifyReport {
         })
         .await
         .unwrap();
-    // As `tianping ledger verify` does: the clocks re-derived from the events too.
-    let r = s.rederive_clocks().await.unwrap();
+    // As `tianping ledger verify` does: the projections re-derived from the events too.
+    let r = s.rederive_projections().await.unwrap();
     assert!(r.skipped.is_none(), "{:?}", r.skipped);
     rep.findings.extend(r.findings);
     rep
 }
 
-/// The ledger's own check (no clocks re-derived), with at most `per_pass` records in memory.
+/// The ledger's own check (no projections re-derived), with at most `per_pass` records in memory.
 async fn verify_in_passes(s: &Store, witnesses: &[String], per_pass: u64) -> VerifyReport {
     let v = key().verifier();
     s.verify_ledger_with_pass_size(
@@ -595,14 +595,7 @@ async fn every_command_type_writes_a_leaf_and_the_store_verifies() {
                         .unwrap();
                 }
                 Command::ClockDueMoved => {
-                    let mut cw = Clockwork::shipped();
-                    let text = tianping_domain::rules::LIMITS_TOML.replacen(
-                        "base = { amount = 6, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
-                        "version = 2\nbase = { amount = 7, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
-                        1,
-                    );
-                    cw.rules = tianping_domain::rules::RuleSet::parse(&text).unwrap();
-                    s.set_clockwork(cw);
+                    s.set_clockwork(civil_first_instance_in_seven_months());
                     let rep = s
                         .apply_clockwork_change(bj("2025-08-12T09:00:00"))
                         .await
@@ -1770,6 +1763,10 @@ async fn tampering_of_each_kind_is_found_and_named() {
         "move_due",
         "move_judge",
         "retitle",
+        "facts_limit",
+        "facts_closed",
+        "facts_garbled",
+        "facts_deleted",
     ] {
         for db in TestDb::all().await.unwrap() {
             let s = &db.store;
@@ -1912,6 +1909,22 @@ async fn tampering_of_each_kind_is_found_and_named() {
                     )
                     .await;
                 }
+                "facts_limit" | "facts_closed" | "facts_garbled" | "facts_deleted" => {
+                    let change = match kind {
+                        // The dashboards would count the open case as closed within its 审限 …
+                        "facts_limit" => "UPDATE metric_facts SET limit_outcome = 'met'",
+                        // … or as closed in the second quarter;
+                        "facts_closed" => "UPDATE metric_facts SET closed = '2025-06-30'",
+                        "facts_garbled" => "UPDATE metric_facts SET kind = 'nonsense'",
+                        // or not count it at all.
+                        _ => "DELETE FROM metric_facts",
+                    };
+                    exec(
+                        s,
+                        &format!("{change} WHERE case_id = (SELECT case_id FROM events WHERE id = {event2})"),
+                    )
+                    .await;
+                }
                 _ => unreachable!(),
             }
             let rep = verify(s, &witnesses).await;
@@ -2015,10 +2028,151 @@ async fn tampering_of_each_kind_is_found_and_named() {
                         );
                     }
                 }
+                "facts_limit" | "facts_closed" | "facts_garbled" | "facts_deleted" => {
+                    let case: i64 = sqlx::query_scalar("SELECT case_id FROM events WHERE id = $1")
+                        .bind(event2)
+                        .fetch_one(s.pool())
+                        .await
+                        .unwrap();
+                    assert!(
+                        codes(&rep).iter().all(|c| *c == "projection_differs"),
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                    let records: Vec<String> = rep
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.record.clone())
+                        .collect();
+                    assert_eq!(
+                        records,
+                        vec![format!("metric_facts/{case}")],
+                        "{label}: {:?}",
+                        rep.findings
+                    );
+                    let detail = &rep.findings.last().unwrap().detail;
+                    let said = match kind {
+                        "facts_limit" => "stored limit_outcome met, its events give open",
+                        "facts_closed" => "stored closed 2025-06-30, its events give none",
+                        "facts_garbled" => "do not read",
+                        _ => "no metric facts",
+                    };
+                    assert!(detail.contains(said), "{label}: {detail}");
+                }
                 _ => unreachable!(),
             }
             db.cleanup().await.unwrap();
         }
+    }
+}
+
+/// A civil case filed on 6 January and decided on 1 August 2025: past its six months, 超审限;
+/// then an open one, so that the closed case lies between open ones by id.
+const CLOSED_LATE: &str = r#"{"source":"t","source_event_id":"c1","case_number":"（2025）浙0102民初2号","occurred_at":"2025-01-06T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"丙","role":"原告"},{"name":"丁","role":"被告"}]}
+{"source":"t","source_event_id":"c2","case_number":"（2025）浙0102民初2号","occurred_at":"2025-08-01T09:00:00+08:00","kind":"closed","disposition":"judgment"}
+{"source":"t","source_event_id":"c3","case_number":"（2025）浙0102民初3号","occurred_at":"2025-07-01T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"戊","role":"原告"},{"name":"己","role":"被告"}]}
+"#;
+
+/// The shipped rules with the civil first instance's six months made seven (version 2).
+fn civil_first_instance_in_seven_months() -> Clockwork {
+    let mut cw = Clockwork::shipped();
+    let text = tianping_domain::rules::LIMITS_TOML.replacen(
+        "base = { amount = 6, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+        "version = 2\nbase = { amount = 7, unit = \"month\" }\nextensions = [\n  { by = \"court_president\", amount = 6",
+        1,
+    );
+    cw.rules = tianping_domain::rules::RuleSet::parse(&text).unwrap();
+    cw
+}
+
+async fn limit_of(s: &Store, case: i64) -> String {
+    sqlx::query_scalar("SELECT limit_outcome FROM metric_facts WHERE case_id = $1")
+        .bind(case)
+        .fetch_one(s.pool())
+        .await
+        .unwrap()
+}
+
+/// What the quality dashboards count of a closed case is checked against the clock it closed
+/// with: a later change of rules (which would make it timely) is no false alarm and does not
+/// rewrite it, not even through a rebuild of the metrics; its outcome turned from late to met in
+/// the database is named.
+#[tokio::test]
+async fn a_closed_cases_counted_outcome_is_checked_against_the_clock_it_closed_with() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        seeded(&db).await;
+        let r = s
+            .ingest(
+                &records(CLOSED_LATE),
+                &Actor::system("test"),
+                bj("2025-08-02T10:00:00"),
+            )
+            .await
+            .unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+        let closed = s
+            .case_id_by_number("（2025）浙0102民初2号")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(limit_of(s, closed).await, "late", "{}", db.label);
+        // The rules put in force, as a server's start does.
+        s.apply_clockwork_change(bj("2025-08-02T11:00:00"))
+            .await
+            .unwrap();
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // Six months become seven: the open 民初1号's clock moves; the closed case is not
+        // re-computed and stays 超审限 where it was counted.
+        s.set_clockwork(civil_first_instance_in_seven_months());
+        let moved = s
+            .apply_clockwork_change(bj("2025-08-12T09:00:00"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(moved.moved >= 1, "{}", db.label);
+        // The re-computation of the open cases around it left the closed case's rows alone (it
+        // used to remove every row of a closed case within its batch's range of ids).
+        let kept: Vec<(String, String)> = sqlx::query_as(
+            "SELECT clock_key, status FROM clocks WHERE case_id = $1 ORDER BY clock_key",
+        )
+        .bind(closed)
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+        assert!(
+            kept.contains(&("trial".to_string(), "late".to_string())),
+            "{}: {kept:?}",
+            db.label
+        );
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        s.rebuild_metrics(bj("2025-08-12T10:00:00")).await.unwrap();
+        assert_eq!(limit_of(s, closed).await, "late", "{}", db.label);
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // The court's 审限内结案率 improved in the database.
+        exec(
+            s,
+            &format!("UPDATE metric_facts SET limit_outcome = 'met' WHERE case_id = {closed}"),
+        )
+        .await;
+        let rep = verify(s, &[]).await;
+        assert_eq!(codes(&rep), vec!["projection_differs"], "{}", db.label);
+        let f = &rep.findings[0];
+        assert_eq!(
+            f.record.as_deref(),
+            Some(format!("metric_facts/{closed}").as_str())
+        );
+        assert!(
+            f.detail
+                .contains("stored limit_outcome met, its events give late"),
+            "{}: {}",
+            db.label,
+            f.detail
+        );
+        db.cleanup().await.unwrap();
     }
 }
 

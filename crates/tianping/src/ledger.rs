@@ -475,17 +475,17 @@ pub async fn verify_store(
             how.records_per_pass,
         )
         .await?;
-    // With the records: the clocks re-derived from the verified events.
+    // With the records: the cases' projections re-derived from the verified events.
     let rederived = if log_only {
         None
     } else {
-        let r = store.rederive_clocks().await?;
+        let r = store.rederive_projections().await?;
         rep.findings.extend(r.findings.iter().cloned());
         Some(r)
     };
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} live cases' clocks re-derived from their events in {:.2} s",
+        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} cases' rows, clocks and metric facts re-derived from their events in {:.2} s",
         cfg.ledger_origin,
         rep.size,
         rep.root,
@@ -498,7 +498,7 @@ pub async fn verify_store(
         secs
     );
     if let Some(why) = rederived.as_ref().and_then(|r| r.skipped.as_ref()) {
-        println!("clocks not re-derived: {why}");
+        println!("projections not re-derived: {why}");
     }
     print_cosigned(&rep.cosigned, rep.checkpoints_checked);
     if rep.ok() {

@@ -15,7 +15,7 @@ use crate::{Result, Store, StoreError, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use tianping_domain::CaseState;
 use tianping_ledger::Command;
@@ -154,8 +154,11 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<std::result::Result<_, _>>()?;
-            // The batch's ids are ascending: one range read of the primary key.
+            // The batch's ids are ascending: one range read of the primary key. The range also
+            // holds closed cases that are not live: their rows keep the rules and calendar they
+            // closed under and are neither compared nor removed here.
             let (lo, hi) = (ids[0], ids[ids.len() - 1]);
+            let batch: HashSet<i64> = ids.iter().copied().collect();
             let at = Instant::now();
             for r in sqlx::query(
                 "SELECT case_id, clock_key, due_date, rule, sig FROM clocks WHERE case_id >= $1 AND case_id <= $2",
@@ -165,10 +168,13 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?
             {
-                old.insert(
-                    (r.try_get(0)?, r.try_get(1)?),
-                    (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
-                );
+                let case: i64 = r.try_get("case_id")?;
+                if batch.contains(&case) {
+                    old.insert(
+                        (case, r.try_get("clock_key")?),
+                        (r.try_get("due_date")?, r.try_get("rule")?, r.try_get("sig")?),
+                    );
+                }
             }
             t.read_clocks += at.elapsed();
             let mut out_rows = vec![];

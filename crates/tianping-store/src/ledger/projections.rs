@@ -6,8 +6,8 @@
 //! record check, so these are compared here — by the database, one pass over each table, in the
 //! verification's snapshot, whatever the store's size.
 //!
-//! The clock rows' dates are re-derived from the events by `crate::rederive`
-//! ([`crate::Store::rederive_clocks`]), which needs ingest's fold and the rules in force.
+//! The clock rows' dates and the metric facts are re-derived from the events by `crate::rederive`
+//! ([`crate::Store::rederive_projections`]), which needs ingest's fold and the rules in force.
 
 use super::Finding;
 use crate::Result;

@@ -75,16 +75,18 @@ impl MetricScope {
     }
 }
 
+/// The clocks whose ending is a case's 审限 outcome, the first a case has (see [`limit_outcome`]).
+pub(crate) const MAIN_CLOCKS: [ClockKey; 3] = [
+    ClockKey::Trial,
+    ClockKey::ProsecutionReview,
+    ClockKey::InvestigationCustody,
+];
+
 /// How the case's 审限 / 办案期限 ended, from its computed clocks: police and procuratorate files
 /// count by their review limits, courts by 审限.
 pub fn limit_outcome(clocks: &[Clock]) -> LimitOutcome {
     use tianping_domain::clock::ClockStatus as S;
-    let main = [
-        ClockKey::Trial,
-        ClockKey::ProsecutionReview,
-        ClockKey::InvestigationCustody,
-    ];
-    let Some(c) = main
+    let Some(c) = MAIN_CLOCKS
         .iter()
         .find_map(|k| clocks.iter().find(|c| c.key == *k))
     else {
@@ -95,6 +97,16 @@ pub fn limit_outcome(clocks: &[Clock]) -> LimitOutcome {
         S::Late => LimitOutcome::Late,
         S::Running | S::Paused | S::Awaiting | S::Overdue => LimitOutcome::Open,
         S::NoLimit | S::NoRule => LimitOutcome::None,
+    }
+}
+
+/// The 审限 outcome a stored clock row's status gives (as [`limit_outcome`] of that clock).
+pub(crate) fn limit_of_status(status: &str) -> LimitOutcome {
+    match status {
+        "met" => LimitOutcome::Met,
+        "late" => LimitOutcome::Late,
+        "no_limit" | "no_rule" => LimitOutcome::None,
+        _ => LimitOutcome::Open,
     }
 }
 
@@ -228,6 +240,51 @@ fn parse_spells(s: &str) -> Result<Vec<Stay>> {
             Ok(Stay::ended(from, parse_day(to)?, exit, assisted))
         })
         .collect()
+}
+
+/// The first column of a case's stored facts that differs from the facts its events give, as
+/// (column, stored, re-derived). `evaluated` and `proofread` are not compared: they follow the
+/// case's evaluations and proofreading, which are not in its events.
+pub(crate) fn first_difference(
+    stored: &FactsRow,
+    rederived: &FactsRow,
+) -> Option<(&'static str, Option<String>, Option<String>)> {
+    let text = |v: Val| match v {
+        Val::S(s) => Some(s),
+        Val::OS(s) => s,
+        Val::I(i) => Some(i.to_string()),
+        Val::OI(i) => i.map(|i| i.to_string()),
+    };
+    FACT_COLUMNS
+        .iter()
+        .zip(fact_values(stored).into_iter().zip(fact_values(rederived)))
+        .filter(|((col, _), _)| !matches!(*col, "evaluated" | "proofread"))
+        .map(|((col, _), (a, b))| (*col, text(a), text(b)))
+        .find(|(_, a, b)| a != b)
+}
+
+/// The stored facts of the cases with ids from `lo` to `hi`, by case id; a row that does not
+/// read (a value no write produces) as why.
+pub(crate) async fn facts_between(
+    conn: &mut sqlx::AnyConnection,
+    lo: i64,
+    hi: i64,
+) -> Result<HashMap<i64, std::result::Result<FactsRow, String>>> {
+    let sql = format!(
+        "SELECT {} FROM metric_facts f WHERE f.case_id >= $1 AND f.case_id <= $2",
+        fact_select("f")
+    );
+    let mut out = HashMap::new();
+    for r in sqlx::query(audited(sql))
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let id: i64 = r.try_get(0)?;
+        out.insert(id, facts_of(&r, 0).map_err(|e| e.to_string()));
+    }
+    Ok(out)
 }
 
 /// Reads a `metric_facts` row selected as `FACT_COLUMNS` from column `at` on.
@@ -397,17 +454,43 @@ impl Store {
             }
             let mut batch = vec![];
             let first = last;
+            let (lo, hi): (i64, i64) = (rows[0].try_get(0)?, rows[rows.len() - 1].try_get(0)?);
+            // The 审限 outcome each case's stored main clock row ended with: a closed case's
+            // clocks keep the rules it closed under (see the module documentation), so its
+            // outcome is not re-decided by the rules in force now.
+            let mut ended: HashMap<(i64, String), String> = HashMap::new();
+            for r in sqlx::query(
+                "SELECT case_id, clock_key, status FROM clocks WHERE case_id >= $1 AND case_id <= $2 \
+                 AND clock_key IN ('trial', 'prosecution_review', 'investigation_custody')",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                ended.insert(
+                    (r.try_get("case_id")?, r.try_get("clock_key")?),
+                    r.try_get("status")?,
+                );
+            }
             for r in &rows {
                 last = r.try_get(0)?;
                 let state: String = r.try_get(4)?;
                 let s: CaseState = serde_json::from_str(&state)
                     .map_err(|e| StoreError::Corrupt(format!("case state: {e}")))?;
+                let limit = match MAIN_CLOCKS
+                    .iter()
+                    .find_map(|k| ended.get(&(last, k.as_str().to_string())))
+                {
+                    Some(status) => limit_of_status(status),
+                    None => limit_outcome(&cw.compute(&s, now)),
+                };
                 batch.push(FactsRow {
                     case_id: last,
                     org_id: r.try_get(1)?,
                     region_path: r.try_get(2)?,
                     agency_kind: r.try_get(3)?,
-                    facts: CaseFacts::of(&s, limit_outcome(&cw.compute(&s, now))),
+                    facts: CaseFacts::of(&s, limit),
                 });
             }
             n += batch.len() as u64;
