@@ -36,7 +36,7 @@ use crate::org::Org;
 use crate::{Result, Store, StoreError, audited, parse_ts};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tianping_domain::CaseState;
 use tianping_domain::history::{Recorded, fold};
 use tianping_domain::metrics::{CaseFacts, LimitOutcome};
@@ -91,7 +91,6 @@ async fn rederive(
     }
     let cw = store.clockwork();
     let dir = store.org_directory().await?;
-    let live = crate::clocks::LIVE;
     let mut after: i64 = 0;
     let mut checked: u64 = 0;
     let mut named: i64 = 0;
@@ -111,7 +110,7 @@ async fn rederive(
     };
     loop {
         let cases = sqlx::query(audited(format!(
-            "SELECT id, case_number, org_id, region_path, agency_kind, CAST(CASE WHEN {live} THEN 1 ELSE 0 END AS BIGINT) AS live, {PROJECTED} \
+            "SELECT id, case_number, org_id, region_path, agency_kind, {PROJECTED} \
              FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
         )))
         .bind(after)
@@ -149,9 +148,11 @@ async fn rederive(
                 body,
             });
         }
-        // The stored clock rows by (case, clock): due date, rule, status.
+        // The stored clock rows by (case, clock): due date, rule, status; and the cases with a
+        // clock still running (live, as `clocks::LIVE` says, with the open ones).
         type Stored = (Option<String>, Option<String>, String);
         let mut stored: HashMap<(i64, String), Stored> = HashMap::new();
+        let mut running: HashSet<i64> = HashSet::new();
         for r in sqlx::query(
             "SELECT case_id, clock_key, due_date, rule, status FROM clocks WHERE case_id >= $1 AND case_id <= $2",
         )
@@ -160,9 +161,14 @@ async fn rederive(
         .fetch_all(&mut **tx)
         .await?
         {
+            let case: i64 = r.try_get("case_id")?;
+            let status: String = r.try_get("status")?;
+            if crate::clocks::RUNNING.contains(&status.as_str()) {
+                running.insert(case);
+            }
             stored.insert(
-                (r.try_get("case_id")?, r.try_get("clock_key")?),
-                (r.try_get("due_date")?, r.try_get("rule")?, r.try_get("status")?),
+                (case, r.try_get("clock_key")?),
+                (r.try_get("due_date")?, r.try_get("rule")?, status),
             );
         }
         let mut facts = crate::metrics::facts_between(tx, lo, hi).await?;
@@ -184,7 +190,7 @@ async fn rederive(
             let id: i64 = c.try_get("id")?;
             let number: String = c.try_get("case_number")?;
             let org: String = c.try_get("org_id")?;
-            let live = c.try_get::<i64, _>("live")? == 1;
+            let live = c.try_get::<String, _>("status")? != "closed" || running.contains(&id);
             checked += 1;
             let Some((history, at)) = events.remove(&id) else {
                 differs(

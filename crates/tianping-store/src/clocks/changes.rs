@@ -110,6 +110,9 @@ pub struct RecomputeTimings {
 /// whose clocks still run (a procuratorate's 抗诉 period runs after its file closed with 提起公诉).
 pub(crate) const LIVE: &str = "(status <> 'closed' OR id IN (SELECT case_id FROM clocks WHERE status IN ('running', 'paused', 'awaiting', 'overdue')))";
 
+/// The statuses of a clock that still runs (those `LIVE` names).
+pub(crate) const RUNNING: [&str; 4] = ["running", "paused", "awaiting", "overdue"];
+
 impl Store {
     /// Re-computes the clocks of every open case (and closed file with a running clock) from its
     /// stored state. Rows whose content did

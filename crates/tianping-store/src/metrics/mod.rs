@@ -17,7 +17,9 @@
 //!   write; readers add them in the same statement (see [`totals`]).
 //!
 //! A 审限 outcome is fixed when the facts are written (the clocks computed in the same
-//! transaction): a later change of the rules does not rewrite closed quarters.
+//! transaction): a later change of the rules does not rewrite closed quarters, and
+//! [`Store::rebuild_metrics`] takes a case's outcome from its stored main clock row where it has
+//! one. `ledger verify` checks the facts against the events (`crate::rederive`).
 
 use crate::case::{ScopeFilter, prefix_end};
 use crate::db::{Val, bulk_write};

@@ -121,7 +121,16 @@ async fn file_pending_theft(store: &Store, now: DateTime<Utc>) -> Result<()> {
     let year = (now - chrono::Duration::days(14))
         .with_timezone(&beijing)
         .year();
-    let number = format!("（{year}）浙0102刑初401号");
+    // The first number from 401 on that the generated cases left free (a large province's
+    // generator numbers thousands of 上城's 刑初 cases a year).
+    let mut seq = 401;
+    let number = loop {
+        let n = format!("（{year}）浙0102刑初{seq}号");
+        if store.case_id_by_number(&n).await?.is_none() {
+            break n;
+        }
+        seq += 1;
+    };
     let number = number.as_str();
     let lines = [
         serde_json::json!({
