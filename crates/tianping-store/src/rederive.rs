@@ -152,9 +152,12 @@ async fn rederive(
         // clock still running (live, as `clocks::LIVE` says, with the open ones).
         type Stored = (Option<String>, Option<String>, String);
         let mut stored: HashMap<(i64, String), Stored> = HashMap::new();
+        // When each row was computed: a paused clock's due date is counted from the day it was
+        // computed on (the poller re-computes it every day), not from the case's last event.
+        let mut computed_at: HashMap<(i64, String), DateTime<Utc>> = HashMap::new();
         let mut running: HashSet<i64> = HashSet::new();
         for r in sqlx::query(
-            "SELECT case_id, clock_key, due_date, rule, status FROM clocks WHERE case_id >= $1 AND case_id <= $2",
+            "SELECT case_id, clock_key, due_date, rule, status, computed_at FROM clocks WHERE case_id >= $1 AND case_id <= $2",
         )
         .bind(lo)
         .bind(hi)
@@ -166,8 +169,15 @@ async fn rederive(
             if crate::clocks::RUNNING.contains(&status.as_str()) {
                 running.insert(case);
             }
+            let key: String = r.try_get("clock_key")?;
+            // The stamp is the instant and a sequence number (`clocks::stamp`); one that does
+            // not read is compared as of the case's last event.
+            let stamp: String = r.try_get("computed_at")?;
+            if let Ok(t) = parse_ts(stamp.split('#').next().unwrap_or_default()) {
+                computed_at.insert((case, key.clone()), t);
+            }
             stored.insert(
-                (case, r.try_get("clock_key")?),
+                (case, key),
                 (r.try_get("due_date")?, r.try_get("rule")?, status),
             );
         }
@@ -316,10 +326,32 @@ async fn rederive(
                 // Its clock rows keep the rules and calendar it closed under.
                 continue;
             }
-            for clock in clocks {
+            // Each stored row against the clocks as computed when the row was written (never
+            // before the last event): the same for a running clock, a day's difference for a
+            // paused one the poller re-computed at a day's change after the last event.
+            let mut as_of: Vec<(DateTime<Utc>, Vec<tianping_domain::clock::Clock>)> = vec![];
+            for clock in &clocks {
                 let key = clock.key.as_str();
                 let Some((due, rule, _)) = stored.get(&(id, key.to_string())) else {
                     continue;
+                };
+                let when = computed_at
+                    .get(&(id, key.to_string()))
+                    .map_or(at, |t| (*t).max(at));
+                let clock = if when == at {
+                    clock
+                } else {
+                    let i = match as_of.iter().position(|(t, _)| *t == when) {
+                        Some(i) => i,
+                        None => {
+                            as_of.push((when, cw.compute(&state, when)));
+                            as_of.len() - 1
+                        }
+                    };
+                    match as_of[i].1.iter().find(|c| c.key == clock.key) {
+                        Some(c) => c,
+                        None => clock,
+                    }
                 };
                 let want = clock.due.map(|d| d.to_string());
                 if *due != want || *rule != clock.rule {

@@ -2176,6 +2176,72 @@ async fn a_closed_cases_counted_outcome_is_checked_against_the_clock_it_closed_w
     }
 }
 
+/// A civil case filed on 1 July 2025 and suspended on 4 August: its 审限 is paused.
+const SUSPENDED: &str = r#"{"source":"t","source_event_id":"p1","case_number":"（2025）浙0102民初4号","occurred_at":"2025-07-01T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"庚","role":"原告"},{"name":"辛","role":"被告"}]}
+{"source":"t","source_event_id":"p2","case_number":"（2025）浙0102民初4号","occurred_at":"2025-08-04T09:00:00+08:00","kind":"suspended","reason":"等待另案审理结果","approver":{"name":"院长甲","role":"president"}}
+"#;
+
+/// A paused clock's due date counts from the day it was computed on, and the poller re-counts it
+/// at every day's change: `ledger verify` days after the case's last event compares the row
+/// with the clock as computed that day (it named every paused clock of a store verified after a
+/// midnight), and still names a due date moved in the database.
+#[tokio::test]
+async fn a_paused_clock_the_poller_re_counted_on_a_later_day_verifies() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        seeded(&db).await;
+        let r = s
+            .ingest(
+                &records(SUSPENDED),
+                &Actor::system("test"),
+                bj("2025-08-04T10:00:00"),
+            )
+            .await
+            .unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+        let case = s
+            .case_id_by_number("（2025）浙0102民初4号")
+            .await
+            .unwrap()
+            .unwrap();
+        let trial = || async {
+            sqlx::query_as::<_, (Option<String>, String)>(
+                "SELECT due_date, status FROM clocks WHERE case_id = $1 AND clock_key = 'trial'",
+            )
+            .bind(case)
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+        };
+        let (before, status) = trial().await;
+        assert_eq!(status, "paused", "{}", db.label);
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // Sixteen days on, after the poller's round at midnight.
+        s.poll(bj("2025-08-20T00:30:00"), 1000).await.unwrap();
+        let (after, _) = trial().await;
+        assert!(after > before, "{}: {before:?} → {after:?}", db.label);
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        exec(
+            s,
+            &format!(
+                "UPDATE clocks SET due_date = '2099-12-31' WHERE case_id = {case} AND clock_key = 'trial'"
+            ),
+        )
+        .await;
+        let rep = verify(s, &[]).await;
+        assert_eq!(codes(&rep), vec!["projection_differs"], "{}", db.label);
+        assert_eq!(
+            rep.findings[0].record.as_deref(),
+            Some(format!("clocks/{case}/trial").as_str()),
+            "{}",
+            db.label
+        );
+        db.cleanup().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_database_from_before_the_ledger_adopts_its_rows_and_verifies() {
     for db in TestDb::all().await.unwrap() {
