@@ -107,10 +107,7 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
 
     // 四类案件 of the judge's that need a 类案检索 report and have none.
     if court && role == Role::Judge {
-        for f in st.store.flagged_without_report(&s.org.id).await? {
-            if f.judge.as_deref().map(str::trim) != Some(me) {
-                continue;
-            }
+        for f in st.store.flagged_without_report(&s.org.id, me).await? {
             let situations: Vec<&str> = f.situations.iter().map(String::as_str).collect();
             let due = st.library.rules().due(&situations);
             let Some(first) = due.first() else {

@@ -445,6 +445,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0046_clock_changes_case.sql"),
         postgres: include_str!("../migrations/postgres/0046_clock_changes_case.sql"),
     },
+    Migration {
+        version: 47,
+        name: "cases_handler",
+        sqlite: include_str!("../migrations/sqlite/0047_cases_handler.sql"),
+        postgres: include_str!("../migrations/postgres/0047_cases_handler.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

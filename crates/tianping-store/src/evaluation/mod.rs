@@ -478,16 +478,41 @@ impl Store {
         judge: &str,
         stage: tianping_domain::evaluation::review::Stage,
     ) -> Result<Vec<EvalCaseRow>> {
-        let rows = sqlx::query(crate::audited(format!(
-            "{CASE_SELECT} WHERE x.stage = $3 AND c.judge = $2 AND c.org_id = $1 \
-             ORDER BY x.plan_id DESC, c.case_number"
-        )))
+        // Two steps: which evaluations, matched against the judge's case ids read from the index
+        // alone (`cases_handler`); then those few rows whole. As one statement PostgreSQL fetched
+        // the case row of every evaluation at the stage, or of every case of the judge (thousands
+        // at a million cases), before keeping the few that are both.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT x.id FROM evaluation_cases x WHERE x.stage = $3 \
+             AND x.case_id IN (SELECT h.id FROM cases h WHERE h.org_id = $1 AND h.judge = $2)",
+        )
         .bind(org_id)
         .bind(judge)
         .bind(stage.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(EvalCaseRow::from_row).collect()
+        let mut out = vec![];
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let rows = sqlx::query(crate::audited(format!(
+                "{CASE_SELECT} WHERE x.id IN ({list})"
+            )))
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                out.push(EvalCaseRow::from_row(r)?);
+            }
+        }
+        out.sort_by(|a, b| {
+            b.plan_id
+                .cmp(&a.plan_id)
+                .then_with(|| a.case_number.cmp(&b.case_number))
+        });
+        Ok(out)
     }
 
     /// The evaluated cases of one case (its page lists the evaluations it had).
