@@ -295,7 +295,9 @@ pub async fn todo_list(st: &AppState, s: &Session) -> Result<TodoList, ApiError>
     tasks.extend(crate::refusal::tasks(st, s).await?);
     tasks.extend(crate::deputies::tasks(st, s).await?);
     tasks.extend(crate::evaluation::cases::tasks(st, s).await?);
-    tasks.extend(crate::evaluation::self_checks::tasks(st, s).await?);
+    let (checks, n) = crate::evaluation::self_checks::tasks(st, s, PER_KIND).await?;
+    tasks.extend(checks);
+    counts.push((TaskKind::SelfCheck, n));
     tasks.extend(crate::proofreading::tasks(st, s).await?);
     let (late, count) = crate::nodes::tasks(st, s).await?;
     tasks.extend(late);

@@ -218,11 +218,24 @@ impl Store {
         };
         let per_page = f.per_page.clamp(1, 200);
         let offset = u64::from(f.page.max(1) - 1) * u64::from(per_page);
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c JOIN orgs o ON o.id = c.org_id {where_sql} \
-             ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            f.order.sql()
-        );
+        let order = f.order.sql();
+        let sql = if f.judge.is_some() {
+            // One person's cases (我承办的): the page's ids first, from `cases_judge` alone (the
+            // scope's columns and the id are in it), then those rows. As one statement
+            // PostgreSQL multiplied the scope's share by the person's, expected a few dozen
+            // rows, and fetched and sorted all of a prosecutor's 14,000 cases for a page of 20
+            // (up to 1.8 s under load at 1.19M cases; 145 blocks read now, from 29,000).
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c JOIN orgs o ON o.id = c.org_id \
+                 WHERE c.id IN (SELECT c.id FROM cases c {where_sql} ORDER BY {order} LIMIT {per_page} OFFSET {offset}) \
+                 ORDER BY {order}"
+            )
+        } else {
+            format!(
+                "SELECT {CASE_COLUMNS} FROM cases c JOIN orgs o ON o.id = c.org_id {where_sql} \
+                 ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
+            )
+        };
         // The page and the count: read from the replica when there is one (see `replica`).
         let binds: Vec<Val> = args.into_iter().map(Val::S).collect();
         let rows = self.read_rows(sql, binds.clone()).await?;

@@ -447,9 +447,9 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 47,
-        name: "cases_handler",
-        sqlite: include_str!("../migrations/sqlite/0047_cases_handler.sql"),
-        postgres: include_str!("../migrations/postgres/0047_cases_handler.sql"),
+        name: "million_pages",
+        sqlite: include_str!("../migrations/sqlite/0047_million_pages.sql"),
+        postgres: include_str!("../migrations/postgres/0047_million_pages.sql"),
     },
 ];
 

@@ -96,20 +96,25 @@ fn line(st: &AppState, s: &Session, r: &SelfCheckRow, today: NaiveDate) -> Optio
     })
 }
 
+/// The prosecutor's own closed cases since the rule took effect.
+fn own_query(s: &Session, pending_only: bool) -> SelfCheckQuery {
+    SelfCheckQuery {
+        region_prefix: s.org.region_path.clone(),
+        org_id: Some(s.org.id.clone()),
+        judge: Some(s.user.display_name.trim().to_string()),
+        closed_from: Some(rules().days.self_check_from),
+        pending_only,
+        limit: 500,
+        ..Default::default()
+    }
+}
+
 /// The prosecutor's own closed cases since the rule took effect (not yet self-checked first).
 async fn own(st: &AppState, s: &Session, pending_only: bool) -> Result<Vec<Line>, ApiError> {
     let today = today(st);
     let rows = st
         .store
-        .self_check_cases(&SelfCheckQuery {
-            region_prefix: s.org.region_path.clone(),
-            org_id: Some(s.org.id.clone()),
-            judge: Some(s.user.display_name.trim().to_string()),
-            closed_from: Some(rules().days.self_check_from),
-            pending_only,
-            limit: 500,
-            ..Default::default()
-        })
+        .self_check_cases(&own_query(s, pending_only))
         .await?;
     Ok(rows.iter().filter_map(|r| line(st, s, r, today)).collect())
 }
@@ -458,14 +463,27 @@ async fn api_submit(
     }
 }
 
-/// 待办: the prosecutor's closed cases not yet self-checked, each due on its last day.
-pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiError> {
+/// 待办: the prosecutor's closed cases not yet self-checked, each due on its last day: the
+/// `first` most pressing (the earliest closed), and how many there are.
+pub(crate) async fn tasks(
+    st: &AppState,
+    s: &Session,
+    first: usize,
+) -> Result<(Vec<Task>, usize), ApiError> {
     if !files_self_checks(s.user.role, s.org.kind) {
-        return Ok(vec![]);
+        return Ok((vec![], 0));
     }
-    Ok(own(st, s, true)
-        .await?
-        .into_iter()
+    let q = SelfCheckQuery {
+        oldest_first: true,
+        limit: i64::try_from(first).unwrap_or(i64::MAX),
+        ..own_query(s, true)
+    };
+    let n = st.store.count_self_check_cases(&q).await?;
+    let today = today(st);
+    let rows = st.store.self_check_cases(&q).await?;
+    let tasks = rows
+        .iter()
+        .filter_map(|r| line(st, s, r, today))
         .map(|l| Task {
             kind: TaskKind::SelfCheck,
             title: format!("{}（{}结案）", l.case_number, l.closed),
@@ -475,7 +493,8 @@ pub(crate) async fn tasks(st: &AppState, s: &Session) -> Result<Vec<Task>, ApiEr
             )),
             quick_act: None,
         })
-        .collect())
+        .collect();
+    Ok((tasks, usize::try_from(n).unwrap_or(0)))
 }
 
 /// One case's self-check in a sentence, for its evaluation page (empty: not to be self-checked).

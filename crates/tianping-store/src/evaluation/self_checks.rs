@@ -37,67 +37,43 @@ pub struct SelfCheckQuery {
     /// Only cases not yet self-checked.
     pub pending_only: bool,
     pub case_id: Option<i64>,
+    /// The earliest closed first (the most pressing: a self-check is due a fixed number of
+    /// working days after the closing), instead of the latest.
+    pub oldest_first: bool,
     pub limit: i64,
 }
 
 impl Store {
-    /// Closed procuratorate cases of the query, the latest closed first, with their self-checks.
+    /// How many closed procuratorate cases the query matches (its limit and order aside).
+    pub async fn count_self_check_cases(&self, q: &SelfCheckQuery) -> Result<i64> {
+        let (conds, binds) = self_check_where(q);
+        let mut query = sqlx::query(crate::audited(format!(
+            "SELECT COUNT(*) AS n FROM cases c JOIN orgs o ON o.id = c.org_id WHERE {conds}"
+        )));
+        for b in binds {
+            query = query.bind(b);
+        }
+        Ok(query.fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    /// Closed procuratorate cases of the query, the latest closed first (or the earliest), with
+    /// their self-checks.
     pub async fn self_check_cases(&self, q: &SelfCheckQuery) -> Result<Vec<SelfCheckRow>> {
-        let mut sql = String::from(
+        let (conds, binds) = self_check_where(q);
+        let mut sql = format!(
             "SELECT c.id, c.case_number, c.org_id, o.name AS org_name, c.region_path, c.judge, c.confidentiality, c.closed_at, \
              x.finding, x.note, u.display_name AS checked_by, x.checked_at \
              FROM cases c JOIN orgs o ON o.id = c.org_id \
              LEFT JOIN evaluation_self_checks x ON x.case_id = c.id LEFT JOIN users u ON u.id = x.checked_by \
-             WHERE c.closed_at IS NOT NULL",
+             WHERE {conds}"
         );
-        // One organisation's cases: the scope is checked on the organisation's row (a case's
-        // kind and region are its organisation's), so that PostgreSQL reads the person's
-        // latest closed cases from `cases_handler` and stops at the page; checked on the cases'
-        // own columns it expected a handful of rows and read all of them (thousands for one
-        // prosecutor at a million cases).
-        let on = if q.org_id.is_some() { "o" } else { "c" };
-        let kind = if q.org_id.is_some() {
-            "kind"
+        let order = if q.oldest_first {
+            "c.closed_at, c.id"
         } else {
-            "agency_kind"
+            "c.closed_at DESC, c.id DESC"
         };
         sql.push_str(&format!(
-            " AND {on}.{kind} = 'procuratorate' AND {on}.region_path >= $1 AND {on}.region_path < $2"
-        ));
-        let mut n = 2;
-        let mut binds: Vec<String> = vec![
-            q.region_prefix.clone(),
-            crate::case::prefix_end(&q.region_prefix),
-        ];
-        if let Some(o) = &q.org_id {
-            n += 1;
-            sql.push_str(&format!(" AND c.org_id = ${n}"));
-            binds.push(o.clone());
-        }
-        if let Some(j) = &q.judge {
-            n += 1;
-            sql.push_str(&format!(" AND c.judge = ${n}"));
-            binds.push(j.clone());
-        } else {
-            sql.push_str(" AND c.judge IS NOT NULL AND c.judge <> ''");
-        }
-        if let Some(d) = q.closed_from {
-            n += 1;
-            sql.push_str(&format!(" AND c.closed_at >= ${n}"));
-            binds.push(ts(local_midnight(d)));
-        }
-        if let Some(id) = q.case_id {
-            sql.push_str(&format!(" AND c.id = {id}"));
-        }
-        if q.pending_only {
-            // An anti-join PostgreSQL estimates (`x.id IS NULL` after the outer join it took for
-            // "almost none", and sorted everything before the limit).
-            sql.push_str(
-                " AND NOT EXISTS (SELECT 1 FROM evaluation_self_checks x2 WHERE x2.case_id = c.id)",
-            );
-        }
-        sql.push_str(&format!(
-            " ORDER BY c.closed_at DESC, c.id DESC LIMIT {}",
+            " ORDER BY {order} LIMIT {}",
             q.limit.clamp(1, 5000)
         ));
         let mut query = sqlx::query(crate::audited(sql));
@@ -175,4 +151,56 @@ impl Store {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+/// The conditions of a self-check query on `cases c JOIN orgs o`, and their values in order.
+fn self_check_where(q: &SelfCheckQuery) -> (String, Vec<String>) {
+    let mut sql = String::from("c.closed_at IS NOT NULL");
+    // One organisation's cases: the scope is checked on the organisation's row (a case's
+    // kind and region are its organisation's), so that PostgreSQL reads the person's
+    // latest closed cases from `cases_handler` and stops at the page; checked on the cases'
+    // own columns it expected a handful of rows and read all of them (thousands for one
+    // prosecutor at a million cases).
+    let on = if q.org_id.is_some() { "o" } else { "c" };
+    let kind = if q.org_id.is_some() {
+        "kind"
+    } else {
+        "agency_kind"
+    };
+    sql.push_str(&format!(
+        " AND {on}.{kind} = 'procuratorate' AND {on}.region_path >= $1 AND {on}.region_path < $2"
+    ));
+    let mut n = 2;
+    let mut binds: Vec<String> = vec![
+        q.region_prefix.clone(),
+        crate::case::prefix_end(&q.region_prefix),
+    ];
+    if let Some(o) = &q.org_id {
+        n += 1;
+        sql.push_str(&format!(" AND c.org_id = ${n}"));
+        binds.push(o.clone());
+    }
+    if let Some(j) = &q.judge {
+        n += 1;
+        sql.push_str(&format!(" AND c.judge = ${n}"));
+        binds.push(j.clone());
+    } else {
+        sql.push_str(" AND c.judge IS NOT NULL AND c.judge <> ''");
+    }
+    if let Some(d) = q.closed_from {
+        n += 1;
+        sql.push_str(&format!(" AND c.closed_at >= ${n}"));
+        binds.push(ts(local_midnight(d)));
+    }
+    if let Some(id) = q.case_id {
+        sql.push_str(&format!(" AND c.id = {id}"));
+    }
+    if q.pending_only {
+        // An anti-join PostgreSQL estimates (`x.id IS NULL` after the outer join it took for
+        // "almost none", and sorted everything before the limit).
+        sql.push_str(
+            " AND NOT EXISTS (SELECT 1 FROM evaluation_self_checks x2 WHERE x2.case_id = c.id)",
+        );
+    }
+    (sql, binds)
 }
