@@ -211,11 +211,7 @@ impl Store {
         ids.dedup();
         let mut judges: std::collections::HashMap<i64, Option<String>> = Default::default();
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = crate::db::id_list(chunk);
             for r in sqlx::query(audited(format!(
                 "SELECT id, judge FROM cases WHERE id IN ({list})"
             )))

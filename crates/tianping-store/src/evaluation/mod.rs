@@ -493,11 +493,7 @@ impl Store {
         .await?;
         let mut out = vec![];
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = crate::db::id_list(chunk);
             let rows = sqlx::query(crate::audited(format!(
                 "{CASE_SELECT} WHERE x.id IN ({list})"
             )))
