@@ -312,6 +312,7 @@ fn more_href(kind: TaskKind) -> Option<&'static str> {
         TaskKind::AcknowledgeWarning | TaskKind::FollowEscalation => Some("/warnings"),
         TaskKind::ConfirmMovedDates => Some("/clock-changes"),
         TaskKind::LateNode => Some("/nodes"),
+        TaskKind::SelfCheck => Some("/evaluations/self-checks"),
         TaskKind::AssignItem
         | TaskKind::AcceptItem
         | TaskKind::SubmitItem
