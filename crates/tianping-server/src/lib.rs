@@ -227,12 +227,23 @@ async fn healthz(State(st): State<AppState>) -> Response {
 }
 
 async fn metrics(State(st): State<AppState>) -> Response {
-    match st.store.counts().await {
-        Ok((cases, events)) => (
+    let read = async {
+        Ok::<_, tianping_store::StoreError>((
+            st.store.counts().await?,
+            (
+                st.store.pending_metrics().await?,
+                st.store.metric_changes_set_aside().await?,
+            ),
+        ))
+    };
+    match read.await {
+        Ok(((cases, events), (pending, set_aside))) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
             format!(
                 "# HELP tianping_cases Cases in the registry.\n# TYPE tianping_cases gauge\ntianping_cases {cases}\n\
                  # HELP tianping_events Procedural events stored.\n# TYPE tianping_events gauge\ntianping_events {events}\n\
+                 # HELP tianping_metric_changes_pending Changes of the quality totals not yet folded.\n# TYPE tianping_metric_changes_pending gauge\ntianping_metric_changes_pending {pending}\n\
+                 # HELP tianping_metric_changes_set_aside Changes of the quality totals that did not read (run ledger verify, then rebuild-metrics).\n# TYPE tianping_metric_changes_set_aside gauge\ntianping_metric_changes_set_aside {set_aside}\n\
                  # HELP tianping_build_info Build information.\n# TYPE tianping_build_info gauge\n\
                  tianping_build_info{{version=\"{}\",backend=\"{}\"}} 1\n",
                 env!("CARGO_PKG_VERSION"),

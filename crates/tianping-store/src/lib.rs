@@ -451,6 +451,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0047_million_pages.sql"),
         postgres: include_str!("../migrations/postgres/0047_million_pages.sql"),
     },
+    Migration {
+        version: 48,
+        name: "metric_pending_unread",
+        sqlite: include_str!("../migrations/sqlite/0048_metric_pending_unread.sql"),
+        postgres: include_str!("../migrations/postgres/0048_metric_pending_unread.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -14,16 +14,20 @@
 //!   is compared with its re-derived clocks, a closed case's with its stored main clock row (those
 //!   rows keep the rules and calendar the case closed under, so they are not re-derived); after a
 //!   change of rules or calendar moved the case's main clock, or for a closed case whose rows a
-//!   re-computation before 2026-12-07 removed, only whether the limit still runs.
+//!   re-computation before 2026-12-07 removed, only whether the limit still runs;
+//! - at the end, the metric totals the dashboards read (`metric_totals` with the changes not yet
+//!   folded) are compared with the sums of every stored facts row's contributions: a total
+//!   changed in the database is named with its region node, period and column, and so is a
+//!   pending change that does not read (set aside by the fold, or still waiting).
 //!
 //! It reads a batch of cases at a time in one read-only snapshot, so its memory does not grow with
-//! the store.
+//! the cases: what it keeps across batches is the derived totals, one entry per stored totals row
+//! (regions × kinds × days).
 //!
 //! Not re-derived: the stored JSON state itself (what the pages read is in the compared columns),
 //! the clock rows of closed cases without a running clock, the clock rows' statuses and warnings
 //! (they depend on when the poller last ran), the flags (ledgered records, checked by the log),
-//! the facts' evaluation and proofreading columns (from those records, not the events), and the
-//! metric totals (sums of the facts; `Store::rebuild_metrics` recomputes them).
+//! and the facts' evaluation and proofreading columns (from those records, not the events).
 //!
 //! It sits above the ledger, ingest and the clocks (the ledger's own checks must not depend on
 //! them).
@@ -95,6 +99,9 @@ async fn rederive(
     let mut checked: u64 = 0;
     let mut named: i64 = 0;
     let mut unnamed: u64 = 0;
+    // The contributions of every stored facts row, for the totals (one entry per stored totals
+    // row: it grows with the regions and days, not with the cases).
+    let mut derived = crate::metrics::TotalsDelta::default();
     let mut differs = |findings: &mut Vec<Finding>, record: String, detail: String| {
         if named < NAMED {
             named += 1;
@@ -275,7 +282,25 @@ async fn rederive(
             } else {
                 Expect::Like(computed)
             };
-            match facts.remove(&id) {
+            // What the facts must be; the totals are compared with the sums of these (a facts
+            // row changed in the database is named once, not again in every total it feeds).
+            let kept = facts.remove(&id);
+            let kept_limit = match &kept {
+                Some(Ok(k)) => Some(k.facts.limit),
+                _ => None,
+            };
+            let limit = match expect {
+                Expect::Exactly(l) => l,
+                Expect::Like(l) => kept_limit.filter(|k| agrees(l, *k)).unwrap_or(l),
+            };
+            let mut want = crate::metrics::FactsRow {
+                case_id: id,
+                org_id: org.clone(),
+                region_path: c.try_get("region_path")?,
+                agency_kind: c.try_get("agency_kind")?,
+                facts: CaseFacts::of(&state, limit),
+            };
+            match kept {
                 None => differs(
                     findings,
                     format!("metric_facts/{id}"),
@@ -291,18 +316,6 @@ async fn rederive(
                     ),
                 ),
                 Some(Ok(kept)) => {
-                    let limit = match expect {
-                        Expect::Exactly(l) => l,
-                        Expect::Like(l) if agrees(l, kept.facts.limit) => kept.facts.limit,
-                        Expect::Like(l) => l,
-                    };
-                    let mut want = crate::metrics::FactsRow {
-                        case_id: id,
-                        org_id: org.clone(),
-                        region_path: c.try_get("region_path")?,
-                        agency_kind: c.try_get("agency_kind")?,
-                        facts: CaseFacts::of(&state, limit),
-                    };
                     want.facts.evaluated.clone_from(&kept.facts.evaluated);
                     want.facts.proofread.clone_from(&kept.facts.proofread);
                     if let Some((col, was, is)) = crate::metrics::first_difference(&kept, &want) {
@@ -322,6 +335,7 @@ async fn rederive(
                     }
                 }
             }
+            derived.add(&want, 1);
             if !live {
                 // Its clock rows keep the rules and calendar it closed under.
                 continue;
@@ -369,6 +383,27 @@ async fn rederive(
                 }
             }
         }
+        // Facts rows without a case row still count in the totals.
+        for kept in facts.into_values().flatten() {
+            derived.add(&kept, 1);
+        }
+    }
+    // The totals the dashboards read against the sums of the facts just checked.
+    let (totals, more) = crate::metrics::totals_differences(
+        tx,
+        store.backend(),
+        derived,
+        usize::try_from((NAMED - named).max(0)).unwrap_or(0),
+    )
+    .await?;
+    unnamed += more;
+    for (record, detail) in totals {
+        findings.push(Finding::new(
+            "projection_differs",
+            None,
+            Some(record),
+            detail,
+        ));
     }
     if unnamed > 0 {
         findings.push(Finding::new(

@@ -297,3 +297,135 @@ async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_ag
         db.cleanup().await.unwrap();
     }
 }
+
+/// What `ledger verify` names about the totals, as (record, detail).
+async fn totals_findings(s: &Store) -> Vec<(String, String)> {
+    let r = s.rederive_projections().await.unwrap();
+    assert!(r.skipped.is_none(), "{:?}", r.skipped);
+    r.findings
+        .into_iter()
+        .map(|f| (f.record.unwrap_or_default(), f.detail))
+        .collect()
+}
+
+/// A damaged pending change (changed outside the product) does not stop the dashboards or the
+/// fold: the dashboards read without it, the fold sets it aside and folds its neighbours, and
+/// `ledger verify` names it and the totals it left short; a total raised in the database is
+/// named with its node, period and column; `rebuild_metrics` puts both right.
+#[tokio::test]
+async fn a_damaged_pending_change_is_set_aside_and_verify_names_it_and_any_changed_total() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        load_fixture_orgs(s).await.unwrap();
+        for (i, line) in EVENTS.lines().enumerate() {
+            let rec: EventRecord = serde_json::from_str(line).unwrap();
+            let now = rec.occurred_at.with_timezone(&Utc) + Duration::hours(1);
+            let numbered = Numbered {
+                line: i as u64 + 1,
+                record: rec,
+            };
+            let r = s
+                .ingest(&[numbered], &Actor::system("t"), now)
+                .await
+                .unwrap();
+            assert!(r.rejected.is_empty(), "{}: {:?}", db.label, r.rejected);
+        }
+        let label = db.label;
+        let pending = s.pending_metrics().await.unwrap();
+        assert!(pending > 2, "{label}");
+        assert_eq!(totals_findings(s).await, vec![], "{label}: clean");
+
+        // The first pending change garbled in the database.
+        let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM metric_pending")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE metric_pending SET delta = 'garbled' WHERE id = $1")
+            .bind(first)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let all = MetricScope {
+            scope: ScopeFilter {
+                region_prefix: "/".into(),
+                agency_kind: None,
+            },
+            region_prefix: None,
+            kind: None,
+        };
+        let days = [d("2025-12-31"), d("2026-06-30")];
+        s.metric_cumulative(&all, &days).await.unwrap();
+        s.metric_days(&all, d("2024-01-01"), d("2026-12-31"))
+            .await
+            .unwrap();
+        let waiting = totals_findings(s).await;
+        assert_eq!(
+            waiting.first().map(|f| f.0.clone()),
+            Some(format!("metric_pending/{first}")),
+            "{label}: {waiting:?}"
+        );
+
+        let at = bj("2026-06-01T00:00:00");
+        assert_eq!(s.fold_metrics(at).await.unwrap(), pending as u64, "{label}");
+        assert_eq!(s.pending_metrics().await.unwrap(), 0, "{label}");
+        assert_eq!(s.metric_changes_set_aside().await.unwrap(), 1, "{label}");
+        // Folding goes on for the changes written after it.
+        let set_aside = totals_findings(s).await;
+        assert_eq!(set_aside[0].0, format!("metric_pending/{first}"), "{label}");
+        assert!(set_aside[0].1.contains("set aside"), "{set_aside:?}");
+        // The first change filed a case: its totals are short by it, and verify says which.
+        assert!(
+            set_aside[1..]
+                .iter()
+                .any(|(r, d)| r.starts_with("metric_totals/")
+                    && d.contains("stored 0, the cases' facts give 1")),
+            "{label}: {set_aside:?}"
+        );
+
+        s.rebuild_metrics(at).await.unwrap();
+        assert_eq!(s.metric_changes_set_aside().await.unwrap(), 0, "{label}");
+        assert_eq!(totals_findings(s).await, vec![], "{label}: rebuilt");
+        let before = assert_totals_match(s, label, "rebuild").await;
+
+        // A month's total raised by one in the database.
+        let column = tianping_domain::metrics::columns()[0].name();
+        let (node, agency, kind, bucket, value): (String, String, String, String, i64) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT node, agency_kind, kind, bucket, {column} FROM metric_totals \
+                 WHERE grain = 'm' AND node = '/33/3301/' AND {column} > 0 ORDER BY bucket LIMIT 1"
+            )))
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE metric_totals SET {column} = {column} + 1 WHERE node = $1 AND agency_kind = $2 \
+             AND kind = $3 AND grain = 'm' AND bucket = $4"
+        )))
+        .bind(&node)
+        .bind(&agency)
+        .bind(&kind)
+        .bind(&bucket)
+        .execute(s.pool())
+        .await
+        .unwrap();
+        let changed = totals_findings(s).await;
+        assert_eq!(changed.len(), 1, "{label}: {changed:?}");
+        assert_eq!(
+            changed[0].0,
+            format!("metric_totals/{node}/{agency}/{kind}/m/{bucket}"),
+            "{label}"
+        );
+        let month = &bucket[..7];
+        assert!(
+            changed[0].1.contains(&format!(
+                "{column} of {agency} {kind} cases under {node}, month {month}: stored {}, the cases' facts give {value}",
+                value + 1
+            )),
+            "{label}: {changed:?}"
+        );
+        s.rebuild_metrics(at).await.unwrap();
+        assert_eq!(totals_findings(s).await, vec![], "{label}: rebuilt again");
+        assert_eq!(assert_totals_match(s, label, "rebuild again").await, before);
+        db.cleanup().await.unwrap();
+    }
+}

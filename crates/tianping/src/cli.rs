@@ -153,6 +153,13 @@ pub(crate) enum Cmd {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Recompute the quality totals (metric facts and totals) from every case's events, for when
+    /// `ledger verify` names a total or a pending change that differs; safe while the servers run
+    /// (their writes of metrics wait until it ends).
+    RebuildMetrics {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Apply pending database migrations.
     Migrate {
         #[arg(long)]

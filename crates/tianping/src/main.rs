@@ -307,6 +307,14 @@ async fn run() -> Result<()> {
             }
             Ok(())
         }
+        Cmd::RebuildMetrics { database_url } => {
+            let cfg = load_config(cli.config.as_ref(), database_url, None)?;
+            let store = Store::connect(&cfg.database_url).await?;
+            store.migrate().await?;
+            let n = store.rebuild_metrics(chrono::Utc::now()).await?;
+            println!("quality totals recomputed from {n} cases");
+            Ok(())
+        }
         Cmd::Migrate { database_url } => {
             let cfg = load_config(cli.config.as_ref(), database_url, None)?;
             let store = Store::connect(&cfg.database_url).await?;

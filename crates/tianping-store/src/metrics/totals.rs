@@ -97,6 +97,17 @@ impl TotalsDelta {
         rows
     }
 
+    /// Turns every contribution into its opposite.
+    fn negate(&mut self) {
+        for days in self.groups.values_mut() {
+            for v in days.values_mut() {
+                for x in v.iter_mut() {
+                    *x = -*x;
+                }
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
@@ -312,10 +323,15 @@ impl TotalsDelta {
 /// Moves up to `limit` pending rows (oldest first) into `metric_totals`, in the caller's
 /// transaction; returns how many. Two folds at once on PostgreSQL take different rows (`SKIP
 /// LOCKED`), and a row is deleted in the transaction that adds it, so each is added once.
+///
+/// A row that does not read (changed outside the product) is set aside in
+/// `metric_pending_unread` with why, instead of stopping this and every later fold; `ledger
+/// verify` names it, and [`crate::Store::rebuild_metrics`] recomputes the totals without it.
 pub(crate) async fn fold_pending(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     limit: usize,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize> {
     let lock = match backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -323,16 +339,165 @@ pub(crate) async fn fold_pending(
     };
     let rows = sqlx::query(audited(format!(
         "DELETE FROM metric_pending WHERE id IN \
-         (SELECT id FROM metric_pending ORDER BY id LIMIT {limit}{lock}) RETURNING delta"
+         (SELECT id FROM metric_pending ORDER BY id LIMIT {limit}{lock}) RETURNING id, delta"
     )))
     .fetch_all(&mut *conn)
     .await?;
     let mut delta = TotalsDelta::default();
     for r in &rows {
-        delta.merge(TotalsDelta::from_pending(&r.try_get::<String, _>(0)?)?);
+        let (id, text): (i64, String) = (r.try_get("id")?, r.try_get("delta")?);
+        match TotalsDelta::from_pending(&text) {
+            Ok(d) => delta.merge(d),
+            Err(e) => {
+                tracing::error!(
+                    pending = id,
+                    error = %e,
+                    "a pending metric change does not read: set aside (ledger verify names it; rebuild-metrics recomputes the totals)"
+                );
+                sqlx::query(
+                    "INSERT INTO metric_pending_unread (id, delta, error, set_aside_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(text)
+                .bind(e.to_string())
+                .bind(crate::ts(now))
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
     }
     delta.add_to_totals(conn, backend).await?;
     Ok(rows.len())
+}
+
+/// The first differences (at most `named`, and how many more) between the stored totals with
+/// the pending changes and `derived`, the contributions of every case's stored facts: each as
+/// (record, detail). A total changed in the database (a dashboard's figure raised or lowered) is
+/// named with its node, agency, kind, grain, bucket and column. Reads the stored rows in key
+/// order beside the derived ones, so it holds the derived rows only (one per stored row).
+pub(crate) async fn differences(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    mut derived: TotalsDelta,
+    named: usize,
+) -> Result<(Vec<(String, String)>, u64)> {
+    use futures_util::TryStreamExt;
+    let mut out = vec![];
+    let mut more = 0u64;
+    let mut differs = |record: String, detail: String| {
+        if out.len() < named {
+            out.push((record, detail));
+        } else {
+            more += 1;
+        }
+    };
+    // What the stored rows must hold: the derived contributions less the changes still pending.
+    for r in sqlx::query("SELECT id, delta FROM metric_pending ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        match TotalsDelta::from_pending(&r.try_get::<String, _>("delta")?) {
+            Ok(mut d) => {
+                d.negate();
+                derived.merge(d);
+            }
+            Err(e) => differs(
+                format!("metric_pending/{id}"),
+                format!(
+                    "a pending change of the quality totals does not read ({e}): changed outside the product; run rebuild-metrics"
+                ),
+            ),
+        }
+    }
+    for r in sqlx::query("SELECT id, error FROM metric_pending_unread ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        let error: String = r.try_get("error")?;
+        differs(
+            format!("metric_pending/{id}"),
+            format!(
+                "a pending change of the quality totals did not read ({error}) and was set aside: the totals may lack it; run rebuild-metrics"
+            ),
+        );
+    }
+    let names: Vec<String> = columns().iter().map(|c| c.name()).collect();
+    let mut want = derived.rows().into_iter().peekable();
+    // Byte order on both stores, as the derived rows are sorted.
+    let c = match backend {
+        Backend::Postgres => " COLLATE \"C\"",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT node, agency_kind, kind, grain, bucket, {} FROM metric_totals \
+         ORDER BY node{c}, grain{c}, bucket{c}, agency_kind{c}, kind{c}",
+        names.join(", ")
+    );
+    type Key = (String, &'static str, NaiveDate, String, String);
+    let key_of = |k: &TotalsKey| (k.0.clone(), k.3, k.4, k.1.clone(), k.2.to_string());
+    let describe = |k: &Key, col: &str, stored: i64, derived: i64| {
+        let (node, grain, bucket, agency, kind) = k;
+        let period = if *grain == "m" {
+            format!("month {}", bucket.format("%Y-%m"))
+        } else {
+            format!("day {}", day_str(*bucket))
+        };
+        (
+            format!(
+                "metric_totals/{node}/{agency}/{kind}/{grain}/{}",
+                day_str(*bucket)
+            ),
+            format!(
+                "quality total {col} of {agency} {kind} cases under {node}, {period}: stored {stored}, the cases' facts give {derived} (changed outside the product: the dashboards show it otherwise)"
+            ),
+        )
+    };
+    let mut rows = sqlx::query(audited(sql)).fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        let grain: String = r.try_get("grain")?;
+        let key: Key = (
+            r.try_get("node")?,
+            if grain == "m" { "m" } else { "d" },
+            super::parse_day(&r.try_get::<String, _>("bucket")?)?,
+            r.try_get("agency_kind")?,
+            r.try_get("kind")?,
+        );
+        let mut stored = Vec::with_capacity(names.len());
+        for n in &names {
+            stored.push(r.try_get::<i64, _>(n.as_str())?);
+        }
+        // Derived rows before this one are missing from the store.
+        while let Some((k, v)) = want.peek() {
+            let k = key_of(k);
+            if k >= key {
+                break;
+            }
+            if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| **x != 0) {
+                let (rec, det) = describe(&k, &names[i], 0, *x);
+                differs(rec, det);
+            }
+            want.next();
+        }
+        let expected = match want.peek() {
+            Some((k, _)) if key_of(k) == key => want.next().map(|(_, v)| v),
+            _ => None,
+        };
+        let expected = expected.unwrap_or_else(|| vec![0; names.len()]);
+        if let Some(i) = (0..names.len()).find(|i| stored[*i] != expected[*i]) {
+            let (rec, det) = describe(&key, &names[i], stored[i], expected[i]);
+            differs(rec, det);
+        }
+    }
+    drop(rows);
+    for (k, v) in want {
+        if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| **x != 0) {
+            let (rec, det) = describe(&key_of(&k), &names[i], 0, *x);
+            differs(rec, det);
+        }
+    }
+    Ok((out, more))
 }
 
 #[cfg(test)]
