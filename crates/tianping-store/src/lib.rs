@@ -457,6 +457,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0048_metric_pending_unread.sql"),
         postgres: include_str!("../migrations/postgres/0048_metric_pending_unread.sql"),
     },
+    Migration {
+        version: 49,
+        name: "told_deadline",
+        sqlite: include_str!("../migrations/sqlite/0049_told_deadline.sql"),
+        postgres: include_str!("../migrations/postgres/0049_told_deadline.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

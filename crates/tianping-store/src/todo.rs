@@ -65,9 +65,9 @@ const TOLD_PAGE: &str = "SELECT p.warning_id AS warning_id, p.case_id AS case_id
      k.agency_kind AS agency_kind, p.clock_key AS clock_key, p.category AS category, p.deadline AS deadline, p.level AS level, p.total AS total \
      FROM page p JOIN cases k ON k.id = p.case_id ORDER BY p.deadline, p.case_id";
 
-/// Above this many told clocks a person's first page is found by walking the warning clocks in
-/// deadline order (`clocks_warning_deadline`) rather than by sorting all of theirs.
-const WALK_ABOVE: i64 = 1000;
+/// Above this many told clocks a person's first page is found by walking their told clocks in
+/// deadline order (`told_open_deadline`) rather than by sorting all of them with their checks.
+const WALK_ABOVE: i64 = 100;
 
 impl Store {
     /// The warnings `user_id` was told of (by the escalation ladder) that nobody has signed and
@@ -98,14 +98,16 @@ impl Store {
             return Ok((vec![], 0));
         }
         if told > walk_above {
-            // Someone told of thousands (the 政法委 at the top of a city's ladder): walk the
-            // warning clocks by deadline and keep theirs until the page is full. The count is
-            // `told_open`'s own (rows leave it as warnings are signed and clocks stop warning).
+            // Someone told of many (a court's chief and office, the 政法委 at the top of a
+            // city's ladder): walk their own told clocks in deadline order (`told_open_deadline`)
+            // and stop when the page is full, checking each against its clock and latest warning
+            // on the way. The count is `told_open`'s own (rows leave it as warnings are signed
+            // and clocks stop warning).
             let rows = sqlx::query(audited(format!(
                 "WITH page AS MATERIALIZED (SELECT lw.id AS warning_id, c.case_id AS case_id, c.clock_key AS clock_key, \
                  c.category AS category, c.deadline AS deadline, lw.level AS level, 0 AS total \
-                 FROM clocks c JOIN told_open t ON t.user_id = $1 AND t.case_id = c.case_id AND t.clock_key = c.clock_key \
-                 {TOLD_CHECKS} ORDER BY c.deadline, c.case_id LIMIT $2) {TOLD_PAGE}"
+                 FROM told_open t JOIN clocks c ON c.case_id = t.case_id AND c.clock_key = t.clock_key \
+                 {TOLD_CHECKS} AND t.user_id = $1 ORDER BY t.deadline, t.case_id, t.clock_key LIMIT $2) {TOLD_PAGE}"
             )))
             .bind(user_id)
             .bind(limit.max(1))

@@ -244,6 +244,45 @@ async fn story(db: &TestDb) {
         sorted[0].deadline < sorted[1].deadline,
         "[{label}] by deadline"
     );
+    assert_eq!(sorted[0].case_number, LATE, "[{label}]");
+    // The walk follows each told clock's deadline as events move it: six months' extension,
+    // approved before the limit ended, puts the first case's end after the second's.
+    let extended = vec![
+        ev(
+            "d1x",
+            LATE,
+            "2025-06-20T09:00:00+08:00",
+            "extension_requested",
+            json!({"amount": 6, "unit": "month", "reason": "案情复杂，需要延长审理期限"}),
+        ),
+        ev(
+            "d1y",
+            LATE,
+            "2025-06-25T09:00:00+08:00",
+            "extension_approved",
+            json!({"approver": {"name": "院长", "role": "president"}, "amount": 6, "unit": "month"}),
+        ),
+    ];
+    let r = s
+        .ingest(&numbered(extended), &Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
+    let (sorted, n1) = s
+        .told_warnings_by(plc_id, 50, i64::MAX)
+        .await
+        .expect("told");
+    let (walked, n2) = s.told_warnings_by(plc_id, 50, 0).await.expect("told");
+    assert_eq!((ids(&sorted), n1), (ids(&walked), n2), "[{label}]");
+    assert_eq!(n1, 2, "[{label}] still overdue after the extension");
+    assert_eq!(
+        walked
+            .iter()
+            .map(|w| w.case_number.as_str())
+            .collect::<Vec<_>>(),
+        vec![LATER, LATE],
+        "[{label}] the extended case now ends last"
+    );
     let closed = vec![
         ev(
             "d2",

@@ -280,7 +280,8 @@ pub(crate) async fn replace_clocks(
 }
 
 /// Removes, for these cases, the told clocks (`told_open`) that no longer warn: a clock gone or
-/// out of warning is nobody's task any more. Called wherever clock rows of a case are rewritten.
+/// out of warning is nobody's task any more; and brings the others' deadlines up to date (the
+/// 待办 walks them in that order). Called wherever clock rows of a case are rewritten.
 pub(crate) async fn prune_told(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -290,6 +291,19 @@ pub(crate) async fn prune_told(
         let sql = format!(
             "DELETE FROM told_open WHERE case_id IN ({}) AND NOT EXISTS (SELECT 1 FROM clocks c \
              WHERE c.case_id = told_open.case_id AND c.clock_key = told_open.clock_key AND c.category IS NOT NULL)",
+            bulk_placeholders(backend, 1, part.len()),
+        );
+        let mut q = sqlx::query(audited(sql));
+        for id in part {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+        // Only rows whose deadline moved are written (a case's own told rows are few).
+        let sql = format!(
+            "UPDATE told_open SET deadline = (SELECT c.deadline FROM clocks c \
+             WHERE c.case_id = told_open.case_id AND c.clock_key = told_open.clock_key) \
+             WHERE case_id IN ({}) AND COALESCE(deadline, '') <> COALESCE((SELECT c.deadline FROM clocks c \
+             WHERE c.case_id = told_open.case_id AND c.clock_key = told_open.clock_key), '')",
             bulk_placeholders(backend, 1, part.len()),
         );
         let mut q = sqlx::query(audited(sql));

@@ -249,7 +249,8 @@ impl Store {
             // The clock is now this person's task until its latest warning is signed or it stops
             // warning (the 待办 reads this, not every notification).
             sqlx::query(
-                "INSERT INTO told_open (user_id, case_id, clock_key) VALUES ($1, $2, $3) \
+                "INSERT INTO told_open (user_id, case_id, clock_key, deadline) VALUES ($1, $2, $3, \
+                 (SELECT c.deadline FROM clocks c WHERE c.case_id = $2 AND c.clock_key = $3)) \
                  ON CONFLICT (user_id, case_id, clock_key) DO NOTHING",
             )
             .bind(p.id)
