@@ -300,6 +300,17 @@ impl Store {
             sql.push_str(" AND agency_kind = $3");
         }
         sql.push_str(&format!(" ORDER BY org_id, judge LIMIT {limit}"));
+        // Kept for `counts_cache_seconds` (`crate::read_cache`): a city's menu sorts thousands
+        // of names, and a name new to a unit may wait that long to appear in it.
+        let key = format!(
+            "{sql}\u{1f}{}\u{1f}{}",
+            scope.region_prefix,
+            scope.agency_kind.map_or("", |k| k.as_str())
+        );
+        let ttl = self.counts_ttl.get();
+        if let Some(hit) = self.judges.get(&key, ttl, std::time::Instant::now()) {
+            return Ok(hit);
+        }
         let mut q = sqlx::query(audited(sql.clone()))
             .bind(&scope.region_prefix)
             .bind(prefix_end(&scope.region_prefix));
@@ -307,9 +318,13 @@ impl Store {
             q = q.bind(k.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
+        let out = rows
+            .iter()
             .map(|r| Ok((r.try_get("org_id")?, r.try_get("judge")?)))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        self.judges
+            .put(key, out.clone(), ttl, std::time::Instant::now());
+        Ok(out)
     }
 
     /// Refreshes the query planner's statistics (`ANALYZE`): after a

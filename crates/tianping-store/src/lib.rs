@@ -26,6 +26,7 @@ pub mod org;
 pub mod people_supervisors;
 pub mod person;
 pub mod proofreading;
+mod read_cache;
 pub mod rederive;
 pub mod refusal;
 pub mod replica;
@@ -159,6 +160,10 @@ pub struct Store {
     /// Pending metric rows this process folded since it last vacuumed their table
     /// (`Store::fold_metrics`).
     folded_since_vacuum: Arc<std::sync::atomic::AtomicU64>,
+    /// How long the board's counts and the 承办人 menu are kept ([`read_cache`]).
+    counts_ttl: Arc<read_cache::Ttl>,
+    board_counts: Arc<read_cache::ReadCache<Vec<(tianping_domain::clock::Category, i64)>>>,
+    judges: Arc<read_cache::ReadCache<Vec<(String, String)>>>,
 }
 
 struct Migration {
@@ -532,11 +537,20 @@ impl Store {
             in_force: Store::new_in_force(),
             replica: None,
             folded_since_vacuum: Default::default(),
+            counts_ttl: Default::default(),
+            board_counts: Default::default(),
+            judges: Default::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Keeps the warnings board's counts and the case list's 承办人 menu for `ttl` in this
+    /// process (`counts_cache_seconds`; zero, the default, reads them every time).
+    pub fn set_counts_cache(&self, ttl: std::time::Duration) {
+        self.counts_ttl.set(ttl);
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -47,6 +47,11 @@ pub struct Config {
     pub worker: bool,
     /// Seconds between poller passes.
     pub poll_seconds: i64,
+    /// Seconds each server keeps the warnings board's counts per category and the case list's
+    /// 承办人 menu before reading them again (0: every time). Both are read by many people
+    /// for the same few scopes and cost most at a city's scale; a count may lag the board's list
+    /// by this much.
+    pub counts_cache_seconds: i64,
     /// Seconds between two leadership checks when several processes share one PostgreSQL
     /// database: one process leads the singleton work (polls, digests, the outbox, checkpoints,
     /// sweeps); when it dies another takes over within this time.
@@ -121,6 +126,7 @@ impl Default for Config {
             index_dir: None,
             worker: true,
             poll_seconds: 30,
+            counts_cache_seconds: 15,
             leader_seconds: 5,
             smtp_host: String::new(),
             smtp_port: 25,
@@ -149,7 +155,7 @@ impl std::fmt::Display for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "database_url={} database_read_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} smtp={}:{} smtp_security={} smtp_login={} sms={} digest_hour={} warn_days={:?}",
+            "database_url={} database_read_url={} listen={} log={} session_hours={} lockout_after={} lockout_minutes={} cookie_secure={} rules_dir={} worker={} poll_seconds={} counts_cache_seconds={} smtp={}:{} smtp_security={} smtp_login={} sms={} digest_hour={} warn_days={:?}",
             tianping_store::redact_url(&self.database_url),
             if self.database_read_url.is_empty() {
                 "(none)".to_string()
@@ -165,6 +171,7 @@ impl std::fmt::Display for Config {
             self.rules_dir.as_deref().unwrap_or("(built in)"),
             self.worker,
             self.poll_seconds,
+            self.counts_cache_seconds,
             if self.smtp_host.is_empty() {
                 "(none)"
             } else {
@@ -267,6 +274,9 @@ impl Config {
         }
         if let Some(v) = env("TIANPING_POLL_SECONDS") {
             c.poll_seconds = int("TIANPING_POLL_SECONDS", v)?;
+        }
+        if let Some(v) = env("TIANPING_COUNTS_CACHE_SECONDS") {
+            c.counts_cache_seconds = int("TIANPING_COUNTS_CACHE_SECONDS", v)?;
         }
         if let Some(v) = env("TIANPING_LEADER_SECONDS") {
             c.leader_seconds = int("TIANPING_LEADER_SECONDS", v)?;
@@ -375,6 +385,12 @@ impl Config {
             bail!(
                 "poll_seconds must be between 1 and 3600, got {}",
                 self.poll_seconds
+            );
+        }
+        if !(0..=300).contains(&self.counts_cache_seconds) {
+            bail!(
+                "counts_cache_seconds must be between 0 and 300, got {}",
+                self.counts_cache_seconds
             );
         }
         if self.leader_seconds < 1 || self.leader_seconds > 600 {

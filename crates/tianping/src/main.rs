@@ -75,6 +75,9 @@ async fn open_store(cfg: &Config) -> Result<Store> {
         tracing::info!(migration = %m, "applied migration");
     }
     worker::configure(&store, cfg).await?;
+    store.set_counts_cache(std::time::Duration::from_secs(
+        u64::try_from(cfg.counts_cache_seconds).unwrap_or(0),
+    ));
     let read = cfg.database_read_url.trim();
     if read.is_empty() {
         return Ok(store);

@@ -124,6 +124,74 @@ async fn story(db: &TestDb) {
         !picker.contains("检察院"),
         "[{label}] courts only: {picker}"
     );
+
+    // With `counts_cache_seconds` set, the counts per category and the 承办人 menu are read once
+    // and kept; the board's list is read every time. A case that becomes overdue shows on the
+    // list at once and in the counts when the kept copy expires (here: when the keeping stops).
+    s.set_counts_cache(std::time::Duration::from_secs(3600));
+    let total = |r: &Resp| -> i64 {
+        r.json()["counts"]
+            .as_array()
+            .map(|a| a.iter().map(|c| c["count"].as_i64().unwrap_or(0)).sum())
+            .unwrap_or(0)
+    };
+    let scope = tianping_store::case::ScopeFilter {
+        region_prefix: "/33/3301/".into(),
+        agency_kind: Some(tianping_domain::AgencyKind::Court),
+    };
+    let before = total(&office.get("/api/v1/warnings").await);
+    let judges_before = s.judges_in(&scope, 2000).await.expect("judges");
+    let late = "（2025）浙0102民初9号";
+    let more = vec![
+        ev(
+            "f9",
+            late,
+            "2025-01-02T09:00:00+08:00",
+            "filed",
+            json!({"cause": "买卖合同纠纷"}),
+        ),
+        ev(
+            "a9",
+            late,
+            "2025-01-03T09:00:00+08:00",
+            "assigned",
+            json!({"judge": "赵法官"}),
+        ),
+    ];
+    let r = s
+        .ingest(&numbered(more), &Actor::system("t"), now)
+        .await
+        .expect("ingest");
+    assert!(r.rejected.is_empty(), "[{label}] {:?}", r.rejected);
+    s.poll(now, 1000).await.expect("poll");
+    let kept = office.get("/api/v1/warnings").await;
+    assert!(
+        numbers(&kept).contains(&late.to_string()),
+        "[{label}] the list is live"
+    );
+    assert_eq!(
+        total(&kept),
+        before,
+        "[{label}] the counts are the kept copy"
+    );
+    assert_eq!(
+        s.judges_in(&scope, 2000).await.expect("judges"),
+        judges_before,
+        "[{label}] the menu is the kept copy"
+    );
+    s.set_counts_cache(std::time::Duration::ZERO);
+    assert!(
+        total(&office.get("/api/v1/warnings").await) > before,
+        "[{label}] read again"
+    );
+    assert!(
+        s.judges_in(&scope, 2000)
+            .await
+            .expect("judges")
+            .iter()
+            .any(|(_, j)| j == "赵法官"),
+        "[{label}] read again"
+    );
 }
 
 #[tokio::test]

@@ -432,10 +432,17 @@ impl Store {
     }
 
     /// Counts of the board's categories within a region prefix.
+    /// Kept for `counts_cache_seconds` in this process (`crate::read_cache`): a city's counts
+    /// read tens of thousands of index entries at a million cases.
     pub async fn board_counts(&self, q: &BoardQuery) -> Result<Vec<(Category, i64)>> {
         let (cond, binds) = board_where(q, false);
         let sql =
             format!("SELECT c.category, COUNT(*) FROM clocks c WHERE {cond} GROUP BY c.category");
+        let key = format!("{sql}\u{1f}{}", binds.join("\u{1f}"));
+        let ttl = self.counts_ttl.get();
+        if let Some(hit) = self.board_counts.get(&key, ttl, std::time::Instant::now()) {
+            return Ok(hit);
+        }
         let mut qq = sqlx::query(audited(sql));
         for b in binds {
             qq = qq.bind(b);
@@ -448,6 +455,8 @@ impl Store {
             }
         }
         out.sort();
+        self.board_counts
+            .put(key, out.clone(), ttl, std::time::Instant::now());
         Ok(out)
     }
 
@@ -471,12 +480,12 @@ impl Store {
             "WITH page AS (SELECT c.case_id, c.clock_key FROM clocks c {join} \
              WHERE {cond} ORDER BY {order} LIMIT ${} OFFSET ${}) \
              SELECT c.case_id, k.case_number, k.title, k.confidentiality, k.judge, k.org_id, c.category, k.state, \
-             (SELECT w.id FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
-             (SELECT w.level FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
-             (SELECT w.acknowledged_at FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key ORDER BY w.id DESC LIMIT 1), \
+             lw.id, lw.level, lw.acknowledged_at, \
              k.title_masked, o.name, k.agency_kind, k.region_path, c.clock_key \
              FROM page p JOIN clocks c ON c.case_id = p.case_id AND c.clock_key = p.clock_key \
-             JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = k.org_id ORDER BY {order}",
+             JOIN cases k ON k.id = c.case_id JOIN orgs o ON o.id = k.org_id \
+             LEFT JOIN warnings lw ON lw.id = (SELECT MAX(w.id) FROM warnings w WHERE w.case_id = c.case_id AND w.clock_key = c.clock_key) \
+             ORDER BY {order}",
             n + 1,
             n + 2
         );
