@@ -168,26 +168,29 @@ fn bj(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// Ingests line `i` of `EVENTS` on its own, an hour after it occurred; returns that time.
+async fn ingest_line(s: &Store, label: &str, i: usize, line: &str) -> DateTime<Utc> {
+    let rec: EventRecord = serde_json::from_str(line).unwrap();
+    let now = rec.occurred_at.with_timezone(&Utc) + Duration::hours(1);
+    let numbered = Numbered {
+        line: i as u64 + 1,
+        record: rec,
+    };
+    let r = s
+        .ingest(&[numbered], &Actor::system("t"), now)
+        .await
+        .unwrap();
+    assert!(r.rejected.is_empty(), "{label}: {:?}", r.rejected);
+    now
+}
+
 #[tokio::test]
 async fn ingest_keeps_the_totals_equal_to_counting_case_by_case_and_a_rebuild_agrees() {
     for db in TestDb::all().await.unwrap() {
         let s = &db.store;
         load_fixture_orgs(s).await.unwrap();
         for (i, line) in EVENTS.lines().enumerate() {
-            let rec: EventRecord = serde_json::from_str(line).unwrap();
-            let now = rec.occurred_at.with_timezone(&Utc) + Duration::hours(1);
-            let r = s
-                .ingest(
-                    &[Numbered {
-                        line: i as u64 + 1,
-                        record: rec,
-                    }],
-                    &Actor::system("t"),
-                    now,
-                )
-                .await
-                .unwrap();
-            assert!(r.rejected.is_empty(), "{}: {:?}", db.label, r.rejected);
+            let now = ingest_line(s, db.label, i, line).await;
             // Totals exact with changes pending, folded, and both mixed.
             if i % 4 == 1 {
                 s.fold_metrics(now).await.unwrap();
@@ -318,17 +321,7 @@ async fn a_damaged_pending_change_is_set_aside_and_verify_names_it_and_any_chang
         let s = &db.store;
         load_fixture_orgs(s).await.unwrap();
         for (i, line) in EVENTS.lines().enumerate() {
-            let rec: EventRecord = serde_json::from_str(line).unwrap();
-            let now = rec.occurred_at.with_timezone(&Utc) + Duration::hours(1);
-            let numbered = Numbered {
-                line: i as u64 + 1,
-                record: rec,
-            };
-            let r = s
-                .ingest(&[numbered], &Actor::system("t"), now)
-                .await
-                .unwrap();
-            assert!(r.rejected.is_empty(), "{}: {:?}", db.label, r.rejected);
+            ingest_line(s, db.label, i, line).await;
         }
         let label = db.label;
         let pending = s.pending_metrics().await.unwrap();

@@ -485,7 +485,7 @@ pub async fn verify_store(
     };
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} cases' rows, clocks and metric facts re-derived from their events in {:.2} s",
+        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} cases' rows, clocks and metric facts re-derived from their events, metric totals summed from the facts, in {:.2} s",
         cfg.ledger_origin,
         rep.size,
         rep.root,
