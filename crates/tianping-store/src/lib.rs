@@ -468,6 +468,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0049_told_deadline.sql"),
         postgres: include_str!("../migrations/postgres/0049_told_deadline.sql"),
     },
+    Migration {
+        version: 50,
+        name: "projection_keys",
+        sqlite: include_str!("../migrations/sqlite/0050_projection_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0050_projection_keys.sql"),
+    },
 ];
 
 /// Formats an instant the way every table stores it.

@@ -5,7 +5,7 @@ use super::Chunk;
 use super::Work;
 use super::resolve::titles;
 use super::snake;
-use crate::db::{Val, bulk_insert, bulk_update};
+use crate::db::{Val, bulk_insert, bulk_update, bulk_write};
 use crate::{Backend, Result, StoreError, ts};
 use sqlx::Row;
 use tianping_domain::metrics::CaseFacts;
@@ -124,16 +124,29 @@ impl Chunk<'_> {
                 judges.insert((w.org_id.as_str(), j.as_str()), w);
             }
         }
-        for ((org, judge), w) in judges {
-            sqlx::query(
-                "INSERT INTO case_judges (org_id, judge, region_path, agency_kind) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (org_id, judge) DO NOTHING",
+        // In one statement: a chunk of a bulk load names hundreds of judges, and a statement
+        // each was a round trip each.
+        let judge_rows: Vec<Vec<Val>> = judges
+            .into_iter()
+            .map(|((org, judge), w)| {
+                vec![
+                    Val::S(org.to_string()),
+                    Val::S(judge.to_string()),
+                    Val::S(w.region_path.clone()),
+                    Val::S(w.agency_kind.as_str().to_string()),
+                ]
+            })
+            .collect();
+        if !judge_rows.is_empty() {
+            bulk_write(
+                &mut self.tx,
+                self.backend,
+                "case_judges",
+                CASE_JUDGE_COLUMNS,
+                judge_rows,
+                " ON CONFLICT (org_id, judge) DO NOTHING",
+                "",
             )
-            .bind(org)
-            .bind(judge)
-            .bind(&w.region_path)
-            .bind(w.agency_kind.as_str())
-            .execute(&mut *self.tx)
             .await?;
         }
         self.spent.cases += cases_started.elapsed();
@@ -369,6 +382,14 @@ const PROJECTION_COLUMNS: &[(&str, &str)] = &[
     ("last_event_at", "text"),
     ("event_count", "bigint"),
     ("state", "text"),
+];
+
+/// A unit's handling judge, as the case list's 承办人 menu reads it.
+const CASE_JUDGE_COLUMNS: &[(&str, &str)] = &[
+    ("org_id", "text"),
+    ("judge", "text"),
+    ("region_path", "text"),
+    ("agency_kind", "text"),
 ];
 
 /// Identity columns of a case row, fixed at filing; a new row is these followed by the projection.

@@ -213,9 +213,12 @@ pub fn serve_node(
     Ok(p)
 }
 
-/// HAProxy in the foreground: `http_port` round robin over the nodes (health-checked), and, when
-/// given, `pg_port` in TCP mode to the primary with the standby as backup (used only when the
-/// primary's port stops answering).
+/// HAProxy in the foreground: `http_port` over the nodes (health-checked), and, when given,
+/// `pg_port` in TCP mode to the primary with the standby as backup (used only when the primary's
+/// port stops answering). A logged-in person's requests go to one node while it is up (a
+/// consistent hash of their session cookie, as docs/DEPLOY.md recommends): the counts each node
+/// keeps for `counts_cache_seconds` are then read again by one node, not by every node in turn.
+/// Requests without a cookie (logins, system clients) go round robin.
 pub fn balancer(
     dir: &Path,
     http_port: u16,
@@ -225,7 +228,7 @@ pub fn balancer(
     let mut cfg = format!(
         "global\n  maxconn 2048\ndefaults\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  retries 3\n  option redispatch\n\
          frontend http\n  mode http\n  bind 127.0.0.1:{http_port}\n  default_backend nodes\n\
-         backend nodes\n  mode http\n  balance roundrobin\n  option httpchk GET /healthz\n"
+         backend nodes\n  mode http\n  balance hdr(Cookie)\n  hash-type consistent\n  option httpchk GET /healthz\n"
     );
     for (i, p) in nodes.iter().enumerate() {
         cfg.push_str(&format!(
