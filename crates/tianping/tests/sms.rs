@@ -29,7 +29,10 @@ impl Gateway {
             .local_addr()
             .expect("addr")
             .port();
-        let out = dir.join(format!("received-{port}.jsonl"));
+        // A file of its own, even when the system hands out an earlier gateway's port again.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let out = dir.join(format!("received-{n}-{port}.jsonl"));
         let mut cmd = Command::new("python3");
         cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sms_gateway.py"))
             .arg(port.to_string())
