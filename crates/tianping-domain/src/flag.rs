@@ -128,6 +128,12 @@ impl FlagRules {
         FlagRules::parse(FLAG_RULES_TOML)
     }
 
+    /// What the rules decide, as a short hash: two rule sets with the same fingerprint raise the
+    /// same flags on the same case (the situations' and categories' wording is left out).
+    pub fn fingerprint(&self) -> String {
+        crate::fnv64_hex(&format!("{:?}", self.rules))
+    }
+
     /// No rules at all (flagging off; situations stay known for manual flags).
     pub fn without_rules(mut self) -> FlagRules {
         self.rules.clear();
@@ -400,6 +406,24 @@ mod tests {
             assert!(r.category(n).is_some());
         }
         assert!(r.rules.iter().all(|x| !x.citation.is_empty()));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_rules_not_their_wording() {
+        let shipped = rules();
+        let mut reworded = rules();
+        reworded.version = "另一版".into();
+        reworded.situations[0].zh = "另一种说法".into();
+        assert_eq!(shipped.fingerprint(), reworded.fingerprint());
+        let mut lowered = rules();
+        let r = lowered
+            .rules
+            .iter_mut()
+            .find(|r| r.min_claim_amount_yuan.is_some())
+            .expect("a claim threshold rule is shipped");
+        r.min_claim_amount_yuan = r.min_claim_amount_yuan.map(|y| y / 2);
+        assert_ne!(shipped.fingerprint(), lowered.fingerprint());
+        assert_ne!(shipped.fingerprint(), rules().without_rules().fingerprint());
     }
 
     #[test]

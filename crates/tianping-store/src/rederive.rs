@@ -1,5 +1,5 @@
-//! Projections re-derived from the events, for `ledger verify`: the case row, the clock rows and
-//! the metric facts of every case. Each case's events are folded into its state as ingest folds
+//! Projections re-derived from the events, for `ledger verify`: the case row, the clock rows, the
+//! rule-raised flags and the metric facts of every case. Each case's events are folded into its state as ingest folds
 //! them, then:
 //!
 //! - the row's columns that the events decide (procedure, stage, titles, cause, confidentiality,
@@ -15,6 +15,11 @@
 //!   rows keep the rules and calendar the case closed under, so they are not re-derived); after a
 //!   change of rules or calendar moved the case's main clock, or for a closed case whose rows a
 //!   re-computation before 2026-12-07 removed, only whether the limit still runs;
+//! - the 四类案件 flag rules in force are evaluated on its state, as ingest evaluated them when it
+//!   recorded the case's last event: a situation they raise that the case has no flag of (raised
+//!   or cleared) is named. Only on the cases whose last event was recorded since the flag rules
+//!   were put in force ([`Store::put_flag_rules_in_force`]; nothing re-evaluates the others when
+//!   the rules change), and not at all by a process whose flag rules differ from those;
 //! - at the end, the metric totals the dashboards read (`metric_totals` with the changes not yet
 //!   folded) are compared with the sums of every stored facts row's contributions: a total
 //!   changed in the database is named with its region node, period and column, and so is a
@@ -26,7 +31,8 @@
 //!
 //! Not re-derived: the stored JSON state itself (what the pages read is in the compared columns),
 //! the clock rows of closed cases without a running clock, the clock rows' statuses and warnings
-//! (they depend on when the poller last ran), the flags (ledgered records, checked by the log),
+//! (they depend on when the poller last ran), the flags raised by hand or by the system checks
+//! (ledgered records, checked by the log),
 //! and the facts' evaluation and proofreading columns (from those records, not the events).
 //!
 //! It sits above the ledger, ingest and the clocks (the ledger's own checks must not depend on
@@ -56,6 +62,8 @@ pub struct Rederived {
     pub findings: Vec<Finding>,
     /// Why nothing was re-derived (this process's rules differ from the store's).
     pub skipped: Option<String>,
+    /// Why the flags were not compared (this process's flag rules differ from the store's).
+    pub flags_skipped: Option<String>,
 }
 
 impl Store {
@@ -64,7 +72,7 @@ impl Store {
     pub async fn rederive_projections(&self) -> Result<Rederived> {
         let mut tx = self.read_snapshot().await?;
         let mut out = Rederived::default();
-        match rederive(self, &mut tx, &mut out.findings).await? {
+        match rederive(self, &mut tx, &mut out.findings, &mut out.flags_skipped).await? {
             Ok(n) => out.cases = n,
             Err(why) => out.skipped = Some(why),
         }
@@ -84,6 +92,7 @@ async fn rederive(
     store: &Store,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     findings: &mut Vec<Finding>,
+    flags_skipped: &mut Option<String>,
 ) -> Result<std::result::Result<u64, String>> {
     // The calendar years and organisations stored since this process last looked.
     store.refresh().await?;
@@ -95,6 +104,22 @@ async fn rederive(
     }
     let cw = store.clockwork();
     let dir = store.org_directory().await?;
+    // The flag rules: compared on the cases whose last event was recorded since the rules in
+    // force were put in force (every case, in a store that never recorded them); not at all if
+    // this process's differ from those.
+    let sup = store.supervision();
+    let flags_since = match store.flag_rules_in_force().await? {
+        None => Some(None),
+        Some(f) if f.fingerprint == sup.flags.fingerprint() => Some(Some(f.since)),
+        Some(f) => {
+            *flags_skipped = Some(format!(
+                "this process's flag rules (fingerprint {}) are not those in force in the store ({}): run the verification with the servers' rules_dir",
+                sup.flags.fingerprint(),
+                f.fingerprint
+            ));
+            None
+        }
+    };
     let mut after: i64 = 0;
     let mut checked: u64 = 0;
     let mut named: i64 = 0;
@@ -189,6 +214,20 @@ async fn rederive(
             );
         }
         let mut facts = crate::metrics::facts_between(tx, lo, hi).await?;
+        // The situations each case is flagged with (raised or cleared since).
+        let mut flagged: HashSet<(i64, String)> = HashSet::new();
+        if flags_since.is_some() {
+            for r in sqlx::query(
+                "SELECT case_id, situation FROM case_flags WHERE case_id >= $1 AND case_id <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut **tx)
+            .await?
+            {
+                flagged.insert((r.try_get("case_id")?, r.try_get("situation")?));
+            }
+        }
         // When a change of rules or calendar last moved each case's main clock.
         let mut moved: HashMap<i64, DateTime<Utc>> = HashMap::new();
         for r in sqlx::query(
@@ -243,6 +282,31 @@ async fn rederive(
                 }
             };
             state.venue = dir.get(&org).map(Org::to_ref);
+            // Ingest evaluated the flag rules on this state when it recorded the last event: a
+            // situation they raise that the case has no flag of was removed (or never raised).
+            if let Some(since) = flags_since
+                && since.is_none_or(|t| at >= t)
+            {
+                let region: String = c.try_get("region_path")?;
+                let kind: String = c.try_get("agency_kind")?;
+                let in_org = |o: &str| {
+                    dir.get(o).is_some_and(|o| {
+                        o.kind.as_str() == kind && region.starts_with(&o.region_path)
+                    })
+                };
+                for h in sup.flags.evaluate(&state, &in_org) {
+                    if !flagged.contains(&(id, h.situation.clone())) {
+                        differs(
+                            findings,
+                            format!("case_flags/{id}/{}", h.situation),
+                            format!(
+                                "case {number}: its events meet flag rule {} (situation {}), but the case has no flag of that situation (removed outside the product, or never raised)",
+                                h.rule, h.situation
+                            ),
+                        );
+                    }
+                }
+            }
             if let Some((col, stored, want)) = row_differs(c, &state)? {
                 // Titles and causes name the parties and what the case is about: the finding
                 // names the column only (a confidential case's names stay out of the output).

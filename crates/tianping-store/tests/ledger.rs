@@ -2176,6 +2176,245 @@ async fn a_closed_cases_counted_outcome_is_checked_against_the_clock_it_closed_w
     }
 }
 
+/// The per-case rows only the write path writes keep no key to their case on PostgreSQL
+/// (migration 0050): a clock, flow node, risk hit or metric facts row of a case that is not in the
+/// store is named by `ledger verify` (SQLite's key still refuses it), and so is a flow node or
+/// risk hit moved to another region.
+#[tokio::test]
+async fn per_case_rows_of_no_case_or_of_another_region_are_named() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        seeded(&db).await;
+        let (case, org, region): (i64, String, String) = sqlx::query_as(
+            "SELECT k.id, k.org_id, k.region_path FROM cases k \
+             WHERE k.id IN (SELECT case_id FROM clocks) ORDER BY k.id LIMIT 1",
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+        // A flow node and a risk hit of the case, as the flow standards would write them.
+        exec(
+            s,
+            &format!(
+                "INSERT INTO case_nodes (case_id, mark, flow, org_id, region_path, judge, started_at, due_date, late, tell_judge) \
+                 VALUES ({case}, 'served', 'civil_first', '{org}', '{region}', '张法官', '2025-03-03', '2025-03-10', 0, 1); \
+                 INSERT INTO risk_hits (case_id, signal, org_id, region_path, judge, on_date) \
+                 VALUES ({case}, 'long_unserved', '{org}', '{region}', '张法官', '2025-03-20');"
+            ),
+        )
+        .await;
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        let ghost = case + 1000;
+        let mut conn = s.pool().acquire().await.unwrap();
+        for table in ["clocks", "case_nodes", "risk_hits", "metric_facts"] {
+            // A copy of the case's rows under a case id that no case has.
+            for sql in [
+                format!(
+                    "CREATE TEMP TABLE ghost_rows AS SELECT * FROM {table} WHERE case_id = {case}"
+                ),
+                format!("UPDATE ghost_rows SET case_id = {ghost}"),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} SELECT * FROM ghost_rows"
+            )))
+            .execute(&mut *conn)
+            .await;
+            sqlx::raw_sql("DROP TABLE ghost_rows")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            match s.backend() {
+                Backend::Sqlite => {
+                    assert!(done.is_err(), "{} {table}: the key refuses it", db.label)
+                }
+                Backend::Postgres => {
+                    let done = done.unwrap_or_else(|e| panic!("{table}: {e}"));
+                    assert!(done.rows_affected() > 0, "{} {table}", db.label);
+                }
+            }
+        }
+        drop(conn);
+        if s.backend() == Backend::Postgres {
+            let rep = verify(s, &[]).await;
+            let named: Vec<(&str, Option<&str>)> = rep
+                .findings
+                .iter()
+                .map(|f| (f.code, f.record.as_deref()))
+                .collect();
+            for table in ["clocks", "case_nodes", "risk_hits", "metric_facts"] {
+                let record = format!("{table}/{ghost}");
+                assert!(
+                    named.contains(&("projection_orphan", Some(record.as_str()))),
+                    "{}: {record} not named in {:?}",
+                    db.label,
+                    rep.findings
+                );
+            }
+            assert!(
+                rep.findings
+                    .iter()
+                    .all(|f| f.code == "projection_orphan" && f.detail.contains("not in the store")),
+                "{}: {:?}",
+                db.label,
+                rep.findings
+            );
+            exec(
+                s,
+                &format!(
+                    "DELETE FROM clocks WHERE case_id = {ghost}; DELETE FROM case_nodes WHERE case_id = {ghost}; \
+                     DELETE FROM risk_hits WHERE case_id = {ghost}; DELETE FROM metric_facts WHERE case_id = {ghost};"
+                ),
+            )
+            .await;
+        }
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // A flow node and a risk hit moved to another region: they leave their node board.
+        exec(
+            s,
+            &format!(
+                "UPDATE case_nodes SET region_path = '/33/3302/' WHERE case_id = {case}; \
+                 UPDATE risk_hits SET org_id = 'elsewhere' WHERE case_id = {case};"
+            ),
+        )
+        .await;
+        let rep = verify(s, &[]).await;
+        assert!(
+            rep.findings.iter().all(|f| f.code == "projection_differs"),
+            "{}: {:?}",
+            db.label,
+            rep.findings
+        );
+        for table in ["case_nodes", "risk_hits"] {
+            let prefix = format!("{table}/{case}/");
+            assert!(
+                rep.findings
+                    .iter()
+                    .any(|f| f.record.as_deref().is_some_and(|r| r.starts_with(&prefix))),
+                "{}: {prefix} not named in {:?}",
+                db.label,
+                rep.findings
+            );
+        }
+        db.cleanup().await.unwrap();
+    }
+}
+
+/// `ledger verify` evaluates the flag rules in force on each case's events, as ingest did when it
+/// recorded the last one, and names a situation they raise that the case has no flag of: one a
+/// process with its rules off never raised, or a flag row deleted. A case whose last event was
+/// recorded before the rules were put in force is not expected to follow them (nothing
+/// re-evaluates it), and a process with other flag rules compares none.
+#[tokio::test]
+async fn a_flag_the_rules_raise_on_a_cases_events_and_that_is_missing_is_named() {
+    for db in TestDb::all().await.unwrap() {
+        let s = &db.store;
+        seeded(&db).await;
+        let shipped = s.supervision().as_ref().clone();
+        let mut off = shipped.clone();
+        off.flags = off.flags.without_rules();
+        // A process with its flag rules off records a complaint about the judge.
+        s.set_supervision(off.clone());
+        let r = s
+            .ingest(
+                &records(COMPLAINT),
+                &Actor::system("t"),
+                bj("2025-08-05T10:00:00"),
+            )
+            .await
+            .unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+        s.set_supervision(shipped.clone());
+        let case = s
+            .case_id_by_number("（2025）浙0102民初1号")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(s.case_flags(case).await.unwrap().is_empty());
+        let missing = format!("case_flags/{case}/4.judge_misconduct");
+        let rep = verify(s, &[]).await;
+        assert_eq!(
+            codes(&rep),
+            vec!["projection_differs"],
+            "{} {:?}",
+            db.label,
+            rep.findings
+        );
+        assert_eq!(rep.findings[0].record.as_deref(), Some(missing.as_str()));
+        assert!(
+            rep.findings[0].detail.contains("judge-complaint"),
+            "{}: {}",
+            db.label,
+            rep.findings[0].detail
+        );
+        // The shipped rules put in force the day after: the case's last event predates them.
+        s.put_flag_rules_in_force(bj("2025-08-06T09:00:00"))
+            .await
+            .unwrap();
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // A process with other flag rules than those in force compares no flags, and says so.
+        s.set_supervision(off.clone());
+        s.set_engine_state(
+            "flag_rules_since",
+            "2025-08-01T00:00:00Z",
+            bj("2025-08-06T09:00:00"),
+        )
+        .await
+        .unwrap();
+        let r = s.rederive_projections().await.unwrap();
+        assert!(r.findings.is_empty(), "{} {:?}", db.label, r.findings);
+        assert!(
+            r.flags_skipped
+                .as_deref()
+                .is_some_and(|w| w.contains("flag rules")),
+            "{}: {:?}",
+            db.label,
+            r.flags_skipped
+        );
+        s.set_supervision(shipped.clone());
+        // With the shipped rules: a second complaint raises the flag; verify passes again.
+        let second = COMPLAINT
+            .replace(r#""source_event_id":"9""#, r#""source_event_id":"9b""#)
+            .replace("2025-08-05T09:00:00", "2025-08-07T09:00:00");
+        s.ingest(
+            &records(&second),
+            &Actor::system("t"),
+            bj("2025-08-07T10:00:00"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.case_flags(case).await.unwrap().len(), 1, "{}", db.label);
+        let rep = verify(s, &[]).await;
+        assert!(rep.ok(), "{} {:?}", db.label, rep.findings);
+        // The flag deleted in the database: the log names the row, the rules the situation.
+        exec(s, &format!("DELETE FROM case_flags WHERE case_id = {case}")).await;
+        let rep = verify(s, &[]).await;
+        assert!(
+            codes(&rep).contains(&"record_missing"),
+            "{} {:?}",
+            db.label,
+            rep.findings
+        );
+        assert!(
+            rep.findings
+                .iter()
+                .any(|f| f.code == "projection_differs"
+                    && f.record.as_deref() == Some(missing.as_str())),
+            "{} {:?}",
+            db.label,
+            rep.findings
+        );
+        db.cleanup().await.unwrap();
+    }
+}
+
 /// A civil case filed on 1 July 2025 and suspended on 4 August: its 审限 is paused.
 const SUSPENDED: &str = r#"{"source":"t","source_event_id":"p1","case_number":"（2025）浙0102民初4号","occurred_at":"2025-07-01T09:00:00+08:00","kind":"filed","cause":"借款合同纠纷","parties":[{"name":"庚","role":"原告"},{"name":"辛","role":"被告"}]}
 {"source":"t","source_event_id":"p2","case_number":"（2025）浙0102民初4号","occurred_at":"2025-08-04T09:00:00+08:00","kind":"suspended","reason":"等待另案审理结果","approver":{"name":"院长甲","role":"president"}}

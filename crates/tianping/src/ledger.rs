@@ -485,7 +485,7 @@ pub async fn verify_store(
     };
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} cases' rows, clocks and metric facts re-derived from their events, metric totals summed from the facts, in {:.2} s",
+        "ledger {}: {} leaves, root {}; checked {} subtrees, {} checkpoints, {} witness checkpoints, {} records ({} passes), {} cases' rows, clocks, rule-raised flags and metric facts re-derived from their events, metric totals summed from the facts, in {:.2} s",
         cfg.ledger_origin,
         rep.size,
         rep.root,
@@ -499,6 +499,9 @@ pub async fn verify_store(
     );
     if let Some(why) = rederived.as_ref().and_then(|r| r.skipped.as_ref()) {
         println!("projections not re-derived: {why}");
+    }
+    if let Some(why) = rederived.as_ref().and_then(|r| r.flags_skipped.as_ref()) {
+        println!("flags not re-derived: {why}");
     }
     print_cosigned(&rep.cosigned, rep.checkpoints_checked);
     if rep.ok() {

@@ -359,6 +359,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<RecomputeReport>> {
         self.refresh().await?;
+        self.put_flag_rules_in_force(now).await?;
         let cw = self.clockwork();
         let fp = cw.fingerprint();
         let stored = self.engine_state("clockwork_fingerprint").await?;

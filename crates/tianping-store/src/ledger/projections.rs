@@ -6,11 +6,16 @@
 //! record check, so these are compared here — by the database, one pass over each table, in the
 //! verification's snapshot, whatever the store's size.
 //!
+//! The per-case rows that only the write path writes (clocks, flow nodes, risk hits, metric
+//! facts) keep no foreign key to their case on PostgreSQL (migration 0050): a row of a case that
+//! is not in the store is named here, per table, and so is a flow node or risk hit whose region
+//! or organisation is not its case's (it would leave, or join, another region's node board).
+//!
 //! The clock rows' dates and the metric facts are re-derived from the events by `crate::rederive`
 //! ([`crate::Store::rederive_projections`]), which needs ingest's fold and the rules in force.
 
 use super::Finding;
-use crate::Result;
+use crate::{Result, audited};
 use sqlx::Row;
 
 /// Findings named per kind of mismatch, at most (the first ones in id order).
@@ -72,6 +77,78 @@ pub(super) async fn compare(
                 "clock {key} of case {case}: region {region} of {org}, but its case's is {case_region} of {case_org} (changed outside the product: the clock would leave its court's board)"
             ),
         ));
+    }
+    per_case_rows(tx, findings).await
+}
+
+/// The per-case tables written only by the write path: (table, the key within a case, what a row
+/// is to the reader of a finding). `metric_facts` has one row per case.
+const PER_CASE: [(&str, Option<&str>, &str); 4] = [
+    ("clocks", Some("clock_key"), "clock"),
+    ("case_nodes", Some("mark"), "flow node"),
+    ("risk_hits", Some("signal"), "risk hit"),
+    ("metric_facts", None, "metric facts"),
+];
+
+/// Rows of a case that is not in the store, and flow nodes and risk hits whose region or
+/// organisation is not their case's. One anti-join (or join) per table, by the database.
+async fn per_case_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    for (table, _, what) in PER_CASE {
+        let orphans = sqlx::query(audited(format!(
+            "SELECT t.case_id, COUNT(*) AS n FROM {table} t \
+             WHERE NOT EXISTS (SELECT 1 FROM cases k WHERE k.id = t.case_id) \
+             GROUP BY t.case_id ORDER BY t.case_id LIMIT $1"
+        )))
+        .bind(NAMED)
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in &orphans {
+            let case: i64 = r.try_get("case_id")?;
+            let n: i64 = r.try_get("n")?;
+            findings.push(Finding::new(
+                "projection_orphan",
+                None,
+                Some(format!("{table}/{case}")),
+                format!(
+                    "{n} {what} row(s) of case {case}, which is not in the store (written outside the product: the boards and counts would read them)"
+                ),
+            ));
+        }
+    }
+    for (table, key, what) in PER_CASE {
+        // Clocks are compared above; metric facts by the re-derivation (`crate::rederive`).
+        let (Some(key), false) = (key, table == "clocks") else {
+            continue;
+        };
+        let moved = sqlx::query(audited(format!(
+            "SELECT t.case_id, t.{key} AS part, t.region_path, t.org_id, \
+             k.region_path AS case_region, k.org_id AS case_org \
+             FROM {table} t JOIN cases k ON k.id = t.case_id \
+             WHERE t.region_path <> k.region_path OR t.org_id <> k.org_id \
+             ORDER BY t.case_id, t.{key} LIMIT $1"
+        )))
+        .bind(NAMED)
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in &moved {
+            let case: i64 = r.try_get("case_id")?;
+            let part: String = r.try_get("part")?;
+            let region: String = r.try_get("region_path")?;
+            let org: String = r.try_get("org_id")?;
+            let case_region: String = r.try_get("case_region")?;
+            let case_org: String = r.try_get("case_org")?;
+            findings.push(Finding::new(
+                "projection_differs",
+                None,
+                Some(format!("{table}/{case}/{part}")),
+                format!(
+                    "{what} {part} of case {case}: region {region} of {org}, but its case's is {case_region} of {case_org} (changed outside the product: it would leave its region's node board)"
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -33,6 +33,50 @@ pub struct FlagRow {
 
 const FLAG_COLUMNS: &str = "id, case_id, situation, category, source, rule, reason, rules_version, flagged_by, flagged_at, cleared_at, cleared_by, clear_reason";
 
+/// `engine_state` keys: the fingerprint of the flag rules in force, and since when (RFC 3339).
+/// Ingest evaluates the rules on the cases a chunk touches and nothing re-evaluates the others
+/// when the rules change: `ledger verify` expects a case's flags to follow the rules in force only
+/// if its last event was recorded since they were put in force (`crate::rederive`).
+pub(crate) const FLAG_RULES_FINGERPRINT: &str = "flag_rules_fingerprint";
+pub(crate) const FLAG_RULES_SINCE: &str = "flag_rules_since";
+
+/// The flag rules in force in the store: their fingerprint, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagRulesInForce {
+    pub fingerprint: String,
+    pub since: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records this process's flag rules as the ones in force, from `now`, if the store holds
+    /// another fingerprint (or none). Called wherever the rules are put in force
+    /// ([`Store::apply_clockwork_change`]).
+    pub async fn put_flag_rules_in_force(&self, now: DateTime<Utc>) -> Result<()> {
+        let mine = self.supervision().flags.fingerprint();
+        if self.engine_state(FLAG_RULES_FINGERPRINT).await?.as_deref() == Some(mine.as_str()) {
+            return Ok(());
+        }
+        self.set_engine_state(FLAG_RULES_SINCE, &ts(now), now)
+            .await?;
+        self.set_engine_state(FLAG_RULES_FINGERPRINT, &mine, now)
+            .await
+    }
+
+    /// The flag rules in force in the store, as last put in force; `None` if never recorded (a
+    /// store no `serve`, `worker` or `demo` has started on).
+    pub async fn flag_rules_in_force(&self) -> Result<Option<FlagRulesInForce>> {
+        let fingerprint = self.engine_state(FLAG_RULES_FINGERPRINT).await?;
+        let since = self.engine_state(FLAG_RULES_SINCE).await?;
+        Ok(match (fingerprint, since) {
+            (Some(fingerprint), Some(since)) => Some(FlagRulesInForce {
+                fingerprint,
+                since: crate::parse_ts(&since)?,
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// Raises the flags ingest found, inside its transaction: a situation already flagged on a case
 /// (even if cleared by hand since) is not raised again. Returns how many were raised.
 pub(crate) async fn raise_flags(
