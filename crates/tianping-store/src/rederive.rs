@@ -1,6 +1,6 @@
 //! Projections re-derived from the events, for `ledger verify`: the case row, the clock rows, the
-//! rule-raised flags and the metric facts of every case. Each case's events are folded into its state as ingest folds
-//! them, then:
+//! rule-raised flags and the metric facts of every case. Each case's events are folded into its
+//! state as ingest folds them, then:
 //!
 //! - the row's columns that the events decide (procedure, stage, titles, cause, confidentiality,
 //!   status, judge, closing, disposition, the last event and the count) are compared with the
@@ -32,8 +32,8 @@
 //! Not re-derived: the stored JSON state itself (what the pages read is in the compared columns),
 //! the clock rows of closed cases without a running clock, the clock rows' statuses and warnings
 //! (they depend on when the poller last ran), the flags raised by hand or by the system checks
-//! (ledgered records, checked by the log),
-//! and the facts' evaluation and proofreading columns (from those records, not the events).
+//! (ledgered records, checked by the log), and the facts' evaluation and proofreading columns
+//! (from those records, not the events).
 //!
 //! It sits above the ledger, ingest and the clocks (the ledger's own checks must not depend on
 //! them).

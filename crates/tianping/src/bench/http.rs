@@ -92,6 +92,8 @@ pub struct Options {
     pub servers: usize,
     pub users: usize,
     pub seconds: u64,
+    /// Only the phase through every node (a soak at constant load).
+    pub soak: bool,
     pub think_ms: u64,
     pub postgres_url: String,
     pub keep_database: Option<String>,
@@ -107,6 +109,8 @@ struct Phase {
     failures: BTreeMap<(Kind, String), u64>,
     seconds: f64,
     latencies: BTreeMap<Kind, Vec<f64>>,
+    /// Each answered request: seconds into the phase when it ended, its kind and milliseconds.
+    timeline: Vec<(f64, Kind, f64)>,
     server_cpu: f64,
     db_cpu: f64,
 }
@@ -260,7 +264,9 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         (running, task)
     });
     let mut phases = vec![];
-    let counts: Vec<usize> = if o.servers > 1 {
+    let counts: Vec<usize> = if o.soak {
+        vec![o.servers]
+    } else if o.servers > 1 {
         vec![1, o.servers]
     } else {
         vec![1]
@@ -435,6 +441,30 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
     let total_ratio =
         last.total_cpu_per_req_ms() / first.total_cpu_per_req_ms().max(f64::MIN_POSITIVE);
     let mut all = last.all();
+    if o.soak {
+        // One phase: no CPU ratio; p95 in the first and the last third of the phase too.
+        println!("p95 in the first third → the last third of the soak (ms)");
+        for kind in last.latencies.keys() {
+            let (early, late) = thirds(last, Some(*kind));
+            println!("{:<10} {early:>8.1} → {late:>8.1}", kind.name());
+        }
+        let (early, late) = thirds(last, None);
+        println!(
+            "RESULT http_soak servers={} users={} cases={n_cases} minutes={:.1} rps={:.1} p95_ms={:.1} p95_first_third_ms={early:.1} p95_last_third_ms={late:.1} errors={} rss_growth_pct={growth:.1} rss_endpoint_pct={endpoint:.1} autovacuum={} verify={}",
+            last.servers,
+            o.users,
+            last.seconds / 60.0,
+            last.requests as f64 / last.seconds,
+            percentile(&mut all, 0.95),
+            last.errors,
+            if autovacuum { "on" } else { "stand-in" },
+            if verify.ok() { "ok" } else { "failed" }
+        );
+        if !verify.ok() {
+            bail!("the ledger does not verify after the run");
+        }
+        return Ok(());
+    }
     println!(
         "RESULT http servers={} users={} cases={n_cases} rps={:.1} p95_ms={:.1} errors={} cpu_per_req_ratio={ratio:.3} cpu_with_db_per_req_ratio={total_ratio:.3} rss_growth_pct={growth:.1} rss_endpoint_pct={endpoint:.1} autovacuum={} verify={}",
         last.servers,
@@ -449,6 +479,21 @@ async fn run_on(o: &Options, url: &str, dir: &std::path::Path) -> Result<()> {
         bail!("the ledger does not verify after the run");
     }
     Ok(())
+}
+
+/// p95 of the requests (of one kind, or all) answered in the first third of a phase, and in
+/// the last third.
+fn thirds(p: &Phase, kind: Option<Kind>) -> (f64, f64) {
+    let third = p.seconds / 3.0;
+    let of = |keep: &dyn Fn(f64) -> bool| -> Vec<f64> {
+        p.timeline
+            .iter()
+            .filter(|(t, k, _)| keep(*t) && kind.is_none_or(|want| *k == want))
+            .map(|(_, _, ms)| *ms)
+            .collect()
+    };
+    let (mut early, mut late) = (of(&|t| t < third), of(&|t| t >= 2.0 * third));
+    (percentile(&mut early, 0.95), percentile(&mut late, 0.95))
 }
 
 /// CPU seconds (user + system) a process has used; 0 when it is gone.
@@ -613,6 +658,7 @@ async fn phase(
     let requests = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let latencies: Arc<Mutex<BTreeMap<Kind, Vec<f64>>>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let timeline: Arc<Mutex<Vec<(f64, Kind, f64)>>> = Arc::new(Mutex::new(vec![]));
     let failures: Arc<Mutex<BTreeMap<(Kind, String), u64>>> = Arc::new(Mutex::new(BTreeMap::new()));
     let cpu0: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
     let db0 = postgres_cpu();
@@ -627,6 +673,7 @@ async fn phase(
             next_event.clone(),
         );
         let failures = failures.clone();
+        let timeline = timeline.clone();
         let user = LOGINS[i % LOGINS.len()];
         let filers = filers.clone();
         let think = o.think_ms;
@@ -704,6 +751,9 @@ async fn phase(
                         if let Ok(mut l) = latencies.lock() {
                             l.entry(counted).or_default().push(ms);
                         }
+                        if let Ok(mut l) = timeline.lock() {
+                            l.push((started.elapsed().as_secs_f64(), counted, ms));
+                        }
                     }
                     Err(why) => {
                         errors.fetch_add(1, Ordering::Relaxed);
@@ -750,6 +800,10 @@ async fn phase(
         .lock()
         .map(|f| f.clone())
         .map_err(|_| anyhow::anyhow!("a simulated person panicked"))?;
+    let timeline = timeline
+        .lock()
+        .map(|l| l.clone())
+        .map_err(|_| anyhow::anyhow!("a simulated person panicked"))?;
     Ok(Phase {
         servers,
         requests: requests.load(Ordering::Relaxed),
@@ -757,6 +811,7 @@ async fn phase(
         failures,
         seconds,
         latencies,
+        timeline,
         server_cpu: cpu1 - cpu0,
         db_cpu,
     })
@@ -764,8 +819,40 @@ async fn phase(
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_growth, proc_cpu};
-    use std::collections::HashMap;
+    use super::{Kind, Phase, cpu_growth, proc_cpu, thirds};
+    use std::collections::{BTreeMap, HashMap};
+
+    #[test]
+    fn a_soaks_thirds_take_the_requests_that_ended_in_them() {
+        // 90 s: a request a second, list and case page in turn; 10 ms in the first third, 20 in
+        // the middle, 30 in the last but for two slow case pages of 300 ms at its end.
+        let timeline: Vec<(f64, Kind, f64)> = (0..90)
+            .map(|t| {
+                let ms = match t {
+                    0..30 => 10.0,
+                    30..60 => 20.0,
+                    87 | 89 => 300.0,
+                    _ => 30.0,
+                };
+                let kind = if t % 2 == 0 { Kind::List } else { Kind::Case };
+                (t as f64 + 0.5, kind, ms)
+            })
+            .collect();
+        let p = Phase {
+            servers: 2,
+            requests: 90,
+            errors: 0,
+            failures: BTreeMap::new(),
+            seconds: 90.0,
+            latencies: BTreeMap::new(),
+            timeline,
+            server_cpu: 0.0,
+            db_cpu: 0.0,
+        };
+        assert_eq!(thirds(&p, None), (10.0, 300.0));
+        assert_eq!(thirds(&p, Some(Kind::Case)), (10.0, 300.0));
+        assert_eq!(thirds(&p, Some(Kind::List)), (10.0, 30.0));
+    }
 
     #[test]
     fn a_process_that_ended_is_counted_through_its_parent() {

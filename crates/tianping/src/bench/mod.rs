@@ -220,6 +220,10 @@ pub enum BenchCmd {
         /// Seconds per phase.
         #[arg(long)]
         seconds: Option<u64>,
+        /// A soak: one phase only, through every node at once, for `--seconds` (memory is
+        /// sampled throughout at a constant load; no one-server phase to compare CPU with).
+        #[arg(long)]
+        soak: bool,
         /// A person's pause between two requests, on average (uniform from half to one and a half).
         #[arg(long, default_value_t = 1000)]
         think_ms: u64,
@@ -350,6 +354,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
             servers,
             users,
             seconds,
+            soak,
             think_ms,
             postgres_url,
             keep_database,
@@ -365,6 +370,7 @@ pub async fn run(cmd: BenchCmd) -> Result<()> {
                 servers,
                 users,
                 seconds: seconds.unwrap_or(if quick { 30 } else { 60 }),
+                soak,
                 think_ms,
                 postgres_url,
                 keep_database,
