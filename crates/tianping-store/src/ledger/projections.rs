@@ -8,8 +8,8 @@
 //!
 //! The per-case rows that only the write path writes (clocks, flow nodes, risk hits, metric
 //! facts) keep no foreign key to their case on PostgreSQL (migration 0050): a row of a case that
-//! is not in the store is named here, per table, and so is a flow node or risk hit whose region
-//! or organisation is not its case's (it would leave, or join, another region's node board).
+//! is not in the store is named here, per table, and so is a clock, flow node or risk hit whose
+//! region or organisation is not its case's (it would leave, or join, another board).
 //!
 //! The clock rows' dates and the metric facts are re-derived from the events by `crate::rederive`
 //! ([`crate::Store::rederive_projections`]), which needs ingest's fold and the rules in force.
@@ -53,31 +53,6 @@ pub(super) async fn compare(
             },
         ));
     }
-    let clocks = sqlx::query(
-        "SELECT c.case_id, c.clock_key, c.region_path, c.org_id, k.region_path AS case_region, k.org_id AS case_org \
-         FROM clocks c JOIN cases k ON k.id = c.case_id \
-         WHERE c.region_path <> k.region_path OR c.org_id <> k.org_id \
-         ORDER BY c.case_id, c.clock_key LIMIT $1",
-    )
-    .bind(NAMED)
-    .fetch_all(&mut **tx)
-    .await?;
-    for r in &clocks {
-        let case: i64 = r.try_get("case_id")?;
-        let key: String = r.try_get("clock_key")?;
-        let region: String = r.try_get("region_path")?;
-        let org: String = r.try_get("org_id")?;
-        let case_region: String = r.try_get("case_region")?;
-        let case_org: String = r.try_get("case_org")?;
-        findings.push(Finding::new(
-            "projection_differs",
-            None,
-            Some(format!("clocks/{case}/{key}")),
-            format!(
-                "clock {key} of case {case}: region {region} of {org}, but its case's is {case_region} of {case_org} (changed outside the product: the clock would leave its court's board)"
-            ),
-        ));
-    }
     per_case_rows(tx, findings).await
 }
 
@@ -90,7 +65,16 @@ const PER_CASE: [(&str, Option<&str>, &str); 4] = [
     ("metric_facts", None, "metric facts"),
 ];
 
-/// Rows of a case that is not in the store, and flow nodes and risk hits whose region or
+/// What a row whose region or organisation was changed would do, by table (the tables with a key
+/// within a case; metric facts are compared by the re-derivation, `crate::rederive`).
+fn would(table: &str) -> &'static str {
+    match table {
+        "clocks" => "the clock would leave its court's board",
+        _ => "it would leave its region's node board",
+    }
+}
+
+/// Rows of a case that is not in the store, and clocks, flow nodes and risk hits whose region or
 /// organisation is not their case's. One anti-join (or join) per table, by the database.
 async fn per_case_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -119,8 +103,7 @@ async fn per_case_rows(
         }
     }
     for (table, key, what) in PER_CASE {
-        // Clocks are compared above; metric facts by the re-derivation (`crate::rederive`).
-        let (Some(key), false) = (key, table == "clocks") else {
+        let Some(key) = key else {
             continue;
         };
         let moved = sqlx::query(audited(format!(
@@ -145,7 +128,8 @@ async fn per_case_rows(
                 None,
                 Some(format!("{table}/{case}/{part}")),
                 format!(
-                    "{what} {part} of case {case}: region {region} of {org}, but its case's is {case_region} of {case_org} (changed outside the product: it would leave its region's node board)"
+                    "{what} {part} of case {case}: region {region} of {org}, but its case's is {case_region} of {case_org} (changed outside the product: {})",
+                    would(table)
                 ),
             ));
         }
